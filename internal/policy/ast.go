@@ -81,3 +81,40 @@ type Condition struct {
 	Key      string
 	Values   []string
 }
+
+// Type says what a document is used as. Validation rules and size limits
+// differ by type, and a Decision names the type that allowed, denied or
+// lacked an allow.
+type Type int
+
+// The policy types Brevet evaluates.
+const (
+	// TypeIdentity: attached to a user, group or role (managed or inline).
+	TypeIdentity Type = iota + 1
+	// TypeResource: attached to a resource; names principals.
+	TypeResource
+	// TypeTrust: a role's trust policy (a resource policy on the role that
+	// governs sts:AssumeRole*).
+	TypeTrust
+	// TypeSession: passed with AssumeRole*/GetFederationToken (Policy or
+	// PolicyArns).
+	TypeSession
+	// TypeBoundary: a permissions boundary on a user or role.
+	TypeBoundary
+)
+
+func (t Type) String() string {
+	switch t {
+	case TypeIdentity:
+		return "IdentityBasedPolicy"
+	case TypeResource:
+		return "ResourceBasedPolicy"
+	case TypeTrust:
+		return "TrustPolicy"
+	case TypeSession:
+		return "SessionPolicy"
+	case TypeBoundary:
+		return "PermissionsBoundaryPolicy"
+	}
+	return "UnknownPolicyType"
+}
