@@ -44,145 +44,145 @@ func Parse(data []byte) (*Document, error) {
 	return doc, nil
 }
 
-// node is a JSON value that keeps object members in document order, which
+// jsonNode is a JSON value that keeps object members in document order, which
 // encoding/json's maps do not.
-type node struct {
-	kind    nodeKind
+type jsonNode struct {
+	kind    jsonKind
 	text    string // string value, or a number's or boolean's literal text
-	members []member
-	elems   []node
+	members []jsonMember
+	elems   []jsonNode
 }
 
-type member struct {
+type jsonMember struct {
 	key   string
-	value node
+	value jsonNode
 }
 
-type nodeKind uint8
+type jsonKind uint8
 
 const (
-	kindNull nodeKind = iota
-	kindString
-	kindNumber
-	kindBool
-	kindObject
-	kindArray
+	jsonNull jsonKind = iota
+	jsonString
+	jsonNumber
+	jsonBool
+	jsonObject
+	jsonArray
 )
 
-// maxDepth bounds nesting; no valid policy nests deeper than 5.
-const maxDepth = 64
+// maxJSONDepth bounds nesting; no valid policy nests deeper than 5.
+const maxJSONDepth = 64
 
-var errJSON = errors.New("policy: invalid JSON")
+var errBadJSON = errors.New("policy: invalid JSON")
 
-func decodeJSON(data []byte) (node, error) {
+func decodeJSON(data []byte) (jsonNode, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	n, err := decodeValue(dec, 0)
 	if err != nil {
-		return node{}, err
+		return jsonNode{}, err
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return node{}, errJSON // trailing data
+		return jsonNode{}, errBadJSON // trailing data
 	}
 	return n, nil
 }
 
-func decodeValue(dec *json.Decoder, depth int) (node, error) {
-	if depth > maxDepth {
-		return node{}, errJSON
+func decodeValue(dec *json.Decoder, depth int) (jsonNode, error) {
+	if depth > maxJSONDepth {
+		return jsonNode{}, errBadJSON
 	}
 	tok, err := dec.Token()
 	if err != nil {
-		return node{}, errJSON
+		return jsonNode{}, errBadJSON
 	}
 	switch v := tok.(type) {
 	case nil:
-		return node{kind: kindNull}, nil
+		return jsonNode{kind: jsonNull}, nil
 	case string:
-		return node{kind: kindString, text: v}, nil
+		return jsonNode{kind: jsonString, text: v}, nil
 	case json.Number:
-		return node{kind: kindNumber, text: v.String()}, nil
+		return jsonNode{kind: jsonNumber, text: v.String()}, nil
 	case bool:
 		if v {
-			return node{kind: kindBool, text: "true"}, nil
+			return jsonNode{kind: jsonBool, text: "true"}, nil
 		}
-		return node{kind: kindBool, text: "false"}, nil
+		return jsonNode{kind: jsonBool, text: "false"}, nil
 	case json.Delim:
 		switch v {
 		case '{':
-			n := node{kind: kindObject, members: []member{}}
+			n := jsonNode{kind: jsonObject, members: []jsonMember{}}
 			for dec.More() {
 				kt, err := dec.Token()
 				if err != nil {
-					return node{}, errJSON
+					return jsonNode{}, errBadJSON
 				}
 				key, _ := kt.(string)
 				val, err := decodeValue(dec, depth+1)
 				if err != nil {
-					return node{}, err
+					return jsonNode{}, err
 				}
 				n.setMember(key, val)
 			}
 			if _, err := dec.Token(); err != nil {
-				return node{}, errJSON
+				return jsonNode{}, errBadJSON
 			}
 			return n, nil
 		case '[':
-			n := node{kind: kindArray, elems: []node{}}
+			n := jsonNode{kind: jsonArray, elems: []jsonNode{}}
 			for dec.More() {
 				val, err := decodeValue(dec, depth+1)
 				if err != nil {
-					return node{}, err
+					return jsonNode{}, err
 				}
 				n.elems = append(n.elems, val)
 			}
 			if _, err := dec.Token(); err != nil {
-				return node{}, errJSON
+				return jsonNode{}, errBadJSON
 			}
 			return n, nil
 		}
 	}
-	return node{}, errJSON
+	return jsonNode{}, errBadJSON
 }
 
 // setMember adds key, or replaces its earlier value in place (last wins).
-func (n *node) setMember(key string, val node) {
+func (n *jsonNode) setMember(key string, val jsonNode) {
 	for i := range n.members {
 		if n.members[i].key == key {
 			n.members[i].value = val
 			return
 		}
 	}
-	n.members = append(n.members, member{key: key, value: val})
+	n.members = append(n.members, jsonMember{key: key, value: val})
 }
 
-func documentFrom(root node) (*Document, bool) {
-	if root.kind != kindObject {
+func documentFrom(root jsonNode) (*Document, bool) {
+	if root.kind != jsonObject {
 		return nil, false
 	}
 	doc := &Document{}
 	for _, m := range root.members {
 		switch m.key {
 		case "Version":
-			if m.value.kind != kindString || m.value.text == "" {
+			if m.value.kind != jsonString || m.value.text == "" {
 				return nil, false
 			}
 			doc.Version = m.value.text
 		case "Id":
-			if m.value.kind != kindString {
+			if m.value.kind != jsonString {
 				return nil, false
 			}
 			doc.ID = m.value.text
 		case "Statement":
 			switch m.value.kind {
-			case kindObject:
+			case jsonObject:
 				s, ok := statementFrom(m.value)
 				if !ok {
 					return nil, false
 				}
 				doc.Statements = []Statement{s}
 				doc.StatementIsObject = true
-			case kindArray:
+			case jsonArray:
 				doc.Statements = make([]Statement, 0, len(m.value.elems))
 				doc.StatementIsObject = false
 				for _, e := range m.value.elems {
@@ -202,9 +202,9 @@ func documentFrom(root node) (*Document, bool) {
 	return doc, true
 }
 
-func statementFrom(n node) (Statement, bool) {
+func statementFrom(n jsonNode) (Statement, bool) {
 	var s Statement
-	if n.kind != kindObject {
+	if n.kind != jsonObject {
 		return s, false
 	}
 	ok := true
@@ -212,10 +212,10 @@ func statementFrom(n node) (Statement, bool) {
 		v := m.value
 		switch m.key {
 		case "Sid":
-			ok = v.kind == kindString
+			ok = v.kind == jsonString
 			s.Sid, s.HasSid = v.text, true
 		case "Effect":
-			ok = v.kind == kindString
+			ok = v.kind == jsonString
 			s.Effect = Effect(v.text)
 		case "Principal":
 			s.Principal, ok = principalFrom(v)
@@ -244,14 +244,14 @@ func statementFrom(n node) (Statement, bool) {
 
 // valuesFrom reads a string or an array of strings. An empty array gives a
 // non-nil empty Values.
-func valuesFrom(n node) (Values, bool) {
+func valuesFrom(n jsonNode) (Values, bool) {
 	switch n.kind {
-	case kindString:
+	case jsonString:
 		return Values{n.text}, true
-	case kindArray:
+	case jsonArray:
 		vs := make(Values, 0, len(n.elems))
 		for _, e := range n.elems {
-			if e.kind != kindString {
+			if e.kind != jsonString {
 				return nil, false
 			}
 			vs = append(vs, e.text)
@@ -261,14 +261,14 @@ func valuesFrom(n node) (Values, bool) {
 	return nil, false
 }
 
-func principalFrom(n node) (*Principal, bool) {
+func principalFrom(n jsonNode) (*Principal, bool) {
 	switch n.kind {
-	case kindString:
+	case jsonString:
 		if n.text != "*" {
 			return nil, false
 		}
 		return &Principal{Wildcard: true}, true
-	case kindObject:
+	case jsonObject:
 		p := &Principal{Types: make([]PrincipalEntry, 0, len(n.members))}
 		for _, m := range n.members {
 			vs, ok := valuesFrom(m.value)
@@ -287,13 +287,13 @@ func principalFrom(n node) (*Principal, bool) {
 // in an array. An operator with an empty block contributes no Condition;
 // Validate cannot see it, which is harmless because AWS accepts an empty
 // block for any operator name.
-func conditionFrom(n node) ([]Condition, bool) {
-	if n.kind != kindObject {
+func conditionFrom(n jsonNode) ([]Condition, bool) {
+	if n.kind != jsonObject {
 		return nil, false
 	}
 	conds := []Condition{}
 	for _, op := range n.members {
-		if op.value.kind != kindObject {
+		if op.value.kind != jsonObject {
 			return nil, false
 		}
 		for _, kv := range op.value.members {
@@ -307,15 +307,15 @@ func conditionFrom(n node) ([]Condition, bool) {
 	return conds, true
 }
 
-func conditionValues(n node) ([]string, bool) {
+func conditionValues(n jsonNode) ([]string, bool) {
 	switch n.kind {
-	case kindString, kindNumber, kindBool:
+	case jsonString, jsonNumber, jsonBool:
 		return []string{n.text}, true
-	case kindArray:
+	case jsonArray:
 		vs := make([]string, 0, len(n.elems))
 		for _, e := range n.elems {
 			switch e.kind {
-			case kindString, kindNumber, kindBool:
+			case jsonString, jsonNumber, jsonBool:
 				vs = append(vs, e.text)
 			default:
 				return nil, false
