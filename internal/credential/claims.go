@@ -1,0 +1,162 @@
+package credential
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// PrincipalType says which STS action made a session, and so how its
+// principal is named and evaluated.
+type PrincipalType uint8
+
+// The kinds of temporary principal.
+const (
+	// AssumedRole: AssumeRole (the principal is the role; the session ARN
+	// is arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION).
+	AssumedRole PrincipalType = iota + 1
+	// FederatedUser: GetFederationToken (arn:aws:sts::ACCOUNT:federated-user/NAME).
+	FederatedUser
+	// SessionUser: GetSessionToken; the principal is the calling IAM user
+	// (or root), with its permissions, optionally MFA-authenticated.
+	SessionUser
+	// WebIdentity: AssumeRoleWithWebIdentity (an assumed role reached
+	// through an OIDC provider).
+	WebIdentity
+	// SAML: AssumeRoleWithSAML (an assumed role reached through a SAML
+	// provider).
+	SAML
+)
+
+func (t PrincipalType) String() string {
+	switch t {
+	case AssumedRole:
+		return "AssumedRole"
+	case FederatedUser:
+		return "FederatedUser"
+	case SessionUser:
+		return "SessionUser"
+	case WebIdentity:
+		return "WebIdentity"
+	case SAML:
+		return "SAML"
+	}
+	return fmt.Sprintf("PrincipalType(%d)", uint8(t))
+}
+
+func (t PrincipalType) valid() bool { return t >= AssumedRole && t <= SAML }
+
+// Claims is everything a session token carries: what a verifier needs to
+// authenticate a request made with the temporary credential (the secret) and
+// to authorize it (principal, policies, tags, MFA, chain) without a database
+// read. Times have one-second precision.
+type Claims struct {
+	// SessionID identifies the session (for audit and revocation). Mint
+	// fills it when empty.
+	SessionID string
+	AccountID string // the account the session acts in (12 digits)
+	// AccessKeyID is the temporary ASIA… id the token belongs to; the token
+	// is bound to it cryptographically. Mint fills it.
+	AccessKeyID string
+	// SecretAccessKey is the temporary secret; the verifier recovers it
+	// from the token to check the request signature. Mint fills it.
+	SecretAccessKey Secret
+
+	PrincipalType PrincipalType
+	// PrincipalARN is the underlying principal: the role ARN for assumed
+	// roles (including web identity and SAML), the user ARN for
+	// SessionUser, the federated-user ARN for FederatedUser.
+	PrincipalARN string
+	// PrincipalID is the underlying principal's unique id (AROA… for a
+	// role, AIDA… for a user, the account id for root).
+	PrincipalID string
+	// SessionARN is the ARN the session acts as: the assumed-role ARN
+	// arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, or the federated-user
+	// ARN; for SessionUser it equals PrincipalARN.
+	SessionARN  string
+	SessionName string
+
+	IssuedAt time.Time
+	Expires  time.Time
+
+	// Session policies: inline policy text and managed policy ARNs.
+	Policy     string
+	PolicyARNs []string
+	// Session tags; TransitiveTagKeys names those that persist through
+	// role chaining.
+	Tags              []Tag
+	TransitiveTagKeys []string
+	SourceIdentity    string
+
+	// Federation: the provider (OIDC or SAML provider ARN, or the issuer)
+	// and the subject it vouched for; empty for other principal types.
+	Provider string
+	Subject  string
+
+	MFAAuthenticated bool
+	MFAAuthTime      time.Time // zero when MFA was not used
+
+	// ChainDepth is 0 for a session made from long-term credentials and
+	// grows by one per role-chaining step.
+	ChainDepth uint8
+	// ParentAccessKeyID is the access key that signed the request which
+	// made this session; RootAccessKeyID is the long-term key at the root
+	// of the chain. Revoking either revokes this session.
+	ParentAccessKeyID string
+	RootAccessKeyID   string
+}
+
+// Format prints the claims without the secret, whatever the verb.
+func (c Claims) Format(f fmt.State, verb rune) {
+	_, _ = fmt.Fprintf(f, "Claims{SessionID:%s AccountID:%s AccessKeyID:%s SecretAccessKey:%s PrincipalType:%s PrincipalARN:%s SessionARN:%s IssuedAt:%s Expires:%s}",
+		c.SessionID, c.AccountID, c.AccessKeyID, Redacted, c.PrincipalType, c.PrincipalARN, c.SessionARN,
+		c.IssuedAt.UTC().Format(time.RFC3339), c.Expires.UTC().Format(time.RFC3339))
+}
+
+func (c Claims) String() string   { return fmt.Sprint(c) }
+func (c Claims) GoString() string { return fmt.Sprint(c) }
+
+// LogValue implements slog.LogValuer: the session's identity, never its
+// secret.
+func (c Claims) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("session_id", c.SessionID),
+		slog.String("account_id", c.AccountID),
+		slog.String("access_key_id", c.AccessKeyID),
+		slog.String("principal_type", c.PrincipalType.String()),
+		slog.String("principal_arn", c.PrincipalARN),
+		slog.String("session_arn", c.SessionARN),
+		slog.Time("expires", c.Expires),
+	)
+}
+
+// TemporaryCredentials is what a minting STS action returns to its caller.
+type TemporaryCredentials struct {
+	AccessKeyID     string
+	SecretAccessKey Secret
+	// SessionToken is the sealed token. It is not secret on its own (it
+	// is useless without the secret key) but is kept out of fmt and logs
+	// all the same, as AWS tools do.
+	SessionToken string
+	Expiration   time.Time
+	// PackedPolicySize is the percentage of PackedBudget the session
+	// policies and tags use; 0 when none were passed (STS then omits it).
+	PackedPolicySize int
+}
+
+// Format prints the credentials without the secret or the token.
+func (t TemporaryCredentials) Format(f fmt.State, _ rune) {
+	_, _ = fmt.Fprintf(f, "TemporaryCredentials{AccessKeyID:%s SecretAccessKey:%s SessionToken:%s Expiration:%s}",
+		t.AccessKeyID, Redacted, Redacted, t.Expiration.UTC().Format(time.RFC3339))
+}
+
+func (t TemporaryCredentials) String() string   { return fmt.Sprint(t) }
+func (t TemporaryCredentials) GoString() string { return fmt.Sprint(t) }
+
+// LogValue implements slog.LogValuer.
+func (t TemporaryCredentials) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("access_key_id", t.AccessKeyID),
+		slog.Time("expiration", t.Expiration),
+	)
+}

@@ -1,0 +1,293 @@
+package credential
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// Session token wire form (version 1), before standard base64:
+//
+//	version   1 byte   (1)
+//	keyIDLen  1 byte   (1..maxKeyIDLen)
+//	keyID     keyIDLen bytes, the token key that sealed it, in clear
+//	nonce     12 bytes
+//	sealed    AES-256-GCM(body) with its 16-byte tag
+//
+// The additional data is the header (version, keyIDLen, keyID) followed by
+// the access key id, so neither the header nor the pairing of token and key
+// id can be changed. The body is a compact binary encoding of Claims (see
+// appendBody); its layout is fixed by the version byte.
+const (
+	tokenVersion = 1
+	nonceLen     = 12
+	gcmTagLen    = 16
+	maxKeyIDLen  = 64
+	// MaxTokenLen bounds the base64 wire form. Longer strings are refused
+	// before decoding; Seal refuses claims that would exceed it.
+	MaxTokenLen = 8192
+	// MaxSessionDuration is the longest session a token may describe (36
+	// hours, GetSessionToken's and GetFederationToken's maximum). Key
+	// retention after rotation relies on it.
+	MaxSessionDuration = 36 * time.Hour
+)
+
+var maxTokenBytes = base64.StdEncoding.DecodedLen(MaxTokenLen)
+
+// TokenInvalidReason says why a token was refused. It is for logs and
+// metrics; clients see only "invalid token".
+type TokenInvalidReason uint8
+
+// Reasons a token is invalid.
+const (
+	TokenMalformed   TokenInvalidReason = iota + 1 // not base64, wrong version, truncated, or a body that does not decode
+	TokenUnknownKey                                // no key with the token's key id in the ring
+	TokenKeyRetired                                // the key is past its not-after time
+	TokenForged                                    // authentication failed: tampered, or paired with another access key id
+	TokenKeyMismatch                               // the sealed access key id differs from the one presented
+)
+
+func (r TokenInvalidReason) String() string {
+	switch r {
+	case TokenMalformed:
+		return "malformed"
+	case TokenUnknownKey:
+		return "unknown token key"
+	case TokenKeyRetired:
+		return "token key retired"
+	case TokenForged:
+		return "authentication failed"
+	case TokenKeyMismatch:
+		return "access key id mismatch"
+	}
+	return fmt.Sprintf("TokenInvalidReason(%d)", uint8(r))
+}
+
+// TokenInvalidError reports a session token that cannot be trusted (AWS:
+// InvalidClientTokenId). It names the key id but never the token's contents.
+type TokenInvalidError struct {
+	Reason TokenInvalidReason
+	KeyID  string // the token key id named in the header, when it parsed
+}
+
+func (e *TokenInvalidError) Error() string {
+	if e.KeyID != "" {
+		return fmt.Sprintf("credential: invalid session token (key %q): %s", e.KeyID, e.Reason)
+	}
+	return "credential: invalid session token: " + e.Reason.String()
+}
+
+// TokenExpiredError reports a genuine token whose session has ended (AWS:
+// ExpiredToken).
+type TokenExpiredError struct {
+	Expired time.Time
+}
+
+func (e *TokenExpiredError) Error() string {
+	return "credential: session token expired at " + e.Expired.UTC().Format(time.RFC3339)
+}
+
+// Seal encrypts the claims under the ring's active key and returns the wire
+// token and the packed size of its session policies and tags (a percentage
+// of PackedBudget, 0 when there are none). The token is bound to
+// c.AccessKeyID. Seal checks the claims are complete and the session no
+// longer than MaxSessionDuration.
+func (r *TokenKeyRing) Seal(c *Claims, rnd io.Reader) (string, int, error) {
+	if err := c.validate(); err != nil {
+		return "", 0, err
+	}
+	packed, err := Pack(c.Policy, c.PolicyARNs, c.Tags)
+	if err != nil {
+		return "", 0, err
+	}
+	k := r.state.Load().active
+	if k == nil {
+		return "", 0, fmt.Errorf("credential: token key ring has no active key")
+	}
+	buf := make([]byte, 0, 256+len(packed.data))
+	buf = append(buf, tokenVersion, byte(len(k.id)))
+	buf = append(buf, k.id...)
+	hdrLen := len(buf)
+	buf = buf[:hdrLen+nonceLen]
+	if _, err := io.ReadFull(rnd, buf[hdrLen:]); err != nil {
+		return "", 0, fmt.Errorf("credential: reading randomness: %w", err)
+	}
+	body := appendBody(nil, c, packed)
+	ad := make([]byte, 0, hdrLen+len(c.AccessKeyID))
+	ad = append(append(ad, buf[:hdrLen]...), c.AccessKeyID...)
+	buf = k.aead.Seal(buf, buf[hdrLen:hdrLen+nonceLen], body, ad)
+	if base64.StdEncoding.EncodedLen(len(buf)) > MaxTokenLen {
+		return "", packed.Percent, &PackedPolicyTooLargeError{Part: PackedToken}
+	}
+	return base64.StdEncoding.EncodeToString(buf), packed.Percent, nil
+}
+
+func (c *Claims) validate() error {
+	switch {
+	case c.SessionID == "":
+		return fmt.Errorf("credential: claims lack a session id")
+	case c.AccessKeyID == "" || c.SecretAccessKey.IsZero():
+		return fmt.Errorf("credential: claims lack the temporary access key")
+	case c.AccountID == "":
+		return fmt.Errorf("credential: claims lack an account id")
+	case !c.PrincipalType.valid():
+		return fmt.Errorf("credential: claims have invalid principal type %d", c.PrincipalType)
+	case !c.Expires.After(c.IssuedAt):
+		return fmt.Errorf("credential: session expires before it is issued")
+	case c.Expires.Sub(c.IssuedAt) > MaxSessionDuration:
+		return fmt.Errorf("credential: session longer than %s", MaxSessionDuration)
+	}
+	return nil
+}
+
+// Body flags.
+const (
+	flagMFA        = 1 << 0
+	flagCompressed = 1 << 1
+)
+
+// appendBody encodes the claims: a flags byte, the principal type, the chain
+// depth, three zig-zag varint times (Unix seconds; MFA time 0 when absent),
+// then length-prefixed strings in a fixed order, the transitive tag keys as
+// a counted list, and the packed policies and tags last.
+func appendBody(b []byte, c *Claims, p Packed) []byte {
+	var flags byte
+	if c.MFAAuthenticated {
+		flags |= flagMFA
+	}
+	if p.compressed {
+		flags |= flagCompressed
+	}
+	b = append(b, flags, byte(c.PrincipalType), c.ChainDepth)
+	b = binary.AppendVarint(b, c.IssuedAt.Unix())
+	b = binary.AppendVarint(b, c.Expires.Unix())
+	var mfa int64
+	if !c.MFAAuthTime.IsZero() {
+		mfa = c.MFAAuthTime.Unix()
+	}
+	b = binary.AppendVarint(b, mfa)
+	for _, s := range [...]string{
+		c.SessionID, c.AccountID, c.AccessKeyID, c.SecretAccessKey.s,
+		c.PrincipalARN, c.PrincipalID, c.SessionARN, c.SessionName,
+		c.SourceIdentity, c.Provider, c.Subject,
+		c.ParentAccessKeyID, c.RootAccessKeyID,
+	} {
+		b = appendString(b, s)
+	}
+	b = binary.AppendUvarint(b, uint64(len(c.TransitiveTagKeys)))
+	for _, k := range c.TransitiveTagKeys {
+		b = appendString(b, k)
+	}
+	b = binary.AppendUvarint(b, uint64(len(p.data)))
+	return append(b, p.data...)
+}
+
+// decodeBody is appendBody's inverse. All strings are substrings of s.
+func decodeBody(s string, c *Claims) error {
+	d := decoder{s: s}
+	flags := d.byte()
+	c.PrincipalType = PrincipalType(d.byte())
+	c.ChainDepth = d.byte()
+	c.IssuedAt = time.Unix(d.varint(), 0).UTC()
+	c.Expires = time.Unix(d.varint(), 0).UTC()
+	if mfa := d.varint(); mfa != 0 {
+		c.MFAAuthTime = time.Unix(mfa, 0).UTC()
+	}
+	c.MFAAuthenticated = flags&flagMFA != 0
+	c.SessionID = d.str()
+	c.AccountID = d.str()
+	c.AccessKeyID = d.str()
+	c.SecretAccessKey = Secret{s: d.str()}
+	c.PrincipalARN = d.str()
+	c.PrincipalID = d.str()
+	c.SessionARN = d.str()
+	c.SessionName = d.str()
+	c.SourceIdentity = d.str()
+	c.Provider = d.str()
+	c.Subject = d.str()
+	c.ParentAccessKeyID = d.str()
+	c.RootAccessKeyID = d.str()
+	if n := d.count(1); n > 0 {
+		c.TransitiveTagKeys = make([]string, n)
+		for i := range c.TransitiveTagKeys {
+			c.TransitiveTagKeys[i] = d.str()
+		}
+	}
+	packed := d.str()
+	if d.err != nil || d.rest() != 0 || flags&^(flagMFA|flagCompressed) != 0 || !c.PrincipalType.valid() {
+		return errMalformed
+	}
+	if packed == "" {
+		return nil
+	}
+	if flags&flagCompressed != 0 {
+		raw, err := inflate([]byte(packed))
+		if err != nil {
+			return errMalformed
+		}
+		packed = string(raw)
+	}
+	return unpack(packed, c)
+}
+
+var tokenBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// Open verifies a session token presented with accessKeyID at time now and
+// returns its claims. A token that is not genuine, not sealed by a key in
+// the ring, or not bound to accessKeyID yields a *TokenInvalidError; a
+// genuine token whose session has ended yields a *TokenExpiredError. Open
+// reads no shared state but an atomic snapshot of the ring.
+func (r *TokenKeyRing) Open(token, accessKeyID string, now time.Time) (Claims, error) {
+	if len(token) == 0 || len(token) > MaxTokenLen {
+		return Claims{}, &TokenInvalidError{Reason: TokenMalformed}
+	}
+	bp := tokenBufs.Get().(*[]byte)
+	defer tokenBufs.Put(bp)
+	buf := (*bp)[:0]
+	buf, err := base64.StdEncoding.AppendDecode(buf, []byte(token))
+	*bp = buf
+	if err != nil || len(buf) < 2 || buf[0] != tokenVersion {
+		return Claims{}, &TokenInvalidError{Reason: TokenMalformed}
+	}
+	idLen := int(buf[1])
+	hdrLen := 2 + idLen
+	if idLen == 0 || idLen > maxKeyIDLen || len(buf) < hdrLen+nonceLen+gcmTagLen {
+		return Claims{}, &TokenInvalidError{Reason: TokenMalformed}
+	}
+	k := r.state.Load().keys[string(buf[2:hdrLen])]
+	if k == nil {
+		return Claims{}, &TokenInvalidError{Reason: TokenUnknownKey, KeyID: string(buf[2:hdrLen])}
+	}
+	if !k.notAfter.IsZero() && now.After(k.notAfter) {
+		return Claims{}, &TokenInvalidError{Reason: TokenKeyRetired, KeyID: k.id}
+	}
+	// The additional data (header + access key id) is built in the spare
+	// capacity after the ciphertext, so it costs no allocation when the
+	// pooled buffer is large enough.
+	end := len(buf)
+	withAD := append(buf, buf[:hdrLen]...)
+	withAD = append(withAD, accessKeyID...)
+	*bp = withAD
+	ad := withAD[end:]
+	ct := withAD[hdrLen+nonceLen : end]
+	plain, err := k.aead.Open(ct[:0], withAD[hdrLen:hdrLen+nonceLen], ct, ad)
+	if err != nil {
+		return Claims{}, &TokenInvalidError{Reason: TokenForged, KeyID: k.id}
+	}
+	var c Claims
+	body := string(plain)
+	clear(plain) // the pooled buffer must not keep the secret
+	if err := decodeBody(body, &c); err != nil {
+		return Claims{}, &TokenInvalidError{Reason: TokenMalformed, KeyID: k.id}
+	}
+	if c.AccessKeyID != accessKeyID {
+		return Claims{}, &TokenInvalidError{Reason: TokenKeyMismatch, KeyID: k.id}
+	}
+	if !now.Before(c.Expires) {
+		return Claims{}, &TokenExpiredError{Expired: c.Expires}
+	}
+	return c, nil
+}
