@@ -1,0 +1,216 @@
+package policy
+
+import "strings"
+
+// Principal matching for resource-based and trust policies
+// (reference_policies_elements_principal and _notprincipal in the IAM User
+// Guide).
+
+// grant says how directly a resource policy's Principal names the caller.
+// It decides which implicit denies the resource policy's Allow overrides in
+// the resource's own account (reference_policies_evaluation-logic,
+// "Resource-based policies").
+type grant uint8
+
+const (
+	grantNone grant = iota
+	// grantAccount: the principal's account ("123456789012" or
+	// arn:aws:iam::123456789012:root). That delegates to the account, whose
+	// identity-based policies must then allow.
+	grantAccount
+	// grantEntity: the role a session was made from, the IAM user a
+	// federated user session was made from, a role itself, "*" or a
+	// NotPrincipal that excludes the caller. The Allow adds to the
+	// identity-based policies but is still limited by the permissions
+	// boundary and session policies.
+	grantEntity
+	// grantDirect: the IAM user itself, the session itself (assumed-role or
+	// federated-user ARN), a federated identity provider or a service
+	// principal. Within the account no implicit deny limits it.
+	grantDirect
+)
+
+// principalSet is a compiled Principal or NotPrincipal element.
+type principalSet struct {
+	any       bool     // "*" or {"AWS": "*"}
+	accounts  []string // account ids, from "123456789012" or ...:root
+	arns      []string // user, role, assumed-role and federated-user ARNs
+	federated []string
+	services  []string
+	canonical []string
+}
+
+func compilePrincipal(p *Principal) *principalSet {
+	if p == nil {
+		return nil
+	}
+	ps := &principalSet{any: p.Wildcard}
+	for _, e := range p.Types {
+		for _, v := range e.Values {
+			switch {
+			case e.Type == "AWS" && v == "*":
+				ps.any = true
+			case e.Type == "AWS":
+				if acct, ok := accountOf(v); ok {
+					ps.accounts = append(ps.accounts, acct)
+				} else {
+					ps.arns = append(ps.arns, v)
+				}
+			case e.Type == "Federated":
+				ps.federated = append(ps.federated, v)
+			case e.Type == "Service":
+				ps.services = append(ps.services, v)
+			case e.Type == "CanonicalUser":
+				ps.canonical = append(ps.canonical, v)
+			}
+		}
+	}
+	return ps
+}
+
+// accountOf reports whether v names a whole account, as a 12-digit id or
+// as arn:PARTITION:iam::ACCOUNT:root, and returns the id.
+func accountOf(v string) (string, bool) {
+	if len(v) == 12 && allDigits(v) {
+		return v, true
+	}
+	var parts [arnParts]string
+	if splitARN(v, &parts) && parts[2] == "iam" && parts[3] == "" && parts[5] == "root" {
+		return parts[4], true
+	}
+	return "", false
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// match returns how directly the Principal element names the caller, or
+// grantNone.
+func (ps *principalSet) match(c *Caller) grant {
+	best := grantNone
+	if ps.any {
+		best = grantEntity
+	}
+	switch c.Kind {
+	case IAMUser:
+		if contains(ps.arns, c.ARN) {
+			return grantDirect
+		}
+	case AssumedRole, FederatedUser:
+		if contains(ps.arns, c.ARN) {
+			return grantDirect
+		}
+		if c.SessionIssuer != "" && contains(ps.arns, c.SessionIssuer) {
+			best = grantEntity
+		}
+	case Role:
+		if contains(ps.arns, c.ARN) {
+			best = grantEntity
+		}
+	case WebIdentity, SAMLUser:
+		if c.Provider != "" && contains(ps.federated, c.Provider) {
+			return grantDirect
+		}
+	case Service:
+		if contains(ps.services, c.ARN) {
+			return grantDirect
+		}
+	}
+	if best == grantNone && c.Account != "" && c.Kind.hasAccount() && contains(ps.accounts, c.Account) {
+		best = grantAccount
+	}
+	if c.Kind == Root && contains(ps.accounts, c.Account) {
+		// The root user is the account: naming the account names it directly.
+		return grantDirect
+	}
+	return best
+}
+
+// hasAccount reports whether principals of this kind belong to an account
+// that a Principal can name.
+func (k PrincipalKind) hasAccount() bool {
+	return k == Root || k.hasIdentityPolicies()
+}
+
+// excludes reports whether a NotPrincipal element excludes the caller. AWS
+// checks every identity of the caller (the session, the role or user it
+// came from, and the account), and the statement applies if any of them is
+// not listed: so excluding a role session takes the session ARN, the role
+// ARN and the account.
+func (ps *principalSet) excludes(c *Caller) bool {
+	if ps.any {
+		return true
+	}
+	acct := func() bool { return c.Account != "" && contains(ps.accounts, c.Account) }
+	switch c.Kind {
+	case Root:
+		return acct()
+	case IAMUser, Role, FederatedUser:
+		return contains(ps.arns, c.ARN) && acct()
+	case AssumedRole:
+		return contains(ps.arns, c.ARN) && contains(ps.arns, c.SessionIssuer) && acct()
+	case WebIdentity, SAMLUser:
+		return c.Provider != "" && contains(ps.federated, c.Provider)
+	case Service:
+		return contains(ps.services, c.ARN)
+	}
+	return false
+}
+
+// CallerFromARN derives a Caller from a principal ARN, for tools such as
+// `brevet policy eval` that start from an ARN. It understands user, role,
+// root, assumed-role and federated-user ARNs, oidc-provider and
+// saml-provider ARNs, well-known web identity providers, service principal
+// names ("*.amazonaws.com") and "" (anonymous). For an assumed-role ARN the
+// role's path is unknown, so SessionIssuer has none; for a federated-user
+// ARN the IAM user is unknown, so SessionIssuer is empty.
+func CallerFromARN(arn string) Caller {
+	c := Caller{ARN: arn}
+	var parts [arnParts]string
+	if arn == "" || arn == "*" {
+		c.Kind, c.ARN = Anonymous, ""
+		return c
+	}
+	if !splitARN(arn, &parts) {
+		switch arn {
+		case "accounts.google.com", "cognito-identity.amazonaws.com", "graph.facebook.com", "www.amazon.com":
+			c.Kind, c.Provider, c.ARN = WebIdentity, arn, ""
+		default:
+			c.Kind = Service
+		}
+		return c
+	}
+	c.Account = parts[4]
+	res := parts[5]
+	slash := strings.LastIndexByte(res, '/')
+	switch {
+	case parts[2] == "iam" && res == "root":
+		c.Kind = Root
+	case parts[2] == "iam" && strings.HasPrefix(res, "user/"):
+		c.Kind, c.UserName = IAMUser, res[slash+1:]
+	case parts[2] == "iam" && strings.HasPrefix(res, "role/"):
+		c.Kind = Role
+	case parts[2] == "iam" && strings.HasPrefix(res, "oidc-provider/"):
+		c = Caller{Kind: WebIdentity, Provider: arn}
+	case parts[2] == "iam" && strings.HasPrefix(res, "saml-provider/"):
+		c = Caller{Kind: SAMLUser, Provider: arn}
+	case parts[2] == "sts" && strings.HasPrefix(res, "assumed-role/"):
+		c.Kind = AssumedRole
+		if role, _, ok := strings.Cut(strings.TrimPrefix(res, "assumed-role/"), "/"); ok {
+			c.SessionIssuer = "arn:" + parts[1] + ":iam::" + parts[4] + ":role/" + role
+		}
+	case parts[2] == "sts" && strings.HasPrefix(res, "federated-user/"):
+		// The federating IAM user is not part of the ARN (the session name
+		// is chosen by the caller), so SessionIssuer stays empty.
+		c.Kind = FederatedUser
+	default:
+		c.Kind = Service
+	}
+	return c
+}
