@@ -1,0 +1,217 @@
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is the validated runtime configuration of `brevet serve`. Every
+// field holds a checked value; the zero value is not a usable Config, get
+// one from Load.
+type Config struct {
+	// File is the config file the settings were read from, "" for none.
+	File string
+
+	// DataDir holds Brevet's state; the embedded store lives here.
+	DataDir string
+
+	// Listen is the host:port to listen on, as given.
+	Listen string
+
+	// TLS holds the certificate and key files; both empty means plain
+	// HTTP, which Load allows only on loopback or with InsecureHTTP.
+	TLS TLS
+
+	// InsecureHTTP allows plain HTTP on a non-loopback address, for use
+	// behind a TLS-terminating proxy.
+	InsecureHTTP bool
+
+	// AccountID is the 12-digit account id to create on first start, or
+	// "" to pick a random one. It is ignored once the store has an account.
+	AccountID string
+
+	// Regions are the regions Brevet answers for; Regions[0] is the
+	// default. Never empty.
+	Regions []string
+
+	// MasterKey encrypts secrets at rest. Always set.
+	MasterKey MasterKey
+
+	// Store says which store backend to open and where.
+	Store Store
+
+	// Log says how to log.
+	Log Log
+
+	// MaxRequestBody is the largest request body accepted, in bytes.
+	MaxRequestBody int64
+
+	// ShutdownGrace is how long in-flight requests may run after shutdown
+	// begins.
+	ShutdownGrace time.Duration
+
+	// IgnoredEnv lists BREVET_* environment variables that are not
+	// settings (a misspelling, or a variable meant for a test), so the
+	// caller can warn about them. Names only, never values.
+	IgnoredEnv []string
+}
+
+// TLS names the files of the server certificate.
+type TLS struct {
+	CertFile string
+	KeyFile  string
+}
+
+// Enabled reports whether the server should speak HTTPS.
+func (t TLS) Enabled() bool { return t.CertFile != "" }
+
+// StoreDriver names a store backend.
+type StoreDriver string
+
+// The store backends a DSN can name.
+const (
+	StoreSQLite   StoreDriver = "sqlite"
+	StorePostgres StoreDriver = "postgres"
+)
+
+// Store says which store to open.
+type Store struct {
+	Driver StoreDriver
+	// Path is the SQLite database file (Driver == StoreSQLite).
+	Path string
+	// DSN is the PostgreSQL connection URL (Driver == StorePostgres). It
+	// may hold a password: print Store, not DSN.
+	DSN string
+}
+
+// String shows the store with any password redacted.
+func (s Store) String() string {
+	switch s.Driver {
+	case StoreSQLite:
+		return "sqlite:" + s.Path
+	case StorePostgres:
+		return redactDSN(s.DSN)
+	}
+	return string(s.Driver)
+}
+
+// Format redacts the DSN from every fmt verb, %#v included.
+func (s Store) Format(f fmt.State, _ rune) { fmt.Fprint(f, s.String()) }
+
+// MarshalText redacts the DSN from encoders (JSON, YAML).
+func (s Store) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// LogValue redacts the DSN from slog.
+func (s Store) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// redactDSN hides the password in a connection URL, both in the userinfo
+// and in a password query parameter (which libpq and pgx also accept).
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "[unparsable DSN redacted]"
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// LogFormat is the encoding of log lines.
+type LogFormat string
+
+// The log formats.
+const (
+	LogJSON LogFormat = "json"
+	LogText LogFormat = "text"
+)
+
+// Log says how the process logs.
+type Log struct {
+	Level  slog.Level
+	Format LogFormat
+}
+
+// MasterKey is the 32-byte key that encrypts secrets at rest. Its
+// formatting methods all redact it, so printing a Config, logging it or
+// wrapping it in an error never shows the key; only Bytes does.
+type MasterKey struct {
+	key *[MasterKeySize]byte
+	// source says where the key came from (an environment variable or a
+	// file path), for messages; never the key.
+	source string
+}
+
+// MasterKeySize is the length of the master key in bytes.
+const MasterKeySize = 32
+
+// Bytes returns a copy of the key.
+func (k MasterKey) Bytes() []byte {
+	if k.key == nil {
+		return nil
+	}
+	b := make([]byte, MasterKeySize)
+	copy(b, k.key[:])
+	return b
+}
+
+// Source says where the key was read from (for example
+// "BREVET_MASTER_KEY" or "file /etc/brevet/master.key").
+func (k MasterKey) Source() string { return k.source }
+
+// String redacts the key.
+func (k MasterKey) String() string {
+	if k.key == nil {
+		return "[not set]"
+	}
+	return "[redacted, from " + k.source + "]"
+}
+
+// GoString redacts the key from %#v.
+func (k MasterKey) GoString() string { return "config.MasterKey" + k.String() }
+
+// Format redacts the key from every fmt verb, %x and %s included.
+func (k MasterKey) Format(f fmt.State, _ rune) { fmt.Fprint(f, k.String()) }
+
+// LogValue redacts the key from slog.
+func (k MasterKey) LogValue() slog.Value { return slog.StringValue(k.String()) }
+
+// MarshalText redacts the key from encoders (JSON, YAML).
+func (k MasterKey) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// String shows the configuration in the config file's terms, one setting a
+// line, secrets redacted. Empty optional settings are shown as "".
+func (c Config) String() string {
+	var b strings.Builder
+	for _, a := range c.attrs() {
+		fmt.Fprintf(&b, "%s: %s\n", a.Key, a.Value)
+	}
+	return b.String()
+}
+
+// LogValue shows the configuration to slog, secrets redacted.
+func (c Config) LogValue() slog.Value { return slog.GroupValue(c.attrs()...) }
+
+func (c Config) attrs() []slog.Attr {
+	return []slog.Attr{
+		slog.String("config_file", c.File),
+		slog.String(settings[sDataDir].key, c.DataDir),
+		slog.String(settings[sListen].key, c.Listen),
+		slog.String(settings[sTLSCert].key, c.TLS.CertFile),
+		slog.String(settings[sTLSKey].key, c.TLS.KeyFile),
+		slog.Bool(settings[sInsecureHTTP].key, c.InsecureHTTP),
+		slog.String(settings[sAccountID].key, c.AccountID),
+		slog.String(settings[sRegions].key, strings.Join(c.Regions, ",")),
+		slog.String("master_key", c.MasterKey.String()),
+		slog.String(settings[sStore].key, c.Store.String()),
+		slog.String(settings[sLogLevel].key, strings.ToLower(c.Log.Level.String())),
+		slog.String(settings[sLogFormat].key, string(c.Log.Format)),
+		slog.Int64(settings[sMaxRequestBody].key, c.MaxRequestBody),
+		slog.String(settings[sShutdownGrace].key, c.ShutdownGrace.String()),
+	}
+}

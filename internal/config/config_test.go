@@ -1,0 +1,462 @@
+package config
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/pflag"
+)
+
+// testKey is a recognisable master key; tests check it never leaks.
+var testKey = bytes.Repeat([]byte{0xA5}, MasterKeySize)
+
+var testKeyB64 = base64.StdEncoding.EncodeToString(testKey)
+
+// keyEnv is the environment every valid case needs.
+var keyEnv = "BREVET_MASTER_KEY=" + testKeyB64
+
+// writeFile writes content to name in a fresh temp dir and returns the path.
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// load runs Load with a file body (written to brevet.yaml when not empty),
+// an environment and command-line arguments.
+func load(t *testing.T, file string, env []string, args ...string) (*Config, error) {
+	t.Helper()
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatalf("parse flags %q: %v", args, err)
+	}
+	la := LoadArgs{Env: env, Flags: fs}
+	if file != "" {
+		la.File = writeFile(t, "brevet.yaml", file)
+	}
+	return Load(la)
+}
+
+// defaultConfig is what Load returns with only the master key given.
+func defaultConfig() Config {
+	return Config{
+		DataDir:        "brevet-data",
+		Listen:         "127.0.0.1:8787",
+		Regions:        []string{"us-east-1"},
+		MasterKey:      MasterKey{key: (*[32]byte)(testKey), source: "BREVET_MASTER_KEY"},
+		Store:          Store{Driver: StoreSQLite, Path: filepath.Join("brevet-data", "brevet.db")},
+		Log:            Log{Level: slog.LevelInfo, Format: LogJSON},
+		MaxRequestBody: 1 << 20,
+		ShutdownGrace:  25 * time.Second,
+	}
+}
+
+var cmpConfig = cmp.Options{
+	cmp.Comparer(func(a, b MasterKey) bool {
+		return bytes.Equal(a.Bytes(), b.Bytes()) && a.source == b.source
+	}),
+	// File is a temp path; the tests that care check it directly.
+	cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".File" }, cmp.Ignore()),
+}
+
+func TestLoadPrecedence(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+		env  []string
+		args []string
+		want func(c *Config)
+	}{
+		{name: "defaults", want: func(c *Config) {}},
+		{
+			name: "file over defaults",
+			file: "listen: 127.0.0.1:9000\nregions: [eu-west-1, us-east-1]\nlog:\n  level: debug\n  format: text\n" +
+				"max_request_body: 2MiB\nshutdown_grace: 5s\naccount_id: \"123456789012\"\ndata_dir: /var/lib/brevet\n",
+			want: func(c *Config) {
+				c.Listen = "127.0.0.1:9000"
+				c.Regions = []string{"eu-west-1", "us-east-1"}
+				c.Log = Log{Level: slog.LevelDebug, Format: LogText}
+				c.MaxRequestBody = 2 << 20
+				c.ShutdownGrace = 5 * time.Second
+				c.AccountID = "123456789012"
+				c.DataDir = "/var/lib/brevet"
+				c.Store.Path = "/var/lib/brevet/brevet.db"
+			},
+		},
+		{
+			name: "env over file",
+			file: "listen: 127.0.0.1:9000\nregions: [eu-west-1]\n",
+			env:  []string{"BREVET_LISTEN=127.0.0.1:9001", "BREVET_REGION=ap-south-1, ap-east-1"},
+			want: func(c *Config) {
+				c.Listen = "127.0.0.1:9001"
+				c.Regions = []string{"ap-south-1", "ap-east-1"}
+			},
+		},
+		{
+			name: "flags over env",
+			file: "listen: 127.0.0.1:9000\n",
+			env:  []string{"BREVET_LISTEN=127.0.0.1:9001", "BREVET_REGION=eu-west-1", "BREVET_SHUTDOWN_GRACE=1s"},
+			args: []string{"--listen=127.0.0.1:9002", "--region=us-west-2,us-west-1", "--region", "eu-north-1", "--shutdown-grace=3s"},
+			want: func(c *Config) {
+				c.Listen = "127.0.0.1:9002"
+				c.Regions = []string{"us-west-2", "us-west-1", "eu-north-1"}
+				c.ShutdownGrace = 3 * time.Second
+			},
+		},
+		{
+			name: "a flag left at its default does not hide env",
+			env:  []string{"BREVET_LISTEN=127.0.0.1:9001"},
+			args: []string{"--log-level=warn"},
+			want: func(c *Config) {
+				c.Listen = "127.0.0.1:9001"
+				c.Log.Level = slog.LevelWarn
+			},
+		},
+		{
+			name: "empty env var counts as unset",
+			file: "listen: 127.0.0.1:9000\n",
+			env:  []string{"BREVET_LISTEN="},
+			want: func(c *Config) { c.Listen = "127.0.0.1:9000" },
+		},
+		{
+			name: "insecure http from env, then TLS from flags is refused below; here plain on all interfaces",
+			env:  []string{"BREVET_INSECURE_HTTP=1", "BREVET_LISTEN=0.0.0.0:8787"},
+			want: func(c *Config) {
+				c.InsecureHTTP = true
+				c.Listen = "0.0.0.0:8787"
+			},
+		},
+		{
+			name: "tls from file, listen from flag",
+			file: "tls:\n  cert: /etc/brevet/tls.crt\n  key: /etc/brevet/tls.key\n",
+			args: []string{"--listen", ":8443"},
+			want: func(c *Config) {
+				c.TLS = TLS{CertFile: "/etc/brevet/tls.crt", KeyFile: "/etc/brevet/tls.key"}
+				c.Listen = ":8443"
+			},
+		},
+		{
+			name: "store DSNs",
+			env:  []string{"BREVET_STORE=postgres://brevet:hunter2@db:5432/brevet?sslmode=verify-full"},
+			want: func(c *Config) {
+				c.Store = Store{Driver: StorePostgres, DSN: "postgres://brevet:hunter2@db:5432/brevet?sslmode=verify-full"}
+			},
+		},
+		{
+			name: "sqlite absolute path from flag",
+			env:  []string{"BREVET_STORE=postgres://db/brevet"},
+			args: []string{"--store=sqlite:///var/lib/brevet/x.db"},
+			want: func(c *Config) { c.Store = Store{Driver: StoreSQLite, Path: "/var/lib/brevet/x.db"} },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := load(t, tt.file, append([]string{keyEnv}, tt.env...), tt.args...)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			want := defaultConfig()
+			tt.want(&want)
+			if diff := cmp.Diff(&want, got, cmpConfig); diff != "" {
+				t.Errorf("Load mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLoadConfigFileLocation(t *testing.T) {
+	fromEnv := writeFile(t, "env.yaml", "listen: 127.0.0.1:1111\n")
+	fromFlag := writeFile(t, "flag.yaml", "listen: 127.0.0.1:2222\n")
+	tests := []struct {
+		name       string
+		args       []string
+		env        []string
+		wantFile   string
+		wantListen string
+	}{
+		{"none", nil, nil, "", DefaultListen},
+		{"env", nil, []string{"BREVET_CONFIG=" + fromEnv}, fromEnv, "127.0.0.1:1111"},
+		{"flag over env", []string{"--config", fromFlag}, []string{"BREVET_CONFIG=" + fromEnv}, fromFlag, "127.0.0.1:2222"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := load(t, "", append([]string{keyEnv}, tt.env...), tt.args...)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if got.File != tt.wantFile || got.Listen != tt.wantListen {
+				t.Errorf("File, Listen = %q, %q; want %q, %q", got.File, got.Listen, tt.wantFile, tt.wantListen)
+			}
+		})
+	}
+}
+
+func TestLoadIgnoredEnv(t *testing.T) {
+	got, err := load(t, "", []string{keyEnv, "BREVET_LISTN=127.0.0.1:1", "BREVET_TEST_POSTGRES_DSN=postgres://x", "HOME=/root"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"BREVET_LISTN", "BREVET_TEST_POSTGRES_DSN"}
+	if diff := cmp.Diff(want, got.IgnoredEnv); diff != "" {
+		t.Errorf("IgnoredEnv (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadMasterKey(t *testing.T) {
+	dir := t.TempDir()
+	raw := filepath.Join(dir, "raw.key")
+	b64 := filepath.Join(dir, "b64.key")
+	short := filepath.Join(dir, "short.key")
+	for p, data := range map[string][]byte{
+		raw:   testKey,
+		b64:   []byte(testKeyB64 + "\n"),
+		short: []byte("c2hvcnQ=\n"),
+	} {
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name       string
+		file       string
+		env        []string
+		args       []string
+		wantSource string
+		wantErr    string // substring; "" means success
+	}{
+		{name: "env", env: []string{keyEnv}, wantSource: "BREVET_MASTER_KEY"},
+		{name: "env unpadded", env: []string{"BREVET_MASTER_KEY=" + strings.TrimRight(testKeyB64, "=")}, wantSource: "BREVET_MASTER_KEY"},
+		{name: "raw file from flag", args: []string{"--master-key-file", raw}, wantSource: "file " + raw},
+		{name: "base64 file from env", env: []string{"BREVET_MASTER_KEY_FILE=" + b64}, wantSource: "file " + b64},
+		{name: "file setting loses to env key", file: "master_key_file: " + short + "\n", env: []string{keyEnv}, wantSource: "BREVET_MASTER_KEY"},
+		{name: "flag file wins over env key", env: []string{"BREVET_MASTER_KEY=bad"}, args: []string{"--master-key-file=" + raw}, wantSource: "file " + raw},
+		{name: "both in env", env: []string{keyEnv, "BREVET_MASTER_KEY_FILE=" + raw}, wantErr: "give the master key one way only"},
+		{name: "missing", wantErr: "no master key is configured"},
+		{name: "short key in file", args: []string{"--master-key-file=" + short}, wantErr: "must be 32 bytes"},
+		{name: "not base64", env: []string{"BREVET_MASTER_KEY=this is not base64 but a secret!!"}, wantErr: "BREVET_MASTER_KEY: the master key must be 32 bytes"},
+		{name: "missing file", args: []string{"--master-key-file=" + filepath.Join(dir, "nope")}, wantErr: "--master-key-file: master_key_file: cannot read the master key file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := load(t, tt.file, tt.env, tt.args...)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Load error = %v; want it to contain %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "not base64 but") || strings.Contains(err.Error(), testKeyB64) {
+					t.Errorf("error leaks key material: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if !bytes.Equal(got.MasterKey.Bytes(), testKey) || got.MasterKey.Source() != tt.wantSource {
+				t.Errorf("MasterKey from %q = %x; want %x from %q", got.MasterKey.Source(), got.MasterKey.Bytes(), testKey, tt.wantSource)
+			}
+		})
+	}
+}
+
+func TestLoadStrictFile(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+		want []string // substrings of the error
+	}{
+		{"unknown key", "listen: 127.0.0.1:1\nlistn: 127.0.0.1:2\n",
+			[]string{"brevet.yaml:2: listn: unknown key \"listn\"", `did you mean "listen"?`}},
+		{"flag spelling", "data-dir: /x\n", []string{`brevet.yaml:1: data-dir: unknown key "data-dir"; did you mean "data_dir"?`}},
+		{"unknown nested key", "tls:\n  cert: a\n  crt: b\n", []string{"brevet.yaml:3: tls.crt: unknown key", "Known keys here: cert, key"}},
+		{"every unknown key reported", "a: 1\nb: 2\n", []string{"brevet.yaml:1: a:", "brevet.yaml:2: b:"}},
+		{"list for a string", "listen: [a, b]\n", []string{"brevet.yaml:1: listen: must be a single value"}},
+		{"quoted bool", "insecure_http: \"true\"\n", []string{"brevet.yaml:1: insecure_http: must be true or false"}},
+		{"yes is not a bool", "insecure_http: yes\n", []string{"insecure_http: must be true or false"}},
+		{"scalar for a list", "regions: us-east-1\n", []string{"brevet.yaml:1: regions: must be a list"}},
+		{"scalar for a mapping", "log: debug\n", []string{"brevet.yaml:1: log: must be a mapping of keys (format, level)"}},
+		{"null value", "listen:\n", []string{"brevet.yaml:1: listen: has no value"}},
+		{"duplicate key", "listen: a:1\nlisten: b:2\n", []string{"brevet.yaml:2: listen: is already set on line 1"}},
+		{"two documents", "listen: a:1\n---\nlisten: b:2\n", []string{"more than one YAML document"}},
+		{"not a mapping", "- listen\n", []string{"must be a mapping of settings"}},
+		{"bad yaml", "listen: [\n", []string{"is not valid YAML"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(t, tt.file, []string{keyEnv})
+			if err == nil {
+				t.Fatal("Load succeeded; want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Load error =\n%v\nwant it to contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadEmptyFile(t *testing.T) {
+	for _, body := range []string{"\n", "# only a comment\n"} {
+		got, err := load(t, body, []string{keyEnv})
+		if err != nil {
+			t.Fatalf("Load(%q): %v", body, err)
+		}
+		if got.Listen != DefaultListen {
+			t.Errorf("Load(%q).Listen = %q; want %q", body, got.Listen, DefaultListen)
+		}
+	}
+}
+
+func TestLoadValidation(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+		env  []string
+		args []string
+		want string // substring of the error; "" means valid
+	}{
+		{name: "plain http on all interfaces", args: []string{"--listen=0.0.0.0:8787"},
+			want: `--listen: listen: "0.0.0.0:8787" is not a loopback address and no TLS certificate is configured: give --tls-cert and --tls-key`},
+		{name: "plain http, empty host", env: []string{"BREVET_LISTEN=:8787"}, want: "BREVET_LISTEN: listen: \":8787\" is not a loopback address"},
+		{name: "plain http on a host name", file: "listen: brevet.example.com:80\n", want: "brevet.yaml:1: listen: \"brevet.example.com:80\" is not a loopback"},
+		{name: "plain http on all interfaces, insecure", args: []string{"--listen=0.0.0.0:8787", "--insecure-http"}},
+		{name: "plain http on ipv6 loopback", args: []string{"--listen=[::1]:8787"}},
+		{name: "plain http on localhost", args: []string{"--listen=localhost:0"}},
+		{name: "plain http on 127.0.0.2", args: []string{"--listen=127.0.0.2:80"}},
+		{name: "https on all interfaces", args: []string{"--listen=:443", "--tls-cert=c.pem", "--tls-key=k.pem"}},
+		{name: "insecure with tls", args: []string{"--insecure-http", "--tls-cert=c.pem", "--tls-key=k.pem"}, want: "--insecure-http: insecure_http: is set together with TLS"},
+		{name: "cert without key", args: []string{"--tls-cert=c.pem"}, want: "--tls-cert: tls.cert: is set but tls.key is not"},
+		{name: "key without cert", file: "tls:\n  key: k.pem\n", want: "brevet.yaml:2: tls.key: is set but tls.cert is not"},
+		{name: "no port", args: []string{"--listen=127.0.0.1"}, want: `listen: "127.0.0.1" is not host:port (missing port in address)`},
+		{name: "bad port", args: []string{"--listen=127.0.0.1:99999"}, want: "has no valid port"},
+		{name: "named port", args: []string{"--listen=127.0.0.1:http"}, want: "has no valid port"},
+		{name: "short account id", args: []string{"--account-id=12345"}, want: `--account-id: account_id: "12345" is not an account id; give exactly 12 digits`},
+		{name: "letters in account id", env: []string{"BREVET_ACCOUNT_ID=12345678901a"}, want: "BREVET_ACCOUNT_ID: account_id:"},
+		{name: "account id as yaml int", file: "account_id: 123456789012\n"},
+		{name: "bad region", args: []string{"--region=us-east-1,US_EAST"}, want: `--region: regions: "US_EAST" is not a region name`},
+		{name: "duplicate region", file: "regions: [us-east-1, us-east-1]\n", want: "brevet.yaml:1: regions: \"us-east-1\" is listed twice"},
+		{name: "empty region list", file: "regions: []\n", want: "regions: is empty"},
+		{name: "gov and iso regions", args: []string{"--region=us-gov-west-1,us-isob-east-1,cn-north-1"}},
+		{name: "bad log level", env: []string{"BREVET_LOG_LEVEL=verbose"}, want: `BREVET_LOG_LEVEL: log.level: "verbose" is not a log level`},
+		{name: "bad log format", file: "log:\n  format: xml\n", want: `brevet.yaml:2: log.format: "xml" is not a log format`},
+		{name: "body size in bytes", args: []string{"--max-request-body=65536"}},
+		{name: "body too small", args: []string{"--max-request-body=10"}, want: "max_request_body: \"10\" is not a size from 1KiB to 1GiB"},
+		{name: "body too big", args: []string{"--max-request-body=2GiB"}, want: "is not a size"},
+		{name: "body not a number", env: []string{"BREVET_MAX_REQUEST_BODY=1MB"}, want: "is not a size"},
+		{name: "negative grace", file: "shutdown_grace: -1s\n", want: "shutdown_grace: \"-1s\" is not a duration"},
+		{name: "grace without unit", env: []string{"BREVET_SHUTDOWN_GRACE=30"}, want: "is not a duration"},
+		{name: "bad bool in env", env: []string{"BREVET_INSECURE_HTTP=sure"}, want: `BREVET_INSECURE_HTTP: insecure_http: "sure" is not a boolean`},
+		{name: "unknown store", args: []string{"--store=mysql://x"}, want: `unknown store kind "mysql"`},
+		{name: "relative sqlite url", args: []string{"--store=sqlite://rel.db"}, want: "needs an absolute path"},
+		{name: "empty data dir", args: []string{"--data-dir= "}, want: "data_dir: is empty"},
+		{name: "several problems at once", args: []string{"--account-id=1", "--region=x"}, want: "account_id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(t, tt.file, append([]string{keyEnv}, tt.env...), tt.args...)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Load: %v; want success", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Load error =\n%v\nwant it to contain %q", err, tt.want)
+			}
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Errorf("Load error %T does not wrap *config.Error", err)
+			}
+		})
+	}
+}
+
+func TestLoadReportsEveryProblem(t *testing.T) {
+	_, err := load(t, "", []string{keyEnv}, "--account-id=1", "--region=x", "--log-format=xml")
+	var got []string
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var ce *Error
+		if errors.As(e, &ce) {
+			got = append(got, ce.Setting)
+		}
+	}
+	want := []string{"account_id", "regions", "log.format"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("settings in error (-want +got):\n%s", diff)
+	}
+}
+
+func TestSecretsRedacted(t *testing.T) {
+	cfg, err := load(t, "", []string{keyEnv, "BREVET_STORE=postgres://brevet:hunter2@db/brevet?password=hunter3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "config", cfg, "key", cfg.MasterKey)
+	js, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outputs := map[string]string{
+		"String":      cfg.String(),
+		"%v":          fmt.Sprintf("%v", cfg),
+		"%+v value":   fmt.Sprintf("%+v", *cfg),
+		"%#v value":   fmt.Sprintf("%#v", *cfg),
+		"%x key":      fmt.Sprintf("%x", cfg.MasterKey),
+		"%s key":      fmt.Sprintf("%s", cfg.MasterKey),
+		"slog":        logged.String(),
+		"json":        string(js),
+		"store %v":    fmt.Sprint(cfg.Store),
+		"error %v":    fmt.Errorf("wrapped: %v", cfg.MasterKey).Error(),
+		"key %#v ptr": fmt.Sprintf("%#v", &cfg.MasterKey),
+	}
+	secrets := []string{testKeyB64, strings.Repeat("a5", 8), string(testKey[:8]), "hunter2", "hunter3", "165, 165"}
+	for name, out := range outputs {
+		for _, s := range secrets {
+			if strings.Contains(strings.ToLower(out), strings.ToLower(s)) {
+				t.Errorf("%s output contains secret %q:\n%s", name, s, out)
+			}
+		}
+	}
+	if !strings.Contains(cfg.String(), "master_key: [redacted, from BREVET_MASTER_KEY]") {
+		t.Errorf("String() =\n%s\nwant a redacted master_key line", cfg.String())
+	}
+}
+
+func TestBindFlagsDefaultsMatchTable(t *testing.T) {
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	BindFlags(fs)
+	for s := range numSettings {
+		st := settings[s]
+		if st.flag == "" {
+			continue
+		}
+		f := fs.Lookup(st.flag)
+		if f == nil {
+			t.Errorf("flag --%s not bound", st.flag)
+			continue
+		}
+		if !strings.Contains(f.Usage, st.env) {
+			t.Errorf("--%s usage %q does not name %s", st.flag, f.Usage, st.env)
+		}
+	}
+	// Every default in the table must load: parse them as flags would.
+	if _, err := load(t, "", []string{keyEnv}, "--shutdown-grace="+settings[sShutdownGrace].def,
+		"--max-request-body="+settings[sMaxRequestBody].def); err != nil {
+		t.Errorf("defaults do not load: %v", err)
+	}
+}

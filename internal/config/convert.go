@@ -1,0 +1,273 @@
+package config
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// convert turns the merged settings into a runtime Config, checking each
+// one. It reports every problem, not just the first.
+func convert(v *[numSettings]value) (*Config, []error) {
+	c := &Config{}
+	var errs []error
+	fail := func(s settingID, msg string) { errs = append(errs, newError(s, v[s].from, msg)) }
+
+	c.DataDir = strings.TrimSpace(v[sDataDir].str)
+	if c.DataDir == "" {
+		fail(sDataDir, "is empty; give the directory for Brevet's state, for example "+DefaultDataDir)
+	} else {
+		c.DataDir = filepath.Clean(c.DataDir)
+	}
+
+	loopback, msg := checkListen(v[sListen].str)
+	if msg != "" {
+		fail(sListen, msg)
+	}
+	c.Listen = v[sListen].str
+
+	c.TLS = TLS{CertFile: v[sTLSCert].str, KeyFile: v[sTLSKey].str}
+	switch {
+	case c.TLS.CertFile != "" && c.TLS.KeyFile == "":
+		fail(sTLSCert, "is set but tls.key is not; give both the certificate and its key (--tls-cert and --tls-key), or neither for plain HTTP")
+	case c.TLS.CertFile == "" && c.TLS.KeyFile != "":
+		fail(sTLSKey, "is set but tls.cert is not; give both the certificate and its key (--tls-cert and --tls-key), or neither for plain HTTP")
+	}
+
+	var err error
+	if c.InsecureHTTP, err = strconv.ParseBool(v[sInsecureHTTP].str); err != nil {
+		fail(sInsecureHTTP, fmt.Sprintf("%q is not a boolean; use true or false", v[sInsecureHTTP].str))
+	}
+	switch {
+	case c.InsecureHTTP && (c.TLS.CertFile != "" || c.TLS.KeyFile != ""):
+		fail(sInsecureHTTP, "is set together with TLS; drop insecure_http (--insecure-http) when serving HTTPS")
+	case msg == "" && !loopback && c.TLS.CertFile == "" && c.TLS.KeyFile == "" && !c.InsecureHTTP:
+		fail(sListen, fmt.Sprintf("%q is not a loopback address and no TLS certificate is configured: "+
+			"give --tls-cert and --tls-key to serve HTTPS, listen on 127.0.0.1, or, only behind a proxy "+
+			"that terminates TLS, pass --insecure-http", c.Listen))
+	}
+
+	c.AccountID = strings.TrimSpace(v[sAccountID].str)
+	if c.AccountID != "" && !accountIDRE.MatchString(c.AccountID) {
+		fail(sAccountID, fmt.Sprintf("%q is not an account id; give exactly 12 digits, or leave it unset to pick a random one on first start", c.AccountID))
+	}
+
+	c.Regions = v[sRegions].list
+	if m := checkRegions(c.Regions); m != "" {
+		fail(sRegions, m)
+	}
+
+	c.MasterKey, err = masterKey(v)
+	if err != nil {
+		errs = append(errs, err)
+	}
+
+	c.Store, msg = parseStore(v[sStore].str, c.DataDir)
+	if msg != "" {
+		fail(sStore, msg)
+	}
+
+	if c.Log.Level, msg = parseLevel(v[sLogLevel].str); msg != "" {
+		fail(sLogLevel, msg)
+	}
+	switch f := LogFormat(strings.ToLower(v[sLogFormat].str)); f {
+	case LogJSON, LogText:
+		c.Log.Format = f
+	default:
+		fail(sLogFormat, fmt.Sprintf("%q is not a log format; use json or text", v[sLogFormat].str))
+	}
+
+	if c.MaxRequestBody, msg = parseSize(v[sMaxRequestBody].str); msg != "" {
+		fail(sMaxRequestBody, msg)
+	}
+
+	if c.ShutdownGrace, err = time.ParseDuration(v[sShutdownGrace].str); err != nil || c.ShutdownGrace < 0 {
+		fail(sShutdownGrace, fmt.Sprintf("%q is not a duration; use a Go duration such as 25s or 1m, or 0 to stop at once", v[sShutdownGrace].str))
+	}
+	return c, errs
+}
+
+var (
+	accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
+	// regionRE matches AWS region names: a partition-ish prefix, one or
+	// more words, and a number (us-east-1, us-gov-west-1, eusc-de-east-1).
+	regionRE = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$`)
+)
+
+// checkListen validates a host:port and says whether it is loopback only.
+// An empty host means every interface, so it is not loopback; a host name
+// other than localhost may resolve anywhere, so it is not either.
+func checkListen(addr string) (loopback bool, msg string) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, fmt.Sprintf("%q is not host:port (%v); for example %s, or [::1]:8787", addr, errNoAddr(err), DefaultListen)
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || (port != "0" && n == 0) {
+		return false, fmt.Sprintf("%q has no valid port; give a number from 0 to 65535", addr)
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true, ""
+	}
+	if host == "" {
+		return false, ""
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return ip.IsLoopback(), ""
+	}
+	return false, ""
+}
+
+// errNoAddr drops the address that net repeats inside its error text.
+func errNoAddr(err error) string {
+	if ae, ok := err.(*net.AddrError); ok {
+		return ae.Err
+	}
+	return err.Error()
+}
+
+func checkRegions(regions []string) string {
+	if len(regions) == 0 {
+		return "is empty; give at least one region, for example " + DefaultRegion
+	}
+	seen := map[string]bool{}
+	for _, r := range regions {
+		if !regionRE.MatchString(r) {
+			return fmt.Sprintf("%q is not a region name; use names such as us-east-1 or eu-west-1", r)
+		}
+		if seen[r] {
+			return fmt.Sprintf("%q is listed twice; list each region once", r)
+		}
+		seen[r] = true
+	}
+	return ""
+}
+
+// masterKey reads the master key from whichever form won. Messages never
+// include key material, only where it came from and its length.
+func masterKey(v *[numSettings]value) (MasterKey, error) {
+	switch {
+	case v[sMasterKey].set:
+		k, msg := decodeKey([]byte(v[sMasterKey].str))
+		if msg != "" {
+			return MasterKey{}, newError(sMasterKey, v[sMasterKey].from, msg)
+		}
+		return MasterKey{key: k, source: v[sMasterKey].from.String()}, nil
+	case v[sMasterKeyFile].set:
+		path := v[sMasterKeyFile].str
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return MasterKey{}, newError(sMasterKeyFile, v[sMasterKeyFile].from,
+				fmt.Sprintf("cannot read the master key file: %v", err))
+		}
+		k, msg := decodeKey(data)
+		if msg != "" {
+			return MasterKey{}, newError(sMasterKeyFile, v[sMasterKeyFile].from, path+": "+msg)
+		}
+		return MasterKey{key: k, source: "file " + path}, nil
+	}
+	return MasterKey{}, &Error{Setting: "master key", Msg: "no master key is configured: set BREVET_MASTER_KEY to the base64 " +
+		"of 32 random bytes (openssl rand -base64 32), or point --master-key-file (master_key_file) at a file " +
+		"holding them. Keep it safe: secrets stored under it cannot be read without it"}
+}
+
+// decodeKey accepts exactly 32 raw bytes, or their base64 (standard
+// alphabet, with or without padding) with surrounding white space.
+func decodeKey(data []byte) (*[MasterKeySize]byte, string) {
+	var k [MasterKeySize]byte
+	if len(data) == MasterKeySize {
+		copy(k[:], data)
+		return &k, ""
+	}
+	text := bytes.TrimSpace(data)
+	enc := base64.StdEncoding
+	if len(text)%4 != 0 {
+		enc = base64.RawStdEncoding
+	}
+	buf := make([]byte, enc.DecodedLen(len(text)))
+	n, err := enc.Decode(buf, text)
+	defer clear(buf)
+	if err != nil || n != MasterKeySize {
+		return nil, fmt.Sprintf("the master key must be 32 bytes, raw or in base64 (44 characters); "+
+			"got %d characters that are not that. Generate one with: openssl rand -base64 32", len(text))
+	}
+	copy(k[:], buf)
+	return &k, ""
+}
+
+// parseStore reads a store DSN. "" means SQLite in the data directory.
+func parseStore(dsn, dataDir string) (Store, string) {
+	switch {
+	case dsn == "":
+		return Store{Driver: StoreSQLite, Path: filepath.Join(dataDir, "brevet.db")}, ""
+	case strings.HasPrefix(dsn, "sqlite:"):
+		p := strings.TrimPrefix(dsn, "sqlite:")
+		if rest, ok := strings.CutPrefix(p, "//"); ok {
+			if !strings.HasPrefix(rest, "/") {
+				return Store{}, "a sqlite URL with // needs an absolute path (sqlite:///var/lib/brevet/brevet.db); for a relative path write sqlite:PATH"
+			}
+			p = rest
+		}
+		if p == "" {
+			return Store{}, "sqlite: needs a database file path, for example sqlite:./brevet-data/brevet.db"
+		}
+		return Store{Driver: StoreSQLite, Path: filepath.Clean(p)}, ""
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		if _, err := url.Parse(dsn); err != nil {
+			// url's error repeats the DSN, password included: do not show it.
+			return Store{}, "the postgres URL does not parse; check its quoting and escape special characters in the password (%XX)"
+		}
+		return Store{Driver: StorePostgres, DSN: dsn}, ""
+	}
+	scheme, _, _ := strings.Cut(dsn, ":")
+	return Store{}, fmt.Sprintf("unknown store kind %q; use sqlite:PATH or postgres://user@host/db, or leave it unset for SQLite in the data directory", scheme)
+}
+
+func parseLevel(s string) (slog.Level, string) {
+	switch strings.ToLower(s) {
+	case "debug":
+		return slog.LevelDebug, ""
+	case "info":
+		return slog.LevelInfo, ""
+	case "warn", "warning":
+		return slog.LevelWarn, ""
+	case "error":
+		return slog.LevelError, ""
+	}
+	return 0, fmt.Sprintf("%q is not a log level; use debug, info, warn or error", s)
+}
+
+// Request body bounds: smaller than minBody cannot hold ordinary requests;
+// larger than maxBody is memory one client can pin.
+const (
+	minBody = 1 << 10
+	maxBody = 1 << 30
+)
+
+// parseSize reads a byte count, optionally with a KiB, MiB or GiB suffix.
+func parseSize(s string) (int64, string) {
+	num, mult := strings.TrimSpace(s), int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if n, ok := strings.CutSuffix(num, u.suffix); ok {
+			num, mult = strings.TrimSpace(n), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > maxBody/mult || n*mult < minBody {
+		return 0, fmt.Sprintf("%q is not a size from 1KiB to 1GiB; give bytes (1048576) or use a KiB/MiB/GiB suffix (1MiB)", s)
+	}
+	return n * mult, ""
+}

@@ -1,0 +1,251 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// LoadArgs says where Load finds settings besides the defaults.
+type LoadArgs struct {
+	// File is the config file to read. When "", the --config flag and
+	// then BREVET_CONFIG name it; when none of them does, no file is read.
+	File string
+
+	// Env is the environment as KEY=VALUE strings, as os.Environ returns
+	// it. Only BREVET_* variables are looked at; an empty value counts as
+	// unset.
+	Env []string
+
+	// Flags are the parsed command-line flags, bound with BindFlags. Only
+	// flags given on the command line count, so a flag's default never
+	// hides a file or environment setting. May be nil.
+	Flags *pflag.FlagSet
+}
+
+// value is one setting's text as given, and where it was given.
+type value struct {
+	set  bool
+	str  string
+	list []string // kindList only
+	from origin
+}
+
+// loader collects the layers of settings, the lowest first, each one
+// replacing what the layers below set.
+type loader struct {
+	vals [numSettings]value
+	errs []error
+}
+
+// Load builds the runtime Config from defaults, the config file, the
+// environment and the flags, in increasing precedence, and validates it.
+// The error, when not nil, joins one *Error per problem found.
+func Load(args LoadArgs) (*Config, error) {
+	var l loader
+	l.defaults()
+	env := envMap(args.Env)
+
+	path := args.File
+	if path == "" {
+		if f := changedFlag(args.Flags, FlagConfigFile); f != nil {
+			path = f.Value.String()
+		} else {
+			path = env[EnvConfigFile]
+		}
+	}
+	if path != "" {
+		if err := l.file(path); err != nil {
+			return nil, err
+		}
+	}
+	ignored := l.env(env)
+	l.flags(args.Flags)
+	if len(l.errs) > 0 {
+		return nil, errors.Join(l.errs...)
+	}
+	cfg, errs := convert(&l.vals)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	cfg.File = path
+	cfg.IgnoredEnv = ignored
+	return cfg, nil
+}
+
+// put records one setting's value from one layer. The master key and the
+// master key file are two forms of one setting: the higher layer's form
+// replaces the lower one's, and giving both in one layer is an error.
+func (l *loader) put(s settingID, v value) {
+	v.set = true
+	if other, ok := masterKeyPair(s); ok && l.vals[other].set {
+		if l.vals[other].from.layer == v.from.layer {
+			l.errs = append(l.errs, newError(s, v.from, fmt.Sprintf(
+				"%s is set as well; give the master key one way only", settingLabel(other, v.from.layer))))
+		}
+		l.vals[other] = value{}
+	}
+	l.vals[s] = v
+}
+
+func masterKeyPair(s settingID) (settingID, bool) {
+	switch s {
+	case sMasterKey:
+		return sMasterKeyFile, true
+	case sMasterKeyFile:
+		return sMasterKey, true
+	}
+	return 0, false
+}
+
+// settingLabel names a setting the way the given layer spells it.
+func settingLabel(s settingID, l layer) string {
+	switch l {
+	case layerEnv:
+		return settings[s].env
+	case layerFlag:
+		return "--" + settings[s].flag
+	}
+	return s.name()
+}
+
+func (l *loader) defaults() {
+	for s := range numSettings {
+		if d := settings[s].def; d != "" {
+			v := value{str: d, from: origin{layer: layerDefault}}
+			if settings[s].kind == kindList {
+				v.list = splitList(d)
+			}
+			l.put(s, v)
+		}
+	}
+}
+
+func (l *loader) file(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read config file: %w (check --config / %s)", err, EnvConfigFile)
+	}
+	fc, lines, err := parseFile(path, data)
+	if err != nil {
+		return err
+	}
+	set := func(s settingID, p *string) {
+		if p != nil {
+			l.put(s, value{str: *p, from: origin{layer: layerFile, name: path, line: lines[settings[s].key]}})
+		}
+	}
+	set(sDataDir, fc.DataDir)
+	set(sListen, fc.Listen)
+	if fc.TLS != nil {
+		set(sTLSCert, fc.TLS.Cert)
+		set(sTLSKey, fc.TLS.Key)
+	}
+	if fc.InsecureHTTP != nil {
+		b := fmt.Sprint(*fc.InsecureHTTP)
+		set(sInsecureHTTP, &b)
+	}
+	set(sAccountID, fc.AccountID)
+	if fc.Regions != nil {
+		l.put(sRegions, value{list: *fc.Regions, from: origin{layer: layerFile, name: path, line: lines["regions"]}})
+	}
+	set(sMasterKeyFile, fc.MasterKeyFile)
+	set(sStore, fc.Store)
+	if fc.Log != nil {
+		set(sLogLevel, fc.Log.Level)
+		set(sLogFormat, fc.Log.Format)
+	}
+	set(sMaxRequestBody, fc.MaxRequestBody)
+	set(sShutdownGrace, fc.ShutdownGrace)
+	return nil
+}
+
+// envMap keeps the BREVET_* variables with a value.
+func envMap(environ []string) map[string]string {
+	m := map[string]string{}
+	for _, kv := range environ {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok && v != "" && strings.HasPrefix(k, EnvPrefix) {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// env applies the environment layer and returns the BREVET_* variables
+// that are not settings.
+func (l *loader) env(env map[string]string) []string {
+	byName := map[string]settingID{}
+	for s := range numSettings {
+		if e := settings[s].env; e != "" {
+			byName[e] = s
+		}
+	}
+	// Apply in a fixed order so that errors come out the same every time.
+	names := make([]string, 0, len(env))
+	for k := range env {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var ignored []string
+	for _, k := range names {
+		s, ok := byName[k]
+		if !ok {
+			if k != EnvConfigFile {
+				ignored = append(ignored, k)
+			}
+			continue
+		}
+		v := value{str: env[k], from: origin{layer: layerEnv, name: k}}
+		if settings[s].kind == kindList {
+			v.list = splitList(env[k])
+		}
+		l.put(s, v)
+	}
+	return ignored
+}
+
+func (l *loader) flags(fs *pflag.FlagSet) {
+	for s := range numSettings {
+		f := changedFlag(fs, settings[s].flag)
+		if f == nil {
+			continue
+		}
+		v := value{str: f.Value.String(), from: origin{layer: layerFlag, name: "--" + f.Name}}
+		if settings[s].kind == kindList {
+			list, err := fs.GetStringSlice(f.Name)
+			if err != nil {
+				l.errs = append(l.errs, newError(s, v.from, err.Error()))
+				continue
+			}
+			v.list = splitList(strings.Join(list, ","))
+		}
+		l.put(s, v)
+	}
+}
+
+// changedFlag returns the flag when it was given on the command line.
+func changedFlag(fs *pflag.FlagSet, name string) *pflag.Flag {
+	if fs == nil || name == "" {
+		return nil
+	}
+	if f := fs.Lookup(name); f != nil && f.Changed {
+		return f
+	}
+	return nil
+}
+
+// splitList splits a comma-separated list, dropping blanks around items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}

@@ -1,0 +1,128 @@
+package config
+
+import "time"
+
+// Defaults. They are the values a fresh `brevet serve` runs with, chosen so
+// that running it with no configuration at all is safe: loopback only,
+// embedded store, nothing exposed.
+const (
+	DefaultDataDir = "./brevet-data"
+	DefaultListen  = "127.0.0.1:8787"
+	DefaultRegion  = "us-east-1"
+
+	// DefaultMaxRequestBody bounds the body of one API request. The
+	// largest inputs the STS and IAM Query APIs define that Brevet serves
+	// are an IAM policy document (131,072 characters in the service model)
+	// and a SAML assertion (100,000 base64 characters); form-encoded, a
+	// policy document of only non-ASCII or reserved characters can triple
+	// (about 384 KiB), so 1 MiB admits every valid request with room to
+	// spare while keeping what one connection can make the server buffer
+	// small. (The model allows larger documents to CreateSAMLProvider and
+	// UploadServerCertificate; raise this if you use them with big inputs.)
+	DefaultMaxRequestBody int64 = 1 << 20
+
+	// DefaultShutdownGrace is how long in-flight requests may run after a
+	// shutdown signal. It is below the 30 s Kubernetes and most service
+	// managers wait before they kill a process, so Brevet finishes its own
+	// shutdown (and flushes its audit trail) before it is killed.
+	DefaultShutdownGrace = 25 * time.Second
+
+	DefaultLogLevel  = "info"
+	DefaultLogFormat = "json"
+
+	// EnvPrefix starts every environment variable this package reads.
+	EnvPrefix = "BREVET_"
+
+	// EnvConfigFile and FlagConfigFile name the config file to read.
+	EnvConfigFile  = "BREVET_CONFIG"
+	FlagConfigFile = "config"
+)
+
+// settingID names one setting; it indexes the table below and the values of
+// each layer.
+type settingID int
+
+const (
+	sDataDir settingID = iota
+	sListen
+	sTLSCert
+	sTLSKey
+	sInsecureHTTP
+	sAccountID
+	sRegions
+	sMasterKey
+	sMasterKeyFile
+	sStore
+	sLogLevel
+	sLogFormat
+	sMaxRequestBody
+	sShutdownGrace
+	numSettings
+)
+
+// kind is the shape a setting's value has in the file and on the command
+// line.
+type kind int
+
+const (
+	kindString kind = iota
+	kindBool
+	kindList
+	kindDuration
+)
+
+// setting describes where one setting can be given. An empty key, env or
+// flag means the setting cannot be given that way.
+type setting struct {
+	key   string // file key, dotted for nested keys
+	env   string
+	flag  string
+	kind  kind
+	def   string // default as text, shown in flag help
+	usage string
+}
+
+// settings is the one table every layer, the flag bindings and the docs
+// test read, so a setting cannot be added to one form and forgotten in
+// another. The master key itself has no file key and no flag: a secret in
+// a config file or in the process list leaks too easily; give it in the
+// environment or in a file of its own.
+var settings = [numSettings]setting{
+	sDataDir: {key: "data_dir", env: "BREVET_DATA_DIR", flag: "data-dir", def: DefaultDataDir,
+		usage: "directory for Brevet's state (the embedded store lives here)"},
+	sListen: {key: "listen", env: "BREVET_LISTEN", flag: "listen", def: DefaultListen,
+		usage: "address to listen on, host:port"},
+	sTLSCert: {key: "tls.cert", env: "BREVET_TLS_CERT", flag: "tls-cert",
+		usage: "PEM certificate (chain) file for HTTPS; requires --tls-key"},
+	sTLSKey: {key: "tls.key", env: "BREVET_TLS_KEY", flag: "tls-key",
+		usage: "PEM private key file for HTTPS; requires --tls-cert"},
+	sInsecureHTTP: {key: "insecure_http", env: "BREVET_INSECURE_HTTP", flag: "insecure-http", kind: kindBool, def: "false",
+		usage: "allow plain HTTP on a non-loopback address (only behind a TLS-terminating proxy)"},
+	sAccountID: {key: "account_id", env: "BREVET_ACCOUNT_ID", flag: "account-id",
+		usage: "12-digit account id, used on first start only (default: random)"},
+	sRegions: {key: "regions", env: "BREVET_REGION", flag: "region", kind: kindList, def: DefaultRegion,
+		usage: "region(s) to serve, comma-separated; the first is the default"},
+	sMasterKey: {env: "BREVET_MASTER_KEY",
+		usage: "base64 of the 32-byte master key"},
+	sMasterKeyFile: {key: "master_key_file", env: "BREVET_MASTER_KEY_FILE", flag: "master-key-file",
+		usage: "file holding the 32-byte master key (raw, or base64 text)"},
+	sStore: {key: "store", env: "BREVET_STORE", flag: "store",
+		usage: "store DSN: sqlite:PATH or postgres://... (default: sqlite in the data dir)"},
+	sLogLevel: {key: "log.level", env: "BREVET_LOG_LEVEL", flag: "log-level", def: DefaultLogLevel,
+		usage: "log level: debug, info, warn or error"},
+	sLogFormat: {key: "log.format", env: "BREVET_LOG_FORMAT", flag: "log-format", def: DefaultLogFormat,
+		usage: "log format: json or text"},
+	sMaxRequestBody: {key: "max_request_body", env: "BREVET_MAX_REQUEST_BODY", flag: "max-request-body", def: "1MiB",
+		usage: "largest request body accepted, in bytes or with a KiB/MiB suffix"},
+	sShutdownGrace: {key: "shutdown_grace", env: "BREVET_SHUTDOWN_GRACE", flag: "shutdown-grace", kind: kindDuration, def: DefaultShutdownGrace.String(),
+		usage: "how long in-flight requests may finish after a shutdown signal"},
+}
+
+// name is how errors refer to a setting: by its file key, which is also
+// what docs/configuration.md lists first.
+func (s settingID) name() string {
+	if k := settings[s].key; k != "" {
+		return k
+	}
+	return settings[s].env
+}
