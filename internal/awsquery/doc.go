@@ -1,0 +1,59 @@
+// Package awsquery is the AWS Query protocol that STS and IAM speak: it
+// decodes form-encoded requests into typed inputs, validates them against
+// the service model's constraints, encodes outputs as XML and failures as
+// <ErrorResponse>, and dispatches actions through one pipeline that
+// authenticates, authorizes and audits every request.
+//
+// It is the only package that knows AWS wire error codes (the catalogue in
+// errors.go and the generated errors_model.go). Domain packages return
+// typed errors; ToWire maps them with errors.As. It does no domain work:
+// what an action does lives in sts and iam, what a signature means in
+// sigv4, what a policy allows in policy.
+//
+// # Shapes, values and generated types
+//
+// Decoding, validation and encoding are driven by a shape table (Shape),
+// the same structure the conformance tests build from the public awsQuery
+// protocol tests. The packages stsapi and iamapi are generated from the
+// botocore models by internal/genquery (go generate): a Go struct per input
+// and output shape, the shape table, and an Operation per action that
+// converts between the structs and Values.
+//
+// # Registering an action
+//
+//	d, err := awsquery.New(awsquery.Config{
+//		Authenticator: authn, // sigv4 + key lookup; anonymous for unsigned actions
+//		Authorizer:    authz, // policy evaluation
+//		Auditor:       auditor,
+//		Clock:         clock.Now,
+//		ErrorMappers:  []awsquery.ErrorMapper{iam.WireError},
+//	})
+//	awsquery.Register(d, stsapi.AssumeRole, awsquery.Handler[stsapi.AssumeRoleRequest, stsapi.AssumeRoleResponse]{
+//		Target: func(ctx context.Context, r *awsquery.Request[stsapi.AssumeRoleRequest]) (awsquery.Target, error) {
+//			return awsquery.Target{Resource: r.Input.RoleArn, Context: map[string][]string{"sts:ExternalId": {r.Input.ExternalId}}}, nil
+//		},
+//		Serve: func(ctx context.Context, r *awsquery.Request[stsapi.AssumeRoleRequest]) (*stsapi.AssumeRoleResponse, error) {
+//			return stsService.AssumeRole(ctx, r.Principal, r.Input, r.Now)
+//		},
+//	})
+//
+// Every handler names what to authorize (Target) or says in
+// SkipAuthorization why it needs no identity-policy check; Register panics
+// otherwise, so no action can skip authorization by omission.
+//
+// # Serving
+//
+// A Dispatcher is an http.Handler. For each request it: reads the body (up
+// to Config.MaxBodyBytes) and the query string; finds the action from Action
+// and Version (InvalidAction "Could not find operation X for version Y"
+// otherwise); authenticates; decodes and validates the input (unknown or
+// repeated parameters are InvalidQueryParameter, unparsable values
+// InvalidParameterValue, constraint violations ValidationError in AWS's
+// words); authorizes the handler's Target; runs the handler; audits; and
+// writes the response with Content-Type text/xml and x-amzn-RequestId.
+// The Auditor sees every request, including failed ones, before anything
+// is written, and an audit failure turns the response into
+// ServiceUnavailable. A server that must fail a request before dispatch
+// (for example a body over its own limit) writes the envelope with
+// WriteError.
+package awsquery

@@ -1,0 +1,236 @@
+package awsquery
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// redacted replaces sensitive values in messages and audit records.
+const redacted = "*** Sensitive Data Redacted ***"
+
+// Validate checks a decoded structure against its shape's constraints
+// (required, length, range, pattern, enum) and reports every violation in
+// one ValidationError worded as AWS words it:
+//
+//	1 validation error detected: Value 'x' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]*
+//
+// Member paths are lowerCamelCase; list elements are addressed as
+// 'tags.1.member.key'. Sensitive values are redacted.
+func Validate(s *Shape, v *Value) error {
+	if s == nil {
+		return nil
+	}
+	var vd validator
+	vd.structure(s, v)
+	if len(vd.errs) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(len(vd.errs)))
+	if len(vd.errs) == 1 {
+		b.WriteString(" validation error detected: ")
+	} else {
+		b.WriteString(" validation errors detected: ")
+	}
+	b.WriteString(strings.Join(vd.errs, "; "))
+	return CodeValidationError.New(b.String())
+}
+
+type validator struct {
+	path []string
+	errs []string
+}
+
+func (vd *validator) fail(val, constraint string) {
+	vd.errs = append(vd.errs, "Value "+val+" at '"+strings.Join(vd.path, ".")+"' failed to satisfy constraint: Member must "+constraint)
+}
+
+func (vd *validator) structure(s *Shape, v *Value) {
+	for i := range s.Members {
+		m := &s.Members[i]
+		var mv *Value
+		if i < len(v.Elems) {
+			mv = &v.Elems[i]
+		}
+		if mv == nil || !mv.Set {
+			if m.Required {
+				vd.path = append(vd.path, lowerFirst(m.Name))
+				vd.fail("null", "not be null")
+				vd.path = vd.path[:len(vd.path)-1]
+			}
+			continue
+		}
+		vd.path = append(vd.path, lowerFirst(m.Name))
+		vd.value(m.Shape, mv)
+		vd.path = vd.path[:len(vd.path)-1]
+	}
+}
+
+func (vd *validator) value(s *Shape, v *Value) {
+	switch s.Kind {
+	case KindString:
+		vd.length(s, v, utf16Len(v.Str))
+		if s.Pattern != "" && !s.matches(v.Str) {
+			vd.fail(quoteValue(s, v), "satisfy regular expression pattern: "+s.Pattern)
+		}
+		if len(s.Enum) > 0 && !contains(s.Enum, v.Str) {
+			vd.fail(quoteValue(s, v), "satisfy enum value set: ["+strings.Join(s.Enum, ", ")+"]")
+		}
+	case KindBlob:
+		vd.length(s, v, len(v.Bytes))
+	case KindInteger, KindLong:
+		if s.HasMin && v.Int < s.Min {
+			vd.fail(quoteValue(s, v), "have value greater than or equal to "+strconv.FormatInt(s.Min, 10))
+		}
+		if s.HasMax && v.Int > s.Max {
+			vd.fail(quoteValue(s, v), "have value less than or equal to "+strconv.FormatInt(s.Max, 10))
+		}
+	case KindFloat, KindDouble:
+		if s.HasMin && v.Float < float64(s.Min) {
+			vd.fail(quoteValue(s, v), "have value greater than or equal to "+strconv.FormatInt(s.Min, 10))
+		}
+		if s.HasMax && v.Float > float64(s.Max) {
+			vd.fail(quoteValue(s, v), "have value less than or equal to "+strconv.FormatInt(s.Max, 10))
+		}
+	case KindStructure:
+		vd.structure(s, v)
+	case KindList:
+		vd.length(s, v, len(v.Elems))
+		for i := range v.Elems {
+			vd.path = append(vd.path, strconv.Itoa(i+1), "member")
+			vd.value(s.Member.Shape, &v.Elems[i])
+			vd.path = vd.path[:len(vd.path)-2]
+		}
+	case KindMap:
+		vd.length(s, v, len(v.Elems))
+		for i := range v.Elems {
+			kv := v.Elems[i].Elems
+			vd.path = append(vd.path, "entry", strconv.Itoa(i+1), "key")
+			vd.value(s.Key.Shape, &kv[0])
+			vd.path[len(vd.path)-1] = "value"
+			if kv[1].Set {
+				vd.value(s.Value.Shape, &kv[1])
+			}
+			vd.path = vd.path[:len(vd.path)-3]
+		}
+	}
+}
+
+func (vd *validator) length(s *Shape, v *Value, n int) {
+	if s.HasMin && int64(n) < s.Min {
+		vd.fail(quoteValue(s, v), "have length greater than or equal to "+strconv.FormatInt(s.Min, 10))
+	}
+	if s.HasMax && int64(n) > s.Max {
+		vd.fail(quoteValue(s, v), "have length less than or equal to "+strconv.FormatInt(s.Max, 10))
+	}
+}
+
+// utf16Len counts UTF-16 code units, as the Java services AWS runs do.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+func lowerFirst(s string) string {
+	if s == "" || s[0] < 'A' || s[0] > 'Z' {
+		return s
+	}
+	return string(s[0]+'a'-'A') + s[1:]
+}
+
+// quoteValue renders a value for a validation message, in single quotes,
+// roughly as Java's toString would; sensitive values are redacted and long
+// ones truncated.
+func quoteValue(s *Shape, v *Value) string {
+	if s.Sensitive {
+		return "'" + redacted + "'"
+	}
+	var b strings.Builder
+	b.WriteByte('\'')
+	writeValue(&b, s, v)
+	b.WriteByte('\'')
+	out := b.String()
+	const max = 1024
+	if len(out) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(out[cut]) {
+			cut--
+		}
+		out = out[:cut] + "...'"
+	}
+	return out
+}
+
+func writeValue(b *strings.Builder, s *Shape, v *Value) {
+	if s.Sensitive {
+		b.WriteString(redacted)
+		return
+	}
+	switch s.Kind {
+	case KindString:
+		b.WriteString(v.Str)
+	case KindBoolean:
+		b.WriteString(strconv.FormatBool(v.Bool))
+	case KindInteger, KindLong:
+		b.WriteString(strconv.FormatInt(v.Int, 10))
+	case KindFloat, KindDouble:
+		b.WriteString(strconv.FormatFloat(v.Float, 'g', -1, 64))
+	case KindTimestamp:
+		b.WriteString(formatISO8601(v.Time))
+	case KindBlob:
+		b.WriteString(strconv.Itoa(len(v.Bytes)) + " bytes")
+	case KindList:
+		b.WriteByte('[')
+		for i := range v.Elems {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeValue(b, s.Member.Shape, &v.Elems[i])
+		}
+		b.WriteByte(']')
+	case KindMap:
+		b.WriteByte('{')
+		for i := range v.Elems {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			kv := v.Elems[i].Elems
+			writeValue(b, s.Key.Shape, &kv[0])
+			b.WriteByte('=')
+			writeValue(b, s.Value.Shape, &kv[1])
+		}
+		b.WriteByte('}')
+	case KindStructure:
+		b.WriteByte('{')
+		first := true
+		for i := range s.Members {
+			if i >= len(v.Elems) || !v.Elems[i].Set {
+				continue
+			}
+			if !first {
+				b.WriteString(", ")
+			}
+			first = false
+			b.WriteString(s.Members[i].Name + ": ")
+			writeValue(b, s.Members[i].Shape, &v.Elems[i])
+		}
+		b.WriteByte('}')
+	}
+}
