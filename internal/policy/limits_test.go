@@ -16,9 +16,9 @@ func TestSize(t *testing.T) {
 		{``, 0},
 		{`{}`, 2},
 		{" {\n\t\"a\" : \"b c\" }\r\n", 11}, // {"a":"b c"}
-		{`{"a":"\" x"}`, 12},               // escaped quote does not end the string
-		{`{"a":"\\"  ,"b":1}`, 16},         // escaped backslash does end it
-		{`{"é":"日本"}`, 10},                 // characters, not bytes
+		{`{"a":"\" x"}`, 12},                // escaped quote does not end the string
+		{`{"a":"\\"  ,"b":1}`, 16},          // escaped backslash does end it
+		{`{"é":"日本"}`, 10},                  // characters, not bytes
 		{"[1,\n  2]", 5},
 	}
 	for _, tt := range tests {
