@@ -132,10 +132,10 @@ func TestRealReference(t *testing.T) {
 		t.Errorf("s3:GetObject resource ARN services = %v, want s3", services)
 	}
 	for key, want := range map[string]string{
-		"s3:max-keys":                             "Numeric",
-		"ec2:ResourceTag/Team":                    "String",
+		"s3:max-keys":          "Numeric",
+		"ec2:ResourceTag/Team": "String",
 		"token.actions.githubusercontent.com:actor": "String",
-		"saml:aud":                                "String",
+		"saml:aud": "String",
 	} {
 		if ck, ok := ref.ConditionKey(key); !ok || ck.Type != want {
 			t.Errorf("ConditionKey(%q) = %q, %v; want %q", key, ck.Type, ok, want)
