@@ -33,6 +33,15 @@ const (
 	// does not agree with the request or the server (AWS:
 	// SignatureDoesNotMatch / IncompleteSignature with the scope text).
 	KindInvalidScope
+	// KindContentSHA256Mismatch: the x-amz-content-sha256 header does not
+	// match the body (AWS S3: XAmzContentSHA256Mismatch).
+	KindContentSHA256Mismatch
+	// KindIncompleteBody: an aws-chunked body is malformed or shorter or
+	// longer than declared (AWS S3: IncompleteBody).
+	KindIncompleteBody
+	// KindBadDigest: a trailing checksum (x-amz-checksum-*) does not match
+	// the decoded body (AWS S3: BadDigest).
+	KindBadDigest
 )
 
 func (k Kind) String() string {
@@ -53,6 +62,12 @@ func (k Kind) String() string {
 		return "RequestExpired"
 	case KindInvalidScope:
 		return "InvalidScope"
+	case KindContentSHA256Mismatch:
+		return "ContentSHA256Mismatch"
+	case KindIncompleteBody:
+		return "IncompleteBody"
+	case KindBadDigest:
+		return "BadDigest"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -69,4 +84,21 @@ func (e *Error) Error() string { return e.Kind.String() + ": " + e.Message }
 
 func errorf(kind Kind, format string, args ...any) *Error {
 	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// AWS's own texts for the failures that have a fixed message.
+const (
+	msgSignatureDoesNotMatch = "The request signature we calculated does not match the signature you provided. " +
+		"Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+	msgMissingAuthenticationToken = "Request is missing Authentication Token"
+	msgPresignExpired             = "Request has expired"
+	msgPresignNotYetValid         = "Request is not valid yet"
+	msgHostNotSigned              = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+	msgContentSHA256Mismatch      = "The provided 'x-amz-content-sha256' header does not match what was computed."
+	msgTwoMechanisms              = "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, " +
+		"Signature query string parameter or the Authorization header should be specified"
+)
+
+func errSignatureDoesNotMatch() *Error {
+	return &Error{Kind: KindSignatureDoesNotMatch, Message: msgSignatureDoesNotMatch}
 }
