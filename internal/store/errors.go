@@ -1,0 +1,13 @@
+package store
+
+import "errors"
+
+// ErrNotFound: the entity addressed (or one it refers to, such as the user
+// named in an access key) does not exist. Backends wrap it with %w and the
+// name of what was missing.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrConflict: the change would violate a uniqueness or referential rule: a
+// name or id already taken, or a delete of an entity that others still
+// refer to. Backends wrap it with %w.
+var ErrConflict = errors.New("store: conflict")

@@ -1,0 +1,124 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/store"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Config configures Open.
+type Config struct {
+	// Path is the database file; it is created if missing.
+	Path string
+	// Now stamps change-feed entries. Required: time is passed in.
+	Now func() time.Time
+	// ReadConns caps the read pool (default 4).
+	ReadConns int
+	// BusyTimeout is how long a writer waits for another process's write
+	// lock before failing (default 5s).
+	BusyTimeout time.Duration
+}
+
+// Store is an open SQLite database. It implements store.Store.
+type Store struct {
+	repos
+	wdb *sql.DB // one connection, BEGIN IMMEDIATE
+	rdb *sql.DB // read-only pool
+	now func() time.Time
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database at cfg.Path and applies any
+// pending migrations.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Path == "" {
+		return nil, errors.New("sqlite: Config.Path is required")
+	}
+	if cfg.Now == nil {
+		return nil, errors.New("sqlite: Config.Now is required")
+	}
+	if cfg.ReadConns <= 0 {
+		cfg.ReadConns = 4
+	}
+	if cfg.BusyTimeout <= 0 {
+		cfg.BusyTimeout = 5 * time.Second
+	}
+	wdb, err := sql.Open("sqlite", dsn(cfg, false))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	if err := migrate(ctx, wdb, cfg.Now()); err != nil {
+		wdb.Close()
+		return nil, err
+	}
+	rdb, err := sql.Open("sqlite", dsn(cfg, true))
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	rdb.SetMaxOpenConns(cfg.ReadConns)
+	rdb.SetMaxIdleConns(cfg.ReadConns)
+	s := &Store{wdb: wdb, rdb: rdb, now: cfg.Now}
+	s.repos = repos{conn{s: s}}
+	return s, nil
+}
+
+func dsn(cfg Config, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_busy_timeout", fmt.Sprint(cfg.BusyTimeout.Milliseconds()))
+	q.Set("_foreign_keys", "1")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Set("_synchronous", "NORMAL")
+	if readOnly {
+		q.Set("_query_only", "1")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + (&url.URL{Path: cfg.Path}).EscapedPath() + "?" + q.Encode()
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.rdb.Close(), s.wdb.Close())
+}
+
+// Tx implements store.Store. Writers are serialized by the single write
+// connection and BEGIN IMMEDIATE, so fn runs exactly once.
+func (s *Store) Tx(ctx context.Context, fn func(store.Repos) error) (err error) {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(repos{conn{s: s, tx: tx}}); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", mapErr(err))
+	}
+	return nil
+}
+
+// Changes implements store.Store.
+func (s *Store) Changes() store.Changes { return changes{conn{s: s}} }
+
+// Principals implements store.Store.
+func (s *Store) Principals() store.Principals { return principals{conn{s: s}} }
