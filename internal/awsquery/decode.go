@@ -178,6 +178,7 @@ func set(v *Value, r *Ref, flattened bool, key string, hasKey bool, full, val st
 		if e.Elems == nil {
 			e.Elems = make([]Value, 2)
 		}
+		e.Set = true
 		switch part {
 		case refName(s.Key, "key"):
 			return set(&e.Elems[0], s.Key, false, key, hasKey, full, val)
@@ -222,7 +223,7 @@ func element(v *Value, idx, full string) (*Value, error) {
 	if len(v.Elems) >= maxListElems {
 		return nil, CodeInvalidQueryParameter.Errorf("The parameter %s has too many members.", truncate(full))
 	}
-	v.Elems = append(v.Elems, Value{Set: true, idx: n})
+	v.Elems = append(v.Elems, Value{idx: n})
 	return &v.Elems[len(v.Elems)-1], nil
 }
 

@@ -56,24 +56,24 @@ func (e *Error) Unwrap() error { return e.Cause }
 // STS and IAM API references), plus the authentication errors SigV4
 // produces. Statuses are AWS's documented ones.
 var (
-	CodeAccessDenied               = &Code{"AccessDenied", 403, true}
-	CodeIncompleteSignature        = &Code{"IncompleteSignature", 400, true}
-	CodeInternalFailure            = &Code{"InternalFailure", 500, false}
-	CodeInvalidAction              = &Code{"InvalidAction", 400, true}
-	CodeInvalidClientTokenID       = &Code{"InvalidClientTokenId", 403, true}
+	CodeAccessDenied                = &Code{"AccessDenied", 403, true}
+	CodeIncompleteSignature         = &Code{"IncompleteSignature", 400, true}
+	CodeInternalFailure             = &Code{"InternalFailure", 500, false}
+	CodeInvalidAction               = &Code{"InvalidAction", 400, true}
+	CodeInvalidClientTokenID        = &Code{"InvalidClientTokenId", 403, true}
 	CodeInvalidParameterCombination = &Code{"InvalidParameterCombination", 400, true}
-	CodeInvalidParameterValue      = &Code{"InvalidParameterValue", 400, true}
-	CodeInvalidQueryParameter      = &Code{"InvalidQueryParameter", 400, true}
-	CodeMalformedQueryString       = &Code{"MalformedQueryString", 404, true}
-	CodeMissingAction              = &Code{"MissingAction", 400, true}
-	CodeMissingAuthenticationToken = &Code{"MissingAuthenticationToken", 403, true}
-	CodeMissingParameter           = &Code{"MissingParameter", 400, true}
-	CodeNotAuthorized              = &Code{"NotAuthorized", 400, true}
-	CodeOptInRequired              = &Code{"OptInRequired", 403, true}
-	CodeRequestExpired             = &Code{"RequestExpired", 400, true}
-	CodeServiceUnavailable         = &Code{"ServiceUnavailable", 503, false}
-	CodeThrottling                 = &Code{"Throttling", 400, true}
-	CodeValidationError            = &Code{"ValidationError", 400, true}
+	CodeInvalidParameterValue       = &Code{"InvalidParameterValue", 400, true}
+	CodeInvalidQueryParameter       = &Code{"InvalidQueryParameter", 400, true}
+	CodeMalformedQueryString        = &Code{"MalformedQueryString", 404, true}
+	CodeMissingAction               = &Code{"MissingAction", 400, true}
+	CodeMissingAuthenticationToken  = &Code{"MissingAuthenticationToken", 403, true}
+	CodeMissingParameter            = &Code{"MissingParameter", 400, true}
+	CodeNotAuthorized               = &Code{"NotAuthorized", 400, true}
+	CodeOptInRequired               = &Code{"OptInRequired", 403, true}
+	CodeRequestExpired              = &Code{"RequestExpired", 400, true}
+	CodeServiceUnavailable          = &Code{"ServiceUnavailable", 503, false}
+	CodeThrottling                  = &Code{"Throttling", 400, true}
+	CodeValidationError             = &Code{"ValidationError", 400, true}
 	// SignatureDoesNotMatch and ExpiredToken are not on the Common Errors
 	// page; the statuses are the ones STS and IAM send (403 for both).
 	CodeSignatureDoesNotMatch = &Code{"SignatureDoesNotMatch", 403, true}

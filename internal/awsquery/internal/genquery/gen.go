@@ -472,8 +472,8 @@ func genErrors(models []*model) ([]byte, error) {
 	g := &gen{}
 	type entry struct {
 		code, shape, service string
-		status              int
-		sender              bool
+		status               int
+		sender               bool
 	}
 	byCode := map[string]entry{}
 	for _, m := range models {
