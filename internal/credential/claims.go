@@ -1,6 +1,7 @@
 package credential
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
@@ -159,4 +160,16 @@ func (t TemporaryCredentials) LogValue() slog.Value {
 		slog.String("access_key_id", t.AccessKeyID),
 		slog.Time("expiration", t.Expiration),
 	)
+}
+
+// MarshalJSON keeps the secret and the token out of JSON (logs, debug
+// dumps). Code that must hand the credential to its owner (an STS response,
+// credential_process output) builds that form itself with Reveal.
+func (t TemporaryCredentials) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		AccessKeyID     string
+		SecretAccessKey string
+		SessionToken    string
+		Expiration      time.Time
+	}{t.AccessKeyID, Redacted, Redacted, t.Expiration})
 }

@@ -20,6 +20,12 @@ import (
 // well under common 8 KiB header limits.
 const PackedBudget = 2048
 
+// compressAbove is the raw packing size above which Pack tries DEFLATE.
+// Small packings (a short policy, a few tags: the common case) stay raw so
+// that opening their tokens does not pay for inflating on every request; at
+// most they use a quarter of the budget.
+const compressAbove = 512
+
 // Tag is a session tag.
 type Tag struct {
 	Key   string
@@ -77,8 +83,9 @@ func PackedSize(policy string, policyARNs []string, tags []Tag) (int, error) {
 }
 
 // Pack packs the session policy, ARNs and tags: a length-prefixed binary
-// list, DEFLATE-compressed when that makes it smaller. The size that counts
-// against PackedBudget is the size actually stored in the token.
+// list, DEFLATE-compressed when it is longer than 512 bytes and compression
+// makes it smaller. The size that counts against PackedBudget is the size
+// actually stored in the token.
 func Pack(policy string, policyARNs []string, tags []Tag) (Packed, error) {
 	if policy == "" && len(policyARNs) == 0 && len(tags) == 0 {
 		return Packed{}, nil
@@ -95,7 +102,7 @@ func Pack(policy string, policyARNs []string, tags []Tag) (Packed, error) {
 		raw = appendString(raw, t.Value)
 	}
 	p := Packed{data: raw}
-	if len(raw) > 64 { // below this DEFLATE's framing outweighs its gain
+	if len(raw) > compressAbove {
 		if z := deflate(raw); len(z) < len(raw) {
 			p = Packed{data: z, compressed: true}
 		}
@@ -120,9 +127,12 @@ var flateReaders = sync.Pool{New: func() any {
 	return flate.NewReader(bytes.NewReader(nil))
 }}
 
+// deflate returns the raw length as a uvarint followed by the DEFLATE
+// stream, so inflate can allocate the output once.
 func deflate(raw []byte) []byte {
 	var buf bytes.Buffer
 	buf.Grow(len(raw))
+	buf.Write(binary.AppendUvarint(nil, uint64(len(raw))))
 	w := flateWriters.Get().(*flate.Writer)
 	w.Reset(&buf)
 	_, _ = w.Write(raw) // writes to a bytes.Buffer do not fail
@@ -139,19 +149,24 @@ const maxUnpacked = 64 << 10
 var errPackedTooLarge = errors.New("packed section inflates beyond limit")
 
 func inflate(z []byte) ([]byte, error) {
-	r := flateReaders.Get().(io.ReadCloser)
-	defer flateReaders.Put(r)
-	if err := r.(flate.Resetter).Reset(bytes.NewReader(z), nil); err != nil {
-		return nil, err
+	n, k := binary.Uvarint(z)
+	if k <= 0 {
+		return nil, errMalformed
 	}
-	out, err := io.ReadAll(io.LimitReader(r, maxUnpacked+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(out) > maxUnpacked {
+	if n > maxUnpacked {
 		return nil, errPackedTooLarge
 	}
-	return out, nil
+	r := flateReaders.Get().(io.ReadCloser)
+	defer flateReaders.Put(r)
+	if err := r.(flate.Resetter).Reset(bytes.NewReader(z[k:]), nil); err != nil {
+		return nil, err
+	}
+	out := make([]byte, n+1) // one more, to see that the stream ends at n
+	m, err := io.ReadFull(r, out)
+	if m != int(n) || err != io.ErrUnexpectedEOF {
+		return nil, errMalformed
+	}
+	return out[:n], nil
 }
 
 // unpack decodes the raw (inflated) packing, taking substrings of s, which
