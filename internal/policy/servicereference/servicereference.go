@@ -287,3 +287,35 @@ func (r *Reference) KnownKeyPrefix(prefix string) bool {
 	}
 	return false
 }
+
+// ActionResourceServices reports whether any action of service matches
+// pattern and returns the service fields of the ARN templates of the
+// resource types those actions act on (policy.Catalog).
+func (r *Reference) ActionResourceServices(service, pattern string) ([]string, bool) {
+	acts, err := r.MatchActions(service, pattern)
+	if err != nil || len(acts) == 0 {
+		return nil, false
+	}
+	s, err := r.Service(service)
+	if err != nil {
+		return nil, false
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range acts {
+		for _, rt := range a.ResourceTypes {
+			svc := s.ResourceTypes[rt.Name].ARNService()
+			if svc != "" && !seen[svc] {
+				seen[svc] = true
+				out = append(out, svc)
+			}
+		}
+	}
+	return out, true
+}
+
+// ConditionKeyType returns the reference's type for key (policy.Catalog).
+func (r *Reference) ConditionKeyType(key string) (string, bool) {
+	ck, ok := r.ConditionKey(key)
+	return ck.Type, ok
+}

@@ -1,0 +1,201 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Warning is a likely mistake in a valid policy: something AWS accepts but
+// that cannot do what its author meant.
+type Warning struct {
+	// Statement is the index of the statement in Document.Statements.
+	Statement int
+	Sid       string
+	// Code names the kind of mistake, stable for scripts:
+	// resource-service-mismatch, condition-type-mismatch,
+	// unknown-condition-key, unknown-service, unknown-action.
+	Code    string
+	Message string
+}
+
+func (w Warning) String() string {
+	where := fmt.Sprintf("statement %d", w.Statement)
+	if w.Sid != "" {
+		where += fmt.Sprintf(" (%s)", w.Sid)
+	}
+	return fmt.Sprintf("%s: %s: %s", where, w.Code, w.Message)
+}
+
+// The warning codes.
+const (
+	WarnResourceService = "resource-service-mismatch"
+	WarnConditionType   = "condition-type-mismatch"
+	WarnUnknownKey      = "unknown-condition-key"
+	WarnUnknownService  = "unknown-service"
+	WarnUnknownAction   = "unknown-action"
+)
+
+// Catalog is what Lint needs from the AWS Service Authorization Reference.
+// servicereference.Reference provides it; Lint works without one, with
+// fewer checks.
+type Catalog interface {
+	// KnownService reports whether prefix (any case) names a service.
+	KnownService(prefix string) bool
+	// ActionResourceServices reports whether any action of service matches
+	// the name pattern (with * and ?), and returns the service fields of
+	// the resource ARNs those actions act on.
+	ActionResourceServices(service, pattern string) (arnServices []string, matched bool)
+	// ConditionKeyType returns the reference's type for a condition key
+	// ("String", "ArrayOfARN", ...) and whether the key is known.
+	ConditionKeyType(key string) (typ string, ok bool)
+}
+
+// Lint returns warnings for likely mistakes in doc, which should already
+// have passed Validate. cat may be nil.
+//
+// Without a catalog Lint checks that each Resource can belong to the
+// service of some Action in its statement, and that condition operators fit
+// the type of the global aws:* keys they test. With one it also checks
+// action names (wildcard patterns must match something), service condition
+// keys, and their types.
+func Lint(doc *Document, cat Catalog) []Warning {
+	if doc == nil {
+		return nil
+	}
+	var out []Warning
+	for i := range doc.Statements {
+		s := &doc.Statements[i]
+		add := func(code, format string, args ...any) {
+			out = append(out, Warning{Statement: i, Sid: s.Sid, Code: code, Message: fmt.Sprintf(format, args...)})
+		}
+		if cat != nil {
+			lintActions(s, cat, add)
+		}
+		lintResourceServices(s, cat, add)
+		lintConditions(s, cat, add)
+	}
+	return out
+}
+
+type addFunc func(code, format string, args ...any)
+
+func lintActions(s *Statement, cat Catalog, add addFunc) {
+	for _, a := range append(append(Values{}, s.Action...), s.NotAction...) {
+		service, name, ok := strings.Cut(a, ":")
+		if !ok || strings.ContainsAny(service, "*?") {
+			continue
+		}
+		if !cat.KnownService(service) {
+			add(WarnUnknownService, "action %s: no AWS service has the prefix %q", a, service)
+			continue
+		}
+		if _, matched := cat.ActionResourceServices(service, name); !matched {
+			if strings.ContainsAny(name, "*?") {
+				add(WarnUnknownAction, "action pattern %s matches no %s action", a, service)
+			} else {
+				add(WarnUnknownAction, "action %s does not exist in %s", a, service)
+			}
+		}
+	}
+}
+
+// resourceAliases lists, for services whose actions act on another
+// service's resources, those services' ARN prefixes. The service reference
+// knows more; this is what Lint assumes without one.
+var resourceAliases = map[string][]string{
+	"sts":                  {"iam"},
+	"ssm":                  {"ec2"},
+	"ssmmessages":          {"ec2", "ssm"},
+	"codestar-connections": {"codeconnections"},
+	"codeconnections":      {"codestar-connections"},
+	"ec2messages":          {"ec2"},
+	"ec2-instance-connect": {"ec2"},
+}
+
+func lintResourceServices(s *Statement, cat Catalog, add addFunc) {
+	if len(s.Action) == 0 || len(s.Resource) == 0 {
+		return // NotAction and NotResource can match anything
+	}
+	allowed := map[string]bool{}
+	for _, a := range s.Action {
+		service, name, ok := strings.Cut(strings.ToLower(a), ":")
+		if !ok || strings.ContainsAny(service, "*?") {
+			return // "*" or a service wildcard: any resource may fit
+		}
+		allowed[service] = true
+		for _, alias := range resourceAliases[service] {
+			allowed[alias] = true
+		}
+		if cat != nil {
+			arnServices, _ := cat.ActionResourceServices(service, name)
+			for _, svc := range arnServices {
+				allowed[strings.ToLower(svc)] = true
+			}
+		}
+	}
+	for _, r := range s.Resource {
+		fields := strings.SplitN(r, ":", 4)
+		if len(fields) < 4 {
+			continue
+		}
+		svc := strings.ToLower(fields[2])
+		if svc == "" || strings.ContainsAny(svc, "*?$") || allowed[svc] {
+			continue
+		}
+		add(WarnResourceService, "resource %s is a %s resource, but no action in the statement (%s) acts on %s resources",
+			r, svc, strings.Join(s.Action, ", "), svc)
+	}
+}
+
+func lintConditions(s *Statement, cat Catalog, add addFunc) {
+	for _, c := range s.Condition {
+		op := operatorKeyType(c.Operator)
+		types, known := conditionKeyTypes(c.Key, cat)
+		if !known {
+			if msg := unknownKeyMessage(c.Key, cat); msg != "" {
+				add(WarnUnknownKey, "%s", msg)
+			}
+			continue
+		}
+		if !operatorFits(op, types) {
+			add(WarnConditionType, "%s compares %s values, but %s is a %s key",
+				c.Operator, op, c.Key, typeList(types))
+		}
+	}
+}
+
+// conditionKeyTypes returns the operator families a key works with.
+func conditionKeyTypes(key string, cat Catalog) ([]KeyType, bool) {
+	if gk, ok := lookupGlobalKey(key); ok {
+		return gk.types, true
+	}
+	if cat != nil {
+		if typ, ok := cat.ConditionKeyType(key); ok {
+			t, _ := referenceKeyType(typ)
+			return []KeyType{t}, true
+		}
+	}
+	return nil, false
+}
+
+// unknownKeyMessage says why key is suspect, or "" when Lint cannot tell:
+// keys of identity providers (accounts.google.com:sub) and of services the
+// catalog does not describe are not checked.
+func unknownKeyMessage(key string, cat Catalog) string {
+	prefix, _, _ := strings.Cut(key, ":")
+	switch {
+	case strings.EqualFold(prefix, "aws"):
+		return fmt.Sprintf("%s is not a global condition key", key)
+	case cat != nil && cat.KnownService(prefix):
+		return fmt.Sprintf("condition key %s is not defined by %s", key, prefix)
+	}
+	return ""
+}
+
+func typeList(types []KeyType) string {
+	s := make([]string, len(types))
+	for i, t := range types {
+		s[i] = string(t)
+	}
+	return strings.Join(s, " or ")
+}
