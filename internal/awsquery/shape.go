@@ -140,6 +140,11 @@ func compilePattern(p string) func(string) bool {
 	return re.MatchString
 }
 
+func regexpCompiles(p string) bool {
+	_, err := regexp.Compile(`^(?:` + javaToRE2(p) + `)$`)
+	return err == nil
+}
+
 // javaToRE2 rewrites Java's \uXXXX escapes (exactly four hex digits, as Java
 // reads them) into RE2's \x{XXXX}.
 func javaToRE2(p string) string {
