@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -199,7 +200,7 @@ func (kr *Keyring) Rotate(rnd io.Reader, now time.Time) (*Keyring, error) {
 	if kr.keys[k.ID] != nil {
 		return nil, fmt.Errorf("masterkey: generated id %q already in use", k.ID)
 	}
-	return New(k, kr.keysExcept("")...)
+	return New(k, kr.keysExcept("")...) // the old active key is now decrypt-only
 }
 
 // Without returns a keyring lacking the decrypt-only key id, for when every
@@ -211,15 +212,14 @@ func (kr *Keyring) Without(id string) (*Keyring, error) {
 	if kr.keys[id] == nil {
 		return nil, fmt.Errorf("masterkey: no key %q", id)
 	}
-	return New(kr.active.key, kr.keysExcept(id)...)
+	return New(kr.active.key, kr.keysExcept(id, kr.ActiveID())...)
 }
 
-// keysExcept returns every key but skip, sorted by id, active included
-// unless skipped.
-func (kr *Keyring) keysExcept(skip string) []Key {
+// keysExcept returns the keys, sorted by id, but those named in skip.
+func (kr *Keyring) keysExcept(skip ...string) []Key {
 	var out []Key
 	for _, id := range kr.IDs() {
-		if id != skip {
+		if !slices.Contains(skip, id) {
 			out = append(out, kr.keys[id].key)
 		}
 	}
