@@ -142,7 +142,7 @@ func lintResourceServices(s *Statement, cat Catalog, add addFunc) {
 		if svc == "" || strings.ContainsAny(svc, "*?$") || allowed[svc] {
 			continue
 		}
-		add(WarnResourceService, "resource %s is a %s resource, but no action in the statement (%s) acts on %s resources",
+		add(WarnResourceService, "resource %s belongs to %s, but no action in the statement (%s) acts on %s resources",
 			r, svc, strings.Join(s.Action, ", "), svc)
 	}
 }
@@ -158,7 +158,7 @@ func lintConditions(s *Statement, cat Catalog, add addFunc) {
 			continue
 		}
 		if !operatorFits(op, types) {
-			add(WarnConditionType, "%s compares %s values, but %s is a %s key",
+			add(WarnConditionType, "%s compares %s values, but %s is of type %s",
 				c.Operator, op, c.Key, typeList(types))
 		}
 	}

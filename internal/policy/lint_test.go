@@ -100,7 +100,7 @@ func TestLintMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := Lint(doc, nil)[0].String()
-	want := "statement 0: condition-type-mismatch: NumericLessThan compares Numeric values, but aws:SourceIp is a IPAddress key"
+	want := "statement 0: condition-type-mismatch: NumericLessThan compares Numeric values, but aws:SourceIp is of type IPAddress"
 	if got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
