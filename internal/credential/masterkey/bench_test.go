@@ -6,7 +6,7 @@ import "testing"
 // long-term key into the in-memory cache does.
 func BenchmarkOpen(b *testing.B) {
 	kr := testKeyring(b, 1)
-	ct, err := kr.Seal([]byte("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), "access-key:AKIAQAAAAAAAAAAAAAAA")
+	ct, err := kr.Seal([]byte("brevetTESTsecretKEY0123456789abcdefGHIJ+"), "access-key:AKIAQAAAAAAAAAAAAAAA")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -21,7 +21,7 @@ func BenchmarkOpen(b *testing.B) {
 
 func BenchmarkSeal(b *testing.B) {
 	kr := testKeyring(b, 1)
-	secret := []byte("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+	secret := []byte("brevetTESTsecretKEY0123456789abcdefGHIJ+")
 	b.SetBytes(40)
 	b.ReportAllocs()
 	for b.Loop() {

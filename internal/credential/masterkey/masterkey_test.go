@@ -53,7 +53,7 @@ func TestSealOpen(t *testing.T) {
 		plaintext []byte
 		purpose   string
 	}{
-		{"secret access key", []byte("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), "access-key:AKIAQAAAAAAAAAAAAAAA"},
+		{"secret access key", []byte("brevetTESTsecretKEY0123456789abcdefGHIJ+"), "access-key:AKIAQAAAAAAAAAAAAAAA"},
 		{"empty plaintext", nil, "empty"},
 		{"empty purpose", []byte{1, 2, 3}, ""},
 		{"binary", bytes.Repeat([]byte{0, 0xff}, 1000), "token-key:tkABC"},
