@@ -77,6 +77,17 @@ type TokenKeyRing struct {
 	state atomic.Pointer[ringState]
 }
 
+var emptyRing = &ringState{keys: map[string]*tokenKey{}}
+
+// load returns the current snapshot; a zero TokenKeyRing is empty (it
+// opens nothing and cannot seal).
+func (r *TokenKeyRing) load() *ringState {
+	if st := r.state.Load(); st != nil {
+		return st
+	}
+	return emptyRing
+}
+
 // TokenKeyInfo describes a key without its material.
 type TokenKeyInfo struct {
 	ID       string
@@ -100,7 +111,7 @@ func NewTokenKeyRing(rnd io.Reader, now time.Time) (*TokenKeyRing, error) {
 func (r *TokenKeyRing) Rotate(rnd io.Reader, now time.Time) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	old := r.state.Load()
+	old := r.load()
 	var material [32 + 5]byte
 	if _, err := io.ReadFull(rnd, material[:]); err != nil {
 		return "", fmt.Errorf("credential: reading randomness: %w", err)
@@ -133,7 +144,7 @@ func (r *TokenKeyRing) Rotate(rnd io.Reader, now time.Time) (string, error) {
 func (r *TokenKeyRing) Prune(now time.Time) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	old := r.state.Load()
+	old := r.load()
 	var dropped []string
 	next := &ringState{active: old.active, keys: make(map[string]*tokenKey, len(old.keys))}
 	for id, k := range old.keys {
@@ -152,7 +163,7 @@ func (r *TokenKeyRing) Prune(now time.Time) []string {
 
 // ActiveKeyID returns the id of the key that seals new tokens.
 func (r *TokenKeyRing) ActiveKeyID() string {
-	if k := r.state.Load().active; k != nil {
+	if k := r.load().active; k != nil {
 		return k.id
 	}
 	return ""
@@ -160,7 +171,7 @@ func (r *TokenKeyRing) ActiveKeyID() string {
 
 // Keys lists the keys in the ring, oldest first, without their material.
 func (r *TokenKeyRing) Keys() []TokenKeyInfo {
-	st := r.state.Load()
+	st := r.load()
 	out := make([]TokenKeyInfo, 0, len(st.keys))
 	for _, k := range st.keys {
 		out = append(out, TokenKeyInfo{ID: k.id, Created: k.created, NotAfter: k.notAfter, Active: k == st.active})
@@ -176,7 +187,7 @@ func (r *TokenKeyRing) Keys() []TokenKeyInfo {
 
 // Format prints the key ids, never their material.
 func (r *TokenKeyRing) Format(f fmt.State, _ rune) {
-	_, _ = fmt.Fprintf(f, "TokenKeyRing{active:%s keys:%d}", r.ActiveKeyID(), len(r.state.Load().keys))
+	_, _ = fmt.Fprintf(f, "TokenKeyRing{active:%s keys:%d}", r.ActiveKeyID(), len(r.load().keys))
 }
 
 func (r *TokenKeyRing) String() string   { return fmt.Sprint(r) }
@@ -184,7 +195,7 @@ func (r *TokenKeyRing) GoString() string { return fmt.Sprint(r) }
 
 // LogValue implements slog.LogValuer.
 func (r *TokenKeyRing) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("active", r.ActiveKeyID()), slog.Int("keys", len(r.state.Load().keys)))
+	return slog.GroupValue(slog.String("active", r.ActiveKeyID()), slog.Int("keys", len(r.load().keys)))
 }
 
 // The persisted form of a ring: JSON (it is read at start and on change, not
@@ -207,7 +218,7 @@ func tokenKeyPurpose(id string) string { return "token-key:" + id }
 
 // Marshal returns the ring in its persisted form, each key sealed by s.
 func (r *TokenKeyRing) Marshal(s Sealer) ([]byte, error) {
-	st := r.state.Load()
+	st := r.load()
 	f := ringFile{Version: 1}
 	if st.active != nil {
 		f.Active = st.active.id

@@ -35,7 +35,8 @@ const (
 	MaxSessionDuration = 36 * time.Hour
 )
 
-var maxTokenBytes = base64.StdEncoding.DecodedLen(MaxTokenLen)
+// strictBase64 refuses non-zero padding bits, so each token has one encoding.
+var strictBase64 = base64.StdEncoding.Strict()
 
 // TokenInvalidReason says why a token was refused. It is for logs and
 // metrics; clients see only "invalid token".
@@ -103,7 +104,7 @@ func (r *TokenKeyRing) Seal(c *Claims, rnd io.Reader) (string, int, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	k := r.state.Load().active
+	k := r.load().active
 	if k == nil {
 		return "", 0, fmt.Errorf("credential: token key ring has no active key")
 	}
@@ -247,7 +248,7 @@ func (r *TokenKeyRing) Open(token, accessKeyID string, now time.Time) (Claims, e
 	bp := tokenBufs.Get().(*[]byte)
 	defer tokenBufs.Put(bp)
 	buf := (*bp)[:0]
-	buf, err := base64.StdEncoding.AppendDecode(buf, []byte(token))
+	buf, err := strictBase64.AppendDecode(buf, []byte(token))
 	*bp = buf
 	if err != nil || len(buf) < 2 || buf[0] != tokenVersion {
 		return Claims{}, &TokenInvalidError{Reason: TokenMalformed}
@@ -257,7 +258,7 @@ func (r *TokenKeyRing) Open(token, accessKeyID string, now time.Time) (Claims, e
 	if idLen == 0 || idLen > maxKeyIDLen || len(buf) < hdrLen+nonceLen+gcmTagLen {
 		return Claims{}, &TokenInvalidError{Reason: TokenMalformed}
 	}
-	k := r.state.Load().keys[string(buf[2:hdrLen])]
+	k := r.load().keys[string(buf[2:hdrLen])]
 	if k == nil {
 		return Claims{}, &TokenInvalidError{Reason: TokenUnknownKey, KeyID: string(buf[2:hdrLen])}
 	}

@@ -411,3 +411,16 @@ func TestOpenConcurrentWithRotate(t *testing.T) {
 	}
 	<-done
 }
+
+func TestZeroRing(t *testing.T) {
+	var r TokenKeyRing
+	_, err := r.Open("AQJ0awAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==", "ASIA", t0)
+	wantInvalid(t, err, TokenUnknownKey)
+	c := fullClaims()
+	if _, _, err := r.Mint(c, testRand(1)); err == nil {
+		t.Error("Mint with an empty ring succeeded")
+	}
+	if got := r.ActiveKeyID(); got != "" {
+		t.Errorf("ActiveKeyID = %q, want empty", got)
+	}
+}
