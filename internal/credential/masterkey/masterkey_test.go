@@ -379,3 +379,39 @@ func TestRedaction(t *testing.T) {
 		}
 	}
 }
+
+func TestLoad(t *testing.T) {
+	env := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, KeyLen))
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "keys.json")
+	data, _ := testKeyring(t, 1).MarshalKeyFile()
+	if err := os.WriteFile(keyFile, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dataDir := t.TempDir()
+	tests := []struct {
+		name                  string
+		env, keyFile, dataDir string
+		want                  Source
+	}{
+		{"env", env, "", dataDir, SourceEnv},
+		{"key file", "", keyFile, dataDir, SourceKeyFile},
+		{"generated", "", "", dataDir, SourceGenerated},
+		{"data dir", "", "", dataDir, SourceDataDir},
+		{"both env and key file", env, keyFile, "", 0},
+		{"missing key file", "", filepath.Join(dir, "nope.json"), dataDir, 0},
+		{"nothing", "", "", "", 0},
+	}
+	for _, tt := range tests {
+		kr, src, err := Load(tt.env, tt.keyFile, tt.dataDir)
+		if tt.want == 0 {
+			if err == nil {
+				t.Errorf("%s: Load succeeded from %v", tt.name, src)
+			}
+			continue
+		}
+		if err != nil || src != tt.want || kr == nil {
+			t.Errorf("%s: Load = %v, %v; want %v", tt.name, src, err, tt.want)
+		}
+	}
+}

@@ -222,3 +222,63 @@ func writeKeyFile(path string, kr *Keyring, replace bool) (err error) {
 	}
 	return nil
 }
+
+// Source says where a master key came from, for the start-up log line.
+type Source uint8
+
+// The master key sources, in order of precedence.
+const (
+	SourceEnv       Source = iota + 1 // BREVET_MASTER_KEY
+	SourceKeyFile                     // a key file named in the configuration
+	SourceDataDir                     // DATA_DIR/master.key, loaded
+	SourceGenerated                   // DATA_DIR/master.key, generated now
+)
+
+func (s Source) String() string {
+	switch s {
+	case SourceEnv:
+		return EnvVar
+	case SourceKeyFile:
+		return "key file"
+	case SourceDataDir:
+		return "data directory key file"
+	case SourceGenerated:
+		return "generated data directory key file"
+	}
+	return fmt.Sprintf("Source(%d)", uint8(s))
+}
+
+// DataDirKeyFile is the name of the generated key file in the data
+// directory.
+const DataDirKeyFile = "master.key"
+
+// Load resolves the master key: the environment value when set, else the
+// key file when named (it must exist), else DataDirKeyFile in dataDir,
+// generated on first start. Setting both the environment value and a key
+// file is an error, so an operator never wonders which one is in force.
+func Load(envValue, keyFile, dataDir string) (*Keyring, Source, error) {
+	switch {
+	case envValue != "" && keyFile != "":
+		return nil, 0, fmt.Errorf("masterkey: both %s and a key file are set; choose one", EnvVar)
+	case envValue != "":
+		kr, err := FromEnv(envValue)
+		return kr, SourceEnv, err
+	case keyFile != "":
+		data, err := os.ReadFile(keyFile)
+		if err != nil {
+			return nil, 0, fmt.Errorf("masterkey: %w", err)
+		}
+		kr, err := ParseKeyFile(data)
+		if err != nil {
+			return nil, 0, fmt.Errorf("%w (%s)", err, keyFile)
+		}
+		return kr, SourceKeyFile, nil
+	case dataDir != "":
+		kr, created, err := LoadOrCreateKeyFile(filepath.Join(dataDir, DataDirKeyFile))
+		if created {
+			return kr, SourceGenerated, err
+		}
+		return kr, SourceDataDir, err
+	}
+	return nil, 0, fmt.Errorf("masterkey: no master key: set %s, a key file, or a data directory", EnvVar)
+}
