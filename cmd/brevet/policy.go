@@ -11,5 +11,6 @@ func newPolicyCmd() *cobra.Command {
 		Short: "Work with IAM policy documents offline",
 	}
 	cmd.AddCommand(newPolicyValidateCmd())
+	cmd.AddCommand(newPolicyEvalCmd())
 	return cmd
 }
