@@ -155,12 +155,13 @@ func (s *stmt) matchConditions(e *env) bool {
 }
 
 // matchPrincipal returns how the statement's Principal or NotPrincipal names
-// the caller. A statement without either (identity-based policies) applies
-// to the caller the policy is attached to.
+// the caller. It is used for resource-based and trust policies only; the
+// statements of identity-based, boundary and session policies apply to the
+// principal they are attached to.
 func (s *stmt) matchPrincipal(c *Caller) grant {
 	switch {
 	case s.principal == nil:
-		return grantDirect
+		return grantNone
 	case s.notPrincipal:
 		if s.principal.excludes(c) {
 			return grantNone

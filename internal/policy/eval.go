@@ -170,6 +170,11 @@ func collectResource(d *Decision, e *env, t *tally, p *Compiled) {
 			i, wild = wild[0], wild[1:]
 		}
 		st := &p.stmts[i]
+		if st.principal == nil {
+			// A resource-based statement must name its principals (Validate
+			// rejects one that does not); unnamed, it grants nobody.
+			continue
+		}
 		g := st.matchPrincipal(&e.req.Caller)
 		if g == grantNone || !st.applies(e) {
 			continue

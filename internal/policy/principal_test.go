@@ -1,0 +1,105 @@
+package policy
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestCallerFromARN(t *testing.T) {
+	tests := []struct {
+		arn  string
+		want Caller
+	}{
+		{"arn:aws:iam::111122223333:user/division/alice", Caller{Kind: IAMUser, ARN: "arn:aws:iam::111122223333:user/division/alice", Account: "111122223333", UserName: "alice"}},
+		{"arn:aws:iam::111122223333:role/dev", Caller{Kind: Role, ARN: "arn:aws:iam::111122223333:role/dev", Account: "111122223333"}},
+		{"arn:aws:iam::111122223333:root", Caller{Kind: Root, ARN: "arn:aws:iam::111122223333:root", Account: "111122223333"}},
+		{"arn:aws:sts::111122223333:assumed-role/dev/sess", Caller{Kind: AssumedRole, ARN: "arn:aws:sts::111122223333:assumed-role/dev/sess",
+			Account: "111122223333", SessionIssuer: "arn:aws:iam::111122223333:role/dev"}},
+		{"arn:aws:sts::111122223333:federated-user/bob", Caller{Kind: FederatedUser, ARN: "arn:aws:sts::111122223333:federated-user/bob", Account: "111122223333"}},
+		{"arn:aws:iam::111122223333:oidc-provider/oidc.example.com", Caller{Kind: WebIdentity, Provider: "arn:aws:iam::111122223333:oidc-provider/oidc.example.com"}},
+		{"arn:aws:iam::111122223333:saml-provider/corp", Caller{Kind: SAMLUser, Provider: "arn:aws:iam::111122223333:saml-provider/corp"}},
+		{"cognito-identity.amazonaws.com", Caller{Kind: WebIdentity, Provider: "cognito-identity.amazonaws.com"}},
+		{"lambda.amazonaws.com", Caller{Kind: Service, ARN: "lambda.amazonaws.com"}},
+		{"", Caller{Kind: Anonymous}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, CallerFromARN(tt.arn)); diff != "" {
+			t.Errorf("CallerFromARN(%q) (-want +got):\n%s", tt.arn, diff)
+		}
+	}
+}
+
+// TestPrincipalMatch checks how directly each Principal value names each
+// kind of caller.
+func TestPrincipalMatch(t *testing.T) {
+	tests := []struct {
+		name      string
+		principal Principal
+		caller    Caller
+		want      grant
+	}{
+		{"wildcard", Principal{Wildcard: true}, alice, grantEntity},
+		{"AWS *", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"*"}}}}, anonymous, grantEntity},
+		{"account id", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"111122223333"}}}}, alice, grantAccount},
+		{"account root ARN", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"arn:aws:iam::111122223333:root"}}}}, devSession, grantAccount},
+		{"account names root directly", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"111122223333"}}}}, rootUser, grantDirect},
+		{"other account", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"444455556666"}}}}, alice, grantNone},
+		{"user", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{alice.ARN}}}}, alice, grantDirect},
+		{"role names its sessions", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{devSession.SessionIssuer}}}}, devSession, grantEntity},
+		{"session", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{devSession.ARN}}}}, devSession, grantDirect},
+		{"session and account: most direct wins", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"111122223333", devSession.ARN}}}}, devSession, grantDirect},
+		{"federated user's IAM user", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{fedUser.SessionIssuer}}}}, fedUser, grantEntity},
+		{"federated provider", Principal{Types: []PrincipalEntry{{Type: "Federated", Values: Values{"accounts.google.com"}}}}, google, grantDirect},
+		{"federated provider does not name users", Principal{Types: []PrincipalEntry{{Type: "Federated", Values: Values{"accounts.google.com"}}}}, alice, grantNone},
+		{"service", Principal{Types: []PrincipalEntry{{Type: "Service", Values: Values{"lambda.amazonaws.com"}}}}, lambdaSvc, grantDirect},
+		{"service name is not an AWS principal", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"lambda.amazonaws.com"}}}}, lambdaSvc, grantNone},
+	}
+	for _, tt := range tests {
+		ps := compilePrincipal(&tt.principal)
+		if got := ps.match(&tt.caller); got != tt.want {
+			t.Errorf("%s: match = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestContext(t *testing.T) {
+	var c Context
+	c.Add("aws:SourceIp", "10.0.0.1")
+	c.Add("aws:TagKeys", "a", "b")
+	c.Add("aws:empty")
+	if v, ok := c.Lookup("AWS:SOURCEIP"); !ok || len(v) != 1 || v[0] != "10.0.0.1" {
+		t.Errorf("Lookup(AWS:SOURCEIP) = %q, %v", v, ok)
+	}
+	if v, ok := c.Lookup("aws:tagkeys"); !ok || len(v) != 2 {
+		t.Errorf("Lookup(aws:tagkeys) = %q, %v", v, ok)
+	}
+	if v, ok := c.Lookup("aws:Empty"); !ok || len(v) != 0 {
+		t.Errorf("Lookup(aws:Empty) = %q, %v; want present and empty", v, ok)
+	}
+	if diff := cmp.Diff([]string{"aws:SourceIp", "aws:TagKeys", "aws:empty"}, c.Keys()); diff != "" {
+		t.Errorf("Keys (-want +got):\n%s", diff)
+	}
+	c.Reset()
+	if _, ok := c.Lookup("aws:SourceIp"); ok {
+		t.Error("Lookup after Reset found a key")
+	}
+}
+
+// TestResourceStatementWithoutPrincipal: an unvalidated resource-based
+// statement without Principal grants nobody.
+func TestResourceStatementWithoutPrincipal(t *testing.T) {
+	doc := &Document{Version: Version2012, Statements: []Statement{{Effect: Allow, Action: Values{"s3:*"}, Resource: Values{"*"}}}}
+	rp, err := Compile(doc, TypeResource, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := NewSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := set.Evaluate(&Request{Caller: alice, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"}, rp)
+	if d.Outcome != ImplicitlyDenied || len(d.Matched) != 0 {
+		t.Errorf("decision = %+v, want an implicit deny with no matched statement", d)
+	}
+}
