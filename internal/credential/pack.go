@@ -119,7 +119,7 @@ func Pack(policy string, policyARNs []string, tags []Tag) (Packed, error) {
 }
 
 var flateWriters = sync.Pool{New: func() any {
-	w, _ := flate.NewWriter(nil, flate.BestCompression) // only fails for a bad level
+	w, _ := flate.NewWriter(nil, flate.DefaultCompression) // only fails for a bad level
 	return w
 }}
 

@@ -120,6 +120,7 @@ func (r *TokenKeyRing) Seal(c *Claims, rnd io.Reader) (string, int, error) {
 	ad := make([]byte, 0, hdrLen+len(c.AccessKeyID))
 	ad = append(append(ad, buf[:hdrLen]...), c.AccessKeyID...)
 	buf = k.aead.Seal(buf, buf[hdrLen:hdrLen+nonceLen], body, ad)
+	clear(body) // it holds the secret
 	if base64.StdEncoding.EncodedLen(len(buf)) > MaxTokenLen {
 		return "", packed.Percent, &PackedPolicyTooLargeError{Part: PackedToken}
 	}
