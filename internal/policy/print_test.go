@@ -84,3 +84,13 @@ func checkRoundTrip(t testing.TB, name string, data []byte) {
 		t.Fatalf("%s: round trip mismatch (-parsed +reparsed):\n%s", name, diff)
 	}
 }
+
+func TestPrintRoundTripValidationCorpus(t *testing.T) {
+	c := loadPolicyCases(t)
+	for _, tc := range c.Invalid {
+		checkRoundTrip(t, "invalid case", documentText(t, tc.Document))
+	}
+	for _, raw := range c.Valid {
+		checkRoundTrip(t, "valid case", documentText(t, raw))
+	}
+}

@@ -62,3 +62,20 @@ func BenchmarkSize(b *testing.B) {
 		Size(data)
 	}
 }
+
+// BenchmarkParseAndValidateManaged runs over a large AWS managed policy
+// (ReadOnlyAccess, several thousand actions).
+func BenchmarkParseAndValidateManaged(b *testing.B) {
+	_, docs := managedPolicies(b)
+	data, ok := docs["ReadOnlyAccess"]
+	if !ok {
+		b.Skip("ReadOnlyAccess not in the corpus")
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseAndValidate(data, TypeIdentity); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
