@@ -17,6 +17,7 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"net/url"
@@ -112,21 +113,37 @@ func Step(t time.Time) int64 {
 
 // Code returns the code for time t.
 func Code(s Seed, t time.Time) string {
-	return hotp(s.b, uint64(Step(t)), Digits)
+	g := newGenerator(s.b)
+	return format(g.at(Step(t), Digits), Digits)
 }
 
 var pow10 = [...]uint32{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000}
 
-// hotp is RFC 4226's HOTP with dynamic truncation.
-func hotp(key []byte, counter uint64, digits int) string {
+// generator computes RFC 4226 HOTP values for one key, reusing its HMAC
+// across steps.
+type generator struct {
+	mac hash.Hash
+	sum []byte
+}
+
+func newGenerator(key []byte) *generator {
+	return &generator{mac: hmac.New(sha1.New, key), sum: make([]byte, 0, sha1.Size)}
+}
+
+// at returns the HOTP value for counter step, truncated to digits.
+func (g *generator) at(step int64, digits int) uint32 {
 	var msg [8]byte
-	binary.BigEndian.PutUint64(msg[:], counter)
-	m := hmac.New(sha1.New, key)
-	m.Write(msg[:])
-	sum := m.Sum(nil)
-	off := sum[len(sum)-1] & 0x0f
-	bin := binary.BigEndian.Uint32(sum[off:off+4]) & 0x7fffffff
-	return fmt.Sprintf("%0*d", digits, bin%pow10[digits])
+	binary.BigEndian.PutUint64(msg[:], uint64(step))
+	g.mac.Reset()
+	g.mac.Write(msg[:])
+	g.sum = g.mac.Sum(g.sum[:0])
+	off := g.sum[len(g.sum)-1] & 0x0f
+	bin := binary.BigEndian.Uint32(g.sum[off:off+4]) & 0x7fffffff
+	return bin % pow10[digits]
+}
+
+func format(v uint32, digits int) string {
+	return fmt.Sprintf("%0*d", digits, v)
 }
 
 // Reason says why a code was refused.
@@ -159,19 +176,22 @@ type VerifyError struct {
 
 func (e *VerifyError) Error() string { return "totp: " + e.Reason.String() }
 
-func wellFormed(code string) bool {
+// parse reads a code of exactly Digits decimal digits.
+func parse(code string) (uint32, bool) {
 	if len(code) != Digits {
-		return false
+		return 0, false
 	}
+	var v uint32
 	for i := range len(code) {
 		if code[i] < '0' || code[i] > '9' {
-			return false
+			return 0, false
 		}
+		v = v*10 + uint32(code[i]-'0')
 	}
-	return true
+	return v, true
 }
 
-func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+func equal(a, b uint32) bool { return subtle.ConstantTimeEq(int32(a), int32(b)) == 1 }
 
 // Verify checks code against the steps within Window of now and returns the
 // step it matched. lastStep is the step of the last code this device
@@ -179,14 +199,16 @@ func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []by
 // as reused, so one code cannot sign in twice. The caller stores the
 // returned step as the device's new last step.
 func Verify(s Seed, code string, now time.Time, lastStep int64) (int64, error) {
-	if !wellFormed(code) {
+	want, ok := parse(code)
+	if !ok {
 		return 0, &VerifyError{Reason: Malformed}
 	}
+	g := newGenerator(s.b)
 	cur := Step(now)
 	matched := int64(-1)
 	for st := cur - Window; st <= cur+Window; st++ {
-		// Compare every step, so timing does not reveal which matched.
-		if equal(hotp(s.b, uint64(st), Digits), code) && matched < 0 {
+		// Compute every step, so timing does not reveal which matched.
+		if equal(g.at(st, Digits), want) && matched < 0 {
 			matched = st
 		}
 	}
@@ -206,12 +228,15 @@ func Verify(s Seed, code string, now time.Time, lastStep int64) (int64, error) {
 // consecutive codes keep guessing as hard as for one code in a narrow
 // window.
 func VerifyPair(s Seed, code1, code2 string, now time.Time, window int64) (int64, error) {
-	if !wellFormed(code1) || !wellFormed(code2) {
+	want1, ok1 := parse(code1)
+	want2, ok2 := parse(code2)
+	if !ok1 || !ok2 {
 		return 0, &VerifyError{Reason: Malformed}
 	}
+	g := newGenerator(s.b)
 	cur := Step(now)
 	for st := cur - window; st <= cur+window; st++ {
-		if equal(hotp(s.b, uint64(st), Digits), code1) && equal(hotp(s.b, uint64(st+1), Digits), code2) {
+		if equal(g.at(st, Digits), want1) && equal(g.at(st+1, Digits), want2) {
 			return st + 1, nil
 		}
 	}

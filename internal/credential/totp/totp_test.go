@@ -34,7 +34,7 @@ func TestRFC6238(t *testing.T) {
 	}
 	for _, tt := range tests {
 		at := time.Unix(tt.unix, 0)
-		if got := hotp(rfcSeed.b, uint64(Step(at)), 8); got != tt.want {
+		if got := format(newGenerator(rfcSeed.b).at(Step(at), 8), 8); got != tt.want {
 			t.Errorf("TOTP-8 at %d = %s, want %s", tt.unix, got, tt.want)
 		}
 		if got, want := Code(rfcSeed, at), tt.want[2:]; got != want {
