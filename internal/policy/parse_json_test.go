@@ -79,7 +79,7 @@ func TestDecodeJSON(t *testing.T) {
 	}
 }
 
-func FuzzDecodeJSON(f *testing.F) {
+func FuzzParseJSON(f *testing.F) {
 	for _, s := range []string{`{"a":[1,"b",{"c":null}]}`, `"\ud83d\ude00"`, `-1.5e3`, `[true,false]`} {
 		f.Add([]byte(s))
 	}
