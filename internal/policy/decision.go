@@ -37,8 +37,30 @@ func (o Outcome) MarshalText() ([]byte, error) {
 	return []byte(o.String()), nil
 }
 
+// UnmarshalText reads an outcome written by MarshalText.
+func (o *Outcome) UnmarshalText(b []byte) error {
+	for i, name := range outcomeNames {
+		if string(b) == name {
+			*o = Outcome(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("policy: unknown outcome %q", b)
+}
+
 // MarshalText writes the policy type's name ("IdentityBasedPolicy", ...).
 func (t Type) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// UnmarshalText reads a policy type written by MarshalText.
+func (t *Type) UnmarshalText(b []byte) error {
+	for c := TypeIdentity; c <= TypeBoundary; c++ {
+		if string(b) == c.String() {
+			*t = c
+			return nil
+		}
+	}
+	return fmt.Errorf("policy: unknown policy type %q", b)
+}
 
 // Decision is the answer to a Request, and why.
 //

@@ -221,12 +221,15 @@ func (s *Set) decide(d *Decision, req *Request, resource *Compiled, t *tally) {
 		sessionOK = t.sessionAllow || (!hasSession && c.Kind == AssumedRole)
 	}
 	identityAllow := t.identityAllow
-	rootInOwnAccount := c.Kind == Root && (req.ResourceAccount == "" || req.ResourceAccount == c.Account)
-	if rootInOwnAccount {
-		identityAllow, boundaryOK, sessionOK = true, true, true
-	}
 	trust := resource != nil && resource.typ == TypeTrust
 	cross := c.Account != "" && req.ResourceAccount != "" && c.Account != req.ResourceAccount
+	if c.Kind == Root {
+		// The root user has no identity-based policies and no boundary:
+		// its own account grants it everything, so only explicit denies
+		// (and, across accounts, the resource policy) limit it.
+		identityAllow, boundaryOK, sessionOK = true, true, true
+	}
+	rootInOwnAccount := c.Kind == Root && !cross
 
 	deny := func(missing Type, reason string) {
 		d.Outcome, d.MissingAllow, d.Reason = ImplicitlyDenied, missing, reason

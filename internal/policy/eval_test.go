@@ -190,6 +190,8 @@ func TestEvaluateSameAccount(t *testing.T) {
 			want:     ExplicitlyDenied, deniedBy: TypeResource},
 		{name: "root user of another account", caller: Caller{Kind: Root, ARN: "arn:aws:iam::444455556666:root", Account: "444455556666"},
 			want: ImplicitlyDenied, missing: TypeResource},
+		{name: "root user of an account the resource policy names", caller: Caller{Kind: Root, ARN: "arn:aws:iam::444455556666:root", Account: "444455556666"},
+			resource: resourcePolicy(`{"AWS":"444455556666"}`), want: Allowed},
 	} {
 		t.Run(sc.name, sc.run)
 	}
@@ -426,6 +428,16 @@ func TestDecisionJSON(t *testing.T) {
 	want := `{"decision":"ImplicitlyDenied","matchedStatements":[{"policy":"arn:aws:iam::111122223333:policy/s3","policyType":"IdentityBasedPolicy","sid":"S3","statementIndex":0,"effect":"Allow"}],"missingAllow":"PermissionsBoundaryPolicy","reason":"the permissions boundary does not allow the action"}`
 	if string(got) != want {
 		t.Errorf("json = %s\nwant   %s", got, want)
+	}
+	var back Decision
+	if err := json.Unmarshal(got, &back); err != nil {
+		t.Fatalf("Unmarshal: %v", err)
+	}
+	if diff := cmp.Diff(d, back); diff != "" {
+		t.Errorf("decision after a JSON round trip (-want +got):\n%s", diff)
+	}
+	if err := json.Unmarshal([]byte(`{"decision":"Maybe"}`), &back); err == nil {
+		t.Error("Unmarshal accepted an unknown outcome")
 	}
 }
 
