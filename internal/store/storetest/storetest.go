@@ -134,6 +134,12 @@ func doc(action string) string {
 	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"` + action + `","Resource":"*"}]}`
 }
 
-func userOwner(name string) iam.Owner  { return iam.Owner{Kind: iam.PrincipalUser, Account: Account, Name: name} }
-func groupOwner(name string) iam.Owner { return iam.Owner{Kind: iam.PrincipalGroup, Account: Account, Name: name} }
-func roleOwner(name string) iam.Owner  { return iam.Owner{Kind: iam.PrincipalRole, Account: Account, Name: name} }
+func userOwner(name string) iam.Owner {
+	return iam.Owner{Kind: iam.PrincipalUser, Account: Account, Name: name}
+}
+func groupOwner(name string) iam.Owner {
+	return iam.Owner{Kind: iam.PrincipalGroup, Account: Account, Name: name}
+}
+func roleOwner(name string) iam.Owner {
+	return iam.Owner{Kind: iam.PrincipalRole, Account: Account, Name: name}
+}
