@@ -110,7 +110,10 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 		if c.err != nil {
 			return 0, c.err
 		}
-		c.err = c.next()
+		if err := c.next(); err != nil {
+			// Whatever next read of a chunk that failed is not returned.
+			c.err, c.data, c.off = err, c.data[:0], 0
+		}
 	}
 	n := copy(p, c.data[c.off:])
 	c.off += n

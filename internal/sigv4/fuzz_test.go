@@ -90,6 +90,9 @@ func FuzzChunkReader(f *testing.F) {
 			t.Fatal(err)
 		}
 		got, err := io.ReadAll(r)
+		if mode%3 != 2 && !strings.HasPrefix("hello, chunked world", string(got)) {
+			t.Fatalf("returned bytes no chunk signature covers: %q", got)
+		}
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"sync"
 )
 
@@ -96,7 +97,7 @@ func (c *keyCache) signingKey(secret, date, region, service string) [32]byte {
 	}
 	k = deriveSigningKey(secret, date, region, service)
 	// The strings may point into a request; keep copies of our own.
-	id = signingKeyID{cloneString(secret), cloneString(date), cloneString(region), cloneString(service)}
+	id = signingKeyID{strings.Clone(secret), strings.Clone(date), strings.Clone(region), strings.Clone(service)}
 	c.mu.Lock()
 	if len(c.hmac) >= c.max {
 		evict(c.hmac, c.max/8+1)
@@ -118,7 +119,7 @@ func (c *keyCache) ecdsaKey(accessKeyID, secret string) (*ecdsa.PrivateKey, erro
 	if err != nil {
 		return nil, err
 	}
-	id = [2]string{cloneString(accessKeyID), cloneString(secret)}
+	id = [2]string{strings.Clone(accessKeyID), strings.Clone(secret)}
 	c.mu.Lock()
 	if len(c.ec) >= c.max {
 		evict(c.ec, c.max/8+1)
@@ -137,8 +138,6 @@ func evict[K comparable, V any](m map[K]V, n int) {
 		n--
 	}
 }
-
-func cloneString(s string) string { return string([]byte(s)) }
 
 // p256OrderMinus2 is n-2 for the P-256 group order n.
 var p256OrderMinus2 = [32]byte{

@@ -173,8 +173,12 @@ func TestS3DocExamples(t *testing.T) {
 				if body[i] == 'a' && i%997 != 0 {
 					continue
 				}
-				if _, err := readStream(v, req, a, secret, now, flipByte(body, i)); err == nil {
+				got, err := readStream(v, req, a, secret, now, flipByte(body, i))
+				if err == nil {
 					t.Fatalf("flipped byte %d (%q) accepted", i, body[i])
+				}
+				if !bytes.HasPrefix(want.Bytes(), got) {
+					t.Fatalf("flipped byte %d (%q): unverified bytes returned before the error", i, body[i])
 				}
 			}
 			// So is a truncated body.
@@ -198,7 +202,7 @@ func readStream(v *Verifier, req *Request, a *Auth, secret string, now time.Time
 	if err != nil {
 		return nil, err
 	}
-	return io.ReadAll(r)
+	return io.ReadAll(r) // on error, what was returned before it
 }
 
 // chunkEncoder writes aws-chunked bodies, independently of chunkReader,

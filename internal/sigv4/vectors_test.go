@@ -304,4 +304,3 @@ func publicKeyFromHex(t testing.TB, x, y string) *ecdsa.PublicKey {
 	}
 	return pub
 }
-

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"io"
 	"strconv"
 	"strings"
@@ -412,11 +413,8 @@ func (v *Verifier) verifyECDSA(a *Auth, secret string, crHash *[32]byte, s *scra
 // hashingReader passes a body through and fails at EOF when its SHA-256
 // is not the declared one.
 type hashingReader struct {
-	r io.Reader
-	h interface {
-		Write([]byte) (int, error)
-		Sum([]byte) []byte
-	}
+	r    io.Reader
+	h    hash.Hash
 	want [32]byte
 	err  error
 }
