@@ -6,4 +6,16 @@
 // store, no net/http server, no clock of its own (time is passed in). It
 // returns typed errors (*Error with a Kind); package awsquery maps them to
 // AWS wire codes. No error ever carries a secret or an expected signature.
+//
+// A server verifies in two steps, so that it can look the secret up in
+// between:
+//
+//	req := sigv4.FromHTTP(r, body)
+//	auth, err := sigv4.Parse(&req)            // syntax only; unsigned → KindMissingAuthenticationToken
+//	secret := lookUp(auth.AccessKeyID, auth.SecurityToken) // unknown key → InvalidClientTokenId (caller's)
+//	err = verifier.Verify(&req, auth, secret, now)         // scope, clock, payload, signature
+//
+// Bodies that are not yet read (S3 aws-chunked uploads) go through
+// VerifyStream, which returns a reader that checks each chunk before
+// returning its bytes.
 package sigv4

@@ -77,9 +77,15 @@ func TestVerifyAccepts(t *testing.T) {
 		{"header, clock 15 min ahead", stsRequest(t, testCreds, testTime), testTime.Add(15 * time.Minute)},
 		{"presigned", presignedRequest(t, testCreds, testTime, time.Hour), testTime.Add(59 * time.Minute)},
 		{"presigned POST, empty body", func() *Request {
-			r := presignedRequest(t, testCreds, testTime, 15*time.Minute)
+			// As botocore presigns GetCallerIdentity: the parameters in
+			// the query, an empty body.
+			r := &Request{Method: "POST", Path: "/", RawQuery: "Action=GetCallerIdentity&Version=2011-06-15", Host: "sts.amazonaws.com", Header: http.Header{}}
+			s := &Signer{Credentials: testCreds}
+			if err := s.Presign(r, SignOptions{Region: "us-east-1", Service: "sts", Time: testTime, Expires: 15 * time.Minute}); err != nil {
+				t.Fatal(err)
+			}
 			return r
-		}(), testTime},
+		}(), testTime.Add(10 * time.Minute)},
 		{"presigned 7 days", presignedRequest(t, testCreds, testTime, MaxPresignExpiry), testTime.Add(MaxPresignExpiry)},
 	}
 	for _, tt := range tests {
