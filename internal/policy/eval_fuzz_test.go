@@ -3,25 +3,36 @@ package policy
 import "testing"
 
 // FuzzEval evaluates arbitrary identity and resource policies against an
-// arbitrary request. It checks that evaluation never panics and that the
+// arbitrary request; the bits of flags make the resource policy a trust
+// policy and add the identity document again as a permissions boundary and
+// as a session policy. It checks that evaluation never panics and that the
 // decision is consistent with the statements it reports: an allow has no
 // matching Deny, an explicit deny has one, and the same request always gets
 // the same answer. Seeds are in testdata/fuzz/FuzzEval.
 func FuzzEval(f *testing.F) {
-	f.Add([]byte(allowS3All), []byte(resourcePolicy(`"*"`)), "arn:aws:iam::111122223333:user/alice", "s3:GetObject", "arn:aws:s3:::bucket/key", "aws:SourceIp", "203.0.113.1")
+	f.Add([]byte(allowS3All), []byte(resourcePolicy(`"*"`)), "arn:aws:iam::111122223333:user/alice", "s3:GetObject", "arn:aws:s3:::bucket/key", "aws:SourceIp", "203.0.113.1", byte(0))
 	f.Add([]byte(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:username}/*","Condition":{"ForAnyValue:StringLike":{"aws:TagKeys":"a*"}}}}`),
 		[]byte(`{"Version":"2012-10-17","Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"111122223333"},"Action":"s3:*","Resource":"*"}}`),
-		"arn:aws:sts::111122223333:assumed-role/r/s", "s3:PutObject", "arn:aws:s3:::b/alice/k", "aws:TagKeys", "abc")
-	f.Fuzz(func(t *testing.T, identity, resource []byte, principal, action, res, key, value string) {
+		"arn:aws:sts::111122223333:assumed-role/r/s", "s3:PutObject", "arn:aws:s3:::b/alice/k", "aws:TagKeys", "abc", byte(7))
+	f.Fuzz(func(t *testing.T, identity, resource []byte, principal, action, res, key, value string, flags byte) {
 		var policies []*Compiled
 		if doc, err := Parse(identity); err == nil {
-			if c, err := Compile(doc, TypeIdentity, "identity"); err == nil {
-				policies = append(policies, c)
+			for _, typ := range []Type{TypeIdentity, TypeBoundary, TypeSession} {
+				if typ == TypeBoundary && flags&2 == 0 || typ == TypeSession && flags&4 == 0 {
+					continue
+				}
+				if c, err := Compile(doc, typ, typ.String()); err == nil {
+					policies = append(policies, c)
+				}
 			}
 		}
 		var rp *Compiled
 		if doc, err := Parse(resource); err == nil {
-			if c, err := Compile(doc, TypeResource, "resource"); err == nil {
+			typ := TypeResource
+			if flags&1 != 0 {
+				typ = TypeTrust
+			}
+			if c, err := Compile(doc, typ, "resource"); err == nil {
 				rp = c
 			}
 		}
