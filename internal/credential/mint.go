@@ -1,6 +1,7 @@
 package credential
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 )
@@ -12,6 +13,14 @@ import (
 // filled-in claims are returned with the credentials so the caller can audit
 // the session without opening the token again.
 func (r *TokenKeyRing) Mint(c Claims, rnd io.Reader) (TemporaryCredentials, Claims, error) {
+	// One read for the id, secret, session id and nonce: crypto/rand is a
+	// system call per read.
+	var pool [11 + 30 + 16 + nonceLen]byte
+	if _, err := io.ReadFull(rnd, pool[:]); err != nil {
+		return TemporaryCredentials{}, Claims{}, fmt.Errorf("credential: reading randomness: %w", err)
+	}
+	defer clear(pool[:])
+	rnd = bytes.NewReader(pool[:])
 	var err error
 	if c.AccessKeyID, err = NewAccessKeyID(PrefixTemporaryAccessKey, c.AccountID, rnd); err != nil {
 		return TemporaryCredentials{}, Claims{}, err
