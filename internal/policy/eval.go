@@ -85,7 +85,8 @@ type tally struct {
 }
 
 // Evaluate decides req against the set and, when the resource has one, its
-// resource-based or trust policy (nil when it has none). It allocates only
+// resource-based or trust policy (nil when it has none). A nil *Set is a
+// principal without policies (anonymous callers, services). It allocates only
 // the Decision's Matched slice; use EvaluateInto to reuse one.
 func (s *Set) Evaluate(req *Request, resource *Compiled) Decision {
 	var d Decision

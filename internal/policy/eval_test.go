@@ -442,3 +442,34 @@ func TestDecisionJSON(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// TestEvaluateNilSetAndConcurrency: a nil *Set has no policies, and one
+// Set serves concurrent requests (run with -race).
+func TestEvaluateNilSetAndConcurrency(t *testing.T) {
+	var none *Set
+	d := none.Evaluate(&Request{Caller: alice, Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/key"},
+		compileJSON(t, TypeResource, "r", resourcePolicy(`{"AWS":"arn:aws:iam::111122223333:user/alice"}`)))
+	if d.Outcome != Allowed {
+		t.Errorf("nil set with a resource grant: %v (%s), want Allowed", d.Outcome, d.Reason)
+	}
+	set, err := NewSet(realisticPolicies(t)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan Outcome)
+	for i := 0; i < 4; i++ {
+		go func() {
+			req := typicalRequest()
+			var d Decision
+			for j := 0; j < 200; j++ {
+				set.EvaluateInto(&d, req, nil)
+			}
+			done <- d.Outcome
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		if got := <-done; got != Allowed {
+			t.Errorf("concurrent evaluation: %v, want Allowed", got)
+		}
+	}
+}
