@@ -223,6 +223,9 @@ func element(v *Value, idx, full string) (*Value, error) {
 	if len(v.Elems) >= maxListElems {
 		return nil, CodeInvalidQueryParameter.Errorf("The parameter %s has too many members.", truncate(full))
 	}
+	if v.Elems == nil {
+		v.Elems = make([]Value, 0, 4)
+	}
 	v.Elems = append(v.Elems, Value{idx: n})
 	return &v.Elems[len(v.Elems)-1], nil
 }

@@ -263,3 +263,49 @@ func TestModelPatterns(t *testing.T) {
 		}
 	}
 }
+
+// TestClassMatcherAgreesWithRegexp checks the character-class fast path
+// against the regexp for every model pattern that uses it.
+func TestClassMatcherAgreesWithRegexp(t *testing.T) {
+	samples := []string{"", "a", "alice@example.com", "a b", "/path/", "{\"Version\":\"2012-10-17\"}\n\t\r",
+		"\x00", "\x7f", "é", "日本語", "\U0001F600", "\xff\xfe", "\u0085", "\uFFFD", "\uFFFE", "arn:aws:iam::123456789012:role/x",
+		"under_score-dash.dot", "tab\there", "AKIA0123", "p-12345678", "o-abcdefghij", ":", "\\", "v1.2"}
+	qualified := 0
+	for _, op := range append(append([]*awsquery.OperationInfo{}, stsapi.Operations...), iamapi.Operations...) {
+		for _, s := range []*awsquery.Shape{op.Input, op.Output} {
+			forEachPattern(s, map[*awsquery.Shape]bool{}, func(p string) {
+				for _, v := range samples {
+					fast, slow, ok := awsquery.FastAndRegexp(p, v)
+					if !ok {
+						return
+					}
+					qualified++
+					if fast != slow {
+						t.Errorf("pattern %q on %q: fast %v, regexp %v", p, v, fast, slow)
+					}
+				}
+			})
+		}
+	}
+	if qualified == 0 {
+		t.Error("no pattern used the fast path")
+	}
+}
+
+func forEachPattern(s *awsquery.Shape, seen map[*awsquery.Shape]bool, f func(string)) {
+	if s == nil || seen[s] {
+		return
+	}
+	seen[s] = true
+	if s.Pattern != "" {
+		f(s.Pattern)
+	}
+	for _, m := range s.Members {
+		forEachPattern(m.Shape, seen, f)
+	}
+	for _, r := range []*awsquery.Ref{s.Member, s.Key, s.Value} {
+		if r != nil {
+			forEachPattern(r.Shape, seen, f)
+		}
+	}
+}

@@ -2,8 +2,10 @@ package awsquery
 
 import (
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Kind is the wire type of a shape, as the service model names it.
@@ -129,6 +131,9 @@ func compilePattern(p string) func(string) bool {
 	if m, ok := javaOnlyPatterns[p]; ok {
 		return m
 	}
+	if m := classMatcher(javaToRE2(p)); m != nil {
+		return m
+	}
 	re, err := regexp.Compile(`^(?:` + javaToRE2(p) + `)$`)
 	if err != nil {
 		// A model pattern we cannot compile would silently accept
@@ -203,4 +208,73 @@ func matchAccountAlias(s string) bool {
 		}
 	}
 	return true
+}
+
+// classMatcher returns a fast matcher for the most common shape of model
+// pattern, one character class repeated ("[\w+=,.@-]*", "[\u0020-\u00FF]+"),
+// or nil for anything else. It matches exactly what the regexp would, and
+// is several times faster on the policy documents that pass through it.
+func classMatcher(p string) func(string) bool {
+	re, err := syntax.Parse(p, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	re = re.Simplify()
+	// Leading ^ and trailing $ are redundant: matches are whole anyway.
+	if re.Op == syntax.OpConcat {
+		subs := re.Sub
+		if len(subs) > 0 && (subs[0].Op == syntax.OpBeginText || subs[0].Op == syntax.OpBeginLine) {
+			subs = subs[1:]
+		}
+		if len(subs) > 0 && (subs[len(subs)-1].Op == syntax.OpEndText || subs[len(subs)-1].Op == syntax.OpEndLine) {
+			subs = subs[:len(subs)-1]
+		}
+		if len(subs) != 1 {
+			return nil
+		}
+		re = subs[0]
+	}
+	if (re.Op != syntax.OpStar && re.Op != syntax.OpPlus) || re.Sub[0].Op != syntax.OpCharClass {
+		return nil
+	}
+	if re.Flags&syntax.FoldCase != 0 || re.Sub[0].Flags&syntax.FoldCase != 0 {
+		return nil
+	}
+	ranges := re.Sub[0].Rune
+	var ascii [utf8.RuneSelf]bool
+	for i := 0; i+1 < len(ranges); i += 2 {
+		for r := ranges[i]; r <= ranges[i+1] && r < utf8.RuneSelf; r++ {
+			ascii[r] = true
+		}
+	}
+	nonEmpty := re.Op == syntax.OpPlus
+	return func(s string) bool {
+		if nonEmpty && s == "" {
+			return false
+		}
+		for i := 0; i < len(s); {
+			if c := s[i]; c < utf8.RuneSelf {
+				if !ascii[c] {
+					return false
+				}
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !inRanges(ranges, r) {
+				return false
+			}
+			i += size
+		}
+		return true
+	}
+}
+
+func inRanges(ranges []rune, r rune) bool {
+	for i := 0; i+1 < len(ranges); i += 2 {
+		if ranges[i] <= r && r <= ranges[i+1] {
+			return true
+		}
+	}
+	return false
 }

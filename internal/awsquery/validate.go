@@ -21,7 +21,8 @@ func Validate(s *Shape, v *Value) error {
 	if s == nil {
 		return nil
 	}
-	var vd validator
+	var pathBuf [16]string
+	vd := validator{path: pathBuf[:0]}
 	vd.structure(s, v)
 	if len(vd.errs) == 0 {
 		return nil
@@ -42,8 +43,15 @@ type validator struct {
 	errs []string
 }
 
+// fail records a violation at the current path. Path segments are model
+// member names (lowerCamelCased here, only on failure), list indexes and
+// the words "member", "entry", "key", "value".
 func (vd *validator) fail(val, constraint string) {
-	vd.errs = append(vd.errs, "Value "+val+" at '"+strings.Join(vd.path, ".")+"' failed to satisfy constraint: Member must "+constraint)
+	segs := make([]string, len(vd.path))
+	for i, s := range vd.path {
+		segs[i] = lowerFirst(s)
+	}
+	vd.errs = append(vd.errs, "Value "+val+" at '"+strings.Join(segs, ".")+"' failed to satisfy constraint: Member must "+constraint)
 }
 
 func (vd *validator) structure(s *Shape, v *Value) {
@@ -55,13 +63,13 @@ func (vd *validator) structure(s *Shape, v *Value) {
 		}
 		if mv == nil || !mv.Set {
 			if m.Required {
-				vd.path = append(vd.path, lowerFirst(m.Name))
+				vd.path = append(vd.path, m.Name)
 				vd.fail("null", "not be null")
 				vd.path = vd.path[:len(vd.path)-1]
 			}
 			continue
 		}
-		vd.path = append(vd.path, lowerFirst(m.Name))
+		vd.path = append(vd.path, m.Name)
 		vd.value(m.Shape, mv)
 		vd.path = vd.path[:len(vd.path)-1]
 	}

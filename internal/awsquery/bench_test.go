@@ -1,0 +1,48 @@
+package awsquery_test
+
+import (
+	"testing"
+
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
+)
+
+// BenchmarkDecodeAssumeRole decodes a typical AssumeRole form (role ARN,
+// session name, duration, two tags, a ~300-character session policy) into
+// its typed input, with validation.
+func BenchmarkDecodeAssumeRole(b *testing.B) {
+	body := assumeRoleBody()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	params := make([]awsquery.Param, 0, 16)
+	for b.Loop() {
+		ps, err := awsquery.ParseForm(params[:0], body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		v, err := awsquery.Decode(stsapi.AssumeRole.Input, ps)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := awsquery.Validate(stsapi.AssumeRole.Input, &v); err != nil {
+			b.Fatal(err)
+		}
+		if in := stsapi.AssumeRole.DecodeInput(&v); in.RoleArn == "" {
+			b.Fatal("no RoleArn")
+		}
+	}
+}
+
+// BenchmarkEncodeAssumeRoleResponse encodes a typical AssumeRoleResponse
+// into a reused buffer.
+func BenchmarkEncodeAssumeRoleResponse(b *testing.B) {
+	out := assumeRoleResponse()
+	buf := make([]byte, 0, 2048)
+	v := stsapi.AssumeRole.EncodeOutput(out)
+	b.SetBytes(int64(len(awsquery.AppendResponse(buf, stsapi.AssumeRole.Info(), &v, goldenRequestID))))
+	b.ReportAllocs()
+	for b.Loop() {
+		v := stsapi.AssumeRole.EncodeOutput(out)
+		buf = awsquery.AppendResponse(buf[:0], stsapi.AssumeRole.Info(), &v, goldenRequestID)
+	}
+}
