@@ -59,6 +59,9 @@ func ParseAndValidate(data []byte, t Type) (*Document, error) {
 // (except for principals, which the IAM service checks against its store);
 // Lint reports the second kind as warnings.
 func Validate(doc *Document, t Type) error {
+	if t < TypeIdentity || t > TypeBoundary {
+		return fmt.Errorf("policy: Validate: unknown policy type %d", int(t))
+	}
 	if doc == nil {
 		return syntaxError()
 	}

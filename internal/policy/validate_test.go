@@ -94,10 +94,17 @@ func TestValidateByType(t *testing.T) {
 	}
 }
 
-func TestValidateNil(t *testing.T) {
+func TestValidateNilAndUnknownType(t *testing.T) {
 	var me *MalformedError
 	if err := Validate(nil, TypeIdentity); !errors.As(err, &me) || me.Message != "Syntax errors in policy." {
 		t.Errorf("Validate(nil) = %v, want syntax error", err)
+	}
+	doc := &Document{Version: Version2012, Statements: []Statement{{Effect: Allow, Action: Values{"s3:*"}, Resource: Values{"*"}}}}
+	for _, typ := range []Type{0, TypeBoundary + 1} {
+		err := Validate(doc, typ)
+		if err == nil || errors.As(err, &me) {
+			t.Errorf("Validate with type %d = %v, want a plain error", typ, err)
+		}
 	}
 }
 
