@@ -361,6 +361,7 @@ func (d *Dispatcher) handle(ctx context.Context, x *exchange) (err error) {
 	if err != nil {
 		return err
 	}
+	ctx = context.WithValue(ctx, principalKey{}, x.principal)
 	x.input, err = Decode(x.op.Input, params)
 	if err != nil {
 		return err
@@ -500,7 +501,17 @@ func NewRequestID() string {
 	return string(s[:])
 }
 
-type requestIDKey struct{}
+type (
+	requestIDKey struct{}
+	principalKey struct{}
+)
+
+// PrincipalFromContext returns the authenticated principal of the request
+// being served (in handlers and the Authorizer), or nil.
+func PrincipalFromContext(ctx context.Context) Principal {
+	p, _ := ctx.Value(principalKey{}).(Principal)
+	return p
+}
 
 // WithRequestID returns a context carrying the request id, so a server
 // middleware that assigns ids first can hand its id to the dispatcher.

@@ -1497,10 +1497,10 @@ var (
 	shapeAccessDetail                      = &awsquery.Shape{Name: "AccessDetail", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "ServiceName", Ref: awsquery.Ref{Shape: shapeServiceNameType}, Required: true},
 		{Name: "ServiceNamespace", Ref: awsquery.Ref{Shape: shapeServiceNamespaceType}, Required: true},
-		{Name: "Region", Ref: awsquery.Ref{Shape: shapeStringType}, Required: false},
-		{Name: "EntityPath", Ref: awsquery.Ref{Shape: shapeOrganizationsEntityPathType}, Required: false},
-		{Name: "LastAuthenticatedTime", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "TotalAuthenticatedEntities", Ref: awsquery.Ref{Shape: shapeIntegerType}, Required: false},
+		{Name: "Region", Ref: awsquery.Ref{Shape: shapeStringType}},
+		{Name: "EntityPath", Ref: awsquery.Ref{Shape: shapeOrganizationsEntityPathType}},
+		{Name: "LastAuthenticatedTime", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "TotalAuthenticatedEntities", Ref: awsquery.Ref{Shape: shapeIntegerType}},
 	}}
 	shapeAccessDetails = &awsquery.Shape{Name: "AccessDetails", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapeAccessDetail}}
 	shapeAccessKey     = &awsquery.Shape{Name: "AccessKey", Kind: awsquery.KindStructure, Members: []awsquery.Member{
@@ -1508,18 +1508,18 @@ var (
 		{Name: "AccessKeyId", Ref: awsquery.Ref{Shape: shapeAccessKeyIdType}, Required: true},
 		{Name: "Status", Ref: awsquery.Ref{Shape: shapeStatusType}, Required: true},
 		{Name: "SecretAccessKey", Ref: awsquery.Ref{Shape: shapeAccessKeySecretType}, Required: true},
-		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
+		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}},
 	}}
 	shapeAccessKeyLastUsed = &awsquery.Shape{Name: "AccessKeyLastUsed", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "LastUsedDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
+		{Name: "LastUsedDate", Ref: awsquery.Ref{Shape: shapeDateType}},
 		{Name: "ServiceName", Ref: awsquery.Ref{Shape: shapeStringType}, Required: true},
 		{Name: "Region", Ref: awsquery.Ref{Shape: shapeStringType}, Required: true},
 	}}
 	shapeAccessKeyMetadata = &awsquery.Shape{Name: "AccessKeyMetadata", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: false},
-		{Name: "AccessKeyId", Ref: awsquery.Ref{Shape: shapeAccessKeyIdType}, Required: false},
-		{Name: "Status", Ref: awsquery.Ref{Shape: shapeStatusType}, Required: false},
-		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}},
+		{Name: "AccessKeyId", Ref: awsquery.Ref{Shape: shapeAccessKeyIdType}},
+		{Name: "Status", Ref: awsquery.Ref{Shape: shapeStatusType}},
+		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}},
 	}}
 	shapeActionNameListType                        = &awsquery.Shape{Name: "ActionNameListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapeActionNameType}}
 	shapeActionNameType                            = &awsquery.Shape{Name: "ActionNameType", Kind: awsquery.KindString, HasMin: true, Min: 3, HasMax: true, Max: 128}
@@ -1552,12 +1552,12 @@ var (
 		{Name: "PolicyArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
 	}}
 	shapeAttachedPermissionsBoundary = &awsquery.Shape{Name: "AttachedPermissionsBoundary", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "PermissionsBoundaryType", Ref: awsquery.Ref{Shape: shapePermissionsBoundaryAttachmentType}, Required: false},
-		{Name: "PermissionsBoundaryArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
+		{Name: "PermissionsBoundaryType", Ref: awsquery.Ref{Shape: shapePermissionsBoundaryAttachmentType}},
+		{Name: "PermissionsBoundaryArn", Ref: awsquery.Ref{Shape: shapeArnType}},
 	}}
 	shapeAttachedPolicy = &awsquery.Shape{Name: "AttachedPolicy", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "PolicyName", Ref: awsquery.Ref{Shape: shapePolicyNameType}, Required: false},
-		{Name: "PolicyArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
+		{Name: "PolicyName", Ref: awsquery.Ref{Shape: shapePolicyNameType}},
+		{Name: "PolicyArn", Ref: awsquery.Ref{Shape: shapeArnType}},
 	}}
 	shapeBootstrapDatum         = &awsquery.Shape{Name: "BootstrapDatum", Kind: awsquery.KindBlob, Sensitive: true}
 	shapeCertificationKeyType   = &awsquery.Shape{Name: "CertificationKeyType", Kind: awsquery.KindString, HasMin: true, Min: 1, HasMax: true, Max: 128, Pattern: "[\\u0020-\\u00FF]+"}
@@ -1569,9 +1569,9 @@ var (
 	}}
 	shapeColumnNumber = &awsquery.Shape{Name: "ColumnNumber", Kind: awsquery.KindInteger}
 	shapeContextEntry = &awsquery.Shape{Name: "ContextEntry", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "ContextKeyName", Ref: awsquery.Ref{Shape: shapeContextKeyNameType}, Required: false},
-		{Name: "ContextKeyValues", Ref: awsquery.Ref{Shape: shapeContextKeyValueListType}, Required: false},
-		{Name: "ContextKeyType", Ref: awsquery.Ref{Shape: shapeContextKeyTypeEnum}, Required: false},
+		{Name: "ContextKeyName", Ref: awsquery.Ref{Shape: shapeContextKeyNameType}},
+		{Name: "ContextKeyValues", Ref: awsquery.Ref{Shape: shapeContextKeyValueListType}},
+		{Name: "ContextKeyType", Ref: awsquery.Ref{Shape: shapeContextKeyTypeEnum}},
 	}}
 	shapeContextEntryListType          = &awsquery.Shape{Name: "ContextEntryListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapeContextEntry}}
 	shapeContextKeyNameType            = &awsquery.Shape{Name: "ContextKeyNameType", Kind: awsquery.KindString, HasMin: true, Min: 5, HasMax: true, Max: 256}
@@ -1580,7 +1580,7 @@ var (
 	shapeContextKeyValueListType       = &awsquery.Shape{Name: "ContextKeyValueListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapeContextKeyValueType}}
 	shapeContextKeyValueType           = &awsquery.Shape{Name: "ContextKeyValueType", Kind: awsquery.KindString}
 	shapeCreateAccessKeyRequest        = &awsquery.Shape{Name: "CreateAccessKeyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}},
 	}}
 	shapeCreateAccessKeyResponse = &awsquery.Shape{Name: "CreateAccessKeyResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "AccessKey", Ref: awsquery.Ref{Shape: shapeAccessKey}, Required: true},
@@ -1589,22 +1589,22 @@ var (
 		{Name: "AccountAlias", Ref: awsquery.Ref{Shape: shapeAccountAliasType}, Required: true},
 	}}
 	shapeCreateDelegationRequestRequest = &awsquery.Shape{Name: "CreateDelegationRequestRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "OwnerAccountId", Ref: awsquery.Ref{Shape: shapeAccountIdType}, Required: false},
+		{Name: "OwnerAccountId", Ref: awsquery.Ref{Shape: shapeAccountIdType}},
 		{Name: "Description", Ref: awsquery.Ref{Shape: shapeDelegationRequestDescriptionType}, Required: true},
 		{Name: "Permissions", Ref: awsquery.Ref{Shape: shapeDelegationPermission}, Required: true},
-		{Name: "RequestMessage", Ref: awsquery.Ref{Shape: shapeRequestMessageType}, Required: false},
+		{Name: "RequestMessage", Ref: awsquery.Ref{Shape: shapeRequestMessageType}},
 		{Name: "RequestorWorkflowId", Ref: awsquery.Ref{Shape: shapeRequestorWorkflowIdType}, Required: true},
-		{Name: "RedirectUrl", Ref: awsquery.Ref{Shape: shapeRedirectUrlType}, Required: false},
+		{Name: "RedirectUrl", Ref: awsquery.Ref{Shape: shapeRedirectUrlType}},
 		{Name: "NotificationChannel", Ref: awsquery.Ref{Shape: shapeNotificationChannelType}, Required: true},
 		{Name: "SessionDuration", Ref: awsquery.Ref{Shape: shapeSessionDurationType}, Required: true},
-		{Name: "OnlySendByOwner", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
+		{Name: "OnlySendByOwner", Ref: awsquery.Ref{Shape: shapeBooleanType}},
 	}}
 	shapeCreateDelegationRequestResponse = &awsquery.Shape{Name: "CreateDelegationRequestResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "ConsoleDeepLink", Ref: awsquery.Ref{Shape: shapeConsoleDeepLinkType}, Required: false},
-		{Name: "DelegationRequestId", Ref: awsquery.Ref{Shape: shapeDelegationRequestIdType}, Required: false},
+		{Name: "ConsoleDeepLink", Ref: awsquery.Ref{Shape: shapeConsoleDeepLinkType}},
+		{Name: "DelegationRequestId", Ref: awsquery.Ref{Shape: shapeDelegationRequestIdType}},
 	}}
 	shapeCreateGroupRequest = &awsquery.Shape{Name: "CreateGroupRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}, Required: false},
+		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}},
 		{Name: "GroupName", Ref: awsquery.Ref{Shape: shapeGroupNameType}, Required: true},
 	}}
 	shapeCreateGroupResponse = &awsquery.Shape{Name: "CreateGroupResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
@@ -1612,56 +1612,56 @@ var (
 	}}
 	shapeCreateInstanceProfileRequest = &awsquery.Shape{Name: "CreateInstanceProfileRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "InstanceProfileName", Ref: awsquery.Ref{Shape: shapeInstanceProfileNameType}, Required: true},
-		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeCreateInstanceProfileResponse = &awsquery.Shape{Name: "CreateInstanceProfileResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "InstanceProfile", Ref: awsquery.Ref{Shape: shapeInstanceProfile}, Required: true},
 	}}
 	shapeCreateLoginProfileRequest = &awsquery.Shape{Name: "CreateLoginProfileRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: false},
-		{Name: "Password", Ref: awsquery.Ref{Shape: shapePasswordType}, Required: false},
-		{Name: "PasswordResetRequired", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}},
+		{Name: "Password", Ref: awsquery.Ref{Shape: shapePasswordType}},
+		{Name: "PasswordResetRequired", Ref: awsquery.Ref{Shape: shapeBooleanType}},
 	}}
 	shapeCreateLoginProfileResponse = &awsquery.Shape{Name: "CreateLoginProfileResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "LoginProfile", Ref: awsquery.Ref{Shape: shapeLoginProfile}, Required: true},
 	}}
 	shapeCreateOpenIDConnectProviderRequest = &awsquery.Shape{Name: "CreateOpenIDConnectProviderRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Url", Ref: awsquery.Ref{Shape: shapeOpenIDConnectProviderUrlType}, Required: true},
-		{Name: "ClientIDList", Ref: awsquery.Ref{Shape: shapeClientIDListType}, Required: false},
-		{Name: "ThumbprintList", Ref: awsquery.Ref{Shape: shapeThumbprintListType}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "ClientIDList", Ref: awsquery.Ref{Shape: shapeClientIDListType}},
+		{Name: "ThumbprintList", Ref: awsquery.Ref{Shape: shapeThumbprintListType}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeCreateOpenIDConnectProviderResponse = &awsquery.Shape{Name: "CreateOpenIDConnectProviderResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "OpenIDConnectProviderArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "OpenIDConnectProviderArn", Ref: awsquery.Ref{Shape: shapeArnType}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeCreatePolicyRequest = &awsquery.Shape{Name: "CreatePolicyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "PolicyName", Ref: awsquery.Ref{Shape: shapePolicyNameType}, Required: true},
-		{Name: "Path", Ref: awsquery.Ref{Shape: shapePolicyPathType}, Required: false},
+		{Name: "Path", Ref: awsquery.Ref{Shape: shapePolicyPathType}},
 		{Name: "PolicyDocument", Ref: awsquery.Ref{Shape: shapePolicyDocumentType}, Required: true},
-		{Name: "Description", Ref: awsquery.Ref{Shape: shapePolicyDescriptionType}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "Description", Ref: awsquery.Ref{Shape: shapePolicyDescriptionType}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeCreatePolicyResponse = &awsquery.Shape{Name: "CreatePolicyResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Policy", Ref: awsquery.Ref{Shape: shapePolicy}, Required: false},
+		{Name: "Policy", Ref: awsquery.Ref{Shape: shapePolicy}},
 	}}
 	shapeCreatePolicyVersionRequest = &awsquery.Shape{Name: "CreatePolicyVersionRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "PolicyArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
 		{Name: "PolicyDocument", Ref: awsquery.Ref{Shape: shapePolicyDocumentType}, Required: true},
-		{Name: "SetAsDefault", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
+		{Name: "SetAsDefault", Ref: awsquery.Ref{Shape: shapeBooleanType}},
 	}}
 	shapeCreatePolicyVersionResponse = &awsquery.Shape{Name: "CreatePolicyVersionResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "PolicyVersion", Ref: awsquery.Ref{Shape: shapePolicyVersion}, Required: false},
+		{Name: "PolicyVersion", Ref: awsquery.Ref{Shape: shapePolicyVersion}},
 	}}
 	shapeCreateRoleRequest = &awsquery.Shape{Name: "CreateRoleRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}, Required: false},
+		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}},
 		{Name: "RoleName", Ref: awsquery.Ref{Shape: shapeRoleNameType}, Required: true},
 		{Name: "AssumeRolePolicyDocument", Ref: awsquery.Ref{Shape: shapePolicyDocumentType}, Required: true},
-		{Name: "Description", Ref: awsquery.Ref{Shape: shapeRoleDescriptionType}, Required: false},
-		{Name: "MaxSessionDuration", Ref: awsquery.Ref{Shape: shapeRoleMaxSessionDurationType}, Required: false},
-		{Name: "PermissionsBoundary", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "Description", Ref: awsquery.Ref{Shape: shapeRoleDescriptionType}},
+		{Name: "MaxSessionDuration", Ref: awsquery.Ref{Shape: shapeRoleMaxSessionDurationType}},
+		{Name: "PermissionsBoundary", Ref: awsquery.Ref{Shape: shapeArnType}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeCreateRoleResponse = &awsquery.Shape{Name: "CreateRoleResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Role", Ref: awsquery.Ref{Shape: shapeRole}, Required: true},
@@ -1669,79 +1669,79 @@ var (
 	shapeCreateSAMLProviderRequest = &awsquery.Shape{Name: "CreateSAMLProviderRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "SAMLMetadataDocument", Ref: awsquery.Ref{Shape: shapeSAMLMetadataDocumentType}, Required: true},
 		{Name: "Name", Ref: awsquery.Ref{Shape: shapeSAMLProviderNameType}, Required: true},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
-		{Name: "AssertionEncryptionMode", Ref: awsquery.Ref{Shape: shapeAssertionEncryptionModeType}, Required: false},
-		{Name: "AddPrivateKey", Ref: awsquery.Ref{Shape: shapePrivateKeyType}, Required: false},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
+		{Name: "AssertionEncryptionMode", Ref: awsquery.Ref{Shape: shapeAssertionEncryptionModeType}},
+		{Name: "AddPrivateKey", Ref: awsquery.Ref{Shape: shapePrivateKeyType}},
 	}}
 	shapeCreateSAMLProviderResponse = &awsquery.Shape{Name: "CreateSAMLProviderResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "SAMLProviderArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "SAMLProviderArn", Ref: awsquery.Ref{Shape: shapeArnType}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeCreateServiceLinkedRoleRequest = &awsquery.Shape{Name: "CreateServiceLinkedRoleRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "AWSServiceName", Ref: awsquery.Ref{Shape: shapeGroupNameType}, Required: true},
-		{Name: "Description", Ref: awsquery.Ref{Shape: shapeRoleDescriptionType}, Required: false},
-		{Name: "CustomSuffix", Ref: awsquery.Ref{Shape: shapeCustomSuffixType}, Required: false},
+		{Name: "Description", Ref: awsquery.Ref{Shape: shapeRoleDescriptionType}},
+		{Name: "CustomSuffix", Ref: awsquery.Ref{Shape: shapeCustomSuffixType}},
 	}}
 	shapeCreateServiceLinkedRoleResponse = &awsquery.Shape{Name: "CreateServiceLinkedRoleResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Role", Ref: awsquery.Ref{Shape: shapeRole}, Required: false},
+		{Name: "Role", Ref: awsquery.Ref{Shape: shapeRole}},
 	}}
 	shapeCreateServiceSpecificCredentialRequest = &awsquery.Shape{Name: "CreateServiceSpecificCredentialRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: true},
 		{Name: "ServiceName", Ref: awsquery.Ref{Shape: shapeServiceName}, Required: true},
-		{Name: "CredentialAgeDays", Ref: awsquery.Ref{Shape: shapeCredentialAgeDays}, Required: false},
+		{Name: "CredentialAgeDays", Ref: awsquery.Ref{Shape: shapeCredentialAgeDays}},
 	}}
 	shapeCreateServiceSpecificCredentialResponse = &awsquery.Shape{Name: "CreateServiceSpecificCredentialResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "ServiceSpecificCredential", Ref: awsquery.Ref{Shape: shapeServiceSpecificCredential}, Required: false},
+		{Name: "ServiceSpecificCredential", Ref: awsquery.Ref{Shape: shapeServiceSpecificCredential}},
 	}}
 	shapeCreateUserRequest = &awsquery.Shape{Name: "CreateUserRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}, Required: false},
+		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}},
 		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: true},
-		{Name: "PermissionsBoundary", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "PermissionsBoundary", Ref: awsquery.Ref{Shape: shapeArnType}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeCreateUserResponse = &awsquery.Shape{Name: "CreateUserResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "User", Ref: awsquery.Ref{Shape: shapeUser}, Required: false},
+		{Name: "User", Ref: awsquery.Ref{Shape: shapeUser}},
 	}}
 	shapeCreateVirtualMFADeviceRequest = &awsquery.Shape{Name: "CreateVirtualMFADeviceRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}, Required: false},
+		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}},
 		{Name: "VirtualMFADeviceName", Ref: awsquery.Ref{Shape: shapeVirtualMFADeviceName}, Required: true},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeCreateVirtualMFADeviceResponse = &awsquery.Shape{Name: "CreateVirtualMFADeviceResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "VirtualMFADevice", Ref: awsquery.Ref{Shape: shapeVirtualMFADevice}, Required: true},
 	}}
 	shapeDeactivateMFADeviceRequest = &awsquery.Shape{Name: "DeactivateMFADeviceRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}},
 		{Name: "SerialNumber", Ref: awsquery.Ref{Shape: shapeSerialNumberType}, Required: true},
 	}}
 	shapeDelegationPermission = &awsquery.Shape{Name: "DelegationPermission", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "PolicyTemplateArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
-		{Name: "Parameters", Ref: awsquery.Ref{Shape: shapePolicyParameterListType}, Required: false},
+		{Name: "PolicyTemplateArn", Ref: awsquery.Ref{Shape: shapeArnType}},
+		{Name: "Parameters", Ref: awsquery.Ref{Shape: shapePolicyParameterListType}},
 	}}
 	shapeDelegationRequest = &awsquery.Shape{Name: "DelegationRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "DelegationRequestId", Ref: awsquery.Ref{Shape: shapeDelegationRequestIdType}, Required: false},
-		{Name: "OwnerAccountId", Ref: awsquery.Ref{Shape: shapeAccountIdType}, Required: false},
-		{Name: "Description", Ref: awsquery.Ref{Shape: shapeDelegationRequestDescriptionType}, Required: false},
-		{Name: "RequestMessage", Ref: awsquery.Ref{Shape: shapeRequestMessageType}, Required: false},
-		{Name: "Permissions", Ref: awsquery.Ref{Shape: shapeDelegationPermission}, Required: false},
-		{Name: "PermissionPolicy", Ref: awsquery.Ref{Shape: shapePermissionType}, Required: false},
-		{Name: "RolePermissionRestrictionArns", Ref: awsquery.Ref{Shape: shapeRolePermissionRestrictionArnListType}, Required: false},
-		{Name: "OwnerId", Ref: awsquery.Ref{Shape: shapeOwnerIdType}, Required: false},
-		{Name: "ApproverId", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
-		{Name: "State", Ref: awsquery.Ref{Shape: shapeStateType}, Required: false},
-		{Name: "ExpirationTime", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "RequestorId", Ref: awsquery.Ref{Shape: shapeAccountIdType}, Required: false},
-		{Name: "RequestorName", Ref: awsquery.Ref{Shape: shapeRequestorNameType}, Required: false},
-		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "SessionDuration", Ref: awsquery.Ref{Shape: shapeSessionDurationType}, Required: false},
-		{Name: "RedirectUrl", Ref: awsquery.Ref{Shape: shapeRedirectUrlType}, Required: false},
-		{Name: "Notes", Ref: awsquery.Ref{Shape: shapeNotesType}, Required: false},
-		{Name: "RejectionReason", Ref: awsquery.Ref{Shape: shapeNotesType}, Required: false},
-		{Name: "OnlySendByOwner", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "UpdatedTime", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
+		{Name: "DelegationRequestId", Ref: awsquery.Ref{Shape: shapeDelegationRequestIdType}},
+		{Name: "OwnerAccountId", Ref: awsquery.Ref{Shape: shapeAccountIdType}},
+		{Name: "Description", Ref: awsquery.Ref{Shape: shapeDelegationRequestDescriptionType}},
+		{Name: "RequestMessage", Ref: awsquery.Ref{Shape: shapeRequestMessageType}},
+		{Name: "Permissions", Ref: awsquery.Ref{Shape: shapeDelegationPermission}},
+		{Name: "PermissionPolicy", Ref: awsquery.Ref{Shape: shapePermissionType}},
+		{Name: "RolePermissionRestrictionArns", Ref: awsquery.Ref{Shape: shapeRolePermissionRestrictionArnListType}},
+		{Name: "OwnerId", Ref: awsquery.Ref{Shape: shapeOwnerIdType}},
+		{Name: "ApproverId", Ref: awsquery.Ref{Shape: shapeArnType}},
+		{Name: "State", Ref: awsquery.Ref{Shape: shapeStateType}},
+		{Name: "ExpirationTime", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "RequestorId", Ref: awsquery.Ref{Shape: shapeAccountIdType}},
+		{Name: "RequestorName", Ref: awsquery.Ref{Shape: shapeRequestorNameType}},
+		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "SessionDuration", Ref: awsquery.Ref{Shape: shapeSessionDurationType}},
+		{Name: "RedirectUrl", Ref: awsquery.Ref{Shape: shapeRedirectUrlType}},
+		{Name: "Notes", Ref: awsquery.Ref{Shape: shapeNotesType}},
+		{Name: "RejectionReason", Ref: awsquery.Ref{Shape: shapeNotesType}},
+		{Name: "OnlySendByOwner", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "UpdatedTime", Ref: awsquery.Ref{Shape: shapeDateType}},
 	}}
 	shapeDeleteAccessKeyRequest = &awsquery.Shape{Name: "DeleteAccessKeyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}},
 		{Name: "AccessKeyId", Ref: awsquery.Ref{Shape: shapeAccessKeyIdType}, Required: true},
 	}}
 	shapeDeleteAccountAliasRequest = &awsquery.Shape{Name: "DeleteAccountAliasRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
@@ -1758,7 +1758,7 @@ var (
 		{Name: "InstanceProfileName", Ref: awsquery.Ref{Shape: shapeInstanceProfileNameType}, Required: true},
 	}}
 	shapeDeleteLoginProfileRequest = &awsquery.Shape{Name: "DeleteLoginProfileRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}},
 	}}
 	shapeDeleteOpenIDConnectProviderRequest = &awsquery.Shape{Name: "DeleteOpenIDConnectProviderRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "OpenIDConnectProviderArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
@@ -1797,11 +1797,11 @@ var (
 		{Name: "DeletionTaskId", Ref: awsquery.Ref{Shape: shapeDeletionTaskIdType}, Required: true},
 	}}
 	shapeDeleteServiceSpecificCredentialRequest = &awsquery.Shape{Name: "DeleteServiceSpecificCredentialRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}},
 		{Name: "ServiceSpecificCredentialId", Ref: awsquery.Ref{Shape: shapeServiceSpecificCredentialId}, Required: true},
 	}}
 	shapeDeleteSigningCertificateRequest = &awsquery.Shape{Name: "DeleteSigningCertificateRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}},
 		{Name: "CertificateId", Ref: awsquery.Ref{Shape: shapeCertificateIdType}, Required: true},
 	}}
 	shapeDeleteUserPermissionsBoundaryRequest = &awsquery.Shape{Name: "DeleteUserPermissionsBoundaryRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
@@ -1818,8 +1818,8 @@ var (
 		{Name: "SerialNumber", Ref: awsquery.Ref{Shape: shapeSerialNumberType}, Required: true},
 	}}
 	shapeDeletionTaskFailureReasonType = &awsquery.Shape{Name: "DeletionTaskFailureReasonType", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Reason", Ref: awsquery.Ref{Shape: shapeReasonType}, Required: false},
-		{Name: "RoleUsageList", Ref: awsquery.Ref{Shape: shapeRoleUsageListType}, Required: false},
+		{Name: "Reason", Ref: awsquery.Ref{Shape: shapeReasonType}},
+		{Name: "RoleUsageList", Ref: awsquery.Ref{Shape: shapeRoleUsageListType}},
 	}}
 	shapeDeletionTaskIdType       = &awsquery.Shape{Name: "DeletionTaskIdType", Kind: awsquery.KindString, HasMin: true, Min: 1, HasMax: true, Max: 1000}
 	shapeDeletionTaskStatusType   = &awsquery.Shape{Name: "DeletionTaskStatusType", Kind: awsquery.KindString, Enum: []string{"SUCCEEDED", "IN_PROGRESS", "FAILED", "NOT_STARTED"}}
@@ -1837,13 +1837,13 @@ var (
 	}}
 	shapeDisableOrganizationsRootCredentialsManagementRequest  = &awsquery.Shape{Name: "DisableOrganizationsRootCredentialsManagementRequest", Kind: awsquery.KindStructure}
 	shapeDisableOrganizationsRootCredentialsManagementResponse = &awsquery.Shape{Name: "DisableOrganizationsRootCredentialsManagementResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "OrganizationId", Ref: awsquery.Ref{Shape: shapeOrganizationIdType}, Required: false},
-		{Name: "EnabledFeatures", Ref: awsquery.Ref{Shape: shapeFeaturesListType}, Required: false},
+		{Name: "OrganizationId", Ref: awsquery.Ref{Shape: shapeOrganizationIdType}},
+		{Name: "EnabledFeatures", Ref: awsquery.Ref{Shape: shapeFeaturesListType}},
 	}}
 	shapeDisableOrganizationsRootSessionsRequest  = &awsquery.Shape{Name: "DisableOrganizationsRootSessionsRequest", Kind: awsquery.KindStructure}
 	shapeDisableOrganizationsRootSessionsResponse = &awsquery.Shape{Name: "DisableOrganizationsRootSessionsResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "OrganizationId", Ref: awsquery.Ref{Shape: shapeOrganizationIdType}, Required: false},
-		{Name: "EnabledFeatures", Ref: awsquery.Ref{Shape: shapeFeaturesListType}, Required: false},
+		{Name: "OrganizationId", Ref: awsquery.Ref{Shape: shapeOrganizationIdType}},
+		{Name: "EnabledFeatures", Ref: awsquery.Ref{Shape: shapeFeaturesListType}},
 	}}
 	shapeEnableMFADeviceRequest = &awsquery.Shape{Name: "EnableMFADeviceRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: true},
@@ -1853,27 +1853,27 @@ var (
 	}}
 	shapeEnableOrganizationsRootCredentialsManagementRequest  = &awsquery.Shape{Name: "EnableOrganizationsRootCredentialsManagementRequest", Kind: awsquery.KindStructure}
 	shapeEnableOrganizationsRootCredentialsManagementResponse = &awsquery.Shape{Name: "EnableOrganizationsRootCredentialsManagementResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "OrganizationId", Ref: awsquery.Ref{Shape: shapeOrganizationIdType}, Required: false},
-		{Name: "EnabledFeatures", Ref: awsquery.Ref{Shape: shapeFeaturesListType}, Required: false},
+		{Name: "OrganizationId", Ref: awsquery.Ref{Shape: shapeOrganizationIdType}},
+		{Name: "EnabledFeatures", Ref: awsquery.Ref{Shape: shapeFeaturesListType}},
 	}}
 	shapeEnableOrganizationsRootSessionsRequest  = &awsquery.Shape{Name: "EnableOrganizationsRootSessionsRequest", Kind: awsquery.KindStructure}
 	shapeEnableOrganizationsRootSessionsResponse = &awsquery.Shape{Name: "EnableOrganizationsRootSessionsResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "OrganizationId", Ref: awsquery.Ref{Shape: shapeOrganizationIdType}, Required: false},
-		{Name: "EnabledFeatures", Ref: awsquery.Ref{Shape: shapeFeaturesListType}, Required: false},
+		{Name: "OrganizationId", Ref: awsquery.Ref{Shape: shapeOrganizationIdType}},
+		{Name: "EnabledFeatures", Ref: awsquery.Ref{Shape: shapeFeaturesListType}},
 	}}
 	shapeEnableOutboundWebIdentityFederationResponse = &awsquery.Shape{Name: "EnableOutboundWebIdentityFederationResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "IssuerIdentifier", Ref: awsquery.Ref{Shape: shapeStringType}, Required: false},
+		{Name: "IssuerIdentifier", Ref: awsquery.Ref{Shape: shapeStringType}},
 	}}
 	shapeEntityDetails = &awsquery.Shape{Name: "EntityDetails", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "EntityInfo", Ref: awsquery.Ref{Shape: shapeEntityInfo}, Required: true},
-		{Name: "LastAuthenticated", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
+		{Name: "LastAuthenticated", Ref: awsquery.Ref{Shape: shapeDateType}},
 	}}
 	shapeEntityInfo = &awsquery.Shape{Name: "EntityInfo", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
 		{Name: "Name", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: true},
 		{Name: "Type", Ref: awsquery.Ref{Shape: shapePolicyOwnerEntityType}, Required: true},
 		{Name: "Id", Ref: awsquery.Ref{Shape: shapeIdType}, Required: true},
-		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}, Required: false},
+		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}},
 	}}
 	shapeEntityType   = &awsquery.Shape{Name: "EntityType", Kind: awsquery.KindString, Enum: []string{"User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"}}
 	shapeErrorDetails = &awsquery.Shape{Name: "ErrorDetails", Kind: awsquery.KindStructure, Members: []awsquery.Member{
@@ -1884,85 +1884,85 @@ var (
 	shapeEvalDecisionSourceType  = &awsquery.Shape{Name: "EvalDecisionSourceType", Kind: awsquery.KindString, HasMin: true, Min: 3, HasMax: true, Max: 256}
 	shapeEvaluationResult        = &awsquery.Shape{Name: "EvaluationResult", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "EvalActionName", Ref: awsquery.Ref{Shape: shapeActionNameType}, Required: true},
-		{Name: "EvalResourceName", Ref: awsquery.Ref{Shape: shapeResourceNameType}, Required: false},
+		{Name: "EvalResourceName", Ref: awsquery.Ref{Shape: shapeResourceNameType}},
 		{Name: "EvalDecision", Ref: awsquery.Ref{Shape: shapePolicyEvaluationDecisionType}, Required: true},
-		{Name: "MatchedStatements", Ref: awsquery.Ref{Shape: shapeStatementListType}, Required: false},
-		{Name: "MissingContextValues", Ref: awsquery.Ref{Shape: shapeContextKeyNamesResultListType}, Required: false},
-		{Name: "OrganizationsDecisionDetail", Ref: awsquery.Ref{Shape: shapeOrganizationsDecisionDetail}, Required: false},
-		{Name: "PermissionsBoundaryDecisionDetail", Ref: awsquery.Ref{Shape: shapePermissionsBoundaryDecisionDetail}, Required: false},
-		{Name: "EvalDecisionDetails", Ref: awsquery.Ref{Shape: shapeEvalDecisionDetailsType}, Required: false},
-		{Name: "ResourceSpecificResults", Ref: awsquery.Ref{Shape: shapeResourceSpecificResultListType}, Required: false},
+		{Name: "MatchedStatements", Ref: awsquery.Ref{Shape: shapeStatementListType}},
+		{Name: "MissingContextValues", Ref: awsquery.Ref{Shape: shapeContextKeyNamesResultListType}},
+		{Name: "OrganizationsDecisionDetail", Ref: awsquery.Ref{Shape: shapeOrganizationsDecisionDetail}},
+		{Name: "PermissionsBoundaryDecisionDetail", Ref: awsquery.Ref{Shape: shapePermissionsBoundaryDecisionDetail}},
+		{Name: "EvalDecisionDetails", Ref: awsquery.Ref{Shape: shapeEvalDecisionDetailsType}},
+		{Name: "ResourceSpecificResults", Ref: awsquery.Ref{Shape: shapeResourceSpecificResultListType}},
 	}}
 	shapeEvaluationResultsListType        = &awsquery.Shape{Name: "EvaluationResultsListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapeEvaluationResult}}
 	shapeFeatureType                      = &awsquery.Shape{Name: "FeatureType", Kind: awsquery.KindString, Enum: []string{"RootCredentialsManagement", "RootSessions"}}
 	shapeFeaturesListType                 = &awsquery.Shape{Name: "FeaturesListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapeFeatureType}}
 	shapeGenerateCredentialReportResponse = &awsquery.Shape{Name: "GenerateCredentialReportResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "State", Ref: awsquery.Ref{Shape: shapeReportStateType}, Required: false},
-		{Name: "Description", Ref: awsquery.Ref{Shape: shapeReportStateDescriptionType}, Required: false},
+		{Name: "State", Ref: awsquery.Ref{Shape: shapeReportStateType}},
+		{Name: "Description", Ref: awsquery.Ref{Shape: shapeReportStateDescriptionType}},
 	}}
 	shapeGenerateOrganizationsAccessReportRequest = &awsquery.Shape{Name: "GenerateOrganizationsAccessReportRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "EntityPath", Ref: awsquery.Ref{Shape: shapeOrganizationsEntityPathType}, Required: true},
-		{Name: "OrganizationsPolicyId", Ref: awsquery.Ref{Shape: shapeOrganizationsPolicyIdType}, Required: false},
+		{Name: "OrganizationsPolicyId", Ref: awsquery.Ref{Shape: shapeOrganizationsPolicyIdType}},
 	}}
 	shapeGenerateOrganizationsAccessReportResponse = &awsquery.Shape{Name: "GenerateOrganizationsAccessReportResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "JobId", Ref: awsquery.Ref{Shape: shapeJobIDType}, Required: false},
+		{Name: "JobId", Ref: awsquery.Ref{Shape: shapeJobIDType}},
 	}}
 	shapeGenerateServiceLastAccessedDetailsRequest = &awsquery.Shape{Name: "GenerateServiceLastAccessedDetailsRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
-		{Name: "Granularity", Ref: awsquery.Ref{Shape: shapeAccessAdvisorUsageGranularityType}, Required: false},
+		{Name: "Granularity", Ref: awsquery.Ref{Shape: shapeAccessAdvisorUsageGranularityType}},
 	}}
 	shapeGenerateServiceLastAccessedDetailsResponse = &awsquery.Shape{Name: "GenerateServiceLastAccessedDetailsResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "JobId", Ref: awsquery.Ref{Shape: shapeJobIDType}, Required: false},
+		{Name: "JobId", Ref: awsquery.Ref{Shape: shapeJobIDType}},
 	}}
 	shapeGetAccessKeyLastUsedRequest = &awsquery.Shape{Name: "GetAccessKeyLastUsedRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "AccessKeyId", Ref: awsquery.Ref{Shape: shapeAccessKeyIdType}, Required: true},
 	}}
 	shapeGetAccessKeyLastUsedResponse = &awsquery.Shape{Name: "GetAccessKeyLastUsedResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: false},
-		{Name: "AccessKeyLastUsed", Ref: awsquery.Ref{Shape: shapeAccessKeyLastUsed}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}},
+		{Name: "AccessKeyLastUsed", Ref: awsquery.Ref{Shape: shapeAccessKeyLastUsed}},
 	}}
 	shapeGetAccountAuthorizationDetailsRequest = &awsquery.Shape{Name: "GetAccountAuthorizationDetailsRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Filter", Ref: awsquery.Ref{Shape: shapeEntityListType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
+		{Name: "Filter", Ref: awsquery.Ref{Shape: shapeEntityListType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
 	}}
 	shapeGetAccountAuthorizationDetailsResponse = &awsquery.Shape{Name: "GetAccountAuthorizationDetailsResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserDetailList", Ref: awsquery.Ref{Shape: shapeUserDetailListType}, Required: false},
-		{Name: "GroupDetailList", Ref: awsquery.Ref{Shape: shapeGroupDetailListType}, Required: false},
-		{Name: "RoleDetailList", Ref: awsquery.Ref{Shape: shapeRoleDetailListType}, Required: false},
-		{Name: "Policies", Ref: awsquery.Ref{Shape: shapeManagedPolicyDetailListType}, Required: false},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "UserDetailList", Ref: awsquery.Ref{Shape: shapeUserDetailListType}},
+		{Name: "GroupDetailList", Ref: awsquery.Ref{Shape: shapeGroupDetailListType}},
+		{Name: "RoleDetailList", Ref: awsquery.Ref{Shape: shapeRoleDetailListType}},
+		{Name: "Policies", Ref: awsquery.Ref{Shape: shapeManagedPolicyDetailListType}},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeGetAccountPasswordPolicyResponse = &awsquery.Shape{Name: "GetAccountPasswordPolicyResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "PasswordPolicy", Ref: awsquery.Ref{Shape: shapePasswordPolicy}, Required: true},
 	}}
 	shapeGetAccountSummaryResponse = &awsquery.Shape{Name: "GetAccountSummaryResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "SummaryMap", Ref: awsquery.Ref{Shape: shapeSummaryMapType}, Required: false},
+		{Name: "SummaryMap", Ref: awsquery.Ref{Shape: shapeSummaryMapType}},
 	}}
 	shapeGetContextKeysForCustomPolicyRequest = &awsquery.Shape{Name: "GetContextKeysForCustomPolicyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "PolicyInputList", Ref: awsquery.Ref{Shape: shapeSimulationPolicyListType}, Required: true},
 	}}
 	shapeGetContextKeysForPolicyResponse = &awsquery.Shape{Name: "GetContextKeysForPolicyResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "ContextKeyNames", Ref: awsquery.Ref{Shape: shapeContextKeyNamesResultListType}, Required: false},
+		{Name: "ContextKeyNames", Ref: awsquery.Ref{Shape: shapeContextKeyNamesResultListType}},
 	}}
 	shapeGetContextKeysForPrincipalPolicyRequest = &awsquery.Shape{Name: "GetContextKeysForPrincipalPolicyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "PolicySourceArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
-		{Name: "PolicyInputList", Ref: awsquery.Ref{Shape: shapeSimulationPolicyListType}, Required: false},
+		{Name: "PolicyInputList", Ref: awsquery.Ref{Shape: shapeSimulationPolicyListType}},
 	}}
 	shapeGetCredentialReportResponse = &awsquery.Shape{Name: "GetCredentialReportResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Content", Ref: awsquery.Ref{Shape: shapeReportContentType}, Required: false},
-		{Name: "ReportFormat", Ref: awsquery.Ref{Shape: shapeReportFormatType}, Required: false},
-		{Name: "GeneratedTime", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
+		{Name: "Content", Ref: awsquery.Ref{Shape: shapeReportContentType}},
+		{Name: "ReportFormat", Ref: awsquery.Ref{Shape: shapeReportFormatType}},
+		{Name: "GeneratedTime", Ref: awsquery.Ref{Shape: shapeDateType}},
 	}}
 	shapeGetDelegationRequestRequest = &awsquery.Shape{Name: "GetDelegationRequestRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "DelegationRequestId", Ref: awsquery.Ref{Shape: shapeDelegationRequestIdType}, Required: true},
-		{Name: "DelegationPermissionCheck", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
+		{Name: "DelegationPermissionCheck", Ref: awsquery.Ref{Shape: shapeBooleanType}},
 	}}
 	shapeGetDelegationRequestResponse = &awsquery.Shape{Name: "GetDelegationRequestResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "DelegationRequest", Ref: awsquery.Ref{Shape: shapeDelegationRequest}, Required: false},
-		{Name: "PermissionCheckStatus", Ref: awsquery.Ref{Shape: shapePermissionCheckStatusType}, Required: false},
-		{Name: "PermissionCheckResult", Ref: awsquery.Ref{Shape: shapePermissionCheckResultType}, Required: false},
+		{Name: "DelegationRequest", Ref: awsquery.Ref{Shape: shapeDelegationRequest}},
+		{Name: "PermissionCheckStatus", Ref: awsquery.Ref{Shape: shapePermissionCheckStatusType}},
+		{Name: "PermissionCheckResult", Ref: awsquery.Ref{Shape: shapePermissionCheckResultType}},
 	}}
 	shapeGetGroupPolicyRequest = &awsquery.Shape{Name: "GetGroupPolicyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "GroupName", Ref: awsquery.Ref{Shape: shapeGroupNameType}, Required: true},
@@ -1975,23 +1975,23 @@ var (
 	}}
 	shapeGetGroupRequest = &awsquery.Shape{Name: "GetGroupRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "GroupName", Ref: awsquery.Ref{Shape: shapeGroupNameType}, Required: true},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeGetGroupResponse = &awsquery.Shape{Name: "GetGroupResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Group", Ref: awsquery.Ref{Shape: shapeGroup}, Required: true},
 		{Name: "Users", Ref: awsquery.Ref{Shape: shapeUserListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeGetHumanReadableSummaryRequest = &awsquery.Shape{Name: "GetHumanReadableSummaryRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "EntityArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
-		{Name: "Locale", Ref: awsquery.Ref{Shape: shapeLocaleType}, Required: false},
+		{Name: "Locale", Ref: awsquery.Ref{Shape: shapeLocaleType}},
 	}}
 	shapeGetHumanReadableSummaryResponse = &awsquery.Shape{Name: "GetHumanReadableSummaryResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "SummaryContent", Ref: awsquery.Ref{Shape: shapeSummaryContentType}, Required: false},
-		{Name: "Locale", Ref: awsquery.Ref{Shape: shapeLocaleType}, Required: false},
-		{Name: "SummaryState", Ref: awsquery.Ref{Shape: shapeSummaryStateType}, Required: false},
+		{Name: "SummaryContent", Ref: awsquery.Ref{Shape: shapeSummaryContentType}},
+		{Name: "Locale", Ref: awsquery.Ref{Shape: shapeLocaleType}},
+		{Name: "SummaryState", Ref: awsquery.Ref{Shape: shapeSummaryStateType}},
 	}}
 	shapeGetInstanceProfileRequest = &awsquery.Shape{Name: "GetInstanceProfileRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "InstanceProfileName", Ref: awsquery.Ref{Shape: shapeInstanceProfileNameType}, Required: true},
@@ -2000,64 +2000,64 @@ var (
 		{Name: "InstanceProfile", Ref: awsquery.Ref{Shape: shapeInstanceProfile}, Required: true},
 	}}
 	shapeGetLoginProfileRequest = &awsquery.Shape{Name: "GetLoginProfileRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}},
 	}}
 	shapeGetLoginProfileResponse = &awsquery.Shape{Name: "GetLoginProfileResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "LoginProfile", Ref: awsquery.Ref{Shape: shapeLoginProfile}, Required: true},
 	}}
 	shapeGetMFADeviceRequest = &awsquery.Shape{Name: "GetMFADeviceRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "SerialNumber", Ref: awsquery.Ref{Shape: shapeSerialNumberType}, Required: true},
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}},
 	}}
 	shapeGetMFADeviceResponse = &awsquery.Shape{Name: "GetMFADeviceResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}},
 		{Name: "SerialNumber", Ref: awsquery.Ref{Shape: shapeSerialNumberType}, Required: true},
-		{Name: "EnableDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "Certifications", Ref: awsquery.Ref{Shape: shapeCertificationMapType}, Required: false},
+		{Name: "EnableDate", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "Certifications", Ref: awsquery.Ref{Shape: shapeCertificationMapType}},
 	}}
 	shapeGetOpenIDConnectProviderRequest = &awsquery.Shape{Name: "GetOpenIDConnectProviderRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "OpenIDConnectProviderArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
 	}}
 	shapeGetOpenIDConnectProviderResponse = &awsquery.Shape{Name: "GetOpenIDConnectProviderResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Url", Ref: awsquery.Ref{Shape: shapeOpenIDConnectProviderUrlType}, Required: false},
-		{Name: "ClientIDList", Ref: awsquery.Ref{Shape: shapeClientIDListType}, Required: false},
-		{Name: "ThumbprintList", Ref: awsquery.Ref{Shape: shapeThumbprintListType}, Required: false},
-		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "Url", Ref: awsquery.Ref{Shape: shapeOpenIDConnectProviderUrlType}},
+		{Name: "ClientIDList", Ref: awsquery.Ref{Shape: shapeClientIDListType}},
+		{Name: "ThumbprintList", Ref: awsquery.Ref{Shape: shapeThumbprintListType}},
+		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeGetOrganizationsAccessReportRequest = &awsquery.Shape{Name: "GetOrganizationsAccessReportRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "JobId", Ref: awsquery.Ref{Shape: shapeJobIDType}, Required: true},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "SortKey", Ref: awsquery.Ref{Shape: shapeSortKeyType}, Required: false},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "SortKey", Ref: awsquery.Ref{Shape: shapeSortKeyType}},
 	}}
 	shapeGetOrganizationsAccessReportResponse = &awsquery.Shape{Name: "GetOrganizationsAccessReportResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "JobStatus", Ref: awsquery.Ref{Shape: shapeJobStatusType}, Required: true},
 		{Name: "JobCreationDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: true},
-		{Name: "JobCompletionDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "NumberOfServicesAccessible", Ref: awsquery.Ref{Shape: shapeIntegerType}, Required: false},
-		{Name: "NumberOfServicesNotAccessed", Ref: awsquery.Ref{Shape: shapeIntegerType}, Required: false},
-		{Name: "AccessDetails", Ref: awsquery.Ref{Shape: shapeAccessDetails}, Required: false},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "ErrorDetails", Ref: awsquery.Ref{Shape: shapeErrorDetails}, Required: false},
+		{Name: "JobCompletionDate", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "NumberOfServicesAccessible", Ref: awsquery.Ref{Shape: shapeIntegerType}},
+		{Name: "NumberOfServicesNotAccessed", Ref: awsquery.Ref{Shape: shapeIntegerType}},
+		{Name: "AccessDetails", Ref: awsquery.Ref{Shape: shapeAccessDetails}},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "ErrorDetails", Ref: awsquery.Ref{Shape: shapeErrorDetails}},
 	}}
 	shapeGetOutboundWebIdentityFederationInfoResponse = &awsquery.Shape{Name: "GetOutboundWebIdentityFederationInfoResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "IssuerIdentifier", Ref: awsquery.Ref{Shape: shapeStringType}, Required: false},
-		{Name: "JwtVendingEnabled", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
+		{Name: "IssuerIdentifier", Ref: awsquery.Ref{Shape: shapeStringType}},
+		{Name: "JwtVendingEnabled", Ref: awsquery.Ref{Shape: shapeBooleanType}},
 	}}
 	shapeGetPolicyRequest = &awsquery.Shape{Name: "GetPolicyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "PolicyArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
 	}}
 	shapeGetPolicyResponse = &awsquery.Shape{Name: "GetPolicyResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Policy", Ref: awsquery.Ref{Shape: shapePolicy}, Required: false},
+		{Name: "Policy", Ref: awsquery.Ref{Shape: shapePolicy}},
 	}}
 	shapeGetPolicyVersionRequest = &awsquery.Shape{Name: "GetPolicyVersionRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "PolicyArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
 		{Name: "VersionId", Ref: awsquery.Ref{Shape: shapePolicyVersionIdType}, Required: true},
 	}}
 	shapeGetPolicyVersionResponse = &awsquery.Shape{Name: "GetPolicyVersionResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "PolicyVersion", Ref: awsquery.Ref{Shape: shapePolicyVersion}, Required: false},
+		{Name: "PolicyVersion", Ref: awsquery.Ref{Shape: shapePolicyVersion}},
 	}}
 	shapeGetRolePolicyRequest = &awsquery.Shape{Name: "GetRolePolicyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "RoleName", Ref: awsquery.Ref{Shape: shapeRoleNameType}, Required: true},
@@ -2078,13 +2078,13 @@ var (
 		{Name: "SAMLProviderArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
 	}}
 	shapeGetSAMLProviderResponse = &awsquery.Shape{Name: "GetSAMLProviderResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "SAMLProviderUUID", Ref: awsquery.Ref{Shape: shapePrivateKeyIdType}, Required: false},
-		{Name: "SAMLMetadataDocument", Ref: awsquery.Ref{Shape: shapeSAMLMetadataDocumentType}, Required: false},
-		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "ValidUntil", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
-		{Name: "AssertionEncryptionMode", Ref: awsquery.Ref{Shape: shapeAssertionEncryptionModeType}, Required: false},
-		{Name: "PrivateKeyList", Ref: awsquery.Ref{Shape: shapePrivateKeyList}, Required: false},
+		{Name: "SAMLProviderUUID", Ref: awsquery.Ref{Shape: shapePrivateKeyIdType}},
+		{Name: "SAMLMetadataDocument", Ref: awsquery.Ref{Shape: shapeSAMLMetadataDocumentType}},
+		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "ValidUntil", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
+		{Name: "AssertionEncryptionMode", Ref: awsquery.Ref{Shape: shapeAssertionEncryptionModeType}},
+		{Name: "PrivateKeyList", Ref: awsquery.Ref{Shape: shapePrivateKeyList}},
 	}}
 	shapeGetSSHPublicKeyRequest = &awsquery.Shape{Name: "GetSSHPublicKeyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: true},
@@ -2092,7 +2092,7 @@ var (
 		{Name: "Encoding", Ref: awsquery.Ref{Shape: shapeEncodingType}, Required: true},
 	}}
 	shapeGetSSHPublicKeyResponse = &awsquery.Shape{Name: "GetSSHPublicKeyResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "SSHPublicKey", Ref: awsquery.Ref{Shape: shapeSSHPublicKey}, Required: false},
+		{Name: "SSHPublicKey", Ref: awsquery.Ref{Shape: shapeSSHPublicKey}},
 	}}
 	shapeGetServerCertificateRequest = &awsquery.Shape{Name: "GetServerCertificateRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "ServerCertificateName", Ref: awsquery.Ref{Shape: shapeServerCertificateNameType}, Required: true},
@@ -2102,40 +2102,40 @@ var (
 	}}
 	shapeGetServiceLastAccessedDetailsRequest = &awsquery.Shape{Name: "GetServiceLastAccessedDetailsRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "JobId", Ref: awsquery.Ref{Shape: shapeJobIDType}, Required: true},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
 	}}
 	shapeGetServiceLastAccessedDetailsResponse = &awsquery.Shape{Name: "GetServiceLastAccessedDetailsResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "JobStatus", Ref: awsquery.Ref{Shape: shapeJobStatusType}, Required: true},
-		{Name: "JobType", Ref: awsquery.Ref{Shape: shapeAccessAdvisorUsageGranularityType}, Required: false},
+		{Name: "JobType", Ref: awsquery.Ref{Shape: shapeAccessAdvisorUsageGranularityType}},
 		{Name: "JobCreationDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: true},
 		{Name: "ServicesLastAccessed", Ref: awsquery.Ref{Shape: shapeServicesLastAccessed}, Required: true},
 		{Name: "JobCompletionDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
-		{Name: "Error", Ref: awsquery.Ref{Shape: shapeErrorDetails}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
+		{Name: "Error", Ref: awsquery.Ref{Shape: shapeErrorDetails}},
 	}}
 	shapeGetServiceLastAccessedDetailsWithEntitiesRequest = &awsquery.Shape{Name: "GetServiceLastAccessedDetailsWithEntitiesRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "JobId", Ref: awsquery.Ref{Shape: shapeJobIDType}, Required: true},
 		{Name: "ServiceNamespace", Ref: awsquery.Ref{Shape: shapeServiceNamespaceType}, Required: true},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
 	}}
 	shapeGetServiceLastAccessedDetailsWithEntitiesResponse = &awsquery.Shape{Name: "GetServiceLastAccessedDetailsWithEntitiesResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "JobStatus", Ref: awsquery.Ref{Shape: shapeJobStatusType}, Required: true},
 		{Name: "JobCreationDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: true},
 		{Name: "JobCompletionDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: true},
 		{Name: "EntityDetailsList", Ref: awsquery.Ref{Shape: shapeEntityDetailsListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
-		{Name: "Error", Ref: awsquery.Ref{Shape: shapeErrorDetails}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
+		{Name: "Error", Ref: awsquery.Ref{Shape: shapeErrorDetails}},
 	}}
 	shapeGetServiceLinkedRoleDeletionStatusRequest = &awsquery.Shape{Name: "GetServiceLinkedRoleDeletionStatusRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "DeletionTaskId", Ref: awsquery.Ref{Shape: shapeDeletionTaskIdType}, Required: true},
 	}}
 	shapeGetServiceLinkedRoleDeletionStatusResponse = &awsquery.Shape{Name: "GetServiceLinkedRoleDeletionStatusResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Status", Ref: awsquery.Ref{Shape: shapeDeletionTaskStatusType}, Required: true},
-		{Name: "Reason", Ref: awsquery.Ref{Shape: shapeDeletionTaskFailureReasonType}, Required: false},
+		{Name: "Reason", Ref: awsquery.Ref{Shape: shapeDeletionTaskFailureReasonType}},
 	}}
 	shapeGetUserPolicyRequest = &awsquery.Shape{Name: "GetUserPolicyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: true},
@@ -2147,7 +2147,7 @@ var (
 		{Name: "PolicyDocument", Ref: awsquery.Ref{Shape: shapePolicyDocumentType}, Required: true},
 	}}
 	shapeGetUserRequest = &awsquery.Shape{Name: "GetUserRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}},
 	}}
 	shapeGetUserResponse = &awsquery.Shape{Name: "GetUserResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "User", Ref: awsquery.Ref{Shape: shapeUser}, Required: true},
@@ -2160,13 +2160,13 @@ var (
 		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: true},
 	}}
 	shapeGroupDetail = &awsquery.Shape{Name: "GroupDetail", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}, Required: false},
-		{Name: "GroupName", Ref: awsquery.Ref{Shape: shapeGroupNameType}, Required: false},
-		{Name: "GroupId", Ref: awsquery.Ref{Shape: shapeIdType}, Required: false},
-		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
-		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "GroupPolicyList", Ref: awsquery.Ref{Shape: shapePolicyDetailListType}, Required: false},
-		{Name: "AttachedManagedPolicies", Ref: awsquery.Ref{Shape: shapeAttachedPoliciesListType}, Required: false},
+		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}},
+		{Name: "GroupName", Ref: awsquery.Ref{Shape: shapeGroupNameType}},
+		{Name: "GroupId", Ref: awsquery.Ref{Shape: shapeIdType}},
+		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}},
+		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "GroupPolicyList", Ref: awsquery.Ref{Shape: shapePolicyDetailListType}},
+		{Name: "AttachedManagedPolicies", Ref: awsquery.Ref{Shape: shapeAttachedPoliciesListType}},
 	}}
 	shapeInstanceProfile = &awsquery.Shape{Name: "InstanceProfile", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}, Required: true},
@@ -2175,372 +2175,372 @@ var (
 		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
 		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: true},
 		{Name: "Roles", Ref: awsquery.Ref{Shape: shapeRoleListType}, Required: true},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeLineNumber            = &awsquery.Shape{Name: "LineNumber", Kind: awsquery.KindInteger}
 	shapeListAccessKeysRequest = &awsquery.Shape{Name: "ListAccessKeysRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListAccessKeysResponse = &awsquery.Shape{Name: "ListAccessKeysResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "AccessKeyMetadata", Ref: awsquery.Ref{Shape: shapeAccessKeyMetadataListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListAccountAliasesRequest = &awsquery.Shape{Name: "ListAccountAliasesRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListAccountAliasesResponse = &awsquery.Shape{Name: "ListAccountAliasesResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "AccountAliases", Ref: awsquery.Ref{Shape: shapeAccountAliasListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListAttachedGroupPoliciesRequest = &awsquery.Shape{Name: "ListAttachedGroupPoliciesRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "GroupName", Ref: awsquery.Ref{Shape: shapeGroupNameType}, Required: true},
-		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePolicyPathType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePolicyPathType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListAttachedGroupPoliciesResponse = &awsquery.Shape{Name: "ListAttachedGroupPoliciesResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "AttachedPolicies", Ref: awsquery.Ref{Shape: shapeAttachedPoliciesListType}, Required: false},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "AttachedPolicies", Ref: awsquery.Ref{Shape: shapeAttachedPoliciesListType}},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListAttachedRolePoliciesRequest = &awsquery.Shape{Name: "ListAttachedRolePoliciesRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "RoleName", Ref: awsquery.Ref{Shape: shapeRoleNameType}, Required: true},
-		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePolicyPathType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePolicyPathType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListAttachedRolePoliciesResponse = &awsquery.Shape{Name: "ListAttachedRolePoliciesResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "AttachedPolicies", Ref: awsquery.Ref{Shape: shapeAttachedPoliciesListType}, Required: false},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "AttachedPolicies", Ref: awsquery.Ref{Shape: shapeAttachedPoliciesListType}},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListAttachedUserPoliciesRequest = &awsquery.Shape{Name: "ListAttachedUserPoliciesRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: true},
-		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePolicyPathType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePolicyPathType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListAttachedUserPoliciesResponse = &awsquery.Shape{Name: "ListAttachedUserPoliciesResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "AttachedPolicies", Ref: awsquery.Ref{Shape: shapeAttachedPoliciesListType}, Required: false},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "AttachedPolicies", Ref: awsquery.Ref{Shape: shapeAttachedPoliciesListType}},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListDelegationRequestsRequest = &awsquery.Shape{Name: "ListDelegationRequestsRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "OwnerId", Ref: awsquery.Ref{Shape: shapeOwnerIdType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "OwnerId", Ref: awsquery.Ref{Shape: shapeOwnerIdType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListDelegationRequestsResponse = &awsquery.Shape{Name: "ListDelegationRequestsResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "DelegationRequests", Ref: awsquery.Ref{Shape: shapeDelegationRequestsListType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "isTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
+		{Name: "DelegationRequests", Ref: awsquery.Ref{Shape: shapeDelegationRequestsListType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "isTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
 	}}
 	shapeListEntitiesForPolicyRequest = &awsquery.Shape{Name: "ListEntitiesForPolicyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "PolicyArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
-		{Name: "EntityFilter", Ref: awsquery.Ref{Shape: shapeEntityType}, Required: false},
-		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePathType}, Required: false},
-		{Name: "PolicyUsageFilter", Ref: awsquery.Ref{Shape: shapePolicyUsageType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "EntityFilter", Ref: awsquery.Ref{Shape: shapeEntityType}},
+		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePathType}},
+		{Name: "PolicyUsageFilter", Ref: awsquery.Ref{Shape: shapePolicyUsageType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListEntitiesForPolicyResponse = &awsquery.Shape{Name: "ListEntitiesForPolicyResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "PolicyGroups", Ref: awsquery.Ref{Shape: shapePolicyGroupListType}, Required: false},
-		{Name: "PolicyUsers", Ref: awsquery.Ref{Shape: shapePolicyUserListType}, Required: false},
-		{Name: "PolicyRoles", Ref: awsquery.Ref{Shape: shapePolicyRoleListType}, Required: false},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "PolicyGroups", Ref: awsquery.Ref{Shape: shapePolicyGroupListType}},
+		{Name: "PolicyUsers", Ref: awsquery.Ref{Shape: shapePolicyUserListType}},
+		{Name: "PolicyRoles", Ref: awsquery.Ref{Shape: shapePolicyRoleListType}},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListGroupPoliciesRequest = &awsquery.Shape{Name: "ListGroupPoliciesRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "GroupName", Ref: awsquery.Ref{Shape: shapeGroupNameType}, Required: true},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListGroupPoliciesResponse = &awsquery.Shape{Name: "ListGroupPoliciesResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "PolicyNames", Ref: awsquery.Ref{Shape: shapePolicyNameListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListGroupsForUserRequest = &awsquery.Shape{Name: "ListGroupsForUserRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: true},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListGroupsForUserResponse = &awsquery.Shape{Name: "ListGroupsForUserResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Groups", Ref: awsquery.Ref{Shape: shapeGroupListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListGroupsRequest = &awsquery.Shape{Name: "ListGroupsRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePathPrefixType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePathPrefixType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListGroupsResponse = &awsquery.Shape{Name: "ListGroupsResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Groups", Ref: awsquery.Ref{Shape: shapeGroupListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListInstanceProfileTagsRequest = &awsquery.Shape{Name: "ListInstanceProfileTagsRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "InstanceProfileName", Ref: awsquery.Ref{Shape: shapeInstanceProfileNameType}, Required: true},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListInstanceProfileTagsResponse = &awsquery.Shape{Name: "ListInstanceProfileTagsResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListInstanceProfilesForRoleRequest = &awsquery.Shape{Name: "ListInstanceProfilesForRoleRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "RoleName", Ref: awsquery.Ref{Shape: shapeRoleNameType}, Required: true},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListInstanceProfilesForRoleResponse = &awsquery.Shape{Name: "ListInstanceProfilesForRoleResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "InstanceProfiles", Ref: awsquery.Ref{Shape: shapeInstanceProfileListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListInstanceProfilesRequest = &awsquery.Shape{Name: "ListInstanceProfilesRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePathPrefixType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePathPrefixType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListInstanceProfilesResponse = &awsquery.Shape{Name: "ListInstanceProfilesResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "InstanceProfiles", Ref: awsquery.Ref{Shape: shapeInstanceProfileListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListMFADeviceTagsRequest = &awsquery.Shape{Name: "ListMFADeviceTagsRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "SerialNumber", Ref: awsquery.Ref{Shape: shapeSerialNumberType}, Required: true},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListMFADeviceTagsResponse = &awsquery.Shape{Name: "ListMFADeviceTagsResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListMFADevicesRequest = &awsquery.Shape{Name: "ListMFADevicesRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListMFADevicesResponse = &awsquery.Shape{Name: "ListMFADevicesResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "MFADevices", Ref: awsquery.Ref{Shape: shapeMfaDeviceListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListOpenIDConnectProviderTagsRequest = &awsquery.Shape{Name: "ListOpenIDConnectProviderTagsRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "OpenIDConnectProviderArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListOpenIDConnectProviderTagsResponse = &awsquery.Shape{Name: "ListOpenIDConnectProviderTagsResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListOpenIDConnectProvidersRequest  = &awsquery.Shape{Name: "ListOpenIDConnectProvidersRequest", Kind: awsquery.KindStructure}
 	shapeListOpenIDConnectProvidersResponse = &awsquery.Shape{Name: "ListOpenIDConnectProvidersResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "OpenIDConnectProviderList", Ref: awsquery.Ref{Shape: shapeOpenIDConnectProviderListType}, Required: false},
+		{Name: "OpenIDConnectProviderList", Ref: awsquery.Ref{Shape: shapeOpenIDConnectProviderListType}},
 	}}
 	shapeListOrganizationsFeaturesRequest  = &awsquery.Shape{Name: "ListOrganizationsFeaturesRequest", Kind: awsquery.KindStructure}
 	shapeListOrganizationsFeaturesResponse = &awsquery.Shape{Name: "ListOrganizationsFeaturesResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "OrganizationId", Ref: awsquery.Ref{Shape: shapeOrganizationIdType}, Required: false},
-		{Name: "EnabledFeatures", Ref: awsquery.Ref{Shape: shapeFeaturesListType}, Required: false},
+		{Name: "OrganizationId", Ref: awsquery.Ref{Shape: shapeOrganizationIdType}},
+		{Name: "EnabledFeatures", Ref: awsquery.Ref{Shape: shapeFeaturesListType}},
 	}}
 	shapeListPoliciesGrantingServiceAccessEntry = &awsquery.Shape{Name: "ListPoliciesGrantingServiceAccessEntry", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "ServiceNamespace", Ref: awsquery.Ref{Shape: shapeServiceNamespaceType}, Required: false},
-		{Name: "Policies", Ref: awsquery.Ref{Shape: shapePolicyGrantingServiceAccessListType}, Required: false},
+		{Name: "ServiceNamespace", Ref: awsquery.Ref{Shape: shapeServiceNamespaceType}},
+		{Name: "Policies", Ref: awsquery.Ref{Shape: shapePolicyGrantingServiceAccessListType}},
 	}}
 	shapeListPoliciesGrantingServiceAccessRequest = &awsquery.Shape{Name: "ListPoliciesGrantingServiceAccessRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
 		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
 		{Name: "ServiceNamespaces", Ref: awsquery.Ref{Shape: shapeServiceNamespaceListType}, Required: true},
 	}}
 	shapeListPoliciesGrantingServiceAccessResponse = &awsquery.Shape{Name: "ListPoliciesGrantingServiceAccessResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "PoliciesGrantingServiceAccess", Ref: awsquery.Ref{Shape: shapeListPolicyGrantingServiceAccessResponseListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListPoliciesRequest = &awsquery.Shape{Name: "ListPoliciesRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Scope", Ref: awsquery.Ref{Shape: shapePolicyScopeType}, Required: false},
-		{Name: "OnlyAttached", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePolicyPathType}, Required: false},
-		{Name: "PolicyUsageFilter", Ref: awsquery.Ref{Shape: shapePolicyUsageType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "Scope", Ref: awsquery.Ref{Shape: shapePolicyScopeType}},
+		{Name: "OnlyAttached", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePolicyPathType}},
+		{Name: "PolicyUsageFilter", Ref: awsquery.Ref{Shape: shapePolicyUsageType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListPoliciesResponse = &awsquery.Shape{Name: "ListPoliciesResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Policies", Ref: awsquery.Ref{Shape: shapePolicyListType}, Required: false},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "Policies", Ref: awsquery.Ref{Shape: shapePolicyListType}},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListPolicyTagsRequest = &awsquery.Shape{Name: "ListPolicyTagsRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "PolicyArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListPolicyTagsResponse = &awsquery.Shape{Name: "ListPolicyTagsResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListPolicyVersionsRequest = &awsquery.Shape{Name: "ListPolicyVersionsRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "PolicyArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListPolicyVersionsResponse = &awsquery.Shape{Name: "ListPolicyVersionsResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Versions", Ref: awsquery.Ref{Shape: shapePolicyDocumentVersionListType}, Required: false},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "Versions", Ref: awsquery.Ref{Shape: shapePolicyDocumentVersionListType}},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListRolePoliciesRequest = &awsquery.Shape{Name: "ListRolePoliciesRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "RoleName", Ref: awsquery.Ref{Shape: shapeRoleNameType}, Required: true},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListRolePoliciesResponse = &awsquery.Shape{Name: "ListRolePoliciesResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "PolicyNames", Ref: awsquery.Ref{Shape: shapePolicyNameListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListRoleTagsRequest = &awsquery.Shape{Name: "ListRoleTagsRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "RoleName", Ref: awsquery.Ref{Shape: shapeRoleNameType}, Required: true},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListRoleTagsResponse = &awsquery.Shape{Name: "ListRoleTagsResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListRolesRequest = &awsquery.Shape{Name: "ListRolesRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePathPrefixType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePathPrefixType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListRolesResponse = &awsquery.Shape{Name: "ListRolesResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Roles", Ref: awsquery.Ref{Shape: shapeRoleListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListSAMLProviderTagsRequest = &awsquery.Shape{Name: "ListSAMLProviderTagsRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "SAMLProviderArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListSAMLProviderTagsResponse = &awsquery.Shape{Name: "ListSAMLProviderTagsResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListSAMLProvidersRequest  = &awsquery.Shape{Name: "ListSAMLProvidersRequest", Kind: awsquery.KindStructure}
 	shapeListSAMLProvidersResponse = &awsquery.Shape{Name: "ListSAMLProvidersResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "SAMLProviderList", Ref: awsquery.Ref{Shape: shapeSAMLProviderListType}, Required: false},
+		{Name: "SAMLProviderList", Ref: awsquery.Ref{Shape: shapeSAMLProviderListType}},
 	}}
 	shapeListSSHPublicKeysRequest = &awsquery.Shape{Name: "ListSSHPublicKeysRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListSSHPublicKeysResponse = &awsquery.Shape{Name: "ListSSHPublicKeysResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "SSHPublicKeys", Ref: awsquery.Ref{Shape: shapeSSHPublicKeyListType}, Required: false},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "SSHPublicKeys", Ref: awsquery.Ref{Shape: shapeSSHPublicKeyListType}},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListServerCertificateTagsRequest = &awsquery.Shape{Name: "ListServerCertificateTagsRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "ServerCertificateName", Ref: awsquery.Ref{Shape: shapeServerCertificateNameType}, Required: true},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListServerCertificateTagsResponse = &awsquery.Shape{Name: "ListServerCertificateTagsResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListServerCertificatesRequest = &awsquery.Shape{Name: "ListServerCertificatesRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePathPrefixType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePathPrefixType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListServerCertificatesResponse = &awsquery.Shape{Name: "ListServerCertificatesResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "ServerCertificateMetadataList", Ref: awsquery.Ref{Shape: shapeServerCertificateMetadataListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListServiceSpecificCredentialsRequest = &awsquery.Shape{Name: "ListServiceSpecificCredentialsRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: false},
-		{Name: "ServiceName", Ref: awsquery.Ref{Shape: shapeServiceName}, Required: false},
-		{Name: "AllUsers", Ref: awsquery.Ref{Shape: shapeAllUsers}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}},
+		{Name: "ServiceName", Ref: awsquery.Ref{Shape: shapeServiceName}},
+		{Name: "AllUsers", Ref: awsquery.Ref{Shape: shapeAllUsers}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListServiceSpecificCredentialsResponse = &awsquery.Shape{Name: "ListServiceSpecificCredentialsResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "ServiceSpecificCredentials", Ref: awsquery.Ref{Shape: shapeServiceSpecificCredentialsListType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
+		{Name: "ServiceSpecificCredentials", Ref: awsquery.Ref{Shape: shapeServiceSpecificCredentialsListType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
 	}}
 	shapeListSigningCertificatesRequest = &awsquery.Shape{Name: "ListSigningCertificatesRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListSigningCertificatesResponse = &awsquery.Shape{Name: "ListSigningCertificatesResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Certificates", Ref: awsquery.Ref{Shape: shapeCertificateListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListUserPoliciesRequest = &awsquery.Shape{Name: "ListUserPoliciesRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: true},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListUserPoliciesResponse = &awsquery.Shape{Name: "ListUserPoliciesResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "PolicyNames", Ref: awsquery.Ref{Shape: shapePolicyNameListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListUserTagsRequest = &awsquery.Shape{Name: "ListUserTagsRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: true},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListUserTagsResponse = &awsquery.Shape{Name: "ListUserTagsResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListUsersRequest = &awsquery.Shape{Name: "ListUsersRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePathPrefixType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "PathPrefix", Ref: awsquery.Ref{Shape: shapePathPrefixType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListUsersResponse = &awsquery.Shape{Name: "ListUsersResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Users", Ref: awsquery.Ref{Shape: shapeUserListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeListVirtualMFADevicesRequest = &awsquery.Shape{Name: "ListVirtualMFADevicesRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "AssignmentStatus", Ref: awsquery.Ref{Shape: shapeAssignmentStatusType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
+		{Name: "AssignmentStatus", Ref: awsquery.Ref{Shape: shapeAssignmentStatusType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
 	}}
 	shapeListVirtualMFADevicesResponse = &awsquery.Shape{Name: "ListVirtualMFADevicesResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "VirtualMFADevices", Ref: awsquery.Ref{Shape: shapeVirtualMFADeviceListType}, Required: true},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeLoginProfile = &awsquery.Shape{Name: "LoginProfile", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: true},
 		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: true},
-		{Name: "PasswordResetRequired", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
+		{Name: "PasswordResetRequired", Ref: awsquery.Ref{Shape: shapeBooleanType}},
 	}}
 	shapeMFADevice = &awsquery.Shape{Name: "MFADevice", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: true},
@@ -2548,104 +2548,104 @@ var (
 		{Name: "EnableDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: true},
 	}}
 	shapeManagedPolicyDetail = &awsquery.Shape{Name: "ManagedPolicyDetail", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "PolicyName", Ref: awsquery.Ref{Shape: shapePolicyNameType}, Required: false},
-		{Name: "PolicyId", Ref: awsquery.Ref{Shape: shapeIdType}, Required: false},
-		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
-		{Name: "Path", Ref: awsquery.Ref{Shape: shapePolicyPathType}, Required: false},
-		{Name: "DefaultVersionId", Ref: awsquery.Ref{Shape: shapePolicyVersionIdType}, Required: false},
-		{Name: "AttachmentCount", Ref: awsquery.Ref{Shape: shapeAttachmentCountType}, Required: false},
-		{Name: "PermissionsBoundaryUsageCount", Ref: awsquery.Ref{Shape: shapeAttachmentCountType}, Required: false},
-		{Name: "IsAttachable", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Description", Ref: awsquery.Ref{Shape: shapePolicyDescriptionType}, Required: false},
-		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "UpdateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "PolicyVersionList", Ref: awsquery.Ref{Shape: shapePolicyDocumentVersionListType}, Required: false},
+		{Name: "PolicyName", Ref: awsquery.Ref{Shape: shapePolicyNameType}},
+		{Name: "PolicyId", Ref: awsquery.Ref{Shape: shapeIdType}},
+		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}},
+		{Name: "Path", Ref: awsquery.Ref{Shape: shapePolicyPathType}},
+		{Name: "DefaultVersionId", Ref: awsquery.Ref{Shape: shapePolicyVersionIdType}},
+		{Name: "AttachmentCount", Ref: awsquery.Ref{Shape: shapeAttachmentCountType}},
+		{Name: "PermissionsBoundaryUsageCount", Ref: awsquery.Ref{Shape: shapeAttachmentCountType}},
+		{Name: "IsAttachable", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Description", Ref: awsquery.Ref{Shape: shapePolicyDescriptionType}},
+		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "UpdateDate", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "PolicyVersionList", Ref: awsquery.Ref{Shape: shapePolicyDocumentVersionListType}},
 	}}
 	shapeManagedPolicyDetailListType    = &awsquery.Shape{Name: "ManagedPolicyDetailListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapeManagedPolicyDetail}}
 	shapeOpenIDConnectProviderListEntry = &awsquery.Shape{Name: "OpenIDConnectProviderListEntry", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
+		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}},
 	}}
 	shapeOpenIDConnectProviderListType = &awsquery.Shape{Name: "OpenIDConnectProviderListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapeOpenIDConnectProviderListEntry}}
 	shapeOpenIDConnectProviderUrlType  = &awsquery.Shape{Name: "OpenIDConnectProviderUrlType", Kind: awsquery.KindString, HasMin: true, Min: 1, HasMax: true, Max: 255}
 	shapeOrganizationIdType            = &awsquery.Shape{Name: "OrganizationIdType", Kind: awsquery.KindString, HasMax: true, Max: 34, Pattern: "^o-[a-z0-9]{10,32}$"}
 	shapeOrganizationsDecisionDetail   = &awsquery.Shape{Name: "OrganizationsDecisionDetail", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "AllowedByOrganizations", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
+		{Name: "AllowedByOrganizations", Ref: awsquery.Ref{Shape: shapeBooleanType}},
 	}}
 	shapePasswordPolicy = &awsquery.Shape{Name: "PasswordPolicy", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "MinimumPasswordLength", Ref: awsquery.Ref{Shape: shapeMinimumPasswordLengthType}, Required: false},
-		{Name: "RequireSymbols", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "RequireNumbers", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "RequireUppercaseCharacters", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "RequireLowercaseCharacters", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "AllowUsersToChangePassword", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "ExpirePasswords", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "MaxPasswordAge", Ref: awsquery.Ref{Shape: shapeMaxPasswordAgeType}, Required: false},
-		{Name: "PasswordReusePrevention", Ref: awsquery.Ref{Shape: shapePasswordReusePreventionType}, Required: false},
-		{Name: "HardExpiry", Ref: awsquery.Ref{Shape: shapeBooleanObjectType}, Required: false},
+		{Name: "MinimumPasswordLength", Ref: awsquery.Ref{Shape: shapeMinimumPasswordLengthType}},
+		{Name: "RequireSymbols", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "RequireNumbers", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "RequireUppercaseCharacters", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "RequireLowercaseCharacters", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "AllowUsersToChangePassword", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "ExpirePasswords", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "MaxPasswordAge", Ref: awsquery.Ref{Shape: shapeMaxPasswordAgeType}},
+		{Name: "PasswordReusePrevention", Ref: awsquery.Ref{Shape: shapePasswordReusePreventionType}},
+		{Name: "HardExpiry", Ref: awsquery.Ref{Shape: shapeBooleanObjectType}},
 	}}
 	shapePermissionsBoundaryAttachmentType = &awsquery.Shape{Name: "PermissionsBoundaryAttachmentType", Kind: awsquery.KindString, Enum: []string{"PermissionsBoundaryPolicy"}}
 	shapePermissionsBoundaryDecisionDetail = &awsquery.Shape{Name: "PermissionsBoundaryDecisionDetail", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "AllowedByPermissionsBoundary", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
+		{Name: "AllowedByPermissionsBoundary", Ref: awsquery.Ref{Shape: shapeBooleanType}},
 	}}
 	shapePolicy = &awsquery.Shape{Name: "Policy", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "PolicyName", Ref: awsquery.Ref{Shape: shapePolicyNameType}, Required: false},
-		{Name: "PolicyId", Ref: awsquery.Ref{Shape: shapeIdType}, Required: false},
-		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
-		{Name: "Path", Ref: awsquery.Ref{Shape: shapePolicyPathType}, Required: false},
-		{Name: "DefaultVersionId", Ref: awsquery.Ref{Shape: shapePolicyVersionIdType}, Required: false},
-		{Name: "AttachmentCount", Ref: awsquery.Ref{Shape: shapeAttachmentCountType}, Required: false},
-		{Name: "PermissionsBoundaryUsageCount", Ref: awsquery.Ref{Shape: shapeAttachmentCountType}, Required: false},
-		{Name: "IsAttachable", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Description", Ref: awsquery.Ref{Shape: shapePolicyDescriptionType}, Required: false},
-		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "UpdateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "PolicyName", Ref: awsquery.Ref{Shape: shapePolicyNameType}},
+		{Name: "PolicyId", Ref: awsquery.Ref{Shape: shapeIdType}},
+		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}},
+		{Name: "Path", Ref: awsquery.Ref{Shape: shapePolicyPathType}},
+		{Name: "DefaultVersionId", Ref: awsquery.Ref{Shape: shapePolicyVersionIdType}},
+		{Name: "AttachmentCount", Ref: awsquery.Ref{Shape: shapeAttachmentCountType}},
+		{Name: "PermissionsBoundaryUsageCount", Ref: awsquery.Ref{Shape: shapeAttachmentCountType}},
+		{Name: "IsAttachable", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Description", Ref: awsquery.Ref{Shape: shapePolicyDescriptionType}},
+		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "UpdateDate", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapePolicyDetail = &awsquery.Shape{Name: "PolicyDetail", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "PolicyName", Ref: awsquery.Ref{Shape: shapePolicyNameType}, Required: false},
-		{Name: "PolicyDocument", Ref: awsquery.Ref{Shape: shapePolicyDocumentType}, Required: false},
+		{Name: "PolicyName", Ref: awsquery.Ref{Shape: shapePolicyNameType}},
+		{Name: "PolicyDocument", Ref: awsquery.Ref{Shape: shapePolicyDocumentType}},
 	}}
 	shapePolicyEvaluationDecisionType = &awsquery.Shape{Name: "PolicyEvaluationDecisionType", Kind: awsquery.KindString, Enum: []string{"allowed", "explicitDeny", "implicitDeny"}}
 	shapePolicyGrantingServiceAccess  = &awsquery.Shape{Name: "PolicyGrantingServiceAccess", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "PolicyName", Ref: awsquery.Ref{Shape: shapePolicyNameType}, Required: true},
 		{Name: "PolicyType", Ref: awsquery.Ref{Shape: shapePolicyType}, Required: true},
-		{Name: "PolicyArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
-		{Name: "EntityType", Ref: awsquery.Ref{Shape: shapePolicyOwnerEntityType}, Required: false},
-		{Name: "EntityName", Ref: awsquery.Ref{Shape: shapeEntityNameType}, Required: false},
+		{Name: "PolicyArn", Ref: awsquery.Ref{Shape: shapeArnType}},
+		{Name: "EntityType", Ref: awsquery.Ref{Shape: shapePolicyOwnerEntityType}},
+		{Name: "EntityName", Ref: awsquery.Ref{Shape: shapeEntityNameType}},
 	}}
 	shapePolicyGroup = &awsquery.Shape{Name: "PolicyGroup", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "GroupName", Ref: awsquery.Ref{Shape: shapeGroupNameType}, Required: false},
-		{Name: "GroupId", Ref: awsquery.Ref{Shape: shapeIdType}, Required: false},
+		{Name: "GroupName", Ref: awsquery.Ref{Shape: shapeGroupNameType}},
+		{Name: "GroupId", Ref: awsquery.Ref{Shape: shapeIdType}},
 	}}
 	shapePolicyGroupListType  = &awsquery.Shape{Name: "PolicyGroupListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapePolicyGroup}}
 	shapePolicyIdentifierType = &awsquery.Shape{Name: "PolicyIdentifierType", Kind: awsquery.KindString}
 	shapePolicyParameter      = &awsquery.Shape{Name: "PolicyParameter", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Name", Ref: awsquery.Ref{Shape: shapePolicyParameterNameType}, Required: false},
-		{Name: "Values", Ref: awsquery.Ref{Shape: shapePolicyParameterValuesListType}, Required: false},
-		{Name: "Type", Ref: awsquery.Ref{Shape: shapePolicyParameterTypeEnum}, Required: false},
+		{Name: "Name", Ref: awsquery.Ref{Shape: shapePolicyParameterNameType}},
+		{Name: "Values", Ref: awsquery.Ref{Shape: shapePolicyParameterValuesListType}},
+		{Name: "Type", Ref: awsquery.Ref{Shape: shapePolicyParameterTypeEnum}},
 	}}
 	shapePolicyParameterTypeEnum = &awsquery.Shape{Name: "PolicyParameterTypeEnum", Kind: awsquery.KindString, Enum: []string{"string", "stringList"}}
 	shapePolicyRole              = &awsquery.Shape{Name: "PolicyRole", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "RoleName", Ref: awsquery.Ref{Shape: shapeRoleNameType}, Required: false},
-		{Name: "RoleId", Ref: awsquery.Ref{Shape: shapeIdType}, Required: false},
+		{Name: "RoleName", Ref: awsquery.Ref{Shape: shapeRoleNameType}},
+		{Name: "RoleId", Ref: awsquery.Ref{Shape: shapeIdType}},
 	}}
 	shapePolicyRoleListType = &awsquery.Shape{Name: "PolicyRoleListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapePolicyRole}}
 	shapePolicySourceType   = &awsquery.Shape{Name: "PolicySourceType", Kind: awsquery.KindString, Enum: []string{"user", "group", "role", "aws-managed", "user-managed", "resource", "none"}}
 	shapePolicyUsageType    = &awsquery.Shape{Name: "PolicyUsageType", Kind: awsquery.KindString, Enum: []string{"PermissionsPolicy", "PermissionsBoundary"}}
 	shapePolicyUser         = &awsquery.Shape{Name: "PolicyUser", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: false},
-		{Name: "UserId", Ref: awsquery.Ref{Shape: shapeIdType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}},
+		{Name: "UserId", Ref: awsquery.Ref{Shape: shapeIdType}},
 	}}
 	shapePolicyUserListType = &awsquery.Shape{Name: "PolicyUserListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapePolicyUser}}
 	shapePolicyVersion      = &awsquery.Shape{Name: "PolicyVersion", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Document", Ref: awsquery.Ref{Shape: shapePolicyDocumentType}, Required: false},
-		{Name: "VersionId", Ref: awsquery.Ref{Shape: shapePolicyVersionIdType}, Required: false},
-		{Name: "IsDefaultVersion", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
+		{Name: "Document", Ref: awsquery.Ref{Shape: shapePolicyDocumentType}},
+		{Name: "VersionId", Ref: awsquery.Ref{Shape: shapePolicyVersionIdType}},
+		{Name: "IsDefaultVersion", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}},
 	}}
 	shapePosition = &awsquery.Shape{Name: "Position", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Line", Ref: awsquery.Ref{Shape: shapeLineNumber}, Required: false},
-		{Name: "Column", Ref: awsquery.Ref{Shape: shapeColumnNumber}, Required: false},
+		{Name: "Line", Ref: awsquery.Ref{Shape: shapeLineNumber}},
+		{Name: "Column", Ref: awsquery.Ref{Shape: shapeColumnNumber}},
 	}}
 	shapePutGroupPolicyRequest = &awsquery.Shape{Name: "PutGroupPolicyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "GroupName", Ref: awsquery.Ref{Shape: shapeGroupNameType}, Required: true},
@@ -2674,7 +2674,7 @@ var (
 	shapeRegionNameType                 = &awsquery.Shape{Name: "RegionNameType", Kind: awsquery.KindString, HasMin: true, Min: 1, HasMax: true, Max: 100}
 	shapeRejectDelegationRequestRequest = &awsquery.Shape{Name: "RejectDelegationRequestRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "DelegationRequestId", Ref: awsquery.Ref{Shape: shapeDelegationRequestIdType}, Required: true},
-		{Name: "Notes", Ref: awsquery.Ref{Shape: shapeNotesType}, Required: false},
+		{Name: "Notes", Ref: awsquery.Ref{Shape: shapeNotesType}},
 	}}
 	shapeRemoveClientIDFromOpenIDConnectProviderRequest = &awsquery.Shape{Name: "RemoveClientIDFromOpenIDConnectProviderRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "OpenIDConnectProviderArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
@@ -2693,11 +2693,11 @@ var (
 	shapeReportStateDescriptionType            = &awsquery.Shape{Name: "ReportStateDescriptionType", Kind: awsquery.KindString}
 	shapeReportStateType                       = &awsquery.Shape{Name: "ReportStateType", Kind: awsquery.KindString, Enum: []string{"STARTED", "INPROGRESS", "COMPLETE"}}
 	shapeResetServiceSpecificCredentialRequest = &awsquery.Shape{Name: "ResetServiceSpecificCredentialRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}},
 		{Name: "ServiceSpecificCredentialId", Ref: awsquery.Ref{Shape: shapeServiceSpecificCredentialId}, Required: true},
 	}}
 	shapeResetServiceSpecificCredentialResponse = &awsquery.Shape{Name: "ResetServiceSpecificCredentialResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "ServiceSpecificCredential", Ref: awsquery.Ref{Shape: shapeServiceSpecificCredential}, Required: false},
+		{Name: "ServiceSpecificCredential", Ref: awsquery.Ref{Shape: shapeServiceSpecificCredential}},
 	}}
 	shapeResourceHandlingOptionType = &awsquery.Shape{Name: "ResourceHandlingOptionType", Kind: awsquery.KindString, HasMin: true, Min: 1, HasMax: true, Max: 64}
 	shapeResourceNameListType       = &awsquery.Shape{Name: "ResourceNameListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapeResourceNameType}}
@@ -2705,10 +2705,10 @@ var (
 	shapeResourceSpecificResult     = &awsquery.Shape{Name: "ResourceSpecificResult", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "EvalResourceName", Ref: awsquery.Ref{Shape: shapeResourceNameType}, Required: true},
 		{Name: "EvalResourceDecision", Ref: awsquery.Ref{Shape: shapePolicyEvaluationDecisionType}, Required: true},
-		{Name: "MatchedStatements", Ref: awsquery.Ref{Shape: shapeStatementListType}, Required: false},
-		{Name: "MissingContextValues", Ref: awsquery.Ref{Shape: shapeContextKeyNamesResultListType}, Required: false},
-		{Name: "EvalDecisionDetails", Ref: awsquery.Ref{Shape: shapeEvalDecisionDetailsType}, Required: false},
-		{Name: "PermissionsBoundaryDecisionDetail", Ref: awsquery.Ref{Shape: shapePermissionsBoundaryDecisionDetail}, Required: false},
+		{Name: "MatchedStatements", Ref: awsquery.Ref{Shape: shapeStatementListType}},
+		{Name: "MissingContextValues", Ref: awsquery.Ref{Shape: shapeContextKeyNamesResultListType}},
+		{Name: "EvalDecisionDetails", Ref: awsquery.Ref{Shape: shapeEvalDecisionDetailsType}},
+		{Name: "PermissionsBoundaryDecisionDetail", Ref: awsquery.Ref{Shape: shapePermissionsBoundaryDecisionDetail}},
 	}}
 	shapeResourceSpecificResultListType = &awsquery.Shape{Name: "ResourceSpecificResultListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapeResourceSpecificResult}}
 	shapeResyncMFADeviceRequest         = &awsquery.Shape{Name: "ResyncMFADeviceRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
@@ -2723,45 +2723,45 @@ var (
 		{Name: "RoleId", Ref: awsquery.Ref{Shape: shapeIdType}, Required: true},
 		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
 		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: true},
-		{Name: "AssumeRolePolicyDocument", Ref: awsquery.Ref{Shape: shapePolicyDocumentType}, Required: false},
-		{Name: "Description", Ref: awsquery.Ref{Shape: shapeRoleDescriptionType}, Required: false},
-		{Name: "MaxSessionDuration", Ref: awsquery.Ref{Shape: shapeRoleMaxSessionDurationType}, Required: false},
-		{Name: "PermissionsBoundary", Ref: awsquery.Ref{Shape: shapeAttachedPermissionsBoundary}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
-		{Name: "RoleLastUsed", Ref: awsquery.Ref{Shape: shapeRoleLastUsed}, Required: false},
+		{Name: "AssumeRolePolicyDocument", Ref: awsquery.Ref{Shape: shapePolicyDocumentType}},
+		{Name: "Description", Ref: awsquery.Ref{Shape: shapeRoleDescriptionType}},
+		{Name: "MaxSessionDuration", Ref: awsquery.Ref{Shape: shapeRoleMaxSessionDurationType}},
+		{Name: "PermissionsBoundary", Ref: awsquery.Ref{Shape: shapeAttachedPermissionsBoundary}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
+		{Name: "RoleLastUsed", Ref: awsquery.Ref{Shape: shapeRoleLastUsed}},
 	}}
 	shapeRoleDetail = &awsquery.Shape{Name: "RoleDetail", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}, Required: false},
-		{Name: "RoleName", Ref: awsquery.Ref{Shape: shapeRoleNameType}, Required: false},
-		{Name: "RoleId", Ref: awsquery.Ref{Shape: shapeIdType}, Required: false},
-		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
-		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "AssumeRolePolicyDocument", Ref: awsquery.Ref{Shape: shapePolicyDocumentType}, Required: false},
-		{Name: "InstanceProfileList", Ref: awsquery.Ref{Shape: shapeInstanceProfileListType}, Required: false},
-		{Name: "RolePolicyList", Ref: awsquery.Ref{Shape: shapePolicyDetailListType}, Required: false},
-		{Name: "AttachedManagedPolicies", Ref: awsquery.Ref{Shape: shapeAttachedPoliciesListType}, Required: false},
-		{Name: "PermissionsBoundary", Ref: awsquery.Ref{Shape: shapeAttachedPermissionsBoundary}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
-		{Name: "RoleLastUsed", Ref: awsquery.Ref{Shape: shapeRoleLastUsed}, Required: false},
+		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}},
+		{Name: "RoleName", Ref: awsquery.Ref{Shape: shapeRoleNameType}},
+		{Name: "RoleId", Ref: awsquery.Ref{Shape: shapeIdType}},
+		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}},
+		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "AssumeRolePolicyDocument", Ref: awsquery.Ref{Shape: shapePolicyDocumentType}},
+		{Name: "InstanceProfileList", Ref: awsquery.Ref{Shape: shapeInstanceProfileListType}},
+		{Name: "RolePolicyList", Ref: awsquery.Ref{Shape: shapePolicyDetailListType}},
+		{Name: "AttachedManagedPolicies", Ref: awsquery.Ref{Shape: shapeAttachedPoliciesListType}},
+		{Name: "PermissionsBoundary", Ref: awsquery.Ref{Shape: shapeAttachedPermissionsBoundary}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
+		{Name: "RoleLastUsed", Ref: awsquery.Ref{Shape: shapeRoleLastUsed}},
 	}}
 	shapeRoleLastUsed = &awsquery.Shape{Name: "RoleLastUsed", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "LastUsedDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "Region", Ref: awsquery.Ref{Shape: shapeStringType}, Required: false},
+		{Name: "LastUsedDate", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "Region", Ref: awsquery.Ref{Shape: shapeStringType}},
 	}}
 	shapeRoleUsageListType = &awsquery.Shape{Name: "RoleUsageListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapeRoleUsageType}}
 	shapeRoleUsageType     = &awsquery.Shape{Name: "RoleUsageType", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Region", Ref: awsquery.Ref{Shape: shapeRegionNameType}, Required: false},
-		{Name: "Resources", Ref: awsquery.Ref{Shape: shapeArnListType}, Required: false},
+		{Name: "Region", Ref: awsquery.Ref{Shape: shapeRegionNameType}},
+		{Name: "Resources", Ref: awsquery.Ref{Shape: shapeArnListType}},
 	}}
 	shapeSAMLMetadataDocumentType = &awsquery.Shape{Name: "SAMLMetadataDocumentType", Kind: awsquery.KindString, HasMin: true, Min: 1000, HasMax: true, Max: 10000000}
 	shapeSAMLPrivateKey           = &awsquery.Shape{Name: "SAMLPrivateKey", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "KeyId", Ref: awsquery.Ref{Shape: shapePrivateKeyIdType}, Required: false},
-		{Name: "Timestamp", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
+		{Name: "KeyId", Ref: awsquery.Ref{Shape: shapePrivateKeyIdType}},
+		{Name: "Timestamp", Ref: awsquery.Ref{Shape: shapeDateType}},
 	}}
 	shapeSAMLProviderListEntry = &awsquery.Shape{Name: "SAMLProviderListEntry", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
-		{Name: "ValidUntil", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
+		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}},
+		{Name: "ValidUntil", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}},
 	}}
 	shapeSAMLProviderListType = &awsquery.Shape{Name: "SAMLProviderListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapeSAMLProviderListEntry}}
 	shapeSAMLProviderNameType = &awsquery.Shape{Name: "SAMLProviderNameType", Kind: awsquery.KindString, HasMin: true, Min: 1, HasMax: true, Max: 128, Pattern: "[\\w._-]+"}
@@ -2771,7 +2771,7 @@ var (
 		{Name: "Fingerprint", Ref: awsquery.Ref{Shape: shapePublicKeyFingerprintType}, Required: true},
 		{Name: "SSHPublicKeyBody", Ref: awsquery.Ref{Shape: shapePublicKeyMaterialType}, Required: true},
 		{Name: "Status", Ref: awsquery.Ref{Shape: shapeStatusType}, Required: true},
-		{Name: "UploadDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
+		{Name: "UploadDate", Ref: awsquery.Ref{Shape: shapeDateType}},
 	}}
 	shapeSSHPublicKeyListType = &awsquery.Shape{Name: "SSHPublicKeyListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapeSSHPublicKeyMetadata}}
 	shapeSSHPublicKeyMetadata = &awsquery.Shape{Name: "SSHPublicKeyMetadata", Kind: awsquery.KindStructure, Members: []awsquery.Member{
@@ -2786,34 +2786,34 @@ var (
 	shapeServerCertificate = &awsquery.Shape{Name: "ServerCertificate", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "ServerCertificateMetadata", Ref: awsquery.Ref{Shape: shapeServerCertificateMetadata}, Required: true},
 		{Name: "CertificateBody", Ref: awsquery.Ref{Shape: shapeCertificateBodyType}, Required: true},
-		{Name: "CertificateChain", Ref: awsquery.Ref{Shape: shapeCertificateChainType}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "CertificateChain", Ref: awsquery.Ref{Shape: shapeCertificateChainType}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeServerCertificateMetadata = &awsquery.Shape{Name: "ServerCertificateMetadata", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}, Required: true},
 		{Name: "ServerCertificateName", Ref: awsquery.Ref{Shape: shapeServerCertificateNameType}, Required: true},
 		{Name: "ServerCertificateId", Ref: awsquery.Ref{Shape: shapeIdType}, Required: true},
 		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
-		{Name: "UploadDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "Expiration", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
+		{Name: "UploadDate", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "Expiration", Ref: awsquery.Ref{Shape: shapeDateType}},
 	}}
 	shapeServiceLastAccessed = &awsquery.Shape{Name: "ServiceLastAccessed", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "ServiceName", Ref: awsquery.Ref{Shape: shapeServiceNameType}, Required: true},
-		{Name: "LastAuthenticated", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
+		{Name: "LastAuthenticated", Ref: awsquery.Ref{Shape: shapeDateType}},
 		{Name: "ServiceNamespace", Ref: awsquery.Ref{Shape: shapeServiceNamespaceType}, Required: true},
-		{Name: "LastAuthenticatedEntity", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
-		{Name: "LastAuthenticatedRegion", Ref: awsquery.Ref{Shape: shapeStringType}, Required: false},
-		{Name: "TotalAuthenticatedEntities", Ref: awsquery.Ref{Shape: shapeIntegerType}, Required: false},
-		{Name: "TrackedActionsLastAccessed", Ref: awsquery.Ref{Shape: shapeTrackedActionsLastAccessed}, Required: false},
+		{Name: "LastAuthenticatedEntity", Ref: awsquery.Ref{Shape: shapeArnType}},
+		{Name: "LastAuthenticatedRegion", Ref: awsquery.Ref{Shape: shapeStringType}},
+		{Name: "TotalAuthenticatedEntities", Ref: awsquery.Ref{Shape: shapeIntegerType}},
+		{Name: "TrackedActionsLastAccessed", Ref: awsquery.Ref{Shape: shapeTrackedActionsLastAccessed}},
 	}}
 	shapeServiceSpecificCredential = &awsquery.Shape{Name: "ServiceSpecificCredential", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: true},
-		{Name: "ExpirationDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
+		{Name: "ExpirationDate", Ref: awsquery.Ref{Shape: shapeDateType}},
 		{Name: "ServiceName", Ref: awsquery.Ref{Shape: shapeServiceName}, Required: true},
-		{Name: "ServiceUserName", Ref: awsquery.Ref{Shape: shapeServiceUserName}, Required: false},
-		{Name: "ServicePassword", Ref: awsquery.Ref{Shape: shapeServicePassword}, Required: false},
-		{Name: "ServiceCredentialAlias", Ref: awsquery.Ref{Shape: shapeServiceCredentialAlias}, Required: false},
-		{Name: "ServiceCredentialSecret", Ref: awsquery.Ref{Shape: shapeServiceCredentialSecret}, Required: false},
+		{Name: "ServiceUserName", Ref: awsquery.Ref{Shape: shapeServiceUserName}},
+		{Name: "ServicePassword", Ref: awsquery.Ref{Shape: shapeServicePassword}},
+		{Name: "ServiceCredentialAlias", Ref: awsquery.Ref{Shape: shapeServiceCredentialAlias}},
+		{Name: "ServiceCredentialSecret", Ref: awsquery.Ref{Shape: shapeServiceCredentialSecret}},
 		{Name: "ServiceSpecificCredentialId", Ref: awsquery.Ref{Shape: shapeServiceSpecificCredentialId}, Required: true},
 		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: true},
 		{Name: "Status", Ref: awsquery.Ref{Shape: shapeStatusType}, Required: true},
@@ -2821,10 +2821,10 @@ var (
 	shapeServiceSpecificCredentialMetadata = &awsquery.Shape{Name: "ServiceSpecificCredentialMetadata", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: true},
 		{Name: "Status", Ref: awsquery.Ref{Shape: shapeStatusType}, Required: true},
-		{Name: "ServiceUserName", Ref: awsquery.Ref{Shape: shapeServiceUserName}, Required: false},
-		{Name: "ServiceCredentialAlias", Ref: awsquery.Ref{Shape: shapeServiceCredentialAlias}, Required: false},
+		{Name: "ServiceUserName", Ref: awsquery.Ref{Shape: shapeServiceUserName}},
+		{Name: "ServiceCredentialAlias", Ref: awsquery.Ref{Shape: shapeServiceCredentialAlias}},
 		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: true},
-		{Name: "ExpirationDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
+		{Name: "ExpirationDate", Ref: awsquery.Ref{Shape: shapeDateType}},
 		{Name: "ServiceSpecificCredentialId", Ref: awsquery.Ref{Shape: shapeServiceSpecificCredentialId}, Required: true},
 		{Name: "ServiceName", Ref: awsquery.Ref{Shape: shapeServiceName}, Required: true},
 	}}
@@ -2842,46 +2842,46 @@ var (
 		{Name: "CertificateId", Ref: awsquery.Ref{Shape: shapeCertificateIdType}, Required: true},
 		{Name: "CertificateBody", Ref: awsquery.Ref{Shape: shapeCertificateBodyType}, Required: true},
 		{Name: "Status", Ref: awsquery.Ref{Shape: shapeStatusType}, Required: true},
-		{Name: "UploadDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
+		{Name: "UploadDate", Ref: awsquery.Ref{Shape: shapeDateType}},
 	}}
 	shapeSimulateCustomPolicyRequest = &awsquery.Shape{Name: "SimulateCustomPolicyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "PolicyInputList", Ref: awsquery.Ref{Shape: shapeSimulationPolicyListType}, Required: true},
-		{Name: "PermissionsBoundaryPolicyInputList", Ref: awsquery.Ref{Shape: shapeSimulationPolicyListType}, Required: false},
+		{Name: "PermissionsBoundaryPolicyInputList", Ref: awsquery.Ref{Shape: shapeSimulationPolicyListType}},
 		{Name: "ActionNames", Ref: awsquery.Ref{Shape: shapeActionNameListType}, Required: true},
-		{Name: "ResourceArns", Ref: awsquery.Ref{Shape: shapeResourceNameListType}, Required: false},
-		{Name: "ResourcePolicy", Ref: awsquery.Ref{Shape: shapePolicyDocumentType}, Required: false},
-		{Name: "ResourceOwner", Ref: awsquery.Ref{Shape: shapeResourceNameType}, Required: false},
-		{Name: "CallerArn", Ref: awsquery.Ref{Shape: shapeResourceNameType}, Required: false},
-		{Name: "ContextEntries", Ref: awsquery.Ref{Shape: shapeContextEntryListType}, Required: false},
-		{Name: "ResourceHandlingOption", Ref: awsquery.Ref{Shape: shapeResourceHandlingOptionType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
+		{Name: "ResourceArns", Ref: awsquery.Ref{Shape: shapeResourceNameListType}},
+		{Name: "ResourcePolicy", Ref: awsquery.Ref{Shape: shapePolicyDocumentType}},
+		{Name: "ResourceOwner", Ref: awsquery.Ref{Shape: shapeResourceNameType}},
+		{Name: "CallerArn", Ref: awsquery.Ref{Shape: shapeResourceNameType}},
+		{Name: "ContextEntries", Ref: awsquery.Ref{Shape: shapeContextEntryListType}},
+		{Name: "ResourceHandlingOption", Ref: awsquery.Ref{Shape: shapeResourceHandlingOptionType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
 	}}
 	shapeSimulatePolicyResponse = &awsquery.Shape{Name: "SimulatePolicyResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "EvaluationResults", Ref: awsquery.Ref{Shape: shapeEvaluationResultsListType}, Required: false},
-		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}, Required: false},
+		{Name: "EvaluationResults", Ref: awsquery.Ref{Shape: shapeEvaluationResultsListType}},
+		{Name: "IsTruncated", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeResponseMarkerType}},
 	}}
 	shapeSimulatePrincipalPolicyRequest = &awsquery.Shape{Name: "SimulatePrincipalPolicyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "PolicySourceArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
-		{Name: "PolicyInputList", Ref: awsquery.Ref{Shape: shapeSimulationPolicyListType}, Required: false},
-		{Name: "PermissionsBoundaryPolicyInputList", Ref: awsquery.Ref{Shape: shapeSimulationPolicyListType}, Required: false},
+		{Name: "PolicyInputList", Ref: awsquery.Ref{Shape: shapeSimulationPolicyListType}},
+		{Name: "PermissionsBoundaryPolicyInputList", Ref: awsquery.Ref{Shape: shapeSimulationPolicyListType}},
 		{Name: "ActionNames", Ref: awsquery.Ref{Shape: shapeActionNameListType}, Required: true},
-		{Name: "ResourceArns", Ref: awsquery.Ref{Shape: shapeResourceNameListType}, Required: false},
-		{Name: "ResourcePolicy", Ref: awsquery.Ref{Shape: shapePolicyDocumentType}, Required: false},
-		{Name: "ResourceOwner", Ref: awsquery.Ref{Shape: shapeResourceNameType}, Required: false},
-		{Name: "CallerArn", Ref: awsquery.Ref{Shape: shapeResourceNameType}, Required: false},
-		{Name: "ContextEntries", Ref: awsquery.Ref{Shape: shapeContextEntryListType}, Required: false},
-		{Name: "ResourceHandlingOption", Ref: awsquery.Ref{Shape: shapeResourceHandlingOptionType}, Required: false},
-		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}, Required: false},
-		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}, Required: false},
+		{Name: "ResourceArns", Ref: awsquery.Ref{Shape: shapeResourceNameListType}},
+		{Name: "ResourcePolicy", Ref: awsquery.Ref{Shape: shapePolicyDocumentType}},
+		{Name: "ResourceOwner", Ref: awsquery.Ref{Shape: shapeResourceNameType}},
+		{Name: "CallerArn", Ref: awsquery.Ref{Shape: shapeResourceNameType}},
+		{Name: "ContextEntries", Ref: awsquery.Ref{Shape: shapeContextEntryListType}},
+		{Name: "ResourceHandlingOption", Ref: awsquery.Ref{Shape: shapeResourceHandlingOptionType}},
+		{Name: "MaxItems", Ref: awsquery.Ref{Shape: shapeMaxItemsType}},
+		{Name: "Marker", Ref: awsquery.Ref{Shape: shapeMarkerType}},
 	}}
 	shapeSimulationPolicyListType = &awsquery.Shape{Name: "SimulationPolicyListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapePolicyDocumentType}}
 	shapeStatement                = &awsquery.Shape{Name: "Statement", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "SourcePolicyId", Ref: awsquery.Ref{Shape: shapePolicyIdentifierType}, Required: false},
-		{Name: "SourcePolicyType", Ref: awsquery.Ref{Shape: shapePolicySourceType}, Required: false},
-		{Name: "StartPosition", Ref: awsquery.Ref{Shape: shapePosition}, Required: false},
-		{Name: "EndPosition", Ref: awsquery.Ref{Shape: shapePosition}, Required: false},
+		{Name: "SourcePolicyId", Ref: awsquery.Ref{Shape: shapePolicyIdentifierType}},
+		{Name: "SourcePolicyType", Ref: awsquery.Ref{Shape: shapePolicySourceType}},
+		{Name: "StartPosition", Ref: awsquery.Ref{Shape: shapePosition}},
+		{Name: "EndPosition", Ref: awsquery.Ref{Shape: shapePosition}},
 	}}
 	shapeStatementListType = &awsquery.Shape{Name: "StatementListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapeStatement}}
 	shapeTag               = &awsquery.Shape{Name: "Tag", Kind: awsquery.KindStructure, Members: []awsquery.Member{
@@ -2921,10 +2921,10 @@ var (
 		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: true},
 	}}
 	shapeTrackedActionLastAccessed = &awsquery.Shape{Name: "TrackedActionLastAccessed", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "ActionName", Ref: awsquery.Ref{Shape: shapeStringType}, Required: false},
-		{Name: "LastAccessedEntity", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
-		{Name: "LastAccessedTime", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "LastAccessedRegion", Ref: awsquery.Ref{Shape: shapeStringType}, Required: false},
+		{Name: "ActionName", Ref: awsquery.Ref{Shape: shapeStringType}},
+		{Name: "LastAccessedEntity", Ref: awsquery.Ref{Shape: shapeArnType}},
+		{Name: "LastAccessedTime", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "LastAccessedRegion", Ref: awsquery.Ref{Shape: shapeStringType}},
 	}}
 	shapeTrackedActionsLastAccessed  = &awsquery.Shape{Name: "TrackedActionsLastAccessed", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapeTrackedActionLastAccessed}}
 	shapeUntagInstanceProfileRequest = &awsquery.Shape{Name: "UntagInstanceProfileRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
@@ -2960,20 +2960,20 @@ var (
 		{Name: "TagKeys", Ref: awsquery.Ref{Shape: shapeTagKeyListType}, Required: true},
 	}}
 	shapeUpdateAccessKeyRequest = &awsquery.Shape{Name: "UpdateAccessKeyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}},
 		{Name: "AccessKeyId", Ref: awsquery.Ref{Shape: shapeAccessKeyIdType}, Required: true},
 		{Name: "Status", Ref: awsquery.Ref{Shape: shapeStatusType}, Required: true},
 	}}
 	shapeUpdateAccountPasswordPolicyRequest = &awsquery.Shape{Name: "UpdateAccountPasswordPolicyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "MinimumPasswordLength", Ref: awsquery.Ref{Shape: shapeMinimumPasswordLengthType}, Required: false},
-		{Name: "RequireSymbols", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "RequireNumbers", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "RequireUppercaseCharacters", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "RequireLowercaseCharacters", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "AllowUsersToChangePassword", Ref: awsquery.Ref{Shape: shapeBooleanType}, Required: false},
-		{Name: "MaxPasswordAge", Ref: awsquery.Ref{Shape: shapeMaxPasswordAgeType}, Required: false},
-		{Name: "PasswordReusePrevention", Ref: awsquery.Ref{Shape: shapePasswordReusePreventionType}, Required: false},
-		{Name: "HardExpiry", Ref: awsquery.Ref{Shape: shapeBooleanObjectType}, Required: false},
+		{Name: "MinimumPasswordLength", Ref: awsquery.Ref{Shape: shapeMinimumPasswordLengthType}},
+		{Name: "RequireSymbols", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "RequireNumbers", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "RequireUppercaseCharacters", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "RequireLowercaseCharacters", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "AllowUsersToChangePassword", Ref: awsquery.Ref{Shape: shapeBooleanType}},
+		{Name: "MaxPasswordAge", Ref: awsquery.Ref{Shape: shapeMaxPasswordAgeType}},
+		{Name: "PasswordReusePrevention", Ref: awsquery.Ref{Shape: shapePasswordReusePreventionType}},
+		{Name: "HardExpiry", Ref: awsquery.Ref{Shape: shapeBooleanObjectType}},
 	}}
 	shapeUpdateAssumeRolePolicyRequest = &awsquery.Shape{Name: "UpdateAssumeRolePolicyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "RoleName", Ref: awsquery.Ref{Shape: shapeRoleNameType}, Required: true},
@@ -2981,17 +2981,17 @@ var (
 	}}
 	shapeUpdateDelegationRequestRequest = &awsquery.Shape{Name: "UpdateDelegationRequestRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "DelegationRequestId", Ref: awsquery.Ref{Shape: shapeDelegationRequestIdType}, Required: true},
-		{Name: "Notes", Ref: awsquery.Ref{Shape: shapeNotesType}, Required: false},
+		{Name: "Notes", Ref: awsquery.Ref{Shape: shapeNotesType}},
 	}}
 	shapeUpdateGroupRequest = &awsquery.Shape{Name: "UpdateGroupRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "GroupName", Ref: awsquery.Ref{Shape: shapeGroupNameType}, Required: true},
-		{Name: "NewPath", Ref: awsquery.Ref{Shape: shapePathType}, Required: false},
-		{Name: "NewGroupName", Ref: awsquery.Ref{Shape: shapeGroupNameType}, Required: false},
+		{Name: "NewPath", Ref: awsquery.Ref{Shape: shapePathType}},
+		{Name: "NewGroupName", Ref: awsquery.Ref{Shape: shapeGroupNameType}},
 	}}
 	shapeUpdateLoginProfileRequest = &awsquery.Shape{Name: "UpdateLoginProfileRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: true},
-		{Name: "Password", Ref: awsquery.Ref{Shape: shapePasswordType}, Required: false},
-		{Name: "PasswordResetRequired", Ref: awsquery.Ref{Shape: shapeBooleanObjectType}, Required: false},
+		{Name: "Password", Ref: awsquery.Ref{Shape: shapePasswordType}},
+		{Name: "PasswordResetRequired", Ref: awsquery.Ref{Shape: shapeBooleanObjectType}},
 	}}
 	shapeUpdateOpenIDConnectProviderThumbprintRequest = &awsquery.Shape{Name: "UpdateOpenIDConnectProviderThumbprintRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "OpenIDConnectProviderArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
@@ -3002,23 +3002,23 @@ var (
 		{Name: "Description", Ref: awsquery.Ref{Shape: shapeRoleDescriptionType}, Required: true},
 	}}
 	shapeUpdateRoleDescriptionResponse = &awsquery.Shape{Name: "UpdateRoleDescriptionResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Role", Ref: awsquery.Ref{Shape: shapeRole}, Required: false},
+		{Name: "Role", Ref: awsquery.Ref{Shape: shapeRole}},
 	}}
 	shapeUpdateRoleRequest = &awsquery.Shape{Name: "UpdateRoleRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "RoleName", Ref: awsquery.Ref{Shape: shapeRoleNameType}, Required: true},
-		{Name: "Description", Ref: awsquery.Ref{Shape: shapeRoleDescriptionType}, Required: false},
-		{Name: "MaxSessionDuration", Ref: awsquery.Ref{Shape: shapeRoleMaxSessionDurationType}, Required: false},
+		{Name: "Description", Ref: awsquery.Ref{Shape: shapeRoleDescriptionType}},
+		{Name: "MaxSessionDuration", Ref: awsquery.Ref{Shape: shapeRoleMaxSessionDurationType}},
 	}}
 	shapeUpdateRoleResponse        = &awsquery.Shape{Name: "UpdateRoleResponse", Kind: awsquery.KindStructure}
 	shapeUpdateSAMLProviderRequest = &awsquery.Shape{Name: "UpdateSAMLProviderRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "SAMLMetadataDocument", Ref: awsquery.Ref{Shape: shapeSAMLMetadataDocumentType}, Required: false},
+		{Name: "SAMLMetadataDocument", Ref: awsquery.Ref{Shape: shapeSAMLMetadataDocumentType}},
 		{Name: "SAMLProviderArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
-		{Name: "AssertionEncryptionMode", Ref: awsquery.Ref{Shape: shapeAssertionEncryptionModeType}, Required: false},
-		{Name: "AddPrivateKey", Ref: awsquery.Ref{Shape: shapePrivateKeyType}, Required: false},
-		{Name: "RemovePrivateKey", Ref: awsquery.Ref{Shape: shapePrivateKeyIdType}, Required: false},
+		{Name: "AssertionEncryptionMode", Ref: awsquery.Ref{Shape: shapeAssertionEncryptionModeType}},
+		{Name: "AddPrivateKey", Ref: awsquery.Ref{Shape: shapePrivateKeyType}},
+		{Name: "RemovePrivateKey", Ref: awsquery.Ref{Shape: shapePrivateKeyIdType}},
 	}}
 	shapeUpdateSAMLProviderResponse = &awsquery.Shape{Name: "UpdateSAMLProviderResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "SAMLProviderArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
+		{Name: "SAMLProviderArn", Ref: awsquery.Ref{Shape: shapeArnType}},
 	}}
 	shapeUpdateSSHPublicKeyRequest = &awsquery.Shape{Name: "UpdateSSHPublicKeyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: true},
@@ -3027,45 +3027,45 @@ var (
 	}}
 	shapeUpdateServerCertificateRequest = &awsquery.Shape{Name: "UpdateServerCertificateRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "ServerCertificateName", Ref: awsquery.Ref{Shape: shapeServerCertificateNameType}, Required: true},
-		{Name: "NewPath", Ref: awsquery.Ref{Shape: shapePathType}, Required: false},
-		{Name: "NewServerCertificateName", Ref: awsquery.Ref{Shape: shapeServerCertificateNameType}, Required: false},
+		{Name: "NewPath", Ref: awsquery.Ref{Shape: shapePathType}},
+		{Name: "NewServerCertificateName", Ref: awsquery.Ref{Shape: shapeServerCertificateNameType}},
 	}}
 	shapeUpdateServiceSpecificCredentialRequest = &awsquery.Shape{Name: "UpdateServiceSpecificCredentialRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}},
 		{Name: "ServiceSpecificCredentialId", Ref: awsquery.Ref{Shape: shapeServiceSpecificCredentialId}, Required: true},
 		{Name: "Status", Ref: awsquery.Ref{Shape: shapeStatusType}, Required: true},
 	}}
 	shapeUpdateSigningCertificateRequest = &awsquery.Shape{Name: "UpdateSigningCertificateRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}},
 		{Name: "CertificateId", Ref: awsquery.Ref{Shape: shapeCertificateIdType}, Required: true},
 		{Name: "Status", Ref: awsquery.Ref{Shape: shapeStatusType}, Required: true},
 	}}
 	shapeUpdateUserRequest = &awsquery.Shape{Name: "UpdateUserRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: true},
-		{Name: "NewPath", Ref: awsquery.Ref{Shape: shapePathType}, Required: false},
-		{Name: "NewUserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: false},
+		{Name: "NewPath", Ref: awsquery.Ref{Shape: shapePathType}},
+		{Name: "NewUserName", Ref: awsquery.Ref{Shape: shapeUserNameType}},
 	}}
 	shapeUploadSSHPublicKeyRequest = &awsquery.Shape{Name: "UploadSSHPublicKeyRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: true},
 		{Name: "SSHPublicKeyBody", Ref: awsquery.Ref{Shape: shapePublicKeyMaterialType}, Required: true},
 	}}
 	shapeUploadSSHPublicKeyResponse = &awsquery.Shape{Name: "UploadSSHPublicKeyResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "SSHPublicKey", Ref: awsquery.Ref{Shape: shapeSSHPublicKey}, Required: false},
+		{Name: "SSHPublicKey", Ref: awsquery.Ref{Shape: shapeSSHPublicKey}},
 	}}
 	shapeUploadServerCertificateRequest = &awsquery.Shape{Name: "UploadServerCertificateRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}, Required: false},
+		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}},
 		{Name: "ServerCertificateName", Ref: awsquery.Ref{Shape: shapeServerCertificateNameType}, Required: true},
 		{Name: "CertificateBody", Ref: awsquery.Ref{Shape: shapeCertificateBodyType}, Required: true},
 		{Name: "PrivateKey", Ref: awsquery.Ref{Shape: shapePrivateKeyType}, Required: true},
-		{Name: "CertificateChain", Ref: awsquery.Ref{Shape: shapeCertificateChainType}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "CertificateChain", Ref: awsquery.Ref{Shape: shapeCertificateChainType}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeUploadServerCertificateResponse = &awsquery.Shape{Name: "UploadServerCertificateResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "ServerCertificateMetadata", Ref: awsquery.Ref{Shape: shapeServerCertificateMetadata}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "ServerCertificateMetadata", Ref: awsquery.Ref{Shape: shapeServerCertificateMetadata}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeUploadSigningCertificateRequest = &awsquery.Shape{Name: "UploadSigningCertificateRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}, Required: false},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeExistingUserNameType}},
 		{Name: "CertificateBody", Ref: awsquery.Ref{Shape: shapeCertificateBodyType}, Required: true},
 	}}
 	shapeUploadSigningCertificateResponse = &awsquery.Shape{Name: "UploadSigningCertificateResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
@@ -3077,29 +3077,29 @@ var (
 		{Name: "UserId", Ref: awsquery.Ref{Shape: shapeIdType}, Required: true},
 		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
 		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: true},
-		{Name: "PasswordLastUsed", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "PermissionsBoundary", Ref: awsquery.Ref{Shape: shapeAttachedPermissionsBoundary}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "PasswordLastUsed", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "PermissionsBoundary", Ref: awsquery.Ref{Shape: shapeAttachedPermissionsBoundary}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeUserDetail = &awsquery.Shape{Name: "UserDetail", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}, Required: false},
-		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: false},
-		{Name: "UserId", Ref: awsquery.Ref{Shape: shapeIdType}, Required: false},
-		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
-		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "UserPolicyList", Ref: awsquery.Ref{Shape: shapePolicyDetailListType}, Required: false},
-		{Name: "GroupList", Ref: awsquery.Ref{Shape: shapeGroupNameListType}, Required: false},
-		{Name: "AttachedManagedPolicies", Ref: awsquery.Ref{Shape: shapeAttachedPoliciesListType}, Required: false},
-		{Name: "PermissionsBoundary", Ref: awsquery.Ref{Shape: shapeAttachedPermissionsBoundary}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "Path", Ref: awsquery.Ref{Shape: shapePathType}},
+		{Name: "UserName", Ref: awsquery.Ref{Shape: shapeUserNameType}},
+		{Name: "UserId", Ref: awsquery.Ref{Shape: shapeIdType}},
+		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}},
+		{Name: "CreateDate", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "UserPolicyList", Ref: awsquery.Ref{Shape: shapePolicyDetailListType}},
+		{Name: "GroupList", Ref: awsquery.Ref{Shape: shapeGroupNameListType}},
+		{Name: "AttachedManagedPolicies", Ref: awsquery.Ref{Shape: shapeAttachedPoliciesListType}},
+		{Name: "PermissionsBoundary", Ref: awsquery.Ref{Shape: shapeAttachedPermissionsBoundary}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeVirtualMFADevice = &awsquery.Shape{Name: "VirtualMFADevice", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "SerialNumber", Ref: awsquery.Ref{Shape: shapeSerialNumberType}, Required: true},
-		{Name: "Base32StringSeed", Ref: awsquery.Ref{Shape: shapeBootstrapDatum}, Required: false},
-		{Name: "QRCodePNG", Ref: awsquery.Ref{Shape: shapeBootstrapDatum}, Required: false},
-		{Name: "User", Ref: awsquery.Ref{Shape: shapeUser}, Required: false},
-		{Name: "EnableDate", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "Base32StringSeed", Ref: awsquery.Ref{Shape: shapeBootstrapDatum}},
+		{Name: "QRCodePNG", Ref: awsquery.Ref{Shape: shapeBootstrapDatum}},
+		{Name: "User", Ref: awsquery.Ref{Shape: shapeUser}},
+		{Name: "EnableDate", Ref: awsquery.Ref{Shape: shapeDateType}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeAccessKeyIdType                                 = &awsquery.Shape{Name: "accessKeyIdType", Kind: awsquery.KindString, HasMin: true, Min: 16, HasMax: true, Max: 128, Pattern: "[\\w]+"}
 	shapeAccessKeyMetadataListType                       = &awsquery.Shape{Name: "accessKeyMetadataListType", Kind: awsquery.KindList, Member: &awsquery.Ref{Shape: shapeAccessKeyMetadata}}

@@ -105,68 +105,68 @@ var (
 	shapeAssumeRoleRequest = &awsquery.Shape{Name: "AssumeRoleRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "RoleArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
 		{Name: "RoleSessionName", Ref: awsquery.Ref{Shape: shapeRoleSessionNameType}, Required: true},
-		{Name: "PolicyArns", Ref: awsquery.Ref{Shape: shapePolicyDescriptorListType}, Required: false},
-		{Name: "Policy", Ref: awsquery.Ref{Shape: shapeUnrestrictedSessionPolicyDocumentType}, Required: false},
-		{Name: "DurationSeconds", Ref: awsquery.Ref{Shape: shapeRoleDurationSecondsType}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
-		{Name: "TransitiveTagKeys", Ref: awsquery.Ref{Shape: shapeTagKeyListType}, Required: false},
-		{Name: "ExternalId", Ref: awsquery.Ref{Shape: shapeExternalIdType}, Required: false},
-		{Name: "SerialNumber", Ref: awsquery.Ref{Shape: shapeSerialNumberType}, Required: false},
-		{Name: "TokenCode", Ref: awsquery.Ref{Shape: shapeTokenCodeType}, Required: false},
-		{Name: "SourceIdentity", Ref: awsquery.Ref{Shape: shapeSourceIdentityType}, Required: false},
-		{Name: "ProvidedContexts", Ref: awsquery.Ref{Shape: shapeProvidedContextsListType}, Required: false},
+		{Name: "PolicyArns", Ref: awsquery.Ref{Shape: shapePolicyDescriptorListType}},
+		{Name: "Policy", Ref: awsquery.Ref{Shape: shapeUnrestrictedSessionPolicyDocumentType}},
+		{Name: "DurationSeconds", Ref: awsquery.Ref{Shape: shapeRoleDurationSecondsType}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
+		{Name: "TransitiveTagKeys", Ref: awsquery.Ref{Shape: shapeTagKeyListType}},
+		{Name: "ExternalId", Ref: awsquery.Ref{Shape: shapeExternalIdType}},
+		{Name: "SerialNumber", Ref: awsquery.Ref{Shape: shapeSerialNumberType}},
+		{Name: "TokenCode", Ref: awsquery.Ref{Shape: shapeTokenCodeType}},
+		{Name: "SourceIdentity", Ref: awsquery.Ref{Shape: shapeSourceIdentityType}},
+		{Name: "ProvidedContexts", Ref: awsquery.Ref{Shape: shapeProvidedContextsListType}},
 	}}
 	shapeAssumeRoleResponse = &awsquery.Shape{Name: "AssumeRoleResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Credentials", Ref: awsquery.Ref{Shape: shapeCredentials}, Required: false},
-		{Name: "AssumedRoleUser", Ref: awsquery.Ref{Shape: shapeAssumedRoleUser}, Required: false},
-		{Name: "PackedPolicySize", Ref: awsquery.Ref{Shape: shapeNonNegativeIntegerType}, Required: false},
-		{Name: "SourceIdentity", Ref: awsquery.Ref{Shape: shapeSourceIdentityType}, Required: false},
+		{Name: "Credentials", Ref: awsquery.Ref{Shape: shapeCredentials}},
+		{Name: "AssumedRoleUser", Ref: awsquery.Ref{Shape: shapeAssumedRoleUser}},
+		{Name: "PackedPolicySize", Ref: awsquery.Ref{Shape: shapeNonNegativeIntegerType}},
+		{Name: "SourceIdentity", Ref: awsquery.Ref{Shape: shapeSourceIdentityType}},
 	}}
 	shapeAssumeRoleWithSAMLRequest = &awsquery.Shape{Name: "AssumeRoleWithSAMLRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "RoleArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
 		{Name: "PrincipalArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
 		{Name: "SAMLAssertion", Ref: awsquery.Ref{Shape: shapeSAMLAssertionType}, Required: true},
-		{Name: "PolicyArns", Ref: awsquery.Ref{Shape: shapePolicyDescriptorListType}, Required: false},
-		{Name: "Policy", Ref: awsquery.Ref{Shape: shapeSessionPolicyDocumentType}, Required: false},
-		{Name: "DurationSeconds", Ref: awsquery.Ref{Shape: shapeRoleDurationSecondsType}, Required: false},
+		{Name: "PolicyArns", Ref: awsquery.Ref{Shape: shapePolicyDescriptorListType}},
+		{Name: "Policy", Ref: awsquery.Ref{Shape: shapeSessionPolicyDocumentType}},
+		{Name: "DurationSeconds", Ref: awsquery.Ref{Shape: shapeRoleDurationSecondsType}},
 	}}
 	shapeAssumeRoleWithSAMLResponse = &awsquery.Shape{Name: "AssumeRoleWithSAMLResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Credentials", Ref: awsquery.Ref{Shape: shapeCredentials}, Required: false},
-		{Name: "AssumedRoleUser", Ref: awsquery.Ref{Shape: shapeAssumedRoleUser}, Required: false},
-		{Name: "PackedPolicySize", Ref: awsquery.Ref{Shape: shapeNonNegativeIntegerType}, Required: false},
-		{Name: "Subject", Ref: awsquery.Ref{Shape: shapeSubject}, Required: false},
-		{Name: "SubjectType", Ref: awsquery.Ref{Shape: shapeSubjectType}, Required: false},
-		{Name: "Issuer", Ref: awsquery.Ref{Shape: shapeIssuer}, Required: false},
-		{Name: "Audience", Ref: awsquery.Ref{Shape: shapeAudience}, Required: false},
-		{Name: "NameQualifier", Ref: awsquery.Ref{Shape: shapeNameQualifier}, Required: false},
-		{Name: "SourceIdentity", Ref: awsquery.Ref{Shape: shapeSourceIdentityType}, Required: false},
+		{Name: "Credentials", Ref: awsquery.Ref{Shape: shapeCredentials}},
+		{Name: "AssumedRoleUser", Ref: awsquery.Ref{Shape: shapeAssumedRoleUser}},
+		{Name: "PackedPolicySize", Ref: awsquery.Ref{Shape: shapeNonNegativeIntegerType}},
+		{Name: "Subject", Ref: awsquery.Ref{Shape: shapeSubject}},
+		{Name: "SubjectType", Ref: awsquery.Ref{Shape: shapeSubjectType}},
+		{Name: "Issuer", Ref: awsquery.Ref{Shape: shapeIssuer}},
+		{Name: "Audience", Ref: awsquery.Ref{Shape: shapeAudience}},
+		{Name: "NameQualifier", Ref: awsquery.Ref{Shape: shapeNameQualifier}},
+		{Name: "SourceIdentity", Ref: awsquery.Ref{Shape: shapeSourceIdentityType}},
 	}}
 	shapeAssumeRoleWithWebIdentityRequest = &awsquery.Shape{Name: "AssumeRoleWithWebIdentityRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "RoleArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: true},
 		{Name: "RoleSessionName", Ref: awsquery.Ref{Shape: shapeRoleSessionNameType}, Required: true},
 		{Name: "WebIdentityToken", Ref: awsquery.Ref{Shape: shapeClientTokenType}, Required: true},
-		{Name: "ProviderId", Ref: awsquery.Ref{Shape: shapeUrlType}, Required: false},
-		{Name: "PolicyArns", Ref: awsquery.Ref{Shape: shapePolicyDescriptorListType}, Required: false},
-		{Name: "Policy", Ref: awsquery.Ref{Shape: shapeSessionPolicyDocumentType}, Required: false},
-		{Name: "DurationSeconds", Ref: awsquery.Ref{Shape: shapeRoleDurationSecondsType}, Required: false},
+		{Name: "ProviderId", Ref: awsquery.Ref{Shape: shapeUrlType}},
+		{Name: "PolicyArns", Ref: awsquery.Ref{Shape: shapePolicyDescriptorListType}},
+		{Name: "Policy", Ref: awsquery.Ref{Shape: shapeSessionPolicyDocumentType}},
+		{Name: "DurationSeconds", Ref: awsquery.Ref{Shape: shapeRoleDurationSecondsType}},
 	}}
 	shapeAssumeRoleWithWebIdentityResponse = &awsquery.Shape{Name: "AssumeRoleWithWebIdentityResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Credentials", Ref: awsquery.Ref{Shape: shapeCredentials}, Required: false},
-		{Name: "SubjectFromWebIdentityToken", Ref: awsquery.Ref{Shape: shapeWebIdentitySubjectType}, Required: false},
-		{Name: "AssumedRoleUser", Ref: awsquery.Ref{Shape: shapeAssumedRoleUser}, Required: false},
-		{Name: "PackedPolicySize", Ref: awsquery.Ref{Shape: shapeNonNegativeIntegerType}, Required: false},
-		{Name: "Provider", Ref: awsquery.Ref{Shape: shapeIssuer}, Required: false},
-		{Name: "Audience", Ref: awsquery.Ref{Shape: shapeAudience}, Required: false},
-		{Name: "SourceIdentity", Ref: awsquery.Ref{Shape: shapeSourceIdentityType}, Required: false},
+		{Name: "Credentials", Ref: awsquery.Ref{Shape: shapeCredentials}},
+		{Name: "SubjectFromWebIdentityToken", Ref: awsquery.Ref{Shape: shapeWebIdentitySubjectType}},
+		{Name: "AssumedRoleUser", Ref: awsquery.Ref{Shape: shapeAssumedRoleUser}},
+		{Name: "PackedPolicySize", Ref: awsquery.Ref{Shape: shapeNonNegativeIntegerType}},
+		{Name: "Provider", Ref: awsquery.Ref{Shape: shapeIssuer}},
+		{Name: "Audience", Ref: awsquery.Ref{Shape: shapeAudience}},
+		{Name: "SourceIdentity", Ref: awsquery.Ref{Shape: shapeSourceIdentityType}},
 	}}
 	shapeAssumeRootRequest = &awsquery.Shape{Name: "AssumeRootRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "TargetPrincipal", Ref: awsquery.Ref{Shape: shapeTargetPrincipalType}, Required: true},
 		{Name: "TaskPolicyArn", Ref: awsquery.Ref{Shape: shapePolicyDescriptorType}, Required: true},
-		{Name: "DurationSeconds", Ref: awsquery.Ref{Shape: shapeRootDurationSecondsType}, Required: false},
+		{Name: "DurationSeconds", Ref: awsquery.Ref{Shape: shapeRootDurationSecondsType}},
 	}}
 	shapeAssumeRootResponse = &awsquery.Shape{Name: "AssumeRootResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Credentials", Ref: awsquery.Ref{Shape: shapeCredentials}, Required: false},
-		{Name: "SourceIdentity", Ref: awsquery.Ref{Shape: shapeSourceIdentityType}, Required: false},
+		{Name: "Credentials", Ref: awsquery.Ref{Shape: shapeCredentials}},
+		{Name: "SourceIdentity", Ref: awsquery.Ref{Shape: shapeSourceIdentityType}},
 	}}
 	shapeAssumedRoleUser = &awsquery.Shape{Name: "AssumedRoleUser", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "AssumedRoleId", Ref: awsquery.Ref{Shape: shapeAssumedRoleIdType}, Required: true},
@@ -183,7 +183,7 @@ var (
 		{Name: "EncodedMessage", Ref: awsquery.Ref{Shape: shapeEncodedMessageType}, Required: true},
 	}}
 	shapeDecodeAuthorizationMessageResponse = &awsquery.Shape{Name: "DecodeAuthorizationMessageResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "DecodedMessage", Ref: awsquery.Ref{Shape: shapeDecodedMessageType}, Required: false},
+		{Name: "DecodedMessage", Ref: awsquery.Ref{Shape: shapeDecodedMessageType}},
 	}}
 	shapeFederatedUser = &awsquery.Shape{Name: "FederatedUser", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "FederatedUserId", Ref: awsquery.Ref{Shape: shapeFederatedIdType}, Required: true},
@@ -193,60 +193,60 @@ var (
 		{Name: "AccessKeyId", Ref: awsquery.Ref{Shape: shapeAccessKeyIdType}, Required: true},
 	}}
 	shapeGetAccessKeyInfoResponse = &awsquery.Shape{Name: "GetAccessKeyInfoResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Account", Ref: awsquery.Ref{Shape: shapeAccountType}, Required: false},
+		{Name: "Account", Ref: awsquery.Ref{Shape: shapeAccountType}},
 	}}
 	shapeGetCallerIdentityRequest  = &awsquery.Shape{Name: "GetCallerIdentityRequest", Kind: awsquery.KindStructure}
 	shapeGetCallerIdentityResponse = &awsquery.Shape{Name: "GetCallerIdentityResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "UserId", Ref: awsquery.Ref{Shape: shapeUserIdType}, Required: false},
-		{Name: "Account", Ref: awsquery.Ref{Shape: shapeAccountType}, Required: false},
-		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
+		{Name: "UserId", Ref: awsquery.Ref{Shape: shapeUserIdType}},
+		{Name: "Account", Ref: awsquery.Ref{Shape: shapeAccountType}},
+		{Name: "Arn", Ref: awsquery.Ref{Shape: shapeArnType}},
 	}}
 	shapeGetDelegatedAccessTokenRequest = &awsquery.Shape{Name: "GetDelegatedAccessTokenRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "TradeInToken", Ref: awsquery.Ref{Shape: shapeTradeInTokenType}, Required: true},
 	}}
 	shapeGetDelegatedAccessTokenResponse = &awsquery.Shape{Name: "GetDelegatedAccessTokenResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Credentials", Ref: awsquery.Ref{Shape: shapeCredentials}, Required: false},
-		{Name: "PackedPolicySize", Ref: awsquery.Ref{Shape: shapeNonNegativeIntegerType}, Required: false},
-		{Name: "AssumedPrincipal", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
+		{Name: "Credentials", Ref: awsquery.Ref{Shape: shapeCredentials}},
+		{Name: "PackedPolicySize", Ref: awsquery.Ref{Shape: shapeNonNegativeIntegerType}},
+		{Name: "AssumedPrincipal", Ref: awsquery.Ref{Shape: shapeArnType}},
 	}}
 	shapeGetFederationTokenRequest = &awsquery.Shape{Name: "GetFederationTokenRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Name", Ref: awsquery.Ref{Shape: shapeUserNameType}, Required: true},
-		{Name: "Policy", Ref: awsquery.Ref{Shape: shapeSessionPolicyDocumentType}, Required: false},
-		{Name: "PolicyArns", Ref: awsquery.Ref{Shape: shapePolicyDescriptorListType}, Required: false},
-		{Name: "DurationSeconds", Ref: awsquery.Ref{Shape: shapeDurationSecondsType}, Required: false},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "Policy", Ref: awsquery.Ref{Shape: shapeSessionPolicyDocumentType}},
+		{Name: "PolicyArns", Ref: awsquery.Ref{Shape: shapePolicyDescriptorListType}},
+		{Name: "DurationSeconds", Ref: awsquery.Ref{Shape: shapeDurationSecondsType}},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeGetFederationTokenResponse = &awsquery.Shape{Name: "GetFederationTokenResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Credentials", Ref: awsquery.Ref{Shape: shapeCredentials}, Required: false},
-		{Name: "FederatedUser", Ref: awsquery.Ref{Shape: shapeFederatedUser}, Required: false},
-		{Name: "PackedPolicySize", Ref: awsquery.Ref{Shape: shapeNonNegativeIntegerType}, Required: false},
+		{Name: "Credentials", Ref: awsquery.Ref{Shape: shapeCredentials}},
+		{Name: "FederatedUser", Ref: awsquery.Ref{Shape: shapeFederatedUser}},
+		{Name: "PackedPolicySize", Ref: awsquery.Ref{Shape: shapeNonNegativeIntegerType}},
 	}}
 	shapeGetSessionTokenRequest = &awsquery.Shape{Name: "GetSessionTokenRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "DurationSeconds", Ref: awsquery.Ref{Shape: shapeDurationSecondsType}, Required: false},
-		{Name: "SerialNumber", Ref: awsquery.Ref{Shape: shapeSerialNumberType}, Required: false},
-		{Name: "TokenCode", Ref: awsquery.Ref{Shape: shapeTokenCodeType}, Required: false},
+		{Name: "DurationSeconds", Ref: awsquery.Ref{Shape: shapeDurationSecondsType}},
+		{Name: "SerialNumber", Ref: awsquery.Ref{Shape: shapeSerialNumberType}},
+		{Name: "TokenCode", Ref: awsquery.Ref{Shape: shapeTokenCodeType}},
 	}}
 	shapeGetSessionTokenResponse = &awsquery.Shape{Name: "GetSessionTokenResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "Credentials", Ref: awsquery.Ref{Shape: shapeCredentials}, Required: false},
+		{Name: "Credentials", Ref: awsquery.Ref{Shape: shapeCredentials}},
 	}}
 	shapeGetWebIdentityTokenRequest = &awsquery.Shape{Name: "GetWebIdentityTokenRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{
 		{Name: "Audience", Ref: awsquery.Ref{Shape: shapeWebIdentityTokenAudienceListType}, Required: true},
-		{Name: "DurationSeconds", Ref: awsquery.Ref{Shape: shapeWebIdentityTokenDurationSecondsType}, Required: false},
+		{Name: "DurationSeconds", Ref: awsquery.Ref{Shape: shapeWebIdentityTokenDurationSecondsType}},
 		{Name: "SigningAlgorithm", Ref: awsquery.Ref{Shape: shapeJwtAlgorithmType}, Required: true},
-		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}, Required: false},
+		{Name: "Tags", Ref: awsquery.Ref{Shape: shapeTagListType}},
 	}}
 	shapeGetWebIdentityTokenResponse = &awsquery.Shape{Name: "GetWebIdentityTokenResponse", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "WebIdentityToken", Ref: awsquery.Ref{Shape: shapeWebIdentityTokenType}, Required: false},
-		{Name: "Expiration", Ref: awsquery.Ref{Shape: shapeDateType}, Required: false},
+		{Name: "WebIdentityToken", Ref: awsquery.Ref{Shape: shapeWebIdentityTokenType}},
+		{Name: "Expiration", Ref: awsquery.Ref{Shape: shapeDateType}},
 	}}
 	shapeIssuer               = &awsquery.Shape{Name: "Issuer", Kind: awsquery.KindString}
 	shapeNameQualifier        = &awsquery.Shape{Name: "NameQualifier", Kind: awsquery.KindString}
 	shapePolicyDescriptorType = &awsquery.Shape{Name: "PolicyDescriptorType", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "arn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
+		{Name: "arn", Ref: awsquery.Ref{Shape: shapeArnType}},
 	}}
 	shapeProvidedContext = &awsquery.Shape{Name: "ProvidedContext", Kind: awsquery.KindStructure, Members: []awsquery.Member{
-		{Name: "ProviderArn", Ref: awsquery.Ref{Shape: shapeArnType}, Required: false},
-		{Name: "ContextAssertion", Ref: awsquery.Ref{Shape: shapeContextAssertionType}, Required: false},
+		{Name: "ProviderArn", Ref: awsquery.Ref{Shape: shapeArnType}},
+		{Name: "ContextAssertion", Ref: awsquery.Ref{Shape: shapeContextAssertionType}},
 	}}
 	shapeProvidedContextsListType = &awsquery.Shape{Name: "ProvidedContextsListType", Kind: awsquery.KindList, HasMin: true, Min: 1, HasMax: true, Max: 5, Member: &awsquery.Ref{Shape: shapeProvidedContext}}
 	shapeRootDurationSecondsType  = &awsquery.Shape{Name: "RootDurationSecondsType", Kind: awsquery.KindInteger, HasMin: true, Min: 0, HasMax: true, Max: 900}
