@@ -2,6 +2,8 @@ package policy
 
 import (
 	"fmt"
+	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -12,7 +14,7 @@ type Warning struct {
 	Statement int
 	Sid       string
 	// Code names the kind of mistake, stable for scripts:
-	// resource-service-mismatch, condition-type-mismatch,
+	// resource-service-mismatch, condition-type-mismatch, condition-value,
 	// unknown-condition-key, unknown-service, unknown-action.
 	Code    string
 	Message string
@@ -33,6 +35,7 @@ const (
 	WarnUnknownKey      = "unknown-condition-key"
 	WarnUnknownService  = "unknown-service"
 	WarnUnknownAction   = "unknown-action"
+	WarnConditionValue  = "condition-value"
 )
 
 // Catalog is what Lint needs from the AWS Service Authorization Reference.
@@ -149,6 +152,11 @@ func lintResourceServices(s *Statement, cat Catalog, add addFunc) {
 
 func lintConditions(s *Statement, cat Catalog, add addFunc) {
 	for _, c := range s.Condition {
+		for _, v := range c.Values {
+			if !conditionValueFits(c.Operator, v) {
+				add(WarnConditionValue, "%s cannot compare %q: it is not %s", c.Operator, v, conditionValueWant(c.Operator))
+			}
+		}
 		op := operatorKeyType(c.Operator)
 		types, known := conditionKeyTypes(c.Key, cat)
 		if !known {
@@ -198,4 +206,40 @@ func typeList(types []KeyType) string {
 		s[i] = string(t)
 	}
 	return strings.Join(s, " or ")
+}
+
+// conditionValueFits reports whether a condition value can be read by its
+// operator. A value holding a policy variable is only known at request
+// time and always fits; Date values are checked by Validate, as AWS
+// rejects bad ones.
+func conditionValueFits(operator, v string) bool {
+	if strings.Contains(v, "${") {
+		return true
+	}
+	base, _ := splitValidOperator(operator)
+	switch {
+	case base == "Bool" || base == "Null":
+		return strings.EqualFold(v, "true") || strings.EqualFold(v, "false")
+	case strings.HasPrefix(base, "Numeric"):
+		_, err := strconv.ParseFloat(v, 64)
+		return err == nil
+	case base == "IpAddress" || base == "NotIpAddress":
+		if _, err := netip.ParsePrefix(v); err == nil {
+			return true
+		}
+		_, err := netip.ParseAddr(v)
+		return err == nil
+	}
+	return true
+}
+
+func conditionValueWant(operator string) string {
+	base, _ := splitValidOperator(operator)
+	switch {
+	case base == "Bool" || base == "Null":
+		return "true or false"
+	case strings.HasPrefix(base, "Numeric"):
+		return "a number"
+	}
+	return "an IP address or CIDR block"
 }

@@ -74,6 +74,9 @@ var globalKeys = map[string]globalKey{
 	"aws:vpceaccount":                  {types: []KeyType{KeyString}},
 	"aws:vpceorgid":                    {types: []KeyType{KeyString}},
 	"aws:vpceorgpaths":                 {types: []KeyType{KeyString}, multi: true},
+	// Newer than the 2023 User Guide, and used in AWS managed policies.
+	"aws:ismcpserviceaction":          {types: []KeyType{KeyBool}},
+	"aws:principalorgmasteraccountid": {types: []KeyType{KeyString}},
 }
 
 // lookupGlobalKey finds an aws:* key, tag keys included.

@@ -69,6 +69,8 @@ func TestLint(t *testing.T) {
 		{"ip on non-ip key", stmt(`"Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceVpc":"10.0.0.0/8"}}`), nil, []string{WarnConditionType}},
 		{"string on arn key", stmt(`"Action":"s3:GetObject","Resource":"*","Condition":{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/x"}}`), nil, nil},
 		{"qualified operators", stmt(`"Action":"s3:GetObject","Resource":"*","Condition":{"ForAnyValue:StringEqualsIfExists":{"aws:PrincipalTag/team":"a"},"NumericLessThanIfExists":{"aws:EpochTime":"1"},"Null":{"aws:SourceIp":"true"}}`), nil, nil},
+		{"condition values", stmt(`"Action":"s3:GetObject","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"yes"},"NumericLessThan":{"aws:MultiFactorAuthAge":["3600","1h"]},"IpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32","192.0.2.1","10.0.0.300/8"]},"Null":{"aws:TokenIssueTime":"True"},"NumericEquals":{"s3:max-keys":"${aws:PrincipalTag/n}"}}`), nil,
+			[]string{WarnConditionValue, WarnConditionValue, WarnConditionValue}},
 		{"unknown global key", stmt(`"Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:SoruceVpc":"v"}}`), nil, []string{WarnUnknownKey}},
 		{"service key unchecked without reference", stmt(`"Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"s3:nosuch":"v"}}`), nil, nil},
 		{"service key with reference", stmt(`"Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"s3:nosuch":"v","accounts.google.com:sub":"x"},"NumericLessThan":{"s3:prefix":"3","s3:max-keys":"3"},"StringLike":{"s3:TagKeys":"a"}}`), stubCatalog{}, []string{WarnUnknownKey, WarnConditionType}},

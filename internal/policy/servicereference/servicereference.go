@@ -45,8 +45,9 @@ type Service struct {
 	Actions map[string]*Action
 	// ResourceTypes by name.
 	ResourceTypes map[string]ResourceType
-	// ConditionKeys by lower-case key, for keys without template
-	// variables; Templates holds the others (aws:RequestTag/${TagKey}).
+	// ConditionKeys by lower-case key, for keys without placeholders;
+	// Templates holds the others (aws:RequestTag/${TagKey},
+	// s3:ExistingObjectTag/<key>).
 	ConditionKeys map[string]ConditionKey
 	Templates     []ConditionKey
 }
@@ -205,8 +206,12 @@ func (r *Reference) loadService(prefix string) (*Service, error) {
 	}
 	for _, k := range kf {
 		ck := ConditionKey{Key: k.Key, Type: k.Type}
-		if strings.Contains(k.Key, "${") {
-			ck.tmpl = compileTemplate(k.Key)
+		if base, ok := strings.CutSuffix(k.Key, "/tag-key"); ok {
+			// Secrets Manager's page writes its tag placeholder as plain text.
+			ck.Key = base + "/${TagKey}"
+		}
+		if isTemplate(ck.Key) {
+			ck.tmpl = compileTemplate(ck.Key)
 			s.Templates = append(s.Templates, ck)
 			continue
 		}

@@ -105,6 +105,8 @@ func TestTemplate(t *testing.T) {
 		{"a${X}b${Y}c", "a1bc", false},
 		{"a${X}b${Y}c", "a1b", false},
 		{"plain", "PLAIN", true},
+		{"s3:ExistingObjectTag/<key>", "s3:ExistingObjectTag/team", true},
+		{"s3:ExistingObjectTag/<key>", "s3:ExistingObjectTag/", false},
 	}
 	for _, tt := range tests {
 		if got := compileTemplate(tt.tmpl).match(tt.s); got != tt.want {
@@ -135,7 +137,9 @@ func TestRealReference(t *testing.T) {
 		"s3:max-keys":          "Numeric",
 		"ec2:ResourceTag/Team": "String",
 		"token.actions.githubusercontent.com:actor": "String",
-		"saml:aud": "String",
+		"saml:aud":                        "String",
+		"s3:ExistingObjectTag/team":       "String",
+		"secretsmanager:ResourceTag/team": "String",
 	} {
 		if ck, ok := ref.ConditionKey(key); !ok || ck.Type != want {
 			t.Errorf("ConditionKey(%q) = %q, %v; want %q", key, ck.Type, ok, want)

@@ -2,21 +2,33 @@ package servicereference
 
 import "strings"
 
-// template is a reference key with ${Variable} placeholders, split into its
-// literal parts (lower case). Each placeholder matches one or more
-// characters.
+// template is a reference key with placeholders, split into its literal
+// parts (lower case). Each placeholder matches one or more characters. The
+// reference writes placeholders as ${TagKey} and, for a few keys, as <key>.
 type template struct {
 	parts []string
+}
+
+// isTemplate reports whether a reference key has placeholders.
+func isTemplate(key string) bool {
+	return strings.Contains(key, "${") || strings.Contains(key, "<")
 }
 
 func compileTemplate(s string) template {
 	var t template
 	for {
-		i := strings.Index(s, "${")
+		i := strings.IndexAny(s, "$<")
 		if i < 0 {
 			break
 		}
-		j := strings.Index(s[i:], "}")
+		closer := ">"
+		if s[i] == '$' {
+			if !strings.HasPrefix(s[i:], "${") {
+				break
+			}
+			closer = "}"
+		}
+		j := strings.Index(s[i:], closer)
 		if j < 0 {
 			break
 		}
