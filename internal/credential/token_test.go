@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -422,5 +424,37 @@ func TestZeroRing(t *testing.T) {
 	}
 	if got := r.ActiveKeyID(); got != "" {
 		t.Errorf("ActiveKeyID = %q, want empty", got)
+	}
+}
+
+// TestOpenStoredToken opens a token sealed by an earlier build (the fuzz
+// seed), so a change to the version 1 wire form cannot go unnoticed: tokens
+// in flight must keep opening across an upgrade.
+func TestOpenStoredToken(t *testing.T) {
+	data, err := os.ReadFile("testdata/fuzz/FuzzOpenToken/valid-assumed-role")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("seed file has %d lines, want 3", len(lines))
+	}
+	var args [2]string
+	for i, l := range lines[1:] {
+		if args[i], err = strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(l, "string("), ")")); err != nil {
+			t.Fatalf("seed line %d: %v", i+2, err)
+		}
+	}
+	got, err := newRing(t).Open(args[0], args[1], t0)
+	if err != nil {
+		t.Fatalf("Open(stored token): %v", err)
+	}
+	want := fullClaims()
+	want.AccessKeyID, want.SessionID, want.SecretAccessKey = got.AccessKeyID, got.SessionID, got.SecretAccessKey
+	if diff := cmp.Diff(want, got, secretEqual); diff != "" {
+		t.Errorf("stored token claims (-want +got):\n%s", diff)
+	}
+	if args[1] != got.AccessKeyID || len(got.SecretAccessKey.Reveal()) != SecretAccessKeyLen {
+		t.Errorf("stored token carries key %s and a %d-character secret", got.AccessKeyID, len(got.SecretAccessKey.Reveal()))
 	}
 }
