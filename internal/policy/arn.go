@@ -93,7 +93,25 @@ func (p *arnPat) match(e *env, s string) bool {
 	if !splitARN(s, &parts) {
 		return false
 	}
-	for i := range parts {
+	return p.matchParts(e, &parts)
+}
+
+// matchResource is match for the request's own resource, whose components
+// are split once per request.
+func (p *arnPat) matchResource(e *env) bool {
+	if p.whole.any {
+		return true
+	}
+	if !p.isARN {
+		return p.whole.match(e, e.req.Resource, false)
+	}
+	parts, ok := e.resourceParts()
+	return ok && p.matchParts(e, parts)
+}
+
+func (p *arnPat) matchParts(e *env, parts *[arnParts]string) bool {
+	// The resource component differs most often; check it first.
+	for _, i := range [arnParts]int{5, 2, 4, 3, 1, 0} {
 		if !p.parts[i].match(e, parts[i], false) {
 			return false
 		}

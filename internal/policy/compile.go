@@ -130,13 +130,13 @@ func (s *stmt) matchAction(e *env, action string) bool {
 
 // matchResource reports whether the statement's Resource (or NotResource)
 // covers the request's resource.
-func (s *stmt) matchResource(e *env, resource string) bool {
+func (s *stmt) matchResource(e *env) bool {
 	if s.noResource {
 		return true
 	}
 	hit := false
 	for i := range s.resources {
-		if s.resources[i].match(e, resource) {
+		if s.resources[i].matchResource(e) {
 			hit = true
 			break
 		}

@@ -149,12 +149,41 @@ func (c *Context) Reset() {
 // Lookup returns the values of key, matched case-insensitively.
 func (c *Context) Lookup(key string) ([]string, bool) {
 	for i := range c.entries {
-		if strings.EqualFold(c.entries[i].key, key) {
+		if equalFoldKey(c.entries[i].key, key) {
 			e := &c.entries[i]
 			return c.vals[e.lo:e.hi:e.hi], true
 		}
 	}
 	return nil, false
+}
+
+// equalFoldKey compares condition key names case-insensitively. Keys are
+// nearly always ASCII, where a length mismatch settles it at once; other
+// keys get Unicode case folding.
+func equalFoldKey(a, b string) bool {
+	if len(a) == len(b) {
+		for i := 0; i < len(a); i++ {
+			x, y := a[i], b[i]
+			if x >= 0x80 || y >= 0x80 {
+				return strings.EqualFold(a[i:], b[i:])
+			}
+			if lowerASCII(x) != lowerASCII(y) {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i < len(a); i++ {
+		if a[i] >= 0x80 {
+			return strings.EqualFold(a, b)
+		}
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] >= 0x80 {
+			return strings.EqualFold(a, b)
+		}
+	}
+	return false
 }
 
 // Keys returns the keys in the order they were added.
@@ -191,6 +220,21 @@ func (v values) at(i int) string {
 // env is what a statement is evaluated against.
 type env struct {
 	req *Request
+	// The request's resource split into ARN components, computed on first
+	// use and shared by every statement.
+	resParts [arnParts]string
+	resState uint8 // 0: not split yet, 1: an ARN, 2: not an ARN
+}
+
+// resourceParts returns the request's resource as ARN components.
+func (e *env) resourceParts() (*[arnParts]string, bool) {
+	if e.resState == 0 {
+		e.resState = 2
+		if splitARN(e.req.Resource, &e.resParts) {
+			e.resState = 1
+		}
+	}
+	return &e.resParts, e.resState == 1
 }
 
 // lookup returns a condition key's values. The request context wins; keys

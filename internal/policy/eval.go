@@ -191,7 +191,7 @@ func collectResource(d *Decision, e *env, t *tally, p *Compiled) {
 // aside): action, resource and conditions.
 func (st *stmt) applies(e *env) bool {
 	return st.matchAction(e, e.req.Action) &&
-		st.matchResource(e, e.req.Resource) &&
+		st.matchResource(e) &&
 		st.matchConditions(e)
 }
 

@@ -261,3 +261,66 @@ func BenchmarkEvaluateWithResourcePolicy(b *testing.B) {
 		b.Fatalf("decision = %v (%s)", d.Outcome, d.Reason)
 	}
 }
+
+// BenchmarkEvaluateImplicitDeny: the typical request for an action none of
+// the ten policies allows (the deny path walks the same candidates).
+func BenchmarkEvaluateImplicitDeny(b *testing.B) {
+	set, err := NewSet(realisticPolicies(b)...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := typicalRequest()
+	req.Action = "s3:DeleteBucket"
+	var d Decision
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		set.EvaluateInto(&d, req, nil)
+	}
+	if d.Outcome != ImplicitlyDenied {
+		b.Fatalf("decision = %v (%s)", d.Outcome, d.Reason)
+	}
+}
+
+// BenchmarkEvaluateRoleSession: a role session whose role has the ten
+// policies, a permissions boundary and a session policy.
+func BenchmarkEvaluateRoleSession(b *testing.B) {
+	policies := realisticPolicies(b)
+	policies = append(policies,
+		compileJSON(b, TypeBoundary, "boundary", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","dynamodb:*","logs:*","kms:*"],"Resource":"*"},{"Effect":"Deny","Action":"s3:*","Resource":["arn:aws:s3:::logs","arn:aws:s3:::logs/*"]}]}`),
+		compileJSON(b, TypeSession, "session", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::app-data/*"}]}`))
+	set, err := NewSet(policies...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := typicalRequest()
+	req.Caller = Caller{Kind: AssumedRole, ARN: "arn:aws:sts::111122223333:assumed-role/analyst/alice",
+		SessionIssuer: "arn:aws:iam::111122223333:role/analyst", Account: "111122223333", UserID: "AROAEXAMPLE:alice"}
+	var d Decision
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		set.EvaluateInto(&d, req, nil)
+	}
+	if d.Outcome != Allowed {
+		b.Fatalf("decision = %v (%s)", d.Outcome, d.Reason)
+	}
+}
+
+// BenchmarkCompile: compiling the ten realistic policies (done once per
+// policy version, not per request).
+func BenchmarkCompile(b *testing.B) {
+	doc, err := Parse([]byte(`{"Version":"2012-10-17","Statement":[
+	 {"Sid":"Tables","Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:Query"],"Resource":"arn:aws:dynamodb:*:111122223333:table/app-*"},
+	 {"Sid":"Home","Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::app-data/home/${aws:username}/*","Condition":{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]},"DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}}},
+	 {"Sid":"Deny","Effect":"Deny","NotAction":["iam:GetUser","sts:GetSessionToken"],"Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Compile(doc, TypeIdentity, "p"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
