@@ -142,7 +142,7 @@ func TestLintManagedPolicies(t *testing.T) {
 	// AWS's own policies do hold a few real slips (StringEquals on a Bool
 	// key, IoT statements listing role ARNs), and the reference lags new
 	// actions; these bounds catch Lint going wrong wholesale.
-	if counts[WarnConditionType] > 5 || counts[WarnResourceService] > 30 {
+	if counts[WarnConditionType] > 5 || counts[WarnResourceService] > 30 || counts[WarnUnknownKey] > 5 || counts[WarnConditionValue] > 0 {
 		t.Errorf("too many type or resource warnings on AWS's own policies: %v", counts)
 	}
 }
