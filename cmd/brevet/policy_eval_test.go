@@ -1,13 +1,36 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
+
+// runPolicyEvalCmd runs the root command in-process and returns what it
+// wrote (standard output and error together) and its exit status.
+func runPolicyEvalCmd(t *testing.T, stdin string, args ...string) (string, int) {
+	t.Helper()
+	cmd := newRootCmd()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetIn(strings.NewReader(stdin))
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	if err == nil {
+		return out.String(), 0
+	}
+	var c exitCode
+	if !asExitCode(err, &c) {
+		t.Fatalf("brevet %v: %v", args, err)
+	}
+	return out.String(), int(c)
+}
 
 const evalReadBucket = `{"Version":"2012-10-17","Statement":[{"Sid":"ReadBucket","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}`
 
@@ -89,7 +112,7 @@ func TestPolicyEval(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, code := runBrevet(t, tt.input, "policy", "eval")
+			out, code := runPolicyEvalCmd(t, tt.input, "policy", "eval")
 			if code != tt.wantCode {
 				t.Errorf("exit status = %d, want %d; output:\n%s", code, tt.wantCode, out)
 			}
@@ -105,13 +128,16 @@ func TestPolicyEval(t *testing.T) {
 }
 
 func TestPolicyEvalInputFile(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"req.json": evalDoc("arn:aws:iam::111122223333:user/alice", "111122223333", "111122223333",
-		`"identityPolicies": [`+evalReadBucket+`]`)})
-	out, code := runBrevet(t, "", "policy", "eval", "--input", filepath.Join(dir, "req.json"))
+	file := filepath.Join(t.TempDir(), "req.json")
+	doc := evalDoc("arn:aws:iam::111122223333:user/alice", "111122223333", "111122223333", `"identityPolicies": [`+evalReadBucket+`]`)
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, code := runPolicyEvalCmd(t, "", "policy", "eval", "--input", file)
 	if code != 0 || !strings.Contains(out, `"decision": "Allowed"`) {
 		t.Errorf("exit %d, output:\n%s", code, out)
 	}
-	out, code = runBrevet(t, evalDoc("arn:aws:iam::111122223333:user/alice", "111122223333", "111122223333", ""), "policy", "eval", "--input", "-")
+	out, code = runPolicyEvalCmd(t, evalDoc("arn:aws:iam::111122223333:user/alice", "111122223333", "111122223333", ""), "policy", "eval", "--input", "-")
 	if code != 2 || !strings.Contains(out, `"decision": "ImplicitlyDenied"`) {
 		t.Errorf("stdin: exit %d, output:\n%s", code, out)
 	}
@@ -140,7 +166,7 @@ func TestPolicyEvalInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, code := runBrevet(t, tt.input, "policy", "eval")
+			out, code := runPolicyEvalCmd(t, tt.input, "policy", "eval")
 			if code != 1 {
 				t.Errorf("exit status = %d, want 1; output:\n%s", code, out)
 			}
