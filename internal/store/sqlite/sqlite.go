@@ -28,9 +28,10 @@ type Config struct {
 // Store is an open SQLite database. It implements store.Store.
 type Store struct {
 	repos
-	wdb *sql.DB // one connection, BEGIN IMMEDIATE
-	rdb *sql.DB // read-only pool
-	now func() time.Time
+	wdb   *sql.DB   // one connection, BEGIN IMMEDIATE
+	rdb   *sql.DB   // read-only pool
+	stmts stmtCache // prepared statements on rdb
+	now   func() time.Time
 }
 
 var _ store.Store = (*Store)(nil)
@@ -68,7 +69,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	rdb.SetMaxOpenConns(cfg.ReadConns)
 	rdb.SetMaxIdleConns(cfg.ReadConns)
-	s := &Store{wdb: wdb, rdb: rdb, now: cfg.Now}
+	s := &Store{wdb: wdb, rdb: rdb, now: cfg.Now, stmts: stmtCache{db: rdb}}
 	s.repos = repos{conn{s: s}}
 	return s, nil
 }
@@ -89,6 +90,7 @@ func dsn(cfg Config, readOnly bool) string {
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	s.stmts.close()
 	return errors.Join(s.rdb.Close(), s.wdb.Close())
 }
 

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -26,3 +27,5 @@ func openTest(t testing.TB) *sqlite.Store {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t) })
 }
+
+func errorsIsConflict(err error) bool { return errors.Is(err, store.ErrConflict) }
