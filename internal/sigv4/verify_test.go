@@ -324,11 +324,6 @@ func TestParseMalformedAuthorization(t *testing.T) {
 			kind: KindIncompleteSignature},
 		{name: "credential with empty key id", authz: "AWS4-HMAC-SHA256 Credential=/20190101/us-east-1/sts/aws4_request, " + sh + ", " + sig,
 			kind: KindIncompleteSignature},
-		{name: "wrong terminator", authz: "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20190101/us-east-1/sts/aws5_request, " + sh + ", " + sig,
-			kind: KindInvalidScope, message: "Credential should be scoped with a valid terminator: 'aws4_request', not 'aws5_request'. "},
-		{name: "scope date differs", authz: "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20190102/us-east-1/sts/aws4_request, " + sh + ", " + sig,
-			kind:    KindInvalidScope,
-			message: "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20190102' != '20190101', from '20190101T003000Z'."},
 		{name: "bad X-Amz-Date", authz: "AWS4-HMAC-SHA256 " + cred + ", " + sh + ", " + sig, hdr: []string{"X-Amz-Date", "", "X-Amz-Date", "2019-01-01T00:30:00Z"},
 			kind: KindIncompleteSignature, message: "Date must be in ISO-8601 'basic format'. Got '2019-01-01T00:30:00Z'. See http://en.wikipedia.org/wiki/ISO_8601"},
 		{name: "impossible X-Amz-Date", authz: "AWS4-HMAC-SHA256 " + cred + ", " + sh + ", " + sig, hdr: []string{"X-Amz-Date", "", "X-Amz-Date", "20190231T003000Z"},
@@ -388,7 +383,7 @@ func TestParseFields(t *testing.T) {
 		Algorithm: AlgorithmHMAC, Presigned: true, AccessKeyID: testCreds.AccessKeyID,
 		Scope: "20190101/us-east-1/sts/aws4_request", Date: "20190101", Region: "us-east-1", Service: "sts",
 		SignedHeaders: "host", Signature: got.Signature, AmzDate: "20190101T003000Z", Time: testTime,
-		Expires: time.Hour, SecurityToken: testCreds.SessionToken, sig: got.sig,
+		Expires: time.Hour, SecurityToken: testCreds.SessionToken, sig: got.sig, terminator: "aws4_request",
 	}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(Auth{})); diff != "" {
 		t.Errorf("Auth (-want +got):\n%s", diff)
@@ -461,5 +456,75 @@ func TestSigV4aRegionSet(t *testing.T) {
 	req.Header.Set("X-Amz-Region-Set", "eu-*")
 	if err := parseVerify(v, req, testCreds.SecretAccessKey, testTime); !isKind(err, KindInvalidScope) {
 		t.Errorf("region set eu-*: got %v, want InvalidScope", err)
+	}
+}
+
+// TestVerifyScope checks the credential scope; like AWS, every wrong
+// element is named in one message.
+func TestVerifyScope(t *testing.T) {
+	v, err := NewVerifier(Config{Regions: []string{"us-east-1", "us-east-2"}, Services: []string{"sts"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		sh  = ", SignedHeaders=host;x-amz-date"
+		sig = ", Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+	)
+	tests := []struct {
+		name, cred, message string
+	}{
+		{"second configured region", "AKID/20190101/us-east-2/sts/aws4_request", ""},
+		{"region", "AKID/20190101/eu-west-1/sts/aws4_request", "Credential should be scoped to a valid region. "},
+		{"service", "AKID/20190101/us-east-1/iam/aws4_request", "Credential should be scoped to correct service: 'sts'. "},
+		{"terminator", "AKID/20190101/us-east-1/sts/aws5_request",
+			"Credential should be scoped with a valid terminator: 'aws4_request', not 'aws5_request'. "},
+		{"date", "AKID/20190102/us-east-1/sts/aws4_request",
+			"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20190102' != '20190101', from '20190101T003000Z'."},
+		{"everything", "AKID/foobar/eu-west-1/iam/aws5_request",
+			"Credential should be scoped to a valid region. Credential should be scoped to correct service: 'sts'. " +
+				"Credential should be scoped with a valid terminator: 'aws4_request', not 'aws5_request'. " +
+				"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: 'foobar' != '20190101', from '20190101T003000Z'."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := authzRequest("AWS4-HMAC-SHA256 Credential=" + tt.cred + sh + sig)
+			a, err := Parse(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = v.Verify(req, a, "secret", testTime)
+			if tt.message == "" {
+				// The scope is fine; the made-up signature is not.
+				if !isKind(err, KindSignatureDoesNotMatch) {
+					t.Errorf("got %v, want SignatureDoesNotMatch", err)
+				}
+				return
+			}
+			e, ok := err.(*Error)
+			if !ok || e.Kind != KindInvalidScope {
+				t.Fatalf("got %v, want InvalidScope", err)
+			}
+			if diff := cmp.Diff(tt.message, e.Message); diff != "" {
+				t.Errorf("message (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestMaxPresignAge checks the STS-like rule that ignores a long
+// X-Amz-Expires.
+func TestMaxPresignAge(t *testing.T) {
+	v, err := NewVerifier(Config{Regions: []string{"us-east-1"}, Services: []string{"sts"}, MaxPresignAge: 15 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := presignedRequest(t, testCreds, testTime, time.Hour)
+	if err := parseVerify(v, req, testCreds.SecretAccessKey, testTime.Add(15*time.Minute)); err != nil {
+		t.Errorf("at 15 min: got %v, want nil", err)
+	}
+	err = parseVerify(v, req, testCreds.SecretAccessKey, testTime.Add(16*time.Minute))
+	want := "Signature expired: 20190101T003000Z is now earlier than 20190101T003100Z (20190101T004600Z - 15 min.)"
+	if e, ok := err.(*Error); !ok || e.Kind != KindRequestExpired || e.Message != want {
+		t.Errorf("at 16 min: got %v, want RequestExpired %q", err, want)
 	}
 }
