@@ -177,10 +177,16 @@ const (
 type LimitExceededError struct {
 	Quota string // one of the Quota* names
 	Limit int
+	// Message, when set, replaces the usual text: AWS words the aggregate
+	// inline-policy size quotas differently (see CheckInlinePolicySize).
+	Message string
 }
 
 // Error returns AWS's message, e.g. "Cannot exceed quota for AccessKeysPerUser: 2".
 func (e *LimitExceededError) Error() string {
+	if e.Message != "" {
+		return e.Message
+	}
 	return fmt.Sprintf("Cannot exceed quota for %s: %d", e.Quota, e.Limit)
 }
 
