@@ -20,5 +20,18 @@
 //     with at least microsecond precision and returns them in UTC. Change-feed
 //     timestamps come from the clock the backend was opened with.
 //   - Slices from List methods are in a stable order (by lower-cased name, or
-//     as documented) so that callers can page with ListOptions.After.
+//     as documented) so that callers can page with ListOptions.After. Order
+//     is byte order (PostgreSQL: COLLATE "C"), never locale order.
+//   - Every write appends to the change feed in the same transaction.
+//
+// Notes for backend authors (PostgreSQL comes next): the schema in
+// store/sqlite/migrations is plain SQL meant to be carried over table for
+// table; migrations are embedded, numbered NNNN_name.sql, recorded in
+// schema_migrations and applied on open in one transaction that also
+// serializes concurrent openers (SQLite: BEGIN IMMEDIATE; PostgreSQL: take
+// pg_advisory_xact_lock first). Tx must be serializable: SQLite gets that
+// from its single writer; PostgreSQL should use SERIALIZABLE and retry fn on
+// SQLSTATE 40001, which the Tx contract allows. Quota checks in the service
+// (count, then insert, inside Tx) rely on it; storetest's ConcurrentQuota
+// test proves it.
 package store

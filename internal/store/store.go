@@ -178,7 +178,7 @@ type InlinePolicies interface {
 	// does not exist.
 	Put(ctx context.Context, owner iam.Owner, p iam.InlinePolicy) error
 	Get(ctx context.Context, owner iam.Owner, name string) (iam.InlinePolicy, error)
-	// List returns the owner's inline policies ordered by name.
+	// List returns the owner's inline policies ordered by name (byte order).
 	List(ctx context.Context, owner iam.Owner) ([]iam.InlinePolicy, error)
 	// Delete removes the named policy. ErrNotFound if it or the owner does
 	// not exist.
