@@ -91,17 +91,42 @@ func readJSON(t *testing.T, path string, v any) {
 func TestConformanceInput(t *testing.T) {
 	dir := vectortest.Dir(t, "botocore-protocol-tests-awsquery")
 	suites, ignoredSuites, ignoredCases := loadSuites(t, dir, "input")
+	if ran := runInputCases(t, suites, ignoredSuites, ignoredCases); ran < 30 {
+		t.Errorf("ran %d input cases, want at least 30", ran)
+	}
+}
+
+// TestConformanceLegacyInput runs botocore's older hand-written awsQuery
+// input cases through the same harness.
+func TestConformanceLegacyInput(t *testing.T) {
+	dir := vectortest.Dir(t, "botocore-protocol-tests-awsquery")
+	var suites []protoSuite
+	readJSON(t, filepath.Join(dir, "legacy", "input", "query.json"), &suites)
+	_, ignoredSuites, _ := loadSuites(t, dir, "input")
+	if ran := runInputCases(t, suites, ignoredSuites, nil); ran < 20 {
+		t.Errorf("ran %d legacy input cases, want at least 20", ran)
+	}
+}
+
+func caseID(s protoSuite, c protoCase, i int) string {
+	if c.ID != "" {
+		return c.ID
+	}
+	return fmt.Sprintf("%s/%d", s.Description, i)
+}
+
+func runInputCases(t *testing.T, suites []protoSuite, ignoredSuites, ignoredCases []string) int {
 	ran := 0
 	for _, s := range suites {
 		if slices.Contains(ignoredSuites, s.Description) {
 			continue
 		}
 		shapes := buildShapes(t, s.Shapes)
-		for _, c := range s.Cases {
+		for i, c := range s.Cases {
 			if slices.Contains(ignoredCases, c.ID) {
 				continue
 			}
-			t.Run(c.ID, func(t *testing.T) {
+			t.Run(caseID(s, c, i), func(t *testing.T) {
 				if c.Serialized == nil || c.Serialized.Body == nil {
 					t.Skip("no serialized body")
 				}
@@ -139,9 +164,7 @@ func TestConformanceInput(t *testing.T) {
 			ran++
 		}
 	}
-	if ran < 30 {
-		t.Errorf("ran %d input cases, want at least 30", ran)
-	}
+	return ran
 }
 
 func paramValue(ps []Param, name string) string {
@@ -222,17 +245,39 @@ func valueToJSON(s *Shape, v *Value) any {
 func TestConformanceOutput(t *testing.T) {
 	dir := vectortest.Dir(t, "botocore-protocol-tests-awsquery")
 	suites, ignoredSuites, ignoredCases := loadSuites(t, dir, "output")
+	if ran := runOutputCases(t, suites, ignoredSuites, ignoredCases, false); ran < 30 {
+		t.Errorf("ran %d output cases, want at least 30", ran)
+	}
+}
+
+// TestConformanceLegacyOutput runs botocore's older hand-written awsQuery
+// output cases through the same harness.
+func TestConformanceLegacyOutput(t *testing.T) {
+	dir := vectortest.Dir(t, "botocore-protocol-tests-awsquery")
+	var suites []protoSuite
+	readJSON(t, filepath.Join(dir, "legacy", "output", "query.json"), &suites)
+	_, ignoredSuites, _ := loadSuites(t, dir, "output")
+	if ran := runOutputCases(t, suites, ignoredSuites, nil, true); ran < 15 {
+		t.Errorf("ran %d legacy output cases, want at least 15", ran)
+	}
+}
+
+// runOutputCases runs output cases. loose comparisons (for the legacy
+// cases, whose expected bodies put members out of model order and a
+// RequestId inside the result) ignore the order of differently named
+// elements and drop RequestId elements.
+func runOutputCases(t *testing.T, suites []protoSuite, ignoredSuites, ignoredCases []string, loose bool) int {
 	ran := 0
 	for _, s := range suites {
 		if slices.Contains(ignoredSuites, s.Description) {
 			continue
 		}
 		shapes := buildShapes(t, s.Shapes)
-		for _, c := range s.Cases {
+		for i, c := range s.Cases {
 			if slices.Contains(ignoredCases, c.ID) {
 				continue
 			}
-			t.Run(c.ID, func(t *testing.T) {
+			t.Run(caseID(s, c, i), func(t *testing.T) {
 				if c.Response == nil || c.Response.Body == "" {
 					// Nothing to compare: SDKs ignore the body. Ours
 					// must still be a well-formed response.
@@ -249,6 +294,13 @@ func TestConformanceOutput(t *testing.T) {
 				}
 				var got []byte
 				status := 200
+				if loose && len(c.Given.Errors) > 0 {
+					// Legacy error bodies carry modeled members beyond
+					// Code and Message and a free-form Type; wire errors
+					// here are a code and a message by design (the same
+					// reason QueryComplexError is on botocore's list).
+					t.Skip("legacy error case with members beyond Code and Message")
+				}
 				if len(c.Given.Errors) > 0 && len(c.Error) > 0 {
 					code, err := errorCode(s.Shapes[c.Given.Errors[0].Shape], c.Given.Errors[0].Shape)
 					if err != nil {
@@ -271,7 +323,7 @@ func TestConformanceOutput(t *testing.T) {
 					if wrapper == "" {
 						wrapper = c.Given.Name + "Result"
 					}
-					got = appendResponse(nil, c.Given.Name, "https://example.com/", wrapper, shape, &v, "")
+					got = appendResponse(nil, c.Given.Name, rootNamespace(c.Response.Body), wrapper, shape, &v, "")
 				}
 				if status != c.Response.StatusCode {
 					t.Errorf("status = %d, want %d", status, c.Response.StatusCode)
@@ -280,9 +332,15 @@ func TestConformanceOutput(t *testing.T) {
 				if err != nil {
 					t.Fatalf("expected body: %v", err)
 				}
+				// Request ids are not part of the result.
+				want.Children = slices.DeleteFunc(want.Children, func(n *xmlNode) bool { return n.Name.Local == "ResponseMetadata" })
 				gotTree, err := parseXML(string(got))
 				if err != nil {
 					t.Fatalf("our body does not parse: %v\n%s", err, got)
+				}
+				if loose {
+					loosen(want)
+					loosen(gotTree)
 				}
 				if diff := cmp.Diff(want, gotTree, cmp.Comparer(sameText)); diff != "" {
 					t.Errorf("XML mismatch (-want +got):\n%s\ngot: %s", diff, got)
@@ -291,9 +349,7 @@ func TestConformanceOutput(t *testing.T) {
 			ran++
 		}
 	}
-	if ran < 30 {
-		t.Errorf("ran %d output cases, want at least 30", ran)
-	}
+	return ran
 }
 
 func errorCode(raw json.RawMessage, name string) (*Code, error) {
@@ -318,10 +374,11 @@ func errorCode(raw json.RawMessage, name string) (*Code, error) {
 func buildShapes(t *testing.T, raw map[string]json.RawMessage) map[string]*Shape {
 	t.Helper()
 	type rawRef struct {
-		Shape        string
-		LocationName string `json:"locationName"`
-		Flattened    bool
-		XMLNamespace json.RawMessage `json:"xmlNamespace"`
+		Shape           string
+		LocationName    string `json:"locationName"`
+		Flattened       bool
+		XMLNamespace    json.RawMessage `json:"xmlNamespace"`
+		TimestampFormat string          `json:"timestampFormat"`
 	}
 	type rawShape struct {
 		Type            string
@@ -354,6 +411,11 @@ func buildShapes(t *testing.T, raw map[string]json.RawMessage) map[string]*Shape
 		if out.Shape == nil {
 			t.Fatalf("unknown shape %s", r.Shape)
 		}
+		if r.TimestampFormat != "" {
+			// A member-level format (legacy models) is the same as a
+			// timestamp shape of its own with that format.
+			out.Shape = &Shape{Name: r.Shape + "#" + r.TimestampFormat, Kind: KindTimestamp, TimestampFormat: timestampFormat(r.TimestampFormat)}
+		}
 		if len(r.XMLNamespace) > 0 {
 			var ns struct{ URI, Prefix string }
 			if json.Unmarshal(r.XMLNamespace, &out.XMLNamespace) != nil {
@@ -367,6 +429,7 @@ func buildShapes(t *testing.T, raw map[string]json.RawMessage) map[string]*Shape
 		"string": KindString, "boolean": KindBoolean, "integer": KindInteger, "long": KindLong,
 		"float": KindFloat, "double": KindDouble, "timestamp": KindTimestamp, "blob": KindBlob,
 		"structure": KindStructure, "list": KindList, "map": KindMap,
+		"character": KindString, // legacy: a one-character string
 	}
 	for name, rs := range parsed {
 		s := shapes[name]
@@ -379,12 +442,7 @@ func buildShapes(t *testing.T, raw map[string]json.RawMessage) map[string]*Shape
 		if rs.Max != nil {
 			s.HasMax, s.Max = true, *rs.Max
 		}
-		switch rs.TimestampFormat {
-		case "unixTimestamp":
-			s.TimestampFormat = TimestampUnix
-		case "rfc822":
-			s.TimestampFormat = TimestampRFC822
-		}
+		s.TimestampFormat = timestampFormat(rs.TimestampFormat)
 		s.Member, s.Key, s.Value = ref(rs.Member), ref(rs.Key), ref(rs.Value)
 		// botocore keeps members in document order; recover it.
 		for _, mn := range memberOrder(t, raw[name]) {
@@ -393,6 +451,16 @@ func buildShapes(t *testing.T, raw map[string]json.RawMessage) map[string]*Shape
 		}
 	}
 	return shapes
+}
+
+func timestampFormat(f string) TimestampFormat {
+	switch f {
+	case "unixTimestamp":
+		return TimestampUnix
+	case "rfc822":
+		return TimestampRFC822
+	}
+	return TimestampISO8601
 }
 
 func memberOrder(t *testing.T, raw json.RawMessage) []string {
@@ -577,6 +645,29 @@ func parseXML(s string) (*xmlNode, error) {
 		return nil, fmt.Errorf("no root element")
 	}
 	return root, nil
+}
+
+func loosen(n *xmlNode) {
+	n.Children = slices.DeleteFunc(n.Children, func(c *xmlNode) bool { return c.Name.Local == "RequestId" })
+	slices.SortStableFunc(n.Children, func(a, b *xmlNode) int { return strings.Compare(a.Name.Local, b.Name.Local) })
+	for _, c := range n.Children {
+		loosen(c)
+	}
+}
+
+// rootNamespace is the default namespace the expected document declares
+// on its root, if any.
+func rootNamespace(body string) string {
+	root, err := parseXML(body)
+	if err != nil {
+		return ""
+	}
+	for _, a := range root.Attrs {
+		if a.Name.Space == "" && a.Name.Local == "xmlns" {
+			return a.Value
+		}
+	}
+	return ""
 }
 
 // sameText compares leaf texts; timestamps are equal when they are the same

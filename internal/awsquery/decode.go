@@ -106,7 +106,7 @@ func setStruct(v *Value, s *Shape, key, full, val string) error {
 	name, rest, hasRest := strings.Cut(key, ".")
 	for i := range s.Members {
 		m := &s.Members[i]
-		if m.WireName() != name {
+		if m.elementName() != name {
 			continue
 		}
 		if v.Elems == nil {

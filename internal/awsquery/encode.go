@@ -96,7 +96,7 @@ func appendMembers(dst []byte, s *Shape, v *Value) []byte {
 			continue
 		}
 		m := &s.Members[i]
-		dst = appendRef(dst, m.WireName(), &m.Ref, m.flattened(), &v.Elems[i])
+		dst = appendRef(dst, m.elementName(), &m.Ref, m.flattened(), &v.Elems[i])
 	}
 	return dst
 }

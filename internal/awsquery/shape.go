@@ -107,6 +107,17 @@ func (m *Member) WireName() string {
 
 func (m *Member) flattened() bool { return m.Flattened || m.Shape.Flattened }
 
+// elementName is the wire name of the member's parameter (input) or
+// element(s) (output). For a flattened list without a locationName of its
+// own, the list member's locationName names the elements, as botocore
+// reads and writes them.
+func (m *Member) elementName() string {
+	if m.LocationName == "" && m.Shape.Kind == KindList && m.flattened() && m.Shape.Member.LocationName != "" {
+		return m.Shape.Member.LocationName
+	}
+	return m.WireName()
+}
+
 // Service describes one AWS Query service: the version its requests carry and
 // the XML namespace of its responses.
 type Service struct {

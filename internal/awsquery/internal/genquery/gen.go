@@ -89,6 +89,9 @@ func (g *gen) mark(name string, path []string) error {
 	g.used[name] = true
 	path = append(path, name)
 	for _, r := range children(s) {
+		if r.TimestampFormat != "" {
+			return fmt.Errorf("shape %s: member-level timestampFormat is not supported", name)
+		}
 		if err := g.mark(r.Shape, path); err != nil {
 			return err
 		}

@@ -98,6 +98,9 @@ type ref struct {
 	Flattened     bool            `json:"flattened"`
 	ResultWrapper string          `json:"resultWrapper"`
 	XMLNamespace  json.RawMessage `json:"xmlNamespace"`
+	// TimestampFormat on a reference is not supported by awsquery.Ref;
+	// the generator refuses models that use it.
+	TimestampFormat string `json:"timestampFormat"`
 }
 
 type shape struct {
