@@ -60,7 +60,7 @@ type chunkReader struct {
 
 func (v *Verifier) newChunkReader(req *Request, a *Auth, secret, mode string, key [32]byte, body io.Reader) (io.Reader, error) {
 	c := &chunkReader{
-		r:        bufio.NewReaderSize(body, 64<<10),
+		r:        bufio.NewReaderSize(body, 2*maxChunkLine),
 		signed:   mode != StreamingUnsignedPayloadTrailer,
 		trailers: mode != StreamingPayload,
 		key:      key,
