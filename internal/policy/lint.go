@@ -15,7 +15,7 @@ type Warning struct {
 	Sid       string
 	// Code names the kind of mistake, stable for scripts:
 	// resource-service-mismatch, condition-type-mismatch, condition-value,
-	// unknown-condition-key, unknown-service, unknown-action.
+	// set-operator, unknown-condition-key, unknown-service, unknown-action.
 	Code    string
 	Message string
 }
@@ -36,6 +36,7 @@ const (
 	WarnUnknownService  = "unknown-service"
 	WarnUnknownAction   = "unknown-action"
 	WarnConditionValue  = "condition-value"
+	WarnSetOperator     = "set-operator"
 )
 
 // Catalog is what Lint needs from the AWS Service Authorization Reference.
@@ -158,7 +159,7 @@ func lintConditions(s *Statement, cat Catalog, add addFunc) {
 			}
 		}
 		op := operatorKeyType(c.Operator)
-		types, known := conditionKeyTypes(c.Key, cat)
+		types, multi, known := conditionKeyTypes(c.Key, cat)
 		if !known {
 			if msg := unknownKeyMessage(c.Key, cat); msg != "" {
 				add(WarnUnknownKey, "%s", msg)
@@ -169,21 +170,28 @@ func lintConditions(s *Statement, cat Catalog, add addFunc) {
 			add(WarnConditionType, "%s compares %s values, but %s is of type %s",
 				c.Operator, op, c.Key, typeList(types))
 		}
+		if strings.HasPrefix(c.Operator, "ForAllValues:") && !multi {
+			// With no value in the request, ForAllValues is true: on a
+			// single-valued key it allows requests that lack the key.
+			add(WarnSetOperator, "%s on single-valued key %s also matches requests without the key; use %s",
+				c.Operator, c.Key, strings.TrimPrefix(c.Operator, "ForAllValues:"))
+		}
 	}
 }
 
-// conditionKeyTypes returns the operator families a key works with.
-func conditionKeyTypes(key string, cat Catalog) ([]KeyType, bool) {
+// conditionKeyTypes returns the operator families a key works with and
+// whether it is multivalued.
+func conditionKeyTypes(key string, cat Catalog) ([]KeyType, bool, bool) {
 	if gk, ok := lookupGlobalKey(key); ok {
-		return gk.types, true
+		return gk.types, gk.multi, true
 	}
 	if cat != nil {
 		if typ, ok := cat.ConditionKeyType(key); ok {
-			t, _ := referenceKeyType(typ)
-			return []KeyType{t}, true
+			t, multi := referenceKeyType(typ)
+			return []KeyType{t}, multi, true
 		}
 	}
-	return nil, false
+	return nil, false, false
 }
 
 // unknownKeyMessage says why key is suspect, or "" when Lint cannot tell:
