@@ -112,14 +112,19 @@ func hasAuthQuery(raw string) bool {
 	return false
 }
 
-func (a *Auth) parseHeader(req *Request, v string) error {
+// The parameters of an Authorization header, in the order AWS names the
+// missing ones.
+var authzParams = [...]string{"Credential", "Signature", "SignedHeaders"}
+
+// splitAuthorization splits "ALG Credential=..., SignedHeaders=..., Signature=..."
+// into the algorithm and the values of authzParams, with have[i] telling
+// which were present. Parameters it does not know are ignored: they sign
+// nothing.
+func splitAuthorization(v string) (alg string, vals [3]string, have [3]bool, err error) {
 	alg, rest, _ := strings.Cut(v, " ")
 	if alg != AlgorithmHMAC && alg != AlgorithmECDSA {
-		return errorf(KindIncompleteSignature, "Unsupported AWS 'algorithm': '%s'", alg)
+		return "", vals, have, errorf(KindIncompleteSignature, "Unsupported AWS 'algorithm': '%s'", alg)
 	}
-	a.Algorithm = alg
-	var cred, signed, sig string
-	var have [3]bool
 	for rest != "" {
 		part := rest
 		if i := strings.IndexByte(rest, ','); i >= 0 {
@@ -133,34 +138,38 @@ func (a *Auth) parseHeader(req *Request, v string) error {
 		}
 		k, val, ok := strings.Cut(part, "=")
 		if !ok {
-			return errorf(KindIncompleteSignature,
+			return "", vals, have, errorf(KindIncompleteSignature,
 				"'%s' not a valid key=value pair (missing equal-sign) in Authorization header: '%s'.", part, v)
 		}
-		var slot int
-		switch k {
-		case "Credential":
-			slot, cred = 0, val
-		case "SignedHeaders":
-			slot, signed = 1, val
-		case "Signature":
-			slot, sig = 2, val
-		default:
-			continue // unknown parameters sign nothing; ignore them
+		for i, name := range authzParams {
+			if k != name {
+				continue
+			}
+			if have[i] {
+				return "", vals, have, errorf(KindIncompleteSignature,
+					"Authorization header has more than one '%s' parameter. Authorization=%s", k, v)
+			}
+			vals[i], have[i] = val, true
 		}
-		if have[slot] {
-			return errorf(KindIncompleteSignature,
-				"Authorization header has more than one '%s' parameter. Authorization=%s", k, v)
-		}
-		have[slot] = true
 	}
+	return alg, vals, have, nil
+}
+
+func (a *Auth) parseHeader(req *Request, v string) error {
+	alg, vals, have, err := splitAuthorization(v)
+	if err != nil {
+		return err
+	}
+	a.Algorithm = alg
+	cred, sig, signed := vals[0], vals[1], vals[2]
 	date, dateFromHeader := header(req.Header, "X-Amz-Date"), false
 	if date == "" {
 		date, dateFromHeader = header(req.Header, "Date"), true
 	}
 	if !have[0] || !have[1] || !have[2] || date == "" {
 		var b strings.Builder
-		for i, name := range [...]string{"Credential", "Signature", "SignedHeaders"} {
-			if !have[[...]int{0, 2, 1}[i]] {
+		for i, name := range authzParams {
+			if !have[i] {
 				b.WriteString("Authorization header requires '" + name + "' parameter. ")
 			}
 		}
