@@ -296,4 +296,7 @@ type Changes interface {
 	// Latest returns the highest Seq written so far (0 if none): a
 	// generation number for the whole store.
 	Latest(ctx context.Context) (int64, error)
+	// Trim deletes changes with Seq <= upTo, once every reader is past them,
+	// except the newest change, so that Latest never goes backwards.
+	Trim(ctx context.Context, upTo int64) error
 }

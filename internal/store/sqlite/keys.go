@@ -100,3 +100,11 @@ func (c changes) Latest(ctx context.Context) (int64, error) {
 	err := c.c.reader().QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM changes`).Scan(&seq)
 	return seq, err
 }
+
+func (c changes) Trim(ctx context.Context, upTo int64) error {
+	return c.c.write(ctx, func(q querier) error {
+		// The newest entry stays, so Latest never goes backwards.
+		_, err := exec(ctx, q, `DELETE FROM changes WHERE seq <= ? AND seq < (SELECT MAX(seq) FROM changes)`, upTo)
+		return err
+	})
+}

@@ -59,6 +59,20 @@ func testChanges(t *testing.T, s store.Store) {
 	if rest := must[[]store.Change](t)(ch.Since(ctx(t), prev, 0)); len(rest) != 0 {
 		t.Errorf("Since latest: got %d changes, want 0", len(rest))
 	}
+
+	// Trim drops old entries but keeps the newest, so Latest holds.
+	mustDo(t, ch.Trim(ctx(t), prev))
+	if rest := must[[]store.Change](t)(ch.Since(ctx(t), 0, 0)); len(rest) != 1 || rest[0].Seq != prev {
+		t.Errorf("Since 0 after Trim: got %+v, want only the newest (%d)", rest, prev)
+	}
+	if latest := must[int64](t)(ch.Latest(ctx(t))); latest != prev {
+		t.Errorf("Latest after Trim = %d, want %d", latest, prev)
+	}
+	mustDo(t, s.Users().Create(ctx(t), newUser("bob")))
+	after := must[[]store.Change](t)(ch.Since(ctx(t), prev, 0))
+	if len(after) != 1 || after[0].Seq <= prev {
+		t.Errorf("after Trim: got %+v, want one change with Seq > %d", after, prev)
+	}
 }
 
 func roleOwnerMust(t *testing.T, s store.Store, name string) iam.Owner {
