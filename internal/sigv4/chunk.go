@@ -58,7 +58,10 @@ type chunkReader struct {
 	err  error  // sticky: io.EOF or *Error
 }
 
-func (v *Verifier) newChunkReader(req *Request, a *Auth, secret, mode string, key [32]byte, body io.Reader) (io.Reader, error) {
+// newChunkReader returns the reader for an aws-chunked body in the given
+// mode (x-amz-content-sha256), chaining chunk signatures from the
+// request's (already verified) signature with its signing key.
+func (v *Verifier) newChunkReader(req *Request, a *Auth, mode string, key [32]byte, body io.Reader) (io.Reader, error) {
 	c := &chunkReader{
 		r:        bufio.NewReaderSize(body, 2*maxChunkLine),
 		signed:   mode != StreamingUnsignedPayloadTrailer,

@@ -128,7 +128,8 @@ func (v *Verifier) Verify(req *Request, a *Auth, secret string, now time.Time) e
 // chunk, trailer or hash that does not match: an aws-chunked body has
 // each chunk's signature checked before its bytes are returned; a body
 // declared by x-amz-content-sha256 fails at EOF if its hash differs. A
-// body whose hash is not declared is read whole and checked up front.
+// body whose hash is not declared is read whole and checked up front, so
+// the caller bounds body (as the server's body limit does).
 func (v *Verifier) VerifyStream(req *Request, a *Auth, secret string, now time.Time, body io.Reader) (io.Reader, error) {
 	if err := v.check(a, now); err != nil {
 		return nil, err
@@ -150,7 +151,7 @@ func (v *Verifier) VerifyStream(req *Request, a *Auth, secret string, now time.T
 		}
 		return bytes.NewReader(b), nil
 	}
-	seed, err := v.verifySignature(req, a, secret, payload)
+	key, err := v.verifySignature(req, a, secret, payload)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +161,7 @@ func (v *Verifier) VerifyStream(req *Request, a *Auth, secret string, now time.T
 		hex.Decode(want[:], payload) // checked by payloadHash
 		return &hashingReader{r: body, h: sha256.New(), want: want}, nil
 	case payloadStreaming:
-		return v.newChunkReader(req, a, secret, string(payload), seed, body)
+		return v.newChunkReader(req, a, string(payload), key, body)
 	}
 	return body, nil // UNSIGNED-PAYLOAD
 }
