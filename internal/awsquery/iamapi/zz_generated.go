@@ -1488,6 +1488,236 @@ var UploadSigningCertificate = &awsquery.Operation[UploadSigningCertificateReque
 // Operations lists every action of the service.
 var Operations = []*awsquery.OperationInfo{AcceptDelegationRequest.Info(), AddClientIDToOpenIDConnectProvider.Info(), AddRoleToInstanceProfile.Info(), AddUserToGroup.Info(), AssociateDelegationRequest.Info(), AttachGroupPolicy.Info(), AttachRolePolicy.Info(), AttachUserPolicy.Info(), ChangePassword.Info(), CreateAccessKey.Info(), CreateAccountAlias.Info(), CreateDelegationRequest.Info(), CreateGroup.Info(), CreateInstanceProfile.Info(), CreateLoginProfile.Info(), CreateOpenIDConnectProvider.Info(), CreatePolicy.Info(), CreatePolicyVersion.Info(), CreateRole.Info(), CreateSAMLProvider.Info(), CreateServiceLinkedRole.Info(), CreateServiceSpecificCredential.Info(), CreateUser.Info(), CreateVirtualMFADevice.Info(), DeactivateMFADevice.Info(), DeleteAccessKey.Info(), DeleteAccountAlias.Info(), DeleteAccountPasswordPolicy.Info(), DeleteGroup.Info(), DeleteGroupPolicy.Info(), DeleteInstanceProfile.Info(), DeleteLoginProfile.Info(), DeleteOpenIDConnectProvider.Info(), DeletePolicy.Info(), DeletePolicyVersion.Info(), DeleteRole.Info(), DeleteRolePermissionsBoundary.Info(), DeleteRolePolicy.Info(), DeleteSAMLProvider.Info(), DeleteSSHPublicKey.Info(), DeleteServerCertificate.Info(), DeleteServiceLinkedRole.Info(), DeleteServiceSpecificCredential.Info(), DeleteSigningCertificate.Info(), DeleteUser.Info(), DeleteUserPermissionsBoundary.Info(), DeleteUserPolicy.Info(), DeleteVirtualMFADevice.Info(), DetachGroupPolicy.Info(), DetachRolePolicy.Info(), DetachUserPolicy.Info(), DisableOrganizationsRootCredentialsManagement.Info(), DisableOrganizationsRootSessions.Info(), DisableOutboundWebIdentityFederation.Info(), EnableMFADevice.Info(), EnableOrganizationsRootCredentialsManagement.Info(), EnableOrganizationsRootSessions.Info(), EnableOutboundWebIdentityFederation.Info(), GenerateCredentialReport.Info(), GenerateOrganizationsAccessReport.Info(), GenerateServiceLastAccessedDetails.Info(), GetAccessKeyLastUsed.Info(), GetAccountAuthorizationDetails.Info(), GetAccountPasswordPolicy.Info(), GetAccountSummary.Info(), GetContextKeysForCustomPolicy.Info(), GetContextKeysForPrincipalPolicy.Info(), GetCredentialReport.Info(), GetDelegationRequest.Info(), GetGroup.Info(), GetGroupPolicy.Info(), GetHumanReadableSummary.Info(), GetInstanceProfile.Info(), GetLoginProfile.Info(), GetMFADevice.Info(), GetOpenIDConnectProvider.Info(), GetOrganizationsAccessReport.Info(), GetOutboundWebIdentityFederationInfo.Info(), GetPolicy.Info(), GetPolicyVersion.Info(), GetRole.Info(), GetRolePolicy.Info(), GetSAMLProvider.Info(), GetSSHPublicKey.Info(), GetServerCertificate.Info(), GetServiceLastAccessedDetails.Info(), GetServiceLastAccessedDetailsWithEntities.Info(), GetServiceLinkedRoleDeletionStatus.Info(), GetUser.Info(), GetUserPolicy.Info(), ListAccessKeys.Info(), ListAccountAliases.Info(), ListAttachedGroupPolicies.Info(), ListAttachedRolePolicies.Info(), ListAttachedUserPolicies.Info(), ListDelegationRequests.Info(), ListEntitiesForPolicy.Info(), ListGroupPolicies.Info(), ListGroups.Info(), ListGroupsForUser.Info(), ListInstanceProfileTags.Info(), ListInstanceProfiles.Info(), ListInstanceProfilesForRole.Info(), ListMFADeviceTags.Info(), ListMFADevices.Info(), ListOpenIDConnectProviderTags.Info(), ListOpenIDConnectProviders.Info(), ListOrganizationsFeatures.Info(), ListPolicies.Info(), ListPoliciesGrantingServiceAccess.Info(), ListPolicyTags.Info(), ListPolicyVersions.Info(), ListRolePolicies.Info(), ListRoleTags.Info(), ListRoles.Info(), ListSAMLProviderTags.Info(), ListSAMLProviders.Info(), ListSSHPublicKeys.Info(), ListServerCertificateTags.Info(), ListServerCertificates.Info(), ListServiceSpecificCredentials.Info(), ListSigningCertificates.Info(), ListUserPolicies.Info(), ListUserTags.Info(), ListUsers.Info(), ListVirtualMFADevices.Info(), PutGroupPolicy.Info(), PutRolePermissionsBoundary.Info(), PutRolePolicy.Info(), PutUserPermissionsBoundary.Info(), PutUserPolicy.Info(), RejectDelegationRequest.Info(), RemoveClientIDFromOpenIDConnectProvider.Info(), RemoveRoleFromInstanceProfile.Info(), RemoveUserFromGroup.Info(), ResetServiceSpecificCredential.Info(), ResyncMFADevice.Info(), SendDelegationToken.Info(), SetDefaultPolicyVersion.Info(), SetSecurityTokenServicePreferences.Info(), SimulateCustomPolicy.Info(), SimulatePrincipalPolicy.Info(), TagInstanceProfile.Info(), TagMFADevice.Info(), TagOpenIDConnectProvider.Info(), TagPolicy.Info(), TagRole.Info(), TagSAMLProvider.Info(), TagServerCertificate.Info(), TagUser.Info(), UntagInstanceProfile.Info(), UntagMFADevice.Info(), UntagOpenIDConnectProvider.Info(), UntagPolicy.Info(), UntagRole.Info(), UntagSAMLProvider.Info(), UntagServerCertificate.Info(), UntagUser.Info(), UpdateAccessKey.Info(), UpdateAccountPasswordPolicy.Info(), UpdateAssumeRolePolicy.Info(), UpdateDelegationRequest.Info(), UpdateGroup.Info(), UpdateLoginProfile.Info(), UpdateOpenIDConnectProviderThumbprint.Info(), UpdateRole.Info(), UpdateRoleDescription.Info(), UpdateSAMLProvider.Info(), UpdateSSHPublicKey.Info(), UpdateServerCertificate.Info(), UpdateServiceSpecificCredential.Info(), UpdateSigningCertificate.Info(), UpdateUser.Info(), UploadSSHPublicKey.Info(), UploadServerCertificate.Info(), UploadSigningCertificate.Info()}
 
+// The values of AccessAdvisorUsageGranularityType.
+const (
+	AccessAdvisorUsageGranularityTypeServiceLevel = "SERVICE_LEVEL"
+	AccessAdvisorUsageGranularityTypeActionLevel  = "ACTION_LEVEL"
+)
+
+// The values of ContextKeyTypeEnum.
+const (
+	ContextKeyTypeEnumString      = "string"
+	ContextKeyTypeEnumStringList  = "stringList"
+	ContextKeyTypeEnumNumeric     = "numeric"
+	ContextKeyTypeEnumNumericList = "numericList"
+	ContextKeyTypeEnumBoolean     = "boolean"
+	ContextKeyTypeEnumBooleanList = "booleanList"
+	ContextKeyTypeEnumIp          = "ip"
+	ContextKeyTypeEnumIpList      = "ipList"
+	ContextKeyTypeEnumBinary      = "binary"
+	ContextKeyTypeEnumBinaryList  = "binaryList"
+	ContextKeyTypeEnumDate        = "date"
+	ContextKeyTypeEnumDateList    = "dateList"
+)
+
+// The values of DeletionTaskStatusType.
+const (
+	DeletionTaskStatusTypeSucceeded  = "SUCCEEDED"
+	DeletionTaskStatusTypeInProgress = "IN_PROGRESS"
+	DeletionTaskStatusTypeFailed     = "FAILED"
+	DeletionTaskStatusTypeNotStarted = "NOT_STARTED"
+)
+
+// The values of EntityType.
+const (
+	EntityTypeUser               = "User"
+	EntityTypeRole               = "Role"
+	EntityTypeGroup              = "Group"
+	EntityTypeLocalManagedPolicy = "LocalManagedPolicy"
+	EntityTypeAWSManagedPolicy   = "AWSManagedPolicy"
+)
+
+// The values of FeatureType.
+const (
+	FeatureTypeRootCredentialsManagement = "RootCredentialsManagement"
+	FeatureTypeRootSessions              = "RootSessions"
+)
+
+// The values of PermissionsBoundaryAttachmentType.
+const (
+	PermissionsBoundaryAttachmentTypePermissionsBoundaryPolicy = "PermissionsBoundaryPolicy"
+)
+
+// The values of PolicyEvaluationDecisionType.
+const (
+	PolicyEvaluationDecisionTypeAllowed      = "allowed"
+	PolicyEvaluationDecisionTypeExplicitDeny = "explicitDeny"
+	PolicyEvaluationDecisionTypeImplicitDeny = "implicitDeny"
+)
+
+// The values of PolicyParameterTypeEnum.
+const (
+	PolicyParameterTypeEnumString     = "string"
+	PolicyParameterTypeEnumStringList = "stringList"
+)
+
+// The values of PolicySourceType.
+const (
+	PolicySourceTypeUser        = "user"
+	PolicySourceTypeGroup       = "group"
+	PolicySourceTypeRole        = "role"
+	PolicySourceTypeAwsManaged  = "aws-managed"
+	PolicySourceTypeUserManaged = "user-managed"
+	PolicySourceTypeResource    = "resource"
+	PolicySourceTypeNone        = "none"
+)
+
+// The values of PolicyUsageType.
+const (
+	PolicyUsageTypePermissionsPolicy   = "PermissionsPolicy"
+	PolicyUsageTypePermissionsBoundary = "PermissionsBoundary"
+)
+
+// The values of ReportFormatType.
+const (
+	ReportFormatTypeTextCsv = "text/csv"
+)
+
+// The values of ReportStateType.
+const (
+	ReportStateTypeStarted    = "STARTED"
+	ReportStateTypeInprogress = "INPROGRESS"
+	ReportStateTypeComplete   = "COMPLETE"
+)
+
+// The values of assertionEncryptionModeType.
+const (
+	AssertionEncryptionModeTypeRequired = "Required"
+	AssertionEncryptionModeTypeAllowed  = "Allowed"
+)
+
+// The values of assignmentStatusType.
+const (
+	AssignmentStatusTypeAssigned   = "Assigned"
+	AssignmentStatusTypeUnassigned = "Unassigned"
+	AssignmentStatusTypeAny        = "Any"
+)
+
+// The values of encodingType.
+const (
+	EncodingTypeSsh = "SSH"
+	EncodingTypePem = "PEM"
+)
+
+// The values of globalEndpointTokenVersion.
+const (
+	GlobalEndpointTokenVersionV1Token = "v1Token"
+	GlobalEndpointTokenVersionV2Token = "v2Token"
+)
+
+// The values of jobStatusType.
+const (
+	JobStatusTypeInProgress = "IN_PROGRESS"
+	JobStatusTypeCompleted  = "COMPLETED"
+	JobStatusTypeFailed     = "FAILED"
+)
+
+// The values of permissionCheckResultType.
+const (
+	PermissionCheckResultTypeAllowed = "ALLOWED"
+	PermissionCheckResultTypeDenied  = "DENIED"
+	PermissionCheckResultTypeUnsure  = "UNSURE"
+)
+
+// The values of permissionCheckStatusType.
+const (
+	PermissionCheckStatusTypeComplete   = "COMPLETE"
+	PermissionCheckStatusTypeInProgress = "IN_PROGRESS"
+	PermissionCheckStatusTypeFailed     = "FAILED"
+)
+
+// The values of policyOwnerEntityType.
+const (
+	PolicyOwnerEntityTypeUser  = "USER"
+	PolicyOwnerEntityTypeRole  = "ROLE"
+	PolicyOwnerEntityTypeGroup = "GROUP"
+)
+
+// The values of policyScopeType.
+const (
+	PolicyScopeTypeAll   = "All"
+	PolicyScopeTypeAws   = "AWS"
+	PolicyScopeTypeLocal = "Local"
+)
+
+// The values of policyType.
+const (
+	PolicyTypeInline  = "INLINE"
+	PolicyTypeManaged = "MANAGED"
+)
+
+// The values of sortKeyType.
+const (
+	SortKeyTypeServiceNamespaceAscending       = "SERVICE_NAMESPACE_ASCENDING"
+	SortKeyTypeServiceNamespaceDescending      = "SERVICE_NAMESPACE_DESCENDING"
+	SortKeyTypeLastAuthenticatedTimeAscending  = "LAST_AUTHENTICATED_TIME_ASCENDING"
+	SortKeyTypeLastAuthenticatedTimeDescending = "LAST_AUTHENTICATED_TIME_DESCENDING"
+)
+
+// The values of stateType.
+const (
+	StateTypeUnassigned      = "UNASSIGNED"
+	StateTypeAssigned        = "ASSIGNED"
+	StateTypePendingApproval = "PENDING_APPROVAL"
+	StateTypeFinalized       = "FINALIZED"
+	StateTypeAccepted        = "ACCEPTED"
+	StateTypeRejected        = "REJECTED"
+	StateTypeExpired         = "EXPIRED"
+)
+
+// The values of statusType.
+const (
+	StatusTypeActive   = "Active"
+	StatusTypeInactive = "Inactive"
+	StatusTypeExpired  = "Expired"
+)
+
+// The values of summaryKeyType.
+const (
+	SummaryKeyTypeUsers                             = "Users"
+	SummaryKeyTypeUsersQuota                        = "UsersQuota"
+	SummaryKeyTypeGroups                            = "Groups"
+	SummaryKeyTypeGroupsQuota                       = "GroupsQuota"
+	SummaryKeyTypeServerCertificates                = "ServerCertificates"
+	SummaryKeyTypeServerCertificatesQuota           = "ServerCertificatesQuota"
+	SummaryKeyTypeUserPolicySizeQuota               = "UserPolicySizeQuota"
+	SummaryKeyTypeGroupPolicySizeQuota              = "GroupPolicySizeQuota"
+	SummaryKeyTypeGroupsPerUserQuota                = "GroupsPerUserQuota"
+	SummaryKeyTypeSigningCertificatesPerUserQuota   = "SigningCertificatesPerUserQuota"
+	SummaryKeyTypeAccessKeysPerUserQuota            = "AccessKeysPerUserQuota"
+	SummaryKeyTypeMFADevices                        = "MFADevices"
+	SummaryKeyTypeMFADevicesInUse                   = "MFADevicesInUse"
+	SummaryKeyTypeAccountMFAEnabled                 = "AccountMFAEnabled"
+	SummaryKeyTypeAccountAccessKeysPresent          = "AccountAccessKeysPresent"
+	SummaryKeyTypeAccountPasswordPresent            = "AccountPasswordPresent"
+	SummaryKeyTypeAccountSigningCertificatesPresent = "AccountSigningCertificatesPresent"
+	SummaryKeyTypeAttachedPoliciesPerGroupQuota     = "AttachedPoliciesPerGroupQuota"
+	SummaryKeyTypeAttachedPoliciesPerRoleQuota      = "AttachedPoliciesPerRoleQuota"
+	SummaryKeyTypeAttachedPoliciesPerUserQuota      = "AttachedPoliciesPerUserQuota"
+	SummaryKeyTypePolicies                          = "Policies"
+	SummaryKeyTypePoliciesQuota                     = "PoliciesQuota"
+	SummaryKeyTypePolicySizeQuota                   = "PolicySizeQuota"
+	SummaryKeyTypePolicyVersionsInUse               = "PolicyVersionsInUse"
+	SummaryKeyTypePolicyVersionsInUseQuota          = "PolicyVersionsInUseQuota"
+	SummaryKeyTypeVersionsPerPolicyQuota            = "VersionsPerPolicyQuota"
+	SummaryKeyTypeGlobalEndpointTokenVersion        = "GlobalEndpointTokenVersion"
+	SummaryKeyTypeAssumeRolePolicySizeQuota         = "AssumeRolePolicySizeQuota"
+	SummaryKeyTypeInstanceProfiles                  = "InstanceProfiles"
+	SummaryKeyTypeInstanceProfilesQuota             = "InstanceProfilesQuota"
+	SummaryKeyTypeProviders                         = "Providers"
+	SummaryKeyTypeRolePolicySizeQuota               = "RolePolicySizeQuota"
+	SummaryKeyTypeRoles                             = "Roles"
+	SummaryKeyTypeRolesQuota                        = "RolesQuota"
+)
+
+// The values of summaryStateType.
+const (
+	SummaryStateTypeAvailable    = "AVAILABLE"
+	SummaryStateTypeNotAvailable = "NOT_AVAILABLE"
+	SummaryStateTypeNotSupported = "NOT_SUPPORTED"
+	SummaryStateTypeFailed       = "FAILED"
+)
+
 // The shape table.
 var (
 	shapeAcceptDelegationRequestRequest = &awsquery.Shape{Name: "AcceptDelegationRequestRequest", Kind: awsquery.KindStructure, Members: []awsquery.Member{

@@ -40,6 +40,9 @@ func genService(m *model, pkg string) ([]byte, error) {
 	g.p("")
 	g.genOperations(ops)
 	names := mapsKeys(g.used)
+	if err := g.genEnums(names); err != nil {
+		return nil, err
+	}
 	g.p("// The shape table.")
 	g.p("var (")
 	for _, n := range names {
@@ -280,6 +283,50 @@ func kindConst(t string) string {
 		return "KindMap"
 	}
 	panic("unknown shape type " + t)
+}
+
+// genEnums emits a constant per enum value, named after the shape and the
+// value ("StatusTypeActive"), so handlers need not spell wire strings.
+func (g *gen) genEnums(names []string) error {
+	seen := map[string]string{}
+	for _, n := range names {
+		s := g.m.Shapes[n]
+		if s.Type != "string" || len(s.Enum) == 0 {
+			continue
+		}
+		g.p("// The values of %s.", n)
+		g.p("const (")
+		for _, v := range s.Enum {
+			c := exported(n) + identifier(v)
+			if prev, ok := seen[c]; ok {
+				return fmt.Errorf("enum constant %s for %q collides with %q", c, v, prev)
+			}
+			seen[c] = v
+			g.p("%s = %q", c, v)
+		}
+		g.p(")")
+		g.p("")
+	}
+	return nil
+}
+
+// identifier turns an enum value ("SERVICE_LEVEL", "us-east-1",
+// "stringList") into an exported Go identifier fragment ("ServiceLevel",
+// "UsEast1", "StringList"). Values without lower-case letters are read as
+// upper-case words.
+func identifier(v string) string {
+	words := strings.FieldsFunc(v, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	})
+	allUpper := strings.ToUpper(v) == v
+	var b strings.Builder
+	for _, w := range words {
+		if allUpper {
+			w = strings.ToLower(w)
+		}
+		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+	}
+	return b.String()
 }
 
 // goType is the Go type of a value of the shape (never a pointer).
