@@ -117,3 +117,21 @@ func BenchmarkChunkReader(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkVerifySigV4a is a SigV4a (ECDSA P-256) GetCallerIdentity POST
+// with the derived key cached: the cost is the ECDSA verification.
+func BenchmarkVerifySigV4a(b *testing.B) {
+	v := testVerifier(b)
+	req := &Request{Method: "POST", Path: "/", Host: "sts.amazonaws.com", Body: stsBody,
+		Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=utf-8"}}}
+	s := &Signer{Credentials: testCreds}
+	if err := s.Sign(req, SignOptions{Algorithm: AlgorithmECDSA, Region: "us-east-1", Service: "sts", Time: testTime}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := parseVerify(v, req, testCreds.SecretAccessKey, testTime); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -528,3 +528,19 @@ func TestMaxPresignAge(t *testing.T) {
 		t.Errorf("at 16 min: got %v, want RequestExpired %q", err, want)
 	}
 }
+
+func TestErrorText(t *testing.T) {
+	tests := []struct {
+		err  *Error
+		want string
+	}{
+		{&Error{Kind: KindSignatureDoesNotMatch, Message: "m"}, "SignatureDoesNotMatch: m"},
+		{&Error{Kind: KindBadDigest, Message: "m"}, "BadDigest: m"},
+		{&Error{Kind: Kind(99), Message: "m"}, "Kind(99): m"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("got %q, want %q", got, tt.want)
+		}
+	}
+}
