@@ -142,3 +142,31 @@ func TestInteropBotocore(t *testing.T) {
 		})
 	}
 }
+
+// TestSignerMatchesAWSSDKGoV2 signs the same request with our Signer and
+// with aws-sdk-go-v2's: the Authorization headers must be identical.
+func TestSignerMatchesAWSSDKGoV2(t *testing.T) {
+	for _, token := range []string{"", testCreds.SessionToken} {
+		newReq := func() *http.Request {
+			hr, _ := http.NewRequest("POST", "https://sts.amazonaws.com/?a=1&b=%2F", bytes.NewReader(stsBody))
+			hr.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+			hr.Header.Set("X-Amz-Meta-Test", "  two   spaces ")
+			return hr
+		}
+		theirs := newReq()
+		creds := aws.Credentials{AccessKeyID: testCreds.AccessKeyID, SecretAccessKey: testCreds.SecretAccessKey, SessionToken: token}
+		sum := sha256.Sum256(stsBody)
+		if err := v4.NewSigner().SignHTTP(context.Background(), creds, theirs, hex.EncodeToString(sum[:]), "sts", "us-east-1", testTime); err != nil {
+			t.Fatal(err)
+		}
+		ours := newReq()
+		s := &Signer{Credentials: Credentials{testCreds.AccessKeyID, testCreds.SecretAccessKey, token}}
+		if err := s.SignHTTP(ours, stsBody, SignOptions{Region: "us-east-1", Service: "sts", Time: testTime}); err != nil {
+			t.Fatal(err)
+		}
+		got, want := ours.Header.Get("Authorization"), theirs.Header.Get("Authorization")
+		if got != want {
+			t.Errorf("token %t:\n got %s\nwant %s", token != "", got, want)
+		}
+	}
+}

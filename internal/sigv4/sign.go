@@ -225,3 +225,18 @@ func (s *Signer) compute(req *Request, opts *SignOptions, signed string, presign
 	out.signature = hex.EncodeToString(sig[:])
 	return out, nil
 }
+
+// SignHTTP signs a client-side *http.Request (an upstream call) in its
+// headers; body is what the request will send. Like aws-sdk-go-v2 it
+// signs the Content-Length the transport will send (net/http writes it
+// from r.ContentLength and ignores the header map's copy).
+func (s *Signer) SignHTTP(r *http.Request, body []byte, opts SignOptions) error {
+	if r.Header == nil {
+		r.Header = http.Header{}
+	}
+	if r.ContentLength > 0 && r.Header.Get("Content-Length") == "" {
+		r.Header.Set("Content-Length", strconv.FormatInt(r.ContentLength, 10))
+	}
+	req := FromHTTP(r, body)
+	return s.Sign(&req, opts)
+}
