@@ -46,3 +46,19 @@ func BenchmarkEncodeAssumeRoleResponse(b *testing.B) {
 		buf = awsquery.AppendResponse(buf[:0], stsapi.AssumeRole.Info(), &v, goldenRequestID)
 	}
 }
+
+// BenchmarkDispatchAssumeRole is a whole request through ServeHTTP with
+// trivial authentication, authorization and auditing: the protocol's share
+// of a request's cost.
+func BenchmarkDispatchAssumeRole(b *testing.B) {
+	f := newFixture(b, nil)
+	body := assumeRoleBody()
+	b.ReportAllocs()
+	for b.Loop() {
+		f.auditor.recs = f.auditor.recs[:0]
+		f.authz.got = f.authz.got[:0]
+		if w := f.post(body); w.Code != 200 {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+}

@@ -382,7 +382,7 @@ func (d *Dispatcher) readParams(r *http.Request) ([]byte, []Param, error) {
 	var body []byte
 	if r.Body != nil {
 		var err error
-		body, err = io.ReadAll(io.LimitReader(r.Body, d.cfg.MaxBodyBytes+1))
+		body, err = readBody(r, d.cfg.MaxBodyBytes)
 		if err != nil {
 			return nil, nil, CodeMalformedQueryString.New("The request body could not be read.")
 		}
@@ -401,6 +401,25 @@ func (d *Dispatcher) readParams(r *http.Request) ([]byte, []Param, error) {
 		}
 	}
 	return body, params, nil
+}
+
+// readBody reads up to limit+1 bytes, in one allocation when the client
+// declared the length.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if n := r.ContentLength; n >= 0 && n <= limit {
+		buf := make([]byte, n+1)
+		m, err := io.ReadFull(r.Body, buf)
+		switch err {
+		case io.ErrUnexpectedEOF, io.EOF:
+			return buf[:m], nil
+		case nil:
+			// More than declared: read on to find out how much.
+			rest, err := io.ReadAll(io.LimitReader(r.Body, limit+1-int64(m)))
+			return append(buf, rest...), err
+		}
+		return nil, err
+	}
+	return io.ReadAll(io.LimitReader(r.Body, limit+1))
 }
 
 func isForm(ct string) bool {

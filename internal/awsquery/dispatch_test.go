@@ -68,7 +68,7 @@ type fixture struct {
 
 var fixedNow = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 
-func newFixture(t *testing.T, authnErr error) *fixture {
+func newFixture(t testing.TB, authnErr error) *fixture {
 	t.Helper()
 	f := &fixture{authz: &testAuthz{allow: true}, auditor: &testAuditor{}}
 	d, err := awsquery.New(awsquery.Config{

@@ -17,7 +17,11 @@
 // protocol tests. The packages stsapi and iamapi are generated from the
 // botocore models by internal/genquery (go generate): a Go struct per input
 // and output shape, the shape table, and an Operation per action that
-// converts between the structs and Values.
+// converts between the structs and Values, and a constant per enum value
+// (iamapi.StatusTypeActive). Optional numbers, booleans and structures are
+// pointers; strings, timestamps, blobs, lists and maps use their zero
+// values for absence. Output strings are written when non-empty, or always
+// when the model marks them required.
 //
 // # Registering an action
 //
@@ -39,7 +43,12 @@
 //
 // Every handler names what to authorize (Target) or says in
 // SkipAuthorization why it needs no identity-policy check; Register panics
-// otherwise, so no action can skip authorization by omission.
+// otherwise, so no action can skip authorization by omission. Handlers
+// return typed errors; errors of packages this one cannot import (they
+// import stsapi or iamapi) are mapped by the Config.ErrorMappers the
+// composition root supplies, built from this package's Code values.
+// PrincipalFromContext and RequestIDFromContext give handlers and loggers
+// the request's principal and id.
 //
 // # Serving
 //
