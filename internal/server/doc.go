@@ -1,0 +1,20 @@
+// Package server is Brevet's HTTP edge: it builds the http.Server, routes
+// requests and wraps them in the middleware every request goes through.
+//
+// It owns, per request: the request id (an AWS-style UUID, in the context
+// and the x-amzn-RequestId header), the body limit, panic recovery (a panic
+// becomes a 500 InternalFailure and the process keeps serving), the access
+// log and the Prometheus metrics. It serves /healthz (the process is up),
+// /readyz (every registered ReadyCheck passes) and /metrics, and mounts the
+// AWS API handler (the awsquery Dispatcher, given by the caller) at "/".
+// It listens on plain HTTP or HTTPS (TLS 1.2 and later) and shuts down
+// gracefully when the context given to Run is cancelled.
+//
+// It must not know AWS actions or wire codes: the two errors it writes
+// itself (a body over the limit, a panic) use awsquery's catalogue and
+// envelope, and the action and error code it logs and counts are told to
+// it by the dispatcher's side through SetAction and SetErrorCode. It never
+// logs a secret: no header values other than the user agent, and the path
+// but never the query string (presigned requests carry signatures and
+// session tokens there).
+package server

@@ -1,0 +1,229 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMaxRequestBody = 1 << 20
+	// DefaultReadHeaderTimeout bounds how long a client may take to send
+	// its headers: the slow-loris defence.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultReadTimeout bounds reading the whole request; a 1 MiB body
+	// needs far less on any working link.
+	DefaultReadTimeout = 30 * time.Second
+	// DefaultWriteTimeout bounds a whole exchange from the end of the
+	// headers; it must exceed the slowest action (a web identity
+	// federation call that fetches the provider's keys).
+	DefaultWriteTimeout = 60 * time.Second
+	// DefaultIdleTimeout is how long a keep-alive connection may idle.
+	DefaultIdleTimeout = 120 * time.Second
+	// DefaultMaxHeaderBytes bounds the request line and headers. AWS
+	// Query GET requests carry their parameters in the URL; the largest
+	// realistic one (a web identity token of up to 20,000 characters,
+	// percent-encoded) fits.
+	DefaultMaxHeaderBytes = 64 << 10
+	// readyCheckTimeout bounds each ReadyCheck, so a hung dependency makes
+	// /readyz fail rather than hang the probe.
+	readyCheckTimeout = 5 * time.Second
+)
+
+// Config is what the server needs from the runtime configuration. Zero
+// fields take the defaults above, except ShutdownGrace, where zero means
+// stop at once.
+type Config struct {
+	// MaxRequestBody is the largest API request body accepted, in bytes.
+	MaxRequestBody int64
+	// ShutdownGrace is how long in-flight requests may run once the
+	// context given to Run is cancelled.
+	ShutdownGrace time.Duration
+	// TLSCertFile and TLSKeyFile are PEM files; both empty means plain
+	// HTTP. (internal/config refuses plain HTTP off loopback.)
+	TLSCertFile, TLSKeyFile string
+
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+}
+
+// ReadyCheck reports whether a dependency (the store, the audit sink) can
+// serve: nil when it can. It is called on every /readyz probe, with a
+// deadline.
+type ReadyCheck func(ctx context.Context) error
+
+type namedCheck struct {
+	name  string
+	check ReadyCheck
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithAPI sets the AWS API handler (the awsquery Dispatcher), served at
+// "/" for POST and GET. Required.
+func WithAPI(h http.Handler) Option { return func(s *Server) { s.api = h } }
+
+// WithLogger sets the logger for the access log and the server's own
+// messages. Its handler is wrapped with NewLogHandler. Default: discard.
+func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
+
+// WithRegistry sets the Prometheus registry the metrics are registered
+// with and /metrics serves. Default: a new registry with the Go and process
+// collectors.
+func WithRegistry(r *prometheus.Registry) Option { return func(s *Server) { s.reg = r } }
+
+// WithReadyCheck adds a check to /readyz under name, which /readyz reports
+// when the check fails.
+func WithReadyCheck(name string, check ReadyCheck) Option {
+	return func(s *Server) { s.checks = append(s.checks, namedCheck{name, check}) }
+}
+
+// Server is Brevet's HTTP server. Build it with New and start it with Run.
+type Server struct {
+	cfg     Config
+	api     http.Handler
+	log     *slog.Logger
+	reg     *prometheus.Registry
+	checks  []namedCheck
+	metrics *Metrics
+	tls     *tls.Config
+	handler http.Handler
+	started atomic.Bool
+}
+
+// New builds a server. It loads the TLS certificate, so a bad certificate
+// is an error here rather than on the first connection.
+func New(cfg Config, opts ...Option) (*Server, error) {
+	s := &Server{cfg: withDefaults(cfg)}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.api == nil {
+		return nil, errors.New("server: no API handler; pass WithAPI")
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.log = slog.New(NewLogHandler(s.log.Handler()))
+	if s.reg == nil {
+		s.reg = prometheus.NewRegistry()
+		s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	var err error
+	if s.metrics, err = NewMetrics(s.reg); err != nil {
+		return nil, err
+	}
+	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
+		return nil, errors.New("server: TLS needs both a certificate and a key file")
+	}
+	if cfg.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("server: load TLS certificate %s and key %s: %w", cfg.TLSCertFile, cfg.TLSKeyFile, err)
+		}
+		s.tls = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+func withDefaults(c Config) Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if c.MaxRequestBody <= 0 {
+		c.MaxRequestBody = DefaultMaxRequestBody
+	}
+	def(&c.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	def(&c.ReadTimeout, DefaultReadTimeout)
+	def(&c.WriteTimeout, DefaultWriteTimeout)
+	def(&c.IdleTimeout, DefaultIdleTimeout)
+	return c
+}
+
+// Metrics returns the server's metrics, for the packages that count
+// credentials issued and denials.
+func (s *Server) Metrics() *Metrics { return s.metrics }
+
+// Handler returns the routed handler with all middleware, for tests and
+// for embedding in another server.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError),
+		Registry: s.reg,
+	}))
+	api := s.limitBody(s.api)
+	mux.Handle("POST /", api)
+	mux.Handle("GET /", api)
+	return s.instrument(mux)
+}
+
+// Run serves on ln until ctx is cancelled, then shuts down gracefully: it
+// stops accepting, lets in-flight requests finish for up to ShutdownGrace,
+// then closes what is left. It returns nil after a clean shutdown, and an
+// error when serving fails or requests were cut off. Run can be called
+// once.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	if !s.started.CompareAndSwap(false, true) {
+		return errors.New("server: Run called twice")
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    DefaultMaxHeaderBytes,
+		TLSConfig:         s.tls,
+		// net/http logs connection-level noise here (TLS handshakes
+		// abandoned by port scanners and TCP probes): debug, not warn.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		// In-flight requests must not be cancelled by the shutdown
+		// signal; Shutdown decides when they stop.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	served := make(chan error, 1)
+	go func() {
+		if s.tls != nil {
+			served <- srv.ServeTLS(ln, "", "")
+		} else {
+			served <- srv.Serve(ln)
+		}
+	}()
+	s.log.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "tls", s.tls != nil)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("server: serve %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	s.log.InfoContext(ctx, "shutting down", "grace", s.cfg.ShutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownGrace)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	<-served // http.ErrServerClosed once Shutdown has begun
+	if err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("server: in-flight requests did not finish within the %s shutdown grace and were cut off: %w", s.cfg.ShutdownGrace, err)
+	}
+	s.log.InfoContext(ctx, "stopped")
+	return nil
+}
