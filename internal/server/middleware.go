@@ -84,7 +84,7 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 			s.writeError(w, ctx, tooLarge)
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+		body, err := readBody(w, r, limit)
 		if err != nil {
 			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 				s.writeError(w, ctx, tooLarge)
@@ -98,6 +98,21 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 		r.ContentLength = int64(len(body))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// readBody reads the whole body, at most limit bytes. A declared length
+// (already checked against the limit) is read in one allocation: net/http
+// stops the body at Content-Length, so nothing can follow it.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if n := r.ContentLength; n >= 0 {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
+	return io.ReadAll(body)
 }
 
 // writeError writes one of the errors the server raises itself, in
