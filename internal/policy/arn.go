@@ -76,7 +76,7 @@ func patFromToks(toks []patTok) pat {
 			p.raw += t.text
 		}
 	}
-	p.any = len(toks) == 1 && toks[0].kind == tokStar
+	p.finish()
 	return p
 }
 

@@ -130,6 +130,7 @@ type Context struct {
 type contextEntry struct {
 	key    string
 	lo, hi int32
+	ascii  bool
 }
 
 // Add sets key to values. A key added with no values is present but empty
@@ -137,7 +138,7 @@ type contextEntry struct {
 func (c *Context) Add(key string, values ...string) {
 	lo := int32(len(c.vals))
 	c.vals = append(c.vals, values...)
-	c.entries = append(c.entries, contextEntry{key: key, lo: lo, hi: int32(len(c.vals))})
+	c.entries = append(c.entries, contextEntry{key: key, lo: lo, hi: int32(len(c.vals)), ascii: isASCII(key)})
 }
 
 // Reset empties the context and keeps its storage.
@@ -148,42 +149,31 @@ func (c *Context) Reset() {
 
 // Lookup returns the values of key, matched case-insensitively.
 func (c *Context) Lookup(key string) ([]string, bool) {
+	// Condition key names are nearly always ASCII: then a length mismatch
+	// settles a comparison at once, and folding is a byte operation.
+	// Other keys get Unicode case folding.
+	ascii := isASCII(key)
 	for i := range c.entries {
-		if equalFoldKey(c.entries[i].key, key) {
-			e := &c.entries[i]
-			return c.vals[e.lo:e.hi:e.hi], true
+		e := &c.entries[i]
+		if ascii && e.ascii {
+			if len(e.key) != len(key) || !equalFoldASCII(e.key, key) {
+				continue
+			}
+		} else if !strings.EqualFold(e.key, key) {
+			continue
 		}
+		return c.vals[e.lo:e.hi:e.hi], true
 	}
 	return nil, false
 }
 
-// equalFoldKey compares condition key names case-insensitively. Keys are
-// nearly always ASCII, where a length mismatch settles it at once; other
-// keys get Unicode case folding.
-func equalFoldKey(a, b string) bool {
-	if len(a) == len(b) {
-		for i := 0; i < len(a); i++ {
-			x, y := a[i], b[i]
-			if x >= 0x80 || y >= 0x80 {
-				return strings.EqualFold(a[i:], b[i:])
-			}
-			if lowerASCII(x) != lowerASCII(y) {
-				return false
-			}
-		}
-		return true
-	}
-	for i := 0; i < len(a); i++ {
-		if a[i] >= 0x80 {
-			return strings.EqualFold(a, b)
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
 		}
 	}
-	for i := 0; i < len(b); i++ {
-		if b[i] >= 0x80 {
-			return strings.EqualFold(a, b)
-		}
-	}
-	return false
+	return true
 }
 
 // Keys returns the keys in the order they were added.

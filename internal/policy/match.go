@@ -40,6 +40,17 @@ type pat struct {
 	hasVar bool
 	// any is true for the pattern "*" alone.
 	any bool
+	// prefix is true for "literal*", the most common wildcard pattern;
+	// raw then holds the literal and matching is a prefix comparison.
+	prefix bool
+}
+
+// finish sets the fast-path flags from the tokens.
+func (p *pat) finish() {
+	p.any = len(p.toks) == 1 && p.toks[0].kind == tokStar
+	if len(p.toks) == 2 && p.toks[0].kind == tokLit && p.toks[1].kind == tokStar {
+		p.prefix, p.raw = true, p.toks[0].text
+	}
 }
 
 // maxResolvedToks bounds the tokens a pattern with variables may have; a
@@ -106,7 +117,7 @@ func compilePat(s string, wild, vars bool) pat {
 			p.raw += t.text
 		}
 	}
-	p.any = len(p.toks) == 1 && p.toks[0].kind == tokStar
+	p.finish()
 	return p
 }
 
@@ -145,6 +156,15 @@ func (p *pat) match(e *env, s string, fold bool) bool {
 			return equalFoldASCII(p.raw, s)
 		}
 		return p.raw == s
+	}
+	if p.prefix {
+		if len(s) < len(p.raw) {
+			return false
+		}
+		if fold {
+			return equalFoldASCII(p.raw, s[:len(p.raw)])
+		}
+		return p.raw == s[:len(p.raw)]
 	}
 	var buf [maxResolvedToks]patTok
 	toks, ok := p.resolve(e, buf[:])
