@@ -58,10 +58,14 @@ type AuthzRequest struct {
 
 // Decision is the Authorizer's answer. Reason, when set, completes AWS's
 // AccessDenied message after "because", e.g. "no identity-based policy
-// allows the sts:AssumeRole action".
+// allows the sts:AssumeRole action". EncodedMessage, when set, is the
+// sealed explanation of a denial that only sts:DecodeAuthorizationMessage
+// can read; the dispatcher appends it as AWS does ("Encoded authorization
+// failure message: ...").
 type Decision struct {
-	Allowed bool
-	Reason  string
+	Allowed        bool
+	Reason         string
+	EncodedMessage string
 }
 
 // Authorizer evaluates policies. An error means the decision could not be
@@ -270,7 +274,18 @@ func (d *Dispatcher) authorize(ctx context.Context, x *exchange, t Target) error
 	if dec.Reason != "" {
 		msg += " because " + dec.Reason
 	}
-	return CodeAccessDenied.New(msg)
+	return CodeAccessDenied.New(AppendEncodedMessage(msg, dec.EncodedMessage))
+}
+
+// AppendEncodedMessage completes an AccessDenied message with the encoded
+// authorization message, as AWS words it; it returns msg unchanged when
+// encoded is empty. Actions that deny inside their handler (AssumeRole's
+// trust check) use it to word their denial like the dispatcher's.
+func AppendEncodedMessage(msg, encoded string) string {
+	if encoded == "" {
+		return msg
+	}
+	return msg + ". Encoded authorization failure message: " + encoded
 }
 
 func principalARN(p Principal) string {

@@ -36,8 +36,9 @@ func (a testAuthn) Authenticate(_ context.Context, r *awsquery.AuthnRequest) (aw
 }
 
 type testAuthz struct {
-	allow bool
-	got   []*awsquery.AuthzRequest
+	allow   bool
+	encoded string
+	got     []*awsquery.AuthzRequest
 }
 
 func (a *testAuthz) Authorize(_ context.Context, r *awsquery.AuthzRequest) (awsquery.Decision, error) {
@@ -45,7 +46,7 @@ func (a *testAuthz) Authorize(_ context.Context, r *awsquery.AuthzRequest) (awsq
 	if a.allow {
 		return awsquery.Decision{Allowed: true}, nil
 	}
-	return awsquery.Decision{Reason: "no identity-based policy allows the " + r.Action + " action"}, nil
+	return awsquery.Decision{Reason: "no identity-based policy allows the " + r.Action + " action", EncodedMessage: a.encoded}, nil
 }
 
 type testAuditor struct {
@@ -191,6 +192,7 @@ func TestDispatchErrors(t *testing.T) {
 		name      string
 		authnErr  error
 		deny      bool
+		encoded   string
 		handleErr error
 		body      string
 		status    int
@@ -216,6 +218,9 @@ func TestDispatchErrors(t *testing.T) {
 		{name: "denied", deny: true, body: "Action=DeleteUser&Version=2010-05-08&UserName=bob",
 			status: 403, ns: iam, code: "AccessDenied",
 			msg: "User: arn:aws:iam::123456789012:user/Alice is not authorized to perform: iam:DeleteUser on resource: arn:aws:iam::123456789012:user/bob because no identity-based policy allows the iam:DeleteUser action"},
+		{name: "denied with encoded message", deny: true, encoded: "c2VhbGVk", body: "Action=DeleteUser&Version=2010-05-08&UserName=bob",
+			status: 403, ns: iam, code: "AccessDenied",
+			msg: "User: arn:aws:iam::123456789012:user/Alice is not authorized to perform: iam:DeleteUser on resource: arn:aws:iam::123456789012:user/bob because no identity-based policy allows the iam:DeleteUser action. Encoded authorization failure message: c2VhbGVk"},
 		{name: "domain error", handleErr: errors.Join(errors.New("context"), &policy.MalformedError{Message: "Syntax errors in policy."}),
 			body: assumeRoleBody(), status: 400, ns: sts, code: "MalformedPolicyDocument", msg: "Syntax errors in policy."},
 		{name: "unmapped error", handleErr: errors.New("database is on fire at 10.0.0.7"),
@@ -227,6 +232,7 @@ func TestDispatchErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, tt.authnErr)
 			f.authz.allow = !tt.deny
+			f.authz.encoded = tt.encoded
 			f.assumeRoleErr = tt.handleErr
 			w := f.post(tt.body)
 			wantErrorResponse(t, w, tt.status, tt.ns, tt.code, tt.msg)
