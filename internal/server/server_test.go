@@ -166,7 +166,12 @@ func TestRequestID(t *testing.T) {
 		}
 		seen[id] = true
 	}
-	resp, _ := r.do(t, http.MethodGet, "/healthz", nil, nil)
+	// An id sent by the client is not trusted: the server makes its own.
+	resp, body := r.do(t, http.MethodPost, "/", nil, map[string]string{HeaderRequestID: "chosen-by-client"})
+	if got := resp.Header.Get(HeaderRequestID); got == "chosen-by-client" || body != got {
+		t.Errorf("with a client-sent id, header %q and handler %q; want a fresh id in both", got, body)
+	}
+	resp, _ = r.do(t, http.MethodGet, "/healthz", nil, nil)
 	if !uuidRE.MatchString(resp.Header.Get(HeaderRequestID)) {
 		t.Errorf("/healthz has no request id header")
 	}
@@ -650,6 +655,14 @@ func TestTLS(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || string(body) != resp.Header.Get(HeaderRequestID) || resp.TLS == nil {
 		t.Errorf("HTTPS POST / = %d %q over TLS %v; want 200 with the request id", resp.StatusCode, body, resp.TLS != nil)
+	}
+
+	tls12 := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
+		RootCAs: pool, MaxVersion: tls.VersionTLS12}}}
+	if resp, err := tls12.Get(url + "/healthz"); err != nil {
+		t.Errorf("a TLS 1.2 client: %v; want it served", err)
+	} else {
+		resp.Body.Close()
 	}
 
 	old := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
