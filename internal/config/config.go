@@ -1,11 +1,14 @@
 package config
 
 import (
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 )
 
 // Config is the validated runtime configuration of `brevet serve`. Every
@@ -37,7 +40,7 @@ type Config struct {
 	// default. Never empty.
 	Regions []string
 
-	// MasterKey encrypts secrets at rest. Always set.
+	// MasterKey says where the key that encrypts secrets at rest comes from.
 	MasterKey MasterKey
 
 	// Store says which store backend to open and where.
@@ -137,20 +140,29 @@ type Log struct {
 	Format LogFormat
 }
 
-// MasterKey is the 32-byte key that encrypts secrets at rest. Its
-// formatting methods all redact it, so printing a Config, logging it or
-// wrapping it in an error never shows the key; only Bytes does.
+// MasterKey says where the key that encrypts secrets at rest comes from: a
+// 32-byte key given in BREVET_MASTER_KEY, a key file (the KMS-style JSON
+// file of package masterkey), or neither, in which case Load generates or
+// reads DATA_DIR/master.key. Config records the choice and validates what
+// it can; package masterkey owns key files and keyrings, so the file is
+// only checked for existence here and parsed by Load.
+//
+// Its formatting methods all redact the key, so printing a Config, logging
+// it or wrapping it in an error never shows it; only Bytes does.
 type MasterKey struct {
 	key *[MasterKeySize]byte
+	// file is the key file's path when the key comes from a file.
+	file string
 	// source says where the key came from (an environment variable or a
-	// file path), for messages; never the key.
+	// file path), for messages; never the key. "" when not configured.
 	source string
 }
 
 // MasterKeySize is the length of the master key in bytes.
 const MasterKeySize = 32
 
-// Bytes returns a copy of the key.
+// Bytes returns a copy of the key given in the environment, or nil when the
+// key comes from a file or the data directory.
 func (k MasterKey) Bytes() []byte {
 	if k.key == nil {
 		return nil
@@ -160,14 +172,36 @@ func (k MasterKey) Bytes() []byte {
 	return b
 }
 
+// File is the configured key file, or "".
+func (k MasterKey) File() string { return k.file }
+
+// Configured reports whether a key or key file was given; when not, the
+// key lives in the data directory.
+func (k MasterKey) Configured() bool { return k.source != "" }
+
 // Source says where the key was read from (for example
-// "BREVET_MASTER_KEY" or "file /etc/brevet/master.key").
+// "BREVET_MASTER_KEY" or "file /etc/brevet/master.key"), or "" when it
+// was not configured.
 func (k MasterKey) Source() string { return k.source }
+
+// Load resolves the keyring: the configured key or key file, else
+// DATA_DIR/master.key, generated on first start (the returned Source says
+// so, so the caller can log it loudly).
+func (k MasterKey) Load(dataDir string) (*masterkey.Keyring, masterkey.Source, error) {
+	env := ""
+	if k.key != nil {
+		env = base64.StdEncoding.EncodeToString(k.key[:])
+	}
+	return masterkey.Load(env, k.file, dataDir)
+}
 
 // String redacts the key.
 func (k MasterKey) String() string {
-	if k.key == nil {
-		return "[not set]"
+	switch {
+	case k.source == "":
+		return "[not set: DATA_DIR/master.key]"
+	case k.key == nil:
+		return k.source
 	}
 	return "[redacted, from " + k.source + "]"
 }

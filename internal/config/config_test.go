@@ -15,6 +15,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/pflag"
+
+	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 )
 
 // testKey is a recognisable master key; tests check it never leaks.
@@ -67,7 +69,7 @@ func defaultConfig() Config {
 
 var cmpConfig = cmp.Options{
 	cmp.Comparer(func(a, b MasterKey) bool {
-		return bytes.Equal(a.Bytes(), b.Bytes()) && a.source == b.source
+		return bytes.Equal(a.Bytes(), b.Bytes()) && a.source == b.source && a.file == b.file
 	}),
 	// File is a temp path; the tests that care check it directly.
 	cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".File" }, cmp.Ignore()),
@@ -218,35 +220,28 @@ func TestLoadIgnoredEnv(t *testing.T) {
 
 func TestLoadMasterKey(t *testing.T) {
 	dir := t.TempDir()
-	raw := filepath.Join(dir, "raw.key")
-	b64 := filepath.Join(dir, "b64.key")
-	short := filepath.Join(dir, "short.key")
-	for p, data := range map[string][]byte{
-		raw:   testKey,
-		b64:   []byte(testKeyB64 + "\n"),
-		short: []byte("c2hvcnQ=\n"),
-	} {
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
+	keyFile := filepath.Join(dir, "master.json")
+	if err := os.WriteFile(keyFile, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	tests := []struct {
 		name       string
 		file       string
 		env        []string
 		args       []string
+		wantKey    bool   // the key itself was given (env or flag value)
+		wantFile   string // the key file recorded
 		wantSource string
 		wantErr    string // substring; "" means success
 	}{
-		{name: "env", env: []string{keyEnv}, wantSource: "BREVET_MASTER_KEY"},
-		{name: "env unpadded", env: []string{"BREVET_MASTER_KEY=" + strings.TrimRight(testKeyB64, "=")}, wantSource: "BREVET_MASTER_KEY"},
-		{name: "raw file from flag", args: []string{"--master-key-file", raw}, wantSource: "file " + raw},
-		{name: "base64 file from env", env: []string{"BREVET_MASTER_KEY_FILE=" + b64}, wantSource: "file " + b64},
-		{name: "file setting loses to env key", file: "master_key_file: " + short + "\n", env: []string{keyEnv}, wantSource: "BREVET_MASTER_KEY"},
-		{name: "flag file wins over env key", env: []string{"BREVET_MASTER_KEY=bad"}, args: []string{"--master-key-file=" + raw}, wantSource: "file " + raw},
-		{name: "both in env", env: []string{keyEnv, "BREVET_MASTER_KEY_FILE=" + raw}, wantErr: "give the master key one way only"},
-		{name: "missing", wantErr: "no master key is configured"},
-		{name: "short key in file", args: []string{"--master-key-file=" + short}, wantErr: "must be 32 bytes"},
+		{name: "env", env: []string{keyEnv}, wantKey: true, wantSource: "BREVET_MASTER_KEY"},
+		{name: "env unpadded", env: []string{"BREVET_MASTER_KEY=" + strings.TrimRight(testKeyB64, "=")}, wantKey: true, wantSource: "BREVET_MASTER_KEY"},
+		{name: "file from flag", args: []string{"--master-key-file", keyFile}, wantFile: keyFile, wantSource: "file " + keyFile},
+		{name: "file from env", env: []string{"BREVET_MASTER_KEY_FILE=" + keyFile}, wantFile: keyFile, wantSource: "file " + keyFile},
+		{name: "file setting loses to env key", file: "master_key_file: " + keyFile + "\n", env: []string{keyEnv}, wantKey: true, wantSource: "BREVET_MASTER_KEY"},
+		{name: "flag file wins over env key", env: []string{"BREVET_MASTER_KEY=bad"}, args: []string{"--master-key-file=" + keyFile}, wantFile: keyFile, wantSource: "file " + keyFile},
+		{name: "both in env", env: []string{keyEnv, "BREVET_MASTER_KEY_FILE=" + keyFile}, wantErr: "give the master key one way only"},
+		{name: "not configured: data directory", wantSource: ""},
 		{name: "not base64", env: []string{"BREVET_MASTER_KEY=this is not base64 but a secret!!"}, wantErr: "BREVET_MASTER_KEY: the master key must be 32 bytes"},
 		{name: "missing file", args: []string{"--master-key-file=" + filepath.Join(dir, "nope")}, wantErr: "--master-key-file: master_key_file: cannot read the master key file"},
 	}
@@ -265,10 +260,39 @@ func TestLoadMasterKey(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
-			if !bytes.Equal(got.MasterKey.Bytes(), testKey) || got.MasterKey.Source() != tt.wantSource {
-				t.Errorf("MasterKey from %q = %x; want %x from %q", got.MasterKey.Source(), got.MasterKey.Bytes(), testKey, tt.wantSource)
+			mk := got.MasterKey
+			if gotKey := mk.Bytes() != nil; gotKey != tt.wantKey || (gotKey && !bytes.Equal(mk.Bytes(), testKey)) {
+				t.Errorf("MasterKey.Bytes() = %x; want key given: %v", mk.Bytes(), tt.wantKey)
+			}
+			if mk.File() != tt.wantFile || mk.Source() != tt.wantSource || mk.Configured() != (tt.wantSource != "") {
+				t.Errorf("MasterKey file %q source %q configured %v; want file %q source %q", mk.File(), mk.Source(), mk.Configured(), tt.wantFile, tt.wantSource)
 			}
 		})
+	}
+}
+
+func TestMasterKeyLoadGeneratesInDataDir(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := load(t, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, src, err := cfg.MasterKey.Load(dir)
+	if err != nil || kr == nil {
+		t.Fatalf("MasterKey.Load = %v, %v", kr, err)
+	}
+	if src != masterkey.SourceGenerated {
+		t.Errorf("first Load source = %v; want generated", src)
+	}
+	if _, src, err = cfg.MasterKey.Load(dir); err != nil || src != masterkey.SourceDataDir {
+		t.Errorf("second Load source = %v, %v; want the data directory's key", src, err)
+	}
+	envCfg, err := load(t, "", []string{keyEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, src, err := envCfg.MasterKey.Load(dir); err != nil || src != masterkey.SourceEnv {
+		t.Errorf("env Load source = %v, %v; want env", src, err)
 	}
 }
 

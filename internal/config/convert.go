@@ -164,20 +164,15 @@ func masterKey(v *[numSettings]value) (MasterKey, error) {
 		return MasterKey{key: k, source: v[sMasterKey].from.String()}, nil
 	case v[sMasterKeyFile].set:
 		path := v[sMasterKeyFile].str
-		data, err := os.ReadFile(path)
-		if err != nil {
+		if _, err := os.Stat(path); err != nil {
 			return MasterKey{}, newError(sMasterKeyFile, v[sMasterKeyFile].from,
 				fmt.Sprintf("cannot read the master key file: %v", err))
 		}
-		k, msg := decodeKey(data)
-		if msg != "" {
-			return MasterKey{}, newError(sMasterKeyFile, v[sMasterKeyFile].from, path+": "+msg)
-		}
-		return MasterKey{key: k, source: "file " + path}, nil
+		return MasterKey{file: path, source: "file " + path}, nil
 	}
-	return MasterKey{}, &Error{Setting: "master key", Msg: "no master key is configured: set BREVET_MASTER_KEY to the base64 " +
-		"of 32 random bytes (openssl rand -base64 32), or point --master-key-file (master_key_file) at a file " +
-		"holding them. Keep it safe: secrets stored under it cannot be read without it"}
+	// Not configured: the key lives in the data directory (generated on
+	// first start by MasterKey.Load).
+	return MasterKey{}, nil
 }
 
 // decodeKey accepts exactly 32 raw bytes, or their base64 (standard

@@ -75,8 +75,27 @@ type keyFileItem struct {
 	Active  bool      `json:"active,omitempty"`
 }
 
-// ParseKeyFile reads a key file.
+// ParseKeyFile reads a key file: the JSON document above, or a bare key
+// (exactly 32 raw bytes, or their base64 text), which is what secret stores
+// such as Kubernetes and systemd credentials hand over. A bare key gets the
+// same fingerprint id as BREVET_MASTER_KEY would give it.
 func ParseKeyFile(data []byte) (*Keyring, error) {
+	if len(data) == KeyLen && !bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+		material := bytes.Clone(data)
+		defer clear(material)
+		k, err := NewKey(derivedID(material), material)
+		if err != nil {
+			return nil, err
+		}
+		return New(k)
+	}
+	if !bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+		kr, err := FromEnv(string(data))
+		if err != nil {
+			return nil, fmt.Errorf("masterkey: key file: neither a JSON key file nor a bare 32-byte key: %w", errors.Unwrap(err))
+		}
+		return kr, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var f keyFile
