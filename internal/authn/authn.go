@@ -1,0 +1,291 @@
+package authn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/sigv4"
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+// AWS's texts for credentials it does not accept.
+const (
+	msgInvalidToken = "The security token included in the request is invalid."
+	msgExpiredToken = "The security token included in the request is expired"
+)
+
+// AccessKeyPurpose is the additional data a long-term secret access key is
+// sealed with under the master key ("access-key:AKIA…"), so that a
+// ciphertext copied to another key's row does not open. Whoever stores a
+// key (the IAM service, the bootstrap) must seal it with this purpose.
+func AccessKeyPurpose(accessKeyID string) string { return "access-key:" + accessKeyID }
+
+// KeyStore resolves a long-term access key id: the key (with its sealed
+// secret) and a snapshot of its user. store.Principals implements it.
+type KeyStore interface {
+	LoadAccessKey(ctx context.Context, keyID string) (iam.AccessKey, store.PrincipalSnapshot, error)
+}
+
+// ChangeFeed is the part of store.Changes the cache follows.
+type ChangeFeed interface {
+	Since(ctx context.Context, seq int64, limit int) ([]store.Change, error)
+	Latest(ctx context.Context) (int64, error)
+}
+
+// Config configures an Authenticator.
+type Config struct {
+	// Keys resolves long-term access keys; Changes invalidates the cache.
+	Keys    KeyStore
+	Changes ChangeFeed
+	// Secrets opens sealed secret access keys (the master key ring).
+	Secrets credential.Opener
+	// Tokens opens session tokens of temporary credentials.
+	Tokens *credential.TokenKeyRing
+	// Regions the server answers for. IAM requests are always scoped to
+	// us-east-1 (IAM is global), and so are requests to the global STS
+	// endpoint, so us-east-1 is always accepted.
+	Regions []string
+	// MaxSkew is the allowed clock skew; sigv4.DefaultMaxSkew when zero.
+	MaxSkew time.Duration
+	// Logger receives store errors met while resolving keys.
+	Logger *slog.Logger
+}
+
+// Authenticator implements awsquery.Authenticator. It is safe for
+// concurrent use.
+type Authenticator struct {
+	keys      KeyStore
+	changes   ChangeFeed
+	secrets   credential.Opener
+	tokens    *credential.TokenKeyRing
+	verifiers map[string]*sigv4.Verifier // by service name: "sts", "iam"
+	log       *slog.Logger
+
+	mu sync.RWMutex
+	// cache holds active long-term keys by id.
+	cache map[string]*cachedKey
+	// synced is the change-feed position the cache reflects.
+	synced int64
+}
+
+// cachedKey is an active long-term key with its secret opened and the
+// principal it authenticates as.
+type cachedKey struct {
+	account, userName string
+	secret            credential.Secret
+	principal         identity.Principal
+}
+
+var _ awsquery.Authenticator = (*Authenticator)(nil)
+
+// New returns an Authenticator whose cache starts at the change feed's
+// current position.
+func New(ctx context.Context, cfg Config) (*Authenticator, error) {
+	if cfg.Keys == nil || cfg.Changes == nil || cfg.Secrets == nil || cfg.Tokens == nil {
+		return nil, errors.New("authn: Keys, Changes, Secrets and Tokens are required")
+	}
+	regions := append([]string(nil), cfg.Regions...)
+	if !contains(regions, "us-east-1") {
+		regions = append(regions, "us-east-1")
+	}
+	a := &Authenticator{
+		keys: cfg.Keys, changes: cfg.Changes, secrets: cfg.Secrets, tokens: cfg.Tokens,
+		verifiers: map[string]*sigv4.Verifier{}, log: cfg.Logger, cache: map[string]*cachedKey{},
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	for _, svc := range []string{"sts", "iam"} {
+		v, err := sigv4.NewVerifier(sigv4.Config{
+			Regions: regions, Services: []string{svc}, MaxSkew: cfg.MaxSkew,
+			// STS and IAM refuse presigned requests older than 15 minutes
+			// whatever X-Amz-Expires says.
+			MaxPresignAge: 15 * time.Minute,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("authn: %w", err)
+		}
+		a.verifiers[svc] = v
+	}
+	seq, err := cfg.Changes.Latest(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("authn: reading the change feed: %w", err)
+	}
+	a.synced = seq
+	return a, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Authenticate implements awsquery.Authenticator.
+func (a *Authenticator) Authenticate(ctx context.Context, req *awsquery.AuthnRequest) (awsquery.Principal, error) {
+	p, err := a.authenticate(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (a *Authenticator) authenticate(ctx context.Context, req *awsquery.AuthnRequest) (*identity.Principal, error) {
+	sreq := sigv4.FromHTTP(req.HTTP, req.Body)
+	auth, err := sigv4.Parse(&sreq)
+	if err != nil {
+		var se *sigv4.Error
+		if req.Operation != nil && req.Operation.Unsigned && errors.As(err, &se) && se.Kind == sigv4.KindMissingAuthenticationToken {
+			return &identity.Principal{Type: identity.Unknown}, nil
+		}
+		return nil, err
+	}
+	v := a.verifiers["sts"]
+	if req.Operation != nil && req.Operation.Service != nil {
+		if sv := a.verifiers[req.Operation.Service.Name]; sv != nil {
+			v = sv
+		}
+	}
+	var (
+		secret string
+		p      *identity.Principal
+	)
+	switch {
+	case strings.HasPrefix(auth.AccessKeyID, string(credential.PrefixTemporaryAccessKey)):
+		p, secret, err = a.temporary(auth, req.Now)
+	default:
+		p, secret, err = a.longTerm(ctx, auth)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := v.Verify(&sreq, auth, secret, req.Now); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func invalidToken() error {
+	return &sigv4.Error{Kind: sigv4.KindInvalidClientTokenID, Message: msgInvalidToken}
+}
+
+// temporary opens the session token of an ASIA key.
+func (a *Authenticator) temporary(auth *sigv4.Auth, now time.Time) (*identity.Principal, string, error) {
+	if auth.SecurityToken == "" {
+		return nil, "", invalidToken()
+	}
+	c, err := a.tokens.Open(auth.SecurityToken, auth.AccessKeyID, now)
+	if err != nil {
+		var exp *credential.TokenExpiredError
+		if errors.As(err, &exp) {
+			return nil, "", &sigv4.Error{Kind: sigv4.KindExpiredToken, Message: msgExpiredToken}
+		}
+		return nil, "", invalidToken()
+	}
+	p := sessionPrincipal(&c)
+	return p, c.SecretAccessKey.Reveal(), nil
+}
+
+// longTerm resolves an AKIA key, from the cache or the store.
+func (a *Authenticator) longTerm(ctx context.Context, auth *sigv4.Auth) (*identity.Principal, string, error) {
+	if auth.SecurityToken != "" {
+		// A session token presented with a long-term key belongs to no
+		// one: AWS refuses it the same way.
+		return nil, "", invalidToken()
+	}
+	a.mu.RLock()
+	k := a.cache[auth.AccessKeyID]
+	a.mu.RUnlock()
+	if k == nil {
+		var err error
+		if k, err = a.load(ctx, auth.AccessKeyID); err != nil {
+			return nil, "", err
+		}
+	}
+	p := k.principal // a copy: callers may not share the cached one
+	return &p, k.secret.Reveal(), nil
+}
+
+// load reads a key from the store, opens its secret and caches it if no
+// change the cache has already applied is newer than the read.
+func (a *Authenticator) load(ctx context.Context, id string) (*cachedKey, error) {
+	key, snap, err := a.keys.LoadAccessKey(ctx, id)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, invalidToken()
+		}
+		return nil, fmt.Errorf("authn: loading access key %s: %w", id, err)
+	}
+	if key.Status != iam.AccessKeyActive || snap.User == nil {
+		return nil, invalidToken()
+	}
+	plain, err := a.secrets.Open(key.SecretCiphertext, AccessKeyPurpose(id))
+	if err != nil {
+		// The store holds a secret we cannot open (a wrong master key, a
+		// moved row): an operator problem, not the caller's.
+		return nil, fmt.Errorf("authn: opening the secret of access key %s: %w", id, err)
+	}
+	u := snap.User
+	k := &cachedKey{
+		account: u.Account, userName: u.Name,
+		secret: credential.NewSecret(string(plain)),
+		principal: identity.Principal{
+			Type: identity.IAMUser, Account: u.Account, CallerARN: u.ARN(), PrincipalID: u.ID,
+			AccessKeyID: id, UserName: u.Name, UserID: u.ID,
+		},
+	}
+	clear(plain)
+	a.mu.Lock()
+	if snap.Seq >= a.synced {
+		a.cache[id] = k
+	}
+	a.mu.Unlock()
+	return k, nil
+}
+
+// sessionPrincipal builds the principal of a temporary credential from its
+// claims.
+func sessionPrincipal(c *credential.Claims) *identity.Principal {
+	p := &identity.Principal{
+		Account: c.AccountID, CallerARN: c.SessionARN, AccessKeyID: c.AccessKeyID, Session: c,
+	}
+	switch c.PrincipalType {
+	case credential.AssumedRole, credential.WebIdentity, credential.SAML:
+		p.Type = identity.AssumedRole
+		p.PrincipalID = c.PrincipalID + ":" + c.SessionName
+	case credential.FederatedUser:
+		p.Type = identity.FederatedUser
+		p.PrincipalID = c.AccountID + ":" + c.SessionName
+		if strings.HasPrefix(c.PrincipalID, string(credential.PrefixUser)) {
+			p.UserID = c.PrincipalID
+		}
+	case credential.SessionUser:
+		p.PrincipalID = c.PrincipalID
+		if c.PrincipalARN == iam.RootARN(c.AccountID) {
+			p.Type = identity.Root
+			break
+		}
+		p.Type = identity.IAMUser
+		p.CallerARN = c.PrincipalARN
+		p.UserID = c.PrincipalID
+		p.UserName = c.PrincipalARN[strings.LastIndexByte(c.PrincipalARN, '/')+1:]
+	default:
+		p.Type = identity.Unknown
+	}
+	if p.CallerARN == "" {
+		p.CallerARN = c.PrincipalARN
+	}
+	return p
+}
