@@ -236,3 +236,42 @@ func TestBuiltinKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestParseDate(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // RFC 3339 in UTC, "" for invalid
+	}{
+		{"2020-01-01", "2020-01-01T00:00:00Z"},
+		{"2020-01-01T10:20:30Z", "2020-01-01T10:20:30Z"},
+		{"2020-01-01T10:20:30.5Z", "2020-01-01T10:20:30.5Z"},
+		{"2020-01-01T10:20:30+02:00", "2020-01-01T08:20:30Z"},
+		{"2020-01-01T10:20:30-05:00", "2020-01-01T15:20:30Z"},
+		{"2020-01-01T10:20Z", "2020-01-01T10:20:00Z"},
+		{"2020-01-01T10:20:30", "2020-01-01T10:20:30Z"},
+		{"20200101T102030Z", "2020-01-01T10:20:30Z"},
+		{"1577836800", "2020-01-01T00:00:00Z"},
+		{"", ""},
+		{"yesterday", ""},
+		{"2020-13-01", ""},
+		{"1577836800000000", ""},
+	}
+	for _, tt := range tests {
+		got, ok := parseDate(tt.in)
+		s := ""
+		if ok {
+			s = got.UTC().Format("2006-01-02T15:04:05.999999999Z07:00")
+		}
+		if s != tt.want {
+			t.Errorf("parseDate(%q) = %q, want %q", tt.in, s, tt.want)
+		}
+	}
+}
+
+func TestParseNumber(t *testing.T) {
+	for in, want := range map[string]bool{"10": true, "-1.5": true, "+3": true, "1e5": false, "": false, "1-2": false, ".": false, "0x10": false} {
+		if _, ok := parseNumber(in); ok != want {
+			t.Errorf("parseNumber(%q) ok = %v, want %v", in, ok, want)
+		}
+	}
+}

@@ -473,3 +473,19 @@ func TestEvaluateNilSetAndConcurrency(t *testing.T) {
 		}
 	}
 }
+
+func TestCompiledAccessorsAndErrors(t *testing.T) {
+	c := compileJSON(t, TypeBoundary, "b", allowS3All)
+	if c.Name() != "b" || c.Type() != TypeBoundary {
+		t.Errorf("Name, Type = %q, %v", c.Name(), c.Type())
+	}
+	doc := &Document{Version: Version2012, Statements: []Statement{{Effect: "Maybe", Action: Values{"s3:*"}, Resource: Values{"*"}}}}
+	_, err := Compile(doc, TypeIdentity, "p")
+	var ce *CompileError
+	if !errorsAs(err, &ce) || ce.Error() != `policy p: statement 0: invalid effect "Maybe"` || ce.Unwrap() == nil {
+		t.Errorf("Compile error = %v", err)
+	}
+	if got, err := Outcome(9).MarshalText(); err == nil {
+		t.Errorf("MarshalText of an invalid outcome = %q, want an error", got)
+	}
+}

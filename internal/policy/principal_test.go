@@ -103,3 +103,48 @@ func TestResourceStatementWithoutPrincipal(t *testing.T) {
 		t.Errorf("decision = %+v, want an implicit deny with no matched statement", d)
 	}
 }
+
+func TestNotPrincipalExcludes(t *testing.T) {
+	np := compilePrincipal(&Principal{Types: []PrincipalEntry{
+		{Type: "AWS", Values: Values{"arn:aws:iam::111122223333:root", alice.ARN, fedUser.ARN}},
+		{Type: "Federated", Values: Values{"accounts.google.com"}},
+		{Type: "Service", Values: Values{"lambda.amazonaws.com"}},
+	}})
+	tests := []struct {
+		caller Caller
+		want   bool
+	}{
+		{alice, true},
+		{rootUser, true},
+		{fedUser, true},
+		{devSession, false}, // neither the session nor the role is listed
+		{google, true},
+		{lambdaSvc, true},
+		{Caller{Kind: Service, ARN: "ec2.amazonaws.com"}, false},
+		{anonymous, false},
+		{carol, false},
+	}
+	for _, tt := range tests {
+		if got := np.excludes(&tt.caller); got != tt.want {
+			t.Errorf("excludes(%v %s) = %v, want %v", tt.caller.Kind, tt.caller.ARN, got, tt.want)
+		}
+	}
+	if !compilePrincipal(&Principal{Wildcard: true}).excludes(&anonymous) {
+		t.Error(`NotPrincipal "*" does not exclude an anonymous caller`)
+	}
+}
+
+func TestPrincipalKindNames(t *testing.T) {
+	for k := Anonymous; k <= Service; k++ {
+		got, ok := ParsePrincipalKind(k.String())
+		if !ok || got != k {
+			t.Errorf("ParsePrincipalKind(%q) = %v, %v", k.String(), got, ok)
+		}
+	}
+	if _, ok := ParsePrincipalKind("Robot"); ok {
+		t.Error("ParsePrincipalKind accepted Robot")
+	}
+	if got := PrincipalKind(200).String(); got != "Unknown" {
+		t.Errorf("String of an invalid kind = %q", got)
+	}
+}
