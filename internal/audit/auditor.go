@@ -1,0 +1,155 @@
+package audit
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/awsquery"
+)
+
+// Options configures Open, the constructor the server calls.
+type Options struct {
+	// Dir is the audit directory (event files, digests, signing key).
+	Dir string
+	// Region is awsRegion in events; us-east-1 when empty.
+	Region string
+	// Stdout, when set, also receives every event as a JSON line. It is a
+	// mirror: the file trail alone decides durability.
+	Stdout io.Writer
+	// Signer signs digests; when nil the key in Dir/signing-key.pem is
+	// loaded, or generated on first use.
+	Signer *Signer
+	// TLSDetails returns the tlsDetails of a request; when nil (or when it
+	// returns nil) events carry none, which is right for plain HTTP. The
+	// server knows the connection state; AuditRecord does not carry it.
+	TLSDetails func(ctx context.Context, rec *awsquery.AuditRecord) *TLSDetails
+	// Rotation and digests; see FileSinkConfig and TrailConfig.
+	MaxFileBytes   int64
+	MaxFileAge     time.Duration
+	DigestInterval time.Duration
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// OpenFile is for fault-injection tests; os.OpenFile when nil.
+	OpenFile OpenFileFunc
+	Logger   *slog.Logger
+}
+
+// Auditor implements awsquery.Auditor: it converts each record to an
+// Event and appends it to the trail, returning once it is durable.
+type Auditor struct {
+	trail  *Trail
+	conv   Converter
+	tls    func(context.Context, *awsquery.AuditRecord) *TLSDetails
+	signer *Signer
+}
+
+var _ awsquery.Auditor = (*Auditor)(nil)
+
+// Open opens the trail in opts.Dir and starts its writer.
+func Open(opts Options) (*Auditor, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("audit: Options.Dir is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	fs, err := OpenFileSink(FileSinkConfig{
+		Dir: opts.Dir, MaxBytes: opts.MaxFileBytes, MaxAge: opts.MaxFileAge,
+		Now: opts.Now, OpenFile: opts.OpenFile, Logger: opts.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	signer := opts.Signer
+	if signer == nil {
+		if signer, err = LoadOrCreateKey(filepath.Join(opts.Dir, KeyFile)); err != nil {
+			fs.Close()
+			return nil, err
+		}
+	}
+	var sink Sink = fs
+	if opts.Stdout != nil {
+		sink = &TeeSink{Primary: fs, Mirrors: []Sink{NewWriterSink(opts.Stdout)}, Logger: opts.Logger}
+	}
+	tr, err := NewTrail(TrailConfig{
+		Sink: sink, State: fs.State(), Signer: signer, Now: opts.Now,
+		DigestInterval: opts.DigestInterval, Logger: opts.Logger,
+	})
+	if err != nil {
+		fs.Close()
+		return nil, err
+	}
+	return &Auditor{trail: tr, conv: Converter{Region: opts.Region}, tls: opts.TLSDetails, signer: signer}, nil
+}
+
+// Audit records rec; it returns once the event is durable, or an error
+// (the dispatcher then fails the request: auditing fails closed).
+func (a *Auditor) Audit(ctx context.Context, rec *awsquery.AuditRecord) error {
+	var td *TLSDetails
+	if a.tls != nil {
+		td = a.tls(ctx, rec)
+	}
+	_, err := a.AppendEvent(ctx, a.conv.Convert(rec, td))
+	return err
+}
+
+// AppendEvent appends an event that did not come from the dispatcher (for
+// example an authorization decision of the gateway). It redacts the
+// parameters and response elements again before encoding.
+func (a *Auditor) AppendEvent(ctx context.Context, e *Event) (uint64, error) {
+	e.RequestParameters = Redact(e.RequestParameters)
+	e.ResponseElements = Redact(e.ResponseElements)
+	b, err := json.Marshal(e)
+	if err != nil {
+		return 0, err
+	}
+	return a.trail.Append(ctx, b)
+}
+
+// Ready reports whether events can be made durable; the server's
+// readiness check calls it.
+func (a *Auditor) Ready() error { return a.trail.Ready() }
+
+// PublicKey is the digest verification key.
+func (a *Auditor) PublicKey() ed25519.PublicKey { return a.signer.Public() }
+
+// Trail is the underlying trail (for digests on demand and tests).
+func (a *Auditor) Trail() *Trail { return a.trail }
+
+// Close flushes, signs a final digest and closes the files.
+func (a *Auditor) Close() error { return a.trail.Close() }
+
+// TLSDetailsFromState builds tlsDetails from a connection state; nil for
+// plain HTTP. host is the request's Host header.
+func TLSDetailsFromState(cs *tls.ConnectionState, host string) *TLSDetails {
+	if cs == nil {
+		return nil
+	}
+	return &TLSDetails{
+		TLSVersion:               tlsVersionName(cs.Version),
+		CipherSuite:              tls.CipherSuiteName(cs.CipherSuite),
+		ClientProvidedHostHeader: host,
+	}
+}
+
+// tlsVersionName spells versions as CloudTrail does ("TLSv1.3").
+func tlsVersionName(v uint16) string {
+	switch v {
+	case tls.VersionTLS13:
+		return "TLSv1.3"
+	case tls.VersionTLS12:
+		return "TLSv1.2"
+	case tls.VersionTLS11:
+		return "TLSv1.1"
+	case tls.VersionTLS10:
+		return "TLSv1"
+	}
+	return tls.VersionName(v)
+}

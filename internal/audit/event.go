@@ -1,0 +1,145 @@
+package audit
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// EventVersion is the CloudTrail record format version Brevet's events
+// follow (CloudTrail's current version at the time of writing). Fields are
+// only ever added within a major version, as CloudTrail does.
+const EventVersion = "1.11"
+
+// TimeFormat is CloudTrail's eventTime format: UTC, second precision.
+const TimeFormat = "2006-01-02T15:04:05Z"
+
+// Event is one CloudTrail-format record. The JSON field names and shapes
+// are CloudTrail's, so that tooling that reads CloudTrail reads Brevet.
+type Event struct {
+	EventVersion                 string         `json:"eventVersion"`
+	UserIdentity                 UserIdentity   `json:"userIdentity"`
+	EventTime                    string         `json:"eventTime"`
+	EventSource                  string         `json:"eventSource"`
+	EventName                    string         `json:"eventName"`
+	AWSRegion                    string         `json:"awsRegion"`
+	SourceIPAddress              string         `json:"sourceIPAddress"`
+	UserAgent                    string         `json:"userAgent"`
+	ErrorCode                    string         `json:"errorCode,omitempty"`
+	ErrorMessage                 string         `json:"errorMessage,omitempty"`
+	RequestParameters            map[string]any `json:"requestParameters"`
+	ResponseElements             map[string]any `json:"responseElements"`
+	RequestID                    string         `json:"requestID"`
+	EventID                      string         `json:"eventID"`
+	ReadOnly                     bool           `json:"readOnly"`
+	Resources                    []Resource     `json:"resources,omitempty"`
+	EventType                    string         `json:"eventType"`
+	ManagementEvent              bool           `json:"managementEvent"`
+	RecipientAccountID           string         `json:"recipientAccountId,omitempty"`
+	EventCategory                string         `json:"eventCategory"`
+	TLSDetails                   *TLSDetails    `json:"tlsDetails,omitempty"`
+	SessionCredentialFromConsole string         `json:"sessionCredentialFromConsole,omitempty"`
+}
+
+// UserIdentity is CloudTrail's userIdentity element.
+type UserIdentity struct {
+	Type             string          `json:"type"`
+	PrincipalID      string          `json:"principalId,omitempty"`
+	ARN              string          `json:"arn,omitempty"`
+	AccountID        string          `json:"accountId,omitempty"`
+	AccessKeyID      string          `json:"accessKeyId,omitempty"`
+	UserName         string          `json:"userName,omitempty"`
+	IdentityProvider string          `json:"identityProvider,omitempty"`
+	SessionContext   *SessionContext `json:"sessionContext,omitempty"`
+}
+
+// SessionContext describes temporary credentials: who issued the session
+// and its attributes.
+type SessionContext struct {
+	SessionIssuer  *SessionIssuer    `json:"sessionIssuer,omitempty"`
+	Attributes     SessionAttributes `json:"attributes"`
+	SourceIdentity string            `json:"sourceIdentity,omitempty"`
+}
+
+// SessionIssuer is the role or user whose session made the request.
+type SessionIssuer struct {
+	Type        string `json:"type"`
+	PrincipalID string `json:"principalId"`
+	ARN         string `json:"arn"`
+	AccountID   string `json:"accountId"`
+	UserName    string `json:"userName"`
+}
+
+// SessionAttributes are CloudTrail's sessionContext.attributes; both are
+// strings in CloudTrail ("true"/"false" and an ISO 8601 time).
+type SessionAttributes struct {
+	CreationDate     string `json:"creationDate"`
+	MFAAuthenticated string `json:"mfaAuthenticated"`
+}
+
+// Resource is an entry of CloudTrail's resources list.
+type Resource struct {
+	ARN       string `json:"ARN"`
+	AccountID string `json:"accountId,omitempty"`
+	Type      string `json:"type"`
+}
+
+// TLSDetails is CloudTrail's tlsDetails element; absent for plain HTTP.
+type TLSDetails struct {
+	TLSVersion               string `json:"tlsVersion"`
+	CipherSuite              string `json:"cipherSuite"`
+	ClientProvidedHostHeader string `json:"clientProvidedHostHeader,omitempty"`
+}
+
+// Time parses EventTime; the zero time when it is malformed.
+func (e *Event) Time() time.Time {
+	t, _ := time.Parse(TimeFormat, e.EventTime)
+	return t
+}
+
+// IssuedAccessKeyID is the access key id of the temporary credentials the
+// event issued (responseElements.credentials.accessKeyId of AssumeRole,
+// GetSessionToken, GetFederationToken and AssumeRoleWith*), or "".
+func (e *Event) IssuedAccessKeyID() string {
+	c, _ := e.ResponseElements["credentials"].(map[string]any)
+	id, _ := c["accessKeyId"].(string)
+	return id
+}
+
+// Username is the name LookupEvents reports: the IAM user name, else the
+// last element of the caller's ARN (the session name of an assumed role).
+func (e *Event) Username() string {
+	u := &e.UserIdentity
+	if u.UserName != "" {
+		return u.UserName
+	}
+	if i := strings.LastIndexByte(u.ARN, '/'); i >= 0 {
+		return u.ARN[i+1:]
+	}
+	if u.Type == "Root" {
+		return "root"
+	}
+	return ""
+}
+
+// readOnlyPrefixes name actions that only read, as CloudTrail's readOnly.
+var readOnlyPrefixes = []string{"Get", "List", "Describe", "Decode", "Simulate", "Lookup"}
+
+// IsReadOnly reports whether the action only reads state.
+func IsReadOnly(action string) bool {
+	for _, p := range readOnlyPrefixes {
+		if strings.HasPrefix(action, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeEvent parses an event's JSON.
+func decodeEvent(b []byte) (*Event, error) {
+	var e Event
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}

@@ -1,0 +1,128 @@
+package audit
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Position locates a record in the trail for error reports.
+type Position struct {
+	File string
+	Line int
+}
+
+func (p Position) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
+
+// WalkRecords calls fn for every record of every event file in dir, in
+// chain order, across rotated and compressed files. A malformed line
+// stops it with an error naming the file.
+func WalkRecords(dir string, fn func(rec Record, pos Position) error) error {
+	files, err := listTrailFiles(dir)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		rc, err := openTrailFile(dir, f)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // compressed and removed since listing
+		}
+		if err != nil {
+			return err
+		}
+		line := 0
+		err = ReadRecords(rc, func(r Record, _ int64) error {
+			line++
+			return fn(r, Position{File: f.Name, Line: line})
+		})
+		rc.Close()
+		if err != nil {
+			var pe *ParseError
+			if errors.As(err, &pe) {
+				return fmt.Errorf("%s: %w", f.Name, err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// WalkEvents decodes every event of the trail in dir, in order.
+func WalkEvents(dir string, fn func(seq uint64, e *Event) error) error {
+	return WalkRecords(dir, func(r Record, pos Position) error {
+		e, err := decodeEvent(r.Event)
+		if err != nil {
+			return fmt.Errorf("%s: event %d: %w", pos, r.Seq, err)
+		}
+		return fn(r.Seq, e)
+	})
+}
+
+// ReadDigestFile reads every signed digest in dir.
+func ReadDigestFile(dir string) ([]SignedDigest, error) {
+	data, err := os.ReadFile(filepath.Join(dir, DigestFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ds []SignedDigest
+	err = ReadDigests(bytes.NewReader(data), func(d SignedDigest, _ int64) error {
+		ds = append(ds, d)
+		return nil
+	})
+	if err != nil {
+		return ds, fmt.Errorf("%s: %w", DigestFile, err)
+	}
+	return ds, nil
+}
+
+// ScanForSecrets reads every file of the audit directory dir (event files,
+// plain or compressed, and the digest file) and returns an error naming
+// each file and secret found. Empty secrets are ignored. Tests use it to
+// prove that nothing they handed the server reached the trail.
+func ScanForSecrets(dir string, secrets []string) error {
+	files, err := listTrailFiles(dir)
+	if err != nil {
+		return err
+	}
+	names := []string{DigestFile}
+	for _, f := range files {
+		names = append(names, f.Name)
+	}
+	var found []error
+	for _, n := range names {
+		var data []byte
+		if n == DigestFile {
+			data, err = os.ReadFile(filepath.Join(dir, n))
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+		} else {
+			var rc io.ReadCloser
+			f := trailFile{Name: n, Gzip: filepath.Ext(n) == ".gz"}
+			if rc, err = openTrailFile(dir, f); err == nil {
+				data, err = io.ReadAll(rc)
+				rc.Close()
+			}
+		}
+		if err != nil {
+			return err
+		}
+		for i, s := range secrets {
+			if s == "" {
+				continue
+			}
+			esc, _ := json.Marshal(s) // the form it would take inside a JSON string
+			if bytes.Contains(data, []byte(s)) || bytes.Contains(data, esc[1:len(esc)-1]) {
+				found = append(found, fmt.Errorf("audit: secret #%d found in %s", i, n))
+			}
+		}
+	}
+	return errors.Join(found...)
+}

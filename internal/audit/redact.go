@@ -1,0 +1,95 @@
+package audit
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+
+	"github.com/brevet-dev/brevet/internal/awsquery"
+)
+
+// secretKeys are parameter and element names whose values are secrets,
+// lower-cased. awsquery already hides the values of shapes the model marks
+// sensitive; this list is the second line of defence, by name, for every
+// nesting level.
+var secretKeys = map[string]bool{
+	"secretaccesskey": true,
+	"sessiontoken":    true,
+	"tokencode":       true,
+	"password":        true,
+	"newpassword":     true,
+	"oldpassword":     true,
+	"privatekey":      true,
+	"clientsecret":    true,
+}
+
+// assertionKeys are bearer assertions: their value is replaced by its
+// SHA-256, so that an event can still be matched to an assertion someone
+// holds without the event letting anyone replay it.
+var assertionKeys = map[string]bool{
+	"samlassertion":    true,
+	"webidentitytoken": true,
+}
+
+// HashPrefix starts the value that replaces an assertion or token.
+const HashPrefix = "sha256:"
+
+// Redact returns a deep copy of m with secret values replaced by
+// awsquery.HiddenValue and assertions by "sha256:" and their hex digest.
+// It returns nil for nil.
+func Redact(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		lk := strings.ToLower(k)
+		switch {
+		case secretKeys[lk] || strings.Contains(lk, "password") || strings.Contains(lk, "secret"):
+			out[k] = hidden(v)
+		case assertionKeys[lk]:
+			out[k] = hashed(v)
+		default:
+			out[k] = redactValue(v)
+		}
+	}
+	return out
+}
+
+func redactValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		return Redact(v)
+	case []any:
+		l := make([]any, len(v))
+		for i := range v {
+			l[i] = redactValue(v[i])
+		}
+		return l
+	}
+	return v
+}
+
+func hidden(v any) any {
+	if v == nil {
+		return nil
+	}
+	return awsquery.HiddenValue
+}
+
+func hashed(v any) any {
+	s, ok := v.(string)
+	if !ok || s == awsquery.HiddenValue || strings.HasPrefix(s, HashPrefix) {
+		if ok {
+			return s
+		}
+		return hidden(v)
+	}
+	return HashOf(s)
+}
+
+// HashOf is the value recorded in place of an assertion or token.
+func HashOf(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return HashPrefix + hex.EncodeToString(sum[:])
+}

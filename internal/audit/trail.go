@@ -1,0 +1,344 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrClosed is returned by Append after Close.
+var ErrClosed = errors.New("audit: trail closed")
+
+// UnavailableError is returned while the durable sink cannot be written;
+// Cause is the sink's last error.
+type UnavailableError struct{ Cause error }
+
+func (e *UnavailableError) Error() string {
+	return fmt.Sprintf("audit: trail unavailable: %v", e.Cause)
+}
+
+func (e *UnavailableError) Unwrap() error { return e.Cause }
+
+// TrailConfig configures a Trail.
+type TrailConfig struct {
+	// Sink stores the records; its Write decides durability (use a
+	// *FileSink, or a TeeSink whose Primary is one).
+	Sink Sink
+	// State is where the chain stands in Sink (FileSink.State).
+	State ChainState
+	// Signer signs digests.
+	Signer *Signer
+	// Now stamps digests; time.Now when nil.
+	Now func() time.Time
+	// DigestInterval is how often a digest is signed while events arrive;
+	// one minute when zero, never (only at Close and WriteDigest) when
+	// negative.
+	DigestInterval time.Duration
+	// MaxBatch bounds the events committed by one write; 4096 when zero.
+	MaxBatch int
+	// Logger receives sink failures and recoveries.
+	Logger *slog.Logger
+}
+
+// Trail appends events to the hash chain with group commit: a single
+// writer goroutine takes every event waiting, chains them, hands them to
+// the sink in one Write (one write and one fsync for the file sink) and
+// then releases all their callers. Concurrent callers therefore share the
+// cost of an fsync.
+type Trail struct {
+	cfg    TrailConfig
+	reqs   chan *pending
+	ctrl   chan func()
+	quit   chan struct{}
+	done   chan struct{}
+	mu     sync.RWMutex // guards closed against sends on reqs
+	closed bool
+
+	ready   atomic.Bool
+	lastErr atomic.Pointer[error]
+
+	// Owned by the writer goroutine.
+	state   ChainState
+	recs    []Record
+	backoff time.Duration
+}
+
+type pending struct {
+	event []byte
+	seq   uint64
+	err   error
+	done  chan struct{}
+}
+
+var pendingPool = sync.Pool{New: func() any { return &pending{done: make(chan struct{}, 1)} }}
+
+// NewTrail starts the writer goroutine. Close stops it.
+func NewTrail(cfg TrailConfig) (*Trail, error) {
+	if cfg.Sink == nil || cfg.Signer == nil {
+		return nil, errors.New("audit: TrailConfig.Sink and Signer are required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.DigestInterval == 0 {
+		cfg.DigestInterval = time.Minute
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 4096
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	t := &Trail{
+		cfg:   cfg,
+		reqs:  make(chan *pending, cfg.MaxBatch),
+		ctrl:  make(chan func()),
+		quit:  make(chan struct{}),
+		done:  make(chan struct{}),
+		state: cfg.State,
+	}
+	t.ready.Store(true)
+	go t.run()
+	return t, nil
+}
+
+// Append makes event (one JSON object, as Event marshals) durable and
+// returns its sequence number. It fails fast with *UnavailableError while
+// the sink is failing.
+func (t *Trail) Append(ctx context.Context, event []byte) (uint64, error) {
+	if err := t.Ready(); err != nil {
+		return 0, err
+	}
+	p := pendingPool.Get().(*pending)
+	p.event, p.seq, p.err = event, 0, nil
+	t.mu.RLock()
+	if t.closed {
+		t.mu.RUnlock()
+		pendingPool.Put(p)
+		return 0, ErrClosed
+	}
+	select {
+	case t.reqs <- p:
+	case <-ctx.Done():
+		t.mu.RUnlock()
+		pendingPool.Put(p)
+		return 0, ctx.Err()
+	}
+	t.mu.RUnlock()
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		// The writer still owns p; it may yet commit the event. The
+		// caller fails its request either way (fail closed).
+		return 0, ctx.Err()
+	}
+	seq, err := p.seq, p.err
+	p.event = nil
+	pendingPool.Put(p)
+	return seq, err
+}
+
+// Ready returns nil when events can be appended, or *UnavailableError
+// while the sink is failing (it recovers on its own, with backoff).
+func (t *Trail) Ready() error {
+	if t.ready.Load() {
+		return nil
+	}
+	var cause error = errors.New("sink failing")
+	if p := t.lastErr.Load(); p != nil {
+		cause = *p
+	}
+	return &UnavailableError{Cause: cause}
+}
+
+// WriteDigest signs a digest now for the events not yet covered by one.
+func (t *Trail) WriteDigest() error {
+	var err error
+	if !t.do(func() { err = t.digest() }) {
+		return ErrClosed
+	}
+	return err
+}
+
+// Head returns the chain's last sequence number and hash.
+func (t *Trail) Head() (uint64, [32]byte) {
+	var seq uint64
+	var head [32]byte
+	if !t.do(func() { seq, head = t.state.LastSeq, t.state.Head }) {
+		seq, head = t.state.LastSeq, t.state.Head
+	}
+	return seq, head
+}
+
+// do runs f on the writer goroutine and waits for it; false once the
+// writer has stopped.
+func (t *Trail) do(f func()) bool {
+	ch := make(chan struct{})
+	select {
+	case t.ctrl <- func() { f(); close(ch) }:
+		<-ch
+		return true
+	case <-t.done:
+		return false
+	}
+}
+
+// Close commits the events already queued, signs a final digest and
+// closes the sink.
+func (t *Trail) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		<-t.done
+		return nil
+	}
+	t.closed = true
+	t.mu.Unlock()
+	close(t.quit)
+	<-t.done
+	err := t.digest()
+	if cerr := t.cfg.Sink.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (t *Trail) run() {
+	defer close(t.done)
+	var tick <-chan time.Time
+	if t.cfg.DigestInterval > 0 {
+		tk := time.NewTicker(t.cfg.DigestInterval)
+		defer tk.Stop()
+		tick = tk.C
+	}
+	var retry *time.Timer
+	var retryC <-chan time.Time
+	batch := make([]*pending, 0, t.cfg.MaxBatch)
+	for {
+		select {
+		case p := <-t.reqs:
+			batch = t.drain(append(batch[:0], p))
+			t.commit(batch)
+		case f := <-t.ctrl:
+			f()
+		case <-tick:
+			if err := t.digest(); err != nil {
+				t.cfg.Logger.Error("audit: signing a digest failed", "err", err)
+			}
+		case <-retryC:
+			retryC = nil
+			t.repair()
+		case <-t.quit:
+			for {
+				select {
+				case p := <-t.reqs:
+					t.commit(t.drain(append(batch[:0], p)))
+					continue
+				default:
+				}
+				return
+			}
+		}
+		if !t.ready.Load() && retryC == nil {
+			if retry == nil {
+				retry = time.NewTimer(t.backoff)
+			} else {
+				retry.Reset(t.backoff)
+			}
+			retryC = retry.C
+		}
+	}
+}
+
+// drain adds the requests already waiting, up to MaxBatch.
+func (t *Trail) drain(batch []*pending) []*pending {
+	for len(batch) < t.cfg.MaxBatch {
+		select {
+		case p := <-t.reqs:
+			batch = append(batch, p)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commit chains the batch, writes it and releases its callers. On
+// failure the chain does not advance: the failed events were never
+// acknowledged, and their sequence numbers are reused.
+func (t *Trail) commit(batch []*pending) {
+	var err error
+	if !t.ready.Load() {
+		err = t.Ready()
+	} else {
+		seq, head := t.state.LastSeq, t.state.Head
+		t.recs = t.recs[:0]
+		for _, p := range batch {
+			seq++
+			h := ChainHash(head, seq, p.event)
+			t.recs = append(t.recs, Record{Seq: seq, PrevHash: head, Hash: h, Event: p.event})
+			p.seq, head = seq, h
+		}
+		if err = t.cfg.Sink.Write(t.recs); err != nil {
+			t.fail(err)
+		} else {
+			t.state.LastSeq, t.state.Head = seq, head
+		}
+		clear(t.recs)
+	}
+	for _, p := range batch {
+		if err != nil {
+			p.seq, p.err = 0, err
+		}
+		p.done <- struct{}{}
+	}
+}
+
+func (t *Trail) fail(err error) {
+	t.lastErr.Store(&err)
+	if t.ready.Swap(false) {
+		t.cfg.Logger.Error("audit: trail cannot be written; refusing requests until it recovers", "err", err)
+		t.backoff = 10 * time.Millisecond
+	}
+}
+
+// repair runs on the retry timer while unhealthy.
+func (t *Trail) repair() {
+	var err error
+	if r, ok := t.cfg.Sink.(Repairer); ok {
+		err = r.Repair()
+	}
+	if err != nil {
+		t.lastErr.Store(&err)
+		t.backoff = min(t.backoff*2, 5*time.Second)
+		return
+	}
+	t.cfg.Logger.Info("audit: trail recovered")
+	t.ready.Store(true)
+}
+
+// digest signs and writes a digest for the uncovered events, if any.
+func (t *Trail) digest() error {
+	st := &t.state
+	if st.LastSeq <= st.DigestLastSeq {
+		return nil
+	}
+	if !t.ready.Load() {
+		return t.Ready()
+	}
+	d := newDigest(st.DigestLastSeq+1, st.LastSeq, st.Head, st.DigestSig, t.cfg.Now())
+	sd, err := signDigest(t.cfg.Signer, d)
+	if err != nil {
+		return err
+	}
+	if err := t.cfg.Sink.WriteDigest(sd); err != nil {
+		t.fail(err)
+		return err
+	}
+	st.DigestLastSeq, st.DigestSig = st.LastSeq, sd.Signature
+	return nil
+}
