@@ -1,0 +1,101 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+)
+
+// Target is a server under test: where to send requests and which
+// process to account CPU time and memory to.
+type Target struct {
+	// Name labels the target in reports ("trivial", "brevet").
+	Name string
+	// URL is its endpoint.
+	URL string
+	// PID is the server process; 0 means "unknown", and the phase then
+	// reports no server CPU or RSS.
+	PID int
+}
+
+// Phase is one measured run: one target, one workload, one concurrency.
+type Phase struct {
+	Target      string
+	Action      string
+	Concurrency int
+	Result      *Result
+	// ServerCPU and GeneratorCPU are the CPU time (user+system) the
+	// server process and this process spent during the measured run.
+	ServerCPU    time.Duration
+	GeneratorCPU time.Duration
+	// ServerRSSBefore and ServerRSSAfter are the server's resident set
+	// size, in bytes, before the warm-up and after the run.
+	ServerRSSBefore int64
+	ServerRSSAfter  int64
+}
+
+// ServerCPUPerOp is the server's CPU time per successful request.
+func (p *Phase) ServerCPUPerOp() time.Duration { return perOp(p.ServerCPU, p.Result.Ops) }
+
+// GeneratorCPUPerOp is this process's CPU time per successful request:
+// what signing and the HTTP client cost.
+func (p *Phase) GeneratorCPUPerOp() time.Duration { return perOp(p.GeneratorCPU, p.Result.Ops) }
+
+func perOp(d time.Duration, ops uint64) time.Duration {
+	if ops == 0 {
+		return 0
+	}
+	return d / time.Duration(ops)
+}
+
+// Measure runs w against t at concurrency c: a warm-up run whose results
+// are dropped (connections opened, caches and the Go runtime warmed),
+// then the measured run on the same connections, with the server's and
+// the generator's CPU time read from /proc just before and just after it.
+//
+// cfg supplies the region, credentials, warm-up and duration; its URL,
+// Concurrency and Client are set here.
+func Measure(ctx context.Context, t Target, w Workload, c int, warmup time.Duration, cfg Config) (*Phase, error) {
+	cfg.URL, cfg.Concurrency = t.URL, c
+	cfg.Client = NewClient(c)
+	defer cfg.Client.CloseIdleConnections()
+	p := &Phase{Target: t.Name, Action: w.Action, Concurrency: c}
+	server := func() (ProcSample, error) {
+		if t.PID == 0 { // a remote server: nothing to read
+			return ProcSample{}, nil
+		}
+		return ReadProc(t.PID)
+	}
+	self := os.Getpid()
+	srv0, err := server()
+	if err != nil {
+		return nil, err
+	}
+	p.ServerRSSBefore = srv0.RSS
+	if warmup > 0 {
+		wcfg := cfg
+		wcfg.Duration = warmup
+		if _, err := Run(ctx, wcfg, w); err != nil {
+			return nil, err
+		}
+	}
+	srv1, err1 := server()
+	gen1, err2 := ReadProc(self)
+	res, err := Run(ctx, cfg, w)
+	if err != nil {
+		return nil, err
+	}
+	srv2, err3 := server()
+	gen2, err4 := ReadProc(self)
+	for _, err := range []error{err1, err2, err3, err4} {
+		if err != nil {
+			return nil, fmt.Errorf("loadgen: %s %s c%d: %w", t.Name, w.Action, c, err)
+		}
+	}
+	p.Result = res
+	p.ServerCPU = srv2.CPU - srv1.CPU
+	p.GeneratorCPU = gen2.CPU - gen1.CPU
+	p.ServerRSSAfter = srv2.RSS
+	return p, nil
+}

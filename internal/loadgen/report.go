@@ -1,0 +1,145 @@
+package loadgen
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"text/tabwriter"
+	"time"
+)
+
+// TrivialName is the Target.Name of the trivial handler, the reference
+// every other target's throughput is divided by.
+const TrivialName = "trivial"
+
+// Row is one Phase as reported, with plain units, for JSON output and the
+// table alike.
+type Row struct {
+	Target      string `json:"target"`
+	Action      string `json:"action"`
+	Concurrency int    `json:"concurrency"`
+	Ops         uint64 `json:"ops"`
+	Errors      uint64 `json:"errors"`
+	// ErrorsBy counts errors by "STATUS Code" or "transport: ...".
+	ErrorsBy       map[string]uint64 `json:"errors_by,omitempty"`
+	ElapsedSeconds float64           `json:"elapsed_s"`
+	OpsPerSecond   float64           `json:"ops_per_s"`
+	// RatioToTrivial is OpsPerSecond over the trivial handler's for the
+	// same action and concurrency in the same run; 0 when there is none.
+	RatioToTrivial float64 `json:"ratio_to_trivial,omitempty"`
+	P50Micros      float64 `json:"p50_us"`
+	P99Micros      float64 `json:"p99_us"`
+	P999Micros     float64 `json:"p999_us"`
+	MaxMicros      float64 `json:"max_us"`
+	// ServerCPUMicrosPerOp is the server process's user+system CPU time
+	// per successful request; GeneratorCPUMicrosPerOp is the same for
+	// the generator (signing and the HTTP client).
+	ServerCPUMicrosPerOp    float64 `json:"server_cpu_us_per_op"`
+	GeneratorCPUMicrosPerOp float64 `json:"generator_cpu_us_per_op"`
+	// ServerCores is the server's CPU time over wall time: how many
+	// cores it kept busy.
+	ServerCores     float64 `json:"server_cores"`
+	ServerRSSBefore int64   `json:"server_rss_before_bytes"`
+	ServerRSSAfter  int64   `json:"server_rss_after_bytes"`
+}
+
+// Rows turns phases into report rows, with each row's ratio to the
+// trivial handler's phase of the same action and concurrency.
+func Rows(phases []*Phase) []Row {
+	type key struct {
+		action string
+		c      int
+	}
+	ceiling := map[key]float64{}
+	for _, p := range phases {
+		if p.Target == TrivialName {
+			ceiling[key{p.Action, p.Concurrency}] = p.Result.OpsPerSecond()
+		}
+	}
+	rows := make([]Row, 0, len(phases))
+	for _, p := range phases {
+		r := p.Result
+		row := Row{
+			Target: p.Target, Action: p.Action, Concurrency: p.Concurrency,
+			Ops: r.Ops, Errors: r.Errors, ElapsedSeconds: r.Elapsed.Seconds(),
+			OpsPerSecond: r.OpsPerSecond(),
+			P50Micros:    micros(r.Latency.Quantile(0.50)),
+			P99Micros:    micros(r.Latency.Quantile(0.99)),
+			P999Micros:   micros(r.Latency.Quantile(0.999)),
+			MaxMicros:    micros(r.Latency.Max()),
+
+			ServerCPUMicrosPerOp:    micros(p.ServerCPUPerOp()),
+			GeneratorCPUMicrosPerOp: micros(p.GeneratorCPUPerOp()),
+			ServerRSSBefore:         p.ServerRSSBefore,
+			ServerRSSAfter:          p.ServerRSSAfter,
+		}
+		if len(r.ErrorsBy) > 0 {
+			row.ErrorsBy = r.ErrorsBy
+		}
+		if r.Elapsed > 0 {
+			row.ServerCores = p.ServerCPU.Seconds() / r.Elapsed.Seconds()
+		}
+		if c := ceiling[key{p.Action, p.Concurrency}]; c > 0 && p.Target != TrivialName {
+			row.RatioToTrivial = row.OpsPerSecond / c
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// WriteJSON writes rows as indented JSON.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// WriteTable writes rows as an aligned text table, then one line per kind
+// of error.
+func WriteTable(w io.Writer, rows []Row) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "target\taction\tconc\tops/s\t×trivial\tp50\tp99\tp99.9\tsrv µs/op\tsrv cores\tgen µs/op\tsrv RSS MiB\terrors\t")
+	for _, r := range rows {
+		ratio := "-"
+		if r.RatioToTrivial > 0 {
+			ratio = strconv.FormatFloat(r.RatioToTrivial, 'f', 2, 64)
+		}
+		srvCPU, cores, rss := "-", "-", "-"
+		if r.ServerRSSAfter > 0 {
+			srvCPU = strconv.FormatFloat(r.ServerCPUMicrosPerOp, 'f', 1, 64)
+			cores = strconv.FormatFloat(r.ServerCores, 'f', 2, 64)
+			rss = fmt.Sprintf("%.1f→%.1f", mib(r.ServerRSSBefore), mib(r.ServerRSSAfter))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%d\t\n",
+			r.Target, r.Action, r.Concurrency, r.OpsPerSecond, ratio,
+			latency(r.P50Micros), latency(r.P99Micros), latency(r.P999Micros),
+			srvCPU, cores, r.GeneratorCPUMicrosPerOp, rss, r.Errors)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		for _, kind := range slices.SortedFunc(maps.Keys(r.ErrorsBy), cmp.Compare) {
+			if _, err := fmt.Fprintf(w, "errors: %s %s c%d: %d × %s\n", r.Target, r.Action, r.Concurrency, r.ErrorsBy[kind], kind); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// latency formats microseconds as µs below a millisecond, else ms.
+func latency(us float64) string {
+	if us < 1000 {
+		return strconv.FormatFloat(us, 'f', 0, 64) + "µs"
+	}
+	return strconv.FormatFloat(us/1000, 'f', 2, 64) + "ms"
+}

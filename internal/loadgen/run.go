@@ -1,0 +1,253 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/sigv4"
+)
+
+// Workload says what each request of a run is: one action, its form body
+// per request, and what a successful response must contain.
+type Workload struct {
+	// Action names the workload in reports, e.g. "AssumeRole".
+	Action string
+	// Service is the SigV4 scope's service, "sts" or "iam".
+	Service string
+	// AppendBody appends the form-encoded body of worker's seq-th
+	// request to b. It runs on every request, so keep it cheap.
+	AppendBody func(b []byte, worker int, seq uint64) []byte
+	// Expect, when not nil, must occur in every 2xx response body; a
+	// response without it counts as an error ("200 unexpected body").
+	Expect []byte
+}
+
+// Config is one run of a Workload against one endpoint.
+type Config struct {
+	// URL is the endpoint, e.g. "http://127.0.0.1:8787/".
+	URL string
+	// Region is the SigV4 scope's region.
+	Region string
+	// Credentials sign every request.
+	Credentials sigv4.Credentials
+	// Concurrency is the number of workers, each with at most one
+	// request in flight (a closed loop, as SDK clients behave).
+	Concurrency int
+	// Duration bounds the run: no request starts after it, and the run
+	// ends when the requests in flight return.
+	Duration time.Duration
+	// MaxRequests, when positive, also bounds the number of requests.
+	MaxRequests int64
+	// Client sends the requests; nil means NewClient(Concurrency). Pass
+	// the same client to a warm-up and the run after it to keep the
+	// warm connections.
+	Client *http.Client
+	// Now gives the signing time and the clock for latencies; nil means
+	// time.Now. Each request is signed with the time it is sent.
+	Now func() time.Time
+}
+
+// Result is what a run measured.
+type Result struct {
+	// Ops counts the requests that succeeded (2xx, expected body).
+	Ops uint64
+	// Errors counts the requests that did not; ErrorsBy breaks them down
+	// by "STATUS Code" (e.g. "403 AccessDenied") or "transport: ...".
+	Errors   uint64
+	ErrorsBy map[string]uint64
+	// Elapsed is the wall time from the first request's start to the
+	// last response.
+	Elapsed time.Duration
+	// Latency holds the latency of every successful request, from just
+	// before sending it (after signing) to the end of its response body.
+	Latency *Histogram
+}
+
+// OpsPerSecond is successful requests per second of Elapsed.
+func (r *Result) OpsPerSecond() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Ops) / r.Elapsed.Seconds()
+}
+
+// NewClient returns an HTTP client for concurrency workers on one host:
+// keep-alive on, an idle pool as large as the concurrency (the default
+// of 2 per host would reopen connections under load, and measure TCP
+// handshakes instead of the server), no proxy, no compression, no HTTP/2.
+func NewClient(concurrency int) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        2 * concurrency,
+			MaxIdleConnsPerHost: 2 * concurrency,
+			IdleConnTimeout:     90 * time.Second,
+			DisableCompression:  true,
+		},
+		Timeout: 30 * time.Second,
+	}
+}
+
+// Run drives cfg.URL with w until cfg.Duration has passed (or
+// MaxRequests were sent, or ctx is done) and returns what it measured.
+// It fails only when the configuration is unusable; request failures are
+// counted in the Result.
+func Run(ctx context.Context, cfg Config, w Workload) (*Result, error) {
+	if cfg.Concurrency < 1 || cfg.Duration <= 0 || cfg.URL == "" || w.AppendBody == nil {
+		return nil, errors.New("loadgen: a run needs a URL, a workload, Concurrency ≥ 1 and Duration > 0")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Client == nil {
+		cfg.Client = NewClient(cfg.Concurrency)
+		defer cfg.Client.CloseIdleConnections()
+	}
+	// Sign once up front, so that bad credentials or options fail the
+	// run instead of every request.
+	probe, err := http.NewRequest(http.MethodPost, cfg.URL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("loadgen: endpoint: %w", err)
+	}
+	s := sigv4.Signer{Credentials: cfg.Credentials}
+	if err := s.SignHTTP(probe, nil, sigv4.SignOptions{Region: cfg.Region, Service: w.Service, Time: cfg.Now()}); err != nil {
+		return nil, fmt.Errorf("loadgen: %w", err)
+	}
+
+	var (
+		wg      sync.WaitGroup
+		sent    atomic.Int64
+		workers = make([]*worker, cfg.Concurrency)
+		start   = cfg.Now()
+		end     = start.Add(cfg.Duration)
+	)
+	for i := range workers {
+		workers[i] = &worker{id: i, cfg: &cfg, w: &w, latency: NewHistogram(), errs: map[string]uint64{}}
+		wg.Go(func() { workers[i].loop(ctx, end, &sent) })
+	}
+	wg.Wait()
+	res := &Result{Elapsed: cfg.Now().Sub(start), Latency: NewHistogram(), ErrorsBy: map[string]uint64{}}
+	for _, wk := range workers {
+		res.Ops += wk.ops
+		res.Latency.Merge(wk.latency)
+		for k, n := range wk.errs {
+			res.Errors += n
+			res.ErrorsBy[k] += n
+		}
+	}
+	return res, nil
+}
+
+// worker is one closed-loop client: its own signer, buffers and
+// histogram, so that workers share nothing but the connection pool.
+type worker struct {
+	id      int
+	cfg     *Config
+	w       *Workload
+	signer  sigv4.Signer
+	resp    bytes.Buffer
+	ops     uint64
+	latency *Histogram
+	errs    map[string]uint64
+}
+
+// maxErrorKinds bounds ErrorsBy, since transport errors can carry
+// addresses and ports that make every message different.
+const maxErrorKinds = 16
+
+func (wk *worker) loop(ctx context.Context, end time.Time, sent *atomic.Int64) {
+	wk.signer = sigv4.Signer{Credentials: wk.cfg.Credentials}
+	for seq := uint64(0); ctx.Err() == nil && wk.cfg.Now().Before(end); seq++ {
+		if max := wk.cfg.MaxRequests; max > 0 && sent.Add(1) > max {
+			return
+		}
+		kind, took := wk.do(ctx, seq)
+		switch {
+		case kind == "":
+			wk.ops++
+			wk.latency.Record(took)
+		case ctx.Err() != nil:
+			return // cancelled, not a server error
+		default:
+			if _, ok := wk.errs[kind]; !ok && len(wk.errs) >= maxErrorKinds {
+				kind = "other"
+			}
+			wk.errs[kind]++
+			if took < time.Millisecond && !isStatusKind(kind) {
+				// A refused connection fails at once; do not spin.
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+	}
+}
+
+func isStatusKind(kind string) bool { return len(kind) >= 3 && kind[0] >= '1' && kind[0] <= '5' }
+
+// do sends one freshly signed request and returns "" on success or the
+// error kind, and the latency.
+func (wk *worker) do(ctx context.Context, seq uint64) (kind string, took time.Duration) {
+	// A new body slice per request: the transport may still be reading
+	// the previous one after its response arrived.
+	body := wk.w.AppendBody(make([]byte, 0, 256), wk.id, seq)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, wk.cfg.URL, bytes.NewReader(body))
+	if err != nil {
+		return "request: " + err.Error(), 0
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	now := wk.cfg.Now()
+	opts := sigv4.SignOptions{Region: wk.cfg.Region, Service: wk.w.Service, Time: now}
+	if err := wk.signer.SignHTTP(req, body, opts); err != nil {
+		return "sign: " + err.Error(), 0
+	}
+	start := wk.cfg.Now()
+	resp, err := wk.cfg.Client.Do(req)
+	if err != nil {
+		return transportKind(err), wk.cfg.Now().Sub(start)
+	}
+	wk.resp.Reset()
+	_, err = wk.resp.ReadFrom(resp.Body)
+	resp.Body.Close()
+	took = wk.cfg.Now().Sub(start)
+	switch {
+	case err != nil:
+		return transportKind(err), took
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		return strconv.Itoa(resp.StatusCode) + " " + errorCode(wk.resp.Bytes()), took
+	case wk.w.Expect != nil && !bytes.Contains(wk.resp.Bytes(), wk.w.Expect):
+		return strconv.Itoa(resp.StatusCode) + " unexpected body", took
+	}
+	return "", took
+}
+
+func transportKind(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return "transport: " + op.Op + ": " + op.Err.Error()
+	}
+	msg := err.Error()
+	if len(msg) > 80 {
+		msg = msg[:80]
+	}
+	return "transport: " + msg
+}
+
+// errorCode returns the <Code> of an AWS Query <ErrorResponse>, or "-".
+func errorCode(body []byte) string {
+	_, rest, ok := bytes.Cut(body, []byte("<Code>"))
+	if !ok {
+		return "-"
+	}
+	code, _, ok := bytes.Cut(rest, []byte("</Code>"))
+	if !ok || len(code) > 64 {
+		return "-"
+	}
+	return string(code)
+}

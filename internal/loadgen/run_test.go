@@ -1,0 +1,185 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/sigv4"
+	"github.com/google/go-cmp/cmp"
+)
+
+var testCreds = sigv4.Credentials{AccessKeyID: "AKIDLOADGENTEST", SecretAccessKey: "loadgen-test-secret"}
+
+// verifying wraps next in a real SigV4 check, so that the smoke tests
+// prove that every request the generator sends is correctly signed.
+func verifying(t *testing.T, next http.Handler) http.Handler {
+	t.Helper()
+	v, err := sigv4.NewVerifier(sigv4.Config{Regions: []string{"us-east-1"}, Services: []string{"sts", "iam"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		req := sigv4.FromHTTP(r, body)
+		a, err := sigv4.Parse(&req)
+		if err == nil {
+			err = v.Verify(&req, a, testCreds.SecretAccessKey, time.Now())
+		}
+		if err != nil {
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>"+err.Error()+"</Message></Error></ErrorResponse>")
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+func TestRunSmoke(t *testing.T) {
+	var seen atomic.Int64
+	srv := httptest.NewServer(verifying(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Add(1)
+		TrivialHandler().ServeHTTP(w, r)
+	})))
+	defer srv.Close()
+
+	for _, w := range []Workload{GetCallerIdentity(), AssumeRole("arn:aws:iam::123456789012:role/bench")} {
+		t.Run(w.Action, func(t *testing.T) {
+			seen.Store(0)
+			cfg := Config{URL: srv.URL + "/", Region: "us-east-1", Credentials: testCreds, Concurrency: 4, Duration: 200 * time.Millisecond}
+			res, err := Run(context.Background(), cfg, w)
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if res.Errors != 0 {
+				t.Errorf("Errors = %d (%v), want 0", res.Errors, res.ErrorsBy)
+			}
+			if res.Ops == 0 || uint64(seen.Load()) != res.Ops {
+				t.Errorf("Ops = %d, server saw %d; want the same, > 0", res.Ops, seen.Load())
+			}
+			if got := res.Latency.Count(); got != res.Ops {
+				t.Errorf("Latency.Count() = %d, want %d", got, res.Ops)
+			}
+			if res.Elapsed < cfg.Duration {
+				t.Errorf("Elapsed = %v, want at least %v", res.Elapsed, cfg.Duration)
+			}
+		})
+	}
+}
+
+func TestRunCountsErrors(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch n.Add(1) % 3 {
+		case 0:
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code></Error></ErrorResponse>")
+		case 1:
+			w.WriteHeader(http.StatusServiceUnavailable)
+		default:
+			io.WriteString(w, "<nothing/>")
+		}
+	}))
+	defer srv.Close()
+	cfg := Config{URL: srv.URL + "/", Region: "us-east-1", Credentials: testCreds, Concurrency: 1, Duration: time.Minute, MaxRequests: 30}
+	res, err := Run(context.Background(), cfg, GetCallerIdentity())
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	want := map[string]uint64{"403 AccessDenied": 10, "503 -": 10, "200 unexpected body": 10}
+	if diff := cmp.Diff(want, res.ErrorsBy); diff != "" {
+		t.Errorf("ErrorsBy (-want +got):\n%s", diff)
+	}
+	if res.Ops != 0 || res.Errors != 30 {
+		t.Errorf("Ops, Errors = %d, %d; want 0, 30", res.Ops, res.Errors)
+	}
+}
+
+func TestRunRejectsBadConfig(t *testing.T) {
+	good := Config{URL: "http://127.0.0.1:1/", Region: "us-east-1", Credentials: testCreds, Concurrency: 1, Duration: time.Second}
+	for name, mutate := range map[string]func(*Config){
+		"no concurrency": func(c *Config) { c.Concurrency = 0 },
+		"no duration":    func(c *Config) { c.Duration = 0 },
+		"no region":      func(c *Config) { c.Region = "" },
+		"no secret":      func(c *Config) { c.Credentials.SecretAccessKey = "" },
+	} {
+		cfg := good
+		mutate(&cfg)
+		if _, err := Run(context.Background(), cfg, GetCallerIdentity()); err == nil {
+			t.Errorf("%s: Run succeeded, want an error", name)
+		}
+	}
+}
+
+func TestMeasureAndReport(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc on this system")
+	}
+	srv := httptest.NewServer(verifying(t, TrivialHandler()))
+	defer srv.Close()
+	cfg := Config{Region: "us-east-1", Credentials: testCreds, Duration: 150 * time.Millisecond}
+	var phases []*Phase
+	for _, name := range []string{TrivialName, "brevet"} {
+		// The server is this process, so its CPU is counted twice; the
+		// test checks the plumbing, not the figures.
+		p, err := Measure(context.Background(), Target{Name: name, URL: srv.URL + "/", PID: os.Getpid()}, GetCallerIdentity(), 2, 50*time.Millisecond, cfg)
+		if err != nil {
+			t.Fatalf("Measure: %v", err)
+		}
+		if p.Result.Ops == 0 || p.ServerRSSAfter == 0 {
+			t.Errorf("%s: Ops = %d, RSS = %d; want both > 0", name, p.Result.Ops, p.ServerRSSAfter)
+		}
+		phases = append(phases, p)
+	}
+	rows := Rows(phases)
+	if rows[0].RatioToTrivial != 0 || rows[1].RatioToTrivial <= 0 {
+		t.Errorf("ratios = %v, %v; want 0 for trivial and > 0 for brevet", rows[0].RatioToTrivial, rows[1].RatioToTrivial)
+	}
+	var out strings.Builder
+	if err := WriteTable(&out, rows); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(out.String(), "GetCallerIdentity"); got != 2 {
+		t.Errorf("table has %d GetCallerIdentity rows, want 2:\n%s", got, out.String())
+	}
+}
+
+func TestRowsRatioAndErrors(t *testing.T) {
+	res := func(ops uint64, errs map[string]uint64) *Result {
+		r := &Result{Ops: ops, Elapsed: time.Second, Latency: NewHistogram(), ErrorsBy: errs}
+		for _, n := range errs {
+			r.Errors += n
+		}
+		return r
+	}
+	phases := []*Phase{
+		{Target: TrivialName, Action: "AssumeRole", Concurrency: 8, Result: res(10000, nil)},
+		{Target: "brevet", Action: "AssumeRole", Concurrency: 8, Result: res(6500, map[string]uint64{"403 AccessDenied": 2}), ServerCPU: 325 * time.Millisecond, ServerRSSAfter: 50 << 20},
+		{Target: "brevet", Action: "AssumeRole", Concurrency: 64, Result: res(7000, nil)},
+	}
+	rows := Rows(phases)
+	if got, want := rows[1].RatioToTrivial, 0.65; got != want {
+		t.Errorf("ratio = %v, want %v", got, want)
+	}
+	if got, want := rows[1].ServerCPUMicrosPerOp, 50.0; got != want {
+		t.Errorf("server µs/op = %v, want %v", got, want)
+	}
+	if got := rows[2].RatioToTrivial; got != 0 {
+		t.Errorf("ratio without a trivial phase = %v, want 0", got)
+	}
+	var out strings.Builder
+	if err := WriteTable(&out, rows); err != nil {
+		t.Fatal(err)
+	}
+	if want := "errors: brevet AssumeRole c8: 2 × 403 AccessDenied\n"; !strings.Contains(out.String(), want) {
+		t.Errorf("table lacks %q:\n%s", want, out.String())
+	}
+}

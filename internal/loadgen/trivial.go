@@ -1,0 +1,71 @@
+package loadgen
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strconv"
+)
+
+// TrivialHandler answers every request with a fixed, well-formed STS
+// response and does no other work: no signature check, no parsing
+// beyond spotting AssumeRole. Served by a plain net/http server in a
+// process of its own, it is the practical ceiling of the machine for
+// this generator, the figure Brevet's throughput is divided by.
+//
+// It reads the whole body (as any server must to keep the connection
+// alive) and answers AssumeRole with a response of the size Brevet's
+// has (a session token included), so that the generator reads the same
+// bytes from both targets.
+func TrivialHandler() http.Handler {
+	gci := []byte(trivialGetCallerIdentity)
+	ar := []byte(trivialAssumeRole)
+	gciLen, arLen := strconv.Itoa(len(gci)), strconv.Itoa(len(ar))
+	marker := []byte("Action=AssumeRole&")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var buf [512]byte
+		n, _ := io.ReadFull(r.Body, buf[:])
+		_, _ = io.Copy(io.Discard, r.Body)
+		resp, length := gci, gciLen
+		if bytes.HasPrefix(buf[:n], marker) {
+			resp, length = ar, arLen
+		}
+		h := w.Header()
+		h["Content-Type"] = []string{"text/xml"}
+		h["Content-Length"] = []string{length}
+		_, _ = w.Write(resp)
+	})
+}
+
+const trivialGetCallerIdentity = `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult>
+    <Arn>arn:aws:iam::123456789012:user/admin</Arn>
+    <UserId>AIDAEXAMPLEEXAMPLE123</UserId>
+    <Account>123456789012</Account>
+  </GetCallerIdentityResult>
+  <ResponseMetadata>
+    <RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId>
+  </ResponseMetadata>
+</GetCallerIdentityResponse>
+`
+
+// trivialAssumeRole carries a 600-character session token, of the order
+// of a sealed Brevet token (docs/credentials.md describes what it holds).
+var trivialAssumeRole = `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <AssumedRoleUser>
+      <Arn>arn:aws:sts::123456789012:assumed-role/bench/bench-0-0</Arn>
+      <AssumedRoleId>AROAEXAMPLEEXAMPLE123:bench-0-0</AssumedRoleId>
+    </AssumedRoleUser>
+    <Credentials>
+      <AccessKeyId>ASIAEXAMPLEEXAMPLE12</AccessKeyId>
+      <SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY</SecretAccessKey>
+      <SessionToken>` + string(bytes.Repeat([]byte("A"), 600)) + `</SessionToken>
+      <Expiration>2026-01-01T00:00:00Z</Expiration>
+    </Credentials>
+  </AssumeRoleResult>
+  <ResponseMetadata>
+    <RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId>
+  </ResponseMetadata>
+</AssumeRoleResponse>
+`
