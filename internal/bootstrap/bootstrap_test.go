@@ -1,0 +1,166 @@
+package bootstrap_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/bootstrap"
+	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/credential/masterkey"
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/store"
+	"github.com/brevet-dev/brevet/internal/store/sqlite"
+)
+
+var now = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
+
+func open(t *testing.T, dir string) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(dir, "brevet.db"), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// seedAdmin stands in for the managed-policy seed: it stores
+// AdministratorAccess under the AWS pseudo-account.
+func seedAdmin(ctx context.Context, st store.Store, now time.Time) error {
+	if _, err := st.Policies().Get(ctx, bootstrap.AdminPolicyARN); err == nil {
+		return nil
+	}
+	if err := st.Accounts().Create(ctx, iam.Account{ID: iam.AWSAccount, Created: now}); err != nil {
+		return err
+	}
+	return st.Policies().Create(ctx, iam.ManagedPolicy{Account: iam.AWSAccount, ID: "ANPAIWMBCKSKIEE64ZLYK", Name: "AdministratorAccess",
+		Path: "/", Created: now, Updated: now}, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
+}
+
+func TestFirstStartAndRestart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	master, err := masterkey.Generate(rand.Reader, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := open(t, dir)
+	cfg := bootstrap.Config{Store: st, Master: master, AccountID: "111122223333", DataDir: dir, SeedManaged: seedAdmin, Now: now}
+	first, err := bootstrap.Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.FirstStart || first.AccountID != "111122223333" || first.AdminKeyID == "" {
+		t.Fatalf("first start: got %+v", first)
+	}
+	fi, err := os.Stat(first.CredentialsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != 0o600 {
+		t.Errorf("credentials file mode: got %v, want 0600", got)
+	}
+	data, _ := os.ReadFile(first.CredentialsPath)
+	if !bytes.Contains(data, []byte("[default]\naws_access_key_id = "+first.AdminKeyID+"\naws_secret_access_key = ")) {
+		t.Errorf("credentials file:\n%s", data)
+	}
+	attached, err := st.Attachments().List(ctx, iam.Owner{Kind: iam.PrincipalUser, Account: first.AccountID, Name: "admin"})
+	if err != nil || len(attached) != 1 || attached[0].ARN != bootstrap.AdminPolicyARN {
+		t.Errorf("admin attachments: got %v, %v", attached, err)
+	}
+	st.Close()
+
+	// A restart, with another account id configured: nothing changes.
+	st = open(t, dir)
+	defer st.Close()
+	cfg.Store, cfg.AccountID = st, "999999999999"
+	second, err := bootstrap.Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.FirstStart || second.AccountID != first.AccountID || second.AdminKeyID != "" {
+		t.Errorf("restart: got %+v", second)
+	}
+	if got, want := second.Tokens.ActiveKeyID(), first.Tokens.ActiveKeyID(); got != want {
+		t.Errorf("token key after restart: got %s, want %s", got, want)
+	}
+	if !bytes.Equal(second.MessageKey, first.MessageKey) || len(first.MessageKey) != 32 {
+		t.Errorf("message key changed across restarts")
+	}
+	again, _ := os.ReadFile(first.CredentialsPath)
+	if !bytes.Equal(again, data) {
+		t.Errorf("credentials file rewritten on restart")
+	}
+	keys, err := st.AccessKeys().ListForUser(ctx, first.AccountID, "admin")
+	if err != nil || len(keys) != 1 {
+		t.Errorf("admin keys after restart: got %d, %v; want 1", len(keys), err)
+	}
+}
+
+func TestRandomAccountID(t *testing.T) {
+	dir := t.TempDir()
+	master, _ := masterkey.Generate(rand.Reader, now)
+	st := open(t, dir)
+	defer st.Close()
+	res, err := bootstrap.Run(context.Background(), bootstrap.Config{Store: st, Master: master, DataDir: dir, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := iam.ValidateAccountID(res.AccountID); err != nil {
+		t.Errorf("random account id %q: %v", res.AccountID, err)
+	}
+}
+
+func TestCredentialsFileIsNeverOverwritten(t *testing.T) {
+	dir := t.TempDir()
+	master, _ := masterkey.Generate(rand.Reader, now)
+	st := open(t, dir)
+	defer st.Close()
+	path := filepath.Join(dir, bootstrap.CredentialsFile)
+	if err := os.WriteFile(path, []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := bootstrap.Run(context.Background(), bootstrap.Config{Store: st, Master: master, DataDir: dir, Now: now})
+	if err == nil || !strings.Contains(err.Error(), "exists but the admin user does not") {
+		t.Fatalf("got %v, want a refusal", err)
+	}
+	if _, err := st.Users().Get(context.Background(), "", "admin"); err == nil {
+		t.Errorf("admin created although its key could not be saved")
+	}
+}
+
+func TestRotateTokenKey(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	master, _ := masterkey.Generate(rand.Reader, now)
+	st := open(t, dir)
+	defer st.Close()
+	res, err := bootstrap.Run(ctx, bootstrap.Config{Store: st, Master: master, DataDir: dir, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, _, err := res.Tokens.Mint(credential.Claims{AccountID: res.AccountID, PrincipalType: credential.AssumedRole,
+		PrincipalARN: "arn:aws:iam::" + res.AccountID + ":role/r", SessionARN: "arn:aws:sts::" + res.AccountID + ":assumed-role/r/s",
+		SessionName: "s", IssuedAt: now, Expires: now.Add(time.Hour)}, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := bootstrap.RotateTokenKey(ctx, st, master, rand.Reader, now.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bootstrap.ReloadTokenRing(ctx, st, master, res.Tokens); err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Tokens.ActiveKeyID(); got != id {
+		t.Errorf("active key after rotation: got %s, want %s", got, id)
+	}
+	if _, err := res.Tokens.Open(tc.SessionToken, tc.AccessKeyID, now.Add(2*time.Minute)); err != nil {
+		t.Errorf("a token sealed before rotation: %v", err)
+	}
+}
