@@ -1,0 +1,144 @@
+package audit_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/brevet-dev/brevet/internal/audit"
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/identity"
+)
+
+func TestConvertAssumedRoleSession(t *testing.T) {
+	rec := assumeRoleRecord(1, "ASIAEXAMPLEISSUED001")
+	rec.Principal = rolePrincipal("ASIAEXAMPLECALLER001")
+	conv := audit.Converter{Region: "eu-west-1", NewID: func() string { return "evt-1" }}
+	got := conv.Convert(rec, &audit.TLSDetails{TLSVersion: "TLSv1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ClientProvidedHostHeader: "sts.example.test"})
+	want := &audit.Event{
+		EventVersion: "1.11",
+		UserIdentity: audit.UserIdentity{
+			Type: "AssumedRole", PrincipalID: "AROAEXAMPLEDEPLOY:ci",
+			ARN: "arn:aws:sts::123456789012:assumed-role/deploy/ci", AccountID: "123456789012",
+			AccessKeyID: "ASIAEXAMPLECALLER001",
+			SessionContext: &audit.SessionContext{
+				SessionIssuer: &audit.SessionIssuer{Type: "Role", PrincipalID: "AROAEXAMPLEDEPLOY",
+					ARN: "arn:aws:iam::123456789012:role/deploy", AccountID: "123456789012", UserName: "deploy"},
+				Attributes:     audit.SessionAttributes{CreationDate: "2026-11-22T08:00:00Z", MFAAuthenticated: "true"},
+				SourceIdentity: "alice",
+			},
+		},
+		EventTime: "2026-11-22T08:00:01Z", EventSource: "sts.amazonaws.com", EventName: "AssumeRole",
+		AWSRegion: "eu-west-1", SourceIPAddress: "192.0.2.10", UserAgent: "aws-cli/2.0",
+		RequestParameters: rec.RequestParameters, ResponseElements: rec.ResponseElements,
+		RequestID: "req-0001", EventID: "evt-1", ReadOnly: false,
+		Resources: []audit.Resource{
+			{ARN: "arn:aws:iam::123456789012:role/deploy", AccountID: "123456789012", Type: "AWS::IAM::Role"},
+			{ARN: "ASIAEXAMPLEISSUED001", AccountID: "123456789012", Type: "AWS::IAM::AccessKey"},
+		},
+		EventType: "AwsApiCall", ManagementEvent: true, RecipientAccountID: "123456789012",
+		EventCategory: "Management",
+		TLSDetails:    &audit.TLSDetails{TLSVersion: "TLSv1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ClientProvidedHostHeader: "sts.example.test"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Convert mismatch (-want +got):\n%s", diff)
+	}
+	if got.IssuedAccessKeyID() != "ASIAEXAMPLEISSUED001" {
+		t.Errorf("IssuedAccessKeyID = %q", got.IssuedAccessKeyID())
+	}
+}
+
+func TestConvertUnauthenticated(t *testing.T) {
+	rec := record(2, nil, "AssumeRoleWithWebIdentity")
+	rec.Status, rec.ErrorCode, rec.ErrorMessage = 400, "InvalidIdentityToken", "token expired"
+	got := audit.Converter{NewID: func() string { return "e" }}.Convert(rec, nil)
+	if got.UserIdentity.Type != "Unknown" || got.ErrorCode != "InvalidIdentityToken" || got.RecipientAccountID != "" || got.AWSRegion != "us-east-1" {
+		t.Errorf("got identity %+v, error %q, account %q, region %q", got.UserIdentity, got.ErrorCode, got.RecipientAccountID, got.AWSRegion)
+	}
+	web := &identity.Principal{Type: identity.WebIdentityUser, PrincipalID: "accounts.example:sub", UserName: "sub"}
+	if got := (audit.Converter{}).Convert(record(3, web, "AssumeRoleWithWebIdentity"), nil); got.UserIdentity.UserName != "sub" {
+		t.Errorf("web identity userName = %q, want sub", got.UserIdentity.UserName)
+	}
+}
+
+func TestReadOnly(t *testing.T) {
+	for action, want := range map[string]bool{
+		"GetCallerIdentity": true, "ListUsers": true, "SimulatePrincipalPolicy": true,
+		"DecodeAuthorizationMessage": true, "AssumeRole": false, "CreateUser": false, "DeleteRole": false,
+	} {
+		if got := audit.IsReadOnly(action); got != want {
+			t.Errorf("IsReadOnly(%s) = %v, want %v", action, got, want)
+		}
+	}
+}
+
+func TestRedactNeverLetsSecretsThrough(t *testing.T) {
+	in := map[string]any{
+		"roleArn":          "arn:aws:iam::123456789012:role/r",
+		"webIdentityToken": "eyJhbGciOiJSUzI1NiJ9.payload.sig",
+		"SAMLAssertion":    awsquery.HiddenValue,
+		"tokenCode":        "123456",
+		"policy":           `{"Version":"2012-10-17"}`,
+		"nested": []any{map[string]any{
+			"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+			"sessionToken":    "FwoGZXIvYXdzEXAMPLETOKEN",
+			"newPassword":     "hunter2",
+		}},
+	}
+	got := audit.Redact(in)
+	want := map[string]any{
+		"roleArn":          "arn:aws:iam::123456789012:role/r",
+		"webIdentityToken": audit.HashOf("eyJhbGciOiJSUzI1NiJ9.payload.sig"),
+		"SAMLAssertion":    awsquery.HiddenValue,
+		"tokenCode":        awsquery.HiddenValue,
+		"policy":           `{"Version":"2012-10-17"}`,
+		"nested": []any{map[string]any{
+			"SecretAccessKey": awsquery.HiddenValue,
+			"sessionToken":    awsquery.HiddenValue,
+			"newPassword":     awsquery.HiddenValue,
+		}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Redact mismatch (-want +got):\n%s", diff)
+	}
+	if in["tokenCode"] != "123456" {
+		t.Error("Redact modified its input")
+	}
+	b, _ := json.Marshal(got)
+	for _, s := range []string{"wJalrXUtnFEMI", "FwoGZXIvYXdz", "hunter2", "123456\"", "payload.sig"} {
+		if strings.Contains(string(b), s) {
+			t.Errorf("redacted output contains %q", s)
+		}
+	}
+}
+
+func TestScanForSecrets(t *testing.T) {
+	dir := t.TempDir()
+	a := openTest(t, dir, func(o *audit.Options) { o.MaxFileBytes = 2048 })
+	leak := record(1, userPrincipal(), "GetCallerIdentity")
+	leak.UserAgent = "agent-with-LEAKEDVALUE/1" // a field no redaction covers
+	for i := 0; i < 20; i++ {
+		fill(t, a, 1)
+	}
+	if err := a.Audit(t.Context(), leak); err != nil {
+		t.Fatal(err)
+	}
+	rec := assumeRoleRecord(2, "ASIAEXAMPLEISSUED001")
+	rec.ResponseElements["credentials"].(map[string]any)["secretAccessKey"] = "REALSECRETKEYVALUE"
+	if err := a.Audit(t.Context(), rec); err != nil {
+		t.Fatal(err)
+	}
+	fill(t, a, 20) // rotate the leak into a compressed file
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.ScanForSecrets(dir, []string{"REALSECRETKEYVALUE", "neverwritten"}); err != nil {
+		t.Errorf("ScanForSecrets found a redacted secret: %v", err)
+	}
+	err := audit.ScanForSecrets(dir, []string{"LEAKEDVALUE"})
+	if err == nil || !strings.Contains(err.Error(), ".jsonl.gz") {
+		t.Errorf("ScanForSecrets = %v, want the leak found in a compressed file", err)
+	}
+}
