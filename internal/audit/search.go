@@ -1,0 +1,90 @@
+package audit
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Filter selects events. Zero fields match everything; set fields must
+// all match.
+type Filter struct {
+	// From and To bound eventTime: From ≤ t < To.
+	From, To time.Time
+	// PrincipalARN matches the caller's ARN or its session issuer's ARN
+	// (so a role's ARN finds all its sessions).
+	PrincipalARN string
+	// AccessKeyID matches the key that signed the request or the key the
+	// event issued.
+	AccessKeyID string
+	// IssuedBy is an eventID of an event that issued temporary
+	// credentials: it matches every later event signed with those
+	// credentials, and with credentials issued in turn by such an event
+	// (role chaining).
+	IssuedBy  string
+	EventName string
+	ErrorCode string
+	SourceIP  string
+	// Match, when set, is one more predicate (LookupEvents' attributes).
+	Match func(*Event) bool
+}
+
+// ErrEventNotFound is returned when Filter.IssuedBy names no event, or one
+// that issued no credentials.
+var ErrEventNotFound = errors.New("audit: no event with that id issued credentials")
+
+// Search calls fn for each matching event of the trail in dir, oldest
+// first. It reads the whole trail; an index comes with the database sink.
+func Search(dir string, f Filter, fn func(seq uint64, e *Event) error) error {
+	keys := map[string]bool{}
+	issuerSeen := false
+	err := WalkEvents(dir, func(seq uint64, e *Event) error {
+		if f.IssuedBy != "" {
+			if e.EventID == f.IssuedBy {
+				if k := e.IssuedAccessKeyID(); k != "" {
+					keys[k], issuerSeen = true, true
+				}
+				return nil
+			}
+			if !keys[e.UserIdentity.AccessKeyID] {
+				return nil
+			}
+			if k := e.IssuedAccessKeyID(); k != "" {
+				keys[k] = true
+			}
+		}
+		if f.matches(e) {
+			return fn(seq, e)
+		}
+		return nil
+	})
+	if err == nil && f.IssuedBy != "" && !issuerSeen {
+		return fmt.Errorf("%w: %s", ErrEventNotFound, f.IssuedBy)
+	}
+	return err
+}
+
+func (f *Filter) matches(e *Event) bool {
+	if !f.From.IsZero() || !f.To.IsZero() {
+		t := e.Time()
+		if t.Before(f.From) || (!f.To.IsZero() && !t.Before(f.To)) {
+			return false
+		}
+	}
+	u := &e.UserIdentity
+	if f.PrincipalARN != "" && u.ARN != f.PrincipalARN &&
+		(u.SessionContext == nil || u.SessionContext.SessionIssuer == nil || u.SessionContext.SessionIssuer.ARN != f.PrincipalARN) {
+		return false
+	}
+	if f.AccessKeyID != "" && u.AccessKeyID != f.AccessKeyID && e.IssuedAccessKeyID() != f.AccessKeyID {
+		return false
+	}
+	switch {
+	case f.EventName != "" && e.EventName != f.EventName,
+		f.ErrorCode != "" && e.ErrorCode != f.ErrorCode,
+		f.SourceIP != "" && e.SourceIPAddress != f.SourceIP,
+		f.Match != nil && !f.Match(e):
+		return false
+	}
+	return true
+}
