@@ -1,0 +1,104 @@
+package authz
+
+import (
+	"context"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/policy"
+)
+
+// Role is a role as the AssumeRole family needs it: the entity and its
+// compiled trust policy, from the cache.
+type Role struct {
+	iam.Role
+	ent *entity
+}
+
+// LoadRole returns the role from the cache, loading it on a miss. A role
+// that does not exist is the store's ErrNotFound (wrapped).
+func (a *Authorizer) LoadRole(ctx context.Context, account, name string) (*Role, error) {
+	e, err := a.c.entity(ctx, entityKey{kindRole, account, name})
+	if err != nil {
+		return nil, err
+	}
+	return &Role{Role: *e.role, ent: e}, nil
+}
+
+// Caller returns the caller as package policy sees it (for the session a
+// caller would chain from): its kind, ARNs and ids.
+func (a *Authorizer) Caller(ctx context.Context, p *identity.Principal) (policy.Caller, error) {
+	v, err := a.view(ctx, p)
+	if err != nil {
+		return policy.Caller{}, err
+	}
+	return v.caller, nil
+}
+
+// AuthorizeAssumeRole decides whether caller may assume role, for each of
+// actions (sts:AssumeRole, plus sts:TagSession when tags are passed and
+// sts:SetSourceIdentity when a source identity is), with keys the action's
+// condition keys (sts:ExternalId, sts:RoleSessionName, aws:RequestTag/...,
+// aws:MultiFactorAuthPresent when the request carried an MFA code, ...),
+// which take precedence over the caller's own.
+//
+// AWS's rules (reference_policies_evaluation-logic, "Resource-based
+// policies"; id_roles_compare-resource-policies), which package policy
+// encodes for a TypeTrust resource policy:
+//   - the trust policy must allow: an identity-based allow alone never
+//     suffices;
+//   - in the role's account, a trust policy naming the caller itself (the
+//     user ARN or the session ARN) suffices; naming the role a session came
+//     from, or "*", suffices if the caller's permissions boundary and
+//     session policies allow; naming the account (ACCOUNT or
+//     arn:aws:iam::ACCOUNT:root) needs the caller's identity-based policies
+//     to allow too;
+//   - across accounts, both the trust policy and the caller's identity-based
+//     policies (within its boundary and session policies) must allow;
+//   - an explicit deny anywhere wins.
+//
+// Role sessions are matched as their session ARN and as their role's ARN.
+func (a *Authorizer) AuthorizeAssumeRole(ctx context.Context, caller *identity.Principal, role *Role, actions []string, keys map[string][]string, now time.Time) (awsquery.Decision, error) {
+	if err := a.c.maybePoll(ctx, now); err != nil {
+		return awsquery.Decision{}, err
+	}
+	v, err := a.view(ctx, caller)
+	if err != nil {
+		return awsquery.Decision{}, err
+	}
+	st := a.pool.Get().(*evalState)
+	defer a.pool.Put(st)
+	for _, action := range actions {
+		st.req.Caller = v.caller
+		st.req.Action = action
+		st.req.Resource = role.ent.arn
+		st.req.ResourceAccount = role.Account
+		st.req.Context.Reset()
+		addTarget(&st.req.Context, keys)
+		a.addGlobal(&st.req.Context, v, now, "", "", false)
+		v.set.EvaluateInto(&st.dec, &st.req, role.ent.trust)
+		if st.dec.Outcome != policy.Allowed {
+			return a.denial(&st.req, &st.dec, v.principalID)
+		}
+	}
+	return awsquery.Decision{Allowed: true}, nil
+}
+
+// EncodeDenial seals the explanation of a denial decided outside the
+// policy engine (AssumeRole of a role that does not exist), so that every
+// AccessDenied carries an encoded message. failure is recorded in the
+// message's failures.
+func (a *Authorizer) EncodeDenial(ctx context.Context, caller *identity.Principal, action, resource, failure string, now time.Time) (string, error) {
+	v, err := a.view(ctx, caller)
+	if err != nil {
+		return "", err
+	}
+	req := &policy.Request{Caller: v.caller, Action: action, Resource: resource}
+	a.addGlobal(&req.Context, v, now, "", "", false)
+	m := buildMessage(req, &policy.Decision{Outcome: policy.ImplicitlyDenied, Reason: failure}, v.principalID)
+	m.ImplicitDeny = nil
+	m.Failures.Items = append(m.Failures.Items, failure)
+	return a.seal.sealJSON(m)
+}

@@ -1,0 +1,247 @@
+package authz
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/brevet-dev/brevet/internal/policy"
+)
+
+// MessageKeySize is the size of Config.MessageKey (AES-256).
+const MessageKeySize = 32
+
+// messageVersion prefixes every encoded message so the format can change.
+const messageVersion = 1
+
+// messageAD binds sealed messages to their purpose, so no other blob
+// sealed under the same key can pass for one.
+const messageAD = "brevet authorization message v1"
+
+// InvalidMessageError reports an encoded authorization message that cannot
+// be decoded: not one of ours, tampered with, or sealed under a key this
+// Authorizer does not hold. Message is AWS's text for
+// InvalidAuthorizationMessageException.
+type InvalidMessageError struct {
+	Reason string // for logs
+}
+
+func (e *InvalidMessageError) Error() string {
+	return "authz: invalid authorization message: " + e.Reason
+}
+
+// Message is AWS's wording of InvalidAuthorizationMessageException.
+func (e *InvalidMessageError) Message() string {
+	return "The error message could not be decoded."
+}
+
+// The decoded message, shaped as AWS's DecodeAuthorizationMessage output:
+// lists are {"items": [...]} and condition values are {"value": ...}.
+type decodedMessage struct {
+	Allowed           bool          `json:"allowed"`
+	ExplicitDeny      bool          `json:"explicitDeny"`
+	MatchedStatements items[stmt]   `json:"matchedStatements"`
+	Failures          items[string] `json:"failures"`
+	Context           msgContext    `json:"context"`
+	// ImplicitDeny is Brevet's addition: for an implicit deny, which policy
+	// type lacked the allow, and why in words.
+	ImplicitDeny *implicitDeny `json:"implicitDeny,omitempty"`
+}
+
+type items[T any] struct {
+	Items []T `json:"items"`
+}
+
+type stmt struct {
+	StatementID    string `json:"statementId"`
+	Effect         string `json:"effect"`
+	PolicyName     string `json:"policyName"`
+	PolicyType     string `json:"policyType"`
+	StatementIndex int    `json:"statementIndex"`
+}
+
+type msgContext struct {
+	Principal  msgPrincipal        `json:"principal"`
+	Action     string              `json:"action"`
+	Resource   string              `json:"resource"`
+	Conditions items[msgCondition] `json:"conditions"`
+}
+
+type msgPrincipal struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	ARN  string `json:"arn"`
+}
+
+type msgCondition struct {
+	Key    string          `json:"key"`
+	Values items[msgValue] `json:"values"`
+}
+
+type msgValue struct {
+	Value string `json:"value"`
+}
+
+type implicitDeny struct {
+	MissingAllow string `json:"missingAllow"`
+	Reason       string `json:"reason"`
+}
+
+// sealer seals and opens encoded messages.
+type sealer struct {
+	aead cipher.AEAD
+	rnd  io.Reader
+}
+
+func newSealer(key []byte, rnd io.Reader) (*sealer, error) {
+	if len(key) != MessageKeySize {
+		return nil, fmt.Errorf("authz: MessageKey must be %d bytes, got %d", MessageKeySize, len(key))
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &sealer{aead: aead, rnd: rnd}, nil
+}
+
+// maxEncodedLen bounds what Open will try to decode.
+const maxEncodedLen = 1 << 20
+
+// seal returns the encoded message for plaintext JSON: base64url (no
+// padding) of version, nonce and ciphertext.
+func (s *sealer) seal(plain []byte) (string, error) {
+	ns := s.aead.NonceSize()
+	buf := make([]byte, 1+ns, 1+ns+len(plain)+s.aead.Overhead())
+	buf[0] = messageVersion
+	if _, err := io.ReadFull(s.rnd, buf[1:]); err != nil {
+		return "", fmt.Errorf("authz: reading randomness: %w", err)
+	}
+	buf = s.aead.Seal(buf, buf[1:1+ns], plain, []byte(messageAD))
+	return base64.RawURLEncoding.EncodeToString(buf), nil
+}
+
+func (s *sealer) open(encoded string) ([]byte, error) {
+	encoded = strings.TrimSpace(encoded)
+	if encoded == "" || len(encoded) > maxEncodedLen {
+		return nil, &InvalidMessageError{Reason: "empty or too long"}
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(encoded)
+	if err != nil {
+		return nil, &InvalidMessageError{Reason: "not base64url"}
+	}
+	ns := s.aead.NonceSize()
+	if len(raw) < 1+ns+s.aead.Overhead() || raw[0] != messageVersion {
+		return nil, &InvalidMessageError{Reason: "truncated or unknown version"}
+	}
+	plain, err := s.aead.Open(nil, raw[1:1+ns], raw[1+ns:], []byte(messageAD))
+	if err != nil {
+		return nil, &InvalidMessageError{Reason: "authentication failed"}
+	}
+	return plain, nil
+}
+
+// buildMessage is the decoded form of a decision on req.
+func buildMessage(req *policy.Request, d *policy.Decision, principalID string) decodedMessage {
+	m := decodedMessage{
+		Allowed:           d.Outcome == policy.Allowed,
+		ExplicitDeny:      d.Outcome == policy.ExplicitlyDenied,
+		MatchedStatements: items[stmt]{Items: []stmt{}},
+		Failures:          items[string]{Items: []string{}},
+		Context: msgContext{
+			Principal:  msgPrincipal{ID: principalID, Name: req.Caller.UserName, ARN: req.Caller.ARN},
+			Action:     req.Action,
+			Resource:   req.Resource,
+			Conditions: items[msgCondition]{Items: []msgCondition{}},
+		},
+	}
+	for _, s := range d.Matched {
+		m.MatchedStatements.Items = append(m.MatchedStatements.Items, stmt{
+			StatementID: s.Sid, Effect: strings.ToUpper(string(s.Effect)),
+			PolicyName: s.Policy, PolicyType: s.PolicyType.String(), StatementIndex: s.Index,
+		})
+	}
+	if d.Outcome == policy.ImplicitlyDenied {
+		m.ImplicitDeny = &implicitDeny{MissingAllow: d.MissingAllow.String(), Reason: d.Reason}
+	}
+	add := func(key string, vals []string) {
+		c := msgCondition{Key: key, Values: items[msgValue]{Items: make([]msgValue, 0, len(vals))}}
+		for _, v := range vals {
+			c.Values.Items = append(c.Values.Items, msgValue{Value: v})
+		}
+		m.Context.Conditions.Items = append(m.Context.Conditions.Items, c)
+	}
+	c := &req.Caller
+	for _, kv := range [][2]string{
+		{"aws:username", callerUserName(c)},
+		{"aws:userid", c.UserID},
+		{"aws:PrincipalArn", principalArnKey(c)},
+		{"aws:PrincipalAccount", c.Account},
+		{"aws:PrincipalType", principalTypeKey(c.Kind)},
+	} {
+		if kv[1] != "" {
+			add(kv[0], []string{kv[1]})
+		}
+	}
+	seen := map[string]bool{}
+	for _, c := range m.Context.Conditions.Items {
+		seen[strings.ToLower(c.Key)] = true
+	}
+	for _, k := range req.Context.Keys() {
+		if seen[strings.ToLower(k)] {
+			continue // the first value wins, as in evaluation
+		}
+		seen[strings.ToLower(k)] = true
+		v, _ := req.Context.Lookup(k)
+		add(k, v)
+	}
+	return m
+}
+
+func callerUserName(c *policy.Caller) string {
+	if c.Kind == policy.IAMUser {
+		return c.UserName
+	}
+	return ""
+}
+
+func principalArnKey(c *policy.Caller) string {
+	if c.Kind == policy.AssumedRole {
+		return c.SessionIssuer
+	}
+	return c.ARN
+}
+
+// principalTypeKey is aws:PrincipalType's value, as package policy derives it.
+func principalTypeKey(k policy.PrincipalKind) string {
+	switch k {
+	case policy.Root:
+		return "Account"
+	case policy.IAMUser:
+		return "User"
+	case policy.Role, policy.AssumedRole:
+		return "AssumedRole"
+	case policy.FederatedUser:
+		return "FederatedUser"
+	}
+	return ""
+}
+
+func (s *sealer) encode(req *policy.Request, d *policy.Decision, principalID string) (string, error) {
+	return s.sealJSON(buildMessage(req, d, principalID))
+}
+
+func (s *sealer) sealJSON(m decodedMessage) (string, error) {
+	plain, err := json.Marshal(m)
+	if err != nil {
+		return "", err
+	}
+	return s.seal(plain)
+}

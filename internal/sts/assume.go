@@ -1,0 +1,235 @@
+package sts
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/authz"
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
+	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+// AWS's texts for AssumeRole's own validation.
+const (
+	msgExceedsMax      = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+	msgExceedsChaining = "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
+	msgRootAssume      = "Roles may not be assumed by root accounts."
+	msgTransitiveKey   = "The specified transitive tag key must be included in the requested tags."
+	msgSourceIdentity  = "Cannot change the source identity of a role session: the calling session's source identity persists through role chaining."
+	msgSourceIDPrefix  = "Source identity cannot start with the reserved prefix 'aws:'."
+)
+
+// assumeParams is an AssumeRole request once validated.
+type assumeParams struct {
+	role           *authz.Role
+	dur            time.Duration
+	policyARNs     []string
+	tags           []credential.Tag // inherited transitive tags, then requested
+	transitive     []string
+	sourceIdentity string
+	mfa            bool
+	mfaTime        time.Time
+}
+
+// AssumeRole returns credentials for a session of the role, if its trust
+// policy and the caller's own policies allow (authz.AuthorizeAssumeRole).
+func (s *Service) AssumeRole(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, now time.Time) (*stsapi.AssumeRoleResponse, error) {
+	if p.Type == identity.Root {
+		return nil, &AccessDeniedError{Message: msgRootAssume}
+	}
+	ap, err := s.validateAssume(ctx, p, in, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeAssume(ctx, p, in, ap, now); err != nil {
+		return nil, err
+	}
+	role := ap.role
+	sessionARN := iam.AssumedRoleARN(role.Account, role.Name, in.RoleSessionName)
+	c := credential.Claims{
+		AccountID: role.Account, PrincipalType: credential.AssumedRole,
+		PrincipalARN: role.ARN(), PrincipalID: role.ID, SessionARN: sessionARN, SessionName: in.RoleSessionName,
+		IssuedAt: now, Expires: now.Add(ap.dur),
+		Policy: in.Policy, PolicyARNs: ap.policyARNs, Tags: ap.tags, TransitiveTagKeys: ap.transitive,
+		SourceIdentity: ap.sourceIdentity, MFAAuthenticated: ap.mfa, MFAAuthTime: ap.mfaTime,
+		ParentAccessKeyID: p.AccessKeyID, RootAccessKeyID: rootKeyID(p),
+	}
+	if p.Session != nil {
+		c.ChainDepth = p.Session.ChainDepth + 1
+	}
+	creds, tc, _, err := s.mint(c)
+	if err != nil {
+		return nil, err
+	}
+	// Last-used data is advisory: a failure to record it must not fail
+	// an assumption that has been authorized and minted.
+	_ = s.store.Roles().RecordUse(ctx, role.Account, role.Name, iam.RoleLastUsed{Date: now, Region: s.region})
+	return &stsapi.AssumeRoleResponse{
+		Credentials:      creds,
+		AssumedRoleUser:  &stsapi.AssumedRoleUser{AssumedRoleId: role.ID + ":" + in.RoleSessionName, Arn: sessionARN},
+		PackedPolicySize: packedSize(tc, in.Policy != "" || len(ap.policyARNs) > 0 || len(ap.tags) > 0),
+		SourceIdentity:   ap.sourceIdentity,
+	}, nil
+}
+
+// validateAssume checks everything but the authorization, in AWS's order
+// as far as it is known: the role, the duration, session policies, tags,
+// source identity, then the MFA code (which consumes a TOTP step, so it
+// comes last).
+func (s *Service) validateAssume(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, now time.Time) (*assumeParams, error) {
+	ref, err := iam.ParseEntityARN(in.RoleArn)
+	if err != nil || ref.Type != iam.ResourceRole {
+		return nil, &ValidationError{Message: "1 validation error detected: Value '" + in.RoleArn + "' at 'roleArn' failed to satisfy constraint: Member must be a role ARN"}
+	}
+	role, err := s.authz.LoadRole(ctx, ref.Account, ref.Name)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && role.ARN() != in.RoleArn) {
+		// AWS does not say whether a role exists to someone who may not
+		// assume it; role names in RoleArn are matched exactly, path and
+		// case included.
+		enc, err := s.authz.EncodeDenial(ctx, p, "sts:AssumeRole", in.RoleArn, "the role does not exist", now)
+		if err != nil {
+			return nil, err
+		}
+		return nil, &AccessDeniedError{Message: awsquery.AppendEncodedMessage("User: "+p.CallerARN+" is not authorized to perform: sts:AssumeRole on resource: "+in.RoleArn, enc)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	ap := &assumeParams{role: role, dur: duration(in.DurationSeconds, defaultRoleSession)}
+	chained := p.Session != nil
+	if chained && ap.dur > maxChainedRoleSession*time.Second {
+		return nil, &ValidationError{Message: msgExceedsChaining}
+	}
+	if ap.dur > time.Duration(role.MaxSessionDuration)*time.Second {
+		return nil, &ValidationError{Message: msgExceedsMax}
+	}
+	if ap.policyARNs, err = s.sessionPolicies(ctx, in.Policy, in.PolicyArns); err != nil {
+		return nil, err
+	}
+	if err := ap.setTags(p, in); err != nil {
+		return nil, err
+	}
+	if err := ap.setSourceIdentity(p, in.SourceIdentity); err != nil {
+		return nil, err
+	}
+	mfa, err := s.verifyMFA(ctx, p, in.SerialNumber, in.TokenCode, now)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case mfa:
+		ap.mfa, ap.mfaTime = true, now
+	case p.MFAAuthenticated():
+		// A session that authenticated with MFA (GetSessionToken with a
+		// code) passes it on to the role session it makes.
+		ap.mfa, ap.mfaTime = true, p.Session.MFAAuthTime
+	}
+	return ap, nil
+}
+
+// setTags validates Tags and TransitiveTagKeys against each other and
+// against the transitive tags the calling session carries, which the new
+// session inherits and which the request cannot override.
+func (ap *assumeParams) setTags(p *identity.Principal, in *stsapi.AssumeRoleRequest) error {
+	tags, err := sessionTags(in.Tags)
+	if err != nil {
+		return err
+	}
+	for _, k := range in.TransitiveTagKeys {
+		found := false
+		for _, t := range tags {
+			if strings.EqualFold(t.Key, k) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return &ValidationError{Message: msgTransitiveKey}
+		}
+	}
+	if p.Session != nil {
+		for _, k := range p.Session.TransitiveTagKeys {
+			for _, t := range tags {
+				if strings.EqualFold(t.Key, k) {
+					return &ValidationError{Message: "The session tag " + t.Key + " cannot be set: it is an inherited transitive session tag, which a chained role session cannot override."}
+				}
+			}
+			for _, t := range p.Session.Tags {
+				if strings.EqualFold(t.Key, k) {
+					ap.tags = append(ap.tags, t)
+					ap.transitive = append(ap.transitive, t.Key)
+					break
+				}
+			}
+		}
+	}
+	if len(ap.tags)+len(tags) > maxSessionTags {
+		return &ValidationError{Message: "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to " + strconv.Itoa(maxSessionTags)}
+	}
+	ap.tags = append(ap.tags, tags...)
+	ap.transitive = append(ap.transitive, in.TransitiveTagKeys...)
+	return nil
+}
+
+// setSourceIdentity applies the sticky rule: once a chain has a source
+// identity, it cannot be changed.
+func (ap *assumeParams) setSourceIdentity(p *identity.Principal, requested string) error {
+	if strings.HasPrefix(strings.ToLower(requested), "aws:") {
+		return &ValidationError{Message: msgSourceIDPrefix}
+	}
+	inherited := ""
+	if p.Session != nil {
+		inherited = p.Session.SourceIdentity
+	}
+	if inherited != "" && requested != "" && requested != inherited {
+		return &AccessDeniedError{Message: msgSourceIdentity}
+	}
+	ap.sourceIdentity = inherited
+	if ap.sourceIdentity == "" {
+		ap.sourceIdentity = requested
+	}
+	return nil
+}
+
+// authorizeAssume evaluates the trust policy and the caller's policies for
+// sts:AssumeRole and, when used, sts:TagSession and sts:SetSourceIdentity.
+func (s *Service) authorizeAssume(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, ap *assumeParams, now time.Time) error {
+	actions := []string{"sts:AssumeRole"}
+	keys := map[string][]string{"sts:RoleSessionName": {in.RoleSessionName}}
+	if in.ExternalId != "" {
+		keys["sts:ExternalId"] = []string{in.ExternalId}
+	}
+	if len(in.Tags) > 0 {
+		actions = append(actions, "sts:TagSession")
+		requested := ap.tags[len(ap.tags)-len(in.Tags):]
+		tagContext(keys, requested)
+	}
+	if len(in.TransitiveTagKeys) > 0 {
+		keys["sts:TransitiveTagKeys"] = in.TransitiveTagKeys
+	}
+	if ap.sourceIdentity != "" {
+		actions = append(actions, "sts:SetSourceIdentity")
+		keys["sts:SourceIdentity"] = []string{ap.sourceIdentity}
+	}
+	if ap.mfa {
+		keys["aws:MultiFactorAuthPresent"] = []string{"true"}
+		keys["aws:MultiFactorAuthAge"] = []string{strconv.FormatInt(int64(now.Sub(ap.mfaTime)/time.Second), 10)}
+	}
+	for _, action := range actions {
+		dec, err := s.authz.AuthorizeAssumeRole(ctx, p, ap.role, []string{action}, keys, now)
+		if err != nil {
+			return err
+		}
+		if !dec.Allowed {
+			return &AccessDeniedError{Message: deniedMessage(p.CallerARN, action, ap.role.ARN(), dec)}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,222 @@
+package sts
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/authz"
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
+	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/policy"
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+// Store is what the service reads and writes: roles (RoleLastUsed), MFA
+// devices (TOTP replay protection) and managed policies (session
+// PolicyArns must exist). A store.Store satisfies it.
+type Store interface {
+	Roles() store.Roles
+	MFADevices() store.MFADevices
+	Policies() store.Policies
+}
+
+// Config configures a Service.
+type Config struct {
+	Store     Store
+	TokenKeys *credential.TokenKeyRing
+	Authz     *authz.Authorizer
+	// Secrets opens MFA device seeds (the master key ring); they are
+	// sealed with MFASeedPurpose.
+	Secrets credential.Opener
+	// Rand is the source of access key ids, secrets and nonces;
+	// crypto/rand when nil.
+	Rand io.Reader
+	// Region is recorded as RoleLastUsed's region ("us-east-1" when empty).
+	Region string
+}
+
+// MFASeedPurpose is the additional data a virtual MFA device's seed is
+// sealed with; it must equal the IAM service's (iamservice.MFASeedPurpose).
+func MFASeedPurpose(serial string) string { return "mfa-seed:" + serial }
+
+// Service implements the STS actions.
+type Service struct {
+	store   Store
+	tokens  *credential.TokenKeyRing
+	authz   *authz.Authorizer
+	secrets credential.Opener
+	rnd     io.Reader
+	region  string
+}
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.TokenKeys == nil || cfg.Authz == nil || cfg.Secrets == nil {
+		return nil, errors.New("sts: Store, TokenKeys, Authz and Secrets are required")
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	return &Service{store: cfg.Store, tokens: cfg.TokenKeys, authz: cfg.Authz, secrets: cfg.Secrets, rnd: cfg.Rand, region: cfg.Region}, nil
+}
+
+// Session duration limits, in seconds (STS API reference).
+const (
+	minDuration           = 900
+	maxUserSession        = 129_600 // GetSessionToken, GetFederationToken
+	defaultUserSession    = 43_200
+	maxRootSession        = 3_600 // GetSessionToken/GetFederationToken with root credentials
+	defaultRoleSession    = 3_600
+	maxChainedRoleSession = 3_600
+	maxPolicyARNs         = 10
+	maxSessionTags        = 50
+)
+
+// principal asserts the dispatcher's principal to Brevet's.
+func principal(p awsquery.Principal) (*identity.Principal, error) {
+	ip, ok := p.(*identity.Principal)
+	if !ok || ip == nil {
+		return nil, fmt.Errorf("sts: unexpected principal %T", p)
+	}
+	return ip, nil
+}
+
+// GetCallerIdentity returns who the caller is. AWS allows it to everyone.
+func (s *Service) GetCallerIdentity(_ context.Context, p *identity.Principal) (*stsapi.GetCallerIdentityResponse, error) {
+	return &stsapi.GetCallerIdentityResponse{UserId: p.PrincipalID, Account: p.Account, Arn: p.CallerARN}, nil
+}
+
+// GetAccessKeyInfo returns the account an access key id belongs to,
+// decoded from the id itself (no lookup, as AWS does: it answers for keys
+// that do not exist too).
+func (s *Service) GetAccessKeyInfo(_ context.Context, in *stsapi.GetAccessKeyInfoRequest) (*stsapi.GetAccessKeyInfoResponse, error) {
+	acct, err := credential.AccountIDFromID(in.AccessKeyId)
+	if err != nil {
+		return nil, &ValidationError{Message: "The access key ID is invalid."}
+	}
+	return &stsapi.GetAccessKeyInfoResponse{Account: acct}, nil
+}
+
+// DecodeAuthorizationMessage decodes an encoded authorization message.
+// The dispatcher has authorized sts:DecodeAuthorizationMessage.
+func (s *Service) DecodeAuthorizationMessage(_ context.Context, in *stsapi.DecodeAuthorizationMessageRequest) (*stsapi.DecodeAuthorizationMessageResponse, error) {
+	msg, err := s.authz.DecodeMessage(in.EncodedMessage)
+	if err != nil {
+		return nil, err
+	}
+	return &stsapi.DecodeAuthorizationMessageResponse{DecodedMessage: msg}, nil
+}
+
+// sessionPolicies validates the session policy parameters: the inline
+// policy (plaintext at most 2048 characters, a valid session policy) and
+// up to ten managed policy ARNs that must exist.
+func (s *Service) sessionPolicies(ctx context.Context, doc string, arns []stsapi.PolicyDescriptorType) ([]string, error) {
+	if doc != "" {
+		if err := policy.CheckSessionPolicySize([]byte(doc)); err != nil {
+			return nil, err
+		}
+		if _, err := policy.ParseAndValidate([]byte(doc), policy.TypeSession); err != nil {
+			return nil, err
+		}
+	}
+	if len(arns) > maxPolicyARNs {
+		return nil, &ValidationError{Message: fmt.Sprintf("1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to %d", maxPolicyARNs)}
+	}
+	var out []string
+	for _, d := range arns {
+		if d.Arn == "" {
+			return nil, &ValidationError{Message: "1 validation error detected: Value null at 'policyArns.member.arn' failed to satisfy constraint: Member must not be null"}
+		}
+		if _, err := s.store.Policies().Get(ctx, d.Arn); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, &ValidationError{Message: fmt.Sprintf("Policy %s does not exist or is not attachable.", d.Arn)}
+			}
+			return nil, err
+		}
+		out = append(out, d.Arn)
+	}
+	return out, nil
+}
+
+// sessionTags validates Tags (unique keys, case-insensitively) and returns
+// them in the token's form.
+func sessionTags(tags []stsapi.Tag) ([]credential.Tag, error) {
+	if len(tags) > maxSessionTags {
+		return nil, &ValidationError{Message: fmt.Sprintf("1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to %d", maxSessionTags)}
+	}
+	out := make([]credential.Tag, 0, len(tags))
+	for i, t := range tags {
+		for _, u := range tags[:i] {
+			if strings.EqualFold(t.Key, u.Key) {
+				return nil, &ValidationError{Message: "Duplicate tag keys found. Please note that Tag keys are case insensitive."}
+			}
+		}
+		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
+			return nil, &ValidationError{Message: "Session tag keys cannot start with 'aws:'."}
+		}
+		out = append(out, credential.Tag{Key: t.Key, Value: t.Value})
+	}
+	return out, nil
+}
+
+// tagContext adds aws:RequestTag/K and aws:TagKeys for the passed tags.
+func tagContext(keys map[string][]string, tags []credential.Tag) {
+	if len(tags) == 0 {
+		return
+	}
+	names := make([]string, 0, len(tags))
+	for _, t := range tags {
+		keys["aws:RequestTag/"+t.Key] = []string{t.Value}
+		names = append(names, t.Key)
+	}
+	keys["aws:TagKeys"] = names
+}
+
+// mint seals the claims and returns the wire credentials.
+func (s *Service) mint(c credential.Claims) (*stsapi.Credentials, credential.TemporaryCredentials, credential.Claims, error) {
+	tc, claims, err := s.tokens.Mint(c, s.rnd)
+	if err != nil {
+		return nil, tc, claims, err
+	}
+	return &stsapi.Credentials{
+		AccessKeyId:     tc.AccessKeyID,
+		SecretAccessKey: tc.SecretAccessKey.Reveal(),
+		SessionToken:    tc.SessionToken,
+		Expiration:      tc.Expiration,
+	}, tc, claims, nil
+}
+
+// packedSize is PackedPolicySize as STS reports it: present only when
+// session policies or tags were passed.
+func packedSize(tc credential.TemporaryCredentials, passed bool) *int32 {
+	if !passed {
+		return nil
+	}
+	v := int32(tc.PackedPolicySize)
+	return &v
+}
+
+// rootKeyID is the long-term key at the root of a caller's chain.
+func rootKeyID(p *identity.Principal) string {
+	if p.Session != nil && p.Session.RootAccessKeyID != "" {
+		return p.Session.RootAccessKeyID
+	}
+	return p.AccessKeyID
+}
+
+func duration(in *int32, def int) time.Duration {
+	if in == nil {
+		return time.Duration(def) * time.Second
+	}
+	return time.Duration(*in) * time.Second
+}

@@ -1,0 +1,161 @@
+package sts
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
+	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/credential/totp"
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+// AWS's texts for MFA failures.
+const (
+	msgMFAInvalidCode = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
+	msgMFANoDevice    = "MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user."
+)
+
+// verifyMFA checks a TOTP code of the caller's virtual MFA device and
+// consumes its step (a code works once). It returns nil when neither
+// SerialNumber nor TokenCode was passed.
+func (s *Service) verifyMFA(ctx context.Context, p *identity.Principal, serial, code string, now time.Time) (bool, error) {
+	if serial == "" && code == "" {
+		return false, nil
+	}
+	if serial == "" || code == "" {
+		return false, &AccessDeniedError{Message: msgMFANoDevice}
+	}
+	dev, err := s.store.MFADevices().Get(ctx, serial)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, &AccessDeniedError{Message: msgMFANoDevice}
+	}
+	if err != nil {
+		return false, err
+	}
+	user := p.UserName
+	if dev.UserName == "" || user == "" || dev.Account != p.Account || iam.NameKey(dev.UserName) != iam.NameKey(user) {
+		return false, &AccessDeniedError{Message: msgMFANoDevice}
+	}
+	plain, err := s.secrets.Open(dev.SeedCiphertext, MFASeedPurpose(serial))
+	if err != nil {
+		return false, err
+	}
+	seed, err := totp.SeedFromBytes(plain)
+	clear(plain)
+	if err != nil {
+		return false, err
+	}
+	step, err := totp.Verify(seed, code, now, dev.LastStep)
+	if err != nil {
+		return false, &AccessDeniedError{Message: msgMFAInvalidCode}
+	}
+	if err := s.store.MFADevices().AdvanceStep(ctx, serial, step); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return false, &AccessDeniedError{Message: msgMFAInvalidCode}
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+// GetSessionToken returns temporary credentials with the calling IAM
+// user's (or root's) permissions, MFA-authenticated when a code is passed.
+// No policy controls it (IAM User Guide: "No permissions are required").
+func (s *Service) GetSessionToken(ctx context.Context, p *identity.Principal, in *stsapi.GetSessionTokenRequest, now time.Time) (*stsapi.GetSessionTokenResponse, error) {
+	if p.Session != nil {
+		return nil, &AccessDeniedError{Message: "Cannot call GetSessionToken with session credentials"}
+	}
+	if p.Type != identity.IAMUser && p.Type != identity.Root {
+		return nil, &AccessDeniedError{Message: "Cannot call GetSessionToken with session credentials"}
+	}
+	d := duration(in.DurationSeconds, defaultUserSession)
+	if p.Type == identity.Root && d > maxRootSession*time.Second {
+		// Root sessions last at most an hour; AWS shortens longer requests.
+		d = maxRootSession * time.Second
+	}
+	mfa, err := s.verifyMFA(ctx, p, in.SerialNumber, in.TokenCode, now)
+	if err != nil {
+		return nil, err
+	}
+	c := credential.Claims{
+		AccountID: p.Account, PrincipalType: credential.SessionUser,
+		PrincipalARN: p.CallerARN, PrincipalID: p.PrincipalID, SessionARN: p.CallerARN,
+		IssuedAt: now, Expires: now.Add(d),
+		MFAAuthenticated: mfa, ParentAccessKeyID: p.AccessKeyID, RootAccessKeyID: p.AccessKeyID,
+	}
+	if mfa {
+		c.MFAAuthTime = now
+	}
+	creds, _, _, err := s.mint(c)
+	if err != nil {
+		return nil, err
+	}
+	return &stsapi.GetSessionTokenResponse{Credentials: creds}, nil
+}
+
+// GetFederationToken returns credentials for a federated user NAME made
+// from the calling IAM user: its permissions are the intersection of the
+// user's and the session policies (none without a session policy). The
+// dispatcher has authorized sts:GetFederationToken; tags need
+// sts:TagSession too.
+func (s *Service) GetFederationToken(ctx context.Context, p *identity.Principal, in *stsapi.GetFederationTokenRequest, now time.Time) (*stsapi.GetFederationTokenResponse, error) {
+	if p.Session != nil {
+		return nil, &AccessDeniedError{Message: "Cannot call GetFederationToken with session credentials"}
+	}
+	if p.Type != identity.IAMUser {
+		// Brevet never issues root keys; federating the root user is not
+		// supported.
+		return nil, &AccessDeniedError{Message: "Cannot call GetFederationToken with session credentials"}
+	}
+	d := duration(in.DurationSeconds, defaultUserSession)
+	arns, err := s.sessionPolicies(ctx, in.Policy, in.PolicyArns)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := sessionTags(in.Tags)
+	if err != nil {
+		return nil, err
+	}
+	fedARN := iam.FederatedUserARN(p.Account, in.Name)
+	if len(tags) > 0 {
+		keys := map[string][]string{}
+		tagContext(keys, tags)
+		dec, err := s.authz.Authorize(ctx, &awsquery.AuthzRequest{Principal: p, Action: "sts:TagSession", Resource: fedARN, Context: keys, Now: now})
+		if err != nil {
+			return nil, err
+		}
+		if !dec.Allowed {
+			return nil, &AccessDeniedError{Message: deniedMessage(p.CallerARN, "sts:TagSession", fedARN, dec)}
+		}
+	}
+	c := credential.Claims{
+		AccountID: p.Account, PrincipalType: credential.FederatedUser,
+		PrincipalARN: fedARN, PrincipalID: p.UserID, SessionARN: fedARN, SessionName: in.Name,
+		IssuedAt: now, Expires: now.Add(d),
+		Policy: in.Policy, PolicyARNs: arns, Tags: tags,
+		ParentAccessKeyID: p.AccessKeyID, RootAccessKeyID: p.AccessKeyID,
+	}
+	creds, tc, _, err := s.mint(c)
+	if err != nil {
+		return nil, err
+	}
+	return &stsapi.GetFederationTokenResponse{
+		Credentials:      creds,
+		FederatedUser:    &stsapi.FederatedUser{FederatedUserId: p.Account + ":" + in.Name, Arn: fedARN},
+		PackedPolicySize: packedSize(tc, in.Policy != "" || len(arns) > 0 || len(tags) > 0),
+	}, nil
+}
+
+// deniedMessage words an AccessDenied as the dispatcher does.
+func deniedMessage(caller, action, resource string, d awsquery.Decision) string {
+	msg := "User: " + caller + " is not authorized to perform: " + action + " on resource: " + resource
+	if d.Reason != "" {
+		msg += " because " + d.Reason
+	}
+	return awsquery.AppendEncodedMessage(msg, d.EncodedMessage)
+}
