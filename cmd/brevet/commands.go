@@ -7,5 +7,6 @@ import "github.com/spf13/cobra"
 func subcommands() []*cobra.Command {
 	return []*cobra.Command{
 		newPolicyCmd(),
+		newBenchCmd(),
 	}
 }

@@ -1,0 +1,322 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/loadgen"
+	"github.com/brevet-dev/brevet/internal/sigv4"
+	"github.com/spf13/cobra"
+)
+
+type benchOptions struct {
+	spawn       bool
+	endpoint    string
+	pid         int
+	credentials string
+	profile     string
+	region      string
+	actions     []string
+	concurrency []int
+	duration    time.Duration
+	warmup      time.Duration
+	roles       int
+	users       int
+	roleName    string
+	serveArgs   []string
+	output      string
+}
+
+func newBenchCmd() *cobra.Command {
+	var o benchOptions
+	cmd := &cobra.Command{
+		Use:   "bench (--spawn | --endpoint URL [--pid PID])",
+		Short: "Measure a Brevet server under load, as a ratio of what this machine can serve at all",
+		Long: `Bench drives a Brevet server with real SigV4-signed STS requests over keep-alive
+connections, closed loop (each of N workers sends its next request when the
+previous one returns), and reports for each action and concurrency: ops/s,
+latency percentiles, and the server's CPU time per operation and memory, read
+from /proc/PID.
+
+In the same run it drives a trivial net/http server (a fixed response, in a
+process of its own) with the same generator, and reports Brevet's throughput
+as a ratio of it. On a small machine generator and server share the cores, so
+absolute figures mostly measure the machine; the ratio does not.
+
+--spawn starts "brevet serve" on 127.0.0.1:0 with a fresh data directory and
+a master key it generates there, and signs with DATA_DIR/admin-credentials. --endpoint
+uses a running server instead (credentials from --credentials, a shared
+credentials file; give --pid to get CPU and memory figures).
+
+AssumeRole runs against a role the benchmark creates through the IAM API,
+trusted by the caller's account, with a new session name on every request.
+--roles and --users create that many more entities first, to show that cost
+does not depend on them. See docs/load-benchmark.md.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runBench(ctx, cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.spawn, "spawn", false, "start brevet serve as a child process and benchmark it")
+	f.StringVar(&o.endpoint, "endpoint", "", "URL of a running Brevet server")
+	f.IntVar(&o.pid, "pid", 0, "process id of the server at --endpoint, for CPU and memory figures")
+	f.StringVar(&o.credentials, "credentials", "", "AWS shared credentials file to sign with (default with --spawn: DATA_DIR/admin-credentials)")
+	f.StringVar(&o.profile, "profile", "", "profile in the credentials file (default: default, or the only one)")
+	f.StringVar(&o.region, "region", "us-east-1", "SigV4 signing region")
+	f.StringSliceVar(&o.actions, "actions", []string{"GetCallerIdentity", "AssumeRole"}, "actions to measure: GetCallerIdentity, AssumeRole")
+	f.IntSliceVar(&o.concurrency, "concurrency", []int{1, 8, 64}, "concurrency levels (workers with one request in flight each)")
+	f.DurationVar(&o.duration, "duration", 5*time.Second, "measured time per phase")
+	f.DurationVar(&o.warmup, "warmup", time.Second, "warm-up before each phase, not measured")
+	f.IntVar(&o.roles, "roles", 0, "create this many more roles before measuring")
+	f.IntVar(&o.users, "users", 0, "create this many users before measuring")
+	f.StringVar(&o.roleName, "role-name", "brevet-bench", "role that AssumeRole assumes (created if missing)")
+	f.StringArrayVar(&o.serveArgs, "serve-arg", nil, "extra argument for the spawned brevet serve (repeatable), e.g. --serve-arg=--log-level=warn")
+	f.StringVarP(&o.output, "output", "o", "table", "output format: table or json")
+	cmd.AddCommand(newBenchTrivialServerCmd())
+	return cmd
+}
+
+func (o *benchOptions) check() error {
+	var errs []error
+	if o.spawn == (o.endpoint != "") {
+		errs = append(errs, errors.New("give exactly one of --spawn and --endpoint"))
+	}
+	if o.endpoint != "" && o.credentials == "" {
+		errs = append(errs, errors.New("--endpoint needs --credentials (an AWS shared credentials file)"))
+	}
+	for _, a := range o.actions {
+		if a != "GetCallerIdentity" && a != "AssumeRole" {
+			errs = append(errs, fmt.Errorf("--actions: unknown action %q; want GetCallerIdentity or AssumeRole", a))
+		}
+	}
+	for _, c := range o.concurrency {
+		if c < 1 || c > 4096 {
+			errs = append(errs, fmt.Errorf("--concurrency: %d is not in [1, 4096]", c))
+		}
+	}
+	if o.duration <= 0 || o.warmup < 0 {
+		errs = append(errs, errors.New("--duration must be positive and --warmup not negative"))
+	}
+	if o.roles < 0 || o.users < 0 {
+		errs = append(errs, errors.New("--roles and --users must not be negative"))
+	}
+	if o.output != "table" && o.output != "json" {
+		errs = append(errs, fmt.Errorf("--output: %q is not table or json", o.output))
+	}
+	return errors.Join(errs...)
+}
+
+// benchReport is the JSON output.
+type benchReport struct {
+	Command    string        `json:"command"`
+	GoVersion  string        `json:"go_version"`
+	NumCPU     int           `json:"num_cpu"`
+	Duration   string        `json:"duration"`
+	Warmup     string        `json:"warmup"`
+	Roles      int           `json:"roles"`
+	Users      int           `json:"users"`
+	Rows       []loadgen.Row `json:"rows"`
+	RSSStart   int64         `json:"server_rss_start_bytes"`
+	RSSEnd     int64         `json:"server_rss_end_bytes"`
+	SetupError string        `json:"setup_error,omitempty"`
+}
+
+func runBench(ctx context.Context, stdout, stderr io.Writer, o benchOptions) error {
+	if err := o.check(); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "brevet-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	trivial, err := startChild(ctx, "trivial", tmp, []string{"bench", "trivial-server", "--listen", "127.0.0.1:0"}, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	defer trivial.stop()
+	target, creds, srv, err := benchTarget(ctx, tmp, o)
+	defer srv.stop()
+	if err != nil {
+		return err
+	}
+	progress := func(format string, args ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", args...) }
+	progress("trivial server pid %d at %s; %s pid %d at %s", trivial.pid(), trivial.url, target.Name, target.PID, target.URL)
+
+	setup := &loadgen.Client{URL: target.URL, Region: o.region, Credentials: creds, HTTP: loadgen.NewClient(8)}
+	defer setup.HTTP.CloseIdleConnections()
+	workloads, err := benchWorkloads(ctx, setup, o, progress)
+	if err != nil {
+		return err
+	}
+	rep := benchReport{
+		Command: "brevet " + strings.Join(os.Args[1:], " "), GoVersion: runtime.Version(), NumCPU: runtime.NumCPU(),
+		Duration: o.duration.String(), Warmup: o.warmup.String(), Roles: o.roles, Users: o.users,
+	}
+	rep.RSSStart = rss(target.PID)
+	ref := loadgen.Target{Name: loadgen.TrivialName, URL: trivial.url, PID: trivial.pid()}
+	cfg := loadgen.Config{Region: o.region, Credentials: creds, Duration: o.duration}
+	var phases []*loadgen.Phase
+	for _, w := range workloads {
+		for _, c := range o.concurrency {
+			for _, t := range []loadgen.Target{ref, target} {
+				p, err := loadgen.Measure(ctx, t, w, c, o.warmup, cfg)
+				if err != nil {
+					return err
+				}
+				phases = append(phases, p)
+				progress("%-17s c%-3d %-8s %8.0f ops/s, p99 %v, %d errors", w.Action, c, t.Name,
+					p.Result.OpsPerSecond(), p.Result.Latency.Quantile(0.99).Round(time.Microsecond), p.Result.Errors)
+			}
+		}
+	}
+	rep.RSSEnd = rss(target.PID)
+	rep.Rows = loadgen.Rows(phases)
+	if o.output == "json" {
+		return loadgen.WriteJSON(stdout, rep)
+	}
+	if err := loadgen.WriteTable(stdout, rep.Rows); err != nil {
+		return err
+	}
+	if rep.RSSStart > 0 {
+		fmt.Fprintf(stdout, "%s RSS: %.1f MiB before the first phase, %.1f MiB after the last\n",
+			target.Name, float64(rep.RSSStart)/(1<<20), float64(rep.RSSEnd)/(1<<20))
+	}
+	return nil
+}
+
+func rss(pid int) int64 {
+	if pid == 0 {
+		return 0
+	}
+	s, err := loadgen.ReadProc(pid)
+	if err != nil {
+		return 0
+	}
+	return s.RSS
+}
+
+// benchTarget returns the server to measure and the credentials to sign
+// with: a spawned brevet serve (and its child, to stop later) or the
+// --endpoint.
+func benchTarget(ctx context.Context, tmp string, o benchOptions) (loadgen.Target, sigv4.Credentials, *child, error) {
+	if !o.spawn {
+		creds, err := readCredentials(o.credentials, o.profile)
+		u := strings.TrimSuffix(o.endpoint, "/") + "/"
+		return loadgen.Target{Name: "brevet", URL: u, PID: o.pid}, creds, nil, err
+	}
+	var creds sigv4.Credentials
+	dataDir := filepath.Join(tmp, "data")
+	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--region", o.region}, o.serveArgs...)
+	srv, err := startChild(ctx, "serve", tmp, args, 60*time.Second)
+	if err != nil {
+		return loadgen.Target{}, creds, nil, err
+	}
+	credFile := o.credentials
+	if credFile == "" {
+		credFile = filepath.Join(dataDir, "admin-credentials")
+	}
+	creds, err = readCredentials(credFile, o.profile)
+	return loadgen.Target{Name: "brevet", URL: srv.url, PID: srv.pid()}, creds, srv, err
+}
+
+func readCredentials(path, profile string) (sigv4.Credentials, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return sigv4.Credentials{}, fmt.Errorf("bench: credentials: %w", err)
+	}
+	defer f.Close()
+	return loadgen.ParseSharedCredentials(f, profile)
+}
+
+// benchWorkloads checks the credentials, creates what the actions need
+// (the role, and --roles/--users more entities) and returns the workloads
+// in --actions order.
+func benchWorkloads(ctx context.Context, c *loadgen.Client, o benchOptions, progress func(string, ...any)) ([]loadgen.Workload, error) {
+	id, err := c.CallerIdentity(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("bench: the server does not accept the credentials: %w", err)
+	}
+	progress("signing as %s", id.Arn)
+	trust := loadgen.TrustAccountPolicy(id.Account)
+	if o.roles > 0 || o.users > 0 {
+		start := time.Now()
+		err := c.Populate(ctx, "brevet-bench-fill", o.roles, o.users, trust, 4, func(n int) {
+			if n%1000 == 0 {
+				progress("created %d of %d entities", n, o.roles+o.users)
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		progress("created %d roles and %d users in %v", o.roles, o.users, time.Since(start).Round(time.Millisecond))
+	}
+	var out []loadgen.Workload
+	for _, a := range o.actions {
+		switch a {
+		case "GetCallerIdentity":
+			out = append(out, loadgen.GetCallerIdentity())
+		case "AssumeRole":
+			arn, err := c.EnsureRole(ctx, o.roleName, trust)
+			if err != nil {
+				return nil, fmt.Errorf("bench: create role %s: %w", o.roleName, err)
+			}
+			out = append(out, loadgen.AssumeRole(arn))
+		}
+	}
+	return slices.Clip(out), nil
+}
+
+// newBenchTrivialServerCmd is the reference server: TrivialHandler on a
+// plain net/http server, in its own process so that its CPU time is
+// accounted apart from the generator's, as Brevet's is.
+func newBenchTrivialServerCmd() *cobra.Command {
+	var listen, readyFile string
+	cmd := &cobra.Command{
+		Use:    "trivial-server",
+		Short:  "Serve a fixed STS response (the benchmark's reference)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return err
+			}
+			srv := &http.Server{Handler: loadgen.TrivialHandler(), ReadHeaderTimeout: 10 * time.Second}
+			go func() {
+				<-ctx.Done()
+				_ = srv.Close()
+			}()
+			if readyFile != "" {
+				if err := writeBenchReady(readyFile, "http://"+ln.Addr().String()); err != nil {
+					return err
+				}
+			}
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:0", "address to listen on")
+	cmd.Flags().StringVar(&readyFile, "ready-file", "", "write the server's URL to this file once it accepts connections")
+	return cmd
+}

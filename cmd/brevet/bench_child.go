@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// child is a server process the benchmark started (brevet serve, or the
+// trivial server): its pid for /proc accounting and its URL. Its output
+// goes to a file rather than a pipe, so that the generator spends no CPU
+// draining the server's access log.
+type child struct {
+	name string
+	cmd  *exec.Cmd
+	url  string
+}
+
+// startChild runs this binary with args plus "--ready-file FILE" and waits
+// (at most wait) until the child has written its URL to FILE, which
+// `brevet serve` does once it accepts connections.
+func startChild(ctx context.Context, name, dir string, args []string, wait time.Duration) (*child, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("bench: find own executable: %w", err)
+	}
+	logPath := filepath.Join(dir, name+".log")
+	readyPath := filepath.Join(dir, name+".ready")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	defer logFile.Close() // the child has its own copy
+	cmd := exec.Command(exe, append(args, "--ready-file", readyPath)...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = childSysProcAttr()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("bench: start %s: %w", name, err)
+	}
+	c := &child{name: name, cmd: cmd}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if b, err := os.ReadFile(readyPath); err == nil && len(bytes.TrimSpace(b)) > 0 {
+			c.url = strings.TrimSuffix(string(bytes.TrimSpace(b)), "/") + "/"
+			return c, nil
+		}
+		select {
+		case <-tick.C:
+			continue
+		case <-exited:
+			err = fmt.Errorf("bench: %s exited before it was ready (%s)", name, cmd.ProcessState)
+		case <-deadline.C:
+			err = fmt.Errorf("bench: %s was not ready within %v", name, wait)
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		c.stop()
+		out, _ := os.ReadFile(logPath)
+		return nil, fmt.Errorf("%w; its output ends:\n%s", err, tail(out, 2000))
+	}
+}
+
+// writeBenchReady writes url atomically, as brevet serve does, so that a
+// reader never sees half of it.
+func writeBenchReady(path, url string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(url+"\n"), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}
+
+func (c *child) pid() int { return c.cmd.Process.Pid }
+
+// stop asks the child to shut down (SIGTERM) and kills it after a grace
+// period.
+func (c *child) stop() {
+	if c == nil || c.cmd.Process == nil {
+		return
+	}
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	for range 100 { // up to 5 s
+		if err := c.cmd.Process.Signal(syscall.Signal(0)); errors.Is(err, os.ErrProcessDone) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = c.cmd.Process.Kill()
+}
