@@ -1,0 +1,349 @@
+package iamservice
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/awsquery/iamapi"
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+// aliasNotFoundError: DeleteAccountAlias with an alias the account does not
+// have (AWS: NoSuchEntity).
+type aliasNotFoundError struct{ alias string }
+
+func (e aliasNotFoundError) Error() string {
+	return "The account alias " + e.alias + " cannot be found."
+}
+
+// CreateAccountAlias sets the account's alias (an account has at most one;
+// a new one replaces it). Aliases are unique across the installation.
+func (s *Service) CreateAccountAlias(ctx context.Context, p *identity.Principal, in *iamapi.CreateAccountAliasRequest, _ time.Time) (*awsquery.Empty, error) {
+	if err := iam.ValidateAccountAlias(in.AccountAlias); err != nil {
+		return nil, err
+	}
+	err := s.st.Tx(ctx, func(r store.Repos) error {
+		if _, err := r.Accounts().Get(ctx, p.Account); err != nil {
+			return notFoundAs(err, iam.KindAccount, p.Account)
+		}
+		err := r.Accounts().SetAlias(ctx, p.Account, in.AccountAlias)
+		return conflictAs(err, &iam.AlreadyExistsError{Kind: iam.KindAccount, Name: in.AccountAlias})
+	})
+	return &awsquery.Empty{}, err
+}
+
+// DeleteAccountAlias removes the account's alias.
+func (s *Service) DeleteAccountAlias(ctx context.Context, p *identity.Principal, in *iamapi.DeleteAccountAliasRequest, _ time.Time) (*awsquery.Empty, error) {
+	err := s.st.Tx(ctx, func(r store.Repos) error {
+		a, err := r.Accounts().Get(ctx, p.Account)
+		if err != nil {
+			return notFoundAs(err, iam.KindAccount, p.Account)
+		}
+		if a.Alias != in.AccountAlias {
+			return aliasNotFoundError{in.AccountAlias}
+		}
+		return r.Accounts().SetAlias(ctx, p.Account, "")
+	})
+	return &awsquery.Empty{}, err
+}
+
+// ListAccountAliases lists the account's alias (zero or one).
+func (s *Service) ListAccountAliases(ctx context.Context, p *identity.Principal, _ *iamapi.ListAccountAliasesRequest, _ time.Time) (*iamapi.ListAccountAliasesResponse, error) {
+	a, err := s.st.Accounts().Get(ctx, p.Account)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	out := &iamapi.ListAccountAliasesResponse{AccountAliases: []string{}, IsTruncated: ptr(false)}
+	if a.Alias != "" {
+		out.AccountAliases = append(out.AccountAliases, a.Alias)
+	}
+	return out, nil
+}
+
+// GetAccountSummary counts the account's entities against its quotas.
+func (s *Service) GetAccountSummary(ctx context.Context, p *identity.Principal, _ *awsquery.Empty, _ time.Time) (*iamapi.GetAccountSummaryResponse, error) {
+	all := store.ListOptions{}
+	users, err := s.st.Users().List(ctx, p.Account, all)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := s.st.Groups().List(ctx, p.Account, all)
+	if err != nil {
+		return nil, err
+	}
+	roles, err := s.st.Roles().List(ctx, p.Account, all)
+	if err != nil {
+		return nil, err
+	}
+	pols, err := s.st.Policies().List(ctx, p.Account, all)
+	if err != nil {
+		return nil, err
+	}
+	devs, err := s.st.MFADevices().List(ctx, p.Account)
+	if err != nil {
+		return nil, err
+	}
+	inUse, versions := 0, 0
+	for _, d := range devs {
+		if d.UserName != "" {
+			inUse++
+		}
+	}
+	for _, pol := range pols {
+		vs, err := s.st.Policies().ListVersions(ctx, pol.ARN())
+		if err != nil {
+			return nil, err
+		}
+		versions += len(vs)
+	}
+	m := map[string]int32{
+		iamapi.SummaryKeyTypeUsers:                         int32(len(users)),
+		iamapi.SummaryKeyTypeUsersQuota:                    5000,
+		iamapi.SummaryKeyTypeGroups:                        int32(len(groups)),
+		iamapi.SummaryKeyTypeGroupsQuota:                   300,
+		iamapi.SummaryKeyTypeRoles:                         int32(len(roles)),
+		iamapi.SummaryKeyTypeRolesQuota:                    1000,
+		iamapi.SummaryKeyTypePolicies:                      int32(len(pols)),
+		iamapi.SummaryKeyTypePoliciesQuota:                 1500,
+		iamapi.SummaryKeyTypePolicyVersionsInUse:           int32(versions),
+		iamapi.SummaryKeyTypePolicyVersionsInUseQuota:      10000,
+		iamapi.SummaryKeyTypeVersionsPerPolicyQuota:        iam.MaxPolicyVersions,
+		iamapi.SummaryKeyTypePolicySizeQuota:               iam.MaxManagedPolicyLen,
+		iamapi.SummaryKeyTypeUserPolicySizeQuota:           iam.MaxUserInlinePolicyLen,
+		iamapi.SummaryKeyTypeGroupPolicySizeQuota:          iam.MaxGroupInlinePolicy,
+		iamapi.SummaryKeyTypeRolePolicySizeQuota:           iam.MaxRoleInlinePolicyLen,
+		iamapi.SummaryKeyTypeAssumeRolePolicySizeQuota:     iam.MaxTrustPolicyLen,
+		iamapi.SummaryKeyTypeGroupsPerUserQuota:            iam.MaxGroupsPerUser,
+		iamapi.SummaryKeyTypeAccessKeysPerUserQuota:        iam.MaxAccessKeysPerUser,
+		iamapi.SummaryKeyTypeAttachedPoliciesPerUserQuota:  iam.MaxAttachedPolicies,
+		iamapi.SummaryKeyTypeAttachedPoliciesPerGroupQuota: iam.MaxAttachedPolicies,
+		iamapi.SummaryKeyTypeAttachedPoliciesPerRoleQuota:  iam.MaxAttachedPolicies,
+		iamapi.SummaryKeyTypeMFADevices:                    int32(len(devs)),
+		iamapi.SummaryKeyTypeMFADevicesInUse:               int32(inUse),
+		iamapi.SummaryKeyTypeAccountMFAEnabled:             0,
+		iamapi.SummaryKeyTypeAccountAccessKeysPresent:      0,
+	}
+	return &iamapi.GetAccountSummaryResponse{SummaryMap: m}, nil
+}
+
+// GetAccountAuthorizationDetails returns every user, group, role and
+// managed policy of the account with their policies, the form `aws iam
+// get-account-authorization-details` prints and `brevet import` reads. AWS
+// managed policies are included when something in the account uses them.
+func (s *Service) GetAccountAuthorizationDetails(ctx context.Context, p *identity.Principal, in *iamapi.GetAccountAuthorizationDetailsRequest, _ time.Time) (*iamapi.GetAccountAuthorizationDetailsResponse, error) {
+	want := map[string]bool{}
+	for _, f := range in.Filter {
+		want[f] = true
+	}
+	all := len(want) == 0
+	var items []authItem
+	used := map[string]bool{}
+	users, err := s.userDetails(ctx, p.Account, used)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := s.groupDetails(ctx, p.Account, used)
+	if err != nil {
+		return nil, err
+	}
+	roles, err := s.roleDetails(ctx, p.Account, used)
+	if err != nil {
+		return nil, err
+	}
+	if all || want[iamapi.EntityTypeUser] {
+		for i := range users {
+			items = append(items, authItem{user: &users[i]})
+		}
+	}
+	if all || want[iamapi.EntityTypeGroup] {
+		for i := range groups {
+			items = append(items, authItem{group: &groups[i]})
+		}
+	}
+	if all || want[iamapi.EntityTypeRole] {
+		for i := range roles {
+			items = append(items, authItem{role: &roles[i]})
+		}
+	}
+	if all || want[iamapi.EntityTypeLocalManagedPolicy] || want[iamapi.EntityTypeAWSManagedPolicy] {
+		pols, err := s.policyDetails(ctx, p.Account, used, all || want[iamapi.EntityTypeLocalManagedPolicy], all || want[iamapi.EntityTypeAWSManagedPolicy])
+		if err != nil {
+			return nil, err
+		}
+		for i := range pols {
+			items = append(items, authItem{policy: &pols[i]})
+		}
+	}
+	pg, err := pageSlice(items, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	out := &iamapi.GetAccountAuthorizationDetailsResponse{UserDetailList: []iamapi.UserDetail{}, GroupDetailList: []iamapi.GroupDetail{},
+		RoleDetailList: []iamapi.RoleDetail{}, Policies: []iamapi.ManagedPolicyDetail{}, IsTruncated: pg.isTruncated(), Marker: pg.marker}
+	for _, it := range pg.items {
+		switch {
+		case it.user != nil:
+			out.UserDetailList = append(out.UserDetailList, *it.user)
+		case it.group != nil:
+			out.GroupDetailList = append(out.GroupDetailList, *it.group)
+		case it.role != nil:
+			out.RoleDetailList = append(out.RoleDetailList, *it.role)
+		default:
+			out.Policies = append(out.Policies, *it.policy)
+		}
+	}
+	return out, nil
+}
+
+// authItem is one entry of the authorization details, so that one page
+// can span the four lists.
+type authItem struct {
+	user   *iamapi.UserDetail
+	group  *iamapi.GroupDetail
+	role   *iamapi.RoleDetail
+	policy *iamapi.ManagedPolicyDetail
+}
+
+func (s *Service) inlineDetails(ctx context.Context, o iam.Owner) ([]iamapi.PolicyDetail, error) {
+	ps, err := s.st.InlinePolicies().List(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]iamapi.PolicyDetail, 0, len(ps))
+	for _, ip := range ps {
+		out = append(out, iamapi.PolicyDetail{PolicyName: ip.Name, PolicyDocument: encodeDocument(ip.Document)})
+	}
+	return out, nil
+}
+
+func (s *Service) attachedDetails(ctx context.Context, o iam.Owner, used map[string]bool) ([]iamapi.AttachedPolicy, error) {
+	att, err := s.st.Attachments().List(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]iamapi.AttachedPolicy, 0, len(att))
+	for _, a := range att {
+		used[a.ARN] = true
+		out = append(out, iamapi.AttachedPolicy{PolicyName: a.Name, PolicyArn: a.ARN})
+	}
+	return out, nil
+}
+
+func (s *Service) userDetails(ctx context.Context, account string, used map[string]bool) ([]iamapi.UserDetail, error) {
+	users, err := s.st.Users().List(ctx, account, store.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]iamapi.UserDetail, 0, len(users))
+	for _, u := range users {
+		o := iam.Owner{Kind: iam.PrincipalUser, Account: account, Name: u.Name}
+		d := iamapi.UserDetail{Path: u.Path, UserName: u.Name, UserId: u.ID, Arn: u.ARN(), CreateDate: utc(u.Created),
+			PermissionsBoundary: toBoundary(u.PermissionsBoundary), Tags: toTags(u.Tags), GroupList: []string{}}
+		if u.PermissionsBoundary != "" {
+			used[u.PermissionsBoundary] = true
+		}
+		if d.UserPolicyList, err = s.inlineDetails(ctx, o); err != nil {
+			return nil, err
+		}
+		if d.AttachedManagedPolicies, err = s.attachedDetails(ctx, o, used); err != nil {
+			return nil, err
+		}
+		groups, err := s.st.Groups().ListForUser(ctx, account, u.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range groups {
+			d.GroupList = append(d.GroupList, g.Name)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func (s *Service) groupDetails(ctx context.Context, account string, used map[string]bool) ([]iamapi.GroupDetail, error) {
+	groups, err := s.st.Groups().List(ctx, account, store.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]iamapi.GroupDetail, 0, len(groups))
+	for _, g := range groups {
+		o := iam.Owner{Kind: iam.PrincipalGroup, Account: account, Name: g.Name}
+		d := iamapi.GroupDetail{Path: g.Path, GroupName: g.Name, GroupId: g.ID, Arn: g.ARN(), CreateDate: utc(g.Created)}
+		if d.GroupPolicyList, err = s.inlineDetails(ctx, o); err != nil {
+			return nil, err
+		}
+		if d.AttachedManagedPolicies, err = s.attachedDetails(ctx, o, used); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func (s *Service) roleDetails(ctx context.Context, account string, used map[string]bool) ([]iamapi.RoleDetail, error) {
+	roles, err := s.st.Roles().List(ctx, account, store.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]iamapi.RoleDetail, 0, len(roles))
+	for _, r := range roles {
+		o := iam.Owner{Kind: iam.PrincipalRole, Account: account, Name: r.Name}
+		d := iamapi.RoleDetail{Path: r.Path, RoleName: r.Name, RoleId: r.ID, Arn: r.ARN(), CreateDate: utc(r.Created),
+			AssumeRolePolicyDocument: encodeDocument(r.TrustPolicy), InstanceProfileList: []iamapi.InstanceProfile{},
+			PermissionsBoundary: toBoundary(r.PermissionsBoundary), Tags: toTags(r.Tags),
+			RoleLastUsed: &iamapi.RoleLastUsed{LastUsedDate: utc(r.LastUsed.Date), Region: r.LastUsed.Region}}
+		if r.PermissionsBoundary != "" {
+			used[r.PermissionsBoundary] = true
+		}
+		if d.RolePolicyList, err = s.inlineDetails(ctx, o); err != nil {
+			return nil, err
+		}
+		if d.AttachedManagedPolicies, err = s.attachedDetails(ctx, o, used); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func (s *Service) policyDetails(ctx context.Context, account string, used map[string]bool, local, aws bool) ([]iamapi.ManagedPolicyDetail, error) {
+	var pols []iam.ManagedPolicy
+	if local {
+		l, err := s.st.Policies().List(ctx, account, store.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		pols = append(pols, l...)
+	}
+	if aws {
+		l, err := s.st.Policies().List(ctx, iam.AWSAccount, store.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		for _, pol := range l {
+			if used[pol.ARN()] {
+				pols = append(pols, pol)
+			}
+		}
+	}
+	out := make([]iamapi.ManagedPolicyDetail, 0, len(pols))
+	for _, pol := range pols {
+		vs, err := s.st.Policies().ListVersions(ctx, pol.ARN())
+		if err != nil {
+			return nil, err
+		}
+		d := iamapi.ManagedPolicyDetail{PolicyName: pol.Name, PolicyId: pol.ID, Arn: pol.ARN(), Path: pol.Path,
+			DefaultVersionId: pol.DefaultVersion, AttachmentCount: ptr(int32(pol.AttachmentCount)),
+			PermissionsBoundaryUsageCount: ptr(int32(pol.BoundaryUsageCount)), IsAttachable: ptr(true),
+			Description: pol.Description, CreateDate: utc(pol.Created), UpdateDate: utc(pol.Updated)}
+		for _, v := range vs {
+			d.PolicyVersionList = append(d.PolicyVersionList, toVersion(v, true))
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}

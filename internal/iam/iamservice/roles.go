@@ -1,0 +1,185 @@
+package iamservice
+
+import (
+	"context"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/awsquery/iamapi"
+	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/policy"
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+// toRole converts a role; full adds what GetRole returns and ListRoles
+// leaves out (boundary, tags, last use).
+func toRole(r iam.Role, full bool) iamapi.Role {
+	out := iamapi.Role{Path: r.Path, RoleName: r.Name, RoleId: r.ID, Arn: r.ARN(), CreateDate: utc(r.Created),
+		AssumeRolePolicyDocument: encodeDocument(r.TrustPolicy), Description: r.Description,
+		MaxSessionDuration: ptr(int32(r.MaxSessionDuration))}
+	if full {
+		out.PermissionsBoundary = toBoundary(r.PermissionsBoundary)
+		out.Tags = toTags(r.Tags)
+		out.RoleLastUsed = &iamapi.RoleLastUsed{LastUsedDate: utc(r.LastUsed.Date), Region: r.LastUsed.Region}
+	}
+	return out
+}
+
+func getRole(ctx context.Context, r store.Repos, account, name string) (iam.Role, error) {
+	role, err := r.Roles().Get(ctx, account, name)
+	return role, notFoundAs(err, iam.KindRole, name)
+}
+
+// validateTrust checks a trust policy's grammar and rules; its characters
+// and size quota are checked by iam.ValidateRole.
+func validateTrust(doc string) error {
+	_, err := policy.ParseAndValidate([]byte(doc), policy.TypeTrust)
+	return err
+}
+
+// CreateRole creates a role with its trust policy.
+func (s *Service) CreateRole(ctx context.Context, p *identity.Principal, in *iamapi.CreateRoleRequest, now time.Time) (*iamapi.CreateRoleResponse, error) {
+	role := iam.Role{Account: p.Account, Name: in.RoleName, Path: pathOr(in.Path), Created: now,
+		TrustPolicy: in.AssumeRolePolicyDocument, Description: in.Description,
+		MaxSessionDuration: iam.DefaultSessionSeconds, PermissionsBoundary: in.PermissionsBoundary, Tags: fromTags(in.Tags)}
+	if in.MaxSessionDuration != nil {
+		role.MaxSessionDuration = int(*in.MaxSessionDuration)
+	}
+	if err := iam.ValidateRole(role); err != nil {
+		return nil, err
+	}
+	if err := validateTrust(role.TrustPolicy); err != nil {
+		return nil, err
+	}
+	id, err := credential.NewUniqueID(credential.PrefixRole, p.Account, s.rand)
+	if err != nil {
+		return nil, err
+	}
+	role.ID = id
+	err = s.st.Tx(ctx, func(r store.Repos) error {
+		if role.PermissionsBoundary != "" {
+			if _, err := s.boundaryPolicy(ctx, r, p.Account, role.PermissionsBoundary); err != nil {
+				return err
+			}
+		}
+		return conflictAs(r.Roles().Create(ctx, role), &iam.AlreadyExistsError{Kind: iam.KindRole, Name: role.Name})
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := toRole(role, true)
+	out.RoleLastUsed = nil
+	return &iamapi.CreateRoleResponse{Role: out}, nil
+}
+
+// GetRole returns a role.
+func (s *Service) GetRole(ctx context.Context, p *identity.Principal, in *iamapi.GetRoleRequest, _ time.Time) (*iamapi.GetRoleResponse, error) {
+	role, err := getRole(ctx, s.st, p.Account, in.RoleName)
+	if err != nil {
+		return nil, err
+	}
+	return &iamapi.GetRoleResponse{Role: toRole(role, true)}, nil
+}
+
+// ListRoles lists the account's roles by name.
+func (s *Service) ListRoles(ctx context.Context, p *identity.Principal, in *iamapi.ListRolesRequest, _ time.Time) (*iamapi.ListRolesResponse, error) {
+	pg, err := pageNamed(in.Marker, in.MaxItems, func(r iam.Role) string { return r.Name }, nil,
+		func(after string, limit int) ([]iam.Role, error) {
+			return s.st.Roles().List(ctx, p.Account, store.ListOptions{PathPrefix: in.PathPrefix, After: after, Limit: limit})
+		})
+	if err != nil {
+		return nil, err
+	}
+	out := &iamapi.ListRolesResponse{Roles: make([]iamapi.Role, 0, len(pg.items)), IsTruncated: pg.isTruncated(), Marker: pg.marker}
+	for _, r := range pg.items {
+		out.Roles = append(out.Roles, toRole(r, false))
+	}
+	return out, nil
+}
+
+// updateRole applies change to a role and validates the result, in one
+// transaction.
+func (s *Service) updateRole(ctx context.Context, account, name string, change func(*iam.Role) error) (iam.Role, error) {
+	var role iam.Role
+	err := s.st.Tx(ctx, func(r store.Repos) error {
+		var err error
+		role, err = getRole(ctx, r, account, name)
+		if err != nil {
+			return err
+		}
+		if err := change(&role); err != nil {
+			return err
+		}
+		if err := iam.ValidateRole(role); err != nil {
+			return err
+		}
+		return r.Roles().Update(ctx, role)
+	})
+	return role, err
+}
+
+// UpdateAssumeRolePolicy replaces a role's trust policy.
+func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, p *identity.Principal, in *iamapi.UpdateAssumeRolePolicyRequest, _ time.Time) (*awsquery.Empty, error) {
+	if err := iam.ValidatePolicyDocumentText("policyDocument", in.PolicyDocument); err != nil {
+		return nil, err
+	}
+	if iam.PolicySize(in.PolicyDocument) > iam.MaxTrustPolicyLen {
+		return nil, &iam.LimitExceededError{Quota: iam.QuotaACLSizePerRole, Limit: iam.MaxTrustPolicyLen}
+	}
+	if err := validateTrust(in.PolicyDocument); err != nil {
+		return nil, err
+	}
+	_, err := s.updateRole(ctx, p.Account, in.RoleName, func(r *iam.Role) error {
+		r.TrustPolicy = in.PolicyDocument
+		return nil
+	})
+	return &awsquery.Empty{}, err
+}
+
+// UpdateRole changes a role's description and maximum session duration;
+// omitted parameters keep their values.
+func (s *Service) UpdateRole(ctx context.Context, p *identity.Principal, in *iamapi.UpdateRoleRequest, _ time.Time) (*iamapi.UpdateRoleResponse, error) {
+	_, err := s.updateRole(ctx, p.Account, in.RoleName, func(r *iam.Role) error {
+		if in.Description != "" {
+			r.Description = in.Description
+		}
+		if in.MaxSessionDuration != nil {
+			r.MaxSessionDuration = int(*in.MaxSessionDuration)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &iamapi.UpdateRoleResponse{}, nil
+}
+
+// UpdateRoleDescription sets a role's description and returns the role.
+func (s *Service) UpdateRoleDescription(ctx context.Context, p *identity.Principal, in *iamapi.UpdateRoleDescriptionRequest, _ time.Time) (*iamapi.UpdateRoleDescriptionResponse, error) {
+	role, err := s.updateRole(ctx, p.Account, in.RoleName, func(r *iam.Role) error {
+		r.Description = in.Description
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := toRole(role, true)
+	return &iamapi.UpdateRoleDescriptionResponse{Role: &out}, nil
+}
+
+// DeleteRole deletes a role without inline or attached policies.
+func (s *Service) DeleteRole(ctx context.Context, p *identity.Principal, in *iamapi.DeleteRoleRequest, _ time.Time) (*awsquery.Empty, error) {
+	err := s.st.Tx(ctx, func(r store.Repos) error {
+		deps, err := r.Roles().Dependents(ctx, p.Account, in.RoleName)
+		if err != nil {
+			return notFoundAs(err, iam.KindRole, in.RoleName)
+		}
+		if err := deps.Conflict(); err != nil {
+			return err
+		}
+		return r.Roles().Delete(ctx, p.Account, in.RoleName)
+	})
+	return &awsquery.Empty{}, err
+}

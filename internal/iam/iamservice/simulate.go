@@ -1,0 +1,359 @@
+package iamservice
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/awsquery/iamapi"
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/policy"
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+// simPolicy is one policy taking part in a simulation, with the names the
+// simulator reports it under.
+type simPolicy struct {
+	id, source string // SourcePolicyId, SourcePolicyType
+	typ        policy.Type
+	doc        *policy.Document
+	compiled   *policy.Compiled
+}
+
+func newSimPolicy(id, source string, typ policy.Type, text string) (simPolicy, error) {
+	doc, err := policy.ParseAndValidate([]byte(text), typ)
+	if err != nil {
+		return simPolicy{}, err
+	}
+	c, err := policy.Compile(doc, typ, id)
+	if err != nil {
+		return simPolicy{}, &policy.MalformedError{Message: err.Error()}
+	}
+	return simPolicy{id: id, source: source, typ: typ, doc: doc, compiled: c}, nil
+}
+
+// simulation is what both simulator actions evaluate.
+type simulation struct {
+	policies []simPolicy // identity and boundary
+	resource *simPolicy
+	caller   policy.Caller
+	actions  []string
+	arns     []string
+	owner    string
+	ctx      []iamapi.ContextEntry
+}
+
+// inputPolicies adds the PolicyInputList and
+// PermissionsBoundaryPolicyInputList documents.
+func (sim *simulation) inputPolicies(identityDocs, boundaryDocs []string) error {
+	for i, d := range identityDocs {
+		sp, err := newSimPolicy(fmt.Sprintf("PolicyInputList.%d", i+1), iamapi.PolicySourceTypeNone, policy.TypeIdentity, d)
+		if err != nil {
+			return err
+		}
+		sim.policies = append(sim.policies, sp)
+	}
+	for i, d := range boundaryDocs {
+		sp, err := newSimPolicy(fmt.Sprintf("PermissionsBoundaryPolicyInputList.%d", i+1), iamapi.PolicySourceTypeNone, policy.TypeBoundary, d)
+		if err != nil {
+			return err
+		}
+		sim.policies = append(sim.policies, sp)
+	}
+	return nil
+}
+
+func (sim *simulation) resourcePolicy(doc string) error {
+	if doc == "" {
+		return nil
+	}
+	sp, err := newSimPolicy("ResourcePolicy", iamapi.PolicySourceTypeResource, policy.TypeResource, doc)
+	if err != nil {
+		return err
+	}
+	sim.resource = &sp
+	return nil
+}
+
+// SimulateCustomPolicy evaluates the given policies, as if attached to a
+// user of the caller's account (or to CallerArn), against each action and
+// resource.
+func (s *Service) SimulateCustomPolicy(ctx context.Context, p *identity.Principal, in *iamapi.SimulateCustomPolicyRequest, _ time.Time) (*iamapi.SimulatePolicyResponse, error) {
+	sim := simulation{actions: in.ActionNames, arns: in.ResourceArns, owner: in.ResourceOwner, ctx: in.ContextEntries}
+	if err := sim.inputPolicies(in.PolicyInputList, in.PermissionsBoundaryPolicyInputList); err != nil {
+		return nil, err
+	}
+	if err := sim.resourcePolicy(in.ResourcePolicy); err != nil {
+		return nil, err
+	}
+	if in.CallerArn != "" {
+		sim.caller = policy.CallerFromARN(in.CallerArn)
+	} else {
+		sim.caller = policy.Caller{Kind: policy.IAMUser, Account: p.Account, ARN: iam.UserARN(p.Account, "/", "SimulatedUser"), UserName: "SimulatedUser"}
+	}
+	return sim.run(in.Marker, in.MaxItems)
+}
+
+// SimulatePrincipalPolicy evaluates the identity policies of a user
+// (including its groups' policies), group or role, its permissions
+// boundary, and any extra policies given, against each action and resource.
+func (s *Service) SimulatePrincipalPolicy(ctx context.Context, p *identity.Principal, in *iamapi.SimulatePrincipalPolicyRequest, _ time.Time) (*iamapi.SimulatePolicyResponse, error) {
+	sim := simulation{actions: in.ActionNames, arns: in.ResourceArns, owner: in.ResourceOwner, ctx: in.ContextEntries}
+	ref, err := iam.ParseEntityARN(in.PolicySourceArn)
+	if err != nil || ref.Account != p.Account {
+		return nil, &iam.InvalidInputError{Message: "Invalid Entity Arn: " + in.PolicySourceArn + " does not clearly define entity type and name."}
+	}
+	switch ref.Type {
+	case iam.ResourceUser, iam.ResourceRole:
+		err = s.principalPolicies(ctx, &sim, ref, len(in.PermissionsBoundaryPolicyInputList) == 0)
+	case iam.ResourceGroup:
+		err = s.groupPolicies(ctx, &sim, ref)
+	default:
+		err = &iam.InvalidInputError{Message: "Invalid Entity Arn: " + in.PolicySourceArn + " does not clearly define entity type and name."}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := sim.inputPolicies(in.PolicyInputList, in.PermissionsBoundaryPolicyInputList); err != nil {
+		return nil, err
+	}
+	if err := sim.resourcePolicy(in.ResourcePolicy); err != nil {
+		return nil, err
+	}
+	if in.CallerArn != "" {
+		sim.caller = policy.CallerFromARN(in.CallerArn)
+	}
+	return sim.run(in.Marker, in.MaxItems)
+}
+
+// managedSource is the SourcePolicyType of a managed policy.
+func managedSource(arn string) string {
+	if strings.HasPrefix(arn, "arn:aws:iam::aws:") {
+		return iamapi.PolicySourceTypeAwsManaged
+	}
+	return iamapi.PolicySourceTypeUserManaged
+}
+
+// principalPolicies loads a user's or role's policies from the
+// authorization read model, the boundary too unless it is overridden.
+func (s *Service) principalPolicies(ctx context.Context, sim *simulation, ref iam.EntityRef, withBoundary bool) error {
+	var snap store.PrincipalSnapshot
+	var err error
+	inline := iamapi.PolicySourceTypeUser
+	if ref.Type == iam.ResourceUser {
+		snap, err = s.st.Principals().LoadUser(ctx, ref.Account, ref.Name)
+		if err != nil {
+			return notFoundAs(err, iam.KindUser, ref.Name)
+		}
+		u := snap.User
+		sim.caller = policy.Caller{Kind: policy.IAMUser, ARN: u.ARN(), Account: u.Account, UserName: u.Name, UserID: u.ID}
+	} else {
+		snap, err = s.st.Principals().LoadRole(ctx, ref.Account, ref.Name)
+		if err != nil {
+			return notFoundAs(err, iam.KindRole, ref.Name)
+		}
+		r := snap.Role
+		inline = iamapi.PolicySourceTypeRole
+		sim.caller = policy.Caller{Kind: policy.Role, ARN: r.ARN(), Account: r.Account, UserID: r.ID}
+	}
+	for _, d := range snap.Policies {
+		src := inline
+		switch d.Source {
+		case store.SourceManaged, store.SourceGroupManaged:
+			src = managedSource(d.ARN)
+		case store.SourceGroupInline:
+			src = iamapi.PolicySourceTypeGroup
+		}
+		sp, err := newSimPolicy(d.Name, src, policy.TypeIdentity, d.Document)
+		if err != nil {
+			return err
+		}
+		sim.policies = append(sim.policies, sp)
+	}
+	if withBoundary && snap.Boundary != nil {
+		sp, err := newSimPolicy(snap.Boundary.Name, managedSource(snap.BoundaryARN), policy.TypeBoundary, snap.Boundary.Document)
+		if err != nil {
+			return err
+		}
+		sim.policies = append(sim.policies, sp)
+	}
+	return nil
+}
+
+// groupPolicies loads a group's own inline and attached policies.
+func (s *Service) groupPolicies(ctx context.Context, sim *simulation, ref iam.EntityRef) error {
+	o := iam.Owner{Kind: iam.PrincipalGroup, Account: ref.Account, Name: ref.Name}
+	if err := checkOwner(ctx, s.st, o); err != nil {
+		return err
+	}
+	inl, err := s.st.InlinePolicies().List(ctx, o)
+	if err != nil {
+		return err
+	}
+	for _, ip := range inl {
+		sp, err := newSimPolicy(ip.Name, iamapi.PolicySourceTypeGroup, policy.TypeIdentity, ip.Document)
+		if err != nil {
+			return err
+		}
+		sim.policies = append(sim.policies, sp)
+	}
+	att, err := s.st.Attachments().List(ctx, o)
+	if err != nil {
+		return err
+	}
+	for _, a := range att {
+		pol, err := s.st.Policies().Get(ctx, a.ARN)
+		if err != nil {
+			return err
+		}
+		v, err := s.st.Policies().GetVersion(ctx, a.ARN, pol.DefaultVersion)
+		if err != nil {
+			return err
+		}
+		sp, err := newSimPolicy(a.Name, managedSource(a.ARN), policy.TypeIdentity, v.Document)
+		if err != nil {
+			return err
+		}
+		sim.policies = append(sim.policies, sp)
+	}
+	sim.caller = policy.Caller{Kind: policy.IAMUser, Account: ref.Account, ARN: iam.UserARN(ref.Account, "/", "SimulatedUser"), UserName: "SimulatedUser"}
+	return nil
+}
+
+var decisionNames = map[policy.Outcome]string{
+	policy.Allowed:          iamapi.PolicyEvaluationDecisionTypeAllowed,
+	policy.ExplicitlyDenied: iamapi.PolicyEvaluationDecisionTypeExplicitDeny,
+	policy.ImplicitlyDenied: iamapi.PolicyEvaluationDecisionTypeImplicitDeny,
+}
+
+// run evaluates every action on every resource.
+func (sim *simulation) run(marker string, maxItems *int32) (*iamapi.SimulatePolicyResponse, error) {
+	compiled := make([]*policy.Compiled, 0, len(sim.policies))
+	byID := map[string]*simPolicy{}
+	hasBoundary := false
+	for i := range sim.policies {
+		sp := &sim.policies[i]
+		compiled = append(compiled, sp.compiled)
+		byID[sp.id] = sp
+		hasBoundary = hasBoundary || sp.typ == policy.TypeBoundary
+	}
+	var res *policy.Compiled
+	if sim.resource != nil {
+		res = sim.resource.compiled
+		byID[sim.resource.id] = sim.resource
+	}
+	set, err := policy.NewSet(compiled...)
+	if err != nil {
+		return nil, err
+	}
+	arns := sim.arns
+	if len(arns) == 0 {
+		arns = []string{"*"}
+	}
+	req := policy.Request{Caller: sim.caller}
+	for _, e := range sim.ctx {
+		req.Context.Add(e.ContextKeyName, e.ContextKeyValues...)
+	}
+	if sim.owner != "" {
+		if ref, err := iam.ParseEntityARN(sim.owner); err == nil {
+			req.ResourceAccount = ref.Account
+		}
+	}
+	var results []iamapi.EvaluationResult
+	for _, action := range sim.actions {
+		for _, arn := range arns {
+			req.Action, req.Resource = action, arn
+			d := set.Evaluate(&req, res)
+			r := iamapi.EvaluationResult{EvalActionName: action, EvalResourceName: arn, EvalDecision: decisionNames[d.Outcome],
+				MatchedStatements: []iamapi.Statement{}, MissingContextValues: sim.missingKeys(&req)}
+			boundaryAllows := false
+			for _, m := range d.Matched {
+				sp := byID[m.Policy]
+				if sp == nil {
+					continue
+				}
+				r.MatchedStatements = append(r.MatchedStatements, iamapi.Statement{SourcePolicyId: sp.id, SourcePolicyType: sp.source})
+				if m.PolicyType == policy.TypeBoundary && m.Effect == policy.Allow {
+					boundaryAllows = true
+				}
+			}
+			if hasBoundary {
+				r.PermissionsBoundaryDecisionDetail = &iamapi.PermissionsBoundaryDecisionDetail{AllowedByPermissionsBoundary: ptr(boundaryAllows && d.DeniedBy != policy.TypeBoundary)}
+			}
+			results = append(results, r)
+		}
+	}
+	pg, err := pageSlice(results, marker, maxItems)
+	if err != nil {
+		return nil, err
+	}
+	return &iamapi.SimulatePolicyResponse{EvaluationResults: nonNil(pg.items), IsTruncated: pg.isTruncated(), Marker: pg.marker}, nil
+}
+
+// missingKeys lists the condition keys, absent from the request context,
+// of the statements whose action and resource match the request: the
+// values the caller would have to supply for the result to be certain.
+// Keys the evaluator derives from the caller itself are not missing.
+func (sim *simulation) missingKeys(req *policy.Request) []string {
+	seen := map[string]bool{}
+	var out []string
+	all := sim.policies
+	if sim.resource != nil {
+		all = append(all[:len(all):len(all)], *sim.resource)
+	}
+	for _, sp := range all {
+		for i := range sp.doc.Statements {
+			st := sp.doc.Statements[i]
+			if len(st.Condition) == 0 || !statementApplies(st, req) {
+				continue
+			}
+			for _, c := range st.Condition {
+				k := strings.ToLower(c.Key)
+				if seen[k] || derivedKey(k) {
+					continue
+				}
+				if _, ok := req.Context.Lookup(c.Key); ok {
+					continue
+				}
+				seen[k] = true
+				out = append(out, c.Key)
+			}
+		}
+	}
+	sort.Strings(out)
+	return nonNil(out)
+}
+
+// statementApplies reports whether a statement's action and resource
+// elements match the request, conditions and principals aside, by
+// evaluating an Allow copy of it alone.
+func statementApplies(st policy.Statement, req *policy.Request) bool {
+	st.Effect, st.Condition, st.HasCondition = policy.Allow, nil, false
+	st.Principal, st.NotPrincipal = nil, nil
+	if st.Resource == nil && st.NotResource == nil {
+		st.Resource = policy.Values{"*"}
+	}
+	c, err := policy.Compile(&policy.Document{Version: policy.Version2012, Statements: []policy.Statement{st}}, policy.TypeIdentity, "probe")
+	if err != nil {
+		return false
+	}
+	set, err := policy.NewSet(c)
+	if err != nil {
+		return false
+	}
+	probe := *req
+	probe.ResourceAccount = ""
+	return set.Evaluate(&probe, nil).Outcome == policy.Allowed
+}
+
+// derivedKey reports keys the evaluator fills in from the caller.
+func derivedKey(k string) bool {
+	switch k {
+	case "aws:username", "aws:userid", "aws:principaltype", "aws:principalarn", "aws:principalaccount":
+		return true
+	}
+	return false
+}
