@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/brevet-dev/brevet/internal/config"
+	"github.com/brevet-dev/brevet/internal/credential/masterkey"
+	"github.com/brevet-dev/brevet/internal/store"
+	"github.com/brevet-dev/brevet/internal/store/sqlite"
+)
+
+// newServeCmd is `brevet serve`: the STS and IAM APIs on one endpoint.
+func newServeCmd() *cobra.Command {
+	var readyFile string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the AWS STS and IAM APIs",
+		Long: `Serve the AWS STS and IAM APIs (AWS Query protocol, SigV4) on one endpoint.
+
+On the first start in an empty data directory Brevet creates the account, the
+AWS managed policies, and the user "admin" with AdministratorAccess, and writes
+admin's access key once to DATA_DIR/admin-credentials. Settings come from
+flags, BREVET_* environment variables and an optional YAML file (--config);
+see docs/configuration.md.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.Load(config.LoadArgs{Env: os.Environ(), Flags: cmd.Flags()})
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return serve(ctx, cfg, serveOptions{readyFile: readyFile, out: cmd.OutOrStdout(), logOut: cmd.ErrOrStderr()})
+		},
+	}
+	config.BindFlags(cmd.Flags())
+	cmd.Flags().StringVar(&readyFile, "ready-file", "",
+		"write the server's URL to this file once it accepts connections (for scripts and tests)")
+	return cmd
+}
+
+// serveOptions are the parts of serving that are not configuration.
+type serveOptions struct {
+	readyFile string
+	out       io.Writer // the first-start instructions
+	logOut    io.Writer // structured logs
+}
+
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.Level}
+	if c.Format == config.LogText {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// serve runs the server until ctx is cancelled.
+func serve(ctx context.Context, cfg *config.Config, opts serveOptions) (err error) {
+	log := newLogger(cfg.Log, opts.logOut)
+	log.InfoContext(ctx, "starting brevet", "version", version, "config", cfg)
+	if len(cfg.IgnoredEnv) > 0 {
+		log.WarnContext(ctx, "ignoring environment variables that are not settings", "names", cfg.IgnoredEnv)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	master, src, err := cfg.MasterKey.Load(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if src == masterkey.SourceGenerated {
+		log.WarnContext(ctx, "GENERATED A NEW MASTER KEY: every stored secret is encrypted under it. "+
+			"Back it up apart from the data; without it the data directory cannot be read",
+			"file", filepath.Join(cfg.DataDir, masterkey.DataDirKeyFile))
+	} else {
+		log.InfoContext(ctx, "master key loaded", "source", src.String(), "active_key", master.ActiveID())
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := st.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	a, err := wire(ctx, cfg, st, master, log)
+	if err != nil {
+		return err
+	}
+	defer a.close(log)
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	scheme := "http"
+	if cfg.TLS.Enabled() {
+		scheme = "https"
+	}
+	url := scheme + "://" + ln.Addr().String()
+	log.InfoContext(ctx, "listening", "url", url, "account_id", a.accountID)
+	if a.boot.AdminKeyID != "" {
+		printFirstStart(opts.out, url, cfg.Regions[0], a.boot)
+	}
+	if opts.readyFile != "" {
+		if err := writeReadyFile(opts.readyFile, url); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	go a.follow(ctx, log)
+	return a.srv.Run(ctx, ln)
+}
+
+// openStore opens the configured store backend.
+func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	switch cfg.Store.Driver {
+	case config.StoreSQLite:
+		return sqlite.Open(ctx, sqlite.Config{Path: cfg.Store.Path, Now: time.Now})
+	}
+	return nil, fmt.Errorf("store %s: this build of brevet serve supports the embedded SQLite store only", cfg.Store)
+}
+
+// writeReadyFile writes url atomically, so a reader never sees half of it.
+func writeReadyFile(path, url string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(url+"\n"), 0o644); err != nil {
+		return fmt.Errorf("ready file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("ready file: %w", errors.Join(err, os.Remove(tmp)))
+	}
+	return nil
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/audit"
+	"github.com/brevet-dev/brevet/internal/authn"
+	"github.com/brevet-dev/brevet/internal/authz"
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/bootstrap"
+	"github.com/brevet-dev/brevet/internal/config"
+	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/credential/masterkey"
+	"github.com/brevet-dev/brevet/internal/server"
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+// followInterval is how often the server reads the store's change feed to
+// invalidate its caches and pick up rotated token keys. Writes made through
+// this server are applied at once (see syncAfterWrite).
+const followInterval = 100 * time.Millisecond
+
+// app is the wired server and what must be closed after it stops.
+type app struct {
+	accountID string
+	boot      *bootstrap.Result
+	st        store.Store
+	master    *masterkey.Keyring
+	tokens    *credential.TokenKeyRing
+	authn     *authn.Authenticator
+	authz     *authz.Authorizer
+	auditor   *audit.Auditor
+	srv       *server.Server
+}
+
+// wire builds everything `brevet serve` runs, from the store up.
+func wire(ctx context.Context, cfg *config.Config, st store.Store, master *masterkey.Keyring, log *slog.Logger) (*app, error) {
+	now := time.Now()
+	boot, err := bootstrap.Run(ctx, bootstrap.Config{
+		Store: st, Master: master, AccountID: cfg.AccountID, DataDir: cfg.DataDir,
+		SeedManaged: managedSeeder(), Now: now, Rand: rand.Reader, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if boot.AdminKeyID != "" {
+		log.WarnContext(ctx, "first start: created user admin with AdministratorAccess; its access key is in the credentials file, shown nowhere else",
+			"account_id", boot.AccountID, "access_key_id", boot.AdminKeyID, "file", boot.CredentialsPath)
+	}
+	a := &app{accountID: boot.AccountID, boot: boot, st: st, master: master, tokens: boot.Tokens}
+	if a.authn, err = authn.New(ctx, authn.Config{
+		Keys: st.Principals(), Changes: st.Changes(), Secrets: master, Tokens: boot.Tokens,
+		Regions: cfg.Regions, Logger: log,
+	}); err != nil {
+		return nil, err
+	}
+	if a.authz, err = authz.New(ctx, authz.Config{Store: st, MessageKey: boot.MessageKey, Region: cfg.Regions[0]}); err != nil {
+		return nil, err
+	}
+	if a.auditor, err = audit.Open(audit.Options{
+		Dir: filepath.Join(cfg.DataDir, "audit"), Region: cfg.Regions[0], Logger: log,
+		TLSDetails: tlsDetails,
+	}); err != nil {
+		return nil, err
+	}
+	d, err := awsquery.New(awsquery.Config{
+		Authenticator: a.authn,
+		Authorizer:    a.authz,
+		Auditor:       syncAfterWrite{next: server.ObserveAudit(a.auditor), app: a, log: log},
+		MaxBodyBytes:  cfg.MaxRequestBody,
+		ErrorMappers:  errorMappers(),
+		Logger:        log,
+	})
+	if err != nil {
+		a.close(log)
+		return nil, err
+	}
+	if err := registerServices(ctx, d, a, cfg, log); err != nil {
+		a.close(log)
+		return nil, err
+	}
+	a.srv, err = server.New(server.Config{
+		MaxRequestBody: cfg.MaxRequestBody, ShutdownGrace: cfg.ShutdownGrace,
+		TLSCertFile: cfg.TLS.CertFile, TLSKeyFile: cfg.TLS.KeyFile,
+	},
+		server.WithAPI(d),
+		server.WithLogger(log),
+		server.WithReadyCheck("store", func(ctx context.Context) error { _, err := st.Changes().Latest(ctx); return err }),
+		server.WithReadyCheck("audit", func(context.Context) error { return a.auditor.Ready() }),
+	)
+	if err != nil {
+		a.close(log)
+		return nil, err
+	}
+	return a, nil
+}
+
+// tlsDetails gives audit events the connection's TLS parameters. The
+// dispatcher's record does not carry the connection, so none for now.
+func tlsDetails(context.Context, *awsquery.AuditRecord) *audit.TLSDetails { return nil }
+
+func (a *app) close(log *slog.Logger) {
+	if a.auditor != nil {
+		if err := a.auditor.Close(); err != nil {
+			log.Error("closing the audit trail", "err", err)
+		}
+	}
+}
+
+// follow applies the store's change feed until ctx is done: the
+// authenticator's key cache, the authorizer's policy cache, and the token
+// key ring when another process (brevet keys rotate-token-key) rotated it.
+func (a *app) follow(ctx context.Context, log *slog.Logger) {
+	a.authn.Watch(ctx, followInterval, func(ctx context.Context, changes []store.Change) {
+		a.applied(ctx, changes, log)
+	})
+}
+
+// applied reacts to changes other than the caches' own.
+func (a *app) applied(ctx context.Context, changes []store.Change, log *slog.Logger) {
+	for _, c := range changes {
+		if c.Kind == store.ChangeKeyMaterial && c.Key == bootstrap.TokenRingPurpose+"/"+bootstrap.TokenRingID {
+			if err := bootstrap.ReloadTokenRing(ctx, a.st, a.master, a.tokens); err != nil {
+				log.ErrorContext(ctx, "reloading the session-token key ring", "err", err)
+			} else {
+				log.InfoContext(ctx, "session-token key ring reloaded", "active_key", a.tokens.ActiveKeyID())
+			}
+			return
+		}
+	}
+}
+
+// syncAfterWrite brings the caches up to date after every successful
+// write action, before its response is sent: a key deleted or a policy
+// detached through this server takes effect for the very next request.
+type syncAfterWrite struct {
+	next awsquery.Auditor
+	app  *app
+	log  *slog.Logger
+}
+
+func (s syncAfterWrite) Audit(ctx context.Context, rec *awsquery.AuditRecord) error {
+	err := s.next.Audit(ctx, rec)
+	if err == nil && rec.ErrorCode == "" && rec.Service == "iam" && !audit.IsReadOnly(rec.Action) {
+		changes, serr := s.app.authn.Sync(ctx)
+		if serr == nil {
+			serr = s.app.authz.Sync(ctx)
+		}
+		if serr != nil {
+			s.log.WarnContext(ctx, "syncing caches after a write", "err", serr)
+		}
+		s.app.applied(ctx, changes, s.log)
+	}
+	return err
+}
+
+// printFirstStart tells the operator how to use the admin key.
+func printFirstStart(out io.Writer, endpoint, region string, boot *bootstrap.Result) {
+	fmt.Fprintf(out, `
+Brevet created account %s and the user admin (AdministratorAccess).
+Its access key was written once to %s; keep that file safe.
+Use it with any AWS client:
+
+  export AWS_ENDPOINT_URL=%s
+  export AWS_SHARED_CREDENTIALS_FILE=%s
+  export AWS_REGION=%s
+  aws sts get-caller-identity
+
+`, boot.AccountID, boot.CredentialsPath, endpoint, mustAbs(boot.CredentialsPath), region)
+}
+
+func mustAbs(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
+}
