@@ -80,7 +80,7 @@ var (
 
 // docRow holds the nullable document columns of one result row.
 type docRow struct {
-	src                        *int32
+	src                      *int32
 	grp, name, arn, ver, doc *string
 }
 
