@@ -60,6 +60,7 @@ type entity struct {
 // its policy set (the entity's, plus session policies) and the condition
 // keys it carries.
 type session struct {
+	key       entityKey
 	ent       *entity // the entity it was built from; stale once replaced
 	policyGen uint64  // managed-policy generation, when it used PolicyARNs
 	usesARNs  bool
@@ -357,13 +358,20 @@ func (c *cache) userByID(ctx context.Context, id string) (string, error) {
 	return u.Name, nil
 }
 
-// lookupSession returns a cached session view if it is still current.
-func (c *cache) lookupSession(id string, cur *entity) *view {
+// lookupSession returns a cached session view if it is still current: its
+// entity has not been replaced and, when it uses managed session policies,
+// no managed policy has changed since it was built.
+func (c *cache) lookupSession(id string) *view {
 	c.mu.RLock()
+	defer c.mu.RUnlock()
 	s := c.sessions[id]
-	gen := c.policyGen
-	c.mu.RUnlock()
-	if s == nil || s.ent != cur || (s.usesARNs && s.policyGen != gen) {
+	if s == nil {
+		return nil
+	}
+	if s.key.kind != 0 && c.entities[s.key] != s.ent {
+		return nil
+	}
+	if s.usesARNs && s.policyGen != c.policyGen {
 		return nil
 	}
 	return &s.v
@@ -383,6 +391,9 @@ func (c *cache) storeSession(id string, s *session) {
 // sessionView builds (or finds) the view of a temporary credential.
 func (c *cache) sessionView(ctx context.Context, p *identity.Principal) (*view, error) {
 	cl := p.Session
+	if v := c.lookupSession(cl.SessionID); v != nil {
+		return v, nil
+	}
 	ek, err := c.sessionEntityKey(ctx, p)
 	if err != nil {
 		return nil, err
@@ -393,20 +404,16 @@ func (c *cache) sessionView(ctx context.Context, p *identity.Principal) (*view, 
 			return nil, err
 		}
 	}
-	if v := c.lookupSession(cl.SessionID, ent); v != nil {
-		return v, nil
-	}
 	c.mu.RLock()
 	gen := c.policyGen
 	c.mu.RUnlock()
-	s := &session{ent: ent, policyGen: gen, usesARNs: len(cl.PolicyARNs) > 0}
+	s := &session{key: ek, ent: ent, policyGen: gen, usesARNs: len(cl.PolicyARNs) > 0}
 	if err := c.buildSessionView(ctx, p, ent, &s.v); err != nil {
 		return nil, err
 	}
 	c.storeSession(cl.SessionID, s)
 	return &s.v, nil
 }
-
 // sessionEntityKey says which user or role a session's permissions come
 // from; kind 0 for the root user.
 func (c *cache) sessionEntityKey(ctx context.Context, p *identity.Principal) (entityKey, error) {

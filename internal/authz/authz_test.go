@@ -1,0 +1,375 @@
+package authz_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/brevet-dev/brevet/internal/authz"
+	"github.com/brevet-dev/brevet/internal/authz/authztest"
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/store/sqlite"
+)
+
+const (
+	acct  = "111122223333"
+	other = "444455556666"
+)
+
+var now = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+
+type fixture struct {
+	w *authztest.World
+	a *authz.Authorizer
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	w := &authztest.World{Store: s, Now: now}
+	must(t, w.Account(acct))
+	must(t, w.Account(other))
+	a, err := authz.New(ctx, authz.Config{Store: s, MessageKey: make([]byte, 32), PollInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{w: w, a: a}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func userPrincipal(u iam.User) *identity.Principal {
+	return &identity.Principal{Type: identity.IAMUser, Account: u.Account, CallerARN: u.ARN(), PrincipalID: u.ID,
+		AccessKeyID: "AKIAEXAMPLE", UserName: u.Name, UserID: u.ID}
+}
+
+func roleSession(r iam.Role, session string, c credential.Claims) *identity.Principal {
+	c.SessionID = "S-" + r.Name + "-" + session + c.Policy + strings.Join(c.PolicyARNs, ",")
+	for _, t := range c.Tags {
+		c.SessionID += t.Key + "=" + t.Value
+	}
+	c.AccountID, c.PrincipalType, c.PrincipalARN, c.PrincipalID = r.Account, credential.AssumedRole, r.ARN(), r.ID
+	c.SessionARN, c.SessionName = iam.AssumedRoleARN(r.Account, r.Name, session), session
+	if c.IssuedAt.IsZero() {
+		c.IssuedAt, c.Expires = now.Add(-time.Minute), now.Add(time.Hour)
+	}
+	return &identity.Principal{Type: identity.AssumedRole, Account: r.Account, CallerARN: c.SessionARN,
+		PrincipalID: r.ID + ":" + session, AccessKeyID: "ASIAEXAMPLE", Session: &c}
+}
+
+func (f *fixture) authorize(t testing.TB, p *identity.Principal, action, resource string, ctxKeys map[string][]string) awsquery.Decision {
+	t.Helper()
+	d, err := f.a.Authorize(context.Background(), &awsquery.AuthzRequest{Principal: p, Action: action, Resource: resource,
+		Context: ctxKeys, Now: now, SourceIP: "192.0.2.10", UserAgent: "test", SecureTransport: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestAuthorizeUserPolicies(t *testing.T) {
+	f := newFixture(t)
+	u, err := f.w.User(acct, "alice", iam.Tag{Key: "team", Value: "blue"})
+	must(t, err)
+	must(t, f.w.Inline(authztest.UserOwner(acct, "alice"), "own", authztest.Allow("*", "iam:GetUser")))
+	arn, err := f.w.Managed(acct, "ListRoles", authztest.Allow("*", "iam:ListRoles"))
+	must(t, err)
+	must(t, f.w.Group(acct, "devs", "alice"))
+	must(t, f.w.Attach(authztest.GroupOwner(acct, "devs"), arn))
+	must(t, f.w.Inline(authztest.GroupOwner(acct, "devs"), "tagged", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"},"Bool":{"aws:SecureTransport":"true"},"IpAddress":{"aws:SourceIp":"192.0.2.0/24"}}}]}`))
+	p := userPrincipal(u)
+
+	tests := []struct {
+		action, resource string
+		want             bool
+	}{
+		{"iam:GetUser", u.ARN(), true},
+		{"iam:ListRoles", "*", true},
+		{"iam:ListUsers", "*", true},
+		{"iam:DeleteUser", u.ARN(), false},
+		// Cross-account IAM: no resource policy can allow it.
+		{"iam:GetUser", iam.UserARN(other, "/", "bob"), false},
+	}
+	for _, tt := range tests {
+		if got := f.authorize(t, p, tt.action, tt.resource, nil); got.Allowed != tt.want {
+			t.Errorf("%s on %s: allowed = %v, want %v (%s)", tt.action, tt.resource, got.Allowed, tt.want, got.Reason)
+		}
+	}
+}
+
+func TestDenialMessage(t *testing.T) {
+	f := newFixture(t)
+	u, err := f.w.User(acct, "alice")
+	must(t, err)
+	must(t, f.w.Inline(authztest.UserOwner(acct, "alice"), "deny", authztest.Deny("*", "iam:DeleteRole")))
+	p := userPrincipal(u)
+
+	d := f.authorize(t, p, "iam:DeleteUser", u.ARN(), map[string][]string{"iam:PermissionsBoundary": {"x"}})
+	if d.Allowed || d.Reason != "no identity-based policy allows the iam:DeleteUser action" || d.EncodedMessage == "" {
+		t.Fatalf("got %+v", d)
+	}
+	text, err := f.a.DecodeMessage(d.EncodedMessage)
+	must(t, err)
+	var m map[string]any
+	must(t, json.Unmarshal([]byte(text), &m))
+	ctxm := m["context"].(map[string]any)
+	if got, want := ctxm["action"], "iam:DeleteUser"; got != want {
+		t.Errorf("action = %v, want %v", got, want)
+	}
+	if got, want := ctxm["principal"].(map[string]any)["arn"], u.ARN(); got != want {
+		t.Errorf("principal arn = %v, want %v", got, want)
+	}
+	if m["allowed"] != false || m["explicitDeny"] != false {
+		t.Errorf("allowed/explicitDeny = %v/%v", m["allowed"], m["explicitDeny"])
+	}
+	if got := m["implicitDeny"].(map[string]any)["missingAllow"]; got != "IdentityBasedPolicy" {
+		t.Errorf("missingAllow = %v", got)
+	}
+	if !strings.Contains(text, `{"key":"aws:SourceIp","values":{"items":[{"value":"192.0.2.10"}]}}`) {
+		t.Errorf("conditions lack aws:SourceIp: %s", text)
+	}
+
+	d = f.authorize(t, p, "iam:DeleteRole", "*", nil)
+	if d.Reason != "of an explicit deny in an identity-based policy" {
+		t.Errorf("reason = %q", d.Reason)
+	}
+	text, err = f.a.DecodeMessage(d.EncodedMessage)
+	must(t, err)
+	if !strings.Contains(text, `"explicitDeny":true`) || !strings.Contains(text, `"effect":"DENY"`) {
+		t.Errorf("explicit deny message: %s", text)
+	}
+
+	for _, bad := range []string{"", "not base64!", d.EncodedMessage[:20], d.EncodedMessage[:len(d.EncodedMessage)-2] + "AA"} {
+		_, err := f.a.DecodeMessage(bad)
+		var im *authz.InvalidMessageError
+		if !errors.As(err, &im) {
+			t.Errorf("DecodeMessage(%.20q) error = %v, want InvalidMessageError", bad, err)
+		}
+	}
+	// Another key cannot open it.
+	other, err := authz.New(context.Background(), authz.Config{Store: f.w.Store, MessageKey: []byte(strings.Repeat("k", 32))})
+	must(t, err)
+	if _, err := other.DecodeMessage(d.EncodedMessage); err == nil {
+		t.Error("a message opened under another key")
+	}
+}
+
+func TestChangeFeedInvalidates(t *testing.T) {
+	f := newFixture(t)
+	u, err := f.w.User(acct, "alice")
+	must(t, err)
+	must(t, f.w.Group(acct, "devs", "alice"))
+	p := userPrincipal(u)
+	ctx := context.Background()
+	step := func(name string, change func(), want bool) {
+		t.Helper()
+		change()
+		must(t, f.a.Sync(ctx))
+		if got := f.authorize(t, p, "iam:ListUsers", "*", nil).Allowed; got != want {
+			t.Errorf("%s: allowed = %v, want %v", name, got, want)
+		}
+	}
+	step("nothing", func() {}, false)
+	step("group inline policy", func() {
+		must(t, f.w.Inline(authztest.GroupOwner(acct, "devs"), "list", authztest.Allow("*", "iam:ListUsers")))
+	}, true)
+	boundary, err := f.w.Managed(acct, "boundary", authztest.Allow("*", "iam:GetUser"))
+	must(t, err)
+	step("boundary", func() { must(t, f.w.SetUserBoundary(acct, "alice", boundary)) }, false)
+	step("boundary version", func() {
+		_, err := f.w.Store.Policies().CreateVersion(ctx, boundary, authztest.Allow("*", "iam:*"), now, true)
+		must(t, err)
+	}, true)
+	step("user deny", func() {
+		must(t, f.w.Inline(authztest.UserOwner(acct, "alice"), "deny", authztest.Deny("*", "iam:List*")))
+	}, false)
+}
+
+func TestSessions(t *testing.T) {
+	f := newFixture(t)
+	r, err := f.w.Role(acct, "app", authztest.Trust(acct), 0, iam.Tag{Key: "team", Value: "red"})
+	must(t, err)
+	must(t, f.w.Inline(authztest.RoleOwner(acct, "app"), "p", authztest.Allow("*", "iam:Get*", "iam:List*")))
+	listOnly, err := f.w.Managed(acct, "listonly", authztest.Allow("*", "iam:List*"))
+	must(t, err)
+	u, err := f.w.User(acct, "alice")
+	must(t, err)
+	must(t, f.w.Inline(authztest.UserOwner(acct, "alice"), "p", authztest.Allow("*", "iam:Get*", "iam:List*")))
+
+	fed := func(policy string, arns ...string) *identity.Principal {
+		arn := iam.FederatedUserARN(acct, "fed")
+		c := credential.Claims{SessionID: "F" + policy + strings.Join(arns, ","), AccountID: acct, PrincipalType: credential.FederatedUser,
+			PrincipalARN: arn, PrincipalID: u.ID, SessionARN: arn, SessionName: "fed", IssuedAt: now, Expires: now.Add(time.Hour),
+			Policy: policy, PolicyARNs: arns}
+		return &identity.Principal{Type: identity.FederatedUser, Account: acct, CallerARN: arn, PrincipalID: acct + ":fed", UserID: u.ID, Session: &c}
+	}
+	tagged := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"green","aws:userid":"` + r.ID + `:s"}}}]}`
+	tests := []struct {
+		name   string
+		p      *identity.Principal
+		action string
+		want   bool
+	}{
+		{"role session, no session policy", roleSession(r, "s", credential.Claims{}), "iam:GetUser", true},
+		{"role session, session policy intersects", roleSession(r, "s", credential.Claims{PolicyARNs: []string{listOnly}}), "iam:GetUser", false},
+		{"role session, session policy allows", roleSession(r, "s", credential.Claims{PolicyARNs: []string{listOnly}}), "iam:ListRoles", true},
+		{"role session, inline session policy", roleSession(r, "s", credential.Claims{Policy: authztest.Allow("*", "iam:GetRole")}), "iam:GetRole", true},
+		{"role session, session policy beyond role", roleSession(r, "s", credential.Claims{Policy: authztest.Allow("*", "iam:DeleteRole")}), "iam:DeleteRole", false},
+		{"role tag overridden by session tag", roleSession(r, "s", credential.Claims{Policy: tagged, Tags: []credential.Tag{{Key: "Team", Value: "green"}}}), "iam:GetRole", true},
+		{"role tag without session tag", roleSession(r, "s", credential.Claims{Policy: tagged}), "iam:GetRole", false},
+		{"federated user without session policy", fed(""), "iam:GetUser", false},
+		{"federated user with session policy", fed("", listOnly), "iam:ListUsers", true},
+		{"federated user beyond session policy", fed("", listOnly), "iam:GetUser", false},
+		{"deleted session policy ARN", roleSession(r, "s", credential.Claims{PolicyARNs: []string{iam.PolicyARN(acct, "/", "gone")}}), "iam:GetUser", false},
+	}
+	for _, tt := range tests {
+		if got := f.authorize(t, tt.p, tt.action, "*", nil); got.Allowed != tt.want {
+			t.Errorf("%s: allowed = %v, want %v (%s)", tt.name, got.Allowed, tt.want, got.Reason)
+		}
+	}
+}
+
+func TestMFAContext(t *testing.T) {
+	f := newFixture(t)
+	u, err := f.w.User(acct, "alice")
+	must(t, err)
+	must(t, f.w.Inline(authztest.UserOwner(acct, "alice"), "mfa", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"},"NumericLessThan":{"aws:MultiFactorAuthAge":"3600"}}}]}`))
+	long := userPrincipal(u)
+	sess := func(mfa bool, at time.Time) *identity.Principal {
+		p := userPrincipal(u)
+		p.Session = &credential.Claims{SessionID: "G" + at.String() + boolS(mfa), AccountID: acct, PrincipalType: credential.SessionUser,
+			PrincipalARN: u.ARN(), PrincipalID: u.ID, SessionARN: u.ARN(), IssuedAt: at, Expires: at.Add(12 * time.Hour),
+			MFAAuthenticated: mfa, MFAAuthTime: at}
+		return p
+	}
+	tests := []struct {
+		name string
+		p    *identity.Principal
+		want bool
+	}{
+		{"long-term key", long, false},
+		{"session without MFA", sess(false, now.Add(-time.Minute)), false},
+		{"session with fresh MFA", sess(true, now.Add(-time.Minute)), true},
+		{"session with old MFA", sess(true, now.Add(-2*time.Hour)), false},
+	}
+	for _, tt := range tests {
+		if got := f.authorize(t, tt.p, "iam:ListUsers", "*", nil).Allowed; got != tt.want {
+			t.Errorf("%s: allowed = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func boolS(b bool) string {
+	if b {
+		return "t"
+	}
+	return "f"
+}
+
+func TestAuthorizeAssumeRole(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	alice, err := f.w.User(acct, "alice")
+	must(t, err)
+	bob, err := f.w.User(acct, "bob")
+	must(t, err)
+	must(t, f.w.Inline(authztest.UserOwner(acct, "bob"), "assume", authztest.Allow("*", "sts:AssumeRole")))
+	carol, err := f.w.User(other, "carol")
+	must(t, err)
+	must(t, f.w.Inline(authztest.UserOwner(other, "carol"), "assume", authztest.Allow("*", "sts:AssumeRole")))
+	dave, err := f.w.User(other, "dave")
+	must(t, err)
+	eve, err := f.w.User(acct, "eve")
+	must(t, err)
+	must(t, f.w.Inline(authztest.UserOwner(acct, "eve"), "deny", authztest.Deny("*", "sts:AssumeRole")))
+
+	byUser, err := f.w.Role(acct, "byuser", authztest.Trust(alice.ARN(), eve.ARN(), carol.ARN(), dave.ARN()), 0)
+	must(t, err)
+	byAccount, err := f.w.Role(acct, "byaccount", authztest.Trust("arn:aws:iam::"+acct+":root", other), 0)
+	must(t, err)
+	byRole, err := f.w.Role(acct, "byrole", authztest.Trust(byUser.ARN()), 0)
+	must(t, err)
+	none, err := f.w.Role(acct, "none", authztest.Trust(iam.UserARN(acct, "/", "nobody")), 0)
+	must(t, err)
+	external, err := f.w.Role(acct, "external", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+alice.ARN()+`"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"xyz"}}}]}`, 0)
+	must(t, err)
+
+	tests := []struct {
+		name   string
+		caller *identity.Principal
+		role   iam.Role
+		keys   map[string][]string
+		want   bool
+	}{
+		{"trust names the user, no identity policy", userPrincipal(alice), byUser, nil, true},
+		{"trust names the user, identity denies", userPrincipal(eve), byUser, nil, false},
+		{"trust names the account, no identity policy", userPrincipal(alice), byAccount, nil, false},
+		{"trust names the account, identity allows", userPrincipal(bob), byAccount, nil, true},
+		{"trust does not name the caller, identity allows", userPrincipal(bob), none, nil, false},
+		{"cross-account, both allow", userPrincipal(carol), byUser, nil, true},
+		{"cross-account, trust only", userPrincipal(dave), byUser, nil, false},
+		{"cross-account by account id, identity allows", userPrincipal(carol), byAccount, nil, true},
+		{"role session matched by role ARN", roleSession(byUser, "s1", credential.Claims{}), byRole, nil, true},
+		{"role session of another role", roleSession(none, "s1", credential.Claims{}), byRole, nil, false},
+		{"external id matches", userPrincipal(alice), external, map[string][]string{"sts:ExternalId": {"xyz"}}, true},
+		{"external id differs", userPrincipal(alice), external, map[string][]string{"sts:ExternalId": {"abc"}}, false},
+		{"external id missing", userPrincipal(alice), external, nil, false},
+	}
+	for _, tt := range tests {
+		role, err := f.a.LoadRole(ctx, tt.role.Account, tt.role.Name)
+		must(t, err)
+		d, err := f.a.AuthorizeAssumeRole(ctx, tt.caller, role, []string{"sts:AssumeRole"}, tt.keys, now)
+		must(t, err)
+		if d.Allowed != tt.want {
+			t.Errorf("%s: allowed = %v, want %v (%s)", tt.name, d.Allowed, tt.want, d.Reason)
+		}
+		if !d.Allowed && d.EncodedMessage == "" {
+			t.Errorf("%s: denial without an encoded message", tt.name)
+		}
+	}
+}
+
+func TestNewConfig(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name string
+		cfg  authz.Config
+	}{
+		{"no store", authz.Config{MessageKey: make([]byte, 32)}},
+		{"short key", authz.Config{Store: f.w.Store, MessageKey: make([]byte, 16)}},
+	}
+	for _, tt := range tests {
+		if _, err := authz.New(context.Background(), tt.cfg); err == nil {
+			t.Errorf("%s: New succeeded", tt.name)
+		}
+	}
+}
+
+func TestCallerKinds(t *testing.T) {
+	f := newFixture(t)
+	anon := f.authorize(t, nil, "iam:GetUser", "*", nil)
+	root := f.authorize(t, &identity.Principal{Type: identity.Root, Account: acct, CallerARN: iam.RootARN(acct)}, "iam:GetUser", "*", nil)
+	got := []bool{anon.Allowed, root.Allowed}
+	if diff := cmp.Diff([]bool{false, true}, got); diff != "" {
+		t.Errorf("anonymous, root (-want +got):\n%s", diff)
+	}
+}
