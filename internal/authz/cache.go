@@ -414,6 +414,7 @@ func (c *cache) sessionView(ctx context.Context, p *identity.Principal) (*view, 
 	c.storeSession(cl.SessionID, s)
 	return &s.v, nil
 }
+
 // sessionEntityKey says which user or role a session's permissions come
 // from; kind 0 for the root user.
 func (c *cache) sessionEntityKey(ctx context.Context, p *identity.Principal) (entityKey, error) {
