@@ -16,7 +16,9 @@ import (
 
 // managedSeeder loads the built-in AWS managed policies on every start
 // (idempotently), so a new Brevet version's additions appear on restart.
-func managedSeeder() func(ctx context.Context, st store.Store, now time.Time) error { return managed.Seed }
+func managedSeeder() func(ctx context.Context, st store.Store, now time.Time) error {
+	return managed.Seed
+}
 
 // errorMappers map the domain errors of the services to wire errors.
 func errorMappers() []awsquery.ErrorMapper {
