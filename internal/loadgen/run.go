@@ -28,6 +28,10 @@ type Workload struct {
 	// Expect, when not nil, must occur in every 2xx response body; a
 	// response without it counts as an error ("200 unexpected body").
 	Expect []byte
+	// Credentials, when not nil, sign this workload's requests instead
+	// of Config.Credentials (e.g. temporary credentials, to measure
+	// session-token authentication).
+	Credentials *sigv4.Credentials
 }
 
 // Config is one run of a Workload against one endpoint.
@@ -106,6 +110,9 @@ func Run(ctx context.Context, cfg Config, w Workload) (*Result, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if w.Credentials != nil {
+		cfg.Credentials = *w.Credentials
 	}
 	if cfg.Client == nil {
 		cfg.Client = NewClient(cfg.Concurrency)

@@ -16,7 +16,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var testCreds = sigv4.Credentials{AccessKeyID: "AKIDLOADGENTEST", SecretAccessKey: "loadgen-test-secret"}
+var (
+	testCreds    = sigv4.Credentials{AccessKeyID: "AKIDLOADGENTEST", SecretAccessKey: "loadgen-test-secret"}
+	sessionCreds = sigv4.Credentials{AccessKeyID: "ASIALOADGENTEST", SecretAccessKey: "session-secret", SessionToken: "token/with+chars="}
+)
 
 // verifying wraps next in a real SigV4 check, so that the smoke tests
 // prove that every request the generator sends is correctly signed.
@@ -31,7 +34,11 @@ func verifying(t *testing.T, next http.Handler) http.Handler {
 		req := sigv4.FromHTTP(r, body)
 		a, err := sigv4.Parse(&req)
 		if err == nil {
-			err = v.Verify(&req, a, testCreds.SecretAccessKey, time.Now())
+			secret := testCreds.SecretAccessKey
+			if a.AccessKeyID == sessionCreds.AccessKeyID && a.SecurityToken == sessionCreds.SessionToken {
+				secret = sessionCreds.SecretAccessKey
+			}
+			err = v.Verify(&req, a, secret, time.Now())
 		}
 		if err != nil {
 			w.WriteHeader(http.StatusForbidden)
@@ -51,7 +58,11 @@ func TestRunSmoke(t *testing.T) {
 	})))
 	defer srv.Close()
 
-	for _, w := range []Workload{GetCallerIdentity(), AssumeRole("arn:aws:iam::123456789012:role/bench")} {
+	for _, w := range []Workload{
+		GetCallerIdentity(),
+		AssumeRole("arn:aws:iam::123456789012:role/bench"),
+		GetCallerIdentityAs("GetCallerIdentityAsRole", sessionCreds),
+	} {
 		t.Run(w.Action, func(t *testing.T) {
 			seen.Store(0)
 			cfg := Config{URL: srv.URL + "/", Region: "us-east-1", Credentials: testCreds, Concurrency: 4, Duration: 200 * time.Millisecond}

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"sync"
 	"sync/atomic"
+
+	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
 // Identity is who a Client's credentials belong to.
@@ -56,6 +58,24 @@ func (c *Client) EnsureRole(ctx context.Context, name, trustPolicy string) (stri
 		return "", fmt.Errorf("loadgen: role %s: unexpected response %.200q", name, out)
 	}
 	return r.Create + r.Get, nil
+}
+
+// AssumeRole calls sts:AssumeRole once and returns the temporary
+// credentials.
+func (c *Client) AssumeRole(ctx context.Context, roleARN, sessionName string) (sigv4.Credentials, error) {
+	out, err := c.Call(ctx, "sts", "AssumeRole", url.Values{"RoleArn": {roleARN}, "RoleSessionName": {sessionName}})
+	if err != nil {
+		return sigv4.Credentials{}, err
+	}
+	var r struct {
+		AccessKeyID     string `xml:"AssumeRoleResult>Credentials>AccessKeyId"`
+		SecretAccessKey string `xml:"AssumeRoleResult>Credentials>SecretAccessKey"`
+		SessionToken    string `xml:"AssumeRoleResult>Credentials>SessionToken"`
+	}
+	if err := xml.Unmarshal(out, &r); err != nil || r.AccessKeyID == "" || r.SecretAccessKey == "" || r.SessionToken == "" {
+		return sigv4.Credentials{}, fmt.Errorf("loadgen: AssumeRole: unexpected response %.200q", out)
+	}
+	return sigv4.Credentials{AccessKeyID: r.AccessKeyID, SecretAccessKey: r.SecretAccessKey, SessionToken: r.SessionToken}, nil
 }
 
 func exists(err error) bool {

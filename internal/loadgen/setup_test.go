@@ -37,6 +37,8 @@ func (f *fakeIAM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		f.names[name] = a
 		io.WriteString(w, "<CreateRoleResponse><CreateRoleResult><Role><Arn>arn:aws:iam::123456789012:role/"+name+"</Arn></Role></CreateRoleResult></CreateRoleResponse>")
+	case "AssumeRole":
+		io.WriteString(w, trivialAssumeRole)
 	case "GetRole":
 		io.WriteString(w, "<GetRoleResponse><GetRoleResult><Role><Arn>arn:aws:iam::123456789012:role/"+form.Get("RoleName")+"</Arn></Role></GetRoleResult></GetRoleResponse>")
 	default:
@@ -71,6 +73,11 @@ func TestSetup(t *testing.T) {
 	}
 	if got := f.names["fill-user-00019"]; got != "CreateUser" {
 		t.Errorf("fill-user-00019 made by %q, want CreateUser", got)
+	}
+
+	creds, err := c.AssumeRole(ctx, "arn:aws:iam::123456789012:role/bench", "s")
+	if err != nil || creds.AccessKeyID != "ASIAEXAMPLEEXAMPLE12" || len(creds.SessionToken) != 600 {
+		t.Errorf("AssumeRole = %+v, %v; want the response's credentials", creds, err)
 	}
 
 	_, err = c.Call(ctx, "iam", "DeleteEverything", nil)

@@ -3,6 +3,8 @@ package loadgen
 import (
 	"net/url"
 	"strconv"
+
+	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
 // STS and IAM Query API versions.
@@ -21,6 +23,15 @@ func GetCallerIdentity() Workload {
 		AppendBody: func(b []byte, _ int, _ uint64) []byte { return append(b, body...) },
 		Expect:     []byte("<GetCallerIdentityResult>"),
 	}
+}
+
+// GetCallerIdentityAs is GetCallerIdentity signed with creds, typically
+// temporary credentials from AssumeRole: it measures authentication by
+// session token, which must cost the same however many sessions exist.
+func GetCallerIdentityAs(action string, creds sigv4.Credentials) Workload {
+	w := GetCallerIdentity()
+	w.Action, w.Credentials = action, &creds
+	return w
 }
 
 // AssumeRole assumes roleARN with a new session name on every request
