@@ -53,7 +53,7 @@ func Search(dir string, f Filter, fn func(seq uint64, e *Event) error) error {
 				keys[k] = true
 			}
 		}
-		if f.matches(e) {
+		if f.Matches(e) {
 			return fn(seq, e)
 		}
 		return nil
@@ -64,7 +64,9 @@ func Search(dir string, f Filter, fn func(seq uint64, e *Event) error) error {
 	return err
 }
 
-func (f *Filter) matches(e *Event) bool {
+// Matches reports whether e passes every field of f except IssuedBy,
+// which needs the trail's history (Search applies it).
+func (f *Filter) Matches(e *Event) bool {
 	if !f.From.IsZero() || !f.To.IsZero() {
 		t := e.Time()
 		if t.Before(f.From) || (!f.To.IsZero() && !t.Before(f.To)) {

@@ -1,0 +1,356 @@
+// Package lookup serves CloudTrail's LookupEvents API over Brevet's audit
+// trail, so that `aws cloudtrail lookup-events --endpoint-url ...` and the
+// SDKs read it as they read CloudTrail.
+//
+// It owns the JSON 1.1 protocol of that one operation: the X-Amz-Target
+// check, the request and response shapes, CloudTrail's errors and the
+// pagination token. It does not authenticate or authorize: the server
+// supplies that as a hook (SigV4 and cloudtrail:LookupEvents), and the
+// handler refuses to be built without one.
+package lookup
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/audit"
+	"github.com/brevet-dev/brevet/internal/awsquery"
+)
+
+// Target is the X-Amz-Target of LookupEvents.
+const Target = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"
+
+const contentType = "application/x-amz-json-1.1"
+
+// maxBody bounds a request body; LookupEvents requests are small.
+const maxBody = 64 << 10
+
+// Error is a CloudTrail error response. The Authorize hook returns one to
+// choose the code (for example AccessDeniedException, 403); any other
+// error from the hook is answered as an internal failure.
+type Error struct {
+	Code    string
+	Message string
+	Status  int
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Authorize verifies and authorizes a request (SigV4 over the body, and
+// cloudtrail:LookupEvents for the caller). body is the whole request body.
+type Authorize func(r *http.Request, body []byte) error
+
+// Config configures the handler.
+type Config struct {
+	// Dir is the audit trail directory.
+	Dir string
+	// Authorize is required.
+	Authorize Authorize
+	// Logger receives internal failures.
+	Logger *slog.Logger
+}
+
+// NewHandler returns the LookupEvents handler.
+func NewHandler(cfg Config) (http.Handler, error) {
+	if cfg.Dir == "" || cfg.Authorize == nil {
+		return nil, errors.New("lookup: Config.Dir and Config.Authorize are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &handler{cfg: cfg}, nil
+}
+
+type handler struct{ cfg Config }
+
+type attribute struct {
+	AttributeKey   string
+	AttributeValue string
+}
+
+type request struct {
+	LookupAttributes []attribute
+	StartTime        *json.Number
+	EndTime          *json.Number
+	EventCategory    string
+	MaxResults       *int
+	NextToken        string
+}
+
+type resource struct {
+	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceName string `json:"ResourceName,omitempty"`
+}
+
+type event struct {
+	EventID         string     `json:"EventId"`
+	EventName       string     `json:"EventName"`
+	ReadOnly        string     `json:"ReadOnly"`
+	AccessKeyID     string     `json:"AccessKeyId,omitempty"`
+	EventTime       float64    `json:"EventTime"`
+	EventSource     string     `json:"EventSource"`
+	Username        string     `json:"Username,omitempty"`
+	Resources       []resource `json:"Resources"`
+	CloudTrailEvent string     `json:"CloudTrailEvent"`
+}
+
+type response struct {
+	Events    []event `json:"Events"`
+	NextToken string  `json:"NextToken,omitempty"`
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rid := awsquery.NewRequestID()
+	w.Header().Set("x-amzn-RequestId", rid)
+	resp, err := h.serve(r)
+	if err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			h.cfg.Logger.ErrorContext(r.Context(), "lookup-events failed", "request_id", rid, "err", err)
+			e = &Error{Code: "InternalFailure", Message: "an internal error occurred", Status: http.StatusInternalServerError}
+		}
+		writeJSON(w, e.Status, map[string]string{"__type": e.Code, "message": e.Message})
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func clientError(code, format string, a ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, a...), Status: http.StatusBadRequest}
+}
+
+func (h *handler) serve(r *http.Request) (*response, error) {
+	if r.Method != http.MethodPost {
+		return nil, &Error{Code: "UnsupportedOperationException", Message: "use POST", Status: http.StatusMethodNotAllowed}
+	}
+	if t := r.Header.Get("X-Amz-Target"); t != Target {
+		return nil, clientError("UnknownOperationException", "operation %q is not supported", t)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, clientError("SerializationException", "reading the body: %v", err)
+	}
+	if len(body) > maxBody {
+		return nil, clientError("SerializationException", "request body larger than %d bytes", maxBody)
+	}
+	if err := h.cfg.Authorize(r, body); err != nil {
+		return nil, err
+	}
+	var req request
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, &req); err != nil {
+			return nil, clientError("SerializationException", "%v", err)
+		}
+	}
+	q, err := parseQuery(&req, body)
+	if err != nil {
+		return nil, err
+	}
+	if strings.EqualFold(req.EventCategory, "insight") {
+		return &response{Events: []event{}}, nil // Brevet has no Insights events
+	}
+	return h.lookup(q)
+}
+
+// query is a validated request.
+type query struct {
+	filter audit.Filter
+	max    int
+	before uint64 // only events with seq < before; 0: no bound
+	hash   [8]byte
+}
+
+func parseQuery(req *request, body []byte) (*query, error) {
+	q := &query{max: 50}
+	if req.MaxResults != nil {
+		if *req.MaxResults < 1 || *req.MaxResults > 50 {
+			return nil, clientError("InvalidMaxResultsException", "MaxResults must be between 1 and 50")
+		}
+		q.max = *req.MaxResults
+	}
+	if req.EventCategory != "" && !strings.EqualFold(req.EventCategory, "insight") {
+		return nil, clientError("InvalidEventCategoryException", "EventCategory must be insight")
+	}
+	var err error
+	if q.filter.From, err = epoch(req.StartTime); err != nil {
+		return nil, err
+	}
+	end, err := epoch(req.EndTime)
+	if err != nil {
+		return nil, err
+	}
+	if !end.IsZero() {
+		q.filter.To = end.Add(time.Nanosecond) // EndTime is inclusive
+		if end.Before(q.filter.From) {
+			return nil, clientError("InvalidTimeRangeException", "StartTime is after EndTime")
+		}
+	}
+	if len(req.LookupAttributes) > 1 {
+		return nil, clientError("InvalidLookupAttributesException", "only one lookup attribute is allowed")
+	}
+	if len(req.LookupAttributes) == 1 {
+		if q.filter.Match, err = matcher(req.LookupAttributes[0]); err != nil {
+			return nil, err
+		}
+	}
+	q.hash = paramsHash(req)
+	if req.NextToken != "" {
+		if q.before, err = decodeToken(req.NextToken, q.hash); err != nil {
+			return nil, err
+		}
+	}
+	return q, nil
+}
+
+func epoch(n *json.Number) (time.Time, error) {
+	if n == nil {
+		return time.Time{}, nil
+	}
+	f, err := n.Float64()
+	if err != nil || math.IsNaN(f) || f < 0 || f > 1e11 {
+		return time.Time{}, clientError("InvalidTimeRangeException", "time %q is not valid", n.String())
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+}
+
+// matcher turns a lookup attribute into a predicate, as CloudTrail matches
+// them: exact, case-sensitive values.
+func matcher(a attribute) (func(*audit.Event) bool, error) {
+	v := a.AttributeValue
+	if v == "" {
+		return nil, clientError("InvalidLookupAttributesException", "AttributeValue is required")
+	}
+	switch a.AttributeKey {
+	case "EventId":
+		return func(e *audit.Event) bool { return e.EventID == v }, nil
+	case "EventName":
+		return func(e *audit.Event) bool { return e.EventName == v }, nil
+	case "ReadOnly":
+		if v != "true" && v != "false" {
+			return nil, clientError("InvalidLookupAttributesException", "ReadOnly must be true or false")
+		}
+		want := v == "true"
+		return func(e *audit.Event) bool { return e.ReadOnly == want }, nil
+	case "Username":
+		return func(e *audit.Event) bool { return e.Username() == v }, nil
+	case "EventSource":
+		return func(e *audit.Event) bool { return e.EventSource == v }, nil
+	case "AccessKeyId":
+		return func(e *audit.Event) bool { return e.UserIdentity.AccessKeyID == v }, nil
+	case "ResourceType":
+		return func(e *audit.Event) bool { return anyResource(e, func(r audit.Resource) bool { return r.Type == v }) }, nil
+	case "ResourceName":
+		return func(e *audit.Event) bool { return anyResource(e, func(r audit.Resource) bool { return r.ARN == v }) }, nil
+	}
+	return nil, clientError("InvalidLookupAttributesException", "unknown AttributeKey %q", a.AttributeKey)
+}
+
+func anyResource(e *audit.Event, f func(audit.Resource) bool) bool {
+	for _, r := range e.Resources {
+		if f(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// paramsHash binds a NextToken to the parameters it was issued for.
+func paramsHash(req *request) [8]byte {
+	c := *req
+	c.NextToken, c.MaxResults = "", nil
+	b, _ := json.Marshal(c)
+	sum := sha256.Sum256(b)
+	var h [8]byte
+	copy(h[:], sum[:])
+	return h
+}
+
+// The token is base64url(seq of the last event returned, 8 bytes ‖ the
+// parameters' hash, 8 bytes). It is not secret: it only says where the
+// next page starts.
+func encodeToken(before uint64, h [8]byte) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], before)
+	copy(b[8:], h[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func decodeToken(s string, h [8]byte) (uint64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) != 16 || [8]byte(b[8:]) != h {
+		return 0, clientError("InvalidNextTokenException", "NextToken is not valid for these parameters")
+	}
+	return binary.BigEndian.Uint64(b[:8]), nil
+}
+
+type hit struct {
+	seq uint64
+	raw []byte
+	e   *audit.Event
+}
+
+// lookup returns the newest matching events below the token's bound. It
+// scans the trail, keeping only the newest max+1 matches in memory.
+func (h *handler) lookup(q *query) (*response, error) {
+	var hits []hit
+	err := audit.WalkRecords(h.cfg.Dir, func(r audit.Record, pos audit.Position) error {
+		if q.before != 0 && r.Seq >= q.before {
+			return nil
+		}
+		var e audit.Event
+		if err := json.Unmarshal(r.Event, &e); err != nil {
+			return fmt.Errorf("%s: %w", pos, err)
+		}
+		if !q.filter.Matches(&e) {
+			return nil
+		}
+		hits = append(hits, hit{seq: r.Seq, raw: r.Event, e: &e})
+		if len(hits) > 2*(q.max+1) {
+			hits = append(hits[:0], hits[len(hits)-(q.max+1):]...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := &response{Events: []event{}}
+	for i := len(hits) - 1; i >= 0 && len(resp.Events) < q.max; i-- {
+		resp.Events = append(resp.Events, toEvent(hits[i]))
+	}
+	if len(hits) > q.max {
+		resp.NextToken = encodeToken(hits[len(hits)-q.max].seq, q.hash)
+	}
+	return resp, nil
+}
+
+func toEvent(h hit) event {
+	e := h.e
+	ev := event{
+		EventID: e.EventID, EventName: e.EventName, ReadOnly: fmt.Sprint(e.ReadOnly),
+		AccessKeyID: e.UserIdentity.AccessKeyID, EventTime: float64(e.Time().Unix()),
+		EventSource: e.EventSource, Username: e.Username(), Resources: []resource{},
+		CloudTrailEvent: string(h.raw),
+	}
+	for _, r := range e.Resources {
+		ev.Resources = append(ev.Resources, resource{ResourceType: r.Type, ResourceName: r.ARN})
+	}
+	return ev
+}
