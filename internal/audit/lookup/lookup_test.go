@@ -59,9 +59,9 @@ func allowAll(*http.Request, []byte) error { return nil }
 
 type lookupEvent struct {
 	EventId, EventName, ReadOnly, AccessKeyId, EventSource, Username string
-	EventTime                                                      float64
-	Resources                                                      []struct{ ResourceType, ResourceName string }
-	CloudTrailEvent                                                string
+	EventTime                                                        float64
+	Resources                                                        []struct{ ResourceType, ResourceName string }
+	CloudTrailEvent                                                  string
 }
 
 type lookupResponse struct {
