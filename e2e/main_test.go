@@ -1,0 +1,260 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// brevetBin is the binary under test, built once by TestMain.
+var brevetBin string
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "brevet-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	brevetBin = filepath.Join(dir, "brevet")
+	build := exec.Command("go", "build", "-o", brevetBin, "./cmd/brevet")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building brevet: %v\n%s", err, out)
+		return 1
+	}
+	return m.Run()
+}
+
+// inCI reports whether missing tools must fail tests rather than skip them.
+func inCI() bool { return os.Getenv("CI") == "true" }
+
+// need skips (or, in CI, fails) the test when a client is not available.
+func need(t *testing.T, what string, ok bool) {
+	t.Helper()
+	if ok {
+		return
+	}
+	if inCI() {
+		t.Fatalf("%s is not available; CI must install it (see .ci/run)", what)
+	}
+	t.Skipf("%s is not available; skipping (CI installs it)", what)
+}
+
+func have(name string) bool { _, err := exec.LookPath(name); return err == nil }
+
+// brevet is one running `brevet serve`.
+type brevet struct {
+	URL     string
+	Dir     string // the working directory the server runs in
+	DataDir string
+	Account string
+	cmd     *exec.Cmd
+	logs    *syncBuffer
+	exited  chan error
+}
+
+// syncBuffer collects the server's output from its pipe goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testAccount is the account id the tests' servers create.
+const testAccount = "123456789012"
+
+// startBrevet starts a server with a fresh data directory (DIR/brevet-data,
+// the default relative to its working directory DIR) and stops it when
+// the test ends, checking that it shuts down cleanly.
+func startBrevet(t *testing.T, extra ...string) *brevet {
+	t.Helper()
+	dir := t.TempDir()
+	b := &brevet{Dir: dir, DataDir: filepath.Join(dir, "brevet-data"), Account: testAccount, logs: &syncBuffer{}, exited: make(chan error, 1)}
+	ready := filepath.Join(dir, "ready")
+	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--ready-file", ready, "--account-id", testAccount}, extra...)
+	b.cmd = exec.Command(brevetBin, args...)
+	b.cmd.Dir = dir
+	b.cmd.Env = cleanEnv()
+	b.cmd.Stdout, b.cmd.Stderr = b.logs, b.logs
+	if err := b.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { b.exited <- b.cmd.Wait() }()
+	t.Cleanup(func() { b.stop(t) })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		data, err := os.ReadFile(ready)
+		if err == nil && strings.HasSuffix(string(data), "\n") {
+			b.URL = strings.TrimSpace(string(data))
+			return b
+		}
+		select {
+		case err := <-b.exited:
+			t.Fatalf("brevet serve exited before it was ready: %v\n%s", err, b.logs)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("brevet serve not ready after 30s:\n%s", b.logs)
+		}
+	}
+}
+
+// stop sends SIGTERM and expects a clean exit.
+func (b *brevet) stop(t *testing.T) {
+	if b.cmd.ProcessState != nil {
+		return
+	}
+	_ = b.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-b.exited:
+		if err != nil {
+			t.Errorf("brevet serve did not exit cleanly: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		_ = b.cmd.Process.Kill()
+		t.Errorf("brevet serve did not stop within 30s of SIGTERM")
+	}
+	if t.Failed() {
+		t.Logf("brevet serve output:\n%s", b.logs)
+	}
+	b.checkLogs(t)
+}
+
+// checkLogs fails the test if the server logged an unmapped error, a
+// panic, or a 500.
+func (b *brevet) checkLogs(t *testing.T) {
+	sc := bufio.NewScanner(strings.NewReader(b.logs.String()))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.Contains(line, `"msg":"unmapped error"`) || strings.Contains(line, "panic") || strings.Contains(line, `"status":500`) {
+			t.Errorf("server log: %s", line)
+		}
+	}
+}
+
+// CredentialsFile is the admin key the first start wrote.
+func (b *brevet) CredentialsFile() string { return filepath.Join(b.DataDir, "admin-credentials") }
+
+// cleanEnv is the test process's environment without AWS_* and BREVET_*
+// variables, with a scratch HOME left to the caller.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "AWS_") || strings.HasPrefix(kv, "BREVET_") || strings.HasPrefix(kv, "HOME=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, "HOME="+os.TempDir())
+}
+
+// client is a scratch AWS client environment pointed at a server: its own
+// HOME, config file and credentials file (a copy of the admin key).
+type client struct {
+	t    *testing.T
+	b    *brevet
+	home string
+	env  []string
+}
+
+func newClient(t *testing.T, b *brevet) *client {
+	t.Helper()
+	home := t.TempDir()
+	creds, err := os.ReadFile(b.CredentialsFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, "credentials"), creds, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, "config"), []byte("[default]\nregion = us-east-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := &client{t: t, b: b, home: home}
+	for _, kv := range cleanEnv() {
+		if !strings.HasPrefix(kv, "HOME=") {
+			c.env = append(c.env, kv)
+		}
+	}
+	c.env = append(c.env,
+		"HOME="+home,
+		"AWS_CONFIG_FILE="+filepath.Join(home, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "credentials"),
+		"AWS_ENDPOINT_URL="+b.URL,
+		"AWS_DEFAULT_REGION=us-east-1",
+		"AWS_REGION=us-east-1",
+		"AWS_PAGER=",
+		"AWS_EC2_METADATA_DISABLED=true",
+	)
+	return c
+}
+
+// with returns a copy of the client with extra environment variables.
+func (c *client) with(kv ...string) *client {
+	cp := *c
+	cp.env = append(append([]string(nil), c.env...), kv...)
+	return &cp
+}
+
+// exec runs a program in the client's environment and returns its
+// standard output, or an error carrying its standard error.
+func (c *client) exec(name string, args ...string) (string, error) {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = c.env
+	cmd.Dir = c.home
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.String(), nil
+}
+
+// aws runs the AWS CLI and fails the test on error.
+func (c *client) aws(args ...string) string {
+	c.t.Helper()
+	out, err := c.exec("aws", args...)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return out
+}
+
+// awsErr runs the AWS CLI expecting it to fail, and returns its error text.
+func (c *client) awsErr(args ...string) string {
+	c.t.Helper()
+	out, err := c.exec("aws", args...)
+	if err == nil {
+		c.t.Fatalf("aws %s: succeeded, want an error; output:\n%s", strings.Join(args, " "), out)
+	}
+	return err.Error()
+}
