@@ -1,0 +1,10 @@
+// Package federation groups the packages that turn an external assertion
+// into a verified identity (oidc for web identity tokens, saml for SAML 2.0
+// responses) and the one that makes Brevet an OpenID Connect issuer
+// (issuer).
+//
+// The subpackages are verification and minting cores: they know nothing of
+// the store, the STS actions or wire error codes. Each returns typed errors
+// that the wire layer maps to AWS codes with errors.As, and each takes the
+// current time as an argument.
+package federation
