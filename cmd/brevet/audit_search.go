@@ -1,0 +1,84 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/audit"
+	"github.com/spf13/cobra"
+)
+
+type auditSearchOptions struct {
+	dir, from, to, output string
+	filter                audit.Filter
+}
+
+func newAuditSearchCmd() *cobra.Command {
+	var o auditSearchOptions
+	cmd := &cobra.Command{
+		Use:   "search",
+		Short: "Find events in the trail",
+		Long: `Search prints the events matching every filter given, oldest first, as a
+table or (-o json) as one CloudTrail event per line.
+
+--issued-by EVENT_ID follows a credential from its issuance to its use: it
+takes the access key that event issued (AssumeRole, GetSessionToken,
+GetFederationToken, AssumeRoleWith*) and prints every later event signed
+with it, and with credentials issued in turn by those (role chaining).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runAuditSearch(cmd, &o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.dir, "dir", defaultAuditDir, "audit directory")
+	f.StringVar(&o.from, "from", "", "events at or after this time (RFC 3339, date, or duration ago)")
+	f.StringVar(&o.to, "to", "", "events before this time")
+	f.StringVar(&o.filter.PrincipalARN, "principal", "", "caller ARN, or the role/user ARN behind a session")
+	f.StringVar(&o.filter.AccessKeyID, "access-key", "", "access key id that signed the request or was issued by it")
+	f.StringVar(&o.filter.IssuedBy, "issued-by", "", "event id of a credential issuance: everything done with those credentials")
+	f.StringVar(&o.filter.EventName, "event-name", "", "action name, e.g. AssumeRole")
+	f.StringVar(&o.filter.ErrorCode, "error-code", "", "error code, e.g. AccessDenied")
+	f.StringVar(&o.filter.SourceIP, "source-ip", "", "source IP address")
+	f.StringVarP(&o.output, "output", "o", "table", "output format: table or json")
+	return cmd
+}
+
+func runAuditSearch(cmd *cobra.Command, o *auditSearchOptions) error {
+	now := time.Now()
+	var err error
+	if o.filter.From, err = parseTime(o.from, now); err != nil {
+		return err
+	}
+	if o.filter.To, err = parseTime(o.to, now); err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	switch o.output {
+	case "json":
+		enc := json.NewEncoder(out)
+		return audit.Search(o.dir, o.filter, func(_ uint64, e *audit.Event) error { return enc.Encode(e) })
+	case "table":
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SEQ\tTIME\tEVENT\tPRINCIPAL\tACCESS KEY\tSOURCE IP\tERROR\tEVENT ID")
+		err := audit.Search(o.dir, o.filter, func(seq uint64, e *audit.Event) error {
+			_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", seq, e.EventTime, e.EventName,
+				dash(e.UserIdentity.ARN), dash(e.UserIdentity.AccessKeyID), e.SourceIPAddress, dash(e.ErrorCode), e.EventID)
+			return err
+		})
+		if ferr := tw.Flush(); err == nil {
+			err = ferr
+		}
+		return err
+	}
+	return fmt.Errorf("--output %q: want table or json", o.output)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
