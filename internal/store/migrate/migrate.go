@@ -1,0 +1,441 @@
+// Package migrate copies a whole Brevet store into another, in either
+// direction between backends (embedded SQLite to PostgreSQL and back), using
+// only the store interfaces: every account with its users, groups and
+// memberships, roles, managed policies (every version, the default, tags),
+// inline policies, attachments, access keys (secret ciphertexts as stored),
+// MFA devices, and key material. Ids, dates and ciphertexts are kept: the
+// master key that sealed them opens them in the destination too.
+//
+// It reads the source into a Snapshot in one source transaction, then
+// writes it in one destination transaction, so a failed copy leaves the
+// destination as it was. It does not copy the change feed: the destination
+// starts its own. It owns the copy only; opening stores is the caller's.
+package migrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+// Snapshot is the whole content of a store, in the stores' own list order.
+type Snapshot struct {
+	Accounts    []Account
+	KeyMaterial []store.KeyRecord
+}
+
+// Account is one account and everything it owns.
+type Account struct {
+	Account    iam.Account
+	Policies   []Policy
+	Users      []User
+	Groups     []Group
+	Roles      []Role
+	MFADevices []iam.VirtualMFADevice
+}
+
+// Policy is a managed policy with its versions, oldest first.
+type Policy struct {
+	Policy   iam.ManagedPolicy
+	Versions []iam.PolicyVersion
+}
+
+// User is a user with what hangs off it.
+type User struct {
+	User       iam.User
+	Inline     []iam.InlinePolicy
+	Attached   []iam.AttachedPolicy
+	AccessKeys []iam.AccessKey
+}
+
+// Group is a group with its members (user names) and policies.
+type Group struct {
+	Group    iam.Group
+	Members  []string
+	Inline   []iam.InlinePolicy
+	Attached []iam.AttachedPolicy
+}
+
+// Role is a role with its policies.
+type Role struct {
+	Role     iam.Role
+	Inline   []iam.InlinePolicy
+	Attached []iam.AttachedPolicy
+}
+
+// Counts says how many of each entity a Snapshot holds.
+type Counts struct {
+	Accounts, Users, Groups, Memberships, Roles, Policies, PolicyVersions int
+	InlinePolicies, Attachments, AccessKeys, MFADevices, KeyMaterial      int
+}
+
+// String lists the counts on one line, for `brevet migrate`.
+func (c Counts) String() string {
+	return fmt.Sprintf("accounts %d, users %d, groups %d, group memberships %d, roles %d, managed policies %d "+
+		"(%d versions), inline policies %d, attachments %d, access keys %d, MFA devices %d, key material %d",
+		c.Accounts, c.Users, c.Groups, c.Memberships, c.Roles, c.Policies, c.PolicyVersions,
+		c.InlinePolicies, c.Attachments, c.AccessKeys, c.MFADevices, c.KeyMaterial)
+}
+
+// Counts counts the snapshot's entities.
+func (s *Snapshot) Counts() Counts {
+	c := Counts{Accounts: len(s.Accounts), KeyMaterial: len(s.KeyMaterial)}
+	for _, a := range s.Accounts {
+		c.Users += len(a.Users)
+		c.Groups += len(a.Groups)
+		c.Roles += len(a.Roles)
+		c.Policies += len(a.Policies)
+		c.MFADevices += len(a.MFADevices)
+		for _, p := range a.Policies {
+			c.PolicyVersions += len(p.Versions)
+		}
+		for _, u := range a.Users {
+			c.InlinePolicies += len(u.Inline)
+			c.Attachments += len(u.Attached)
+			c.AccessKeys += len(u.AccessKeys)
+		}
+		for _, g := range a.Groups {
+			c.Memberships += len(g.Members)
+			c.InlinePolicies += len(g.Inline)
+			c.Attachments += len(g.Attached)
+		}
+		for _, r := range a.Roles {
+			c.InlinePolicies += len(r.Inline)
+			c.Attachments += len(r.Attached)
+		}
+	}
+	return c
+}
+
+// ErrNotEmpty: the destination already holds accounts or key material and
+// the copy was not forced.
+var ErrNotEmpty = errors.New("migrate: the destination store is not empty")
+
+// Options configures Copy.
+type Options struct {
+	// KeyPurposes lists the key-material purposes to copy. The store
+	// interface can list records of one purpose but not the purposes, so
+	// the caller names them (brevet migrate passes bootstrap's).
+	KeyPurposes []string
+	// Force copies into a destination that already holds data; an entity
+	// that exists there too still fails the copy with store.ErrConflict.
+	Force bool
+}
+
+// Copy reads src into a Snapshot and writes it into dst, all or nothing.
+func Copy(ctx context.Context, src, dst store.Store, opts Options) (Counts, error) {
+	snap, err := Read(ctx, src, opts.KeyPurposes)
+	if err != nil {
+		return Counts{}, fmt.Errorf("migrate: read source: %w", err)
+	}
+	if err := dst.Tx(ctx, func(r store.Repos) error {
+		if !opts.Force {
+			empty, err := isEmpty(ctx, r, opts.KeyPurposes)
+			if err != nil {
+				return err
+			}
+			if !empty {
+				return ErrNotEmpty
+			}
+		}
+		return Write(ctx, r, snap)
+	}); err != nil {
+		if errors.Is(err, ErrNotEmpty) {
+			return Counts{}, err
+		}
+		return Counts{}, fmt.Errorf("migrate: write destination: %w", err)
+	}
+	return snap.Counts(), nil
+}
+
+func isEmpty(ctx context.Context, r store.Repos, purposes []string) (bool, error) {
+	accts, err := r.Accounts().List(ctx)
+	if err != nil || len(accts) > 0 {
+		return false, err
+	}
+	for _, p := range purposes {
+		recs, err := r.KeyMaterial().List(ctx, p)
+		if err != nil || len(recs) > 0 {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// Read takes a consistent snapshot of s (one transaction).
+func Read(ctx context.Context, s store.Store, purposes []string) (*Snapshot, error) {
+	var snap *Snapshot
+	err := s.Tx(ctx, func(r store.Repos) error {
+		// Tx may run this again: start afresh each time.
+		snap = &Snapshot{}
+		accts, err := r.Accounts().List(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range accts {
+			ad, err := readAccount(ctx, r, a)
+			if err != nil {
+				return fmt.Errorf("account %s: %w", a.ID, err)
+			}
+			snap.Accounts = append(snap.Accounts, ad)
+		}
+		for _, p := range purposes {
+			recs, err := r.KeyMaterial().List(ctx, p)
+			if err != nil {
+				return err
+			}
+			snap.KeyMaterial = append(snap.KeyMaterial, recs...)
+		}
+		return nil
+	})
+	return snap, err
+}
+
+func readAccount(ctx context.Context, r store.Repos, a iam.Account) (Account, error) {
+	out := Account{Account: a}
+	all := store.ListOptions{}
+	pols, err := r.Policies().List(ctx, a.ID, all)
+	if err != nil {
+		return out, err
+	}
+	for _, p := range pols {
+		vs, err := r.Policies().ListVersions(ctx, p.ARN())
+		if err != nil {
+			return out, err
+		}
+		// ListVersions is newest first; keep them oldest first.
+		for i, j := 0, len(vs)-1; i < j; i, j = i+1, j-1 {
+			vs[i], vs[j] = vs[j], vs[i]
+		}
+		out.Policies = append(out.Policies, Policy{Policy: p, Versions: vs})
+	}
+	users, err := r.Users().List(ctx, a.ID, all)
+	if err != nil {
+		return out, err
+	}
+	for _, u := range users {
+		ud := User{User: u}
+		o := iam.Owner{Kind: iam.PrincipalUser, Account: a.ID, Name: u.Name}
+		if ud.Inline, ud.Attached, err = ownerPolicies(ctx, r, o); err != nil {
+			return out, err
+		}
+		if ud.AccessKeys, err = r.AccessKeys().ListForUser(ctx, a.ID, u.Name); err != nil {
+			return out, err
+		}
+		out.Users = append(out.Users, ud)
+	}
+	groups, err := r.Groups().List(ctx, a.ID, all)
+	if err != nil {
+		return out, err
+	}
+	for _, g := range groups {
+		gd := Group{Group: g}
+		o := iam.Owner{Kind: iam.PrincipalGroup, Account: a.ID, Name: g.Name}
+		if gd.Inline, gd.Attached, err = ownerPolicies(ctx, r, o); err != nil {
+			return out, err
+		}
+		members, err := r.Groups().ListUsers(ctx, a.ID, g.Name)
+		if err != nil {
+			return out, err
+		}
+		for _, m := range members {
+			gd.Members = append(gd.Members, m.Name)
+		}
+		out.Groups = append(out.Groups, gd)
+	}
+	roles, err := r.Roles().List(ctx, a.ID, all)
+	if err != nil {
+		return out, err
+	}
+	for _, role := range roles {
+		rd := Role{Role: role}
+		o := iam.Owner{Kind: iam.PrincipalRole, Account: a.ID, Name: role.Name}
+		if rd.Inline, rd.Attached, err = ownerPolicies(ctx, r, o); err != nil {
+			return out, err
+		}
+		out.Roles = append(out.Roles, rd)
+	}
+	out.MFADevices, err = r.MFADevices().List(ctx, a.ID)
+	return out, err
+}
+
+func ownerPolicies(ctx context.Context, r store.Repos, o iam.Owner) ([]iam.InlinePolicy, []iam.AttachedPolicy, error) {
+	inline, err := r.InlinePolicies().List(ctx, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	attached, err := r.Attachments().List(ctx, o)
+	return inline, attached, err
+}
+
+// Write creates everything in snap through r (normally a destination
+// transaction). Managed policies come first, since attachments name them,
+// and attachments across accounts (AWS managed policies) follow every
+// account's policies.
+func Write(ctx context.Context, r store.Repos, snap *Snapshot) error {
+	for _, a := range snap.Accounts {
+		if err := r.Accounts().Create(ctx, a.Account); err != nil {
+			return fmt.Errorf("account %s: %w", a.Account.ID, err)
+		}
+		for _, p := range a.Policies {
+			if err := writePolicy(ctx, r, p); err != nil {
+				return fmt.Errorf("policy %s: %w", p.Policy.ARN(), err)
+			}
+		}
+	}
+	for _, a := range snap.Accounts {
+		if err := writeAccount(ctx, r, a); err != nil {
+			return fmt.Errorf("account %s: %w", a.Account.ID, err)
+		}
+	}
+	for _, k := range snap.KeyMaterial {
+		if err := r.KeyMaterial().Put(ctx, k); err != nil {
+			return fmt.Errorf("key material %s/%s: %w", k.Purpose, k.ID, err)
+		}
+	}
+	return nil
+}
+
+// placeholder fills version numbers that were deleted in the source: the
+// store issues version ids in sequence, so a gap is created, then deleted.
+const placeholder = `{"Version":"2012-10-17","Statement":[]}`
+
+// writePolicy recreates a policy with the same version ids, documents,
+// dates and default. Policies.Create issues v1 and CreateVersion the next
+// number, so versions missing from the source (deleted there) are created
+// as placeholders and deleted again once the default is set.
+func writePolicy(ctx context.Context, r store.Repos, p Policy) error {
+	byNo := make(map[int]iam.PolicyVersion, len(p.Versions))
+	highest := 1
+	for _, v := range p.Versions {
+		n, err := versionNumber(v.VersionID)
+		if err != nil {
+			return err
+		}
+		byNo[n] = v
+		highest = max(highest, n)
+	}
+	pol := p.Policy
+	first, ok := byNo[1]
+	doc := placeholder
+	if ok {
+		doc = first.Document
+	}
+	if err := r.Policies().Create(ctx, pol, doc); err != nil {
+		return err
+	}
+	arn := pol.ARN()
+	for n := 2; n <= highest; n++ {
+		v, ok := byNo[n]
+		doc, created := placeholder, pol.Created
+		if ok {
+			doc, created = v.Document, v.Created
+		}
+		got, err := r.Policies().CreateVersion(ctx, arn, doc, created, false)
+		if err != nil {
+			return err
+		}
+		if want := "v" + strconv.Itoa(n); got.VersionID != want {
+			return fmt.Errorf("destination issued version %s, want %s", got.VersionID, want)
+		}
+	}
+	if err := r.Policies().SetDefaultVersion(ctx, arn, pol.DefaultVersion, pol.Updated); err != nil {
+		return err
+	}
+	for n := 1; n <= highest; n++ {
+		if _, ok := byNo[n]; !ok {
+			if err := r.Policies().DeleteVersion(ctx, arn, "v"+strconv.Itoa(n)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func versionNumber(id string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimPrefix(id, "v"))
+	if err != nil || !strings.HasPrefix(id, "v") || n <= 0 {
+		return 0, fmt.Errorf("policy version id %q is not vN", id)
+	}
+	return n, nil
+}
+
+func writeAccount(ctx context.Context, r store.Repos, a Account) error {
+	for _, u := range a.Users {
+		if err := r.Users().Create(ctx, u.User); err != nil {
+			return fmt.Errorf("user %s: %w", u.User.Name, err)
+		}
+		o := iam.Owner{Kind: iam.PrincipalUser, Account: a.Account.ID, Name: u.User.Name}
+		if err := writeOwnerPolicies(ctx, r, o, u.Inline, u.Attached); err != nil {
+			return err
+		}
+		for _, k := range u.AccessKeys {
+			if err := r.AccessKeys().Create(ctx, k); err != nil {
+				return fmt.Errorf("access key %s: %w", k.ID, err)
+			}
+		}
+	}
+	for _, g := range a.Groups {
+		if err := r.Groups().Create(ctx, g.Group); err != nil {
+			return fmt.Errorf("group %s: %w", g.Group.Name, err)
+		}
+		for _, m := range g.Members {
+			if err := r.Groups().AddUser(ctx, a.Account.ID, g.Group.Name, m); err != nil {
+				return fmt.Errorf("group %s member %s: %w", g.Group.Name, m, err)
+			}
+		}
+		o := iam.Owner{Kind: iam.PrincipalGroup, Account: a.Account.ID, Name: g.Group.Name}
+		if err := writeOwnerPolicies(ctx, r, o, g.Inline, g.Attached); err != nil {
+			return err
+		}
+	}
+	for _, role := range a.Roles {
+		if err := r.Roles().Create(ctx, role.Role); err != nil {
+			return fmt.Errorf("role %s: %w", role.Role.Name, err)
+		}
+		o := iam.Owner{Kind: iam.PrincipalRole, Account: a.Account.ID, Name: role.Role.Name}
+		if err := writeOwnerPolicies(ctx, r, o, role.Inline, role.Attached); err != nil {
+			return err
+		}
+	}
+	for _, d := range a.MFADevices {
+		if err := writeMFA(ctx, r, d); err != nil {
+			return fmt.Errorf("MFA device %s: %w", d.SerialNumber, err)
+		}
+	}
+	return nil
+}
+
+func writeOwnerPolicies(ctx context.Context, r store.Repos, o iam.Owner, inline []iam.InlinePolicy, attached []iam.AttachedPolicy) error {
+	for _, p := range inline {
+		if err := r.InlinePolicies().Put(ctx, o, p); err != nil {
+			return fmt.Errorf("%s %s inline policy %s: %w", o.Kind, o.Name, p.Name, err)
+		}
+	}
+	for _, p := range attached {
+		if err := r.Attachments().Attach(ctx, o, p.ARN); err != nil {
+			return fmt.Errorf("%s %s attachment %s: %w", o.Kind, o.Name, p.ARN, err)
+		}
+	}
+	return nil
+}
+
+// writeMFA creates the device unassigned (as Create does), then assigns it
+// with its enable date and last accepted step.
+func writeMFA(ctx context.Context, r store.Repos, d iam.VirtualMFADevice) error {
+	if err := r.MFADevices().Create(ctx, d); err != nil {
+		return err
+	}
+	if d.UserName == "" {
+		if d.LastStep != 0 {
+			return r.MFADevices().AdvanceStep(ctx, d.SerialNumber, d.LastStep)
+		}
+		return nil
+	}
+	return r.MFADevices().Assign(ctx, d.SerialNumber, d.UserName, d.EnableDate, d.LastStep)
+}
