@@ -23,7 +23,6 @@ const (
 	msgRootAssume      = "Roles may not be assumed by root accounts."
 	msgTransitiveKey   = "The specified transitive tag key must be included in the requested tags."
 	msgSourceIdentity  = "Cannot change the source identity of a role session: the calling session's source identity persists through role chaining."
-	msgSourceIDPrefix  = "Source identity cannot start with the reserved prefix 'aws:'."
 )
 
 // assumeParams is an AssumeRole request once validated.
@@ -181,9 +180,8 @@ func (ap *assumeParams) setTags(p *identity.Principal, in *stsapi.AssumeRoleRequ
 // setSourceIdentity applies the sticky rule: once a chain has a source
 // identity, it cannot be changed.
 func (ap *assumeParams) setSourceIdentity(p *identity.Principal, requested string) error {
-	if strings.HasPrefix(strings.ToLower(requested), "aws:") {
-		return &ValidationError{Message: msgSourceIDPrefix}
-	}
+	// The model's pattern ([\w+=,.@-]*) already refuses the reserved
+	// "aws:" prefix.
 	inherited := ""
 	if p.Session != nil {
 		inherited = p.Session.SourceIdentity

@@ -53,6 +53,9 @@ func Register(d *awsquery.Dispatcher, s *Service) {
 			if err != nil {
 				return awsquery.Target{}, err
 			}
+			if err := federationCaller(p); err != nil {
+				return awsquery.Target{}, err // AWS refuses session callers before any policy check
+			}
 			return awsquery.Target{Resource: iam.FederatedUserARN(p.Account, r.Input.Name)}, nil
 		},
 		Serve: func(ctx context.Context, r *awsquery.Request[stsapi.GetFederationTokenRequest]) (*stsapi.GetFederationTokenResponse, error) {

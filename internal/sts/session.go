@@ -104,13 +104,8 @@ func (s *Service) GetSessionToken(ctx context.Context, p *identity.Principal, in
 // dispatcher has authorized sts:GetFederationToken; tags need
 // sts:TagSession too.
 func (s *Service) GetFederationToken(ctx context.Context, p *identity.Principal, in *stsapi.GetFederationTokenRequest, now time.Time) (*stsapi.GetFederationTokenResponse, error) {
-	if p.Session != nil {
-		return nil, &AccessDeniedError{Message: "Cannot call GetFederationToken with session credentials"}
-	}
-	if p.Type != identity.IAMUser {
-		// Brevet never issues root keys; federating the root user is not
-		// supported.
-		return nil, &AccessDeniedError{Message: "Cannot call GetFederationToken with session credentials"}
+	if err := federationCaller(p); err != nil {
+		return nil, err
 	}
 	d := duration(in.DurationSeconds, defaultUserSession)
 	arns, err := s.sessionPolicies(ctx, in.Policy, in.PolicyArns)
@@ -149,6 +144,16 @@ func (s *Service) GetFederationToken(ctx context.Context, p *identity.Principal,
 		FederatedUser:    &stsapi.FederatedUser{FederatedUserId: p.Account + ":" + in.Name, Arn: fedARN},
 		PackedPolicySize: packedSize(tc, in.Policy != "" || len(arns) > 0 || len(tags) > 0),
 	}, nil
+}
+
+// federationCaller refuses callers other than IAM users with long-term
+// keys. (Brevet never issues root keys; federating the root user is not
+// supported.)
+func federationCaller(p *identity.Principal) error {
+	if p.Session != nil || p.Type != identity.IAMUser {
+		return &AccessDeniedError{Message: "Cannot call GetFederationToken with session credentials"}
+	}
+	return nil
 }
 
 // deniedMessage words an AccessDenied as the dispatcher does.
