@@ -258,3 +258,8 @@ func (c *client) awsErr(args ...string) string {
 	}
 	return err.Error()
 }
+
+// haveBoto3 reports whether python3 can import boto3.
+func haveBoto3() bool {
+	return have("python3") && exec.Command("python3", "-c", "import boto3").Run() == nil
+}
