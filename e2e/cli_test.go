@@ -54,7 +54,9 @@ func (c *client) as(cr stsCredentials) *client {
 func (c *client) newUserProfile(name string) (keyID string) {
 	c.t.Helper()
 	c.aws("iam", "create-user", "--user-name", name)
-	var key struct{ AccessKey struct{ AccessKeyId, SecretAccessKey string } }
+	var key struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey string }
+	}
 	c.json(&key, "iam", "create-access-key", "--user-name", name)
 	c.aws("configure", "set", "aws_access_key_id", key.AccessKey.AccessKeyId, "--profile", name)
 	c.aws("configure", "set", "aws_secret_access_key", key.AccessKey.SecretAccessKey, "--profile", name)
