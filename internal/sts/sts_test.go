@@ -247,8 +247,8 @@ func TestRoleChaining(t *testing.T) {
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/project":"apollo"}}}]}`)
 
 	out, err := e.sts(alice).AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(firstARN), RoleSessionName: aws.String("one"),
-		SourceIdentity: aws.String("alice"),
-		Tags:           []ststypes.Tag{{Key: aws.String("project"), Value: aws.String("apollo")}, {Key: aws.String("temp"), Value: aws.String("x")}},
+		SourceIdentity:    aws.String("alice"),
+		Tags:              []ststypes.Tag{{Key: aws.String("project"), Value: aws.String("apollo")}, {Key: aws.String("temp"), Value: aws.String("x")}},
 		TransitiveTagKeys: []string{"project"}})
 	must(t, err)
 	if aws.ToString(out.SourceIdentity) != "alice" {
