@@ -10,5 +10,6 @@ func subcommands() []*cobra.Command {
 		newAuditCmd(),
 		newServeCmd(),
 		newBenchCmd(),
+		newMigrateCmd(),
 	}
 }
