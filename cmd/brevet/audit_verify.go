@@ -57,8 +57,11 @@ Exit status: 0 when the trail verifies, 1 otherwise.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "OK: %d events (seq %d..%d) chain intact; %d signed digests cover seq up to %d (key %s)\n",
+			fmt.Fprintf(out, "OK: %d events (seq %d..%d) chain intact; signed digests: %d, covering seq up to %d (key %s)\n",
 				rep.Events, rep.FirstSeq, rep.LastSeq, rep.Digests, rep.DigestLastSeq, audit.KeyID(pub))
+			if rep.TornTail {
+				fmt.Fprintln(out, "note: the newest file ends in an unfinished record (an append in progress, or a crash the next start repairs)")
+			}
 			if rep.Uncovered > 0 {
 				fmt.Fprintf(out, "note: the last %d events are not yet covered by a signed digest (one is signed every minute and at shutdown)\n", rep.Uncovered)
 			}

@@ -96,7 +96,7 @@ func (a *Auditor) Audit(ctx context.Context, rec *awsquery.AuditRecord) error {
 	if a.tls != nil {
 		td = a.tls(ctx, rec)
 	}
-	_, err := a.AppendEvent(ctx, a.conv.Convert(rec, td))
+	_, err := a.appendEncoded(ctx, a.conv.Convert(rec, td)) // Convert has redacted
 	return err
 }
 
@@ -106,6 +106,10 @@ func (a *Auditor) Audit(ctx context.Context, rec *awsquery.AuditRecord) error {
 func (a *Auditor) AppendEvent(ctx context.Context, e *Event) (uint64, error) {
 	e.RequestParameters = Redact(e.RequestParameters)
 	e.ResponseElements = Redact(e.ResponseElements)
+	return a.appendEncoded(ctx, e)
+}
+
+func (a *Auditor) appendEncoded(ctx context.Context, e *Event) (uint64, error) {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return 0, err

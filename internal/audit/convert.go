@@ -86,7 +86,7 @@ func userIdentity(p awsquery.Principal) UserIdentity {
 		u.UserName = ip.UserName
 	}
 	if s := ip.Session; s != nil {
-		u.SessionContext = sessionContext(s)
+		u.SessionContext = sessionContext(ip, s)
 		if s.Provider != "" && (ip.Type == identity.WebIdentityUser || ip.Type == identity.SAMLUser) {
 			u.IdentityProvider = s.Provider
 		}
@@ -94,7 +94,7 @@ func userIdentity(p awsquery.Principal) UserIdentity {
 	return u
 }
 
-func sessionContext(s *credential.Claims) *SessionContext {
+func sessionContext(ip *identity.Principal, s *credential.Claims) *SessionContext {
 	sc := &SessionContext{
 		Attributes: SessionAttributes{
 			CreationDate:     s.IssuedAt.UTC().Format(TimeFormat),
@@ -102,24 +102,32 @@ func sessionContext(s *credential.Claims) *SessionContext {
 		},
 		SourceIdentity: s.SourceIdentity,
 	}
-	issuerType := ""
 	switch s.PrincipalType {
 	case credential.AssumedRole, credential.WebIdentity, credential.SAML:
-		issuerType = "Role"
-	case credential.FederatedUser:
-		issuerType = "IAMUser"
-	}
-	// GetSessionToken sessions carry no issuer: the caller is the user
-	// itself, as CloudTrail records them.
-	if issuerType != "" {
 		sc.SessionIssuer = &SessionIssuer{
-			Type:        issuerType,
+			Type:        "Role",
 			PrincipalID: s.PrincipalID,
 			ARN:         s.PrincipalARN,
 			AccountID:   s.AccountID,
 			UserName:    lastSegment(s.PrincipalARN),
 		}
+	case credential.FederatedUser:
+		// The issuer is the IAM user that called GetFederationToken; the
+		// claims name the federated user, the principal names that user.
+		// Its ARN is rebuilt without the user's path, which the session
+		// does not carry.
+		if ip.UserName != "" {
+			sc.SessionIssuer = &SessionIssuer{
+				Type:        "IAMUser",
+				PrincipalID: ip.UserID,
+				ARN:         "arn:aws:iam::" + s.AccountID + ":user/" + ip.UserName,
+				AccountID:   s.AccountID,
+				UserName:    ip.UserName,
+			}
+		}
 	}
+	// GetSessionToken sessions carry no issuer: the caller is the user
+	// itself, as CloudTrail records them.
 	return sc
 }
 

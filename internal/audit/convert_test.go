@@ -9,6 +9,7 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/identity"
 )
 
@@ -140,5 +141,29 @@ func TestScanForSecrets(t *testing.T) {
 	err := audit.ScanForSecrets(dir, []string{"LEAKEDVALUE"})
 	if err == nil || !strings.Contains(err.Error(), ".jsonl.gz") {
 		t.Errorf("ScanForSecrets = %v, want the leak found in a compressed file", err)
+	}
+}
+
+func TestConvertFederatedUserAndSessionUser(t *testing.T) {
+	fed := &identity.Principal{
+		Type: identity.FederatedUser, Account: "123456789012", CallerARN: "arn:aws:sts::123456789012:federated-user/bob",
+		PrincipalID: "123456789012:bob", AccessKeyID: "ASIAFEDERATED0000001", UserName: "alice", UserID: "AIDAALICE",
+		Session: &credential.Claims{AccountID: "123456789012", PrincipalType: credential.FederatedUser,
+			PrincipalARN: "arn:aws:sts::123456789012:federated-user/bob", IssuedAt: t0},
+	}
+	got := (audit.Converter{}).Convert(record(1, fed, "GetCallerIdentity"), nil).UserIdentity.SessionContext
+	want := &audit.SessionContext{
+		SessionIssuer: &audit.SessionIssuer{Type: "IAMUser", PrincipalID: "AIDAALICE", ARN: "arn:aws:iam::123456789012:user/alice",
+			AccountID: "123456789012", UserName: "alice"},
+		Attributes: audit.SessionAttributes{CreationDate: "2026-11-22T08:00:00Z", MFAAuthenticated: "false"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("federated user sessionContext (-want +got):\n%s", diff)
+	}
+	su := userPrincipal()
+	su.Session = &credential.Claims{AccountID: "123456789012", PrincipalType: credential.SessionUser, IssuedAt: t0, MFAAuthenticated: true}
+	ui := (audit.Converter{}).Convert(record(2, su, "ListUsers"), nil).UserIdentity
+	if ui.Type != "IAMUser" || ui.UserName != "alice" || ui.SessionContext.SessionIssuer != nil || ui.SessionContext.Attributes.MFAAuthenticated != "true" {
+		t.Errorf("GetSessionToken session identity = %+v, context %+v", ui, ui.SessionContext)
 	}
 }

@@ -20,16 +20,19 @@ func (p Position) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) 
 
 // WalkRecords calls fn for every record of every event file in dir, in
 // chain order, across rotated and compressed files. A malformed line
-// stops it with an error naming the file.
+// stops it with an error naming the file, except an unterminated final
+// line of the newest file: that is an append in progress (or a crash's
+// torn write, which the next open repairs), and the walk ends before it.
+// It is safe to run while the server appends and rotates.
 func WalkRecords(dir string, fn func(rec Record, pos Position) error) error {
 	files, err := listTrailFiles(dir)
 	if err != nil {
 		return err
 	}
-	for _, f := range files {
-		rc, err := openTrailFile(dir, f)
+	for i, f := range files {
+		rc, err := openLive(dir, f)
 		if errors.Is(err, os.ErrNotExist) {
-			continue // compressed and removed since listing
+			continue
 		}
 		if err != nil {
 			return err
@@ -43,12 +46,26 @@ func WalkRecords(dir string, fn func(rec Record, pos Position) error) error {
 		if err != nil {
 			var pe *ParseError
 			if errors.As(err, &pe) {
+				if i == len(files)-1 && errors.Is(pe.Err, errTorn) {
+					return nil
+				}
 				return fmt.Errorf("%s: %w", f.Name, err)
 			}
 			return err
 		}
 	}
 	return nil
+}
+
+// openLive opens an event file that the server may be compressing right
+// now: if the plain file is gone, its compressed copy is complete.
+func openLive(dir string, f trailFile) (io.ReadCloser, error) {
+	rc, err := openTrailFile(dir, f)
+	if errors.Is(err, os.ErrNotExist) && !f.Gzip {
+		f.Name, f.Gzip = f.Name+".gz", true
+		rc, err = openTrailFile(dir, f)
+	}
+	return rc, err
 }
 
 // WalkEvents decodes every event of the trail in dir, in order.
@@ -76,6 +93,10 @@ func ReadDigestFile(dir string) ([]SignedDigest, error) {
 		ds = append(ds, d)
 		return nil
 	})
+	var pe *ParseError
+	if errors.As(err, &pe) && errors.Is(pe.Err, errTorn) {
+		return ds, nil // a digest being written, or torn by a crash
+	}
 	if err != nil {
 		return ds, fmt.Errorf("%s: %w", DigestFile, err)
 	}

@@ -64,6 +64,9 @@ type VerifyReport struct {
 	// far as the chain shows, but not yet signed (a digest is signed every
 	// minute and at shutdown).
 	Uncovered uint64
+	// TornTail is set when the newest file ends in an unterminated record:
+	// an append in progress, or a crash's torn write not yet repaired.
+	TornTail bool
 }
 
 // Verify checks the trail in dir: each event's hash, the links and
@@ -88,7 +91,7 @@ func Verify(dir string, opts VerifyOptions) (*VerifyReport, error) {
 	}
 	v := &chainVerifier{dir: dir, heads: heads, rep: rep}
 	for i, f := range files {
-		if err := v.file(f, i == 0 && opts.From.IsZero()); err != nil {
+		if err := v.file(f, i == 0 && opts.From.IsZero(), i == len(files)-1); err != nil {
 			return rep, err
 		}
 	}
@@ -192,8 +195,8 @@ type chainVerifier struct {
 	prevAt  string
 }
 
-func (v *chainVerifier) file(f trailFile, fromGenesis bool) error {
-	rc, err := openTrailFile(v.dir, f)
+func (v *chainVerifier) file(f trailFile, fromGenesis, last bool) error {
+	rc, err := openLive(v.dir, f)
 	if err != nil {
 		return err
 	}
@@ -207,6 +210,13 @@ func (v *chainVerifier) file(f trailFile, fromGenesis bool) error {
 	if errors.As(err, &pe) {
 		kind := Malformed
 		if errors.Is(pe.Err, errTorn) {
+			if last {
+				// An append in progress, or a crash's torn write that the
+				// next open repairs. Whatever a digest signed beyond it is
+				// still reported as truncated below.
+				v.rep.TornTail = true
+				return nil
+			}
 			kind = Truncated
 		}
 		return &Inconsistency{Kind: kind, Where: fmt.Sprintf("%s:%d", f.Name, pe.Line), Detail: pe.Err.Error()}

@@ -123,7 +123,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 			if err := os.WriteFile(p, b[:len(b)-40], 0o600); err != nil {
 				t.Fatal(err)
 			}
-		}, audit.Truncated, firstFile + ":10", 0},
+		}, audit.Truncated, audit.DigestFile + ":1", 10},
 		{"tampered digest", func(t *testing.T, dir string) {
 			p := filepath.Join(dir, audit.DigestFile)
 			l := readLines(t, p)
@@ -214,5 +214,29 @@ func TestRotationCompressesAndVerifies(t *testing.T) {
 	var inc *audit.Inconsistency
 	if !errors.As(err, &inc) || inc.Kind != audit.Deleted {
 		t.Fatalf("Verify without %s = %v, want %s", filepath.Base(files[1]), err, audit.Deleted)
+	}
+}
+
+func TestVerifyToleratesAnAppendInProgress(t *testing.T) {
+	dir := tamperable(t)
+	a := openTest(t, dir, nil)
+	fill(t, a, 2)
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, audit.DigestFile)
+	writeLines(t, p, readLines(t, p)[:1]) // as if the last digest were not yet written
+	f, err := os.OpenFile(filepath.Join(dir, firstFile), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.WriteString(`{"seq":13,"prevHash":"ab`)
+	f.Close()
+	rep, err := audit.Verify(dir, audit.VerifyOptions{PublicKey: testKey().Public()})
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if !rep.TornTail || rep.Uncovered != 2 || rep.LastSeq != 12 {
+		t.Errorf("report = %+v, want a torn tail after seq 12 and 2 uncovered events", rep)
 	}
 }
