@@ -67,9 +67,7 @@ func (s *Service) AssumeRole(ctx context.Context, p *identity.Principal, in *sts
 	if err != nil {
 		return nil, err
 	}
-	// Last-used data is advisory: a failure to record it must not fail
-	// an assumption that has been authorized and minted.
-	_ = s.store.Roles().RecordUse(ctx, role.Account, role.Name, iam.RoleLastUsed{Date: now, Region: s.region})
+	s.recordUse(ctx, role.Account, role.Name, role.ARN(), now)
 	return &stsapi.AssumeRoleResponse{
 		Credentials:      creds,
 		AssumedRoleUser:  &stsapi.AssumedRoleUser{AssumedRoleId: role.ID + ":" + in.RoleSessionName, Arn: sessionARN},
@@ -83,6 +81,11 @@ func (s *Service) AssumeRole(ctx context.Context, p *identity.Principal, in *sts
 // source identity, then the MFA code (which consumes a TOTP step, so it
 // comes last).
 func (s *Service) validateAssume(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, now time.Time) (*assumeParams, error) {
+	if len(in.ProvidedContexts) > 0 {
+		// Trusted identity propagation needs context providers Brevet does
+		// not have; refusing is better than ignoring an assertion.
+		return nil, &ValidationError{Message: "ProvidedContexts is not supported."}
+	}
 	ref, err := iam.ParseEntityARN(in.RoleArn)
 	if err != nil || ref.Type != iam.ResourceRole {
 		return nil, &ValidationError{Message: "1 validation error detected: Value '" + in.RoleArn + "' at 'roleArn' failed to satisfy constraint: Member must be a role ARN"}

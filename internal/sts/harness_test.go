@@ -46,6 +46,8 @@ type env struct {
 	ring *credential.TokenKeyRing
 	az   *authz.Authorizer
 	an   *authn.Authenticator
+	svc  *sts.Service
+	d    *awsquery.Dispatcher
 	url  string
 }
 
@@ -90,6 +92,7 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.svc, e.d = svc, d
 	sts.Register(d, svc)
 	iamservice.Register(d, iamSvc)
 	srv := httptest.NewServer(d)

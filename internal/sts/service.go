@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
 	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/policy"
 	"github.com/brevet-dev/brevet/internal/store"
@@ -54,6 +56,27 @@ type Service struct {
 	secrets credential.Opener
 	rnd     io.Reader
 	region  string
+	// lastUse throttles RoleLastUsed writes: role ARN -> unix seconds of
+	// the last write.
+	lastUse sync.Map
+}
+
+// recordUseEvery is how often, at most, one role's RoleLastUsed is
+// written. AWS's own RoleLastUsed is approximate (it documents a delay);
+// a store write on every AssumeRole would make the busiest roles the most
+// expensive to assume.
+const recordUseEvery = time.Minute
+
+// recordUse records that role was assumed at now, at most once per
+// recordUseEvery per role. Last-used data is advisory: a failed write must
+// not fail an assumption that has been authorized and minted.
+func (s *Service) recordUse(ctx context.Context, account, name, arn string, now time.Time) {
+	sec := now.Unix()
+	if v, ok := s.lastUse.Load(arn); ok && sec-v.(int64) < int64(recordUseEvery/time.Second) {
+		return
+	}
+	s.lastUse.Store(arn, sec)
+	_ = s.store.Roles().RecordUse(ctx, account, name, iam.RoleLastUsed{Date: now, Region: s.region})
 }
 
 // New returns a Service.
