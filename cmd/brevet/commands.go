@@ -11,5 +11,6 @@ func subcommands() []*cobra.Command {
 		newServeCmd(),
 		newBenchCmd(),
 		newMigrateCmd(),
+		newImportCmd(),
 	}
 }

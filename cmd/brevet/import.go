@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/brevet-dev/brevet/internal/credential/masterkey"
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/iam/importer"
+	"github.com/brevet-dev/brevet/internal/iam/managed"
+	"github.com/brevet-dev/brevet/internal/store"
+	"github.com/brevet-dev/brevet/internal/store/sqlite"
+)
+
+type importOptions struct {
+	dataDir   string
+	accountID string
+	keyFile   string
+}
+
+func newImportCmd() *cobra.Command {
+	var o importOptions
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Import IAM users, groups, roles and policies exported from AWS",
+		Long: `Import reads the JSON that "aws iam get-account-authorization-details" prints
+(FILE, or - for standard input) and writes its users, groups, roles, inline
+policies, attachments, permissions boundaries, tags and managed policies
+(with every version, version ids kept) into the embedded store in --data-dir.
+It works offline, with brevet serve stopped.
+
+Entities get new unique ids in the target account, and customer managed
+policy ARNs of the exported account are rewritten to it. AWS managed
+policies in the file replace Brevet's built-in documents of the same name
+or are added. Nothing is deleted: entities that exist already keep what
+they have and gain what the file adds, so importing twice is harmless. The
+whole file is imported in one transaction, or nothing is.
+
+The installation has one account: --account-id names it on an empty data
+directory and must match it otherwise.`,
+		Example: `  aws iam get-account-authorization-details > details.json
+  brevet import details.json --data-dir ./brevet-data --account-id 123456789012`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runImport(cmd.Context(), cmd.OutOrStdout(), cmd.InOrStdin(), args[0], o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.dataDir, "data-dir", "./brevet-data", "Brevet's data directory (brevet.db and master.key)")
+	f.StringVar(&o.accountID, "account-id", "", "12-digit account to import into (default: the data directory's account)")
+	f.StringVar(&o.keyFile, "master-key-file", "", "master key file, as brevet serve's master_key_file (default: the data directory's)")
+	return cmd
+}
+
+func runImport(ctx context.Context, out io.Writer, stdin io.Reader, file string, o importOptions) error {
+	in := stdin
+	if file != "-" {
+		fh, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer fh.Close()
+		in = fh
+	}
+	details, err := importer.Read(in)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
+		return err
+	}
+	// The import writes no secrets, but a data directory it prepares must
+	// open under the master key brevet serve will use: resolve (or create)
+	// it the same way, so a misconfigured key fails here, before anything
+	// is written.
+	if _, _, err := masterkey.Load(os.Getenv(masterkey.EnvVar), o.keyFile, o.dataDir); err != nil {
+		return err
+	}
+	dbPath := filepath.Join(o.dataDir, "brevet.db")
+	st, err := sqlite.Open(ctx, sqlite.Config{Path: dbPath, Now: time.Now})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	account, err := importAccount(ctx, st, o.accountID)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	if err := managed.Seed(ctx, st, now); err != nil {
+		return err
+	}
+	sum, err := importer.Import(ctx, st, details, importer.Options{Account: account, Now: now})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "imported into account %s (%s): %d users, %d groups, %d roles, %d customer managed policies, %d AWS managed policies\n",
+		account, dbPath, sum.Users, sum.Groups, sum.Roles, sum.Policies, sum.AWSManagedPolicies)
+	return nil
+}
+
+// importAccount is the account to import into: the store's one account,
+// which --account-id must match when given, or --account-id on an empty
+// store.
+func importAccount(ctx context.Context, st store.Store, flag string) (string, error) {
+	accounts, err := st.Accounts().List(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, a := range accounts {
+		if a.ID == iam.AWSAccount {
+			continue
+		}
+		if flag != "" && flag != a.ID {
+			return "", fmt.Errorf("the data directory belongs to account %s, not %s; import into an empty data directory to use another account", a.ID, flag)
+		}
+		return a.ID, nil
+	}
+	if flag == "" {
+		return "", errors.New("the data directory has no account yet: give --account-id")
+	}
+	if err := iam.ValidateAccountID(flag); err != nil {
+		return "", fmt.Errorf("--account-id: %w", err)
+	}
+	return flag, nil
+}
