@@ -17,28 +17,27 @@ const TimeFormat = "2006-01-02T15:04:05Z"
 // Event is one CloudTrail-format record. The JSON field names and shapes
 // are CloudTrail's, so that tooling that reads CloudTrail reads Brevet.
 type Event struct {
-	EventVersion                 string         `json:"eventVersion"`
-	UserIdentity                 UserIdentity   `json:"userIdentity"`
-	EventTime                    string         `json:"eventTime"`
-	EventSource                  string         `json:"eventSource"`
-	EventName                    string         `json:"eventName"`
-	AWSRegion                    string         `json:"awsRegion"`
-	SourceIPAddress              string         `json:"sourceIPAddress"`
-	UserAgent                    string         `json:"userAgent"`
-	ErrorCode                    string         `json:"errorCode,omitempty"`
-	ErrorMessage                 string         `json:"errorMessage,omitempty"`
-	RequestParameters            map[string]any `json:"requestParameters"`
-	ResponseElements             map[string]any `json:"responseElements"`
-	RequestID                    string         `json:"requestID"`
-	EventID                      string         `json:"eventID"`
-	ReadOnly                     bool           `json:"readOnly"`
-	Resources                    []Resource     `json:"resources,omitempty"`
-	EventType                    string         `json:"eventType"`
-	ManagementEvent              bool           `json:"managementEvent"`
-	RecipientAccountID           string         `json:"recipientAccountId,omitempty"`
-	EventCategory                string         `json:"eventCategory"`
-	TLSDetails                   *TLSDetails    `json:"tlsDetails,omitempty"`
-	SessionCredentialFromConsole string         `json:"sessionCredentialFromConsole,omitempty"`
+	EventVersion       string         `json:"eventVersion"`
+	UserIdentity       UserIdentity   `json:"userIdentity"`
+	EventTime          string         `json:"eventTime"`
+	EventSource        string         `json:"eventSource"`
+	EventName          string         `json:"eventName"`
+	AWSRegion          string         `json:"awsRegion"`
+	SourceIPAddress    string         `json:"sourceIPAddress"`
+	UserAgent          string         `json:"userAgent"`
+	ErrorCode          string         `json:"errorCode,omitempty"`
+	ErrorMessage       string         `json:"errorMessage,omitempty"`
+	RequestParameters  map[string]any `json:"requestParameters"`
+	ResponseElements   map[string]any `json:"responseElements"`
+	RequestID          string         `json:"requestID"`
+	EventID            string         `json:"eventID"`
+	ReadOnly           bool           `json:"readOnly"`
+	Resources          []Resource     `json:"resources,omitempty"`
+	EventType          string         `json:"eventType"`
+	ManagementEvent    bool           `json:"managementEvent"`
+	RecipientAccountID string         `json:"recipientAccountId,omitempty"`
+	EventCategory      string         `json:"eventCategory"`
+	TLSDetails         *TLSDetails    `json:"tlsDetails,omitempty"`
 }
 
 // UserIdentity is CloudTrail's userIdentity element.
