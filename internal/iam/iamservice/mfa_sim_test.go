@@ -134,7 +134,7 @@ func TestSimulatePrincipalPolicy(t *testing.T) {
 	// With the context value supplied, the conditional allow applies.
 	out = must(c.SimulatePrincipalPolicy(ctx, &awsiam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(arn),
 		ActionNames: []string{"s3:PutObject"}, ResourceArns: []string{"arn:aws:s3:::bucket/key"},
-		ContextEntries: []types.ContextEntry{{ContextKeyName: aws.String("aws:SourceIp"), ContextKeyType: types.ContextKeyTypeEnumIp, ContextKeyValues: []string{"10.1.2.3"}}},
+		ContextEntries:                     []types.ContextEntry{{ContextKeyName: aws.String("aws:SourceIp"), ContextKeyType: types.ContextKeyTypeEnumIp, ContextKeyValues: []string{"10.1.2.3"}}},
 		PermissionsBoundaryPolicyInputList: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`}}))(t)
 	want = []simResult{{Action: "s3:PutObject", Resource: "arn:aws:s3:::bucket/key", Decision: "allowed",
 		Matched: []string{"put-from-office/user", "PermissionsBoundaryPolicyInputList.1/none"}}}

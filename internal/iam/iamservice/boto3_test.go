@@ -1,0 +1,93 @@
+package iamservice_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// boto3Script drives the endpoint with boto3 and prints what botocore
+// parsed, including the policy documents it URL-decodes and loads as JSON.
+const boto3Script = `
+import base64, json, os, sys
+import boto3, botocore
+c = boto3.client("iam", endpoint_url=os.environ["ENDPOINT"], region_name="us-east-1",
+                 aws_access_key_id=os.environ["KEY_ID"], aws_secret_access_key=os.environ["SECRET"])
+out = {}
+u = c.create_user(UserName="zoe", Path="/b/", Tags=[{"Key": "t", "Value": "1"}])["User"]
+out["user"] = [u["UserName"], u["Arn"], u["Path"], u["CreateDate"].isoformat(), u["Tags"]]
+c.put_user_policy(UserName="zoe", PolicyName="p", PolicyDocument=json.dumps({"Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/a key+plus"}]}))
+out["inline"] = c.get_user_policy(UserName="zoe", PolicyName="p")["PolicyDocument"]
+r = c.create_role(RoleName="svc", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+out["trust"] = c.get_role(RoleName="svc")["Role"]["AssumeRolePolicyDocument"]
+out["users"] = [x["UserName"] for x in c.get_paginator("list_users").paginate(PaginationConfig={"PageSize": 1}).build_full_result()["Users"]]
+v = c.get_policy_version(PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess", VersionId="v1")["PolicyVersion"]
+out["admin"] = [v["Document"], v["IsDefaultVersion"]]
+m = c.create_virtual_mfa_device(VirtualMFADeviceName="dev")["VirtualMFADevice"]
+out["mfa"] = [m["SerialNumber"], len(m["Base32StringSeed"]), m["QRCodePNG"][:4] == b"\x89PNG"]
+try:
+    c.get_user(UserName="nobody")
+except botocore.exceptions.ClientError as e:
+    out["error"] = [e.response["Error"]["Code"], e.response["Error"]["Message"], e.response["ResponseMetadata"]["HTTPStatusCode"]]
+s = c.get_account_summary()["SummaryMap"]
+out["summary"] = [s["Users"], s["Roles"]]
+print(json.dumps(out))
+`
+
+func TestBoto3(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		skipOrFail(t, "python3 is not installed")
+	}
+	if err := exec.Command("python3", "-c", "import boto3").Run(); err != nil {
+		skipOrFail(t, "boto3 is not installed")
+	}
+	e := newEnv(t)
+	cmd := exec.CommandContext(context.Background(), "python3", "-c", boto3Script)
+	cmd.Env = append(os.Environ(), "ENDPOINT="+e.srv.URL, "KEY_ID="+adminKeyID, "SECRET="+adminSecret,
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	raw, err := cmd.Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("boto3: %v\n%s", err, stderr)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatalf("boto3 output %q: %v", raw, err)
+	}
+	var want map[string]any
+	wantJSON := `{
+	  "user": ["zoe", "arn:aws:iam::123456789012:user/b/zoe", "/b/", "2026-03-01T12:00:00+00:00", [{"Key": "t", "Value": "1"}]],
+	  "inline": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/a key+plus"}]},
+	  "trust": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+	  "users": ["admin", "zoe"],
+	  "admin": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}, true],
+	  "mfa": ["arn:aws:iam::123456789012:mfa/dev", 64, true],
+	  "error": ["NoSuchEntity", "The user with name nobody cannot be found.", 404],
+	  "summary": [2, 1]
+	}`
+	if err := json.Unmarshal([]byte(wantJSON), &want); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("boto3 results (-want +got):\n%s", diff)
+	}
+}
+
+// skipOrFail skips a test whose tool is missing, except in CI, which must
+// have it.
+func skipOrFail(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(why)
+	}
+	t.Skip(why)
+}
