@@ -33,7 +33,14 @@ type Phase struct {
 	// size, in bytes, before the warm-up and after the run.
 	ServerRSSBefore int64
 	ServerRSSAfter  int64
+	// ServerRSS samples the server's RSS every RSSInterval during the
+	// measured run: over a long phase, a series that levels off is a
+	// heap that found its size, one that keeps climbing is a leak.
+	ServerRSS []int64
 }
+
+// RSSInterval is how often Measure samples the server's RSS.
+const RSSInterval = time.Second
 
 // ServerCPUPerOp is the server's CPU time per successful request.
 func (p *Phase) ServerCPUPerOp() time.Duration { return perOp(p.ServerCPU, p.Result.Ops) }
@@ -82,7 +89,12 @@ func Measure(ctx context.Context, t Target, w Workload, c int, warmup time.Durat
 	}
 	srv1, err1 := server()
 	gen1, err2 := ReadProc(self)
+	stopRSS := make(chan struct{})
+	rssDone := make(chan []int64)
+	go func() { rssDone <- sampleRSS(t.PID, stopRSS) }()
 	res, err := Run(ctx, cfg, w)
+	close(stopRSS)
+	p.ServerRSS = <-rssDone
 	if err != nil {
 		return nil, err
 	}
@@ -98,4 +110,25 @@ func Measure(ctx context.Context, t Target, w Workload, c int, warmup time.Durat
 	p.GeneratorCPU = gen2.CPU - gen1.CPU
 	p.ServerRSSAfter = srv2.RSS
 	return p, nil
+}
+
+// sampleRSS reads pid's RSS every RSSInterval until stop is closed.
+func sampleRSS(pid int, stop <-chan struct{}) []int64 {
+	var out []int64
+	if pid == 0 {
+		<-stop
+		return nil
+	}
+	tick := time.NewTicker(RSSInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return out
+		case <-tick.C:
+			if s, err := ReadProc(pid); err == nil {
+				out = append(out, s.RSS)
+			}
+		}
+	}
 }

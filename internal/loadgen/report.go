@@ -45,6 +45,8 @@ type Row struct {
 	ServerCores     float64 `json:"server_cores"`
 	ServerRSSBefore int64   `json:"server_rss_before_bytes"`
 	ServerRSSAfter  int64   `json:"server_rss_after_bytes"`
+	// ServerRSS is the server's RSS every second of the measured run.
+	ServerRSS []int64 `json:"server_rss_bytes,omitempty"`
 }
 
 // Rows turns phases into report rows, with each row's ratio to the
@@ -76,6 +78,7 @@ func Rows(phases []*Phase) []Row {
 			GeneratorCPUMicrosPerOp: micros(p.GeneratorCPUPerOp()),
 			ServerRSSBefore:         p.ServerRSSBefore,
 			ServerRSSAfter:          p.ServerRSSAfter,
+			ServerRSS:               p.ServerRSS,
 		}
 		if len(r.ErrorsBy) > 0 {
 			row.ErrorsBy = r.ErrorsBy
@@ -125,6 +128,9 @@ func WriteTable(w io.Writer, rows []Row) error {
 		return err
 	}
 	for _, r := range rows {
+		if err := writeRSSSeries(w, r); err != nil {
+			return err
+		}
 		for _, kind := range slices.SortedFunc(maps.Keys(r.ErrorsBy), cmp.Compare) {
 			if _, err := fmt.Fprintf(w, "errors: %s %s c%d: %d × %s\n", r.Target, r.Action, r.Concurrency, r.ErrorsBy[kind], kind); err != nil {
 				return err
@@ -142,4 +148,24 @@ func latency(us float64) string {
 		return strconv.FormatFloat(us, 'f', 0, 64) + "µs"
 	}
 	return strconv.FormatFloat(us/1000, 'f', 2, 64) + "ms"
+}
+
+// rssSeriesMin is the shortest phase, in RSS samples, whose series the
+// table prints: long enough to be a soak.
+const rssSeriesMin = 20
+
+// writeRSSSeries prints a long phase's RSS series, ten points at most.
+func writeRSSSeries(w io.Writer, r Row) error {
+	n := len(r.ServerRSS)
+	if n < rssSeriesMin {
+		return nil
+	}
+	step := (n + 9) / 10
+	var b []byte
+	for i := step - 1; i < n; i += step {
+		b = append(b, ' ')
+		b = strconv.AppendFloat(b, mib(r.ServerRSS[i]), 'f', 1, 64)
+	}
+	_, err := fmt.Fprintf(w, "rss: %s %s c%d, MiB every %v:%s\n", r.Target, r.Action, r.Concurrency, time.Duration(step)*RSSInterval, b)
+	return err
 }

@@ -174,7 +174,7 @@ func TestRowsRatioAndErrors(t *testing.T) {
 	phases := []*Phase{
 		{Target: TrivialName, Action: "AssumeRole", Concurrency: 8, Result: res(10000, nil)},
 		{Target: "brevet", Action: "AssumeRole", Concurrency: 8, Result: res(6500, map[string]uint64{"403 AccessDenied": 2}), ServerCPU: 325 * time.Millisecond, ServerRSSAfter: 50 << 20},
-		{Target: "brevet", Action: "AssumeRole", Concurrency: 64, Result: res(7000, nil)},
+		{Target: "brevet", Action: "AssumeRole", Concurrency: 64, Result: res(7000, nil), ServerRSS: rssSeries(25)},
 	}
 	rows := Rows(phases)
 	if got, want := rows[1].RatioToTrivial, 0.65; got != want {
@@ -190,7 +190,21 @@ func TestRowsRatioAndErrors(t *testing.T) {
 	if err := WriteTable(&out, rows); err != nil {
 		t.Fatal(err)
 	}
-	if want := "errors: brevet AssumeRole c8: 2 × 403 AccessDenied\n"; !strings.Contains(out.String(), want) {
-		t.Errorf("table lacks %q:\n%s", want, out.String())
+	for _, want := range []string{
+		"errors: brevet AssumeRole c8: 2 × 403 AccessDenied\n",
+		"rss: brevet AssumeRole c64, MiB every 3s: 3.0 6.0 9.0 12.0 15.0 18.0 21.0 24.0\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
 	}
+}
+
+// rssSeries is n samples of 1, 2, ... MiB.
+func rssSeries(n int) []int64 {
+	s := make([]int64, n)
+	for i := range s {
+		s[i] = int64(i+1) << 20
+	}
+	return s
 }
