@@ -327,6 +327,8 @@ func (s *FileSink) rotate() {
 	if err != nil {
 		if f != nil {
 			f.Close()
+			// Not yet written to: remove it, or O_EXCL fails every retry.
+			_ = os.Remove(filepath.Join(s.cfg.Dir, name))
 		}
 		s.cfg.Logger.Error("audit: rotation failed; still appending to the current file", "file", s.activeName, "err", err)
 		return
