@@ -93,9 +93,16 @@ const testAccount = "123456789012"
 // the test ends, checking that it shuts down cleanly.
 func startBrevet(t *testing.T, extra ...string) *brevet {
 	t.Helper()
-	dir := t.TempDir()
+	return startBrevetIn(t, t.TempDir(), extra...)
+}
+
+// startBrevetIn starts a server in dir, whose brevet-data may hold the
+// state of an earlier server.
+func startBrevetIn(t *testing.T, dir string, extra ...string) *brevet {
+	t.Helper()
 	b := &brevet{Dir: dir, DataDir: filepath.Join(dir, "brevet-data"), Account: testAccount, logs: &syncBuffer{}, exited: make(chan error, 1)}
 	ready := filepath.Join(dir, "ready")
+	_ = os.Remove(ready)
 	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--ready-file", ready, "--account-id", testAccount}, extra...)
 	b.cmd = exec.Command(brevetBin, args...)
 	b.cmd.Dir = dir
