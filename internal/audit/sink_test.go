@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,5 +130,32 @@ func TestVerifyFrom(t *testing.T) {
 	}
 	if rep.LastSeq != 40 || rep.FirstSeq <= 1 {
 		t.Errorf("Verify --from report = %+v, want a later anchor and seq up to 40", rep)
+	}
+}
+
+func TestRotationByAge(t *testing.T) {
+	dir := t.TempDir()
+	var now atomic.Int64
+	now.Store(t0.UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()) }
+	a := openTest(t, dir, func(o *audit.Options) { o.MaxFileAge = time.Hour; o.Now = clock })
+	fill(t, a, 2)
+	now.Add(int64(2 * time.Hour))
+	fill(t, a, 1) // written to the old file, which then rotates
+	fill(t, a, 1)
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "trail-*"))
+	want := []string{"trail-00000000000000000001.jsonl.gz", "trail-00000000000000000004.jsonl"}
+	var got []string
+	for _, f := range files {
+		got = append(got, filepath.Base(f))
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("files = %v, want %v", got, want)
+	}
+	if _, err := audit.Verify(dir, audit.VerifyOptions{PublicKey: testKey().Public()}); err != nil {
+		t.Error(err)
 	}
 }
