@@ -13,6 +13,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -72,6 +74,9 @@ func NewTLS(t testing.TB, handler http.Handler) *Server {
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(handler)
+	// Tests that check an untrusting client fail would otherwise log the
+	// server side of the failed handshake.
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.TLS = &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER}, PrivateKey: leafKey}},
