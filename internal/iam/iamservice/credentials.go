@@ -116,6 +116,9 @@ func (s *Service) UpdateAccessKey(ctx context.Context, p *identity.Principal, in
 	if err != nil {
 		return nil, err
 	}
+	if st := iam.AccessKeyStatus(in.Status); st != iam.AccessKeyActive && st != iam.AccessKeyInactive {
+		return nil, &iam.InvalidInputError{Message: "The status of an access key must be Active or Inactive."}
+	}
 	err = s.st.Tx(ctx, func(r store.Repos) error {
 		if _, err := userKey(ctx, r, p.Account, name, in.AccessKeyId); err != nil {
 			return err

@@ -22,6 +22,7 @@ func WireError(err error) *awsquery.Error {
 		ve *iam.ValidationError
 		ue *iam.UnmodifiableEntityError
 		te *totp.VerifyError
+		an aliasNotFoundError
 	)
 	switch {
 	case errors.As(err, &nf):
@@ -42,9 +43,7 @@ func WireError(err error) *awsquery.Error {
 		return &awsquery.Error{Code: awsquery.CodeDeleteConflict, Message: policyHasVersionsError{}.Error(), Cause: err}
 	case errors.As(err, new(mfaInUseError)):
 		return &awsquery.Error{Code: awsquery.CodeEntityAlreadyExists, Message: mfaInUseError{}.Error(), Cause: err}
-	case errors.As(err, new(aliasNotFoundError)):
-		var an aliasNotFoundError
-		errors.As(err, &an)
+	case errors.As(err, &an):
 		return &awsquery.Error{Code: awsquery.CodeNoSuchEntity, Message: an.Error(), Cause: err}
 	case errors.As(err, &te):
 		// AWS names neither code nor reason.

@@ -150,18 +150,6 @@ func (s *Service) onDevice(ctx context.Context, serial string) (awsquery.Target,
 	return target(serial, keys{}.resourceTags(d.Tags, false))
 }
 
-// onOwner authorizes on the user, group or role of an inline policy or
-// attachment.
-func (s *Service) onOwner(ctx context.Context, o iam.Owner, p *identity.Principal, k keys) (awsquery.Target, error) {
-	switch o.Kind {
-	case iam.PrincipalUser:
-		return s.onUser(ctx, p, o.Name, k)
-	case iam.PrincipalGroup:
-		return s.onGroup(ctx, p, o.Name, k)
-	}
-	return s.onRole(ctx, p, o.Name, k)
-}
-
 // onKeyOwner authorizes GetAccessKeyLastUsed on the key's user.
 func (s *Service) onKeyOwner(ctx context.Context, p *identity.Principal, id string) (awsquery.Target, error) {
 	k, err := s.st.AccessKeys().Get(ctx, id)
