@@ -18,7 +18,8 @@ const Channel = "brevet_changes"
 // from any node, as PostgreSQL delivers the notifications, until ctx is
 // done; it then returns ctx's error. It holds one dedicated connection
 // (outside the pool) that LISTENs on Channel. fn runs on Listen's
-// goroutine, one call at a time, and should return quickly.
+// goroutine, one call at a time, and should return quickly. Close does not
+// stop Listen: cancel ctx.
 //
 // After every (re)connection, once LISTEN is in place, fn is also called
 // with Changes().Latest(): notifications sent while no connection listened
