@@ -81,6 +81,7 @@ const accessDenied = "An error occurred (AccessDenied) when calling the AssumeRo
 // The AWS CLI walkthrough "assume an IAM role using the AWS CLI", and what
 // happens when either half of the permission is missing.
 func TestCLIAssumeRoleWalkthrough(t *testing.T) {
+	t.Parallel()
 	need(t, "the AWS CLI (aws)", have("aws"))
 	b := startBrevet(t)
 	c := newClient(t, b)
@@ -166,6 +167,7 @@ func TestCLIAssumeRoleWalkthrough(t *testing.T) {
 // duration_seconds, role_session_name) makes the CLI and boto3 assume the
 // role by themselves.
 func TestRoleProfile(t *testing.T) {
+	t.Parallel()
 	need(t, "the AWS CLI (aws)", have("aws"))
 	b := startBrevet(t)
 	c := newClient(t, b)

@@ -84,6 +84,7 @@ func (b *brevet) send(t *testing.T, rr rawRequest) wireError {
 // Scenario 4: what clients get wrong gets AWS's error code and message,
 // never a 500.
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	b := startBrevet(t)
 	id, secret := b.adminKey(t)
 	admin := sigv4.Credentials{AccessKeyID: id, SecretAccessKey: secret}

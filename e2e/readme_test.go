@@ -31,6 +31,7 @@ func quickStart(t *testing.T) string {
 // `brevet serve` runs, works as written. Only the port differs: the test
 // server listens on a free one.
 func TestREADMEQuickStart(t *testing.T) {
+	t.Parallel()
 	need(t, "the AWS CLI (aws)", have("aws"))
 	script := quickStart(t)
 	if !strings.Contains(script, "http://127.0.0.1:8787") {

@@ -86,6 +86,7 @@ func sdkRole(t *testing.T, b *brevet) string {
 // Scenario 3: boto3, aws-sdk-go-v2 and the JavaScript SDK each run the
 // STS actions and a handful of IAM calls against one server.
 func TestSDKs(t *testing.T) {
+	t.Parallel()
 	b := startBrevet(t)
 	roleARN := sdkRole(t, b)
 	c := newClient(t, b).with("E2E_ACCOUNT="+b.Account, "E2E_ROLE_ARN="+roleARN)

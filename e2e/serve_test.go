@@ -26,6 +26,7 @@ func get(t *testing.T, url string) (int, string) {
 
 // The operational endpoints answer next to the API.
 func TestHealthReadyMetrics(t *testing.T) {
+	t.Parallel()
 	b := startBrevet(t)
 	if code, body := get(t, b.URL+"/healthz"); code != 200 {
 		t.Errorf("/healthz: %d %s", code, body)
@@ -49,6 +50,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 // A restart keeps everything: the account, users and their keys, and the
 // token keys, so credentials issued before the restart still work after it.
 func TestRestartKeepsState(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	b := startBrevet(t)
 	admin := b.goAdmin(t)
