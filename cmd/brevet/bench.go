@@ -145,24 +145,35 @@ func runBench(ctx context.Context, stdout, stderr io.Writer, o benchOptions) err
 	if err := o.check(); err != nil {
 		return err
 	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("bench: find own executable: %w", err)
+	}
 	tmp, err := os.MkdirTemp("", "brevet-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
 
-	trivial, err := startChild(ctx, "trivial", tmp, []string{"bench", "trivial-server", "--listen", "127.0.0.1:0"}, 10*time.Second)
+	trivial, err := startChild(ctx, "trivial", tmp, exe, []string{"bench", "trivial-server", "--listen", "127.0.0.1:0"}, 10*time.Second)
 	if err != nil {
 		return err
 	}
 	defer trivial.stop()
-	target, creds, srv, err := benchTarget(ctx, tmp, o)
+	target, creds, srv, err := benchTarget(ctx, tmp, exe, o)
 	defer srv.stop()
 	if err != nil {
 		return err
 	}
+	ref := loadgen.Target{Name: loadgen.TrivialName, URL: trivial.url, PID: trivial.pid()}
+	return benchPhases(ctx, stdout, stderr, o, ref, target, creds)
+}
+
+// benchPhases sets the workloads up on target, runs every phase against
+// ref and target in turn, and writes the report.
+func benchPhases(ctx context.Context, stdout, stderr io.Writer, o benchOptions, ref, target loadgen.Target, creds sigv4.Credentials) error {
 	progress := func(format string, args ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", args...) }
-	progress("trivial server pid %d at %s; %s pid %d at %s", trivial.pid(), trivial.url, target.Name, target.PID, target.URL)
+	progress("%s pid %d at %s; %s pid %d at %s", ref.Name, ref.PID, ref.URL, target.Name, target.PID, target.URL)
 
 	setup := &loadgen.Client{URL: target.URL, Region: o.region, Credentials: creds, HTTP: loadgen.NewClient(8)}
 	defer setup.HTTP.CloseIdleConnections()
@@ -175,7 +186,6 @@ func runBench(ctx context.Context, stdout, stderr io.Writer, o benchOptions) err
 		Duration: o.duration.String(), Warmup: o.warmup.String(), Roles: o.roles, Users: o.users,
 	}
 	rep.RSSStart = rss(target.PID)
-	ref := loadgen.Target{Name: loadgen.TrivialName, URL: trivial.url, PID: trivial.pid()}
 	cfg := loadgen.Config{Region: o.region, Credentials: creds, Duration: o.duration}
 	var phases []*loadgen.Phase
 	for _, w := range workloads {
@@ -220,7 +230,7 @@ func rss(pid int) int64 {
 // benchTarget returns the server to measure and the credentials to sign
 // with: a spawned brevet serve (and its child, to stop later) or the
 // --endpoint.
-func benchTarget(ctx context.Context, tmp string, o benchOptions) (loadgen.Target, sigv4.Credentials, *child, error) {
+func benchTarget(ctx context.Context, tmp, exe string, o benchOptions) (loadgen.Target, sigv4.Credentials, *child, error) {
 	if !o.spawn {
 		creds, err := readCredentials(o.credentials, o.profile)
 		u := strings.TrimSuffix(o.endpoint, "/") + "/"
@@ -229,7 +239,7 @@ func benchTarget(ctx context.Context, tmp string, o benchOptions) (loadgen.Targe
 	var creds sigv4.Credentials
 	dataDir := filepath.Join(tmp, "data")
 	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--region", o.region}, o.serveArgs...)
-	srv, err := startChild(ctx, "serve", tmp, args, 60*time.Second)
+	srv, err := startChild(ctx, "serve", tmp, exe, args, 60*time.Second)
 	if err != nil {
 		return loadgen.Target{}, creds, nil, err
 	}

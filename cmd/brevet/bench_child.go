@@ -23,14 +23,10 @@ type child struct {
 	url  string
 }
 
-// startChild runs this binary with args plus "--ready-file FILE" and waits
-// (at most wait) until the child has written its URL to FILE, which
-// `brevet serve` does once it accepts connections.
-func startChild(ctx context.Context, name, dir string, args []string, wait time.Duration) (*child, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("bench: find own executable: %w", err)
-	}
+// startChild runs exe (this binary) with args plus "--ready-file FILE"
+// and waits (at most wait) until the child has written its URL to FILE,
+// which `brevet serve` does once it accepts connections.
+func startChild(ctx context.Context, name, dir, exe string, args []string, wait time.Duration) (*child, error) {
 	logPath := filepath.Join(dir, name+".log")
 	readyPath := filepath.Join(dir, name+".ready")
 	logFile, err := os.Create(logPath)

@@ -1,11 +1,23 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/brevet-dev/brevet/internal/loadgen"
+	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
 func TestBenchOptionsCheck(t *testing.T) {
@@ -54,5 +66,107 @@ func TestWriteBenchReady(t *testing.T) {
 	}
 	if want := "http://127.0.0.1:1234\n"; string(got) != want {
 		t.Errorf("ready file = %q, want %q", got, want)
+	}
+}
+
+func TestStartChild(t *testing.T) {
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("no /bin/sh")
+	}
+	ctx := context.Background()
+	// startChild appends "--ready-file FILE", so the script sees the
+	// file as $2.
+	ready := `echo http://127.0.0.1:4242 > "$2.tmp" && mv "$2.tmp" "$2" && exec sleep 30`
+	c, err := startChild(ctx, "ok", t.TempDir(), "/bin/sh", []string{"-c", ready, "sh"}, 10*time.Second)
+	if err != nil {
+		t.Fatalf("startChild: %v", err)
+	}
+	if want := "http://127.0.0.1:4242/"; c.url != want {
+		t.Errorf("url = %q, want %q", c.url, want)
+	}
+	c.stop()
+	if err := c.cmd.Process.Signal(syscall.Signal(0)); !errors.Is(err, os.ErrProcessDone) {
+		t.Errorf("after stop, signalling the child = %v, want %v", err, os.ErrProcessDone)
+	}
+
+	tests := []struct {
+		name, script, wantErr string
+		wait                  time.Duration
+	}{
+		{"exits", `echo something went wrong; exit 3`, "exited before it was ready (exit status 3); its output ends:\nsomething went wrong", 10 * time.Second},
+		{"never ready", `exec sleep 30`, "was not ready within 200ms", 200 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := startChild(ctx, tt.name, t.TempDir(), "/bin/sh", []string{"-c", tt.script, "sh"}, tt.wait)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("startChild error = %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// fakeBrevet answers the setup calls bench makes and, for the measured
+// actions, the trivial handler's fixed responses.
+func fakeBrevet() http.Handler {
+	trivial := loadgen.TrivialHandler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		form, _ := url.ParseQuery(string(body))
+		switch form.Get("Action") {
+		case "CreateRole":
+			io.WriteString(w, "<CreateRoleResponse><CreateRoleResult><Role><Arn>arn:aws:iam::123456789012:role/"+
+				form.Get("RoleName")+"</Arn></Role></CreateRoleResult></CreateRoleResponse>")
+		case "CreateUser":
+			io.WriteString(w, "<CreateUserResponse/>")
+		default:
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			trivial.ServeHTTP(w, r)
+		}
+	})
+}
+
+func TestBenchPhases(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc on this system")
+	}
+	ref := httptest.NewServer(loadgen.TrivialHandler())
+	defer ref.Close()
+	target := httptest.NewServer(fakeBrevet())
+	defer target.Close()
+	o := benchOptions{
+		endpoint: target.URL, credentials: "unused", region: "us-east-1", actions: benchActions,
+		concurrency: []int{1, 2}, duration: 100 * time.Millisecond, roles: 3, users: 2, roleName: "bench", output: "json",
+	}
+	if err := o.check(); err != nil {
+		t.Fatal(err)
+	}
+	creds := sigv4.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret"}
+	var stdout, stderr bytes.Buffer
+	// Both servers are this process: the test checks the plumbing, not
+	// the figures.
+	err := benchPhases(context.Background(), &stdout, &stderr, o,
+		loadgen.Target{Name: loadgen.TrivialName, URL: ref.URL + "/", PID: os.Getpid()},
+		loadgen.Target{Name: "brevet", URL: target.URL + "/", PID: os.Getpid()}, creds)
+	if err != nil {
+		t.Fatalf("benchPhases: %v\n%s", err, stderr.String())
+	}
+	var rep benchReport
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, stdout.String())
+	}
+	if got, want := len(rep.Rows), len(benchActions)*2*2; got != want {
+		t.Fatalf("%d rows, want %d", got, want)
+	}
+	for _, r := range rep.Rows {
+		if r.Errors != 0 || r.Ops == 0 {
+			t.Errorf("%s %s c%d: %d ops, %d errors %v; want ops and no errors", r.Target, r.Action, r.Concurrency, r.Ops, r.Errors, r.ErrorsBy)
+		}
+		if (r.Target == "brevet") != (r.RatioToTrivial > 0) {
+			t.Errorf("%s %s c%d: ratio %v, want one for brevet rows only", r.Target, r.Action, r.Concurrency, r.RatioToTrivial)
+		}
+	}
+	if !strings.Contains(stderr.String(), "created 3 roles and 2 users") {
+		t.Errorf("progress lacks the population step:\n%s", stderr.String())
 	}
 }
