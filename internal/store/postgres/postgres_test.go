@@ -215,3 +215,44 @@ func mustDo(t testing.TB, err error) {
 		t.Fatalf("unexpected error: %v", err)
 	}
 }
+
+// TestListenReconnects: when the listening connection dies, Listen
+// reconnects and reports Latest, so a change made meanwhile is not missed.
+func TestListenReconnects(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	app := fmt.Sprintf("brevet-listen-test-%d", time.Now().UnixNano())
+	writer, listener := openDSN(t, dsn), openDSN(t, dsn+"&application_name="+app)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	seqs := make(chan int64, 100)
+	go listener.Listen(ctx, func(seq int64) { seqs <- seq })
+	select {
+	case <-seqs:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Listen never connected")
+	}
+
+	c, err := pgx.Connect(ctx, dsn)
+	mustDo(t, err)
+	defer c.Close(context.Background())
+	var killed int
+	mustDo(t, c.QueryRow(ctx, `SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = $1`, app).Scan(&killed))
+	if killed == 0 {
+		t.Fatal("found no listening backend to terminate")
+	}
+	mustDo(t, writer.Accounts().Create(ctx, iam.Account{ID: storetest.Account, Created: storetest.Now}))
+	want, err := writer.Changes().Latest(ctx)
+	mustDo(t, err)
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case seq := <-seqs:
+			if seq >= want {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no callback with seq >= %d after the connection was killed", want)
+		}
+	}
+}
