@@ -164,3 +164,71 @@ func TestRotateTokenKey(t *testing.T) {
 		t.Errorf("a token sealed before rotation: %v", err)
 	}
 }
+
+func TestRewrapMovesEverySecretToTheNewMasterKey(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	old, _ := masterkey.Generate(rand.Reader, now)
+	st := open(t, dir)
+	defer st.Close()
+	first, err := bootstrap.Run(ctx, bootstrap.Config{Store: st, Master: old, DataDir: dir, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial := iam.MFASerial(first.AccountID, "/", "admin-device")
+	seed, err := old.Seal([]byte("seed"), "mfa-seed:"+serial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MFADevices().Create(ctx, iam.VirtualMFADevice{Account: first.AccountID, SerialNumber: serial, Path: "/",
+		Name: "admin-device", SeedCiphertext: seed, Created: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MFADevices().Assign(ctx, serial, "admin", now, 42); err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := old.Rotate(rand.Reader, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := bootstrap.Rewrap(ctx, st, rotated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.AccessKeys != 1 || rep.MFADevices != 1 || rep.KeyRecords != 2 {
+		t.Errorf("rewrapped: got %+v, want 1 access key, 1 MFA device and 2 key records", rep)
+	}
+	again, err := bootstrap.Rewrap(ctx, st, rotated)
+	if err != nil || again.AccessKeys != 0 {
+		t.Errorf("second rewrap: got %+v, %v; want no access key", again, err)
+	}
+	// Without the old key everything still opens.
+	only, err := rotated.Without(old.ActiveID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := bootstrap.Run(ctx, bootstrap.Config{Store: st, Master: only, DataDir: dir, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Tokens.ActiveKeyID() != first.Tokens.ActiveKeyID() || !bytes.Equal(second.MessageKey, first.MessageKey) {
+		t.Errorf("token ring or message key changed by the rewrap")
+	}
+	keys, err := st.AccessKeys().ListForUser(ctx, first.AccountID, "admin")
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("admin keys: %v %v", keys, err)
+	}
+	if _, err := only.Open(keys[0].SecretCiphertext, "access-key:"+keys[0].ID); err != nil {
+		t.Errorf("admin secret under the new key: %v", err)
+	}
+	d, err := st.MFADevices().Get(ctx, serial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.UserName != "admin" || d.LastStep != 42 {
+		t.Errorf("MFA device after rewrap: assigned to %q, last step %d; want admin, 42", d.UserName, d.LastStep)
+	}
+	if _, err := only.Open(d.SeedCiphertext, "mfa-seed:"+serial); err != nil {
+		t.Errorf("MFA seed under the new key: %v", err)
+	}
+}
