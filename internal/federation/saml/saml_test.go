@@ -669,3 +669,44 @@ func BenchmarkVerify(b *testing.B) {
 		})
 	}
 }
+
+func TestVerifySignatureVariants(t *testing.T) {
+	idps(t)
+	sha1 := func() string {
+		ctx, err := dsig.NewSigningContext(corp.key, [][]byte{corp.certDER})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+		if err := ctx.SetSignatureMethod(dsig.RSASHA1SignatureMethod); err != nil {
+			t.Fatal(err)
+		}
+		signed, err := ctx.SignEnveloped(corp.spec().build())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return encode(t, corp.response(signed, statusSuccess))
+	}()
+	noKeyInfo := mutate(t, corp.signedAssertion(t, corp.spec()), func(r *etree.Element) {
+		sig := child(assertionOf(r), nsDSig, "Signature")
+		sig.RemoveChild(child(sig, nsDSig, "KeyInfo"))
+	})
+	twoCerts := &Provider{EntityID: corp.entityID, Certificates: []*x509.Certificate{attacker.cert, corp.cert}}
+	tests := []struct {
+		name     string
+		provider *Provider
+		response string
+	}{
+		// AWS accepts SHA-1 as well as SHA-256 signatures from IdPs.
+		{"rsa-sha1", corp.provider(), sha1},
+		{"no KeyInfo, one certificate", corp.provider(), noKeyInfo},
+		{"no KeyInfo, the signing certificate second of two", twoCerts, noKeyInfo},
+		{"KeyInfo, the signing certificate second of two", twoCerts, corp.signedAssertion(t, corp.spec())},
+	}
+	for _, tt := range tests {
+		v := NewVerifier(Config{Replay: allowAll{}})
+		if _, err := v.Verify(context.Background(), tt.provider, tt.response, t0); err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+		}
+	}
+}
