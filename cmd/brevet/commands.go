@@ -9,6 +9,7 @@ func subcommands() []*cobra.Command {
 		newPolicyCmd(),
 		newAuditCmd(),
 		newServeCmd(),
+		newKeysCmd(),
 		newBenchCmd(),
 		newMigrateCmd(),
 		newImportCmd(),
