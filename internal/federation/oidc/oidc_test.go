@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/brevet-dev/brevet/internal/federation/fedtest"
+	"github.com/brevet-dev/brevet/internal/policy"
 )
 
 var t0 = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
@@ -274,7 +275,9 @@ func TestVerifyRejects(t *testing.T) {
 		{"wrong key, known kid", sign(t, rsaB, "rsa-a", baseClaims(iss)), InvalidToken, msgSignature},
 		{"wrong key, unknown kid", sign(t, rsaB, "rsa-b", baseClaims(iss)), InvalidToken, msgNoKey},
 		{"alg none", b64(map[string]string{"alg": "none", "kid": "rsa-a"}) + "." + parts[1] + ".", InvalidToken, msgAlgorithm},
-		{"alg none, no signature part", b64(map[string]string{"alg": "none"}) + "." + parts[1], InvalidToken, msgMalformed},
+		{"alg none, no signature part", b64(map[string]string{"alg": "none"}) + "." + parts[1], InvalidToken, msgAlgorithm},
+		{"header not base64", "!!." + parts[1] + "." + parts[2], InvalidToken, msgMalformed},
+		{"header not JSON", b64("x")[:2] + "." + parts[1] + "." + parts[2], InvalidToken, msgMalformed},
 		{"HS256 with the RSA public key PEM as secret", sign(t, hs, "rsa-a", baseClaims(iss)), InvalidToken, msgAlgorithm},
 		{"HS256 with the RSA public key DER as secret", sign(t, hsRaw, "rsa-a", baseClaims(iss)), InvalidToken, msgAlgorithm},
 		{"kid names the EC key, RS256 signature", sign(t, rsaB, "ec-a", baseClaims(iss)), InvalidToken, msgNoKey},
@@ -309,6 +312,25 @@ func TestVerifyRejects(t *testing.T) {
 				t.Errorf("got %v %q, want %v %q (detail: %v)", e.Kind, e.Message, tt.wantKind, tt.wantMsg, e.Err)
 			}
 		})
+	}
+}
+
+func TestConditionKeysIntoPolicyContext(t *testing.T) {
+	id := &Identity{ProviderKey: "token.actions.githubusercontent.com", Subject: "repo:o/r:ref:refs/heads/main", Audience: []string{"sts.amazonaws.com"}}
+	var c policy.Context
+	id.AddConditionKeys(c.Add)
+	for key, want := range map[string][]string{
+		"token.actions.githubusercontent.com:sub":  {"repo:o/r:ref:refs/heads/main"},
+		"token.actions.githubusercontent.com:aud":  {"sts.amazonaws.com"},
+		"TOKEN.actions.githubusercontent.com:OAUD": {"sts.amazonaws.com"},
+	} {
+		got, ok := c.Lookup(key)
+		if !ok || !cmp.Equal(got, want) {
+			t.Errorf("Lookup(%q) = %v, %v; want %v", key, got, ok, want)
+		}
+	}
+	if _, ok := c.Lookup("token.actions.githubusercontent.com:amr"); ok {
+		t.Error("amr present without an amr claim")
 	}
 }
 

@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -157,11 +158,11 @@ func (v *Verifier) Verify(ctx context.Context, raw string, now time.Time) (*Iden
 	if len(raw) > MaxTokenBytes {
 		return nil, invalid(msgMalformed, errors.New("token too large"))
 	}
+	if err := v.checkAlgorithm(raw); err != nil {
+		return nil, err
+	}
 	tok, err := jwt.ParseSigned(raw, v.algs)
 	if err != nil {
-		if strings.Contains(err.Error(), "unexpected signature algorithm") {
-			return nil, invalid(msgAlgorithm, err)
-		}
 		return nil, invalid(msgMalformed, err)
 	}
 	if len(tok.Headers) != 1 {
@@ -191,6 +192,30 @@ func (v *Verifier) Verify(ctx context.Context, raw string, now time.Time) (*Iden
 		return nil, invalid(msgSignature, err)
 	}
 	return v.check(&c, all, now)
+}
+
+// checkAlgorithm reads the protected header's alg before anything else, so
+// that a token naming "none", an HMAC algorithm or any algorithm the
+// provider does not allow is refused with that reason.
+func (v *Verifier) checkAlgorithm(raw string) error {
+	seg, _, ok := strings.Cut(raw, ".")
+	if !ok {
+		return invalid(msgMalformed, errors.New("no JWS header"))
+	}
+	b, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		return invalid(msgMalformed, err)
+	}
+	var h struct {
+		Alg string `json:"alg"`
+	}
+	if err := json.Unmarshal(b, &h); err != nil {
+		return invalid(msgMalformed, err)
+	}
+	if !slices.Contains(v.algs, jose.SignatureAlgorithm(h.Alg)) {
+		return invalid(msgAlgorithm, fmt.Errorf("alg %q", h.Alg))
+	}
+	return nil
 }
 
 func (v *Verifier) check(c *claims, all map[string]any, now time.Time) (*Identity, error) {

@@ -19,6 +19,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	dsig "github.com/russellhaering/goxmldsig"
+
+	"github.com/brevet-dev/brevet/internal/policy"
 )
 
 var t0 = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
@@ -328,10 +330,12 @@ func TestConditionKeys(t *testing.T) {
 	if diff := cmp.Diff(want, a.ConditionKeys("123456789012", "MySAMLIdP")); diff != "" {
 		t.Errorf("ConditionKeys (-want +got):\n%s", diff)
 	}
-	var added []string
-	a.AddConditionKeys("123456789012", "MySAMLIdP", func(k string, vs ...string) { added = append(added, k) })
-	if len(added) != len(want) {
-		t.Errorf("AddConditionKeys added %d keys, want %d", len(added), len(want))
+	var c policy.Context
+	a.AddConditionKeys("123456789012", "MySAMLIdP", c.Add)
+	for _, k := range want {
+		if got, ok := c.Lookup(k.Key); !ok || !cmp.Equal(got, k.Values) {
+			t.Errorf("policy context %s = %v, %v; want %v", k.Key, got, ok, k.Values)
+		}
 	}
 	if !(&Assertion{Roles: []RolePair{{roleARN, provARN}}}).HasRole(roleARN, provARN) {
 		t.Error("HasRole false for present pair")
