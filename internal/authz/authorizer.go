@@ -141,13 +141,14 @@ func (a *Authorizer) denial(req *policy.Request, d *policy.Decision, principalID
 	if err != nil {
 		return awsquery.Decision{}, err
 	}
-	return awsquery.Decision{Reason: reason(d, req.Action), EncodedMessage: enc}, nil
+	return awsquery.Decision{Reason: reason(d, req.Action), ExplicitDeny: d.Outcome == policy.ExplicitlyDenied, EncodedMessage: enc}, nil
 }
 
-// reason completes AWS's "... because <reason>" for a denial.
+// reason completes AWS's "... because <reason>" for an implicit deny, and
+// "... with <reason>" for an explicit one.
 func reason(d *policy.Decision, action string) string {
 	if d.Outcome == policy.ExplicitlyDenied {
-		return "of an explicit deny in " + article(d.DeniedBy)
+		return "an explicit deny in " + article(d.DeniedBy)
 	}
 	switch d.MissingAllow {
 	case policy.TypeBoundary:

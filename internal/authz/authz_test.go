@@ -2,6 +2,8 @@ package authz_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"path/filepath"
@@ -149,7 +151,7 @@ func TestDenialMessage(t *testing.T) {
 	}
 
 	d = f.authorize(t, p, "iam:DeleteRole", "*", nil)
-	if d.Reason != "of an explicit deny in an identity-based policy" {
+	if d.Reason != "an explicit deny in an identity-based policy" || !d.ExplicitDeny {
 		t.Errorf("reason = %q", d.Reason)
 	}
 	text, err = f.a.DecodeMessage(d.EncodedMessage)
@@ -372,4 +374,50 @@ func TestCallerKinds(t *testing.T) {
 	if diff := cmp.Diff([]bool{false, true}, got); diff != "" {
 		t.Errorf("anonymous, root (-want +got):\n%s", diff)
 	}
+}
+
+func TestDenialMessageFitsDecodeLimit(t *testing.T) {
+	f := newFixture(t)
+	u, err := f.w.User(acct, "alice")
+	must(t, err)
+	big := map[string][]string{}
+	for range 100 {
+		k, v := make([]byte, 32), make([]byte, 128)
+		_, _ = rand.Read(k)
+		_, _ = rand.Read(v)
+		big["aws:RequestTag/"+hex.EncodeToString(k)] = []string{hex.EncodeToString(v)}
+	}
+	d := f.authorize(t, userPrincipal(u), "iam:TagUser", u.ARN(), big)
+	if len(d.EncodedMessage) > authz.MaxEncodedLen {
+		t.Fatalf("encoded message is %d characters, over %d", len(d.EncodedMessage), authz.MaxEncodedLen)
+	}
+	text, err := f.a.DecodeMessage(d.EncodedMessage)
+	must(t, err)
+	if !strings.Contains(text, "condition keys truncated") {
+		t.Errorf("truncation not reported: %.200s", text)
+	}
+}
+
+func FuzzDecodeMessage(f *testing.F) {
+	fx := newFixture(f)
+	u, err := fx.w.User(acct, "alice")
+	must(f, err)
+	d := fx.authorize(f, userPrincipal(u), "iam:DeleteUser", u.ARN(), nil)
+	f.Add(d.EncodedMessage)
+	f.Add("")
+	f.Add("AQ")
+	f.Add(strings.Repeat("A", 100))
+	f.Fuzz(func(t *testing.T, s string) {
+		text, err := fx.a.DecodeMessage(s)
+		if err != nil {
+			var im *authz.InvalidMessageError
+			if !errors.As(err, &im) {
+				t.Fatalf("error %T, want *InvalidMessageError", err)
+			}
+			return
+		}
+		if !json.Valid([]byte(text)) {
+			t.Fatalf("decoded message is not JSON")
+		}
+	})
 }

@@ -1,6 +1,8 @@
 package authz
 
 import (
+	"bytes"
+	"compress/flate"
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/base64"
@@ -56,12 +58,18 @@ type items[T any] struct {
 	Items []T `json:"items"`
 }
 
+// stmt is a matched statement: AWS's statementId, effect, principals and
+// principalGroups, and Brevet's policyName, policyType and statementIndex
+// that say where it is (AWS's actions, resources and conditions are the
+// statement's own, which a compiled policy does not keep).
 type stmt struct {
-	StatementID    string `json:"statementId"`
-	Effect         string `json:"effect"`
-	PolicyName     string `json:"policyName"`
-	PolicyType     string `json:"policyType"`
-	StatementIndex int    `json:"statementIndex"`
+	StatementID     string          `json:"statementId"`
+	Effect          string          `json:"effect"`
+	Principals      items[msgValue] `json:"principals"`
+	PrincipalGroups items[msgValue] `json:"principalGroups"`
+	PolicyName      string          `json:"policyName"`
+	PolicyType      string          `json:"policyType"`
+	StatementIndex  int             `json:"statementIndex"`
 }
 
 type msgContext struct {
@@ -72,9 +80,8 @@ type msgContext struct {
 }
 
 type msgPrincipal struct {
-	ID   string `json:"id"`
-	Name string `json:"name,omitempty"`
-	ARN  string `json:"arn"`
+	ID  string `json:"id"`
+	ARN string `json:"arn"`
 }
 
 type msgCondition struct {
@@ -112,9 +119,6 @@ func newSealer(key []byte, rnd io.Reader) (*sealer, error) {
 	return &sealer{aead: aead, rnd: rnd}, nil
 }
 
-// maxEncodedLen bounds what Open will try to decode.
-const maxEncodedLen = 1 << 20
-
 // seal returns the encoded message for plaintext JSON: base64url (no
 // padding) of version, nonce and ciphertext.
 func (s *sealer) seal(plain []byte) (string, error) {
@@ -130,7 +134,7 @@ func (s *sealer) seal(plain []byte) (string, error) {
 
 func (s *sealer) open(encoded string) ([]byte, error) {
 	encoded = strings.TrimSpace(encoded)
-	if encoded == "" || len(encoded) > maxEncodedLen {
+	if encoded == "" || len(encoded) > MaxEncodedLen {
 		return nil, &InvalidMessageError{Reason: "empty or too long"}
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(encoded)
@@ -141,11 +145,11 @@ func (s *sealer) open(encoded string) ([]byte, error) {
 	if len(raw) < 1+ns+s.aead.Overhead() || raw[0] != messageVersion {
 		return nil, &InvalidMessageError{Reason: "truncated or unknown version"}
 	}
-	plain, err := s.aead.Open(nil, raw[1:1+ns], raw[1+ns:], []byte(messageAD))
+	z, err := s.aead.Open(nil, raw[1:1+ns], raw[1+ns:], []byte(messageAD))
 	if err != nil {
 		return nil, &InvalidMessageError{Reason: "authentication failed"}
 	}
-	return plain, nil
+	return inflate(z)
 }
 
 // buildMessage is the decoded form of a decision on req.
@@ -156,7 +160,7 @@ func buildMessage(req *policy.Request, d *policy.Decision, principalID string) d
 		MatchedStatements: items[stmt]{Items: []stmt{}},
 		Failures:          items[string]{Items: []string{}},
 		Context: msgContext{
-			Principal:  msgPrincipal{ID: principalID, Name: req.Caller.UserName, ARN: req.Caller.ARN},
+			Principal:  msgPrincipal{ID: principalID, ARN: req.Caller.ARN},
 			Action:     req.Action,
 			Resource:   req.Resource,
 			Conditions: items[msgCondition]{Items: []msgCondition{}},
@@ -165,7 +169,9 @@ func buildMessage(req *policy.Request, d *policy.Decision, principalID string) d
 	for _, s := range d.Matched {
 		m.MatchedStatements.Items = append(m.MatchedStatements.Items, stmt{
 			StatementID: s.Sid, Effect: strings.ToUpper(string(s.Effect)),
-			PolicyName: s.Policy, PolicyType: s.PolicyType.String(), StatementIndex: s.Index,
+			Principals:      items[msgValue]{Items: []msgValue{{Value: principalOf(req, principalID)}}},
+			PrincipalGroups: items[msgValue]{Items: []msgValue{}},
+			PolicyName:      s.Policy, PolicyType: s.PolicyType.String(), StatementIndex: s.Index,
 		})
 	}
 	if d.Outcome == policy.ImplicitlyDenied {
@@ -205,6 +211,16 @@ func buildMessage(req *policy.Request, d *policy.Decision, principalID string) d
 	return m
 }
 
+// principalOf is the unique id of the principal a statement applied to,
+// as AWS lists it: the user's or role's id, without the session name.
+func principalOf(req *policy.Request, principalID string) string {
+	id, _, _ := strings.Cut(principalID, ":")
+	if req.Caller.Kind == policy.FederatedUser || req.Caller.Kind == policy.Root {
+		return principalID
+	}
+	return id
+}
+
 func callerUserName(c *policy.Caller) string {
 	if c.Kind == policy.IAMUser {
 		return c.UserName
@@ -238,10 +254,64 @@ func (s *sealer) encode(req *policy.Request, d *policy.Decision, principalID str
 	return s.sealJSON(buildMessage(req, d, principalID))
 }
 
+// MaxEncodedLen is the longest encoded message: DecodeAuthorizationMessage
+// takes at most 10,240 characters (the model's constraint).
+const MaxEncodedLen = 10240
+
+// sealJSON seals the message's JSON, DEFLATE-compressed. A message that
+// would not fit MaxEncodedLen loses condition keys (the last ones first)
+// until it does, and says so in failures.
 func (s *sealer) sealJSON(m decodedMessage) (string, error) {
-	plain, err := json.Marshal(m)
-	if err != nil {
-		return "", err
+	for {
+		plain, err := json.Marshal(m)
+		if err != nil {
+			return "", err
+		}
+		z, err := deflate(plain)
+		if err != nil {
+			return "", err
+		}
+		enc, err := s.seal(z)
+		if err != nil {
+			return "", err
+		}
+		conds := m.Context.Conditions.Items
+		if len(enc) <= MaxEncodedLen || len(conds) == 0 {
+			return enc, nil
+		}
+		if len(m.Failures.Items) == 0 || m.Failures.Items[len(m.Failures.Items)-1] != msgTruncated {
+			m.Failures.Items = append(m.Failures.Items, msgTruncated)
+		}
+		m.Context.Conditions.Items = conds[:len(conds)/2]
 	}
-	return s.seal(plain)
+}
+
+const msgTruncated = "condition keys truncated to fit the encoded message"
+
+// maxDecoded bounds the inflated JSON of a message.
+const maxDecoded = 1 << 20
+
+func deflate(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	w, err := flate.NewWriter(&buf, flate.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(b); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func inflate(z []byte) ([]byte, error) {
+	r := flate.NewReader(bytes.NewReader(z))
+	defer r.Close()
+	out, err := io.ReadAll(io.LimitReader(r, maxDecoded+1))
+	if err != nil || len(out) > maxDecoded {
+		return nil, &InvalidMessageError{Reason: "does not inflate"}
+	}
+	return out, nil
 }

@@ -58,13 +58,15 @@ type AuthzRequest struct {
 
 // Decision is the Authorizer's answer. Reason, when set, completes AWS's
 // AccessDenied message after "because", e.g. "no identity-based policy
-// allows the sts:AssumeRole action". EncodedMessage, when set, is the
-// sealed explanation of a denial that only sts:DecodeAuthorizationMessage
-// can read; the dispatcher appends it as AWS does ("Encoded authorization
-// failure message: ...").
+// allows the sts:AssumeRole action", or, when ExplicitDeny is set, after
+// "with", e.g. "an explicit deny in an identity-based policy".
+// EncodedMessage, when set, is the sealed explanation of a denial that
+// only sts:DecodeAuthorizationMessage can read; the dispatcher appends it
+// as AWS does ("Encoded authorization failure message: ...").
 type Decision struct {
 	Allowed        bool
 	Reason         string
+	ExplicitDeny   bool
 	EncodedMessage string
 }
 
@@ -271,10 +273,20 @@ func (d *Dispatcher) authorize(ctx context.Context, x *exchange, t Target) error
 		return nil
 	}
 	msg := "User: " + principalARN(x.principal) + " is not authorized to perform: " + action + " on resource: " + t.Resource
-	if dec.Reason != "" {
-		msg += " because " + dec.Reason
+	return CodeAccessDenied.New(AppendEncodedMessage(msg+DenialReason(dec), dec.EncodedMessage))
+}
+
+// DenialReason is the end of AWS's AccessDenied message for a denial: ""
+// without a reason, " because <reason>" for an implicit deny, " with
+// <reason>" for an explicit one.
+func DenialReason(d Decision) string {
+	switch {
+	case d.Reason == "":
+		return ""
+	case d.ExplicitDeny:
+		return " with " + d.Reason
 	}
-	return CodeAccessDenied.New(AppendEncodedMessage(msg, dec.EncodedMessage))
+	return " because " + d.Reason
 }
 
 // AppendEncodedMessage completes an AccessDenied message with the encoded

@@ -36,15 +36,19 @@ func (a testAuthn) Authenticate(_ context.Context, r *awsquery.AuthnRequest) (aw
 }
 
 type testAuthz struct {
-	allow   bool
-	encoded string
-	got     []*awsquery.AuthzRequest
+	allow    bool
+	explicit bool
+	encoded  string
+	got      []*awsquery.AuthzRequest
 }
 
 func (a *testAuthz) Authorize(_ context.Context, r *awsquery.AuthzRequest) (awsquery.Decision, error) {
 	a.got = append(a.got, r)
 	if a.allow {
 		return awsquery.Decision{Allowed: true}, nil
+	}
+	if a.explicit {
+		return awsquery.Decision{Reason: "an explicit deny in an identity-based policy", ExplicitDeny: true, EncodedMessage: a.encoded}, nil
 	}
 	return awsquery.Decision{Reason: "no identity-based policy allows the " + r.Action + " action", EncodedMessage: a.encoded}, nil
 }
@@ -192,6 +196,7 @@ func TestDispatchErrors(t *testing.T) {
 		name      string
 		authnErr  error
 		deny      bool
+		explicit  bool
 		encoded   string
 		handleErr error
 		body      string
@@ -221,6 +226,9 @@ func TestDispatchErrors(t *testing.T) {
 		{name: "denied with encoded message", deny: true, encoded: "c2VhbGVk", body: "Action=DeleteUser&Version=2010-05-08&UserName=bob",
 			status: 403, ns: iam, code: "AccessDenied",
 			msg: "User: arn:aws:iam::123456789012:user/Alice is not authorized to perform: iam:DeleteUser on resource: arn:aws:iam::123456789012:user/bob because no identity-based policy allows the iam:DeleteUser action. Encoded authorization failure message: c2VhbGVk"},
+		{name: "explicit deny", deny: true, explicit: true, encoded: "c2VhbGVk", body: "Action=DeleteUser&Version=2010-05-08&UserName=bob",
+			status: 403, ns: iam, code: "AccessDenied",
+			msg: "User: arn:aws:iam::123456789012:user/Alice is not authorized to perform: iam:DeleteUser on resource: arn:aws:iam::123456789012:user/bob with an explicit deny in an identity-based policy. Encoded authorization failure message: c2VhbGVk"},
 		{name: "domain error", handleErr: errors.Join(errors.New("context"), &policy.MalformedError{Message: "Syntax errors in policy."}),
 			body: assumeRoleBody(), status: 400, ns: sts, code: "MalformedPolicyDocument", msg: "Syntax errors in policy."},
 		{name: "unmapped error", handleErr: errors.New("database is on fire at 10.0.0.7"),
@@ -233,6 +241,7 @@ func TestDispatchErrors(t *testing.T) {
 			f := newFixture(t, tt.authnErr)
 			f.authz.allow = !tt.deny
 			f.authz.encoded = tt.encoded
+			f.authz.explicit = tt.explicit
 			f.assumeRoleErr = tt.handleErr
 			w := f.post(tt.body)
 			wantErrorResponse(t, w, tt.status, tt.ns, tt.code, tt.msg)

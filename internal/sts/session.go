@@ -159,8 +159,5 @@ func federationCaller(p *identity.Principal) error {
 // deniedMessage words an AccessDenied as the dispatcher does.
 func deniedMessage(caller, action, resource string, d awsquery.Decision) string {
 	msg := "User: " + caller + " is not authorized to perform: " + action + " on resource: " + resource
-	if d.Reason != "" {
-		msg += " because " + d.Reason
-	}
-	return awsquery.AppendEncodedMessage(msg, d.EncodedMessage)
+	return awsquery.AppendEncodedMessage(msg+awsquery.DenialReason(d), d.EncodedMessage)
 }
