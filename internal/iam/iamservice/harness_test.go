@@ -97,7 +97,7 @@ func (e *env) advance(d time.Duration) {
 	e.now = e.now.Add(d)
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{authz: &allowAll{}, now: testNow}
@@ -142,7 +142,7 @@ func newEnv(t *testing.T) *env {
 }
 
 // apiError returns the code and message of an SDK error, or fails.
-func apiError(t *testing.T, err error) (string, string) {
+func apiError(t testing.TB, err error) (string, string) {
 	t.Helper()
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
