@@ -169,10 +169,10 @@ Use it with any AWS client:
 
   export AWS_ENDPOINT_URL=%s
   export AWS_SHARED_CREDENTIALS_FILE=%s
-  export AWS_REGION=%s
+  export AWS_DEFAULT_REGION=%s AWS_REGION=%s
   aws sts get-caller-identity
 
-`, boot.AccountID, boot.CredentialsPath, endpoint, mustAbs(boot.CredentialsPath), region)
+`, boot.AccountID, boot.CredentialsPath, endpoint, mustAbs(boot.CredentialsPath), region, region)
 }
 
 func mustAbs(p string) string {
