@@ -37,6 +37,7 @@ type benchOptions struct {
 	concurrency []int
 	duration    time.Duration
 	warmup      time.Duration
+	repeat      int
 	roles       int
 	users       int
 	roleName    string
@@ -87,6 +88,7 @@ does not depend on them. See docs/load-benchmark.md.`,
 	f.IntSliceVar(&o.concurrency, "concurrency", []int{1, 8, 64}, "concurrency levels (workers with one request in flight each)")
 	f.DurationVar(&o.duration, "duration", 5*time.Second, "measured time per phase")
 	f.DurationVar(&o.warmup, "warmup", time.Second, "warm-up before each phase, not measured")
+	f.IntVar(&o.repeat, "repeat", 1, "run each trivial/brevet pair of phases this many times and report medians")
 	f.IntVar(&o.roles, "roles", 0, "create this many more roles before measuring")
 	f.IntVar(&o.users, "users", 0, "create this many users before measuring")
 	f.StringVar(&o.roleName, "role-name", "brevet-bench", "role that AssumeRole assumes (created if missing)")
@@ -114,6 +116,9 @@ func (o *benchOptions) check() error {
 			errs = append(errs, fmt.Errorf("--concurrency: %d is not in [1, 4096]", c))
 		}
 	}
+	if o.repeat < 1 {
+		errs = append(errs, errors.New("--repeat must be at least 1"))
+	}
 	if o.duration <= 0 || o.warmup < 0 {
 		errs = append(errs, errors.New("--duration must be positive and --warmup not negative"))
 	}
@@ -135,7 +140,9 @@ type benchReport struct {
 	Warmup     string        `json:"warmup"`
 	Roles      int           `json:"roles"`
 	Users      int           `json:"users"`
+	Repeat     int           `json:"repeat"`
 	Rows       []loadgen.Row `json:"rows"`
+	Medians    []loadgen.Row `json:"medians,omitempty"`
 	RSSStart   int64         `json:"server_rss_start_bytes"`
 	RSSEnd     int64         `json:"server_rss_end_bytes"`
 	SetupError string        `json:"setup_error,omitempty"`
@@ -183,30 +190,41 @@ func benchPhases(ctx context.Context, stdout, stderr io.Writer, o benchOptions, 
 	}
 	rep := benchReport{
 		Command: "brevet " + strings.Join(os.Args[1:], " "), GoVersion: runtime.Version(), NumCPU: runtime.NumCPU(),
-		Duration: o.duration.String(), Warmup: o.warmup.String(), Roles: o.roles, Users: o.users,
+		Duration: o.duration.String(), Warmup: o.warmup.String(), Repeat: o.repeat, Roles: o.roles, Users: o.users,
 	}
 	rep.RSSStart = rss(target.PID)
 	cfg := loadgen.Config{Region: o.region, Credentials: creds, Duration: o.duration}
 	var phases []*loadgen.Phase
 	for _, w := range workloads {
 		for _, c := range o.concurrency {
-			for _, t := range []loadgen.Target{ref, target} {
-				p, err := loadgen.Measure(ctx, t, w, c, o.warmup, cfg)
-				if err != nil {
-					return err
+			for round := range o.repeat {
+				for _, t := range []loadgen.Target{ref, target} {
+					p, err := loadgen.Measure(ctx, t, w, c, o.warmup, cfg)
+					if err != nil {
+						return err
+					}
+					p.Round = round
+					phases = append(phases, p)
+					progress("%-17s c%-3d %-8s %8.0f ops/s, p99 %v, %d errors", w.Action, c, t.Name,
+						p.Result.OpsPerSecond(), p.Result.Latency.Quantile(0.99).Round(time.Microsecond), p.Result.Errors)
 				}
-				phases = append(phases, p)
-				progress("%-17s c%-3d %-8s %8.0f ops/s, p99 %v, %d errors", w.Action, c, t.Name,
-					p.Result.OpsPerSecond(), p.Result.Latency.Quantile(0.99).Round(time.Microsecond), p.Result.Errors)
 			}
 		}
 	}
 	rep.RSSEnd = rss(target.PID)
 	rep.Rows = loadgen.Rows(phases)
+	table := rep.Rows
+	if o.repeat > 1 {
+		rep.Medians = loadgen.Medians(rep.Rows)
+		table = rep.Medians
+	}
 	if o.output == "json" {
 		return loadgen.WriteJSON(stdout, rep)
 	}
-	if err := loadgen.WriteTable(stdout, rep.Rows); err != nil {
+	if o.repeat > 1 {
+		fmt.Fprintf(stdout, "medians of %d rounds\n", o.repeat)
+	}
+	if err := loadgen.WriteTable(stdout, table); err != nil {
 		return err
 	}
 	if rep.RSSStart > 0 {

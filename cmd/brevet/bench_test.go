@@ -23,7 +23,7 @@ import (
 func TestBenchOptionsCheck(t *testing.T) {
 	good := func() benchOptions {
 		return benchOptions{spawn: true, actions: []string{"GetCallerIdentity", "AssumeRole"}, concurrency: []int{1, 8, 64},
-			duration: 5 * time.Second, warmup: time.Second, output: "table"}
+			duration: 5 * time.Second, warmup: time.Second, repeat: 1, output: "table"}
 	}
 	tests := []struct {
 		name    string
@@ -38,6 +38,7 @@ func TestBenchOptionsCheck(t *testing.T) {
 		{"unknown action", func(o *benchOptions) { o.actions = []string{"GetSessionToken"} }, `unknown action "GetSessionToken"`},
 		{"zero concurrency", func(o *benchOptions) { o.concurrency = []int{0} }, "--concurrency: 0"},
 		{"no duration", func(o *benchOptions) { o.duration = 0 }, "--duration must be positive"},
+		{"no repeat", func(o *benchOptions) { o.repeat = 0 }, "--repeat must be at least 1"},
 		{"bad output", func(o *benchOptions) { o.output = "yaml" }, `"yaml" is not table or json`},
 	}
 	for _, tt := range tests {
@@ -136,7 +137,7 @@ func TestBenchPhases(t *testing.T) {
 	defer target.Close()
 	o := benchOptions{
 		endpoint: target.URL, credentials: "unused", region: "us-east-1", actions: benchActions,
-		concurrency: []int{1, 2}, duration: 100 * time.Millisecond, roles: 3, users: 2, roleName: "bench", output: "json",
+		concurrency: []int{1, 2}, duration: 100 * time.Millisecond, repeat: 2, roles: 3, users: 2, roleName: "bench", output: "json",
 	}
 	if err := o.check(); err != nil {
 		t.Fatal(err)
@@ -155,8 +156,11 @@ func TestBenchPhases(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, stdout.String())
 	}
-	if got, want := len(rep.Rows), len(benchActions)*2*2; got != want {
+	if got, want := len(rep.Rows), len(benchActions)*2*2*2; got != want {
 		t.Fatalf("%d rows, want %d", got, want)
+	}
+	if got, want := len(rep.Medians), len(benchActions)*2*2; got != want {
+		t.Fatalf("%d medians, want %d", got, want)
 	}
 	for _, r := range rep.Rows {
 		if r.Errors != 0 || r.Ops == 0 {

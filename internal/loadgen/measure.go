@@ -24,7 +24,10 @@ type Phase struct {
 	Target      string
 	Action      string
 	Concurrency int
-	Result      *Result
+	// Round numbers repetitions of the same phase (from 0), so that each
+	// is compared with the trivial handler's phase of the same round.
+	Round  int
+	Result *Result
 	// ServerCPU and GeneratorCPU are the CPU time (user+system) the
 	// server process and this process spent during the measured run.
 	ServerCPU    time.Duration

@@ -22,8 +22,12 @@ type Row struct {
 	Target      string `json:"target"`
 	Action      string `json:"action"`
 	Concurrency int    `json:"concurrency"`
-	Ops         uint64 `json:"ops"`
-	Errors      uint64 `json:"errors"`
+	// Round is the repetition a row measured; in a Medians row, Rounds
+	// is how many rows it summarises.
+	Round  int    `json:"round"`
+	Rounds int    `json:"rounds,omitempty"`
+	Ops    uint64 `json:"ops"`
+	Errors uint64 `json:"errors"`
 	// ErrorsBy counts errors by "STATUS Code" or "transport: ...".
 	ErrorsBy       map[string]uint64 `json:"errors_by,omitempty"`
 	ElapsedSeconds float64           `json:"elapsed_s"`
@@ -50,23 +54,23 @@ type Row struct {
 }
 
 // Rows turns phases into report rows, with each row's ratio to the
-// trivial handler's phase of the same action and concurrency.
+// trivial handler's phase of the same action, concurrency and round.
 func Rows(phases []*Phase) []Row {
 	type key struct {
-		action string
-		c      int
+		action   string
+		c, round int
 	}
 	ceiling := map[key]float64{}
 	for _, p := range phases {
 		if p.Target == TrivialName {
-			ceiling[key{p.Action, p.Concurrency}] = p.Result.OpsPerSecond()
+			ceiling[key{p.Action, p.Concurrency, p.Round}] = p.Result.OpsPerSecond()
 		}
 	}
 	rows := make([]Row, 0, len(phases))
 	for _, p := range phases {
 		r := p.Result
 		row := Row{
-			Target: p.Target, Action: p.Action, Concurrency: p.Concurrency,
+			Target: p.Target, Action: p.Action, Concurrency: p.Concurrency, Round: p.Round,
 			Ops: r.Ops, Errors: r.Errors, ElapsedSeconds: r.Elapsed.Seconds(),
 			OpsPerSecond: r.OpsPerSecond(),
 			P50Micros:    micros(r.Latency.Quantile(0.50)),
@@ -86,12 +90,73 @@ func Rows(phases []*Phase) []Row {
 		if r.Elapsed > 0 {
 			row.ServerCores = p.ServerCPU.Seconds() / r.Elapsed.Seconds()
 		}
-		if c := ceiling[key{p.Action, p.Concurrency}]; c > 0 && p.Target != TrivialName {
+		if c := ceiling[key{p.Action, p.Concurrency, p.Round}]; c > 0 && p.Target != TrivialName {
 			row.RatioToTrivial = row.OpsPerSecond / c
 		}
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// Medians summarises repeated rows: one row per target, action and
+// concurrency (in the order first seen) whose rates, ratios, latencies
+// and CPU figures are the medians of its rounds, counts the sums, and
+// RSS runs from the first round's before to the last round's after. On a
+// shared machine the median of interleaved rounds is steadier than any
+// one of them.
+func Medians(rows []Row) []Row {
+	type key struct {
+		target, action string
+		c              int
+	}
+	var order []key
+	groups := map[key][]Row{}
+	for _, r := range rows {
+		k := key{r.Target, r.Action, r.Concurrency}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], r)
+	}
+	out := make([]Row, 0, len(order))
+	for _, k := range order {
+		g := groups[k]
+		m := Row{Target: k.target, Action: k.action, Concurrency: k.c, Rounds: len(g),
+			ServerRSSBefore: g[0].ServerRSSBefore, ServerRSSAfter: g[len(g)-1].ServerRSSAfter}
+		for _, r := range g {
+			m.Ops += r.Ops
+			m.Errors += r.Errors
+			m.ElapsedSeconds += r.ElapsedSeconds
+			for kind, n := range r.ErrorsBy {
+				if m.ErrorsBy == nil {
+					m.ErrorsBy = map[string]uint64{}
+				}
+				m.ErrorsBy[kind] += n
+			}
+		}
+		med := func(f func(Row) float64) float64 {
+			v := make([]float64, len(g))
+			for i, r := range g {
+				v[i] = f(r)
+			}
+			slices.Sort(v)
+			if n := len(v); n%2 == 0 {
+				return (v[n/2-1] + v[n/2]) / 2
+			}
+			return v[len(v)/2]
+		}
+		m.OpsPerSecond = med(func(r Row) float64 { return r.OpsPerSecond })
+		m.RatioToTrivial = med(func(r Row) float64 { return r.RatioToTrivial })
+		m.P50Micros = med(func(r Row) float64 { return r.P50Micros })
+		m.P99Micros = med(func(r Row) float64 { return r.P99Micros })
+		m.P999Micros = med(func(r Row) float64 { return r.P999Micros })
+		m.MaxMicros = med(func(r Row) float64 { return r.MaxMicros })
+		m.ServerCPUMicrosPerOp = med(func(r Row) float64 { return r.ServerCPUMicrosPerOp })
+		m.GeneratorCPUMicrosPerOp = med(func(r Row) float64 { return r.GeneratorCPUMicrosPerOp })
+		m.ServerCores = med(func(r Row) float64 { return r.ServerCores })
+		out = append(out, m)
+	}
+	return out
 }
 
 func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }

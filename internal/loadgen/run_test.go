@@ -208,3 +208,20 @@ func rssSeries(n int) []int64 {
 	}
 	return s
 }
+
+func TestMedians(t *testing.T) {
+	rows := []Row{
+		{Target: TrivialName, Action: "AssumeRole", Concurrency: 8, Round: 0, Ops: 100, OpsPerSecond: 10000, P99Micros: 900, ServerRSSBefore: 1, ServerRSSAfter: 2},
+		{Target: "brevet", Action: "AssumeRole", Concurrency: 8, Round: 0, Ops: 60, Errors: 1, ErrorsBy: map[string]uint64{"503 -": 1}, OpsPerSecond: 6000, RatioToTrivial: 0.6, ServerCPUMicrosPerOp: 50, ServerRSSBefore: 10, ServerRSSAfter: 11},
+		{Target: TrivialName, Action: "AssumeRole", Concurrency: 8, Round: 1, Ops: 80, OpsPerSecond: 8000, P99Micros: 1000, ServerRSSBefore: 2, ServerRSSAfter: 3},
+		{Target: "brevet", Action: "AssumeRole", Concurrency: 8, Round: 1, Ops: 40, OpsPerSecond: 4000, RatioToTrivial: 0.5, ServerCPUMicrosPerOp: 70, ServerRSSBefore: 11, ServerRSSAfter: 12},
+		{Target: "brevet", Action: "AssumeRole", Concurrency: 8, Round: 2, Ops: 70, OpsPerSecond: 7000, RatioToTrivial: 0.9, ServerCPUMicrosPerOp: 40, ServerRSSBefore: 12, ServerRSSAfter: 13},
+	}
+	want := []Row{
+		{Target: TrivialName, Action: "AssumeRole", Concurrency: 8, Rounds: 2, Ops: 180, OpsPerSecond: 9000, P99Micros: 950, ServerRSSBefore: 1, ServerRSSAfter: 3},
+		{Target: "brevet", Action: "AssumeRole", Concurrency: 8, Rounds: 3, Ops: 170, Errors: 1, ErrorsBy: map[string]uint64{"503 -": 1}, OpsPerSecond: 6000, RatioToTrivial: 0.6, ServerCPUMicrosPerOp: 50, ServerRSSBefore: 10, ServerRSSAfter: 13},
+	}
+	if diff := cmp.Diff(want, Medians(rows)); diff != "" {
+		t.Errorf("Medians (-want +got):\n%s", diff)
+	}
+}
