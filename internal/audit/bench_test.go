@@ -43,6 +43,8 @@ func BenchmarkAppendDurable(b *testing.B) {
 			}
 			wg.Wait()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			st := tr.Stats()
+			b.ReportMetric(float64(st.Events)/float64(max(st.Batches, 1)), "events/fsync")
 		})
 	}
 }

@@ -40,6 +40,14 @@ type TrailConfig struct {
 	DigestInterval time.Duration
 	// MaxBatch bounds the events committed by one write; 4096 when zero.
 	MaxBatch int
+	// Linger is how long the writer may wait for more events before a
+	// write, when the previous batch showed that more callers are active
+	// than are waiting now; 200µs when zero, never when negative. A lone
+	// caller never waits. An fsync costs about a millisecond, so waiting a
+	// fifth of that for the callers just released from the previous fsync
+	// to come back roughly doubles the events each fsync carries under
+	// load.
+	Linger time.Duration
 	// Logger receives sink failures and recoveries.
 	Logger *slog.Logger
 }
@@ -60,11 +68,15 @@ type Trail struct {
 
 	ready   atomic.Bool
 	lastErr atomic.Pointer[error]
+	events  atomic.Uint64
+	batches atomic.Uint64
 
 	// Owned by the writer goroutine.
-	state   ChainState
-	recs    []Record
-	backoff time.Duration
+	state     ChainState
+	recs      []Record
+	backoff   time.Duration
+	lastBatch int
+	linger    *time.Timer
 }
 
 type pending struct {
@@ -89,6 +101,9 @@ func NewTrail(cfg TrailConfig) (*Trail, error) {
 	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 4096
+	}
+	if cfg.Linger == 0 {
+		cfg.Linger = 200 * time.Microsecond
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -140,6 +155,18 @@ func (t *Trail) Append(ctx context.Context, event []byte) (uint64, error) {
 	p.event = nil
 	pendingPool.Put(p)
 	return seq, err
+}
+
+// TrailStats counts committed events and the sink writes (one fsync
+// each for the file sink) that carried them; Events/Batches is the group
+// commit's gain.
+type TrailStats struct {
+	Events, Batches uint64
+}
+
+// Stats returns the counters since NewTrail, for metrics.
+func (t *Trail) Stats() TrailStats {
+	return TrailStats{Events: t.events.Load(), Batches: t.batches.Load()}
 }
 
 // Ready returns nil when events can be appended, or *UnavailableError
@@ -221,7 +248,8 @@ func (t *Trail) run() {
 	for {
 		select {
 		case p := <-t.reqs:
-			batch = t.drain(append(batch[:0], p))
+			batch = t.gather(t.drain(append(batch[:0], p)))
+			t.lastBatch = len(batch)
 			t.commit(batch)
 		case f := <-t.ctrl:
 			f()
@@ -267,6 +295,31 @@ func (t *Trail) drain(batch []*pending) []*pending {
 	return batch
 }
 
+// gather waits up to Linger for the batch to reach the previous batch's
+// size: under load, callers released by the last fsync are on their way
+// back and can share the next one.
+func (t *Trail) gather(batch []*pending) []*pending {
+	want := min(t.lastBatch, t.cfg.MaxBatch)
+	if t.cfg.Linger < 0 || len(batch) >= want {
+		return batch
+	}
+	if t.linger == nil {
+		t.linger = time.NewTimer(t.cfg.Linger)
+	} else {
+		t.linger.Reset(t.cfg.Linger)
+	}
+	defer t.linger.Stop()
+	for len(batch) < want {
+		select {
+		case p := <-t.reqs:
+			batch = append(batch, p)
+		case <-t.linger.C:
+			return batch
+		}
+	}
+	return batch
+}
+
 // commit chains the batch, writes it and releases its callers. On
 // failure the chain does not advance: the failed events were never
 // acknowledged, and their sequence numbers are reused.
@@ -287,6 +340,8 @@ func (t *Trail) commit(batch []*pending) {
 			t.fail(err)
 		} else {
 			t.state.LastSeq, t.state.Head = seq, head
+			t.events.Add(uint64(len(batch)))
+			t.batches.Add(1)
 		}
 		clear(t.recs)
 	}
