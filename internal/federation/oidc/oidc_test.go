@@ -288,6 +288,8 @@ func TestVerifyRejects(t *testing.T) {
 		{"missing iss", sign(t, rsaA, "rsa-a", with(baseClaims(iss), "iss", nil)), InvalidToken, "Missing a required claim: iss"},
 		{"wrong audience", sign(t, rsaA, "rsa-a", with(baseClaims(iss), "aud", "sts.amazon.com")), InvalidToken, msgAudience},
 		{"wrong audience list and azp", sign(t, rsaA, "rsa-a", with(baseClaims(iss), "aud", []string{"a", "b"}, "azp", "c")), InvalidToken, msgAudience},
+		{"signed, aud an object", sign(t, rsaA, "rsa-a", with(baseClaims(iss), "aud", map[string]any{"x": 1})), InvalidToken, msgMalformed},
+		{"signed, exp a string", sign(t, rsaA, "rsa-a", with(baseClaims(iss), "exp", "tomorrow")), InvalidToken, msgMalformed},
 		{"missing aud", sign(t, rsaA, "rsa-a", with(baseClaims(iss), "aud", nil)), InvalidToken, "Missing a required claim: aud"},
 		{"missing sub", sign(t, rsaA, "rsa-a", with(baseClaims(iss), "sub", nil)), InvalidToken, "Missing a required claim: sub"},
 		{"missing exp", sign(t, rsaA, "rsa-a", with(baseClaims(iss), "exp", nil)), InvalidToken, "Missing a required claim: exp"},

@@ -161,35 +161,41 @@ func (v *Verifier) Verify(ctx context.Context, raw string, now time.Time) (*Iden
 	if err := v.checkAlgorithm(raw); err != nil {
 		return nil, err
 	}
-	tok, err := jwt.ParseSigned(raw, v.algs)
+	jws, err := jose.ParseSignedCompact(raw, v.algs)
 	if err != nil {
 		return nil, invalid(msgMalformed, err)
 	}
-	if len(tok.Headers) != 1 {
+	if len(jws.Signatures) != 1 {
 		return nil, invalid(msgMalformed, errors.New("want exactly one signature"))
 	}
-	h := tok.Headers[0]
+	h := jws.Signatures[0].Protected
 	if _, jku := h.ExtraHeaders[jose.HeaderKey("jku")]; h.JSONWebKey != nil || jku {
 		// Keys come from the provider's configuration only, never from
 		// the token itself.
 		return nil, invalid(msgSignature, errors.New("token carries its own key"))
 	}
-	alg := jose.SignatureAlgorithm(h.Algorithm)
-	keys, err := v.keys.lookup(ctx, h.KeyID, alg, now)
+	keys, err := v.keys.lookup(ctx, h.KeyID, jose.SignatureAlgorithm(h.Algorithm), now)
 	if err != nil {
 		return nil, err
 	}
-	var c claims
-	var all map[string]any
-	verified := false
+	var payload []byte
 	for i := range keys {
-		if err = tok.Claims(keys[i].Key, &c, &all); err == nil {
-			verified = true
+		if payload, err = jws.Verify(keys[i].Key); err == nil {
 			break
 		}
 	}
-	if !verified {
+	if err != nil {
 		return nil, invalid(msgSignature, err)
+	}
+	// Signed, so the claims are the provider's; a claim of the wrong
+	// type is a malformed token, not a bad signature.
+	var c claims
+	var all map[string]any
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return nil, invalid(msgMalformed, err)
+	}
+	if err := json.Unmarshal(payload, &all); err != nil {
+		return nil, invalid(msgMalformed, err)
 	}
 	return v.check(&c, all, now)
 }
