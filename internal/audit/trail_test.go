@@ -67,4 +67,7 @@ func TestConcurrentAppendsGetDistinctSeqs(t *testing.T) {
 	if len(seen) != workers*each {
 		t.Errorf("acknowledged %d events, want %d", len(seen), workers*each)
 	}
+	if st := a.Trail().Stats(); st.Events != workers*each || st.Batches >= st.Events/2 {
+		t.Errorf("stats = %+v: want %d events sharing fsyncs (group commit)", st, workers*each)
+	}
 }
