@@ -174,7 +174,28 @@ func (a *Authenticator) authenticate(ctx context.Context, req *awsquery.AuthnReq
 	if err := v.Verify(&sreq, auth, secret, req.Now); err != nil {
 		return nil, err
 	}
+	if req.Operation != nil && req.Operation.Service != nil && req.Operation.Service.Name == "iam" && !mayCallIAM(p) {
+		return nil, invalidToken()
+	}
 	return p, nil
+}
+
+// mayCallIAM applies AWS's rule for temporary credentials and the IAM API:
+// GetFederationToken sessions cannot call it at all, and GetSessionToken
+// sessions only when they were made with MFA ("Comparing the AWS STS API
+// operations" in the IAM User Guide). AWS refuses such a token as invalid
+// for IAM, before any policy is evaluated.
+func mayCallIAM(p *identity.Principal) bool {
+	if !p.Temporary() {
+		return true
+	}
+	switch p.Session.PrincipalType {
+	case credential.FederatedUser:
+		return false
+	case credential.SessionUser:
+		return p.Session.MFAAuthenticated
+	}
+	return true
 }
 
 func invalidToken() error {

@@ -337,6 +337,46 @@ func TestTemporaryCredentials(t *testing.T) {
 	}
 }
 
+// GetFederationToken sessions never call IAM, GetSessionToken sessions
+// only with MFA; role sessions may.
+func TestTemporaryCredentialsAndIAM(t *testing.T) {
+	f := newFixture(t)
+	base := credential.Claims{AccountID: account, IssuedAt: now, Expires: now.Add(time.Hour),
+		PrincipalARN: "arn:aws:iam::123456789012:user/alice", PrincipalID: userID, SessionARN: "arn:aws:iam::123456789012:user/alice"}
+	role := base
+	role.PrincipalType, role.PrincipalARN, role.PrincipalID = credential.AssumedRole, "arn:aws:iam::123456789012:role/r", "AROAEXAMPLEROLE000001"
+	role.SessionARN, role.SessionName = "arn:aws:sts::123456789012:assumed-role/r/s", "s"
+	fed := base
+	fed.PrincipalType, fed.SessionARN, fed.SessionName = credential.FederatedUser, "arn:aws:sts::123456789012:federated-user/bob", "bob"
+	session := base
+	session.PrincipalType = credential.SessionUser
+	mfa := session
+	mfa.MFAAuthenticated, mfa.MFAAuthTime = true, now
+	const listUsers = "Action=ListUsers&Version=2010-05-08"
+	for _, tc := range []struct {
+		name    string
+		claims  credential.Claims
+		wantErr string
+	}{
+		{"role session", role, ""},
+		{"federation token", fed, "InvalidClientTokenId: The security token included in the request is invalid."},
+		{"session token without MFA", session, "InvalidClientTokenId: The security token included in the request is invalid."},
+		{"session token with MFA", mfa, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc2 := f.mint(t, tc.claims)
+			creds := sigv4.Credentials{AccessKeyID: tc2.AccessKeyID, SecretAccessKey: tc2.SecretAccessKey.Reveal(), SessionToken: tc2.SessionToken}
+			_, err := authenticate(f.a, signed(t, creds, "iam", "us-east-1", now, listUsers), iamapi.ListUsers.Info(), now)
+			if got := code(err); got != tc.wantErr {
+				t.Errorf("IAM: got %q, want %q", got, tc.wantErr)
+			}
+			if _, err := authenticate(f.a, signed(t, creds, "sts", "us-east-1", now, gci), stsapi.GetCallerIdentity.Info(), now); err != nil {
+				t.Errorf("STS GetCallerIdentity: %v", err)
+			}
+		})
+	}
+}
+
 // A store that cannot be read is a server error, never an authentication
 // failure that would hide it.
 func TestStoreErrorIsNotInvalidToken(t *testing.T) {
