@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -125,6 +126,11 @@ func NewTrail(cfg TrailConfig) (*Trail, error) {
 // returns its sequence number. It fails fast with *UnavailableError while
 // the sink is failing.
 func (t *Trail) Append(ctx context.Context, event []byte) (uint64, error) {
+	// One event is one line: a newline inside would split the record.
+	// json.Marshal never writes one outside a string's escapes.
+	if len(event) < 2 || event[0] != '{' || bytes.IndexByte(event, '\n') >= 0 {
+		return 0, errors.New("audit: an event must be one compact JSON object")
+	}
 	if err := t.Ready(); err != nil {
 		return 0, err
 	}

@@ -71,3 +71,13 @@ func TestConcurrentAppendsGetDistinctSeqs(t *testing.T) {
 		t.Errorf("stats = %+v: want %d events sharing fsyncs (group commit)", st, workers*each)
 	}
 }
+
+func TestAppendRejectsMultilineEvents(t *testing.T) {
+	a := openTest(t, t.TempDir(), nil)
+	defer a.Close()
+	for _, ev := range []string{"{\n}", "", "[1]"} {
+		if _, err := a.Trail().Append(context.Background(), []byte(ev)); err == nil {
+			t.Errorf("Append(%q) succeeded", ev)
+		}
+	}
+}
