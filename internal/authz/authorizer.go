@@ -177,8 +177,34 @@ func article(t policy.Type) string {
 	return "an identity-based policy"
 }
 
-// view finds the caller's evaluation view.
+// view finds the caller's evaluation view. A caller whose user or role no
+// longer exists (a session outliving its role, a key of a deleted user)
+// has no policies: every request it makes is denied, not failed.
 func (a *Authorizer) view(ctx context.Context, p *identity.Principal) (*view, error) {
+	v, err := a.lookupView(ctx, p)
+	if errors.Is(err, store.ErrNotFound) {
+		return orphanView(p), nil
+	}
+	return v, err
+}
+
+// orphanView is the policy-less view of a caller whose entity is gone.
+func orphanView(p *identity.Principal) *view {
+	kind := policy.IAMUser
+	switch p.Type {
+	case identity.AssumedRole:
+		kind = policy.AssumedRole
+	case identity.FederatedUser:
+		kind = policy.FederatedUser
+	}
+	c := policy.Caller{Kind: kind, ARN: p.CallerARN, Account: p.Account, UserName: p.UserName, UserID: p.PrincipalID}
+	if p.Session != nil {
+		c.SessionIssuer = p.Session.PrincipalARN
+	}
+	return &view{caller: c, principalID: p.PrincipalID}
+}
+
+func (a *Authorizer) lookupView(ctx context.Context, p *identity.Principal) (*view, error) {
 	switch {
 	case p == nil || p.Type == identity.Unknown || p.Type == "":
 		return &anonymousView, nil
@@ -191,6 +217,9 @@ func (a *Authorizer) view(ctx context.Context, p *identity.Principal) (*view, er
 		e, err := a.c.entity(ctx, entityKey{kindUser, p.Account, p.UserName})
 		if err != nil {
 			return nil, err
+		}
+		if p.UserID != "" && e.id != p.UserID {
+			return nil, fmt.Errorf("authz: user %s has a new unique id: %w", e.arn, store.ErrNotFound)
 		}
 		return e.longTerm(), nil
 	}

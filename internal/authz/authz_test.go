@@ -421,3 +421,28 @@ func FuzzDecodeMessage(f *testing.F) {
 		}
 	})
 }
+
+func TestDeletedEntityDenies(t *testing.T) {
+	f := newFixture(t)
+	r, err := f.w.Role(acct, "gone", authztest.Trust(acct), 0)
+	must(t, err)
+	p := roleSession(r, "s", credential.Claims{})
+	must(t, f.w.Store.Roles().Delete(context.Background(), acct, "gone"))
+	must(t, f.a.Sync(context.Background()))
+	if d := f.authorize(t, p, "iam:GetUser", "*", nil); d.Allowed || d.EncodedMessage == "" {
+		t.Errorf("session of a deleted role: %+v", d)
+	}
+	u := iam.User{Account: acct, ID: "AIDAEXAMPLE0000000001", Name: "ghost", Path: "/"}
+	if d := f.authorize(t, userPrincipal(u), "iam:GetUser", "*", nil); d.Allowed {
+		t.Errorf("deleted user: %+v", d)
+	}
+	// A new role with the old name does not give the old session its
+	// permissions.
+	_, err = f.w.Role(acct, "gone", authztest.Trust(acct), 0)
+	must(t, err)
+	must(t, f.w.Inline(authztest.RoleOwner(acct, "gone"), "p", authztest.Allow("*", "iam:GetUser")))
+	must(t, f.a.Sync(context.Background()))
+	if d := f.authorize(t, p, "iam:GetUser", "*", nil); d.Allowed {
+		t.Errorf("old session of a recreated role: %+v", d)
+	}
+}

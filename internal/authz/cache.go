@@ -403,6 +403,11 @@ func (c *cache) sessionView(ctx context.Context, p *identity.Principal) (*view, 
 		if ent, err = c.entity(ctx, ek); err != nil {
 			return nil, err
 		}
+		if cl.PrincipalID != "" && cl.PrincipalType != credential.FederatedUser && ent.id != cl.PrincipalID {
+			// The role or user was deleted and another made with its name:
+			// the session belongs to the old one (AWS binds by unique id).
+			return nil, fmt.Errorf("authz: session %s: %s has a new unique id: %w", cl.SessionID, ent.arn, store.ErrNotFound)
+		}
 	}
 	c.mu.RLock()
 	gen := c.policyGen

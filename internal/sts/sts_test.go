@@ -54,7 +54,7 @@ func TestGetCallerIdentityAndAccessKeyInfo(t *testing.T) {
 
 func TestGetSessionToken(t *testing.T) {
 	e := newEnv(t)
-	alice := e.user(acct, "alice", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`)
+	alice := e.user(acct, "alice", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ListRoles","sts:GetAccessKeyInfo"],"Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`)
 	serial, seed := e.mfa(acct, "alice")
 	c := e.sts(alice)
 
@@ -68,8 +68,8 @@ func TestGetSessionToken(t *testing.T) {
 		t.Errorf("AccessKeyId = %q", id)
 	}
 	noMFA := temp(t, out.Credentials)
-	_, err = e.iam(noMFA).ListRoles(ctx, &awsiam.ListRolesInput{})
-	wantError(t, "IAM call without MFA", err, "AccessDenied", "User: arn:aws:iam::111122223333:user/alice is not authorized to perform: iam:ListRoles")
+	_, err = e.sts(noMFA).GetAccessKeyInfo(ctx, &awssts.GetAccessKeyInfoInput{AccessKeyId: aws.String(alice.AccessKeyID)})
+	wantError(t, "call without MFA", err, "AccessDenied", "User: arn:aws:iam::111122223333:user/alice is not authorized to perform: sts:GetAccessKeyInfo")
 	id, err := e.sts(noMFA).GetCallerIdentity(ctx, &awssts.GetCallerIdentityInput{})
 	must(t, err)
 	if aws.ToString(id.Arn) != iam.UserARN(acct, "/", "alice") {
@@ -80,6 +80,9 @@ func TestGetSessionToken(t *testing.T) {
 	out, err = c.GetSessionToken(ctx, &awssts.GetSessionTokenInput{SerialNumber: aws.String(serial), TokenCode: aws.String(code), DurationSeconds: aws.Int32(900)})
 	must(t, err)
 	withMFA := temp(t, out.Credentials)
+	if _, err := e.sts(withMFA).GetAccessKeyInfo(ctx, &awssts.GetAccessKeyInfoInput{AccessKeyId: aws.String(alice.AccessKeyID)}); err != nil {
+		t.Errorf("call with MFA: %v", err)
+	}
 	if _, err := e.iam(withMFA).ListRoles(ctx, &awsiam.ListRolesInput{}); err != nil {
 		t.Errorf("IAM call with MFA: %v", err)
 	}
@@ -351,12 +354,15 @@ func TestSessionPolicyIntersectionAndDecode(t *testing.T) {
 
 func TestGetFederationToken(t *testing.T) {
 	e := newEnv(t)
-	alice := e.user(acct, "alice", authztest.Allow("*", "sts:GetFederationToken", "iam:ListRoles", "iam:GetRole"))
+	// Federated users cannot call IAM at all (AWS refuses their tokens
+	// there), so the intersection is shown on STS actions.
+	alice := e.user(acct, "alice", authztest.Allow("*", "sts:GetFederationToken", "sts:GetAccessKeyInfo", "sts:DecodeAuthorizationMessage"))
 	bob := e.user(acct, "bob")
-	e.role(acct, "app", authztest.Trust(acct), 0)
 	c := e.sts(alice)
+	keyInfo := &awssts.GetAccessKeyInfoInput{AccessKeyId: aws.String(bob.AccessKeyID)}
 
-	out, err := c.GetFederationToken(ctx, &awssts.GetFederationTokenInput{Name: aws.String("fed-1"), Policy: aws.String(listRolesOnly)})
+	out, err := c.GetFederationToken(ctx, &awssts.GetFederationTokenInput{Name: aws.String("fed-1"),
+		Policy: aws.String(authztest.Allow("*", "sts:GetAccessKeyInfo", "sts:GetSessionToken"))})
 	must(t, err)
 	if got := aws.ToString(out.FederatedUser.Arn); got != "arn:aws:sts::111122223333:federated-user/fed-1" {
 		t.Errorf("Arn = %q", got)
@@ -368,16 +374,16 @@ func TestGetFederationToken(t *testing.T) {
 		t.Error("PackedPolicySize missing")
 	}
 	fed := temp(t, out.Credentials)
-	if _, err := e.iam(fed).ListRoles(ctx, &awsiam.ListRolesInput{}); err != nil {
-		t.Errorf("ListRoles (user ∩ session): %v", err)
+	if _, err := e.sts(fed).GetAccessKeyInfo(ctx, keyInfo); err != nil {
+		t.Errorf("GetAccessKeyInfo (user ∩ session): %v", err)
 	}
-	_, err = e.iam(fed).GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("app")})
-	wantError(t, "GetRole (user only)", err, "AccessDenied", "User: arn:aws:sts::111122223333:federated-user/fed-1 is not authorized to perform: iam:GetRole")
+	_, err = e.sts(fed).DecodeAuthorizationMessage(ctx, &awssts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String("eA")})
+	wantError(t, "DecodeAuthorizationMessage (user only)", err, "AccessDenied", "User: arn:aws:sts::111122223333:federated-user/fed-1 is not authorized to perform: sts:DecodeAuthorizationMessage on resource: * because no session policy allows")
 
 	out, err = c.GetFederationToken(ctx, &awssts.GetFederationTokenInput{Name: aws.String("fed-2")})
 	must(t, err)
-	_, err = e.iam(temp(t, out.Credentials)).ListRoles(ctx, &awsiam.ListRolesInput{})
-	wantError(t, "no session policy", err, "AccessDenied", "User: arn:aws:sts::111122223333:federated-user/fed-2 is not authorized to perform: iam:ListRoles")
+	_, err = e.sts(temp(t, out.Credentials)).GetAccessKeyInfo(ctx, keyInfo)
+	wantError(t, "no session policy", err, "AccessDenied", "User: arn:aws:sts::111122223333:federated-user/fed-2 is not authorized to perform: sts:GetAccessKeyInfo")
 
 	tests := []struct {
 		name       string
