@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/config"
+)
+
+// serveInProcess runs serve on a fresh data directory until the test ends
+// and returns its URL and output.
+func serveInProcess(t *testing.T, dataDir string) (url string, out *bytes.Buffer, stop func() error) {
+	t.Helper()
+	cfg, err := config.Load(config.LoadArgs{Env: []string{"BREVET_DATA_DIR=" + dataDir, "BREVET_LISTEN=127.0.0.1:0", "BREVET_ACCOUNT_ID=111122223333"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := filepath.Join(t.TempDir(), "ready")
+	ctx, cancel := context.WithCancel(context.Background())
+	out = &bytes.Buffer{}
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, serveOptions{readyFile: ready, out: out, logOut: io.Discard}) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if data, err := os.ReadFile(ready); err == nil {
+			url = strings.TrimSpace(string(data))
+			break
+		}
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("serve returned before it was ready: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatal("serve not ready after 20s")
+		}
+	}
+	var stopped bool
+	stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		return <-done
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return url, out, stop
+}
+
+func TestServeFirstStartAndRestart(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	url, out, stop := serveInProcess(t, dataDir)
+	resp, err := http.Get(url + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("/readyz: %d", resp.StatusCode)
+	}
+	for _, want := range []string{"Brevet created account 111122223333", "export AWS_ENDPOINT_URL=" + url} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("first-start note lacks %q:\n%s", want, out)
+		}
+	}
+	for _, name := range []string{"master.key", "admin-credentials"} {
+		fi, err := os.Stat(filepath.Join(dataDir, name))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v (mode %v), want mode 0600", name, err, fi.Mode().Perm())
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+
+	_, out, _ = serveInProcess(t, dataDir)
+	if out.Len() != 0 {
+		t.Errorf("a restart printed the first-start note:\n%s", out)
+	}
+}
