@@ -27,6 +27,8 @@ type keySource struct {
 	inline bool
 	client *http.Client
 	cfg    *Config
+	// pinned is the thumbprint fallback client (nil without thumbprints).
+	pinned *http.Client
 
 	mu          sync.Mutex
 	keys        []jose.JSONWebKey
@@ -155,6 +157,9 @@ func (s *keySource) getJSON(ctx context.Context, u string, out any) error {
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.client.Do(req)
+	if err != nil && s.pinned != nil && fetchFallback(err) {
+		resp, err = s.pinned.Do(req)
+	}
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,10 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -44,7 +46,8 @@ func newIDP(t testing.TB, keys ...jose.JSONWebKey) *idp {
 	p := &idp{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-		json.NewEncoder(w).Encode(map[string]string{"issuer": p.srv.URL, "jwks_uri": p.srv.URL + "/keys"})
+		base := "https://" + r.Host
+		json.NewEncoder(w).Encode(map[string]string{"issuer": base, "jwks_uri": base + "/keys"})
 	})
 	mux.HandleFunc("/keys", func(w http.ResponseWriter, r *http.Request) {
 		p.jwksCalls.Add(1)
@@ -433,6 +436,49 @@ func TestUntrustedTLS(t *testing.T) {
 	var e *Error
 	if !errors.As(err, &e) || e.Kind != Communication {
 		t.Errorf("err = %v, want Communication (certificate not trusted)", err)
+	}
+}
+
+func TestThumbprintFallback(t *testing.T) {
+	keys(t)
+	p := newIDP(t, rsaA.jwk)
+	sum := sha1.Sum(p.srv.Certificate().Raw)
+	pin := hex.EncodeToString(sum[:])
+	other := strings.Repeat("ab", 20)
+	untrusting := &http.Client{Timeout: 5 * time.Second}
+	localhost := strings.Replace(p.srv.URL, "127.0.0.1", "localhost", 1)
+	tests := []struct {
+		name        string
+		url         string
+		client      *http.Client
+		thumbprints []string
+		wantErr     bool
+	}{
+		{"untrusted CA, thumbprint matches", p.srv.URL, untrusting, []string{other, strings.ToUpper(pin)}, false},
+		{"untrusted CA, no matching thumbprint", p.srv.URL, untrusting, []string{other}, true},
+		{"untrusted CA, no thumbprints", p.srv.URL, untrusting, nil, true},
+		{"trusted CA, thumbprints not consulted", p.srv.URL, p.srv.Client, []string{other}, false},
+		{"thumbprint matches, host name does not", localhost, untrusting, []string{pin}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := NewVerifier(Provider{URL: tt.url, ClientIDs: []string{"sts.amazonaws.com"}, Thumbprints: tt.thumbprints}, Config{HTTPClient: tt.client})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = v.Verify(context.Background(), sign(t, rsaA, "rsa-a", baseClaims(tt.url)), t0)
+			var e *Error
+			if tt.wantErr {
+				if !errors.As(err, &e) || e.Kind != Communication {
+					t.Errorf("err = %v, want Communication", err)
+				}
+			} else if err != nil {
+				t.Errorf("Verify: %v", err)
+			}
+		})
+	}
+	if _, err := NewVerifier(Provider{URL: p.srv.URL, ClientIDs: []string{"a"}, Thumbprints: []string{"xyz"}}, Config{HTTPClient: untrusting}); err == nil {
+		t.Error("malformed thumbprint accepted")
 	}
 }
 

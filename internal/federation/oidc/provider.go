@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -18,11 +19,11 @@ type Provider struct {
 	URL string
 	// ClientIDs are the audiences accepted (IAM's ClientIDList).
 	ClientIDs []string
-	// Thumbprints are the SHA-1 thumbprints IAM stores with a provider.
-	// They are kept for API fidelity only: like AWS for providers served by
-	// well-known CAs, Brevet trusts the JWKS endpoint through the TLS
-	// roots of the injected *http.Client, and does not pin certificates.
-	// Closed networks should use JWKS instead.
+	// Thumbprints are IAM's hex SHA-1 thumbprints of the top certificate
+	// the provider's HTTPS server presents. As at AWS they are a fallback
+	// only: the server is first verified against the trusted roots of the
+	// injected *http.Client, and thumbprints are consulted only when that
+	// fails because the issuing CA is unknown (see pin.go).
 	Thumbprints []string
 	// JWKS, when set, is an inline JSON Web Key Set: no discovery or
 	// network fetch happens, and the keys change only when the provider
@@ -64,6 +65,11 @@ func (p *Provider) validate() ([]jose.SignatureAlgorithm, error) {
 	}
 	if len(p.ClientIDs) == 0 {
 		return nil, errors.New("oidc: provider needs at least one client id")
+	}
+	for _, tp := range p.Thumbprints {
+		if b, err := hex.DecodeString(tp); err != nil || len(b) != 20 {
+			return nil, fmt.Errorf("oidc: thumbprint %q is not 40 hex digits", tp)
+		}
 	}
 	names := p.Algorithms
 	if len(names) == 0 {

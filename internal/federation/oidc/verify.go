@@ -97,6 +97,9 @@ func NewVerifier(p Provider, cfg Config) (*Verifier, error) {
 			return nil, errors.New("oidc: a provider without inline JWKS needs Config.HTTPClient")
 		}
 		v.keys = &keySource{issuer: v.issuer, client: cfg.HTTPClient, cfg: &v.cfg}
+		if len(p.Thumbprints) > 0 {
+			v.keys.pinned = pinnedClient(cfg.HTTPClient, p.Thumbprints)
+		}
 	}
 	return v, nil
 }
