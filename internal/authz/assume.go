@@ -10,6 +10,16 @@ import (
 	"github.com/brevet-dev/brevet/internal/policy"
 )
 
+// Facts are the request facts behind the global condition keys
+// aws:CurrentTime, aws:EpochTime, aws:SourceIp, aws:UserAgent and
+// aws:SecureTransport.
+type Facts struct {
+	Now             time.Time
+	SourceIP        string
+	UserAgent       string
+	SecureTransport bool
+}
+
 // Role is a role as the AssumeRole family needs it: the entity and its
 // compiled trust policy, from the cache.
 type Role struct {
@@ -60,8 +70,8 @@ func (a *Authorizer) Caller(ctx context.Context, p *identity.Principal) (policy.
 //   - an explicit deny anywhere wins.
 //
 // Role sessions are matched as their session ARN and as their role's ARN.
-func (a *Authorizer) AuthorizeAssumeRole(ctx context.Context, caller *identity.Principal, role *Role, actions []string, keys map[string][]string, now time.Time) (awsquery.Decision, error) {
-	if err := a.c.maybePoll(ctx, now); err != nil {
+func (a *Authorizer) AuthorizeAssumeRole(ctx context.Context, caller *identity.Principal, role *Role, actions []string, keys map[string][]string, f Facts) (awsquery.Decision, error) {
+	if err := a.c.maybePoll(ctx, f.Now); err != nil {
 		return awsquery.Decision{}, err
 	}
 	v, err := a.view(ctx, caller)
@@ -77,7 +87,7 @@ func (a *Authorizer) AuthorizeAssumeRole(ctx context.Context, caller *identity.P
 		st.req.ResourceAccount = role.Account
 		st.req.Context.Reset()
 		addTarget(&st.req.Context, keys)
-		a.addGlobal(&st.req.Context, v, now, "", "", false)
+		a.addGlobal(&st.req.Context, v, f.Now, f.SourceIP, f.UserAgent, f.SecureTransport)
 		v.set.EvaluateInto(&st.dec, &st.req, role.ent.trust)
 		if st.dec.Outcome != policy.Allowed {
 			return a.denial(&st.req, &st.dec, v.principalID)
@@ -90,13 +100,13 @@ func (a *Authorizer) AuthorizeAssumeRole(ctx context.Context, caller *identity.P
 // policy engine (AssumeRole of a role that does not exist), so that every
 // AccessDenied carries an encoded message. failure is recorded in the
 // message's failures.
-func (a *Authorizer) EncodeDenial(ctx context.Context, caller *identity.Principal, action, resource, failure string, now time.Time) (string, error) {
+func (a *Authorizer) EncodeDenial(ctx context.Context, caller *identity.Principal, action, resource, failure string, f Facts) (string, error) {
 	v, err := a.view(ctx, caller)
 	if err != nil {
 		return "", err
 	}
 	req := &policy.Request{Caller: v.caller, Action: action, Resource: resource}
-	a.addGlobal(&req.Context, v, now, "", "", false)
+	a.addGlobal(&req.Context, v, f.Now, f.SourceIP, f.UserAgent, f.SecureTransport)
 	m := buildMessage(req, &policy.Decision{Outcome: policy.ImplicitlyDenied, Reason: failure}, v.principalID)
 	m.ImplicitDeny = nil
 	m.Failures.Items = append(m.Failures.Items, failure)

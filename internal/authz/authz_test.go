@@ -339,7 +339,7 @@ func TestAuthorizeAssumeRole(t *testing.T) {
 	for _, tt := range tests {
 		role, err := f.a.LoadRole(ctx, tt.role.Account, tt.role.Name)
 		must(t, err)
-		d, err := f.a.AuthorizeAssumeRole(ctx, tt.caller, role, []string{"sts:AssumeRole"}, tt.keys, now)
+		d, err := f.a.AuthorizeAssumeRole(ctx, tt.caller, role, []string{"sts:AssumeRole"}, tt.keys, authz.Facts{Now: now})
 		must(t, err)
 		if d.Allowed != tt.want {
 			t.Errorf("%s: allowed = %v, want %v (%s)", tt.name, d.Allowed, tt.want, d.Reason)

@@ -122,6 +122,11 @@ type Request[In any] struct {
 	Input     *In
 	RequestID string
 	Now       time.Time
+	// Request facts, as the Authorizer sees them, for actions that
+	// authorize inside themselves (AssumeRole's trust policy).
+	SourceIP        string
+	UserAgent       string
+	SecureTransport bool
 }
 
 // Target is what an action touches, for authorization: the resource ARN
@@ -232,7 +237,8 @@ func Register[In, Out any](d *Dispatcher, op *Operation[In, Out], h Handler[In, 
 // runTyped is the typed part of the pipeline: convert the validated input,
 // authorize, serve, convert the output.
 func runTyped[In, Out any](ctx context.Context, d *Dispatcher, x *exchange, op *Operation[In, Out], h *Handler[In, Out]) error {
-	req := &Request[In]{Principal: x.principal, Input: op.DecodeInput(&x.input), RequestID: x.requestID, Now: x.start}
+	req := &Request[In]{Principal: x.principal, Input: op.DecodeInput(&x.input), RequestID: x.requestID, Now: x.start,
+		SourceIP: x.sourceIP, UserAgent: x.r.UserAgent(), SecureTransport: x.r.TLS != nil}
 	if h.Target != nil {
 		t, err := h.Target(ctx, req)
 		if err != nil {

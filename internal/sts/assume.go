@@ -39,15 +39,16 @@ type assumeParams struct {
 
 // AssumeRole returns credentials for a session of the role, if its trust
 // policy and the caller's own policies allow (authz.AuthorizeAssumeRole).
-func (s *Service) AssumeRole(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, now time.Time) (*stsapi.AssumeRoleResponse, error) {
+func (s *Service) AssumeRole(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, f authz.Facts) (*stsapi.AssumeRoleResponse, error) {
+	now := f.Now
 	if p.Type == identity.Root {
 		return nil, &AccessDeniedError{Message: msgRootAssume}
 	}
-	ap, err := s.validateAssume(ctx, p, in, now)
+	ap, err := s.validateAssume(ctx, p, in, f)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorizeAssume(ctx, p, in, ap, now); err != nil {
+	if err := s.authorizeAssume(ctx, p, in, ap, f); err != nil {
 		return nil, err
 	}
 	role := ap.role
@@ -80,7 +81,7 @@ func (s *Service) AssumeRole(ctx context.Context, p *identity.Principal, in *sts
 // as far as it is known: the role, the duration, session policies, tags,
 // source identity, then the MFA code (which consumes a TOTP step, so it
 // comes last).
-func (s *Service) validateAssume(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, now time.Time) (*assumeParams, error) {
+func (s *Service) validateAssume(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, f authz.Facts) (*assumeParams, error) {
 	if len(in.ProvidedContexts) > 0 {
 		// Trusted identity propagation needs context providers Brevet does
 		// not have; refusing is better than ignoring an assertion.
@@ -95,7 +96,7 @@ func (s *Service) validateAssume(ctx context.Context, p *identity.Principal, in 
 		// AWS does not say whether a role exists to someone who may not
 		// assume it; role names in RoleArn are matched exactly, path and
 		// case included.
-		enc, err := s.authz.EncodeDenial(ctx, p, "sts:AssumeRole", in.RoleArn, "the role does not exist", now)
+		enc, err := s.authz.EncodeDenial(ctx, p, "sts:AssumeRole", in.RoleArn, "the role does not exist", f)
 		if err != nil {
 			return nil, err
 		}
@@ -121,13 +122,13 @@ func (s *Service) validateAssume(ctx context.Context, p *identity.Principal, in 
 	if err := ap.setSourceIdentity(p, in.SourceIdentity); err != nil {
 		return nil, err
 	}
-	mfa, err := s.verifyMFA(ctx, p, in.SerialNumber, in.TokenCode, now)
+	mfa, err := s.verifyMFA(ctx, p, in.SerialNumber, in.TokenCode, f.Now)
 	if err != nil {
 		return nil, err
 	}
 	switch {
 	case mfa:
-		ap.mfa, ap.mfaTime = true, now
+		ap.mfa, ap.mfaTime = true, f.Now
 	case p.MFAAuthenticated():
 		// A session that authenticated with MFA (GetSessionToken with a
 		// code) passes it on to the role session it makes.
@@ -201,7 +202,7 @@ func (ap *assumeParams) setSourceIdentity(p *identity.Principal, requested strin
 
 // authorizeAssume evaluates the trust policy and the caller's policies for
 // sts:AssumeRole and, when used, sts:TagSession and sts:SetSourceIdentity.
-func (s *Service) authorizeAssume(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, ap *assumeParams, now time.Time) error {
+func (s *Service) authorizeAssume(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, ap *assumeParams, f authz.Facts) error {
 	actions := []string{"sts:AssumeRole"}
 	keys := map[string][]string{"sts:RoleSessionName": {in.RoleSessionName}}
 	if in.ExternalId != "" {
@@ -221,10 +222,10 @@ func (s *Service) authorizeAssume(ctx context.Context, p *identity.Principal, in
 	}
 	if ap.mfa {
 		keys["aws:MultiFactorAuthPresent"] = []string{"true"}
-		keys["aws:MultiFactorAuthAge"] = []string{strconv.FormatInt(int64(now.Sub(ap.mfaTime)/time.Second), 10)}
+		keys["aws:MultiFactorAuthAge"] = []string{strconv.FormatInt(int64(f.Now.Sub(ap.mfaTime)/time.Second), 10)}
 	}
 	for _, action := range actions {
-		dec, err := s.authz.AuthorizeAssumeRole(ctx, p, ap.role, []string{action}, keys, now)
+		dec, err := s.authz.AuthorizeAssumeRole(ctx, p, ap.role, []string{action}, keys, f)
 		if err != nil {
 			return err
 		}

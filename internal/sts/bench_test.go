@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/authz/authztest"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
 	"github.com/brevet-dev/brevet/internal/iam"
@@ -57,14 +58,14 @@ func BenchmarkAssumeRoleService(b *testing.B) {
 	p := &identity.Principal{Type: identity.IAMUser, Account: acct, CallerARN: u.ARN(), PrincipalID: u.ID,
 		AccessKeyID: "AKIAEXAMPLE", UserName: u.Name, UserID: u.ID}
 	in := &stsapi.AssumeRoleRequest{RoleArn: roleARN, RoleSessionName: "bench"}
-	now := time.Now()
-	if _, err := e.svc.AssumeRole(ctx, p, in, now); err != nil {
+	f := authz.Facts{Now: time.Now(), SourceIP: "192.0.2.1"}
+	if _, err := e.svc.AssumeRole(ctx, p, in, f); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := e.svc.AssumeRole(ctx, p, in, now); err != nil {
+		if _, err := e.svc.AssumeRole(ctx, p, in, f); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -3,6 +3,7 @@ package sts
 import (
 	"context"
 
+	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
 	"github.com/brevet-dev/brevet/internal/iam"
@@ -63,7 +64,7 @@ func Register(d *awsquery.Dispatcher, s *Service) {
 			if err != nil {
 				return nil, err
 			}
-			return s.GetFederationToken(ctx, p, r.Input, r.Now)
+			return s.GetFederationToken(ctx, p, r.Input, facts(r))
 		},
 	})
 	awsquery.Register(d, stsapi.AssumeRole, awsquery.Handler[stsapi.AssumeRoleRequest, stsapi.AssumeRoleResponse]{
@@ -73,7 +74,12 @@ func Register(d *awsquery.Dispatcher, s *Service) {
 			if err != nil {
 				return nil, err
 			}
-			return s.AssumeRole(ctx, p, r.Input, r.Now)
+			return s.AssumeRole(ctx, p, r.Input, facts(r))
 		},
 	})
+}
+
+// facts are a request's facts for the authorizer.
+func facts[In any](r *awsquery.Request[In]) authz.Facts {
+	return authz.Facts{Now: r.Now, SourceIP: r.SourceIP, UserAgent: r.UserAgent, SecureTransport: r.SecureTransport}
 }

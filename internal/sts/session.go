@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
 	"github.com/brevet-dev/brevet/internal/credential"
@@ -103,7 +104,8 @@ func (s *Service) GetSessionToken(ctx context.Context, p *identity.Principal, in
 // user's and the session policies (none without a session policy). The
 // dispatcher has authorized sts:GetFederationToken; tags need
 // sts:TagSession too.
-func (s *Service) GetFederationToken(ctx context.Context, p *identity.Principal, in *stsapi.GetFederationTokenRequest, now time.Time) (*stsapi.GetFederationTokenResponse, error) {
+func (s *Service) GetFederationToken(ctx context.Context, p *identity.Principal, in *stsapi.GetFederationTokenRequest, f authz.Facts) (*stsapi.GetFederationTokenResponse, error) {
+	now := f.Now
 	if err := federationCaller(p); err != nil {
 		return nil, err
 	}
@@ -120,7 +122,8 @@ func (s *Service) GetFederationToken(ctx context.Context, p *identity.Principal,
 	if len(tags) > 0 {
 		keys := map[string][]string{}
 		tagContext(keys, tags)
-		dec, err := s.authz.Authorize(ctx, &awsquery.AuthzRequest{Principal: p, Action: "sts:TagSession", Resource: fedARN, Context: keys, Now: now})
+		dec, err := s.authz.Authorize(ctx, &awsquery.AuthzRequest{Principal: p, Action: "sts:TagSession", Resource: fedARN, Context: keys,
+			Now: now, SourceIP: f.SourceIP, UserAgent: f.UserAgent, SecureTransport: f.SecureTransport})
 		if err != nil {
 			return nil, err
 		}

@@ -121,6 +121,11 @@ func TestAssumeRole(t *testing.T) {
 	noTags := e.role(acct, "notags", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+aliceARN+`"},"Action":"sts:AssumeRole"}]}`, 0)
 	external := e.role(acct, "external", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+aliceARN+`"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x-123"}}}]}`, 0)
 	mfaRole := e.role(acct, "mfa", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+aliceARN+`"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`, 0)
+	ipTrust := func(cidr string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + aliceARN + `"},"Action":"sts:AssumeRole","Condition":{"IpAddress":{"aws:SourceIp":"` + cidr + `"}}}]}`
+	}
+	local := e.role(acct, "local", ipTrust("127.0.0.0/8"), 0)
+	remote := e.role(acct, "remote", ipTrust("10.0.0.0/8"), 0)
 	managed, err := e.w.Managed(acct, "ListOnly", listRolesOnly)
 	must(t, err)
 	serial, seed := e.mfa(acct, "alice")
@@ -170,6 +175,10 @@ func TestAssumeRole(t *testing.T) {
 		t.Errorf("MFA: %v", err)
 	}
 
+	if _, err := c.AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(local), RoleSessionName: aws.String("ip")}); err != nil {
+		t.Errorf("trust policy on aws:SourceIp 127.0.0.0/8: %v", err)
+	}
+
 	const denied = "User: arn:aws:iam::111122223333:user/alice is not authorized to perform: sts:AssumeRole on resource: "
 	manyARNs := make([]ststypes.PolicyDescriptorType, 11)
 	for i := range manyARNs {
@@ -212,6 +221,7 @@ func TestAssumeRole(t *testing.T) {
 		{"packed policy too large", c, awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), Tags: manyTags(50, 128, 256)}, "PackedPolicyTooLarge", "Packed size of session tags consumes"},
 		{"wrong external id", c, awssts.AssumeRoleInput{RoleArn: aws.String(external), ExternalId: aws.String("x-999")}, "AccessDenied", denied + external},
 		{"missing external id", c, awssts.AssumeRoleInput{RoleArn: aws.String(external)}, "AccessDenied", denied + external},
+		{"source IP outside the trust condition", c, awssts.AssumeRoleInput{RoleArn: aws.String(remote)}, "AccessDenied", denied + remote},
 		{"MFA required", c, awssts.AssumeRoleInput{RoleArn: aws.String(mfaRole)}, "AccessDenied", denied + mfaRole},
 		{"MFA wrong code", c, awssts.AssumeRoleInput{RoleArn: aws.String(mfaRole), SerialNumber: aws.String(serial), TokenCode: aws.String("12345x")}, "ValidationError", "1 validation error detected: Value '12345x' at 'tokenCode'"},
 		{"source identity pattern", c, awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), SourceIdentity: aws.String("aws:me")}, "ValidationError", "1 validation error detected: Value 'aws:me' at 'sourceIdentity'"},
