@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/brevet-dev/brevet/internal/bootstrap"
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/iam/importer"
@@ -44,12 +45,14 @@ they have and gain what the file adds, so importing twice is harmless. The
 whole file is imported in one transaction, or nothing is.
 
 The installation has one account: --account-id names it on an empty data
-directory and must match it otherwise.`,
+directory and must match it otherwise. The usual order is to start brevet
+serve once (it creates the account and the admin user's key), stop it, then
+import: the admin user and its key are kept.`,
 		Example: `  aws iam get-account-authorization-details > details.json
-  brevet import details.json --data-dir ./brevet-data --account-id 123456789012`,
+  brevet import details.json --data-dir ./brevet-data`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runImport(cmd.Context(), cmd.OutOrStdout(), cmd.InOrStdin(), args[0], o)
+			return runImport(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cmd.InOrStdin(), args[0], o)
 		},
 	}
 	f := cmd.Flags()
@@ -59,7 +62,7 @@ directory and must match it otherwise.`,
 	return cmd
 }
 
-func runImport(ctx context.Context, out io.Writer, stdin io.Reader, file string, o importOptions) error {
+func runImport(ctx context.Context, out, errOut io.Writer, stdin io.Reader, file string, o importOptions) error {
 	in := stdin
 	if file != "-" {
 		fh, err := os.Open(file)
@@ -89,7 +92,7 @@ func runImport(ctx context.Context, out io.Writer, stdin io.Reader, file string,
 		return err
 	}
 	defer st.Close()
-	account, err := importAccount(ctx, st, o.accountID)
+	account, fresh, err := importAccount(ctx, st, o.accountID)
 	if err != nil {
 		return err
 	}
@@ -101,6 +104,10 @@ func runImport(ctx context.Context, out io.Writer, stdin io.Reader, file string,
 	if err != nil {
 		return err
 	}
+	if fresh && hasUser(details, bootstrap.AdminUser) {
+		fmt.Fprintf(errOut, "warning: the file has a user named %q, so brevet serve's first start will not create its access key "+
+			"and no one will hold a key; start brevet serve once before importing, or create a key with another tool\n", bootstrap.AdminUser)
+	}
 	fmt.Fprintf(out, "imported into account %s (%s): %d users, %d groups, %d roles, %d customer managed policies, %d AWS managed policies\n",
 		account, dbPath, sum.Users, sum.Groups, sum.Roles, sum.Policies, sum.AWSManagedPolicies)
 	return nil
@@ -108,26 +115,35 @@ func runImport(ctx context.Context, out io.Writer, stdin io.Reader, file string,
 
 // importAccount is the account to import into: the store's one account,
 // which --account-id must match when given, or --account-id on an empty
-// store.
-func importAccount(ctx context.Context, st store.Store, flag string) (string, error) {
+// store (fresh).
+func importAccount(ctx context.Context, st store.Store, flag string) (account string, fresh bool, err error) {
 	accounts, err := st.Accounts().List(ctx)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	for _, a := range accounts {
 		if a.ID == iam.AWSAccount {
 			continue
 		}
 		if flag != "" && flag != a.ID {
-			return "", fmt.Errorf("the data directory belongs to account %s, not %s; import into an empty data directory to use another account", a.ID, flag)
+			return "", false, fmt.Errorf("the data directory belongs to account %s, not %s; import into an empty data directory to use another account", a.ID, flag)
 		}
-		return a.ID, nil
+		return a.ID, false, nil
 	}
 	if flag == "" {
-		return "", errors.New("the data directory has no account yet: give --account-id")
+		return "", false, errors.New("the data directory has no account yet: give --account-id (or start brevet serve once first)")
 	}
 	if err := iam.ValidateAccountID(flag); err != nil {
-		return "", fmt.Errorf("--account-id: %w", err)
+		return "", false, fmt.Errorf("--account-id: %w", err)
 	}
-	return flag, nil
+	return flag, true, nil
+}
+
+func hasUser(f *importer.File, name string) bool {
+	for _, u := range f.UserDetailList {
+		if iam.NameKey(u.UserName) == iam.NameKey(name) {
+			return true
+		}
+	}
+	return false
 }

@@ -42,10 +42,12 @@ func TestImportCmd(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("BREVET_MASTER_KEY", "")
+	var stderr bytes.Buffer
 	run := func(args ...string) (string, error) {
 		root := newRootCmd()
 		var out bytes.Buffer
 		root.SetOut(&out)
+		root.SetErr(&stderr)
 		root.SetArgs(append([]string{"import"}, args...))
 		err := root.Execute()
 		return out.String(), err
@@ -59,6 +61,9 @@ func TestImportCmd(t *testing.T) {
 	}
 	if want := "1 users, 1 groups, 1 roles, 1 customer managed policies, 0 AWS managed policies"; !strings.Contains(out, want) {
 		t.Errorf("output %q, want it to contain %q", out, want)
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("unexpected warning: %s", stderr.String())
 	}
 	if _, err := os.Stat(filepath.Join(data, "master.key")); err != nil {
 		t.Errorf("no master key in the data directory: %v", err)
@@ -103,5 +108,30 @@ func TestImportCmd(t *testing.T) {
 	}
 	if u, err := st.Users().Get(t.Context(), "123456789012", "ana"); err != nil || len(u.Tags) != 1 || u.Created.Year() != 2024 {
 		t.Errorf("ana = %+v, %v", u, err)
+	}
+}
+
+// TestImportWarnsAboutAdmin: importing a user named admin into an empty data
+// directory would leave brevet serve's first start without a key to hand
+// out, so the command says so.
+func TestImportWarnsAboutAdmin(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "details.json")
+	doc := strings.Replace(exportJSON, `"UserName": "ana"`, `"UserName": "admin"`, 1)
+	doc = strings.Replace(doc, `"ana"`, `"admin"`, -1)
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("BREVET_MASTER_KEY", "")
+	root := newRootCmd()
+	var out, stderr bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&stderr)
+	root.SetArgs([]string{"import", file, "--data-dir", filepath.Join(dir, "data"), "--account-id", "123456789012"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "start brevet serve once before importing") {
+		t.Errorf("stderr %q, want the warning about the admin user", stderr.String())
 	}
 }
