@@ -446,3 +446,53 @@ func TestDeletedEntityDenies(t *testing.T) {
 		t.Errorf("old session of a recreated role: %+v", d)
 	}
 }
+
+// TestConcurrentChanges decides requests from several goroutines while
+// policies change and the feed is followed; run with -race.
+func TestConcurrentChanges(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var ps []*identity.Principal
+	for _, name := range []string{"u1", "u2", "u3"} {
+		u, err := f.w.User(acct, name)
+		must(t, err)
+		ps = append(ps, userPrincipal(u))
+	}
+	must(t, f.w.Group(acct, "all", "u1", "u2", "u3"))
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	for i := range 3 {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				if _, err := f.a.Authorize(ctx, &awsquery.AuthzRequest{Principal: ps[i], Action: "iam:ListUsers", Resource: "*", Now: time.Now()}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for i := range 20 {
+		doc := authztest.Allow("*", "iam:ListUsers")
+		if i%2 == 1 {
+			doc = authztest.Deny("*", "iam:ListUsers")
+		}
+		must(t, f.w.Inline(authztest.GroupOwner(acct, "all"), "p", doc))
+		must(t, f.a.Sync(ctx))
+	}
+	close(done)
+	for range 3 {
+		must(t, <-errs)
+	}
+	// The last write was a Deny: every user sees it.
+	for _, p := range ps {
+		if f.authorize(t, p, "iam:ListUsers", "*", nil).Allowed {
+			t.Errorf("%s still allowed after the group's policy became a Deny", p.UserName)
+		}
+	}
+}

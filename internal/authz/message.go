@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/brevet-dev/brevet/internal/policy"
 )
@@ -291,12 +292,20 @@ const msgTruncated = "condition keys truncated to fit the encoded message"
 // maxDecoded bounds the inflated JSON of a message.
 const maxDecoded = 1 << 20
 
+// flateWriters are reused: a flate writer allocates hundreds of kilobytes,
+// and denials must stay cheap (they are what a misbehaving client
+// produces most).
+var flateWriters = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(nil, flate.DefaultCompression) // fails only for a bad level
+	return w
+}}
+
 func deflate(b []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	w, err := flate.NewWriter(&buf, flate.BestCompression)
-	if err != nil {
-		return nil, err
-	}
+	buf.Grow(len(b) / 2)
+	w := flateWriters.Get().(*flate.Writer)
+	defer flateWriters.Put(w)
+	w.Reset(&buf)
 	if _, err := w.Write(b); err != nil {
 		return nil, err
 	}
