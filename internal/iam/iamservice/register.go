@@ -10,8 +10,8 @@ import (
 	"github.com/brevet-dev/brevet/internal/identity"
 )
 
-// Actions lists the IAM actions Register serves, in the order of
-// docs/iam.md.
+// Actions lists the IAM actions Register serves (docs/iam.md describes
+// each).
 var Actions = []string{
 	"CreateUser",
 	"GetUser",
