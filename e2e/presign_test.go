@@ -26,7 +26,9 @@ func (b *brevet) presignedGet(t *testing.T, creds sigv4.Credentials, at time.Tim
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	var env struct{ Error struct{ Code, Message string } }
+	var env struct {
+		Error struct{ Code, Message string }
+	}
 	if resp.StatusCode != 200 {
 		if err := xml.Unmarshal(data, &env); err != nil {
 			t.Fatalf("status %d, no <ErrorResponse>: %s", resp.StatusCode, data)
