@@ -44,6 +44,9 @@ func (s *Service) AssumeRole(ctx context.Context, p *identity.Principal, in *sts
 	if p.Type == identity.Root {
 		return nil, &AccessDeniedError{Message: msgRootAssume}
 	}
+	if err := sessionMayCall(p, "AssumeRole"); err != nil {
+		return nil, err
+	}
 	ap, err := s.validateAssume(ctx, p, in, f)
 	if err != nil {
 		return nil, err
@@ -61,7 +64,7 @@ func (s *Service) AssumeRole(ctx context.Context, p *identity.Principal, in *sts
 		SourceIdentity: ap.sourceIdentity, MFAAuthenticated: ap.mfa, MFAAuthTime: ap.mfaTime,
 		ParentAccessKeyID: p.AccessKeyID, RootAccessKeyID: rootKeyID(p),
 	}
-	if p.Session != nil {
+	if chaining(p) {
 		c.ChainDepth = p.Session.ChainDepth + 1
 	}
 	creds, tc, _, err := s.mint(c)
@@ -106,8 +109,7 @@ func (s *Service) validateAssume(ctx context.Context, p *identity.Principal, in 
 		return nil, err
 	}
 	ap := &assumeParams{role: role, dur: duration(in.DurationSeconds, defaultRoleSession)}
-	chained := p.Session != nil
-	if chained && ap.dur > maxChainedRoleSession*time.Second {
+	if chaining(p) && ap.dur > maxChainedRoleSession*time.Second {
 		return nil, &ValidationError{Message: msgExceedsChaining}
 	}
 	if ap.dur > time.Duration(role.MaxSessionDuration)*time.Second {
@@ -157,7 +159,7 @@ func (ap *assumeParams) setTags(p *identity.Principal, in *stsapi.AssumeRoleRequ
 			return &ValidationError{Message: msgTransitiveKey}
 		}
 	}
-	if p.Session != nil {
+	if chaining(p) {
 		for _, k := range p.Session.TransitiveTagKeys {
 			for _, t := range tags {
 				if strings.EqualFold(t.Key, k) {
@@ -187,7 +189,7 @@ func (ap *assumeParams) setSourceIdentity(p *identity.Principal, requested strin
 	// The model's pattern ([\w+=,.@-]*) already refuses the reserved
 	// "aws:" prefix.
 	inherited := ""
-	if p.Session != nil {
+	if chaining(p) {
 		inherited = p.Session.SourceIdentity
 	}
 	if inherited != "" && requested != "" && requested != inherited {
@@ -234,4 +236,10 @@ func (s *Service) authorizeAssume(ctx context.Context, p *identity.Principal, in
 		}
 	}
 	return nil
+}
+
+// chaining reports whether an AssumeRole by p is role chaining: the caller
+// is a role session (GetSessionToken credentials are not).
+func chaining(p *identity.Principal) bool {
+	return p.Session != nil && p.Type == identity.AssumedRole
 }

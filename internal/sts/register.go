@@ -23,16 +23,16 @@ func Register(d *awsquery.Dispatcher, s *Service) {
 		},
 	})
 	awsquery.Register(d, stsapi.GetAccessKeyInfo, awsquery.Handler[stsapi.GetAccessKeyInfoRequest, stsapi.GetAccessKeyInfoResponse]{
-		Target: func(context.Context, *awsquery.Request[stsapi.GetAccessKeyInfoRequest]) (awsquery.Target, error) {
-			return awsquery.Target{Resource: "*"}, nil
+		Target: func(_ context.Context, r *awsquery.Request[stsapi.GetAccessKeyInfoRequest]) (awsquery.Target, error) {
+			return starTarget(r.Principal, "GetAccessKeyInfo")
 		},
 		Serve: func(ctx context.Context, r *awsquery.Request[stsapi.GetAccessKeyInfoRequest]) (*stsapi.GetAccessKeyInfoResponse, error) {
 			return s.GetAccessKeyInfo(ctx, r.Input)
 		},
 	})
 	awsquery.Register(d, stsapi.DecodeAuthorizationMessage, awsquery.Handler[stsapi.DecodeAuthorizationMessageRequest, stsapi.DecodeAuthorizationMessageResponse]{
-		Target: func(context.Context, *awsquery.Request[stsapi.DecodeAuthorizationMessageRequest]) (awsquery.Target, error) {
-			return awsquery.Target{Resource: "*"}, nil
+		Target: func(_ context.Context, r *awsquery.Request[stsapi.DecodeAuthorizationMessageRequest]) (awsquery.Target, error) {
+			return starTarget(r.Principal, "DecodeAuthorizationMessage")
 		},
 		Serve: func(ctx context.Context, r *awsquery.Request[stsapi.DecodeAuthorizationMessageRequest]) (*stsapi.DecodeAuthorizationMessageResponse, error) {
 			return s.DecodeAuthorizationMessage(ctx, r.Input)
@@ -82,4 +82,17 @@ func Register(d *awsquery.Dispatcher, s *Service) {
 // facts are a request's facts for the authorizer.
 func facts[In any](r *awsquery.Request[In]) authz.Facts {
 	return authz.Facts{Now: r.Now, SourceIP: r.SourceIP, UserAgent: r.UserAgent, SecureTransport: r.SecureTransport}
+}
+
+// starTarget is the target of an action without a resource, after AWS's
+// restrictions on session callers, which come before any policy check.
+func starTarget(p awsquery.Principal, action string) (awsquery.Target, error) {
+	ip, err := principal(p)
+	if err != nil {
+		return awsquery.Target{}, err
+	}
+	if err := sessionMayCall(ip, action); err != nil {
+		return awsquery.Target{}, err
+	}
+	return awsquery.Target{Resource: "*"}, nil
 }

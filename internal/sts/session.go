@@ -68,8 +68,8 @@ func (s *Service) verifyMFA(ctx context.Context, p *identity.Principal, serial, 
 // user's (or root's) permissions, MFA-authenticated when a code is passed.
 // No policy controls it (IAM User Guide: "No permissions are required").
 func (s *Service) GetSessionToken(ctx context.Context, p *identity.Principal, in *stsapi.GetSessionTokenRequest, now time.Time) (*stsapi.GetSessionTokenResponse, error) {
-	if p.Session != nil {
-		return nil, &AccessDeniedError{Message: "Cannot call GetSessionToken with session credentials"}
+	if err := sessionMayCall(p, "GetSessionToken"); err != nil {
+		return nil, err
 	}
 	if p.Type != identity.IAMUser && p.Type != identity.Root {
 		return nil, &AccessDeniedError{Message: "Cannot call GetSessionToken with session credentials"}
@@ -155,6 +155,30 @@ func (s *Service) GetFederationToken(ctx context.Context, p *identity.Principal,
 func federationCaller(p *identity.Principal) error {
 	if p.Session != nil || p.Type != identity.IAMUser {
 		return &AccessDeniedError{Message: "Cannot call GetFederationToken with session credentials"}
+	}
+	return nil
+}
+
+// sessionMayCall applies AWS's restrictions on what temporary credentials
+// may call in STS ("Comparing the AWS STS API operations", IAM User
+// Guide): role sessions anything but GetFederationToken and
+// GetSessionToken; GetSessionToken sessions only AssumeRole and
+// GetCallerIdentity; federated users only GetCallerIdentity.
+func sessionMayCall(p *identity.Principal, action string) error {
+	if p.Session == nil {
+		return nil
+	}
+	ok := true
+	switch p.Session.PrincipalType {
+	case credential.FederatedUser:
+		ok = action == "GetCallerIdentity"
+	case credential.SessionUser:
+		ok = action == "AssumeRole" || action == "GetCallerIdentity"
+	default:
+		ok = action != "GetFederationToken" && action != "GetSessionToken"
+	}
+	if !ok {
+		return &AccessDeniedError{Message: "Cannot call " + action + " with session credentials"}
 	}
 	return nil
 }

@@ -54,9 +54,11 @@ func TestGetCallerIdentityAndAccessKeyInfo(t *testing.T) {
 
 func TestGetSessionToken(t *testing.T) {
 	e := newEnv(t)
-	alice := e.user(acct, "alice", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ListRoles","sts:GetAccessKeyInfo"],"Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`)
+	alice := e.user(acct, "alice", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ListRoles","sts:AssumeRole"],"Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`)
+	roleARN := e.role(acct, "admin", authztest.Trust(acct), 0) // the account delegates: identity policies decide
 	serial, seed := e.mfa(acct, "alice")
 	c := e.sts(alice)
+	assume := &awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("mfa")}
 
 	start := time.Now()
 	out, err := c.GetSessionToken(ctx, &awssts.GetSessionTokenInput{})
@@ -68,8 +70,8 @@ func TestGetSessionToken(t *testing.T) {
 		t.Errorf("AccessKeyId = %q", id)
 	}
 	noMFA := temp(t, out.Credentials)
-	_, err = e.sts(noMFA).GetAccessKeyInfo(ctx, &awssts.GetAccessKeyInfoInput{AccessKeyId: aws.String(alice.AccessKeyID)})
-	wantError(t, "call without MFA", err, "AccessDenied", "User: arn:aws:iam::111122223333:user/alice is not authorized to perform: sts:GetAccessKeyInfo")
+	_, err = e.sts(noMFA).AssumeRole(ctx, assume)
+	wantError(t, "AssumeRole without MFA", err, "AccessDenied", "User: arn:aws:iam::111122223333:user/alice is not authorized to perform: sts:AssumeRole on resource: "+roleARN+" because no identity-based policy allows")
 	id, err := e.sts(noMFA).GetCallerIdentity(ctx, &awssts.GetCallerIdentityInput{})
 	must(t, err)
 	if aws.ToString(id.Arn) != iam.UserARN(acct, "/", "alice") {
@@ -80,11 +82,17 @@ func TestGetSessionToken(t *testing.T) {
 	out, err = c.GetSessionToken(ctx, &awssts.GetSessionTokenInput{SerialNumber: aws.String(serial), TokenCode: aws.String(code), DurationSeconds: aws.Int32(900)})
 	must(t, err)
 	withMFA := temp(t, out.Credentials)
-	if _, err := e.sts(withMFA).GetAccessKeyInfo(ctx, &awssts.GetAccessKeyInfoInput{AccessKeyId: aws.String(alice.AccessKeyID)}); err != nil {
-		t.Errorf("call with MFA: %v", err)
+	ar, err := e.sts(withMFA).AssumeRole(ctx, assume)
+	if err != nil {
+		t.Fatalf("AssumeRole with MFA: %v", err)
 	}
 	if _, err := e.iam(withMFA).ListRoles(ctx, &awsiam.ListRolesInput{}); err != nil {
 		t.Errorf("IAM call with MFA: %v", err)
+	}
+	// Assuming a role from GetSessionToken credentials is not chaining: the
+	// role's limits apply, and the MFA carries over.
+	if d := time.Until(*ar.Credentials.Expiration); d > time.Hour+time.Minute {
+		t.Errorf("duration %v", d)
 	}
 
 	wrong := "000000"
@@ -98,6 +106,7 @@ func TestGetSessionToken(t *testing.T) {
 		code, text string
 	}{
 		{"session credentials", e.sts(noMFA), &awssts.GetSessionTokenInput{}, "AccessDenied", "Cannot call GetSessionToken with session credentials"},
+		{"role session credentials", e.sts(temp(t, ar.Credentials)), &awssts.GetSessionTokenInput{}, "AccessDenied", "Cannot call GetSessionToken with session credentials"},
 		{"too short", c, &awssts.GetSessionTokenInput{DurationSeconds: aws.Int32(899)}, "ValidationError", "1 validation error detected: Value '899' at 'durationSeconds'"},
 		{"too long", c, &awssts.GetSessionTokenInput{DurationSeconds: aws.Int32(129601)}, "ValidationError", "1 validation error detected: Value '129601' at 'durationSeconds'"},
 		{"wrong code", c, &awssts.GetSessionTokenInput{SerialNumber: aws.String(serial), TokenCode: aws.String(wrong)}, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code."},
@@ -108,6 +117,8 @@ func TestGetSessionToken(t *testing.T) {
 		_, err := tt.client.GetSessionToken(ctx, tt.in)
 		wantError(t, tt.name, err, tt.code, tt.text)
 	}
+	_, err = e.sts(noMFA).GetAccessKeyInfo(ctx, &awssts.GetAccessKeyInfoInput{AccessKeyId: aws.String(alice.AccessKeyID)})
+	wantError(t, "GetAccessKeyInfo with GetSessionToken credentials", err, "AccessDenied", "Cannot call GetAccessKeyInfo with session credentials")
 }
 
 const listRolesOnly = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*"}]}`
@@ -364,12 +375,14 @@ func TestSessionPolicyIntersectionAndDecode(t *testing.T) {
 
 func TestGetFederationToken(t *testing.T) {
 	e := newEnv(t)
-	// Federated users cannot call IAM at all (AWS refuses their tokens
-	// there), so the intersection is shown on STS actions.
-	alice := e.user(acct, "alice", authztest.Allow("*", "sts:GetFederationToken", "sts:GetAccessKeyInfo", "sts:DecodeAuthorizationMessage"))
+	// Federated users may call no IAM action and no STS action but
+	// GetCallerIdentity (AWS's restriction), so what their session policy
+	// intersects is tested in package authz.
+	alice := e.user(acct, "alice", authztest.Allow("*", "sts:GetFederationToken", "sts:GetAccessKeyInfo", "sts:AssumeRole"))
 	bob := e.user(acct, "bob")
 	c := e.sts(alice)
 	keyInfo := &awssts.GetAccessKeyInfoInput{AccessKeyId: aws.String(bob.AccessKeyID)}
+	roleARN := e.role(acct, "app", authztest.Trust(acct), 0)
 
 	out, err := c.GetFederationToken(ctx, &awssts.GetFederationTokenInput{Name: aws.String("fed-1"),
 		Policy: aws.String(authztest.Allow("*", "sts:GetAccessKeyInfo", "sts:GetSessionToken"))})
@@ -384,16 +397,15 @@ func TestGetFederationToken(t *testing.T) {
 		t.Error("PackedPolicySize missing")
 	}
 	fed := temp(t, out.Credentials)
-	if _, err := e.sts(fed).GetAccessKeyInfo(ctx, keyInfo); err != nil {
-		t.Errorf("GetAccessKeyInfo (user ∩ session): %v", err)
-	}
-	_, err = e.sts(fed).DecodeAuthorizationMessage(ctx, &awssts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String("eA")})
-	wantError(t, "DecodeAuthorizationMessage (user only)", err, "AccessDenied", "User: arn:aws:sts::111122223333:federated-user/fed-1 is not authorized to perform: sts:DecodeAuthorizationMessage on resource: * because no session policy allows")
-
-	out, err = c.GetFederationToken(ctx, &awssts.GetFederationTokenInput{Name: aws.String("fed-2")})
+	who, err := e.sts(fed).GetCallerIdentity(ctx, &awssts.GetCallerIdentityInput{})
 	must(t, err)
-	_, err = e.sts(temp(t, out.Credentials)).GetAccessKeyInfo(ctx, keyInfo)
-	wantError(t, "no session policy", err, "AccessDenied", "User: arn:aws:sts::111122223333:federated-user/fed-2 is not authorized to perform: sts:GetAccessKeyInfo")
+	if aws.ToString(who.Arn) != "arn:aws:sts::111122223333:federated-user/fed-1" || aws.ToString(who.UserId) != acct+":fed-1" {
+		t.Errorf("GetCallerIdentity = %q %q", aws.ToString(who.Arn), aws.ToString(who.UserId))
+	}
+	_, err = e.sts(fed).GetAccessKeyInfo(ctx, keyInfo)
+	wantError(t, "federated GetAccessKeyInfo", err, "AccessDenied", "Cannot call GetAccessKeyInfo with session credentials")
+	_, err = e.sts(fed).AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("fed")})
+	wantError(t, "federated AssumeRole", err, "AccessDenied", "Cannot call AssumeRole with session credentials")
 
 	tests := []struct {
 		name       string
