@@ -202,3 +202,13 @@ func wantError(t testing.TB, name string, err error, code, prefix string) {
 		t.Errorf("%s: got %s %q, want %s %q...", name, gotCode, msg, code, prefix)
 	}
 }
+
+// wire maps a service error as the dispatcher would, so service-level
+// tests can check the client's view.
+func wire(err error) error {
+	if err == nil {
+		return nil
+	}
+	w, _ := awsquery.ToWire(err, sts.WireError)
+	return &smithy.GenericAPIError{Code: w.Code.Name, Message: w.Message}
+}
