@@ -36,7 +36,26 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "building brevet: %v\n%s", err, out)
 		return 1
 	}
+	installJS()
 	return m.Run()
+}
+
+// jsSDK is where npm ci puts the JavaScript SDK the node scripts import.
+const jsSDK = "js/node_modules/@aws-sdk/client-sts/package.json"
+
+// installJS runs npm ci in e2e/js when the SDK is not installed yet and npm
+// is available (.ci/run does it before the tests). A failure is reported
+// here and the JavaScript tests then skip, or fail under CI.
+func installJS() {
+	if _, err := os.Stat(jsSDK); err == nil || !have("npm") {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "npm", "ci", "--prefix", "js", "--no-audit", "--no-fund")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: npm ci --prefix e2e/js failed; the JavaScript tests will not run: %v\n%s", err, out)
+	}
 }
 
 // inCI reports whether missing tools must fail tests rather than skip them.

@@ -102,7 +102,7 @@ func TestSDKs(t *testing.T) {
 	})
 	t.Run("javascript", func(t *testing.T) {
 		wd, _ := os.Getwd()
-		_, statErr := os.Stat(wd + "/js/node_modules/@aws-sdk/client-sts/package.json")
+		_, statErr := os.Stat(jsSDK)
 		need(t, "node with e2e/js/node_modules (npm ci --prefix e2e/js)", have("node") && statErr == nil)
 		out, err := c.with("E2E_PREFIX=js").exec("node", wd+"/js/sdk.mjs")
 		if err != nil || strings.TrimSpace(out) != "ok" {
