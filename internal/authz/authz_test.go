@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -493,6 +494,50 @@ func TestConcurrentChanges(t *testing.T) {
 	for _, p := range ps {
 		if f.authorize(t, p, "iam:ListUsers", "*", nil).Allowed {
 			t.Errorf("%s still allowed after the group's policy became a Deny", p.UserName)
+		}
+	}
+}
+
+func TestGlobalConditionKeys(t *testing.T) {
+	f := newFixture(t)
+	r, err := f.w.Role(acct, "app", authztest.Trust(acct), 0)
+	must(t, err)
+	must(t, f.w.Inline(authztest.RoleOwner(acct, "app"), "p", authztest.Allow("*", "iam:GetRole")))
+	cond := func(op, key, value string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"*","Condition":{"` + op + `":{"` + key + `":"` + value + `"}}}]}`
+	}
+	issued := now.Add(-10 * time.Minute)
+	claims := credential.Claims{IssuedAt: issued, Expires: now.Add(time.Hour), SourceIdentity: "alice", Provider: "accounts.example.com",
+		Tags: []credential.Tag{{Key: "cost", Value: "42"}}}
+	tests := []struct {
+		name, policy string
+		want         bool
+	}{
+		{"aws:SourceIdentity", cond("StringEquals", "aws:SourceIdentity", "alice"), true},
+		{"aws:TokenIssueTime", cond("DateEquals", "aws:TokenIssueTime", issued.Format(time.RFC3339)), true},
+		{"aws:CurrentTime", cond("DateLessThan", "aws:CurrentTime", now.Add(time.Minute).Format(time.RFC3339)), true},
+		{"aws:CurrentTime past", cond("DateLessThan", "aws:CurrentTime", now.Add(-time.Minute).Format(time.RFC3339)), false},
+		{"aws:EpochTime", cond("NumericEquals", "aws:EpochTime", fmt.Sprint(now.Unix())), true},
+		{"aws:RequestedRegion", cond("StringEquals", "aws:RequestedRegion", "us-east-1"), true},
+		{"aws:FederatedProvider", cond("StringEquals", "aws:FederatedProvider", "accounts.example.com"), true},
+		{"aws:ViaAWSService", cond("Bool", "aws:ViaAWSService", "false"), true},
+		{"aws:SecureTransport", cond("Bool", "aws:SecureTransport", "true"), true},
+		{"aws:UserAgent", cond("StringEquals", "aws:UserAgent", "test"), true},
+		{"aws:PrincipalType", cond("StringEquals", "aws:PrincipalType", "AssumedRole"), true},
+		{"aws:PrincipalArn", cond("ArnEquals", "aws:PrincipalArn", r.ARN()), true},
+		{"aws:userid", cond("StringEquals", "aws:userid", r.ID+":s"), true},
+		{"aws:PrincipalTag from session tag", cond("NumericEquals", "aws:PrincipalTag/cost", "42"), true},
+		{"aws:MultiFactorAuthPresent", cond("Bool", "aws:MultiFactorAuthPresent", "false"), true},
+	}
+	for i, tt := range tests {
+		c := claims
+		c.Policy = tt.policy
+		c.PrincipalType = credential.WebIdentity
+		p := roleSession(r, "s", c)
+		p.Session.PrincipalType = credential.WebIdentity
+		p.Session.SessionID = fmt.Sprint("G", i)
+		if got := f.authorize(t, p, "iam:GetRole", "*", nil).Allowed; got != tt.want {
+			t.Errorf("%s: allowed = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }
