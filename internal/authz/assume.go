@@ -37,16 +37,6 @@ func (a *Authorizer) LoadRole(ctx context.Context, account, name string) (*Role,
 	return &Role{Role: *e.role, ent: e}, nil
 }
 
-// Caller returns the caller as package policy sees it (for the session a
-// caller would chain from): its kind, ARNs and ids.
-func (a *Authorizer) Caller(ctx context.Context, p *identity.Principal) (policy.Caller, error) {
-	v, err := a.view(ctx, p)
-	if err != nil {
-		return policy.Caller{}, err
-	}
-	return v.caller, nil
-}
-
 // AuthorizeAssumeRole decides whether caller may assume role, for each of
 // actions (sts:AssumeRole, plus sts:TagSession when tags are passed and
 // sts:SetSourceIdentity when a source identity is), with keys the action's

@@ -348,8 +348,8 @@ func (c *cache) managedSession(ctx context.Context, arn string) (*policy.Compile
 	return cp, nil
 }
 
-// userKey finds the cache key of an IAM user from an identity: by name when
-// the authenticator gave one, else by the user's unique id.
+// userByID finds a user's name from its unique id (a federated user's
+// token names its IAM user by id).
 func (c *cache) userByID(ctx context.Context, id string) (string, error) {
 	u, err := c.src.Users().GetByID(ctx, id)
 	if err != nil {
