@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -213,6 +214,22 @@ func goScenario(t *testing.T, b *brevet, roleARN, prefix string) {
 	// The new key works at once.
 	if got := callerARN(b.goConfig(aws.ToString(ck.AccessKey.AccessKeyId), aws.ToString(ck.AccessKey.SecretAccessKey), "")); got != aws.ToString(cu.User.Arn) {
 		t.Errorf("new key's caller: got %s", got)
+	}
+	// Its use is recorded (off the request path, within a moment).
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		lu, err := ic.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: ck.AccessKey.AccessKeyId})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u := lu.AccessKeyLastUsed; u != nil && u.LastUsedDate != nil {
+			if aws.ToString(u.ServiceName) != "sts" || aws.ToString(u.Region) != "us-east-1" {
+				t.Errorf("last used: service %q, region %q; want sts, us-east-1", aws.ToString(u.ServiceName), aws.ToString(u.Region))
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("GetAccessKeyLastUsed: no use recorded 5s after the key was used")
+		}
 	}
 	if _, err := ic.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: user, AccessKeyId: ck.AccessKey.AccessKeyId}); err != nil {
 		t.Fatal(err)

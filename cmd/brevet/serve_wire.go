@@ -56,7 +56,7 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, master *maste
 	a := &app{accountID: boot.AccountID, boot: boot, st: st, master: master, tokens: boot.Tokens}
 	if a.authn, err = authn.New(ctx, authn.Config{
 		Keys: st.Principals(), Changes: st.Changes(), Secrets: master, Tokens: boot.Tokens,
-		Regions: cfg.Regions, Logger: log,
+		Regions: cfg.Regions, Uses: st.AccessKeys(), Logger: log,
 	}); err != nil {
 		return nil, err
 	}
@@ -106,6 +106,11 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, master *maste
 func tlsDetails(context.Context, *awsquery.AuditRecord) *audit.TLSDetails { return nil }
 
 func (a *app) close(log *slog.Logger) {
+	if a.authn != nil {
+		if err := a.authn.FlushUses(context.Background()); err != nil {
+			log.Warn("recording access key use", "err", err)
+		}
+	}
 	if a.auditor != nil {
 		if err := a.auditor.Close(); err != nil {
 			log.Error("closing the audit trail", "err", err)

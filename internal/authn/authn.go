@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
@@ -35,6 +36,11 @@ type KeyStore interface {
 	LoadAccessKey(ctx context.Context, keyID string) (iam.AccessKey, store.PrincipalSnapshot, error)
 }
 
+// UseRecorder records a long-term key's last use.
+type UseRecorder interface {
+	RecordUse(ctx context.Context, id string, used iam.AccessKeyLastUsed) error
+}
+
 // ChangeFeed is the part of store.Changes the cache follows.
 type ChangeFeed interface {
 	Since(ctx context.Context, seq int64, limit int) ([]store.Change, error)
@@ -56,6 +62,11 @@ type Config struct {
 	Regions []string
 	// MaxSkew is the allowed clock skew; sigv4.DefaultMaxSkew when zero.
 	MaxSkew time.Duration
+	// Uses, when set, receives when each long-term key was last used
+	// (GetAccessKeyLastUsed), at most once a minute per key, written by
+	// FlushUses (Watch calls it) off the request path. store.AccessKeys
+	// implements it.
+	Uses UseRecorder
 	// Logger receives store errors met while resolving keys.
 	Logger *slog.Logger
 }
@@ -69,6 +80,10 @@ type Authenticator struct {
 	tokens    *credential.TokenKeyRing
 	verifiers map[string]*sigv4.Verifier // by service name: "sts", "iam"
 	log       *slog.Logger
+	uses      UseRecorder
+
+	usesMu  sync.Mutex
+	pending map[string]iam.AccessKeyLastUsed // uses not yet recorded, by key id
 
 	mu sync.RWMutex
 	// cache holds active long-term keys by id.
@@ -83,6 +98,8 @@ type cachedKey struct {
 	account, userName string
 	secret            credential.Secret
 	principal         identity.Principal
+	// lastUse is the Unix minute of the last use handed to the recorder.
+	lastUse atomic.Int64
 }
 
 var _ awsquery.Authenticator = (*Authenticator)(nil)
@@ -100,6 +117,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	a := &Authenticator{
 		keys: cfg.Keys, changes: cfg.Changes, secrets: cfg.Secrets, tokens: cfg.Tokens,
 		verifiers: map[string]*sigv4.Verifier{}, log: cfg.Logger, cache: map[string]*cachedKey{},
+		uses: cfg.Uses, pending: map[string]iam.AccessKeyLastUsed{},
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -161,18 +179,26 @@ func (a *Authenticator) authenticate(ctx context.Context, req *awsquery.AuthnReq
 	var (
 		secret string
 		p      *identity.Principal
+		key    *cachedKey
 	)
 	switch {
 	case strings.HasPrefix(auth.AccessKeyID, string(credential.PrefixTemporaryAccessKey)):
 		p, secret, err = a.temporary(auth, req.Now)
 	default:
-		p, secret, err = a.longTerm(ctx, auth)
+		key, err = a.longTerm(ctx, auth)
+		if key != nil {
+			cp := key.principal // a copy: callers may not share the cached one
+			p, secret = &cp, key.secret.Reveal()
+		}
 	}
 	if err != nil {
 		return nil, err
 	}
 	if err := v.Verify(&sreq, auth, secret, req.Now); err != nil {
 		return nil, err
+	}
+	if key != nil && a.uses != nil {
+		a.noteUse(key, auth, req.Now)
 	}
 	if req.Operation != nil && req.Operation.Service != nil && req.Operation.Service.Name == "iam" && !mayCallIAM(p) {
 		return nil, invalidToken()
@@ -220,23 +246,59 @@ func (a *Authenticator) temporary(auth *sigv4.Auth, now time.Time) (*identity.Pr
 }
 
 // longTerm resolves an AKIA key, from the cache or the store.
-func (a *Authenticator) longTerm(ctx context.Context, auth *sigv4.Auth) (*identity.Principal, string, error) {
+func (a *Authenticator) longTerm(ctx context.Context, auth *sigv4.Auth) (*cachedKey, error) {
 	if auth.SecurityToken != "" {
 		// A session token presented with a long-term key belongs to no
 		// one: AWS refuses it the same way.
-		return nil, "", invalidToken()
+		return nil, invalidToken()
 	}
 	a.mu.RLock()
 	k := a.cache[auth.AccessKeyID]
 	a.mu.RUnlock()
-	if k == nil {
-		var err error
-		if k, err = a.load(ctx, auth.AccessKeyID); err != nil {
-			return nil, "", err
+	if k != nil {
+		return k, nil
+	}
+	return a.load(ctx, auth.AccessKeyID)
+}
+
+// noteUse queues a key's use for FlushUses, at most once a minute per key
+// so that the hot path takes the lock rarely.
+func (a *Authenticator) noteUse(k *cachedKey, auth *sigv4.Auth, now time.Time) {
+	minute := now.Unix() / 60
+	last := k.lastUse.Load()
+	if last == minute || !k.lastUse.CompareAndSwap(last, minute) {
+		return
+	}
+	region := auth.Region
+	if region == "" {
+		region = "us-east-1" // SigV4a: the region set names no one region
+	}
+	a.usesMu.Lock()
+	a.pending[k.principal.AccessKeyID] = iam.AccessKeyLastUsed{Date: now.UTC().Truncate(time.Second), Service: auth.Service, Region: region}
+	a.usesMu.Unlock()
+}
+
+// FlushUses records the queued key uses. A key deleted meanwhile is
+// skipped; other errors are returned after every use was tried.
+func (a *Authenticator) FlushUses(ctx context.Context) error {
+	if a.uses == nil {
+		return nil
+	}
+	a.usesMu.Lock()
+	pending := a.pending
+	if len(pending) == 0 {
+		a.usesMu.Unlock()
+		return nil
+	}
+	a.pending = map[string]iam.AccessKeyLastUsed{}
+	a.usesMu.Unlock()
+	var errs []error
+	for id, used := range pending {
+		if err := a.uses.RecordUse(ctx, id, used); err != nil && !errors.Is(err, store.ErrNotFound) {
+			errs = append(errs, fmt.Errorf("authn: recording the use of %s: %w", id, err))
 		}
 	}
-	p := k.principal // a copy: callers may not share the cached one
-	return &p, k.secret.Reveal(), nil
+	return errors.Join(errs...)
 }
 
 // load reads a key from the store, opens its secret and caches it if no

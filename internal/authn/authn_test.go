@@ -70,6 +70,7 @@ func newFixture(t testing.TB) *fixture {
 	f.keyID, f.secret = f.addKey(t, "alice")
 	f.a, err = authn.New(ctx, authn.Config{
 		Keys: st.Principals(), Changes: st.Changes(), Secrets: master, Tokens: ring, Regions: []string{"eu-west-1"},
+		Uses: st.AccessKeys(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -374,6 +375,40 @@ func TestTemporaryCredentialsAndIAM(t *testing.T) {
 				t.Errorf("STS GetCallerIdentity: %v", err)
 			}
 		})
+	}
+}
+
+// A key's last use reaches the store when FlushUses runs, once a minute
+// at most.
+func TestLastUsed(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	creds := sigv4.Credentials{AccessKeyID: f.keyID, SecretAccessKey: f.secret}
+	for _, at := range []time.Time{now, now.Add(10 * time.Second)} {
+		if _, err := authenticate(f.a, signed(t, creds, "sts", "eu-west-1", at, gci), stsapi.GetCallerIdentity.Info(), at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.a.FlushUses(ctx); err != nil {
+		t.Fatal(err)
+	}
+	k, err := f.st.AccessKeys().Get(ctx, f.keyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := iam.AccessKeyLastUsed{Date: now, Service: "sts", Region: "eu-west-1"}
+	if diff := cmp.Diff(want, k.LastUsed); diff != "" {
+		t.Errorf("last used (-want +got):\n%s", diff)
+	}
+	// A key deleted before the flush is no error.
+	if _, err := authenticate(f.a, signed(t, creds, "iam", "us-east-1", now.Add(2*time.Minute), "Action=ListUsers&Version=2010-05-08"), iamapi.ListUsers.Info(), now.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.AccessKeys().Delete(ctx, f.keyID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.a.FlushUses(ctx); err != nil {
+		t.Errorf("flush after delete: %v", err)
 	}
 }
 

@@ -65,8 +65,8 @@ func (a *Authenticator) apply(changes []store.Change) {
 	}
 }
 
-// Watch calls Sync every interval until ctx is done, handing each batch of
-// changes to onChanges (which may be nil). Errors are logged and retried at
+// Watch calls Sync (and FlushUses) every interval until ctx is done,
+// handing each batch of changes to onChanges (which may be nil). Errors are logged and retried at
 // the next tick; the cache stays as it was meanwhile.
 func (a *Authenticator) Watch(ctx context.Context, interval time.Duration, onChanges func(context.Context, []store.Change)) {
 	t := time.NewTicker(interval)
@@ -83,6 +83,9 @@ func (a *Authenticator) Watch(ctx context.Context, interval time.Duration, onCha
 		}
 		if len(changes) > 0 && onChanges != nil {
 			onChanges(ctx, changes)
+		}
+		if err := a.FlushUses(ctx); err != nil && ctx.Err() == nil {
+			a.log.WarnContext(ctx, "authn: recording access key use", "err", err)
 		}
 	}
 }
