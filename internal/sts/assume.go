@@ -115,7 +115,7 @@ func (s *Service) validateAssume(ctx context.Context, p *identity.Principal, in 
 	if ap.dur > time.Duration(role.MaxSessionDuration)*time.Second {
 		return nil, &ValidationError{Message: msgExceedsMax}
 	}
-	if ap.policyARNs, err = s.sessionPolicies(ctx, in.Policy, in.PolicyArns); err != nil {
+	if ap.policyARNs, err = s.sessionPolicies(ctx, role.Account, in.Policy, in.PolicyArns); err != nil {
 		return nil, err
 	}
 	if err := ap.setTags(p, in); err != nil {

@@ -142,8 +142,9 @@ func (s *Service) DecodeAuthorizationMessage(_ context.Context, in *stsapi.Decod
 
 // sessionPolicies validates the session policy parameters: the inline
 // policy (plaintext at most 2048 characters, a valid session policy) and
-// up to ten managed policy ARNs that must exist.
-func (s *Service) sessionPolicies(ctx context.Context, doc string, arns []stsapi.PolicyDescriptorType) ([]string, error) {
+// up to ten managed policy ARNs that must exist in account (the account
+// the session acts in) or be AWS managed.
+func (s *Service) sessionPolicies(ctx context.Context, account, doc string, arns []stsapi.PolicyDescriptorType) ([]string, error) {
 	if doc != "" {
 		if err := policy.CheckSessionPolicySize([]byte(doc)); err != nil {
 			return nil, err
@@ -160,9 +161,14 @@ func (s *Service) sessionPolicies(ctx context.Context, doc string, arns []stsapi
 		if d.Arn == "" {
 			return nil, &ValidationError{Message: "1 validation error detected: Value null at 'policyArns.member.arn' failed to satisfy constraint: Member must not be null"}
 		}
+		notAttachable := &ValidationError{Message: fmt.Sprintf("Policy %s does not exist or is not attachable.", d.Arn)}
+		ref, err := iam.ParseEntityARN(d.Arn)
+		if err != nil || ref.Type != iam.ResourcePolicy || (ref.Account != account && ref.Account != iam.AWSAccount) {
+			return nil, notAttachable
+		}
 		if _, err := s.store.Policies().Get(ctx, d.Arn); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return nil, &ValidationError{Message: fmt.Sprintf("Policy %s does not exist or is not attachable.", d.Arn)}
+				return nil, notAttachable
 			}
 			return nil, err
 		}

@@ -110,7 +110,7 @@ func (s *Service) GetFederationToken(ctx context.Context, p *identity.Principal,
 		return nil, err
 	}
 	d := duration(in.DurationSeconds, defaultUserSession)
-	arns, err := s.sessionPolicies(ctx, in.Policy, in.PolicyArns)
+	arns, err := s.sessionPolicies(ctx, p.Account, in.Policy, in.PolicyArns)
 	if err != nil {
 		return nil, err
 	}

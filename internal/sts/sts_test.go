@@ -139,6 +139,8 @@ func TestAssumeRole(t *testing.T) {
 	remote := e.role(acct, "remote", ipTrust("10.0.0.0/8"), 0)
 	managed, err := e.w.Managed(acct, "ListOnly", listRolesOnly)
 	must(t, err)
+	otherPolicy, err := e.w.Managed(other, "Elsewhere", listRolesOnly)
+	must(t, err)
 	serial, seed := e.mfa(acct, "alice")
 	c := e.sts(alice)
 
@@ -222,6 +224,7 @@ func TestAssumeRole(t *testing.T) {
 		{"policy over 2048", c, awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"` + strings.Repeat("a", 2048) + `","Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)}, "ValidationError",
 			"1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048"},
 		{"unknown policy ARN", c, awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), PolicyArns: []ststypes.PolicyDescriptorType{{Arn: aws.String(iam.PolicyARN(acct, "/", "nope"))}}}, "ValidationError", "Policy arn:aws:iam::111122223333:policy/nope does not exist"},
+		{"policy ARN of another account", c, awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), PolicyArns: []ststypes.PolicyDescriptorType{{Arn: aws.String(otherPolicy)}}}, "ValidationError", "Policy " + otherPolicy + " does not exist or is not attachable."},
 		{"eleven policy ARNs", c, awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), PolicyArns: manyARNs}, "ValidationError", "1 validation error detected: Value at 'policyArns'"},
 		{"tags without sts:TagSession in trust", c, awssts.AssumeRoleInput{RoleArn: aws.String(noTags), Tags: tags("a", "b")}, "AccessDenied",
 			"User: arn:aws:iam::111122223333:user/alice is not authorized to perform: sts:TagSession on resource: " + noTags},
