@@ -18,6 +18,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/config"
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 	"github.com/brevet-dev/brevet/internal/store"
+	"github.com/brevet-dev/brevet/internal/store/postgres"
 	"github.com/brevet-dev/brevet/internal/store/sqlite"
 )
 
@@ -130,8 +131,10 @@ func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 	switch cfg.Store.Driver {
 	case config.StoreSQLite:
 		return sqlite.Open(ctx, sqlite.Config{Path: cfg.Store.Path, Now: time.Now})
+	case config.StorePostgres:
+		return postgres.Open(ctx, cfg.Store.DSN, postgres.Options{Now: time.Now})
 	}
-	return nil, fmt.Errorf("store %s: this build of brevet serve supports the embedded SQLite store only", cfg.Store)
+	return nil, fmt.Errorf("store %s: unknown store driver", cfg.Store)
 }
 
 // writeReadyFile writes url atomically, so a reader never sees half of it.
