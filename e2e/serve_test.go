@@ -37,9 +37,17 @@ func TestHealthReadyMetrics(t *testing.T) {
 	if _, err := sts.NewFromConfig(b.goAdmin(t)).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := sts.NewFromConfig(b.goAdmin(t)).GetSessionToken(context.Background(), &sts.GetSessionTokenInput{}); err != nil {
+		t.Fatal(err)
+	}
 	code, body := get(t, b.URL+"/metrics")
-	if code != 200 || !strings.Contains(body, `brevet_api_requests_total{action="GetCallerIdentity",outcome="success"} 1`) {
-		t.Errorf("/metrics: %d, no GetCallerIdentity success counted:\n%.2000s", code, body)
+	for _, want := range []string{
+		`brevet_api_requests_total{action="GetCallerIdentity",outcome="success"} 1`,
+		`brevet_credentials_issued_total{kind="GetSessionToken"} 1`,
+	} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("/metrics: %d, lacks %s:\n%.3000s", code, want, body)
+		}
 	}
 	fi, err := os.Stat(b.CredentialsFile())
 	if err != nil || fi.Mode().Perm() != 0o600 {

@@ -152,6 +152,9 @@ type syncAfterWrite struct {
 
 func (s syncAfterWrite) Audit(ctx context.Context, rec *awsquery.AuditRecord) error {
 	err := s.next.Audit(ctx, rec)
+	if err == nil && s.app.srv != nil {
+		count(s.app.srv.Metrics(), rec)
+	}
 	if err == nil && rec.ErrorCode == "" && rec.Service == "iam" && !audit.IsReadOnly(rec.Action) {
 		changes, serr := s.app.authn.Sync(ctx)
 		if serr == nil {
@@ -163,6 +166,30 @@ func (s syncAfterWrite) Audit(ctx context.Context, rec *awsquery.AuditRecord) er
 		s.app.applied(ctx, changes, s.log)
 	}
 	return err
+}
+
+// issuedKind is the credential metric's kind for an action that issues
+// credentials, or "".
+func issuedKind(action string) string {
+	switch action {
+	case "AssumeRole", "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML", "GetSessionToken", "GetFederationToken":
+		return action
+	case "CreateAccessKey":
+		return "AccessKey"
+	}
+	return ""
+}
+
+// count feeds the credential and denial metrics from the audit record,
+// the one place that sees every request's action and outcome. Label values
+// come from fixed sets.
+func count(m *server.Metrics, rec *awsquery.AuditRecord) {
+	switch kind := issuedKind(rec.Action); {
+	case rec.ErrorCode == "" && kind != "":
+		m.CredentialIssued(kind)
+	case rec.ErrorCode == awsquery.CodeAccessDenied.Name:
+		m.Denied("access_denied")
+	}
 }
 
 // printFirstStart tells the operator how to use the admin key.
