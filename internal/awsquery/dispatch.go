@@ -3,6 +3,7 @@ package awsquery
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -78,7 +79,8 @@ type Authorizer interface {
 
 // AuditRecord is one request, whatever its outcome. Secrets never enter
 // it: parameters and response elements of sensitive shapes are replaced
-// with HiddenValue.
+// with HiddenValue, and bearer assertions (WebIdentityToken,
+// SAMLAssertion) with their SHA-256 (HashAssertion).
 type AuditRecord struct {
 	RequestID string
 	// Service and Action are empty when the request named no known action.
@@ -87,8 +89,12 @@ type AuditRecord struct {
 	Principal Principal
 	SourceIP  string
 	UserAgent string
-	Start     time.Time
-	Duration  time.Duration
+	// Host is the request's Host header and TLS its connection state (nil
+	// for plain HTTP), for the event's tlsDetails.
+	Host     string
+	TLS      *tls.ConnectionState
+	Start    time.Time
+	Duration time.Duration
 	// RequestParameters is the decoded input, keyed by lowerCamelCase
 	// member names as CloudTrail does; nil when decoding failed.
 	RequestParameters map[string]any
@@ -513,6 +519,8 @@ func (d *Dispatcher) record(x *exchange, err error, wire *Error) *AuditRecord {
 		Principal: x.principal,
 		SourceIP:  x.sourceIP,
 		UserAgent: x.r.UserAgent(),
+		Host:      x.r.Host,
+		TLS:       x.r.TLS,
 		Start:     x.start,
 		Duration:  d.cfg.Clock().Sub(x.start),
 		Status:    http.StatusOK,
