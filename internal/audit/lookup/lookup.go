@@ -4,9 +4,12 @@
 //
 // It owns the JSON 1.1 protocol of that one operation: the X-Amz-Target
 // check, the request and response shapes, CloudTrail's errors and the
-// pagination token. It does not authenticate or authorize: the server
-// supplies that as a hook (SigV4 and cloudtrail:LookupEvents), and the
-// handler refuses to be built without one.
+// pagination token, and it audits each call like any other request (one
+// event, eventSource cloudtrail.amazonaws.com, readOnly), before the
+// response is written, failing closed as the dispatcher does. It does not
+// authenticate or authorize: the server supplies that as a hook (SigV4 and
+// cloudtrail:LookupEvents), and the handler refuses to be built without
+// one, or without an Auditor.
 package lookup
 
 import (
@@ -19,6 +22,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -48,7 +52,16 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 // Authorize verifies and authorizes a request (SigV4 over the body, and
 // cloudtrail:LookupEvents for the caller). body is the whole request body.
-type Authorize func(r *http.Request, body []byte) error
+// It returns the caller when authentication succeeded (also together with
+// a denial), for the audit event; nil when it failed.
+type Authorize func(r *http.Request, body []byte) (awsquery.Principal, error)
+
+// Operation names the LookupEvents call in audit records and to the
+// Authenticator (whose SigV4 verifier is chosen by service name).
+var Operation = &awsquery.OperationInfo{
+	Service: &awsquery.Service{Name: "cloudtrail", Version: "2013-11-01"},
+	Name:    "LookupEvents",
+}
 
 // Config configures the handler.
 type Config struct {
@@ -56,14 +69,22 @@ type Config struct {
 	Dir string
 	// Authorize is required.
 	Authorize Authorize
+	// Auditor records every call; required. When it fails, the call fails
+	// with ServiceUnavailable.
+	Auditor awsquery.Auditor
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
 	// Logger receives internal failures.
 	Logger *slog.Logger
 }
 
 // NewHandler returns the LookupEvents handler.
 func NewHandler(cfg Config) (http.Handler, error) {
-	if cfg.Dir == "" || cfg.Authorize == nil {
-		return nil, errors.New("lookup: Config.Dir and Config.Authorize are required")
+	if cfg.Dir == "" || cfg.Authorize == nil || cfg.Auditor == nil {
+		return nil, errors.New("lookup: Config.Dir, Config.Authorize and Config.Auditor are required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -110,19 +131,79 @@ type response struct {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rid := awsquery.NewRequestID()
+	ctx := r.Context()
+	rid := awsquery.RequestIDFromContext(ctx)
+	if rid == "" {
+		rid = awsquery.NewRequestID()
+		ctx = awsquery.WithRequestID(ctx, rid)
+		r = r.WithContext(ctx)
+	}
 	w.Header().Set("x-amzn-RequestId", rid)
-	resp, err := h.serve(r)
-	if err != nil {
-		var e *Error
-		if !errors.As(err, &e) {
-			h.cfg.Logger.ErrorContext(r.Context(), "lookup-events failed", "request_id", rid, "err", err)
-			e = &Error{Code: "InternalFailure", Message: "an internal error occurred", Status: http.StatusInternalServerError}
-		}
+	x := &exchange{start: h.cfg.Now()}
+	resp, err := h.serve(r, x)
+	var e *Error
+	if err != nil && !errors.As(err, &e) {
+		h.cfg.Logger.ErrorContext(ctx, "lookup-events failed", "request_id", rid, "err", err)
+		e = &Error{Code: "InternalFailure", Message: "an internal error occurred", Status: http.StatusInternalServerError}
+	}
+	if aerr := h.cfg.Auditor.Audit(ctx, h.record(r, rid, x, err, e)); aerr != nil {
+		h.cfg.Logger.ErrorContext(ctx, "audit failed; refusing the request", "request_id", rid, "action", Operation.Name, "err", aerr)
+		e = &Error{Code: "ServiceUnavailable", Message: "Service is unavailable. Please try again later.", Status: http.StatusServiceUnavailable}
+	}
+	if e != nil {
 		writeJSON(w, e.Status, map[string]string{"__type": e.Code, "message": e.Message})
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// exchange is what the audit record needs from one call.
+type exchange struct {
+	start     time.Time
+	principal awsquery.Principal
+	params    map[string]any
+}
+
+// record is the call's audit record: CloudTrail's requestParameters are
+// the request's members in lowerCamelCase; responseElements stay empty
+// (the events returned are in the trail already).
+func (h *handler) record(r *http.Request, rid string, x *exchange, err error, e *Error) *awsquery.AuditRecord {
+	host, _, serr := net.SplitHostPort(r.RemoteAddr)
+	if serr != nil {
+		host = r.RemoteAddr
+	}
+	rec := &awsquery.AuditRecord{
+		RequestID: rid, Service: Operation.Service.Name, Action: Operation.Name, Version: Operation.Service.Version,
+		Principal: x.principal, SourceIP: host, UserAgent: r.UserAgent(), Host: r.Host, TLS: r.TLS,
+		Start: x.start, Duration: h.cfg.Now().Sub(x.start), Status: http.StatusOK,
+		RequestParameters: x.params, Err: err,
+	}
+	if e != nil {
+		rec.Status, rec.ErrorCode, rec.ErrorMessage = e.Status, e.Code, e.Message
+	}
+	return rec
+}
+
+// auditParams renders a decoded JSON body with lowerCamelCase keys.
+func auditParams(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, x := range v {
+			if k != "" {
+				k = strings.ToLower(k[:1]) + k[1:]
+			}
+			m[k] = auditParams(x)
+		}
+		return m
+	case []any:
+		l := make([]any, len(v))
+		for i := range v {
+			l[i] = auditParams(v[i])
+		}
+		return l
+	}
+	return v
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -136,7 +217,7 @@ func clientError(code, format string, a ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, a...), Status: http.StatusBadRequest}
 }
 
-func (h *handler) serve(r *http.Request) (*response, error) {
+func (h *handler) serve(r *http.Request, x *exchange) (*response, error) {
 	if r.Method != http.MethodPost {
 		return nil, &Error{Code: "UnsupportedOperationException", Message: "use POST", Status: http.StatusMethodNotAllowed}
 	}
@@ -150,13 +231,19 @@ func (h *handler) serve(r *http.Request) (*response, error) {
 	if len(body) > maxBody {
 		return nil, clientError("SerializationException", "request body larger than %d bytes", maxBody)
 	}
-	if err := h.cfg.Authorize(r, body); err != nil {
+	p, err := h.cfg.Authorize(r, body)
+	x.principal = p
+	if err != nil {
 		return nil, err
 	}
 	var req request
 	if len(body) > 0 {
 		if err := json.Unmarshal(body, &req); err != nil {
 			return nil, clientError("SerializationException", "%v", err)
+		}
+		var generic map[string]any
+		if json.Unmarshal(body, &generic) == nil {
+			x.params, _ = auditParams(generic).(map[string]any)
 		}
 	}
 	q, err := parseQuery(&req, body)

@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -55,7 +57,21 @@ func trail(t *testing.T, n int) string {
 	return dir
 }
 
-func allowAll(*http.Request, []byte) error { return nil }
+func allowAll(*http.Request, []byte) (awsquery.Principal, error) { return nil, nil }
+
+// recorder is an Auditor that keeps the records, or fails with err.
+type recorder struct {
+	mu   sync.Mutex
+	err  error
+	recs []*awsquery.AuditRecord
+}
+
+func (a *recorder) Audit(_ context.Context, rec *awsquery.AuditRecord) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.recs = append(a.recs, rec)
+	return a.err
+}
 
 type lookupEvent struct {
 	EventId, EventName, ReadOnly, AccessKeyId, EventSource, Username string
@@ -80,7 +96,7 @@ func call(t *testing.T, h http.Handler, body string) (int, []byte) {
 }
 
 func TestLookupPaginatesNewestFirst(t *testing.T) {
-	h, err := lookup.NewHandler(lookup.Config{Dir: trail(t, 7), Authorize: allowAll})
+	h, err := lookup.NewHandler(lookup.Config{Dir: trail(t, 7), Authorize: allowAll, Auditor: &recorder{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +133,7 @@ func TestLookupPaginatesNewestFirst(t *testing.T) {
 }
 
 func TestLookupFiltersAndErrors(t *testing.T) {
-	h, _ := lookup.NewHandler(lookup.Config{Dir: trail(t, 7), Authorize: allowAll})
+	h, _ := lookup.NewHandler(lookup.Config{Dir: trail(t, 7), Authorize: allowAll, Auditor: &recorder{}})
 	tests := []struct {
 		body     string
 		wantCode int
@@ -158,17 +174,17 @@ func TestLookupFiltersAndErrors(t *testing.T) {
 }
 
 func TestLookupCallsTheHook(t *testing.T) {
-	deny := func(r *http.Request, body []byte) error {
-		return &lookup.Error{Code: "AccessDeniedException", Message: "no", Status: 403}
+	deny := func(r *http.Request, body []byte) (awsquery.Principal, error) {
+		return nil, &lookup.Error{Code: "AccessDeniedException", Message: "no", Status: 403}
 	}
-	h, _ := lookup.NewHandler(lookup.Config{Dir: trail(t, 1), Authorize: deny})
+	h, _ := lookup.NewHandler(lookup.Config{Dir: trail(t, 1), Authorize: deny, Auditor: &recorder{}})
 	if code, b := call(t, h, `{}`); code != 403 || !strings.Contains(string(b), "AccessDeniedException") {
 		t.Errorf("denied: got %d %s", code, b)
 	}
 	if _, err := lookup.NewHandler(lookup.Config{Dir: "x"}); err == nil {
 		t.Error("NewHandler without Authorize succeeded")
 	}
-	h, _ = lookup.NewHandler(lookup.Config{Dir: "x", Authorize: allowAll})
+	h, _ = lookup.NewHandler(lookup.Config{Dir: "x", Authorize: allowAll, Auditor: &recorder{}})
 	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{}`))
 	r.Header.Set("X-Amz-Target", "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DeleteTrail")
 	w := httptest.NewRecorder()
@@ -189,10 +205,10 @@ func TestAWSCLI(t *testing.T) {
 		t.Skip("aws CLI not installed")
 	}
 	var sawSigned atomic.Bool
-	h, _ := lookup.NewHandler(lookup.Config{Dir: trail(t, 7), Authorize: func(r *http.Request, _ []byte) error {
+	h, _ := lookup.NewHandler(lookup.Config{Dir: trail(t, 7), Authorize: func(r *http.Request, _ []byte) (awsquery.Principal, error) {
 		sawSigned.Store(strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 "))
-		return nil // the server's hook verifies SigV4; this test accepts anything
-	}})
+		return nil, nil // the server's hook verifies SigV4; this test accepts anything
+	}, Auditor: &recorder{}})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	run := func(args ...string) []byte {
@@ -233,5 +249,67 @@ func TestAWSCLI(t *testing.T) {
 	}
 	if len(filtered.Events) != 2 {
 		t.Errorf("filtered: %d events, want 2 (AssumeRole at +3s and +6s)", len(filtered.Events))
+	}
+}
+
+// TestLookupIsAudited: every call, allowed or refused, is one audit record
+// of cloudtrail LookupEvents naming the caller; a failing Auditor fails
+// the call with ServiceUnavailable (auditing fails closed).
+func TestLookupIsAudited(t *testing.T) {
+	caller := &identity.Principal{Type: identity.IAMUser, Account: "123456789012", CallerARN: "arn:aws:iam::123456789012:user/bob"}
+	denied := false
+	rec := &recorder{}
+	h, err := lookup.NewHandler(lookup.Config{Dir: trail(t, 3), Auditor: rec,
+		Authorize: func(*http.Request, []byte) (awsquery.Principal, error) {
+			if denied {
+				return caller, &lookup.Error{Code: "AccessDeniedException", Message: "no", Status: 403}
+			}
+			return caller, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"LookupAttributes":[{"AttributeKey":"EventName","AttributeValue":"AssumeRole"}],"MaxResults":5}`
+	if code, b := call(t, h, body); code != 200 {
+		t.Fatalf("allowed: %d %s", code, b)
+	}
+	denied = true
+	if code, _ := call(t, h, `{}`); code != 403 {
+		t.Fatalf("denied: %d", code)
+	}
+	if len(rec.recs) != 2 {
+		t.Fatalf("%d audit records, want 2", len(rec.recs))
+	}
+	type summary struct {
+		Service, Action, Caller, ErrorCode string
+		Status                             int
+	}
+	var got []summary
+	for _, r := range rec.recs {
+		got = append(got, summary{r.Service, r.Action, r.Principal.ARN(), r.ErrorCode, r.Status})
+	}
+	want := []summary{
+		{"cloudtrail", "LookupEvents", caller.CallerARN, "", 200},
+		{"cloudtrail", "LookupEvents", caller.CallerARN, "AccessDeniedException", 403},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	wantParams := map[string]any{"lookupAttributes": []any{map[string]any{"attributeKey": "EventName", "attributeValue": "AssumeRole"}}, "maxResults": float64(5)}
+	if diff := cmp.Diff(wantParams, rec.recs[0].RequestParameters); diff != "" {
+		t.Errorf("requestParameters (-want +got):\n%s", diff)
+	}
+	e := audit.Converter{}.Convert(rec.recs[0], nil)
+	if e.EventSource != "cloudtrail.amazonaws.com" || !e.ReadOnly || e.EventName != "LookupEvents" {
+		t.Errorf("event: source %q, name %q, readOnly %v", e.EventSource, e.EventName, e.ReadOnly)
+	}
+
+	denied = false
+	rec.err = errors.New("disk full")
+	if code, b := call(t, h, `{}`); code != 503 || !strings.Contains(string(b), "ServiceUnavailable") {
+		t.Errorf("audit failing: got %d %s, want 503 ServiceUnavailable", code, b)
+	}
+	if _, err := lookup.NewHandler(lookup.Config{Dir: "x", Authorize: allowAll}); err == nil {
+		t.Error("NewHandler without Auditor succeeded")
 	}
 }
