@@ -78,7 +78,7 @@ type Authenticator struct {
 	changes   ChangeFeed
 	secrets   credential.Opener
 	tokens    *credential.TokenKeyRing
-	verifiers map[string]*sigv4.Verifier // by service name: "sts", "iam"
+	verifiers map[string]*sigv4.Verifier // by service name: "sts", "iam", "cloudtrail"
 	log       *slog.Logger
 	uses      UseRecorder
 
@@ -122,7 +122,10 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
-	for _, svc := range []string{"sts", "iam"} {
+	// "cloudtrail" verifies LookupEvents (the audit trail's query API);
+	// each verifier accepts only its own service in the credential scope,
+	// and the dispatcher's STS and IAM actions never select it.
+	for _, svc := range []string{"sts", "iam", "cloudtrail"} {
 		v, err := sigv4.NewVerifier(sigv4.Config{
 			Regions: regions, Services: []string{svc}, MaxSkew: cfg.MaxSkew,
 			// STS and IAM refuse presigned requests older than 15 minutes
