@@ -42,6 +42,9 @@ type Repos interface {
 	AccessKeys() AccessKeys
 	MFADevices() MFADevices
 	KeyMaterial() KeyMaterial
+	Providers() Providers
+	Sessions() Sessions
+	Revocations() Revocations
 }
 
 // ListOptions pages and filters a List call. Results are ordered by
@@ -240,6 +243,21 @@ type MFADevices interface {
 	Delete(ctx context.Context, serial string) error
 }
 
+// Providers stores IAM identity providers (OIDC and SAML), addressed by
+// ARN.
+type Providers interface {
+	// Create adds p. ErrNotFound if the account does not exist; ErrConflict
+	// if its ARN is taken.
+	Create(ctx context.Context, p iam.Provider) error
+	Get(ctx context.Context, arn string) (iam.Provider, error)
+	// List returns the account's providers of kind ordered by ARN.
+	List(ctx context.Context, account string, kind iam.ProviderKind) ([]iam.Provider, error)
+	// Update rewrites the provider with p's ARN: client ids, thumbprints,
+	// metadata, UUID, valid-until, tags and Updated.
+	Update(ctx context.Context, p iam.Provider) error
+	Delete(ctx context.Context, arn string) error
+}
+
 // KeyRecord is a blob of key material (token sealing keys, key rings)
 // encrypted under the master key by its owner; the store only keeps it.
 type KeyRecord struct {
@@ -283,6 +301,8 @@ const (
 	ChangeAccessKey   = "access-key"   // Key: access key id
 	ChangeMFADevice   = "mfa"          // Key: serial number
 	ChangeKeyMaterial = "key-material" // Key: "PURPOSE/ID"; Account is ""
+	ChangeProvider    = "provider"     // Key: provider ARN
+	ChangeRevocation  = "revocation"   // Key: the revocation's target
 )
 
 // Changes is the append-only change feed. Every write records its change in

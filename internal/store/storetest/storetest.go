@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"AccessKeys", testAccessKeys},
 		{"MFADevices", testMFADevices},
 		{"KeyMaterial", testKeyMaterial},
+		{"Providers", testProviders},
 		{"DeleteConflicts", testDeleteConflicts},
 		{"Changes", testChanges},
 		{"TxCommit", testTxCommit},
@@ -56,6 +57,7 @@ func Run(t *testing.T, open Opener) {
 		{"LoadUser", testLoadUser},
 		{"LoadRole", testLoadRole},
 		{"LoadAccessKey", testLoadAccessKey},
+		{"Sessions", testSessions}, {"Revocations", testRevocations},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,124 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/store"
+	"github.com/jackc/pgx/v5"
+)
+
+// Sessions implements store.Repos.
+func (r repos) Sessions() store.Sessions { return sessions(r) }
+
+// Revocations implements store.Repos.
+func (r repos) Revocations() store.Revocations { return revocations(r) }
+
+type sessions struct{ c conn }
+
+const sessionCols = `access_key_id, session_id, account_id, principal_arn, session_arn, kind, session_name,
+	source_ip, parent_access_key_id, root_access_key_id, issued_at, expires_at`
+
+func (s sessions) Record(ctx context.Context, r store.SessionRecord) error {
+	return s.c.write(ctx, func(q querier) error {
+		_, err := exec(ctx, q, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			r.AccessKeyID, r.SessionID, r.Account, r.PrincipalARN, r.SessionARN, r.Kind, r.SessionName,
+			r.SourceIP, r.ParentAccessKeyID, r.RootAccessKeyID, toMicros(r.Issued), toMicros(r.Expires))
+		return err
+	})
+}
+
+func scanSession(row pgx.Row) (store.SessionRecord, error) {
+	var r store.SessionRecord
+	var issued, expires int64
+	if err := row.Scan(&r.AccessKeyID, &r.SessionID, &r.Account, &r.PrincipalARN, &r.SessionARN, &r.Kind,
+		&r.SessionName, &r.SourceIP, &r.ParentAccessKeyID, &r.RootAccessKeyID, &issued, &expires); err != nil {
+		return store.SessionRecord{}, err
+	}
+	r.Issued, r.Expires = fromMicros(issued), fromMicros(expires)
+	return r, nil
+}
+
+func (s sessions) List(ctx context.Context, f store.SessionFilter) ([]store.SessionRecord, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if f.Account != "" {
+		where = append(where, "account_id = "+arg(f.Account))
+	}
+	if f.PrincipalARN != "" {
+		p := arg(f.PrincipalARN)
+		where = append(where, "(principal_arn = "+p+" OR session_arn = "+p+")")
+	}
+	if len(f.Parents) > 0 {
+		where = append(where, "parent_access_key_id = ANY("+arg(f.Parents)+")")
+	}
+	if !f.ActiveAt.IsZero() {
+		where = append(where, "expires_at > "+arg(toMicros(f.ActiveAt)))
+	}
+	if !f.IssuedBefore.IsZero() {
+		where = append(where, "issued_at < "+arg(toMicros(f.IssuedBefore)))
+	}
+	query := `SELECT ` + sessionCols + ` FROM sessions`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY issued_at, access_key_id"
+	if f.Limit > 0 {
+		query += " LIMIT " + arg(f.Limit)
+	}
+	rows, err := s.c.reader().Query(ctx, query, args...)
+	return collect(rows, err, scanSession)
+}
+
+func (s sessions) Prune(ctx context.Context, t time.Time) (int64, error) {
+	var n int64
+	err := s.c.write(ctx, func(q querier) error {
+		tag, err := exec(ctx, q, `DELETE FROM sessions WHERE expires_at < $1`, toMicros(t))
+		n = tag.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+type revocations struct{ c conn }
+
+func (r revocations) Add(ctx context.Context, rev store.Revocation) (store.Revocation, error) {
+	err := r.c.write(ctx, func(q querier) error {
+		if err := q.QueryRow(ctx, `INSERT INTO revocations (kind, account_id, target, not_before, expires_at, created_at, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, rev.Kind, rev.Account, rev.Target, toMicros(rev.NotBefore),
+			toMicros(rev.ExpiresAt), toMicros(rev.Created), rev.CreatedBy).Scan(&rev.ID); err != nil {
+			return mapErr(err)
+		}
+		return r.c.change(ctx, q, rev.Account, store.ChangeRevocation, rev.Target)
+	})
+	return rev, err
+}
+
+func scanRevocation(row pgx.Row) (store.Revocation, error) {
+	var rev store.Revocation
+	var nb, exp, created int64
+	if err := row.Scan(&rev.ID, &rev.Kind, &rev.Account, &rev.Target, &nb, &exp, &created, &rev.CreatedBy); err != nil {
+		return store.Revocation{}, err
+	}
+	rev.NotBefore, rev.ExpiresAt, rev.Created = fromMicros(nb), fromMicros(exp), fromMicros(created)
+	return rev, nil
+}
+
+func (r revocations) Active(ctx context.Context, t time.Time) ([]store.Revocation, error) {
+	rows, err := r.c.reader().Query(ctx, `SELECT id, kind, account_id, target, not_before, expires_at, created_at, created_by
+		FROM revocations WHERE expires_at > $1 ORDER BY id`, toMicros(t))
+	return collect(rows, err, scanRevocation)
+}
+
+func (r revocations) Prune(ctx context.Context, t time.Time) (int64, error) {
+	var n int64
+	err := r.c.write(ctx, func(q querier) error {
+		tag, err := exec(ctx, q, `DELETE FROM revocations WHERE expires_at < $1`, toMicros(t))
+		n = tag.RowsAffected()
+		return err
+	})
+	return n, err
+}

@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// SessionRecord is the issuance record of one temporary credential: who
+// holds what, since when, until when and from where. Verification never
+// reads it (tokens are self-contained); listing sessions and revoking a
+// chain of derived credentials do.
+type SessionRecord struct {
+	AccessKeyID string // the ASIA… id, unique
+	SessionID   string
+	Account     string
+	// PrincipalARN is the underlying principal (role, user, federated
+	// user); SessionARN what the session acts as.
+	PrincipalARN string
+	SessionARN   string
+	Kind         string // the issuing action: AssumeRole, GetSessionToken, …
+	SessionName  string
+	SourceIP     string
+	// ParentAccessKeyID signed the issuing request; RootAccessKeyID is the
+	// long-term key at the root of the chain ("" for federation).
+	ParentAccessKeyID string
+	RootAccessKeyID   string
+	Issued            time.Time
+	Expires           time.Time
+}
+
+// SessionFilter selects issuance records. Zero fields select everything.
+type SessionFilter struct {
+	Account      string
+	PrincipalARN string // matches PrincipalARN or SessionARN
+	// Parents keeps records whose ParentAccessKeyID is one of these.
+	Parents []string
+	// ActiveAt keeps records that expire after it.
+	ActiveAt time.Time
+	// IssuedBefore keeps records issued strictly before it.
+	IssuedBefore time.Time
+	// Limit caps the result (0 = no cap).
+	Limit int
+}
+
+// Sessions stores issuance records. Recording does not write the change
+// feed: no cache depends on it.
+type Sessions interface {
+	// Record adds r. ErrConflict if its access key id is taken.
+	Record(ctx context.Context, r SessionRecord) error
+	// List returns the matching records ordered by Issued, then access key
+	// id.
+	List(ctx context.Context, f SessionFilter) ([]SessionRecord, error)
+	// Prune deletes records that expired before t and returns how many.
+	Prune(ctx context.Context, t time.Time) (int64, error)
+}
+
+// Revocation kinds.
+const (
+	// RevokeKey revokes one access key id: the temporary credential with
+	// that id and every credential whose parent or root key it is.
+	RevokeKey = "key"
+	// RevokePrincipal revokes every session of the principal ARN (as
+	// PrincipalARN or SessionARN) issued before NotBefore.
+	RevokePrincipal = "principal"
+)
+
+// Revocation is one entry of the exception list.
+type Revocation struct {
+	ID        int64 // assigned by Add
+	Kind      string
+	Account   string
+	Target    string // an access key id or a principal ARN
+	NotBefore time.Time
+	// ExpiresAt is when the last credential the entry covers expires;
+	// after it the entry is pointless and may be pruned.
+	ExpiresAt time.Time
+	Created   time.Time
+	CreatedBy string // the caller's ARN, for the record
+}
+
+// Revocations stores the exception list. Every Add is announced on the
+// change feed (ChangeRevocation) in the same transaction.
+type Revocations interface {
+	// Add records rev and returns it with its ID.
+	Add(ctx context.Context, rev Revocation) (Revocation, error)
+	// Active returns the entries with ExpiresAt after t, ordered by ID.
+	Active(ctx context.Context, t time.Time) ([]Revocation, error)
+	// Prune deletes entries that expired before t and returns how many.
+	Prune(ctx context.Context, t time.Time) (int64, error)
+}

@@ -1,0 +1,95 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+func session(id, principal, parent string, issued time.Time, d time.Duration) store.SessionRecord {
+	return store.SessionRecord{
+		AccessKeyID: id, SessionID: "s-" + id, Account: Account, PrincipalARN: principal,
+		SessionARN: principal + "/session", Kind: "AssumeRole", SessionName: "session", SourceIP: "192.0.2.1",
+		ParentAccessKeyID: parent, RootAccessKeyID: "AKIAROOT", Issued: issued, Expires: issued.Add(d),
+	}
+}
+
+func keys(rs []store.SessionRecord) []string {
+	out := []string{}
+	for _, r := range rs {
+		out = append(out, r.AccessKeyID)
+	}
+	return out
+}
+
+func testSessions(t *testing.T, s store.Store) {
+	const role, user = "arn:aws:iam::123456789012:role/r", "arn:aws:iam::123456789012:user/u"
+	a := session("ASIAA", role, "AKIAROOT", Now, time.Hour)
+	b := session("ASIAB", role, "ASIAA", Now.Add(time.Minute), time.Hour)
+	c := session("ASIAC", user, "AKIAROOT", Now.Add(2*time.Minute), 10*time.Minute)
+	for _, r := range []store.SessionRecord{c, a, b} {
+		mustDo(t, s.Sessions().Record(ctx(t), r))
+	}
+	wantErr(t, "duplicate", s.Sessions().Record(ctx(t), a), store.ErrConflict)
+
+	all := must[[]store.SessionRecord](t)(s.Sessions().List(ctx(t), store.SessionFilter{}))
+	diff(t, "List all", all, []store.SessionRecord{a, b, c})
+	tests := []struct {
+		name string
+		f    store.SessionFilter
+		want []string
+	}{
+		{"principal", store.SessionFilter{PrincipalARN: role}, []string{"ASIAA", "ASIAB"}},
+		{"session arn", store.SessionFilter{PrincipalARN: user + "/session"}, []string{"ASIAC"}},
+		{"account", store.SessionFilter{Account: "999999999999"}, []string{}},
+		{"parents", store.SessionFilter{Parents: []string{"ASIAA", "ASIAX"}}, []string{"ASIAB"}},
+		{"active", store.SessionFilter{ActiveAt: Now.Add(30 * time.Minute)}, []string{"ASIAA", "ASIAB"}},
+		{"issued before", store.SessionFilter{IssuedBefore: Now.Add(time.Minute)}, []string{"ASIAA"}},
+		{"limit", store.SessionFilter{Limit: 2}, []string{"ASIAA", "ASIAB"}},
+	}
+	for _, tt := range tests {
+		got := must[[]store.SessionRecord](t)(s.Sessions().List(ctx(t), tt.f))
+		diff(t, tt.name, keys(got), tt.want)
+	}
+	n := must[int64](t)(s.Sessions().Prune(ctx(t), Now.Add(30*time.Minute)))
+	if n != 1 {
+		t.Errorf("Prune removed %d, want 1", n)
+	}
+	got := must[[]store.SessionRecord](t)(s.Sessions().List(ctx(t), store.SessionFilter{}))
+	diff(t, "after Prune", keys(got), []string{"ASIAA", "ASIAB"})
+}
+
+func testRevocations(t *testing.T, s store.Store) {
+	start := must[int64](t)(s.Changes().Latest(ctx(t)))
+	k := store.Revocation{Kind: store.RevokeKey, Account: Account, Target: "ASIAA", ExpiresAt: Now.Add(time.Hour), Created: Now, CreatedBy: "arn:aws:iam::123456789012:user/admin"}
+	p := store.Revocation{Kind: store.RevokePrincipal, Account: Account, Target: "arn:aws:iam::123456789012:role/r", NotBefore: Now, ExpiresAt: Now.Add(2 * time.Hour), Created: Now}
+	k = must[store.Revocation](t)(s.Revocations().Add(ctx(t), k))
+	p = must[store.Revocation](t)(s.Revocations().Add(ctx(t), p))
+	if k.ID == 0 || p.ID <= k.ID {
+		t.Errorf("ids %d, %d: want increasing, non-zero", k.ID, p.ID)
+	}
+	diff(t, "Active", must[[]store.Revocation](t)(s.Revocations().Active(ctx(t), Now)), []store.Revocation{k, p})
+	diff(t, "Active later", must[[]store.Revocation](t)(s.Revocations().Active(ctx(t), Now.Add(90*time.Minute))), []store.Revocation{p})
+
+	changes := must[[]store.Change](t)(s.Changes().Since(ctx(t), start, 0))
+	var got []string
+	for _, c := range changes {
+		got = append(got, c.Kind+" "+c.Key)
+	}
+	diff(t, "changes", got, []string{"revocation ASIAA", "revocation arn:aws:iam::123456789012:role/r"})
+
+	// A revocation written in a rolled-back transaction is not there.
+	_ = s.Tx(ctx(t), func(r store.Repos) error {
+		if _, err := r.Revocations().Add(ctx(t), k); err != nil {
+			return err
+		}
+		return store.ErrConflict
+	})
+	if n := len(must[[]store.Revocation](t)(s.Revocations().Active(ctx(t), Now))); n != 2 {
+		t.Errorf("after a rolled-back Add: %d entries, want 2", n)
+	}
+	if n := must[int64](t)(s.Revocations().Prune(ctx(t), Now.Add(90*time.Minute))); n != 1 {
+		t.Errorf("Prune removed %d, want 1", n)
+	}
+}
