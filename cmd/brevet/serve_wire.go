@@ -63,16 +63,13 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, master *maste
 	if a.authz, err = authz.New(ctx, authz.Config{Store: st, MessageKey: boot.MessageKey, Region: cfg.Regions[0]}); err != nil {
 		return nil, err
 	}
-	if a.auditor, err = audit.Open(audit.Options{
-		Dir: filepath.Join(cfg.DataDir, "audit"), Region: cfg.Regions[0], Logger: log,
-		TLSDetails: tlsDetails,
-	}); err != nil {
+	if a.auditor, err = openAuditor(ctx, cfg, log); err != nil { // serve_audit.go
 		return nil, err
 	}
 	d, err := awsquery.New(awsquery.Config{
 		Authenticator: a.authn,
 		Authorizer:    a.authz,
-		Auditor:       syncAfterWrite{next: server.ObserveAudit(a.auditor), app: a, log: log},
+		Auditor:       a.requestAuditor(log),
 		MaxBodyBytes:  cfg.MaxRequestBody,
 		ErrorMappers:  errorMappers(),
 		Logger:        log,
@@ -85,11 +82,16 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, master *maste
 		a.close(log)
 		return nil, err
 	}
+	api, err := withLookup(d, a, cfg, log) // LookupEvents; serve_audit.go
+	if err != nil {
+		a.close(log)
+		return nil, err
+	}
 	a.srv, err = server.New(server.Config{
 		MaxRequestBody: cfg.MaxRequestBody, ShutdownGrace: cfg.ShutdownGrace,
 		TLSCertFile: cfg.TLS.CertFile, TLSKeyFile: cfg.TLS.KeyFile,
 	},
-		server.WithAPI(d),
+		server.WithAPI(api),
 		server.WithLogger(log),
 		server.WithReadyCheck("store", func(ctx context.Context) error { _, err := st.Changes().Latest(ctx); return err }),
 		server.WithReadyCheck("audit", func(context.Context) error { return a.auditor.Ready() }),
@@ -100,10 +102,6 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, master *maste
 	}
 	return a, nil
 }
-
-// tlsDetails gives audit events the connection's TLS parameters. The
-// dispatcher's record does not carry the connection, so none for now.
-func tlsDetails(context.Context, *awsquery.AuditRecord) *audit.TLSDetails { return nil }
 
 func (a *app) close(log *slog.Logger) {
 	if a.authn != nil {

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/audit"
+	"github.com/brevet-dev/brevet/internal/audit/lookup"
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/config"
+	"github.com/brevet-dev/brevet/internal/server"
+)
+
+// lookupAction is the IAM action LookupEvents requires, on resource "*"
+// (CloudTrail's LookupEvents has no resource-level permissions).
+const lookupAction = "cloudtrail:LookupEvents"
+
+// auditOptions are the trail's settings for serve; tests add fault hooks.
+func auditOptions(cfg *config.Config, log *slog.Logger) audit.Options {
+	return audit.Options{
+		Dir: filepath.Join(cfg.DataDir, "audit"), Region: cfg.Regions[0], Logger: log,
+		TLSDetails: tlsDetails,
+	}
+}
+
+// tlsDetails gives audit events the connection's TLS parameters, which
+// the dispatcher's record carries; none for plain HTTP.
+func tlsDetails(_ context.Context, rec *awsquery.AuditRecord) *audit.TLSDetails {
+	return audit.TLSDetailsFromState(rec.TLS, rec.Host)
+}
+
+// requestAuditor is what audits every request: the trail, observed by the
+// server's logs and metrics, and followed by the cache sync after writes.
+func (a *app) requestAuditor(log *slog.Logger) awsquery.Auditor {
+	return syncAfterWrite{next: server.ObserveAudit(a.auditor), app: a, log: log}
+}
+
+// withLookup routes CloudTrail's LookupEvents (JSON protocol, told apart by
+// its X-Amz-Target header) to the trail's query handler, and everything
+// else to the AWS Query dispatcher. LookupEvents goes through the same
+// Authenticator (SigV4, service "cloudtrail"), Authorizer
+// (cloudtrail:LookupEvents on "*") and Auditor as every other request.
+func withLookup(next http.Handler, a *app, cfg *config.Config, log *slog.Logger) (http.Handler, error) {
+	h, err := lookup.NewHandler(lookup.Config{
+		Dir:       filepath.Join(cfg.DataDir, "audit"),
+		Authorize: a.authorizeLookup,
+		Auditor:   a.requestAuditor(log),
+		Logger:    log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isCloudTrailTarget(r.Header.Get("X-Amz-Target")) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	}), nil
+}
+
+// isCloudTrailTarget reports whether an X-Amz-Target names a CloudTrail
+// operation; the lookup handler answers the ones it does not serve with
+// UnknownOperationException.
+func isCloudTrailTarget(t string) bool {
+	const prefix = "com.amazonaws.cloudtrail."
+	return len(t) > len(prefix) && t[:len(prefix)] == prefix
+}
+
+// authorizeLookup authenticates a LookupEvents call and authorizes
+// cloudtrail:LookupEvents for its caller.
+func (a *app) authorizeLookup(r *http.Request, body []byte) (awsquery.Principal, error) {
+	ctx, now := r.Context(), time.Now()
+	p, err := a.authn.Authenticate(ctx, &awsquery.AuthnRequest{HTTP: r, Body: body, Operation: lookup.Operation, Now: now})
+	if err != nil {
+		wire, _ := awsquery.ToWire(err, errorMappers()...)
+		return nil, &lookup.Error{Code: wire.Code.Name, Message: wire.Message, Status: wire.Code.Status}
+	}
+	host, _, serr := net.SplitHostPort(r.RemoteAddr)
+	if serr != nil {
+		host = r.RemoteAddr
+	}
+	dec, err := a.authz.Authorize(ctx, &awsquery.AuthzRequest{
+		Principal: p, Action: lookupAction, Resource: "*",
+		Now: now, SourceIP: host, UserAgent: r.UserAgent(), SecureTransport: r.TLS != nil,
+	})
+	if err != nil {
+		return p, err
+	}
+	if !dec.Allowed {
+		msg := "User: " + p.ARN() + " is not authorized to perform: " + lookupAction + awsquery.DenialReason(dec)
+		return p, &lookup.Error{Code: "AccessDeniedException", Message: awsquery.AppendEncodedMessage(msg, dec.EncodedMessage), Status: http.StatusBadRequest}
+	}
+	return p, nil
+}
+
+
+// openAuditor opens the audit trail serve records every request in.
+func openAuditor(_ context.Context, cfg *config.Config, log *slog.Logger) (*audit.Auditor, error) {
+	return audit.Open(auditOptions(cfg, log))
+}
