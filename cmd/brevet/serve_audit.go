@@ -98,7 +98,6 @@ func (a *app) authorizeLookup(r *http.Request, body []byte) (awsquery.Principal,
 	return p, nil
 }
 
-
 // openAuditor opens the audit trail serve records every request in.
 func openAuditor(_ context.Context, cfg *config.Config, log *slog.Logger) (*audit.Auditor, error) {
 	return audit.Open(auditOptions(cfg, log))
