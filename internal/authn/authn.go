@@ -41,6 +41,13 @@ type UseRecorder interface {
 	RecordUse(ctx context.Context, id string, used iam.AccessKeyLastUsed) error
 }
 
+// RevocationList says whether a temporary credential has been revoked. It
+// is consulted on every request with a session token, so it must answer
+// from memory: revocation.List does.
+type RevocationList interface {
+	Revoked(c *credential.Claims, now time.Time) bool
+}
+
 // ChangeFeed is the part of store.Changes the cache follows.
 type ChangeFeed interface {
 	Since(ctx context.Context, seq int64, limit int) ([]store.Change, error)
@@ -67,6 +74,9 @@ type Config struct {
 	// FlushUses (Watch calls it) off the request path. store.AccessKeys
 	// implements it.
 	Uses UseRecorder
+	// Revoked, when set, refuses revoked temporary credentials as invalid
+	// tokens.
+	Revoked RevocationList
 	// Logger receives store errors met while resolving keys.
 	Logger *slog.Logger
 }
@@ -81,6 +91,7 @@ type Authenticator struct {
 	verifiers map[string]*sigv4.Verifier // by service name: "sts", "iam", "cloudtrail"
 	log       *slog.Logger
 	uses      UseRecorder
+	revoked   RevocationList
 
 	usesMu  sync.Mutex
 	pending map[string]iam.AccessKeyLastUsed // uses not yet recorded, by key id
@@ -117,7 +128,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	a := &Authenticator{
 		keys: cfg.Keys, changes: cfg.Changes, secrets: cfg.Secrets, tokens: cfg.Tokens,
 		verifiers: map[string]*sigv4.Verifier{}, log: cfg.Logger, cache: map[string]*cachedKey{},
-		uses: cfg.Uses, pending: map[string]iam.AccessKeyLastUsed{},
+		uses: cfg.Uses, revoked: cfg.Revoked, pending: map[string]iam.AccessKeyLastUsed{},
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -242,6 +253,9 @@ func (a *Authenticator) temporary(auth *sigv4.Auth, now time.Time) (*identity.Pr
 		if errors.As(err, &exp) {
 			return nil, "", &sigv4.Error{Kind: sigv4.KindExpiredToken, Message: msgExpiredToken}
 		}
+		return nil, "", invalidToken()
+	}
+	if a.revoked != nil && a.revoked.Revoked(&c, now) {
 		return nil, "", invalidToken()
 	}
 	p := sessionPrincipal(&c)

@@ -31,6 +31,7 @@ type SessionRecord struct {
 // SessionFilter selects issuance records. Zero fields select everything.
 type SessionFilter struct {
 	Account      string
+	AccessKeyID  string
 	PrincipalARN string // matches PrincipalARN or SessionARN
 	// Parents keeps records whose ParentAccessKeyID is one of these.
 	Parents []string

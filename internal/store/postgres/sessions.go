@@ -48,6 +48,9 @@ func (s sessions) List(ctx context.Context, f store.SessionFilter) ([]store.Sess
 	if f.Account != "" {
 		where = append(where, "account_id = "+arg(f.Account))
 	}
+	if f.AccessKeyID != "" {
+		where = append(where, "access_key_id = "+arg(f.AccessKeyID))
+	}
 	if f.PrincipalARN != "" {
 		p := arg(f.PrincipalARN)
 		where = append(where, "(principal_arn = "+p+" OR session_arn = "+p+")")

@@ -34,6 +34,9 @@ func (s sessions) List(ctx context.Context, f store.SessionFilter) ([]store.Sess
 	if f.Account != "" {
 		where, args = append(where, "account_id = ?"), append(args, f.Account)
 	}
+	if f.AccessKeyID != "" {
+		where, args = append(where, "access_key_id = ?"), append(args, f.AccessKeyID)
+	}
 	if f.PrincipalARN != "" {
 		where, args = append(where, "(principal_arn = ? OR session_arn = ?)"), append(args, f.PrincipalARN, f.PrincipalARN)
 	}

@@ -40,6 +40,7 @@ func testSessions(t *testing.T, s store.Store) {
 		f    store.SessionFilter
 		want []string
 	}{
+		{"access key", store.SessionFilter{AccessKeyID: "ASIAB"}, []string{"ASIAB"}},
 		{"principal", store.SessionFilter{PrincipalARN: role}, []string{"ASIAA", "ASIAB"}},
 		{"session arn", store.SessionFilter{PrincipalARN: user + "/session"}, []string{"ASIAC"}},
 		{"account", store.SessionFilter{Account: "999999999999"}, []string{}},

@@ -1,0 +1,140 @@
+package authn_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/authn"
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
+	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/revocation"
+	"github.com/brevet-dev/brevet/internal/sigv4"
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+const roleARN = "arn:aws:iam::123456789012:role/reader"
+
+// withRevocations is an authenticator over f's store and keys that checks
+// list.
+func withRevocations(t testing.TB, f *fixture, list *revocation.List) *authn.Authenticator {
+	t.Helper()
+	a, err := authn.New(context.Background(), authn.Config{
+		Keys: f.st.Principals(), Changes: f.st.Changes(), Secrets: f.master, Tokens: f.ring,
+		Regions: []string{"eu-west-1"}, Revoked: list,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func mintSession(t testing.TB, f *fixture, parent string, issued time.Time) sigv4.Credentials {
+	t.Helper()
+	tc, _, err := f.ring.Mint(credential.Claims{
+		AccountID: account, PrincipalType: credential.AssumedRole,
+		PrincipalARN: roleARN, PrincipalID: "AROAEXAMPLEROLE000001",
+		SessionARN: "arn:aws:sts::123456789012:assumed-role/reader/s1", SessionName: "s1",
+		IssuedAt: issued, Expires: issued.Add(time.Hour), ParentAccessKeyID: parent, RootAccessKeyID: f.keyID,
+		ChainDepth: 1,
+	}, randReader{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sigv4.Credentials{AccessKeyID: tc.AccessKeyID, SecretAccessKey: tc.SecretAccessKey.Reveal(), SessionToken: tc.SessionToken}
+}
+
+func authnReq(t testing.TB, creds sigv4.Credentials) *awsquery.AuthnRequest {
+	r := signed(t, creds, "sts", "eu-west-1", now, gci)
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return &awsquery.AuthnRequest{HTTP: r, Body: body, Operation: stsapi.GetCallerIdentity.Info(), Now: now}
+}
+
+func TestRevokedSessionsAreInvalidTokens(t *testing.T) {
+	f := newFixture(t)
+	creds := mintSession(t, f, "ASIAPARENTEXAMPLE001", now.Add(-time.Minute))
+	later := now.Add(time.Hour)
+	tests := []struct {
+		name    string
+		entries []store.Revocation
+		wantErr bool
+	}{
+		{"empty list", nil, false},
+		{"its own key", []store.Revocation{{Kind: store.RevokeKey, Target: creds.AccessKeyID, ExpiresAt: later}}, true},
+		{"its parent", []store.Revocation{{Kind: store.RevokeKey, Target: "ASIAPARENTEXAMPLE001", ExpiresAt: later}}, true},
+		{"its root key", []store.Revocation{{Kind: store.RevokeKey, Target: f.keyID, ExpiresAt: later}}, true},
+		{"an expired entry", []store.Revocation{{Kind: store.RevokeKey, Target: creds.AccessKeyID, ExpiresAt: now}}, false},
+		{"role, issued before", []store.Revocation{{Kind: store.RevokePrincipal, Target: roleARN, NotBefore: now, ExpiresAt: later}}, true},
+		{"role, issued after", []store.Revocation{{Kind: store.RevokePrincipal, Target: roleARN, NotBefore: now.Add(-time.Hour), ExpiresAt: later}}, false},
+		{"session ARN", []store.Revocation{{Kind: store.RevokePrincipal, Target: "arn:aws:sts::123456789012:assumed-role/reader/s1", NotBefore: now, ExpiresAt: later}}, true},
+		{"another key", []store.Revocation{{Kind: store.RevokeKey, Target: "ASIAOTHER", ExpiresAt: later}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var list revocation.List
+			list.Replace(tt.entries, now)
+			a := withRevocations(t, f, &list)
+			_, err := a.Authenticate(context.Background(), authnReq(t, creds))
+			var se *sigv4.Error
+			if got := err != nil; got != tt.wantErr {
+				t.Fatalf("Authenticate error = %v, want error %v", err, tt.wantErr)
+			}
+			if err != nil && (!errors.As(err, &se) || se.Kind != sigv4.KindInvalidClientTokenID) {
+				t.Errorf("got %v, want InvalidClientTokenId", err)
+			}
+		})
+	}
+}
+
+// bigList is a list of n key entries and n/10 principal entries, none of
+// which covers the benchmark's session.
+func bigList(n int) *revocation.List {
+	entries := make([]store.Revocation, 0, n+n/10)
+	for i := range n {
+		entries = append(entries, store.Revocation{Kind: store.RevokeKey, Target: fmt.Sprintf("ASIA%016d", i), ExpiresAt: now.Add(time.Hour)})
+	}
+	for i := range n / 10 {
+		entries = append(entries, store.Revocation{Kind: store.RevokePrincipal, Target: fmt.Sprintf("arn:aws:iam::123456789012:role/r%d", i), NotBefore: now, ExpiresAt: now.Add(time.Hour)})
+	}
+	var l revocation.List
+	l.Replace(entries, now)
+	return &l
+}
+
+// A temporary credential is verified with 10,000 revocation entries loaded
+// and the store closed: the check is in memory, no database round trip.
+func TestRevocationCheckNeedsNoStore(t *testing.T) {
+	f := newFixture(t)
+	a := withRevocations(t, f, bigList(10000))
+	creds := mintSession(t, f, f.keyID, now)
+	if err := f.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Authenticate(context.Background(), authnReq(t, creds)); err != nil {
+		t.Fatalf("with the store closed: %v", err)
+	}
+}
+
+func BenchmarkAuthenticateTemporaryRevocations10k(b *testing.B) {
+	f := newFixture(b)
+	f.a = withRevocations(b, f, bigList(10000))
+	benchAuthn(b, f, mintSession(b, f, f.keyID, now))
+}
+
+func BenchmarkRevokedCheck10k(b *testing.B) {
+	l := bigList(10000)
+	c := &credential.Claims{AccessKeyID: "ASIAEXAMPLE", ParentAccessKeyID: "AKIAEXAMPLE", RootAccessKeyID: "AKIAEXAMPLE",
+		PrincipalARN: roleARN, SessionARN: roleARN + "/s", IssuedAt: now}
+	b.ReportAllocs()
+	for b.Loop() {
+		if l.Revoked(c, now) {
+			b.Fatal("revoked")
+		}
+	}
+}
