@@ -56,10 +56,27 @@ type Config struct {
 	// begins.
 	ShutdownGrace time.Duration
 
+	// Federation configures identity federation (docs/federation.md).
+	Federation Federation
+
 	// IgnoredEnv lists BREVET_* environment variables that are not
 	// settings (a misspelling, or a variable meant for a test), so the
 	// caller can warn about them. Names only, never values.
 	IgnoredEnv []string
+}
+
+// Federation configures identity federation.
+type Federation struct {
+	// IssuerURL is the https URL Brevet's OIDC tokens name as iss and
+	// under which it serves its discovery document; "" means the
+	// server's own URL.
+	IssuerURL string
+	// SAMLSignInURLs are the Audience and Recipient values
+	// AssumeRoleWithSAML accepts. Never empty.
+	SAMLSignInURLs []string
+	// OIDCJWKS maps an OIDC provider's issuer URL to a file holding its
+	// JSON Web Key Set, for providers Brevet cannot reach.
+	OIDCJWKS map[string]string
 }
 
 // TLS names the files of the server certificate.
@@ -247,5 +264,8 @@ func (c Config) attrs() []slog.Attr {
 		slog.String(settings[sLogFormat].key, string(c.Log.Format)),
 		slog.Int64(settings[sMaxRequestBody].key, c.MaxRequestBody),
 		slog.String(settings[sShutdownGrace].key, c.ShutdownGrace.String()),
+		slog.String(settings[sIssuerURL].key, c.Federation.IssuerURL),
+		slog.String(settings[sSAMLSignInURL].key, strings.Join(c.Federation.SAMLSignInURLs, ",")),
+		slog.Int("federation.oidc_jwks_count", len(c.Federation.OIDCJWKS)),
 	}
 }

@@ -64,6 +64,7 @@ func defaultConfig() Config {
 		Log:            Log{Level: slog.LevelInfo, Format: LogJSON},
 		MaxRequestBody: 1 << 20,
 		ShutdownGrace:  25 * time.Second,
+		Federation:     Federation{SAMLSignInURLs: []string{DefaultSAMLSignInURL}},
 	}
 }
 
@@ -156,6 +157,16 @@ func TestLoadPrecedence(t *testing.T) {
 			env:  []string{"BREVET_STORE=postgres://brevet:hunter2@db:5432/brevet?sslmode=verify-full"},
 			want: func(c *Config) {
 				c.Store = Store{Driver: StorePostgres, DSN: "postgres://brevet:hunter2@db:5432/brevet?sslmode=verify-full"}
+			},
+		},
+		{
+			name: "federation from file and env",
+			file: "federation:\n  issuer_url: https://sts.example.com\n  oidc_jwks: [\"https://idp.internal/=/etc/jwks.json\"]\n",
+			env:  []string{"BREVET_SAML_SIGN_IN_URL=https://brevet.example.com/saml,https://signin.aws.amazon.com/saml"},
+			want: func(c *Config) {
+				c.Federation = Federation{IssuerURL: "https://sts.example.com",
+					SAMLSignInURLs: []string{"https://brevet.example.com/saml", "https://signin.aws.amazon.com/saml"},
+					OIDCJWKS:       map[string]string{"https://idp.internal": "/etc/jwks.json"}}
 			},
 		},
 		{

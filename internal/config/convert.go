@@ -94,6 +94,28 @@ func convert(v *[numSettings]value) (*Config, []error) {
 	if c.ShutdownGrace, err = time.ParseDuration(v[sShutdownGrace].str); err != nil || c.ShutdownGrace < 0 {
 		fail(sShutdownGrace, fmt.Sprintf("%q is not a duration; use a Go duration such as 25s or 1m, or 0 to stop at once", v[sShutdownGrace].str))
 	}
+
+	c.Federation.IssuerURL = strings.TrimSpace(v[sIssuerURL].str)
+	if u := c.Federation.IssuerURL; u != "" {
+		if pu, err := url.Parse(u); err != nil || pu.Scheme != "https" || pu.Host == "" || pu.RawQuery != "" || pu.Fragment != "" || strings.HasSuffix(u, "/") {
+			fail(sIssuerURL, fmt.Sprintf("%q is not an issuer URL; give an https URL without query, fragment or trailing slash, such as https://sts.example.com", u))
+		}
+	}
+	c.Federation.SAMLSignInURLs = v[sSAMLSignInURL].list
+	if len(c.Federation.SAMLSignInURLs) == 0 {
+		fail(sSAMLSignInURL, "is empty; give at least one URL, for example "+DefaultSAMLSignInURL)
+	}
+	for _, e := range v[sOIDCJWKS].list {
+		issuer, file, ok := strings.Cut(e, "=")
+		if !ok || !strings.HasPrefix(issuer, "https://") || file == "" {
+			fail(sOIDCJWKS, fmt.Sprintf("%q is not ISSUER_URL=JWKS_FILE; for example https://idp.internal=/etc/brevet/idp-jwks.json", e))
+			continue
+		}
+		if c.Federation.OIDCJWKS == nil {
+			c.Federation.OIDCJWKS = map[string]string{}
+		}
+		c.Federation.OIDCJWKS[strings.TrimSuffix(issuer, "/")] = file
+	}
 	return c, errs
 }
 

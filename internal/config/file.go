@@ -16,17 +16,24 @@ import (
 // "empty"; values stay text until Load converts them, so that errors can
 // point at the line they came from.
 type fileConfig struct {
-	DataDir        *string   `yaml:"data_dir"`
-	Listen         *string   `yaml:"listen"`
-	TLS            *fileTLS  `yaml:"tls"`
-	InsecureHTTP   *bool     `yaml:"insecure_http"`
-	AccountID      *string   `yaml:"account_id"`
-	Regions        *[]string `yaml:"regions"`
-	MasterKeyFile  *string   `yaml:"master_key_file"`
-	Store          *string   `yaml:"store"`
-	Log            *fileLog  `yaml:"log"`
-	MaxRequestBody *string   `yaml:"max_request_body"`
-	ShutdownGrace  *string   `yaml:"shutdown_grace"`
+	DataDir        *string         `yaml:"data_dir"`
+	Listen         *string         `yaml:"listen"`
+	TLS            *fileTLS        `yaml:"tls"`
+	InsecureHTTP   *bool           `yaml:"insecure_http"`
+	AccountID      *string         `yaml:"account_id"`
+	Regions        *[]string       `yaml:"regions"`
+	MasterKeyFile  *string         `yaml:"master_key_file"`
+	Store          *string         `yaml:"store"`
+	Log            *fileLog        `yaml:"log"`
+	MaxRequestBody *string         `yaml:"max_request_body"`
+	ShutdownGrace  *string         `yaml:"shutdown_grace"`
+	Federation     *fileFederation `yaml:"federation"`
+}
+
+type fileFederation struct {
+	IssuerURL     *string   `yaml:"issuer_url"`
+	SAMLSignInURL *[]string `yaml:"saml_sign_in_url"`
+	OIDCJWKS      *[]string `yaml:"oidc_jwks"`
 }
 
 type fileTLS struct {

@@ -161,6 +161,15 @@ func (l *loader) file(path string) error {
 	}
 	set(sMaxRequestBody, fc.MaxRequestBody)
 	set(sShutdownGrace, fc.ShutdownGrace)
+	if f := fc.Federation; f != nil {
+		set(sIssuerURL, f.IssuerURL)
+		if f.SAMLSignInURL != nil {
+			l.put(sSAMLSignInURL, value{list: *f.SAMLSignInURL, from: origin{layer: layerFile, name: path, line: lines["federation.saml_sign_in_url"]}})
+		}
+		if f.OIDCJWKS != nil {
+			l.put(sOIDCJWKS, value{list: *f.OIDCJWKS, from: origin{layer: layerFile, name: path, line: lines["federation.oidc_jwks"]}})
+		}
+	}
 	return nil
 }
 

@@ -27,6 +27,10 @@ const (
 	// shutdown (and flushes its audit trail) before it is killed.
 	DefaultShutdownGrace = 25 * time.Second
 
+	// DefaultSAMLSignInURL is AWS's SAML sign-in endpoint, which IdPs set
+	// up for AWS put in their assertions' Audience and Recipient.
+	DefaultSAMLSignInURL = "https://signin.aws.amazon.com/saml"
+
 	DefaultLogLevel  = "info"
 	DefaultLogFormat = "json"
 
@@ -57,6 +61,9 @@ const (
 	sLogFormat
 	sMaxRequestBody
 	sShutdownGrace
+	sIssuerURL
+	sSAMLSignInURL
+	sOIDCJWKS
 	numSettings
 )
 
@@ -116,6 +123,12 @@ var settings = [numSettings]setting{
 		usage: "largest request body accepted, in bytes or with a KiB/MiB suffix"},
 	sShutdownGrace: {key: "shutdown_grace", env: "BREVET_SHUTDOWN_GRACE", flag: "shutdown-grace", kind: kindDuration, def: DefaultShutdownGrace.String(),
 		usage: "how long in-flight requests may finish after a shutdown signal"},
+	sIssuerURL: {key: "federation.issuer_url", env: "BREVET_ISSUER_URL", flag: "issuer-url",
+		usage: "https URL under which Brevet publishes its OIDC discovery document and keys (default: the server's own URL)"},
+	sSAMLSignInURL: {key: "federation.saml_sign_in_url", env: "BREVET_SAML_SIGN_IN_URL", flag: "saml-sign-in-url", kind: kindList, def: DefaultSAMLSignInURL,
+		usage: "SAML audience(s) and recipient(s) AssumeRoleWithSAML accepts, comma-separated"},
+	sOIDCJWKS: {key: "federation.oidc_jwks", env: "BREVET_OIDC_JWKS", flag: "oidc-jwks", kind: kindList,
+		usage: "inline key sets for OIDC providers Brevet cannot reach: ISSUER_URL=JWKS_FILE, comma-separated"},
 }
 
 // name is how errors refer to a setting: by its file key, which is also
