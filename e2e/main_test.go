@@ -37,7 +37,13 @@ func run(m *testing.M) int {
 		return 1
 	}
 	installJS()
-	return m.Run()
+	suiteSecrets.root = filepath.Join(dir, "servers")
+	code := m.Run()
+	if err := suiteSecrets.check(); err != nil { // secrets_test.go
+		fmt.Fprintf(os.Stderr, "FAIL: a secret the suite created reached an audit trail or a server log:\n%v\n", err)
+		return 1
+	}
+	return code
 }
 
 // jsSDK is where npm ci puts the JavaScript SDK the node scripts import.
@@ -131,6 +137,11 @@ func startBrevetIn(t *testing.T, dir string, extra ...string) *brevet {
 		t.Fatal(err)
 	}
 	go func() { b.exited <- b.cmd.Wait() }()
+	t.Cleanup(func() { // after stop: copies the trail for the suite-wide secret scan
+		if err := suiteSecrets.archive(b); err != nil {
+			t.Errorf("copying the audit trail for the secret scan: %v", err)
+		}
+	})
 	t.Cleanup(func() { b.stop(t) })
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -259,7 +270,9 @@ func (c *client) exec(name string, args ...string) (string, error) {
 	cmd.Dir = c.home
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	err := cmd.Run()
+	suiteSecrets.scanExec(args, c.env, stdout.String())
+	if err != nil {
 		return stdout.String(), fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, stderr.String())
 	}
 	return stdout.String(), nil

@@ -48,7 +48,9 @@ func (b *brevet) adminKey(t *testing.T) (id, secret string) {
 
 // goConfig is an aws-sdk-go-v2 configuration for the server.
 func (b *brevet) goConfig(id, secret, token string) aws.Config {
+	suiteSecrets.add(secret, token)
 	return aws.Config{
+		HTTPClient:   recordingClient(), // secrets_test.go
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider(id, secret, token),
 		BaseEndpoint: aws.String(b.URL),
