@@ -13,6 +13,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
 	"log"
 	"math/big"
@@ -28,6 +29,9 @@ type Server struct {
 	*httptest.Server
 	// Client trusts the test CA, and only it.
 	Client *http.Client
+	// CAPEM is the test CA's certificate in PEM, for processes that must
+	// trust the server (Go honours SSL_CERT_FILE).
+	CAPEM []byte
 }
 
 // NewTLS starts handler on https://127.0.0.1:PORT with a leaf certificate
@@ -90,5 +94,6 @@ func NewTLS(t testing.TB, handler http.Handler) *Server {
 		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}},
 	}
 	t.Cleanup(client.CloseIdleConnections)
-	return &Server{Server: srv, Client: client}
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	return &Server{Server: srv, Client: client, CAPEM: caPEM}
 }

@@ -12,7 +12,7 @@ import (
 
 // Actions lists the IAM actions Register serves (docs/iam.md describes
 // each).
-var Actions = []string{
+var Actions = append([]string{
 	"CreateUser",
 	"GetUser",
 	"UpdateUser",
@@ -96,7 +96,7 @@ var Actions = []string{
 	"GetAccountSummary",
 	"SimulatePrincipalPolicy",
 	"SimulateCustomPolicy",
-}
+}, ProviderActions...)
 
 // add registers one action: both halves get the caller as an
 // *identity.Principal, and Serve gets the request time.
@@ -124,6 +124,7 @@ func add[In, Out any](d *awsquery.Dispatcher, op *awsquery.Operation[In, Out],
 // Register puts every action in Actions on the dispatcher. Its
 // dispatcher needs WireError among its ErrorMappers.
 func Register(d *awsquery.Dispatcher, s *Service) {
+	RegisterProviders(d, s) // providers.go
 	add(d, iamapi.CreateUser, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateUserRequest) (awsquery.Target, error) {
 		return target(iam.UserARN(p.Account, pathOr(in.Path), in.UserName), keys{}.requestTags(in.Tags).boundary(in.PermissionsBoundary))
 	}, s.CreateUser)
