@@ -19,11 +19,17 @@ import (
 // (CloudTrail's LookupEvents has no resource-level permissions).
 const lookupAction = "cloudtrail:LookupEvents"
 
-// auditOptions are the trail's settings for serve; tests add fault hooks.
+// auditOpenFile opens the trail's files: nil (os.OpenFile) in the
+// program. The in-process tests of failing closed set it to simulate a
+// full or failing disk, which cannot be arranged for a real process
+// without root and a device; there is deliberately no flag for it.
+var auditOpenFile audit.OpenFileFunc
+
+// auditOptions are the trail's settings for serve.
 func auditOptions(cfg *config.Config, log *slog.Logger) audit.Options {
 	return audit.Options{
 		Dir: filepath.Join(cfg.DataDir, "audit"), Region: cfg.Regions[0], Logger: log,
-		TLSDetails: tlsDetails,
+		TLSDetails: tlsDetails, OpenFile: auditOpenFile,
 	}
 }
 
