@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -37,6 +38,7 @@ type app struct {
 	authz     *authz.Authorizer
 	auditor   *audit.Auditor
 	srv       *server.Server
+	cl        *cluster // serve_cluster.go
 }
 
 // wire builds everything `brevet serve` runs, from the store up.
@@ -54,24 +56,27 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, master *maste
 			"account_id", boot.AccountID, "access_key_id", boot.AdminKeyID, "file", boot.CredentialsPath)
 	}
 	a := &app{accountID: boot.AccountID, boot: boot, st: st, master: master, tokens: boot.Tokens}
+	if a.cl, err = newCluster(ctx, st, now); err != nil {
+		return nil, err
+	}
 	if a.authn, err = authn.New(ctx, authn.Config{
 		Keys: st.Principals(), Changes: st.Changes(), Secrets: master, Tokens: boot.Tokens,
-		Regions: cfg.Regions, Uses: st.AccessKeys(), Logger: log,
+		Regions: cfg.Regions, Uses: st.AccessKeys(), Revoked: &a.cl.list, Logger: log,
 	}); err != nil {
 		return nil, err
 	}
-	if a.authz, err = authz.New(ctx, authz.Config{Store: st, MessageKey: boot.MessageKey, Region: cfg.Regions[0]}); err != nil {
+	if a.authz, err = authz.New(ctx, authz.Config{Store: st, MessageKey: boot.MessageKey, Region: cfg.Regions[0], PollInterval: authz.NoRequestPoll}); err != nil {
 		return nil, err
 	}
 	if a.auditor, err = openAuditor(ctx, cfg, log); err != nil { // serve_audit.go
 		return nil, err
 	}
 	d, err := awsquery.New(awsquery.Config{
-		Authenticator: a.authn,
+		Authenticator: storeGate{next: a.authn, cl: a.cl},
 		Authorizer:    a.authz,
 		Auditor:       a.requestAuditor(log),
 		MaxBodyBytes:  cfg.MaxRequestBody,
-		ErrorMappers:  errorMappers(),
+		ErrorMappers:  append(errorMappers(), revocationError),
 		Logger:        log,
 	})
 	if err != nil {
@@ -82,6 +87,7 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, master *maste
 		a.close(log)
 		return nil, err
 	}
+	registerBrevet(d, a)
 	api, err := withLookup(d, a, cfg, log) // LookupEvents; serve_audit.go
 	if err != nil {
 		a.close(log)
@@ -117,13 +123,10 @@ func (a *app) close(log *slog.Logger) {
 }
 
 // follow applies the store's change feed until ctx is done: the
-// authenticator's key cache, the authorizer's policy cache, and the token
-// key ring when another process (brevet keys rotate-token-key) rotated it.
-func (a *app) follow(ctx context.Context, log *slog.Logger) {
-	a.authn.Watch(ctx, followInterval, func(ctx context.Context, changes []store.Change) {
-		a.applied(ctx, changes, log)
-	})
-}
+// authenticator's key cache, the authorizer's policy cache, the revocation
+// list, and the token key ring when another process (brevet keys
+// rotate-token-key) rotated it. See serve_cluster.go.
+func (a *app) follow(ctx context.Context, log *slog.Logger) { a.followCluster(ctx, log) }
 
 // applied reacts to changes other than the caches' own.
 func (a *app) applied(ctx context.Context, changes []store.Change, log *slog.Logger) {
@@ -149,7 +152,9 @@ type syncAfterWrite struct {
 }
 
 func (s syncAfterWrite) Audit(ctx context.Context, rec *awsquery.AuditRecord) error {
-	err := s.next.Audit(ctx, rec)
+	// Issued credentials are recorded first (serve_cluster.go); if that
+	// fails, rec now says so and the request fails closed.
+	err := errors.Join(s.app.recordIssued(ctx, rec), s.next.Audit(ctx, rec))
 	if err == nil && s.app.srv != nil {
 		count(s.app.srv.Metrics(), rec)
 	}

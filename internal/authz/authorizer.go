@@ -41,6 +41,8 @@ type Config struct {
 	Region string
 	// PollInterval bounds how stale the cache can be: the change feed is
 	// read at most this often (100 ms when zero). Sync reads it at once.
+	// NoRequestPoll leaves the reading to the caller (Sync): no decision
+	// then ever waits for the store.
 	PollInterval time.Duration
 	// MaxSessions bounds the session cache (100,000 when zero).
 	MaxSessions int
@@ -68,7 +70,7 @@ func New(ctx context.Context, cfg Config) (*Authorizer, error) {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	if cfg.PollInterval <= 0 {
+	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 100 * time.Millisecond
 	}
 	if cfg.MaxSessions <= 0 {
@@ -86,6 +88,12 @@ func New(ctx context.Context, cfg Config) (*Authorizer, error) {
 	a.pool.New = func() any { return &evalState{} }
 	return a, nil
 }
+
+// NoRequestPoll is the PollInterval of an Authorizer whose owner calls
+// Sync in the background (brevet serve, which follows LISTEN/NOTIFY):
+// decisions never read the change feed themselves, so a store that does
+// not answer cannot delay or fail them.
+const NoRequestPoll time.Duration = -1
 
 // Sync reads the change feed now, so that changes made so far are seen by
 // the next decision. The IAM service (or the server after an IAM write)

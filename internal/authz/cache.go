@@ -108,6 +108,9 @@ func newCache(ctx context.Context, src Store, interval time.Duration, maxSess in
 // maybePoll reads the change feed when the last read is older than the
 // interval. Only one caller polls; the others go on with the cache as is.
 func (c *cache) maybePoll(ctx context.Context, now time.Time) error {
+	if c.interval < 0 {
+		return nil // NoRequestPoll
+	}
 	n := now.UnixNano()
 	last := c.lastPoll.Load()
 	if n-last < int64(c.interval) && n >= last {

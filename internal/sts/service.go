@@ -42,6 +42,9 @@ type Config struct {
 	Rand io.Reader
 	// Region is recorded as RoleLastUsed's region ("us-east-1" when empty).
 	Region string
+	// Federation configures the web identity, SAML and outbound token
+	// actions (federation.go).
+	Federation FederationConfig
 }
 
 // MFASeedPurpose is the additional data a virtual MFA device's seed is
@@ -56,6 +59,7 @@ type Service struct {
 	secrets credential.Opener
 	rnd     io.Reader
 	region  string
+	fed     *federation
 	// lastUse throttles RoleLastUsed writes: role ARN -> unix seconds of
 	// the last write.
 	lastUse sync.Map
@@ -76,8 +80,17 @@ func (s *Service) recordUse(ctx context.Context, account, name, arn string, now 
 		return
 	}
 	s.lastUse.Store(arn, sec)
-	_ = s.store.Roles().RecordUse(ctx, account, name, iam.RoleLastUsed{Date: now, Region: s.region})
+	// Off the request path: a slow or unreachable store must not delay
+	// (or, through the request's deadline, fail) the assumption.
+	go func() {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordUseTimeout)
+		defer cancel()
+		_ = s.store.Roles().RecordUse(wctx, account, name, iam.RoleLastUsed{Date: now, Region: s.region})
+	}()
 }
+
+// recordUseTimeout bounds one RoleLastUsed write.
+const recordUseTimeout = 5 * time.Second
 
 // New returns a Service.
 func New(cfg Config) (*Service, error) {
@@ -90,7 +103,8 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	return &Service{store: cfg.Store, tokens: cfg.TokenKeys, authz: cfg.Authz, secrets: cfg.Secrets, rnd: cfg.Rand, region: cfg.Region}, nil
+	return &Service{store: cfg.Store, tokens: cfg.TokenKeys, authz: cfg.Authz, secrets: cfg.Secrets, rnd: cfg.Rand, region: cfg.Region,
+		fed: newFederation(cfg.Federation)}, nil
 }
 
 // Session duration limits, in seconds (STS API reference).

@@ -159,8 +159,16 @@ func TestAssumeRole(t *testing.T) {
 	if p := packedAssume(out); p != nil {
 		t.Errorf("PackedPolicySize = %d without session policies", *p)
 	}
-	r, err := e.st.Roles().Get(ctx, acct, "app")
-	must(t, err)
+	// RoleLastUsed is written off the request path, within a moment.
+	var r iam.Role
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var err error
+		r, err = e.st.Roles().Get(ctx, acct, "app")
+		must(t, err)
+		if !r.LastUsed.Date.IsZero() || time.Now().After(deadline) {
+			break
+		}
+	}
 	if r.LastUsed.Date.IsZero() || r.LastUsed.Region != "us-east-1" {
 		t.Errorf("RoleLastUsed = %+v", r.LastUsed)
 	}
