@@ -13,5 +13,6 @@ func subcommands() []*cobra.Command {
 		newBenchCmd(),
 		newMigrateCmd(),
 		newImportCmd(),
+		newSessionsCmd(),
 	}
 }
