@@ -40,6 +40,9 @@ func WireError(err error) *awsquery.Error {
 	if errors.As(err, &im) {
 		return &awsquery.Error{Code: awsquery.CodeInvalidAuthorizationMessageException, Message: im.Message(), Cause: err}
 	}
+	if we := federationWireError(err); we != nil { // federation_errors.go
+		return we
+	}
 	var pp *credential.PackedPolicyTooLargeError
 	if errors.As(err, &pp) {
 		return &awsquery.Error{Code: awsquery.CodePackedPolicyTooLarge, Message: pp.Error(), Cause: err}

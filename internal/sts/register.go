@@ -77,6 +77,7 @@ func Register(d *awsquery.Dispatcher, s *Service) {
 			return s.AssumeRole(ctx, p, r.Input, facts(r))
 		},
 	})
+	registerFederation(d, s) // federation_register.go
 }
 
 // facts are a request's facts for the authorizer.
