@@ -52,7 +52,7 @@ func (d *failingDisk) open(name string, flag int, perm os.FileMode) (audit.File,
 }
 
 // adminCreds reads the key the first start wrote.
-func adminCreds(t *testing.T, dataDir string) sigv4.Credentials {
+func adminCreds(t testing.TB, dataDir string) sigv4.Credentials {
 	t.Helper()
 	f, err := os.Open(filepath.Join(dataDir, "admin-credentials"))
 	if err != nil {
@@ -76,17 +76,22 @@ func adminCreds(t *testing.T, dataDir string) sigv4.Credentials {
 
 // signedPost sends a SigV4-signed STS request and returns the status and
 // body.
-func signedPost(t *testing.T, base string, creds sigv4.Credentials, body string) (int, string) {
+func signedPost(t testing.TB, base string, creds sigv4.Credentials, body string) (int, string) {
+	t.Helper()
+	return signedPostTo(t, http.DefaultClient, base, "sts", creds, body)
+}
+
+func signedPostTo(t testing.TB, client *http.Client, base, service string, creds sigv4.Credentials, body string) (int, string) {
 	t.Helper()
 	u, _ := url.Parse(base)
 	req := sigv4.Request{Method: "POST", Path: "/", Host: u.Host, Body: []byte(body),
 		Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=utf-8"}}}
-	if err := (&sigv4.Signer{Credentials: creds}).Sign(&req, sigv4.SignOptions{Region: "us-east-1", Service: "sts", Time: time.Now()}); err != nil {
+	if err := (&sigv4.Signer{Credentials: creds}).Sign(&req, sigv4.SignOptions{Region: "us-east-1", Service: service, Time: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	hr, _ := http.NewRequest("POST", base+"/", bytes.NewReader(req.Body))
 	hr.Header = req.Header
-	resp, err := http.DefaultClient.Do(hr)
+	resp, err := client.Do(hr)
 	if err != nil {
 		t.Fatal(err)
 	}
