@@ -113,6 +113,7 @@ func serve(ctx context.Context, cfg *config.Config, opts serveOptions) (err erro
 	}
 	url := scheme + "://" + ln.Addr().String()
 	log.InfoContext(ctx, "listening", "url", url, "account_id", a.accountID)
+	a.fed.setServerURL(ctx, url) // the default OIDC issuer URL; serve_federation.go
 	if a.boot.AdminKeyID != "" {
 		printFirstStart(opts.out, url, cfg.Regions[0], a.boot)
 	}

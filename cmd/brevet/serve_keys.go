@@ -26,7 +26,7 @@ func newKeysCmd() *cobra.Command {
 		Use:   "keys",
 		Short: "Rotate the session-token keys and the master key",
 	}
-	cmd.AddCommand(newRotateTokenKeyCmd(), newRotateMasterKeyCmd())
+	cmd.AddCommand(newRotateTokenKeyCmd(), newRotateMasterKeyCmd(), newRotateOIDCKeyCmd())
 	return cmd
 }
 

@@ -38,7 +38,8 @@ type app struct {
 	authz     *authz.Authorizer
 	auditor   *audit.Auditor
 	srv       *server.Server
-	cl        *cluster // serve_cluster.go
+	cl        *cluster          // serve_cluster.go
+	fed       *serverFederation // serve_federation.go
 }
 
 // wire builds everything `brevet serve` runs, from the store up.
@@ -97,7 +98,7 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, master *maste
 		MaxRequestBody: cfg.MaxRequestBody, ShutdownGrace: cfg.ShutdownGrace,
 		TLSCertFile: cfg.TLS.CertFile, TLSKeyFile: cfg.TLS.KeyFile,
 	},
-		server.WithAPI(api),
+		server.WithAPI(a.fed.handler(api)), // the OIDC issuer's endpoints; serve_federation.go
 		server.WithLogger(log),
 		server.WithReadyCheck("store", func(ctx context.Context) error { _, err := st.Changes().Latest(ctx); return err }),
 		server.WithReadyCheck("audit", func(context.Context) error { return a.auditor.Ready() }),
@@ -130,6 +131,7 @@ func (a *app) follow(ctx context.Context, log *slog.Logger) { a.followCluster(ct
 
 // applied reacts to changes other than the caches' own.
 func (a *app) applied(ctx context.Context, changes []store.Change, log *slog.Logger) {
+	a.fed.applied(ctx, changes) // providers and OIDC issuer keys; serve_federation.go
 	for _, c := range changes {
 		if c.Kind == store.ChangeKeyMaterial && c.Key == bootstrap.TokenRingPurpose+"/"+bootstrap.TokenRingID {
 			if err := bootstrap.ReloadTokenRing(ctx, a.st, a.master, a.tokens); err != nil {
