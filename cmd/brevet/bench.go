@@ -79,7 +79,7 @@ does not depend on them. See docs/load-benchmark.md.`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.spawn, "spawn", false, "start brevet serve as a child process and benchmark it")
-	f.StringVar(&o.endpoint, "endpoint", "", "URL of a running Brevet server")
+	f.StringVar(&o.endpoint, "endpoint", "", "URL of a running Brevet server; several comma-separated URLs (the nodes of a cluster) are driven round robin, one per worker")
 	f.IntVar(&o.pid, "pid", 0, "process id of the server at --endpoint, for CPU and memory figures")
 	f.StringVar(&o.credentials, "credentials", "", "AWS shared credentials file to sign with (default with --spawn: DATA_DIR/admin-credentials)")
 	f.StringVar(&o.profile, "profile", "", "profile in the credentials file (default: default, or the only one)")
@@ -251,8 +251,11 @@ func rss(pid int) int64 {
 func benchTarget(ctx context.Context, tmp, exe string, o benchOptions) (loadgen.Target, sigv4.Credentials, *child, error) {
 	if !o.spawn {
 		creds, err := readCredentials(o.credentials, o.profile)
-		u := strings.TrimSuffix(o.endpoint, "/") + "/"
-		return loadgen.Target{Name: "brevet", URL: u, PID: o.pid}, creds, nil, err
+		var urls []string
+		for _, e := range strings.Split(o.endpoint, ",") {
+			urls = append(urls, strings.TrimSuffix(strings.TrimSpace(e), "/")+"/")
+		}
+		return loadgen.Target{Name: "brevet", URL: urls[0], URLs: urls[1:], PID: o.pid}, creds, nil, err
 	}
 	var creds sigv4.Credentials
 	dataDir := filepath.Join(tmp, "data")

@@ -14,6 +14,9 @@ type Target struct {
 	Name string
 	// URL is its endpoint.
 	URL string
+	// URLs are more endpoints of the same service (the other nodes of a
+	// cluster); workers are spread over URL and URLs round robin.
+	URLs []string
 	// PID is the server process; 0 means "unknown", and the phase then
 	// reports no server CPU or RSS.
 	PID int
@@ -67,7 +70,7 @@ func perOp(d time.Duration, ops uint64) time.Duration {
 // cfg supplies the region, credentials, warm-up and duration; its URL,
 // Concurrency and Client are set here.
 func Measure(ctx context.Context, t Target, w Workload, c int, warmup time.Duration, cfg Config) (*Phase, error) {
-	cfg.URL, cfg.Concurrency = t.URL, c
+	cfg.URL, cfg.URLs, cfg.Concurrency = t.URL, t.URLs, c
 	cfg.Client = NewClient(c)
 	defer cfg.Client.CloseIdleConnections()
 	p := &Phase{Target: t.Name, Action: w.Action, Concurrency: c}

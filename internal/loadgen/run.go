@@ -38,6 +38,9 @@ type Workload struct {
 type Config struct {
 	// URL is the endpoint, e.g. "http://127.0.0.1:8787/".
 	URL string
+	// URLs are more endpoints (cluster nodes): worker i sends to the
+	// (i mod n)-th of URL and URLs.
+	URLs []string
 	// Region is the SigV4 scope's region.
 	Region string
 	// Credentials sign every request.
@@ -137,7 +140,7 @@ func Run(ctx context.Context, cfg Config, w Workload) (*Result, error) {
 		end     = start.Add(cfg.Duration)
 	)
 	for i := range workers {
-		workers[i] = &worker{id: i, cfg: &cfg, w: &w, latency: NewHistogram(), errs: map[string]uint64{}}
+		workers[i] = &worker{id: i, cfg: &cfg, w: &w, url: endpointOf(&cfg, i), latency: NewHistogram(), errs: map[string]uint64{}}
 		wg.Go(func() { workers[i].loop(ctx, end, &sent) })
 	}
 	wg.Wait()
@@ -153,12 +156,21 @@ func Run(ctx context.Context, cfg Config, w Workload) (*Result, error) {
 	return res, nil
 }
 
+// endpointOf is worker i's endpoint.
+func endpointOf(cfg *Config, i int) string {
+	if n := len(cfg.URLs) + 1; i%n > 0 {
+		return cfg.URLs[i%n-1]
+	}
+	return cfg.URL
+}
+
 // worker is one closed-loop client: its own signer, buffers and
 // histogram, so that workers share nothing but the connection pool.
 type worker struct {
 	id      int
 	cfg     *Config
 	w       *Workload
+	url     string
 	signer  sigv4.Signer
 	resp    bytes.Buffer
 	ops     uint64
@@ -204,7 +216,7 @@ func (wk *worker) do(ctx context.Context, seq uint64) (kind string, took time.Du
 	// A new body slice per request: the transport may still be reading
 	// the previous one after its response arrived.
 	body := wk.w.AppendBody(make([]byte, 0, 256), wk.id, seq)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, wk.cfg.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, wk.url, bytes.NewReader(body))
 	if err != nil {
 		return "request: " + err.Error(), 0
 	}
