@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -38,8 +39,21 @@ type Options struct {
 	Now func() time.Time
 	// OpenFile is for fault-injection tests; os.OpenFile when nil.
 	OpenFile OpenFileFunc
+	// Durable, when set, replaces the file trail as the sink that decides
+	// durability (the PostgreSQL sink of a cluster); Dir then holds only
+	// the signing key. Open takes ownership: Close closes it.
+	Durable DurableSink
 	Logger   *slog.Logger
 }
+
+// DurableSink is a sink that decides durability and knows where its
+// chain stands: the file trail (*FileSink) or a database sink.
+type DurableSink interface {
+	Sink
+	State() ChainState
+}
+
+var _ DurableSink = (*FileSink)(nil)
 
 // Auditor implements awsquery.Auditor: it converts each record to an
 // Event and appends it to the trail, returning once it is durable.
@@ -60,13 +74,21 @@ func Open(opts Options) (*Auditor, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	fs, err := OpenFileSink(FileSinkConfig{
-		Dir: opts.Dir, MaxBytes: opts.MaxFileBytes, MaxAge: opts.MaxFileAge,
-		Now: opts.Now, OpenFile: opts.OpenFile, Logger: opts.Logger,
-	})
-	if err != nil {
+	var fs DurableSink = opts.Durable
+	if fs == nil {
+		f, err := OpenFileSink(FileSinkConfig{
+			Dir: opts.Dir, MaxBytes: opts.MaxFileBytes, MaxAge: opts.MaxFileAge,
+			Now: opts.Now, OpenFile: opts.OpenFile, Logger: opts.Logger,
+		})
+		if err != nil {
+			return nil, err
+		}
+		fs = f
+	} else if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+		fs.Close()
 		return nil, err
 	}
+	var err error
 	signer := opts.Signer
 	if signer == nil {
 		if signer, err = LoadOrCreateKey(filepath.Join(opts.Dir, KeyFile)); err != nil {

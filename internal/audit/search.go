@@ -36,9 +36,15 @@ var ErrEventNotFound = errors.New("audit: no event with that id issued credentia
 // Search calls fn for each matching event of the trail in dir, oldest
 // first. It reads the whole trail; an index comes with the database sink.
 func Search(dir string, f Filter, fn func(seq uint64, e *Event) error) error {
+	return SearchWalk(func(fn func(uint64, *Event) error) error { return WalkEvents(dir, fn) }, f, fn)
+}
+
+// SearchWalk is Search over a trail stored elsewhere (a database): walk
+// calls its argument for every event in chain order.
+func SearchWalk(walk func(fn func(seq uint64, e *Event) error) error, f Filter, fn func(seq uint64, e *Event) error) error {
 	keys := map[string]bool{}
 	issuerSeen := false
-	err := WalkEvents(dir, func(seq uint64, e *Event) error {
+	err := walk(func(seq uint64, e *Event) error {
 		if f.IssuedBy != "" {
 			if e.EventID == f.IssuedBy {
 				if k := e.IssuedAccessKeyID(); k != "" {

@@ -119,12 +119,17 @@ func verifyDigests(dir string, pub ed25519.PublicKey, rep *VerifyReport) (map[ui
 	if err != nil {
 		return nil, &Inconsistency{Kind: Malformed, Where: DigestFile, Detail: err.Error()}
 	}
+	return checkDigests(ds, func(i int) string { return fmt.Sprintf("%s:%d", DigestFile, i+1) }, pub, rep)
+}
+
+// checkDigests checks digests in order; where names the i-th in messages.
+func checkDigests(ds []SignedDigest, whereOf func(i int) string, pub ed25519.PublicKey, rep *VerifyReport) (map[uint64]digestHead, error) {
 	heads := make(map[uint64]digestHead, len(ds))
 	kid := KeyID(pub)
 	var prev *Digest
 	var prevSig []byte
 	for i := range ds {
-		where := fmt.Sprintf("%s:%d", DigestFile, i+1)
+		where := whereOf(i)
 		d, err := ds[i].Decode()
 		if err != nil {
 			return nil, &Inconsistency{Kind: Malformed, Where: where, Detail: err.Error()}
@@ -187,7 +192,9 @@ func firstEventTime(dir string, f trailFile) (time.Time, bool) {
 }
 
 type chainVerifier struct {
-	dir     string
+	dir string
+	// finder locates seq when the trail is not in dir (VerifyStream).
+	finder  func(seq uint64) string
 	heads   map[uint64]digestHead
 	rep     *VerifyReport
 	started bool
@@ -268,6 +275,9 @@ func (v *chainVerifier) record(r Record, where string, fromGenesis bool) error {
 // find looks for seq anywhere in the trail, for telling a reordered event
 // from a deleted one. It only runs once something is already wrong.
 func (v *chainVerifier) find(seq uint64) string {
+	if v.finder != nil {
+		return v.finder(seq)
+	}
 	var at string
 	_ = WalkRecords(v.dir, func(r Record, pos Position) error {
 		if r.Seq == seq && at == "" {
