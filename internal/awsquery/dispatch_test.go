@@ -328,6 +328,9 @@ func TestToWireSigV4Kinds(t *testing.T) {
 		{sigv4.KindAccessDenied, awsquery.CodeAccessDenied},
 		{sigv4.KindRequestExpired, awsquery.CodeSignatureDoesNotMatch},
 		{sigv4.KindInvalidScope, awsquery.CodeSignatureDoesNotMatch},
+		{sigv4.KindContentSHA256Mismatch, awsquery.CodeSignatureDoesNotMatch},
+		{sigv4.KindIncompleteBody, awsquery.CodeSignatureDoesNotMatch},
+		{sigv4.KindBadDigest, awsquery.CodeSignatureDoesNotMatch},
 	}
 	for _, tt := range tests {
 		got, unmapped := awsquery.ToWire(&sigv4.Error{Kind: tt.kind, Message: "m"})

@@ -65,6 +65,12 @@ func sigv4Code(k sigv4.Kind) *Code {
 		return CodeIncompleteSignature
 	case sigv4.KindSignatureDoesNotMatch, sigv4.KindRequestExpired, sigv4.KindInvalidScope:
 		return CodeSignatureDoesNotMatch
+	case sigv4.KindContentSHA256Mismatch, sigv4.KindIncompleteBody, sigv4.KindBadDigest:
+		// A body that does not match what was signed: the Query services
+		// hash the body themselves and report a signature mismatch (S3's
+		// XAmzContentSHA256Mismatch, IncompleteBody and BadDigest codes
+		// belong to the gateway, not here).
+		return CodeSignatureDoesNotMatch
 	case sigv4.KindInvalidClientTokenID:
 		return CodeInvalidClientTokenID
 	case sigv4.KindExpiredToken:
