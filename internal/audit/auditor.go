@@ -43,7 +43,7 @@ type Options struct {
 	// durability (the PostgreSQL sink of a cluster); Dir then holds only
 	// the signing key. Open takes ownership: Close closes it.
 	Durable DurableSink
-	Logger   *slog.Logger
+	Logger  *slog.Logger
 }
 
 // DurableSink is a sink that decides durability and knows where its
@@ -58,10 +58,11 @@ var _ DurableSink = (*FileSink)(nil)
 // Auditor implements awsquery.Auditor: it converts each record to an
 // Event and appends it to the trail, returning once it is durable.
 type Auditor struct {
-	trail  *Trail
-	conv   Converter
-	tls    func(context.Context, *awsquery.AuditRecord) *TLSDetails
-	signer *Signer
+	trail   *Trail
+	durable DurableSink
+	conv    Converter
+	tls     func(context.Context, *awsquery.AuditRecord) *TLSDetails
+	signer  *Signer
 }
 
 var _ awsquery.Auditor = (*Auditor)(nil)
@@ -108,7 +109,7 @@ func Open(opts Options) (*Auditor, error) {
 		fs.Close()
 		return nil, err
 	}
-	return &Auditor{trail: tr, conv: Converter{Region: opts.Region}, tls: opts.TLSDetails, signer: signer}, nil
+	return &Auditor{trail: tr, durable: fs, conv: Converter{Region: opts.Region}, tls: opts.TLSDetails, signer: signer}, nil
 }
 
 // Audit records rec; it returns once the event is durable, or an error
@@ -145,6 +146,11 @@ func (a *Auditor) Ready() error { return a.trail.Ready() }
 
 // PublicKey is the digest verification key.
 func (a *Auditor) PublicKey() ed25519.PublicKey { return a.signer.Public() }
+
+// Durable is the sink that decides durability (a *FileSink unless
+// Options.Durable named another), for readers that need to know where the
+// trail is kept.
+func (a *Auditor) Durable() DurableSink { return a.durable }
 
 // Trail is the underlying trail (for digests on demand and tests).
 func (a *Auditor) Trail() *Trail { return a.trail }

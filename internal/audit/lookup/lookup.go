@@ -67,6 +67,10 @@ var Operation = &awsquery.OperationInfo{
 type Config struct {
 	// Dir is the audit trail directory.
 	Dir string
+	// Events, when set, replaces Dir as the source of events (a database
+	// trail): it yields every event with a key that increases along the
+	// trail, oldest first. Pagination tokens carry the key.
+	Events func(fn func(key uint64, event []byte) error) error
 	// Authorize is required.
 	Authorize Authorize
 	// Auditor records every call; required. When it fails, the call fails
@@ -80,8 +84,14 @@ type Config struct {
 
 // NewHandler returns the LookupEvents handler.
 func NewHandler(cfg Config) (http.Handler, error) {
-	if cfg.Dir == "" || cfg.Authorize == nil || cfg.Auditor == nil {
-		return nil, errors.New("lookup: Config.Dir, Config.Authorize and Config.Auditor are required")
+	if (cfg.Dir == "" && cfg.Events == nil) || cfg.Authorize == nil || cfg.Auditor == nil {
+		return nil, errors.New("lookup: Config.Dir (or Events), Config.Authorize and Config.Auditor are required")
+	}
+	if cfg.Events == nil {
+		dir := cfg.Dir
+		cfg.Events = func(fn func(uint64, []byte) error) error {
+			return audit.WalkRecords(dir, func(r audit.Record, _ audit.Position) error { return fn(r.Seq, r.Event) })
+		}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -398,18 +408,18 @@ type hit struct {
 // scans the trail, keeping only the newest max+1 matches in memory.
 func (h *handler) lookup(q *query) (*response, error) {
 	var hits []hit
-	err := audit.WalkRecords(h.cfg.Dir, func(r audit.Record, pos audit.Position) error {
-		if q.before != 0 && r.Seq >= q.before {
+	err := h.cfg.Events(func(key uint64, raw []byte) error {
+		if q.before != 0 && key >= q.before {
 			return nil
 		}
 		var e audit.Event
-		if err := json.Unmarshal(r.Event, &e); err != nil {
-			return fmt.Errorf("%s: %w", pos, err)
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return fmt.Errorf("event %d: %w", key, err)
 		}
 		if !q.filter.Matches(&e) {
 			return nil
 		}
-		hits = append(hits, hit{seq: r.Seq, raw: r.Event, e: &e})
+		hits = append(hits, hit{seq: key, raw: raw, e: &e})
 		if len(hits) > 2*(q.max+1) {
 			hits = append(hits[:0], hits[len(hits)-(q.max+1):]...)
 		}

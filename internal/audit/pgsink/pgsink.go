@@ -33,7 +33,8 @@ import (
 )
 
 // schema creates the tables. Events keep their exact bytes (text, not
-// jsonb, which would reorder keys and break the hash).
+// jsonb, which would reorder keys and break the hash). id orders events
+// across nodes, in the order they were committed, for LookupEvents.
 const schema = `
 SELECT pg_advisory_xact_lock(hashtext('brevet_audit_schema'));
 CREATE TABLE IF NOT EXISTS brevet_audit_nodes (
@@ -42,6 +43,7 @@ CREATE TABLE IF NOT EXISTS brevet_audit_nodes (
 	created    timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE IF NOT EXISTS brevet_audit_events (
+	id        bigserial NOT NULL UNIQUE,
 	node_id   text   NOT NULL,
 	seq       bigint NOT NULL,
 	prev_hash bytea  NOT NULL,
@@ -281,6 +283,10 @@ func (s *Sink) Repair() error {
 	defer cancel()
 	return s.pool.Ping(ctx)
 }
+
+// Reader reads the trails through the sink's connections (for
+// LookupEvents); it is closed with the sink.
+func (s *Sink) Reader() *Reader { return &Reader{pool: s.pool} }
 
 // Close closes the connections.
 func (s *Sink) Close() error {

@@ -110,6 +110,9 @@ func TestTwoNodesRestartVerifySearch(t *testing.T) {
 		}
 	}
 	a2, s2 := open(t, dsn, "node-a", signer(1))
+	if s2.Reader() == nil {
+		t.Fatal("no Reader")
+	}
 	if st := s2.State(); st.LastSeq != 40 || st.DigestLastSeq != 40 {
 		t.Errorf("reopened state: %+v, want seq 40 and a digest up to 40", st)
 	}
@@ -145,6 +148,23 @@ func TestTwoNodesRestartVerifySearch(t *testing.T) {
 	}
 	if got != 17 { // i%3 == 1 for i in 0..49
 		t.Errorf("search by key: %d events, want 17", got)
+	}
+
+	// WalkAll reads every node's events in stored order, for LookupEvents.
+	var all int
+	var last uint64
+	if err := r.WalkAll(ctx)(func(key uint64, event []byte) error {
+		if key <= last || len(event) == 0 {
+			t.Errorf("WalkAll: key %d after %d", key, last)
+		}
+		last = key
+		all++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if all != 55 {
+		t.Errorf("WalkAll: %d events, want 55", all)
 	}
 
 	// A node id reused with another key is refused.

@@ -148,3 +148,42 @@ func (r *Reader) Search(ctx context.Context, node string, f audit.Filter, fn fun
 		})
 	}, f, fn)
 }
+
+// WalkAll yields every node's events in the order they were stored, each
+// with its position in that order (increasing, not dense), for
+// LookupEvents over the whole cluster.
+func (r *Reader) WalkAll(ctx context.Context) func(fn func(key uint64, event []byte) error) error {
+	return func(fn func(key uint64, event []byte) error) error {
+		var after int64
+		for {
+			rows, err := r.pool.Query(ctx, `SELECT id, event FROM brevet_audit_events WHERE id > $1 ORDER BY id LIMIT $2`, after, pageSize)
+			if err != nil {
+				return err
+			}
+			type row struct {
+				id    int64
+				event string
+			}
+			var page []row
+			for rows.Next() {
+				var x row
+				if err := rows.Scan(&x.id, &x.event); err != nil {
+					return err
+				}
+				page = append(page, x)
+				after = x.id
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, x := range page {
+				if err := fn(uint64(x.id), []byte(x.event)); err != nil {
+					return err
+				}
+			}
+			if len(page) < pageSize {
+				return nil
+			}
+		}
+	}
+}
