@@ -21,13 +21,20 @@ type sessions struct{ c conn }
 const sessionCols = `access_key_id, session_id, account_id, principal_arn, session_arn, kind, session_name,
 	source_ip, parent_access_key_id, root_access_key_id, issued_at, expires_at`
 
+// Record is one INSERT, outside a transaction one autocommitted round trip:
+// it is on the issuance path and touches one row of a table nothing else
+// reads in the same transaction, so it needs no serializable transaction.
 func (s sessions) Record(ctx context.Context, r store.SessionRecord) error {
-	return s.c.write(ctx, func(q querier) error {
+	insert := func(q querier) error {
 		_, err := exec(ctx, q, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 			r.AccessKeyID, r.SessionID, r.Account, r.PrincipalARN, r.SessionARN, r.Kind, r.SessionName,
 			r.SourceIP, r.ParentAccessKeyID, r.RootAccessKeyID, toMicros(r.Issued), toMicros(r.Expires))
 		return err
-	})
+	}
+	if s.c.tx != nil {
+		return s.c.write(ctx, insert) // a savepoint keeps the transaction usable on conflict
+	}
+	return insert(s.c.s.pool)
 }
 
 func scanSession(row pgx.Row) (store.SessionRecord, error) {
