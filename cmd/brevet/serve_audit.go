@@ -10,6 +10,7 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/audit/lookup"
+	"github.com/brevet-dev/brevet/internal/audit/pgsink"
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/config"
 	"github.com/brevet-dev/brevet/internal/server"
@@ -53,6 +54,7 @@ func (a *app) requestAuditor(log *slog.Logger) awsquery.Auditor {
 func withLookup(next http.Handler, a *app, cfg *config.Config, log *slog.Logger) (http.Handler, error) {
 	h, err := lookup.NewHandler(lookup.Config{
 		Dir:       filepath.Join(cfg.DataDir, "audit"),
+		Events:    lookupSource(a.auditor),
 		Authorize: a.authorizeLookup,
 		Auditor:   a.requestAuditor(log),
 		Logger:    log,
@@ -104,7 +106,37 @@ func (a *app) authorizeLookup(r *http.Request, body []byte) (awsquery.Principal,
 	return p, nil
 }
 
-// openAuditor opens the audit trail serve records every request in.
-func openAuditor(_ context.Context, cfg *config.Config, log *slog.Logger) (*audit.Auditor, error) {
-	return audit.Open(auditOptions(cfg, log))
+// openAuditor opens the audit trail serve records every request in: the
+// file trail in DATA_DIR/audit, or, when the store is PostgreSQL (a
+// cluster), the PostgreSQL sink, with this node's id and signing key kept
+// in DATA_DIR/audit.
+func openAuditor(ctx context.Context, cfg *config.Config, log *slog.Logger) (*audit.Auditor, error) {
+	opts := auditOptions(cfg, log)
+	if cfg.Store.Driver != config.StorePostgres {
+		return audit.Open(opts)
+	}
+	signer, err := audit.LoadOrCreateKey(filepath.Join(opts.Dir, audit.KeyFile))
+	if err != nil {
+		return nil, err
+	}
+	node, err := pgsink.LoadOrCreateNodeID(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	sink, err := pgsink.Open(ctx, pgsink.Config{DSN: cfg.Store.DSN, Node: node, PublicKey: signer.Public(), Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	opts.Signer, opts.Durable = signer, sink
+	log.InfoContext(ctx, "audit trail in PostgreSQL", "node", node, "key_id", signer.ID())
+	return audit.Open(opts)
+}
+
+// lookupSource is where LookupEvents reads: every node's events when the
+// trail is in PostgreSQL; nil (the files in DATA_DIR/audit) otherwise.
+func lookupSource(a *audit.Auditor) func(fn func(uint64, []byte) error) error {
+	if s, ok := a.Durable().(*pgsink.Sink); ok {
+		return s.Reader().WalkAll(context.Background())
+	}
+	return nil
 }
