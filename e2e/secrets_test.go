@@ -31,6 +31,7 @@ type secretRegistry struct {
 	secrets map[string]bool
 	root    string   // where server copies go; set by TestMain
 	servers []string // copies taken
+	copies  int      // copy directories reserved
 }
 
 // minSecretLen keeps short values (a six-digit MFA code is the shortest
@@ -184,12 +185,16 @@ func (r *secretRegistry) archive(b *brevet) error {
 	}
 	r.mu.Lock()
 	root := r.root
-	n := len(r.servers)
+	n := r.copies
+	r.copies++ // reserved: parallel tests archive at the same time
 	r.mu.Unlock()
 	if root == "" {
 		return nil // not under TestMain
 	}
 	dst := filepath.Join(root, fmt.Sprintf("server-%04d", n))
+	if err := os.MkdirAll(dst, 0o700); err != nil {
+		return err
+	}
 	if err := copyDir(filepath.Join(b.DataDir, "audit"), filepath.Join(dst, "audit")); err != nil && !os.IsNotExist(err) {
 		return err
 	}

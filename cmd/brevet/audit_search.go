@@ -12,6 +12,7 @@ import (
 
 type auditSearchOptions struct {
 	dir, from, to, output string
+	store, node           string
 	filter                audit.Filter
 }
 
@@ -26,7 +27,11 @@ table or (-o json) as one CloudTrail event per line.
 --issued-by EVENT_ID follows a credential from its issuance to its use: it
 takes the access key that event issued (AssumeRole, GetSessionToken,
 GetFederationToken, AssumeRoleWith*) and prints every later event signed
-with it, and with credentials issued in turn by those (role chaining).`,
+with it, and with credentials issued in turn by those (role chaining).
+
+With --store postgres://... it searches the trail a cluster keeps in
+PostgreSQL: every node's events, node after node (or only --node's); SEQ is
+then the event's place in its node's chain.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runAuditSearch(cmd, &o)
@@ -43,6 +48,8 @@ with it, and with credentials issued in turn by those (role chaining).`,
 	f.StringVar(&o.filter.ErrorCode, "error-code", "", "error code, e.g. AccessDenied")
 	f.StringVar(&o.filter.SourceIP, "source-ip", "", "source IP address")
 	f.StringVarP(&o.output, "output", "o", "table", "output format: table or json")
+	f.StringVar(&o.store, "store", "", "search the trail in this PostgreSQL database (postgres://...) instead of --dir")
+	f.StringVar(&o.node, "node", "", "with --store: only this node's events")
 	return cmd
 }
 
@@ -56,14 +63,26 @@ func runAuditSearch(cmd *cobra.Command, o *auditSearchOptions) error {
 		return err
 	}
 	out := cmd.OutOrStdout()
+	search := func(f audit.Filter, fn func(uint64, *audit.Event) error) error { return audit.Search(o.dir, f, fn) }
+	if o.store != "" {
+		if err := checkStoreFlag(o.store); err != nil {
+			return err
+		}
+		pgSearch, closeFn, err := searchPostgres(cmd.Context(), o.store, o.node)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		search = pgSearch
+	}
 	switch o.output {
 	case "json":
 		enc := json.NewEncoder(out)
-		return audit.Search(o.dir, o.filter, func(_ uint64, e *audit.Event) error { return enc.Encode(e) })
+		return search(o.filter, func(_ uint64, e *audit.Event) error { return enc.Encode(e) })
 	case "table":
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "SEQ\tTIME\tEVENT\tPRINCIPAL\tACCESS KEY\tSOURCE IP\tERROR\tEVENT ID")
-		err := audit.Search(o.dir, o.filter, func(seq uint64, e *audit.Event) error {
+		err := search(o.filter, func(seq uint64, e *audit.Event) error {
 			_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", seq, e.EventTime, e.EventName,
 				dash(e.UserIdentity.ARN), dash(e.UserIdentity.AccessKeyID), e.SourceIPAddress, dash(e.ErrorCode), e.EventID)
 			return err

@@ -12,7 +12,7 @@ import (
 )
 
 func newAuditVerifyCmd() *cobra.Command {
-	var dir, from, keyFile string
+	var dir, from, keyFile, store, node string
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Check the trail's hash chain and signed digests",
@@ -26,6 +26,10 @@ Without --public-key the key is read from DIR/signing-key.pem; pass the key
 exported earlier with ` + "`brevet audit export-key`" + ` for a check that does not
 trust the machine holding the trail.
 
+With --store postgres://... it verifies the trail a cluster keeps in
+PostgreSQL: every node's chain (or only --node's), each with the key the node
+registered, or with --public-key (which needs --node).
+
 Exit status: 0 when the trail verifies, 1 otherwise.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -36,12 +40,20 @@ Exit status: 0 when the trail verifies, 1 otherwise.`,
 				if rerr != nil {
 					return rerr
 				}
-				pub, err = audit.ParsePublicKey(b)
-			} else {
-				pub, err = dirPublicKey(dir)
+				if pub, err = audit.ParsePublicKey(b); err != nil {
+					return err
+				}
 			}
-			if err != nil {
-				return err
+			if store != "" {
+				if err := checkStoreFlag(store); err != nil {
+					return err
+				}
+				return verifyPostgres(cmd.Context(), cmd.OutOrStdout(), store, node, pub)
+			}
+			if pub == nil {
+				if pub, err = dirPublicKey(dir); err != nil {
+					return err
+				}
 			}
 			t, err := parseTime(from, time.Now())
 			if err != nil {
@@ -72,5 +84,7 @@ Exit status: 0 when the trail verifies, 1 otherwise.`,
 	f.StringVar(&dir, "dir", defaultAuditDir, "audit directory")
 	f.StringVar(&from, "from", "", "start at the event file holding this time (RFC 3339, date, or duration ago)")
 	f.StringVar(&keyFile, "public-key", "", "PEM public key from `brevet audit export-key`")
+	f.StringVar(&store, "store", "", "verify the trail in this PostgreSQL database (postgres://...) instead of --dir")
+	f.StringVar(&node, "node", "", "with --store: only this node's chain")
 	return cmd
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -114,6 +115,9 @@ func openAuditor(ctx context.Context, cfg *config.Config, log *slog.Logger) (*au
 	opts := auditOptions(cfg, log)
 	if cfg.Store.Driver != config.StorePostgres {
 		return audit.Open(opts)
+	}
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+		return nil, err
 	}
 	signer, err := audit.LoadOrCreateKey(filepath.Join(opts.Dir, audit.KeyFile))
 	if err != nil {
