@@ -19,10 +19,18 @@ type Param struct {
 // decoder linear on hostile input.
 const maxListElems = 1000
 
-// ParseForm splits an application/x-www-form-urlencoded string (a body or a
-// raw query string) into parameters, in order, appending to dst. A bad
+// ParseForm splits an application/x-www-form-urlencoded body into
+// parameters, in order, appending to dst; '+' is a space. A bad
 // percent-escape is MalformedQueryString, as AWS reports it.
-func ParseForm(dst []Param, s string) ([]Param, error) {
+func ParseForm(dst []Param, s string) ([]Param, error) { return parseParams(dst, s, true) }
+
+// ParseQuery is ParseForm for a URL's raw query string, where '+' is a
+// literal plus. SigV4 canonicalizes the query that way, so the parameters
+// the action sees are exactly the ones that were signed: reading '+' as a
+// space here would let anyone on the path turn a signed "a+b" into "a b".
+func ParseQuery(dst []Param, s string) ([]Param, error) { return parseParams(dst, s, false) }
+
+func parseParams(dst []Param, s string, plusIsSpace bool) ([]Param, error) {
 	for s != "" {
 		var pair string
 		pair, s, _ = strings.Cut(s, "&")
@@ -30,11 +38,11 @@ func ParseForm(dst []Param, s string) ([]Param, error) {
 			continue
 		}
 		k, v, _ := strings.Cut(pair, "=")
-		k, err := unescape(k)
+		k, err := unescape(k, plusIsSpace)
 		if err != nil {
 			return dst, err
 		}
-		if v, err = unescape(v); err != nil {
+		if v, err = unescape(v, plusIsSpace); err != nil {
 			return dst, err
 		}
 		dst = append(dst, Param{k, v})
@@ -42,11 +50,15 @@ func ParseForm(dst []Param, s string) ([]Param, error) {
 	return dst, nil
 }
 
-func unescape(s string) (string, error) {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+func unescape(s string, plusIsSpace bool) (string, error) {
+	if strings.IndexByte(s, '%') < 0 && (!plusIsSpace || strings.IndexByte(s, '+') < 0) {
 		return s, nil
 	}
-	u, err := url.QueryUnescape(s)
+	unescapeFn := url.PathUnescape
+	if plusIsSpace {
+		unescapeFn = url.QueryUnescape
+	}
+	u, err := unescapeFn(s)
 	if err != nil {
 		return "", CodeMalformedQueryString.New("The query string contains a syntax error: invalid percent-encoding.")
 	}

@@ -430,7 +430,7 @@ func (d *Dispatcher) readParams(r *http.Request) ([]byte, []Param, error) {
 		}
 	}
 	params := make([]Param, 0, 16)
-	params, err := ParseForm(params, r.URL.RawQuery)
+	params, err := ParseQuery(params, r.URL.RawQuery)
 	if err != nil {
 		return nil, nil, err
 	}
