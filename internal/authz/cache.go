@@ -322,6 +322,7 @@ func compileDoc(text string, t policy.Type, name string) (*policy.Compiled, erro
 func (c *cache) managedSession(ctx context.Context, arn string) (*policy.Compiled, error) {
 	c.mu.RLock()
 	cp := c.managed[arn]
+	gen := c.policyGen
 	c.mu.RUnlock()
 	if cp != nil {
 		return cp, nil
@@ -346,7 +347,13 @@ func (c *cache) managedSession(ctx context.Context, arn string) (*policy.Compile
 		return nil, err
 	}
 	c.mu.Lock()
-	c.managed[arn] = cp
+	// Cache only what is still current: a policy change applied while the
+	// store was being read bumped policyGen, and the document read may be
+	// the old one. The caller still uses it once; its session is built
+	// with the generation it saw, so lookupSession rebuilds it next time.
+	if c.policyGen == gen {
+		c.managed[arn] = cp
+	}
 	c.mu.Unlock()
 	return cp, nil
 }
