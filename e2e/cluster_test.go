@@ -25,6 +25,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/brevet-dev/brevet/internal/audit"
+	"github.com/brevet-dev/brevet/internal/audit/pgsink"
 	"github.com/brevet-dev/brevet/internal/store/postgres/pgtest"
 )
 
@@ -390,6 +391,10 @@ func TestClusterSurvivesPostgresOutage(t *testing.T) {
 		}
 	}
 
+	// With the audit trail in PostgreSQL (pgsink), no request can be made
+	// durable while PostgreSQL is unreachable, so every request fails
+	// closed: the audit rule outranks serving from the caches.
+	pgAudit := auditInPostgres(n1)
 	proxy.setCut(true)
 	cutAt := time.Now()
 	sc := sts.NewFromConfig(adminOn(t, n1, n2))
@@ -400,7 +405,7 @@ func TestClusterSurvivesPostgresOutage(t *testing.T) {
 	t.Logf("issuance refused %v after the cut", d)
 	_, err = sts.NewFromConfig(adminOn(t, n1, n1)).GetSessionToken(ctx, &sts.GetSessionTokenInput{})
 	var ae smithy.APIError
-	if !errors.As(err, &ae) || ae.ErrorCode() != "ServiceUnavailable" || !strings.Contains(ae.ErrorMessage(), "unreachable") {
+	if !errors.As(err, &ae) || ae.ErrorCode() != "ServiceUnavailable" || !pgAudit && !strings.Contains(ae.ErrorMessage(), "unreachable") {
 		t.Errorf("GetSessionToken during the outage: got %v, want ServiceUnavailable saying the store is unreachable", err)
 	}
 	if _, err := iam.NewFromConfig(adminOn(t, n1, n1)).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("during")}); errCode(err) != "ServiceUnavailable" {
@@ -411,13 +416,22 @@ func TestClusterSurvivesPostgresOutage(t *testing.T) {
 			t.Errorf("node %d /readyz during the outage: %d %s", i+1, code, body)
 		}
 	}
-	// Verification and authorization go on, for a while, from the caches.
+	// Verification and authorization go on, for a while, from the caches
+	// (with the file audit trail); with the PostgreSQL audit sink they fail
+	// closed.
 	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 		for i, b := range nodes {
-			if err := check(b); err != nil {
+			err := check(b)
+			switch {
+			case pgAudit && errCode(err) != "ServiceUnavailable":
+				t.Fatalf("node %d, %v into the outage, audit in PostgreSQL: got %v, want ServiceUnavailable", i+1, time.Since(cutAt).Round(time.Millisecond), err)
+			case !pgAudit && err != nil:
 				t.Fatalf("node %d, %v into the outage: %v", i+1, time.Since(cutAt).Round(time.Millisecond), err)
 			}
 		}
+	}
+	if pgAudit {
+		t.Log("audit trail in PostgreSQL: requests signed with cached credentials failed closed (ServiceUnavailable) during the outage")
 	}
 
 	proxy.setCut(false)
@@ -523,6 +537,10 @@ func TestClusterNodeKilledDuringLoad(t *testing.T) {
 	}
 	for n, b := range nodes {
 		dir := filepath.Join(b.DataDir, "audit")
+		if auditInPostgres(b) {
+			checkPostgresTrail(t, dsn, b, n, acked[n])
+			continue
+		}
 		recorded := map[string]bool{}
 		if err := audit.WalkEvents(dir, func(_ uint64, e *audit.Event) error {
 			recorded[e.RequestID] = true
@@ -552,4 +570,61 @@ func TestClusterNodeKilledDuringLoad(t *testing.T) {
 func requestID(md middleware.Metadata) string {
 	id, _ := awsmiddleware.GetRequestIDMetadata(md)
 	return id
+}
+
+// auditInPostgres reports whether b keeps its audit trail in PostgreSQL
+// (the pgsink node id is in its audit directory).
+func auditInPostgres(b *brevet) bool {
+	_, err := os.Stat(filepath.Join(b.DataDir, "audit", pgsink.NodeIDFile))
+	return err == nil
+}
+
+// checkPostgresTrail checks that node b's chain in PostgreSQL holds every
+// acknowledged request and verifies with the key b registered.
+func checkPostgresTrail(t *testing.T, dsn string, b *brevet, n int, acked []string) {
+	t.Helper()
+	ctx := context.Background()
+	raw, err := os.ReadFile(filepath.Join(b.DataDir, "audit", pgsink.NodeIDFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	node := strings.TrimSpace(string(raw))
+	r, err := pgsink.OpenReader(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	recorded := map[string]bool{}
+	if err := r.Search(ctx, node, audit.Filter{}, func(_ uint64, e *audit.Event) error {
+		recorded[e.RequestID] = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	missing := 0
+	for _, rid := range acked {
+		if rid == "" || !recorded[rid] {
+			missing++
+		}
+	}
+	if missing > 0 {
+		t.Errorf("node %d: %d of %d acknowledged requests have no event in PostgreSQL", n+1, missing, len(acked))
+	}
+	nodes, err := r.Nodes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ni := range nodes {
+		if ni.ID != node {
+			continue
+		}
+		rep, err := r.Verify(ctx, node, ni.PublicKey)
+		if err != nil {
+			t.Errorf("node %d: the PostgreSQL trail does not verify: %v", n+1, err)
+		} else {
+			t.Logf("node %d: %d events verify in PostgreSQL (chain %s)", n+1, rep.Events, node)
+		}
+		return
+	}
+	t.Errorf("node %d: node %s is not registered in PostgreSQL", n+1, node)
 }
