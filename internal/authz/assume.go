@@ -100,5 +100,5 @@ func (a *Authorizer) EncodeDenial(ctx context.Context, caller *identity.Principa
 	m := buildMessage(req, &policy.Decision{Outcome: policy.ImplicitlyDenied, Reason: failure}, v.principalID)
 	m.ImplicitDeny = nil
 	m.Failures.Items = append(m.Failures.Items, failure)
-	return a.seal.sealJSON(m)
+	return a.seal.sealJSON(m, v.caller.Account)
 }

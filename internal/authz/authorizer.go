@@ -102,8 +102,11 @@ func (a *Authorizer) Sync(ctx context.Context) error { return a.c.sync(ctx) }
 
 // DecodeMessage opens an encoded authorization message and returns its
 // JSON. An invalid message is an *InvalidMessageError.
-func (a *Authorizer) DecodeMessage(encoded string) (string, error) {
-	plain, err := a.seal.open(encoded)
+//
+// account is the caller's account: a message decodes only in the account
+// whose request it explains.
+func (a *Authorizer) DecodeMessage(encoded, account string) (string, error) {
+	plain, err := a.seal.open(encoded, account)
 	if err != nil {
 		return "", err
 	}

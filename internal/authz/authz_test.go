@@ -130,7 +130,7 @@ func TestDenialMessage(t *testing.T) {
 	if d.Allowed || d.Reason != "no identity-based policy allows the iam:DeleteUser action" || d.EncodedMessage == "" {
 		t.Fatalf("got %+v", d)
 	}
-	text, err := f.a.DecodeMessage(d.EncodedMessage)
+	text, err := f.a.DecodeMessage(d.EncodedMessage, acct)
 	must(t, err)
 	var m map[string]any
 	must(t, json.Unmarshal([]byte(text), &m))
@@ -155,14 +155,14 @@ func TestDenialMessage(t *testing.T) {
 	if d.Reason != "an explicit deny in an identity-based policy" || !d.ExplicitDeny {
 		t.Errorf("reason = %q", d.Reason)
 	}
-	text, err = f.a.DecodeMessage(d.EncodedMessage)
+	text, err = f.a.DecodeMessage(d.EncodedMessage, acct)
 	must(t, err)
 	if !strings.Contains(text, `"explicitDeny":true`) || !strings.Contains(text, `"effect":"DENY"`) {
 		t.Errorf("explicit deny message: %s", text)
 	}
 
 	for _, bad := range []string{"", "not base64!", d.EncodedMessage[:20], d.EncodedMessage[:len(d.EncodedMessage)-2] + "AA"} {
-		_, err := f.a.DecodeMessage(bad)
+		_, err := f.a.DecodeMessage(bad, acct)
 		var im *authz.InvalidMessageError
 		if !errors.As(err, &im) {
 			t.Errorf("DecodeMessage(%.20q) error = %v, want InvalidMessageError", bad, err)
@@ -171,8 +171,13 @@ func TestDenialMessage(t *testing.T) {
 	// Another key cannot open it.
 	other, err := authz.New(context.Background(), authz.Config{Store: f.w.Store, MessageKey: []byte(strings.Repeat("k", 32))})
 	must(t, err)
-	if _, err := other.DecodeMessage(d.EncodedMessage); err == nil {
+	if _, err := other.DecodeMessage(d.EncodedMessage, acct); err == nil {
 		t.Error("a message opened under another key")
+	}
+	// Nor can another account's caller: the message explains acct's request.
+	var im *authz.InvalidMessageError
+	if _, err := f.a.DecodeMessage(d.EncodedMessage, "210987654321"); !errors.As(err, &im) {
+		t.Errorf("DecodeMessage in another account: error = %v, want InvalidMessageError", err)
 	}
 }
 
@@ -392,7 +397,7 @@ func TestDenialMessageFitsDecodeLimit(t *testing.T) {
 	if len(d.EncodedMessage) > authz.MaxEncodedLen {
 		t.Fatalf("encoded message is %d characters, over %d", len(d.EncodedMessage), authz.MaxEncodedLen)
 	}
-	text, err := f.a.DecodeMessage(d.EncodedMessage)
+	text, err := f.a.DecodeMessage(d.EncodedMessage, acct)
 	must(t, err)
 	if !strings.Contains(text, "condition keys truncated") {
 		t.Errorf("truncation not reported: %.200s", text)
@@ -409,7 +414,7 @@ func FuzzDecodeMessage(f *testing.F) {
 	f.Add("AQ")
 	f.Add(strings.Repeat("A", 100))
 	f.Fuzz(func(t *testing.T, s string) {
-		text, err := fx.a.DecodeMessage(s)
+		text, err := fx.a.DecodeMessage(s, acct)
 		if err != nil {
 			var im *authz.InvalidMessageError
 			if !errors.As(err, &im) {

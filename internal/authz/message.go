@@ -120,20 +120,26 @@ func newSealer(key []byte, rnd io.Reader) (*sealer, error) {
 	return &sealer{aead: aead, rnd: rnd}, nil
 }
 
+// messageAAD binds a message to the account whose request it explains, so
+// that only that account's principals can decode it (AWS scopes the
+// messages it returns the same way): the policy names, statement ids and
+// request context inside are that account's business.
+func messageAAD(account string) []byte { return []byte(messageAD + "\x00" + account) }
+
 // seal returns the encoded message for plaintext JSON: base64url (no
 // padding) of version, nonce and ciphertext.
-func (s *sealer) seal(plain []byte) (string, error) {
+func (s *sealer) seal(plain []byte, account string) (string, error) {
 	ns := s.aead.NonceSize()
 	buf := make([]byte, 1+ns, 1+ns+len(plain)+s.aead.Overhead())
 	buf[0] = messageVersion
 	if _, err := io.ReadFull(s.rnd, buf[1:]); err != nil {
 		return "", fmt.Errorf("authz: reading randomness: %w", err)
 	}
-	buf = s.aead.Seal(buf, buf[1:1+ns], plain, []byte(messageAD))
+	buf = s.aead.Seal(buf, buf[1:1+ns], plain, messageAAD(account))
 	return base64.RawURLEncoding.EncodeToString(buf), nil
 }
 
-func (s *sealer) open(encoded string) ([]byte, error) {
+func (s *sealer) open(encoded, account string) ([]byte, error) {
 	encoded = strings.TrimSpace(encoded)
 	if encoded == "" || len(encoded) > MaxEncodedLen {
 		return nil, &InvalidMessageError{Reason: "empty or too long"}
@@ -146,7 +152,7 @@ func (s *sealer) open(encoded string) ([]byte, error) {
 	if len(raw) < 1+ns+s.aead.Overhead() || raw[0] != messageVersion {
 		return nil, &InvalidMessageError{Reason: "truncated or unknown version"}
 	}
-	z, err := s.aead.Open(nil, raw[1:1+ns], raw[1+ns:], []byte(messageAD))
+	z, err := s.aead.Open(nil, raw[1:1+ns], raw[1+ns:], messageAAD(account))
 	if err != nil {
 		return nil, &InvalidMessageError{Reason: "authentication failed"}
 	}
@@ -252,7 +258,7 @@ func principalTypeKey(k policy.PrincipalKind) string {
 }
 
 func (s *sealer) encode(req *policy.Request, d *policy.Decision, principalID string) (string, error) {
-	return s.sealJSON(buildMessage(req, d, principalID))
+	return s.sealJSON(buildMessage(req, d, principalID), req.Caller.Account)
 }
 
 // MaxEncodedLen is the longest encoded message: DecodeAuthorizationMessage
@@ -262,7 +268,7 @@ const MaxEncodedLen = 10240
 // sealJSON seals the message's JSON, DEFLATE-compressed. A message that
 // would not fit MaxEncodedLen loses condition keys (the last ones first)
 // until it does, and says so in failures.
-func (s *sealer) sealJSON(m decodedMessage) (string, error) {
+func (s *sealer) sealJSON(m decodedMessage, account string) (string, error) {
 	for {
 		plain, err := json.Marshal(m)
 		if err != nil {
@@ -272,7 +278,7 @@ func (s *sealer) sealJSON(m decodedMessage) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		enc, err := s.seal(z)
+		enc, err := s.seal(z, account)
 		if err != nil {
 			return "", err
 		}

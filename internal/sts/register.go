@@ -35,7 +35,7 @@ func Register(d *awsquery.Dispatcher, s *Service) {
 			return starTarget(r.Principal, "DecodeAuthorizationMessage")
 		},
 		Serve: func(ctx context.Context, r *awsquery.Request[stsapi.DecodeAuthorizationMessageRequest]) (*stsapi.DecodeAuthorizationMessageResponse, error) {
-			return s.DecodeAuthorizationMessage(ctx, r.Input)
+			return s.DecodeAuthorizationMessage(ctx, r.Principal, r.Input)
 		},
 	})
 	awsquery.Register(d, stsapi.GetSessionToken, awsquery.Handler[stsapi.GetSessionTokenRequest, stsapi.GetSessionTokenResponse]{

@@ -146,8 +146,14 @@ func (s *Service) GetAccessKeyInfo(_ context.Context, in *stsapi.GetAccessKeyInf
 
 // DecodeAuthorizationMessage decodes an encoded authorization message.
 // The dispatcher has authorized sts:DecodeAuthorizationMessage.
-func (s *Service) DecodeAuthorizationMessage(_ context.Context, in *stsapi.DecodeAuthorizationMessageRequest) (*stsapi.DecodeAuthorizationMessageResponse, error) {
-	msg, err := s.authz.DecodeMessage(in.EncodedMessage)
+// A message decodes only for a caller of the account whose request it
+// explains.
+func (s *Service) DecodeAuthorizationMessage(_ context.Context, p awsquery.Principal, in *stsapi.DecodeAuthorizationMessageRequest) (*stsapi.DecodeAuthorizationMessageResponse, error) {
+	ip, err := principal(p)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := s.authz.DecodeMessage(in.EncodedMessage, ip.Account)
 	if err != nil {
 		return nil, err
 	}
