@@ -77,11 +77,13 @@ func TestReadOnly(t *testing.T) {
 
 func TestRedactNeverLetsSecretsThrough(t *testing.T) {
 	in := map[string]any{
-		"roleArn":          "arn:aws:iam::123456789012:role/r",
-		"webIdentityToken": "eyJhbGciOiJSUzI1NiJ9.payload.sig",
-		"SAMLAssertion":    awsquery.HiddenValue,
-		"tokenCode":        "123456",
-		"policy":           `{"Version":"2012-10-17"}`,
+		"roleArn":             "arn:aws:iam::123456789012:role/r",
+		"webIdentityToken":    "eyJhbGciOiJSUzI1NiJ9.payload.sig",
+		"SAMLAssertion":       awsquery.HiddenValue,
+		"tokenCode":           "123456",
+		"authenticationCode1": "488632",
+		"authenticationCode2": "912345",
+		"policy":              `{"Version":"2012-10-17"}`,
 		"nested": []any{map[string]any{
 			"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 			"sessionToken":    "FwoGZXIvYXdzEXAMPLETOKEN",
@@ -90,11 +92,13 @@ func TestRedactNeverLetsSecretsThrough(t *testing.T) {
 	}
 	got := audit.Redact(in)
 	want := map[string]any{
-		"roleArn":          "arn:aws:iam::123456789012:role/r",
-		"webIdentityToken": audit.HashOf("eyJhbGciOiJSUzI1NiJ9.payload.sig"),
-		"SAMLAssertion":    awsquery.HiddenValue,
-		"tokenCode":        awsquery.HiddenValue,
-		"policy":           `{"Version":"2012-10-17"}`,
+		"roleArn":             "arn:aws:iam::123456789012:role/r",
+		"webIdentityToken":    audit.HashOf("eyJhbGciOiJSUzI1NiJ9.payload.sig"),
+		"SAMLAssertion":       awsquery.HiddenValue,
+		"tokenCode":           awsquery.HiddenValue,
+		"authenticationCode1": awsquery.HiddenValue,
+		"authenticationCode2": awsquery.HiddenValue,
+		"policy":              `{"Version":"2012-10-17"}`,
 		"nested": []any{map[string]any{
 			"SecretAccessKey": awsquery.HiddenValue,
 			"sessionToken":    awsquery.HiddenValue,

@@ -16,11 +16,15 @@ var secretKeys = map[string]bool{
 	"secretaccesskey": true,
 	"sessiontoken":    true,
 	"tokencode":       true,
-	"password":        true,
-	"newpassword":     true,
-	"oldpassword":     true,
-	"privatekey":      true,
-	"clientsecret":    true,
+	// EnableMFADevice and ResyncMFADevice: one-time codes, the second of
+	// which may still be unused (and valid) when the call fails.
+	"authenticationcode1": true,
+	"authenticationcode2": true,
+	"password":            true,
+	"newpassword":         true,
+	"oldpassword":         true,
+	"privatekey":          true,
+	"clientsecret":        true,
 }
 
 // assertionKeys are bearer assertions: their value is replaced by its
