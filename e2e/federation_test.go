@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -306,4 +308,66 @@ func TestTwoBrevetTrust(t *testing.T) {
 		t.Errorf("subject %s, want %s", got, want)
 	}
 	suiteSecrets.add(aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))
+
+	// brevet keys rotate-oidc-key while A serves: A picks the new keys up,
+	// publishes old and new, and B accepts tokens signed with either.
+	bsts := sts.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(bSrv.URL)})
+	assumeOnB := func(tok *string) error {
+		out, err := bsts.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{
+			RoleArn: aws.String("arn:aws:iam::" + bSrv.Account + ":role/from-a"), RoleSessionName: aws.String("a-admin"), WebIdentityToken: tok})
+		if err == nil {
+			suiteSecrets.add(aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))
+		}
+		return err
+	}
+	oldKid := jwtKid(t, aws.ToString(tok.WebIdentityToken))
+	a.brevetCmd(t, "keys", "rotate-oidc-key")
+	var fresh *sts.GetWebIdentityTokenOutput
+	until(t, "A signs with the rotated key", 10*time.Second, func() (bool, error) {
+		var err error
+		fresh, err = sts.NewFromConfig(acfg).GetWebIdentityToken(ctx, &sts.GetWebIdentityTokenInput{
+			Audience: []string{"brevet-b"}, SigningAlgorithm: aws.String("ES384")})
+		return err == nil && jwtKid(t, aws.ToString(fresh.WebIdentityToken)) != oldKid, err
+	})
+	jwks, err := acfg.HTTPClient.(*http.Client).Get(a.URL + "/.well-known/jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set struct{ Keys []struct{ Kid string } }
+	if err := json.NewDecoder(jwks.Body).Decode(&set); err != nil {
+		t.Fatal(err)
+	}
+	jwks.Body.Close()
+	published := map[string]bool{}
+	for _, k := range set.Keys {
+		published[k.Kid] = true
+	}
+	if newKid := jwtKid(t, aws.ToString(fresh.WebIdentityToken)); !published[oldKid] || !published[newKid] {
+		t.Errorf("A's JWKS after rotation publishes %v; want the old key %s and the new key %s", published, oldKid, newKid)
+	}
+	if err := assumeOnB(tok.WebIdentityToken); err != nil {
+		t.Errorf("a token of the retired key: %v", err)
+	}
+	if testing.Short() {
+		return
+	}
+	time.Sleep(31 * time.Second) // B refetches A's keys at most once per 30 s
+	if err := assumeOnB(fresh.WebIdentityToken); err != nil {
+		t.Errorf("a token of the new key: %v", err)
+	}
+}
+
+// jwtKid is the kid in a compact JWS's header.
+func jwtKid(t *testing.T, raw string) string {
+	t.Helper()
+	h, _, _ := strings.Cut(raw, ".")
+	b, err := base64.RawURLEncoding.DecodeString(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hdr struct{ Kid string }
+	if err := json.Unmarshal(b, &hdr); err != nil {
+		t.Fatal(err)
+	}
+	return hdr.Kid
 }
