@@ -360,3 +360,28 @@ func serveUnsigned(b *testing.B, d http.Handler, body []byte) {
 		b.Fatalf("status %d: %s", w.Code, w.Body)
 	}
 }
+
+// TestProviderChangeRebuildsVerifier: a provider's verifier is cached, and
+// a change to the provider (here a new client id), once reported, takes
+// effect for the next token.
+func TestProviderChangeRebuildsVerifier(t *testing.T) {
+	f := newFedEnv(t)
+	prov := f.oidcProvider(acct)
+	roleARN := f.role(acct, "web", federatedTrust(prov, "sts:AssumeRoleWithWebIdentity", ""), 3600)
+	c := anonymous(f.url)
+	assume := func(aud string) error {
+		_, err := c.AssumeRoleWithWebIdentity(context.Background(), &awssts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(roleARN),
+			RoleSessionName: aws.String("ses"), WebIdentityToken: aws.String(f.idp.Token(t, f.idp.Claims("a", aud, time.Now())))})
+		return err
+	}
+	must(t, assume("app"))
+	wantError(t, "unknown client id", assume("new-client"), "InvalidIdentityToken", "Incorrect token audience")
+	ctx := context.Background()
+	p, err := f.st.Providers().Get(ctx, prov)
+	must(t, err)
+	p.ClientIDs = append(p.ClientIDs, "new-client")
+	p.Updated = p.Updated.Add(time.Second)
+	must(t, f.st.Providers().Update(ctx, p))
+	f.svc.ProviderChanged(prov)
+	must(t, assume("new-client"))
+}
