@@ -628,3 +628,51 @@ func checkPostgresTrail(t *testing.T, dsn string, b *brevet, n int, acked []stri
 	}
 	t.Errorf("node %d: node %s is not registered in PostgreSQL", n+1, node)
 }
+
+// Deactivating a long-term key refuses it at once, but the sessions made
+// from it live on until they expire, as in AWS; revoking the key id ends
+// them, at any depth of chaining.
+func TestLongTermKeyAndItsSessions(t *testing.T) {
+	t.Parallel()
+	b := startBrevet(t)
+	ctx := context.Background()
+	ic := iam.NewFromConfig(b.goAdmin(t))
+	if _, err := ic.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("keyholder")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ic.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("keyholder"), PolicyName: aws.String("assume"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := ic.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("keyholder")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(k.AccessKey.AccessKeyId)
+	userCfg := b.goConfig(id, aws.ToString(k.AccessKey.SecretAccessKey), "")
+	gst, err := sts.NewFromConfig(userCfg).GetSessionToken(ctx, &sts.GetSessionTokenInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roleARN := clusterRole(t, ic, "key_app", true)
+	role := assume(t, userCfg, roleARN, "from-key")
+	chained := assume(t, fromSTS(b, role), roleARN, "chained")
+
+	if _, err := ic.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String("keyholder"), AccessKeyId: aws.String(id), Status: "Inactive"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sts.NewFromConfig(userCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); errCode(err) != "InvalidClientTokenId" {
+		t.Errorf("the deactivated key, at once: got %v, want InvalidClientTokenId", err)
+	}
+	for name, c := range map[string]*ststypes.Credentials{"GetSessionToken": gst.Credentials, "AssumeRole": role, "chained": chained} {
+		if err := callerOK(b, c); err != nil {
+			t.Errorf("%s session of the deactivated key: %v (AWS keeps it until it expires)", name, err)
+		}
+	}
+	sessionsCLI(t, b, b, "revoke", "--access-key-id", id)
+	for name, c := range map[string]*ststypes.Credentials{"GetSessionToken": gst.Credentials, "AssumeRole": role, "chained": chained} {
+		if err := callerOK(b, c); errCode(err) != "InvalidClientTokenId" {
+			t.Errorf("%s session after its root key was revoked: got %v, want InvalidClientTokenId", name, err)
+		}
+	}
+}
