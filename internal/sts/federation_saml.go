@@ -3,7 +3,6 @@ package sts
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
@@ -50,7 +49,9 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, in *stsapi.AssumeRoleW
 	if sessionName == "" {
 		return nil, &saml.Error{Kind: saml.InvalidToken, Message: "RoleSessionName is required in AuthnResponse"}
 	}
-	dur, err := samlDuration(in.DurationSeconds, a.SessionDuration, role)
+	// The assertion's SessionDuration attribute governs console sessions
+	// only; the API's session is DurationSeconds (default an hour).
+	dur, err := federatedDuration(in.DurationSeconds, role)
 	if err != nil {
 		return nil, err
 	}
@@ -94,14 +95,3 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, in *stsapi.AssumeRoleW
 	}, nil
 }
 
-// samlDuration is the session length: DurationSeconds, else the
-// assertion's SessionDuration, else an hour; the request's value wins
-// over the assertion's, as AWS documents, and neither may pass the role's
-// maximum.
-func samlDuration(in *int32, assertion int, role *authz.Role) (time.Duration, error) {
-	if in == nil && assertion > 0 {
-		v := int32(assertion)
-		in = &v
-	}
-	return federatedDuration(in, role)
-}
