@@ -94,4 +94,3 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, in *stsapi.AssumeRoleW
 		SourceIdentity:   a.SourceIdentity,
 	}, nil
 }
-
