@@ -7,4 +7,10 @@
 // the store, the STS actions or wire error codes. Each returns typed errors
 // that the wire layer maps to AWS codes with errors.As, and each takes the
 // current time as an argument.
+//
+// They are wired in by package sts (AssumeRoleWithWebIdentity,
+// AssumeRoleWithSAML, GetWebIdentityToken, with one cached oidc.Verifier
+// per IAM provider) and by brevet serve (the issuer's keys, sealed in the
+// store, and its endpoints). fedtest holds the in-test OpenID provider,
+// SAML IdP and HTTPS server that those layers' tests use.
 package federation
