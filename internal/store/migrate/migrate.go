@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/store"
@@ -27,6 +28,11 @@ import (
 type Snapshot struct {
 	Accounts    []Account
 	KeyMaterial []store.KeyRecord
+	// Sessions are the issuance records, Revocations the revocation list
+	// (every entry, live or not): a credential revoked before a migration
+	// stays revoked after it.
+	Sessions    []store.SessionRecord
+	Revocations []store.Revocation
 }
 
 // Account is one account and everything it owns.
@@ -191,7 +197,11 @@ func Read(ctx context.Context, s store.Store, purposes []string) (*Snapshot, err
 			}
 			snap.KeyMaterial = append(snap.KeyMaterial, recs...)
 		}
-		return nil
+		if snap.Sessions, err = r.Sessions().List(ctx, store.SessionFilter{}); err != nil {
+			return err
+		}
+		snap.Revocations, err = r.Revocations().Active(ctx, time.Time{})
+		return err
 	})
 	return snap, err
 }
@@ -296,6 +306,16 @@ func Write(ctx context.Context, r store.Repos, snap *Snapshot) error {
 	for _, k := range snap.KeyMaterial {
 		if err := r.KeyMaterial().Put(ctx, k); err != nil {
 			return fmt.Errorf("key material %s/%s: %w", k.Purpose, k.ID, err)
+		}
+	}
+	for _, sr := range snap.Sessions {
+		if err := r.Sessions().Record(ctx, sr); err != nil {
+			return fmt.Errorf("session %s: %w", sr.AccessKeyID, err)
+		}
+	}
+	for _, rev := range snap.Revocations {
+		if _, err := r.Revocations().Add(ctx, rev); err != nil {
+			return fmt.Errorf("revocation of %s: %w", rev.Target, err)
 		}
 	}
 	return nil
