@@ -14,7 +14,11 @@
 // deleted through this node stops working before the DeleteAccessKey
 // response is sent. Temporary keys (ASIA…) need no store read at all: the
 // session token is opened with the token key ring and carries the secret
-// and the session's claims.
+// and the session's claims; a revoked one is refused by the in-memory
+// revocation list (Config.Revoked, package revocation), also with no I/O.
+// Nothing on the verification path waits for the store once a key is
+// cached: key last-use times are queued and written by FlushUses, which
+// the caller runs off the request path.
 //
 // Failures are typed: *sigv4.Error with AWS's kind and text, which package
 // awsquery maps to the wire (InvalidClientTokenId, ExpiredToken,
