@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/bootstrap"
 	"github.com/brevet-dev/brevet/internal/config"
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 	"github.com/brevet-dev/brevet/internal/federation/issuer"
@@ -24,9 +25,9 @@ import (
 // the master key, so every node of a cluster signs with the same keys and
 // publishes the same JWKS.
 const (
-	oidcKeyPurpose     = "oidc-issuer"
-	oidcKeyID          = "keys"
-	oidcKeySealPurpose = "oidc-issuer-keys"
+	oidcKeyPurpose     = bootstrap.OIDCKeysPurpose
+	oidcKeyID          = bootstrap.OIDCKeysID
+	oidcKeySealPurpose = bootstrap.OIDCKeysSealPurpose
 	// placeholderIssuerURL builds an issuer only to rotate its keys, which
 	// do not depend on the URL (brevet keys rotate-oidc-key).
 	placeholderIssuerURL = "https://brevet.invalid"

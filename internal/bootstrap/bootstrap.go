@@ -47,7 +47,20 @@ const (
 	MessageKeyPurpose     = "authz-message"
 	MessageKeyID          = "key"
 	MessageKeySealPurpose = "authz-message-key"
+	// OIDCKeysPurpose/OIDCKeysID hold Brevet's OIDC issuer signing keys
+	// (federation/issuer.MarshalKeys), sealed under the master key with
+	// OIDCKeysSealPurpose.
+	OIDCKeysPurpose     = "oidc-issuer"
+	OIDCKeysID          = "keys"
+	OIDCKeysSealPurpose = "oidc-issuer-keys"
 )
+
+// sealedRecords are the key records sealed directly under the master key
+// (one Seal of the whole record), which Rewrap moves to the active key.
+var sealedRecords = []struct{ purpose, id, seal string }{
+	{MessageKeyPurpose, MessageKeyID, MessageKeySealPurpose},
+	{OIDCKeysPurpose, OIDCKeysID, OIDCKeysSealPurpose},
+}
 
 // Config says what to bootstrap.
 type Config struct {

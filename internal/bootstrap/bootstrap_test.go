@@ -187,6 +187,13 @@ func TestRewrapMovesEverySecretToTheNewMasterKey(t *testing.T) {
 	if err := st.MFADevices().Assign(ctx, serial, "admin", now, 42); err != nil {
 		t.Fatal(err)
 	}
+	oidcKeys, err := old.Seal([]byte("issuer keys"), bootstrap.OIDCKeysSealPurpose)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.KeyMaterial().Put(ctx, store.KeyRecord{Purpose: bootstrap.OIDCKeysPurpose, ID: bootstrap.OIDCKeysID, Ciphertext: oidcKeys, Created: now}); err != nil {
+		t.Fatal(err)
+	}
 	rotated, err := old.Rotate(rand.Reader, now)
 	if err != nil {
 		t.Fatal(err)
@@ -195,8 +202,20 @@ func TestRewrapMovesEverySecretToTheNewMasterKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.AccessKeys != 1 || rep.MFADevices != 1 || rep.KeyRecords != 2 {
-		t.Errorf("rewrapped: got %+v, want 1 access key, 1 MFA device and 2 key records", rep)
+	if rep.AccessKeys != 1 || rep.MFADevices != 1 || rep.KeyRecords != 3 {
+		t.Errorf("rewrapped: got %+v, want 1 access key, 1 MFA device and 3 key records (token ring, message key, OIDC keys)", rep)
+	}
+	// The OIDC issuer keys open under the new key alone.
+	rec, err := st.KeyMaterial().Get(ctx, bootstrap.OIDCKeysPurpose, bootstrap.OIDCKeysID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newOnly, err := rotated.Without(old.ActiveID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pt, err := newOnly.Open(rec.Ciphertext, bootstrap.OIDCKeysSealPurpose); err != nil || string(pt) != "issuer keys" {
+		t.Errorf("OIDC keys after rewrap: %q, %v; want them sealed under the new master key", pt, err)
 	}
 	again, err := bootstrap.Rewrap(ctx, st, rotated)
 	if err != nil || again.AccessKeys != 0 {

@@ -143,8 +143,12 @@ func rewrapKeyRecords(ctx context.Context, r store.Repos, master *masterkey.Keyr
 		}
 		rep.KeyRecords++
 	}
-	if rec, err := r.KeyMaterial().Get(ctx, MessageKeyPurpose, MessageKeyID); err == nil {
-		ct, changed, err := master.Rewrap(rec.Ciphertext, MessageKeySealPurpose)
+	for _, k := range sealedRecords {
+		rec, err := r.KeyMaterial().Get(ctx, k.purpose, k.id)
+		if err != nil {
+			continue // not made yet (the OIDC keys are made on first use)
+		}
+		ct, changed, err := master.Rewrap(rec.Ciphertext, k.seal)
 		if err != nil {
 			return err
 		}
