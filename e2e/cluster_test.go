@@ -165,6 +165,18 @@ func TestClusterThreeNodes(t *testing.T) {
 		}
 	}
 
+	// The key that seals authorization messages is shared through the
+	// store: a denial explained on node 1 decodes on node 3.
+	_, err := iam.NewFromConfig(fromSTS(n1, creds)).ListUsers(ctx, &iam.ListUsersInput{})
+	var denied smithy.APIError
+	if !errors.As(err, &denied) || denied.ErrorCode() != "AccessDenied" || !strings.Contains(denied.ErrorMessage(), "Encoded authorization failure message: ") {
+		t.Fatalf("a denied call on node 1: got %v, want AccessDenied with an encoded message", err)
+	}
+	encoded := denied.ErrorMessage()[strings.LastIndex(denied.ErrorMessage(), " ")+1:]
+	if _, err := sts.NewFromConfig(adminOn(t, n1, n3)).DecodeAuthorizationMessage(ctx, &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(encoded)}); err != nil {
+		t.Errorf("decoding on node 3 a message encoded on node 1: %v", err)
+	}
+
 	// A role deleted on node 2 can no longer be assumed on node 3.
 	doomed := clusterRole(t, ic1, "cluster_doomed", false)
 	assume(t, adminOn(t, n1, n3), doomed, "warm") // node 3 has the role cached
