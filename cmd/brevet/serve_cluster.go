@@ -235,6 +235,9 @@ func (a *app) recordIssued(ctx context.Context, rec *awsquery.AuditRecord) error
 	if err == nil {
 		return nil
 	}
+	if storeUnreachable(err) != nil {
+		a.cl.down.Store(true) // the next writes are refused at once; the follow loop clears it
+	}
 	rec.Status, rec.ErrorCode, rec.ErrorMessage = 503, awsquery.CodeServiceUnavailable.Name, msgStoreUnreachable
 	rec.ResponseElements, rec.Err = nil, err
 	return fmt.Errorf("recording the issued session %s: %w", r.AccessKeyID, err)
