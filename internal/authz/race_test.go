@@ -23,7 +23,9 @@ type hookedStore struct {
 	afterGetVersion func()
 }
 
-func (s hookedStore) Policies() store.Policies { return hookedPolicies{s.Store.Policies(), s.afterGetVersion} }
+func (s hookedStore) Policies() store.Policies {
+	return hookedPolicies{s.Store.Policies(), s.afterGetVersion}
+}
 
 type hookedPolicies struct {
 	store.Policies
