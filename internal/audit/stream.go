@@ -39,11 +39,15 @@ func VerifyStream(walk RecordWalker, digests []SignedDigest, digestWhere func(i 
 	if err := walk(func(r Record, where string) error { return v.record(r, where, true) }); err != nil {
 		return rep, err
 	}
+	var first *digestHead // the earliest digest that signed beyond the end
 	for _, h := range heads {
-		if h.d.LastSeq > rep.LastSeq {
-			return rep, &Inconsistency{Kind: Truncated, Where: h.where, Seq: h.d.LastSeq,
-				Detail: fmt.Sprintf("a digest signed events up to seq %d but the trail ends at seq %d", h.d.LastSeq, rep.LastSeq)}
+		if h.d.LastSeq > rep.LastSeq && (first == nil || h.d.LastSeq < first.d.LastSeq) {
+			first = &h
 		}
+	}
+	if first != nil {
+		return rep, &Inconsistency{Kind: Truncated, Where: first.where, Seq: first.d.LastSeq,
+			Detail: fmt.Sprintf("a digest signed events up to seq %d but the trail ends at seq %d", first.d.LastSeq, rep.LastSeq)}
 	}
 	if rep.LastSeq > rep.DigestLastSeq {
 		rep.Uncovered = rep.LastSeq - rep.DigestLastSeq
