@@ -145,6 +145,13 @@ func TestSecretRegistrySeesAndFindsSecrets(t *testing.T) {
 	if !suiteSecrets.has(`"314159"`) {
 		t.Error("the registry did not see an MFA code passed to the CLI")
 	}
+	// An MFA code sent by the Go SDK (refused: admin has no MFA device)
+	// is seen in the request body.
+	_, _ = sts.NewFromConfig(b.goAdmin(t)).GetSessionToken(context.Background(), &sts.GetSessionTokenInput{
+		SerialNumber: aws.String("arn:aws:iam::" + testAccount + ":mfa/none"), TokenCode: aws.String("271828")})
+	if !suiteSecrets.has(`"271828"`) {
+		t.Error("the registry did not see an MFA code the Go SDK sent")
+	}
 
 	// Plant: an event and a log line holding a secret are caught; the same
 	// copy without them is clean.

@@ -141,12 +141,23 @@ func (r *secretRegistry) scanExec(args, env []string, stdout string) {
 type recordingTransport struct{ next http.RoundTripper }
 
 func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Body != nil && req.GetBody != nil {
+	switch {
+	case req.Body != nil && req.GetBody != nil:
 		if b, err := req.GetBody(); err == nil {
 			data, _ := io.ReadAll(b)
 			b.Close()
 			suiteSecrets.scanForm(string(data))
 		}
+	case req.Body != nil && req.Body != http.NoBody:
+		// The SDK's bodies have no GetBody: read and replace.
+		data, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		suiteSecrets.scanForm(string(data))
+		req = req.Clone(req.Context())
+		req.Body = io.NopCloser(bytes.NewReader(data))
 	}
 	suiteSecrets.scanForm(req.URL.RawQuery)
 	resp, err := t.next.RoundTrip(req)
