@@ -25,6 +25,11 @@ type Filter struct {
 	EventName string
 	ErrorCode string
 	SourceIP  string
+	// Account, when set, keeps only events of that account: those it
+	// received (recipientAccountId) or its principals made. LookupEvents
+	// sets it to the caller's account, as CloudTrail shows an account only
+	// its own events.
+	Account string
 	// Match, when set, is one more predicate (LookupEvents' attributes).
 	Match func(*Event) bool
 }
@@ -80,6 +85,9 @@ func (f *Filter) Matches(e *Event) bool {
 		}
 	}
 	u := &e.UserIdentity
+	if f.Account != "" && e.RecipientAccountID != f.Account && u.AccountID != f.Account {
+		return false
+	}
 	if f.PrincipalARN != "" && u.ARN != f.PrincipalARN &&
 		(u.SessionContext == nil || u.SessionContext.SessionIssuer == nil || u.SessionContext.SessionIssuer.ARN != f.PrincipalARN) {
 		return false

@@ -29,6 +29,7 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/identity"
 )
 
 // Target is the X-Amz-Target of LookupEvents.
@@ -260,6 +261,13 @@ func (h *handler) serve(r *http.Request, x *exchange) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Like CloudTrail, a caller sees only its own account's events: one
+	// Brevet may hold several accounts.
+	ip, ok := p.(*identity.Principal)
+	if !ok || ip == nil || ip.Account == "" {
+		return nil, &Error{Code: "AccessDeniedException", Message: "The caller's account could not be determined.", Status: http.StatusBadRequest}
+	}
+	q.filter.Account = ip.Account
 	if strings.EqualFold(req.EventCategory, "insight") {
 		return &response{Events: []event{}}, nil // Brevet has no Insights events
 	}

@@ -57,7 +57,40 @@ func trail(t *testing.T, n int) string {
 	return dir
 }
 
-func allowAll(*http.Request, []byte) (awsquery.Principal, error) { return nil, nil }
+// allowAll lets a caller of the trail's account in.
+func allowAll(*http.Request, []byte) (awsquery.Principal, error) {
+	return &identity.Principal{Type: identity.IAMUser, Account: "123456789012", CallerARN: "arn:aws:iam::123456789012:user/auditor"}, nil
+}
+
+// TestLookupSeesOnlyTheCallersAccount: one Brevet may hold several
+// accounts; a caller allowed cloudtrail:LookupEvents in another account
+// sees none of this one's events, and a caller without an account is
+// refused.
+func TestLookupSeesOnlyTheCallersAccount(t *testing.T) {
+	dir := trail(t, 3)
+	for _, tt := range []struct {
+		name     string
+		p        awsquery.Principal
+		wantCode int
+		wantBody string
+	}{
+		{"own account", &identity.Principal{Type: identity.IAMUser, Account: "123456789012", CallerARN: "arn:aws:iam::123456789012:user/a"}, 200, `"EventName":"GetCallerIdentity"`},
+		{"other account", &identity.Principal{Type: identity.IAMUser, Account: "210987654321", CallerARN: "arn:aws:iam::210987654321:user/b"}, 200, `"Events":[]`},
+		{"no account", nil, 400, "AccessDeniedException"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := lookup.NewHandler(lookup.Config{Dir: dir, Auditor: &recorder{},
+				Authorize: func(*http.Request, []byte) (awsquery.Principal, error) { return tt.p, nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, b := call(t, h, `{}`)
+			if code != tt.wantCode || !strings.Contains(string(b), tt.wantBody) {
+				t.Errorf("got %d %s; want %d with %s", code, b, tt.wantCode, tt.wantBody)
+			}
+		})
+	}
+}
 
 // recorder is an Auditor that keeps the records, or fails with err.
 type recorder struct {
@@ -207,7 +240,9 @@ func TestAWSCLI(t *testing.T) {
 	var sawSigned atomic.Bool
 	h, _ := lookup.NewHandler(lookup.Config{Dir: trail(t, 7), Authorize: func(r *http.Request, _ []byte) (awsquery.Principal, error) {
 		sawSigned.Store(strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 "))
-		return nil, nil // the server's hook verifies SigV4; this test accepts anything
+		// The server's hook verifies SigV4; this test accepts anything as
+		// a caller of the trail's account.
+		return allowAll(r, nil)
 	}, Auditor: &recorder{}})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
