@@ -10,6 +10,16 @@
 // one transaction, acknowledged once PostgreSQL has committed it (made
 // its WAL durable, with the default synchronous_commit). It must not
 // decide what is recorded; package audit does.
+//
+// While PostgreSQL is unreachable, a sink with a spool (Config.SpoolDir)
+// appends each batch, chained as usual, to a local file and acknowledges
+// it once fsync'd, so that the node keeps serving what its caches can
+// answer; a background shipper inserts the spooled events and digests
+// into PostgreSQL, in sequence order and idempotently, as soon as it
+// answers again, and empties the spool. Writes keep going to the spool
+// until it is empty, so the trail in PostgreSQL only ever grows in
+// sequence order. Only when the spool cannot be written either does
+// auditing fail closed.
 package pgsink
 
 import (
@@ -24,9 +34,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/brevet-dev/brevet/internal/audit"
@@ -114,16 +127,32 @@ type Config struct {
 	// PublicKey is the node's digest verification key, registered for the
 	// node on first use; a node whose key changed is refused.
 	PublicKey ed25519.PublicKey
-	Logger    *slog.Logger
+	// SpoolDir holds the outage spool (SpoolFile); none when empty, and
+	// then every write fails while PostgreSQL is unreachable.
+	SpoolDir string
+	// SpoolAfter is how long a write waits for PostgreSQL before the
+	// batch goes to the spool; 2s when zero. A batch whose commit was in
+	// fact only slow is then in both, which shipping tolerates.
+	SpoolAfter time.Duration
+	Logger     *slog.Logger
 }
 
 // Sink is the PostgreSQL audit sink; it implements audit.DurableSink and
 // audit.Repairer.
 type Sink struct {
-	pool  *pgxpool.Pool
-	node  string
-	state audit.ChainState
-	log   *slog.Logger
+	pool       *pgxpool.Pool
+	node       string
+	state      audit.ChainState
+	log        *slog.Logger
+	spoolAfter time.Duration
+
+	mu       sync.Mutex // guards spool and spooling
+	spool    *spool     // nil without Config.SpoolDir
+	spooling bool
+	buf      []byte
+
+	spooledTotal, shippedTotal atomic.Uint64
+	quit, shipDone             chan struct{}
 }
 
 var (
@@ -147,12 +176,56 @@ func Open(ctx context.Context, cfg Config) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{pool: pool, node: cfg.Node, log: cfg.Logger}
+	if cfg.SpoolAfter <= 0 {
+		cfg.SpoolAfter = 2 * time.Second
+	}
+	s := &Sink{pool: pool, node: cfg.Node, log: cfg.Logger, spoolAfter: writeTimeout}
 	if err := s.init(ctx, cfg.PublicKey); err != nil {
 		pool.Close()
 		return nil, err
 	}
+	if cfg.SpoolDir == "" {
+		return s, nil
+	}
+	if err := s.openSpool(ctx, cfg.SpoolDir); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s.spoolAfter = cfg.SpoolAfter
+	s.quit, s.shipDone = make(chan struct{}), make(chan struct{})
+	go s.shipper()
 	return s, nil
+}
+
+// openSpool opens the spool and ships what a previous run left in it
+// before the node appends anything, so the chain's order holds. If
+// PostgreSQL went away meanwhile, the node starts spooling, its chain
+// continuing from the spool's last event and digest.
+func (s *Sink) openSpool(ctx context.Context, dir string) error {
+	sp, scan, err := openSpool(dir)
+	if err != nil {
+		return err
+	}
+	s.spool = sp
+	if sp.size == 0 {
+		return nil
+	}
+	s.log.Info("audit: shipping the events this node spooled while PostgreSQL was unreachable",
+		"node", s.node, "events", scan.events)
+	s.spooling = true
+	err = s.ship(ctx)
+	if err == nil {
+		return s.readHead(ctx)
+	}
+	s.log.Warn("audit: cannot ship the spool yet; spooling on", "node", s.node, "err", err)
+	if e := scan.last; e != nil && e.Seq > s.state.LastSeq {
+		s.state.LastSeq = e.Seq
+		copy(s.state.Head[:], e.Hash)
+	}
+	if d := scan.lastDigest; d != nil && d.LastSeq > s.state.DigestLastSeq {
+		s.state.DigestLastSeq, s.state.DigestSig = d.LastSeq, d.Sig
+	}
+	return nil
 }
 
 func connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
@@ -206,8 +279,14 @@ func (s *Sink) init(ctx context.Context, pub ed25519.PublicKey) error {
 		return fmt.Errorf("pgsink: node %s is registered with another signing key (key %s in this data directory): "+
 			"the node id was copied, or the signing key replaced", s.node, audit.KeyID(pub))
 	}
+	return s.readHead(ctx)
+}
+
+// readHead reads where the node's chain stands in PostgreSQL.
+func (s *Sink) readHead(ctx context.Context) error {
+	s.state = audit.ChainState{}
 	var head []byte
-	err = s.pool.QueryRow(ctx, `SELECT seq, hash FROM brevet_audit_events WHERE node_id = $1 ORDER BY seq DESC LIMIT 1`, s.node).
+	err := s.pool.QueryRow(ctx, `SELECT seq, hash FROM brevet_audit_events WHERE node_id = $1 ORDER BY seq DESC LIMIT 1`, s.node).
 		Scan(&s.state.LastSeq, &head)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
@@ -240,10 +319,53 @@ func (s *Sink) Node() string { return s.node }
 func (s *Sink) State() audit.ChainState { return s.state }
 
 // Write inserts the batch in one statement, one transaction: the events
-// are durable when PostgreSQL acknowledges the commit.
+// are durable when PostgreSQL acknowledges the commit. With a spool, a
+// batch PostgreSQL does not take within SpoolAfter (and every batch
+// after it, until the shipper has emptied the spool) is durable once
+// fsync'd in the spool instead.
 func (s *Sink) Write(batch []audit.Record) error {
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	if s.spool != nil {
+		s.mu.Lock()
+		spooling := s.spooling
+		s.mu.Unlock()
+		if spooling {
+			return s.spoolBatch(batch, nil)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.spoolAfter)
 	defer cancel()
+	err := insertEvents(ctx, s.pool, s.node, batch)
+	if err == nil || s.spool == nil {
+		return err
+	}
+	return s.spoolBatch(batch, err)
+}
+
+// spoolBatch appends batch to the spool; cause is why PostgreSQL was not
+// written (nil when already spooling).
+func (s *Sink) spoolBatch(batch []audit.Record, cause error) error {
+	entries := make([]spoolEntry, len(batch))
+	for i := range batch {
+		r := &batch[i]
+		entries[i] = spoolEntry{Seq: r.Seq, Prev: r.PrevHash[:], Hash: r.Hash[:], Event: r.Event}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cause != nil {
+		s.startSpooling(cause)
+	}
+	if err := s.appendSpool(entries); err != nil {
+		return errors.Join(cause, err)
+	}
+	return nil
+}
+
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// insertEvents inserts recs in one statement.
+func insertEvents(ctx context.Context, db execer, node string, batch []audit.Record) error {
 	seqs := make([]int64, len(batch))
 	prev := make([][]byte, len(batch))
 	hashes := make([][]byte, len(batch))
@@ -252,33 +374,70 @@ func (s *Sink) Write(batch []audit.Record) error {
 		r := &batch[i]
 		seqs[i], prev[i], hashes[i], events[i] = int64(r.Seq), r.PrevHash[:], r.Hash[:], string(r.Event)
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO brevet_audit_events (node_id, seq, prev_hash, hash, event)
-		SELECT $1, * FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::text[])`, s.node, seqs, prev, hashes, events)
+	_, err := db.Exec(ctx, `INSERT INTO brevet_audit_events (node_id, seq, prev_hash, hash, event)
+		SELECT $1, * FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::text[])`, node, seqs, prev, hashes, events)
 	if err != nil {
 		return fmt.Errorf("pgsink: writing %d events: %w", len(batch), err)
 	}
 	return nil
 }
 
-// WriteDigest stores a signed digest.
+// WriteDigest stores a signed digest, in PostgreSQL or, like events, in
+// the spool.
 func (s *Sink) WriteDigest(d audit.SignedDigest) error {
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-	defer cancel()
 	body, err := d.Decode()
 	if err != nil {
 		return err
 	}
+	entry := spoolEntry{Digest: d.Body, Sig: d.Signature, LastSeq: body.LastSeq}
+	if s.spool != nil {
+		s.mu.Lock()
+		spooling := s.spooling
+		if spooling {
+			err = s.appendSpool([]spoolEntry{entry})
+		}
+		s.mu.Unlock()
+		if spooling {
+			return err
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.spoolAfter)
+	defer cancel()
 	_, err = s.pool.Exec(ctx, `INSERT INTO brevet_audit_digests (node_id, last_seq, body, signature) VALUES ($1, $2, $3, $4)`,
 		s.node, int64(body.LastSeq), string(d.Body), d.Signature)
-	if err != nil {
-		return fmt.Errorf("pgsink: writing a digest: %w", err)
+	if err == nil || s.spool == nil {
+		if err != nil {
+			return fmt.Errorf("pgsink: writing a digest: %w", err)
+		}
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.startSpooling(err)
+	if serr := s.appendSpool([]spoolEntry{entry}); serr != nil {
+		return errors.Join(err, serr)
 	}
 	return nil
 }
 
-// Repair succeeds once the database answers again. A failed Write left
-// nothing behind: its transaction rolled back.
+// Repair succeeds once the sink can be written again: without a spool,
+// once the database answers (a failed Write left nothing behind: its
+// transaction rolled back); with one, once the spool is cut back to its
+// last acknowledged entry.
 func (s *Sink) Repair() error {
+	if s.spool != nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		sp := s.spool
+		err := sp.f.Truncate(sp.size)
+		if err == nil {
+			err = sp.f.Sync()
+		}
+		if err != nil {
+			return fmt.Errorf("pgsink: repairing the spool: %w", err)
+		}
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
 	return s.pool.Ping(ctx)
@@ -288,8 +447,15 @@ func (s *Sink) Repair() error {
 // LookupEvents); it is closed with the sink.
 func (s *Sink) Reader() *Reader { return &Reader{pool: s.pool} }
 
-// Close closes the connections.
+// Close stops the shipper and closes the spool and the connections. It
+// does not wait for the spool to be shipped: the next Open ships it.
 func (s *Sink) Close() error {
+	var err error
+	if s.spool != nil {
+		close(s.quit)
+		<-s.shipDone
+		err = s.spool.f.Close()
+	}
 	s.pool.Close()
-	return nil
+	return err
 }
