@@ -127,7 +127,7 @@ func openAuditor(ctx context.Context, cfg *config.Config, log *slog.Logger) (*au
 	if err != nil {
 		return nil, err
 	}
-	sink, err := pgsink.Open(ctx, pgsink.Config{DSN: cfg.Store.DSN, Node: node, PublicKey: signer.Public(), Logger: log})
+	sink, err := pgsink.Open(ctx, pgsink.Config{DSN: cfg.Store.DSN, Node: node, PublicKey: signer.Public(), SpoolDir: opts.Dir, Logger: log})
 	if err != nil {
 		return nil, err
 	}
