@@ -15,3 +15,11 @@ func SetShipHook(f func() error) (restore func()) {
 	testHookShipped = f
 	return func() { testHookShipped = old }
 }
+
+// BreakSpool closes the spool's file under the sink, so that writing it
+// fails, as on a failing disk.
+func (s *Sink) BreakSpool() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.spool.f.Close()
+}

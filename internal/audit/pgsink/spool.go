@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -324,7 +325,12 @@ func (s *Sink) shipper() {
 			err := s.ship(ctx)
 			cancel()
 			if err != nil {
-				s.log.Debug("audit: shipping the spool failed; retrying", "node", s.node, "err", err, "in", wait)
+				// Once per streak: an outage fails every pass.
+				level := slog.LevelDebug
+				if wait == minWait {
+					level = slog.LevelWarn
+				}
+				s.log.Log(context.Background(), level, "audit: cannot ship the spool yet; retrying", "node", s.node, "err", err)
 				wait = min(wait*2, maxWait)
 			} else {
 				wait = minWait

@@ -33,7 +33,7 @@ type proxy struct {
 }
 
 // viaProxy starts a proxy to dsn's server and returns the DSN through it.
-func viaProxy(t *testing.T, dsn string) (*proxy, string) {
+func viaProxy(t testing.TB, dsn string) (*proxy, string) {
 	t.Helper()
 	u, err := url.Parse(dsn)
 	if err != nil {
@@ -330,4 +330,28 @@ func TestTornSpoolTailIsCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	verify(t, reader(t, dsn), "spool-d", sg, 8)
+}
+
+func TestFailsClosedWhenTheSpoolFailsToo(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	p, proxied := viaProxy(t, dsn)
+	sg := signer(15)
+	a, s := openSpooled(t, proxied, "spool-e", t.TempDir(), sg)
+	fill(t, a, 0, 2)
+	p.setCut(true)
+	s.BreakSpool()
+	if err := a.Audit(context.Background(), record(2)); err == nil {
+		t.Fatal("Audit succeeded with PostgreSQL unreachable and the spool failing")
+	}
+	if a.Ready() == nil {
+		t.Error("Ready() = nil with PostgreSQL unreachable and the spool failing")
+	}
+	_ = a.Close() // the spool's file is already closed
+	p.setCut(false)
+	// The refused event is nowhere; the chain before it is intact (its
+	// last digest could not be written either).
+	rep, err := reader(t, dsn).Verify(context.Background(), "spool-e", sg.Public())
+	if err != nil || rep.Events != 2 || rep.LastSeq != 2 {
+		t.Errorf("verify: %+v, %v; want the 2 events written before the outage", rep, err)
+	}
 }
