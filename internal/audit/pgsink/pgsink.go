@@ -347,7 +347,7 @@ func (s *Sink) spoolBatch(batch []audit.Record, cause error) error {
 	entries := make([]spoolEntry, len(batch))
 	for i := range batch {
 		r := &batch[i]
-		entries[i] = spoolEntry{Seq: r.Seq, Prev: r.PrevHash[:], Hash: r.Hash[:], Event: r.Event}
+		entries[i] = spoolEntry{Seq: r.Seq, Prev: r.PrevHash[:], Hash: r.Hash[:], Event: string(r.Event)}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

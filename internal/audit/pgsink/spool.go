@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -21,13 +22,15 @@ import (
 const SpoolFile = "spool"
 
 // spoolEntry is one line of the spool: an event with its chain fields,
-// or a signed digest. []byte fields are base64 in JSON, so the event's
-// exact bytes (which the hash covers) survive the round trip.
+// or a signed digest. The event is a JSON string, readable and found by
+// a grep for a leaked secret like the file trail; a JSON string holds
+// any valid UTF-8 exactly, and reading checks each event against its
+// hash anyway. The other []byte fields are base64.
 type spoolEntry struct {
 	Seq   uint64 `json:"seq,omitempty"`
 	Prev  []byte `json:"prev,omitempty"`
 	Hash  []byte `json:"hash,omitempty"`
-	Event []byte `json:"event,omitempty"`
+	Event string `json:"event,omitempty"`
 	// Digest is a signed digest's body, Sig its signature, LastSeq the
 	// last event it covers.
 	Digest  []byte `json:"digest,omitempty"`
@@ -36,6 +39,16 @@ type spoolEntry struct {
 }
 
 func (e *spoolEntry) isDigest() bool { return e.Digest != nil }
+
+// chained reports whether an event entry is whole: its hash is the one
+// its fields give.
+func (e *spoolEntry) chained() bool {
+	if e.Seq == 0 || len(e.Hash) != 32 || len(e.Prev) != 32 {
+		return false
+	}
+	h := audit.ChainHash([32]byte(e.Prev), e.Seq, []byte(e.Event))
+	return string(h[:]) == string(e.Hash)
+}
 
 // spool is the append-only file the sink writes batches to while
 // PostgreSQL is unreachable. Guarded by Sink.mu.
@@ -97,18 +110,15 @@ func openSpool(dir string) (*spool, spoolScan, error) {
 
 // readSpool calls fn with each complete entry read from r (which starts
 // at offset base in the file) and the file offset just past it. A last
-// line without its newline, or that does not decode, is a torn append
-// and ends the read silently; a bad line followed by others is
-// corruption.
+// line without its newline is a torn append, never acknowledged, and
+// ends the read silently; a complete line that does not decode, or whose
+// event does not match its hash, is corruption (a torn append is a
+// prefix of whole lines, so cannot leave one).
 func readSpool(r io.Reader, base int64, fn func(e *spoolEntry, end int64) error) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	off := base
-	var bad error
 	for {
 		line, err := br.ReadBytes('\n')
-		if len(line) > 0 && bad != nil {
-			return bad
-		}
 		if errors.Is(err, io.EOF) {
 			return nil // a partial last line, if any, is torn
 		}
@@ -117,9 +127,8 @@ func readSpool(r io.Reader, base int64, fn func(e *spoolEntry, end int64) error)
 		}
 		off += int64(len(line))
 		e := new(spoolEntry)
-		if derr := json.Unmarshal(line, e); derr != nil || (!e.isDigest() && (e.Seq == 0 || len(e.Hash) != 32 || len(e.Prev) != 32)) {
-			bad = fmt.Errorf("pgsink: the spool is corrupt before offset %d", off)
-			continue
+		if derr := json.Unmarshal(line, e); derr != nil || (!e.isDigest() && !e.chained()) {
+			return fmt.Errorf("pgsink: the spool is corrupt before offset %d", off)
 		}
 		if err := fn(e, off); err != nil {
 			return err
@@ -134,6 +143,9 @@ func (s *Sink) appendSpool(entries []spoolEntry) error {
 	s.buf = s.buf[:0]
 	events := 0
 	for i := range entries {
+		if !utf8.ValidString(entries[i].Event) {
+			return errors.New("pgsink: an event is not valid UTF-8") // json.Marshal never writes one
+		}
 		b, err := json.Marshal(&entries[i])
 		if err != nil {
 			return err
@@ -285,7 +297,7 @@ func (s *Sink) insertChunk(ctx context.Context, entries []spoolEntry) error {
 		for i := range entries {
 			e := &entries[i]
 			if !e.isDigest() {
-				rec := audit.Record{Seq: e.Seq, Event: e.Event}
+				rec := audit.Record{Seq: e.Seq, Event: []byte(e.Event)}
 				copy(rec.PrevHash[:], e.Prev)
 				copy(rec.Hash[:], e.Hash)
 				recs = append(recs, rec)

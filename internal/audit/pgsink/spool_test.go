@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -353,5 +354,39 @@ func TestFailsClosedWhenTheSpoolFailsToo(t *testing.T) {
 	rep, err := reader(t, dsn).Verify(context.Background(), "spool-e", sg.Public())
 	if err != nil || rep.Events != 2 || rep.LastSeq != 2 {
 		t.Errorf("verify: %+v, %v; want the 2 events written before the outage", rep, err)
+	}
+}
+
+// An event edited in the spool no longer matches its hash: the node
+// refuses to start rather than ship it.
+func TestCorruptSpoolIsRefused(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	p, proxied := viaProxy(t, dsn)
+	sg, dir := signer(16), t.TempDir()
+	a, _ := openSpooled(t, proxied, "spool-f", dir, sg)
+	p.setCut(true)
+	for i := range 3 {
+		if err := a.Audit(context.Background(), record(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, pgsink.SpoolFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(b), "req-0001", "req-9999", 1)
+	if edited == string(b) {
+		t.Fatal("req-0001 not in the spool")
+	}
+	if err := os.WriteFile(path, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p.setCut(false)
+	if _, err := pgsink.Open(context.Background(), pgsink.Config{DSN: dsn, Node: "spool-f", PublicKey: sg.Public(), SpoolDir: dir}); err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Errorf("Open with an edited spool: %v, want an error saying it is corrupt", err)
 	}
 }
