@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/audit/pgsink"
@@ -175,11 +177,22 @@ func TestOutageSpoolsAndShipsInOrder(t *testing.T) {
 	if got := count(t, r, "spool-a"); got != 20 {
 		t.Errorf("%d events in PostgreSQL during the outage, want 20", got)
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(s.Collector())
+	if got := gather(t, reg); !cmp.Equal(got, map[string]float64{
+		"brevet_audit_spooling": 1, "brevet_audit_spool_pending_events": 50,
+		"brevet_audit_spooled_events_total": 50, "brevet_audit_shipped_events_total": 0,
+	}) {
+		t.Errorf("metrics during the outage: %v", got)
+	}
 
 	p.setCut(false)
 	waitFor(t, "the spool to be shipped", func() bool { st := s.Stats(); return !st.Spooling && st.Pending == 0 })
-	if st := s.Stats(); st.Shipped != 50 {
-		t.Errorf("stats after shipping: %+v, want 50 shipped", st)
+	if got, want := gather(t, reg), map[string]float64{
+		"brevet_audit_spooling": 0, "brevet_audit_spool_pending_events": 0,
+		"brevet_audit_spooled_events_total": 50, "brevet_audit_shipped_events_total": 50,
+	}; !cmp.Equal(got, want) {
+		t.Errorf("metrics after shipping: %s", cmp.Diff(want, got))
 	}
 	fill(t, a, 70, 10)
 	if err := a.Close(); err != nil {
@@ -389,4 +402,25 @@ func TestCorruptSpoolIsRefused(t *testing.T) {
 	if _, err := pgsink.Open(context.Background(), pgsink.Config{DSN: dsn, Node: "spool-f", PublicKey: sg.Public(), SpoolDir: dir}); err == nil || !strings.Contains(err.Error(), "corrupt") {
 		t.Errorf("Open with an edited spool: %v, want an error saying it is corrupt", err)
 	}
+}
+
+// gather reads reg's metrics by name.
+func gather(t *testing.T, reg *prometheus.Registry) map[string]float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			switch {
+			case m.GetGauge() != nil:
+				got[mf.GetName()] = m.GetGauge().GetValue()
+			case m.GetCounter() != nil:
+				got[mf.GetName()] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	return got
 }
