@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/audit/lookup"
 	"github.com/brevet-dev/brevet/internal/audit/pgsink"
@@ -134,6 +136,16 @@ func openAuditor(ctx context.Context, cfg *config.Config, log *slog.Logger) (*au
 	opts.Signer, opts.Durable = signer, sink
 	log.InfoContext(ctx, "audit trail in PostgreSQL", "node", node, "key_id", signer.ID())
 	return audit.Open(opts)
+}
+
+// auditCollectors are the audit trail's own metrics: the PostgreSQL sink's
+// outage spool (spooling, events pending, spooled, shipped); none for the
+// file trail.
+func auditCollectors(a *audit.Auditor) []prometheus.Collector {
+	if s, ok := a.Durable().(*pgsink.Sink); ok {
+		return []prometheus.Collector{s.Collector()}
+	}
+	return nil
 }
 
 // lookupSource is where LookupEvents reads: every node's events when the

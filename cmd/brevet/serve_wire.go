@@ -102,6 +102,7 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, master *maste
 		server.WithLogger(log),
 		server.WithReadyCheck("store", func(ctx context.Context) error { _, err := st.Changes().Latest(ctx); return err }),
 		server.WithReadyCheck("audit", func(context.Context) error { return a.auditor.Ready() }),
+		server.WithCollectors(auditCollectors(a.auditor)...), // serve_audit.go
 	)
 	if err != nil {
 		a.close(log)

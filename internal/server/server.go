@@ -83,6 +83,12 @@ func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 // collectors.
 func WithRegistry(r *prometheus.Registry) Option { return func(s *Server) { s.reg = r } }
 
+// WithCollectors adds metrics other components keep (for example the audit
+// sink's spool) to those served at /metrics.
+func WithCollectors(cs ...prometheus.Collector) Option {
+	return func(s *Server) { s.extra = append(s.extra, cs...) }
+}
+
 // WithReadyCheck adds a check to /readyz under name, which /readyz reports
 // when the check fails.
 func WithReadyCheck(name string, check ReadyCheck) Option {
@@ -96,6 +102,7 @@ type Server struct {
 	log     *slog.Logger
 	reg     *prometheus.Registry
 	checks  []namedCheck
+	extra   []prometheus.Collector
 	metrics *Metrics
 	tls     *tls.Config
 	handler http.Handler
@@ -123,6 +130,11 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	var err error
 	if s.metrics, err = NewMetrics(s.reg); err != nil {
 		return nil, err
+	}
+	for _, c := range s.extra {
+		if err := s.reg.Register(c); err != nil {
+			return nil, fmt.Errorf("server: registering metrics: %w", err)
+		}
 	}
 	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
 		return nil, errors.New("server: TLS needs both a certificate and a key file")
