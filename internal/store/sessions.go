@@ -48,6 +48,12 @@ type SessionFilter struct {
 type Sessions interface {
 	// Record adds r. ErrConflict if its access key id is taken.
 	Record(ctx context.Context, r SessionRecord) error
+	// RecordMany adds rs in one transaction, so that concurrent issuances
+	// share one commit (group commit). It returns one error per record:
+	// ErrConflict for a record whose access key id is taken (already, or by
+	// an earlier record of rs), which is skipped, nil for one added. Any
+	// other failure is the second result and nothing is written.
+	RecordMany(ctx context.Context, rs []SessionRecord) ([]error, error)
 	// List returns the matching records ordered by Issued, then access key
 	// id.
 	List(ctx context.Context, f SessionFilter) ([]SessionRecord, error)

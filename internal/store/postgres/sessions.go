@@ -37,6 +37,70 @@ func (s sessions) Record(ctx context.Context, r store.SessionRecord) error {
 	return insert(s.c.s.pool)
 }
 
+// recordManyChunk bounds one INSERT's rows (12 parameters each, well under
+// PostgreSQL's 65535).
+const recordManyChunk = 1000
+
+// RecordMany is one multi-row INSERT … ON CONFLICT DO NOTHING per chunk:
+// outside a transaction a batch of up to recordManyChunk records is one
+// autocommitted round trip, and a taken access key id skips its row
+// without failing the statement. Rows are inserted in order, so of two
+// records of rs with one id the first is added.
+func (s sessions) RecordMany(ctx context.Context, rs []store.SessionRecord) ([]error, error) {
+	if len(rs) > recordManyChunk && s.c.tx == nil {
+		var errs []error
+		err := s.c.s.serializable(ctx, func(tx pgx.Tx) error {
+			var err error
+			errs, err = sessions{c: conn{s: s.c.s, tx: tx}}.RecordMany(ctx, rs)
+			return err
+		})
+		return errs, err
+	}
+	errs := make([]error, len(rs))
+	for start := 0; start < len(rs); start += recordManyChunk {
+		chunk := rs[start:min(start+recordManyChunk, len(rs))]
+		var b strings.Builder
+		args := make([]any, 0, 12*len(chunk))
+		b.WriteString(`INSERT INTO sessions (` + sessionCols + `) VALUES `)
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			n := len(args)
+			fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
+				n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12)
+			args = append(args, r.AccessKeyID, r.SessionID, r.Account, r.PrincipalARN, r.SessionARN, r.Kind, r.SessionName,
+				r.SourceIP, r.ParentAccessKeyID, r.RootAccessKeyID, toMicros(r.Issued), toMicros(r.Expires))
+		}
+		b.WriteString(` ON CONFLICT (access_key_id) DO NOTHING RETURNING access_key_id`)
+		rows, err := s.c.reader().Query(ctx, b.String(), args...)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		added := map[string]bool{}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			added[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, mapErr(err)
+		}
+		for i, r := range chunk {
+			if added[r.AccessKeyID] {
+				delete(added, r.AccessKeyID) // a later duplicate in rs is the conflict
+				continue
+			}
+			errs[start+i] = fmt.Errorf("%w: session %s already recorded", store.ErrConflict, r.AccessKeyID)
+		}
+	}
+	return errs, nil
+}
+
 func scanSession(row pgx.Row) (store.SessionRecord, error) {
 	var r store.SessionRecord
 	var issued, expires int64

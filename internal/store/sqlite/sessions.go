@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 
@@ -26,6 +28,48 @@ func (s sessions) Record(ctx context.Context, r store.SessionRecord) error {
 			r.SourceIP, r.ParentAccessKeyID, r.RootAccessKeyID, toMicros(r.Issued), toMicros(r.Expires))
 		return err
 	})
+}
+
+// RecordMany inserts with ON CONFLICT DO NOTHING, so that a taken access
+// key id skips its record without failing the transaction the others share.
+// The statement is prepared once per batch: parsing it is a good part of
+// one insert's cost.
+func (s sessions) RecordMany(ctx context.Context, rs []store.SessionRecord) ([]error, error) {
+	errs := make([]error, len(rs))
+	if len(rs) == 0 {
+		return errs, nil
+	}
+	err := s.c.write(ctx, func(q querier) error {
+		tx, ok := q.(*sql.Tx)
+		if !ok {
+			return fmt.Errorf("sqlite: RecordMany outside a transaction")
+		}
+		st, err := tx.PrepareContext(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (access_key_id) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for i, r := range rs {
+			res, err := st.ExecContext(ctx, r.AccessKeyID, r.SessionID, r.Account, r.PrincipalARN, r.SessionARN, r.Kind, r.SessionName,
+				r.SourceIP, r.ParentAccessKeyID, r.RootAccessKeyID, toMicros(r.Issued), toMicros(r.Expires))
+			if err != nil {
+				return mapErr(err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				errs[i] = fmt.Errorf("%w: session %s already recorded", store.ErrConflict, r.AccessKeyID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
 }
 
 func (s sessions) List(ctx context.Context, f store.SessionFilter) ([]store.SessionRecord, error) {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -59,6 +60,46 @@ func testSessions(t *testing.T, s store.Store) {
 	}
 	got := must[[]store.SessionRecord](t)(s.Sessions().List(ctx(t), store.SessionFilter{}))
 	diff(t, "after Prune", keys(got), []string{"ASIAA", "ASIAB"})
+
+	// RecordMany: new records are added, taken ids (already stored, or
+	// earlier in the batch) are skipped with ErrConflict, the rest kept.
+	d := session("ASIAD", role, "ASIAB", Now.Add(3*time.Minute), time.Hour)
+	e := session("ASIAE", user, "AKIAROOT", Now.Add(4*time.Minute), time.Hour)
+	dupE := e
+	dupE.SessionName = "other"
+	errs := must[[]error](t)(s.Sessions().RecordMany(ctx(t), []store.SessionRecord{d, a, e, dupE}))
+	if len(errs) != 4 {
+		t.Fatalf("RecordMany returned %d errors, want 4", len(errs))
+	}
+	for i, want := range []error{nil, store.ErrConflict, nil, store.ErrConflict} {
+		if got := errs[i]; (want == nil) != (got == nil) || (want != nil && !errors.Is(got, want)) {
+			t.Errorf("RecordMany errs[%d] = %v, want %v", i, got, want)
+		}
+	}
+	got = must[[]store.SessionRecord](t)(s.Sessions().List(ctx(t), store.SessionFilter{}))
+	diff(t, "after RecordMany", got, []store.SessionRecord{a, b, d, e})
+	if errs := must[[]error](t)(s.Sessions().RecordMany(ctx(t), nil)); len(errs) != 0 {
+		t.Errorf("RecordMany(nil) = %v, want none", errs)
+	}
+
+	// Inside a transaction it is part of it: rolled back with it.
+	f := session("ASIAF", role, "AKIAROOT", Now.Add(5*time.Minute), time.Hour)
+	boom := errors.New("boom")
+	err := s.Tx(ctx(t), func(r store.Repos) error {
+		errs, err := r.Sessions().RecordMany(ctx(t), []store.SessionRecord{f, a})
+		if err != nil {
+			return err
+		}
+		if errs[0] != nil || !errors.Is(errs[1], store.ErrConflict) {
+			t.Errorf("RecordMany in Tx = %v, want [nil, ErrConflict]", errs)
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Tx = %v, want boom", err)
+	}
+	got = must[[]store.SessionRecord](t)(s.Sessions().List(ctx(t), store.SessionFilter{AccessKeyID: "ASIAF"}))
+	diff(t, "after rolled-back RecordMany", keys(got), []string{})
 }
 
 func testRevocations(t *testing.T, s store.Store) {
