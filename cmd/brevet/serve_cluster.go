@@ -52,13 +52,18 @@ type cluster struct {
 	st      store.Store
 	list    revocation.List
 	revoker *revocation.Service
+	// recorder group-commits the issuance records (recordIssued).
+	recorder *revocation.Recorder
 	// down is set while the store does not answer the change-feed reads.
 	down atomic.Bool
 	wake chan struct{}
 }
 
 func newCluster(ctx context.Context, st store.Store, now time.Time) (*cluster, error) {
-	c := &cluster{st: st, revoker: revocation.NewService(st), wake: make(chan struct{}, 1)}
+	c := &cluster{
+		st: st, revoker: revocation.NewService(st), recorder: revocation.NewRecorder(st.Sessions(), syncTimeout),
+		wake: make(chan struct{}, 1),
+	}
 	if err := c.list.Load(ctx, st.Revocations(), now); err != nil {
 		return nil, fmt.Errorf("loading the revocation list: %w", err)
 	}
@@ -220,7 +225,9 @@ func storeUnreachable(err error) *awsquery.Error {
 // issued, before the response is sent (and before the audit record is
 // written: the caller passes rec on). If it cannot, the request fails
 // closed: rec is turned into a ServiceUnavailable failure and the error
-// returned, so the dispatcher withholds the credentials.
+// returned, so the dispatcher withholds the credentials. Concurrent
+// issuances share one store transaction (revocation.Recorder); each still
+// waits for its own record's commit.
 func (a *app) recordIssued(ctx context.Context, rec *awsquery.AuditRecord) error {
 	if rec.ErrorCode != "" || rec.Service != "sts" || issuedKind(rec.Action) == "" {
 		return nil
@@ -231,7 +238,7 @@ func (a *app) recordIssued(ctx context.Context, rec *awsquery.AuditRecord) error
 	}
 	rctx, cancel := context.WithTimeout(ctx, syncTimeout)
 	defer cancel()
-	err := a.st.Sessions().Record(rctx, r)
+	err := a.cl.recorder.Record(rctx, r)
 	if err == nil {
 		return nil
 	}

@@ -1,0 +1,159 @@
+package revocation_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/brevet-dev/brevet/internal/revocation"
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+func issued(id string) store.SessionRecord {
+	return store.SessionRecord{
+		AccessKeyID: id, SessionID: "s-" + id, Account: account, PrincipalARN: roleA, SessionARN: roleA + "/s",
+		Kind: "AssumeRole", SessionName: "s", ParentAccessKeyID: "AKIAROOT", RootAccessKeyID: "AKIAROOT",
+		Issued: now, Expires: now.Add(time.Hour),
+	}
+}
+
+// Against the real store: concurrent records are all committed, visible
+// once Record returns, and a taken id is a conflict for its caller only.
+func TestRecorderStore(t *testing.T) {
+	st := openStore(t)
+	rc := revocation.NewRecorder(st.Sessions(), 5*time.Second)
+	const n = 40
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			id := fmt.Sprintf("ASIA%04d", i)
+			if errs[i] = rc.Record(t.Context(), issued(id)); errs[i] != nil {
+				return
+			}
+			got, err := st.Sessions().List(t.Context(), store.SessionFilter{AccessKeyID: id})
+			if err != nil || len(got) != 1 {
+				errs[i] = fmt.Errorf("after Record, List(%s) = %d records, %v; want 1", id, len(got), err)
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Record %d: %v", i, err)
+		}
+	}
+	if err := rc.Record(t.Context(), issued("ASIA0000")); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("Record of a taken id = %v, want ErrConflict", err)
+	}
+	all, err := st.Sessions().List(t.Context(), store.SessionFilter{})
+	if err != nil || len(all) != n {
+		t.Errorf("List = %d records, %v; want %d", len(all), err, n)
+	}
+}
+
+// fakeSessions records the batches and blocks each RecordMany until
+// released.
+type fakeSessions struct {
+	store.Sessions
+	release chan struct{}
+	fail    error
+	mu      sync.Mutex
+	batches [][]string
+}
+
+func (f *fakeSessions) RecordMany(ctx context.Context, rs []store.SessionRecord) ([]error, error) {
+	var ids []string
+	errs := make([]error, len(rs))
+	for i, r := range rs {
+		ids = append(ids, r.AccessKeyID)
+		if r.AccessKeyID == "ASIATAKEN" {
+			errs[i] = store.ErrConflict
+		}
+	}
+	f.mu.Lock()
+	f.batches = append(f.batches, ids)
+	f.mu.Unlock()
+	<-f.release
+	if f.fail != nil {
+		return nil, f.fail
+	}
+	return errs, nil
+}
+
+// While one transaction is in progress the others' records pile up and
+// share the next one; nothing waits for a timer.
+func TestRecorderGroupCommit(t *testing.T) {
+	tests := []struct {
+		name     string
+		fail     error
+		wantErrs map[string]error
+	}{
+		{"ok", nil, map[string]error{"ASIATAKEN": store.ErrConflict}},
+		{"store down", errors.New("disk I/O error"), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := &fakeSessions{release: make(chan struct{}), fail: tt.fail}
+				rc := revocation.NewRecorder(f, time.Second)
+				var mu sync.Mutex
+				got := map[string]error{}
+				var wg sync.WaitGroup
+				rec := func(id string) {
+					wg.Go(func() {
+						err := rc.Record(t.Context(), issued(id))
+						mu.Lock()
+						got[id] = err
+						mu.Unlock()
+					})
+				}
+				rec("ASIAFIRST")
+				synctest.Wait() // the first batch is being written
+				ids := []string{"ASIA1", "ASIA2", "ASIATAKEN", "ASIA3"}
+				for _, id := range ids {
+					rec(id)
+					synctest.Wait()
+				}
+				close(f.release)
+				wg.Wait()
+
+				if diff := cmp.Diff([][]string{{"ASIAFIRST"}, ids}, f.batches); diff != "" {
+					t.Errorf("batches (-want +got):\n%s", diff)
+				}
+				for _, id := range append(ids, "ASIAFIRST") {
+					want := tt.wantErrs[id]
+					if tt.fail != nil {
+						want = tt.fail
+					}
+					if err := got[id]; !errors.Is(err, want) || (want == nil) != (err == nil) {
+						t.Errorf("Record(%s) = %v, want %v", id, err, want)
+					}
+				}
+			})
+		})
+	}
+}
+
+// A caller whose context ends stops waiting; the others are unaffected.
+func TestRecorderCallerGivesUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeSessions{release: make(chan struct{})}
+		rc := revocation.NewRecorder(f, time.Minute)
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		if err := rc.Record(ctx, issued("ASIASLOW")); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Record = %v, want DeadlineExceeded", err)
+		}
+		close(f.release)
+		if err := rc.Record(t.Context(), issued("ASIANEXT")); err != nil {
+			t.Errorf("next Record = %v", err)
+		}
+	})
+}
