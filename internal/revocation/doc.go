@@ -2,7 +2,8 @@
 // the in-memory List every node checks on each request (zero I/O), and the
 // Service that turns "revoke this key / this principal's sessions issued
 // before T" into list entries, following role chains through the issuance
-// records.
+// records; and the Recorder that writes those records on the issuance path
+// with group commit.
 //
 // Entries are written to the store and reach every node's List through the
 // change feed; they expire when the last credential they cover would have
