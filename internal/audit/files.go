@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	kgzip "github.com/klauspost/compress/gzip"
 )
 
 // Event files are named for the sequence number of their first event, so
@@ -94,6 +96,14 @@ func openTrailFile(dir string, f trailFile) (io.ReadCloser, error) {
 	}{zr, fh}, nil
 }
 
+// compressLevel is the gzip level of rotated event files. The files are
+// compressed in the background while the server serves, so compression
+// competes with requests for CPU: on event files, klauspost/compress at
+// level 2 compresses about 10:1, as the standard library's default level
+// does, in a sixth of its CPU time (720 against 120 MB/s on the
+// development machine). Any gzip reader reads them.
+const compressLevel = 2
+
 // compressFile gzips dir/name into name.gz (through a temporary file,
 // fsynced and renamed into place) and removes the original.
 func compressFile(dir, name string) error {
@@ -109,7 +119,12 @@ func compressFile(dir, name string) error {
 	if err != nil {
 		return err
 	}
-	zw := gzip.NewWriter(out)
+	zw, err := kgzip.NewWriterLevel(out, compressLevel)
+	if err != nil {
+		out.Close()
+		_ = os.Remove(tmp)
+		return err
+	}
 	_, err = io.Copy(zw, in)
 	if err == nil {
 		err = zw.Close()
