@@ -130,6 +130,14 @@ func serve(ctx context.Context, cfg *config.Config, opts serveOptions) (err erro
 			return err
 		}
 	}
+	if cfg.DebugListen != "" {
+		_, stopDebug, err := startDebug(ctx, cfg.DebugListen, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopDebug()
+	}
 	go a.follow(ctx, log)
 	return a.srv.Run(ctx, ln)
 }

@@ -59,6 +59,11 @@ type Config struct {
 	// Federation configures identity federation (docs/federation.md).
 	Federation Federation
 
+	// DebugListen is the loopback host:port of the profiling listener
+	// (Go's net/http/pprof), "" for none. Load refuses any other address:
+	// profiles show the server's memory, which holds decrypted secrets.
+	DebugListen string
+
 	// IgnoredEnv lists BREVET_* environment variables that are not
 	// settings (a misspelling, or a variable meant for a test), so the
 	// caller can warn about them. Names only, never values.
@@ -267,5 +272,6 @@ func (c Config) attrs() []slog.Attr {
 		slog.String(settings[sIssuerURL].key, c.Federation.IssuerURL),
 		slog.String(settings[sSAMLSignInURL].key, strings.Join(c.Federation.SAMLSignInURLs, ",")),
 		slog.Int("federation.oidc_jwks_count", len(c.Federation.OIDCJWKS)),
+		slog.String(settings[sDebugListen].key, c.DebugListen),
 	}
 }

@@ -57,6 +57,16 @@ func convert(v *[numSettings]value) (*Config, []error) {
 			"that terminates TLS, pass --insecure-http", c.Listen))
 	}
 
+	if c.DebugListen = strings.TrimSpace(v[sDebugListen].str); c.DebugListen != "" {
+		switch loopback, msg := checkListen(c.DebugListen); {
+		case msg != "":
+			fail(sDebugListen, msg)
+		case !loopback:
+			fail(sDebugListen, fmt.Sprintf("%q is not a loopback address: the profiler exposes the server's memory, "+
+				"so it listens on loopback only, for example 127.0.0.1:6060", c.DebugListen))
+		}
+	}
+
 	c.AccountID = strings.TrimSpace(v[sAccountID].str)
 	if c.AccountID != "" && !accountIDRE.MatchString(c.AccountID) {
 		fail(sAccountID, fmt.Sprintf("%q is not an account id; give exactly 12 digits, or leave it unset to pick a random one on first start", c.AccountID))

@@ -28,6 +28,7 @@ type fileConfig struct {
 	MaxRequestBody *string         `yaml:"max_request_body"`
 	ShutdownGrace  *string         `yaml:"shutdown_grace"`
 	Federation     *fileFederation `yaml:"federation"`
+	DebugListen    *string         `yaml:"debug_listen"`
 }
 
 type fileFederation struct {

@@ -161,6 +161,7 @@ func (l *loader) file(path string) error {
 	}
 	set(sMaxRequestBody, fc.MaxRequestBody)
 	set(sShutdownGrace, fc.ShutdownGrace)
+	set(sDebugListen, fc.DebugListen)
 	if f := fc.Federation; f != nil {
 		set(sIssuerURL, f.IssuerURL)
 		if f.SAMLSignInURL != nil {

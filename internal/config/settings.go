@@ -64,6 +64,7 @@ const (
 	sIssuerURL
 	sSAMLSignInURL
 	sOIDCJWKS
+	sDebugListen
 	numSettings
 )
 
@@ -129,6 +130,8 @@ var settings = [numSettings]setting{
 		usage: "SAML audience(s) and recipient(s) AssumeRoleWithSAML accepts, comma-separated"},
 	sOIDCJWKS: {key: "federation.oidc_jwks", env: "BREVET_OIDC_JWKS", flag: "oidc-jwks", kind: kindList,
 		usage: "inline key sets for OIDC providers Brevet cannot reach: ISSUER_URL=JWKS_FILE, comma-separated"},
+	sDebugListen: {key: "debug_listen", env: "BREVET_DEBUG_LISTEN", flag: "debug-listen",
+		usage: "loopback host:port serving Go's profiler at /debug/pprof/ (default: off)"},
 }
 
 // name is how errors refer to a setting: by its file key, which is also
