@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -113,8 +114,9 @@ func (a *app) authorizeLookup(r *http.Request, body []byte) (awsquery.Principal,
 // file trail in DATA_DIR/audit, or, when the store is PostgreSQL (a
 // cluster), the PostgreSQL sink, with this node's id and signing key kept
 // in DATA_DIR/audit.
-func openAuditor(ctx context.Context, cfg *config.Config, log *slog.Logger) (*audit.Auditor, error) {
+func openAuditor(ctx context.Context, cfg *config.Config, log *slog.Logger, inFlight *atomic.Int64) (*audit.Auditor, error) {
 	opts := auditOptions(cfg, log)
+	opts.Callers = func() int { return int(inFlight.Load()) }
 	if cfg.Store.Driver != config.StorePostgres {
 		return audit.Open(opts)
 	}

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/audit"
@@ -38,8 +40,11 @@ type app struct {
 	authz     *authz.Authorizer
 	auditor   *audit.Auditor
 	srv       *server.Server
-	cl        *cluster          // serve_cluster.go
-	fed       *serverFederation // serve_federation.go
+	// inFlight counts the API requests being served: the audit trail's
+	// group commit waits for them (audit.Options.Callers).
+	inFlight atomic.Int64
+	cl       *cluster          // serve_cluster.go
+	fed      *serverFederation // serve_federation.go
 }
 
 // wire builds everything `brevet serve` runs, from the store up.
@@ -69,7 +74,7 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, master *maste
 	if a.authz, err = authz.New(ctx, authz.Config{Store: st, MessageKey: boot.MessageKey, Region: cfg.Regions[0], PollInterval: authz.NoRequestPoll}); err != nil {
 		return nil, err
 	}
-	if a.auditor, err = openAuditor(ctx, cfg, log); err != nil { // serve_audit.go
+	if a.auditor, err = openAuditor(ctx, cfg, log, &a.inFlight); err != nil { // serve_audit.go
 		return nil, err
 	}
 	d, err := awsquery.New(awsquery.Config{
@@ -98,7 +103,7 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, master *maste
 		MaxRequestBody: cfg.MaxRequestBody, ShutdownGrace: cfg.ShutdownGrace,
 		TLSCertFile: cfg.TLS.CertFile, TLSKeyFile: cfg.TLS.KeyFile,
 	},
-		server.WithAPI(a.fed.handler(api)), // the OIDC issuer's endpoints; serve_federation.go
+		server.WithAPI(countInFlight(a.fed.handler(api), &a.inFlight)), // the OIDC issuer's endpoints; serve_federation.go
 		server.WithLogger(log),
 		server.WithReadyCheck("store", func(ctx context.Context) error { _, err := st.Changes().Latest(ctx); return err }),
 		server.WithReadyCheck("audit", func(context.Context) error { return a.auditor.Ready() }),
@@ -218,4 +223,13 @@ func mustAbs(p string) string {
 		return abs
 	}
 	return p
+}
+
+// countInFlight counts the requests next is serving in n.
+func countInFlight(next http.Handler, n *atomic.Int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		defer n.Add(-1)
+		next.ServeHTTP(w, r)
+	})
 }

@@ -35,6 +35,10 @@ type Options struct {
 	MaxFileBytes   int64
 	MaxFileAge     time.Duration
 	DigestInterval time.Duration
+	// Callers is TrailConfig.Callers: how many requests are on their way
+	// to the trail (the server's API requests in flight), for the group
+	// commit to wait for; nil to guess from arrival gaps.
+	Callers func() int
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// OpenFile is for fault-injection tests; os.OpenFile when nil.
@@ -103,7 +107,7 @@ func Open(opts Options) (*Auditor, error) {
 	}
 	tr, err := NewTrail(TrailConfig{
 		Sink: sink, State: fs.State(), Signer: signer, Now: opts.Now,
-		DigestInterval: opts.DigestInterval, Logger: opts.Logger,
+		DigestInterval: opts.DigestInterval, Callers: opts.Callers, Logger: opts.Logger,
 	})
 	if err != nil {
 		fs.Close()
