@@ -45,10 +45,9 @@ func NewRecorder(s store.Sessions, timeout time.Duration) *Recorder {
 }
 
 // Record adds r and returns once it is committed, with the error of its
-// write: store.ErrConflict if its access key id is taken, the store's
-// error if the batch's transaction failed, or ctx's if ctx ends first
-// (the record may then still be committed; a record of credentials never
-// handed out is harmless).
+// write: the store's if the batch's transaction failed, or ctx's if ctx
+// ends first (the record may then still be committed; a record of
+// credentials never handed out is harmless).
 func (rc *Recorder) Record(ctx context.Context, r store.SessionRecord) error {
 	p := &pendingRecord{rec: r, done: make(chan struct{})}
 	rc.mu.Lock()
@@ -98,15 +97,10 @@ func (rc *Recorder) commit(batch []*pendingRecord) {
 		recs[i] = p.rec
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), rc.timeout)
-	errs, err := rc.sessions.RecordMany(ctx, recs)
+	err := rc.sessions.RecordMany(ctx, recs)
 	cancel()
-	for i, p := range batch {
-		switch {
-		case err != nil:
-			p.err = err
-		case i < len(errs):
-			p.err = errs[i]
-		}
+	for _, p := range batch {
+		p.err = err
 		close(p.done)
 	}
 }

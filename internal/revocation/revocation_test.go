@@ -132,6 +132,41 @@ func TestRevokeFollowsChains(t *testing.T) {
 	}
 }
 
+// Two sessions may share an access key id (store.Sessions). Revoking the
+// id covers both, until the later one expires, and what was made from
+// either; a descendant id borne twice gets one entry, until its later
+// expiry.
+func TestRevokeSharedKeyID(t *testing.T) {
+	st := openStore(t)
+	record(t, st, "ASIADUP", roleA, "AKIAROOT", now.Add(-50*time.Minute))
+	record(t, st, "ASIADUP", roleB, "AKIAOTHER", now.Add(-10*time.Minute))
+	record(t, st, "ASIAKID", roleA, "ASIADUP", now.Add(-40*time.Minute))
+	record(t, st, "ASIAKID", roleB, "ASIADUP", now.Add(-5*time.Minute))
+	record(t, st, "ASIAGRANDKID", roleB, "ASIAKID", now.Add(-time.Minute))
+	svc := revocation.NewService(st)
+
+	revs, err := svc.Revoke(t.Context(), revocation.Request{Account: account, AccessKeyID: "ASIADUP", By: "admin"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type entry struct {
+		Target    string
+		ExpiresAt time.Time
+	}
+	var got []entry
+	for _, r := range revs {
+		got = append(got, entry{r.Target, r.ExpiresAt})
+	}
+	want := []entry{
+		{"ASIADUP", now.Add(50 * time.Minute)},
+		{"ASIAKID", now.Add(55 * time.Minute)},
+		{"ASIAGRANDKID", now.Add(59 * time.Minute)},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("entries (-want +got):\n%s", d)
+	}
+}
+
 func TestRevokeErrors(t *testing.T) {
 	st := openStore(t)
 	svc := revocation.NewService(st)

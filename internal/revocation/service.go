@@ -104,7 +104,9 @@ func (s *Service) Revoke(ctx context.Context, req Request, now time.Time) ([]sto
 
 // keyTarget is the entry for one access key: a temporary one must be in
 // the issuance records of the caller's account, a long-term one in its
-// keys.
+// keys. Several records may share a temporary id (store.Sessions): the
+// entry covers every credential bearing it, so it lasts until the last of
+// them expires, and all of them have descendants.
 func (s *Service) keyTarget(ctx context.Context, base store.Revocation, id string, now time.Time) (store.Revocation, []store.SessionRecord, error) {
 	e := base
 	e.Kind, e.Target = store.RevokeKey, id
@@ -116,7 +118,11 @@ func (s *Service) keyTarget(ctx context.Context, base store.Revocation, id strin
 		if len(recs) == 0 {
 			return e, nil, &NotFoundError{AccessKeyID: id}
 		}
-		e.ExpiresAt = recs[0].Expires
+		for _, r := range recs {
+			if r.Expires.After(e.ExpiresAt) {
+				e.ExpiresAt = r.Expires
+			}
+		}
 		return e, recs, nil
 	}
 	k, err := s.repos.AccessKeys().Get(ctx, id)
@@ -153,14 +159,18 @@ func (s *Service) principalTarget(ctx context.Context, base store.Revocation, re
 }
 
 // descendants walks the issuance records down from roots: every live
-// credential whose parent is one of them, and so on.
+// credential whose parent is one of them, and so on. It returns one record
+// per access key id; of records sharing one, with the latest Expires, so
+// that the entry written for the id outlives every credential bearing it.
 func (s *Service) descendants(ctx context.Context, roots []store.SessionRecord, now time.Time) ([]store.SessionRecord, error) {
 	var out []store.SessionRecord
-	seen := map[string]bool{}
+	at := map[string]int{} // access key id → its record in out, -1 for a root
 	frontier := make([]string, 0, len(roots))
 	for _, r := range roots {
-		seen[r.AccessKeyID] = true
-		frontier = append(frontier, r.AccessKeyID)
+		if _, ok := at[r.AccessKeyID]; !ok {
+			at[r.AccessKeyID] = -1
+			frontier = append(frontier, r.AccessKeyID)
+		}
 	}
 	for depth := 0; len(frontier) > 0 && depth < maxChain; depth++ {
 		recs, err := s.repos.Sessions().List(ctx, store.SessionFilter{Parents: frontier, ActiveAt: now})
@@ -169,10 +179,14 @@ func (s *Service) descendants(ctx context.Context, roots []store.SessionRecord, 
 		}
 		frontier = frontier[:0]
 		for _, r := range recs {
-			if !seen[r.AccessKeyID] {
-				seen[r.AccessKeyID] = true
+			i, ok := at[r.AccessKeyID]
+			switch {
+			case !ok:
+				at[r.AccessKeyID] = len(out)
 				out = append(out, r)
 				frontier = append(frontier, r.AccessKeyID)
+			case i >= 0 && r.Expires.After(out[i].Expires):
+				out[i].Expires = r.Expires
 			}
 		}
 	}

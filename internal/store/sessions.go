@@ -10,7 +10,7 @@ import (
 // reads it (tokens are self-contained); listing sessions and revoking a
 // chain of derived credentials do.
 type SessionRecord struct {
-	AccessKeyID string // the ASIA… id, unique
+	AccessKeyID string // the ASIA… id; not unique (see Sessions)
 	SessionID   string
 	Account     string
 	// PrincipalARN is the underlying principal (role, user, federated
@@ -45,17 +45,23 @@ type SessionFilter struct {
 
 // Sessions stores issuance records. Recording does not write the change
 // feed: no cache depends on it.
+//
+// Records are not unique by access key id. An id has only 39 random bits
+// (credential's layout), so two live sessions may share one, rarely; the
+// records then list both. Revoking the id already covers every credential
+// bearing it (revocation.List matches the key ids in the claims), so
+// nothing needs the id to be unique. Not enforcing it spares the embedded
+// store a B-tree keyed by random ids, which was most of an insert's cost:
+// each insert dirtied a page of its own, written out at commit.
 type Sessions interface {
-	// Record adds r. ErrConflict if its access key id is taken.
+	// Record adds r.
 	Record(ctx context.Context, r SessionRecord) error
 	// RecordMany adds rs in one transaction, so that concurrent issuances
-	// share one commit (group commit). It returns one error per record:
-	// ErrConflict for a record whose access key id is taken (already, or by
-	// an earlier record of rs), which is skipped, nil for one added. Any
-	// other failure is the second result and nothing is written.
-	RecordMany(ctx context.Context, rs []SessionRecord) ([]error, error)
+	// share one commit (group commit): all are added, or none and the
+	// error says why.
+	RecordMany(ctx context.Context, rs []SessionRecord) error
 	// List returns the matching records ordered by Issued, then access key
-	// id.
+	// id, then session id.
 	List(ctx context.Context, f SessionFilter) ([]SessionRecord, error)
 	// Prune deletes records that expired before t and returns how many.
 	Prune(ctx context.Context, t time.Time) (int64, error)

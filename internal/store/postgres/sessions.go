@@ -32,7 +32,7 @@ func (s sessions) Record(ctx context.Context, r store.SessionRecord) error {
 		return err
 	}
 	if s.c.tx != nil {
-		return s.c.write(ctx, insert) // a savepoint keeps the transaction usable on conflict
+		return s.c.write(ctx, insert) // a savepoint keeps the transaction usable if it fails
 	}
 	return insert(s.c.s.pool)
 }
@@ -41,22 +41,16 @@ func (s sessions) Record(ctx context.Context, r store.SessionRecord) error {
 // PostgreSQL's 65535).
 const recordManyChunk = 1000
 
-// RecordMany is one multi-row INSERT … ON CONFLICT DO NOTHING per chunk:
-// outside a transaction a batch of up to recordManyChunk records is one
-// autocommitted round trip, and a taken access key id skips its row
-// without failing the statement. Rows are inserted in order, so of two
-// records of rs with one id the first is added.
-func (s sessions) RecordMany(ctx context.Context, rs []store.SessionRecord) ([]error, error) {
+// RecordMany is one multi-row INSERT per chunk: outside a transaction a
+// batch of up to recordManyChunk records is one autocommitted round trip,
+// and a larger one runs in a transaction, so that all are added or none.
+// Records are not unique (store.Sessions): there is no conflict to handle.
+func (s sessions) RecordMany(ctx context.Context, rs []store.SessionRecord) error {
 	if len(rs) > recordManyChunk && s.c.tx == nil {
-		var errs []error
-		err := s.c.s.serializable(ctx, func(tx pgx.Tx) error {
-			var err error
-			errs, err = sessions{c: conn{s: s.c.s, tx: tx}}.RecordMany(ctx, rs)
-			return err
+		return s.c.s.serializable(ctx, func(tx pgx.Tx) error {
+			return sessions{c: conn{s: s.c.s, tx: tx}}.RecordMany(ctx, rs)
 		})
-		return errs, err
 	}
-	errs := make([]error, len(rs))
 	for start := 0; start < len(rs); start += recordManyChunk {
 		chunk := rs[start:min(start+recordManyChunk, len(rs))]
 		var b strings.Builder
@@ -72,33 +66,11 @@ func (s sessions) RecordMany(ctx context.Context, rs []store.SessionRecord) ([]e
 			args = append(args, r.AccessKeyID, r.SessionID, r.Account, r.PrincipalARN, r.SessionARN, r.Kind, r.SessionName,
 				r.SourceIP, r.ParentAccessKeyID, r.RootAccessKeyID, toMicros(r.Issued), toMicros(r.Expires))
 		}
-		b.WriteString(` ON CONFLICT (access_key_id) DO NOTHING RETURNING access_key_id`)
-		rows, err := s.c.reader().Query(ctx, b.String(), args...)
-		if err != nil {
-			return nil, mapErr(err)
-		}
-		added := map[string]bool{}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			added[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, mapErr(err)
-		}
-		for i, r := range chunk {
-			if added[r.AccessKeyID] {
-				delete(added, r.AccessKeyID) // a later duplicate in rs is the conflict
-				continue
-			}
-			errs[start+i] = fmt.Errorf("%w: session %s already recorded", store.ErrConflict, r.AccessKeyID)
+		if _, err := exec(ctx, s.c.reader(), b.String(), args...); err != nil {
+			return err
 		}
 	}
-	return errs, nil
+	return nil
 }
 
 func scanSession(row pgx.Row) (store.SessionRecord, error) {
@@ -139,7 +111,7 @@ func (s sessions) List(ctx context.Context, f store.SessionFilter) ([]store.Sess
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += " ORDER BY issued_at, access_key_id"
+	query += " ORDER BY issued_at, access_key_id, session_id"
 	if f.Limit > 0 {
 		query += " LIMIT " + arg(f.Limit)
 	}

@@ -58,6 +58,12 @@ func migrate(ctx context.Context, db *sql.DB, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	return apply(ctx, db, ms, now)
+}
+
+// apply applies those of ms (sorted by version) that db lacks. Tests pass
+// a prefix of the migrations to make a database as an older binary did.
+func apply(ctx context.Context, db *sql.DB, ms []migration, now time.Time) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: begin: %w", err)

@@ -1,10 +1,15 @@
 package sqlite
 
 import (
+	"database/sql"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/brevet-dev/brevet/internal/store"
 )
 
 var testNow = time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
@@ -116,4 +121,98 @@ func TestOpenConfig(t *testing.T) {
 	if _, err := Open(t.Context(), Config{Path: filepath.Join(t.TempDir(), "x.db")}); err == nil {
 		t.Errorf("no Now: got nil error")
 	}
+}
+
+// A database made at schema version 3, where sessions were unique by
+// access key id, keeps its records through 0004: the same records, copied
+// in order of issue, in a table without a key or index on the id, which
+// then takes a second record of an id.
+func TestMigrateSessionsToRowid(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "b.db")
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v3 []migration
+	for _, m := range ms {
+		if m.version <= 3 {
+			v3 = append(v3, m)
+		}
+	}
+	db, err := sql.Open("sqlite", dsn(Config{Path: path, BusyTimeout: 5 * time.Second}, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := apply(t.Context(), db, v3, testNow); err != nil {
+		t.Fatal(err)
+	}
+	rec := func(id string, issued time.Duration) store.SessionRecord {
+		return store.SessionRecord{
+			AccessKeyID: id, SessionID: "s-" + id, Account: "123456789012", PrincipalARN: "arn:aws:iam::123456789012:role/r",
+			SessionARN: "arn:aws:sts::123456789012:assumed-role/r/s", Kind: "AssumeRole", SessionName: "s", SourceIP: "192.0.2.1",
+			ParentAccessKeyID: "AKIAROOT", RootAccessKeyID: "AKIAROOT",
+			Issued: testNow.Add(issued), Expires: testNow.Add(issued + time.Hour),
+		}
+	}
+	// Written out of order, as concurrent issuances may commit.
+	want := []store.SessionRecord{rec("ASIAB", 0), rec("ASIAA", time.Minute), rec("ASIAC", time.Minute), rec("ASIAD", 2*time.Minute)}
+	for _, r := range []store.SessionRecord{want[3], want[1], want[0], want[2]} {
+		if _, err := db.ExecContext(t.Context(), insertSessionSQL, r.AccessKeyID, r.SessionID, r.Account, r.PrincipalARN,
+			r.SessionARN, r.Kind, r.SessionName, r.SourceIP, r.ParentAccessKeyID, r.RootAccessKeyID,
+			toMicros(r.Issued), toMicros(r.Expires)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := openAt(t, path)
+	if err != nil {
+		t.Fatalf("open a version 3 database: %v", err)
+	}
+	defer s.Close()
+	if got := schemaVersions(t, s); len(got) != len(ms) {
+		t.Errorf("versions after the upgrade: got %v, want %d", got, len(ms))
+	}
+	got, err := s.Sessions().List(t.Context(), store.SessionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("records after the upgrade (-want +got):\n%s", d)
+	}
+	rowOrder := query[string](t, s, `SELECT access_key_id FROM sessions ORDER BY rowid`)
+	if d := cmp.Diff([]string{"ASIAB", "ASIAA", "ASIAC", "ASIAD"}, rowOrder); d != "" {
+		t.Errorf("rows in rowid order (-want +got):\n%s", d)
+	}
+	indexes := query[string](t, s, `SELECT name FROM pragma_index_list('sessions') ORDER BY name`)
+	if d := cmp.Diff([]string{"sessions_expires", "sessions_parent", "sessions_principal"}, indexes); d != "" {
+		t.Errorf("indexes of sessions (-want +got):\n%s", d)
+	}
+	if err := s.Sessions().Record(t.Context(), want[0]); err != nil {
+		t.Errorf("Record of a recorded id after the upgrade: %v", err)
+	}
+}
+
+// query returns the single column of a query's rows.
+func query[T any](t *testing.T, s *Store, text string) []T {
+	t.Helper()
+	rows, err := s.rdb.QueryContext(t.Context(), text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -21,55 +21,41 @@ type sessions struct{ c conn }
 const sessionCols = `access_key_id, session_id, account_id, principal_arn, session_arn, kind, session_name,
 	source_ip, parent_access_key_id, root_access_key_id, issued_at, expires_at`
 
+const insertSessionSQL = `INSERT INTO sessions (` + sessionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 func (s sessions) Record(ctx context.Context, r store.SessionRecord) error {
-	return s.c.write(ctx, func(q querier) error {
-		_, err := exec(ctx, q, `INSERT INTO sessions (`+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.AccessKeyID, r.SessionID, r.Account, r.PrincipalARN, r.SessionARN, r.Kind, r.SessionName,
-			r.SourceIP, r.ParentAccessKeyID, r.RootAccessKeyID, toMicros(r.Issued), toMicros(r.Expires))
-		return err
-	})
+	return s.insert(ctx, []store.SessionRecord{r})
 }
 
-// RecordMany inserts with ON CONFLICT DO NOTHING, so that a taken access
-// key id skips its record without failing the transaction the others share.
-// The statement is prepared once per batch: parsing it is a good part of
-// one insert's cost.
-func (s sessions) RecordMany(ctx context.Context, rs []store.SessionRecord) ([]error, error) {
-	errs := make([]error, len(rs))
+// RecordMany is one transaction of plain INSERTs: records are not unique
+// (store.Sessions), so there is no conflict to handle.
+func (s sessions) RecordMany(ctx context.Context, rs []store.SessionRecord) error {
 	if len(rs) == 0 {
-		return errs, nil
+		return nil
 	}
-	err := s.c.write(ctx, func(q querier) error {
+	return s.insert(ctx, rs)
+}
+
+// insert adds rs in one write transaction through the statement prepared
+// at Open.
+func (s sessions) insert(ctx context.Context, rs []store.SessionRecord) error {
+	return s.c.write(ctx, func(q querier) error {
 		tx, ok := q.(*sql.Tx)
 		if !ok {
-			return fmt.Errorf("sqlite: RecordMany outside a transaction")
+			return fmt.Errorf("sqlite: recording sessions outside a transaction")
 		}
-		st, err := tx.PrepareContext(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (access_key_id) DO NOTHING`)
-		if err != nil {
-			return err
-		}
+		// tx holds wdb's one connection, where the statement is prepared:
+		// StmtContext reuses it (and prepares it again on a new connection).
+		st := tx.StmtContext(ctx, s.c.s.insertSession)
 		defer st.Close()
-		for i, r := range rs {
-			res, err := st.ExecContext(ctx, r.AccessKeyID, r.SessionID, r.Account, r.PrincipalARN, r.SessionARN, r.Kind, r.SessionName,
-				r.SourceIP, r.ParentAccessKeyID, r.RootAccessKeyID, toMicros(r.Issued), toMicros(r.Expires))
-			if err != nil {
+		for _, r := range rs {
+			if _, err := st.ExecContext(ctx, r.AccessKeyID, r.SessionID, r.Account, r.PrincipalARN, r.SessionARN, r.Kind,
+				r.SessionName, r.SourceIP, r.ParentAccessKeyID, r.RootAccessKeyID, toMicros(r.Issued), toMicros(r.Expires)); err != nil {
 				return mapErr(err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				errs[i] = fmt.Errorf("%w: session %s already recorded", store.ErrConflict, r.AccessKeyID)
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return errs, nil
 }
 
 func (s sessions) List(ctx context.Context, f store.SessionFilter) ([]store.SessionRecord, error) {
@@ -79,6 +65,9 @@ func (s sessions) List(ctx context.Context, f store.SessionFilter) ([]store.Sess
 		where, args = append(where, "account_id = ?"), append(args, f.Account)
 	}
 	if f.AccessKeyID != "" {
+		// No index: the table scan is paid only by listing or revoking one
+		// key, an administrator's call, rare next to the inserts an index
+		// on random ids would slow (migrations/0004_sessions_rowid.sql).
 		where, args = append(where, "access_key_id = ?"), append(args, f.AccessKeyID)
 	}
 	if f.PrincipalARN != "" {
@@ -100,7 +89,7 @@ func (s sessions) List(ctx context.Context, f store.SessionFilter) ([]store.Sess
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += " ORDER BY issued_at, access_key_id"
+	query += " ORDER BY issued_at, access_key_id, session_id"
 	if f.Limit > 0 {
 		query += " LIMIT ?"
 		args = append(args, f.Limit)

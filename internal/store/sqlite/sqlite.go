@@ -31,7 +31,12 @@ type Store struct {
 	wdb   *sql.DB   // one connection, BEGIN IMMEDIATE
 	rdb   *sql.DB   // read-only pool
 	stmts stmtCache // prepared statements on rdb
-	now   func() time.Time
+	// insertSession, prepared on wdb at Open, adds an issuance record: it
+	// runs on every AssumeRole, and parsing it anew would be a good part
+	// of its cost. Not prepared lazily: preparing on wdb waits for its one
+	// connection, which a caller's Tx may be holding.
+	insertSession *sql.Stmt
+	now           func() time.Time
 }
 
 var _ store.Store = (*Store)(nil)
@@ -62,14 +67,20 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		wdb.Close()
 		return nil, err
 	}
+	ins, err := wdb.PrepareContext(ctx, insertSessionSQL)
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("sqlite: prepare: %w", err)
+	}
 	rdb, err := sql.Open("sqlite", dsn(cfg, true))
 	if err != nil {
+		ins.Close()
 		wdb.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	rdb.SetMaxOpenConns(cfg.ReadConns)
 	rdb.SetMaxIdleConns(cfg.ReadConns)
-	s := &Store{wdb: wdb, rdb: rdb, now: cfg.Now, stmts: stmtCache{db: rdb}}
+	s := &Store{wdb: wdb, rdb: rdb, now: cfg.Now, stmts: stmtCache{db: rdb}, insertSession: ins}
 	s.repos = repos{conn{s: s}}
 	return s, nil
 }
@@ -91,7 +102,7 @@ func dsn(cfg Config, readOnly bool) string {
 // Close closes both pools.
 func (s *Store) Close() error {
 	s.stmts.close()
-	return errors.Join(s.rdb.Close(), s.wdb.Close())
+	return errors.Join(s.insertSession.Close(), s.rdb.Close(), s.wdb.Close())
 }
 
 // Tx implements store.Store. Writers are serialized by the single write
