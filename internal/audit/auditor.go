@@ -4,12 +4,12 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
@@ -67,6 +67,7 @@ type Auditor struct {
 	conv    Converter
 	tls     func(context.Context, *awsquery.AuditRecord) *TLSDetails
 	signer  *Signer
+	bufs    sync.Pool // *[]byte, for encoding events
 }
 
 var _ awsquery.Auditor = (*Auditor)(nil)
@@ -123,7 +124,13 @@ func (a *Auditor) Audit(ctx context.Context, rec *awsquery.AuditRecord) error {
 	if a.tls != nil {
 		td = a.tls(ctx, rec)
 	}
-	_, err := a.appendEncoded(ctx, a.conv.Convert(rec, td)) // Convert has redacted
+	buf := a.getBuf()
+	b, err := a.conv.appendJSON((*buf)[:0], rec, td) // redacted as Convert redacts
+	if err != nil {
+		a.putBuf(buf, b)
+		return err
+	}
+	_, err = a.append(ctx, buf, b)
 	return err
 }
 
@@ -133,15 +140,48 @@ func (a *Auditor) Audit(ctx context.Context, rec *awsquery.AuditRecord) error {
 func (a *Auditor) AppendEvent(ctx context.Context, e *Event) (uint64, error) {
 	e.RequestParameters = Redact(e.RequestParameters)
 	e.ResponseElements = Redact(e.ResponseElements)
-	return a.appendEncoded(ctx, e)
-}
-
-func (a *Auditor) appendEncoded(ctx context.Context, e *Event) (uint64, error) {
-	b, err := json.Marshal(e)
+	buf := a.getBuf()
+	b, err := e.AppendJSON((*buf)[:0])
 	if err != nil {
+		a.putBuf(buf, b)
 		return 0, err
 	}
-	return a.trail.Append(ctx, b)
+	return a.append(ctx, buf, b)
+}
+
+// append appends the event b, encoded in buf, and recycles buf once the
+// trail no longer reads it.
+func (a *Auditor) append(ctx context.Context, buf *[]byte, b []byte) (uint64, error) {
+	seq, err := a.trail.Append(ctx, b)
+	// When ctx ends while Append waits for the commit, Append returns
+	// and the writer may still be reading b; otherwise Append returned
+	// before handing b over or after the sink's Write, which does not
+	// keep it. ctx.Err() stays set once ctx has ended, so nil here means
+	// the first cases.
+	if ctx.Err() == nil {
+		a.putBuf(buf, b)
+	}
+	return seq, err
+}
+
+// maxPooledBuf bounds the encoding buffers kept for reuse, so that one
+// huge event does not pin its buffer.
+const maxPooledBuf = 64 << 10
+
+func (a *Auditor) getBuf() *[]byte {
+	if p, ok := a.bufs.Get().(*[]byte); ok {
+		return p
+	}
+	b := make([]byte, 0, 4096)
+	return &b
+}
+
+func (a *Auditor) putBuf(p *[]byte, b []byte) {
+	if cap(b) > maxPooledBuf {
+		return
+	}
+	*p = b[:0]
+	a.bufs.Put(p)
 }
 
 // Ready reports whether events can be made durable; the server's

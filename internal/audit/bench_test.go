@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/brevet-dev/brevet/internal/audit"
+	"github.com/brevet-dev/brevet/internal/awsquery"
 )
 
 // BenchmarkAppendDurable measures durable (fsynced) appends through group
@@ -61,5 +62,37 @@ func BenchmarkConvert(b *testing.B) {
 		if _, err := json.Marshal(e); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkConvertEncode is what Auditor.Audit does for each request
+// before the append: converting, redacting and encoding the event, into
+// a buffer reused as Audit's pool reuses it. BenchmarkConvert is the same
+// work through Convert's redacted copy and json.Marshal.
+func BenchmarkConvertEncode(b *testing.B) {
+	gci := record(1, rolePrincipal("ASIAEXAMPLECALLER001"), "GetCallerIdentity")
+	gci.RequestParameters = map[string]any{}
+	gci.ResponseElements = map[string]any{
+		"account": "123456789012", "arn": "arn:aws:sts::123456789012:assumed-role/deploy/ci", "userId": "AROAEXAMPLEDEPLOY:ci",
+	}
+	ar := assumeRoleRecord(1, "ASIAEXAMPLEISSUED001")
+	ar.Principal = rolePrincipal("ASIAEXAMPLECALLER001")
+	tls := &audit.TLSDetails{TLSVersion: "TLSv1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ClientProvidedHostHeader: "sts.example.test"}
+	for _, bc := range []struct {
+		name string
+		rec  *awsquery.AuditRecord
+	}{{"GetCallerIdentity", gci}, {"AssumeRole", ar}} {
+		b.Run(bc.name, func(b *testing.B) {
+			conv := audit.Converter{}
+			var buf []byte
+			b.ReportAllocs()
+			for b.Loop() {
+				var err error
+				if buf, err = audit.ConvertEncode(conv, buf[:0], bc.rec, tls); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.SetBytes(int64(len(buf)))
+		})
 	}
 }

@@ -1,7 +1,10 @@
 package audit
 
 import (
+	"slices"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/credential"
@@ -21,6 +24,28 @@ type Converter struct {
 // and response elements (defence in depth on top of awsquery's
 // sensitive-shape redaction), so rec is not modified. tls may be nil.
 func (c Converter) Convert(rec *awsquery.AuditRecord, tls *TLSDetails) *Event {
+	e := new(Event)
+	c.fill(e, rec, tls)
+	e.RequestParameters = Redact(e.RequestParameters)
+	e.ResponseElements = Redact(e.ResponseElements)
+	return e
+}
+
+// appendJSON appends the JSON of c.Convert(rec, tls) to b, the bytes
+// json.Marshal would make of it, without the redacted copies: the event
+// refers to rec's own maps and the encoder redacts as it writes them. It
+// is what Auditor.Audit does for every request.
+func (c Converter) appendJSON(b []byte, rec *awsquery.AuditRecord, tls *TLSDetails) ([]byte, error) {
+	var e Event
+	c.fill(&e, rec, tls)
+	return e.appendJSON(b, true)
+}
+
+// fill sets e for rec, except that its parameters and response elements
+// are rec's maps, not redacted. resources reads only names that redaction
+// leaves alone (roleArn, userName, roleName, credentials.accessKeyId), so
+// it finds the same before redaction as after.
+func (c Converter) fill(e *Event, rec *awsquery.AuditRecord, tls *TLSDetails) {
 	region := c.Region
 	if region == "" {
 		region = "us-east-1"
@@ -29,10 +54,10 @@ func (c Converter) Convert(rec *awsquery.AuditRecord, tls *TLSDetails) *Event {
 	if newID == nil {
 		newID = awsquery.NewRequestID
 	}
-	e := &Event{
+	*e = Event{
 		EventVersion:      EventVersion,
 		UserIdentity:      userIdentity(rec.Principal),
-		EventTime:         rec.Start.Add(rec.Duration).UTC().Format(TimeFormat),
+		EventTime:         formatTime(rec.Start.Add(rec.Duration)),
 		EventSource:       eventSource(rec.Service),
 		EventName:         rec.Action,
 		AWSRegion:         region,
@@ -40,8 +65,8 @@ func (c Converter) Convert(rec *awsquery.AuditRecord, tls *TLSDetails) *Event {
 		UserAgent:         rec.UserAgent,
 		ErrorCode:         rec.ErrorCode,
 		ErrorMessage:      rec.ErrorMessage,
-		RequestParameters: Redact(rec.RequestParameters),
-		ResponseElements:  Redact(rec.ResponseElements),
+		RequestParameters: rec.RequestParameters,
+		ResponseElements:  rec.ResponseElements,
 		RequestID:         rec.RequestID,
 		EventID:           newID(),
 		ReadOnly:          IsReadOnly(rec.Action),
@@ -52,15 +77,58 @@ func (c Converter) Convert(rec *awsquery.AuditRecord, tls *TLSDetails) *Event {
 	}
 	e.RecipientAccountID = e.UserIdentity.AccountID
 	e.Resources = resources(e)
-	return e
+}
+
+// formatTime is t.UTC().Format(TimeFormat), without parsing the layout.
+func formatTime(t time.Time) string {
+	var buf [len(TimeFormat)]byte
+	return string(appendTime(buf[:0], t))
+}
+
+// appendTime appends t.UTC() in TimeFormat.
+func appendTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, TimeFormat) // its own spelling of such years
+	}
+	hour, minute, sec := t.Clock()
+	b = append2(append2(b, year/100), year%100)
+	b = append2(append(b, '-'), int(month))
+	b = append2(append(b, '-'), day)
+	b = append2(append(b, 'T'), hour)
+	b = append2(append(b, ':'), minute)
+	b = append2(append(b, ':'), sec)
+	return append(b, 'Z')
+}
+
+// append2 appends n, 0 to 99, in two digits.
+func append2(b []byte, n int) []byte {
+	return append(b, byte('0'+n/10), byte('0'+n%10))
 }
 
 // eventSource maps the model's service name to CloudTrail's eventSource.
 func eventSource(service string) string {
+	const suffix = ".amazonaws.com"
 	if service == "" {
 		return "unknown.brevet"
 	}
-	return strings.ToLower(service) + ".amazonaws.com"
+	// strings.ToLower and a concatenation, in one allocation for the
+	// ASCII names services have.
+	var sb strings.Builder
+	sb.Grow(len(service) + len(suffix))
+	for i := 0; i < len(service); i++ {
+		c := service[i]
+		if c >= utf8.RuneSelf {
+			return strings.ToLower(service) + suffix
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		sb.WriteByte(c)
+	}
+	sb.WriteString(suffix)
+	return sb.String()
 }
 
 func userIdentity(p awsquery.Principal) UserIdentity {
@@ -97,7 +165,7 @@ func userIdentity(p awsquery.Principal) UserIdentity {
 func sessionContext(ip *identity.Principal, s *credential.Claims) *SessionContext {
 	sc := &SessionContext{
 		Attributes: SessionAttributes{
-			CreationDate:     s.IssuedAt.UTC().Format(TimeFormat),
+			CreationDate:     formatTime(s.IssuedAt),
 			MFAAuthenticated: boolString(s.MFAAuthenticated),
 		},
 		SourceIdentity: s.SourceIdentity,
@@ -135,7 +203,8 @@ func sessionContext(ip *identity.Principal, s *credential.Claims) *SessionContex
 // and ResourceName filters: the role assumed, the user named, the access
 // key issued.
 func resources(e *Event) []Resource {
-	var rs []Resource
+	var buf [4]Resource
+	rs := buf[:0]
 	acct := e.RecipientAccountID
 	if arn, _ := e.RequestParameters["roleArn"].(string); arn != "" {
 		rs = append(rs, Resource{ARN: arn, AccountID: accountOf(arn), Type: "AWS::IAM::Role"})
@@ -149,15 +218,26 @@ func resources(e *Event) []Resource {
 	if id := e.IssuedAccessKeyID(); id != "" {
 		rs = append(rs, Resource{ARN: id, AccountID: acct, Type: "AWS::IAM::AccessKey"})
 	}
-	return rs
+	if len(rs) == 0 {
+		return nil
+	}
+	return slices.Clone(rs) // one allocation, off buf
 }
 
+// accountOf is an ARN's account: its fifth colon-separated field, when
+// it has six.
 func accountOf(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
-		return ""
+	for range 4 {
+		i := strings.IndexByte(arn, ':')
+		if i < 0 {
+			return ""
+		}
+		arn = arn[i+1:]
 	}
-	return parts[4]
+	if i := strings.IndexByte(arn, ':'); i >= 0 {
+		return arn[:i]
+	}
+	return ""
 }
 
 func lastSegment(arn string) string {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
 )
@@ -47,17 +48,59 @@ func Redact(m map[string]any) map[string]any {
 	}
 	out := make(map[string]any, len(m))
 	for k, v := range m {
-		lk := strings.ToLower(k)
-		switch {
-		case secretKeys[lk] || strings.Contains(lk, "password") || strings.Contains(lk, "secret"):
+		switch classify(k) {
+		case keySecret:
 			out[k] = hidden(v)
-		case assertionKeys[lk]:
+		case keyAssertion:
 			out[k] = hashed(v)
 		default:
 			out[k] = redactValue(v)
 		}
 	}
 	return out
+}
+
+// keyClass is what redaction does to a key's value.
+type keyClass uint8
+
+const (
+	keyPlain     keyClass = iota // kept (maps and lists in it redacted in turn)
+	keySecret                    // replaced by awsquery.HiddenValue
+	keyAssertion                 // replaced by its HashOf
+)
+
+// classify says what redaction does to the value of key k: secret when
+// its lower-case form is one of secretKeys or contains "password" or
+// "secret", assertion when it is one of assertionKeys. The encoder calls
+// it for every key of every event, so short ASCII keys, nearly all of
+// them, are lower-cased on the stack; others go through strings.ToLower,
+// whose Unicode case mapping then decides.
+func classify(k string) keyClass {
+	var buf [32]byte // string(buf[:n]) below stays on the stack up to 32 bytes
+	if len(k) > len(buf) {
+		return classifyLower(strings.ToLower(k))
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c >= utf8.RuneSelf {
+			return classifyLower(strings.ToLower(k))
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return classifyLower(string(buf[:len(k)]))
+}
+
+func classifyLower(lk string) keyClass {
+	switch {
+	case secretKeys[lk] || strings.Contains(lk, "password") || strings.Contains(lk, "secret"):
+		return keySecret
+	case assertionKeys[lk]:
+		return keyAssertion
+	}
+	return keyPlain
 }
 
 func redactValue(v any) any {

@@ -10,7 +10,8 @@ import (
 // batch is stored as durably as the sink can store it; the Trail only
 // acknowledges events after its sink's Write returned nil, so the sink
 // given to a Trail decides durability. Sinks are called from one
-// goroutine at a time.
+// goroutine at a time. Write must not keep the batch, or its events'
+// bytes, after it returns: the callers of Trail.Append reuse them.
 type Sink interface {
 	Write(batch []Record) error
 	WriteDigest(d SignedDigest) error
