@@ -17,6 +17,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/audit/pgsink"
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/config"
+	"github.com/brevet-dev/brevet/internal/revocation"
 	"github.com/brevet-dev/brevet/internal/server"
 )
 
@@ -140,14 +141,35 @@ func openAuditor(ctx context.Context, cfg *config.Config, log *slog.Logger, inFl
 	return audit.Open(opts)
 }
 
-// auditCollectors are the audit trail's own metrics: the PostgreSQL sink's
-// outage spool (spooling, events pending, spooled, shipped); none for the
-// file trail.
-func auditCollectors(a *audit.Auditor) []prometheus.Collector {
-	if s, ok := a.Durable().(*pgsink.Sink); ok {
-		return []prometheus.Collector{s.Collector()}
+// auditCollectors are the metrics of the two group commits every issuance
+// goes through, the audit trail's and the issuance records' (what each
+// commit carries shows how well they batch under load), and the
+// PostgreSQL sink's outage spool (spooling, events pending, spooled,
+// shipped).
+func auditCollectors(a *audit.Auditor, rc *revocation.Recorder) []prometheus.Collector {
+	tr := a.Trail()
+	cs := []prometheus.Collector{
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "brevet_audit_events_total",
+			Help: "Audit events made durable.",
+		}, func() float64 { return float64(tr.Stats().Events) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "brevet_audit_commits_total",
+			Help: "Writes (one fsync each for the file trail, one transaction for PostgreSQL) that made the audit events durable; events divided by commits is what group commit saves.",
+		}, func() float64 { return float64(tr.Stats().Batches) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "brevet_issuance_records_total",
+			Help: "Issuance records of temporary credentials written to the store.",
+		}, func() float64 { return float64(rc.Stats().Records) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "brevet_issuance_commits_total",
+			Help: "Store transactions that carried the issuance records.",
+		}, func() float64 { return float64(rc.Stats().Commits) }),
 	}
-	return nil
+	if s, ok := a.Durable().(*pgsink.Sink); ok {
+		cs = append(cs, s.Collector())
+	}
+	return cs
 }
 
 // lookupSource is where LookupEvents reads: every node's events when the

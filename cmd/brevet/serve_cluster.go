@@ -59,10 +59,18 @@ type cluster struct {
 	wake chan struct{}
 }
 
-func newCluster(ctx context.Context, st store.Store, now time.Time) (*cluster, error) {
+// recordLinger bounds how long the issuance-record writer waits for the
+// records of requests still in flight (revocation.WithCallers).
+const recordLinger = time.Millisecond
+
+// newCluster sets up revocation and the issuance records. inFlight counts
+// the API requests being served, whose records the writer may wait for.
+func newCluster(ctx context.Context, st store.Store, now time.Time, inFlight *atomic.Int64) (*cluster, error) {
+	callers := func() int { return int(inFlight.Load()) }
 	c := &cluster{
-		st: st, revoker: revocation.NewService(st), recorder: revocation.NewRecorder(st.Sessions(), syncTimeout),
-		wake: make(chan struct{}, 1),
+		st: st, revoker: revocation.NewService(st),
+		recorder: revocation.NewRecorder(st.Sessions(), syncTimeout, revocation.WithCallers(callers, recordLinger)),
+		wake:     make(chan struct{}, 1),
 	}
 	if err := c.list.Load(ctx, st.Revocations(), now); err != nil {
 		return nil, fmt.Errorf("loading the revocation list: %w", err)

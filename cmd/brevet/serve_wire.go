@@ -62,7 +62,7 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, master *maste
 			"account_id", boot.AccountID, "access_key_id", boot.AdminKeyID, "file", boot.CredentialsPath)
 	}
 	a := &app{accountID: boot.AccountID, boot: boot, st: st, master: master, tokens: boot.Tokens}
-	if a.cl, err = newCluster(ctx, st, now); err != nil {
+	if a.cl, err = newCluster(ctx, st, now, &a.inFlight); err != nil {
 		return nil, err
 	}
 	if a.authn, err = authn.New(ctx, authn.Config{
@@ -107,7 +107,7 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, master *maste
 		server.WithLogger(log),
 		server.WithReadyCheck("store", func(ctx context.Context) error { _, err := st.Changes().Latest(ctx); return err }),
 		server.WithReadyCheck("audit", func(context.Context) error { return a.auditor.Ready() }),
-		server.WithCollectors(auditCollectors(a.auditor)...), // serve_audit.go
+		server.WithCollectors(auditCollectors(a.auditor, a.cl.recorder)...), // serve_audit.go
 	)
 	if err != nil {
 		a.close(log)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/store"
@@ -19,16 +20,53 @@ const maxBatch = 256
 // credential's descendants reads these records, so Record still returns
 // only once its record is committed (or has failed).
 //
-// There is no timer: a writer goroutine runs while records are pending
-// and takes everything pending at once, so a lone Record is written
-// immediately and the batches grow only while a commit is in progress.
+// A writer goroutine runs while records are pending and takes everything
+// pending at once, so a lone Record is written immediately. By default the
+// batches grow only while a commit is in progress; WithCallers lets the
+// writer also wait, briefly, for the records of requests still on their
+// way.
 type Recorder struct {
 	sessions store.Sessions
 	timeout  time.Duration
+	callers  func() int
+	linger   time.Duration
+
+	more chan struct{} // a record was added; buffered, never blocks Record
 
 	mu      sync.Mutex
 	pending []*pendingRecord
 	writing bool // a writer goroutine is running
+
+	records, commits atomic.Uint64
+}
+
+// RecorderStats counts the records committed and the transactions that
+// carried them; Records/Commits is the group commit's gain.
+type RecorderStats struct {
+	Records, Commits uint64
+}
+
+// Stats returns the counters since NewRecorder, for metrics.
+func (rc *Recorder) Stats() RecorderStats {
+	return RecorderStats{Records: rc.records.Load(), Commits: rc.commits.Load()}
+}
+
+// lingerPoll is how often a lingering writer looks at the callers again:
+// requests that end without issuing anything leave without a record.
+const lingerPoll = 100 * time.Microsecond
+
+// RecorderOption configures a Recorder.
+type RecorderOption func(*Recorder)
+
+// WithCallers makes the writer keep a batch open while it holds fewer
+// records than callers() says may be on their way (the server's requests
+// in flight), for at most linger. A transaction costs much more than one
+// more row in it (a SQLite commit writes its pages to the WAL), and
+// without waiting, under load, each one would carry only the one or two
+// records that arrived during the previous commit. A lone caller never
+// waits.
+func WithCallers(callers func() int, linger time.Duration) RecorderOption {
+	return func(rc *Recorder) { rc.callers, rc.linger = callers, linger }
 }
 
 type pendingRecord struct {
@@ -40,8 +78,12 @@ type pendingRecord struct {
 // NewRecorder returns a Recorder writing to s. timeout bounds each
 // transaction: the writer does not use any one caller's context, whose
 // cancellation must not fail the others' records.
-func NewRecorder(s store.Sessions, timeout time.Duration) *Recorder {
-	return &Recorder{sessions: s, timeout: timeout}
+func NewRecorder(s store.Sessions, timeout time.Duration, opts ...RecorderOption) *Recorder {
+	rc := &Recorder{sessions: s, timeout: timeout, more: make(chan struct{}, 1)}
+	for _, o := range opts {
+		o(rc)
+	}
+	return rc
 }
 
 // Record adds r and returns once it is committed, with the error of its
@@ -57,6 +99,11 @@ func (rc *Recorder) Record(ctx context.Context, r store.SessionRecord) error {
 	rc.mu.Unlock()
 	if start {
 		go rc.write()
+	} else {
+		select {
+		case rc.more <- struct{}{}:
+		default:
+		}
 	}
 	select {
 	case <-p.done:
@@ -73,6 +120,7 @@ func (rc *Recorder) write() {
 		// under load they join this batch instead of waiting for the next.
 		// Alone, this costs a scheduler round trip, not a timer.
 		runtime.Gosched()
+		rc.gather()
 		rc.mu.Lock()
 		batch := rc.pending
 		if len(batch) > maxBatch {
@@ -91,6 +139,37 @@ func (rc *Recorder) write() {
 	}
 }
 
+// gather waits, with WithCallers, while fewer records are pending than
+// callers may bring, at most linger.
+func (rc *Recorder) gather() {
+	if rc.callers == nil || rc.linger <= 0 {
+		return
+	}
+	enough := func() bool {
+		rc.mu.Lock()
+		n := len(rc.pending)
+		rc.mu.Unlock()
+		return n == 0 || n >= maxBatch || n >= rc.callers()
+	}
+	if enough() {
+		return
+	}
+	deadline := time.Now().Add(rc.linger)
+	t := time.NewTimer(lingerPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-rc.more:
+		case <-t.C:
+		}
+		left := time.Until(deadline)
+		if left <= 0 || enough() {
+			return
+		}
+		t.Reset(min(lingerPoll, left))
+	}
+}
+
 func (rc *Recorder) commit(batch []*pendingRecord) {
 	recs := make([]store.SessionRecord, len(batch))
 	for i, p := range batch {
@@ -99,6 +178,10 @@ func (rc *Recorder) commit(batch []*pendingRecord) {
 	ctx, cancel := context.WithTimeout(context.Background(), rc.timeout)
 	err := rc.sessions.RecordMany(ctx, recs)
 	cancel()
+	if err == nil {
+		rc.records.Add(uint64(len(recs)))
+		rc.commits.Add(1)
+	}
 	for _, p := range batch {
 		p.err = err
 		close(p.done)

@@ -147,3 +147,45 @@ func TestRecorderCallerGivesUp(t *testing.T) {
 		}
 	})
 }
+
+// With WithCallers the writer waits for the records of the requests in
+// flight, at most the linger, and not at all for a lone caller.
+func TestRecorderWaitsForCallers(t *testing.T) {
+	tests := []struct {
+		name        string
+		callers     int
+		delays      []time.Duration
+		wantBatches int
+		wantElapsed time.Duration // when the last Record returned
+	}{
+		{"three in flight, one batch", 3, []time.Duration{0, time.Millisecond, 2 * time.Millisecond}, 1, 2 * time.Millisecond},
+		{"a lone caller does not wait", 1, []time.Duration{0}, 1, 0},
+		{"at most the linger", 10, []time.Duration{0, 0}, 1, 10 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := &fakeSessions{release: make(chan struct{})}
+				close(f.release)
+				rc := revocation.NewRecorder(f, time.Second, revocation.WithCallers(func() int { return tt.callers }, 10*time.Millisecond))
+				start := time.Now()
+				var wg sync.WaitGroup
+				for i, d := range tt.delays {
+					wg.Go(func() {
+						time.Sleep(d)
+						if err := rc.Record(t.Context(), issued(fmt.Sprintf("ASIA%d", i))); err != nil {
+							t.Error(err)
+						}
+					})
+				}
+				wg.Wait()
+				if got := time.Since(start); got < tt.wantElapsed || got > tt.wantElapsed+time.Millisecond {
+					t.Errorf("the records were committed after %v; want %v", got, tt.wantElapsed)
+				}
+				if len(f.batches) != tt.wantBatches {
+					t.Errorf("batches = %v; want %d", f.batches, tt.wantBatches)
+				}
+			})
+		})
+	}
+}
