@@ -14,15 +14,26 @@ import (
 
 // BenchmarkAppendDurable measures durable (fsynced) appends through group
 // commit with c concurrent callers. events/s is the figure that matters:
-// each caller waits for its event's fsync.
+// each caller waits for its event's fsync. "gaps" is the trail on its
+// own, which keeps a batch open while events arrive close together;
+// "callers" is how the server runs it, telling the trail how many
+// requests are in flight (Options.Callers: here, all c).
 func BenchmarkAppendDurable(b *testing.B) {
 	ev, err := json.Marshal(audit.Converter{}.Convert(assumeRoleRecord(1, "ASIAEXAMPLEISSUED001"), nil))
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, c := range []int{1, 8, 64} {
-		b.Run(fmt.Sprintf("c%d", c), func(b *testing.B) {
-			a := openTest(b, b.TempDir(), nil)
+	for _, bc := range []struct {
+		mode string
+		c    int
+	}{{"gaps", 1}, {"gaps", 8}, {"gaps", 64}, {"callers", 1}, {"callers", 8}, {"callers", 64}} {
+		c := bc.c
+		b.Run(fmt.Sprintf("%s/c%d", bc.mode, c), func(b *testing.B) {
+			a := openTest(b, b.TempDir(), func(o *audit.Options) {
+				if bc.mode == "callers" {
+					o.Callers = func() int { return c }
+				}
+			})
 			defer a.Close()
 			tr := a.Trail()
 			var next atomic.Int64
