@@ -23,6 +23,13 @@ const sessionCols = `access_key_id, session_id, account_id, principal_arn, sessi
 
 const insertSessionSQL = `INSERT INTO sessions (` + sessionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
+// insertChunk is how many records one multi-row INSERT adds: a statement
+// run costs about as much as a few rows, so a batch is written in chunks.
+const insertChunk = 16
+
+var insertChunkSQL = `INSERT INTO sessions (` + sessionCols + `) VALUES ` +
+	strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), `, insertChunk), ", ")
+
 func (s sessions) Record(ctx context.Context, r store.SessionRecord) error {
 	return s.insert(ctx, []store.SessionRecord{r})
 }
@@ -48,9 +55,29 @@ func (s sessions) insert(ctx context.Context, rs []store.SessionRecord) error {
 		// StmtContext reuses it (and prepares it again on a new connection).
 		st := tx.StmtContext(ctx, s.c.s.insertSession)
 		defer st.Close()
+		// The driver starts a goroutine to watch a cancellable context for
+		// every statement it runs, more than an insert's own cost. The
+		// inserts run under the write lock the transaction already holds,
+		// so they cannot wait on anything to cancel: run them without
+		// cancellation (BEGIN and COMMIT still honour ctx).
+		execCtx := context.WithoutCancel(ctx)
+		if len(rs) >= insertChunk {
+			chunk := tx.StmtContext(ctx, s.c.s.insertSessions)
+			defer chunk.Close()
+			args := make([]any, 0, 12*insertChunk)
+			for ; len(rs) >= insertChunk; rs = rs[insertChunk:] {
+				args = args[:0]
+				for _, r := range rs[:insertChunk] {
+					args = appendSessionArgs(args, r)
+				}
+				if _, err := chunk.ExecContext(execCtx, args...); err != nil {
+					return mapErr(err)
+				}
+			}
+		}
+		args := make([]any, 0, 12)
 		for _, r := range rs {
-			if _, err := st.ExecContext(ctx, r.AccessKeyID, r.SessionID, r.Account, r.PrincipalARN, r.SessionARN, r.Kind,
-				r.SessionName, r.SourceIP, r.ParentAccessKeyID, r.RootAccessKeyID, toMicros(r.Issued), toMicros(r.Expires)); err != nil {
+			if _, err := st.ExecContext(execCtx, appendSessionArgs(args[:0], r)...); err != nil {
 				return mapErr(err)
 			}
 		}
@@ -175,4 +202,10 @@ func (r revocations) Prune(ctx context.Context, t time.Time) (int64, error) {
 		return err
 	})
 	return n, err
+}
+
+// appendSessionArgs appends r's columns in sessionCols order.
+func appendSessionArgs(args []any, r store.SessionRecord) []any {
+	return append(args, r.AccessKeyID, r.SessionID, r.Account, r.PrincipalARN, r.SessionARN, r.Kind,
+		r.SessionName, r.SourceIP, r.ParentAccessKeyID, r.RootAccessKeyID, toMicros(r.Issued), toMicros(r.Expires))
 }

@@ -36,7 +36,9 @@ type Store struct {
 	// of its cost. Not prepared lazily: preparing on wdb waits for its one
 	// connection, which a caller's Tx may be holding.
 	insertSession *sql.Stmt
-	now           func() time.Time
+	// insertSessions adds insertChunk records at once, the same way.
+	insertSessions *sql.Stmt
+	now            func() time.Time
 }
 
 var _ store.Store = (*Store)(nil)
@@ -72,15 +74,22 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("sqlite: prepare: %w", err)
 	}
+	insMany, err := wdb.PrepareContext(ctx, insertChunkSQL)
+	if err != nil {
+		ins.Close()
+		wdb.Close()
+		return nil, fmt.Errorf("sqlite: prepare: %w", err)
+	}
 	rdb, err := sql.Open("sqlite", dsn(cfg, true))
 	if err != nil {
 		ins.Close()
+		insMany.Close()
 		wdb.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	rdb.SetMaxOpenConns(cfg.ReadConns)
 	rdb.SetMaxIdleConns(cfg.ReadConns)
-	s := &Store{wdb: wdb, rdb: rdb, now: cfg.Now, stmts: stmtCache{db: rdb}, insertSession: ins}
+	s := &Store{wdb: wdb, rdb: rdb, now: cfg.Now, stmts: stmtCache{db: rdb}, insertSession: ins, insertSessions: insMany}
 	s.repos = repos{conn{s: s}}
 	return s, nil
 }
@@ -102,7 +111,7 @@ func dsn(cfg Config, readOnly bool) string {
 // Close closes both pools.
 func (s *Store) Close() error {
 	s.stmts.close()
-	return errors.Join(s.insertSession.Close(), s.rdb.Close(), s.wdb.Close())
+	return errors.Join(s.insertSession.Close(), s.insertSessions.Close(), s.rdb.Close(), s.wdb.Close())
 }
 
 // Tx implements store.Store. Writers are serialized by the single write

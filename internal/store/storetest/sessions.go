@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -97,6 +98,19 @@ func testSessions(t *testing.T, s store.Store) {
 	}
 	got = must[[]store.SessionRecord](t)(s.Sessions().List(ctx(t), store.SessionFilter{}))
 	diff(t, "after rolled-back RecordMany", got, []store.SessionRecord{a2, a, b, d, e, dupE})
+
+	// A large batch (backends may write it in chunks) keeps every field
+	// of every record.
+	const bulkRole = "arn:aws:iam::123456789012:role/bulk"
+	var bulk []store.SessionRecord
+	for i := range 37 {
+		r := session(fmt.Sprintf("ASIABULK%02d", i), bulkRole, fmt.Sprintf("AKIAPARENT%02d", i%3), Now.Add(time.Duration(10+i)*time.Minute), time.Duration(i+1)*time.Minute)
+		r.SourceIP, r.SessionName = fmt.Sprintf("192.0.2.%d", i), fmt.Sprintf("bulk-%d", i)
+		bulk = append(bulk, r)
+	}
+	mustDo(t, s.Sessions().RecordMany(ctx(t), bulk))
+	got = must[[]store.SessionRecord](t)(s.Sessions().List(ctx(t), store.SessionFilter{PrincipalARN: bulkRole}))
+	diff(t, "after a bulk RecordMany", got, bulk)
 }
 
 func testRevocations(t *testing.T, s store.Store) {
