@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,10 +45,18 @@ func TestHealthReadyMetrics(t *testing.T) {
 	for _, want := range []string{
 		`brevet_api_requests_total{action="GetCallerIdentity",outcome="success"} 1`,
 		`brevet_credentials_issued_total{kind="GetSessionToken"} 1`,
+		"\nbrevet_issuance_records_total 1\n",
+		"\nbrevet_issuance_commits_total 1\n",
 	} {
 		if code != 200 || !strings.Contains(body, want) {
 			t.Errorf("/metrics: %d, lacks %s:\n%.3000s", code, want, body)
 		}
+	}
+	// Both requests' events are durable before their responses, each in
+	// one commit at most.
+	events, commits := metricValue(body, "brevet_audit_events_total"), metricValue(body, "brevet_audit_commits_total")
+	if events < 2 || commits < 1 || commits > events {
+		t.Errorf("/metrics: brevet_audit_events_total %v, brevet_audit_commits_total %v; want at least 2 events in at most as many commits", events, commits)
 	}
 	fi, err := os.Stat(b.CredentialsFile())
 	if err != nil || fi.Mode().Perm() != 0o600 {
@@ -97,4 +106,18 @@ func TestRestartKeepsState(t *testing.T) {
 			t.Errorf("%s after restart: account %s, want %s", name, got, b.Account)
 		}
 	}
+}
+
+// metricValue is the value of an unlabelled metric in a Prometheus text
+// exposition, -1 when absent.
+func metricValue(body, name string) float64 {
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err == nil {
+				return f
+			}
+		}
+	}
+	return -1
 }

@@ -149,27 +149,25 @@ func openAuditor(ctx context.Context, cfg *config.Config, log *slog.Logger, inFl
 func auditCollectors(a *audit.Auditor, rc *revocation.Recorder) []prometheus.Collector {
 	tr := a.Trail()
 	cs := []prometheus.Collector{
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "brevet_audit_events_total",
-			Help: "Audit events made durable.",
-		}, func() float64 { return float64(tr.Stats().Events) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "brevet_audit_commits_total",
-			Help: "Writes (one fsync each for the file trail, one transaction for PostgreSQL) that made the audit events durable; events divided by commits is what group commit saves.",
-		}, func() float64 { return float64(tr.Stats().Batches) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "brevet_issuance_records_total",
-			Help: "Issuance records of temporary credentials written to the store.",
-		}, func() float64 { return float64(rc.Stats().Records) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "brevet_issuance_commits_total",
-			Help: "Store transactions that carried the issuance records.",
-		}, func() float64 { return float64(rc.Stats().Commits) }),
+		counterFunc("brevet_audit_events_total", "Audit events made durable.",
+			func() uint64 { return tr.Stats().Events }),
+		counterFunc("brevet_audit_commits_total", "Writes (one fsync each for the file trail, one transaction for "+
+			"PostgreSQL) that made the audit events durable; events divided by commits is what group commit saves.",
+			func() uint64 { return tr.Stats().Batches }),
+		counterFunc("brevet_issuance_records_total", "Issuance records of temporary credentials written to the store.",
+			func() uint64 { return rc.Stats().Records }),
+		counterFunc("brevet_issuance_commits_total", "Store transactions that carried the issuance records.",
+			func() uint64 { return rc.Stats().Commits }),
 	}
 	if s, ok := a.Durable().(*pgsink.Sink); ok {
 		cs = append(cs, s.Collector())
 	}
 	return cs
+}
+
+// counterFunc is a counter read from f when scraped.
+func counterFunc(name, help string, f func() uint64) prometheus.Collector {
+	return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(f()) })
 }
 
 // lookupSource is where LookupEvents reads: every node's events when the
