@@ -10,27 +10,58 @@ import (
 // most of the cost of a small query in SQLite (the principal read model
 // spent 60% of its time in the parser before this), and the texts are a
 // small fixed set, so the cache is bounded without eviction.
+//
+// A statement is prepared in the background the first time its text is
+// seen, never by the reader that asked: a reader inside a read
+// transaction holds one of the pool's connections, and preparing on the
+// pool takes another, so a burst of such readers on a cold cache, as many
+// as the pool has connections, would each wait for a connection the
+// others hold until their contexts ended. The first readers of a text run
+// it unprepared instead.
 type stmtCache struct {
-	db *sql.DB
-	mu sync.Mutex
-	m  map[string]*sql.Stmt
+	db      *sql.DB
+	mu      sync.Mutex
+	m       map[string]*sql.Stmt
+	filling map[string]bool
+	closed  bool
 }
 
-func (c *stmtCache) get(ctx context.Context, text string) (*sql.Stmt, error) {
+// lookup returns the prepared statement for text, or nil when there is
+// none yet; it then starts preparing one in the background.
+func (c *stmtCache) lookup(text string) *sql.Stmt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if st, ok := c.m[text]; ok {
-		return st, nil
+		return st
 	}
-	st, err := c.db.PrepareContext(ctx, text)
-	if err != nil {
-		return nil, err
+	if !c.closed && !c.filling[text] {
+		if c.filling == nil {
+			c.filling = make(map[string]bool)
+		}
+		c.filling[text] = true
+		go c.fill(text)
 	}
-	if c.m == nil {
-		c.m = make(map[string]*sql.Stmt)
+	return nil
+}
+
+// fill prepares text on the pool, waiting for a free connection while
+// holding nothing, and caches it.
+func (c *stmtCache) fill(text string) {
+	st, err := c.db.PrepareContext(context.Background(), text)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.filling, text)
+	switch {
+	case err != nil:
+		// Not cached; the next reader of text tries again.
+	case c.closed:
+		st.Close()
+	default:
+		if c.m == nil {
+			c.m = make(map[string]*sql.Stmt)
+		}
+		c.m[text] = st
 	}
-	c.m[text] = st
-	return st, nil
 }
 
 func (c *stmtCache) close() {
@@ -39,7 +70,7 @@ func (c *stmtCache) close() {
 	for _, st := range c.m {
 		st.Close()
 	}
-	c.m = nil
+	c.m, c.closed = nil, true
 }
 
 // cachedReader runs queries through the statement cache, on the read pool
@@ -49,14 +80,16 @@ type cachedReader struct {
 	tx *sql.Tx
 }
 
-func (r cachedReader) stmt(ctx context.Context, text string) (*sql.Stmt, error) {
-	st, err := r.c.get(ctx, text)
-	if err != nil || r.tx == nil {
-		return st, err
+// stmt is the prepared statement for query, bound to the transaction if
+// there is one; nil when the cache does not have it yet.
+func (r cachedReader) stmt(ctx context.Context, query string) *sql.Stmt {
+	st := r.c.lookup(query)
+	if st == nil || r.tx == nil {
+		return st
 	}
 	// database/sql reuses the statement already prepared on the
 	// transaction's connection; the wrapper dies with the transaction.
-	return r.tx.StmtContext(ctx, st), nil
+	return r.tx.StmtContext(ctx, st)
 }
 
 func (r cachedReader) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -67,21 +100,21 @@ func (r cachedReader) ExecContext(ctx context.Context, query string, args ...any
 }
 
 func (r cachedReader) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := r.stmt(ctx, query)
-	if err != nil {
-		return nil, err
+	if st := r.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
 	}
-	return st.QueryContext(ctx, args...)
+	if r.tx != nil {
+		return r.tx.QueryContext(ctx, query, args...)
+	}
+	return r.c.db.QueryContext(ctx, query, args...)
 }
 
 func (r cachedReader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	st, err := r.stmt(ctx, query)
-	if err != nil {
-		// Let database/sql report the same preparation error through a Row.
-		if r.tx != nil {
-			return r.tx.QueryRowContext(ctx, query, args...)
-		}
-		return r.c.db.QueryRowContext(ctx, query, args...)
+	if st := r.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
-	return st.QueryRowContext(ctx, args...)
+	if r.tx != nil {
+		return r.tx.QueryRowContext(ctx, query, args...)
+	}
+	return r.c.db.QueryRowContext(ctx, query, args...)
 }
