@@ -104,10 +104,19 @@ func newID(p Prefix, accountID string, extraChars int, r io.Reader) (string, err
 	if err != nil {
 		return "", err
 	}
-	var rnd [payloadBytes + 1]byte
+	var rnd [idRandLen]byte
 	if _, err := io.ReadFull(r, rnd[:]); err != nil {
 		return "", fmt.Errorf("credential: reading randomness: %w", err)
 	}
+	return formatID(p, acct, extraChars, &rnd), nil
+}
+
+// idRandLen is how many random bytes an id takes (not all of them are
+// used by access key ids).
+const idRandLen = payloadBytes + 1
+
+// formatID lays out an id from its account and random bytes.
+func formatID(p Prefix, acct uint64, extraChars int, rnd *[idRandLen]byte) string {
 	var payload [payloadBytes]byte
 	head := highBit | acct<<accountShift | uint64(rnd[0]&0x7f)
 	var h [8]byte
@@ -120,7 +129,7 @@ func newID(p Prefix, accountID string, extraChars int, r io.Reader) (string, err
 	for i := range extraChars {
 		buf = append(buf, b32Alphabet[rnd[5+i]&31])
 	}
-	return string(buf), nil
+	return string(buf)
 }
 
 const b32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"

@@ -1,7 +1,6 @@
 package credential
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 )
@@ -14,26 +13,28 @@ import (
 // the session without opening the token again.
 func (r *TokenKeyRing) Mint(c Claims, rnd io.Reader) (TemporaryCredentials, Claims, error) {
 	// One read for the id, secret, session id and nonce: crypto/rand is a
-	// system call per read.
-	var pool [11 + 30 + 16 + nonceLen]byte
+	// system call per read. The pieces are then cut from the pool in that
+	// order (the nonce follows the secret directly when the session id is
+	// given), without a reader over it.
+	var pool mintPool
 	if _, err := io.ReadFull(rnd, pool[:]); err != nil {
 		return TemporaryCredentials{}, Claims{}, fmt.Errorf("credential: reading randomness: %w", err)
 	}
 	defer clear(pool[:])
-	rnd = bytes.NewReader(pool[:])
-	var err error
-	if c.AccessKeyID, err = NewAccessKeyID(PrefixTemporaryAccessKey, c.AccountID, rnd); err != nil {
+	acct, err := parseAccountID(c.AccountID)
+	if err != nil {
 		return TemporaryCredentials{}, Claims{}, err
 	}
-	if c.SecretAccessKey, err = NewSecretAccessKey(rnd); err != nil {
-		return TemporaryCredentials{}, Claims{}, err
-	}
+	rest := pool[:]
+	c.AccessKeyID = formatID(PrefixTemporaryAccessKey, acct, 0, (*[idRandLen]byte)(rest))
+	rest = rest[idRandLen:]
+	c.SecretAccessKey = secretFromBytes((*[secretRandLen]byte)(rest))
+	rest = rest[secretRandLen:]
 	if c.SessionID == "" {
-		if c.SessionID, err = NewSessionID(rnd); err != nil {
-			return TemporaryCredentials{}, Claims{}, err
-		}
+		c.SessionID = sessionIDFromBytes((*[sessionIDRandLen]byte)(rest))
+		rest = rest[sessionIDRandLen:]
 	}
-	token, packed, err := r.Seal(&c, rnd)
+	token, packed, err := r.seal(&c, nil, rest[:nonceLen])
 	if err != nil {
 		return TemporaryCredentials{}, Claims{}, err
 	}
@@ -48,9 +49,21 @@ func (r *TokenKeyRing) Mint(c Claims, rnd io.Reader) (TemporaryCredentials, Clai
 
 // NewSessionID returns a random session id: 26 base32 characters (128 bits).
 func NewSessionID(rnd io.Reader) (string, error) {
-	var b [16]byte
+	var b [sessionIDRandLen]byte
 	if _, err := io.ReadFull(rnd, b[:]); err != nil {
 		return "", fmt.Errorf("credential: reading randomness: %w", err)
 	}
-	return b32.EncodeToString(b[:]), nil
+	return sessionIDFromBytes(&b), nil
+}
+
+const sessionIDRandLen = 16
+
+// mintPool is the randomness of one Mint: an id, a secret, a session id
+// and a nonce.
+type mintPool [idRandLen + secretRandLen + sessionIDRandLen + nonceLen]byte
+
+// sessionIDFromBytes encodes on the stack, so the string is the only
+// allocation.
+func sessionIDFromBytes(b *[sessionIDRandLen]byte) string {
+	return string(b32.AppendEncode(make([]byte, 0, 32), b[:]))
 }

@@ -28,11 +28,21 @@ func NewSecret(s string) Secret { return Secret{s: s} }
 // NewSecretAccessKey returns a new 40-character secret access key made of
 // 240 bits read from r (crypto/rand.Reader in production).
 func NewSecretAccessKey(r io.Reader) (Secret, error) {
-	var b [30]byte // base64 of 30 bytes is exactly 40 characters, no padding
+	var b [secretRandLen]byte
 	if _, err := io.ReadFull(r, b[:]); err != nil {
 		return Secret{}, fmt.Errorf("credential: reading randomness: %w", err)
 	}
-	return Secret{s: base64.StdEncoding.EncodeToString(b[:])}, nil
+	return secretFromBytes(&b), nil
+}
+
+// secretRandLen is the randomness in a secret access key: base64 of 30
+// bytes is exactly 40 characters, no padding.
+const secretRandLen = 30
+
+// secretFromBytes encodes on the stack, so the string is the only
+// allocation (EncodeToString makes two).
+func secretFromBytes(b *[secretRandLen]byte) Secret {
+	return Secret{s: string(base64.StdEncoding.AppendEncode(make([]byte, 0, SecretAccessKeyLen), b[:]))}
 }
 
 // Reveal returns the secret itself. Call it only where the secret is used

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 )
@@ -97,6 +98,17 @@ func (e *TokenExpiredError) Error() string {
 // c.AccessKeyID. Seal checks the claims are complete and the session no
 // longer than MaxSessionDuration.
 func (r *TokenKeyRing) Seal(c *Claims, rnd io.Reader) (string, int, error) {
+	return r.seal(c, rnd, nil)
+}
+
+// seal is Seal with the nonce given (Mint reads all its randomness at
+// once), or read from rnd when nonce is nil.
+//
+// The token is built in one buffer: header, nonce and body, which is
+// encrypted in place (so the secret it holds is overwritten by the
+// ciphertext), then the additional data and the base64 form in the room
+// after it. The returned string is the only other allocation.
+func (r *TokenKeyRing) seal(c *Claims, rnd io.Reader, nonce []byte) (string, int, error) {
 	if err := c.validate(); err != nil {
 		return "", 0, err
 	}
@@ -108,23 +120,54 @@ func (r *TokenKeyRing) Seal(c *Claims, rnd io.Reader) (string, int, error) {
 	if k == nil {
 		return "", 0, fmt.Errorf("credential: token key ring has no active key")
 	}
-	buf := make([]byte, 0, 256+len(packed.data))
+	hdrLen := 2 + len(k.id)
+	maxSealed := hdrLen + nonceLen + bodyBound(c, packed) + gcmTagLen
+	tail := max(hdrLen+len(c.AccessKeyID), base64.StdEncoding.EncodedLen(maxSealed))
+	buf := make([]byte, 0, maxSealed+tail)
 	buf = append(buf, tokenVersion, byte(len(k.id)))
 	buf = append(buf, k.id...)
-	hdrLen := len(buf)
-	buf = buf[:hdrLen+nonceLen]
-	if _, err := io.ReadFull(rnd, buf[hdrLen:]); err != nil {
-		return "", 0, fmt.Errorf("credential: reading randomness: %w", err)
+	if nonce != nil {
+		buf = append(buf, nonce...)
+	} else {
+		buf = buf[:hdrLen+nonceLen]
+		if _, err := io.ReadFull(rnd, buf[hdrLen:]); err != nil {
+			return "", 0, fmt.Errorf("credential: reading randomness: %w", err)
+		}
 	}
-	body := appendBody(nil, c, packed)
-	ad := make([]byte, 0, hdrLen+len(c.AccessKeyID))
-	ad = append(append(ad, buf[:hdrLen]...), c.AccessKeyID...)
-	buf = k.aead.Seal(buf, buf[hdrLen:hdrLen+nonceLen], body, ad)
-	clear(body) // it holds the secret
-	if base64.StdEncoding.EncodedLen(len(buf)) > MaxTokenLen {
+	start := len(buf)
+	buf = appendBody(buf, c, packed)
+	// bodyBound is meant to leave room for the tag and the additional
+	// data; should it ever fall short (a field added to appendBody but
+	// not to it), grow rather than slice past the capacity.
+	buf = slices.Grow(buf, gcmTagLen+hdrLen+len(c.AccessKeyID))
+	body := buf[start:]
+	sealedLen := len(buf) + gcmTagLen
+	ad := append(buf[sealedLen:sealedLen], buf[:hdrLen]...)
+	ad = append(ad, c.AccessKeyID...)
+	sealed := k.aead.Seal(buf[:start], buf[hdrLen:start], body, ad)
+	if base64.StdEncoding.EncodedLen(len(sealed)) > MaxTokenLen {
 		return "", packed.Percent, &PackedPolicyTooLargeError{Part: PackedToken}
 	}
-	return base64.StdEncoding.EncodeToString(buf), packed.Percent, nil
+	enc := base64.StdEncoding.AppendEncode(buf[sealedLen:sealedLen], sealed)
+	return string(enc), packed.Percent, nil
+}
+
+// bodyBound is at least the length appendBody will write for c and p.
+func bodyBound(c *Claims, p Packed) int {
+	n := 3 + 4*binary.MaxVarintLen64 + len(p.data) // flags, type, depth; three times; packed length
+	for _, s := range [...]string{
+		c.SessionID, c.AccountID, c.AccessKeyID, c.SecretAccessKey.s,
+		c.PrincipalARN, c.PrincipalID, c.SessionARN, c.SessionName,
+		c.SourceIdentity, c.Provider, c.Subject,
+		c.ParentAccessKeyID, c.RootAccessKeyID,
+	} {
+		n += binary.MaxVarintLen64 + len(s)
+	}
+	n += binary.MaxVarintLen64
+	for _, k := range c.TransitiveTagKeys {
+		n += binary.MaxVarintLen64 + len(k)
+	}
+	return n
 }
 
 func (c *Claims) validate() error {
