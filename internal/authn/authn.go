@@ -255,11 +255,16 @@ func (a *Authenticator) temporary(auth *sigv4.Auth, now time.Time) (*identity.Pr
 		}
 		return nil, "", invalidToken()
 	}
-	if a.revoked != nil && a.revoked.Revoked(&c, now) {
+	// The principal and the claims it points to are one allocation.
+	s := &struct {
+		p identity.Principal
+		c credential.Claims
+	}{c: c}
+	if a.revoked != nil && a.revoked.Revoked(&s.c, now) {
 		return nil, "", invalidToken()
 	}
-	p := sessionPrincipal(&c)
-	return p, c.SecretAccessKey.Reveal(), nil
+	sessionPrincipal(&s.p, &s.c)
+	return &s.p, c.SecretAccessKey.Reveal(), nil
 }
 
 // longTerm resolves an AKIA key, from the cache or the store.
@@ -355,10 +360,10 @@ func (a *Authenticator) load(ctx context.Context, id string) (*cachedKey, error)
 	return k, nil
 }
 
-// sessionPrincipal builds the principal of a temporary credential from its
-// claims.
-func sessionPrincipal(c *credential.Claims) *identity.Principal {
-	p := &identity.Principal{
+// sessionPrincipal fills in p, the principal of a temporary credential,
+// from its claims.
+func sessionPrincipal(p *identity.Principal, c *credential.Claims) {
+	*p = identity.Principal{
 		Account: c.AccountID, CallerARN: c.SessionARN, AccessKeyID: c.AccessKeyID, Session: c,
 	}
 	switch c.PrincipalType {
@@ -387,5 +392,4 @@ func sessionPrincipal(c *credential.Claims) *identity.Principal {
 	if p.CallerARN == "" {
 		p.CallerARN = c.PrincipalARN
 	}
-	return p
 }

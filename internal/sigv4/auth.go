@@ -68,28 +68,32 @@ type Auth struct {
 // header or from a presigned query. It checks the syntax only: the scope
 // against the server, the clock and the signature are Verify's. An
 // unsigned request gets KindMissingAuthenticationToken.
+//
+// Parse is small enough to be inlined, so a caller that keeps the Auth to
+// itself has it on its stack rather than the heap.
 func Parse(req *Request) (*Auth, error) {
+	a := new(Auth)
+	if err := a.parse(req); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *Auth) parse(req *Request) error {
 	authz := headerValues(req.Header, "Authorization")
 	presigned := req.RawQuery != "" && hasAuthQuery(req.RawQuery)
 	switch {
 	case len(authz) > 0 && presigned:
-		return nil, &Error{Kind: KindIncompleteSignature, Message: msgTwoMechanisms}
+		return &Error{Kind: KindIncompleteSignature, Message: msgTwoMechanisms}
 	case len(authz) > 1:
-		return nil, errorf(KindIncompleteSignature, "Authorization header must be specified only once")
+		return errorf(KindIncompleteSignature, "Authorization header must be specified only once")
 	case len(authz) == 1:
-		a := &Auth{}
-		if err := a.parseHeader(req, authz[0]); err != nil {
-			return nil, err
-		}
-		return a, nil
+		return a.parseHeader(req, authz[0])
 	case presigned:
-		a := &Auth{Presigned: true}
-		if err := a.parseQuery(req); err != nil {
-			return nil, err
-		}
-		return a, nil
+		a.Presigned = true
+		return a.parseQuery(req)
 	}
-	return nil, &Error{Kind: KindMissingAuthenticationToken, Message: msgMissingAuthenticationToken}
+	return &Error{Kind: KindMissingAuthenticationToken, Message: msgMissingAuthenticationToken}
 }
 
 // hasAuthQuery reports whether the query carries any presign parameter.
