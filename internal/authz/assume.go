@@ -21,20 +21,27 @@ type Facts struct {
 }
 
 // Role is a role as the AssumeRole family needs it: the entity and its
-// compiled trust policy, from the cache.
+// compiled trust policy, from the cache. It is shared by every request
+// that loads the role while the cache holds it, so it must not be
+// modified.
 type Role struct {
 	iam.Role
 	ent *entity
 }
 
+// ARN returns the role's ARN, made once when the role was cached
+// (iam.Role's ARN builds the string on every call).
+func (r *Role) ARN() string { return r.ent.arn }
+
 // LoadRole returns the role from the cache, loading it on a miss. A role
-// that does not exist is the store's ErrNotFound (wrapped).
+// that does not exist is the store's ErrNotFound (wrapped). The Role is
+// the cache's own (see Role).
 func (a *Authorizer) LoadRole(ctx context.Context, account, name string) (*Role, error) {
 	e, err := a.c.entity(ctx, entityKey{kindRole, account, name})
 	if err != nil {
 		return nil, err
 	}
-	return &Role{Role: *e.role, ent: e}, nil
+	return e.assumable, nil
 }
 
 // AuthorizeAssumeRole decides whether caller may assume role, for each of

@@ -356,6 +356,25 @@ func TestAuthorizeAssumeRole(t *testing.T) {
 	}
 }
 
+// TestLoadRoleShared: LoadRole hands out the cache's own Role, not a copy
+// per request, and its ARN is the one iam.Role builds.
+func TestLoadRoleShared(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	r, err := f.w.Role(acct, "shared", authztest.Trust(acct), 0)
+	must(t, err)
+	first, err := f.a.LoadRole(ctx, acct, "shared")
+	must(t, err)
+	second, err := f.a.LoadRole(ctx, acct, "shared")
+	must(t, err)
+	if first != second {
+		t.Errorf("LoadRole returned two Roles for one cached role")
+	}
+	if got, want := first.ARN(), r.ARN(); got != want || first.Role.ARN() != want {
+		t.Errorf("Role.ARN() = %q (iam.Role: %q), want %q", got, first.Role.ARN(), want)
+	}
+}
+
 func TestNewConfig(t *testing.T) {
 	f := newFixture(t)
 	tests := []struct {

@@ -52,6 +52,9 @@ type entity struct {
 	identity []*policy.Compiled
 	boundary *policy.Compiled
 
+	// assumable is the role as LoadRole returns it; role points into it.
+	assumable *Role
+
 	ltOnce sync.Once
 	lt     view // users: the long-term credentials view
 }
@@ -238,8 +241,9 @@ func compileEntity(s *store.PrincipalSnapshot) (*entity, error) {
 		u := *s.User
 		e.kind, e.account, e.nameKey, e.arn, e.id, e.user, tags = kindUser, u.Account, iam.NameKey(u.Name), u.ARN(), u.ID, &u, u.Tags
 	case s.Role != nil:
-		r := *s.Role
-		e.kind, e.account, e.nameKey, e.arn, e.id, e.role, tags = kindRole, r.Account, iam.NameKey(r.Name), r.ARN(), r.ID, &r, r.Tags
+		e.assumable = &Role{Role: *s.Role, ent: e}
+		r := &e.assumable.Role
+		e.kind, e.account, e.nameKey, e.arn, e.id, e.role, tags = kindRole, r.Account, iam.NameKey(r.Name), r.ARN(), r.ID, r, r.Tags
 		doc, err := policy.Parse([]byte(r.TrustPolicy))
 		if err != nil {
 			return nil, fmt.Errorf("authz: trust policy of %s: %w", e.arn, err)

@@ -47,11 +47,11 @@ func (s *Service) AssumeRole(ctx context.Context, p *identity.Principal, in *sts
 	if err := sessionMayCall(p, "AssumeRole"); err != nil {
 		return nil, err
 	}
-	ap, err := s.validateAssume(ctx, p, in, f)
-	if err != nil {
+	var ap assumeParams // on the stack: filled in, then read, never kept
+	if err := s.validateAssume(ctx, p, in, f, &ap); err != nil {
 		return nil, err
 	}
-	if err := s.authorizeAssume(ctx, p, in, ap, f); err != nil {
+	if err := s.authorizeAssume(ctx, p, in, &ap, f); err != nil {
 		return nil, err
 	}
 	role := ap.role
@@ -83,16 +83,16 @@ func (s *Service) AssumeRole(ctx context.Context, p *identity.Principal, in *sts
 // validateAssume checks everything but the authorization, in AWS's order
 // as far as it is known: the role, the duration, session policies, tags,
 // source identity, then the MFA code (which consumes a TOTP step, so it
-// comes last).
-func (s *Service) validateAssume(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, f authz.Facts) (*assumeParams, error) {
+// comes last). It fills in ap.
+func (s *Service) validateAssume(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, f authz.Facts, ap *assumeParams) error {
 	if len(in.ProvidedContexts) > 0 {
 		// Trusted identity propagation needs context providers Brevet does
 		// not have; refusing is better than ignoring an assertion.
-		return nil, &ValidationError{Message: "ProvidedContexts is not supported."}
+		return &ValidationError{Message: "ProvidedContexts is not supported."}
 	}
 	ref, err := iam.ParseEntityARN(in.RoleArn)
 	if err != nil || ref.Type != iam.ResourceRole {
-		return nil, &ValidationError{Message: "1 validation error detected: Value '" + in.RoleArn + "' at 'roleArn' failed to satisfy constraint: Member must be a role ARN"}
+		return &ValidationError{Message: "1 validation error detected: Value '" + in.RoleArn + "' at 'roleArn' failed to satisfy constraint: Member must be a role ARN"}
 	}
 	role, err := s.authz.LoadRole(ctx, ref.Account, ref.Name)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && role.ARN() != in.RoleArn) {
@@ -101,32 +101,32 @@ func (s *Service) validateAssume(ctx context.Context, p *identity.Principal, in 
 		// case included.
 		enc, err := s.authz.EncodeDenial(ctx, p, "sts:AssumeRole", in.RoleArn, "the role does not exist", f)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return nil, &AccessDeniedError{Message: awsquery.AppendEncodedMessage("User: "+p.CallerARN+" is not authorized to perform: sts:AssumeRole on resource: "+in.RoleArn, enc)}
+		return &AccessDeniedError{Message: awsquery.AppendEncodedMessage("User: "+p.CallerARN+" is not authorized to perform: sts:AssumeRole on resource: "+in.RoleArn, enc)}
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	ap := &assumeParams{role: role, dur: duration(in.DurationSeconds, defaultRoleSession)}
+	ap.role, ap.dur = role, duration(in.DurationSeconds, defaultRoleSession)
 	if chaining(p) && ap.dur > maxChainedRoleSession*time.Second {
-		return nil, &ValidationError{Message: msgExceedsChaining}
+		return &ValidationError{Message: msgExceedsChaining}
 	}
 	if ap.dur > time.Duration(role.MaxSessionDuration)*time.Second {
-		return nil, &ValidationError{Message: msgExceedsMax}
+		return &ValidationError{Message: msgExceedsMax}
 	}
 	if ap.policyARNs, err = s.sessionPolicies(ctx, role.Account, in.Policy, in.PolicyArns); err != nil {
-		return nil, err
+		return err
 	}
 	if err := ap.setTags(p, in); err != nil {
-		return nil, err
+		return err
 	}
 	if err := ap.setSourceIdentity(p, in.SourceIdentity); err != nil {
-		return nil, err
+		return err
 	}
 	mfa, err := s.verifyMFA(ctx, p, in.SerialNumber, in.TokenCode, f.Now)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	switch {
 	case mfa:
@@ -136,7 +136,7 @@ func (s *Service) validateAssume(ctx context.Context, p *identity.Principal, in 
 		// code) passes it on to the role session it makes.
 		ap.mfa, ap.mfaTime = true, p.Session.MFAAuthTime
 	}
-	return ap, nil
+	return nil
 }
 
 // setTags validates Tags and TransitiveTagKeys against each other and
@@ -205,7 +205,8 @@ func (ap *assumeParams) setSourceIdentity(p *identity.Principal, requested strin
 // authorizeAssume evaluates the trust policy and the caller's policies for
 // sts:AssumeRole and, when used, sts:TagSession and sts:SetSourceIdentity.
 func (s *Service) authorizeAssume(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, ap *assumeParams, f authz.Facts) error {
-	actions := []string{"sts:AssumeRole"}
+	var actionsBuf [3]string
+	actions := append(actionsBuf[:0], "sts:AssumeRole")
 	keys := map[string][]string{"sts:RoleSessionName": {in.RoleSessionName}}
 	if in.ExternalId != "" {
 		keys["sts:ExternalId"] = []string{in.ExternalId}
