@@ -43,15 +43,24 @@ func auditValue(s *Shape, v *Value) any {
 	}
 	switch s.Kind {
 	case KindStructure:
-		m := make(map[string]any, len(s.Members))
+		keys := s.auditKeys()
+		n := 0
 		for i := range s.Members {
 			if i < len(v.Elems) && v.Elems[i].Set {
-				mem := &s.Members[i]
-				if hashedMembers[mem.Name] && mem.Shape.Kind == KindString {
-					m[lowerFirst(mem.Name)] = HashAssertion(v.Elems[i].Str)
+				n++
+			}
+		}
+		// Sized for the members present, not all of them: a map of up to
+		// eight entries is one group, and most requests set few members.
+		m := make(map[string]any, n)
+		for i := range s.Members {
+			if i < len(v.Elems) && v.Elems[i].Set {
+				mem, k := &s.Members[i], &keys[i]
+				if k.hashed {
+					m[k.name] = HashAssertion(v.Elems[i].Str)
 					continue
 				}
-				m[lowerFirst(mem.Name)] = auditValue(mem.Shape, &v.Elems[i])
+				m[k.name] = auditValue(mem.Shape, &v.Elems[i])
 			}
 		}
 		return m
@@ -82,4 +91,27 @@ func auditValue(s *Shape, v *Value) any {
 		return base64.StdEncoding.EncodeToString(v.Bytes)
 	}
 	return nil
+}
+
+// auditKey is how one structure member appears in audit records.
+type auditKey struct {
+	// name is the lowerCamelCase key (lowerFirst of the member name).
+	name string
+	// hashed is set for the bearer assertions of hashedMembers.
+	hashed bool
+}
+
+// auditKeys returns the audit key of each member, computed on first use
+// and kept with the shape: every request's record needs them, and
+// lower-casing the names per request cost an allocation per member.
+func (s *Shape) auditKeys() []auditKey {
+	s.auditOnce.Do(func() {
+		keys := make([]auditKey, len(s.Members))
+		for i := range s.Members {
+			m := &s.Members[i]
+			keys[i] = auditKey{name: lowerFirst(m.Name), hashed: hashedMembers[m.Name] && m.Shape.Kind == KindString}
+		}
+		s.audit = keys
+	})
+	return s.audit
 }

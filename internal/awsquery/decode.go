@@ -242,17 +242,17 @@ func element(v *Value, idx, full string) (*Value, error) {
 	return &v.Elems[len(v.Elems)-1], nil
 }
 
-func parseIndex(s string) (int, bool) {
+func parseIndex(s string) (int32, bool) {
 	if s == "" || len(s) > 9 || s[0] == '0' {
 		return 0, false
 	}
-	n := 0
+	var n int32
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < '0' || c > '9' {
 			return 0, false
 		}
-		n = n*10 + int(c-'0')
+		n = n*10 + int32(c-'0')
 	}
 	return n, true
 }

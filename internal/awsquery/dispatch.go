@@ -1,6 +1,7 @@
 package awsquery
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -194,8 +195,11 @@ type Dispatcher struct {
 type routeKey struct{ version, action string }
 
 type route struct {
-	op  *OperationInfo
-	run func(ctx context.Context, x *exchange) error
+	op *OperationInfo
+	// action is the IAM action name ("iam:DeleteUser"), made once here
+	// rather than per request.
+	action string
+	run    func(ctx context.Context, x *exchange) error
 }
 
 // New returns a Dispatcher with no actions.
@@ -235,7 +239,7 @@ func Register[In, Out any](d *Dispatcher, op *Operation[In, Out], h Handler[In, 
 		d.first = op.Service
 	}
 	d.versions[op.Service.Version] = op.Service
-	d.routes[k] = &route{op: &op.OperationInfo, run: func(ctx context.Context, x *exchange) error {
+	d.routes[k] = &route{op: &op.OperationInfo, action: op.Service.Name + ":" + op.Name, run: func(ctx context.Context, x *exchange) error {
 		return runTyped(ctx, d, x, op, &h)
 	}}
 }
@@ -266,7 +270,7 @@ func runTyped[In, Out any](ctx context.Context, d *Dispatcher, x *exchange, op *
 }
 
 func (d *Dispatcher) authorize(ctx context.Context, x *exchange, t Target) error {
-	action := x.op.Service.Name + ":" + x.op.Name
+	action := x.action
 	req := &AuthzRequest{
 		Principal:       x.principal,
 		Action:          action,
@@ -326,12 +330,18 @@ type exchange struct {
 	start     time.Time
 	sourceIP  string
 	op        *OperationInfo
+	action    string // the route's IAM action name
 	svc       *Service
 	principal Principal
 	input     Value
 	decoded   bool
 	output    Value
 	succeeded bool
+	// authn and rec are the Authenticator's request and the audit
+	// record, made in the same allocation as the exchange: every request
+	// has both.
+	authn AuthnRequest
+	rec   AuditRecord
 }
 
 // ServeHTTP handles one AWS Query request end to end.
@@ -362,7 +372,10 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, d.service(x), wire, id)
 		return
 	}
-	writeXML(w, http.StatusOK, AppendResponse(make([]byte, 0, 1024), x.op, &x.output, id), id)
+	bp := getXMLBuf()
+	*bp = AppendResponse(*bp, x.op, &x.output, id)
+	writeXML(w, http.StatusOK, *bp, id)
+	putXMLBuf(bp)
 }
 
 func actionName(x *exchange) string {
@@ -388,7 +401,10 @@ func (d *Dispatcher) handle(ctx context.Context, x *exchange) (err error) {
 			err = fmt.Errorf("awsquery: panic: %v", p)
 		}
 	}()
-	body, params, err := d.readParams(x.r)
+	// Requests rarely carry more than a few parameters; the slice only
+	// grows onto the heap for those that carry more than 16.
+	var paramBuf [16]Param
+	body, params, err := d.readParams(x.r, paramBuf[:0])
 	if err != nil {
 		return err
 	}
@@ -396,7 +412,8 @@ func (d *Dispatcher) handle(ctx context.Context, x *exchange) (err error) {
 	if err != nil {
 		return err
 	}
-	x.principal, err = d.cfg.Authenticator.Authenticate(ctx, &AuthnRequest{HTTP: x.r, Body: body, Operation: x.op, Now: x.start})
+	x.authn = AuthnRequest{HTTP: x.r, Body: body, Operation: x.op, Now: x.start}
+	x.principal, err = d.cfg.Authenticator.Authenticate(ctx, &x.authn)
 	if err != nil {
 		return err
 	}
@@ -416,8 +433,9 @@ func (d *Dispatcher) handle(ctx context.Context, x *exchange) (err error) {
 	return nil
 }
 
-// readParams reads the query string and, for form posts, the body.
-func (d *Dispatcher) readParams(r *http.Request) ([]byte, []Param, error) {
+// readParams reads the query string and, for form posts, the body,
+// appending the parameters to params.
+func (d *Dispatcher) readParams(r *http.Request, params []Param) ([]byte, []Param, error) {
 	var body []byte
 	if r.Body != nil {
 		var err error
@@ -429,7 +447,6 @@ func (d *Dispatcher) readParams(r *http.Request) ([]byte, []Param, error) {
 			return nil, nil, CodeRequestEntityTooLarge.Errorf("The request body exceeds the limit of %d bytes.", d.cfg.MaxBodyBytes)
 		}
 	}
-	params := make([]Param, 0, 16)
 	params, err := ParseQuery(params, r.URL.RawQuery)
 	if err != nil {
 		return nil, nil, err
@@ -442,9 +459,32 @@ func (d *Dispatcher) readParams(r *http.Request) ([]byte, []Param, error) {
 	return body, params, nil
 }
 
+// Body is a request body already in memory, as a server that enforces its
+// own body limit has read it. Set as r.Body, it spares the dispatcher
+// reading and copying the body a second time: it takes the bytes as they
+// are.
+type Body struct {
+	bytes.Reader
+	b []byte
+}
+
+// NewBody returns a Body holding b. b must not be modified afterwards.
+func NewBody(b []byte) *Body {
+	body := &Body{b: b}
+	body.Reset(b)
+	return body
+}
+
+// Close does nothing; it makes a Body an io.ReadCloser.
+func (*Body) Close() error { return nil }
+
 // readBody reads up to limit+1 bytes, in one allocation when the client
-// declared the length.
+// declared the length, and none when the body is an unread Body.
 func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if b, ok := r.Body.(*Body); ok && b.Len() == len(b.b) {
+		_, _ = b.Seek(0, io.SeekEnd) // read, as far as anyone else can tell
+		return b.b, nil
+	}
 	if n := r.ContentLength; n >= 0 && n <= limit {
 		buf := make([]byte, n+1)
 		m, err := io.ReadFull(r.Body, buf)
@@ -462,7 +502,10 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 }
 
 func isForm(ct string) bool {
-	if ct == "" {
+	switch ct {
+	case "", "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8":
+		// What SDKs send, answered without parsing (ParseMediaType
+		// allocates a map for the parameters).
 		return true
 	}
 	mt, _, err := mime.ParseMediaType(ct)
@@ -501,7 +544,7 @@ func (d *Dispatcher) route(x *exchange, params []Param) (*route, error) {
 	if rt == nil {
 		return nil, CodeInvalidAction.Errorf("Could not find operation %s for version %s", truncate(action), truncate(version))
 	}
-	x.op = rt.op
+	x.op, x.action = rt.op, rt.action
 	return rt, nil
 }
 
@@ -514,7 +557,8 @@ func sourceIP(r *http.Request) string {
 }
 
 func (d *Dispatcher) record(x *exchange, err error, wire *Error) *AuditRecord {
-	rec := &AuditRecord{
+	rec := &x.rec
+	*rec = AuditRecord{
 		RequestID: x.requestID,
 		Principal: x.principal,
 		SourceIP:  x.sourceIP,

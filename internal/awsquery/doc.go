@@ -64,5 +64,6 @@
 // is written, and an audit failure turns the response into
 // ServiceUnavailable. A server that must fail a request before dispatch
 // (for example a body over its own limit) writes the envelope with
-// WriteError.
+// WriteError; one that has read the body already hands it over as a Body,
+// which the dispatcher uses without reading it again.
 package awsquery

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -75,16 +76,59 @@ func WriteError(w http.ResponseWriter, svc *Service, e *Error, requestID string)
 	if svc != nil {
 		ns = svc.Namespace
 	}
-	writeXML(w, e.Code.Status, AppendError(make([]byte, 0, 256), ns, e, requestID), requestID)
+	bp := getXMLBuf()
+	*bp = AppendError(*bp, ns, e, requestID)
+	writeXML(w, e.Code.Status, *bp, requestID)
+	putXMLBuf(bp)
 }
+
+// xmlBufs holds response buffers. A response is built whole, since its
+// length goes in Content-Length, and Write copies it out (an io.Writer
+// does not keep what it is given), after which the buffer is free again:
+// reusing it saves allocating and zeroing one the size of each response.
+var xmlBufs = sync.Pool{New: func() any {
+	b := make([]byte, 0, 2048) // an AssumeRole response with its token fits
+	return &b
+}}
+
+// maxPooledXML bounds the buffers kept, so that one large IAM listing does
+// not pin its buffer for good.
+const maxPooledXML = 64 << 10
+
+// getXMLBuf returns an empty buffer; give it back with putXMLBuf once
+// written.
+func getXMLBuf() *[]byte {
+	bp := xmlBufs.Get().(*[]byte)
+	*bp = (*bp)[:0]
+	return bp
+}
+
+func putXMLBuf(bp *[]byte) {
+	if cap(*bp) <= maxPooledXML {
+		xmlBufs.Put(bp)
+	}
+}
+
+// Header keys as http.Header.Set would canonicalize them, so that writing
+// them does not canonicalize (and, for the request id, allocate) per
+// response.
+const (
+	headerContentType   = "Content-Type"
+	headerContentLength = "Content-Length"
+	headerRequestID     = "X-Amzn-Requestid" // AWS spells it x-amzn-RequestId
+)
 
 // writeXML writes an XML body with the headers AWS sends.
 func writeXML(w http.ResponseWriter, status int, body []byte, requestID string) {
 	h := w.Header()
-	h.Set("Content-Type", "text/xml")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	// The three values share one allocation; each is capped so that an
+	// Add to one header cannot overwrite the next.
+	vals := make([]string, 3)
+	vals[0], vals[1], vals[2] = "text/xml", strconv.Itoa(len(body)), requestID
+	h[headerContentType] = vals[0:1:1]
+	h[headerContentLength] = vals[1:2:2]
 	if requestID != "" {
-		h.Set("x-amzn-RequestId", requestID)
+		h[headerRequestID] = vals[2:3:3]
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
@@ -240,27 +284,7 @@ func appendText(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			var esc string
-			switch c {
-			case '<':
-				esc = "&lt;"
-			case '>':
-				esc = "&gt;"
-			case '&':
-				esc = "&amp;"
-			case '"':
-				esc = "&quot;"
-			case '\'':
-				esc = "&apos;"
-			case '\r':
-				esc = "&#xD;"
-			case '\n', '\t':
-			default:
-				if c < 0x20 {
-					esc = "\uFFFD"
-				}
-			}
-			if esc != "" {
+			if esc := xmlEscapes[c]; esc != "" {
 				dst = append(dst, s[start:i]...)
 				dst = append(dst, esc...)
 				start = i + 1
@@ -278,3 +302,17 @@ func appendText(dst []byte, s string) []byte {
 	}
 	return append(dst, s[start:]...)
 }
+
+// xmlEscapes is what appendText writes for each ASCII byte, "" for the
+// byte itself. A table lookup per byte is what keeps appendText cheap on
+// the long base64 strings of responses (session tokens).
+var xmlEscapes = func() (t [utf8.RuneSelf]string) {
+	for c := range byte(0x20) {
+		if c != '\n' && c != '\t' {
+			t[c] = "\uFFFD"
+		}
+	}
+	t['\r'] = "&#xD;"
+	t['<'], t['>'], t['&'], t['"'], t['\''] = "&lt;", "&gt;", "&amp;", "&quot;", "&apos;"
+	return t
+}()

@@ -1,7 +1,10 @@
 package awsquery
 
 import (
+	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -89,5 +92,64 @@ func TestDecodeScalars(t *testing.T) {
 		if got != tt.wantCode {
 			t.Errorf("Decode(%q) error code = %q, want %q (%v)", tt.body, got, tt.wantCode, err)
 		}
+	}
+}
+
+// TestHeaderKeys: writeXML stores its headers in the map directly, so the
+// keys must be those Header.Set would store them under.
+func TestHeaderKeys(t *testing.T) {
+	for _, tt := range []struct{ key, name string }{
+		{headerContentType, "Content-Type"},
+		{headerContentLength, "Content-Length"},
+		{headerRequestID, "x-amzn-RequestId"},
+	} {
+		if want := http.CanonicalHeaderKey(tt.name); tt.key != want {
+			t.Errorf("header key for %s = %q, want %q", tt.name, tt.key, want)
+		}
+	}
+}
+
+// TestIsForm: the content types answered without parsing get the answer
+// parsing gives.
+func TestIsForm(t *testing.T) {
+	tests := []struct {
+		ct   string
+		want bool
+	}{
+		{"", true},
+		{"application/x-www-form-urlencoded", true},
+		{"application/x-www-form-urlencoded; charset=utf-8", true},
+		{"Application/X-WWW-Form-URLEncoded; Charset=UTF-8", true},
+		{"application/x-www-form-urlencoded;charset=utf-8", true},
+		{"application/json", false},
+		{"application/x-www-form-urlencoded; charset=", false},
+	}
+	for _, tt := range tests {
+		if got := isForm(tt.ct); got != tt.want {
+			t.Errorf("isForm(%q) = %v, want %v", tt.ct, got, tt.want)
+		}
+	}
+}
+
+// TestReadBodyTakesBody: an unread Body is taken as it is, not copied, and
+// is left read; a Body someone has started reading is read like any other.
+func TestReadBodyTakesBody(t *testing.T) {
+	b := []byte("Action=GetCallerIdentity&Version=2011-06-15")
+	r := httptest.NewRequest(http.MethodPost, "/", nil)
+	r.Body, r.ContentLength = NewBody(b), int64(len(b))
+	got, err := readBody(r, 1<<20)
+	if err != nil || string(got) != string(b) || &got[0] != &b[0] {
+		t.Errorf("readBody(unread Body) = %q, %v; want the same bytes, not a copy", got, err)
+	}
+	if n, err := r.Body.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Errorf("Body after readBody: Read = %d, %v; want 0, EOF", n, err)
+	}
+	body := NewBody(b)
+	if _, err := body.Read(make([]byte, 7)); err != nil {
+		t.Fatal(err)
+	}
+	r.Body, r.ContentLength = body, -1
+	if got, err := readBody(r, 1<<20); err != nil || string(got) != string(b[7:]) {
+		t.Errorf("readBody(partly read Body) = %q, %v; want %q", got, err, b[7:])
 	}
 }

@@ -62,6 +62,25 @@ func TestGoldenResponses(t *testing.T) {
 			})
 			return awsquery.AppendResponse(nil, iamapi.ListUsers.Info(), &v, goldenRequestID)
 		}},
+		{"iam_list_roles", func() []byte {
+			// A list of structures that hold structures: the generated
+			// encoder lays all of them out in one slice.
+			v := iamapi.ListRoles.EncodeOutput(&iamapi.ListRolesResponse{
+				Roles: []iamapi.Role{
+					{Path: "/", RoleName: "app", RoleId: "AROAAPP", Arn: "arn:aws:iam::123456789012:role/app", CreateDate: goldenTime,
+						AssumeRolePolicyDocument: "%7B%7D", MaxSessionDuration: ptr[int32](3600),
+						RoleLastUsed: &iamapi.RoleLastUsed{LastUsedDate: goldenTime.Add(time.Hour), Region: "eu-west-1"}},
+					{Path: "/ci/", RoleName: "deploy", RoleId: "AROADEPLOY", Arn: "arn:aws:iam::123456789012:role/ci/deploy", CreateDate: goldenTime,
+						AssumeRolePolicyDocument: "%7B%7D", Description: "CI & <deploys>",
+						PermissionsBoundary: &iamapi.AttachedPermissionsBoundary{PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: "arn:aws:iam::123456789012:policy/boundary"},
+						Tags:                []iamapi.Tag{{Key: "team", Value: "ci"}, {Key: "env", Value: "prod"}},
+						RoleLastUsed:        &iamapi.RoleLastUsed{Region: "us-east-1"}},
+				},
+				IsTruncated: ptr(true),
+				Marker:      "next",
+			})
+			return awsquery.AppendResponse(nil, iamapi.ListRoles.Info(), &v, goldenRequestID)
+		}},
 		{"iam_list_users_empty", func() []byte {
 			v := iamapi.ListUsers.EncodeOutput(&iamapi.ListUsersResponse{IsTruncated: ptr(false)})
 			return awsquery.AppendResponse(nil, iamapi.ListUsers.Info(), &v, goldenRequestID)

@@ -73,6 +73,8 @@ type Shape struct {
 
 	patternOnce sync.Once
 	match       func(string) bool
+	auditOnce   sync.Once
+	audit       []auditKey // see auditKeys
 }
 
 // Ref is a reference to a shape from a structure member, list element or map

@@ -21,9 +21,12 @@ func Validate(s *Shape, v *Value) error {
 	if s == nil {
 		return nil
 	}
+	// The path is passed down by value, not kept in the validator, so
+	// that pathBuf stays on the stack: a store through *validator would
+	// move it to the heap on every request.
 	var pathBuf [16]string
-	vd := validator{path: pathBuf[:0]}
-	vd.structure(s, v)
+	var vd validator
+	vd.structure(pathBuf[:0], s, v)
 	if len(vd.errs) == 0 {
 		return nil
 	}
@@ -39,22 +42,21 @@ func Validate(s *Shape, v *Value) error {
 }
 
 type validator struct {
-	path []string
 	errs []string
 }
 
-// fail records a violation at the current path. Path segments are model
-// member names (lowerCamelCased here, only on failure), list indexes and
-// the words "member", "entry", "key", "value".
-func (vd *validator) fail(val, constraint string) {
-	segs := make([]string, len(vd.path))
-	for i, s := range vd.path {
+// fail records a violation at path. Path segments are model member names
+// (lowerCamelCased here, only on failure), list indexes and the words
+// "member", "entry", "key", "value".
+func (vd *validator) fail(path []string, val, constraint string) {
+	segs := make([]string, len(path))
+	for i, s := range path {
 		segs[i] = lowerFirst(s)
 	}
 	vd.errs = append(vd.errs, "Value "+val+" at '"+strings.Join(segs, ".")+"' failed to satisfy constraint: Member must "+constraint)
 }
 
-func (vd *validator) structure(s *Shape, v *Value) {
+func (vd *validator) structure(path []string, s *Shape, v *Value) {
 	for i := range s.Members {
 		m := &s.Members[i]
 		var mv *Value
@@ -63,74 +65,67 @@ func (vd *validator) structure(s *Shape, v *Value) {
 		}
 		if mv == nil || !mv.Set {
 			if m.Required {
-				vd.path = append(vd.path, m.Name)
-				vd.fail("null", "not be null")
-				vd.path = vd.path[:len(vd.path)-1]
+				vd.fail(append(path, m.Name), "null", "not be null")
 			}
 			continue
 		}
-		vd.path = append(vd.path, m.Name)
-		vd.value(m.Shape, mv)
-		vd.path = vd.path[:len(vd.path)-1]
+		vd.value(append(path, m.Name), m.Shape, mv)
 	}
 }
 
-func (vd *validator) value(s *Shape, v *Value) {
+func (vd *validator) value(path []string, s *Shape, v *Value) {
 	switch s.Kind {
 	case KindString:
-		vd.length(s, v, utf16Len(v.Str))
+		vd.length(path, s, v, utf16Len(v.Str))
 		if s.Pattern != "" && !s.matches(v.Str) {
-			vd.fail(quoteValue(s, v), "satisfy regular expression pattern: "+s.Pattern)
+			vd.fail(path, quoteValue(s, v), "satisfy regular expression pattern: "+s.Pattern)
 		}
 		if len(s.Enum) > 0 && !contains(s.Enum, v.Str) {
-			vd.fail(quoteValue(s, v), "satisfy enum value set: ["+strings.Join(s.Enum, ", ")+"]")
+			vd.fail(path, quoteValue(s, v), "satisfy enum value set: ["+strings.Join(s.Enum, ", ")+"]")
 		}
 	case KindBlob:
-		vd.length(s, v, len(v.Bytes))
+		vd.length(path, s, v, len(v.Bytes))
 	case KindInteger, KindLong:
 		if s.HasMin && v.Int < s.Min {
-			vd.fail(quoteValue(s, v), "have value greater than or equal to "+strconv.FormatInt(s.Min, 10))
+			vd.fail(path, quoteValue(s, v), "have value greater than or equal to "+strconv.FormatInt(s.Min, 10))
 		}
 		if s.HasMax && v.Int > s.Max {
-			vd.fail(quoteValue(s, v), "have value less than or equal to "+strconv.FormatInt(s.Max, 10))
+			vd.fail(path, quoteValue(s, v), "have value less than or equal to "+strconv.FormatInt(s.Max, 10))
 		}
 	case KindFloat, KindDouble:
 		if s.HasMin && v.Float < float64(s.Min) {
-			vd.fail(quoteValue(s, v), "have value greater than or equal to "+strconv.FormatInt(s.Min, 10))
+			vd.fail(path, quoteValue(s, v), "have value greater than or equal to "+strconv.FormatInt(s.Min, 10))
 		}
 		if s.HasMax && v.Float > float64(s.Max) {
-			vd.fail(quoteValue(s, v), "have value less than or equal to "+strconv.FormatInt(s.Max, 10))
+			vd.fail(path, quoteValue(s, v), "have value less than or equal to "+strconv.FormatInt(s.Max, 10))
 		}
 	case KindStructure:
-		vd.structure(s, v)
+		vd.structure(path, s, v)
 	case KindList:
-		vd.length(s, v, len(v.Elems))
+		vd.length(path, s, v, len(v.Elems))
 		for i := range v.Elems {
-			vd.path = append(vd.path, strconv.Itoa(i+1), "member")
-			vd.value(s.Member.Shape, &v.Elems[i])
-			vd.path = vd.path[:len(vd.path)-2]
+			vd.value(append(path, strconv.Itoa(i+1), "member"), s.Member.Shape, &v.Elems[i])
 		}
 	case KindMap:
-		vd.length(s, v, len(v.Elems))
+		vd.length(path, s, v, len(v.Elems))
 		for i := range v.Elems {
 			kv := v.Elems[i].Elems
-			vd.path = append(vd.path, "entry", strconv.Itoa(i+1), "key")
-			vd.value(s.Key.Shape, &kv[0])
-			vd.path[len(vd.path)-1] = "value"
+			entry := append(path, "entry", strconv.Itoa(i+1), "key")
+			vd.value(entry, s.Key.Shape, &kv[0])
 			if kv[1].Set {
-				vd.value(s.Value.Shape, &kv[1])
+				entry[len(entry)-1] = "value"
+				vd.value(entry, s.Value.Shape, &kv[1])
 			}
-			vd.path = vd.path[:len(vd.path)-3]
 		}
 	}
 }
 
-func (vd *validator) length(s *Shape, v *Value, n int) {
+func (vd *validator) length(path []string, s *Shape, v *Value, n int) {
 	if s.HasMin && int64(n) < s.Min {
-		vd.fail(quoteValue(s, v), "have length greater than or equal to "+strconv.FormatInt(s.Min, 10))
+		vd.fail(path, quoteValue(s, v), "have length greater than or equal to "+strconv.FormatInt(s.Min, 10))
 	}
 	if s.HasMax && int64(n) > s.Max {
-		vd.fail(quoteValue(s, v), "have length less than or equal to "+strconv.FormatInt(s.Max, 10))
+		vd.fail(path, quoteValue(s, v), "have length less than or equal to "+strconv.FormatInt(s.Max, 10))
 	}
 }
 

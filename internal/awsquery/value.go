@@ -19,17 +19,20 @@ import "time"
 // action, so the decoder, validator and encoder are written once, driven by
 // shapes, and tested against the public conformance cases.
 type Value struct {
-	Set   bool
-	Bool  bool
+	Set  bool
+	Bool bool
+	// idx is the wire index (.member.N / .entry.N) while decoding. It
+	// sits beside the booleans, in what would otherwise be padding, to
+	// keep Values small: every request allocates a few dozen of them.
+	// parseIndex accepts at most nine digits, so it fits.
+	idx int32
+
 	Str   string
 	Int   int64
 	Float float64
 	Time  time.Time
 	Bytes []byte
 	Elems []Value
-
-	// idx is the wire index (.member.N / .entry.N) while decoding.
-	idx int
 }
 
 // String returns a set string Value.

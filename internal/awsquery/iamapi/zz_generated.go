@@ -92,7 +92,9 @@ var ChangePassword = &awsquery.Operation[ChangePasswordRequest, awsquery.Empty]{
 var CreateAccessKey = &awsquery.Operation[CreateAccessKeyRequest, CreateAccessKeyResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "CreateAccessKey", Input: shapeCreateAccessKeyRequest, Output: shapeCreateAccessKeyResponse, ResultWrapper: "CreateAccessKeyResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *CreateAccessKeyRequest { x := decCreateAccessKeyRequest(v); return &x },
-	EncodeOutput:  encCreateAccessKeyResponse,
+	EncodeOutput: func(x *CreateAccessKeyResponse) awsquery.Value {
+		return encCreateAccessKeyResponse(x, make([]awsquery.Value, 6))
+	},
 }
 
 // CreateAccountAlias is the CreateAccountAlias action.
@@ -109,14 +111,18 @@ var CreateDelegationRequest = &awsquery.Operation[CreateDelegationRequestRequest
 		x := decCreateDelegationRequestRequest(v)
 		return &x
 	},
-	EncodeOutput: encCreateDelegationRequestResponse,
+	EncodeOutput: func(x *CreateDelegationRequestResponse) awsquery.Value {
+		return encCreateDelegationRequestResponse(x, make([]awsquery.Value, 2))
+	},
 }
 
 // CreateGroup is the CreateGroup action.
 var CreateGroup = &awsquery.Operation[CreateGroupRequest, CreateGroupResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "CreateGroup", Input: shapeCreateGroupRequest, Output: shapeCreateGroupResponse, ResultWrapper: "CreateGroupResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *CreateGroupRequest { x := decCreateGroupRequest(v); return &x },
-	EncodeOutput:  encCreateGroupResponse,
+	EncodeOutput: func(x *CreateGroupResponse) awsquery.Value {
+		return encCreateGroupResponse(x, make([]awsquery.Value, 6))
+	},
 }
 
 // CreateInstanceProfile is the CreateInstanceProfile action.
@@ -126,14 +132,18 @@ var CreateInstanceProfile = &awsquery.Operation[CreateInstanceProfileRequest, Cr
 		x := decCreateInstanceProfileRequest(v)
 		return &x
 	},
-	EncodeOutput: encCreateInstanceProfileResponse,
+	EncodeOutput: func(x *CreateInstanceProfileResponse) awsquery.Value {
+		return encCreateInstanceProfileResponse(x, make([]awsquery.Value, 8))
+	},
 }
 
 // CreateLoginProfile is the CreateLoginProfile action.
 var CreateLoginProfile = &awsquery.Operation[CreateLoginProfileRequest, CreateLoginProfileResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "CreateLoginProfile", Input: shapeCreateLoginProfileRequest, Output: shapeCreateLoginProfileResponse, ResultWrapper: "CreateLoginProfileResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *CreateLoginProfileRequest { x := decCreateLoginProfileRequest(v); return &x },
-	EncodeOutput:  encCreateLoginProfileResponse,
+	EncodeOutput: func(x *CreateLoginProfileResponse) awsquery.Value {
+		return encCreateLoginProfileResponse(x, make([]awsquery.Value, 4))
+	},
 }
 
 // CreateOpenIDConnectProvider is the CreateOpenIDConnectProvider action.
@@ -143,35 +153,45 @@ var CreateOpenIDConnectProvider = &awsquery.Operation[CreateOpenIDConnectProvide
 		x := decCreateOpenIDConnectProviderRequest(v)
 		return &x
 	},
-	EncodeOutput: encCreateOpenIDConnectProviderResponse,
+	EncodeOutput: func(x *CreateOpenIDConnectProviderResponse) awsquery.Value {
+		return encCreateOpenIDConnectProviderResponse(x, make([]awsquery.Value, 2))
+	},
 }
 
 // CreatePolicy is the CreatePolicy action.
 var CreatePolicy = &awsquery.Operation[CreatePolicyRequest, CreatePolicyResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "CreatePolicy", Input: shapeCreatePolicyRequest, Output: shapeCreatePolicyResponse, ResultWrapper: "CreatePolicyResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *CreatePolicyRequest { x := decCreatePolicyRequest(v); return &x },
-	EncodeOutput:  encCreatePolicyResponse,
+	EncodeOutput: func(x *CreatePolicyResponse) awsquery.Value {
+		return encCreatePolicyResponse(x, make([]awsquery.Value, 13))
+	},
 }
 
 // CreatePolicyVersion is the CreatePolicyVersion action.
 var CreatePolicyVersion = &awsquery.Operation[CreatePolicyVersionRequest, CreatePolicyVersionResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "CreatePolicyVersion", Input: shapeCreatePolicyVersionRequest, Output: shapeCreatePolicyVersionResponse, ResultWrapper: "CreatePolicyVersionResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *CreatePolicyVersionRequest { x := decCreatePolicyVersionRequest(v); return &x },
-	EncodeOutput:  encCreatePolicyVersionResponse,
+	EncodeOutput: func(x *CreatePolicyVersionResponse) awsquery.Value {
+		return encCreatePolicyVersionResponse(x, make([]awsquery.Value, 5))
+	},
 }
 
 // CreateRole is the CreateRole action.
 var CreateRole = &awsquery.Operation[CreateRoleRequest, CreateRoleResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "CreateRole", Input: shapeCreateRoleRequest, Output: shapeCreateRoleResponse, ResultWrapper: "CreateRoleResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *CreateRoleRequest { x := decCreateRoleRequest(v); return &x },
-	EncodeOutput:  encCreateRoleResponse,
+	EncodeOutput: func(x *CreateRoleResponse) awsquery.Value {
+		return encCreateRoleResponse(x, make([]awsquery.Value, 16))
+	},
 }
 
 // CreateSAMLProvider is the CreateSAMLProvider action.
 var CreateSAMLProvider = &awsquery.Operation[CreateSAMLProviderRequest, CreateSAMLProviderResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "CreateSAMLProvider", Input: shapeCreateSAMLProviderRequest, Output: shapeCreateSAMLProviderResponse, ResultWrapper: "CreateSAMLProviderResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *CreateSAMLProviderRequest { x := decCreateSAMLProviderRequest(v); return &x },
-	EncodeOutput:  encCreateSAMLProviderResponse,
+	EncodeOutput: func(x *CreateSAMLProviderResponse) awsquery.Value {
+		return encCreateSAMLProviderResponse(x, make([]awsquery.Value, 2))
+	},
 }
 
 // CreateServiceLinkedRole is the CreateServiceLinkedRole action.
@@ -181,7 +201,9 @@ var CreateServiceLinkedRole = &awsquery.Operation[CreateServiceLinkedRoleRequest
 		x := decCreateServiceLinkedRoleRequest(v)
 		return &x
 	},
-	EncodeOutput: encCreateServiceLinkedRoleResponse,
+	EncodeOutput: func(x *CreateServiceLinkedRoleResponse) awsquery.Value {
+		return encCreateServiceLinkedRoleResponse(x, make([]awsquery.Value, 16))
+	},
 }
 
 // CreateServiceSpecificCredential is the CreateServiceSpecificCredential action.
@@ -191,14 +213,18 @@ var CreateServiceSpecificCredential = &awsquery.Operation[CreateServiceSpecificC
 		x := decCreateServiceSpecificCredentialRequest(v)
 		return &x
 	},
-	EncodeOutput: encCreateServiceSpecificCredentialResponse,
+	EncodeOutput: func(x *CreateServiceSpecificCredentialResponse) awsquery.Value {
+		return encCreateServiceSpecificCredentialResponse(x, make([]awsquery.Value, 11))
+	},
 }
 
 // CreateUser is the CreateUser action.
 var CreateUser = &awsquery.Operation[CreateUserRequest, CreateUserResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "CreateUser", Input: shapeCreateUserRequest, Output: shapeCreateUserResponse, ResultWrapper: "CreateUserResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *CreateUserRequest { x := decCreateUserRequest(v); return &x },
-	EncodeOutput:  encCreateUserResponse,
+	EncodeOutput: func(x *CreateUserResponse) awsquery.Value {
+		return encCreateUserResponse(x, make([]awsquery.Value, 11))
+	},
 }
 
 // CreateVirtualMFADevice is the CreateVirtualMFADevice action.
@@ -208,7 +234,9 @@ var CreateVirtualMFADevice = &awsquery.Operation[CreateVirtualMFADeviceRequest, 
 		x := decCreateVirtualMFADeviceRequest(v)
 		return &x
 	},
-	EncodeOutput: encCreateVirtualMFADeviceResponse,
+	EncodeOutput: func(x *CreateVirtualMFADeviceResponse) awsquery.Value {
+		return encCreateVirtualMFADeviceResponse(x, make([]awsquery.Value, 17))
+	},
 }
 
 // DeactivateMFADevice is the DeactivateMFADevice action.
@@ -349,7 +377,9 @@ var DeleteServiceLinkedRole = &awsquery.Operation[DeleteServiceLinkedRoleRequest
 		x := decDeleteServiceLinkedRoleRequest(v)
 		return &x
 	},
-	EncodeOutput: encDeleteServiceLinkedRoleResponse,
+	EncodeOutput: func(x *DeleteServiceLinkedRoleResponse) awsquery.Value {
+		return encDeleteServiceLinkedRoleResponse(x, make([]awsquery.Value, 1))
+	},
 }
 
 // DeleteServiceSpecificCredential is the DeleteServiceSpecificCredential action.
@@ -434,7 +464,9 @@ var DisableOrganizationsRootCredentialsManagement = &awsquery.Operation[DisableO
 		x := decDisableOrganizationsRootCredentialsManagementRequest(v)
 		return &x
 	},
-	EncodeOutput: encDisableOrganizationsRootCredentialsManagementResponse,
+	EncodeOutput: func(x *DisableOrganizationsRootCredentialsManagementResponse) awsquery.Value {
+		return encDisableOrganizationsRootCredentialsManagementResponse(x, make([]awsquery.Value, 2))
+	},
 }
 
 // DisableOrganizationsRootSessions is the DisableOrganizationsRootSessions action.
@@ -444,7 +476,9 @@ var DisableOrganizationsRootSessions = &awsquery.Operation[DisableOrganizationsR
 		x := decDisableOrganizationsRootSessionsRequest(v)
 		return &x
 	},
-	EncodeOutput: encDisableOrganizationsRootSessionsResponse,
+	EncodeOutput: func(x *DisableOrganizationsRootSessionsResponse) awsquery.Value {
+		return encDisableOrganizationsRootSessionsResponse(x, make([]awsquery.Value, 2))
+	},
 }
 
 // DisableOutboundWebIdentityFederation is the DisableOutboundWebIdentityFederation action.
@@ -468,7 +502,9 @@ var EnableOrganizationsRootCredentialsManagement = &awsquery.Operation[EnableOrg
 		x := decEnableOrganizationsRootCredentialsManagementRequest(v)
 		return &x
 	},
-	EncodeOutput: encEnableOrganizationsRootCredentialsManagementResponse,
+	EncodeOutput: func(x *EnableOrganizationsRootCredentialsManagementResponse) awsquery.Value {
+		return encEnableOrganizationsRootCredentialsManagementResponse(x, make([]awsquery.Value, 2))
+	},
 }
 
 // EnableOrganizationsRootSessions is the EnableOrganizationsRootSessions action.
@@ -478,21 +514,27 @@ var EnableOrganizationsRootSessions = &awsquery.Operation[EnableOrganizationsRoo
 		x := decEnableOrganizationsRootSessionsRequest(v)
 		return &x
 	},
-	EncodeOutput: encEnableOrganizationsRootSessionsResponse,
+	EncodeOutput: func(x *EnableOrganizationsRootSessionsResponse) awsquery.Value {
+		return encEnableOrganizationsRootSessionsResponse(x, make([]awsquery.Value, 2))
+	},
 }
 
 // EnableOutboundWebIdentityFederation is the EnableOutboundWebIdentityFederation action.
 var EnableOutboundWebIdentityFederation = &awsquery.Operation[awsquery.Empty, EnableOutboundWebIdentityFederationResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "EnableOutboundWebIdentityFederation", Input: nil, Output: shapeEnableOutboundWebIdentityFederationResponse, ResultWrapper: "EnableOutboundWebIdentityFederationResult", Unsigned: false},
 	DecodeInput:   func(*awsquery.Value) *awsquery.Empty { return &awsquery.Empty{} },
-	EncodeOutput:  encEnableOutboundWebIdentityFederationResponse,
+	EncodeOutput: func(x *EnableOutboundWebIdentityFederationResponse) awsquery.Value {
+		return encEnableOutboundWebIdentityFederationResponse(x, make([]awsquery.Value, 1))
+	},
 }
 
 // GenerateCredentialReport is the GenerateCredentialReport action.
 var GenerateCredentialReport = &awsquery.Operation[awsquery.Empty, GenerateCredentialReportResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GenerateCredentialReport", Input: nil, Output: shapeGenerateCredentialReportResponse, ResultWrapper: "GenerateCredentialReportResult", Unsigned: false},
 	DecodeInput:   func(*awsquery.Value) *awsquery.Empty { return &awsquery.Empty{} },
-	EncodeOutput:  encGenerateCredentialReportResponse,
+	EncodeOutput: func(x *GenerateCredentialReportResponse) awsquery.Value {
+		return encGenerateCredentialReportResponse(x, make([]awsquery.Value, 2))
+	},
 }
 
 // GenerateOrganizationsAccessReport is the GenerateOrganizationsAccessReport action.
@@ -502,7 +544,9 @@ var GenerateOrganizationsAccessReport = &awsquery.Operation[GenerateOrganization
 		x := decGenerateOrganizationsAccessReportRequest(v)
 		return &x
 	},
-	EncodeOutput: encGenerateOrganizationsAccessReportResponse,
+	EncodeOutput: func(x *GenerateOrganizationsAccessReportResponse) awsquery.Value {
+		return encGenerateOrganizationsAccessReportResponse(x, make([]awsquery.Value, 1))
+	},
 }
 
 // GenerateServiceLastAccessedDetails is the GenerateServiceLastAccessedDetails action.
@@ -512,7 +556,9 @@ var GenerateServiceLastAccessedDetails = &awsquery.Operation[GenerateServiceLast
 		x := decGenerateServiceLastAccessedDetailsRequest(v)
 		return &x
 	},
-	EncodeOutput: encGenerateServiceLastAccessedDetailsResponse,
+	EncodeOutput: func(x *GenerateServiceLastAccessedDetailsResponse) awsquery.Value {
+		return encGenerateServiceLastAccessedDetailsResponse(x, make([]awsquery.Value, 1))
+	},
 }
 
 // GetAccessKeyLastUsed is the GetAccessKeyLastUsed action.
@@ -522,7 +568,9 @@ var GetAccessKeyLastUsed = &awsquery.Operation[GetAccessKeyLastUsedRequest, GetA
 		x := decGetAccessKeyLastUsedRequest(v)
 		return &x
 	},
-	EncodeOutput: encGetAccessKeyLastUsedResponse,
+	EncodeOutput: func(x *GetAccessKeyLastUsedResponse) awsquery.Value {
+		return encGetAccessKeyLastUsedResponse(x, make([]awsquery.Value, 5))
+	},
 }
 
 // GetAccountAuthorizationDetails is the GetAccountAuthorizationDetails action.
@@ -532,21 +580,27 @@ var GetAccountAuthorizationDetails = &awsquery.Operation[GetAccountAuthorization
 		x := decGetAccountAuthorizationDetailsRequest(v)
 		return &x
 	},
-	EncodeOutput: encGetAccountAuthorizationDetailsResponse,
+	EncodeOutput: func(x *GetAccountAuthorizationDetailsResponse) awsquery.Value {
+		return encGetAccountAuthorizationDetailsResponse(x, make([]awsquery.Value, 6))
+	},
 }
 
 // GetAccountPasswordPolicy is the GetAccountPasswordPolicy action.
 var GetAccountPasswordPolicy = &awsquery.Operation[awsquery.Empty, GetAccountPasswordPolicyResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetAccountPasswordPolicy", Input: nil, Output: shapeGetAccountPasswordPolicyResponse, ResultWrapper: "GetAccountPasswordPolicyResult", Unsigned: false},
 	DecodeInput:   func(*awsquery.Value) *awsquery.Empty { return &awsquery.Empty{} },
-	EncodeOutput:  encGetAccountPasswordPolicyResponse,
+	EncodeOutput: func(x *GetAccountPasswordPolicyResponse) awsquery.Value {
+		return encGetAccountPasswordPolicyResponse(x, make([]awsquery.Value, 11))
+	},
 }
 
 // GetAccountSummary is the GetAccountSummary action.
 var GetAccountSummary = &awsquery.Operation[awsquery.Empty, GetAccountSummaryResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetAccountSummary", Input: nil, Output: shapeGetAccountSummaryResponse, ResultWrapper: "GetAccountSummaryResult", Unsigned: false},
 	DecodeInput:   func(*awsquery.Value) *awsquery.Empty { return &awsquery.Empty{} },
-	EncodeOutput:  encGetAccountSummaryResponse,
+	EncodeOutput: func(x *GetAccountSummaryResponse) awsquery.Value {
+		return encGetAccountSummaryResponse(x, make([]awsquery.Value, 1))
+	},
 }
 
 // GetContextKeysForCustomPolicy is the GetContextKeysForCustomPolicy action.
@@ -556,7 +610,9 @@ var GetContextKeysForCustomPolicy = &awsquery.Operation[GetContextKeysForCustomP
 		x := decGetContextKeysForCustomPolicyRequest(v)
 		return &x
 	},
-	EncodeOutput: encGetContextKeysForPolicyResponse,
+	EncodeOutput: func(x *GetContextKeysForPolicyResponse) awsquery.Value {
+		return encGetContextKeysForPolicyResponse(x, make([]awsquery.Value, 1))
+	},
 }
 
 // GetContextKeysForPrincipalPolicy is the GetContextKeysForPrincipalPolicy action.
@@ -566,14 +622,18 @@ var GetContextKeysForPrincipalPolicy = &awsquery.Operation[GetContextKeysForPrin
 		x := decGetContextKeysForPrincipalPolicyRequest(v)
 		return &x
 	},
-	EncodeOutput: encGetContextKeysForPolicyResponse,
+	EncodeOutput: func(x *GetContextKeysForPolicyResponse) awsquery.Value {
+		return encGetContextKeysForPolicyResponse(x, make([]awsquery.Value, 1))
+	},
 }
 
 // GetCredentialReport is the GetCredentialReport action.
 var GetCredentialReport = &awsquery.Operation[awsquery.Empty, GetCredentialReportResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetCredentialReport", Input: nil, Output: shapeGetCredentialReportResponse, ResultWrapper: "GetCredentialReportResult", Unsigned: false},
 	DecodeInput:   func(*awsquery.Value) *awsquery.Empty { return &awsquery.Empty{} },
-	EncodeOutput:  encGetCredentialReportResponse,
+	EncodeOutput: func(x *GetCredentialReportResponse) awsquery.Value {
+		return encGetCredentialReportResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // GetDelegationRequest is the GetDelegationRequest action.
@@ -583,21 +643,25 @@ var GetDelegationRequest = &awsquery.Operation[GetDelegationRequestRequest, GetD
 		x := decGetDelegationRequestRequest(v)
 		return &x
 	},
-	EncodeOutput: encGetDelegationRequestResponse,
+	EncodeOutput: func(x *GetDelegationRequestResponse) awsquery.Value {
+		return encGetDelegationRequestResponse(x, make([]awsquery.Value, 25))
+	},
 }
 
 // GetGroup is the GetGroup action.
 var GetGroup = &awsquery.Operation[GetGroupRequest, GetGroupResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetGroup", Input: shapeGetGroupRequest, Output: shapeGetGroupResponse, ResultWrapper: "GetGroupResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetGroupRequest { x := decGetGroupRequest(v); return &x },
-	EncodeOutput:  encGetGroupResponse,
+	EncodeOutput:  func(x *GetGroupResponse) awsquery.Value { return encGetGroupResponse(x, make([]awsquery.Value, 9)) },
 }
 
 // GetGroupPolicy is the GetGroupPolicy action.
 var GetGroupPolicy = &awsquery.Operation[GetGroupPolicyRequest, GetGroupPolicyResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetGroupPolicy", Input: shapeGetGroupPolicyRequest, Output: shapeGetGroupPolicyResponse, ResultWrapper: "GetGroupPolicyResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetGroupPolicyRequest { x := decGetGroupPolicyRequest(v); return &x },
-	EncodeOutput:  encGetGroupPolicyResponse,
+	EncodeOutput: func(x *GetGroupPolicyResponse) awsquery.Value {
+		return encGetGroupPolicyResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // GetHumanReadableSummary is the GetHumanReadableSummary action.
@@ -607,28 +671,36 @@ var GetHumanReadableSummary = &awsquery.Operation[GetHumanReadableSummaryRequest
 		x := decGetHumanReadableSummaryRequest(v)
 		return &x
 	},
-	EncodeOutput: encGetHumanReadableSummaryResponse,
+	EncodeOutput: func(x *GetHumanReadableSummaryResponse) awsquery.Value {
+		return encGetHumanReadableSummaryResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // GetInstanceProfile is the GetInstanceProfile action.
 var GetInstanceProfile = &awsquery.Operation[GetInstanceProfileRequest, GetInstanceProfileResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetInstanceProfile", Input: shapeGetInstanceProfileRequest, Output: shapeGetInstanceProfileResponse, ResultWrapper: "GetInstanceProfileResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetInstanceProfileRequest { x := decGetInstanceProfileRequest(v); return &x },
-	EncodeOutput:  encGetInstanceProfileResponse,
+	EncodeOutput: func(x *GetInstanceProfileResponse) awsquery.Value {
+		return encGetInstanceProfileResponse(x, make([]awsquery.Value, 8))
+	},
 }
 
 // GetLoginProfile is the GetLoginProfile action.
 var GetLoginProfile = &awsquery.Operation[GetLoginProfileRequest, GetLoginProfileResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetLoginProfile", Input: shapeGetLoginProfileRequest, Output: shapeGetLoginProfileResponse, ResultWrapper: "GetLoginProfileResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetLoginProfileRequest { x := decGetLoginProfileRequest(v); return &x },
-	EncodeOutput:  encGetLoginProfileResponse,
+	EncodeOutput: func(x *GetLoginProfileResponse) awsquery.Value {
+		return encGetLoginProfileResponse(x, make([]awsquery.Value, 4))
+	},
 }
 
 // GetMFADevice is the GetMFADevice action.
 var GetMFADevice = &awsquery.Operation[GetMFADeviceRequest, GetMFADeviceResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetMFADevice", Input: shapeGetMFADeviceRequest, Output: shapeGetMFADeviceResponse, ResultWrapper: "GetMFADeviceResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetMFADeviceRequest { x := decGetMFADeviceRequest(v); return &x },
-	EncodeOutput:  encGetMFADeviceResponse,
+	EncodeOutput: func(x *GetMFADeviceResponse) awsquery.Value {
+		return encGetMFADeviceResponse(x, make([]awsquery.Value, 4))
+	},
 }
 
 // GetOpenIDConnectProvider is the GetOpenIDConnectProvider action.
@@ -638,7 +710,9 @@ var GetOpenIDConnectProvider = &awsquery.Operation[GetOpenIDConnectProviderReque
 		x := decGetOpenIDConnectProviderRequest(v)
 		return &x
 	},
-	EncodeOutput: encGetOpenIDConnectProviderResponse,
+	EncodeOutput: func(x *GetOpenIDConnectProviderResponse) awsquery.Value {
+		return encGetOpenIDConnectProviderResponse(x, make([]awsquery.Value, 5))
+	},
 }
 
 // GetOrganizationsAccessReport is the GetOrganizationsAccessReport action.
@@ -648,56 +722,68 @@ var GetOrganizationsAccessReport = &awsquery.Operation[GetOrganizationsAccessRep
 		x := decGetOrganizationsAccessReportRequest(v)
 		return &x
 	},
-	EncodeOutput: encGetOrganizationsAccessReportResponse,
+	EncodeOutput: func(x *GetOrganizationsAccessReportResponse) awsquery.Value {
+		return encGetOrganizationsAccessReportResponse(x, make([]awsquery.Value, 11))
+	},
 }
 
 // GetOutboundWebIdentityFederationInfo is the GetOutboundWebIdentityFederationInfo action.
 var GetOutboundWebIdentityFederationInfo = &awsquery.Operation[awsquery.Empty, GetOutboundWebIdentityFederationInfoResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetOutboundWebIdentityFederationInfo", Input: nil, Output: shapeGetOutboundWebIdentityFederationInfoResponse, ResultWrapper: "GetOutboundWebIdentityFederationInfoResult", Unsigned: false},
 	DecodeInput:   func(*awsquery.Value) *awsquery.Empty { return &awsquery.Empty{} },
-	EncodeOutput:  encGetOutboundWebIdentityFederationInfoResponse,
+	EncodeOutput: func(x *GetOutboundWebIdentityFederationInfoResponse) awsquery.Value {
+		return encGetOutboundWebIdentityFederationInfoResponse(x, make([]awsquery.Value, 2))
+	},
 }
 
 // GetPolicy is the GetPolicy action.
 var GetPolicy = &awsquery.Operation[GetPolicyRequest, GetPolicyResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetPolicy", Input: shapeGetPolicyRequest, Output: shapeGetPolicyResponse, ResultWrapper: "GetPolicyResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetPolicyRequest { x := decGetPolicyRequest(v); return &x },
-	EncodeOutput:  encGetPolicyResponse,
+	EncodeOutput:  func(x *GetPolicyResponse) awsquery.Value { return encGetPolicyResponse(x, make([]awsquery.Value, 13)) },
 }
 
 // GetPolicyVersion is the GetPolicyVersion action.
 var GetPolicyVersion = &awsquery.Operation[GetPolicyVersionRequest, GetPolicyVersionResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetPolicyVersion", Input: shapeGetPolicyVersionRequest, Output: shapeGetPolicyVersionResponse, ResultWrapper: "GetPolicyVersionResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetPolicyVersionRequest { x := decGetPolicyVersionRequest(v); return &x },
-	EncodeOutput:  encGetPolicyVersionResponse,
+	EncodeOutput: func(x *GetPolicyVersionResponse) awsquery.Value {
+		return encGetPolicyVersionResponse(x, make([]awsquery.Value, 5))
+	},
 }
 
 // GetRole is the GetRole action.
 var GetRole = &awsquery.Operation[GetRoleRequest, GetRoleResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetRole", Input: shapeGetRoleRequest, Output: shapeGetRoleResponse, ResultWrapper: "GetRoleResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetRoleRequest { x := decGetRoleRequest(v); return &x },
-	EncodeOutput:  encGetRoleResponse,
+	EncodeOutput:  func(x *GetRoleResponse) awsquery.Value { return encGetRoleResponse(x, make([]awsquery.Value, 16)) },
 }
 
 // GetRolePolicy is the GetRolePolicy action.
 var GetRolePolicy = &awsquery.Operation[GetRolePolicyRequest, GetRolePolicyResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetRolePolicy", Input: shapeGetRolePolicyRequest, Output: shapeGetRolePolicyResponse, ResultWrapper: "GetRolePolicyResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetRolePolicyRequest { x := decGetRolePolicyRequest(v); return &x },
-	EncodeOutput:  encGetRolePolicyResponse,
+	EncodeOutput: func(x *GetRolePolicyResponse) awsquery.Value {
+		return encGetRolePolicyResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // GetSAMLProvider is the GetSAMLProvider action.
 var GetSAMLProvider = &awsquery.Operation[GetSAMLProviderRequest, GetSAMLProviderResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetSAMLProvider", Input: shapeGetSAMLProviderRequest, Output: shapeGetSAMLProviderResponse, ResultWrapper: "GetSAMLProviderResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetSAMLProviderRequest { x := decGetSAMLProviderRequest(v); return &x },
-	EncodeOutput:  encGetSAMLProviderResponse,
+	EncodeOutput: func(x *GetSAMLProviderResponse) awsquery.Value {
+		return encGetSAMLProviderResponse(x, make([]awsquery.Value, 7))
+	},
 }
 
 // GetSSHPublicKey is the GetSSHPublicKey action.
 var GetSSHPublicKey = &awsquery.Operation[GetSSHPublicKeyRequest, GetSSHPublicKeyResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetSSHPublicKey", Input: shapeGetSSHPublicKeyRequest, Output: shapeGetSSHPublicKeyResponse, ResultWrapper: "GetSSHPublicKeyResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetSSHPublicKeyRequest { x := decGetSSHPublicKeyRequest(v); return &x },
-	EncodeOutput:  encGetSSHPublicKeyResponse,
+	EncodeOutput: func(x *GetSSHPublicKeyResponse) awsquery.Value {
+		return encGetSSHPublicKeyResponse(x, make([]awsquery.Value, 7))
+	},
 }
 
 // GetServerCertificate is the GetServerCertificate action.
@@ -707,7 +793,9 @@ var GetServerCertificate = &awsquery.Operation[GetServerCertificateRequest, GetS
 		x := decGetServerCertificateRequest(v)
 		return &x
 	},
-	EncodeOutput: encGetServerCertificateResponse,
+	EncodeOutput: func(x *GetServerCertificateResponse) awsquery.Value {
+		return encGetServerCertificateResponse(x, make([]awsquery.Value, 11))
+	},
 }
 
 // GetServiceLastAccessedDetails is the GetServiceLastAccessedDetails action.
@@ -717,7 +805,9 @@ var GetServiceLastAccessedDetails = &awsquery.Operation[GetServiceLastAccessedDe
 		x := decGetServiceLastAccessedDetailsRequest(v)
 		return &x
 	},
-	EncodeOutput: encGetServiceLastAccessedDetailsResponse,
+	EncodeOutput: func(x *GetServiceLastAccessedDetailsResponse) awsquery.Value {
+		return encGetServiceLastAccessedDetailsResponse(x, make([]awsquery.Value, 10))
+	},
 }
 
 // GetServiceLastAccessedDetailsWithEntities is the GetServiceLastAccessedDetailsWithEntities action.
@@ -727,7 +817,9 @@ var GetServiceLastAccessedDetailsWithEntities = &awsquery.Operation[GetServiceLa
 		x := decGetServiceLastAccessedDetailsWithEntitiesRequest(v)
 		return &x
 	},
-	EncodeOutput: encGetServiceLastAccessedDetailsWithEntitiesResponse,
+	EncodeOutput: func(x *GetServiceLastAccessedDetailsWithEntitiesResponse) awsquery.Value {
+		return encGetServiceLastAccessedDetailsWithEntitiesResponse(x, make([]awsquery.Value, 9))
+	},
 }
 
 // GetServiceLinkedRoleDeletionStatus is the GetServiceLinkedRoleDeletionStatus action.
@@ -737,35 +829,43 @@ var GetServiceLinkedRoleDeletionStatus = &awsquery.Operation[GetServiceLinkedRol
 		x := decGetServiceLinkedRoleDeletionStatusRequest(v)
 		return &x
 	},
-	EncodeOutput: encGetServiceLinkedRoleDeletionStatusResponse,
+	EncodeOutput: func(x *GetServiceLinkedRoleDeletionStatusResponse) awsquery.Value {
+		return encGetServiceLinkedRoleDeletionStatusResponse(x, make([]awsquery.Value, 4))
+	},
 }
 
 // GetUser is the GetUser action.
 var GetUser = &awsquery.Operation[GetUserRequest, GetUserResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetUser", Input: shapeGetUserRequest, Output: shapeGetUserResponse, ResultWrapper: "GetUserResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetUserRequest { x := decGetUserRequest(v); return &x },
-	EncodeOutput:  encGetUserResponse,
+	EncodeOutput:  func(x *GetUserResponse) awsquery.Value { return encGetUserResponse(x, make([]awsquery.Value, 11)) },
 }
 
 // GetUserPolicy is the GetUserPolicy action.
 var GetUserPolicy = &awsquery.Operation[GetUserPolicyRequest, GetUserPolicyResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetUserPolicy", Input: shapeGetUserPolicyRequest, Output: shapeGetUserPolicyResponse, ResultWrapper: "GetUserPolicyResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetUserPolicyRequest { x := decGetUserPolicyRequest(v); return &x },
-	EncodeOutput:  encGetUserPolicyResponse,
+	EncodeOutput: func(x *GetUserPolicyResponse) awsquery.Value {
+		return encGetUserPolicyResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListAccessKeys is the ListAccessKeys action.
 var ListAccessKeys = &awsquery.Operation[ListAccessKeysRequest, ListAccessKeysResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListAccessKeys", Input: shapeListAccessKeysRequest, Output: shapeListAccessKeysResponse, ResultWrapper: "ListAccessKeysResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListAccessKeysRequest { x := decListAccessKeysRequest(v); return &x },
-	EncodeOutput:  encListAccessKeysResponse,
+	EncodeOutput: func(x *ListAccessKeysResponse) awsquery.Value {
+		return encListAccessKeysResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListAccountAliases is the ListAccountAliases action.
 var ListAccountAliases = &awsquery.Operation[ListAccountAliasesRequest, ListAccountAliasesResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListAccountAliases", Input: shapeListAccountAliasesRequest, Output: shapeListAccountAliasesResponse, ResultWrapper: "ListAccountAliasesResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListAccountAliasesRequest { x := decListAccountAliasesRequest(v); return &x },
-	EncodeOutput:  encListAccountAliasesResponse,
+	EncodeOutput: func(x *ListAccountAliasesResponse) awsquery.Value {
+		return encListAccountAliasesResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListAttachedGroupPolicies is the ListAttachedGroupPolicies action.
@@ -775,7 +875,9 @@ var ListAttachedGroupPolicies = &awsquery.Operation[ListAttachedGroupPoliciesReq
 		x := decListAttachedGroupPoliciesRequest(v)
 		return &x
 	},
-	EncodeOutput: encListAttachedGroupPoliciesResponse,
+	EncodeOutput: func(x *ListAttachedGroupPoliciesResponse) awsquery.Value {
+		return encListAttachedGroupPoliciesResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListAttachedRolePolicies is the ListAttachedRolePolicies action.
@@ -785,7 +887,9 @@ var ListAttachedRolePolicies = &awsquery.Operation[ListAttachedRolePoliciesReque
 		x := decListAttachedRolePoliciesRequest(v)
 		return &x
 	},
-	EncodeOutput: encListAttachedRolePoliciesResponse,
+	EncodeOutput: func(x *ListAttachedRolePoliciesResponse) awsquery.Value {
+		return encListAttachedRolePoliciesResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListAttachedUserPolicies is the ListAttachedUserPolicies action.
@@ -795,7 +899,9 @@ var ListAttachedUserPolicies = &awsquery.Operation[ListAttachedUserPoliciesReque
 		x := decListAttachedUserPoliciesRequest(v)
 		return &x
 	},
-	EncodeOutput: encListAttachedUserPoliciesResponse,
+	EncodeOutput: func(x *ListAttachedUserPoliciesResponse) awsquery.Value {
+		return encListAttachedUserPoliciesResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListDelegationRequests is the ListDelegationRequests action.
@@ -805,7 +911,9 @@ var ListDelegationRequests = &awsquery.Operation[ListDelegationRequestsRequest, 
 		x := decListDelegationRequestsRequest(v)
 		return &x
 	},
-	EncodeOutput: encListDelegationRequestsResponse,
+	EncodeOutput: func(x *ListDelegationRequestsResponse) awsquery.Value {
+		return encListDelegationRequestsResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListEntitiesForPolicy is the ListEntitiesForPolicy action.
@@ -815,28 +923,34 @@ var ListEntitiesForPolicy = &awsquery.Operation[ListEntitiesForPolicyRequest, Li
 		x := decListEntitiesForPolicyRequest(v)
 		return &x
 	},
-	EncodeOutput: encListEntitiesForPolicyResponse,
+	EncodeOutput: func(x *ListEntitiesForPolicyResponse) awsquery.Value {
+		return encListEntitiesForPolicyResponse(x, make([]awsquery.Value, 5))
+	},
 }
 
 // ListGroupPolicies is the ListGroupPolicies action.
 var ListGroupPolicies = &awsquery.Operation[ListGroupPoliciesRequest, ListGroupPoliciesResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListGroupPolicies", Input: shapeListGroupPoliciesRequest, Output: shapeListGroupPoliciesResponse, ResultWrapper: "ListGroupPoliciesResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListGroupPoliciesRequest { x := decListGroupPoliciesRequest(v); return &x },
-	EncodeOutput:  encListGroupPoliciesResponse,
+	EncodeOutput: func(x *ListGroupPoliciesResponse) awsquery.Value {
+		return encListGroupPoliciesResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListGroups is the ListGroups action.
 var ListGroups = &awsquery.Operation[ListGroupsRequest, ListGroupsResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListGroups", Input: shapeListGroupsRequest, Output: shapeListGroupsResponse, ResultWrapper: "ListGroupsResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListGroupsRequest { x := decListGroupsRequest(v); return &x },
-	EncodeOutput:  encListGroupsResponse,
+	EncodeOutput:  func(x *ListGroupsResponse) awsquery.Value { return encListGroupsResponse(x, make([]awsquery.Value, 3)) },
 }
 
 // ListGroupsForUser is the ListGroupsForUser action.
 var ListGroupsForUser = &awsquery.Operation[ListGroupsForUserRequest, ListGroupsForUserResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListGroupsForUser", Input: shapeListGroupsForUserRequest, Output: shapeListGroupsForUserResponse, ResultWrapper: "ListGroupsForUserResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListGroupsForUserRequest { x := decListGroupsForUserRequest(v); return &x },
-	EncodeOutput:  encListGroupsForUserResponse,
+	EncodeOutput: func(x *ListGroupsForUserResponse) awsquery.Value {
+		return encListGroupsForUserResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListInstanceProfileTags is the ListInstanceProfileTags action.
@@ -846,7 +960,9 @@ var ListInstanceProfileTags = &awsquery.Operation[ListInstanceProfileTagsRequest
 		x := decListInstanceProfileTagsRequest(v)
 		return &x
 	},
-	EncodeOutput: encListInstanceProfileTagsResponse,
+	EncodeOutput: func(x *ListInstanceProfileTagsResponse) awsquery.Value {
+		return encListInstanceProfileTagsResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListInstanceProfiles is the ListInstanceProfiles action.
@@ -856,7 +972,9 @@ var ListInstanceProfiles = &awsquery.Operation[ListInstanceProfilesRequest, List
 		x := decListInstanceProfilesRequest(v)
 		return &x
 	},
-	EncodeOutput: encListInstanceProfilesResponse,
+	EncodeOutput: func(x *ListInstanceProfilesResponse) awsquery.Value {
+		return encListInstanceProfilesResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListInstanceProfilesForRole is the ListInstanceProfilesForRole action.
@@ -866,21 +984,27 @@ var ListInstanceProfilesForRole = &awsquery.Operation[ListInstanceProfilesForRol
 		x := decListInstanceProfilesForRoleRequest(v)
 		return &x
 	},
-	EncodeOutput: encListInstanceProfilesForRoleResponse,
+	EncodeOutput: func(x *ListInstanceProfilesForRoleResponse) awsquery.Value {
+		return encListInstanceProfilesForRoleResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListMFADeviceTags is the ListMFADeviceTags action.
 var ListMFADeviceTags = &awsquery.Operation[ListMFADeviceTagsRequest, ListMFADeviceTagsResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListMFADeviceTags", Input: shapeListMFADeviceTagsRequest, Output: shapeListMFADeviceTagsResponse, ResultWrapper: "ListMFADeviceTagsResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListMFADeviceTagsRequest { x := decListMFADeviceTagsRequest(v); return &x },
-	EncodeOutput:  encListMFADeviceTagsResponse,
+	EncodeOutput: func(x *ListMFADeviceTagsResponse) awsquery.Value {
+		return encListMFADeviceTagsResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListMFADevices is the ListMFADevices action.
 var ListMFADevices = &awsquery.Operation[ListMFADevicesRequest, ListMFADevicesResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListMFADevices", Input: shapeListMFADevicesRequest, Output: shapeListMFADevicesResponse, ResultWrapper: "ListMFADevicesResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListMFADevicesRequest { x := decListMFADevicesRequest(v); return &x },
-	EncodeOutput:  encListMFADevicesResponse,
+	EncodeOutput: func(x *ListMFADevicesResponse) awsquery.Value {
+		return encListMFADevicesResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListOpenIDConnectProviderTags is the ListOpenIDConnectProviderTags action.
@@ -890,7 +1014,9 @@ var ListOpenIDConnectProviderTags = &awsquery.Operation[ListOpenIDConnectProvide
 		x := decListOpenIDConnectProviderTagsRequest(v)
 		return &x
 	},
-	EncodeOutput: encListOpenIDConnectProviderTagsResponse,
+	EncodeOutput: func(x *ListOpenIDConnectProviderTagsResponse) awsquery.Value {
+		return encListOpenIDConnectProviderTagsResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListOpenIDConnectProviders is the ListOpenIDConnectProviders action.
@@ -900,7 +1026,9 @@ var ListOpenIDConnectProviders = &awsquery.Operation[ListOpenIDConnectProvidersR
 		x := decListOpenIDConnectProvidersRequest(v)
 		return &x
 	},
-	EncodeOutput: encListOpenIDConnectProvidersResponse,
+	EncodeOutput: func(x *ListOpenIDConnectProvidersResponse) awsquery.Value {
+		return encListOpenIDConnectProvidersResponse(x, make([]awsquery.Value, 1))
+	},
 }
 
 // ListOrganizationsFeatures is the ListOrganizationsFeatures action.
@@ -910,14 +1038,18 @@ var ListOrganizationsFeatures = &awsquery.Operation[ListOrganizationsFeaturesReq
 		x := decListOrganizationsFeaturesRequest(v)
 		return &x
 	},
-	EncodeOutput: encListOrganizationsFeaturesResponse,
+	EncodeOutput: func(x *ListOrganizationsFeaturesResponse) awsquery.Value {
+		return encListOrganizationsFeaturesResponse(x, make([]awsquery.Value, 2))
+	},
 }
 
 // ListPolicies is the ListPolicies action.
 var ListPolicies = &awsquery.Operation[ListPoliciesRequest, ListPoliciesResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListPolicies", Input: shapeListPoliciesRequest, Output: shapeListPoliciesResponse, ResultWrapper: "ListPoliciesResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListPoliciesRequest { x := decListPoliciesRequest(v); return &x },
-	EncodeOutput:  encListPoliciesResponse,
+	EncodeOutput: func(x *ListPoliciesResponse) awsquery.Value {
+		return encListPoliciesResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListPoliciesGrantingServiceAccess is the ListPoliciesGrantingServiceAccess action.
@@ -927,42 +1059,52 @@ var ListPoliciesGrantingServiceAccess = &awsquery.Operation[ListPoliciesGranting
 		x := decListPoliciesGrantingServiceAccessRequest(v)
 		return &x
 	},
-	EncodeOutput: encListPoliciesGrantingServiceAccessResponse,
+	EncodeOutput: func(x *ListPoliciesGrantingServiceAccessResponse) awsquery.Value {
+		return encListPoliciesGrantingServiceAccessResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListPolicyTags is the ListPolicyTags action.
 var ListPolicyTags = &awsquery.Operation[ListPolicyTagsRequest, ListPolicyTagsResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListPolicyTags", Input: shapeListPolicyTagsRequest, Output: shapeListPolicyTagsResponse, ResultWrapper: "ListPolicyTagsResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListPolicyTagsRequest { x := decListPolicyTagsRequest(v); return &x },
-	EncodeOutput:  encListPolicyTagsResponse,
+	EncodeOutput: func(x *ListPolicyTagsResponse) awsquery.Value {
+		return encListPolicyTagsResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListPolicyVersions is the ListPolicyVersions action.
 var ListPolicyVersions = &awsquery.Operation[ListPolicyVersionsRequest, ListPolicyVersionsResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListPolicyVersions", Input: shapeListPolicyVersionsRequest, Output: shapeListPolicyVersionsResponse, ResultWrapper: "ListPolicyVersionsResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListPolicyVersionsRequest { x := decListPolicyVersionsRequest(v); return &x },
-	EncodeOutput:  encListPolicyVersionsResponse,
+	EncodeOutput: func(x *ListPolicyVersionsResponse) awsquery.Value {
+		return encListPolicyVersionsResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListRolePolicies is the ListRolePolicies action.
 var ListRolePolicies = &awsquery.Operation[ListRolePoliciesRequest, ListRolePoliciesResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListRolePolicies", Input: shapeListRolePoliciesRequest, Output: shapeListRolePoliciesResponse, ResultWrapper: "ListRolePoliciesResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListRolePoliciesRequest { x := decListRolePoliciesRequest(v); return &x },
-	EncodeOutput:  encListRolePoliciesResponse,
+	EncodeOutput: func(x *ListRolePoliciesResponse) awsquery.Value {
+		return encListRolePoliciesResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListRoleTags is the ListRoleTags action.
 var ListRoleTags = &awsquery.Operation[ListRoleTagsRequest, ListRoleTagsResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListRoleTags", Input: shapeListRoleTagsRequest, Output: shapeListRoleTagsResponse, ResultWrapper: "ListRoleTagsResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListRoleTagsRequest { x := decListRoleTagsRequest(v); return &x },
-	EncodeOutput:  encListRoleTagsResponse,
+	EncodeOutput: func(x *ListRoleTagsResponse) awsquery.Value {
+		return encListRoleTagsResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListRoles is the ListRoles action.
 var ListRoles = &awsquery.Operation[ListRolesRequest, ListRolesResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListRoles", Input: shapeListRolesRequest, Output: shapeListRolesResponse, ResultWrapper: "ListRolesResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListRolesRequest { x := decListRolesRequest(v); return &x },
-	EncodeOutput:  encListRolesResponse,
+	EncodeOutput:  func(x *ListRolesResponse) awsquery.Value { return encListRolesResponse(x, make([]awsquery.Value, 3)) },
 }
 
 // ListSAMLProviderTags is the ListSAMLProviderTags action.
@@ -972,21 +1114,27 @@ var ListSAMLProviderTags = &awsquery.Operation[ListSAMLProviderTagsRequest, List
 		x := decListSAMLProviderTagsRequest(v)
 		return &x
 	},
-	EncodeOutput: encListSAMLProviderTagsResponse,
+	EncodeOutput: func(x *ListSAMLProviderTagsResponse) awsquery.Value {
+		return encListSAMLProviderTagsResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListSAMLProviders is the ListSAMLProviders action.
 var ListSAMLProviders = &awsquery.Operation[ListSAMLProvidersRequest, ListSAMLProvidersResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListSAMLProviders", Input: shapeListSAMLProvidersRequest, Output: shapeListSAMLProvidersResponse, ResultWrapper: "ListSAMLProvidersResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListSAMLProvidersRequest { x := decListSAMLProvidersRequest(v); return &x },
-	EncodeOutput:  encListSAMLProvidersResponse,
+	EncodeOutput: func(x *ListSAMLProvidersResponse) awsquery.Value {
+		return encListSAMLProvidersResponse(x, make([]awsquery.Value, 1))
+	},
 }
 
 // ListSSHPublicKeys is the ListSSHPublicKeys action.
 var ListSSHPublicKeys = &awsquery.Operation[ListSSHPublicKeysRequest, ListSSHPublicKeysResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListSSHPublicKeys", Input: shapeListSSHPublicKeysRequest, Output: shapeListSSHPublicKeysResponse, ResultWrapper: "ListSSHPublicKeysResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListSSHPublicKeysRequest { x := decListSSHPublicKeysRequest(v); return &x },
-	EncodeOutput:  encListSSHPublicKeysResponse,
+	EncodeOutput: func(x *ListSSHPublicKeysResponse) awsquery.Value {
+		return encListSSHPublicKeysResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListServerCertificateTags is the ListServerCertificateTags action.
@@ -996,7 +1144,9 @@ var ListServerCertificateTags = &awsquery.Operation[ListServerCertificateTagsReq
 		x := decListServerCertificateTagsRequest(v)
 		return &x
 	},
-	EncodeOutput: encListServerCertificateTagsResponse,
+	EncodeOutput: func(x *ListServerCertificateTagsResponse) awsquery.Value {
+		return encListServerCertificateTagsResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListServerCertificates is the ListServerCertificates action.
@@ -1006,7 +1156,9 @@ var ListServerCertificates = &awsquery.Operation[ListServerCertificatesRequest, 
 		x := decListServerCertificatesRequest(v)
 		return &x
 	},
-	EncodeOutput: encListServerCertificatesResponse,
+	EncodeOutput: func(x *ListServerCertificatesResponse) awsquery.Value {
+		return encListServerCertificatesResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListServiceSpecificCredentials is the ListServiceSpecificCredentials action.
@@ -1016,7 +1168,9 @@ var ListServiceSpecificCredentials = &awsquery.Operation[ListServiceSpecificCred
 		x := decListServiceSpecificCredentialsRequest(v)
 		return &x
 	},
-	EncodeOutput: encListServiceSpecificCredentialsResponse,
+	EncodeOutput: func(x *ListServiceSpecificCredentialsResponse) awsquery.Value {
+		return encListServiceSpecificCredentialsResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListSigningCertificates is the ListSigningCertificates action.
@@ -1026,28 +1180,34 @@ var ListSigningCertificates = &awsquery.Operation[ListSigningCertificatesRequest
 		x := decListSigningCertificatesRequest(v)
 		return &x
 	},
-	EncodeOutput: encListSigningCertificatesResponse,
+	EncodeOutput: func(x *ListSigningCertificatesResponse) awsquery.Value {
+		return encListSigningCertificatesResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListUserPolicies is the ListUserPolicies action.
 var ListUserPolicies = &awsquery.Operation[ListUserPoliciesRequest, ListUserPoliciesResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListUserPolicies", Input: shapeListUserPoliciesRequest, Output: shapeListUserPoliciesResponse, ResultWrapper: "ListUserPoliciesResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListUserPoliciesRequest { x := decListUserPoliciesRequest(v); return &x },
-	EncodeOutput:  encListUserPoliciesResponse,
+	EncodeOutput: func(x *ListUserPoliciesResponse) awsquery.Value {
+		return encListUserPoliciesResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListUserTags is the ListUserTags action.
 var ListUserTags = &awsquery.Operation[ListUserTagsRequest, ListUserTagsResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListUserTags", Input: shapeListUserTagsRequest, Output: shapeListUserTagsResponse, ResultWrapper: "ListUserTagsResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListUserTagsRequest { x := decListUserTagsRequest(v); return &x },
-	EncodeOutput:  encListUserTagsResponse,
+	EncodeOutput: func(x *ListUserTagsResponse) awsquery.Value {
+		return encListUserTagsResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // ListUsers is the ListUsers action.
 var ListUsers = &awsquery.Operation[ListUsersRequest, ListUsersResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "ListUsers", Input: shapeListUsersRequest, Output: shapeListUsersResponse, ResultWrapper: "ListUsersResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *ListUsersRequest { x := decListUsersRequest(v); return &x },
-	EncodeOutput:  encListUsersResponse,
+	EncodeOutput:  func(x *ListUsersResponse) awsquery.Value { return encListUsersResponse(x, make([]awsquery.Value, 3)) },
 }
 
 // ListVirtualMFADevices is the ListVirtualMFADevices action.
@@ -1057,7 +1217,9 @@ var ListVirtualMFADevices = &awsquery.Operation[ListVirtualMFADevicesRequest, Li
 		x := decListVirtualMFADevicesRequest(v)
 		return &x
 	},
-	EncodeOutput: encListVirtualMFADevicesResponse,
+	EncodeOutput: func(x *ListVirtualMFADevicesResponse) awsquery.Value {
+		return encListVirtualMFADevicesResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // PutGroupPolicy is the PutGroupPolicy action.
@@ -1145,7 +1307,9 @@ var ResetServiceSpecificCredential = &awsquery.Operation[ResetServiceSpecificCre
 		x := decResetServiceSpecificCredentialRequest(v)
 		return &x
 	},
-	EncodeOutput: encResetServiceSpecificCredentialResponse,
+	EncodeOutput: func(x *ResetServiceSpecificCredentialResponse) awsquery.Value {
+		return encResetServiceSpecificCredentialResponse(x, make([]awsquery.Value, 11))
+	},
 }
 
 // ResyncMFADevice is the ResyncMFADevice action.
@@ -1189,7 +1353,9 @@ var SimulateCustomPolicy = &awsquery.Operation[SimulateCustomPolicyRequest, Simu
 		x := decSimulateCustomPolicyRequest(v)
 		return &x
 	},
-	EncodeOutput: encSimulatePolicyResponse,
+	EncodeOutput: func(x *SimulatePolicyResponse) awsquery.Value {
+		return encSimulatePolicyResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // SimulatePrincipalPolicy is the SimulatePrincipalPolicy action.
@@ -1199,7 +1365,9 @@ var SimulatePrincipalPolicy = &awsquery.Operation[SimulatePrincipalPolicyRequest
 		x := decSimulatePrincipalPolicyRequest(v)
 		return &x
 	},
-	EncodeOutput: encSimulatePolicyResponse,
+	EncodeOutput: func(x *SimulatePolicyResponse) awsquery.Value {
+		return encSimulatePolicyResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // TagInstanceProfile is the TagInstanceProfile action.
@@ -1394,7 +1562,7 @@ var UpdateOpenIDConnectProviderThumbprint = &awsquery.Operation[UpdateOpenIDConn
 var UpdateRole = &awsquery.Operation[UpdateRoleRequest, UpdateRoleResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "UpdateRole", Input: shapeUpdateRoleRequest, Output: shapeUpdateRoleResponse, ResultWrapper: "UpdateRoleResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *UpdateRoleRequest { x := decUpdateRoleRequest(v); return &x },
-	EncodeOutput:  encUpdateRoleResponse,
+	EncodeOutput:  func(x *UpdateRoleResponse) awsquery.Value { return encUpdateRoleResponse(x, make([]awsquery.Value, 0)) },
 }
 
 // UpdateRoleDescription is the UpdateRoleDescription action.
@@ -1404,14 +1572,18 @@ var UpdateRoleDescription = &awsquery.Operation[UpdateRoleDescriptionRequest, Up
 		x := decUpdateRoleDescriptionRequest(v)
 		return &x
 	},
-	EncodeOutput: encUpdateRoleDescriptionResponse,
+	EncodeOutput: func(x *UpdateRoleDescriptionResponse) awsquery.Value {
+		return encUpdateRoleDescriptionResponse(x, make([]awsquery.Value, 16))
+	},
 }
 
 // UpdateSAMLProvider is the UpdateSAMLProvider action.
 var UpdateSAMLProvider = &awsquery.Operation[UpdateSAMLProviderRequest, UpdateSAMLProviderResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "UpdateSAMLProvider", Input: shapeUpdateSAMLProviderRequest, Output: shapeUpdateSAMLProviderResponse, ResultWrapper: "UpdateSAMLProviderResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *UpdateSAMLProviderRequest { x := decUpdateSAMLProviderRequest(v); return &x },
-	EncodeOutput:  encUpdateSAMLProviderResponse,
+	EncodeOutput: func(x *UpdateSAMLProviderResponse) awsquery.Value {
+		return encUpdateSAMLProviderResponse(x, make([]awsquery.Value, 1))
+	},
 }
 
 // UpdateSSHPublicKey is the UpdateSSHPublicKey action.
@@ -1462,7 +1634,9 @@ var UpdateUser = &awsquery.Operation[UpdateUserRequest, awsquery.Empty]{
 var UploadSSHPublicKey = &awsquery.Operation[UploadSSHPublicKeyRequest, UploadSSHPublicKeyResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "UploadSSHPublicKey", Input: shapeUploadSSHPublicKeyRequest, Output: shapeUploadSSHPublicKeyResponse, ResultWrapper: "UploadSSHPublicKeyResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *UploadSSHPublicKeyRequest { x := decUploadSSHPublicKeyRequest(v); return &x },
-	EncodeOutput:  encUploadSSHPublicKeyResponse,
+	EncodeOutput: func(x *UploadSSHPublicKeyResponse) awsquery.Value {
+		return encUploadSSHPublicKeyResponse(x, make([]awsquery.Value, 7))
+	},
 }
 
 // UploadServerCertificate is the UploadServerCertificate action.
@@ -1472,7 +1646,9 @@ var UploadServerCertificate = &awsquery.Operation[UploadServerCertificateRequest
 		x := decUploadServerCertificateRequest(v)
 		return &x
 	},
-	EncodeOutput: encUploadServerCertificateResponse,
+	EncodeOutput: func(x *UploadServerCertificateResponse) awsquery.Value {
+		return encUploadServerCertificateResponse(x, make([]awsquery.Value, 8))
+	},
 }
 
 // UploadSigningCertificate is the UploadSigningCertificate action.
@@ -1482,7 +1658,9 @@ var UploadSigningCertificate = &awsquery.Operation[UploadSigningCertificateReque
 		x := decUploadSigningCertificateRequest(v)
 		return &x
 	},
-	EncodeOutput: encUploadSigningCertificateResponse,
+	EncodeOutput: func(x *UploadSigningCertificateResponse) awsquery.Value {
+		return encUploadSigningCertificateResponse(x, make([]awsquery.Value, 6))
+	},
 }
 
 // Operations lists every action of the service.
@@ -3479,10 +3657,11 @@ func decAcceptDelegationRequestRequest(v *awsquery.Value) (x AcceptDelegationReq
 	return x
 }
 
-func encAcceptDelegationRequestRequest(x *AcceptDelegationRequestRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encAcceptDelegationRequestRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAcceptDelegationRequestRequest(x *AcceptDelegationRequestRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.DelegationRequestId)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // AccessDetail is the AccessDetail structure.
@@ -3522,8 +3701,9 @@ func decAccessDetail(v *awsquery.Value) (x AccessDetail) {
 	return x
 }
 
-func encAccessDetail(x *AccessDetail) awsquery.Value {
-	e := make([]awsquery.Value, 6)
+// encAccessDetail encodes x into e, which holds 6 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAccessDetail(x *AccessDetail, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.ServiceName)
 	e[1] = awsquery.String(x.ServiceNamespace)
 	if x.Region != "" {
@@ -3538,7 +3718,7 @@ func encAccessDetail(x *AccessDetail) awsquery.Value {
 	if x.TotalAuthenticatedEntities != nil {
 		e[5] = awsquery.Int(int64(*x.TotalAuthenticatedEntities))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:6:6])
 }
 
 func decAccessDetails(v *awsquery.Value) []AccessDetail {
@@ -3550,11 +3730,11 @@ func decAccessDetails(v *awsquery.Value) []AccessDetail {
 }
 
 func encAccessDetails(x []AccessDetail) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*7)
 	for i := range x {
-		e[i] = encAccessDetail(&x[i])
+		e[i] = encAccessDetail(&x[i], e[len(x)+i*6:len(x)+(i+1)*6])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 // AccessKey is the AccessKey structure.
@@ -3589,8 +3769,9 @@ func decAccessKey(v *awsquery.Value) (x AccessKey) {
 	return x
 }
 
-func encAccessKey(x *AccessKey) awsquery.Value {
-	e := make([]awsquery.Value, 5)
+// encAccessKey encodes x into e, which holds 5 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAccessKey(x *AccessKey, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.AccessKeyId)
 	e[2] = awsquery.String(x.Status)
@@ -3598,7 +3779,7 @@ func encAccessKey(x *AccessKey) awsquery.Value {
 	if !x.CreateDate.IsZero() {
 		e[4] = awsquery.Time(x.CreateDate)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:5:5])
 }
 
 // AccessKeyLastUsed is the AccessKeyLastUsed structure.
@@ -3625,14 +3806,15 @@ func decAccessKeyLastUsed(v *awsquery.Value) (x AccessKeyLastUsed) {
 	return x
 }
 
-func encAccessKeyLastUsed(x *AccessKeyLastUsed) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encAccessKeyLastUsed encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAccessKeyLastUsed(x *AccessKeyLastUsed, e []awsquery.Value) awsquery.Value {
 	if !x.LastUsedDate.IsZero() {
 		e[0] = awsquery.Time(x.LastUsedDate)
 	}
 	e[1] = awsquery.String(x.ServiceName)
 	e[2] = awsquery.String(x.Region)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // AccessKeyMetadata is the AccessKeyMetadata structure.
@@ -3663,8 +3845,9 @@ func decAccessKeyMetadata(v *awsquery.Value) (x AccessKeyMetadata) {
 	return x
 }
 
-func encAccessKeyMetadata(x *AccessKeyMetadata) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encAccessKeyMetadata encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAccessKeyMetadata(x *AccessKeyMetadata, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
@@ -3677,7 +3860,7 @@ func encAccessKeyMetadata(x *AccessKeyMetadata) awsquery.Value {
 	if !x.CreateDate.IsZero() {
 		e[3] = awsquery.Time(x.CreateDate)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 func decActionNameListType(v *awsquery.Value) []string {
@@ -3716,11 +3899,12 @@ func decAddClientIDToOpenIDConnectProviderRequest(v *awsquery.Value) (x AddClien
 	return x
 }
 
-func encAddClientIDToOpenIDConnectProviderRequest(x *AddClientIDToOpenIDConnectProviderRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encAddClientIDToOpenIDConnectProviderRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAddClientIDToOpenIDConnectProviderRequest(x *AddClientIDToOpenIDConnectProviderRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.OpenIDConnectProviderArn)
 	e[1] = awsquery.String(x.ClientID)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // AddRoleToInstanceProfileRequest is the AddRoleToInstanceProfileRequest structure.
@@ -3743,11 +3927,12 @@ func decAddRoleToInstanceProfileRequest(v *awsquery.Value) (x AddRoleToInstanceP
 	return x
 }
 
-func encAddRoleToInstanceProfileRequest(x *AddRoleToInstanceProfileRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encAddRoleToInstanceProfileRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAddRoleToInstanceProfileRequest(x *AddRoleToInstanceProfileRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.InstanceProfileName)
 	e[1] = awsquery.String(x.RoleName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // AddUserToGroupRequest is the AddUserToGroupRequest structure.
@@ -3770,11 +3955,12 @@ func decAddUserToGroupRequest(v *awsquery.Value) (x AddUserToGroupRequest) {
 	return x
 }
 
-func encAddUserToGroupRequest(x *AddUserToGroupRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encAddUserToGroupRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAddUserToGroupRequest(x *AddUserToGroupRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.GroupName)
 	e[1] = awsquery.String(x.UserName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 func decArnListType(v *awsquery.Value) []string {
@@ -3809,10 +3995,11 @@ func decAssociateDelegationRequestRequest(v *awsquery.Value) (x AssociateDelegat
 	return x
 }
 
-func encAssociateDelegationRequestRequest(x *AssociateDelegationRequestRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encAssociateDelegationRequestRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAssociateDelegationRequestRequest(x *AssociateDelegationRequestRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.DelegationRequestId)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // AttachGroupPolicyRequest is the AttachGroupPolicyRequest structure.
@@ -3835,11 +4022,12 @@ func decAttachGroupPolicyRequest(v *awsquery.Value) (x AttachGroupPolicyRequest)
 	return x
 }
 
-func encAttachGroupPolicyRequest(x *AttachGroupPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encAttachGroupPolicyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAttachGroupPolicyRequest(x *AttachGroupPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.GroupName)
 	e[1] = awsquery.String(x.PolicyArn)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // AttachRolePolicyRequest is the AttachRolePolicyRequest structure.
@@ -3862,11 +4050,12 @@ func decAttachRolePolicyRequest(v *awsquery.Value) (x AttachRolePolicyRequest) {
 	return x
 }
 
-func encAttachRolePolicyRequest(x *AttachRolePolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encAttachRolePolicyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAttachRolePolicyRequest(x *AttachRolePolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
 	e[1] = awsquery.String(x.PolicyArn)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // AttachUserPolicyRequest is the AttachUserPolicyRequest structure.
@@ -3889,11 +4078,12 @@ func decAttachUserPolicyRequest(v *awsquery.Value) (x AttachUserPolicyRequest) {
 	return x
 }
 
-func encAttachUserPolicyRequest(x *AttachUserPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encAttachUserPolicyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAttachUserPolicyRequest(x *AttachUserPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.PolicyArn)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // AttachedPermissionsBoundary is the AttachedPermissionsBoundary structure.
@@ -3916,15 +4106,16 @@ func decAttachedPermissionsBoundary(v *awsquery.Value) (x AttachedPermissionsBou
 	return x
 }
 
-func encAttachedPermissionsBoundary(x *AttachedPermissionsBoundary) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encAttachedPermissionsBoundary encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAttachedPermissionsBoundary(x *AttachedPermissionsBoundary, e []awsquery.Value) awsquery.Value {
 	if x.PermissionsBoundaryType != "" {
 		e[0] = awsquery.String(x.PermissionsBoundaryType)
 	}
 	if x.PermissionsBoundaryArn != "" {
 		e[1] = awsquery.String(x.PermissionsBoundaryArn)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // AttachedPolicy is the AttachedPolicy structure.
@@ -3947,15 +4138,16 @@ func decAttachedPolicy(v *awsquery.Value) (x AttachedPolicy) {
 	return x
 }
 
-func encAttachedPolicy(x *AttachedPolicy) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encAttachedPolicy encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAttachedPolicy(x *AttachedPolicy, e []awsquery.Value) awsquery.Value {
 	if x.PolicyName != "" {
 		e[0] = awsquery.String(x.PolicyName)
 	}
 	if x.PolicyArn != "" {
 		e[1] = awsquery.String(x.PolicyArn)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 func decCertificationMapType(v *awsquery.Value) map[string]string {
@@ -3996,11 +4188,12 @@ func decChangePasswordRequest(v *awsquery.Value) (x ChangePasswordRequest) {
 	return x
 }
 
-func encChangePasswordRequest(x *ChangePasswordRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encChangePasswordRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encChangePasswordRequest(x *ChangePasswordRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.OldPassword)
 	e[1] = awsquery.String(x.NewPassword)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // ContextEntry is the ContextEntry structure.
@@ -4027,8 +4220,9 @@ func decContextEntry(v *awsquery.Value) (x ContextEntry) {
 	return x
 }
 
-func encContextEntry(x *ContextEntry) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encContextEntry encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encContextEntry(x *ContextEntry, e []awsquery.Value) awsquery.Value {
 	if x.ContextKeyName != "" {
 		e[0] = awsquery.String(x.ContextKeyName)
 	}
@@ -4038,7 +4232,7 @@ func encContextEntry(x *ContextEntry) awsquery.Value {
 	if x.ContextKeyType != "" {
 		e[2] = awsquery.String(x.ContextKeyType)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 func decContextEntryListType(v *awsquery.Value) []ContextEntry {
@@ -4050,11 +4244,11 @@ func decContextEntryListType(v *awsquery.Value) []ContextEntry {
 }
 
 func encContextEntryListType(x []ContextEntry) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*4)
 	for i := range x {
-		e[i] = encContextEntry(&x[i])
+		e[i] = encContextEntry(&x[i], e[len(x)+i*3:len(x)+(i+1)*3])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decContextKeyNamesResultListType(v *awsquery.Value) []string {
@@ -4105,12 +4299,13 @@ func decCreateAccessKeyRequest(v *awsquery.Value) (x CreateAccessKeyRequest) {
 	return x
 }
 
-func encCreateAccessKeyRequest(x *CreateAccessKeyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encCreateAccessKeyRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateAccessKeyRequest(x *CreateAccessKeyRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // CreateAccessKeyResponse is the CreateAccessKeyResponse structure.
@@ -4129,10 +4324,11 @@ func decCreateAccessKeyResponse(v *awsquery.Value) (x CreateAccessKeyResponse) {
 	return x
 }
 
-func encCreateAccessKeyResponse(x *CreateAccessKeyResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
-	e[0] = encAccessKey(&x.AccessKey)
-	return awsquery.Struct(e)
+// encCreateAccessKeyResponse encodes x into e, which holds 6 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateAccessKeyResponse(x *CreateAccessKeyResponse, e []awsquery.Value) awsquery.Value {
+	e[0] = encAccessKey(&x.AccessKey, e[1:6])
+	return awsquery.Struct(e[:1:1])
 }
 
 // CreateAccountAliasRequest is the CreateAccountAliasRequest structure.
@@ -4151,10 +4347,11 @@ func decCreateAccountAliasRequest(v *awsquery.Value) (x CreateAccountAliasReques
 	return x
 }
 
-func encCreateAccountAliasRequest(x *CreateAccountAliasRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encCreateAccountAliasRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateAccountAliasRequest(x *CreateAccountAliasRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.AccountAlias)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // CreateDelegationRequestRequest is the CreateDelegationRequestRequest structure.
@@ -4206,13 +4403,14 @@ func decCreateDelegationRequestRequest(v *awsquery.Value) (x CreateDelegationReq
 	return x
 }
 
-func encCreateDelegationRequestRequest(x *CreateDelegationRequestRequest) awsquery.Value {
-	e := make([]awsquery.Value, 9)
+// encCreateDelegationRequestRequest encodes x into e, which holds 11 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateDelegationRequestRequest(x *CreateDelegationRequestRequest, e []awsquery.Value) awsquery.Value {
 	if x.OwnerAccountId != "" {
 		e[0] = awsquery.String(x.OwnerAccountId)
 	}
 	e[1] = awsquery.String(x.Description)
-	e[2] = encDelegationPermission(&x.Permissions)
+	e[2] = encDelegationPermission(&x.Permissions, e[9:11])
 	if x.RequestMessage != "" {
 		e[3] = awsquery.String(x.RequestMessage)
 	}
@@ -4225,7 +4423,7 @@ func encCreateDelegationRequestRequest(x *CreateDelegationRequestRequest) awsque
 	if x.OnlySendByOwner != nil {
 		e[8] = awsquery.Bool(*x.OnlySendByOwner)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:9:9])
 }
 
 // CreateDelegationRequestResponse is the CreateDelegationRequestResponse structure.
@@ -4248,15 +4446,16 @@ func decCreateDelegationRequestResponse(v *awsquery.Value) (x CreateDelegationRe
 	return x
 }
 
-func encCreateDelegationRequestResponse(x *CreateDelegationRequestResponse) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encCreateDelegationRequestResponse encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateDelegationRequestResponse(x *CreateDelegationRequestResponse, e []awsquery.Value) awsquery.Value {
 	if x.ConsoleDeepLink != "" {
 		e[0] = awsquery.String(x.ConsoleDeepLink)
 	}
 	if x.DelegationRequestId != "" {
 		e[1] = awsquery.String(x.DelegationRequestId)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // CreateGroupRequest is the CreateGroupRequest structure.
@@ -4279,13 +4478,14 @@ func decCreateGroupRequest(v *awsquery.Value) (x CreateGroupRequest) {
 	return x
 }
 
-func encCreateGroupRequest(x *CreateGroupRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encCreateGroupRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateGroupRequest(x *CreateGroupRequest, e []awsquery.Value) awsquery.Value {
 	if x.Path != "" {
 		e[0] = awsquery.String(x.Path)
 	}
 	e[1] = awsquery.String(x.GroupName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // CreateGroupResponse is the CreateGroupResponse structure.
@@ -4304,10 +4504,11 @@ func decCreateGroupResponse(v *awsquery.Value) (x CreateGroupResponse) {
 	return x
 }
 
-func encCreateGroupResponse(x *CreateGroupResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
-	e[0] = encGroup(&x.Group)
-	return awsquery.Struct(e)
+// encCreateGroupResponse encodes x into e, which holds 6 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateGroupResponse(x *CreateGroupResponse, e []awsquery.Value) awsquery.Value {
+	e[0] = encGroup(&x.Group, e[1:6])
+	return awsquery.Struct(e[:1:1])
 }
 
 // CreateInstanceProfileRequest is the CreateInstanceProfileRequest structure.
@@ -4334,8 +4535,9 @@ func decCreateInstanceProfileRequest(v *awsquery.Value) (x CreateInstanceProfile
 	return x
 }
 
-func encCreateInstanceProfileRequest(x *CreateInstanceProfileRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encCreateInstanceProfileRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateInstanceProfileRequest(x *CreateInstanceProfileRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.InstanceProfileName)
 	if x.Path != "" {
 		e[1] = awsquery.String(x.Path)
@@ -4343,7 +4545,7 @@ func encCreateInstanceProfileRequest(x *CreateInstanceProfileRequest) awsquery.V
 	if x.Tags != nil {
 		e[2] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // CreateInstanceProfileResponse is the CreateInstanceProfileResponse structure.
@@ -4362,10 +4564,11 @@ func decCreateInstanceProfileResponse(v *awsquery.Value) (x CreateInstanceProfil
 	return x
 }
 
-func encCreateInstanceProfileResponse(x *CreateInstanceProfileResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
-	e[0] = encInstanceProfile(&x.InstanceProfile)
-	return awsquery.Struct(e)
+// encCreateInstanceProfileResponse encodes x into e, which holds 8 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateInstanceProfileResponse(x *CreateInstanceProfileResponse, e []awsquery.Value) awsquery.Value {
+	e[0] = encInstanceProfile(&x.InstanceProfile, e[1:8])
+	return awsquery.Struct(e[:1:1])
 }
 
 // CreateLoginProfileRequest is the CreateLoginProfileRequest structure.
@@ -4393,8 +4596,9 @@ func decCreateLoginProfileRequest(v *awsquery.Value) (x CreateLoginProfileReques
 	return x
 }
 
-func encCreateLoginProfileRequest(x *CreateLoginProfileRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encCreateLoginProfileRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateLoginProfileRequest(x *CreateLoginProfileRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
@@ -4404,7 +4608,7 @@ func encCreateLoginProfileRequest(x *CreateLoginProfileRequest) awsquery.Value {
 	if x.PasswordResetRequired != nil {
 		e[2] = awsquery.Bool(*x.PasswordResetRequired)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // CreateLoginProfileResponse is the CreateLoginProfileResponse structure.
@@ -4423,10 +4627,11 @@ func decCreateLoginProfileResponse(v *awsquery.Value) (x CreateLoginProfileRespo
 	return x
 }
 
-func encCreateLoginProfileResponse(x *CreateLoginProfileResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
-	e[0] = encLoginProfile(&x.LoginProfile)
-	return awsquery.Struct(e)
+// encCreateLoginProfileResponse encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateLoginProfileResponse(x *CreateLoginProfileResponse, e []awsquery.Value) awsquery.Value {
+	e[0] = encLoginProfile(&x.LoginProfile, e[1:4])
+	return awsquery.Struct(e[:1:1])
 }
 
 // CreateOpenIDConnectProviderRequest is the CreateOpenIDConnectProviderRequest structure.
@@ -4457,8 +4662,9 @@ func decCreateOpenIDConnectProviderRequest(v *awsquery.Value) (x CreateOpenIDCon
 	return x
 }
 
-func encCreateOpenIDConnectProviderRequest(x *CreateOpenIDConnectProviderRequest) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encCreateOpenIDConnectProviderRequest encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateOpenIDConnectProviderRequest(x *CreateOpenIDConnectProviderRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.Url)
 	if x.ClientIDList != nil {
 		e[1] = encClientIDListType(x.ClientIDList)
@@ -4469,7 +4675,7 @@ func encCreateOpenIDConnectProviderRequest(x *CreateOpenIDConnectProviderRequest
 	if x.Tags != nil {
 		e[3] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 // CreateOpenIDConnectProviderResponse is the CreateOpenIDConnectProviderResponse structure.
@@ -4492,15 +4698,16 @@ func decCreateOpenIDConnectProviderResponse(v *awsquery.Value) (x CreateOpenIDCo
 	return x
 }
 
-func encCreateOpenIDConnectProviderResponse(x *CreateOpenIDConnectProviderResponse) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encCreateOpenIDConnectProviderResponse encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateOpenIDConnectProviderResponse(x *CreateOpenIDConnectProviderResponse, e []awsquery.Value) awsquery.Value {
 	if x.OpenIDConnectProviderArn != "" {
 		e[0] = awsquery.String(x.OpenIDConnectProviderArn)
 	}
 	if x.Tags != nil {
 		e[1] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // CreatePolicyRequest is the CreatePolicyRequest structure.
@@ -4535,8 +4742,9 @@ func decCreatePolicyRequest(v *awsquery.Value) (x CreatePolicyRequest) {
 	return x
 }
 
-func encCreatePolicyRequest(x *CreatePolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 5)
+// encCreatePolicyRequest encodes x into e, which holds 5 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreatePolicyRequest(x *CreatePolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.PolicyName)
 	if x.Path != "" {
 		e[1] = awsquery.String(x.Path)
@@ -4548,7 +4756,7 @@ func encCreatePolicyRequest(x *CreatePolicyRequest) awsquery.Value {
 	if x.Tags != nil {
 		e[4] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:5:5])
 }
 
 // CreatePolicyResponse is the CreatePolicyResponse structure.
@@ -4568,12 +4776,13 @@ func decCreatePolicyResponse(v *awsquery.Value) (x CreatePolicyResponse) {
 	return x
 }
 
-func encCreatePolicyResponse(x *CreatePolicyResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encCreatePolicyResponse encodes x into e, which holds 13 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreatePolicyResponse(x *CreatePolicyResponse, e []awsquery.Value) awsquery.Value {
 	if x.Policy != nil {
-		e[0] = encPolicy(x.Policy)
+		e[0] = encPolicy(x.Policy, e[1:13])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // CreatePolicyVersionRequest is the CreatePolicyVersionRequest structure.
@@ -4601,14 +4810,15 @@ func decCreatePolicyVersionRequest(v *awsquery.Value) (x CreatePolicyVersionRequ
 	return x
 }
 
-func encCreatePolicyVersionRequest(x *CreatePolicyVersionRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encCreatePolicyVersionRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreatePolicyVersionRequest(x *CreatePolicyVersionRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.PolicyArn)
 	e[1] = awsquery.String(x.PolicyDocument)
 	if x.SetAsDefault != nil {
 		e[2] = awsquery.Bool(*x.SetAsDefault)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // CreatePolicyVersionResponse is the CreatePolicyVersionResponse structure.
@@ -4628,12 +4838,13 @@ func decCreatePolicyVersionResponse(v *awsquery.Value) (x CreatePolicyVersionRes
 	return x
 }
 
-func encCreatePolicyVersionResponse(x *CreatePolicyVersionResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encCreatePolicyVersionResponse encodes x into e, which holds 5 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreatePolicyVersionResponse(x *CreatePolicyVersionResponse, e []awsquery.Value) awsquery.Value {
 	if x.PolicyVersion != nil {
-		e[0] = encPolicyVersion(x.PolicyVersion)
+		e[0] = encPolicyVersion(x.PolicyVersion, e[1:5])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // CreateRoleRequest is the CreateRoleRequest structure.
@@ -4677,8 +4888,9 @@ func decCreateRoleRequest(v *awsquery.Value) (x CreateRoleRequest) {
 	return x
 }
 
-func encCreateRoleRequest(x *CreateRoleRequest) awsquery.Value {
-	e := make([]awsquery.Value, 7)
+// encCreateRoleRequest encodes x into e, which holds 7 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateRoleRequest(x *CreateRoleRequest, e []awsquery.Value) awsquery.Value {
 	if x.Path != "" {
 		e[0] = awsquery.String(x.Path)
 	}
@@ -4696,7 +4908,7 @@ func encCreateRoleRequest(x *CreateRoleRequest) awsquery.Value {
 	if x.Tags != nil {
 		e[6] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:7:7])
 }
 
 // CreateRoleResponse is the CreateRoleResponse structure.
@@ -4715,10 +4927,11 @@ func decCreateRoleResponse(v *awsquery.Value) (x CreateRoleResponse) {
 	return x
 }
 
-func encCreateRoleResponse(x *CreateRoleResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
-	e[0] = encRole(&x.Role)
-	return awsquery.Struct(e)
+// encCreateRoleResponse encodes x into e, which holds 16 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateRoleResponse(x *CreateRoleResponse, e []awsquery.Value) awsquery.Value {
+	e[0] = encRole(&x.Role, e[1:16])
+	return awsquery.Struct(e[:1:1])
 }
 
 // CreateSAMLProviderRequest is the CreateSAMLProviderRequest structure.
@@ -4753,8 +4966,9 @@ func decCreateSAMLProviderRequest(v *awsquery.Value) (x CreateSAMLProviderReques
 	return x
 }
 
-func encCreateSAMLProviderRequest(x *CreateSAMLProviderRequest) awsquery.Value {
-	e := make([]awsquery.Value, 5)
+// encCreateSAMLProviderRequest encodes x into e, which holds 5 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateSAMLProviderRequest(x *CreateSAMLProviderRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.SAMLMetadataDocument)
 	e[1] = awsquery.String(x.Name)
 	if x.Tags != nil {
@@ -4766,7 +4980,7 @@ func encCreateSAMLProviderRequest(x *CreateSAMLProviderRequest) awsquery.Value {
 	if x.AddPrivateKey != "" {
 		e[4] = awsquery.String(x.AddPrivateKey)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:5:5])
 }
 
 // CreateSAMLProviderResponse is the CreateSAMLProviderResponse structure.
@@ -4789,15 +5003,16 @@ func decCreateSAMLProviderResponse(v *awsquery.Value) (x CreateSAMLProviderRespo
 	return x
 }
 
-func encCreateSAMLProviderResponse(x *CreateSAMLProviderResponse) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encCreateSAMLProviderResponse encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateSAMLProviderResponse(x *CreateSAMLProviderResponse, e []awsquery.Value) awsquery.Value {
 	if x.SAMLProviderArn != "" {
 		e[0] = awsquery.String(x.SAMLProviderArn)
 	}
 	if x.Tags != nil {
 		e[1] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // CreateServiceLinkedRoleRequest is the CreateServiceLinkedRoleRequest structure.
@@ -4824,8 +5039,9 @@ func decCreateServiceLinkedRoleRequest(v *awsquery.Value) (x CreateServiceLinked
 	return x
 }
 
-func encCreateServiceLinkedRoleRequest(x *CreateServiceLinkedRoleRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encCreateServiceLinkedRoleRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateServiceLinkedRoleRequest(x *CreateServiceLinkedRoleRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.AWSServiceName)
 	if x.Description != "" {
 		e[1] = awsquery.String(x.Description)
@@ -4833,7 +5049,7 @@ func encCreateServiceLinkedRoleRequest(x *CreateServiceLinkedRoleRequest) awsque
 	if x.CustomSuffix != "" {
 		e[2] = awsquery.String(x.CustomSuffix)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // CreateServiceLinkedRoleResponse is the CreateServiceLinkedRoleResponse structure.
@@ -4853,12 +5069,13 @@ func decCreateServiceLinkedRoleResponse(v *awsquery.Value) (x CreateServiceLinke
 	return x
 }
 
-func encCreateServiceLinkedRoleResponse(x *CreateServiceLinkedRoleResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encCreateServiceLinkedRoleResponse encodes x into e, which holds 16 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateServiceLinkedRoleResponse(x *CreateServiceLinkedRoleResponse, e []awsquery.Value) awsquery.Value {
 	if x.Role != nil {
-		e[0] = encRole(x.Role)
+		e[0] = encRole(x.Role, e[1:16])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // CreateServiceSpecificCredentialRequest is the CreateServiceSpecificCredentialRequest structure.
@@ -4886,14 +5103,15 @@ func decCreateServiceSpecificCredentialRequest(v *awsquery.Value) (x CreateServi
 	return x
 }
 
-func encCreateServiceSpecificCredentialRequest(x *CreateServiceSpecificCredentialRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encCreateServiceSpecificCredentialRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateServiceSpecificCredentialRequest(x *CreateServiceSpecificCredentialRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.ServiceName)
 	if x.CredentialAgeDays != nil {
 		e[2] = awsquery.Int(int64(*x.CredentialAgeDays))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // CreateServiceSpecificCredentialResponse is the CreateServiceSpecificCredentialResponse structure.
@@ -4913,12 +5131,13 @@ func decCreateServiceSpecificCredentialResponse(v *awsquery.Value) (x CreateServ
 	return x
 }
 
-func encCreateServiceSpecificCredentialResponse(x *CreateServiceSpecificCredentialResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encCreateServiceSpecificCredentialResponse encodes x into e, which holds 11 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateServiceSpecificCredentialResponse(x *CreateServiceSpecificCredentialResponse, e []awsquery.Value) awsquery.Value {
 	if x.ServiceSpecificCredential != nil {
-		e[0] = encServiceSpecificCredential(x.ServiceSpecificCredential)
+		e[0] = encServiceSpecificCredential(x.ServiceSpecificCredential, e[1:11])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // CreateUserRequest is the CreateUserRequest structure.
@@ -4949,8 +5168,9 @@ func decCreateUserRequest(v *awsquery.Value) (x CreateUserRequest) {
 	return x
 }
 
-func encCreateUserRequest(x *CreateUserRequest) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encCreateUserRequest encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateUserRequest(x *CreateUserRequest, e []awsquery.Value) awsquery.Value {
 	if x.Path != "" {
 		e[0] = awsquery.String(x.Path)
 	}
@@ -4961,7 +5181,7 @@ func encCreateUserRequest(x *CreateUserRequest) awsquery.Value {
 	if x.Tags != nil {
 		e[3] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 // CreateUserResponse is the CreateUserResponse structure.
@@ -4981,12 +5201,13 @@ func decCreateUserResponse(v *awsquery.Value) (x CreateUserResponse) {
 	return x
 }
 
-func encCreateUserResponse(x *CreateUserResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encCreateUserResponse encodes x into e, which holds 11 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateUserResponse(x *CreateUserResponse, e []awsquery.Value) awsquery.Value {
 	if x.User != nil {
-		e[0] = encUser(x.User)
+		e[0] = encUser(x.User, e[1:11])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // CreateVirtualMFADeviceRequest is the CreateVirtualMFADeviceRequest structure.
@@ -5013,8 +5234,9 @@ func decCreateVirtualMFADeviceRequest(v *awsquery.Value) (x CreateVirtualMFADevi
 	return x
 }
 
-func encCreateVirtualMFADeviceRequest(x *CreateVirtualMFADeviceRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encCreateVirtualMFADeviceRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateVirtualMFADeviceRequest(x *CreateVirtualMFADeviceRequest, e []awsquery.Value) awsquery.Value {
 	if x.Path != "" {
 		e[0] = awsquery.String(x.Path)
 	}
@@ -5022,7 +5244,7 @@ func encCreateVirtualMFADeviceRequest(x *CreateVirtualMFADeviceRequest) awsquery
 	if x.Tags != nil {
 		e[2] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // CreateVirtualMFADeviceResponse is the CreateVirtualMFADeviceResponse structure.
@@ -5041,10 +5263,11 @@ func decCreateVirtualMFADeviceResponse(v *awsquery.Value) (x CreateVirtualMFADev
 	return x
 }
 
-func encCreateVirtualMFADeviceResponse(x *CreateVirtualMFADeviceResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
-	e[0] = encVirtualMFADevice(&x.VirtualMFADevice)
-	return awsquery.Struct(e)
+// encCreateVirtualMFADeviceResponse encodes x into e, which holds 17 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCreateVirtualMFADeviceResponse(x *CreateVirtualMFADeviceResponse, e []awsquery.Value) awsquery.Value {
+	e[0] = encVirtualMFADevice(&x.VirtualMFADevice, e[1:17])
+	return awsquery.Struct(e[:1:1])
 }
 
 // DeactivateMFADeviceRequest is the DeactivateMFADeviceRequest structure.
@@ -5067,13 +5290,14 @@ func decDeactivateMFADeviceRequest(v *awsquery.Value) (x DeactivateMFADeviceRequ
 	return x
 }
 
-func encDeactivateMFADeviceRequest(x *DeactivateMFADeviceRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encDeactivateMFADeviceRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeactivateMFADeviceRequest(x *DeactivateMFADeviceRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
 	e[1] = awsquery.String(x.SerialNumber)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // DelegationPermission is the DelegationPermission structure.
@@ -5096,15 +5320,16 @@ func decDelegationPermission(v *awsquery.Value) (x DelegationPermission) {
 	return x
 }
 
-func encDelegationPermission(x *DelegationPermission) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encDelegationPermission encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDelegationPermission(x *DelegationPermission, e []awsquery.Value) awsquery.Value {
 	if x.PolicyTemplateArn != "" {
 		e[0] = awsquery.String(x.PolicyTemplateArn)
 	}
 	if x.Parameters != nil {
 		e[1] = encPolicyParameterListType(x.Parameters)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // DelegationRequest is the DelegationRequest structure.
@@ -5202,8 +5427,9 @@ func decDelegationRequest(v *awsquery.Value) (x DelegationRequest) {
 	return x
 }
 
-func encDelegationRequest(x *DelegationRequest) awsquery.Value {
-	e := make([]awsquery.Value, 20)
+// encDelegationRequest encodes x into e, which holds 22 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDelegationRequest(x *DelegationRequest, e []awsquery.Value) awsquery.Value {
 	if x.DelegationRequestId != "" {
 		e[0] = awsquery.String(x.DelegationRequestId)
 	}
@@ -5217,7 +5443,7 @@ func encDelegationRequest(x *DelegationRequest) awsquery.Value {
 		e[3] = awsquery.String(x.RequestMessage)
 	}
 	if x.Permissions != nil {
-		e[4] = encDelegationPermission(x.Permissions)
+		e[4] = encDelegationPermission(x.Permissions, e[20:22])
 	}
 	if x.PermissionPolicy != "" {
 		e[5] = awsquery.String(x.PermissionPolicy)
@@ -5264,7 +5490,7 @@ func encDelegationRequest(x *DelegationRequest) awsquery.Value {
 	if !x.UpdatedTime.IsZero() {
 		e[19] = awsquery.Time(x.UpdatedTime)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:20:20])
 }
 
 // DeleteAccessKeyRequest is the DeleteAccessKeyRequest structure.
@@ -5287,13 +5513,14 @@ func decDeleteAccessKeyRequest(v *awsquery.Value) (x DeleteAccessKeyRequest) {
 	return x
 }
 
-func encDeleteAccessKeyRequest(x *DeleteAccessKeyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encDeleteAccessKeyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteAccessKeyRequest(x *DeleteAccessKeyRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
 	e[1] = awsquery.String(x.AccessKeyId)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // DeleteAccountAliasRequest is the DeleteAccountAliasRequest structure.
@@ -5312,10 +5539,11 @@ func decDeleteAccountAliasRequest(v *awsquery.Value) (x DeleteAccountAliasReques
 	return x
 }
 
-func encDeleteAccountAliasRequest(x *DeleteAccountAliasRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encDeleteAccountAliasRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteAccountAliasRequest(x *DeleteAccountAliasRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.AccountAlias)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // DeleteGroupPolicyRequest is the DeleteGroupPolicyRequest structure.
@@ -5338,11 +5566,12 @@ func decDeleteGroupPolicyRequest(v *awsquery.Value) (x DeleteGroupPolicyRequest)
 	return x
 }
 
-func encDeleteGroupPolicyRequest(x *DeleteGroupPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encDeleteGroupPolicyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteGroupPolicyRequest(x *DeleteGroupPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.GroupName)
 	e[1] = awsquery.String(x.PolicyName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // DeleteGroupRequest is the DeleteGroupRequest structure.
@@ -5361,10 +5590,11 @@ func decDeleteGroupRequest(v *awsquery.Value) (x DeleteGroupRequest) {
 	return x
 }
 
-func encDeleteGroupRequest(x *DeleteGroupRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encDeleteGroupRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteGroupRequest(x *DeleteGroupRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.GroupName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // DeleteInstanceProfileRequest is the DeleteInstanceProfileRequest structure.
@@ -5383,10 +5613,11 @@ func decDeleteInstanceProfileRequest(v *awsquery.Value) (x DeleteInstanceProfile
 	return x
 }
 
-func encDeleteInstanceProfileRequest(x *DeleteInstanceProfileRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encDeleteInstanceProfileRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteInstanceProfileRequest(x *DeleteInstanceProfileRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.InstanceProfileName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // DeleteLoginProfileRequest is the DeleteLoginProfileRequest structure.
@@ -5405,12 +5636,13 @@ func decDeleteLoginProfileRequest(v *awsquery.Value) (x DeleteLoginProfileReques
 	return x
 }
 
-func encDeleteLoginProfileRequest(x *DeleteLoginProfileRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encDeleteLoginProfileRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteLoginProfileRequest(x *DeleteLoginProfileRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // DeleteOpenIDConnectProviderRequest is the DeleteOpenIDConnectProviderRequest structure.
@@ -5429,10 +5661,11 @@ func decDeleteOpenIDConnectProviderRequest(v *awsquery.Value) (x DeleteOpenIDCon
 	return x
 }
 
-func encDeleteOpenIDConnectProviderRequest(x *DeleteOpenIDConnectProviderRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encDeleteOpenIDConnectProviderRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteOpenIDConnectProviderRequest(x *DeleteOpenIDConnectProviderRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.OpenIDConnectProviderArn)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // DeletePolicyRequest is the DeletePolicyRequest structure.
@@ -5451,10 +5684,11 @@ func decDeletePolicyRequest(v *awsquery.Value) (x DeletePolicyRequest) {
 	return x
 }
 
-func encDeletePolicyRequest(x *DeletePolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encDeletePolicyRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeletePolicyRequest(x *DeletePolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.PolicyArn)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // DeletePolicyVersionRequest is the DeletePolicyVersionRequest structure.
@@ -5477,11 +5711,12 @@ func decDeletePolicyVersionRequest(v *awsquery.Value) (x DeletePolicyVersionRequ
 	return x
 }
 
-func encDeletePolicyVersionRequest(x *DeletePolicyVersionRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encDeletePolicyVersionRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeletePolicyVersionRequest(x *DeletePolicyVersionRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.PolicyArn)
 	e[1] = awsquery.String(x.VersionId)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // DeleteRolePermissionsBoundaryRequest is the DeleteRolePermissionsBoundaryRequest structure.
@@ -5500,10 +5735,11 @@ func decDeleteRolePermissionsBoundaryRequest(v *awsquery.Value) (x DeleteRolePer
 	return x
 }
 
-func encDeleteRolePermissionsBoundaryRequest(x *DeleteRolePermissionsBoundaryRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encDeleteRolePermissionsBoundaryRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteRolePermissionsBoundaryRequest(x *DeleteRolePermissionsBoundaryRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // DeleteRolePolicyRequest is the DeleteRolePolicyRequest structure.
@@ -5526,11 +5762,12 @@ func decDeleteRolePolicyRequest(v *awsquery.Value) (x DeleteRolePolicyRequest) {
 	return x
 }
 
-func encDeleteRolePolicyRequest(x *DeleteRolePolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encDeleteRolePolicyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteRolePolicyRequest(x *DeleteRolePolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
 	e[1] = awsquery.String(x.PolicyName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // DeleteRoleRequest is the DeleteRoleRequest structure.
@@ -5549,10 +5786,11 @@ func decDeleteRoleRequest(v *awsquery.Value) (x DeleteRoleRequest) {
 	return x
 }
 
-func encDeleteRoleRequest(x *DeleteRoleRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encDeleteRoleRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteRoleRequest(x *DeleteRoleRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // DeleteSAMLProviderRequest is the DeleteSAMLProviderRequest structure.
@@ -5571,10 +5809,11 @@ func decDeleteSAMLProviderRequest(v *awsquery.Value) (x DeleteSAMLProviderReques
 	return x
 }
 
-func encDeleteSAMLProviderRequest(x *DeleteSAMLProviderRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encDeleteSAMLProviderRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteSAMLProviderRequest(x *DeleteSAMLProviderRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.SAMLProviderArn)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // DeleteSSHPublicKeyRequest is the DeleteSSHPublicKeyRequest structure.
@@ -5597,11 +5836,12 @@ func decDeleteSSHPublicKeyRequest(v *awsquery.Value) (x DeleteSSHPublicKeyReques
 	return x
 }
 
-func encDeleteSSHPublicKeyRequest(x *DeleteSSHPublicKeyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encDeleteSSHPublicKeyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteSSHPublicKeyRequest(x *DeleteSSHPublicKeyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.SSHPublicKeyId)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // DeleteServerCertificateRequest is the DeleteServerCertificateRequest structure.
@@ -5620,10 +5860,11 @@ func decDeleteServerCertificateRequest(v *awsquery.Value) (x DeleteServerCertifi
 	return x
 }
 
-func encDeleteServerCertificateRequest(x *DeleteServerCertificateRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encDeleteServerCertificateRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteServerCertificateRequest(x *DeleteServerCertificateRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.ServerCertificateName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // DeleteServiceLinkedRoleRequest is the DeleteServiceLinkedRoleRequest structure.
@@ -5642,10 +5883,11 @@ func decDeleteServiceLinkedRoleRequest(v *awsquery.Value) (x DeleteServiceLinked
 	return x
 }
 
-func encDeleteServiceLinkedRoleRequest(x *DeleteServiceLinkedRoleRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encDeleteServiceLinkedRoleRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteServiceLinkedRoleRequest(x *DeleteServiceLinkedRoleRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // DeleteServiceLinkedRoleResponse is the DeleteServiceLinkedRoleResponse structure.
@@ -5664,10 +5906,11 @@ func decDeleteServiceLinkedRoleResponse(v *awsquery.Value) (x DeleteServiceLinke
 	return x
 }
 
-func encDeleteServiceLinkedRoleResponse(x *DeleteServiceLinkedRoleResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encDeleteServiceLinkedRoleResponse encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteServiceLinkedRoleResponse(x *DeleteServiceLinkedRoleResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.DeletionTaskId)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // DeleteServiceSpecificCredentialRequest is the DeleteServiceSpecificCredentialRequest structure.
@@ -5690,13 +5933,14 @@ func decDeleteServiceSpecificCredentialRequest(v *awsquery.Value) (x DeleteServi
 	return x
 }
 
-func encDeleteServiceSpecificCredentialRequest(x *DeleteServiceSpecificCredentialRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encDeleteServiceSpecificCredentialRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteServiceSpecificCredentialRequest(x *DeleteServiceSpecificCredentialRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
 	e[1] = awsquery.String(x.ServiceSpecificCredentialId)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // DeleteSigningCertificateRequest is the DeleteSigningCertificateRequest structure.
@@ -5719,13 +5963,14 @@ func decDeleteSigningCertificateRequest(v *awsquery.Value) (x DeleteSigningCerti
 	return x
 }
 
-func encDeleteSigningCertificateRequest(x *DeleteSigningCertificateRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encDeleteSigningCertificateRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteSigningCertificateRequest(x *DeleteSigningCertificateRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
 	e[1] = awsquery.String(x.CertificateId)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // DeleteUserPermissionsBoundaryRequest is the DeleteUserPermissionsBoundaryRequest structure.
@@ -5744,10 +5989,11 @@ func decDeleteUserPermissionsBoundaryRequest(v *awsquery.Value) (x DeleteUserPer
 	return x
 }
 
-func encDeleteUserPermissionsBoundaryRequest(x *DeleteUserPermissionsBoundaryRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encDeleteUserPermissionsBoundaryRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteUserPermissionsBoundaryRequest(x *DeleteUserPermissionsBoundaryRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // DeleteUserPolicyRequest is the DeleteUserPolicyRequest structure.
@@ -5770,11 +6016,12 @@ func decDeleteUserPolicyRequest(v *awsquery.Value) (x DeleteUserPolicyRequest) {
 	return x
 }
 
-func encDeleteUserPolicyRequest(x *DeleteUserPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encDeleteUserPolicyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteUserPolicyRequest(x *DeleteUserPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.PolicyName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // DeleteUserRequest is the DeleteUserRequest structure.
@@ -5793,10 +6040,11 @@ func decDeleteUserRequest(v *awsquery.Value) (x DeleteUserRequest) {
 	return x
 }
 
-func encDeleteUserRequest(x *DeleteUserRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encDeleteUserRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteUserRequest(x *DeleteUserRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // DeleteVirtualMFADeviceRequest is the DeleteVirtualMFADeviceRequest structure.
@@ -5815,10 +6063,11 @@ func decDeleteVirtualMFADeviceRequest(v *awsquery.Value) (x DeleteVirtualMFADevi
 	return x
 }
 
-func encDeleteVirtualMFADeviceRequest(x *DeleteVirtualMFADeviceRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encDeleteVirtualMFADeviceRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeleteVirtualMFADeviceRequest(x *DeleteVirtualMFADeviceRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.SerialNumber)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // DeletionTaskFailureReasonType is the DeletionTaskFailureReasonType structure.
@@ -5841,15 +6090,16 @@ func decDeletionTaskFailureReasonType(v *awsquery.Value) (x DeletionTaskFailureR
 	return x
 }
 
-func encDeletionTaskFailureReasonType(x *DeletionTaskFailureReasonType) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encDeletionTaskFailureReasonType encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDeletionTaskFailureReasonType(x *DeletionTaskFailureReasonType, e []awsquery.Value) awsquery.Value {
 	if x.Reason != "" {
 		e[0] = awsquery.String(x.Reason)
 	}
 	if x.RoleUsageList != nil {
 		e[1] = encRoleUsageListType(x.RoleUsageList)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // DetachGroupPolicyRequest is the DetachGroupPolicyRequest structure.
@@ -5872,11 +6122,12 @@ func decDetachGroupPolicyRequest(v *awsquery.Value) (x DetachGroupPolicyRequest)
 	return x
 }
 
-func encDetachGroupPolicyRequest(x *DetachGroupPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encDetachGroupPolicyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDetachGroupPolicyRequest(x *DetachGroupPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.GroupName)
 	e[1] = awsquery.String(x.PolicyArn)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // DetachRolePolicyRequest is the DetachRolePolicyRequest structure.
@@ -5899,11 +6150,12 @@ func decDetachRolePolicyRequest(v *awsquery.Value) (x DetachRolePolicyRequest) {
 	return x
 }
 
-func encDetachRolePolicyRequest(x *DetachRolePolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encDetachRolePolicyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDetachRolePolicyRequest(x *DetachRolePolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
 	e[1] = awsquery.String(x.PolicyArn)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // DetachUserPolicyRequest is the DetachUserPolicyRequest structure.
@@ -5926,11 +6178,12 @@ func decDetachUserPolicyRequest(v *awsquery.Value) (x DetachUserPolicyRequest) {
 	return x
 }
 
-func encDetachUserPolicyRequest(x *DetachUserPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encDetachUserPolicyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDetachUserPolicyRequest(x *DetachUserPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.PolicyArn)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // DisableOrganizationsRootCredentialsManagementRequest is the DisableOrganizationsRootCredentialsManagementRequest structure.
@@ -5941,9 +6194,10 @@ func decDisableOrganizationsRootCredentialsManagementRequest(v *awsquery.Value) 
 	return x
 }
 
-func encDisableOrganizationsRootCredentialsManagementRequest(x *DisableOrganizationsRootCredentialsManagementRequest) awsquery.Value {
-	e := make([]awsquery.Value, 0)
-	return awsquery.Struct(e)
+// encDisableOrganizationsRootCredentialsManagementRequest encodes x into e, which holds 0 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDisableOrganizationsRootCredentialsManagementRequest(x *DisableOrganizationsRootCredentialsManagementRequest, e []awsquery.Value) awsquery.Value {
+	return awsquery.Struct(e[:0:0])
 }
 
 // DisableOrganizationsRootCredentialsManagementResponse is the DisableOrganizationsRootCredentialsManagementResponse structure.
@@ -5966,15 +6220,16 @@ func decDisableOrganizationsRootCredentialsManagementResponse(v *awsquery.Value)
 	return x
 }
 
-func encDisableOrganizationsRootCredentialsManagementResponse(x *DisableOrganizationsRootCredentialsManagementResponse) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encDisableOrganizationsRootCredentialsManagementResponse encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDisableOrganizationsRootCredentialsManagementResponse(x *DisableOrganizationsRootCredentialsManagementResponse, e []awsquery.Value) awsquery.Value {
 	if x.OrganizationId != "" {
 		e[0] = awsquery.String(x.OrganizationId)
 	}
 	if x.EnabledFeatures != nil {
 		e[1] = encFeaturesListType(x.EnabledFeatures)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // DisableOrganizationsRootSessionsRequest is the DisableOrganizationsRootSessionsRequest structure.
@@ -5985,9 +6240,10 @@ func decDisableOrganizationsRootSessionsRequest(v *awsquery.Value) (x DisableOrg
 	return x
 }
 
-func encDisableOrganizationsRootSessionsRequest(x *DisableOrganizationsRootSessionsRequest) awsquery.Value {
-	e := make([]awsquery.Value, 0)
-	return awsquery.Struct(e)
+// encDisableOrganizationsRootSessionsRequest encodes x into e, which holds 0 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDisableOrganizationsRootSessionsRequest(x *DisableOrganizationsRootSessionsRequest, e []awsquery.Value) awsquery.Value {
+	return awsquery.Struct(e[:0:0])
 }
 
 // DisableOrganizationsRootSessionsResponse is the DisableOrganizationsRootSessionsResponse structure.
@@ -6010,15 +6266,16 @@ func decDisableOrganizationsRootSessionsResponse(v *awsquery.Value) (x DisableOr
 	return x
 }
 
-func encDisableOrganizationsRootSessionsResponse(x *DisableOrganizationsRootSessionsResponse) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encDisableOrganizationsRootSessionsResponse encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDisableOrganizationsRootSessionsResponse(x *DisableOrganizationsRootSessionsResponse, e []awsquery.Value) awsquery.Value {
 	if x.OrganizationId != "" {
 		e[0] = awsquery.String(x.OrganizationId)
 	}
 	if x.EnabledFeatures != nil {
 		e[1] = encFeaturesListType(x.EnabledFeatures)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // EnableMFADeviceRequest is the EnableMFADeviceRequest structure.
@@ -6049,13 +6306,14 @@ func decEnableMFADeviceRequest(v *awsquery.Value) (x EnableMFADeviceRequest) {
 	return x
 }
 
-func encEnableMFADeviceRequest(x *EnableMFADeviceRequest) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encEnableMFADeviceRequest encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encEnableMFADeviceRequest(x *EnableMFADeviceRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.SerialNumber)
 	e[2] = awsquery.String(x.AuthenticationCode1)
 	e[3] = awsquery.String(x.AuthenticationCode2)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 // EnableOrganizationsRootCredentialsManagementRequest is the EnableOrganizationsRootCredentialsManagementRequest structure.
@@ -6066,9 +6324,10 @@ func decEnableOrganizationsRootCredentialsManagementRequest(v *awsquery.Value) (
 	return x
 }
 
-func encEnableOrganizationsRootCredentialsManagementRequest(x *EnableOrganizationsRootCredentialsManagementRequest) awsquery.Value {
-	e := make([]awsquery.Value, 0)
-	return awsquery.Struct(e)
+// encEnableOrganizationsRootCredentialsManagementRequest encodes x into e, which holds 0 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encEnableOrganizationsRootCredentialsManagementRequest(x *EnableOrganizationsRootCredentialsManagementRequest, e []awsquery.Value) awsquery.Value {
+	return awsquery.Struct(e[:0:0])
 }
 
 // EnableOrganizationsRootCredentialsManagementResponse is the EnableOrganizationsRootCredentialsManagementResponse structure.
@@ -6091,15 +6350,16 @@ func decEnableOrganizationsRootCredentialsManagementResponse(v *awsquery.Value) 
 	return x
 }
 
-func encEnableOrganizationsRootCredentialsManagementResponse(x *EnableOrganizationsRootCredentialsManagementResponse) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encEnableOrganizationsRootCredentialsManagementResponse encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encEnableOrganizationsRootCredentialsManagementResponse(x *EnableOrganizationsRootCredentialsManagementResponse, e []awsquery.Value) awsquery.Value {
 	if x.OrganizationId != "" {
 		e[0] = awsquery.String(x.OrganizationId)
 	}
 	if x.EnabledFeatures != nil {
 		e[1] = encFeaturesListType(x.EnabledFeatures)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // EnableOrganizationsRootSessionsRequest is the EnableOrganizationsRootSessionsRequest structure.
@@ -6110,9 +6370,10 @@ func decEnableOrganizationsRootSessionsRequest(v *awsquery.Value) (x EnableOrgan
 	return x
 }
 
-func encEnableOrganizationsRootSessionsRequest(x *EnableOrganizationsRootSessionsRequest) awsquery.Value {
-	e := make([]awsquery.Value, 0)
-	return awsquery.Struct(e)
+// encEnableOrganizationsRootSessionsRequest encodes x into e, which holds 0 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encEnableOrganizationsRootSessionsRequest(x *EnableOrganizationsRootSessionsRequest, e []awsquery.Value) awsquery.Value {
+	return awsquery.Struct(e[:0:0])
 }
 
 // EnableOrganizationsRootSessionsResponse is the EnableOrganizationsRootSessionsResponse structure.
@@ -6135,15 +6396,16 @@ func decEnableOrganizationsRootSessionsResponse(v *awsquery.Value) (x EnableOrga
 	return x
 }
 
-func encEnableOrganizationsRootSessionsResponse(x *EnableOrganizationsRootSessionsResponse) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encEnableOrganizationsRootSessionsResponse encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encEnableOrganizationsRootSessionsResponse(x *EnableOrganizationsRootSessionsResponse, e []awsquery.Value) awsquery.Value {
 	if x.OrganizationId != "" {
 		e[0] = awsquery.String(x.OrganizationId)
 	}
 	if x.EnabledFeatures != nil {
 		e[1] = encFeaturesListType(x.EnabledFeatures)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // EnableOutboundWebIdentityFederationResponse is the EnableOutboundWebIdentityFederationResponse structure.
@@ -6162,12 +6424,13 @@ func decEnableOutboundWebIdentityFederationResponse(v *awsquery.Value) (x Enable
 	return x
 }
 
-func encEnableOutboundWebIdentityFederationResponse(x *EnableOutboundWebIdentityFederationResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encEnableOutboundWebIdentityFederationResponse encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encEnableOutboundWebIdentityFederationResponse(x *EnableOutboundWebIdentityFederationResponse, e []awsquery.Value) awsquery.Value {
 	if x.IssuerIdentifier != "" {
 		e[0] = awsquery.String(x.IssuerIdentifier)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // EntityDetails is the EntityDetails structure.
@@ -6190,13 +6453,14 @@ func decEntityDetails(v *awsquery.Value) (x EntityDetails) {
 	return x
 }
 
-func encEntityDetails(x *EntityDetails) awsquery.Value {
-	e := make([]awsquery.Value, 2)
-	e[0] = encEntityInfo(&x.EntityInfo)
+// encEntityDetails encodes x into e, which holds 7 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encEntityDetails(x *EntityDetails, e []awsquery.Value) awsquery.Value {
+	e[0] = encEntityInfo(&x.EntityInfo, e[2:7])
 	if !x.LastAuthenticated.IsZero() {
 		e[1] = awsquery.Time(x.LastAuthenticated)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // EntityInfo is the EntityInfo structure.
@@ -6231,8 +6495,9 @@ func decEntityInfo(v *awsquery.Value) (x EntityInfo) {
 	return x
 }
 
-func encEntityInfo(x *EntityInfo) awsquery.Value {
-	e := make([]awsquery.Value, 5)
+// encEntityInfo encodes x into e, which holds 5 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encEntityInfo(x *EntityInfo, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.Arn)
 	e[1] = awsquery.String(x.Name)
 	e[2] = awsquery.String(x.Type)
@@ -6240,7 +6505,7 @@ func encEntityInfo(x *EntityInfo) awsquery.Value {
 	if x.Path != "" {
 		e[4] = awsquery.String(x.Path)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:5:5])
 }
 
 // ErrorDetails is the ErrorDetails structure.
@@ -6263,11 +6528,12 @@ func decErrorDetails(v *awsquery.Value) (x ErrorDetails) {
 	return x
 }
 
-func encErrorDetails(x *ErrorDetails) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encErrorDetails encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encErrorDetails(x *ErrorDetails, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.Message)
 	e[1] = awsquery.String(x.Code)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 func decEvalDecisionDetailsType(v *awsquery.Value) map[string]string {
@@ -6338,8 +6604,9 @@ func decEvaluationResult(v *awsquery.Value) (x EvaluationResult) {
 	return x
 }
 
-func encEvaluationResult(x *EvaluationResult) awsquery.Value {
-	e := make([]awsquery.Value, 9)
+// encEvaluationResult encodes x into e, which holds 11 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encEvaluationResult(x *EvaluationResult, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.EvalActionName)
 	if x.EvalResourceName != "" {
 		e[1] = awsquery.String(x.EvalResourceName)
@@ -6352,10 +6619,10 @@ func encEvaluationResult(x *EvaluationResult) awsquery.Value {
 		e[4] = encContextKeyNamesResultListType(x.MissingContextValues)
 	}
 	if x.OrganizationsDecisionDetail != nil {
-		e[5] = encOrganizationsDecisionDetail(x.OrganizationsDecisionDetail)
+		e[5] = encOrganizationsDecisionDetail(x.OrganizationsDecisionDetail, e[9:10])
 	}
 	if x.PermissionsBoundaryDecisionDetail != nil {
-		e[6] = encPermissionsBoundaryDecisionDetail(x.PermissionsBoundaryDecisionDetail)
+		e[6] = encPermissionsBoundaryDecisionDetail(x.PermissionsBoundaryDecisionDetail, e[10:11])
 	}
 	if x.EvalDecisionDetails != nil {
 		e[7] = encEvalDecisionDetailsType(x.EvalDecisionDetails)
@@ -6363,7 +6630,7 @@ func encEvaluationResult(x *EvaluationResult) awsquery.Value {
 	if x.ResourceSpecificResults != nil {
 		e[8] = encResourceSpecificResultListType(x.ResourceSpecificResults)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:9:9])
 }
 
 func decEvaluationResultsListType(v *awsquery.Value) []EvaluationResult {
@@ -6375,11 +6642,11 @@ func decEvaluationResultsListType(v *awsquery.Value) []EvaluationResult {
 }
 
 func encEvaluationResultsListType(x []EvaluationResult) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*12)
 	for i := range x {
-		e[i] = encEvaluationResult(&x[i])
+		e[i] = encEvaluationResult(&x[i], e[len(x)+i*11:len(x)+(i+1)*11])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decFeaturesListType(v *awsquery.Value) []string {
@@ -6418,15 +6685,16 @@ func decGenerateCredentialReportResponse(v *awsquery.Value) (x GenerateCredentia
 	return x
 }
 
-func encGenerateCredentialReportResponse(x *GenerateCredentialReportResponse) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encGenerateCredentialReportResponse encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGenerateCredentialReportResponse(x *GenerateCredentialReportResponse, e []awsquery.Value) awsquery.Value {
 	if x.State != "" {
 		e[0] = awsquery.String(x.State)
 	}
 	if x.Description != "" {
 		e[1] = awsquery.String(x.Description)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // GenerateOrganizationsAccessReportRequest is the GenerateOrganizationsAccessReportRequest structure.
@@ -6449,13 +6717,14 @@ func decGenerateOrganizationsAccessReportRequest(v *awsquery.Value) (x GenerateO
 	return x
 }
 
-func encGenerateOrganizationsAccessReportRequest(x *GenerateOrganizationsAccessReportRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encGenerateOrganizationsAccessReportRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGenerateOrganizationsAccessReportRequest(x *GenerateOrganizationsAccessReportRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.EntityPath)
 	if x.OrganizationsPolicyId != "" {
 		e[1] = awsquery.String(x.OrganizationsPolicyId)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // GenerateOrganizationsAccessReportResponse is the GenerateOrganizationsAccessReportResponse structure.
@@ -6474,12 +6743,13 @@ func decGenerateOrganizationsAccessReportResponse(v *awsquery.Value) (x Generate
 	return x
 }
 
-func encGenerateOrganizationsAccessReportResponse(x *GenerateOrganizationsAccessReportResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGenerateOrganizationsAccessReportResponse encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGenerateOrganizationsAccessReportResponse(x *GenerateOrganizationsAccessReportResponse, e []awsquery.Value) awsquery.Value {
 	if x.JobId != "" {
 		e[0] = awsquery.String(x.JobId)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GenerateServiceLastAccessedDetailsRequest is the GenerateServiceLastAccessedDetailsRequest structure.
@@ -6502,13 +6772,14 @@ func decGenerateServiceLastAccessedDetailsRequest(v *awsquery.Value) (x Generate
 	return x
 }
 
-func encGenerateServiceLastAccessedDetailsRequest(x *GenerateServiceLastAccessedDetailsRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encGenerateServiceLastAccessedDetailsRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGenerateServiceLastAccessedDetailsRequest(x *GenerateServiceLastAccessedDetailsRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.Arn)
 	if x.Granularity != "" {
 		e[1] = awsquery.String(x.Granularity)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // GenerateServiceLastAccessedDetailsResponse is the GenerateServiceLastAccessedDetailsResponse structure.
@@ -6527,12 +6798,13 @@ func decGenerateServiceLastAccessedDetailsResponse(v *awsquery.Value) (x Generat
 	return x
 }
 
-func encGenerateServiceLastAccessedDetailsResponse(x *GenerateServiceLastAccessedDetailsResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGenerateServiceLastAccessedDetailsResponse encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGenerateServiceLastAccessedDetailsResponse(x *GenerateServiceLastAccessedDetailsResponse, e []awsquery.Value) awsquery.Value {
 	if x.JobId != "" {
 		e[0] = awsquery.String(x.JobId)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetAccessKeyLastUsedRequest is the GetAccessKeyLastUsedRequest structure.
@@ -6551,10 +6823,11 @@ func decGetAccessKeyLastUsedRequest(v *awsquery.Value) (x GetAccessKeyLastUsedRe
 	return x
 }
 
-func encGetAccessKeyLastUsedRequest(x *GetAccessKeyLastUsedRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetAccessKeyLastUsedRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetAccessKeyLastUsedRequest(x *GetAccessKeyLastUsedRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.AccessKeyId)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetAccessKeyLastUsedResponse is the GetAccessKeyLastUsedResponse structure.
@@ -6578,15 +6851,16 @@ func decGetAccessKeyLastUsedResponse(v *awsquery.Value) (x GetAccessKeyLastUsedR
 	return x
 }
 
-func encGetAccessKeyLastUsedResponse(x *GetAccessKeyLastUsedResponse) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encGetAccessKeyLastUsedResponse encodes x into e, which holds 5 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetAccessKeyLastUsedResponse(x *GetAccessKeyLastUsedResponse, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
 	if x.AccessKeyLastUsed != nil {
-		e[1] = encAccessKeyLastUsed(x.AccessKeyLastUsed)
+		e[1] = encAccessKeyLastUsed(x.AccessKeyLastUsed, e[2:5])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // GetAccountAuthorizationDetailsRequest is the GetAccountAuthorizationDetailsRequest structure.
@@ -6614,8 +6888,9 @@ func decGetAccountAuthorizationDetailsRequest(v *awsquery.Value) (x GetAccountAu
 	return x
 }
 
-func encGetAccountAuthorizationDetailsRequest(x *GetAccountAuthorizationDetailsRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encGetAccountAuthorizationDetailsRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetAccountAuthorizationDetailsRequest(x *GetAccountAuthorizationDetailsRequest, e []awsquery.Value) awsquery.Value {
 	if x.Filter != nil {
 		e[0] = encEntityListType(x.Filter)
 	}
@@ -6625,7 +6900,7 @@ func encGetAccountAuthorizationDetailsRequest(x *GetAccountAuthorizationDetailsR
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // GetAccountAuthorizationDetailsResponse is the GetAccountAuthorizationDetailsResponse structure.
@@ -6665,8 +6940,9 @@ func decGetAccountAuthorizationDetailsResponse(v *awsquery.Value) (x GetAccountA
 	return x
 }
 
-func encGetAccountAuthorizationDetailsResponse(x *GetAccountAuthorizationDetailsResponse) awsquery.Value {
-	e := make([]awsquery.Value, 6)
+// encGetAccountAuthorizationDetailsResponse encodes x into e, which holds 6 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetAccountAuthorizationDetailsResponse(x *GetAccountAuthorizationDetailsResponse, e []awsquery.Value) awsquery.Value {
 	if x.UserDetailList != nil {
 		e[0] = encUserDetailListType(x.UserDetailList)
 	}
@@ -6685,7 +6961,7 @@ func encGetAccountAuthorizationDetailsResponse(x *GetAccountAuthorizationDetails
 	if x.Marker != "" {
 		e[5] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:6:6])
 }
 
 // GetAccountPasswordPolicyResponse is the GetAccountPasswordPolicyResponse structure.
@@ -6704,10 +6980,11 @@ func decGetAccountPasswordPolicyResponse(v *awsquery.Value) (x GetAccountPasswor
 	return x
 }
 
-func encGetAccountPasswordPolicyResponse(x *GetAccountPasswordPolicyResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
-	e[0] = encPasswordPolicy(&x.PasswordPolicy)
-	return awsquery.Struct(e)
+// encGetAccountPasswordPolicyResponse encodes x into e, which holds 11 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetAccountPasswordPolicyResponse(x *GetAccountPasswordPolicyResponse, e []awsquery.Value) awsquery.Value {
+	e[0] = encPasswordPolicy(&x.PasswordPolicy, e[1:11])
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetAccountSummaryResponse is the GetAccountSummaryResponse structure.
@@ -6726,12 +7003,13 @@ func decGetAccountSummaryResponse(v *awsquery.Value) (x GetAccountSummaryRespons
 	return x
 }
 
-func encGetAccountSummaryResponse(x *GetAccountSummaryResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetAccountSummaryResponse encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetAccountSummaryResponse(x *GetAccountSummaryResponse, e []awsquery.Value) awsquery.Value {
 	if x.SummaryMap != nil {
 		e[0] = encSummaryMapType(x.SummaryMap)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetContextKeysForCustomPolicyRequest is the GetContextKeysForCustomPolicyRequest structure.
@@ -6750,10 +7028,11 @@ func decGetContextKeysForCustomPolicyRequest(v *awsquery.Value) (x GetContextKey
 	return x
 }
 
-func encGetContextKeysForCustomPolicyRequest(x *GetContextKeysForCustomPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetContextKeysForCustomPolicyRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetContextKeysForCustomPolicyRequest(x *GetContextKeysForCustomPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = encSimulationPolicyListType(x.PolicyInputList)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetContextKeysForPolicyResponse is the GetContextKeysForPolicyResponse structure.
@@ -6772,12 +7051,13 @@ func decGetContextKeysForPolicyResponse(v *awsquery.Value) (x GetContextKeysForP
 	return x
 }
 
-func encGetContextKeysForPolicyResponse(x *GetContextKeysForPolicyResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetContextKeysForPolicyResponse encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetContextKeysForPolicyResponse(x *GetContextKeysForPolicyResponse, e []awsquery.Value) awsquery.Value {
 	if x.ContextKeyNames != nil {
 		e[0] = encContextKeyNamesResultListType(x.ContextKeyNames)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetContextKeysForPrincipalPolicyRequest is the GetContextKeysForPrincipalPolicyRequest structure.
@@ -6800,13 +7080,14 @@ func decGetContextKeysForPrincipalPolicyRequest(v *awsquery.Value) (x GetContext
 	return x
 }
 
-func encGetContextKeysForPrincipalPolicyRequest(x *GetContextKeysForPrincipalPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encGetContextKeysForPrincipalPolicyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetContextKeysForPrincipalPolicyRequest(x *GetContextKeysForPrincipalPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.PolicySourceArn)
 	if x.PolicyInputList != nil {
 		e[1] = encSimulationPolicyListType(x.PolicyInputList)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // GetCredentialReportResponse is the GetCredentialReportResponse structure.
@@ -6833,8 +7114,9 @@ func decGetCredentialReportResponse(v *awsquery.Value) (x GetCredentialReportRes
 	return x
 }
 
-func encGetCredentialReportResponse(x *GetCredentialReportResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encGetCredentialReportResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetCredentialReportResponse(x *GetCredentialReportResponse, e []awsquery.Value) awsquery.Value {
 	if x.Content != nil {
 		e[0] = awsquery.Bytes(x.Content)
 	}
@@ -6844,7 +7126,7 @@ func encGetCredentialReportResponse(x *GetCredentialReportResponse) awsquery.Val
 	if !x.GeneratedTime.IsZero() {
 		e[2] = awsquery.Time(x.GeneratedTime)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // GetDelegationRequestRequest is the GetDelegationRequestRequest structure.
@@ -6868,13 +7150,14 @@ func decGetDelegationRequestRequest(v *awsquery.Value) (x GetDelegationRequestRe
 	return x
 }
 
-func encGetDelegationRequestRequest(x *GetDelegationRequestRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encGetDelegationRequestRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetDelegationRequestRequest(x *GetDelegationRequestRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.DelegationRequestId)
 	if x.DelegationPermissionCheck != nil {
 		e[1] = awsquery.Bool(*x.DelegationPermissionCheck)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // GetDelegationRequestResponse is the GetDelegationRequestResponse structure.
@@ -6902,10 +7185,11 @@ func decGetDelegationRequestResponse(v *awsquery.Value) (x GetDelegationRequestR
 	return x
 }
 
-func encGetDelegationRequestResponse(x *GetDelegationRequestResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encGetDelegationRequestResponse encodes x into e, which holds 25 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetDelegationRequestResponse(x *GetDelegationRequestResponse, e []awsquery.Value) awsquery.Value {
 	if x.DelegationRequest != nil {
-		e[0] = encDelegationRequest(x.DelegationRequest)
+		e[0] = encDelegationRequest(x.DelegationRequest, e[3:25])
 	}
 	if x.PermissionCheckStatus != "" {
 		e[1] = awsquery.String(x.PermissionCheckStatus)
@@ -6913,7 +7197,7 @@ func encGetDelegationRequestResponse(x *GetDelegationRequestResponse) awsquery.V
 	if x.PermissionCheckResult != "" {
 		e[2] = awsquery.String(x.PermissionCheckResult)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // GetGroupPolicyRequest is the GetGroupPolicyRequest structure.
@@ -6936,11 +7220,12 @@ func decGetGroupPolicyRequest(v *awsquery.Value) (x GetGroupPolicyRequest) {
 	return x
 }
 
-func encGetGroupPolicyRequest(x *GetGroupPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encGetGroupPolicyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetGroupPolicyRequest(x *GetGroupPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.GroupName)
 	e[1] = awsquery.String(x.PolicyName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // GetGroupPolicyResponse is the GetGroupPolicyResponse structure.
@@ -6967,12 +7252,13 @@ func decGetGroupPolicyResponse(v *awsquery.Value) (x GetGroupPolicyResponse) {
 	return x
 }
 
-func encGetGroupPolicyResponse(x *GetGroupPolicyResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encGetGroupPolicyResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetGroupPolicyResponse(x *GetGroupPolicyResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.GroupName)
 	e[1] = awsquery.String(x.PolicyName)
 	e[2] = awsquery.String(x.PolicyDocument)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // GetGroupRequest is the GetGroupRequest structure.
@@ -7000,8 +7286,9 @@ func decGetGroupRequest(v *awsquery.Value) (x GetGroupRequest) {
 	return x
 }
 
-func encGetGroupRequest(x *GetGroupRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encGetGroupRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetGroupRequest(x *GetGroupRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.GroupName)
 	if x.Marker != "" {
 		e[1] = awsquery.String(x.Marker)
@@ -7009,7 +7296,7 @@ func encGetGroupRequest(x *GetGroupRequest) awsquery.Value {
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // GetGroupResponse is the GetGroupResponse structure.
@@ -7041,9 +7328,10 @@ func decGetGroupResponse(v *awsquery.Value) (x GetGroupResponse) {
 	return x
 }
 
-func encGetGroupResponse(x *GetGroupResponse) awsquery.Value {
-	e := make([]awsquery.Value, 4)
-	e[0] = encGroup(&x.Group)
+// encGetGroupResponse encodes x into e, which holds 9 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetGroupResponse(x *GetGroupResponse, e []awsquery.Value) awsquery.Value {
+	e[0] = encGroup(&x.Group, e[4:9])
 	e[1] = encUserListType(x.Users)
 	if x.IsTruncated != nil {
 		e[2] = awsquery.Bool(*x.IsTruncated)
@@ -7051,7 +7339,7 @@ func encGetGroupResponse(x *GetGroupResponse) awsquery.Value {
 	if x.Marker != "" {
 		e[3] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 // GetHumanReadableSummaryRequest is the GetHumanReadableSummaryRequest structure.
@@ -7074,13 +7362,14 @@ func decGetHumanReadableSummaryRequest(v *awsquery.Value) (x GetHumanReadableSum
 	return x
 }
 
-func encGetHumanReadableSummaryRequest(x *GetHumanReadableSummaryRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encGetHumanReadableSummaryRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetHumanReadableSummaryRequest(x *GetHumanReadableSummaryRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.EntityArn)
 	if x.Locale != "" {
 		e[1] = awsquery.String(x.Locale)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // GetHumanReadableSummaryResponse is the GetHumanReadableSummaryResponse structure.
@@ -7107,8 +7396,9 @@ func decGetHumanReadableSummaryResponse(v *awsquery.Value) (x GetHumanReadableSu
 	return x
 }
 
-func encGetHumanReadableSummaryResponse(x *GetHumanReadableSummaryResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encGetHumanReadableSummaryResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetHumanReadableSummaryResponse(x *GetHumanReadableSummaryResponse, e []awsquery.Value) awsquery.Value {
 	if x.SummaryContent != "" {
 		e[0] = awsquery.String(x.SummaryContent)
 	}
@@ -7118,7 +7408,7 @@ func encGetHumanReadableSummaryResponse(x *GetHumanReadableSummaryResponse) awsq
 	if x.SummaryState != "" {
 		e[2] = awsquery.String(x.SummaryState)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // GetInstanceProfileRequest is the GetInstanceProfileRequest structure.
@@ -7137,10 +7427,11 @@ func decGetInstanceProfileRequest(v *awsquery.Value) (x GetInstanceProfileReques
 	return x
 }
 
-func encGetInstanceProfileRequest(x *GetInstanceProfileRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetInstanceProfileRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetInstanceProfileRequest(x *GetInstanceProfileRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.InstanceProfileName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetInstanceProfileResponse is the GetInstanceProfileResponse structure.
@@ -7159,10 +7450,11 @@ func decGetInstanceProfileResponse(v *awsquery.Value) (x GetInstanceProfileRespo
 	return x
 }
 
-func encGetInstanceProfileResponse(x *GetInstanceProfileResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
-	e[0] = encInstanceProfile(&x.InstanceProfile)
-	return awsquery.Struct(e)
+// encGetInstanceProfileResponse encodes x into e, which holds 8 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetInstanceProfileResponse(x *GetInstanceProfileResponse, e []awsquery.Value) awsquery.Value {
+	e[0] = encInstanceProfile(&x.InstanceProfile, e[1:8])
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetLoginProfileRequest is the GetLoginProfileRequest structure.
@@ -7181,12 +7473,13 @@ func decGetLoginProfileRequest(v *awsquery.Value) (x GetLoginProfileRequest) {
 	return x
 }
 
-func encGetLoginProfileRequest(x *GetLoginProfileRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetLoginProfileRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetLoginProfileRequest(x *GetLoginProfileRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetLoginProfileResponse is the GetLoginProfileResponse structure.
@@ -7205,10 +7498,11 @@ func decGetLoginProfileResponse(v *awsquery.Value) (x GetLoginProfileResponse) {
 	return x
 }
 
-func encGetLoginProfileResponse(x *GetLoginProfileResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
-	e[0] = encLoginProfile(&x.LoginProfile)
-	return awsquery.Struct(e)
+// encGetLoginProfileResponse encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetLoginProfileResponse(x *GetLoginProfileResponse, e []awsquery.Value) awsquery.Value {
+	e[0] = encLoginProfile(&x.LoginProfile, e[1:4])
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetMFADeviceRequest is the GetMFADeviceRequest structure.
@@ -7231,13 +7525,14 @@ func decGetMFADeviceRequest(v *awsquery.Value) (x GetMFADeviceRequest) {
 	return x
 }
 
-func encGetMFADeviceRequest(x *GetMFADeviceRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encGetMFADeviceRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetMFADeviceRequest(x *GetMFADeviceRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.SerialNumber)
 	if x.UserName != "" {
 		e[1] = awsquery.String(x.UserName)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // GetMFADeviceResponse is the GetMFADeviceResponse structure.
@@ -7268,8 +7563,9 @@ func decGetMFADeviceResponse(v *awsquery.Value) (x GetMFADeviceResponse) {
 	return x
 }
 
-func encGetMFADeviceResponse(x *GetMFADeviceResponse) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encGetMFADeviceResponse encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetMFADeviceResponse(x *GetMFADeviceResponse, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
@@ -7280,7 +7576,7 @@ func encGetMFADeviceResponse(x *GetMFADeviceResponse) awsquery.Value {
 	if x.Certifications != nil {
 		e[3] = encCertificationMapType(x.Certifications)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 // GetOpenIDConnectProviderRequest is the GetOpenIDConnectProviderRequest structure.
@@ -7299,10 +7595,11 @@ func decGetOpenIDConnectProviderRequest(v *awsquery.Value) (x GetOpenIDConnectPr
 	return x
 }
 
-func encGetOpenIDConnectProviderRequest(x *GetOpenIDConnectProviderRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetOpenIDConnectProviderRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetOpenIDConnectProviderRequest(x *GetOpenIDConnectProviderRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.OpenIDConnectProviderArn)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetOpenIDConnectProviderResponse is the GetOpenIDConnectProviderResponse structure.
@@ -7337,8 +7634,9 @@ func decGetOpenIDConnectProviderResponse(v *awsquery.Value) (x GetOpenIDConnectP
 	return x
 }
 
-func encGetOpenIDConnectProviderResponse(x *GetOpenIDConnectProviderResponse) awsquery.Value {
-	e := make([]awsquery.Value, 5)
+// encGetOpenIDConnectProviderResponse encodes x into e, which holds 5 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetOpenIDConnectProviderResponse(x *GetOpenIDConnectProviderResponse, e []awsquery.Value) awsquery.Value {
 	if x.Url != "" {
 		e[0] = awsquery.String(x.Url)
 	}
@@ -7354,7 +7652,7 @@ func encGetOpenIDConnectProviderResponse(x *GetOpenIDConnectProviderResponse) aw
 	if x.Tags != nil {
 		e[4] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:5:5])
 }
 
 // GetOrganizationsAccessReportRequest is the GetOrganizationsAccessReportRequest structure.
@@ -7386,8 +7684,9 @@ func decGetOrganizationsAccessReportRequest(v *awsquery.Value) (x GetOrganizatio
 	return x
 }
 
-func encGetOrganizationsAccessReportRequest(x *GetOrganizationsAccessReportRequest) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encGetOrganizationsAccessReportRequest encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetOrganizationsAccessReportRequest(x *GetOrganizationsAccessReportRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.JobId)
 	if x.MaxItems != nil {
 		e[1] = awsquery.Int(int64(*x.MaxItems))
@@ -7398,7 +7697,7 @@ func encGetOrganizationsAccessReportRequest(x *GetOrganizationsAccessReportReque
 	if x.SortKey != "" {
 		e[3] = awsquery.String(x.SortKey)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 // GetOrganizationsAccessReportResponse is the GetOrganizationsAccessReportResponse structure.
@@ -7453,8 +7752,9 @@ func decGetOrganizationsAccessReportResponse(v *awsquery.Value) (x GetOrganizati
 	return x
 }
 
-func encGetOrganizationsAccessReportResponse(x *GetOrganizationsAccessReportResponse) awsquery.Value {
-	e := make([]awsquery.Value, 9)
+// encGetOrganizationsAccessReportResponse encodes x into e, which holds 11 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetOrganizationsAccessReportResponse(x *GetOrganizationsAccessReportResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.JobStatus)
 	e[1] = awsquery.Time(x.JobCreationDate)
 	if !x.JobCompletionDate.IsZero() {
@@ -7476,9 +7776,9 @@ func encGetOrganizationsAccessReportResponse(x *GetOrganizationsAccessReportResp
 		e[7] = awsquery.String(x.Marker)
 	}
 	if x.ErrorDetails != nil {
-		e[8] = encErrorDetails(x.ErrorDetails)
+		e[8] = encErrorDetails(x.ErrorDetails, e[9:11])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:9:9])
 }
 
 // GetOutboundWebIdentityFederationInfoResponse is the GetOutboundWebIdentityFederationInfoResponse structure.
@@ -7502,15 +7802,16 @@ func decGetOutboundWebIdentityFederationInfoResponse(v *awsquery.Value) (x GetOu
 	return x
 }
 
-func encGetOutboundWebIdentityFederationInfoResponse(x *GetOutboundWebIdentityFederationInfoResponse) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encGetOutboundWebIdentityFederationInfoResponse encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetOutboundWebIdentityFederationInfoResponse(x *GetOutboundWebIdentityFederationInfoResponse, e []awsquery.Value) awsquery.Value {
 	if x.IssuerIdentifier != "" {
 		e[0] = awsquery.String(x.IssuerIdentifier)
 	}
 	if x.JwtVendingEnabled != nil {
 		e[1] = awsquery.Bool(*x.JwtVendingEnabled)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // GetPolicyRequest is the GetPolicyRequest structure.
@@ -7529,10 +7830,11 @@ func decGetPolicyRequest(v *awsquery.Value) (x GetPolicyRequest) {
 	return x
 }
 
-func encGetPolicyRequest(x *GetPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetPolicyRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetPolicyRequest(x *GetPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.PolicyArn)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetPolicyResponse is the GetPolicyResponse structure.
@@ -7552,12 +7854,13 @@ func decGetPolicyResponse(v *awsquery.Value) (x GetPolicyResponse) {
 	return x
 }
 
-func encGetPolicyResponse(x *GetPolicyResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetPolicyResponse encodes x into e, which holds 13 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetPolicyResponse(x *GetPolicyResponse, e []awsquery.Value) awsquery.Value {
 	if x.Policy != nil {
-		e[0] = encPolicy(x.Policy)
+		e[0] = encPolicy(x.Policy, e[1:13])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetPolicyVersionRequest is the GetPolicyVersionRequest structure.
@@ -7580,11 +7883,12 @@ func decGetPolicyVersionRequest(v *awsquery.Value) (x GetPolicyVersionRequest) {
 	return x
 }
 
-func encGetPolicyVersionRequest(x *GetPolicyVersionRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encGetPolicyVersionRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetPolicyVersionRequest(x *GetPolicyVersionRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.PolicyArn)
 	e[1] = awsquery.String(x.VersionId)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // GetPolicyVersionResponse is the GetPolicyVersionResponse structure.
@@ -7604,12 +7908,13 @@ func decGetPolicyVersionResponse(v *awsquery.Value) (x GetPolicyVersionResponse)
 	return x
 }
 
-func encGetPolicyVersionResponse(x *GetPolicyVersionResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetPolicyVersionResponse encodes x into e, which holds 5 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetPolicyVersionResponse(x *GetPolicyVersionResponse, e []awsquery.Value) awsquery.Value {
 	if x.PolicyVersion != nil {
-		e[0] = encPolicyVersion(x.PolicyVersion)
+		e[0] = encPolicyVersion(x.PolicyVersion, e[1:5])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetRolePolicyRequest is the GetRolePolicyRequest structure.
@@ -7632,11 +7937,12 @@ func decGetRolePolicyRequest(v *awsquery.Value) (x GetRolePolicyRequest) {
 	return x
 }
 
-func encGetRolePolicyRequest(x *GetRolePolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encGetRolePolicyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetRolePolicyRequest(x *GetRolePolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
 	e[1] = awsquery.String(x.PolicyName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // GetRolePolicyResponse is the GetRolePolicyResponse structure.
@@ -7663,12 +7969,13 @@ func decGetRolePolicyResponse(v *awsquery.Value) (x GetRolePolicyResponse) {
 	return x
 }
 
-func encGetRolePolicyResponse(x *GetRolePolicyResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encGetRolePolicyResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetRolePolicyResponse(x *GetRolePolicyResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
 	e[1] = awsquery.String(x.PolicyName)
 	e[2] = awsquery.String(x.PolicyDocument)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // GetRoleRequest is the GetRoleRequest structure.
@@ -7687,10 +7994,11 @@ func decGetRoleRequest(v *awsquery.Value) (x GetRoleRequest) {
 	return x
 }
 
-func encGetRoleRequest(x *GetRoleRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetRoleRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetRoleRequest(x *GetRoleRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetRoleResponse is the GetRoleResponse structure.
@@ -7709,10 +8017,11 @@ func decGetRoleResponse(v *awsquery.Value) (x GetRoleResponse) {
 	return x
 }
 
-func encGetRoleResponse(x *GetRoleResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
-	e[0] = encRole(&x.Role)
-	return awsquery.Struct(e)
+// encGetRoleResponse encodes x into e, which holds 16 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetRoleResponse(x *GetRoleResponse, e []awsquery.Value) awsquery.Value {
+	e[0] = encRole(&x.Role, e[1:16])
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetSAMLProviderRequest is the GetSAMLProviderRequest structure.
@@ -7731,10 +8040,11 @@ func decGetSAMLProviderRequest(v *awsquery.Value) (x GetSAMLProviderRequest) {
 	return x
 }
 
-func encGetSAMLProviderRequest(x *GetSAMLProviderRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetSAMLProviderRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetSAMLProviderRequest(x *GetSAMLProviderRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.SAMLProviderArn)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetSAMLProviderResponse is the GetSAMLProviderResponse structure.
@@ -7777,8 +8087,9 @@ func decGetSAMLProviderResponse(v *awsquery.Value) (x GetSAMLProviderResponse) {
 	return x
 }
 
-func encGetSAMLProviderResponse(x *GetSAMLProviderResponse) awsquery.Value {
-	e := make([]awsquery.Value, 7)
+// encGetSAMLProviderResponse encodes x into e, which holds 7 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetSAMLProviderResponse(x *GetSAMLProviderResponse, e []awsquery.Value) awsquery.Value {
 	if x.SAMLProviderUUID != "" {
 		e[0] = awsquery.String(x.SAMLProviderUUID)
 	}
@@ -7800,7 +8111,7 @@ func encGetSAMLProviderResponse(x *GetSAMLProviderResponse) awsquery.Value {
 	if x.PrivateKeyList != nil {
 		e[6] = encPrivateKeyList(x.PrivateKeyList)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:7:7])
 }
 
 // GetSSHPublicKeyRequest is the GetSSHPublicKeyRequest structure.
@@ -7827,12 +8138,13 @@ func decGetSSHPublicKeyRequest(v *awsquery.Value) (x GetSSHPublicKeyRequest) {
 	return x
 }
 
-func encGetSSHPublicKeyRequest(x *GetSSHPublicKeyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encGetSSHPublicKeyRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetSSHPublicKeyRequest(x *GetSSHPublicKeyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.SSHPublicKeyId)
 	e[2] = awsquery.String(x.Encoding)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // GetSSHPublicKeyResponse is the GetSSHPublicKeyResponse structure.
@@ -7852,12 +8164,13 @@ func decGetSSHPublicKeyResponse(v *awsquery.Value) (x GetSSHPublicKeyResponse) {
 	return x
 }
 
-func encGetSSHPublicKeyResponse(x *GetSSHPublicKeyResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetSSHPublicKeyResponse encodes x into e, which holds 7 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetSSHPublicKeyResponse(x *GetSSHPublicKeyResponse, e []awsquery.Value) awsquery.Value {
 	if x.SSHPublicKey != nil {
-		e[0] = encSSHPublicKey(x.SSHPublicKey)
+		e[0] = encSSHPublicKey(x.SSHPublicKey, e[1:7])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetServerCertificateRequest is the GetServerCertificateRequest structure.
@@ -7876,10 +8189,11 @@ func decGetServerCertificateRequest(v *awsquery.Value) (x GetServerCertificateRe
 	return x
 }
 
-func encGetServerCertificateRequest(x *GetServerCertificateRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetServerCertificateRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetServerCertificateRequest(x *GetServerCertificateRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.ServerCertificateName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetServerCertificateResponse is the GetServerCertificateResponse structure.
@@ -7898,10 +8212,11 @@ func decGetServerCertificateResponse(v *awsquery.Value) (x GetServerCertificateR
 	return x
 }
 
-func encGetServerCertificateResponse(x *GetServerCertificateResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
-	e[0] = encServerCertificate(&x.ServerCertificate)
-	return awsquery.Struct(e)
+// encGetServerCertificateResponse encodes x into e, which holds 11 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetServerCertificateResponse(x *GetServerCertificateResponse, e []awsquery.Value) awsquery.Value {
+	e[0] = encServerCertificate(&x.ServerCertificate, e[1:11])
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetServiceLastAccessedDetailsRequest is the GetServiceLastAccessedDetailsRequest structure.
@@ -7929,8 +8244,9 @@ func decGetServiceLastAccessedDetailsRequest(v *awsquery.Value) (x GetServiceLas
 	return x
 }
 
-func encGetServiceLastAccessedDetailsRequest(x *GetServiceLastAccessedDetailsRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encGetServiceLastAccessedDetailsRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetServiceLastAccessedDetailsRequest(x *GetServiceLastAccessedDetailsRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.JobId)
 	if x.MaxItems != nil {
 		e[1] = awsquery.Int(int64(*x.MaxItems))
@@ -7938,7 +8254,7 @@ func encGetServiceLastAccessedDetailsRequest(x *GetServiceLastAccessedDetailsReq
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // GetServiceLastAccessedDetailsResponse is the GetServiceLastAccessedDetailsResponse structure.
@@ -7987,8 +8303,9 @@ func decGetServiceLastAccessedDetailsResponse(v *awsquery.Value) (x GetServiceLa
 	return x
 }
 
-func encGetServiceLastAccessedDetailsResponse(x *GetServiceLastAccessedDetailsResponse) awsquery.Value {
-	e := make([]awsquery.Value, 8)
+// encGetServiceLastAccessedDetailsResponse encodes x into e, which holds 10 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetServiceLastAccessedDetailsResponse(x *GetServiceLastAccessedDetailsResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.JobStatus)
 	if x.JobType != "" {
 		e[1] = awsquery.String(x.JobType)
@@ -8003,9 +8320,9 @@ func encGetServiceLastAccessedDetailsResponse(x *GetServiceLastAccessedDetailsRe
 		e[6] = awsquery.String(x.Marker)
 	}
 	if x.Error != nil {
-		e[7] = encErrorDetails(x.Error)
+		e[7] = encErrorDetails(x.Error, e[8:10])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:8:8])
 }
 
 // GetServiceLastAccessedDetailsWithEntitiesRequest is the GetServiceLastAccessedDetailsWithEntitiesRequest structure.
@@ -8037,8 +8354,9 @@ func decGetServiceLastAccessedDetailsWithEntitiesRequest(v *awsquery.Value) (x G
 	return x
 }
 
-func encGetServiceLastAccessedDetailsWithEntitiesRequest(x *GetServiceLastAccessedDetailsWithEntitiesRequest) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encGetServiceLastAccessedDetailsWithEntitiesRequest encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetServiceLastAccessedDetailsWithEntitiesRequest(x *GetServiceLastAccessedDetailsWithEntitiesRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.JobId)
 	e[1] = awsquery.String(x.ServiceNamespace)
 	if x.MaxItems != nil {
@@ -8047,7 +8365,7 @@ func encGetServiceLastAccessedDetailsWithEntitiesRequest(x *GetServiceLastAccess
 	if x.Marker != "" {
 		e[3] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 // GetServiceLastAccessedDetailsWithEntitiesResponse is the GetServiceLastAccessedDetailsWithEntitiesResponse structure.
@@ -8092,8 +8410,9 @@ func decGetServiceLastAccessedDetailsWithEntitiesResponse(v *awsquery.Value) (x 
 	return x
 }
 
-func encGetServiceLastAccessedDetailsWithEntitiesResponse(x *GetServiceLastAccessedDetailsWithEntitiesResponse) awsquery.Value {
-	e := make([]awsquery.Value, 7)
+// encGetServiceLastAccessedDetailsWithEntitiesResponse encodes x into e, which holds 9 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetServiceLastAccessedDetailsWithEntitiesResponse(x *GetServiceLastAccessedDetailsWithEntitiesResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.JobStatus)
 	e[1] = awsquery.Time(x.JobCreationDate)
 	e[2] = awsquery.Time(x.JobCompletionDate)
@@ -8105,9 +8424,9 @@ func encGetServiceLastAccessedDetailsWithEntitiesResponse(x *GetServiceLastAcces
 		e[5] = awsquery.String(x.Marker)
 	}
 	if x.Error != nil {
-		e[6] = encErrorDetails(x.Error)
+		e[6] = encErrorDetails(x.Error, e[7:9])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:7:7])
 }
 
 // GetServiceLinkedRoleDeletionStatusRequest is the GetServiceLinkedRoleDeletionStatusRequest structure.
@@ -8126,10 +8445,11 @@ func decGetServiceLinkedRoleDeletionStatusRequest(v *awsquery.Value) (x GetServi
 	return x
 }
 
-func encGetServiceLinkedRoleDeletionStatusRequest(x *GetServiceLinkedRoleDeletionStatusRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetServiceLinkedRoleDeletionStatusRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetServiceLinkedRoleDeletionStatusRequest(x *GetServiceLinkedRoleDeletionStatusRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.DeletionTaskId)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetServiceLinkedRoleDeletionStatusResponse is the GetServiceLinkedRoleDeletionStatusResponse structure.
@@ -8153,13 +8473,14 @@ func decGetServiceLinkedRoleDeletionStatusResponse(v *awsquery.Value) (x GetServ
 	return x
 }
 
-func encGetServiceLinkedRoleDeletionStatusResponse(x *GetServiceLinkedRoleDeletionStatusResponse) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encGetServiceLinkedRoleDeletionStatusResponse encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetServiceLinkedRoleDeletionStatusResponse(x *GetServiceLinkedRoleDeletionStatusResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.Status)
 	if x.Reason != nil {
-		e[1] = encDeletionTaskFailureReasonType(x.Reason)
+		e[1] = encDeletionTaskFailureReasonType(x.Reason, e[2:4])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // GetUserPolicyRequest is the GetUserPolicyRequest structure.
@@ -8182,11 +8503,12 @@ func decGetUserPolicyRequest(v *awsquery.Value) (x GetUserPolicyRequest) {
 	return x
 }
 
-func encGetUserPolicyRequest(x *GetUserPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encGetUserPolicyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetUserPolicyRequest(x *GetUserPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.PolicyName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // GetUserPolicyResponse is the GetUserPolicyResponse structure.
@@ -8213,12 +8535,13 @@ func decGetUserPolicyResponse(v *awsquery.Value) (x GetUserPolicyResponse) {
 	return x
 }
 
-func encGetUserPolicyResponse(x *GetUserPolicyResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encGetUserPolicyResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetUserPolicyResponse(x *GetUserPolicyResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.PolicyName)
 	e[2] = awsquery.String(x.PolicyDocument)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // GetUserRequest is the GetUserRequest structure.
@@ -8237,12 +8560,13 @@ func decGetUserRequest(v *awsquery.Value) (x GetUserRequest) {
 	return x
 }
 
-func encGetUserRequest(x *GetUserRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetUserRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetUserRequest(x *GetUserRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetUserResponse is the GetUserResponse structure.
@@ -8261,10 +8585,11 @@ func decGetUserResponse(v *awsquery.Value) (x GetUserResponse) {
 	return x
 }
 
-func encGetUserResponse(x *GetUserResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
-	e[0] = encUser(&x.User)
-	return awsquery.Struct(e)
+// encGetUserResponse encodes x into e, which holds 11 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetUserResponse(x *GetUserResponse, e []awsquery.Value) awsquery.Value {
+	e[0] = encUser(&x.User, e[1:11])
+	return awsquery.Struct(e[:1:1])
 }
 
 // Group is the Group structure.
@@ -8299,14 +8624,15 @@ func decGroup(v *awsquery.Value) (x Group) {
 	return x
 }
 
-func encGroup(x *Group) awsquery.Value {
-	e := make([]awsquery.Value, 5)
+// encGroup encodes x into e, which holds 5 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGroup(x *Group, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.Path)
 	e[1] = awsquery.String(x.GroupName)
 	e[2] = awsquery.String(x.GroupId)
 	e[3] = awsquery.String(x.Arn)
 	e[4] = awsquery.Time(x.CreateDate)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:5:5])
 }
 
 // GroupDetail is the GroupDetail structure.
@@ -8349,8 +8675,9 @@ func decGroupDetail(v *awsquery.Value) (x GroupDetail) {
 	return x
 }
 
-func encGroupDetail(x *GroupDetail) awsquery.Value {
-	e := make([]awsquery.Value, 7)
+// encGroupDetail encodes x into e, which holds 7 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGroupDetail(x *GroupDetail, e []awsquery.Value) awsquery.Value {
 	if x.Path != "" {
 		e[0] = awsquery.String(x.Path)
 	}
@@ -8372,7 +8699,7 @@ func encGroupDetail(x *GroupDetail) awsquery.Value {
 	if x.AttachedManagedPolicies != nil {
 		e[6] = encAttachedPoliciesListType(x.AttachedManagedPolicies)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:7:7])
 }
 
 // InstanceProfile is the InstanceProfile structure.
@@ -8415,8 +8742,9 @@ func decInstanceProfile(v *awsquery.Value) (x InstanceProfile) {
 	return x
 }
 
-func encInstanceProfile(x *InstanceProfile) awsquery.Value {
-	e := make([]awsquery.Value, 7)
+// encInstanceProfile encodes x into e, which holds 7 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encInstanceProfile(x *InstanceProfile, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.Path)
 	e[1] = awsquery.String(x.InstanceProfileName)
 	e[2] = awsquery.String(x.InstanceProfileId)
@@ -8426,7 +8754,7 @@ func encInstanceProfile(x *InstanceProfile) awsquery.Value {
 	if x.Tags != nil {
 		e[6] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:7:7])
 }
 
 // ListAccessKeysRequest is the ListAccessKeysRequest structure.
@@ -8454,8 +8782,9 @@ func decListAccessKeysRequest(v *awsquery.Value) (x ListAccessKeysRequest) {
 	return x
 }
 
-func encListAccessKeysRequest(x *ListAccessKeysRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListAccessKeysRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListAccessKeysRequest(x *ListAccessKeysRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
@@ -8465,7 +8794,7 @@ func encListAccessKeysRequest(x *ListAccessKeysRequest) awsquery.Value {
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListAccessKeysResponse is the ListAccessKeysResponse structure.
@@ -8493,8 +8822,9 @@ func decListAccessKeysResponse(v *awsquery.Value) (x ListAccessKeysResponse) {
 	return x
 }
 
-func encListAccessKeysResponse(x *ListAccessKeysResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListAccessKeysResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListAccessKeysResponse(x *ListAccessKeysResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encAccessKeyMetadataListType(x.AccessKeyMetadata)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -8502,7 +8832,7 @@ func encListAccessKeysResponse(x *ListAccessKeysResponse) awsquery.Value {
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListAccountAliasesRequest is the ListAccountAliasesRequest structure.
@@ -8526,15 +8856,16 @@ func decListAccountAliasesRequest(v *awsquery.Value) (x ListAccountAliasesReques
 	return x
 }
 
-func encListAccountAliasesRequest(x *ListAccountAliasesRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encListAccountAliasesRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListAccountAliasesRequest(x *ListAccountAliasesRequest, e []awsquery.Value) awsquery.Value {
 	if x.Marker != "" {
 		e[0] = awsquery.String(x.Marker)
 	}
 	if x.MaxItems != nil {
 		e[1] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // ListAccountAliasesResponse is the ListAccountAliasesResponse structure.
@@ -8562,8 +8893,9 @@ func decListAccountAliasesResponse(v *awsquery.Value) (x ListAccountAliasesRespo
 	return x
 }
 
-func encListAccountAliasesResponse(x *ListAccountAliasesResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListAccountAliasesResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListAccountAliasesResponse(x *ListAccountAliasesResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encAccountAliasListType(x.AccountAliases)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -8571,7 +8903,7 @@ func encListAccountAliasesResponse(x *ListAccountAliasesResponse) awsquery.Value
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListAttachedGroupPoliciesRequest is the ListAttachedGroupPoliciesRequest structure.
@@ -8603,8 +8935,9 @@ func decListAttachedGroupPoliciesRequest(v *awsquery.Value) (x ListAttachedGroup
 	return x
 }
 
-func encListAttachedGroupPoliciesRequest(x *ListAttachedGroupPoliciesRequest) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encListAttachedGroupPoliciesRequest encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListAttachedGroupPoliciesRequest(x *ListAttachedGroupPoliciesRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.GroupName)
 	if x.PathPrefix != "" {
 		e[1] = awsquery.String(x.PathPrefix)
@@ -8615,7 +8948,7 @@ func encListAttachedGroupPoliciesRequest(x *ListAttachedGroupPoliciesRequest) aw
 	if x.MaxItems != nil {
 		e[3] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 // ListAttachedGroupPoliciesResponse is the ListAttachedGroupPoliciesResponse structure.
@@ -8643,8 +8976,9 @@ func decListAttachedGroupPoliciesResponse(v *awsquery.Value) (x ListAttachedGrou
 	return x
 }
 
-func encListAttachedGroupPoliciesResponse(x *ListAttachedGroupPoliciesResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListAttachedGroupPoliciesResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListAttachedGroupPoliciesResponse(x *ListAttachedGroupPoliciesResponse, e []awsquery.Value) awsquery.Value {
 	if x.AttachedPolicies != nil {
 		e[0] = encAttachedPoliciesListType(x.AttachedPolicies)
 	}
@@ -8654,7 +8988,7 @@ func encListAttachedGroupPoliciesResponse(x *ListAttachedGroupPoliciesResponse) 
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListAttachedRolePoliciesRequest is the ListAttachedRolePoliciesRequest structure.
@@ -8686,8 +9020,9 @@ func decListAttachedRolePoliciesRequest(v *awsquery.Value) (x ListAttachedRolePo
 	return x
 }
 
-func encListAttachedRolePoliciesRequest(x *ListAttachedRolePoliciesRequest) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encListAttachedRolePoliciesRequest encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListAttachedRolePoliciesRequest(x *ListAttachedRolePoliciesRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
 	if x.PathPrefix != "" {
 		e[1] = awsquery.String(x.PathPrefix)
@@ -8698,7 +9033,7 @@ func encListAttachedRolePoliciesRequest(x *ListAttachedRolePoliciesRequest) awsq
 	if x.MaxItems != nil {
 		e[3] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 // ListAttachedRolePoliciesResponse is the ListAttachedRolePoliciesResponse structure.
@@ -8726,8 +9061,9 @@ func decListAttachedRolePoliciesResponse(v *awsquery.Value) (x ListAttachedRoleP
 	return x
 }
 
-func encListAttachedRolePoliciesResponse(x *ListAttachedRolePoliciesResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListAttachedRolePoliciesResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListAttachedRolePoliciesResponse(x *ListAttachedRolePoliciesResponse, e []awsquery.Value) awsquery.Value {
 	if x.AttachedPolicies != nil {
 		e[0] = encAttachedPoliciesListType(x.AttachedPolicies)
 	}
@@ -8737,7 +9073,7 @@ func encListAttachedRolePoliciesResponse(x *ListAttachedRolePoliciesResponse) aw
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListAttachedUserPoliciesRequest is the ListAttachedUserPoliciesRequest structure.
@@ -8769,8 +9105,9 @@ func decListAttachedUserPoliciesRequest(v *awsquery.Value) (x ListAttachedUserPo
 	return x
 }
 
-func encListAttachedUserPoliciesRequest(x *ListAttachedUserPoliciesRequest) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encListAttachedUserPoliciesRequest encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListAttachedUserPoliciesRequest(x *ListAttachedUserPoliciesRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	if x.PathPrefix != "" {
 		e[1] = awsquery.String(x.PathPrefix)
@@ -8781,7 +9118,7 @@ func encListAttachedUserPoliciesRequest(x *ListAttachedUserPoliciesRequest) awsq
 	if x.MaxItems != nil {
 		e[3] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 // ListAttachedUserPoliciesResponse is the ListAttachedUserPoliciesResponse structure.
@@ -8809,8 +9146,9 @@ func decListAttachedUserPoliciesResponse(v *awsquery.Value) (x ListAttachedUserP
 	return x
 }
 
-func encListAttachedUserPoliciesResponse(x *ListAttachedUserPoliciesResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListAttachedUserPoliciesResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListAttachedUserPoliciesResponse(x *ListAttachedUserPoliciesResponse, e []awsquery.Value) awsquery.Value {
 	if x.AttachedPolicies != nil {
 		e[0] = encAttachedPoliciesListType(x.AttachedPolicies)
 	}
@@ -8820,7 +9158,7 @@ func encListAttachedUserPoliciesResponse(x *ListAttachedUserPoliciesResponse) aw
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListDelegationRequestsRequest is the ListDelegationRequestsRequest structure.
@@ -8848,8 +9186,9 @@ func decListDelegationRequestsRequest(v *awsquery.Value) (x ListDelegationReques
 	return x
 }
 
-func encListDelegationRequestsRequest(x *ListDelegationRequestsRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListDelegationRequestsRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListDelegationRequestsRequest(x *ListDelegationRequestsRequest, e []awsquery.Value) awsquery.Value {
 	if x.OwnerId != "" {
 		e[0] = awsquery.String(x.OwnerId)
 	}
@@ -8859,7 +9198,7 @@ func encListDelegationRequestsRequest(x *ListDelegationRequestsRequest) awsquery
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListDelegationRequestsResponse is the ListDelegationRequestsResponse structure.
@@ -8887,8 +9226,9 @@ func decListDelegationRequestsResponse(v *awsquery.Value) (x ListDelegationReque
 	return x
 }
 
-func encListDelegationRequestsResponse(x *ListDelegationRequestsResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListDelegationRequestsResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListDelegationRequestsResponse(x *ListDelegationRequestsResponse, e []awsquery.Value) awsquery.Value {
 	if x.DelegationRequests != nil {
 		e[0] = encDelegationRequestsListType(x.DelegationRequests)
 	}
@@ -8898,7 +9238,7 @@ func encListDelegationRequestsResponse(x *ListDelegationRequestsResponse) awsque
 	if x.IsTruncated != nil {
 		e[2] = awsquery.Bool(*x.IsTruncated)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListEntitiesForPolicyRequest is the ListEntitiesForPolicyRequest structure.
@@ -8938,8 +9278,9 @@ func decListEntitiesForPolicyRequest(v *awsquery.Value) (x ListEntitiesForPolicy
 	return x
 }
 
-func encListEntitiesForPolicyRequest(x *ListEntitiesForPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 6)
+// encListEntitiesForPolicyRequest encodes x into e, which holds 6 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListEntitiesForPolicyRequest(x *ListEntitiesForPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.PolicyArn)
 	if x.EntityFilter != "" {
 		e[1] = awsquery.String(x.EntityFilter)
@@ -8956,7 +9297,7 @@ func encListEntitiesForPolicyRequest(x *ListEntitiesForPolicyRequest) awsquery.V
 	if x.MaxItems != nil {
 		e[5] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:6:6])
 }
 
 // ListEntitiesForPolicyResponse is the ListEntitiesForPolicyResponse structure.
@@ -8992,8 +9333,9 @@ func decListEntitiesForPolicyResponse(v *awsquery.Value) (x ListEntitiesForPolic
 	return x
 }
 
-func encListEntitiesForPolicyResponse(x *ListEntitiesForPolicyResponse) awsquery.Value {
-	e := make([]awsquery.Value, 5)
+// encListEntitiesForPolicyResponse encodes x into e, which holds 5 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListEntitiesForPolicyResponse(x *ListEntitiesForPolicyResponse, e []awsquery.Value) awsquery.Value {
 	if x.PolicyGroups != nil {
 		e[0] = encPolicyGroupListType(x.PolicyGroups)
 	}
@@ -9009,7 +9351,7 @@ func encListEntitiesForPolicyResponse(x *ListEntitiesForPolicyResponse) awsquery
 	if x.Marker != "" {
 		e[4] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:5:5])
 }
 
 // ListGroupPoliciesRequest is the ListGroupPoliciesRequest structure.
@@ -9037,8 +9379,9 @@ func decListGroupPoliciesRequest(v *awsquery.Value) (x ListGroupPoliciesRequest)
 	return x
 }
 
-func encListGroupPoliciesRequest(x *ListGroupPoliciesRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListGroupPoliciesRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListGroupPoliciesRequest(x *ListGroupPoliciesRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.GroupName)
 	if x.Marker != "" {
 		e[1] = awsquery.String(x.Marker)
@@ -9046,7 +9389,7 @@ func encListGroupPoliciesRequest(x *ListGroupPoliciesRequest) awsquery.Value {
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListGroupPoliciesResponse is the ListGroupPoliciesResponse structure.
@@ -9074,8 +9417,9 @@ func decListGroupPoliciesResponse(v *awsquery.Value) (x ListGroupPoliciesRespons
 	return x
 }
 
-func encListGroupPoliciesResponse(x *ListGroupPoliciesResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListGroupPoliciesResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListGroupPoliciesResponse(x *ListGroupPoliciesResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encPolicyNameListType(x.PolicyNames)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -9083,7 +9427,7 @@ func encListGroupPoliciesResponse(x *ListGroupPoliciesResponse) awsquery.Value {
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListGroupsForUserRequest is the ListGroupsForUserRequest structure.
@@ -9111,8 +9455,9 @@ func decListGroupsForUserRequest(v *awsquery.Value) (x ListGroupsForUserRequest)
 	return x
 }
 
-func encListGroupsForUserRequest(x *ListGroupsForUserRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListGroupsForUserRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListGroupsForUserRequest(x *ListGroupsForUserRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	if x.Marker != "" {
 		e[1] = awsquery.String(x.Marker)
@@ -9120,7 +9465,7 @@ func encListGroupsForUserRequest(x *ListGroupsForUserRequest) awsquery.Value {
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListGroupsForUserResponse is the ListGroupsForUserResponse structure.
@@ -9148,8 +9493,9 @@ func decListGroupsForUserResponse(v *awsquery.Value) (x ListGroupsForUserRespons
 	return x
 }
 
-func encListGroupsForUserResponse(x *ListGroupsForUserResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListGroupsForUserResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListGroupsForUserResponse(x *ListGroupsForUserResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encGroupListType(x.Groups)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -9157,7 +9503,7 @@ func encListGroupsForUserResponse(x *ListGroupsForUserResponse) awsquery.Value {
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListGroupsRequest is the ListGroupsRequest structure.
@@ -9185,8 +9531,9 @@ func decListGroupsRequest(v *awsquery.Value) (x ListGroupsRequest) {
 	return x
 }
 
-func encListGroupsRequest(x *ListGroupsRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListGroupsRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListGroupsRequest(x *ListGroupsRequest, e []awsquery.Value) awsquery.Value {
 	if x.PathPrefix != "" {
 		e[0] = awsquery.String(x.PathPrefix)
 	}
@@ -9196,7 +9543,7 @@ func encListGroupsRequest(x *ListGroupsRequest) awsquery.Value {
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListGroupsResponse is the ListGroupsResponse structure.
@@ -9224,8 +9571,9 @@ func decListGroupsResponse(v *awsquery.Value) (x ListGroupsResponse) {
 	return x
 }
 
-func encListGroupsResponse(x *ListGroupsResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListGroupsResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListGroupsResponse(x *ListGroupsResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encGroupListType(x.Groups)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -9233,7 +9581,7 @@ func encListGroupsResponse(x *ListGroupsResponse) awsquery.Value {
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListInstanceProfileTagsRequest is the ListInstanceProfileTagsRequest structure.
@@ -9261,8 +9609,9 @@ func decListInstanceProfileTagsRequest(v *awsquery.Value) (x ListInstanceProfile
 	return x
 }
 
-func encListInstanceProfileTagsRequest(x *ListInstanceProfileTagsRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListInstanceProfileTagsRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListInstanceProfileTagsRequest(x *ListInstanceProfileTagsRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.InstanceProfileName)
 	if x.Marker != "" {
 		e[1] = awsquery.String(x.Marker)
@@ -9270,7 +9619,7 @@ func encListInstanceProfileTagsRequest(x *ListInstanceProfileTagsRequest) awsque
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListInstanceProfileTagsResponse is the ListInstanceProfileTagsResponse structure.
@@ -9298,8 +9647,9 @@ func decListInstanceProfileTagsResponse(v *awsquery.Value) (x ListInstanceProfil
 	return x
 }
 
-func encListInstanceProfileTagsResponse(x *ListInstanceProfileTagsResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListInstanceProfileTagsResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListInstanceProfileTagsResponse(x *ListInstanceProfileTagsResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encTagListType(x.Tags)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -9307,7 +9657,7 @@ func encListInstanceProfileTagsResponse(x *ListInstanceProfileTagsResponse) awsq
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListInstanceProfilesForRoleRequest is the ListInstanceProfilesForRoleRequest structure.
@@ -9335,8 +9685,9 @@ func decListInstanceProfilesForRoleRequest(v *awsquery.Value) (x ListInstancePro
 	return x
 }
 
-func encListInstanceProfilesForRoleRequest(x *ListInstanceProfilesForRoleRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListInstanceProfilesForRoleRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListInstanceProfilesForRoleRequest(x *ListInstanceProfilesForRoleRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
 	if x.Marker != "" {
 		e[1] = awsquery.String(x.Marker)
@@ -9344,7 +9695,7 @@ func encListInstanceProfilesForRoleRequest(x *ListInstanceProfilesForRoleRequest
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListInstanceProfilesForRoleResponse is the ListInstanceProfilesForRoleResponse structure.
@@ -9372,8 +9723,9 @@ func decListInstanceProfilesForRoleResponse(v *awsquery.Value) (x ListInstancePr
 	return x
 }
 
-func encListInstanceProfilesForRoleResponse(x *ListInstanceProfilesForRoleResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListInstanceProfilesForRoleResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListInstanceProfilesForRoleResponse(x *ListInstanceProfilesForRoleResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encInstanceProfileListType(x.InstanceProfiles)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -9381,7 +9733,7 @@ func encListInstanceProfilesForRoleResponse(x *ListInstanceProfilesForRoleRespon
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListInstanceProfilesRequest is the ListInstanceProfilesRequest structure.
@@ -9409,8 +9761,9 @@ func decListInstanceProfilesRequest(v *awsquery.Value) (x ListInstanceProfilesRe
 	return x
 }
 
-func encListInstanceProfilesRequest(x *ListInstanceProfilesRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListInstanceProfilesRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListInstanceProfilesRequest(x *ListInstanceProfilesRequest, e []awsquery.Value) awsquery.Value {
 	if x.PathPrefix != "" {
 		e[0] = awsquery.String(x.PathPrefix)
 	}
@@ -9420,7 +9773,7 @@ func encListInstanceProfilesRequest(x *ListInstanceProfilesRequest) awsquery.Val
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListInstanceProfilesResponse is the ListInstanceProfilesResponse structure.
@@ -9448,8 +9801,9 @@ func decListInstanceProfilesResponse(v *awsquery.Value) (x ListInstanceProfilesR
 	return x
 }
 
-func encListInstanceProfilesResponse(x *ListInstanceProfilesResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListInstanceProfilesResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListInstanceProfilesResponse(x *ListInstanceProfilesResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encInstanceProfileListType(x.InstanceProfiles)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -9457,7 +9811,7 @@ func encListInstanceProfilesResponse(x *ListInstanceProfilesResponse) awsquery.V
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListMFADeviceTagsRequest is the ListMFADeviceTagsRequest structure.
@@ -9485,8 +9839,9 @@ func decListMFADeviceTagsRequest(v *awsquery.Value) (x ListMFADeviceTagsRequest)
 	return x
 }
 
-func encListMFADeviceTagsRequest(x *ListMFADeviceTagsRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListMFADeviceTagsRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListMFADeviceTagsRequest(x *ListMFADeviceTagsRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.SerialNumber)
 	if x.Marker != "" {
 		e[1] = awsquery.String(x.Marker)
@@ -9494,7 +9849,7 @@ func encListMFADeviceTagsRequest(x *ListMFADeviceTagsRequest) awsquery.Value {
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListMFADeviceTagsResponse is the ListMFADeviceTagsResponse structure.
@@ -9522,8 +9877,9 @@ func decListMFADeviceTagsResponse(v *awsquery.Value) (x ListMFADeviceTagsRespons
 	return x
 }
 
-func encListMFADeviceTagsResponse(x *ListMFADeviceTagsResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListMFADeviceTagsResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListMFADeviceTagsResponse(x *ListMFADeviceTagsResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encTagListType(x.Tags)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -9531,7 +9887,7 @@ func encListMFADeviceTagsResponse(x *ListMFADeviceTagsResponse) awsquery.Value {
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListMFADevicesRequest is the ListMFADevicesRequest structure.
@@ -9559,8 +9915,9 @@ func decListMFADevicesRequest(v *awsquery.Value) (x ListMFADevicesRequest) {
 	return x
 }
 
-func encListMFADevicesRequest(x *ListMFADevicesRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListMFADevicesRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListMFADevicesRequest(x *ListMFADevicesRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
@@ -9570,7 +9927,7 @@ func encListMFADevicesRequest(x *ListMFADevicesRequest) awsquery.Value {
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListMFADevicesResponse is the ListMFADevicesResponse structure.
@@ -9598,8 +9955,9 @@ func decListMFADevicesResponse(v *awsquery.Value) (x ListMFADevicesResponse) {
 	return x
 }
 
-func encListMFADevicesResponse(x *ListMFADevicesResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListMFADevicesResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListMFADevicesResponse(x *ListMFADevicesResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encMfaDeviceListType(x.MFADevices)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -9607,7 +9965,7 @@ func encListMFADevicesResponse(x *ListMFADevicesResponse) awsquery.Value {
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListOpenIDConnectProviderTagsRequest is the ListOpenIDConnectProviderTagsRequest structure.
@@ -9635,8 +9993,9 @@ func decListOpenIDConnectProviderTagsRequest(v *awsquery.Value) (x ListOpenIDCon
 	return x
 }
 
-func encListOpenIDConnectProviderTagsRequest(x *ListOpenIDConnectProviderTagsRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListOpenIDConnectProviderTagsRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListOpenIDConnectProviderTagsRequest(x *ListOpenIDConnectProviderTagsRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.OpenIDConnectProviderArn)
 	if x.Marker != "" {
 		e[1] = awsquery.String(x.Marker)
@@ -9644,7 +10003,7 @@ func encListOpenIDConnectProviderTagsRequest(x *ListOpenIDConnectProviderTagsReq
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListOpenIDConnectProviderTagsResponse is the ListOpenIDConnectProviderTagsResponse structure.
@@ -9672,8 +10031,9 @@ func decListOpenIDConnectProviderTagsResponse(v *awsquery.Value) (x ListOpenIDCo
 	return x
 }
 
-func encListOpenIDConnectProviderTagsResponse(x *ListOpenIDConnectProviderTagsResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListOpenIDConnectProviderTagsResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListOpenIDConnectProviderTagsResponse(x *ListOpenIDConnectProviderTagsResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encTagListType(x.Tags)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -9681,7 +10041,7 @@ func encListOpenIDConnectProviderTagsResponse(x *ListOpenIDConnectProviderTagsRe
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListOpenIDConnectProvidersRequest is the ListOpenIDConnectProvidersRequest structure.
@@ -9692,9 +10052,10 @@ func decListOpenIDConnectProvidersRequest(v *awsquery.Value) (x ListOpenIDConnec
 	return x
 }
 
-func encListOpenIDConnectProvidersRequest(x *ListOpenIDConnectProvidersRequest) awsquery.Value {
-	e := make([]awsquery.Value, 0)
-	return awsquery.Struct(e)
+// encListOpenIDConnectProvidersRequest encodes x into e, which holds 0 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListOpenIDConnectProvidersRequest(x *ListOpenIDConnectProvidersRequest, e []awsquery.Value) awsquery.Value {
+	return awsquery.Struct(e[:0:0])
 }
 
 // ListOpenIDConnectProvidersResponse is the ListOpenIDConnectProvidersResponse structure.
@@ -9713,12 +10074,13 @@ func decListOpenIDConnectProvidersResponse(v *awsquery.Value) (x ListOpenIDConne
 	return x
 }
 
-func encListOpenIDConnectProvidersResponse(x *ListOpenIDConnectProvidersResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encListOpenIDConnectProvidersResponse encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListOpenIDConnectProvidersResponse(x *ListOpenIDConnectProvidersResponse, e []awsquery.Value) awsquery.Value {
 	if x.OpenIDConnectProviderList != nil {
 		e[0] = encOpenIDConnectProviderListType(x.OpenIDConnectProviderList)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // ListOrganizationsFeaturesRequest is the ListOrganizationsFeaturesRequest structure.
@@ -9729,9 +10091,10 @@ func decListOrganizationsFeaturesRequest(v *awsquery.Value) (x ListOrganizations
 	return x
 }
 
-func encListOrganizationsFeaturesRequest(x *ListOrganizationsFeaturesRequest) awsquery.Value {
-	e := make([]awsquery.Value, 0)
-	return awsquery.Struct(e)
+// encListOrganizationsFeaturesRequest encodes x into e, which holds 0 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListOrganizationsFeaturesRequest(x *ListOrganizationsFeaturesRequest, e []awsquery.Value) awsquery.Value {
+	return awsquery.Struct(e[:0:0])
 }
 
 // ListOrganizationsFeaturesResponse is the ListOrganizationsFeaturesResponse structure.
@@ -9754,15 +10117,16 @@ func decListOrganizationsFeaturesResponse(v *awsquery.Value) (x ListOrganization
 	return x
 }
 
-func encListOrganizationsFeaturesResponse(x *ListOrganizationsFeaturesResponse) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encListOrganizationsFeaturesResponse encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListOrganizationsFeaturesResponse(x *ListOrganizationsFeaturesResponse, e []awsquery.Value) awsquery.Value {
 	if x.OrganizationId != "" {
 		e[0] = awsquery.String(x.OrganizationId)
 	}
 	if x.EnabledFeatures != nil {
 		e[1] = encFeaturesListType(x.EnabledFeatures)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // ListPoliciesGrantingServiceAccessEntry is the ListPoliciesGrantingServiceAccessEntry structure.
@@ -9785,15 +10149,16 @@ func decListPoliciesGrantingServiceAccessEntry(v *awsquery.Value) (x ListPolicie
 	return x
 }
 
-func encListPoliciesGrantingServiceAccessEntry(x *ListPoliciesGrantingServiceAccessEntry) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encListPoliciesGrantingServiceAccessEntry encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListPoliciesGrantingServiceAccessEntry(x *ListPoliciesGrantingServiceAccessEntry, e []awsquery.Value) awsquery.Value {
 	if x.ServiceNamespace != "" {
 		e[0] = awsquery.String(x.ServiceNamespace)
 	}
 	if x.Policies != nil {
 		e[1] = encPolicyGrantingServiceAccessListType(x.Policies)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // ListPoliciesGrantingServiceAccessRequest is the ListPoliciesGrantingServiceAccessRequest structure.
@@ -9820,14 +10185,15 @@ func decListPoliciesGrantingServiceAccessRequest(v *awsquery.Value) (x ListPolic
 	return x
 }
 
-func encListPoliciesGrantingServiceAccessRequest(x *ListPoliciesGrantingServiceAccessRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListPoliciesGrantingServiceAccessRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListPoliciesGrantingServiceAccessRequest(x *ListPoliciesGrantingServiceAccessRequest, e []awsquery.Value) awsquery.Value {
 	if x.Marker != "" {
 		e[0] = awsquery.String(x.Marker)
 	}
 	e[1] = awsquery.String(x.Arn)
 	e[2] = encServiceNamespaceListType(x.ServiceNamespaces)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListPoliciesGrantingServiceAccessResponse is the ListPoliciesGrantingServiceAccessResponse structure.
@@ -9855,8 +10221,9 @@ func decListPoliciesGrantingServiceAccessResponse(v *awsquery.Value) (x ListPoli
 	return x
 }
 
-func encListPoliciesGrantingServiceAccessResponse(x *ListPoliciesGrantingServiceAccessResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListPoliciesGrantingServiceAccessResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListPoliciesGrantingServiceAccessResponse(x *ListPoliciesGrantingServiceAccessResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encListPolicyGrantingServiceAccessResponseListType(x.PoliciesGrantingServiceAccess)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -9864,7 +10231,7 @@ func encListPoliciesGrantingServiceAccessResponse(x *ListPoliciesGrantingService
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListPoliciesRequest is the ListPoliciesRequest structure.
@@ -9905,8 +10272,9 @@ func decListPoliciesRequest(v *awsquery.Value) (x ListPoliciesRequest) {
 	return x
 }
 
-func encListPoliciesRequest(x *ListPoliciesRequest) awsquery.Value {
-	e := make([]awsquery.Value, 6)
+// encListPoliciesRequest encodes x into e, which holds 6 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListPoliciesRequest(x *ListPoliciesRequest, e []awsquery.Value) awsquery.Value {
 	if x.Scope != "" {
 		e[0] = awsquery.String(x.Scope)
 	}
@@ -9925,7 +10293,7 @@ func encListPoliciesRequest(x *ListPoliciesRequest) awsquery.Value {
 	if x.MaxItems != nil {
 		e[5] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:6:6])
 }
 
 // ListPoliciesResponse is the ListPoliciesResponse structure.
@@ -9953,8 +10321,9 @@ func decListPoliciesResponse(v *awsquery.Value) (x ListPoliciesResponse) {
 	return x
 }
 
-func encListPoliciesResponse(x *ListPoliciesResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListPoliciesResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListPoliciesResponse(x *ListPoliciesResponse, e []awsquery.Value) awsquery.Value {
 	if x.Policies != nil {
 		e[0] = encPolicyListType(x.Policies)
 	}
@@ -9964,7 +10333,7 @@ func encListPoliciesResponse(x *ListPoliciesResponse) awsquery.Value {
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListPolicyTagsRequest is the ListPolicyTagsRequest structure.
@@ -9992,8 +10361,9 @@ func decListPolicyTagsRequest(v *awsquery.Value) (x ListPolicyTagsRequest) {
 	return x
 }
 
-func encListPolicyTagsRequest(x *ListPolicyTagsRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListPolicyTagsRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListPolicyTagsRequest(x *ListPolicyTagsRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.PolicyArn)
 	if x.Marker != "" {
 		e[1] = awsquery.String(x.Marker)
@@ -10001,7 +10371,7 @@ func encListPolicyTagsRequest(x *ListPolicyTagsRequest) awsquery.Value {
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListPolicyTagsResponse is the ListPolicyTagsResponse structure.
@@ -10029,8 +10399,9 @@ func decListPolicyTagsResponse(v *awsquery.Value) (x ListPolicyTagsResponse) {
 	return x
 }
 
-func encListPolicyTagsResponse(x *ListPolicyTagsResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListPolicyTagsResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListPolicyTagsResponse(x *ListPolicyTagsResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encTagListType(x.Tags)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -10038,7 +10409,7 @@ func encListPolicyTagsResponse(x *ListPolicyTagsResponse) awsquery.Value {
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListPolicyVersionsRequest is the ListPolicyVersionsRequest structure.
@@ -10066,8 +10437,9 @@ func decListPolicyVersionsRequest(v *awsquery.Value) (x ListPolicyVersionsReques
 	return x
 }
 
-func encListPolicyVersionsRequest(x *ListPolicyVersionsRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListPolicyVersionsRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListPolicyVersionsRequest(x *ListPolicyVersionsRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.PolicyArn)
 	if x.Marker != "" {
 		e[1] = awsquery.String(x.Marker)
@@ -10075,7 +10447,7 @@ func encListPolicyVersionsRequest(x *ListPolicyVersionsRequest) awsquery.Value {
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListPolicyVersionsResponse is the ListPolicyVersionsResponse structure.
@@ -10103,8 +10475,9 @@ func decListPolicyVersionsResponse(v *awsquery.Value) (x ListPolicyVersionsRespo
 	return x
 }
 
-func encListPolicyVersionsResponse(x *ListPolicyVersionsResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListPolicyVersionsResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListPolicyVersionsResponse(x *ListPolicyVersionsResponse, e []awsquery.Value) awsquery.Value {
 	if x.Versions != nil {
 		e[0] = encPolicyDocumentVersionListType(x.Versions)
 	}
@@ -10114,7 +10487,7 @@ func encListPolicyVersionsResponse(x *ListPolicyVersionsResponse) awsquery.Value
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListRolePoliciesRequest is the ListRolePoliciesRequest structure.
@@ -10142,8 +10515,9 @@ func decListRolePoliciesRequest(v *awsquery.Value) (x ListRolePoliciesRequest) {
 	return x
 }
 
-func encListRolePoliciesRequest(x *ListRolePoliciesRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListRolePoliciesRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListRolePoliciesRequest(x *ListRolePoliciesRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
 	if x.Marker != "" {
 		e[1] = awsquery.String(x.Marker)
@@ -10151,7 +10525,7 @@ func encListRolePoliciesRequest(x *ListRolePoliciesRequest) awsquery.Value {
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListRolePoliciesResponse is the ListRolePoliciesResponse structure.
@@ -10179,8 +10553,9 @@ func decListRolePoliciesResponse(v *awsquery.Value) (x ListRolePoliciesResponse)
 	return x
 }
 
-func encListRolePoliciesResponse(x *ListRolePoliciesResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListRolePoliciesResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListRolePoliciesResponse(x *ListRolePoliciesResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encPolicyNameListType(x.PolicyNames)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -10188,7 +10563,7 @@ func encListRolePoliciesResponse(x *ListRolePoliciesResponse) awsquery.Value {
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListRoleTagsRequest is the ListRoleTagsRequest structure.
@@ -10216,8 +10591,9 @@ func decListRoleTagsRequest(v *awsquery.Value) (x ListRoleTagsRequest) {
 	return x
 }
 
-func encListRoleTagsRequest(x *ListRoleTagsRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListRoleTagsRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListRoleTagsRequest(x *ListRoleTagsRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
 	if x.Marker != "" {
 		e[1] = awsquery.String(x.Marker)
@@ -10225,7 +10601,7 @@ func encListRoleTagsRequest(x *ListRoleTagsRequest) awsquery.Value {
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListRoleTagsResponse is the ListRoleTagsResponse structure.
@@ -10253,8 +10629,9 @@ func decListRoleTagsResponse(v *awsquery.Value) (x ListRoleTagsResponse) {
 	return x
 }
 
-func encListRoleTagsResponse(x *ListRoleTagsResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListRoleTagsResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListRoleTagsResponse(x *ListRoleTagsResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encTagListType(x.Tags)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -10262,7 +10639,7 @@ func encListRoleTagsResponse(x *ListRoleTagsResponse) awsquery.Value {
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListRolesRequest is the ListRolesRequest structure.
@@ -10290,8 +10667,9 @@ func decListRolesRequest(v *awsquery.Value) (x ListRolesRequest) {
 	return x
 }
 
-func encListRolesRequest(x *ListRolesRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListRolesRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListRolesRequest(x *ListRolesRequest, e []awsquery.Value) awsquery.Value {
 	if x.PathPrefix != "" {
 		e[0] = awsquery.String(x.PathPrefix)
 	}
@@ -10301,7 +10679,7 @@ func encListRolesRequest(x *ListRolesRequest) awsquery.Value {
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListRolesResponse is the ListRolesResponse structure.
@@ -10329,8 +10707,9 @@ func decListRolesResponse(v *awsquery.Value) (x ListRolesResponse) {
 	return x
 }
 
-func encListRolesResponse(x *ListRolesResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListRolesResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListRolesResponse(x *ListRolesResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encRoleListType(x.Roles)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -10338,7 +10717,7 @@ func encListRolesResponse(x *ListRolesResponse) awsquery.Value {
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListSAMLProviderTagsRequest is the ListSAMLProviderTagsRequest structure.
@@ -10366,8 +10745,9 @@ func decListSAMLProviderTagsRequest(v *awsquery.Value) (x ListSAMLProviderTagsRe
 	return x
 }
 
-func encListSAMLProviderTagsRequest(x *ListSAMLProviderTagsRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListSAMLProviderTagsRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListSAMLProviderTagsRequest(x *ListSAMLProviderTagsRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.SAMLProviderArn)
 	if x.Marker != "" {
 		e[1] = awsquery.String(x.Marker)
@@ -10375,7 +10755,7 @@ func encListSAMLProviderTagsRequest(x *ListSAMLProviderTagsRequest) awsquery.Val
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListSAMLProviderTagsResponse is the ListSAMLProviderTagsResponse structure.
@@ -10403,8 +10783,9 @@ func decListSAMLProviderTagsResponse(v *awsquery.Value) (x ListSAMLProviderTagsR
 	return x
 }
 
-func encListSAMLProviderTagsResponse(x *ListSAMLProviderTagsResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListSAMLProviderTagsResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListSAMLProviderTagsResponse(x *ListSAMLProviderTagsResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encTagListType(x.Tags)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -10412,7 +10793,7 @@ func encListSAMLProviderTagsResponse(x *ListSAMLProviderTagsResponse) awsquery.V
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListSAMLProvidersRequest is the ListSAMLProvidersRequest structure.
@@ -10423,9 +10804,10 @@ func decListSAMLProvidersRequest(v *awsquery.Value) (x ListSAMLProvidersRequest)
 	return x
 }
 
-func encListSAMLProvidersRequest(x *ListSAMLProvidersRequest) awsquery.Value {
-	e := make([]awsquery.Value, 0)
-	return awsquery.Struct(e)
+// encListSAMLProvidersRequest encodes x into e, which holds 0 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListSAMLProvidersRequest(x *ListSAMLProvidersRequest, e []awsquery.Value) awsquery.Value {
+	return awsquery.Struct(e[:0:0])
 }
 
 // ListSAMLProvidersResponse is the ListSAMLProvidersResponse structure.
@@ -10444,12 +10826,13 @@ func decListSAMLProvidersResponse(v *awsquery.Value) (x ListSAMLProvidersRespons
 	return x
 }
 
-func encListSAMLProvidersResponse(x *ListSAMLProvidersResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encListSAMLProvidersResponse encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListSAMLProvidersResponse(x *ListSAMLProvidersResponse, e []awsquery.Value) awsquery.Value {
 	if x.SAMLProviderList != nil {
 		e[0] = encSAMLProviderListType(x.SAMLProviderList)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // ListSSHPublicKeysRequest is the ListSSHPublicKeysRequest structure.
@@ -10477,8 +10860,9 @@ func decListSSHPublicKeysRequest(v *awsquery.Value) (x ListSSHPublicKeysRequest)
 	return x
 }
 
-func encListSSHPublicKeysRequest(x *ListSSHPublicKeysRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListSSHPublicKeysRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListSSHPublicKeysRequest(x *ListSSHPublicKeysRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
@@ -10488,7 +10872,7 @@ func encListSSHPublicKeysRequest(x *ListSSHPublicKeysRequest) awsquery.Value {
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListSSHPublicKeysResponse is the ListSSHPublicKeysResponse structure.
@@ -10516,8 +10900,9 @@ func decListSSHPublicKeysResponse(v *awsquery.Value) (x ListSSHPublicKeysRespons
 	return x
 }
 
-func encListSSHPublicKeysResponse(x *ListSSHPublicKeysResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListSSHPublicKeysResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListSSHPublicKeysResponse(x *ListSSHPublicKeysResponse, e []awsquery.Value) awsquery.Value {
 	if x.SSHPublicKeys != nil {
 		e[0] = encSSHPublicKeyListType(x.SSHPublicKeys)
 	}
@@ -10527,7 +10912,7 @@ func encListSSHPublicKeysResponse(x *ListSSHPublicKeysResponse) awsquery.Value {
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListServerCertificateTagsRequest is the ListServerCertificateTagsRequest structure.
@@ -10555,8 +10940,9 @@ func decListServerCertificateTagsRequest(v *awsquery.Value) (x ListServerCertifi
 	return x
 }
 
-func encListServerCertificateTagsRequest(x *ListServerCertificateTagsRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListServerCertificateTagsRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListServerCertificateTagsRequest(x *ListServerCertificateTagsRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.ServerCertificateName)
 	if x.Marker != "" {
 		e[1] = awsquery.String(x.Marker)
@@ -10564,7 +10950,7 @@ func encListServerCertificateTagsRequest(x *ListServerCertificateTagsRequest) aw
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListServerCertificateTagsResponse is the ListServerCertificateTagsResponse structure.
@@ -10592,8 +10978,9 @@ func decListServerCertificateTagsResponse(v *awsquery.Value) (x ListServerCertif
 	return x
 }
 
-func encListServerCertificateTagsResponse(x *ListServerCertificateTagsResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListServerCertificateTagsResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListServerCertificateTagsResponse(x *ListServerCertificateTagsResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encTagListType(x.Tags)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -10601,7 +10988,7 @@ func encListServerCertificateTagsResponse(x *ListServerCertificateTagsResponse) 
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListServerCertificatesRequest is the ListServerCertificatesRequest structure.
@@ -10629,8 +11016,9 @@ func decListServerCertificatesRequest(v *awsquery.Value) (x ListServerCertificat
 	return x
 }
 
-func encListServerCertificatesRequest(x *ListServerCertificatesRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListServerCertificatesRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListServerCertificatesRequest(x *ListServerCertificatesRequest, e []awsquery.Value) awsquery.Value {
 	if x.PathPrefix != "" {
 		e[0] = awsquery.String(x.PathPrefix)
 	}
@@ -10640,7 +11028,7 @@ func encListServerCertificatesRequest(x *ListServerCertificatesRequest) awsquery
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListServerCertificatesResponse is the ListServerCertificatesResponse structure.
@@ -10668,8 +11056,9 @@ func decListServerCertificatesResponse(v *awsquery.Value) (x ListServerCertifica
 	return x
 }
 
-func encListServerCertificatesResponse(x *ListServerCertificatesResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListServerCertificatesResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListServerCertificatesResponse(x *ListServerCertificatesResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encServerCertificateMetadataListType(x.ServerCertificateMetadataList)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -10677,7 +11066,7 @@ func encListServerCertificatesResponse(x *ListServerCertificatesResponse) awsque
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListServiceSpecificCredentialsRequest is the ListServiceSpecificCredentialsRequest structure.
@@ -10714,8 +11103,9 @@ func decListServiceSpecificCredentialsRequest(v *awsquery.Value) (x ListServiceS
 	return x
 }
 
-func encListServiceSpecificCredentialsRequest(x *ListServiceSpecificCredentialsRequest) awsquery.Value {
-	e := make([]awsquery.Value, 5)
+// encListServiceSpecificCredentialsRequest encodes x into e, which holds 5 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListServiceSpecificCredentialsRequest(x *ListServiceSpecificCredentialsRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
@@ -10731,7 +11121,7 @@ func encListServiceSpecificCredentialsRequest(x *ListServiceSpecificCredentialsR
 	if x.MaxItems != nil {
 		e[4] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:5:5])
 }
 
 // ListServiceSpecificCredentialsResponse is the ListServiceSpecificCredentialsResponse structure.
@@ -10759,8 +11149,9 @@ func decListServiceSpecificCredentialsResponse(v *awsquery.Value) (x ListService
 	return x
 }
 
-func encListServiceSpecificCredentialsResponse(x *ListServiceSpecificCredentialsResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListServiceSpecificCredentialsResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListServiceSpecificCredentialsResponse(x *ListServiceSpecificCredentialsResponse, e []awsquery.Value) awsquery.Value {
 	if x.ServiceSpecificCredentials != nil {
 		e[0] = encServiceSpecificCredentialsListType(x.ServiceSpecificCredentials)
 	}
@@ -10770,7 +11161,7 @@ func encListServiceSpecificCredentialsResponse(x *ListServiceSpecificCredentials
 	if x.IsTruncated != nil {
 		e[2] = awsquery.Bool(*x.IsTruncated)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListSigningCertificatesRequest is the ListSigningCertificatesRequest structure.
@@ -10798,8 +11189,9 @@ func decListSigningCertificatesRequest(v *awsquery.Value) (x ListSigningCertific
 	return x
 }
 
-func encListSigningCertificatesRequest(x *ListSigningCertificatesRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListSigningCertificatesRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListSigningCertificatesRequest(x *ListSigningCertificatesRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
@@ -10809,7 +11201,7 @@ func encListSigningCertificatesRequest(x *ListSigningCertificatesRequest) awsque
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListSigningCertificatesResponse is the ListSigningCertificatesResponse structure.
@@ -10837,8 +11229,9 @@ func decListSigningCertificatesResponse(v *awsquery.Value) (x ListSigningCertifi
 	return x
 }
 
-func encListSigningCertificatesResponse(x *ListSigningCertificatesResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListSigningCertificatesResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListSigningCertificatesResponse(x *ListSigningCertificatesResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encCertificateListType(x.Certificates)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -10846,7 +11239,7 @@ func encListSigningCertificatesResponse(x *ListSigningCertificatesResponse) awsq
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListUserPoliciesRequest is the ListUserPoliciesRequest structure.
@@ -10874,8 +11267,9 @@ func decListUserPoliciesRequest(v *awsquery.Value) (x ListUserPoliciesRequest) {
 	return x
 }
 
-func encListUserPoliciesRequest(x *ListUserPoliciesRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListUserPoliciesRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListUserPoliciesRequest(x *ListUserPoliciesRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	if x.Marker != "" {
 		e[1] = awsquery.String(x.Marker)
@@ -10883,7 +11277,7 @@ func encListUserPoliciesRequest(x *ListUserPoliciesRequest) awsquery.Value {
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListUserPoliciesResponse is the ListUserPoliciesResponse structure.
@@ -10911,8 +11305,9 @@ func decListUserPoliciesResponse(v *awsquery.Value) (x ListUserPoliciesResponse)
 	return x
 }
 
-func encListUserPoliciesResponse(x *ListUserPoliciesResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListUserPoliciesResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListUserPoliciesResponse(x *ListUserPoliciesResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encPolicyNameListType(x.PolicyNames)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -10920,7 +11315,7 @@ func encListUserPoliciesResponse(x *ListUserPoliciesResponse) awsquery.Value {
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListUserTagsRequest is the ListUserTagsRequest structure.
@@ -10948,8 +11343,9 @@ func decListUserTagsRequest(v *awsquery.Value) (x ListUserTagsRequest) {
 	return x
 }
 
-func encListUserTagsRequest(x *ListUserTagsRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListUserTagsRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListUserTagsRequest(x *ListUserTagsRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	if x.Marker != "" {
 		e[1] = awsquery.String(x.Marker)
@@ -10957,7 +11353,7 @@ func encListUserTagsRequest(x *ListUserTagsRequest) awsquery.Value {
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListUserTagsResponse is the ListUserTagsResponse structure.
@@ -10985,8 +11381,9 @@ func decListUserTagsResponse(v *awsquery.Value) (x ListUserTagsResponse) {
 	return x
 }
 
-func encListUserTagsResponse(x *ListUserTagsResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListUserTagsResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListUserTagsResponse(x *ListUserTagsResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encTagListType(x.Tags)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -10994,7 +11391,7 @@ func encListUserTagsResponse(x *ListUserTagsResponse) awsquery.Value {
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListUsersRequest is the ListUsersRequest structure.
@@ -11022,8 +11419,9 @@ func decListUsersRequest(v *awsquery.Value) (x ListUsersRequest) {
 	return x
 }
 
-func encListUsersRequest(x *ListUsersRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListUsersRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListUsersRequest(x *ListUsersRequest, e []awsquery.Value) awsquery.Value {
 	if x.PathPrefix != "" {
 		e[0] = awsquery.String(x.PathPrefix)
 	}
@@ -11033,7 +11431,7 @@ func encListUsersRequest(x *ListUsersRequest) awsquery.Value {
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListUsersResponse is the ListUsersResponse structure.
@@ -11061,8 +11459,9 @@ func decListUsersResponse(v *awsquery.Value) (x ListUsersResponse) {
 	return x
 }
 
-func encListUsersResponse(x *ListUsersResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListUsersResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListUsersResponse(x *ListUsersResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encUserListType(x.Users)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -11070,7 +11469,7 @@ func encListUsersResponse(x *ListUsersResponse) awsquery.Value {
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListVirtualMFADevicesRequest is the ListVirtualMFADevicesRequest structure.
@@ -11098,8 +11497,9 @@ func decListVirtualMFADevicesRequest(v *awsquery.Value) (x ListVirtualMFADevices
 	return x
 }
 
-func encListVirtualMFADevicesRequest(x *ListVirtualMFADevicesRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListVirtualMFADevicesRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListVirtualMFADevicesRequest(x *ListVirtualMFADevicesRequest, e []awsquery.Value) awsquery.Value {
 	if x.AssignmentStatus != "" {
 		e[0] = awsquery.String(x.AssignmentStatus)
 	}
@@ -11109,7 +11509,7 @@ func encListVirtualMFADevicesRequest(x *ListVirtualMFADevicesRequest) awsquery.V
 	if x.MaxItems != nil {
 		e[2] = awsquery.Int(int64(*x.MaxItems))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ListVirtualMFADevicesResponse is the ListVirtualMFADevicesResponse structure.
@@ -11137,8 +11537,9 @@ func decListVirtualMFADevicesResponse(v *awsquery.Value) (x ListVirtualMFADevice
 	return x
 }
 
-func encListVirtualMFADevicesResponse(x *ListVirtualMFADevicesResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encListVirtualMFADevicesResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encListVirtualMFADevicesResponse(x *ListVirtualMFADevicesResponse, e []awsquery.Value) awsquery.Value {
 	e[0] = encVirtualMFADeviceListType(x.VirtualMFADevices)
 	if x.IsTruncated != nil {
 		e[1] = awsquery.Bool(*x.IsTruncated)
@@ -11146,7 +11547,7 @@ func encListVirtualMFADevicesResponse(x *ListVirtualMFADevicesResponse) awsquery
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // LoginProfile is the LoginProfile structure.
@@ -11174,14 +11575,15 @@ func decLoginProfile(v *awsquery.Value) (x LoginProfile) {
 	return x
 }
 
-func encLoginProfile(x *LoginProfile) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encLoginProfile encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encLoginProfile(x *LoginProfile, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.Time(x.CreateDate)
 	if x.PasswordResetRequired != nil {
 		e[2] = awsquery.Bool(*x.PasswordResetRequired)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // MFADevice is the MFADevice structure.
@@ -11208,12 +11610,13 @@ func decMFADevice(v *awsquery.Value) (x MFADevice) {
 	return x
 }
 
-func encMFADevice(x *MFADevice) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encMFADevice encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encMFADevice(x *MFADevice, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.SerialNumber)
 	e[2] = awsquery.Time(x.EnableDate)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // ManagedPolicyDetail is the ManagedPolicyDetail structure.
@@ -11279,8 +11682,9 @@ func decManagedPolicyDetail(v *awsquery.Value) (x ManagedPolicyDetail) {
 	return x
 }
 
-func encManagedPolicyDetail(x *ManagedPolicyDetail) awsquery.Value {
-	e := make([]awsquery.Value, 12)
+// encManagedPolicyDetail encodes x into e, which holds 12 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encManagedPolicyDetail(x *ManagedPolicyDetail, e []awsquery.Value) awsquery.Value {
 	if x.PolicyName != "" {
 		e[0] = awsquery.String(x.PolicyName)
 	}
@@ -11317,7 +11721,7 @@ func encManagedPolicyDetail(x *ManagedPolicyDetail) awsquery.Value {
 	if x.PolicyVersionList != nil {
 		e[11] = encPolicyDocumentVersionListType(x.PolicyVersionList)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:12:12])
 }
 
 func decManagedPolicyDetailListType(v *awsquery.Value) []ManagedPolicyDetail {
@@ -11329,11 +11733,11 @@ func decManagedPolicyDetailListType(v *awsquery.Value) []ManagedPolicyDetail {
 }
 
 func encManagedPolicyDetailListType(x []ManagedPolicyDetail) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*13)
 	for i := range x {
-		e[i] = encManagedPolicyDetail(&x[i])
+		e[i] = encManagedPolicyDetail(&x[i], e[len(x)+i*12:len(x)+(i+1)*12])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 // OpenIDConnectProviderListEntry is the OpenIDConnectProviderListEntry structure.
@@ -11352,12 +11756,13 @@ func decOpenIDConnectProviderListEntry(v *awsquery.Value) (x OpenIDConnectProvid
 	return x
 }
 
-func encOpenIDConnectProviderListEntry(x *OpenIDConnectProviderListEntry) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encOpenIDConnectProviderListEntry encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encOpenIDConnectProviderListEntry(x *OpenIDConnectProviderListEntry, e []awsquery.Value) awsquery.Value {
 	if x.Arn != "" {
 		e[0] = awsquery.String(x.Arn)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 func decOpenIDConnectProviderListType(v *awsquery.Value) []OpenIDConnectProviderListEntry {
@@ -11369,11 +11774,11 @@ func decOpenIDConnectProviderListType(v *awsquery.Value) []OpenIDConnectProvider
 }
 
 func encOpenIDConnectProviderListType(x []OpenIDConnectProviderListEntry) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*2)
 	for i := range x {
-		e[i] = encOpenIDConnectProviderListEntry(&x[i])
+		e[i] = encOpenIDConnectProviderListEntry(&x[i], e[len(x)+i*1:len(x)+(i+1)*1])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 // OrganizationsDecisionDetail is the OrganizationsDecisionDetail structure.
@@ -11393,12 +11798,13 @@ func decOrganizationsDecisionDetail(v *awsquery.Value) (x OrganizationsDecisionD
 	return x
 }
 
-func encOrganizationsDecisionDetail(x *OrganizationsDecisionDetail) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encOrganizationsDecisionDetail encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encOrganizationsDecisionDetail(x *OrganizationsDecisionDetail, e []awsquery.Value) awsquery.Value {
 	if x.AllowedByOrganizations != nil {
 		e[0] = awsquery.Bool(*x.AllowedByOrganizations)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // PasswordPolicy is the PasswordPolicy structure.
@@ -11463,8 +11869,9 @@ func decPasswordPolicy(v *awsquery.Value) (x PasswordPolicy) {
 	return x
 }
 
-func encPasswordPolicy(x *PasswordPolicy) awsquery.Value {
-	e := make([]awsquery.Value, 10)
+// encPasswordPolicy encodes x into e, which holds 10 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encPasswordPolicy(x *PasswordPolicy, e []awsquery.Value) awsquery.Value {
 	if x.MinimumPasswordLength != nil {
 		e[0] = awsquery.Int(int64(*x.MinimumPasswordLength))
 	}
@@ -11495,7 +11902,7 @@ func encPasswordPolicy(x *PasswordPolicy) awsquery.Value {
 	if x.HardExpiry != nil {
 		e[9] = awsquery.Bool(*x.HardExpiry)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:10:10])
 }
 
 // PermissionsBoundaryDecisionDetail is the PermissionsBoundaryDecisionDetail structure.
@@ -11515,12 +11922,13 @@ func decPermissionsBoundaryDecisionDetail(v *awsquery.Value) (x PermissionsBound
 	return x
 }
 
-func encPermissionsBoundaryDecisionDetail(x *PermissionsBoundaryDecisionDetail) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encPermissionsBoundaryDecisionDetail encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encPermissionsBoundaryDecisionDetail(x *PermissionsBoundaryDecisionDetail, e []awsquery.Value) awsquery.Value {
 	if x.AllowedByPermissionsBoundary != nil {
 		e[0] = awsquery.Bool(*x.AllowedByPermissionsBoundary)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // Policy is the Policy structure.
@@ -11586,8 +11994,9 @@ func decPolicy(v *awsquery.Value) (x Policy) {
 	return x
 }
 
-func encPolicy(x *Policy) awsquery.Value {
-	e := make([]awsquery.Value, 12)
+// encPolicy encodes x into e, which holds 12 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encPolicy(x *Policy, e []awsquery.Value) awsquery.Value {
 	if x.PolicyName != "" {
 		e[0] = awsquery.String(x.PolicyName)
 	}
@@ -11624,7 +12033,7 @@ func encPolicy(x *Policy) awsquery.Value {
 	if x.Tags != nil {
 		e[11] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:12:12])
 }
 
 // PolicyDetail is the PolicyDetail structure.
@@ -11647,15 +12056,16 @@ func decPolicyDetail(v *awsquery.Value) (x PolicyDetail) {
 	return x
 }
 
-func encPolicyDetail(x *PolicyDetail) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encPolicyDetail encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encPolicyDetail(x *PolicyDetail, e []awsquery.Value) awsquery.Value {
 	if x.PolicyName != "" {
 		e[0] = awsquery.String(x.PolicyName)
 	}
 	if x.PolicyDocument != "" {
 		e[1] = awsquery.String(x.PolicyDocument)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // PolicyGrantingServiceAccess is the PolicyGrantingServiceAccess structure.
@@ -11690,8 +12100,9 @@ func decPolicyGrantingServiceAccess(v *awsquery.Value) (x PolicyGrantingServiceA
 	return x
 }
 
-func encPolicyGrantingServiceAccess(x *PolicyGrantingServiceAccess) awsquery.Value {
-	e := make([]awsquery.Value, 5)
+// encPolicyGrantingServiceAccess encodes x into e, which holds 5 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encPolicyGrantingServiceAccess(x *PolicyGrantingServiceAccess, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.PolicyName)
 	e[1] = awsquery.String(x.PolicyType)
 	if x.PolicyArn != "" {
@@ -11703,7 +12114,7 @@ func encPolicyGrantingServiceAccess(x *PolicyGrantingServiceAccess) awsquery.Val
 	if x.EntityName != "" {
 		e[4] = awsquery.String(x.EntityName)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:5:5])
 }
 
 // PolicyGroup is the PolicyGroup structure.
@@ -11726,15 +12137,16 @@ func decPolicyGroup(v *awsquery.Value) (x PolicyGroup) {
 	return x
 }
 
-func encPolicyGroup(x *PolicyGroup) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encPolicyGroup encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encPolicyGroup(x *PolicyGroup, e []awsquery.Value) awsquery.Value {
 	if x.GroupName != "" {
 		e[0] = awsquery.String(x.GroupName)
 	}
 	if x.GroupId != "" {
 		e[1] = awsquery.String(x.GroupId)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 func decPolicyGroupListType(v *awsquery.Value) []PolicyGroup {
@@ -11746,11 +12158,11 @@ func decPolicyGroupListType(v *awsquery.Value) []PolicyGroup {
 }
 
 func encPolicyGroupListType(x []PolicyGroup) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*3)
 	for i := range x {
-		e[i] = encPolicyGroup(&x[i])
+		e[i] = encPolicyGroup(&x[i], e[len(x)+i*2:len(x)+(i+1)*2])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 // PolicyParameter is the PolicyParameter structure.
@@ -11777,8 +12189,9 @@ func decPolicyParameter(v *awsquery.Value) (x PolicyParameter) {
 	return x
 }
 
-func encPolicyParameter(x *PolicyParameter) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encPolicyParameter encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encPolicyParameter(x *PolicyParameter, e []awsquery.Value) awsquery.Value {
 	if x.Name != "" {
 		e[0] = awsquery.String(x.Name)
 	}
@@ -11788,7 +12201,7 @@ func encPolicyParameter(x *PolicyParameter) awsquery.Value {
 	if x.Type != "" {
 		e[2] = awsquery.String(x.Type)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // PolicyRole is the PolicyRole structure.
@@ -11811,15 +12224,16 @@ func decPolicyRole(v *awsquery.Value) (x PolicyRole) {
 	return x
 }
 
-func encPolicyRole(x *PolicyRole) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encPolicyRole encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encPolicyRole(x *PolicyRole, e []awsquery.Value) awsquery.Value {
 	if x.RoleName != "" {
 		e[0] = awsquery.String(x.RoleName)
 	}
 	if x.RoleId != "" {
 		e[1] = awsquery.String(x.RoleId)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 func decPolicyRoleListType(v *awsquery.Value) []PolicyRole {
@@ -11831,11 +12245,11 @@ func decPolicyRoleListType(v *awsquery.Value) []PolicyRole {
 }
 
 func encPolicyRoleListType(x []PolicyRole) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*3)
 	for i := range x {
-		e[i] = encPolicyRole(&x[i])
+		e[i] = encPolicyRole(&x[i], e[len(x)+i*2:len(x)+(i+1)*2])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 // PolicyUser is the PolicyUser structure.
@@ -11858,15 +12272,16 @@ func decPolicyUser(v *awsquery.Value) (x PolicyUser) {
 	return x
 }
 
-func encPolicyUser(x *PolicyUser) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encPolicyUser encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encPolicyUser(x *PolicyUser, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
 	if x.UserId != "" {
 		e[1] = awsquery.String(x.UserId)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 func decPolicyUserListType(v *awsquery.Value) []PolicyUser {
@@ -11878,11 +12293,11 @@ func decPolicyUserListType(v *awsquery.Value) []PolicyUser {
 }
 
 func encPolicyUserListType(x []PolicyUser) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*3)
 	for i := range x {
-		e[i] = encPolicyUser(&x[i])
+		e[i] = encPolicyUser(&x[i], e[len(x)+i*2:len(x)+(i+1)*2])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 // PolicyVersion is the PolicyVersion structure.
@@ -11914,8 +12329,9 @@ func decPolicyVersion(v *awsquery.Value) (x PolicyVersion) {
 	return x
 }
 
-func encPolicyVersion(x *PolicyVersion) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encPolicyVersion encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encPolicyVersion(x *PolicyVersion, e []awsquery.Value) awsquery.Value {
 	if x.Document != "" {
 		e[0] = awsquery.String(x.Document)
 	}
@@ -11928,7 +12344,7 @@ func encPolicyVersion(x *PolicyVersion) awsquery.Value {
 	if !x.CreateDate.IsZero() {
 		e[3] = awsquery.Time(x.CreateDate)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 // Position is the Position structure.
@@ -11953,15 +12369,16 @@ func decPosition(v *awsquery.Value) (x Position) {
 	return x
 }
 
-func encPosition(x *Position) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encPosition encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encPosition(x *Position, e []awsquery.Value) awsquery.Value {
 	if x.Line != nil {
 		e[0] = awsquery.Int(int64(*x.Line))
 	}
 	if x.Column != nil {
 		e[1] = awsquery.Int(int64(*x.Column))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // PutGroupPolicyRequest is the PutGroupPolicyRequest structure.
@@ -11988,12 +12405,13 @@ func decPutGroupPolicyRequest(v *awsquery.Value) (x PutGroupPolicyRequest) {
 	return x
 }
 
-func encPutGroupPolicyRequest(x *PutGroupPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encPutGroupPolicyRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encPutGroupPolicyRequest(x *PutGroupPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.GroupName)
 	e[1] = awsquery.String(x.PolicyName)
 	e[2] = awsquery.String(x.PolicyDocument)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // PutRolePermissionsBoundaryRequest is the PutRolePermissionsBoundaryRequest structure.
@@ -12016,11 +12434,12 @@ func decPutRolePermissionsBoundaryRequest(v *awsquery.Value) (x PutRolePermissio
 	return x
 }
 
-func encPutRolePermissionsBoundaryRequest(x *PutRolePermissionsBoundaryRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encPutRolePermissionsBoundaryRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encPutRolePermissionsBoundaryRequest(x *PutRolePermissionsBoundaryRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
 	e[1] = awsquery.String(x.PermissionsBoundary)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // PutRolePolicyRequest is the PutRolePolicyRequest structure.
@@ -12047,12 +12466,13 @@ func decPutRolePolicyRequest(v *awsquery.Value) (x PutRolePolicyRequest) {
 	return x
 }
 
-func encPutRolePolicyRequest(x *PutRolePolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encPutRolePolicyRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encPutRolePolicyRequest(x *PutRolePolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
 	e[1] = awsquery.String(x.PolicyName)
 	e[2] = awsquery.String(x.PolicyDocument)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // PutUserPermissionsBoundaryRequest is the PutUserPermissionsBoundaryRequest structure.
@@ -12075,11 +12495,12 @@ func decPutUserPermissionsBoundaryRequest(v *awsquery.Value) (x PutUserPermissio
 	return x
 }
 
-func encPutUserPermissionsBoundaryRequest(x *PutUserPermissionsBoundaryRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encPutUserPermissionsBoundaryRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encPutUserPermissionsBoundaryRequest(x *PutUserPermissionsBoundaryRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.PermissionsBoundary)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // PutUserPolicyRequest is the PutUserPolicyRequest structure.
@@ -12106,12 +12527,13 @@ func decPutUserPolicyRequest(v *awsquery.Value) (x PutUserPolicyRequest) {
 	return x
 }
 
-func encPutUserPolicyRequest(x *PutUserPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encPutUserPolicyRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encPutUserPolicyRequest(x *PutUserPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.PolicyName)
 	e[2] = awsquery.String(x.PolicyDocument)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // RejectDelegationRequestRequest is the RejectDelegationRequestRequest structure.
@@ -12134,13 +12556,14 @@ func decRejectDelegationRequestRequest(v *awsquery.Value) (x RejectDelegationReq
 	return x
 }
 
-func encRejectDelegationRequestRequest(x *RejectDelegationRequestRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encRejectDelegationRequestRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encRejectDelegationRequestRequest(x *RejectDelegationRequestRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.DelegationRequestId)
 	if x.Notes != "" {
 		e[1] = awsquery.String(x.Notes)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // RemoveClientIDFromOpenIDConnectProviderRequest is the RemoveClientIDFromOpenIDConnectProviderRequest structure.
@@ -12163,11 +12586,12 @@ func decRemoveClientIDFromOpenIDConnectProviderRequest(v *awsquery.Value) (x Rem
 	return x
 }
 
-func encRemoveClientIDFromOpenIDConnectProviderRequest(x *RemoveClientIDFromOpenIDConnectProviderRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encRemoveClientIDFromOpenIDConnectProviderRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encRemoveClientIDFromOpenIDConnectProviderRequest(x *RemoveClientIDFromOpenIDConnectProviderRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.OpenIDConnectProviderArn)
 	e[1] = awsquery.String(x.ClientID)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // RemoveRoleFromInstanceProfileRequest is the RemoveRoleFromInstanceProfileRequest structure.
@@ -12190,11 +12614,12 @@ func decRemoveRoleFromInstanceProfileRequest(v *awsquery.Value) (x RemoveRoleFro
 	return x
 }
 
-func encRemoveRoleFromInstanceProfileRequest(x *RemoveRoleFromInstanceProfileRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encRemoveRoleFromInstanceProfileRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encRemoveRoleFromInstanceProfileRequest(x *RemoveRoleFromInstanceProfileRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.InstanceProfileName)
 	e[1] = awsquery.String(x.RoleName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // RemoveUserFromGroupRequest is the RemoveUserFromGroupRequest structure.
@@ -12217,11 +12642,12 @@ func decRemoveUserFromGroupRequest(v *awsquery.Value) (x RemoveUserFromGroupRequ
 	return x
 }
 
-func encRemoveUserFromGroupRequest(x *RemoveUserFromGroupRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encRemoveUserFromGroupRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encRemoveUserFromGroupRequest(x *RemoveUserFromGroupRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.GroupName)
 	e[1] = awsquery.String(x.UserName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // ResetServiceSpecificCredentialRequest is the ResetServiceSpecificCredentialRequest structure.
@@ -12244,13 +12670,14 @@ func decResetServiceSpecificCredentialRequest(v *awsquery.Value) (x ResetService
 	return x
 }
 
-func encResetServiceSpecificCredentialRequest(x *ResetServiceSpecificCredentialRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encResetServiceSpecificCredentialRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encResetServiceSpecificCredentialRequest(x *ResetServiceSpecificCredentialRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
 	e[1] = awsquery.String(x.ServiceSpecificCredentialId)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // ResetServiceSpecificCredentialResponse is the ResetServiceSpecificCredentialResponse structure.
@@ -12270,12 +12697,13 @@ func decResetServiceSpecificCredentialResponse(v *awsquery.Value) (x ResetServic
 	return x
 }
 
-func encResetServiceSpecificCredentialResponse(x *ResetServiceSpecificCredentialResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encResetServiceSpecificCredentialResponse encodes x into e, which holds 11 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encResetServiceSpecificCredentialResponse(x *ResetServiceSpecificCredentialResponse, e []awsquery.Value) awsquery.Value {
 	if x.ServiceSpecificCredential != nil {
-		e[0] = encServiceSpecificCredential(x.ServiceSpecificCredential)
+		e[0] = encServiceSpecificCredential(x.ServiceSpecificCredential, e[1:11])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 func decResourceNameListType(v *awsquery.Value) []string {
@@ -12331,8 +12759,9 @@ func decResourceSpecificResult(v *awsquery.Value) (x ResourceSpecificResult) {
 	return x
 }
 
-func encResourceSpecificResult(x *ResourceSpecificResult) awsquery.Value {
-	e := make([]awsquery.Value, 6)
+// encResourceSpecificResult encodes x into e, which holds 7 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encResourceSpecificResult(x *ResourceSpecificResult, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.EvalResourceName)
 	e[1] = awsquery.String(x.EvalResourceDecision)
 	if x.MatchedStatements != nil {
@@ -12345,9 +12774,9 @@ func encResourceSpecificResult(x *ResourceSpecificResult) awsquery.Value {
 		e[4] = encEvalDecisionDetailsType(x.EvalDecisionDetails)
 	}
 	if x.PermissionsBoundaryDecisionDetail != nil {
-		e[5] = encPermissionsBoundaryDecisionDetail(x.PermissionsBoundaryDecisionDetail)
+		e[5] = encPermissionsBoundaryDecisionDetail(x.PermissionsBoundaryDecisionDetail, e[6:7])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:6:6])
 }
 
 func decResourceSpecificResultListType(v *awsquery.Value) []ResourceSpecificResult {
@@ -12359,11 +12788,11 @@ func decResourceSpecificResultListType(v *awsquery.Value) []ResourceSpecificResu
 }
 
 func encResourceSpecificResultListType(x []ResourceSpecificResult) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*8)
 	for i := range x {
-		e[i] = encResourceSpecificResult(&x[i])
+		e[i] = encResourceSpecificResult(&x[i], e[len(x)+i*7:len(x)+(i+1)*7])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 // ResyncMFADeviceRequest is the ResyncMFADeviceRequest structure.
@@ -12394,13 +12823,14 @@ func decResyncMFADeviceRequest(v *awsquery.Value) (x ResyncMFADeviceRequest) {
 	return x
 }
 
-func encResyncMFADeviceRequest(x *ResyncMFADeviceRequest) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encResyncMFADeviceRequest encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encResyncMFADeviceRequest(x *ResyncMFADeviceRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.SerialNumber)
 	e[2] = awsquery.String(x.AuthenticationCode1)
 	e[3] = awsquery.String(x.AuthenticationCode2)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 // Role is the Role structure.
@@ -12462,8 +12892,9 @@ func decRole(v *awsquery.Value) (x Role) {
 	return x
 }
 
-func encRole(x *Role) awsquery.Value {
-	e := make([]awsquery.Value, 11)
+// encRole encodes x into e, which holds 15 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encRole(x *Role, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.Path)
 	e[1] = awsquery.String(x.RoleName)
 	e[2] = awsquery.String(x.RoleId)
@@ -12479,15 +12910,15 @@ func encRole(x *Role) awsquery.Value {
 		e[7] = awsquery.Int(int64(*x.MaxSessionDuration))
 	}
 	if x.PermissionsBoundary != nil {
-		e[8] = encAttachedPermissionsBoundary(x.PermissionsBoundary)
+		e[8] = encAttachedPermissionsBoundary(x.PermissionsBoundary, e[11:13])
 	}
 	if x.Tags != nil {
 		e[9] = encTagListType(x.Tags)
 	}
 	if x.RoleLastUsed != nil {
-		e[10] = encRoleLastUsed(x.RoleLastUsed)
+		e[10] = encRoleLastUsed(x.RoleLastUsed, e[13:15])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:11:11])
 }
 
 // RoleDetail is the RoleDetail structure.
@@ -12552,8 +12983,9 @@ func decRoleDetail(v *awsquery.Value) (x RoleDetail) {
 	return x
 }
 
-func encRoleDetail(x *RoleDetail) awsquery.Value {
-	e := make([]awsquery.Value, 12)
+// encRoleDetail encodes x into e, which holds 16 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encRoleDetail(x *RoleDetail, e []awsquery.Value) awsquery.Value {
 	if x.Path != "" {
 		e[0] = awsquery.String(x.Path)
 	}
@@ -12582,15 +13014,15 @@ func encRoleDetail(x *RoleDetail) awsquery.Value {
 		e[8] = encAttachedPoliciesListType(x.AttachedManagedPolicies)
 	}
 	if x.PermissionsBoundary != nil {
-		e[9] = encAttachedPermissionsBoundary(x.PermissionsBoundary)
+		e[9] = encAttachedPermissionsBoundary(x.PermissionsBoundary, e[12:14])
 	}
 	if x.Tags != nil {
 		e[10] = encTagListType(x.Tags)
 	}
 	if x.RoleLastUsed != nil {
-		e[11] = encRoleLastUsed(x.RoleLastUsed)
+		e[11] = encRoleLastUsed(x.RoleLastUsed, e[14:16])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:12:12])
 }
 
 // RoleLastUsed is the RoleLastUsed structure.
@@ -12613,15 +13045,16 @@ func decRoleLastUsed(v *awsquery.Value) (x RoleLastUsed) {
 	return x
 }
 
-func encRoleLastUsed(x *RoleLastUsed) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encRoleLastUsed encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encRoleLastUsed(x *RoleLastUsed, e []awsquery.Value) awsquery.Value {
 	if !x.LastUsedDate.IsZero() {
 		e[0] = awsquery.Time(x.LastUsedDate)
 	}
 	if x.Region != "" {
 		e[1] = awsquery.String(x.Region)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 func decRoleUsageListType(v *awsquery.Value) []RoleUsageType {
@@ -12633,11 +13066,11 @@ func decRoleUsageListType(v *awsquery.Value) []RoleUsageType {
 }
 
 func encRoleUsageListType(x []RoleUsageType) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*3)
 	for i := range x {
-		e[i] = encRoleUsageType(&x[i])
+		e[i] = encRoleUsageType(&x[i], e[len(x)+i*2:len(x)+(i+1)*2])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 // RoleUsageType is the RoleUsageType structure.
@@ -12660,15 +13093,16 @@ func decRoleUsageType(v *awsquery.Value) (x RoleUsageType) {
 	return x
 }
 
-func encRoleUsageType(x *RoleUsageType) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encRoleUsageType encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encRoleUsageType(x *RoleUsageType, e []awsquery.Value) awsquery.Value {
 	if x.Region != "" {
 		e[0] = awsquery.String(x.Region)
 	}
 	if x.Resources != nil {
 		e[1] = encArnListType(x.Resources)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // SAMLPrivateKey is the SAMLPrivateKey structure.
@@ -12691,15 +13125,16 @@ func decSAMLPrivateKey(v *awsquery.Value) (x SAMLPrivateKey) {
 	return x
 }
 
-func encSAMLPrivateKey(x *SAMLPrivateKey) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encSAMLPrivateKey encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encSAMLPrivateKey(x *SAMLPrivateKey, e []awsquery.Value) awsquery.Value {
 	if x.KeyId != "" {
 		e[0] = awsquery.String(x.KeyId)
 	}
 	if !x.Timestamp.IsZero() {
 		e[1] = awsquery.Time(x.Timestamp)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // SAMLProviderListEntry is the SAMLProviderListEntry structure.
@@ -12726,8 +13161,9 @@ func decSAMLProviderListEntry(v *awsquery.Value) (x SAMLProviderListEntry) {
 	return x
 }
 
-func encSAMLProviderListEntry(x *SAMLProviderListEntry) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encSAMLProviderListEntry encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encSAMLProviderListEntry(x *SAMLProviderListEntry, e []awsquery.Value) awsquery.Value {
 	if x.Arn != "" {
 		e[0] = awsquery.String(x.Arn)
 	}
@@ -12737,7 +13173,7 @@ func encSAMLProviderListEntry(x *SAMLProviderListEntry) awsquery.Value {
 	if !x.CreateDate.IsZero() {
 		e[2] = awsquery.Time(x.CreateDate)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 func decSAMLProviderListType(v *awsquery.Value) []SAMLProviderListEntry {
@@ -12749,11 +13185,11 @@ func decSAMLProviderListType(v *awsquery.Value) []SAMLProviderListEntry {
 }
 
 func encSAMLProviderListType(x []SAMLProviderListEntry) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*4)
 	for i := range x {
-		e[i] = encSAMLProviderListEntry(&x[i])
+		e[i] = encSAMLProviderListEntry(&x[i], e[len(x)+i*3:len(x)+(i+1)*3])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 // SSHPublicKey is the SSHPublicKey structure.
@@ -12792,8 +13228,9 @@ func decSSHPublicKey(v *awsquery.Value) (x SSHPublicKey) {
 	return x
 }
 
-func encSSHPublicKey(x *SSHPublicKey) awsquery.Value {
-	e := make([]awsquery.Value, 6)
+// encSSHPublicKey encodes x into e, which holds 6 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encSSHPublicKey(x *SSHPublicKey, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.SSHPublicKeyId)
 	e[2] = awsquery.String(x.Fingerprint)
@@ -12802,7 +13239,7 @@ func encSSHPublicKey(x *SSHPublicKey) awsquery.Value {
 	if !x.UploadDate.IsZero() {
 		e[5] = awsquery.Time(x.UploadDate)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:6:6])
 }
 
 func decSSHPublicKeyListType(v *awsquery.Value) []SSHPublicKeyMetadata {
@@ -12814,11 +13251,11 @@ func decSSHPublicKeyListType(v *awsquery.Value) []SSHPublicKeyMetadata {
 }
 
 func encSSHPublicKeyListType(x []SSHPublicKeyMetadata) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*5)
 	for i := range x {
-		e[i] = encSSHPublicKeyMetadata(&x[i])
+		e[i] = encSSHPublicKeyMetadata(&x[i], e[len(x)+i*4:len(x)+(i+1)*4])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 // SSHPublicKeyMetadata is the SSHPublicKeyMetadata structure.
@@ -12849,13 +13286,14 @@ func decSSHPublicKeyMetadata(v *awsquery.Value) (x SSHPublicKeyMetadata) {
 	return x
 }
 
-func encSSHPublicKeyMetadata(x *SSHPublicKeyMetadata) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encSSHPublicKeyMetadata encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encSSHPublicKeyMetadata(x *SSHPublicKeyMetadata, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.SSHPublicKeyId)
 	e[2] = awsquery.String(x.Status)
 	e[3] = awsquery.Time(x.UploadDate)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 // SendDelegationTokenRequest is the SendDelegationTokenRequest structure.
@@ -12874,10 +13312,11 @@ func decSendDelegationTokenRequest(v *awsquery.Value) (x SendDelegationTokenRequ
 	return x
 }
 
-func encSendDelegationTokenRequest(x *SendDelegationTokenRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encSendDelegationTokenRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encSendDelegationTokenRequest(x *SendDelegationTokenRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.DelegationRequestId)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // ServerCertificate is the ServerCertificate structure.
@@ -12908,9 +13347,10 @@ func decServerCertificate(v *awsquery.Value) (x ServerCertificate) {
 	return x
 }
 
-func encServerCertificate(x *ServerCertificate) awsquery.Value {
-	e := make([]awsquery.Value, 4)
-	e[0] = encServerCertificateMetadata(&x.ServerCertificateMetadata)
+// encServerCertificate encodes x into e, which holds 10 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encServerCertificate(x *ServerCertificate, e []awsquery.Value) awsquery.Value {
+	e[0] = encServerCertificateMetadata(&x.ServerCertificateMetadata, e[4:10])
 	e[1] = awsquery.String(x.CertificateBody)
 	if x.CertificateChain != "" {
 		e[2] = awsquery.String(x.CertificateChain)
@@ -12918,7 +13358,7 @@ func encServerCertificate(x *ServerCertificate) awsquery.Value {
 	if x.Tags != nil {
 		e[3] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 // ServerCertificateMetadata is the ServerCertificateMetadata structure.
@@ -12957,8 +13397,9 @@ func decServerCertificateMetadata(v *awsquery.Value) (x ServerCertificateMetadat
 	return x
 }
 
-func encServerCertificateMetadata(x *ServerCertificateMetadata) awsquery.Value {
-	e := make([]awsquery.Value, 6)
+// encServerCertificateMetadata encodes x into e, which holds 6 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encServerCertificateMetadata(x *ServerCertificateMetadata, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.Path)
 	e[1] = awsquery.String(x.ServerCertificateName)
 	e[2] = awsquery.String(x.ServerCertificateId)
@@ -12969,7 +13410,7 @@ func encServerCertificateMetadata(x *ServerCertificateMetadata) awsquery.Value {
 	if !x.Expiration.IsZero() {
 		e[5] = awsquery.Time(x.Expiration)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:6:6])
 }
 
 // ServiceLastAccessed is the ServiceLastAccessed structure.
@@ -13013,8 +13454,9 @@ func decServiceLastAccessed(v *awsquery.Value) (x ServiceLastAccessed) {
 	return x
 }
 
-func encServiceLastAccessed(x *ServiceLastAccessed) awsquery.Value {
-	e := make([]awsquery.Value, 7)
+// encServiceLastAccessed encodes x into e, which holds 7 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encServiceLastAccessed(x *ServiceLastAccessed, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.ServiceName)
 	if !x.LastAuthenticated.IsZero() {
 		e[1] = awsquery.Time(x.LastAuthenticated)
@@ -13032,7 +13474,7 @@ func encServiceLastAccessed(x *ServiceLastAccessed) awsquery.Value {
 	if x.TrackedActionsLastAccessed != nil {
 		e[6] = encTrackedActionsLastAccessed(x.TrackedActionsLastAccessed)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:7:7])
 }
 
 // ServiceSpecificCredential is the ServiceSpecificCredential structure.
@@ -13087,8 +13529,9 @@ func decServiceSpecificCredential(v *awsquery.Value) (x ServiceSpecificCredentia
 	return x
 }
 
-func encServiceSpecificCredential(x *ServiceSpecificCredential) awsquery.Value {
-	e := make([]awsquery.Value, 10)
+// encServiceSpecificCredential encodes x into e, which holds 10 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encServiceSpecificCredential(x *ServiceSpecificCredential, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.Time(x.CreateDate)
 	if !x.ExpirationDate.IsZero() {
 		e[1] = awsquery.Time(x.ExpirationDate)
@@ -13109,7 +13552,7 @@ func encServiceSpecificCredential(x *ServiceSpecificCredential) awsquery.Value {
 	e[7] = awsquery.String(x.ServiceSpecificCredentialId)
 	e[8] = awsquery.String(x.UserName)
 	e[9] = awsquery.String(x.Status)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:10:10])
 }
 
 // ServiceSpecificCredentialMetadata is the ServiceSpecificCredentialMetadata structure.
@@ -13156,8 +13599,9 @@ func decServiceSpecificCredentialMetadata(v *awsquery.Value) (x ServiceSpecificC
 	return x
 }
 
-func encServiceSpecificCredentialMetadata(x *ServiceSpecificCredentialMetadata) awsquery.Value {
-	e := make([]awsquery.Value, 8)
+// encServiceSpecificCredentialMetadata encodes x into e, which holds 8 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encServiceSpecificCredentialMetadata(x *ServiceSpecificCredentialMetadata, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.Status)
 	if x.ServiceUserName != "" {
@@ -13172,7 +13616,7 @@ func encServiceSpecificCredentialMetadata(x *ServiceSpecificCredentialMetadata) 
 	}
 	e[6] = awsquery.String(x.ServiceSpecificCredentialId)
 	e[7] = awsquery.String(x.ServiceName)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:8:8])
 }
 
 func decServiceSpecificCredentialsListType(v *awsquery.Value) []ServiceSpecificCredentialMetadata {
@@ -13184,11 +13628,11 @@ func decServiceSpecificCredentialsListType(v *awsquery.Value) []ServiceSpecificC
 }
 
 func encServiceSpecificCredentialsListType(x []ServiceSpecificCredentialMetadata) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*9)
 	for i := range x {
-		e[i] = encServiceSpecificCredentialMetadata(&x[i])
+		e[i] = encServiceSpecificCredentialMetadata(&x[i], e[len(x)+i*8:len(x)+(i+1)*8])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decServicesLastAccessed(v *awsquery.Value) []ServiceLastAccessed {
@@ -13200,11 +13644,11 @@ func decServicesLastAccessed(v *awsquery.Value) []ServiceLastAccessed {
 }
 
 func encServicesLastAccessed(x []ServiceLastAccessed) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*8)
 	for i := range x {
-		e[i] = encServiceLastAccessed(&x[i])
+		e[i] = encServiceLastAccessed(&x[i], e[len(x)+i*7:len(x)+(i+1)*7])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 // SetDefaultPolicyVersionRequest is the SetDefaultPolicyVersionRequest structure.
@@ -13227,11 +13671,12 @@ func decSetDefaultPolicyVersionRequest(v *awsquery.Value) (x SetDefaultPolicyVer
 	return x
 }
 
-func encSetDefaultPolicyVersionRequest(x *SetDefaultPolicyVersionRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encSetDefaultPolicyVersionRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encSetDefaultPolicyVersionRequest(x *SetDefaultPolicyVersionRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.PolicyArn)
 	e[1] = awsquery.String(x.VersionId)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // SetSecurityTokenServicePreferencesRequest is the SetSecurityTokenServicePreferencesRequest structure.
@@ -13250,10 +13695,11 @@ func decSetSecurityTokenServicePreferencesRequest(v *awsquery.Value) (x SetSecur
 	return x
 }
 
-func encSetSecurityTokenServicePreferencesRequest(x *SetSecurityTokenServicePreferencesRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encSetSecurityTokenServicePreferencesRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encSetSecurityTokenServicePreferencesRequest(x *SetSecurityTokenServicePreferencesRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.GlobalEndpointTokenVersion)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // SigningCertificate is the SigningCertificate structure.
@@ -13288,8 +13734,9 @@ func decSigningCertificate(v *awsquery.Value) (x SigningCertificate) {
 	return x
 }
 
-func encSigningCertificate(x *SigningCertificate) awsquery.Value {
-	e := make([]awsquery.Value, 5)
+// encSigningCertificate encodes x into e, which holds 5 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encSigningCertificate(x *SigningCertificate, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.CertificateId)
 	e[2] = awsquery.String(x.CertificateBody)
@@ -13297,7 +13744,7 @@ func encSigningCertificate(x *SigningCertificate) awsquery.Value {
 	if !x.UploadDate.IsZero() {
 		e[4] = awsquery.Time(x.UploadDate)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:5:5])
 }
 
 // SimulateCustomPolicyRequest is the SimulateCustomPolicyRequest structure.
@@ -13357,8 +13804,9 @@ func decSimulateCustomPolicyRequest(v *awsquery.Value) (x SimulateCustomPolicyRe
 	return x
 }
 
-func encSimulateCustomPolicyRequest(x *SimulateCustomPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 11)
+// encSimulateCustomPolicyRequest encodes x into e, which holds 11 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encSimulateCustomPolicyRequest(x *SimulateCustomPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = encSimulationPolicyListType(x.PolicyInputList)
 	if x.PermissionsBoundaryPolicyInputList != nil {
 		e[1] = encSimulationPolicyListType(x.PermissionsBoundaryPolicyInputList)
@@ -13388,7 +13836,7 @@ func encSimulateCustomPolicyRequest(x *SimulateCustomPolicyRequest) awsquery.Val
 	if x.Marker != "" {
 		e[10] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:11:11])
 }
 
 // SimulatePolicyResponse is the SimulatePolicyResponse structure.
@@ -13416,8 +13864,9 @@ func decSimulatePolicyResponse(v *awsquery.Value) (x SimulatePolicyResponse) {
 	return x
 }
 
-func encSimulatePolicyResponse(x *SimulatePolicyResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encSimulatePolicyResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encSimulatePolicyResponse(x *SimulatePolicyResponse, e []awsquery.Value) awsquery.Value {
 	if x.EvaluationResults != nil {
 		e[0] = encEvaluationResultsListType(x.EvaluationResults)
 	}
@@ -13427,7 +13876,7 @@ func encSimulatePolicyResponse(x *SimulatePolicyResponse) awsquery.Value {
 	if x.Marker != "" {
 		e[2] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // SimulatePrincipalPolicyRequest is the SimulatePrincipalPolicyRequest structure.
@@ -13491,8 +13940,9 @@ func decSimulatePrincipalPolicyRequest(v *awsquery.Value) (x SimulatePrincipalPo
 	return x
 }
 
-func encSimulatePrincipalPolicyRequest(x *SimulatePrincipalPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 12)
+// encSimulatePrincipalPolicyRequest encodes x into e, which holds 12 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encSimulatePrincipalPolicyRequest(x *SimulatePrincipalPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.PolicySourceArn)
 	if x.PolicyInputList != nil {
 		e[1] = encSimulationPolicyListType(x.PolicyInputList)
@@ -13525,7 +13975,7 @@ func encSimulatePrincipalPolicyRequest(x *SimulatePrincipalPolicyRequest) awsque
 	if x.Marker != "" {
 		e[11] = awsquery.String(x.Marker)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:12:12])
 }
 
 func decSimulationPolicyListType(v *awsquery.Value) []string {
@@ -13574,8 +14024,9 @@ func decStatement(v *awsquery.Value) (x Statement) {
 	return x
 }
 
-func encStatement(x *Statement) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encStatement encodes x into e, which holds 8 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encStatement(x *Statement, e []awsquery.Value) awsquery.Value {
 	if x.SourcePolicyId != "" {
 		e[0] = awsquery.String(x.SourcePolicyId)
 	}
@@ -13583,12 +14034,12 @@ func encStatement(x *Statement) awsquery.Value {
 		e[1] = awsquery.String(x.SourcePolicyType)
 	}
 	if x.StartPosition != nil {
-		e[2] = encPosition(x.StartPosition)
+		e[2] = encPosition(x.StartPosition, e[4:6])
 	}
 	if x.EndPosition != nil {
-		e[3] = encPosition(x.EndPosition)
+		e[3] = encPosition(x.EndPosition, e[6:8])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 func decStatementListType(v *awsquery.Value) []Statement {
@@ -13600,11 +14051,11 @@ func decStatementListType(v *awsquery.Value) []Statement {
 }
 
 func encStatementListType(x []Statement) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*9)
 	for i := range x {
-		e[i] = encStatement(&x[i])
+		e[i] = encStatement(&x[i], e[len(x)+i*8:len(x)+(i+1)*8])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 // Tag is the Tag structure.
@@ -13627,11 +14078,12 @@ func decTag(v *awsquery.Value) (x Tag) {
 	return x
 }
 
-func encTag(x *Tag) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encTag encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encTag(x *Tag, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.Key)
 	e[1] = awsquery.String(x.Value)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // TagInstanceProfileRequest is the TagInstanceProfileRequest structure.
@@ -13654,11 +14106,12 @@ func decTagInstanceProfileRequest(v *awsquery.Value) (x TagInstanceProfileReques
 	return x
 }
 
-func encTagInstanceProfileRequest(x *TagInstanceProfileRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encTagInstanceProfileRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encTagInstanceProfileRequest(x *TagInstanceProfileRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.InstanceProfileName)
 	e[1] = encTagListType(x.Tags)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // TagMFADeviceRequest is the TagMFADeviceRequest structure.
@@ -13681,11 +14134,12 @@ func decTagMFADeviceRequest(v *awsquery.Value) (x TagMFADeviceRequest) {
 	return x
 }
 
-func encTagMFADeviceRequest(x *TagMFADeviceRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encTagMFADeviceRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encTagMFADeviceRequest(x *TagMFADeviceRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.SerialNumber)
 	e[1] = encTagListType(x.Tags)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // TagOpenIDConnectProviderRequest is the TagOpenIDConnectProviderRequest structure.
@@ -13708,11 +14162,12 @@ func decTagOpenIDConnectProviderRequest(v *awsquery.Value) (x TagOpenIDConnectPr
 	return x
 }
 
-func encTagOpenIDConnectProviderRequest(x *TagOpenIDConnectProviderRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encTagOpenIDConnectProviderRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encTagOpenIDConnectProviderRequest(x *TagOpenIDConnectProviderRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.OpenIDConnectProviderArn)
 	e[1] = encTagListType(x.Tags)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // TagPolicyRequest is the TagPolicyRequest structure.
@@ -13735,11 +14190,12 @@ func decTagPolicyRequest(v *awsquery.Value) (x TagPolicyRequest) {
 	return x
 }
 
-func encTagPolicyRequest(x *TagPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encTagPolicyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encTagPolicyRequest(x *TagPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.PolicyArn)
 	e[1] = encTagListType(x.Tags)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // TagRoleRequest is the TagRoleRequest structure.
@@ -13762,11 +14218,12 @@ func decTagRoleRequest(v *awsquery.Value) (x TagRoleRequest) {
 	return x
 }
 
-func encTagRoleRequest(x *TagRoleRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encTagRoleRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encTagRoleRequest(x *TagRoleRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
 	e[1] = encTagListType(x.Tags)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // TagSAMLProviderRequest is the TagSAMLProviderRequest structure.
@@ -13789,11 +14246,12 @@ func decTagSAMLProviderRequest(v *awsquery.Value) (x TagSAMLProviderRequest) {
 	return x
 }
 
-func encTagSAMLProviderRequest(x *TagSAMLProviderRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encTagSAMLProviderRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encTagSAMLProviderRequest(x *TagSAMLProviderRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.SAMLProviderArn)
 	e[1] = encTagListType(x.Tags)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // TagServerCertificateRequest is the TagServerCertificateRequest structure.
@@ -13816,11 +14274,12 @@ func decTagServerCertificateRequest(v *awsquery.Value) (x TagServerCertificateRe
 	return x
 }
 
-func encTagServerCertificateRequest(x *TagServerCertificateRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encTagServerCertificateRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encTagServerCertificateRequest(x *TagServerCertificateRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.ServerCertificateName)
 	e[1] = encTagListType(x.Tags)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // TagUserRequest is the TagUserRequest structure.
@@ -13843,11 +14302,12 @@ func decTagUserRequest(v *awsquery.Value) (x TagUserRequest) {
 	return x
 }
 
-func encTagUserRequest(x *TagUserRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encTagUserRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encTagUserRequest(x *TagUserRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = encTagListType(x.Tags)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // TrackedActionLastAccessed is the TrackedActionLastAccessed structure.
@@ -13878,8 +14338,9 @@ func decTrackedActionLastAccessed(v *awsquery.Value) (x TrackedActionLastAccesse
 	return x
 }
 
-func encTrackedActionLastAccessed(x *TrackedActionLastAccessed) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encTrackedActionLastAccessed encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encTrackedActionLastAccessed(x *TrackedActionLastAccessed, e []awsquery.Value) awsquery.Value {
 	if x.ActionName != "" {
 		e[0] = awsquery.String(x.ActionName)
 	}
@@ -13892,7 +14353,7 @@ func encTrackedActionLastAccessed(x *TrackedActionLastAccessed) awsquery.Value {
 	if x.LastAccessedRegion != "" {
 		e[3] = awsquery.String(x.LastAccessedRegion)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 func decTrackedActionsLastAccessed(v *awsquery.Value) []TrackedActionLastAccessed {
@@ -13904,11 +14365,11 @@ func decTrackedActionsLastAccessed(v *awsquery.Value) []TrackedActionLastAccesse
 }
 
 func encTrackedActionsLastAccessed(x []TrackedActionLastAccessed) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*5)
 	for i := range x {
-		e[i] = encTrackedActionLastAccessed(&x[i])
+		e[i] = encTrackedActionLastAccessed(&x[i], e[len(x)+i*4:len(x)+(i+1)*4])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 // UntagInstanceProfileRequest is the UntagInstanceProfileRequest structure.
@@ -13931,11 +14392,12 @@ func decUntagInstanceProfileRequest(v *awsquery.Value) (x UntagInstanceProfileRe
 	return x
 }
 
-func encUntagInstanceProfileRequest(x *UntagInstanceProfileRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encUntagInstanceProfileRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUntagInstanceProfileRequest(x *UntagInstanceProfileRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.InstanceProfileName)
 	e[1] = encTagKeyListType(x.TagKeys)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // UntagMFADeviceRequest is the UntagMFADeviceRequest structure.
@@ -13958,11 +14420,12 @@ func decUntagMFADeviceRequest(v *awsquery.Value) (x UntagMFADeviceRequest) {
 	return x
 }
 
-func encUntagMFADeviceRequest(x *UntagMFADeviceRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encUntagMFADeviceRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUntagMFADeviceRequest(x *UntagMFADeviceRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.SerialNumber)
 	e[1] = encTagKeyListType(x.TagKeys)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // UntagOpenIDConnectProviderRequest is the UntagOpenIDConnectProviderRequest structure.
@@ -13985,11 +14448,12 @@ func decUntagOpenIDConnectProviderRequest(v *awsquery.Value) (x UntagOpenIDConne
 	return x
 }
 
-func encUntagOpenIDConnectProviderRequest(x *UntagOpenIDConnectProviderRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encUntagOpenIDConnectProviderRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUntagOpenIDConnectProviderRequest(x *UntagOpenIDConnectProviderRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.OpenIDConnectProviderArn)
 	e[1] = encTagKeyListType(x.TagKeys)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // UntagPolicyRequest is the UntagPolicyRequest structure.
@@ -14012,11 +14476,12 @@ func decUntagPolicyRequest(v *awsquery.Value) (x UntagPolicyRequest) {
 	return x
 }
 
-func encUntagPolicyRequest(x *UntagPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encUntagPolicyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUntagPolicyRequest(x *UntagPolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.PolicyArn)
 	e[1] = encTagKeyListType(x.TagKeys)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // UntagRoleRequest is the UntagRoleRequest structure.
@@ -14039,11 +14504,12 @@ func decUntagRoleRequest(v *awsquery.Value) (x UntagRoleRequest) {
 	return x
 }
 
-func encUntagRoleRequest(x *UntagRoleRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encUntagRoleRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUntagRoleRequest(x *UntagRoleRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
 	e[1] = encTagKeyListType(x.TagKeys)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // UntagSAMLProviderRequest is the UntagSAMLProviderRequest structure.
@@ -14066,11 +14532,12 @@ func decUntagSAMLProviderRequest(v *awsquery.Value) (x UntagSAMLProviderRequest)
 	return x
 }
 
-func encUntagSAMLProviderRequest(x *UntagSAMLProviderRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encUntagSAMLProviderRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUntagSAMLProviderRequest(x *UntagSAMLProviderRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.SAMLProviderArn)
 	e[1] = encTagKeyListType(x.TagKeys)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // UntagServerCertificateRequest is the UntagServerCertificateRequest structure.
@@ -14093,11 +14560,12 @@ func decUntagServerCertificateRequest(v *awsquery.Value) (x UntagServerCertifica
 	return x
 }
 
-func encUntagServerCertificateRequest(x *UntagServerCertificateRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encUntagServerCertificateRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUntagServerCertificateRequest(x *UntagServerCertificateRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.ServerCertificateName)
 	e[1] = encTagKeyListType(x.TagKeys)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // UntagUserRequest is the UntagUserRequest structure.
@@ -14120,11 +14588,12 @@ func decUntagUserRequest(v *awsquery.Value) (x UntagUserRequest) {
 	return x
 }
 
-func encUntagUserRequest(x *UntagUserRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encUntagUserRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUntagUserRequest(x *UntagUserRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = encTagKeyListType(x.TagKeys)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // UpdateAccessKeyRequest is the UpdateAccessKeyRequest structure.
@@ -14151,14 +14620,15 @@ func decUpdateAccessKeyRequest(v *awsquery.Value) (x UpdateAccessKeyRequest) {
 	return x
 }
 
-func encUpdateAccessKeyRequest(x *UpdateAccessKeyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encUpdateAccessKeyRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateAccessKeyRequest(x *UpdateAccessKeyRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
 	e[1] = awsquery.String(x.AccessKeyId)
 	e[2] = awsquery.String(x.Status)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // UpdateAccountPasswordPolicyRequest is the UpdateAccountPasswordPolicyRequest structure.
@@ -14218,8 +14688,9 @@ func decUpdateAccountPasswordPolicyRequest(v *awsquery.Value) (x UpdateAccountPa
 	return x
 }
 
-func encUpdateAccountPasswordPolicyRequest(x *UpdateAccountPasswordPolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 9)
+// encUpdateAccountPasswordPolicyRequest encodes x into e, which holds 9 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateAccountPasswordPolicyRequest(x *UpdateAccountPasswordPolicyRequest, e []awsquery.Value) awsquery.Value {
 	if x.MinimumPasswordLength != nil {
 		e[0] = awsquery.Int(int64(*x.MinimumPasswordLength))
 	}
@@ -14247,7 +14718,7 @@ func encUpdateAccountPasswordPolicyRequest(x *UpdateAccountPasswordPolicyRequest
 	if x.HardExpiry != nil {
 		e[8] = awsquery.Bool(*x.HardExpiry)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:9:9])
 }
 
 // UpdateAssumeRolePolicyRequest is the UpdateAssumeRolePolicyRequest structure.
@@ -14270,11 +14741,12 @@ func decUpdateAssumeRolePolicyRequest(v *awsquery.Value) (x UpdateAssumeRolePoli
 	return x
 }
 
-func encUpdateAssumeRolePolicyRequest(x *UpdateAssumeRolePolicyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encUpdateAssumeRolePolicyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateAssumeRolePolicyRequest(x *UpdateAssumeRolePolicyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
 	e[1] = awsquery.String(x.PolicyDocument)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // UpdateDelegationRequestRequest is the UpdateDelegationRequestRequest structure.
@@ -14297,13 +14769,14 @@ func decUpdateDelegationRequestRequest(v *awsquery.Value) (x UpdateDelegationReq
 	return x
 }
 
-func encUpdateDelegationRequestRequest(x *UpdateDelegationRequestRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encUpdateDelegationRequestRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateDelegationRequestRequest(x *UpdateDelegationRequestRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.DelegationRequestId)
 	if x.Notes != "" {
 		e[1] = awsquery.String(x.Notes)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // UpdateGroupRequest is the UpdateGroupRequest structure.
@@ -14330,8 +14803,9 @@ func decUpdateGroupRequest(v *awsquery.Value) (x UpdateGroupRequest) {
 	return x
 }
 
-func encUpdateGroupRequest(x *UpdateGroupRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encUpdateGroupRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateGroupRequest(x *UpdateGroupRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.GroupName)
 	if x.NewPath != "" {
 		e[1] = awsquery.String(x.NewPath)
@@ -14339,7 +14813,7 @@ func encUpdateGroupRequest(x *UpdateGroupRequest) awsquery.Value {
 	if x.NewGroupName != "" {
 		e[2] = awsquery.String(x.NewGroupName)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // UpdateLoginProfileRequest is the UpdateLoginProfileRequest structure.
@@ -14367,8 +14841,9 @@ func decUpdateLoginProfileRequest(v *awsquery.Value) (x UpdateLoginProfileReques
 	return x
 }
 
-func encUpdateLoginProfileRequest(x *UpdateLoginProfileRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encUpdateLoginProfileRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateLoginProfileRequest(x *UpdateLoginProfileRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	if x.Password != "" {
 		e[1] = awsquery.String(x.Password)
@@ -14376,7 +14851,7 @@ func encUpdateLoginProfileRequest(x *UpdateLoginProfileRequest) awsquery.Value {
 	if x.PasswordResetRequired != nil {
 		e[2] = awsquery.Bool(*x.PasswordResetRequired)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // UpdateOpenIDConnectProviderThumbprintRequest is the UpdateOpenIDConnectProviderThumbprintRequest structure.
@@ -14399,11 +14874,12 @@ func decUpdateOpenIDConnectProviderThumbprintRequest(v *awsquery.Value) (x Updat
 	return x
 }
 
-func encUpdateOpenIDConnectProviderThumbprintRequest(x *UpdateOpenIDConnectProviderThumbprintRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encUpdateOpenIDConnectProviderThumbprintRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateOpenIDConnectProviderThumbprintRequest(x *UpdateOpenIDConnectProviderThumbprintRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.OpenIDConnectProviderArn)
 	e[1] = encThumbprintListType(x.ThumbprintList)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // UpdateRoleDescriptionRequest is the UpdateRoleDescriptionRequest structure.
@@ -14426,11 +14902,12 @@ func decUpdateRoleDescriptionRequest(v *awsquery.Value) (x UpdateRoleDescription
 	return x
 }
 
-func encUpdateRoleDescriptionRequest(x *UpdateRoleDescriptionRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encUpdateRoleDescriptionRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateRoleDescriptionRequest(x *UpdateRoleDescriptionRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
 	e[1] = awsquery.String(x.Description)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // UpdateRoleDescriptionResponse is the UpdateRoleDescriptionResponse structure.
@@ -14450,12 +14927,13 @@ func decUpdateRoleDescriptionResponse(v *awsquery.Value) (x UpdateRoleDescriptio
 	return x
 }
 
-func encUpdateRoleDescriptionResponse(x *UpdateRoleDescriptionResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encUpdateRoleDescriptionResponse encodes x into e, which holds 16 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateRoleDescriptionResponse(x *UpdateRoleDescriptionResponse, e []awsquery.Value) awsquery.Value {
 	if x.Role != nil {
-		e[0] = encRole(x.Role)
+		e[0] = encRole(x.Role, e[1:16])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // UpdateRoleRequest is the UpdateRoleRequest structure.
@@ -14483,8 +14961,9 @@ func decUpdateRoleRequest(v *awsquery.Value) (x UpdateRoleRequest) {
 	return x
 }
 
-func encUpdateRoleRequest(x *UpdateRoleRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encUpdateRoleRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateRoleRequest(x *UpdateRoleRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleName)
 	if x.Description != "" {
 		e[1] = awsquery.String(x.Description)
@@ -14492,7 +14971,7 @@ func encUpdateRoleRequest(x *UpdateRoleRequest) awsquery.Value {
 	if x.MaxSessionDuration != nil {
 		e[2] = awsquery.Int(int64(*x.MaxSessionDuration))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // UpdateRoleResponse is the UpdateRoleResponse structure.
@@ -14503,9 +14982,10 @@ func decUpdateRoleResponse(v *awsquery.Value) (x UpdateRoleResponse) {
 	return x
 }
 
-func encUpdateRoleResponse(x *UpdateRoleResponse) awsquery.Value {
-	e := make([]awsquery.Value, 0)
-	return awsquery.Struct(e)
+// encUpdateRoleResponse encodes x into e, which holds 0 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateRoleResponse(x *UpdateRoleResponse, e []awsquery.Value) awsquery.Value {
+	return awsquery.Struct(e[:0:0])
 }
 
 // UpdateSAMLProviderRequest is the UpdateSAMLProviderRequest structure.
@@ -14540,8 +15020,9 @@ func decUpdateSAMLProviderRequest(v *awsquery.Value) (x UpdateSAMLProviderReques
 	return x
 }
 
-func encUpdateSAMLProviderRequest(x *UpdateSAMLProviderRequest) awsquery.Value {
-	e := make([]awsquery.Value, 5)
+// encUpdateSAMLProviderRequest encodes x into e, which holds 5 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateSAMLProviderRequest(x *UpdateSAMLProviderRequest, e []awsquery.Value) awsquery.Value {
 	if x.SAMLMetadataDocument != "" {
 		e[0] = awsquery.String(x.SAMLMetadataDocument)
 	}
@@ -14555,7 +15036,7 @@ func encUpdateSAMLProviderRequest(x *UpdateSAMLProviderRequest) awsquery.Value {
 	if x.RemovePrivateKey != "" {
 		e[4] = awsquery.String(x.RemovePrivateKey)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:5:5])
 }
 
 // UpdateSAMLProviderResponse is the UpdateSAMLProviderResponse structure.
@@ -14574,12 +15055,13 @@ func decUpdateSAMLProviderResponse(v *awsquery.Value) (x UpdateSAMLProviderRespo
 	return x
 }
 
-func encUpdateSAMLProviderResponse(x *UpdateSAMLProviderResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encUpdateSAMLProviderResponse encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateSAMLProviderResponse(x *UpdateSAMLProviderResponse, e []awsquery.Value) awsquery.Value {
 	if x.SAMLProviderArn != "" {
 		e[0] = awsquery.String(x.SAMLProviderArn)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // UpdateSSHPublicKeyRequest is the UpdateSSHPublicKeyRequest structure.
@@ -14606,12 +15088,13 @@ func decUpdateSSHPublicKeyRequest(v *awsquery.Value) (x UpdateSSHPublicKeyReques
 	return x
 }
 
-func encUpdateSSHPublicKeyRequest(x *UpdateSSHPublicKeyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encUpdateSSHPublicKeyRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateSSHPublicKeyRequest(x *UpdateSSHPublicKeyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.SSHPublicKeyId)
 	e[2] = awsquery.String(x.Status)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // UpdateServerCertificateRequest is the UpdateServerCertificateRequest structure.
@@ -14638,8 +15121,9 @@ func decUpdateServerCertificateRequest(v *awsquery.Value) (x UpdateServerCertifi
 	return x
 }
 
-func encUpdateServerCertificateRequest(x *UpdateServerCertificateRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encUpdateServerCertificateRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateServerCertificateRequest(x *UpdateServerCertificateRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.ServerCertificateName)
 	if x.NewPath != "" {
 		e[1] = awsquery.String(x.NewPath)
@@ -14647,7 +15131,7 @@ func encUpdateServerCertificateRequest(x *UpdateServerCertificateRequest) awsque
 	if x.NewServerCertificateName != "" {
 		e[2] = awsquery.String(x.NewServerCertificateName)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // UpdateServiceSpecificCredentialRequest is the UpdateServiceSpecificCredentialRequest structure.
@@ -14674,14 +15158,15 @@ func decUpdateServiceSpecificCredentialRequest(v *awsquery.Value) (x UpdateServi
 	return x
 }
 
-func encUpdateServiceSpecificCredentialRequest(x *UpdateServiceSpecificCredentialRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encUpdateServiceSpecificCredentialRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateServiceSpecificCredentialRequest(x *UpdateServiceSpecificCredentialRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
 	e[1] = awsquery.String(x.ServiceSpecificCredentialId)
 	e[2] = awsquery.String(x.Status)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // UpdateSigningCertificateRequest is the UpdateSigningCertificateRequest structure.
@@ -14708,14 +15193,15 @@ func decUpdateSigningCertificateRequest(v *awsquery.Value) (x UpdateSigningCerti
 	return x
 }
 
-func encUpdateSigningCertificateRequest(x *UpdateSigningCertificateRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encUpdateSigningCertificateRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateSigningCertificateRequest(x *UpdateSigningCertificateRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
 	e[1] = awsquery.String(x.CertificateId)
 	e[2] = awsquery.String(x.Status)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // UpdateUserRequest is the UpdateUserRequest structure.
@@ -14742,8 +15228,9 @@ func decUpdateUserRequest(v *awsquery.Value) (x UpdateUserRequest) {
 	return x
 }
 
-func encUpdateUserRequest(x *UpdateUserRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encUpdateUserRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUpdateUserRequest(x *UpdateUserRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	if x.NewPath != "" {
 		e[1] = awsquery.String(x.NewPath)
@@ -14751,7 +15238,7 @@ func encUpdateUserRequest(x *UpdateUserRequest) awsquery.Value {
 	if x.NewUserName != "" {
 		e[2] = awsquery.String(x.NewUserName)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // UploadSSHPublicKeyRequest is the UploadSSHPublicKeyRequest structure.
@@ -14774,11 +15261,12 @@ func decUploadSSHPublicKeyRequest(v *awsquery.Value) (x UploadSSHPublicKeyReques
 	return x
 }
 
-func encUploadSSHPublicKeyRequest(x *UploadSSHPublicKeyRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encUploadSSHPublicKeyRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUploadSSHPublicKeyRequest(x *UploadSSHPublicKeyRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.UserName)
 	e[1] = awsquery.String(x.SSHPublicKeyBody)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // UploadSSHPublicKeyResponse is the UploadSSHPublicKeyResponse structure.
@@ -14798,12 +15286,13 @@ func decUploadSSHPublicKeyResponse(v *awsquery.Value) (x UploadSSHPublicKeyRespo
 	return x
 }
 
-func encUploadSSHPublicKeyResponse(x *UploadSSHPublicKeyResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encUploadSSHPublicKeyResponse encodes x into e, which holds 7 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUploadSSHPublicKeyResponse(x *UploadSSHPublicKeyResponse, e []awsquery.Value) awsquery.Value {
 	if x.SSHPublicKey != nil {
-		e[0] = encSSHPublicKey(x.SSHPublicKey)
+		e[0] = encSSHPublicKey(x.SSHPublicKey, e[1:7])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // UploadServerCertificateRequest is the UploadServerCertificateRequest structure.
@@ -14842,8 +15331,9 @@ func decUploadServerCertificateRequest(v *awsquery.Value) (x UploadServerCertifi
 	return x
 }
 
-func encUploadServerCertificateRequest(x *UploadServerCertificateRequest) awsquery.Value {
-	e := make([]awsquery.Value, 6)
+// encUploadServerCertificateRequest encodes x into e, which holds 6 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUploadServerCertificateRequest(x *UploadServerCertificateRequest, e []awsquery.Value) awsquery.Value {
 	if x.Path != "" {
 		e[0] = awsquery.String(x.Path)
 	}
@@ -14856,7 +15346,7 @@ func encUploadServerCertificateRequest(x *UploadServerCertificateRequest) awsque
 	if x.Tags != nil {
 		e[5] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:6:6])
 }
 
 // UploadServerCertificateResponse is the UploadServerCertificateResponse structure.
@@ -14880,15 +15370,16 @@ func decUploadServerCertificateResponse(v *awsquery.Value) (x UploadServerCertif
 	return x
 }
 
-func encUploadServerCertificateResponse(x *UploadServerCertificateResponse) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encUploadServerCertificateResponse encodes x into e, which holds 8 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUploadServerCertificateResponse(x *UploadServerCertificateResponse, e []awsquery.Value) awsquery.Value {
 	if x.ServerCertificateMetadata != nil {
-		e[0] = encServerCertificateMetadata(x.ServerCertificateMetadata)
+		e[0] = encServerCertificateMetadata(x.ServerCertificateMetadata, e[2:8])
 	}
 	if x.Tags != nil {
 		e[1] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // UploadSigningCertificateRequest is the UploadSigningCertificateRequest structure.
@@ -14911,13 +15402,14 @@ func decUploadSigningCertificateRequest(v *awsquery.Value) (x UploadSigningCerti
 	return x
 }
 
-func encUploadSigningCertificateRequest(x *UploadSigningCertificateRequest) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encUploadSigningCertificateRequest encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUploadSigningCertificateRequest(x *UploadSigningCertificateRequest, e []awsquery.Value) awsquery.Value {
 	if x.UserName != "" {
 		e[0] = awsquery.String(x.UserName)
 	}
 	e[1] = awsquery.String(x.CertificateBody)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // UploadSigningCertificateResponse is the UploadSigningCertificateResponse structure.
@@ -14936,10 +15428,11 @@ func decUploadSigningCertificateResponse(v *awsquery.Value) (x UploadSigningCert
 	return x
 }
 
-func encUploadSigningCertificateResponse(x *UploadSigningCertificateResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
-	e[0] = encSigningCertificate(&x.Certificate)
-	return awsquery.Struct(e)
+// encUploadSigningCertificateResponse encodes x into e, which holds 6 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUploadSigningCertificateResponse(x *UploadSigningCertificateResponse, e []awsquery.Value) awsquery.Value {
+	e[0] = encSigningCertificate(&x.Certificate, e[1:6])
+	return awsquery.Struct(e[:1:1])
 }
 
 // User is the User structure.
@@ -14987,8 +15480,9 @@ func decUser(v *awsquery.Value) (x User) {
 	return x
 }
 
-func encUser(x *User) awsquery.Value {
-	e := make([]awsquery.Value, 8)
+// encUser encodes x into e, which holds 10 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUser(x *User, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.Path)
 	e[1] = awsquery.String(x.UserName)
 	e[2] = awsquery.String(x.UserId)
@@ -14998,12 +15492,12 @@ func encUser(x *User) awsquery.Value {
 		e[5] = awsquery.Time(x.PasswordLastUsed)
 	}
 	if x.PermissionsBoundary != nil {
-		e[6] = encAttachedPermissionsBoundary(x.PermissionsBoundary)
+		e[6] = encAttachedPermissionsBoundary(x.PermissionsBoundary, e[8:10])
 	}
 	if x.Tags != nil {
 		e[7] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:8:8])
 }
 
 // UserDetail is the UserDetail structure.
@@ -15059,8 +15553,9 @@ func decUserDetail(v *awsquery.Value) (x UserDetail) {
 	return x
 }
 
-func encUserDetail(x *UserDetail) awsquery.Value {
-	e := make([]awsquery.Value, 10)
+// encUserDetail encodes x into e, which holds 12 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encUserDetail(x *UserDetail, e []awsquery.Value) awsquery.Value {
 	if x.Path != "" {
 		e[0] = awsquery.String(x.Path)
 	}
@@ -15086,12 +15581,12 @@ func encUserDetail(x *UserDetail) awsquery.Value {
 		e[7] = encAttachedPoliciesListType(x.AttachedManagedPolicies)
 	}
 	if x.PermissionsBoundary != nil {
-		e[8] = encAttachedPermissionsBoundary(x.PermissionsBoundary)
+		e[8] = encAttachedPermissionsBoundary(x.PermissionsBoundary, e[10:12])
 	}
 	if x.Tags != nil {
 		e[9] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:10:10])
 }
 
 // VirtualMFADevice is the VirtualMFADevice structure.
@@ -15131,8 +15626,9 @@ func decVirtualMFADevice(v *awsquery.Value) (x VirtualMFADevice) {
 	return x
 }
 
-func encVirtualMFADevice(x *VirtualMFADevice) awsquery.Value {
-	e := make([]awsquery.Value, 6)
+// encVirtualMFADevice encodes x into e, which holds 16 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encVirtualMFADevice(x *VirtualMFADevice, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.SerialNumber)
 	if x.Base32StringSeed != nil {
 		e[1] = awsquery.Bytes(x.Base32StringSeed)
@@ -15141,7 +15637,7 @@ func encVirtualMFADevice(x *VirtualMFADevice) awsquery.Value {
 		e[2] = awsquery.Bytes(x.QRCodePNG)
 	}
 	if x.User != nil {
-		e[3] = encUser(x.User)
+		e[3] = encUser(x.User, e[6:16])
 	}
 	if !x.EnableDate.IsZero() {
 		e[4] = awsquery.Time(x.EnableDate)
@@ -15149,7 +15645,7 @@ func encVirtualMFADevice(x *VirtualMFADevice) awsquery.Value {
 	if x.Tags != nil {
 		e[5] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:6:6])
 }
 
 func decAccessKeyMetadataListType(v *awsquery.Value) []AccessKeyMetadata {
@@ -15161,11 +15657,11 @@ func decAccessKeyMetadataListType(v *awsquery.Value) []AccessKeyMetadata {
 }
 
 func encAccessKeyMetadataListType(x []AccessKeyMetadata) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*5)
 	for i := range x {
-		e[i] = encAccessKeyMetadata(&x[i])
+		e[i] = encAccessKeyMetadata(&x[i], e[len(x)+i*4:len(x)+(i+1)*4])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decAccountAliasListType(v *awsquery.Value) []string {
@@ -15193,11 +15689,11 @@ func decAttachedPoliciesListType(v *awsquery.Value) []AttachedPolicy {
 }
 
 func encAttachedPoliciesListType(x []AttachedPolicy) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*3)
 	for i := range x {
-		e[i] = encAttachedPolicy(&x[i])
+		e[i] = encAttachedPolicy(&x[i], e[len(x)+i*2:len(x)+(i+1)*2])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decCertificateListType(v *awsquery.Value) []SigningCertificate {
@@ -15209,11 +15705,11 @@ func decCertificateListType(v *awsquery.Value) []SigningCertificate {
 }
 
 func encCertificateListType(x []SigningCertificate) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*6)
 	for i := range x {
-		e[i] = encSigningCertificate(&x[i])
+		e[i] = encSigningCertificate(&x[i], e[len(x)+i*5:len(x)+(i+1)*5])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decClientIDListType(v *awsquery.Value) []string {
@@ -15241,11 +15737,11 @@ func decDelegationRequestsListType(v *awsquery.Value) []DelegationRequest {
 }
 
 func encDelegationRequestsListType(x []DelegationRequest) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*23)
 	for i := range x {
-		e[i] = encDelegationRequest(&x[i])
+		e[i] = encDelegationRequest(&x[i], e[len(x)+i*22:len(x)+(i+1)*22])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decEntityDetailsListType(v *awsquery.Value) []EntityDetails {
@@ -15257,11 +15753,11 @@ func decEntityDetailsListType(v *awsquery.Value) []EntityDetails {
 }
 
 func encEntityDetailsListType(x []EntityDetails) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*8)
 	for i := range x {
-		e[i] = encEntityDetails(&x[i])
+		e[i] = encEntityDetails(&x[i], e[len(x)+i*7:len(x)+(i+1)*7])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decEntityListType(v *awsquery.Value) []string {
@@ -15289,11 +15785,11 @@ func decGroupDetailListType(v *awsquery.Value) []GroupDetail {
 }
 
 func encGroupDetailListType(x []GroupDetail) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*8)
 	for i := range x {
-		e[i] = encGroupDetail(&x[i])
+		e[i] = encGroupDetail(&x[i], e[len(x)+i*7:len(x)+(i+1)*7])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decGroupListType(v *awsquery.Value) []Group {
@@ -15305,11 +15801,11 @@ func decGroupListType(v *awsquery.Value) []Group {
 }
 
 func encGroupListType(x []Group) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*6)
 	for i := range x {
-		e[i] = encGroup(&x[i])
+		e[i] = encGroup(&x[i], e[len(x)+i*5:len(x)+(i+1)*5])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decGroupNameListType(v *awsquery.Value) []string {
@@ -15337,11 +15833,11 @@ func decInstanceProfileListType(v *awsquery.Value) []InstanceProfile {
 }
 
 func encInstanceProfileListType(x []InstanceProfile) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*8)
 	for i := range x {
-		e[i] = encInstanceProfile(&x[i])
+		e[i] = encInstanceProfile(&x[i], e[len(x)+i*7:len(x)+(i+1)*7])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decListPolicyGrantingServiceAccessResponseListType(v *awsquery.Value) []ListPoliciesGrantingServiceAccessEntry {
@@ -15353,11 +15849,11 @@ func decListPolicyGrantingServiceAccessResponseListType(v *awsquery.Value) []Lis
 }
 
 func encListPolicyGrantingServiceAccessResponseListType(x []ListPoliciesGrantingServiceAccessEntry) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*3)
 	for i := range x {
-		e[i] = encListPoliciesGrantingServiceAccessEntry(&x[i])
+		e[i] = encListPoliciesGrantingServiceAccessEntry(&x[i], e[len(x)+i*2:len(x)+(i+1)*2])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decMfaDeviceListType(v *awsquery.Value) []MFADevice {
@@ -15369,11 +15865,11 @@ func decMfaDeviceListType(v *awsquery.Value) []MFADevice {
 }
 
 func encMfaDeviceListType(x []MFADevice) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*4)
 	for i := range x {
-		e[i] = encMFADevice(&x[i])
+		e[i] = encMFADevice(&x[i], e[len(x)+i*3:len(x)+(i+1)*3])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decPolicyDetailListType(v *awsquery.Value) []PolicyDetail {
@@ -15385,11 +15881,11 @@ func decPolicyDetailListType(v *awsquery.Value) []PolicyDetail {
 }
 
 func encPolicyDetailListType(x []PolicyDetail) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*3)
 	for i := range x {
-		e[i] = encPolicyDetail(&x[i])
+		e[i] = encPolicyDetail(&x[i], e[len(x)+i*2:len(x)+(i+1)*2])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decPolicyDocumentVersionListType(v *awsquery.Value) []PolicyVersion {
@@ -15401,11 +15897,11 @@ func decPolicyDocumentVersionListType(v *awsquery.Value) []PolicyVersion {
 }
 
 func encPolicyDocumentVersionListType(x []PolicyVersion) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*5)
 	for i := range x {
-		e[i] = encPolicyVersion(&x[i])
+		e[i] = encPolicyVersion(&x[i], e[len(x)+i*4:len(x)+(i+1)*4])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decPolicyGrantingServiceAccessListType(v *awsquery.Value) []PolicyGrantingServiceAccess {
@@ -15417,11 +15913,11 @@ func decPolicyGrantingServiceAccessListType(v *awsquery.Value) []PolicyGrantingS
 }
 
 func encPolicyGrantingServiceAccessListType(x []PolicyGrantingServiceAccess) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*6)
 	for i := range x {
-		e[i] = encPolicyGrantingServiceAccess(&x[i])
+		e[i] = encPolicyGrantingServiceAccess(&x[i], e[len(x)+i*5:len(x)+(i+1)*5])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decPolicyListType(v *awsquery.Value) []Policy {
@@ -15433,11 +15929,11 @@ func decPolicyListType(v *awsquery.Value) []Policy {
 }
 
 func encPolicyListType(x []Policy) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*13)
 	for i := range x {
-		e[i] = encPolicy(&x[i])
+		e[i] = encPolicy(&x[i], e[len(x)+i*12:len(x)+(i+1)*12])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decPolicyNameListType(v *awsquery.Value) []string {
@@ -15465,11 +15961,11 @@ func decPolicyParameterListType(v *awsquery.Value) []PolicyParameter {
 }
 
 func encPolicyParameterListType(x []PolicyParameter) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*4)
 	for i := range x {
-		e[i] = encPolicyParameter(&x[i])
+		e[i] = encPolicyParameter(&x[i], e[len(x)+i*3:len(x)+(i+1)*3])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decPolicyParameterValuesListType(v *awsquery.Value) []string {
@@ -15497,11 +15993,11 @@ func decPrivateKeyList(v *awsquery.Value) []SAMLPrivateKey {
 }
 
 func encPrivateKeyList(x []SAMLPrivateKey) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*3)
 	for i := range x {
-		e[i] = encSAMLPrivateKey(&x[i])
+		e[i] = encSAMLPrivateKey(&x[i], e[len(x)+i*2:len(x)+(i+1)*2])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decRoleDetailListType(v *awsquery.Value) []RoleDetail {
@@ -15513,11 +16009,11 @@ func decRoleDetailListType(v *awsquery.Value) []RoleDetail {
 }
 
 func encRoleDetailListType(x []RoleDetail) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*17)
 	for i := range x {
-		e[i] = encRoleDetail(&x[i])
+		e[i] = encRoleDetail(&x[i], e[len(x)+i*16:len(x)+(i+1)*16])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decRoleListType(v *awsquery.Value) []Role {
@@ -15529,11 +16025,11 @@ func decRoleListType(v *awsquery.Value) []Role {
 }
 
 func encRoleListType(x []Role) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*16)
 	for i := range x {
-		e[i] = encRole(&x[i])
+		e[i] = encRole(&x[i], e[len(x)+i*15:len(x)+(i+1)*15])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decRolePermissionRestrictionArnListType(v *awsquery.Value) []string {
@@ -15561,11 +16057,11 @@ func decServerCertificateMetadataListType(v *awsquery.Value) []ServerCertificate
 }
 
 func encServerCertificateMetadataListType(x []ServerCertificateMetadata) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*7)
 	for i := range x {
-		e[i] = encServerCertificateMetadata(&x[i])
+		e[i] = encServerCertificateMetadata(&x[i], e[len(x)+i*6:len(x)+(i+1)*6])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decServiceNamespaceListType(v *awsquery.Value) []string {
@@ -15627,11 +16123,11 @@ func decTagListType(v *awsquery.Value) []Tag {
 }
 
 func encTagListType(x []Tag) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*3)
 	for i := range x {
-		e[i] = encTag(&x[i])
+		e[i] = encTag(&x[i], e[len(x)+i*2:len(x)+(i+1)*2])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decThumbprintListType(v *awsquery.Value) []string {
@@ -15659,11 +16155,11 @@ func decUserDetailListType(v *awsquery.Value) []UserDetail {
 }
 
 func encUserDetailListType(x []UserDetail) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*13)
 	for i := range x {
-		e[i] = encUserDetail(&x[i])
+		e[i] = encUserDetail(&x[i], e[len(x)+i*12:len(x)+(i+1)*12])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decUserListType(v *awsquery.Value) []User {
@@ -15675,11 +16171,11 @@ func decUserListType(v *awsquery.Value) []User {
 }
 
 func encUserListType(x []User) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*11)
 	for i := range x {
-		e[i] = encUser(&x[i])
+		e[i] = encUser(&x[i], e[len(x)+i*10:len(x)+(i+1)*10])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decVirtualMFADeviceListType(v *awsquery.Value) []VirtualMFADevice {
@@ -15691,9 +16187,9 @@ func decVirtualMFADeviceListType(v *awsquery.Value) []VirtualMFADevice {
 }
 
 func encVirtualMFADeviceListType(x []VirtualMFADevice) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*17)
 	for i := range x {
-		e[i] = encVirtualMFADevice(&x[i])
+		e[i] = encVirtualMFADevice(&x[i], e[len(x)+i*16:len(x)+(i+1)*16])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }

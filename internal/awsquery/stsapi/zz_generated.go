@@ -15,14 +15,18 @@ var Service = &awsquery.Service{Name: "sts", Version: "2011-06-15", Namespace: "
 var AssumeRole = &awsquery.Operation[AssumeRoleRequest, AssumeRoleResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "AssumeRole", Input: shapeAssumeRoleRequest, Output: shapeAssumeRoleResponse, ResultWrapper: "AssumeRoleResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *AssumeRoleRequest { x := decAssumeRoleRequest(v); return &x },
-	EncodeOutput:  encAssumeRoleResponse,
+	EncodeOutput: func(x *AssumeRoleResponse) awsquery.Value {
+		return encAssumeRoleResponse(x, make([]awsquery.Value, 10))
+	},
 }
 
 // AssumeRoleWithSAML is the AssumeRoleWithSAML action.
 var AssumeRoleWithSAML = &awsquery.Operation[AssumeRoleWithSAMLRequest, AssumeRoleWithSAMLResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "AssumeRoleWithSAML", Input: shapeAssumeRoleWithSAMLRequest, Output: shapeAssumeRoleWithSAMLResponse, ResultWrapper: "AssumeRoleWithSAMLResult", Unsigned: true},
 	DecodeInput:   func(v *awsquery.Value) *AssumeRoleWithSAMLRequest { x := decAssumeRoleWithSAMLRequest(v); return &x },
-	EncodeOutput:  encAssumeRoleWithSAMLResponse,
+	EncodeOutput: func(x *AssumeRoleWithSAMLResponse) awsquery.Value {
+		return encAssumeRoleWithSAMLResponse(x, make([]awsquery.Value, 15))
+	},
 }
 
 // AssumeRoleWithWebIdentity is the AssumeRoleWithWebIdentity action.
@@ -32,14 +36,16 @@ var AssumeRoleWithWebIdentity = &awsquery.Operation[AssumeRoleWithWebIdentityReq
 		x := decAssumeRoleWithWebIdentityRequest(v)
 		return &x
 	},
-	EncodeOutput: encAssumeRoleWithWebIdentityResponse,
+	EncodeOutput: func(x *AssumeRoleWithWebIdentityResponse) awsquery.Value {
+		return encAssumeRoleWithWebIdentityResponse(x, make([]awsquery.Value, 13))
+	},
 }
 
 // AssumeRoot is the AssumeRoot action.
 var AssumeRoot = &awsquery.Operation[AssumeRootRequest, AssumeRootResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "AssumeRoot", Input: shapeAssumeRootRequest, Output: shapeAssumeRootResponse, ResultWrapper: "AssumeRootResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *AssumeRootRequest { x := decAssumeRootRequest(v); return &x },
-	EncodeOutput:  encAssumeRootResponse,
+	EncodeOutput:  func(x *AssumeRootResponse) awsquery.Value { return encAssumeRootResponse(x, make([]awsquery.Value, 6)) },
 }
 
 // DecodeAuthorizationMessage is the DecodeAuthorizationMessage action.
@@ -49,21 +55,27 @@ var DecodeAuthorizationMessage = &awsquery.Operation[DecodeAuthorizationMessageR
 		x := decDecodeAuthorizationMessageRequest(v)
 		return &x
 	},
-	EncodeOutput: encDecodeAuthorizationMessageResponse,
+	EncodeOutput: func(x *DecodeAuthorizationMessageResponse) awsquery.Value {
+		return encDecodeAuthorizationMessageResponse(x, make([]awsquery.Value, 1))
+	},
 }
 
 // GetAccessKeyInfo is the GetAccessKeyInfo action.
 var GetAccessKeyInfo = &awsquery.Operation[GetAccessKeyInfoRequest, GetAccessKeyInfoResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetAccessKeyInfo", Input: shapeGetAccessKeyInfoRequest, Output: shapeGetAccessKeyInfoResponse, ResultWrapper: "GetAccessKeyInfoResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetAccessKeyInfoRequest { x := decGetAccessKeyInfoRequest(v); return &x },
-	EncodeOutput:  encGetAccessKeyInfoResponse,
+	EncodeOutput: func(x *GetAccessKeyInfoResponse) awsquery.Value {
+		return encGetAccessKeyInfoResponse(x, make([]awsquery.Value, 1))
+	},
 }
 
 // GetCallerIdentity is the GetCallerIdentity action.
 var GetCallerIdentity = &awsquery.Operation[GetCallerIdentityRequest, GetCallerIdentityResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetCallerIdentity", Input: shapeGetCallerIdentityRequest, Output: shapeGetCallerIdentityResponse, ResultWrapper: "GetCallerIdentityResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetCallerIdentityRequest { x := decGetCallerIdentityRequest(v); return &x },
-	EncodeOutput:  encGetCallerIdentityResponse,
+	EncodeOutput: func(x *GetCallerIdentityResponse) awsquery.Value {
+		return encGetCallerIdentityResponse(x, make([]awsquery.Value, 3))
+	},
 }
 
 // GetDelegatedAccessToken is the GetDelegatedAccessToken action.
@@ -73,28 +85,36 @@ var GetDelegatedAccessToken = &awsquery.Operation[GetDelegatedAccessTokenRequest
 		x := decGetDelegatedAccessTokenRequest(v)
 		return &x
 	},
-	EncodeOutput: encGetDelegatedAccessTokenResponse,
+	EncodeOutput: func(x *GetDelegatedAccessTokenResponse) awsquery.Value {
+		return encGetDelegatedAccessTokenResponse(x, make([]awsquery.Value, 7))
+	},
 }
 
 // GetFederationToken is the GetFederationToken action.
 var GetFederationToken = &awsquery.Operation[GetFederationTokenRequest, GetFederationTokenResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetFederationToken", Input: shapeGetFederationTokenRequest, Output: shapeGetFederationTokenResponse, ResultWrapper: "GetFederationTokenResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetFederationTokenRequest { x := decGetFederationTokenRequest(v); return &x },
-	EncodeOutput:  encGetFederationTokenResponse,
+	EncodeOutput: func(x *GetFederationTokenResponse) awsquery.Value {
+		return encGetFederationTokenResponse(x, make([]awsquery.Value, 9))
+	},
 }
 
 // GetSessionToken is the GetSessionToken action.
 var GetSessionToken = &awsquery.Operation[GetSessionTokenRequest, GetSessionTokenResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetSessionToken", Input: shapeGetSessionTokenRequest, Output: shapeGetSessionTokenResponse, ResultWrapper: "GetSessionTokenResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetSessionTokenRequest { x := decGetSessionTokenRequest(v); return &x },
-	EncodeOutput:  encGetSessionTokenResponse,
+	EncodeOutput: func(x *GetSessionTokenResponse) awsquery.Value {
+		return encGetSessionTokenResponse(x, make([]awsquery.Value, 5))
+	},
 }
 
 // GetWebIdentityToken is the GetWebIdentityToken action.
 var GetWebIdentityToken = &awsquery.Operation[GetWebIdentityTokenRequest, GetWebIdentityTokenResponse]{
 	OperationInfo: awsquery.OperationInfo{Service: Service, Name: "GetWebIdentityToken", Input: shapeGetWebIdentityTokenRequest, Output: shapeGetWebIdentityTokenResponse, ResultWrapper: "GetWebIdentityTokenResult", Unsigned: false},
 	DecodeInput:   func(v *awsquery.Value) *GetWebIdentityTokenRequest { x := decGetWebIdentityTokenRequest(v); return &x },
-	EncodeOutput:  encGetWebIdentityTokenResponse,
+	EncodeOutput: func(x *GetWebIdentityTokenResponse) awsquery.Value {
+		return encGetWebIdentityTokenResponse(x, make([]awsquery.Value, 2))
+	},
 }
 
 // Operations lists every action of the service.
@@ -358,8 +378,9 @@ func decAssumeRoleRequest(v *awsquery.Value) (x AssumeRoleRequest) {
 	return x
 }
 
-func encAssumeRoleRequest(x *AssumeRoleRequest) awsquery.Value {
-	e := make([]awsquery.Value, 12)
+// encAssumeRoleRequest encodes x into e, which holds 12 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAssumeRoleRequest(x *AssumeRoleRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleArn)
 	e[1] = awsquery.String(x.RoleSessionName)
 	if x.PolicyArns != nil {
@@ -392,7 +413,7 @@ func encAssumeRoleRequest(x *AssumeRoleRequest) awsquery.Value {
 	if x.ProvidedContexts != nil {
 		e[11] = encProvidedContextsListType(x.ProvidedContexts)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:12:12])
 }
 
 // AssumeRoleResponse is the AssumeRoleResponse structure.
@@ -426,13 +447,14 @@ func decAssumeRoleResponse(v *awsquery.Value) (x AssumeRoleResponse) {
 	return x
 }
 
-func encAssumeRoleResponse(x *AssumeRoleResponse) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encAssumeRoleResponse encodes x into e, which holds 10 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAssumeRoleResponse(x *AssumeRoleResponse, e []awsquery.Value) awsquery.Value {
 	if x.Credentials != nil {
-		e[0] = encCredentials(x.Credentials)
+		e[0] = encCredentials(x.Credentials, e[4:8])
 	}
 	if x.AssumedRoleUser != nil {
-		e[1] = encAssumedRoleUser(x.AssumedRoleUser)
+		e[1] = encAssumedRoleUser(x.AssumedRoleUser, e[8:10])
 	}
 	if x.PackedPolicySize != nil {
 		e[2] = awsquery.Int(int64(*x.PackedPolicySize))
@@ -440,7 +462,7 @@ func encAssumeRoleResponse(x *AssumeRoleResponse) awsquery.Value {
 	if x.SourceIdentity != "" {
 		e[3] = awsquery.String(x.SourceIdentity)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 // AssumeRoleWithSAMLRequest is the AssumeRoleWithSAMLRequest structure.
@@ -480,8 +502,9 @@ func decAssumeRoleWithSAMLRequest(v *awsquery.Value) (x AssumeRoleWithSAMLReques
 	return x
 }
 
-func encAssumeRoleWithSAMLRequest(x *AssumeRoleWithSAMLRequest) awsquery.Value {
-	e := make([]awsquery.Value, 6)
+// encAssumeRoleWithSAMLRequest encodes x into e, which holds 6 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAssumeRoleWithSAMLRequest(x *AssumeRoleWithSAMLRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleArn)
 	e[1] = awsquery.String(x.PrincipalArn)
 	e[2] = awsquery.String(x.SAMLAssertion)
@@ -494,7 +517,7 @@ func encAssumeRoleWithSAMLRequest(x *AssumeRoleWithSAMLRequest) awsquery.Value {
 	if x.DurationSeconds != nil {
 		e[5] = awsquery.Int(int64(*x.DurationSeconds))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:6:6])
 }
 
 // AssumeRoleWithSAMLResponse is the AssumeRoleWithSAMLResponse structure.
@@ -548,13 +571,14 @@ func decAssumeRoleWithSAMLResponse(v *awsquery.Value) (x AssumeRoleWithSAMLRespo
 	return x
 }
 
-func encAssumeRoleWithSAMLResponse(x *AssumeRoleWithSAMLResponse) awsquery.Value {
-	e := make([]awsquery.Value, 9)
+// encAssumeRoleWithSAMLResponse encodes x into e, which holds 15 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAssumeRoleWithSAMLResponse(x *AssumeRoleWithSAMLResponse, e []awsquery.Value) awsquery.Value {
 	if x.Credentials != nil {
-		e[0] = encCredentials(x.Credentials)
+		e[0] = encCredentials(x.Credentials, e[9:13])
 	}
 	if x.AssumedRoleUser != nil {
-		e[1] = encAssumedRoleUser(x.AssumedRoleUser)
+		e[1] = encAssumedRoleUser(x.AssumedRoleUser, e[13:15])
 	}
 	if x.PackedPolicySize != nil {
 		e[2] = awsquery.Int(int64(*x.PackedPolicySize))
@@ -577,7 +601,7 @@ func encAssumeRoleWithSAMLResponse(x *AssumeRoleWithSAMLResponse) awsquery.Value
 	if x.SourceIdentity != "" {
 		e[8] = awsquery.String(x.SourceIdentity)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:9:9])
 }
 
 // AssumeRoleWithWebIdentityRequest is the AssumeRoleWithWebIdentityRequest structure.
@@ -621,8 +645,9 @@ func decAssumeRoleWithWebIdentityRequest(v *awsquery.Value) (x AssumeRoleWithWeb
 	return x
 }
 
-func encAssumeRoleWithWebIdentityRequest(x *AssumeRoleWithWebIdentityRequest) awsquery.Value {
-	e := make([]awsquery.Value, 7)
+// encAssumeRoleWithWebIdentityRequest encodes x into e, which holds 7 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAssumeRoleWithWebIdentityRequest(x *AssumeRoleWithWebIdentityRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.RoleArn)
 	e[1] = awsquery.String(x.RoleSessionName)
 	e[2] = awsquery.String(x.WebIdentityToken)
@@ -638,7 +663,7 @@ func encAssumeRoleWithWebIdentityRequest(x *AssumeRoleWithWebIdentityRequest) aw
 	if x.DurationSeconds != nil {
 		e[6] = awsquery.Int(int64(*x.DurationSeconds))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:7:7])
 }
 
 // AssumeRoleWithWebIdentityResponse is the AssumeRoleWithWebIdentityResponse structure.
@@ -684,16 +709,17 @@ func decAssumeRoleWithWebIdentityResponse(v *awsquery.Value) (x AssumeRoleWithWe
 	return x
 }
 
-func encAssumeRoleWithWebIdentityResponse(x *AssumeRoleWithWebIdentityResponse) awsquery.Value {
-	e := make([]awsquery.Value, 7)
+// encAssumeRoleWithWebIdentityResponse encodes x into e, which holds 13 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAssumeRoleWithWebIdentityResponse(x *AssumeRoleWithWebIdentityResponse, e []awsquery.Value) awsquery.Value {
 	if x.Credentials != nil {
-		e[0] = encCredentials(x.Credentials)
+		e[0] = encCredentials(x.Credentials, e[7:11])
 	}
 	if x.SubjectFromWebIdentityToken != "" {
 		e[1] = awsquery.String(x.SubjectFromWebIdentityToken)
 	}
 	if x.AssumedRoleUser != nil {
-		e[2] = encAssumedRoleUser(x.AssumedRoleUser)
+		e[2] = encAssumedRoleUser(x.AssumedRoleUser, e[11:13])
 	}
 	if x.PackedPolicySize != nil {
 		e[3] = awsquery.Int(int64(*x.PackedPolicySize))
@@ -707,7 +733,7 @@ func encAssumeRoleWithWebIdentityResponse(x *AssumeRoleWithWebIdentityResponse) 
 	if x.SourceIdentity != "" {
 		e[6] = awsquery.String(x.SourceIdentity)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:7:7])
 }
 
 // AssumeRootRequest is the AssumeRootRequest structure.
@@ -735,14 +761,15 @@ func decAssumeRootRequest(v *awsquery.Value) (x AssumeRootRequest) {
 	return x
 }
 
-func encAssumeRootRequest(x *AssumeRootRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encAssumeRootRequest encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAssumeRootRequest(x *AssumeRootRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.TargetPrincipal)
-	e[1] = encPolicyDescriptorType(&x.TaskPolicyArn)
+	e[1] = encPolicyDescriptorType(&x.TaskPolicyArn, e[3:4])
 	if x.DurationSeconds != nil {
 		e[2] = awsquery.Int(int64(*x.DurationSeconds))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // AssumeRootResponse is the AssumeRootResponse structure.
@@ -766,15 +793,16 @@ func decAssumeRootResponse(v *awsquery.Value) (x AssumeRootResponse) {
 	return x
 }
 
-func encAssumeRootResponse(x *AssumeRootResponse) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encAssumeRootResponse encodes x into e, which holds 6 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAssumeRootResponse(x *AssumeRootResponse, e []awsquery.Value) awsquery.Value {
 	if x.Credentials != nil {
-		e[0] = encCredentials(x.Credentials)
+		e[0] = encCredentials(x.Credentials, e[2:6])
 	}
 	if x.SourceIdentity != "" {
 		e[1] = awsquery.String(x.SourceIdentity)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // AssumedRoleUser is the AssumedRoleUser structure.
@@ -797,11 +825,12 @@ func decAssumedRoleUser(v *awsquery.Value) (x AssumedRoleUser) {
 	return x
 }
 
-func encAssumedRoleUser(x *AssumedRoleUser) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encAssumedRoleUser encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encAssumedRoleUser(x *AssumedRoleUser, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.AssumedRoleId)
 	e[1] = awsquery.String(x.Arn)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // Credentials is the Credentials structure.
@@ -832,13 +861,14 @@ func decCredentials(v *awsquery.Value) (x Credentials) {
 	return x
 }
 
-func encCredentials(x *Credentials) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encCredentials encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encCredentials(x *Credentials, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.AccessKeyId)
 	e[1] = awsquery.String(x.SecretAccessKey)
 	e[2] = awsquery.String(x.SessionToken)
 	e[3] = awsquery.Time(x.Expiration)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 // DecodeAuthorizationMessageRequest is the DecodeAuthorizationMessageRequest structure.
@@ -857,10 +887,11 @@ func decDecodeAuthorizationMessageRequest(v *awsquery.Value) (x DecodeAuthorizat
 	return x
 }
 
-func encDecodeAuthorizationMessageRequest(x *DecodeAuthorizationMessageRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encDecodeAuthorizationMessageRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDecodeAuthorizationMessageRequest(x *DecodeAuthorizationMessageRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.EncodedMessage)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // DecodeAuthorizationMessageResponse is the DecodeAuthorizationMessageResponse structure.
@@ -879,12 +910,13 @@ func decDecodeAuthorizationMessageResponse(v *awsquery.Value) (x DecodeAuthoriza
 	return x
 }
 
-func encDecodeAuthorizationMessageResponse(x *DecodeAuthorizationMessageResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encDecodeAuthorizationMessageResponse encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encDecodeAuthorizationMessageResponse(x *DecodeAuthorizationMessageResponse, e []awsquery.Value) awsquery.Value {
 	if x.DecodedMessage != "" {
 		e[0] = awsquery.String(x.DecodedMessage)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // FederatedUser is the FederatedUser structure.
@@ -907,11 +939,12 @@ func decFederatedUser(v *awsquery.Value) (x FederatedUser) {
 	return x
 }
 
-func encFederatedUser(x *FederatedUser) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encFederatedUser encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encFederatedUser(x *FederatedUser, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.FederatedUserId)
 	e[1] = awsquery.String(x.Arn)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // GetAccessKeyInfoRequest is the GetAccessKeyInfoRequest structure.
@@ -930,10 +963,11 @@ func decGetAccessKeyInfoRequest(v *awsquery.Value) (x GetAccessKeyInfoRequest) {
 	return x
 }
 
-func encGetAccessKeyInfoRequest(x *GetAccessKeyInfoRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetAccessKeyInfoRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetAccessKeyInfoRequest(x *GetAccessKeyInfoRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.AccessKeyId)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetAccessKeyInfoResponse is the GetAccessKeyInfoResponse structure.
@@ -952,12 +986,13 @@ func decGetAccessKeyInfoResponse(v *awsquery.Value) (x GetAccessKeyInfoResponse)
 	return x
 }
 
-func encGetAccessKeyInfoResponse(x *GetAccessKeyInfoResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetAccessKeyInfoResponse encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetAccessKeyInfoResponse(x *GetAccessKeyInfoResponse, e []awsquery.Value) awsquery.Value {
 	if x.Account != "" {
 		e[0] = awsquery.String(x.Account)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetCallerIdentityRequest is the GetCallerIdentityRequest structure.
@@ -968,9 +1003,10 @@ func decGetCallerIdentityRequest(v *awsquery.Value) (x GetCallerIdentityRequest)
 	return x
 }
 
-func encGetCallerIdentityRequest(x *GetCallerIdentityRequest) awsquery.Value {
-	e := make([]awsquery.Value, 0)
-	return awsquery.Struct(e)
+// encGetCallerIdentityRequest encodes x into e, which holds 0 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetCallerIdentityRequest(x *GetCallerIdentityRequest, e []awsquery.Value) awsquery.Value {
+	return awsquery.Struct(e[:0:0])
 }
 
 // GetCallerIdentityResponse is the GetCallerIdentityResponse structure.
@@ -997,8 +1033,9 @@ func decGetCallerIdentityResponse(v *awsquery.Value) (x GetCallerIdentityRespons
 	return x
 }
 
-func encGetCallerIdentityResponse(x *GetCallerIdentityResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encGetCallerIdentityResponse encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetCallerIdentityResponse(x *GetCallerIdentityResponse, e []awsquery.Value) awsquery.Value {
 	if x.UserId != "" {
 		e[0] = awsquery.String(x.UserId)
 	}
@@ -1008,7 +1045,7 @@ func encGetCallerIdentityResponse(x *GetCallerIdentityResponse) awsquery.Value {
 	if x.Arn != "" {
 		e[2] = awsquery.String(x.Arn)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // GetDelegatedAccessTokenRequest is the GetDelegatedAccessTokenRequest structure.
@@ -1027,10 +1064,11 @@ func decGetDelegatedAccessTokenRequest(v *awsquery.Value) (x GetDelegatedAccessT
 	return x
 }
 
-func encGetDelegatedAccessTokenRequest(x *GetDelegatedAccessTokenRequest) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetDelegatedAccessTokenRequest encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetDelegatedAccessTokenRequest(x *GetDelegatedAccessTokenRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.TradeInToken)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetDelegatedAccessTokenResponse is the GetDelegatedAccessTokenResponse structure.
@@ -1059,10 +1097,11 @@ func decGetDelegatedAccessTokenResponse(v *awsquery.Value) (x GetDelegatedAccess
 	return x
 }
 
-func encGetDelegatedAccessTokenResponse(x *GetDelegatedAccessTokenResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encGetDelegatedAccessTokenResponse encodes x into e, which holds 7 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetDelegatedAccessTokenResponse(x *GetDelegatedAccessTokenResponse, e []awsquery.Value) awsquery.Value {
 	if x.Credentials != nil {
-		e[0] = encCredentials(x.Credentials)
+		e[0] = encCredentials(x.Credentials, e[3:7])
 	}
 	if x.PackedPolicySize != nil {
 		e[1] = awsquery.Int(int64(*x.PackedPolicySize))
@@ -1070,7 +1109,7 @@ func encGetDelegatedAccessTokenResponse(x *GetDelegatedAccessTokenResponse) awsq
 	if x.AssumedPrincipal != "" {
 		e[2] = awsquery.String(x.AssumedPrincipal)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // GetFederationTokenRequest is the GetFederationTokenRequest structure.
@@ -1106,8 +1145,9 @@ func decGetFederationTokenRequest(v *awsquery.Value) (x GetFederationTokenReques
 	return x
 }
 
-func encGetFederationTokenRequest(x *GetFederationTokenRequest) awsquery.Value {
-	e := make([]awsquery.Value, 5)
+// encGetFederationTokenRequest encodes x into e, which holds 5 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetFederationTokenRequest(x *GetFederationTokenRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.Name)
 	if x.Policy != "" {
 		e[1] = awsquery.String(x.Policy)
@@ -1121,7 +1161,7 @@ func encGetFederationTokenRequest(x *GetFederationTokenRequest) awsquery.Value {
 	if x.Tags != nil {
 		e[4] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:5:5])
 }
 
 // GetFederationTokenResponse is the GetFederationTokenResponse structure.
@@ -1151,18 +1191,19 @@ func decGetFederationTokenResponse(v *awsquery.Value) (x GetFederationTokenRespo
 	return x
 }
 
-func encGetFederationTokenResponse(x *GetFederationTokenResponse) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encGetFederationTokenResponse encodes x into e, which holds 9 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetFederationTokenResponse(x *GetFederationTokenResponse, e []awsquery.Value) awsquery.Value {
 	if x.Credentials != nil {
-		e[0] = encCredentials(x.Credentials)
+		e[0] = encCredentials(x.Credentials, e[3:7])
 	}
 	if x.FederatedUser != nil {
-		e[1] = encFederatedUser(x.FederatedUser)
+		e[1] = encFederatedUser(x.FederatedUser, e[7:9])
 	}
 	if x.PackedPolicySize != nil {
 		e[2] = awsquery.Int(int64(*x.PackedPolicySize))
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // GetSessionTokenRequest is the GetSessionTokenRequest structure.
@@ -1190,8 +1231,9 @@ func decGetSessionTokenRequest(v *awsquery.Value) (x GetSessionTokenRequest) {
 	return x
 }
 
-func encGetSessionTokenRequest(x *GetSessionTokenRequest) awsquery.Value {
-	e := make([]awsquery.Value, 3)
+// encGetSessionTokenRequest encodes x into e, which holds 3 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetSessionTokenRequest(x *GetSessionTokenRequest, e []awsquery.Value) awsquery.Value {
 	if x.DurationSeconds != nil {
 		e[0] = awsquery.Int(int64(*x.DurationSeconds))
 	}
@@ -1201,7 +1243,7 @@ func encGetSessionTokenRequest(x *GetSessionTokenRequest) awsquery.Value {
 	if x.TokenCode != "" {
 		e[2] = awsquery.String(x.TokenCode)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:3:3])
 }
 
 // GetSessionTokenResponse is the GetSessionTokenResponse structure.
@@ -1221,12 +1263,13 @@ func decGetSessionTokenResponse(v *awsquery.Value) (x GetSessionTokenResponse) {
 	return x
 }
 
-func encGetSessionTokenResponse(x *GetSessionTokenResponse) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encGetSessionTokenResponse encodes x into e, which holds 5 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetSessionTokenResponse(x *GetSessionTokenResponse, e []awsquery.Value) awsquery.Value {
 	if x.Credentials != nil {
-		e[0] = encCredentials(x.Credentials)
+		e[0] = encCredentials(x.Credentials, e[1:5])
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // GetWebIdentityTokenRequest is the GetWebIdentityTokenRequest structure.
@@ -1258,8 +1301,9 @@ func decGetWebIdentityTokenRequest(v *awsquery.Value) (x GetWebIdentityTokenRequ
 	return x
 }
 
-func encGetWebIdentityTokenRequest(x *GetWebIdentityTokenRequest) awsquery.Value {
-	e := make([]awsquery.Value, 4)
+// encGetWebIdentityTokenRequest encodes x into e, which holds 4 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetWebIdentityTokenRequest(x *GetWebIdentityTokenRequest, e []awsquery.Value) awsquery.Value {
 	e[0] = encWebIdentityTokenAudienceListType(x.Audience)
 	if x.DurationSeconds != nil {
 		e[1] = awsquery.Int(int64(*x.DurationSeconds))
@@ -1268,7 +1312,7 @@ func encGetWebIdentityTokenRequest(x *GetWebIdentityTokenRequest) awsquery.Value
 	if x.Tags != nil {
 		e[3] = encTagListType(x.Tags)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:4:4])
 }
 
 // GetWebIdentityTokenResponse is the GetWebIdentityTokenResponse structure.
@@ -1291,15 +1335,16 @@ func decGetWebIdentityTokenResponse(v *awsquery.Value) (x GetWebIdentityTokenRes
 	return x
 }
 
-func encGetWebIdentityTokenResponse(x *GetWebIdentityTokenResponse) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encGetWebIdentityTokenResponse encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encGetWebIdentityTokenResponse(x *GetWebIdentityTokenResponse, e []awsquery.Value) awsquery.Value {
 	if x.WebIdentityToken != "" {
 		e[0] = awsquery.String(x.WebIdentityToken)
 	}
 	if !x.Expiration.IsZero() {
 		e[1] = awsquery.Time(x.Expiration)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 // PolicyDescriptorType is the PolicyDescriptorType structure.
@@ -1318,12 +1363,13 @@ func decPolicyDescriptorType(v *awsquery.Value) (x PolicyDescriptorType) {
 	return x
 }
 
-func encPolicyDescriptorType(x *PolicyDescriptorType) awsquery.Value {
-	e := make([]awsquery.Value, 1)
+// encPolicyDescriptorType encodes x into e, which holds 1 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encPolicyDescriptorType(x *PolicyDescriptorType, e []awsquery.Value) awsquery.Value {
 	if x.Arn != "" {
 		e[0] = awsquery.String(x.Arn)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:1:1])
 }
 
 // ProvidedContext is the ProvidedContext structure.
@@ -1346,15 +1392,16 @@ func decProvidedContext(v *awsquery.Value) (x ProvidedContext) {
 	return x
 }
 
-func encProvidedContext(x *ProvidedContext) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encProvidedContext encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encProvidedContext(x *ProvidedContext, e []awsquery.Value) awsquery.Value {
 	if x.ProviderArn != "" {
 		e[0] = awsquery.String(x.ProviderArn)
 	}
 	if x.ContextAssertion != "" {
 		e[1] = awsquery.String(x.ContextAssertion)
 	}
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 func decProvidedContextsListType(v *awsquery.Value) []ProvidedContext {
@@ -1366,11 +1413,11 @@ func decProvidedContextsListType(v *awsquery.Value) []ProvidedContext {
 }
 
 func encProvidedContextsListType(x []ProvidedContext) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*3)
 	for i := range x {
-		e[i] = encProvidedContext(&x[i])
+		e[i] = encProvidedContext(&x[i], e[len(x)+i*2:len(x)+(i+1)*2])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 // Tag is the Tag structure.
@@ -1393,11 +1440,12 @@ func decTag(v *awsquery.Value) (x Tag) {
 	return x
 }
 
-func encTag(x *Tag) awsquery.Value {
-	e := make([]awsquery.Value, 2)
+// encTag encodes x into e, which holds 2 Values: x's members, then
+// those of its structure members, which share the allocation.
+func encTag(x *Tag, e []awsquery.Value) awsquery.Value {
 	e[0] = awsquery.String(x.Key)
 	e[1] = awsquery.String(x.Value)
-	return awsquery.Struct(e)
+	return awsquery.Struct(e[:2:2])
 }
 
 func decPolicyDescriptorListType(v *awsquery.Value) []PolicyDescriptorType {
@@ -1409,11 +1457,11 @@ func decPolicyDescriptorListType(v *awsquery.Value) []PolicyDescriptorType {
 }
 
 func encPolicyDescriptorListType(x []PolicyDescriptorType) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*2)
 	for i := range x {
-		e[i] = encPolicyDescriptorType(&x[i])
+		e[i] = encPolicyDescriptorType(&x[i], e[len(x)+i*1:len(x)+(i+1)*1])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decTagKeyListType(v *awsquery.Value) []string {
@@ -1441,11 +1489,11 @@ func decTagListType(v *awsquery.Value) []Tag {
 }
 
 func encTagListType(x []Tag) awsquery.Value {
-	e := make([]awsquery.Value, len(x))
+	e := make([]awsquery.Value, len(x)*3)
 	for i := range x {
-		e[i] = encTag(&x[i])
+		e[i] = encTag(&x[i], e[len(x)+i*2:len(x)+(i+1)*2])
 	}
-	return awsquery.List(e)
+	return awsquery.List(e[:len(x):len(x)])
 }
 
 func decWebIdentityTokenAudienceListType(v *awsquery.Value) []string {

@@ -158,7 +158,7 @@ func (g *gen) genOperations(ops []string) {
 			out = exported(op.Output.Shape)
 			outShape = shapeVar(op.Output.Shape)
 			wrapper = op.Output.ResultWrapper
-			enc = fmt.Sprintf("enc%s", exported(op.Output.Shape))
+			enc = fmt.Sprintf("func(x *%s) awsquery.Value { return enc%s(x, make([]awsquery.Value, %d)) }", out, out, g.encSize(op.Output.Shape))
 		}
 		unsigned := slices.Contains(op.Auth, "smithy.api#noAuth")
 		g.p("// %s is the %s action.", name, name)
@@ -415,9 +415,24 @@ func (g *gen) encExpr(name, x string) string {
 	case "blob":
 		return "awsquery.Bytes(" + x + ")"
 	case "structure":
-		return "enc" + exported(name) + "(&" + x + ")"
+		return fmt.Sprintf("enc%s(&%s, make([]awsquery.Value, %d))", exported(name), x, g.encSize(name))
 	}
 	return "enc" + exported(name) + "(" + x + ")"
+}
+
+// encSize is how many Values a structure's encoder fills: one per member,
+// and those of its structure members, which share its allocation (one per
+// response rather than one per nested structure). Recursive shapes are
+// refused by mark, so the sum is finite.
+func (g *gen) encSize(name string) int {
+	s := g.m.Shapes[name]
+	n := len(s.memberOrder)
+	for _, mn := range s.memberOrder {
+		if r := s.Members[mn]; g.m.Shapes[r.Shape].Type == "structure" {
+			n += g.encSize(r.Shape)
+		}
+	}
+	return n
 }
 
 func (g *gen) genStruct(name string, s *shape) {
@@ -456,16 +471,28 @@ func (g *gen) genStruct(name string, s *shape) {
 	g.p("}")
 	g.p("")
 
-	g.p("func enc%s(x *%s) awsquery.Value {", t, t)
-	g.p("e := make([]awsquery.Value, %d)", len(s.memberOrder))
+	n := len(s.memberOrder)
+	g.p("// enc%s encodes x into e, which holds %d Values: x's members, then", t, g.encSize(name))
+	g.p("// those of its structure members, which share the allocation.")
+	g.p("func enc%s(x *%s, e []awsquery.Value) awsquery.Value {", t, t)
+	off := n
 	for i, mn := range s.memberOrder {
 		r := s.Members[mn]
 		ms := g.m.Shapes[r.Shape]
 		field := "x." + exported(mn)
 		req := slices.Contains(s.Required, mn)
+		if ms.Type == "structure" {
+			size := g.encSize(r.Shape)
+			sub := fmt.Sprintf("e[%d:%d]", off, off+size)
+			off += size
+			if req {
+				g.p("e[%d] = enc%s(&%s, %s)", i, exported(r.Shape), field, sub)
+			} else {
+				g.p("if %s != nil { e[%d] = enc%s(%s, %s) }", field, i, exported(r.Shape), field, sub)
+			}
+			continue
+		}
 		switch {
-		case !req && ms.Type == "structure":
-			g.p("if %s != nil { e[%d] = enc%s(%s) }", field, i, exported(r.Shape), field)
 		case !req && pointerWhenOptional(ms.Type):
 			g.p("if %s != nil { e[%d] = %s }", field, i, g.encExpr(r.Shape, "*"+field))
 		case req:
@@ -478,7 +505,7 @@ func (g *gen) genStruct(name string, s *shape) {
 			g.p("if %s != nil { e[%d] = %s }", field, i, g.encExpr(r.Shape, field))
 		}
 	}
-	g.p("return awsquery.Struct(e)")
+	g.p("return awsquery.Struct(e[:%d:%d])", n, n)
 	g.p("}")
 	g.p("")
 }
@@ -493,9 +520,17 @@ func (g *gen) genList(name string, s *shape) {
 	g.p("}")
 	g.p("")
 	g.p("func enc%s(x []%s) awsquery.Value {", t, et)
-	g.p("e := make([]awsquery.Value, len(x))")
-	g.p("for i := range x { e[i] = %s }", g.encExpr(s.Member.Shape, "x[i]"))
-	g.p("return awsquery.List(e)")
+	if ms := s.Member.Shape; g.m.Shapes[ms].Type == "structure" {
+		// The elements and everything they hold in one allocation.
+		size := g.encSize(ms)
+		g.p("e := make([]awsquery.Value, len(x)*%d)", 1+size)
+		g.p("for i := range x { e[i] = enc%s(&x[i], e[len(x)+i*%d:len(x)+(i+1)*%d]) }", exported(ms), size, size)
+		g.p("return awsquery.List(e[:len(x):len(x)])")
+	} else {
+		g.p("e := make([]awsquery.Value, len(x))")
+		g.p("for i := range x { e[i] = %s }", g.encExpr(ms, "x[i]"))
+		g.p("return awsquery.List(e)")
+	}
 	g.p("}")
 	g.p("")
 }
