@@ -1,13 +1,13 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -25,10 +25,16 @@ const internalFailureMessage = "An internal error occurred. Please try again."
 func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{id: awsquery.NewRequestID()}
-		w.Header().Set(HeaderRequestID, info.id)
+		// The request's info and its status writer live as long as each
+		// other: one allocation.
+		x := &struct {
+			info requestInfo
+			sw   statusWriter
+		}{info: requestInfo{id: awsquery.NewRequestID()}, sw: statusWriter{ResponseWriter: w}}
+		info, sw := &x.info, &x.sw
+		// Set would canonicalize the key, allocating, on every request.
+		w.Header()[headerRequestIDKey] = []string{info.id}
 		r = r.WithContext(withInfo(r.Context(), info))
-		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			d := time.Since(start)
 			if info.api {
@@ -94,25 +100,25 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 			s.writeError(w, ctx, awsquery.CodeMalformedQueryString.New("The request body could not be read."))
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = awsquery.NewBody(body) // the dispatcher takes the bytes as they are
 		r.ContentLength = int64(len(body))
 		next.ServeHTTP(w, r)
 	})
 }
 
 // readBody reads the whole body, at most limit bytes. A declared length
-// (already checked against the limit) is read in one allocation: net/http
-// stops the body at Content-Length, so nothing can follow it.
+// (already checked against the limit) is read in one allocation, and
+// without a MaxBytesReader: net/http stops the body at Content-Length, so
+// nothing can follow it.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	body := http.MaxBytesReader(w, r.Body, limit)
 	if n := r.ContentLength; n >= 0 {
 		buf := make([]byte, n)
-		if _, err := io.ReadFull(body, buf); err != nil {
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
 			return nil, err
 		}
 		return buf, nil
 	}
-	return io.ReadAll(body)
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 }
 
 // writeError writes one of the errors the server raises itself, in
@@ -158,8 +164,15 @@ func (s *Server) accessLog(r *http.Request, info *requestInfo, w *statusWriter, 
 	if w.aborted {
 		attrs = append(attrs, slog.Bool("aborted", true))
 	}
-	// request_id comes from ctx, through NewLogHandler.
-	s.log.LogAttrs(ctx, level, "request", attrs...)
+	// request_id goes last, where NewLogHandler's wrapper would add it,
+	// and the record goes to the handler that wrapper wraps: adding it
+	// there would grow the record's attributes a second time.
+	attrs = append(attrs, slog.String("request_id", info.id))
+	var pc [1]uintptr
+	runtime.Callers(1, pc[:]) // this function, as LogAttrs would record it
+	rec := slog.NewRecord(time.Now(), level, "request", pc[0])
+	rec.AddAttrs(attrs...)
+	_ = s.logInner.Handle(ctx, rec)
 }
 
 // truncate bounds what a client can make one log line hold.

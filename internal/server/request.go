@@ -10,6 +10,9 @@ import (
 // HeaderRequestID is the response header AWS puts the request id in.
 const HeaderRequestID = "x-amzn-RequestId"
 
+// headerRequestIDKey is HeaderRequestID as http.Header.Set stores it.
+const headerRequestIDKey = "X-Amzn-Requestid"
+
 // requestInfo is what the middleware learns about one request while it is
 // served. The handler's side fills in action and errorCode through
 // SetAction and SetErrorCode; the middleware reads them after the handler

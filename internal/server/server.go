@@ -107,6 +107,10 @@ type Server struct {
 	tls     *tls.Config
 	handler http.Handler
 	started atomic.Bool
+
+	// logInner is the handler log's NewLogHandler wraps, for the access
+	// log, which adds the request id itself.
+	logInner slog.Handler
 }
 
 // New builds a server. It loads the TLS certificate, so a bad certificate
@@ -122,7 +126,8 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.log = slog.New(NewLogHandler(s.log.Handler()))
+	lh := NewLogHandler(s.log.Handler()).(logHandler)
+	s.log, s.logInner = slog.New(lh), lh.Handler
 	if s.reg == nil {
 		s.reg = prometheus.NewRegistry()
 		s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -759,3 +759,11 @@ func BenchmarkMiddleware(b *testing.B) {
 		h.ServeHTTP(discardWriter{h: http.Header{}}, req)
 	}
 }
+
+// TestHeaderRequestIDKey: the middleware stores the request id header in
+// the map directly, under the key Header.Set would use.
+func TestHeaderRequestIDKey(t *testing.T) {
+	if want := http.CanonicalHeaderKey(HeaderRequestID); headerRequestIDKey != want {
+		t.Errorf("headerRequestIDKey = %q, want %q", headerRequestIDKey, want)
+	}
+}
