@@ -104,7 +104,7 @@ func serve(ctx context.Context, cfg *config.Config, opts serveOptions) (err erro
 			err = cerr
 		}
 	}()
-	a, err := wire(ctx, cfg, st, master, log)
+	a, err := wire(ctx, cfg, st, master, log, logOut)
 	if err != nil {
 		return err
 	}

@@ -47,8 +47,9 @@ type app struct {
 	fed      *serverFederation // serve_federation.go
 }
 
-// wire builds everything `brevet serve` runs, from the store up.
-func wire(ctx context.Context, cfg *config.Config, st store.Store, master *masterkey.Keyring, log *slog.Logger) (*app, error) {
+// wire builds everything `brevet serve` runs, from the store up. log
+// writes to logOut.
+func wire(ctx context.Context, cfg *config.Config, st store.Store, master *masterkey.Keyring, log *slog.Logger, logOut io.Writer) (*app, error) {
 	now := time.Now()
 	boot, err := bootstrap.Run(ctx, bootstrap.Config{
 		Store: st, Master: master, AccountID: cfg.AccountID, DataDir: cfg.DataDir,
@@ -99,16 +100,22 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, master *maste
 		a.close(log)
 		return nil, err
 	}
-	a.srv, err = server.New(server.Config{
-		MaxRequestBody: cfg.MaxRequestBody, ShutdownGrace: cfg.ShutdownGrace,
-		TLSCertFile: cfg.TLS.CertFile, TLSKeyFile: cfg.TLS.KeyFile,
-	},
+	opts := []server.Option{
 		server.WithAPI(countInFlight(a.fed.handler(api), &a.inFlight)), // the OIDC issuer's endpoints; serve_federation.go
 		server.WithLogger(log),
 		server.WithReadyCheck("store", func(ctx context.Context) error { _, err := st.Changes().Latest(ctx); return err }),
 		server.WithReadyCheck("audit", func(context.Context) error { return a.auditor.Ready() }),
 		server.WithCollectors(auditCollectors(a.auditor, a.cl.recorder)...), // serve_audit.go
-	)
+	}
+	if cfg.Log.Format == config.LogJSON {
+		// log is a plain JSON handler on logOut (newLogger): the access
+		// log may write its lines there directly.
+		opts = append(opts, server.WithJSONAccessLog(logOut))
+	}
+	a.srv, err = server.New(server.Config{
+		MaxRequestBody: cfg.MaxRequestBody, ShutdownGrace: cfg.ShutdownGrace,
+		TLSCertFile: cfg.TLS.CertFile, TLSKeyFile: cfg.TLS.KeyFile,
+	}, opts...)
 	if err != nil {
 		a.close(log)
 		return nil, err

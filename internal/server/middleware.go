@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
@@ -144,36 +145,33 @@ func (s *Server) accessLog(r *http.Request, info *requestInfo, w *statusWriter, 
 	if !s.log.Enabled(ctx, level) {
 		return
 	}
-	attrs := make([]slog.Attr, 0, 12)
-	attrs = append(attrs,
-		slog.String("method", r.Method),
-		slog.String("path", truncate(r.URL.Path, 256)),
-		slog.Int("status", status),
-		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
-		slog.String("remote_addr", r.RemoteAddr),
-		slog.String("user_agent", truncate(r.UserAgent(), 256)),
-		slog.Int64("bytes_in", r.ContentLength),
-		slog.Int64("bytes_out", w.written),
-	)
-	if info.action != "" {
-		attrs = append(attrs, slog.String("action", info.action))
+	line := accessLine{
+		time: time.Now(), level: level, method: r.Method, path: truncate(r.URL.Path, 256), status: status,
+		duration: d, remoteAddr: r.RemoteAddr, userAgent: truncate(r.UserAgent(), 256),
+		bytesIn: r.ContentLength, bytesOut: w.written, action: info.action, errorCode: info.errorCode,
+		aborted: w.aborted, requestID: info.id,
 	}
-	if info.errorCode != "" {
-		attrs = append(attrs, slog.String("error_code", info.errorCode))
-	}
-	if w.aborted {
-		attrs = append(attrs, slog.Bool("aborted", true))
+	if s.accessJSON != nil {
+		bp := accessBufs.Get().(*[]byte)
+		*bp = line.appendJSON((*bp)[:0])
+		_, _ = s.accessJSON.Write(*bp)
+		if cap(*bp) <= 4096 {
+			accessBufs.Put(bp)
+		}
+		return
 	}
 	// request_id goes last, where NewLogHandler's wrapper would add it,
 	// and the record goes to the handler that wrapper wraps: adding it
 	// there would grow the record's attributes a second time.
-	attrs = append(attrs, slog.String("request_id", info.id))
 	var pc [1]uintptr
 	runtime.Callers(1, pc[:]) // this function, as LogAttrs would record it
-	rec := slog.NewRecord(time.Now(), level, "request", pc[0])
-	rec.AddAttrs(attrs...)
+	rec := slog.NewRecord(line.time, level, "request", pc[0])
+	rec.AddAttrs(line.attrs()...)
 	_ = s.logInner.Handle(ctx, rec)
 }
+
+// accessBufs holds the buffers the JSON access log formats lines in.
+var accessBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // truncate bounds what a client can make one log line hold.
 func truncate(s string, n int) string {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -111,6 +112,9 @@ type Server struct {
 	// logInner is the handler log's NewLogHandler wraps, for the access
 	// log, which adds the request id itself.
 	logInner slog.Handler
+	// accessJSON, when set, receives the access log's lines directly
+	// (WithJSONAccessLog).
+	accessJSON io.Writer
 }
 
 // New builds a server. It loads the TLS certificate, so a bad certificate
