@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -115,9 +114,9 @@ func (a *app) authorizeLookup(r *http.Request, body []byte) (awsquery.Principal,
 // file trail in DATA_DIR/audit, or, when the store is PostgreSQL (a
 // cluster), the PostgreSQL sink, with this node's id and signing key kept
 // in DATA_DIR/audit.
-func openAuditor(ctx context.Context, cfg *config.Config, log *slog.Logger, inFlight *atomic.Int64) (*audit.Auditor, error) {
+func openAuditor(ctx context.Context, cfg *config.Config, log *slog.Logger, callers func() int) (*audit.Auditor, error) {
 	opts := auditOptions(cfg, log)
-	opts.Callers = func() int { return int(inFlight.Load()) }
+	opts.Callers = callers
 	if cfg.Store.Driver != config.StorePostgres {
 		return audit.Open(opts)
 	}

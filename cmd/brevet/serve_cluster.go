@@ -63,10 +63,9 @@ type cluster struct {
 // records of requests still in flight (revocation.WithCallers).
 const recordLinger = time.Millisecond
 
-// newCluster sets up revocation and the issuance records. inFlight counts
-// the API requests being served, whose records the writer may wait for.
-func newCluster(ctx context.Context, st store.Store, now time.Time, inFlight *atomic.Int64) (*cluster, error) {
-	callers := func() int { return int(inFlight.Load()) }
+// newCluster sets up revocation and the issuance records. callers says
+// how many requests may still bring a record, for the writer to wait for.
+func newCluster(ctx context.Context, st store.Store, now time.Time, callers func() int) (*cluster, error) {
 	c := &cluster{
 		st: st, revoker: revocation.NewService(st),
 		recorder: revocation.NewRecorder(st.Sessions(), syncTimeout, revocation.WithCallers(callers, recordLinger)),

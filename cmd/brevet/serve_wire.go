@@ -63,7 +63,16 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, master *maste
 			"account_id", boot.AccountID, "access_key_id", boot.AdminKeyID, "file", boot.CredentialsPath)
 	}
 	a := &app{accountID: boot.AccountID, boot: boot, st: st, master: master, tokens: boot.Tokens}
-	if a.cl, err = newCluster(ctx, st, now, &a.inFlight); err != nil {
+	// Two group commits are on the path of an issuance: its record
+	// (revocation.Recorder), then its audit event. Each writer waits for
+	// the requests in flight that may still reach it, not for those parked
+	// in the other: waiting for them would be waiting for the other's
+	// commit, and each writer would wait its longest every time. (The
+	// recorder's callback runs only once requests are served, after
+	// a.auditor is set.)
+	recordCallers := func() int { return int(a.inFlight.Load()) - a.auditor.Trail().Waiting() }
+	auditCallers := func() int { return int(a.inFlight.Load()) - a.cl.recorder.Waiting() }
+	if a.cl, err = newCluster(ctx, st, now, recordCallers); err != nil {
 		return nil, err
 	}
 	if a.authn, err = authn.New(ctx, authn.Config{
@@ -75,7 +84,7 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, master *maste
 	if a.authz, err = authz.New(ctx, authz.Config{Store: st, MessageKey: boot.MessageKey, Region: cfg.Regions[0], PollInterval: authz.NoRequestPoll}); err != nil {
 		return nil, err
 	}
-	if a.auditor, err = openAuditor(ctx, cfg, log, &a.inFlight); err != nil { // serve_audit.go
+	if a.auditor, err = openAuditor(ctx, cfg, log, auditCallers); err != nil { // serve_audit.go
 		return nil, err
 	}
 	d, err := awsquery.New(awsquery.Config{

@@ -148,3 +148,22 @@ func TestGroupCommitByArrivalGaps(t *testing.T) {
 		t.Errorf("batches after the warm-up = %v; want [3] (each event arrived within Gap of the last)", got)
 	}
 }
+
+func TestTrailWaitingCountsParkedCallers(t *testing.T) {
+	hold := make(chan struct{})
+	tr, _ := newGatherTrail(t, audit.TrailConfig{Linger: -1}, hold)
+	done := make(chan struct{})
+	go func() { appendAfter(t, tr, 0, 0, 0); close(done) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for tr.Waiting() != 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("Waiting = %d while three appends wait for a held write; want 3", tr.Waiting())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(hold)
+	<-done
+	if n := tr.Waiting(); n != 0 {
+		t.Errorf("Waiting = %d after the appends returned; want 0", n)
+	}
+}

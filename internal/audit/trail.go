@@ -88,6 +88,7 @@ type Trail struct {
 	lastErr atomic.Pointer[error]
 	events  atomic.Uint64
 	batches atomic.Uint64
+	waiting atomic.Int64 // Append calls in progress
 
 	// Owned by the writer goroutine.
 	state     ChainState
@@ -156,6 +157,8 @@ func (t *Trail) Append(ctx context.Context, event []byte) (uint64, error) {
 	if err := t.Ready(); err != nil {
 		return 0, err
 	}
+	t.waiting.Add(1)
+	defer t.waiting.Add(-1)
 	p := pendingPool.Get().(*pending)
 	p.event, p.seq, p.err = event, 0, nil
 	t.mu.RLock()
@@ -184,6 +187,11 @@ func (t *Trail) Append(ctx context.Context, event []byte) (uint64, error) {
 	pendingPool.Put(p)
 	return seq, err
 }
+
+// Waiting is how many Append calls are in progress: callers parked until
+// their events are committed. A server with another group commit on the
+// request path uses it to tell that one's writer not to wait for them.
+func (t *Trail) Waiting() int { return int(t.waiting.Load()) }
 
 // TrailStats counts committed events and the sink writes (one fsync
 // each for the file sink) that carried them; Events/Batches is the group

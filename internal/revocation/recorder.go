@@ -38,7 +38,13 @@ type Recorder struct {
 	writing bool // a writer goroutine is running
 
 	records, commits atomic.Uint64
+	waiting          atomic.Int64 // Record calls in progress
 }
+
+// Waiting is how many Record calls are in progress: callers parked until
+// their records are committed. A server with another group commit on the
+// request path uses it to tell that one's writer not to wait for them.
+func (rc *Recorder) Waiting() int { return int(rc.waiting.Load()) }
 
 // RecorderStats counts the records committed and the transactions that
 // carried them; Records/Commits is the group commit's gain.
@@ -91,6 +97,8 @@ func NewRecorder(s store.Sessions, timeout time.Duration, opts ...RecorderOption
 // ends first (the record may then still be committed; a record of
 // credentials never handed out is harmless).
 func (rc *Recorder) Record(ctx context.Context, r store.SessionRecord) error {
+	rc.waiting.Add(1)
+	defer rc.waiting.Add(-1)
 	p := &pendingRecord{rec: r, done: make(chan struct{})}
 	rc.mu.Lock()
 	rc.pending = append(rc.pending, p)

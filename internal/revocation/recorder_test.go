@@ -189,3 +189,23 @@ func TestRecorderWaitsForCallers(t *testing.T) {
 		})
 	}
 }
+
+func TestRecorderWaitingCountsParkedCallers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeSessions{release: make(chan struct{})}
+		rc := revocation.NewRecorder(f, time.Second)
+		var wg sync.WaitGroup
+		for i := range 3 {
+			wg.Go(func() { rc.Record(t.Context(), issued(fmt.Sprintf("ASIA%d", i))) })
+		}
+		synctest.Wait()
+		if n := rc.Waiting(); n != 3 {
+			t.Errorf("Waiting = %d while three records wait for a commit; want 3", n)
+		}
+		close(f.release)
+		wg.Wait()
+		if n := rc.Waiting(); n != 0 {
+			t.Errorf("Waiting = %d after the records returned; want 0", n)
+		}
+	})
+}
