@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/awsquery/brevetapi"
+	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/revocation"
 	"github.com/brevet-dev/brevet/internal/store"
@@ -283,7 +283,7 @@ func issuanceRecord(rec *awsquery.AuditRecord) (store.SessionRecord, bool) {
 	case "AssumeRole", "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML":
 		user, _ := rec.ResponseElements["assumedRoleUser"].(map[string]any)
 		r.PrincipalARN, r.SessionARN, r.SessionName = str(params, "roleArn"), str(user, "arn"), str(params, "roleSessionName")
-		if acct := arnAccountOf(r.PrincipalARN); acct != "" {
+		if acct := iam.ARNAccount(r.PrincipalARN); acct != "" {
 			r.Account = acct
 		}
 	case "GetFederationToken":
@@ -291,13 +291,6 @@ func issuanceRecord(rec *awsquery.AuditRecord) (store.SessionRecord, bool) {
 		r.SessionARN, r.SessionName = str(user, "arn"), str(params, "name")
 	}
 	return r, true
-}
-
-func arnAccountOf(arn string) string {
-	if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 {
-		return parts[4]
-	}
-	return ""
 }
 
 // registerBrevet puts Brevet's own actions (brevetapi) on the dispatcher:

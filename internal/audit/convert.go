@@ -8,6 +8,7 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
 )
 
@@ -207,7 +208,7 @@ func resources(e *Event) []Resource {
 	rs := buf[:0]
 	acct := e.RecipientAccountID
 	if arn, _ := e.RequestParameters["roleArn"].(string); arn != "" {
-		rs = append(rs, Resource{ARN: arn, AccountID: accountOf(arn), Type: "AWS::IAM::Role"})
+		rs = append(rs, Resource{ARN: arn, AccountID: iam.ARNAccount(arn), Type: "AWS::IAM::Role"})
 	}
 	if name, _ := e.RequestParameters["userName"].(string); name != "" && acct != "" {
 		rs = append(rs, Resource{ARN: "arn:aws:iam::" + acct + ":user/" + name, AccountID: acct, Type: "AWS::IAM::User"})
@@ -222,22 +223,6 @@ func resources(e *Event) []Resource {
 		return nil
 	}
 	return slices.Clone(rs) // one allocation, off buf
-}
-
-// accountOf is an ARN's account: its fifth colon-separated field, when
-// it has six.
-func accountOf(arn string) string {
-	for range 4 {
-		i := strings.IndexByte(arn, ':')
-		if i < 0 {
-			return ""
-		}
-		arn = arn[i+1:]
-	}
-	if i := strings.IndexByte(arn, ':'); i >= 0 {
-		return arn[:i]
-	}
-	return ""
 }
 
 func lastSegment(arn string) string {

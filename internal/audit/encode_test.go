@@ -313,17 +313,6 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-func TestAccountOf(t *testing.T) {
-	for arn, want := range map[string]string{
-		"arn:aws:iam::123456789012:role/deploy": "123456789012", "arn:aws:iam::123456789012:": "123456789012",
-		"arn:aws:iam::123456789012": "", "arn:aws:s3:::bucket": "", "a:b:c:d:e:f:g": "e", "": "", "::::::": "",
-	} {
-		if got := accountOf(arn); got != want {
-			t.Errorf("accountOf(%q) = %q, want %q", arn, got, want)
-		}
-	}
-}
-
 func TestFormatTime(t *testing.T) {
 	for _, tm := range []time.Time{
 		{}, time.Unix(0, 0), time.Date(2026, 11, 22, 8, 0, 0, 999999999, time.FixedZone("z", -3600)),
@@ -347,15 +336,6 @@ func FuzzEventJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, k, s1, s2 string, i int64, fl float64, u uint64) {
 		if got, want := classify(k), classifyLower(strings.ToLower(k)); got != want {
 			t.Fatalf("classify(%q) = %v, strings.ToLower says %v", k, got, want)
-		}
-		for _, arn := range []string{k, s1, "arn:aws:iam::" + s1} {
-			want := ""
-			if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 {
-				want = parts[4]
-			}
-			if got := accountOf(arn); got != want {
-				t.Fatalf("accountOf(%q) = %q, want %q", arn, got, want)
-			}
 		}
 		tm := time.Unix(i%(1<<40), int64(u%1e9))
 		if got, want := formatTime(tm), tm.UTC().Format(TimeFormat); got != want {

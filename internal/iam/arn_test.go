@@ -164,3 +164,34 @@ func TestNewID(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+func TestARNAccount(t *testing.T) {
+	for arn, want := range map[string]string{
+		"arn:aws:iam::123456789012:role/deploy": "123456789012", "arn:aws:iam::123456789012:": "123456789012",
+		"arn:aws:iam::123456789012": "", "arn:aws:s3:::bucket": "", "a:b:c:d:e:f:g": "e", "": "", "::::::": "",
+	} {
+		if got := ARNAccount(arn); got != want {
+			t.Errorf("ARNAccount(%q) = %q, want %q", arn, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { ARNAccount("arn:aws:iam::123456789012:role/deploy") }); n != 0 {
+		t.Errorf("ARNAccount allocates %v times, want 0", n)
+	}
+}
+
+// ARNAccount agrees with splitting on the first five colons.
+func FuzzARNAccount(f *testing.F) {
+	f.Add("arn:aws:iam::123456789012:role/deploy")
+	f.Add("a:b:c:d:e")
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, arn := range []string{s, "arn:aws:iam::" + s} {
+			want := ""
+			if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 {
+				want = parts[4]
+			}
+			if got := ARNAccount(arn); got != want {
+				t.Fatalf("ARNAccount(%q) = %q, want %q", arn, got, want)
+			}
+		}
+	})
+}

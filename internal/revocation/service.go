@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
@@ -67,7 +68,7 @@ func (s *Service) Revoke(ctx context.Context, req Request, now time.Time) ([]sto
 		return nil, &InvalidError{Reason: "IssuedBefore applies to a principal only"}
 	case req.Principal != "" && !strings.HasPrefix(req.Principal, "arn:"):
 		return nil, &InvalidError{Reason: "the principal must be an ARN"}
-	case req.Principal != "" && arnAccount(req.Principal) != req.Account:
+	case req.Principal != "" && iam.ARNAccount(req.Principal) != req.Account:
 		return nil, &InvalidError{Reason: "the principal must be in the caller's account"}
 	}
 	var (
@@ -201,13 +202,4 @@ func (s *Service) Sessions(ctx context.Context, account, principal string, activ
 		f.ActiveAt = now
 	}
 	return s.repos.Sessions().List(ctx, f)
-}
-
-// arnAccount is the account field of an ARN ("" if malformed).
-func arnAccount(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
-		return ""
-	}
-	return parts[4]
 }
