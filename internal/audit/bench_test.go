@@ -88,6 +88,7 @@ func BenchmarkConvertEncode(b *testing.B) {
 	}
 	ar := assumeRoleRecord(1, "ASIAEXAMPLEISSUED001")
 	ar.Principal = rolePrincipal("ASIAEXAMPLECALLER001")
+	gci.Service, ar.Service = "sts", "sts" // as the dispatcher names the service (stsapi.Service.Name)
 	tls := &audit.TLSDetails{TLSVersion: "TLSv1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ClientProvidedHostHeader: "sts.example.test"}
 	for _, bc := range []struct {
 		name string

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/credential"
@@ -109,27 +108,12 @@ func append2(b []byte, n int) []byte {
 }
 
 // eventSource maps the model's service name to CloudTrail's eventSource.
+// The names are lower case already, so ToLower returns them as they are.
 func eventSource(service string) string {
-	const suffix = ".amazonaws.com"
 	if service == "" {
 		return "unknown.brevet"
 	}
-	// strings.ToLower and a concatenation, in one allocation for the
-	// ASCII names services have.
-	var sb strings.Builder
-	sb.Grow(len(service) + len(suffix))
-	for i := 0; i < len(service); i++ {
-		c := service[i]
-		if c >= utf8.RuneSelf {
-			return strings.ToLower(service) + suffix
-		}
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		sb.WriteByte(c)
-	}
-	sb.WriteString(suffix)
-	return sb.String()
+	return strings.ToLower(service) + ".amazonaws.com"
 }
 
 func userIdentity(p awsquery.Principal) UserIdentity {
