@@ -40,8 +40,9 @@ type app struct {
 	authz     *authz.Authorizer
 	auditor   *audit.Auditor
 	srv       *server.Server
-	// inFlight counts the API requests being served: the audit trail's
-	// group commit waits for them (audit.Options.Callers).
+	// inFlight counts the API requests being served: the group commits
+	// of the audit trail and of the issuance records wait for them
+	// (audit.Options.Callers, revocation.WithCallers; see wire).
 	inFlight atomic.Int64
 	cl       *cluster          // serve_cluster.go
 	fed      *serverFederation // serve_federation.go

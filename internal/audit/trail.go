@@ -358,10 +358,10 @@ func (t *Trail) gather(batch []*pending) []*pending {
 		select {
 		case p := <-t.reqs:
 			batch = append(batch, p)
-			if callers != nil && len(batch) >= callers() {
-				return batch
-			}
 			if callers != nil {
+				if len(batch) >= callers() {
+					return batch
+				}
 				continue // the timer keeps polling callers() every Gap
 			}
 		case <-t.linger.C:
