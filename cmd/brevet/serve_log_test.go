@@ -2,17 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/brevet-dev/brevet/internal/config"
 )
 
 type lockedBuffer struct {
@@ -36,33 +31,15 @@ func (l *lockedBuffer) String() string {
 // in slog's JSON form, server.WithJSONAccessLog), with the request id the
 // response carried, by the time serve returns.
 func TestServeWritesTheAccessLog(t *testing.T) {
-	dataDir := filepath.Join(t.TempDir(), "data")
-	cfg, err := config.Load(config.LoadArgs{Env: []string{"BREVET_DATA_DIR=" + dataDir, "BREVET_LISTEN=127.0.0.1:0", "BREVET_ACCOUNT_ID=111122223333"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ready := filepath.Join(t.TempDir(), "ready")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	var logs lockedBuffer
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, serveOptions{readyFile: ready, out: &bytes.Buffer{}, logOut: &logs}) }()
-	var url string
-	for deadline := time.Now().Add(20 * time.Second); url == ""; time.Sleep(10 * time.Millisecond) {
-		if data, err := os.ReadFile(ready); err == nil {
-			url = strings.TrimSpace(string(data))
-		} else if time.Now().After(deadline) {
-			t.Fatal("serve not ready after 20s")
-		}
-	}
+	url, _, stop := serveInProcessLogging(t, filepath.Join(t.TempDir(), "data"), &logs)
 	resp, err := http.Post(url+"/", "application/x-www-form-urlencoded", strings.NewReader("Action=GetCallerIdentity&Version=2011-06-15"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	id := resp.Header.Get("x-amzn-RequestId")
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	var found bool

@@ -18,6 +18,13 @@ import (
 // and returns its URL and output.
 func serveInProcess(t *testing.T, dataDir string) (url string, out *bytes.Buffer, stop func() error) {
 	t.Helper()
+	return serveInProcessLogging(t, dataDir, io.Discard)
+}
+
+// serveInProcessLogging is serveInProcess with the server's log written
+// to logOut.
+func serveInProcessLogging(t *testing.T, dataDir string, logOut io.Writer) (url string, out *bytes.Buffer, stop func() error) {
+	t.Helper()
 	cfg, err := config.Load(config.LoadArgs{Env: []string{"BREVET_DATA_DIR=" + dataDir, "BREVET_LISTEN=127.0.0.1:0", "BREVET_ACCOUNT_ID=111122223333"}})
 	if err != nil {
 		t.Fatal(err)
@@ -26,7 +33,7 @@ func serveInProcess(t *testing.T, dataDir string) (url string, out *bytes.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	out = &bytes.Buffer{}
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, serveOptions{readyFile: ready, out: out, logOut: io.Discard}) }()
+	go func() { done <- serve(ctx, cfg, serveOptions{readyFile: ready, out: out, logOut: logOut}) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if data, err := os.ReadFile(ready); err == nil {
