@@ -34,7 +34,8 @@ type accessLine struct {
 }
 
 // attrs is the line as slog attributes, in the order both forms write
-// them.
+// them, but for request_id: the logger adds that one, last, from the
+// request's context (NewLogHandler).
 func (l *accessLine) attrs() []slog.Attr {
 	attrs := make([]slog.Attr, 0, 12)
 	attrs = append(attrs,
@@ -56,14 +57,14 @@ func (l *accessLine) attrs() []slog.Attr {
 	if l.aborted {
 		attrs = append(attrs, slog.Bool("aborted", true))
 	}
-	return append(attrs, slog.String("request_id", l.requestID))
+	return attrs
 }
 
 // durationMillis is d in milliseconds, to the microsecond.
 func durationMillis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // appendJSON appends the line as slog's JSON handler writes the record
-// with attrs(), newline included.
+// with attrs() and request_id, newline included.
 func (l *accessLine) appendJSON(b []byte) []byte {
 	b = append(b, `{"time":"`...)
 	b = l.time.AppendFormat(b, time.RFC3339Nano)

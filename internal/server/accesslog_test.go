@@ -13,6 +13,7 @@ func slogLine(t testing.TB, l *accessLine) string {
 	var buf bytes.Buffer
 	rec := slog.NewRecord(l.time, l.level, "request", 0)
 	rec.AddAttrs(l.attrs()...)
+	rec.AddAttrs(slog.String("request_id", l.requestID)) // as NewLogHandler adds it
 	if err := slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}).Handle(context.Background(), rec); err != nil {
 		t.Fatal(err)
 	}
@@ -93,6 +94,7 @@ func BenchmarkAccessLog(b *testing.B) {
 		for b.Loop() {
 			rec := slog.NewRecord(l.time, l.level, "request", 0)
 			rec.AddAttrs(l.attrs()...)
+			rec.AddAttrs(slog.String("request_id", l.requestID))
 			_ = h.Handle(context.Background(), rec)
 		}
 	})

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -160,14 +159,7 @@ func (s *Server) accessLog(r *http.Request, info *requestInfo, w *statusWriter, 
 		}
 		return
 	}
-	// request_id goes last, where NewLogHandler's wrapper would add it,
-	// and the record goes to the handler that wrapper wraps: adding it
-	// there would grow the record's attributes a second time.
-	var pc [1]uintptr
-	runtime.Callers(1, pc[:]) // this function, as LogAttrs would record it
-	rec := slog.NewRecord(line.time, level, "request", pc[0])
-	rec.AddAttrs(line.attrs()...)
-	_ = s.logInner.Handle(ctx, rec)
+	s.log.LogAttrs(ctx, level, "request", line.attrs()...) // request_id: NewLogHandler
 }
 
 // accessBufs holds the buffers the JSON access log formats lines in.

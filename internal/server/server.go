@@ -109,9 +109,6 @@ type Server struct {
 	handler http.Handler
 	started atomic.Bool
 
-	// logInner is the handler log's NewLogHandler wraps, for the access
-	// log, which adds the request id itself.
-	logInner slog.Handler
 	// accessJSON, when set, receives the access log's lines directly
 	// (WithJSONAccessLog).
 	accessJSON io.Writer
@@ -130,8 +127,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	lh := NewLogHandler(s.log.Handler()).(logHandler)
-	s.log, s.logInner = slog.New(lh), lh.Handler
+	s.log = slog.New(NewLogHandler(s.log.Handler()))
 	if s.reg == nil {
 		s.reg = prometheus.NewRegistry()
 		s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
