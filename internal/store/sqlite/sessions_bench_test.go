@@ -103,7 +103,7 @@ func BenchmarkSessionsRecord(b *testing.B) {
 			i++
 		}
 	})
-	for _, n := range []int{1, 64, 256} {
+	for _, n := range []int{1, 8, 24, 64, 256} {
 		b.Run(fmt.Sprintf("RecordMany/%d", n), func(b *testing.B) {
 			s := copyDB(b, src)
 			i := benchPrefill
