@@ -13,29 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/config"
 )
-
-// nullFile is a trail file that stores nothing and syncs instantly: with
-// it the server still converts, encodes and hash-chains every event, but
-// does no I/O. It stands in for a null sink without a production flag
-// that could switch auditing off.
-type nullFile struct{}
-
-func (nullFile) Write(p []byte) (int, error) { return len(p), nil }
-func (nullFile) Sync() error                 { return nil }
-func (nullFile) Close() error                { return nil }
-func (nullFile) Truncate(int64) error        { return nil }
-
-// openNull opens event files as nullFile and everything else (digests)
-// for real.
-func openNull(name string, flag int, perm os.FileMode) (audit.File, error) {
-	if strings.HasPrefix(filepath.Base(name), "trail-") {
-		return nullFile{}, nil
-	}
-	return os.OpenFile(name, flag, perm)
-}
 
 // BenchmarkServeAssumeRole measures AssumeRole throughput through the
 // whole server (HTTP, SigV4, authorization, the sqlite store, the
@@ -51,7 +30,7 @@ func BenchmarkServeAssumeRole(b *testing.B) {
 		sink := bc.sink
 		b.Run(fmt.Sprintf("%s/c%d", sink, bc.clients), func(b *testing.B) {
 			if sink == "null" {
-				auditOpenFile = openNull
+				auditOpenFile = openTrailNull
 				defer func() { auditOpenFile = nil }()
 			}
 			base, dataDir, stop := serveForBench(b)

@@ -1,0 +1,67 @@
+//go:build benchknobs
+
+// This file exists only in a build made with -tags benchknobs: a build for
+// measuring what durability costs, never one to run in production. It
+// lets environment variables switch off the two durable writes on the
+// issuance path, so that `brevet bench` can show how much of the server's
+// time each one takes (docs/load-benchmark.md, "What durability costs"):
+//
+//	BREVET_BENCHKNOB_AUDIT=durable|nofsync|null
+//	  durable: the trail as shipped (write and fsync before each response);
+//	  nofsync: written but never fsynced (lost on power failure, not on a
+//	           crash of the process);
+//	  null:    encoded and hash-chained, then discarded.
+//	BREVET_BENCHKNOB_RECORDS=sync|off
+//	  sync: issuance records committed before the response, as shipped;
+//	  off:  not written at all (revocation cannot follow chains).
+//
+// The production binary has no such switch, deliberately: there is no way
+// to configure auditing or issuance records off.
+
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/brevet-dev/brevet/internal/audit"
+)
+
+func init() {
+	open, skip, err := benchKnobs(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "brevet:", err)
+		os.Exit(2)
+	}
+	auditOpenFile, skipIssuanceRecords = open, skip
+	fmt.Fprintf(os.Stderr, "brevet: benchmark build (-tags benchknobs): audit=%s records=%s; never run this build in production\n",
+		knobOr(os.Getenv("BREVET_BENCHKNOB_AUDIT"), "durable"), knobOr(os.Getenv("BREVET_BENCHKNOB_RECORDS"), "sync"))
+}
+
+// benchKnobs reads the knobs through getenv.
+func benchKnobs(getenv func(string) string) (open audit.OpenFileFunc, skipRecords bool, err error) {
+	switch v := getenv("BREVET_BENCHKNOB_AUDIT"); v {
+	case "", "durable":
+	case "nofsync":
+		open = openTrailNoSync
+	case "null":
+		open = openTrailNull
+	default:
+		return nil, false, fmt.Errorf("BREVET_BENCHKNOB_AUDIT=%q: want durable, nofsync or null", v)
+	}
+	switch v := getenv("BREVET_BENCHKNOB_RECORDS"); v {
+	case "", "sync":
+	case "off":
+		skipRecords = true
+	default:
+		return nil, false, fmt.Errorf("BREVET_BENCHKNOB_RECORDS=%q: want sync or off", v)
+	}
+	return open, skipRecords, nil
+}
+
+func knobOr(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
