@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
@@ -91,6 +93,8 @@ type cache struct {
 	sessions  map[string]*session
 	managed   map[string]*policy.Compiled // session policies by ARN
 	policyGen uint64
+
+	loads singleflight.Group // entity loads in progress
 
 	pollMu   sync.Mutex
 	seq      atomic.Int64 // change-feed position processed
@@ -194,6 +198,11 @@ func contains(list []string, s string) bool {
 }
 
 // entity returns the compiled user or role, loading it on a miss.
+// Concurrent misses on one entity share one load (loads): after a start
+// or an IAM change, every request in flight for a role would otherwise
+// read and compile it on its own. A caller joins only a load begun at the
+// change-feed position it sees itself, so it never gets an entity older
+// than a change it could know of.
 func (c *cache) entity(ctx context.Context, k entityKey) (*entity, error) {
 	c.mu.RLock()
 	e := c.entities[k]
@@ -201,9 +210,38 @@ func (c *cache) entity(ctx context.Context, k entityKey) (*entity, error) {
 	if e != nil {
 		return e, nil
 	}
+	before := c.seq.Load()
+	ch := c.loads.DoChan(loadKey(k, before), func() (any, error) {
+		// The load outlives a caller that gives up: others may share it.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
+		defer cancel()
+		return c.load(lctx, k, before)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*entity), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// loadTimeout bounds a shared load, which no single caller's context
+// bounds.
+const loadTimeout = 30 * time.Second
+
+// loadKey names a load of k begun at change-feed position seq.
+func loadKey(k entityKey, seq int64) string {
+	return fmt.Sprintf("%d/%s/%s/%d", k.kind, k.account, k.name, seq)
+}
+
+// load reads and compiles k, and caches it unless the change feed moved
+// past what the snapshot reflects.
+func (c *cache) load(ctx context.Context, k entityKey, before int64) (*entity, error) {
 	var snap store.PrincipalSnapshot
 	var err error
-	before := c.seq.Load()
 	if k.kind == kindUser {
 		snap, err = c.src.Principals().LoadUser(ctx, k.account, k.name)
 	} else {
@@ -212,7 +250,7 @@ func (c *cache) entity(ctx context.Context, k entityKey) (*entity, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err = compileEntity(&snap)
+	e, err := compileEntity(&snap)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,146 @@
+package authz_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/authz"
+	"github.com/brevet-dev/brevet/internal/authz/authztest"
+	"github.com/brevet-dev/brevet/internal/store"
+	"github.com/brevet-dev/brevet/internal/store/sqlite"
+)
+
+// gatedStore is the real store whose role loads are counted and held:
+// each reads its snapshot, then waits for the gate to open.
+type gatedStore struct {
+	*sqlite.Store
+	p *gatedPrincipals
+}
+
+func (g gatedStore) Principals() store.Principals { return g.p }
+
+type gatedPrincipals struct {
+	store.Principals
+	loads atomic.Int32
+	gate  chan struct{}
+}
+
+func (g *gatedPrincipals) LoadRole(ctx context.Context, account, name string) (store.PrincipalSnapshot, error) {
+	g.loads.Add(1)
+	snap, err := g.Principals.LoadRole(ctx, account, name)
+	<-g.gate
+	return snap, err
+}
+
+func newGated(t *testing.T) (*authztest.World, *authz.Authorizer, *gatedPrincipals) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: func() time.Time { return now }})
+	must(t, err)
+	t.Cleanup(func() { s.Close() })
+	w := &authztest.World{Store: s, Now: now}
+	must(t, w.Account(acct))
+	g := &gatedPrincipals{Principals: s.Principals(), gate: make(chan struct{})}
+	a, err := authz.New(ctx, authz.Config{Store: gatedStore{s, g}, MessageKey: make([]byte, 32), PollInterval: time.Hour})
+	must(t, err)
+	return w, a, g
+}
+
+// Requests that miss the cache for one role at once share one load, and
+// one that gives up does not fail the others, even if it started the load.
+func TestConcurrentMissesShareOneLoad(t *testing.T) {
+	w, a, g := newGated(t)
+	_, err := w.Role(acct, "hot", authztest.Trust(acct), 0)
+	must(t, err)
+
+	leaderCtx, cancelLeader := context.WithCancel(context.Background())
+	leaderErr := make(chan error, 1)
+	go func() {
+		_, err := a.LoadRole(leaderCtx, acct, "hot")
+		leaderErr <- err
+	}()
+	for g.loads.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	const n = 32
+	var wg sync.WaitGroup
+	roles := make([]*authz.Role, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() { roles[i], errs[i] = a.LoadRole(context.Background(), acct, "hot") })
+	}
+	time.Sleep(100 * time.Millisecond) // let them all miss the cache and join
+	cancelLeader()
+	select {
+	case err := <-leaderErr:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the caller that gave up: err = %v, want context.Canceled", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Errorf("the caller that gave up is still waiting for the load")
+	}
+	close(g.gate)
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("caller %d: %v", i, errs[i])
+		}
+		if roles[i] != roles[0] {
+			t.Errorf("caller %d got another Role than caller 0", i)
+		}
+	}
+	if got := g.loads.Load(); got != 1 {
+		t.Errorf("%d concurrent misses made %d loads, want 1", n+1, got)
+	}
+}
+
+// A caller that has seen a change (the authorizer synced past it) does
+// not join a load begun before it: it would get the role as it was.
+func TestLoadAfterChangeDoesNotJoinOlderLoad(t *testing.T) {
+	w, a, g := newGated(t)
+	r, err := w.Role(acct, "hot", authztest.Trust(acct), 3600)
+	must(t, err)
+	ctx := context.Background()
+
+	old := make(chan *authz.Role, 1)
+	go func() {
+		role, err := a.LoadRole(ctx, acct, "hot")
+		if err != nil {
+			t.Error(err)
+		}
+		old <- role
+	}()
+	for g.loads.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	// The first load has read its snapshot; now the role changes.
+	r.MaxSessionDuration = 7200
+	must(t, w.Store.Roles().Update(ctx, r))
+	must(t, a.Sync(ctx))
+
+	fresh := make(chan *authz.Role, 1)
+	go func() {
+		role, err := a.LoadRole(ctx, acct, "hot")
+		if err != nil {
+			t.Error(err)
+		}
+		fresh <- role
+	}()
+	// Give it time to start a load of its own (it must not wait for the
+	// first one's).
+	for deadline := time.Now().Add(2 * time.Second); g.loads.Load() < 2 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	close(g.gate)
+	if got := (<-old).MaxSessionDuration; got != 3600 {
+		t.Errorf("the load begun before the change: MaxSessionDuration = %d, want 3600", got)
+	}
+	if got := (<-fresh).MaxSessionDuration; got != 7200 {
+		t.Errorf("the load begun after the change: MaxSessionDuration = %d, want 7200", got)
+	}
+}
