@@ -3,12 +3,20 @@ package authz_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/authz/authztest"
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/store"
+	"github.com/brevet-dev/brevet/internal/store/postgres"
+	"github.com/brevet-dev/brevet/internal/store/postgres/pgtest"
+	"github.com/brevet-dev/brevet/internal/store/sqlite"
 )
 
 // BenchmarkAuthorize measures a decision for a cached principal, with the
@@ -90,5 +98,56 @@ func BenchmarkAuthorizeDenied(b *testing.B) {
 		if err != nil || d.Allowed {
 			b.Fatal(d, err)
 		}
+	}
+}
+
+// BenchmarkColdRoleBurst measures what 64 concurrent requests for one role
+// cost right after a change to it invalidated the cached copy (as after an
+// IAM write under load): one op is the whole burst, from reading the change
+// feed to the last of the 64 having its role. On PostgreSQL a load is
+// several round trips, long enough for every request of the burst to miss.
+func BenchmarkColdRoleBurst(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) {
+		s, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(b.TempDir(), "b.db"), Now: func() time.Time { return now }})
+		must(b, err)
+		b.Cleanup(func() { s.Close() })
+		coldRoleBurst(b, s)
+	})
+	b.Run("postgres", func(b *testing.B) {
+		s, err := postgres.Open(context.Background(), pgtest.DSN(b), postgres.Options{Now: func() time.Time { return now }})
+		must(b, err)
+		b.Cleanup(func() { s.Close() })
+		coldRoleBurst(b, s)
+	})
+}
+
+func coldRoleBurst(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	w := &authztest.World{Store: s, Now: now}
+	must(b, w.Account(acct))
+	a, err := authz.New(ctx, authz.Config{Store: s, MessageKey: make([]byte, 32), PollInterval: time.Hour})
+	must(b, err)
+	r, err := w.Role(acct, "hot", authztest.Trust(acct), 3600)
+	must(b, err)
+	for i := range 5 {
+		must(b, w.Inline(authztest.RoleOwner(acct, "hot"), fmt.Sprintf("p%d", i), authztest.Allow("*", "s3:Get*", "s3:List*")))
+	}
+	const burst = 64
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		r.MaxSessionDuration = 3600 + 60*(r.MaxSessionDuration%7)
+		must(b, w.Store.Roles().Update(ctx, r))
+		b.StartTimer()
+		must(b, a.Sync(ctx))
+		var wg sync.WaitGroup
+		for range burst {
+			wg.Go(func() {
+				if _, err := a.LoadRole(ctx, acct, "hot"); err != nil {
+					b.Error(err)
+				}
+			})
+		}
+		wg.Wait()
 	}
 }
