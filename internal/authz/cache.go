@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -211,7 +212,15 @@ func (c *cache) entity(ctx context.Context, k entityKey) (*entity, error) {
 		return e, nil
 	}
 	before := c.seq.Load()
-	ch := c.loads.DoChan(loadKey(k, before), func() (any, error) {
+	ch := c.loads.DoChan(loadKey(k, before), func() (_ any, err error) {
+		// singleflight re-panics a panic on a goroutine of its own, which
+		// no handler recovers: it would take the process down instead of
+		// failing the requests that share the load.
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("authz: loading %s: panic: %v\n%s", k.name, p, debug.Stack())
+			}
+		}()
 		// The load outlives a caller that gives up: others may share it.
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
 		defer cancel()

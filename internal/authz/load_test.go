@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -144,3 +145,38 @@ func TestLoadAfterChangeDoesNotJoinOlderLoad(t *testing.T) {
 		t.Errorf("the load begun after the change: MaxSessionDuration = %d, want 7200", got)
 	}
 }
+
+// panickingPrincipals panics on every role load.
+type panickingPrincipals struct{ store.Principals }
+
+func (panickingPrincipals) LoadRole(context.Context, string, string) (store.PrincipalSnapshot, error) {
+	panic("load failed")
+}
+
+// A load that panics fails the requests that share it; it does not take
+// the process down (singleflight would re-panic it where nothing recovers).
+func TestLoadPanicIsAnError(t *testing.T) {
+	w, _, g := newGated(t)
+	_, err := w.Role(acct, "hot", authztest.Trust(acct), 0)
+	must(t, err)
+	s := w.Store.(*sqlite.Store)
+	a, err := authz.New(context.Background(), authz.Config{Store: panickingStore{s, panickingPrincipals{g.Principals}},
+		MessageKey: make([]byte, 32), PollInterval: time.Hour})
+	must(t, err)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, err := a.LoadRole(context.Background(), acct, "hot"); err == nil || !strings.Contains(err.Error(), "panic: load failed") {
+				t.Errorf("LoadRole: err = %v, want the panic as an error", err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+type panickingStore struct {
+	*sqlite.Store
+	p panickingPrincipals
+}
+
+func (s panickingStore) Principals() store.Principals { return s.p }
