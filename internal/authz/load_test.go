@@ -38,6 +38,27 @@ func (g *gatedPrincipals) LoadRole(ctx context.Context, account, name string) (s
 	return snap, err
 }
 
+// waitLoads waits, at most 2 s, until n role loads have begun.
+func (g *gatedPrincipals) waitLoads(n int32) {
+	for deadline := time.Now().Add(2 * time.Second); g.loads.Load() < n && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// loadAsync loads the role in a goroutine of its own; the channel gets the
+// role, nil if the load failed (the test has failed then too).
+func loadAsync(t *testing.T, a *authz.Authorizer, name string) <-chan *authz.Role {
+	ch := make(chan *authz.Role, 1)
+	go func() {
+		role, err := a.LoadRole(context.Background(), acct, name)
+		if err != nil {
+			t.Error(err)
+		}
+		ch <- role
+	}()
+	return ch
+}
+
 func newGated(t *testing.T) (*authztest.World, *authz.Authorizer, *gatedPrincipals) {
 	t.Helper()
 	ctx := context.Background()
@@ -65,9 +86,7 @@ func TestConcurrentMissesShareOneLoad(t *testing.T) {
 		_, err := a.LoadRole(leaderCtx, acct, "hot")
 		leaderErr <- err
 	}()
-	for g.loads.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	g.waitLoads(1)
 	const n = 32
 	var wg sync.WaitGroup
 	roles := make([]*authz.Role, n)
@@ -108,41 +127,23 @@ func TestLoadAfterChangeDoesNotJoinOlderLoad(t *testing.T) {
 	must(t, err)
 	ctx := context.Background()
 
-	old := make(chan *authz.Role, 1)
-	go func() {
-		role, err := a.LoadRole(ctx, acct, "hot")
-		if err != nil {
-			t.Error(err)
-		}
-		old <- role
-	}()
-	for g.loads.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	old := loadAsync(t, a, "hot")
+	g.waitLoads(1)
 	// The first load has read its snapshot; now the role changes.
 	r.MaxSessionDuration = 7200
 	must(t, w.Store.Roles().Update(ctx, r))
 	must(t, a.Sync(ctx))
 
-	fresh := make(chan *authz.Role, 1)
-	go func() {
-		role, err := a.LoadRole(ctx, acct, "hot")
-		if err != nil {
-			t.Error(err)
-		}
-		fresh <- role
-	}()
+	fresh := loadAsync(t, a, "hot")
 	// Give it time to start a load of its own (it must not wait for the
 	// first one's).
-	for deadline := time.Now().Add(2 * time.Second); g.loads.Load() < 2 && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond)
-	}
+	g.waitLoads(2)
 	close(g.gate)
-	if got := (<-old).MaxSessionDuration; got != 3600 {
-		t.Errorf("the load begun before the change: MaxSessionDuration = %d, want 3600", got)
+	if got := <-old; got == nil || got.MaxSessionDuration != 3600 {
+		t.Error("the load begun before the change did not return the role as it was then (MaxSessionDuration 3600)")
 	}
-	if got := (<-fresh).MaxSessionDuration; got != 7200 {
-		t.Errorf("the load begun after the change: MaxSessionDuration = %d, want 7200", got)
+	if got := <-fresh; got == nil || got.MaxSessionDuration != 7200 {
+		t.Error("the load begun after the change did not return the changed role (MaxSessionDuration 7200)")
 	}
 }
 
