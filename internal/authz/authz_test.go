@@ -35,14 +35,21 @@ type fixture struct {
 	a *authz.Authorizer
 }
 
-func newFixture(t testing.TB) *fixture {
+// openSQLite opens a fresh store, closed when the test ends.
+func openSQLite(t testing.TB) *sqlite.Store {
 	t.Helper()
-	ctx := context.Background()
-	s, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: func() time.Time { return now }})
+	s, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	s := openSQLite(t)
 	w := &authztest.World{Store: s, Now: now}
 	must(t, w.Account(acct))
 	must(t, w.Account(other))

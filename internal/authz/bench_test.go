@@ -3,7 +3,6 @@ package authz_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"github.com/brevet-dev/brevet/internal/store"
 	"github.com/brevet-dev/brevet/internal/store/postgres"
 	"github.com/brevet-dev/brevet/internal/store/postgres/pgtest"
-	"github.com/brevet-dev/brevet/internal/store/sqlite"
 )
 
 // BenchmarkAuthorize measures a decision for a cached principal, with the
@@ -108,10 +106,7 @@ func BenchmarkAuthorizeDenied(b *testing.B) {
 // several round trips, long enough for every request of the burst to miss.
 func BenchmarkColdRoleBurst(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) {
-		s, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(b.TempDir(), "b.db"), Now: func() time.Time { return now }})
-		must(b, err)
-		b.Cleanup(func() { s.Close() })
-		coldRoleBurst(b, s)
+		coldRoleBurst(b, openSQLite(b))
 	})
 	b.Run("postgres", func(b *testing.B) {
 		s, err := postgres.Open(context.Background(), pgtest.DSN(b), postgres.Options{Now: func() time.Time { return now }})

@@ -3,7 +3,6 @@ package authz_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,9 +61,7 @@ func loadAsync(t *testing.T, a *authz.Authorizer, name string) <-chan *authz.Rol
 func newGated(t *testing.T) (*authztest.World, *authz.Authorizer, *gatedPrincipals) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: func() time.Time { return now }})
-	must(t, err)
-	t.Cleanup(func() { s.Close() })
+	s := openSQLite(t)
 	w := &authztest.World{Store: s, Now: now}
 	must(t, w.Account(acct))
 	g := &gatedPrincipals{Principals: s.Principals(), gate: make(chan struct{})}

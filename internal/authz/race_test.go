@@ -2,7 +2,6 @@ package authz_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/store"
-	"github.com/brevet-dev/brevet/internal/store/sqlite"
 )
 
 // hookedStore is the real store with a hook that runs after each policy
@@ -42,11 +40,7 @@ func (p hookedPolicies) GetVersion(ctx context.Context, arn, id string) (iam.Pol
 // applied must not stay cached: the next request sees the new version.
 func TestManagedSessionPolicyChangeDuringRead(t *testing.T) {
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openSQLite(t)
 	w := &authztest.World{Store: s, Now: now}
 	must(t, w.Account(acct))
 	r, err := w.Role(acct, "app", authztest.Trust(acct), 0)
