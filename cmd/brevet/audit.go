@@ -12,9 +12,41 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// defaultAuditDir is where `brevet serve` keeps the trail with the
-// default data directory (DATA_DIR/audit).
-const defaultAuditDir = "brevet-data/audit"
+// defaultDataDir is `brevet serve`'s default data directory.
+const defaultDataDir = "./brevet-data"
+
+// auditDir names the file trail as the audit commands take it: --data-dir,
+// the directory given to `brevet serve` (the trail is DATA_DIR/audit), or
+// --dir, the audit directory itself (a copy shipped elsewhere, say).
+type auditDir struct {
+	dataDir, dir string
+}
+
+// register adds --data-dir and --dir to cmd.
+func (a *auditDir) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&a.dataDir, "data-dir", defaultDataDir, "Brevet's data directory, as given to `brevet serve`; the trail is DATA_DIR/audit")
+	f.StringVar(&a.dir, "dir", "", "the audit directory itself, instead of --data-dir")
+}
+
+// path returns the audit directory the flags name; giving both is an
+// error.
+func (a *auditDir) path(cmd *cobra.Command) (string, error) {
+	f := cmd.Flags()
+	if f.Changed("data-dir") && f.Changed("dir") {
+		return "", errors.New("--data-dir and --dir both name the trail (--dir is DATA_DIR/audit itself): give one")
+	}
+	if f.Changed("dir") {
+		if a.dir == "" {
+			return "", errors.New("--dir is empty")
+		}
+		return a.dir, nil
+	}
+	if a.dataDir == "" {
+		return "", errors.New("--data-dir is empty")
+	}
+	return filepath.Join(a.dataDir, "audit"), nil
+}
 
 // newAuditCmd groups the offline tools for the audit trail. They read the
 // files directly, so they work while the server runs and on a copy
@@ -31,17 +63,22 @@ func newAuditCmd() *cobra.Command {
 }
 
 func newAuditExportKeyCmd() *cobra.Command {
-	var dir, out string
+	var dir auditDir
+	var out string
 	cmd := &cobra.Command{
 		Use:   "export-key",
 		Short: "Print the public key that verifies the trail's signed digests",
 		Long: `Export-key prints the PEM public key of the trail's signing key
-(DIR/signing-key.pem), for ` + "`brevet audit verify --public-key`" + `. Keep a copy
+(DATA_DIR/audit/signing-key.pem), for ` + "`brevet audit verify --public-key`" + `. Keep a copy
 away from the server: verification with a key taken from the same machine
 as the trail proves less.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pub, err := dirPublicKey(dir)
+			path, err := dir.path(cmd)
+			if err != nil {
+				return err
+			}
+			pub, err := dirPublicKey(path)
 			if err != nil {
 				return err
 			}
@@ -56,7 +93,7 @@ as the trail proves less.`,
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&dir, "dir", defaultAuditDir, "audit directory")
+	dir.register(cmd)
 	cmd.Flags().StringVar(&out, "out", "", "write the key to this file instead of standard output")
 	return cmd
 }
@@ -66,7 +103,7 @@ as the trail proves less.`,
 func dirPublicKey(dir string) (ed25519.PublicKey, error) {
 	path := filepath.Join(dir, audit.KeyFile)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("no signing key at %s (is --dir the audit directory?)", path)
+		return nil, fmt.Errorf("no signing key at %s (--data-dir names Brevet's data directory, --dir the audit directory itself)", path)
 	}
 	s, err := audit.LoadOrCreateKey(path)
 	if err != nil {

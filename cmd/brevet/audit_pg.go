@@ -13,10 +13,10 @@ import (
 )
 
 // checkStoreFlag accepts only PostgreSQL URLs for --store: the file trail
-// is named with --dir.
+// is named with --data-dir or --dir.
 func checkStoreFlag(store string) error {
 	if !strings.HasPrefix(store, "postgres://") && !strings.HasPrefix(store, "postgresql://") {
-		return errors.New("--store: want a postgres:// URL (the file trail is read with --dir)")
+		return errors.New("--store: want a postgres:// URL (the file trail is read with --data-dir or --dir)")
 	}
 	return nil
 }

@@ -11,9 +11,10 @@ import (
 )
 
 type auditSearchOptions struct {
-	dir, from, to, output string
-	store, node           string
-	filter                audit.Filter
+	dir              auditDir
+	from, to, output string
+	store, node      string
+	filter           audit.Filter
 }
 
 func newAuditSearchCmd() *cobra.Command {
@@ -22,7 +23,9 @@ func newAuditSearchCmd() *cobra.Command {
 		Use:   "search",
 		Short: "Find events in the trail",
 		Long: `Search prints the events matching every filter given, oldest first, as a
-table or (-o json) as one CloudTrail event per line.
+table or (-o json) as one CloudTrail event per line. The trail is
+DATA_DIR/audit, DATA_DIR being --data-dir (./brevet-data by default, as for
+` + "`brevet serve`" + `); --dir names the audit directory itself.
 
 --issued-by EVENT_ID follows a credential from its issuance to its use: it
 takes the access key that event issued (AssumeRole, GetSessionToken,
@@ -38,7 +41,7 @@ then the event's place in its node's chain.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.dir, "dir", defaultAuditDir, "audit directory")
+	o.dir.register(cmd)
 	f.StringVar(&o.from, "from", "", "events at or after this time (RFC 3339, date, or duration ago)")
 	f.StringVar(&o.to, "to", "", "events before this time")
 	f.StringVar(&o.filter.PrincipalARN, "principal", "", "caller ARN, or the role/user ARN behind a session")
@@ -48,7 +51,7 @@ then the event's place in its node's chain.`,
 	f.StringVar(&o.filter.ErrorCode, "error-code", "", "error code, e.g. AccessDenied")
 	f.StringVar(&o.filter.SourceIP, "source-ip", "", "source IP address")
 	f.StringVarP(&o.output, "output", "o", "table", "output format: table or json")
-	f.StringVar(&o.store, "store", "", "search the trail in this PostgreSQL database (postgres://...) instead of --dir")
+	f.StringVar(&o.store, "store", "", "search the trail in this PostgreSQL database (postgres://...) instead of DATA_DIR/audit's files")
 	f.StringVar(&o.node, "node", "", "with --store: only this node's events")
 	return cmd
 }
@@ -63,7 +66,11 @@ func runAuditSearch(cmd *cobra.Command, o *auditSearchOptions) error {
 		return err
 	}
 	out := cmd.OutOrStdout()
-	search := func(f audit.Filter, fn func(uint64, *audit.Event) error) error { return audit.Search(o.dir, f, fn) }
+	dir, err := o.dir.path(cmd)
+	if err != nil {
+		return err
+	}
+	search := func(f audit.Filter, fn func(uint64, *audit.Event) error) error { return audit.Search(dir, f, fn) }
 	if o.store != "" {
 		if err := checkStoreFlag(o.store); err != nil {
 			return err

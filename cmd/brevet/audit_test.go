@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,12 +16,14 @@ import (
 	"github.com/brevet-dev/brevet/internal/identity"
 )
 
-// auditTrail writes a small trail: alice assumes a role (issuing
-// ASIAISSUEDKEY0000001), the session calls GetCallerIdentity, and an
-// unrelated denied call.
+// auditTrail writes a small trail where `brevet serve` keeps it, in
+// DATA_DIR/audit (DATA_DIR being a fresh ./brevet-data): alice assumes a
+// role (issuing ASIAISSUEDKEY0000001), the session calls
+// GetCallerIdentity, and an unrelated denied call. dir is the audit
+// directory.
 func auditTrail(t *testing.T) (dir, issuer string) {
 	t.Helper()
-	dir = t.TempDir()
+	dir = filepath.Join(t.TempDir(), "brevet-data", "audit")
 	a, err := audit.Open(audit.Options{Dir: dir, DigestInterval: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -95,5 +98,59 @@ func TestAuditSearch(t *testing.T) {
 	}
 	if e.EventSource != "sts.amazonaws.com" {
 		t.Errorf("eventSource = %q", e.EventSource)
+	}
+}
+
+// The audit commands find the trail as `brevet serve` keeps it, from
+// --data-dir (./brevet-data by default), or from --dir, the audit
+// directory itself; not from both.
+func TestAuditDataDir(t *testing.T) {
+	dir, _ := auditTrail(t)
+	dataDir := filepath.Dir(dir)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"audit", "verify", "--data-dir", dataDir}, "OK: 3 events"},
+		{[]string{"audit", "verify", "--dir", dir}, "OK: 3 events"},
+		{[]string{"audit", "search", "--data-dir", dataDir, "--event-name", "AssumeRole"}, "AssumeRole"},
+		{[]string{"audit", "search", "--dir", dir, "--event-name", "AssumeRole"}, "AssumeRole"},
+		{[]string{"audit", "export-key", "--data-dir", dataDir}, "BEGIN PUBLIC KEY"},
+		{[]string{"audit", "export-key", "--dir", dir}, "BEGIN PUBLIC KEY"},
+	} {
+		if out, code := runBrevet(t, "", tc.args...); code != 0 || !strings.Contains(out, tc.want) {
+			t.Errorf("brevet %s: exit %d, want 0 and %q in\n%s", strings.Join(tc.args, " "), code, tc.want, out)
+		}
+	}
+
+	// Without either flag: ./brevet-data/audit, as `brevet serve` with its
+	// default data directory.
+	t.Chdir(filepath.Dir(dataDir))
+	for _, args := range [][]string{{"audit", "verify"}, {"audit", "search"}, {"audit", "export-key"}} {
+		if out, code := runBrevet(t, "", args...); code != 0 {
+			t.Errorf("brevet %s in the directory holding brevet-data: exit %d\n%s", strings.Join(args, " "), code, out)
+		}
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"audit", "verify", "--data-dir", dataDir, "--dir", dir}, "--data-dir and --dir both name the trail"},
+		{[]string{"audit", "verify", "--data-dir", dataDir, "--dir", dir, "--store", "postgres://db/brevet"}, "--data-dir and --dir both name the trail"},
+		{[]string{"audit", "search", "--data-dir", dataDir, "--dir", dir}, "--data-dir and --dir both name the trail"},
+		{[]string{"audit", "export-key", "--data-dir", dataDir, "--dir", dir}, "--data-dir and --dir both name the trail"},
+		{[]string{"audit", "verify", "--dir", ""}, "--dir is empty"},
+		{[]string{"audit", "verify", "--data-dir", ""}, "--data-dir is empty"},
+		// An audit directory given as the data directory: the error says
+		// which flag means what.
+		{[]string{"audit", "verify", "--data-dir", dir}, "--dir the audit directory itself"},
+	} {
+		root := newRootCmd()
+		root.SetOut(io.Discard)
+		root.SetArgs(tc.args)
+		if err := root.Execute(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("brevet %s: got error %v, want one saying %q", strings.Join(tc.args, " "), err, tc.want)
+		}
 	}
 }

@@ -12,7 +12,8 @@ import (
 )
 
 func newAuditVerifyCmd() *cobra.Command {
-	var dir, from, keyFile, store, node string
+	var dir auditDir
+	var from, keyFile, store, node string
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Check the trail's hash chain and signed digests",
@@ -22,9 +23,12 @@ public key, and checks that the trail holds what each digest signed. It
 reports the first inconsistency with its file and line: an edited, deleted,
 inserted, reordered or truncated event, or a tampered or missing digest.
 
-Without --public-key the key is read from DIR/signing-key.pem; pass the key
-exported earlier with ` + "`brevet audit export-key`" + ` for a check that does not
-trust the machine holding the trail.
+The trail is DATA_DIR/audit, DATA_DIR being --data-dir (./brevet-data by
+default, as for ` + "`brevet serve`" + `); --dir names the audit directory itself.
+
+Without --public-key the key is read from the trail's signing-key.pem;
+pass the key exported earlier with ` + "`brevet audit export-key`" + ` for a check
+that does not trust the machine holding the trail.
 
 With --store postgres://... it verifies the trail a cluster keeps in
 PostgreSQL: every node's chain (or only --node's), each with the key the node
@@ -44,6 +48,10 @@ Exit status: 0 when the trail verifies, 1 otherwise.`,
 					return err
 				}
 			}
+			path, err := dir.path(cmd)
+			if err != nil {
+				return err
+			}
 			if store != "" {
 				if err := checkStoreFlag(store); err != nil {
 					return err
@@ -51,7 +59,7 @@ Exit status: 0 when the trail verifies, 1 otherwise.`,
 				return verifyPostgres(cmd.Context(), cmd.OutOrStdout(), store, node, pub)
 			}
 			if pub == nil {
-				if pub, err = dirPublicKey(dir); err != nil {
+				if pub, err = dirPublicKey(path); err != nil {
 					return err
 				}
 			}
@@ -60,7 +68,7 @@ Exit status: 0 when the trail verifies, 1 otherwise.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
-			rep, err := audit.Verify(dir, audit.VerifyOptions{PublicKey: pub, From: t})
+			rep, err := audit.Verify(path, audit.VerifyOptions{PublicKey: pub, From: t})
 			var inc *audit.Inconsistency
 			if errors.As(err, &inc) {
 				fmt.Fprintf(out, "FAIL: %v\n", inc)
@@ -81,10 +89,10 @@ Exit status: 0 when the trail verifies, 1 otherwise.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&dir, "dir", defaultAuditDir, "audit directory")
+	dir.register(cmd)
 	f.StringVar(&from, "from", "", "start at the event file holding this time (RFC 3339, date, or duration ago)")
 	f.StringVar(&keyFile, "public-key", "", "PEM public key from `brevet audit export-key`")
-	f.StringVar(&store, "store", "", "verify the trail in this PostgreSQL database (postgres://...) instead of --dir")
+	f.StringVar(&store, "store", "", "verify the trail in this PostgreSQL database (postgres://...) instead of DATA_DIR/audit's files")
 	f.StringVar(&node, "node", "", "with --store: only this node's chain")
 	return cmd
 }
