@@ -110,16 +110,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	res := &Result{CredentialsPath: filepath.Join(cfg.DataDir, CredentialsFile)}
-	var err error
-	if res.AccountID, res.FirstStart, err = account(ctx, &cfg); err != nil {
-		return nil, err
-	}
+	// The managed policies first: the first start attaches
+	// AdministratorAccess to admin. Seeding is idempotent and safe to race.
 	if cfg.SeedManaged != nil {
 		if err := cfg.SeedManaged(ctx, cfg.Store, cfg.Now); err != nil {
 			return nil, fmt.Errorf("bootstrap: seeding AWS managed policies: %w", err)
 		}
 	}
-	if res.AdminKeyID, err = admin(ctx, &cfg, res.AccountID, res.CredentialsPath); err != nil {
+	var err error
+	if err = firstStart(ctx, &cfg, res); err != nil {
 		return nil, err
 	}
 	if res.Tokens, err = LoadTokenRing(ctx, cfg.Store, cfg.Master, cfg.Rand, cfg.Now); err != nil {
@@ -131,12 +130,55 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
+// firstStart finds or creates the account and the admin user in one
+// transaction under the store's exclusive lock (store.Store.Exclusive), so
+// that of several nodes starting at once on an empty store exactly one
+// creates them and the others find its account. It fills in res's
+// AccountID, FirstStart and AdminKeyID.
+//
+// The admin key is written to a temporary file inside the transaction and
+// moved into place only after it commits, so a failure leaves neither a
+// user whose key nobody has nor a file whose key does not exist; a node
+// that finds the admin user writes no file.
+func firstStart(ctx context.Context, cfg *Config, res *Result) error {
+	var tmp string // the key file written by the last attempt
+	discard := func() {
+		if tmp != "" {
+			os.Remove(tmp)
+			tmp = ""
+		}
+	}
+	defer discard()
+	err := cfg.Store.Exclusive(ctx, func(r store.Repos) error {
+		discard() // a retried attempt starts over
+		var err error
+		if res.AccountID, res.FirstStart, err = account(ctx, cfg, r); err != nil {
+			return err
+		}
+		res.AdminKeyID, tmp, err = admin(ctx, cfg, r, res.AccountID, res.CredentialsPath)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if res.FirstStart {
+		cfg.Logger.InfoContext(ctx, "created account", "account_id", res.AccountID)
+	}
+	if tmp != "" {
+		if err := os.Rename(tmp, res.CredentialsPath); err != nil {
+			return fmt.Errorf("bootstrap: the admin user was created but its key could not be saved: %w", err)
+		}
+		tmp = ""
+	}
+	return nil
+}
+
 // account returns the installation's account, creating it when the store
 // has none (the AWS managed policies' pseudo-account does not count).
-func account(ctx context.Context, cfg *Config) (string, bool, error) {
-	accounts, err := cfg.Store.Accounts().List(ctx)
+func account(ctx context.Context, cfg *Config, r store.Repos) (string, bool, error) {
+	accounts, err := r.Accounts().List(ctx)
 	if err != nil {
-		return "", false, fmt.Errorf("bootstrap: listing accounts: %w", err)
+		return "", false, fmt.Errorf("listing accounts: %w", err)
 	}
 	for _, a := range accounts {
 		if a.ID != iam.AWSAccount {
@@ -151,73 +193,69 @@ func account(ctx context.Context, cfg *Config) (string, bool, error) {
 	if id == "" {
 		n, err := rand.Int(cfg.Rand, big.NewInt(1e12))
 		if err != nil {
-			return "", false, fmt.Errorf("bootstrap: %w", err)
+			return "", false, err
 		}
 		id = fmt.Sprintf("%012d", n)
 	}
-	if err := cfg.Store.Accounts().Create(ctx, iam.Account{ID: id, Created: cfg.Now}); err != nil {
-		return "", false, fmt.Errorf("bootstrap: creating account %s: %w", id, err)
+	if err := r.Accounts().Create(ctx, iam.Account{ID: id, Created: cfg.Now}); err != nil {
+		return "", false, fmt.Errorf("creating account %s: %w", id, err)
 	}
-	cfg.Logger.InfoContext(ctx, "created account", "account_id", id)
 	return id, true, nil
 }
 
 // admin creates the admin user, its policy attachment and its access key
-// when the user does not exist, and writes the key to path. The file is
-// written under a temporary name before the transaction and moved into
-// place after it commits, so a failure leaves neither a user whose key
-// nobody has nor a file whose key does not exist.
-func admin(ctx context.Context, cfg *Config, accountID, path string) (string, error) {
-	_, err := cfg.Store.Users().Get(ctx, accountID, AdminUser)
+// when the user does not exist, and writes the key to a temporary file
+// beside path. It returns the key id and the temporary file, or "" and ""
+// when the user exists.
+func admin(ctx context.Context, cfg *Config, r store.Repos, accountID, path string) (keyID, tmp string, err error) {
+	_, err = r.Users().Get(ctx, accountID, AdminUser)
 	if err == nil {
-		return "", nil
+		return "", "", nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
-		return "", fmt.Errorf("bootstrap: reading the admin user: %w", err)
+		return "", "", fmt.Errorf("reading the admin user: %w", err)
 	}
 	userID, err := iam.NewID(iam.PrefixUser, cfg.Rand)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	keyID, err := credential.NewAccessKeyID(credential.PrefixAccessKey, accountID, cfg.Rand)
+	keyID, err = credential.NewAccessKeyID(credential.PrefixAccessKey, accountID, cfg.Rand)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	secret, err := credential.NewSecretAccessKey(cfg.Rand)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	sealed, err := cfg.Master.Seal([]byte(secret.Reveal()), "access-key:"+keyID)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	tmp, err := writeTemp(path, credentialsFile(keyID, secret))
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp) // a no-op once renamed
 	u := iam.User{Account: accountID, ID: userID, Name: AdminUser, Path: "/", Created: cfg.Now}
-	err = cfg.Store.Tx(ctx, func(r store.Repos) error {
-		if err := r.Users().Create(ctx, u); err != nil {
-			return fmt.Errorf("creating user %s: %w", AdminUser, err)
-		}
-		if _, err := r.Policies().Get(ctx, AdminPolicyARN); err == nil {
-			if err := r.Attachments().Attach(ctx, iam.Owner{Kind: iam.PrincipalUser, Account: accountID, Name: AdminUser}, AdminPolicyARN); err != nil {
-				return fmt.Errorf("attaching %s: %w", AdminPolicyARN, err)
-			}
-		} else {
-			cfg.Logger.WarnContext(ctx, "AdministratorAccess is not in the store; the admin user has no policy", "err", err)
-		}
-		return r.AccessKeys().Create(ctx, iam.AccessKey{Account: accountID, UserName: AdminUser, ID: keyID,
-			Status: iam.AccessKeyActive, Created: cfg.Now, SecretCiphertext: sealed})
-	})
-	if err != nil {
-		return "", fmt.Errorf("bootstrap: %w", err)
+	if err := r.Users().Create(ctx, u); err != nil {
+		return "", "", fmt.Errorf("creating user %s: %w", AdminUser, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return "", fmt.Errorf("bootstrap: the admin user was created but its key could not be saved: %w", err)
+	// Only ErrNotFound means the policy is missing: any other error (on
+	// PostgreSQL, a serialization failure that aborted the transaction)
+	// must fail the attempt, so that it is retried.
+	switch _, err := r.Policies().Get(ctx, AdminPolicyARN); {
+	case err == nil:
+		if err := r.Attachments().Attach(ctx, iam.Owner{Kind: iam.PrincipalUser, Account: accountID, Name: AdminUser}, AdminPolicyARN); err != nil {
+			return "", "", fmt.Errorf("attaching %s: %w", AdminPolicyARN, err)
+		}
+	case errors.Is(err, store.ErrNotFound):
+		cfg.Logger.WarnContext(ctx, "AdministratorAccess is not in the store; the admin user has no policy")
+	default:
+		return "", "", fmt.Errorf("reading %s: %w", AdminPolicyARN, err)
 	}
-	return keyID, nil
+	if err := r.AccessKeys().Create(ctx, iam.AccessKey{Account: accountID, UserName: AdminUser, ID: keyID,
+		Status: iam.AccessKeyActive, Created: cfg.Now, SecretCiphertext: sealed}); err != nil {
+		return "", "", fmt.Errorf("creating the admin access key: %w", err)
+	}
+	if tmp, err = writeTemp(path, credentialsFile(keyID, secret)); err != nil {
+		return "", "", err
+	}
+	return keyID, tmp, nil
 }
 
 // credentialsFile is the admin key in the AWS shared credentials file
@@ -235,11 +273,11 @@ func credentialsFile(keyID string, secret credential.Secret) []byte {
 func writeTemp(path string, data []byte) (string, error) {
 	defer clear(data)
 	if _, err := os.Lstat(path); err == nil {
-		return "", fmt.Errorf("bootstrap: %s exists but the admin user does not; move the file away to create a new admin", path)
+		return "", fmt.Errorf("%s exists but the admin user does not; move the file away to create a new admin", path)
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+CredentialsFile+"-*")
 	if err != nil {
-		return "", fmt.Errorf("bootstrap: %w", err)
+		return "", err
 	}
 	err = f.Chmod(0o600)
 	if err == nil {
@@ -253,7 +291,7 @@ func writeTemp(path string, data []byte) (string, error) {
 	}
 	if err != nil {
 		_ = os.Remove(f.Name())
-		return "", fmt.Errorf("bootstrap: writing admin credentials: %w", err)
+		return "", fmt.Errorf("writing admin credentials: %w", err)
 	}
 	return f.Name(), nil
 }

@@ -8,7 +8,11 @@
 //
 // Every step is idempotent: a restart finds what the first start made and
 // changes nothing, so state survives restarts and a crash half-way through
-// the first start is finished by the next. It owns the admin credentials
+// the first start is finished by the next. The account and the admin user
+// are created in one transaction under the store's exclusive lock
+// (store.Store.Exclusive), so nodes starting at once on one empty
+// PostgreSQL database create one account and one admin key between them,
+// and only the node that created the key writes the file. It owns the admin credentials
 // file and the key-material records (their purposes and ids); it does not
 // serve requests, and it never logs or returns a secret other than writing
 // the admin key to its file.

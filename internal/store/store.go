@@ -20,6 +20,15 @@ type Store interface {
 	// must not have side effects outside the store.
 	Tx(ctx context.Context, fn func(Repos) error) error
 
+	// Exclusive is Tx run while holding a lock that every process sharing
+	// the database takes the same way: Exclusive calls run one after
+	// another, and each sees what the previous one committed. It is for the
+	// rare steps that look at the whole store, decide that something is
+	// missing and create it, such as the first start, where two processes
+	// starting at once must not both create an account. Ordinary writes
+	// use Tx. fn follows Tx's rules.
+	Exclusive(ctx context.Context, fn func(Repos) error) error
+
 	// Changes is the change feed, see Changes.
 	Changes() Changes
 

@@ -18,6 +18,8 @@
 //     the database locale.
 //   - Schema migrations (embedded, schema_migrations) are applied on Open
 //     under pg_advisory_xact_lock, so several nodes may start at once.
+//     Store.Exclusive takes the same lock (session-level, around its
+//     transactions), so a node's first start waits for another's to commit.
 //
 // It owns only persistence: no IAM rules, no wire errors.
 package postgres

@@ -51,6 +51,10 @@ func loadMigrations() ([]migration, error) {
 	return ms, nil
 }
 
+// migrateLockKey is the advisory-lock key of a schema ($1): migrate takes
+// it for its transaction, Store.Exclusive for its call.
+const migrateLockKey = `hashtext('brevet:migrate:' || $1::text)`
+
 // migrate applies pending migrations in one transaction that first takes
 // an advisory lock keyed by the schema, so nodes starting at once against
 // a new database serialize: the first applies the migrations, the others
@@ -69,7 +73,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, now time.Time) error {
 		if schema == nil {
 			return fmt.Errorf("postgres: migrate: no schema of the search_path exists; create it first")
 		}
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('brevet:migrate:' || $1::text))`, *schema); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(`+migrateLockKey+`)`, *schema); err != nil {
 			return fmt.Errorf("postgres: migrate: lock: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -80,12 +80,51 @@ func (s *Store) Tx(ctx context.Context, fn func(store.Repos) error) error {
 	return s.serializable(ctx, func(tx pgx.Tx) error { return fn(repos{conn{s: s, tx: tx}}) })
 }
 
+// Exclusive implements store.Store. On one pooled connection it takes the
+// schema's migration lock (see migrate) as a session-level advisory lock,
+// then runs fn as Tx does, in SERIALIZABLE transactions begun once the lock
+// is granted: their snapshots see everything the previous holder
+// committed, so fn does not have to lose a serialization race to find it.
+// A connection that may still hold the lock after an error is closed
+// rather than returned to the pool.
+func (s *Store) Exclusive(ctx context.Context, fn func(store.Repos) error) error {
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: exclusive: %w", err)
+	}
+	defer c.Release()
+	var schema string
+	if err := c.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return fmt.Errorf("postgres: exclusive: %w", err)
+	}
+	if _, err := c.Exec(ctx, `SELECT pg_advisory_lock(`+migrateLockKey+`)`, schema); err != nil {
+		c.Conn().Close(context.WithoutCancel(ctx))
+		return fmt.Errorf("postgres: exclusive: lock: %w", err)
+	}
+	defer func() {
+		if _, uerr := c.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+migrateLockKey+`)`, schema); uerr != nil {
+			c.Conn().Close(context.WithoutCancel(ctx))
+		}
+	}()
+	return s.serializableOn(ctx, c, func(tx pgx.Tx) error { return fn(repos{conn{s: s, tx: tx}}) })
+}
+
+// beginner is what *pgxpool.Pool and *pgxpool.Conn have in common.
+type beginner interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
 // serializable runs fn in a SERIALIZABLE transaction and retries it, with
 // jittered exponential backoff, while it fails with 40001 or 40P01.
 func (s *Store) serializable(ctx context.Context, fn func(pgx.Tx) error) error {
+	return s.serializableOn(ctx, s.pool, fn)
+}
+
+// serializableOn is serializable on db (the pool, or one connection).
+func (s *Store) serializableOn(ctx context.Context, db beginner, fn func(pgx.Tx) error) error {
 	backoff := time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := s.once(ctx, fn)
+		err := s.once(ctx, db, fn)
 		if err == nil || !retryable(err) || attempt >= s.maxAttempts {
 			return err
 		}
@@ -99,8 +138,8 @@ func (s *Store) serializable(ctx context.Context, fn func(pgx.Tx) error) error {
 	}
 }
 
-func (s *Store) once(ctx context.Context, fn func(pgx.Tx) error) (err error) {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+func (s *Store) once(ctx context.Context, db beginner, fn func(pgx.Tx) error) (err error) {
+	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}

@@ -139,6 +139,13 @@ func (s *Store) Tx(ctx context.Context, fn func(store.Repos) error) (err error) 
 	return nil
 }
 
+// Exclusive implements store.Store. Tx is exclusive already: BEGIN
+// IMMEDIATE takes the database's write lock, which other processes on the
+// same file wait for (up to Config.BusyTimeout), before fn reads anything.
+func (s *Store) Exclusive(ctx context.Context, fn func(store.Repos) error) error {
+	return s.Tx(ctx, fn)
+}
+
 // Changes implements store.Store.
 func (s *Store) Changes() store.Changes { return changes{conn{s: s}} }
 
