@@ -155,18 +155,19 @@ func (s *stmt) matchConditions(e *env) bool {
 }
 
 // matchPrincipal returns how the statement's Principal or NotPrincipal names
-// the caller. It is used for resource-based and trust policies only; the
-// statements of identity-based, boundary and session policies apply to the
-// principal they are attached to.
-func (s *stmt) matchPrincipal(c *Caller) grant {
+// the caller, and by which. It is used for resource-based and trust policies
+// only; the statements of identity-based, boundary and session policies apply
+// to the principal they are attached to. A NotPrincipal that does not
+// exclude the caller grants as "*" does.
+func (s *stmt) matchPrincipal(c *Caller) (grant, matchedBy) {
 	switch {
 	case s.principal == nil:
-		return grantNone
+		return grantNone, byName
 	case s.notPrincipal:
-		if s.principal.excludes(c) {
-			return grantNone
+		if s.principal.excludes(c, s.effect) {
+			return grantNone, byNotPrincipal
 		}
-		return grantEntity
+		return grantEntity, byNotPrincipal
 	}
 	return s.principal.match(c)
 }

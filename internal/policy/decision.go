@@ -99,23 +99,25 @@ type MatchedStatement struct {
 // Reasons, one constant per explanation so that filling a Decision never
 // allocates.
 const (
-	reasonIdentityAllows     = "allowed by an identity-based policy"
-	reasonResourceAllows     = "allowed by a resource-based policy that names the principal"
-	reasonCrossAccount       = "allowed by both the identity-based policies and the resource-based policy (cross-account)"
-	reasonRootUser           = "the account root user has every permission in its own account"
-	reasonNoIdentityAllow    = "no identity-based policy allows the action"
-	reasonNoResourceAllow    = "no resource-based policy allows the action for this principal"
-	reasonNoCrossAccount     = "cross-account access needs an allow in the resource-based policy, and none names this principal"
-	reasonNoTrustAllow       = "the role's trust policy does not allow this principal"
-	reasonBoundaryNotAllow   = "the permissions boundary does not allow the action"
-	reasonSessionNotAllow    = "the session policy does not allow the action"
-	reasonNoSessionPolicy    = "a federated user session has only the permissions its session policy allows, and it has none"
-	reasonDeniedIdentity     = "explicitly denied by an identity-based policy"
-	reasonDeniedResource     = "explicitly denied by a resource-based policy"
-	reasonDeniedTrust        = "explicitly denied by the role's trust policy"
-	reasonDeniedBoundary     = "explicitly denied by the permissions boundary"
-	reasonDeniedSession      = "explicitly denied by a session policy"
-	reasonDeniedUnknownTypes = "explicitly denied"
+	reasonIdentityAllows             = "allowed by an identity-based policy"
+	reasonResourceAllows             = "allowed by a resource-based policy that names the principal"
+	reasonResourceAllowsAll          = `allowed by a resource-based policy that allows every principal ("*")`
+	reasonResourceAllowsNotPrincipal = "allowed by a resource-based policy whose NotPrincipal does not list the principal"
+	reasonCrossAccount               = "allowed by both the identity-based policies and the resource-based policy (cross-account)"
+	reasonRootUser                   = "the account root user has every permission in its own account"
+	reasonNoIdentityAllow            = "no identity-based policy allows the action"
+	reasonNoResourceAllow            = "no resource-based policy allows the action for this principal"
+	reasonNoCrossAccount             = "cross-account access needs an allow in the resource-based policy, and none names this principal"
+	reasonNoTrustAllow               = "the role's trust policy does not allow this principal"
+	reasonBoundaryNotAllow           = "the permissions boundary does not allow the action"
+	reasonSessionNotAllow            = "the session policy does not allow the action"
+	reasonNoSessionPolicy            = "a federated user session has only the permissions its session policy allows, and it has none"
+	reasonDeniedIdentity             = "explicitly denied by an identity-based policy"
+	reasonDeniedResource             = "explicitly denied by a resource-based policy"
+	reasonDeniedTrust                = "explicitly denied by the role's trust policy"
+	reasonDeniedBoundary             = "explicitly denied by the permissions boundary"
+	reasonDeniedSession              = "explicitly denied by a session policy"
+	reasonDeniedUnknownTypes         = "explicitly denied"
 )
 
 func deniedReason(t Type) string {

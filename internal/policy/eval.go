@@ -79,7 +79,8 @@ type tally struct {
 	identityAllow bool
 	boundaryAllow bool
 	sessionAllow  bool
-	resource      grant // the most direct grant of a resource-policy Allow
+	resource      grant     // the most direct grant of a resource-policy Allow
+	resourceBy    matchedBy // how that Allow matched the caller, by name first
 	deny          bool
 	deniedBy      Type
 }
@@ -176,13 +177,13 @@ func collectResource(d *Decision, e *env, t *tally, p *Compiled) {
 			// rejects one that does not); unnamed, it grants nobody.
 			continue
 		}
-		g := st.matchPrincipal(&e.req.Caller)
+		g, by := st.matchPrincipal(&e.req.Caller)
 		if g == grantNone || !st.applies(e) {
 			continue
 		}
 		record(d, t, p, st)
-		if st.effect == Allow && g > t.resource {
-			t.resource = g
+		if st.effect == Allow && (g > t.resource || (g == t.resource && by < t.resourceBy)) {
+			t.resource, t.resourceBy = g, by
 		}
 	}
 }
@@ -245,7 +246,7 @@ func (s *Set) decide(d *Decision, req *Request, resource *Compiled, t *tally) {
 	case !cross && t.resource == grantDirect:
 		allow(reasonResourceAllows)
 	case !cross && t.resource == grantEntity && boundaryOK && sessionOK:
-		allow(reasonResourceAllows)
+		allow(resourceAllowReason(t.resourceBy))
 	case identityAllow && boundaryOK && sessionOK:
 		switch {
 		case cross:
@@ -268,6 +269,18 @@ func (s *Set) decide(d *Decision, req *Request, resource *Compiled, t *tally) {
 	default:
 		deny(TypeSession, reasonSessionNotAllow)
 	}
+}
+
+// resourceAllowReason explains an allow that the resource policy grants
+// on its own, in the resource's account.
+func resourceAllowReason(by matchedBy) string {
+	switch by {
+	case byWildcard:
+		return reasonResourceAllowsAll
+	case byNotPrincipal:
+		return reasonResourceAllowsNotPrincipal
+	}
+	return reasonResourceAllows
 }
 
 func resourceType(resource *Compiled) Type {

@@ -69,6 +69,7 @@ type scenario struct {
 	missing    Type
 	deniedBy   Type
 	matched    []string // "policy#sid-or-index:effect"
+	reason     string   // checked when set
 }
 
 func (sc scenario) run(t *testing.T) {
@@ -115,6 +116,9 @@ func (sc scenario) run(t *testing.T) {
 	}
 	if d.Reason == "" {
 		t.Errorf("decision has no reason")
+	}
+	if sc.reason != "" && d.Reason != sc.reason {
+		t.Errorf("reason = %q, want %q", d.Reason, sc.reason)
 	}
 	if sc.matched != nil {
 		var got []string
@@ -353,6 +357,142 @@ func TestEvaluateNotPrincipal(t *testing.T) {
 			want:     ExplicitlyDenied, deniedBy: TypeResource},
 		{name: "NotPrincipal deny for another resource does not apply", caller: carol, identity: []string{allowS3All},
 			resource: denyAllButBob, res: "arn:aws:s3:::elsewhere/key", want: ImplicitlyDenied, missing: TypeResource},
+	} {
+		t.Run(sc.name, sc.run)
+	}
+}
+
+// More callers for the NotPrincipal tables: another user, the role behind
+// devSession, another session of it, and a session of another role in
+// 444455556666.
+var (
+	dave       = Caller{Kind: IAMUser, ARN: "arn:aws:iam::111122223333:user/dave", Account: "111122223333", UserName: "dave"}
+	devRole    = Caller{Kind: Role, ARN: "arn:aws:iam::111122223333:role/dev", Account: "111122223333"}
+	devOther   = Caller{Kind: AssumedRole, ARN: "arn:aws:sts::111122223333:assumed-role/dev/other", SessionIssuer: devRole.ARN, Account: "111122223333"}
+	opsSession = Caller{Kind: AssumedRole, ARN: "arn:aws:sts::444455556666:assumed-role/ops/night", SessionIssuer: "arn:aws:iam::444455556666:role/ops", Account: "444455556666"}
+)
+
+// devSession's and devRole's ARNs as JSON strings, for NotPrincipal lists.
+const (
+	devSessJSON = `"arn:aws:sts::111122223333:assumed-role/dev/sess"`
+	devRoleJSON = `"arn:aws:iam::111122223333:role/dev"`
+)
+
+// TestEvaluateNotPrincipalAllow: an Allow with NotPrincipal grants every
+// principal except those it lists, like "*" less the list
+// (reference_policies_elements_notprincipal). A caller is left out when any
+// of its identities is listed: itself, the role or IAM user its session came
+// from, or its account.
+func TestEvaluateNotPrincipalAllow(t *testing.T) {
+	allowExcept := func(principals string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Sid":"AllExcept","Effect":"Allow","NotPrincipal":{"AWS":` + principals +
+			`},"Action":"s3:*","Resource":["arn:aws:s3:::bucket","arn:aws:s3:::bucket/*"]}]}`
+	}
+	const (
+		aliceARN  = `"arn:aws:iam::111122223333:user/alice"`
+		carolARN  = `"arn:aws:iam::444455556666:user/carol"`
+		auditRole = `"arn:aws:iam::444455556666:role/cross-account-read-only-role"`
+		auditSess = `"arn:aws:sts::444455556666:assumed-role/cross-account-read-only-role/cross-account-audit-app"`
+	)
+	granted := []string{"resource#AllExcept:Allow"}
+	for _, sc := range []scenario{
+		// Same account.
+		{name: "the listed user is not granted", caller: alice, resource: allowExcept(aliceARN),
+			want: ImplicitlyDenied, missing: TypeIdentity},
+		{name: "the listed user keeps its identity-based allow", caller: alice, identity: []string{allowS3All}, resource: allowExcept(aliceARN),
+			want: Allowed, reason: reasonIdentityAllows, matched: []string{"identity0#S3:Allow"}},
+		{name: "another user of the account is granted", caller: dave, resource: allowExcept(aliceARN),
+			want: Allowed, reason: reasonResourceAllowsNotPrincipal, matched: granted},
+		{name: "as with \"*\", the boundary still limits", caller: dave, boundary: []string{allowEC2Only}, resource: allowExcept(aliceARN),
+			want: ImplicitlyDenied, missing: TypeBoundary},
+		{name: "listing the account leaves out its users", caller: alice, resource: allowExcept(`"111122223333"`),
+			want: ImplicitlyDenied, missing: TypeIdentity},
+		{name: "listing the account root leaves out its role sessions", caller: devSession, resource: allowExcept(`"arn:aws:iam::111122223333:root"`),
+			want: ImplicitlyDenied, missing: TypeIdentity},
+		{name: "listing the account leaves out its root user", caller: rootUser, resource: allowExcept(`"111122223333"`),
+			want: Allowed, reason: reasonRootUser},
+		{name: "listing the role leaves out the role", caller: devRole, resource: allowExcept(devRoleJSON),
+			want: ImplicitlyDenied, missing: TypeIdentity},
+		{name: "listing the role leaves out its sessions", caller: devSession, resource: allowExcept(devRoleJSON),
+			want: ImplicitlyDenied, missing: TypeIdentity},
+		{name: "listing a session leaves it out", caller: devSession, resource: allowExcept(devSessJSON),
+			want: ImplicitlyDenied, missing: TypeIdentity},
+		{name: "listing a session does not leave out another of the role", caller: devOther, resource: allowExcept(devSessJSON),
+			want: Allowed, reason: reasonResourceAllowsNotPrincipal, matched: granted},
+		{name: "a role session not listed is granted", caller: devSession, resource: allowExcept(aliceARN),
+			want: Allowed, reason: reasonResourceAllowsNotPrincipal, matched: granted},
+		{name: "listing the IAM user leaves out its federated sessions", caller: fedUser, session: []string{allowS3All},
+			resource: allowExcept(`"arn:aws:iam::111122223333:user/broker"`), want: ImplicitlyDenied, missing: TypeIdentity},
+		{name: "anonymous callers are granted too", caller: anonymous, resource: allowExcept(aliceARN),
+			want: Allowed, reason: reasonResourceAllowsNotPrincipal, matched: granted},
+		// Across accounts: the caller's own policies must allow as well.
+		{name: "cross-account: a user not listed", caller: carol, identity: []string{allowS3All}, resource: allowExcept(aliceARN),
+			want: Allowed, reason: reasonCrossAccount},
+		{name: "cross-account: a user not listed still needs its identity-based allow", caller: carol, resource: allowExcept(aliceARN),
+			want: ImplicitlyDenied, missing: TypeIdentity},
+		{name: "cross-account: the listed user", caller: carol, identity: []string{allowS3All}, resource: allowExcept(carolARN),
+			want: ImplicitlyDenied, missing: TypeResource},
+		{name: "cross-account: another user of the listed user's account", caller: bob, identity: []string{allowS3All}, resource: allowExcept(carolARN),
+			want: Allowed, reason: reasonCrossAccount},
+		{name: "cross-account: listing the account leaves out its users", caller: carol, identity: []string{allowS3All}, resource: allowExcept(`"444455556666"`),
+			want: ImplicitlyDenied, missing: TypeResource},
+		{name: "cross-account: listing the role leaves out its sessions", caller: auditSession, identity: []string{allowS3All}, resource: allowExcept(auditRole),
+			want: ImplicitlyDenied, missing: TypeResource},
+		{name: "cross-account: listing the session leaves it out", caller: auditSession, identity: []string{allowS3All}, resource: allowExcept(auditSess),
+			want: ImplicitlyDenied, missing: TypeResource},
+		{name: "cross-account: a session of another role", caller: opsSession, identity: []string{allowS3All}, resource: allowExcept(auditRole),
+			want: Allowed, reason: reasonCrossAccount},
+	} {
+		t.Run(sc.name, sc.run)
+	}
+}
+
+// TestEvaluateNotPrincipalDeny: a Deny with NotPrincipal denies every
+// principal except those it lists, and a caller escapes it only when every
+// one of its identities is listed; listing the account alone exempts the
+// root user only (reference_policies_elements_notprincipal).
+func TestEvaluateNotPrincipalDeny(t *testing.T) {
+	denyExcept := func(principals string) string {
+		return `{"Version":"2012-10-17","Statement":[
+		  {"Sid":"Accounts","Effect":"Allow","Principal":{"AWS":["111122223333","444455556666"]},"Action":"s3:*","Resource":"*"},
+		  {"Sid":"DenyOthers","Effect":"Deny","NotPrincipal":{"AWS":` + principals + `},"Action":"s3:*","Resource":["arn:aws:s3:::bucket","arn:aws:s3:::bucket/*"]}]}`
+	}
+	const (
+		acctA = `"arn:aws:iam::111122223333:root"`
+		acctB = `"arn:aws:iam::444455556666:root"`
+	)
+	allow := []string{allowS3All}
+	for _, sc := range []scenario{
+		// Same account.
+		{name: "the user without its account is denied", caller: alice, identity: allow, resource: denyExcept(`["arn:aws:iam::111122223333:user/alice"]`),
+			want: ExplicitlyDenied, deniedBy: TypeResource},
+		{name: "the user with its account escapes", caller: alice, identity: allow, resource: denyExcept(`["arn:aws:iam::111122223333:user/alice",` + acctA + `]`),
+			want: Allowed},
+		{name: "another user of the account is denied", caller: dave, identity: allow, resource: denyExcept(`["arn:aws:iam::111122223333:user/alice",` + acctA + `]`),
+			want: ExplicitlyDenied, deniedBy: TypeResource},
+		{name: "the account alone does not exempt its users", caller: alice, identity: allow, resource: denyExcept(acctA),
+			want: ExplicitlyDenied, deniedBy: TypeResource},
+		{name: "the account alone exempts its root user", caller: rootUser, resource: denyExcept(acctA), want: Allowed},
+		{name: "the role with its account escapes", caller: devRole, identity: allow, resource: denyExcept(`[` + devRoleJSON + `,` + acctA + `]`),
+			want: Allowed},
+		{name: "a session needs its own ARN listed", caller: devSession, identity: allow, resource: denyExcept(`[` + devRoleJSON + `,` + acctA + `]`),
+			want: ExplicitlyDenied, deniedBy: TypeResource},
+		{name: "a session with its role and account escapes", caller: devSession, identity: allow,
+			resource: denyExcept(`[` + devSessJSON + `,` + devRoleJSON + `,` + acctA + `]`), want: Allowed},
+		{name: "another session of the role is denied", caller: devOther, identity: allow,
+			resource: denyExcept(`[` + devSessJSON + `,` + devRoleJSON + `,` + acctA + `]`), want: ExplicitlyDenied, deniedBy: TypeResource},
+		{name: "anonymous callers are denied", caller: anonymous, resource: denyExcept(acctA),
+			want: ExplicitlyDenied, deniedBy: TypeResource},
+		// Across accounts.
+		{name: "cross-account: the user with its account escapes", caller: carol, identity: allow,
+			resource: denyExcept(`["arn:aws:iam::444455556666:user/carol",` + acctB + `]`), want: Allowed, reason: reasonCrossAccount},
+		{name: "cross-account: the user with another account is denied", caller: carol, identity: allow,
+			resource: denyExcept(`["arn:aws:iam::444455556666:user/carol",` + acctA + `]`), want: ExplicitlyDenied, deniedBy: TypeResource},
+		{name: "cross-account: the account alone does not exempt its users", caller: carol, identity: allow, resource: denyExcept(acctB),
+			want: ExplicitlyDenied, deniedBy: TypeResource},
+		{name: "cross-account: a session of another role is denied", caller: opsSession, identity: allow,
+			resource: denyExcept(`["arn:aws:sts::444455556666:assumed-role/cross-account-read-only-role/cross-account-audit-app","arn:aws:iam::444455556666:role/cross-account-read-only-role",` + acctB + `]`),
+			want:     ExplicitlyDenied, deniedBy: TypeResource},
 	} {
 		t.Run(sc.name, sc.run)
 	}

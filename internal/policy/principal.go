@@ -20,7 +20,7 @@ const (
 	grantAccount
 	// grantEntity: the role a session was made from, the IAM user a
 	// federated user session was made from, a role itself, "*" or a
-	// NotPrincipal that excludes the caller. The Allow adds to the
+	// NotPrincipal that does not list the caller. The Allow adds to the
 	// identity-based policies but is still limited by the permissions
 	// boundary and session policies.
 	grantEntity
@@ -28,6 +28,16 @@ const (
 	// federated-user ARN), a federated identity provider or a service
 	// principal. Within the account no implicit deny limits it.
 	grantDirect
+)
+
+// matchedBy says how a statement's principal element matched the caller,
+// for the decision's reason.
+type matchedBy uint8
+
+const (
+	byName         matchedBy = iota // Principal lists the caller, its role or user, or its account
+	byWildcard                      // Principal "*"
+	byNotPrincipal                  // NotPrincipal does not list the caller
 )
 
 // principalSet is a compiled Principal or NotPrincipal element.
@@ -91,12 +101,18 @@ func contains(list []string, s string) bool {
 }
 
 // match returns how directly the Principal element names the caller, or
-// grantNone.
-func (ps *principalSet) match(c *Caller) grant {
-	best := grantNone
-	if ps.any {
-		best = grantEntity
+// grantNone, and whether it did so by name or as "*".
+func (ps *principalSet) match(c *Caller) (grant, matchedBy) {
+	g := ps.named(c)
+	if ps.any && g < grantEntity {
+		return grantEntity, byWildcard
 	}
+	return g, byName
+}
+
+// named is match without "*".
+func (ps *principalSet) named(c *Caller) grant {
+	best := grantNone
 	switch c.Kind {
 	case IAMUser:
 		if contains(ps.arns, c.ARN) {
@@ -138,15 +154,31 @@ func (k PrincipalKind) hasAccount() bool {
 	return k == Root || k.hasIdentityPolicies()
 }
 
-// excludes reports whether a NotPrincipal element excludes the caller. AWS
-// checks every identity of the caller (the session, the role or user it
-// came from, and the account), and the statement applies if any of them is
-// not listed: so excluding a role session takes the session ARN, the role
-// ARN and the account.
-func (ps *principalSet) excludes(c *Caller) bool {
+// excludes reports whether a NotPrincipal element keeps a statement with
+// the given effect from applying to the caller. Its AWS identities are the
+// session or user itself, the role or IAM user a session came from, and the
+// account.
+//
+// A Deny applies unless every identity is listed, as AWS documents
+// (reference_policies_elements_notprincipal): escaping it takes the session
+// ARN, the role ARN and the account for a role session, the user and the
+// account for a user, and listing the account alone exempts only its root
+// user. An Allow (which the User Guide now calls unsupported with
+// NotPrincipal, and once said grants everyone but those listed) applies
+// only if no identity is listed: listing a role leaves out its sessions,
+// listing an account every principal of it.
+func (ps *principalSet) excludes(c *Caller, effect Effect) bool {
 	if ps.any {
 		return true
 	}
+	if effect == Deny {
+		return ps.listsEvery(c)
+	}
+	return ps.listsAny(c)
+}
+
+// listsEvery reports whether every identity of the caller is listed.
+func (ps *principalSet) listsEvery(c *Caller) bool {
 	acct := func() bool { return c.Account != "" && contains(ps.accounts, c.Account) }
 	switch c.Kind {
 	case Root:
@@ -155,6 +187,21 @@ func (ps *principalSet) excludes(c *Caller) bool {
 		return contains(ps.arns, c.ARN) && acct()
 	case AssumedRole:
 		return contains(ps.arns, c.ARN) && contains(ps.arns, c.SessionIssuer) && acct()
+	case WebIdentity, SAMLUser:
+		return c.Provider != "" && contains(ps.federated, c.Provider)
+	case Service:
+		return contains(ps.services, c.ARN)
+	}
+	return false
+}
+
+// listsAny reports whether any identity of the caller is listed.
+func (ps *principalSet) listsAny(c *Caller) bool {
+	switch c.Kind {
+	case Root, IAMUser, Role, AssumedRole, FederatedUser:
+		return contains(ps.arns, c.ARN) ||
+			(c.SessionIssuer != "" && contains(ps.arns, c.SessionIssuer)) ||
+			(c.Account != "" && contains(ps.accounts, c.Account))
 	case WebIdentity, SAMLUser:
 		return c.Provider != "" && contains(ps.federated, c.Provider)
 	case Service:

@@ -38,27 +38,30 @@ func TestPrincipalMatch(t *testing.T) {
 		principal Principal
 		caller    Caller
 		want      grant
+		wantBy    matchedBy
 	}{
-		{"wildcard", Principal{Wildcard: true}, alice, grantEntity},
-		{"AWS *", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"*"}}}}, anonymous, grantEntity},
-		{"account id", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"111122223333"}}}}, alice, grantAccount},
-		{"account root ARN", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"arn:aws:iam::111122223333:root"}}}}, devSession, grantAccount},
-		{"account names root directly", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"111122223333"}}}}, rootUser, grantDirect},
-		{"other account", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"444455556666"}}}}, alice, grantNone},
-		{"user", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{alice.ARN}}}}, alice, grantDirect},
-		{"role names its sessions", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{devSession.SessionIssuer}}}}, devSession, grantEntity},
-		{"session", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{devSession.ARN}}}}, devSession, grantDirect},
-		{"session and account: most direct wins", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"111122223333", devSession.ARN}}}}, devSession, grantDirect},
-		{"federated user's IAM user", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{fedUser.SessionIssuer}}}}, fedUser, grantEntity},
-		{"federated provider", Principal{Types: []PrincipalEntry{{Type: "Federated", Values: Values{"accounts.google.com"}}}}, google, grantDirect},
-		{"federated provider does not name users", Principal{Types: []PrincipalEntry{{Type: "Federated", Values: Values{"accounts.google.com"}}}}, alice, grantNone},
-		{"service", Principal{Types: []PrincipalEntry{{Type: "Service", Values: Values{"lambda.amazonaws.com"}}}}, lambdaSvc, grantDirect},
-		{"service name is not an AWS principal", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"lambda.amazonaws.com"}}}}, lambdaSvc, grantNone},
+		{"wildcard", Principal{Wildcard: true}, alice, grantEntity, byWildcard},
+		{"AWS *", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"*"}}}}, anonymous, grantEntity, byWildcard},
+		{"AWS * outranks the account", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"*", "111122223333"}}}}, alice, grantEntity, byWildcard},
+		{"the user outranks AWS *", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"*", alice.ARN}}}}, alice, grantDirect, byName},
+		{"account id", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"111122223333"}}}}, alice, grantAccount, byName},
+		{"account root ARN", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"arn:aws:iam::111122223333:root"}}}}, devSession, grantAccount, byName},
+		{"account names root directly", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"111122223333"}}}}, rootUser, grantDirect, byName},
+		{"other account", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"444455556666"}}}}, alice, grantNone, byName},
+		{"user", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{alice.ARN}}}}, alice, grantDirect, byName},
+		{"role names its sessions", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{devSession.SessionIssuer}}}}, devSession, grantEntity, byName},
+		{"session", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{devSession.ARN}}}}, devSession, grantDirect, byName},
+		{"session and account: most direct wins", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"111122223333", devSession.ARN}}}}, devSession, grantDirect, byName},
+		{"federated user's IAM user", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{fedUser.SessionIssuer}}}}, fedUser, grantEntity, byName},
+		{"federated provider", Principal{Types: []PrincipalEntry{{Type: "Federated", Values: Values{"accounts.google.com"}}}}, google, grantDirect, byName},
+		{"federated provider does not name users", Principal{Types: []PrincipalEntry{{Type: "Federated", Values: Values{"accounts.google.com"}}}}, alice, grantNone, byName},
+		{"service", Principal{Types: []PrincipalEntry{{Type: "Service", Values: Values{"lambda.amazonaws.com"}}}}, lambdaSvc, grantDirect, byName},
+		{"service name is not an AWS principal", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"lambda.amazonaws.com"}}}}, lambdaSvc, grantNone, byName},
 	}
 	for _, tt := range tests {
 		ps := compilePrincipal(&tt.principal)
-		if got := ps.match(&tt.caller); got != tt.want {
-			t.Errorf("%s: match = %d, want %d", tt.name, got, tt.want)
+		if got, by := ps.match(&tt.caller); got != tt.want || by != tt.wantBy {
+			t.Errorf("%s: match = %d by %d, want %d by %d", tt.name, got, by, tt.want, tt.wantBy)
 		}
 	}
 }
@@ -110,27 +113,35 @@ func TestNotPrincipalExcludes(t *testing.T) {
 		{Type: "Federated", Values: Values{"accounts.google.com"}},
 		{Type: "Service", Values: Values{"lambda.amazonaws.com"}},
 	}})
+	// A Deny spares a caller only when all its identities are listed; an
+	// Allow leaves it out when any is.
 	tests := []struct {
-		caller Caller
-		want   bool
+		caller              Caller
+		wantDeny, wantAllow bool
 	}{
-		{alice, true},
-		{rootUser, true},
-		{fedUser, true},
-		{devSession, false}, // neither the session nor the role is listed
-		{google, true},
-		{lambdaSvc, true},
-		{Caller{Kind: Service, ARN: "ec2.amazonaws.com"}, false},
-		{anonymous, false},
-		{carol, false},
+		{alice, true, true},
+		{rootUser, true, true},
+		{fedUser, true, true},
+		{devSession, false, true}, // neither the session nor the role is listed; the account is
+		{dave, false, true},       // the account is listed, the user is not
+		{google, true, true},
+		{lambdaSvc, true, true},
+		{Caller{Kind: Service, ARN: "ec2.amazonaws.com"}, false, false},
+		{anonymous, false, false},
+		{carol, false, false},
 	}
 	for _, tt := range tests {
-		if got := np.excludes(&tt.caller); got != tt.want {
-			t.Errorf("excludes(%v %s) = %v, want %v", tt.caller.Kind, tt.caller.ARN, got, tt.want)
+		if got := np.excludes(&tt.caller, Deny); got != tt.wantDeny {
+			t.Errorf("excludes(%v %s, Deny) = %v, want %v", tt.caller.Kind, tt.caller.ARN, got, tt.wantDeny)
+		}
+		if got := np.excludes(&tt.caller, Allow); got != tt.wantAllow {
+			t.Errorf("excludes(%v %s, Allow) = %v, want %v", tt.caller.Kind, tt.caller.ARN, got, tt.wantAllow)
 		}
 	}
-	if !compilePrincipal(&Principal{Wildcard: true}).excludes(&anonymous) {
-		t.Error(`NotPrincipal "*" does not exclude an anonymous caller`)
+	for _, effect := range []Effect{Allow, Deny} {
+		if !compilePrincipal(&Principal{Wildcard: true}).excludes(&anonymous, effect) {
+			t.Errorf(`NotPrincipal "*" does not exclude an anonymous caller from a %s`, effect)
+		}
 	}
 }
 
