@@ -29,9 +29,12 @@ func newMigrateCmd() *cobra.Command {
 		Short: "Copy every IAM entity and key from one store to another (SQLite ↔ PostgreSQL)",
 		Long: `Migrate copies a whole Brevet store into another: accounts, users, groups and
 their members, roles, managed policies with every version, inline policies,
-attachments, access keys, MFA devices and key material, keeping ids, dates and
-encrypted secrets as they are (the same master key opens them). The copy is
-one transaction on the destination: all or nothing.
+attachments, access keys, MFA devices, OIDC and SAML identity providers, key
+material (the session-token keys, the authorization-message key and the OIDC
+issuer's signing keys), issuance records and revocations, keeping ids, dates
+and encrypted secrets as they are (the same master key opens them). The copy
+is one transaction on the destination: all or nothing. The change feed is not
+copied: the destination starts its own.
 
 A STORE is sqlite:DATA_DIR (the database DATA_DIR/brevet.db), sqlite:FILE.db,
 or a postgres://user@host:port/db URL. Stop Brevet before migrating; the
@@ -73,7 +76,10 @@ func runMigrate(ctx context.Context, from, to string, force bool) (migrate.Count
 	}
 	defer dst.Close()
 	counts, err := migrate.Copy(ctx, src, dst, migrate.Options{
-		KeyPurposes: []string{bootstrap.TokenRingPurpose, bootstrap.MessageKeyPurpose},
+		// Every purpose of key material Brevet keeps (see bootstrap): the
+		// store cannot list them. TestMigrateCopiesServerKeys checks them
+		// against what a server creates.
+		KeyPurposes: []string{bootstrap.TokenRingPurpose, bootstrap.MessageKeyPurpose, bootstrap.OIDCKeysPurpose},
 		Force:       force,
 	})
 	if errors.Is(err, migrate.ErrNotEmpty) {
