@@ -35,6 +35,9 @@ type Row struct {
 	// RatioToTrivial is OpsPerSecond over the trivial handler's for the
 	// same action and concurrency in the same run; 0 when there is none.
 	RatioToTrivial float64 `json:"ratio_to_trivial,omitempty"`
+	// RatioToDurable is the same over the durable trivial handler's,
+	// for targets other than the two references.
+	RatioToDurable float64 `json:"ratio_to_durable,omitempty"`
 	P50Micros      float64 `json:"p50_us"`
 	P99Micros      float64 `json:"p99_us"`
 	P999Micros     float64 `json:"p999_us"`
@@ -44,6 +47,11 @@ type Row struct {
 	// the generator (signing and the HTTP client).
 	ServerCPUMicrosPerOp    float64 `json:"server_cpu_us_per_op"`
 	GeneratorCPUMicrosPerOp float64 `json:"generator_cpu_us_per_op"`
+	// DurableCPUMicrosPerOp is, for targets other than the two
+	// references, ServerCPUMicrosPerOp of the durable trivial handler's
+	// phase of the same action, concurrency and round: what its CPU per
+	// op is compared with.
+	DurableCPUMicrosPerOp float64 `json:"durable_server_cpu_us_per_op,omitempty"`
 	// ServerCores is the server's CPU time over wall time: how many
 	// cores it kept busy.
 	ServerCores     float64 `json:"server_cores"`
@@ -53,19 +61,25 @@ type Row struct {
 	ServerRSS []int64 `json:"server_rss_bytes,omitempty"`
 }
 
+// IsReference says whether a target is one of the two references the
+// others are divided by: the trivial handler and the durable one.
+func IsReference(target string) bool { return target == TrivialName || target == DurableTrivialName }
+
 // Rows turns phases into report rows, with each row's ratio to the
-// trivial handler's phase of the same action, concurrency and round.
+// trivial handler's phase of the same action, concurrency and round, and
+// to the durable trivial handler's.
 func Rows(phases []*Phase) []Row {
 	type key struct {
-		action   string
-		c, round int
+		target, action string
+		c, round       int
 	}
-	ceiling := map[key]float64{}
+	refs := map[key]*Phase{}
 	for _, p := range phases {
-		if p.Target == TrivialName {
-			ceiling[key{p.Action, p.Concurrency, p.Round}] = p.Result.OpsPerSecond()
+		if IsReference(p.Target) {
+			refs[key{p.Target, p.Action, p.Concurrency, p.Round}] = p
 		}
 	}
+	ref := func(name string, p *Phase) *Phase { return refs[key{name, p.Action, p.Concurrency, p.Round}] }
 	rows := make([]Row, 0, len(phases))
 	for _, p := range phases {
 		r := p.Result
@@ -90,8 +104,12 @@ func Rows(phases []*Phase) []Row {
 		if r.Elapsed > 0 {
 			row.ServerCores = p.ServerCPU.Seconds() / r.Elapsed.Seconds()
 		}
-		if c := ceiling[key{p.Action, p.Concurrency, p.Round}]; c > 0 && p.Target != TrivialName {
-			row.RatioToTrivial = row.OpsPerSecond / c
+		if t := ref(TrivialName, p); t != nil && p.Target != TrivialName {
+			row.RatioToTrivial = ratio(row.OpsPerSecond, t.Result.OpsPerSecond())
+		}
+		if d := ref(DurableTrivialName, p); d != nil && !IsReference(p.Target) {
+			row.RatioToDurable = ratio(row.OpsPerSecond, d.Result.OpsPerSecond())
+			row.DurableCPUMicrosPerOp = micros(d.ServerCPUPerOp())
 		}
 		rows = append(rows, row)
 	}
@@ -147,16 +165,25 @@ func Medians(rows []Row) []Row {
 		}
 		m.OpsPerSecond = med(func(r Row) float64 { return r.OpsPerSecond })
 		m.RatioToTrivial = med(func(r Row) float64 { return r.RatioToTrivial })
+		m.RatioToDurable = med(func(r Row) float64 { return r.RatioToDurable })
 		m.P50Micros = med(func(r Row) float64 { return r.P50Micros })
 		m.P99Micros = med(func(r Row) float64 { return r.P99Micros })
 		m.P999Micros = med(func(r Row) float64 { return r.P999Micros })
 		m.MaxMicros = med(func(r Row) float64 { return r.MaxMicros })
 		m.ServerCPUMicrosPerOp = med(func(r Row) float64 { return r.ServerCPUMicrosPerOp })
 		m.GeneratorCPUMicrosPerOp = med(func(r Row) float64 { return r.GeneratorCPUMicrosPerOp })
+		m.DurableCPUMicrosPerOp = med(func(r Row) float64 { return r.DurableCPUMicrosPerOp })
 		m.ServerCores = med(func(r Row) float64 { return r.ServerCores })
 		out = append(out, m)
 	}
 	return out
+}
+
+func ratio(a, b float64) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return a / b
 }
 
 func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
@@ -172,20 +199,16 @@ func WriteJSON(w io.Writer, v any) error {
 // of error.
 func WriteTable(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "target\taction\tconc\tops/s\t×trivial\tp50\tp99\tp99.9\tsrv µs/op\tsrv cores\tgen µs/op\tsrv RSS MiB\terrors\t")
+	fmt.Fprintln(tw, "target\taction\tconc\tops/s\t×trivial\t×durable\tp50\tp99\tp99.9\tsrv µs/op\tsrv cores\tgen µs/op\tsrv RSS MiB\terrors\t")
 	for _, r := range rows {
-		ratio := "-"
-		if r.RatioToTrivial > 0 {
-			ratio = strconv.FormatFloat(r.RatioToTrivial, 'f', 2, 64)
-		}
 		srvCPU, cores, rss := "-", "-", "-"
 		if r.ServerRSSAfter > 0 {
 			srvCPU = strconv.FormatFloat(r.ServerCPUMicrosPerOp, 'f', 1, 64)
 			cores = strconv.FormatFloat(r.ServerCores, 'f', 2, 64)
 			rss = fmt.Sprintf("%.1f→%.1f", mib(r.ServerRSSBefore), mib(r.ServerRSSAfter))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%d\t\n",
-			r.Target, r.Action, r.Concurrency, r.OpsPerSecond, ratio,
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%d\t\n",
+			r.Target, r.Action, r.Concurrency, r.OpsPerSecond, ratioText(r.RatioToTrivial), ratioText(r.RatioToDurable),
 			latency(r.P50Micros), latency(r.P99Micros), latency(r.P999Micros),
 			srvCPU, cores, r.GeneratorCPUMicrosPerOp, rss, r.Errors)
 	}
@@ -203,6 +226,14 @@ func WriteTable(w io.Writer, rows []Row) error {
 		}
 	}
 	return nil
+}
+
+// ratioText is a ratio with two decimals, or "-" for none.
+func ratioText(r float64) string {
+	if r <= 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(r, 'f', 2, 64)
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }

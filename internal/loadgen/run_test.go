@@ -173,24 +173,45 @@ func TestRowsRatioAndErrors(t *testing.T) {
 	}
 	phases := []*Phase{
 		{Target: TrivialName, Action: "AssumeRole", Concurrency: 8, Result: res(10000, nil)},
+		{Target: DurableTrivialName, Action: "AssumeRole", Concurrency: 8, Result: res(8000, nil), ServerCPU: 160 * time.Millisecond, ServerRSSAfter: 10 << 20},
 		{Target: "brevet", Action: "AssumeRole", Concurrency: 8, Result: res(6500, map[string]uint64{"403 AccessDenied": 2}), ServerCPU: 325 * time.Millisecond, ServerRSSAfter: 50 << 20},
 		{Target: "brevet", Action: "AssumeRole", Concurrency: 64, Result: res(7000, nil), ServerRSS: rssSeries(25)},
+		{Target: DurableTrivialName, Action: "AssumeRole", Concurrency: 8, Round: 1, Result: res(5000, nil), ServerCPU: 100 * time.Millisecond},
+		{Target: "brevet", Action: "AssumeRole", Concurrency: 8, Round: 1, Result: res(4000, nil), ServerCPU: 200 * time.Millisecond},
 	}
 	rows := Rows(phases)
-	if got, want := rows[1].RatioToTrivial, 0.65; got != want {
-		t.Errorf("ratio = %v, want %v", got, want)
+	// Each row is divided by the references of its own action,
+	// concurrency and round; a reference is not divided by itself, and
+	// the trivial handler not by the durable one.
+	tests := []struct {
+		row                              int
+		toTrivial, toDurable, durableCPU float64
+	}{
+		{0, 0, 0, 0},
+		{1, 0.8, 0, 0},
+		{2, 0.65, 6500.0 / 8000, 20},
+		{3, 0, 0, 0},
+		{4, 0, 0, 0},
+		{5, 0, 0.8, 20},
 	}
-	if got, want := rows[1].ServerCPUMicrosPerOp, 50.0; got != want {
+	for _, tt := range tests {
+		r := rows[tt.row]
+		if r.RatioToTrivial != tt.toTrivial || r.RatioToDurable != tt.toDurable || r.DurableCPUMicrosPerOp != tt.durableCPU {
+			t.Errorf("row %d (%s c%d round %d): ×trivial, ×durable, durable µs/op = %v, %v, %v; want %v, %v, %v", tt.row, r.Target, r.Concurrency, r.Round,
+				r.RatioToTrivial, r.RatioToDurable, r.DurableCPUMicrosPerOp, tt.toTrivial, tt.toDurable, tt.durableCPU)
+		}
+	}
+	if got, want := rows[2].ServerCPUMicrosPerOp, 50.0; got != want {
 		t.Errorf("server µs/op = %v, want %v", got, want)
 	}
-	if got := rows[2].RatioToTrivial; got != 0 {
-		t.Errorf("ratio without a trivial phase = %v, want 0", got)
-	}
 	var out strings.Builder
-	if err := WriteTable(&out, rows); err != nil {
+	if err := WriteTable(&out, rows[:4]); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
+		"   target      action  conc  ops/s  ×trivial  ×durable",
+		"\n  durable  AssumeRole     8   8000      0.80         -",
+		"\n   brevet  AssumeRole     8   6500      0.65      0.81",
 		"errors: brevet AssumeRole c8: 2 × 403 AccessDenied\n",
 		"rss: brevet AssumeRole c64, MiB every 3s: 3.0 6.0 9.0 12.0 15.0 18.0 21.0 24.0\n",
 	} {
@@ -212,16 +233,59 @@ func rssSeries(n int) []int64 {
 func TestMedians(t *testing.T) {
 	rows := []Row{
 		{Target: TrivialName, Action: "AssumeRole", Concurrency: 8, Round: 0, Ops: 100, OpsPerSecond: 10000, P99Micros: 900, ServerRSSBefore: 1, ServerRSSAfter: 2},
-		{Target: "brevet", Action: "AssumeRole", Concurrency: 8, Round: 0, Ops: 60, Errors: 1, ErrorsBy: map[string]uint64{"503 -": 1}, OpsPerSecond: 6000, RatioToTrivial: 0.6, ServerCPUMicrosPerOp: 50, ServerRSSBefore: 10, ServerRSSAfter: 11},
+		{Target: "brevet", Action: "AssumeRole", Concurrency: 8, Round: 0, Ops: 60, Errors: 1, ErrorsBy: map[string]uint64{"503 -": 1}, OpsPerSecond: 6000, RatioToTrivial: 0.6, RatioToDurable: 0.8, ServerCPUMicrosPerOp: 50, DurableCPUMicrosPerOp: 30, ServerRSSBefore: 10, ServerRSSAfter: 11},
 		{Target: TrivialName, Action: "AssumeRole", Concurrency: 8, Round: 1, Ops: 80, OpsPerSecond: 8000, P99Micros: 1000, ServerRSSBefore: 2, ServerRSSAfter: 3},
-		{Target: "brevet", Action: "AssumeRole", Concurrency: 8, Round: 1, Ops: 40, OpsPerSecond: 4000, RatioToTrivial: 0.5, ServerCPUMicrosPerOp: 70, ServerRSSBefore: 11, ServerRSSAfter: 12},
-		{Target: "brevet", Action: "AssumeRole", Concurrency: 8, Round: 2, Ops: 70, OpsPerSecond: 7000, RatioToTrivial: 0.9, ServerCPUMicrosPerOp: 40, ServerRSSBefore: 12, ServerRSSAfter: 13},
+		{Target: "brevet", Action: "AssumeRole", Concurrency: 8, Round: 1, Ops: 40, OpsPerSecond: 4000, RatioToTrivial: 0.5, RatioToDurable: 0.7, ServerCPUMicrosPerOp: 70, DurableCPUMicrosPerOp: 20, ServerRSSBefore: 11, ServerRSSAfter: 12},
+		{Target: "brevet", Action: "AssumeRole", Concurrency: 8, Round: 2, Ops: 70, OpsPerSecond: 7000, RatioToTrivial: 0.9, RatioToDurable: 1.1, ServerCPUMicrosPerOp: 40, DurableCPUMicrosPerOp: 25, ServerRSSBefore: 12, ServerRSSAfter: 13},
 	}
 	want := []Row{
 		{Target: TrivialName, Action: "AssumeRole", Concurrency: 8, Rounds: 2, Ops: 180, OpsPerSecond: 9000, P99Micros: 950, ServerRSSBefore: 1, ServerRSSAfter: 3},
-		{Target: "brevet", Action: "AssumeRole", Concurrency: 8, Rounds: 3, Ops: 170, Errors: 1, ErrorsBy: map[string]uint64{"503 -": 1}, OpsPerSecond: 6000, RatioToTrivial: 0.6, ServerCPUMicrosPerOp: 50, ServerRSSBefore: 10, ServerRSSAfter: 13},
+		{Target: "brevet", Action: "AssumeRole", Concurrency: 8, Rounds: 3, Ops: 170, Errors: 1, ErrorsBy: map[string]uint64{"503 -": 1}, OpsPerSecond: 6000, RatioToTrivial: 0.6, RatioToDurable: 0.8, ServerCPUMicrosPerOp: 50, DurableCPUMicrosPerOp: 25, ServerRSSBefore: 10, ServerRSSAfter: 13},
 	}
 	if diff := cmp.Diff(want, Medians(rows)); diff != "" {
 		t.Errorf("Medians (-want +got):\n%s", diff)
+	}
+}
+
+func TestWriteTargets(t *testing.T) {
+	row := func(target, action string, c int, toDurable, cpu, durableCPU float64) Row {
+		return Row{Target: target, Action: action, Concurrency: c, RatioToDurable: toDurable,
+			ServerCPUMicrosPerOp: cpu, DurableCPUMicrosPerOp: durableCPU, ServerRSSAfter: 1 << 20}
+	}
+	noPID := row("brevet", "AssumeRole", 64, 0.75, 0, 0)
+	noPID.ServerRSSAfter = 0
+	tests := []struct {
+		name   string
+		rows   []Row
+		rounds int
+		want   string
+	}{
+		{"met and not met", []Row{
+			row(TrivialName, "GetCallerIdentity", 64, 0, 20, 0),
+			row(DurableTrivialName, "GetCallerIdentity", 64, 0, 25, 0),
+			row("brevet", "GetCallerIdentity", 64, 0.95, 60, 25),
+			row("brevet", "AssumeRole", 64, 0.74, 61, 25),
+		}, 3, "targets at c64 against the durable trivial handler (medians of 3 rounds):\n" +
+			"  brevet GetCallerIdentity  0.95× durable (want ≥ 0.90): met      server CPU 60.0 µs/op (want ≤ 1.2 × 25.0 + 30 = 60.0): met\n" +
+			"  brevet AssumeRole         0.74× durable (want ≥ 0.75): NOT met  server CPU 61.0 µs/op (want ≤ 1.2 × 25.0 + 30 = 60.0): NOT met\n"},
+		{"one round, no pid", []Row{noPID}, 1,
+			"targets at c64 against the durable trivial handler (1 round; the targets are read from medians of 3: --repeat 3):\n" +
+				"  brevet AssumeRole  0.75× durable (want ≥ 0.75): met  server CPU unknown (no --pid)\n"},
+		{"other concurrency, action without a target, no durable reference", []Row{
+			row("brevet", "AssumeRole", 8, 0.9, 40, 20),
+			row("brevet", "GetCallerIdentityAsRole", 64, 0.9, 40, 20),
+			row("brevet", "AssumeRole", 64, 0, 40, 0),
+		}, 3, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out strings.Builder
+			if err := WriteTargets(&out, tt.rows, tt.rounds); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, out.String()); diff != "" {
+				t.Errorf("WriteTargets (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -18,23 +18,43 @@ import (
 // has (a session token included), so that the generator reads the same
 // bytes from both targets.
 func TrivialHandler() http.Handler {
-	gci := []byte(trivialGetCallerIdentity)
-	ar := []byte(trivialAssumeRole)
-	gciLen, arLen := strconv.Itoa(len(gci)), strconv.Itoa(len(ar))
-	marker := []byte("Action=AssumeRole&")
+	t := newTrivial()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var buf [512]byte
-		n, _ := io.ReadFull(r.Body, buf[:])
-		_, _ = io.Copy(io.Discard, r.Body)
-		resp, length := gci, gciLen
-		if bytes.HasPrefix(buf[:n], marker) {
-			resp, length = ar, arLen
-		}
-		h := w.Header()
-		h["Content-Type"] = []string{"text/xml"}
-		h["Content-Length"] = []string{length}
-		_, _ = w.Write(resp)
+		t.respond(w, t.read(r))
 	})
+}
+
+// trivial is the trivial handler's fixed responses.
+type trivial struct {
+	gci, ar          []byte
+	gciLen, arLen    string
+	assumeRolePrefix []byte
+}
+
+func newTrivial() *trivial {
+	t := &trivial{gci: []byte(trivialGetCallerIdentity), ar: []byte(trivialAssumeRole), assumeRolePrefix: []byte("Action=AssumeRole&")}
+	t.gciLen, t.arLen = strconv.Itoa(len(t.gci)), strconv.Itoa(len(t.ar))
+	return t
+}
+
+// read reads the whole body and says whether it is an AssumeRole.
+func (t *trivial) read(r *http.Request) (assumeRole bool) {
+	var buf [512]byte
+	n, _ := io.ReadFull(r.Body, buf[:])
+	_, _ = io.Copy(io.Discard, r.Body)
+	return bytes.HasPrefix(buf[:n], t.assumeRolePrefix)
+}
+
+// respond writes the fixed response.
+func (t *trivial) respond(w http.ResponseWriter, assumeRole bool) {
+	resp, length := t.gci, t.gciLen
+	if assumeRole {
+		resp, length = t.ar, t.arLen
+	}
+	h := w.Header()
+	h["Content-Type"] = []string{"text/xml"}
+	h["Content-Length"] = []string{length}
+	_, _ = w.Write(resp)
 }
 
 const trivialGetCallerIdentity = `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
