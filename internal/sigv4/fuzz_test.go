@@ -80,7 +80,7 @@ func FuzzCanonicalRequest(f *testing.F) {
 // decodes to exactly x-amz-decoded-content-length bytes.
 func FuzzChunkReader(f *testing.F) {
 	for mode := byte(0); mode < 3; mode++ {
-		_, _, _, body := chunkFuzzFixture(f, mode, []byte("hello, chunked world"))
+		_, _, _, body := chunkFuzzFixture(f, mode, []byte(chunkBody))
 		f.Add(mode, body)
 	}
 	var fixtures [3]struct {
@@ -99,7 +99,7 @@ func FuzzChunkReader(f *testing.F) {
 			t.Fatal(err)
 		}
 		got, err := io.ReadAll(r)
-		if mode%3 != 2 && !strings.HasPrefix("hello, chunked world", string(got)) {
+		if mode%3 != 2 && !strings.HasPrefix(chunkBody, string(got)) {
 			t.Fatalf("returned bytes no chunk signature covers: %q", got)
 		}
 		if err != nil {
@@ -109,11 +109,15 @@ func FuzzChunkReader(f *testing.F) {
 			}
 			return
 		}
-		if len(got) != len("hello, chunked world") {
+		if len(got) != len(chunkBody) {
 			t.Fatalf("accepted a body that decodes to %q", got)
 		}
 	})
 }
+
+// chunkBody is the decoded body of the chunk fixtures; the fixtures' header
+// and trailer checksums are for it.
+const chunkBody = "hello, chunked world"
 
 // chunkFuzzFixture is a signed streaming request (mode 0: signed chunks,
 // 1: signed chunks and a CRC32 trailer, 2: unsigned chunks and a SHA256
@@ -125,7 +129,6 @@ func chunkFuzzFixture(tb testing.TB, mode byte, data []byte) (*Verifier, *Reques
 	if err != nil {
 		tb.Fatal(err)
 	}
-	const content = "hello, chunked world"
 	h := http.Header{"Content-Encoding": {"aws-chunked"}, "X-Amz-Decoded-Content-Length": {"20"}}
 	payload := StreamingPayload
 	var tr [][2]string
@@ -176,9 +179,9 @@ func chunkFuzzFixture(tb testing.TB, mode byte, data []byte) (*Verifier, *Reques
 // so the fuzzer starts from inputs that reach the end of the decoder.
 func TestChunkFixturesDecode(t *testing.T) {
 	for mode := byte(0); mode < 3; mode++ {
-		v, req, a, body := chunkFuzzFixture(t, mode, []byte("hello, chunked world"))
+		v, req, a, body := chunkFuzzFixture(t, mode, []byte(chunkBody))
 		got, err := readStream(v, req, a, testCreds.SecretAccessKey, testTime, body)
-		if err != nil || string(got) != "hello, chunked world" {
+		if err != nil || string(got) != chunkBody {
 			t.Errorf("mode %d: got %q, %v", mode, got, err)
 		}
 	}
