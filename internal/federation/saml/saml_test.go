@@ -118,9 +118,9 @@ func (s spec) build() *etree.Element {
 		nid.CreateAttr("Format", s.format)
 	}
 	if s.commentInNameID {
-		nid.CreateCharData("alice@corp.example")
+		nid.CreateText("alice@corp.example")
 		nid.CreateComment("x")
-		nid.CreateCharData(".evil.example")
+		nid.CreateText(".evil.example")
 	} else {
 		nid.SetText(s.nameID)
 	}
@@ -494,7 +494,7 @@ func TestCommentInjectedAfterSigning(t *testing.T) {
 		nid := child(child(assertionOf(r), nsAssertion, "Subject"), nsAssertion, "NameID")
 		nid.SetText("alice@corp.example")
 		nid.CreateComment("injected")
-		nid.CreateCharData(".evil.example")
+		nid.CreateText(".evil.example")
 	})
 	a, err := newVerifier().Verify(context.Background(), corp.provider(), resp, t0)
 	if err != nil {

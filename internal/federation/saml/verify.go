@@ -134,7 +134,7 @@ func ParseResponse(samlResponse string) (*etree.Element, error) {
 		return nil, invalid(msgMalformed, errors.New("root is not samlp:Response"))
 	}
 	if root.SelectAttrValue("Version", "") != "2.0" {
-		return nil, invalid(msgMalformed, errors.New("Version is not 2.0"))
+		return nil, invalid(msgMalformed, errors.New("response Version is not 2.0"))
 	}
 	if len(descendants(root, nsAssertion, "EncryptedAssertion")) > 0 {
 		return nil, invalid(msgEncrypted, nil)
@@ -335,7 +335,7 @@ func (v *Verifier) readConditions(a *Assertion, el *etree.Element, now time.Time
 	if nb := cond.SelectAttrValue("NotBefore", ""); nb != "" {
 		t, err := parseTime(nb)
 		if err != nil {
-			return invalid(msgMalformed, fmt.Errorf("Conditions NotBefore: %w", err))
+			return invalid(msgMalformed, fmt.Errorf("NotBefore in Conditions: %w", err))
 		}
 		if now.Add(v.cfg.Leeway).Before(t) {
 			return invalid(msgNotYetValid, nil)
@@ -345,7 +345,7 @@ func (v *Verifier) readConditions(a *Assertion, el *etree.Element, now time.Time
 	if na := cond.SelectAttrValue("NotOnOrAfter", ""); na != "" {
 		t, err := parseTime(na)
 		if err != nil {
-			return invalid(msgMalformed, fmt.Errorf("Conditions NotOnOrAfter: %w", err))
+			return invalid(msgMalformed, fmt.Errorf("NotOnOrAfter in Conditions: %w", err))
 		}
 		if !now.Before(t.Add(v.cfg.Leeway)) {
 			return &Error{Kind: Expired, Message: msgExpired}
