@@ -13,8 +13,8 @@ import (
 
 // TestGeneratedUpToDate regenerates every generated file from the models
 // and compares it with the committed one, so the tables cannot drift from
-// the generator or the models. The botocore release is the one the
-// go:generate directives name.
+// the generator or the models. The botocore release is the one named by
+// the directives in ../../generate.go.
 func TestGeneratedUpToDate(t *testing.T) {
 	dir := vectortest.Dir(t, "botocore-sts-iam-models")
 	sts := filepath.Join(dir, "sts", "2011-06-15", "service-2.json")
