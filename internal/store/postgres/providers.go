@@ -11,7 +11,7 @@ import (
 )
 
 // Providers implements store.Repos.
-func (r repos) Providers() store.Providers { return providers{r.c} }
+func (r repos) Providers() store.Providers { return providers(r) }
 
 type providers struct{ c conn }
 

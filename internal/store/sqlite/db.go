@@ -211,16 +211,16 @@ func tablesFor(k iam.PrincipalKind) (ownerTables, error) {
 // repos implements store.Repos on a conn.
 type repos struct{ c conn }
 
-func (r repos) Accounts() store.Accounts             { return accounts{r.c} }
-func (r repos) Users() store.Users                   { return users{r.c} }
-func (r repos) Groups() store.Groups                 { return groups{r.c} }
-func (r repos) Roles() store.Roles                   { return roles{r.c} }
-func (r repos) Policies() store.Policies             { return policies{r.c} }
-func (r repos) InlinePolicies() store.InlinePolicies { return inlinePolicies{r.c} }
-func (r repos) Attachments() store.Attachments       { return attachments{r.c} }
-func (r repos) AccessKeys() store.AccessKeys         { return accessKeys{r.c} }
-func (r repos) MFADevices() store.MFADevices         { return mfaDevices{r.c} }
-func (r repos) KeyMaterial() store.KeyMaterial       { return keyMaterial{r.c} }
+func (r repos) Accounts() store.Accounts             { return accounts(r) }
+func (r repos) Users() store.Users                   { return users(r) }
+func (r repos) Groups() store.Groups                 { return groups(r) }
+func (r repos) Roles() store.Roles                   { return roles(r) }
+func (r repos) Policies() store.Policies             { return policies(r) }
+func (r repos) InlinePolicies() store.InlinePolicies { return inlinePolicies(r) }
+func (r repos) Attachments() store.Attachments       { return attachments(r) }
+func (r repos) AccessKeys() store.AccessKeys         { return accessKeys(r) }
+func (r repos) MFADevices() store.MFADevices         { return mfaDevices(r) }
+func (r repos) KeyMaterial() store.KeyMaterial       { return keyMaterial(r) }
 
 // prefixCols qualifies a comma-separated column list with a table alias.
 func prefixCols(prefix, cols string) string {
