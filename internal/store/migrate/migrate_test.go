@@ -34,12 +34,6 @@ func openSQLite(t *testing.T, dir string) *sqlite.Store {
 	return s
 }
 
-func openPostgres(t *testing.T) *postgres.Store {
-	t.Helper()
-	s, _ := openPostgresDSN(t)
-	return s
-}
-
 // openPostgresDSN opens a store in a fresh schema and returns the DSN that
 // reaches it, for reading its tables directly.
 func openPostgresDSN(t *testing.T) (*postgres.Store, string) {
