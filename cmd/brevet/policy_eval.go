@@ -23,7 +23,10 @@ func newPolicyEvalCmd() *cobra.Command {
 resource-based or trust policy, permissions boundaries, session policies) and
 the request itself from a JSON document, evaluates them with AWS's
 evaluation logic, and prints the decision as JSON: Allowed, ExplicitlyDenied
-or ImplicitlyDenied, the statements that matched, and the reason.
+or ImplicitlyDenied, the statements that matched, and the reason. As on the
+server, sts:GetCallerIdentity and sts:GetSessionToken are decided without
+policies: a caller with credentials may always call the first, an IAM user or
+the root user the second, even against an explicit deny.
 
 The input is read from --input, or from standard input when --input is
 absent or "-". The format is described in docs/policy.md.
@@ -181,6 +184,9 @@ func evaluateInput(data []byte) (policy.Decision, error) {
 	s, err := policy.NewSet(set...)
 	if err != nil {
 		return policy.Decision{}, err
+	}
+	if d, ok := policy.Unevaluated(&req.Caller, req.Action); ok {
+		return d, nil // the server does not authorize these actions either
 	}
 	return s.Evaluate(req, resource), nil
 }

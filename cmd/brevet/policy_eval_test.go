@@ -127,6 +127,101 @@ func TestPolicyEval(t *testing.T) {
 	}
 }
 
+// TestPolicyEvalUnevaluated: the actions the server performs without
+// authorizing them are decided as the server decides them, whatever the
+// policies say, and the reason says so.
+func TestPolicyEvalUnevaluated(t *testing.T) {
+	const denyAll = `"identityPolicies": [{"Version":"2012-10-17","Statement":{"Sid":"Nothing","Effect":"Deny","Action":"*","Resource":"*"}}]`
+	request := func(principal, action string) string {
+		return `{` + denyAll + `, "request": {"principal": "` + principal + `", "action": "` + action + `"}}`
+	}
+	const (
+		alice   = "arn:aws:iam::111122223333:user/alice"
+		session = "arn:aws:sts::111122223333:assumed-role/dev/s"
+	)
+	tests := []struct {
+		name     string
+		input    string
+		wantCode int
+		want     evalOutput
+	}{
+		{
+			name:     "GetCallerIdentity against an explicit deny",
+			input:    request(alice, "sts:GetCallerIdentity"),
+			wantCode: 0,
+			want:     evalOutput{Decision: "Allowed", MatchedStatements: []evalMatched{}, Reason: "sts:GetCallerIdentity is allowed to every authenticated caller: no policy can deny it"},
+		},
+		{
+			name:     "GetCallerIdentity by a role session",
+			input:    request(session, "sts:GetCallerIdentity"),
+			wantCode: 0,
+			want:     evalOutput{Decision: "Allowed", MatchedStatements: []evalMatched{}, Reason: "sts:GetCallerIdentity is allowed to every authenticated caller: no policy can deny it"},
+		},
+		{
+			name:     "GetCallerIdentity without credentials",
+			input:    request("", "sts:GetCallerIdentity"),
+			wantCode: 2,
+			want: evalOutput{Decision: "ImplicitlyDenied", MatchedStatements: []evalMatched{},
+				Reason: "sts:GetCallerIdentity needs a request signed with the credentials of an IAM user, a role session, a federated user or the root user"},
+		},
+		{
+			name:     "GetSessionToken against an explicit deny",
+			input:    request(alice, "sts:GetSessionToken"),
+			wantCode: 0,
+			want: evalOutput{Decision: "Allowed", MatchedStatements: []evalMatched{},
+				Reason: "sts:GetSessionToken needs no permissions: policies cannot allow or deny it (IAM User Guide, Permissions for GetSessionToken)"},
+		},
+		{
+			name:     "GetSessionToken with session credentials",
+			input:    `{"identityPolicies": [{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sts:*","Resource":"*"}}], "request": {"principal": "` + session + `", "action": "sts:GetSessionToken"}}`,
+			wantCode: 2,
+			want: evalOutput{Decision: "ImplicitlyDenied", MatchedStatements: []evalMatched{},
+				Reason: "sts:GetSessionToken can be called only by IAM users and the account root user, not with session credentials"},
+		},
+		{
+			name:     "other STS actions are evaluated",
+			input:    request(alice, "sts:GetAccessKeyInfo"),
+			wantCode: 2,
+			want: evalOutput{Decision: "ExplicitlyDenied", DeniedBy: "IdentityBasedPolicy", Reason: "explicitly denied by an identity-based policy",
+				MatchedStatements: []evalMatched{{Policy: "identityPolicies[0]", PolicyType: "IdentityBasedPolicy", Sid: "Nothing", Effect: "Deny"}}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, code := runPolicyEvalCmd(t, tt.input, "policy", "eval")
+			if code != tt.wantCode {
+				t.Errorf("exit status = %d, want %d; output:\n%s", code, tt.wantCode, out)
+			}
+			var got evalOutput
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatalf("output is not a decision: %v\n%s", err, out)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("decision (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// The policies are still validated.
+	out, code := runPolicyEvalCmd(t, `{"identityPolicies": [{"Version":"2012-10-17","Statement":{"Effect":"Deny","Resource":"*"}}], "request": {"principal": "`+alice+`", "action": "sts:GetCallerIdentity"}}`, "policy", "eval")
+	if code != 1 || !strings.Contains(out, "MalformedPolicyDocument") {
+		t.Errorf("an invalid policy with sts:GetCallerIdentity: exit %d, output:\n%s", code, out)
+	}
+}
+
+// TestPolicyEvalNotPrincipal: an Allow with NotPrincipal grants the
+// principals it does not list, and its reason says how.
+func TestPolicyEvalNotPrincipal(t *testing.T) {
+	const bucketPolicy = `"resourcePolicy": {"Version":"2012-10-17","Statement":{"Sid":"AllButAlice","Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/*"}}`
+	out, code := runPolicyEvalCmd(t, evalDoc("arn:aws:iam::111122223333:user/alice", "111122223333", "111122223333", bucketPolicy), "policy", "eval")
+	if code != 2 || !strings.Contains(out, `"decision": "ImplicitlyDenied"`) {
+		t.Errorf("the listed user: exit %d, output:\n%s", code, out)
+	}
+	out, code = runPolicyEvalCmd(t, evalDoc("arn:aws:iam::111122223333:user/bob", "111122223333", "111122223333", bucketPolicy), "policy", "eval")
+	if code != 0 || !strings.Contains(out, `"reason": "allowed by a resource-based policy whose NotPrincipal does not list the principal"`) {
+		t.Errorf("another user: exit %d, output:\n%s", code, out)
+	}
+}
+
 func TestPolicyEvalInputFile(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "req.json")
 	doc := evalDoc("arn:aws:iam::111122223333:user/alice", "111122223333", "111122223333", `"identityPolicies": [`+evalReadBucket+`]`)

@@ -75,7 +75,8 @@ type Decision struct {
 	// then the resource-based or trust policy.
 	Matched []MatchedStatement `json:"matchedStatements"`
 	// MissingAllow is, for an implicit deny, the policy type that lacked a
-	// required allow; zero otherwise.
+	// required allow; zero otherwise, and for the denials of Unevaluated,
+	// which no policy could turn into an allow.
 	MissingAllow Type `json:"missingAllow,omitempty"`
 	// DeniedBy is, for an explicit deny, the type of the first policy whose
 	// Deny matched; zero otherwise.

@@ -15,6 +15,11 @@
 // mistakes in valid documents, optionally with the AWS Service Authorization
 // Reference (package servicereference) as its Catalog.
 //
+// Evaluating a request: Compile each policy once, gather a principal's
+// policies in a Set, and call Evaluate with the resource's policy, if any.
+// Unevaluated answers for the few actions AWS performs without evaluating
+// policies (sts:GetCallerIdentity, sts:GetSessionToken).
+//
 // Errors are domain errors: they carry AWS's text but no HTTP status or wire
 // code; the wire layer maps them with errors.As.
 //
