@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -43,6 +44,8 @@ type benchOptions struct {
 	roleName    string
 	serveArgs   []string
 	output      string
+	durable     bool
+	durableDir  string
 }
 
 func newBenchCmd() *cobra.Command {
@@ -60,6 +63,14 @@ In the same run it drives a trivial net/http server (a fixed response, in a
 process of its own) with the same generator, and reports Brevet's throughput
 as a ratio of it. On a small machine generator and server share the cores, so
 absolute figures mostly measure the machine; the ratio does not.
+
+It also drives a durable trivial server: the same, except that each answer
+waits until a record the size of Brevet's audit event is appended and
+fsynced, through the audit trail's own group commit, in a temporary
+directory under --durable-dir (by default beside the spawned server's data
+directory, on the same disk). That is what the durability promise costs on
+this disk; Brevet's ratio to it (×durable) is Brevet's own overhead, and the
+targets stated against it (issue 12) are printed after the table.
 
 --spawn starts "brevet serve" on 127.0.0.1:0 with a fresh data directory and
 a master key it generates there, and signs with DATA_DIR/admin-credentials. --endpoint
@@ -94,6 +105,8 @@ does not depend on them. See docs/load-benchmark.md.`,
 	f.StringVar(&o.roleName, "role-name", "brevet-bench", "role that AssumeRole assumes (created if missing)")
 	f.StringArrayVar(&o.serveArgs, "serve-arg", nil, "extra argument for the spawned brevet serve (repeatable), e.g. --serve-arg=--log-level=warn")
 	f.StringVarP(&o.output, "output", "o", "table", "output format: table or json")
+	f.BoolVar(&o.durable, "durable", true, "also measure the durable trivial server (the trivial server plus an fsynced, group-committed record per request)")
+	f.StringVar(&o.durableDir, "durable-dir", "", "directory for the durable trivial server's file, on the disk of the server's data directory (default: the benchmark's temporary directory, which holds the spawned server's data directory)")
 	cmd.AddCommand(newBenchTrivialServerCmd())
 	return cmd
 }
@@ -167,20 +180,36 @@ func runBench(ctx context.Context, stdout, stderr io.Writer, o benchOptions) err
 		return err
 	}
 	defer trivial.stop()
+	refs := []loadgen.Target{{Name: loadgen.TrivialName, URL: trivial.url, PID: trivial.pid()}}
+	if o.durable {
+		dir := o.durableDir
+		if dir == "" {
+			dir = tmp // where benchTarget puts the spawned server's data directory
+		}
+		durable, err := startChild(ctx, "durable", tmp, exe, []string{"bench", "trivial-server", "--listen", "127.0.0.1:0", "--durable-dir", dir}, 10*time.Second)
+		if err != nil {
+			return err
+		}
+		defer durable.stop()
+		refs = append(refs, loadgen.Target{Name: loadgen.DurableTrivialName, URL: durable.url, PID: durable.pid()})
+	}
 	target, creds, srv, err := benchTarget(ctx, tmp, exe, o)
 	defer srv.stop()
 	if err != nil {
 		return err
 	}
-	ref := loadgen.Target{Name: loadgen.TrivialName, URL: trivial.url, PID: trivial.pid()}
-	return benchPhases(ctx, stdout, stderr, o, ref, target, creds)
+	return benchPhases(ctx, stdout, stderr, o, refs, target, creds)
 }
 
 // benchPhases sets the workloads up on target, runs every phase against
-// ref and target in turn, and writes the report.
-func benchPhases(ctx context.Context, stdout, stderr io.Writer, o benchOptions, ref, target loadgen.Target, creds sigv4.Credentials) error {
+// the references (refs: the trivial server, and the durable one unless
+// --durable=false) and target in turn, and writes the report.
+func benchPhases(ctx context.Context, stdout, stderr io.Writer, o benchOptions, refs []loadgen.Target, target loadgen.Target, creds sigv4.Credentials) error {
 	progress := func(format string, args ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", args...) }
-	progress("%s pid %d at %s; %s pid %d at %s", ref.Name, ref.PID, ref.URL, target.Name, target.PID, target.URL)
+	targets := append(slices.Clip(refs), target)
+	for _, t := range targets {
+		progress("%s pid %d at %s", t.Name, t.PID, t.URL)
+	}
 
 	setup := &loadgen.Client{URL: target.URL, Region: o.region, Credentials: creds, HTTP: loadgen.NewClient(8)}
 	defer setup.HTTP.CloseIdleConnections()
@@ -198,15 +227,20 @@ func benchPhases(ctx context.Context, stdout, stderr io.Writer, o benchOptions, 
 	for _, w := range workloads {
 		for _, c := range o.concurrency {
 			for round := range o.repeat {
-				for _, t := range []loadgen.Target{ref, target} {
+				for _, t := range targets {
+					before, _ := fetchDurableStats(ctx, setup.HTTP, t)
 					p, err := loadgen.Measure(ctx, t, w, c, o.warmup, cfg)
 					if err != nil {
 						return err
 					}
 					p.Round = round
 					phases = append(phases, p)
-					progress("%-17s c%-3d %-8s %8.0f ops/s, p99 %v, %d errors", w.Action, c, t.Name,
-						p.Result.OpsPerSecond(), p.Result.Latency.Quantile(0.99).Round(time.Microsecond), p.Result.Errors)
+					batching := ""
+					if after, ok := fetchDurableStats(ctx, setup.HTTP, t); ok && after.Fsyncs > before.Fsyncs {
+						batching = fmt.Sprintf(", %.1f records per fsync", float64(after.Records-before.Records)/float64(after.Fsyncs-before.Fsyncs))
+					}
+					progress("%-17s c%-3d %-8s %8.0f ops/s, p99 %v, %d errors%s", w.Action, c, t.Name,
+						p.Result.OpsPerSecond(), p.Result.Latency.Quantile(0.99).Round(time.Microsecond), p.Result.Errors, batching)
 				}
 			}
 		}
@@ -227,11 +261,37 @@ func benchPhases(ctx context.Context, stdout, stderr io.Writer, o benchOptions, 
 	if err := loadgen.WriteTable(stdout, table); err != nil {
 		return err
 	}
+	if err := loadgen.WriteTargets(stdout, table, o.repeat); err != nil {
+		return err
+	}
 	if rep.RSSStart > 0 {
 		fmt.Fprintf(stdout, "%s RSS: %.1f MiB before the first phase, %.1f MiB after the last\n",
 			target.Name, float64(rep.RSSStart)/(1<<20), float64(rep.RSSEnd)/(1<<20))
 	}
 	return nil
+}
+
+// fetchDurableStats reads the durable trivial server's trail counters
+// (warm-up and measured run together, when read around Measure); false
+// for any other target, or when they cannot be read.
+func fetchDurableStats(ctx context.Context, c *http.Client, t loadgen.Target) (benchDurableStats, bool) {
+	var st benchDurableStats
+	if t.Name != loadgen.DurableTrivialName {
+		return st, false
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(t.URL, "/")+benchDurableStatsPath, nil)
+	if err != nil {
+		return st, false
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return st, false
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&st) != nil {
+		return st, false
+	}
+	return st, true
 }
 
 func rss(pid int) int64 {
@@ -329,9 +389,10 @@ func benchWorkloads(ctx context.Context, c *loadgen.Client, o benchOptions, prog
 
 // newBenchTrivialServerCmd is the reference server: TrivialHandler on a
 // plain net/http server, in its own process so that its CPU time is
-// accounted apart from the generator's, as Brevet's is.
+// accounted apart from the generator's, as Brevet's is. With
+// --durable-dir it is the durable trivial server (bench_durable.go).
 func newBenchTrivialServerCmd() *cobra.Command {
-	var listen, readyFile string
+	var listen, readyFile, durableDir string
 	cmd := &cobra.Command{
 		Use:    "trivial-server",
 		Short:  "Serve a fixed STS response (the benchmark's reference)",
@@ -344,7 +405,22 @@ func newBenchTrivialServerCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			srv := &http.Server{Handler: loadgen.TrivialHandler(), ReadHeaderTimeout: 10 * time.Second}
+			handler := loadgen.TrivialHandler()
+			if durableDir != "" {
+				h, trail, closeTrail, err := newBenchDurable(durableDir)
+				if err != nil {
+					return err
+				}
+				defer func() {
+					st := trail.Stats()
+					if err := closeTrail(); err != nil {
+						fmt.Fprintf(cmd.ErrOrStderr(), "durable trivial server: %v\n", err)
+					}
+					fmt.Fprintf(cmd.ErrOrStderr(), "durable trivial server: %d records in %d fsyncs\n", st.Events, st.Batches)
+				}()
+				handler = withBenchDurableStats(trail, h)
+			}
+			srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 			go func() {
 				<-ctx.Done()
 				_ = srv.Close()
@@ -362,5 +438,6 @@ func newBenchTrivialServerCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:0", "address to listen on")
 	cmd.Flags().StringVar(&readyFile, "ready-file", "", "write the server's URL to this file once it accepts connections")
+	cmd.Flags().StringVar(&durableDir, "durable-dir", "", "be the durable trivial server: append and fsync a record per request in a new temporary directory under this one")
 	return cmd
 }

@@ -133,6 +133,13 @@ func TestBenchPhases(t *testing.T) {
 	}
 	ref := httptest.NewServer(loadgen.TrivialHandler())
 	defer ref.Close()
+	h, trail, closeTrail, err := newBenchDurable(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeTrail()
+	durable := httptest.NewServer(withBenchDurableStats(trail, h))
+	defer durable.Close()
 	target := httptest.NewServer(fakeBrevet())
 	defer target.Close()
 	o := benchOptions{
@@ -146,8 +153,11 @@ func TestBenchPhases(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	// Both servers are this process: the test checks the plumbing, not
 	// the figures.
-	err := benchPhases(context.Background(), &stdout, &stderr, o,
-		loadgen.Target{Name: loadgen.TrivialName, URL: ref.URL + "/", PID: os.Getpid()},
+	err = benchPhases(context.Background(), &stdout, &stderr, o,
+		[]loadgen.Target{
+			{Name: loadgen.TrivialName, URL: ref.URL + "/", PID: os.Getpid()},
+			{Name: loadgen.DurableTrivialName, URL: durable.URL + "/", PID: os.Getpid()},
+		},
 		loadgen.Target{Name: "brevet", URL: target.URL + "/", PID: os.Getpid()}, creds)
 	if err != nil {
 		t.Fatalf("benchPhases: %v\n%s", err, stderr.String())
@@ -156,21 +166,26 @@ func TestBenchPhases(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, stdout.String())
 	}
-	if got, want := len(rep.Rows), len(benchActions)*2*2*2; got != want {
+	if got, want := len(rep.Rows), len(benchActions)*2*2*3; got != want {
 		t.Fatalf("%d rows, want %d", got, want)
 	}
-	if got, want := len(rep.Medians), len(benchActions)*2*2; got != want {
+	if got, want := len(rep.Medians), len(benchActions)*2*3; got != want {
 		t.Fatalf("%d medians, want %d", got, want)
 	}
 	for _, r := range rep.Rows {
 		if r.Errors != 0 || r.Ops == 0 {
 			t.Errorf("%s %s c%d: %d ops, %d errors %v; want ops and no errors", r.Target, r.Action, r.Concurrency, r.Ops, r.Errors, r.ErrorsBy)
 		}
-		if (r.Target == "brevet") != (r.RatioToTrivial > 0) {
-			t.Errorf("%s %s c%d: ratio %v, want one for brevet rows only", r.Target, r.Action, r.Concurrency, r.RatioToTrivial)
+		if (r.Target != loadgen.TrivialName) != (r.RatioToTrivial > 0) {
+			t.Errorf("%s %s c%d: ×trivial %v, want one for all rows but the trivial handler's", r.Target, r.Action, r.Concurrency, r.RatioToTrivial)
+		}
+		if (r.Target == "brevet") != (r.RatioToDurable > 0) {
+			t.Errorf("%s %s c%d: ×durable %v, want one for brevet rows only", r.Target, r.Action, r.Concurrency, r.RatioToDurable)
 		}
 	}
-	if !strings.Contains(stderr.String(), "created 3 roles and 2 users") {
-		t.Errorf("progress lacks the population step:\n%s", stderr.String())
+	for _, want := range []string{"created 3 roles and 2 users", "durable  ", "records per fsync"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("progress lacks %q:\n%s", want, stderr.String())
+		}
 	}
 }

@@ -12,8 +12,12 @@
 //
 // It also owns the trivial handler that every run is compared with (a
 // fixed response, no work), so that figures are reported as a ratio of
-// what this machine can do at all, and the minimal signed Query client the
-// benchmark uses to set up roles and users.
+// what this machine can do at all; the durable trivial handler, the same
+// plus a record per request made durable through an Appender (the
+// benchmark gives it the audit trail's group commit), so that they are
+// also reported as a ratio of what the durability promise leaves; and the
+// minimal signed Query client the benchmark uses to set up roles and
+// users.
 //
 // It must not import the server side (server, awsquery, sts, iam): it
 // measures them from the outside, over HTTP, as a client would.
