@@ -28,30 +28,41 @@ func quickStart(t *testing.T) string {
 }
 
 // The README's quick start, pasted into bash in the directory where
-// `brevet serve` runs, works as written. Only the port differs: the test
-// server listens on a free one.
+// `brevet serve` runs, works as written, and again on the same data: a
+// reader comes back to it, or pastes it twice. Only the port differs: the
+// test server listens on a free one.
 func TestREADMEQuickStart(t *testing.T) {
 	t.Parallel()
 	need(t, "the AWS CLI (aws)", have("aws"))
-	script := quickStart(t)
-	if !strings.Contains(script, "http://127.0.0.1:8787") {
+	block := quickStart(t)
+	if !strings.Contains(block, "http://127.0.0.1:8787") {
 		t.Fatal("the quick start no longer names the default endpoint http://127.0.0.1:8787")
 	}
 	b := startBrevet(t)
-	script = strings.ReplaceAll(script, "http://127.0.0.1:8787", b.URL)
-	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
-	cmd.Dir = b.Dir
-	cmd.Env = append(cleanEnv(), "HOME="+b.Dir)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("quick start failed: %v\n%s", err, out)
-	}
-	for _, want := range []string{
-		`"Arn": "arn:aws:iam::` + b.Account + `:user/sts-user"`,
-		`"Arn": "arn:aws:sts::` + b.Account + `:assumed-role/sts_role/Session1"`,
-	} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("quick start output lacks %s:\n%s", want, out)
+	block = strings.ReplaceAll(block, "http://127.0.0.1:8787", b.URL)
+	// Three times: in a fresh shell, then twice in one more shell, where
+	// the second paste finds the first's role session still exported.
+	for i, pastes := range []int{1, 2} {
+		cmd := exec.Command("bash", "-euo", "pipefail", "-c", strings.Repeat(block, pastes))
+		cmd.Dir = b.Dir
+		cmd.Env = append(cleanEnv(), "HOME="+b.Dir)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("quick start, shell %d: %v\n%s", i+1, err, out)
 		}
+		if want := `"Arn": "arn:aws:iam::` + b.Account + `:user/sts-user"`; !strings.Contains(string(out), want) {
+			t.Errorf("quick start, shell %d: the output lacks %s:\n%s", i+1, want, out)
+		}
+		// The last line's, once a paste.
+		want := `"Arn": "arn:aws:sts::` + b.Account + `:assumed-role/sts_role/Session1"`
+		if got := strings.Count(string(out), want); got != pastes {
+			t.Errorf("quick start, shell %d: the output has %s %d times, want %d:\n%s", i+1, want, got, pastes, out)
+		}
+	}
+	// Each run replaced the user's key rather than adding one.
+	keys := newClient(t, b).aws("iam", "list-access-keys", "--user-name", "sts-user",
+		"--query", "length(AccessKeyMetadata)", "--output", "text")
+	if got := strings.TrimSpace(keys); got != "1" {
+		t.Errorf("sts-user's access keys after three runs: %s, want 1", got)
 	}
 }
