@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/brevet-dev/brevet/internal/audit"
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 type cliLookup struct {
@@ -168,7 +168,7 @@ func TestSecretRegistrySeesAndFindsSecrets(t *testing.T) {
 			ua = planted
 		}
 		p := &identity.Principal{Type: identity.IAMUser, Account: testAccount, CallerARN: "arn:aws:iam::" + testAccount + ":user/x"}
-		if err := a.Audit(context.Background(), &awsquery.AuditRecord{Service: "sts", Action: "GetCallerIdentity", Principal: p, UserAgent: ua, Status: 200}); err != nil {
+		if err := a.Audit(context.Background(), &request.Record{Service: "sts", Action: "GetCallerIdentity", Principal: p, UserAgent: ua, Status: 200}); err != nil {
 			t.Fatal(err)
 		}
 		if err := a.Close(); err != nil {

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/audit"
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // auditTrail writes a small trail where `brevet serve` keeps it, in
@@ -33,7 +33,7 @@ func auditTrail(t *testing.T) (dir, issuer string) {
 		PrincipalID: "AIDAALICE", AccessKeyID: "AKIAALICE00000000001", UserName: "alice"}
 	session := &identity.Principal{Type: identity.AssumedRole, Account: "123456789012",
 		CallerARN: "arn:aws:sts::123456789012:assumed-role/deploy/ci", PrincipalID: "AROADEPLOY:ci", AccessKeyID: "ASIAISSUEDKEY0000001"}
-	recs := []*awsquery.AuditRecord{
+	recs := []*request.Record{
 		{Service: "STS", Action: "AssumeRole", Principal: alice, Start: t0, SourceIP: "192.0.2.1", Status: 200,
 			RequestParameters: map[string]any{"roleArn": "arn:aws:iam::123456789012:role/deploy"},
 			ResponseElements:  map[string]any{"credentials": map[string]any{"accessKeyId": "ASIAISSUEDKEY0000001", "expiration": "2026-11-22T09:00:00Z"}}},

@@ -25,17 +25,20 @@ import (
 	"os"
 
 	"github.com/brevet-dev/brevet/internal/audit"
+	"github.com/brevet-dev/brevet/internal/audit/audittest"
+	"github.com/brevet-dev/brevet/internal/node"
 )
 
-func init() {
+// benchNodeOptions are the node options the knobs ask for; it fails the
+// command on a knob it does not know.
+func benchNodeOptions() (node.Options, error) {
 	open, skip, err := benchKnobs(os.Getenv)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "brevet:", err)
-		os.Exit(2)
+		return node.Options{}, err
 	}
-	auditOpenFile, skipIssuanceRecords = open, skip
 	fmt.Fprintf(os.Stderr, "brevet: benchmark build (-tags benchknobs): audit=%s records=%s; never run this build in production\n",
 		knobOr(os.Getenv("BREVET_BENCHKNOB_AUDIT"), "durable"), knobOr(os.Getenv("BREVET_BENCHKNOB_RECORDS"), "sync"))
+	return node.Options{AuditOpenFile: open, SkipIssuanceRecords: skip}, nil
 }
 
 // benchKnobs reads the knobs through getenv.
@@ -43,9 +46,9 @@ func benchKnobs(getenv func(string) string) (open audit.OpenFileFunc, skipRecord
 	switch v := getenv("BREVET_BENCHKNOB_AUDIT"); v {
 	case "", "durable":
 	case "nofsync":
-		open = openTrailNoSync
+		open = audittest.OpenNoSync
 	case "null":
-		open = openTrailNull
+		open = audittest.OpenNull
 	default:
 		return nil, false, fmt.Errorf("BREVET_BENCHKNOB_AUDIT=%q: want durable, nofsync or null", v)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/bootstrap"
 	"github.com/brevet-dev/brevet/internal/config"
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
+	"github.com/brevet-dev/brevet/internal/node"
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
@@ -65,12 +66,19 @@ authorization-message key), then remove the old keys from the file unless
 --keep-old is given.
 
 Stop brevet serve first and start it again afterwards: a running server holds
-the old key ring and cannot read secrets sealed under the new key. The master
+the old key ring and cannot read secrets sealed under the new key. The command
+refuses to run while a server holds the data directory (DATA_DIR/.lock); in a
+PostgreSQL cluster, stop every node, since each locks only its own. The master
 key must come from a key file (DATA_DIR/master.key or --master-key-file); a key
 given in BREVET_MASTER_KEY is rotated by moving it into a key file first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withStore(cmd, func(ctx context.Context, st store.Store, master *masterkey.Keyring, cfg *config.Config) error {
+				lock, err := lockForMasterKeyRotation(cfg.DataDir) // keys_lock.go
+				if err != nil {
+					return err
+				}
+				defer lock.Release()
 				path, err := masterKeyFile(cfg)
 				if err != nil {
 					return err
@@ -139,7 +147,7 @@ func withStore(cmd *cobra.Command, fn func(context.Context, store.Store, *master
 		return err
 	}
 	ctx := cmd.Context()
-	st, err := openStore(ctx, cfg)
+	st, err := node.OpenStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

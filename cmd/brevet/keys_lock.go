@@ -7,11 +7,9 @@ import (
 	"github.com/brevet-dev/brevet/internal/datadir"
 )
 
-// Holders of the data-directory lock, as the lock file names them.
-const (
-	serveLockHolder  = "brevet serve"
-	rotateLockHolder = "brevet keys rotate-master-key"
-)
+// rotateLockHolder is how rotate-master-key names itself in the data
+// directory's lock file (a server names itself node.LockHolder).
+const rotateLockHolder = "brevet keys rotate-master-key"
 
 // lockForMasterKeyRotation takes the data directory's lock for
 // rotate-master-key, which must not run beside a server on the same data

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/brevet-dev/brevet/internal/datadir"
+	"github.com/brevet-dev/brevet/internal/node"
 )
 
 // rotate-master-key's lock is refused while a server holds the data
@@ -12,7 +13,7 @@ import (
 // stops.
 func TestLockForMasterKeyRotation(t *testing.T) {
 	dir := t.TempDir()
-	server, err := datadir.Acquire(dir, serveLockHolder)
+	server, err := datadir.Acquire(dir, node.LockHolder)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/brevet-dev/brevet/internal/bootstrap"
 	"github.com/brevet-dev/brevet/internal/config"
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 	"github.com/brevet-dev/brevet/internal/store"
@@ -25,7 +26,7 @@ fraction of a second.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withStore(cmd, func(ctx context.Context, st store.Store, master *masterkey.Keyring, _ *config.Config) error {
-				ids, err := rotateIssuerKeys(ctx, st, master, time.Now())
+				ids, err := bootstrap.RotateIssuerKeys(ctx, st, master, time.Now())
 				if err != nil {
 					return err
 				}

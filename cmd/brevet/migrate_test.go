@@ -88,7 +88,7 @@ func TestMigrateCopiesServerKeys(t *testing.T) {
 	if _, err := bootstrap.Run(ctx, bootstrap.Config{Store: s, Master: master, AccountID: acct, DataDir: src, Now: now}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := loadIssuerKeys(ctx, s, master, now); err != nil {
+	if _, err := bootstrap.LoadIssuerKeys(ctx, s, master, now); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []iam.Provider{

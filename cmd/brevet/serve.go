@@ -6,22 +6,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/brevet-dev/brevet/internal/config"
-	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 	"github.com/brevet-dev/brevet/internal/logbuf"
-	"github.com/brevet-dev/brevet/internal/store"
-	"github.com/brevet-dev/brevet/internal/store/postgres"
-	"github.com/brevet-dev/brevet/internal/store/sqlite"
+	"github.com/brevet-dev/brevet/internal/node"
 )
 
 // newServeCmd is `brevet serve`: the STS and IAM APIs on one endpoint.
@@ -43,9 +37,13 @@ see docs/configuration.md.`,
 			if err != nil {
 				return err
 			}
+			bench, err := benchNodeOptions()
+			if err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serve(ctx, cfg, serveOptions{readyFile: readyFile, out: cmd.OutOrStdout(), logOut: cmd.ErrOrStderr()})
+			return serve(ctx, cfg, serveOptions{readyFile: readyFile, out: cmd.OutOrStdout(), logOut: cmd.ErrOrStderr(), node: bench})
 		},
 	}
 	config.BindFlags(cmd.Flags())
@@ -59,17 +57,11 @@ type serveOptions struct {
 	readyFile string
 	out       io.Writer // the first-start instructions
 	logOut    io.Writer // structured logs
+	// node carries the options of the benchmark build and of tests.
+	node node.Options
 }
 
-func newLogger(c config.Log, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: c.Level}
-	if c.Format == config.LogText {
-		return slog.New(slog.NewTextHandler(w, opts))
-	}
-	return slog.New(slog.NewJSONHandler(w, opts))
-}
-
-// serve runs the server until ctx is cancelled.
+// serve runs a node until ctx is cancelled.
 func serve(ctx context.Context, cfg *config.Config, opts serveOptions) (err error) {
 	// Every API request logs a line: batch them, so that a busy server
 	// does not make a write system call per request (internal/logbuf).
@@ -78,68 +70,30 @@ func serve(ctx context.Context, cfg *config.Config, opts serveOptions) (err erro
 	log := newLogger(cfg.Log, logOut)
 	setGCPercent(log)
 	log.InfoContext(ctx, "starting brevet", "version", version, "config", cfg)
-	if len(cfg.IgnoredEnv) > 0 {
-		log.WarnContext(ctx, "ignoring environment variables that are not settings", "names", cfg.IgnoredEnv)
+	nopts := opts.node
+	nopts.Logger, nopts.FirstStart = log, opts.out
+	if cfg.Log.Format == config.LogJSON {
+		nopts.AccessLog = logOut // log is a plain JSON handler on logOut
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	master, src, err := cfg.MasterKey.Load(cfg.DataDir)
+	n, err := node.New(ctx, cfg, nopts)
 	if err != nil {
 		return err
 	}
-	if src == masterkey.SourceGenerated {
-		log.WarnContext(ctx, "GENERATED A NEW MASTER KEY: every stored secret is encrypted under it. "+
-			"Back it up apart from the data; without it the data directory cannot be read",
-			"file", filepath.Join(cfg.DataDir, masterkey.DataDirKeyFile))
-	} else {
-		log.InfoContext(ctx, "master key loaded", "source", src.String(), "active_key", master.ActiveID())
-	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := st.Close(); cerr != nil && err == nil {
-			err = cerr
-		}
-	}()
-	a, err := wire(ctx, cfg, st, master, log, logOut)
-	if err != nil {
-		return err
-	}
-	defer a.close(log)
-
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	scheme := "http"
-	if cfg.TLS.Enabled() {
-		scheme = "https"
-	}
-	url := scheme + "://" + ln.Addr().String()
-	log.InfoContext(ctx, "listening", "url", url, "account_id", a.accountID)
-	a.fed.setServerURL(ctx, url) // the default OIDC issuer URL; serve_federation.go
-	if a.boot.AdminKeyID != "" {
-		printFirstStart(opts.out, url, cfg.Regions[0], a.boot)
-	}
+	defer func() { err = errors.Join(err, n.Close()) }()
 	if opts.readyFile != "" {
-		if err := writeReadyFile(opts.readyFile, url); err != nil {
-			ln.Close()
+		if err := writeReadyFile(opts.readyFile, n.URL()); err != nil {
 			return err
 		}
 	}
-	if cfg.DebugListen != "" {
-		_, stopDebug, err := startDebug(ctx, cfg.DebugListen, log)
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		defer stopDebug()
+	return n.Run(ctx)
+}
+
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.Level}
+	if c.Format == config.LogText {
+		return slog.New(slog.NewTextHandler(w, opts))
 	}
-	go a.follow(ctx, log)
-	return a.srv.Run(ctx, ln)
+	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
 // defaultGCPercent is the garbage collector's target when GOGC is not
@@ -160,17 +114,6 @@ func setGCPercent(log *slog.Logger) {
 	}
 	debug.SetGCPercent(defaultGCPercent)
 	log.Debug("garbage collector target set", "gc_percent", defaultGCPercent)
-}
-
-// openStore opens the configured store backend.
-func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
-	switch cfg.Store.Driver {
-	case config.StoreSQLite:
-		return sqlite.Open(ctx, sqlite.Config{Path: cfg.Store.Path, Now: time.Now})
-	case config.StorePostgres:
-		return postgres.Open(ctx, cfg.Store.DSN, postgres.Options{Now: time.Now})
-	}
-	return nil, fmt.Errorf("store %s: unknown store driver", cfg.Store)
 }
 
 // writeReadyFile writes url atomically, so a reader never sees half of it.

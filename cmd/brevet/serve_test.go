@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,36 +65,4 @@ func serveInProcessLogging(t *testing.T, dataDir string, logOut io.Writer) (url 
 		}
 	})
 	return url, out, stop
-}
-
-func TestServeFirstStartAndRestart(t *testing.T) {
-	dataDir := filepath.Join(t.TempDir(), "data")
-	url, out, stop := serveInProcess(t, dataDir)
-	resp, err := http.Get(url + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Errorf("/readyz: %d", resp.StatusCode)
-	}
-	for _, want := range []string{"Brevet created account 111122223333", "export AWS_ENDPOINT_URL=" + url} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("first-start note lacks %q:\n%s", want, out)
-		}
-	}
-	for _, name := range []string{"master.key", "admin-credentials"} {
-		fi, err := os.Stat(filepath.Join(dataDir, name))
-		if err != nil || fi.Mode().Perm() != 0o600 {
-			t.Errorf("%s: %v (mode %v), want mode 0600", name, err, fi.Mode().Perm())
-		}
-	}
-	if err := stop(); err != nil {
-		t.Fatalf("shutdown: %v", err)
-	}
-
-	_, out, _ = serveInProcess(t, dataDir)
-	if out.Len() != 0 {
-		t.Errorf("a restart printed the first-start note:\n%s", out)
-	}
 }

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // Options configures Open, the constructor the server calls.
@@ -29,8 +29,8 @@ type Options struct {
 	Signer *Signer
 	// TLSDetails returns the tlsDetails of a request; when nil (or when it
 	// returns nil) events carry none, which is right for plain HTTP. The
-	// server knows the connection state; AuditRecord does not carry it.
-	TLSDetails func(ctx context.Context, rec *awsquery.AuditRecord) *TLSDetails
+	// server knows the connection state, which the record carries.
+	TLSDetails func(ctx context.Context, rec *request.Record) *TLSDetails
 	// Rotation and digests; see FileSinkConfig and TrailConfig.
 	MaxFileBytes   int64
 	MaxFileAge     time.Duration
@@ -59,18 +59,18 @@ type DurableSink interface {
 
 var _ DurableSink = (*FileSink)(nil)
 
-// Auditor implements awsquery.Auditor: it converts each record to an
+// Auditor implements request.Auditor: it converts each record to an
 // Event and appends it to the trail, returning once it is durable.
 type Auditor struct {
 	trail   *Trail
 	durable DurableSink
 	conv    Converter
-	tls     func(context.Context, *awsquery.AuditRecord) *TLSDetails
+	tls     func(context.Context, *request.Record) *TLSDetails
 	signer  *Signer
 	bufs    sync.Pool // *[]byte, for encoding events
 }
 
-var _ awsquery.Auditor = (*Auditor)(nil)
+var _ request.Auditor = (*Auditor)(nil)
 
 // Open opens the trail in opts.Dir and starts its writer.
 func Open(opts Options) (*Auditor, error) {
@@ -119,7 +119,7 @@ func Open(opts Options) (*Auditor, error) {
 
 // Audit records rec; it returns once the event is durable, or an error
 // (the dispatcher then fails the request: auditing fails closed).
-func (a *Auditor) Audit(ctx context.Context, rec *awsquery.AuditRecord) error {
+func (a *Auditor) Audit(ctx context.Context, rec *request.Record) error {
 	var td *TLSDetails
 	if a.tls != nil {
 		td = a.tls(ctx, rec)

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/brevet-dev/brevet/internal/audit"
-	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // BenchmarkAppendDurable measures durable (fsynced) appends through group
@@ -92,7 +92,7 @@ func BenchmarkConvertEncode(b *testing.B) {
 	tls := &audit.TLSDetails{TLSVersion: "TLSv1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ClientProvidedHostHeader: "sts.example.test"}
 	for _, bc := range []struct {
 		name string
-		rec  *awsquery.AuditRecord
+		rec  *request.Record
 	}{{"GetCallerIdentity", gci}, {"AssumeRole", ar}} {
 		b.Run(bc.name, func(b *testing.B) {
 			conv := audit.Converter{}

@@ -5,10 +5,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // Converter turns dispatcher records into events. Its zero value is
@@ -16,14 +16,14 @@ import (
 type Converter struct {
 	// Region is awsRegion.
 	Region string
-	// NewID returns an eventID; awsquery.NewRequestID (a UUID) when nil.
+	// NewID returns an eventID; request.NewID (a UUID) when nil.
 	NewID func() string
 }
 
 // Convert makes the Event for rec. It copies and redacts the parameters
 // and response elements (defence in depth on top of awsquery's
 // sensitive-shape redaction), so rec is not modified. tls may be nil.
-func (c Converter) Convert(rec *awsquery.AuditRecord, tls *TLSDetails) *Event {
+func (c Converter) Convert(rec *request.Record, tls *TLSDetails) *Event {
 	e := new(Event)
 	c.fill(e, rec, tls)
 	e.RequestParameters = Redact(e.RequestParameters)
@@ -35,7 +35,7 @@ func (c Converter) Convert(rec *awsquery.AuditRecord, tls *TLSDetails) *Event {
 // json.Marshal would make of it, without the redacted copies: the event
 // refers to rec's own maps and the encoder redacts as it writes them. It
 // is what Auditor.Audit does for every request.
-func (c Converter) appendJSON(b []byte, rec *awsquery.AuditRecord, tls *TLSDetails) ([]byte, error) {
+func (c Converter) appendJSON(b []byte, rec *request.Record, tls *TLSDetails) ([]byte, error) {
 	var e Event
 	c.fill(&e, rec, tls)
 	return e.appendJSON(b, true)
@@ -45,14 +45,14 @@ func (c Converter) appendJSON(b []byte, rec *awsquery.AuditRecord, tls *TLSDetai
 // are rec's maps, not redacted. resources reads only names that redaction
 // leaves alone (roleArn, userName, roleName, credentials.accessKeyId), so
 // it finds the same before redaction as after.
-func (c Converter) fill(e *Event, rec *awsquery.AuditRecord, tls *TLSDetails) {
+func (c Converter) fill(e *Event, rec *request.Record, tls *TLSDetails) {
 	region := c.Region
 	if region == "" {
 		region = "us-east-1"
 	}
 	newID := c.NewID
 	if newID == nil {
-		newID = awsquery.NewRequestID
+		newID = request.NewID
 	}
 	*e = Event{
 		EventVersion:      EventVersion,
@@ -69,7 +69,7 @@ func (c Converter) fill(e *Event, rec *awsquery.AuditRecord, tls *TLSDetails) {
 		ResponseElements:  rec.ResponseElements,
 		RequestID:         rec.RequestID,
 		EventID:           newID(),
-		ReadOnly:          IsReadOnly(rec.Action),
+		ReadOnly:          rec.Effect == request.ReadOnly,
 		EventType:         "AwsApiCall",
 		ManagementEvent:   true,
 		EventCategory:     "Management",
@@ -116,7 +116,7 @@ func eventSource(service string) string {
 	return strings.ToLower(service) + ".amazonaws.com"
 }
 
-func userIdentity(p awsquery.Principal) UserIdentity {
+func userIdentity(p request.Principal) UserIdentity {
 	ip, ok := p.(*identity.Principal)
 	if !ok || ip == nil {
 		if p != nil && p.ARN() != "" {

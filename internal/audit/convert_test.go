@@ -8,9 +8,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/brevet-dev/brevet/internal/audit"
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 func TestConvertAssumedRoleSession(t *testing.T) {
@@ -64,13 +64,26 @@ func TestConvertUnauthenticated(t *testing.T) {
 	}
 }
 
+// TestReadOnly: CloudTrail's readOnly comes from the action's declared
+// effect, never from its name.
 func TestReadOnly(t *testing.T) {
-	for action, want := range map[string]bool{
-		"GetCallerIdentity": true, "ListUsers": true, "SimulatePrincipalPolicy": true,
-		"DecodeAuthorizationMessage": true, "AssumeRole": false, "CreateUser": false, "DeleteRole": false,
+	for _, tc := range []struct {
+		action string
+		effect request.Effect
+		want   bool
+	}{
+		{"GetCallerIdentity", request.ReadOnly, true},
+		{"ListUsers", request.ReadOnly, true},
+		{"GetSessionToken", request.IssuesCredentials, false},
+		{"AssumeRole", request.IssuesCredentials, false},
+		{"DeleteRole", request.Writes, false},
+		{"GetSomethingThatWrites", request.Writes, false},
+		{"", 0, false},
 	} {
-		if got := audit.IsReadOnly(action); got != want {
-			t.Errorf("IsReadOnly(%s) = %v, want %v", action, got, want)
+		rec := record(1, nil, tc.action)
+		rec.Effect = tc.effect
+		if got := (audit.Converter{}).Convert(rec, nil).ReadOnly; got != tc.want {
+			t.Errorf("readOnly of %s (%v) = %v, want %v", tc.action, tc.effect, got, tc.want)
 		}
 	}
 }
@@ -79,7 +92,7 @@ func TestRedactNeverLetsSecretsThrough(t *testing.T) {
 	in := map[string]any{
 		"roleArn":             "arn:aws:iam::123456789012:role/r",
 		"webIdentityToken":    "eyJhbGciOiJSUzI1NiJ9.payload.sig",
-		"SAMLAssertion":       awsquery.HiddenValue,
+		"SAMLAssertion":       request.HiddenValue,
 		"tokenCode":           "123456",
 		"authenticationCode1": "488632",
 		"authenticationCode2": "912345",
@@ -94,15 +107,15 @@ func TestRedactNeverLetsSecretsThrough(t *testing.T) {
 	want := map[string]any{
 		"roleArn":             "arn:aws:iam::123456789012:role/r",
 		"webIdentityToken":    audit.HashOf("eyJhbGciOiJSUzI1NiJ9.payload.sig"),
-		"SAMLAssertion":       awsquery.HiddenValue,
-		"tokenCode":           awsquery.HiddenValue,
-		"authenticationCode1": awsquery.HiddenValue,
-		"authenticationCode2": awsquery.HiddenValue,
+		"SAMLAssertion":       request.HiddenValue,
+		"tokenCode":           request.HiddenValue,
+		"authenticationCode1": request.HiddenValue,
+		"authenticationCode2": request.HiddenValue,
 		"policy":              `{"Version":"2012-10-17"}`,
 		"nested": []any{map[string]any{
-			"SecretAccessKey": awsquery.HiddenValue,
-			"sessionToken":    awsquery.HiddenValue,
-			"newPassword":     awsquery.HiddenValue,
+			"SecretAccessKey": request.HiddenValue,
+			"sessionToken":    request.HiddenValue,
+			"newPassword":     request.HiddenValue,
 		}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

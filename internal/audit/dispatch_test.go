@@ -13,6 +13,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // The secrets the STS handlers below hand out or receive; none may reach
@@ -28,7 +29,7 @@ const (
 // the issued key authenticates as the assumed-role session.
 type headerAuthn struct{}
 
-func (headerAuthn) Authenticate(_ context.Context, r *awsquery.AuthnRequest) (awsquery.Principal, error) {
+func (headerAuthn) Authenticate(_ context.Context, r *request.AuthnRequest) (request.Principal, error) {
 	switch r.HTTP.Header.Get("X-Test-Key") {
 	case issuedKey:
 		return rolePrincipal(issuedKey), nil
@@ -40,13 +41,13 @@ func (headerAuthn) Authenticate(_ context.Context, r *awsquery.AuthnRequest) (aw
 
 type allowAll struct{}
 
-func (allowAll) Authorize(context.Context, *awsquery.AuthzRequest) (awsquery.Decision, error) {
-	return awsquery.Decision{Allowed: true}, nil
+func (allowAll) Authorize(context.Context, *request.AuthzRequest) (request.Decision, error) {
+	return request.Decision{Allowed: true}, nil
 }
 
-func stsDispatcher(t *testing.T, aud awsquery.Auditor) http.Handler {
+func stsDispatcher(t *testing.T, aud request.Auditor) http.Handler {
 	t.Helper()
-	d, err := awsquery.New(awsquery.Config{Authenticator: headerAuthn{}, Authorizer: allowAll{}, Auditor: aud})
+	d, err := awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: headerAuthn{}, Authorizer: allowAll{}, Auditor: aud}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,20 +55,23 @@ func stsDispatcher(t *testing.T, aud awsquery.Auditor) http.Handler {
 		return &stsapi.Credentials{AccessKeyId: issuedKey, SecretAccessKey: issuedSecret, SessionToken: issuedToken, Expiration: t0.Add(time.Hour)}
 	}
 	awsquery.Register(d, stsapi.AssumeRole, awsquery.Handler[stsapi.AssumeRoleRequest, stsapi.AssumeRoleResponse]{
-		Target: func(_ context.Context, r *awsquery.Request[stsapi.AssumeRoleRequest]) (awsquery.Target, error) {
-			return awsquery.Target{Resource: r.Input.RoleArn}, nil
+		Effect: request.Writes,
+		Target: func(_ context.Context, r *awsquery.Request[stsapi.AssumeRoleRequest]) (request.Target, error) {
+			return request.Target{Resource: r.Input.RoleArn}, nil
 		},
 		Serve: func(context.Context, *awsquery.Request[stsapi.AssumeRoleRequest]) (*stsapi.AssumeRoleResponse, error) {
 			return &stsapi.AssumeRoleResponse{Credentials: creds()}, nil
 		},
 	})
 	awsquery.Register(d, stsapi.AssumeRoleWithWebIdentity, awsquery.Handler[stsapi.AssumeRoleWithWebIdentityRequest, stsapi.AssumeRoleWithWebIdentityResponse]{
+		Effect:            request.Writes,
 		SkipAuthorization: "the role's trust policy decides, inside the action",
 		Serve: func(context.Context, *awsquery.Request[stsapi.AssumeRoleWithWebIdentityRequest]) (*stsapi.AssumeRoleWithWebIdentityResponse, error) {
 			return &stsapi.AssumeRoleWithWebIdentityResponse{Credentials: creds()}, nil
 		},
 	})
 	awsquery.Register(d, stsapi.GetCallerIdentity, awsquery.Handler[stsapi.GetCallerIdentityRequest, stsapi.GetCallerIdentityResponse]{
+		Effect:            request.ReadOnly,
 		SkipAuthorization: "always allowed",
 		Serve: func(_ context.Context, r *awsquery.Request[stsapi.GetCallerIdentityRequest]) (*stsapi.GetCallerIdentityResponse, error) {
 			return &stsapi.GetCallerIdentityResponse{Arn: r.Principal.ARN()}, nil

@@ -4,7 +4,7 @@
 // tampering is provable offline with only the public key.
 //
 // It owns the event format (Event), the conversion from an
-// awsquery.AuditRecord (FromRecord, with a redaction pass as defence in
+// request.Record (FromRecord, with a redaction pass as defence in
 // depth), the group-commit writer (Trail), the sinks (the durable file trail
 // with rotation and compression, standard output, Tee), the signing key,
 // and reading, verifying and searching the trail.

@@ -9,9 +9,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // nasty is a string with every byte class the string encoder treats
@@ -194,14 +194,14 @@ func TestAppendJSONMatchesMarshal(t *testing.T) {
 
 // secretsEverywhere is a record with secrets, assertions and values that
 // only look like them at every depth and in every container.
-func secretsEverywhere() *awsquery.AuditRecord {
+func secretsEverywhere() *request.Record {
 	secrets := func(depth int) map[string]any {
 		m := map[string]any{
 			"SecretAccessKey": "s3cr3t", "sessionToken": "tok", "tokenCode": "123456", "authenticationCode1": "1",
 			"AuthenticationCode2": "2", "password": "p", "NewPassword": "p", "oldPassword": "p", "PrivateKey": "k",
 			"clientSecret": "c", "myPasswordHint": "p", "xSECRETy": map[string]any{"inner": "gone"}, "passwordList": []any{"a"},
 			"passwordNil": nil, "secretTypedNil": map[string]any(nil),
-			"SAMLAssertion": "PHNhbWw+", "webIdentityToken": "eyJ.payload.sig", "samlassertion": awsquery.HiddenValue,
+			"SAMLAssertion": "PHNhbWw+", "webIdentityToken": "eyJ.payload.sig", "samlassertion": request.HiddenValue,
 			"WebIdentityToken": HashOf("already"), "webidentitytoken": map[string]any{"not": "a string"}, "SAMLASSERTION": nil,
 			"to\u212Aencode": "kelvin sign: lower-cases to tokencode", "pr\u0130vatekey": "dotted I: lower-cases to privatekey",
 			"aVeryLongParameterNameThatHidesAPasswordInside": "p", "aVeryLongParameterNameWithoutAnythingToHide": "kept",
@@ -220,7 +220,7 @@ func secretsEverywhere() *awsquery.AuditRecord {
 	top["nested"] = mid
 	resp := secrets(1)
 	resp["credentials"] = map[string]any{"accessKeyId": "ASIAISSUED", "secretAccessKey": "real", "sessionToken": "real"}
-	return &awsquery.AuditRecord{
+	return &request.Record{
 		RequestID: "req-1", Service: "STS", Action: "AssumeRole", Principal: &identity.Principal{
 			Type: identity.AssumedRole, Account: "123456789012", CallerARN: "arn:aws:sts::123456789012:assumed-role/r/s",
 			AccessKeyID: "ASIACALLER", Session: &credential.Claims{PrincipalType: credential.AssumedRole, IssuedAt: time.Unix(1e9, 5).In(time.FixedZone("x", 3600))},
@@ -235,7 +235,7 @@ func secretsEverywhere() *awsquery.AuditRecord {
 // copy.
 func TestConvertEncodeMatchesConvertMarshal(t *testing.T) {
 	conv := Converter{Region: "eu-west-1", NewID: func() string { return "evt-1" }}
-	recs := map[string]*awsquery.AuditRecord{
+	recs := map[string]*request.Record{
 		"secrets everywhere": secretsEverywhere(),
 		"no principal":       {Action: "GetCallerIdentity"},
 		"nil maps":           {Service: "IAM", Action: "ListUsers", Principal: &identity.Principal{Type: identity.IAMUser, UserName: "u", Account: "1"}},
@@ -276,7 +276,7 @@ func TestEncodeAllocs(t *testing.T) {
 	rec := secretsEverywhere()
 	rec.RequestParameters = map[string]any{"roleArn": "arn:aws:iam::123456789012:role/deploy", "roleSessionName": "ci", "durationSeconds": int64(900)}
 	rec.ResponseElements = map[string]any{
-		"credentials":      map[string]any{"accessKeyId": "ASIAISSUED", "secretAccessKey": awsquery.HiddenValue, "sessionToken": awsquery.HiddenValue, "expiration": "2026-11-22T09:00:00Z"},
+		"credentials":      map[string]any{"accessKeyId": "ASIAISSUED", "secretAccessKey": request.HiddenValue, "sessionToken": request.HiddenValue, "expiration": "2026-11-22T09:00:00Z"},
 		"assumedRoleUser":  map[string]any{"arn": "arn:aws:sts::123456789012:assumed-role/deploy/ci", "assumedRoleId": "AROAEXAMPLE:ci"},
 		"packedPolicySize": int64(6), "sourceIdentity": "alice",
 	}

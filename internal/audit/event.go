@@ -121,19 +121,6 @@ func (e *Event) Username() string {
 	return ""
 }
 
-// readOnlyPrefixes name actions that only read, as CloudTrail's readOnly.
-var readOnlyPrefixes = []string{"Get", "List", "Describe", "Decode", "Simulate", "Lookup"}
-
-// IsReadOnly reports whether the action only reads state.
-func IsReadOnly(action string) bool {
-	for _, p := range readOnlyPrefixes {
-		if strings.HasPrefix(action, p) {
-			return true
-		}
-	}
-	return false
-}
-
 // decodeEvent parses an event's JSON.
 func decodeEvent(b []byte) (*Event, error) {
 	var e Event

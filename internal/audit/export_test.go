@@ -1,12 +1,12 @@
 package audit
 
-import "github.com/brevet-dev/brevet/internal/awsquery"
+import "github.com/brevet-dev/brevet/internal/request"
 
 // AppendLine exposes the record encoding to tests that forge records.
 func (r *Record) AppendLine(b []byte) []byte { return r.appendLine(b) }
 
 // ConvertEncode is what Auditor.Audit does before the append, for
 // benchmarks.
-func ConvertEncode(c Converter, b []byte, rec *awsquery.AuditRecord, tls *TLSDetails) ([]byte, error) {
+func ConvertEncode(c Converter, b []byte, rec *request.Record, tls *TLSDetails) ([]byte, error) {
 	return c.appendJSON(b, rec, tls)
 }

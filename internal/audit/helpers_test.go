@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/audit"
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // testKey is a fixed signing key so that failures are reproducible.
@@ -60,8 +60,8 @@ func rolePrincipal(key string) *identity.Principal {
 }
 
 // record makes a dispatcher record for action by p at t0+i seconds.
-func record(i int, p awsquery.Principal, action string) *awsquery.AuditRecord {
-	return &awsquery.AuditRecord{
+func record(i int, p request.Principal, action string) *request.Record {
+	return &request.Record{
 		RequestID: fmt.Sprintf("req-%04d", i), Service: "STS", Action: action, Version: "2011-06-15",
 		Principal: p, SourceIP: "192.0.2.10", UserAgent: "aws-cli/2.0",
 		Start: t0.Add(time.Duration(i) * time.Second), Duration: 3 * time.Millisecond,
@@ -70,13 +70,13 @@ func record(i int, p awsquery.Principal, action string) *awsquery.AuditRecord {
 }
 
 // assumeRoleRecord issues key to alice.
-func assumeRoleRecord(i int, key string) *awsquery.AuditRecord {
+func assumeRoleRecord(i int, key string) *request.Record {
 	r := record(i, userPrincipal(), "AssumeRole")
 	r.RequestParameters = map[string]any{"roleArn": "arn:aws:iam::123456789012:role/deploy", "roleSessionName": "ci"}
 	r.ResponseElements = map[string]any{
 		"credentials": map[string]any{
-			"accessKeyId": key, "secretAccessKey": awsquery.HiddenValue,
-			"sessionToken": awsquery.HiddenValue, "expiration": "2026-11-22T09:00:00Z",
+			"accessKeyId": key, "secretAccessKey": request.HiddenValue,
+			"sessionToken": request.HiddenValue, "expiration": "2026-11-22T09:00:00Z",
 		},
 		"assumedRoleUser": map[string]any{"arn": "arn:aws:sts::123456789012:assumed-role/deploy/ci", "assumedRoleId": "AROAEXAMPLEDEPLOY:ci"},
 	}

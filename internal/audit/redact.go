@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // secretKeys are parameter and element names whose values are secrets,
@@ -40,7 +40,7 @@ var assertionKeys = map[string]bool{
 const HashPrefix = "sha256:"
 
 // Redact returns a deep copy of m with secret values replaced by
-// awsquery.HiddenValue and assertions by "sha256:" and their hex digest.
+// request.HiddenValue and assertions by "sha256:" and their hex digest.
 // It returns nil for nil.
 func Redact(m map[string]any) map[string]any {
 	if m == nil {
@@ -65,7 +65,7 @@ type keyClass uint8
 
 const (
 	keyPlain     keyClass = iota // kept (maps and lists in it redacted in turn)
-	keySecret                    // replaced by awsquery.HiddenValue
+	keySecret                    // replaced by request.HiddenValue
 	keyAssertion                 // replaced by its HashOf
 )
 
@@ -121,12 +121,12 @@ func hidden(v any) any {
 	if v == nil {
 		return nil
 	}
-	return awsquery.HiddenValue
+	return request.HiddenValue
 }
 
 func hashed(v any) any {
 	s, ok := v.(string)
-	if !ok || s == awsquery.HiddenValue || strings.HasPrefix(s, HashPrefix) {
+	if !ok || s == request.HiddenValue || strings.HasPrefix(s, HashPrefix) {
 		if ok {
 			return s
 		}

@@ -10,10 +10,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 	"github.com/brevet-dev/brevet/internal/store"
 )
@@ -81,7 +81,7 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Authenticator implements awsquery.Authenticator. It is safe for
+// Authenticator implements request.Authenticator. It is safe for
 // concurrent use.
 type Authenticator struct {
 	keys      KeyStore
@@ -113,7 +113,7 @@ type cachedKey struct {
 	lastUse atomic.Int64
 }
 
-var _ awsquery.Authenticator = (*Authenticator)(nil)
+var _ request.Authenticator = (*Authenticator)(nil)
 
 // New returns an Authenticator whose cache starts at the change feed's
 // current position.
@@ -165,8 +165,8 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// Authenticate implements awsquery.Authenticator.
-func (a *Authenticator) Authenticate(ctx context.Context, req *awsquery.AuthnRequest) (awsquery.Principal, error) {
+// Authenticate implements request.Authenticator.
+func (a *Authenticator) Authenticate(ctx context.Context, req *request.AuthnRequest) (request.Principal, error) {
 	p, err := a.authenticate(ctx, req)
 	if err != nil {
 		return nil, err
@@ -174,7 +174,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, req *awsquery.AuthnReq
 	return p, nil
 }
 
-func (a *Authenticator) authenticate(ctx context.Context, req *awsquery.AuthnRequest) (*identity.Principal, error) {
+func (a *Authenticator) authenticate(ctx context.Context, req *request.AuthnRequest) (*identity.Principal, error) {
 	sreq := sigv4.FromHTTP(req.HTTP, req.Body)
 	auth, err := sigv4.Parse(&sreq)
 	if err != nil {
@@ -185,8 +185,8 @@ func (a *Authenticator) authenticate(ctx context.Context, req *awsquery.AuthnReq
 		return nil, err
 	}
 	v := a.verifiers["sts"]
-	if req.Operation != nil && req.Operation.Service != nil {
-		if sv := a.verifiers[req.Operation.Service.Name]; sv != nil {
+	if req.Operation != nil {
+		if sv := a.verifiers[req.Operation.Service]; sv != nil {
 			v = sv
 		}
 	}
@@ -214,7 +214,7 @@ func (a *Authenticator) authenticate(ctx context.Context, req *awsquery.AuthnReq
 	if key != nil && a.uses != nil {
 		a.noteUse(key, auth, req.Now)
 	}
-	if req.Operation != nil && req.Operation.Service != nil && req.Operation.Service.Name == "iam" && !mayCallIAM(p) {
+	if req.Operation != nil && req.Operation.Service == "iam" && !mayCallIAM(p) {
 		return nil, invalidToken()
 	}
 	return p, nil

@@ -22,6 +22,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 	"github.com/brevet-dev/brevet/internal/store"
 	"github.com/brevet-dev/brevet/internal/store/sqlite"
@@ -118,14 +119,14 @@ func signed(t testing.TB, creds sigv4.Credentials, service, region string, at ti
 	return r
 }
 
-func authenticate(a *authn.Authenticator, r *http.Request, op *awsquery.OperationInfo, at time.Time) (*identity.Principal, error) {
+func authenticate(a *authn.Authenticator, r *http.Request, op *request.Operation, at time.Time) (*identity.Principal, error) {
 	body := []byte{}
 	if r.Body != nil {
 		var buf bytes.Buffer
 		_, _ = buf.ReadFrom(r.Body)
 		body = buf.Bytes()
 	}
-	p, err := a.Authenticate(context.Background(), &awsquery.AuthnRequest{HTTP: r, Body: body, Operation: op, Now: at})
+	p, err := a.Authenticate(context.Background(), &request.AuthnRequest{HTTP: r, Body: body, Operation: op, Now: at})
 	if err != nil {
 		return nil, err
 	}
@@ -160,27 +161,27 @@ func TestLongTermKey(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		r       *http.Request
-		op      *awsquery.OperationInfo
+		op      *request.Operation
 		want    *identity.Principal
 		wantErr string
 	}{
-		{"sts", signed(t, good, "sts", "eu-west-1", now, gci), stsapi.GetCallerIdentity.Info(), want, ""},
-		{"iam us-east-1", signed(t, good, "iam", "us-east-1", now, "Action=ListUsers&Version=2010-05-08"), iamapi.ListUsers.Info(), want, ""},
+		{"sts", signed(t, good, "sts", "eu-west-1", now, gci), opOf(stsapi.GetCallerIdentity.Info()), want, ""},
+		{"iam us-east-1", signed(t, good, "iam", "us-east-1", now, "Action=ListUsers&Version=2010-05-08"), opOf(iamapi.ListUsers.Info()), want, ""},
 		{"wrong secret", signed(t, sigv4.Credentials{AccessKeyID: f.keyID, SecretAccessKey: "x"}, "sts", "eu-west-1", now, gci),
-			stsapi.GetCallerIdentity.Info(), nil, "SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."},
+			opOf(stsapi.GetCallerIdentity.Info()), nil, "SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."},
 		{"unknown key", signed(t, sigv4.Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "x"}, "sts", "eu-west-1", now, gci),
-			stsapi.GetCallerIdentity.Info(), nil, "InvalidClientTokenId: The security token included in the request is invalid."},
+			opOf(stsapi.GetCallerIdentity.Info()), nil, "InvalidClientTokenId: The security token included in the request is invalid."},
 		{"token with long-term key", signed(t, sigv4.Credentials{AccessKeyID: f.keyID, SecretAccessKey: f.secret, SessionToken: "abc"}, "sts", "eu-west-1", now, gci),
-			stsapi.GetCallerIdentity.Info(), nil, "InvalidClientTokenId: The security token included in the request is invalid."},
-		{"sts scope on iam", signed(t, good, "sts", "us-east-1", now, "Action=ListUsers&Version=2010-05-08"), iamapi.ListUsers.Info(),
+			opOf(stsapi.GetCallerIdentity.Info()), nil, "InvalidClientTokenId: The security token included in the request is invalid."},
+		{"sts scope on iam", signed(t, good, "sts", "us-east-1", now, "Action=ListUsers&Version=2010-05-08"), opOf(iamapi.ListUsers.Info()),
 			nil, "SignatureDoesNotMatch: Credential should be scoped to correct service: 'iam'. "},
-		{"unknown region", signed(t, good, "sts", "ap-south-1", now, gci), stsapi.GetCallerIdentity.Info(),
+		{"unknown region", signed(t, good, "sts", "ap-south-1", now, gci), opOf(stsapi.GetCallerIdentity.Info()),
 			nil, "SignatureDoesNotMatch: Credential should be scoped to a valid region. "},
-		{"unsigned", signed(t, sigv4.Credentials{}, "sts", "eu-west-1", now, gci), stsapi.GetCallerIdentity.Info(),
+		{"unsigned", signed(t, sigv4.Credentials{}, "sts", "eu-west-1", now, gci), opOf(stsapi.GetCallerIdentity.Info()),
 			nil, "MissingAuthenticationToken: Request is missing Authentication Token"},
 		{"unsigned web identity", signed(t, sigv4.Credentials{}, "sts", "eu-west-1", now, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15"),
-			stsapi.AssumeRoleWithWebIdentity.Info(), &identity.Principal{Type: identity.Unknown}, ""},
-		{"skewed", signed(t, good, "sts", "eu-west-1", now.Add(-20*time.Minute), gci), stsapi.GetCallerIdentity.Info(),
+			opOf(stsapi.AssumeRoleWithWebIdentity.Info()), &identity.Principal{Type: identity.Unknown}, ""},
+		{"skewed", signed(t, good, "sts", "eu-west-1", now.Add(-20*time.Minute), gci), opOf(stsapi.GetCallerIdentity.Info()),
 			nil, "SignatureDoesNotMatch: Signature expired: 20261122T074000Z is now earlier than 20261122T074500Z (20261122T080000Z - 15 min.)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -207,7 +208,7 @@ func TestKeyChangesTakeEffectAfterSync(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
 			creds := sigv4.Credentials{AccessKeyID: f.keyID, SecretAccessKey: f.secret}
-			if _, err := authenticate(f.a, signed(t, creds, "sts", "eu-west-1", now, gci), stsapi.GetCallerIdentity.Info(), now); err != nil {
+			if _, err := authenticate(f.a, signed(t, creds, "sts", "eu-west-1", now, gci), opOf(stsapi.GetCallerIdentity.Info()), now); err != nil {
 				t.Fatal(err)
 			}
 			if got := f.a.Cached(); got != 1 {
@@ -219,7 +220,7 @@ func TestKeyChangesTakeEffectAfterSync(t *testing.T) {
 			if _, err := f.a.Sync(ctx); err != nil {
 				t.Fatal(err)
 			}
-			_, err := authenticate(f.a, signed(t, creds, "sts", "eu-west-1", now, gci), stsapi.GetCallerIdentity.Info(), now)
+			_, err := authenticate(f.a, signed(t, creds, "sts", "eu-west-1", now, gci), opOf(stsapi.GetCallerIdentity.Info()), now)
 			if got, want := code(err), "InvalidClientTokenId: The security token included in the request is invalid."; got != want {
 				t.Errorf("got %q, want %q", got, want)
 			}
@@ -231,7 +232,7 @@ func TestUserRenameEvictsItsKeys(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	creds := sigv4.Credentials{AccessKeyID: f.keyID, SecretAccessKey: f.secret}
-	if _, err := authenticate(f.a, signed(t, creds, "sts", "eu-west-1", now, gci), stsapi.GetCallerIdentity.Info(), now); err != nil {
+	if _, err := authenticate(f.a, signed(t, creds, "sts", "eu-west-1", now, gci), opOf(stsapi.GetCallerIdentity.Info()), now); err != nil {
 		t.Fatal(err)
 	}
 	u, err := f.st.Users().Get(ctx, account, "alice")
@@ -245,7 +246,7 @@ func TestUserRenameEvictsItsKeys(t *testing.T) {
 	if _, err := f.a.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	p, err := authenticate(f.a, signed(t, creds, "sts", "eu-west-1", now, gci), stsapi.GetCallerIdentity.Info(), now)
+	p, err := authenticate(f.a, signed(t, creds, "sts", "eu-west-1", now, gci), opOf(stsapi.GetCallerIdentity.Info()), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +265,7 @@ func TestStaleReadIsNotCached(t *testing.T) {
 		t.Fatal(err)
 	}
 	creds := sigv4.Credentials{AccessKeyID: f.keyID, SecretAccessKey: f.secret}
-	if _, err := authenticate(f.a, signed(t, creds, "sts", "eu-west-1", now, gci), stsapi.GetCallerIdentity.Info(), now); err != nil {
+	if _, err := authenticate(f.a, signed(t, creds, "sts", "eu-west-1", now, gci), opOf(stsapi.GetCallerIdentity.Info()), now); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.a.Cached(); got != 1 {
@@ -324,7 +325,7 @@ func TestTemporaryCredentials(t *testing.T) {
 			"SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := authenticate(f.a, signed(t, c.creds, "sts", "eu-west-1", c.at, gci), stsapi.GetCallerIdentity.Info(), c.at)
+			got, err := authenticate(f.a, signed(t, c.creds, "sts", "eu-west-1", c.at, gci), opOf(stsapi.GetCallerIdentity.Info()), c.at)
 			if gotErr := code(err); gotErr != c.wantErr {
 				t.Fatalf("error: got %q, want %q", gotErr, c.wantErr)
 			}
@@ -367,11 +368,11 @@ func TestTemporaryCredentialsAndIAM(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc2 := f.mint(t, tc.claims)
 			creds := sigv4.Credentials{AccessKeyID: tc2.AccessKeyID, SecretAccessKey: tc2.SecretAccessKey.Reveal(), SessionToken: tc2.SessionToken}
-			_, err := authenticate(f.a, signed(t, creds, "iam", "us-east-1", now, listUsers), iamapi.ListUsers.Info(), now)
+			_, err := authenticate(f.a, signed(t, creds, "iam", "us-east-1", now, listUsers), opOf(iamapi.ListUsers.Info()), now)
 			if got := code(err); got != tc.wantErr {
 				t.Errorf("IAM: got %q, want %q", got, tc.wantErr)
 			}
-			if _, err := authenticate(f.a, signed(t, creds, "sts", "us-east-1", now, gci), stsapi.GetCallerIdentity.Info(), now); err != nil {
+			if _, err := authenticate(f.a, signed(t, creds, "sts", "us-east-1", now, gci), opOf(stsapi.GetCallerIdentity.Info()), now); err != nil {
 				t.Errorf("STS GetCallerIdentity: %v", err)
 			}
 		})
@@ -385,7 +386,7 @@ func TestLastUsed(t *testing.T) {
 	f := newFixture(t)
 	creds := sigv4.Credentials{AccessKeyID: f.keyID, SecretAccessKey: f.secret}
 	for _, at := range []time.Time{now, now.Add(10 * time.Second)} {
-		if _, err := authenticate(f.a, signed(t, creds, "sts", "eu-west-1", at, gci), stsapi.GetCallerIdentity.Info(), at); err != nil {
+		if _, err := authenticate(f.a, signed(t, creds, "sts", "eu-west-1", at, gci), opOf(stsapi.GetCallerIdentity.Info()), at); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -401,7 +402,7 @@ func TestLastUsed(t *testing.T) {
 		t.Errorf("last used (-want +got):\n%s", diff)
 	}
 	// A key deleted before the flush is no error.
-	if _, err := authenticate(f.a, signed(t, creds, "iam", "us-east-1", now.Add(2*time.Minute), "Action=ListUsers&Version=2010-05-08"), iamapi.ListUsers.Info(), now.Add(2*time.Minute)); err != nil {
+	if _, err := authenticate(f.a, signed(t, creds, "iam", "us-east-1", now.Add(2*time.Minute), "Action=ListUsers&Version=2010-05-08"), opOf(iamapi.ListUsers.Info()), now.Add(2*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.st.AccessKeys().Delete(ctx, f.keyID); err != nil {
@@ -420,9 +421,16 @@ func TestStoreErrorIsNotInvalidToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	creds := sigv4.Credentials{AccessKeyID: f.keyID, SecretAccessKey: f.secret}
-	_, err := authenticate(f.a, signed(t, creds, "sts", "eu-west-1", now, gci), stsapi.GetCallerIdentity.Info(), now)
+	_, err := authenticate(f.a, signed(t, creds, "sts", "eu-west-1", now, gci), opOf(stsapi.GetCallerIdentity.Info()), now)
 	var se *sigv4.Error
 	if err == nil || errors.As(err, &se) || errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("got %v, want a store error", err)
 	}
+}
+
+// opOf is the pipeline's description of a Query action, as the dispatcher
+// makes it when the action is registered.
+func opOf(info *awsquery.OperationInfo) *request.Operation {
+	return &request.Operation{Service: info.Service.Name, Version: info.Service.Version, Name: info.Name,
+		Action: info.Service.Name + ":" + info.Name, Unsigned: info.Unsigned, Effect: request.ReadOnly}
 }

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
 	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
@@ -20,7 +20,7 @@ func benchAuthn(b *testing.B, f *fixture, creds sigv4.Credentials) {
 	r := signed(b, creds, "sts", "eu-west-1", now, gci)
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	req := &awsquery.AuthnRequest{HTTP: r, Body: body, Operation: stsapi.GetCallerIdentity.Info(), Now: now}
+	req := &request.AuthnRequest{HTTP: r, Body: body, Operation: opOf(stsapi.GetCallerIdentity.Info()), Now: now}
 	ctx := context.Background()
 	if _, err := f.a.Authenticate(ctx, req); err != nil {
 		b.Fatal(err)
@@ -59,7 +59,7 @@ func BenchmarkAuthenticateLongTermParallel(b *testing.B) {
 	r := signed(b, creds, "sts", "eu-west-1", now, gci)
 	body, _ := io.ReadAll(r.Body)
 	ctx := context.Background()
-	req := &awsquery.AuthnRequest{HTTP: r, Body: body, Operation: stsapi.GetCallerIdentity.Info(), Now: now}
+	req := &request.AuthnRequest{HTTP: r, Body: body, Operation: opOf(stsapi.GetCallerIdentity.Info()), Now: now}
 	if _, err := f.a.Authenticate(ctx, req); err != nil {
 		b.Fatal(err)
 	}

@@ -1,5 +1,5 @@
 // Package authn answers "who signed this request?" for the AWS Query
-// dispatcher: it implements awsquery.Authenticator by parsing the SigV4
+// dispatcher: it implements request.Authenticator by parsing the SigV4
 // authentication (package sigv4), resolving the access key to its secret
 // and its principal, verifying the signature, and returning an
 // *identity.Principal.

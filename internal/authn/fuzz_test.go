@@ -9,6 +9,7 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
@@ -34,8 +35,8 @@ func FuzzAuthenticate(f *testing.F) {
 		if token != "" {
 			r.Header["X-Amz-Security-Token"] = []string{token}
 		}
-		_, err := fx.a.Authenticate(context.Background(), &awsquery.AuthnRequest{
-			HTTP: r, Body: []byte(gci), Operation: stsapi.GetCallerIdentity.Info(), Now: now})
+		_, err := fx.a.Authenticate(context.Background(), &request.AuthnRequest{
+			HTTP: r, Body: []byte(gci), Operation: opOf(stsapi.GetCallerIdentity.Info()), Now: now})
 		if err == nil {
 			return
 		}

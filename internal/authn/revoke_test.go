@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/authn"
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
 	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/revocation"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 	"github.com/brevet-dev/brevet/internal/store"
@@ -49,11 +49,11 @@ func mintSession(t testing.TB, f *fixture, parent string, issued time.Time) sigv
 	return sigv4.Credentials{AccessKeyID: tc.AccessKeyID, SecretAccessKey: tc.SecretAccessKey.Reveal(), SessionToken: tc.SessionToken}
 }
 
-func authnReq(t testing.TB, creds sigv4.Credentials) *awsquery.AuthnRequest {
+func authnReq(t testing.TB, creds sigv4.Credentials) *request.AuthnRequest {
 	r := signed(t, creds, "sts", "eu-west-1", now, gci)
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	return &awsquery.AuthnRequest{HTTP: r, Body: body, Operation: stsapi.GetCallerIdentity.Info(), Now: now}
+	return &request.AuthnRequest{HTTP: r, Body: body, Operation: opOf(stsapi.GetCallerIdentity.Info()), Now: now}
 }
 
 func TestRevokedSessionsAreInvalidTokens(t *testing.T) {

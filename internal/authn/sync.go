@@ -29,7 +29,7 @@ func (a *Authenticator) Sync(ctx context.Context) ([]store.Change, error) {
 		if len(changes) == 0 {
 			return all, nil
 		}
-		a.apply(changes)
+		a.Apply(changes)
 		all = append(all, changes...)
 		from = changes[len(changes)-1].Seq
 		if len(changes) < syncPage {
@@ -38,7 +38,10 @@ func (a *Authenticator) Sync(ctx context.Context) ([]store.Change, error) {
 	}
 }
 
-func (a *Authenticator) apply(changes []store.Change) {
+// Apply applies changes read from the change feed by someone else (a
+// node's one follower), as Sync would: changes at or before the position
+// already applied are skipped.
+func (a *Authenticator) Apply(changes []store.Change) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, c := range changes {

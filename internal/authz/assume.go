@@ -4,10 +4,10 @@ import (
 	"context"
 	"time"
 
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/policy"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // Facts are the request facts behind the global condition keys
@@ -67,13 +67,13 @@ func (a *Authorizer) LoadRole(ctx context.Context, account, name string) (*Role,
 //   - an explicit deny anywhere wins.
 //
 // Role sessions are matched as their session ARN and as their role's ARN.
-func (a *Authorizer) AuthorizeAssumeRole(ctx context.Context, caller *identity.Principal, role *Role, actions []string, keys map[string][]string, f Facts) (awsquery.Decision, error) {
+func (a *Authorizer) AuthorizeAssumeRole(ctx context.Context, caller *identity.Principal, role *Role, actions []string, keys map[string][]string, f Facts) (request.Decision, error) {
 	if err := a.c.maybePoll(ctx, f.Now); err != nil {
-		return awsquery.Decision{}, err
+		return request.Decision{}, err
 	}
 	v, err := a.view(ctx, caller)
 	if err != nil {
-		return awsquery.Decision{}, err
+		return request.Decision{}, err
 	}
 	st := a.pool.Get().(*evalState)
 	defer a.pool.Put(st)
@@ -90,7 +90,7 @@ func (a *Authorizer) AuthorizeAssumeRole(ctx context.Context, caller *identity.P
 			return a.denial(&st.req, &st.dec, v.principalID)
 		}
 	}
-	return awsquery.Decision{Allowed: true}, nil
+	return request.Decision{Allowed: true}, nil
 }
 
 // EncodeDenial seals the explanation of a denial decided outside the

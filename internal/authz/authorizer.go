@@ -11,9 +11,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/policy"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
@@ -100,6 +100,11 @@ const NoRequestPoll time.Duration = -1
 // calls it; otherwise changes are seen within PollInterval.
 func (a *Authorizer) Sync(ctx context.Context) error { return a.c.sync(ctx) }
 
+// Apply applies changes read from the change feed by someone else (a
+// node's one follower), as Sync would: changes at or before the position
+// already applied are skipped.
+func (a *Authorizer) Apply(changes []store.Change) { a.c.applyAll(changes) }
+
 // DecodeMessage opens an encoded authorization message and returns its
 // JSON. An invalid message is an *InvalidMessageError.
 //
@@ -120,15 +125,15 @@ type evalState struct {
 	dec policy.Decision
 }
 
-// Authorize implements awsquery.Authorizer.
-func (a *Authorizer) Authorize(ctx context.Context, r *awsquery.AuthzRequest) (awsquery.Decision, error) {
+// Authorize implements request.Authorizer.
+func (a *Authorizer) Authorize(ctx context.Context, r *request.AuthzRequest) (request.Decision, error) {
 	if err := a.c.maybePoll(ctx, r.Now); err != nil {
-		return awsquery.Decision{}, err
+		return request.Decision{}, err
 	}
 	p, _ := r.Principal.(*identity.Principal)
 	v, err := a.view(ctx, p)
 	if err != nil {
-		return awsquery.Decision{}, err
+		return request.Decision{}, err
 	}
 	st := a.pool.Get().(*evalState)
 	defer a.pool.Put(st)
@@ -141,18 +146,18 @@ func (a *Authorizer) Authorize(ctx context.Context, r *awsquery.AuthzRequest) (a
 	a.addGlobal(&st.req.Context, v, r.Now, r.SourceIP, r.UserAgent, r.SecureTransport)
 	v.set.EvaluateInto(&st.dec, &st.req, nil)
 	if st.dec.Outcome == policy.Allowed {
-		return awsquery.Decision{Allowed: true}, nil
+		return request.Decision{Allowed: true}, nil
 	}
 	return a.denial(&st.req, &st.dec, v.principalID)
 }
 
 // denial words a denial and seals its explanation.
-func (a *Authorizer) denial(req *policy.Request, d *policy.Decision, principalID string) (awsquery.Decision, error) {
+func (a *Authorizer) denial(req *policy.Request, d *policy.Decision, principalID string) (request.Decision, error) {
 	enc, err := a.seal.encode(req, d, principalID)
 	if err != nil {
-		return awsquery.Decision{}, err
+		return request.Decision{}, err
 	}
-	return awsquery.Decision{Reason: reason(d, req.Action), ExplicitDeny: d.Outcome == policy.ExplicitlyDenied, EncodedMessage: enc}, nil
+	return request.Decision{Reason: reason(d, req.Action), ExplicitDeny: d.Outcome == policy.ExplicitlyDenied, EncodedMessage: enc}, nil
 }
 
 // reason completes AWS's "... because <reason>" for an implicit deny, and

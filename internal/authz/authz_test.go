@@ -16,10 +16,10 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/authz/authztest"
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store/sqlite"
 )
 
@@ -86,9 +86,9 @@ func roleSession(r iam.Role, session string, c credential.Claims) *identity.Prin
 		PrincipalID: r.ID + ":" + session, AccessKeyID: "ASIAEXAMPLE", Session: &c}
 }
 
-func (f *fixture) authorize(t testing.TB, p *identity.Principal, action, resource string, ctxKeys map[string][]string) awsquery.Decision {
+func (f *fixture) authorize(t testing.TB, p *identity.Principal, action, resource string, ctxKeys map[string][]string) request.Decision {
 	t.Helper()
-	d, err := f.a.Authorize(context.Background(), &awsquery.AuthzRequest{Principal: p, Action: action, Resource: resource,
+	d, err := f.a.Authorize(context.Background(), &request.AuthzRequest{Principal: p, Action: action, Resource: resource,
 		Context: ctxKeys, Now: now, SourceIP: "192.0.2.10", UserAgent: "test", SecureTransport: true})
 	if err != nil {
 		t.Fatal(err)
@@ -502,7 +502,7 @@ func TestConcurrentChanges(t *testing.T) {
 					return
 				default:
 				}
-				if _, err := f.a.Authorize(ctx, &awsquery.AuthzRequest{Principal: ps[i], Action: "iam:ListUsers", Resource: "*", Now: time.Now()}); err != nil {
+				if _, err := f.a.Authorize(ctx, &request.AuthzRequest{Principal: ps[i], Action: "iam:ListUsers", Resource: "*", Now: time.Now()}); err != nil {
 					errs <- err
 					return
 				}

@@ -9,9 +9,9 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/authz/authztest"
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store"
 	"github.com/brevet-dev/brevet/internal/store/postgres"
 	"github.com/brevet-dev/brevet/internal/store/postgres/pgtest"
@@ -37,7 +37,7 @@ func BenchmarkAuthorize(b *testing.B) {
 				f.authorize(b, p, "iam:GetUser", "*", nil) // warm the cache
 			}
 			p := principals[n/2]
-			req := &awsquery.AuthzRequest{Principal: p, Action: "iam:ListAccessKeys", Resource: p.CallerARN,
+			req := &request.AuthzRequest{Principal: p, Action: "iam:ListAccessKeys", Resource: p.CallerARN,
 				Now: now, SourceIP: "192.0.2.10", UserAgent: "bench", SecureTransport: true}
 			ctx := context.Background()
 			b.ReportAllocs()
@@ -67,7 +67,7 @@ func BenchmarkAuthorizeRoleSession(b *testing.B) {
 				p = roleSession(r, fmt.Sprintf("s%05d", i), credential.Claims{Policy: authztest.Allow("*", "iam:List*")})
 				f.authorize(b, p, "iam:ListRoles", "*", nil) // warm the cache
 			}
-			req := &awsquery.AuthzRequest{Principal: p, Action: "iam:ListRoles", Resource: "*", Now: now}
+			req := &request.AuthzRequest{Principal: p, Action: "iam:ListRoles", Resource: "*", Now: now}
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -88,7 +88,7 @@ func BenchmarkAuthorizeDenied(b *testing.B) {
 	u, err := f.w.User(acct, "alice")
 	must(b, err)
 	must(b, f.w.Inline(authztest.UserOwner(acct, "alice"), "p", authztest.Allow("*", "iam:Get*")))
-	req := &awsquery.AuthzRequest{Principal: userPrincipal(u), Action: "iam:DeleteUser", Resource: u.ARN(), Now: now, SourceIP: "192.0.2.1"}
+	req := &request.AuthzRequest{Principal: userPrincipal(u), Action: "iam:DeleteUser", Resource: u.ARN(), Now: now, SourceIP: "192.0.2.1"}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

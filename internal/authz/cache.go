@@ -162,6 +162,22 @@ func (c *cache) pollLocked(ctx context.Context) error {
 	}
 }
 
+// applyAll applies changes past the position processed, under the poll
+// lock so that it never interleaves with a poll of the feed.
+func (c *cache) applyAll(changes []store.Change) {
+	c.pollMu.Lock()
+	defer c.pollMu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range changes {
+		if changes[i].Seq <= c.seq.Load() {
+			continue
+		}
+		c.apply(&changes[i])
+		c.seq.Store(changes[i].Seq)
+	}
+}
+
 // apply drops what a change makes stale. Sessions built on a dropped
 // entity notice on their next use (their entity pointer differs).
 func (c *cache) apply(ch *store.Change) {

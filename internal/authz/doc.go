@@ -1,5 +1,5 @@
 // Package authz decides whether an authenticated caller may perform an
-// action: it implements awsquery.Authorizer for every STS and IAM request,
+// action: it implements request.Authorizer for every STS and IAM request,
 // and evaluates the AssumeRole family (trust policy plus the caller's own
 // policies) for package sts.
 //
@@ -18,7 +18,7 @@
 // AES-256-GCM under a key the Authorizer holds, which only DecodeMessage
 // (sts:DecodeAuthorizationMessage) can open.
 //
-// It does no wire work (awsquery words the AccessDenied) and no policy
+// It does no wire work (request.AccessDeniedError words the denial) and no policy
 // language work (package policy parses and evaluates); it must not write to
 // the store.
 package authz

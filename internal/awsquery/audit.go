@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // AssertionHashPrefix starts the value recorded in place of a bearer
@@ -39,7 +41,7 @@ func auditMap(s *Shape, v *Value) map[string]any {
 
 func auditValue(s *Shape, v *Value) any {
 	if s.Sensitive {
-		return HiddenValue
+		return request.HiddenValue
 	}
 	switch s.Kind {
 	case KindStructure:

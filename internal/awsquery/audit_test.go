@@ -13,6 +13,7 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // TestAuditHashesAssertions: a web identity token or SAML assertion
@@ -22,12 +23,14 @@ func TestAuditHashesAssertions(t *testing.T) {
 	const token, assertion = "eyJhbGciOiJSUzI1NiJ9.secret-token.sig", "PHNhbWxwOlJlc3BvbnNlPg=="
 	f := newFixture(t, nil)
 	awsquery.Register(f.d, stsapi.AssumeRoleWithWebIdentity, awsquery.Handler[stsapi.AssumeRoleWithWebIdentityRequest, stsapi.AssumeRoleWithWebIdentityResponse]{
+		Effect:            request.Writes,
 		SkipAuthorization: "test: the trust policy is checked inside",
 		Serve: func(context.Context, *awsquery.Request[stsapi.AssumeRoleWithWebIdentityRequest]) (*stsapi.AssumeRoleWithWebIdentityResponse, error) {
 			return &stsapi.AssumeRoleWithWebIdentityResponse{}, nil
 		},
 	})
 	awsquery.Register(f.d, stsapi.AssumeRoleWithSAML, awsquery.Handler[stsapi.AssumeRoleWithSAMLRequest, stsapi.AssumeRoleWithSAMLResponse]{
+		Effect:            request.Writes,
 		SkipAuthorization: "test: the trust policy is checked inside",
 		Serve: func(context.Context, *awsquery.Request[stsapi.AssumeRoleWithSAMLRequest]) (*stsapi.AssumeRoleWithSAMLResponse, error) {
 			return &stsapi.AssumeRoleWithSAMLResponse{}, nil

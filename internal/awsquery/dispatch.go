@@ -3,129 +3,19 @@ package awsquery
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/tls"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
-	"runtime/debug"
 	"time"
+
+	"github.com/brevet-dev/brevet/internal/request"
 )
-
-// Principal is the authenticated caller, as the Authenticator established
-// it. The dispatcher only needs its ARN (for AccessDenied messages and
-// audit records); handlers and the Authorizer type-assert to the concrete
-// type they share with the Authenticator.
-type Principal interface {
-	ARN() string
-}
-
-// AuthnRequest is what an Authenticator sees: the HTTP request (headers,
-// URL), the body already read, and the action being called.
-type AuthnRequest struct {
-	HTTP      *http.Request
-	Body      []byte
-	Operation *OperationInfo
-	Now       time.Time
-}
-
-// Authenticator establishes who is calling. It returns a typed error
-// (*sigv4.Error, or an *Error from the catalogue) when the request is not
-// authentic. For Operation.Unsigned actions an unsigned request is normal:
-// the Authenticator returns an anonymous principal and the action verifies
-// its own assertion.
-type Authenticator interface {
-	Authenticate(ctx context.Context, req *AuthnRequest) (Principal, error)
-}
-
-// AuthzRequest asks whether Principal may perform Action on Resource.
-type AuthzRequest struct {
-	Principal Principal
-	// Action is the IAM action name, "sts:AssumeRole".
-	Action string
-	// Resource and Context come from the action's Target.
-	Resource string
-	Context  map[string][]string
-	// Request facts for global condition keys.
-	Now             time.Time
-	SourceIP        string
-	UserAgent       string
-	SecureTransport bool
-}
-
-// Decision is the Authorizer's answer. Reason, when set, completes AWS's
-// AccessDenied message after "because", e.g. "no identity-based policy
-// allows the sts:AssumeRole action", or, when ExplicitDeny is set, after
-// "with", e.g. "an explicit deny in an identity-based policy".
-// EncodedMessage, when set, is the sealed explanation of a denial that
-// only sts:DecodeAuthorizationMessage can read; the dispatcher appends it
-// as AWS does ("Encoded authorization failure message: ...").
-type Decision struct {
-	Allowed        bool
-	Reason         string
-	ExplicitDeny   bool
-	EncodedMessage string
-}
-
-// Authorizer evaluates policies. An error means the decision could not be
-// made (it fails the request); a denial is Decision{Allowed: false}.
-type Authorizer interface {
-	Authorize(ctx context.Context, req *AuthzRequest) (Decision, error)
-}
-
-// AuditRecord is one request, whatever its outcome. Secrets never enter
-// it: parameters and response elements of sensitive shapes are replaced
-// with HiddenValue, and bearer assertions (WebIdentityToken,
-// SAMLAssertion) with their SHA-256 (HashAssertion).
-type AuditRecord struct {
-	RequestID string
-	// Service and Action are empty when the request named no known action.
-	Service, Action, Version string
-	// Principal is nil when authentication failed or did not happen.
-	Principal Principal
-	SourceIP  string
-	UserAgent string
-	// Host is the request's Host header and TLS its connection state (nil
-	// for plain HTTP), for the event's tlsDetails.
-	Host     string
-	TLS      *tls.ConnectionState
-	Start    time.Time
-	Duration time.Duration
-	// RequestParameters is the decoded input, keyed by lowerCamelCase
-	// member names as CloudTrail does; nil when decoding failed.
-	RequestParameters map[string]any
-	// ResponseElements is the output on success, same form.
-	ResponseElements map[string]any
-	// Status is the HTTP status sent; ErrorCode and ErrorMessage are the
-	// wire error, if any.
-	Status       int
-	ErrorCode    string
-	ErrorMessage string
-	// Err is the original error, for logs; it may carry internal detail
-	// and must not be shown to clients.
-	Err error
-}
-
-// HiddenValue replaces sensitive values in audit records (CloudTrail's
-// wording).
-const HiddenValue = "HIDDEN_DUE_TO_SECURITY_REASONS"
-
-// Auditor makes a record durable. It is called exactly once per request,
-// including requests that fail authentication or validation, before the
-// response is written. If it returns an error the request fails with
-// ServiceUnavailable: auditing fails closed.
-type Auditor interface {
-	Audit(ctx context.Context, rec *AuditRecord) error
-}
 
 // Request is what an action's handler receives.
 type Request[In any] struct {
-	Principal Principal
+	Principal request.Principal
 	Input     *In
 	RequestID string
 	Now       time.Time
@@ -134,36 +24,35 @@ type Request[In any] struct {
 	SourceIP        string
 	UserAgent       string
 	SecureTransport bool
+
+	x *request.Exchange
 }
 
-// Target is what an action touches, for authorization: the resource ARN
-// ("*" for actions without a resource) and action-specific condition keys
-// (for example sts:ExternalId, aws:RequestTag/...).
-type Target struct {
-	Resource string
-	Context  map[string][]string
-}
+// Issue records what the action minted: an action whose Effect is
+// request.IssuesCredentials calls it before returning its output, and the
+// request fails closed if it does not.
+func (r *Request[In]) Issue(i request.Issuance) { r.x.Issue(i) }
 
 // Handler is one action's part of the pipeline.
 type Handler[In, Out any] struct {
 	// Target says what to authorize. Exactly one of Target and
 	// SkipAuthorization must be set.
-	Target func(ctx context.Context, req *Request[In]) (Target, error)
+	Target func(ctx context.Context, req *Request[In]) (request.Target, error)
 	// SkipAuthorization, when not empty, says why the action is not
 	// subject to an identity policy check (GetCallerIdentity is always
 	// allowed; AssumeRoleWithWebIdentity is authorized by the role's trust
 	// policy inside the action). It is documentation that must be written.
 	SkipAuthorization string
+	// Effect is what the action does; it must be declared.
+	Effect request.Effect
 	// Serve performs the action.
 	Serve func(ctx context.Context, req *Request[In]) (*Out, error)
 }
 
-// Config configures a Dispatcher. Authenticator, Authorizer and Auditor
-// are required.
+// Config configures a Dispatcher. Pipeline is required.
 type Config struct {
-	Authenticator Authenticator
-	Authorizer    Authorizer
-	Auditor       Auditor
+	// Pipeline is the steps every request goes through.
+	Pipeline *request.Pipeline
 	// Clock returns the current time; time.Now when nil.
 	Clock func() time.Time
 	// MaxBodyBytes limits the request body; 1 MiB when zero.
@@ -172,7 +61,7 @@ type Config struct {
 	NewRequestID func() string
 	// ErrorMappers map domain errors of packages this one cannot import.
 	ErrorMappers []ErrorMapper
-	// Logger receives unmapped errors, panics and audit failures.
+	// Logger receives unmapped errors.
 	Logger *slog.Logger
 }
 
@@ -196,16 +85,18 @@ type routeKey struct{ version, action string }
 
 type route struct {
 	op *OperationInfo
-	// action is the IAM action name ("iam:DeleteUser"), made once here
+	// req is the protocol-free description of the action, made once here
 	// rather than per request.
-	action string
-	run    func(ctx context.Context, x *exchange) error
+	req request.Operation
+	// target and act are the typed steps of the pipeline (typed.go).
+	target func(ctx context.Context, x *exchange) (request.Target, bool, error)
+	act    func(ctx context.Context, x *exchange) error
 }
 
 // New returns a Dispatcher with no actions.
 func New(cfg Config) (*Dispatcher, error) {
-	if cfg.Authenticator == nil || cfg.Authorizer == nil || cfg.Auditor == nil {
-		return nil, errors.New("awsquery: Authenticator, Authorizer and Auditor are required")
+	if err := cfg.Pipeline.Check(); err != nil {
+		return nil, fmt.Errorf("awsquery: %w", err)
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
@@ -223,8 +114,8 @@ func New(cfg Config) (*Dispatcher, error) {
 }
 
 // Register adds an action. It panics on a programming error: a second
-// handler for the same action, no Serve, or neither (or both) of Target
-// and SkipAuthorization.
+// handler for the same action, no Serve, no declared Effect, or neither
+// (or both) of Target and SkipAuthorization.
 func Register[In, Out any](d *Dispatcher, op *Operation[In, Out], h Handler[In, Out]) {
 	k := routeKey{op.Service.Version, op.Name}
 	switch {
@@ -232,6 +123,8 @@ func Register[In, Out any](d *Dispatcher, op *Operation[In, Out], h Handler[In, 
 		panic("awsquery: " + op.Name + " registered twice")
 	case h.Serve == nil:
 		panic("awsquery: " + op.Name + ": Handler.Serve is nil")
+	case !h.Effect.Valid():
+		panic("awsquery: " + op.Name + ": Handler.Effect must declare what the action does")
 	case (h.Target == nil) == (h.SkipAuthorization == ""):
 		panic("awsquery: " + op.Name + ": set exactly one of Handler.Target and Handler.SkipAuthorization")
 	}
@@ -239,26 +132,36 @@ func Register[In, Out any](d *Dispatcher, op *Operation[In, Out], h Handler[In, 
 		d.first = op.Service
 	}
 	d.versions[op.Service.Version] = op.Service
-	d.routes[k] = &route{op: &op.OperationInfo, action: op.Service.Name + ":" + op.Name, run: func(ctx context.Context, x *exchange) error {
-		return runTyped(ctx, d, x, op, &h)
-	}}
+	d.routes[k] = &route{
+		op: &op.OperationInfo,
+		req: request.Operation{
+			Service: op.Service.Name, Version: op.Service.Version, Name: op.Name,
+			Action: op.Service.Name + ":" + op.Name, Unsigned: op.Unsigned, Effect: h.Effect,
+		},
+		target: func(ctx context.Context, x *exchange) (request.Target, bool, error) {
+			return typedTarget(ctx, x, op, &h)
+		},
+		act: func(ctx context.Context, x *exchange) error { return typedAct(ctx, x, op, &h) },
+	}
 }
 
-// runTyped is the typed part of the pipeline: convert the validated input,
-// authorize, serve, convert the output.
-func runTyped[In, Out any](ctx context.Context, d *Dispatcher, x *exchange, op *Operation[In, Out], h *Handler[In, Out]) error {
-	req := &Request[In]{Principal: x.principal, Input: op.DecodeInput(&x.input), RequestID: x.requestID, Now: x.start,
-		SourceIP: x.sourceIP, UserAgent: x.r.UserAgent(), SecureTransport: x.r.TLS != nil}
-	if h.Target != nil {
-		t, err := h.Target(ctx, req)
-		if err != nil {
-			return err
-		}
-		if err := d.authorize(ctx, x, t); err != nil {
-			return err
-		}
+// typedTarget makes the handler's typed request from the validated input
+// and asks it what to authorize.
+func typedTarget[In, Out any](ctx context.Context, x *exchange, op *Operation[In, Out], h *Handler[In, Out]) (request.Target, bool, error) {
+	r := x.HTTP
+	req := &Request[In]{Principal: x.Principal, Input: op.DecodeInput(&x.input), RequestID: x.ID, Now: x.Start,
+		SourceIP: x.SourceIP, UserAgent: r.UserAgent(), SecureTransport: r.TLS != nil, x: &x.Exchange}
+	x.typed = req
+	if h.Target == nil {
+		return request.Target{}, false, nil
 	}
-	out, err := h.Serve(ctx, req)
+	t, err := h.Target(ctx, req)
+	return t, err == nil, err
+}
+
+// typedAct runs the handler and converts its output.
+func typedAct[In, Out any](ctx context.Context, x *exchange, op *Operation[In, Out], h *Handler[In, Out]) error {
+	out, err := h.Serve(ctx, x.typed.(*Request[In]))
 	if err != nil {
 		return err
 	}
@@ -269,91 +172,39 @@ func runTyped[In, Out any](ctx context.Context, d *Dispatcher, x *exchange, op *
 	return nil
 }
 
-func (d *Dispatcher) authorize(ctx context.Context, x *exchange, t Target) error {
-	action := x.action
-	req := &AuthzRequest{
-		Principal:       x.principal,
-		Action:          action,
-		Resource:        t.Resource,
-		Context:         t.Context,
-		Now:             x.start,
-		SourceIP:        x.sourceIP,
-		UserAgent:       x.r.UserAgent(),
-		SecureTransport: x.r.TLS != nil,
-	}
-	dec, err := d.cfg.Authorizer.Authorize(ctx, req)
-	if err != nil {
-		return err
-	}
-	if dec.Allowed {
-		return nil
-	}
-	msg := "User: " + principalARN(x.principal) + " is not authorized to perform: " + action + " on resource: " + t.Resource
-	return CodeAccessDenied.New(AppendEncodedMessage(msg+DenialReason(dec), dec.EncodedMessage))
-}
-
-// DenialReason is the end of AWS's AccessDenied message for a denial: ""
-// without a reason, " because <reason>" for an implicit deny, " with
-// <reason>" for an explicit one.
-func DenialReason(d Decision) string {
-	switch {
-	case d.Reason == "":
-		return ""
-	case d.ExplicitDeny:
-		return " with " + d.Reason
-	}
-	return " because " + d.Reason
-}
-
-// AppendEncodedMessage completes an AccessDenied message with the encoded
-// authorization message, as AWS words it; it returns msg unchanged when
-// encoded is empty. Actions that deny inside their handler (AssumeRole's
-// trust check) use it to word their denial like the dispatcher's.
-func AppendEncodedMessage(msg, encoded string) string {
-	if encoded == "" {
-		return msg
-	}
-	return msg + ". Encoded authorization failure message: " + encoded
-}
-
-func principalARN(p Principal) string {
-	if p == nil {
-		return "anonymous"
-	}
-	return p.ARN()
-}
-
-// exchange is the state of one request as it moves through the pipeline.
+// exchange is the state of one request as it moves through the pipeline:
+// the protocol-free part and the Query protocol's own.
 type exchange struct {
-	r         *http.Request
-	requestID string
-	start     time.Time
-	sourceIP  string
-	op        *OperationInfo
-	action    string // the route's IAM action name
-	svc       *Service
-	principal Principal
-	input     Value
-	decoded   bool
-	output    Value
-	succeeded bool
-	// authn and rec are the Authenticator's request and the audit
-	// record, made in the same allocation as the exchange: every request
-	// has both.
-	authn AuthnRequest
-	rec   AuditRecord
+	request.Exchange
+	d       *Dispatcher
+	rt      *route
+	op      *OperationInfo
+	svc     *Service
+	params  []Param
+	input   Value
+	decoded bool
+	output  Value
+	// typed is the handler's *Request[In], made once its input is decoded.
+	typed any
+	// paramBuf holds the parameters of most requests without growing onto
+	// the heap on its own; rec is the audit record. Both are made in the
+	// same allocation as the exchange: every request has them.
+	paramBuf [16]Param
+	rec      request.Record
 }
 
 // ServeHTTP handles one AWS Query request end to end.
 func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id := RequestIDFromContext(ctx)
+	id := request.IDFromContext(ctx)
 	if id == "" {
 		id = d.cfg.NewRequestID()
-		ctx = WithRequestID(ctx, id)
+		ctx = request.WithRequestID(ctx, id)
 	}
-	x := &exchange{r: r, requestID: id, start: d.cfg.Clock(), sourceIP: sourceIP(r)}
-	err := d.handle(ctx, x)
+	x := &exchange{d: d}
+	x.Begin(r, id, d.cfg.Clock())
+	p := d.cfg.Pipeline
+	err := p.Run(ctx, &x.Exchange, x)
 
 	var wire *Error
 	if err != nil {
@@ -363,9 +214,7 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			d.cfg.Logger.ErrorContext(ctx, "unmapped error", "request_id", id, "action", actionName(x), "err", err)
 		}
 	}
-	rec := d.record(x, err, wire)
-	if aerr := d.cfg.Auditor.Audit(ctx, rec); aerr != nil {
-		d.cfg.Logger.ErrorContext(ctx, "audit failed; refusing the request", "request_id", id, "action", actionName(x), "err", aerr)
+	if p.Finish(ctx, d.record(x, err, wire)) != nil {
 		wire = CodeServiceUnavailable.New("Service is unavailable. Please try again later.")
 	}
 	if wire != nil {
@@ -393,45 +242,36 @@ func (d *Dispatcher) service(x *exchange) *Service {
 	return d.first
 }
 
-// handle runs the pipeline up to (not including) the audit and the response.
-func (d *Dispatcher) handle(ctx context.Context, x *exchange) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			d.cfg.Logger.ErrorContext(ctx, "panic in action", "request_id", x.requestID, "panic", p, "stack", string(debug.Stack()))
-			err = fmt.Errorf("awsquery: panic: %v", p)
-		}
-	}()
-	// Requests rarely carry more than a few parameters; the slice only
-	// grows onto the heap for those that carry more than 16.
-	var paramBuf [16]Param
-	body, params, err := d.readParams(x.r, paramBuf[:0])
+// Route reads the parameters (query string and form body) and finds the
+// action (request.Call).
+func (x *exchange) Route(_ context.Context, rx *request.Exchange) error {
+	body, params, err := x.d.readParams(rx.HTTP, x.paramBuf[:0])
 	if err != nil {
 		return err
 	}
-	rt, err := d.route(x, params)
-	if err != nil {
-		return err
-	}
-	x.authn = AuthnRequest{HTTP: x.r, Body: body, Operation: x.op, Now: x.start}
-	x.principal, err = d.cfg.Authenticator.Authenticate(ctx, &x.authn)
-	if err != nil {
-		return err
-	}
-	ctx = context.WithValue(ctx, principalKey{}, x.principal)
-	x.input, err = Decode(x.op.Input, params)
+	x.Body, x.params = body, params
+	x.rt, err = x.d.route(x, params)
+	return err
+}
+
+// Decode decodes and validates the typed input (request.Call).
+func (x *exchange) Decode(context.Context, *request.Exchange) error {
+	var err error
+	x.input, err = Decode(x.op.Input, x.params)
 	if err != nil {
 		return err
 	}
 	x.decoded = true
-	if err := Validate(x.op.Input, &x.input); err != nil {
-		return err
-	}
-	if err := rt.run(ctx, x); err != nil {
-		return err
-	}
-	x.succeeded = true
-	return nil
+	return Validate(x.op.Input, &x.input)
 }
+
+// Target asks the handler what to authorize (request.Call).
+func (x *exchange) Target(ctx context.Context, _ *request.Exchange) (request.Target, bool, error) {
+	return x.rt.target(ctx, x)
+}
+
+// Act runs the handler (request.Call).
+func (x *exchange) Act(ctx context.Context, _ *request.Exchange) error { return x.rt.act(ctx, x) }
 
 // readParams reads the query string and, for form posts, the body,
 // appending the parameters to params.
@@ -544,87 +384,41 @@ func (d *Dispatcher) route(x *exchange, params []Param) (*route, error) {
 	if rt == nil {
 		return nil, CodeInvalidAction.Errorf("Could not find operation %s for version %s", truncate(action), truncate(version))
 	}
-	x.op, x.action = rt.op, rt.action
+	x.op, x.Op = rt.op, &rt.req
 	return rt, nil
 }
 
-func sourceIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-func (d *Dispatcher) record(x *exchange, err error, wire *Error) *AuditRecord {
+func (d *Dispatcher) record(x *exchange, err error, wire *Error) *request.Record {
 	rec := &x.rec
-	*rec = AuditRecord{
-		RequestID: x.requestID,
-		Principal: x.principal,
-		SourceIP:  x.sourceIP,
-		UserAgent: x.r.UserAgent(),
-		Host:      x.r.Host,
-		TLS:       x.r.TLS,
-		Start:     x.start,
-		Duration:  d.cfg.Clock().Sub(x.start),
-		Status:    http.StatusOK,
-		Err:       err,
+	status, code, msg := http.StatusOK, "", ""
+	if wire != nil {
+		status, code, msg = wire.Code.Status, wire.Code.Name, wire.Message
 	}
-	if x.op != nil {
-		rec.Service, rec.Action, rec.Version = x.op.Service.Name, x.op.Name, x.op.Service.Version
-	}
+	x.Record(rec, d.cfg.Clock(), err, status, code, msg)
 	if x.decoded && x.op.Input != nil {
 		rec.RequestParameters = auditMap(x.op.Input, &x.input)
 	}
-	if x.succeeded && x.op.Output != nil {
+	if x.Succeeded && x.op.Output != nil {
 		rec.ResponseElements = auditMap(x.op.Output, &x.output)
-	}
-	if wire != nil {
-		rec.Status, rec.ErrorCode, rec.ErrorMessage = wire.Code.Status, wire.Code.Name, wire.Message
 	}
 	return rec
 }
 
-// NewRequestID returns a random request id in AWS's format, a version 4
-// UUID in lower case.
-func NewRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
-}
-
-type (
-	requestIDKey struct{}
-	principalKey struct{}
-)
+// NewRequestID returns a random request id in AWS's format
+// (request.NewID).
+func NewRequestID() string { return request.NewID() }
 
 // PrincipalFromContext returns the authenticated principal of the request
 // being served (in handlers and the Authorizer), or nil.
-func PrincipalFromContext(ctx context.Context) Principal {
-	p, _ := ctx.Value(principalKey{}).(Principal)
-	return p
+func PrincipalFromContext(ctx context.Context) request.Principal {
+	return request.PrincipalFromContext(ctx)
 }
 
 // WithRequestID returns a context carrying the request id, so a server
 // middleware that assigns ids first can hand its id to the dispatcher.
 func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
+	return request.WithRequestID(ctx, id)
 }
 
 // RequestIDFromContext returns the request id, or "".
-func RequestIDFromContext(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
+func RequestIDFromContext(ctx context.Context) string { return request.IDFromContext(ctx) }

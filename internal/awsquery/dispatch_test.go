@@ -15,6 +15,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/awsquery/iamapi"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
 	"github.com/brevet-dev/brevet/internal/policy"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
@@ -25,7 +26,7 @@ func (p testPrincipal) ARN() string { return string(p) }
 // testAuthn authenticates by a header, standing in for SigV4.
 type testAuthn struct{ err error }
 
-func (a testAuthn) Authenticate(_ context.Context, r *awsquery.AuthnRequest) (awsquery.Principal, error) {
+func (a testAuthn) Authenticate(_ context.Context, r *request.AuthnRequest) (request.Principal, error) {
 	if a.err != nil {
 		return nil, a.err
 	}
@@ -39,26 +40,26 @@ type testAuthz struct {
 	allow    bool
 	explicit bool
 	encoded  string
-	got      []*awsquery.AuthzRequest
+	got      []*request.AuthzRequest
 }
 
-func (a *testAuthz) Authorize(_ context.Context, r *awsquery.AuthzRequest) (awsquery.Decision, error) {
+func (a *testAuthz) Authorize(_ context.Context, r *request.AuthzRequest) (request.Decision, error) {
 	a.got = append(a.got, r)
 	if a.allow {
-		return awsquery.Decision{Allowed: true}, nil
+		return request.Decision{Allowed: true}, nil
 	}
 	if a.explicit {
-		return awsquery.Decision{Reason: "an explicit deny in an identity-based policy", ExplicitDeny: true, EncodedMessage: a.encoded}, nil
+		return request.Decision{Reason: "an explicit deny in an identity-based policy", ExplicitDeny: true, EncodedMessage: a.encoded}, nil
 	}
-	return awsquery.Decision{Reason: "no identity-based policy allows the " + r.Action + " action", EncodedMessage: a.encoded}, nil
+	return request.Decision{Reason: "no identity-based policy allows the " + r.Action + " action", EncodedMessage: a.encoded}, nil
 }
 
 type testAuditor struct {
 	err  error
-	recs []*awsquery.AuditRecord
+	recs []*request.Record
 }
 
-func (a *testAuditor) Audit(_ context.Context, rec *awsquery.AuditRecord) error {
+func (a *testAuditor) Audit(_ context.Context, rec *request.Record) error {
 	a.recs = append(a.recs, rec)
 	return a.err
 }
@@ -77,19 +78,18 @@ func newFixture(t testing.TB, authnErr error) *fixture {
 	t.Helper()
 	f := &fixture{authz: &testAuthz{allow: true}, auditor: &testAuditor{}}
 	d, err := awsquery.New(awsquery.Config{
-		Authenticator: testAuthn{err: authnErr},
-		Authorizer:    f.authz,
-		Auditor:       f.auditor,
-		Clock:         func() time.Time { return fixedNow },
-		MaxBodyBytes:  4096,
-		NewRequestID:  func() string { return goldenRequestID },
+		Pipeline:     &request.Pipeline{Authenticator: testAuthn{err: authnErr}, Authorizer: f.authz, Auditor: f.auditor},
+		Clock:        func() time.Time { return fixedNow },
+		MaxBodyBytes: 4096,
+		NewRequestID: func() string { return goldenRequestID },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	awsquery.Register(d, stsapi.AssumeRole, awsquery.Handler[stsapi.AssumeRoleRequest, stsapi.AssumeRoleResponse]{
-		Target: func(_ context.Context, r *awsquery.Request[stsapi.AssumeRoleRequest]) (awsquery.Target, error) {
-			return awsquery.Target{Resource: r.Input.RoleArn}, nil
+		Effect: request.Writes,
+		Target: func(_ context.Context, r *awsquery.Request[stsapi.AssumeRoleRequest]) (request.Target, error) {
+			return request.Target{Resource: r.Input.RoleArn}, nil
 		},
 		Serve: func(_ context.Context, r *awsquery.Request[stsapi.AssumeRoleRequest]) (*stsapi.AssumeRoleResponse, error) {
 			if f.assumeRoleErr != nil {
@@ -102,14 +102,16 @@ func newFixture(t testing.TB, authnErr error) *fixture {
 		},
 	})
 	awsquery.Register(d, stsapi.GetCallerIdentity, awsquery.Handler[stsapi.GetCallerIdentityRequest, stsapi.GetCallerIdentityResponse]{
+		Effect:            request.ReadOnly,
 		SkipAuthorization: "AWS allows GetCallerIdentity to every authenticated caller",
 		Serve: func(_ context.Context, r *awsquery.Request[stsapi.GetCallerIdentityRequest]) (*stsapi.GetCallerIdentityResponse, error) {
 			return &stsapi.GetCallerIdentityResponse{Arn: r.Principal.ARN()}, nil
 		},
 	})
 	awsquery.Register(d, iamapi.DeleteUser, awsquery.Handler[iamapi.DeleteUserRequest, awsquery.Empty]{
-		Target: func(_ context.Context, r *awsquery.Request[iamapi.DeleteUserRequest]) (awsquery.Target, error) {
-			return awsquery.Target{Resource: "arn:aws:iam::123456789012:user/" + r.Input.UserName}, nil
+		Effect: request.Writes,
+		Target: func(_ context.Context, r *awsquery.Request[iamapi.DeleteUserRequest]) (request.Target, error) {
+			return request.Target{Resource: "arn:aws:iam::123456789012:user/" + r.Input.UserName}, nil
 		},
 		Serve: func(context.Context, *awsquery.Request[iamapi.DeleteUserRequest]) (*awsquery.Empty, error) {
 			return &awsquery.Empty{}, nil
@@ -184,7 +186,7 @@ func TestDispatchAssumeRole(t *testing.T) {
 		t.Errorf("requestParameters (-want +got):\n%s", diff)
 	}
 	creds := rec.ResponseElements["credentials"].(map[string]any)
-	if got := creds["secretAccessKey"]; got != awsquery.HiddenValue {
+	if got := creds["secretAccessKey"]; got != request.HiddenValue {
 		t.Errorf("audited secretAccessKey = %v, want it hidden", got)
 	}
 }
@@ -283,7 +285,7 @@ func TestDispatchNoOutputAction(t *testing.T) {
 }
 
 func TestRegisterRequiresAuthorizationDecision(t *testing.T) {
-	d, err := awsquery.New(awsquery.Config{Authenticator: testAuthn{}, Authorizer: &testAuthz{}, Auditor: &testAuditor{}})
+	d, err := awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: testAuthn{}, Authorizer: &testAuthz{}, Auditor: &testAuditor{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,6 +295,7 @@ func TestRegisterRequiresAuthorizationDecision(t *testing.T) {
 		}
 	}()
 	awsquery.Register(d, stsapi.GetSessionToken, awsquery.Handler[stsapi.GetSessionTokenRequest, stsapi.GetSessionTokenResponse]{
+		Effect: request.ReadOnly,
 		Serve: func(context.Context, *awsquery.Request[stsapi.GetSessionTokenRequest]) (*stsapi.GetSessionTokenResponse, error) {
 			return nil, nil
 		},

@@ -1,8 +1,8 @@
 // Package awsquery is the AWS Query protocol that STS and IAM speak: it
 // decodes form-encoded requests into typed inputs, validates them against
 // the service model's constraints, encodes outputs as XML and failures as
-// <ErrorResponse>, and dispatches actions through one pipeline that
-// authenticates, authorizes and audits every request.
+// <ErrorResponse>, and drives each request through the protocol-free
+// request.Pipeline (authenticate, authorize, act, commit, audit).
 //
 // It is the only package that knows AWS wire error codes (the catalogue in
 // errors.go and the generated errors_model.go). Domain packages return
@@ -26,29 +26,40 @@
 // # Registering an action
 //
 //	d, err := awsquery.New(awsquery.Config{
-//		Authenticator: authn, // sigv4 + key lookup; anonymous for unsigned actions
-//		Authorizer:    authz, // policy evaluation
-//		Auditor:       auditor,
-//		Clock:         clock.Now,
-//		ErrorMappers:  []awsquery.ErrorMapper{iam.WireError},
+//		Pipeline: &request.Pipeline{ // the steps every protocol shares
+//			Authenticator: authn, // sigv4 + key lookup; anonymous for unsigned actions
+//			Authorizer:    authz, // policy evaluation
+//			Committers:    []request.Committer{indexIssued, syncCaches},
+//			Auditor:       auditor,
+//		},
+//		Clock:        clock.Now,
+//		ErrorMappers: []awsquery.ErrorMapper{iam.WireError},
 //	})
 //	awsquery.Register(d, stsapi.AssumeRole, awsquery.Handler[stsapi.AssumeRoleRequest, stsapi.AssumeRoleResponse]{
-//		Target: func(ctx context.Context, r *awsquery.Request[stsapi.AssumeRoleRequest]) (awsquery.Target, error) {
-//			return awsquery.Target{Resource: r.Input.RoleArn, Context: map[string][]string{"sts:ExternalId": {r.Input.ExternalId}}}, nil
+//		Effect: request.IssuesCredentials,
+//		Target: func(ctx context.Context, r *awsquery.Request[stsapi.AssumeRoleRequest]) (request.Target, error) {
+//			return request.Target{Resource: r.Input.RoleArn}, nil
 //		},
 //		Serve: func(ctx context.Context, r *awsquery.Request[stsapi.AssumeRoleRequest]) (*stsapi.AssumeRoleResponse, error) {
-//			return stsService.AssumeRole(ctx, r.Principal, r.Input, r.Now)
+//			out, err := stsService.AssumeRole(ctx, r.Principal, r.Input, r.Now)
+//			if err == nil {
+//				r.Issue(request.Issuance{Kind: "AssumeRole", AccessKeyID: out.Credentials.AccessKeyId /* ... */})
+//			}
+//			return out, err
 //		},
 //	})
 //
-// Every handler names what to authorize (Target) or says in
+// Every handler declares its Effect (request.ReadOnly, Writes or
+// IssuesCredentials) and names what to authorize (Target) or says in
 // SkipAuthorization why it needs no identity-policy check; Register panics
-// otherwise, so no action can skip authorization by omission. Handlers
-// return typed errors; errors of packages this one cannot import (they
-// import stsapi or iamapi) are mapped by the Config.ErrorMappers the
-// composition root supplies, built from this package's Code values.
-// PrincipalFromContext and RequestIDFromContext give handlers and loggers
-// the request's principal and id.
+// otherwise, so no action can skip authorization or its effect by
+// omission, and nothing downstream guesses either from the action's name.
+// An action that issues credentials reports them with Request.Issue; the
+// pipeline fails it closed if it does not. Handlers return typed errors;
+// errors of packages this one cannot import (they import stsapi or
+// iamapi) are mapped by the Config.ErrorMappers the composition root
+// supplies, built from this package's Code values; a
+// request.AccessDeniedError is AccessDenied with its sentence.
 //
 // # Serving
 //
@@ -58,7 +69,8 @@
 // otherwise); authenticates; decodes and validates the input (unknown or
 // repeated parameters are InvalidQueryParameter, unparsable values
 // InvalidParameterValue, constraint violations ValidationError in AWS's
-// words); authorizes the handler's Target; runs the handler; audits; and
+// words); authorizes the handler's Target; runs the handler and the
+// pipeline's commit steps; audits; and
 // writes the response with Content-Type text/xml and x-amzn-RequestId.
 // The Auditor sees every request, including failed ones, before anything
 // is written, and an audit failure turns the response into

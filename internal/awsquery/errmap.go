@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/brevet-dev/brevet/internal/policy"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
@@ -24,6 +25,10 @@ func ToWire(err error, mappers ...ErrorMapper) (*Error, bool) {
 	var we *Error
 	if errors.As(err, &we) {
 		return we, false
+	}
+	var ad *request.AccessDeniedError
+	if errors.As(err, &ad) {
+		return &Error{Code: CodeAccessDenied, Message: ad.Error(), Cause: err}, false
 	}
 	for _, m := range mappers {
 		if we := m(err); we != nil {

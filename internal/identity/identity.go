@@ -66,7 +66,7 @@ type Principal struct {
 	Session *credential.Claims
 }
 
-// ARN returns CallerARN; it makes a Principal an awsquery.Principal.
+// ARN returns CallerARN; it makes a Principal an request.Principal.
 func (p *Principal) ARN() string {
 	if p == nil {
 		return ""

@@ -13,9 +13,9 @@
 // It must not know AWS actions or wire codes: the two errors it writes
 // itself (a body over the limit, a panic) use awsquery's catalogue and
 // envelope, and the action and error code it logs and counts are told to
-// it through SetAction and SetErrorCode, which ObserveAudit calls from the
-// dispatcher's Auditor. The request id goes into the context under
-// awsquery's key, so the dispatcher uses the same id. It never
+// it through SetAction and SetErrorCode, which Observe calls as one of
+// the request pipeline's observers. The request id goes into the context
+// under the request package's key, so every codec uses the same id. It never
 // logs a secret: no header values other than the user agent, and the path
 // but never the query string (presigned requests carry signatures and
 // session tokens there).

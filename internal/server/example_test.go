@@ -17,7 +17,7 @@ import (
 
 // How `brevet serve` wires the server: the runtime config gives the limits
 // and TLS files, the caller gives the API handler (the awsquery Dispatcher,
-// built with server.ObserveAudit around its Auditor), the logger, the
+// whose pipeline has server.Observe among its observers), the logger, the
 // registry and the ready checks, and a signal context drives the graceful
 // shutdown.
 func Example() {
@@ -26,7 +26,7 @@ func Example() {
 		slog.Error("config", "err", err)
 		return
 	}
-	var dispatcher http.Handler // awsquery.New(awsquery.Config{Auditor: server.ObserveAudit(auditor), ...})
+	var dispatcher http.Handler // awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Observers: []request.Observer{request.ObserveFunc(server.Observe)}, ...}})
 	storePing := func(ctx context.Context) error { return nil }
 
 	srv, err := server.New(server.Config{

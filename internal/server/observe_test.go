@@ -11,6 +11,7 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 type testPrincipal struct{}
@@ -19,20 +20,20 @@ func (testPrincipal) ARN() string { return "arn:aws:iam::123456789012:user/alice
 
 type allowAll struct{}
 
-func (allowAll) Authenticate(context.Context, *awsquery.AuthnRequest) (awsquery.Principal, error) {
+func (allowAll) Authenticate(context.Context, *request.AuthnRequest) (request.Principal, error) {
 	return testPrincipal{}, nil
 }
 
-func (allowAll) Authorize(context.Context, *awsquery.AuthzRequest) (awsquery.Decision, error) {
-	return awsquery.Decision{Allowed: true}, nil
+func (allowAll) Authorize(context.Context, *request.AuthzRequest) (request.Decision, error) {
+	return request.Decision{Allowed: true}, nil
 }
 
 type auditLog struct {
 	mu   sync.Mutex
-	recs []*awsquery.AuditRecord
+	recs []*request.Record
 }
 
-func (a *auditLog) Audit(_ context.Context, rec *awsquery.AuditRecord) error {
+func (a *auditLog) Audit(_ context.Context, rec *request.Record) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.recs = append(a.recs, rec)
@@ -41,14 +42,15 @@ func (a *auditLog) Audit(_ context.Context, rec *awsquery.AuditRecord) error {
 
 // TestWithDispatcher runs the real awsquery dispatcher behind the server:
 // one request id everywhere, and the action and error code reach the
-// metrics and the access log through ObserveAudit.
+// metrics and the access log through Observe.
 func TestWithDispatcher(t *testing.T) {
 	audit := &auditLog{}
-	d, err := awsquery.New(awsquery.Config{Authenticator: allowAll{}, Authorizer: allowAll{}, Auditor: ObserveAudit(audit)})
+	d, err := awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: allowAll{}, Authorizer: allowAll{}, Auditor: audit, Observers: []request.Observer{request.ObserveFunc(Observe)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	awsquery.Register(d, stsapi.GetCallerIdentity, awsquery.Handler[stsapi.GetCallerIdentityRequest, stsapi.GetCallerIdentityResponse]{
+		Effect:            request.ReadOnly,
 		SkipAuthorization: "GetCallerIdentity is always allowed",
 		Serve: func(ctx context.Context, r *awsquery.Request[stsapi.GetCallerIdentityRequest]) (*stsapi.GetCallerIdentityResponse, error) {
 			return &stsapi.GetCallerIdentityResponse{UserId: "AIDAEXAMPLE", Account: "123456789012", Arn: r.Principal.ARN()}, nil

@@ -4,7 +4,7 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // HeaderRequestID is the response header AWS puts the request id in.
@@ -28,9 +28,9 @@ type requestInfo struct {
 type infoKey struct{}
 
 func withInfo(ctx context.Context, info *requestInfo) context.Context {
-	// The id also goes under awsquery's key, so the dispatcher uses this
+	// The id also goes under the request package's key, so every codec uses this
 	// id instead of making its own: one id per request, everywhere.
-	ctx = awsquery.WithRequestID(ctx, info.id)
+	ctx = request.WithRequestID(ctx, info.id)
 	return context.WithValue(ctx, infoKey{}, info)
 }
 
@@ -42,7 +42,7 @@ func infoFrom(ctx context.Context) *requestInfo {
 // RequestID returns the id of the request ctx belongs to, or "" outside a
 // request.
 func RequestID(ctx context.Context) string {
-	return awsquery.RequestIDFromContext(ctx)
+	return request.IDFromContext(ctx)
 }
 
 // SetAction records the AWS action a request named, for the access log

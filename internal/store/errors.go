@@ -11,3 +11,8 @@ var ErrNotFound = errors.New("store: not found")
 // name or id already taken, or a delete of an entity that others still
 // refer to. Backends wrap it with %w.
 var ErrConflict = errors.New("store: conflict")
+
+// ErrUnavailable: the store could not be reached (connection refused or
+// reset, a query that timed out): the request is fine, the store is not,
+// and it may be tried again later. Backends wrap it with %w.
+var ErrUnavailable = errors.New("store: unavailable")

@@ -8,11 +8,11 @@ import (
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/authz"
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
@@ -103,7 +103,7 @@ func (s *Service) validateAssume(ctx context.Context, p *identity.Principal, in 
 		if err != nil {
 			return err
 		}
-		return &AccessDeniedError{Message: awsquery.AppendEncodedMessage("User: "+p.CallerARN+" is not authorized to perform: sts:AssumeRole on resource: "+in.RoleArn, enc)}
+		return &request.AccessDeniedError{Principal: p.CallerARN, Action: "sts:AssumeRole", Resource: in.RoleArn, Decision: request.Decision{EncodedMessage: enc}}
 	}
 	if err != nil {
 		return err
@@ -233,7 +233,7 @@ func (s *Service) authorizeAssume(ctx context.Context, p *identity.Principal, in
 			return err
 		}
 		if !dec.Allowed {
-			return &AccessDeniedError{Message: deniedMessage(p.CallerARN, action, ap.role.ARN(), dec)}
+			return &request.AccessDeniedError{Principal: p.CallerARN, Action: action, Resource: ap.role.ARN(), Decision: dec}
 		}
 	}
 	return nil

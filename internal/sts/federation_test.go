@@ -28,6 +28,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/federation/oidc"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/iam/iamservice"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store/sqlite"
 	"github.com/brevet-dev/brevet/internal/sts"
 )
@@ -73,7 +74,7 @@ func newFedEnv(t testing.TB) *fedEnv {
 	must(t, err)
 	iamSvc, err := iamservice.New(iamservice.Config{Store: st, MasterKey: e.mk})
 	must(t, err)
-	e.d, err = awsquery.New(awsquery.Config{Authenticator: e.an, Authorizer: e.az, Auditor: nopAuditor{},
+	e.d, err = awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: e.an, Authorizer: e.az, Auditor: nopAuditor{}},
 		ErrorMappers: []awsquery.ErrorMapper{sts.WireError, iamservice.WireError, iamservice.ProviderWireError}})
 	must(t, err)
 	sts.Register(e.d, e.svc)

@@ -26,6 +26,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/credential/totp"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/iam/iamservice"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store/sqlite"
 	"github.com/brevet-dev/brevet/internal/sts"
 )
@@ -53,7 +54,7 @@ type env struct {
 
 type nopAuditor struct{}
 
-func (nopAuditor) Audit(context.Context, *awsquery.AuditRecord) error { return nil }
+func (nopAuditor) Audit(context.Context, *request.Record) error { return nil }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
@@ -87,7 +88,7 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := awsquery.New(awsquery.Config{Authenticator: e.an, Authorizer: e.az, Auditor: nopAuditor{},
+	d, err := awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: e.an, Authorizer: e.az, Auditor: nopAuditor{}},
 		ErrorMappers: []awsquery.ErrorMapper{sts.WireError, iamservice.WireError}})
 	if err != nil {
 		t.Fatal(err)

@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/authz"
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/policy"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
@@ -120,7 +120,7 @@ const (
 )
 
 // principal asserts the dispatcher's principal to Brevet's.
-func principal(p awsquery.Principal) (*identity.Principal, error) {
+func principal(p request.Principal) (*identity.Principal, error) {
 	ip, ok := p.(*identity.Principal)
 	if !ok || ip == nil {
 		return nil, fmt.Errorf("sts: unexpected principal %T", p)
@@ -148,7 +148,7 @@ func (s *Service) GetAccessKeyInfo(_ context.Context, in *stsapi.GetAccessKeyInf
 // The dispatcher has authorized sts:DecodeAuthorizationMessage.
 // A message decodes only for a caller of the account whose request it
 // explains.
-func (s *Service) DecodeAuthorizationMessage(_ context.Context, p awsquery.Principal, in *stsapi.DecodeAuthorizationMessageRequest) (*stsapi.DecodeAuthorizationMessageResponse, error) {
+func (s *Service) DecodeAuthorizationMessage(_ context.Context, p request.Principal, in *stsapi.DecodeAuthorizationMessageRequest) (*stsapi.DecodeAuthorizationMessageResponse, error) {
 	ip, err := principal(p)
 	if err != nil {
 		return nil, err

@@ -6,12 +6,12 @@ import (
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/authz"
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/credential/totp"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
@@ -122,13 +122,13 @@ func (s *Service) GetFederationToken(ctx context.Context, p *identity.Principal,
 	if len(tags) > 0 {
 		keys := map[string][]string{}
 		tagContext(keys, tags)
-		dec, err := s.authz.Authorize(ctx, &awsquery.AuthzRequest{Principal: p, Action: "sts:TagSession", Resource: fedARN, Context: keys,
+		dec, err := s.authz.Authorize(ctx, &request.AuthzRequest{Principal: p, Action: "sts:TagSession", Resource: fedARN, Context: keys,
 			Now: now, SourceIP: f.SourceIP, UserAgent: f.UserAgent, SecureTransport: f.SecureTransport})
 		if err != nil {
 			return nil, err
 		}
 		if !dec.Allowed {
-			return nil, &AccessDeniedError{Message: deniedMessage(p.CallerARN, "sts:TagSession", fedARN, dec)}
+			return nil, &request.AccessDeniedError{Principal: p.CallerARN, Action: "sts:TagSession", Resource: fedARN, Decision: dec}
 		}
 	}
 	c := credential.Claims{
@@ -181,10 +181,4 @@ func sessionMayCall(p *identity.Principal, action string) error {
 		return &AccessDeniedError{Message: "Cannot call " + action + " with session credentials"}
 	}
 	return nil
-}
-
-// deniedMessage words an AccessDenied as the dispatcher does.
-func deniedMessage(caller, action, resource string, d awsquery.Decision) string {
-	msg := "User: " + caller + " is not authorized to perform: " + action + " on resource: " + resource
-	return awsquery.AppendEncodedMessage(msg+awsquery.DenialReason(d), d.EncodedMessage)
 }

@@ -5,10 +5,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
 	"github.com/brevet-dev/brevet/internal/federation/issuer"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // OutboundDisabledError: GetWebIdentityToken was called but the server
@@ -24,9 +24,9 @@ func (OutboundDisabledError) Error() string {
 // the request's audiences, duration, algorithm and tags as condition
 // keys, so an identity policy can say which audiences a principal may
 // mint tokens for and for how long.
-func webTokenTarget(p *identity.Principal, in *stsapi.GetWebIdentityTokenRequest) (awsquery.Target, error) {
+func webTokenTarget(p *identity.Principal, in *stsapi.GetWebIdentityTokenRequest) (request.Target, error) {
 	if err := sessionMayCall(p, "GetWebIdentityToken"); err != nil {
-		return awsquery.Target{}, err
+		return request.Target{}, err
 	}
 	keys := map[string][]string{
 		"sts:IdentityTokenAudience": in.Audience,
@@ -37,10 +37,10 @@ func webTokenTarget(p *identity.Principal, in *stsapi.GetWebIdentityTokenRequest
 	}
 	tags, err := sessionTags(in.Tags)
 	if err != nil {
-		return awsquery.Target{}, err
+		return request.Target{}, err
 	}
 	tagContext(keys, tags)
-	return awsquery.Target{Resource: "*", Context: keys}, nil
+	return request.Target{Resource: "*", Context: keys}, nil
 }
 
 // GetWebIdentityToken returns a JWT, signed by Brevet's OIDC issuer, that

@@ -4,15 +4,15 @@
 //
 // It owns the JSON 1.1 protocol of that one operation: the X-Amz-Target
 // check, the request and response shapes, CloudTrail's errors and the
-// pagination token, and it audits each call like any other request (one
-// event, eventSource cloudtrail.amazonaws.com, readOnly), before the
-// response is written, failing closed as the dispatcher does. It does not
-// authenticate or authorize: the server supplies that as a hook (SigV4 and
-// cloudtrail:LookupEvents), and the handler refuses to be built without
-// one, or without an Auditor.
+// pagination token. Every call goes through the same request.Pipeline as
+// the Query protocol's: authenticated (SigV4, service cloudtrail),
+// authorized (cloudtrail:LookupEvents on "*"), and audited before the
+// response is written (one event, eventSource cloudtrail.amazonaws.com,
+// readOnly), failing closed.
 package lookup
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -22,14 +22,13 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/audit"
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // Target is the X-Amz-Target of LookupEvents.
@@ -40,9 +39,7 @@ const contentType = "application/x-amz-json-1.1"
 // maxBody bounds a request body; LookupEvents requests are small.
 const maxBody = 64 << 10
 
-// Error is a CloudTrail error response. The Authorize hook returns one to
-// choose the code (for example AccessDeniedException, 403); any other
-// error from the hook is answered as an internal failure.
+// Error is a CloudTrail error response.
 type Error struct {
 	Code    string
 	Message string
@@ -51,17 +48,11 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-// Authorize verifies and authorizes a request (SigV4 over the body, and
-// cloudtrail:LookupEvents for the caller). body is the whole request body.
-// It returns the caller when authentication succeeded (also together with
-// a denial), for the audit event; nil when it failed.
-type Authorize func(r *http.Request, body []byte) (awsquery.Principal, error)
-
-// Operation names the LookupEvents call in audit records and to the
-// Authenticator (whose SigV4 verifier is chosen by service name).
-var Operation = &awsquery.OperationInfo{
-	Service: &awsquery.Service{Name: "cloudtrail", Version: "2013-11-01"},
-	Name:    "LookupEvents",
+// Operation is LookupEvents, for the pipeline: the Authenticator chooses
+// its SigV4 verifier by the service name, and the action is read-only.
+var Operation = request.Operation{
+	Service: "cloudtrail", Version: "2013-11-01", Name: "LookupEvents",
+	Action: "cloudtrail:LookupEvents", Effect: request.ReadOnly,
 }
 
 // Config configures the handler.
@@ -72,11 +63,12 @@ type Config struct {
 	// trail): it yields every event with a key that increases along the
 	// trail, oldest first. Pagination tokens carry the key.
 	Events func(fn func(key uint64, event []byte) error) error
-	// Authorize is required.
-	Authorize Authorize
-	// Auditor records every call; required. When it fails, the call fails
-	// with ServiceUnavailable.
-	Auditor awsquery.Auditor
+	// Pipeline authenticates, authorizes and audits every call; required.
+	Pipeline *request.Pipeline
+	// WireError maps the errors of the pipeline's steps (authentication
+	// failures) to CloudTrail's errors; an error it does not know (nil) is
+	// an internal failure.
+	WireError func(error) *Error
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Logger receives internal failures.
@@ -85,14 +77,20 @@ type Config struct {
 
 // NewHandler returns the LookupEvents handler.
 func NewHandler(cfg Config) (http.Handler, error) {
-	if (cfg.Dir == "" && cfg.Events == nil) || cfg.Authorize == nil || cfg.Auditor == nil {
-		return nil, errors.New("lookup: Config.Dir (or Events), Config.Authorize and Config.Auditor are required")
+	if cfg.Dir == "" && cfg.Events == nil {
+		return nil, errors.New("lookup: Config.Dir (or Events) is required")
+	}
+	if err := cfg.Pipeline.Check(); err != nil {
+		return nil, fmt.Errorf("lookup: %w", err)
 	}
 	if cfg.Events == nil {
 		dir := cfg.Dir
 		cfg.Events = func(fn func(uint64, []byte) error) error {
 			return audit.WalkRecords(dir, func(r audit.Record, _ audit.Position) error { return fn(r.Seq, r.Event) })
 		}
+	}
+	if cfg.WireError == nil {
+		cfg.WireError = func(error) *Error { return nil }
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -110,7 +108,7 @@ type attribute struct {
 	AttributeValue string
 }
 
-type request struct {
+type lookupRequest struct {
 	LookupAttributes []attribute
 	StartTime        *json.Number
 	EndTime          *json.Number
@@ -143,55 +141,67 @@ type response struct {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	rid := awsquery.RequestIDFromContext(ctx)
+	rid := request.IDFromContext(ctx)
 	if rid == "" {
-		rid = awsquery.NewRequestID()
-		ctx = awsquery.WithRequestID(ctx, rid)
-		r = r.WithContext(ctx)
+		rid = request.NewID()
+		ctx = request.WithRequestID(ctx, rid)
 	}
 	w.Header().Set("x-amzn-RequestId", rid)
-	x := &exchange{start: h.cfg.Now()}
-	resp, err := h.serve(r, x)
-	var e *Error
-	if err != nil && !errors.As(err, &e) {
-		h.cfg.Logger.ErrorContext(ctx, "lookup-events failed", "request_id", rid, "err", err)
-		e = &Error{Code: "InternalFailure", Message: "an internal error occurred", Status: http.StatusInternalServerError}
-	}
-	if aerr := h.cfg.Auditor.Audit(ctx, h.record(r, rid, x, err, e)); aerr != nil {
-		h.cfg.Logger.ErrorContext(ctx, "audit failed; refusing the request", "request_id", rid, "action", Operation.Name, "err", aerr)
-		e = &Error{Code: "ServiceUnavailable", Message: "Service is unavailable. Please try again later.", Status: http.StatusServiceUnavailable}
+	x := &exchange{h: h}
+	x.Begin(r, rid, h.cfg.Now())
+	err := h.cfg.Pipeline.Run(ctx, &x.Exchange, x)
+	e := h.wireError(ctx, rid, err)
+	if h.cfg.Pipeline.Finish(ctx, h.record(x, err, e)) != nil {
+		e = &Error{Code: request.CodeServiceUnavailable, Message: "Service is unavailable. Please try again later.", Status: http.StatusServiceUnavailable}
 	}
 	if e != nil {
 		writeJSON(w, e.Status, map[string]string{"__type": e.Code, "message": e.Message})
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeJSON(w, http.StatusOK, x.resp)
 }
 
-// exchange is what the audit record needs from one call.
+// wireError is CloudTrail's error for err, or nil for none.
+func (h *handler) wireError(ctx context.Context, rid string, err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	var ad *request.AccessDeniedError
+	if errors.As(err, &ad) {
+		return &Error{Code: "AccessDeniedException", Message: ad.Error(), Status: http.StatusBadRequest}
+	}
+	if e := h.cfg.WireError(err); e != nil {
+		return e
+	}
+	h.cfg.Logger.ErrorContext(ctx, "lookup-events failed", "request_id", rid, "err", err)
+	return &Error{Code: "InternalFailure", Message: "an internal error occurred", Status: http.StatusInternalServerError}
+}
+
+// exchange is one call as it moves through the pipeline (request.Call).
 type exchange struct {
-	start     time.Time
-	principal awsquery.Principal
-	params    map[string]any
+	request.Exchange
+	h      *handler
+	q      *query
+	params map[string]any
+	resp   *response
 }
 
 // record is the call's audit record: CloudTrail's requestParameters are
 // the request's members in lowerCamelCase; responseElements stay empty
 // (the events returned are in the trail already).
-func (h *handler) record(r *http.Request, rid string, x *exchange, err error, e *Error) *awsquery.AuditRecord {
-	host, _, serr := net.SplitHostPort(r.RemoteAddr)
-	if serr != nil {
-		host = r.RemoteAddr
+func (h *handler) record(x *exchange, err error, e *Error) *request.Record {
+	rec := &request.Record{}
+	if e == nil {
+		x.Record(rec, h.cfg.Now(), err, http.StatusOK, "", "")
+	} else {
+		x.Record(rec, h.cfg.Now(), err, e.Status, e.Code, e.Message)
 	}
-	rec := &awsquery.AuditRecord{
-		RequestID: rid, Service: Operation.Service.Name, Action: Operation.Name, Version: Operation.Service.Version,
-		Principal: x.principal, SourceIP: host, UserAgent: r.UserAgent(), Host: r.Host, TLS: r.TLS,
-		Start: x.start, Duration: h.cfg.Now().Sub(x.start), Status: http.StatusOK,
-		RequestParameters: x.params, Err: err,
-	}
-	if e != nil {
-		rec.Status, rec.ErrorCode, rec.ErrorMessage = e.Status, e.Code, e.Message
-	}
+	rec.Service, rec.Action, rec.Version, rec.Effect = Operation.Service, Operation.Name, Operation.Version, Operation.Effect
+	rec.RequestParameters = x.params
 	return rec
 }
 
@@ -228,50 +238,70 @@ func clientError(code, format string, a ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, a...), Status: http.StatusBadRequest}
 }
 
-func (h *handler) serve(r *http.Request, x *exchange) (*response, error) {
+// Route checks the method and X-Amz-Target and reads the body.
+func (x *exchange) Route(_ context.Context, rx *request.Exchange) error {
+	r := rx.HTTP
 	if r.Method != http.MethodPost {
-		return nil, &Error{Code: "UnsupportedOperationException", Message: "use POST", Status: http.StatusMethodNotAllowed}
+		return &Error{Code: "UnsupportedOperationException", Message: "use POST", Status: http.StatusMethodNotAllowed}
 	}
 	if t := r.Header.Get("X-Amz-Target"); t != Target {
-		return nil, clientError("UnknownOperationException", "operation %q is not supported", t)
+		return clientError("UnknownOperationException", "operation %q is not supported", t)
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
-		return nil, clientError("SerializationException", "reading the body: %v", err)
+		return clientError("SerializationException", "reading the body: %v", err)
 	}
 	if len(body) > maxBody {
-		return nil, clientError("SerializationException", "request body larger than %d bytes", maxBody)
+		return clientError("SerializationException", "request body larger than %d bytes", maxBody)
 	}
-	p, err := h.cfg.Authorize(r, body)
-	x.principal = p
-	if err != nil {
-		return nil, err
-	}
-	var req request
-	if len(body) > 0 {
-		if err := json.Unmarshal(body, &req); err != nil {
-			return nil, clientError("SerializationException", "%v", err)
+	rx.Body, rx.Op = body, &Operation
+	return nil
+}
+
+// Decode parses and validates the request.
+func (x *exchange) Decode(context.Context, *request.Exchange) error {
+	var req lookupRequest
+	if len(x.Body) > 0 {
+		if err := json.Unmarshal(x.Body, &req); err != nil {
+			return clientError("SerializationException", "%v", err)
 		}
 		var generic map[string]any
-		if json.Unmarshal(body, &generic) == nil {
+		if json.Unmarshal(x.Body, &generic) == nil {
 			x.params, _ = auditParams(generic).(map[string]any)
 		}
 	}
-	q, err := parseQuery(&req, body)
+	q, err := parseQuery(&req, x.Body)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	// Like CloudTrail, a caller sees only its own account's events: one
-	// Brevet may hold several accounts.
-	ip, ok := p.(*identity.Principal)
-	if !ok || ip == nil || ip.Account == "" {
-		return nil, &Error{Code: "AccessDeniedException", Message: "The caller's account could not be determined.", Status: http.StatusBadRequest}
-	}
-	q.filter.Account = ip.Account
+	x.q = q
 	if strings.EqualFold(req.EventCategory, "insight") {
-		return &response{Events: []event{}}, nil // Brevet has no Insights events
+		x.q = nil // Brevet has no Insights events
 	}
-	return h.lookup(q)
+	return nil
+}
+
+// Target is "*": LookupEvents has no resource-level permissions, and
+// CloudTrail's AccessDenied sentence names none.
+func (x *exchange) Target(context.Context, *request.Exchange) (request.Target, bool, error) {
+	return request.Target{Resource: "*", Unnamed: true}, true, nil
+}
+
+// Act looks the events up. Like CloudTrail, a caller sees only its own
+// account's events: one Brevet may hold several accounts.
+func (x *exchange) Act(context.Context, *request.Exchange) error {
+	ip, ok := x.Principal.(*identity.Principal)
+	if !ok || ip == nil || ip.Account == "" {
+		return &Error{Code: "AccessDeniedException", Message: "The caller's account could not be determined.", Status: http.StatusBadRequest}
+	}
+	if x.q == nil {
+		x.resp = &response{Events: []event{}}
+		return nil
+	}
+	x.q.filter.Account = ip.Account
+	resp, err := x.h.lookup(x.q)
+	x.resp = resp
+	return err
 }
 
 // query is a validated request.
@@ -282,7 +312,7 @@ type query struct {
 	hash   [8]byte
 }
 
-func parseQuery(req *request, body []byte) (*query, error) {
+func parseQuery(req *lookupRequest, body []byte) (*query, error) {
 	q := &query{max: 50}
 	if req.MaxResults != nil {
 		if *req.MaxResults < 1 || *req.MaxResults > 50 {
@@ -378,7 +408,7 @@ func anyResource(e *audit.Event, f func(audit.Resource) bool) bool {
 }
 
 // paramsHash binds a NextToken to the parameters it was issued for.
-func paramsHash(req *request) [8]byte {
+func paramsHash(req *lookupRequest) [8]byte {
 	c := *req
 	c.NextToken, c.MaxResults = "", nil
 	b, _ := json.Marshal(c)

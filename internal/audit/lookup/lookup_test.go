@@ -21,8 +21,8 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/audit/lookup"
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 var t0 = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
@@ -40,10 +40,10 @@ func trail(t *testing.T, n int) string {
 	p := &identity.Principal{Type: identity.IAMUser, Account: "123456789012", CallerARN: "arn:aws:iam::123456789012:user/alice",
 		PrincipalID: "AIDAALICE", AccessKeyID: "AKIAALICE00000000001", UserName: "alice"}
 	for i := 0; i < n; i++ {
-		rec := &awsquery.AuditRecord{RequestID: fmt.Sprint("req-", i), Service: "STS", Action: "GetCallerIdentity",
-			Principal: p, SourceIP: "192.0.2.1", UserAgent: "test", Start: t0.Add(time.Duration(i) * time.Second), Status: 200}
+		rec := &request.Record{RequestID: fmt.Sprint("req-", i), Service: "STS", Action: "GetCallerIdentity",
+			Effect: request.ReadOnly, Principal: p, SourceIP: "192.0.2.1", UserAgent: "test", Start: t0.Add(time.Duration(i) * time.Second), Status: 200}
 		if i%3 == 0 {
-			rec.Action = "AssumeRole"
+			rec.Action, rec.Effect = "AssumeRole", request.IssuesCredentials
 			rec.RequestParameters = map[string]any{"roleArn": "arn:aws:iam::123456789012:role/deploy", "roleSessionName": "s"}
 			rec.ResponseElements = map[string]any{"credentials": map[string]any{"accessKeyId": fmt.Sprintf("ASIAISSUED%010d", i), "expiration": "2026-11-22T09:00:00Z"}}
 		}
@@ -57,8 +57,42 @@ func trail(t *testing.T, n int) string {
 	return dir
 }
 
+// hook stands in for the server's authentication: it returns the caller,
+// and an error to refuse it (with a caller: a denial by policy; without:
+// an authentication failure).
+type hook func(r *http.Request, body []byte) (request.Principal, error)
+
+// pipeline is a request.Pipeline that authenticates with h, denies the
+// callers h refused, and audits into aud.
+func pipeline(h hook, aud request.Auditor) *request.Pipeline {
+	return &request.Pipeline{Authenticator: hookAuthn(h), Authorizer: hookAuthz{}, Auditor: aud}
+}
+
+type hookAuthn hook
+
+// refused is a caller the hook refused after authenticating it.
+type refused struct{ request.Principal }
+
+func (h hookAuthn) Authenticate(_ context.Context, req *request.AuthnRequest) (request.Principal, error) {
+	p, err := h(req.HTTP, req.Body)
+	switch {
+	case err != nil && p == nil:
+		return nil, err
+	case err != nil:
+		return refused{p}, nil
+	}
+	return p, nil
+}
+
+type hookAuthz struct{}
+
+func (hookAuthz) Authorize(_ context.Context, req *request.AuthzRequest) (request.Decision, error) {
+	_, no := req.Principal.(refused)
+	return request.Decision{Allowed: !no, Reason: "no identity-based policy allows the cloudtrail:LookupEvents action"}, nil
+}
+
 // allowAll lets a caller of the trail's account in.
-func allowAll(*http.Request, []byte) (awsquery.Principal, error) {
+func allowAll(*http.Request, []byte) (request.Principal, error) {
 	return &identity.Principal{Type: identity.IAMUser, Account: "123456789012", CallerARN: "arn:aws:iam::123456789012:user/auditor"}, nil
 }
 
@@ -70,7 +104,7 @@ func TestLookupSeesOnlyTheCallersAccount(t *testing.T) {
 	dir := trail(t, 3)
 	for _, tt := range []struct {
 		name     string
-		p        awsquery.Principal
+		p        request.Principal
 		wantCode int
 		wantBody string
 	}{
@@ -79,8 +113,8 @@ func TestLookupSeesOnlyTheCallersAccount(t *testing.T) {
 		{"no account", nil, 400, "AccessDeniedException"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			h, err := lookup.NewHandler(lookup.Config{Dir: dir, Auditor: &recorder{},
-				Authorize: func(*http.Request, []byte) (awsquery.Principal, error) { return tt.p, nil }})
+			h, err := lookup.NewHandler(lookup.Config{Dir: dir, Pipeline: pipeline(
+				func(*http.Request, []byte) (request.Principal, error) { return tt.p, nil }, &recorder{})})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,10 +130,10 @@ func TestLookupSeesOnlyTheCallersAccount(t *testing.T) {
 type recorder struct {
 	mu   sync.Mutex
 	err  error
-	recs []*awsquery.AuditRecord
+	recs []*request.Record
 }
 
-func (a *recorder) Audit(_ context.Context, rec *awsquery.AuditRecord) error {
+func (a *recorder) Audit(_ context.Context, rec *request.Record) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.recs = append(a.recs, rec)
@@ -129,7 +163,7 @@ func call(t *testing.T, h http.Handler, body string) (int, []byte) {
 }
 
 func TestLookupPaginatesNewestFirst(t *testing.T) {
-	h, err := lookup.NewHandler(lookup.Config{Dir: trail(t, 7), Authorize: allowAll, Auditor: &recorder{}})
+	h, err := lookup.NewHandler(lookup.Config{Dir: trail(t, 7), Pipeline: pipeline(allowAll, &recorder{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +200,7 @@ func TestLookupPaginatesNewestFirst(t *testing.T) {
 }
 
 func TestLookupFiltersAndErrors(t *testing.T) {
-	h, _ := lookup.NewHandler(lookup.Config{Dir: trail(t, 7), Authorize: allowAll, Auditor: &recorder{}})
+	h, _ := lookup.NewHandler(lookup.Config{Dir: trail(t, 7), Pipeline: pipeline(allowAll, &recorder{})})
 	tests := []struct {
 		body     string
 		wantCode int
@@ -207,17 +241,19 @@ func TestLookupFiltersAndErrors(t *testing.T) {
 }
 
 func TestLookupCallsTheHook(t *testing.T) {
-	deny := func(r *http.Request, body []byte) (awsquery.Principal, error) {
-		return nil, &lookup.Error{Code: "AccessDeniedException", Message: "no", Status: 403}
+	deny := func(r *http.Request, body []byte) (request.Principal, error) {
+		p, _ := allowAll(r, body)
+		return p, errors.New("denied")
 	}
-	h, _ := lookup.NewHandler(lookup.Config{Dir: trail(t, 1), Authorize: deny, Auditor: &recorder{}})
-	if code, b := call(t, h, `{}`); code != 403 || !strings.Contains(string(b), "AccessDeniedException") {
-		t.Errorf("denied: got %d %s", code, b)
+	h, _ := lookup.NewHandler(lookup.Config{Dir: trail(t, 1), Pipeline: pipeline(deny, &recorder{})})
+	want := "User: arn:aws:iam::123456789012:user/auditor is not authorized to perform: cloudtrail:LookupEvents because no identity-based policy allows the cloudtrail:LookupEvents action"
+	if code, b := call(t, h, `{}`); code != 400 || !strings.Contains(string(b), `"__type":"AccessDeniedException"`) || !strings.Contains(string(b), want) {
+		t.Errorf("denied: got %d %s, want 400 AccessDeniedException %q", code, b, want)
 	}
 	if _, err := lookup.NewHandler(lookup.Config{Dir: "x"}); err == nil {
-		t.Error("NewHandler without Authorize succeeded")
+		t.Error("NewHandler without a Pipeline succeeded")
 	}
-	h, _ = lookup.NewHandler(lookup.Config{Dir: "x", Authorize: allowAll, Auditor: &recorder{}})
+	h, _ = lookup.NewHandler(lookup.Config{Dir: "x", Pipeline: pipeline(allowAll, &recorder{})})
 	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{}`))
 	r.Header.Set("X-Amz-Target", "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DeleteTrail")
 	w := httptest.NewRecorder()
@@ -238,12 +274,12 @@ func TestAWSCLI(t *testing.T) {
 		t.Skip("aws CLI not installed")
 	}
 	var sawSigned atomic.Bool
-	h, _ := lookup.NewHandler(lookup.Config{Dir: trail(t, 7), Authorize: func(r *http.Request, _ []byte) (awsquery.Principal, error) {
+	h, _ := lookup.NewHandler(lookup.Config{Dir: trail(t, 7), Pipeline: pipeline(func(r *http.Request, _ []byte) (request.Principal, error) {
 		sawSigned.Store(strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 "))
 		// The server's hook verifies SigV4; this test accepts anything as
 		// a caller of the trail's account.
 		return allowAll(r, nil)
-	}, Auditor: &recorder{}})
+	}, &recorder{})})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	run := func(args ...string) []byte {
@@ -294,13 +330,13 @@ func TestLookupIsAudited(t *testing.T) {
 	caller := &identity.Principal{Type: identity.IAMUser, Account: "123456789012", CallerARN: "arn:aws:iam::123456789012:user/bob"}
 	denied := false
 	rec := &recorder{}
-	h, err := lookup.NewHandler(lookup.Config{Dir: trail(t, 3), Auditor: rec,
-		Authorize: func(*http.Request, []byte) (awsquery.Principal, error) {
+	h, err := lookup.NewHandler(lookup.Config{Dir: trail(t, 3), Pipeline: pipeline(
+		func(*http.Request, []byte) (request.Principal, error) {
 			if denied {
-				return caller, &lookup.Error{Code: "AccessDeniedException", Message: "no", Status: 403}
+				return caller, errors.New("denied")
 			}
 			return caller, nil
-		}})
+		}, rec)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +345,7 @@ func TestLookupIsAudited(t *testing.T) {
 		t.Fatalf("allowed: %d %s", code, b)
 	}
 	denied = true
-	if code, _ := call(t, h, `{}`); code != 403 {
+	if code, _ := call(t, h, `{}`); code != 400 {
 		t.Fatalf("denied: %d", code)
 	}
 	if len(rec.recs) != 2 {
@@ -322,10 +358,13 @@ func TestLookupIsAudited(t *testing.T) {
 	var got []summary
 	for _, r := range rec.recs {
 		got = append(got, summary{r.Service, r.Action, r.Principal.ARN(), r.ErrorCode, r.Status})
+		if r.Effect != request.ReadOnly {
+			t.Errorf("record effect %v, want ReadOnly", r.Effect)
+		}
 	}
 	want := []summary{
 		{"cloudtrail", "LookupEvents", caller.CallerARN, "", 200},
-		{"cloudtrail", "LookupEvents", caller.CallerARN, "AccessDeniedException", 403},
+		{"cloudtrail", "LookupEvents", caller.CallerARN, "AccessDeniedException", 400},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)
@@ -344,7 +383,7 @@ func TestLookupIsAudited(t *testing.T) {
 	if code, b := call(t, h, `{}`); code != 503 || !strings.Contains(string(b), "ServiceUnavailable") {
 		t.Errorf("audit failing: got %d %s, want 503 ServiceUnavailable", code, b)
 	}
-	if _, err := lookup.NewHandler(lookup.Config{Dir: "x", Authorize: allowAll}); err == nil {
-		t.Error("NewHandler without Auditor succeeded")
+	if _, err := lookup.NewHandler(lookup.Config{Dir: "x", Pipeline: &request.Pipeline{Authenticator: hookAuthn(allowAll), Authorizer: hookAuthz{}}}); err == nil {
+		t.Error("NewHandler without an Auditor succeeded")
 	}
 }

@@ -13,8 +13,8 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/audit/pgsink"
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store/postgres/pgtest"
 )
 
@@ -38,9 +38,9 @@ func open(t *testing.T, dsn, node string, sg *audit.Signer) (*audit.Auditor, *pg
 	return a, s
 }
 
-func record(i int) *awsquery.AuditRecord {
+func record(i int) *request.Record {
 	key := fmt.Sprintf("AKIAEXAMPLE%09d", i%3)
-	return &awsquery.AuditRecord{
+	return &request.Record{
 		RequestID: fmt.Sprintf("req-%04d", i), Service: "sts", Action: "GetCallerIdentity", Status: 200,
 		Start: time.Date(2026, 11, 22, 8, 0, i, 0, time.UTC),
 		Principal: &identity.Principal{Type: identity.IAMUser, Account: "123456789012",

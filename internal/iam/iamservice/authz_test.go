@@ -24,6 +24,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/iam/iamservice"
 	"github.com/brevet-dev/brevet/internal/iam/managed"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store/sqlite"
 )
 
@@ -50,7 +51,7 @@ func TestRealAuthorization(t *testing.T) {
 	svc := must(iamservice.New(iamservice.Config{Store: st, MasterKey: mk}))(t)
 	an := must(authn.New(ctx, authn.Config{Keys: st.Principals(), Changes: st.Changes(), Secrets: mk, Tokens: tokens}))(t)
 	az := must(authz.New(ctx, authz.Config{Store: st, MessageKey: make([]byte, 32), PollInterval: time.Millisecond}))(t)
-	d := must(awsquery.New(awsquery.Config{Authenticator: an, Authorizer: az, Auditor: nopAudit{},
+	d := must(awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: an, Authorizer: az, Auditor: nopAudit{}},
 		ErrorMappers: []awsquery.ErrorMapper{iamservice.WireError}}))(t)
 	iamservice.Register(d, svc)
 	srv := httptest.NewServer(d)

@@ -22,6 +22,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/iam/iamservice"
 	"github.com/brevet-dev/brevet/internal/iam/managed"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store/sqlite"
 )
 
@@ -39,7 +40,7 @@ var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 // verifying the signature: signatures are package sigv4's business.
 type keyAuthn struct{}
 
-func (keyAuthn) Authenticate(_ context.Context, r *awsquery.AuthnRequest) (awsquery.Principal, error) {
+func (keyAuthn) Authenticate(_ context.Context, r *request.AuthnRequest) (request.Principal, error) {
 	h := r.HTTP.Header.Get("Authorization")
 	if !strings.Contains(h, "Credential="+adminKeyID+"/") {
 		return nil, awsquery.CodeInvalidClientTokenID.New("The security token included in the request is invalid.")
@@ -51,17 +52,17 @@ func (keyAuthn) Authenticate(_ context.Context, r *awsquery.AuthnRequest) (awsqu
 // allowAll allows every request and records what was asked.
 type allowAll struct {
 	mu  sync.Mutex
-	got []*awsquery.AuthzRequest
+	got []*request.AuthzRequest
 }
 
-func (a *allowAll) Authorize(_ context.Context, r *awsquery.AuthzRequest) (awsquery.Decision, error) {
+func (a *allowAll) Authorize(_ context.Context, r *request.AuthzRequest) (request.Decision, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.got = append(a.got, r)
-	return awsquery.Decision{Allowed: true}, nil
+	return request.Decision{Allowed: true}, nil
 }
 
-func (a *allowAll) last() *awsquery.AuthzRequest {
+func (a *allowAll) last() *request.AuthzRequest {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if len(a.got) == 0 {
@@ -72,7 +73,7 @@ func (a *allowAll) last() *awsquery.AuthzRequest {
 
 type nopAudit struct{}
 
-func (nopAudit) Audit(context.Context, *awsquery.AuditRecord) error { return nil }
+func (nopAudit) Audit(context.Context, *request.Record) error { return nil }
 
 // env is a running IAM endpoint on a real SQLite store.
 type env struct {
@@ -124,7 +125,7 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := awsquery.New(awsquery.Config{Authenticator: keyAuthn{}, Authorizer: e.authz, Auditor: nopAudit{},
+	d, err := awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: keyAuthn{}, Authorizer: e.authz, Auditor: nopAudit{}},
 		Clock: e.clock, ErrorMappers: []awsquery.ErrorMapper{iamservice.WireError}})
 	if err != nil {
 		t.Fatal(err)

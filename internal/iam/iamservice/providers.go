@@ -14,6 +14,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/federation/saml"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
@@ -54,40 +55,40 @@ func ProviderWireError(err error) *awsquery.Error {
 // create and aws:ResourceTag on an existing provider), and the two List
 // actions on "*".
 func RegisterProviders(d *awsquery.Dispatcher, s *Service) {
-	add(d, iamapi.CreateOpenIDConnectProvider, func(_ context.Context, p *identity.Principal, in *iamapi.CreateOpenIDConnectProviderRequest) (awsquery.Target, error) {
+	add(d, iamapi.CreateOpenIDConnectProvider, request.Writes, func(_ context.Context, p *identity.Principal, in *iamapi.CreateOpenIDConnectProviderRequest) (request.Target, error) {
 		return target(iam.OIDCProviderARN(p.Account, iam.OIDCProviderName(in.Url)), keys{}.requestTags(in.Tags))
 	}, s.CreateOpenIDConnectProvider)
-	add(d, iamapi.GetOpenIDConnectProvider, func(ctx context.Context, p *identity.Principal, in *iamapi.GetOpenIDConnectProviderRequest) (awsquery.Target, error) {
+	add(d, iamapi.GetOpenIDConnectProvider, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetOpenIDConnectProviderRequest) (request.Target, error) {
 		return s.onProvider(ctx, in.OpenIDConnectProviderArn)
 	}, s.GetOpenIDConnectProvider)
-	add(d, iamapi.ListOpenIDConnectProviders, func(context.Context, *identity.Principal, *iamapi.ListOpenIDConnectProvidersRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListOpenIDConnectProviders, request.ReadOnly, func(context.Context, *identity.Principal, *iamapi.ListOpenIDConnectProvidersRequest) (request.Target, error) {
 		return target("*", nil)
 	}, s.ListOpenIDConnectProviders)
-	add(d, iamapi.UpdateOpenIDConnectProviderThumbprint, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateOpenIDConnectProviderThumbprintRequest) (awsquery.Target, error) {
+	add(d, iamapi.UpdateOpenIDConnectProviderThumbprint, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateOpenIDConnectProviderThumbprintRequest) (request.Target, error) {
 		return s.onProvider(ctx, in.OpenIDConnectProviderArn)
 	}, s.UpdateOpenIDConnectProviderThumbprint)
-	add(d, iamapi.AddClientIDToOpenIDConnectProvider, func(ctx context.Context, p *identity.Principal, in *iamapi.AddClientIDToOpenIDConnectProviderRequest) (awsquery.Target, error) {
+	add(d, iamapi.AddClientIDToOpenIDConnectProvider, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.AddClientIDToOpenIDConnectProviderRequest) (request.Target, error) {
 		return s.onProvider(ctx, in.OpenIDConnectProviderArn)
 	}, s.AddClientIDToOpenIDConnectProvider)
-	add(d, iamapi.RemoveClientIDFromOpenIDConnectProvider, func(ctx context.Context, p *identity.Principal, in *iamapi.RemoveClientIDFromOpenIDConnectProviderRequest) (awsquery.Target, error) {
+	add(d, iamapi.RemoveClientIDFromOpenIDConnectProvider, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.RemoveClientIDFromOpenIDConnectProviderRequest) (request.Target, error) {
 		return s.onProvider(ctx, in.OpenIDConnectProviderArn)
 	}, s.RemoveClientIDFromOpenIDConnectProvider)
-	add(d, iamapi.DeleteOpenIDConnectProvider, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteOpenIDConnectProviderRequest) (awsquery.Target, error) {
+	add(d, iamapi.DeleteOpenIDConnectProvider, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteOpenIDConnectProviderRequest) (request.Target, error) {
 		return s.onProvider(ctx, in.OpenIDConnectProviderArn)
 	}, s.DeleteOpenIDConnectProvider)
-	add(d, iamapi.CreateSAMLProvider, func(_ context.Context, p *identity.Principal, in *iamapi.CreateSAMLProviderRequest) (awsquery.Target, error) {
+	add(d, iamapi.CreateSAMLProvider, request.Writes, func(_ context.Context, p *identity.Principal, in *iamapi.CreateSAMLProviderRequest) (request.Target, error) {
 		return target(iam.SAMLProviderARN(p.Account, in.Name), keys{}.requestTags(in.Tags))
 	}, s.CreateSAMLProvider)
-	add(d, iamapi.GetSAMLProvider, func(ctx context.Context, p *identity.Principal, in *iamapi.GetSAMLProviderRequest) (awsquery.Target, error) {
+	add(d, iamapi.GetSAMLProvider, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetSAMLProviderRequest) (request.Target, error) {
 		return s.onProvider(ctx, in.SAMLProviderArn)
 	}, s.GetSAMLProvider)
-	add(d, iamapi.ListSAMLProviders, func(context.Context, *identity.Principal, *iamapi.ListSAMLProvidersRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListSAMLProviders, request.ReadOnly, func(context.Context, *identity.Principal, *iamapi.ListSAMLProvidersRequest) (request.Target, error) {
 		return target("*", nil)
 	}, s.ListSAMLProviders)
-	add(d, iamapi.UpdateSAMLProvider, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateSAMLProviderRequest) (awsquery.Target, error) {
+	add(d, iamapi.UpdateSAMLProvider, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateSAMLProviderRequest) (request.Target, error) {
 		return s.onProvider(ctx, in.SAMLProviderArn)
 	}, s.UpdateSAMLProvider)
-	add(d, iamapi.DeleteSAMLProvider, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteSAMLProviderRequest) (awsquery.Target, error) {
+	add(d, iamapi.DeleteSAMLProvider, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteSAMLProviderRequest) (request.Target, error) {
 		return s.onProvider(ctx, in.SAMLProviderArn)
 	}, s.DeleteSAMLProvider)
 }
@@ -95,7 +96,7 @@ func RegisterProviders(d *awsquery.Dispatcher, s *Service) {
 // onProvider is the target of an action on an existing provider: its
 // ARN, with its tags as aws:ResourceTag. A provider that does not exist
 // (or an ARN that is not one) is authorized on the ARN as given.
-func (s *Service) onProvider(ctx context.Context, arn string) (awsquery.Target, error) {
+func (s *Service) onProvider(ctx context.Context, arn string) (request.Target, error) {
 	pr, err := s.st.Providers().Get(ctx, arn)
 	if err != nil {
 		return target(arn, nil)

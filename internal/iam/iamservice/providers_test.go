@@ -15,6 +15,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/federation/fedtest"
 	"github.com/brevet-dev/brevet/internal/iam/iamservice"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // providerClient is an IAM client for env's store on a dispatcher that
@@ -25,7 +26,7 @@ func providerClient(t *testing.T, e *env) *awsiam.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := awsquery.New(awsquery.Config{Authenticator: keyAuthn{}, Authorizer: e.authz, Auditor: nopAudit{},
+	d, err := awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: keyAuthn{}, Authorizer: e.authz, Auditor: nopAudit{}},
 		Clock: e.clock, ErrorMappers: []awsquery.ErrorMapper{iamservice.WireError, iamservice.ProviderWireError}})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/awsquery/iamapi"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // Actions lists the IAM actions Register serves (docs/iam.md describes
@@ -99,15 +100,26 @@ var Actions = append([]string{
 }, ProviderActions...)
 
 // add registers one action: both halves get the caller as an
-// *identity.Principal, and Serve gets the request time.
-func add[In, Out any](d *awsquery.Dispatcher, op *awsquery.Operation[In, Out],
-	tgt func(context.Context, *identity.Principal, *In) (awsquery.Target, error),
+// *identity.Principal, and Serve gets the request time. effect is what the
+// action does; an action that issues credentials is added with addIssuing.
+func add[In, Out any](d *awsquery.Dispatcher, op *awsquery.Operation[In, Out], effect request.Effect,
+	tgt func(context.Context, *identity.Principal, *In) (request.Target, error),
 	serve func(context.Context, *identity.Principal, *In, time.Time) (*Out, error)) {
+	addIssuing(d, op, effect, tgt, serve, nil)
+}
+
+// addIssuing is add for an action that issues credentials: issued says
+// what its output issued, for the request.Issuance the pipeline commits.
+func addIssuing[In, Out any](d *awsquery.Dispatcher, op *awsquery.Operation[In, Out], effect request.Effect,
+	tgt func(context.Context, *identity.Principal, *In) (request.Target, error),
+	serve func(context.Context, *identity.Principal, *In, time.Time) (*Out, error),
+	issued func(*identity.Principal, *Out, time.Time) request.Issuance) {
 	awsquery.Register(d, op, awsquery.Handler[In, Out]{
-		Target: func(ctx context.Context, r *awsquery.Request[In]) (awsquery.Target, error) {
+		Effect: effect,
+		Target: func(ctx context.Context, r *awsquery.Request[In]) (request.Target, error) {
 			p, err := caller(r.Principal)
 			if err != nil {
-				return awsquery.Target{}, err
+				return request.Target{}, err
 			}
 			return tgt(ctx, p, r.Input)
 		},
@@ -116,7 +128,11 @@ func add[In, Out any](d *awsquery.Dispatcher, op *awsquery.Operation[In, Out],
 			if err != nil {
 				return nil, err
 			}
-			return serve(ctx, p, r.Input, r.Now)
+			out, err := serve(ctx, p, r.Input, r.Now)
+			if err == nil && issued != nil {
+				r.Issue(issued(p, out, r.Now))
+			}
+			return out, err
 		},
 	})
 }
@@ -125,253 +141,262 @@ func add[In, Out any](d *awsquery.Dispatcher, op *awsquery.Operation[In, Out],
 // dispatcher needs WireError among its ErrorMappers.
 func Register(d *awsquery.Dispatcher, s *Service) {
 	RegisterProviders(d, s) // providers.go
-	add(d, iamapi.CreateUser, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateUserRequest) (awsquery.Target, error) {
+	add(d, iamapi.CreateUser, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateUserRequest) (request.Target, error) {
 		return target(iam.UserARN(p.Account, pathOr(in.Path), in.UserName), keys{}.requestTags(in.Tags).boundary(in.PermissionsBoundary))
 	}, s.CreateUser)
-	add(d, iamapi.GetUser, func(ctx context.Context, p *identity.Principal, in *iamapi.GetUserRequest) (awsquery.Target, error) {
+	add(d, iamapi.GetUser, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetUserRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.GetUser)
-	add(d, iamapi.UpdateUser, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateUserRequest) (awsquery.Target, error) {
+	add(d, iamapi.UpdateUser, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateUserRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.UpdateUser)
-	add(d, iamapi.DeleteUser, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteUserRequest) (awsquery.Target, error) {
+	add(d, iamapi.DeleteUser, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteUserRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.DeleteUser)
-	add(d, iamapi.ListUsers, func(ctx context.Context, p *identity.Principal, in *iamapi.ListUsersRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListUsers, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListUsersRequest) (request.Target, error) {
 		return target(listARN(p, "user"), nil)
 	}, s.ListUsers)
-	add(d, iamapi.CreateAccessKey, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateAccessKeyRequest) (awsquery.Target, error) {
+	addIssuing(d, iamapi.CreateAccessKey, request.IssuesCredentials, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateAccessKeyRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
-	}, s.CreateAccessKey)
-	add(d, iamapi.ListAccessKeys, func(ctx context.Context, p *identity.Principal, in *iamapi.ListAccessKeysRequest) (awsquery.Target, error) {
+	}, s.CreateAccessKey, accessKeyIssued)
+	add(d, iamapi.ListAccessKeys, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListAccessKeysRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.ListAccessKeys)
-	add(d, iamapi.UpdateAccessKey, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateAccessKeyRequest) (awsquery.Target, error) {
+	add(d, iamapi.UpdateAccessKey, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateAccessKeyRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.UpdateAccessKey)
-	add(d, iamapi.DeleteAccessKey, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteAccessKeyRequest) (awsquery.Target, error) {
+	add(d, iamapi.DeleteAccessKey, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteAccessKeyRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.DeleteAccessKey)
-	add(d, iamapi.GetAccessKeyLastUsed, func(ctx context.Context, p *identity.Principal, in *iamapi.GetAccessKeyLastUsedRequest) (awsquery.Target, error) {
+	add(d, iamapi.GetAccessKeyLastUsed, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetAccessKeyLastUsedRequest) (request.Target, error) {
 		return s.onKeyOwner(ctx, p, in.AccessKeyId)
 	}, s.GetAccessKeyLastUsed)
-	add(d, iamapi.CreateRole, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateRoleRequest) (awsquery.Target, error) {
+	add(d, iamapi.CreateRole, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateRoleRequest) (request.Target, error) {
 		return target(iam.RoleARN(p.Account, pathOr(in.Path), in.RoleName), keys{}.requestTags(in.Tags).boundary(in.PermissionsBoundary))
 	}, s.CreateRole)
-	add(d, iamapi.GetRole, func(ctx context.Context, p *identity.Principal, in *iamapi.GetRoleRequest) (awsquery.Target, error) {
+	add(d, iamapi.GetRole, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetRoleRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, nil)
 	}, s.GetRole)
-	add(d, iamapi.ListRoles, func(ctx context.Context, p *identity.Principal, in *iamapi.ListRolesRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListRoles, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListRolesRequest) (request.Target, error) {
 		return target(listARN(p, "role"), nil)
 	}, s.ListRoles)
-	add(d, iamapi.UpdateAssumeRolePolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateAssumeRolePolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.UpdateAssumeRolePolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateAssumeRolePolicyRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, nil)
 	}, s.UpdateAssumeRolePolicy)
-	add(d, iamapi.UpdateRole, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateRoleRequest) (awsquery.Target, error) {
+	add(d, iamapi.UpdateRole, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateRoleRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, nil)
 	}, s.UpdateRole)
-	add(d, iamapi.UpdateRoleDescription, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateRoleDescriptionRequest) (awsquery.Target, error) {
+	add(d, iamapi.UpdateRoleDescription, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateRoleDescriptionRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, nil)
 	}, s.UpdateRoleDescription)
-	add(d, iamapi.DeleteRole, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteRoleRequest) (awsquery.Target, error) {
+	add(d, iamapi.DeleteRole, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteRoleRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, nil)
 	}, s.DeleteRole)
-	add(d, iamapi.PutUserPolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.PutUserPolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.PutUserPolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.PutUserPolicyRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.PutUserPolicy)
-	add(d, iamapi.GetUserPolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.GetUserPolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.GetUserPolicy, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetUserPolicyRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.GetUserPolicy)
-	add(d, iamapi.ListUserPolicies, func(ctx context.Context, p *identity.Principal, in *iamapi.ListUserPoliciesRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListUserPolicies, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListUserPoliciesRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.ListUserPolicies)
-	add(d, iamapi.DeleteUserPolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteUserPolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.DeleteUserPolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteUserPolicyRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.DeleteUserPolicy)
-	add(d, iamapi.PutGroupPolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.PutGroupPolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.PutGroupPolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.PutGroupPolicyRequest) (request.Target, error) {
 		return s.onGroup(ctx, p, in.GroupName, nil)
 	}, s.PutGroupPolicy)
-	add(d, iamapi.GetGroupPolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.GetGroupPolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.GetGroupPolicy, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetGroupPolicyRequest) (request.Target, error) {
 		return s.onGroup(ctx, p, in.GroupName, nil)
 	}, s.GetGroupPolicy)
-	add(d, iamapi.ListGroupPolicies, func(ctx context.Context, p *identity.Principal, in *iamapi.ListGroupPoliciesRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListGroupPolicies, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListGroupPoliciesRequest) (request.Target, error) {
 		return s.onGroup(ctx, p, in.GroupName, nil)
 	}, s.ListGroupPolicies)
-	add(d, iamapi.DeleteGroupPolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteGroupPolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.DeleteGroupPolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteGroupPolicyRequest) (request.Target, error) {
 		return s.onGroup(ctx, p, in.GroupName, nil)
 	}, s.DeleteGroupPolicy)
-	add(d, iamapi.PutRolePolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.PutRolePolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.PutRolePolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.PutRolePolicyRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, nil)
 	}, s.PutRolePolicy)
-	add(d, iamapi.GetRolePolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.GetRolePolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.GetRolePolicy, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetRolePolicyRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, nil)
 	}, s.GetRolePolicy)
-	add(d, iamapi.ListRolePolicies, func(ctx context.Context, p *identity.Principal, in *iamapi.ListRolePoliciesRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListRolePolicies, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListRolePoliciesRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, nil)
 	}, s.ListRolePolicies)
-	add(d, iamapi.DeleteRolePolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteRolePolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.DeleteRolePolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteRolePolicyRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, nil)
 	}, s.DeleteRolePolicy)
-	add(d, iamapi.CreatePolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.CreatePolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.CreatePolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.CreatePolicyRequest) (request.Target, error) {
 		return target(iam.PolicyARN(p.Account, pathOr(in.Path), in.PolicyName), keys{}.requestTags(in.Tags))
 	}, s.CreatePolicy)
-	add(d, iamapi.GetPolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.GetPolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.GetPolicy, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetPolicyRequest) (request.Target, error) {
 		return s.onPolicy(ctx, in.PolicyArn, nil)
 	}, s.GetPolicy)
-	add(d, iamapi.ListPolicies, func(ctx context.Context, p *identity.Principal, in *iamapi.ListPoliciesRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListPolicies, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListPoliciesRequest) (request.Target, error) {
 		return target(listARN(p, "policy"), nil)
 	}, s.ListPolicies)
-	add(d, iamapi.CreatePolicyVersion, func(ctx context.Context, p *identity.Principal, in *iamapi.CreatePolicyVersionRequest) (awsquery.Target, error) {
+	add(d, iamapi.CreatePolicyVersion, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.CreatePolicyVersionRequest) (request.Target, error) {
 		return s.onPolicy(ctx, in.PolicyArn, nil)
 	}, s.CreatePolicyVersion)
-	add(d, iamapi.GetPolicyVersion, func(ctx context.Context, p *identity.Principal, in *iamapi.GetPolicyVersionRequest) (awsquery.Target, error) {
+	add(d, iamapi.GetPolicyVersion, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetPolicyVersionRequest) (request.Target, error) {
 		return s.onPolicy(ctx, in.PolicyArn, nil)
 	}, s.GetPolicyVersion)
-	add(d, iamapi.ListPolicyVersions, func(ctx context.Context, p *identity.Principal, in *iamapi.ListPolicyVersionsRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListPolicyVersions, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListPolicyVersionsRequest) (request.Target, error) {
 		return s.onPolicy(ctx, in.PolicyArn, nil)
 	}, s.ListPolicyVersions)
-	add(d, iamapi.SetDefaultPolicyVersion, func(ctx context.Context, p *identity.Principal, in *iamapi.SetDefaultPolicyVersionRequest) (awsquery.Target, error) {
+	add(d, iamapi.SetDefaultPolicyVersion, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.SetDefaultPolicyVersionRequest) (request.Target, error) {
 		return s.onPolicy(ctx, in.PolicyArn, nil)
 	}, s.SetDefaultPolicyVersion)
-	add(d, iamapi.DeletePolicyVersion, func(ctx context.Context, p *identity.Principal, in *iamapi.DeletePolicyVersionRequest) (awsquery.Target, error) {
+	add(d, iamapi.DeletePolicyVersion, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeletePolicyVersionRequest) (request.Target, error) {
 		return s.onPolicy(ctx, in.PolicyArn, nil)
 	}, s.DeletePolicyVersion)
-	add(d, iamapi.DeletePolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.DeletePolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.DeletePolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeletePolicyRequest) (request.Target, error) {
 		return s.onPolicy(ctx, in.PolicyArn, nil)
 	}, s.DeletePolicy)
-	add(d, iamapi.TagPolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.TagPolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.TagPolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.TagPolicyRequest) (request.Target, error) {
 		return s.onPolicy(ctx, in.PolicyArn, keys{}.requestTags(in.Tags))
 	}, s.TagPolicy)
-	add(d, iamapi.UntagPolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.UntagPolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.UntagPolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UntagPolicyRequest) (request.Target, error) {
 		return s.onPolicy(ctx, in.PolicyArn, keys{}.tagKeys(in.TagKeys))
 	}, s.UntagPolicy)
-	add(d, iamapi.ListPolicyTags, func(ctx context.Context, p *identity.Principal, in *iamapi.ListPolicyTagsRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListPolicyTags, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListPolicyTagsRequest) (request.Target, error) {
 		return s.onPolicy(ctx, in.PolicyArn, nil)
 	}, s.ListPolicyTags)
-	add(d, iamapi.AttachUserPolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.AttachUserPolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.AttachUserPolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.AttachUserPolicyRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, keys{}.policyARN(in.PolicyArn))
 	}, s.AttachUserPolicy)
-	add(d, iamapi.AttachGroupPolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.AttachGroupPolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.AttachGroupPolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.AttachGroupPolicyRequest) (request.Target, error) {
 		return s.onGroup(ctx, p, in.GroupName, keys{}.policyARN(in.PolicyArn))
 	}, s.AttachGroupPolicy)
-	add(d, iamapi.AttachRolePolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.AttachRolePolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.AttachRolePolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.AttachRolePolicyRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, keys{}.policyARN(in.PolicyArn))
 	}, s.AttachRolePolicy)
-	add(d, iamapi.DetachUserPolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.DetachUserPolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.DetachUserPolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DetachUserPolicyRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, keys{}.policyARN(in.PolicyArn))
 	}, s.DetachUserPolicy)
-	add(d, iamapi.DetachGroupPolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.DetachGroupPolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.DetachGroupPolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DetachGroupPolicyRequest) (request.Target, error) {
 		return s.onGroup(ctx, p, in.GroupName, keys{}.policyARN(in.PolicyArn))
 	}, s.DetachGroupPolicy)
-	add(d, iamapi.DetachRolePolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.DetachRolePolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.DetachRolePolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DetachRolePolicyRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, keys{}.policyARN(in.PolicyArn))
 	}, s.DetachRolePolicy)
-	add(d, iamapi.ListAttachedUserPolicies, func(ctx context.Context, p *identity.Principal, in *iamapi.ListAttachedUserPoliciesRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListAttachedUserPolicies, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListAttachedUserPoliciesRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.ListAttachedUserPolicies)
-	add(d, iamapi.ListAttachedGroupPolicies, func(ctx context.Context, p *identity.Principal, in *iamapi.ListAttachedGroupPoliciesRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListAttachedGroupPolicies, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListAttachedGroupPoliciesRequest) (request.Target, error) {
 		return s.onGroup(ctx, p, in.GroupName, nil)
 	}, s.ListAttachedGroupPolicies)
-	add(d, iamapi.ListAttachedRolePolicies, func(ctx context.Context, p *identity.Principal, in *iamapi.ListAttachedRolePoliciesRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListAttachedRolePolicies, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListAttachedRolePoliciesRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, nil)
 	}, s.ListAttachedRolePolicies)
-	add(d, iamapi.ListEntitiesForPolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.ListEntitiesForPolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListEntitiesForPolicy, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListEntitiesForPolicyRequest) (request.Target, error) {
 		return s.onPolicy(ctx, in.PolicyArn, nil)
 	}, s.ListEntitiesForPolicy)
-	add(d, iamapi.CreateGroup, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateGroupRequest) (awsquery.Target, error) {
+	add(d, iamapi.CreateGroup, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateGroupRequest) (request.Target, error) {
 		return target(iam.GroupARN(p.Account, pathOr(in.Path), in.GroupName), nil)
 	}, s.CreateGroup)
-	add(d, iamapi.GetGroup, func(ctx context.Context, p *identity.Principal, in *iamapi.GetGroupRequest) (awsquery.Target, error) {
+	add(d, iamapi.GetGroup, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetGroupRequest) (request.Target, error) {
 		return s.onGroup(ctx, p, in.GroupName, nil)
 	}, s.GetGroup)
-	add(d, iamapi.ListGroups, func(ctx context.Context, p *identity.Principal, in *iamapi.ListGroupsRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListGroups, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListGroupsRequest) (request.Target, error) {
 		return target(listARN(p, "group"), nil)
 	}, s.ListGroups)
-	add(d, iamapi.UpdateGroup, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateGroupRequest) (awsquery.Target, error) {
+	add(d, iamapi.UpdateGroup, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateGroupRequest) (request.Target, error) {
 		return s.onGroup(ctx, p, in.GroupName, nil)
 	}, s.UpdateGroup)
-	add(d, iamapi.DeleteGroup, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteGroupRequest) (awsquery.Target, error) {
+	add(d, iamapi.DeleteGroup, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteGroupRequest) (request.Target, error) {
 		return s.onGroup(ctx, p, in.GroupName, nil)
 	}, s.DeleteGroup)
-	add(d, iamapi.AddUserToGroup, func(ctx context.Context, p *identity.Principal, in *iamapi.AddUserToGroupRequest) (awsquery.Target, error) {
+	add(d, iamapi.AddUserToGroup, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.AddUserToGroupRequest) (request.Target, error) {
 		return s.onGroup(ctx, p, in.GroupName, nil)
 	}, s.AddUserToGroup)
-	add(d, iamapi.RemoveUserFromGroup, func(ctx context.Context, p *identity.Principal, in *iamapi.RemoveUserFromGroupRequest) (awsquery.Target, error) {
+	add(d, iamapi.RemoveUserFromGroup, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.RemoveUserFromGroupRequest) (request.Target, error) {
 		return s.onGroup(ctx, p, in.GroupName, nil)
 	}, s.RemoveUserFromGroup)
-	add(d, iamapi.ListGroupsForUser, func(ctx context.Context, p *identity.Principal, in *iamapi.ListGroupsForUserRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListGroupsForUser, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListGroupsForUserRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.ListGroupsForUser)
-	add(d, iamapi.TagUser, func(ctx context.Context, p *identity.Principal, in *iamapi.TagUserRequest) (awsquery.Target, error) {
+	add(d, iamapi.TagUser, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.TagUserRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, keys{}.requestTags(in.Tags))
 	}, s.TagUser)
-	add(d, iamapi.UntagUser, func(ctx context.Context, p *identity.Principal, in *iamapi.UntagUserRequest) (awsquery.Target, error) {
+	add(d, iamapi.UntagUser, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UntagUserRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, keys{}.tagKeys(in.TagKeys))
 	}, s.UntagUser)
-	add(d, iamapi.ListUserTags, func(ctx context.Context, p *identity.Principal, in *iamapi.ListUserTagsRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListUserTags, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListUserTagsRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.ListUserTags)
-	add(d, iamapi.TagRole, func(ctx context.Context, p *identity.Principal, in *iamapi.TagRoleRequest) (awsquery.Target, error) {
+	add(d, iamapi.TagRole, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.TagRoleRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, keys{}.requestTags(in.Tags))
 	}, s.TagRole)
-	add(d, iamapi.UntagRole, func(ctx context.Context, p *identity.Principal, in *iamapi.UntagRoleRequest) (awsquery.Target, error) {
+	add(d, iamapi.UntagRole, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UntagRoleRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, keys{}.tagKeys(in.TagKeys))
 	}, s.UntagRole)
-	add(d, iamapi.ListRoleTags, func(ctx context.Context, p *identity.Principal, in *iamapi.ListRoleTagsRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListRoleTags, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListRoleTagsRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, nil)
 	}, s.ListRoleTags)
-	add(d, iamapi.PutUserPermissionsBoundary, func(ctx context.Context, p *identity.Principal, in *iamapi.PutUserPermissionsBoundaryRequest) (awsquery.Target, error) {
+	add(d, iamapi.PutUserPermissionsBoundary, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.PutUserPermissionsBoundaryRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, keys{}.boundary(in.PermissionsBoundary))
 	}, s.PutUserPermissionsBoundary)
-	add(d, iamapi.PutRolePermissionsBoundary, func(ctx context.Context, p *identity.Principal, in *iamapi.PutRolePermissionsBoundaryRequest) (awsquery.Target, error) {
+	add(d, iamapi.PutRolePermissionsBoundary, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.PutRolePermissionsBoundaryRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, keys{}.boundary(in.PermissionsBoundary))
 	}, s.PutRolePermissionsBoundary)
-	add(d, iamapi.DeleteUserPermissionsBoundary, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteUserPermissionsBoundaryRequest) (awsquery.Target, error) {
+	add(d, iamapi.DeleteUserPermissionsBoundary, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteUserPermissionsBoundaryRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.DeleteUserPermissionsBoundary)
-	add(d, iamapi.DeleteRolePermissionsBoundary, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteRolePermissionsBoundaryRequest) (awsquery.Target, error) {
+	add(d, iamapi.DeleteRolePermissionsBoundary, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteRolePermissionsBoundaryRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, nil)
 	}, s.DeleteRolePermissionsBoundary)
-	add(d, iamapi.CreateVirtualMFADevice, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateVirtualMFADeviceRequest) (awsquery.Target, error) {
+	add(d, iamapi.CreateVirtualMFADevice, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateVirtualMFADeviceRequest) (request.Target, error) {
 		return target(iam.MFASerial(p.Account, pathOr(in.Path), in.VirtualMFADeviceName), keys{}.requestTags(in.Tags))
 	}, s.CreateVirtualMFADevice)
-	add(d, iamapi.EnableMFADevice, func(ctx context.Context, p *identity.Principal, in *iamapi.EnableMFADeviceRequest) (awsquery.Target, error) {
+	add(d, iamapi.EnableMFADevice, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.EnableMFADeviceRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.EnableMFADevice)
-	add(d, iamapi.ResyncMFADevice, func(ctx context.Context, p *identity.Principal, in *iamapi.ResyncMFADeviceRequest) (awsquery.Target, error) {
+	add(d, iamapi.ResyncMFADevice, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.ResyncMFADeviceRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.ResyncMFADevice)
-	add(d, iamapi.DeactivateMFADevice, func(ctx context.Context, p *identity.Principal, in *iamapi.DeactivateMFADeviceRequest) (awsquery.Target, error) {
+	add(d, iamapi.DeactivateMFADevice, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeactivateMFADeviceRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.DeactivateMFADevice)
-	add(d, iamapi.ListMFADevices, func(ctx context.Context, p *identity.Principal, in *iamapi.ListMFADevicesRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListMFADevices, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListMFADevicesRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.ListMFADevices)
-	add(d, iamapi.ListVirtualMFADevices, func(ctx context.Context, p *identity.Principal, in *iamapi.ListVirtualMFADevicesRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListVirtualMFADevices, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListVirtualMFADevicesRequest) (request.Target, error) {
 		return target(listARN(p, "mfa"), nil)
 	}, s.ListVirtualMFADevices)
-	add(d, iamapi.DeleteVirtualMFADevice, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteVirtualMFADeviceRequest) (awsquery.Target, error) {
+	add(d, iamapi.DeleteVirtualMFADevice, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteVirtualMFADeviceRequest) (request.Target, error) {
 		return s.onDevice(ctx, in.SerialNumber)
 	}, s.DeleteVirtualMFADevice)
-	add(d, iamapi.GetAccountAuthorizationDetails, func(ctx context.Context, p *identity.Principal, in *iamapi.GetAccountAuthorizationDetailsRequest) (awsquery.Target, error) {
+	add(d, iamapi.GetAccountAuthorizationDetails, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetAccountAuthorizationDetailsRequest) (request.Target, error) {
 		return target("*", nil)
 	}, s.GetAccountAuthorizationDetails)
-	add(d, iamapi.CreateAccountAlias, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateAccountAliasRequest) (awsquery.Target, error) {
+	add(d, iamapi.CreateAccountAlias, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateAccountAliasRequest) (request.Target, error) {
 		return target("*", nil)
 	}, s.CreateAccountAlias)
-	add(d, iamapi.DeleteAccountAlias, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteAccountAliasRequest) (awsquery.Target, error) {
+	add(d, iamapi.DeleteAccountAlias, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteAccountAliasRequest) (request.Target, error) {
 		return target("*", nil)
 	}, s.DeleteAccountAlias)
-	add(d, iamapi.ListAccountAliases, func(ctx context.Context, p *identity.Principal, in *iamapi.ListAccountAliasesRequest) (awsquery.Target, error) {
+	add(d, iamapi.ListAccountAliases, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListAccountAliasesRequest) (request.Target, error) {
 		return target("*", nil)
 	}, s.ListAccountAliases)
-	add(d, iamapi.GetAccountSummary, func(ctx context.Context, p *identity.Principal, in *awsquery.Empty) (awsquery.Target, error) {
+	add(d, iamapi.GetAccountSummary, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *awsquery.Empty) (request.Target, error) {
 		return target("*", nil)
 	}, s.GetAccountSummary)
-	add(d, iamapi.SimulatePrincipalPolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.SimulatePrincipalPolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.SimulatePrincipalPolicy, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.SimulatePrincipalPolicyRequest) (request.Target, error) {
 		return onSource(in.PolicySourceArn)
 	}, s.SimulatePrincipalPolicy)
-	add(d, iamapi.SimulateCustomPolicy, func(ctx context.Context, p *identity.Principal, in *iamapi.SimulateCustomPolicyRequest) (awsquery.Target, error) {
+	add(d, iamapi.SimulateCustomPolicy, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.SimulateCustomPolicyRequest) (request.Target, error) {
 		return target("*", nil)
 	}, s.SimulateCustomPolicy)
+}
+
+// accessKeyIssued is what CreateAccessKey issued: a long-term key of a
+// user.
+func accessKeyIssued(p *identity.Principal, out *iamapi.CreateAccessKeyResponse, now time.Time) request.Issuance {
+	return request.Issuance{
+		Kind: "AccessKey", AccessKeyID: out.AccessKey.AccessKeyId, Issued: now, Account: p.Account,
+		ParentAccessKeyID: p.AccessKeyID, RootAccessKeyID: p.AccessKeyID,
+	}
 }

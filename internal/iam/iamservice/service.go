@@ -28,10 +28,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
@@ -80,7 +80,7 @@ func MFASeedPurpose(serial string) string { return "mfa-seed:" + serial }
 
 // caller returns the authenticated principal as the identity package
 // defines it. Anything else is a wiring bug.
-func caller(p awsquery.Principal) (*identity.Principal, error) {
+func caller(p request.Principal) (*identity.Principal, error) {
 	ip, ok := p.(*identity.Principal)
 	if !ok || ip == nil || ip.Account == "" {
 		return nil, fmt.Errorf("iamservice: caller is %T, want *identity.Principal with an account", p)

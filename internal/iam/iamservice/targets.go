@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 
-	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/awsquery/iamapi"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
@@ -66,11 +66,11 @@ func (k keys) resourceTags(tags []iam.Tag, iamToo bool) keys {
 	return k
 }
 
-func target(resource string, k keys) (awsquery.Target, error) {
+func target(resource string, k keys) (request.Target, error) {
 	if len(k) == 0 {
 		k = nil
 	}
-	return awsquery.Target{Resource: resource, Context: k}, nil
+	return request.Target{Resource: resource, Context: k}, nil
 }
 
 // listARN is the resource AWS authorizes a List action on:
@@ -81,15 +81,15 @@ func listARN(p *identity.Principal, typ string) string {
 
 // fallback authorizes on resource when the entity was not found, and
 // fails on any other store error.
-func fallback(resource string, k keys, err error) (awsquery.Target, error) {
+func fallback(resource string, k keys, err error) (request.Target, error) {
 	if !errors.Is(err, store.ErrNotFound) {
-		return awsquery.Target{}, err
+		return request.Target{}, err
 	}
 	return target(resource, k)
 }
 
 // onUser authorizes on a user (the caller when name is empty).
-func (s *Service) onUser(ctx context.Context, p *identity.Principal, name string, k keys) (awsquery.Target, error) {
+func (s *Service) onUser(ctx context.Context, p *identity.Principal, name string, k keys) (request.Target, error) {
 	if k == nil {
 		k = keys{}
 	}
@@ -109,7 +109,7 @@ func (s *Service) onUser(ctx context.Context, p *identity.Principal, name string
 	return target(u.ARN(), k.resourceTags(u.Tags, true))
 }
 
-func (s *Service) onRole(ctx context.Context, p *identity.Principal, name string, k keys) (awsquery.Target, error) {
+func (s *Service) onRole(ctx context.Context, p *identity.Principal, name string, k keys) (request.Target, error) {
 	if k == nil {
 		k = keys{}
 	}
@@ -123,7 +123,7 @@ func (s *Service) onRole(ctx context.Context, p *identity.Principal, name string
 	return target(r.ARN(), k.resourceTags(r.Tags, true))
 }
 
-func (s *Service) onGroup(ctx context.Context, p *identity.Principal, name string, k keys) (awsquery.Target, error) {
+func (s *Service) onGroup(ctx context.Context, p *identity.Principal, name string, k keys) (request.Target, error) {
 	g, err := s.st.Groups().Get(ctx, p.Account, name)
 	if err != nil {
 		return fallback(iam.GroupARN(p.Account, "/", name), k, err)
@@ -131,7 +131,7 @@ func (s *Service) onGroup(ctx context.Context, p *identity.Principal, name strin
 	return target(g.ARN(), k)
 }
 
-func (s *Service) onPolicy(ctx context.Context, arn string, k keys) (awsquery.Target, error) {
+func (s *Service) onPolicy(ctx context.Context, arn string, k keys) (request.Target, error) {
 	if k == nil {
 		k = keys{}
 	}
@@ -142,7 +142,7 @@ func (s *Service) onPolicy(ctx context.Context, arn string, k keys) (awsquery.Ta
 	return target(arn, k.resourceTags(pol.Tags, false))
 }
 
-func (s *Service) onDevice(ctx context.Context, serial string) (awsquery.Target, error) {
+func (s *Service) onDevice(ctx context.Context, serial string) (request.Target, error) {
 	d, err := s.st.MFADevices().Get(ctx, serial)
 	if err != nil {
 		return fallback(serial, nil, err)
@@ -151,7 +151,7 @@ func (s *Service) onDevice(ctx context.Context, serial string) (awsquery.Target,
 }
 
 // onKeyOwner authorizes GetAccessKeyLastUsed on the key's user.
-func (s *Service) onKeyOwner(ctx context.Context, p *identity.Principal, id string) (awsquery.Target, error) {
+func (s *Service) onKeyOwner(ctx context.Context, p *identity.Principal, id string) (request.Target, error) {
 	k, err := s.st.AccessKeys().Get(ctx, id)
 	if err != nil {
 		return fallback(listARN(p, "user"), nil, err)
@@ -163,4 +163,4 @@ func (s *Service) onKeyOwner(ctx context.Context, p *identity.Principal, id stri
 }
 
 // onSource authorizes SimulatePrincipalPolicy on the simulated entity.
-func onSource(arn string) (awsquery.Target, error) { return target(arn, nil) }
+func onSource(arn string) (request.Target, error) { return target(arn, nil) }

@@ -65,7 +65,7 @@ func (c conn) readTx(ctx context.Context, fn func(q querier) error) error {
 	}
 	tx, err := c.s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return fmt.Errorf("postgres: begin read: %w", err)
+		return fmt.Errorf("postgres: begin read: %w", unavailable(err))
 	}
 	defer tx.Rollback(ctx)
 	if err := fn(tx); err != nil {

@@ -126,7 +126,7 @@ func (s *Store) serializableOn(ctx context.Context, db beginner, fn func(pgx.Tx)
 	for attempt := 1; ; attempt++ {
 		err := s.once(ctx, db, fn)
 		if err == nil || !retryable(err) || attempt >= s.maxAttempts {
-			return err
+			return unavailable(err)
 		}
 		sleep := backoff/2 + rand.N(backoff)
 		select {

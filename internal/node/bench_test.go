@@ -1,26 +1,21 @@
-package main
+package node
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
-	"time"
 
-	"github.com/brevet-dev/brevet/internal/config"
+	"github.com/brevet-dev/brevet/internal/audit/audittest"
 )
 
 // BenchmarkServeAssumeRole measures AssumeRole throughput through the
 // whole server (HTTP, SigV4, authorization, the sqlite store, the
 // credential minting, the audit trail) in process, with the durable file
 // trail (write + fsync before each response, group commit) and with the
-// trail's file I/O replaced by nullFile. The issue's target: the durable
+// trail's file I/O replaced by audittest.OpenNull. The issue's target: the durable
 // trail costs at most 15% of the throughput.
 func BenchmarkServeAssumeRole(b *testing.B) {
 	for _, bc := range []struct {
@@ -29,12 +24,13 @@ func BenchmarkServeAssumeRole(b *testing.B) {
 	}{{"durable", 16}, {"null", 16}, {"durable", 64}, {"null", 64}, {"durable", 256}, {"null", 256}} {
 		sink := bc.sink
 		b.Run(fmt.Sprintf("%s/c%d", sink, bc.clients), func(b *testing.B) {
+			var opts Options
 			if sink == "null" {
-				auditOpenFile = openTrailNull
-				defer func() { auditOpenFile = nil }()
+				opts.AuditOpenFile = audittest.OpenNull
 			}
-			base, dataDir, stop := serveForBench(b)
-			defer stop()
+			dataDir := filepath.Join(b.TempDir(), "data")
+			n, stop := startNode(b, dataDir, opts, "BREVET_LOG_LEVEL=error")
+			base := n.URL()
 			creds := adminCreds(b, dataDir)
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 			trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":"arn:aws:iam::111122223333:root"}}]}`
@@ -55,38 +51,9 @@ func BenchmarkServeAssumeRole(b *testing.B) {
 			})
 			b.StopTimer() // not the shutdown
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+			if err := stop(); err != nil {
+				b.Error(err)
+			}
 		})
-	}
-}
-
-// serveForBench starts serve in process on a fresh data directory and
-// returns its URL, its data directory and a stop function.
-func serveForBench(tb testing.TB) (base, dataDir string, stop func()) {
-	tb.Helper()
-	dataDir = filepath.Join(tb.TempDir(), "data")
-	cfg, err := config.Load(config.LoadArgs{Env: []string{"BREVET_DATA_DIR=" + dataDir, "BREVET_LISTEN=127.0.0.1:0",
-		"BREVET_ACCOUNT_ID=111122223333", "BREVET_LOG_LEVEL=error"}})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ready := filepath.Join(tb.TempDir(), "ready")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, serveOptions{readyFile: ready, out: io.Discard, logOut: io.Discard}) }()
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if data, err := os.ReadFile(ready); err == nil {
-			base = strings.TrimSpace(string(data))
-			break
-		}
-		if time.Now().After(deadline) {
-			cancel()
-			tb.Fatal("serve not ready after 20s")
-		}
-	}
-	return base, dataDir, func() {
-		cancel()
-		if err := <-done; err != nil {
-			tb.Error(err)
-		}
 	}
 }

@@ -1,4 +1,9 @@
-package main
+// Package audittest has trail files that stand in for real ones through
+// audit.Options.OpenFile, to measure what the trail's I/O costs: the
+// in-process benchmarks use them, and so does the benchmark build of
+// brevet (-tags benchknobs). A server never opens them otherwise, and no
+// flag or setting can make it.
+package audittest
 
 import (
 	"os"
@@ -7,11 +12,6 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/audit"
 )
-
-// The trail files below stand in for real ones through auditOpenFile, to
-// measure what the trail's I/O costs: the in-process benchmarks use them,
-// and so does a build made with -tags benchknobs (benchknobs.go). serve
-// itself never opens them, and no flag or setting can make it.
 
 // nullFile is a trail file that stores nothing and syncs instantly: with
 // it the server still converts, encodes and hash-chains every event, but
@@ -33,16 +33,16 @@ func (noSyncFile) Sync() error { return nil }
 // (the digests and the signing key are opened for real).
 func isEventFile(name string) bool { return strings.HasPrefix(filepath.Base(name), "trail-") }
 
-// openTrailNull opens event files as nullFile.
-func openTrailNull(name string, flag int, perm os.FileMode) (audit.File, error) {
+// OpenNull opens event files as nullFile.
+func OpenNull(name string, flag int, perm os.FileMode) (audit.File, error) {
 	if isEventFile(name) {
 		return nullFile{}, nil
 	}
 	return os.OpenFile(name, flag, perm)
 }
 
-// openTrailNoSync opens event files as noSyncFile.
-func openTrailNoSync(name string, flag int, perm os.FileMode) (audit.File, error) {
+// OpenNoSync opens event files as noSyncFile.
+func OpenNoSync(name string, flag int, perm os.FileMode) (audit.File, error) {
 	f, err := os.OpenFile(name, flag, perm)
 	switch {
 	case err != nil:

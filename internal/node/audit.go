@@ -1,0 +1,128 @@
+package node
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/brevet-dev/brevet/internal/audit"
+	"github.com/brevet-dev/brevet/internal/audit/lookup"
+	"github.com/brevet-dev/brevet/internal/audit/pgsink"
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/config"
+	"github.com/brevet-dev/brevet/internal/request"
+)
+
+// auditDir is where the node keeps its trail (or, on PostgreSQL, its
+// signing key, node id and outage spool).
+func (n *Node) auditDir() string { return filepath.Join(n.cfg.DataDir, "audit") }
+
+// openAuditor opens the audit trail every request is recorded in: the
+// file trail in DATA_DIR/audit, or, when the store is PostgreSQL (a
+// cluster), the PostgreSQL sink, with this node's id and signing key kept
+// in DATA_DIR/audit. callers says how many requests may still bring an
+// event, for the group commit to wait for.
+func (n *Node) openAuditor(ctx context.Context, callers func() int) (*audit.Auditor, error) {
+	cfg := n.cfg
+	opts := audit.Options{
+		Dir: n.auditDir(), Region: cfg.Regions[0], Logger: n.log, Callers: callers,
+		TLSDetails: tlsDetails, OpenFile: n.opts.AuditOpenFile,
+	}
+	if cfg.Store.Driver != config.StorePostgres {
+		return audit.Open(opts)
+	}
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+		return nil, err
+	}
+	signer, err := audit.LoadOrCreateKey(filepath.Join(opts.Dir, audit.KeyFile))
+	if err != nil {
+		return nil, err
+	}
+	node, err := pgsink.LoadOrCreateNodeID(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	sink, err := pgsink.Open(ctx, pgsink.Config{DSN: cfg.Store.DSN, Node: node, PublicKey: signer.Public(), SpoolDir: opts.Dir, Logger: n.log})
+	if err != nil {
+		return nil, err
+	}
+	opts.Signer, opts.Durable = signer, sink
+	n.log.InfoContext(ctx, "audit trail in PostgreSQL", "node", node, "key_id", signer.ID())
+	return audit.Open(opts)
+}
+
+// tlsDetails gives audit events the connection's TLS parameters, which
+// the record carries; none for plain HTTP.
+func tlsDetails(_ context.Context, rec *request.Record) *audit.TLSDetails {
+	return audit.TLSDetailsFromState(rec.TLS, rec.Host)
+}
+
+// withLookup routes CloudTrail's LookupEvents (JSON 1.1, told apart by its
+// X-Amz-Target header) to its codec, and everything else to the Query
+// dispatcher. Both drive the same pipeline p.
+func (n *Node) withLookup(next http.Handler, p *request.Pipeline) (http.Handler, error) {
+	h, err := lookup.NewHandler(lookup.Config{
+		Dir: n.auditDir(), Events: lookupSource(n.auditor), Pipeline: p, WireError: lookupError, Logger: n.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "com.amazonaws.cloudtrail.") {
+			h.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	}), nil
+}
+
+// lookupError words the pipeline's errors (an authentication failure, the
+// store down) as CloudTrail does: the Query protocol's code and message.
+func lookupError(err error) *lookup.Error {
+	wire, unmapped := awsquery.ToWire(err, errorMappers()...)
+	if unmapped {
+		return nil
+	}
+	return &lookup.Error{Code: wire.Code.Name, Message: wire.Message, Status: wire.Code.Status}
+}
+
+// lookupSource is where LookupEvents reads: every node's events when the
+// trail is in PostgreSQL; nil (the files in DATA_DIR/audit) otherwise.
+func lookupSource(a *audit.Auditor) func(fn func(uint64, []byte) error) error {
+	if s, ok := a.Durable().(*pgsink.Sink); ok {
+		return s.Reader().WalkAll(context.Background())
+	}
+	return nil
+}
+
+// collectors are the metrics of the two group commits every issuance goes
+// through, the audit trail's and the issuance records' (what each commit
+// carries shows how well they batch under load), and the PostgreSQL
+// sink's outage spool (spooling, events pending, spooled, shipped).
+func (n *Node) collectors() []prometheus.Collector {
+	tr, rc := n.auditor.Trail(), n.recorder
+	cs := []prometheus.Collector{
+		counterFunc("brevet_audit_events_total", "Audit events made durable.",
+			func() uint64 { return tr.Stats().Events }),
+		counterFunc("brevet_audit_commits_total", "Writes (one fsync each for the file trail, one transaction for "+
+			"PostgreSQL) that made the audit events durable; events divided by commits is what group commit saves.",
+			func() uint64 { return tr.Stats().Batches }),
+		counterFunc("brevet_issuance_records_total", "Issuance records of temporary credentials written to the store.",
+			func() uint64 { return rc.Stats().Records }),
+		counterFunc("brevet_issuance_commits_total", "Store transactions that carried the issuance records.",
+			func() uint64 { return rc.Stats().Commits }),
+	}
+	if s, ok := n.auditor.Durable().(*pgsink.Sink); ok {
+		cs = append(cs, s.Collector())
+	}
+	return cs
+}
+
+// counterFunc is a counter read from f when scraped.
+func counterFunc(name, help string, f func() uint64) prometheus.Collector {
+	return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(f()) })
+}

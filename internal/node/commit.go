@@ -1,0 +1,107 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+// msgStoreUnreachable is the ServiceUnavailable message of requests that
+// need a store write while the store cannot be reached.
+const msgStoreUnreachable = "The Brevet store (database) is unreachable, so this request, which must write to it, cannot be served; " +
+	"requests signed with existing credentials are still verified. Try again later."
+
+// errStoreDown refuses a write while the store is known to be down.
+var errStoreDown = fmt.Errorf("%w: the change feed does not answer", store.ErrUnavailable)
+
+// storeGate admits requests: while the store is unreachable, actions whose
+// declared effect writes (issuing credentials, IAM changes, revocation)
+// are refused at once, and everything else goes on to authentication,
+// which needs no store for cached keys and session tokens.
+type storeGate struct {
+	next request.Authenticator
+	down *atomic.Bool
+}
+
+func (g storeGate) Authenticate(ctx context.Context, req *request.AuthnRequest) (request.Principal, error) {
+	if req.Operation != nil && req.Operation.Effect.Writes() && g.down.Load() {
+		return nil, errStoreDown
+	}
+	return g.next.Authenticate(ctx, req)
+}
+
+// storeError maps store.ErrUnavailable to ServiceUnavailable: the request
+// is fine, the store is not.
+func storeError(err error) *awsquery.Error {
+	if errors.Is(err, store.ErrUnavailable) {
+		return &awsquery.Error{Code: awsquery.CodeServiceUnavailable, Message: msgStoreUnreachable, Cause: err}
+	}
+	return nil
+}
+
+// recordIssued is the commit step that writes the issuance record of
+// temporary credentials before the response is sent (and before the audit
+// event). If it cannot, the request fails closed with ServiceUnavailable
+// and the credentials are withheld. Concurrent issuances share one store
+// transaction (revocation.Recorder); each waits for its own record's
+// commit.
+func (n *Node) recordIssued(ctx context.Context, x *request.Exchange) error {
+	iss := x.Issued()
+	if iss == nil || !iss.Temporary() || n.opts.SkipIssuanceRecords {
+		return nil
+	}
+	rctx, cancel := context.WithTimeout(ctx, syncTimeout)
+	defer cancel()
+	err := n.recorder.Record(rctx, sessionRecord(iss))
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, store.ErrUnavailable) {
+		n.down.Store(true) // the next writes are refused at once; the follower clears it
+	}
+	return fmt.Errorf("recording the issued session %s: %w: %w", iss.AccessKeyID, store.ErrUnavailable, err)
+}
+
+// sessionRecord is the store's record of an issuance.
+func sessionRecord(i *request.Issuance) store.SessionRecord {
+	return store.SessionRecord{
+		AccessKeyID: i.AccessKeyID, Kind: i.Kind, Account: i.Account,
+		PrincipalARN: i.PrincipalARN, SessionARN: i.SessionARN, SessionName: i.SessionName,
+		ParentAccessKeyID: i.ParentAccessKeyID, RootAccessKeyID: i.RootAccessKeyID, SourceIP: i.SourceIP,
+		Issued: i.Issued.UTC().Truncate(time.Microsecond), Expires: i.Expires,
+	}
+}
+
+// syncAfterWrite is the commit step that brings every cache up to date
+// after an action that wrote, before its response is sent: a key deleted
+// or a policy detached through this node takes effect for the very next
+// request. Issuing credentials changes nothing a cache holds (new keys
+// are loaded on first use), so only Writes syncs. A failed sync does not
+// fail the request (the write is done); the follower catches up.
+func (n *Node) syncAfterWrite(ctx context.Context, x *request.Exchange) error {
+	if x.Op.Effect != request.Writes {
+		return nil
+	}
+	if err := n.sync(ctx); err != nil {
+		n.log.WarnContext(ctx, "syncing caches after a write", "err", err)
+	}
+	return nil
+}
+
+// count feeds the credential and denial metrics from the record, which
+// every request has. Label values come from fixed sets.
+func (n *Node) count(_ context.Context, rec *request.Record) {
+	m := n.srv.Metrics()
+	switch {
+	case rec.ErrorCode == "" && rec.Issued != nil:
+		m.CredentialIssued(rec.Issued.Kind)
+	case rec.ErrorCode == awsquery.CodeAccessDenied.Name:
+		m.Denied("access_denied")
+	}
+}

@@ -1,0 +1,132 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/authn"
+	"github.com/brevet-dev/brevet/internal/authz"
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/config"
+	"github.com/brevet-dev/brevet/internal/iam/iamservice"
+	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/revocation"
+	"github.com/brevet-dev/brevet/internal/server"
+	"github.com/brevet-dev/brevet/internal/sts"
+)
+
+// recordLinger bounds how long the issuance-record writer waits for the
+// records of requests still in flight (revocation.WithCallers).
+const recordLinger = time.Millisecond
+
+// wire builds the pipeline and everything on it, from the store up.
+func (n *Node) wire(ctx context.Context) error {
+	cfg, st, now := n.cfg, n.st, time.Now()
+	if err := n.feed.start(ctx, st); err != nil { // follow.go
+		return err
+	}
+	if err := n.revoked.Load(ctx, st.Revocations(), now); err != nil {
+		return err
+	}
+	n.revoker = revocation.NewService(st)
+	// Two group commits are on the path of an issuance: its record, then
+	// its audit event. Each writer waits for the requests in flight that
+	// may still reach it, not for those parked in the other: waiting for
+	// them would be waiting for the other's commit, and each writer would
+	// wait its longest every time.
+	n.recorder = revocation.NewRecorder(st.Sessions(), syncTimeout,
+		revocation.WithCallers(func() int { return int(n.inFlight.Load()) - n.auditor.Trail().Waiting() }, recordLinger))
+	var err error
+	if n.authn, err = authn.New(ctx, authn.Config{
+		Keys: st.Principals(), Changes: st.Changes(), Secrets: n.master, Tokens: n.boot.Tokens,
+		Regions: cfg.Regions, Uses: st.AccessKeys(), Revoked: &n.revoked, Logger: n.log,
+	}); err != nil {
+		return err
+	}
+	if n.authz, err = authz.New(ctx, authz.Config{Store: st, MessageKey: n.boot.MessageKey, Region: cfg.Regions[0], PollInterval: authz.NoRequestPoll}); err != nil {
+		return err
+	}
+	if n.auditor, err = n.openAuditor(ctx, func() int { return int(n.inFlight.Load()) - n.recorder.Waiting() }); err != nil { // audit.go
+		return err
+	}
+	p := &request.Pipeline{
+		Authenticator: storeGate{next: n.authn, down: &n.down},
+		Authorizer:    n.authz,
+		Committers:    []request.Committer{request.CommitFunc(n.recordIssued), request.CommitFunc(n.syncAfterWrite)}, // commit.go
+		Auditor:       n.auditor,
+		Observers:     []request.Observer{request.ObserveFunc(server.Observe), request.ObserveFunc(n.count)},
+		Logger:        n.log,
+	}
+	d, err := awsquery.New(awsquery.Config{Pipeline: p, MaxBodyBytes: cfg.MaxRequestBody, ErrorMappers: errorMappers(), Logger: n.log})
+	if err != nil {
+		return err
+	}
+	if err := n.registerServices(ctx, d); err != nil {
+		return err
+	}
+	api, err := n.withLookup(d, p) // audit.go
+	if err != nil {
+		return err
+	}
+	return n.newServer(api)
+}
+
+// errorMappers map the domain errors of the services to Query wire errors.
+func errorMappers() []awsquery.ErrorMapper {
+	return []awsquery.ErrorMapper{sts.WireError, iamservice.WireError, iamservice.ProviderWireError, revocation.WireError, storeError}
+}
+
+// registerServices puts the STS, IAM and session actions on the
+// dispatcher.
+func (n *Node) registerServices(ctx context.Context, d *awsquery.Dispatcher) error {
+	fed, fedCfg, err := newFederation(ctx, n.st, n.master, n.cfg, n.log) // federation.go
+	if err != nil {
+		return err
+	}
+	stsSvc, err := sts.New(sts.Config{Store: n.st, TokenKeys: n.boot.Tokens, Authz: n.authz, Secrets: n.master, Rand: rand.Reader,
+		Region: n.cfg.Regions[0], Federation: fedCfg})
+	if err != nil {
+		return err
+	}
+	fed.sts, n.fed = stsSvc, fed
+	sts.Register(d, stsSvc)
+	iamSvc, err := iamservice.New(iamservice.Config{Store: n.st, MasterKey: n.master, Rand: rand.Reader, Logger: n.log})
+	if err != nil {
+		return err
+	}
+	iamservice.Register(d, iamSvc)
+	revocation.Register(d, n.revoker, &n.revoked, n.st.Revocations())
+	return nil
+}
+
+// newServer puts the API behind the server's middleware.
+func (n *Node) newServer(api http.Handler) error {
+	cfg := n.cfg
+	opts := []server.Option{
+		server.WithAPI(countInFlight(n.fed.handler(api), &n.inFlight)), // the OIDC issuer's endpoints; federation.go
+		server.WithLogger(n.log),
+		server.WithReadyCheck("store", func(ctx context.Context) error { _, err := n.st.Changes().Latest(ctx); return err }),
+		server.WithReadyCheck("audit", func(context.Context) error { return n.auditor.Ready() }),
+		server.WithCollectors(n.collectors()...), // audit.go
+	}
+	if n.opts.AccessLog != nil && cfg.Log.Format == config.LogJSON {
+		opts = append(opts, server.WithJSONAccessLog(n.opts.AccessLog))
+	}
+	var err error
+	n.srv, err = server.New(server.Config{
+		MaxRequestBody: cfg.MaxRequestBody, ShutdownGrace: cfg.ShutdownGrace,
+		TLSCertFile: cfg.TLS.CertFile, TLSKeyFile: cfg.TLS.KeyFile,
+	}, opts...)
+	return err
+}
+
+// countInFlight counts the requests next is serving in n.
+func countInFlight(next http.Handler, n interface{ Add(int64) int64 }) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		defer n.Add(-1)
+		next.ServeHTTP(w, r)
+	})
+}

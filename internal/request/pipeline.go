@@ -1,0 +1,234 @@
+package request
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"time"
+)
+
+// Exchange is the protocol-free state of one request as it moves through
+// the pipeline. A codec embeds it in its own per-request state.
+type Exchange struct {
+	ID    string
+	Start time.Time
+	HTTP  *http.Request
+	// Body is the request body as the codec read it, for the
+	// Authenticator (SigV4 signs it).
+	Body     []byte
+	SourceIP string
+	// Op is the action, once the codec routed the request; nil before,
+	// and when the request named no known action.
+	Op *Operation
+	// Principal is the caller, once authenticated.
+	Principal Principal
+	// Succeeded is set once the action ran and every commit step passed.
+	Succeeded bool
+
+	issued  Issuance
+	hasIssu bool
+	authn   AuthnRequest
+}
+
+// Begin sets up x for an HTTP request: its id, start time and source
+// address.
+func (x *Exchange) Begin(r *http.Request, id string, start time.Time) {
+	x.HTTP, x.ID, x.Start, x.SourceIP = r, id, start, SourceIP(r)
+}
+
+// Issue records what the action minted. An action whose Effect is
+// IssuesCredentials must call it before it returns successfully; the
+// pipeline fails the request closed otherwise.
+func (x *Exchange) Issue(i Issuance) { x.issued, x.hasIssu = i, true }
+
+// Issued returns what the action minted, or nil.
+func (x *Exchange) Issued() *Issuance {
+	if !x.hasIssu {
+		return nil
+	}
+	return &x.issued
+}
+
+// Record returns the audit record of x, with what every protocol knows
+// about it; the codec adds its parameters and response elements. err is
+// the request's error and status, code and message its wire form (status
+// http.StatusOK and no code for a success).
+func (x *Exchange) Record(rec *Record, now time.Time, err error, status int, code, message string) {
+	*rec = Record{
+		RequestID: x.ID, Principal: x.Principal, SourceIP: x.SourceIP,
+		UserAgent: x.HTTP.UserAgent(), Host: x.HTTP.Host, TLS: x.HTTP.TLS,
+		Start: x.Start, Duration: now.Sub(x.Start),
+		Status: status, ErrorCode: code, ErrorMessage: message, Err: err,
+	}
+	if x.Op != nil {
+		rec.Service, rec.Action, rec.Version, rec.Effect = x.Op.Service, x.Op.Name, x.Op.Version, x.Op.Effect
+	}
+	if x.Succeeded {
+		rec.Issued = x.Issued()
+	}
+}
+
+// SourceIP is the address part of r.RemoteAddr.
+func SourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// Call is a codec's part of one request: the steps that need its wire
+// format. The Pipeline calls them in order, each at most once, and stops
+// at the first error.
+type Call interface {
+	// Route reads the request's envelope: it sets x.Op (the action) and
+	// x.Body. It runs before authentication.
+	Route(ctx context.Context, x *Exchange) error
+	// Decode reads and validates the typed input, after authentication.
+	Decode(ctx context.Context, x *Exchange) error
+	// Target names what to authorize. ok is false for an action that
+	// authorizes itself (it said why when it was registered).
+	Target(ctx context.Context, x *Exchange) (t Target, ok bool, err error)
+	// Act runs the action and keeps its output for the response.
+	Act(ctx context.Context, x *Exchange) error
+}
+
+// Pipeline is the steps every request goes through, whatever its
+// protocol: authenticate, authorize, act, commit (Run), then audit and
+// observe (Finish). Authenticator, Authorizer and Auditor are required.
+type Pipeline struct {
+	Authenticator Authenticator
+	Authorizer    Authorizer
+	// Committers run in order after a successful action, before its audit
+	// event.
+	Committers []Committer
+	Auditor    Auditor
+	// Observers see every record once it is audited.
+	Observers []Observer
+	// Logger receives panics and audit failures.
+	Logger *slog.Logger
+}
+
+// Check reports a Pipeline that lacks a required step.
+func (p *Pipeline) Check() error {
+	if p == nil || p.Authenticator == nil || p.Authorizer == nil || p.Auditor == nil {
+		return errors.New("request: a Pipeline needs an Authenticator, an Authorizer and an Auditor")
+	}
+	return nil
+}
+
+// Run takes x through authentication, the call's decoding, authorization,
+// the action and the commit steps. It returns the request's error, nil on
+// success (then x.Succeeded is set); a panic in any step is an error.
+func (p *Pipeline) Run(ctx context.Context, x *Exchange, c Call) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.logger().ErrorContext(ctx, "panic in request", "request_id", x.ID, "panic", v, "stack", string(debug.Stack()))
+			err = fmt.Errorf("request: panic: %v", v)
+		}
+	}()
+	if err := c.Route(ctx, x); err != nil {
+		return err
+	}
+	x.authn = AuthnRequest{HTTP: x.HTTP, Body: x.Body, Operation: x.Op, Now: x.Start}
+	x.Principal, err = p.Authenticator.Authenticate(ctx, &x.authn)
+	if err != nil {
+		return err
+	}
+	ctx = context.WithValue(ctx, principalKey{}, x.Principal)
+	if err := c.Decode(ctx, x); err != nil {
+		return err
+	}
+	t, ok, err := c.Target(ctx, x)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if err := p.Authorize(ctx, x, t); err != nil {
+			return err
+		}
+	}
+	if err := c.Act(ctx, x); err != nil {
+		return err
+	}
+	if err := p.commit(ctx, x); err != nil {
+		return err
+	}
+	x.Succeeded = true
+	return nil
+}
+
+// ErrNotIssued fails an action declared IssuesCredentials that returned
+// without saying what it issued: nothing may leave the server unrecorded.
+var ErrNotIssued = errors.New("request: the action issues credentials but recorded no issuance")
+
+func (p *Pipeline) commit(ctx context.Context, x *Exchange) error {
+	if x.Op.Effect == IssuesCredentials && !x.hasIssu {
+		return fmt.Errorf("%s: %w", x.Op.Action, ErrNotIssued)
+	}
+	for _, c := range p.Committers {
+		if err := c.Commit(ctx, x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Authorize asks the Authorizer whether x's principal may perform x's
+// action on t, and returns an *AccessDeniedError when it may not.
+func (p *Pipeline) Authorize(ctx context.Context, x *Exchange, t Target) error {
+	req := AuthzRequest{
+		Principal: x.Principal, Action: x.Op.Action, Resource: t.Resource, Context: t.Context,
+		Now: x.Start, SourceIP: x.SourceIP, UserAgent: x.HTTP.UserAgent(), SecureTransport: x.HTTP.TLS != nil,
+	}
+	dec, err := p.Authorizer.Authorize(ctx, &req)
+	if err != nil {
+		return err
+	}
+	if dec.Allowed {
+		return nil
+	}
+	e := &AccessDeniedError{Principal: principalARN(x.Principal), Action: x.Op.Action, Decision: dec}
+	if !t.Unnamed {
+		e.Resource = t.Resource
+	}
+	return e
+}
+
+// Finish audits rec, then lets the observers see it. An error means the
+// event is not durable: the codec must answer ServiceUnavailable instead
+// of what it was going to send.
+func (p *Pipeline) Finish(ctx context.Context, rec *Record) error {
+	err := p.Auditor.Audit(ctx, rec)
+	if err != nil {
+		p.logger().ErrorContext(ctx, "audit failed; refusing the request", "request_id", rec.RequestID, "action", rec.Action, "err", err)
+		rec.Status, rec.ErrorCode, rec.ErrorMessage = http.StatusServiceUnavailable, CodeServiceUnavailable, ""
+	}
+	for _, o := range p.Observers {
+		o.Observe(ctx, rec)
+	}
+	return err
+}
+
+// CodeServiceUnavailable is the error code an observer sees for a request
+// refused because its audit event could not be made durable: every
+// protocol answers it so.
+const CodeServiceUnavailable = "ServiceUnavailable"
+
+func (p *Pipeline) logger() *slog.Logger {
+	if p.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Logger
+}
+
+func principalARN(p Principal) string {
+	if p == nil {
+		return "anonymous"
+	}
+	return p.ARN()
+}
