@@ -20,8 +20,8 @@ func TestBenchKnobs(t *testing.T) {
 	}{
 		{"", "", "", false, false},
 		{"durable", "sync", "", false, false},
-		{"nofsync", "", "main.noSyncFile", false, false},
-		{"null", "off", "main.nullFile", true, false},
+		{"nofsync", "", "audittest.noSyncFile", false, false},
+		{"null", "off", "audittest.nullFile", true, false},
 		{"", "off", "", true, false},
 		{"off", "", "", false, true},
 		{"", "async", "", false, true},
