@@ -30,14 +30,17 @@ type gatedPrincipals struct {
 	gate  chan struct{}
 }
 
+// LoadRole reads the role, counts the load (so that waitLoads returns once
+// the snapshot is taken) and holds it until the gate opens.
 func (g *gatedPrincipals) LoadRole(ctx context.Context, account, name string) (store.PrincipalSnapshot, error) {
-	g.loads.Add(1)
 	snap, err := g.Principals.LoadRole(ctx, account, name)
+	g.loads.Add(1)
 	<-g.gate
 	return snap, err
 }
 
-// waitLoads waits, at most 2 s, until n role loads have begun.
+// waitLoads waits, at most 2 s, until n role loads have read their
+// snapshot.
 func (g *gatedPrincipals) waitLoads(n int32) {
 	for deadline := time.Now().Add(2 * time.Second); g.loads.Load() < n && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
