@@ -34,14 +34,22 @@ func withRevocations(t testing.TB, f *fixture, list *revocation.List) *authn.Aut
 	return a
 }
 
+// mintSession mints a session of roleARN made with parent's credentials:
+// the long-term key f.keyID, or a session of another role whose key id
+// is parent.
 func mintSession(t testing.TB, f *fixture, parent string, issued time.Time) sigv4.Credentials {
 	t.Helper()
+	var lineage []credential.Ancestor
+	if parent != f.keyID {
+		lineage = []credential.Ancestor{{AccessKeyID: parent, PrincipalARN: "arn:aws:iam::123456789012:role/gateway",
+			SessionARN: "arn:aws:sts::123456789012:assumed-role/gateway/s0", IssuedAt: issued.Add(-time.Minute)}}
+	}
 	tc, _, err := f.ring.Mint(credential.Claims{
 		AccountID: account, PrincipalType: credential.AssumedRole,
 		PrincipalARN: roleARN, PrincipalID: "AROAEXAMPLEROLE000001",
 		SessionARN: "arn:aws:sts::123456789012:assumed-role/reader/s1", SessionName: "s1",
 		IssuedAt: issued, Expires: issued.Add(time.Hour), ParentAccessKeyID: parent, RootAccessKeyID: f.keyID,
-		ChainDepth: 1,
+		Lineage: lineage,
 	}, randReader{})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package credential
 
 import (
 	"crypto/rand"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -66,6 +67,25 @@ func BenchmarkOpen(b *testing.B) {
 		c.Policy = typicalPolicy(8)
 		benchmarkOpen(b, c)
 	})
+	// Chained sessions carry their lineage (lineage_test.go).
+	for _, depth := range []int{1, 4, MaxChainDepth} {
+		b.Run(fmt.Sprintf("policy-and-2-tags-chain-%d", depth), func(b *testing.B) { benchmarkOpen(b, chainedClaims(depth)) })
+	}
+}
+
+func BenchmarkMintChained(b *testing.B) {
+	for _, depth := range []int{1, 4, MaxChainDepth} {
+		b.Run(fmt.Sprintf("chain-%d", depth), func(b *testing.B) {
+			r := newRing(b)
+			c := chainedClaims(depth)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := r.Mint(c, rand.Reader); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
 
 // BenchmarkOpenParallel shows that verification does not contend: the ring

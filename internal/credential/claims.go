@@ -97,15 +97,71 @@ type Claims struct {
 	MFAAuthenticated bool
 	MFAAuthTime      time.Time // zero when MFA was not used
 
-	// ChainDepth is 0 for a session made from long-term credentials and
-	// grows by one per role-chaining step.
-	ChainDepth uint8
 	// ParentAccessKeyID is the access key that signed the request which
 	// made this session; RootAccessKeyID is the long-term key at the root
 	// of the chain. Revoking either revokes this session.
 	ParentAccessKeyID string
 	RootAccessKeyID   string
+	// Lineage is every temporary session above this one in its chain,
+	// nearest first: Lineage[0] signed the request that made this session,
+	// the last was made from the long-term key RootAccessKeyID. It holds
+	// what revocation needs of each, so that revoking a session (or a
+	// principal's sessions issued before a time) reaches everything made
+	// from it, at any depth, from the token alone. Empty for a session made
+	// from long-term credentials or by federation, and for tokens of format
+	// version 1. At most MaxChainDepth entries.
+	Lineage []Ancestor
 }
+
+// MaxChainDepth is the most sessions a session may have above it in its
+// chain (len(Claims.Lineage)): a chain holds at most MaxChainDepth+1
+// sessions, the first made from a long-term key. It bounds what a token
+// carries and what a verifier checks for revocation.
+const MaxChainDepth = 16
+
+// Ancestor is what a session token keeps of a session above it in its
+// chain: what a revocation may name (its access key id, its principal and
+// session ARNs) and its issue time (for a principal's sessions issued
+// before a cut-off).
+type Ancestor struct {
+	AccessKeyID  string
+	PrincipalARN string
+	SessionARN   string
+	IssuedAt     time.Time
+}
+
+// AncestorOf is the entry a session made by c keeps of c.
+func AncestorOf(c *Claims) Ancestor {
+	return Ancestor{AccessKeyID: c.AccessKeyID, PrincipalARN: c.PrincipalARN, SessionARN: c.SessionARN, IssuedAt: c.IssuedAt}
+}
+
+// ChildLineage is the lineage of a session made with c's credentials: c
+// itself, then c's own lineage. It fails with a *ChainTooLongError when c
+// already has MaxChainDepth sessions above it.
+func (c *Claims) ChildLineage() ([]Ancestor, error) {
+	if len(c.Lineage) >= MaxChainDepth {
+		return nil, &ChainTooLongError{Depth: len(c.Lineage) + 1}
+	}
+	l := make([]Ancestor, 1, len(c.Lineage)+1)
+	l[0] = AncestorOf(c)
+	return append(l, c.Lineage...), nil
+}
+
+// ChainTooLongError reports a session that would have more than
+// MaxChainDepth sessions above it.
+type ChainTooLongError struct {
+	Depth int // the depth the session would have had
+}
+
+func (e *ChainTooLongError) Error() string {
+	return fmt.Sprintf("credential: role chain too long: a session may have at most %d sessions above it, this one would have %d", MaxChainDepth, e.Depth)
+}
+
+// ChainDepth is 0 for a session made from long-term credentials (or by
+// federation) and grows by one per session made with a session's
+// credentials: len(c.Lineage). Tokens of format version 1 carry no
+// lineage and report 0.
+func (c *Claims) ChainDepth() int { return len(c.Lineage) }
 
 // Format prints the claims without the secret, whatever the verb.
 func (c Claims) Format(f fmt.State, verb rune) {

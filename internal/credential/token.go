@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// Session token wire form (version 1), before standard base64:
+// Session token wire form (version 2), before standard base64:
 //
-//	version   1 byte   (1)
+//	version   1 byte   (2; Open still accepts 1)
 //	keyIDLen  1 byte   (1..maxKeyIDLen)
 //	keyID     keyIDLen bytes, the token key that sealed it, in clear
 //	nonce     12 bytes
@@ -21,12 +21,15 @@ import (
 // The additional data is the header (version, keyIDLen, keyID) followed by
 // the access key id, so neither the header nor the pairing of token and key
 // id can be changed. The body is a compact binary encoding of Claims (see
-// appendBody); its layout is fixed by the version byte.
+// appendBody); its layout is fixed by the version byte. Version 2 added the
+// lineage (Claims.Lineage); a version 1 body is decoded with an empty one,
+// so sessions issued before an upgrade stay valid until they expire.
 const (
-	tokenVersion = 1
-	nonceLen     = 12
-	gcmTagLen    = 16
-	maxKeyIDLen  = 64
+	tokenVersion   = 2
+	tokenVersionV1 = 1
+	nonceLen       = 12
+	gcmTagLen      = 16
+	maxKeyIDLen    = 64
 	// MaxTokenLen bounds the base64 wire form. Longer strings are refused
 	// before decoding; Seal refuses claims that would exceed it.
 	MaxTokenLen = 8192
@@ -155,6 +158,7 @@ func (r *TokenKeyRing) seal(c *Claims, rnd io.Reader, nonce []byte) (string, int
 // bodyBound is at least the length appendBody will write for c and p.
 func bodyBound(c *Claims, p Packed) int {
 	n := 3 + 4*binary.MaxVarintLen64 + len(p.data) // flags, type, depth; three times; packed length
+	n += lineageBound(c.Lineage)
 	for _, s := range [...]string{
 		c.SessionID, c.AccountID, c.AccessKeyID, c.SecretAccessKey.s,
 		c.PrincipalARN, c.PrincipalID, c.SessionARN, c.SessionName,
@@ -184,6 +188,8 @@ func (c *Claims) validate() error {
 		return fmt.Errorf("credential: session expires before it is issued")
 	case c.Expires.Sub(c.IssuedAt) > MaxSessionDuration:
 		return fmt.Errorf("credential: session longer than %s", MaxSessionDuration)
+	case len(c.Lineage) > MaxChainDepth:
+		return &ChainTooLongError{Depth: len(c.Lineage)}
 	}
 	return nil
 }
@@ -192,12 +198,30 @@ func (c *Claims) validate() error {
 const (
 	flagMFA        = 1 << 0
 	flagCompressed = 1 << 1
+	// flagParentDerived (version 2): the parent access key id is not
+	// written, being the nearest ancestor's, or the root key when the
+	// lineage is empty (what every minting action makes).
+	flagParentDerived = 1 << 2
+
+	flagsV1 = flagMFA | flagCompressed
+	flagsV2 = flagsV1 | flagParentDerived
 )
 
-// appendBody encodes the claims: a flags byte, the principal type, the chain
-// depth, three zig-zag varint times (Unix seconds; MFA time 0 when absent),
-// then length-prefixed strings in a fixed order, the transitive tag keys as
-// a counted list, and the packed policies and tags last.
+// parentDerived reports whether c's parent key is the one its lineage (or
+// root) implies, so the body can leave it out.
+func parentDerived(c *Claims) bool {
+	if len(c.Lineage) > 0 {
+		return c.ParentAccessKeyID == c.Lineage[0].AccessKeyID
+	}
+	return c.ParentAccessKeyID == c.RootAccessKeyID
+}
+
+// appendBody encodes the claims (version 2): a flags byte, the principal
+// type, the chain depth (the number of lineage entries), three zig-zag
+// varint times (Unix seconds; MFA time 0 when absent), then length-prefixed
+// strings in a fixed order (the parent key only when it is not derived),
+// the transitive tag keys as a counted list, the lineage (appendLineage),
+// and the packed policies and tags last.
 func appendBody(b []byte, c *Claims, p Packed) []byte {
 	var flags byte
 	if c.MFAAuthenticated {
@@ -206,7 +230,11 @@ func appendBody(b []byte, c *Claims, p Packed) []byte {
 	if p.compressed {
 		flags |= flagCompressed
 	}
-	b = append(b, flags, byte(c.PrincipalType), c.ChainDepth)
+	derived := parentDerived(c)
+	if derived {
+		flags |= flagParentDerived
+	}
+	b = append(b, flags, byte(c.PrincipalType), byte(len(c.Lineage)))
 	b = binary.AppendVarint(b, c.IssuedAt.Unix())
 	b = binary.AppendVarint(b, c.Expires.Unix())
 	var mfa int64
@@ -218,24 +246,38 @@ func appendBody(b []byte, c *Claims, p Packed) []byte {
 		c.SessionID, c.AccountID, c.AccessKeyID, c.SecretAccessKey.s,
 		c.PrincipalARN, c.PrincipalID, c.SessionARN, c.SessionName,
 		c.SourceIdentity, c.Provider, c.Subject,
-		c.ParentAccessKeyID, c.RootAccessKeyID,
 	} {
 		b = appendString(b, s)
 	}
+	if !derived {
+		b = appendString(b, c.ParentAccessKeyID)
+	}
+	b = appendString(b, c.RootAccessKeyID)
 	b = binary.AppendUvarint(b, uint64(len(c.TransitiveTagKeys)))
 	for _, k := range c.TransitiveTagKeys {
 		b = appendString(b, k)
 	}
+	b = appendLineage(b, c)
 	b = binary.AppendUvarint(b, uint64(len(p.data)))
 	return append(b, p.data...)
 }
 
-// decodeBody is appendBody's inverse. All strings are substrings of s.
-func decodeBody(s string, c *Claims) error {
+// decodeBody is appendBody's inverse, for a body of the given token
+// version: version 1 has no lineage and always writes the parent key. All
+// strings are substrings of s, but for ancestors' ARNs written in short
+// form (decodeLineage).
+func decodeBody(version byte, s string, c *Claims) error {
 	d := decoder{s: s}
 	flags := d.byte()
 	c.PrincipalType = PrincipalType(d.byte())
-	c.ChainDepth = d.byte()
+	depth := int(d.byte())
+	allowed := byte(flagsV2)
+	if version == tokenVersionV1 {
+		depth, allowed = 0, flagsV1 // its depth byte counted nothing the token carried
+	}
+	if depth > MaxChainDepth || flags&^allowed != 0 {
+		return errMalformed
+	}
 	c.IssuedAt = time.Unix(d.varint(), 0).UTC()
 	c.Expires = time.Unix(d.varint(), 0).UTC()
 	if mfa := d.varint(); mfa != 0 {
@@ -253,7 +295,9 @@ func decodeBody(s string, c *Claims) error {
 	c.SourceIdentity = d.str()
 	c.Provider = d.str()
 	c.Subject = d.str()
-	c.ParentAccessKeyID = d.str()
+	if flags&flagParentDerived == 0 {
+		c.ParentAccessKeyID = d.str()
+	}
 	c.RootAccessKeyID = d.str()
 	if n := d.count(1); n > 0 {
 		c.TransitiveTagKeys = make([]string, n)
@@ -261,8 +305,17 @@ func decodeBody(s string, c *Claims) error {
 			c.TransitiveTagKeys[i] = d.str()
 		}
 	}
+	if depth > 0 {
+		decodeLineage(&d, c, depth)
+	}
+	if flags&flagParentDerived != 0 {
+		c.ParentAccessKeyID = c.RootAccessKeyID
+		if len(c.Lineage) > 0 {
+			c.ParentAccessKeyID = c.Lineage[0].AccessKeyID
+		}
+	}
 	packed := d.str()
-	if d.err != nil || d.rest() != 0 || flags&^(flagMFA|flagCompressed) != 0 || !c.PrincipalType.valid() {
+	if d.err != nil || d.rest() != 0 || !c.PrincipalType.valid() {
 		return errMalformed
 	}
 	if packed == "" {
@@ -294,9 +347,10 @@ func (r *TokenKeyRing) Open(token, accessKeyID string, now time.Time) (Claims, e
 	buf := (*bp)[:0]
 	buf, err := strictBase64.AppendDecode(buf, []byte(token))
 	*bp = buf
-	if err != nil || len(buf) < 2 || buf[0] != tokenVersion {
+	if err != nil || len(buf) < 2 || (buf[0] != tokenVersion && buf[0] != tokenVersionV1) {
 		return Claims{}, &TokenInvalidError{Reason: TokenMalformed}
 	}
+	version := buf[0]
 	idLen := int(buf[1])
 	hdrLen := 2 + idLen
 	if idLen == 0 || idLen > maxKeyIDLen || len(buf) < hdrLen+nonceLen+gcmTagLen {
@@ -325,7 +379,7 @@ func (r *TokenKeyRing) Open(token, accessKeyID string, now time.Time) (Claims, e
 	var c Claims
 	body := string(plain)
 	clear(plain) // the pooled buffer must not keep the secret
-	if err := decodeBody(body, &c); err != nil {
+	if err := decodeBody(version, body, &c); err != nil {
 		return Claims{}, &TokenInvalidError{Reason: TokenMalformed, KeyID: k.id}
 	}
 	if c.AccessKeyID != accessKeyID {

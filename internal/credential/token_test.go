@@ -40,9 +40,14 @@ func fullClaims() Claims {
 		Subject:           "repo:brevet-dev/brevet:ref:refs/heads/main",
 		MFAAuthenticated:  true,
 		MFAAuthTime:       t0.Add(-5 * time.Minute),
-		ChainDepth:        2,
 		ParentAccessKeyID: "ASIAQAAAAAAAAAAAAAAA",
 		RootAccessKeyID:   "AKIAQAAAAAAAAAAAAAAA",
+		Lineage: []Ancestor{
+			{AccessKeyID: "ASIAQAAAAAAAAAAAAAAA", PrincipalARN: "arn:aws:iam::123456789012:role/Deployer",
+				SessionARN: "arn:aws:sts::123456789012:assumed-role/Deployer/pipeline", IssuedAt: t0.Add(-10 * time.Minute)},
+			{AccessKeyID: "ASIAQAAAAAAAAAAAAAAB", PrincipalARN: "arn:aws:iam::123456789012:user/alice",
+				SessionARN: "arn:aws:iam::123456789012:user/alice", IssuedAt: t0.Add(-2 * time.Hour)},
+		},
 	}
 }
 
@@ -180,7 +185,8 @@ func TestOpenRejects(t *testing.T) {
 		{"not base64", r, "!!!!", creds.AccessKeyID, TokenMalformed},
 		{"url base64", r, strings.NewReplacer("+", "-", "/", "_").Replace(creds.SessionToken) + "-", creds.AccessKeyID, TokenMalformed},
 		{"too long", r, strings.Repeat("A", MaxTokenLen+4), creds.AccessKeyID, TokenMalformed},
-		{"wrong version", r, base64.StdEncoding.EncodeToString(append([]byte{2}, mustDecode(creds.SessionToken)[1:]...)), creds.AccessKeyID, TokenMalformed},
+		{"wrong version", r, base64.StdEncoding.EncodeToString(append([]byte{3}, mustDecode(creds.SessionToken)[1:]...)), creds.AccessKeyID, TokenMalformed},
+		{"version 1 header on a version 2 body", r, base64.StdEncoding.EncodeToString(append([]byte{1}, mustDecode(creds.SessionToken)[1:]...)), creds.AccessKeyID, TokenForged},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -427,34 +433,52 @@ func TestZeroRing(t *testing.T) {
 	}
 }
 
-// TestOpenStoredToken opens a token sealed by an earlier build (the fuzz
-// seed), so a change to the version 1 wire form cannot go unnoticed: tokens
-// in flight must keep opening across an upgrade.
+// TestOpenStoredToken opens tokens sealed by earlier builds (fuzz seeds),
+// so a change to a wire form cannot go unnoticed: tokens in flight must
+// keep opening across an upgrade. valid-assumed-role is version 1 (no
+// lineage: it opens with an empty one), valid-chained version 2.
 func TestOpenStoredToken(t *testing.T) {
-	data, err := os.ReadFile("testdata/fuzz/FuzzOpenToken/valid-assumed-role")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	if len(lines) != 3 {
-		t.Fatalf("seed file has %d lines, want 3", len(lines))
-	}
-	var args [2]string
-	for i, l := range lines[1:] {
-		if args[i], err = strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(l, "string("), ")")); err != nil {
-			t.Fatalf("seed line %d: %v", i+2, err)
-		}
-	}
-	got, err := newRing(t).Open(args[0], args[1], t0)
-	if err != nil {
-		t.Fatalf("Open(stored token): %v", err)
-	}
-	want := fullClaims()
-	want.AccessKeyID, want.SessionID, want.SecretAccessKey = got.AccessKeyID, got.SessionID, got.SecretAccessKey
-	if diff := cmp.Diff(want, got, secretEqual); diff != "" {
-		t.Errorf("stored token claims (-want +got):\n%s", diff)
-	}
-	if args[1] != got.AccessKeyID || len(got.SecretAccessKey.Reveal()) != SecretAccessKeyLen {
-		t.Errorf("stored token carries key %s and a %d-character secret", got.AccessKeyID, len(got.SecretAccessKey.Reveal()))
+	for _, tt := range []struct {
+		file    string
+		version byte
+		lineage bool
+	}{
+		{"valid-assumed-role", tokenVersionV1, false},
+		{"valid-chained", tokenVersion, true},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			data, err := os.ReadFile("testdata/fuzz/FuzzOpenToken/" + tt.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+			if len(lines) != 3 {
+				t.Fatalf("seed file has %d lines, want 3", len(lines))
+			}
+			var args [2]string
+			for i, l := range lines[1:] {
+				if args[i], err = strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(l, "string("), ")")); err != nil {
+					t.Fatalf("seed line %d: %v", i+2, err)
+				}
+			}
+			if v := mustDecode(args[0])[0]; v != tt.version {
+				t.Fatalf("stored token has version %d, want %d", v, tt.version)
+			}
+			got, err := newRing(t).Open(args[0], args[1], t0)
+			if err != nil {
+				t.Fatalf("Open(stored token): %v", err)
+			}
+			want := fullClaims()
+			want.AccessKeyID, want.SessionID, want.SecretAccessKey = got.AccessKeyID, got.SessionID, got.SecretAccessKey
+			if !tt.lineage {
+				want.Lineage = nil
+			}
+			if diff := cmp.Diff(want, got, secretEqual); diff != "" {
+				t.Errorf("stored token claims (-want +got):\n%s", diff)
+			}
+			if args[1] != got.AccessKeyID || len(got.SecretAccessKey.Reveal()) != SecretAccessKeyLen {
+				t.Errorf("stored token carries key %s and a %d-character secret", got.AccessKeyID, len(got.SecretAccessKey.Reveal()))
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package sts
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,12 @@ const (
 	msgTransitiveKey   = "The specified transitive tag key must be included in the requested tags."
 	msgSourceIdentity  = "Cannot change the source identity of a role session: the calling session's source identity persists through role chaining."
 )
+
+// msgChainTooLong refuses a session at the end of the longest chain Brevet
+// allows (credential.MaxChainDepth). AWS states no such limit, so the
+// text is ours; it is a ValidationError, as AWS's own chaining limit
+// (msgExceedsChaining) is.
+var msgChainTooLong = fmt.Sprintf("Role chain too long: at most %d sessions may be chained (each made with the credentials of the one before), and the calling session is the %dth.", credential.MaxChainDepth, credential.MaxChainDepth)
 
 // assumeParams is an AssumeRole request once validated.
 type assumeParams struct {
@@ -47,6 +54,10 @@ func (s *Service) AssumeRole(ctx context.Context, p *identity.Principal, in *sts
 	if err := sessionMayCall(p, "AssumeRole"); err != nil {
 		return nil, err
 	}
+	lineage, err := childLineage(p)
+	if err != nil {
+		return nil, err
+	}
 	var ap assumeParams // on the stack: filled in, then read, never kept
 	if err := s.validateAssume(ctx, p, in, f, &ap); err != nil {
 		return nil, err
@@ -62,10 +73,7 @@ func (s *Service) AssumeRole(ctx context.Context, p *identity.Principal, in *sts
 		IssuedAt: now, Expires: now.Add(ap.dur),
 		Policy: in.Policy, PolicyARNs: ap.policyARNs, Tags: ap.tags, TransitiveTagKeys: ap.transitive,
 		SourceIdentity: ap.sourceIdentity, MFAAuthenticated: ap.mfa, MFAAuthTime: ap.mfaTime,
-		ParentAccessKeyID: p.AccessKeyID, RootAccessKeyID: rootKeyID(p),
-	}
-	if chaining(p) {
-		c.ChainDepth = p.Session.ChainDepth + 1
+		ParentAccessKeyID: p.AccessKeyID, RootAccessKeyID: rootKeyID(p), Lineage: lineage,
 	}
 	creds, tc, _, err := s.mint(c)
 	if err != nil {
@@ -237,6 +245,21 @@ func (s *Service) authorizeAssume(ctx context.Context, p *identity.Principal, in
 		}
 	}
 	return nil
+}
+
+// childLineage is the lineage of a session made by p: none when p signed
+// with a long-term key, else p's session and its lineage. A caller at the
+// end of the longest chain gets a ValidationError.
+func childLineage(p *identity.Principal) ([]credential.Ancestor, error) {
+	if p.Session == nil {
+		return nil, nil
+	}
+	l, err := p.Session.ChildLineage()
+	var tooLong *credential.ChainTooLongError
+	if errors.As(err, &tooLong) {
+		return nil, &ValidationError{Message: msgChainTooLong}
+	}
+	return l, err
 }
 
 // chaining reports whether an AssumeRole by p is role chaining: the caller
