@@ -12,12 +12,11 @@ import (
 )
 
 // MaxLifetime is the longest any temporary credential lives (GetSessionToken
-// and GetFederationToken: 36 hours). An entry whose covered credentials are
-// not all known from the issuance records lives this long.
+// and GetFederationToken: 36 hours). Every entry lives this long from its
+// creation: no credential alive then outlives it, and none can be made from
+// a covered credential while the entry stands, so the entry reaches every
+// credential it covers, however deep in a chain.
 const MaxLifetime = 36 * time.Hour
-
-// maxChain bounds the walk down a chain of derived credentials.
-const maxChain = 16
 
 // Repos is what the Service needs of the store: store.Repos has it.
 type Repos interface {
@@ -57,9 +56,12 @@ type Request struct {
 	By           string // the caller's ARN
 }
 
-// Revoke writes the entries for req at now and returns them: the target,
-// and one key entry per credential derived from what it covers (found in
-// the issuance records), so that chains of any depth die together.
+// Revoke writes the entry for req at now and returns it. One entry is
+// enough whatever the chains below the target: every session token carries
+// its lineage (credential.Claims.Lineage), so List.Revoked reaches the
+// sessions made from a revoked one, at any depth, from the token alone.
+// The issuance records are read only to find a temporary key in the
+// caller's account.
 func (s *Service) Revoke(ctx context.Context, req Request, now time.Time) ([]store.Revocation, error) {
 	switch {
 	case (req.AccessKeyID == "") == (req.Principal == ""):
@@ -71,127 +73,50 @@ func (s *Service) Revoke(ctx context.Context, req Request, now time.Time) ([]sto
 	case req.Principal != "" && iam.ARNAccount(req.Principal) != req.Account:
 		return nil, &InvalidError{Reason: "the principal must be in the caller's account"}
 	}
-	var (
-		first   store.Revocation
-		covered []store.SessionRecord
-		err     error
-	)
-	base := store.Revocation{Account: req.Account, Created: now, CreatedBy: req.By}
+	// A credential alive now expires by now+MaxLifetime, and nothing is
+	// made from a covered one while the entry stands.
+	e := store.Revocation{Account: req.Account, Created: now, CreatedBy: req.By, ExpiresAt: now.Add(MaxLifetime)}
 	if req.AccessKeyID != "" {
-		first, covered, err = s.keyTarget(ctx, base, req.AccessKeyID, now)
+		if err := s.checkKey(ctx, req.Account, req.AccessKeyID); err != nil {
+			return nil, err
+		}
+		e.Kind, e.Target = store.RevokeKey, req.AccessKeyID
 	} else {
-		first, covered, err = s.principalTarget(ctx, base, req, now)
-	}
-	if err != nil {
-		return nil, err
-	}
-	derived, err := s.descendants(ctx, covered, now)
-	if err != nil {
-		return nil, err
-	}
-	out := []store.Revocation{first}
-	for _, d := range derived {
-		e := base
-		e.Kind, e.Target, e.ExpiresAt = store.RevokeKey, d.AccessKeyID, d.Expires
-		out = append(out, e)
-	}
-	for i := range out {
-		if out[i], err = s.repos.Revocations().Add(ctx, out[i]); err != nil {
-			return nil, fmt.Errorf("revocation: %w", err)
+		e.Kind, e.Target, e.NotBefore = store.RevokePrincipal, req.Principal, req.IssuedBefore
+		if e.NotBefore.IsZero() || e.NotBefore.After(now) {
+			e.NotBefore = now
 		}
 	}
-	return out, nil
+	e, err := s.repos.Revocations().Add(ctx, e)
+	if err != nil {
+		return nil, fmt.Errorf("revocation: %w", err)
+	}
+	return []store.Revocation{e}, nil
 }
 
-// keyTarget is the entry for one access key: a temporary one must be in
-// the issuance records of the caller's account, a long-term one in its
-// keys. Several records may share a temporary id (store.Sessions): the
-// entry covers every credential bearing it, so it lasts until the last of
-// them expires, and all of them have descendants.
-func (s *Service) keyTarget(ctx context.Context, base store.Revocation, id string, now time.Time) (store.Revocation, []store.SessionRecord, error) {
-	e := base
-	e.Kind, e.Target = store.RevokeKey, id
+// checkKey returns a *NotFoundError unless id is a key of account: a
+// temporary one in the issuance records of the account (several records
+// may share an id, store.Sessions; the entry covers them all), a long-term
+// one in its keys.
+func (s *Service) checkKey(ctx context.Context, account, id string) error {
 	if strings.HasPrefix(id, "ASIA") {
-		recs, err := s.repos.Sessions().List(ctx, store.SessionFilter{Account: base.Account, AccessKeyID: id})
+		recs, err := s.repos.Sessions().List(ctx, store.SessionFilter{Account: account, AccessKeyID: id, Limit: 1})
 		if err != nil {
-			return e, nil, fmt.Errorf("revocation: %w", err)
+			return fmt.Errorf("revocation: %w", err)
 		}
 		if len(recs) == 0 {
-			return e, nil, &NotFoundError{AccessKeyID: id}
+			return &NotFoundError{AccessKeyID: id}
 		}
-		for _, r := range recs {
-			if r.Expires.After(e.ExpiresAt) {
-				e.ExpiresAt = r.Expires
-			}
-		}
-		return e, recs, nil
+		return nil
 	}
 	k, err := s.repos.AccessKeys().Get(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && k.Account != base.Account) {
-		return e, nil, &NotFoundError{AccessKeyID: id}
+	if errors.Is(err, store.ErrNotFound) || (err == nil && k.Account != account) {
+		return &NotFoundError{AccessKeyID: id}
 	}
 	if err != nil {
-		return e, nil, fmt.Errorf("revocation: %w", err)
+		return fmt.Errorf("revocation: %w", err)
 	}
-	// Every session rooted in the key carries it as its root: one entry
-	// covers them all, for as long as any of them may live.
-	e.ExpiresAt = now.Add(MaxLifetime)
-	return e, nil, nil
-}
-
-// principalTarget is the entry for a principal's sessions issued before a
-// time; the covered sessions found in the records have descendants too.
-func (s *Service) principalTarget(ctx context.Context, base store.Revocation, req Request, now time.Time) (store.Revocation, []store.SessionRecord, error) {
-	before := req.IssuedBefore
-	if before.IsZero() || before.After(now) {
-		before = now
-	}
-	e := base
-	e.Kind, e.Target, e.NotBefore = store.RevokePrincipal, req.Principal, before
-	// Nothing issued before the cut-off outlives it by more than this.
-	e.ExpiresAt = before.Add(MaxLifetime)
-	recs, err := s.repos.Sessions().List(ctx, store.SessionFilter{
-		Account: base.Account, PrincipalARN: req.Principal, IssuedBefore: before, ActiveAt: now,
-	})
-	if err != nil {
-		return e, nil, fmt.Errorf("revocation: %w", err)
-	}
-	return e, recs, nil
-}
-
-// descendants walks the issuance records down from roots: every live
-// credential whose parent is one of them, and so on. It returns one record
-// per access key id; of records sharing one, with the latest Expires, so
-// that the entry written for the id outlives every credential bearing it.
-func (s *Service) descendants(ctx context.Context, roots []store.SessionRecord, now time.Time) ([]store.SessionRecord, error) {
-	var out []store.SessionRecord
-	at := map[string]int{} // access key id → its record in out, -1 for a root
-	frontier := make([]string, 0, len(roots))
-	for _, r := range roots {
-		if _, ok := at[r.AccessKeyID]; !ok {
-			at[r.AccessKeyID] = -1
-			frontier = append(frontier, r.AccessKeyID)
-		}
-	}
-	for depth := 0; len(frontier) > 0 && depth < maxChain; depth++ {
-		recs, err := s.repos.Sessions().List(ctx, store.SessionFilter{Parents: frontier, ActiveAt: now})
-		if err != nil {
-			return nil, fmt.Errorf("revocation: %w", err)
-		}
-		frontier = frontier[:0]
-		for _, r := range recs {
-			i, ok := at[r.AccessKeyID]
-			switch {
-			case !ok:
-				at[r.AccessKeyID] = len(out)
-				out = append(out, r)
-				frontier = append(frontier, r.AccessKeyID)
-			case i >= 0 && r.Expires.After(out[i].Expires):
-				out[i].Expires = r.Expires
-			}
-		}
-	}
-	return out, nil
+	return nil
 }
 
 // Sessions lists the account's issuance records, of one principal when
