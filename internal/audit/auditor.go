@@ -39,6 +39,9 @@ type Options struct {
 	// to the trail (the server's API requests in flight), for the group
 	// commit to wait for; nil to guess from arrival gaps.
 	Callers func() int
+	// Committed is TrailConfig.Committed: it sees every batch once it is
+	// durable (the issuance index follows the trail through it).
+	Committed func(batch []Record)
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// OpenFile is for fault-injection tests; os.OpenFile when nil.
@@ -108,7 +111,7 @@ func Open(opts Options) (*Auditor, error) {
 	}
 	tr, err := NewTrail(TrailConfig{
 		Sink: sink, State: fs.State(), Signer: signer, Now: opts.Now,
-		DigestInterval: opts.DigestInterval, Callers: opts.Callers, Logger: opts.Logger,
+		DigestInterval: opts.DigestInterval, Callers: opts.Callers, Committed: opts.Committed, Logger: opts.Logger,
 	})
 	if err != nil {
 		fs.Close()
@@ -130,7 +133,11 @@ func (a *Auditor) Audit(ctx context.Context, rec *request.Record) error {
 		a.putBuf(buf, b)
 		return err
 	}
-	_, err = a.append(ctx, buf, b)
+	var issued *request.Issuance
+	if rec.Issued != nil && rec.Issued.Temporary() {
+		issued = rec.Issued
+	}
+	_, err = a.append(ctx, buf, b, issued)
 	return err
 }
 
@@ -146,13 +153,13 @@ func (a *Auditor) AppendEvent(ctx context.Context, e *Event) (uint64, error) {
 		a.putBuf(buf, b)
 		return 0, err
 	}
-	return a.append(ctx, buf, b)
+	return a.append(ctx, buf, b, nil)
 }
 
 // append appends the event b, encoded in buf, and recycles buf once the
 // trail no longer reads it.
-func (a *Auditor) append(ctx context.Context, buf *[]byte, b []byte) (uint64, error) {
-	seq, err := a.trail.Append(ctx, b)
+func (a *Auditor) append(ctx context.Context, buf *[]byte, b []byte, issued *request.Issuance) (uint64, error) {
+	seq, err := a.trail.AppendIssued(ctx, b, issued)
 	// When ctx ends while Append waits for the commit, Append returns
 	// and the writer may still be reading b; otherwise Append returned
 	// before handing b over or after the sink's Write, which does not

@@ -74,6 +74,8 @@ func (c Converter) fill(e *Event, rec *request.Record, tls *TLSDetails) {
 		ManagementEvent:   true,
 		EventCategory:     "Management",
 		TLSDetails:        tls,
+
+		AdditionalEventData: issuedCredential(rec.Issued),
 	}
 	e.RecipientAccountID = e.UserIdentity.AccountID
 	e.Resources = resources(e)

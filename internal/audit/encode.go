@@ -110,6 +110,23 @@ func (enc *encoder) event(e *Event) bool {
 		b = appendOmitEmpty(b, `,"clientProvidedHostHeader":`, t.ClientProvidedHostHeader)
 		b = append(b, '}')
 	}
+	if a := e.AdditionalEventData; a != nil {
+		b = append(b, `,"additionalEventData":{`...)
+		if c := a.IssuedCredential; c != nil {
+			b = appendField(b, `"issuedCredential":{"kind":`, c.Kind)
+			b = appendField(b, `,"accessKeyId":`, c.AccessKeyID)
+			b = appendField(b, `,"accountId":`, c.AccountID)
+			b = appendField(b, `,"principalArn":`, c.PrincipalARN)
+			b = appendOmitEmpty(b, `,"sessionArn":`, c.SessionARN)
+			b = appendOmitEmpty(b, `,"sessionName":`, c.SessionName)
+			b = appendOmitEmpty(b, `,"parentAccessKeyId":`, c.ParentAccessKeyID)
+			b = appendOmitEmpty(b, `,"rootAccessKeyId":`, c.RootAccessKeyID)
+			b = appendField(b, `,"issuedAt":`, c.IssuedAt)
+			b = appendField(b, `,"expiration":`, c.Expiration)
+			b = append(b, '}')
+		}
+		b = append(b, '}')
+	}
 	enc.b = append(b, '}')
 	return true
 }

@@ -67,6 +67,9 @@ func encodeCases() map[string]*Event {
 		"empty resources":      {Resources: []Resource{}},
 		"tls without host":     {TLSDetails: &TLSDetails{TLSVersion: "TLSv1.2", CipherSuite: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}},
 		"empty tls":            {TLSDetails: &TLSDetails{}},
+		"issued":               {AdditionalEventData: &AdditionalEventData{IssuedCredential: &IssuedCredential{Kind: "AssumeRole", AccessKeyID: "ASIAEXAMPLE", AccountID: "123456789012", PrincipalARN: "arn:aws:iam::123456789012:role/r", SessionARN: "arn:aws:sts::123456789012:assumed-role/r/s", SessionName: "s", ParentAccessKeyID: "AKIAPARENT", RootAccessKeyID: "AKIAPARENT", IssuedAt: "2026-11-22T08:00:00.123456Z", Expiration: "2026-11-22T09:00:00.000000Z"}}},
+		"issued, sparse":       {AdditionalEventData: &AdditionalEventData{IssuedCredential: &IssuedCredential{}}},
+		"empty additional":     {AdditionalEventData: &AdditionalEventData{}},
 		"session, no issuer":   {UserIdentity: UserIdentity{Type: "IAMUser", SessionContext: &SessionContext{Attributes: SessionAttributes{CreationDate: "x", MFAAuthenticated: "false"}}}},
 		"empty session":        {UserIdentity: UserIdentity{SessionContext: &SessionContext{}}},
 		"empty issuer":         {UserIdentity: UserIdentity{SessionContext: &SessionContext{SessionIssuer: &SessionIssuer{}}}},
@@ -107,6 +110,8 @@ func encodeCases() map[string]*Event {
 	si.Type, si.PrincipalID, si.ARN, si.AccountID, si.UserName = n, n, n, n, n
 	e.Resources = []Resource{{ARN: n, AccountID: n, Type: n}}
 	e.TLSDetails = &TLSDetails{TLSVersion: n, CipherSuite: n, ClientProvidedHostHeader: n}
+	e.AdditionalEventData = &AdditionalEventData{IssuedCredential: &IssuedCredential{Kind: n, AccessKeyID: n, AccountID: n, PrincipalARN: n,
+		SessionARN: n, SessionName: n, ParentAccessKeyID: n, RootAccessKeyID: n, IssuedAt: n, Expiration: n}}
 	e.RequestParameters = map[string]any{n: n, "list": []any{n, map[string]any{n: []any{n}}}}
 	cases["nasty strings in all"] = e
 

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // EventVersion is the CloudTrail record format version Brevet's events
@@ -38,6 +40,69 @@ type Event struct {
 	RecipientAccountID string         `json:"recipientAccountId,omitempty"`
 	EventCategory      string         `json:"eventCategory"`
 	TLSDetails         *TLSDetails    `json:"tlsDetails,omitempty"`
+	// AdditionalEventData is CloudTrail's free-form element; Brevet puts
+	// there what a request issued, so that the issuance index can be
+	// rebuilt from the trail alone.
+	AdditionalEventData *AdditionalEventData `json:"additionalEventData,omitempty"`
+}
+
+// AdditionalEventData is Brevet's part of CloudTrail's additionalEventData.
+type AdditionalEventData struct {
+	IssuedCredential *IssuedCredential `json:"issuedCredential,omitempty"`
+}
+
+// IssuedCredential is what an event issued: temporary credentials and who
+// they belong to, in full (the issuance index's record), with issue time to
+// the microsecond. Never a secret: the key id is public, as in
+// responseElements.
+type IssuedCredential struct {
+	Kind              string `json:"kind"`
+	AccessKeyID       string `json:"accessKeyId"`
+	AccountID         string `json:"accountId"`
+	PrincipalARN      string `json:"principalArn"`
+	SessionARN        string `json:"sessionArn,omitempty"`
+	SessionName       string `json:"sessionName,omitempty"`
+	ParentAccessKeyID string `json:"parentAccessKeyId,omitempty"`
+	RootAccessKeyID   string `json:"rootAccessKeyId,omitempty"`
+	IssuedAt          string `json:"issuedAt"`
+	Expiration        string `json:"expiration"`
+}
+
+// issuedTimeFormat is IssuedCredential's time format: UTC, microseconds.
+const issuedTimeFormat = "2006-01-02T15:04:05.000000Z"
+
+// issuedCredential is the event form of a temporary issuance, nil for none.
+func issuedCredential(i *request.Issuance) *AdditionalEventData {
+	if i == nil || !i.Temporary() {
+		return nil
+	}
+	return &AdditionalEventData{IssuedCredential: &IssuedCredential{
+		Kind: i.Kind, AccessKeyID: i.AccessKeyID, AccountID: i.Account, PrincipalARN: i.PrincipalARN,
+		SessionARN: i.SessionARN, SessionName: i.SessionName, ParentAccessKeyID: i.ParentAccessKeyID,
+		RootAccessKeyID: i.RootAccessKeyID,
+		IssuedAt:        i.Issued.UTC().Truncate(time.Microsecond).Format(issuedTimeFormat),
+		Expiration:      i.Expires.UTC().Truncate(time.Microsecond).Format(issuedTimeFormat),
+	}}
+}
+
+// Issuance is what the event issued, read back from additionalEventData
+// (the source IP from the event itself); false when it issued nothing or
+// the element is malformed.
+func (e *Event) Issuance() (request.Issuance, bool) {
+	if e.AdditionalEventData == nil || e.AdditionalEventData.IssuedCredential == nil {
+		return request.Issuance{}, false
+	}
+	c := e.AdditionalEventData.IssuedCredential
+	issued, err1 := time.Parse(issuedTimeFormat, c.IssuedAt)
+	expires, err2 := time.Parse(issuedTimeFormat, c.Expiration)
+	if err1 != nil || err2 != nil || c.AccessKeyID == "" {
+		return request.Issuance{}, false
+	}
+	return request.Issuance{
+		Kind: c.Kind, AccessKeyID: c.AccessKeyID, Account: c.AccountID, PrincipalARN: c.PrincipalARN,
+		SessionARN: c.SessionARN, SessionName: c.SessionName, ParentAccessKeyID: c.ParentAccessKeyID,
+		RootAccessKeyID: c.RootAccessKeyID, Issued: issued, Expires: expires, SourceIP: e.SourceIPAddress,
+	}, true
 }
 
 // UserIdentity is CloudTrail's userIdentity element.

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // Position locates a record in the trail for error reports.
@@ -25,11 +27,20 @@ func (p Position) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) 
 // torn write, which the next open repairs), and the walk ends before it.
 // It is safe to run while the server appends and rotates.
 func WalkRecords(dir string, fn func(rec Record, pos Position) error) error {
+	return walkRecordsAfter(dir, 0, fn)
+}
+
+// walkRecordsAfter is WalkRecords for the records after seq: files that
+// end at or before it are not read.
+func walkRecordsAfter(dir string, after uint64, fn func(rec Record, pos Position) error) error {
 	files, err := listTrailFiles(dir)
 	if err != nil {
 		return err
 	}
 	for i, f := range files {
+		if i+1 < len(files) && files[i+1].FirstSeq <= after+1 {
+			continue // every record of f is at or before after
+		}
 		rc, err := openLive(dir, f)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
@@ -40,6 +51,9 @@ func WalkRecords(dir string, fn func(rec Record, pos Position) error) error {
 		line := 0
 		err = ReadRecords(rc, func(r Record, _ int64) error {
 			line++
+			if r.Seq <= after {
+				return nil
+			}
 			return fn(r, Position{File: f.Name, Line: line})
 		})
 		rc.Close()
@@ -146,4 +160,44 @@ func ScanForSecrets(dir string, secrets []string) error {
 		}
 	}
 	return errors.Join(found...)
+}
+
+// issuedMarker is in every event that issued credentials (its
+// additionalEventData), and in few others: WalkIssuances decodes only the
+// events that contain it.
+var issuedMarker = []byte(`"issuedCredential":`)
+
+// WalkIssuances calls fn for every temporary credential issued by the
+// events of the trail in dir after seq after, in chain order, and returns
+// the last sequence number it read (after, when there is nothing newer):
+// the issuance index rebuilds what it had not written from it.
+func WalkIssuances(dir string, after uint64, fn func(seq uint64, iss request.Issuance) error) (uint64, error) {
+	last := after
+	err := walkRecordsAfter(dir, after, func(r Record, pos Position) error {
+		last = r.Seq
+		iss, ok, err := IssuanceOf(r.Event)
+		if err != nil {
+			return fmt.Errorf("%s: %w", pos, err)
+		}
+		if ok {
+			return fn(r.Seq, iss)
+		}
+		return nil
+	})
+	return last, err
+}
+
+// IssuanceOf is what the event (as stored) issued, read from its
+// additionalEventData; false for an event that issued nothing. Only events
+// that mention an issued credential are decoded.
+func IssuanceOf(event []byte) (request.Issuance, bool, error) {
+	if !bytes.Contains(event, issuedMarker) {
+		return request.Issuance{}, false, nil
+	}
+	e, err := decodeEvent(event)
+	if err != nil {
+		return request.Issuance{}, false, err
+	}
+	iss, ok := e.Issuance()
+	return iss, ok, nil
 }

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // Record is one line of an event file: an event with its place in the
@@ -21,6 +23,11 @@ type Record struct {
 	PrevHash [32]byte
 	Hash     [32]byte
 	Event    []byte
+	// Issued is what the event's request issued, when it issued temporary
+	// credentials: the same facts as the event's additionalEventData,
+	// typed, for a sink or a Committed hook that indexes them without
+	// parsing the event. Only on the write path; nil in records read back.
+	Issued *request.Issuance
 }
 
 // MaxRecordSize bounds one line of an event or digest file, so that a

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // ErrClosed is returned by Append after Close.
@@ -66,6 +68,11 @@ type TrailConfig struct {
 	// caller, the eight of eight concurrent clients, and under heavy
 	// load as many as arrive within Linger.
 	Callers func() int
+	// Committed, when set, is called on the writer goroutine with every
+	// batch once the sink has made it durable, in chain order, before the
+	// callers are released: the issuance index follows the trail through
+	// it. It must not block for long, and must not keep the batch.
+	Committed func(batch []Record)
 	// Logger receives sink failures and recoveries.
 	Logger *slog.Logger
 }
@@ -99,10 +106,11 @@ type Trail struct {
 }
 
 type pending struct {
-	event []byte
-	seq   uint64
-	err   error
-	done  chan struct{}
+	event  []byte
+	issued *request.Issuance
+	seq    uint64
+	err    error
+	done   chan struct{}
 }
 
 var pendingPool = sync.Pool{New: func() any { return &pending{done: make(chan struct{}, 1)} }}
@@ -149,6 +157,13 @@ func NewTrail(cfg TrailConfig) (*Trail, error) {
 // event, and the caller may reuse it, unless it returned because ctx
 // ended: the writer may then still be committing event.
 func (t *Trail) Append(ctx context.Context, event []byte) (uint64, error) {
+	return t.AppendIssued(ctx, event, nil)
+}
+
+// AppendIssued is Append for an event whose request issued credentials:
+// issued travels with the event's record to the sink and to the
+// Committed hook (Record.Issued).
+func (t *Trail) AppendIssued(ctx context.Context, event []byte, issued *request.Issuance) (uint64, error) {
 	// One event is one line: a newline inside would split the record.
 	// json.Marshal never writes one outside a string's escapes.
 	if len(event) < 2 || event[0] != '{' || bytes.IndexByte(event, '\n') >= 0 {
@@ -160,7 +175,7 @@ func (t *Trail) Append(ctx context.Context, event []byte) (uint64, error) {
 	t.waiting.Add(1)
 	defer t.waiting.Add(-1)
 	p := pendingPool.Get().(*pending)
-	p.event, p.seq, p.err = event, 0, nil
+	p.event, p.issued, p.seq, p.err = event, issued, 0, nil
 	t.mu.RLock()
 	if t.closed {
 		t.mu.RUnlock()
@@ -183,7 +198,7 @@ func (t *Trail) Append(ctx context.Context, event []byte) (uint64, error) {
 		return 0, ctx.Err()
 	}
 	seq, err := p.seq, p.err
-	p.event = nil
+	p.event, p.issued = nil, nil
 	pendingPool.Put(p)
 	return seq, err
 }
@@ -391,7 +406,7 @@ func (t *Trail) commit(batch []*pending) {
 		for _, p := range batch {
 			seq++
 			h := ChainHash(head, seq, p.event)
-			t.recs = append(t.recs, Record{Seq: seq, PrevHash: head, Hash: h, Event: p.event})
+			t.recs = append(t.recs, Record{Seq: seq, PrevHash: head, Hash: h, Event: p.event, Issued: p.issued})
 			p.seq, head = seq, h
 		}
 		if err = t.cfg.Sink.Write(t.recs); err != nil {
@@ -400,6 +415,9 @@ func (t *Trail) commit(batch []*pending) {
 			t.state.LastSeq, t.state.Head = seq, head
 			t.events.Add(uint64(len(batch)))
 			t.batches.Add(1)
+			if t.cfg.Committed != nil {
+				t.cfg.Committed(t.recs)
+			}
 		}
 		clear(t.recs)
 	}

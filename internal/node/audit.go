@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,22 +16,84 @@ import (
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/config"
 	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/revocation"
+	"github.com/brevet-dev/brevet/internal/store"
+	"github.com/brevet-dev/brevet/internal/store/postgres"
 )
 
 // auditDir is where the node keeps its trail (or, on PostgreSQL, its
 // signing key, node id and outage spool).
 func (n *Node) auditDir() string { return filepath.Join(n.cfg.DataDir, "audit") }
 
+// openTrail opens the audit trail and the issuance index that follows
+// it. The trail is the one durable write of every request, issuances
+// included: on SQLite the index is written behind it (revocation.Indexer,
+// caught up from the trail before the node serves); on PostgreSQL the
+// audit sink writes it in the transaction that inserts the events.
+func (n *Node) openTrail(ctx context.Context) error {
+	if st, ok := n.st.(revocation.IndexStore); ok && !n.opts.SkipIssuanceRecords {
+		dir := n.auditDir()
+		n.indexer = revocation.NewIndexer(st, func(after uint64, fn func(uint64, request.Issuance) error) (uint64, error) {
+			return audit.WalkIssuances(dir, after, fn)
+		}, n.log)
+	}
+	var err error
+	if n.auditor, err = n.openAuditor(ctx); err != nil {
+		return err
+	}
+	if n.indexer == nil {
+		return nil
+	}
+	if k, err := n.indexer.CatchUp(ctx); err != nil {
+		return err
+	} else if k > 0 {
+		n.log.InfoContext(ctx, "issuance index caught up from the audit trail", "records", k)
+	}
+	n.indexer.Start()
+	return nil
+}
+
+// indexIssued is the trail's Committed hook: it hands each durable batch's
+// issuances to the index.
+func (n *Node) indexIssued(batch []audit.Record) {
+	var recs []store.SessionRecord
+	for i := range batch {
+		if iss := batch[i].Issued; iss != nil {
+			recs = append(recs, store.SessionRecordOf(iss))
+		}
+	}
+	last := batch[len(batch)-1].Seq
+	if len(recs) == 0 {
+		n.indexer.Advance(last)
+		return
+	}
+	n.indexer.Add(recs, last)
+}
+
+// flushIndex makes the session actions see every issuance acknowledged
+// before them: it waits for the index written behind the trail.
+func (n *Node) flushIndex(ctx context.Context) error {
+	if n.indexer == nil {
+		return nil
+	}
+	if err := n.indexer.Flush(ctx); err != nil {
+		return fmt.Errorf("the issuance index: %w: %w", store.ErrUnavailable, err)
+	}
+	return nil
+}
+
 // openAuditor opens the audit trail every request is recorded in: the
 // file trail in DATA_DIR/audit, or, when the store is PostgreSQL (a
 // cluster), the PostgreSQL sink, with this node's id and signing key kept
-// in DATA_DIR/audit. callers says how many requests may still bring an
-// event, for the group commit to wait for.
-func (n *Node) openAuditor(ctx context.Context, callers func() int) (*audit.Auditor, error) {
+// in DATA_DIR/audit. The group commit waits for the requests in flight.
+func (n *Node) openAuditor(ctx context.Context) (*audit.Auditor, error) {
 	cfg := n.cfg
 	opts := audit.Options{
-		Dir: n.auditDir(), Region: cfg.Regions[0], Logger: n.log, Callers: callers,
+		Dir: n.auditDir(), Region: cfg.Regions[0], Logger: n.log, Callers: func() int { return int(n.inFlight.Load()) },
 		TLSDetails: tlsDetails, OpenFile: n.opts.AuditOpenFile,
+	}
+	if n.indexer != nil {
+		opts.Committed = n.indexIssued
 	}
 	if cfg.Store.Driver != config.StorePostgres {
 		return audit.Open(opts)
@@ -46,7 +109,11 @@ func (n *Node) openAuditor(ctx context.Context, callers func() int) (*audit.Audi
 	if err != nil {
 		return nil, err
 	}
-	sink, err := pgsink.Open(ctx, pgsink.Config{DSN: cfg.Store.DSN, Node: node, PublicKey: signer.Public(), SpoolDir: opts.Dir, Logger: n.log})
+	pc := pgsink.Config{DSN: cfg.Store.DSN, Node: node, PublicKey: signer.Public(), SpoolDir: opts.Dir, Logger: n.log}
+	if !n.opts.SkipIssuanceRecords {
+		pc.IndexIssued = postgres.RecordSessionsTx
+	}
+	sink, err := pgsink.Open(ctx, pc)
 	if err != nil {
 		return nil, err
 	}
@@ -99,22 +166,25 @@ func lookupSource(a *audit.Auditor) func(fn func(uint64, []byte) error) error {
 	return nil
 }
 
-// collectors are the metrics of the two group commits every issuance goes
-// through, the audit trail's and the issuance records' (what each commit
-// carries shows how well they batch under load), and the PostgreSQL
-// sink's outage spool (spooling, events pending, spooled, shipped).
+// collectors are the metrics of the audit trail's group commit (what
+// each commit carries shows how well it batches under load), of the
+// issuance index written behind it (SQLite), and of the PostgreSQL sink's
+// outage spool (spooling, events pending, spooled, shipped).
 func (n *Node) collectors() []prometheus.Collector {
-	tr, rc := n.auditor.Trail(), n.recorder
+	tr := n.auditor.Trail()
 	cs := []prometheus.Collector{
 		counterFunc("brevet_audit_events_total", "Audit events made durable.",
 			func() uint64 { return tr.Stats().Events }),
 		counterFunc("brevet_audit_commits_total", "Writes (one fsync each for the file trail, one transaction for "+
 			"PostgreSQL) that made the audit events durable; events divided by commits is what group commit saves.",
 			func() uint64 { return tr.Stats().Batches }),
-		counterFunc("brevet_issuance_records_total", "Issuance records of temporary credentials written to the store.",
-			func() uint64 { return rc.Stats().Records }),
-		counterFunc("brevet_issuance_commits_total", "Store transactions that carried the issuance records.",
-			func() uint64 { return rc.Stats().Commits }),
+	}
+	if ix := n.indexer; ix != nil {
+		cs = append(cs,
+			counterFunc("brevet_issuance_records_total", "Issuance records of temporary credentials written to the index behind the audit trail.",
+				func() uint64 { return ix.Stats().Records }),
+			counterFunc("brevet_issuance_commits_total", "Store transactions that carried the issuance index's records.",
+				func() uint64 { return ix.Stats().Commits }))
 	}
 	if s, ok := n.auditor.Durable().(*pgsink.Sink); ok {
 		cs = append(cs, s.Collector())

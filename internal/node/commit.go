@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
-	"time"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/request"
@@ -43,39 +42,6 @@ func storeError(err error) *awsquery.Error {
 		return &awsquery.Error{Code: awsquery.CodeServiceUnavailable, Message: msgStoreUnreachable, Cause: err}
 	}
 	return nil
-}
-
-// recordIssued is the commit step that writes the issuance record of
-// temporary credentials before the response is sent (and before the audit
-// event). If it cannot, the request fails closed with ServiceUnavailable
-// and the credentials are withheld. Concurrent issuances share one store
-// transaction (revocation.Recorder); each waits for its own record's
-// commit.
-func (n *Node) recordIssued(ctx context.Context, x *request.Exchange) error {
-	iss := x.Issued()
-	if iss == nil || !iss.Temporary() || n.opts.SkipIssuanceRecords {
-		return nil
-	}
-	rctx, cancel := context.WithTimeout(ctx, syncTimeout)
-	defer cancel()
-	err := n.recorder.Record(rctx, sessionRecord(iss))
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, store.ErrUnavailable) {
-		n.down.Store(true) // the next writes are refused at once; the follower clears it
-	}
-	return fmt.Errorf("recording the issued session %s: %w: %w", iss.AccessKeyID, store.ErrUnavailable, err)
-}
-
-// sessionRecord is the store's record of an issuance.
-func sessionRecord(i *request.Issuance) store.SessionRecord {
-	return store.SessionRecord{
-		AccessKeyID: i.AccessKeyID, Kind: i.Kind, Account: i.Account,
-		PrincipalARN: i.PrincipalARN, SessionARN: i.SessionARN, SessionName: i.SessionName,
-		ParentAccessKeyID: i.ParentAccessKeyID, RootAccessKeyID: i.RootAccessKeyID, SourceIP: i.SourceIP,
-		Issued: i.Issued.UTC().Truncate(time.Microsecond), Expires: i.Expires,
-	}
 }
 
 // syncAfterWrite is the commit step that brings every cache up to date

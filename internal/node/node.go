@@ -59,8 +59,8 @@ type Options struct {
 	// inject failing disks with it, and the benchmark build files that do
 	// not sync.
 	AuditOpenFile audit.OpenFileFunc
-	// SkipIssuanceRecords writes no issuance records: for the benchmark
-	// build only (cmd/brevet, -tags benchknobs), to measure what they cost.
+	// SkipIssuanceRecords writes no issuance index: for the benchmark
+	// build only (cmd/brevet, -tags benchknobs), to measure what it costs.
 	// No flag or setting reaches it.
 	SkipIssuanceRecords bool
 }
@@ -71,22 +71,22 @@ type Node struct {
 	opts Options
 	log  *slog.Logger
 
-	st       store.Store
-	master   *masterkey.Keyring
-	boot     *bootstrap.Result
-	authn    *authn.Authenticator
-	authz    *authz.Authorizer
-	auditor  *audit.Auditor
-	revoked  revocation.List
-	revoker  *revocation.Service
-	recorder *revocation.Recorder
-	fed      *federation
-	srv      *server.Server
-	ln       net.Listener
-	url      string
+	st      store.Store
+	master  *masterkey.Keyring
+	boot    *bootstrap.Result
+	authn   *authn.Authenticator
+	authz   *authz.Authorizer
+	auditor *audit.Auditor
+	revoked revocation.List
+	revoker *revocation.Service
+	indexer *revocation.Indexer // nil on PostgreSQL, where the audit sink indexes
+	fed     *federation
+	srv     *server.Server
+	ln      net.Listener
+	url     string
 
-	// inFlight counts the API requests being served: the group commits
-	// of the audit trail and of the issuance records wait for them.
+	// inFlight counts the API requests being served: the trail's group
+	// commit waits for them.
 	inFlight atomic.Int64
 	// feed is the one reader of the store's change feed (follow.go).
 	feed follower
@@ -228,6 +228,10 @@ func (n *Node) Close() error {
 			errs = append(errs, fmt.Errorf("closing the audit trail: %w", err))
 		}
 		n.auditor = nil
+	}
+	if n.indexer != nil {
+		n.indexer.Close() // after the trail: its last batches are indexed
+		n.indexer = nil
 	}
 	for i := len(n.closers) - 1; i >= 0; i-- {
 		errs = append(errs, n.closers[i]())

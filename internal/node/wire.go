@@ -17,10 +17,6 @@ import (
 	"github.com/brevet-dev/brevet/internal/sts"
 )
 
-// recordLinger bounds how long the issuance-record writer waits for the
-// records of requests still in flight (revocation.WithCallers).
-const recordLinger = time.Millisecond
-
 // wire builds the pipeline and everything on it, from the store up.
 func (n *Node) wire(ctx context.Context) error {
 	cfg, st, now := n.cfg, n.st, time.Now()
@@ -31,13 +27,6 @@ func (n *Node) wire(ctx context.Context) error {
 		return err
 	}
 	n.revoker = revocation.NewService(st)
-	// Two group commits are on the path of an issuance: its record, then
-	// its audit event. Each writer waits for the requests in flight that
-	// may still reach it, not for those parked in the other: waiting for
-	// them would be waiting for the other's commit, and each writer would
-	// wait its longest every time.
-	n.recorder = revocation.NewRecorder(st.Sessions(), syncTimeout,
-		revocation.WithCallers(func() int { return int(n.inFlight.Load()) - n.auditor.Trail().Waiting() }, recordLinger))
 	var err error
 	if n.authn, err = authn.New(ctx, authn.Config{
 		Keys: st.Principals(), Changes: st.Changes(), Secrets: n.master, Tokens: n.boot.Tokens,
@@ -48,13 +37,13 @@ func (n *Node) wire(ctx context.Context) error {
 	if n.authz, err = authz.New(ctx, authz.Config{Store: st, MessageKey: n.boot.MessageKey, Region: cfg.Regions[0], PollInterval: authz.NoRequestPoll}); err != nil {
 		return err
 	}
-	if n.auditor, err = n.openAuditor(ctx, func() int { return int(n.inFlight.Load()) - n.recorder.Waiting() }); err != nil { // audit.go
+	if err := n.openTrail(ctx); err != nil { // audit.go: the trail, and the issuance index behind it
 		return err
 	}
 	p := &request.Pipeline{
 		Authenticator: storeGate{next: n.authn, down: &n.down},
 		Authorizer:    n.authz,
-		Committers:    []request.Committer{request.CommitFunc(n.recordIssued), request.CommitFunc(n.syncAfterWrite)}, // commit.go
+		Committers:    []request.Committer{request.CommitFunc(n.syncAfterWrite)}, // commit.go
 		Auditor:       n.auditor,
 		Observers:     []request.Observer{request.ObserveFunc(server.Observe), request.ObserveFunc(n.count)},
 		Logger:        n.log,
@@ -97,7 +86,7 @@ func (n *Node) registerServices(ctx context.Context, d *awsquery.Dispatcher) err
 		return err
 	}
 	iamservice.Register(d, iamSvc)
-	revocation.Register(d, n.revoker, &n.revoked, n.st.Revocations())
+	revocation.Register(d, n.revoker, &n.revoked, n.st.Revocations(), n.flushIndex)
 	return nil
 }
 

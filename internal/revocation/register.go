@@ -13,10 +13,12 @@ import (
 // Register puts Brevet's session actions (brevetapi ListSessions and
 // RevokeSessions) on the dispatcher: they are authenticated, authorized as
 // brevet:ACTION on the principal they concern, and audited like every AWS
-// action. A revocation is enforced on this node at once, by reloading list
-// from src; other nodes follow the change feed. Add WireError to the
-// dispatcher's ErrorMappers.
-func Register(d *awsquery.Dispatcher, s *Service, list *List, src Source) {
+// action. Both first flush the issuance index (Indexer.Flush), which is
+// written behind the audit trail, so that they see every issuance
+// acknowledged before them. A revocation is enforced on this node at once,
+// by reloading list from src; other nodes follow the change feed. Add
+// WireError to the dispatcher's ErrorMappers.
+func Register(d *awsquery.Dispatcher, s *Service, list *List, src Source, flush func(context.Context) error) {
 	awsquery.Register(d, brevetapi.ListSessions, awsquery.Handler[brevetapi.ListSessionsRequest, brevetapi.ListSessionsResponse]{
 		Effect: request.ReadOnly,
 		Target: func(_ context.Context, r *awsquery.Request[brevetapi.ListSessionsRequest]) (request.Target, error) {
@@ -25,6 +27,9 @@ func Register(d *awsquery.Dispatcher, s *Service, list *List, src Source) {
 		Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.ListSessionsRequest]) (*brevetapi.ListSessionsResponse, error) {
 			p, err := caller(r.Principal)
 			if err != nil {
+				return nil, err
+			}
+			if err := flush(ctx); err != nil {
 				return nil, err
 			}
 			recs, err := s.Sessions(ctx, p.Account, r.Input.PrincipalArn, r.Input.ActiveOnly, r.Now, int(r.Input.MaxItems))
@@ -50,6 +55,9 @@ func Register(d *awsquery.Dispatcher, s *Service, list *List, src Source) {
 		Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.RevokeSessionsRequest]) (*brevetapi.RevokeSessionsResponse, error) {
 			p, err := caller(r.Principal)
 			if err != nil {
+				return nil, err
+			}
+			if err := flush(ctx); err != nil {
 				return nil, err
 			}
 			revs, err := s.Revoke(ctx, Request{

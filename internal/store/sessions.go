@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // SessionRecord is the issuance record of one temporary credential: who
@@ -100,4 +102,14 @@ type Revocations interface {
 	Active(ctx context.Context, t time.Time) ([]Revocation, error)
 	// Prune deletes entries that expired before t and returns how many.
 	Prune(ctx context.Context, t time.Time) (int64, error)
+}
+
+// SessionRecordOf is the record of an issuance.
+func SessionRecordOf(i *request.Issuance) SessionRecord {
+	return SessionRecord{
+		AccessKeyID: i.AccessKeyID, Kind: i.Kind, Account: i.Account,
+		PrincipalARN: i.PrincipalARN, SessionARN: i.SessionARN, SessionName: i.SessionName,
+		ParentAccessKeyID: i.ParentAccessKeyID, RootAccessKeyID: i.RootAccessKeyID, SourceIP: i.SourceIP,
+		Issued: i.Issued.UTC().Truncate(time.Microsecond), Expires: i.Expires,
+	}
 }

@@ -43,6 +43,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/brevet-dev/brevet/internal/audit"
+	"github.com/brevet-dev/brevet/internal/store"
 )
 
 // schema creates the tables. Events keep their exact bytes (text, not
@@ -134,8 +135,16 @@ type Config struct {
 	// batch goes to the spool; 2s when zero. A batch whose commit was in
 	// fact only slow is then in both, which shipping tolerates.
 	SpoolAfter time.Duration
-	Logger     *slog.Logger
+	// IndexIssued, when set, adds the issuance records of a batch's
+	// events in the transaction that inserts them
+	// (postgres.RecordSessionsTx): the index behind `sessions list` is then
+	// exactly as durable as the trail, with no write of its own.
+	IndexIssued IndexFunc
+	Logger      *slog.Logger
 }
+
+// IndexFunc writes issuance records in tx.
+type IndexFunc func(ctx context.Context, tx pgx.Tx, recs []store.SessionRecord) error
 
 // Sink is the PostgreSQL audit sink; it implements audit.DurableSink and
 // audit.Repairer.
@@ -145,6 +154,7 @@ type Sink struct {
 	state      audit.ChainState
 	log        *slog.Logger
 	spoolAfter time.Duration
+	index      IndexFunc
 
 	mu       sync.Mutex // guards spool and spooling
 	spool    *spool     // nil without Config.SpoolDir
@@ -179,7 +189,7 @@ func Open(ctx context.Context, cfg Config) (*Sink, error) {
 	if cfg.SpoolAfter <= 0 {
 		cfg.SpoolAfter = 2 * time.Second
 	}
-	s := &Sink{pool: pool, node: cfg.Node, log: cfg.Logger, spoolAfter: writeTimeout}
+	s := &Sink{pool: pool, node: cfg.Node, log: cfg.Logger, spoolAfter: writeTimeout, index: cfg.IndexIssued}
 	if err := s.init(ctx, cfg.PublicKey); err != nil {
 		pool.Close()
 		return nil, err
@@ -334,7 +344,7 @@ func (s *Sink) Write(batch []audit.Record) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.spoolAfter)
 	defer cancel()
-	err := insertEvents(ctx, s.pool, s.node, batch)
+	err := s.insert(ctx, batch)
 	if err == nil || s.spool == nil {
 		return err
 	}
@@ -362,6 +372,29 @@ func (s *Sink) spoolBatch(batch []audit.Record, cause error) error {
 
 type execer interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// insert inserts the batch's events in one statement and, when they
+// issued credentials and the sink indexes them, their issuance records in
+// the same transaction.
+func (s *Sink) insert(ctx context.Context, batch []audit.Record) error {
+	var recs []store.SessionRecord
+	if s.index != nil {
+		for i := range batch {
+			if iss := batch[i].Issued; iss != nil {
+				recs = append(recs, store.SessionRecordOf(iss))
+			}
+		}
+	}
+	if len(recs) == 0 {
+		return insertEvents(ctx, s.pool, s.node, batch)
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := insertEvents(ctx, tx, s.node, batch); err != nil {
+			return err
+		}
+		return s.index(ctx, tx, recs)
+	})
 }
 
 // insertEvents inserts recs in one statement.

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/brevet-dev/brevet/internal/audit"
+	"github.com/brevet-dev/brevet/internal/store"
 )
 
 // SpoolFile is the spool's name in Config.SpoolDir.
@@ -286,12 +287,17 @@ func (s *Sink) shipRange(ctx context.Context, start, end int64) error {
 func (s *Sink) insertChunk(ctx context.Context, entries []spoolEntry) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var recs []audit.Record
+		var issued []store.SessionRecord
 		flushEvents := func() error {
 			if len(recs) == 0 {
 				return nil
 			}
 			err := insertEvents(ctx, tx, s.node, recs)
 			recs = recs[:0]
+			if err == nil && len(issued) > 0 {
+				err = s.index(ctx, tx, issued)
+				issued = issued[:0]
+			}
 			return err
 		}
 		for i := range entries {
@@ -301,6 +307,16 @@ func (s *Sink) insertChunk(ctx context.Context, entries []spoolEntry) error {
 				copy(rec.PrevHash[:], e.Prev)
 				copy(rec.Hash[:], e.Hash)
 				recs = append(recs, rec)
+				if s.index != nil {
+					// Indexed with the event, as Write would have.
+					iss, ok, err := audit.IssuanceOf(rec.Event)
+					if err != nil {
+						return fmt.Errorf("pgsink: spooled event %d: %w", e.Seq, err)
+					}
+					if ok {
+						issued = append(issued, store.SessionRecordOf(&iss))
+					}
+				}
 				continue
 			}
 			if err := flushEvents(); err != nil {

@@ -40,6 +40,8 @@ var notCopiedTables = map[string]string{
 	"changes":           "the change feed: the destination writes its own as the copy creates each entity, and nothing reads the source's positions there",
 	"schema_migrations": "each store records the migrations it applied to its own schema when it opens",
 	"sqlite_sequence":   "SQLite's own AUTOINCREMENT counters, which the copy's inserts advance",
+	"session_index_position": "how far this data directory's audit trail is indexed: the issuance records themselves are copied, " +
+		"and the index skips records it has, so a fresh position only makes it read the local trail once more",
 }
 
 // sqliteRows counts the rows of each copied table of the SQLite database

@@ -168,3 +168,10 @@ func (r revocations) Prune(ctx context.Context, t time.Time) (int64, error) {
 	})
 	return n, err
 }
+
+// RecordSessionsTx adds rs in tx, a transaction of another writer of the
+// same database: the audit sink indexes what a batch of events issued in
+// the transaction that inserts the events (pgsink.Config.IndexIssued).
+func RecordSessionsTx(ctx context.Context, tx pgx.Tx, rs []store.SessionRecord) error {
+	return sessions{c: conn{tx: tx}}.RecordMany(ctx, rs)
+}

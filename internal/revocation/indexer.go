@@ -1,0 +1,268 @@
+package revocation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+// IndexStore is where the Indexer writes: the issuance records together
+// with the trail position they cover, in one transaction (sqlite.Store).
+type IndexStore interface {
+	IndexIssued(ctx context.Context, rs []store.SessionRecord, position uint64) error
+	IndexPosition(ctx context.Context) (uint64, error)
+}
+
+// TrailWalker reads the issuances the audit trail holds after a position
+// and returns the last position it read (audit.WalkIssuances on the
+// trail's directory).
+type TrailWalker func(after uint64, fn func(seq uint64, iss request.Issuance) error) (uint64, error)
+
+// Indexer keeps the issuance records, the index behind `brevet sessions
+// list`, written behind the audit trail: the trail is the one durable
+// write on an issuance's path, and the Indexer follows it. The trail hands
+// it each durable batch's issuances (Add, from its Committed hook); one
+// goroutine writes them, many batches to a store transaction, together
+// with the trail position they reach.
+//
+// Nothing is lost when the index lags or fails: whatever it has not
+// written is in the trail, and CatchUp reads it from there, after the
+// stored position, at start and whenever a write failed. Revocation does
+// not depend on the index (a session token carries its lineage); the
+// session actions Flush it first, so that they see every issuance
+// acknowledged before them.
+type Indexer struct {
+	st   IndexStore
+	walk TrailWalker
+	log  *slog.Logger
+
+	queue   chan indexItem
+	quit    chan struct{}
+	done    chan struct{}
+	once    sync.Once
+	started atomic.Bool
+
+	latest  atomic.Uint64 // the trail's last position seen (Advance)
+	dropped atomic.Bool   // Add found the queue full and dropped a batch
+	records atomic.Uint64
+	commits atomic.Uint64
+
+	// Owned by the writer goroutine.
+	written  uint64 // the position stored
+	degraded bool   // a write failed: items were dropped, CatchUp must run
+}
+
+// indexItem is a batch of records up to a trail position, or, with
+// flushed set, a request to report once everything before it is written.
+type indexItem struct {
+	recs     []store.SessionRecord
+	position uint64
+	flushed  chan error
+}
+
+// indexQueue bounds the batches waiting for the writer; past it Add
+// drops them and the writer catches up from the trail instead, so memory
+// stays bounded however long the store fails.
+const indexQueue = 4096
+
+// NewIndexer returns an Indexer writing to st, catching up from walk.
+// Call CatchUp, then Start.
+func NewIndexer(st IndexStore, walk TrailWalker, log *slog.Logger) *Indexer {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Indexer{st: st, walk: walk, log: log, queue: make(chan indexItem, indexQueue),
+		quit: make(chan struct{}), done: make(chan struct{})}
+}
+
+// CatchUp indexes every issuance the trail holds after the stored
+// position, and stores the trail's last position. It returns how many
+// records it wrote. The server calls it before it serves.
+func (ix *Indexer) CatchUp(ctx context.Context) (int, error) {
+	pos, err := ix.st.IndexPosition(ctx)
+	if err != nil {
+		return 0, err
+	}
+	const chunk = 1000
+	var recs []store.SessionRecord
+	n := 0
+	last, err := ix.walk(pos, func(seq uint64, iss request.Issuance) error {
+		recs = append(recs, store.SessionRecordOf(&iss))
+		if len(recs) < chunk {
+			return nil
+		}
+		n += len(recs)
+		err := ix.st.IndexIssued(ctx, recs, seq)
+		recs = recs[:0]
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("revocation: indexing issuances from the audit trail: %w", err)
+	}
+	n += len(recs)
+	if err := ix.st.IndexIssued(ctx, recs, last); err != nil {
+		return n, err
+	}
+	ix.written = max(ix.written, last)
+	ix.latest.Store(max(ix.latest.Load(), last))
+	ix.records.Add(uint64(n))
+	return n, nil
+}
+
+// Start runs the writer until Close.
+func (ix *Indexer) Start() {
+	if !ix.started.Swap(true) {
+		go ix.run()
+	}
+}
+
+// Add queues records issued by trail events up to position. It never
+// blocks: when the queue is full the batch is dropped, and the writer
+// reads it back from the trail (CatchUp).
+func (ix *Indexer) Add(recs []store.SessionRecord, position uint64) {
+	ix.Advance(position)
+	select {
+	case ix.queue <- indexItem{recs: recs, position: position}:
+	default:
+		ix.dropped.Store(true) // the writer reads it back from the trail
+	}
+}
+
+// Advance notes that the trail reached position with nothing to index;
+// the writer stores it now and then, so that CatchUp has less to read.
+func (ix *Indexer) Advance(position uint64) {
+	for {
+		cur := ix.latest.Load()
+		if position <= cur || ix.latest.CompareAndSwap(cur, position) {
+			return
+		}
+	}
+}
+
+// Flush returns once every batch added before it is written (or read back
+// from the trail), or with the error that kept it from being written.
+func (ix *Indexer) Flush(ctx context.Context) error {
+	ch := make(chan error, 1)
+	select {
+	case ix.queue <- indexItem{flushed: ch}:
+	case <-ix.quit:
+		return errors.New("revocation: the issuance index is closed")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-ch:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close writes what is queued and stops the writer (if it was started).
+func (ix *Indexer) Close() {
+	ix.once.Do(func() { close(ix.quit) })
+	if ix.started.Load() {
+		<-ix.done
+	}
+}
+
+// IndexStats counts the records written and the store transactions that
+// carried them.
+type IndexStats struct {
+	Records, Commits uint64
+}
+
+// Stats returns the counters since NewIndexer, for metrics.
+func (ix *Indexer) Stats() IndexStats {
+	return IndexStats{Records: ix.records.Load(), Commits: ix.commits.Load()}
+}
+
+// indexTimeout bounds one store write; advanceEvery is how often a
+// position without records is stored.
+const (
+	indexTimeout = 10 * time.Second
+	advanceEvery = time.Second
+)
+
+func (ix *Indexer) run() {
+	defer close(ix.done)
+	tick := time.NewTicker(advanceEvery)
+	defer tick.Stop()
+	var batch []indexItem
+	for {
+		select {
+		case it := <-ix.queue:
+			batch = ix.drain(append(batch[:0], it))
+			ix.write(batch)
+		case <-tick.C:
+			if latest := ix.latest.Load(); latest > ix.written || ix.degraded || ix.dropped.Load() {
+				ix.write([]indexItem{{position: latest}})
+			}
+		case <-ix.quit:
+			batch = ix.drain(batch[:0])
+			ix.write(batch)
+			return
+		}
+	}
+}
+
+// drain adds the items already queued.
+func (ix *Indexer) drain(batch []indexItem) []indexItem {
+	for {
+		select {
+		case it := <-ix.queue:
+			batch = append(batch, it)
+		default:
+			return batch
+		}
+	}
+}
+
+// write stores the batch's records and its highest position in one
+// transaction and answers its flushes. After a failure (or a dropped
+// batch) it catches up from the trail instead, which has everything.
+func (ix *Indexer) write(batch []indexItem) {
+	if ix.dropped.Swap(false) {
+		ix.degraded = true
+	}
+	var recs []store.SessionRecord
+	var pos uint64
+	for _, it := range batch {
+		if it.position > ix.written {
+			recs = append(recs, it.recs...)
+		}
+		pos = max(pos, it.position)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), indexTimeout)
+	defer cancel()
+	var err error
+	switch {
+	case ix.degraded:
+		if _, err = ix.CatchUp(ctx); err == nil {
+			ix.degraded = false
+			ix.log.Info("issuance index caught up from the audit trail")
+		}
+	case len(recs) > 0 || pos > ix.written:
+		if err = ix.st.IndexIssued(ctx, recs, pos); err == nil {
+			ix.written = pos
+			ix.records.Add(uint64(len(recs)))
+			ix.commits.Add(1)
+		}
+	}
+	if err != nil && !ix.degraded {
+		ix.degraded = true
+		ix.log.Warn("writing the issuance index; it will be read back from the audit trail", "err", err)
+	}
+	for _, it := range batch {
+		if it.flushed != nil {
+			it.flushed <- err
+		}
+	}
+}

@@ -1,0 +1,50 @@
+package sqlite_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+// TestIndexIssued: records and the trail position are written together,
+// the position never moves back, and a record already there (the index
+// reading a trail again after a restore or a migration) is skipped.
+func TestIndexIssued(t *testing.T) {
+	s := openTest(t)
+	ctx := t.Context()
+	if pos, err := s.IndexPosition(ctx); err != nil || pos != 0 {
+		t.Fatalf("fresh store: position %d, %v; want 0", pos, err)
+	}
+	at := time.Date(2026, 11, 22, 8, 0, 0, 123456000, time.UTC)
+	rec := func(id string, i int) store.SessionRecord {
+		return store.SessionRecord{AccessKeyID: id, Account: "123456789012", PrincipalARN: "arn:aws:iam::123456789012:role/r",
+			SessionARN: "arn:aws:sts::123456789012:assumed-role/r/s", Kind: "AssumeRole", SessionName: "s",
+			ParentAccessKeyID: "AKIAPARENT", RootAccessKeyID: "AKIAPARENT", SourceIP: "192.0.2.1",
+			Issued: at.Add(time.Duration(i) * time.Microsecond), Expires: at.Add(time.Hour)}
+	}
+	for _, step := range []struct {
+		recs      []store.SessionRecord
+		position  uint64
+		wantPos   uint64
+		wantCount int
+	}{
+		{[]store.SessionRecord{rec("ASIAONE", 0), rec("ASIATWO", 1)}, 7, 7, 2},
+		{nil, 9, 9, 2},
+		{[]store.SessionRecord{rec("ASIATWO", 1), rec("ASIATHREE", 2)}, 12, 12, 3}, // ASIATWO again: skipped
+		{[]store.SessionRecord{rec("ASIAFOUR", 3)}, 10, 12, 4},                     // an older position does not win
+		{[]store.SessionRecord{rec("ASIAONE", 5)}, 12, 12, 5},                      // the same id issued again is another session
+	} {
+		if err := s.IndexIssued(ctx, step.recs, step.position); err != nil {
+			t.Fatal(err)
+		}
+		pos, err := s.IndexPosition(ctx)
+		if err != nil || pos != step.wantPos {
+			t.Errorf("after position %d: position %d, %v; want %d", step.position, pos, err, step.wantPos)
+		}
+		got, err := s.Sessions().List(ctx, store.SessionFilter{})
+		if err != nil || len(got) != step.wantCount {
+			t.Errorf("after position %d: %d records, %v; want %d", step.position, len(got), err, step.wantCount)
+		}
+	}
+}

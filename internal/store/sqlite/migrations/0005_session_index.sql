@@ -1,0 +1,11 @@
+-- Version 5: issuance records are an index written behind the audit trail
+-- (revocation.Indexer). This one row says up to which sequence number of
+-- this data directory's trail the index is complete: at start the indexer
+-- reads the trail after it, so a crash between acknowledging a request and
+-- indexing what it issued loses nothing.
+
+CREATE TABLE session_index_position (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL
+);
+INSERT INTO session_index_position (id, seq) VALUES (1, 0);
