@@ -43,7 +43,9 @@ type UseRecorder interface {
 
 // RevocationList says whether a temporary credential has been revoked. It
 // is consulted on every request with a session token, so it must answer
-// from memory: revocation.List does.
+// from memory and from the claims alone: revocation.List does, the
+// token's lineage (credential.Claims.Lineage) telling it every session the
+// credential was made from.
 type RevocationList interface {
 	Revoked(c *credential.Claims, now time.Time) bool
 }

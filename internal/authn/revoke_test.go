@@ -3,6 +3,7 @@ package authn_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -144,5 +145,77 @@ func BenchmarkRevokedCheck10k(b *testing.B) {
 		if l.Revoked(c, now) {
 			b.Fatal("revoked")
 		}
+	}
+}
+
+// mintChained mints a session of role made with parent's credentials (a
+// long-term key when parent is nil), with the lineage STS gives it.
+func mintChained(t *testing.T, f *fixture, parent *credential.Claims, role, session string, issued time.Time) (sigv4.Credentials, credential.Claims) {
+	t.Helper()
+	c := credential.Claims{
+		AccountID: account, PrincipalType: credential.AssumedRole,
+		PrincipalARN: "arn:aws:iam::123456789012:role/" + role, PrincipalID: "AROAEXAMPLEROLE000001",
+		SessionARN: "arn:aws:sts::123456789012:assumed-role/" + role + "/" + session, SessionName: session,
+		IssuedAt: issued, Expires: issued.Add(time.Hour), ParentAccessKeyID: f.keyID, RootAccessKeyID: f.keyID,
+	}
+	if parent != nil {
+		var err error
+		if c.Lineage, err = parent.ChildLineage(); err != nil {
+			t.Fatal(err)
+		}
+		c.ParentAccessKeyID = parent.AccessKeyID
+	}
+	tc, claims, err := f.ring.Mint(c, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sigv4.Credentials{AccessKeyID: tc.AccessKeyID, SecretAccessKey: tc.SecretAccessKey.Reveal(), SessionToken: tc.SessionToken}, claims
+}
+
+// Revoking the middle session of a chain of three (by its key, or its
+// role's sessions issued before a time) refuses the deepest one, from its
+// token alone, exactly as a revoked session is refused; the first session
+// stays valid.
+func TestRevokedMiddleOfChain(t *testing.T) {
+	f := newFixture(t)
+	first, c1 := mintChained(t, f, nil, "gateway", "one", now.Add(-30*time.Minute))
+	middle, c2 := mintChained(t, f, &c1, "middle", "two", now.Add(-20*time.Minute))
+	deepest, _ := mintChained(t, f, &c2, "reader", "three", now.Add(-10*time.Minute))
+	later := now.Add(time.Hour)
+
+	authenticate := func(entries []store.Revocation, creds sigv4.Credentials) error {
+		var list revocation.List
+		list.Replace(entries, now)
+		_, err := withRevocations(t, f, &list).Authenticate(context.Background(), authnReq(t, creds))
+		return err
+	}
+	// How a revoked session is refused: its own key on the list.
+	wantErr := authenticate([]store.Revocation{{Kind: store.RevokeKey, Target: deepest.AccessKeyID, ExpiresAt: later}}, deepest)
+	var se *sigv4.Error
+	if !errors.As(wantErr, &se) || se.Kind != sigv4.KindInvalidClientTokenID {
+		t.Fatalf("a revoked session: got %v, want InvalidClientTokenId", wantErr)
+	}
+	tests := []struct {
+		name    string
+		entries []store.Revocation
+	}{
+		{"the middle key", []store.Revocation{{Kind: store.RevokeKey, Target: middle.AccessKeyID, ExpiresAt: later}}},
+		{"the middle role's sessions", []store.Revocation{{Kind: store.RevokePrincipal, Target: c2.PrincipalARN, NotBefore: now.Add(-15 * time.Minute), ExpiresAt: later}}},
+		{"the middle session ARN", []store.Revocation{{Kind: store.RevokePrincipal, Target: c2.SessionARN, NotBefore: now.Add(-15 * time.Minute), ExpiresAt: later}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := authenticate(tt.entries, deepest)
+			if err == nil || err.Error() != wantErr.Error() || !errors.As(err, &se) || se.Kind != sigv4.KindInvalidClientTokenID {
+				t.Errorf("deepest session: got %v, want %v", err, wantErr)
+			}
+			if err := authenticate(tt.entries, first); err != nil {
+				t.Errorf("first session, above the revoked one: %v", err)
+			}
+		})
+	}
+	// A cut-off before the middle session was issued spares the chain.
+	if err := authenticate([]store.Revocation{{Kind: store.RevokePrincipal, Target: c2.PrincipalARN, NotBefore: now.Add(-25 * time.Minute), ExpiresAt: later}}, deepest); err != nil {
+		t.Errorf("the middle role's sessions issued before it: deepest session refused: %v", err)
 	}
 }
