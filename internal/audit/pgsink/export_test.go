@@ -1,20 +1,12 @@
 package pgsink
 
 // SetShipChunk sets how many spooled entries one shipping transaction
-// takes, until the returned function restores it.
-func SetShipChunk(n int) (restore func()) {
-	old := shipChunk
-	shipChunk = n
-	return func() { shipChunk = old }
-}
+// takes.
+func (s *Sink) SetShipChunk(n int) { s.shipChunk.Store(int64(n)) }
 
 // SetShipHook sets the hook run after each committed shipping
-// transaction, until the returned function restores it.
-func SetShipHook(f func() error) (restore func()) {
-	old := testHookShipped
-	testHookShipped = f
-	return func() { testHookShipped = old }
-}
+// transaction; an error it returns aborts shipping as a crash would.
+func (s *Sink) SetShipHook(f func() error) { s.afterShip.Store(&f) }
 
 // BreakSpool closes the spool's file under the sink, so that writing it
 // fails, as on a failing disk.

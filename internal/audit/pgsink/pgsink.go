@@ -163,6 +163,12 @@ type Sink struct {
 
 	spooledTotal, shippedTotal atomic.Uint64
 	quit, shipDone             chan struct{}
+
+	// shipChunk bounds a shipping transaction (the constant shipChunk);
+	// afterShip, set by tests only, runs after each committed one, and an
+	// error it returns aborts shipping as a crash would.
+	shipChunk atomic.Int64
+	afterShip atomic.Pointer[func() error]
 }
 
 var (
@@ -190,6 +196,7 @@ func Open(ctx context.Context, cfg Config) (*Sink, error) {
 		cfg.SpoolAfter = 2 * time.Second
 	}
 	s := &Sink{pool: pool, node: cfg.Node, log: cfg.Logger, spoolAfter: writeTimeout, index: cfg.IndexIssued}
+	s.shipChunk.Store(shipChunk)
 	if err := s.init(ctx, cfg.PublicKey); err != nil {
 		pool.Close()
 		return nil, err

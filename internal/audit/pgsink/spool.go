@@ -178,14 +178,9 @@ func (s *Sink) startSpooling(cause error) {
 	}
 }
 
-// shipChunk bounds the spooled entries one shipping transaction inserts;
-// a variable for tests.
-var shipChunk = 1000
-
-// testHookShipped, when set (tests only), runs after each committed
-// shipping transaction; an error it returns aborts shipping as a crash
-// would.
-var testHookShipped func() error
+// shipChunk bounds the spooled entries one shipping transaction inserts
+// (Sink.shipChunk, which tests lower).
+const shipChunk = 1000
 
 // ship inserts the spooled entries into PostgreSQL in order, in
 // transactions of up to shipChunk entries, and empties the spool once
@@ -252,8 +247,8 @@ func (s *Sink) shipRange(ctx context.Context, start, end int64) error {
 		s.mu.Unlock()
 		s.shippedTotal.Add(events)
 		chunk, events = chunk[:0], 0
-		if inserted && testHookShipped != nil {
-			return testHookShipped()
+		if hook := s.afterShip.Load(); inserted && hook != nil {
+			return (*hook)()
 		}
 		return nil
 	}
@@ -272,7 +267,7 @@ func (s *Sink) shipRange(ctx context.Context, start, end int64) error {
 			}
 		}
 		chunk = append(chunk, *e)
-		if len(chunk) >= shipChunk {
+		if len(chunk) >= int(s.shipChunk.Load()) {
 			return flush()
 		}
 		return nil

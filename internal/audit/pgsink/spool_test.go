@@ -265,13 +265,13 @@ func TestCrashMidShipDoesNotDuplicate(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	p, proxied := viaProxy(t, dsn)
 	sg, dir := signer(13), t.TempDir()
-	defer pgsink.SetShipChunk(4)()
 	var chunks atomic.Int32
-	restoreHook := pgsink.SetShipHook(func() error {
+	a, s := openSpooled(t, proxied, "spool-c", dir, sg)
+	s.SetShipChunk(4)
+	s.SetShipHook(func() error {
 		chunks.Add(1)
 		return errors.New("simulated crash after a shipping transaction")
 	})
-	a, s := openSpooled(t, proxied, "spool-c", dir, sg)
 	fill(t, a, 0, 3)
 	p.setCut(true)
 	for i := 3; i < 15; i++ { // one event per batch: 12 spooled batches
@@ -285,7 +285,6 @@ func TestCrashMidShipDoesNotDuplicate(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	restoreHook()
 	r := reader(t, dsn)
 	shipped := count(t, r, "spool-c")
 	if shipped < 7 || shipped == 15 {
