@@ -2,9 +2,9 @@
 
 // This file exists only in a build made with -tags benchknobs: a build for
 // measuring what durability costs, never one to run in production. It
-// lets environment variables switch off the two durable writes on the
-// issuance path, so that `brevet bench` can show how much of the server's
-// time each one takes (docs/load-benchmark.md, "What durability costs"):
+// lets environment variables switch off the durable trail and the
+// issuance index behind it, so that `brevet bench` can show how much of
+// the server's time each one takes (docs/load-benchmark.md, "What durability costs"):
 //
 //	BREVET_BENCHKNOB_AUDIT=durable|nofsync|null
 //	  durable: the trail as shipped (write and fsync before each response);
@@ -12,11 +12,11 @@
 //	           crash of the process);
 //	  null:    encoded and hash-chained, then discarded.
 //	BREVET_BENCHKNOB_RECORDS=sync|off
-//	  sync: issuance records committed before the response, as shipped;
-//	  off:  not written at all (revocation cannot follow chains).
+//	  sync: the issuance index written behind the trail, as shipped;
+//	  off:  not written at all (sessions list shows nothing).
 //
 // The production binary has no such switch, deliberately: there is no way
-// to configure auditing or issuance records off.
+// to configure auditing or the issuance index off.
 
 package main
 
