@@ -4,7 +4,9 @@
 // key once to DATA_DIR/admin-credentials; on every start it loads (or
 // creates) the key material the server needs: the session-token key ring
 // and the authorization-message key, both sealed under the master key in
-// the store's KeyMaterial.
+// the store's KeyMaterial; and it keeps the OIDC issuer's signing keys
+// there too (LoadIssuerKeys, RotateIssuerKeys), so that every node of a
+// cluster signs with the same keys.
 //
 // Every step is idempotent: a restart finds what the first start made and
 // changes nothing, so state survives restarts and a crash half-way through
