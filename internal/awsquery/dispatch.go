@@ -176,21 +176,23 @@ func typedAct[In, Out any](ctx context.Context, x *exchange, op *Operation[In, O
 // the protocol-free part and the Query protocol's own.
 type exchange struct {
 	request.Exchange
-	d       *Dispatcher
-	rt      *route
-	op      *OperationInfo
-	svc     *Service
-	params  []Param
-	input   Value
-	decoded bool
-	output  Value
+	d     *Dispatcher
+	rt    *route
+	op    *OperationInfo
+	svc   *Service
+	input Value
+	// parsed says the input decoded (Route); decoded says so once the
+	// caller is authenticated (Decode), for the audit record.
+	parsed, decoded bool
+	// decodeErr is why the input did not decode or validate, told after
+	// authentication (Decode).
+	decodeErr error
+	output    Value
 	// typed is the handler's *Request[In], made once its input is decoded.
 	typed any
-	// paramBuf holds the parameters of most requests without growing onto
-	// the heap on its own; rec is the audit record. Both are made in the
-	// same allocation as the exchange: every request has them.
-	paramBuf [16]Param
-	rec      request.Record
+	// rec is the audit record, made in the same allocation as the
+	// exchange: every request has one.
+	rec request.Record
 }
 
 // ServeHTTP handles one AWS Query request end to end.
@@ -242,27 +244,34 @@ func (d *Dispatcher) service(x *exchange) *Service {
 	return d.first
 }
 
-// Route reads the parameters (query string and form body) and finds the
-// action (request.Call).
+// Route reads the parameters (query string and form body), finds the
+// action and decodes its input (request.Call). A decoding or validation
+// error waits for Decode, after authentication, so that an unsigned or
+// badly signed request is told that first, as AWS does. The parameters
+// are read into a buffer on the stack: requests rarely carry more than a
+// few, and the slice only grows onto the heap for those that carry more
+// than 16; decoding here, once, lets them stay there.
 func (x *exchange) Route(_ context.Context, rx *request.Exchange) error {
-	body, params, err := x.d.readParams(rx.HTTP, x.paramBuf[:0])
+	var paramBuf [16]Param
+	body, params, err := x.d.readParams(rx.HTTP, paramBuf[:0])
 	if err != nil {
 		return err
 	}
-	x.Body, x.params = body, params
-	x.rt, err = x.d.route(x, params)
-	return err
+	x.Body = body
+	if x.rt, err = x.d.route(x, params); err != nil {
+		return err
+	}
+	if x.input, x.decodeErr = Decode(x.op.Input, params); x.decodeErr == nil {
+		x.parsed = true
+		x.decodeErr = Validate(x.op.Input, &x.input)
+	}
+	return nil
 }
 
-// Decode decodes and validates the typed input (request.Call).
+// Decode reports what decoding the input found (request.Call).
 func (x *exchange) Decode(context.Context, *request.Exchange) error {
-	var err error
-	x.input, err = Decode(x.op.Input, x.params)
-	if err != nil {
-		return err
-	}
-	x.decoded = true
-	return Validate(x.op.Input, &x.input)
+	x.decoded = x.parsed
+	return x.decodeErr
 }
 
 // Target asks the handler what to authorize (request.Call).

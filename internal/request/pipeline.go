@@ -29,9 +29,8 @@ type Exchange struct {
 	// Succeeded is set once the action ran and every commit step passed.
 	Succeeded bool
 
-	issued  Issuance
-	hasIssu bool
-	authn   AuthnRequest
+	issued *Issuance
+	authn  AuthnRequest
 }
 
 // Begin sets up x for an HTTP request: its id, start time and source
@@ -43,15 +42,10 @@ func (x *Exchange) Begin(r *http.Request, id string, start time.Time) {
 // Issue records what the action minted. An action whose Effect is
 // IssuesCredentials must call it before it returns successfully; the
 // pipeline fails the request closed otherwise.
-func (x *Exchange) Issue(i Issuance) { x.issued, x.hasIssu = i, true }
+func (x *Exchange) Issue(i Issuance) { x.issued = &i }
 
 // Issued returns what the action minted, or nil.
-func (x *Exchange) Issued() *Issuance {
-	if !x.hasIssu {
-		return nil
-	}
-	return &x.issued
-}
+func (x *Exchange) Issued() *Issuance { return x.issued }
 
 // Record returns the audit record of x, with what every protocol knows
 // about it; the codec adds its parameters and response elements. err is
@@ -167,7 +161,7 @@ func (p *Pipeline) Run(ctx context.Context, x *Exchange, c Call) (err error) {
 var ErrNotIssued = errors.New("request: the action issues credentials but recorded no issuance")
 
 func (p *Pipeline) commit(ctx context.Context, x *Exchange) error {
-	if x.Op.Effect == IssuesCredentials && !x.hasIssu {
+	if x.Op.Effect == IssuesCredentials && x.issued == nil {
 		return fmt.Errorf("%s: %w", x.Op.Action, ErrNotIssued)
 	}
 	for _, c := range p.Committers {
