@@ -284,22 +284,34 @@ func TestDispatchNoOutputAction(t *testing.T) {
 	}
 }
 
-func TestRegisterRequiresAuthorizationDecision(t *testing.T) {
-	d, err := awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: testAuthn{}, Authorizer: &testAuthz{}, Auditor: &testAuditor{}}})
-	if err != nil {
-		t.Fatal(err)
+// Register refuses a handler that leaves its authorization or its effect
+// undeclared: no action can skip either by omission.
+func TestRegisterRequiresDeclarations(t *testing.T) {
+	serve := func(context.Context, *awsquery.Request[stsapi.GetSessionTokenRequest]) (*stsapi.GetSessionTokenResponse, error) {
+		return nil, nil
 	}
-	defer func() {
-		if recover() == nil {
-			t.Error("Register without Target or SkipAuthorization did not panic")
+	target := func(context.Context, *awsquery.Request[stsapi.GetSessionTokenRequest]) (request.Target, error) {
+		return request.Target{Resource: "*"}, nil
+	}
+	for name, h := range map[string]awsquery.Handler[stsapi.GetSessionTokenRequest, stsapi.GetSessionTokenResponse]{
+		"neither Target nor SkipAuthorization": {Effect: request.ReadOnly, Serve: serve},
+		"both Target and SkipAuthorization":    {Effect: request.ReadOnly, Serve: serve, Target: target, SkipAuthorization: "x"},
+		"no Effect":                            {Serve: serve, Target: target},
+		"no Serve":                             {Effect: request.ReadOnly, Target: target},
+	} {
+		d, err := awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: testAuthn{}, Authorizer: &testAuthz{}, Auditor: &testAuditor{}}})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}()
-	awsquery.Register(d, stsapi.GetSessionToken, awsquery.Handler[stsapi.GetSessionTokenRequest, stsapi.GetSessionTokenResponse]{
-		Effect: request.ReadOnly,
-		Serve: func(context.Context, *awsquery.Request[stsapi.GetSessionTokenRequest]) (*stsapi.GetSessionTokenResponse, error) {
-			return nil, nil
-		},
-	})
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Register with %s did not panic", name)
+				}
+			}()
+			awsquery.Register(d, stsapi.GetSessionToken, h)
+		}()
+	}
 }
 
 func TestNewRequiresInterfaces(t *testing.T) {

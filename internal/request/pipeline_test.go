@@ -1,0 +1,197 @@
+package request_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/brevet-dev/brevet/internal/request"
+)
+
+type caller string
+
+func (c caller) ARN() string { return string(c) }
+
+// steps records the order in which the pipeline ran its steps, and fails
+// the one named in fail.
+type steps struct {
+	ran    []string
+	fail   string
+	allow  bool
+	target bool // the call names a target
+	issue  bool // the action reports an issuance
+	panics bool
+}
+
+func (s *steps) step(name string) error {
+	s.ran = append(s.ran, name)
+	if s.fail == name {
+		return errors.New(name + " failed")
+	}
+	return nil
+}
+
+func (s *steps) Authenticate(_ context.Context, req *request.AuthnRequest) (request.Principal, error) {
+	if req.Operation == nil || string(req.Body) != "body" {
+		return nil, errors.New("the authenticator did not get the routed operation and the body")
+	}
+	return caller("arn:aws:iam::123456789012:user/alice"), s.step("authenticate")
+}
+
+func (s *steps) Authorize(_ context.Context, req *request.AuthzRequest) (request.Decision, error) {
+	if req.Action != "sts:AssumeRole" || req.Resource != "arn:aws:iam::123456789012:role/r" || req.SourceIP != "192.0.2.1" {
+		return request.Decision{}, errors.New("the authorizer got the wrong request")
+	}
+	return request.Decision{Allowed: s.allow, Reason: "no identity-based policy allows the sts:AssumeRole action"}, s.step("authorize")
+}
+
+func (s *steps) Commit(context.Context, *request.Exchange) error { return s.step("commit") }
+
+func (s *steps) Audit(_ context.Context, rec *request.Record) error { return s.step("audit") }
+
+func (s *steps) Observe(_ context.Context, rec *request.Record) {
+	s.ran = append(s.ran, "observe "+rec.ErrorCode)
+}
+
+// call is a codec's part.
+type call struct{ s *steps }
+
+var op = &request.Operation{Service: "sts", Version: "2011-06-15", Name: "AssumeRole", Action: "sts:AssumeRole", Effect: request.IssuesCredentials}
+
+func (c call) Route(_ context.Context, x *request.Exchange) error {
+	x.Op, x.Body = op, []byte("body")
+	return c.s.step("route")
+}
+
+func (c call) Decode(context.Context, *request.Exchange) error { return c.s.step("decode") }
+
+func (c call) Target(context.Context, *request.Exchange) (request.Target, bool, error) {
+	return request.Target{Resource: "arn:aws:iam::123456789012:role/r"}, c.s.target, c.s.step("target")
+}
+
+func (c call) Act(_ context.Context, x *request.Exchange) error {
+	if c.s.panics {
+		panic("boom")
+	}
+	if c.s.issue {
+		x.Issue(request.Issuance{Kind: "AssumeRole", AccessKeyID: "ASIANEW", Expires: time.Now().Add(time.Hour)})
+	}
+	return c.s.step("act")
+}
+
+func run(s *steps) (*request.Exchange, error, error) {
+	p := &request.Pipeline{Authenticator: s, Authorizer: s, Committers: []request.Committer{s}, Auditor: s,
+		Observers: []request.Observer{s}}
+	x := &request.Exchange{}
+	r := httptest.NewRequest("POST", "/", nil)
+	r.RemoteAddr = "192.0.2.1:4242"
+	x.Begin(r, "rid", time.Now())
+	err := p.Run(context.Background(), x, call{s})
+	var rec request.Record
+	code := ""
+	if err != nil {
+		code = "Failed"
+	}
+	x.Record(&rec, time.Now(), err, 200, code, "")
+	return x, err, p.Finish(context.Background(), &rec)
+}
+
+// TestPipelineSteps: the steps run in order, each once; the first failure
+// stops the request before the action, except that the audit and the
+// observers always run; a commit step's failure fails the request closed.
+func TestPipelineSteps(t *testing.T) {
+	all := []string{"route", "authenticate", "decode", "target", "authorize", "act", "commit", "audit", "observe "}
+	for _, tc := range []struct {
+		name    string
+		s       steps
+		want    []string
+		wantErr string
+	}{
+		{"allowed", steps{allow: true, target: true, issue: true}, all, ""},
+		{"no target: the action authorizes itself", steps{target: false, issue: true},
+			[]string{"route", "authenticate", "decode", "target", "act", "commit", "audit", "observe "}, ""},
+		{"denied", steps{allow: false, target: true, issue: true},
+			[]string{"route", "authenticate", "decode", "target", "authorize", "audit", "observe Failed"},
+			"User: arn:aws:iam::123456789012:user/alice is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/r because no identity-based policy allows the sts:AssumeRole action"},
+		{"authentication fails", steps{fail: "authenticate", allow: true, target: true},
+			[]string{"route", "authenticate", "audit", "observe Failed"}, "authenticate failed"},
+		{"routing fails", steps{fail: "route"}, []string{"route", "audit", "observe Failed"}, "route failed"},
+		{"decoding fails", steps{fail: "decode", allow: true, target: true},
+			[]string{"route", "authenticate", "decode", "audit", "observe Failed"}, "decode failed"},
+		{"commit fails closed", steps{fail: "commit", allow: true, target: true, issue: true},
+			[]string{"route", "authenticate", "decode", "target", "authorize", "act", "commit", "audit", "observe Failed"}, "commit failed"},
+		{"an issuing action that reports nothing fails closed", steps{allow: true, target: true, issue: false},
+			[]string{"route", "authenticate", "decode", "target", "authorize", "act", "audit", "observe Failed"}, "recorded no issuance"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.s
+			x, err, ferr := run(&s)
+			if diff := cmp.Diff(tc.want, s.ran); diff != "" {
+				t.Errorf("steps (-want +got):\n%s", diff)
+			}
+			if (err == nil) != (tc.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Errorf("error %v, want %q", err, tc.wantErr)
+			}
+			if ferr != nil {
+				t.Errorf("Finish: %v", ferr)
+			}
+			if x.Succeeded != (tc.wantErr == "") {
+				t.Errorf("Succeeded = %v with error %v", x.Succeeded, err)
+			}
+		})
+	}
+}
+
+// A failed audit is the request's failure: Finish returns it, and the
+// observers see ServiceUnavailable, what the client is sent.
+func TestPipelineAuditFailsClosed(t *testing.T) {
+	s := steps{fail: "audit", allow: true, target: true, issue: true}
+	_, err, ferr := run(&s)
+	if err != nil || ferr == nil {
+		t.Fatalf("Run %v, Finish %v; want the audit's failure from Finish", err, ferr)
+	}
+	if got := s.ran[len(s.ran)-1]; got != "observe "+request.CodeServiceUnavailable {
+		t.Errorf("the observer saw %q, want ServiceUnavailable", got)
+	}
+}
+
+// A panic in a step is the request's error, not the process's end.
+func TestPipelinePanicIsAnError(t *testing.T) {
+	s := steps{panics: true, allow: true, target: true}
+	_, err, _ := run(&s)
+	if err == nil || !strings.Contains(err.Error(), "panic: boom") {
+		t.Errorf("error %v, want the panic", err)
+	}
+}
+
+// The record carries the issuance only when the request succeeded.
+func TestRecordCarriesTheIssuance(t *testing.T) {
+	s := steps{allow: true, target: true, issue: true}
+	x, _, _ := run(&s)
+	var rec request.Record
+	x.Record(&rec, time.Now(), nil, 200, "", "")
+	if rec.Issued == nil || rec.Issued.AccessKeyID != "ASIANEW" || rec.Effect != request.IssuesCredentials || rec.Action != "AssumeRole" {
+		t.Errorf("record %+v", rec)
+	}
+	s = steps{fail: "commit", allow: true, target: true, issue: true}
+	x, _, _ = run(&s)
+	x.Record(&rec, time.Now(), errors.New("x"), 503, "ServiceUnavailable", "")
+	if rec.Issued != nil {
+		t.Error("a failed request's record names an issuance")
+	}
+}
+
+func TestPipelineCheck(t *testing.T) {
+	if err := (&request.Pipeline{}).Check(); err == nil {
+		t.Error("an empty pipeline passed Check")
+	}
+	var nilPipeline *request.Pipeline
+	if err := nilPipeline.Check(); err == nil {
+		t.Error("a nil pipeline passed Check")
+	}
+}
