@@ -15,8 +15,11 @@ import (
 
 // IndexStore is where the Indexer writes: the issuance records together
 // with the trail position they cover, in one transaction (sqlite.Store).
+// ReindexIssued skips records already there; the Indexer uses it for what
+// it reads back from the trail.
 type IndexStore interface {
 	IndexIssued(ctx context.Context, rs []store.SessionRecord, position uint64) error
+	ReindexIssued(ctx context.Context, rs []store.SessionRecord, position uint64) error
 	IndexPosition(ctx context.Context) (uint64, error)
 }
 
@@ -99,7 +102,7 @@ func (ix *Indexer) CatchUp(ctx context.Context) (int, error) {
 			return nil
 		}
 		n += len(recs)
-		err := ix.st.IndexIssued(ctx, recs, seq)
+		err := ix.st.ReindexIssued(ctx, recs, seq)
 		recs = recs[:0]
 		return err
 	})
@@ -107,7 +110,7 @@ func (ix *Indexer) CatchUp(ctx context.Context) (int, error) {
 		return n, fmt.Errorf("revocation: indexing issuances from the audit trail: %w", err)
 	}
 	n += len(recs)
-	if err := ix.st.IndexIssued(ctx, recs, last); err != nil {
+	if err := ix.st.ReindexIssued(ctx, recs, last); err != nil {
 		return n, err
 	}
 	ix.written = max(ix.written, last)

@@ -42,6 +42,13 @@ func (f *failingIndex) IndexIssued(ctx context.Context, rs []store.SessionRecord
 	return f.Store.IndexIssued(ctx, rs, position)
 }
 
+func (f *failingIndex) ReindexIssued(ctx context.Context, rs []store.SessionRecord, position uint64) error {
+	if f.fail.Load() {
+		return errors.New("disk full")
+	}
+	return f.Store.ReindexIssued(ctx, rs, position)
+}
+
 func newIndexFixture(t *testing.T, dir string, hook bool) *indexFixture {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(dir, "brevet.db"), Now: time.Now})

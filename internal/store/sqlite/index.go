@@ -15,12 +15,23 @@ const insertIndexedSQL = `INSERT INTO sessions (` + sessionCols + `)
 	SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 	WHERE NOT EXISTS (SELECT 1 FROM sessions WHERE principal_arn = ? AND issued_at = ? AND access_key_id = ?)`
 
-// IndexIssued adds rs to the issuance records, skipping those already
-// there, and records that the audit trail is indexed up to position, in
-// one transaction: the index written behind the trail
-// (revocation.Indexer) then knows where to resume after a crash. position
-// never moves backwards.
+// IndexIssued adds rs to the issuance records and records that the audit
+// trail is indexed up to position, in one transaction: the index written
+// behind the trail (revocation.Indexer) then knows where to resume after
+// a crash. position never moves backwards.
 func (s *Store) IndexIssued(ctx context.Context, rs []store.SessionRecord, position uint64) error {
+	return s.Tx(ctx, func(r store.Repos) error {
+		if err := r.Sessions().RecordMany(ctx, rs); err != nil {
+			return err
+		}
+		return setIndexPosition(ctx, r.(repos).c, position)
+	})
+}
+
+// ReindexIssued is IndexIssued for records read again from the trail: it
+// skips those already there (a restore or a migration may have brought
+// them), one lookup each, so that no session is listed twice.
+func (s *Store) ReindexIssued(ctx context.Context, rs []store.SessionRecord, position uint64) error {
 	return s.Tx(ctx, func(r store.Repos) error {
 		tx := r.(repos).c.tx
 		if len(rs) > 0 {
@@ -37,11 +48,16 @@ func (s *Store) IndexIssued(ctx context.Context, rs []store.SessionRecord, posit
 				}
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE session_index_position SET seq = max(seq, ?) WHERE id = 1`, int64(position)); err != nil {
-			return fmt.Errorf("sqlite: index position: %w", mapErr(err))
-		}
-		return nil
+		return setIndexPosition(ctx, r.(repos).c, position)
 	})
+}
+
+// setIndexPosition moves the index position forward to position.
+func setIndexPosition(ctx context.Context, c conn, position uint64) error {
+	if _, err := c.tx.ExecContext(ctx, `UPDATE session_index_position SET seq = max(seq, ?) WHERE id = 1`, int64(position)); err != nil {
+		return fmt.Errorf("sqlite: index position: %w", mapErr(err))
+	}
+	return nil
 }
 
 // IndexPosition is the trail position IndexIssued last recorded (0 when

@@ -8,8 +8,9 @@ import (
 )
 
 // TestIndexIssued: records and the trail position are written together,
-// the position never moves back, and a record already there (the index
-// reading a trail again after a restore or a migration) is skipped.
+// the position never moves back, and with ReindexIssued a record already
+// there (the index reading a trail again after a restore or a migration)
+// is skipped.
 func TestIndexIssued(t *testing.T) {
 	s := openTest(t)
 	ctx := t.Context()
@@ -24,18 +25,24 @@ func TestIndexIssued(t *testing.T) {
 			Issued: at.Add(time.Duration(i) * time.Microsecond), Expires: at.Add(time.Hour)}
 	}
 	for _, step := range []struct {
+		reindex   bool
 		recs      []store.SessionRecord
 		position  uint64
 		wantPos   uint64
 		wantCount int
 	}{
-		{[]store.SessionRecord{rec("ASIAONE", 0), rec("ASIATWO", 1)}, 7, 7, 2},
-		{nil, 9, 9, 2},
-		{[]store.SessionRecord{rec("ASIATWO", 1), rec("ASIATHREE", 2)}, 12, 12, 3}, // ASIATWO again: skipped
-		{[]store.SessionRecord{rec("ASIAFOUR", 3)}, 10, 12, 4},                     // an older position does not win
-		{[]store.SessionRecord{rec("ASIAONE", 5)}, 12, 12, 5},                      // the same id issued again is another session
+		{false, []store.SessionRecord{rec("ASIAONE", 0), rec("ASIATWO", 1)}, 7, 7, 2},
+		{false, nil, 9, 9, 2},
+		{true, []store.SessionRecord{rec("ASIATWO", 1), rec("ASIATHREE", 2)}, 12, 12, 3}, // ASIATWO again: skipped
+		{false, []store.SessionRecord{rec("ASIAFOUR", 3)}, 10, 12, 4},                    // an older position does not win
+		{true, []store.SessionRecord{rec("ASIAONE", 5)}, 12, 12, 5},                      // the same id issued again is another session
+		{false, []store.SessionRecord{rec("ASIAFOUR", 3)}, 13, 13, 6},                    // IndexIssued does not look: the live path never repeats
 	} {
-		if err := s.IndexIssued(ctx, step.recs, step.position); err != nil {
+		write := s.IndexIssued
+		if step.reindex {
+			write = s.ReindexIssued
+		}
+		if err := write(ctx, step.recs, step.position); err != nil {
 			t.Fatal(err)
 		}
 		pos, err := s.IndexPosition(ctx)
