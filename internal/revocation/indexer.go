@@ -198,11 +198,13 @@ func (ix *Indexer) run() {
 	defer close(ix.done)
 	tick := time.NewTicker(advanceEvery)
 	defer tick.Stop()
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
 	var batch []indexItem
 	for {
 		select {
 		case it := <-ix.queue:
-			batch = ix.drain(append(batch[:0], it))
+			batch = ix.gather(append(batch[:0], it), linger)
 			ix.write(batch)
 		case <-tick.C:
 			if latest := ix.latest.Load(); latest > ix.written || ix.degraded || ix.dropped.Load() {
@@ -214,6 +216,44 @@ func (ix *Indexer) run() {
 			return
 		}
 	}
+}
+
+// indexLinger is how long the writer keeps a transaction open for more
+// batches, and indexBatch how many records it gathers at most: the index is
+// not on any request's path, and a transaction costs about as much as a
+// few dozen records, so it waits for many. A Flush is answered at once.
+const (
+	indexLinger = 20 * time.Millisecond
+	indexBatch  = 4096
+)
+
+// gather adds the items that arrive within indexLinger, unless one of them
+// is a Flush, which someone waits for.
+func (ix *Indexer) gather(batch []indexItem, linger *time.Timer) []indexItem {
+	linger.Reset(indexLinger)
+	defer linger.Stop()
+	n := 0
+	for _, it := range batch {
+		if it.flushed != nil {
+			return ix.drain(batch)
+		}
+		n += len(it.recs)
+	}
+	for n < indexBatch {
+		select {
+		case it := <-ix.queue:
+			batch = append(batch, it)
+			if it.flushed != nil {
+				return ix.drain(batch)
+			}
+			n += len(it.recs)
+		case <-linger.C:
+			return batch
+		case <-ix.quit:
+			return ix.drain(batch)
+		}
+	}
+	return batch
 }
 
 // drain adds the items already queued.
