@@ -35,8 +35,6 @@ type SessionFilter struct {
 	Account      string
 	AccessKeyID  string
 	PrincipalARN string // matches PrincipalARN or SessionARN
-	// Parents keeps records whose ParentAccessKeyID is one of these.
-	Parents []string
 	// ActiveAt keeps records that expire after it.
 	ActiveAt time.Time
 	// IssuedBefore keeps records issued strictly before it.

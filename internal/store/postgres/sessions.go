@@ -98,9 +98,6 @@ func (s sessions) List(ctx context.Context, f store.SessionFilter) ([]store.Sess
 		p := arg(f.PrincipalARN)
 		where = append(where, "(principal_arn = "+p+" OR session_arn = "+p+")")
 	}
-	if len(f.Parents) > 0 {
-		where = append(where, "parent_access_key_id = ANY("+arg(f.Parents)+")")
-	}
 	if !f.ActiveAt.IsZero() {
 		where = append(where, "expires_at > "+arg(toMicros(f.ActiveAt)))
 	}

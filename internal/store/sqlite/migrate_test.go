@@ -187,7 +187,8 @@ func TestMigrateSessionsToRowid(t *testing.T) {
 		t.Errorf("rows in rowid order (-want +got):\n%s", d)
 	}
 	indexes := query[string](t, s, `SELECT name FROM pragma_index_list('sessions') ORDER BY name`)
-	if d := cmp.Diff([]string{"sessions_expires", "sessions_parent", "sessions_principal"}, indexes); d != "" {
+	// sessions_parent, made by version 4, is dropped by version 5.
+	if d := cmp.Diff([]string{"sessions_expires", "sessions_principal"}, indexes); d != "" {
 		t.Errorf("indexes of sessions (-want +got):\n%s", d)
 	}
 	if err := s.Sessions().Record(t.Context(), want[0]); err != nil {

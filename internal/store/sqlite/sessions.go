@@ -100,12 +100,6 @@ func (s sessions) List(ctx context.Context, f store.SessionFilter) ([]store.Sess
 	if f.PrincipalARN != "" {
 		where, args = append(where, "(principal_arn = ? OR session_arn = ?)"), append(args, f.PrincipalARN, f.PrincipalARN)
 	}
-	if len(f.Parents) > 0 {
-		where = append(where, "parent_access_key_id IN (?"+strings.Repeat(", ?", len(f.Parents)-1)+")")
-		for _, p := range f.Parents {
-			args = append(args, p)
-		}
-	}
 	if !f.ActiveAt.IsZero() {
 		where, args = append(where, "expires_at > ?"), append(args, toMicros(f.ActiveAt))
 	}

@@ -45,7 +45,6 @@ func testSessions(t *testing.T, s store.Store) {
 		{"principal", store.SessionFilter{PrincipalARN: role}, []string{"ASIAA", "ASIAB"}},
 		{"session arn", store.SessionFilter{PrincipalARN: user + "/session"}, []string{"ASIAC"}},
 		{"account", store.SessionFilter{Account: "999999999999"}, []string{}},
-		{"parents", store.SessionFilter{Parents: []string{"ASIAA", "ASIAX"}}, []string{"ASIAB"}},
 		{"active", store.SessionFilter{ActiveAt: Now.Add(30 * time.Minute)}, []string{"ASIAA", "ASIAB"}},
 		{"issued before", store.SessionFilter{IssuedBefore: Now.Add(time.Minute)}, []string{"ASIAA"}},
 		{"limit", store.SessionFilter{Limit: 2}, []string{"ASIAA", "ASIAB"}},
