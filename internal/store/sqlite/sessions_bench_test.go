@@ -87,10 +87,11 @@ func copyDB(b *testing.B, src string) *sqlite.Store {
 	return s
 }
 
-// Issuance records are written on every AssumeRole: one transaction per
-// record (Record) against a batch sharing one (RecordMany, group commit;
-// the recorder's batches reach 256 under load). Each starts from a copy of
-// one table of benchPrefill records with random ids. ns/op is per record.
+// Issuance records are written behind every AssumeRole: one transaction
+// per record (Record) against a batch sharing one (RecordMany; the index
+// writer's transactions carry hundreds under load, IndexIssued, which also
+// moves the trail position). Each starts from a copy of one table of
+// benchPrefill records with random ids. ns/op is per record.
 func BenchmarkSessionsRecord(b *testing.B) {
 	src := prefilled(b)
 	b.Run("Record", func(b *testing.B) {
@@ -113,6 +114,39 @@ func BenchmarkSessionsRecord(b *testing.B) {
 				i++
 				if len(batch) == n {
 					if err := s.Sessions().RecordMany(b.Context(), batch); err != nil {
+						b.Fatal(err)
+					}
+					batch = batch[:0]
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkIndexIssued is the index writer's transaction (records and the
+// trail position) at the sizes it reaches, and ReindexIssued, which looks
+// for a copy of each record first, as the index does for what it reads
+// back from the trail. ns/op is per record.
+func BenchmarkIndexIssued(b *testing.B) {
+	src := prefilled(b)
+	for _, bc := range []struct {
+		name    string
+		n       int
+		reindex bool
+	}{{"IndexIssued/64", 64, false}, {"IndexIssued/1024", 1024, false}, {"ReindexIssued/1024", 1024, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			s := copyDB(b, src)
+			write := s.IndexIssued
+			if bc.reindex {
+				write = s.ReindexIssued
+			}
+			i := benchPrefill
+			batch := make([]store.SessionRecord, 0, bc.n)
+			for b.Loop() {
+				batch = append(batch, benchSession(i))
+				i++
+				if len(batch) == bc.n {
+					if err := write(b.Context(), batch, uint64(i)); err != nil {
 						b.Fatal(err)
 					}
 					batch = batch[:0]
