@@ -45,14 +45,37 @@ func evalDoc(principal, account, resourceAccount, members string) string {
 	  "context": {"aws:SourceIp": "10.1.2.3", "aws:PrincipalTag/team": "red", "aws:TagKeys": ["a", "b"], "s3:max-keys": 10, "aws:SecureTransport": true}}}`
 }
 
+// evalCase is one `brevet policy eval` run: its input, and the exit status
+// and decision it must give.
+type evalCase struct {
+	name     string
+	input    string
+	wantCode int
+	want     evalOutput
+}
+
+func runEvalCases(t *testing.T, tests []evalCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, code := runPolicyEvalCmd(t, tt.input, "policy", "eval")
+			if code != tt.wantCode {
+				t.Errorf("exit status = %d, want %d; output:\n%s", code, tt.wantCode, out)
+			}
+			var got evalOutput
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatalf("output is not a decision: %v\n%s", err, out)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("decision (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestPolicyEval(t *testing.T) {
 	const alice, aliceAcct = "arn:aws:iam::111122223333:user/alice", "111122223333"
-	tests := []struct {
-		name     string
-		input    string
-		wantCode int
-		want     evalOutput
-	}{
+	tests := []evalCase{
 		{
 			name:     "allowed by an identity policy",
 			input:    evalDoc(alice, aliceAcct, aliceAcct, `"identityPolicies": [`+evalReadBucket+`]`),
@@ -110,21 +133,7 @@ func TestPolicyEval(t *testing.T) {
 				{Policy: "resourcePolicy", PolicyType: "TrustPolicy", Effect: "Allow"}}},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			out, code := runPolicyEvalCmd(t, tt.input, "policy", "eval")
-			if code != tt.wantCode {
-				t.Errorf("exit status = %d, want %d; output:\n%s", code, tt.wantCode, out)
-			}
-			var got evalOutput
-			if err := json.Unmarshal([]byte(out), &got); err != nil {
-				t.Fatalf("output is not a decision: %v\n%s", err, out)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("decision (-want +got):\n%s", diff)
-			}
-		})
-	}
+	runEvalCases(t, tests)
 }
 
 // TestPolicyEvalUnevaluated: the actions the server performs without
@@ -139,12 +148,7 @@ func TestPolicyEvalUnevaluated(t *testing.T) {
 		alice   = "arn:aws:iam::111122223333:user/alice"
 		session = "arn:aws:sts::111122223333:assumed-role/dev/s"
 	)
-	tests := []struct {
-		name     string
-		input    string
-		wantCode int
-		want     evalOutput
-	}{
+	tests := []evalCase{
 		{
 			name:     "GetCallerIdentity against an explicit deny",
 			input:    request(alice, "sts:GetCallerIdentity"),
@@ -186,21 +190,7 @@ func TestPolicyEvalUnevaluated(t *testing.T) {
 				MatchedStatements: []evalMatched{{Policy: "identityPolicies[0]", PolicyType: "IdentityBasedPolicy", Sid: "Nothing", Effect: "Deny"}}},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			out, code := runPolicyEvalCmd(t, tt.input, "policy", "eval")
-			if code != tt.wantCode {
-				t.Errorf("exit status = %d, want %d; output:\n%s", code, tt.wantCode, out)
-			}
-			var got evalOutput
-			if err := json.Unmarshal([]byte(out), &got); err != nil {
-				t.Fatalf("output is not a decision: %v\n%s", err, out)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("decision (-want +got):\n%s", diff)
-			}
-		})
-	}
+	runEvalCases(t, tests)
 	// The policies are still validated.
 	out, code := runPolicyEvalCmd(t, `{"identityPolicies": [{"Version":"2012-10-17","Statement":{"Effect":"Deny","Resource":"*"}}], "request": {"principal": "`+alice+`", "action": "sts:GetCallerIdentity"}}`, "policy", "eval")
 	if code != 1 || !strings.Contains(out, "MalformedPolicyDocument") {
