@@ -4,12 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -53,12 +57,38 @@ func loadMigrations() ([]migration, error) {
 // pool begins IMMEDIATE), so two processes opening the same new file at once
 // serialize: the second waits on the busy timeout, then finds the versions
 // applied and does nothing.
+//
+// SQLite does not always wait for the busy timeout: while another process
+// is still setting a new file up (its write-ahead log being created or
+// recovered) BEGIN can fail at once with SQLITE_BUSY. That is retried for
+// a while, as the busy timeout would have waited.
 func migrate(ctx context.Context, db *sql.DB, now time.Time) error {
 	ms, err := loadMigrations()
 	if err != nil {
 		return err
 	}
-	return apply(ctx, db, ms, now)
+	deadline := time.Now().Add(migrateBusyRetry)
+	for {
+		err := apply(ctx, db, ms, now)
+		if !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// migrateBusyRetry bounds how long migrate retries an immediate
+// SQLITE_BUSY.
+const migrateBusyRetry = 10 * time.Second
+
+// isBusy reports whether err is SQLITE_BUSY (any extended code).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // apply applies those of ms (sorted by version) that db lacks. Tests pass
