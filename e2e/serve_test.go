@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -41,7 +42,12 @@ func TestHealthReadyMetrics(t *testing.T) {
 	if _, err := sts.NewFromConfig(b.goAdmin(t)).GetSessionToken(context.Background(), &sts.GetSessionTokenInput{}); err != nil {
 		t.Fatal(err)
 	}
+	// The issuance record is written behind the trail: wait for it.
 	code, body := get(t, b.URL+"/metrics")
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(body, "\nbrevet_issuance_records_total 1\n") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		code, body = get(t, b.URL+"/metrics")
+	}
 	for _, want := range []string{
 		`brevet_api_requests_total{action="GetCallerIdentity",outcome="success"} 1`,
 		`brevet_credentials_issued_total{kind="GetSessionToken"} 1`,

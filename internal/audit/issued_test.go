@@ -97,16 +97,24 @@ func TestTrailHandsIssuancesOn(t *testing.T) {
 		t.Errorf("Committed issuances %v, want %v", issued, want)
 	}
 	for _, tc := range []struct {
-		after uint64
-		want  []string
-	}{{0, []string{"ASIAONE", "ASIATWO", "ASIATHREE"}}, {2, []string{"ASIATWO", "ASIATHREE"}}, {5, nil}, {9, nil}} {
+		after, upTo, last uint64
+		want              []string
+	}{
+		{0, 0, 5, []string{"ASIAONE", "ASIATWO", "ASIATHREE"}},
+		{2, 0, 5, []string{"ASIATWO", "ASIATHREE"}},
+		{5, 0, 5, nil},
+		{9, 0, 9, nil},
+		{0, 4, 4, []string{"ASIAONE", "ASIATWO"}},
+		{1, 3, 3, []string{"ASIAONE"}},
+		{0, 9, 5, []string{"ASIAONE", "ASIATWO", "ASIATHREE"}},
+	} {
 		var got []string
-		last, err := audit.WalkIssuances(dir, tc.after, func(_ uint64, iss request.Issuance) error {
+		last, err := audit.WalkIssuances(dir, tc.after, tc.upTo, func(_ uint64, iss request.Issuance) error {
 			got = append(got, iss.AccessKeyID)
 			return nil
 		})
-		if err != nil || !cmp.Equal(got, tc.want) || last != max(tc.after, 5) {
-			t.Errorf("WalkIssuances after %d: %v, last %d, %v; want %v, last %d", tc.after, got, last, err, tc.want, max(tc.after, 5))
+		if err != nil || !cmp.Equal(got, tc.want) || last != tc.last {
+			t.Errorf("WalkIssuances after %d up to %d: %v, last %d, %v; want %v, last %d", tc.after, tc.upTo, got, last, err, tc.want, tc.last)
 		}
 	}
 }

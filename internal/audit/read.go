@@ -168,12 +168,16 @@ func ScanForSecrets(dir string, secrets []string) error {
 var issuedMarker = []byte(`"issuedCredential":`)
 
 // WalkIssuances calls fn for every temporary credential issued by the
-// events of the trail in dir after seq after, in chain order, and returns
-// the last sequence number it read (after, when there is nothing newer):
-// the issuance index rebuilds what it had not written from it.
-func WalkIssuances(dir string, after uint64, fn func(seq uint64, iss request.Issuance) error) (uint64, error) {
+// events of the trail in dir after seq after and up to seq upTo (0: to the
+// end), in chain order, and returns the last sequence number it read
+// (after, when there is nothing newer): the issuance index rebuilds what
+// it had not written from it.
+func WalkIssuances(dir string, after, upTo uint64, fn func(seq uint64, iss request.Issuance) error) (uint64, error) {
 	last := after
 	err := walkRecordsAfter(dir, after, func(r Record, pos Position) error {
+		if upTo > 0 && r.Seq > upTo {
+			return errWalkDone
+		}
 		last = r.Seq
 		iss, ok, err := IssuanceOf(r.Event)
 		if err != nil {
@@ -184,8 +188,14 @@ func WalkIssuances(dir string, after uint64, fn func(seq uint64, iss request.Iss
 		}
 		return nil
 	})
+	if errors.Is(err, errWalkDone) {
+		err = nil
+	}
 	return last, err
 }
+
+// errWalkDone ends a walk early.
+var errWalkDone = errors.New("audit: walk done")
 
 // IssuanceOf is what the event (as stored) issued, read from its
 // additionalEventData; false for an event that issued nothing. Only events

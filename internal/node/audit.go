@@ -33,8 +33,8 @@ func (n *Node) auditDir() string { return filepath.Join(n.cfg.DataDir, "audit") 
 func (n *Node) openTrail(ctx context.Context) error {
 	if st, ok := n.st.(revocation.IndexStore); ok && !n.opts.SkipIssuanceRecords {
 		dir := n.auditDir()
-		n.indexer = revocation.NewIndexer(st, func(after uint64, fn func(uint64, request.Issuance) error) (uint64, error) {
-			return audit.WalkIssuances(dir, after, fn)
+		n.indexer = revocation.NewIndexer(st, func(after, upTo uint64, fn func(uint64, request.Issuance) error) (uint64, error) {
+			return audit.WalkIssuances(dir, after, upTo, fn)
 		}, n.log)
 	}
 	var err error
@@ -44,8 +44,11 @@ func (n *Node) openTrail(ctx context.Context) error {
 	if n.indexer == nil {
 		return nil
 	}
+	// A failure here does not keep the node from serving: the index is
+	// not on any request's path, and its writer tries again.
 	if k, err := n.indexer.CatchUp(ctx); err != nil {
-		return err
+		n.log.WarnContext(ctx, "indexing issuances from the audit trail; the index will try again", "err", err)
+		n.indexer.Degrade()
 	} else if k > 0 {
 		n.log.InfoContext(ctx, "issuance index caught up from the audit trail", "records", k)
 	}

@@ -23,10 +23,10 @@ type IndexStore interface {
 	IndexPosition(ctx context.Context) (uint64, error)
 }
 
-// TrailWalker reads the issuances the audit trail holds after a position
-// and returns the last position it read (audit.WalkIssuances on the
-// trail's directory).
-type TrailWalker func(after uint64, fn func(seq uint64, iss request.Issuance) error) (uint64, error)
+// TrailWalker reads the issuances the audit trail holds after a position,
+// up to upTo (0: to its end), and returns the last position it read
+// (audit.WalkIssuances on the trail's directory).
+type TrailWalker func(after, upTo uint64, fn func(seq uint64, iss request.Issuance) error) (uint64, error)
 
 // Indexer keeps the issuance records, the index behind `brevet sessions
 // list`, written behind the audit trail: the trail is the one durable
@@ -51,6 +51,10 @@ type Indexer struct {
 	done    chan struct{}
 	once    sync.Once
 	started atomic.Bool
+
+	// advanceEvery is how often a position without records is stored
+	// (the constant advanceEvery; tests shorten it).
+	advanceEvery time.Duration
 
 	latest  atomic.Uint64 // the trail's last position seen (Advance)
 	dropped atomic.Bool   // Add found the queue full and dropped a batch
@@ -82,13 +86,20 @@ func NewIndexer(st IndexStore, walk TrailWalker, log *slog.Logger) *Indexer {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Indexer{st: st, walk: walk, log: log, queue: make(chan indexItem, indexQueue),
-		quit: make(chan struct{}), done: make(chan struct{})}
+		quit: make(chan struct{}), done: make(chan struct{}), advanceEvery: advanceEvery}
 }
 
 // CatchUp indexes every issuance the trail holds after the stored
 // position, and stores the trail's last position. It returns how many
-// records it wrote. The server calls it before it serves.
-func (ix *Indexer) CatchUp(ctx context.Context) (int, error) {
+// records it wrote. The server calls it before it serves, when every
+// record in the trail's files is committed.
+func (ix *Indexer) CatchUp(ctx context.Context) (int, error) { return ix.catchUp(ctx, 0) }
+
+// catchUp is CatchUp up to the trail position upTo (0: its end). While the
+// trail is being written, upTo must be a position its Committed hook has
+// reported: the files may hold a batch being written past it, which may
+// yet fail.
+func (ix *Indexer) catchUp(ctx context.Context, upTo uint64) (int, error) {
 	pos, err := ix.st.IndexPosition(ctx)
 	if err != nil {
 		return 0, err
@@ -96,7 +107,7 @@ func (ix *Indexer) CatchUp(ctx context.Context) (int, error) {
 	const chunk = 1000
 	var recs []store.SessionRecord
 	n := 0
-	last, err := ix.walk(pos, func(seq uint64, iss request.Issuance) error {
+	last, err := ix.walk(pos, upTo, func(seq uint64, iss request.Issuance) error {
 		recs = append(recs, store.SessionRecordOf(&iss))
 		if len(recs) < chunk {
 			return nil
@@ -114,10 +125,14 @@ func (ix *Indexer) CatchUp(ctx context.Context) (int, error) {
 		return n, err
 	}
 	ix.written = max(ix.written, last)
-	ix.latest.Store(max(ix.latest.Load(), last))
+	ix.Advance(last)
 	ix.records.Add(uint64(n))
 	return n, nil
 }
+
+// Degrade tells the writer that it has records to read back from the
+// trail (CatchUp failed): it tries again at its next tick.
+func (ix *Indexer) Degrade() { ix.dropped.Store(true) }
 
 // Start runs the writer until Close.
 func (ix *Indexer) Start() {
@@ -129,13 +144,18 @@ func (ix *Indexer) Start() {
 // Add queues records issued by trail events up to position. It never
 // blocks: when the queue is full the batch is dropped, and the writer
 // reads it back from the trail (CatchUp).
+//
+// The trail calls Add and Advance from one goroutine, in chain order, and
+// Add queues the batch before it moves the position: whoever reads a
+// position from Advance finds every batch up to it queued (or dropped, and
+// so flagged).
 func (ix *Indexer) Add(recs []store.SessionRecord, position uint64) {
-	ix.Advance(position)
 	select {
 	case ix.queue <- indexItem{recs: recs, position: position}:
 	default:
 		ix.dropped.Store(true) // the writer reads it back from the trail
 	}
+	ix.Advance(position)
 }
 
 // Advance notes that the trail reached position with nothing to index;
@@ -177,7 +197,7 @@ func (ix *Indexer) Close() {
 }
 
 // IndexStats counts the records written and the store transactions that
-// carried them.
+// carried them (not those that only moved the trail position).
 type IndexStats struct {
 	Records, Commits uint64
 }
@@ -196,7 +216,7 @@ const (
 
 func (ix *Indexer) run() {
 	defer close(ix.done)
-	tick := time.NewTicker(advanceEvery)
+	tick := time.NewTicker(ix.advanceEvery)
 	defer tick.Stop()
 	linger := time.NewTimer(time.Hour)
 	linger.Stop()
@@ -207,8 +227,11 @@ func (ix *Indexer) run() {
 			batch = ix.gather(append(batch[:0], it), linger)
 			ix.write(batch)
 		case <-tick.C:
+			// The position first, then the queue: every batch up to the
+			// position is queued by then (Add), and is written with it.
 			if latest := ix.latest.Load(); latest > ix.written || ix.degraded || ix.dropped.Load() {
-				ix.write([]indexItem{{position: latest}})
+				batch = append(ix.drain(batch[:0]), indexItem{position: latest})
+				ix.write(batch)
 			}
 		case <-ix.quit:
 			batch = ix.drain(batch[:0])
@@ -288,15 +311,19 @@ func (ix *Indexer) write(batch []indexItem) {
 	var err error
 	switch {
 	case ix.degraded:
-		if _, err = ix.CatchUp(ctx); err == nil {
+		// Up to what the trail has reported committed; the batches after
+		// it are in this batch or still to come.
+		if _, err = ix.catchUp(ctx, ix.latest.Load()); err == nil {
 			ix.degraded = false
 			ix.log.Info("issuance index caught up from the audit trail")
 		}
 	case len(recs) > 0 || pos > ix.written:
 		if err = ix.st.IndexIssued(ctx, recs, pos); err == nil {
 			ix.written = pos
-			ix.records.Add(uint64(len(recs)))
-			ix.commits.Add(1)
+			if len(recs) > 0 {
+				ix.records.Add(uint64(len(recs)))
+				ix.commits.Add(1)
+			}
 		}
 	}
 	if err != nil && !ix.degraded {

@@ -29,16 +29,19 @@ type indexFixture struct {
 }
 
 // failingIndex is the real store whose index writes fail while fail is
-// set, as a full disk would make them.
+// set, as a full disk would make them, and take delay longer than they
+// would.
 type failingIndex struct {
 	*sqlite.Store
-	fail atomic.Bool
+	fail  atomic.Bool
+	delay time.Duration
 }
 
 func (f *failingIndex) IndexIssued(ctx context.Context, rs []store.SessionRecord, position uint64) error {
 	if f.fail.Load() {
 		return errors.New("disk full")
 	}
+	time.Sleep(f.delay)
 	return f.Store.IndexIssued(ctx, rs, position)
 }
 
@@ -57,8 +60,8 @@ func newIndexFixture(t *testing.T, dir string, hook bool) *indexFixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	f := &indexFixture{st: st, failing: &failingIndex{Store: st}, dir: filepath.Join(dir, "audit")}
-	f.ix = revocation.NewIndexer(f.failing, func(after uint64, fn func(uint64, request.Issuance) error) (uint64, error) {
-		return audit.WalkIssuances(f.dir, after, fn)
+	f.ix = revocation.NewIndexer(f.failing, func(after, upTo uint64, fn func(uint64, request.Issuance) error) (uint64, error) {
+		return audit.WalkIssuances(f.dir, after, upTo, fn)
 	}, nil)
 	opts := audit.Options{Dir: f.dir, DigestInterval: -1}
 	if hook {
@@ -216,4 +219,23 @@ func TestIndexerWithoutAStart(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Close of an indexer never started hangs")
 	}
+}
+
+// TestIndexerLosesNothingToItsTicks: with a slow store, positions stored
+// without records (the writer's tick) never run past batches still
+// queued: under a steady stream of issuances every one is indexed.
+func TestIndexerLosesNothingToItsTicks(t *testing.T) {
+	f := newIndexFixture(t, t.TempDir(), true)
+	f.failing.delay = 3 * time.Millisecond
+	f.ix.SetAdvanceEvery(time.Millisecond)
+	f.ix.Start()
+	defer f.ix.Close()
+	var ids []string
+	for range 150 {
+		ids = append(ids, f.issue(t))
+	}
+	if err := f.ix.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	wantIndexed(t, f.indexed(t), ids)
 }
