@@ -9,6 +9,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store"
+	"github.com/brevet-dev/brevet/internal/store/postgres"
 )
 
 // msgStoreUnreachable is the ServiceUnavailable message of requests that
@@ -35,10 +36,11 @@ func (g storeGate) Authenticate(ctx context.Context, req *request.AuthnRequest) 
 	return g.next.Authenticate(ctx, req)
 }
 
-// storeError maps store.ErrUnavailable to ServiceUnavailable: the request
-// is fine, the store is not.
+// storeError maps an unreachable store to ServiceUnavailable: the request
+// is fine, the store is not. PostgreSQL's reads that go straight to its
+// pool return the driver's own error, which postgres.IsUnavailable knows.
 func storeError(err error) *awsquery.Error {
-	if errors.Is(err, store.ErrUnavailable) {
+	if errors.Is(err, store.ErrUnavailable) || postgres.IsUnavailable(err) {
 		return &awsquery.Error{Code: awsquery.CodeServiceUnavailable, Message: msgStoreUnreachable, Cause: err}
 	}
 	return nil

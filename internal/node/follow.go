@@ -129,7 +129,7 @@ func (n *Node) follow(ctx context.Context) {
 	interval := followInterval
 	if l, ok := n.st.(listener); ok {
 		interval = listenFallback
-		go func() { _ = l.Listen(ctx, func(int64) { n.feed.poke() }) }()
+		n.loops.Go(func() { _ = l.Listen(ctx, func(int64) { n.feed.poke() }) })
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()

@@ -23,6 +23,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -92,6 +93,8 @@ type Node struct {
 	feed follower
 	// down is set while the store does not answer the change-feed reads.
 	down atomic.Bool
+	// loops are the background goroutines Run starts; Run waits for them.
+	loops sync.WaitGroup
 
 	closers []func() error
 }
@@ -206,10 +209,14 @@ func (n *Node) URL() string { return n.url }
 func (n *Node) AccountID() string { return n.boot.AccountID }
 
 // Run serves until ctx ends, then stops gracefully: requests in flight
-// finish (up to the configured grace). Call Close afterwards.
+// finish (up to the configured grace), and the background loops end
+// before it returns. Call Close afterwards.
 func (n *Node) Run(ctx context.Context) error {
-	go n.follow(ctx) // follow.go
-	go n.housekeep(ctx)
+	ctx, cancel := context.WithCancel(ctx)
+	defer n.loops.Wait()
+	defer cancel()                       // also when the server fails: the loops must not outlive it
+	n.loops.Go(func() { n.follow(ctx) }) // follow.go
+	n.loops.Go(func() { n.housekeep(ctx) })
 	return n.srv.Run(ctx, n.ln)
 }
 

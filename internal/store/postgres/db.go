@@ -90,7 +90,8 @@ const (
 	codeDeadlockDetected     = "40P01"
 )
 
-// mapErr turns constraint violations into store.ErrConflict.
+// mapErr turns constraint violations into store.ErrConflict, and an
+// unreachable database into store.ErrUnavailable.
 func mapErr(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
@@ -99,7 +100,7 @@ func mapErr(err error) error {
 			return fmt.Errorf("%w: %w", store.ErrConflict, err)
 		}
 	}
-	return err
+	return unavailable(err)
 }
 
 // retryable reports whether a transaction failed only because it lost a
