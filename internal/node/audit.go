@@ -35,7 +35,7 @@ func (n *Node) openTrail(ctx context.Context) error {
 		dir := n.auditDir()
 		n.indexer = revocation.NewIndexer(st, func(after, upTo uint64, fn func(uint64, request.Issuance) error) (uint64, error) {
 			return audit.WalkIssuances(dir, after, upTo, fn)
-		}, n.log)
+		}, func() uint64 { seq, _ := n.auditor.Trail().Head(); return seq }, n.log)
 	}
 	var err error
 	if n.auditor, err = n.openAuditor(ctx); err != nil {

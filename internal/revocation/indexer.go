@@ -20,7 +20,10 @@ import (
 type IndexStore interface {
 	IndexIssued(ctx context.Context, rs []store.SessionRecord, position uint64) error
 	ReindexIssued(ctx context.Context, rs []store.SessionRecord, position uint64) error
-	IndexPosition(ctx context.Context) (uint64, error)
+	// IndexPosition is where the index stands in the trail; known is
+	// false in a store upgraded from before the index, whose trail names
+	// nothing to index (its records were written as they were issued).
+	IndexPosition(ctx context.Context) (position uint64, known bool, err error)
 }
 
 // TrailWalker reads the issuances the audit trail holds after a position,
@@ -44,6 +47,7 @@ type TrailWalker func(after, upTo uint64, fn func(seq uint64, iss request.Issuan
 type Indexer struct {
 	st   IndexStore
 	walk TrailWalker
+	head func() uint64
 	log  *slog.Logger
 
 	queue   chan indexItem
@@ -79,13 +83,14 @@ type indexItem struct {
 // stays bounded however long the store fails.
 const indexQueue = 4096
 
-// NewIndexer returns an Indexer writing to st, catching up from walk.
-// Call CatchUp, then Start.
-func NewIndexer(st IndexStore, walk TrailWalker, log *slog.Logger) *Indexer {
+// NewIndexer returns an Indexer writing to st, catching up from walk;
+// head is the trail's last position, taken as the index's in a store
+// whose position is not known yet. Call CatchUp, then Start.
+func NewIndexer(st IndexStore, walk TrailWalker, head func() uint64, log *slog.Logger) *Indexer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Indexer{st: st, walk: walk, log: log, queue: make(chan indexItem, indexQueue),
+	return &Indexer{st: st, walk: walk, head: head, log: log, queue: make(chan indexItem, indexQueue),
 		quit: make(chan struct{}), done: make(chan struct{}), advanceEvery: advanceEvery}
 }
 
@@ -100,9 +105,17 @@ func (ix *Indexer) CatchUp(ctx context.Context) (int, error) { return ix.catchUp
 // reported: the files may hold a batch being written past it, which may
 // yet fail.
 func (ix *Indexer) catchUp(ctx context.Context, upTo uint64) (int, error) {
-	pos, err := ix.st.IndexPosition(ctx)
+	pos, known, err := ix.st.IndexPosition(ctx)
 	if err != nil {
 		return 0, err
+	}
+	if !known {
+		// An upgraded store: the trail so far names nothing to index.
+		head := ix.head()
+		if err := ix.st.IndexIssued(ctx, nil, head); err != nil {
+			return 0, err
+		}
+		pos = head
 	}
 	const chunk = 1000
 	var recs []store.SessionRecord

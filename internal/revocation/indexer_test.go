@@ -62,7 +62,7 @@ func newIndexFixture(t *testing.T, dir string, hook bool) *indexFixture {
 	f := &indexFixture{st: st, failing: &failingIndex{Store: st}, dir: filepath.Join(dir, "audit")}
 	f.ix = revocation.NewIndexer(f.failing, func(after, upTo uint64, fn func(uint64, request.Issuance) error) (uint64, error) {
 		return audit.WalkIssuances(f.dir, after, upTo, fn)
-	}, nil)
+	}, func() uint64 { seq, _ := f.trail.Trail().Head(); return seq }, nil)
 	opts := audit.Options{Dir: f.dir, DigestInterval: -1}
 	if hook {
 		opts.Committed = func(batch []audit.Record) {
@@ -145,7 +145,7 @@ func TestIndexerFollowsTheTrail(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantIndexed(t, f.indexed(t), ids)
-	if pos, _ := f.st.IndexPosition(t.Context()); pos != 10 {
+	if pos, _, _ := f.st.IndexPosition(t.Context()); pos != 10 {
 		t.Errorf("position %d, want 10 (the trail's last event)", pos)
 	}
 	if s := f.ix.Stats(); s.Records != 5 {
@@ -167,7 +167,7 @@ func TestIndexerCatchesUpAfterACrash(t *testing.T) {
 	f.ix.Close()
 	// The index is gone; the trail goes on: as if the process died after
 	// these were acknowledged and before they were indexed.
-	f.ix = revocation.NewIndexer(f.failing, nil, nil)
+	f.ix = revocation.NewIndexer(f.failing, nil, nil, nil)
 	lost := []string{f.issue(t), f.issue(t), f.issue(t)}
 	if err := f.trail.Close(); err != nil {
 		t.Fatal(err)
@@ -238,4 +238,23 @@ func TestIndexerLosesNothingToItsTicks(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantIndexed(t, f.indexed(t), ids)
+}
+
+// TestIndexerStartsAtTheHeadOfAnUpgradedStore: in a store upgraded from
+// before the index (position unknown), the first CatchUp does not read
+// the trail, whose events wrote their records as they were issued: it
+// takes the trail's head as the index's position.
+func TestIndexerStartsAtTheHeadOfAnUpgradedStore(t *testing.T) {
+	f := newIndexFixture(t, t.TempDir(), false)
+	for range 3 {
+		f.issue(t)
+	}
+	n, err := f.ix.CatchUp(t.Context())
+	if err != nil || n != 0 {
+		t.Fatalf("CatchUp: %d records, %v; want none read", n, err)
+	}
+	if pos, known, _ := f.st.IndexPosition(t.Context()); !known || pos != 6 {
+		t.Errorf("position %d (known %v), want 6, the trail's head", pos, known)
+	}
+	f.ix.Close()
 }

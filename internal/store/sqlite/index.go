@@ -60,12 +60,16 @@ func setIndexPosition(ctx context.Context, c conn, position uint64) error {
 	return nil
 }
 
-// IndexPosition is the trail position IndexIssued last recorded (0 when
-// none).
-func (s *Store) IndexPosition(ctx context.Context) (uint64, error) {
+// IndexPosition is the trail position IndexIssued last recorded; known is
+// false until one is recorded in a store upgraded from before the index
+// (migration 5).
+func (s *Store) IndexPosition(ctx context.Context) (position uint64, known bool, err error) {
 	var seq int64
 	if err := s.rdb.QueryRowContext(ctx, `SELECT seq FROM session_index_position WHERE id = 1`).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("sqlite: index position: %w", err)
+		return 0, false, fmt.Errorf("sqlite: index position: %w", err)
 	}
-	return uint64(seq), nil
+	if seq < 0 {
+		return 0, false, nil
+	}
+	return uint64(seq), true, nil
 }

@@ -14,8 +14,8 @@ import (
 func TestIndexIssued(t *testing.T) {
 	s := openTest(t)
 	ctx := t.Context()
-	if pos, err := s.IndexPosition(ctx); err != nil || pos != 0 {
-		t.Fatalf("fresh store: position %d, %v; want 0", pos, err)
+	if pos, known, err := s.IndexPosition(ctx); err != nil || known || pos != 0 {
+		t.Fatalf("fresh store: position %d (known %v), %v; want none known", pos, known, err)
 	}
 	at := time.Date(2026, 11, 22, 8, 0, 0, 123456000, time.UTC)
 	rec := func(id string, i int) store.SessionRecord {
@@ -45,8 +45,8 @@ func TestIndexIssued(t *testing.T) {
 		if err := write(ctx, step.recs, step.position); err != nil {
 			t.Fatal(err)
 		}
-		pos, err := s.IndexPosition(ctx)
-		if err != nil || pos != step.wantPos {
+		pos, known, err := s.IndexPosition(ctx)
+		if err != nil || !known || pos != step.wantPos {
 			t.Errorf("after position %d: position %d, %v; want %d", step.position, pos, err, step.wantPos)
 		}
 		got, err := s.Sessions().List(ctx, store.SessionFilter{})
