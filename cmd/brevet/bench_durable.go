@@ -117,7 +117,7 @@ func (s *benchDurableSink) next() error {
 	if err != nil {
 		return fmt.Errorf("bench: durable trivial server: %w", err)
 	}
-	if err := syncBenchDir(s.dir); err != nil {
+	if err := audit.SyncDir(s.dir); err != nil {
 		f.Close()
 		return fmt.Errorf("bench: durable trivial server: %w", err)
 	}
@@ -165,18 +165,6 @@ func (s *benchDurableSink) WriteDigest(audit.SignedDigest) error { return nil }
 func (s *benchDurableSink) Close() error {
 	err := s.f.Close()
 	os.Remove(s.name)
-	return err
-}
-
-func syncBenchDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
 	return err
 }
 

@@ -142,13 +142,15 @@ func compressFile(dir, name string) error {
 		_ = os.Remove(tmp)
 		return err
 	}
-	if err := syncDir(dir); err != nil {
+	if err := SyncDir(dir); err != nil {
 		return err
 	}
 	return os.Remove(src)
 }
 
-func syncDir(dir string) error {
+// SyncDir fsyncs a directory, so that files created or renamed in it
+// survive a crash.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

@@ -180,7 +180,7 @@ func (s *FileSink) open() error {
 		return err
 	}
 	s.digestsSize = dsize
-	return syncDir(dir)
+	return SyncDir(dir)
 }
 
 // repairTail reads the file at path with read and, if its final line is
@@ -322,7 +322,7 @@ func (s *FileSink) rotate() {
 	name := trailFileName(s.lastSeq + 1)
 	f, err := s.cfg.OpenFile(filepath.Join(s.cfg.Dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
 	if err == nil {
-		err = syncDir(s.cfg.Dir)
+		err = SyncDir(s.cfg.Dir)
 	}
 	if err != nil {
 		if f != nil {
