@@ -7,8 +7,9 @@
 // log and the Prometheus metrics. It serves /healthz (the process is up),
 // /readyz (every registered ReadyCheck passes) and /metrics, and mounts the
 // AWS API handler (the awsquery Dispatcher, given by the caller) at "/".
-// It listens on plain HTTP or HTTPS (TLS 1.2 and later) and shuts down
-// gracefully when the context given to Run is cancelled.
+// It listens on plain HTTP or HTTPS (TLS 1.3, and TLS 1.2 with AEAD cipher
+// suites only) and shuts down gracefully when the context given to Run is
+// cancelled.
 //
 // It must not know AWS actions or wire codes: the two errors it writes
 // itself (a body over the limit, a panic) use awsquery's catalogue and

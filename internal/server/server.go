@@ -42,6 +42,22 @@ const (
 	readyCheckTimeout = 5 * time.Second
 )
 
+// aeadSuites are the TLS 1.2 cipher suites the server accepts: ECDHE key
+// exchange with an AEAD cipher (AES-GCM, ChaCha20-Poly1305), as Mozilla's
+// "intermediate" profile. Go's defaults also offer CBC suites with SHA-1
+// MACs to TLS 1.2 clients; every client that speaks TLS 1.2 supports one
+// of these. TLS 1.3 suites are AEAD only and not configurable.
+func aeadSuites() []uint16 {
+	return []uint16{
+		tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+		tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+		tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+		tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+		tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+		tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	}
+}
+
 // Config is what the server needs from the runtime configuration. Zero
 // fields take the defaults above, except ShutdownGrace, where zero means
 // stop at once.
@@ -149,7 +165,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("server: load TLS certificate %s and key %s: %w", cfg.TLSCertFile, cfg.TLSKeyFile, err)
 		}
-		s.tls = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		s.tls = &tls.Config{MinVersion: tls.VersionTLS12, CipherSuites: aeadSuites(), Certificates: []tls.Certificate{cert}}
 	}
 	s.handler = s.routes()
 	return s, nil

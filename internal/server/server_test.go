@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -677,6 +678,37 @@ func TestTLS(t *testing.T) {
 			t.Errorf("plain HTTP to the TLS listener answered 200")
 		}
 		resp.Body.Close()
+	}
+}
+
+// TestTLS12CipherSuites offers the server one TLS 1.2 suite at a time, of
+// every suite Go knows for an ECDSA certificate: only the AEAD ones
+// (AES-GCM, ChaCha20-Poly1305) complete a handshake.
+func TestTLS12CipherSuites(t *testing.T) {
+	certFile, keyFile, pool := writeCert(t)
+	r := start(t, Config{TLSCertFile: certFile, TLSKeyFile: keyFile}, echoID)
+	aead := map[uint16]bool{}
+	for _, id := range aeadSuites() {
+		aead[id] = true
+	}
+	var tried int
+	for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		if !slices.Contains(cs.SupportedVersions, tls.VersionTLS12) || !strings.Contains(cs.Name, "ECDSA") {
+			continue // the server's certificate is ECDSA
+		}
+		tried++
+		t.Run(cs.Name, func(t *testing.T) {
+			conn, err := tls.Dial("tcp", r.addr, &tls.Config{RootCAs: pool, MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{cs.ID}})
+			if err == nil {
+				conn.Close()
+			}
+			if got, want := err == nil, aead[cs.ID]; got != want {
+				t.Errorf("handshake offering only %s: err %v; want success %v", cs.Name, err, want)
+			}
+		})
+	}
+	if tried < 4 {
+		t.Errorf("tried %d suites; want the CBC ones and the AEAD ones", tried)
 	}
 }
 
