@@ -117,6 +117,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *Node, err er
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
+	warnDataDirMode(ctx, n.log, cfg.DataDir)
 	// Held while the node runs: brevet keys rotate-master-key refuses to
 	// re-seal secrets under a server that holds the old key ring.
 	lock, err := datadir.Acquire(cfg.DataDir, LockHolder)
@@ -200,6 +201,23 @@ func (n *Node) listen(ctx context.Context) error {
 		n.closers = append(n.closers, func() error { stop(); return nil })
 	}
 	return nil
+}
+
+// dataDirModeWarning is logged when other users may read the data
+// directory.
+const dataDirModeWarning = "the data directory is open to other users"
+
+// warnDataDirMode warns when the data directory grants its group or others
+// any access. Brevet creates it 0700 and every file in it 0600, but a
+// directory that existed before keeps its mode: Brevet does not change
+// the operator's directory, it says what to do.
+func warnDataDirMode(ctx context.Context, log *slog.Logger, dir string) {
+	fi, err := os.Stat(dir)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	log.WarnContext(ctx, dataDirModeWarning+"; it holds the store, the audit trail and the master key: run chmod 700 on it",
+		"dir", dir, "mode", fmt.Sprintf("%04o", fi.Mode().Perm()))
 }
 
 // URL is the API's base URL (http or https, the bound address).

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/store"
@@ -14,7 +16,7 @@ import (
 
 // Config configures Open.
 type Config struct {
-	// Path is the database file; it is created if missing.
+	// Path is the database file; it is created, mode 0600, if missing.
 	Path string
 	// Now stamps change-feed entries. Required: time is passed in.
 	Now func() time.Time
@@ -58,6 +60,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.BusyTimeout <= 0 {
 		cfg.BusyTimeout = 5 * time.Second
 	}
+	if err := createPrivate(cfg.Path); err != nil {
+		return nil, err
+	}
 	wdb, err := sql.Open("sqlite", dsn(cfg, false))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
@@ -92,6 +97,22 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{wdb: wdb, rdb: rdb, now: cfg.Now, stmts: stmtCache{db: rdb}, insertSession: ins, insertSessions: insMany}
 	s.repos = repos{conn{s: s}}
 	return s, nil
+}
+
+// createPrivate creates the database file, empty and with mode 0600, when
+// it does not exist. SQLite would create it 0644 (less the umask), and on
+// unix it gives the -wal and -shm files it creates beside the database
+// the database file's mode, so all three stay private to the owner. A
+// file that exists keeps its mode.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 func dsn(cfg Config, readOnly bool) string {
