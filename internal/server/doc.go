@@ -7,6 +7,8 @@
 // log and the Prometheus metrics. It serves /healthz (the process is up),
 // /readyz (every registered ReadyCheck passes) and /metrics, and mounts the
 // AWS API handler (the awsquery Dispatcher, given by the caller) at "/".
+// /metrics may require a bearer token (Config.MetricsToken) and may move to
+// a listener of its own (Config.SeparateMetrics, RunMetrics).
 // It listens on plain HTTP or HTTPS (TLS 1.3, and TLS 1.2 with AEAD cipher
 // suites only) and shuts down gracefully when the context given to Run is
 // cancelled.

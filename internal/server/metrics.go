@@ -1,8 +1,11 @@
 package server
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -97,4 +100,35 @@ func outcome(status int, code string) string {
 		return OutcomeClientError
 	}
 	return OutcomeSuccess
+}
+
+// requireMetricsToken answers 401 to a request that does not carry
+// Config.MetricsToken as its bearer token, when one is configured. The
+// tokens are compared by their SHA-256 digests in constant time, so the
+// comparison shows neither the token's content nor its length.
+func (s *Server) requireMetricsToken(next http.Handler) http.Handler {
+	if s.cfg.MetricsToken == "" {
+		return next
+	}
+	want := sha256.Sum256([]byte(s.cfg.MetricsToken))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := bearerToken(r.Header.Get("Authorization"))
+		sum := sha256.Sum256([]byte(got))
+		if subtle.ConstantTimeCompare(sum[:], want[:]) != 1 || !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="brevet metrics"`)
+			writeText(w, http.StatusUnauthorized, "unauthorized: /metrics needs the bearer token\n")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// bearerToken reads the token of an "Authorization: Bearer <token>"
+// header; the scheme is case-insensitive (RFC 9110, section 11.1).
+func bearerToken(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return token, true
 }

@@ -71,6 +71,14 @@ type Config struct {
 	// HTTP. (internal/config refuses plain HTTP off loopback.)
 	TLSCertFile, TLSKeyFile string
 
+	// MetricsToken, when not empty, is the bearer token /metrics
+	// requires ("Authorization: Bearer <token>"); a request without it is
+	// answered 401.
+	MetricsToken string
+	// SeparateMetrics keeps /metrics off the API's listener: RunMetrics
+	// serves it on a listener of its own.
+	SeparateMetrics bool
+
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 }
 
@@ -123,7 +131,10 @@ type Server struct {
 	metrics *Metrics
 	tls     *tls.Config
 	handler http.Handler
-	started atomic.Bool
+	// metricsHandler serves /metrics alone, for RunMetrics.
+	metricsHandler http.Handler
+	started        atomic.Bool
+	metricsStarted atomic.Bool
 
 	// accessJSON, when set, receives the access log's lines directly
 	// (WithJSONAccessLog).
@@ -167,7 +178,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		}
 		s.tls = &tls.Config{MinVersion: tls.VersionTLS12, CipherSuites: aeadSuites(), Certificates: []tls.Certificate{cert}}
 	}
-	s.handler = s.routes()
+	s.handler, s.metricsHandler = s.routes()
 	return s, nil
 }
 
@@ -195,31 +206,53 @@ func (s *Server) Metrics() *Metrics { return s.metrics }
 // for embedding in another server.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-func (s *Server) routes() http.Handler {
+// routes returns the API listener's handler and the metrics listener's.
+// /metrics is on one of them, as Config.SeparateMetrics says.
+func (s *Server) routes() (api, metrics http.Handler) {
+	metricsMux := http.NewServeMux()
+	metricsMux.Handle("GET /metrics", s.requireMetricsToken(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError),
+		Registry: s.reg,
+	})))
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError),
-		Registry: s.reg,
-	}))
-	api := s.limitBody(s.api)
-	mux.Handle("POST /", api)
-	mux.Handle("GET /", api)
-	return s.instrument(mux)
+	if !s.cfg.SeparateMetrics {
+		mux.Handle("GET /metrics", metricsMux)
+	}
+	limited := s.limitBody(s.api)
+	mux.Handle("POST /", limited)
+	mux.Handle("GET /", limited)
+	return s.instrument(mux), s.instrument(metricsMux)
 }
 
-// Run serves on ln until ctx is cancelled, then shuts down gracefully: it
-// stops accepting, lets in-flight requests finish for up to ShutdownGrace,
-// then closes what is left. It returns nil after a clean shutdown, and an
-// error when serving fails or requests were cut off. Run can be called
-// once.
+// Run serves the API on ln until ctx is cancelled, then shuts down
+// gracefully: it stops accepting, lets in-flight requests finish for up to
+// ShutdownGrace, then closes what is left. It returns nil after a clean
+// shutdown, and an error when serving fails or requests were cut off. Run
+// can be called once.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	if !s.started.CompareAndSwap(false, true) {
 		return errors.New("server: Run called twice")
 	}
+	return s.serve(ctx, ln, s.handler, "api")
+}
+
+// RunMetrics serves /metrics alone on ln, with the API's TLS settings,
+// as Run serves the API. Use it with Config.SeparateMetrics, which takes
+// /metrics off the API's listener. It can be called once.
+func (s *Server) RunMetrics(ctx context.Context, ln net.Listener) error {
+	if !s.metricsStarted.CompareAndSwap(false, true) {
+		return errors.New("server: RunMetrics called twice")
+	}
+	return s.serve(ctx, ln, s.metricsHandler, "metrics")
+}
+
+// serve runs one http.Server with handler on ln until ctx is cancelled;
+// listener names it in the log.
+func (s *Server) serve(ctx context.Context, ln net.Listener, handler http.Handler, listener string) error {
 	srv := &http.Server{
-		Handler:           s.handler,
+		Handler:           handler,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
@@ -241,14 +274,14 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 			served <- srv.Serve(ln)
 		}
 	}()
-	s.log.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "tls", s.tls != nil)
+	s.log.InfoContext(ctx, "serving", "listener", listener, "addr", ln.Addr().String(), "tls", s.tls != nil)
 
 	select {
 	case err := <-served:
 		return fmt.Errorf("server: serve %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	}
-	s.log.InfoContext(ctx, "shutting down", "grace", s.cfg.ShutdownGrace.String())
+	s.log.InfoContext(ctx, "shutting down", "listener", listener, "grace", s.cfg.ShutdownGrace.String())
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownGrace)
 	defer cancel()
 	err := srv.Shutdown(sctx)
@@ -257,6 +290,6 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		_ = srv.Close()
 		return fmt.Errorf("server: in-flight requests did not finish within the %s shutdown grace and were cut off: %w", s.cfg.ShutdownGrace, err)
 	}
-	s.log.InfoContext(ctx, "stopped")
+	s.log.InfoContext(ctx, "stopped", "listener", listener)
 	return nil
 }
