@@ -64,6 +64,9 @@ type Config struct {
 	// profiles show the server's memory, which holds decrypted secrets.
 	DebugListen string
 
+	// Metrics says where /metrics is served and what it requires.
+	Metrics Metrics
+
 	// IgnoredEnv lists BREVET_* environment variables that are not
 	// settings (a misspelling, or a variable meant for a test), so the
 	// caller can warn about them. Names only, never values.
@@ -82,6 +85,17 @@ type Federation struct {
 	// OIDCJWKS maps an OIDC provider's issuer URL to a file holding its
 	// JSON Web Key Set, for providers Brevet cannot reach.
 	OIDCJWKS map[string]string
+}
+
+// Metrics says where /metrics is served and what it requires.
+type Metrics struct {
+	// Listen is the host:port of a listener serving /metrics alone, with
+	// the API's TLS settings; "" serves /metrics on the API's listener.
+	Listen string
+	// BearerTokenFile holds the token /metrics requires as
+	// "Authorization: Bearer <token>"; "" requires none. Load checks that
+	// it exists; the node reads it.
+	BearerTokenFile string
 }
 
 // TLS names the files of the server certificate.
@@ -273,5 +287,7 @@ func (c Config) attrs() []slog.Attr {
 		slog.String(settings[sSAMLSignInURL].key, strings.Join(c.Federation.SAMLSignInURLs, ",")),
 		slog.Int("federation.oidc_jwks_count", len(c.Federation.OIDCJWKS)),
 		slog.String(settings[sDebugListen].key, c.DebugListen),
+		slog.String(settings[sMetricsListen].key, c.Metrics.Listen),
+		slog.String(settings[sMetricsTokenFile].key, c.Metrics.BearerTokenFile),
 	}
 }

@@ -77,6 +77,7 @@ var cmpConfig = cmp.Options{
 }
 
 func TestLoadPrecedence(t *testing.T) {
+	tokenFile := writeFile(t, "metrics.token", "token\n")
 	tests := []struct {
 		name string
 		file string
@@ -168,6 +169,18 @@ func TestLoadPrecedence(t *testing.T) {
 					SAMLSignInURLs: []string{"https://brevet.example.com/saml", "https://signin.aws.amazon.com/saml"},
 					OIDCJWKS:       map[string]string{"https://idp.internal": "/etc/jwks.json"}}
 			},
+		},
+		{
+			name: "metrics from file, env and flags",
+			file: "metrics_listen: 127.0.0.1:9090\nmetrics_bearer_token_file: " + tokenFile + "\n",
+			env:  []string{"BREVET_METRICS_LISTEN=127.0.0.1:9091"},
+			args: []string{"--metrics-listen=[::1]:9092"},
+			want: func(c *Config) { c.Metrics = Metrics{Listen: "[::1]:9092", BearerTokenFile: tokenFile} },
+		},
+		{
+			name: "metrics token file from env",
+			env:  []string{"BREVET_METRICS_BEARER_TOKEN_FILE=" + tokenFile},
+			want: func(c *Config) { c.Metrics.BearerTokenFile = tokenFile },
 		},
 		{
 			name: "sqlite absolute path from flag",
@@ -402,6 +415,17 @@ func TestLoadValidation(t *testing.T) {
 		{name: "profiler with tls still loopback only", args: []string{"--debug-listen=0.0.0.0:6060", "--tls-cert=c.pem", "--tls-key=k.pem"},
 			want: `--debug-listen: debug_listen: "0.0.0.0:6060" is not a loopback address`},
 		{name: "profiler without port", args: []string{"--debug-listen=127.0.0.1"}, want: `debug_listen: "127.0.0.1" is not host:port`},
+		{name: "metrics on loopback", args: []string{"--metrics-listen=127.0.0.1:9090"}},
+		{name: "metrics on all interfaces with tls", args: []string{"--metrics-listen=:9090", "--listen=:443", "--tls-cert=c.pem", "--tls-key=k.pem"}},
+		{name: "metrics on all interfaces, insecure", args: []string{"--metrics-listen=0.0.0.0:9090", "--insecure-http"}},
+		{name: "metrics on all interfaces without tls", env: []string{"BREVET_METRICS_LISTEN=0.0.0.0:9090"},
+			want: `BREVET_METRICS_LISTEN: metrics_listen: "0.0.0.0:9090" is not a loopback address and no TLS certificate is configured`},
+		{name: "metrics on the api's address", file: "listen: 127.0.0.1:8787\nmetrics_listen: 127.0.0.1:8787\n",
+			want: `brevet.yaml:2: metrics_listen: "127.0.0.1:8787" is the API's address`},
+		{name: "metrics without port", args: []string{"--metrics-listen=127.0.0.1"}, want: `metrics_listen: "127.0.0.1" is not host:port`},
+		{name: "metrics token file missing", args: []string{"--metrics-bearer-token-file=/nonexistent/token"},
+			want: "--metrics-bearer-token-file: metrics_bearer_token_file: cannot read the metrics bearer token file"},
+		{name: "metrics key misspelt", file: "metrics_listn: 127.0.0.1:9090\n", want: `unknown key "metrics_listn"; did you mean "metrics_listen"?`},
 		{name: "unknown store", args: []string{"--store=mysql://x"}, want: `unknown store kind "mysql"`},
 		{name: "relative sqlite url", args: []string{"--store=sqlite://rel.db"}, want: "needs an absolute path"},
 		{name: "empty data dir", args: []string{"--data-dir= "}, want: "data_dir: is empty"},

@@ -67,6 +67,8 @@ func convert(v *[numSettings]value) (*Config, []error) {
 		}
 	}
 
+	c.Metrics, errs = convertMetrics(v, c, errs)
+
 	c.AccountID = strings.TrimSpace(v[sAccountID].str)
 	if c.AccountID != "" && !accountIDRE.MatchString(c.AccountID) {
 		fail(sAccountID, fmt.Sprintf("%q is not an account id; give exactly 12 digits, or leave it unset to pick a random one on first start", c.AccountID))
@@ -127,6 +129,34 @@ func convert(v *[numSettings]value) (*Config, []error) {
 		c.Federation.OIDCJWKS[strings.TrimSuffix(issuer, "/")] = file
 	}
 	return c, errs
+}
+
+// convertMetrics checks where /metrics is served. Its listener speaks
+// what the API's speaks (the same TLS settings), so plain HTTP off
+// loopback needs insecure_http there too: a bearer token must not cross
+// the network in the clear.
+func convertMetrics(v *[numSettings]value, c *Config, errs []error) (Metrics, []error) {
+	fail := func(s settingID, msg string) { errs = append(errs, newError(s, v[s].from, msg)) }
+	m := Metrics{Listen: strings.TrimSpace(v[sMetricsListen].str), BearerTokenFile: strings.TrimSpace(v[sMetricsTokenFile].str)}
+	if m.Listen != "" {
+		loopback, msg := checkListen(m.Listen)
+		switch {
+		case msg != "":
+			fail(sMetricsListen, msg)
+		case m.Listen == c.Listen && !strings.HasSuffix(m.Listen, ":0"):
+			fail(sMetricsListen, fmt.Sprintf("%q is the API's address (listen); give another port, or leave metrics_listen unset to serve /metrics there", m.Listen))
+		case !loopback && !c.TLS.Enabled() && !c.InsecureHTTP:
+			fail(sMetricsListen, fmt.Sprintf("%q is not a loopback address and no TLS certificate is configured: "+
+				"the metrics listener uses the API's TLS settings; give --tls-cert and --tls-key, listen on 127.0.0.1, "+
+				"or, only behind a proxy that terminates TLS, pass --insecure-http", m.Listen))
+		}
+	}
+	if m.BearerTokenFile != "" {
+		if _, err := os.Stat(m.BearerTokenFile); err != nil {
+			fail(sMetricsTokenFile, fmt.Sprintf("cannot read the metrics bearer token file: %v", err))
+		}
+	}
+	return m, errs
 }
 
 var (

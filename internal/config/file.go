@@ -29,6 +29,8 @@ type fileConfig struct {
 	ShutdownGrace  *string         `yaml:"shutdown_grace"`
 	Federation     *fileFederation `yaml:"federation"`
 	DebugListen    *string         `yaml:"debug_listen"`
+	MetricsListen  *string         `yaml:"metrics_listen"`
+	MetricsToken   *string         `yaml:"metrics_bearer_token_file"`
 }
 
 type fileFederation struct {

@@ -162,6 +162,8 @@ func (l *loader) file(path string) error {
 	set(sMaxRequestBody, fc.MaxRequestBody)
 	set(sShutdownGrace, fc.ShutdownGrace)
 	set(sDebugListen, fc.DebugListen)
+	set(sMetricsListen, fc.MetricsListen)
+	set(sMetricsTokenFile, fc.MetricsToken)
 	if f := fc.Federation; f != nil {
 		set(sIssuerURL, f.IssuerURL)
 		if f.SAMLSignInURL != nil {

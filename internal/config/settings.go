@@ -65,6 +65,8 @@ const (
 	sSAMLSignInURL
 	sOIDCJWKS
 	sDebugListen
+	sMetricsListen
+	sMetricsTokenFile
 	numSettings
 )
 
@@ -132,6 +134,10 @@ var settings = [numSettings]setting{
 		usage: "inline key sets for OIDC providers Brevet cannot reach: ISSUER_URL=JWKS_FILE, comma-separated"},
 	sDebugListen: {key: "debug_listen", env: "BREVET_DEBUG_LISTEN", flag: "debug-listen",
 		usage: "loopback host:port serving Go's profiler at /debug/pprof/ (default: off)"},
+	sMetricsListen: {key: "metrics_listen", env: "BREVET_METRICS_LISTEN", flag: "metrics-listen",
+		usage: "host:port serving /metrics instead of the API's address (default: /metrics on the API's address)"},
+	sMetricsTokenFile: {key: "metrics_bearer_token_file", env: "BREVET_METRICS_BEARER_TOKEN_FILE", flag: "metrics-bearer-token-file",
+		usage: "file holding the bearer token /metrics requires (default: none required)"},
 }
 
 // name is how errors refer to a setting: by its file key, which is also
