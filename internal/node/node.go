@@ -27,6 +27,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/authn"
 	"github.com/brevet-dev/brevet/internal/authz"
@@ -85,6 +87,9 @@ type Node struct {
 	srv     *server.Server
 	ln      net.Listener
 	url     string
+	// metricsLn serves /metrics when the config gives it an address of
+	// its own; nil otherwise.
+	metricsLn net.Listener
 
 	// inFlight counts the API requests being served: the trail's group
 	// commit waits for them.
@@ -172,23 +177,19 @@ func (n *Node) openState(ctx context.Context) error {
 
 // listen binds the API listener and, when configured, the profiler's.
 func (n *Node) listen(ctx context.Context) error {
-	ln, err := net.Listen("tcp", n.cfg.Listen)
+	ln, err := n.bind(n.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	n.ln = ln
-	n.closers = append(n.closers, func() error {
-		if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			return err
-		}
-		return nil
-	})
-	scheme := "http"
-	if n.cfg.TLS.Enabled() {
-		scheme = "https"
-	}
-	n.url = scheme + "://" + ln.Addr().String()
+	n.url = n.scheme() + "://" + ln.Addr().String()
 	n.log.InfoContext(ctx, "listening", "url", n.url, "account_id", n.boot.AccountID)
+	if n.cfg.Metrics.Listen != "" {
+		if n.metricsLn, err = n.bind(n.cfg.Metrics.Listen); err != nil {
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		n.log.InfoContext(ctx, "metrics listening", "url", n.MetricsURL()+"/metrics")
+	}
 	n.fed.setServerURL(ctx, n.url) // the default OIDC issuer URL; federation.go
 	if n.boot.AdminKeyID != "" && n.opts.FirstStart != nil {
 		printFirstStart(n.opts.FirstStart, n.url, n.cfg.Regions[0], n.boot)
@@ -220,8 +221,39 @@ func warnDataDirMode(ctx context.Context, log *slog.Logger, dir string) {
 		"dir", dir, "mode", fmt.Sprintf("%04o", fi.Mode().Perm()))
 }
 
+// bind listens on addr and closes the listener when the node closes.
+func (n *Node) bind(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	n.closers = append(n.closers, func() error {
+		if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	})
+	return ln, nil
+}
+
+func (n *Node) scheme() string {
+	if n.cfg.TLS.Enabled() {
+		return "https"
+	}
+	return "http"
+}
+
 // URL is the API's base URL (http or https, the bound address).
 func (n *Node) URL() string { return n.url }
+
+// MetricsURL is the base URL of the metrics listener, "" when /metrics is
+// served on the API's (config metrics_listen).
+func (n *Node) MetricsURL() string {
+	if n.metricsLn == nil {
+		return ""
+	}
+	return n.scheme() + "://" + n.metricsLn.Addr().String()
+}
 
 // AccountID is the account the node's store holds.
 func (n *Node) AccountID() string { return n.boot.AccountID }
@@ -235,7 +267,14 @@ func (n *Node) Run(ctx context.Context) error {
 	defer cancel()                       // also when the server fails: the loops must not outlive it
 	n.loops.Go(func() { n.follow(ctx) }) // follow.go
 	n.loops.Go(func() { n.housekeep(ctx) })
-	return n.srv.Run(ctx, n.ln)
+	if n.metricsLn == nil {
+		return n.srv.Run(ctx, n.ln)
+	}
+	// Either listener failing stops the other.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return n.srv.Run(gctx, n.ln) })
+	g.Go(func() error { return n.srv.RunMetrics(gctx, n.metricsLn) })
+	return g.Wait()
 }
 
 // Close flushes key last-use times, closes the audit trail (flushed and

@@ -3,7 +3,10 @@ package node
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/authn"
@@ -103,12 +106,34 @@ func (n *Node) newServer(api http.Handler) error {
 	if n.opts.AccessLog != nil && cfg.Log.Format == config.LogJSON {
 		opts = append(opts, server.WithJSONAccessLog(n.opts.AccessLog))
 	}
-	var err error
+	token, err := readMetricsToken(cfg.Metrics.BearerTokenFile)
+	if err != nil {
+		return err
+	}
 	n.srv, err = server.New(server.Config{
 		MaxRequestBody: cfg.MaxRequestBody, ShutdownGrace: cfg.ShutdownGrace,
 		TLSCertFile: cfg.TLS.CertFile, TLSKeyFile: cfg.TLS.KeyFile,
+		MetricsToken: token, SeparateMetrics: cfg.Metrics.Listen != "",
 	}, opts...)
 	return err
+}
+
+// readMetricsToken reads the bearer token /metrics requires, "" when no
+// file is configured. White space around it is dropped; an empty file is
+// an error, never a token that anyone matches.
+func readMetricsToken(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("metrics bearer token: %w", err)
+	}
+	token := strings.TrimSpace(string(data))
+	if token == "" {
+		return "", fmt.Errorf("metrics bearer token: %s is empty", path)
+	}
+	return token, nil
 }
 
 // countInFlight counts the requests next is serving in n.
