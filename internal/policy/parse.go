@@ -1,8 +1,12 @@
 package policy
 
+import "fmt"
+
 // MalformedError is an invalid policy document. Message is the text AWS
 // returns with MalformedPolicyDocument for the same document, so the wire
-// layer can pass it through unchanged.
+// layer can pass it through unchanged; for a duplicate JSON key, whose
+// message AWS does not document, it is AWS's syntax message followed by
+// the key and where it is.
 type MalformedError struct {
 	Message string
 }
@@ -14,6 +18,12 @@ const msgSyntax = "Syntax errors in policy."
 
 func syntaxError() error { return &MalformedError{Message: msgSyntax} }
 
+// duplicateKeyMessage keeps AWS's sentence first, so that tools that match
+// it still do, and names the key a reviewer must look for.
+func duplicateKeyMessage(d *duplicateKeyError) string {
+	return fmt.Sprintf("%s Duplicate key %q in %s.", msgSyntax, d.key, d.where())
+}
+
 // Parse reads a policy document into its AST.
 //
 // Parse accepts every JSON document whose shape the AST can hold (an object
@@ -24,10 +34,16 @@ func syntaxError() error { return &MalformedError{Message: msgSyntax} }
 // documents, and which AWS reports before any other error, so Parse
 // rejecting early never changes the message a document gets.
 //
-// Duplicate object keys take the last value, as AWS's JSON parser does.
+// A key that appears twice in one object, at any level (Version,
+// Statement, a statement's elements, Principal types, condition operators
+// and keys), is refused: which of the two counts would be the reader's
+// guess, and a reviewer reading the first would see another policy.
 func Parse(data []byte) (*Document, error) {
 	root, err := decodeJSON(data)
 	if err != nil {
+		if d, ok := err.(*duplicateKeyError); ok {
+			return nil, &MalformedError{Message: duplicateKeyMessage(d)}
+		}
 		return nil, syntaxError()
 	}
 	doc, ok := documentFrom(root)

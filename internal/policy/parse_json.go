@@ -2,6 +2,9 @@ package policy
 
 import (
 	"errors"
+	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -10,7 +13,9 @@ import (
 // This file is a small JSON reader that keeps object members in order
 // (which encoding/json's maps do not) and keeps numbers as their literal
 // text. It accepts exactly RFC 8259 JSON in valid UTF-8, nested at most
-// maxJSONDepth deep. It exists because Parse is on the request path for
+// maxJSONDepth deep, with no key twice in one object (RFC 8259 leaves
+// duplicates to the reader; taking the last would let a reviewer read the
+// first and see another policy). It exists because Parse is on the request path for
 // session policies, and a token-by-token encoding/json.Decoder costs an
 // allocation per token.
 
@@ -43,13 +48,67 @@ const maxJSONDepth = 64
 
 var errBadJSON = errors.New("policy: invalid JSON")
 
+// duplicateKeyError is an object with the same key twice. path leads from
+// the document's root to the object, innermost first while the error
+// travels up (object and array prepend themselves), in order once
+// decodeJSON returns.
+type duplicateKeyError struct {
+	key  string
+	path []string
+}
+
+func (e *duplicateKeyError) Error() string {
+	return fmt.Sprintf("policy: duplicate key %q in %s", e.key, e.where())
+}
+
+// where names the object holding the duplicate key, as Statement[0].Condition.
+func (e *duplicateKeyError) where() string {
+	if len(e.path) == 0 {
+		return "the policy"
+	}
+	var b strings.Builder
+	for _, p := range e.path {
+		if b.Len() > 0 && !strings.HasPrefix(p, "[") {
+			b.WriteByte('.')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// within records that the error happened inside the member or element step.
+func within(err error, step string) error {
+	if d, ok := err.(*duplicateKeyError); ok {
+		d.path = append(d.path, step)
+	}
+	return err
+}
+
 type jsonScanner struct {
 	data []byte
 	pos  int
+	// allowDuplicates keeps both members of a duplicate key; decodeJSON
+	// reads with it only to tell whether a document with a duplicate key
+	// is otherwise JSON.
+	allowDuplicates bool
 }
 
 func decodeJSON(data []byte) (jsonNode, error) {
 	s := jsonScanner{data: data}
+	n, err := s.document()
+	if d, ok := err.(*duplicateKeyError); ok {
+		// A document that is not JSON is that first, wherever the
+		// duplicate is: read it again, this time past duplicates.
+		again := jsonScanner{data: data, allowDuplicates: true}
+		if _, err := again.document(); err != nil {
+			return jsonNode{}, err
+		}
+		slices.Reverse(d.path)
+	}
+	return n, err
+}
+
+func (s *jsonScanner) document() (jsonNode, error) {
 	n, err := s.value(0)
 	if err != nil {
 		return jsonNode{}, err
@@ -117,6 +176,7 @@ func (s *jsonScanner) literal(word string, n jsonNode) (jsonNode, error) {
 func (s *jsonScanner) object(depth int) (jsonNode, error) {
 	s.pos++ // {
 	n := jsonNode{kind: jsonObject, members: []jsonMember{}}
+	var seen map[string]struct{}
 	if s.next() == '}' {
 		s.pos++
 		return n, nil
@@ -135,9 +195,13 @@ func (s *jsonScanner) object(depth int) (jsonNode, error) {
 		s.pos++
 		val, err := s.value(depth + 1)
 		if err != nil {
+			return jsonNode{}, within(err, key)
+		}
+		if s.allowDuplicates {
+			n.members = append(n.members, jsonMember{key: key, value: val})
+		} else if seen, err = n.addMember(key, val, seen); err != nil {
 			return jsonNode{}, err
 		}
-		n.setMember(key, val)
 		switch s.next() {
 		case ',':
 			s.pos++
@@ -150,15 +214,36 @@ func (s *jsonScanner) object(depth int) (jsonNode, error) {
 	}
 }
 
-// setMember adds key, or replaces its earlier value in place (last wins).
-func (n *jsonNode) setMember(key string, val jsonNode) {
-	for i := range n.members {
-		if n.members[i].key == key {
-			n.members[i].value = val
-			return
+// smallObject is the number of members up to which addMember looks for a
+// duplicate by scanning the members (every object of a typical policy);
+// past it, by a set of the keys, so that a large object stays linear.
+const smallObject = 16
+
+// addMember appends key, or fails if the object already has it. seen is the
+// set of keys once the object is past smallObject members (nil before);
+// addMember returns it, started or grown.
+func (n *jsonNode) addMember(key string, val jsonNode, seen map[string]struct{}) (map[string]struct{}, error) {
+	if seen == nil {
+		for i := range n.members {
+			if n.members[i].key == key {
+				return nil, &duplicateKeyError{key: key}
+			}
+		}
+		if len(n.members) == smallObject {
+			seen = make(map[string]struct{}, 2*smallObject)
+			for _, m := range n.members {
+				seen[m.key] = struct{}{}
+			}
 		}
 	}
+	if seen != nil {
+		if _, dup := seen[key]; dup {
+			return nil, &duplicateKeyError{key: key}
+		}
+		seen[key] = struct{}{}
+	}
 	n.members = append(n.members, jsonMember{key: key, value: val})
+	return seen, nil
 }
 
 func (s *jsonScanner) array(depth int) (jsonNode, error) {
@@ -171,7 +256,7 @@ func (s *jsonScanner) array(depth int) (jsonNode, error) {
 	for {
 		val, err := s.value(depth + 1)
 		if err != nil {
-			return jsonNode{}, err
+			return jsonNode{}, within(err, "["+strconv.Itoa(len(n.elems))+"]")
 		}
 		n.elems = append(n.elems, val)
 		switch s.next() {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -51,9 +52,15 @@ func TestParse(t *testing.T) {
 			}}},
 		},
 		{
-			name: "duplicate keys: last wins",
-			in:   `{"Statement":{"Effect":"Deny","Effect":"Allow","Action":"a:b","Action":"c:d"}}`,
-			want: &Document{StatementIsObject: true, Statements: []Statement{{Effect: Allow, Action: Values{"c:d"}}}},
+			name: "keys that differ only in case are not duplicates",
+			in:   `{"Statement":{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"StringEquals":{"aws:username":"x","aws:UserName":"y"}}}}`,
+			want: &Document{StatementIsObject: true, Statements: []Statement{{
+				Effect: Allow, Action: Values{"a:b"}, Resource: Values{"*"}, HasCondition: true,
+				Condition: []Condition{
+					{Operator: "StringEquals", Key: "aws:username", Values: []string{"x"}},
+					{Operator: "StringEquals", Key: "aws:UserName", Values: []string{"y"}},
+				},
+			}}},
 		},
 	}
 	for _, tt := range tests {
@@ -97,11 +104,62 @@ func TestParseSyntaxErrors(t *testing.T) {
 		`{"Statement":{"Condition":{"StringEquals":{"a":null}}}}`,
 		`{"Statement":{"Condition":{"StringEquals":{"a":[["x"]]}}}}`,
 		`{"Statement":{"Other":"x"}}`,
+		// Not JSON, whatever else: a duplicate key does not change the message.
+		`{"Statement":{"Effect":"Allow","Effect":"Deny"}} x`,
+		`{"Version":"2012-10-17","Version":"2012-10-17"`,
 	} {
 		_, err := Parse([]byte(in))
 		var me *MalformedError
 		if !errors.As(err, &me) || me.Message != "Syntax errors in policy." {
 			t.Errorf("Parse(%s) = %v, want MalformedError %q", in, err, "Syntax errors in policy.")
 		}
+	}
+}
+
+func TestParseDuplicateKeys(t *testing.T) {
+	const syntax = "Syntax errors in policy. "
+	// manyKeys is an operator block past smallObject keys, where the
+	// duplicate is found by the set rather than by the scan.
+	manyKeys := ""
+	for i := range 40 {
+		manyKeys += fmt.Sprintf(`"k:%d":"v",`, i)
+	}
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"version", `{"Version":"2008-10-17","Version":"2012-10-17","Statement":[]}`,
+			`Duplicate key "Version" in the policy.`},
+		{"statement", `{"Statement":{"Effect":"Deny","Action":"*","Resource":"*"},"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`,
+			`Duplicate key "Statement" in the policy.`},
+		{"effect", `{"Statement":{"Effect":"Deny","Effect":"Allow","Action":"a:b","Resource":"*"}}`,
+			`Duplicate key "Effect" in Statement.`},
+		{"resource in second statement", `{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::a","Resource":"arn:aws:s3:::b"}]}`,
+			`Duplicate key "Resource" in Statement[1].`},
+		{"principal type", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"111111111111","AWS":"222222222222"},"Action":"sts:AssumeRole"}}`,
+			`Duplicate key "AWS" in Statement.Principal.`},
+		{"condition operator", `{"Statement":[{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"},"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}}]}`,
+			`Duplicate key "IpAddress" in Statement[0].Condition.`},
+		{"condition key", `{"Statement":[{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"StringEquals":{"aws:username":"alice","aws:username":"bob"}}}]}`,
+			`Duplicate key "aws:username" in Statement[0].Condition.StringEquals.`},
+		{"condition key past the scan", `{"Statement":[{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"StringEquals":{` + manyKeys + `"k:7":"w"}}}]}`,
+			`Duplicate key "k:7" in Statement[0].Condition.StringEquals.`},
+		{"escaped spelling of the same key", `{"Statement":{"Effect":"Allow","\u0045ffect":"Deny","Action":"a:b","Resource":"*"}}`,
+			`Duplicate key "Effect" in Statement.`},
+		{"unknown element twice", `{"Statement":{"Other":1,"Other":2}}`,
+			`Duplicate key "Other" in Statement.`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.in))
+			var me *MalformedError
+			if !errors.As(err, &me) {
+				t.Fatalf("Parse = %v, want a *MalformedError", err)
+			}
+			if got, want := me.Message, syntax+tt.want; got != want {
+				t.Errorf("message\n got %q\nwant %q", got, want)
+			}
+		})
 	}
 }
