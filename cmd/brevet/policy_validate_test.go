@@ -62,6 +62,9 @@ func TestPolicyValidateText(t *testing.T) {
 		"badtype.json":   badType,
 		"big.json":       `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::` + strings.Repeat("b", 6100) + `"}}`,
 		"partition.json": `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"a:b:c"}}`,
+		"dupkey.json":    `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"192.0.2.0/24","aws:SourceIp":"0.0.0.0/0"}}}]}`,
+		"nevermatch.json": `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{` +
+			`"IpAddress":{"aws:SourceIp":"192.0.2.0/33"},"Null":{"aws:TokenIssueTime":"maybe"},"StringEquals":{"aws:username":"\ud800x"}}}}`,
 	})
 	p := func(name string) string { return filepath.Join(dir, name) }
 	tests := []struct {
@@ -86,6 +89,13 @@ func TestPolicyValidateText(t *testing.T) {
 		{"type mismatch, strict", []string{"--strict", p("badtype.json")}, "",
 			p("badtype.json") + ": valid, 1 warning\n" +
 				p("badtype.json") + ": warning: statement 0: DateGreaterThan compares Date values, but aws:username is of type String [condition-type-mismatch]\n", 1},
+		{"duplicate key", []string{p("dupkey.json")}, "",
+			p("dupkey.json") + `: MalformedPolicyDocument: Syntax errors in policy. Duplicate key "aws:SourceIp" in Statement[0].Condition.IpAddress.` + "\n", 1},
+		{"values that never match, strict", []string{"--strict", p("nevermatch.json")}, "",
+			p("nevermatch.json") + ": valid, 3 warnings\n" +
+				p("nevermatch.json") + `: warning: statement 0: IpAddress cannot compare "192.0.2.0/33": it is not an IP address or CIDR block [condition-value]` + "\n" +
+				p("nevermatch.json") + `: warning: statement 0: Null cannot compare "maybe": it is not true or false [condition-value]` + "\n" +
+				p("nevermatch.json") + `: warning: statement 0: StringEquals value "\ufffdx" contains U+FFFD, the replacement character (a lone UTF-16 surrogate escape reads as one): it matches only values that contain U+FFFD [condition-value]` + "\n", 1},
 		{"stdin", []string{"-"}, goodIdentity, "-: valid\n", 0},
 		{"missing file", []string{p("nosuch.json")}, "", p("nosuch.json") + ": ReadError: open " + p("nosuch.json") + ": no such file or directory\n", 1},
 	}

@@ -1,10 +1,12 @@
 package policy
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Warning is a likely mistake in a valid policy: something AWS accepts but
@@ -15,7 +17,8 @@ type Warning struct {
 	Sid       string
 	// Code names the kind of mistake, stable for scripts:
 	// resource-service-mismatch, condition-type-mismatch, condition-value,
-	// set-operator, unknown-condition-key, unknown-service, unknown-action.
+	// duplicate-condition-key, set-operator, unknown-condition-key,
+	// unknown-service, unknown-action.
 	Code    string
 	Message string
 }
@@ -36,6 +39,7 @@ const (
 	WarnUnknownService  = "unknown-service"
 	WarnUnknownAction   = "unknown-action"
 	WarnConditionValue  = "condition-value"
+	WarnDuplicateKey    = "duplicate-condition-key"
 	WarnSetOperator     = "set-operator"
 )
 
@@ -152,9 +156,16 @@ func lintResourceServices(s *Statement, cat Catalog, add addFunc) {
 }
 
 func lintConditions(s *Statement, cat Catalog, add addFunc) {
+	lintDuplicateKeys(s, add)
 	for _, c := range s.Condition {
 		for _, v := range c.Values {
-			if !conditionValueFits(c.Operator, v) {
+			switch {
+			case strings.ContainsRune(v, utf8.RuneError):
+				// Parse refuses invalid UTF-8; U+FFFD is what a lone
+				// \ud800-\udfff escape reads as, as in encoding/json.
+				add(WarnConditionValue, "%s value %+q contains U+FFFD, the replacement character (a lone UTF-16 surrogate escape reads as one): it matches only values that contain U+FFFD",
+					c.Operator, v)
+			case !conditionValueFits(c.Operator, v):
 				add(WarnConditionValue, "%s cannot compare %q: it is not %s", c.Operator, v, conditionValueWant(c.Operator))
 			}
 		}
@@ -175,6 +186,22 @@ func lintConditions(s *Statement, cat Catalog, add addFunc) {
 			// single-valued key it allows requests that lack the key.
 			add(WarnSetOperator, "%s on single-valued key %s also matches requests without the key; use %s",
 				c.Operator, c.Key, strings.TrimPrefix(c.Operator, "ForAllValues:"))
+		}
+	}
+}
+
+// lintDuplicateKeys warns about condition keys that one operator names
+// twice in different case (Parse refuses the same spelling twice). Keys
+// are case-insensitive, so both conditions test the same value, and both
+// must hold: as IAM Access Analyzer says, which one was meant is unclear.
+func lintDuplicateKeys(s *Statement, add addFunc) {
+	for i, c := range s.Condition {
+		for _, earlier := range s.Condition[:i] {
+			if earlier.Operator == c.Operator && earlier.Key != c.Key && strings.EqualFold(earlier.Key, c.Key) {
+				add(WarnDuplicateKey, "%s names %s and %s, the same key in different case: both conditions must hold",
+					c.Operator, earlier.Key, c.Key)
+				break
+			}
 		}
 	}
 }
@@ -237,6 +264,9 @@ func conditionValueFits(operator, v string) bool {
 		}
 		_, err := netip.ParseAddr(v)
 		return err == nil
+	case base == "BinaryEquals":
+		_, err := base64.StdEncoding.DecodeString(v)
+		return err == nil
 	}
 	return true
 }
@@ -248,6 +278,8 @@ func conditionValueWant(operator string) string {
 		return "true or false"
 	case strings.HasPrefix(base, "Numeric"):
 		return "a number"
+	case base == "BinaryEquals":
+		return "base64"
 	}
 	return "an IP address or CIDR block"
 }
