@@ -5,10 +5,9 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-)
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+	"github.com/brevet-dev/brevet/internal/node"
+)
 
 // exitCode is returned by a subcommand that has already reported its outcome
 // and only needs the process to exit with a particular status (for example
@@ -27,8 +26,11 @@ func newRootCmd() *cobra.Command {
 		// on every error hides them.
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       version,
+		// --version prints what `brevet version` prints (version.go).
+		Version: node.ReadBuild().String(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(subcommands()...)
+	root.AddCommand(newVersionCmd())
 	return root
 }

@@ -69,7 +69,9 @@ func serve(ctx context.Context, cfg *config.Config, opts serveOptions) (err erro
 	defer logOut.Close()
 	log := newLogger(cfg.Log, logOut)
 	setGCPercent(log)
-	log.InfoContext(ctx, "starting brevet", "version", version, "config", cfg)
+	b := node.ReadBuild()
+	log.InfoContext(ctx, "starting brevet", "version", b.Version, "revision", b.Revision, "modified", b.Modified,
+		"go_version", b.GoVersion, "config", cfg)
 	nopts := opts.node
 	nopts.Logger, nopts.FirstStart = log, opts.out
 	if cfg.Log.Format == config.LogJSON {

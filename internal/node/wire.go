@@ -95,13 +95,14 @@ func (n *Node) registerServices(ctx context.Context, d *awsquery.Dispatcher) err
 
 // newServer puts the API behind the server's middleware.
 func (n *Node) newServer(api http.Handler) error {
-	cfg := n.cfg
+	cfg, b := n.cfg, ReadBuild()
 	opts := []server.Option{
 		server.WithAPI(countInFlight(n.fed.handler(api), &n.inFlight)), // the OIDC issuer's endpoints; federation.go
 		server.WithLogger(n.log),
 		server.WithReadyCheck("store", func(ctx context.Context) error { _, err := n.st.Changes().Latest(ctx); return err }),
 		server.WithReadyCheck("audit", func(context.Context) error { return n.auditor.Ready() }),
 		server.WithCollectors(n.collectors()...), // audit.go
+		server.WithBuildInfo(b.Version, b.Revision, b.GoVersion),
 	}
 	if n.opts.AccessLog != nil && cfg.Log.Format == config.LogJSON {
 		opts = append(opts, server.WithJSONAccessLog(n.opts.AccessLog))

@@ -11,6 +11,18 @@ import (
 	"time"
 )
 
+func TestBuildInfo(t *testing.T) {
+	r := start(t, Config{}, echoID, WithBuildInfo("v1.2.0", "0123abcd", "go1.26.8"))
+	labels := map[string]string{"version": "v1.2.0", "revision": "0123abcd", "goversion": "go1.26.8"}
+	if got := metricValue(t, r.reg, "brevet_build_info", labels); got != 1 {
+		t.Errorf("brevet_build_info%v = %v; want 1", labels, got)
+	}
+	_, body := r.do(t, http.MethodGet, "/metrics", nil, nil)
+	if want := `brevet_build_info{goversion="go1.26.8",revision="0123abcd",version="v1.2.0"} 1`; !strings.Contains(body, want) {
+		t.Errorf("/metrics lacks %s:\n%s", want, body)
+	}
+}
+
 func TestMetricsToken(t *testing.T) {
 	r := start(t, Config{MetricsToken: "s3cret-token"}, echoID)
 	tests := []struct {

@@ -114,6 +114,20 @@ func WithCollectors(cs ...prometheus.Collector) Option {
 	return func(s *Server) { s.extra = append(s.extra, cs...) }
 }
 
+// WithBuildInfo adds the gauge brevet_build_info{version,revision,goversion},
+// always 1, so that dashboards can tell which build each node runs.
+func WithBuildInfo(version, revision, goVersion string) Option {
+	return func(s *Server) {
+		g := prometheus.NewGauge(prometheus.GaugeOpts{
+			Name:        "brevet_build_info",
+			Help:        "Always 1; the labels name the running build: its module version, commit and Go toolchain.",
+			ConstLabels: prometheus.Labels{"version": version, "revision": revision, "goversion": goVersion},
+		})
+		g.Set(1)
+		s.extra = append(s.extra, g)
+	}
+}
+
 // WithReadyCheck adds a check to /readyz under name, which /readyz reports
 // when the check fails.
 func WithReadyCheck(name string, check ReadyCheck) Option {

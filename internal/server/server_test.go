@@ -321,6 +321,9 @@ func metricValue(t *testing.T, g prometheus.Gatherer, name string, labels map[st
 			if h := m.GetHistogram(); h != nil {
 				return float64(h.GetSampleCount())
 			}
+			if g := m.GetGauge(); g != nil {
+				return g.GetValue()
+			}
 			return m.GetCounter().GetValue()
 		}
 	}
