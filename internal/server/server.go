@@ -272,7 +272,10 @@ func (s *Server) serve(ctx context.Context, ln net.Listener, handler http.Handle
 		WriteTimeout:      s.cfg.WriteTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
 		MaxHeaderBytes:    DefaultMaxHeaderBytes,
-		TLSConfig:         s.tls,
+		// Each http.Server gets a copy: net/http adds its protocols to the
+		// config it serves with, and the API's and the metrics' servers
+		// start at once.
+		TLSConfig: s.tls.Clone(),
 		// net/http logs connection-level noise here (TLS handshakes
 		// abandoned by port scanners and TCP probes): debug, not warn.
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
