@@ -92,8 +92,10 @@ type Call interface {
 }
 
 // Pipeline is the steps every request goes through, whatever its
-// protocol: authenticate, authorize, act, commit (Run), then audit and
-// observe (Finish). Authenticator, Authorizer and Auditor are required.
+// protocol: authenticate (then, when the Authorizer is a
+// PrincipalChecker, confirm that the caller's principal still exists),
+// authorize, act, commit (Run), then audit and observe (Finish).
+// Authenticator, Authorizer and Auditor are required.
 type Pipeline struct {
 	Authenticator Authenticator
 	Authorizer    Authorizer
@@ -132,6 +134,11 @@ func (p *Pipeline) Run(ctx context.Context, x *Exchange, c Call) (err error) {
 	x.Principal, err = p.Authenticator.Authenticate(ctx, &x.authn)
 	if err != nil {
 		return err
+	}
+	if pc, ok := p.Authorizer.(PrincipalChecker); ok {
+		if err := pc.CheckPrincipal(ctx, x.Principal, x.Start); err != nil {
+			return err
+		}
 	}
 	ctx = context.WithValue(ctx, principalKey{}, x.Principal)
 	if err := c.Decode(ctx, x); err != nil {

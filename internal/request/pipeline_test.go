@@ -50,6 +50,13 @@ func (s *steps) Authorize(_ context.Context, req *request.AuthzRequest) (request
 	return request.Decision{Allowed: s.allow, Reason: "no identity-based policy allows the sts:AssumeRole action"}, s.step("authorize")
 }
 
+func (s *steps) CheckPrincipal(_ context.Context, p request.Principal, _ time.Time) error {
+	if p == nil || p.ARN() != "arn:aws:iam::123456789012:user/alice" {
+		return errors.New("the principal check did not get the authenticated principal")
+	}
+	return s.step("check")
+}
+
 func (s *steps) Commit(context.Context, *request.Exchange) error { return s.step("commit") }
 
 func (s *steps) Audit(_ context.Context, rec *request.Record) error { return s.step("audit") }
@@ -101,11 +108,13 @@ func run(s *steps) (*request.Exchange, error, error) {
 	return x, err, p.Finish(context.Background(), &rec)
 }
 
-// TestPipelineSteps: the steps run in order, each once; the first failure
+// TestPipelineSteps: the steps run in order, each once (the principal
+// check, the Authorizer being a PrincipalChecker, right after
+// authentication, also for an action that authorizes itself); the first failure
 // stops the request before the action, except that the audit and the
 // observers always run; a commit step's failure fails the request closed.
 func TestPipelineSteps(t *testing.T) {
-	all := []string{"route", "authenticate", "decode", "target", "authorize", "act", "commit", "audit", "observe "}
+	all := []string{"route", "authenticate", "check", "decode", "target", "authorize", "act", "commit", "audit", "observe "}
 	for _, tc := range []struct {
 		name    string
 		s       steps
@@ -114,19 +123,21 @@ func TestPipelineSteps(t *testing.T) {
 	}{
 		{"allowed", steps{allow: true, target: true, issue: true}, all, ""},
 		{"no target: the action authorizes itself", steps{target: false, issue: true},
-			[]string{"route", "authenticate", "decode", "target", "act", "commit", "audit", "observe "}, ""},
+			[]string{"route", "authenticate", "check", "decode", "target", "act", "commit", "audit", "observe "}, ""},
 		{"denied", steps{allow: false, target: true, issue: true},
-			[]string{"route", "authenticate", "decode", "target", "authorize", "audit", "observe Failed"},
+			[]string{"route", "authenticate", "check", "decode", "target", "authorize", "audit", "observe Failed"},
 			"User: arn:aws:iam::123456789012:user/alice is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/r because no identity-based policy allows the sts:AssumeRole action"},
 		{"authentication fails", steps{fail: "authenticate", allow: true, target: true},
 			[]string{"route", "authenticate", "audit", "observe Failed"}, "authenticate failed"},
+		{"the caller's principal is gone", steps{fail: "check", allow: true, target: true},
+			[]string{"route", "authenticate", "check", "audit", "observe Failed"}, "check failed"},
 		{"routing fails", steps{fail: "route"}, []string{"route", "audit", "observe Failed"}, "route failed"},
 		{"decoding fails", steps{fail: "decode", allow: true, target: true},
-			[]string{"route", "authenticate", "decode", "audit", "observe Failed"}, "decode failed"},
+			[]string{"route", "authenticate", "check", "decode", "audit", "observe Failed"}, "decode failed"},
 		{"commit fails closed", steps{fail: "commit", allow: true, target: true, issue: true},
-			[]string{"route", "authenticate", "decode", "target", "authorize", "act", "commit", "audit", "observe Failed"}, "commit failed"},
+			[]string{"route", "authenticate", "check", "decode", "target", "authorize", "act", "commit", "audit", "observe Failed"}, "commit failed"},
 		{"an issuing action that reports nothing fails closed", steps{allow: true, target: true, issue: false},
-			[]string{"route", "authenticate", "decode", "target", "authorize", "act", "audit", "observe Failed"}, "recorded no issuance"},
+			[]string{"route", "authenticate", "check", "decode", "target", "authorize", "act", "audit", "observe Failed"}, "recorded no issuance"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.s
