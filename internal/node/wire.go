@@ -45,6 +45,7 @@ func (n *Node) wire(ctx context.Context) error {
 	}
 	p := &request.Pipeline{
 		Authenticator: storeGate{next: n.authn, down: &n.down},
+		Principals:    n.authz, // a session whose user or role is gone is refused
 		Authorizer:    n.authz,
 		Committers:    []request.Committer{request.CommitFunc(n.syncAfterWrite)}, // commit.go
 		Auditor:       n.auditor,

@@ -92,13 +92,15 @@ type Call interface {
 }
 
 // Pipeline is the steps every request goes through, whatever its
-// protocol: authenticate (then, when the Authorizer is a
-// PrincipalChecker, confirm that the caller's principal still exists),
-// authorize, act, commit (Run), then audit and observe (Finish).
+// protocol: authenticate (then confirm that the caller's principal still
+// exists), authorize, act, commit (Run), then audit and observe (Finish).
 // Authenticator, Authorizer and Auditor are required.
 type Pipeline struct {
 	Authenticator Authenticator
-	Authorizer    Authorizer
+	// Principals, when set, confirms after authentication that the
+	// caller's principal still exists.
+	Principals PrincipalChecker
+	Authorizer Authorizer
 	// Committers run in order after a successful action, before its audit
 	// event.
 	Committers []Committer
@@ -135,8 +137,8 @@ func (p *Pipeline) Run(ctx context.Context, x *Exchange, c Call) (err error) {
 	if err != nil {
 		return err
 	}
-	if pc, ok := p.Authorizer.(PrincipalChecker); ok {
-		if err := pc.CheckPrincipal(ctx, x.Principal, x.Start); err != nil {
+	if p.Principals != nil {
+		if err := p.Principals.CheckPrincipal(ctx, x.Principal, x.Start); err != nil {
 			return err
 		}
 	}

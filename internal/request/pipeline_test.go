@@ -92,7 +92,7 @@ func (c call) Act(_ context.Context, x *request.Exchange) error {
 }
 
 func run(s *steps) (*request.Exchange, error, error) {
-	p := &request.Pipeline{Authenticator: s, Authorizer: s, Committers: []request.Committer{s}, Auditor: s,
+	p := &request.Pipeline{Authenticator: s, Principals: s, Authorizer: s, Committers: []request.Committer{s}, Auditor: s,
 		Observers: []request.Observer{s}}
 	x := &request.Exchange{}
 	r := httptest.NewRequest("POST", "/", nil)
@@ -109,8 +109,8 @@ func run(s *steps) (*request.Exchange, error, error) {
 }
 
 // TestPipelineSteps: the steps run in order, each once (the principal
-// check, the Authorizer being a PrincipalChecker, right after
-// authentication, also for an action that authorizes itself); the first failure
+// check right after authentication, also for an action that authorizes
+// itself); the first failure
 // stops the request before the action, except that the audit and the
 // observers always run; a commit step's failure fails the request closed.
 func TestPipelineSteps(t *testing.T) {

@@ -137,14 +137,14 @@ type Authorizer interface {
 	Authorize(ctx context.Context, req *AuthzRequest) (Decision, error)
 }
 
-// PrincipalChecker is implemented by an Authorizer that confirms, for
-// every request, that the principal behind its credentials still exists:
-// a temporary credential outlives nothing it was made from (its user or
-// role, the sessions it was chained from). The Pipeline calls it right
-// after authentication, whatever the action, also for actions that
-// authorize themselves or need no authorization (GetCallerIdentity). An
-// error fails the request; a credential whose principal is gone is an
-// authentication failure, worded by the Authorizer's typed error.
+// PrincipalChecker confirms, for every request, that the principal behind
+// its credentials still exists: a temporary credential outlives nothing it
+// was made from (its user or role, the sessions it was chained from). The
+// Pipeline calls it right after authentication, whatever the action, also
+// for actions that authorize themselves or need no authorization
+// (GetCallerIdentity). An error fails the request; a credential whose
+// principal is gone is an authentication failure, worded by the checker's
+// typed error (authz.Authorizer is one).
 type PrincipalChecker interface {
 	CheckPrincipal(ctx context.Context, p Principal, now time.Time) error
 }

@@ -74,7 +74,7 @@ func newFedEnv(t testing.TB) *fedEnv {
 	must(t, err)
 	iamSvc, err := iamservice.New(iamservice.Config{Store: st, MasterKey: e.mk})
 	must(t, err)
-	e.d, err = awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: e.an, Authorizer: e.az, Auditor: nopAuditor{}},
+	e.d, err = awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: e.an, Principals: e.az, Authorizer: e.az, Auditor: nopAuditor{}},
 		ErrorMappers: []awsquery.ErrorMapper{sts.WireError, iamservice.WireError, iamservice.ProviderWireError}})
 	must(t, err)
 	sts.Register(e.d, e.svc)

@@ -88,7 +88,7 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: e.an, Authorizer: e.az, Auditor: nopAuditor{}},
+	d, err := awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: e.an, Principals: e.az, Authorizer: e.az, Auditor: nopAuditor{}},
 		ErrorMappers: []awsquery.ErrorMapper{sts.WireError, iamservice.WireError}})
 	if err != nil {
 		t.Fatal(err)
