@@ -105,7 +105,7 @@ func New(cfg Config) (*Dispatcher, error) {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if cfg.NewRequestID == nil {
-		cfg.NewRequestID = NewRequestID
+		cfg.NewRequestID = request.NewID
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -412,22 +412,3 @@ func (d *Dispatcher) record(x *exchange, err error, wire *Error) *request.Record
 	}
 	return rec
 }
-
-// NewRequestID returns a random request id in AWS's format
-// (request.NewID).
-func NewRequestID() string { return request.NewID() }
-
-// PrincipalFromContext returns the authenticated principal of the request
-// being served (in handlers and the Authorizer), or nil.
-func PrincipalFromContext(ctx context.Context) request.Principal {
-	return request.PrincipalFromContext(ctx)
-}
-
-// WithRequestID returns a context carrying the request id, so a server
-// middleware that assigns ids first can hand its id to the dispatcher.
-func WithRequestID(ctx context.Context, id string) context.Context {
-	return request.WithRequestID(ctx, id)
-}
-
-// RequestIDFromContext returns the request id, or "".
-func RequestIDFromContext(ctx context.Context) string { return request.IDFromContext(ctx) }

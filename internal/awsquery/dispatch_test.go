@@ -320,16 +320,6 @@ func TestNewRequiresInterfaces(t *testing.T) {
 	}
 }
 
-func TestNewRequestIDFormat(t *testing.T) {
-	id := awsquery.NewRequestID()
-	if len(id) != 36 || id[8] != '-' || id[13] != '-' || id[14] != '4' || id[18] != '-' || id[23] != '-' {
-		t.Errorf("request id %q is not a v4 UUID", id)
-	}
-	if id == awsquery.NewRequestID() {
-		t.Error("two request ids are equal")
-	}
-}
-
 func TestToWireSigV4Kinds(t *testing.T) {
 	tests := []struct {
 		kind sigv4.Kind

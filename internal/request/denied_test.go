@@ -51,3 +51,13 @@ func TestEffect(t *testing.T) {
 		}
 	}
 }
+
+func TestNewIDFormat(t *testing.T) {
+	id := request.NewID()
+	if len(id) != 36 || id[8] != '-' || id[13] != '-' || id[14] != '4' || id[18] != '-' || id[23] != '-' {
+		t.Errorf("request id %q is not a v4 UUID", id)
+	}
+	if id == request.NewID() {
+		t.Error("two request ids are equal")
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // internalFailureMessage is the only text a 500 carries: what went wrong
@@ -30,7 +31,7 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 		x := &struct {
 			info requestInfo
 			sw   statusWriter
-		}{info: requestInfo{id: awsquery.NewRequestID()}, sw: statusWriter{ResponseWriter: w}}
+		}{info: requestInfo{id: request.NewID()}, sw: statusWriter{ResponseWriter: w}}
 		info, sw := &x.info, &x.sw
 		// Set would canonicalize the key, allocating, on every request.
 		w.Header()[headerRequestIDKey] = []string{info.id}
