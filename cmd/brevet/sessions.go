@@ -127,7 +127,7 @@ func newSessionsRevokeCmd() *cobra.Command {
 				if err != nil {
 					return fmt.Errorf("--issued-before: %w", err)
 				}
-				params.Set("IssuedBefore", t.UTC().Format(time.RFC3339))
+				params.Set("IssuedBefore", t.UTC().Format(time.RFC3339Nano))
 			}
 			if (keyID == "") == (principal == "") {
 				return errors.New("give exactly one of --access-key-id and --principal")

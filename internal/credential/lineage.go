@@ -6,10 +6,10 @@ import (
 	"time"
 )
 
-// The lineage in a token body (version 2): for each ancestor, nearest
-// first, a form byte, its access key id, its principal ARN, its session ARN
-// (absent when it equals the principal ARN) and its age at this session's
-// issue (zig-zag varint seconds). Tokens go in every request header, so
+// The lineage in a token body (versions 2 and 3): for each ancestor,
+// nearest first, a form byte, its access key id, its principal ARN, its
+// session ARN (absent when it equals the principal ARN) and its age at this
+// session's issue (zig-zag varint microseconds; seconds in version 2). Tokens go in every request header, so
 // the ARNs are written short where the form byte lets the decoder rebuild
 // them exactly:
 //
@@ -44,7 +44,7 @@ func lineageBound(l []Ancestor) int {
 
 // appendLineage writes c's lineage (its length is the body's depth byte).
 func appendLineage(b []byte, c *Claims) []byte {
-	issued := c.IssuedAt.Unix()
+	issued := c.IssuedAt.UnixMicro()
 	for i := range c.Lineage {
 		a := &c.Lineage[i]
 		var form byte
@@ -67,18 +67,22 @@ func appendLineage(b []byte, c *Claims) []byte {
 		if form&ancSessionIsPrincipal == 0 {
 			b = appendString(b, session)
 		}
-		b = binary.AppendVarint(b, issued-a.IssuedAt.Unix())
+		b = binary.AppendVarint(b, issued-a.IssuedAt.UnixMicro())
 	}
 	return b
 }
 
 // decodeLineage reads n ancestors into c.Lineage. Strings written whole are
 // substrings of the body; those written short are rebuilt in one string
-// shared by the lineage, so a lineage costs at most two allocations.
-func decodeLineage(d *decoder, c *Claims, n int) {
+// shared by the lineage, so a lineage costs at most two allocations. micro
+// says the ages are in microseconds (version 3), not seconds.
+func decodeLineage(d *decoder, c *Claims, n int, micro bool) {
 	var forms [MaxChainDepth]byte
 	l := make([]Ancestor, n)
-	issued := c.IssuedAt.Unix()
+	issued, unit := c.IssuedAt.Unix(), time.Second
+	if micro {
+		issued, unit = c.IssuedAt.UnixMicro(), time.Microsecond
+	}
 	size := 0
 	for i := range l {
 		f := d.byte()
@@ -88,7 +92,7 @@ func decodeLineage(d *decoder, c *Claims, n int) {
 		if f&ancSessionIsPrincipal == 0 {
 			a.SessionARN = d.str()
 		}
-		a.IssuedAt = time.Unix(issued-d.varint(), 0).UTC()
+		a.IssuedAt = time.Unix(0, 0).Add(time.Duration(issued-d.varint()) * unit).UTC()
 		if d.err != nil {
 			return
 		}

@@ -172,7 +172,7 @@ func TestTokenSize(t *testing.T) {
 	r := newRing(t)
 	for _, tt := range []struct {
 		depth, max int
-	}{{0, 640}, {1, 740}, {4, 1040}, {MaxChainDepth, 2240}} {
+	}{{0, 640}, {1, 740}, {4, 1040}, {MaxChainDepth, 2300}} {
 		for _, policy := range []bool{false, true} {
 			c := chainedClaims(tt.depth)
 			if !policy {

@@ -3,6 +3,7 @@ package credential
 import (
 	"fmt"
 	"io"
+	"time"
 )
 
 // Mint makes a temporary credential for the session described by c: a new
@@ -25,6 +26,9 @@ func (r *TokenKeyRing) Mint(c Claims, rnd io.Reader) (TemporaryCredentials, Clai
 	if err != nil {
 		return TemporaryCredentials{}, Claims{}, err
 	}
+	// The token carries the issue time in microseconds; the claims
+	// returned are the token's.
+	c.IssuedAt = c.IssuedAt.Truncate(time.Microsecond)
 	rest := pool[:]
 	c.AccessKeyID = formatID(PrefixTemporaryAccessKey, acct, 0, (*[idRandLen]byte)(rest))
 	rest = rest[idRandLen:]

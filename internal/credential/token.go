@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// Session token wire form (version 2), before standard base64:
+// Session token wire form (version 3), before standard base64:
 //
-//	version   1 byte   (2; Open still accepts 1)
+//	version   1 byte   (3; Open still accepts 1 and 2)
 //	keyIDLen  1 byte   (1..maxKeyIDLen)
 //	keyID     keyIDLen bytes, the token key that sealed it, in clear
 //	nonce     12 bytes
@@ -24,8 +24,13 @@ import (
 // appendBody); its layout is fixed by the version byte. Version 2 added the
 // lineage (Claims.Lineage); a version 1 body is decoded with an empty one,
 // so sessions issued before an upgrade stay valid until they expire.
+// Version 3 writes the issue times (the session's and its ancestors') in
+// microseconds instead of seconds, so that a revocation by principal cuts
+// exactly at its cut-off (revocation.List): a session issued in the second
+// after the cut-off is not taken for one issued before it.
 const (
-	tokenVersion   = 2
+	tokenVersion   = 3
+	tokenVersionV2 = 2
 	tokenVersionV1 = 1
 	nonceLen       = 12
 	gcmTagLen      = 16
@@ -216,9 +221,10 @@ func parentDerived(c *Claims) bool {
 	return c.ParentAccessKeyID == c.RootAccessKeyID
 }
 
-// appendBody encodes the claims (version 2): a flags byte, the principal
+// appendBody encodes the claims (version 3): a flags byte, the principal
 // type, the chain depth (the number of lineage entries), three zig-zag
-// varint times (Unix seconds; MFA time 0 when absent), then length-prefixed
+// varint times (the issue time in Unix microseconds, the expiry and the MFA
+// time in Unix seconds, MFA time 0 when absent), then length-prefixed
 // strings in a fixed order (the parent key only when it is not derived),
 // the transitive tag keys as a counted list, the lineage (appendLineage),
 // and the packed policies and tags last.
@@ -235,7 +241,7 @@ func appendBody(b []byte, c *Claims, p Packed) []byte {
 		flags |= flagParentDerived
 	}
 	b = append(b, flags, byte(c.PrincipalType), byte(len(c.Lineage)))
-	b = binary.AppendVarint(b, c.IssuedAt.Unix())
+	b = binary.AppendVarint(b, c.IssuedAt.UnixMicro())
 	b = binary.AppendVarint(b, c.Expires.Unix())
 	var mfa int64
 	if !c.MFAAuthTime.IsZero() {
@@ -263,7 +269,8 @@ func appendBody(b []byte, c *Claims, p Packed) []byte {
 }
 
 // decodeBody is appendBody's inverse, for a body of the given token
-// version: version 1 has no lineage and always writes the parent key. All
+// version: version 1 has no lineage and always writes the parent key;
+// versions 1 and 2 write issue times in seconds. All
 // strings are substrings of s, but for ancestors' ARNs written in short
 // form (decodeLineage).
 func decodeBody(version byte, s string, c *Claims) error {
@@ -278,7 +285,11 @@ func decodeBody(version byte, s string, c *Claims) error {
 	if depth > MaxChainDepth || flags&^allowed != 0 {
 		return errMalformed
 	}
-	c.IssuedAt = time.Unix(d.varint(), 0).UTC()
+	if issued := d.varint(); version >= tokenVersion {
+		c.IssuedAt = time.UnixMicro(issued).UTC()
+	} else {
+		c.IssuedAt = time.Unix(issued, 0).UTC()
+	}
 	c.Expires = time.Unix(d.varint(), 0).UTC()
 	if mfa := d.varint(); mfa != 0 {
 		c.MFAAuthTime = time.Unix(mfa, 0).UTC()
@@ -306,7 +317,7 @@ func decodeBody(version byte, s string, c *Claims) error {
 		}
 	}
 	if depth > 0 {
-		decodeLineage(&d, c, depth)
+		decodeLineage(&d, c, depth, version >= tokenVersion)
 	}
 	if flags&flagParentDerived != 0 {
 		c.ParentAccessKeyID = c.RootAccessKeyID
@@ -347,7 +358,7 @@ func (r *TokenKeyRing) Open(token, accessKeyID string, now time.Time) (Claims, e
 	buf := (*bp)[:0]
 	buf, err := strictBase64.AppendDecode(buf, []byte(token))
 	*bp = buf
-	if err != nil || len(buf) < 2 || (buf[0] != tokenVersion && buf[0] != tokenVersionV1) {
+	if err != nil || len(buf) < 2 || buf[0] < tokenVersionV1 || buf[0] > tokenVersion {
 		return Claims{}, &TokenInvalidError{Reason: TokenMalformed}
 	}
 	version := buf[0]

@@ -185,8 +185,8 @@ func TestOpenRejects(t *testing.T) {
 		{"not base64", r, "!!!!", creds.AccessKeyID, TokenMalformed},
 		{"url base64", r, strings.NewReplacer("+", "-", "/", "_").Replace(creds.SessionToken) + "-", creds.AccessKeyID, TokenMalformed},
 		{"too long", r, strings.Repeat("A", MaxTokenLen+4), creds.AccessKeyID, TokenMalformed},
-		{"wrong version", r, base64.StdEncoding.EncodeToString(append([]byte{3}, mustDecode(creds.SessionToken)[1:]...)), creds.AccessKeyID, TokenMalformed},
-		{"version 1 header on a version 2 body", r, base64.StdEncoding.EncodeToString(append([]byte{1}, mustDecode(creds.SessionToken)[1:]...)), creds.AccessKeyID, TokenForged},
+		{"wrong version", r, base64.StdEncoding.EncodeToString(append([]byte{tokenVersion + 1}, mustDecode(creds.SessionToken)[1:]...)), creds.AccessKeyID, TokenMalformed},
+		{"version 1 header on a version 3 body", r, base64.StdEncoding.EncodeToString(append([]byte{1}, mustDecode(creds.SessionToken)[1:]...)), creds.AccessKeyID, TokenForged},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -436,7 +436,8 @@ func TestZeroRing(t *testing.T) {
 // TestOpenStoredToken opens tokens sealed by earlier builds (fuzz seeds),
 // so a change to a wire form cannot go unnoticed: tokens in flight must
 // keep opening across an upgrade. valid-assumed-role is version 1 (no
-// lineage: it opens with an empty one), valid-chained version 2.
+// lineage: it opens with an empty one), valid-chained version 2 (times in
+// seconds), valid-chained-v3 version 3 (times in microseconds).
 func TestOpenStoredToken(t *testing.T) {
 	for _, tt := range []struct {
 		file    string
@@ -444,7 +445,8 @@ func TestOpenStoredToken(t *testing.T) {
 		lineage bool
 	}{
 		{"valid-assumed-role", tokenVersionV1, false},
-		{"valid-chained", tokenVersion, true},
+		{"valid-chained", tokenVersionV2, true},
+		{"valid-chained-v3", tokenVersion, true},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			data, err := os.ReadFile("testdata/fuzz/FuzzOpenToken/" + tt.file)
@@ -480,5 +482,33 @@ func TestOpenStoredToken(t *testing.T) {
 				t.Errorf("stored token carries key %s and a %d-character secret", got.AccessKeyID, len(got.SecretAccessKey.Reveal()))
 			}
 		})
+	}
+}
+
+// Issue times travel in microseconds (version 3): a revocation by
+// principal compares them with its cut-off, and a token that rounded them
+// to the second would count a session issued just after a cut-off as
+// issued before it.
+func TestIssueTimesKeepMicroseconds(t *testing.T) {
+	r := newRing(t)
+	c := fullClaims()
+	c.IssuedAt = t0.Add(123456789 * time.Nanosecond)
+	c.Lineage[0].IssuedAt = t0.Add(-10*time.Minute + 987654*time.Microsecond)
+	c.Lineage[1].IssuedAt = t0.Add(-2*time.Hour + time.Microsecond)
+	creds, minted, err := r.Mint(c, testRand(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Open(creds.SessionToken, creds.AccessKeyID, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := t0.Add(123456 * time.Microsecond); !got.IssuedAt.Equal(want) || !minted.IssuedAt.Equal(want) {
+		t.Errorf("issued at: token says %v, Mint returned %v; want %v", got.IssuedAt, minted.IssuedAt, want)
+	}
+	for i, a := range got.Lineage {
+		if want := c.Lineage[i].IssuedAt; !a.IssuedAt.Equal(want) {
+			t.Errorf("ancestor %d issued at %v, want %v", i, a.IssuedAt, want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package revocation_test
 
 import (
+	"crypto/rand"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -211,6 +212,58 @@ func TestRevokeErrors(t *testing.T) {
 			if !errors.As(err, &e) {
 				t.Errorf("%s: got %v, want NotFoundError", tt.name, err)
 			}
+		}
+	}
+}
+
+// A revocation by principal kills exactly the sessions issued before its
+// cut-off, also within the cut-off's second: the token carries its issue
+// time in microseconds and the store keeps the cut-off in microseconds
+// (the issue found sessions issued up to a second after the cut-off
+// killed). Tokens are minted and opened as the server does, and the list
+// is loaded from the store.
+func TestRevokeByPrincipalCutsAtTheMicrosecond(t *testing.T) {
+	st := openStore(t)
+	ring, err := credential.NewTokenKeyRing(rand.Reader, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cutoff := now.Add(500*time.Millisecond + 123*time.Microsecond)
+	session := func(issued time.Time) credential.Claims {
+		creds, _, err := ring.Mint(credential.Claims{
+			AccountID: account, PrincipalType: credential.AssumedRole, PrincipalARN: roleA, SessionARN: roleA + "/s",
+			IssuedAt: issued, Expires: issued.Add(time.Hour), ParentAccessKeyID: "AKIAROOT", RootAccessKeyID: "AKIAROOT",
+		}, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := ring.Open(creds.SessionToken, creds.AccessKeyID, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	svc := revocation.NewService(st)
+	if _, err := svc.Revoke(t.Context(), revocation.Request{Account: account, Principal: roleA, IssuedBefore: cutoff}, now.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	var l revocation.List
+	if err := l.Load(t.Context(), st.Revocations(), now.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		issued time.Duration // from the cut-off
+		want   bool
+	}{
+		{-400 * time.Millisecond, true},
+		{-time.Microsecond, true},
+		{0, false},
+		{time.Microsecond, false},
+		{300 * time.Millisecond, false},
+	} {
+		c := session(cutoff.Add(tt.issued))
+		if got := l.Revoked(&c, now.Add(time.Second)); got != tt.want {
+			t.Errorf("session issued %v from the cut-off: revoked = %v, want %v", tt.issued, got, tt.want)
 		}
 	}
 }
