@@ -60,6 +60,12 @@ type Config struct {
 	// Now gives the signing time and the clock for latencies; nil means
 	// time.Now. Each request is signed with the time it is sent.
 	Now func() time.Time
+	// Rate, when positive, paces the run (an open loop): requests start
+	// at Rate per second in all, each taken by an idle worker. When every
+	// worker is busy the start is late, not dropped, and the latency is
+	// measured from when the request is sent; Result.Late counts starts
+	// that waited over a millisecond for a worker. Zero is a closed loop.
+	Rate float64
 }
 
 // Result is what a run measured.
@@ -76,6 +82,10 @@ type Result struct {
 	// Latency holds the latency of every successful request, from just
 	// before sending it (after signing) to the end of its response body.
 	Latency *Histogram
+	// Late counts, in a paced run (Config.Rate), the requests that
+	// started over a millisecond after their slot because every worker
+	// was busy: the server did not keep up with the rate.
+	Late uint64
 }
 
 // OpsPerSecond is successful requests per second of Elapsed.
@@ -139,12 +149,19 @@ func Run(ctx context.Context, cfg Config, w Workload) (*Result, error) {
 		start   = cfg.Now()
 		end     = start.Add(cfg.Duration)
 	)
+	var p *pacer
+	if cfg.Rate > 0 {
+		p = &pacer{start: start, interval: time.Duration(float64(time.Second) / cfg.Rate), now: cfg.Now}
+	}
 	for i := range workers {
-		workers[i] = &worker{id: i, cfg: &cfg, w: &w, url: endpointOf(&cfg, i), latency: NewHistogram(), errs: map[string]uint64{}}
+		workers[i] = &worker{id: i, cfg: &cfg, w: &w, url: endpointOf(&cfg, i), latency: NewHistogram(), errs: map[string]uint64{}, pace: p}
 		wg.Go(func() { workers[i].loop(ctx, end, &sent) })
 	}
 	wg.Wait()
 	res := &Result{Elapsed: cfg.Now().Sub(start), Latency: NewHistogram(), ErrorsBy: map[string]uint64{}}
+	if p != nil {
+		res.Late = p.late.Load()
+	}
 	for _, wk := range workers {
 		res.Ops += wk.ops
 		res.Latency.Merge(wk.latency)
@@ -176,6 +193,41 @@ type worker struct {
 	ops     uint64
 	latency *Histogram
 	errs    map[string]uint64
+	pace    *pacer // nil: closed loop
+}
+
+// pacer hands out request start times at a fixed interval from start, in
+// order, to whichever worker asks next.
+type pacer struct {
+	start    time.Time
+	interval time.Duration
+	now      func() time.Time
+	next     atomic.Int64 // slots handed out
+	late     atomic.Uint64
+}
+
+// wait blocks until the next slot's time (or ctx ends, or the slot falls
+// after end) and reports whether to send.
+func (p *pacer) wait(ctx context.Context, end time.Time) bool {
+	at := p.start.Add(time.Duration(p.next.Add(1)-1) * p.interval)
+	if !at.Before(end) {
+		return false
+	}
+	d := at.Sub(p.now())
+	if d < -time.Millisecond {
+		p.late.Add(1)
+	}
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // maxErrorKinds bounds ErrorsBy, since transport errors can carry
@@ -186,6 +238,9 @@ func (wk *worker) loop(ctx context.Context, end time.Time, sent *atomic.Int64) {
 	wk.signer = sigv4.Signer{Credentials: wk.cfg.Credentials}
 	for seq := uint64(0); ctx.Err() == nil && wk.cfg.Now().Before(end); seq++ {
 		if max := wk.cfg.MaxRequests; max > 0 && sent.Add(1) > max {
+			return
+		}
+		if wk.pace != nil && !wk.pace.wait(ctx, end) {
 			return
 		}
 		kind, took := wk.do(ctx, seq)

@@ -289,3 +289,37 @@ func TestWriteTargets(t *testing.T) {
 		})
 	}
 }
+
+// A paced run starts requests at the given rate, not as fast as the
+// server answers: over half a second at 200/s it sends at most the 100
+// slots that fall in it, however many workers are idle, and a server far
+// slower than the rate makes starts late instead of dropping them.
+func TestRunPaced(t *testing.T) {
+	var seen atomic.Int64
+	slow := atomic.Bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Add(1)
+		if slow.Load() {
+			time.Sleep(50 * time.Millisecond)
+		}
+		TrivialHandler().ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	cfg := Config{URL: srv.URL, Region: "us-east-1", Credentials: testCreds, Concurrency: 8, Duration: 500 * time.Millisecond, Rate: 200}
+	res, err := Run(t.Context(), cfg, GetCallerIdentity())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Ops > 100 || res.Ops < 50 || res.Errors != 0 {
+		t.Errorf("paced at 200/s for 500ms: %d ops, %d errors; want 50..100 ops (a closed loop sends thousands)", res.Ops, res.Errors)
+	}
+	slow.Store(true)
+	cfg.Concurrency = 1
+	res, err = Run(t.Context(), cfg, GetCallerIdentity())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Late == 0 || res.Ops > 11 {
+		t.Errorf("one worker, 50 ms per request, paced at 200/s: %d ops, %d late; want at most 11 ops and late starts", res.Ops, res.Late)
+	}
+}
