@@ -54,6 +54,8 @@ type Repos interface {
 	Providers() Providers
 	Sessions() Sessions
 	Revocations() Revocations
+	MFAAttempts() MFAAttempts       // ephemeral.go
+	SAMLAssertions() SAMLAssertions // ephemeral.go
 }
 
 // ListOptions pages and filters a List call. Results are ordered by

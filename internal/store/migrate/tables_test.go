@@ -40,6 +40,10 @@ var notCopiedTables = map[string]string{
 	"changes":           "the change feed: the destination writes its own as the copy creates each entity, and nothing reads the source's positions there",
 	"schema_migrations": "each store records the migrations it applied to its own schema when it opens",
 	"sqlite_sequence":   "SQLite's own AUTOINCREMENT counters, which the copy's inserts advance",
+	"mfa_attempts": "failed MFA attempts and lockouts, forgotten within minutes anyway: a copy starts every " +
+		"count afresh (docs/postgres.md)",
+	"saml_assertions": "redeemed SAML assertions, kept only until their NotOnOrAfter (minutes): a copy forgets " +
+		"those still valid while it runs (docs/postgres.md)",
 	"session_index_position": "how far this data directory's audit trail is indexed: the issuance records themselves are copied, " +
 		"and the index skips records it has, so a fresh position only makes it read the local trail once more",
 }

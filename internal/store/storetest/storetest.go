@@ -58,6 +58,7 @@ func Run(t *testing.T, open Opener) {
 		{"LoadRole", testLoadRole},
 		{"LoadAccessKey", testLoadAccessKey},
 		{"Sessions", testSessions}, {"Revocations", testRevocations},
+		{"MFAAttempts", testMFAAttempts}, {"MFAStepRace", testMFAStepRace}, {"SAMLAssertions", testSAMLAssertions}, // ephemeral.go
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
