@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -56,7 +57,8 @@ type nopAuditor struct{}
 
 func (nopAuditor) Audit(context.Context, *request.Record) error { return nil }
 
-func newEnv(t testing.TB) *env {
+// newEnv starts the env; opts adjust the STS service's config.
+func newEnv(t testing.TB, opts ...func(*sts.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now()
@@ -80,7 +82,11 @@ func newEnv(t testing.TB) *env {
 	if e.an, err = authn.New(ctx, authn.Config{Keys: st.Principals(), Changes: st.Changes(), Secrets: e.mk, Tokens: e.ring}); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := sts.New(sts.Config{Store: st, TokenKeys: e.ring, Authz: e.az, Secrets: e.mk})
+	cfg := sts.Config{Store: st, TokenKeys: e.ring, Authz: e.az, Secrets: e.mk}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	svc, err := sts.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,10 +160,16 @@ func (e *env) mfa(account, user string) (string, totp.Seed) {
 	seed, err := totp.NewSeed(rand.Reader)
 	must(e.t, err)
 	serial := iam.MFASerial(account, "/", user+"-mfa")
+	for n := 2; ; n++ { // a user's further devices
+		if _, err := e.st.MFADevices().Get(ctx, serial); err != nil {
+			break
+		}
+		serial = iam.MFASerial(account, "/", fmt.Sprintf("%s-mfa%d", user, n))
+	}
 	sealed, err := e.mk.Seal(seed.Bytes(), sts.MFASeedPurpose(serial))
 	must(e.t, err)
 	must(e.t, e.st.MFADevices().Create(ctx, iam.VirtualMFADevice{Account: account, SerialNumber: serial, Path: "/",
-		Name: user + "-mfa", SeedCiphertext: sealed, Created: e.w.Now}))
+		Name: strings.TrimPrefix(serial, "arn:aws:iam::"+account+":mfa/"), SeedCiphertext: sealed, Created: e.w.Now}))
 	must(e.t, e.st.MFADevices().Assign(ctx, serial, user, e.w.Now, totp.Step(time.Now())-10))
 	return serial, seed
 }

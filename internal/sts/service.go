@@ -21,11 +21,13 @@ import (
 )
 
 // Store is what the service reads and writes: roles (RoleLastUsed), MFA
-// devices (TOTP replay protection) and managed policies (session
+// devices (TOTP replay protection) and attempts (throttling) and managed
+// policies (session
 // PolicyArns must exist). A store.Store satisfies it.
 type Store interface {
 	Roles() store.Roles
 	MFADevices() store.MFADevices
+	MFAAttempts() store.MFAAttempts
 	Policies() store.Policies
 }
 
@@ -45,6 +47,8 @@ type Config struct {
 	// Federation configures the web identity, SAML and outbound token
 	// actions (federation.go).
 	Federation FederationConfig
+	// MFA throttles MFA codes (mfa.go); zero fields take the defaults.
+	MFA MFALimits
 }
 
 // MFASeedPurpose is the additional data a virtual MFA device's seed is
@@ -60,6 +64,9 @@ type Service struct {
 	rnd     io.Reader
 	region  string
 	fed     *federation
+	// mfaLimits and mfaStats throttle and count MFA attempts (mfa.go).
+	mfaLimits MFALimits
+	mfaStats  mfaCounters
 	// lastUse throttles RoleLastUsed writes: role ARN -> unix seconds of
 	// the last write.
 	lastUse sync.Map
@@ -104,7 +111,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.Region = "us-east-1"
 	}
 	return &Service{store: cfg.Store, tokens: cfg.TokenKeys, authz: cfg.Authz, secrets: cfg.Secrets, rnd: cfg.Rand, region: cfg.Region,
-		fed: newFederation(cfg.Federation)}, nil
+		fed: newFederation(cfg.Federation), mfaLimits: cfg.MFA.withDefaults()}, nil
 }
 
 // Session duration limits, in seconds (STS API reference).

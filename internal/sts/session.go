@@ -22,8 +22,11 @@ const (
 )
 
 // verifyMFA checks a TOTP code of the caller's virtual MFA device and
-// consumes its step (a code works once). It returns nil when neither
-// SerialNumber nor TokenCode was passed.
+// consumes its step (a code works once, on every node: AdvanceStep is a
+// compare-and-set in the store). It returns false, touching nothing, when
+// neither SerialNumber nor TokenCode was passed. Attempts are throttled
+// per device and per user (MFALimits): a locked-out attempt is refused
+// before its code is read.
 func (s *Service) verifyMFA(ctx context.Context, p *identity.Principal, serial, code string, now time.Time) (bool, error) {
 	if serial == "" && code == "" {
 		return false, nil
@@ -42,6 +45,10 @@ func (s *Service) verifyMFA(ctx context.Context, p *identity.Principal, serial, 
 	if dev.UserName == "" || user == "" || dev.Account != p.Account || iam.NameKey(dev.UserName) != iam.NameKey(user) {
 		return false, &AccessDeniedError{Message: msgMFANoDevice}
 	}
+	keys := mfaKeys(p, serial) // mfa.go
+	if err := s.admitMFA(ctx, keys, now); err != nil {
+		return false, err
+	}
 	plain, err := s.secrets.Open(dev.SeedCiphertext, MFASeedPurpose(serial))
 	if err != nil {
 		return false, err
@@ -53,12 +60,15 @@ func (s *Service) verifyMFA(ctx context.Context, p *identity.Principal, serial, 
 	}
 	step, err := totp.Verify(seed, code, now, dev.LastStep)
 	if err != nil {
-		return false, &AccessDeniedError{Message: msgMFAInvalidCode}
+		return false, s.failMFA(ctx, keys, now)
 	}
 	if err := s.store.MFADevices().AdvanceStep(ctx, serial, step); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return false, &AccessDeniedError{Message: msgMFAInvalidCode}
+		if errors.Is(err, store.ErrConflict) { // used meanwhile, here or on another node
+			return false, s.failMFA(ctx, keys, now)
 		}
+		return false, err
+	}
+	if err := s.store.MFAAttempts().Reset(ctx, keys...); err != nil {
 		return false, err
 	}
 	return true, nil
