@@ -67,6 +67,9 @@ type Config struct {
 	// Metrics says where /metrics is served and what it requires.
 	Metrics Metrics
 
+	// MFA throttles guesses of MFA codes (docs/sts.md).
+	MFA MFA
+
 	// IgnoredEnv lists BREVET_* environment variables that are not
 	// settings (a misspelling, or a variable meant for a test), so the
 	// caller can warn about them. Names only, never values.
@@ -85,6 +88,15 @@ type Federation struct {
 	// OIDCJWKS maps an OIDC provider's issuer URL to a file holding its
 	// JSON Web Key Set, for providers Brevet cannot reach.
 	OIDCJWKS map[string]string
+}
+
+// MFA throttles guesses of MFA codes: MaxFailures failed codes for a
+// device or a user within MaxLockout lock both out for Lockout, doubled
+// for each further lockout in a row up to MaxLockout.
+type MFA struct {
+	MaxFailures int
+	Lockout     time.Duration
+	MaxLockout  time.Duration
 }
 
 // Metrics says where /metrics is served and what it requires.
@@ -289,5 +301,8 @@ func (c Config) attrs() []slog.Attr {
 		slog.String(settings[sDebugListen].key, c.DebugListen),
 		slog.String(settings[sMetricsListen].key, c.Metrics.Listen),
 		slog.String(settings[sMetricsTokenFile].key, c.Metrics.BearerTokenFile),
+		slog.Int(settings[sMFAMaxFailures].key, c.MFA.MaxFailures),
+		slog.String(settings[sMFALockout].key, c.MFA.Lockout.String()),
+		slog.String(settings[sMFAMaxLockout].key, c.MFA.MaxLockout.String()),
 	}
 }

@@ -65,6 +65,7 @@ func defaultConfig() Config {
 		MaxRequestBody: 1 << 20,
 		ShutdownGrace:  25 * time.Second,
 		Federation:     Federation{SAMLSignInURLs: []string{DefaultSAMLSignInURL}},
+		MFA:            MFA{MaxFailures: DefaultMFAMaxFailures, Lockout: DefaultMFALockout, MaxLockout: DefaultMFAMaxLockout},
 	}
 }
 
@@ -176,6 +177,13 @@ func TestLoadPrecedence(t *testing.T) {
 			env:  []string{"BREVET_METRICS_LISTEN=127.0.0.1:9091"},
 			args: []string{"--metrics-listen=[::1]:9092"},
 			want: func(c *Config) { c.Metrics = Metrics{Listen: "[::1]:9092", BearerTokenFile: tokenFile} },
+		},
+		{
+			name: "mfa from file, env and flags",
+			file: "mfa:\n  max_failures: 3\n  lockout: 30s\n  max_lockout: 1h\n",
+			env:  []string{"BREVET_MFA_LOCKOUT=2s"},
+			args: []string{"--mfa-max-failures=10"},
+			want: func(c *Config) { c.MFA = MFA{MaxFailures: 10, Lockout: 2 * time.Second, MaxLockout: time.Hour} },
 		},
 		{
 			name: "metrics token file from env",
@@ -416,6 +424,10 @@ func TestLoadValidation(t *testing.T) {
 			want: `--debug-listen: debug_listen: "0.0.0.0:6060" is not a loopback address`},
 		{name: "profiler without port", args: []string{"--debug-listen=127.0.0.1"}, want: `debug_listen: "127.0.0.1" is not host:port`},
 		{name: "metrics on loopback", args: []string{"--metrics-listen=127.0.0.1:9090"}},
+		{name: "mfa max failures zero", args: []string{"--mfa-max-failures=0"}, want: `mfa.max_failures: "0" is not a count from 1 to 100`},
+		{name: "mfa max failures not a number", env: []string{"BREVET_MFA_MAX_FAILURES=five"}, want: `mfa.max_failures: "five" is not a count`},
+		{name: "mfa lockout negative", args: []string{"--mfa-lockout=-1s"}, want: `mfa.lockout: "-1s" is not a positive duration`},
+		{name: "mfa max lockout below lockout", args: []string{"--mfa-lockout=1h"}, want: `mfa.max_lockout: 15m0s is shorter than mfa.lockout (1h0m0s)`},
 		{name: "metrics on all interfaces with tls", args: []string{"--metrics-listen=:9090", "--listen=:443", "--tls-cert=c.pem", "--tls-key=k.pem"}},
 		{name: "metrics on all interfaces, insecure", args: []string{"--metrics-listen=0.0.0.0:9090", "--insecure-http"}},
 		{name: "metrics on all interfaces without tls", env: []string{"BREVET_METRICS_LISTEN=0.0.0.0:9090"},

@@ -68,6 +68,7 @@ func convert(v *[numSettings]value) (*Config, []error) {
 	}
 
 	c.Metrics, errs = convertMetrics(v, c, errs)
+	c.MFA, errs = convertMFA(v, errs)
 
 	c.AccountID = strings.TrimSpace(v[sAccountID].str)
 	if c.AccountID != "" && !accountIDRE.MatchString(c.AccountID) {
@@ -129,6 +130,28 @@ func convert(v *[numSettings]value) (*Config, []error) {
 		c.Federation.OIDCJWKS[strings.TrimSuffix(issuer, "/")] = file
 	}
 	return c, errs
+}
+
+// convertMFA checks the MFA throttle's settings.
+func convertMFA(v *[numSettings]value, errs []error) (MFA, []error) {
+	fail := func(s settingID, msg string) { errs = append(errs, newError(s, v[s].from, msg)) }
+	var m MFA
+	var err error
+	if m.MaxFailures, err = strconv.Atoi(strings.TrimSpace(v[sMFAMaxFailures].str)); err != nil || m.MaxFailures < 1 || m.MaxFailures > 100 {
+		fail(sMFAMaxFailures, fmt.Sprintf("%q is not a count from 1 to 100; the default is %d", v[sMFAMaxFailures].str, DefaultMFAMaxFailures))
+	}
+	dur := func(s settingID) time.Duration {
+		d, err := time.ParseDuration(v[s].str)
+		if err != nil || d <= 0 {
+			fail(s, fmt.Sprintf("%q is not a positive duration; use a Go duration such as 1m or 15m", v[s].str))
+		}
+		return d
+	}
+	m.Lockout, m.MaxLockout = dur(sMFALockout), dur(sMFAMaxLockout)
+	if m.Lockout > 0 && m.MaxLockout > 0 && m.MaxLockout < m.Lockout {
+		fail(sMFAMaxLockout, fmt.Sprintf("%s is shorter than mfa.lockout (%s); give at least that", m.MaxLockout, m.Lockout))
+	}
+	return m, errs
 }
 
 // convertMetrics checks where /metrics is served. Its listener speaks

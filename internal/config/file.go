@@ -31,6 +31,13 @@ type fileConfig struct {
 	DebugListen    *string         `yaml:"debug_listen"`
 	MetricsListen  *string         `yaml:"metrics_listen"`
 	MetricsToken   *string         `yaml:"metrics_bearer_token_file"`
+	MFA            *fileMFA        `yaml:"mfa"`
+}
+
+type fileMFA struct {
+	MaxFailures *string `yaml:"max_failures"`
+	Lockout     *string `yaml:"lockout"`
+	MaxLockout  *string `yaml:"max_lockout"`
 }
 
 type fileFederation struct {

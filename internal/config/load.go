@@ -164,6 +164,11 @@ func (l *loader) file(path string) error {
 	set(sDebugListen, fc.DebugListen)
 	set(sMetricsListen, fc.MetricsListen)
 	set(sMetricsTokenFile, fc.MetricsToken)
+	if m := fc.MFA; m != nil {
+		set(sMFAMaxFailures, m.MaxFailures)
+		set(sMFALockout, m.Lockout)
+		set(sMFAMaxLockout, m.MaxLockout)
+	}
 	if f := fc.Federation; f != nil {
 		set(sIssuerURL, f.IssuerURL)
 		if f.SAMLSignInURL != nil {

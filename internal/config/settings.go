@@ -31,6 +31,13 @@ const (
 	// up for AWS put in their assertions' Audience and Recipient.
 	DefaultSAMLSignInURL = "https://signin.aws.amazon.com/saml"
 
+	// The MFA throttle's defaults (docs/sts.md): 5 failed codes within 15
+	// minutes lock a device and its user out for a minute, doubling for
+	// each lockout in a row up to 15 minutes.
+	DefaultMFAMaxFailures = 5
+	DefaultMFALockout     = time.Minute
+	DefaultMFAMaxLockout  = 15 * time.Minute
+
 	DefaultLogLevel  = "info"
 	DefaultLogFormat = "json"
 
@@ -67,6 +74,9 @@ const (
 	sDebugListen
 	sMetricsListen
 	sMetricsTokenFile
+	sMFAMaxFailures
+	sMFALockout
+	sMFAMaxLockout
 	numSettings
 )
 
@@ -138,6 +148,12 @@ var settings = [numSettings]setting{
 		usage: "host:port serving /metrics instead of the API's address (default: /metrics on the API's address)"},
 	sMetricsTokenFile: {key: "metrics_bearer_token_file", env: "BREVET_METRICS_BEARER_TOKEN_FILE", flag: "metrics-bearer-token-file",
 		usage: "file holding the bearer token /metrics requires (default: none required)"},
+	sMFAMaxFailures: {key: "mfa.max_failures", env: "BREVET_MFA_MAX_FAILURES", flag: "mfa-max-failures", def: "5",
+		usage: "failed MFA codes per device and per user, within mfa.max_lockout, that start a lockout"},
+	sMFALockout: {key: "mfa.lockout", env: "BREVET_MFA_LOCKOUT", flag: "mfa-lockout", kind: kindDuration, def: DefaultMFALockout.String(),
+		usage: "length of the first MFA lockout; each further one in a row doubles it"},
+	sMFAMaxLockout: {key: "mfa.max_lockout", env: "BREVET_MFA_MAX_LOCKOUT", flag: "mfa-max-lockout", kind: kindDuration, def: DefaultMFAMaxLockout.String(),
+		usage: "longest MFA lockout, and how long failed codes are remembered"},
 }
 
 // name is how errors refer to a setting: by its file key, which is also
