@@ -15,7 +15,6 @@ import (
 	"github.com/brevet-dev/brevet/internal/config"
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 	"github.com/brevet-dev/brevet/internal/federation/issuer"
-	"github.com/brevet-dev/brevet/internal/federation/saml"
 	"github.com/brevet-dev/brevet/internal/store"
 	"github.com/brevet-dev/brevet/internal/sts"
 )
@@ -33,12 +32,13 @@ type federation struct {
 }
 
 // newFederation reads the federation settings: inline JWKS files,
-// the SAML sign-in URLs, and (when the issuer URL is configured) the
+// the SAML sign-in URLs (redeemed assertions are remembered in the store,
+// so that no node accepts one twice, restarts included), and (when the issuer URL is configured) the
 // issuer with its stored keys.
 func newFederation(ctx context.Context, st store.Store, master *masterkey.Keyring, cfg *config.Config, log *slog.Logger) (*federation, sts.FederationConfig, error) {
 	f := &federation{st: st, master: master, log: log, url: cfg.Federation.IssuerURL}
 	fc := sts.FederationConfig{Providers: st.Providers(), SAMLAudiences: cfg.Federation.SAMLSignInURLs,
-		SAMLReplay: saml.NewMemoryReplayCache(0), Issuer: f}
+		SAMLReplay: st.SAMLAssertions(), Issuer: f}
 	for issuerURL, file := range cfg.Federation.OIDCJWKS {
 		b, err := os.ReadFile(file)
 		if err != nil {

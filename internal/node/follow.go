@@ -196,8 +196,10 @@ func (n *Node) housekeep(ctx context.Context) {
 			now := time.Now()
 			_, err1 := n.st.Sessions().Prune(pctx, now)
 			_, err2 := n.st.Revocations().Prune(pctx, now)
-			if err := errors.Join(err1, err2); err != nil && ctx.Err() == nil {
-				n.log.WarnContext(ctx, "pruning expired sessions and revocations", "err", err)
+			_, err3 := n.st.MFAAttempts().Prune(pctx, now)
+			_, err4 := n.st.SAMLAssertions().Prune(pctx, now)
+			if err := errors.Join(err1, err2, err3, err4); err != nil && ctx.Err() == nil {
+				n.log.WarnContext(ctx, "pruning expired sessions, revocations, MFA attempts and SAML assertions", "err", err)
 			}
 			cancel()
 		}

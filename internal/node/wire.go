@@ -18,6 +18,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/revocation"
 	"github.com/brevet-dev/brevet/internal/server"
 	"github.com/brevet-dev/brevet/internal/sts"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // wire builds the pipeline and everything on it, from the store up.
@@ -79,7 +80,8 @@ func (n *Node) registerServices(ctx context.Context, d *awsquery.Dispatcher) err
 		return err
 	}
 	stsSvc, err := sts.New(sts.Config{Store: n.st, TokenKeys: n.boot.Tokens, Authz: n.authz, Secrets: n.master, Rand: rand.Reader,
-		Region: n.cfg.Regions[0], Federation: fedCfg})
+		Region: n.cfg.Regions[0], Federation: fedCfg,
+		MFA: sts.MFALimits{MaxFailures: n.cfg.MFA.MaxFailures, Lockout: n.cfg.MFA.Lockout, MaxLockout: n.cfg.MFA.MaxLockout}})
 	if err != nil {
 		return err
 	}
@@ -103,6 +105,7 @@ func (n *Node) newServer(api http.Handler) error {
 		server.WithReadyCheck("store", func(ctx context.Context) error { _, err := n.st.Changes().Latest(ctx); return err }),
 		server.WithReadyCheck("audit", func(context.Context) error { return n.auditor.Ready() }),
 		server.WithCollectors(n.collectors()...), // audit.go
+		server.WithCollectors(mfaCollectors(n.fed.sts)...),
 		server.WithBuildInfo(b.Version, b.Revision, b.GoVersion),
 	}
 	if n.opts.AccessLog != nil && cfg.Log.Format == config.LogJSON {
@@ -118,6 +121,18 @@ func (n *Node) newServer(api http.Handler) error {
 		MetricsToken: token, SeparateMetrics: cfg.Metrics.Listen != "",
 	}, opts...)
 	return err
+}
+
+// mfaCollectors are the metrics of the MFA throttle (docs/sts.md#mfa).
+func mfaCollectors(s *sts.Service) []prometheus.Collector {
+	return []prometheus.Collector{
+		counterFunc("brevet_mfa_failures_total", "MFA codes checked and refused: wrong, or already used.",
+			func() uint64 { return s.MFAStats().Failures }),
+		counterFunc("brevet_mfa_refused_total", "MFA attempts refused, their codes unchecked, during a lockout.",
+			func() uint64 { return s.MFAStats().Refused }),
+		counterFunc("brevet_mfa_lockouts_total", "MFA lockouts started (a device and its user locked out after too many failed codes).",
+			func() uint64 { return s.MFAStats().Lockouts }),
+	}
 }
 
 // readMetricsToken reads the bearer token /metrics requires, "" when no

@@ -714,3 +714,29 @@ func TestVerifySignatureVariants(t *testing.T) {
 		}
 	}
 }
+
+// failingCache is a ReplayCache whose store cannot answer.
+type failingCache struct{ err error }
+
+func (c failingCache) Claim(context.Context, string, string, time.Time, time.Time) (bool, error) {
+	return false, c.err
+}
+
+// TestReplayCacheError: a replay cache that cannot answer fails the
+// verification closed, with its own error (a store outage is the
+// server's fault, to try again), not as a replayed assertion; a full
+// memory cache refuses the assertion.
+func TestReplayCacheError(t *testing.T) {
+	idps(t)
+	resp := corp.signedAssertion(t, corp.spec())
+	down := errors.New("store: unavailable")
+	_, err := NewVerifier(Config{Replay: failingCache{down}}).Verify(context.Background(), corp.provider(), resp, t0)
+	var e *Error
+	if !errors.Is(err, down) || errors.As(err, &e) {
+		t.Errorf("store down: got %v, want the store's error, not a *saml.Error", err)
+	}
+	_, err = NewVerifier(Config{Replay: failingCache{ErrReplayCacheFull}}).Verify(context.Background(), corp.provider(), resp, t0)
+	if !errors.As(err, &e) || e.Kind != InvalidToken {
+		t.Errorf("cache full: got %v, want InvalidToken", err)
+	}
+}

@@ -105,8 +105,13 @@ func (v *Verifier) Verify(ctx context.Context, provider *Provider, samlResponse 
 		return nil, err
 	}
 	ok, err := v.cfg.Replay.Claim(ctx, a.Issuer, a.ID, a.replayUntil(v.cfg.Leeway), now)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrReplayCacheFull):
 		return nil, invalid(msgReplayed, err)
+	case err != nil:
+		// The cache (a store) could not answer: fail closed, as the
+		// store's own error (unavailable: try again), not as a replay.
+		return nil, fmt.Errorf("saml: replay cache: %w", err)
 	}
 	if !ok {
 		return nil, &Error{Kind: Replayed, Message: msgReplayed}
