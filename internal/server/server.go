@@ -70,6 +70,14 @@ type Config struct {
 	// TLSCertFile and TLSKeyFile are PEM files; both empty means plain
 	// HTTP. (internal/config refuses plain HTTP off loopback.)
 	TLSCertFile, TLSKeyFile string
+	// TLSClientCAFile is a PEM file of the CAs that client certificates
+	// are verified against, and TLSClientAuth says whether they are asked
+	// for (tls.go). Both are reloaded with the certificate.
+	TLSClientCAFile string
+	TLSClientAuth   ClientAuth
+	// CORSAllowedOrigins are the browser origins allowed to call the API
+	// and the OIDC discovery endpoints (cors.go); none means no CORS.
+	CORSAllowedOrigins []string
 
 	// MetricsToken, when not empty, is the bearer token /metrics
 	// requires ("Authorization: Bearer <token>"); a request without it is
@@ -144,6 +152,7 @@ type Server struct {
 	extra   []prometheus.Collector
 	metrics *Metrics
 	tls     *tls.Config
+	certs   *certReloader // nil for plain HTTP; tls.go
 	handler http.Handler
 	// metricsHandler serves /metrics alone, for RunMetrics.
 	metricsHandler http.Handler
@@ -177,23 +186,32 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	if s.metrics, err = NewMetrics(s.reg); err != nil {
 		return nil, err
 	}
-	for _, c := range s.extra {
-		if err := s.reg.Register(c); err != nil {
-			return nil, fmt.Errorf("server: registering metrics: %w", err)
-		}
+	if err := registerAll(s.reg, s.extra); err != nil {
+		return nil, err
 	}
 	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
 		return nil, errors.New("server: TLS needs both a certificate and a key file")
 	}
 	if cfg.TLSCertFile != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("server: load TLS certificate %s and key %s: %w", cfg.TLSCertFile, cfg.TLSKeyFile, err)
+		if s.certs, err = newCertReloader(s.cfg, s.log, time.Now); err != nil {
+			return nil, err
 		}
-		s.tls = &tls.Config{MinVersion: tls.VersionTLS12, CipherSuites: aeadSuites(), Certificates: []tls.Certificate{cert}}
+		if err := registerAll(s.reg, s.certs.collectors()); err != nil {
+			return nil, err
+		}
+		s.tls = s.certs.config()
 	}
 	s.handler, s.metricsHandler = s.routes()
 	return s, nil
+}
+
+func registerAll(reg prometheus.Registerer, cs []prometheus.Collector) error {
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("server: registering metrics: %w", err)
+		}
+	}
+	return nil
 }
 
 func withDefaults(c Config) Config {
@@ -235,6 +253,10 @@ func (s *Server) routes() (api, metrics http.Handler) {
 		mux.Handle("GET /metrics", metricsMux)
 	}
 	limited := s.limitBody(s.api)
+	if c := newCORS(s.cfg.CORSAllowedOrigins); c != nil { // cors.go
+		limited = c.wrap(limited)
+		mux.HandleFunc("OPTIONS /", c.preflight)
+	}
 	mux.Handle("POST /", limited)
 	mux.Handle("GET /", limited)
 	return s.instrument(mux), s.instrument(metricsMux)
@@ -282,6 +304,9 @@ func (s *Server) serve(ctx context.Context, ln net.Listener, handler http.Handle
 		// In-flight requests must not be cancelled by the shutdown
 		// signal; Shutdown decides when they stop.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if s.tls != nil {
+		srv.Protocols = tlsProtocols() // what the per-connection TLS configs offer; tls.go
 	}
 	served := make(chan error, 1)
 	go func() {
