@@ -82,6 +82,7 @@ func serve(ctx context.Context, cfg *config.Config, opts serveOptions) (err erro
 		return err
 	}
 	defer func() { err = errors.Join(err, n.Close()) }()
+	defer reloadOnHangup(ctx, n.ReloadTLS, log)() // serve_reload.go
 	if opts.readyFile != "" {
 		if err := writeReadyFile(opts.readyFile, n.URL()); err != nil {
 			return err

@@ -103,6 +103,8 @@ type Authenticator struct {
 	cache map[string]*cachedKey
 	// synced is the change-feed position the cache reflects.
 	synced int64
+	// hits and misses count lookups of long-term keys in cache.
+	hits, misses atomic.Uint64
 }
 
 // cachedKey is an active long-term key with its secret opened and the
@@ -280,8 +282,10 @@ func (a *Authenticator) longTerm(ctx context.Context, auth *sigv4.Auth) (*cached
 	k := a.cache[auth.AccessKeyID]
 	a.mu.RUnlock()
 	if k != nil {
+		a.hits.Add(1)
 		return k, nil
 	}
+	a.misses.Add(1)
 	return a.load(ctx, auth.AccessKeyID)
 }
 

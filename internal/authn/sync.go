@@ -93,6 +93,18 @@ func (a *Authenticator) Watch(ctx context.Context, interval time.Duration, onCha
 	}
 }
 
+// Stats are the key cache's counters and size, for metrics. A miss loads
+// the key from the store (and opens its secret).
+type Stats struct {
+	Hits, Misses uint64
+	Keys         int
+}
+
+// Stats reports the key cache's counters and size.
+func (a *Authenticator) Stats() Stats {
+	return Stats{Hits: a.hits.Load(), Misses: a.misses.Load(), Keys: a.Cached()}
+}
+
 // Cached reports how many long-term keys the cache holds, for tests and
 // metrics.
 func (a *Authenticator) Cached() int {

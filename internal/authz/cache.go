@@ -96,6 +96,7 @@ type cache struct {
 	policyGen uint64
 
 	loads singleflight.Group // entity loads in progress
+	stats cacheStats         // stats.go
 
 	pollMu   sync.Mutex
 	seq      atomic.Int64 // change-feed position processed
@@ -225,8 +226,10 @@ func (c *cache) entity(ctx context.Context, k entityKey) (*entity, error) {
 	e := c.entities[k]
 	c.mu.RUnlock()
 	if e != nil {
+		c.stats.entityHits.Add(1)
 		return e, nil
 	}
+	c.stats.entityMisses.Add(1)
 	before := c.seq.Load()
 	ch := c.loads.DoChan(loadKey(k, before), func() (_ any, err error) {
 		// singleflight re-panics a panic on a goroutine of its own, which
@@ -469,8 +472,10 @@ func (c *cache) storeSession(id string, s *session) {
 func (c *cache) sessionView(ctx context.Context, p *identity.Principal) (*view, error) {
 	cl := p.Session
 	if v := c.lookupSession(cl.SessionID); v != nil {
+		c.stats.sessionHits.Add(1)
 		return v, nil
 	}
+	c.stats.sessionMisses.Add(1)
 	ek, err := c.sessionEntityKey(ctx, p)
 	if err != nil {
 		return nil, err

@@ -69,6 +69,8 @@ type Config struct {
 
 	// MFA throttles guesses of MFA codes (docs/sts.md).
 	MFA MFA
+	// CORS says which browser origins may call the API.
+	CORS CORS
 
 	// IgnoredEnv lists BREVET_* environment variables that are not
 	// settings (a misspelling, or a variable meant for a test), so the
@@ -110,10 +112,39 @@ type Metrics struct {
 	BearerTokenFile string
 }
 
-// TLS names the files of the server certificate.
+// TLS names the files of the server certificate and says whether
+// clients must present certificates.
 type TLS struct {
 	CertFile string
 	KeyFile  string
+	// ClientCAFile holds the CAs client certificates are verified
+	// against; "" when client certificates are not asked for.
+	ClientCAFile string
+	// ClientAuth is ClientAuthNone exactly when ClientCAFile is "".
+	ClientAuth ClientAuth
+}
+
+// ClientAuth says whether the TLS listeners ask for client certificates.
+type ClientAuth string
+
+// The client certificate modes. Their names are tls.client_auth's values.
+const (
+	// ClientAuthNone asks for none (Go's tls.NoClientCert).
+	ClientAuthNone ClientAuth = "none"
+	// ClientAuthVerifyIfGiven verifies a certificate a client presents
+	// and serves a client without one (tls.VerifyClientCertIfGiven).
+	ClientAuthVerifyIfGiven ClientAuth = "verify-if-given"
+	// ClientAuthRequire refuses a client without a certificate the CAs
+	// verify (tls.RequireAndVerifyClientCert).
+	ClientAuthRequire ClientAuth = "require"
+)
+
+// CORS says which browser origins may call the API and the OIDC
+// discovery endpoints from another site.
+type CORS struct {
+	// AllowedOrigins are lower-cased scheme://host[:port] origins, or
+	// "*" for any; empty means CORS is off.
+	AllowedOrigins []string
 }
 
 // Enabled reports whether the server should speak HTTPS.
@@ -304,5 +335,8 @@ func (c Config) attrs() []slog.Attr {
 		slog.Int(settings[sMFAMaxFailures].key, c.MFA.MaxFailures),
 		slog.String(settings[sMFALockout].key, c.MFA.Lockout.String()),
 		slog.String(settings[sMFAMaxLockout].key, c.MFA.MaxLockout.String()),
+		slog.String(settings[sTLSClientCA].key, c.TLS.ClientCAFile),
+		slog.String(settings[sTLSClientAuth].key, string(c.TLS.ClientAuth)),
+		slog.String(settings[sCORSOrigins].key, strings.Join(c.CORS.AllowedOrigins, ",")),
 	}
 }

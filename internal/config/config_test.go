@@ -58,6 +58,7 @@ func defaultConfig() Config {
 	return Config{
 		DataDir:        "brevet-data",
 		Listen:         "127.0.0.1:8787",
+		TLS:            TLS{ClientAuth: ClientAuthNone},
 		Regions:        []string{"us-east-1"},
 		MasterKey:      MasterKey{key: (*[32]byte)(testKey), source: "BREVET_MASTER_KEY"},
 		Store:          Store{Driver: StoreSQLite, Path: filepath.Join("brevet-data", "brevet.db")},
@@ -150,7 +151,7 @@ func TestLoadPrecedence(t *testing.T) {
 			file: "tls:\n  cert: /etc/brevet/tls.crt\n  key: /etc/brevet/tls.key\n",
 			args: []string{"--listen", ":8443"},
 			want: func(c *Config) {
-				c.TLS = TLS{CertFile: "/etc/brevet/tls.crt", KeyFile: "/etc/brevet/tls.key"}
+				c.TLS = TLS{CertFile: "/etc/brevet/tls.crt", KeyFile: "/etc/brevet/tls.key", ClientAuth: ClientAuthNone}
 				c.Listen = ":8443"
 			},
 		},
@@ -189,6 +190,32 @@ func TestLoadPrecedence(t *testing.T) {
 			name: "metrics token file from env",
 			env:  []string{"BREVET_METRICS_BEARER_TOKEN_FILE=" + tokenFile},
 			want: func(c *Config) { c.Metrics.BearerTokenFile = tokenFile },
+		},
+		{
+			name: "client certificates from file, mode defaults to require",
+			file: "tls:\n  cert: c.pem\n  key: k.pem\n  client_ca_file: " + tokenFile + "\n",
+			want: func(c *Config) {
+				c.TLS = TLS{CertFile: "c.pem", KeyFile: "k.pem", ClientCAFile: tokenFile, ClientAuth: ClientAuthRequire}
+			},
+		},
+		{
+			name: "client certificates from env and flags",
+			env:  []string{"BREVET_TLS_CLIENT_CA_FILE=" + tokenFile, "BREVET_TLS_CLIENT_AUTH=require"},
+			args: []string{"--tls-cert=c.pem", "--tls-key=k.pem", "--tls-client-auth=Verify-If-Given"},
+			want: func(c *Config) {
+				c.TLS = TLS{CertFile: "c.pem", KeyFile: "k.pem", ClientCAFile: tokenFile, ClientAuth: ClientAuthVerifyIfGiven}
+			},
+		},
+		{
+			name: "cors origins from file",
+			file: "cors:\n  allowed_origins: [https://App.example.com, 'http://localhost:3000']\n",
+			want: func(c *Config) { c.CORS.AllowedOrigins = []string{"https://app.example.com", "http://localhost:3000"} },
+		},
+		{
+			name: "cors origins from env outrank the file",
+			file: "cors:\n  allowed_origins: [https://app.example.com]\n",
+			env:  []string{"BREVET_CORS_ALLOWED_ORIGINS=*"},
+			want: func(c *Config) { c.CORS.AllowedOrigins = []string{"*"} },
 		},
 		{
 			name: "sqlite absolute path from flag",
@@ -337,7 +364,7 @@ func TestLoadStrictFile(t *testing.T) {
 		{"unknown key", "listen: 127.0.0.1:1\nlistn: 127.0.0.1:2\n",
 			[]string{"brevet.yaml:2: listn: unknown key \"listn\"", `did you mean "listen"?`}},
 		{"flag spelling", "data-dir: /x\n", []string{`brevet.yaml:1: data-dir: unknown key "data-dir"; did you mean "data_dir"?`}},
-		{"unknown nested key", "tls:\n  cert: a\n  crt: b\n", []string{"brevet.yaml:3: tls.crt: unknown key", "Known keys here: cert, key"}},
+		{"unknown nested key", "tls:\n  cert: a\n  crt: b\n", []string{"brevet.yaml:3: tls.crt: unknown key", "Known keys here: cert, client_auth, client_ca_file, key"}},
 		{"every unknown key reported", "a: 1\nb: 2\n", []string{"brevet.yaml:1: a:", "brevet.yaml:2: b:"}},
 		{"list for a string", "listen: [a, b]\n", []string{"brevet.yaml:1: listen: must be a single value"}},
 		{"quoted bool", "insecure_http: \"true\"\n", []string{"brevet.yaml:1: insecure_http: must be true or false"}},
@@ -438,6 +465,22 @@ func TestLoadValidation(t *testing.T) {
 		{name: "metrics token file missing", args: []string{"--metrics-bearer-token-file=/nonexistent/token"},
 			want: "--metrics-bearer-token-file: metrics_bearer_token_file: cannot read the metrics bearer token file"},
 		{name: "metrics key misspelt", file: "metrics_listn: 127.0.0.1:9090\n", want: `unknown key "metrics_listn"; did you mean "metrics_listen"?`},
+		{name: "client auth without ca file", args: []string{"--tls-cert=c.pem", "--tls-key=k.pem", "--tls-client-auth=require"},
+			want: "--tls-client-auth: tls.client_auth: is require but tls.client_ca_file is not set"},
+		{name: "client auth none with ca file", args: []string{"--tls-cert=c.pem", "--tls-key=k.pem", "--tls-client-auth=none", "--tls-client-ca-file=c.pem"},
+			want: "tls.client_auth: is none but tls.client_ca_file is set"},
+		{name: "client auth unknown mode", env: []string{"BREVET_TLS_CLIENT_AUTH=optional"},
+			want: `BREVET_TLS_CLIENT_AUTH: tls.client_auth: "optional" is not a client certificate mode`},
+		{name: "client auth none, plain http", args: []string{"--tls-client-auth=none"}},
+		{name: "client ca without tls", args: []string{"--tls-client-ca-file=/etc/hosts"},
+			want: "--tls-client-ca-file: tls.client_ca_file: is set but TLS is not"},
+		{name: "client ca file missing", args: []string{"--tls-cert=c.pem", "--tls-key=k.pem", "--tls-client-ca-file=/nonexistent/ca.pem"},
+			want: "tls.client_ca_file: cannot read the client CA file"},
+		{name: "cors origin with a path", args: []string{"--cors-allowed-origins=https://app.example.com/"},
+			want: `--cors-allowed-origins: cors.allowed_origins: "https://app.example.com/" is not an origin`},
+		{name: "cors origin without scheme", file: "cors:\n  allowed_origins: [app.example.com]\n",
+			want: `brevet.yaml:2: cors.allowed_origins: "app.example.com" is not an origin`},
+		{name: "cors key misspelt", file: "cors:\n  allowed_origin: [https://a.example]\n", want: `unknown key "allowed_origin"; did you mean "allowed_origins"?`},
 		{name: "unknown store", args: []string{"--store=mysql://x"}, want: `unknown store kind "mysql"`},
 		{name: "relative sqlite url", args: []string{"--store=sqlite://rel.db"}, want: "needs an absolute path"},
 		{name: "empty data dir", args: []string{"--data-dir= "}, want: "data_dir: is empty"},

@@ -69,6 +69,8 @@ func convert(v *[numSettings]value) (*Config, []error) {
 
 	c.Metrics, errs = convertMetrics(v, c, errs)
 	c.MFA, errs = convertMFA(v, errs)
+	c.TLS.ClientCAFile, c.TLS.ClientAuth, errs = convertClientAuth(v, c, errs)
+	c.CORS, errs = convertCORS(v, errs)
 
 	c.AccountID = strings.TrimSpace(v[sAccountID].str)
 	if c.AccountID != "" && !accountIDRE.MatchString(c.AccountID) {
@@ -180,6 +182,57 @@ func convertMetrics(v *[numSettings]value, c *Config, errs []error) (Metrics, []
 		}
 	}
 	return m, errs
+}
+
+// convertClientAuth checks the client certificate settings: they need
+// TLS, and a mode other than none needs the CA file. The CA file alone
+// means require.
+func convertClientAuth(v *[numSettings]value, c *Config, errs []error) (string, ClientAuth, []error) {
+	fail := func(s settingID, msg string) { errs = append(errs, newError(s, v[s].from, msg)) }
+	file := strings.TrimSpace(v[sTLSClientCA].str)
+	mode := ClientAuth(strings.ToLower(strings.TrimSpace(v[sTLSClientAuth].str)))
+	switch mode {
+	case "":
+		mode = ClientAuthNone
+		if file != "" {
+			mode = ClientAuthRequire
+		}
+	case ClientAuthNone, ClientAuthVerifyIfGiven, ClientAuthRequire:
+	default:
+		fail(sTLSClientAuth, fmt.Sprintf("%q is not a client certificate mode; use none, verify-if-given or require", v[sTLSClientAuth].str))
+		return "", ClientAuthNone, errs
+	}
+	switch {
+	case mode == ClientAuthNone && file != "" && v[sTLSClientAuth].str != "":
+		fail(sTLSClientAuth, "is none but tls.client_ca_file is set; drop one of them")
+	case mode != ClientAuthNone && file == "":
+		fail(sTLSClientAuth, fmt.Sprintf("is %s but tls.client_ca_file is not set; give the PEM file of the CAs that issue client certificates (--tls-client-ca-file)", mode))
+	case file != "" && !c.TLS.Enabled():
+		fail(sTLSClientCA, "is set but TLS is not; client certificates need --tls-cert and --tls-key")
+	case file != "":
+		if _, err := os.Stat(file); err != nil {
+			fail(sTLSClientCA, fmt.Sprintf("cannot read the client CA file: %v", err))
+		}
+	}
+	return file, mode, errs
+}
+
+// convertCORS checks the allowed origins: each is "*" or an origin as a
+// browser sends it, scheme://host[:port] without a path.
+func convertCORS(v *[numSettings]value, errs []error) (CORS, []error) {
+	var c CORS
+	for _, o := range v[sCORSOrigins].list {
+		if o != "*" {
+			u, err := url.Parse(o)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+				errs = append(errs, newError(sCORSOrigins, v[sCORSOrigins].from,
+					fmt.Sprintf("%q is not an origin; give scheme://host[:port] without a path or trailing slash, such as https://app.example.com, or *", o)))
+				continue
+			}
+		}
+		c.AllowedOrigins = append(c.AllowedOrigins, strings.ToLower(o))
+	}
+	return c, errs
 }
 
 var (

@@ -32,12 +32,17 @@ type fileConfig struct {
 	MetricsListen  *string         `yaml:"metrics_listen"`
 	MetricsToken   *string         `yaml:"metrics_bearer_token_file"`
 	MFA            *fileMFA        `yaml:"mfa"`
+	CORS           *fileCORS       `yaml:"cors"`
 }
 
 type fileMFA struct {
 	MaxFailures *string `yaml:"max_failures"`
 	Lockout     *string `yaml:"lockout"`
 	MaxLockout  *string `yaml:"max_lockout"`
+}
+
+type fileCORS struct {
+	AllowedOrigins *[]string `yaml:"allowed_origins"`
 }
 
 type fileFederation struct {
@@ -47,8 +52,10 @@ type fileFederation struct {
 }
 
 type fileTLS struct {
-	Cert *string `yaml:"cert"`
-	Key  *string `yaml:"key"`
+	Cert         *string `yaml:"cert"`
+	Key          *string `yaml:"key"`
+	ClientCAFile *string `yaml:"client_ca_file"`
+	ClientAuth   *string `yaml:"client_auth"`
 }
 
 type fileLog struct {

@@ -144,6 +144,11 @@ func (l *loader) file(path string) error {
 	if fc.TLS != nil {
 		set(sTLSCert, fc.TLS.Cert)
 		set(sTLSKey, fc.TLS.Key)
+		set(sTLSClientCA, fc.TLS.ClientCAFile)
+		set(sTLSClientAuth, fc.TLS.ClientAuth)
+	}
+	if fc.CORS != nil && fc.CORS.AllowedOrigins != nil {
+		l.put(sCORSOrigins, value{list: *fc.CORS.AllowedOrigins, from: origin{layer: layerFile, name: path, line: lines["cors.allowed_origins"]}})
 	}
 	if fc.InsecureHTTP != nil {
 		b := fmt.Sprint(*fc.InsecureHTTP)

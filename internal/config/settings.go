@@ -77,6 +77,9 @@ const (
 	sMFAMaxFailures
 	sMFALockout
 	sMFAMaxLockout
+	sTLSClientCA
+	sTLSClientAuth
+	sCORSOrigins
 	numSettings
 )
 
@@ -154,6 +157,12 @@ var settings = [numSettings]setting{
 		usage: "length of the first MFA lockout; each further one in a row doubles it"},
 	sMFAMaxLockout: {key: "mfa.max_lockout", env: "BREVET_MFA_MAX_LOCKOUT", flag: "mfa-max-lockout", kind: kindDuration, def: DefaultMFAMaxLockout.String(),
 		usage: "longest MFA lockout, and how long failed codes are remembered"},
+	sTLSClientCA: {key: "tls.client_ca_file", env: "BREVET_TLS_CLIENT_CA_FILE", flag: "tls-client-ca-file",
+		usage: "PEM file of the CAs that verify client certificates; with it, clients must present one (see --tls-client-auth)"},
+	sTLSClientAuth: {key: "tls.client_auth", env: "BREVET_TLS_CLIENT_AUTH", flag: "tls-client-auth",
+		usage: "client certificates: none, verify-if-given or require (default: require when tls.client_ca_file is set, else none)"},
+	sCORSOrigins: {key: "cors.allowed_origins", env: "BREVET_CORS_ALLOWED_ORIGINS", flag: "cors-allowed-origins", kind: kindList,
+		usage: "browser origins allowed to call the API cross-origin, comma-separated, such as https://app.example.com (default: none)"},
 }
 
 // name is how errors refer to a setting: by its file key, which is also

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/bootstrap"
@@ -44,6 +45,8 @@ type follower struct {
 	src  store.Changes
 	seq  int64
 	wake chan struct{}
+	// failures counts the background reads the store did not answer.
+	failures atomic.Uint64
 }
 
 // start positions the follower at the feed's head: the caches start
@@ -162,6 +165,9 @@ func (n *Node) syncOnce(ctx context.Context, reloadRevocations bool) bool {
 }
 
 func (n *Node) setStoreState(ctx context.Context, err error) {
+	if err != nil && ctx.Err() == nil {
+		n.feed.failures.Add(1)
+	}
 	switch {
 	case ctx.Err() != nil:
 	case err != nil && !n.down.Swap(true):

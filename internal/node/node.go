@@ -267,6 +267,7 @@ func (n *Node) Run(ctx context.Context) error {
 	defer cancel()                       // also when the server fails: the loops must not outlive it
 	n.loops.Go(func() { n.follow(ctx) }) // follow.go
 	n.loops.Go(func() { n.housekeep(ctx) })
+	n.loops.Go(func() { n.srv.WatchTLS(ctx) }) // reloads a renewed certificate
 	if n.metricsLn == nil {
 		return n.srv.Run(ctx, n.ln)
 	}

@@ -106,6 +106,8 @@ func (n *Node) newServer(api http.Handler) error {
 		server.WithReadyCheck("audit", func(context.Context) error { return n.auditor.Ready() }),
 		server.WithCollectors(n.collectors()...), // audit.go
 		server.WithCollectors(mfaCollectors(n.fed.sts)...),
+		server.WithCollectors(n.collectors()...),      // audit.go
+		server.WithCollectors(n.cacheCollectors()...), // cachemetrics.go
 		server.WithBuildInfo(b.Version, b.Revision, b.GoVersion),
 	}
 	if n.opts.AccessLog != nil && cfg.Log.Format == config.LogJSON {
@@ -115,11 +117,12 @@ func (n *Node) newServer(api http.Handler) error {
 	if err != nil {
 		return err
 	}
-	n.srv, err = server.New(server.Config{
+	sc := server.Config{
 		MaxRequestBody: cfg.MaxRequestBody, ShutdownGrace: cfg.ShutdownGrace,
-		TLSCertFile: cfg.TLS.CertFile, TLSKeyFile: cfg.TLS.KeyFile,
 		MetricsToken: token, SeparateMetrics: cfg.Metrics.Listen != "",
-	}, opts...)
+	}
+	serverTLS(cfg, &sc) // tls.go
+	n.srv, err = server.New(sc, opts...)
 	return err
 }
 
