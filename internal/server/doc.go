@@ -11,7 +11,12 @@
 // a listener of its own (Config.SeparateMetrics, RunMetrics).
 // It listens on plain HTTP or HTTPS (TLS 1.3, and TLS 1.2 with AEAD cipher
 // suites only) and shuts down gracefully when the context given to Run is
-// cancelled.
+// cancelled. The certificate sits behind an atomic pointer that every
+// handshake reads: ReloadTLS (SIGHUP) and WatchTLS (the files' directory)
+// replace it, keeping the old one when the new files do not load; client
+// certificates may be asked for (Config.TLSClientAuth). It answers CORS
+// preflights and adds CORS headers for the browser origins the caller
+// allows (Config.CORSAllowedOrigins; none by default).
 //
 // It must not know AWS actions or wire codes: the two errors it writes
 // itself (a body over the limit, a panic) use awsquery's catalogue and
