@@ -152,7 +152,7 @@ func TestTLSOperations(t *testing.T) {
 	}
 
 	// CORS: the preflight, then the request.
-	eventsBefore := metric(t, withCert, b.URL, "brevet_audit_events_total")
+	eventsBefore := metricOver(t, withCert, b.URL, "brevet_audit_events_total")
 	req, _ := http.NewRequest(http.MethodOptions, b.URL+"/", nil)
 	req.Header.Set("Origin", app)
 	req.Header.Set("Access-Control-Request-Method", "POST")
@@ -167,7 +167,7 @@ func TestTLSOperations(t *testing.T) {
 		!strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "POST") {
 		t.Errorf("preflight: %d %v; want 204 allowing %s to POST with the SDK's headers", resp.StatusCode, resp.Header, app)
 	}
-	if got := metric(t, withCert, b.URL, "brevet_audit_events_total"); got != eventsBefore {
+	if got := metricOver(t, withCert, b.URL, "brevet_audit_events_total"); got != eventsBefore {
 		t.Errorf("audit events %v after the preflight; want %v (none for a preflight)", got, eventsBefore)
 	}
 
@@ -200,8 +200,8 @@ func (o originTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// metric reads one unlabelled sample from /metrics.
-func metric(t *testing.T, c *http.Client, base, name string) float64 {
+// metricOver reads one unlabelled sample from /metrics through the client c.
+func metricOver(t *testing.T, c *http.Client, base, name string) float64 {
 	t.Helper()
 	u, _ := url.Parse(base + "/metrics")
 	resp, err := c.Get(u.String())
