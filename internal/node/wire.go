@@ -106,7 +106,6 @@ func (n *Node) newServer(api http.Handler) error {
 		server.WithReadyCheck("audit", func(context.Context) error { return n.auditor.Ready() }),
 		server.WithCollectors(n.collectors()...), // audit.go
 		server.WithCollectors(mfaCollectors(n.fed.sts)...),
-		server.WithCollectors(n.collectors()...),      // audit.go
 		server.WithCollectors(n.cacheCollectors()...), // cachemetrics.go
 		server.WithBuildInfo(b.Version, b.Revision, b.GoVersion),
 	}
