@@ -363,6 +363,89 @@ func TestAuthorizeAssumeRole(t *testing.T) {
 	}
 }
 
+// TestTrustBoundToUniqueID: a trust policy saved (bound) while ghost
+// existed trusts that ghost only. Deleted and made again under the same
+// name, ghost is refused, and so are the sessions of a role deleted and
+// made again, until the trust policy is saved (bound) again.
+func TestTrustBoundToUniqueID(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ghost, err := f.w.User(acct, "ghost")
+	must(t, err)
+	dev, err := f.w.Role(acct, "dev", authztest.Trust(acct), 0)
+	must(t, err)
+	devSession := iam.AssumedRoleARN(acct, "dev", "fixed")
+	_, err = f.w.Role(acct, "target", authztest.Trust(ghost.ARN(), dev.ARN()), 0)
+	must(t, err)
+	_, err = f.w.Role(acct, "bysession", authztest.Trust(devSession), 0)
+	must(t, err)
+	must(t, f.w.BindTrust(acct, "target"))
+	must(t, f.w.BindTrust(acct, "bysession"))
+	must(t, f.a.Sync(ctx))
+
+	assume := func(caller *identity.Principal, role string) bool {
+		t.Helper()
+		r, err := f.a.LoadRole(ctx, acct, role)
+		must(t, err)
+		d, err := f.a.AuthorizeAssumeRole(ctx, caller, r, []string{"sts:AssumeRole"}, nil, authz.Facts{Now: now})
+		must(t, err)
+		if !d.Allowed && d.EncodedMessage == "" {
+			t.Errorf("denial without an encoded message")
+		}
+		return d.Allowed
+	}
+	recreate := func(kind, name string) {
+		t.Helper()
+		if kind == "user" {
+			must(t, f.w.Store.Users().Delete(ctx, acct, name))
+			_, err := f.w.User(acct, name)
+			must(t, err)
+		} else {
+			must(t, f.w.Store.Roles().Delete(ctx, acct, name))
+			_, err := f.w.Role(acct, name, authztest.Trust(acct), 0)
+			must(t, err)
+		}
+		must(t, f.a.Sync(ctx))
+	}
+	newGhost := func() *identity.Principal {
+		u, err := f.w.Store.Users().Get(ctx, acct, "ghost")
+		must(t, err)
+		return userPrincipal(u)
+	}
+	newDev := func(session string) *identity.Principal {
+		r, err := f.w.Store.Roles().Get(ctx, acct, "dev")
+		must(t, err)
+		return roleSession(r, session, credential.Claims{})
+	}
+
+	steps := []struct {
+		name   string
+		before func()
+		caller func() *identity.Principal
+		role   string
+		want   bool
+	}{
+		{"the user the trust was saved for", nil, func() *identity.Principal { return userPrincipal(ghost) }, "target", true},
+		{"a session of the role it was saved for", nil, func() *identity.Principal { return roleSession(dev, "s", credential.Claims{}) }, "target", true},
+		{"the session it names", nil, func() *identity.Principal { return roleSession(dev, "fixed", credential.Claims{}) }, "bysession", true},
+		{"a new user of the same name", func() { recreate("user", "ghost") }, newGhost, "target", false},
+		{"a session of a new role of the same name", func() { recreate("role", "dev") }, func() *identity.Principal { return newDev("s") }, "target", false},
+		{"the named session of a new role of the same name", nil, func() *identity.Principal { return newDev("fixed") }, "bysession", false},
+		{"the new user once the trust is saved again", func() { must(t, f.w.BindTrust(acct, "target")); must(t, f.a.Sync(ctx)) }, newGhost, "target", true},
+		{"the new role's session once saved again", nil, func() *identity.Principal { return newDev("s") }, "target", true},
+		{"the new role's named session once saved again", func() { must(t, f.w.BindTrust(acct, "bysession")); must(t, f.a.Sync(ctx)) },
+			func() *identity.Principal { return newDev("fixed") }, "bysession", true},
+	}
+	for _, st := range steps {
+		if st.before != nil {
+			st.before()
+		}
+		if got := assume(st.caller(), st.role); got != st.want {
+			t.Errorf("%s: allowed = %v, want %v", st.name, got, st.want)
+		}
+	}
+}
+
 // TestLoadRoleShared: LoadRole hands out the cache's own Role, not a copy
 // per request, and its ARN is the one iam.Role builds.
 func TestLoadRoleShared(t *testing.T) {

@@ -314,7 +314,9 @@ func compileEntity(s *store.PrincipalSnapshot) (*entity, error) {
 		if err != nil {
 			return nil, fmt.Errorf("authz: trust policy of %s: %w", e.arn, err)
 		}
-		if e.trust, err = policy.Compile(doc, policy.TypeTrust, e.arn); err != nil {
+		// The trust policy's principals match by the unique ids they were
+		// bound to when it was saved, not by name.
+		if e.trust, err = policy.CompileBound(doc, policy.TypeTrust, e.arn, bindings(r.TrustBindings)); err != nil {
 			return nil, err
 		}
 	default:
@@ -358,6 +360,18 @@ func compileEntity(s *store.PrincipalSnapshot) (*entity, error) {
 		e.tags = append(e.tags, kv{"aws:PrincipalTag/" + t.Key, t.Value})
 	}
 	return e, nil
+}
+
+// bindings converts a role's trust bindings for the policy engine.
+func bindings(bs []iam.PrincipalBinding) []policy.Binding {
+	if len(bs) == 0 {
+		return nil
+	}
+	out := make([]policy.Binding, len(bs))
+	for i, b := range bs {
+		out[i] = policy.Binding{ARN: b.ARN, ID: b.ID}
+	}
+	return out
 }
 
 func (e *entity) all(extra ...*policy.Compiled) []*policy.Compiled {
@@ -556,10 +570,10 @@ func (c *cache) buildSessionView(ctx context.Context, p *identity.Principal, ent
 	switch cl.PrincipalType {
 	case credential.AssumedRole, credential.WebIdentity, credential.SAML:
 		v.caller = policy.Caller{Kind: policy.AssumedRole, ARN: cl.SessionARN, Account: cl.AccountID,
-			SessionIssuer: ent.arn, UserID: userID(p, ent.id+":"+cl.SessionName)}
+			SessionIssuer: ent.arn, SessionIssuerID: ent.id, UserID: userID(p, ent.id+":"+cl.SessionName)}
 	case credential.FederatedUser:
 		v.caller = policy.Caller{Kind: policy.FederatedUser, ARN: cl.SessionARN, Account: cl.AccountID,
-			SessionIssuer: ent.arn, UserID: userID(p, cl.AccountID+":"+cl.SessionName)}
+			SessionIssuer: ent.arn, SessionIssuerID: ent.id, UserID: userID(p, cl.AccountID+":"+cl.SessionName)}
 	case credential.SessionUser:
 		if ent == nil {
 			v.caller = policy.Caller{Kind: policy.Root, ARN: cl.PrincipalARN, Account: cl.AccountID, UserID: cl.AccountID}

@@ -57,12 +57,16 @@ type RoleLastUsed struct {
 
 // Role is an IAM role.
 type Role struct {
-	Account             string
-	ID                  string // AROA...
-	Name                string
-	Path                string
-	Created             time.Time
-	TrustPolicy         string // AssumeRolePolicyDocument, as submitted
+	Account     string
+	ID          string // AROA...
+	Name        string
+	Path        string
+	Created     time.Time
+	TrustPolicy string // AssumeRolePolicyDocument, as submitted
+	// TrustBindings ties the IAM users and roles the trust policy names to
+	// their unique ids as they were when it was saved (package trust):
+	// the policy trusts those principals, not later ones of the same name.
+	TrustBindings       []PrincipalBinding
 	Description         string
 	MaxSessionDuration  int // seconds, 3600..43200
 	PermissionsBoundary string
@@ -72,6 +76,15 @@ type Role struct {
 
 // ARN returns arn:aws:iam::ACCOUNT:role/PATH/NAME.
 func (r Role) ARN() string { return RoleARN(r.Account, r.Path, r.Name) }
+
+// PrincipalBinding ties a principal ARN written in a trust policy (a user,
+// a role, or a role session, bound through its role) to the unique id
+// (AIDA... or AROA...) of the user or role it named when the policy was
+// saved.
+type PrincipalBinding struct {
+	ARN string
+	ID  string
+}
 
 // ManagedPolicy is a customer managed policy, or an AWS managed one when
 // Account is AWSAccount. DefaultVersion, AttachmentCount and

@@ -64,10 +64,21 @@ func (e *CompileError) Unwrap() error { return e.Err }
 // document is used as, and name identifies it in decisions (the policy ARN,
 // or a label such as "identityPolicies[0]").
 func Compile(doc *Document, t Type, name string) (*Compiled, error) {
+	return CompileBound(doc, t, name, nil)
+}
+
+// CompileBound is Compile for a trust or resource policy whose AWS
+// principals were bound to unique ids when it was saved: a principal ARN
+// listed in bound matches only the user or role with the bound id (a role
+// session ARN: that session of the role with the bound id), never another
+// principal that has its name now. A principal value that is itself a
+// unique id (IAM's form of a bound principal that was deleted) matches
+// the principal with that id. Other principals match as Compile has them.
+func CompileBound(doc *Document, t Type, name string, bound []Binding) (*Compiled, error) {
 	vars := doc.Version == Version2012
 	c := &Compiled{name: name, typ: t, stmts: make([]stmt, 0, len(doc.Statements))}
 	for i := range doc.Statements {
-		s, err := compileStatement(&doc.Statements[i], i, vars)
+		s, err := compileStatement(&doc.Statements[i], i, vars, bound)
 		if err != nil {
 			return nil, &CompileError{Policy: name, Statement: i, Err: err}
 		}
@@ -77,7 +88,7 @@ func Compile(doc *Document, t Type, name string) (*Compiled, error) {
 	return c, nil
 }
 
-func compileStatement(s *Statement, i int, vars bool) (stmt, error) {
+func compileStatement(s *Statement, i int, vars bool, bound []Binding) (stmt, error) {
 	out := stmt{sid: s.Sid, index: i, effect: s.Effect}
 	if s.Effect != Allow && s.Effect != Deny {
 		return stmt{}, fmt.Errorf("invalid effect %q", s.Effect)
@@ -101,9 +112,9 @@ func compileStatement(s *Statement, i int, vars bool) (stmt, error) {
 	}
 	switch {
 	case s.NotPrincipal != nil:
-		out.principal, out.notPrincipal = compilePrincipal(s.NotPrincipal), true
+		out.principal, out.notPrincipal = compilePrincipal(s.NotPrincipal, bound), true
 	case s.Principal != nil:
-		out.principal = compilePrincipal(s.Principal)
+		out.principal = compilePrincipal(s.Principal, bound)
 	}
 	for _, c := range s.Condition {
 		cc, err := compileCondition(c, vars)

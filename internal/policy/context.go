@@ -89,6 +89,11 @@ type Caller struct {
 	// role ARN (with its path) for AssumedRole, the IAM user ARN for
 	// FederatedUser. A Principal naming it grants to every session of it.
 	SessionIssuer string
+	// SessionIssuerID is the unique id (AROA... or AIDA...) of
+	// SessionIssuer. A trust policy binds the principals it names to
+	// unique ids when it is saved (Binding): a bound role matches the
+	// sessions of the role with this id only.
+	SessionIssuerID string
 	// Provider is the identity provider for WebIdentity and SAMLUser:
 	// "accounts.google.com", "cognito-identity.amazonaws.com", or an
 	// oidc-provider/saml-provider ARN.
@@ -96,7 +101,9 @@ type Caller struct {
 	// UserName and UserID are the values of aws:username (IAM users only)
 	// and aws:userid.
 	UserName string
-	UserID   string
+	// For an IAM user (and a role calling as itself) UserID is its unique
+	// id, which a bound principal must equal.
+	UserID string
 }
 
 // Request is one authorization question: may Caller perform Action on

@@ -127,9 +127,9 @@ func TestActionIndex(t *testing.T) {
 		{[]string{"s3:*"}, true, nil, true},
 	}
 	for _, tt := range tests {
-		st, err := compileStatement(&Statement{Effect: Allow, Action: tt.actions, Resource: Values{"*"}}, 0, true)
+		st, err := compileStatement(&Statement{Effect: Allow, Action: tt.actions, Resource: Values{"*"}}, 0, true, nil)
 		if tt.notAction {
-			st, err = compileStatement(&Statement{Effect: Allow, NotAction: tt.actions, Resource: Values{"*"}}, 0, true)
+			st, err = compileStatement(&Statement{Effect: Allow, NotAction: tt.actions, Resource: Values{"*"}}, 0, true, nil)
 		}
 		if err != nil {
 			t.Fatal(err)

@@ -40,17 +40,29 @@ const (
 	byNotPrincipal                  // NotPrincipal does not list the caller
 )
 
+// Binding ties a principal ARN written in a trust or resource policy to
+// the unique id of the IAM user or role it named when the policy was saved
+// (a role session ARN is bound through its role). AWS does the same, so
+// that deleting a principal and making another of the same name does not
+// hand the new one the old one's access.
+type Binding struct {
+	ARN string // as written in the policy
+	ID  string // AIDA... or AROA...
+}
+
 // principalSet is a compiled Principal or NotPrincipal element.
 type principalSet struct {
 	any       bool     // "*" or {"AWS": "*"}
 	accounts  []string // account ids, from "123456789012" or ...:root
-	arns      []string // user, role, assumed-role and federated-user ARNs
+	arns      []string // unbound user, role, assumed-role and federated-user ARNs
+	ids       []string // unique ids of users and roles: bound ARNs, and ids written as such
+	sessions  []Binding
 	federated []string
 	services  []string
 	canonical []string
 }
 
-func compilePrincipal(p *Principal) *principalSet {
+func compilePrincipal(p *Principal, bound []Binding) *principalSet {
 	if p == nil {
 		return nil
 	}
@@ -61,11 +73,7 @@ func compilePrincipal(p *Principal) *principalSet {
 			case e.Type == "AWS" && v == "*":
 				ps.any = true
 			case e.Type == "AWS":
-				if acct, ok := accountOf(v); ok {
-					ps.accounts = append(ps.accounts, acct)
-				} else {
-					ps.arns = append(ps.arns, v)
-				}
+				ps.addAWS(v, bound)
 			case e.Type == "Federated":
 				ps.federated = append(ps.federated, v)
 			case e.Type == "Service":
@@ -76,6 +84,66 @@ func compilePrincipal(p *Principal) *principalSet {
 		}
 	}
 	return ps
+}
+
+// addAWS files one AWS principal value.
+func (ps *principalSet) addAWS(v string, bound []Binding) {
+	if acct, ok := accountOf(v); ok {
+		ps.accounts = append(ps.accounts, acct)
+		return
+	}
+	for _, b := range bound {
+		if b.ARN != v || b.ID == "" {
+			continue
+		}
+		if isSessionARN(v) {
+			ps.sessions = append(ps.sessions, b)
+		} else {
+			ps.ids = append(ps.ids, b.ID)
+		}
+		return
+	}
+	if isUniqueID(v) {
+		ps.ids = append(ps.ids, v)
+		return
+	}
+	ps.arns = append(ps.arns, v)
+}
+
+// isSessionARN reports whether v is an assumed-role session ARN.
+func isSessionARN(v string) bool {
+	var parts [arnParts]string
+	return splitARN(v, &parts) && parts[2] == "sts" && strings.HasPrefix(parts[5], "assumed-role/")
+}
+
+// namesSelf reports whether the set lists the caller itself: by its ARN,
+// or, where the principal is bound, by its unique id (an IAM user or a
+// role) or by its session ARN and its role's unique id.
+func (ps *principalSet) namesSelf(c *Caller) bool {
+	if c.ARN != "" && contains(ps.arns, c.ARN) {
+		return true
+	}
+	switch c.Kind {
+	case IAMUser, Role:
+		return c.UserID != "" && contains(ps.ids, c.UserID)
+	case AssumedRole:
+		if c.SessionIssuerID == "" {
+			return false
+		}
+		for _, b := range ps.sessions {
+			if b.ARN == c.ARN && b.ID == c.SessionIssuerID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// namesIssuer reports whether the set lists the role or IAM user a
+// session was made from, by ARN or (bound) by unique id.
+func (ps *principalSet) namesIssuer(c *Caller) bool {
+	return (c.SessionIssuer != "" && contains(ps.arns, c.SessionIssuer)) ||
+		(c.SessionIssuerID != "" && contains(ps.ids, c.SessionIssuerID))
 }
 
 // accountOf reports whether v names a whole account, as a 12-digit id or
@@ -115,18 +183,18 @@ func (ps *principalSet) named(c *Caller) grant {
 	best := grantNone
 	switch c.Kind {
 	case IAMUser:
-		if contains(ps.arns, c.ARN) {
+		if ps.namesSelf(c) {
 			return grantDirect
 		}
 	case AssumedRole, FederatedUser:
-		if contains(ps.arns, c.ARN) {
+		if ps.namesSelf(c) {
 			return grantDirect
 		}
-		if c.SessionIssuer != "" && contains(ps.arns, c.SessionIssuer) {
+		if ps.namesIssuer(c) {
 			best = grantEntity
 		}
 	case Role:
-		if contains(ps.arns, c.ARN) {
+		if ps.namesSelf(c) {
 			best = grantEntity
 		}
 	case WebIdentity, SAMLUser:
@@ -184,9 +252,9 @@ func (ps *principalSet) listsEvery(c *Caller) bool {
 	case Root:
 		return acct()
 	case IAMUser, Role, FederatedUser:
-		return contains(ps.arns, c.ARN) && acct()
+		return ps.namesSelf(c) && acct()
 	case AssumedRole:
-		return contains(ps.arns, c.ARN) && contains(ps.arns, c.SessionIssuer) && acct()
+		return ps.namesSelf(c) && ps.namesIssuer(c) && acct()
 	case WebIdentity, SAMLUser:
 		return c.Provider != "" && contains(ps.federated, c.Provider)
 	case Service:
@@ -199,8 +267,7 @@ func (ps *principalSet) listsEvery(c *Caller) bool {
 func (ps *principalSet) listsAny(c *Caller) bool {
 	switch c.Kind {
 	case Root, IAMUser, Role, AssumedRole, FederatedUser:
-		return contains(ps.arns, c.ARN) ||
-			(c.SessionIssuer != "" && contains(ps.arns, c.SessionIssuer)) ||
+		return ps.namesSelf(c) || ps.namesIssuer(c) ||
 			(c.Account != "" && contains(ps.accounts, c.Account))
 	case WebIdentity, SAMLUser:
 		return c.Provider != "" && contains(ps.federated, c.Provider)

@@ -59,7 +59,7 @@ func TestPrincipalMatch(t *testing.T) {
 		{"service name is not an AWS principal", Principal{Types: []PrincipalEntry{{Type: "AWS", Values: Values{"lambda.amazonaws.com"}}}}, lambdaSvc, grantNone, byName},
 	}
 	for _, tt := range tests {
-		ps := compilePrincipal(&tt.principal)
+		ps := compilePrincipal(&tt.principal, nil)
 		if got, by := ps.match(&tt.caller); got != tt.want || by != tt.wantBy {
 			t.Errorf("%s: match = %d by %d, want %d by %d", tt.name, got, by, tt.want, tt.wantBy)
 		}
@@ -112,7 +112,7 @@ func TestNotPrincipalExcludes(t *testing.T) {
 		{Type: "AWS", Values: Values{"arn:aws:iam::111122223333:root", alice.ARN, fedUser.ARN}},
 		{Type: "Federated", Values: Values{"accounts.google.com"}},
 		{Type: "Service", Values: Values{"lambda.amazonaws.com"}},
-	}})
+	}}, nil)
 	// A Deny spares a caller only when all its identities are listed; an
 	// Allow leaves it out when any is.
 	tests := []struct {
@@ -139,7 +139,7 @@ func TestNotPrincipalExcludes(t *testing.T) {
 		}
 	}
 	for _, effect := range []Effect{Allow, Deny} {
-		if !compilePrincipal(&Principal{Wildcard: true}).excludes(&anonymous, effect) {
+		if !compilePrincipal(&Principal{Wildcard: true}, nil).excludes(&anonymous, effect) {
 			t.Errorf(`NotPrincipal "*" does not exclude an anonymous caller from a %s`, effect)
 		}
 	}

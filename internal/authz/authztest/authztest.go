@@ -12,6 +12,8 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/iam/trust"
+	"github.com/brevet-dev/brevet/internal/policy"
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
@@ -74,6 +76,25 @@ func (w *World) Role(account, name, trust string, maxSession int, tags ...iam.Ta
 	}
 	r := iam.Role{Account: account, ID: id, Name: name, Path: "/", Created: w.Now, TrustPolicy: trust, MaxSessionDuration: maxSession, Tags: tags}
 	return r, w.Store.Roles().Create(w.ctx(), r)
+}
+
+// BindTrust binds a role's trust policy to the unique ids of the
+// principals it names now, as the IAM service does when it saves one
+// (package trust). Roles made by Role are not bound: their principals
+// match by ARN, as those of roles saved before binding existed.
+func (w *World) BindTrust(account, name string) error {
+	r, err := w.Store.Roles().Get(w.ctx(), account, name)
+	if err != nil {
+		return err
+	}
+	doc, err := policy.Parse([]byte(r.TrustPolicy))
+	if err != nil {
+		return err
+	}
+	if r.TrustBindings, err = trust.Bind(w.ctx(), w.Store, doc, trust.Options{}); err != nil {
+		return err
+	}
+	return w.Store.Roles().Update(w.ctx(), r)
 }
 
 // Inline puts an inline policy on a user, group or role.

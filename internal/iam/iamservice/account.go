@@ -8,6 +8,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/awsquery/iamapi"
 	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/iam/trust"
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/store"
 )
@@ -290,7 +291,11 @@ func (s *Service) roleDetails(ctx context.Context, account string, used map[stri
 		return nil, err
 	}
 	out := make([]iamapi.RoleDetail, 0, len(roles))
+	sh := trust.NewShower(s.st)
 	for _, r := range roles {
+		if err := showTrust(ctx, sh, &r); err != nil {
+			return nil, err
+		}
 		o := iam.Owner{Kind: iam.PrincipalRole, Account: account, Name: r.Name}
 		d := iamapi.RoleDetail{Path: r.Path, RoleName: r.Name, RoleId: r.ID, Arn: r.ARN(), CreateDate: utc(r.Created),
 			AssumeRolePolicyDocument: encodeDocument(r.TrustPolicy), InstanceProfileList: []iamapi.InstanceProfile{},

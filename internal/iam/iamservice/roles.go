@@ -8,6 +8,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/awsquery/iamapi"
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/iam/trust"
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/policy"
 	"github.com/brevet-dev/brevet/internal/store"
@@ -33,10 +34,34 @@ func getRole(ctx context.Context, r store.Repos, account, name string) (iam.Role
 }
 
 // validateTrust checks a trust policy's grammar and rules; its characters
-// and size quota are checked by iam.ValidateRole.
-func validateTrust(doc string) error {
-	_, err := policy.ParseAndValidate([]byte(doc), policy.TypeTrust)
-	return err
+// and size quota are checked by iam.ValidateRole. Whether the principals
+// it names exist is bindTrust's to check.
+func validateTrust(doc string) (*policy.Document, error) {
+	return policy.ParseAndValidate([]byte(doc), policy.TypeTrust)
+}
+
+// bindTrust binds the users and roles the trust policy names to their
+// unique ids as they are now, in the saving transaction (package trust):
+// a principal deleted and made again under its name is not trusted. One
+// that names no one is refused as IAM refuses it.
+func bindTrust(ctx context.Context, r store.Repos, role *iam.Role, doc *policy.Document) error {
+	bs, err := trust.Bind(ctx, r, doc, trust.Options{})
+	if err != nil {
+		return err
+	}
+	role.TrustBindings = bs
+	return nil
+}
+
+// showTrust puts the trust policy as IAM shows it in role: a bound
+// principal that no longer exists as its unique id.
+func showTrust(ctx context.Context, sh *trust.Shower, role *iam.Role) error {
+	doc, err := sh.Show(ctx, role)
+	if err != nil {
+		return err
+	}
+	role.TrustPolicy = doc
+	return nil
 }
 
 // CreateRole creates a role with its trust policy.
@@ -50,7 +75,8 @@ func (s *Service) CreateRole(ctx context.Context, p *identity.Principal, in *iam
 	if err := iam.ValidateRole(role); err != nil {
 		return nil, err
 	}
-	if err := validateTrust(role.TrustPolicy); err != nil {
+	doc, err := validateTrust(role.TrustPolicy)
+	if err != nil {
 		return nil, err
 	}
 	id, err := credential.NewUniqueID(credential.PrefixRole, p.Account, s.rand)
@@ -63,6 +89,9 @@ func (s *Service) CreateRole(ctx context.Context, p *identity.Principal, in *iam
 			if _, err := s.boundaryPolicy(ctx, r, p.Account, role.PermissionsBoundary); err != nil {
 				return err
 			}
+		}
+		if err := bindTrust(ctx, r, &role, doc); err != nil {
+			return err
 		}
 		return conflictAs(r.Roles().Create(ctx, role), &iam.AlreadyExistsError{Kind: iam.KindRole, Name: role.Name})
 	})
@@ -80,6 +109,9 @@ func (s *Service) GetRole(ctx context.Context, p *identity.Principal, in *iamapi
 	if err != nil {
 		return nil, err
 	}
+	if err := showTrust(ctx, trust.NewShower(s.st), &role); err != nil {
+		return nil, err
+	}
 	return &iamapi.GetRoleResponse{Role: toRole(role, true)}, nil
 }
 
@@ -93,7 +125,11 @@ func (s *Service) ListRoles(ctx context.Context, p *identity.Principal, in *iama
 		return nil, err
 	}
 	out := &iamapi.ListRolesResponse{Roles: make([]iamapi.Role, 0, len(pg.items)), IsTruncated: pg.isTruncated(), Marker: pg.marker}
+	sh := trust.NewShower(s.st)
 	for _, r := range pg.items {
+		if err := showTrust(ctx, sh, &r); err != nil {
+			return nil, err
+		}
 		out.Roles = append(out.Roles, toRole(r, false))
 	}
 	return out, nil
@@ -102,6 +138,11 @@ func (s *Service) ListRoles(ctx context.Context, p *identity.Principal, in *iama
 // updateRole applies change to a role and validates the result, in one
 // transaction.
 func (s *Service) updateRole(ctx context.Context, account, name string, change func(*iam.Role) error) (iam.Role, error) {
+	return s.updateRoleTx(ctx, account, name, func(_ store.Repos, r *iam.Role) error { return change(r) })
+}
+
+// updateRoleTx is updateRole for a change that reads the store too.
+func (s *Service) updateRoleTx(ctx context.Context, account, name string, change func(store.Repos, *iam.Role) error) (iam.Role, error) {
 	var role iam.Role
 	err := s.st.Tx(ctx, func(r store.Repos) error {
 		var err error
@@ -109,7 +150,7 @@ func (s *Service) updateRole(ctx context.Context, account, name string, change f
 		if err != nil {
 			return err
 		}
-		if err := change(&role); err != nil {
+		if err := change(r, &role); err != nil {
 			return err
 		}
 		if err := iam.ValidateRole(role); err != nil {
@@ -128,12 +169,13 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, p *identity.Princi
 	if iam.PolicySize(in.PolicyDocument) > iam.MaxTrustPolicyLen {
 		return nil, &iam.LimitExceededError{Quota: iam.QuotaACLSizePerRole, Limit: iam.MaxTrustPolicyLen}
 	}
-	if err := validateTrust(in.PolicyDocument); err != nil {
+	doc, err := validateTrust(in.PolicyDocument)
+	if err != nil {
 		return nil, err
 	}
-	_, err := s.updateRole(ctx, p.Account, in.RoleName, func(r *iam.Role) error {
-		r.TrustPolicy = in.PolicyDocument
-		return nil
+	_, err = s.updateRoleTx(ctx, p.Account, in.RoleName, func(r store.Repos, role *iam.Role) error {
+		role.TrustPolicy = in.PolicyDocument
+		return bindTrust(ctx, r, role, doc)
 	})
 	return &awsquery.Empty{}, err
 }
@@ -163,6 +205,9 @@ func (s *Service) UpdateRoleDescription(ctx context.Context, p *identity.Princip
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := showTrust(ctx, trust.NewShower(s.st), &role); err != nil {
 		return nil, err
 	}
 	out := toRole(role, true)

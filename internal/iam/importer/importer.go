@@ -13,7 +13,9 @@
 // (package iam and policy do) and it adds and updates but never deletes:
 // entities that exist already are kept, and what the file says about them
 // is added to them. Documents are stored as exported: ARNs inside them are
-// not rewritten.
+// not rewritten. Trust policies are bound to the unique ids of the users
+// and roles they name as the import leaves them, as if saved through the
+// API (package trust).
 package importer
 
 import (
@@ -32,6 +34,7 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/iam/trust"
 	"github.com/brevet-dev/brevet/internal/policy"
 	"github.com/brevet-dev/brevet/internal/store"
 )
@@ -230,7 +233,34 @@ func (im *run) all(f *File, sum *Summary) error {
 		}
 		sum.Roles++
 	}
+	// Bind trust policies once every user and role of the file exists: a
+	// role may trust one listed after it.
+	for _, rd := range f.RoleDetailList {
+		if err := im.bindTrust(rd.RoleName); err != nil {
+			return &Error{Entity: "role " + rd.RoleName, Err: err}
+		}
+	}
 	return nil
+}
+
+// bindTrust binds an imported role's trust policy to the unique ids of
+// the users and roles it names, as saving it through the API does
+// (package trust). Principals of accounts this installation does not
+// hold (an export names other AWS accounts) stay unbound; one of an
+// account it holds that names no one is refused.
+func (im *run) bindTrust(name string) error {
+	role, err := im.r.Roles().Get(im.ctx, im.opts.Account, name)
+	if err != nil {
+		return err
+	}
+	doc, err := policy.Parse([]byte(role.TrustPolicy))
+	if err != nil {
+		return fmt.Errorf("trust policy: %w", err)
+	}
+	if role.TrustBindings, err = trust.Bind(im.ctx, im.r, doc, trust.Options{KeepForeign: true}); err != nil {
+		return fmt.Errorf("trust policy: %w", err)
+	}
+	return im.r.Roles().Update(im.ctx, role)
 }
 
 func (im *run) ensureAccount(id string) error {

@@ -114,8 +114,11 @@ func seed(t *testing.T, s store.Store) {
 	must(s.Attachments().Attach(ctx, gd, pol.ARN()))
 
 	role := iam.Role{Account: acct, ID: "AROACIXXXXXXXXXXXXXXX", Name: "ci", Path: "/svc/", Created: at(10 * time.Minute),
-		TrustPolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`,
-		Description: "CI runners", MaxSessionDuration: 7200, PermissionsBoundary: boundary.ARN(),
+		TrustPolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com","AWS":"` + bob.ARN() + `"},"Action":"sts:AssumeRole"}]}`,
+		// The trust policy's principal is bound to bob's unique id: the copy
+		// must carry the binding, or a new bob would be trusted.
+		TrustBindings: []iam.PrincipalBinding{{ARN: bob.ARN(), ID: bob.ID}},
+		Description:   "CI runners", MaxSessionDuration: 7200, PermissionsBoundary: boundary.ARN(),
 		Tags: []iam.Tag{{Key: "env", Value: "prod"}}, LastUsed: iam.RoleLastUsed{Date: at(6 * time.Hour), Region: "us-east-1"}}
 	must(s.Roles().Create(ctx, role))
 	ro := iam.Owner{Kind: iam.PrincipalRole, Account: acct, Name: "ci"}

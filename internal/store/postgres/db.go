@@ -172,6 +172,28 @@ func encodeTags(tags []iam.Tag) string {
 	return string(b)
 }
 
+func encodeBindings(bs []iam.PrincipalBinding) string {
+	if len(bs) == 0 {
+		return "[]"
+	}
+	b, err := json.Marshal(bs)
+	if err != nil {
+		panic(err) // a slice of string pairs always marshals
+	}
+	return string(b)
+}
+
+func decodeBindings(s string) ([]iam.PrincipalBinding, error) {
+	if s == "" || s == "[]" {
+		return nil, nil
+	}
+	var bs []iam.PrincipalBinding
+	if err := json.Unmarshal([]byte(s), &bs); err != nil {
+		return nil, fmt.Errorf("postgres: corrupt trust bindings: %w", err)
+	}
+	return bs, nil
+}
+
 func decodeTags(s string) ([]iam.Tag, error) {
 	if s == "" || s == "[]" {
 		return nil, nil

@@ -16,11 +16,12 @@ func (r roles) Create(ctx context.Context, role iam.Role) error {
 			return err
 		}
 		if _, err := exec(ctx, q, `INSERT INTO roles (id, account_id, name, name_key, path, created_at,
-			trust_policy, description, max_session, boundary_arn, tags, last_used_at, last_used_region)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			trust_policy, description, max_session, boundary_arn, tags, last_used_at, last_used_region, trust_bindings)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 			role.ID, role.Account, role.Name, iam.NameKey(role.Name), role.Path, toMicros(role.Created),
 			role.TrustPolicy, role.Description, role.MaxSessionDuration, role.PermissionsBoundary,
-			encodeTags(role.Tags), nullMicros(role.LastUsed.Date), role.LastUsed.Region); err != nil {
+			encodeTags(role.Tags), nullMicros(role.LastUsed.Date), role.LastUsed.Region,
+			encodeBindings(role.TrustBindings)); err != nil {
 			return err
 		}
 		return r.c.change(ctx, q, role.Account, store.ChangeRole, role.Name)
@@ -28,21 +29,24 @@ func (r roles) Create(ctx context.Context, role iam.Role) error {
 }
 
 const roleCols = `id, account_id, name, path, created_at, trust_policy, description, max_session,
-	boundary_arn, tags, last_used_at, last_used_region`
+	boundary_arn, tags, last_used_at, last_used_region, trust_bindings`
 
 // roleDest returns the scan destinations for roleCols and a function that
 // finishes the role once scanned.
 func roleDest(role *iam.Role) ([]any, func() error) {
 	var created int64
 	var used *int64
-	var tags string
+	var tags, bindings string
 	dest := []any{&role.ID, &role.Account, &role.Name, &role.Path, &created, &role.TrustPolicy,
 		&role.Description, &role.MaxSessionDuration, &role.PermissionsBoundary, &tags, &used,
-		&role.LastUsed.Region}
+		&role.LastUsed.Region, &bindings}
 	return dest, func() error {
 		role.Created, role.LastUsed.Date = fromMicros(created), fromNullMicros(used)
 		var err error
-		role.Tags, err = decodeTags(tags)
+		if role.Tags, err = decodeTags(tags); err != nil {
+			return err
+		}
+		role.TrustBindings, err = decodeBindings(bindings)
 		return err
 	}
 }
@@ -91,9 +95,10 @@ func (r roles) Update(ctx context.Context, role iam.Role) error {
 			return err
 		}
 		if _, err := exec(ctx, q, `UPDATE roles SET trust_policy = $1, description = $2, max_session = $3,
-			boundary_arn = $4, tags = $5, last_used_at = $6, last_used_region = $7 WHERE id = $8`,
+			boundary_arn = $4, tags = $5, last_used_at = $6, last_used_region = $7, trust_bindings = $8 WHERE id = $9`,
 			role.TrustPolicy, role.Description, role.MaxSessionDuration, role.PermissionsBoundary,
-			encodeTags(role.Tags), nullMicros(role.LastUsed.Date), role.LastUsed.Region, role.ID); err != nil {
+			encodeTags(role.Tags), nullMicros(role.LastUsed.Date), role.LastUsed.Region,
+			encodeBindings(role.TrustBindings), role.ID); err != nil {
 			return err
 		}
 		return r.c.change(ctx, q, role.Account, store.ChangeRole, name)

@@ -159,6 +159,28 @@ func decodeTags(s string) ([]iam.Tag, error) {
 	return tags, nil
 }
 
+func encodeBindings(bs []iam.PrincipalBinding) string {
+	if len(bs) == 0 {
+		return "[]"
+	}
+	b, err := json.Marshal(bs)
+	if err != nil {
+		panic(err) // a slice of string pairs always marshals
+	}
+	return string(b)
+}
+
+func decodeBindings(s string) ([]iam.PrincipalBinding, error) {
+	if s == "" || s == "[]" {
+		return nil, nil
+	}
+	var bs []iam.PrincipalBinding
+	if err := json.Unmarshal([]byte(s), &bs); err != nil {
+		return nil, fmt.Errorf("sqlite: corrupt trust bindings: %w", err)
+	}
+	return bs, nil
+}
+
 // lookupID resolves an entity name to its id within an account.
 func lookupID(ctx context.Context, q querier, table, account, name string) (string, error) {
 	var id string

@@ -17,11 +17,12 @@ func (r roles) Create(ctx context.Context, role iam.Role) error {
 			return err
 		}
 		if _, err := exec(ctx, q, `INSERT INTO roles (id, account_id, name, name_key, path, created_at,
-			trust_policy, description, max_session, boundary_arn, tags, last_used_at, last_used_region)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			trust_policy, description, max_session, boundary_arn, tags, last_used_at, last_used_region, trust_bindings)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			role.ID, role.Account, role.Name, iam.NameKey(role.Name), role.Path, toMicros(role.Created),
 			role.TrustPolicy, role.Description, role.MaxSessionDuration, role.PermissionsBoundary,
-			encodeTags(role.Tags), nullMicros(role.LastUsed.Date), role.LastUsed.Region); err != nil {
+			encodeTags(role.Tags), nullMicros(role.LastUsed.Date), role.LastUsed.Region,
+			encodeBindings(role.TrustBindings)); err != nil {
 			return err
 		}
 		return r.c.change(ctx, q, role.Account, store.ChangeRole, role.Name)
@@ -29,21 +30,24 @@ func (r roles) Create(ctx context.Context, role iam.Role) error {
 }
 
 const roleCols = `id, account_id, name, path, created_at, trust_policy, description, max_session,
-	boundary_arn, tags, last_used_at, last_used_region`
+	boundary_arn, tags, last_used_at, last_used_region, trust_bindings`
 
 func scanRole(row interface{ Scan(...any) error }) (iam.Role, error) {
 	var role iam.Role
 	var created int64
 	var used sql.NullInt64
-	var tags string
+	var tags, bindings string
 	if err := row.Scan(&role.ID, &role.Account, &role.Name, &role.Path, &created, &role.TrustPolicy,
 		&role.Description, &role.MaxSessionDuration, &role.PermissionsBoundary, &tags, &used,
-		&role.LastUsed.Region); err != nil {
+		&role.LastUsed.Region, &bindings); err != nil {
 		return iam.Role{}, err
 	}
 	role.Created, role.LastUsed.Date = fromMicros(created), fromNullMicros(used)
 	var err error
-	role.Tags, err = decodeTags(tags)
+	if role.Tags, err = decodeTags(tags); err != nil {
+		return role, err
+	}
+	role.TrustBindings, err = decodeBindings(bindings)
 	return role, err
 }
 
@@ -98,9 +102,10 @@ func (r roles) Update(ctx context.Context, role iam.Role) error {
 			return err
 		}
 		if _, err := exec(ctx, q, `UPDATE roles SET trust_policy = ?, description = ?, max_session = ?,
-			boundary_arn = ?, tags = ?, last_used_at = ?, last_used_region = ? WHERE id = ?`,
+			boundary_arn = ?, tags = ?, last_used_at = ?, last_used_region = ?, trust_bindings = ? WHERE id = ?`,
 			role.TrustPolicy, role.Description, role.MaxSessionDuration, role.PermissionsBoundary,
-			encodeTags(role.Tags), nullMicros(role.LastUsed.Date), role.LastUsed.Region, role.ID); err != nil {
+			encodeTags(role.Tags), nullMicros(role.LastUsed.Date), role.LastUsed.Region,
+			encodeBindings(role.TrustBindings), role.ID); err != nil {
 			return err
 		}
 		return r.c.change(ctx, q, role.Account, store.ChangeRole, name)

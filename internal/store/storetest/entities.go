@@ -207,6 +207,8 @@ func testRoles(t *testing.T, s store.Store) {
 	role.Description = "deploys things"
 	role.MaxSessionDuration = 43200
 	role.Tags = []iam.Tag{{Key: "env", Value: "prod"}}
+	role.TrustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + Account + `:user/ann"},"Action":"sts:AssumeRole"}]}`
+	role.TrustBindings = []iam.PrincipalBinding{{ARN: "arn:aws:iam::" + Account + ":user/ann", ID: "AIDA" + pad("ann")}}
 	mustDo(t, r.Create(ctx(t), role))
 	diff(t, "Get", must[iam.Role](t)(r.Get(ctx(t), Account, "deployer")), role)
 	diff(t, "GetByID", must[iam.Role](t)(r.GetByID(ctx(t), role.ID)), role)
@@ -218,6 +220,8 @@ func testRoles(t *testing.T, s store.Store) {
 
 	upd := role
 	upd.TrustPolicy = `{"Version":"2012-10-17","Statement":[]}`
+	upd.TrustBindings = []iam.PrincipalBinding{{ARN: "arn:aws:sts::" + Account + ":assumed-role/ci/s", ID: "AROA" + pad("ci")},
+		{ARN: "arn:aws:iam::" + Account + ":user/bob", ID: "AIDA" + pad("bob")}}
 	upd.Description, upd.MaxSessionDuration = "", 7200
 	upd.PermissionsBoundary = "arn:aws:iam::aws:policy/PowerUserAccess"
 	upd.Tags = nil
@@ -232,6 +236,9 @@ func testRoles(t *testing.T, s store.Store) {
 	wantErr(t, "RecordUse missing", r.RecordUse(ctx(t), Account, "ghost", used), store.ErrNotFound)
 
 	mustDo(t, r.Create(ctx(t), newRole("Auditor")))
+	if got := must[iam.Role](t)(r.Get(ctx(t), Account, "Auditor")).TrustBindings; got != nil {
+		t.Errorf("TrustBindings of a role saved without = %v, want none", got)
+	}
 	var names []string
 	for _, role := range must[[]iam.Role](t)(r.List(ctx(t), Account, store.ListOptions{})) {
 		names = append(names, role.Name)

@@ -40,6 +40,7 @@ func seedPrincipals(t *testing.T, s store.Store) (pols map[string]iam.ManagedPol
 
 	r := newRole("ci")
 	r.PermissionsBoundary = pols["Boundary"].ARN()
+	r.TrustBindings = []iam.PrincipalBinding{{ARN: "arn:aws:iam::" + Account + ":user/alice", ID: "AIDA" + pad("alice")}}
 	mustDo(t, s.Roles().Create(ctx(t), r))
 	mustDo(t, ip.Put(ctx(t), roleOwner("ci"), iam.InlinePolicy{Name: "role-inline", Document: doc("role")}))
 	mustDo(t, at.Attach(ctx(t), roleOwner("ci"), pols["RolePol"].ARN()))
@@ -102,6 +103,8 @@ func testLoadRole(t *testing.T, s store.Store) {
 	if snap.Boundary == nil || snap.Boundary.Document != doc("Boundary:v1") {
 		t.Errorf("boundary: got %+v", snap.Boundary)
 	}
+	diff(t, "trust bindings", snap.Role.TrustBindings,
+		[]iam.PrincipalBinding{{ARN: "arn:aws:iam::" + Account + ":user/alice", ID: "AIDA" + pad("alice")}})
 	_, err := s.Principals().LoadRole(ctx(t), Account, "ghost")
 	wantErr(t, "LoadRole missing", err, store.ErrNotFound)
 }

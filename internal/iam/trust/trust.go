@@ -1,0 +1,216 @@
+// Package trust binds the principals a role's trust policy names to the
+// unique ids they have when the policy is saved, and shows the policy
+// back as IAM does. It owns the rule (which principal values are bound,
+// what happens to one that names no one) and reads the store to apply it;
+// it does not evaluate policies (package policy matches bound principals,
+// package authz feeds it the bindings) and does not write.
+//
+// AWS binds a user or role ARN in a trust or resource policy to the
+// principal's unique id when the policy is saved, so that deleting the
+// principal and making another of the same name does not hand the new one
+// the old one's access: the policy then shows the old unique id in place
+// of the ARN and matches no one until it is saved again. A role session
+// ARN (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION) is bound through
+// its role. Accounts (ACCOUNT, arn:aws:iam::ACCOUNT:root), "*", services,
+// federated providers and federated-user ARNs are not bound.
+package trust
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/policy"
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+// Lookup is what binding reads; store.Repos and store.Store satisfy it.
+type Lookup interface {
+	Accounts() store.Accounts
+	Users() store.Users
+	Roles() store.Roles
+}
+
+// Options tunes Bind.
+type Options struct {
+	// KeepForeign leaves a principal of an account this installation does
+	// not hold unbound (matched by ARN) instead of refusing it. `brevet
+	// import` sets it: an export from AWS names principals of other
+	// accounts that Brevet cannot know. The API does not: such a
+	// principal does not exist, and IAM refuses it.
+	KeepForeign bool
+}
+
+// Bind resolves every user, role and role-session principal of doc to the
+// unique id of the user or role it names now. A principal that names no
+// one is refused as IAM refuses it (*policy.MalformedError, "Invalid
+// principal in policy"), except as opts allows. The result is nil when
+// nothing is bound.
+func Bind(ctx context.Context, r Lookup, doc *policy.Document, opts Options) ([]iam.PrincipalBinding, error) {
+	var out []iam.PrincipalBinding
+	for _, v := range doc.AWSPrincipals() {
+		ref, ok := boundRef(v)
+		if !ok {
+			continue
+		}
+		id, err := resolve(ctx, r, ref, v)
+		if errors.Is(err, store.ErrNotFound) {
+			if opts.KeepForeign {
+				foreign, err := foreign(ctx, r, ref, v)
+				if err != nil {
+					return nil, err
+				}
+				if foreign {
+					continue
+				}
+			}
+			return nil, policy.InvalidPrincipal("AWS", v)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, iam.PrincipalBinding{ARN: v, ID: id})
+	}
+	return out, nil
+}
+
+// foreign reports whether v belongs to an account (or a partition) this
+// installation does not hold.
+func foreign(ctx context.Context, r Lookup, ref iam.EntityRef, v string) (bool, error) {
+	if !strings.HasPrefix(v, "arn:"+iam.Partition+":") {
+		return true, nil
+	}
+	_, err := r.Accounts().Get(ctx, ref.Account)
+	if errors.Is(err, store.ErrNotFound) {
+		return true, nil
+	}
+	return false, err
+}
+
+// boundRef reports whether v is a principal that binding applies to: a
+// user, role or assumed-role ARN.
+func boundRef(v string) (iam.EntityRef, bool) {
+	if !strings.HasPrefix(v, "arn:") {
+		return iam.EntityRef{}, false // "*", an account id, a unique id
+	}
+	ref, err := iam.ParseEntityARN(v)
+	if err != nil {
+		// CloudFront origin access identities and the like: not IAM
+		// principals of an account.
+		return iam.EntityRef{}, false
+	}
+	switch ref.Type {
+	case iam.ResourceUser, iam.ResourceRole, iam.ResourceAssumedRole:
+		return ref, true
+	}
+	return iam.EntityRef{}, false
+}
+
+// resolve finds the unique id v names now; store.ErrNotFound (wrapped) if
+// it names no one.
+func resolve(ctx context.Context, r Lookup, ref iam.EntityRef, v string) (string, error) {
+	if !strings.HasPrefix(v, "arn:"+iam.Partition+":") {
+		return "", store.ErrNotFound // another partition: never a principal here
+	}
+	switch ref.Type {
+	case iam.ResourceUser:
+		u, err := r.Users().Get(ctx, ref.Account, ref.Name)
+		if err != nil {
+			return "", err
+		}
+		if !strings.EqualFold(u.ARN(), v) {
+			return "", store.ErrNotFound // the name, on another path
+		}
+		return u.ID, nil
+	case iam.ResourceRole:
+		role, err := r.Roles().Get(ctx, ref.Account, ref.Name)
+		if err != nil {
+			return "", err
+		}
+		if !strings.EqualFold(role.ARN(), v) {
+			return "", store.ErrNotFound
+		}
+		return role.ID, nil
+	default: // assumed-role: bound through its role (the ARN has no path)
+		role, err := r.Roles().Get(ctx, ref.Account, ref.Name)
+		if err != nil {
+			return "", err
+		}
+		return role.ID, nil
+	}
+}
+
+// Shower shows trust policies as IAM does: a bound principal that no
+// longer exists appears as its unique id, and a bound user renamed since
+// as its ARN now. It remembers what it looked up, so one Shower serves a
+// whole listing with one read per distinct principal; make one per
+// request.
+type Shower struct {
+	r    Lookup
+	seen map[string]shown
+}
+
+type shown struct {
+	arn    string // the principal's ARN now, "" if it is gone
+	exists bool
+}
+
+// NewShower returns a Shower that reads r.
+func NewShower(r Lookup) *Shower { return &Shower{r: r, seen: map[string]shown{}} }
+
+// Show returns role's trust policy as GetRole shows it.
+func (s *Shower) Show(ctx context.Context, role *iam.Role) (string, error) {
+	if len(role.TrustBindings) == 0 {
+		return role.TrustPolicy, nil
+	}
+	repl := make(map[string]string, len(role.TrustBindings))
+	for _, b := range role.TrustBindings {
+		now, err := s.lookup(ctx, b.ID)
+		if err != nil {
+			return "", err
+		}
+		switch {
+		case !now.exists:
+			repl[b.ARN] = b.ID
+		case now.arn != "" && isUserARN(b.ARN) && now.arn != b.ARN:
+			repl[b.ARN] = now.arn // renamed
+		}
+	}
+	if len(repl) == 0 {
+		return role.TrustPolicy, nil
+	}
+	return policy.RewriteAWSPrincipals(role.TrustPolicy, func(v string) (string, bool) {
+		out, ok := repl[v]
+		return out, ok
+	}), nil
+}
+
+func isUserARN(v string) bool {
+	ref, err := iam.ParseEntityARN(v)
+	return err == nil && ref.Type == iam.ResourceUser
+}
+
+// lookup finds the user or role with unique id now.
+func (s *Shower) lookup(ctx context.Context, id string) (shown, error) {
+	if sh, ok := s.seen[id]; ok {
+		return sh, nil
+	}
+	var sh shown
+	var err error
+	if strings.HasPrefix(id, "AIDA") {
+		var u iam.User
+		if u, err = s.r.Users().GetByID(ctx, id); err == nil {
+			sh = shown{arn: u.ARN(), exists: true}
+		}
+	} else {
+		if _, err = s.r.Roles().GetByID(ctx, id); err == nil {
+			sh = shown{exists: true}
+		}
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return shown{}, err
+	}
+	s.seen[id] = sh
+	return sh, nil
+}
