@@ -146,3 +146,49 @@ func coldRoleBurst(b *testing.B, s store.Store) {
 		wg.Wait()
 	}
 }
+
+// BenchmarkAuthorizeAssumeRoleTrust measures the trust-policy decision of
+// AssumeRole for a cached role whose trust policy names 10 users and a
+// role, saved unbound (matched by ARN) or bound to unique ids (matched
+// by id), for a user and for a role session: binding happens when the
+// policy is saved, so a decision reads nothing more.
+func BenchmarkAuthorizeAssumeRoleTrust(b *testing.B) {
+	for _, bound := range []bool{false, true} {
+		b.Run(fmt.Sprintf("bound=%v", bound), func(b *testing.B) {
+			f := newFixture(b)
+			ctx := context.Background()
+			var arns []string
+			var users []*identity.Principal
+			for i := range 10 {
+				u, err := f.w.User(acct, fmt.Sprintf("user%02d", i))
+				must(b, err)
+				arns = append(arns, u.ARN())
+				users = append(users, userPrincipal(u))
+			}
+			dev, err := f.w.Role(acct, "dev", authztest.Trust(acct), 0)
+			must(b, err)
+			_, err = f.w.Role(acct, "target", authztest.Trust(append(arns, dev.ARN())...), 0)
+			must(b, err)
+			if bound {
+				must(b, f.w.BindTrust(acct, "target"))
+			}
+			role, err := f.a.LoadRole(ctx, acct, "target")
+			must(b, err)
+			for _, tc := range []struct {
+				name   string
+				caller *identity.Principal
+			}{{"user", users[9]}, {"role-session", roleSession(dev, "s", credential.Claims{})}} {
+				b.Run(tc.name, func(b *testing.B) {
+					actions := []string{"sts:AssumeRole"}
+					b.ReportAllocs()
+					for b.Loop() {
+						d, err := f.a.AuthorizeAssumeRole(ctx, tc.caller, role, actions, nil, authz.Facts{Now: now})
+						if err != nil || !d.Allowed {
+							b.Fatal(d, err)
+						}
+					}
+				})
+			}
+		})
+	}
+}
