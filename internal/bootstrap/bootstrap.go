@@ -15,6 +15,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/iam/trust"
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
@@ -121,6 +122,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err = firstStart(ctx, &cfg, res); err != nil {
 		return nil, err
 	}
+	bindTrust(ctx, &cfg)
 	if res.Tokens, err = LoadTokenRing(ctx, cfg.Store, cfg.Master, cfg.Rand, cfg.Now); err != nil {
 		return nil, err
 	}
@@ -128,6 +130,21 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// bindTrust binds the trust policies of roles saved before Brevet bound
+// them to unique ids (trust.BindUnbound). A failure is logged, not fatal:
+// those roles then keep matching their principals by ARN, as before, and
+// the next start tries again.
+func bindTrust(ctx context.Context, cfg *Config) {
+	n, err := trust.BindUnbound(ctx, cfg.Store)
+	if n > 0 {
+		cfg.Logger.InfoContext(ctx, "bound the trust policies of roles saved before trust binding", "roles", n)
+	}
+	if err != nil {
+		cfg.Logger.WarnContext(ctx, "could not bind every trust policy saved before trust binding; those roles match their principals by ARN until it succeeds or they are saved again",
+			"error", err)
+	}
 }
 
 // firstStart finds or creates the account and the admin user in one

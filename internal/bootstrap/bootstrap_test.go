@@ -73,9 +73,22 @@ func TestFirstStartAndRestart(t *testing.T) {
 	if err != nil || len(attached) != 1 || attached[0].ARN != bootstrap.AdminPolicyARN {
 		t.Errorf("admin attachments: got %v, %v", attached, err)
 	}
+	// A role saved before trust binding existed (as an older Brevet left
+	// it: no bindings) names admin in its trust policy.
+	adminARN := iam.UserARN(first.AccountID, "/", bootstrap.AdminUser)
+	if err := st.Roles().Create(ctx, iam.Role{Account: first.AccountID, ID: "AROAOLDROLE0000000001", Name: "old", Path: "/", Created: now,
+		TrustPolicy:        `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + adminARN + `"},"Action":"sts:AssumeRole"}]}`,
+		MaxSessionDuration: 3600}); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := st.Users().Get(ctx, first.AccountID, bootstrap.AdminUser)
+	if err != nil {
+		t.Fatal(err)
+	}
 	st.Close()
 
-	// A restart, with another account id configured: nothing changes.
+	// A restart, with another account id configured: nothing changes,
+	// except that the old role's trust policy is bound.
 	st = open(t, dir)
 	defer st.Close()
 	cfg.Store, cfg.AccountID = st, "999999999999"
@@ -99,6 +112,13 @@ func TestFirstStartAndRestart(t *testing.T) {
 	keys, err := st.AccessKeys().ListForUser(ctx, first.AccountID, "admin")
 	if err != nil || len(keys) != 1 {
 		t.Errorf("admin keys after restart: got %d, %v; want 1", len(keys), err)
+	}
+	old, err := st.Roles().Get(ctx, first.AccountID, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []iam.PrincipalBinding{{ARN: adminARN, ID: admin.ID}}; len(old.TrustBindings) != 1 || old.TrustBindings[0] != want[0] {
+		t.Errorf("trust bindings of a role saved before binding, after a start: got %v, want %v", old.TrustBindings, want)
 	}
 }
 

@@ -66,6 +66,9 @@ type Role struct {
 	// TrustBindings ties the IAM users and roles the trust policy names to
 	// their unique ids as they were when it was saved (package trust):
 	// the policy trusts those principals, not later ones of the same name.
+	// Empty (not nil) when it names none; nil for a role saved before
+	// Brevet bound trust policies, until it is bound (its principals
+	// match by ARN meanwhile).
 	TrustBindings       []PrincipalBinding
 	Description         string
 	MaxSessionDuration  int // seconds, 3600..43200
@@ -80,7 +83,8 @@ func (r Role) ARN() string { return RoleARN(r.Account, r.Path, r.Name) }
 // PrincipalBinding ties a principal ARN written in a trust policy (a user,
 // a role, or a role session, bound through its role) to the unique id
 // (AIDA... or AROA...) of the user or role it named when the policy was
-// saved.
+// saved; ID is "" for one that named no one when a policy saved before
+// binding existed was bound (it matches no one).
 type PrincipalBinding struct {
 	ARN string
 	ID  string

@@ -52,6 +52,7 @@ func TestBoundPrincipals(t *testing.T) {
 		{"bound session, same role", trust(`"` + sessionARN + `"`), bound, oldSession, Allowed},
 		{"bound session, new role", trust(`"` + sessionARN + `"`), bound, newSession, ImplicitlyDenied},
 		{"binding of another value does not apply", trust(`"` + userARN + `"`), []Binding{{ARN: roleARN, ID: "AROAX"}}, newUser, Allowed},
+		{"bound to no one", trust(`"` + userARN + `"`), []Binding{{ARN: userARN}}, newUser, ImplicitlyDenied},
 		{"account is never bound", trust(`"` + acct + `"`), bound, newUser, ImplicitlyDenied}, // needs an identity policy
 	}
 	for _, tt := range tests {

@@ -47,7 +47,9 @@ const (
 // hand the new one the old one's access.
 type Binding struct {
 	ARN string // as written in the policy
-	ID  string // AIDA... or AROA...
+	// ID is AIDA... or AROA..., or "" for a principal that named no one
+	// when it was bound: it then matches no one.
+	ID string
 }
 
 // principalSet is a compiled Principal or NotPrincipal element.
@@ -93,8 +95,11 @@ func (ps *principalSet) addAWS(v string, bound []Binding) {
 		return
 	}
 	for _, b := range bound {
-		if b.ARN != v || b.ID == "" {
+		if b.ARN != v {
 			continue
+		}
+		if b.ID == "" {
+			return // bound to no one: it named no one when it was bound
 		}
 		if isSessionARN(v) {
 			ps.sessions = append(ps.sessions, b)

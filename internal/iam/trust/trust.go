@@ -1,23 +1,9 @@
-// Package trust binds the principals a role's trust policy names to the
-// unique ids they have when the policy is saved, and shows the policy
-// back as IAM does. It owns the rule (which principal values are bound,
-// what happens to one that names no one) and reads the store to apply it;
-// it does not evaluate policies (package policy matches bound principals,
-// package authz feeds it the bindings) and does not write.
-//
-// AWS binds a user or role ARN in a trust or resource policy to the
-// principal's unique id when the policy is saved, so that deleting the
-// principal and making another of the same name does not hand the new one
-// the old one's access: the policy then shows the old unique id in place
-// of the ARN and matches no one until it is saved again. A role session
-// ARN (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION) is bound through
-// its role. Accounts (ACCOUNT, arn:aws:iam::ACCOUNT:root), "*", services,
-// federated providers and federated-user ARNs are not bound.
 package trust
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/brevet-dev/brevet/internal/iam"
@@ -40,15 +26,20 @@ type Options struct {
 	// accounts that Brevet cannot know. The API does not: such a
 	// principal does not exist, and IAM refuses it.
 	KeepForeign bool
+	// Upgrade binds a policy saved before Brevet bound trust policies
+	// (BindUnbound): a principal of a held account that names no one now
+	// is bound to no one (an empty ID, which matches no caller) instead
+	// of refused. It implies KeepForeign.
+	Upgrade bool
 }
 
 // Bind resolves every user, role and role-session principal of doc to the
 // unique id of the user or role it names now. A principal that names no
 // one is refused as IAM refuses it (*policy.MalformedError, "Invalid
-// principal in policy"), except as opts allows. The result is nil when
-// nothing is bound.
+// principal in policy"), except as opts allows. The result is empty, not
+// nil, when the policy names none: it is bound.
 func Bind(ctx context.Context, r Lookup, doc *policy.Document, opts Options) ([]iam.PrincipalBinding, error) {
-	var out []iam.PrincipalBinding
+	out := []iam.PrincipalBinding{}
 	for _, v := range doc.AWSPrincipals() {
 		ref, ok := boundRef(v)
 		if !ok {
@@ -56,7 +47,7 @@ func Bind(ctx context.Context, r Lookup, doc *policy.Document, opts Options) ([]
 		}
 		id, err := resolve(ctx, r, ref, v)
 		if errors.Is(err, store.ErrNotFound) {
-			if opts.KeepForeign {
+			if opts.KeepForeign || opts.Upgrade {
 				foreign, err := foreign(ctx, r, ref, v)
 				if err != nil {
 					return nil, err
@@ -64,6 +55,10 @@ func Bind(ctx context.Context, r Lookup, doc *policy.Document, opts Options) ([]
 				if foreign {
 					continue
 				}
+			}
+			if opts.Upgrade {
+				out = append(out, iam.PrincipalBinding{ARN: v})
+				continue
 			}
 			return nil, policy.InvalidPrincipal("AWS", v)
 		}
@@ -166,6 +161,9 @@ func (s *Shower) Show(ctx context.Context, role *iam.Role) (string, error) {
 	}
 	repl := make(map[string]string, len(role.TrustBindings))
 	for _, b := range role.TrustBindings {
+		if b.ID == "" {
+			continue // bound to no one: shown as written
+		}
 		now, err := s.lookup(ctx, b.ID)
 		if err != nil {
 			return "", err
@@ -213,4 +211,65 @@ func (s *Shower) lookup(ctx context.Context, id string) (shown, error) {
 	}
 	s.seen[id] = sh
 	return sh, nil
+}
+
+// Saver is what BindUnbound needs of a store: its repositories in one
+// transaction. store.Store satisfies it.
+type Saver interface {
+	Accounts() store.Accounts
+	Roles() store.Roles
+	Tx(ctx context.Context, fn func(store.Repos) error) error
+}
+
+// BindUnbound binds the trust policies of roles saved before Brevet bound
+// them (TrustBindings nil), each to the principals that have its names
+// now, and returns how many it bound. A principal that names no one now
+// is bound to no one; one of an account this installation does not hold
+// stays unbound. Each role is read and written in one transaction, so a
+// policy saved meanwhile is left as it was saved. Brevet runs it at every
+// start (bootstrap.Run); after the first, it finds nothing to do.
+func BindUnbound(ctx context.Context, st Saver) (int, error) {
+	accounts, err := st.Accounts().List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, a := range accounts {
+		roles, err := st.Roles().List(ctx, a.ID, store.ListOptions{})
+		if err != nil {
+			return n, err
+		}
+		for _, role := range roles {
+			if role.TrustBindings != nil {
+				continue
+			}
+			bound := false
+			err := st.Tx(ctx, func(r store.Repos) error {
+				bound = false
+				cur, err := r.Roles().Get(ctx, role.Account, role.Name)
+				if errors.Is(err, store.ErrNotFound) || (err == nil && (cur.ID != role.ID || cur.TrustBindings != nil)) {
+					return nil // deleted or saved meanwhile
+				}
+				if err != nil {
+					return err
+				}
+				doc, err := policy.Parse([]byte(cur.TrustPolicy))
+				if err != nil {
+					return err
+				}
+				if cur.TrustBindings, err = Bind(ctx, r, doc, Options{Upgrade: true}); err != nil {
+					return err
+				}
+				bound = true
+				return r.Roles().Update(ctx, cur)
+			})
+			if err != nil {
+				return n, fmt.Errorf("trust: binding the trust policy of %s: %w", role.ARN(), err)
+			}
+			if bound {
+				n++
+			}
+		}
+	}
+	return n, nil
 }

@@ -36,7 +36,8 @@ const roleCols = `id, account_id, name, path, created_at, trust_policy, descript
 func roleDest(role *iam.Role) ([]any, func() error) {
 	var created int64
 	var used *int64
-	var tags, bindings string
+	var tags string
+	var bindings *string
 	dest := []any{&role.ID, &role.Account, &role.Name, &role.Path, &created, &role.TrustPolicy,
 		&role.Description, &role.MaxSessionDuration, &role.PermissionsBoundary, &tags, &used,
 		&role.LastUsed.Region, &bindings}

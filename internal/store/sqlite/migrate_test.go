@@ -196,6 +196,54 @@ func TestMigrateSessionsToRowid(t *testing.T) {
 	}
 }
 
+// TestMigrateTrustBindings: version 6 leaves the roles of an older
+// database unbound (nil TrustBindings, which the next start binds), and
+// keeps them apart from roles bound to no one.
+func TestMigrateTrustBindings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "b.db")
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v5 []migration
+	for _, m := range ms {
+		if m.version <= 5 {
+			v5 = append(v5, m)
+		}
+	}
+	db, err := sql.Open("sqlite", dsn(Config{Path: path, BusyTimeout: 5 * time.Second}, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := apply(t.Context(), db, v5, testNow); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO accounts (id, created_at) VALUES ('123456789012', 0)`,
+		`INSERT INTO roles (id, account_id, name, name_key, path, created_at, trust_policy, max_session)
+			VALUES ('AROAOLDROLE0000000001', '123456789012', 'old', 'old', '/', 0, '{}', 3600)`,
+	} {
+		if _, err := db.ExecContext(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := openAt(t, path)
+	if err != nil {
+		t.Fatalf("open a version 5 database: %v", err)
+	}
+	defer s.Close()
+	r, err := s.Roles().Get(t.Context(), "123456789012", "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.TrustBindings != nil {
+		t.Errorf("TrustBindings of a role saved by version 5 = %#v, want nil (never bound)", r.TrustBindings)
+	}
+}
+
 // query returns the single column of a query's rows.
 func query[T any](t *testing.T, s *Store, text string) []T {
 	t.Helper()

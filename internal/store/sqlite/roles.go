@@ -36,7 +36,8 @@ func scanRole(row interface{ Scan(...any) error }) (iam.Role, error) {
 	var role iam.Role
 	var created int64
 	var used sql.NullInt64
-	var tags, bindings string
+	var tags string
+	var bindings *string
 	if err := row.Scan(&role.ID, &role.Account, &role.Name, &role.Path, &created, &role.TrustPolicy,
 		&role.Description, &role.MaxSessionDuration, &role.PermissionsBoundary, &tags, &used,
 		&role.LastUsed.Region, &bindings); err != nil {
