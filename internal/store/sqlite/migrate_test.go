@@ -196,7 +196,7 @@ func TestMigrateSessionsToRowid(t *testing.T) {
 	}
 }
 
-// TestMigrateTrustBindings: version 6 leaves the roles of an older
+// TestMigrateTrustBindings: version 7 leaves the roles of an older
 // database unbound (nil TrustBindings, which the next start binds), and
 // keeps them apart from roles bound to no one.
 func TestMigrateTrustBindings(t *testing.T) {
@@ -205,17 +205,17 @@ func TestMigrateTrustBindings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v5 []migration
+	var v6 []migration
 	for _, m := range ms {
-		if m.version <= 5 {
-			v5 = append(v5, m)
+		if m.version <= 6 {
+			v6 = append(v6, m)
 		}
 	}
 	db, err := sql.Open("sqlite", dsn(Config{Path: path, BusyTimeout: 5 * time.Second}, false))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := apply(t.Context(), db, v5, testNow); err != nil {
+	if err := apply(t.Context(), db, v6, testNow); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
@@ -232,7 +232,7 @@ func TestMigrateTrustBindings(t *testing.T) {
 	}
 	s, err := openAt(t, path)
 	if err != nil {
-		t.Fatalf("open a version 5 database: %v", err)
+		t.Fatalf("open a version 6 database: %v", err)
 	}
 	defer s.Close()
 	r, err := s.Roles().Get(t.Context(), "123456789012", "old")
@@ -240,7 +240,7 @@ func TestMigrateTrustBindings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r.TrustBindings != nil {
-		t.Errorf("TrustBindings of a role saved by version 5 = %#v, want nil (never bound)", r.TrustBindings)
+		t.Errorf("TrustBindings of a role saved by version 6 = %#v, want nil (never bound)", r.TrustBindings)
 	}
 }
 
