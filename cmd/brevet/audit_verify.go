@@ -79,6 +79,10 @@ Exit status: 0 when the trail verifies, 1 otherwise.`,
 			}
 			fmt.Fprintf(out, "OK: %d events (seq %d..%d) chain intact; signed digests: %d, covering seq up to %d (key %s)\n",
 				rep.Events, rep.FirstSeq, rep.LastSeq, rep.Digests, rep.DigestLastSeq, audit.KeyID(pub))
+			if rep.PrunedThrough > 0 {
+				fmt.Fprintf(out, "note: verified from seq %d: events 1..%d were pruned by retention, as the event at %s records; the first kept event links to the hash it recorded\n",
+					rep.PrunedThrough+1, rep.PrunedThrough, rep.PrunedBy)
+			}
 			if rep.TornTail {
 				fmt.Fprintln(out, "note: the newest file ends in an unfinished record (an append in progress, or a crash the next start repairs)")
 			}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/request"
@@ -51,6 +52,24 @@ type Options struct {
 	// the signing key. Open takes ownership: Close closes it.
 	Durable DurableSink
 	Logger  *slog.Logger
+
+	// MaxFieldBytes and MaxFailedFieldBytes cap requestParameters and
+	// responseElements (Converter); zero for the defaults, negative for
+	// no cap.
+	MaxFieldBytes, MaxFailedFieldBytes int
+	// Aggregate folds repeated unauthenticated failures.
+	Aggregate AggregateConfig
+	// Retention prunes rotated event files (file trail only).
+	Retention RetentionConfig
+	// Followed, when set, is how far a reader that follows the trail (the
+	// issuance index) has read: retention never prunes past it.
+	Followed func(ctx context.Context) (uint64, error)
+	// DiskWatermark is the free space under which CheckDisk warns;
+	// DefaultWatermark when zero.
+	DiskWatermark Watermark
+	// Statfs reports the trail's file system's space; statfs(2) when nil
+	// (tests inject one).
+	Statfs Statfs
 }
 
 // DurableSink is a sink that decides durability and knows where its
@@ -71,6 +90,24 @@ type Auditor struct {
 	tls     func(context.Context, *request.Record) *TLSDetails
 	signer  *Signer
 	bufs    sync.Pool // *[]byte, for encoding events
+	log     *slog.Logger
+	now     func() time.Time
+	dir     string
+
+	agg       *aggregator
+	retention RetentionConfig
+	followed  func(context.Context) (uint64, error)
+	pruneMu   sync.Mutex
+	watermark Watermark
+	statfs    Statfs
+	diskLow   atomic.Bool // last CheckDisk's answer, for logging changes
+
+	omitted atomic.Uint64
+	folded  atomic.Uint64
+	pruned  atomic.Uint64
+
+	quit   chan struct{}
+	bgDone chan struct{}
 }
 
 var _ request.Auditor = (*Auditor)(nil)
@@ -117,7 +154,129 @@ func Open(opts Options) (*Auditor, error) {
 		fs.Close()
 		return nil, err
 	}
-	return &Auditor{trail: tr, durable: fs, conv: Converter{Region: opts.Region}, tls: opts.TLSDetails, signer: signer}, nil
+	a := &Auditor{
+		trail: tr, durable: fs, tls: opts.TLSDetails, signer: signer, log: opts.Logger, now: opts.Now, dir: opts.Dir,
+		conv:      Converter{Region: opts.Region, MaxFieldBytes: opts.MaxFieldBytes, MaxFailedFieldBytes: opts.MaxFailedFieldBytes},
+		agg:       newAggregator(opts.Aggregate),
+		retention: opts.Retention, followed: opts.Followed, watermark: opts.DiskWatermark, statfs: opts.Statfs,
+		quit: make(chan struct{}), bgDone: make(chan struct{}),
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.watermark == (Watermark{}) {
+		a.watermark = DefaultWatermark
+	}
+	if a.statfs == nil {
+		a.statfs = osStatfs
+	}
+	if a.retention.Interval <= 0 {
+		a.retention.Interval = time.Minute
+	}
+	go a.background()
+	return a, nil
+}
+
+// background ends the aggregation windows and runs retention and the
+// disk check until Close.
+func (a *Auditor) background() {
+	defer close(a.bgDone)
+	var window <-chan time.Time
+	if a.agg != nil {
+		t := time.NewTicker(a.agg.cfg.Window)
+		defer t.Stop()
+		window = t.C
+	}
+	house := time.NewTicker(a.retention.Interval)
+	defer house.Stop()
+	for {
+		select {
+		case <-a.quit:
+			return
+		case <-window:
+			if err := a.FlushAggregates(context.Background()); err != nil {
+				a.log.Error("audit: writing aggregated failures failed", "err", err)
+			}
+		case <-house.C:
+			if _, err := a.Prune(context.Background()); err != nil {
+				a.log.Error("audit: retention failed; it will try again", "err", err)
+			}
+			_ = a.CheckDisk()
+		}
+	}
+}
+
+// FlushAggregates ends the aggregation window now: it writes one
+// aggregate event per source and error code that had failures folded.
+// The Auditor calls it every window and at Close. A failure is logged
+// with the counts it could not record.
+func (a *Auditor) FlushAggregates(ctx context.Context) error {
+	if a.agg == nil {
+		return nil
+	}
+	var errs []error
+	for _, e := range a.agg.take(a.conv.newID) {
+		if _, err := a.appendEvent(ctx, e); err != nil {
+			ag := e.AdditionalEventData.AggregatedFailures
+			a.log.Error("audit: an aggregate of unauthenticated failures could not be recorded", "source", e.SourceIPAddress,
+				"error_code", e.ErrorCode, "count", ag.Count, "first", ag.FirstTime, "last", ag.LastTime, "err", err)
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// AuditorStats counts what the caps, aggregation and retention did.
+type AuditorStats struct {
+	// Omitted is how many requestParameters and responseElements were
+	// replaced by an omitted marker.
+	Omitted uint64
+	// Aggregated is how many requests were folded into aggregates rather
+	// than recorded one event each.
+	Aggregated uint64
+	// Pruned is how many rotated event files retention archived or
+	// deleted.
+	Pruned uint64
+}
+
+// Stats returns the counters since Open, for metrics.
+func (a *Auditor) Stats() AuditorStats {
+	return AuditorStats{Omitted: a.omitted.Load(), Aggregated: a.folded.Load(), Pruned: a.pruned.Load()}
+}
+
+// DiskUsage measures the audit directory and its file system.
+func (a *Auditor) DiskUsage() (DiskUsage, error) {
+	u := DiskUsage{TrailBytes: dirBytes(a.dir)}
+	free, total, err := a.statfs(a.dir)
+	if err != nil {
+		return u, err
+	}
+	u.FreeBytes, u.TotalBytes = free, total
+	u.Low = a.watermark.low(free, total)
+	return u, nil
+}
+
+// CheckDisk returns *DiskLowError when the trail's file system has less
+// free space than the watermark (nil when it cannot tell), and logs when
+// that changes. /readyz reports it as a warning.
+func (a *Auditor) CheckDisk() error {
+	u, err := a.DiskUsage()
+	if err != nil {
+		return nil
+	}
+	var low error
+	if u.Low {
+		low = &DiskLowError{Usage: u, Watermark: a.watermark}
+	}
+	if was := a.diskLow.Swap(u.Low); was != u.Low {
+		if u.Low {
+			a.log.Warn("audit: free space on the audit trail's file system is under the watermark", "free_bytes", u.FreeBytes,
+				"total_bytes", u.TotalBytes, "trail_bytes", u.TrailBytes, "watermark", a.watermark.String())
+		} else {
+			a.log.Info("audit: free space on the audit trail's file system is over the watermark again", "free_bytes", u.FreeBytes)
+		}
+	}
+	return low
 }
 
 // Audit records rec; it returns once the event is durable, or an error
@@ -127,11 +286,20 @@ func (a *Auditor) Audit(ctx context.Context, rec *request.Record) error {
 	if a.tls != nil {
 		td = a.tls(ctx, rec)
 	}
+	if a.agg != nil && unauthenticatedFailure(rec) && a.agg.fold(rec, a.conv.region()) {
+		// A refusal counted for the window's aggregate: not written
+		// now (see AggregateConfig).
+		a.folded.Add(1)
+		return nil
+	}
 	buf := a.getBuf()
-	b, err := a.conv.appendJSON((*buf)[:0], rec, td) // redacted as Convert redacts
+	b, omitted, err := a.conv.appendJSON((*buf)[:0], rec, td) // redacted as Convert redacts
 	if err != nil {
 		a.putBuf(buf, b)
 		return err
+	}
+	if omitted > 0 {
+		a.omitted.Add(uint64(omitted))
 	}
 	var issued *request.Issuance
 	if rec.Issued != nil && rec.Issued.Temporary() {
@@ -147,11 +315,20 @@ func (a *Auditor) Audit(ctx context.Context, rec *request.Record) error {
 func (a *Auditor) AppendEvent(ctx context.Context, e *Event) (uint64, error) {
 	e.RequestParameters = Redact(e.RequestParameters)
 	e.ResponseElements = Redact(e.ResponseElements)
+	return a.appendEvent(ctx, e)
+}
+
+// appendEvent encodes e, capping its maps as a successful request's, and
+// appends it.
+func (a *Auditor) appendEvent(ctx context.Context, e *Event) (uint64, error) {
 	buf := a.getBuf()
-	b, err := e.AppendJSON((*buf)[:0])
+	b, omitted, err := e.appendJSON((*buf)[:0], false, a.conv.maxField(&request.Record{}))
 	if err != nil {
 		a.putBuf(buf, b)
 		return 0, err
+	}
+	if omitted > 0 {
+		a.omitted.Add(uint64(omitted))
 	}
 	return a.append(ctx, buf, b, nil)
 }
@@ -206,8 +383,20 @@ func (a *Auditor) Durable() DurableSink { return a.durable }
 // Trail is the underlying trail (for digests on demand and tests).
 func (a *Auditor) Trail() *Trail { return a.trail }
 
-// Close flushes, signs a final digest and closes the files.
-func (a *Auditor) Close() error { return a.trail.Close() }
+// Close writes the aggregates of the window in progress, flushes, signs
+// a final digest and closes the files.
+func (a *Auditor) Close() error {
+	select {
+	case <-a.quit:
+	default:
+		close(a.quit)
+	}
+	<-a.bgDone
+	if err := a.FlushAggregates(context.Background()); err != nil && !errors.Is(err, ErrClosed) {
+		a.log.Error("audit: writing aggregated failures at close failed", "err", err)
+	}
+	return a.trail.Close()
+}
 
 // TLSDetailsFromState builds tlsDetails from a connection state; nil for
 // plain HTTP. host is the request's Host header.

@@ -18,6 +18,27 @@ type Converter struct {
 	Region string
 	// NewID returns an eventID; request.NewID (a UUID) when nil.
 	NewID func() string
+	// MaxFieldBytes and MaxFailedFieldBytes cap the JSON of
+	// requestParameters and responseElements, for requests that succeeded
+	// and that failed: a longer one is recorded as an omitted marker
+	// (appendOmitted). Zero means the defaults; negative, no cap. Only
+	// the encoding path (Auditor.Audit) applies them, not Convert.
+	MaxFieldBytes, MaxFailedFieldBytes int
+}
+
+// maxField is the cap for rec's maps.
+func (c Converter) maxField(rec *request.Record) int {
+	m, def := c.MaxFieldBytes, DefaultMaxFieldBytes
+	if rec.ErrorCode != "" {
+		m, def = c.MaxFailedFieldBytes, DefaultMaxFailedFieldBytes
+	}
+	switch {
+	case m == 0:
+		return def
+	case m < 0:
+		return 0
+	}
+	return m
 }
 
 // Convert makes the Event for rec. It copies and redacts the parameters
@@ -35,10 +56,10 @@ func (c Converter) Convert(rec *request.Record, tls *TLSDetails) *Event {
 // json.Marshal would make of it, without the redacted copies: the event
 // refers to rec's own maps and the encoder redacts as it writes them. It
 // is what Auditor.Audit does for every request.
-func (c Converter) appendJSON(b []byte, rec *request.Record, tls *TLSDetails) ([]byte, error) {
+func (c Converter) appendJSON(b []byte, rec *request.Record, tls *TLSDetails) ([]byte, int, error) {
 	var e Event
 	c.fill(&e, rec, tls)
-	return e.appendJSON(b, true)
+	return e.appendJSON(b, true, c.maxField(rec))
 }
 
 // fill sets e for rec, except that its parameters and response elements
@@ -46,11 +67,7 @@ func (c Converter) appendJSON(b []byte, rec *request.Record, tls *TLSDetails) ([
 // leaves alone (roleArn, userName, roleName, credentials.accessKeyId), so
 // it finds the same before redaction as after.
 func (c Converter) fill(e *Event, rec *request.Record, tls *TLSDetails) {
-	region := c.Region
-	if region == "" {
-		region = "us-east-1"
-	}
-	newID := c.NewID
+	region, newID := c.region(), c.NewID
 	if newID == nil {
 		newID = request.NewID
 	}
@@ -62,9 +79,9 @@ func (c Converter) fill(e *Event, rec *request.Record, tls *TLSDetails) {
 		EventName:         rec.Action,
 		AWSRegion:         region,
 		SourceIPAddress:   rec.SourceIP,
-		UserAgent:         rec.UserAgent,
-		ErrorCode:         rec.ErrorCode,
-		ErrorMessage:      rec.ErrorMessage,
+		UserAgent:         truncateString(rec.UserAgent, maxStringField),
+		ErrorCode:         truncateString(rec.ErrorCode, maxStringField),
+		ErrorMessage:      truncateString(rec.ErrorMessage, maxStringField),
 		RequestParameters: rec.RequestParameters,
 		ResponseElements:  rec.ResponseElements,
 		RequestID:         rec.RequestID,
@@ -79,6 +96,20 @@ func (c Converter) fill(e *Event, rec *request.Record, tls *TLSDetails) {
 	}
 	e.RecipientAccountID = e.UserIdentity.AccountID
 	e.Resources = resources(e)
+}
+
+func (c Converter) region() string {
+	if c.Region == "" {
+		return "us-east-1"
+	}
+	return c.Region
+}
+
+func (c Converter) newID() string {
+	if c.NewID == nil {
+		return request.NewID()
+	}
+	return c.NewID()
 }
 
 // formatTime is t.UTC().Format(TimeFormat), without parsing the layout.
@@ -193,16 +224,16 @@ func resources(e *Event) []Resource {
 	var buf [4]Resource
 	rs := buf[:0]
 	acct := e.RecipientAccountID
-	if arn, _ := e.RequestParameters["roleArn"].(string); arn != "" {
+	if arn, _ := e.RequestParameters["roleArn"].(string); arn != "" && len(arn) <= maxResourceName {
 		rs = append(rs, Resource{ARN: arn, AccountID: iam.ARNAccount(arn), Type: "AWS::IAM::Role"})
 	}
-	if name, _ := e.RequestParameters["userName"].(string); name != "" && acct != "" {
+	if name, _ := e.RequestParameters["userName"].(string); name != "" && acct != "" && len(name) <= maxResourceName {
 		rs = append(rs, Resource{ARN: "arn:aws:iam::" + acct + ":user/" + name, AccountID: acct, Type: "AWS::IAM::User"})
 	}
-	if name, _ := e.RequestParameters["roleName"].(string); name != "" && acct != "" {
+	if name, _ := e.RequestParameters["roleName"].(string); name != "" && acct != "" && len(name) <= maxResourceName {
 		rs = append(rs, Resource{ARN: "arn:aws:iam::" + acct + ":role/" + name, AccountID: acct, Type: "AWS::IAM::Role"})
 	}
-	if id := e.IssuedAccessKeyID(); id != "" {
+	if id := e.IssuedAccessKeyID(); id != "" && len(id) <= maxResourceName {
 		rs = append(rs, Resource{ARN: id, AccountID: acct, Type: "AWS::IAM::AccessKey"})
 	}
 	if len(rs) == 0 {

@@ -27,16 +27,20 @@ const maxDepth = 1000
 // AppendJSON appends the event's JSON to b: the same bytes, and the same
 // error, as json.Marshal(e).
 func (e *Event) AppendJSON(b []byte) ([]byte, error) {
-	return e.appendJSON(b, false)
+	b, _, err := e.appendJSON(b, false, 0)
+	return b, err
 }
 
 // appendJSON appends the event's JSON; with redact, the parameters and
 // response elements are written as Redact would return them, so the bytes
-// are those of json.Marshal of the event with both maps redacted.
-func (e *Event) appendJSON(b []byte, redact bool) ([]byte, error) {
-	enc := encoder{b: b, redact: redact}
+// are those of json.Marshal of the event with both maps redacted. With
+// maxField > 0, requestParameters or responseElements whose JSON would
+// be longer than maxField bytes are written as their omitted marker
+// (see omittedMarker); omitted is how many were.
+func (e *Event) appendJSON(b []byte, redact bool, maxField int) (out []byte, omitted int, err error) {
+	enc := encoder{b: b, redact: redact, maxField: maxField}
 	if enc.event(e) {
-		return enc.b, nil
+		return enc.b, enc.omitted, nil
 	}
 	// Rare: give the event to json.Marshal. A copy, so that e itself
 	// need not escape to the heap on the common path.
@@ -45,19 +49,46 @@ func (e *Event) appendJSON(b []byte, redact bool) ([]byte, error) {
 		ev.RequestParameters = Redact(ev.RequestParameters)
 		ev.ResponseElements = Redact(ev.ResponseElements)
 	}
+	if maxField > 0 {
+		for _, m := range []*map[string]any{&ev.RequestParameters, &ev.ResponseElements} {
+			j, err := json.Marshal(*m)
+			if err == nil && len(j) > maxField {
+				*m = omittedMap(j)
+				omitted++
+			}
+		}
+	}
 	j, err := json.Marshal(&ev)
 	if err != nil {
-		return b, err
+		return b, 0, err
 	}
-	return append(b, j...), nil
+	return append(b, j...), omitted, nil
 }
 
 // encoder appends JSON to b. Its methods return false when the event must
 // be left to json.Marshal.
 type encoder struct {
-	b      []byte
-	redact bool
-	depth  int
+	b        []byte
+	redact   bool
+	depth    int
+	maxField int // see appendJSON
+	omitted  int
+}
+
+// capped appends m as field's value, or its omitted marker when its JSON
+// is longer than maxField: the size is known once it is written, so the
+// common small map is encoded once and only measured.
+func (enc *encoder) capped(m map[string]any) bool {
+	start := len(enc.b)
+	if !enc.object(m) {
+		return false
+	}
+	if enc.maxField > 0 && len(enc.b)-start > enc.maxField {
+		marker := appendOmitted(nil, enc.b[start:])
+		enc.b = append(enc.b[:start], marker...)
+		enc.omitted++
+	}
+	return true
 }
 
 func (enc *encoder) event(e *Event) bool {
@@ -74,11 +105,11 @@ func (enc *encoder) event(e *Event) bool {
 	b = appendOmitEmpty(b, `,"errorCode":`, e.ErrorCode)
 	b = appendOmitEmpty(b, `,"errorMessage":`, e.ErrorMessage)
 	enc.b = append(b, `,"requestParameters":`...)
-	if !enc.object(e.RequestParameters) {
+	if !enc.capped(e.RequestParameters) {
 		return false
 	}
 	enc.b = append(enc.b, `,"responseElements":`...)
-	if !enc.object(e.ResponseElements) {
+	if !enc.capped(e.ResponseElements) {
 		return false
 	}
 	b = appendField(enc.b, `,"requestID":`, e.RequestID)
@@ -111,6 +142,9 @@ func (enc *encoder) event(e *Event) bool {
 		b = append(b, '}')
 	}
 	if a := e.AdditionalEventData; a != nil {
+		if a.AggregatedFailures != nil || a.TrailPruned != nil {
+			return false // Brevet's own rare events: json.Marshal's
+		}
 		b = append(b, `,"additionalEventData":{`...)
 		if c := a.IssuedCredential; c != nil {
 			b = appendField(b, `"issuedCredential":{"kind":`, c.Kind)

@@ -169,7 +169,7 @@ func checkEncoding(t *testing.T, e *Event) {
 		if redact {
 			want, wantErr = json.Marshal(redacted(e))
 		}
-		got, err := e.appendJSON(append([]byte(nil), prefix...), redact)
+		got, _, err := e.appendJSON(append([]byte(nil), prefix...), redact, 0)
 		if !strings.HasPrefix(string(got), string(prefix)) {
 			t.Fatalf("redact=%v: the encoder overwrote the buffer's contents: %q", redact, got)
 		}
@@ -255,7 +255,7 @@ func TestConvertEncodeMatchesConvertMarshal(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := conv.appendJSON(nil, rec, &TLSDetails{TLSVersion: "TLSv1.3"})
+			got, _, err := conv.appendJSON(nil, rec, &TLSDetails{TLSVersion: "TLSv1.3"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -267,7 +267,7 @@ func TestConvertEncodeMatchesConvertMarshal(t *testing.T) {
 			}
 		})
 	}
-	b, _ := conv.appendJSON(nil, secretsEverywhere(), nil)
+	b, _, _ := conv.appendJSON(nil, secretsEverywhere(), nil)
 	for _, s := range []string{"s3cr3t", `"tok"`, `"123456"`, "gone", "PHNhbWw+", "eyJ.payload", `"real"`, "kelvin", "dotted", `"p"`} {
 		if strings.Contains(string(b), s) {
 			t.Errorf("encoded event contains %q", s)
@@ -289,7 +289,7 @@ func TestEncodeAllocs(t *testing.T) {
 	Converter{NewID: func() string { return "evt" }}.fill(e, rec, nil)
 	buf := make([]byte, 0, 8192)
 	if n := testing.AllocsPerRun(100, func() {
-		if _, err := e.appendJSON(buf, true); err != nil {
+		if _, _, err := e.appendJSON(buf, true, 0); err != nil {
 			t.Fatal(err)
 		}
 	}); n != 0 {

@@ -49,6 +49,12 @@ type Event struct {
 // AdditionalEventData is Brevet's part of CloudTrail's additionalEventData.
 type AdditionalEventData struct {
 	IssuedCredential *IssuedCredential `json:"issuedCredential,omitempty"`
+	// AggregatedFailures is set in an aggregate of folded unauthenticated
+	// failures (AggregateConfig).
+	AggregatedFailures *AggregatedFailures `json:"aggregatedFailures,omitempty"`
+	// TrailPruned is set in the event that records retention pruning
+	// rotated event files (RetentionConfig).
+	TrailPruned *TrailPruned `json:"trailPruned,omitempty"`
 }
 
 // IssuedCredential is what an event issued: temporary credentials and who

@@ -8,5 +8,6 @@ func (r *Record) AppendLine(b []byte) []byte { return r.appendLine(b) }
 // ConvertEncode is what Auditor.Audit does before the append, for
 // benchmarks.
 func ConvertEncode(c Converter, b []byte, rec *request.Record, tls *TLSDetails) ([]byte, error) {
-	return c.appendJSON(b, rec, tls)
+	b, _, err := c.appendJSON(b, rec, tls)
+	return b, err
 }

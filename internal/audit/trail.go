@@ -252,6 +252,15 @@ func (t *Trail) Head() (uint64, [32]byte) {
 	return seq, head
 }
 
+// digested is the last sequence number covered by a signed digest.
+func (t *Trail) digested() uint64 {
+	var seq uint64
+	if !t.do(func() { seq = t.state.DigestLastSeq }) {
+		seq = t.state.DigestLastSeq
+	}
+	return seq
+}
+
 // do runs f on the writer goroutine and waits for it; false once the
 // writer has stopped.
 func (t *Trail) do(f func()) bool {

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/hex"
@@ -67,6 +68,13 @@ type VerifyReport struct {
 	// TornTail is set when the newest file ends in an unterminated record:
 	// an append in progress, or a crash's torn write not yet repaired.
 	TornTail bool
+	// PrunedThrough is set when the trail starts after seq 1 because
+	// retention pruned events 1..PrunedThrough: the kept trail's first
+	// event names as prevHash the hash that PrunedBy (the pruning event,
+	// file:line, itself in the verified chain) recorded. Verification
+	// starts at PrunedThrough+1.
+	PrunedThrough uint64
+	PrunedBy      string
 }
 
 // Verify checks the trail in dir: each event's hash, the links and
@@ -89,11 +97,14 @@ func Verify(dir string, opts VerifyOptions) (*VerifyReport, error) {
 	if !opts.From.IsZero() {
 		files = filesFrom(dir, files, opts.From)
 	}
-	v := &chainVerifier{dir: dir, heads: heads, rep: rep}
+	v := &chainVerifier{dir: dir, heads: heads, rep: rep, prunes: map[uint64]prune{}}
 	for i, f := range files {
 		if err := v.file(f, i == 0 && opts.From.IsZero(), i == len(files)-1); err != nil {
 			return rep, err
 		}
+	}
+	if err := v.checkPrunedStart(); err != nil {
+		return rep, err
 	}
 	for _, h := range heads {
 		if h.d.LastSeq > rep.LastSeq && (rep.Events > 0 || opts.From.IsZero()) {
@@ -193,6 +204,11 @@ func firstEventTime(dir string, f trailFile) (time.Time, bool) {
 
 type chainVerifier struct {
 	dir string
+	// prunes are the pruning events seen, by the last seq they pruned;
+	// pending is a start after seq 1, which one of them must explain.
+	prunes  map[uint64]prune
+	pending *Inconsistency
+	startAt [32]byte // the first event's prevHash
 	// finder locates seq when the trail is not in dir (VerifyStream).
 	finder  func(seq uint64) string
 	heads   map[uint64]digestHead
@@ -239,8 +255,14 @@ func (v *chainVerifier) record(r Record, where string, fromGenesis bool) error {
 	if !v.started {
 		v.started = true
 		if fromGenesis && (r.Seq != 1 || r.PrevHash != [32]byte{}) {
-			return &Inconsistency{Kind: Deleted, Where: where, Seq: r.Seq,
+			inc := &Inconsistency{Kind: Deleted, Where: where, Seq: r.Seq,
 				Detail: fmt.Sprintf("the trail starts at seq %d; events 1..%d are missing", r.Seq, r.Seq-1)}
+			if r.Seq == 1 || v.prunes == nil {
+				return inc
+			}
+			// Perhaps pruned by retention: a pruning event later in
+			// the chain must say so (checkPrunedStart).
+			v.pending, v.startAt = inc, r.PrevHash
 		}
 		rep.FirstSeq = r.Seq
 	} else {
@@ -269,6 +291,38 @@ func (v *chainVerifier) record(r Record, where string, fromGenesis bool) error {
 	v.prev, v.prevAt = r.Hash, where
 	rep.LastSeq = r.Seq
 	rep.Events++
+	if v.prunes != nil && bytes.Contains(r.Event, prunedMarker) {
+		if e, err := decodeEvent(r.Event); err == nil && e.AdditionalEventData != nil && e.AdditionalEventData.TrailPruned != nil {
+			tp := e.AdditionalEventData.TrailPruned
+			v.prunes[tp.LastSeq] = prune{hash: tp.LastHash, where: where, seq: r.Seq}
+		}
+	}
+	return nil
+}
+
+// prunedMarker is in every pruning event.
+var prunedMarker = []byte(`"trailPruned":`)
+
+type prune struct {
+	hash  string
+	where string
+	seq   uint64
+}
+
+// checkPrunedStart accepts a trail that starts after seq 1 only when a
+// pruning event in the verified chain recorded pruning exactly the events
+// before its start, ending in the hash its first event links to.
+func (v *chainVerifier) checkPrunedStart() error {
+	if v.pending == nil {
+		return nil
+	}
+	first := v.rep.FirstSeq
+	p, ok := v.prunes[first-1]
+	if !ok || p.hash != hex.EncodeToString(v.startAt[:]) {
+		v.pending.Detail += "; no pruning event in the trail accounts for them"
+		return v.pending
+	}
+	v.rep.PrunedThrough, v.rep.PrunedBy = first-1, fmt.Sprintf("%s (seq %d)", p.where, p.seq)
 	return nil
 }
 
