@@ -14,10 +14,20 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeText(w, http.StatusOK, "ok\n")
 }
 
+// WithReadyWarning adds a warning to /readyz under name: when check
+// fails, /readyz still answers 200 (the node serves, and taking it out of
+// rotation would not help) but adds a line "warning: name", and logs the
+// error. For conditions an operator must act on before they become
+// failures, such as the audit trail's disk filling up.
+func WithReadyWarning(name string, check ReadyCheck) Option {
+	return func(s *Server) { s.checks = append(s.checks, namedCheck{name: name, check: check, warn: true}) }
+}
+
 // readyz answers whether every ReadyCheck passes. When one fails it
 // answers 503 naming the failing checks; their errors go to the log only,
 // since they may name hosts or paths that a probe's caller need not see.
-// Checks run concurrently, each with a deadline.
+// Warnings (WithReadyWarning) that fire add "warning: name" lines without
+// changing the status. Checks run concurrently, each with a deadline.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	errs := make([]error, len(s.checks))
 	var wg sync.WaitGroup
@@ -30,17 +40,23 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	wg.Wait()
 	var failing []string
+	warnings := ""
 	for i, err := range errs {
-		if err != nil {
+		switch {
+		case err == nil:
+		case s.checks[i].warn:
+			warnings += "warning: " + s.checks[i].name + "\n"
+			s.log.WarnContext(r.Context(), "ready warning", "check", s.checks[i].name, "err", err)
+		default:
 			failing = append(failing, s.checks[i].name)
 			s.log.WarnContext(r.Context(), "ready check failed", "check", s.checks[i].name, "err", err)
 		}
 	}
 	if len(failing) > 0 {
-		writeText(w, http.StatusServiceUnavailable, "not ready: "+strings.Join(failing, ", ")+"\n")
+		writeText(w, http.StatusServiceUnavailable, "not ready: "+strings.Join(failing, ", ")+"\n"+warnings)
 		return
 	}
-	writeText(w, http.StatusOK, "ok\n")
+	writeText(w, http.StatusOK, "ok\n"+warnings)
 }
 
 func writeText(w http.ResponseWriter, status int, body string) {

@@ -98,6 +98,7 @@ type ReadyCheck func(ctx context.Context) error
 type namedCheck struct {
 	name  string
 	check ReadyCheck
+	warn  bool // WithReadyWarning: reported, not failing
 }
 
 // Option configures a Server.
@@ -139,7 +140,7 @@ func WithBuildInfo(version, revision, goVersion string) Option {
 // WithReadyCheck adds a check to /readyz under name, which /readyz reports
 // when the check fails.
 func WithReadyCheck(name string, check ReadyCheck) Option {
-	return func(s *Server) { s.checks = append(s.checks, namedCheck{name, check}) }
+	return func(s *Server) { s.checks = append(s.checks, namedCheck{name: name, check: check}) }
 }
 
 // Server is Brevet's HTTP server. Build it with New and start it with Run.

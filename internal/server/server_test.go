@@ -416,7 +416,14 @@ func TestReadyz(t *testing.T) {
 		return nil
 	}
 	audit := func(ctx context.Context) error { return nil }
-	r := start(t, Config{}, echoID, WithReadyCheck("store", store), WithReadyCheck("audit", audit))
+	var diskErr atomic.Pointer[error]
+	disk := func(ctx context.Context) error {
+		if p := diskErr.Load(); p != nil {
+			return *p
+		}
+		return nil
+	}
+	r := start(t, Config{}, echoID, WithReadyCheck("store", store), WithReadyCheck("audit", audit), WithReadyWarning("audit-disk", disk))
 
 	check := func(wantStatus int, wantBody string) {
 		t.Helper()
@@ -433,6 +440,16 @@ func TestReadyz(t *testing.T) {
 		t.Errorf("the failing check's error is not logged")
 	}
 	storeErr.Store(nil)
+	check(200, "ok\n")
+
+	// A warning keeps the node ready and says why.
+	derr := errors.New("audit: 1 bytes free of 100")
+	diskErr.Store(&derr)
+	check(200, "ok\nwarning: audit-disk\n")
+	storeErr.Store(&err)
+	check(503, "not ready: store\nwarning: audit-disk\n")
+	storeErr.Store(nil)
+	diskErr.Store(nil)
 	check(200, "ok\n")
 
 	if resp, body := r.do(t, http.MethodGet, "/healthz", nil, nil); resp.StatusCode != 200 || body != "ok\n" {
