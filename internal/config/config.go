@@ -71,6 +71,9 @@ type Config struct {
 	MFA MFA
 	// CORS says which browser origins may call the API.
 	CORS CORS
+	// Audit configures the audit trail's caps, aggregation, retention and
+	// disk warning.
+	Audit Audit
 
 	// IgnoredEnv lists BREVET_* environment variables that are not
 	// settings (a misspelling, or a variable meant for a test), so the

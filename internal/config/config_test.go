@@ -67,6 +67,8 @@ func defaultConfig() Config {
 		ShutdownGrace:  25 * time.Second,
 		Federation:     Federation{SAMLSignInURLs: []string{DefaultSAMLSignInURL}},
 		MFA:            MFA{MaxFailures: DefaultMFAMaxFailures, Lockout: DefaultMFALockout, MaxLockout: DefaultMFAMaxLockout},
+		Audit: Audit{MaxFieldBytes: 256 << 10, MaxFailedFieldBytes: 8 << 10, AggregateAfter: 5, AggregateWindow: time.Minute,
+			DiskFreeWarning: DiskWatermark{Percent: 10}},
 	}
 }
 
@@ -216,6 +218,25 @@ func TestLoadPrecedence(t *testing.T) {
 			file: "cors:\n  allowed_origins: [https://app.example.com]\n",
 			env:  []string{"BREVET_CORS_ALLOWED_ORIGINS=*"},
 			want: func(c *Config) { c.CORS.AllowedOrigins = []string{"*"} },
+		},
+		{
+			name: "audit from file, env and flags",
+			file: "audit:\n  max_field_size: 128KiB\n  aggregate_after: 10\n  retention:\n    max_age: 2160h\n    delete: true\n  disk_free_warning: 5GiB\n",
+			env:  []string{"BREVET_AUDIT_MAX_FAILED_FIELD_SIZE=4096", "BREVET_AUDIT_RETENTION_MAX_SIZE=50GiB"},
+			args: []string{"--audit-aggregate-window=30s", "--audit-aggregate-after=0"},
+			want: func(c *Config) {
+				c.Audit = Audit{MaxFieldBytes: 128 << 10, MaxFailedFieldBytes: 4096, AggregateAfter: 0, AggregateWindow: 30 * time.Second,
+					Retention:       Retention{MaxAge: 2160 * time.Hour, MaxBytes: 50 << 30, Delete: true},
+					DiskFreeWarning: DiskWatermark{Bytes: 5 << 30}}
+			},
+		},
+		{
+			name: "audit retention archives",
+			env:  []string{"BREVET_AUDIT_RETENTION_MAX_AGE=720h", "BREVET_AUDIT_RETENTION_ARCHIVE_DIR=/var/lib/brevet-archive", "BREVET_AUDIT_DISK_FREE_WARNING=0"},
+			want: func(c *Config) {
+				c.Audit.Retention = Retention{MaxAge: 720 * time.Hour, ArchiveDir: "/var/lib/brevet-archive"}
+				c.Audit.DiskFreeWarning = DiskWatermark{}
+			},
 		},
 		{
 			name: "sqlite absolute path from flag",
@@ -485,6 +506,13 @@ func TestLoadValidation(t *testing.T) {
 		{name: "relative sqlite url", args: []string{"--store=sqlite://rel.db"}, want: "needs an absolute path"},
 		{name: "empty data dir", args: []string{"--data-dir= "}, want: "data_dir: is empty"},
 		{name: "several problems at once", args: []string{"--account-id=1", "--region=x"}, want: "account_id"},
+		{name: "audit retention without an action", args: []string{"--audit-retention-max-size=1GiB"},
+			want: "audit.retention.archive_dir: is not set, nor audit.retention.delete"},
+		{name: "audit retention with both actions", args: []string{"--audit-retention-delete", "--audit-retention-archive-dir=/x"},
+			want: "audit.retention.delete: is set together with audit.retention.archive_dir"},
+		{name: "audit watermark", args: []string{"--audit-disk-free-warning=150%"}, want: "not a percentage"},
+		{name: "audit field size", args: []string{"--audit-max-field-size=big"}, want: "audit.max_field_size"},
+		{name: "audit aggregate after", args: []string{"--audit-aggregate-after=-1"}, want: "audit.aggregate_after"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

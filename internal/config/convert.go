@@ -71,6 +71,7 @@ func convert(v *[numSettings]value) (*Config, []error) {
 	c.MFA, errs = convertMFA(v, errs)
 	c.TLS.ClientCAFile, c.TLS.ClientAuth, errs = convertClientAuth(v, c, errs)
 	c.CORS, errs = convertCORS(v, errs)
+	c.Audit, errs = convertAudit(v, errs)
 
 	c.AccountID = strings.TrimSpace(v[sAccountID].str)
 	if c.AccountID != "" && !accountIDRE.MatchString(c.AccountID) {

@@ -33,6 +33,7 @@ type fileConfig struct {
 	MetricsToken   *string         `yaml:"metrics_bearer_token_file"`
 	MFA            *fileMFA        `yaml:"mfa"`
 	CORS           *fileCORS       `yaml:"cors"`
+	Audit          *fileAudit      `yaml:"audit"`
 }
 
 type fileMFA struct {
@@ -43,6 +44,22 @@ type fileMFA struct {
 
 type fileCORS struct {
 	AllowedOrigins *[]string `yaml:"allowed_origins"`
+}
+
+type fileAudit struct {
+	MaxFieldSize       *string        `yaml:"max_field_size"`
+	MaxFailedFieldSize *string        `yaml:"max_failed_field_size"`
+	AggregateAfter     *string        `yaml:"aggregate_after"`
+	AggregateWindow    *string        `yaml:"aggregate_window"`
+	Retention          *fileRetention `yaml:"retention"`
+	DiskFreeWarning    *string        `yaml:"disk_free_warning"`
+}
+
+type fileRetention struct {
+	MaxAge     *string `yaml:"max_age"`
+	MaxSize    *string `yaml:"max_size"`
+	ArchiveDir *string `yaml:"archive_dir"`
+	Delete     *bool   `yaml:"delete"`
 }
 
 type fileFederation struct {

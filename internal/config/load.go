@@ -174,6 +174,22 @@ func (l *loader) file(path string) error {
 		set(sMFALockout, m.Lockout)
 		set(sMFAMaxLockout, m.MaxLockout)
 	}
+	if a := fc.Audit; a != nil {
+		set(sAuditMaxFieldSize, a.MaxFieldSize)
+		set(sAuditMaxFailedFieldSize, a.MaxFailedFieldSize)
+		set(sAuditAggregateAfter, a.AggregateAfter)
+		set(sAuditAggregateWindow, a.AggregateWindow)
+		set(sAuditDiskFreeWarning, a.DiskFreeWarning)
+		if r := a.Retention; r != nil {
+			set(sAuditRetentionMaxAge, r.MaxAge)
+			set(sAuditRetentionMaxSize, r.MaxSize)
+			set(sAuditRetentionArchiveDir, r.ArchiveDir)
+			if r.Delete != nil {
+				b := fmt.Sprint(*r.Delete)
+				set(sAuditRetentionDelete, &b)
+			}
+		}
+	}
 	if f := fc.Federation; f != nil {
 		set(sIssuerURL, f.IssuerURL)
 		if f.SAMLSignInURL != nil {

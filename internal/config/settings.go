@@ -80,6 +80,15 @@ const (
 	sTLSClientCA
 	sTLSClientAuth
 	sCORSOrigins
+	sAuditMaxFieldSize
+	sAuditMaxFailedFieldSize
+	sAuditAggregateAfter
+	sAuditAggregateWindow
+	sAuditRetentionMaxAge
+	sAuditRetentionMaxSize
+	sAuditRetentionArchiveDir
+	sAuditRetentionDelete
+	sAuditDiskFreeWarning
 	numSettings
 )
 
@@ -163,6 +172,24 @@ var settings = [numSettings]setting{
 		usage: "client certificates: none, verify-if-given or require (default: require when tls.client_ca_file is set, else none)"},
 	sCORSOrigins: {key: "cors.allowed_origins", env: "BREVET_CORS_ALLOWED_ORIGINS", flag: "cors-allowed-origins", kind: kindList,
 		usage: "browser origins allowed to call the API cross-origin, comma-separated, such as https://app.example.com (default: none)"},
+	sAuditMaxFieldSize: {key: "audit.max_field_size", env: "BREVET_AUDIT_MAX_FIELD_SIZE", flag: "audit-max-field-size", def: "256KiB",
+		usage: "largest requestParameters or responseElements an audit event records in full for a request that succeeded (bytes, KiB/MiB suffix; 0: no cap)"},
+	sAuditMaxFailedFieldSize: {key: "audit.max_failed_field_size", env: "BREVET_AUDIT_MAX_FAILED_FIELD_SIZE", flag: "audit-max-failed-field-size", def: "8KiB",
+		usage: "the same for a request that failed (bytes, KiB/MiB suffix; 0: no cap)"},
+	sAuditAggregateAfter: {key: "audit.aggregate_after", env: "BREVET_AUDIT_AGGREGATE_AFTER", flag: "audit-aggregate-after", def: "5",
+		usage: "unauthenticated failures per source and error code recorded in full each window before the rest are counted into one aggregate event (0: record all)"},
+	sAuditAggregateWindow: {key: "audit.aggregate_window", env: "BREVET_AUDIT_AGGREGATE_WINDOW", flag: "audit-aggregate-window", kind: kindDuration, def: "1m0s",
+		usage: "how long unauthenticated failures are counted before their aggregate event is written"},
+	sAuditRetentionMaxAge: {key: "audit.retention.max_age", env: "BREVET_AUDIT_RETENTION_MAX_AGE", flag: "audit-retention-max-age", kind: kindDuration, def: "0s",
+		usage: "prune rotated audit files older than this, e.g. 2160h (0: never by age)"},
+	sAuditRetentionMaxSize: {key: "audit.retention.max_size", env: "BREVET_AUDIT_RETENTION_MAX_SIZE", flag: "audit-retention-max-size", def: "0",
+		usage: "prune the oldest rotated audit files while they total more than this (bytes, KiB/MiB/GiB/TiB suffix; 0: no bound)"},
+	sAuditRetentionArchiveDir: {key: "audit.retention.archive_dir", env: "BREVET_AUDIT_RETENTION_ARCHIVE_DIR", flag: "audit-retention-archive-dir",
+		usage: "directory pruned audit files are moved to (ship them from there)"},
+	sAuditRetentionDelete: {key: "audit.retention.delete", env: "BREVET_AUDIT_RETENTION_DELETE", flag: "audit-retention-delete", kind: kindBool, def: "false",
+		usage: "delete pruned audit files instead of archiving them"},
+	sAuditDiskFreeWarning: {key: "audit.disk_free_warning", env: "BREVET_AUDIT_DISK_FREE_WARNING", flag: "audit-disk-free-warning", def: "10%",
+		usage: "free space on the audit directory's file system under which /readyz warns and brevet_audit_disk_low is 1: a percentage or a size (0: off)"},
 }
 
 // name is how errors refer to a setting: by its file key, which is also
