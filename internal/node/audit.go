@@ -95,8 +95,17 @@ func (n *Node) openAuditor(ctx context.Context) (*audit.Auditor, error) {
 		Dir: n.auditDir(), Region: cfg.Regions[0], Logger: n.log, Callers: func() int { return int(n.inFlight.Load()) },
 		TLSDetails: tlsDetails, OpenFile: n.opts.AuditOpenFile,
 	}
+	n.auditSettings(&opts)
 	if n.indexer != nil {
 		opts.Committed = n.indexIssued
+		ist := n.st.(revocation.IndexStore)
+		opts.Followed = func(ctx context.Context) (uint64, error) {
+			pos, known, err := ist.IndexPosition(ctx)
+			if !known {
+				pos = 0
+			}
+			return pos, err
+		}
 	}
 	if cfg.Store.Driver != config.StorePostgres {
 		return audit.Open(opts)
@@ -123,6 +132,33 @@ func (n *Node) openAuditor(ctx context.Context) (*audit.Auditor, error) {
 	opts.Signer, opts.Durable = signer, sink
 	n.log.InfoContext(ctx, "audit trail in PostgreSQL", "node", node, "key_id", signer.ID())
 	return audit.Open(opts)
+}
+
+// auditSettings applies the audit settings of the config: caps,
+// aggregation, retention and the disk watermark.
+func (n *Node) auditSettings(opts *audit.Options) {
+	a := n.cfg.Audit
+	opts.MaxFieldBytes, opts.MaxFailedFieldBytes = capBytes(a.MaxFieldBytes), capBytes(a.MaxFailedFieldBytes)
+	opts.Aggregate = audit.AggregateConfig{After: a.AggregateAfter, Window: a.AggregateWindow}
+	if a.AggregateAfter == 0 {
+		opts.Aggregate.After = -1
+	}
+	r := a.Retention
+	opts.Retention = audit.RetentionConfig{MaxAge: r.MaxAge, MaxBytes: r.MaxBytes, ArchiveDir: r.ArchiveDir, Delete: r.Delete}
+	opts.DiskWatermark = audit.Watermark{Percent: a.DiskFreeWarning.Percent, Bytes: uint64(a.DiskFreeWarning.Bytes)}
+	if opts.DiskWatermark == (audit.Watermark{}) {
+		opts.DiskWatermark.Percent = -1 // off
+	}
+	opts.Statfs = n.opts.AuditStatfs
+}
+
+// capBytes maps a configured cap (0: none) to audit.Options' (negative:
+// none).
+func capBytes(n int64) int {
+	if n <= 0 {
+		return -1
+	}
+	return int(min(n, 1<<40))
 }
 
 // tlsDetails gives audit events the connection's TLS parameters, which
@@ -182,6 +218,13 @@ func (n *Node) collectors() []prometheus.Collector {
 			"PostgreSQL) that made the audit events durable; events divided by commits is what group commit saves.",
 			func() uint64 { return tr.Stats().Batches }),
 	}
+	cs = append(cs, auditDiskCollector{n.auditor},
+		counterFunc("brevet_audit_events_aggregated_total", "Unauthenticated failed requests counted into an AggregatedFailures event instead of recorded one event each.",
+			func() uint64 { return n.auditor.Stats().Aggregated }),
+		counterFunc("brevet_audit_parameters_omitted_total", "requestParameters or responseElements over the audit field cap, recorded as an omitted marker with their size and SHA-256.",
+			func() uint64 { return n.auditor.Stats().Omitted }),
+		counterFunc("brevet_audit_files_pruned_total", "Rotated audit event files archived or deleted by retention (each recorded in the trail).",
+			func() uint64 { return n.auditor.Stats().Pruned }))
 	if ix := n.indexer; ix != nil {
 		cs = append(cs,
 			counterFunc("brevet_issuance_records_total", "Issuance records of temporary credentials written to the index behind the audit trail.",
@@ -198,4 +241,41 @@ func (n *Node) collectors() []prometheus.Collector {
 // counterFunc is a counter read from f when scraped.
 func counterFunc(name, help string, f func() uint64) prometheus.Collector {
 	return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(f()) })
+}
+
+// auditDiskCollector reports the audit directory's disk usage, measured
+// once per scrape.
+type auditDiskCollector struct{ a *audit.Auditor }
+
+var (
+	auditTrailBytesDesc = prometheus.NewDesc("brevet_audit_trail_bytes",
+		"Bytes of the files in the audit directory (event files, digests; on PostgreSQL the outage spool).", nil, nil)
+	auditDiskFreeDesc = prometheus.NewDesc("brevet_audit_disk_free_bytes",
+		"Bytes free on the audit directory's file system.", nil, nil)
+	auditDiskSizeDesc = prometheus.NewDesc("brevet_audit_disk_size_bytes",
+		"Size of the audit directory's file system.", nil, nil)
+	auditDiskLowDesc = prometheus.NewDesc("brevet_audit_disk_low",
+		"1 while free space on the audit directory's file system is under audit.disk_free_warning (writes failing would refuse every request).", nil, nil)
+)
+
+func (c auditDiskCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- auditTrailBytesDesc
+	ch <- auditDiskFreeDesc
+	ch <- auditDiskSizeDesc
+	ch <- auditDiskLowDesc
+}
+
+func (c auditDiskCollector) Collect(ch chan<- prometheus.Metric) {
+	u, err := c.a.DiskUsage()
+	ch <- prometheus.MustNewConstMetric(auditTrailBytesDesc, prometheus.GaugeValue, float64(u.TrailBytes))
+	if err != nil {
+		return // the platform cannot tell free space
+	}
+	low := 0.0
+	if u.Low {
+		low = 1
+	}
+	ch <- prometheus.MustNewConstMetric(auditDiskFreeDesc, prometheus.GaugeValue, float64(u.FreeBytes))
+	ch <- prometheus.MustNewConstMetric(auditDiskSizeDesc, prometheus.GaugeValue, float64(u.TotalBytes))
+	ch <- prometheus.MustNewConstMetric(auditDiskLowDesc, prometheus.GaugeValue, low)
 }

@@ -62,6 +62,9 @@ type Options struct {
 	// inject failing disks with it, and the benchmark build files that do
 	// not sync.
 	AuditOpenFile audit.OpenFileFunc
+	// AuditStatfs reports the free space of the trail's file system;
+	// statfs(2) when nil. Tests inject a nearly full disk with it.
+	AuditStatfs audit.Statfs
 	// SkipIssuanceRecords writes no issuance index: for the benchmark
 	// build only (cmd/brevet, -tags benchknobs), to measure what it costs.
 	// No flag or setting reaches it.

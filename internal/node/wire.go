@@ -104,6 +104,7 @@ func (n *Node) newServer(api http.Handler) error {
 		server.WithLogger(n.log),
 		server.WithReadyCheck("store", func(ctx context.Context) error { _, err := n.st.Changes().Latest(ctx); return err }),
 		server.WithReadyCheck("audit", func(context.Context) error { return n.auditor.Ready() }),
+		server.WithReadyWarning("audit-disk", func(context.Context) error { return n.auditor.CheckDisk() }),
 		server.WithCollectors(n.collectors()...), // audit.go
 		server.WithCollectors(mfaCollectors(n.fed.sts)...),
 		server.WithCollectors(n.cacheCollectors()...), // cachemetrics.go
