@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/request"
@@ -106,5 +108,41 @@ func BenchmarkConvertEncode(b *testing.B) {
 			}
 			b.SetBytes(int64(len(buf)))
 		})
+	}
+}
+
+// BenchmarkConvertEncodeCapped is the encoding of a request whose
+// parameters are over the failed-request cap (a 131,072-character policy
+// document of '<', about 786 KB of JSON): encoded once, hashed, and
+// replaced by the omitted marker.
+func BenchmarkConvertEncodeCapped(b *testing.B) {
+	rec := record(1, userPrincipal(), "CreatePolicy")
+	rec.ErrorCode = "AccessDenied"
+	rec.RequestParameters = map[string]any{"policyName": "p", "policyDocument": strings.Repeat("<", 131072)}
+	conv := audit.Converter{}
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		if buf, err = audit.ConvertEncode(conv, buf[:0], rec, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(len(buf)))
+}
+
+// BenchmarkAuditFolded is Audit for an unauthenticated failure past the
+// first few of its window: counted, not written.
+func BenchmarkAuditFolded(b *testing.B) {
+	a := openTest(b, b.TempDir(), func(o *audit.Options) { o.Aggregate = audit.AggregateConfig{After: 1, Window: time.Hour} })
+	defer a.Close()
+	rec := record(1, nil, "GetCallerIdentity")
+	rec.ErrorCode = "SignatureDoesNotMatch"
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := a.Audit(ctx, rec); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

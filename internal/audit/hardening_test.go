@@ -226,6 +226,13 @@ func TestUnauthenticatedFailuresAreAggregated(t *testing.T) {
 	if diff := cmp.Diff(want, aggs); diff != "" {
 		t.Errorf("aggregates (-want +got):\n%s", diff)
 	}
+	found := 0
+	if err := audit.Search(dir, audit.Filter{EventName: audit.AggregatedFailuresEvent}, func(uint64, *audit.Event) error {
+		found++
+		return nil
+	}); err != nil || found != 2 {
+		t.Errorf("Search by event name found %d aggregates (%v); want 2", found, err)
+	}
 	verify(t, dir)
 }
 
