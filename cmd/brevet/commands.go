@@ -14,5 +14,7 @@ func subcommands() []*cobra.Command {
 		newMigrateCmd(),
 		newImportCmd(),
 		newSessionsCmd(),
+		newBackupCmd(),
+		newRestoreCmd(),
 	}
 }

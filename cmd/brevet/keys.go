@@ -51,7 +51,7 @@ second, so rotation needs no restart. Rotate daily or so.`,
 			})
 		},
 	}
-	config.BindFlags(cmd.Flags())
+	bindStateFlags(cmd.Flags())
 	return cmd
 }
 
@@ -112,7 +112,7 @@ given in BREVET_MASTER_KEY is rotated by moving it into a key file first.`,
 			})
 		},
 	}
-	config.BindFlags(cmd.Flags())
+	bindStateFlags(cmd.Flags())
 	cmd.Flags().BoolVar(&keepOld, "keep-old", false, "keep the old keys in the key file as decrypt-only")
 	return cmd
 }

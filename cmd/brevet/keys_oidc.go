@@ -37,6 +37,6 @@ fraction of a second.`,
 			})
 		},
 	}
-	config.BindFlags(cmd.Flags())
+	bindStateFlags(cmd.Flags())
 	return cmd
 }
