@@ -25,7 +25,7 @@ type auditDir struct {
 // register adds --data-dir and --dir to cmd.
 func (a *auditDir) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&a.dataDir, "data-dir", defaultDataDir, "Brevet's data directory, as given to `brevet serve`; the trail is DATA_DIR/audit")
+	f.StringVar(&a.dataDir, "data-dir", defaultDataDir, "Brevet's data directory, as given to brevet serve; the trail is DATA_DIR/audit")
 	f.StringVar(&a.dir, "dir", "", "the audit directory itself, instead of --data-dir")
 }
 

@@ -95,7 +95,7 @@ Exit status: 0 when the trail verifies, 1 otherwise.`,
 	f := cmd.Flags()
 	dir.register(cmd)
 	f.StringVar(&from, "from", "", "start at the event file holding this time (RFC 3339, date, or duration ago)")
-	f.StringVar(&keyFile, "public-key", "", "PEM public key from `brevet audit export-key`")
+	f.StringVar(&keyFile, "public-key", "", "PEM public key file, as brevet audit export-key writes it")
 	f.StringVar(&store, "store", "", "verify the trail in this PostgreSQL database (postgres://...) instead of DATA_DIR/audit's files")
 	f.StringVar(&node, "node", "", "with --store: only this node's chain")
 	return cmd
