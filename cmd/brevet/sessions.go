@@ -11,15 +11,17 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/spf13/cobra"
 
 	"github.com/brevet-dev/brevet/internal/awsquery/brevetapi"
-	"github.com/brevet-dev/brevet/internal/loadgen"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
@@ -33,11 +35,11 @@ type sessionsClient struct {
 
 func (c *sessionsClient) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&c.endpoint, "endpoint", "", "the server's URL (default: $AWS_ENDPOINT_URL)")
-	f.StringVar(&c.region, "region", "", "signing region (default: $AWS_REGION, else us-east-1)")
+	f.StringVar(&c.endpoint, "endpoint", "", "the server's URL (default: $AWS_ENDPOINT_URL_STS, else $AWS_ENDPOINT_URL or the profile's endpoint_url)")
+	f.StringVar(&c.region, "region", "", "signing region (default: $AWS_REGION or the profile's, else us-east-1)")
 	f.StringVar(&c.credFile, "credentials", "", "AWS shared credentials file, e.g. DATA_DIR/admin-credentials "+
-		"(default: $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY, else $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials)")
-	f.StringVar(&c.profile, "profile", "", "profile in the credentials file (default: $AWS_PROFILE, default, or the only one)")
+		"(default: the AWS SDKs' chain: environment keys, $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials, ~/.aws/config)")
+	f.StringVar(&c.profile, "profile", "", "profile to use: static keys, role_arn, credential_process, SSO or web identity (default: $AWS_PROFILE, else default)")
 	f.BoolVar(&c.json, "json", false, "print JSON instead of a table")
 }
 
@@ -183,51 +185,104 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// credentials finds what to sign with: --credentials, the environment's
-// keys, or the shared credentials file.
-func (c *sessionsClient) credentials() (sigv4.Credentials, error) {
-	file, profile := c.credFile, c.profile
-	if profile == "" {
-		profile = os.Getenv("AWS_PROFILE")
-	}
-	if file == "" {
-		if id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
-			return sigv4.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: os.Getenv("AWS_SESSION_TOKEN")}, nil
+// awsConfig resolves the region, endpoint and credentials the way the
+// AWS SDKs and CLI do (aws-sdk-go-v2's LoadDefaultConfig): environment
+// keys, shared credentials and config files with profiles (static keys,
+// role_arn, credential_process, SSO, web identity), the web identity
+// variables. --credentials and --profile name the file and profile; a
+// file given on the command line is read even when the environment holds
+// keys. Instance metadata is not asked: a Brevet server's credentials are
+// never an EC2 instance's.
+func (c *sessionsClient) awsConfig(ctx context.Context) (aws.Config, error) {
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithEC2IMDSClientEnableState(imds.ClientDisabled)}
+	if c.credFile != "" {
+		if _, err := os.Stat(c.credFile); err != nil {
+			return aws.Config{}, fmt.Errorf("--credentials: %w", err)
 		}
-		file = os.Getenv("AWS_SHARED_CREDENTIALS_FILE")
+		opts = append(opts, awsconfig.WithSharedCredentialsFiles([]string{c.credFile}))
 	}
-	if file == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return sigv4.Credentials{}, errors.New("no credentials: give --credentials or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+	profile := c.profile
+	if profile == "" && c.credFile != "" {
+		// A profile set in code takes precedence over the environment's
+		// keys, so the file given is the one used.
+		if profile = os.Getenv("AWS_PROFILE"); profile == "" {
+			profile = "default"
 		}
-		file = filepath.Join(home, ".aws", "credentials")
 	}
-	f, err := os.Open(file)
+	if profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(profile))
+	}
+	if c.region != "" {
+		opts = append(opts, awsconfig.WithRegion(c.region))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	var missing awsconfig.SharedConfigProfileNotExistError
+	if errors.As(err, &missing) {
+		return aws.Config{}, fmt.Errorf("no profile %q in the AWS config or credentials files (%s, %s)",
+			missing.Profile, strings.Join(awsconfig.DefaultSharedConfigFiles, ", "), strings.Join(awsconfig.DefaultSharedCredentialsFiles, ", "))
+	}
 	if err != nil {
-		return sigv4.Credentials{}, fmt.Errorf("credentials: %w", err)
+		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
 	}
-	defer f.Close()
-	return loadgen.ParseSharedCredentials(f, profile)
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	return cfg, nil
+}
+
+// endpoint is the server's URL: --endpoint, else AWS_ENDPOINT_URL_STS
+// (Brevet's actions are signed for STS), else AWS_ENDPOINT_URL or the
+// profile's endpoint_url.
+func (c *sessionsClient) endpointURL(cfg aws.Config) (string, error) {
+	for _, e := range []string{c.endpoint, os.Getenv("AWS_ENDPOINT_URL_STS")} {
+		if e != "" {
+			return e, nil
+		}
+	}
+	if cfg.BaseEndpoint != nil && *cfg.BaseEndpoint != "" {
+		return *cfg.BaseEndpoint, nil
+	}
+	return "", errors.New("no endpoint: give --endpoint or set AWS_ENDPOINT_URL (for example http://127.0.0.1:8787)")
+}
+
+// credentials retrieves the credentials to sign with.
+func credentials(ctx context.Context, cfg aws.Config) (sigv4.Credentials, error) {
+	if cfg.Credentials == nil {
+		return sigv4.Credentials{}, errNoCredentials(nil)
+	}
+	// The chain falls back on the instance's role when it finds nothing
+	// else; that fallback is off (awsConfig), and its error says nothing
+	// useful.
+	if c, ok := cfg.Credentials.(*aws.CredentialsCache); ok && c.IsCredentialsProvider(&ec2rolecreds.Provider{}) {
+		return sigv4.Credentials{}, errNoCredentials(nil)
+	}
+	v, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return sigv4.Credentials{}, errNoCredentials(err)
+	}
+	return sigv4.Credentials{AccessKeyID: v.AccessKeyID, SecretAccessKey: v.SecretAccessKey, SessionToken: v.SessionToken}, nil
+}
+
+func errNoCredentials(cause error) error {
+	const help = "no credentials to sign with: give --credentials FILE (for example DATA_DIR/admin-credentials) " +
+		"and --profile, or set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+	if cause == nil {
+		return errors.New(help)
+	}
+	return fmt.Errorf("%s (%w)", help, cause)
 }
 
 // call sends one signed Brevet action and decodes its XML result into out.
 func (c *sessionsClient) call(ctx context.Context, action string, params url.Values, out any) error {
-	endpoint := c.endpoint
-	if endpoint == "" {
-		endpoint = os.Getenv("AWS_ENDPOINT_URL")
+	cfg, err := c.awsConfig(ctx)
+	if err != nil {
+		return err
 	}
-	if endpoint == "" {
-		return errors.New("no server: give --endpoint or set AWS_ENDPOINT_URL")
+	endpoint, err := c.endpointURL(cfg)
+	if err != nil {
+		return err
 	}
-	region := c.region
-	if region == "" {
-		region = os.Getenv("AWS_REGION")
-	}
-	if region == "" {
-		region = "us-east-1"
-	}
-	creds, err := c.credentials()
+	creds, err := credentials(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -236,16 +291,16 @@ func (c *sessionsClient) call(ctx context.Context, action string, params url.Val
 	body := []byte(params.Encode())
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return fmt.Errorf("endpoint %q: %w", endpoint, err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
 	s := sigv4.Signer{Credentials: creds}
-	if err := s.SignHTTP(req, body, sigv4.SignOptions{Region: region, Service: "sts", Time: time.Now()}); err != nil {
-		return err
+	if err := s.SignHTTP(req, body, sigv4.SignOptions{Region: cfg.Region, Service: "sts", Time: time.Now()}); err != nil {
+		return fmt.Errorf("signing the request: %s", strings.TrimPrefix(err.Error(), "sigv4: "))
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", action, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
