@@ -43,6 +43,8 @@ see docs/configuration.md.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			ctx, stopGoRun := stopWithGoRun(ctx) // gorun.go
+			defer stopGoRun()
 			return serve(ctx, cfg, serveOptions{readyFile: readyFile, out: cmd.OutOrStdout(), logOut: cmd.ErrOrStderr(), node: bench})
 		},
 	}
