@@ -26,8 +26,8 @@ const restoreLockHolder = "brevet restore"
 const postgresBackupHelp = `the store is PostgreSQL: back it up with PostgreSQL's tools, not brevet backup:
   1. the database:   pg_dump --format=custom --file=brevet.dump "$BREVET_STORE"
      (restore: pg_restore --dbname=NEW_DATABASE brevet.dump; or continuous archiving / PITR)
-  2. the audit trail: in a cluster it is in the same database (dumped with it); each
-     node's DATA_DIR/audit keeps its signing key (signing-key.pem): copy those files
+  2. the audit trail: in a cluster it is in the same database (dumped with it); copy each
+     node's DATA_DIR/audit (signing-key.pem, node-id, and its spool if it has one)
   3. the master key: DATA_DIR/master.key or the --master-key-file of the nodes,
      kept apart from the dump
 see docs/operations.md`
