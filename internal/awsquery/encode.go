@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // AppendResponse appends the XML response of a successful action:
@@ -75,6 +77,9 @@ func WriteError(w http.ResponseWriter, svc *Service, e *Error, requestID string)
 	ns := ""
 	if svc != nil {
 		ns = svc.Namespace
+	}
+	if e.RetryAfter > 0 {
+		w.Header()["Retry-After"] = []string{request.RetryAfterSeconds(e.RetryAfter)}
 	}
 	bp := getXMLBuf()
 	*bp = AppendError(*bp, ns, e, requestID)

@@ -30,6 +30,9 @@ func ToWire(err error, mappers ...ErrorMapper) (*Error, bool) {
 	if errors.As(err, &ad) {
 		return &Error{Code: CodeAccessDenied, Message: ad.Error(), Cause: err}, false
 	}
+	if te, ok := errors.AsType[*request.ThrottledError](err); ok {
+		return &Error{Code: CodeThrottling, Message: MsgRateExceeded, Cause: err, RetryAfter: te.RetryAfter}, false
+	}
 	for _, m := range mappers {
 		if we := m(err); we != nil {
 			return we, false

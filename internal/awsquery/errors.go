@@ -1,6 +1,9 @@
 package awsquery
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Code is one entry of the catalogue of wire errors: an AWS error code with
 // the HTTP status and fault AWS sends with it. Codes are compared by
@@ -40,7 +43,14 @@ type Error struct {
 	Code    *Code
 	Message string
 	Cause   error
+	// RetryAfter, when positive, is sent as a Retry-After header (whole
+	// seconds): with Throttling and ServiceUnavailable answers.
+	RetryAfter time.Duration
 }
+
+// MsgRateExceeded is the message of a Throttling answer, as AWS words it.
+const MsgRateExceeded = "Rate exceeded"
+
 
 func (e *Error) Error() string {
 	if e.Cause != nil {

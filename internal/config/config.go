@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,6 +75,9 @@ type Config struct {
 	// Audit configures the audit trail's caps, aggregation, retention and
 	// disk warning.
 	Audit Audit
+	// Limits bounds the rate of requests and what clients can make the
+	// server hold.
+	Limits Limits
 
 	// IgnoredEnv lists BREVET_* environment variables that are not
 	// settings (a misspelling, or a variable meant for a test), so the
@@ -113,6 +117,35 @@ type Metrics struct {
 	// "Authorization: Bearer <token>"; "" requires none. Load checks that
 	// it exists; the node reads it.
 	BearerTokenFile string
+}
+
+// Limits are the rate budgets and capacity bounds of one node
+// (docs/configuration.md, "Limits"). Every one is per node.
+type Limits struct {
+	// FailuresPerSource, FailuresPerKey and RequestsPerCaller are the
+	// rate budgets; a zero Rate is off.
+	FailuresPerSource, FailuresPerKey, RequestsPerCaller Rate
+	// TrackedKeys is how many keys each rate budget remembers.
+	TrackedKeys int
+	// MaxConnections and MaxInFlight bound connections and requests at
+	// once; BodyMemory the bytes of request bodies held. Zero is no bound.
+	MaxConnections, MaxInFlight int
+	BodyMemory                  int64
+}
+
+// Rate is a token bucket's refill rate and size; the zero Rate is no
+// limit.
+type Rate struct {
+	PerSecond float64
+	Burst     int
+}
+
+// String is the rate as the settings write it (RATE/s:BURST, or off).
+func (r Rate) String() string {
+	if r.PerSecond <= 0 {
+		return "off"
+	}
+	return strconv.FormatFloat(r.PerSecond, 'g', -1, 64) + "/s:" + strconv.Itoa(r.Burst)
 }
 
 // TLS names the files of the server certificate and says whether
@@ -341,5 +374,12 @@ func (c Config) attrs() []slog.Attr {
 		slog.String(settings[sTLSClientCA].key, c.TLS.ClientCAFile),
 		slog.String(settings[sTLSClientAuth].key, string(c.TLS.ClientAuth)),
 		slog.String(settings[sCORSOrigins].key, strings.Join(c.CORS.AllowedOrigins, ",")),
+		slog.String(settings[sLimitFailuresPerSource].key, c.Limits.FailuresPerSource.String()),
+		slog.String(settings[sLimitFailuresPerKey].key, c.Limits.FailuresPerKey.String()),
+		slog.String(settings[sLimitRequestsPerCaller].key, c.Limits.RequestsPerCaller.String()),
+		slog.Int(settings[sLimitTrackedKeys].key, c.Limits.TrackedKeys),
+		slog.Int(settings[sLimitMaxConnections].key, c.Limits.MaxConnections),
+		slog.Int(settings[sLimitMaxInFlight].key, c.Limits.MaxInFlight),
+		slog.Int64(settings[sLimitBodyMemory].key, c.Limits.BodyMemory),
 	}
 }

@@ -69,6 +69,11 @@ func defaultConfig() Config {
 		MFA:            MFA{MaxFailures: DefaultMFAMaxFailures, Lockout: DefaultMFALockout, MaxLockout: DefaultMFAMaxLockout},
 		Audit: Audit{MaxFieldBytes: 256 << 10, MaxFailedFieldBytes: 8 << 10, AggregateAfter: 5, AggregateWindow: time.Minute,
 			DiskFreeWarning: DiskWatermark{Percent: 10}},
+		Limits: Limits{
+			FailuresPerSource: Rate{PerSecond: 10, Burst: 20}, FailuresPerKey: Rate{PerSecond: 10, Burst: 20},
+			RequestsPerCaller: Rate{PerSecond: 100, Burst: 200}, TrackedKeys: 65536,
+			MaxConnections: 4096, MaxInFlight: 1024, BodyMemory: 64 << 20,
+		},
 	}
 }
 
@@ -607,5 +612,60 @@ func TestBindFlagsDefaultsMatchTable(t *testing.T) {
 	if _, err := load(t, "", []string{keyEnv}, "--shutdown-grace="+settings[sShutdownGrace].def,
 		"--max-request-body="+settings[sMaxRequestBody].def); err != nil {
 		t.Errorf("defaults do not load: %v", err)
+	}
+}
+
+func TestLoadLimits(t *testing.T) {
+	tests := []struct {
+		name       string
+		file       string
+		env, args  []string
+		want       Limits
+		wantErrors []string
+	}{
+		{
+			name: "file",
+			file: "limits:\n  failures_per_source: 600/m:50\n  failures_per_key: 0.5/s:5\n  requests_per_caller: off\n" +
+				"  tracked_keys: 1000\n  max_connections: 100\n  max_in_flight: off\n  body_memory: 8MiB\n",
+			want: Limits{FailuresPerSource: Rate{PerSecond: 10, Burst: 50}, FailuresPerKey: Rate{PerSecond: 0.5, Burst: 5},
+				TrackedKeys: 1000, MaxConnections: 100, BodyMemory: 8 << 20},
+		},
+		{
+			name: "env and flags, flags win",
+			env:  []string{"BREVET_LIMIT_REQUESTS_PER_CALLER=5/s:5", "BREVET_LIMIT_MAX_CONNECTIONS=off", "BREVET_LIMIT_BODY_MEMORY=off"},
+			args: []string{"--limit-requests-per-caller=7/s:9", "--limit-failures-per-source=off", "--limit-failures-per-key=1/h:1"},
+			want: Limits{FailuresPerKey: Rate{PerSecond: 1.0 / 3600, Burst: 1}, RequestsPerCaller: Rate{PerSecond: 7, Burst: 9},
+				TrackedKeys: 65536, MaxInFlight: 1024},
+		},
+		{
+			name: "bad values",
+			args: []string{"--limit-failures-per-source=10/s", "--limit-failures-per-key=10/d:3", "--limit-requests-per-caller=-1/s:3",
+				"--limit-tracked-keys=off", "--limit-max-connections=0", "--limit-max-in-flight=many", "--limit-body-memory=1"},
+			wantErrors: []string{"limits.failures_per_source: \"10/s\" is not a rate", "limits.failures_per_key: \"10/d:3\" is not a rate",
+				"limits.requests_per_caller: \"-1/s:3\" is not a rate", "limits.tracked_keys: \"off\" is not a count",
+				"limits.max_connections: \"0\" is not a count", "limits.max_in_flight: \"many\" is not a count", "limits.body_memory: \"1\" is not a size"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := load(t, tt.file, append([]string{keyEnv}, tt.env...), tt.args...)
+			if len(tt.wantErrors) > 0 {
+				if err == nil {
+					t.Fatalf("Load succeeded; want errors %q", tt.wantErrors)
+				}
+				for _, w := range tt.wantErrors {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("Load error = %v; want it to contain %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, got.Limits); diff != "" {
+				t.Errorf("Limits mismatch (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -72,6 +72,7 @@ func convert(v *[numSettings]value) (*Config, []error) {
 	c.TLS.ClientCAFile, c.TLS.ClientAuth, errs = convertClientAuth(v, c, errs)
 	c.CORS, errs = convertCORS(v, errs)
 	c.Audit, errs = convertAudit(v, errs)
+	c.Limits, errs = convertLimits(v, errs)
 
 	c.AccountID = strings.TrimSpace(v[sAccountID].str)
 	if c.AccountID != "" && !accountIDRE.MatchString(c.AccountID) {
@@ -404,4 +405,67 @@ func parseSize(s string) (int64, string) {
 		return 0, fmt.Sprintf("%q is not a size from 1KiB to 1GiB; give bytes (1048576) or use a KiB/MiB/GiB suffix (1MiB)", s)
 	}
 	return n * mult, ""
+}
+
+// convertLimits reads the rate budgets and capacity bounds.
+func convertLimits(v *[numSettings]value, errs []error) (Limits, []error) {
+	fail := func(s settingID, msg string) { errs = append(errs, newError(s, v[s].from, msg)) }
+	var l Limits
+	for _, r := range []struct {
+		s   settingID
+		dst *Rate
+	}{{sLimitFailuresPerSource, &l.FailuresPerSource}, {sLimitFailuresPerKey, &l.FailuresPerKey}, {sLimitRequestsPerCaller, &l.RequestsPerCaller}} {
+		var msg string
+		if *r.dst, msg = parseRate(v[r.s].str); msg != "" {
+			fail(r.s, msg)
+		}
+	}
+	for _, c := range []struct {
+		s   settingID
+		dst *int
+		max int
+	}{{sLimitTrackedKeys, &l.TrackedKeys, 1 << 24}, {sLimitMaxConnections, &l.MaxConnections, 1 << 24}, {sLimitMaxInFlight, &l.MaxInFlight, 1 << 24}} {
+		text := strings.TrimSpace(v[c.s].str)
+		if strings.EqualFold(text, "off") && c.s != sLimitTrackedKeys {
+			continue
+		}
+		n, err := strconv.Atoi(text)
+		if err != nil || n < 1 || n > c.max {
+			off := ", or off"
+			if c.s == sLimitTrackedKeys {
+				off = ""
+			}
+			fail(c.s, fmt.Sprintf("%q is not a count; give a whole number from 1 to %d%s", v[c.s].str, c.max, off))
+			continue
+		}
+		*c.dst = n
+	}
+	if text := strings.TrimSpace(v[sLimitBodyMemory].str); !strings.EqualFold(text, "off") {
+		var msg string
+		if l.BodyMemory, msg = parseSize(text); msg != "" {
+			fail(sLimitBodyMemory, msg+", or off")
+		}
+	}
+	return l, errs
+}
+
+// parseRate reads RATE/UNIT:BURST (10/s:20, 600/m:50, 0.5/s:5) or off.
+func parseRate(s string) (Rate, string) {
+	text := strings.TrimSpace(s)
+	if strings.EqualFold(text, "off") {
+		return Rate{}, ""
+	}
+	bad := fmt.Sprintf("%q is not a rate; write RATE/UNIT:BURST, for example 10/s:20 (10 a second, bursts of 20) or 600/m:50, or off", s)
+	rateText, burstText, ok := strings.Cut(text, ":")
+	num, unit, ok2 := strings.Cut(rateText, "/")
+	if !ok || !ok2 {
+		return Rate{}, bad
+	}
+	per := map[string]float64{"s": 1, "m": 60, "h": 3600}[unit]
+	n, err := strconv.ParseFloat(num, 64)
+	burst, err2 := strconv.Atoi(burstText)
+	if per == 0 || err != nil || err2 != nil || !(n > 0) || n > 1e9 || burst < 1 || burst > 1<<24 {
+		return Rate{}, bad
+	}
+	return Rate{PerSecond: n / per, Burst: burst}, ""
 }

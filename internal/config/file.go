@@ -34,6 +34,7 @@ type fileConfig struct {
 	MFA            *fileMFA        `yaml:"mfa"`
 	CORS           *fileCORS       `yaml:"cors"`
 	Audit          *fileAudit      `yaml:"audit"`
+	Limits         *fileLimits     `yaml:"limits"`
 }
 
 type fileMFA struct {
@@ -60,6 +61,16 @@ type fileRetention struct {
 	MaxSize    *string `yaml:"max_size"`
 	ArchiveDir *string `yaml:"archive_dir"`
 	Delete     *bool   `yaml:"delete"`
+}
+
+type fileLimits struct {
+	FailuresPerSource *string `yaml:"failures_per_source"`
+	FailuresPerKey    *string `yaml:"failures_per_key"`
+	RequestsPerCaller *string `yaml:"requests_per_caller"`
+	TrackedKeys       *string `yaml:"tracked_keys"`
+	MaxConnections    *string `yaml:"max_connections"`
+	MaxInFlight       *string `yaml:"max_in_flight"`
+	BodyMemory        *string `yaml:"body_memory"`
 }
 
 type fileFederation struct {

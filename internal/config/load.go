@@ -190,6 +190,15 @@ func (l *loader) file(path string) error {
 			}
 		}
 	}
+	if lim := fc.Limits; lim != nil {
+		set(sLimitFailuresPerSource, lim.FailuresPerSource)
+		set(sLimitFailuresPerKey, lim.FailuresPerKey)
+		set(sLimitRequestsPerCaller, lim.RequestsPerCaller)
+		set(sLimitTrackedKeys, lim.TrackedKeys)
+		set(sLimitMaxConnections, lim.MaxConnections)
+		set(sLimitMaxInFlight, lim.MaxInFlight)
+		set(sLimitBodyMemory, lim.BodyMemory)
+	}
 	if f := fc.Federation; f != nil {
 		set(sIssuerURL, f.IssuerURL)
 		if f.SAMLSignInURL != nil {

@@ -37,6 +37,22 @@ const (
 	DefaultMFAMaxFailures = 5
 	DefaultMFALockout     = time.Minute
 	DefaultMFAMaxLockout  = 15 * time.Minute
+	// The default limits (docs/configuration.md, "Limits"). Rates are
+	// RATE/UNIT:BURST. Failures are few for a working client (a typo in a
+	// secret, a policy being written), so their budget is tight: 10 a
+	// second after a burst of 20 makes guessing and flooding from one
+	// address slow and cheap to refuse. The budget of authenticated work
+	// is generous: 100 requests a second per access key id, bursts of
+	// 200, is above what one SDK client sends refreshing credentials or
+	// administering IAM. The capacity bounds keep a node's memory under
+	// about 256 MiB whatever the number of clients (docs/benchmarks.md).
+	DefaultFailuresPerSource = "10/s:20"
+	DefaultFailuresPerKey    = "10/s:20"
+	DefaultRequestsPerCaller = "100/s:200"
+	DefaultTrackedKeys       = "65536"
+	DefaultMaxConnections    = "4096"
+	DefaultMaxInFlight       = "1024"
+	DefaultBodyMemory        = "64MiB"
 
 	DefaultLogLevel  = "info"
 	DefaultLogFormat = "json"
@@ -89,6 +105,13 @@ const (
 	sAuditRetentionArchiveDir
 	sAuditRetentionDelete
 	sAuditDiskFreeWarning
+	sLimitFailuresPerSource
+	sLimitFailuresPerKey
+	sLimitRequestsPerCaller
+	sLimitTrackedKeys
+	sLimitMaxConnections
+	sLimitMaxInFlight
+	sLimitBodyMemory
 	numSettings
 )
 
@@ -190,6 +213,20 @@ var settings = [numSettings]setting{
 		usage: "delete pruned audit files instead of archiving them"},
 	sAuditDiskFreeWarning: {key: "audit.disk_free_warning", env: "BREVET_AUDIT_DISK_FREE_WARNING", flag: "audit-disk-free-warning", def: "10%",
 		usage: "free space on the audit directory's file system under which /readyz warns and brevet_audit_disk_low is 1: a percentage or a size (0: off)"},
+	sLimitFailuresPerSource: {key: "limits.failures_per_source", env: "BREVET_LIMIT_FAILURES_PER_SOURCE", flag: "limit-failures-per-source", def: DefaultFailuresPerSource,
+		usage: "failed requests allowed per source address, RATE/UNIT:BURST (10/s:20) or off; over it, Throttling before the signature is checked"},
+	sLimitFailuresPerKey: {key: "limits.failures_per_key", env: "BREVET_LIMIT_FAILURES_PER_KEY", flag: "limit-failures-per-key", def: DefaultFailuresPerKey,
+		usage: "failed authentications allowed per access key id presented, RATE/UNIT:BURST or off"},
+	sLimitRequestsPerCaller: {key: "limits.requests_per_caller", env: "BREVET_LIMIT_REQUESTS_PER_CALLER", flag: "limit-requests-per-caller", def: DefaultRequestsPerCaller,
+		usage: "authenticated requests allowed per access key id (per source address when unsigned), RATE/UNIT:BURST or off"},
+	sLimitTrackedKeys: {key: "limits.tracked_keys", env: "BREVET_LIMIT_TRACKED_KEYS", flag: "limit-tracked-keys", def: DefaultTrackedKeys,
+		usage: "source addresses and key ids each rate budget remembers at most (least recently seen are forgotten)"},
+	sLimitMaxConnections: {key: "limits.max_connections", env: "BREVET_LIMIT_MAX_CONNECTIONS", flag: "limit-max-connections", def: DefaultMaxConnections,
+		usage: "connections open at once on the API listener, or off; more are closed on accept"},
+	sLimitMaxInFlight: {key: "limits.max_in_flight", env: "BREVET_LIMIT_MAX_IN_FLIGHT", flag: "limit-max-in-flight", def: DefaultMaxInFlight,
+		usage: "API requests read or served at once, or off; more are answered 503 ServiceUnavailable"},
+	sLimitBodyMemory: {key: "limits.body_memory", env: "BREVET_LIMIT_BODY_MEMORY", flag: "limit-body-memory", def: DefaultBodyMemory,
+		usage: "bytes of request bodies held in memory at once (KiB/MiB/GiB suffix), or off; past it, 503 ServiceUnavailable"},
 }
 
 // name is how errors refer to a setting: by its file key, which is also

@@ -37,6 +37,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 	"github.com/brevet-dev/brevet/internal/datadir"
 	"github.com/brevet-dev/brevet/internal/iam/managed"
+	"github.com/brevet-dev/brevet/internal/ratelimit"
 	"github.com/brevet-dev/brevet/internal/revocation"
 	"github.com/brevet-dev/brevet/internal/server"
 	"github.com/brevet-dev/brevet/internal/store"
@@ -87,6 +88,7 @@ type Node struct {
 	revoker *revocation.Service
 	indexer *revocation.Indexer // nil on PostgreSQL, where the audit sink indexes
 	fed     *federation
+	budgets *ratelimit.Budgets // nil when every rate budget is off; limits.go
 	srv     *server.Server
 	ln      net.Listener
 	url     string

@@ -53,6 +53,7 @@ func (n *Node) wire(ctx context.Context) error {
 		Observers:     []request.Observer{request.ObserveFunc(server.Observe), request.ObserveFunc(n.count)},
 		Logger:        n.log,
 	}
+	n.limitRequests(p) // limits.go
 	d, err := awsquery.New(awsquery.Config{Pipeline: p, MaxBodyBytes: cfg.MaxRequestBody, ErrorMappers: errorMappers(), Logger: n.log})
 	if err != nil {
 		return err
@@ -120,9 +121,10 @@ func (n *Node) newServer(api http.Handler) error {
 	sc := server.Config{
 		MaxRequestBody: cfg.MaxRequestBody, ShutdownGrace: cfg.ShutdownGrace,
 		MetricsToken: token, SeparateMetrics: cfg.Metrics.Listen != "",
+		MaxConnections: cfg.Limits.MaxConnections, MaxInFlight: cfg.Limits.MaxInFlight, BodyMemory: cfg.Limits.BodyMemory,
 	}
 	serverTLS(cfg, &sc) // tls.go
-	n.srv, err = server.New(sc, opts...)
+	n.srv, err = server.New(sc, append(opts, n.limitCollectors()...)...)
 	return err
 }
 

@@ -28,6 +28,9 @@ type Exchange struct {
 	Principal Principal
 	// Succeeded is set once the action ran and every commit step passed.
 	Succeeded bool
+	// KeyID is the access key id the request presents, before it is
+	// verified; set by the Pipeline's Limiter, "" when none.
+	KeyID string
 
 	issued *Issuance
 	authn  AuthnRequest
@@ -57,6 +60,7 @@ func (x *Exchange) Record(rec *Record, now time.Time, err error, status int, cod
 		UserAgent: x.HTTP.UserAgent(), Host: x.HTTP.Host, TLS: x.HTTP.TLS,
 		Start: x.Start, Duration: now.Sub(x.Start),
 		Status: status, ErrorCode: code, ErrorMessage: message, Err: err,
+		PresentedKeyID: x.KeyID,
 	}
 	if x.Op != nil {
 		rec.Service, rec.Action, rec.Version, rec.Effect = x.Op.Service, x.Op.Name, x.Op.Version, x.Op.Effect
@@ -107,6 +111,9 @@ type Pipeline struct {
 	Auditor    Auditor
 	// Observers see every record once it is audited.
 	Observers []Observer
+	// Limiter, when set, throttles requests before and after
+	// authentication (package ratelimit).
+	Limiter Limiter
 	// Logger receives panics and audit failures.
 	Logger *slog.Logger
 }
@@ -129,18 +136,16 @@ func (p *Pipeline) Run(ctx context.Context, x *Exchange, c Call) (err error) {
 			err = fmt.Errorf("request: panic: %v", v)
 		}
 	}()
+	if p.Limiter != nil {
+		if err := p.Limiter.Admit(ctx, x); err != nil {
+			return err
+		}
+	}
 	if err := c.Route(ctx, x); err != nil {
 		return err
 	}
-	x.authn = AuthnRequest{HTTP: x.HTTP, Body: x.Body, Operation: x.Op, Now: x.Start}
-	x.Principal, err = p.Authenticator.Authenticate(ctx, &x.authn)
-	if err != nil {
+	if err := p.authenticate(ctx, x); err != nil {
 		return err
-	}
-	if p.Principals != nil {
-		if err := p.Principals.CheckPrincipal(ctx, x.Principal, x.Start); err != nil {
-			return err
-		}
 	}
 	ctx = context.WithValue(ctx, principalKey{}, x.Principal)
 	if err := c.Decode(ctx, x); err != nil {
@@ -163,6 +168,24 @@ func (p *Pipeline) Run(ctx context.Context, x *Exchange, c Call) (err error) {
 	}
 	x.Succeeded = true
 	return nil
+}
+
+// authenticate establishes x's caller and confirms that its principal
+// still exists; the Limiter, if any, sees a failure and may answer it, and
+// sees a success.
+func (p *Pipeline) authenticate(ctx context.Context, x *Exchange) (err error) {
+	x.authn = AuthnRequest{HTTP: x.HTTP, Body: x.Body, Operation: x.Op, Now: x.Start}
+	x.Principal, err = p.Authenticator.Authenticate(ctx, &x.authn)
+	if err == nil && p.Principals != nil {
+		err = p.Principals.CheckPrincipal(ctx, x.Principal, x.Start)
+	}
+	switch {
+	case p.Limiter == nil:
+		return err
+	case err != nil:
+		return p.Limiter.Failed(ctx, x, err)
+	}
+	return p.Limiter.Authenticated(ctx, x)
 }
 
 // ErrNotIssued fails an action declared IssuesCredentials that returned

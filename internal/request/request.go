@@ -226,6 +226,10 @@ type Record struct {
 	// Err is the original error, for logs; it may carry internal detail
 	// and must not be shown to clients.
 	Err error
+	// PresentedKeyID is the access key id the request presented (its
+	// SigV4 credential), whether or not it authenticated; "" when it
+	// presented none or no Limiter looked.
+	PresentedKeyID string
 }
 
 // HiddenValue replaces sensitive values in audit records (CloudTrail's

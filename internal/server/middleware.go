@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -75,10 +74,11 @@ func (s *Server) serveRecovering(w *statusWriter, r *http.Request, info *request
 }
 
 // limitBody reads the API request body, up to the limit, before the API
-// handler runs. Reading it here, rather than wrapping it, means a body over
-// the limit always gets the same RequestEntityTooLarge answer, whether or
-// not the client declared its length, and whatever the handler does with a
-// read error.
+// handler runs, in steps as its bytes arrive and within the body memory
+// budget (limits.go). Reading it here, rather than wrapping it, means a
+// body over the limit always gets the same RequestEntityTooLarge answer,
+// whether or not the client declared its length, and whatever the handler
+// does with a read error.
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	limit := s.cfg.MaxRequestBody
 	tooLarge := awsquery.CodeRequestEntityTooLarge.Errorf("The request body exceeds the limit of %d bytes.", limit)
@@ -91,12 +91,17 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 			s.writeError(w, ctx, tooLarge)
 			return
 		}
-		body, err := readBody(w, r, limit)
-		if err != nil {
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				s.writeError(w, ctx, tooLarge)
-				return
-			}
+		body, reserved, err := readBody(r.Body, r.ContentLength, limit, &s.limits.body)
+		defer s.limits.body.release(reserved)
+		switch {
+		case errors.Is(err, errBodyTooLarge):
+			w.Header().Set("Connection", "close")
+			s.writeError(w, ctx, tooLarge)
+			return
+		case errors.Is(err, errBodyBudget):
+			s.overloaded(w, r, limitBodyMemory)
+			return
+		case err != nil:
 			s.log.DebugContext(ctx, "reading request body", "err", err)
 			s.writeError(w, ctx, awsquery.CodeMalformedQueryString.New("The request body could not be read."))
 			return
@@ -105,21 +110,6 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 		r.ContentLength = int64(len(body))
 		next.ServeHTTP(w, r)
 	})
-}
-
-// readBody reads the whole body, at most limit bytes. A declared length
-// (already checked against the limit) is read in one allocation, and
-// without a MaxBytesReader: net/http stops the body at Content-Length, so
-// nothing can follow it.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	if n := r.ContentLength; n >= 0 {
-		buf := make([]byte, n)
-		if _, err := io.ReadFull(r.Body, buf); err != nil {
-			return nil, err
-		}
-		return buf, nil
-	}
-	return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 }
 
 // writeError writes one of the errors the server raises itself, in

@@ -88,6 +88,15 @@ type Config struct {
 	SeparateMetrics bool
 
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+
+	// MaxConnections bounds the connections open on the API listener;
+	// more are closed as soon as they are accepted. MaxInFlight bounds the
+	// API requests being read or served; more are answered 503.
+	// BodyMemory bounds the bytes of request bodies held at once; a
+	// request that would take more is answered 503. Zero or less is no
+	// bound (limits.go).
+	MaxConnections, MaxInFlight int
+	BodyMemory                  int64
 }
 
 // ReadyCheck reports whether a dependency (the store, the audit sink) can
@@ -163,6 +172,8 @@ type Server struct {
 	// accessJSON, when set, receives the access log's lines directly
 	// (WithJSONAccessLog).
 	accessJSON io.Writer
+
+	limits limits // limits.go
 }
 
 // New builds a server. It loads the TLS certificate, so a bad certificate
@@ -185,6 +196,9 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	}
 	var err error
 	if s.metrics, err = NewMetrics(s.reg); err != nil {
+		return nil, err
+	}
+	if err := s.newLimits(); err != nil {
 		return nil, err
 	}
 	if err := registerAll(s.reg, s.extra); err != nil {
@@ -253,7 +267,7 @@ func (s *Server) routes() (api, metrics http.Handler) {
 	if !s.cfg.SeparateMetrics {
 		mux.Handle("GET /metrics", metricsMux)
 	}
-	limited := s.limitBody(s.api)
+	limited := s.limitInFlight(s.limitBody(s.api))
 	if c := newCORS(s.cfg.CORSAllowedOrigins); c != nil { // cors.go
 		limited = c.wrap(limited)
 		mux.HandleFunc("OPTIONS /", c.preflight)
@@ -272,7 +286,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	if !s.started.CompareAndSwap(false, true) {
 		return errors.New("server: Run called twice")
 	}
-	return s.serve(ctx, ln, s.handler, "api")
+	return s.serve(ctx, s.limitConnections(ln), s.handler, "api")
 }
 
 // RunMetrics serves /metrics alone on ln, with the API's TLS settings,

@@ -155,11 +155,17 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e = &Error{Code: request.CodeServiceUnavailable, Message: "Service is unavailable. Please try again later.", Status: http.StatusServiceUnavailable}
 	}
 	if e != nil {
+		if te, ok := errors.AsType[*request.ThrottledError](err); ok && e.Code == codeThrottling {
+			w.Header().Set("Retry-After", request.RetryAfterSeconds(te.RetryAfter))
+		}
 		writeJSON(w, e.Status, map[string]string{"__type": e.Code, "message": e.Message})
 		return
 	}
 	writeJSON(w, http.StatusOK, x.resp)
 }
+
+// codeThrottling is CloudTrail's answer to a request over a rate budget.
+const codeThrottling = "ThrottlingException"
 
 // wireError is CloudTrail's error for err, or nil for none.
 func (h *handler) wireError(ctx context.Context, rid string, err error) *Error {
@@ -173,6 +179,9 @@ func (h *handler) wireError(ctx context.Context, rid string, err error) *Error {
 	var ad *request.AccessDeniedError
 	if errors.As(err, &ad) {
 		return &Error{Code: "AccessDeniedException", Message: ad.Error(), Status: http.StatusBadRequest}
+	}
+	if _, ok := errors.AsType[*request.ThrottledError](err); ok {
+		return &Error{Code: codeThrottling, Message: "Rate exceeded", Status: http.StatusBadRequest}
 	}
 	if e := h.cfg.WireError(err); e != nil {
 		return e

@@ -1,0 +1,48 @@
+package request
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// Limiter is the pipeline's rate-limiting step (package ratelimit
+// implements it). The Pipeline asks it twice: Admit before anything else,
+// before the signature is verified, so that a source over its failure
+// budget costs next to nothing; Authenticated once the caller is
+// authenticated and its principal checked. Between them, Failed sees an
+// authentication failure and may replace it. A refusal is a
+// *ThrottledError. Which requests count as failures is the Limiter's
+// business (it usually also observes the finished records).
+type Limiter interface {
+	// Admit runs before the request is routed or authenticated. It may set
+	// x.KeyID, the access key id the request presents.
+	Admit(ctx context.Context, x *Exchange) error
+	// Failed is told that authentication failed with err, and returns the
+	// error to answer: err, or a *ThrottledError.
+	Failed(ctx context.Context, x *Exchange, err error) error
+	// Authenticated runs once the caller is authenticated.
+	Authenticated(ctx context.Context, x *Exchange) error
+}
+
+// ThrottledError refuses a request over one of the Limiter's budgets.
+// Codecs answer it with their protocol's throttling error (the Query
+// protocol's Throttling, HTTP 400, "Rate exceeded") and a Retry-After
+// header.
+type ThrottledError struct {
+	// Budget names the budget that was exceeded ("failures_per_source").
+	Budget string
+	// RetryAfter is how long until the budget admits a request again.
+	RetryAfter time.Duration
+}
+
+func (e *ThrottledError) Error() string {
+	return "request: rate exceeded (budget " + e.Budget + ")"
+}
+
+// RetryAfterSeconds is d as the value of a Retry-After header: whole
+// seconds, rounded up, at least 1.
+func RetryAfterSeconds(d time.Duration) string {
+	s := int64((d + time.Second - 1) / time.Second)
+	return strconv.FormatInt(max(s, 1), 10)
+}

@@ -1,0 +1,239 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/brevet-dev/brevet/internal/awsquery"
+)
+
+// What one client can make the server hold before its request is
+// authenticated is bounded three ways (Config.MaxConnections,
+// Config.MaxInFlight, Config.BodyMemory), so that memory stays fixed
+// whatever the number of clients:
+//
+//   - connections past MaxConnections are accepted and closed at once. A
+//     listener that stops accepting instead (netutil.LimitListener) also
+//     keeps memory fixed, but leaves new clients, legitimate ones
+//     included, waiting in the kernel's backlog behind whoever holds the
+//     connections, until they time out; closing tells them at once, and
+//     every AWS SDK retries a connection that was reset.
+//   - API requests past MaxInFlight (being read or served) are answered
+//     503 ServiceUnavailable with Retry-After, and their connection is
+//     closed without reading their body.
+//   - request bodies are read into memory in steps as their bytes arrive,
+//     never by their declared length, and every step reserves its bytes
+//     from BodyMemory, a budget shared by all requests; a request that
+//     would overdraw it is answered 503 ServiceUnavailable and its
+//     connection closed. The bytes return to the budget when the request
+//     is done.
+//
+// The body budget belongs to the buffering middleware (limitBody) that
+// the Query API's routes go through; a handler that streams its body (the
+// S3 gateway) is mounted without it and bounds its own buffers.
+
+// Limit label values of brevet_overload_refusals_total.
+const (
+	limitConnections = "connections"
+	limitInFlight    = "in_flight"
+	limitBodyMemory  = "body_memory"
+)
+
+// overloadRetryAfter is the Retry-After of a 503 for a node at capacity.
+const overloadRetryAfter = time.Second
+
+// msgOverloaded is the message of the 503 for a node at capacity.
+const msgOverloaded = "Service is unavailable. Please try again later."
+
+// limits are the server's capacity bounds and their counters.
+type limits struct {
+	conns, inFlight atomic.Int64
+	body            byteBudget
+	refused         *prometheus.CounterVec
+}
+
+func (s *Server) newLimits() error {
+	l := &s.limits
+	l.body.max = s.cfg.BodyMemory
+	l.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "brevet_overload_refusals_total",
+		Help: "Connections closed and API requests answered 503 because the node was at a capacity limit, by limit.",
+	}, []string{"limit"})
+	for _, name := range []string{limitConnections, limitInFlight, limitBodyMemory} {
+		l.refused.WithLabelValues(name)
+	}
+	cs := []prometheus.Collector{l.refused,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "brevet_open_connections", Help: "Connections open on the API listener."},
+			func() float64 { return float64(l.conns.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "brevet_body_memory_bytes", Help: "Bytes of request bodies held in memory."},
+			func() float64 { return float64(l.body.used.Load()) }),
+	}
+	for _, c := range cs {
+		if err := s.reg.Register(c); err != nil {
+			return fmt.Errorf("server: register metrics: %w", err)
+		}
+	}
+	return nil
+}
+
+// limitConnections wraps the API's listener so that at most
+// Config.MaxConnections connections are open at once.
+func (s *Server) limitConnections(ln net.Listener) net.Listener {
+	return &limitListener{Listener: ln, max: int64(s.cfg.MaxConnections), l: &s.limits}
+}
+
+// limitListener accepts every connection, and closes at once those past
+// max (when max is positive).
+type limitListener struct {
+	net.Listener
+	max int64
+	l   *limits
+}
+
+func (ln *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := ln.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if n := ln.l.conns.Add(1); ln.max > 0 && n > ln.max {
+			ln.l.conns.Add(-1)
+			ln.l.refused.WithLabelValues(limitConnections).Inc()
+			_ = c.Close()
+			continue
+		}
+		return &countedConn{Conn: c, l: ln.l}, nil
+	}
+}
+
+// countedConn gives its place back when it is closed.
+type countedConn struct {
+	net.Conn
+	l    *limits
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() { c.l.conns.Add(-1) })
+	return c.Conn.Close()
+}
+
+// limitInFlight answers 503 to API requests past Config.MaxInFlight.
+func (s *Server) limitInFlight(next http.Handler) http.Handler {
+	limit := int64(s.cfg.MaxInFlight)
+	if limit <= 0 {
+		return next
+	}
+	l := &s.limits
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer l.inFlight.Add(-1)
+		if l.inFlight.Add(1) > limit {
+			s.overloaded(w, r, limitInFlight)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// overloaded answers 503 ServiceUnavailable with Retry-After, and closes
+// the connection rather than read the rest of the request.
+func (s *Server) overloaded(w http.ResponseWriter, r *http.Request, limit string) {
+	s.limits.refused.WithLabelValues(limit).Inc()
+	if info := infoFrom(r.Context()); info != nil {
+		info.api = true
+	}
+	w.Header().Set("Connection", "close")
+	e := awsquery.CodeServiceUnavailable.New(msgOverloaded)
+	e.RetryAfter = overloadRetryAfter
+	s.writeError(w, r.Context(), e)
+}
+
+// byteBudget is a budget of bytes shared by all requests; max <= 0 is no
+// budget (reservations only count).
+type byteBudget struct {
+	max  int64
+	used atomic.Int64
+}
+
+// reserve takes n bytes, or reports false and takes nothing.
+func (b *byteBudget) reserve(n int64) bool {
+	if u := b.used.Add(n); b.max > 0 && u > b.max {
+		b.used.Add(-n)
+		return false
+	}
+	return true
+}
+
+func (b *byteBudget) release(n int64) { b.used.Add(-n) }
+
+// Errors of readBody.
+var (
+	errBodyTooLarge = errors.New("server: request body over the limit")
+	errBodyBudget   = errors.New("server: request body memory budget exhausted")
+)
+
+// firstBodyStep is the most memory a body is given before its bytes
+// arrive: a whole small body (every STS call) is read in one step.
+const firstBodyStep = 16 << 10
+
+// readBody reads the whole body, at most limit bytes, into a buffer that
+// grows (doubling) as bytes arrive, reserving each growth from budget; it
+// returns the body and the bytes reserved, which the caller releases
+// once done with the body, also on error. A body that declares its
+// length is read up to it (net/http stops it there); one that does not
+// is read to its end, and refused past limit.
+func readBody(body io.Reader, declared, limit int64, budget *byteBudget) (buf []byte, reserved int64, err error) {
+	want := limit + 1
+	if declared >= 0 {
+		want = declared
+	}
+	if want == 0 {
+		return []byte{}, 0, nil
+	}
+	grow := func(n int64) bool {
+		if !budget.reserve(n - int64(cap(buf))) {
+			return false
+		}
+		reserved += n - int64(cap(buf))
+		nb := make([]byte, len(buf), n)
+		copy(nb, buf)
+		buf = nb
+		return true
+	}
+	if !grow(min(want, firstBodyStep)) {
+		return nil, reserved, errBodyBudget
+	}
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) >= want {
+				break
+			}
+			if !grow(min(want, 2*int64(cap(buf)))) {
+				return nil, reserved, errBodyBudget
+			}
+		}
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, reserved, err
+		}
+	}
+	if int64(len(buf)) > limit {
+		return nil, reserved, errBodyTooLarge
+	}
+	if declared >= 0 && int64(len(buf)) < declared {
+		return nil, reserved, io.ErrUnexpectedEOF
+	}
+	return buf, reserved, nil
+}
