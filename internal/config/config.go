@@ -145,7 +145,7 @@ func (r Rate) String() string {
 	if r.PerSecond <= 0 {
 		return "off"
 	}
-	return strconv.FormatFloat(r.PerSecond, 'g', -1, 64) + "/s:" + strconv.Itoa(r.Burst)
+	return strconv.FormatFloat(r.PerSecond, 'g', 4, 64) + "/s:" + strconv.Itoa(r.Burst)
 }
 
 // TLS names the files of the server certificate and says whether
