@@ -51,7 +51,6 @@ type Error struct {
 // MsgRateExceeded is the message of a Throttling answer, as AWS words it.
 const MsgRateExceeded = "Rate exceeded"
 
-
 func (e *Error) Error() string {
 	if e.Cause != nil {
 		return e.Code.Name + ": " + e.Message + ": " + e.Cause.Error()

@@ -32,4 +32,6 @@ func (n *Node) limitCollectors() []server.Option {
 	return []server.Option{server.WithCollectors(n.budgets.Collector())}
 }
 
-func rate(r config.Rate) ratelimit.Rate { return ratelimit.Rate{PerSecond: r.PerSecond, Burst: r.Burst} }
+func rate(r config.Rate) ratelimit.Rate {
+	return ratelimit.Rate{PerSecond: r.PerSecond, Burst: r.Burst}
+}
