@@ -29,7 +29,9 @@ func BenchmarkServeAssumeRole(b *testing.B) {
 				opts.AuditOpenFile = audittest.OpenNull
 			}
 			dataDir := filepath.Join(b.TempDir(), "data")
-			n, stop := startNode(b, dataDir, opts, "BREVET_LOG_LEVEL=error")
+			// One key far past the default per-caller budget: raised, not
+			// off, so that the limiter's cost is in the figures.
+			n, stop := startNode(b, dataDir, opts, "BREVET_LOG_LEVEL=error", "BREVET_LIMIT_REQUESTS_PER_CALLER=1000000/s:1000000")
 			base := n.URL()
 			creds := adminCreds(b, dataDir)
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
