@@ -5,6 +5,7 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
+	"github.com/brevet-dev/brevet/internal/ratelimit"
 )
 
 // BenchmarkDecodeAssumeRole decodes a typical AssumeRole form (role ARN,
@@ -52,6 +53,24 @@ func BenchmarkEncodeAssumeRoleResponse(b *testing.B) {
 // of a request's cost.
 func BenchmarkDispatchAssumeRole(b *testing.B) {
 	f := newFixture(b, nil)
+	body := assumeRoleBody()
+	b.ReportAllocs()
+	for b.Loop() {
+		f.auditor.recs = f.auditor.recs[:0]
+		f.authz.got = f.authz.got[:0]
+		if w := f.post(body); w.Code != 200 {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+}
+
+// BenchmarkDispatchAssumeRoleLimited is BenchmarkDispatchAssumeRole with
+// the default rate budgets on the pipeline (raised so that none refuses):
+// what the limiter adds to a request.
+func BenchmarkDispatchAssumeRoleLimited(b *testing.B) {
+	lim := ratelimit.New(ratelimit.Config{FailuresPerSource: ratelimit.Rate{PerSecond: 10, Burst: 20},
+		FailuresPerKey: ratelimit.Rate{PerSecond: 10, Burst: 20}, RequestsPerCaller: ratelimit.Rate{PerSecond: 1e9, Burst: 1 << 30}})
+	f := newLimitedFixture(b, nil, lim)
 	body := assumeRoleBody()
 	b.ReportAllocs()
 	for b.Loop() {

@@ -76,9 +76,15 @@ var fixedNow = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 
 func newFixture(t testing.TB, authnErr error) *fixture {
 	t.Helper()
+	return newLimitedFixture(t, authnErr, nil)
+}
+
+// newLimitedFixture is newFixture with a Limiter on the pipeline.
+func newLimitedFixture(t testing.TB, authnErr error, lim request.Limiter) *fixture {
+	t.Helper()
 	f := &fixture{authz: &testAuthz{allow: true}, auditor: &testAuditor{}}
 	d, err := awsquery.New(awsquery.Config{
-		Pipeline:     &request.Pipeline{Authenticator: testAuthn{err: authnErr}, Authorizer: f.authz, Auditor: f.auditor},
+		Pipeline:     &request.Pipeline{Authenticator: testAuthn{err: authnErr}, Authorizer: f.authz, Auditor: f.auditor, Limiter: lim},
 		Clock:        func() time.Time { return fixedNow },
 		MaxBodyBytes: 4096,
 		NewRequestID: func() string { return goldenRequestID },
