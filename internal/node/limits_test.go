@@ -60,6 +60,46 @@ func TestFailedAuthenticationThrottled(t *testing.T) {
 	}
 }
 
+// TestAccessDeniedCountsAsFailure: an authenticated caller refused with
+// 403 (here by policy: a user with none) spends its source's failure
+// budget as a bad signature does; a refusal for a malformed request does
+// not.
+func TestAccessDeniedCountsAsFailure(t *testing.T) {
+	dir := t.TempDir()
+	n, _ := startNode(t, dir, Options{}, "BREVET_LIMIT_FAILURES_PER_SOURCE=1/m:2")
+	admin := adminCreds(t, dir)
+	if status, body := signedPostTo(t, http.DefaultClient, n.URL(), "iam", admin, "Action=CreateUser&Version=2010-05-08&UserName=bob"); status != 200 {
+		t.Fatalf("CreateUser: %d %s", status, body)
+	}
+	status, body := signedPostTo(t, http.DefaultClient, n.URL(), "iam", admin, "Action=CreateAccessKey&Version=2010-05-08&UserName=bob")
+	if status != 200 {
+		t.Fatalf("CreateAccessKey: %d %s", status, body)
+	}
+	bob := sigv4.Credentials{AccessKeyID: between(body, "<AccessKeyId>", "</AccessKeyId>"), SecretAccessKey: between(body, "<SecretAccessKey>", "</SecretAccessKey>")}
+	c := clientFrom("127.0.0.4")
+	var got []string
+	for _, call := range []string{
+		"Action=GetUser&Version=2010-05-08&UserName=bob&Unknown=1", // 400: does not count
+		"Action=GetUser&Version=2010-05-08&UserName=bob",           // 403 AccessDenied
+		"Action=GetUser&Version=2010-05-08&UserName=bob",           // 403 AccessDenied
+		"Action=GetUser&Version=2010-05-08&UserName=bob",           // over
+	} {
+		status, body := signedPostTo(t, c, n.URL(), "iam", bob, call)
+		got = append(got, strconv.Itoa(status)+" "+between(body, "<Code>", "</Code>"))
+	}
+	want := "400 InvalidQueryParameter,403 AccessDenied,403 AccessDenied,400 Throttling"
+	if strings.Join(got, ",") != want {
+		t.Errorf("answers %q; want %q", got, want)
+	}
+}
+
+// between is the text of s between the first start and the end after it.
+func between(s, start, end string) string {
+	_, rest, _ := strings.Cut(s, start)
+	v, _, _ := strings.Cut(rest, end)
+	return v
+}
+
 // TestRequestsPerCallerThrottled: an authenticated key past its budget is
 // answered Throttling.
 func TestRequestsPerCallerThrottled(t *testing.T) {
