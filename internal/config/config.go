@@ -128,9 +128,11 @@ type Limits struct {
 	// TrackedKeys is how many keys each rate budget remembers.
 	TrackedKeys int
 	// MaxConnections and MaxInFlight bound connections and requests at
-	// once; BodyMemory the bytes of request bodies held. Zero is no bound.
-	MaxConnections, MaxInFlight int
-	BodyMemory                  int64
+	// once, and the PerSource ones those of one source address;
+	// BodyMemory the bytes of request bodies held. Zero is no bound.
+	MaxConnections, MaxInFlight                   int
+	MaxConnectionsPerSource, MaxInFlightPerSource int
+	BodyMemory                                    int64
 }
 
 // Rate is a token bucket's refill rate and size; the zero Rate is no
@@ -380,6 +382,8 @@ func (c Config) attrs() []slog.Attr {
 		slog.Int(settings[sLimitTrackedKeys].key, c.Limits.TrackedKeys),
 		slog.Int(settings[sLimitMaxConnections].key, c.Limits.MaxConnections),
 		slog.Int(settings[sLimitMaxInFlight].key, c.Limits.MaxInFlight),
+		slog.Int(settings[sLimitMaxConnectionsPerSource].key, c.Limits.MaxConnectionsPerSource),
+		slog.Int(settings[sLimitMaxInFlightPerSource].key, c.Limits.MaxInFlightPerSource),
 		slog.Int64(settings[sLimitBodyMemory].key, c.Limits.BodyMemory),
 	}
 }

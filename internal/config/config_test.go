@@ -72,7 +72,7 @@ func defaultConfig() Config {
 		Limits: Limits{
 			FailuresPerSource: Rate{PerSecond: 10, Burst: 20}, FailuresPerKey: Rate{PerSecond: 10, Burst: 20},
 			RequestsPerCaller: Rate{PerSecond: 100, Burst: 200}, TrackedKeys: 65536,
-			MaxConnections: 4096, MaxInFlight: 1024, BodyMemory: 64 << 20,
+			MaxConnections: 4096, MaxInFlight: 1024, MaxConnectionsPerSource: 256, MaxInFlightPerSource: 64, BodyMemory: 64 << 20,
 		},
 	}
 }
@@ -626,24 +626,29 @@ func TestLoadLimits(t *testing.T) {
 		{
 			name: "file",
 			file: "limits:\n  failures_per_source: 600/m:50\n  failures_per_key: 0.5/s:5\n  requests_per_caller: off\n" +
-				"  tracked_keys: 1000\n  max_connections: 100\n  max_in_flight: off\n  body_memory: 8MiB\n",
+				"  tracked_keys: 1000\n  max_connections: 100\n  max_in_flight: off\n  body_memory: 8MiB\n" +
+				"  max_connections_per_source: 10\n  max_in_flight_per_source: off\n",
 			want: Limits{FailuresPerSource: Rate{PerSecond: 10, Burst: 50}, FailuresPerKey: Rate{PerSecond: 0.5, Burst: 5},
-				TrackedKeys: 1000, MaxConnections: 100, BodyMemory: 8 << 20},
+				TrackedKeys: 1000, MaxConnections: 100, MaxConnectionsPerSource: 10, BodyMemory: 8 << 20},
 		},
 		{
 			name: "env and flags, flags win",
-			env:  []string{"BREVET_LIMIT_REQUESTS_PER_CALLER=5/s:5", "BREVET_LIMIT_MAX_CONNECTIONS=off", "BREVET_LIMIT_BODY_MEMORY=off"},
-			args: []string{"--limit-requests-per-caller=7/s:9", "--limit-failures-per-source=off", "--limit-failures-per-key=1/h:1"},
+			env: []string{"BREVET_LIMIT_REQUESTS_PER_CALLER=5/s:5", "BREVET_LIMIT_MAX_CONNECTIONS=off", "BREVET_LIMIT_BODY_MEMORY=off",
+				"BREVET_LIMIT_MAX_CONNECTIONS_PER_SOURCE=off", "BREVET_LIMIT_MAX_IN_FLIGHT_PER_SOURCE=7"},
+			args: []string{"--limit-requests-per-caller=7/s:9", "--limit-failures-per-source=off", "--limit-failures-per-key=1/h:1",
+				"--limit-max-in-flight-per-source=off"},
 			want: Limits{FailuresPerKey: Rate{PerSecond: 1.0 / 3600, Burst: 1}, RequestsPerCaller: Rate{PerSecond: 7, Burst: 9},
 				TrackedKeys: 65536, MaxInFlight: 1024},
 		},
 		{
 			name: "bad values",
 			args: []string{"--limit-failures-per-source=10/s", "--limit-failures-per-key=10/d:3", "--limit-requests-per-caller=-1/s:3",
-				"--limit-tracked-keys=off", "--limit-max-connections=0", "--limit-max-in-flight=many", "--limit-body-memory=1"},
+				"--limit-tracked-keys=off", "--limit-max-connections=0", "--limit-max-in-flight=many", "--limit-body-memory=1",
+				"--limit-max-connections-per-source=-1", "--limit-max-in-flight-per-source=1e3"},
 			wantErrors: []string{"limits.failures_per_source: \"10/s\" is not a rate", "limits.failures_per_key: \"10/d:3\" is not a rate",
 				"limits.requests_per_caller: \"-1/s:3\" is not a rate", "limits.tracked_keys: \"off\" is not a count",
-				"limits.max_connections: \"0\" is not a count", "limits.max_in_flight: \"many\" is not a count", "limits.body_memory: \"1\" is not a size"},
+				"limits.max_connections: \"0\" is not a count", "limits.max_in_flight: \"many\" is not a count", "limits.body_memory: \"1\" is not a size",
+				"limits.max_connections_per_source: \"-1\" is not a count", "limits.max_in_flight_per_source: \"1e3\" is not a count"},
 		},
 	}
 	for _, tt := range tests {

@@ -424,7 +424,8 @@ func convertLimits(v *[numSettings]value, errs []error) (Limits, []error) {
 		s   settingID
 		dst *int
 		max int
-	}{{sLimitTrackedKeys, &l.TrackedKeys, 1 << 24}, {sLimitMaxConnections, &l.MaxConnections, 1 << 24}, {sLimitMaxInFlight, &l.MaxInFlight, 1 << 24}} {
+	}{{sLimitTrackedKeys, &l.TrackedKeys, 1 << 24}, {sLimitMaxConnections, &l.MaxConnections, 1 << 24}, {sLimitMaxInFlight, &l.MaxInFlight, 1 << 24},
+		{sLimitMaxConnectionsPerSource, &l.MaxConnectionsPerSource, 1 << 24}, {sLimitMaxInFlightPerSource, &l.MaxInFlightPerSource, 1 << 24}} {
 		text := strings.TrimSpace(v[c.s].str)
 		if strings.EqualFold(text, "off") && c.s != sLimitTrackedKeys {
 			continue

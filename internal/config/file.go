@@ -64,13 +64,15 @@ type fileRetention struct {
 }
 
 type fileLimits struct {
-	FailuresPerSource *string `yaml:"failures_per_source"`
-	FailuresPerKey    *string `yaml:"failures_per_key"`
-	RequestsPerCaller *string `yaml:"requests_per_caller"`
-	TrackedKeys       *string `yaml:"tracked_keys"`
-	MaxConnections    *string `yaml:"max_connections"`
-	MaxInFlight       *string `yaml:"max_in_flight"`
-	BodyMemory        *string `yaml:"body_memory"`
+	FailuresPerSource       *string `yaml:"failures_per_source"`
+	FailuresPerKey          *string `yaml:"failures_per_key"`
+	RequestsPerCaller       *string `yaml:"requests_per_caller"`
+	TrackedKeys             *string `yaml:"tracked_keys"`
+	MaxConnections          *string `yaml:"max_connections"`
+	MaxInFlight             *string `yaml:"max_in_flight"`
+	MaxConnectionsPerSource *string `yaml:"max_connections_per_source"`
+	MaxInFlightPerSource    *string `yaml:"max_in_flight_per_source"`
+	BodyMemory              *string `yaml:"body_memory"`
 }
 
 type fileFederation struct {

@@ -197,6 +197,8 @@ func (l *loader) file(path string) error {
 		set(sLimitTrackedKeys, lim.TrackedKeys)
 		set(sLimitMaxConnections, lim.MaxConnections)
 		set(sLimitMaxInFlight, lim.MaxInFlight)
+		set(sLimitMaxConnectionsPerSource, lim.MaxConnectionsPerSource)
+		set(sLimitMaxInFlightPerSource, lim.MaxInFlightPerSource)
 		set(sLimitBodyMemory, lim.BodyMemory)
 	}
 	if f := fc.Federation; f != nil {

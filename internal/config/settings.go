@@ -52,7 +52,11 @@ const (
 	DefaultTrackedKeys       = "65536"
 	DefaultMaxConnections    = "4096"
 	DefaultMaxInFlight       = "1024"
-	DefaultBodyMemory        = "64MiB"
+	// One source address may hold a sixteenth of the connections and of
+	// the requests in flight, so that one client cannot take them all.
+	DefaultMaxConnectionsPerSource = "256"
+	DefaultMaxInFlightPerSource    = "64"
+	DefaultBodyMemory              = "64MiB"
 
 	DefaultLogLevel  = "info"
 	DefaultLogFormat = "json"
@@ -111,6 +115,8 @@ const (
 	sLimitTrackedKeys
 	sLimitMaxConnections
 	sLimitMaxInFlight
+	sLimitMaxConnectionsPerSource
+	sLimitMaxInFlightPerSource
 	sLimitBodyMemory
 	numSettings
 )
@@ -225,6 +231,10 @@ var settings = [numSettings]setting{
 		usage: "connections open at once on the API listener, or off; more are closed on accept"},
 	sLimitMaxInFlight: {key: "limits.max_in_flight", env: "BREVET_LIMIT_MAX_IN_FLIGHT", flag: "limit-max-in-flight", def: DefaultMaxInFlight,
 		usage: "API requests read or served at once, or off; more are answered 503 ServiceUnavailable"},
+	sLimitMaxConnectionsPerSource: {key: "limits.max_connections_per_source", env: "BREVET_LIMIT_MAX_CONNECTIONS_PER_SOURCE", flag: "limit-max-connections-per-source", def: DefaultMaxConnectionsPerSource,
+		usage: "connections open at once from one source address (an IPv6 address's /64), or off (behind a proxy that hides client addresses); more are closed on accept"},
+	sLimitMaxInFlightPerSource: {key: "limits.max_in_flight_per_source", env: "BREVET_LIMIT_MAX_IN_FLIGHT_PER_SOURCE", flag: "limit-max-in-flight-per-source", def: DefaultMaxInFlightPerSource,
+		usage: "API requests read or served at once from one source address (an IPv6 address's /64), or off (behind a proxy that hides client addresses); more are answered 503 ServiceUnavailable"},
 	sLimitBodyMemory: {key: "limits.body_memory", env: "BREVET_LIMIT_BODY_MEMORY", flag: "limit-body-memory", def: DefaultBodyMemory,
 		usage: "bytes of request bodies held in memory at once (KiB/MiB/GiB suffix), or off; past it, 503 ServiceUnavailable"},
 }

@@ -122,6 +122,7 @@ func (n *Node) newServer(api http.Handler) error {
 		MaxRequestBody: cfg.MaxRequestBody, ShutdownGrace: cfg.ShutdownGrace,
 		MetricsToken: token, SeparateMetrics: cfg.Metrics.Listen != "",
 		MaxConnections: cfg.Limits.MaxConnections, MaxInFlight: cfg.Limits.MaxInFlight, BodyMemory: cfg.Limits.BodyMemory,
+		MaxConnectionsPerSource: cfg.Limits.MaxConnectionsPerSource, MaxInFlightPerSource: cfg.Limits.MaxInFlightPerSource,
 	}
 	serverTLS(cfg, &sc) // tls.go
 	n.srv, err = server.New(sc, append(opts, n.limitCollectors()...)...)

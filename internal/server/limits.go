@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +37,18 @@ import (
 //     connection closed. The bytes return to the budget when the request
 //     is done.
 //
+// One source address could still take every connection and every
+// request in flight (1,024 bodies sent slowly hold the in-flight bound
+// until the read timeout, and are sent again), so a source is bounded too
+// (Config.MaxConnectionsPerSource, Config.MaxInFlightPerSource): past its
+// bound its connections are closed and its requests answered 503 as
+// above, while other sources are served. A source is the TCP peer's IPv4
+// address, or the /64 prefix of its IPv6 address: one host is given a
+// /64 (RFC 6177 and SLAAC), which it can fill with addresses at will.
+// Counts are kept in a map with an entry per source that holds a
+// connection or a request, removed when its count returns to zero, so it
+// has at most as many entries as there are connections open.
+//
 // The body budget belongs to the buffering middleware (limitBody) that
 // the Query API's routes go through; a handler that streams its body (the
 // S3 gateway) is mounted without it and bounds its own buffers.
@@ -45,6 +58,9 @@ const (
 	limitConnections = "connections"
 	limitInFlight    = "in_flight"
 	limitBodyMemory  = "body_memory"
+
+	limitConnectionsPerSource = "connections_per_source"
+	limitInFlightPerSource    = "in_flight_per_source"
 )
 
 // overloadRetryAfter is the Retry-After of a 503 for a node at capacity.
@@ -56,8 +72,11 @@ const msgOverloaded = "Service is unavailable. Please try again later."
 // limits are the server's capacity bounds and their counters.
 type limits struct {
 	conns, inFlight atomic.Int64
-	body            byteBudget
-	refused         *prometheus.CounterVec
+	// connsBySource and inFlightBySource count per source, when the
+	// per-source bounds are on.
+	connsBySource, inFlightBySource sourceCounts
+	body                            byteBudget
+	refused                         *prometheus.CounterVec
 }
 
 func (s *Server) newLimits() error {
@@ -67,7 +86,7 @@ func (s *Server) newLimits() error {
 		Name: "brevet_overload_refusals_total",
 		Help: "Connections closed and API requests answered 503 because the node was at a capacity limit, by limit.",
 	}, []string{"limit"})
-	for _, name := range []string{limitConnections, limitInFlight, limitBodyMemory} {
+	for _, name := range []string{limitConnections, limitInFlight, limitBodyMemory, limitConnectionsPerSource, limitInFlightPerSource} {
 		l.refused.WithLabelValues(name)
 	}
 	cs := []prometheus.Collector{l.refused,
@@ -85,17 +104,20 @@ func (s *Server) newLimits() error {
 }
 
 // limitConnections wraps the API's listener so that at most
-// Config.MaxConnections connections are open at once.
+// Config.MaxConnections connections are open at once, and at most
+// Config.MaxConnectionsPerSource from one source.
 func (s *Server) limitConnections(ln net.Listener) net.Listener {
-	return &limitListener{Listener: ln, max: int64(s.cfg.MaxConnections), l: &s.limits}
+	return &limitListener{Listener: ln, max: int64(s.cfg.MaxConnections), perSource: s.cfg.MaxConnectionsPerSource, l: &s.limits}
 }
 
 // limitListener accepts every connection, and closes at once those past
-// max (when max is positive).
+// perSource from their source or past max in all (each bound when
+// positive).
 type limitListener struct {
 	net.Listener
-	max int64
-	l   *limits
+	max       int64
+	perSource int
+	l         *limits
 }
 
 func (ln *limitListener) Accept() (net.Conn, error) {
@@ -104,43 +126,154 @@ func (ln *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n := ln.l.conns.Add(1); ln.max > 0 && n > ln.max {
-			ln.l.conns.Add(-1)
-			ln.l.refused.WithLabelValues(limitConnections).Inc()
-			_ = c.Close()
-			continue
+		cc, refused := ln.admit(c)
+		if refused == "" {
+			return cc, nil
 		}
-		return &countedConn{Conn: c, l: ln.l}, nil
+		ln.l.refused.WithLabelValues(refused).Inc()
+		_ = c.Close()
 	}
 }
 
-// countedConn gives its place back when it is closed.
+// admit counts c, or names the limit it is past and counts nothing.
+func (ln *limitListener) admit(c net.Conn) (cc *countedConn, refused string) {
+	cc = &countedConn{Conn: c, l: ln.l}
+	if ln.perSource > 0 {
+		if cc.src, cc.bySource = connSource(c.RemoteAddr()); cc.bySource && !ln.l.connsBySource.acquire(cc.src, ln.perSource) {
+			return nil, limitConnectionsPerSource
+		}
+	}
+	if n := ln.l.conns.Add(1); ln.max > 0 && n > ln.max {
+		ln.l.conns.Add(-1)
+		if cc.bySource {
+			ln.l.connsBySource.release(cc.src)
+		}
+		return nil, limitConnections
+	}
+	return cc, ""
+}
+
+// countedConn gives its places back when it is closed.
 type countedConn struct {
 	net.Conn
-	l    *limits
-	once sync.Once
+	l        *limits
+	src      netip.Addr
+	bySource bool // counted in l.connsBySource under src
+	once     sync.Once
 }
 
 func (c *countedConn) Close() error {
-	c.once.Do(func() { c.l.conns.Add(-1) })
+	c.once.Do(func() {
+		c.l.conns.Add(-1)
+		if c.bySource {
+			c.l.connsBySource.release(c.src)
+		}
+	})
 	return c.Conn.Close()
 }
 
-// limitInFlight answers 503 to API requests past Config.MaxInFlight.
+// limitInFlight answers 503 to API requests past
+// Config.MaxInFlightPerSource from their source, or past
+// Config.MaxInFlight in all.
 func (s *Server) limitInFlight(next http.Handler) http.Handler {
-	limit := int64(s.cfg.MaxInFlight)
-	if limit <= 0 {
+	limit, perSource := int64(s.cfg.MaxInFlight), s.cfg.MaxInFlightPerSource
+	if limit <= 0 && perSource <= 0 {
 		return next
 	}
 	l := &s.limits
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer l.inFlight.Add(-1)
-		if l.inFlight.Add(1) > limit {
-			s.overloaded(w, r, limitInFlight)
-			return
+		if perSource > 0 {
+			if src, ok := requestSource(r.RemoteAddr); ok {
+				if !l.inFlightBySource.acquire(src, perSource) {
+					s.overloaded(w, r, limitInFlightPerSource)
+					return
+				}
+				defer l.inFlightBySource.release(src)
+			}
+		}
+		if limit > 0 {
+			defer l.inFlight.Add(-1)
+			if l.inFlight.Add(1) > limit {
+				s.overloaded(w, r, limitInFlight)
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// sourceCounts counts what each source holds (connections, or requests
+// in flight). A source has an entry only while its count is positive.
+type sourceCounts struct {
+	mu sync.Mutex
+	n  map[netip.Addr]int
+}
+
+// acquire counts one more for src, or reports false and counts nothing
+// when src already holds max.
+func (c *sourceCounts) acquire(src netip.Addr, max int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.n[src]
+	if n >= max {
+		return false
+	}
+	if c.n == nil {
+		c.n = make(map[netip.Addr]int)
+	}
+	c.n[src] = n + 1
+	return true
+}
+
+// release gives back one that acquire counted for src.
+func (c *sourceCounts) release(src netip.Addr) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n := c.n[src]; n > 1 {
+		c.n[src] = n - 1
+	} else {
+		delete(c.n, src)
+	}
+}
+
+// sources is how many sources have an entry.
+func (c *sourceCounts) sources() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.n)
+}
+
+// source is the source a peer's address is counted under: an IPv4
+// address (also when written IPv4-mapped), or the /64 prefix of an IPv6
+// address, without its zone.
+func source(a netip.Addr) netip.Addr {
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64) // strips the zone
+		return p.Addr()
+	}
+	return a
+}
+
+// connSource is the source of a connection's peer; ok is false for a
+// peer without an IP address (not TCP), which is not counted per source.
+func connSource(a net.Addr) (src netip.Addr, ok bool) {
+	if t, isTCP := a.(*net.TCPAddr); isTCP {
+		if ip := t.AddrPort().Addr(); ip.IsValid() {
+			return source(ip), true
+		}
+		return netip.Addr{}, false
+	}
+	return requestSource(a.String())
+}
+
+// requestSource is the source of an http.Request's RemoteAddr.
+func requestSource(remoteAddr string) (src netip.Addr, ok bool) {
+	ap, err := netip.ParseAddrPort(remoteAddr)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return source(ap.Addr()), true
 }
 
 // overloaded answers 503 ServiceUnavailable with Retry-After, and closes

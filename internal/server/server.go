@@ -93,10 +93,14 @@ type Config struct {
 	// more are closed as soon as they are accepted. MaxInFlight bounds the
 	// API requests being read or served; more are answered 503.
 	// BodyMemory bounds the bytes of request bodies held at once; a
-	// request that would take more is answered 503. Zero or less is no
+	// request that would take more is answered 503.
+	// MaxConnectionsPerSource and MaxInFlightPerSource bound the
+	// connections and requests of one source address (an IPv4 address,
+	// or an IPv6 address's /64) in the same ways. Zero or less is no
 	// bound (limits.go).
-	MaxConnections, MaxInFlight int
-	BodyMemory                  int64
+	MaxConnections, MaxInFlight                   int
+	MaxConnectionsPerSource, MaxInFlightPerSource int
+	BodyMemory                                    int64
 }
 
 // ReadyCheck reports whether a dependency (the store, the audit sink) can
