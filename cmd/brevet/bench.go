@@ -319,13 +319,7 @@ func benchTarget(ctx context.Context, tmp, exe string, o benchOptions) (loadgen.
 	}
 	var creds sigv4.Credentials
 	dataDir := filepath.Join(tmp, "data")
-	// The generator drives one access key far past the per-caller rate
-	// budget (docs/configuration.md, "Limits"): the benchmark measures
-	// what the server can serve, so that budget is off unless
-	// --serve-arg sets it.
-	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--region", o.region,
-		"--limit-requests-per-caller", "off"}, o.serveArgs...)
-	srv, err := startChild(ctx, "serve", tmp, exe, args, 60*time.Second)
+	srv, err := startChild(ctx, "serve", tmp, exe, benchServeArgs(dataDir, o), 60*time.Second)
 	if err != nil {
 		return loadgen.Target{}, creds, nil, err
 	}
@@ -335,6 +329,19 @@ func benchTarget(ctx context.Context, tmp, exe string, o benchOptions) (loadgen.
 	}
 	creds, err = readCredentials(credFile, o.profile)
 	return loadgen.Target{Name: "brevet", URL: srv.url, PID: srv.pid()}, creds, srv, err
+}
+
+// benchServeArgs are the arguments of the brevet serve that --spawn
+// starts. The generator drives one access key far past the per-caller
+// rate budget, and up to 4,096 requests at once from one address, past
+// the bounds of connections and requests in flight, per source and in
+// all (docs/configuration.md, "Limits"): the benchmark measures what the
+// server can serve, so those are off unless --serve-arg sets them.
+func benchServeArgs(dataDir string, o benchOptions) []string {
+	return append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--region", o.region,
+		"--limit-requests-per-caller", "off",
+		"--limit-max-connections", "off", "--limit-max-in-flight", "off",
+		"--limit-max-connections-per-source", "off", "--limit-max-in-flight-per-source", "off"}, o.serveArgs...)
 }
 
 func readCredentials(path, profile string) (sigv4.Credentials, error) {

@@ -16,6 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/pflag"
+
+	"github.com/brevet-dev/brevet/internal/config"
 	"github.com/brevet-dev/brevet/internal/loadgen"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
@@ -187,5 +191,39 @@ func TestBenchPhases(t *testing.T) {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("progress lacks %q:\n%s", want, stderr.String())
 		}
+	}
+}
+
+// TestBenchServeArgs: the server that --spawn starts has the limits off
+// that one generator address at up to 4,096 requests at once would hit,
+// and --serve-arg puts one back.
+func TestBenchServeArgs(t *testing.T) {
+	tests := []struct {
+		name      string
+		serveArgs []string
+		want      config.Limits
+	}{
+		{name: "default", want: config.Limits{}},
+		{name: "--serve-arg", serveArgs: []string{"--limit-max-in-flight-per-source=64"}, want: config.Limits{MaxInFlightPerSource: 64}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := benchServeArgs(t.TempDir(), benchOptions{region: "us-east-1", serveArgs: tt.serveArgs})
+			fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+			config.BindFlags(fs)
+			if err := fs.Parse(args[1:]); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := config.Load(config.LoadArgs{Flags: fs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := config.Limits{MaxConnections: cfg.Limits.MaxConnections, MaxInFlight: cfg.Limits.MaxInFlight,
+				MaxConnectionsPerSource: cfg.Limits.MaxConnectionsPerSource, MaxInFlightPerSource: cfg.Limits.MaxInFlightPerSource,
+				RequestsPerCaller: cfg.Limits.RequestsPerCaller}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("limits of the spawned server (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
