@@ -172,34 +172,6 @@ func encodeTags(tags []iam.Tag) string {
 	return string(b)
 }
 
-// encodeBindings stores a role's trust bindings: NULL for nil (a role
-// whose trust policy was never bound), JSON otherwise ("[]" for none).
-func encodeBindings(bs []iam.PrincipalBinding) *string {
-	if bs == nil {
-		return nil
-	}
-	s := "[]"
-	if len(bs) > 0 {
-		b, err := json.Marshal(bs)
-		if err != nil {
-			panic(err) // a slice of string pairs always marshals
-		}
-		s = string(b)
-	}
-	return &s
-}
-
-func decodeBindings(s *string) ([]iam.PrincipalBinding, error) {
-	if s == nil {
-		return nil, nil
-	}
-	bs := []iam.PrincipalBinding{}
-	if err := json.Unmarshal([]byte(*s), &bs); err != nil {
-		return nil, fmt.Errorf("postgres: corrupt trust bindings: %w", err)
-	}
-	return bs, nil
-}
-
 func decodeTags(s string) ([]iam.Tag, error) {
 	if s == "" || s == "[]" {
 		return nil, nil

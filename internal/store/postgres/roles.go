@@ -21,7 +21,7 @@ func (r roles) Create(ctx context.Context, role iam.Role) error {
 			role.ID, role.Account, role.Name, iam.NameKey(role.Name), role.Path, toMicros(role.Created),
 			role.TrustPolicy, role.Description, role.MaxSessionDuration, role.PermissionsBoundary,
 			encodeTags(role.Tags), nullMicros(role.LastUsed.Date), role.LastUsed.Region,
-			encodeBindings(role.TrustBindings)); err != nil {
+			store.EncodeTrustBindings(role.TrustBindings)); err != nil {
 			return err
 		}
 		return r.c.change(ctx, q, role.Account, store.ChangeRole, role.Name)
@@ -47,7 +47,7 @@ func roleDest(role *iam.Role) ([]any, func() error) {
 		if role.Tags, err = decodeTags(tags); err != nil {
 			return err
 		}
-		role.TrustBindings, err = decodeBindings(bindings)
+		role.TrustBindings, err = store.DecodeTrustBindings(bindings)
 		return err
 	}
 }
@@ -99,7 +99,7 @@ func (r roles) Update(ctx context.Context, role iam.Role) error {
 			boundary_arn = $4, tags = $5, last_used_at = $6, last_used_region = $7, trust_bindings = $8 WHERE id = $9`,
 			role.TrustPolicy, role.Description, role.MaxSessionDuration, role.PermissionsBoundary,
 			encodeTags(role.Tags), nullMicros(role.LastUsed.Date), role.LastUsed.Region,
-			encodeBindings(role.TrustBindings), role.ID); err != nil {
+			store.EncodeTrustBindings(role.TrustBindings), role.ID); err != nil {
 			return err
 		}
 		return r.c.change(ctx, q, role.Account, store.ChangeRole, name)

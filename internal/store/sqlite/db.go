@@ -159,34 +159,6 @@ func decodeTags(s string) ([]iam.Tag, error) {
 	return tags, nil
 }
 
-// encodeBindings stores a role's trust bindings: NULL for nil (a role
-// whose trust policy was never bound), JSON otherwise ("[]" for none).
-func encodeBindings(bs []iam.PrincipalBinding) *string {
-	if bs == nil {
-		return nil
-	}
-	s := "[]"
-	if len(bs) > 0 {
-		b, err := json.Marshal(bs)
-		if err != nil {
-			panic(err) // a slice of string pairs always marshals
-		}
-		s = string(b)
-	}
-	return &s
-}
-
-func decodeBindings(s *string) ([]iam.PrincipalBinding, error) {
-	if s == nil {
-		return nil, nil
-	}
-	bs := []iam.PrincipalBinding{}
-	if err := json.Unmarshal([]byte(*s), &bs); err != nil {
-		return nil, fmt.Errorf("sqlite: corrupt trust bindings: %w", err)
-	}
-	return bs, nil
-}
-
 // lookupID resolves an entity name to its id within an account.
 func lookupID(ctx context.Context, q querier, table, account, name string) (string, error) {
 	var id string

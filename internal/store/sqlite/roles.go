@@ -22,7 +22,7 @@ func (r roles) Create(ctx context.Context, role iam.Role) error {
 			role.ID, role.Account, role.Name, iam.NameKey(role.Name), role.Path, toMicros(role.Created),
 			role.TrustPolicy, role.Description, role.MaxSessionDuration, role.PermissionsBoundary,
 			encodeTags(role.Tags), nullMicros(role.LastUsed.Date), role.LastUsed.Region,
-			encodeBindings(role.TrustBindings)); err != nil {
+			store.EncodeTrustBindings(role.TrustBindings)); err != nil {
 			return err
 		}
 		return r.c.change(ctx, q, role.Account, store.ChangeRole, role.Name)
@@ -48,7 +48,7 @@ func scanRole(row interface{ Scan(...any) error }) (iam.Role, error) {
 	if role.Tags, err = decodeTags(tags); err != nil {
 		return role, err
 	}
-	role.TrustBindings, err = decodeBindings(bindings)
+	role.TrustBindings, err = store.DecodeTrustBindings(bindings)
 	return role, err
 }
 
@@ -106,7 +106,7 @@ func (r roles) Update(ctx context.Context, role iam.Role) error {
 			boundary_arn = ?, tags = ?, last_used_at = ?, last_used_region = ?, trust_bindings = ? WHERE id = ?`,
 			role.TrustPolicy, role.Description, role.MaxSessionDuration, role.PermissionsBoundary,
 			encodeTags(role.Tags), nullMicros(role.LastUsed.Date), role.LastUsed.Region,
-			encodeBindings(role.TrustBindings), role.ID); err != nil {
+			store.EncodeTrustBindings(role.TrustBindings), role.ID); err != nil {
 			return err
 		}
 		return r.c.change(ctx, q, role.Account, store.ChangeRole, name)
