@@ -135,10 +135,13 @@ type SoakSummary struct {
 	RSSFirst, RSSLast, RSSMax int64
 	// P99Min, P99Median and P99Max are over the intervals' p99s.
 	P99Min, P99Median, P99Max time.Duration
-	// AuditPerOpFirst is the trail's growth per request in the first
-	// interval, AuditPerOp over the whole soak; AuditPredicted is the
-	// growth the first interval predicts for the whole soak and
-	// AuditGrowth what it was. Zero when the trail was not read.
+	// AuditPerOpFirst is the trail's growth per request over the first
+	// half of the intervals, AuditPerOp over the whole soak;
+	// AuditPredicted is the growth the first half predicts for the second
+	// half's requests and AuditGrowth what the second half grew. Halves,
+	// not single intervals: the trail grows by whole events in its active
+	// file and shrinks when a rotated file is compressed, so one interval
+	// can catch either. Zero when the trail was not read.
 	AuditPerOpFirst, AuditPerOp float64
 	AuditPredicted, AuditGrowth int64
 }
@@ -161,12 +164,20 @@ func Summarize(intervals []SoakInterval, audit0 int64) SoakSummary {
 	slices.Sort(p99s)
 	s.P99Min, s.P99Median, s.P99Max = p99s[0], p99s[len(p99s)/2], p99s[len(p99s)-1]
 	s.RSSFirst, s.RSSLast = intervals[0].RSS, intervals[len(intervals)-1].RSS
-	first, last := intervals[0], intervals[len(intervals)-1]
-	if audit0 >= 0 && first.AuditBytes >= 0 && last.AuditBytes >= 0 && first.Result.Ops > 0 && s.Ops > 0 {
-		s.AuditPerOpFirst = float64(first.AuditBytes-audit0) / float64(first.Result.Ops)
-		s.AuditGrowth = last.AuditBytes - audit0
-		s.AuditPerOp = float64(s.AuditGrowth) / float64(s.Ops)
-		s.AuditPredicted = int64(s.AuditPerOpFirst * float64(s.Ops))
+	half := len(intervals) / 2
+	if half == 0 || audit0 < 0 {
+		return s
+	}
+	mid, last := intervals[half-1], intervals[len(intervals)-1]
+	var firstOps uint64
+	for _, iv := range intervals[:half] {
+		firstOps += iv.Result.Ops
+	}
+	if mid.AuditBytes >= 0 && last.AuditBytes >= 0 && firstOps > 0 {
+		s.AuditPerOpFirst = float64(mid.AuditBytes-audit0) / float64(firstOps)
+		s.AuditPerOp = float64(last.AuditBytes-audit0) / float64(s.Ops)
+		s.AuditGrowth = last.AuditBytes - mid.AuditBytes
+		s.AuditPredicted = int64(s.AuditPerOpFirst * float64(s.Ops-firstOps))
 	}
 	return s
 }
@@ -182,8 +193,8 @@ func (s SoakSummary) Write(out io.Writer) {
 	fmt.Fprintf(out, "p99 over the intervals: %v min, %v median, %v max\n",
 		s.P99Min.Round(time.Microsecond), s.P99Median.Round(time.Microsecond), s.P99Max.Round(time.Microsecond))
 	if s.AuditPredicted > 0 {
-		fmt.Fprintf(out, "audit trail: %.0f bytes per request in the first interval, %.0f over the soak; grew %.1f MiB, %.1f MiB predicted from the first interval\n",
-			s.AuditPerOpFirst, s.AuditPerOp, mib(s.AuditGrowth), mib(s.AuditPredicted))
+		fmt.Fprintf(out, "audit trail: %.0f bytes per request in the first half, %.0f over the soak; the second half grew %.1f MiB, %.1f MiB predicted from the first (%+.1f%%)\n",
+			s.AuditPerOpFirst, s.AuditPerOp, mib(s.AuditGrowth), mib(s.AuditPredicted), 100*(float64(s.AuditGrowth)/float64(s.AuditPredicted)-1))
 	}
 }
 

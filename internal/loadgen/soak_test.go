@@ -20,15 +20,18 @@ func TestSummarize(t *testing.T) {
 		iv(100, 10*time.Millisecond, 50<<20, 1000+100*500),
 		iv(100, 30*time.Millisecond, 60<<20, 1000+200*500),
 		iv(100, 20*time.Millisecond, 55<<20, 1000+300*600),
+		iv(100, 20*time.Millisecond, 55<<20, 1000+400*500),
 	}, 1000)
-	if s.Ops != 300 || s.Errors != 3 || s.RSSFirst != 50<<20 || s.RSSLast != 55<<20 || s.RSSMax != 60<<20 {
+	if s.Ops != 400 || s.Errors != 4 || s.RSSFirst != 50<<20 || s.RSSLast != 55<<20 || s.RSSMax != 60<<20 {
 		t.Errorf("ops %d errors %d RSS %d/%d/%d", s.Ops, s.Errors, s.RSSFirst, s.RSSLast, s.RSSMax)
 	}
 	if s.P99Min > 11*time.Millisecond || s.P99Median < 19*time.Millisecond || s.P99Median > 21*time.Millisecond || s.P99Max < 29*time.Millisecond {
 		t.Errorf("p99 min %v median %v max %v; want about 10, 20, 30 ms", s.P99Min, s.P99Median, s.P99Max)
 	}
-	if s.AuditPerOpFirst != 500 || s.AuditPredicted != 150000 || s.AuditGrowth != 180000 || s.AuditPerOp != 600 {
-		t.Errorf("audit: first %v/op, predicted %d, grew %d, %v/op; want 500, 150000, 180000, 600", s.AuditPerOpFirst, s.AuditPredicted, s.AuditGrowth, s.AuditPerOp)
+	// The first half (200 requests) grew 100,000 bytes: 500 a request,
+	// which predicts 100,000 for the second half; it grew 100,000.
+	if s.AuditPerOpFirst != 500 || s.AuditPredicted != 100000 || s.AuditGrowth != 100000 || s.AuditPerOp != 500 {
+		t.Errorf("audit: first half %v/op, predicted %d, grew %d, %v/op; want 500, 100000, 100000, 500", s.AuditPerOpFirst, s.AuditPredicted, s.AuditGrowth, s.AuditPerOp)
 	}
 	if got := Summarize(nil, 0); got.Ops != 0 {
 		t.Errorf("empty soak summed to %+v", got)
