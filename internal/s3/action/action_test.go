@@ -263,6 +263,8 @@ func TestMapErrors(t *testing.T) {
 		{"copy source two versions", req("PUT", "bk", "k", "", "x-amz-copy-source", "src/k?versionId=a&versionId=b"), &invalid},
 		{"copy source twice", req("PUT", "bk", "k", "", "x-amz-copy-source", "src/k", "x-amz-copy-source", "src/j"), &invalid},
 		{"copy source access point", req("PUT", "bk", "k", "", "x-amz-copy-source", "arn:aws:s3:us-west-2:123456789012:accesspoint/ap/object/k"), &invalid},
+		{"copy source encoded access point", req("PUT", "bk", "k", "", "x-amz-copy-source", "arn%3Aaws%3As3%3Aus-west-2%3A123456789012%3Aaccesspoint/ap/object/k"), &invalid},
+		{"copy source leading slash encoded arn", req("PUT", "bk", "k", "", "x-amz-copy-source", "/arn%3Aaws%3As3%3A%3A%3Ab/k"), &invalid},
 		{"upload part copy bad source", req("PUT", "bk", "k", "uploadId=u&partNumber=1", "x-amz-copy-source", "nokey"), &invalid},
 		{"tagging duplicate key", req("PUT", "bk", "k", "", "x-amz-tagging", "a=1&a=2"), &invalid},
 		{"tagging bad escape", req("PUT", "bk", "k", "", "x-amz-tagging", "a=%zz"), &invalid},

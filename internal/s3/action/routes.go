@@ -389,9 +389,15 @@ func parseCopySource(values []string) (copySourceRef, error) {
 		return bad("the copy source is not URL-encoded correctly")
 	}
 	p = strings.TrimPrefix(p, "/")
+	if strings.HasPrefix(p, "arn:") {
+		return bad("access point copy sources are not served")
+	}
 	bucket, key, ok := strings.Cut(p, "/")
 	if !ok || bucket == "" || key == "" {
 		return bad("the copy source must be bucket/key")
+	}
+	if strings.IndexByte(bucket, ':') >= 0 {
+		return bad("the copy source bucket is not a bucket name")
 	}
 	src := copySourceRef{bucket: bucket, key: key}
 	if hasQuery {
