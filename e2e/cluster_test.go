@@ -422,6 +422,12 @@ func TestClusterSurvivesPostgresOutage(t *testing.T) {
 		return errCode(err) == "ServiceUnavailable", err
 	})
 	t.Logf("issuance refused %v after the cut", d)
+	// Each node notices the outage by itself (its change-feed reads
+	// fail): node 1 gets the same bound node 2 had.
+	until(t, "node 1 refuses issuance while PostgreSQL is unreachable", 10*time.Second, func() (bool, error) {
+		_, err := sts.NewFromConfig(adminOn(t, n1, n1)).GetSessionToken(ctx, &sts.GetSessionTokenInput{})
+		return errCode(err) == "ServiceUnavailable", err
+	})
 	_, err = sts.NewFromConfig(adminOn(t, n1, n1)).GetSessionToken(ctx, &sts.GetSessionTokenInput{})
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != "ServiceUnavailable" || !strings.Contains(ae.ErrorMessage(), "unreachable") {
