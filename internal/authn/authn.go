@@ -90,7 +90,7 @@ type Authenticator struct {
 	changes   ChangeFeed
 	secrets   credential.Opener
 	tokens    *credential.TokenKeyRing
-	verifiers map[string]*sigv4.Verifier // by service name: "sts", "iam", "cloudtrail"
+	verifiers map[string]*sigv4.Verifier // by service name: "sts", "iam", "cloudtrail", "s3"
 	log       *slog.Logger
 	uses      UseRecorder
 	revoked   RevocationList
@@ -152,6 +152,16 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		}
 		a.verifiers[svc] = v
 	}
+	// "s3" verifies requests to the S3 gateway as S3 does: its path rules,
+	// unsigned and aws-chunked payloads, and presigned URLs valid for as
+	// long as X-Amz-Expires says (at most seven days).
+	s3v, err := sigv4.NewVerifier(sigv4.Config{
+		Regions: regions, Services: []string{"s3"}, MaxSkew: cfg.MaxSkew, S3PathRules: true, UnsignedPayload: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("authn: %w", err)
+	}
+	a.verifiers["s3"] = s3v
 	seq, err := cfg.Changes.Latest(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("authn: reading the change feed: %w", err)
@@ -212,7 +222,13 @@ func (a *Authenticator) authenticate(ctx context.Context, req *request.AuthnRequ
 	if err != nil {
 		return nil, err
 	}
-	if err := v.Verify(&sreq, auth, secret, req.Now); err != nil {
+	if req.Stream != nil {
+		body, err := v.VerifyStream(&sreq, auth, secret, req.Now, req.Stream)
+		if err != nil {
+			return nil, err
+		}
+		req.Stream = body
+	} else if err := v.Verify(&sreq, auth, secret, req.Now); err != nil {
 		return nil, err
 	}
 	if key != nil && a.uses != nil {

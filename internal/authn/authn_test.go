@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -433,4 +435,71 @@ func TestStoreErrorIsNotInvalidToken(t *testing.T) {
 func opOf(info *awsquery.OperationInfo) *request.Operation {
 	return &request.Operation{Service: info.Service.Name, Version: info.Service.Version, Name: info.Name,
 		Action: info.Service.Name + ":" + info.Name, Unsigned: info.Unsigned, Effect: request.ReadOnly}
+}
+
+// TestStreamedBody: an S3 request whose body is left unread is verified
+// as S3 verifies it (S3's verifier, its path rules, a declared payload
+// hash) and the body comes back as a reader that fails at EOF when the
+// bytes are not the ones signed.
+func TestStreamedBody(t *testing.T) {
+	f := newFixture(t)
+	s3op := &request.Operation{Service: "s3", Name: "PutObject", Action: "s3:PutObject", Unsigned: true, Effect: request.Writes}
+	creds := sigv4.Credentials{AccessKeyID: f.keyID, SecretAccessKey: f.secret}
+	sign := func(t *testing.T, service, body string) *http.Request {
+		t.Helper()
+		req := sigv4.Request{Method: "PUT", Path: "/bucket/a//b", Host: "s3.brevet.test", Body: []byte(body), Header: http.Header{}}
+		s := &sigv4.Signer{Credentials: creds}
+		if err := s.Sign(&req, sigv4.SignOptions{Region: "eu-west-1", Service: service, Time: now, S3PathRules: true, ContentSHA256Header: true}); err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest("PUT", "/bucket/a//b", nil)
+		r.Host = req.Host
+		for k, v := range req.Header {
+			r.Header[k] = v
+		}
+		return r
+	}
+	tests := []struct {
+		name, service, signed, sent string
+		wantAuth, wantRead          string
+	}{
+		{name: "as signed", service: "s3", signed: "hello", sent: "hello"},
+		{name: "body changed", service: "s3", signed: "hello", sent: "jello", wantRead: "ContentSHA256Mismatch"},
+		{name: "signed for sts", service: "sts", signed: "hello", sent: "hello", wantAuth: "InvalidScope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := sign(t, tt.service, tt.signed)
+			req := &request.AuthnRequest{HTTP: r, Stream: strings.NewReader(tt.sent), Operation: s3op, Now: now}
+			p, err := f.a.Authenticate(context.Background(), req)
+			if got := kindOf(err); got != tt.wantAuth {
+				t.Fatalf("Authenticate: %v, want %s", err, tt.wantAuth)
+			}
+			if err != nil {
+				return
+			}
+			if p.ARN() != "arn:aws:iam::123456789012:user/alice" {
+				t.Errorf("principal = %s", p.ARN())
+			}
+			b, err := io.ReadAll(req.Stream)
+			if got := kindOf(err); got != tt.wantRead {
+				t.Fatalf("reading the body: %v, want %s", err, tt.wantRead)
+			}
+			if err == nil && string(b) != tt.sent {
+				t.Errorf("body = %q", b)
+			}
+		})
+	}
+}
+
+// kindOf names a sigv4 error's kind, "" for nil.
+func kindOf(err error) string {
+	var se *sigv4.Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &se):
+		return se.Kind.String()
+	}
+	return err.Error()
 }

@@ -140,11 +140,14 @@ func (a *Authorizer) Authorize(ctx context.Context, r *request.AuthzRequest) (re
 	st.req.Caller = v.caller
 	st.req.Action = r.Action
 	st.req.Resource = r.Resource
-	st.req.ResourceAccount = accountOfARN(r.Resource)
+	st.req.ResourceAccount = r.ResourceAccount
+	if st.req.ResourceAccount == "" {
+		st.req.ResourceAccount = accountOfARN(r.Resource)
+	}
 	st.req.Context.Reset()
 	addTarget(&st.req.Context, r.Context)
 	a.addGlobal(&st.req.Context, v, r.Now, r.SourceIP, r.UserAgent, r.SecureTransport)
-	v.set.EvaluateInto(&st.dec, &st.req, nil)
+	v.set.EvaluateInto(&st.dec, &st.req, r.ResourcePolicy)
 	if st.dec.Outcome == policy.Allowed {
 		return request.Decision{Allowed: true}, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,7 +20,12 @@ type Exchange struct {
 	HTTP  *http.Request
 	// Body is the request body as the codec read it, for the
 	// Authenticator (SigV4 signs it).
-	Body     []byte
+	Body []byte
+	// Stream is a body the codec left unread (S3 uploads stream through
+	// the gateway): set it in Route; after authentication it is the
+	// Authenticator's verifying reader, which the action must read the
+	// body from.
+	Stream   io.Reader
 	SourceIP string
 	// Op is the action, once the codec routed the request; nil before,
 	// and when the request named no known action.
@@ -95,6 +101,15 @@ type Call interface {
 	Act(ctx context.Context, x *Exchange) error
 }
 
+// MultiTarget is a Call whose requests may need several authorizations,
+// every one allowed (an S3 CopyObject: s3:GetObject on the source and
+// s3:PutObject on the target). The Pipeline calls Targets instead of
+// Target; an empty list authorizes nothing (the action authorizes itself,
+// as DeleteObjects does key by key).
+type MultiTarget interface {
+	Targets(ctx context.Context, x *Exchange) ([]Target, error)
+}
+
 // Pipeline is the steps every request goes through, whatever its
 // protocol: authenticate (then confirm that the caller's principal still
 // exists), authorize, act, commit (Run), then audit and observe (Finish).
@@ -151,14 +166,8 @@ func (p *Pipeline) Run(ctx context.Context, x *Exchange, c Call) (err error) {
 	if err := c.Decode(ctx, x); err != nil {
 		return err
 	}
-	t, ok, err := c.Target(ctx, x)
-	if err != nil {
+	if err := p.authorizeCall(ctx, x, c); err != nil {
 		return err
-	}
-	if ok {
-		if err := p.Authorize(ctx, x, t); err != nil {
-			return err
-		}
 	}
 	if err := c.Act(ctx, x); err != nil {
 		return err
@@ -170,12 +179,35 @@ func (p *Pipeline) Run(ctx context.Context, x *Exchange, c Call) (err error) {
 	return nil
 }
 
+// authorizeCall authorizes what c's request needs: its Target, or every
+// one of its Targets.
+func (p *Pipeline) authorizeCall(ctx context.Context, x *Exchange, c Call) error {
+	if mt, ok := c.(MultiTarget); ok {
+		ts, err := mt.Targets(ctx, x)
+		if err != nil {
+			return err
+		}
+		for i := range ts {
+			if err := p.Authorize(ctx, x, ts[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	t, ok, err := c.Target(ctx, x)
+	if err != nil || !ok {
+		return err
+	}
+	return p.Authorize(ctx, x, t)
+}
+
 // authenticate establishes x's caller and confirms that its principal
 // still exists; the Limiter, if any, sees a failure and may answer it, and
 // sees a success.
 func (p *Pipeline) authenticate(ctx context.Context, x *Exchange) (err error) {
-	x.authn = AuthnRequest{HTTP: x.HTTP, Body: x.Body, Operation: x.Op, Now: x.Start}
+	x.authn = AuthnRequest{HTTP: x.HTTP, Body: x.Body, Stream: x.Stream, Operation: x.Op, Now: x.Start}
 	x.Principal, err = p.Authenticator.Authenticate(ctx, &x.authn)
+	x.Stream = x.authn.Stream
 	if err == nil && p.Principals != nil {
 		err = p.Principals.CheckPrincipal(ctx, x.Principal, x.Start)
 	}
@@ -207,8 +239,13 @@ func (p *Pipeline) commit(ctx context.Context, x *Exchange) error {
 // Authorize asks the Authorizer whether x's principal may perform x's
 // action on t, and returns an *AccessDeniedError when it may not.
 func (p *Pipeline) Authorize(ctx context.Context, x *Exchange, t Target) error {
+	action := t.Action
+	if action == "" {
+		action = x.Op.Action
+	}
 	req := AuthzRequest{
-		Principal: x.Principal, Action: x.Op.Action, Resource: t.Resource, Context: t.Context,
+		Principal: x.Principal, Action: action, Resource: t.Resource, Context: t.Context,
+		ResourceAccount: t.ResourceAccount, ResourcePolicy: t.ResourcePolicy,
 		Now: x.Start, SourceIP: x.SourceIP, UserAgent: x.HTTP.UserAgent(), SecureTransport: x.HTTP.TLS != nil,
 	}
 	dec, err := p.Authorizer.Authorize(ctx, &req)
@@ -218,7 +255,7 @@ func (p *Pipeline) Authorize(ctx context.Context, x *Exchange, t Target) error {
 	if dec.Allowed {
 		return nil
 	}
-	e := &AccessDeniedError{Principal: principalARN(x.Principal), Action: x.Op.Action, Decision: dec}
+	e := &AccessDeniedError{Principal: principalARN(x.Principal), Action: action, Decision: dec}
 	if !t.Unnamed {
 		e.Resource = t.Resource
 	}

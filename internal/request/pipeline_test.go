@@ -3,7 +3,9 @@ package request_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -204,5 +206,116 @@ func TestPipelineCheck(t *testing.T) {
 	var nilPipeline *request.Pipeline
 	if err := nilPipeline.Check(); err == nil {
 		t.Error("a nil pipeline passed Check")
+	}
+}
+
+// multiCall is a call whose request needs several authorizations.
+type multiCall struct {
+	call
+	targets []request.Target
+}
+
+func (c multiCall) Targets(context.Context, *request.Exchange) ([]request.Target, error) {
+	return c.targets, c.s.step("targets")
+}
+
+// recordingAuthz allows every action but the one named in deny, and
+// records the questions it was asked.
+type recordingAuthz struct {
+	deny  string
+	asked []string
+}
+
+func (a *recordingAuthz) Authorize(_ context.Context, req *request.AuthzRequest) (request.Decision, error) {
+	a.asked = append(a.asked, req.Action+" "+req.Resource+" "+req.ResourceAccount)
+	return request.Decision{Allowed: req.Action != a.deny}, nil
+}
+
+// TestPipelineMultiTarget: a MultiTarget call has every target authorized,
+// each with its own action (the operation's when unset) and resource
+// account, and the first denial stops the request with that action named.
+func TestPipelineMultiTarget(t *testing.T) {
+	targets := []request.Target{
+		{Action: "s3:GetObject", Resource: "arn:aws:s3:::src/a", ResourceAccount: "111111111111"},
+		{Resource: "arn:aws:s3:::dst/b"},
+		{Action: "s3:PutObjectTagging", Resource: "arn:aws:s3:::dst/b"},
+	}
+	tests := []struct {
+		deny      string
+		wantAsked int
+		wantErr   string
+	}{
+		{deny: "", wantAsked: 3},
+		{deny: "s3:GetObject", wantAsked: 1, wantErr: "s3:GetObject"},
+		{deny: "sts:AssumeRole", wantAsked: 2, wantErr: "sts:AssumeRole"},
+	}
+	for _, tt := range tests {
+		s := &steps{issue: true}
+		az := &recordingAuthz{deny: tt.deny}
+		p := &request.Pipeline{Authenticator: s, Authorizer: az, Auditor: s}
+		x := &request.Exchange{}
+		r := httptest.NewRequest("PUT", "/", nil)
+		x.Begin(r, "rid", time.Now())
+		err := p.Run(context.Background(), x, multiCall{call{s}, targets})
+		if len(az.asked) != tt.wantAsked {
+			t.Errorf("deny %q: asked %q, want %d questions", tt.deny, az.asked, tt.wantAsked)
+		}
+		if len(az.asked) > 0 && az.asked[0] != "s3:GetObject arn:aws:s3:::src/a 111111111111" {
+			t.Errorf("first question = %q", az.asked[0])
+		}
+		var denied *request.AccessDeniedError
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("deny %q: err = %v", tt.deny, err)
+		case tt.wantErr != "" && (!errors.As(err, &denied) || denied.Action != tt.wantErr):
+			t.Errorf("deny %q: err = %v, want AccessDenied for %s", tt.deny, err, tt.wantErr)
+		case tt.wantErr != "" && slices.Contains(s.ran, "act"):
+			t.Errorf("deny %q: the action ran after a denial", tt.deny)
+		}
+	}
+}
+
+// streamAuthn replaces the stream with a verifying reader, as authn does.
+type streamAuthn struct{ steps }
+
+func (a *streamAuthn) Authenticate(_ context.Context, req *request.AuthnRequest) (request.Principal, error) {
+	if req.Stream == nil {
+		return nil, errors.New("no stream")
+	}
+	req.Stream = io.MultiReader(strings.NewReader("verified:"), req.Stream)
+	return caller("arn:aws:iam::123456789012:user/alice"), nil
+}
+
+// streamCall leaves the body unread and reads it in Act.
+type streamCall struct {
+	call
+	got *string
+}
+
+func (c streamCall) Route(_ context.Context, x *request.Exchange) error {
+	x.Op, x.Stream = op, strings.NewReader("data")
+	return nil
+}
+
+func (c streamCall) Act(_ context.Context, x *request.Exchange) error {
+	b, err := io.ReadAll(x.Stream)
+	*c.got = string(b)
+	x.Issue(request.Issuance{Kind: "AssumeRole", AccessKeyID: "ASIANEW", Expires: time.Now().Add(time.Hour)})
+	return err
+}
+
+// TestPipelineStream: the action reads a streamed body through the
+// Authenticator's verifying reader, never around it.
+func TestPipelineStream(t *testing.T) {
+	a := &streamAuthn{}
+	p := &request.Pipeline{Authenticator: a, Authorizer: &a.steps, Auditor: &a.steps}
+	x := &request.Exchange{}
+	x.Begin(httptest.NewRequest("PUT", "/", nil), "rid", time.Now())
+	var got string
+	if err := p.Run(context.Background(), x, streamCall{call{&a.steps}, &got}); err != nil {
+		t.Fatal(err)
+	}
+	if got != "verified:data" {
+		t.Errorf("the action read %q, want %q", got, "verified:data")
 	}
 }

@@ -18,8 +18,11 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"time"
+
+	"github.com/brevet-dev/brevet/internal/policy"
 )
 
 // Principal is the authenticated caller, as the Authenticator established
@@ -90,6 +93,12 @@ type Operation struct {
 type AuthnRequest struct {
 	HTTP *http.Request
 	Body []byte
+	// Stream, when set, is a body not yet read (an S3 upload): Body is
+	// then empty, and an Authenticator that accepts streamed bodies
+	// replaces Stream with a reader that verifies the body as it is read
+	// (aws-chunked chunk signatures, trailers, the declared payload hash)
+	// and fails at the first byte that does not match.
+	Stream io.Reader
 	// Operation is nil when the request names no known action.
 	Operation *Operation
 	Now       time.Time
@@ -111,6 +120,12 @@ type AuthzRequest struct {
 	// Resource and Context come from the action's Target.
 	Resource string
 	Context  map[string][]string
+	// ResourceAccount is the account that owns Resource when its ARN does
+	// not say (S3 ARNs carry no account); "" takes it from the ARN.
+	ResourceAccount string
+	// ResourcePolicy is the resource's own policy (a bucket policy),
+	// evaluated with the caller's policies as AWS does; nil for none.
+	ResourcePolicy *policy.Compiled
 	// Request facts for global condition keys.
 	Now             time.Time
 	SourceIP        string
@@ -153,8 +168,15 @@ type PrincipalChecker interface {
 // ("*" for actions without a resource) and action-specific condition keys
 // (for example sts:ExternalId, aws:RequestTag/...).
 type Target struct {
+	// Action, when set, is the IAM action to authorize instead of the
+	// operation's own (an S3 CopyObject needs s3:GetObject on its source
+	// and s3:PutObject on its target).
+	Action   string
 	Resource string
 	Context  map[string][]string
+	// ResourceAccount and ResourcePolicy are AuthzRequest's.
+	ResourceAccount string
+	ResourcePolicy  *policy.Compiled
 	// Unnamed leaves the resource out of the AccessDenied sentence, as
 	// services without resource-level permissions word it (CloudTrail's
 	// LookupEvents).
@@ -226,10 +248,35 @@ type Record struct {
 	// Err is the original error, for logs; it may carry internal detail
 	// and must not be shown to clients.
 	Err error
+	// Category is the event's category: "" for a management event (a
+	// call to Brevet's own APIs), CategoryData for a data event (a request
+	// to another service that Brevet authorized: the S3 gateway, the
+	// authorization API).
+	Category string
+	// Resources are what a data event touched (bucket and object ARNs),
+	// in CloudTrail's resources form; management events derive theirs
+	// from their parameters.
+	Resources []Resource
+	// BytesIn and BytesOut are the body bytes a data event carried in and
+	// out (CloudTrail's bytesTransferredIn and bytesTransferredOut).
+	BytesIn, BytesOut int64
+	// Details are protocol facts for the event's additionalEventData
+	// (S3: SignatureVersion, AuthenticationMethod, CipherSuite); never a
+	// secret.
+	Details map[string]string
 	// PresentedKeyID is the access key id the request presented (its
 	// SigV4 credential), whether or not it authenticated; "" when it
 	// presented none or no Limiter looked.
 	PresentedKeyID string
+}
+
+// CategoryData is Record.Category for data events.
+const CategoryData = "Data"
+
+// Resource is one resource a data event touched: its CloudTrail type
+// ("AWS::S3::Object", "AWS::S3::Bucket") and ARN.
+type Resource struct {
+	Type, ARN string
 }
 
 // HiddenValue replaces sensitive values in audit records (CloudTrail's
