@@ -79,6 +79,9 @@ type Config struct {
 	// server hold.
 	Limits Limits
 
+	// Gateway configures the services Brevet fronts (gateway.go).
+	Gateway Gateway
+
 	// IgnoredEnv lists BREVET_* environment variables that are not
 	// settings (a misspelling, or a variable meant for a test), so the
 	// caller can warn about them. Names only, never values.
@@ -385,5 +388,8 @@ func (c Config) attrs() []slog.Attr {
 		slog.Int(settings[sLimitMaxConnectionsPerSource].key, c.Limits.MaxConnectionsPerSource),
 		slog.Int(settings[sLimitMaxInFlightPerSource].key, c.Limits.MaxInFlightPerSource),
 		slog.Int64(settings[sLimitBodyMemory].key, c.Limits.BodyMemory),
+		slog.String(settings[sS3Listen].key, c.Gateway.S3.Listen),
+		slog.String(settings[sS3Domains].key, strings.Join(c.Gateway.S3.Domains, ",")),
+		slog.String("gateway.s3.backends", c.Gateway.S3.backendNames()),
 	}
 }

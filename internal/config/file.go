@@ -35,6 +35,7 @@ type fileConfig struct {
 	CORS           *fileCORS       `yaml:"cors"`
 	Audit          *fileAudit      `yaml:"audit"`
 	Limits         *fileLimits     `yaml:"limits"`
+	Gateway        *fileGateway    `yaml:"gateway"`
 }
 
 type fileMFA struct {
@@ -171,8 +172,16 @@ func checkNode(path, prefix string, m *yaml.Node, t reflect.Type, lines map[stri
 			errs = append(errs, &Error{Setting: key, Source: at, Msg: msg})
 			continue
 		}
-		if ft.Kind() == reflect.Struct {
+		switch {
+		case ft.Kind() == reflect.Struct:
 			errs = append(errs, checkNode(path, key+".", v, ft, lines)...)
+		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
+			// A list of mappings (gateway.s3.backends): each item is
+			// checked as its own mapping, its keys recorded as
+			// key[i].name.
+			for j, item := range v.Content {
+				errs = append(errs, checkNode(path, fmt.Sprintf("%s[%d].", key, j), item, ft.Elem(), lines)...)
+			}
 		}
 	}
 	return errs
@@ -196,6 +205,14 @@ func shapeMsg(n *yaml.Node, t reflect.Type) string {
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
 			return "must be a list, for example [us-east-1, eu-west-1]"
+		}
+		if t.Elem().Kind() == reflect.Struct {
+			for _, item := range n.Content {
+				if item.Kind != yaml.MappingNode {
+					return fmt.Sprintf("line %d: every list item must be a mapping of keys (%s)", item.Line, strings.Join(fieldNames(t.Elem()), ", "))
+				}
+			}
+			return ""
 		}
 		for _, item := range n.Content {
 			if item.Kind != yaml.ScalarNode || item.Tag == "!!null" {

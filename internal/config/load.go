@@ -40,6 +40,11 @@ type value struct {
 type loader struct {
 	vals [numSettings]value
 	errs []error
+	// s3Backends is the file's gateway.s3.backends, which no other layer
+	// gives (gateway.go).
+	s3Backends []fileS3Backend
+	filePath   string
+	lines      map[string]int
 }
 
 // Load builds the runtime Config from defaults, the config file, the
@@ -69,6 +74,7 @@ func Load(args LoadArgs) (*Config, error) {
 		return nil, errors.Join(l.errs...)
 	}
 	cfg, errs := convert(&l.vals)
+	cfg.Gateway, errs = l.convertGateway(cfg, errs)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -134,6 +140,7 @@ func (l *loader) file(path string) error {
 	if err != nil {
 		return err
 	}
+	l.filePath, l.lines = path, lines
 	set := func(s settingID, p *string) {
 		if p != nil {
 			l.put(s, value{str: *p, from: origin{layer: layerFile, name: path, line: lines[settings[s].key]}})
@@ -201,6 +208,7 @@ func (l *loader) file(path string) error {
 		set(sLimitMaxInFlightPerSource, lim.MaxInFlightPerSource)
 		set(sLimitBodyMemory, lim.BodyMemory)
 	}
+	l.fileGateway(fc.Gateway, set) // gateway.go
 	if f := fc.Federation; f != nil {
 		set(sIssuerURL, f.IssuerURL)
 		if f.SAMLSignInURL != nil {

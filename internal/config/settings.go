@@ -118,6 +118,13 @@ const (
 	sLimitMaxConnectionsPerSource
 	sLimitMaxInFlightPerSource
 	sLimitBodyMemory
+	sS3Listen
+	sS3Domains
+	sS3Backend
+	sS3BackendRegion
+	sS3BackendAccessKeyID
+	sS3BackendSecret
+	sS3BackendSecretFile
 	numSettings
 )
 
@@ -237,6 +244,22 @@ var settings = [numSettings]setting{
 		usage: "API requests read or served at once from one source address (an IPv6 address's /64), or off (behind a proxy that hides client addresses); more are answered 503 ServiceUnavailable"},
 	sLimitBodyMemory: {key: "limits.body_memory", env: "BREVET_LIMIT_BODY_MEMORY", flag: "limit-body-memory", def: DefaultBodyMemory,
 		usage: "bytes of request bodies held in memory at once (KiB/MiB/GiB suffix), or off; past it, 503 ServiceUnavailable"},
+	sS3Listen: {key: "gateway.s3.listen", env: "BREVET_S3_LISTEN", flag: "s3-listen",
+		usage: "address of the S3 gateway's listener, host:port, served with the API's TLS settings (default: no gateway)"},
+	sS3Domains: {key: "gateway.s3.domains", env: "BREVET_S3_DOMAINS", flag: "s3-domain", kind: kindList,
+		usage: "base domains of virtual-hosted-style S3 addressing (BUCKET.s3.example.com), comma-separated; path-style always works"},
+	// The default backend: environment and flags only. A file lists its
+	// backends under gateway.s3.backends instead.
+	sS3Backend: {env: "BREVET_S3_BACKEND", flag: "s3-backend",
+		usage: "URL of the S3-compatible store behind the gateway (the backend named default, serving every bucket no listed backend serves)"},
+	sS3BackendRegion: {env: "BREVET_S3_BACKEND_REGION", flag: "s3-backend-region",
+		usage: "the default backend's region (default: the first of --region)"},
+	sS3BackendAccessKeyID: {env: "BREVET_S3_BACKEND_ACCESS_KEY_ID", flag: "s3-backend-access-key-id",
+		usage: "the default backend's own access key id"},
+	sS3BackendSecret: {env: "BREVET_S3_BACKEND_SECRET_ACCESS_KEY",
+		usage: "the default backend's secret access key; sealed into the store at start, so later starts and other nodes may omit it"},
+	sS3BackendSecretFile: {env: "BREVET_S3_BACKEND_SECRET_ACCESS_KEY_FILE", flag: "s3-backend-secret-access-key-file",
+		usage: "file holding the default backend's secret access key (instead of BREVET_S3_BACKEND_SECRET_ACCESS_KEY)"},
 }
 
 // name is how errors refer to a setting: by its file key, which is also
