@@ -1,6 +1,7 @@
 // Package store defines the persistence contract for Brevet's IAM state:
 // small interfaces per aggregate (accounts, users, groups, roles, managed and
-// inline policies, attachments, access keys, MFA devices, key material), a
+// inline policies, attachments, access keys, MFA devices, key material,
+// the S3 gateway's bucket policies), a
 // transaction that spans them, a change feed for cache invalidation, and the
 // read model authorization uses on the hot path.
 //

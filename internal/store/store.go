@@ -56,6 +56,7 @@ type Repos interface {
 	Revocations() Revocations
 	MFAAttempts() MFAAttempts       // ephemeral.go
 	SAMLAssertions() SAMLAssertions // ephemeral.go
+	BucketPolicies() BucketPolicies // bucketpolicies.go
 }
 
 // ListOptions pages and filters a List call. Results are ordered by
@@ -304,16 +305,17 @@ type Change struct {
 // so that a cache keyed by principal needs only those three kinds plus
 // ChangePolicy.
 const (
-	ChangeAccount     = "account"      // Key: account id
-	ChangeUser        = "user"         // Key: user name (old and new on rename)
-	ChangeGroup       = "group"        // Key: group name
-	ChangeRole        = "role"         // Key: role name
-	ChangePolicy      = "policy"       // Key: policy ARN; versions and tags too
-	ChangeAccessKey   = "access-key"   // Key: access key id
-	ChangeMFADevice   = "mfa"          // Key: serial number
-	ChangeKeyMaterial = "key-material" // Key: "PURPOSE/ID"; Account is ""
-	ChangeProvider    = "provider"     // Key: provider ARN
-	ChangeRevocation  = "revocation"   // Key: the revocation's target
+	ChangeAccount      = "account"       // Key: account id
+	ChangeUser         = "user"          // Key: user name (old and new on rename)
+	ChangeGroup        = "group"         // Key: group name
+	ChangeRole         = "role"          // Key: role name
+	ChangePolicy       = "policy"        // Key: policy ARN; versions and tags too
+	ChangeAccessKey    = "access-key"    // Key: access key id
+	ChangeMFADevice    = "mfa"           // Key: serial number
+	ChangeKeyMaterial  = "key-material"  // Key: "PURPOSE/ID"; Account is ""
+	ChangeProvider     = "provider"      // Key: provider ARN
+	ChangeRevocation   = "revocation"    // Key: the revocation's target
+	ChangeBucketPolicy = "bucket-policy" // Key: bucket name
 )
 
 // Changes is the append-only change feed. Every write records its change in

@@ -3,7 +3,8 @@
 // only the store interfaces: every account with its users, groups and
 // memberships, roles, managed policies (every version, the default, tags),
 // inline policies, attachments, access keys (secret ciphertexts as stored),
-// MFA devices and identity providers (OIDC and SAML); key material; the
+// MFA devices, identity providers (OIDC and SAML) and the bucket policies
+// of the S3 gateway (with their principal bindings); key material; the
 // issuance records and the revocation list. Ids, dates and ciphertexts are
 // kept: the master key that sealed them opens them in the destination too.
 //
@@ -48,6 +49,9 @@ type Account struct {
 	MFADevices []iam.VirtualMFADevice
 	// Providers are the OIDC providers, then the SAML providers.
 	Providers []iam.Provider
+	// BucketPolicies are the policies of the buckets the account owns
+	// behind the S3 gateway, by bucket, with their bindings.
+	BucketPolicies []store.BucketPolicy
 }
 
 // Policy is a managed policy with its versions, oldest first.
@@ -83,17 +87,17 @@ type Role struct {
 type Counts struct {
 	Accounts, Users, Groups, Memberships, Roles, Policies, PolicyVersions int
 	InlinePolicies, Attachments, AccessKeys, MFADevices, Providers        int
-	KeyMaterial, Sessions, Revocations                                    int
+	KeyMaterial, Sessions, Revocations, BucketPolicies                    int
 }
 
 // String lists the counts on one line, for `brevet migrate`.
 func (c Counts) String() string {
 	return fmt.Sprintf("accounts %d, users %d, groups %d, group memberships %d, roles %d, managed policies %d "+
 		"(%d versions), inline policies %d, attachments %d, access keys %d, MFA devices %d, identity providers %d, "+
-		"key material %d, issuance records %d, revocations %d",
+		"bucket policies %d, key material %d, issuance records %d, revocations %d",
 		c.Accounts, c.Users, c.Groups, c.Memberships, c.Roles, c.Policies, c.PolicyVersions,
 		c.InlinePolicies, c.Attachments, c.AccessKeys, c.MFADevices, c.Providers,
-		c.KeyMaterial, c.Sessions, c.Revocations)
+		c.BucketPolicies, c.KeyMaterial, c.Sessions, c.Revocations)
 }
 
 // Counts counts the snapshot's entities.
@@ -106,6 +110,7 @@ func (s *Snapshot) Counts() Counts {
 		c.Roles += len(a.Roles)
 		c.Policies += len(a.Policies)
 		c.MFADevices += len(a.MFADevices)
+		c.BucketPolicies += len(a.BucketPolicies)
 		for _, p := range a.Policies {
 			c.PolicyVersions += len(p.Versions)
 		}
@@ -289,6 +294,9 @@ func readAccount(ctx context.Context, r store.Repos, a iam.Account) (Account, er
 		}
 		out.Providers = append(out.Providers, ps...)
 	}
+	if out.BucketPolicies, err = r.BucketPolicies().List(ctx, a.ID); err != nil {
+		return out, err
+	}
 	return out, nil
 }
 
@@ -449,6 +457,11 @@ func writeAccount(ctx context.Context, r store.Repos, a Account) error {
 	for _, p := range a.Providers {
 		if err := r.Providers().Create(ctx, p); err != nil {
 			return fmt.Errorf("identity provider %s: %w", p.ARN(), err)
+		}
+	}
+	for _, p := range a.BucketPolicies {
+		if err := r.BucketPolicies().Put(ctx, p); err != nil {
+			return fmt.Errorf("policy of bucket %s: %w", p.Bucket, err)
 		}
 	}
 	return nil

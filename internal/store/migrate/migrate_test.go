@@ -144,6 +144,15 @@ func seed(t *testing.T, s store.Store) {
 	must(s.Providers().Create(ctx, iam.Provider{Kind: iam.ProviderOIDC, Account: other, Name: "idp.example.org",
 		URL: "https://idp.example.org", ClientIDs: []string{"app"}, Created: at(16 * time.Minute), Updated: at(16 * time.Minute)}))
 
+	// A bucket policy bound to bob's unique id, and one saved unbound: the
+	// copy keeps bindings (and their absence) as they are.
+	must(s.BucketPolicies().Put(ctx, store.BucketPolicy{Account: acct, Bucket: "logs",
+		Document: `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"` + bob.ARN() + `"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::logs/*"}]}`,
+		Bindings: []iam.PrincipalBinding{{ARN: bob.ARN(), ID: bob.ID}}, Updated: at(17 * time.Minute)}))
+	must(s.BucketPolicies().Put(ctx, store.BucketPolicy{Account: acct, Bucket: "data",
+		Document: `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::data/*"}]}`,
+		Updated:  at(18 * time.Minute)}))
+
 	must(s.KeyMaterial().Put(ctx, store.KeyRecord{Purpose: "session-token", ID: "ring", Ciphertext: []byte("sealed-ring"), Created: at(0)}))
 	must(s.KeyMaterial().Put(ctx, store.KeyRecord{Purpose: "authz-message", ID: "key", Ciphertext: []byte("sealed-key"), Created: at(time.Second)}))
 
@@ -194,7 +203,8 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatalf("postgres → sqlite: %v", err)
 	}
 	wantCounts := migrate.Counts{Accounts: 3, Users: 3, Groups: 2, Memberships: 2, Roles: 1, Policies: 3, PolicyVersions: 5,
-		InlinePolicies: 4, Attachments: 5, AccessKeys: 2, MFADevices: 2, Providers: 3, KeyMaterial: 2, Sessions: 1, Revocations: 1}
+		InlinePolicies: 4, Attachments: 5, AccessKeys: 2, MFADevices: 2, Providers: 3, KeyMaterial: 2, Sessions: 1, Revocations: 1,
+		BucketPolicies: 2}
 	for _, c := range []migrate.Counts{c1, c2} {
 		if d := cmp.Diff(wantCounts, c); d != "" {
 			t.Errorf("counts (-want +got):\n%s", d)

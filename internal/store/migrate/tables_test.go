@@ -31,6 +31,7 @@ var copiedTables = map[string]string{
 	"role_attachments":   "Role.Attached",
 	"mfa_devices":        "Account.MFADevices",
 	"identity_providers": "Account.Providers",
+	"bucket_policies":    "Account.BucketPolicies",
 	"key_material":       "KeyMaterial",
 	"sessions":           "Sessions",
 	"revocations":        "Revocations",

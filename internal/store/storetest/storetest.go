@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"MFADevices", testMFADevices},
 		{"KeyMaterial", testKeyMaterial},
 		{"Providers", testProviders},
+		{"BucketPolicies", testBucketPolicies},
 		{"DeleteConflicts", testDeleteConflicts},
 		{"Changes", testChanges},
 		{"TxCommit", testTxCommit},
