@@ -116,6 +116,10 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 // awsquery's envelope, and records its code for the log and metrics.
 func (s *Server) writeError(w http.ResponseWriter, ctx context.Context, e *awsquery.Error) {
 	SetErrorCode(ctx, e.Code.Name)
+	if info := infoFrom(ctx); info != nil && info.errw != nil {
+		info.errw(w, ctx, e) // a streaming listener's protocol; stream.go
+		return
+	}
 	awsquery.WriteError(w, nil, e, RequestID(ctx))
 }
 

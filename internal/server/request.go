@@ -23,6 +23,9 @@ type requestInfo struct {
 	action    string
 	errorCode string
 	api       bool // served by the API handler: counted in the metrics
+	// errw, when set, writes the server's own errors in the protocol of
+	// a streaming listener (stream.go).
+	errw ErrorWriter
 }
 
 type infoKey struct{}

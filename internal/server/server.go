@@ -173,6 +173,11 @@ type Server struct {
 	started        atomic.Bool
 	metricsStarted atomic.Bool
 
+	// stream is the streaming listener's handler, nil without one
+	// (stream.go).
+	stream        *streamListener
+	streamStarted atomic.Bool
+
 	// accessJSON, when set, receives the access log's lines directly
 	// (WithJSONAccessLog).
 	accessJSON io.Writer
@@ -221,6 +226,9 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		s.tls = s.certs.config()
 	}
 	s.handler, s.metricsHandler = s.routes()
+	if s.stream != nil {
+		s.stream.handler = s.instrument(s.stream.wrap(s.limitInFlight(s.stream.h)))
+	}
 	return s, nil
 }
 
@@ -290,7 +298,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	if !s.started.CompareAndSwap(false, true) {
 		return errors.New("server: Run called twice")
 	}
-	return s.serve(ctx, s.limitConnections(ln), s.handler, "api")
+	return s.serve(ctx, s.limitConnections(ln), s.handler, "api", s.apiTimeouts())
 }
 
 // RunMetrics serves /metrics alone on ln, with the API's TLS settings,
@@ -300,18 +308,18 @@ func (s *Server) RunMetrics(ctx context.Context, ln net.Listener) error {
 	if !s.metricsStarted.CompareAndSwap(false, true) {
 		return errors.New("server: RunMetrics called twice")
 	}
-	return s.serve(ctx, ln, s.metricsHandler, "metrics")
+	return s.serve(ctx, ln, s.metricsHandler, "metrics", s.apiTimeouts())
 }
 
 // serve runs one http.Server with handler on ln until ctx is cancelled;
 // listener names it in the log.
-func (s *Server) serve(ctx context.Context, ln net.Listener, handler http.Handler, listener string) error {
+func (s *Server) serve(ctx context.Context, ln net.Listener, handler http.Handler, listener string, t timeouts) error {
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
-		ReadTimeout:       s.cfg.ReadTimeout,
-		WriteTimeout:      s.cfg.WriteTimeout,
-		IdleTimeout:       s.cfg.IdleTimeout,
+		ReadHeaderTimeout: t.readHeader,
+		ReadTimeout:       t.read,
+		WriteTimeout:      t.write,
+		IdleTimeout:       t.idle,
 		MaxHeaderBytes:    DefaultMaxHeaderBytes,
 		// Each http.Server gets a copy: net/http adds its protocols to the
 		// config it serves with, and the API's and the metrics' servers
