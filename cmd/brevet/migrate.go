@@ -79,7 +79,7 @@ func runMigrate(ctx context.Context, from, to string, force bool) (migrate.Count
 		// Every purpose of key material Brevet keeps (see bootstrap): the
 		// store cannot list them. TestMigrateCopiesServerKeys checks them
 		// against what a server creates.
-		KeyPurposes: []string{bootstrap.TokenRingPurpose, bootstrap.MessageKeyPurpose, bootstrap.OIDCKeysPurpose},
+		KeyPurposes: []string{bootstrap.TokenRingPurpose, bootstrap.MessageKeyPurpose, bootstrap.OIDCKeysPurpose, bootstrap.S3BackendPurpose},
 		Force:       force,
 	})
 	if errors.Is(err, migrate.ErrNotEmpty) {

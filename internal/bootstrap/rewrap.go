@@ -48,7 +48,10 @@ func Rewrap(ctx context.Context, st store.Store, master *masterkey.Keyring) (Rew
 				return err
 			}
 		}
-		return rewrapKeyRecords(ctx, r, master, &rep)
+		if err := rewrapKeyRecords(ctx, r, master, &rep); err != nil {
+			return err
+		}
+		return rewrapS3Backends(ctx, r, master, &rep) // s3backend.go
 	})
 	if err != nil {
 		return RewrapReport{}, fmt.Errorf("bootstrap: rewrapping secrets: %w", err)
