@@ -84,6 +84,7 @@ func have(name string) bool { _, err := exec.LookPath(name); return err == nil }
 // brevet is one running `brevet serve`.
 type brevet struct {
 	URL     string
+	S3URL   string // the S3 gateway's, "" when it does not run
 	Dir     string // the working directory the server runs in
 	DataDir string
 	Account string
@@ -147,7 +148,8 @@ func startBrevetIn(t *testing.T, dir string, extra ...string) *brevet {
 	for {
 		data, err := os.ReadFile(ready)
 		if err == nil && strings.HasSuffix(string(data), "\n") {
-			b.URL = strings.TrimSpace(string(data))
+			api, s3, _ := strings.Cut(strings.TrimSpace(string(data)), "\n")
+			b.URL, b.S3URL = api, strings.TrimSpace(s3) // the S3 gateway's URL, when it runs, on the second line
 			return b
 		}
 		select {
