@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -30,7 +31,10 @@ DATA_DIR/audit, DATA_DIR being --data-dir (./brevet-data by default, as for
 --issued-by EVENT_ID follows a credential from its issuance to its use: it
 takes the access key that event issued (AssumeRole, GetSessionToken,
 GetFederationToken, AssumeRoleWith*) and prints every later event signed
-with it, and with credentials issued in turn by those (role chaining).
+with it, and with credentials issued in turn by those (role chaining): the
+management events and the data events (every S3 object and authorized
+request those credentials touched). --category Data or Management keeps one
+kind.
 
 With --store postgres://... it searches the trail a cluster keeps in
 PostgreSQL: every node's events, node after node (or only --node's); SEQ is
@@ -48,6 +52,7 @@ then the event's place in its node's chain.`,
 	f.StringVar(&o.filter.AccessKeyID, "access-key", "", "access key id that signed the request or was issued by it")
 	f.StringVar(&o.filter.IssuedBy, "issued-by", "", "event id of a credential issuance: everything done with those credentials")
 	f.StringVar(&o.filter.EventName, "event-name", "", "action name, e.g. AssumeRole")
+	f.StringVar(&o.filter.Category, "category", "", "event category: Management (Brevet's own APIs) or Data (requests Brevet authorized for the S3 gateway and the authorization API)")
 	f.StringVar(&o.filter.ErrorCode, "error-code", "", "error code, e.g. AccessDenied")
 	f.StringVar(&o.filter.SourceIP, "source-ip", "", "source IP address")
 	f.StringVarP(&o.output, "output", "o", "table", "output format: table or json")
@@ -59,6 +64,11 @@ then the event's place in its node's chain.`,
 func runAuditSearch(cmd *cobra.Command, o *auditSearchOptions) error {
 	now := time.Now()
 	var err error
+	switch c := o.filter.Category; {
+	case c == "", strings.EqualFold(c, audit.CategoryManagement), strings.EqualFold(c, audit.CategoryData):
+	default:
+		return fmt.Errorf("--category %q: want Management or Data", c)
+	}
 	if o.filter.From, err = parseTime(o.from, now); err != nil {
 		return err
 	}

@@ -22,6 +22,13 @@ type Options struct {
 	Dir string
 	// Region is awsRegion in events; us-east-1 when empty.
 	Region string
+	// Account is the account whose resources data events touch (the
+	// node's): their recipientAccountId (Converter.Account).
+	Account string
+	// DataEvents chooses the data events recorded; nil records all. A
+	// data event it leaves out is not written at all (Audit returns at
+	// once); failures are always recorded (see Selector).
+	DataEvents *Selector
 	// Stdout, when set, also receives every event as a JSON line. It is a
 	// mirror: the file trail alone decides durability.
 	Stdout io.Writer
@@ -87,6 +94,7 @@ type Auditor struct {
 	trail   *Trail
 	durable DurableSink
 	conv    Converter
+	sel     *Selector
 	tls     func(context.Context, *request.Record) *TLSDetails
 	signer  *Signer
 	bufs    sync.Pool // *[]byte, for encoding events
@@ -104,6 +112,7 @@ type Auditor struct {
 
 	omitted atomic.Uint64
 	folded  atomic.Uint64
+	skipped atomic.Uint64
 	pruned  atomic.Uint64
 
 	quit   chan struct{}
@@ -156,7 +165,8 @@ func Open(opts Options) (*Auditor, error) {
 	}
 	a := &Auditor{
 		trail: tr, durable: fs, tls: opts.TLSDetails, signer: signer, log: opts.Logger, now: opts.Now, dir: opts.Dir,
-		conv:      Converter{Region: opts.Region, MaxFieldBytes: opts.MaxFieldBytes, MaxFailedFieldBytes: opts.MaxFailedFieldBytes},
+		conv:      Converter{Region: opts.Region, Account: opts.Account, MaxFieldBytes: opts.MaxFieldBytes, MaxFailedFieldBytes: opts.MaxFailedFieldBytes},
+		sel:       opts.DataEvents,
 		agg:       newAggregator(opts.Aggregate),
 		retention: opts.Retention, followed: opts.Followed, watermark: opts.DiskWatermark, statfs: opts.Statfs,
 		quit: make(chan struct{}), bgDone: make(chan struct{}),
@@ -237,11 +247,14 @@ type AuditorStats struct {
 	// Pruned is how many rotated event files retention archived or
 	// deleted.
 	Pruned uint64
+	// DataEventsSkipped is how many data events the selectors left out
+	// (Options.DataEvents).
+	DataEventsSkipped uint64
 }
 
 // Stats returns the counters since Open, for metrics.
 func (a *Auditor) Stats() AuditorStats {
-	return AuditorStats{Omitted: a.omitted.Load(), Aggregated: a.folded.Load(), Pruned: a.pruned.Load()}
+	return AuditorStats{Omitted: a.omitted.Load(), Aggregated: a.folded.Load(), Pruned: a.pruned.Load(), DataEventsSkipped: a.skipped.Load()}
 }
 
 // DiskUsage measures the audit directory and its file system.
@@ -282,6 +295,10 @@ func (a *Auditor) CheckDisk() error {
 // Audit records rec; it returns once the event is durable, or an error
 // (the dispatcher then fails the request: auditing fails closed).
 func (a *Auditor) Audit(ctx context.Context, rec *request.Record) error {
+	if !a.sel.Records(rec) {
+		a.skipped.Add(1) // a data event the operator chose not to record
+		return nil
+	}
 	var td *TLSDetails
 	if a.tls != nil {
 		td = a.tls(ctx, rec)

@@ -91,13 +91,15 @@ func BenchmarkConvertEncode(b *testing.B) {
 	ar := assumeRoleRecord(1, "ASIAEXAMPLEISSUED001")
 	ar.Principal = rolePrincipal("ASIAEXAMPLECALLER001")
 	gci.Service, ar.Service = "sts", "sts" // as the dispatcher names the service (stsapi.Service.Name)
+	get := s3Record(1, rolePrincipal("ASIAEXAMPLECALLER001"), "GetObject", "logs-bucket", "2026/11/22/app.log", request.ReadOnly)
+	get.BytesOut = 28441 // an S3 GetObject data event, as the gateway records it
 	tls := &audit.TLSDetails{TLSVersion: "TLSv1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ClientProvidedHostHeader: "sts.example.test"}
 	for _, bc := range []struct {
 		name string
 		rec  *request.Record
-	}{{"GetCallerIdentity", gci}, {"AssumeRole", ar}} {
+	}{{"GetCallerIdentity", gci}, {"AssumeRole", ar}, {"GetObject", get}} {
 		b.Run(bc.name, func(b *testing.B) {
-			conv := audit.Converter{}
+			conv := audit.Converter{Account: "123456789012"}
 			var buf []byte
 			b.ReportAllocs()
 			for b.Loop() {
@@ -138,6 +140,25 @@ func BenchmarkAuditFolded(b *testing.B) {
 	defer a.Close()
 	rec := record(1, nil, "GetCallerIdentity")
 	rec.ErrorCode = "SignatureDoesNotMatch"
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := a.Audit(ctx, rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAuditDataEventSkipped is Audit for a data event the selectors
+// leave out: matched and dropped, nothing written.
+func BenchmarkAuditDataEventSkipped(b *testing.B) {
+	sel, err := audit.NewSelector([]audit.DataSelector{{Resources: []string{"arn:aws:s3:::logs/", "arn:aws:s3:::public/"}, ExcludeActions: []string{"HeadObject"}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := openTest(b, b.TempDir(), func(o *audit.Options) { o.DataEvents = sel })
+	defer a.Close()
+	rec := s3Record(1, rolePrincipal("ASIAEXAMPLECALLER001"), "GetObject", "private", "k", request.ReadOnly)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

@@ -16,6 +16,10 @@ import (
 type Converter struct {
 	// Region is awsRegion.
 	Region string
+	// Account is the account that owns the resources data events touch
+	// (the node's account): their recipientAccountId and their buckets'
+	// accountId. When empty, the caller's account stands in.
+	Account string
 	// NewID returns an eventID; request.NewID (a UUID) when nil.
 	NewID func() string
 	// MaxFieldBytes and MaxFailedFieldBytes cap the JSON of
@@ -89,14 +93,89 @@ func (c Converter) fill(e *Event, rec *request.Record, tls *TLSDetails) {
 		ReadOnly:          rec.Effect == request.ReadOnly,
 		EventType:         "AwsApiCall",
 		ManagementEvent:   true,
-		EventCategory:     "Management",
+		EventCategory:     CategoryManagement,
 		TLSDetails:        tls,
 
 		AdditionalEventData: issuedCredential(rec.Issued),
 	}
 	e.RecipientAccountID = e.UserIdentity.AccountID
+	if rec.Category == request.CategoryData {
+		c.fillData(e, rec, tls)
+		return
+	}
 	e.Resources = resources(e)
 }
+
+// fillData makes e the data event CloudTrail writes for a request to
+// another service (an S3 GetObject): category Data, not a management
+// event, the resources the record names and additionalEventData's S3
+// members. The account receiving it is the resources' owner.
+func (c Converter) fillData(e *Event, rec *request.Record, tls *TLSDetails) {
+	e.EventCategory = CategoryData
+	e.ManagementEvent = false
+	if c.Account != "" {
+		e.RecipientAccountID = c.Account
+	}
+	e.Resources = dataResources(rec.Resources, e.RecipientAccountID)
+	d := &dataAdditional{in: rec.BytesIn, out: rec.BytesOut}
+	a := &d.AdditionalEventData
+	a.BytesTransferredIn, a.BytesTransferredOut = &d.in, &d.out
+	a.SignatureVersion = detail(rec.Details, "SignatureVersion")
+	a.CipherSuite = detail(rec.Details, "CipherSuite")
+	if a.CipherSuite == "" && tls != nil {
+		a.CipherSuite = tls.CipherSuite
+	}
+	a.AuthenticationMethod = detail(rec.Details, "AuthenticationMethod")
+	a.XAmzID2 = detail(rec.Details, "x-amz-id-2")
+	e.AdditionalEventData = a
+}
+
+// dataAdditional holds a data event's additionalEventData and the byte
+// counts it points to, so that the three take one allocation.
+type dataAdditional struct {
+	AdditionalEventData
+	in, out int64
+}
+
+// detail is a record detail, capped as other free text is.
+func detail(d map[string]string, k string) string {
+	return truncateString(d[k], maxStringField)
+}
+
+// maxDataResources caps the resources a data event lists (S3 names one or
+// two, CopyObject three).
+const maxDataResources = 16
+
+// dataResources is the resources list of a data event, with the owner's
+// account where CloudTrail gives one: on buckets (the bucket owner) and
+// on other services' resources (the account in their ARN, else the
+// owner); S3 objects have none, as in CloudTrail.
+func dataResources(rs []request.Resource, owner string) []Resource {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]Resource, 0, min(len(rs), maxDataResources))
+	for _, r := range rs[:min(len(rs), maxDataResources)] {
+		res := Resource{ARN: truncateString(r.ARN, maxResourceName), Type: truncateString(r.Type, maxStringField)}
+		switch {
+		case r.Type == S3ObjectType:
+		case r.Type == S3BucketType:
+			res.AccountID = owner
+		default:
+			if res.AccountID = iam.ARNAccount(r.ARN); res.AccountID == "" {
+				res.AccountID = owner
+			}
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+// CloudTrail's resource types of S3 data events.
+const (
+	S3ObjectType = "AWS::S3::Object"
+	S3BucketType = "AWS::S3::Bucket"
+)
 
 func (c Converter) region() string {
 	if c.Region == "" {

@@ -7,7 +7,10 @@
 // request.Record (FromRecord, with a redaction pass as defence in
 // depth), the group-commit writer (Trail), the sinks (the durable file trail
 // with rotation and compression, standard output, Tee), the signing key,
-// and reading, verifying and searching the trail.
+// and reading, verifying and searching the trail. Requests Brevet
+// authorizes for other services (the S3 gateway, the authorization API)
+// become data events, as CloudTrail records S3 object access; a Selector
+// chooses which of them are recorded, never leaving out a failure.
 //
 // It must not decide what a request may do, write HTTP responses for the
 // STS and IAM APIs, or let a secret (secret key, session token, password,

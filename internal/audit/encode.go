@@ -146,8 +146,19 @@ func (enc *encoder) event(e *Event) bool {
 			return false // Brevet's own rare events: json.Marshal's
 		}
 		b = append(b, `,"additionalEventData":{`...)
+		open := len(b)
+		b = appendMember(b, open, `"SignatureVersion":`, a.SignatureVersion)
+		b = appendMember(b, open, `"CipherSuite":`, a.CipherSuite)
+		if a.BytesTransferredIn != nil {
+			b = strconv.AppendInt(appendComma(b, open, `"bytesTransferredIn":`), *a.BytesTransferredIn, 10)
+		}
+		b = appendMember(b, open, `"AuthenticationMethod":`, a.AuthenticationMethod)
+		b = appendMember(b, open, `"x-amz-id-2":`, a.XAmzID2)
+		if a.BytesTransferredOut != nil {
+			b = strconv.AppendInt(appendComma(b, open, `"bytesTransferredOut":`), *a.BytesTransferredOut, 10)
+		}
 		if c := a.IssuedCredential; c != nil {
-			b = appendField(b, `"issuedCredential":{"kind":`, c.Kind)
+			b = appendField(appendComma(b, open, ""), `"issuedCredential":{"kind":`, c.Kind)
 			b = appendField(b, `,"accessKeyId":`, c.AccessKeyID)
 			b = appendField(b, `,"accountId":`, c.AccountID)
 			b = appendField(b, `,"principalArn":`, c.PrincipalARN)
@@ -190,6 +201,24 @@ func appendUserIdentity(b []byte, u *UserIdentity) []byte {
 		b = append(b, '}')
 	}
 	return append(b, '}')
+}
+
+// appendComma appends a comma unless b has nothing after open (the
+// offset just past an object's '{'), then name.
+func appendComma(b []byte, open int, name string) []byte {
+	if len(b) > open {
+		b = append(b, ',')
+	}
+	return append(b, name...)
+}
+
+// appendMember appends an omitempty string member of an object opened at
+// open (see appendComma).
+func appendMember(b []byte, open int, name, s string) []byte {
+	if s == "" {
+		return b
+	}
+	return appendString(appendComma(b, open, name), s)
 }
 
 // appendField appends prefix (punctuation and a field's name) and s.

@@ -120,6 +120,22 @@ func encodeCases() map[string]*Event {
 		deep = map[string]any{"d": []any{deep}}
 	}
 	cases["deeper than json's cycle check"] = &Event{RequestParameters: deep}
+
+	in, out, neg, big := int64(0), int64(28441), int64(-1), int64(math.MaxInt64)
+	cases["data event"] = &Event{EventVersion: EventVersion, EventName: "GetObject", ReadOnly: true,
+		Resources: []Resource{{ARN: "arn:aws:s3:::b/k", Type: "AWS::S3::Object"}, {ARN: "arn:aws:s3:::b", AccountID: "123456789012", Type: "AWS::S3::Bucket"}},
+		EventType: "AwsApiCall", EventCategory: "Data", RecipientAccountID: "123456789012",
+		AdditionalEventData: &AdditionalEventData{SignatureVersion: "SigV4", CipherSuite: "TLS_AES_128_GCM_SHA256", BytesTransferredIn: &in,
+			AuthenticationMethod: "AuthHeader", XAmzID2: "abc+/=", BytesTransferredOut: &out}}
+	cases["data event, byte counts only"] = &Event{AdditionalEventData: &AdditionalEventData{BytesTransferredIn: &neg, BytesTransferredOut: &big}}
+	cases["data event, out only"] = &Event{AdditionalEventData: &AdditionalEventData{BytesTransferredOut: &out}}
+	cases["data event, strings only"] = &Event{AdditionalEventData: &AdditionalEventData{CipherSuite: "c", XAmzID2: "x"}}
+	cases["data event and issued"] = &Event{AdditionalEventData: &AdditionalEventData{AuthenticationMethod: "QueryString",
+		IssuedCredential: &IssuedCredential{Kind: "k"}}}
+	nd := full()
+	nd.AdditionalEventData = &AdditionalEventData{SignatureVersion: n, CipherSuite: n, BytesTransferredIn: &in,
+		AuthenticationMethod: n, XAmzID2: n, BytesTransferredOut: &out, IssuedCredential: &IssuedCredential{Kind: n}}
+	cases["nasty data event"] = nd
 	return cases
 }
 
@@ -247,6 +263,8 @@ func TestConvertEncodeMatchesConvertMarshal(t *testing.T) {
 		"non-ASCII service":  {Service: "Straße", Action: "X"},
 		"year 10000":         {Start: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
 		"negative year":      {Start: time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"data event":         dataRecord(),
+		"bare data event":    {Category: request.CategoryData},
 	}
 	for name, rec := range recs {
 		t.Run(name, func(t *testing.T) {
@@ -294,6 +312,36 @@ func TestEncodeAllocs(t *testing.T) {
 		}
 	}); n != 0 {
 		t.Errorf("encoding an AssumeRole event allocates %v times, want 0", n)
+	}
+}
+
+// dataRecord is an S3 GetObject as the gateway records it.
+func dataRecord() *request.Record {
+	return &request.Record{
+		RequestID: "req-2", Service: "s3", Action: "GetObject", Effect: request.ReadOnly, Category: request.CategoryData,
+		Principal: &identity.Principal{Type: identity.AssumedRole, Account: "123456789012",
+			CallerARN: "arn:aws:sts::123456789012:assumed-role/r/s", AccessKeyID: "ASIACALLER"},
+		Start:             time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC),
+		RequestParameters: map[string]any{"bucketName": "b", "key": "k<1>", "Host": "b.s3.example.test"},
+		Resources:         []request.Resource{{Type: S3ObjectType, ARN: "arn:aws:s3:::b/k<1>"}, {Type: S3BucketType, ARN: "arn:aws:s3:::b"}},
+		BytesOut:          28441,
+		Details:           map[string]string{"SignatureVersion": "SigV4", "AuthenticationMethod": "AuthHeader", "x-amz-id-2": "id2"},
+		Status:            200,
+	}
+}
+
+// TestEncodeDataEventAllocs: encoding a data event allocates nothing
+// either.
+func TestEncodeDataEventAllocs(t *testing.T) {
+	e := new(Event)
+	Converter{NewID: func() string { return "evt" }}.fill(e, dataRecord(), nil)
+	buf := make([]byte, 0, 8192)
+	if n := testing.AllocsPerRun(100, func() {
+		if _, _, err := e.appendJSON(buf, true, 0); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("encoding a GetObject data event allocates %v times, want 0", n)
 	}
 }
 
@@ -361,6 +409,9 @@ func FuzzEventJSON(f *testing.F) {
 			e.ResponseElements = map[string]any{}
 		} else if u%3 == 1 {
 			e.ResponseElements = map[string]any{"credentials": map[string]any{k: s2, "accessKeyId": s1}}
+		}
+		if u%5 == 0 {
+			e.AdditionalEventData = &AdditionalEventData{SignatureVersion: s1, XAmzID2: s2, BytesTransferredOut: &i, AuthenticationMethod: k}
 		}
 		checkEncoding(t, e)
 	})

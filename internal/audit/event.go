@@ -13,6 +13,12 @@ import (
 // only ever added within a major version, as CloudTrail does.
 const EventVersion = "1.11"
 
+// CloudTrail's eventCategory values Brevet writes.
+const (
+	CategoryManagement = "Management"
+	CategoryData       = request.CategoryData
+)
+
 // TimeFormat is CloudTrail's eventTime format: UTC, second precision.
 const TimeFormat = "2006-01-02T15:04:05Z"
 
@@ -46,8 +52,24 @@ type Event struct {
 	AdditionalEventData *AdditionalEventData `json:"additionalEventData,omitempty"`
 }
 
-// AdditionalEventData is Brevet's part of CloudTrail's additionalEventData.
+// AdditionalEventData is CloudTrail's additionalEventData: for data
+// events, the members CloudTrail gives S3 events (their JSON names are
+// CloudTrail's, capitals and dashes included); then Brevet's own members.
 type AdditionalEventData struct {
+	// SignatureVersion ("SigV4"), CipherSuite, AuthenticationMethod
+	// ("AuthHeader" or "QueryString") and XAmzID2 (S3's extended request
+	// id) come from the record's Details; CipherSuite falls back to the
+	// connection's, as in tlsDetails.
+	SignatureVersion string `json:"SignatureVersion,omitempty"`
+	CipherSuite      string `json:"CipherSuite,omitempty"`
+	// BytesTransferredIn and BytesTransferredOut are the body bytes a
+	// data event carried, numbers as in CloudTrail; nil (absent) in
+	// management events.
+	BytesTransferredIn   *int64 `json:"bytesTransferredIn,omitempty"`
+	AuthenticationMethod string `json:"AuthenticationMethod,omitempty"`
+	XAmzID2              string `json:"x-amz-id-2,omitempty"`
+	BytesTransferredOut  *int64 `json:"bytesTransferredOut,omitempty"`
+
 	IssuedCredential *IssuedCredential `json:"issuedCredential,omitempty"`
 	// AggregatedFailures is set in an aggregate of folded unauthenticated
 	// failures (AggregateConfig).

@@ -3,6 +3,7 @@ package audit
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -21,7 +22,10 @@ type Filter struct {
 	// credentials: it matches every later event signed with those
 	// credentials, and with credentials issued in turn by such an event
 	// (role chaining).
-	IssuedBy  string
+	IssuedBy string
+	// Category keeps only events of that eventCategory: Management or
+	// Data (case-insensitive).
+	Category  string
 	EventName string
 	ErrorCode string
 	SourceIP  string
@@ -98,6 +102,7 @@ func (f *Filter) Matches(e *Event) bool {
 	switch {
 	case f.EventName != "" && e.EventName != f.EventName,
 		f.ErrorCode != "" && e.ErrorCode != f.ErrorCode,
+		f.Category != "" && !strings.EqualFold(e.EventCategory, f.Category),
 		f.SourceIP != "" && e.SourceIPAddress != f.SourceIP,
 		f.Match != nil && !f.Match(e):
 		return false

@@ -308,6 +308,9 @@ func (x *exchange) Act(context.Context, *request.Exchange) error {
 		return nil
 	}
 	x.q.filter.Account = ip.Account
+	// LookupEvents returns management events only, as CloudTrail's does:
+	// data events are read from the trail (brevet audit search).
+	x.q.filter.Category = audit.CategoryManagement
 	resp, err := x.h.lookup(x.q)
 	x.resp = resp
 	return err
