@@ -81,6 +81,14 @@ type Config struct {
 	Revoked RevocationList
 	// Logger receives store errors met while resolving keys.
 	Logger *slog.Logger
+	// ExtraServices are the SigV4 service names of other services whose
+	// requests Brevet authenticates for them (the authorization API's
+	// route maps). Their bodies are the services' own: a request may
+	// declare UNSIGNED-PAYLOAD or a hash Brevet does not check (the
+	// authorization API hands the verifier no body), presigned URLs are
+	// honoured for as long as X-Amz-Expires says, and the path is
+	// canonicalized as for STS and IAM. Brevet's own names are refused.
+	ExtraServices []string
 }
 
 // Authenticator implements request.Authenticator. It is safe for
@@ -162,6 +170,16 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		return nil, fmt.Errorf("authn: %w", err)
 	}
 	a.verifiers["s3"] = s3v
+	for _, svc := range cfg.ExtraServices {
+		if a.verifiers[svc] != nil {
+			return nil, fmt.Errorf("authn: extra service %q is one of Brevet's own", svc)
+		}
+		v, err := sigv4.NewVerifier(sigv4.Config{Regions: regions, Services: []string{svc}, MaxSkew: cfg.MaxSkew, UnsignedPayload: true})
+		if err != nil {
+			return nil, fmt.Errorf("authn: %w", err)
+		}
+		a.verifiers[svc] = v
+	}
 	seq, err := cfg.Changes.Latest(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("authn: reading the change feed: %w", err)

@@ -78,6 +78,8 @@ type Config struct {
 	// Limits bounds the rate of requests and what clients can make the
 	// server hold.
 	Limits Limits
+	// AuthzAPI configures the authorization API for other services.
+	AuthzAPI AuthzAPI
 
 	// Gateway configures the services Brevet fronts (gateway.go).
 	Gateway Gateway
@@ -391,5 +393,7 @@ func (c Config) attrs() []slog.Attr {
 		slog.String(settings[sS3Listen].key, c.Gateway.S3.Listen),
 		slog.String(settings[sS3Domains].key, strings.Join(c.Gateway.S3.Domains, ",")),
 		slog.String("gateway.s3.backends", c.Gateway.S3.backendNames()),
+		slog.String(settings[sAuthzAPIRouteMap].key, c.AuthzAPI.RouteMap),
+		slog.String(settings[sAuthzAPIGRPCListen].key, c.AuthzAPI.GRPCListen),
 	}
 }

@@ -73,6 +73,7 @@ func convert(v *[numSettings]value) (*Config, []error) {
 	c.CORS, errs = convertCORS(v, errs)
 	c.Audit, errs = convertAudit(v, errs)
 	c.Limits, errs = convertLimits(v, errs)
+	c.AuthzAPI, errs = convertAuthzAPI(v, c, errs)
 
 	c.AccountID = strings.TrimSpace(v[sAccountID].str)
 	if c.AccountID != "" && !accountIDRE.MatchString(c.AccountID) {

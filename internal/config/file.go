@@ -36,6 +36,7 @@ type fileConfig struct {
 	Audit          *fileAudit      `yaml:"audit"`
 	Limits         *fileLimits     `yaml:"limits"`
 	Gateway        *fileGateway    `yaml:"gateway"`
+	AuthzAPI       *fileAuthzAPI   `yaml:"authz_api"`
 }
 
 type fileMFA struct {

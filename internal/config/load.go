@@ -209,6 +209,10 @@ func (l *loader) file(path string) error {
 		set(sLimitBodyMemory, lim.BodyMemory)
 	}
 	l.fileGateway(fc.Gateway, set) // gateway.go
+	if a := fc.AuthzAPI; a != nil {
+		set(sAuthzAPIRouteMap, a.RouteMap)
+		set(sAuthzAPIGRPCListen, a.GRPCListen)
+	}
 	if f := fc.Federation; f != nil {
 		set(sIssuerURL, f.IssuerURL)
 		if f.SAMLSignInURL != nil {

@@ -125,6 +125,8 @@ const (
 	sS3BackendAccessKeyID
 	sS3BackendSecret
 	sS3BackendSecretFile
+	sAuthzAPIRouteMap
+	sAuthzAPIGRPCListen
 	numSettings
 )
 
@@ -260,6 +262,10 @@ var settings = [numSettings]setting{
 		usage: "the default backend's secret access key; sealed into the store at start, so later starts and other nodes may omit it"},
 	sS3BackendSecretFile: {env: "BREVET_S3_BACKEND_SECRET_ACCESS_KEY_FILE", flag: "s3-backend-secret-access-key-file",
 		usage: "file holding the default backend's secret access key (instead of BREVET_S3_BACKEND_SECRET_ACCESS_KEY)"},
+	sAuthzAPIRouteMap: {key: "authz_api.route_map", env: "BREVET_AUTHZ_API_ROUTE_MAP", flag: "authz-api-route-map",
+		usage: "YAML file of the routes of the services behind the authorization API (docs/authorization-api.md); unset: the API is off"},
+	sAuthzAPIGRPCListen: {key: "authz_api.grpc_listen", env: "BREVET_AUTHZ_API_GRPC_LISTEN", flag: "authz-api-grpc-listen",
+		usage: "host:port of Envoy's gRPC ext_authz listener (with the API's TLS settings); unset: none"},
 }
 
 // name is how errors refer to a setting: by its file key, which is also

@@ -107,6 +107,9 @@ type Node struct {
 	loops sync.WaitGroup
 
 	closers []func() error
+
+	// authzAPI is nil unless authz_api.route_map is set; authzapi.go.
+	authzAPI *authzAPI
 }
 
 // New builds a node from cfg and binds its listener; it serves nothing
@@ -273,6 +276,7 @@ func (n *Node) Run(ctx context.Context) error {
 	n.loops.Go(func() { n.follow(ctx) }) // follow.go
 	n.loops.Go(func() { n.housekeep(ctx) })
 	n.loops.Go(func() { n.srv.WatchTLS(ctx) }) // reloads a renewed certificate
+	n.loops.Go(func() { n.serveAuthzGRPC(ctx) })
 	if n.metricsLn == nil {
 		return n.srv.Run(ctx, n.ln)
 	}

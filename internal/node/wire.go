@@ -31,10 +31,14 @@ func (n *Node) wire(ctx context.Context) error {
 		return err
 	}
 	n.revoker = revocation.NewService(st)
+	if err := n.loadRouteMap(); err != nil { // authzapi.go
+		return err
+	}
 	var err error
 	if n.authn, err = authn.New(ctx, authn.Config{
 		Keys: st.Principals(), Changes: st.Changes(), Secrets: n.master, Tokens: n.boot.Tokens,
 		Regions: cfg.Regions, Uses: st.AccessKeys(), Revoked: &n.revoked, Logger: n.log,
+		ExtraServices: n.authzSigningNames(),
 	}); err != nil {
 		return err
 	}
@@ -63,6 +67,9 @@ func (n *Node) wire(ctx context.Context) error {
 	}
 	api, err := n.withLookup(d, p) // audit.go
 	if err != nil {
+		return err
+	}
+	if api, err = n.withAuthzAPI(api, p); err != nil { // authzapi.go
 		return err
 	}
 	return n.newServer(api)
@@ -125,6 +132,7 @@ func (n *Node) newServer(api http.Handler) error {
 		MaxConnectionsPerSource: cfg.Limits.MaxConnectionsPerSource, MaxInFlightPerSource: cfg.Limits.MaxInFlightPerSource,
 	}
 	serverTLS(cfg, &sc) // tls.go
+	opts = append(opts, n.authzServerOptions()...)
 	n.srv, err = server.New(sc, append(opts, n.limitCollectors()...)...)
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -121,6 +122,16 @@ type Option func(*Server)
 // "/" for POST and GET. Required.
 func WithAPI(h http.Handler) Option { return func(s *Server) { s.api = h } }
 
+// WithRawPrefix serves requests whose path starts with prefix with the
+// API handler (behind the same limits), whatever their method, and
+// without the router's path cleaning: the authorization API checks
+// requests to other services, whose methods and paths (dot segments
+// included) are the checked request's and must reach its codec as sent,
+// never be redirected to a cleaned path.
+func WithRawPrefix(prefix string) Option {
+	return func(s *Server) { s.rawPrefixes = append(s.rawPrefixes, prefix) }
+}
+
 // WithLogger sets the logger for the access log and the server's own
 // messages. Its handler is wrapped with NewLogHandler. Default: discard.
 func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
@@ -183,6 +194,10 @@ type Server struct {
 	accessJSON io.Writer
 
 	limits limits // limits.go
+
+	// rawPrefixes are the paths the API serves whatever the method,
+	// unrouted (WithRawPrefix).
+	rawPrefixes []string
 }
 
 // New builds a server. It loads the TLS certificate, so a bad certificate
@@ -265,6 +280,12 @@ func (s *Server) Metrics() *Metrics { return s.metrics }
 // for embedding in another server.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// TLSConfig is a copy of the configuration the API's listener serves TLS
+// with (its certificate reloaded as the files change), for another
+// listener that must speak it (the authorization API's gRPC); nil for
+// plain HTTP.
+func (s *Server) TLSConfig() *tls.Config { return s.tls.Clone() }
+
 // routes returns the API listener's handler and the metrics listener's.
 // /metrics is on one of them, as Config.SeparateMetrics says.
 func (s *Server) routes() (api, metrics http.Handler) {
@@ -286,7 +307,19 @@ func (s *Server) routes() (api, metrics http.Handler) {
 	}
 	mux.Handle("POST /", limited)
 	mux.Handle("GET /", limited)
-	return s.instrument(mux), s.instrument(metricsMux)
+	if len(s.rawPrefixes) == 0 {
+		return s.instrument(mux), s.instrument(metricsMux)
+	}
+	routed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, p := range s.rawPrefixes {
+			if strings.HasPrefix(r.URL.Path, p) {
+				limited.ServeHTTP(w, r)
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
+	return s.instrument(routed), s.instrument(metricsMux)
 }
 
 // Run serves the API on ln until ctx is cancelled, then shuts down

@@ -1,0 +1,59 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// AuthzAPI configures the authorization API other services ask through
+// Envoy's ext_authz, nginx's auth_request or the verify endpoint
+// (docs/authorization-api.md).
+type AuthzAPI struct {
+	// RouteMap is the YAML file describing the services' routes; "" turns
+	// the API off. Load checks that it can be read; the node parses and
+	// validates it (package authzapi owns its form).
+	RouteMap string
+	// GRPCListen is the host:port of Envoy's gRPC ext_authz listener,
+	// with the API's TLS settings; "" serves none.
+	GRPCListen string
+}
+
+// Enabled reports whether the authorization API is served.
+func (a AuthzAPI) Enabled() bool { return a.RouteMap != "" }
+
+type fileAuthzAPI struct {
+	RouteMap   *string `yaml:"route_map"`
+	GRPCListen *string `yaml:"grpc_listen"`
+}
+
+// convertAuthzAPI checks the authorization API's settings. The gRPC
+// listener follows the API's rules: off loopback it needs TLS, or
+// insecure_http behind a proxy that terminates it.
+func convertAuthzAPI(v *[numSettings]value, c *Config, errs []error) (AuthzAPI, []error) {
+	fail := func(s settingID, msg string) { errs = append(errs, newError(s, v[s].from, msg)) }
+	a := AuthzAPI{RouteMap: strings.TrimSpace(v[sAuthzAPIRouteMap].str), GRPCListen: strings.TrimSpace(v[sAuthzAPIGRPCListen].str)}
+	if a.RouteMap != "" {
+		if _, err := os.Stat(a.RouteMap); err != nil {
+			fail(sAuthzAPIRouteMap, fmt.Sprintf("cannot read the route map: %v", err))
+		}
+	}
+	if a.GRPCListen == "" {
+		return a, errs
+	}
+	if a.RouteMap == "" {
+		fail(sAuthzAPIGRPCListen, "is set but authz_api.route_map is not; the gRPC listener answers for the routes of a route map")
+	}
+	loopback, msg := checkListen(a.GRPCListen)
+	switch {
+	case msg != "":
+		fail(sAuthzAPIGRPCListen, msg)
+	case a.GRPCListen == c.Listen && !strings.HasSuffix(a.GRPCListen, ":0"):
+		fail(sAuthzAPIGRPCListen, fmt.Sprintf("%q is the API's address (listen); give the gRPC listener a port of its own", a.GRPCListen))
+	case !loopback && !c.TLS.Enabled() && !c.InsecureHTTP:
+		fail(sAuthzAPIGRPCListen, fmt.Sprintf("%q is not a loopback address and no TLS certificate is configured: "+
+			"the gRPC listener uses the API's TLS settings; give --tls-cert and --tls-key, listen on 127.0.0.1, "+
+			"or, only behind a proxy that terminates TLS, pass --insecure-http", a.GRPCListen))
+	}
+	return a, errs
+}
