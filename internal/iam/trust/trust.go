@@ -156,11 +156,17 @@ func NewShower(r Lookup) *Shower { return &Shower{r: r, seen: map[string]shown{}
 
 // Show returns role's trust policy as GetRole shows it.
 func (s *Shower) Show(ctx context.Context, role *iam.Role) (string, error) {
-	if len(role.TrustBindings) == 0 {
-		return role.TrustPolicy, nil
+	return s.ShowDocument(ctx, role.TrustPolicy, role.TrustBindings)
+}
+
+// ShowDocument returns doc, a trust or resource policy saved with
+// bindings, as IAM shows it (a bucket policy, for one).
+func (s *Shower) ShowDocument(ctx context.Context, doc string, bindings []iam.PrincipalBinding) (string, error) {
+	if len(bindings) == 0 {
+		return doc, nil
 	}
-	repl := make(map[string]string, len(role.TrustBindings))
-	for _, b := range role.TrustBindings {
+	repl := make(map[string]string, len(bindings))
+	for _, b := range bindings {
 		if b.ID == "" {
 			continue // bound to no one: shown as written
 		}
@@ -176,9 +182,9 @@ func (s *Shower) Show(ctx context.Context, role *iam.Role) (string, error) {
 		}
 	}
 	if len(repl) == 0 {
-		return role.TrustPolicy, nil
+		return doc, nil
 	}
-	return policy.RewriteAWSPrincipals(role.TrustPolicy, func(v string) (string, bool) {
+	return policy.RewriteAWSPrincipals(doc, func(v string) (string, bool) {
 		out, ok := repl[v]
 		return out, ok
 	}), nil
