@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -23,6 +24,26 @@ type Audit struct {
 	Retention Retention
 	// DiskFreeWarning is the free space under which /readyz warns.
 	DiskFreeWarning DiskWatermark
+	// DataEvents are the data event selectors (audit.data_events): a data
+	// event is recorded when one of them selects it. They apply only when
+	// DataEventsSelected; without the setting every data event is
+	// recorded, and with an empty list none is (failures always are).
+	DataEvents         []DataEventSelector
+	DataEventsSelected bool
+}
+
+// DataEventSelector is one audit.data_events entry, shaped like
+// CloudTrail's basic event selectors for data events.
+type DataEventSelector struct {
+	// ReadWriteType is All, ReadOnly or WriteOnly.
+	ReadWriteType string `json:"read_write_type"`
+	// Resources are ARN prefixes: arn:aws:s3 for every bucket,
+	// arn:aws:s3:::BUCKET/ for one, arn:aws:s3:::BUCKET/PREFIX for some of
+	// its objects, another service's ARN prefix, or *; none means all.
+	Resources []string `json:"resources"`
+	// ExcludeActions are actions this selector never records, such as
+	// GetObject or s3:GetObject.
+	ExcludeActions []string `json:"exclude_actions"`
 }
 
 // Retention says when rotated audit files go, and where.
@@ -85,7 +106,58 @@ func convertAudit(v *[numSettings]value, errs []error) (Audit, []error) {
 	if a.DiskFreeWarning, msg = parseWatermark(v[sAuditDiskFreeWarning].str); msg != "" {
 		fail(sAuditDiskFreeWarning, msg)
 	}
+	if v[sAuditDataEvents].set {
+		a.DataEventsSelected = true
+		if a.DataEvents, msg = parseDataEvents(v[sAuditDataEvents].str); msg != "" {
+			fail(sAuditDataEvents, msg)
+		}
+	}
 	return a, errs
+}
+
+// parseDataEvents reads the selectors' JSON (the file's list is passed on
+// in the same form) strictly: unknown keys are errors.
+func parseDataEvents(s string) ([]DataEventSelector, string) {
+	const shape = `; give a JSON list of selectors such as [{"read_write_type":"All","resources":["arn:aws:s3:::logs-bucket/"],"exclude_actions":["GetObject"]}], or [] to record none`
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	var sels []DataEventSelector
+	if err := dec.Decode(&sels); err != nil {
+		return nil, "is not a list of selectors (" + err.Error() + ")" + shape
+	}
+	if dec.More() {
+		return nil, "has more than one JSON value" + shape
+	}
+	if sels == nil {
+		return nil, "is null" + shape
+	}
+	for i := range sels {
+		sel := &sels[i]
+		switch rw := strings.TrimSpace(sel.ReadWriteType); {
+		case rw == "":
+			sel.ReadWriteType = "All"
+		case strings.EqualFold(rw, "All"), strings.EqualFold(rw, "ReadOnly"), strings.EqualFold(rw, "WriteOnly"):
+			sel.ReadWriteType = map[string]string{"all": "All", "readonly": "ReadOnly", "writeonly": "WriteOnly"}[strings.ToLower(rw)]
+		default:
+			return nil, fmt.Sprintf("selector %d: read_write_type %q is not All, ReadOnly or WriteOnly", i+1, sel.ReadWriteType)
+		}
+		for j, r := range sel.Resources {
+			r = strings.TrimSpace(r)
+			if r != "*" && (!strings.HasPrefix(r, "arn:") || len(r) == len("arn:") || strings.HasPrefix(r, "arn:aws:s3:::/")) {
+				return nil, fmt.Sprintf("selector %d: resource %q is not an ARN prefix; give arn:aws:s3 (every bucket), "+
+					"arn:aws:s3:::BUCKET/ (one bucket), arn:aws:s3:::BUCKET/PREFIX, another service's ARN prefix, or *", i+1, r)
+			}
+			sel.Resources[j] = r
+		}
+		for j, act := range sel.ExcludeActions {
+			act = strings.TrimSpace(act)
+			if act == "" || strings.HasSuffix(act, ":") || strings.Contains(act, "*") {
+				return nil, fmt.Sprintf("selector %d: exclude_actions item %q is not an action name such as GetObject or s3:GetObject", i+1, act)
+			}
+			sel.ExcludeActions[j] = act
+		}
+	}
+	return sels, ""
 }
 
 // parseByteCount reads a size that may be 0, with an optional KiB, MiB,

@@ -50,12 +50,21 @@ type fileCORS struct {
 }
 
 type fileAudit struct {
-	MaxFieldSize       *string        `yaml:"max_field_size"`
-	MaxFailedFieldSize *string        `yaml:"max_failed_field_size"`
-	AggregateAfter     *string        `yaml:"aggregate_after"`
-	AggregateWindow    *string        `yaml:"aggregate_window"`
-	Retention          *fileRetention `yaml:"retention"`
-	DiskFreeWarning    *string        `yaml:"disk_free_warning"`
+	MaxFieldSize       *string           `yaml:"max_field_size"`
+	MaxFailedFieldSize *string           `yaml:"max_failed_field_size"`
+	AggregateAfter     *string           `yaml:"aggregate_after"`
+	AggregateWindow    *string           `yaml:"aggregate_window"`
+	Retention          *fileRetention    `yaml:"retention"`
+	DiskFreeWarning    *string           `yaml:"disk_free_warning"`
+	DataEvents         *[]fileDataEvents `yaml:"data_events"`
+}
+
+// fileDataEvents is one audit.data_events selector. The loader passes the
+// list on as JSON, the form the environment and the flag take.
+type fileDataEvents struct {
+	ReadWriteType  *string   `yaml:"read_write_type" json:"read_write_type,omitempty"`
+	Resources      *[]string `yaml:"resources" json:"resources,omitempty"`
+	ExcludeActions *[]string `yaml:"exclude_actions" json:"exclude_actions,omitempty"`
 }
 
 type fileRetention struct {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -187,6 +188,14 @@ func (l *loader) file(path string) error {
 		set(sAuditAggregateAfter, a.AggregateAfter)
 		set(sAuditAggregateWindow, a.AggregateWindow)
 		set(sAuditDiskFreeWarning, a.DiskFreeWarning)
+		if a.DataEvents != nil {
+			j, err := json.Marshal(*a.DataEvents) // the environment's and the flag's form
+			if err != nil {
+				return fmt.Errorf("config file %s: audit.data_events: %w", path, err)
+			}
+			js := string(j)
+			set(sAuditDataEvents, &js)
+		}
 		if r := a.Retention; r != nil {
 			set(sAuditRetentionMaxAge, r.MaxAge)
 			set(sAuditRetentionMaxSize, r.MaxSize)

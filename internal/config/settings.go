@@ -109,6 +109,7 @@ const (
 	sAuditRetentionArchiveDir
 	sAuditRetentionDelete
 	sAuditDiskFreeWarning
+	sAuditDataEvents
 	sLimitFailuresPerSource
 	sLimitFailuresPerKey
 	sLimitRequestsPerCaller
@@ -228,6 +229,8 @@ var settings = [numSettings]setting{
 		usage: "delete pruned audit files instead of archiving them"},
 	sAuditDiskFreeWarning: {key: "audit.disk_free_warning", env: "BREVET_AUDIT_DISK_FREE_WARNING", flag: "audit-disk-free-warning", def: "10%",
 		usage: "free space on the audit directory's file system under which /readyz warns and brevet_audit_disk_low is 1: a percentage or a size (0: off)"},
+	sAuditDataEvents: {key: "audit.data_events", env: "BREVET_AUDIT_DATA_EVENTS", flag: "audit-data-events",
+		usage: `data event selectors: which requests of the S3 gateway and the authorization API are recorded, in the environment and on the command line as JSON, e.g. [{"read_write_type":"WriteOnly","resources":["arn:aws:s3:::logs-bucket/"]}] ([]: none; refusals and failures are always recorded) (default: all)`},
 	sLimitFailuresPerSource: {key: "limits.failures_per_source", env: "BREVET_LIMIT_FAILURES_PER_SOURCE", flag: "limit-failures-per-source", def: DefaultFailuresPerSource,
 		usage: "failed requests allowed per source address, RATE/UNIT:BURST (10/s:20) or off; over it, Throttling before the signature is checked"},
 	sLimitFailuresPerKey: {key: "limits.failures_per_key", env: "BREVET_LIMIT_FAILURES_PER_KEY", flag: "limit-failures-per-key", def: DefaultFailuresPerKey,

@@ -93,9 +93,13 @@ func (n *Node) openAuditor(ctx context.Context) (*audit.Auditor, error) {
 	cfg := n.cfg
 	opts := audit.Options{
 		Dir: n.auditDir(), Region: cfg.Regions[0], Logger: n.log, Callers: func() int { return int(n.inFlight.Load()) },
-		TLSDetails: tlsDetails, OpenFile: n.opts.AuditOpenFile,
+		TLSDetails: tlsDetails, OpenFile: n.opts.AuditOpenFile, Account: n.boot.AccountID,
 	}
 	n.auditSettings(&opts)
+	var err error
+	if opts.DataEvents, err = dataEventSelector(cfg.Audit); err != nil {
+		return nil, err
+	}
 	if n.indexer != nil {
 		opts.Committed = n.indexIssued
 		ist := n.st.(revocation.IndexStore)
@@ -150,6 +154,19 @@ func (n *Node) auditSettings(opts *audit.Options) {
 		opts.DiskWatermark.Percent = -1 // off
 	}
 	opts.Statfs = n.opts.AuditStatfs
+}
+
+// dataEventSelector is audit.data_events as the trail applies it; nil
+// (every data event) without the setting.
+func dataEventSelector(a config.Audit) (*audit.Selector, error) {
+	if !a.DataEventsSelected {
+		return nil, nil
+	}
+	sels := make([]audit.DataSelector, 0, len(a.DataEvents))
+	for _, s := range a.DataEvents {
+		sels = append(sels, audit.DataSelector{ReadWriteType: audit.ReadWriteType(s.ReadWriteType), Resources: s.Resources, ExcludeActions: s.ExcludeActions})
+	}
+	return audit.NewSelector(sels)
 }
 
 // capBytes maps a configured cap (0: none) to audit.Options' (negative:
@@ -224,7 +241,9 @@ func (n *Node) collectors() []prometheus.Collector {
 		counterFunc("brevet_audit_parameters_omitted_total", "requestParameters or responseElements over the audit field cap, recorded as an omitted marker with their size and SHA-256.",
 			func() uint64 { return n.auditor.Stats().Omitted }),
 		counterFunc("brevet_audit_files_pruned_total", "Rotated audit event files archived or deleted by retention (each recorded in the trail).",
-			func() uint64 { return n.auditor.Stats().Pruned }))
+			func() uint64 { return n.auditor.Stats().Pruned }),
+		counterFunc("brevet_audit_data_events_skipped_total", "Data events (S3 gateway, authorization API) that audit.data_events left out of the trail; refusals and failures are never left out.",
+			func() uint64 { return n.auditor.Stats().DataEventsSkipped }))
 	if ix := n.indexer; ix != nil {
 		cs = append(cs,
 			counterFunc("brevet_issuance_records_total", "Issuance records of temporary credentials written to the index behind the audit trail.",
