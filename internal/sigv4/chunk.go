@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"hash/crc32"
+	"hash/crc64"
 	"io"
 	"strconv"
 	"strings"
@@ -88,6 +89,11 @@ func (v *Verifier) newChunkReader(req *Request, a *Auth, mode string, key [32]by
 	return c, nil
 }
 
+// crc64NVME is CRC-64/NVME (the reflected polynomial 0x9a6c9329ac4bc9b5,
+// all bits set in and out, as package crc64 computes every CRC-64), the
+// checksum current AWS SDKs compute for full-object checksums.
+var crc64NVME = crc64.MakeTable(0x9a6c9329ac4bc9b5)
+
 // setTrailer picks the checksum the x-amz-trailer header announces.
 func (c *chunkReader) setTrailer(name string) error {
 	name = strings.ToLower(strings.TrimSpace(name))
@@ -98,6 +104,8 @@ func (c *chunkReader) setTrailer(name string) error {
 		c.sum, c.sumName = crc32.NewIEEE(), "CRC32"
 	case "x-amz-checksum-crc32c":
 		c.sum, c.sumName = crc32.New(crc32.MakeTable(crc32.Castagnoli)), "CRC32C"
+	case "x-amz-checksum-crc64nvme":
+		c.sum, c.sumName = crc64.New(crc64NVME), "CRC64NVME"
 	case "x-amz-checksum-sha1":
 		c.sum, c.sumName = sha1.New(), "SHA1"
 	case "x-amz-checksum-sha256":

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"hash/crc32"
+	"hash/crc64"
 	"io"
 	"net/http"
 	"strconv"
@@ -24,6 +25,9 @@ func checksumBase64(name string, data []byte) string {
 		sum = []byte{byte(s >> 24), byte(s >> 16), byte(s >> 8), byte(s)}
 	case "x-amz-checksum-crc32c":
 		return crc32cBase64(data)
+	case "x-amz-checksum-crc64nvme":
+		s := crc64.Checksum(data, crc64NVME)
+		sum = []byte{byte(s >> 56), byte(s >> 48), byte(s >> 40), byte(s >> 32), byte(s >> 24), byte(s >> 16), byte(s >> 8), byte(s)}
 	case "x-amz-checksum-sha1":
 		s := sha1.Sum(data)
 		sum = s[:]
@@ -60,7 +64,7 @@ func signedStream(t testing.TB, mode, trailer string, decodedLen int) (*Verifier
 
 func TestChunkReaderChecksums(t *testing.T) {
 	data := bytes.Repeat([]byte("The quick brown fox. "), 1000)
-	for _, name := range []string{"x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-sha1", "x-amz-checksum-sha256"} {
+	for _, name := range []string{"x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-crc64nvme", "x-amz-checksum-sha1", "x-amz-checksum-sha256"} {
 		t.Run(name, func(t *testing.T) {
 			v, req, a, enc := signedStream(t, StreamingPayloadTrailer, name, len(data))
 			body := enc.encode(data, 8192, [][2]string{{name, checksumBase64(name, data)}})
@@ -216,5 +220,13 @@ func TestFromHTTP(t *testing.T) {
 	}
 	if err := parseVerify(testVerifier(t), &got, testCreds.SecretAccessKey, testTime.Add(time.Minute)); err != nil {
 		t.Errorf("verify: %v", err)
+	}
+}
+
+// TestCRC64NVME: the table computes CRC-64/NVME, whose check value (the
+// CRC of "123456789") is 0xae8b14860a799888.
+func TestCRC64NVME(t *testing.T) {
+	if got := crc64.Checksum([]byte("123456789"), crc64NVME); got != 0xae8b14860a799888 {
+		t.Errorf("CRC-64/NVME of 123456789 = %#x, want 0xae8b14860a799888", got)
 	}
 }
