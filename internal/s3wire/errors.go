@@ -61,6 +61,7 @@ var (
 	CodeMethodNotAllowed                  = &Code{"MethodNotAllowed", 405, "The specified method is not allowed against this resource."}
 	CodeMissingSecurityHeader             = &Code{"MissingSecurityHeader", 400, "Your request is missing a required header."}
 	CodeNoSuchBucket                      = &Code{"NoSuchBucket", 404, "The specified bucket does not exist"}
+	CodeNoSuchBucketPolicy                = &Code{"NoSuchBucketPolicy", 404, "The bucket policy does not exist"}
 	CodeNoSuchKey                         = &Code{"NoSuchKey", 404, "The specified key does not exist."}
 	CodeNotImplemented                    = &Code{"NotImplemented", 501, "A header you provided implies functionality that is not implemented."}
 	CodeRequestTimeTooSkewed              = &Code{"RequestTimeTooSkewed", 403, "The difference between the request time and the current time is too large."}
@@ -78,7 +79,7 @@ func Catalogue() []*Code {
 		CodeInvalidAccessKeyID, CodeInvalidArgument, CodeInvalidBucketName, CodeInvalidDigest,
 		CodeInvalidRequest, CodeInvalidToken, CodeInvalidURI, CodeKeyTooLongError, CodeMalformedPolicy,
 		CodeMalformedXML, CodeMethodNotAllowed, CodeMissingSecurityHeader, CodeNoSuchBucket,
-		CodeNoSuchKey, CodeNotImplemented, CodeRequestTimeTooSkewed, CodeServiceUnavailable,
+		CodeNoSuchBucketPolicy, CodeNoSuchKey, CodeNotImplemented, CodeRequestTimeTooSkewed, CodeServiceUnavailable,
 		CodeSignatureDoesNotMatch, CodeSlowDown, CodeXAmzContentSHA256Mismatch,
 	}
 }

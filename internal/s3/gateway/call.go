@@ -1,0 +1,488 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/policy"
+	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/s3/action"
+	"github.com/brevet-dev/brevet/internal/s3wire"
+	"github.com/brevet-dev/brevet/internal/sigv4"
+)
+
+// call is one S3 request through the pipeline.
+type call struct {
+	request.Exchange
+	g      *Gateway
+	hostID string
+
+	auth     authInfo
+	addr     s3wire.Address
+	header   http.Header // the request's headers, with a presigned URL's hoisted x-amz-* parameters
+	rawQuery string      // the query to forward
+	areq     action.Request
+	res      action.Result
+	chunked  bool
+
+	backend  *backend
+	body     *verifiedBody // the upload, when streamed to the backend
+	small    []byte        // a body read whole to authorize it
+	policies map[string]*policy.Compiled
+	conds    map[string][]string
+	del      *deleteRequest
+
+	// The answer: a backend response to stream, or one built here.
+	resp  *http.Response
+	local *localResponse
+}
+
+// authInfo is how the request authenticates, read before authentication
+// (the Authenticator checks it).
+type authInfo struct {
+	signed    bool
+	presigned bool
+	keyID     string
+	amzDate   time.Time
+}
+
+// localResponse is an answer the gateway built itself.
+type localResponse struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (c *call) close() {
+	if c.resp != nil {
+		c.resp.Body.Close()
+	}
+}
+
+// Route refuses SigV2, resolves the bucket and key, and maps the request
+// to its S3 operation.
+func (c *call) Route(ctx context.Context, x *request.Exchange) error {
+	r := x.HTTP
+	if sigV2(r) {
+		return s3wire.CodeInvalidRequest.New(s3wire.MsgSigV2)
+	}
+	c.auth = readAuth(r)
+	if c.auth.signed && !c.auth.presigned && r.Header.Get("X-Amz-Content-Sha256") == "" {
+		return s3wire.CodeInvalidRequest.New("Missing required header for this request: x-amz-content-sha256")
+	}
+	addr, err := c.g.resolver.Request(r)
+	if err != nil {
+		return err
+	}
+	c.addr = addr
+	c.header = r.Header
+	var hoisted http.Header
+	c.rawQuery, hoisted = splitQuery(r.URL.RawQuery, c.auth.presigned)
+	if hoisted != nil {
+		c.header = r.Header.Clone()
+		for k, v := range hoisted {
+			if _, ok := c.header[k]; !ok {
+				c.header[k] = v
+			}
+		}
+	}
+	c.chunked = isChunked(r)
+	c.areq = action.Request{Method: r.Method, Bucket: addr.Bucket, Key: addr.Key, Query: r.URL.Query(), Header: c.header}
+	c.res, err = action.Map(c.areq)
+	if err != nil {
+		return err
+	}
+	first := ""
+	if len(c.res.Authorizations) > 0 {
+		first = c.res.Authorizations[0].Action
+	}
+	x.Op = c.g.operation(c.res.Operation, first, r.Method)
+	x.Stream = r.Body
+	if x.Stream == nil {
+		x.Stream = http.NoBody
+	}
+	return nil
+}
+
+// sigV2 reports whether r is signed with Signature Version 2.
+func sigV2(r *http.Request) bool {
+	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "AWS ") {
+		return true
+	}
+	q := r.URL.RawQuery
+	if q == "" {
+		return false
+	}
+	return strings.Contains(q, "AWSAccessKeyId=") || (strings.Contains(q, "Signature=") && !strings.Contains(q, "X-Amz-Signature="))
+}
+
+// readAuth reads how r authenticates, without verifying anything.
+func readAuth(r *http.Request) authInfo {
+	sreq := sigv4.FromHTTP(r, nil)
+	a, err := sigv4.Parse(&sreq)
+	if err != nil {
+		return authInfo{signed: r.Header.Get("Authorization") != "" || strings.Contains(r.URL.RawQuery, "X-Amz-Signature=")}
+	}
+	return authInfo{signed: true, presigned: a.Presigned, keyID: a.AccessKeyID, amzDate: a.Time}
+}
+
+// Decode reads the small bodies the authorization depends on, through the
+// verifying reader.
+func (c *call) Decode(ctx context.Context, x *request.Exchange) error {
+	if c.chunked && !c.auth.signed {
+		return s3wire.CodeInvalidRequest.New("An aws-chunked body must be signed.")
+	}
+	switch c.res.Operation {
+	case "CreateBucket":
+		b, err := c.readSmall(maxSmallBody, s3wire.CodeMalformedXML)
+		if err != nil {
+			return err
+		}
+		lc, err := locationConstraint(b)
+		if err != nil {
+			return err
+		}
+		if lc != "" {
+			c.areq.LocationConstraint = lc
+			if c.res, err = action.Map(c.areq); err != nil {
+				return err
+			}
+		}
+	case "PutObjectTagging", "PutBucketTagging":
+		b, err := c.readSmall(maxSmallBody, s3wire.CodeMalformedXML)
+		if err != nil {
+			return err
+		}
+		tags, err := parseTagging(b)
+		if err != nil {
+			return err
+		}
+		c.res.Conditions = action.AddTagConditions(cloneConds(c.res.Conditions), tags)
+	case "DeleteObjects":
+		b, err := c.readSmall(maxDeleteBody, s3wire.CodeMalformedXML)
+		if err != nil {
+			return err
+		}
+		if c.del, err = parseDelete(b); err != nil {
+			return err
+		}
+	case "PutBucketPolicy":
+		b, err := c.readSmall(maxPolicyBody, s3wire.CodeMalformedPolicy)
+		if err != nil {
+			return err
+		}
+		c.small = b
+	}
+	return nil
+}
+
+// The bounds on bodies read whole.
+const (
+	maxSmallBody  = 64 << 10 // CreateBucket, tagging
+	maxDeleteBody = 2 << 20  // DeleteObjects: 1,000 keys
+	maxPolicyBody = 20 << 10 // S3's bucket policy limit
+)
+
+// readSmall reads the whole body, at most limit bytes, through the
+// verifying reader.
+func (c *call) readSmall(limit int64, tooLarge *s3wire.Code) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(c.Stream, limit+1))
+	if err != nil {
+		return nil, bodyError(err)
+	}
+	if int64(len(b)) > limit {
+		return nil, tooLarge.Errorf("The request body exceeds the maximum of %d bytes.", limit)
+	}
+	c.small = b
+	return b, nil
+}
+
+// bodyError maps a failure to read the client's body.
+func bodyError(err error) error {
+	var se *sigv4.Error
+	var we *s3wire.Error
+	if errors.As(err, &se) || errors.As(err, &we) {
+		return err
+	}
+	e := s3wire.CodeIncompleteBody.New("")
+	e.Cause = err
+	return e
+}
+
+func cloneConds(m map[string][]string) map[string][]string {
+	out := make(map[string][]string, len(m)+2)
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// Target is unused: a call authorizes through Targets.
+func (c *call) Target(context.Context, *request.Exchange) (request.Target, bool, error) {
+	return request.Target{}, false, nil
+}
+
+// Targets returns every authorization the request needs, each with the
+// policy of the bucket it names.
+func (c *call) Targets(ctx context.Context, x *request.Exchange) ([]request.Target, error) {
+	c.conds = c.requestConditions(c.res.Conditions)
+	if c.res.PerKey {
+		return nil, nil // DeleteObjects authorizes key by key in Act
+	}
+	ts := make([]request.Target, 0, len(c.res.Authorizations))
+	for _, a := range c.res.Authorizations {
+		t, err := c.target(ctx, a, c.conds)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+	}
+	return ts, nil
+}
+
+func (c *call) target(ctx context.Context, a action.Authorization, conds map[string][]string) (request.Target, error) {
+	t := request.Target{Action: a.Action, Resource: a.Resource, Context: conds, ResourceAccount: c.g.cfg.Account}
+	if b := bucketOf(a.Resource); b != "" {
+		p, err := c.bucketPolicy(ctx, b)
+		if err != nil {
+			return t, err
+		}
+		t.ResourcePolicy = p
+	}
+	return t, nil
+}
+
+// bucketPolicy returns bucket's compiled policy, asked once per request.
+func (c *call) bucketPolicy(ctx context.Context, bucket string) (*policy.Compiled, error) {
+	if p, ok := c.policies[bucket]; ok {
+		return p, nil
+	}
+	p, err := c.g.cfg.Policies.Compiled(ctx, bucket)
+	if err != nil {
+		return nil, errBackendUnavailable(err)
+	}
+	if c.policies == nil {
+		c.policies = make(map[string]*policy.Compiled, 2)
+	}
+	c.policies[bucket] = p
+	return p, nil
+}
+
+// bucketOf returns the bucket an S3 ARN names, "" for "*" and others.
+func bucketOf(arn string) string {
+	const prefix = ":s3:::"
+	i := strings.Index(arn, prefix)
+	if !strings.HasPrefix(arn, "arn:") || i < 0 {
+		return ""
+	}
+	rest := arn[i+len(prefix):]
+	if j := strings.IndexByte(rest, '/'); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
+
+// requestConditions adds S3's request keys to the operation's conditions.
+func (c *call) requestConditions(base map[string][]string) map[string][]string {
+	m := make(map[string][]string, len(base)+5)
+	for k, v := range base {
+		m[k] = v
+	}
+	if c.auth.signed {
+		if c.auth.presigned {
+			m["s3:authType"] = []string{"REST-QUERY-STRING"}
+		} else {
+			m["s3:authType"] = []string{"REST-HEADER"}
+		}
+		m["s3:signatureversion"] = []string{"AWS4-HMAC-SHA256"}
+		if !c.auth.amzDate.IsZero() {
+			m["s3:signatureAge"] = []string{strconv.FormatInt(c.Start.Sub(c.auth.amzDate).Milliseconds(), 10)}
+		}
+	}
+	if s := c.HTTP.TLS; s != nil {
+		if v := tlsVersion(s.Version); v != "" {
+			m["s3:TlsVersion"] = []string{v}
+		}
+	}
+	if v, ok := c.HTTP.Header["X-Amz-Content-Sha256"]; ok {
+		m["s3:x-amz-content-sha256"] = v
+	}
+	return m
+}
+
+func tlsVersion(v uint16) string {
+	switch v {
+	case tls.VersionTLS13:
+		return "TLSv1.3"
+	case tls.VersionTLS12:
+		return "TLSv1.2"
+	case tls.VersionTLS11:
+		return "TLSv1.1"
+	case tls.VersionTLS10:
+		return "TLSv1"
+	}
+	return ""
+}
+
+// anonymous reports whether the caller did not authenticate.
+func (c *call) anonymous() bool {
+	p, _ := c.Principal.(*identity.Principal)
+	return p == nil || p.Type == identity.Unknown
+}
+
+// Act answers the bucket policy operations and ListBuckets here and
+// forwards everything else to the bucket's backend.
+func (c *call) Act(ctx context.Context, x *request.Exchange) error {
+	switch c.res.Operation {
+	case "ListBuckets":
+		return c.listBuckets(ctx)
+	case "PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy", "GetBucketPolicyStatus":
+		return c.bucketPolicyOp(ctx)
+	}
+	c.backend = c.g.backendFor(c.addr.Bucket)
+	if c.backend == nil {
+		return noSuchBucket(c.addr.Bucket)
+	}
+	if err := c.sameBackendSource(); err != nil {
+		return err
+	}
+	if c.res.Operation == "DeleteObjects" {
+		return c.deleteObjects(ctx)
+	}
+	o, err := c.outgoing()
+	if err != nil {
+		return err
+	}
+	if err := c.roundTrip(ctx, o); err != nil {
+		return err
+	}
+	if c.res.Operation == "DeleteBucket" {
+		c.forgetPolicy(ctx)
+	}
+	return nil
+}
+
+// sameBackendSource refuses a copy whose source another backend serves:
+// the backend copies, so it must hold both.
+func (c *call) sameBackendSource() error {
+	for _, a := range c.res.Authorizations {
+		b := bucketOf(a.Resource)
+		if b == "" || b == c.addr.Bucket {
+			continue
+		}
+		if src := c.g.backendFor(b); src != c.backend {
+			if src == nil {
+				return noSuchBucket(b)
+			}
+			return s3wire.CodeNotImplemented.New("Copying between buckets of different backends is not supported by this gateway.")
+		}
+	}
+	return nil
+}
+
+// forgetPolicy deletes the policy of a bucket the backend deleted, so
+// that a bucket made again under its name starts without one, as in S3.
+func (c *call) forgetPolicy(ctx context.Context) {
+	if err := c.g.cfg.Policies.Delete(ctx, c.addr.Bucket); err != nil && !isNoSuchPolicy(err) {
+		c.g.log.WarnContext(ctx, "s3 gateway: deleting the policy of a deleted bucket", "request_id", c.ID, "bucket", c.addr.Bucket, "err", err)
+	}
+}
+
+func noSuchBucket(bucket string) error {
+	e := s3wire.CodeNoSuchBucket.New("")
+	e.BucketName = bucket
+	e.Resource = "/" + bucket
+	return e
+}
+
+// outgoing builds the request to forward, body included.
+func (c *call) outgoing() (*outgoing, error) {
+	r := c.HTTP
+	o := &outgoing{
+		method: r.Method, bucket: c.addr.Bucket, key: c.addr.Key, rawQuery: c.rawQuery,
+		header: forwardHeader(c.header, c.chunked),
+	}
+	if c.small != nil {
+		o.body, o.length, o.payloadHash = strings.NewReader(string(c.small)), int64(len(c.small)), sha256Hex(c.small)
+		return o, nil
+	}
+	n, err := bodyLength(r, c.chunked)
+	if err != nil {
+		return nil, err
+	}
+	declared := r.Header.Get("X-Amz-Content-Sha256")
+	if n == 0 {
+		// Read to the end all the same: the verifying reader checks an
+		// empty body's hash, chunks and trailer at EOF.
+		if err := drain(c.Stream); err != nil {
+			return nil, err
+		}
+		o.length, o.payloadHash = 0, emptySHA256
+		return o, nil
+	}
+	c.body = newVerifiedBody(c.Stream, n)
+	o.body, o.length = c.body, n
+	if isHexSHA256(declared) && !c.chunked {
+		o.payloadHash = strings.ToLower(declared) // the backend checks it too
+	} else {
+		o.payloadHash = unsignedPayload
+	}
+	return o, nil
+}
+
+// drain reads a body that must be empty to its end.
+func drain(r io.Reader) error {
+	var b [1]byte
+	for {
+		n, err := r.Read(b[:])
+		if n > 0 {
+			return errBodyTooLong
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return bodyError(err)
+		}
+	}
+}
+
+// roundTrip sends o and keeps the backend's answer: a success to stream,
+// or its error to pass through.
+func (c *call) roundTrip(ctx context.Context, o *outgoing) error {
+	resp, err := c.g.send(ctx, c.backend, o)
+	if c.body != nil {
+		if ferr := c.body.Failure(); ferr != nil {
+			if resp != nil {
+				resp.Body.Close()
+			}
+			return ferr
+		}
+	}
+	if err != nil {
+		if isCanceled(ctx, err) {
+			return clientGone(err)
+		}
+		c.g.log.ErrorContext(ctx, "s3 gateway: backend unreachable", "request_id", c.ID, "backend", c.backend.Name, "err", err)
+		return errBackendUnavailable(err)
+	}
+	if isBackendError(resp.StatusCode) {
+		return readBackendError(resp, o.method)
+	}
+	c.resp = resp
+	return nil
+}
+
+// clientGone is the error of a request whose client went away.
+func clientGone(cause error) error {
+	e := s3wire.CodeIncompleteBody.New("The client closed the connection.")
+	e.Cause = cause
+	return e
+}

@@ -1,0 +1,112 @@
+package gateway
+
+import (
+	"encoding/xml"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/brevet-dev/brevet/internal/s3/action"
+	"github.com/brevet-dev/brevet/internal/s3wire"
+)
+
+// locationConstraint reads CreateBucket's optional body.
+func locationConstraint(b []byte) (string, error) {
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return "", nil
+	}
+	var doc struct {
+		XMLName            xml.Name `xml:"CreateBucketConfiguration"`
+		LocationConstraint string   `xml:"LocationConstraint"`
+	}
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		return "", malformedXML(err)
+	}
+	return strings.TrimSpace(doc.LocationConstraint), nil
+}
+
+// maxTags bounds a tag set (S3 allows 10 object tags, 50 bucket tags).
+const maxTags = 50
+
+// parseTagging reads a PutObjectTagging or PutBucketTagging body.
+func parseTagging(b []byte) ([]action.Tag, error) {
+	var doc struct {
+		XMLName xml.Name `xml:"Tagging"`
+		Tags    []struct {
+			Key   string `xml:"Key"`
+			Value string `xml:"Value"`
+		} `xml:"TagSet>Tag"`
+	}
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		return nil, malformedXML(err)
+	}
+	if len(doc.Tags) > maxTags {
+		return nil, s3wire.CodeMalformedXML.New("")
+	}
+	tags := make([]action.Tag, 0, len(doc.Tags))
+	for _, t := range doc.Tags {
+		tags = append(tags, action.Tag{Key: t.Key, Value: t.Value})
+	}
+	return tags, nil
+}
+
+func malformedXML(cause error) error {
+	e := s3wire.CodeMalformedXML.New("")
+	e.Cause = cause
+	return e
+}
+
+// maxDeleteKeys is S3's limit on the keys of one DeleteObjects.
+const maxDeleteKeys = 1000
+
+// deleteRequest is a DeleteObjects body.
+type deleteRequest struct {
+	XMLName xml.Name       `xml:"Delete"`
+	Objects []deleteObject `xml:"Object"`
+	Quiet   bool           `xml:"Quiet,omitempty"`
+}
+
+type deleteObject struct {
+	Key              string `xml:"Key"`
+	VersionID        string `xml:"VersionId,omitempty"`
+	ETag             string `xml:"ETag,omitempty"`
+	LastModifiedTime string `xml:"LastModifiedTime,omitempty"`
+	Size             string `xml:"Size,omitempty"`
+}
+
+// parseDelete reads a DeleteObjects body: 1 to 1,000 objects.
+func parseDelete(b []byte) (*deleteRequest, error) {
+	d := new(deleteRequest)
+	if err := xml.Unmarshal(b, d); err != nil {
+		return nil, malformedXML(err)
+	}
+	if len(d.Objects) == 0 || len(d.Objects) > maxDeleteKeys {
+		return nil, s3wire.CodeMalformedXML.New("")
+	}
+	return d, nil
+}
+
+// checkDeleteKey refuses, for one key of a DeleteObjects, what the
+// gateway refuses in a URL: keys too long, not UTF-8, or with a "." or
+// ".." segment (a store that normalises paths would delete another
+// object than the one authorized).
+func checkDeleteKey(key string) *s3wire.Error {
+	switch {
+	case len(key) > s3wire.MaxKeyLen:
+		return s3wire.CodeKeyTooLongError.New("")
+	case !utf8.ValidString(key):
+		return s3wire.CodeInvalidURI.New("")
+	}
+	for seg := range strings.SplitSeq(key, "/") {
+		if seg == "." || seg == ".." {
+			return s3wire.CodeInvalidURI.New("The key contains a \".\" or \"..\" path segment, which this gateway does not accept.")
+		}
+	}
+	return nil
+}
+
+// escapeText is xml.EscapeText into a string.
+func escapeText(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
