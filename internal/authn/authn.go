@@ -433,3 +433,15 @@ func sessionPrincipal(p *identity.Principal, c *credential.Claims) {
 		p.CallerARN = c.PrincipalARN
 	}
 }
+
+// SessionPrincipal is the principal of a session with claims c, as a
+// request signed with the session's credentials authenticates: the
+// authorization API makes such sessions of the bearer tokens it accepts.
+func SessionPrincipal(c *credential.Claims) *identity.Principal {
+	s := &struct {
+		p identity.Principal
+		c credential.Claims
+	}{c: *c}
+	sessionPrincipal(&s.p, &s.c)
+	return &s.p
+}

@@ -149,7 +149,3 @@ func (n *Node) serveAuthzGRPC(ctx context.Context) {
 		s.Stop()
 	}
 }
-
-// bearerVerifier verifies bearer tokens for the authorization API; nil
-// until bearer tokens are supported.
-func (n *Node) bearerVerifier() authzapi.BearerVerifier { return nil }

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/brevet-dev/brevet/internal/federation/fedtest"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
@@ -299,3 +300,70 @@ func TestAuthzAPIHostileInput(t *testing.T) {
 		}
 	})
 }
+
+// TestAuthzAPIBearer: Brevet's own tokens (GetWebIdentityToken) for a
+// service's audience, and a registered OIDC provider's tokens mapped to
+// the service's role by its trust policy.
+func TestAuthzAPIBearer(t *testing.T) {
+	idp := fedtest.NewOIDCProvider(t)
+	dir := t.TempDir()
+	jwks := filepath.Join(dir, "jwks.json")
+	if err := os.WriteFile(jwks, idp.JWKS(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	routes := filepath.Join(dir, "routes.yaml")
+	if err := os.WriteFile(routes, []byte(strings.Replace(testRouteMap, "    routes:",
+		"    bearer_audiences: [orders]\n    bearer_role: arn:aws:iam::111122223333:role/web\n    routes:", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	n, _ := startNode(t, data, Options{}, "BREVET_AUTHZ_API_ROUTE_MAP="+routes, "BREVET_ISSUER_URL=https://brevet.test",
+		"BREVET_OIDC_JWKS="+idp.Issuer()+"="+jwks, "BREVET_LIMIT_FAILURES_PER_SOURCE=off")
+	admin := adminCreds(t, data)
+	call := func(service, body string) string {
+		status, out := signedPostTo(t, http.DefaultClient, n.URL(), service, admin, body)
+		if status != http.StatusOK {
+			t.Fatalf("%s: %d %s", body, status, out)
+		}
+		return out
+	}
+	call("iam", "Action=CreateOpenIDConnectProvider&Version=2010-05-08&Url="+url.QueryEscape(idp.Issuer())+"&ClientIDList.member.1=orders")
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/` +
+		oidcKey(idp.Issuer()) + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + oidcKey(idp.Issuer()) + `:sub":"alice"}}}]}`
+	call("iam", "Action=CreateRole&Version=2010-05-08&RoleName=web&AssumeRolePolicyDocument="+url.QueryEscape(trust))
+	call("iam", "Action=PutRolePolicy&Version=2010-05-08&RoleName=web&PolicyName=orders&PolicyDocument="+url.QueryEscape(limitedPolicy))
+	own := regexp.MustCompile(`<WebIdentityToken>(.*?)</WebIdentityToken>`).FindStringSubmatch(
+		call("sts", "Action=GetWebIdentityToken&Version=2011-06-15&Audience.member.1=orders&SigningAlgorithm=ES384"))[1]
+	other := regexp.MustCompile(`<WebIdentityToken>(.*?)</WebIdentityToken>`).FindStringSubmatch(
+		call("sts", "Action=GetWebIdentityToken&Version=2011-06-15&Audience.member.1=billing&SigningAlgorithm=ES384"))[1]
+	now := time.Now()
+	alice := idp.Token(t, idp.Claims("alice", "orders", now))
+	bob := idp.Token(t, idp.Claims("bob", "orders", now))
+	tests := []struct {
+		name, token, path string
+		wantStatus        int
+		wantARN           string
+	}{
+		{"own token", own, "/orders/9", 200, "arn:aws:iam::111122223333:user/admin"},
+		{"own token, another audience", other, "/orders/9", 401, ""},
+		{"own token, tampered", own[:len(own)-2] + "AA", "/orders/9", 401, ""},
+		{"provider token", alice, "/orders/1", 200, "arn:aws:sts::111122223333:assumed-role/web/"},
+		{"provider token, denied by policy", alice, "/orders/2", 403, ""},
+		{"provider token, not trusted", bob, "/orders/1", 403, ""},
+		{"not a JWT", "abc", "/orders/1", 401, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &signed{method: "GET", path: tt.path, host: "orders.example", header: http.Header{"Authorization": {"Bearer " + tt.token}}}
+			got := s.viaEnvoy(t, n.URL())
+			if got.status != tt.wantStatus {
+				t.Fatalf("status = %d (%v), want %d", got.status, got.body, tt.wantStatus)
+			}
+			if arn := got.header.Get("X-Brevet-Principal-Arn"); !strings.HasPrefix(arn, tt.wantARN) {
+				t.Errorf("X-Brevet-Principal-Arn = %q, want %q", arn, tt.wantARN)
+			}
+		})
+	}
+}
+
+func oidcKey(issuer string) string { return strings.TrimPrefix(issuer, "https://") }

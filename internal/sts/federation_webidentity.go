@@ -25,37 +25,73 @@ const claimSourceIdentity = "https://aws.amazon.com/source_identity"
 // policy alone decides (a Federated principal naming that provider, with
 // the provider's condition keys).
 func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in *stsapi.AssumeRoleWithWebIdentityRequest, f authz.Facts) (*stsapi.AssumeRoleWithWebIdentityResponse, error) {
-	now := f.Now
 	if in.ProviderId != "" {
 		// ProviderId names OAuth 2.0 access-token providers (Amazon,
 		// Facebook); Brevet federates OIDC ID tokens only.
 		return nil, &ValidationError{Message: "ProviderId is not supported: register the provider with CreateOpenIDConnectProvider and pass its ID token."}
 	}
-	role, err := s.federatedRole(ctx, in.RoleArn, "sts:AssumeRoleWithWebIdentity")
+	w, err := s.webIdentity(ctx, in.RoleArn, in.WebIdentityToken, in.RoleSessionName, f)
 	if err != nil {
 		return nil, err
 	}
-	iss, err := oidc.UnverifiedIssuer(in.WebIdentityToken)
+	role, now := w.role, f.Now
+	dur, err := federatedDuration(in.DurationSeconds, role)
+	if err != nil {
+		return nil, err
+	}
+	policyARNs, err := s.sessionPolicies(ctx, role.Account, in.Policy, in.PolicyArns)
+	if err != nil {
+		return nil, err
+	}
+	c := w.claims
+	c.IssuedAt, c.Expires, c.Policy, c.PolicyARNs = now, now.Add(dur), in.Policy, policyARNs
+	creds, tc, _, err := s.mint(c)
+	if err != nil {
+		return nil, err
+	}
+	s.recordUse(ctx, role.Account, role.Name, role.ARN(), now)
+	return &stsapi.AssumeRoleWithWebIdentityResponse{
+		Credentials:                 creds,
+		SubjectFromWebIdentityToken: w.id.Subject,
+		AssumedRoleUser:             &stsapi.AssumedRoleUser{AssumedRoleId: role.ID + ":" + in.RoleSessionName, Arn: c.SessionARN},
+		PackedPolicySize:            packedSize(tc, in.Policy != "" || len(policyARNs) > 0 || len(c.Tags) > 0),
+		Provider:                    c.Provider, // as AWS answers for IAM OIDC providers
+		Audience:                    w.id.ClientID,
+		SourceIdentity:              c.SourceIdentity,
+	}, nil
+}
+
+// webIdentitySession is a verified web identity token the role's trust
+// policy accepts, and the claims of the session it makes (without its
+// times and session policies).
+type webIdentitySession struct {
+	role   *authz.Role
+	id     *oidc.Identity
+	claims credential.Claims
+}
+
+// webIdentity verifies token for roleARN as AssumeRoleWithWebIdentity
+// does: the provider found by the token's issuer among the role
+// account's OIDC providers, the token verified with it, and the role's
+// trust policy deciding alone.
+func (s *Service) webIdentity(ctx context.Context, roleARN, token, sessionName string, f authz.Facts) (*webIdentitySession, error) {
+	role, err := s.federatedRole(ctx, roleARN, "sts:AssumeRoleWithWebIdentity")
+	if err != nil {
+		return nil, err
+	}
+	iss, err := oidc.UnverifiedIssuer(token)
 	if err != nil {
 		return nil, err
 	}
 	providerARN := iam.OIDCProviderARN(role.Account, oidc.KeyOf(iss))
-	cp, err := s.fed.provider(ctx, providerARN, now)
+	cp, err := s.fed.provider(ctx, providerARN, f.Now)
 	if errors.Is(err, errNoProvider) || (err == nil && cp.oidc == nil) {
 		return nil, &oidc.Error{Kind: oidc.InvalidToken, Message: "No OpenIDConnect provider found in your account for " + iss}
 	}
 	if err != nil {
 		return nil, err
 	}
-	id, err := cp.oidc.Verify(ctx, in.WebIdentityToken, now)
-	if err != nil {
-		return nil, err
-	}
-	dur, err := federatedDuration(in.DurationSeconds, role)
-	if err != nil {
-		return nil, err
-	}
-	policyARNs, err := s.sessionPolicies(ctx, role.Account, in.Policy, in.PolicyArns)
+	id, err := cp.oidc.Verify(ctx, token, f.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -66,31 +102,35 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in *stsapi.Assu
 	source, _ := id.Claims[claimSourceIdentity].(string)
 	if err := s.fed.authorizeFederated(&federatedRequest{
 		kind: policy.WebIdentity, provider: providerARN, role: role, keys: id.AddConditionKeys,
-		tags: tags, trans: id.TransitiveTagKeys, source: source, session: in.RoleSessionName, facts: f,
+		tags: tags, trans: id.TransitiveTagKeys, source: source, session: sessionName, facts: f,
 	}, "sts:AssumeRoleWithWebIdentity"); err != nil {
 		return nil, err
 	}
-	sessionARN := iam.AssumedRoleARN(role.Account, role.Name, in.RoleSessionName)
-	creds, tc, _, err := s.mint(credential.Claims{
+	return &webIdentitySession{role: role, id: id, claims: credential.Claims{
 		AccountID: role.Account, PrincipalType: credential.WebIdentity,
-		PrincipalARN: role.ARN(), PrincipalID: role.ID, SessionARN: sessionARN, SessionName: in.RoleSessionName,
-		IssuedAt: now, Expires: now.Add(dur),
-		Policy: in.Policy, PolicyARNs: policyARNs, Tags: tags, TransitiveTagKeys: id.TransitiveTagKeys,
+		PrincipalARN: role.ARN(), PrincipalID: role.ID, SessionARN: iam.AssumedRoleARN(role.Account, role.Name, sessionName),
+		SessionName: sessionName, Tags: tags, TransitiveTagKeys: id.TransitiveTagKeys,
 		SourceIdentity: source, Provider: providerARN, Subject: id.Subject,
-	})
+	}}, nil
+}
+
+// WebIdentitySession verifies a registered OIDC provider's token for
+// roleARN exactly as AssumeRoleWithWebIdentity does, and returns the
+// claims of the web identity session it would make, valid until the
+// token expires, without minting credentials: the authorization API's
+// callers present such a token with every request to another service
+// (docs/authorization-api.md). sessionName names the session.
+func (s *Service) WebIdentitySession(ctx context.Context, roleARN, token, sessionName string, f authz.Facts) (*credential.Claims, error) {
+	w, err := s.webIdentity(ctx, roleARN, token, sessionName, f)
 	if err != nil {
 		return nil, err
 	}
-	s.recordUse(ctx, role.Account, role.Name, role.ARN(), now)
-	return &stsapi.AssumeRoleWithWebIdentityResponse{
-		Credentials:                 creds,
-		SubjectFromWebIdentityToken: id.Subject,
-		AssumedRoleUser:             &stsapi.AssumedRoleUser{AssumedRoleId: role.ID + ":" + in.RoleSessionName, Arn: sessionARN},
-		PackedPolicySize:            packedSize(tc, in.Policy != "" || len(policyARNs) > 0 || len(tags) > 0),
-		Provider:                    providerARN, // as AWS answers for IAM OIDC providers
-		Audience:                    id.ClientID,
-		SourceIdentity:              source,
-	}, nil
+	c := w.claims
+	c.IssuedAt, c.Expires = w.id.IssuedAt, w.id.Expiry
+	if c.IssuedAt.IsZero() {
+		c.IssuedAt = f.Now
+	}
+	return &c, nil
 }
 
 // federatedRole loads the role a federated caller asks for. A role that
