@@ -405,3 +405,23 @@ func TestSearchFollowsIssuanceToDataEvents(t *testing.T) {
 		})
 	}
 }
+
+// TestDataEventFieldCaps: the field caps and the omitted marker apply to
+// data events as to any: a denied request's huge parameters are replaced
+// by the marker.
+func TestDataEventFieldCaps(t *testing.T) {
+	rec := s3Record(1, userPrincipal(), "PutObject", "b", strings.Repeat("k", 1024), request.Writes)
+	rec.ErrorCode, rec.Status = "AccessDenied", 403
+	rec.RequestParameters["x-amz-meta"] = strings.Repeat("<", 16<<10)
+	b, err := audit.ConvertEncode(audit.Converter{}, nil, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e audit.Event
+	if err := json.Unmarshal(b, &e); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := audit.IsOmitted(e.RequestParameters); !ok || e.EventCategory != "Data" || len(e.Resources) != 2 {
+		t.Errorf("requestParameters %v not omitted (category %q, %d resources)", e.RequestParameters, e.EventCategory, len(e.Resources))
+	}
+}
