@@ -127,6 +127,7 @@ func (c Converter) fillData(e *Event, rec *request.Record, tls *TLSDetails) {
 	}
 	a.AuthenticationMethod = detail(rec.Details, "AuthenticationMethod")
 	a.XAmzID2 = detail(rec.Details, "x-amz-id-2")
+	a.CheckProtocol = detail(rec.Details, "CheckProtocol")
 	e.AdditionalEventData = a
 }
 
@@ -137,7 +138,8 @@ type dataAdditional struct {
 	in, out int64
 }
 
-// detail is a record detail, capped as other free text is.
+// detail is a record detail, capped as other free text is. Details
+// other than those above are not recorded.
 func detail(d map[string]string, k string) string {
 	return truncateString(d[k], maxStringField)
 }

@@ -143,8 +143,12 @@ func TestConvertDataEventFields(t *testing.T) {
 		}},
 		{"other services' resources", audit.Converter{Account: "111111111111"}, func(r *request.Record) {
 			r.Service = "orders"
+			r.Details = map[string]string{"CheckProtocol": "ext_authz", "SignatureVersion": "SigV4"}
 			r.Resources = []request.Resource{{Type: "Orders::Order", ARN: "arn:aws:orders:eu-west-1:222222222222:order/1"}, {Type: "Orders::Queue", ARN: "arn:brevet:orders:::q"}}
 		}, func(e *audit.Event) string {
+			if a := e.AdditionalEventData; a.CheckProtocol != "ext_authz" || a.SignatureVersion != "SigV4" {
+				return "authorization API details missing"
+			}
 			if e.EventSource != "orders.amazonaws.com" || e.Resources[0].AccountID != "222222222222" || e.Resources[1].AccountID != "111111111111" {
 				return "accounts of other resources wrong"
 			}

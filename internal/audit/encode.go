@@ -157,6 +157,7 @@ func (enc *encoder) event(e *Event) bool {
 		if a.BytesTransferredOut != nil {
 			b = strconv.AppendInt(appendComma(b, open, `"bytesTransferredOut":`), *a.BytesTransferredOut, 10)
 		}
+		b = appendMember(b, open, `"CheckProtocol":`, a.CheckProtocol)
 		if c := a.IssuedCredential; c != nil {
 			b = appendField(appendComma(b, open, ""), `"issuedCredential":{"kind":`, c.Kind)
 			b = appendField(b, `,"accessKeyId":`, c.AccessKeyID)

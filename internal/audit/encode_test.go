@@ -130,11 +130,13 @@ func encodeCases() map[string]*Event {
 	cases["data event, byte counts only"] = &Event{AdditionalEventData: &AdditionalEventData{BytesTransferredIn: &neg, BytesTransferredOut: &big}}
 	cases["data event, out only"] = &Event{AdditionalEventData: &AdditionalEventData{BytesTransferredOut: &out}}
 	cases["data event, strings only"] = &Event{AdditionalEventData: &AdditionalEventData{CipherSuite: "c", XAmzID2: "x"}}
+	cases["authorization API data event"] = &Event{AdditionalEventData: &AdditionalEventData{CheckProtocol: "ext_authz", IssuedCredential: &IssuedCredential{}}}
+	cases["check protocol only"] = &Event{AdditionalEventData: &AdditionalEventData{CheckProtocol: "auth_request"}}
 	cases["data event and issued"] = &Event{AdditionalEventData: &AdditionalEventData{AuthenticationMethod: "QueryString",
 		IssuedCredential: &IssuedCredential{Kind: "k"}}}
 	nd := full()
 	nd.AdditionalEventData = &AdditionalEventData{SignatureVersion: n, CipherSuite: n, BytesTransferredIn: &in,
-		AuthenticationMethod: n, XAmzID2: n, BytesTransferredOut: &out, IssuedCredential: &IssuedCredential{Kind: n}}
+		AuthenticationMethod: n, XAmzID2: n, BytesTransferredOut: &out, CheckProtocol: n, IssuedCredential: &IssuedCredential{Kind: n}}
 	cases["nasty data event"] = nd
 	return cases
 }

@@ -69,6 +69,9 @@ type AdditionalEventData struct {
 	AuthenticationMethod string `json:"AuthenticationMethod,omitempty"`
 	XAmzID2              string `json:"x-amz-id-2,omitempty"`
 	BytesTransferredOut  *int64 `json:"bytesTransferredOut,omitempty"`
+	// CheckProtocol is how the authorization API was asked (its record's
+	// Details): Envoy's ext_authz or nginx's auth_request.
+	CheckProtocol string `json:"CheckProtocol,omitempty"`
 
 	IssuedCredential *IssuedCredential `json:"issuedCredential,omitempty"`
 	// AggregatedFailures is set in an aggregate of folded unauthenticated
