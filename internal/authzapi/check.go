@@ -411,6 +411,12 @@ func (c *Checker) record(x *call, err error, res *Result) *request.Record {
 	rec.Category = request.CategoryData
 	if r := x.route; r != nil {
 		rec.Service, rec.Action, rec.Version = r.Service.Name, r.op.Name, ""
+		// The check changes nothing in Brevet (its operation is ReadOnly
+		// for the pipeline), but the event describes the request to the
+		// service: readOnly unless its method writes.
+		if m := x.orig.Method; m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions {
+			rec.Effect = request.Writes
+		}
 		if x.resource != "" {
 			rec.Resources = []request.Resource{{Type: r.Service.ResourceType, ARN: x.resource}}
 		}
