@@ -27,10 +27,9 @@ import (
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 	"github.com/brevet-dev/brevet/internal/iam"
-	"github.com/brevet-dev/brevet/internal/policy"
 	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/s3/bucketpolicy"
 	"github.com/brevet-dev/brevet/internal/s3/gateway"
-	"github.com/brevet-dev/brevet/internal/s3wire"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 	"github.com/brevet-dev/brevet/internal/store/sqlite"
 )
@@ -50,11 +49,20 @@ type env struct {
 	master   *masterkey.Keyring
 	ring     *credential.TokenKeyRing
 	audit    *recorder
-	policies *memPolicies
+	policies *bucketpolicy.Service
 	revoked  *revokedSet
 	gw       *gateway.Gateway
 	srv      *httptest.Server
 	keys     map[string]sigv4.Credentials // by user name
+
+	mu          sync.Mutex
+	lastPayload string // the x-amz-content-sha256 of the last request
+}
+
+func (e *env) payloadMode() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.lastPayload
 }
 
 // newEnv builds an env whose gateway serves the given backends (the
@@ -71,8 +79,10 @@ func newEnv(t testing.TB, backends ...gateway.Backend) *env {
 	ring, err := credential.NewTokenKeyRing(rand.Reader, now)
 	must(t, err)
 	e := &env{st: st, w: &authztest.World{Store: st, Now: now}, master: master, ring: ring,
-		audit: &recorder{}, policies: newMemPolicies(), revoked: &revokedSet{ids: map[string]bool{}}, keys: map[string]sigv4.Credentials{}}
+		audit: &recorder{}, revoked: &revokedSet{ids: map[string]bool{}}, keys: map[string]sigv4.Credentials{}}
 	must(t, e.w.Account(acct))
+	e.policies, err = bucketpolicy.New(bucketpolicy.Config{Store: st, Account: acct, Resolver: st})
+	must(t, err)
 	e.user(t, "alice", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)
 	e.user(t, "bob", "")
 	e.user(t, "carol", `{"Version":"2012-10-17","Statement":[
@@ -89,7 +99,12 @@ func newEnv(t testing.TB, backends ...gateway.Backend) *env {
 	}
 	e.gw, err = gateway.New(gateway.Config{Pipeline: p, Backends: backends, Policies: e.policies, Account: acct, Region: region})
 	must(t, err)
-	e.srv = httptest.NewTLSServer(e.gw)
+	e.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.mu.Lock()
+		e.lastPayload = r.Header.Get("X-Amz-Content-Sha256")
+		e.mu.Unlock()
+		e.gw.ServeHTTP(w, r)
+	}))
 	t.Cleanup(e.srv.Close)
 	return e
 }
@@ -252,69 +267,6 @@ func (r *revokedSet) revoke(id string) {
 	r.mu.Lock()
 	r.ids[id] = true
 	r.mu.Unlock()
-}
-
-// memPolicies is BucketPolicies in memory, compiling as the real one does.
-type memPolicies struct {
-	mu   sync.Mutex
-	docs map[string]string
-	comp map[string]*policy.Compiled
-}
-
-func newMemPolicies() *memPolicies {
-	return &memPolicies{docs: map[string]string{}, comp: map[string]*policy.Compiled{}}
-}
-
-func (m *memPolicies) Put(_ context.Context, bucket, doc string, _ time.Time) error {
-	d, err := policy.Parse([]byte(doc))
-	if err != nil {
-		return s3wire.CodeMalformedPolicy.New("Policies must be valid JSON")
-	}
-	c, err := policy.Compile(d, policy.TypeResource, "BucketPolicy")
-	if err != nil {
-		return s3wire.CodeMalformedPolicy.New("Invalid policy")
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.docs[bucket], m.comp[bucket] = doc, c
-	return nil
-}
-
-func (m *memPolicies) Get(_ context.Context, bucket string) (string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	d, ok := m.docs[bucket]
-	if !ok {
-		return "", s3wire.CodeNoSuchBucketPolicy.New("")
-	}
-	return d, nil
-}
-
-func (m *memPolicies) Delete(_ context.Context, bucket string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.docs[bucket]; !ok {
-		return s3wire.CodeNoSuchBucketPolicy.New("")
-	}
-	delete(m.docs, bucket)
-	delete(m.comp, bucket)
-	return nil
-}
-
-func (m *memPolicies) Status(_ context.Context, bucket string) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	d, ok := m.docs[bucket]
-	if !ok {
-		return false, s3wire.CodeNoSuchBucketPolicy.New("")
-	}
-	return strings.Contains(d, `"Principal":"*"`), nil
-}
-
-func (m *memPolicies) Compiled(_ context.Context, bucket string) (*policy.Compiled, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.comp[bucket], nil
 }
 
 // nullS3 is a tiny in-memory S3 behind the gateway: it checks the

@@ -37,8 +37,14 @@ func TestObjectsThroughGateway(t *testing.T) {
 	c := e.client("alice")
 	const key = "dir/a b+c&d€.txt"
 	data := []byte("hello, gateway")
-	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("alpha"), Key: aws.String(key), Body: bytes.NewReader(data)}); err != nil {
+	// An unseekable body: the SDK streams it aws-chunked with a CRC32
+	// trailer.
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("alpha"), Key: aws.String(key),
+		Body: struct{ io.Reader }{bytes.NewReader(data)}, ContentLength: aws.Int64(int64(len(data))), ChecksumAlgorithm: types.ChecksumAlgorithmCrc32}); err != nil {
 		t.Fatalf("PutObject: %v", err)
+	}
+	if mode := e.payloadMode(); mode != "STREAMING-UNSIGNED-PAYLOAD-TRAILER" {
+		t.Errorf("the SDK sent x-amz-content-sha256 %q, want the trailer checksum mode", mode)
 	}
 	got, ok := n1.object("alpha/" + key)
 	if !ok || !bytes.Equal(got, data) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/s3/action"
+	"github.com/brevet-dev/brevet/internal/s3/bucketpolicy"
 	"github.com/brevet-dev/brevet/internal/s3wire"
 )
 
@@ -253,13 +254,21 @@ func (c *call) mergeDeleteErrors(refused []keyError) error {
 	return nil
 }
 
-// policyError maps the errors of BucketPolicies.
+// policyError maps the errors of BucketPolicies (s3/bucketpolicy).
 func policyError(err error) *s3wire.Error {
+	if e, ok := errors.AsType[*bucketpolicy.MalformedPolicyError](err); ok {
+		return &s3wire.Error{Code: s3wire.CodeMalformedPolicy, Message: e.Message, Cause: err}
+	}
+	if errors.Is(err, bucketpolicy.ErrNoSuchBucketPolicy) {
+		return &s3wire.Error{Code: s3wire.CodeNoSuchBucketPolicy, Message: s3wire.CodeNoSuchBucketPolicy.Message, Cause: err}
+	}
+	if errors.Is(err, bucketpolicy.ErrInvalidBucketName) {
+		return &s3wire.Error{Code: s3wire.CodeInvalidBucketName, Message: s3wire.CodeInvalidBucketName.Message, Cause: err}
+	}
 	return nil
 }
 
 // isNoSuchPolicy reports whether err says the bucket has no policy.
 func isNoSuchPolicy(err error) bool {
-	we, ok := errors.AsType[*s3wire.Error](err)
-	return ok && we.Code == s3wire.CodeNoSuchBucketPolicy
+	return errors.Is(err, bucketpolicy.ErrNoSuchBucketPolicy)
 }

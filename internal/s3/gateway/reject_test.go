@@ -98,9 +98,9 @@ func crc32Base64(b []byte) string {
 
 // streamed sends a PUT of an aws-chunked body built by encode, signed
 // with mode; decoded is the declared decoded length.
-func (e *env) streamed(t *testing.T, key, mode string, decoded int, trailer bool, encode func(*chunkSigner) []byte) (*http.Response, string) {
+func (e *env) streamed(t *testing.T, path, mode string, decoded int, trailer bool, encode func(*chunkSigner) []byte) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest("PUT", e.srv.URL+"/alpha/"+key, nil)
+	req, err := http.NewRequest("PUT", e.srv.URL+path, nil)
 	must(t, err)
 	req.Header.Set("Content-Encoding", "aws-chunked")
 	req.Header.Set("X-Amz-Decoded-Content-Length", strconv.Itoa(decoded))
@@ -168,7 +168,7 @@ func TestRejectedUploadsAreNotStored(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			key := "reject-" + strconv.Itoa(i)
-			resp, body := e.streamed(t, key, tt.mode, tt.decoded, tt.trailer, tt.encode)
+			resp, body := e.streamed(t, "/alpha/"+key, tt.mode, tt.decoded, tt.trailer, tt.encode)
 			if resp.StatusCode != tt.wantStatus || errorCode(body) != tt.wantCode {
 				t.Errorf("answer = %d %s, want %d %s", resp.StatusCode, body, tt.wantStatus, tt.wantCode)
 			}
@@ -181,11 +181,11 @@ func TestRejectedUploadsAreNotStored(t *testing.T) {
 		})
 	}
 	// The same uploads, correct, are stored.
-	resp, body := e.streamed(t, "good-signed", signed, len(data), false, func(c *chunkSigner) []byte { return c.signedChunks(data, chunk, -1) })
+	resp, body := e.streamed(t, "/alpha/good-signed", signed, len(data), false, func(c *chunkSigner) []byte { return c.signedChunks(data, chunk, -1) })
 	if got, _ := n1.object("alpha/good-signed"); resp.StatusCode != 200 || !bytes.Equal(got, data) {
 		t.Errorf("good signed upload = %d %s, stored %d bytes", resp.StatusCode, body, len(got))
 	}
-	resp, body = e.streamed(t, "good-trailer", unsigned, len(data), true, func(*chunkSigner) []byte { return unsignedTrailer(data, chunk, crc32Base64(data)) })
+	resp, body = e.streamed(t, "/alpha/good-trailer", unsigned, len(data), true, func(*chunkSigner) []byte { return unsignedTrailer(data, chunk, crc32Base64(data)) })
 	if got, _ := n1.object("alpha/good-trailer"); resp.StatusCode != 200 || !bytes.Equal(got, data) {
 		t.Errorf("good trailer upload = %d %s, stored %d bytes", resp.StatusCode, body, len(got))
 	}
