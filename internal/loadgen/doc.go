@@ -1,6 +1,8 @@
-// Package loadgen is Brevet's load generator: it drives an STS/IAM endpoint
-// over keep-alive HTTP connections with requests that are each signed for
-// real (SigV4, current time, one signature per request), and measures
+// Package loadgen is Brevet's load generator: it drives an STS/IAM endpoint,
+// or the S3 gateway (REST workloads signed as S3 signs, and single large
+// streamed transfers), over keep-alive HTTP connections with requests that
+// are each signed for real (SigV4, current time, one signature per
+// request), and measures
 // throughput, latency percentiles and, from /proc, the CPU time and memory
 // the server process spent.
 //
@@ -15,10 +17,10 @@
 // what this machine can do at all; the durable trivial handler, the same
 // plus a record per request made durable through an Appender (the
 // benchmark gives it the audit trail's group commit), so that they are
-// also reported as a ratio of what the durability promise leaves; and the
-// minimal signed Query client the benchmark uses to set up roles and
-// users.
+// also reported as a ratio of what the durability promise leaves; the null
+// S3 backend (NullS3Handler), the S3 gateway's reference; and the minimal
+// signed Query client the benchmark uses to set up roles and users.
 //
-// It must not import the server side (server, awsquery, sts, iam): it
+// It must not import the server side (server, awsquery, sts, iam, s3): it
 // measures them from the outside, over HTTP, as a client would.
 package loadgen

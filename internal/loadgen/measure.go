@@ -120,12 +120,17 @@ func Measure(ctx context.Context, t Target, w Workload, c int, warmup time.Durat
 
 // sampleRSS reads pid's RSS every RSSInterval until stop is closed.
 func sampleRSS(pid int, stop <-chan struct{}) []int64 {
+	return sampleRSSEvery(pid, RSSInterval, stop)
+}
+
+// sampleRSSEvery reads pid's RSS every interval until stop is closed.
+func sampleRSSEvery(pid int, interval time.Duration, stop <-chan struct{}) []int64 {
 	var out []int64
 	if pid == 0 {
 		<-stop
 		return nil
 	}
-	tick := time.NewTicker(RSSInterval)
+	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
 		select {

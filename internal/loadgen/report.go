@@ -52,6 +52,12 @@ type Row struct {
 	// phase of the same action, concurrency and round: what its CPU per
 	// op is compared with.
 	DurableCPUMicrosPerOp float64 `json:"durable_server_cpu_us_per_op,omitempty"`
+	// RatioToNull and NullCPUMicrosPerOp are, for a target other than
+	// the null S3 backend, OpsPerSecond over the null backend's for the
+	// same action, concurrency and round, and the null backend's
+	// ServerCPUMicrosPerOp (brevet bench s3).
+	RatioToNull        float64 `json:"ratio_to_null,omitempty"`
+	NullCPUMicrosPerOp float64 `json:"null_server_cpu_us_per_op,omitempty"`
 	// ServerCores is the server's CPU time over wall time: how many
 	// cores it kept busy.
 	ServerCores     float64 `json:"server_cores"`
@@ -66,8 +72,8 @@ type Row struct {
 func IsReference(target string) bool { return target == TrivialName || target == DurableTrivialName }
 
 // Rows turns phases into report rows, with each row's ratio to the
-// trivial handler's phase of the same action, concurrency and round, and
-// to the durable trivial handler's.
+// trivial handler's phase of the same action, concurrency and round, to
+// the durable trivial handler's, and to the null S3 backend's.
 func Rows(phases []*Phase) []Row {
 	type key struct {
 		target, action string
@@ -75,7 +81,7 @@ func Rows(phases []*Phase) []Row {
 	}
 	refs := map[key]*Phase{}
 	for _, p := range phases {
-		if IsReference(p.Target) {
+		if IsReference(p.Target) || p.Target == NullS3Name {
 			refs[key{p.Target, p.Action, p.Concurrency, p.Round}] = p
 		}
 	}
@@ -110,6 +116,10 @@ func Rows(phases []*Phase) []Row {
 		if d := ref(DurableTrivialName, p); d != nil && !IsReference(p.Target) {
 			row.RatioToDurable = ratio(row.OpsPerSecond, d.Result.OpsPerSecond())
 			row.DurableCPUMicrosPerOp = micros(d.ServerCPUPerOp())
+		}
+		if n := ref(NullS3Name, p); n != nil && p.Target != NullS3Name {
+			row.RatioToNull = ratio(row.OpsPerSecond, n.Result.OpsPerSecond())
+			row.NullCPUMicrosPerOp = micros(n.ServerCPUPerOp())
 		}
 		rows = append(rows, row)
 	}
@@ -173,6 +183,8 @@ func Medians(rows []Row) []Row {
 		m.ServerCPUMicrosPerOp = med(func(r Row) float64 { return r.ServerCPUMicrosPerOp })
 		m.GeneratorCPUMicrosPerOp = med(func(r Row) float64 { return r.GeneratorCPUMicrosPerOp })
 		m.DurableCPUMicrosPerOp = med(func(r Row) float64 { return r.DurableCPUMicrosPerOp })
+		m.RatioToNull = med(func(r Row) float64 { return r.RatioToNull })
+		m.NullCPUMicrosPerOp = med(func(r Row) float64 { return r.NullCPUMicrosPerOp })
 		m.ServerCores = med(func(r Row) float64 { return r.ServerCores })
 		out = append(out, m)
 	}

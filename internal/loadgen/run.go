@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,15 +18,33 @@ import (
 )
 
 // Workload says what each request of a run is: one action, its form body
-// per request, and what a successful response must contain.
+// per request, and what a successful response must contain. A workload
+// with a Method is a REST request instead (S3): the same Method, Path and
+// Body every time, signed as S3 signs.
 type Workload struct {
 	// Action names the workload in reports, e.g. "AssumeRole".
 	Action string
-	// Service is the SigV4 scope's service, "sts" or "iam".
+	// Service is the SigV4 scope's service, "sts", "iam" or "s3".
 	Service string
 	// AppendBody appends the form-encoded body of worker's seq-th
-	// request to b. It runs on every request, so keep it cheap.
+	// request to b. It runs on every request, so keep it cheap. A REST
+	// workload has none.
 	AppendBody func(b []byte, worker int, seq uint64) []byte
+	// Method, when set, makes this a REST workload: Method (GET, PUT …)
+	// to the endpoint's URL with Path appended, carrying Body, signed
+	// with S3's rules (no path normalisation, the payload hash in
+	// x-amz-content-sha256) instead of a form POSTed to the endpoint.
+	Method string
+	// Path is a REST workload's escaped path, e.g. "/bench/obj-1k".
+	Path string
+	// Body is a REST workload's fixed body (nil for none), and
+	// PayloadHash its hex SHA-256 (computed once; "" hashes Body on
+	// every request).
+	Body        []byte
+	PayloadHash string
+	// Status, when not zero, is the status a successful response must
+	// have; zero accepts any 2xx.
+	Status int
 	// Expect, when not nil, must occur in every 2xx response body; a
 	// response without it counts as an error ("200 unexpected body").
 	Expect []byte
@@ -118,7 +138,7 @@ func NewClient(concurrency int) *http.Client {
 // It fails only when the configuration is unusable; request failures are
 // counted in the Result.
 func Run(ctx context.Context, cfg Config, w Workload) (*Result, error) {
-	if cfg.Concurrency < 1 || cfg.Duration <= 0 || cfg.URL == "" || w.AppendBody == nil {
+	if cfg.Concurrency < 1 || cfg.Duration <= 0 || cfg.URL == "" || (w.AppendBody == nil) == (w.Method == "") {
 		return nil, errors.New("loadgen: a run needs a URL, a workload, Concurrency ≥ 1 and Duration > 0")
 	}
 	if cfg.Now == nil {
@@ -155,6 +175,9 @@ func Run(ctx context.Context, cfg Config, w Workload) (*Result, error) {
 	}
 	for i := range workers {
 		workers[i] = &worker{id: i, cfg: &cfg, w: &w, url: endpointOf(&cfg, i), latency: NewHistogram(), errs: map[string]uint64{}, pace: p}
+		if w.Method != "" {
+			workers[i].restURL = restURL(workers[i].url, w.Path)
+		}
 		wg.Go(func() { workers[i].loop(ctx, end, &sent) })
 	}
 	wg.Wait()
@@ -188,6 +211,7 @@ type worker struct {
 	cfg     *Config
 	w       *Workload
 	url     string
+	restURL string // a REST workload's URL: url with the workload's path
 	signer  sigv4.Signer
 	resp    bytes.Buffer
 	ops     uint64
@@ -268,6 +292,9 @@ func isStatusKind(kind string) bool { return len(kind) >= 3 && kind[0] >= '1' &&
 // do sends one freshly signed request and returns "" on success or the
 // error kind, and the latency.
 func (wk *worker) do(ctx context.Context, seq uint64) (kind string, took time.Duration) {
+	if wk.w.Method != "" {
+		return wk.doREST(ctx)
+	}
 	// A new body slice per request: the transport may still be reading
 	// the previous one after its response arrived.
 	body := wk.w.AppendBody(make([]byte, 0, 256), wk.id, seq)
@@ -282,6 +309,11 @@ func (wk *worker) do(ctx context.Context, seq uint64) (kind string, took time.Du
 		return "sign: " + err.Error(), 0
 	}
 	start := wk.cfg.Now()
+	return wk.send(req, start)
+}
+
+// send sends a signed request and reads its whole response.
+func (wk *worker) send(req *http.Request, start time.Time) (kind string, took time.Duration) {
 	resp, err := wk.cfg.Client.Do(req)
 	if err != nil {
 		return transportKind(err), wk.cfg.Now().Sub(start)
@@ -295,10 +327,37 @@ func (wk *worker) do(ctx context.Context, seq uint64) (kind string, took time.Du
 		return transportKind(err), took
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		return strconv.Itoa(resp.StatusCode) + " " + errorCode(wk.resp.Bytes()), took
+	case wk.w.Status != 0 && resp.StatusCode != wk.w.Status:
+		return strconv.Itoa(resp.StatusCode) + " unexpected status", took
 	case wk.w.Expect != nil && !bytes.Contains(wk.resp.Bytes(), wk.w.Expect):
 		return strconv.Itoa(resp.StatusCode) + " unexpected body", took
 	}
 	return "", took
+}
+
+// doREST sends one freshly signed REST request: the workload's method,
+// path and body, signed with S3's rules.
+func (wk *worker) doREST(ctx context.Context) (kind string, took time.Duration) {
+	var body io.Reader
+	if wk.w.Body != nil {
+		body = bytes.NewReader(wk.w.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, wk.w.Method, wk.restURL, body)
+	if err != nil {
+		return "request: " + err.Error(), 0
+	}
+	opts := sigv4.SignOptions{Region: wk.cfg.Region, Service: wk.w.Service, Time: wk.cfg.Now(),
+		S3PathRules: true, ContentSHA256Header: true, PayloadHash: wk.w.PayloadHash}
+	if err := wk.signer.SignHTTP(req, wk.w.Body, opts); err != nil {
+		return "sign: " + err.Error(), 0
+	}
+	return wk.send(req, wk.cfg.Now())
+}
+
+// restURL is endpoint (ending in "/" or not) with path ("/bucket/key")
+// appended.
+func restURL(endpoint, path string) string {
+	return strings.TrimSuffix(endpoint, "/") + path
 }
 
 func transportKind(err error) string {
