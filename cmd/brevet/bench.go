@@ -107,7 +107,7 @@ does not depend on them. See docs/load-benchmark.md.`,
 	f.StringVarP(&o.output, "output", "o", "table", "output format: table or json")
 	f.BoolVar(&o.durable, "durable", true, "also measure the durable trivial server (the trivial server plus an fsynced, group-committed record per request)")
 	f.StringVar(&o.durableDir, "durable-dir", "", "directory for the durable trivial server's file, on the disk of the server's data directory (default: the benchmark's temporary directory, which holds the spawned server's data directory)")
-	cmd.AddCommand(newBenchTrivialServerCmd(), newBenchSoakCmd())
+	cmd.AddCommand(newBenchTrivialServerCmd(), newBenchSoakCmd(), newBenchS3Cmd(), newBenchNullS3Cmd())
 	return cmd
 }
 
@@ -413,10 +413,6 @@ func newBenchTrivialServerCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			ln, err := net.Listen("tcp", listen)
-			if err != nil {
-				return err
-			}
 			handler := loadgen.TrivialHandler()
 			if durableDir != "" {
 				h, trail, closeTrail, err := newBenchDurable(durableDir)
@@ -432,24 +428,36 @@ func newBenchTrivialServerCmd() *cobra.Command {
 				}()
 				handler = withBenchDurableStats(trail, h)
 			}
-			srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-			go func() {
-				<-ctx.Done()
-				_ = srv.Close()
-			}()
-			if readyFile != "" {
-				if err := writeBenchReady(readyFile, "http://"+ln.Addr().String()); err != nil {
-					return err
-				}
-			}
-			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
+			return serveBenchHandler(ctx, listen, readyFile, handler)
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:0", "address to listen on")
 	cmd.Flags().StringVar(&readyFile, "ready-file", "", "write the server's URL to this file once it accepts connections")
 	cmd.Flags().StringVar(&durableDir, "durable-dir", "", "be the durable trivial server: append and fsync a record per request in a new temporary directory under this one")
 	return cmd
+}
+
+// serveBenchHandler serves h on a plain net/http server listening on
+// listen until ctx is done, and writes its URL to readyFile (when given)
+// once it accepts connections: a reference server of the benchmarks.
+func serveBenchHandler(ctx context.Context, listen, readyFile string, h http.Handler) error {
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if readyFile != "" {
+		if err := writeBenchReady(readyFile, "http://"+ln.Addr().String()); err != nil {
+			_ = ln.Close()
+			return err
+		}
+	}
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }

@@ -14,19 +14,29 @@ import (
 )
 
 // child is a server process the benchmark started (brevet serve, or the
-// trivial server): its pid for /proc accounting and its URL. Its output
-// goes to a file rather than a pipe, so that the generator spends no CPU
-// draining the server's access log.
+// trivial server): its pid for /proc accounting and its URL (and its S3
+// gateway's, when it runs one). Its output goes to a file rather than a
+// pipe, so that the generator spends no CPU draining the server's access
+// log.
 type child struct {
-	name string
-	cmd  *exec.Cmd
-	url  string
+	name  string
+	cmd   *exec.Cmd
+	url   string
+	s3url string
 }
 
 // startChild runs exe (this binary) with args plus "--ready-file FILE"
 // and waits (at most wait) until the child has written its URL to FILE,
 // which `brevet serve` does once it accepts connections.
 func startChild(ctx context.Context, name, dir, exe string, args []string, wait time.Duration) (*child, error) {
+	return startChildEnv(ctx, name, dir, exe, args, nil, wait)
+}
+
+// startChildEnv is startChild with env ("KEY=value") added to the
+// child's environment, which is otherwise this process's. The ready
+// file's first line is the URL; a second line, when there is one, is the
+// S3 gateway's (brevet serve --s3-listen).
+func startChildEnv(ctx context.Context, name, dir, exe string, args, env []string, wait time.Duration) (*child, error) {
 	logPath := filepath.Join(dir, name+".log")
 	readyPath := filepath.Join(dir, name+".ready")
 	logFile, err := os.Create(logPath)
@@ -36,6 +46,9 @@ func startChild(ctx context.Context, name, dir, exe string, args []string, wait 
 	defer logFile.Close() // the child has its own copy
 	cmd := exec.Command(exe, append(args, "--ready-file", readyPath)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.SysProcAttr = childSysProcAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("bench: start %s: %w", name, err)
@@ -49,7 +62,11 @@ func startChild(ctx context.Context, name, dir, exe string, args []string, wait 
 	defer tick.Stop()
 	for {
 		if b, err := os.ReadFile(readyPath); err == nil && len(bytes.TrimSpace(b)) > 0 {
-			c.url = strings.TrimSuffix(string(bytes.TrimSpace(b)), "/") + "/"
+			api, s3, _ := strings.Cut(string(bytes.TrimSpace(b)), "\n")
+			c.url = strings.TrimSuffix(strings.TrimSpace(api), "/") + "/"
+			if s3 = strings.TrimSpace(s3); s3 != "" {
+				c.s3url = strings.TrimSuffix(s3, "/") + "/"
+			}
 			return c, nil
 		}
 		select {
