@@ -55,6 +55,9 @@ type env struct {
 	srv      *httptest.Server
 	keys     map[string]sigv4.Credentials // by user name
 
+	authn *authn.Authenticator
+	authz *authz.Authorizer
+
 	mu          sync.Mutex
 	lastPayload string // the x-amz-content-sha256 of the last request
 }
@@ -93,11 +96,11 @@ func newEnv(t testing.TB, backends ...gateway.Backend) *env {
 	must(t, err)
 	az, err := authz.New(ctx, authz.Config{Store: st, MessageKey: make([]byte, 32), PollInterval: time.Hour})
 	must(t, err)
-	p := &request.Pipeline{Authenticator: a, Principals: az, Authorizer: az, Auditor: e.audit}
+	e.authn, e.authz = a, az
 	for i := range backends {
-		backends[i].Credentials = aws.Credentials{AccessKeyID: backendKey, SecretAccessKey: backendSecret}
+		backends[i].Credentials = e.backendCreds()
 	}
-	e.gw, err = gateway.New(gateway.Config{Pipeline: p, Backends: backends, Policies: e.policies, Account: acct, Region: region})
+	e.gw, err = gateway.New(gateway.Config{Pipeline: e.pipeline(e.audit), Backends: backends, Policies: e.policies, Account: acct, Region: region})
 	must(t, err)
 	e.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.mu.Lock()
@@ -107,6 +110,15 @@ func newEnv(t testing.TB, backends ...gateway.Backend) *env {
 	}))
 	t.Cleanup(e.srv.Close)
 	return e
+}
+
+// pipeline is the real pipeline with the given auditor.
+func (e *env) pipeline(aud request.Auditor) *request.Pipeline {
+	return &request.Pipeline{Authenticator: e.authn, Principals: e.authz, Authorizer: e.authz, Auditor: aud}
+}
+
+func (e *env) backendCreds() aws.Credentials {
+	return aws.Credentials{AccessKeyID: backendKey, SecretAccessKey: backendSecret}
 }
 
 // user creates a user with an inline policy (none when doc is "") and an

@@ -1,0 +1,111 @@
+package gateway
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"testing"
+	"testing/iotest"
+)
+
+// scripted is a source that returns its data in the given pieces, then
+// end (io.EOF or a failure).
+type scripted struct {
+	pieces [][]byte
+	end    error
+}
+
+func (s *scripted) Read(p []byte) (int, error) {
+	if len(s.pieces) == 0 {
+		return 0, s.end
+	}
+	n := copy(p, s.pieces[0])
+	s.pieces[0] = s.pieces[0][n:]
+	if len(s.pieces[0]) == 0 {
+		s.pieces = s.pieces[1:]
+	}
+	return n, nil
+}
+
+// readAll reads b with reads of size n and returns what came out before
+// the error.
+func readAll(b *verifiedBody, n int) ([]byte, error) {
+	var out []byte
+	buf := make([]byte, n)
+	for {
+		k, err := b.Read(buf)
+		out = append(out, buf[:k]...)
+		if err != nil {
+			return out, err
+		}
+	}
+}
+
+// TestVerifiedBodyWithholdsLastByte: whatever the read sizes, the last
+// byte of the body comes out only after the source ended cleanly with the
+// declared length; on a failure it never does.
+func TestVerifiedBodyWithholdsLastByte(t *testing.T) {
+	data := []byte("0123456789abcdefghij")
+	fail := errors.New("bad chunk signature")
+	tests := []struct {
+		name    string
+		pieces  []int // sizes of the source's reads
+		end     error
+		limit   int64
+		wantN   int // bytes that may come out
+		wantErr error
+	}{
+		{"clean, one piece", []int{20}, io.EOF, 20, 20, io.EOF},
+		{"clean, small pieces", []int{1, 2, 3, 14}, io.EOF, 20, 20, io.EOF},
+		{"clean, unknown length", []int{5, 15}, io.EOF, -1, 20, io.EOF},
+		{"failure at the end", []int{20}, fail, 20, 19, fail},
+		{"failure in small pieces", []int{1, 1, 18}, fail, -1, 19, fail},
+		{"too short", []int{10, 9}, io.EOF, 20, 18, errBodyTooShort},
+		{"too long", []int{20}, io.EOF, 19, 18, errBodyTooLong},
+		{"unexpected EOF", []int{20}, io.ErrUnexpectedEOF, 20, 19, nil},
+	}
+	for _, tt := range tests {
+		for _, readSize := range []int{1, 2, 7, 64} {
+			var pieces [][]byte
+			off := 0
+			for _, n := range tt.pieces {
+				pieces = append(pieces, bytes.Clone(data[off:off+n]))
+				off += n
+			}
+			b := newVerifiedBody(&scripted{pieces: pieces, end: tt.end}, tt.limit)
+			got, err := readAll(b, readSize)
+			if len(got) > tt.wantN || !bytes.Equal(got, data[:len(got)]) {
+				t.Errorf("%s, reads of %d: got %q, want at most the first %d bytes", tt.name, readSize, got, tt.wantN)
+			}
+			if tt.wantErr == io.EOF {
+				if err != io.EOF || len(got) != len(data) {
+					t.Errorf("%s, reads of %d: %d bytes, %v; want all, EOF", tt.name, readSize, len(got), err)
+				}
+				if b.Failure() != nil {
+					t.Errorf("%s: Failure() = %v", tt.name, b.Failure())
+				}
+				continue
+			}
+			if err == io.EOF || err == nil || b.Failure() == nil {
+				t.Errorf("%s, reads of %d: err %v, Failure %v; want a failure", tt.name, readSize, err, b.Failure())
+			}
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("%s, reads of %d: err %v, want %v", tt.name, readSize, err, tt.wantErr)
+			}
+			if len(got) == len(data) {
+				t.Errorf("%s, reads of %d: the last byte came out", tt.name, readSize)
+			}
+		}
+	}
+}
+
+func TestVerifiedBodyPassesIOTest(t *testing.T) {
+	data := bytes.Repeat([]byte("abc"), 1000)
+	b := newVerifiedBody(iotest.HalfReader(bytes.NewReader(data)), int64(len(data)))
+	if err := iotest.TestReader(b, data); err != nil {
+		t.Fatal(err)
+	}
+	if b.Count() != int64(len(data)) {
+		t.Errorf("Count = %d, want %d", b.Count(), len(data))
+	}
+}
