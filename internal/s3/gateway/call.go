@@ -50,6 +50,7 @@ type authInfo struct {
 	signed    bool
 	presigned bool
 	keyID     string
+	algorithm string
 	amzDate   time.Time
 }
 
@@ -130,7 +131,7 @@ func readAuth(r *http.Request) authInfo {
 	if err != nil {
 		return authInfo{signed: r.Header.Get("Authorization") != "" || strings.Contains(r.URL.RawQuery, "X-Amz-Signature=")}
 	}
-	return authInfo{signed: true, presigned: a.Presigned, keyID: a.AccessKeyID, amzDate: a.Time}
+	return authInfo{signed: true, presigned: a.Presigned, keyID: a.AccessKeyID, algorithm: a.Algorithm, amzDate: a.Time}
 }
 
 // Decode reads the small bodies the authorization depends on, through the
@@ -301,7 +302,9 @@ func (c *call) requestConditions(base map[string][]string) map[string][]string {
 		} else {
 			m["s3:authType"] = []string{"REST-HEADER"}
 		}
-		m["s3:signatureversion"] = []string{"AWS4-HMAC-SHA256"}
+		if c.auth.algorithm != "" {
+			m["s3:signatureversion"] = []string{c.auth.algorithm}
+		}
 		if !c.auth.amzDate.IsZero() {
 			m["s3:signatureAge"] = []string{strconv.FormatInt(c.Start.Sub(c.auth.amzDate).Milliseconds(), 10)}
 		}

@@ -72,6 +72,12 @@ func (e *env) payloadMode() string {
 // Credentials of each are filled in with the test backend key).
 func newEnv(t testing.TB, backends ...gateway.Backend) *env {
 	t.Helper()
+	return newEnvConfig(t, nil, backends...)
+}
+
+// newEnvConfig is newEnv with changes to the gateway's Config.
+func newEnvConfig(t testing.TB, change func(*gateway.Config), backends ...gateway.Backend) *env {
+	t.Helper()
 	ctx := context.Background()
 	now := time.Now()
 	st, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "brevet.db"), Now: time.Now})
@@ -100,7 +106,11 @@ func newEnv(t testing.TB, backends ...gateway.Backend) *env {
 	for i := range backends {
 		backends[i].Credentials = e.backendCreds()
 	}
-	e.gw, err = gateway.New(gateway.Config{Pipeline: e.pipeline(e.audit), Backends: backends, Policies: e.policies, Account: acct, Region: region})
+	cfg := gateway.Config{Pipeline: e.pipeline(e.audit), Backends: backends, Policies: e.policies, Account: acct, Region: region}
+	if change != nil {
+		change(&cfg)
+	}
+	e.gw, err = gateway.New(cfg)
 	must(t, err)
 	e.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.mu.Lock()
@@ -295,7 +305,7 @@ type nullS3 struct {
 }
 
 type seenRequest struct {
-	Method, Path, RawQuery string
+	Method, Host, Path, RawQuery string
 	Header                 http.Header
 	Body                   []byte
 	Err                    string
@@ -315,6 +325,12 @@ func newNullS3(t testing.TB, buckets ...string) *nullS3 {
 func (n *nullS3) backend(name string, buckets ...string) gateway.Backend {
 	u, _ := url.Parse(n.srv.URL)
 	return gateway.Backend{Name: name, Endpoint: u, Region: region, Buckets: buckets}
+}
+
+func (n *nullS3) hasBucket(b string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Contains(n.buckets, b)
 }
 
 func (n *nullS3) object(key string) ([]byte, bool) {
@@ -348,7 +364,7 @@ func (n *nullS3) fail(w http.ResponseWriter, status int, code string) {
 
 func (n *nullS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sreq := sigv4.FromHTTP(r, nil)
-	seen := seenRequest{Method: r.Method, Path: sreq.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone()}
+	seen := seenRequest{Method: r.Method, Host: r.Host, Path: sreq.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone()}
 	defer func() {
 		n.mu.Lock()
 		n.seen = append(n.seen, seen)
@@ -378,6 +394,9 @@ func (n *nullS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p := strings.TrimPrefix(r.URL.Path, "/")
 	bucket, key, _ := strings.Cut(p, "/")
+	if host := n.srv.Listener.Addr().String(); r.Host != host {
+		bucket, key = strings.TrimSuffix(r.Host, "."+host), p // virtual-hosted
+	}
 	n.serve(w, r, bucket, key, data)
 }
 
@@ -387,13 +406,23 @@ func (n *nullS3) serve(w http.ResponseWriter, r *http.Request, bucket, key strin
 	case bucket == "":
 		var b strings.Builder
 		b.WriteString(`<ListAllMyBucketsResult><Owner><ID>backend</ID></Owner><Buckets>`)
-		for _, name := range n.buckets {
+		n.mu.Lock()
+		names := slices.Clone(n.buckets)
+		n.mu.Unlock()
+		for _, name := range names {
 			b.WriteString("<Bucket><Name>" + name + "</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket>")
 		}
 		b.WriteString(`</Buckets></ListAllMyBucketsResult>`)
 		_, _ = io.WriteString(w, b.String())
 		return
-	case !slices.Contains(n.buckets, bucket):
+	case key == "" && r.Method == http.MethodPut: // CreateBucket
+		n.mu.Lock()
+		if !slices.Contains(n.buckets, bucket) {
+			n.buckets = append(n.buckets, bucket)
+		}
+		n.mu.Unlock()
+		return
+	case !n.hasBucket(bucket):
 		n.fail(w, 404, "NoSuchBucket")
 		return
 	case key == "" && r.Method == http.MethodPost:

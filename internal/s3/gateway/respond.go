@@ -288,6 +288,9 @@ func (c *call) dataEvent(rec *request.Record) {
 	d := map[string]string{"x-amz-id-2": c.hostID}
 	if c.auth.signed {
 		d["SignatureVersion"] = "SigV4"
+		if c.auth.algorithm == sigv4.AlgorithmECDSA {
+			d["SignatureVersion"] = "SigV4a"
+		}
 		d["AuthenticationMethod"] = "AuthHeader"
 		if c.auth.presigned {
 			d["AuthenticationMethod"] = "QueryString"
