@@ -306,9 +306,9 @@ type nullS3 struct {
 
 type seenRequest struct {
 	Method, Host, Path, RawQuery string
-	Header                 http.Header
-	Body                   []byte
-	Err                    string
+	Header                       http.Header
+	Body                         []byte
+	Err                          string
 }
 
 func newNullS3(t testing.TB, buckets ...string) *nullS3 {
