@@ -27,6 +27,8 @@ import (
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/brevet-dev/brevet/internal/audit"
 )
 
 // authzRoutes is the route map of the tests' orders service.
@@ -352,6 +354,36 @@ func TestAuthzAPIWithNginx(t *testing.T) {
 	r.Header.Set("Authorization", "Bearer "+aws.ToString(tok.WebIdentityToken))
 	if got := send(t, r); got.status != 403 {
 		t.Errorf("bearer token on order 2: got %d, want 403", got.status)
+	}
+
+	// Every check is a data event of the orders service, the presigned
+	// URL's query (signature, session token) left out.
+	b.stop(t)
+	counts := map[string]int{}
+	err = audit.WalkEvents(filepath.Join(b.DataDir, "audit"), func(_ uint64, e *audit.Event) error {
+		if e.EventSource != "orders.amazonaws.com" {
+			return nil
+		}
+		if e.EventCategory != "Data" || e.ManagementEvent {
+			t.Errorf("event %s: category %q, management %v; want a data event", e.EventName, e.EventCategory, e.ManagementEvent)
+		}
+		if p, _ := e.RequestParameters["path"].(string); strings.Contains(p, "X-Amz") {
+			t.Errorf("event %s records the query: %q", e.EventName, p)
+		}
+		key := e.EventName + "/" + e.ErrorCode
+		if d := e.AdditionalEventData; d != nil && d.CheckProtocol != "" {
+			key += "/" + d.CheckProtocol
+		}
+		counts[key]++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"GetOrder//nginx", "CreateOrder//nginx", "GetOrder/AccessDenied/nginx"} {
+		if counts[k] == 0 {
+			t.Errorf("no %s event in the trail (%v)", k, counts)
+		}
 	}
 }
 

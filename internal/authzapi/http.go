@@ -73,7 +73,7 @@ func (c *Checker) serveEnvoy(w http.ResponseWriter, r *http.Request) {
 			return nil, malformed("the check request's path must start with %s/", EnvoyPrefix)
 		}
 		path, query, _ := strings.Cut(uri[len(EnvoyPrefix):], "?")
-		h := r.Header.Clone()
+		h := r.Header // the check request's headers are the original's; nothing changes them
 		return &Original{Method: r.Method, Path: path, RawQuery: query, Host: r.Host, Header: h,
 			Secure: strings.EqualFold(h.Get("X-Forwarded-Proto"), "https")}, nil
 	})
