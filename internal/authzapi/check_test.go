@@ -1,0 +1,56 @@
+package authzapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/sigv4"
+)
+
+// TestWireErrors: what each failure of the pipeline answers; never a 500.
+func TestWireErrors(t *testing.T) {
+	c := &Checker{cfg: Config{MapError: func(err error) *WireError {
+		if errors.Is(err, errGone) {
+			return &WireError{Status: http.StatusForbidden, Code: "InvalidClientTokenId", Message: "gone"}
+		}
+		return nil
+	}}}
+	c.cfg.Logger = discardLogger()
+	tests := []struct {
+		err        error
+		wantStatus int
+		wantCode   string
+	}{
+		{&NoRouteError{Method: "GET", Path: "/x"}, 403, "AccessDenied"},
+		{&request.AccessDeniedError{Principal: "p", Action: "orders:GetOrder", Decision: request.Decision{Reason: "r", EncodedMessage: "m"}}, 403, "AccessDenied"},
+		{fmt.Errorf("wrapped: %w", &request.ThrottledError{RetryAfter: time.Second}), 429, "Throttling"},
+		{&sigv4.Error{Kind: sigv4.KindExpiredToken}, 401, "ExpiredToken"},
+		{&sigv4.Error{Kind: sigv4.KindInvalidClientTokenID}, 401, "InvalidClientTokenId"},
+		{&sigv4.Error{Kind: sigv4.KindSignatureDoesNotMatch}, 401, "SignatureDoesNotMatch"},
+		{&sigv4.Error{Kind: sigv4.KindRequestExpired}, 401, "SignatureDoesNotMatch"},
+		{&sigv4.Error{Kind: sigv4.KindInvalidScope}, 401, "SignatureDoesNotMatch"},
+		{&sigv4.Error{Kind: sigv4.KindMissingAuthenticationToken}, 401, "MissingAuthenticationToken"},
+		{&sigv4.Error{Kind: sigv4.KindIncompleteSignature}, 401, "IncompleteSignature"},
+		{&BearerError{Code: "InvalidIdentityToken"}, 401, "InvalidIdentityToken"},
+		{malformed("bad"), 400, "InvalidRequest"},
+		{errGone, 401, "InvalidClientTokenId"},
+		{errors.New("something unexpected"), 503, "ServiceUnavailable"},
+	}
+	for _, tt := range tests {
+		res := &Result{}
+		got := c.wire(context.Background(), &call{}, tt.err, res)
+		if got.Status != tt.wantStatus || got.Code != tt.wantCode {
+			t.Errorf("wire(%v) = %d %s, want %d %s", tt.err, got.Status, got.Code, tt.wantStatus, tt.wantCode)
+		}
+	}
+}
+
+var errGone = errors.New("principal gone")
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
