@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"io"
 	"testing"
@@ -107,5 +108,33 @@ func TestVerifiedBodyPassesIOTest(t *testing.T) {
 	}
 	if b.Count() != int64(len(data)) {
 		t.Errorf("Count = %d, want %d", b.Count(), len(data))
+	}
+}
+
+// TestTrailerEncoder: the framed body has the length announced, decodes
+// to the data, and ends with the checksum of the data.
+func TestTrailerEncoder(t *testing.T) {
+	for _, name := range []string{"x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-crc64nvme", "x-amz-checksum-sha1", "x-amz-checksum-sha256"} {
+		for _, n := range []int{0, 1, trailerChunk - 1, trailerChunk, trailerChunk + 1, 3*trailerChunk + 17} {
+			data := bytes.Repeat([]byte{'z'}, n)
+			framed, err := io.ReadAll(newTrailerEncoder(newVerifiedBody(bytes.NewReader(data), int64(n)), name))
+			if err != nil {
+				t.Fatalf("%s %d: %v", name, n, err)
+			}
+			if got, want := int64(len(framed)), trailerLength(int64(n), name); got != want {
+				t.Errorf("%s %d: framed %d bytes, announced %d", name, n, got, want)
+			}
+			h, _ := checksumFor(name)
+			h.Write(data)
+			if want := name + ":" + base64.StdEncoding.EncodeToString(h.Sum(nil)) + "\r\n\r\n"; !bytes.HasSuffix(framed, []byte(want)) {
+				t.Errorf("%s %d: ends %q, want %q", name, n, framed[max(0, len(framed)-80):], want)
+			}
+		}
+	}
+	// A failing body never gets its trailer.
+	fail := errors.New("bad")
+	framed, err := io.ReadAll(newTrailerEncoder(newVerifiedBody(&scripted{pieces: [][]byte{bytes.Repeat([]byte{'z'}, 100)}, end: fail}, 100), "x-amz-checksum-crc32"))
+	if !errors.Is(err, fail) || bytes.Contains(framed, []byte("x-amz-checksum")) {
+		t.Errorf("failing body: %q, %v", framed, err)
 	}
 }

@@ -421,6 +421,18 @@ func (c *call) outgoing() (*outgoing, error) {
 		return nil, err
 	}
 	declared := r.Header.Get("X-Amz-Content-Sha256")
+	if name := trailerName(r.Header.Get("X-Amz-Trailer")); c.chunked && name != "" && n >= 0 {
+		// Forward the checksum the client sent in its trailer.
+		c.body = newVerifiedBody(c.Stream, n)
+		o.body, o.length, o.payloadHash = newTrailerEncoder(c.body, name), trailerLength(n, name), streamingUnsignedTrailer
+		o.header["Content-Encoding"] = append([]string{"aws-chunked"}, o.header["Content-Encoding"]...)
+		o.header.Set("X-Amz-Decoded-Content-Length", strconv.FormatInt(n, 10))
+		o.header.Set("X-Amz-Trailer", name)
+		if v := r.Header.Get("X-Amz-Sdk-Checksum-Algorithm"); v != "" {
+			o.header.Set("X-Amz-Sdk-Checksum-Algorithm", v)
+		}
+		return o, nil
+	}
 	if n == 0 {
 		// Read to the end all the same: the verifying reader checks an
 		// empty body's hash, chunks and trailer at EOF.

@@ -19,7 +19,11 @@
 // An upload's body is checked as it is read (chunk signatures, trailing
 // checksums, the declared SHA-256) and only its last byte waits for the
 // check to finish: a body that fails is never complete at the backend,
-// which then stores nothing.
+// which then stores nothing. An aws-chunked body reaches the backend
+// decoded, or, when the client sent a trailing checksum, framed again as
+// STREAMING-UNSIGNED-PAYLOAD-TRAILER with that checksum (computed here as
+// the bytes pass) in the trailer, so that the backend checks and stores
+// it too.
 //
 // It owns forwarding and the S3 wire answers of the gateway; it does not
 // verify signatures (authn, sigv4), evaluate policies (authz, policy),

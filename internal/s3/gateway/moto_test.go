@@ -138,6 +138,10 @@ func TestMotoObjects(t *testing.T) {
 	if !bytes.Equal(got, data) {
 		t.Fatalf("moto holds %d bytes, want the %d sent", len(got), len(data))
 	}
+	head, err := direct.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("streamed"), ChecksumMode: types.ChecksumModeEnabled})
+	if err != nil || aws.ToString(head.ChecksumCRC32) != crc32Base64(data) {
+		t.Errorf("moto's checksum of the streamed object = %q (%v), want %q", aws.ToString(head.ChecksumCRC32), err, crc32Base64(data))
+	}
 	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("dir/a b.bin"), Range: aws.String("bytes=10-19")})
 	if err != nil {
 		t.Fatalf("ranged GetObject: %v", err)
