@@ -193,8 +193,11 @@ func (c *call) respond(ctx context.Context, w http.ResponseWriter, err error) {
 		s3wire.WriteError(w, c.HTTP.Method, c.ids(), we)
 	case c.local != nil:
 		c.writeLocal(w)
-	default:
+	case c.resp != nil:
 		c.writeResponse(ctx, w)
+	default:
+		c.local = &localResponse{status: http.StatusOK, header: http.Header{}}
+		c.writeLocal(w)
 	}
 }
 
