@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	"google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/brevet-dev/brevet/internal/federation/fedtest"
@@ -367,3 +369,37 @@ func TestAuthzAPIBearer(t *testing.T) {
 }
 
 func oidcKey(issuer string) string { return strings.TrimPrefix(issuer, "https://") }
+
+// TestAuthzAPIGRPCOverTLS: the gRPC listener serves the API's certificate
+// (reloaded with it), and nothing in plain text.
+func TestAuthzAPIGRPCOverTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	pool := writeServerCert(t, certFile, keyFile, 1)
+	routes := filepath.Join(dir, "routes.yaml")
+	if err := os.WriteFile(routes, []byte(testRouteMap), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	n, _ := startNode(t, data, Options{}, "BREVET_TLS_CERT="+certFile, "BREVET_TLS_KEY="+keyFile,
+		"BREVET_AUTHZ_API_ROUTE_MAP="+routes, "BREVET_AUTHZ_API_GRPC_LISTEN=127.0.0.1:0")
+	conn, err := grpc.NewClient(n.AuthzGRPCAddr(), grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	s := signOrders(t, adminCreds(t, data), "GET", "/orders/1", "orders", time.Now(), nil)
+	if got := s.viaGRPC(t, authv3.NewAuthorizationClient(conn)); got.status != http.StatusOK {
+		t.Errorf("over TLS: status %d (%v), want 200", got.status, got.body)
+	}
+	plain, err := grpc.NewClient(n.AuthzGRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if _, err := authv3.NewAuthorizationClient(plain).Check(ctx, &authv3.CheckRequest{}); err == nil {
+		t.Error("a plain-text gRPC call was answered on the TLS listener")
+	}
+}
