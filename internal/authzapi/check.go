@@ -233,10 +233,20 @@ func (x *call) Route(_ context.Context, rx *request.Exchange) error {
 	}
 	rx.Op = &x.route.op
 	// The body is the service's: Brevet never sees it. A declared
-	// x-amz-content-sha256 is signed as declared; the service checks
-	// the body against it.
-	rx.Stream = http.NoBody
+	// x-amz-content-sha256 is signed as declared (the Authenticator
+	// checks the body against it only as it is read, and nothing reads
+	// it); the service checks the body against it. Without one, the
+	// request is verified as having an empty body.
+	if declaresPayload(o) {
+		rx.Stream = http.NoBody
+	}
 	return nil
+}
+
+// declaresPayload reports whether the request declares its payload hash
+// (x-amz-content-sha256, in the headers or a presigned query).
+func declaresPayload(o *Original) bool {
+	return len(o.Header["X-Amz-Content-Sha256"]) > 0 || strings.Contains(o.RawQuery, "X-Amz-Content-Sha256=")
 }
 
 // Decode builds the resource ARN and the condition keys.
