@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"encoding/json"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/federation/fedtest"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
@@ -401,5 +403,25 @@ func TestAuthzAPIGRPCOverTLS(t *testing.T) {
 	defer cancel()
 	if _, err := authv3.NewAuthorizationClient(plain).Check(ctx, &authv3.CheckRequest{}); err == nil {
 		t.Error("a plain-text gRPC call was answered on the TLS listener")
+	}
+}
+
+// TestAuthzAPIExpiredSession: a session past its expiry is refused with
+// ExpiredToken, however well its request is signed.
+func TestAuthzAPIExpiredSession(t *testing.T) {
+	an := startAuthzNode(t)
+	now := time.Now()
+	tc, _, err := an.n.boot.Tokens.Mint(credential.Claims{
+		AccountID: testAccount, PrincipalType: credential.SessionUser,
+		PrincipalARN: "arn:aws:iam::" + testAccount + ":user/limited", SessionARN: "arn:aws:iam::" + testAccount + ":user/limited",
+		IssuedAt: now.Add(-2 * time.Hour), Expires: now.Add(-time.Hour),
+	}, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := sigv4.Credentials{AccessKeyID: tc.AccessKeyID, SecretAccessKey: tc.SecretAccessKey.Reveal(), SessionToken: tc.SessionToken}
+	got := signOrders(t, creds, "GET", "/orders/1", "orders", now, nil).viaVerify(t, an.n.URL())
+	if got.status != http.StatusUnauthorized || got.body["error"] != "ExpiredToken" {
+		t.Errorf("expired session: %d %v, want 401 ExpiredToken", got.status, got.body)
 	}
 }
