@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
 )
 
 // LoadArgs says where Load finds settings besides the defaults.
@@ -46,6 +47,9 @@ type loader struct {
 	s3Backends []fileS3Backend
 	filePath   string
 	lines      map[string]int
+	// authzServices is the file's authz_api.services, kept as YAML
+	// (authzapi.go).
+	authzServices *yaml.Node
 }
 
 // Load builds the runtime Config from defaults, the config file, the
@@ -76,6 +80,7 @@ func Load(args LoadArgs) (*Config, error) {
 	}
 	cfg, errs := convert(&l.vals)
 	cfg.Gateway, errs = l.convertGateway(cfg, errs)
+	errs = l.authzServicesInline(cfg, errs) // authzapi.go
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -221,6 +226,9 @@ func (l *loader) file(path string) error {
 	if a := fc.AuthzAPI; a != nil {
 		set(sAuthzAPIRouteMap, a.RouteMap)
 		set(sAuthzAPIGRPCListen, a.GRPCListen)
+		if a.Services.Kind != 0 {
+			l.authzServices = &a.Services
+		}
 	}
 	if f := fc.Federation; f != nil {
 		set(sIssuerURL, f.IssuerURL)

@@ -31,22 +31,25 @@ type authzAPI struct {
 // loadRouteMap reads and validates the route map, before the
 // Authenticator is built: it verifies SigV4 for the map's signing names.
 func (n *Node) loadRouteMap() error {
-	path := n.cfg.AuthzAPI.RouteMap
-	if path == "" {
+	a := n.cfg.AuthzAPI
+	if !a.Enabled() {
 		return nil
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("authz_api.route_map: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, authzapi.MaxRouteMapBytes+1))
-	if err != nil {
-		return fmt.Errorf("authz_api.route_map: %w", err)
+	data, from := a.Services, "authz_api.services"
+	if a.RouteMap != "" {
+		f, err := os.Open(a.RouteMap)
+		if err != nil {
+			return fmt.Errorf("authz_api.route_map: %w", err)
+		}
+		defer f.Close()
+		if data, err = io.ReadAll(io.LimitReader(f, authzapi.MaxRouteMapBytes+1)); err != nil {
+			return fmt.Errorf("authz_api.route_map: %w", err)
+		}
+		from = "authz_api.route_map " + a.RouteMap
 	}
 	m, err := authzapi.ParseRouteMap(data, authzapi.Defaults{Account: n.boot.AccountID, Region: n.cfg.Regions[0]})
 	if err != nil {
-		return fmt.Errorf("authz_api.route_map %s: %w", path, err)
+		return fmt.Errorf("%s: %w", from, err)
 	}
 	n.authzAPI = &authzAPI{routes: m}
 	return nil

@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/brevet-dev/brevet/internal/config"
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/federation/fedtest"
 	"github.com/brevet-dev/brevet/internal/sigv4"
@@ -423,5 +424,36 @@ func TestAuthzAPIExpiredSession(t *testing.T) {
 	got := signOrders(t, creds, "GET", "/orders/1", "orders", now, nil).viaVerify(t, an.n.URL())
 	if got.status != http.StatusUnauthorized || got.body["error"] != "ExpiredToken" {
 		t.Errorf("expired session: %d %v, want 401 ExpiredToken", got.status, got.body)
+	}
+}
+
+// TestAuthzAPIInlineServices: the route map written in the config file
+// itself serves as a file of its own does; a bad one refuses the start.
+func TestAuthzAPIInlineServices(t *testing.T) {
+	dir := t.TempDir()
+	// testRouteMap's services, indented under authz_api.
+	inline := "authz_api:\n  " + strings.ReplaceAll(strings.TrimPrefix(testRouteMap, "\n"), "\n", "\n  ")
+	conf := filepath.Join(dir, "brevet.yaml")
+	if err := os.WriteFile(conf, []byte(inline), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	n, _ := startNode(t, data, Options{}, "BREVET_CONFIG="+conf)
+	got := signOrders(t, adminCreds(t, data), "GET", "/orders/1", "orders", time.Now(), nil).viaVerify(t, n.URL())
+	if got.status != http.StatusOK {
+		t.Errorf("inline route map: %d %v, want 200", got.status, got.body)
+	}
+
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("authz_api:\n  services:\n    - name: orders\n      routes:\n        - {method: GET, path: /x, action: s3:GetObject, resource: '*'}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.LoadArgs{Env: []string{"BREVET_CONFIG=" + bad, "BREVET_DATA_DIR=" + filepath.Join(dir, "data2"),
+		"BREVET_LISTEN=127.0.0.1:0", "BREVET_ACCOUNT_ID=" + testAccount}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(context.Background(), cfg, Options{}); err == nil || !strings.Contains(err.Error(), "authz_api.services") {
+		t.Errorf("New with a bad inline route map: %v, want an error naming authz_api.services", err)
 	}
 }
