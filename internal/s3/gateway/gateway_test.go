@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -223,5 +226,37 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	p := &request.Pipeline{}
 	if _, err := gateway.New(gateway.Config{Pipeline: p}); err == nil {
 		t.Errorf("New accepted a pipeline without steps")
+	}
+}
+
+// TestSecretsStayOut: neither the backend's secret nor the client's
+// signature or session token reaches the logs, the audit records or the
+// answers, also when the backend fails.
+func TestSecretsStayOut(t *testing.T) {
+	var logs bytes.Buffer
+	n := newNullS3(t, "alpha")
+	gone := newNullS3(t, "beta-1")
+	goneBackend := gone.backend("gone", "beta*")
+	gone.srv.Close()
+	e := newEnvConfig(t, func(c *gateway.Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) },
+		goneBackend, n.backend("null", "*"))
+	session := e.session(t, time.Now().Add(-time.Minute), time.Hour)
+	var answers strings.Builder
+	for _, p := range []string{"/alpha/missing", "/beta-1/k", "/alpha/k"} {
+		_, body := e.do(t, "GET", p, nil, nil, session, sigv4.SignOptions{})
+		answers.WriteString(body)
+	}
+	_, body := e.send(t, mustRequest(t, "GET", e.presign(t, "GET", "/alpha/k", session, time.Now(), time.Hour), nil))
+	answers.WriteString(body)
+	records := fmt.Sprintf("%+v", e.audit.recs)
+	for _, secret := range []string{backendSecret, session.SecretAccessKey, session.SessionToken} {
+		for where, text := range map[string]string{"logs": logs.String(), "records": records, "answers": answers.String()} {
+			if strings.Contains(text, secret) {
+				t.Errorf("a secret reached the %s", where)
+			}
+		}
+	}
+	if !strings.Contains(logs.String(), "backend unreachable") {
+		t.Errorf("the unreachable backend was not logged: %s", logs.String())
 	}
 }
