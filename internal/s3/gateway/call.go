@@ -24,13 +24,15 @@ type call struct {
 	g      *Gateway
 	hostID string
 
-	auth     authInfo
-	addr     s3wire.Address
-	header   http.Header // the request's headers, with a presigned URL's hoisted x-amz-* parameters
-	rawQuery string      // the query to forward
-	areq     action.Request
-	res      action.Result
-	chunked  bool
+	auth   authInfo
+	addr   s3wire.Address
+	header http.Header // the request's headers, with a presigned URL's hoisted x-amz-* parameters
+	// ownHeader says header is a copy the call may change.
+	ownHeader bool
+	rawQuery  string // the query to forward
+	areq      action.Request
+	res       action.Result
+	chunked   bool
 
 	backend  *backend
 	body     *verifiedBody // the upload, when streamed to the backend
@@ -87,7 +89,7 @@ func (c *call) Route(ctx context.Context, x *request.Exchange) error {
 	var hoisted http.Header
 	c.rawQuery, hoisted = splitQuery(r.URL.RawQuery, c.auth.presigned)
 	if hoisted != nil {
-		c.header = r.Header.Clone()
+		c.header, c.ownHeader = r.Header.Clone(), true
 		for k, v := range hoisted {
 			if _, ok := c.header[k]; !ok {
 				c.header[k] = v
@@ -343,6 +345,9 @@ func (c *call) anonymous() bool {
 // Act answers the bucket policy operations and ListBuckets here and
 // forwards everything else to the bucket's backend.
 func (c *call) Act(ctx context.Context, x *request.Exchange) error {
+	if err := c.expectedOwner(); err != nil {
+		return err
+	}
 	switch c.res.Operation {
 	case "ListBuckets":
 		return c.listBuckets(ctx)
@@ -386,6 +391,31 @@ func (c *call) sameBackendSource() error {
 			}
 			return s3wire.CodeNotImplemented.New("Copying between buckets of different backends is not supported by this gateway.")
 		}
+	}
+	return nil
+}
+
+// expectedOwnerHeaders name the account a client expects to own the
+// bucket (and a copy's source bucket).
+var expectedOwnerHeaders = [...]string{"X-Amz-Expected-Bucket-Owner", "X-Amz-Source-Expected-Bucket-Owner"}
+
+// expectedOwner answers the expected-owner headers for the backend: every
+// bucket behind the gateway is the gateway's account's, whatever account
+// the backend's key belongs to. A match is removed (the backend would
+// compare with its own account); a mismatch is S3's AccessDenied.
+func (c *call) expectedOwner() error {
+	for _, h := range expectedOwnerHeaders {
+		v, ok := c.header[h]
+		if !ok {
+			continue
+		}
+		if len(v) != 1 || v[0] != c.g.cfg.Account {
+			return s3wire.CodeAccessDenied.New("")
+		}
+		if !c.ownHeader {
+			c.header, c.ownHeader = c.header.Clone(), true
+		}
+		delete(c.header, h)
 	}
 	return nil
 }

@@ -260,3 +260,23 @@ func TestSecretsStayOut(t *testing.T) {
 		t.Errorf("the unreachable backend was not logged: %s", logs.String())
 	}
 }
+
+// TestExpectedBucketOwner: the gateway's account owns every bucket; the
+// header is answered here, never compared by the backend with its own.
+func TestExpectedBucketOwner(t *testing.T) {
+	e, n1, _ := newNullEnv(t)
+	n1.objects["alpha/k"] = []byte("v")
+	c := e.client("alice")
+	out, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("alpha"), Key: aws.String("k"), ExpectedBucketOwner: aws.String(acct)})
+	if err != nil {
+		t.Fatalf("GetObject with the right owner: %v", err)
+	}
+	out.Body.Close()
+	if v := n1.lastSeen().Header.Get("X-Amz-Expected-Bucket-Owner"); v != "" {
+		t.Errorf("the backend got x-amz-expected-bucket-owner %q", v)
+	}
+	_, err = c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("alpha"), Key: aws.String("k"), ExpectedBucketOwner: aws.String("210987654321")})
+	if got := apiCode(err); got != "AccessDenied" {
+		t.Errorf("GetObject with another owner = %s, want AccessDenied", got)
+	}
+}
