@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"text/template"
@@ -47,9 +48,9 @@ services:
         resource: arn:aws:orders:{region}:{account}:order/*
 `
 
-// authzNginxConf is nginx in front of the upstream, asking Brevet with
-// auth_request: the configuration docs/authorization-api.md shows, with
-// the test's addresses and a temporary prefix.
+// authzNginxConf wraps the nginx configuration docs/authorization-api.md
+// shows (its server block, as pasted) in a main configuration with a
+// temporary prefix.
 const authzNginxConf = `
 daemon off;
 worker_processes 1;
@@ -63,47 +64,36 @@ http {
   fastcgi_temp_path {{.Dir}}/fastcgi;
   uwsgi_temp_path {{.Dir}}/uwsgi;
   scgi_temp_path {{.Dir}}/scgi;
-  proxy_buffer_size 16k;
-  proxy_buffers 8 16k;
-
-  server {
-    listen {{.Listen}};
-
-    location / {
-      auth_request /_brevet;
-      auth_request_set $brevet_principal $upstream_http_x_brevet_principal_arn;
-      auth_request_set $brevet_account $upstream_http_x_brevet_account;
-      auth_request_set $brevet_session $upstream_http_x_brevet_session_name;
-      auth_request_set $brevet_source $upstream_http_x_brevet_source_identity;
-      auth_request_set $brevet_tags $upstream_http_x_brevet_tags;
-      auth_request_set $brevet_request $upstream_http_x_brevet_request_id;
-      auth_request_set $brevet_error $upstream_http_x_brevet_error_code;
-      add_header X-Brevet-Error-Code $brevet_error always;
-
-      proxy_set_header X-Brevet-Principal-Arn $brevet_principal;
-      proxy_set_header X-Brevet-Account $brevet_account;
-      proxy_set_header X-Brevet-Session-Name $brevet_session;
-      proxy_set_header X-Brevet-Source-Identity $brevet_source;
-      proxy_set_header X-Brevet-Tags $brevet_tags;
-      proxy_set_header X-Brevet-Request-Id $brevet_request;
-      proxy_pass {{.Upstream}};
-    }
-
-    location = /_brevet {
-      internal;
-      proxy_pass {{.Brevet}}/authz/nginx;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-URI $request_uri;
-      proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Original-Host $http_host;
-      proxy_set_header X-Original-Scheme $scheme;
-      proxy_set_header X-Original-Content-Length $http_content_length;
-      proxy_set_header X-Real-IP $remote_addr;
-    }
-  }
+{{.Doc}}
 }
 `
+
+// docNginx is the ```nginx block of docs/authorization-api.md with the
+// addresses it names (Brevet on 127.0.0.1:8787, nginx on 8080, the
+// service on 127.0.0.1:9000) replaced by the test's.
+func docNginx(t *testing.T, brevetURL, listen, upstream string) string {
+	t.Helper()
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "authorization-api.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```nginx\n(.*?)```").FindSubmatch(doc)
+	if m == nil {
+		t.Fatal("docs/authorization-api.md has no ```nginx block")
+	}
+	conf := string(m[1])
+	for _, r := range [][2]string{
+		{"server 127.0.0.1:8787;", "server " + strings.TrimPrefix(brevetURL, "http://") + ";"},
+		{"listen 8080;", "listen " + listen + ";"},
+		{"proxy_pass http://127.0.0.1:9000;", "proxy_pass " + upstream + ";"},
+	} {
+		if !strings.Contains(conf, r[0]) {
+			t.Fatalf("the documented nginx configuration no longer holds %q", r[0])
+		}
+		conf = strings.Replace(conf, r[0], r[1], 1)
+	}
+	return conf
+}
 
 // freePort is a loopback address nothing listens on (for a server that
 // must be told its address before it starts).
@@ -117,7 +107,8 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// startNginx runs the real nginx with authzNginxConf until the test ends.
+// startNginx runs the real nginx with the documented configuration
+// until the test ends.
 func startNginx(t *testing.T, brevetURL, upstream string) string {
 	t.Helper()
 	need(t, "nginx", have("nginx"))
@@ -125,7 +116,7 @@ func startNginx(t *testing.T, brevetURL, upstream string) string {
 	listen := freePort(t)
 	var conf bytes.Buffer
 	template.Must(template.New("nginx").Parse(authzNginxConf)).Execute(&conf, map[string]string{
-		"Dir": dir, "Listen": listen, "Upstream": upstream, "Brevet": brevetURL})
+		"Dir": dir, "Doc": docNginx(t, brevetURL, listen, upstream)})
 	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), conf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
