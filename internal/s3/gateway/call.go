@@ -455,7 +455,7 @@ func (c *call) outgoing() (*outgoing, error) {
 		// Forward the checksum the client sent in its trailer.
 		c.body = newVerifiedBody(c.Stream, n)
 		o.body, o.length, o.payloadHash = newTrailerEncoder(c.body, name), trailerLength(n, name), streamingUnsignedTrailer
-		o.header["Content-Encoding"] = append([]string{"aws-chunked"}, o.header["Content-Encoding"]...)
+		o.header["Content-Encoding"] = []string{strings.Join(append([]string{"aws-chunked"}, o.header["Content-Encoding"]...), ",")}
 		o.header.Set("X-Amz-Decoded-Content-Length", strconv.FormatInt(n, 10))
 		o.header.Set("X-Amz-Trailer", name)
 		if v := r.Header.Get("X-Amz-Sdk-Checksum-Algorithm"); v != "" {
