@@ -167,6 +167,10 @@ func NewTransport() *http.Transport {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
+		// A backend that takes the request and never answers frees the
+		// request after this long (S3 starts answering even a long
+		// CompleteMultipartUpload at once).
+		ResponseHeaderTimeout: 5 * time.Minute,
 		DisableCompression:    true,
 		WriteBufferSize:       64 << 10,
 		ReadBufferSize:        64 << 10,

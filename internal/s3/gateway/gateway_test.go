@@ -280,3 +280,28 @@ func TestExpectedBucketOwner(t *testing.T) {
 		t.Errorf("GetObject with another owner = %s, want AccessDenied", got)
 	}
 }
+
+func TestListBucketsPages(t *testing.T) {
+	e, _, _ := newNullEnv(t)
+	c := e.client("alice")
+	var names []string
+	p := s3.NewListBucketsPaginator(c, &s3.ListBucketsInput{MaxBuckets: aws.Int32(3)})
+	pages := 0
+	for p.HasMorePages() {
+		out, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, b := range out.Buckets {
+			names = append(names, aws.ToString(b.Name))
+		}
+	}
+	if diff := cmp.Diff([]string{"alpha", "beta-1", "delta", "gamma"}, names); diff != "" || pages != 2 {
+		t.Errorf("%d pages, buckets (-want +got):\n%s", pages, diff)
+	}
+	_, err := c.ListBuckets(context.Background(), &s3.ListBucketsInput{ContinuationToken: aws.String("!!")})
+	if got := apiCode(err); got != "InvalidArgument" {
+		t.Errorf("bad token = %s, want InvalidArgument", got)
+	}
+}

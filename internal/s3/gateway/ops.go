@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/brevet-dev/brevet/internal/request"
@@ -60,6 +61,10 @@ func (c *call) listBuckets(ctx context.Context) error {
 	}
 	c.backend = nil
 	slices.SortFunc(all, func(a, b listedBucket) int { return strings.Compare(a.Name, b.Name) })
+	page, next, err := bucketPage(all, c.areq.Query.Get("continuation-token"), c.areq.Query.Get("max-buckets"))
+	if err != nil {
+		return err
+	}
 	out := struct {
 		XMLName xml.Name `xml:"ListAllMyBucketsResult"`
 		NS      string   `xml:"xmlns,attr"`
@@ -67,9 +72,10 @@ func (c *call) listBuckets(ctx context.Context) error {
 			ID          string `xml:"ID"`
 			DisplayName string `xml:"DisplayName"`
 		} `xml:"Owner"`
-		Buckets []listedBucket `xml:"Buckets>Bucket"`
-		Prefix  string         `xml:"Prefix,omitempty"`
-	}{NS: s3NS, Buckets: all, Prefix: prefix}
+		Buckets           []listedBucket `xml:"Buckets>Bucket"`
+		ContinuationToken string         `xml:"ContinuationToken,omitempty"`
+		Prefix            string         `xml:"Prefix,omitempty"`
+	}{NS: s3NS, Buckets: page, ContinuationToken: next, Prefix: prefix}
 	out.Owner.ID, out.Owner.DisplayName = c.g.cfg.Account, c.g.cfg.Account
 	body, err := xml.Marshal(out)
 	if err != nil {
@@ -77,6 +83,35 @@ func (c *call) listBuckets(ctx context.Context) error {
 	}
 	c.local = xmlDoc(http.StatusOK, body)
 	return nil
+}
+
+// bucketPage cuts the sorted buckets after the continuation token (the
+// name of the last bucket of the previous page, base64-encoded) to at
+// most max-buckets (1 to 10,000; all when absent), and returns the token
+// of the next page, "" for the last.
+func bucketPage(all []listedBucket, token, maxBuckets string) ([]listedBucket, string, error) {
+	if token != "" {
+		after, err := base64.RawURLEncoding.DecodeString(token)
+		if err != nil {
+			return nil, "", s3wire.CodeInvalidArgument.New("The continuation token provided is incorrect")
+		}
+		i, _ := slices.BinarySearchFunc(all, string(after), func(b listedBucket, name string) int { return strings.Compare(b.Name, name) })
+		for i < len(all) && all[i].Name <= string(after) {
+			i++
+		}
+		all = all[i:]
+	}
+	if maxBuckets == "" {
+		return all, "", nil
+	}
+	n, err := strconv.Atoi(maxBuckets)
+	if err != nil || n < 1 || n > 10000 {
+		return nil, "", s3wire.CodeInvalidArgument.New("max-buckets must be between 1 and 10000")
+	}
+	if len(all) <= n {
+		return all, "", nil
+	}
+	return all[:n], base64.RawURLEncoding.EncodeToString([]byte(all[n-1].Name)), nil
 }
 
 // bucketPolicyOp answers the bucket policy operations from Policies.
