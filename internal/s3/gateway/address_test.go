@@ -124,3 +124,17 @@ func TestAnonymous(t *testing.T) {
 		t.Errorf("anonymous HEAD = %d %q, want 403 without a body", resp.StatusCode, body)
 	}
 }
+
+// TestAnonymousBodyNotRead: an anonymous DeleteObjects on a bucket without
+// a policy is refused before its body is read.
+func TestAnonymousBodyNotRead(t *testing.T) {
+	e, _, _ := newNullEnv(t)
+	body := []byte("<Delete><Object><Key>k</Key></Object></Delete>")
+	resp, text := e.do(t, "POST", "/alpha?delete", http.Header{"Content-Type": {"application/xml"}}, body, sigv4.Credentials{}, sigv4.SignOptions{})
+	if resp.StatusCode != 403 || errorCode(text) != "AccessDenied" {
+		t.Errorf("anonymous DeleteObjects = %d %s", resp.StatusCode, text)
+	}
+	if rec := e.audit.last(); rec.BytesIn != 0 {
+		t.Errorf("read %d bytes of the body", rec.BytesIn)
+	}
+}

@@ -142,6 +142,11 @@ func (c *call) Decode(ctx context.Context, x *request.Exchange) error {
 	if c.chunked && !c.auth.signed {
 		return s3wire.CodeInvalidRequest.New("An aws-chunked body must be signed.")
 	}
+	if readsBody[c.res.Operation] {
+		if err := c.mayBeAllowed(ctx); err != nil {
+			return err
+		}
+	}
 	switch c.res.Operation {
 	case "CreateBucket":
 		b, err := c.readSmall(maxSmallBody, s3wire.CodeMalformedXML)
@@ -184,6 +189,31 @@ func (c *call) Decode(ctx context.Context, x *request.Exchange) error {
 		c.small = b
 	}
 	return nil
+}
+
+// readsBody are the operations whose body the gateway reads whole before
+// authorizing them.
+var readsBody = map[string]bool{
+	"CreateBucket": true, "PutObjectTagging": true, "PutBucketTagging": true,
+	"DeleteObjects": true, "PutBucketPolicy": true,
+}
+
+// mayBeAllowed refuses, before its body is read, a request no policy can
+// allow: an anonymous caller is allowed only by a bucket policy, so
+// without one nobody reads its body (up to 2 MiB) for nothing.
+func (c *call) mayBeAllowed(ctx context.Context) error {
+	if !c.anonymous() || c.addr.Bucket == "" {
+		return nil
+	}
+	p, err := c.bucketPolicy(ctx, c.addr.Bucket)
+	if err != nil || p != nil {
+		return err
+	}
+	action := c.Op.Action
+	if c.res.PerKey {
+		action = "s3:DeleteObject"
+	}
+	return &request.AccessDeniedError{Principal: "anonymous", Action: action, Resource: "arn:aws:s3:::" + c.addr.Bucket}
 }
 
 // The bounds on bodies read whole.
