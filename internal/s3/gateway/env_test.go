@@ -451,6 +451,7 @@ func (n *nullS3) serve(w http.ResponseWriter, r *http.Request, bucket, key strin
 	case http.MethodPut:
 		n.objects[bucket+"/"+key] = data
 		w.Header().Set("ETag", `"etag"`)
+		w.Header().Set("X-Amz-Version-Id", "v1")
 	case http.MethodDelete:
 		delete(n.objects, bucket+"/"+key)
 		w.WriteHeader(http.StatusNoContent)

@@ -75,6 +75,9 @@ func TestObjectsThroughGateway(t *testing.T) {
 	if rec.Details["SignatureVersion"] != "SigV4" || rec.Details["AuthenticationMethod"] != "AuthHeader" || rec.Details["CipherSuite"] == "" {
 		t.Errorf("details = %v", rec.Details)
 	}
+	if rec.ResponseElements["x-amz-version-id"] != "v1" {
+		t.Errorf("response elements = %v", rec.ResponseElements)
+	}
 	if rec.RequestParameters["bucketName"] != "alpha" || rec.RequestParameters["key"] != key {
 		t.Errorf("request parameters = %v", rec.RequestParameters)
 	}

@@ -11,7 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/google/go-cmp/cmp"
 
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
@@ -140,6 +142,13 @@ func TestCopyObject(t *testing.T) {
 	}
 	if seen := n1.lastSeen(); seen.Header.Get("X-Amz-Copy-Source") != "beta-1/src" || seen.Path != "/alpha/dst" {
 		t.Errorf("backend got %s with copy source %q", seen.Path, seen.Header.Get("X-Amz-Copy-Source"))
+	}
+	wantRes := []request.Resource{
+		{Type: "AWS::S3::Bucket", ARN: "arn:aws:s3:::alpha"}, {Type: "AWS::S3::Object", ARN: "arn:aws:s3:::alpha/dst"},
+		{Type: "AWS::S3::Bucket", ARN: "arn:aws:s3:::beta-1"}, {Type: "AWS::S3::Object", ARN: "arn:aws:s3:::beta-1/src"},
+	}
+	if diff := cmp.Diff(wantRes, e.audit.last().Resources); diff != "" {
+		t.Errorf("copy's resources (-want +got):\n%s", diff)
 	}
 	_, err = e.client("alice").CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("alpha"), Key: aws.String("x"), CopySource: aws.String("delta/src")})
 	if got := apiCode(err); got != "NotImplemented" {

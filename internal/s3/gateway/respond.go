@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -276,6 +277,8 @@ func (c *call) dataEvent(rec *request.Record) {
 			rec.Resources = append(rec.Resources, request.Resource{Type: "AWS::S3::Object", ARN: "arn:aws:s3:::" + c.addr.Bucket + "/" + c.addr.Key})
 		}
 	}
+	rec.Resources = c.otherResources(rec.Resources)
+	rec.ResponseElements = c.responseElements()
 	switch {
 	case c.body != nil:
 		rec.BytesIn = c.body.Count()
@@ -304,6 +307,45 @@ func (c *call) dataEvent(rec *request.Record) {
 	}
 	rec.Details = d
 	rec.RequestParameters = c.requestParameters()
+}
+
+// otherResources adds the resources authorized that the address does not
+// name (a copy's source object and bucket).
+func (c *call) otherResources(rs []request.Resource) []request.Resource {
+	for _, a := range c.res.Authorizations {
+		b := bucketOf(a.Resource)
+		if b == "" || b == c.addr.Bucket {
+			continue
+		}
+		bucket := request.Resource{Type: "AWS::S3::Bucket", ARN: "arn:aws:s3:::" + b}
+		if !slices.Contains(rs, bucket) {
+			rs = append(rs, bucket)
+		}
+		if obj := (request.Resource{Type: "AWS::S3::Object", ARN: a.Resource}); a.Resource != bucket.ARN && !slices.Contains(rs, obj) {
+			rs = append(rs, obj)
+		}
+	}
+	return rs
+}
+
+// responseHeaders are the backend's answers CloudTrail records as an S3
+// data event's responseElements.
+var responseHeaders = [...]string{"X-Amz-Version-Id", "X-Amz-Server-Side-Encryption", "X-Amz-Expiration", "X-Amz-Delete-Marker"}
+
+func (c *call) responseElements() map[string]any {
+	if c.resp == nil {
+		return nil
+	}
+	var m map[string]any
+	for _, h := range responseHeaders {
+		if v := c.resp.Header.Get(h); v != "" {
+			if m == nil {
+				m = make(map[string]any, 2)
+			}
+			m[strings.ToLower(h)] = v
+		}
+	}
+	return m
 }
 
 // requestParameters are CloudTrail's requestParameters of an S3 data
