@@ -120,10 +120,15 @@ func sigV2(r *http.Request) bool {
 		return true
 	}
 	q := r.URL.RawQuery
-	if q == "" {
+	if !strings.Contains(q, "AWSAccessKeyId") && !strings.Contains(q, "Signature") {
 		return false
 	}
-	return strings.Contains(q, "AWSAccessKeyId=") || (strings.Contains(q, "Signature=") && !strings.Contains(q, "X-Amz-Signature="))
+	for part := range strings.SplitSeq(q, "&") {
+		if name, _, _ := strings.Cut(part, "="); name == "AWSAccessKeyId" || name == "Signature" {
+			return true
+		}
+	}
+	return false
 }
 
 // readAuth reads how r authenticates, without verifying anything.

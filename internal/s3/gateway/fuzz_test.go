@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -83,4 +84,27 @@ func FuzzSplitQuery(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSigV2Detection(t *testing.T) {
+	tests := []struct {
+		header, query string
+		want          bool
+	}{
+		{"AWS AKIDEXAMPLE:c2ln", "", true},
+		{"", "AWSAccessKeyId=AKID&Expires=1&Signature=abc", true},
+		{"", "Signature=abc", true},
+		{"AWS4-HMAC-SHA256 Credential=a/b", "", false},
+		{"", "X-Amz-Signature=00&X-Amz-Credential=a", false},
+		{"", "prefix=Signature&mySignature=1&list-type=2", false},
+	}
+	for _, tt := range tests {
+		r, _ := http.NewRequest("GET", "http://s3.test/b/k?"+tt.query, nil)
+		if tt.header != "" {
+			r.Header.Set("Authorization", tt.header)
+		}
+		if got := sigV2(r); got != tt.want {
+			t.Errorf("sigV2(%q, %q) = %v, want %v", tt.header, tt.query, got, tt.want)
+		}
+	}
 }
