@@ -201,7 +201,9 @@ func (c *Checker) prepare(x *call) error {
 	if o.Secure {
 		r.TLS = &tls.ConnectionState{}
 	}
-	x.HTTP = r.WithContext(x.HTTP.Context())
+	// The pipeline passes its context along; the original request
+	// carries none of its own (Context is then Background).
+	x.HTTP = r
 	if o.SourceIP != "" {
 		x.SourceIP = o.SourceIP
 	}
