@@ -7,11 +7,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
 
 	"github.com/brevet-dev/brevet/internal/authzapi"
 	"github.com/brevet-dev/brevet/internal/awsquery"
@@ -120,6 +123,22 @@ func (n *Node) AuthzGRPCAddr() string {
 	return n.authzAPI.ln.Addr().String()
 }
 
+// authzGRPCCall wraps every gRPC check: it counts as a request in flight
+// (the audit trail's group commit waits for those), and a panic outside
+// the pipeline (which recovers its own) is logged and answered as the
+// protocol's internal error instead of taking the process down.
+func (n *Node) authzGRPCCall(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+	n.inFlight.Add(1)
+	defer n.inFlight.Add(-1)
+	defer func() {
+		if v := recover(); v != nil {
+			n.log.ErrorContext(ctx, "panic in a gRPC check", "method", info.FullMethod, "panic", v, "stack", string(debug.Stack()))
+			resp, err = nil, status.Error(codes.Internal, "internal error")
+		}
+	}()
+	return handler(ctx, req)
+}
+
 // serveAuthzGRPC serves Envoy's gRPC ext_authz until ctx ends, with the
 // API's TLS settings; requests in flight then get the shutdown grace.
 func (n *Node) serveAuthzGRPC(ctx context.Context) {
@@ -130,7 +149,7 @@ func (n *Node) serveAuthzGRPC(ctx context.Context) {
 	if tc := n.srv.TLSConfig(); tc != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(tc)))
 	}
-	opts = append(opts, grpc.MaxRecvMsgSize(1<<20), grpc.MaxConcurrentStreams(1024))
+	opts = append(opts, grpc.MaxRecvMsgSize(1<<20), grpc.MaxConcurrentStreams(1024), grpc.UnaryInterceptor(n.authzGRPCCall))
 	s := grpc.NewServer(opts...)
 	n.authzAPI.checker.RegisterGRPC(s)
 	done := make(chan error, 1)
