@@ -50,7 +50,7 @@ see docs/configuration.md.`,
 	}
 	config.BindFlags(cmd.Flags())
 	cmd.Flags().StringVar(&readyFile, "ready-file", "",
-		"write the server's URL to this file once it accepts connections (for scripts and tests)")
+		"write the server's URL to this file once it accepts connections (for scripts and tests); the S3 gateway's URL, when it runs, follows on a second line")
 	return cmd
 }
 
@@ -86,7 +86,11 @@ func serve(ctx context.Context, cfg *config.Config, opts serveOptions) (err erro
 	defer func() { err = errors.Join(err, n.Close()) }()
 	defer reloadOnHangup(ctx, n.ReloadTLS, log)() // serve_reload.go
 	if opts.readyFile != "" {
-		if err := writeReadyFile(opts.readyFile, n.URL()); err != nil {
+		urls := n.URL()
+		if s3 := n.S3URL(); s3 != "" {
+			urls += "\n" + s3 // the S3 gateway's, on a line of its own
+		}
+		if err := writeReadyFile(opts.readyFile, urls); err != nil {
 			return err
 		}
 	}

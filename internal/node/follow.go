@@ -101,6 +101,7 @@ func (n *Node) apply(ctx context.Context, changes []store.Change) error {
 	n.authn.Apply(changes)
 	n.authz.Apply(changes)
 	n.fed.applied(ctx, changes) // federation.go
+	n.applyGateway(changes)     // gateway.go
 	revoked := false
 	for _, c := range changes {
 		switch {

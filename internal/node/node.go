@@ -95,6 +95,8 @@ type Node struct {
 	// metricsLn serves /metrics when the config gives it an address of
 	// its own; nil otherwise.
 	metricsLn net.Listener
+	// gw is the S3 gateway, nil when it is off (gateway.go).
+	gw *s3Gateway
 
 	// inFlight counts the API requests being served: the trail's group
 	// commit waits for them.
@@ -198,6 +200,9 @@ func (n *Node) listen(ctx context.Context) error {
 		}
 		n.log.InfoContext(ctx, "metrics listening", "url", n.MetricsURL()+"/metrics")
 	}
+	if err := n.listenGateway(ctx); err != nil { // gateway.go
+		return err
+	}
 	n.fed.setServerURL(ctx, n.url) // the default OIDC issuer URL; federation.go
 	if n.boot.AdminKeyID != "" && n.opts.FirstStart != nil {
 		printFirstStart(n.opts.FirstStart, n.url, n.cfg.Regions[0], n.boot)
@@ -277,13 +282,18 @@ func (n *Node) Run(ctx context.Context) error {
 	n.loops.Go(func() { n.housekeep(ctx) })
 	n.loops.Go(func() { n.srv.WatchTLS(ctx) }) // reloads a renewed certificate
 	n.loops.Go(func() { n.serveAuthzGRPC(ctx) })
-	if n.metricsLn == nil {
+	if n.metricsLn == nil && n.gw == nil {
 		return n.srv.Run(ctx, n.ln)
 	}
-	// Either listener failing stops the other.
+	// Any listener failing stops the others.
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return n.srv.Run(gctx, n.ln) })
-	g.Go(func() error { return n.srv.RunMetrics(gctx, n.metricsLn) })
+	if n.metricsLn != nil {
+		g.Go(func() error { return n.srv.RunMetrics(gctx, n.metricsLn) })
+	}
+	if n.gw != nil {
+		g.Go(func() error { return n.srv.RunStreaming(gctx, n.gw.ln) }) // gateway.go
+	}
 	return g.Wait()
 }
 

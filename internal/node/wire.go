@@ -57,7 +57,10 @@ func (n *Node) wire(ctx context.Context) error {
 		Observers:     []request.Observer{request.ObserveFunc(server.Observe), request.ObserveFunc(n.count)},
 		Logger:        n.log,
 	}
-	n.limitRequests(p) // limits.go
+	n.limitRequests(p)                            // limits.go
+	if err := n.wireGateway(ctx, p); err != nil { // gateway.go
+		return err
+	}
 	d, err := awsquery.New(awsquery.Config{Pipeline: p, MaxBodyBytes: cfg.MaxRequestBody, ErrorMappers: errorMappers(), Logger: n.log})
 	if err != nil {
 		return err
@@ -133,6 +136,7 @@ func (n *Node) newServer(api http.Handler) error {
 	}
 	serverTLS(cfg, &sc) // tls.go
 	opts = append(opts, n.authzServerOptions()...)
+	opts = append(opts, n.gatewayServerOption()...) // gateway.go
 	n.srv, err = server.New(sc, append(opts, n.limitCollectors()...)...)
 	return err
 }
