@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"net/http"
 	"net/http/httptest"
@@ -9,9 +10,14 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/audit/audittest"
@@ -66,6 +72,7 @@ func BenchmarkAuthzCheck(b *testing.B) {
 		benchGET(b, srv.URL+"/orders/1", signed.Header, clients)
 	})
 	b.Run("envoy-sigv4/c64", func(b *testing.B) { benchAuthzCheck(b, Options{}, clients) })
+	b.Run("envoy-grpc-sigv4/c64", func(b *testing.B) { benchAuthzGRPC(b, clients) })
 	b.Run("envoy-sigv4-nulltrail/c64", func(b *testing.B) { benchAuthzCheck(b, Options{AuditOpenFile: audittest.OpenNull}, clients) })
 }
 
@@ -166,4 +173,58 @@ func BenchmarkAuthzCheckHandler(b *testing.B) {
 			}
 		}
 	})
+}
+
+// benchAuthzGRPC is the same check through the gRPC ext_authz service,
+// from one client connection as Envoy keeps one.
+func benchAuthzGRPC(b *testing.B, clients int) {
+	dir := b.TempDir()
+	routes := filepath.Join(dir, "routes.yaml")
+	if err := os.WriteFile(routes, []byte(testRouteMap), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	n, _ := startNode(b, data, Options{}, "BREVET_LOG_LEVEL=error", "BREVET_AUTHZ_API_ROUTE_MAP="+routes,
+		"BREVET_AUTHZ_API_GRPC_LISTEN=127.0.0.1:0", "BREVET_LIMIT_REQUESTS_PER_CALLER=1000000/s:1000000")
+	conn, err := grpc.NewClient(n.AuthzGRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	client := authv3.NewAuthorizationClient(conn)
+	req := sigv4.Request{Method: "GET", Path: "/orders/1", Host: "orders.example", Header: http.Header{}}
+	if err := (&sigv4.Signer{Credentials: adminCreds(b, data)}).Sign(&req, sigv4.SignOptions{Region: "us-east-1", Service: "orders", Time: time.Now()}); err != nil {
+		b.Fatal(err)
+	}
+	hdr := map[string]string{":authority": "orders.example", ":method": "GET", ":path": "/orders/1"}
+	for k, v := range req.Header {
+		hdr[strings.ToLower(k)] = strings.Join(v, ",")
+	}
+	check := &authv3.CheckRequest{Attributes: &authv3.AttributeContext{Request: &authv3.AttributeContext_Request{
+		Http: &authv3.AttributeContext_HttpRequest{Method: "GET", Path: "/orders/1", Host: "orders.example", Headers: hdr, Scheme: "https"}}}}
+	var mu sync.Mutex
+	var lat []time.Duration
+	b.SetParallelism(max(1, clients/runtime.GOMAXPROCS(0)))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var mine []time.Duration
+		for pb.Next() {
+			start := time.Now()
+			resp, err := client.Check(context.Background(), check)
+			mine = append(mine, time.Since(start))
+			if err != nil || resp.GetOkResponse() == nil {
+				b.Errorf("Check: %v %v", resp, err)
+				return
+			}
+		}
+		mu.Lock()
+		lat = append(lat, mine...)
+		mu.Unlock()
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+	if len(lat) > 0 {
+		slices.Sort(lat)
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	}
 }
