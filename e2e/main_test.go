@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -39,6 +40,10 @@ func run(m *testing.M) int {
 	installJS()
 	suiteSecrets.root = filepath.Join(dir, "servers")
 	code := m.Run()
+	if err := runSuiteCleanups(); err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: stopping what the tests shared:\n%v\n", err)
+		code = 1
+	}
 	if err := suiteSecrets.check(); err != nil { // secrets_test.go
 		fmt.Fprintf(os.Stderr, "FAIL: a secret the suite created reached an audit trail or a server log:\n%v\n", err)
 		return 1
@@ -81,6 +86,34 @@ func need(t *testing.T, what string, ok bool) {
 
 func have(name string) bool { _, err := exec.LookPath(name); return err == nil }
 
+// suiteCleanups stop what several tests share (the S3 backend, a shared
+// server): run by TestMain after the tests, last registered first, before
+// the secret scan.
+var suiteCleanups struct {
+	mu  sync.Mutex
+	fns []func() error
+}
+
+func addSuiteCleanup(fn func() error) {
+	suiteCleanups.mu.Lock()
+	defer suiteCleanups.mu.Unlock()
+	suiteCleanups.fns = append(suiteCleanups.fns, fn)
+}
+
+func runSuiteCleanups() error {
+	suiteCleanups.mu.Lock()
+	fns := suiteCleanups.fns
+	suiteCleanups.fns = nil
+	suiteCleanups.mu.Unlock()
+	var errs []error
+	for i := len(fns) - 1; i >= 0; i-- {
+		if err := fns[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // brevet is one running `brevet serve`.
 type brevet struct {
 	URL     string
@@ -89,8 +122,10 @@ type brevet struct {
 	DataDir string
 	Account string
 	cmd     *exec.Cmd
+	ready   string // the ready file
 	logs    *syncBuffer
 	exited  chan error
+	stopped bool // shutdown ran
 }
 
 // syncBuffer collects the server's output from its pipe goroutines.
@@ -126,57 +161,84 @@ func startBrevet(t *testing.T, extra ...string) *brevet {
 // state of an earlier server.
 func startBrevetIn(t *testing.T, dir string, extra ...string) *brevet {
 	t.Helper()
-	b := &brevet{Dir: dir, DataDir: filepath.Join(dir, "brevet-data"), Account: testAccount, logs: &syncBuffer{}, exited: make(chan error, 1)}
-	ready := filepath.Join(dir, "ready")
-	_ = os.Remove(ready)
-	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--ready-file", ready, "--account-id", testAccount}, extra...)
-	b.cmd = exec.Command(brevetBin, args...)
-	b.cmd.Dir = dir
-	b.cmd.Env = cleanEnv()
-	b.cmd.Stdout, b.cmd.Stderr = b.logs, b.logs
-	if err := b.cmd.Start(); err != nil {
+	return startBrevetInEnv(t, dir, nil, extra...)
+}
+
+// startBrevetEnv starts a server as startBrevet does, with env added to
+// its (clean) environment: settings that are taken from the environment
+// only, such as the S3 backend's secret.
+func startBrevetEnv(t *testing.T, env []string, extra ...string) *brevet {
+	t.Helper()
+	return startBrevetInEnv(t, t.TempDir(), env, extra...)
+}
+
+func startBrevetInEnv(t *testing.T, dir string, env []string, extra ...string) *brevet {
+	t.Helper()
+	b, err := launchBrevet(dir, env, extra...)
+	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { b.exited <- b.cmd.Wait() }()
 	t.Cleanup(func() { // after stop: copies the trail for the suite-wide secret scan
 		if err := suiteSecrets.archive(b); err != nil {
 			t.Errorf("copying the audit trail for the secret scan: %v", err)
 		}
 	})
 	t.Cleanup(func() { b.stop(t) })
+	if err := b.waitReady(); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// launchBrevet starts `brevet serve` in dir with env added to a clean
+// environment; waitReady then waits for it. Tests use startBrevet*; a
+// server shared by several tests is launched once and stopped by a suite
+// cleanup (shutdown, logProblems).
+func launchBrevet(dir string, env []string, extra ...string) (*brevet, error) {
+	b := &brevet{Dir: dir, DataDir: filepath.Join(dir, "brevet-data"), Account: testAccount, logs: &syncBuffer{}, exited: make(chan error, 1)}
+	b.ready = filepath.Join(dir, "ready")
+	_ = os.Remove(b.ready)
+	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--ready-file", b.ready, "--account-id", testAccount}, extra...)
+	b.cmd = exec.Command(brevetBin, args...)
+	b.cmd.Dir = dir
+	b.cmd.Env = append(cleanEnv(), env...)
+	b.cmd.Stdout, b.cmd.Stderr = b.logs, b.logs
+	if err := b.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { b.exited <- b.cmd.Wait() }()
+	return b, nil
+}
+
+// waitReady waits up to 30 s for the ready file and reads the URLs in it.
+func (b *brevet) waitReady() error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		data, err := os.ReadFile(ready)
+		data, err := os.ReadFile(b.ready)
 		if err == nil && strings.HasSuffix(string(data), "\n") {
 			api, s3, _ := strings.Cut(strings.TrimSpace(string(data)), "\n")
 			b.URL, b.S3URL = api, strings.TrimSpace(s3) // the S3 gateway's URL, when it runs, on the second line
-			return b
+			return nil
 		}
 		select {
 		case err := <-b.exited:
-			t.Fatalf("brevet serve exited before it was ready: %v\n%s", err, b.logs)
+			b.exited <- err // for stop
+			return fmt.Errorf("brevet serve exited before it was ready: %v\n%s", err, b.logs)
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("brevet serve not ready after 30s:\n%s", b.logs)
+			return fmt.Errorf("brevet serve not ready after 30s:\n%s", b.logs)
 		}
 	}
 }
 
 // stop sends SIGTERM and expects a clean exit.
 func (b *brevet) stop(t *testing.T) {
-	if b.cmd.ProcessState != nil {
+	if b.cmd.ProcessState != nil || b.stopped {
 		return
 	}
-	_ = b.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-b.exited:
-		if err != nil {
-			t.Errorf("brevet serve did not exit cleanly: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		_ = b.cmd.Process.Kill()
-		t.Errorf("brevet serve did not stop within 30s of SIGTERM")
+	for _, p := range b.shutdown() {
+		t.Error(p)
 	}
 	if t.Failed() {
 		t.Logf("brevet serve output:\n%s", b.logs)
@@ -184,17 +246,46 @@ func (b *brevet) stop(t *testing.T) {
 	b.checkLogs(t)
 }
 
+// shutdown sends SIGTERM, waits for the exit, and returns what went wrong.
+func (b *brevet) shutdown() []string {
+	if b.cmd.ProcessState != nil || b.stopped {
+		return nil
+	}
+	b.stopped = true
+	_ = b.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-b.exited:
+		if err != nil {
+			return []string{fmt.Sprintf("brevet serve did not exit cleanly: %v", err)}
+		}
+	case <-time.After(30 * time.Second):
+		_ = b.cmd.Process.Kill()
+		return []string{"brevet serve did not stop within 30s of SIGTERM"}
+	}
+	return nil
+}
+
 // checkLogs fails the test if the server logged an unmapped error, a
 // panic, or a 500.
 func (b *brevet) checkLogs(t *testing.T) {
+	for _, line := range b.logProblems() {
+		t.Errorf("server log: %s", line)
+	}
+}
+
+// logProblems returns the server's log lines that show an unmapped error,
+// a panic, or a 500.
+func (b *brevet) logProblems() []string {
+	var bad []string
 	sc := bufio.NewScanner(strings.NewReader(b.logs.String()))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
 		if strings.Contains(line, `"msg":"unmapped error"`) || strings.Contains(line, "panic") || strings.Contains(line, `"status":500`) {
-			t.Errorf("server log: %s", line)
+			bad = append(bad, line)
 		}
 	}
+	return bad
 }
 
 // CredentialsFile is the admin key the first start wrote.
