@@ -68,9 +68,9 @@ func sharedMoto(t *testing.T) string {
 	return shared.moto.URL
 }
 
-// freePort returns a loopback port nothing listens on (for programs that
+// unusedPort returns a loopback port nothing listens on (for programs that
 // cannot be told to pick one and say which).
-func freePort() (string, error) {
+func unusedPort() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
@@ -83,7 +83,7 @@ func freePort() (string, error) {
 func startMoto() (*motoServer, error) {
 	var last error
 	for attempt := 0; attempt < 3; attempt++ { // the port may be taken between freePort and the bind
-		port, err := freePort()
+		port, err := unusedPort()
 		if err != nil {
 			return nil, err
 		}
@@ -315,7 +315,11 @@ func sameFile(t *testing.T, path string, want []byte) {
 func s3CLI(t *testing.T, b *brevet) *client {
 	t.Helper()
 	c := newClient(t, b).with("AWS_ENDPOINT_URL_S3=" + b.S3URL)
-	c.aws("configure", "set", "default.s3.multipart_threshold", "8MB")
-	c.aws("configure", "set", "default.s3.addressing_style", "path")
+	// What `aws configure set default.s3.multipart_threshold 8MB` and
+	// `default.s3.addressing_style path` write, without two CLI starts.
+	conf := "[default]\nregion = us-east-1\ns3 =\n    multipart_threshold = 8MB\n    addressing_style = path\n"
+	if err := os.WriteFile(filepath.Join(c.home, "config"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	return c
 }
