@@ -204,17 +204,18 @@ func TestGatewayMustReject(t *testing.T) {
 
 	t.Run("10,000 headers", func(t *testing.T) {
 		for _, tc := range []struct {
-			name   string
-			header func(h http.Header)
+			name    string
+			header  func(h http.Header)
+			refused bool // must be refused; else anything but a 5xx
 		}{
 			// Over the 64 KiB of headers the server reads.
 			{"distinct", func(h http.Header) {
 				for i := range 10000 {
 					h.Set("X-E2e-"+strconv.Itoa(i), "v")
 				}
-			}},
-			// Under 64 KiB: one short header 10,000 times.
-			{"repeated", func(h http.Header) { h["A"] = slicesRepeat("1", 10000) }},
+			}, true},
+			// Under 64 KiB: one short header 10,000 times, signed.
+			{"repeated", func(h http.Header) { h["A"] = slicesRepeat("1", 10000) }, false},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				h := http.Header{}
@@ -225,8 +226,10 @@ func TestGatewayMustReject(t *testing.T) {
 					t.Logf("transport error (the server closed the connection): %v", err)
 				case got.Status >= 500:
 					t.Errorf("got %s; want 431 or 400, never a 5xx", got)
-				case got.Status != 431 && got.Status != 400:
+				case tc.refused && got.Status != 431 && got.Status != 400:
 					t.Errorf("got %s; want 431 or 400", got)
+				default:
+					t.Logf("%d %s", got.Status, got.Code)
 				}
 				if after := b.mustSend(t, s3Req{method: "GET", path: objPath, creds: admin}); after.Status != 200 {
 					t.Errorf("the next request: %s; the server must keep serving", after)
