@@ -315,7 +315,9 @@ func TestGatewayVirtualHosted(t *testing.T) {
 	dialer := &net.Dialer{Timeout: 10 * time.Second}
 	cfg := b.goAdmin(t)
 	cfg.HTTPClient = &http.Client{Transport: recordingTransport{next: &http.Transport{
-		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) { return dialer.DialContext(ctx, network, u.Host) },
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, network, u.Host)
+		},
 	}}}
 	vc := s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = aws.String("http://s3.e2e.test:" + u.Port()) })
 	bucket := bucketName(t, "vhost")
