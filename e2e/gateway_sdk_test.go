@@ -218,7 +218,7 @@ func TestGatewayGoSDK(t *testing.T) {
 func TestGatewayJS(t *testing.T) {
 	t.Parallel()
 	wd, _ := os.Getwd()
-	_, statErr := os.Stat("js/node_modules/@aws-sdk/lib-storage/package.json")
+	_, statErr := os.Stat(jsS3)
 	need(t, "node with e2e/js/node_modules holding @aws-sdk/client-s3 and lib-storage (npm ci --prefix e2e/js)", have("node") && statErr == nil)
 	b := sharedGateway(t)
 	bucket := createBucket(t, b, "js")
@@ -352,4 +352,115 @@ func TestGatewayVirtualHosted(t *testing.T) {
 	if string(data) != "virtual" {
 		t.Errorf("GetObject path-style: %q", data)
 	}
+}
+
+// gatewayUser creates an IAM user with an inline policy (none if "") and
+// returns an S3 client through the gateway signing as it, and its ARN.
+func gatewayUser(t *testing.T, b *brevet, name, policy string) (*s3.Client, string) {
+	t.Helper()
+	ctx := context.Background()
+	ic := iam.NewFromConfig(b.goAdmin(t))
+	u, err := ic.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if policy != "" {
+		if _, err := ic.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("s3"), PolicyDocument: aws.String(policy)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key, err := ic.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.s3Via(b.goConfig(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")), aws.ToString(u.User.Arn)
+}
+
+func isAccessDenied(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "AccessDenied"
+}
+
+// Decisions the gateway takes with the bucket's policy and the caller's:
+// a Deny with NotPrincipal refuses everyone the policy does not name, and
+// a Deny on s3:prefix refuses listing that prefix only.
+func TestGatewayPolicies(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := sharedGateway(t)
+	bucket := createBucket(t, b, "policies")
+	admin := b.s3Via(b.goAdmin(t))
+	for _, k := range []string{"public/a", "secret/b"} {
+		if _, err := admin.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(k), Body: strings.NewReader(k)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	arn := "arn:aws:s3:::" + bucket
+	reader, _ := gatewayUser(t, b, "gateway-policy-reader", `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["`+arn+`","`+arn+`/*"]},
+		{"Effect":"Deny","Action":"s3:ListBucket","Resource":"`+arn+`","Condition":{"StringLike":{"s3:prefix":"secret/*"}}}]}`)
+
+	t.Run("Deny on s3:prefix", func(t *testing.T) {
+		out, err := reader.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String("public/")})
+		if err != nil || len(out.Contents) != 1 || aws.ToString(out.Contents[0].Key) != "public/a" {
+			t.Errorf("ListObjectsV2 prefix public/: %v; want public/a", err)
+		}
+		_, err = reader.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String("secret/")})
+		if !isAccessDenied(err) {
+			t.Errorf("ListObjectsV2 prefix secret/: %v; want AccessDenied", err)
+		}
+	})
+
+	t.Run("Deny with NotPrincipal", func(t *testing.T) {
+		get := func(c *s3.Client) error {
+			out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("public/a")})
+			if err == nil {
+				out.Body.Close()
+			}
+			return err
+		}
+		if err := get(reader); err != nil {
+			t.Fatalf("GetObject by the reader before the bucket policy: %v", err)
+		}
+		policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::` + b.Account + `:user/admin","arn:aws:iam::` + b.Account + `:root"]},"Action":"s3:GetObject","Resource":"` + arn + `/*"}]}`
+		if _, err := admin.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(policy)}); err != nil {
+			t.Fatalf("PutBucketPolicy: %v", err)
+		}
+		if err := get(reader); !isAccessDenied(err) {
+			t.Errorf("GetObject by a user the NotPrincipal does not name: %v; want AccessDenied", err)
+		}
+		if err := get(admin); err != nil {
+			t.Errorf("GetObject by the admin the NotPrincipal names: %v", err)
+		}
+		if _, err := admin.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(bucket)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := get(reader); err != nil {
+			t.Errorf("GetObject by the reader after the policy was deleted: %v", err)
+		}
+	})
+
+	t.Run("bucket policy grants a user without an identity policy", func(t *testing.T) {
+		other, otherARN := gatewayUser(t, b, "gateway-policy-other", "")
+		_, err := other.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("public/a")})
+		if !isAccessDenied(err) {
+			t.Fatalf("GetObject with no policy at all: %v; want AccessDenied", err)
+		}
+		policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + otherARN + `"},"Action":"s3:GetObject","Resource":"` + arn + `/public/*"}]}`
+		if _, err := admin.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(policy)}); err != nil {
+			t.Fatalf("PutBucketPolicy: %v", err)
+		}
+		out, err := other.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("public/a")})
+		if err != nil {
+			t.Fatalf("GetObject granted by the bucket policy: %v", err)
+		}
+		out.Body.Close()
+		if _, err := other.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("secret/b")}); !isAccessDenied(err) {
+			t.Errorf("GetObject outside the grant: %v; want AccessDenied", err)
+		}
+		// A grant to read is no grant to change the policy.
+		if _, err := other.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(bucket)}); !isAccessDenied(err) {
+			t.Errorf("DeleteBucketPolicy by the grantee: %v; want AccessDenied", err)
+		}
+	})
 }

@@ -51,14 +51,20 @@ func run(m *testing.M) int {
 	return code
 }
 
-// jsSDK is where npm ci puts the JavaScript SDK the node scripts import.
-const jsSDK = "js/node_modules/@aws-sdk/client-sts/package.json"
+// jsSDK is where npm ci puts the JavaScript SDK the node scripts import;
+// jsS3 the S3 packages the gateway's script adds.
+const (
+	jsSDK = "js/node_modules/@aws-sdk/client-sts/package.json"
+	jsS3  = "js/node_modules/@aws-sdk/lib-storage/package.json"
+)
 
 // installJS runs npm ci in e2e/js when the SDK is not installed yet and npm
 // is available (.ci/run does it before the tests). A failure is reported
 // here and the JavaScript tests then skip, or fail under CI.
 func installJS() {
-	if _, err := os.Stat(jsSDK); err == nil || !have("npm") {
+	_, errSDK := os.Stat(jsSDK)
+	_, errS3 := os.Stat(jsS3)
+	if (errSDK == nil && errS3 == nil) || !have("npm") {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
