@@ -254,17 +254,21 @@ func TestClusterThreeNodes(t *testing.T) {
 		t.Fatalf("rotate-token-key: %v\n%s", err, out)
 	}
 	newID := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(out)), "new session-token key:"))
+	// Every node learns of the new key from its own change-feed reads:
+	// wait until each seals with it before any opens another's session.
+	sessions := make([]*ststypes.Credentials, len(nodes))
 	for i, b := range nodes {
-		var s *ststypes.Credentials
 		d := until(t, "the new token key in use", 5*time.Second, func() (bool, error) {
 			out, err := sts.NewFromConfig(adminOn(t, n1, b)).GetSessionToken(ctx, &sts.GetSessionTokenInput{})
 			if err != nil {
 				return false, err
 			}
-			s = out.Credentials
-			return tokenKeyID(t, aws.ToString(s.SessionToken)) == newID, nil
+			sessions[i] = out.Credentials
+			return tokenKeyID(t, aws.ToString(sessions[i].SessionToken)) == newID, nil
 		})
 		t.Logf("token key rotation reached node %d after %v", i+1, d)
+	}
+	for i, s := range sessions {
 		for j, other := range nodes {
 			if err := callerOK(other, s); err != nil {
 				t.Errorf("session sealed by node %d with the new key, on node %d: %v", i+1, j+1, err)

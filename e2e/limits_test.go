@@ -136,13 +136,20 @@ func TestMemoryBoundedUnderSlowBodies(t *testing.T) {
 	if _, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); err != nil {
 		t.Errorf("a signed request from another source during the flood: %v; want 200", err)
 	}
+	// Which per-source bound refuses first depends on timing: a busy
+	// server answers the excess requests (and closes their connections)
+	// before a source holds 256 connections, an idle one may not. Either
+	// way the flooding sources must have been refused by their own
+	// bounds, not by the totals.
+	var perSource float64
 	for _, limit := range []string{"connections_per_source", "in_flight_per_source"} {
 		name := `brevet_overload_refusals_total{limit="` + limit + `"}`
-		if got := metricOver(t, other, b.URL, name); got == 0 {
-			t.Errorf("%s = 0; want the flooding sources refused", name)
-		} else {
-			t.Logf("%s = %v", name, got)
-		}
+		got := metricOver(t, other, b.URL, name)
+		t.Logf("%s = %v", name, got)
+		perSource += got
+	}
+	if perSource == 0 {
+		t.Error("no refusal by a per-source bound; want the flooding sources refused")
 	}
 	peak = max(peak, vmRSS(t, b.cmd.Process.Pid))
 	t.Logf("server VmRSS peak with %d slow connections: %.1f MiB (bound %d MiB)", len(all), float64(peak)/(1<<20), rssBound>>20)

@@ -136,9 +136,28 @@ func readAuth(r *http.Request) authInfo {
 	sreq := sigv4.FromHTTP(r, nil)
 	a, err := sigv4.Parse(&sreq)
 	if err != nil {
-		return authInfo{signed: r.Header.Get("Authorization") != "" || strings.Contains(r.URL.RawQuery, "X-Amz-Signature=")}
+		// Malformed, but still a signed request of one kind or the other:
+		// authentication answers it with the parser's error (for a
+		// presigned URL, AuthorizationQueryParametersError), so Route must
+		// not ask a presigned URL for the headers only a signed header
+		// needs.
+		header := r.Header.Get("Authorization") != ""
+		query := !header && presignQuery(r.URL.RawQuery)
+		return authInfo{signed: header || query, presigned: query}
 	}
 	return authInfo{signed: true, presigned: a.Presigned, keyID: a.AccessKeyID, algorithm: a.Algorithm, amzDate: a.Time}
+}
+
+// presignQuery reports whether a raw query carries any of the presigning
+// parameters of SigV4.
+func presignQuery(raw string) bool {
+	for part := range strings.SplitSeq(raw, "&") {
+		switch name, _, _ := strings.Cut(part, "="); name {
+		case "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders":
+			return true
+		}
+	}
+	return false
 }
 
 // Decode reads the small bodies the authorization depends on, through the

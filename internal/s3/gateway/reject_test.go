@@ -216,6 +216,7 @@ func TestRejectedRequests(t *testing.T) {
 	wrongSecret.SecretAccessKey = "not-the-secret"
 	unknown := sigv4.Credentials{AccessKeyID: "AKIAUNKNOWNEXAMPLE01", SecretAccessKey: "x"}
 	presignedOld := e.presign(t, "GET", "/alpha/k", alice, now.Add(-2*time.Hour), time.Hour)
+	presignedWeek := strings.Replace(e.presign(t, "GET", "/alpha/k", alice, now, time.Hour), "X-Amz-Expires=3600", "X-Amz-Expires=604801", 1)
 	presignedChanged := strings.Replace(e.presign(t, "GET", "/alpha/k?versionId=v1", alice, now, time.Hour), "versionId=v1", "versionId=v2", 1)
 	tests := []struct {
 		name       string
@@ -265,6 +266,9 @@ func TestRejectedRequests(t *testing.T) {
 		{"presigned past expiry", func() (*http.Response, string) {
 			return e.send(t, mustRequest(t, "GET", presignedOld, nil))
 		}, 403, "AccessDenied"},
+		{"presigned for more than 7 days", func() (*http.Response, string) {
+			return e.send(t, mustRequest(t, "GET", presignedWeek, nil))
+		}, 400, "AuthorizationQueryParametersError"},
 		{"presigned with a changed query", func() (*http.Response, string) {
 			return e.send(t, mustRequest(t, "GET", presignedChanged, nil))
 		}, 403, "SignatureDoesNotMatch"},
