@@ -66,3 +66,62 @@ func TestREADMEQuickStart(t *testing.T) {
 		t.Errorf("sts-user's access keys after three runs: %s, want 1", got)
 	}
 }
+
+const quickStartS3Marker = "<!-- quick-start-s3: e2e/readme_test.go runs this block with bash, after the first -->"
+
+// readmeBlock returns the ```sh block after marker.
+func readmeBlock(t *testing.T, marker string) string {
+	t.Helper()
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), marker+"\n```sh\n")
+	if !ok {
+		t.Fatalf("README.md has no ```sh block after %q", marker)
+	}
+	block, _, ok := strings.Cut(rest, "\n```\n")
+	if !ok {
+		t.Fatalf("README.md: the block after %q is not closed", marker)
+	}
+	return block + "\n"
+}
+
+// The README's quick start continues through the S3 gateway: pasted after
+// the first block, against a server whose gateway fronts moto, sts-user
+// may not list the bucket, the role's session reads it and lists it but
+// may not write to it. Twice, as a reader may paste it again.
+func TestREADMEQuickStartS3(t *testing.T) {
+	t.Parallel()
+	need(t, "the AWS CLI (aws)", have("aws"))
+	first, s3block := quickStart(t), readmeBlock(t, quickStartS3Marker)
+	if !strings.Contains(s3block, "http://127.0.0.1:9000") {
+		t.Fatal("the S3 quick start no longer names the gateway's endpoint http://127.0.0.1:9000")
+	}
+	b := startGateway(t)
+	script := strings.ReplaceAll(first+s3block, "http://127.0.0.1:8787", b.URL)
+	script = strings.ReplaceAll(script, "http://127.0.0.1:9000", b.S3URL)
+	for pastes := 1; pastes <= 2; pastes++ {
+		cmd := exec.Command("bash", "-euo", "pipefail", "-c", strings.Repeat(script, pastes))
+		cmd.Dir = b.Dir
+		cmd.Env = append(cleanEnv(), "HOME="+b.Dir)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("S3 quick start, %d pastes: %v\n%s", pastes, err, out)
+		}
+		for want, n := range map[string]int{
+			"hello from the gateway": 1, // read back by the role's session
+			"AccessDenied":           2, // sts-user's listing, the role's write
+		} {
+			if got := strings.Count(string(out), want); got != n*pastes {
+				t.Errorf("S3 quick start, %d pastes: %q %d times, want %d:\n%s", pastes, want, got, n*pastes, out)
+			}
+		}
+		if !strings.Contains(string(out), " hello.txt") {
+			t.Errorf("S3 quick start, %d pastes: the role's listing lacks hello.txt:\n%s", pastes, out)
+		}
+	}
+	if ok, _, _ := inBackend(t, "walkthrough", "copy.txt"); ok {
+		t.Error("the role's denied write reached the store")
+	}
+}
