@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -97,7 +98,11 @@ func (c *call) Route(ctx context.Context, x *request.Exchange) error {
 		}
 	}
 	c.chunked = isChunked(r)
-	c.areq = action.Request{Method: r.Method, Bucket: addr.Bucket, Key: addr.Key, Query: r.URL.Query(), Header: c.header}
+	query, err := strictQuery(r.URL.RawQuery)
+	if err != nil {
+		return err
+	}
+	c.areq = action.Request{Method: r.Method, Bucket: addr.Bucket, Key: addr.Key, Query: query, Header: c.header}
 	c.res, err = action.Map(c.areq)
 	if err != nil {
 		return err
@@ -146,6 +151,26 @@ func readAuth(r *http.Request) authInfo {
 		return authInfo{signed: header || query, presigned: query}
 	}
 	return authInfo{signed: true, presigned: a.Presigned, keyID: a.AccessKeyID, algorithm: a.Algorithm, amzDate: a.Time}
+}
+
+// strictQuery parses a request's query for the action map, refusing what
+// another parser could read differently: the backend receives the query
+// as sent, so it must see exactly the operation and parameters that were
+// authorized. Go's parser drops a pair with a semicolon or a bad escape,
+// where a backend may split on the semicolon or keep the pair, and a
+// repeated name (versionId=a&versionId=b) is read first-wins here and may
+// be last-wins there: all three are InvalidArgument.
+func strictQuery(raw string) (url.Values, error) {
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, s3wire.CodeInvalidArgument.New("The query string is not valid: a parameter has a semicolon or an invalid escape.")
+	}
+	for name, vs := range q {
+		if len(vs) > 1 {
+			return nil, s3wire.CodeInvalidArgument.Errorf("The query parameter %q is given more than once.", name)
+		}
+	}
+	return q, nil
 }
 
 // presignQuery reports whether a raw query carries any of the presigning

@@ -278,6 +278,15 @@ func TestRejectedRequests(t *testing.T) {
 		{"bob without a policy", func() (*http.Response, string) {
 			return e.do(t, "GET", "/alpha/k", nil, nil, e.keys["bob"], sigv4.SignOptions{})
 		}, 403, "AccessDenied"},
+		{"semicolon in the query", func() (*http.Response, string) {
+			return e.do(t, "GET", "/alpha/k?x=1;acl", nil, nil, alice, sigv4.SignOptions{})
+		}, 400, "InvalidArgument"},
+		{"bad escape in the query", func() (*http.Response, string) {
+			return e.do(t, "GET", "/alpha/k?versionId=%zz", nil, nil, alice, sigv4.SignOptions{})
+		}, 400, "InvalidArgument"},
+		{"parameter given twice", func() (*http.Response, string) {
+			return e.do(t, "DELETE", "/alpha/k?versionId=a&versionId=b", nil, nil, alice, sigv4.SignOptions{})
+		}, 400, "InvalidArgument"},
 		{"unsupported sub-resource method", func() (*http.Response, string) {
 			return e.do(t, "PATCH", "/alpha/k", nil, nil, alice, sigv4.SignOptions{})
 		}, 501, "NotImplemented"},
