@@ -52,6 +52,9 @@ type call struct {
 type authInfo struct {
 	signed    bool
 	presigned bool
+	// signedHeaders is the signature's list of signed header names,
+	// ';'-separated, lower case.
+	signedHeaders string
 	keyID     string
 	algorithm string
 	amzDate   time.Time
@@ -80,6 +83,11 @@ func (c *call) Route(ctx context.Context, x *request.Exchange) error {
 	c.auth = readAuth(r)
 	if c.auth.signed && !c.auth.presigned && r.Header.Get("X-Amz-Content-Sha256") == "" {
 		return s3wire.CodeInvalidRequest.New("Missing required header for this request: x-amz-content-sha256")
+	}
+	if c.auth.signedHeaders != "" {
+		if err := allAmzSigned(r.Header, c.auth.signedHeaders); err != nil {
+			return err
+		}
 	}
 	addr, err := c.g.resolver.Request(r)
 	if err != nil {
@@ -150,7 +158,35 @@ func readAuth(r *http.Request) authInfo {
 		query := !header && presignQuery(r.URL.RawQuery)
 		return authInfo{signed: header || query, presigned: query}
 	}
-	return authInfo{signed: true, presigned: a.Presigned, keyID: a.AccessKeyID, algorithm: a.Algorithm, amzDate: a.Time}
+	return authInfo{signed: true, presigned: a.Presigned, signedHeaders: a.SignedHeaders, keyID: a.AccessKeyID, algorithm: a.Algorithm, amzDate: a.Time}
+}
+
+// allAmzSigned refuses, as S3 does, a signed request carrying an x-amz-*
+// header its signature does not cover: such a header (x-amz-copy-source,
+// x-amz-acl, x-amz-tagging) changes what the request does, and anyone
+// holding a presigned URL or a captured request could add it. Only
+// x-amz-content-sha256 may go unsigned, as S3 allows.
+func allAmzSigned(h http.Header, signed string) error {
+	for name := range h {
+		if len(name) <= 6 || !strings.EqualFold(name[:6], "x-amz-") || strings.EqualFold(name, "X-Amz-Content-Sha256") {
+			continue
+		}
+		if !headerListed(signed, name) {
+			return s3wire.CodeAccessDenied.New("There were headers present in the request which were not signed")
+		}
+	}
+	return nil
+}
+
+// headerListed reports whether the ';'-separated list names name,
+// ignoring case.
+func headerListed(list, name string) bool {
+	for item := range strings.SplitSeq(list, ";") {
+		if strings.EqualFold(item, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // strictQuery parses a request's query for the action map, refusing what

@@ -278,6 +278,11 @@ func TestRejectedRequests(t *testing.T) {
 		{"bob without a policy", func() (*http.Response, string) {
 			return e.do(t, "GET", "/alpha/k", nil, nil, e.keys["bob"], sigv4.SignOptions{})
 		}, 403, "AccessDenied"},
+		{"unsigned x-amz header on a presigned URL", func() (*http.Response, string) {
+			req := mustRequest(t, "PUT", e.presign(t, "PUT", "/alpha/k", alice, now, time.Hour), []byte("x"))
+			req.Header.Set("X-Amz-Copy-Source", "alpha/other") // would make it a CopyObject
+			return e.send(t, req)
+		}, 403, "AccessDenied"},
 		{"semicolon in the query", func() (*http.Response, string) {
 			return e.do(t, "GET", "/alpha/k?x=1;acl", nil, nil, alice, sigv4.SignOptions{})
 		}, 400, "InvalidArgument"},
