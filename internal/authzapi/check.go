@@ -285,6 +285,9 @@ func (x *call) Decode(context.Context, *request.Exchange) error {
 			vals = q[cond.name]
 		case fromHeader:
 			vals = o.Header[cond.name]
+			if len(vals) > 0 && !x.signs(cond.name) {
+				return unsignedCondition(cond.name, cond.key)
+			}
 		case fromPath:
 			v, ok := x.caps.value(o.Path, cond.capture)
 			if !ok {
@@ -297,6 +300,33 @@ func (x *call) Decode(context.Context, *request.Exchange) error {
 		}
 	}
 	return nil
+}
+
+// signs reports whether the checked request's SigV4 signature covers the
+// header name. A header a condition key reads decides the authorization
+// as much as the path does: unsigned, anyone holding a presigned URL or a
+// captured request could set it. A request not signed with SigV4 (a
+// bearer token) signs no header: its headers are the client's word, as
+// docs/authorization-api.md says.
+func (x *call) signs(name string) bool {
+	sreq := sigv4.FromHTTP(x.HTTP, nil)
+	a, err := sigv4.Parse(&sreq)
+	if err != nil {
+		return true // not SigV4: authentication already decided
+	}
+	for item := range strings.SplitSeq(a.SignedHeaders, ";") {
+		if strings.EqualFold(item, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// unsignedCondition refuses a request whose condition header is not
+// signed.
+func unsignedCondition(header, key string) *WireError {
+	return &WireError{Status: http.StatusForbidden, Code: CodeAccessDenied,
+		Message: fmt.Sprintf("The header %s, which the condition key %s reads, is not signed", header, key)}
 }
 
 // Target is the route's action on the route's resource.

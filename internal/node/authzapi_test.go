@@ -217,6 +217,9 @@ func TestAuthzAPIProtocols(t *testing.T) {
 	}
 	tampered.header.Set("Authorization", auth[:len(auth)-1]+string(flip))
 	unsigned := &signed{method: "GET", path: "/orders/1", host: "orders.example", header: http.Header{}}
+	tenantSigned := signOrders(t, an.admin, "GET", "/orders/7", "orders", now, http.Header{"X-Tenant": {"blue"}})
+	tenantAdded := signOrders(t, an.admin, "GET", "/orders/7", "orders", now, nil)
+	tenantAdded.header.Set("X-Tenant", "blue") // after signing
 	tests := []struct {
 		name       string
 		req        *signed
@@ -235,6 +238,8 @@ func TestAuthzAPIProtocols(t *testing.T) {
 		{"signed for another service", signOrders(t, an.admin, "GET", "/orders/1", "sts", now, nil), 401, "SignatureDoesNotMatch", ""},
 		{"tampered signature", tampered, 401, "SignatureDoesNotMatch", ""},
 		{"unsigned", unsigned, 401, "MissingAuthenticationToken", ""},
+		{"condition header signed", tenantSigned, 200, "", ""},
+		{"condition header added after signing", tenantAdded, 403, "AccessDenied", "The header X-Tenant, which the condition key orders:Tenant reads, is not signed"},
 		{"too old", signOrders(t, an.admin, "GET", "/orders/1", "orders", now.Add(-time.Hour), nil), 401, "SignatureDoesNotMatch", ""},
 		{"unknown key", signOrders(t, sigv4.Credentials{AccessKeyID: "AKIAAAAAAAAAAAAAAAAA", SecretAccessKey: "x"}, "GET", "/orders/1", "orders", now, nil), 401, "InvalidClientTokenId", ""},
 	}
