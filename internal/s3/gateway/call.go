@@ -55,9 +55,9 @@ type authInfo struct {
 	// signedHeaders is the signature's list of signed header names,
 	// ';'-separated, lower case.
 	signedHeaders string
-	keyID     string
-	algorithm string
-	amzDate   time.Time
+	keyID         string
+	algorithm     string
+	amzDate       time.Time
 }
 
 // localResponse is an answer the gateway built itself.
