@@ -58,7 +58,7 @@ func TestRequestConditionKeys(t *testing.T) {
 	ctx := context.Background()
 	n1.objects["alpha/k"] = []byte("v")
 	e.user(t, "dave", `{"Version":"2012-10-17","Statement":[
-		{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::alpha/*","Condition":{"StringEquals":{"s3:authType":"REST-QUERY-STRING","s3:TlsVersion":"TLSv1.3","s3:signatureversion":"AWS4-HMAC-SHA256"},"NumericLessThan":{"s3:signatureAge":"600000"}}},
+		{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::alpha/*","Condition":{"StringEquals":{"s3:authType":"REST-QUERY-STRING","s3:signatureversion":"AWS4-HMAC-SHA256"},"NumericLessThan":{"s3:signatureAge":"600000"},"NumericGreaterThanEquals":{"s3:TlsVersion":1.2}}},
 		{"Effect":"Allow","Action":"s3:PutObjectTagging","Resource":"arn:aws:s3:::alpha/*","Condition":{"StringEquals":{"s3:RequestObjectTag/env":"dev"}}},
 		{"Effect":"Allow","Action":"s3:CreateBucket","Resource":"*","Condition":{"StringEquals":{"s3:locationconstraint":"eu-west-1"}}}]}`)
 	dave := e.keys["dave"]

@@ -437,16 +437,19 @@ func (c *call) requestConditions(base map[string][]string) map[string][]string {
 	return m
 }
 
+// tlsVersion is the value of s3:TlsVersion, a number as S3 gives it
+// ("1.2", "1.3"), compared with numeric operators
+// ("NumericLessThan": {"s3:TlsVersion": 1.2}).
 func tlsVersion(v uint16) string {
 	switch v {
 	case tls.VersionTLS13:
-		return "TLSv1.3"
+		return "1.3"
 	case tls.VersionTLS12:
-		return "TLSv1.2"
+		return "1.2"
 	case tls.VersionTLS11:
-		return "TLSv1.1"
+		return "1.1"
 	case tls.VersionTLS10:
-		return "TLSv1"
+		return "1.0"
 	}
 	return ""
 }
