@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,7 +73,7 @@ func serialAt(t *testing.T, base string, roots *x509.CertPool) int64 {
 }
 
 // TestReloadTLS: Node.ReloadTLS (what SIGHUP calls) serves a renewed
-// certificate on the API's and the metrics' listeners; a key that does
+// certificate on the API's, the metrics' and the S3 gateway's listeners; a key that does
 // not match keeps the previous one and fails. On plain HTTP it says
 // there is nothing to reload.
 func TestReloadTLS(t *testing.T) {
@@ -80,8 +81,13 @@ func TestReloadTLS(t *testing.T) {
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
 	pool1 := writeServerCert(t, certFile, keyFile, 1)
 	n, _ := startNode(t, filepath.Join(dir, "data"), Options{},
-		"BREVET_TLS_CERT="+certFile, "BREVET_TLS_KEY="+keyFile, "BREVET_METRICS_LISTEN=127.0.0.1:0")
-	for _, base := range []string{n.URL(), n.MetricsURL()} {
+		"BREVET_TLS_CERT="+certFile, "BREVET_TLS_KEY="+keyFile, "BREVET_METRICS_LISTEN=127.0.0.1:0",
+		"BREVET_S3_LISTEN=127.0.0.1:0", "BREVET_S3_BACKEND=http://127.0.0.1:9", "BREVET_S3_BACKEND_ACCESS_KEY_ID=backend",
+		"BREVET_S3_BACKEND_SECRET_ACCESS_KEY=backend-secret")
+	if !strings.HasPrefix(n.S3URL(), "https://") {
+		t.Errorf("S3URL() = %q; want https, as the API", n.S3URL())
+	}
+	for _, base := range []string{n.URL(), n.MetricsURL(), n.S3URL()} {
 		if got := serialAt(t, base, pool1); got != 1 {
 			t.Errorf("%s serves serial %d; want 1", base, got)
 		}
@@ -90,7 +96,7 @@ func TestReloadTLS(t *testing.T) {
 	if err := n.ReloadTLS(context.Background()); err != nil {
 		t.Fatalf("ReloadTLS: %v", err)
 	}
-	for _, base := range []string{n.URL(), n.MetricsURL()} {
+	for _, base := range []string{n.URL(), n.MetricsURL(), n.S3URL()} {
 		if got := serialAt(t, base, pool2); got != 2 {
 			t.Errorf("after ReloadTLS, %s serves serial %d; want 2", base, got)
 		}
