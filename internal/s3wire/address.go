@@ -177,16 +177,27 @@ func decodeKey(raw string) (string, error) {
 	if err != nil {
 		return "", CodeInvalidURI.New("")
 	}
-	if len(key) > MaxKeyLen {
-		return "", CodeKeyTooLongError.New("")
-	}
-	if !utf8.ValidString(key) {
-		return "", CodeInvalidURI.New("")
-	}
-	if hasDotSegment(key) {
-		return "", CodeInvalidURI.New("The key contains a \".\" or \"..\" path segment, which this gateway does not accept.")
+	if e := CheckKey(key); e != nil {
+		return "", e
 	}
 	return key, nil
+}
+
+// CheckKey refuses a decoded object key as Address refuses one in a URL:
+// KeyTooLongError over MaxKeyLen bytes, InvalidURI when it is not UTF-8 or
+// has a "." or ".." segment. The gateway applies it to the keys it reads
+// elsewhere too (a DeleteObjects body, a copy source), which a store
+// behind it must not read as another object than the one authorized.
+func CheckKey(key string) *Error {
+	switch {
+	case len(key) > MaxKeyLen:
+		return CodeKeyTooLongError.New("")
+	case !utf8.ValidString(key):
+		return CodeInvalidURI.New("")
+	case hasDotSegment(key):
+		return CodeInvalidURI.New("The key contains a \".\" or \"..\" path segment, which this gateway does not accept.")
+	}
+	return nil
 }
 
 // hasDotSegment reports whether a "/"-separated segment of key is "." or "..".

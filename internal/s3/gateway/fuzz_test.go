@@ -39,7 +39,7 @@ func FuzzBodies(f *testing.F) {
 		}
 		if err == nil {
 			for _, o := range d.Objects {
-				_ = checkDeleteKey(o.Key)
+				_ = s3wire.CheckKey(o.Key)
 			}
 		}
 		tags, err := parseTagging(b)

@@ -3,7 +3,6 @@ package gateway
 import (
 	"encoding/xml"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/brevet-dev/brevet/internal/s3/action"
 	"github.com/brevet-dev/brevet/internal/s3wire"
@@ -83,25 +82,6 @@ func parseDelete(b []byte) (*deleteRequest, error) {
 		return nil, s3wire.CodeMalformedXML.New("")
 	}
 	return d, nil
-}
-
-// checkDeleteKey refuses, for one key of a DeleteObjects, what the
-// gateway refuses in a URL: keys too long, not UTF-8, or with a "." or
-// ".." segment (a store that normalises paths would delete another
-// object than the one authorized).
-func checkDeleteKey(key string) *s3wire.Error {
-	switch {
-	case len(key) > s3wire.MaxKeyLen:
-		return s3wire.CodeKeyTooLongError.New("")
-	case !utf8.ValidString(key):
-		return s3wire.CodeInvalidURI.New("")
-	}
-	for seg := range strings.SplitSeq(key, "/") {
-		if seg == "." || seg == ".." {
-			return s3wire.CodeInvalidURI.New("The key contains a \".\" or \"..\" path segment, which this gateway does not accept.")
-		}
-	}
-	return nil
 }
 
 // escapeText is xml.EscapeText into a string.
