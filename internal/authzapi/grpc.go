@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -15,6 +14,8 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/peer"
+
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 // RegisterGRPC puts Envoy's ext_authz service
@@ -61,7 +62,7 @@ func (g *grpcServer) Check(ctx context.Context, req *authv3.CheckRequest) (*auth
 	}
 	if res.RetryAfter > 0 {
 		headers = append(headers, &corev3.HeaderValueOption{Header: &corev3.HeaderValue{Key: "retry-after",
-			Value: strconv.FormatInt(int64((res.RetryAfter+999999999)/1e9), 10)}})
+			Value: request.RetryAfterSeconds(res.RetryAfter)}})
 	}
 	return &authv3.CheckResponse{
 		Status: &status.Status{Code: int32(rpc), Message: res.Code},
