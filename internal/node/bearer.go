@@ -65,10 +65,11 @@ func (b *bearer) VerifyBearer(ctx context.Context, in *authzapi.BearerInput) (re
 		if in.Role == "" {
 			return nil, invalidBearer("Service " + in.Service + " accepts no OIDC provider's tokens.")
 		}
-		claims, err = b.n.fed.sts.WebIdentitySession(ctx, in.Role, in.Token, bearerSessionName(in.Token),
+		sessionID, sessionName := bearerSession(in.Token)
+		claims, err = b.n.fed.sts.WebIdentitySession(ctx, in.Role, in.Token, sessionName,
 			authz.Facts{Now: in.Now, SourceIP: in.SourceIP})
 		if claims != nil {
-			claims.SessionID = bearerSessionID(in.Token)
+			claims.SessionID = sessionID
 		}
 	}
 	if err != nil {
@@ -80,18 +81,12 @@ func (b *bearer) VerifyBearer(ctx context.Context, in *authzapi.BearerInput) (re
 	return authn.SessionPrincipal(claims), nil
 }
 
-// bearerSessionID identifies a token's session for the authorizer's
-// session cache: one per token.
-func bearerSessionID(token string) string {
+// bearerSession names a token's session, from one hash of the token: id
+// identifies it for the authorizer's session cache (one per token), name
+// is the last part of the assumed-role ARN the upstream sees.
+func bearerSession(token string) (id, name string) {
 	sum := sha256.Sum256([]byte(token))
-	return "bearer-" + hex.EncodeToString(sum[:16])
-}
-
-// bearerSessionName names a token's session: it is the last part of the
-// assumed-role ARN the upstream sees.
-func bearerSessionName(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return "bearer-" + hex.EncodeToString(sum[:8])
+	return "bearer-" + hex.EncodeToString(sum[:16]), "bearer-" + hex.EncodeToString(sum[:8])
 }
 
 // ownToken verifies a token of Brevet's own issuer for one of the
@@ -119,9 +114,10 @@ func (b *bearer) ownToken(ctx context.Context, iss *issuer.Issuer, in *authzapi.
 	if err != nil || ref.Account != ns.Account {
 		return nil, invalidBearer("The token's subject is not a principal of its account.")
 	}
+	sessionID, sessionName := bearerSession(in.Token)
 	c := &credential.Claims{
-		AccountID: ref.Account, PrincipalARN: id.Subject, SessionID: bearerSessionID(in.Token),
-		SessionName: bearerSessionName(in.Token), IssuedAt: id.IssuedAt, Expires: id.Expiry, SourceIdentity: ns.SourceIdentity,
+		AccountID: ref.Account, PrincipalARN: id.Subject, SessionID: sessionID,
+		SessionName: sessionName, IssuedAt: id.IssuedAt, Expires: id.Expiry, SourceIdentity: ns.SourceIdentity,
 		Subject: id.Subject,
 	}
 	switch ref.Type {
