@@ -19,6 +19,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/loadgen"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
@@ -306,21 +307,11 @@ func (b *byteSize) String() string {
 }
 
 func (b *byteSize) Set(s string) error {
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix string
-		n      int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
-		if v, ok := strings.CutSuffix(s, u.suffix); ok {
-			s, mult = v, u.n
-			break
-		}
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil || n < 0 || n > (1<<40)/mult {
+	n, err := audit.ParseSize(s)
+	if err != nil || n > 1<<40 {
 		return errors.New("not a size: give bytes (1048576) or a KiB/MiB/GiB suffix (1GiB), at most 1TiB, or 0")
 	}
-	*b = byteSize(n * mult)
+	*b = byteSize(n)
 	return nil
 }
 
