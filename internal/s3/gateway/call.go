@@ -115,6 +115,9 @@ func (c *call) Route(ctx context.Context, x *request.Exchange) error {
 	if err != nil {
 		return err
 	}
+	if err := checkCopySource(c.res); err != nil {
+		return err
+	}
 	first := ""
 	if len(c.res.Authorizations) > 0 {
 		first = c.res.Authorizations[0].Action
@@ -395,16 +398,38 @@ func (c *call) bucketPolicy(ctx context.Context, bucket string) (*policy.Compile
 
 // bucketOf returns the bucket an S3 ARN names, "" for "*" and others.
 func bucketOf(arn string) string {
+	bucket, _ := objectOf(arn)
+	return bucket
+}
+
+// objectOf returns the bucket and key an S3 ARN names; the key is "" for
+// a bucket's ARN, both are "" for "*" and others.
+func objectOf(arn string) (bucket, key string) {
 	const prefix = ":s3:::"
 	i := strings.Index(arn, prefix)
 	if !strings.HasPrefix(arn, "arn:") || i < 0 {
-		return ""
+		return "", ""
 	}
-	rest := arn[i+len(prefix):]
-	if j := strings.IndexByte(rest, '/'); j >= 0 {
-		rest = rest[:j]
+	bucket, key, _ = strings.Cut(arn[i+len(prefix):], "/")
+	return bucket, key
+}
+
+// checkCopySource refuses a copy whose source key the gateway would refuse
+// in a URL (s3wire.CheckKey): the backend reads the source from
+// x-amz-copy-source, and a store that normalises its path would copy
+// another object than the one authorized.
+func checkCopySource(res action.Result) error {
+	if res.Operation != "CopyObject" && res.Operation != "UploadPartCopy" {
+		return nil
 	}
-	return rest
+	for _, a := range res.Authorizations {
+		if _, key := objectOf(a.Resource); key != "" {
+			if e := s3wire.CheckKey(key); e != nil {
+				return e
+			}
+		}
+	}
+	return nil
 }
 
 // requestConditions adds S3's request keys to the operation's conditions.

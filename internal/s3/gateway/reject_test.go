@@ -236,6 +236,15 @@ func TestRejectedRequests(t *testing.T) {
 		{"encoded dot-dot", func() (*http.Response, string) {
 			return e.do(t, "GET", "/alpha/public/%2E%2E/secret", nil, nil, alice, sigv4.SignOptions{})
 		}, 400, "InvalidURI"},
+		{"dot-dot segment in the copy source", func() (*http.Response, string) {
+			return e.do(t, "PUT", "/alpha/dst", http.Header{"X-Amz-Copy-Source": {"alpha/public/../secret"}}, nil, alice, sigv4.SignOptions{})
+		}, 400, "InvalidURI"},
+		{"encoded dot-dot in the copy source", func() (*http.Response, string) {
+			return e.do(t, "PUT", "/alpha/k?partNumber=1&uploadId=u", http.Header{"X-Amz-Copy-Source": {"alpha/public/%2E%2E/secret"}}, nil, alice, sigv4.SignOptions{})
+		}, 400, "InvalidURI"},
+		{"copy source key of 1025 bytes", func() (*http.Response, string) {
+			return e.do(t, "PUT", "/alpha/dst", http.Header{"X-Amz-Copy-Source": {"alpha/" + strings.Repeat("k", 1025)}}, nil, alice, sigv4.SignOptions{})
+		}, 400, "KeyTooLongError"},
 		{"encoded slash in bucket", func() (*http.Response, string) {
 			return e.do(t, "GET", "/al%2Fpha/k", nil, nil, alice, sigv4.SignOptions{})
 		}, 400, "InvalidBucketName"},
