@@ -65,43 +65,38 @@ func identityHeaders(p *identity.Principal, rid string) []Header {
 // stay, everything else is percent-encoded; tag keys are
 // case-insensitive, header names too.
 func headerToken(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if isLetter(c) || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte("0123456789ABCDEF"[c>>4])
-		b.WriteByte("0123456789ABCDEF"[c&15])
-	}
-	return http.CanonicalHeaderKey(b.String())
+	return http.CanonicalHeaderKey(percentEncode(s, func(c byte) bool {
+		return isLetter(c) || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.'
+	}))
 }
 
 // headerValue percent-encodes what a header value cannot carry as is:
 // controls, non-ASCII bytes and %.
 func headerValue(s string) string {
-	ok := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '%' {
-			ok = false
-			break
-		}
+	return percentEncode(s, func(c byte) bool { return 0x20 <= c && c <= 0x7e && c != '%' })
+}
+
+// percentEncode percent-encodes the bytes of s that keep refuses; it
+// returns s itself when it keeps every byte.
+func percentEncode(s string, keep func(byte) bool) string {
+	i := 0
+	for i < len(s) && keep(s[i]) {
+		i++
 	}
-	if ok {
+	if i == len(s) {
 		return s
 	}
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c > 0x7e || c == '%' {
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		if c := s[i]; keep(c) {
+			b.WriteByte(c)
+		} else {
 			b.WriteByte('%')
 			b.WriteByte("0123456789ABCDEF"[c>>4])
 			b.WriteByte("0123456789ABCDEF"[c&15])
-			continue
 		}
-		b.WriteByte(c)
 	}
 	return b.String()
 }
