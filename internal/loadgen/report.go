@@ -210,8 +210,17 @@ func WriteJSON(w io.Writer, v any) error {
 // WriteTable writes rows as an aligned text table, then one line per kind
 // of error.
 func WriteTable(w io.Writer, rows []Row) error {
+	return writeTable(w, rows, "×trivial\t×durable", func(r Row) string {
+		return ratioText(r.RatioToTrivial) + "\t" + ratioText(r.RatioToDurable)
+	}, true)
+}
+
+// writeTable writes rows as an aligned text table whose ratio columns are
+// ratioHead, filled by ratios (tab-separated), then each row's RSS series
+// when series is set, and one line per kind of error.
+func writeTable(w io.Writer, rows []Row, ratioHead string, ratios func(Row) string, series bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "target\taction\tconc\tops/s\t×trivial\t×durable\tp50\tp99\tp99.9\tsrv µs/op\tsrv cores\tgen µs/op\tsrv RSS MiB\terrors\t")
+	fmt.Fprintln(tw, "target\taction\tconc\tops/s\t"+ratioHead+"\tp50\tp99\tp99.9\tsrv µs/op\tsrv cores\tgen µs/op\tsrv RSS MiB\terrors\t")
 	for _, r := range rows {
 		srvCPU, cores, rss := "-", "-", "-"
 		if r.ServerRSSAfter > 0 {
@@ -219,8 +228,8 @@ func WriteTable(w io.Writer, rows []Row) error {
 			cores = strconv.FormatFloat(r.ServerCores, 'f', 2, 64)
 			rss = fmt.Sprintf("%.1f→%.1f", mib(r.ServerRSSBefore), mib(r.ServerRSSAfter))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%d\t\n",
-			r.Target, r.Action, r.Concurrency, r.OpsPerSecond, ratioText(r.RatioToTrivial), ratioText(r.RatioToDurable),
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%d\t\n",
+			r.Target, r.Action, r.Concurrency, r.OpsPerSecond, ratios(r),
 			latency(r.P50Micros), latency(r.P99Micros), latency(r.P999Micros),
 			srvCPU, cores, r.GeneratorCPUMicrosPerOp, rss, r.Errors)
 	}
@@ -228,8 +237,10 @@ func WriteTable(w io.Writer, rows []Row) error {
 		return err
 	}
 	for _, r := range rows {
-		if err := writeRSSSeries(w, r); err != nil {
-			return err
+		if series {
+			if err := writeRSSSeries(w, r); err != nil {
+				return err
+			}
 		}
 		for _, kind := range slices.SortedFunc(maps.Keys(r.ErrorsBy), cmp.Compare) {
 			if _, err := fmt.Fprintf(w, "errors: %s %s c%d: %d × %s\n", r.Target, r.Action, r.Concurrency, r.ErrorsBy[kind], kind); err != nil {

@@ -1,12 +1,8 @@
 package loadgen
 
 import (
-	"cmp"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
-	"strconv"
 	"text/tabwriter"
 )
 
@@ -34,31 +30,7 @@ const (
 // same round, or the median of those ratios), then one line per kind of
 // error.
 func WriteS3Table(w io.Writer, rows []Row) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "target\taction\tconc\tops/s\t×null\tp50\tp99\tp99.9\tsrv µs/op\tsrv cores\tgen µs/op\tsrv RSS MiB\terrors\t")
-	for _, r := range rows {
-		srvCPU, cores, rss := "-", "-", "-"
-		if r.ServerRSSAfter > 0 {
-			srvCPU = strconv.FormatFloat(r.ServerCPUMicrosPerOp, 'f', 1, 64)
-			cores = strconv.FormatFloat(r.ServerCores, 'f', 2, 64)
-			rss = fmt.Sprintf("%.1f→%.1f", mib(r.ServerRSSBefore), mib(r.ServerRSSAfter))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%d\t\n",
-			r.Target, r.Action, r.Concurrency, r.OpsPerSecond, ratioText(r.RatioToNull),
-			latency(r.P50Micros), latency(r.P99Micros), latency(r.P999Micros),
-			srvCPU, cores, r.GeneratorCPUMicrosPerOp, rss, r.Errors)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	for _, r := range rows {
-		for _, kind := range slices.SortedFunc(maps.Keys(r.ErrorsBy), cmp.Compare) {
-			if _, err := fmt.Fprintf(w, "errors: %s %s c%d: %d × %s\n", r.Target, r.Action, r.Concurrency, r.ErrorsBy[kind], kind); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return writeTable(w, rows, "×null", func(r Row) string { return ratioText(r.RatioToNull) }, false)
 }
 
 // WriteS3Targets writes, for each row at S3TargetConcurrency of a target
@@ -80,29 +52,7 @@ func WriteS3Targets(w io.Writer, rows []Row, rounds int) error {
 		}
 		lines = append(lines, [2]string{r.Target + " " + r.Action, tput + "\t" + cpu})
 	}
-	if len(lines) == 0 {
-		return nil
-	}
-	if _, err := fmt.Fprintf(w, "targets at c%d against the null S3 backend reached directly (%s):\n", S3TargetConcurrency, roundsText(rounds)); err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, l := range lines {
-		fmt.Fprintf(tw, "  %s\t%s\n", l[0], l[1])
-	}
-	return tw.Flush()
-}
-
-// roundsText says what figures the targets were read from.
-func roundsText(rounds int) string {
-	of := "medians of " + strconv.Itoa(rounds) + " rounds"
-	if rounds == 1 {
-		of = "1 round"
-	}
-	if rounds < TargetRounds {
-		of += "; the targets are read from medians of " + strconv.Itoa(TargetRounds) + ": --repeat " + strconv.Itoa(TargetRounds)
-	}
-	return of
+	return writeTargets(w, fmt.Sprintf("targets at c%d against the null S3 backend reached directly (%s):", S3TargetConcurrency, roundsText(rounds)), lines)
 }
 
 // WriteStreams writes the streamed transfers, each with its throughput

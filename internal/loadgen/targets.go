@@ -52,17 +52,16 @@ func WriteTargets(w io.Writer, rows []Row, rounds int) error {
 		}
 		lines = append(lines, [2]string{r.Target + " " + r.Action, tput + "\t" + cpu})
 	}
+	return writeTargets(w, fmt.Sprintf("targets at c%d against the durable trivial handler (%s):", TargetConcurrency, roundsText(rounds)), lines)
+}
+
+// writeTargets writes head, then each line's name and figures aligned;
+// nothing when there are no lines.
+func writeTargets(w io.Writer, head string, lines [][2]string) error {
 	if len(lines) == 0 {
 		return nil
 	}
-	of := "medians of " + strconv.Itoa(rounds) + " rounds"
-	if rounds == 1 {
-		of = "1 round"
-	}
-	if rounds < TargetRounds {
-		of += "; the targets are read from medians of " + strconv.Itoa(TargetRounds) + ": --repeat " + strconv.Itoa(TargetRounds)
-	}
-	if _, err := fmt.Fprintf(w, "targets at c%d against the durable trivial handler (%s):\n", TargetConcurrency, of); err != nil {
+	if _, err := fmt.Fprintln(w, head); err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -70,6 +69,18 @@ func WriteTargets(w io.Writer, rows []Row, rounds int) error {
 		fmt.Fprintf(tw, "  %s\t%s\n", l[0], l[1])
 	}
 	return tw.Flush()
+}
+
+// roundsText says what figures the targets were read from.
+func roundsText(rounds int) string {
+	of := "medians of " + strconv.Itoa(rounds) + " rounds"
+	if rounds == 1 {
+		of = "1 round"
+	}
+	if rounds < TargetRounds {
+		of += "; the targets are read from medians of " + strconv.Itoa(TargetRounds) + ": --repeat " + strconv.Itoa(TargetRounds)
+	}
+	return of
 }
 
 func verdict(met bool) string {
