@@ -94,23 +94,34 @@ func (v *Verifier) newChunkReader(req *Request, a *Auth, mode string, key [32]by
 // checksum current AWS SDKs compute for full-object checksums.
 var crc64NVME = crc64.MakeTable(0x9a6c9329ac4bc9b5)
 
+// TrailerChecksum returns a new hash for the trailing checksum header
+// name (x-amz-checksum-crc32, -crc32c, -crc64nvme, -sha1 or -sha256, lower
+// case) and S3's name for its algorithm ("CRC32C"); nil and "" for any
+// other name.
+func TrailerChecksum(name string) (hash.Hash, string) {
+	switch name {
+	case "x-amz-checksum-crc32":
+		return crc32.NewIEEE(), "CRC32"
+	case "x-amz-checksum-crc32c":
+		return crc32.New(crc32.MakeTable(crc32.Castagnoli)), "CRC32C"
+	case "x-amz-checksum-crc64nvme":
+		return crc64.New(crc64NVME), "CRC64NVME"
+	case "x-amz-checksum-sha1":
+		return sha1.New(), "SHA1"
+	case "x-amz-checksum-sha256":
+		return sha256.New(), "SHA256"
+	}
+	return nil, ""
+}
+
 // setTrailer picks the checksum the x-amz-trailer header announces.
 func (c *chunkReader) setTrailer(name string) error {
 	name = strings.ToLower(strings.TrimSpace(name))
 	c.trailer = name
-	switch name {
-	case "":
-	case "x-amz-checksum-crc32":
-		c.sum, c.sumName = crc32.NewIEEE(), "CRC32"
-	case "x-amz-checksum-crc32c":
-		c.sum, c.sumName = crc32.New(crc32.MakeTable(crc32.Castagnoli)), "CRC32C"
-	case "x-amz-checksum-crc64nvme":
-		c.sum, c.sumName = crc64.New(crc64NVME), "CRC64NVME"
-	case "x-amz-checksum-sha1":
-		c.sum, c.sumName = sha1.New(), "SHA1"
-	case "x-amz-checksum-sha256":
-		c.sum, c.sumName = sha256.New(), "SHA256"
-	default:
+	if name == "" {
+		return nil
+	}
+	if c.sum, c.sumName = TrailerChecksum(name); c.sum == nil {
 		return errorf(KindIncompleteBody, "x-amz-trailer names an unsupported checksum: '%s'", name)
 	}
 	return nil

@@ -1,15 +1,13 @@
 package gateway
 
 import (
-	"crypto/sha1"
-	"crypto/sha256"
 	"encoding/base64"
 	"hash"
-	"hash/crc32"
-	"hash/crc64"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
 // The trailing checksum of an aws-chunked upload is checked by the
@@ -25,24 +23,15 @@ const streamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 // trailerChunk is the size of the chunks sent to the backend.
 const trailerChunk = 64 << 10
 
-var crc64NVME = crc64.MakeTable(0x9a6c9329ac4bc9b5)
-
-// checksumFor returns the hash of a trailer header name and the length of
-// its base64 value, or nil when the gateway does not forward it.
+// checksumFor returns the hash of a trailer header name (sigv4's, which
+// checked the client's trailer) and the length of its base64 value, or nil
+// when the gateway does not forward it.
 func checksumFor(name string) (hash.Hash, int) {
-	switch name {
-	case "x-amz-checksum-crc32":
-		return crc32.NewIEEE(), 8
-	case "x-amz-checksum-crc32c":
-		return crc32.New(crc32.MakeTable(crc32.Castagnoli)), 8
-	case "x-amz-checksum-crc64nvme":
-		return crc64.New(crc64NVME), 12
-	case "x-amz-checksum-sha1":
-		return sha1.New(), 28
-	case "x-amz-checksum-sha256":
-		return sha256.New(), 44
+	h, _ := sigv4.TrailerChecksum(name)
+	if h == nil {
+		return nil, 0
 	}
-	return nil, 0
+	return h, base64.StdEncoding.EncodedLen(h.Size())
 }
 
 // trailerName is the checksum an aws-chunked request's x-amz-trailer
