@@ -120,7 +120,7 @@ func writeS3ServerError(w http.ResponseWriter, ctx context.Context, e *awsquery.
 		code = s3wire.CodeSlowDown
 	}
 	if e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", fmt.Sprint(int(e.RetryAfter/time.Second)))
+		w.Header().Set("Retry-After", request.RetryAfterSeconds(e.RetryAfter))
 	}
 	s3wire.WriteError(w, "", s3wire.IDs{RequestID: request.IDFromContext(ctx)}, code.New(code.Message))
 }
