@@ -68,7 +68,7 @@ func (n *Node) wireGateway(ctx context.Context, p *request.Pipeline) error {
 	gp.Auditor = countedAuditor{next: p.Auditor}
 	g, err := gateway.New(gateway.Config{
 		Pipeline: &gp, Domains: gc.Domains, Backends: backends, Policies: policies,
-		Account: n.boot.AccountID, Region: n.cfg.Regions[0], Logger: n.log,
+		Account: n.boot.AccountID, Logger: n.log,
 	})
 	if err != nil {
 		return err

@@ -56,7 +56,7 @@ func benchGateway(b *testing.B, backend *httptest.Server) (*env, *httptest.Serve
 	e := newEnv(b, gateway.Backend{Name: "null", Endpoint: u, Region: region, Buckets: []string{"*"}})
 	e.audit = nil
 	gw, err := gateway.New(gateway.Config{Pipeline: e.pipeline(discardAuditor{}), Backends: []gateway.Backend{{Name: "null", Endpoint: u, Region: region,
-		Buckets: []string{"*"}, Credentials: e.backendCreds()}}, Policies: e.policies, Account: acct, Region: region})
+		Buckets: []string{"*"}, Credentials: e.backendCreds()}}, Policies: e.policies, Account: acct})
 	must(b, err)
 	srv := httptest.NewServer(gw)
 	b.Cleanup(srv.Close)

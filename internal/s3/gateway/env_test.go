@@ -106,7 +106,7 @@ func newEnvConfig(t testing.TB, change func(*gateway.Config), backends ...gatewa
 	for i := range backends {
 		backends[i].Credentials = e.backendCreds()
 	}
-	cfg := gateway.Config{Pipeline: e.pipeline(e.audit), Backends: backends, Policies: e.policies, Account: acct, Region: region}
+	cfg := gateway.Config{Pipeline: e.pipeline(e.audit), Backends: backends, Policies: e.policies, Account: acct}
 	if change != nil {
 		change(&cfg)
 	}

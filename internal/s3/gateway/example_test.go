@@ -33,7 +33,6 @@ func ExampleNew() {
 		},
 		Policies: policies,
 		Account:  "123456789012",
-		Region:   "us-east-1",
 	})
 	if err != nil {
 		log.Fatal(err)

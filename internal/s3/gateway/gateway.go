@@ -63,7 +63,6 @@ type Config struct {
 	// Account owns the buckets: the resource account of every
 	// authorization and the owner in listings.
 	Account string
-	Region  string
 	Now     func() time.Time
 	Logger  *slog.Logger
 }
@@ -102,9 +101,6 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	if len(cfg.Backends) == 0 {
 		return nil, errors.New("gateway: at least one backend is required")
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
