@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -205,7 +206,14 @@ func (c *Checker) prepare(x *call) error {
 	// carries none of its own (Context is then Background).
 	x.HTTP = r
 	if o.SourceIP != "" {
-		x.SourceIP = o.SourceIP
+		// The proxy's word (X-Real-IP, sourceIp, Envoy's source): it
+		// becomes aws:SourceIp, the per-source budgets' key and the
+		// event's sourceIPAddress, so it must be an address.
+		ip, err := netip.ParseAddr(o.SourceIP)
+		if err != nil || ip.Zone() != "" {
+			return malformed("the original client's address is not an IP address")
+		}
+		x.SourceIP = ip.Unmap().String()
 	}
 	return nil
 }

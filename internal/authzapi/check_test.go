@@ -54,3 +54,38 @@ func TestWireErrors(t *testing.T) {
 var errGone = errors.New("principal gone")
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestPrepareSourceIP: the original client's address a proxy or a verify
+// caller names (X-Real-IP, sourceIp) becomes aws:SourceIp, the per-source
+// budgets' key and the event's sourceIPAddress only when it is an IP
+// address; anything else is a malformed check, never an address.
+func TestPrepareSourceIP(t *testing.T) {
+	c := &Checker{cfg: Config{MaxHeaders: DefaultMaxHeaders}}
+	tests := []struct {
+		in, want   string
+		wantStatus int
+	}{
+		{"", "192.0.2.9", 0}, // none: the proxy's own address
+		{"203.0.113.7", "203.0.113.7", 0},
+		{"2001:db8::1", "2001:db8::1", 0},
+		{"::ffff:203.0.113.7", "203.0.113.7", 0},
+		{"not-an-address", "", http.StatusBadRequest},
+		{"203.0.113.7, 198.51.100.1", "", http.StatusBadRequest},
+		{"fe80::1%eth0", "", http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		x := &call{c: c, orig: &Original{Method: "GET", Path: "/orders/1", SourceIP: tt.in}}
+		x.Begin(&http.Request{RemoteAddr: "192.0.2.9:4711", Header: http.Header{}}, "rid", time.Now())
+		err := c.prepare(x)
+		if tt.wantStatus != 0 {
+			we, ok := errors.AsType[*WireError](err)
+			if !ok || we.Status != tt.wantStatus {
+				t.Errorf("prepare(SourceIP %q) = %v, want a %d", tt.in, err, tt.wantStatus)
+			}
+			continue
+		}
+		if err != nil || x.SourceIP != tt.want {
+			t.Errorf("prepare(SourceIP %q): SourceIP %q, err %v; want %q", tt.in, x.SourceIP, err, tt.want)
+		}
+	}
+}

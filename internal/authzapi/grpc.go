@@ -2,7 +2,6 @@ package authzapi
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -102,11 +101,7 @@ func (c *Checker) original(req *authv3.CheckRequest) (*Original, error) {
 		}
 		addHeader(o.Header, h.GetKey(), v)
 	}
-	if sa := a.GetSource().GetAddress().GetSocketAddress(); sa != nil {
-		if ip := net.ParseIP(sa.GetAddress()); ip != nil {
-			o.SourceIP = ip.String()
-		}
-	}
+	o.SourceIP = a.GetSource().GetAddress().GetSocketAddress().GetAddress() // checked as every protocol's
 	return o, nil
 }
 
