@@ -190,12 +190,25 @@ func (c *Checker) prepare(x *call) error {
 	} else {
 		return malformed("the original path is not validly escaped")
 	}
+	remote := x.HTTP.RemoteAddr
+	if o.SourceIP != "" {
+		// The proxy's word (X-Real-IP, sourceIp, Envoy's source): the
+		// original request comes from there, for aws:SourceIp (a bearer
+		// token's trust policy as much as the route's authorization),
+		// the per-source budgets and the event's sourceIPAddress, so it
+		// must be an address.
+		ip, err := netip.ParseAddr(o.SourceIP)
+		if err != nil || ip.Zone() != "" {
+			return malformed("the original client's address is not an IP address")
+		}
+		remote = netip.AddrPortFrom(ip.Unmap(), 0).String()
+	}
 	uri := o.Path
 	if o.RawQuery != "" {
 		uri += "?" + o.RawQuery
 	}
 	r := &http.Request{Method: o.Method, URL: u, RequestURI: uri, Host: o.Host, Header: o.Header,
-		RemoteAddr: x.HTTP.RemoteAddr, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Body: http.NoBody}
+		RemoteAddr: remote, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Body: http.NoBody}
 	if r.Header == nil {
 		r.Header = http.Header{}
 	}
@@ -204,17 +217,7 @@ func (c *Checker) prepare(x *call) error {
 	}
 	// The pipeline passes its context along; the original request
 	// carries none of its own (Context is then Background).
-	x.HTTP = r
-	if o.SourceIP != "" {
-		// The proxy's word (X-Real-IP, sourceIp, Envoy's source): it
-		// becomes aws:SourceIp, the per-source budgets' key and the
-		// event's sourceIPAddress, so it must be an address.
-		ip, err := netip.ParseAddr(o.SourceIP)
-		if err != nil || ip.Zone() != "" {
-			return malformed("the original client's address is not an IP address")
-		}
-		x.SourceIP = ip.Unmap().String()
-	}
+	x.HTTP, x.SourceIP = r, request.SourceIP(r)
 	return nil
 }
 

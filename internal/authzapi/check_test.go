@@ -87,5 +87,11 @@ func TestPrepareSourceIP(t *testing.T) {
 		if err != nil || x.SourceIP != tt.want {
 			t.Errorf("prepare(SourceIP %q): SourceIP %q, err %v; want %q", tt.in, x.SourceIP, err, tt.want)
 		}
+		// The checked request is the original's, from the original
+		// client: the Authenticator gives its address to a bearer
+		// token's trust policy (aws:SourceIp), as the Authorizer does.
+		if got := request.SourceIP(x.HTTP); got != tt.want {
+			t.Errorf("prepare(SourceIP %q): the checked request comes from %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
