@@ -83,10 +83,6 @@ func accountID(s string) bool {
 	return true
 }
 
-// Account returns the account that owns the buckets: the resource account
-// of every request the gateway authorizes.
-func (s *Service) Account() string { return s.account }
-
 // Put validates document as S3 validates a bucket policy, binds the users
 // and roles it names to their unique ids, and saves it as the bucket's
 // policy, replacing any. A policy S3 would refuse is a
