@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -249,16 +250,24 @@ func (l *loader) at(key string) string {
 	return fmt.Sprintf("%s:%d", l.filePath, l.lines[key])
 }
 
-// checkEndpoint checks a backend's URL.
+// checkEndpoint checks a backend's URL. Its messages show the URL without
+// any password it carries.
 func checkEndpoint(s string) string {
 	u, err := url.Parse(s)
+	shown := strconv.Quote(s)
+	switch {
+	case err == nil:
+		shown = strconv.Quote(u.Redacted())
+	case strings.Contains(s, "@"):
+		shown = "the URL" // its credentials could not be told apart
+	}
 	switch {
 	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
-		return fmt.Sprintf("%q is not an http(s) URL such as http://127.0.0.1:9000", s)
+		return shown + " is not an http(s) URL such as http://127.0.0.1:9000"
 	case u.User != nil:
-		return fmt.Sprintf("%q carries credentials; give the access key id and its secret as their own settings", u.Redacted())
+		return shown + " carries credentials; give the access key id and its secret as their own settings"
 	case u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "":
-		return fmt.Sprintf("%q has a path or query; give the store's base URL only", s)
+		return shown + " has a path or query; give the store's base URL only"
 	}
 	return ""
 }
