@@ -456,11 +456,7 @@ func authMethod(r *http.Request) (method, signature string) {
 // session token are in it.
 func (c *Checker) record(x *call, err error, res *Result) *request.Record {
 	rec := &request.Record{}
-	if res.Allowed {
-		x.Record(rec, c.cfg.Now(), err, http.StatusOK, "", "")
-	} else {
-		x.Record(rec, c.cfg.Now(), err, res.Status, res.Code, res.Message)
-	}
+	x.Record(rec, c.cfg.Now(), err, res.Status, res.Code, res.Message) // an allowed check's: 200, no code
 	rec.Category = request.CategoryData
 	if r := x.route; r != nil {
 		rec.Service, rec.Action, rec.Version = r.Service.Name, r.op.Name, ""
