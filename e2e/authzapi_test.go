@@ -321,6 +321,15 @@ func TestAuthzAPIWithNginx(t *testing.T) {
 		})
 	}
 
+	// An identity header the client sends itself never reaches the
+	// service: the documented configuration sets every one Brevet
+	// answers, replacing the client's.
+	spoof := sigv4Request(t, c, "GET", front+"/orders/1", nil, now)
+	spoof.Header.Set("X-Brevet-Principal-Id", "AIDASPOOFEDADMIN")
+	if got := send(t, spoof); got.status != 200 || !strings.HasSuffix(got.echo["X-Brevet-Principal-Id"], ":nginx-client") {
+		t.Errorf("a client-sent X-Brevet-Principal-Id: got %d, the upstream saw %q; want 200 and the session's principal id", got.status, got.echo["X-Brevet-Principal-Id"])
+	}
+
 	// A session revoked after it was issued is refused at once.
 	sessionsCLI(t, b, b, "revoke", "--access-key-id", aws.ToString(c.AccessKeyId))
 	if got := send(t, sigv4Request(t, c, "GET", front+"/orders/1", nil, time.Now())); got.status != 401 || got.code != "InvalidClientTokenId" {
