@@ -130,17 +130,24 @@ func (c *call) Route(ctx context.Context, x *request.Exchange) error {
 	return nil
 }
 
-// sigV2 reports whether r is signed with Signature Version 2.
+// sigV2 reports whether r is signed with Signature Version 2. A query
+// parameter's name is read decoded, as the backend reads it: a
+// %53ignature must not pass for anonymous here and be forwarded to a
+// store that takes it for a SigV2 presigned URL.
 func sigV2(r *http.Request) bool {
 	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "AWS ") {
 		return true
 	}
 	q := r.URL.RawQuery
-	if !strings.Contains(q, "AWSAccessKeyId") && !strings.Contains(q, "Signature") {
+	if !strings.Contains(q, "AWSAccessKeyId") && !strings.Contains(q, "Signature") && !strings.Contains(q, "%") {
 		return false
 	}
 	for part := range strings.SplitSeq(q, "&") {
-		if name, _, _ := strings.Cut(part, "="); name == "AWSAccessKeyId" || name == "Signature" {
+		name, _, _ := strings.Cut(part, "=")
+		if strings.IndexByte(name, '%') >= 0 {
+			name, _ = url.QueryUnescape(name) // a bad escape is refused by strictQuery
+		}
+		if name == "AWSAccessKeyId" || name == "Signature" {
 			return true
 		}
 	}

@@ -230,6 +230,9 @@ func TestRejectedRequests(t *testing.T) {
 		{"sigv2 query", func() (*http.Response, string) {
 			return e.send(t, mustRequest(t, "GET", e.srv.URL+"/alpha/k?AWSAccessKeyId="+alice.AccessKeyID+"&Expires=1&Signature=abc", nil))
 		}, 400, "InvalidRequest"},
+		{"sigv2 query with encoded names", func() (*http.Response, string) {
+			return e.send(t, mustRequest(t, "GET", e.srv.URL+"/alpha/k?%41WSAccessKeyId="+alice.AccessKeyID+"&Expires=1&%53ignature=abc", nil))
+		}, 400, "InvalidRequest"},
 		{"dot-dot segment", func() (*http.Response, string) {
 			return e.do(t, "GET", "/alpha/public/../secret", nil, nil, alice, sigv4.SignOptions{})
 		}, 400, "InvalidURI"},
