@@ -388,17 +388,14 @@ func (c *Checker) wire(ctx context.Context, x *call, err error, res *Result) *Wi
 		return &WireError{Status: http.StatusTooManyRequests, Code: "Throttling", Message: "Rate exceeded"}
 	}
 	if se, ok := errors.AsType[*sigv4.Error](err); ok {
-		return &WireError{Status: http.StatusUnauthorized, Code: sigv4Code(se.Kind), Message: se.Message}
+		return authWire(&WireError{Status: http.StatusForbidden, Code: sigv4Code(se.Kind), Message: se.Message})
 	}
 	if be, ok := errors.AsType[*BearerError](err); ok {
 		return &WireError{Status: http.StatusUnauthorized, Code: be.Code, Message: be.Message}
 	}
 	if c.cfg.MapError != nil {
 		if we := c.cfg.MapError(err); we != nil {
-			if authCodes[we.Code] {
-				we = &WireError{Status: http.StatusUnauthorized, Code: we.Code, Message: we.Message}
-			}
-			return we
+			return authWire(we)
 		}
 	}
 	c.cfg.Logger.ErrorContext(ctx, "authorization check failed", "request_id", x.ID, "err", err)
@@ -414,6 +411,15 @@ const CodeAccessDenied = "AccessDenied"
 var authCodes = map[string]bool{
 	"InvalidClientTokenId": true, "SignatureDoesNotMatch": true, "ExpiredToken": true, "IncompleteSignature": true,
 	"MissingAuthenticationToken": true, "InvalidIdentityToken": true, "ExpiredTokenException": true,
+}
+
+// authWire is we, answered 401 when its code is an authentication
+// failure's (authCodes); a copy, so that we itself is left as it was.
+func authWire(we *WireError) *WireError {
+	if authCodes[we.Code] {
+		return &WireError{Status: http.StatusUnauthorized, Code: we.Code, Message: we.Message}
+	}
+	return we
 }
 
 // sigv4Code is AWS's code for an authentication failure.

@@ -37,6 +37,9 @@ func TestWireErrors(t *testing.T) {
 		{&sigv4.Error{Kind: sigv4.KindInvalidScope}, 401, "SignatureDoesNotMatch"},
 		{&sigv4.Error{Kind: sigv4.KindMissingAuthenticationToken}, 401, "MissingAuthenticationToken"},
 		{&sigv4.Error{Kind: sigv4.KindIncompleteSignature}, 401, "IncompleteSignature"},
+		// A presigned URL past its expiry: authenticated, refused (S3's
+		// answer too), as docs/authorization-api.md's table says.
+		{&sigv4.Error{Kind: sigv4.KindAccessDenied}, 403, "AccessDenied"},
 		{&BearerError{Code: "InvalidIdentityToken"}, 401, "InvalidIdentityToken"},
 		{malformed("bad"), 400, "InvalidRequest"},
 		{errGone, 401, "InvalidClientTokenId"},
