@@ -115,7 +115,7 @@ func (c *call) Route(ctx context.Context, x *request.Exchange) error {
 	if err != nil {
 		return err
 	}
-	if err := checkCopySource(c.res); err != nil {
+	if err := checkCopySource(c.res, c.header); err != nil {
 		return err
 	}
 	first := ""
@@ -421,19 +421,33 @@ func objectOf(arn string) (bucket, key string) {
 	return bucket, key
 }
 
-// checkCopySource refuses a copy whose source key the gateway would refuse
-// in a URL (s3wire.CheckKey): the backend reads the source from
-// x-amz-copy-source, and a store that normalises its path would copy
-// another object than the one authorized.
-func checkCopySource(res action.Result) error {
+// checkCopySource refuses a copy whose source the backend could read as
+// another object than the one authorized, since it reads the source from
+// x-amz-copy-source itself: a key the gateway would refuse in a URL
+// (s3wire.CheckKey: a store that normalises the path reads another), and
+// a header whose reading depends on the decoder. The action map decodes
+// it once as a path; MinIO and SeaweedFS decode it as a query ("+" is a
+// space) and MinIO decodes the result again, so a "+", or a key that
+// still holds an escape once decoded, names two objects.
+func checkCopySource(res action.Result, h http.Header) error {
 	if res.Operation != "CopyObject" && res.Operation != "UploadPartCopy" {
 		return nil
 	}
+	for _, v := range h["X-Amz-Copy-Source"] {
+		if strings.IndexByte(v, '+') >= 0 {
+			return s3wire.CodeInvalidArgument.New("x-amz-copy-source has a '+', which S3-compatible stores read differently: encode it as %2B.")
+		}
+	}
 	for _, a := range res.Authorizations {
-		if _, key := objectOf(a.Resource); key != "" {
-			if e := s3wire.CheckKey(key); e != nil {
-				return e
-			}
+		_, key := objectOf(a.Resource)
+		if key == "" {
+			continue
+		}
+		if e := s3wire.CheckKey(key); e != nil {
+			return e
+		}
+		if again, err := url.PathUnescape(key); err == nil && again != key {
+			return s3wire.CodeInvalidArgument.New("x-amz-copy-source names a key holding a percent-encoded sequence once decoded, which S3-compatible stores read differently.")
 		}
 	}
 	return nil

@@ -245,6 +245,12 @@ func TestRejectedRequests(t *testing.T) {
 		{"encoded dot-dot in the copy source", func() (*http.Response, string) {
 			return e.do(t, "PUT", "/alpha/k?partNumber=1&uploadId=u", http.Header{"X-Amz-Copy-Source": {"alpha/public/%2E%2E/secret"}}, nil, alice, sigv4.SignOptions{})
 		}, 400, "InvalidURI"},
+		{"plus in the copy source", func() (*http.Response, string) {
+			return e.do(t, "PUT", "/alpha/dst", http.Header{"X-Amz-Copy-Source": {"alpha/secret+file"}}, nil, alice, sigv4.SignOptions{})
+		}, 400, "InvalidArgument"},
+		{"escape left in the copy source once decoded", func() (*http.Response, string) {
+			return e.do(t, "PUT", "/alpha/dst", http.Header{"X-Amz-Copy-Source": {"alpha/%2573ecret"}}, nil, alice, sigv4.SignOptions{})
+		}, 400, "InvalidArgument"},
 		{"copy source key of 1025 bytes", func() (*http.Response, string) {
 			return e.do(t, "PUT", "/alpha/dst", http.Header{"X-Amz-Copy-Source": {"alpha/" + strings.Repeat("k", 1025)}}, nil, alice, sigv4.SignOptions{})
 		}, 400, "KeyTooLongError"},
