@@ -105,6 +105,9 @@ func (c *call) Route(ctx context.Context, x *request.Exchange) error {
 			}
 		}
 	}
+	if err := singleAmzValues(c.header); err != nil {
+		return err
+	}
 	c.chunked = isChunked(r)
 	query, err := strictQuery(r.URL.RawQuery)
 	if err != nil {
@@ -197,6 +200,21 @@ func headerListed(list, name string) bool {
 		}
 	}
 	return false
+}
+
+// singleAmzValues refuses an x-amz-* header given more than once (user
+// metadata aside), as strictQuery refuses a repeated query parameter: a
+// condition matches when any of a key's values does, so x-amz-acl:
+// public-read plus x-amz-acl: private would pass a policy allowing only
+// private, while a store reading the first value makes the object public.
+func singleAmzValues(h http.Header) error {
+	for name, vs := range h {
+		if len(vs) < 2 || len(name) <= 6 || !strings.EqualFold(name[:6], "x-amz-") || strings.HasPrefix(name, "X-Amz-Meta-") {
+			continue
+		}
+		return s3wire.CodeInvalidArgument.Errorf("The header %q is given more than once.", name)
+	}
+	return nil
 }
 
 // strictQuery parses a request's query for the action map, refusing what

@@ -245,6 +245,9 @@ func TestRejectedRequests(t *testing.T) {
 		{"encoded dot-dot in the copy source", func() (*http.Response, string) {
 			return e.do(t, "PUT", "/alpha/k?partNumber=1&uploadId=u", http.Header{"X-Amz-Copy-Source": {"alpha/public/%2E%2E/secret"}}, nil, alice, sigv4.SignOptions{})
 		}, 400, "InvalidURI"},
+		{"x-amz-acl given twice", func() (*http.Response, string) {
+			return e.do(t, "PUT", "/alpha/k", http.Header{"X-Amz-Acl": {"public-read", "private"}}, []byte("x"), alice, sigv4.SignOptions{})
+		}, 400, "InvalidArgument"},
 		{"plus in the copy source", func() (*http.Response, string) {
 			return e.do(t, "PUT", "/alpha/dst", http.Header{"X-Amz-Copy-Source": {"alpha/secret+file"}}, nil, alice, sigv4.SignOptions{})
 		}, 400, "InvalidArgument"},
