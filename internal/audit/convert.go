@@ -128,6 +128,7 @@ func (c Converter) fillData(e *Event, rec *request.Record, tls *TLSDetails) {
 	a.AuthenticationMethod = detail(rec.Details, "AuthenticationMethod")
 	a.XAmzID2 = detail(rec.Details, "x-amz-id-2")
 	a.CheckProtocol = detail(rec.Details, "CheckProtocol")
+	a.RefusedParts = rec.Refused
 	e.AdditionalEventData = a
 }
 

@@ -170,6 +170,16 @@ func TestConvertDataEventFields(t *testing.T) {
 			}
 			return ""
 		}},
+		{"keys refused one by one", audit.Converter{}, func(r *request.Record) {
+			r.Action, r.Refused = "DeleteObjects", 2
+		}, func(e *audit.Event) string {
+			got, err := e.AppendJSON(nil)
+			want, _ := json.Marshal(e)
+			if e.AdditionalEventData.RefusedParts != 2 || err != nil || string(got) != string(want) || !strings.Contains(string(got), `"refusedParts":2`) {
+				return "refusedParts missing, or encoded unlike json.Marshal: " + string(got)
+			}
+			return ""
+		}},
 		{"many resources capped", audit.Converter{}, func(r *request.Record) {
 			r.Resources = make([]request.Resource, 100)
 		}, func(e *audit.Event) string {
@@ -207,6 +217,7 @@ func TestSelectorMatching(t *testing.T) {
 	}
 	denied := func(r *request.Record) *request.Record { r.ErrorCode, r.Status = "AccessDenied", 403; return r }
 	failed := func(r *request.Record) *request.Record { r.Status = 500; return r }
+	refused := func(r *request.Record) *request.Record { r.Action, r.Refused = "DeleteObjects", 2; return r }
 	authz := func(arn string) *request.Record {
 		r := record(1, userPrincipal(), "GetOrder")
 		r.Service, r.Category, r.Effect = "orders", request.CategoryData, request.ReadOnly
@@ -226,6 +237,7 @@ func TestSelectorMatching(t *testing.T) {
 		{"empty list records none", []audit.DataSelector{}, get("any", "k"), false},
 		{"empty list still records failures", []audit.DataSelector{}, denied(get("any", "k")), true},
 		{"empty list still records 5xx", []audit.DataSelector{}, failed(put("any", "k")), true},
+		{"empty list still records keys refused one by one", []audit.DataSelector{}, refused(put("any", "k")), true},
 		{"management never filtered", []audit.DataSelector{}, mgmt, true},
 		{"no resources: all", []audit.DataSelector{{}}, get("any", "k"), true},
 		{"star: all", []audit.DataSelector{{Resources: []string{"*"}}}, authz("arn:aws:orders:::o/1"), true},

@@ -158,6 +158,9 @@ func (enc *encoder) event(e *Event) bool {
 			b = strconv.AppendInt(appendComma(b, open, `"bytesTransferredOut":`), *a.BytesTransferredOut, 10)
 		}
 		b = appendMember(b, open, `"CheckProtocol":`, a.CheckProtocol)
+		if a.RefusedParts > 0 {
+			b = strconv.AppendInt(appendComma(b, open, `"refusedParts":`), int64(a.RefusedParts), 10)
+		}
 		if c := a.IssuedCredential; c != nil {
 			b = appendField(appendComma(b, open, ""), `"issuedCredential":{"kind":`, c.Kind)
 			b = appendField(b, `,"accessKeyId":`, c.AccessKeyID)

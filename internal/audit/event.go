@@ -72,6 +72,10 @@ type AdditionalEventData struct {
 	// CheckProtocol is how the authorization API was asked (its record's
 	// Details): Envoy's ext_authz or nginx's auth_request.
 	CheckProtocol string `json:"CheckProtocol,omitempty"`
+	// RefusedParts counts what a request that succeeded as a whole was
+	// refused part by part (the keys of a DeleteObjects Brevet did not
+	// allow, listed as AccessDenied in its answer).
+	RefusedParts int `json:"refusedParts,omitempty"`
 
 	IssuedCredential *IssuedCredential `json:"issuedCredential,omitempty"`
 	// AggregatedFailures is set in an aggregate of folded unauthenticated

@@ -138,7 +138,7 @@ func compileResource(v string) (p arnPrefix, all bool, err error) {
 
 // Records reports whether the trail records rec.
 func (s *Selector) Records(rec *request.Record) bool {
-	if s == nil || rec.Category != request.CategoryData || rec.ErrorCode != "" || rec.Status >= 400 {
+	if s == nil || rec.Category != request.CategoryData || rec.ErrorCode != "" || rec.Status >= 400 || rec.Refused > 0 {
 		return true
 	}
 	for i := range s.rules {

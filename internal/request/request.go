@@ -260,6 +260,11 @@ type Record struct {
 	// BytesIn and BytesOut are the body bytes a data event carried in and
 	// out (CloudTrail's bytesTransferredIn and bytesTransferredOut).
 	BytesIn, BytesOut int64
+	// Refused counts the parts of a request that succeeded as a whole but
+	// were refused one by one (the keys of an S3 DeleteObjects Brevet did
+	// not allow). Such a request is audited like a refusal: whatever the
+	// data-event selectors say.
+	Refused int
 	// Details are protocol facts for the event's additionalEventData
 	// (S3: SignatureVersion, AuthenticationMethod, CipherSuite); never a
 	// secret.

@@ -41,6 +41,8 @@ type call struct {
 	policies map[string]*policy.Compiled
 	conds    map[string][]string
 	del      *deleteRequest
+	// refused are the keys of a DeleteObjects the gateway refused.
+	refused []string
 
 	// The answer: a backend response to stream, or one built here.
 	resp  *http.Response

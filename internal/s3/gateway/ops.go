@@ -197,6 +197,9 @@ func (c *call) deleteObjects(ctx context.Context) error {
 		}
 		allowed = append(allowed, o)
 	}
+	for _, ke := range refused {
+		c.refused = append(c.refused, ke.obj.Key)
+	}
 	if len(allowed) == 0 {
 		var b bytes.Buffer
 		b.WriteString(`<DeleteResult xmlns="` + s3NS + `">`)

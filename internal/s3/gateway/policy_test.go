@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -179,6 +180,9 @@ func TestDeleteObjects(t *testing.T) {
 	}
 	if _, ok := n1.object("alpha/keep/1"); !ok {
 		t.Errorf("keep/1 was deleted")
+	}
+	if rec := e.audit.last(); rec.Refused != 1 || rec.ErrorCode != "" || fmt.Sprint(rec.ResponseElements["refusedKeys"]) != "[keep/1]" {
+		t.Errorf("the DeleteObjects was audited with %d refused keys (error %q, elements %v), want keep/1: a refusal, recorded whatever the selectors say", rec.Refused, rec.ErrorCode, rec.ResponseElements)
 	}
 	if body := string(n1.lastSeen().Body); strings.Contains(body, "keep/1") || !strings.Contains(body, "tmp/2") {
 		t.Errorf("backend got %s", body)

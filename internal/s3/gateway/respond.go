@@ -271,6 +271,7 @@ func (c *call) writeLocal(w http.ResponseWriter) {
 // dataEvent fills the data-event fields of rec.
 func (c *call) dataEvent(rec *request.Record) {
 	rec.Category = request.CategoryData
+	rec.Refused = len(c.refused)
 	if c.addr.Bucket != "" {
 		rec.Resources = append(rec.Resources, request.Resource{Type: "AWS::S3::Bucket", ARN: "arn:aws:s3:::" + c.addr.Bucket})
 		if c.addr.Key != "" {
@@ -279,6 +280,12 @@ func (c *call) dataEvent(rec *request.Record) {
 	}
 	rec.Resources = c.otherResources(rec.Resources)
 	rec.ResponseElements = c.responseElements()
+	if len(c.refused) > 0 {
+		if rec.ResponseElements == nil {
+			rec.ResponseElements = map[string]any{}
+		}
+		rec.ResponseElements["refusedKeys"] = c.refused
+	}
 	switch {
 	case c.body != nil:
 		rec.BytesIn = c.body.Count()
