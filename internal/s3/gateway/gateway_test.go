@@ -251,8 +251,11 @@ func TestSecretsStayOut(t *testing.T) {
 	}
 	_, body := e.send(t, mustRequest(t, "GET", e.presign(t, "GET", "/alpha/k", session, time.Now(), time.Hour), nil))
 	answers.WriteString(body)
+	const sseKey = "c2VjcmV0LWN1c3RvbWVyLWtleS0zMi1ieXRlcy0wMDA="
+	_, body = e.send(t, mustRequest(t, "GET", e.presign(t, "GET", "/alpha/k?x-amz-server-side-encryption-customer-key="+url.QueryEscape(sseKey), session, time.Now(), time.Hour), nil))
+	answers.WriteString(body)
 	records := fmt.Sprintf("%+v", e.audit.recs)
-	for _, secret := range []string{backendSecret, session.SecretAccessKey, session.SessionToken} {
+	for _, secret := range []string{backendSecret, session.SecretAccessKey, session.SessionToken, sseKey} {
 		for where, text := range map[string]string{"logs": logs.String(), "records": records, "answers": answers.String()} {
 			if strings.Contains(text, secret) {
 				t.Errorf("a secret reached the %s", where)

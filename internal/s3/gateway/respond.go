@@ -373,6 +373,10 @@ func (c *call) requestParameters() map[string]any {
 		if signingParams[k] || len(v) == 0 {
 			continue
 		}
+		if customerKey(k) {
+			p[k] = request.HiddenValue
+			continue
+		}
 		if len(v) == 1 {
 			p[k] = v[0]
 		} else {
@@ -380,6 +384,14 @@ func (c *call) requestParameters() map[string]any {
 		}
 	}
 	return p
+}
+
+// customerKey reports whether a query parameter carries an SSE-C key
+// (x-amz-server-side-encryption-customer-key, or the copy source's), a
+// secret that a presigned URL may carry as a hoisted header.
+func customerKey(name string) bool {
+	const suffix = "-customer-key"
+	return len(name) > len(suffix) && strings.EqualFold(name[len(name)-len(suffix):], suffix)
 }
 
 // xmlDoc builds a local XML answer.
