@@ -638,7 +638,7 @@ func (c *call) outgoing() (*outgoing, error) {
 	if name := trailerName(r.Header.Get("X-Amz-Trailer")); c.chunked && name != "" && n >= 0 {
 		// Forward the checksum the client sent in its trailer.
 		c.body = newVerifiedBody(c.Stream, n)
-		o.body, o.length, o.payloadHash = newTrailerEncoder(c.body, name), trailerLength(n, name), streamingUnsignedTrailer
+		o.body, o.length, o.payloadHash = newTrailerEncoder(c.body, name), trailerLength(n, name), sigv4.StreamingUnsignedPayloadTrailer
 		o.header["Content-Encoding"] = []string{strings.Join(append([]string{"aws-chunked"}, o.header["Content-Encoding"]...), ",")}
 		o.header.Set("X-Amz-Decoded-Content-Length", strconv.FormatInt(n, 10))
 		o.header.Set("X-Amz-Trailer", name)
@@ -661,7 +661,7 @@ func (c *call) outgoing() (*outgoing, error) {
 	if isHexSHA256(declared) && !c.chunked {
 		o.payloadHash = strings.ToLower(declared) // the backend checks it too
 	} else {
-		o.payloadHash = unsignedPayload
+		o.payloadHash = sigv4.UnsignedPayload
 	}
 	return o, nil
 }

@@ -14,12 +14,11 @@ import (
 	"sync"
 
 	"github.com/brevet-dev/brevet/internal/s3wire"
+	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
 // emptySHA256 is hex(SHA-256("")).
 const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
-const unsignedPayload = "UNSIGNED-PAYLOAD"
 
 // outgoing is one request to a backend.
 type outgoing struct {
@@ -62,7 +61,7 @@ func (g *Gateway) send(ctx context.Context, b *backend, o *outgoing) (*http.Resp
 	req = req.WithContext(ctx)
 	hash := o.payloadHash
 	if hash == "" {
-		hash = unsignedPayload
+		hash = sigv4.UnsignedPayload
 	}
 	req.Header.Set("X-Amz-Content-Sha256", hash)
 	if err := b.signer.SignHTTP(ctx, b.Credentials, req, hash, "s3", b.Region, g.cfg.Now()); err != nil {

@@ -18,8 +18,6 @@ import (
 // every part's). The trailer goes out only after the verifying reader
 // returned EOF.
 
-const streamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
-
 // trailerChunk is the size of the chunks sent to the backend.
 const trailerChunk = 64 << 10
 
