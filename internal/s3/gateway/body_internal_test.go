@@ -138,3 +138,26 @@ func TestTrailerEncoder(t *testing.T) {
 		t.Errorf("failing body: %q, %v", framed, err)
 	}
 }
+
+// TestTrailerEncoderReusesItsFrame: framing a large body allocates a
+// bounded amount, not a new chunk-sized buffer for every chunk.
+func TestTrailerEncoderReusesItsFrame(t *testing.T) {
+	const chunks = 64
+	data := bytes.Repeat([]byte{'z'}, chunks*trailerChunk)
+	buf := make([]byte, 32<<10) // the transport reads less than a chunk at a time
+	var src bytes.Reader
+	allocs := testing.AllocsPerRun(3, func() {
+		src.Reset(data)
+		enc := newTrailerEncoder(&src, "x-amz-checksum-crc32")
+		for {
+			if _, err := enc.Read(buf); err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if allocs > chunks/4 {
+		t.Errorf("framing %d chunks allocates %.0f times, want a bounded few", chunks, allocs)
+	}
+}

@@ -56,13 +56,14 @@ func trailerLength(n int64, name string) int64 {
 // trailerEncoder frames a verified body as aws-chunked with an unsigned
 // checksum trailer.
 type trailerEncoder struct {
-	src  io.Reader
-	name string
-	sum  hash.Hash
-	buf  []byte // one chunk of data
-	out  []byte // framed bytes not yet read
-	done bool
-	err  error
+	src   io.Reader
+	name  string
+	sum   hash.Hash
+	buf   []byte // one chunk of data
+	frame []byte // one framed chunk, reused
+	out   []byte // the framed bytes of frame not yet read
+	done  bool
+	err   error
 }
 
 func newTrailerEncoder(src io.Reader, name string) *trailerEncoder {
@@ -88,7 +89,7 @@ func (t *trailerEncoder) Read(p []byte) (int, error) {
 // fill frames the next chunk, or the last one and the trailer.
 func (t *trailerEncoder) fill() {
 	n, err := io.ReadFull(t.src, t.buf)
-	out := t.out[:0]
+	out := t.frame[:0]
 	if n > 0 {
 		t.sum.Write(t.buf[:n])
 		out = strconv.AppendInt(out, int64(n), 16)
@@ -111,5 +112,5 @@ func (t *trailerEncoder) fill() {
 	default:
 		t.err, out = err, nil
 	}
-	t.out = out
+	t.frame, t.out = out, out
 }
