@@ -520,6 +520,13 @@ func tlsVersion(v uint16) string {
 	return ""
 }
 
+// ownerAccount reports whether the caller belongs to the account that
+// owns the buckets.
+func (c *call) ownerAccount() bool {
+	p, _ := c.Principal.(*identity.Principal)
+	return p != nil && p.Type != identity.Unknown && p.Account == c.g.cfg.Account
+}
+
 // anonymous reports whether the caller did not authenticate.
 func (c *call) anonymous() bool {
 	p, _ := c.Principal.(*identity.Principal)

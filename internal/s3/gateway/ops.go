@@ -115,9 +115,16 @@ func bucketPage(all []listedBucket, token, maxBuckets string) ([]listedBucket, s
 }
 
 // bucketPolicyOp answers the bucket policy operations from Policies.
+// As S3, it lets only the bucket owner's account read, replace or delete
+// a policy, whatever the policy grants (405 MethodNotAllowed to others, as
+// S3 answers an authorized caller of another account): a bucket open to
+// everyone for s3:* must not let anyone rewrite its policy.
 func (c *call) bucketPolicyOp(ctx context.Context) error {
 	bucket := c.addr.Bucket
 	p := c.g.cfg.Policies
+	if c.res.Operation != "GetBucketPolicyStatus" && !c.ownerAccount() {
+		return s3wire.CodeMethodNotAllowed.New("")
+	}
 	switch c.res.Operation {
 	case "PutBucketPolicy":
 		if err := c.headBucket(ctx, bucket); err != nil {

@@ -206,3 +206,33 @@ func TestDeleteObjects(t *testing.T) {
 		t.Errorf("1,001 keys = %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestBucketPolicyOpsOwnerOnly: as in S3, only the bucket owner's account
+// may read, replace or delete a bucket policy, whatever the policy
+// grants: a bucket open to everyone for s3:* does not let anyone rewrite
+// its policy (S3 answers 405 MethodNotAllowed).
+func TestBucketPolicyOpsOwnerOnly(t *testing.T) {
+	e, _, _ := newNullEnv(t)
+	open := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::alpha","arn:aws:s3:::alpha/*"]}]}`
+	e.putPolicy(t, "alpha", open)
+	anon := sigv4.Credentials{}
+	tests := []struct {
+		method string
+		body   []byte
+		want   int
+	}{
+		{"PUT", []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::alpha/*"}]}`), 405},
+		{"GET", nil, 405},
+		{"DELETE", nil, 405},
+	}
+	for _, tt := range tests {
+		resp, body := e.do(t, tt.method, "/alpha?policy", nil, tt.body, anon, sigv4.SignOptions{})
+		if resp.StatusCode != tt.want || errorCode(body) != "MethodNotAllowed" {
+			t.Errorf("anonymous %s ?policy = %d %s, want %d MethodNotAllowed", tt.method, resp.StatusCode, body, tt.want)
+		}
+	}
+	out, err := e.client("alice").GetBucketPolicy(context.Background(), &s3.GetBucketPolicyInput{Bucket: aws.String("alpha")})
+	if err != nil || aws.ToString(out.Policy) != open {
+		t.Errorf("the owner's GetBucketPolicy = %v, %v; want the policy unchanged", out, err)
+	}
+}
