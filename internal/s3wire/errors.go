@@ -53,6 +53,7 @@ var (
 	CodeInvalidBucketName                 = &Code{"InvalidBucketName", 400, "The specified bucket is not valid."}
 	CodeInvalidDigest                     = &Code{"InvalidDigest", 400, "The Content-MD5 you specified is not valid."}
 	CodeInvalidRequest                    = &Code{"InvalidRequest", 400, "Invalid Request"}
+	CodeInvalidTag                        = &Code{"InvalidTag", 400, "The TagValue you have provided is invalid"}
 	CodeInvalidToken                      = &Code{"InvalidToken", 400, "The provided token is malformed or otherwise not valid."}
 	CodeInvalidURI                        = &Code{"InvalidURI", 400, "Couldn't parse the specified URI."}
 	CodeKeyTooLongError                   = &Code{"KeyTooLongError", 400, "Your key is too long"}
@@ -77,7 +78,7 @@ func Catalogue() []*Code {
 		CodeAccessDenied, CodeAuthorizationHeaderMalformed, CodeAuthorizationQueryParametersError,
 		CodeBadDigest, CodeEntityTooLarge, CodeExpiredToken, CodeIncompleteBody, CodeInternalError,
 		CodeInvalidAccessKeyID, CodeInvalidArgument, CodeInvalidBucketName, CodeInvalidDigest,
-		CodeInvalidRequest, CodeInvalidToken, CodeInvalidURI, CodeKeyTooLongError, CodeMalformedPolicy,
+		CodeInvalidRequest, CodeInvalidTag, CodeInvalidToken, CodeInvalidURI, CodeKeyTooLongError, CodeMalformedPolicy,
 		CodeMalformedXML, CodeMethodNotAllowed, CodeMissingSecurityHeader, CodeNoSuchBucket,
 		CodeNoSuchBucketPolicy, CodeNoSuchKey, CodeNotImplemented, CodeRequestTimeTooSkewed, CodeServiceUnavailable,
 		CodeSignatureDoesNotMatch, CodeSlowDown, CodeXAmzContentSHA256Mismatch,

@@ -60,7 +60,7 @@ func TestCatalogueStatuses(t *testing.T) {
 		"AccessDenied": 403, "SignatureDoesNotMatch": 403, "InvalidAccessKeyId": 403,
 		"ExpiredToken": 400, "InvalidToken": 400, "RequestTimeTooSkewed": 403,
 		"AuthorizationQueryParametersError": 400, "AuthorizationHeaderMalformed": 400,
-		"MissingSecurityHeader": 400, "InvalidRequest": 400, "InvalidArgument": 400,
+		"MissingSecurityHeader": 400, "InvalidRequest": 400, "InvalidTag": 400, "InvalidArgument": 400,
 		"InvalidBucketName": 400, "KeyTooLongError": 400, "NoSuchBucket": 404, "NoSuchBucketPolicy": 404, "NoSuchKey": 404,
 		"MethodNotAllowed": 405, "NotImplemented": 501, "SlowDown": 503, "ServiceUnavailable": 503,
 		"InternalError": 500, "XAmzContentSHA256Mismatch": 400, "BadDigest": 400,

@@ -248,6 +248,10 @@ func TestRejectedRequests(t *testing.T) {
 		{"x-amz-acl given twice", func() (*http.Response, string) {
 			return e.do(t, "PUT", "/alpha/k", http.Header{"X-Amz-Acl": {"public-read", "private"}}, []byte("x"), alice, sigv4.SignOptions{})
 		}, 400, "InvalidArgument"},
+		{"tag key given twice", func() (*http.Response, string) {
+			tagging := []byte(`<Tagging><TagSet><Tag><Key>class</Key><Value>secret</Value></Tag><Tag><Key>class</Key><Value>public</Value></Tag></TagSet></Tagging>`)
+			return e.do(t, "PUT", "/alpha/k?tagging", nil, tagging, alice, sigv4.SignOptions{})
+		}, 400, "InvalidTag"},
 		{"plus in the copy source", func() (*http.Response, string) {
 			return e.do(t, "PUT", "/alpha/dst", http.Header{"X-Amz-Copy-Source": {"alpha/secret+file"}}, nil, alice, sigv4.SignOptions{})
 		}, 400, "InvalidArgument"},

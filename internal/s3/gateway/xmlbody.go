@@ -42,7 +42,15 @@ func parseTagging(b []byte) ([]action.Tag, error) {
 		return nil, s3wire.CodeMalformedXML.New("")
 	}
 	tags := make([]action.Tag, 0, len(doc.Tags))
-	for _, t := range doc.Tags {
+	for i, t := range doc.Tags {
+		// A key given twice would be authorized on one of its values
+		// (action.AddTagConditions keeps the last) while a store may keep
+		// another; S3 refuses it.
+		for _, prev := range doc.Tags[:i] {
+			if prev.Key == t.Key {
+				return nil, s3wire.CodeInvalidTag.New("Cannot provide multiple Tags with the same key")
+			}
+		}
 		tags = append(tags, action.Tag{Key: t.Key, Value: t.Value})
 	}
 	return tags, nil
