@@ -39,7 +39,6 @@ type call struct {
 	body     *verifiedBody // the upload, when streamed to the backend
 	small    []byte        // a body read whole to authorize it
 	policies map[string]*policy.Compiled
-	conds    map[string][]string
 	del      *deleteRequest
 	// refused are the keys of a DeleteObjects the gateway refused.
 	refused []string
@@ -380,13 +379,13 @@ func (c *call) Target(context.Context, *request.Exchange) (request.Target, bool,
 // Targets returns every authorization the request needs, each with the
 // policy of the bucket it names.
 func (c *call) Targets(ctx context.Context, x *request.Exchange) ([]request.Target, error) {
-	c.conds = c.requestConditions(c.res.Conditions)
 	if c.res.PerKey {
 		return nil, nil // DeleteObjects authorizes key by key in Act
 	}
+	conds := c.requestConditions(c.res.Conditions)
 	ts := make([]request.Target, 0, len(c.res.Authorizations))
 	for _, a := range c.res.Authorizations {
-		t, err := c.target(ctx, a, c.conds)
+		t, err := c.target(ctx, a, conds)
 		if err != nil {
 			return nil, err
 		}
