@@ -113,12 +113,16 @@ var dropped = map[string]bool{
 
 // forwardHeader returns the headers of r to send to the backend.
 // chunked says the body was aws-chunked: its trailing checksum, checked by
-// the gateway, is not forwarded, nor the header announcing it.
+// the gateway, is not forwarded, nor the header announcing it. MinIO's own
+// x-minio-* headers are not forwarded either: the backend would honour
+// them under its own key (x-minio-force-delete deletes a bucket with its
+// objects, the replication headers set versions and times), and no IAM
+// action Brevet authorizes covers them.
 func forwardHeader(in http.Header, chunked bool) http.Header {
 	out := make(http.Header, len(in))
 	conn := in["Connection"]
 	for k, v := range in {
-		if dropped[k] || listed(conn, k) {
+		if dropped[k] || listed(conn, k) || strings.HasPrefix(k, "X-Minio-") {
 			continue
 		}
 		if chunked && k == "X-Amz-Sdk-Checksum-Algorithm" {

@@ -311,3 +311,20 @@ func TestListBucketsPages(t *testing.T) {
 		t.Errorf("bad token = %s, want InvalidArgument", got)
 	}
 }
+
+// TestStoreSpecificHeadersStay: a header only one store reads, which
+// Brevet cannot authorize (MinIO's x-minio-force-delete deletes a bucket
+// with all its objects under the backend's own key), is not forwarded.
+func TestStoreSpecificHeadersStay(t *testing.T) {
+	e, n1, _ := newNullEnv(t)
+	n1.objects["alpha/k"] = []byte("v")
+	h := http.Header{"X-Minio-Force-Delete": {"true"}, "X-Minio-Source-Replication-Request": {"true"}}
+	if resp, body := e.do(t, "GET", "/alpha/k", h, nil, e.keys["alice"], sigv4.SignOptions{}); resp.StatusCode != 200 {
+		t.Fatalf("GET = %d %s", resp.StatusCode, body)
+	}
+	for k := range n1.lastSeen().Header {
+		if strings.HasPrefix(k, "X-Minio-") {
+			t.Errorf("the backend got %s", k)
+		}
+	}
+}
