@@ -73,16 +73,8 @@ func convertAuthzAPI(v *[numSettings]value, c *Config, errs []error) (AuthzAPI, 
 	if a.GRPCListen == "" {
 		return a, errs
 	}
-	loopback, msg := checkListen(a.GRPCListen)
-	switch {
-	case msg != "":
+	if msg := checkSideListen(a.GRPCListen, "gRPC", "give the gRPC listener a port of its own", c); msg != "" {
 		fail(sAuthzAPIGRPCListen, msg)
-	case a.GRPCListen == c.Listen && !strings.HasSuffix(a.GRPCListen, ":0"):
-		fail(sAuthzAPIGRPCListen, fmt.Sprintf("%q is the API's address (listen); give the gRPC listener a port of its own", a.GRPCListen))
-	case !loopback && !c.TLS.Enabled() && !c.InsecureHTTP:
-		fail(sAuthzAPIGRPCListen, fmt.Sprintf("%q is not a loopback address and no TLS certificate is configured: "+
-			"the gRPC listener uses the API's TLS settings; give --tls-cert and --tls-key, listen on 127.0.0.1, "+
-			"or, only behind a proxy that terminates TLS, pass --insecure-http", a.GRPCListen))
 	}
 	return a, errs
 }

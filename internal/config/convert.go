@@ -167,16 +167,8 @@ func convertMetrics(v *[numSettings]value, c *Config, errs []error) (Metrics, []
 	fail := func(s settingID, msg string) { errs = append(errs, newError(s, v[s].from, msg)) }
 	m := Metrics{Listen: strings.TrimSpace(v[sMetricsListen].str), BearerTokenFile: strings.TrimSpace(v[sMetricsTokenFile].str)}
 	if m.Listen != "" {
-		loopback, msg := checkListen(m.Listen)
-		switch {
-		case msg != "":
+		if msg := checkSideListen(m.Listen, "metrics", "give another port, or leave metrics_listen unset to serve /metrics there", c); msg != "" {
 			fail(sMetricsListen, msg)
-		case m.Listen == c.Listen && !strings.HasSuffix(m.Listen, ":0"):
-			fail(sMetricsListen, fmt.Sprintf("%q is the API's address (listen); give another port, or leave metrics_listen unset to serve /metrics there", m.Listen))
-		case !loopback && !c.TLS.Enabled() && !c.InsecureHTTP:
-			fail(sMetricsListen, fmt.Sprintf("%q is not a loopback address and no TLS certificate is configured: "+
-				"the metrics listener uses the API's TLS settings; give --tls-cert and --tls-key, listen on 127.0.0.1, "+
-				"or, only behind a proxy that terminates TLS, pass --insecure-http", m.Listen))
 		}
 	}
 	if m.BearerTokenFile != "" {
@@ -269,6 +261,26 @@ func checkListen(addr string) (loopback bool, msg string) {
 }
 
 // errNoAddr drops the address that net repeats inside its error text.
+// checkSideListen checks the address of a listener beside the API's (the
+// metrics, the authorization API's gRPC, the S3 gateway), which serves
+// with the API's TLS settings: a valid host:port, not the API's own
+// address (samePort says what to do instead), and not off loopback in the
+// clear. It returns "" when addr is fine.
+func checkSideListen(addr, what, samePort string, c *Config) string {
+	loopback, msg := checkListen(addr)
+	switch {
+	case msg != "":
+		return msg
+	case addr == c.Listen && !strings.HasSuffix(addr, ":0"):
+		return fmt.Sprintf("%q is the API's address (listen); %s", addr, samePort)
+	case !loopback && !c.TLS.Enabled() && !c.InsecureHTTP:
+		return fmt.Sprintf("%q is not a loopback address and no TLS certificate is configured: "+
+			"the %s listener uses the API's TLS settings; give --tls-cert and --tls-key, listen on 127.0.0.1, "+
+			"or, only behind a proxy that terminates TLS, pass --insecure-http", addr, what)
+	}
+	return ""
+}
+
 func errNoAddr(err error) string {
 	if ae, ok := err.(*net.AddrError); ok {
 		return ae.Err

@@ -144,7 +144,7 @@ func (l *loader) convertGateway(c *Config, errs []error) (Gateway, []error) {
 	fail := func(s settingID, msg string) { errs = append(errs, newError(s, v[s].from, msg)) }
 	g := S3Gateway{Listen: strings.TrimSpace(v[sS3Listen].str), Domains: v[sS3Domains].list}
 	if g.Listen != "" {
-		if _, msg := checkListen(g.Listen); msg != "" {
+		if msg := checkSideListen(g.Listen, "S3 gateway", "give the gateway a port of its own", c); msg != "" {
 			fail(sS3Listen, msg)
 		}
 	}

@@ -60,6 +60,10 @@ func TestLoadS3GatewayRefuses(t *testing.T) {
 		want       string
 	}{
 		{name: "listen without backend", env: []string{"BREVET_S3_LISTEN=127.0.0.1:9000"}, want: "no backend is"},
+		{name: "off loopback in the clear", env: []string{"BREVET_S3_LISTEN=0.0.0.0:9000", "BREVET_S3_BACKEND=http://h", "BREVET_S3_BACKEND_ACCESS_KEY_ID=x"},
+			want: "the S3 gateway listener uses the API's TLS settings"},
+		{name: "the API's address", env: []string{"BREVET_S3_LISTEN=127.0.0.1:8787", "BREVET_S3_BACKEND=http://h", "BREVET_S3_BACKEND_ACCESS_KEY_ID=x"},
+			want: "give the gateway a port of its own"},
 		{name: "backend without listen", env: []string{"BREVET_S3_BACKEND=http://127.0.0.1:5000", "BREVET_S3_BACKEND_ACCESS_KEY_ID=x"},
 			want: "gateway.s3.listen: is not set"},
 		{name: "not a URL", env: []string{"BREVET_S3_LISTEN=127.0.0.1:9000", "BREVET_S3_BACKEND=127.0.0.1:5000", "BREVET_S3_BACKEND_ACCESS_KEY_ID=x"},
