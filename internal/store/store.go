@@ -57,6 +57,7 @@ type Repos interface {
 	MFAAttempts() MFAAttempts       // ephemeral.go
 	SAMLAssertions() SAMLAssertions // ephemeral.go
 	BucketPolicies() BucketPolicies // bucketpolicies.go
+	Objects() Objects               // objects.go
 }
 
 // ListOptions pages and filters a List call. Results are ordered by
@@ -316,6 +317,7 @@ const (
 	ChangeProvider     = "provider"      // Key: provider ARN
 	ChangeRevocation   = "revocation"    // Key: the revocation's target
 	ChangeBucketPolicy = "bucket-policy" // Key: bucket name
+	ChangeObject       = "object"        // Key: ObjectKey(kind, id)
 )
 
 // Changes is the append-only change feed. Every write records its change in

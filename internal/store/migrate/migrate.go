@@ -52,6 +52,9 @@ type Account struct {
 	// BucketPolicies are the policies of the buckets the account owns
 	// behind the S3 gateway, by bucket, with their bindings.
 	BucketPolicies []store.BucketPolicy
+	// Objects are the documents of Roles Anywhere and IoT (trust anchors,
+	// profiles, CRLs, certificates, things, role aliases), by kind and id.
+	Objects []store.Object
 }
 
 // Policy is a managed policy with its versions, oldest first.
@@ -87,17 +90,17 @@ type Role struct {
 type Counts struct {
 	Accounts, Users, Groups, Memberships, Roles, Policies, PolicyVersions int
 	InlinePolicies, Attachments, AccessKeys, MFADevices, Providers        int
-	KeyMaterial, Sessions, Revocations, BucketPolicies                    int
+	KeyMaterial, Sessions, Revocations, BucketPolicies, Objects           int
 }
 
 // String lists the counts on one line, for `brevet migrate`.
 func (c Counts) String() string {
 	return fmt.Sprintf("accounts %d, users %d, groups %d, group memberships %d, roles %d, managed policies %d "+
 		"(%d versions), inline policies %d, attachments %d, access keys %d, MFA devices %d, identity providers %d, "+
-		"bucket policies %d, key material %d, issuance records %d, revocations %d",
+		"bucket policies %d, service objects %d, key material %d, issuance records %d, revocations %d",
 		c.Accounts, c.Users, c.Groups, c.Memberships, c.Roles, c.Policies, c.PolicyVersions,
 		c.InlinePolicies, c.Attachments, c.AccessKeys, c.MFADevices, c.Providers,
-		c.BucketPolicies, c.KeyMaterial, c.Sessions, c.Revocations)
+		c.BucketPolicies, c.Objects, c.KeyMaterial, c.Sessions, c.Revocations)
 }
 
 // Counts counts the snapshot's entities.
@@ -111,6 +114,7 @@ func (s *Snapshot) Counts() Counts {
 		c.Policies += len(a.Policies)
 		c.MFADevices += len(a.MFADevices)
 		c.BucketPolicies += len(a.BucketPolicies)
+		c.Objects += len(a.Objects)
 		for _, p := range a.Policies {
 			c.PolicyVersions += len(p.Versions)
 		}
@@ -297,6 +301,9 @@ func readAccount(ctx context.Context, r store.Repos, a iam.Account) (Account, er
 	if out.BucketPolicies, err = r.BucketPolicies().List(ctx, a.ID); err != nil {
 		return out, err
 	}
+	if out.Objects, err = r.Objects().All(ctx, a.ID); err != nil {
+		return out, err
+	}
 	return out, nil
 }
 
@@ -462,6 +469,11 @@ func writeAccount(ctx context.Context, r store.Repos, a Account) error {
 	for _, p := range a.BucketPolicies {
 		if err := r.BucketPolicies().Put(ctx, p); err != nil {
 			return fmt.Errorf("policy of bucket %s: %w", p.Bucket, err)
+		}
+	}
+	for _, o := range a.Objects {
+		if err := r.Objects().Create(ctx, o); err != nil {
+			return fmt.Errorf("%s %s: %w", o.Kind, o.ID, err)
 		}
 	}
 	return nil

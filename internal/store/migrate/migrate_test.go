@@ -153,6 +153,13 @@ func seed(t *testing.T, s store.Store) {
 		Document: `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::data/*"}]}`,
 		Updated:  at(18 * time.Minute)}))
 
+	// Two service objects of different kinds (a Roles Anywhere trust
+	// anchor, an IoT role alias): bodies and both times carried as they are.
+	must(s.Objects().Create(ctx, store.Object{Account: acct, Kind: "rolesanywhere.trust-anchor", ID: "7c0e3f5a-1b2c-4d5e-8f90-a1b2c3d4e5f6",
+		Body: []byte(`{"name":"corp-ca","enabled":true}`), Created: at(19 * time.Minute), Updated: at(20 * time.Minute)}))
+	must(s.Objects().Create(ctx, store.Object{Account: acct, Kind: "iot.role-alias", ID: "sensors",
+		Body: []byte(`{"roleArn":"` + role.ARN() + `"}`), Created: at(21 * time.Minute), Updated: at(21 * time.Minute)}))
+
 	must(s.KeyMaterial().Put(ctx, store.KeyRecord{Purpose: "session-token", ID: "ring", Ciphertext: []byte("sealed-ring"), Created: at(0)}))
 	must(s.KeyMaterial().Put(ctx, store.KeyRecord{Purpose: "authz-message", ID: "key", Ciphertext: []byte("sealed-key"), Created: at(time.Second)}))
 
@@ -204,7 +211,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	wantCounts := migrate.Counts{Accounts: 3, Users: 3, Groups: 2, Memberships: 2, Roles: 1, Policies: 3, PolicyVersions: 5,
 		InlinePolicies: 4, Attachments: 5, AccessKeys: 2, MFADevices: 2, Providers: 3, KeyMaterial: 2, Sessions: 1, Revocations: 1,
-		BucketPolicies: 2}
+		BucketPolicies: 2, Objects: 2}
 	for _, c := range []migrate.Counts{c1, c2} {
 		if d := cmp.Diff(wantCounts, c); d != "" {
 			t.Errorf("counts (-want +got):\n%s", d)

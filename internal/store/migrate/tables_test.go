@@ -32,6 +32,7 @@ var copiedTables = map[string]string{
 	"mfa_devices":        "Account.MFADevices",
 	"identity_providers": "Account.Providers",
 	"bucket_policies":    "Account.BucketPolicies",
+	"objects":            "Account.Objects",
 	"key_material":       "KeyMaterial",
 	"sessions":           "Sessions",
 	"revocations":        "Revocations",

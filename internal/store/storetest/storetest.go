@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"KeyMaterial", testKeyMaterial},
 		{"Providers", testProviders},
 		{"BucketPolicies", testBucketPolicies},
+		{"Objects", testObjects},
 		{"DeleteConflicts", testDeleteConflicts},
 		{"Changes", testChanges},
 		{"TxCommit", testTxCommit},

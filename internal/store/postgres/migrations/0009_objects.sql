@@ -1,0 +1,17 @@
+-- Version 9: the table of store/sqlite's 0009_objects.sql: service
+-- objects (store.Objects), the documents in which Roles Anywhere keeps its
+-- trust anchors, profiles and CRLs and IoT its certificates, things and
+-- role aliases, one per (account, kind, id). The store does not look
+-- inside body; the owning service encodes it. created_at and updated_at
+-- are microseconds since the epoch.
+CREATE TABLE objects (
+    account_id TEXT COLLATE "C" NOT NULL REFERENCES accounts (id),
+    kind       TEXT COLLATE "C" NOT NULL,
+    id         TEXT COLLATE "C" NOT NULL,
+    body       BYTEA NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (account_id, kind, id)
+);
+-- Find: a certificate presented to the IoT endpoint names no account.
+CREATE INDEX objects_by_id ON objects (kind, id);
