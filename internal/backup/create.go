@@ -100,14 +100,15 @@ type NotEmptyError struct{ Dir string }
 func (e *NotEmptyError) Error() string { return e.Dir + " is not empty" }
 
 // retries bounds how often copyAudit lists the trail again when an event
-// file it listed was rotated (compressed, then removed) before it opened it.
+// file it listed was pruned by retention before it opened it.
 const retries = 5
 
 // copyAudit copies the trail in src into dst and returns the names copied,
 // sorted. The digest file is copied first; then the signing key; then the
 // event files, listed afresh, each plain one up to its last complete
-// record. A file the server removes meanwhile (a rotated file replaced by
-// its compressed copy) makes it list and copy the event files again.
+// record. A rotated file compressed meanwhile is copied compressed
+// (copyEvent); one retention prunes meanwhile makes it list and copy the
+// event files again, so that the copy holds the record of the pruning.
 func copyAudit(src, dst string) ([]string, error) {
 	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -174,12 +175,36 @@ func copyEvents(src, dst string) ([]string, error) {
 		default:
 			continue // a compression in progress (.gz.tmp)
 		}
-		if err := copyFile(filepath.Join(src, n), filepath.Join(dst, n), limit); err != nil {
+		got, err := copyEvent(src, dst, n, limit)
+		if err != nil {
 			return copied, err
 		}
-		copied = append(copied, n)
+		copied = append(copied, got)
 	}
 	return copied, nil
+}
+
+// copyEvent copies the event file n of src into dst and returns the name
+// it copied. A plain file listed but gone when opened was rotated and
+// compressed meanwhile: the server renames the complete trail-N.jsonl.gz
+// into place before it removes trail-N.jsonl, so the compressed copy is
+// there and is copied instead. A compressed file gone too was pruned by
+// retention: the error wraps fs.ErrNotExist.
+//
+// Listing again instead would not do: a busy trail rotates and compresses
+// a file in less time than it takes to copy and fsync the files before
+// it, so every new listing would lose the same race on its newest rotated
+// file.
+func copyEvent(src, dst, n string, limit int64) (string, error) {
+	err := copyFile(filepath.Join(src, n), filepath.Join(dst, n), limit)
+	if !errors.Is(err, fs.ErrNotExist) || !strings.HasSuffix(n, ".jsonl") {
+		return n, err
+	}
+	gz := n + ".gz"
+	if err := copyFile(filepath.Join(src, gz), filepath.Join(dst, gz), -1); err != nil {
+		return "", err
+	}
+	return gz, nil
 }
 
 // copyFile copies src into a new file dst (0600) and fsyncs it. With
