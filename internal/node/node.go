@@ -38,6 +38,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/datadir"
 	"github.com/brevet-dev/brevet/internal/iam/managed"
 	"github.com/brevet-dev/brevet/internal/ratelimit"
+	"github.com/brevet-dev/brevet/internal/restjson"
 	"github.com/brevet-dev/brevet/internal/revocation"
 	"github.com/brevet-dev/brevet/internal/server"
 	"github.com/brevet-dev/brevet/internal/store"
@@ -97,6 +98,8 @@ type Node struct {
 	metricsLn net.Listener
 	// gw is the S3 gateway, nil when it is off (gateway.go).
 	gw *s3Gateway
+	// rest is the codec of the REST-JSON services (restjson.go).
+	rest *restjson.Dispatcher
 
 	// inFlight counts the API requests being served: the trail's group
 	// commit waits for them.

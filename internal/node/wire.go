@@ -65,10 +65,13 @@ func (n *Node) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if n.rest, err = n.newRESTJSON(p); err != nil { // restjson.go
+		return err
+	}
 	if err := n.registerServices(ctx, d); err != nil {
 		return err
 	}
-	api, err := n.withLookup(d, p) // audit.go
+	api, err := n.withLookup(withRESTJSON(d, n.rest), p) // audit.go
 	if err != nil {
 		return err
 	}

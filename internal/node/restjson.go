@@ -1,0 +1,58 @@
+package node
+
+import (
+	"net/http"
+
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/restjson"
+)
+
+// newRESTJSON is the codec of the REST-JSON services (Roles Anywhere,
+// IoT), on the same pipeline as the Query protocol's.
+func (n *Node) newRESTJSON(p *request.Pipeline) (*restjson.Dispatcher, error) {
+	return restjson.New(restjson.Config{Pipeline: p, MaxBodyBytes: n.cfg.MaxRequestBody, ErrorMappers: []restjson.ErrorMapper{restWireError}, Logger: n.log})
+}
+
+// withRESTJSON sends the requests rest routes (its methods and paths) to
+// it, and every other request to next (the Query protocol's POST /).
+func withRESTJSON(next http.Handler, rest *restjson.Dispatcher) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rest.Handles(r) {
+			rest.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// restCodes are the REST-JSON names of the Query protocol's
+// authentication and availability codes, as AWS's REST-JSON services
+// answer them (x-amzn-ErrorType).
+var restCodes = map[string]string{
+	"SignatureDoesNotMatch":      "InvalidSignatureException",
+	"IncompleteSignature":        "IncompleteSignatureException",
+	"InvalidClientTokenId":       "UnrecognizedClientException",
+	"ExpiredToken":               "ExpiredTokenException",
+	"MissingAuthenticationToken": "MissingAuthenticationTokenException",
+	"RequestExpired":             "InvalidSignatureException",
+	"AccessDenied":               "AccessDeniedException",
+	"ServiceUnavailable":         "ServiceUnavailableException",
+	"Throttling":                 "ThrottlingException",
+	"RequestEntityTooLarge":      "ValidationException",
+}
+
+// restWireError words the pipeline's shared failures (authentication, the
+// store down) as the REST-JSON services do; nil for errors the Query
+// protocol does not know either.
+func restWireError(err error) *restjson.Error {
+	wire, unmapped := awsquery.ToWire(err, storeError)
+	if unmapped {
+		return nil
+	}
+	code, ok := restCodes[wire.Code.Name]
+	if !ok {
+		return nil // a Query-only code: the service's own mappers know better
+	}
+	return &restjson.Error{Code: code, Status: wire.Code.Status, Message: wire.Message, Cause: err, RetryAfter: wire.RetryAfter}
+}

@@ -1,0 +1,316 @@
+package restjson
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path"
+	"strconv"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/request"
+)
+
+// Config configures a Dispatcher.
+type Config struct {
+	// Pipeline authenticates, authorizes, commits and audits every
+	// request; required.
+	Pipeline *request.Pipeline
+	// MaxBodyBytes bounds a request body; 64 KiB when 0.
+	MaxBodyBytes int64
+	// ErrorMappers map the errors every service shares (authentication
+	// failures, the store down), tried after the service's own.
+	ErrorMappers []ErrorMapper
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Logger receives internal failures.
+	Logger *slog.Logger
+}
+
+// Dispatcher serves the REST-JSON actions registered on it.
+type Dispatcher struct {
+	cfg Config
+	mux *http.ServeMux
+}
+
+// New returns an empty Dispatcher.
+func New(cfg Config) (*Dispatcher, error) {
+	if err := cfg.Pipeline.Check(); err != nil {
+		return nil, fmt.Errorf("restjson: %w", err)
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 64 << 10
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Dispatcher{cfg: cfg, mux: http.NewServeMux()}, nil
+}
+
+// Handles reports whether r names a registered action: its method and
+// clean path match a route. The server sends other requests to the next
+// codec (the Query protocol's POST /).
+func (d *Dispatcher) Handles(r *http.Request) bool {
+	p := r.URL.Path
+	if p == "" || p == "/" || path.Clean(p) != p {
+		return false
+	}
+	_, pattern := d.mux.Handler(r)
+	return pattern != ""
+}
+
+// ServeHTTP serves a request Handles accepted.
+func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) { d.mux.ServeHTTP(w, r) }
+
+// ServiceConfig describes one service on a Dispatcher.
+type ServiceConfig struct {
+	// Name is the service's signing name, its IAM action prefix and its
+	// event source's first label ("rolesanywhere", "iot").
+	Name string
+	// Version is its API version ("2018-05-10").
+	Version string
+	// Errors are its codes for the failures every service shares.
+	Errors Errors
+	// Mappers map its domain errors, tried first.
+	Mappers []ErrorMapper
+}
+
+// Service is a service's part of a Dispatcher, to Register actions on.
+type Service struct {
+	d *Dispatcher
+	service
+}
+
+type service struct {
+	name, version string
+	errs          Errors
+	mappers       []ErrorMapper
+}
+
+// Service returns the handle on which cfg's actions are registered.
+func (d *Dispatcher) Service(cfg ServiceConfig) *Service {
+	return &Service{d: d, service: service{name: cfg.Name, version: cfg.Version, errs: cfg.Errors, mappers: cfg.Mappers}}
+}
+
+// Handler is one action's part: its declared effect, what to authorize,
+// and what to do. In is decoded from the JSON body, then its fields
+// tagged `path:"name"`, `query:"name"` and `header:"Name"` are set from
+// the path's segments, the query string and the headers (declare them
+// `json:"-"`).
+type Handler[In, Out any] struct {
+	Effect request.Effect
+	// Unsigned actions may be called without a SigV4 signature; the
+	// Authenticator still sees them and decides (CreateSession is signed
+	// with a certificate's key instead).
+	Unsigned bool
+	// Status is the success status; 200 when 0.
+	Status int
+	// Target names what to authorize; required unless SkipAuthorization
+	// says why the action authorizes itself.
+	Target            func(ctx context.Context, r *Request[In]) (request.Target, error)
+	SkipAuthorization string
+	Serve             func(ctx context.Context, r *Request[In]) (*Out, error)
+	// AuditResponse puts the output in the audit event's
+	// responseElements; leave it off for outputs that carry secrets.
+	AuditResponse bool
+}
+
+// Request is one call of an action, as its handler sees it: the exchange
+// (principal, start time, source address, Issue) and the typed input.
+type Request[In any] struct {
+	*request.Exchange
+	Input *In
+}
+
+// Register puts the action name on s, served at method and pattern (a
+// net/http pattern path, "/trustanchor/{trustAnchorId}"). It panics on a
+// handler that is incomplete or an input type it cannot bind: both are
+// programming errors found at start.
+func Register[In, Out any](s *Service, method, pattern, name string, h Handler[In, Out]) {
+	if !h.Effect.Valid() || h.Serve == nil || (h.Target == nil && h.SkipAuthorization == "") {
+		panic("restjson: " + s.name + ":" + name + " needs an Effect, a Serve and a Target or a SkipAuthorization reason")
+	}
+	b, err := newBinder[In]()
+	if err != nil {
+		panic("restjson: " + s.name + ":" + name + ": " + err.Error())
+	}
+	if h.Status == 0 {
+		h.Status = http.StatusOK
+	}
+	rt := &route[In, Out]{svc: s, h: h, bind: b, op: request.Operation{
+		Service: s.name, Version: s.version, Name: name, Action: s.name + ":" + name,
+		Unsigned: h.Unsigned, Effect: h.Effect,
+	}}
+	s.d.mux.Handle(method+" "+pattern, rt)
+}
+
+type route[In, Out any] struct {
+	svc  *Service
+	h    Handler[In, Out]
+	bind *binder
+	op   request.Operation
+}
+
+// call is one request of a route as it moves through the pipeline.
+type call[In, Out any] struct {
+	rt  *route[In, Out]
+	req Request[In]
+	out *Out
+	x   request.Exchange
+}
+
+func (rt *route[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	d := rt.svc.d
+	ctx := r.Context()
+	rid := request.IDFromContext(ctx)
+	if rid == "" {
+		rid = request.NewID()
+		ctx = request.WithRequestID(ctx, rid)
+	}
+	w.Header().Set("x-amzn-RequestId", rid)
+	c := &call[In, Out]{rt: rt}
+	c.req.Exchange = &c.x
+	c.x.Begin(r, rid, d.cfg.Now())
+	err := d.cfg.Pipeline.Run(ctx, &c.x, c)
+	var we *Error
+	if err != nil {
+		var unknown bool
+		we, unknown = rt.svc.toWire(err, d.cfg.ErrorMappers)
+		if unknown {
+			d.cfg.Logger.ErrorContext(ctx, "internal failure", "request_id", rid, "action", rt.op.Action, "err", err)
+		}
+	}
+	if d.cfg.Pipeline.Finish(ctx, c.record(err, we)) != nil {
+		we = &Error{Code: rt.svc.errs.Unavailable, Status: http.StatusServiceUnavailable, Message: "Service is unavailable. Please try again later."}
+	}
+	if we != nil {
+		writeError(w, we)
+		return
+	}
+	var body []byte
+	if c.out != nil {
+		body, err = json.Marshal(c.out)
+	}
+	if err != nil || len(body) == 0 || string(body) == "null" {
+		body = []byte("{}")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(rt.h.Status)
+	_, _ = w.Write(body)
+}
+
+func writeError(w http.ResponseWriter, e *Error) {
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", request.RetryAfterSeconds(e.RetryAfter))
+	}
+	body, _ := json.Marshal(struct {
+		Message string `json:"message"`
+	}{e.Message})
+	w.Header().Set("x-amzn-ErrorType", e.Code)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(body)
+}
+
+// record is the call's audit record: requestParameters are the input's
+// members as the wire names them; responseElements the output's, when
+// the action allows it.
+func (c *call[In, Out]) record(err error, we *Error) *request.Record {
+	rec := &request.Record{}
+	now := c.rt.svc.d.cfg.Now()
+	if we == nil {
+		c.x.Record(rec, now, nil, c.rt.h.Status, "", "")
+	} else {
+		c.x.Record(rec, now, err, we.Status, we.Code, we.Message)
+	}
+	if c.req.Input != nil {
+		rec.RequestParameters = c.rt.bind.params(c.req.Input)
+	}
+	if c.out != nil && c.rt.h.AuditResponse && we == nil {
+		rec.ResponseElements = asMap(c.out)
+	}
+	return rec
+}
+
+// Route reads the body, bounded.
+func (c *call[In, Out]) Route(_ context.Context, x *request.Exchange) error {
+	x.Op = &c.rt.op
+	max := c.rt.svc.d.cfg.MaxBodyBytes
+	if x.HTTP.ContentLength > max {
+		return c.invalid("The request body is too large.")
+	}
+	body, err := io.ReadAll(io.LimitReader(x.HTTP.Body, max+1))
+	if err != nil {
+		return c.invalid("The request body could not be read.")
+	}
+	if int64(len(body)) > max {
+		return c.invalid("The request body is too large.")
+	}
+	x.Body = body
+	return nil
+}
+
+func (c *call[In, Out]) invalid(msg string) *Error {
+	return &Error{Code: c.rt.svc.errs.Validation, Status: http.StatusBadRequest, Message: msg}
+}
+
+// Decode reads the typed input from the body, the path, the query and the
+// headers.
+func (c *call[In, Out]) Decode(_ context.Context, x *request.Exchange) error {
+	in := new(In)
+	if len(x.Body) > 0 {
+		if err := json.Unmarshal(x.Body, in); err != nil {
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) && te.Field != "" {
+				return c.invalid("Value at '" + te.Field + "' failed to satisfy constraint: Member must be of type " + te.Value + ".")
+			}
+			return c.invalid("The request body is not valid JSON.")
+		}
+	}
+	if msg := c.rt.bind.bind(in, x.HTTP); msg != "" {
+		return c.invalid(msg)
+	}
+	c.req.Input = in
+	return nil
+}
+
+// Target asks the handler what to authorize.
+func (c *call[In, Out]) Target(ctx context.Context, _ *request.Exchange) (request.Target, bool, error) {
+	if c.rt.h.Target == nil {
+		return request.Target{}, false, nil
+	}
+	t, err := c.rt.h.Target(ctx, &c.req)
+	return t, err == nil, err
+}
+
+// Act runs the handler.
+func (c *call[In, Out]) Act(ctx context.Context, _ *request.Exchange) error {
+	out, err := c.rt.h.Serve(ctx, &c.req)
+	if err != nil {
+		return err
+	}
+	c.out = out
+	return nil
+}
+
+// asMap renders v as its JSON members, for the audit record.
+func asMap(v any) map[string]any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return nil
+	}
+	return m
+}

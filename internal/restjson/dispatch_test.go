@@ -1,0 +1,167 @@
+package restjson_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/restjson"
+	"github.com/google/go-cmp/cmp"
+)
+
+type caller string
+
+func (c caller) ARN() string { return string(c) }
+
+type allowAuthn struct{}
+
+func (allowAuthn) Authenticate(context.Context, *request.AuthnRequest) (request.Principal, error) {
+	return caller("arn:aws:iam::123456789012:user/ann"), nil
+}
+
+// denyPrefix denies every resource that starts with it.
+type denyPrefix string
+
+func (d denyPrefix) Authorize(_ context.Context, r *request.AuthzRequest) (request.Decision, error) {
+	return request.Decision{Allowed: !strings.HasPrefix(r.Resource, string(d))}, nil
+}
+
+type records struct {
+	mu   sync.Mutex
+	recs []request.Record
+}
+
+func (a *records) Audit(_ context.Context, r *request.Record) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.recs = append(a.recs, *r)
+	return nil
+}
+
+type thingInput struct {
+	Name     string            `json:"-" path:"thingName"`
+	PageSize *int32            `json:"-" query:"pageSize"`
+	Verbose  bool              `json:"-" query:"verbose"`
+	Thing    string            `json:"-" header:"x-amzn-iot-thingname"`
+	Attrs    map[string]string `json:"attributes,omitempty"`
+}
+
+type thingOutput struct {
+	ThingName string `json:"thingName"`
+	PageSize  int32  `json:"pageSize,omitempty"`
+	Header    string `json:"header,omitempty"`
+	Attrs     int    `json:"attrs"`
+}
+
+func newServer(t *testing.T) (*httptest.Server, *restjson.Dispatcher, *records) {
+	t.Helper()
+	aud := &records{}
+	d, err := restjson.New(restjson.Config{
+		Pipeline:     &request.Pipeline{Authenticator: allowAuthn{}, Authorizer: denyPrefix("arn:aws:iot:us-east-1:123456789012:thing/secret"), Auditor: aud},
+		MaxBodyBytes: 1024,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := d.Service(restjson.ServiceConfig{Name: "iot", Version: "2015-05-28", Errors: restjson.Errors{
+		AccessDenied: "AccessDeniedException", Validation: "InvalidRequestException", Throttling: "ThrottlingException",
+		Internal: "InternalFailureException", Unavailable: "ServiceUnavailableException",
+	}})
+	restjson.Register(svc, "POST", "/things/{thingName}", "CreateThing", restjson.Handler[thingInput, thingOutput]{
+		Effect: request.Writes,
+		Target: func(_ context.Context, r *restjson.Request[thingInput]) (request.Target, error) {
+			return request.Target{Resource: "arn:aws:iot:us-east-1:123456789012:thing/" + r.Input.Name}, nil
+		},
+		Serve: func(_ context.Context, r *restjson.Request[thingInput]) (*thingOutput, error) {
+			out := &thingOutput{ThingName: r.Input.Name, Header: r.Input.Thing, Attrs: len(r.Input.Attrs)}
+			if r.Input.PageSize != nil {
+				out.PageSize = *r.Input.PageSize
+			}
+			return out, nil
+		},
+		AuditResponse: true,
+	})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !d.Handles(r) {
+			http.Error(w, "next codec", http.StatusTeapot)
+			return
+		}
+		d.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, d, aud
+}
+
+func TestDispatch(t *testing.T) {
+	srv, _, aud := newServer(t)
+	tests := []struct {
+		name, method, path, body string
+		header                   map[string]string
+		wantStatus               int
+		wantType, wantBody       string
+	}{
+		{name: "ok", method: "POST", path: "/things/lamp?pageSize=7", body: `{"attributes":{"a":"1","b":"2"}}`,
+			header: map[string]string{"x-amzn-iot-thingname": "lamp"}, wantStatus: 200,
+			wantBody: `{"thingName":"lamp","pageSize":7,"header":"lamp","attrs":2}`},
+		{name: "no body", method: "POST", path: "/things/lamp", wantStatus: 200, wantBody: `{"thingName":"lamp","attrs":0}`},
+		{name: "denied", method: "POST", path: "/things/secret", wantStatus: 403, wantType: "AccessDeniedException"},
+		{name: "bad json", method: "POST", path: "/things/lamp", body: `{"attributes":`, wantStatus: 400, wantType: "InvalidRequestException"},
+		{name: "wrong type", method: "POST", path: "/things/lamp", body: `{"attributes":[1]}`, wantStatus: 400, wantType: "InvalidRequestException"},
+		{name: "bad query number", method: "POST", path: "/things/lamp?pageSize=x", wantStatus: 400, wantType: "InvalidRequestException"},
+		{name: "repeated query", method: "POST", path: "/things/lamp?pageSize=1&pageSize=2", wantStatus: 400, wantType: "InvalidRequestException"},
+		{name: "too large", method: "POST", path: "/things/lamp", body: `{"attributes":{"a":"` + strings.Repeat("x", 2000) + `"}}`, wantStatus: 400, wantType: "InvalidRequestException"},
+		{name: "unknown path goes on", method: "POST", path: "/nothing", wantStatus: http.StatusTeapot},
+		{name: "unclean path goes on", method: "POST", path: "/things/../things/lamp", wantStatus: http.StatusTeapot},
+		{name: "other method goes on", method: "GET", path: "/things/lamp", wantStatus: http.StatusTeapot},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, srv.URL+tt.path, strings.NewReader(tt.body))
+			for k, v := range tt.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status = %d, want %d (%s)", resp.StatusCode, tt.wantStatus, body)
+			}
+			if got := resp.Header.Get("x-amzn-ErrorType"); got != tt.wantType {
+				t.Errorf("x-amzn-ErrorType = %q, want %q", got, tt.wantType)
+			}
+			if tt.wantBody != "" && string(body) != tt.wantBody {
+				t.Errorf("body = %s, want %s", body, tt.wantBody)
+			}
+			if tt.wantType != "" && !strings.HasPrefix(string(body), `{"message":`) {
+				t.Errorf("error body = %s, want a message", body)
+			}
+		})
+	}
+	aud.mu.Lock()
+	defer aud.mu.Unlock()
+	if len(aud.recs) != 8 {
+		t.Fatalf("audited %d requests, want 8 (every request the codec served)", len(aud.recs))
+	}
+	first := aud.recs[0]
+	if first.Service != "iot" || first.Action != "CreateThing" || first.Status != 200 {
+		t.Errorf("record = %s %s %d", first.Service, first.Action, first.Status)
+	}
+	want := map[string]any{"attributes": map[string]any{"a": "1", "b": "2"}, "thingName": "lamp", "pageSize": int32(7), "x-amzn-iot-thingname": "lamp"}
+	if d := cmp.Diff(want, first.RequestParameters); d != "" {
+		t.Errorf("requestParameters (-want +got):\n%s", d)
+	}
+	if first.ResponseElements["thingName"] != "lamp" {
+		t.Errorf("responseElements = %v", first.ResponseElements)
+	}
+	if r := aud.recs[2]; r.ErrorCode != "AccessDeniedException" || r.Status != 403 {
+		t.Errorf("denied record = %s %d", r.ErrorCode, r.Status)
+	}
+}

@@ -1,0 +1,13 @@
+// Package restjson is the codec of AWS's REST-JSON protocol, the one IAM
+// Roles Anywhere and AWS IoT speak (`aws rolesanywhere ...`, `aws iot
+// ...`, their SDK clients): an action is named by its HTTP method and path
+// template, its input comes from path segments, the query string and a
+// JSON body, its output is a JSON body with the action's success status,
+// and an error is the x-amzn-ErrorType header with a {"message": ...} body.
+//
+// It owns that wire format and nothing else. Every request goes through
+// the one request.Pipeline (authenticate, authorize, act, commit, audit);
+// a service registers its actions with typed inputs and outputs
+// (Register), and maps its typed domain errors to wire errors with an
+// ErrorMapper. Domain packages never import it.
+package restjson
