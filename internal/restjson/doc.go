@@ -8,6 +8,7 @@
 // It owns that wire format and nothing else. Every request goes through
 // the one request.Pipeline (authenticate, authorize, act, commit, audit);
 // a service registers its actions with typed inputs and outputs
-// (Register), and maps its typed domain errors to wire errors with an
-// ErrorMapper. Domain packages never import it.
+// (Register, from the service package's register.go, as sts does with
+// awsquery), and maps its typed domain errors to wire errors with an
+// ErrorMapper; the rest of a domain package knows nothing of it.
 package restjson
