@@ -15,7 +15,18 @@ const (
 	// AlgorithmECDSA is SigV4a: ECDSA P-256 with a key derived from the
 	// secret, valid for a set of regions.
 	AlgorithmECDSA = "AWS4-ECDSA-P256-SHA256"
+	// AlgorithmX509RSA is SigV4-X509 with an RSA key: the request is
+	// signed (RSA PKCS #1 v1.5, SHA-256) with the private key of the
+	// certificate in X-Amz-X509, as IAM Roles Anywhere's CreateSession
+	// is. Verified by VerifyX509, never by Verify.
+	AlgorithmX509RSA = "AWS4-X509-RSA-SHA256"
+	// AlgorithmX509ECDSA is SigV4-X509 with an ECDSA key (ASN.1
+	// signature over SHA-256).
+	AlgorithmX509ECDSA = "AWS4-X509-ECDSA-SHA256"
 )
+
+// isX509 reports whether alg is one of the SigV4-X509 algorithms.
+func isX509(alg string) bool { return alg == AlgorithmX509RSA || alg == AlgorithmX509ECDSA }
 
 const (
 	terminator = "aws4_request"
@@ -29,18 +40,30 @@ const (
 // caller looks up the secret for AccessKeyID (and checks SecurityToken)
 // between Parse and Verify. Its strings share memory with the request.
 type Auth struct {
-	// Algorithm is AlgorithmHMAC or AlgorithmECDSA.
+	// Algorithm is AlgorithmHMAC, AlgorithmECDSA, or (Authorization
+	// header only) AlgorithmX509RSA or AlgorithmX509ECDSA.
 	Algorithm string
 	// Presigned is true for query-string (presigned URL) authentication.
 	Presigned bool
-	// AccessKeyID is the key id from the credential.
+	// AccessKeyID is the key id from the credential; "" for the
+	// SigV4-X509 algorithms, whose credential names a certificate.
 	AccessKeyID string
+	// Serial is, for the SigV4-X509 algorithms only, the credential's
+	// first element: the signing certificate's serial number in decimal.
+	// VerifyX509 checks it against the certificate.
+	Serial string
+	// X509 is the X-Amz-X509 header, the signing certificate as base64
+	// DER (SigV4-X509 only; Parse requires it).
+	X509 string
+	// X509Chain is the X-Amz-X509-Chain header, the intermediates as
+	// comma-separated base64 DER; "" when absent (SigV4-X509 only).
+	X509Chain string
 	// Scope is the credential scope: "date/region/service/aws4_request"
-	// for SigV4, "date/service/aws4_request" for SigV4a.
+	// for SigV4 and SigV4-X509, "date/service/aws4_request" for SigV4a.
 	Scope string
 	// Date is the scope's date, YYYYMMDD.
 	Date string
-	// Region is the scope's region (SigV4 only).
+	// Region is the scope's region (SigV4 and SigV4-X509).
 	Region string
 	// Service is the scope's service, e.g. "sts".
 	Service string
@@ -126,7 +149,7 @@ var authzParams = [...]string{"Credential", "Signature", "SignedHeaders"}
 // nothing.
 func splitAuthorization(v string) (alg string, vals [3]string, have [3]bool, err error) {
 	alg, rest, _ := strings.Cut(v, " ")
-	if alg != AlgorithmHMAC && alg != AlgorithmECDSA {
+	if alg != AlgorithmHMAC && alg != AlgorithmECDSA && !isX509(alg) {
 		return "", vals, have, errorf(KindIncompleteSignature, "Unsupported AWS 'algorithm': '%s'", alg)
 	}
 	for rest != "" {
@@ -204,6 +227,28 @@ func (a *Auth) parseHeader(req *Request, v string) error {
 	}
 	if a.Algorithm == AlgorithmECDSA {
 		a.RegionSet = header(req.Header, "X-Amz-Region-Set")
+	}
+	if isX509(a.Algorithm) {
+		return a.parseX509Headers(req)
+	}
+	return nil
+}
+
+// parseX509Headers takes the certificate headers of a SigV4-X509
+// request: X-Amz-X509 once (required), X-Amz-X509-Chain at most once.
+// Their content is the caller's to decode and verify.
+func (a *Auth) parseX509Headers(req *Request) error {
+	leaf := headerValues(req.Header, "X-Amz-X509")
+	if len(leaf) != 1 || leaf[0] == "" {
+		return errorf(KindIncompleteSignature, "%s requires exactly one X-Amz-X509 header", a.Algorithm)
+	}
+	chain := headerValues(req.Header, "X-Amz-X509-Chain")
+	if len(chain) > 1 {
+		return errorf(KindIncompleteSignature, "X-Amz-X509-Chain must be specified only once")
+	}
+	a.X509 = leaf[0]
+	if len(chain) == 1 {
+		a.X509Chain = chain[0]
 	}
 	return nil
 }
@@ -365,8 +410,10 @@ func parseAmzDate(s string) (time.Time, bool) {
 	return t, true
 }
 
-// parseCredential splits "AKID/date/region/service/aws4_request" (SigV4)
-// or "AKID/date/service/aws4_request" (SigV4a) and checks its shape. Its
+// parseCredential splits "AKID/date/region/service/aws4_request" (SigV4),
+// "AKID/date/service/aws4_request" (SigV4a) or
+// "SERIAL/date/region/service/aws4_request" (SigV4-X509) and checks its
+// shape. Its
 // elements are checked by Verify, which reports every one that is wrong
 // at once, as AWS does.
 func (a *Auth) parseCredential(cred string) error {
@@ -395,7 +442,18 @@ func (a *Auth) parseCredential(cred string) error {
 			return errorf(KindIncompleteSignature, "Credential has an empty element, got '%s'", cred)
 		}
 	}
-	a.AccessKeyID, a.Date = parts[0], parts[1]
+	if isX509(a.Algorithm) {
+		for i := 0; i < len(parts[0]); i++ {
+			if c := parts[0][i]; c < '0' || c > '9' {
+				return errorf(KindIncompleteSignature,
+					"Credential must start with the certificate's serial number in decimal, got '%s'", cred)
+			}
+		}
+		a.Serial = parts[0]
+	} else {
+		a.AccessKeyID = parts[0]
+	}
+	a.Date = parts[1]
 	a.Scope = cred[len(parts[0])+1:]
 	if want == 5 {
 		a.Region, a.Service = parts[2], parts[3]
@@ -452,8 +510,14 @@ func (a *Auth) parseSignature(s string) error {
 		}
 		return nil
 	}
-	// SigV4a: a hex DER ECDSA signature, at most 72 bytes.
-	if len(s) == 0 || len(s)%2 != 0 || len(s) > 2*72 {
+	// SigV4a: a hex DER ECDSA signature, at most 72 bytes. SigV4-X509:
+	// an RSA signature (at most 1024 bytes, RSA-8192) or a DER ECDSA one
+	// (at most 139 bytes, P-521).
+	maxLen := 72
+	if isX509(a.Algorithm) {
+		maxLen = maxX509Signature
+	}
+	if len(s) == 0 || len(s)%2 != 0 || len(s) > 2*maxLen {
 		return errSignatureDoesNotMatch()
 	}
 	for i := 0; i < len(s); i++ {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/brevet-dev/brevet/internal/federation/x509/x509test"
 )
 
 // BenchmarkVerifySTS is the hot path: Parse and Verify of a botocore-style
@@ -133,5 +135,27 @@ func BenchmarkVerifySigV4a(b *testing.B) {
 		if err := parseVerify(v, req, testCreds.SecretAccessKey, testTime); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkVerifyX509 is CreateSession's signature check: Parse and
+// VerifyX509 of a SigV4-X509 request, with RSA-2048 and ECDSA P-256
+// certificates (chain verification is not part of it).
+func BenchmarkVerifyX509(b *testing.B) {
+	v := x509Verifier(b)
+	f := newX509Fixture(b)
+	for _, bc := range []struct {
+		name string
+		leaf *x509test.Leaf
+	}{{"RSA-2048", f.rsa}, {"ECDSA-P256", f.ecdsa}} {
+		b.Run(bc.name, func(b *testing.B) {
+			req := sessionRequest(b, bc.leaf, testTime)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := parseVerifyX509(v, req, bc.leaf, testTime); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -1,4 +1,4 @@
-// Package sigv4 verifies AWS Signature Version 4 (and 4a) requests, and signs
+// Package sigv4 verifies AWS Signature Version 4 (4a, and 4-X509) requests, and signs
 // them for tests and upstream calls.
 //
 // It owns the canonical request, the credential scope, the signing-key cache,
@@ -14,6 +14,11 @@
 //	auth, err := sigv4.Parse(&req)            // syntax only; unsigned → KindMissingAuthenticationToken
 //	secret := lookUp(auth.AccessKeyID, auth.SecurityToken) // unknown key → InvalidClientTokenId (caller's)
 //	err = verifier.Verify(&req, auth, secret, now)         // scope, clock, payload, signature
+//
+// A request signed with a certificate's key (SigV4-X509, IAM Roles
+// Anywhere's CreateSession) parses the same way, with Auth.Serial and
+// Auth.X509 in place of an access key id; the caller decodes the
+// certificate, verifies its chain, and calls VerifyX509 with it.
 //
 // Bodies that are not yet read (S3 aws-chunked uploads) go through
 // VerifyStream, which returns a reader that checks each chunk before

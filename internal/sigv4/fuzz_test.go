@@ -25,6 +25,7 @@ func FuzzParseAuthorization(f *testing.F) {
 		if date != "" {
 			h.Set("X-Amz-Date", date)
 		}
+		h.Set("X-Amz-X509", "MIIB") // what a SigV4-X509 header needs; unused by the others
 		a, err := Parse(&Request{Method: "GET", Path: "/", RawQuery: query, Host: "h", Header: h})
 		if err != nil {
 			var e *Error
@@ -33,11 +34,15 @@ func FuzzParseAuthorization(f *testing.F) {
 			}
 			return
 		}
-		if a.AccessKeyID == "" || a.Service == "" || len(a.AmzDate) != 16 || a.Date == "" {
+		if isX509(a.Algorithm) != (a.Serial != "") || isX509(a.Algorithm) == (a.AccessKeyID != "") ||
+			a.Service == "" || len(a.AmzDate) != 16 || a.Date == "" {
 			t.Fatalf("inconsistent Auth %+v", a)
 		}
 		if !listHas(a.SignedHeaders, ';', "host") {
 			t.Fatalf("accepted SignedHeaders without host: %q", a.SignedHeaders)
+		}
+		if isX509(a.Algorithm) && (a.Presigned || a.Region == "" || a.X509 == "") {
+			t.Fatalf("inconsistent SigV4-X509 Auth %+v", a)
 		}
 		if a.Presigned && a.Expires > MaxPresignExpiry {
 			t.Fatalf("accepted X-Amz-Expires %v", a.Expires)

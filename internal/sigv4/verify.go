@@ -168,16 +168,19 @@ func (v *Verifier) VerifyStream(req *Request, a *Auth, secret string, now time.T
 
 // check runs the checks that need no secret: scope and time.
 func (v *Verifier) check(a *Auth, now time.Time) error {
-	if err := v.checkScope(a); err != nil {
+	if isX509(a.Algorithm) { // signed with a certificate's key: VerifyX509's
+		return errorf(KindIncompleteSignature, "Unsupported AWS 'algorithm': '%s'", a.Algorithm)
+	}
+	if err := v.checkScope(a, v.cfg.Services); err != nil {
 		return err
 	}
 	return v.checkTime(a, now)
 }
 
 // checkScope checks the credential scope against the request and the
-// server. Like AWS, it names every element that is wrong in one message:
-// region, service, terminator, date.
-func (v *Verifier) checkScope(a *Auth) error {
+// server (its regions, and services). Like AWS, it names every element
+// that is wrong in one message: region, service, terminator, date.
+func (v *Verifier) checkScope(a *Auth, services []string) error {
 	var regionOK bool
 	if a.Algorithm == AlgorithmECDSA {
 		if a.RegionSet == "" {
@@ -190,7 +193,7 @@ func (v *Verifier) checkScope(a *Auth) error {
 	} else {
 		regionOK = contains(v.cfg.Regions, a.Region)
 	}
-	serviceOK := contains(v.cfg.Services, a.Service)
+	serviceOK := contains(services, a.Service)
 	termOK := a.terminator == terminator
 	dateOK := len(a.AmzDate) >= 8 && a.Date == a.AmzDate[:8]
 	if regionOK && serviceOK && termOK && dateOK {
@@ -201,7 +204,7 @@ func (v *Verifier) checkScope(a *Auth) error {
 		b.WriteString("Credential should be scoped to a valid region. ")
 	}
 	if !serviceOK {
-		b.WriteString("Credential should be scoped to correct service: '" + v.cfg.Services[0] + "'. ")
+		b.WriteString("Credential should be scoped to correct service: '" + services[0] + "'. ")
 	}
 	if !termOK {
 		b.WriteString("Credential should be scoped with a valid terminator: 'aws4_request', not '" + a.terminator + "'. ")
