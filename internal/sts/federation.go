@@ -75,6 +75,10 @@ type federation struct {
 	mu        sync.Mutex
 	providers map[string]*cachedProvider // by ARN
 	trusts    map[string]*cachedTrust    // by role ARN
+
+	// requests recycles trust-policy requests (authorizeFederated), whose
+	// contexts keep their storage across uses.
+	requests sync.Pool
 }
 
 type cachedProvider struct {
@@ -187,24 +191,30 @@ func (f *federation) trust(role *authz.Role) (*policy.Compiled, error) {
 	return compiled, nil
 }
 
-// federatedRequest is one trust-policy question for a federated caller.
+// federatedRequest is one trust-policy question for a caller without
+// identity-based policies: a federated identity or a service principal.
 type federatedRequest struct {
-	kind     policy.PrincipalKind // policy.WebIdentity or policy.SAMLUser
-	provider string               // the provider ARN, as trust policies name it
+	kind     policy.PrincipalKind // policy.WebIdentity, policy.SAMLUser or policy.Service
+	provider string               // the provider ARN, as trust policies name it (federated callers)
+	service  string               // the service principal's name (policy.Service)
 	role     *authz.Role
 	keys     func(add func(key string, values ...string))
 	tags     []credential.Tag
-	trans    []string
-	source   string
-	session  string
-	facts    authz.Facts
+	// principalTags makes tags visible as aws:PrincipalTag/K too, as
+	// they are when a service assumes a role with the attributes of the
+	// caller it authenticated as session tags (servicesession.go).
+	principalTags bool
+	trans         []string
+	source        string
+	session       string
+	facts         authz.Facts
 }
 
 // authorizeFederated evaluates the role's trust policy for action, plus
 // sts:TagSession when the assertion carries session tags and
 // sts:SetSourceIdentity when it carries a source identity: a federated
-// caller has no identity-based policies, so the trust policy alone
-// decides (IAM User Guide, id_roles_providers_oidc and
+// caller (or a service principal) has no identity-based policies, so the
+// trust policy alone decides (IAM User Guide, id_roles_providers_oidc and
 // id_session-tags: the trust policy must allow sts:TagSession).
 func (f *federation) authorizeFederated(r *federatedRequest, action string) error {
 	compiled, err := f.trust(r.role)
@@ -218,32 +228,44 @@ func (f *federation) authorizeFederated(r *federatedRequest, action string) erro
 	if r.source != "" {
 		actions = append(actions, "sts:SetSourceIdentity")
 	}
-	req := &policy.Request{
-		Caller:   policy.Caller{Kind: r.kind, Provider: r.provider},
-		Resource: r.role.ARN(), ResourceAccount: r.role.Account,
+	caller := policy.Caller{Kind: r.kind, Provider: r.provider}
+	if r.kind == policy.Service {
+		caller = policy.Caller{Kind: policy.Service, ARN: r.service}
+	}
+	req, _ := f.requests.Get().(*policy.Request)
+	if req == nil {
+		req = new(policy.Request)
+	}
+	defer f.requests.Put(req)
+	req.Context.Reset()
+	req.Caller, req.Resource, req.ResourceAccount = caller, r.role.ARN(), r.role.Account
+	// The context is the same for every action: built once.
+	r.keys(req.Context.Add)
+	if r.provider != "" {
+		req.Context.Add("aws:FederatedProvider", r.provider)
+	}
+	req.Context.Add("sts:RoleSessionName", r.session)
+	addFacts(&req.Context, r.facts)
+	if len(r.tags) > 0 {
+		names := make([]string, 0, len(r.tags))
+		for _, t := range r.tags {
+			req.Context.Add("aws:RequestTag/"+t.Key, t.Value)
+			if r.principalTags {
+				req.Context.Add("aws:PrincipalTag/"+t.Key, t.Value)
+			}
+			names = append(names, t.Key)
+		}
+		req.Context.Add("aws:TagKeys", names...)
+	}
+	if len(r.trans) > 0 {
+		req.Context.Add("sts:TransitiveTagKeys", r.trans...)
+	}
+	if r.source != "" {
+		req.Context.Add("sts:SourceIdentity", r.source)
 	}
 	var dec policy.Decision
 	for _, a := range actions {
 		req.Action = a
-		req.Context.Reset()
-		r.keys(req.Context.Add)
-		req.Context.Add("aws:FederatedProvider", r.provider)
-		req.Context.Add("sts:RoleSessionName", r.session)
-		addFacts(&req.Context, r.facts)
-		if len(r.tags) > 0 {
-			names := make([]string, 0, len(r.tags))
-			for _, t := range r.tags {
-				req.Context.Add("aws:RequestTag/"+t.Key, t.Value)
-				names = append(names, t.Key)
-			}
-			req.Context.Add("aws:TagKeys", names...)
-		}
-		if len(r.trans) > 0 {
-			req.Context.Add("sts:TransitiveTagKeys", r.trans...)
-		}
-		if r.source != "" {
-			req.Context.Add("sts:SourceIdentity", r.source)
-		}
 		(*policy.Set)(nil).EvaluateInto(&dec, req, compiled)
 		if dec.Outcome != policy.Allowed {
 			return &AccessDeniedError{Message: "Not authorized to perform " + action}
