@@ -9,5 +9,10 @@
 // sealed tokens); who may assume which role is decided by package authz.
 // Time is passed in; randomness comes from Config.Rand.
 //
+// ServiceSession is the one entry point for services that assume a role
+// as an AWS service principal for a caller they authenticated themselves
+// (IAM Roles Anywhere's CreateSession, the IoT credentials provider): the
+// same role session as AssumeRole's, decided by the trust policy alone.
+//
 // Register wires the actions into an awsquery.Dispatcher.
 package sts

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
@@ -211,16 +210,11 @@ func sessionTags(tags []stsapi.Tag) ([]credential.Tag, error) {
 		return nil, &ValidationError{Message: fmt.Sprintf("1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to %d", maxSessionTags)}
 	}
 	out := make([]credential.Tag, 0, len(tags))
-	for i, t := range tags {
-		for _, u := range tags[:i] {
-			if strings.EqualFold(t.Key, u.Key) {
-				return nil, &ValidationError{Message: "Duplicate tag keys found. Please note that Tag keys are case insensitive."}
-			}
-		}
-		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
-			return nil, &ValidationError{Message: "Session tag keys cannot start with 'aws:'."}
-		}
+	for _, t := range tags {
 		out = append(out, credential.Tag{Key: t.Key, Value: t.Value})
+	}
+	if err := checkTags(out, nil); err != nil { // servicesession.go
+		return nil, err
 	}
 	return out, nil
 }
