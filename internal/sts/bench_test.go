@@ -17,6 +17,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/sigv4"
+	"github.com/brevet-dev/brevet/internal/sts"
 )
 
 // BenchmarkAssumeRoleDispatch is AssumeRole end to end through the
@@ -128,6 +129,29 @@ func BenchmarkGetSessionTokenService(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := e.svc.GetSessionToken(ctx, p, in, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkServiceSession is a Roles Anywhere CreateSession's share in
+// STS: validating the input against AssumeRole's model, the trust policy
+// (cached compiled) for sts:AssumeRole, sts:TagSession and
+// sts:SetSourceIdentity with conditions on aws:SourceArn and
+// aws:PrincipalTag/x509Subject/CN, and minting a session with four tags
+// and a source identity.
+func BenchmarkServiceSession(b *testing.B) {
+	e := newEnv(b)
+	roleARN := e.role(acct, "ra", serviceTrust(sts.RolesAnywherePrincipal, allSTS,
+		`{"StringLike":{"aws:PrincipalTag/x509Subject/CN":"device-*"},"ArnEquals":{"aws:SourceArn":"`+anchorARN+`"}}`), 0)
+	in := raInput(roleARN, "device-1")
+	if _, err := e.svc.ServiceSession(ctx, in); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := e.svc.ServiceSession(ctx, in); err != nil {
 			b.Fatal(err)
 		}
 	}
