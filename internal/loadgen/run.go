@@ -52,6 +52,12 @@ type Workload struct {
 	// of Config.Credentials (e.g. temporary credentials, to measure
 	// session-token authentication).
 	Credentials *sigv4.Credentials
+	// Build, when set, makes worker's seq-th request itself, to the
+	// worker's endpoint, authenticated by other means than an access key
+	// (SigV4-X509, a client certificate the Client presents): AppendBody,
+	// Method, Path and Body are unused, and the request is sent as Build
+	// returns it.
+	Build func(ctx context.Context, endpoint string, worker int, seq uint64, now time.Time) (*http.Request, error)
 }
 
 // Config is one run of a Workload against one endpoint.
@@ -138,7 +144,13 @@ func NewClient(concurrency int) *http.Client {
 // It fails only when the configuration is unusable; request failures are
 // counted in the Result.
 func Run(ctx context.Context, cfg Config, w Workload) (*Result, error) {
-	if cfg.Concurrency < 1 || cfg.Duration <= 0 || cfg.URL == "" || (w.AppendBody == nil) == (w.Method == "") {
+	kinds := 0
+	for _, set := range []bool{w.AppendBody != nil, w.Method != "", w.Build != nil} {
+		if set {
+			kinds++
+		}
+	}
+	if cfg.Concurrency < 1 || cfg.Duration <= 0 || cfg.URL == "" || kinds != 1 {
 		return nil, errors.New("loadgen: a run needs a URL, a workload, Concurrency ≥ 1 and Duration > 0")
 	}
 	if cfg.Now == nil {
@@ -157,8 +169,12 @@ func Run(ctx context.Context, cfg Config, w Workload) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: endpoint: %w", err)
 	}
-	s := sigv4.Signer{Credentials: cfg.Credentials}
-	if err := s.SignHTTP(probe, nil, sigv4.SignOptions{Region: cfg.Region, Service: w.Service, Time: cfg.Now()}); err != nil {
+	if w.Build == nil {
+		s := sigv4.Signer{Credentials: cfg.Credentials}
+		if err := s.SignHTTP(probe, nil, sigv4.SignOptions{Region: cfg.Region, Service: w.Service, Time: cfg.Now()}); err != nil {
+			return nil, fmt.Errorf("loadgen: %w", err)
+		}
+	} else if _, err := w.Build(ctx, cfg.URL, 0, 0, cfg.Now()); err != nil {
 		return nil, fmt.Errorf("loadgen: %w", err)
 	}
 
@@ -292,6 +308,13 @@ func isStatusKind(kind string) bool { return len(kind) >= 3 && kind[0] >= '1' &&
 // do sends one freshly signed request and returns "" on success or the
 // error kind, and the latency.
 func (wk *worker) do(ctx context.Context, seq uint64) (kind string, took time.Duration) {
+	if wk.w.Build != nil {
+		req, err := wk.w.Build(ctx, wk.url, wk.id, seq, wk.cfg.Now())
+		if err != nil {
+			return "request: " + err.Error(), 0
+		}
+		return wk.send(req, wk.cfg.Now())
+	}
 	if wk.w.Method != "" {
 		return wk.doREST(ctx)
 	}

@@ -1,0 +1,70 @@
+package loadgen_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/loadgen"
+	"github.com/brevet-dev/brevet/internal/sigv4"
+)
+
+// TestCreateSessionWorkload: every request the workload sends verifies as
+// SigV4-X509 with the leaf's key, also when a worker reuses its signature
+// (Resign), and a 201 with a session token counts as a success.
+func TestCreateSessionWorkload(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(77), Subject: pkix.Name{CommonName: "bench"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(der)
+	v, err := sigv4.NewVerifier(sigv4.Config{Regions: []string{"us-east-1"}, Services: []string{sigv4.ServiceRolesAnywhere}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var verified, refused atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		req := sigv4.FromHTTP(r, body)
+		a, err := sigv4.Parse(&req)
+		if err == nil {
+			err = v.VerifyX509(&req, a, leaf, time.Now())
+		}
+		if err != nil || r.URL.Path != "/sessions" {
+			refused.Add(1)
+			http.Error(w, "refused", http.StatusForbidden)
+			return
+		}
+		verified.Add(1)
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, `{"credentialSet":[{"credentials":{"sessionToken":"x"}}]}`)
+	}))
+	defer srv.Close()
+	for _, resign := range []time.Duration{0, time.Second} {
+		verified.Store(0)
+		w := loadgen.CreateSession("CreateSession", loadgen.CreateSessionConfig{Key: key, Leaf: leaf, Region: "us-east-1",
+			TrustAnchorARN: "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/a", ProfileARN: "p", RoleARN: "r", Resign: resign})
+		res, err := loadgen.Run(t.Context(), loadgen.Config{URL: srv.URL + "/", Region: "us-east-1", Concurrency: 2, MaxRequests: 20, Duration: 5 * time.Second}, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Ops != 20 || res.Errors != 0 || refused.Load() != 0 {
+			t.Errorf("Resign %v: ops %d, errors %v, refused %d; want 20 verified requests", resign, res.Ops, res.ErrorsBy, refused.Load())
+		}
+	}
+}
