@@ -15,6 +15,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"math/big"
 	"net"
@@ -56,6 +57,9 @@ type Options struct {
 	URIs     []string
 	Emails   []string
 	IPs      []net.IP
+	// DirectoryName, when set, is added as a directoryName subject
+	// alternative name (after the others).
+	DirectoryName *pkix.Name
 	// NotBefore and NotAfter bound validity; when zero, an hour ago and
 	// a day from now.
 	NotBefore, NotAfter time.Time
@@ -323,6 +327,9 @@ func template(tb testing.TB, opts Options, isCA bool) *x509.Certificate {
 		}
 		t.URIs = append(t.URIs, u)
 	}
+	if opts.DirectoryName != nil {
+		t.ExtraExtensions = append(t.ExtraExtensions, sanExtension(tb, t, opts.DirectoryName))
+	}
 	switch {
 	case opts.NoKeyUsage:
 	case opts.KeyUsage != 0:
@@ -360,4 +367,36 @@ func create(tb testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey,
 		tb.Fatalf("x509test: certificate %q: %v", tmpl.Subject.CommonName, err)
 	}
 	return cert
+}
+
+// sanExtension builds the subject alternative name extension by hand,
+// for a directoryName, which crypto/x509 does not write.
+func sanExtension(tb testing.TB, t *x509.Certificate, dir *pkix.Name) pkix.Extension {
+	tb.Helper()
+	var names []asn1.RawValue
+	for _, d := range t.DNSNames {
+		names = append(names, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 2, Bytes: []byte(d)})
+	}
+	for _, e := range t.EmailAddresses {
+		names = append(names, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 1, Bytes: []byte(e)})
+	}
+	for _, u := range t.URIs {
+		names = append(names, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 6, Bytes: []byte(u.String())})
+	}
+	for _, ip := range t.IPAddresses {
+		if v4 := ip.To4(); v4 != nil {
+			ip = v4
+		}
+		names = append(names, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 7, Bytes: ip})
+	}
+	dn, err := asn1.Marshal(dir.ToRDNSequence())
+	if err != nil {
+		tb.Fatalf("x509test: directoryName: %v", err)
+	}
+	names = append(names, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 4, IsCompound: true, Bytes: dn})
+	val, err := asn1.Marshal(names)
+	if err != nil {
+		tb.Fatalf("x509test: SAN: %v", err)
+	}
+	return pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 17}, Value: val}
 }
