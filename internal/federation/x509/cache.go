@@ -49,34 +49,44 @@ func (c *Cache) Verify(leaf *stdx509.Certificate, chain []*stdx509.Certificate, 
 	if leaf == nil {
 		return nil, errorf(Malformed, "no certificate")
 	}
-	h := sha256.New()
-	h.Write([]byte{'d'})
-	writeBytes(h, leaf.Raw)
+	bp := keyBufs.Get().(*[]byte)
+	b := appendLP(append((*bp)[:0], 'd'), leaf.Raw)
 	for _, x := range chain {
-		writeBytes(h, x.Raw)
+		b = appendLP(b, x.Raw)
 	}
-	key := finish(h, anchors, generation)
-	return c.lookup(key, generation, now, func() (*Verified, error) {
-		return c.v.Verify(leaf, chain, anchors, now)
-	})
+	key := finishKey(bp, b, anchors, generation)
+	v, current := c.get(key, generation, now)
+	if v != nil {
+		return v, nil
+	}
+	v, err := c.v.Verify(leaf, chain, anchors, now)
+	if err == nil && current {
+		c.put(key, generation, v)
+	}
+	return v, err
 }
 
 // VerifyHeaders is ParseHeaders and then Verify, through the cache keyed
 // by the headers as sent: a hit parses nothing. The leaf is in the
 // result.
 func (c *Cache) VerifyHeaders(leafB64, chainCSV string, anchors []Anchor, generation uint64, now time.Time) (*Verified, error) {
-	h := sha256.New()
-	h.Write([]byte{'h'})
-	writeBytes(h, []byte(leafB64))
-	writeBytes(h, []byte(chainCSV))
-	key := finish(h, anchors, generation)
-	return c.lookup(key, generation, now, func() (*Verified, error) {
-		leaf, chain, err := ParseHeaders(leafB64, chainCSV)
-		if err != nil {
-			return nil, err
-		}
-		return c.v.Verify(leaf, chain, anchors, now)
-	})
+	bp := keyBufs.Get().(*[]byte)
+	b := appendLP(append((*bp)[:0], 'h'), leafB64)
+	b = appendLP(b, chainCSV)
+	key := finishKey(bp, b, anchors, generation)
+	v, current := c.get(key, generation, now)
+	if v != nil {
+		return v, nil
+	}
+	leaf, chain, err := ParseHeaders(leafB64, chainCSV)
+	if err != nil {
+		return nil, err
+	}
+	v, err = c.v.Verify(leaf, chain, anchors, now)
+	if err == nil && current {
+		c.put(key, generation, v)
+	}
+	return v, err
 }
 
 // Len returns the number of entries.
@@ -86,64 +96,61 @@ func (c *Cache) Len() int {
 	return len(c.m)
 }
 
-type hasher interface{ Write([]byte) (int, error) }
+// keyBufs holds the buffers keys are hashed from, so that a hit does not
+// allocate for them.
+var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-// writeBytes writes b length-prefixed, so that no two sequences hash
-// alike.
-func writeBytes(h hasher, b []byte) {
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(len(b)))
-	h.Write(n[:])
-	h.Write(b)
+// appendLP appends b length-prefixed, so that no two sequences of parts
+// hash alike.
+func appendLP[T string | []byte](b []byte, part T) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(len(part)))
+	return append(b, part...)
 }
 
-func finish(h interface {
-	hasher
-	Sum([]byte) []byte
-}, anchors []Anchor, generation uint64) [32]byte {
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(len(anchors)))
-	h.Write(n[:])
+// finishKey appends the anchor IDs and the generation, hashes, and
+// returns the buffer to its pool.
+func finishKey(bp *[]byte, b []byte, anchors []Anchor, generation uint64) [32]byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(len(anchors)))
 	for i := range anchors {
-		writeBytes(h, []byte(anchors[i].ID))
+		b = appendLP(b, anchors[i].ID)
 	}
-	binary.BigEndian.PutUint64(n[:], generation)
-	h.Write(n[:])
-	var key [32]byte
-	h.Sum(key[:0])
+	b = binary.BigEndian.AppendUint64(b, generation)
+	key := sha256.Sum256(b)
+	if cap(b) <= 64<<10 {
+		*bp = b
+		keyBufs.Put(bp)
+	}
 	return key
 }
 
-func (c *Cache) lookup(key [32]byte, gen uint64, now time.Time, verify func() (*Verified, error)) (*Verified, error) {
+// get returns the entry for key when it is valid at now, and whether
+// generation is the cache's (so a result may be stored).
+func (c *Cache) get(key [32]byte, gen uint64, now time.Time) (*Verified, bool) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if gen > c.gen {
 		clear(c.m)
 		c.gen = gen
 	}
-	current := gen == c.gen
 	v, ok := c.m[key]
 	if ok && (now.Before(v.NotBefore) || now.After(v.NotAfter)) {
 		delete(c.m, key)
-		ok = false
+		v = nil
 	}
-	c.mu.Unlock()
-	if ok {
-		return v, nil
-	}
-	v, err := verify()
-	if err != nil || !current {
-		return v, err
-	}
+	return v, gen == c.gen
+}
+
+func (c *Cache) put(key [32]byte, gen uint64, v *Verified) {
 	c.mu.Lock()
-	if gen == c.gen {
-		if len(c.m) >= c.max {
-			for k := range c.m {
-				delete(c.m, k)
-				break
-			}
-		}
-		c.m[key] = v
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
 	}
-	c.mu.Unlock()
-	return v, nil
+	if len(c.m) >= c.max {
+		for k := range c.m {
+			delete(c.m, k)
+			break
+		}
+	}
+	c.m[key] = v
 }
