@@ -107,7 +107,7 @@ does not depend on them. See docs/load-benchmark.md.`,
 	f.StringVarP(&o.output, "output", "o", "table", "output format: table or json")
 	f.BoolVar(&o.durable, "durable", true, "also measure the durable trivial server (the trivial server plus an fsynced, group-committed record per request)")
 	f.StringVar(&o.durableDir, "durable-dir", "", "directory for the durable trivial server's file, on the disk of the server's data directory (default: the benchmark's temporary directory, which holds the spawned server's data directory)")
-	cmd.AddCommand(newBenchTrivialServerCmd(), newBenchSoakCmd(), newBenchS3Cmd(), newBenchNullS3Cmd())
+	cmd.AddCommand(newBenchTrivialServerCmd(), newBenchSoakCmd(), newBenchS3Cmd(), newBenchNullS3Cmd(), newBenchX509Cmd())
 	return cmd
 }
 

@@ -18,8 +18,10 @@
 // plus a record per request made durable through an Appender (the
 // benchmark gives it the audit trail's group commit), so that they are
 // also reported as a ratio of what the durability promise leaves; the null
-// S3 backend (NullS3Handler), the S3 gateway's reference; and the minimal
-// signed Query client the benchmark uses to set up roles and users.
+// S3 backend (NullS3Handler), the S3 gateway's reference; the in-memory
+// certificate authority (PKI) whose leaves sign Roles Anywhere's
+// CreateSession and present themselves to the IoT credentials provider;
+// and the minimal signed Query client the benchmark uses to set up roles and users.
 //
 // It must not import the server side (server, awsquery, sts, iam, s3): it
 // measures them from the outside, over HTTP, as a client would.

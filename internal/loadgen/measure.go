@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"time"
 )
@@ -20,6 +21,14 @@ type Target struct {
 	// PID is the server process; 0 means "unknown", and the phase then
 	// reports no server CPU or RSS.
 	PID int
+	// NewClient, when not nil, makes the client of a phase against this
+	// target for concurrency workers (e.g. NewMTLSClient, for a listener
+	// that wants a client certificate); nil means NewClient.
+	NewClient func(concurrency int) *http.Client
+	// TLS, when not nil, counts the TLS sessions of the phases against
+	// this target: Measure records in the Phase how many responses of
+	// the measured run came over TLS, and how many on a resumed session.
+	TLS *TLSCounter
 }
 
 // Phase is one measured run: one target, one workload, one concurrency.
@@ -43,6 +52,10 @@ type Phase struct {
 	// measured run: over a long phase, a series that levels off is a
 	// heap that found its size, one that keeps climbing is a leak.
 	ServerRSS []int64
+	// TLSResponses and TLSResumed count, when the phase's client counted
+	// them (TLSCounter), the responses received over TLS during the
+	// measured run and how many of them on a resumed session.
+	TLSResponses, TLSResumed uint64
 }
 
 // RSSInterval is how often Measure samples the server's RSS.
@@ -68,10 +81,18 @@ func perOp(d time.Duration, ops uint64) time.Duration {
 // the generator's CPU time read from /proc just before and just after it.
 //
 // cfg supplies the region, credentials, warm-up and duration; its URL,
-// Concurrency and Client are set here.
+// Concurrency and Client are set here (the Client by t.NewClient when it
+// has one).
 func Measure(ctx context.Context, t Target, w Workload, c int, warmup time.Duration, cfg Config) (*Phase, error) {
 	cfg.URL, cfg.URLs, cfg.Concurrency = t.URL, t.URLs, c
-	cfg.Client = NewClient(c)
+	if t.NewClient != nil {
+		cfg.Client = t.NewClient(c)
+	} else {
+		cfg.Client = NewClient(c)
+	}
+	if t.TLS != nil {
+		t.TLS.Wrap(cfg.Client)
+	}
 	defer cfg.Client.CloseIdleConnections()
 	p := &Phase{Target: t.Name, Action: w.Action, Concurrency: c}
 	server := func() (ProcSample, error) {
@@ -95,6 +116,10 @@ func Measure(ctx context.Context, t Target, w Workload, c int, warmup time.Durat
 	}
 	srv1, err1 := server()
 	gen1, err2 := ReadProc(self)
+	var tls1, resumed1 uint64
+	if t.TLS != nil {
+		tls1, resumed1 = t.TLS.Counts()
+	}
 	stopRSS := make(chan struct{})
 	rssDone := make(chan []int64)
 	go func() { rssDone <- sampleRSS(t.PID, stopRSS) }()
@@ -106,6 +131,10 @@ func Measure(ctx context.Context, t Target, w Workload, c int, warmup time.Durat
 	}
 	srv2, err3 := server()
 	gen2, err4 := ReadProc(self)
+	if t.TLS != nil {
+		tls2, resumed2 := t.TLS.Counts()
+		p.TLSResponses, p.TLSResumed = tls2-tls1, resumed2-resumed1
+	}
 	for _, err := range []error{err1, err2, err3, err4} {
 		if err != nil {
 			return nil, fmt.Errorf("loadgen: %s %s c%d: %w", t.Name, w.Action, c, err)

@@ -58,6 +58,14 @@ type Row struct {
 	// ServerCPUMicrosPerOp (brevet bench s3).
 	RatioToNull        float64 `json:"ratio_to_null,omitempty"`
 	NullCPUMicrosPerOp float64 `json:"null_server_cpu_us_per_op,omitempty"`
+	// RatioToAssumeRole is, in brevet bench x509, OpsPerSecond over that
+	// of the same server's AssumeRole phase at the same concurrency and
+	// round: the same issuance, authenticated by SigV4.
+	RatioToAssumeRole float64 `json:"ratio_to_assume_role,omitempty"`
+	// TLSResponses and TLSResumed are Phase's: responses received over
+	// TLS, and how many of them on a resumed session.
+	TLSResponses uint64 `json:"tls_responses,omitempty"`
+	TLSResumed   uint64 `json:"tls_resumed,omitempty"`
 	// ServerCores is the server's CPU time over wall time: how many
 	// cores it kept busy.
 	ServerCores     float64 `json:"server_cores"`
@@ -103,6 +111,8 @@ func Rows(phases []*Phase) []Row {
 			ServerRSSBefore:         p.ServerRSSBefore,
 			ServerRSSAfter:          p.ServerRSSAfter,
 			ServerRSS:               p.ServerRSS,
+			TLSResponses:            p.TLSResponses,
+			TLSResumed:              p.TLSResumed,
 		}
 		if len(r.ErrorsBy) > 0 {
 			row.ErrorsBy = r.ErrorsBy
@@ -155,6 +165,8 @@ func Medians(rows []Row) []Row {
 			m.Ops += r.Ops
 			m.Errors += r.Errors
 			m.ElapsedSeconds += r.ElapsedSeconds
+			m.TLSResponses += r.TLSResponses
+			m.TLSResumed += r.TLSResumed
 			for kind, n := range r.ErrorsBy {
 				if m.ErrorsBy == nil {
 					m.ErrorsBy = map[string]uint64{}
@@ -185,6 +197,7 @@ func Medians(rows []Row) []Row {
 		m.DurableCPUMicrosPerOp = med(func(r Row) float64 { return r.DurableCPUMicrosPerOp })
 		m.RatioToNull = med(func(r Row) float64 { return r.RatioToNull })
 		m.NullCPUMicrosPerOp = med(func(r Row) float64 { return r.NullCPUMicrosPerOp })
+		m.RatioToAssumeRole = med(func(r Row) float64 { return r.RatioToAssumeRole })
 		m.ServerCores = med(func(r Row) float64 { return r.ServerCores })
 		out = append(out, m)
 	}

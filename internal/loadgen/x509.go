@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/sigv4"
@@ -118,4 +119,47 @@ func NewMTLSClient(concurrency int, cert tls.Certificate, roots *x509.CertPool, 
 	}
 	t.DisableKeepAlives = newConnections
 	return c
+}
+
+// TLSCounter counts the responses a client received over TLS, and how
+// many of them came on a connection that resumed an earlier session
+// (tls.ConnectionState.DidResume): with a new connection per request,
+// the share that skipped the full handshake.
+type TLSCounter struct {
+	responses, resumed atomic.Uint64
+}
+
+// Wrap makes c count its responses in tc, and returns it.
+func (tc *TLSCounter) Wrap(c *http.Client) *http.Client {
+	c.Transport = &countingTransport{base: c.Transport, tc: tc}
+	return c
+}
+
+// Counts returns the responses received over TLS so far, and how many of
+// them on a resumed session.
+func (tc *TLSCounter) Counts() (responses, resumed uint64) {
+	return tc.responses.Load(), tc.resumed.Load()
+}
+
+type countingTransport struct {
+	base http.RoundTripper
+	tc   *TLSCounter
+}
+
+func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err == nil && resp.TLS != nil {
+		t.tc.responses.Add(1)
+		if resp.TLS.DidResume {
+			t.tc.resumed.Add(1)
+		}
+	}
+	return resp, err
+}
+
+// CloseIdleConnections closes the wrapped transport's idle connections.
+func (t *countingTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
