@@ -235,7 +235,14 @@ func userIdentity(p request.Principal) UserIdentity {
 	ip, ok := p.(*identity.Principal)
 	if !ok || ip == nil {
 		if p != nil && p.ARN() != "" {
-			return UserIdentity{Type: string(identity.Unknown), ARN: p.ARN()}
+			// A principal that is not an IAM identity (a Roles Anywhere
+			// certificate holder) is "Unknown" with its own ARN and, when
+			// it says, the account it acts in.
+			u := UserIdentity{Type: string(identity.Unknown), ARN: p.ARN()}
+			if a, ok := p.(interface{ AccountID() string }); ok {
+				u.AccountID = a.AccountID()
+			}
+			return u
 		}
 		return UserIdentity{Type: string(identity.Unknown)}
 	}

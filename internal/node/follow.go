@@ -96,12 +96,14 @@ func (n *Node) sync(ctx context.Context) error {
 
 // apply fans changes out to every cache: the authenticator's keys, the
 // authorizer's entities, the revocation list, the session-token key ring,
-// and federation's providers and issuer keys.
+// federation's providers and issuer keys, and Roles Anywhere's anchors
+// and profiles.
 func (n *Node) apply(ctx context.Context, changes []store.Change) error {
 	n.authn.Apply(changes)
 	n.authz.Apply(changes)
-	n.fed.applied(ctx, changes) // federation.go
-	n.applyGateway(changes)     // gateway.go
+	n.fed.applied(ctx, changes)   // federation.go
+	n.applyGateway(changes)       // gateway.go
+	n.applyRolesAnywhere(changes) // rolesanywhere.go
 	revoked := false
 	for _, c := range changes {
 		switch {

@@ -40,6 +40,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/ratelimit"
 	"github.com/brevet-dev/brevet/internal/restjson"
 	"github.com/brevet-dev/brevet/internal/revocation"
+	"github.com/brevet-dev/brevet/internal/rolesanywhere"
 	"github.com/brevet-dev/brevet/internal/server"
 	"github.com/brevet-dev/brevet/internal/store"
 	"github.com/brevet-dev/brevet/internal/store/postgres"
@@ -100,6 +101,8 @@ type Node struct {
 	gw *s3Gateway
 	// rest is the codec of the REST-JSON services (restjson.go).
 	rest *restjson.Dispatcher
+	// ra is IAM Roles Anywhere (rolesanywhere.go).
+	ra *rolesanywhere.Service
 
 	// inFlight counts the API requests being served: the trail's group
 	// commit waits for them.

@@ -49,8 +49,8 @@ func (n *Node) wire(ctx context.Context) error {
 		return err
 	}
 	p := &request.Pipeline{
-		Authenticator: storeGate{next: n.authn, down: &n.down},
-		Principals:    n.authz, // a session whose user or role is gone is refused
+		Authenticator: storeGate{next: certAuthenticator{next: n.authn, n: n}, down: &n.down}, // rolesanywhere.go
+		Principals:    n.authz,                                                                // a session whose user or role is gone is refused
 		Authorizer:    n.authz,
 		Committers:    []request.Committer{request.CommitFunc(n.syncAfterWrite)}, // commit.go
 		Auditor:       n.auditor,
@@ -107,7 +107,7 @@ func (n *Node) registerServices(ctx context.Context, d *awsquery.Dispatcher) err
 	}
 	iamservice.Register(d, iamSvc)
 	revocation.Register(d, n.revoker, &n.revoked, n.st.Revocations(), n.flushIndex)
-	return nil
+	return n.newRolesAnywhere(stsSvc) // rolesanywhere.go
 }
 
 // newServer puts the API behind the server's middleware.
