@@ -1,0 +1,233 @@
+package iot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/authz"
+	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/sts"
+)
+
+// The condition keys the credentials provider adds to the trust
+// policy's evaluation, as AWS names them.
+const (
+	KeyThingName       = "credentials-iot:ThingName"
+	KeyThingTypeName   = "credentials-iot:ThingTypeName"
+	KeyThingAttributes = "credentials-iot:ThingAttributes/"
+	KeyCertificateID   = "credentials-iot:AwsCertificateId"
+)
+
+// Device is a device the credentials provider authenticated: the
+// registered, ACTIVE certificate it presented. It is the request's
+// principal (its ARN is the certificate's).
+type Device struct {
+	Account       string
+	CertificateID string
+	arn           string
+	cert          certificate
+}
+
+// ARN is the certificate's ARN.
+func (d *Device) ARN() string { return d.arn }
+
+// AuthenticateDevice finds the certificate a device presented (its DER;
+// nil when it presented none) among those registered in every account,
+// and checks that it and its CA, if any, are ACTIVE and that now is
+// within its validity. Certificate status is read through the cache that
+// Apply keeps current, so a status change takes effect at once.
+func (s *Service) AuthenticateDevice(ctx context.Context, der []byte, now time.Time) (*Device, error) {
+	if len(der) == 0 {
+		return nil, &DeviceError{Reason: CertificateInvalid, Detail: "no client certificate"}
+	}
+	id := CertificateID(der)
+	objs, err := s.find(ctx, KindCertificate, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(objs) != 1 {
+		return nil, &DeviceError{Reason: CertificateInvalid, Detail: "certificate " + id + " is not registered"}
+	}
+	d := &Device{Account: objs[0].Account, CertificateID: id, arn: s.CertificateARN(objs[0].Account, id)}
+	if err := json.Unmarshal(objs[0].Body, &d.cert); err != nil {
+		return nil, err
+	}
+	switch {
+	case d.cert.Status != StatusActive:
+		return nil, &DeviceError{Reason: CertificateNotActive, Detail: "certificate " + id + " is " + d.cert.Status}
+	case now.Before(d.cert.NotBefore) || now.After(d.cert.NotAfter):
+		return nil, &DeviceError{Reason: CertificateNotActive, Detail: "certificate " + id + " is outside its validity"}
+	case d.cert.CAID == "":
+		return d, nil
+	}
+	o, err := s.findIn(ctx, d.Account, KindCACertificate, d.cert.CAID)
+	if err != nil {
+		return nil, &DeviceError{Reason: CertificateNotActive, Detail: "the CA certificate " + d.cert.CAID + " is not registered", Err: err}
+	}
+	var ca caCertificate
+	if err := json.Unmarshal(o.Body, &ca); err != nil {
+		return nil, err
+	}
+	if ca.Status != StatusActive {
+		return nil, &DeviceError{Reason: CertificateNotActive, Detail: "the CA certificate " + d.cert.CAID + " is " + ca.Status}
+	}
+	return d, nil
+}
+
+// CredentialsInput is a device's request for credentials.
+type CredentialsInput struct {
+	RoleAlias string
+	// ThingName is x-amzn-iot-thingname, "" when the device sent none.
+	ThingName string
+	// Facts are the request's facts for the trust evaluation.
+	Facts authz.Facts
+}
+
+// Credentials is what the credentials provider issued a device.
+type Credentials struct {
+	*sts.ServiceSession
+	// RoleAliasARN is the role alias the device asked for.
+	RoleAliasARN string
+}
+
+// DeviceCredentials issues d a session of the role its role alias names,
+// as AWS's credentials provider does: a thing named in the request must
+// be attached to d's certificate; the role's trust policy must let
+// credentials.iot.amazonaws.com assume it, with credentials-iot:* keys
+// available to its conditions; the session is named after the
+// certificate id and lasts the alias's duration.
+//
+// The keys also travel in the session, as session tags under the same
+// names (aws:PrincipalTag/credentials-iot:ThingName in the role's
+// identity policies), when the trust policy allows sts:TagSession; a
+// trust policy written as AWS documents it (sts:AssumeRole only) still
+// issues the session, without them.
+func (s *Service) DeviceCredentials(ctx context.Context, d *Device, in *CredentialsInput) (*Credentials, error) {
+	if s.cfg.Sessions == nil {
+		return nil, errors.New("iot: the credentials provider has no Sessions")
+	}
+	if !aliasRE.MatchString(in.RoleAlias) {
+		return nil, &DeviceError{Reason: RoleAliasNotFound, Detail: "invalid role alias"}
+	}
+	keys := map[string][]string{KeyCertificateID: {d.CertificateID}}
+	if in.ThingName != "" {
+		if err := s.thingKeys(ctx, d, in.ThingName, keys); err != nil {
+			return nil, err
+		}
+	}
+	o, err := s.findIn(ctx, d.Account, KindRoleAlias, in.RoleAlias)
+	if err != nil {
+		return nil, &DeviceError{Reason: RoleAliasNotFound, Detail: "role alias " + in.RoleAlias, Err: err}
+	}
+	var alias roleAlias
+	if err := json.Unmarshal(o.Body, &alias); err != nil {
+		return nil, err
+	}
+	ssi := &sts.ServiceSessionInput{
+		Service: sts.IoTCredentialsPrincipal, RoleARN: alias.RoleARN, SessionName: d.CertificateID,
+		Duration: time.Duration(alias.Duration) * time.Second, Context: keys, Facts: in.Facts,
+		Tags: sessionTags(keys),
+	}
+	sess, err := s.cfg.Sessions.ServiceSession(ctx, ssi)
+	if err != nil && refused(err) {
+		ssi.Tags = nil // the trust policy does not allow sts:TagSession, or the tags do not fit
+		sess, err = s.cfg.Sessions.ServiceSession(ctx, ssi)
+	}
+	if err != nil {
+		if _, ok := errors.AsType[*sts.AccessDeniedError](err); ok {
+			return nil, &DeviceError{Reason: AssumeRoleRefused, Detail: "role " + alias.RoleARN, Err: err}
+		}
+		if _, ok := errors.AsType[*sts.ValidationError](err); ok {
+			return nil, &DeviceError{Reason: DurationExceedsMax, Detail: "role " + alias.RoleARN, Err: err}
+		}
+		return nil, err
+	}
+	return &Credentials{ServiceSession: sess, RoleAliasARN: s.RoleAliasARN(d.Account, in.RoleAlias)}, nil
+}
+
+// thingKeys checks that the thing exists and is attached to d's
+// certificate, and adds its condition keys.
+func (s *Service) thingKeys(ctx context.Context, d *Device, name string, keys map[string][]string) error {
+	if !thingNameRE.MatchString(name) || !d.cert.hasThing(name) {
+		return &DeviceError{Reason: InvalidThingName, Detail: "thing " + name + " is not attached to certificate " + d.CertificateID}
+	}
+	o, err := s.findIn(ctx, d.Account, KindThing, name)
+	if err != nil {
+		return &DeviceError{Reason: InvalidThingName, Detail: "thing " + name, Err: err}
+	}
+	var t thing
+	if err := json.Unmarshal(o.Body, &t); err != nil {
+		return err
+	}
+	keys[KeyThingName] = []string{name}
+	if t.Type != "" {
+		keys[KeyThingTypeName] = []string{t.Type}
+	}
+	for k, v := range t.Attributes {
+		keys[KeyThingAttributes+k] = []string{v}
+	}
+	return nil
+}
+
+// refused reports a refusal the session may be issued without tags for.
+func refused(err error) bool {
+	if _, ok := errors.AsType[*sts.AccessDeniedError](err); ok {
+		return true
+	}
+	_, ok := errors.AsType[*sts.ValidationError](err)
+	return ok
+}
+
+// Session tag limits (STS's).
+const (
+	maxTagKey   = 128
+	maxTagValue = 256
+	maxTags     = 50
+)
+
+// sessionTags are the condition keys that can be session tags: keys and
+// values in STS's character set and lengths, at most 50 of them (the
+// certificate id, thing name and type first).
+func sessionTags(keys map[string][]string) []credential.Tag {
+	tags := make([]credential.Tag, 0, len(keys))
+	add := func(k, v string) {
+		if len(tags) < maxTags && len(k) <= maxTagKey && len(v) <= maxTagValue && tagChars(k, false) && tagChars(v, true) {
+			tags = append(tags, credential.Tag{Key: k, Value: v})
+		}
+	}
+	for _, k := range []string{KeyCertificateID, KeyThingName, KeyThingTypeName} {
+		if v, ok := keys[k]; ok {
+			add(k, v[0])
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		if strings.HasPrefix(k, KeyThingAttributes) {
+			add(k, keys[k][0])
+		}
+	}
+	return tags
+}
+
+// tagChars reports whether s is made of the characters STS allows in
+// tag keys and values ([\p{L}\p{Z}\p{N}_.:/=+\-@]; the IoT names are
+// ASCII, so only ASCII is accepted here).
+func tagChars(s string, empty bool) bool {
+	if s == "" {
+		return empty
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == ' ', c == '_', c == '.', c == ':', c == '/', c == '=', c == '+', c == '-', c == '@':
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,259 @@
+package iot
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/restjson"
+)
+
+// ServiceConfig is the IoT API's part of the REST-JSON dispatcher: its
+// name, version and the codes of the failures every service shares. AWS
+// IoT answers an IAM denial with AccessDeniedException (403), as the AWS
+// front end does for every REST-JSON service; UnauthorizedException (401)
+// is its answer to a request it cannot authenticate.
+func ServiceConfig() restjson.ServiceConfig {
+	return restjson.ServiceConfig{Name: "iot", Version: "2015-05-28", Errors: restjson.Errors{
+		AccessDenied: "AccessDeniedException", Validation: "InvalidRequestException", Throttling: "ThrottlingException",
+		Internal: "InternalFailureException", Unavailable: "ServiceUnavailableException",
+	}, Mappers: []restjson.ErrorMapper{WireError}}
+}
+
+// wireCodes are the AWS IoT codes and statuses of the domain's codes.
+var wireCodes = map[Code]struct {
+	name   string
+	status int
+}{
+	InvalidRequest:        {"InvalidRequestException", http.StatusBadRequest},
+	NotFound:              {"ResourceNotFoundException", http.StatusNotFound},
+	AlreadyExists:         {"ResourceAlreadyExistsException", http.StatusConflict},
+	CertificateValidation: {"CertificateValidationException", http.StatusBadRequest},
+	CertificateState:      {"CertificateStateException", http.StatusNotAcceptable},
+	CertificateConflict:   {"CertificateConflictException", http.StatusConflict},
+	DeleteConflict:        {"DeleteConflictException", http.StatusConflict},
+	VersionConflict:       {"VersionConflictException", http.StatusConflict},
+}
+
+// WireError maps the service's *Error to its AWS IoT wire error.
+func WireError(err error) *restjson.Error {
+	e, ok := errors.AsType[*Error](err)
+	if !ok {
+		return nil
+	}
+	w, ok := wireCodes[e.Code]
+	if !ok {
+		return nil
+	}
+	return &restjson.Error{Code: w.name, Status: w.status, Message: e.Message, Cause: err}
+}
+
+// errNoAccount refuses a caller Brevet did not authenticate as an
+// account's principal (the pipeline's Authenticator always does).
+var errNoAccount = errors.New("iot: the caller has no account")
+
+func account(p request.Principal) (string, error) {
+	ip, ok := p.(*identity.Principal)
+	if !ok || ip == nil || ip.Account == "" {
+		return "", errNoAccount
+	}
+	return ip.Account, nil
+}
+
+// none is the output of actions that answer an empty object.
+type none struct{}
+
+// action is one management action: the resource it is authorized on
+// ("*" when "" is returned) and what it does.
+type action[In, Out any] struct {
+	effect   request.Effect
+	resource func(acct string, in *In) string
+	serve    func(ctx context.Context, acct string, in *In, now time.Time) (*Out, error)
+	audit    bool
+}
+
+func add[In, Out any](svc *restjson.Service, method, pattern, name string, a action[In, Out]) {
+	restjson.Register(svc, method, pattern, name, restjson.Handler[In, Out]{
+		Effect: a.effect,
+		Target: func(_ context.Context, r *restjson.Request[In]) (request.Target, error) {
+			acct, err := account(r.Principal)
+			if err != nil {
+				return request.Target{}, err
+			}
+			res := "*"
+			if a.resource != nil {
+				if v := a.resource(acct, r.Input); v != "" {
+					res = v
+				}
+			}
+			return request.Target{Resource: res}, nil
+		},
+		Serve: func(ctx context.Context, r *restjson.Request[In]) (*Out, error) {
+			acct, err := account(r.Principal)
+			if err != nil {
+				return nil, err
+			}
+			return a.serve(ctx, acct, r.Input, r.Start)
+		},
+		AuditResponse: a.audit,
+	})
+}
+
+// noOutput adapts an action that answers nothing.
+func noOutput[In any](f func(ctx context.Context, acct string, in *In, now time.Time) error) func(context.Context, string, *In, time.Time) (*none, error) {
+	return func(ctx context.Context, acct string, in *In, now time.Time) (*none, error) {
+		return &none{}, f(ctx, acct, in, now)
+	}
+}
+
+// Register puts the IoT actions Brevet supports on svc (made with
+// ServiceConfig), each authorized as iot:ACTION on its resource's ARN.
+func Register(svc *restjson.Service, s *Service) {
+	s.registerCertificates(svc)
+	s.registerThings(svc)
+	s.registerRoleAliases(svc)
+}
+
+func (s *Service) registerCertificates(svc *restjson.Service) {
+	caARN := func(acct string, in *CACertificateIDInput) string { return s.CACertificateARN(acct, in.CertificateID) }
+	certARN := func(acct string, in *CertificateIDInput) string { return s.CertificateARN(acct, in.CertificateID) }
+	add(svc, "POST", "/cacertificate", "RegisterCACertificate", action[RegisterCACertificateInput, RegisterCertificateOutput]{
+		effect: request.Writes, serve: s.RegisterCACertificate, audit: true})
+	add(svc, "GET", "/cacertificate/{caCertificateId}", "DescribeCACertificate", action[CACertificateIDInput, DescribeCACertificateOutput]{
+		effect: request.ReadOnly, resource: caARN,
+		serve: func(ctx context.Context, acct string, in *CACertificateIDInput, _ time.Time) (*DescribeCACertificateOutput, error) {
+			return s.DescribeCACertificate(ctx, acct, in)
+		}})
+	add(svc, "GET", "/cacertificates", "ListCACertificates", action[ListInput, ListCertificatesOutput]{
+		effect: request.ReadOnly,
+		serve: func(ctx context.Context, acct string, in *ListInput, _ time.Time) (*ListCertificatesOutput, error) {
+			return s.ListCACertificates(ctx, acct, in)
+		}})
+	add(svc, "PUT", "/cacertificate/{caCertificateId}", "UpdateCACertificate", action[UpdateCACertificateInput, none]{
+		effect:   request.Writes,
+		resource: func(acct string, in *UpdateCACertificateInput) string { return s.CACertificateARN(acct, in.CertificateID) },
+		serve:    noOutput(s.UpdateCACertificate)})
+	add(svc, "DELETE", "/cacertificate/{caCertificateId}", "DeleteCACertificate", action[CACertificateIDInput, none]{
+		effect: request.Writes, resource: caARN,
+		serve: noOutput(func(ctx context.Context, acct string, in *CACertificateIDInput, _ time.Time) error {
+			return s.DeleteCACertificate(ctx, acct, in)
+		})})
+	add(svc, "POST", "/certificate/register", "RegisterCertificate", action[RegisterCertificateInput, RegisterCertificateOutput]{
+		effect: request.Writes, serve: s.RegisterCertificate, audit: true})
+	add(svc, "POST", "/certificate/register-no-ca", "RegisterCertificateWithoutCA", action[RegisterCertificateInput, RegisterCertificateOutput]{
+		effect: request.Writes, serve: s.RegisterCertificateWithoutCA, audit: true})
+	add(svc, "GET", "/certificates/{certificateId}", "DescribeCertificate", action[CertificateIDInput, DescribeCertificateOutput]{
+		effect: request.ReadOnly, resource: certARN,
+		serve: func(ctx context.Context, acct string, in *CertificateIDInput, _ time.Time) (*DescribeCertificateOutput, error) {
+			return s.DescribeCertificate(ctx, acct, in)
+		}})
+	add(svc, "GET", "/certificates", "ListCertificates", action[ListInput, ListCertificatesOutput]{
+		effect: request.ReadOnly,
+		serve: func(ctx context.Context, acct string, in *ListInput, _ time.Time) (*ListCertificatesOutput, error) {
+			return s.ListCertificates(ctx, acct, in)
+		}})
+	add(svc, "GET", "/certificates-by-ca/{caCertificateId}", "ListCertificatesByCA", action[ListCertificatesByCAInput, ListCertificatesOutput]{
+		effect: request.ReadOnly,
+		serve: func(ctx context.Context, acct string, in *ListCertificatesByCAInput, _ time.Time) (*ListCertificatesOutput, error) {
+			return s.ListCertificatesByCA(ctx, acct, in)
+		}})
+	add(svc, "PUT", "/certificates/{certificateId}", "UpdateCertificate", action[UpdateCertificateInput, none]{
+		effect:   request.Writes,
+		resource: func(acct string, in *UpdateCertificateInput) string { return s.CertificateARN(acct, in.CertificateID) },
+		serve:    noOutput(s.UpdateCertificate)})
+	add(svc, "DELETE", "/certificates/{certificateId}", "DeleteCertificate", action[DeleteCertificateInput, none]{
+		effect:   request.Writes,
+		resource: func(acct string, in *DeleteCertificateInput) string { return s.CertificateARN(acct, in.CertificateID) },
+		serve: noOutput(func(ctx context.Context, acct string, in *DeleteCertificateInput, _ time.Time) error {
+			return s.DeleteCertificate(ctx, acct, in)
+		})})
+}
+
+func (s *Service) registerThings(svc *restjson.Service) {
+	thingARN := func(acct string, in *ThingNameInput) string { return s.ThingARN(acct, in.ThingName) }
+	add(svc, "POST", "/things/{thingName}", "CreateThing", action[CreateThingInput, CreateThingOutput]{
+		effect:   request.Writes,
+		resource: func(acct string, in *CreateThingInput) string { return s.ThingARN(acct, in.ThingName) },
+		serve:    s.CreateThing, audit: true})
+	add(svc, "GET", "/things/{thingName}", "DescribeThing", action[ThingNameInput, DescribeThingOutput]{
+		effect: request.ReadOnly, resource: thingARN,
+		serve: func(ctx context.Context, acct string, in *ThingNameInput, _ time.Time) (*DescribeThingOutput, error) {
+			return s.DescribeThing(ctx, acct, in)
+		}})
+	add(svc, "GET", "/things", "ListThings", action[ListThingsInput, ListThingsOutput]{
+		effect: request.ReadOnly,
+		serve: func(ctx context.Context, acct string, in *ListThingsInput, _ time.Time) (*ListThingsOutput, error) {
+			return s.ListThings(ctx, acct, in)
+		}})
+	add(svc, "PATCH", "/things/{thingName}", "UpdateThing", action[UpdateThingInput, none]{
+		effect:   request.Writes,
+		resource: func(acct string, in *UpdateThingInput) string { return s.ThingARN(acct, in.ThingName) },
+		serve:    noOutput(s.UpdateThing)})
+	add(svc, "DELETE", "/things/{thingName}", "DeleteThing", action[DeleteThingInput, none]{
+		effect:   request.Writes,
+		resource: func(acct string, in *DeleteThingInput) string { return s.ThingARN(acct, in.ThingName) },
+		serve: noOutput(func(ctx context.Context, acct string, in *DeleteThingInput, _ time.Time) error {
+			return s.DeleteThing(ctx, acct, in)
+		})})
+	principalThing := func(acct string, in *ThingPrincipalInput) string { return s.ThingARN(acct, in.ThingName) }
+	add(svc, "PUT", "/things/{thingName}/principals", "AttachThingPrincipal", action[ThingPrincipalInput, none]{
+		effect: request.Writes, resource: principalThing, serve: noOutput(s.AttachThingPrincipal)})
+	add(svc, "DELETE", "/things/{thingName}/principals", "DetachThingPrincipal", action[ThingPrincipalInput, none]{
+		effect: request.Writes, resource: principalThing, serve: noOutput(s.DetachThingPrincipal)})
+	add(svc, "GET", "/things/{thingName}/principals", "ListThingPrincipals", action[ListThingPrincipalsInput, ListThingPrincipalsOutput]{
+		effect:   request.ReadOnly,
+		resource: func(acct string, in *ListThingPrincipalsInput) string { return s.ThingARN(acct, in.ThingName) },
+		serve: func(ctx context.Context, acct string, in *ListThingPrincipalsInput, _ time.Time) (*ListThingPrincipalsOutput, error) {
+			return s.ListThingPrincipals(ctx, acct, in)
+		}})
+	add(svc, "GET", "/principals/things", "ListPrincipalThings", action[ListPrincipalThingsInput, ListPrincipalThingsOutput]{
+		effect: request.ReadOnly,
+		serve: func(ctx context.Context, acct string, in *ListPrincipalThingsInput, _ time.Time) (*ListPrincipalThingsOutput, error) {
+			return s.ListPrincipalThings(ctx, acct, in)
+		}})
+	add(svc, "POST", "/thing-types/{thingTypeName}", "CreateThingType", action[CreateThingTypeInput, CreateThingTypeOutput]{
+		effect:   request.Writes,
+		resource: func(acct string, in *CreateThingTypeInput) string { return s.ThingTypeARN(acct, in.ThingTypeName) },
+		serve:    s.CreateThingType, audit: true})
+	add(svc, "GET", "/thing-types/{thingTypeName}", "DescribeThingType", action[ThingTypeNameInput, DescribeThingTypeOutput]{
+		effect:   request.ReadOnly,
+		resource: func(acct string, in *ThingTypeNameInput) string { return s.ThingTypeARN(acct, in.ThingTypeName) },
+		serve: func(ctx context.Context, acct string, in *ThingTypeNameInput, _ time.Time) (*DescribeThingTypeOutput, error) {
+			return s.DescribeThingType(ctx, acct, in)
+		}})
+}
+
+func (s *Service) registerRoleAliases(svc *restjson.Service) {
+	aliasARN := func(acct string, in *RoleAliasInput) string { return s.RoleAliasARN(acct, in.RoleAlias) }
+	add(svc, "POST", "/role-aliases/{roleAlias}", "CreateRoleAlias", action[CreateRoleAliasInput, RoleAliasOutput]{
+		effect:   request.Writes,
+		resource: func(acct string, in *CreateRoleAliasInput) string { return s.RoleAliasARN(acct, in.RoleAlias) },
+		serve:    s.CreateRoleAlias, audit: true})
+	add(svc, "GET", "/role-aliases/{roleAlias}", "DescribeRoleAlias", action[RoleAliasInput, DescribeRoleAliasOutput]{
+		effect: request.ReadOnly, resource: aliasARN,
+		serve: func(ctx context.Context, acct string, in *RoleAliasInput, _ time.Time) (*DescribeRoleAliasOutput, error) {
+			return s.DescribeRoleAlias(ctx, acct, in)
+		}})
+	add(svc, "GET", "/role-aliases", "ListRoleAliases", action[ListInput, ListRoleAliasesOutput]{
+		effect: request.ReadOnly,
+		serve: func(ctx context.Context, acct string, in *ListInput, _ time.Time) (*ListRoleAliasesOutput, error) {
+			return s.ListRoleAliases(ctx, acct, in)
+		}})
+	add(svc, "PUT", "/role-aliases/{roleAlias}", "UpdateRoleAlias", action[UpdateRoleAliasInput, RoleAliasOutput]{
+		effect:   request.Writes,
+		resource: func(acct string, in *UpdateRoleAliasInput) string { return s.RoleAliasARN(acct, in.RoleAlias) },
+		serve:    s.UpdateRoleAlias, audit: true})
+	add(svc, "DELETE", "/role-aliases/{roleAlias}", "DeleteRoleAlias", action[RoleAliasInput, none]{
+		effect: request.Writes, resource: aliasARN,
+		serve: noOutput(func(ctx context.Context, acct string, in *RoleAliasInput, _ time.Time) error {
+			return s.DeleteRoleAlias(ctx, acct, in)
+		})})
+	add(svc, "GET", "/endpoint", "DescribeEndpoint", action[DescribeEndpointInput, DescribeEndpointOutput]{
+		effect: request.ReadOnly,
+		serve: func(ctx context.Context, _ string, in *DescribeEndpointInput, _ time.Time) (*DescribeEndpointOutput, error) {
+			return s.DescribeEndpoint(ctx, in)
+		}})
+}

@@ -1,0 +1,142 @@
+package iot
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+
+	"github.com/brevet-dev/brevet/internal/store"
+	"github.com/brevet-dev/brevet/internal/sts"
+)
+
+// Sessions mints role sessions for a service principal (sts.Service).
+type Sessions interface {
+	ServiceSession(ctx context.Context, in *sts.ServiceSessionInput) (*sts.ServiceSession, error)
+}
+
+// Config configures a Service.
+type Config struct {
+	// Store keeps the service's objects; required.
+	Store store.Objects
+	// Sessions mints the devices' role sessions; required for the
+	// credentials provider.
+	Sessions Sessions
+	// Region is the region in ARNs; required.
+	Region string
+	// CredentialsEndpoint is the credentials provider's address
+	// (host:port) DescribeEndpoint answers; "" when it is off.
+	CredentialsEndpoint func() string
+	// Rand makes thing ids; crypto/rand when nil.
+	Rand io.Reader
+	// Logger receives what the service cannot answer a caller with.
+	Logger *slog.Logger
+}
+
+// Service is the IoT subset: the management actions and the credentials
+// provider's exchange.
+type Service struct {
+	cfg   Config
+	cache objectCache
+}
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Region == "" {
+		return nil, errors.New("iot: a Service needs a Store and a Region")
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.CredentialsEndpoint == nil {
+		cfg.CredentialsEndpoint = func() string { return "" }
+	}
+	return &Service{cfg: cfg, cache: objectCache{m: map[string]cached{}}}, nil
+}
+
+// Apply drops what the device path cached of the objects changes name
+// (store.ChangeObject), so that a status change through any node takes
+// effect at once.
+func (s *Service) Apply(changes []store.Change) {
+	for _, c := range changes {
+		if c.Kind != store.ChangeObject {
+			continue
+		}
+		kind, id := store.SplitObjectKey(c.Key)
+		switch kind {
+		case KindCACertificate, KindCertificate, KindThing, KindThingType, KindRoleAlias:
+			s.cache.drop(kind, id)
+		}
+	}
+}
+
+// objectCache holds the objects the device path reads, by kind and id
+// (across accounts, as Find returns them); entries are dropped by Apply
+// and by the service's own writes.
+type objectCache struct {
+	mu sync.RWMutex
+	m  map[string]cached
+}
+
+type cached struct {
+	objs []store.Object
+}
+
+// maxCached bounds the cache; past it, it starts again empty.
+const maxCached = 100_000
+
+func (c *objectCache) get(kind, id string) ([]store.Object, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e, ok := c.m[store.ObjectKey(kind, id)]
+	return e.objs, ok
+}
+
+func (c *objectCache) put(kind, id string, objs []store.Object) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxCached {
+		clear(c.m)
+	}
+	c.m[store.ObjectKey(kind, id)] = cached{objs: objs}
+}
+
+func (c *objectCache) drop(kind, id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, store.ObjectKey(kind, id))
+}
+
+// find returns the objects of kind with id in every account, from the
+// cache or the store.
+func (s *Service) find(ctx context.Context, kind, id string) ([]store.Object, error) {
+	if objs, ok := s.cache.get(kind, id); ok {
+		return objs, nil
+	}
+	objs, err := s.cfg.Store.Find(ctx, kind, id)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.put(kind, id, objs)
+	return objs, nil
+}
+
+// findIn returns the account's object of kind with id, from the cache or
+// the store; store.ErrNotFound when there is none.
+func (s *Service) findIn(ctx context.Context, account, kind, id string) (store.Object, error) {
+	objs, err := s.find(ctx, kind, id)
+	if err != nil {
+		return store.Object{}, err
+	}
+	for _, o := range objs {
+		if o.Account == account {
+			return o, nil
+		}
+	}
+	return store.Object{}, store.ErrNotFound
+}
