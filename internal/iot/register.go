@@ -133,9 +133,11 @@ func (s *Service) registerCertificates(svc *restjson.Service) {
 			return s.ListCACertificates(ctx, acct, in)
 		}})
 	add(svc, "PUT", "/cacertificate/{caCertificateId}", "UpdateCACertificate", action[UpdateCACertificateInput, none]{
-		effect:   request.Writes,
-		resource: func(acct string, in *UpdateCACertificateInput) string { return s.CACertificateARN(acct, in.CertificateID) },
-		serve:    noOutput(s.UpdateCACertificate)})
+		effect: request.Writes,
+		resource: func(acct string, in *UpdateCACertificateInput) string {
+			return s.CACertificateARN(acct, in.CertificateID)
+		},
+		serve: noOutput(s.UpdateCACertificate)})
 	add(svc, "DELETE", "/cacertificate/{caCertificateId}", "DeleteCACertificate", action[CACertificateIDInput, none]{
 		effect: request.Writes, resource: caARN,
 		serve: noOutput(func(ctx context.Context, acct string, in *CACertificateIDInput, _ time.Time) error {
