@@ -84,6 +84,9 @@ type Config struct {
 	// Gateway configures the services Brevet fronts (gateway.go).
 	Gateway Gateway
 
+	// IoT configures the IoT credentials provider (iot.go).
+	IoT IoT
+
 	// IgnoredEnv lists BREVET_* environment variables that are not
 	// settings (a misspelling, or a variable meant for a test), so the
 	// caller can warn about them. Names only, never values.
@@ -395,5 +398,7 @@ func (c Config) attrs() []slog.Attr {
 		slog.String("gateway.s3.backends", c.Gateway.S3.backendNames()),
 		slog.String(settings[sAuthzAPIRouteMap].key, c.AuthzAPI.RouteMap),
 		slog.String(settings[sAuthzAPIGRPCListen].key, c.AuthzAPI.GRPCListen),
+		slog.String(settings[sIoTCredentialsListen].key, c.IoT.Credentials.Listen),
+		slog.String(settings[sIoTCredentialsCert].key, c.IoT.Credentials.CertFile),
 	}
 }

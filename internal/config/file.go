@@ -37,6 +37,7 @@ type fileConfig struct {
 	Limits         *fileLimits     `yaml:"limits"`
 	Gateway        *fileGateway    `yaml:"gateway"`
 	AuthzAPI       *fileAuthzAPI   `yaml:"authz_api"`
+	IoT            *fileIoT        `yaml:"iot"`
 }
 
 type fileMFA struct {

@@ -80,7 +80,8 @@ func Load(args LoadArgs) (*Config, error) {
 	}
 	cfg, errs := convert(&l.vals)
 	cfg.Gateway, errs = l.convertGateway(cfg, errs)
-	errs = l.authzServicesInline(cfg, errs) // authzapi.go
+	errs = l.authzServicesInline(cfg, errs)        // authzapi.go
+	cfg.IoT, errs = convertIoT(&l.vals, cfg, errs) // iot.go
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -223,6 +224,7 @@ func (l *loader) file(path string) error {
 		set(sLimitBodyMemory, lim.BodyMemory)
 	}
 	l.fileGateway(fc.Gateway, set) // gateway.go
+	fileIoTSettings(fc.IoT, set)   // iot.go
 	if a := fc.AuthzAPI; a != nil {
 		set(sAuthzAPIRouteMap, a.RouteMap)
 		set(sAuthzAPIGRPCListen, a.GRPCListen)

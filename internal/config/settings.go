@@ -128,6 +128,10 @@ const (
 	sS3BackendSecretFile
 	sAuthzAPIRouteMap
 	sAuthzAPIGRPCListen
+	sIoTCredentialsListen
+	sIoTCredentialsCert
+	sIoTCredentialsKey
+	sIoTCredentialsEndpoint
 	numSettings
 )
 
@@ -269,6 +273,14 @@ var settings = [numSettings]setting{
 		usage: "YAML file of the routes of the services behind the authorization API (docs/authorization-api.md); unset: the API is off"},
 	sAuthzAPIGRPCListen: {key: "authz_api.grpc_listen", env: "BREVET_AUTHZ_API_GRPC_LISTEN", flag: "authz-api-grpc-listen",
 		usage: "host:port of Envoy's gRPC ext_authz listener (with the API's TLS settings); unset: none"},
+	sIoTCredentialsListen: {key: "iot.credentials.listen", env: "BREVET_IOT_CREDENTIALS_LISTEN", flag: "iot-credentials-listen",
+		usage: "host:port of the IoT credentials provider's mutual-TLS listener (GET /role-aliases/ALIAS/credentials; docs/x509.md); unset: none"},
+	sIoTCredentialsCert: {key: "iot.credentials.tls_cert_file", env: "BREVET_IOT_CREDENTIALS_TLS_CERT", flag: "iot-credentials-tls-cert",
+		usage: "PEM certificate (chain) the IoT credentials provider serves (default: the API's tls.cert)"},
+	sIoTCredentialsKey: {key: "iot.credentials.tls_key_file", env: "BREVET_IOT_CREDENTIALS_TLS_KEY", flag: "iot-credentials-tls-key",
+		usage: "PEM private key of iot.credentials.tls_cert_file"},
+	sIoTCredentialsEndpoint: {key: "iot.credentials.endpoint", env: "BREVET_IOT_CREDENTIALS_ENDPOINT", flag: "iot-credentials-endpoint",
+		usage: "address (host or host:port) aws iot describe-endpoint --endpoint-type iot:CredentialProvider answers (default: the listener's bound address)"},
 }
 
 // name is how errors refer to a setting: by its file key, which is also
