@@ -146,10 +146,11 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	// "cloudtrail" verifies LookupEvents (the audit trail's query API),
-	// "rolesanywhere" IAM Roles Anywhere's control plane (REST-JSON);
-	// each verifier accepts only its own service in the credential scope,
-	// and the dispatcher's STS and IAM actions never select them.
-	for _, svc := range []string{"sts", "iam", "cloudtrail", "rolesanywhere"} {
+	// "rolesanywhere" IAM Roles Anywhere's control plane and "iot" AWS
+	// IoT's (REST-JSON); each verifier accepts only its own service in
+	// the credential scope, and the dispatcher's STS and IAM actions
+	// never select them.
+	for _, svc := range []string{"sts", "iam", "cloudtrail", "rolesanywhere", "iot"} {
 		v, err := sigv4.NewVerifier(sigv4.Config{
 			Regions: regions, Services: []string{svc}, MaxSkew: cfg.MaxSkew,
 			// STS and IAM refuse presigned requests older than 15 minutes

@@ -55,7 +55,7 @@ var (
 	certIDRE     = regexp.MustCompile(`^[a-f0-9]{64}$`)
 	roleARNRE    = regexp.MustCompile(`^arn:aws:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
 	certARNRE    = regexp.MustCompile(`^arn:aws:iot:[a-z0-9-]+:([0-9]{12}):cert/([a-f0-9]{64})$`)
-	typeDescRE   = regexp.MustCompile(`^[\x20-\x7e]{0,2028}$`)
+	typeDescRE   = regexp.MustCompile(`^[\x20-\x7e]*$`)
 	errBadMarker = errorf(InvalidRequest, "The marker is not valid.")
 )
 

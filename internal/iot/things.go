@@ -301,7 +301,7 @@ func (s *Service) UpdateThing(ctx context.Context, account string, in *UpdateThi
 // DeleteThingInput is DeleteThing's input.
 type DeleteThingInput struct {
 	ThingName       string `json:"-" path:"thingName"`
-	ExpectedVersion *int64 `json:"-" query:"expectedVersion"`
+	ExpectedVersion *int   `json:"-" query:"expectedVersion"`
 }
 
 // DeleteThing deletes a thing that has no certificate attached; a thing
@@ -314,7 +314,7 @@ func (s *Service) DeleteThing(ctx context.Context, account string, in *DeleteThi
 		}
 		return err
 	}
-	if in.ExpectedVersion != nil && *in.ExpectedVersion != doc.Version {
+	if in.ExpectedVersion != nil && int64(*in.ExpectedVersion) != doc.Version {
 		return errorf(VersionConflict, "The version of thing %s is %d, not %d.", in.ThingName, doc.Version, *in.ExpectedVersion)
 	}
 	if len(doc.Principals) > 0 {
@@ -489,7 +489,7 @@ func (s *Service) CreateThingType(ctx context.Context, account string, in *Creat
 	}
 	doc := thingType{}
 	if p := in.ThingTypeProperties; p != nil {
-		if !typeDescRE.MatchString(p.ThingTypeDescription) {
+		if len(p.ThingTypeDescription) > 2028 || !typeDescRE.MatchString(p.ThingTypeDescription) {
 			return nil, errorf(InvalidRequest, "The thing type description is not valid.")
 		}
 		if len(p.SearchableAttributes) > 3 {

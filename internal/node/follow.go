@@ -104,6 +104,7 @@ func (n *Node) apply(ctx context.Context, changes []store.Change) error {
 	n.fed.applied(ctx, changes)   // federation.go
 	n.applyGateway(changes)       // gateway.go
 	n.applyRolesAnywhere(changes) // rolesanywhere.go
+	n.applyIoT(changes)           // iot.go
 	revoked := false
 	for _, c := range changes {
 		switch {

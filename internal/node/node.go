@@ -103,6 +103,8 @@ type Node struct {
 	rest *restjson.Dispatcher
 	// ra is IAM Roles Anywhere (rolesanywhere.go).
 	ra *rolesanywhere.Service
+	// iot is the IoT service and its credentials provider (iot.go).
+	iot *iotNode
 
 	// inFlight counts the API requests being served: the trail's group
 	// commit waits for them.
@@ -209,6 +211,9 @@ func (n *Node) listen(ctx context.Context) error {
 	if err := n.listenGateway(ctx); err != nil { // gateway.go
 		return err
 	}
+	if err := n.listenIoT(ctx); err != nil { // iot.go
+		return err
+	}
 	n.fed.setServerURL(ctx, n.url) // the default OIDC issuer URL; federation.go
 	if n.boot.AdminKeyID != "" && n.opts.FirstStart != nil {
 		printFirstStart(n.opts.FirstStart, n.url, n.cfg.Regions[0], n.boot)
@@ -288,7 +293,8 @@ func (n *Node) Run(ctx context.Context) error {
 	n.loops.Go(func() { n.housekeep(ctx) })
 	n.loops.Go(func() { n.srv.WatchTLS(ctx) }) // reloads a renewed certificate
 	n.loops.Go(func() { n.serveAuthzGRPC(ctx) })
-	if n.metricsLn == nil && n.gw == nil {
+	iotOn := n.iot != nil && n.iot.ln != nil
+	if n.metricsLn == nil && n.gw == nil && !iotOn {
 		return n.srv.Run(ctx, n.ln)
 	}
 	// Any listener failing stops the others.
@@ -299,6 +305,9 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	if n.gw != nil {
 		g.Go(func() error { return n.srv.RunStreaming(gctx, n.gw.ln) }) // gateway.go
+	}
+	if iotOn {
+		g.Go(func() error { return n.runIoT(gctx) }) // iot.go
 	}
 	return g.Wait()
 }

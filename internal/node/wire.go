@@ -71,6 +71,9 @@ func (n *Node) wire(ctx context.Context) error {
 	if err := n.registerServices(ctx, d); err != nil {
 		return err
 	}
+	if err := n.wireIoT(p); err != nil { // iot.go
+		return err
+	}
 	api, err := n.withLookup(withRESTJSON(d, n.rest), p) // audit.go
 	if err != nil {
 		return err
@@ -140,6 +143,7 @@ func (n *Node) newServer(api http.Handler) error {
 	serverTLS(cfg, &sc) // tls.go
 	opts = append(opts, n.authzServerOptions()...)
 	opts = append(opts, n.gatewayServerOption()...) // gateway.go
+	opts = append(opts, n.iotServerOption()...)     // iot.go
 	n.srv, err = server.New(sc, append(opts, n.limitCollectors()...)...)
 	return err
 }

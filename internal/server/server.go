@@ -189,6 +189,11 @@ type Server struct {
 	stream        *streamListener
 	streamStarted atomic.Bool
 
+	// certLn is the client-certificate listener, nil without one
+	// (mtls.go).
+	certLn        *certListener
+	certLnStarted atomic.Bool
+
 	// accessJSON, when set, receives the access log's lines directly
 	// (WithJSONAccessLog).
 	accessJSON io.Writer
@@ -243,6 +248,9 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	s.handler, s.metricsHandler = s.routes()
 	if s.stream != nil {
 		s.stream.handler = s.instrument(s.stream.wrap(s.limitInFlight(s.stream.h)))
+	}
+	if err := s.newCertListener(); err != nil { // mtls.go
+		return nil, err
 	}
 	return s, nil
 }
@@ -307,6 +315,20 @@ func (s *Server) routes() (api, metrics http.Handler) {
 	}
 	mux.Handle("POST /", limited)
 	mux.Handle("GET /", limited)
+	// The REST-JSON services (IoT, Roles Anywhere) update and delete
+	// with these methods, on paths of their own; the API handler routes
+	// them. The Query protocol's / takes only GET and POST.
+	restOnly := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" {
+			w.Header().Set("Allow", "GET, POST")
+			http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+			return
+		}
+		limited.ServeHTTP(w, r)
+	})
+	mux.Handle("PUT /", restOnly)
+	mux.Handle("PATCH /", restOnly)
+	mux.Handle("DELETE /", restOnly)
 	if len(s.rawPrefixes) == 0 {
 		return s.instrument(mux), s.instrument(metricsMux)
 	}
@@ -331,7 +353,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	if !s.started.CompareAndSwap(false, true) {
 		return errors.New("server: Run called twice")
 	}
-	return s.serve(ctx, s.limitConnections(ln), s.handler, "api", s.apiTimeouts())
+	return s.serve(ctx, s.limitConnections(ln), s.handler, "api", s.apiTimeouts(), s.tls)
 }
 
 // RunMetrics serves /metrics alone on ln, with the API's TLS settings,
@@ -341,12 +363,12 @@ func (s *Server) RunMetrics(ctx context.Context, ln net.Listener) error {
 	if !s.metricsStarted.CompareAndSwap(false, true) {
 		return errors.New("server: RunMetrics called twice")
 	}
-	return s.serve(ctx, ln, s.metricsHandler, "metrics", s.apiTimeouts())
+	return s.serve(ctx, ln, s.metricsHandler, "metrics", s.apiTimeouts(), s.tls)
 }
 
-// serve runs one http.Server with handler on ln until ctx is cancelled;
-// listener names it in the log.
-func (s *Server) serve(ctx context.Context, ln net.Listener, handler http.Handler, listener string, t timeouts) error {
+// serve runs one http.Server with handler on ln until ctx is cancelled,
+// over TLS with tlsCfg unless it is nil; listener names it in the log.
+func (s *Server) serve(ctx context.Context, ln net.Listener, handler http.Handler, listener string, t timeouts, tlsCfg *tls.Config) error {
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: t.readHeader,
@@ -357,7 +379,7 @@ func (s *Server) serve(ctx context.Context, ln net.Listener, handler http.Handle
 		// Each http.Server gets a copy: net/http adds its protocols to the
 		// config it serves with, and the API's and the metrics' servers
 		// start at once.
-		TLSConfig: s.tls.Clone(),
+		TLSConfig: tlsCfg.Clone(),
 		// net/http logs connection-level noise here (TLS handshakes
 		// abandoned by port scanners and TCP probes): debug, not warn.
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
@@ -365,18 +387,18 @@ func (s *Server) serve(ctx context.Context, ln net.Listener, handler http.Handle
 		// signal; Shutdown decides when they stop.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	if s.tls != nil {
+	if tlsCfg != nil {
 		srv.Protocols = tlsProtocols() // what the per-connection TLS configs offer; tls.go
 	}
 	served := make(chan error, 1)
 	go func() {
-		if s.tls != nil {
+		if tlsCfg != nil {
 			served <- srv.ServeTLS(ln, "", "")
 		} else {
 			served <- srv.Serve(ln)
 		}
 	}()
-	s.log.InfoContext(ctx, "serving", "listener", listener, "addr", ln.Addr().String(), "tls", s.tls != nil)
+	s.log.InfoContext(ctx, "serving", "listener", listener, "addr", ln.Addr().String(), "tls", tlsCfg != nil)
 
 	select {
 	case err := <-served:

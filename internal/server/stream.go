@@ -61,7 +61,7 @@ func (s *Server) RunStreaming(ctx context.Context, ln net.Listener) error {
 	}
 	t := s.apiTimeouts()
 	t.read, t.write = 0, 0
-	return s.serve(ctx, s.limitConnections(ln), s.stream.handler, s.stream.name, t)
+	return s.serve(ctx, s.limitConnections(ln), s.stream.handler, s.stream.name, t, s.tls)
 }
 
 // timeouts are an http.Server's deadlines.

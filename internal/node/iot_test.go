@@ -1,0 +1,296 @@
+package node
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/federation/x509/x509test"
+	iotpkg "github.com/brevet-dev/brevet/internal/iot"
+	"github.com/brevet-dev/brevet/internal/sigv4"
+)
+
+// iotEnv is a node with the IoT credentials provider on, its server CA,
+// and the admin's key.
+type iotEnv struct {
+	n      *Node
+	creds  sigv4.Credentials
+	server *x509test.CA
+}
+
+func startIoTNode(tb testing.TB) *iotEnv {
+	tb.Helper()
+	dir := tb.TempDir()
+	srvCA := x509test.NewCA(tb, x509test.Options{CN: "iot server CA"})
+	srv := srvCA.Leaf(tb, x509test.Options{CN: "127.0.0.1", IPs: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"}})
+	files := srv.WritePEM(tb, tb.TempDir())
+	dataDir := filepath.Join(dir, "data")
+	n, _ := startNode(tb, dataDir, Options{}, "BREVET_IOT_CREDENTIALS_LISTEN=127.0.0.1:0",
+		"BREVET_IOT_CREDENTIALS_TLS_CERT="+files.Cert, "BREVET_IOT_CREDENTIALS_TLS_KEY="+files.Key)
+	return &iotEnv{n: n, creds: adminCreds(tb, dataDir), server: srvCA}
+}
+
+// rest sends a signed IoT API request and returns the status and body.
+func (e *iotEnv) rest(tb testing.TB, method, path, query string, header http.Header, body string) (int, string) {
+	tb.Helper()
+	u, _ := url.Parse(e.n.URL())
+	if header == nil {
+		header = http.Header{}
+	}
+	if body != "" {
+		header.Set("Content-Type", "application/json")
+	}
+	req := sigv4.Request{Method: method, Path: path, RawQuery: query, Host: u.Host, Body: []byte(body), Header: header}
+	if err := (&sigv4.Signer{Credentials: e.creds}).Sign(&req, sigv4.SignOptions{Region: "us-east-1", Service: "iot", Time: time.Now()}); err != nil {
+		tb.Fatal(err)
+	}
+	target := e.n.URL() + path
+	if query != "" {
+		target += "?" + query
+	}
+	hr, _ := http.NewRequest(method, target, bytes.NewReader(req.Body))
+	hr.Header = req.Header
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (e *iotEnv) mustREST(tb testing.TB, method, path, query string, header http.Header, body string) map[string]any {
+	tb.Helper()
+	code, out := e.rest(tb, method, path, query, header, body)
+	if code != 200 {
+		tb.Fatalf("%s %s: %d %s", method, path, code, out)
+	}
+	var m map[string]any
+	_ = json.Unmarshal([]byte(out), &m)
+	return m
+}
+
+// role creates a role whose trust policy allows service.
+func (e *iotEnv) role(tb testing.TB, name, service string) string {
+	tb.Helper()
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"` + service + `"},"Action":"sts:AssumeRole"}]}`
+	if code, body := signedPostTo(tb, http.DefaultClient, e.n.URL(), "iam", e.creds,
+		"Action=CreateRole&Version=2010-05-08&RoleName="+name+"&AssumeRolePolicyDocument="+url.QueryEscape(trust)); code != 200 {
+		tb.Fatalf("CreateRole: %d %s", code, body)
+	}
+	return "arn:aws:iam::" + testAccount + ":role/" + name
+}
+
+func pemJSON(b []byte) string { s, _ := json.Marshal(string(b)); return string(s) }
+
+// deviceClient presents leaf (nil: no certificate) to the credentials
+// provider; cache, when set, resumes TLS sessions.
+func (e *iotEnv) deviceClient(leaf *x509test.Leaf, cache tls.ClientSessionCache) *http.Client {
+	pool := x509.NewCertPool()
+	pool.AddCert(e.server.Cert)
+	cfg := &tls.Config{RootCAs: pool, ClientSessionCache: cache}
+	if leaf != nil {
+		cfg.Certificates = []tls.Certificate{{Certificate: [][]byte{leaf.Cert.Raw}, PrivateKey: leaf.Key, Leaf: leaf.Cert}}
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: cfg, DisableKeepAlives: cache != nil}}
+}
+
+func (e *iotEnv) credentials(tb testing.TB, c *http.Client, alias, thing string) (*http.Response, string) {
+	tb.Helper()
+	req, _ := http.NewRequest("GET", e.n.IoTCredentialsURL()+"/role-aliases/"+alias+"/credentials", nil)
+	if thing != "" {
+		req.Header.Set("x-amzn-iot-thingname", thing)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// setUpDevices registers a CA, a device certificate it issued attached
+// to thing lamp, a certificate without a CA, and role aliases.
+func (e *iotEnv) setUpDevices(tb testing.TB) (ca *x509test.CA, dev, noCA *x509test.Leaf) {
+	ca = x509test.NewCA(tb, x509test.Options{CN: "factory CA"})
+	dev = ca.Leaf(tb, x509test.Options{CN: "lamp-001"})
+	selfCA := x509test.NewCA(tb, x509test.Options{CN: "unregistered CA"})
+	noCA = selfCA.Leaf(tb, x509test.Options{CN: "sensor-002", Key: x509test.RSA})
+	e.mustREST(tb, "POST", "/cacertificate", "setAsActive=true", nil, `{"caCertificate":`+pemJSON(ca.CertPEM())+`}`)
+	reg := e.mustREST(tb, "POST", "/certificate/register", "setAsActive=true", nil,
+		`{"certificatePem":`+pemJSON(x509test.CertsPEM(dev.Cert))+`,"caCertificatePem":`+pemJSON(ca.CertPEM())+`}`)
+	e.mustREST(tb, "POST", "/certificate/register-no-ca", "", nil, `{"certificatePem":`+pemJSON(x509test.CertsPEM(noCA.Cert))+`,"status":"ACTIVE"}`)
+	e.mustREST(tb, "POST", "/things/lamp", "", nil, `{"attributePayload":{"attributes":{"room":"kitchen","floor":"2"}}}`)
+	e.mustREST(tb, "POST", "/things/other", "", nil, "")
+	e.mustREST(tb, "PUT", "/things/lamp/principals", "", http.Header{"X-Amzn-Principal": {reg["certificateArn"].(string)}}, "")
+	e.mustREST(tb, "POST", "/role-aliases/lamp-role", "", nil, `{"roleArn":"`+e.role(tb, "lamp", "credentials.iot.amazonaws.com")+`","credentialDurationSeconds":900}`)
+	e.mustREST(tb, "POST", "/role-aliases/ec2-role", "", nil, `{"roleArn":"`+e.role(tb, "ec2only", "ec2.amazonaws.com")+`"}`)
+	return ca, dev, noCA
+}
+
+func TestIoTCredentialsProvider(t *testing.T) {
+	e := startIoTNode(t)
+	ca, dev, noCA := e.setUpDevices(t)
+	stranger := x509test.NewCA(t, x509test.Options{}).Leaf(t, x509test.Options{CN: "stranger"})
+	devID := certID(dev.Cert)
+	tests := []struct {
+		name         string
+		leaf         *x509test.Leaf
+		alias, thing string
+		wantStatus   int
+		wantMessage  string
+	}{
+		{name: "device with its thing", leaf: dev, alias: "lamp-role", thing: "lamp", wantStatus: 200},
+		{name: "device without a thing", leaf: dev, alias: "lamp-role", wantStatus: 200},
+		{name: "certificate without a CA", leaf: noCA, alias: "lamp-role", wantStatus: 200},
+		{name: "no client certificate", alias: "lamp-role", wantStatus: 403, wantMessage: "Certificate is invalid on this endpoint"},
+		{name: "unregistered certificate", leaf: stranger, alias: "lamp-role", wantStatus: 403, wantMessage: "Certificate is invalid on this endpoint"},
+		{name: "thing not attached", leaf: dev, alias: "lamp-role", thing: "other", wantStatus: 403, wantMessage: "Invalid thing name passed"},
+		{name: "no such thing", leaf: dev, alias: "lamp-role", thing: "ghost", wantStatus: 403, wantMessage: "Invalid thing name passed"},
+		{name: "unknown role alias", leaf: dev, alias: "nope", wantStatus: 404, wantMessage: "Role alias does not exist"},
+		{name: "role does not trust the provider", leaf: dev, alias: "ec2-role", wantStatus: 400,
+			wantMessage: "Unable to assume the role, or the role to assume does not exist"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := e.credentials(t, e.deviceClient(tt.leaf, nil), tt.alias, tt.thing)
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status = %d, want %d (%s)", resp.StatusCode, tt.wantStatus, body)
+			}
+			if tt.wantStatus != 200 {
+				if want := `{"message":"` + tt.wantMessage + `"}`; body != want {
+					t.Errorf("body = %s, want %s", body, want)
+				}
+				return
+			}
+			var out struct {
+				Credentials struct{ AccessKeyID, SecretAccessKey, SessionToken, Expiration string } `json:"credentials"`
+			}
+			if err := json.Unmarshal([]byte(body), &out); err != nil {
+				t.Fatal(err)
+			}
+			c := out.Credentials
+			exp, err := time.Parse("2006-01-02T15:04:05Z", c.Expiration)
+			if err != nil || !strings.HasPrefix(c.AccessKeyID, "ASIA") || c.SecretAccessKey == "" || c.SessionToken == "" {
+				t.Fatalf("credentials = %s", body)
+			}
+			if d := time.Until(exp); d < 14*time.Minute || d > 16*time.Minute {
+				t.Errorf("expiration in %s, want the alias's 900 s", d)
+			}
+		})
+	}
+
+	// Status changes take effect for the very next request.
+	client := e.deviceClient(dev, nil)
+	want := func(status int) {
+		t.Helper()
+		if resp, body := e.credentials(t, client, "lamp-role", "lamp"); resp.StatusCode != status {
+			t.Fatalf("status = %d, want %d (%s)", resp.StatusCode, status, body)
+		}
+	}
+	update := func(path, status string) (int, string) { return e.rest(t, "PUT", path, "newStatus="+status, nil, "") }
+	if code, body := update("/certificates/"+devID, "INACTIVE"); code != 200 {
+		t.Fatalf("UpdateCertificate: %d %s", code, body)
+	}
+	want(403)
+	update("/certificates/"+devID, "ACTIVE")
+	want(200)
+	if code, body := update("/cacertificate/"+certID(ca.Cert), "INACTIVE"); code != 200 {
+		t.Fatalf("UpdateCACertificate: %d %s", code, body)
+	}
+	want(403)
+	update("/cacertificate/"+certID(ca.Cert), "ACTIVE")
+	want(200)
+	update("/certificates/"+devID, "REVOKED")
+	want(403)
+	if code, body := update("/certificates/"+devID, "ACTIVE"); code != 406 || !strings.Contains(body, "REVOKED") {
+		t.Errorf("reactivating a revoked certificate: %d %s, want 406 CertificateStateException", code, body)
+	}
+	// A certificate attached to a thing cannot be deleted; detached, it can.
+	if code, body := e.rest(t, "DELETE", "/certificates/"+devID, "", nil, ""); code != 409 {
+		t.Errorf("DeleteCertificate while attached: %d %s, want 409", code, body)
+	}
+}
+
+func TestIoTSessionResumption(t *testing.T) {
+	e := startIoTNode(t)
+	_, dev, _ := e.setUpDevices(t)
+	client := e.deviceClient(dev, tls.NewLRUClientSessionCache(8))
+	for i := range 3 {
+		resp, body := e.credentials(t, client, "lamp-role", "lamp")
+		if resp.StatusCode != 200 {
+			t.Fatalf("request %d: %d %s", i, resp.StatusCode, body)
+		}
+		if resumed := resp.TLS.DidResume; resumed != (i > 0) {
+			t.Errorf("request %d: resumed = %v, want %v", i, resumed, i > 0)
+		}
+	}
+}
+
+func TestIoTManagementErrors(t *testing.T) {
+	e := startIoTNode(t)
+	ca, _, _ := e.setUpDevices(t)
+	tests := []struct {
+		name, method, path, query, body string
+		header                          http.Header
+		wantStatus                      int
+		wantType                        string
+	}{
+		{name: "CA twice", method: "POST", path: "/cacertificate", body: `{"caCertificate":` + pemJSON(ca.CertPEM()) + `}`, wantStatus: 409, wantType: "ResourceAlreadyExistsException"},
+		{name: "not a CA", method: "POST", path: "/cacertificate", body: `{"caCertificate":` + pemJSON(x509test.CertsPEM(ca.Leaf(t, x509test.Options{}).Cert)) + `}`, wantStatus: 400, wantType: "CertificateValidationException"},
+		{name: "garbage PEM", method: "POST", path: "/certificate/register-no-ca", body: `{"certificatePem":"nope"}`, wantStatus: 400, wantType: "CertificateValidationException"},
+		{name: "unregistered issuer", method: "POST", path: "/certificate/register", body: `{"certificatePem":` + pemJSON(x509test.CertsPEM(x509test.NewCA(t, x509test.Options{}).Leaf(t, x509test.Options{}).Cert)) + `}`, wantStatus: 400, wantType: "CertificateValidationException"},
+		{name: "auto-registration", method: "POST", path: "/cacertificate", query: "allowAutoRegistration=true", body: `{"caCertificate":` + pemJSON(x509test.NewCA(t, x509test.Options{}).CertPEM()) + `}`, wantStatus: 400, wantType: "InvalidRequestException"},
+		{name: "duration too short", method: "POST", path: "/role-aliases/short", body: `{"roleArn":"arn:aws:iam::111122223333:role/lamp","credentialDurationSeconds":60}`, wantStatus: 400, wantType: "InvalidRequestException"},
+		{name: "alias twice", method: "POST", path: "/role-aliases/lamp-role", body: `{"roleArn":"arn:aws:iam::111122223333:role/lamp"}`, wantStatus: 409, wantType: "ResourceAlreadyExistsException"},
+		{name: "no such alias", method: "GET", path: "/role-aliases/nope", wantStatus: 404, wantType: "ResourceNotFoundException"},
+		{name: "no such certificate", method: "GET", path: "/certificates/" + strings.Repeat("a", 64), wantStatus: 404, wantType: "ResourceNotFoundException"},
+		{name: "bad certificate id", method: "GET", path: "/certificates/xyz", wantStatus: 400, wantType: "InvalidRequestException"},
+		{name: "thing with attached principal", method: "DELETE", path: "/things/lamp", wantStatus: 400, wantType: "InvalidRequestException"},
+		{name: "version conflict", method: "PATCH", path: "/things/lamp", body: `{"expectedVersion":7}`, wantStatus: 409, wantType: "VersionConflictException"},
+		{name: "bad attribute", method: "PATCH", path: "/things/lamp", body: `{"attributePayload":{"attributes":{"a b":"c"}}}`, wantStatus: 400, wantType: "InvalidRequestException"},
+		{name: "attach a stranger", method: "PUT", path: "/things/other/principals", header: http.Header{"X-Amzn-Principal": {"arn:aws:iot:us-east-1:999999999999:cert/" + strings.Repeat("b", 64)}}, wantStatus: 400, wantType: "InvalidRequestException"},
+		{name: "unknown endpoint type", method: "GET", path: "/endpoint", query: "endpointType=iot:Data-ATS", wantStatus: 400, wantType: "InvalidRequestException"},
+		{name: "PUT on the Query protocol's path", method: "PUT", path: "/", wantStatus: 405},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := e.rest(t, tt.method, tt.path, tt.query, tt.header, tt.body)
+			if code != tt.wantStatus {
+				t.Fatalf("status = %d, want %d (%s)", code, tt.wantStatus, body)
+			}
+			if tt.wantType != "" && !strings.Contains(body, `"message"`) {
+				t.Errorf("body = %s, want a message", body)
+			}
+		})
+	}
+	out := e.mustREST(t, "GET", "/endpoint", "endpointType=iot:CredentialProvider", nil, "")
+	if got, want := out["endpointAddress"], strings.TrimPrefix(e.n.IoTCredentialsURL(), "https://"); got != want {
+		t.Errorf("endpointAddress = %v, want %s", got, want)
+	}
+	th := e.mustREST(t, "GET", "/things/lamp", "", nil, "")
+	if attrs, _ := th["attributes"].(map[string]any); attrs["room"] != "kitchen" || th["version"] != float64(1) {
+		t.Errorf("DescribeThing = %v", th)
+	}
+	e.mustREST(t, "PATCH", "/things/lamp", "", nil, `{"attributePayload":{"attributes":{"room":"","color":"red"},"merge":true}}`)
+	th = e.mustREST(t, "GET", "/things/lamp", "", nil, "")
+	if attrs, _ := th["attributes"].(map[string]any); attrs["room"] != nil || attrs["color"] != "red" || attrs["floor"] != "2" || th["version"] != float64(2) {
+		t.Errorf("after a merge, DescribeThing = %v", th)
+	}
+}
+
+func certID(c *x509.Certificate) string {
+	return iotCertID(c.Raw)
+}
+
+func iotCertID(der []byte) string { return iotpkg.CertificateID(der) }
