@@ -235,7 +235,7 @@ func writeBenchX509Config(dir string, pki *loadgen.PKI) (file, iotURL string, er
 		return "", "", err
 	}
 	file = filepath.Join(dir, "brevet.yaml")
-	conf := fmt.Sprintf("iot:\n  credentials_listen: %q\n  tls:\n    cert: %q\n    key: %q\n", addr, certFile, keyFile)
+	conf := fmt.Sprintf("iot:\n  credentials:\n    listen: %q\n    tls_cert_file: %q\n    tls_key_file: %q\n", addr, certFile, keyFile)
 	return file, "https://" + addr + "/", os.WriteFile(file, []byte(conf), 0o600)
 }
 
