@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -404,7 +405,7 @@ func benchWorkloads(ctx context.Context, c *loadgen.Client, o benchOptions, prog
 // accounted apart from the generator's, as Brevet's is. With
 // --durable-dir it is the durable trivial server (bench_durable.go).
 func newBenchTrivialServerCmd() *cobra.Command {
-	var listen, readyFile, durableDir string
+	var listen, readyFile, durableDir, tlsCert, tlsKey string
 	cmd := &cobra.Command{
 		Use:    "trivial-server",
 		Short:  "Serve a fixed STS response (the benchmark's reference)",
@@ -428,22 +429,39 @@ func newBenchTrivialServerCmd() *cobra.Command {
 				}()
 				handler = withBenchDurableStats(trail, h)
 			}
-			return serveBenchHandler(ctx, listen, readyFile, handler)
+			var tlsConf *tls.Config
+			if tlsCert != "" || tlsKey != "" {
+				cert, err := tls.LoadX509KeyPair(tlsCert, tlsKey)
+				if err != nil {
+					return fmt.Errorf("trivial server: %w", err)
+				}
+				// Mutual TLS as the IoT credentials provider asks it, without
+				// checking the certificate: the trivial server does no work.
+				tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequireAnyClientCert, MinVersion: tls.VersionTLS12}
+			}
+			return serveBenchHandler(ctx, listen, readyFile, tlsConf, handler)
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:0", "address to listen on")
 	cmd.Flags().StringVar(&readyFile, "ready-file", "", "write the server's URL to this file once it accepts connections")
 	cmd.Flags().StringVar(&durableDir, "durable-dir", "", "be the durable trivial server: append and fsync a record per request in a new temporary directory under this one")
+	cmd.Flags().StringVar(&tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM, the chain after the leaf), asking every client for a certificate it does not check")
+	cmd.Flags().StringVar(&tlsKey, "tls-key", "", "the private key of --tls-cert (PEM)")
 	return cmd
 }
 
 // serveBenchHandler serves h on a plain net/http server listening on
-// listen until ctx is done, and writes its URL to readyFile (when given)
-// once it accepts connections: a reference server of the benchmarks.
-func serveBenchHandler(ctx context.Context, listen, readyFile string, h http.Handler) error {
+// listen (over TLS with tlsConf, when not nil) until ctx is done, and
+// writes its URL to readyFile (when given) once it accepts connections: a
+// reference server of the benchmarks.
+func serveBenchHandler(ctx context.Context, listen, readyFile string, tlsConf *tls.Config, h http.Handler) error {
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return err
+	}
+	scheme := "http://"
+	if tlsConf != nil {
+		ln, scheme = tls.NewListener(ln, tlsConf), "https://"
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -451,7 +469,7 @@ func serveBenchHandler(ctx context.Context, listen, readyFile string, h http.Han
 		_ = srv.Close()
 	}()
 	if readyFile != "" {
-		if err := writeBenchReady(readyFile, "http://"+ln.Addr().String()); err != nil {
+		if err := writeBenchReady(readyFile, scheme+ln.Addr().String()); err != nil {
 			_ = ln.Close()
 			return err
 		}

@@ -330,7 +330,7 @@ func newBenchNullS3Cmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serveBenchHandler(ctx, listen, readyFile, loadgen.NullS3Handler())
+			return serveBenchHandler(ctx, listen, readyFile, nil, loadgen.NullS3Handler())
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:0", "address to listen on")

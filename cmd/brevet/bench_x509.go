@@ -69,18 +69,20 @@ func newBenchX509Cmd() *cobra.Command {
 ECDSA P-256 and with an RSA-2048 leaf, and the IoT credentials provider over
 mutual TLS, on kept-alive connections and with a new connection per request
 that resumes an earlier TLS session. In the same run it measures AssumeRole
-(the same issuance, authenticated by SigV4) and the trivial server, and
-reports each row's throughput as a ratio of both (×AssumeRole, ×trivial).
+(the same issuance, authenticated by SigV4) and drives the trivial server with
+every workload (a fixed answer of the right kind; over mutual TLS for the IoT
+ones), and reports each row's throughput as a ratio of both (×AssumeRole,
+×trivial).
 
-It starts the trivial server and "brevet serve" (a fresh data directory, the
+It starts the trivial servers and "brevet serve" (a fresh data directory, the
 limits off as bench --spawn has them, the IoT credentials listener on with a
 server certificate it issues), makes an in-memory CA (a root and an
 intermediate), and sets up through the APIs with the admin credentials, with
 aws-sdk-go-v2's clients: a role trusting rolesanywhere.amazonaws.com and
 credentials.iot.amazonaws.com, a trust anchor (the root) and a profile, a
 device certificate registered without its CA, a thing attached to it, and a
-role alias. Then for each concurrency and --repeat round it drives the trivial
-server, then each workload, closed loop.
+role alias. Then for each concurrency and --repeat round it drives each
+workload, closed loop, against its trivial server and then Brevet.
 
 CreateSession workers reuse their signature for --resign (the server still
 verifies every request), so that the generator's RSA signing does not take the
@@ -138,6 +140,12 @@ func (o *x509BenchOptions) check() error {
 	return errors.Join(errs...)
 }
 
+// iot says whether an IoT workload is asked for: without one, the IoT
+// credentials listener stays off and nothing is set up for it.
+func (o *x509BenchOptions) iot() bool {
+	return slices.Contains(o.actions, loadgen.ActionIoTKeepAlive) || slices.Contains(o.actions, loadgen.ActionIoTResume)
+}
+
 // x509BenchReport is the JSON output of brevet bench x509.
 type x509BenchReport struct {
 	Command   string `json:"command"`
@@ -157,11 +165,13 @@ type x509BenchReport struct {
 	RSSEnd    int64         `json:"server_rss_end_bytes"`
 }
 
-// x509Workload is one workload of brevet bench x509 and the target it
-// is sent to (the API, or the IoT credentials listener).
+// x509Workload is one workload of brevet bench x509, the target it is
+// sent to (the API, or the IoT credentials listener) and the trivial
+// server it is compared with (over plain HTTP, or mutual TLS for IoT).
 type x509Workload struct {
-	w      loadgen.Workload
-	target loadgen.Target
+	w       loadgen.Workload
+	target  loadgen.Target
+	trivial loadgen.Target
 }
 
 func runBenchX509(ctx context.Context, stdout, stderr io.Writer, o x509BenchOptions) error {
@@ -182,17 +192,34 @@ func runBenchX509(ctx context.Context, stdout, stderr io.Writer, o x509BenchOpti
 		return err
 	}
 
+	certFile, keyFile, err := writeBenchX509ServerCertificate(tmp, pki)
+	if err != nil {
+		return err
+	}
 	trivial, err := startChild(ctx, "trivial", tmp, exe, []string{"bench", "trivial-server", "--listen", "127.0.0.1:0"}, 10*time.Second)
 	if err != nil {
 		return err
 	}
 	defer trivial.stop()
-	dataDir := filepath.Join(tmp, "data")
-	configFile, iotURL, err := writeBenchX509Config(tmp, pki)
+	trivialTLS, err := startChild(ctx, "trivial-tls", tmp, exe, []string{"bench", "trivial-server", "--listen", "127.0.0.1:0",
+		"--tls-cert", certFile, "--tls-key", keyFile}, 10*time.Second)
 	if err != nil {
 		return err
 	}
-	args := append(benchServeArgs(dataDir, benchOptions{region: o.region, serveArgs: o.serveArgs}), "--config", configFile)
+	defer trivialTLS.stop()
+	dataDir := filepath.Join(tmp, "data")
+	args := benchServeArgs(dataDir, benchOptions{region: o.region, serveArgs: o.serveArgs})
+	var iotAddr string
+	if o.iot() {
+		if iotAddr, err = freeLoopbackPort(); err != nil {
+			return err
+		}
+		configFile := filepath.Join(tmp, "brevet.yaml")
+		if err := os.WriteFile(configFile, benchX509Config(iotAddr, certFile, keyFile), 0o600); err != nil {
+			return err
+		}
+		args = append(args, "--config", configFile)
+	}
 	srv, err := startChild(ctx, "serve", tmp, exe, args, 60*time.Second)
 	if err != nil {
 		return err
@@ -203,18 +230,33 @@ func runBenchX509(ctx context.Context, stdout, stderr io.Writer, o x509BenchOpti
 		return err
 	}
 	api := loadgen.Target{Name: "brevet", URL: srv.url, PID: srv.pid()}
+	refs := x509References{
+		http: loadgen.Target{Name: loadgen.TrivialName, URL: trivial.url, PID: trivial.pid()},
+		tls:  loadgen.Target{Name: loadgen.TrivialName, URL: trivialTLS.url, PID: trivialTLS.pid()},
+	}
 	progress := func(format string, args ...any) { fmt.Fprintf(stderr, "bench x509: "+format+"\n", args...) }
-	workloads, err := benchX509Setup(ctx, o, pki, api, iotURL, creds, progress)
+	f, err := benchX509Setup(ctx, o, pki, api, creds, progress)
 	if err != nil {
 		return err
 	}
-	return benchX509Phases(ctx, stdout, stderr, o, loadgen.Target{Name: loadgen.TrivialName, URL: trivial.url, PID: trivial.pid()}, workloads, creds)
+	if o.iot() {
+		f.iotURL = "https://" + iotAddr + "/"
+	}
+	workloads, err := benchX509Workloads(o, api, refs, f)
+	if err != nil {
+		return err
+	}
+	return benchX509Phases(ctx, stdout, stderr, o, workloads, creds)
 }
 
-// writeBenchX509Config writes the spawned server's configuration file:
-// the IoT credentials listener on a free loopback port, with a server
-// certificate from pki. It returns the file and the listener's URL.
-func writeBenchX509Config(dir string, pki *loadgen.PKI) (file, iotURL string, err error) {
+// x509References are the trivial servers: over plain HTTP for the
+// Query and Roles Anywhere workloads, over mutual TLS for the IoT ones.
+type x509References struct{ http, tls loadgen.Target }
+
+// writeBenchX509ServerCertificate writes a server certificate from pki
+// (with its chain) and its key in dir, for the IoT credentials listener
+// and the trivial TLS server, and returns the two files.
+func writeBenchX509ServerCertificate(dir string, pki *loadgen.PKI) (certFile, keyFile string, err error) {
 	cert, err := pki.ServerCertificate()
 	if err != nil {
 		return "", "", err
@@ -223,20 +265,17 @@ func writeBenchX509Config(dir string, pki *loadgen.PKI) (file, iotURL string, er
 	if err != nil {
 		return "", "", err
 	}
-	certFile, keyFile := filepath.Join(dir, "iot-server.pem"), filepath.Join(dir, "iot-server.key")
+	certFile, keyFile = filepath.Join(dir, "server.pem"), filepath.Join(dir, "server.key")
 	if err := os.WriteFile(certFile, loadgen.CertificatePEM(cert.Leaf, pki.Intermediate), 0o644); err != nil {
 		return "", "", err
 	}
-	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
-		return "", "", err
-	}
-	addr, err := freeLoopbackPort()
-	if err != nil {
-		return "", "", err
-	}
-	file = filepath.Join(dir, "brevet.yaml")
-	conf := fmt.Sprintf("iot:\n  credentials:\n    listen: %q\n    tls_cert_file: %q\n    tls_key_file: %q\n", addr, certFile, keyFile)
-	return file, "https://" + addr + "/", os.WriteFile(file, []byte(conf), 0o600)
+	return certFile, keyFile, os.WriteFile(keyFile, key, 0o600)
+}
+
+// benchX509Config is the spawned server's configuration file: the IoT
+// credentials listener on addr with the server certificate.
+func benchX509Config(addr, certFile, keyFile string) []byte {
+	return fmt.Appendf(nil, "iot:\n  credentials:\n    listen: %q\n    tls_cert_file: %q\n    tls_key_file: %q\n", addr, certFile, keyFile)
 }
 
 // freeLoopbackPort returns a 127.0.0.1 address whose port was free a
@@ -254,17 +293,18 @@ func freeLoopbackPort() (string, error) {
 // need: a role both services (and the caller's account) may assume, a
 // trust anchor (pki's root) and a profile, ECDSA and RSA leaves, and a
 // registered device certificate attached to a thing with a role alias.
-// It returns the workloads in --actions order.
-func benchX509Setup(ctx context.Context, o x509BenchOptions, pki *loadgen.PKI, api loadgen.Target, iotURL string, creds sigv4.Credentials, progress func(string, ...any)) ([]x509Workload, error) {
+// It returns what it created; the caller sets its iotURL.
+func benchX509Setup(ctx context.Context, o x509BenchOptions, pki *loadgen.PKI, api loadgen.Target, creds sigv4.Credentials, progress func(string, ...any)) (x509Fixture, error) {
+	var f x509Fixture
 	c := &loadgen.Client{URL: api.URL, Region: o.region, Credentials: creds, HTTP: loadgen.NewClient(4)}
 	defer c.HTTP.CloseIdleConnections()
 	id, err := c.CallerIdentity(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("bench x509: the server does not accept the admin credentials: %w", err)
+		return f, fmt.Errorf("bench x509: the server does not accept the admin credentials: %w", err)
 	}
 	roleARN, err := c.EnsureRole(ctx, benchX509Role, benchX509TrustPolicy(id.Account))
 	if err != nil {
-		return nil, fmt.Errorf("bench x509: create role %s: %w", benchX509Role, err)
+		return f, fmt.Errorf("bench x509: create role %s: %w", benchX509Role, err)
 	}
 	cfg := aws.Config{Region: o.region, BaseEndpoint: aws.String(strings.TrimSuffix(api.URL, "/")), HTTPClient: c.HTTP,
 		Credentials: awscreds.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)}
@@ -275,24 +315,23 @@ func benchX509Setup(ctx context.Context, o x509BenchOptions, pki *loadgen.PKI, a
 			SourceData: &ratypes.SourceDataMemberX509CertificateData{Value: string(loadgen.CertificatePEM(pki.Root))}},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("bench x509: CreateTrustAnchor: %w", err)
+		return f, fmt.Errorf("bench x509: CreateTrustAnchor: %w", err)
 	}
 	profile, err := ra.CreateProfile(ctx, &rolesanywhere.CreateProfileInput{
 		Name: aws.String(benchX509Name), Enabled: aws.Bool(true), RoleArns: []string{roleARN}, DurationSeconds: aws.Int32(3600),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("bench x509: CreateProfile: %w", err)
+		return f, fmt.Errorf("bench x509: CreateProfile: %w", err)
 	}
 	if anchor.TrustAnchor == nil || anchor.TrustAnchor.TrustAnchorArn == nil || profile.Profile == nil || profile.Profile.ProfileArn == nil {
-		return nil, errors.New("bench x509: CreateTrustAnchor or CreateProfile answered no ARN")
+		return f, errors.New("bench x509: CreateTrustAnchor or CreateProfile answered no ARN")
 	}
 	progress("trust anchor %s, profile %s, role %s", *anchor.TrustAnchor.TrustAnchorArn, *profile.Profile.ProfileArn, roleARN)
-	f := x509Fixture{roleARN: roleARN, trustAnchorARN: *anchor.TrustAnchor.TrustAnchorArn, profileARN: *profile.Profile.ProfileArn,
-		pki: pki, iotURL: iotURL}
-	if f.device, err = benchX509Device(ctx, cfg, pki, roleARN, progress); err != nil {
-		return nil, err
+	f = x509Fixture{roleARN: roleARN, trustAnchorARN: *anchor.TrustAnchor.TrustAnchorArn, profileARN: *profile.Profile.ProfileArn, pki: pki}
+	if o.iot() {
+		f.device, err = benchX509Device(ctx, cfg, pki, roleARN, progress)
 	}
-	return benchX509Workloads(o, api, f)
+	return f, err
 }
 
 // x509Fixture is what benchX509Setup created on the server, for the
@@ -308,8 +347,9 @@ type x509Fixture struct {
 
 // benchX509Workloads returns the workloads of --actions, in its order:
 // AssumeRole and CreateSession to api, with new ECDSA and RSA leaves
-// from f.pki, and the IoT credentials requests to f.iotURL with f.device.
-func benchX509Workloads(o x509BenchOptions, api loadgen.Target, f x509Fixture) ([]x509Workload, error) {
+// from f.pki, compared with refs.http; the IoT credentials requests to
+// f.iotURL with f.device, compared with refs.tls driven the same way.
+func benchX509Workloads(o x509BenchOptions, api loadgen.Target, refs x509References, f x509Fixture) ([]x509Workload, error) {
 	session := func(action string, kt loadgen.KeyType) (loadgen.Workload, error) {
 		key, leaf, err := f.pki.Leaf(kt, "bench-"+strings.ToLower(string(kt)))
 		if err != nil {
@@ -318,15 +358,17 @@ func benchX509Workloads(o x509BenchOptions, api loadgen.Target, f x509Fixture) (
 		return loadgen.CreateSession(action, loadgen.CreateSessionConfig{Key: key, Leaf: leaf, Chain: []*x509.Certificate{f.pki.Intermediate},
 			Region: o.region, TrustAnchorARN: f.trustAnchorARN, ProfileARN: f.profileARN, RoleARN: f.roleARN, Resign: o.resign}), nil
 	}
-	iotTarget := func(newConnections bool) loadgen.Target {
-		return loadgen.Target{Name: api.Name, URL: f.iotURL, PID: api.PID, TLS: &loadgen.TLSCounter{},
-			NewClient: func(c int) *http.Client { return loadgen.NewMTLSClient(c, f.device, f.pki.Roots(), newConnections) }}
+	mTLS := func(t loadgen.Target, newConnections bool) loadgen.Target {
+		t.TLS = &loadgen.TLSCounter{}
+		t.NewClient = func(c int) *http.Client { return loadgen.NewMTLSClient(c, f.device, f.pki.Roots(), newConnections) }
+		return t
 	}
+	iotTarget := loadgen.Target{Name: api.Name, URL: f.iotURL, PID: api.PID}
 	var out []x509Workload
 	for _, a := range o.actions {
 		switch a {
 		case loadgen.ActionAssumeRole:
-			out = append(out, x509Workload{loadgen.AssumeRole(f.roleARN), api})
+			out = append(out, x509Workload{loadgen.AssumeRole(f.roleARN), api, refs.http})
 		case loadgen.ActionCreateSessionECDSA, loadgen.ActionCreateSessionRSA:
 			kt := loadgen.KeyECDSAP256
 			if a == loadgen.ActionCreateSessionRSA {
@@ -336,9 +378,10 @@ func benchX509Workloads(o x509BenchOptions, api loadgen.Target, f x509Fixture) (
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, x509Workload{w, api})
+			out = append(out, x509Workload{w, api, refs.http})
 		case loadgen.ActionIoTKeepAlive, loadgen.ActionIoTResume:
-			out = append(out, x509Workload{loadgen.IoTCredentials(a, benchX509RoleAlias, benchX509Thing), iotTarget(a == loadgen.ActionIoTResume)})
+			resume := a == loadgen.ActionIoTResume
+			out = append(out, x509Workload{loadgen.IoTCredentials(a, benchX509RoleAlias, benchX509Thing), mTLS(iotTarget, resume), mTLS(refs.tls, resume)})
 		}
 	}
 	return out, nil
@@ -389,21 +432,18 @@ func benchX509TrustPolicy(account string) string {
 		`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + account + `:root"},"Action":"sts:AssumeRole"}]}`
 }
 
-// benchX509Phases runs, for each concurrency and round, the trivial
-// server's phase (driven with the first SigV4 workload, AssumeRole when
-// there is one) and then each workload's, and writes the report.
-func benchX509Phases(ctx context.Context, stdout, stderr io.Writer, o x509BenchOptions, trivial loadgen.Target, workloads []x509Workload, creds sigv4.Credentials) error {
+// benchX509Phases runs, for each concurrency and round, each workload
+// against its trivial server and then against its target, and writes the
+// report.
+func benchX509Phases(ctx context.Context, stdout, stderr io.Writer, o x509BenchOptions, workloads []x509Workload, creds sigv4.Credentials) error {
 	progress := func(format string, args ...any) { fmt.Fprintf(stderr, "bench x509: "+format+"\n", args...) }
 	if len(workloads) == 0 {
 		return errors.New("bench x509: no workload")
 	}
 	server := workloads[0].target
-	progress("%s pid %d at %s; %s pid %d at %s", trivial.Name, trivial.PID, trivial.URL, server.Name, server.PID, server.URL)
-	reference := loadgen.GetCallerIdentity()
 	for _, xw := range workloads {
-		if xw.w.Action == loadgen.ActionAssumeRole {
-			reference = xw.w
-		}
+		progress("%-19s %s pid %d at %s, %s pid %d at %s", xw.w.Action, xw.trivial.Name, xw.trivial.PID, xw.trivial.URL,
+			xw.target.Name, xw.target.PID, xw.target.URL)
 	}
 	rep := x509BenchReport{
 		Command: "brevet " + strings.Join(os.Args[1:], " "), GoVersion: runtime.Version(), NumCPU: runtime.NumCPU(),
@@ -414,20 +454,21 @@ func benchX509Phases(ctx context.Context, stdout, stderr io.Writer, o x509BenchO
 	var phases []*loadgen.Phase
 	for _, c := range o.concurrency {
 		for round := range o.repeat {
-			runs := append([]x509Workload{{reference, trivial}}, workloads...)
-			for _, r := range runs {
-				p, err := loadgen.Measure(ctx, r.target, r.w, c, o.warmup, cfg)
-				if err != nil {
-					return err
+			for _, xw := range workloads {
+				for _, t := range []loadgen.Target{xw.trivial, xw.target} {
+					p, err := loadgen.Measure(ctx, t, xw.w, c, o.warmup, cfg)
+					if err != nil {
+						return err
+					}
+					p.Round = round
+					phases = append(phases, p)
+					resumed := ""
+					if p.TLSResponses > 0 {
+						resumed = fmt.Sprintf(", %.1f %% TLS resumed", 100*float64(p.TLSResumed)/float64(p.TLSResponses))
+					}
+					progress("%-19s c%-3d %-8s %8.0f ops/s, p99 %v, %d errors%s", p.Action, c, p.Target,
+						p.Result.OpsPerSecond(), p.Result.Latency.Quantile(0.99).Round(time.Microsecond), p.Result.Errors, resumed)
 				}
-				p.Round = round
-				phases = append(phases, p)
-				resumed := ""
-				if p.TLSResponses > 0 {
-					resumed = fmt.Sprintf(", %.1f %% TLS resumed", 100*float64(p.TLSResumed)/float64(p.TLSResponses))
-				}
-				progress("%-19s c%-3d %-8s %8.0f ops/s, p99 %v, %d errors%s", p.Action, c, p.Target,
-					p.Result.OpsPerSecond(), p.Result.Latency.Quantile(0.99).Round(time.Microsecond), p.Result.Errors, resumed)
 			}
 		}
 	}

@@ -95,18 +95,23 @@ func fakeX509API(t *testing.T, pki *loadgen.PKI) http.Handler {
 	})
 }
 
-// fakeIoT stands for the IoT credentials provider: mutual TLS with pki's
-// server certificate, and credentials for the role alias to the device
-// whose certificate it is.
-func fakeIoT(t *testing.T, pki *loadgen.PKI, device *x509.Certificate) *httptest.Server {
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// fakeIoT stands for the IoT credentials provider: credentials for the
+// role alias to the device whose certificate it is.
+func fakeIoT(device *x509.Certificate) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 || !r.TLS.PeerCertificates[0].Equal(device) ||
 			r.URL.Path != "/role-aliases/"+benchX509RoleAlias+"/credentials" || r.Header.Get("x-amzn-iot-thingname") != benchX509Thing {
 			http.Error(w, `{"message":"Access Denied"}`, http.StatusForbidden)
 			return
 		}
 		_, _ = io.WriteString(w, `{"credentials":{"accessKeyId":"ASIA","secretAccessKey":"s","sessionToken":"token","expiration":"2030-01-01T00:00:00Z"}}`)
-	}))
+	})
+}
+
+// mTLSServer serves h over mutual TLS with pki's server certificate, as
+// the IoT credentials listener and the trivial TLS server do.
+func mTLSServer(t *testing.T, pki *loadgen.PKI, h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
 	cert, err := pki.ServerCertificate()
 	if err != nil {
 		t.Fatal(err)
@@ -137,8 +142,14 @@ func TestBenchX509Phases(t *testing.T) {
 	defer trivial.Close()
 	api := httptest.NewServer(fakeX509API(t, pki))
 	defer api.Close()
-	iotSrv := fakeIoT(t, pki, leaf)
+	iotSrv := mTLSServer(t, pki, fakeIoT(leaf))
 	defer iotSrv.Close()
+	trivialTLS := mTLSServer(t, pki, loadgen.TrivialHandler())
+	defer trivialTLS.Close()
+	refs := x509References{
+		http: loadgen.Target{Name: loadgen.TrivialName, URL: trivial.URL + "/", PID: os.Getpid()},
+		tls:  loadgen.Target{Name: loadgen.TrivialName, URL: trivialTLS.URL + "/", PID: os.Getpid()},
+	}
 
 	o := x509BenchOptions{region: "us-east-1", actions: x509BenchActions, concurrency: []int{1, 4}, duration: 100 * time.Millisecond,
 		warmup: 20 * time.Millisecond, repeat: 2, resign: time.Second, output: "json"}
@@ -150,13 +161,12 @@ func TestBenchX509Phases(t *testing.T) {
 		device: loadgen.TLSCertificate(key, leaf, pki.Intermediate), iotURL: iotSrv.URL + "/"}
 	creds := sigv4.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret"}
 	run := func(o x509BenchOptions) string {
-		workloads, err := benchX509Workloads(o, loadgen.Target{Name: "brevet", URL: api.URL + "/", PID: os.Getpid()}, f)
+		workloads, err := benchX509Workloads(o, loadgen.Target{Name: "brevet", URL: api.URL + "/", PID: os.Getpid()}, refs, f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var stdout, stderr bytes.Buffer
-		err = benchX509Phases(context.Background(), &stdout, &stderr, o,
-			loadgen.Target{Name: loadgen.TrivialName, URL: trivial.URL + "/", PID: os.Getpid()}, workloads, creds)
+		err = benchX509Phases(context.Background(), &stdout, &stderr, o, workloads, creds)
 		if err != nil {
 			t.Fatalf("benchX509Phases: %v\n%s", err, stderr.String())
 		}
@@ -167,7 +177,7 @@ func TestBenchX509Phases(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, stdout)
 	}
-	if got, want := len(rep.Rows), 2*2*6; got != want {
+	if got, want := len(rep.Rows), 2*2*5*2; got != want {
 		t.Fatalf("%d rows, want %d", got, want)
 	}
 	var firstRound []string
@@ -176,7 +186,8 @@ func TestBenchX509Phases(t *testing.T) {
 			firstRound = append(firstRound, r.Target+" "+r.Action)
 		}
 	}
-	want := "trivial AssumeRole,brevet AssumeRole,brevet CreateSession-ECDSA,brevet CreateSession-RSA,brevet IoT-keepalive,brevet IoT-resume"
+	want := "trivial AssumeRole,brevet AssumeRole,trivial CreateSession-ECDSA,brevet CreateSession-ECDSA,trivial CreateSession-RSA," +
+		"brevet CreateSession-RSA,trivial IoT-keepalive,brevet IoT-keepalive,trivial IoT-resume,brevet IoT-resume"
 	if got := strings.Join(firstRound, ","); got != want {
 		t.Errorf("medians at c1: %s, want %s", got, want)
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // TrivialHandler answers every request with a fixed, well-formed STS
@@ -16,23 +17,53 @@ import (
 // It reads the whole body (as any server must to keep the connection
 // alive) and answers AssumeRole with a response of the size Brevet's
 // has (a session token included), so that the generator reads the same
-// bytes from both targets.
+// bytes from both targets. For brevet bench x509 it also answers Roles
+// Anywhere's CreateSession (POST /sessions, 201) and the IoT credentials
+// provider's GET /role-aliases/ALIAS/credentials with fixed JSON of the
+// same kind, without looking at the signature or the certificate.
 func TrivialHandler() http.Handler {
 	t := newTrivial()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if t.respondCertificate(w, r) {
+			return
+		}
 		t.respond(w, t.read(r))
 	})
+}
+
+// respondCertificate answers the requests of brevet bench x509's
+// certificate workloads, and reports whether r was one.
+func (t *trivial) respondCertificate(w http.ResponseWriter, r *http.Request) bool {
+	var resp []byte
+	status := http.StatusOK
+	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/sessions":
+		resp, status = t.session, http.StatusCreated
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/role-aliases/") && strings.HasSuffix(r.URL.Path, "/credentials"):
+		resp = t.iot
+	default:
+		return false
+	}
+	_, _ = io.Copy(io.Discard, r.Body)
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json"}
+	h["Content-Length"] = []string{strconv.Itoa(len(resp))}
+	w.WriteHeader(status)
+	_, _ = w.Write(resp)
+	return true
 }
 
 // trivial is the trivial handler's fixed responses.
 type trivial struct {
 	gci, ar          []byte
+	session, iot     []byte
 	gciLen, arLen    string
 	assumeRolePrefix []byte
 }
 
 func newTrivial() *trivial {
-	t := &trivial{gci: []byte(trivialGetCallerIdentity), ar: []byte(trivialAssumeRole), assumeRolePrefix: []byte("Action=AssumeRole&")}
+	t := &trivial{gci: []byte(trivialGetCallerIdentity), ar: []byte(trivialAssumeRole), assumeRolePrefix: []byte("Action=AssumeRole&"),
+		session: []byte(trivialCreateSession), iot: []byte(trivialIoTCredentials)}
 	t.gciLen, t.arLen = strconv.Itoa(len(t.gci)), strconv.Itoa(len(t.ar))
 	return t
 }
@@ -89,3 +120,16 @@ var trivialAssumeRole = `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/do
   </ResponseMetadata>
 </AssumeRoleResponse>
 `
+
+// trivialCreateSession is Roles Anywhere's CreateSession response, with
+// a session token of trivialAssumeRole's size.
+var trivialCreateSession = `{"credentialSet":[{"assumedRoleUser":{"arn":"arn:aws:sts::123456789012:assumed-role/bench/0123456789abcdef0123456789abcdef",` +
+	`"assumedRoleId":"AROAEXAMPLEEXAMPLE123:0123456789abcdef0123456789abcdef"},"credentials":{"accessKeyId":"ASIAEXAMPLEEXAMPLE12",` +
+	`"expiration":"2026-01-01T00:00:00Z","secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY","sessionToken":"` +
+	string(bytes.Repeat([]byte("A"), 600)) + `"},"packedPolicySize":0,"roleArn":"arn:aws:iam::123456789012:role/bench",` +
+	`"sourceIdentity":"CN=bench"}],"subjectArn":"arn:aws:rolesanywhere:us-east-1:123456789012:subject/0123456789abcdef"}`
+
+// trivialIoTCredentials is the IoT credentials provider's response, with
+// a session token of trivialAssumeRole's size.
+var trivialIoTCredentials = `{"credentials":{"accessKeyId":"ASIAEXAMPLEEXAMPLE12","secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",` +
+	`"sessionToken":"` + string(bytes.Repeat([]byte("A"), 600)) + `","expiration":"2026-01-01T00:00:00Z"}}`

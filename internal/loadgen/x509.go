@@ -48,7 +48,13 @@ func CreateSession(action string, cfg CreateSessionConfig) Workload {
 		at     time.Time
 		header http.Header
 	}
-	cache := map[int]*signed{}
+	// A signature covers the host: one per worker and endpoint, so that
+	// phases against different servers never send each other's.
+	type signer struct {
+		worker   int
+		endpoint string
+	}
+	cache := map[signer]*signed{}
 	return Workload{
 		Action:  action,
 		Service: sigv4.ServiceRolesAnywhere,
@@ -61,7 +67,7 @@ func CreateSession(action string, cfg CreateSessionConfig) Workload {
 				return nil, err
 			}
 			mu.Lock()
-			s := cache[worker]
+			s := cache[signer{worker, endpoint}]
 			mu.Unlock()
 			if s == nil || cfg.Resign == 0 || now.Sub(s.at) >= cfg.Resign {
 				sr := sigv4.Request{Method: http.MethodPost, Path: "/sessions", Host: req.URL.Host, Body: body,
@@ -71,7 +77,7 @@ func CreateSession(action string, cfg CreateSessionConfig) Workload {
 				}
 				s = &signed{at: now, header: sr.Header}
 				mu.Lock()
-				cache[worker] = s
+				cache[signer{worker, endpoint}] = s
 				mu.Unlock()
 			}
 			for k, v := range s.header {

@@ -31,30 +31,21 @@ var x509Targets = []struct {
 	{ActionIoTResume, 2000},
 }
 
-// X509Rows is Rows for brevet bench x509, whose references are not per
-// action: each row's ×trivial is over the trivial server's phase at the
-// same concurrency and round (whatever it was driven with), and each
-// row but the references' has ×AssumeRole, over the same round's
-// AssumeRole phase of the target named server.
+// X509Rows is Rows (×trivial over the trivial server's phase of the same
+// action, concurrency and round) plus, on each row of the target named
+// server but its AssumeRole's, ×AssumeRole: over the same round's
+// AssumeRole phase of server at the same concurrency.
 func X509Rows(phases []*Phase, server string) []Row {
 	type key struct{ c, round int }
-	trivial, assume := map[key]*Phase{}, map[key]*Phase{}
+	assume := map[key]*Phase{}
 	for _, p := range phases {
-		k := key{p.Concurrency, p.Round}
-		switch {
-		case p.Target == TrivialName:
-			trivial[k] = p
-		case p.Target == server && p.Action == ActionAssumeRole:
-			assume[k] = p
+		if p.Target == server && p.Action == ActionAssumeRole {
+			assume[key{p.Concurrency, p.Round}] = p
 		}
 	}
 	rows := Rows(phases)
 	for i, p := range phases {
-		k := key{p.Concurrency, p.Round}
-		if t := trivial[k]; t != nil && p.Target != TrivialName {
-			rows[i].RatioToTrivial = ratio(rows[i].OpsPerSecond, t.Result.OpsPerSecond())
-		}
-		if a := assume[k]; a != nil && a != p && p.Target == server {
+		if a := assume[key{p.Concurrency, p.Round}]; a != nil && a != p && p.Target == server {
 			rows[i].RatioToAssumeRole = ratio(rows[i].OpsPerSecond, a.Result.OpsPerSecond())
 		}
 	}

@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-// TestX509Rows: ×trivial is over the trivial phase of the same
-// concurrency and round whatever its action, ×AssumeRole over the
-// server's AssumeRole phase of the same concurrency and round, and
-// neither reference has a ratio to itself.
+// TestX509Rows: ×trivial is over the trivial phase of the same action,
+// concurrency and round, ×AssumeRole over the server's AssumeRole phase
+// of the same concurrency and round, and neither reference has a ratio to
+// itself.
 func TestX509Rows(t *testing.T) {
 	phase := func(target, action string, c, round int, ops uint64) *Phase {
 		return &Phase{Target: target, Action: action, Concurrency: c, Round: round,
@@ -19,12 +19,13 @@ func TestX509Rows(t *testing.T) {
 	phases := []*Phase{
 		phase(TrivialName, ActionAssumeRole, 64, 0, 10000),
 		phase("brevet", ActionAssumeRole, 64, 0, 4000),
+		phase(TrivialName, ActionCreateSessionECDSA, 64, 0, 12000),
 		phase("brevet", ActionCreateSessionECDSA, 64, 0, 3000),
-		phase(TrivialName, ActionAssumeRole, 64, 1, 8000),
+		phase(TrivialName, ActionIoTResume, 64, 1, 4000),
 		phase("brevet", ActionAssumeRole, 64, 1, 2000),
 		phase("brevet", ActionIoTResume, 64, 1, 1000),
 	}
-	tests := []struct{ trivial, assume float64 }{{0, 0}, {0.4, 0}, {0.3, 0.75}, {0, 0}, {0.25, 0}, {0.125, 0.5}}
+	tests := []struct{ trivial, assume float64 }{{0, 0}, {0.4, 0}, {0, 0}, {0.25, 0.75}, {0, 0}, {0, 0}, {0.25, 0.5}}
 	rows := X509Rows(phases, "brevet")
 	for i, want := range tests {
 		r := rows[i]
