@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/audit/audittest"
 	"github.com/brevet-dev/brevet/internal/federation/x509/x509test"
 	iotpkg "github.com/brevet-dev/brevet/internal/iot"
 	"github.com/brevet-dev/brevet/internal/sigv4"
@@ -27,15 +28,20 @@ type iotEnv struct {
 	server *x509test.CA
 }
 
-func startIoTNode(tb testing.TB) *iotEnv {
+func startIoTNode(tb testing.TB, env ...string) *iotEnv {
+	tb.Helper()
+	return startIoTNodeWith(tb, Options{}, env...)
+}
+
+func startIoTNodeWith(tb testing.TB, opts Options, env ...string) *iotEnv {
 	tb.Helper()
 	dir := tb.TempDir()
 	srvCA := x509test.NewCA(tb, x509test.Options{CN: "iot server CA"})
 	srv := srvCA.Leaf(tb, x509test.Options{CN: "127.0.0.1", IPs: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"}})
 	files := srv.WritePEM(tb, tb.TempDir())
 	dataDir := filepath.Join(dir, "data")
-	n, _ := startNode(tb, dataDir, Options{}, "BREVET_IOT_CREDENTIALS_LISTEN=127.0.0.1:0",
-		"BREVET_IOT_CREDENTIALS_TLS_CERT="+files.Cert, "BREVET_IOT_CREDENTIALS_TLS_KEY="+files.Key)
+	n, _ := startNode(tb, dataDir, opts, append([]string{"BREVET_IOT_CREDENTIALS_LISTEN=127.0.0.1:0",
+		"BREVET_IOT_CREDENTIALS_TLS_CERT=" + files.Cert, "BREVET_IOT_CREDENTIALS_TLS_KEY=" + files.Key}, env...)...)
 	return &iotEnv{n: n, creds: adminCreds(tb, dataDir), server: srvCA}
 }
 
@@ -294,3 +300,57 @@ func certID(c *x509.Certificate) string {
 }
 
 func iotCertID(der []byte) string { return iotpkg.CertificateID(der) }
+
+// BenchmarkIoTCredentials measures the credentials provider's whole path
+// (TLS handshake, certificate lookup, trust evaluation, minting, audit)
+// with a device that opens a new connection per request and resumes its
+// TLS session, and with one that keeps its connection.
+func BenchmarkIoTCredentials(b *testing.B) {
+	for _, sink := range []string{"durable", "null"} {
+		var opts Options
+		if sink == "null" {
+			opts.AuditOpenFile = audittest.OpenNull
+		}
+		e := startIoTNodeWith(b, opts, "BREVET_LOG_LEVEL=error", "BREVET_LIMIT_REQUESTS_PER_CALLER=1000000/s:1000000",
+			"BREVET_LIMIT_MAX_CONNECTIONS_PER_SOURCE=off", "BREVET_LIMIT_MAX_IN_FLIGHT_PER_SOURCE=off")
+		_, dev, _ := e.setUpDevices(b)
+		for _, conn := range []string{"resume", "keepalive"} {
+			b.Run(sink+"/"+conn+"/c64", func(b *testing.B) { benchDevice(b, e, dev, conn == "resume") })
+		}
+	}
+}
+
+// benchDevice fetches credentials from 64 goroutines (parallelism 32 on
+// this 2-core machine), on new connections that resume their TLS
+// sessions, or on kept-alive ones.
+func benchDevice(b *testing.B, e *iotEnv, dev *x509test.Leaf, resume bool) {
+	var cache tls.ClientSessionCache
+	if resume {
+		cache = tls.NewLRUClientSessionCache(64)
+	}
+	client := e.deviceClient(dev, cache)
+	if !resume {
+		client.Transport.(*http.Transport).MaxIdleConnsPerHost = 256
+	}
+	url := e.n.IoTCredentialsURL() + "/role-aliases/lamp-role/credentials"
+	b.SetParallelism(32)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest("GET", url, nil)
+			req.Header.Set("x-amzn-iot-thingname", "lamp")
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "creds/s")
+}
