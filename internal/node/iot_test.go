@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -333,6 +334,7 @@ func benchDevice(b *testing.B, e *iotEnv, dev *x509test.Leaf, resume bool) {
 		client.Transport.(*http.Transport).MaxIdleConnsPerHost = 256
 	}
 	url := e.n.IoTCredentialsURL() + "/role-aliases/lamp-role/credentials"
+	var resumed atomic.Int64
 	b.SetParallelism(32)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -350,7 +352,13 @@ func benchDevice(b *testing.B, e *iotEnv, dev *x509test.Leaf, resume bool) {
 				b.Errorf("status %d", resp.StatusCode)
 				return
 			}
+			if resp.TLS.DidResume {
+				resumed.Add(1)
+			}
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "creds/s")
+	if resume {
+		b.ReportMetric(float64(resumed.Load())/float64(b.N), "resumed/op")
+	}
 }
