@@ -73,6 +73,9 @@ type action[In, Out any] struct {
 	resource func(acct string, in *In) string
 	serve    func(ctx context.Context, acct string, in *In, now time.Time) (*Out, error)
 	audit    bool
+	// passRole, when set, is the role the action hands to the service:
+	// the caller needs iam:PassRole on it too, as AWS asks.
+	passRole func(in *In) string
 }
 
 func add[In, Out any](svc *restjson.Service, method, pattern, name string, a action[In, Out]) {
@@ -98,8 +101,24 @@ func add[In, Out any](svc *restjson.Service, method, pattern, name string, a act
 			}
 			return a.serve(ctx, acct, r.Input, r.Start)
 		},
+		Targets:       passRoleTargets(a.passRole),
 		AuditResponse: a.audit,
 	})
+}
+
+// passRoleTargets authorizes iam:PassRole on the role passRole names, if
+// any.
+func passRoleTargets[In any](passRole func(in *In) string) func(context.Context, *restjson.Request[In]) ([]request.Target, error) {
+	if passRole == nil {
+		return nil
+	}
+	return func(_ context.Context, r *restjson.Request[In]) ([]request.Target, error) {
+		role := passRole(r.Input)
+		if role == "" {
+			return nil, nil
+		}
+		return []request.Target{{Action: "iam:PassRole", Resource: role}}, nil
+	}
 }
 
 // noOutput adapts an action that answers nothing.
@@ -110,7 +129,9 @@ func noOutput[In any](f func(ctx context.Context, acct string, in *In, now time.
 }
 
 // Register puts the IoT actions Brevet supports on svc (made with
-// ServiceConfig), each authorized as iot:ACTION on its resource's ARN.
+// ServiceConfig), each authorized as iot:ACTION on its resource's ARN;
+// CreateRoleAlias and UpdateRoleAlias also need iam:PassRole on the
+// role, as AWS asks.
 func Register(svc *restjson.Service, s *Service) {
 	s.registerCertificates(svc)
 	s.registerThings(svc)
@@ -233,7 +254,8 @@ func (s *Service) registerRoleAliases(svc *restjson.Service) {
 	add(svc, "POST", "/role-aliases/{roleAlias}", "CreateRoleAlias", action[CreateRoleAliasInput, RoleAliasOutput]{
 		effect:   request.Writes,
 		resource: func(acct string, in *CreateRoleAliasInput) string { return s.RoleAliasARN(acct, in.RoleAlias) },
-		serve:    s.CreateRoleAlias, audit: true})
+		serve:    s.CreateRoleAlias, audit: true,
+		passRole: func(in *CreateRoleAliasInput) string { return in.RoleArn }})
 	add(svc, "GET", "/role-aliases/{roleAlias}", "DescribeRoleAlias", action[RoleAliasInput, DescribeRoleAliasOutput]{
 		effect: request.ReadOnly, resource: aliasARN,
 		serve: func(ctx context.Context, acct string, in *RoleAliasInput, _ time.Time) (*DescribeRoleAliasOutput, error) {
@@ -247,7 +269,8 @@ func (s *Service) registerRoleAliases(svc *restjson.Service) {
 	add(svc, "PUT", "/role-aliases/{roleAlias}", "UpdateRoleAlias", action[UpdateRoleAliasInput, RoleAliasOutput]{
 		effect:   request.Writes,
 		resource: func(acct string, in *UpdateRoleAliasInput) string { return s.RoleAliasARN(acct, in.RoleAlias) },
-		serve:    s.UpdateRoleAlias, audit: true})
+		serve:    s.UpdateRoleAlias, audit: true,
+		passRole: func(in *UpdateRoleAliasInput) string { return in.RoleArn }})
 	add(svc, "DELETE", "/role-aliases/{roleAlias}", "DeleteRoleAlias", action[RoleAliasInput, none]{
 		effect: request.Writes, resource: aliasARN,
 		serve: noOutput(func(ctx context.Context, acct string, in *RoleAliasInput, _ time.Time) error {

@@ -362,3 +362,37 @@ func benchDevice(b *testing.B, e *iotEnv, dev *x509test.Leaf, resume bool) {
 		b.ReportMetric(float64(resumed.Load())/float64(b.N), "resumed/op")
 	}
 }
+
+// TestIoTRoleAliasNeedsPassRole checks that a caller allowed iot:* but
+// not iam:PassRole cannot point a role alias at a role, as AWS refuses.
+func TestIoTRoleAliasNeedsPassRole(t *testing.T) {
+	e := startIoTNode(t)
+	role := e.role(t, "lamp", "credentials.iot.amazonaws.com")
+	call := func(body string) string {
+		t.Helper()
+		code, out := signedPostTo(t, http.DefaultClient, e.n.URL(), "iam", e.creds, body)
+		if code != 200 {
+			t.Fatalf("%s: %d %s", body, code, out)
+		}
+		return out
+	}
+	call("Action=CreateUser&Version=2010-05-08&UserName=iotop")
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:*","Resource":"*"}]}`
+	call("Action=PutUserPolicy&Version=2010-05-08&UserName=iotop&PolicyName=iot&PolicyDocument=" + url.QueryEscape(policy))
+	out := call("Action=CreateAccessKey&Version=2010-05-08&UserName=iotop")
+	between := func(s, a, b string) string { _, r, _ := strings.Cut(s, a); v, _, _ := strings.Cut(r, b); return v }
+	op := &iotEnv{n: e.n, server: e.server, creds: sigv4.Credentials{
+		AccessKeyID: between(out, "<AccessKeyId>", "<"), SecretAccessKey: between(out, "<SecretAccessKey>", "<")}}
+	code, body := op.rest(t, "POST", "/role-aliases/lamp-role", "", nil, `{"roleArn":"`+role+`"}`)
+	if code != 403 || !strings.Contains(body, "iam:PassRole") {
+		t.Errorf("CreateRoleAlias without iam:PassRole: %d %s, want 403 naming iam:PassRole", code, body)
+	}
+	if code, body := op.rest(t, "GET", "/role-aliases", "", nil, ""); code != 200 {
+		t.Errorf("ListRoleAliases with iot:*: %d %s", code, body)
+	}
+	policy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iot:*","iam:PassRole"],"Resource":"*"}]}`
+	call("Action=PutUserPolicy&Version=2010-05-08&UserName=iotop&PolicyName=iot&PolicyDocument=" + url.QueryEscape(policy))
+	if code, body := op.rest(t, "POST", "/role-aliases/lamp-role", "", nil, `{"roleArn":"`+role+`"}`); code != 200 {
+		t.Errorf("CreateRoleAlias with iam:PassRole: %d %s", code, body)
+	}
+}

@@ -116,7 +116,11 @@ type Handler[In, Out any] struct {
 	// says why the action authorizes itself.
 	Target            func(ctx context.Context, r *Request[In]) (request.Target, error)
 	SkipAuthorization string
-	Serve             func(ctx context.Context, r *Request[In]) (*Out, error)
+	// Targets, when set, names further authorizations the request needs
+	// besides Target's, every one allowed: iam:PassRole on the role an
+	// action hands to the service (IoT's CreateRoleAlias).
+	Targets func(ctx context.Context, r *Request[In]) ([]request.Target, error)
+	Serve   func(ctx context.Context, r *Request[In]) (*Out, error)
 	// AuditResponse puts the output in the audit event's
 	// responseElements; leave it off for outputs that carry secrets.
 	AuditResponse bool
@@ -283,7 +287,30 @@ func (c *call[In, Out]) Decode(_ context.Context, x *request.Exchange) error {
 	return nil
 }
 
-// Target asks the handler what to authorize.
+// Targets asks the handler what to authorize: its Target, then its
+// Targets (request.MultiTarget); none for an action that authorizes
+// itself.
+func (c *call[In, Out]) Targets(ctx context.Context, _ *request.Exchange) ([]request.Target, error) {
+	var ts []request.Target
+	if c.rt.h.Target != nil {
+		t, err := c.rt.h.Target(ctx, &c.req)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+	}
+	if c.rt.h.Targets != nil {
+		more, err := c.rt.h.Targets(ctx, &c.req)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, more...)
+	}
+	return ts, nil
+}
+
+// Target asks the handler what to authorize (the pipeline asks Targets,
+// which includes it).
 func (c *call[In, Out]) Target(ctx context.Context, _ *request.Exchange) (request.Target, bool, error) {
 	if c.rt.h.Target == nil {
 		return request.Target{}, false, nil

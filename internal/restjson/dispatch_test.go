@@ -165,3 +165,49 @@ func TestDispatch(t *testing.T) {
 		t.Errorf("denied record = %s %d", r.ErrorCode, r.Status)
 	}
 }
+
+type aliasInput struct {
+	Name    string `json:"-" path:"name"`
+	RoleArn string `json:"roleArn"`
+}
+
+// TestTargets checks that every target of an action is authorized: its
+// Target and the further Targets (iam:PassRole on a role it passes).
+func TestTargets(t *testing.T) {
+	srv, d, _ := newServer(t)
+	svc := d.Service(restjson.ServiceConfig{Name: "iot", Version: "2015-05-28", Errors: restjson.Errors{
+		AccessDenied: "AccessDeniedException", Validation: "InvalidRequestException", Throttling: "ThrottlingException",
+		Internal: "InternalFailureException", Unavailable: "ServiceUnavailableException",
+	}})
+	var passed []string
+	restjson.Register(svc, "POST", "/aliases/{name}", "CreateRoleAlias", restjson.Handler[aliasInput, thingOutput]{
+		Effect: request.Writes,
+		Target: func(_ context.Context, r *restjson.Request[aliasInput]) (request.Target, error) {
+			return request.Target{Resource: "arn:aws:iot:us-east-1:123456789012:rolealias/" + r.Input.Name}, nil
+		},
+		Targets: func(_ context.Context, r *restjson.Request[aliasInput]) ([]request.Target, error) {
+			passed = append(passed, r.Input.RoleArn)
+			return []request.Target{{Action: "iam:PassRole", Resource: r.Input.RoleArn}}, nil
+		},
+		Serve: func(context.Context, *restjson.Request[aliasInput]) (*thingOutput, error) { return &thingOutput{}, nil },
+	})
+	for _, tt := range []struct {
+		name, path, role string
+		want             int
+	}{
+		{"both allowed", "/aliases/a", "arn:aws:iam::123456789012:role/r", 200},
+		{"the passed role denied", "/aliases/a", "arn:aws:iot:us-east-1:123456789012:thing/secret", 403},
+	} {
+		resp, err := srv.Client().Post(srv.URL+tt.path, "application/json", strings.NewReader(`{"roleArn":"`+tt.role+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: status = %d, want %d", tt.name, resp.StatusCode, tt.want)
+		}
+	}
+	if len(passed) != 2 {
+		t.Errorf("Targets called %d times, want 2", len(passed))
+	}
+}
