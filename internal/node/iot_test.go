@@ -396,3 +396,44 @@ func TestIoTRoleAliasNeedsPassRole(t *testing.T) {
 		t.Errorf("CreateRoleAlias with iam:PassRole: %d %s", code, body)
 	}
 }
+
+// TestIoTThingKeys checks the credentials-iot keys: in the trust
+// policy's conditions, and, when the trust policy allows sts:TagSession,
+// in the session as principal tags its permission policies read.
+func TestIoTThingKeys(t *testing.T) {
+	e := startIoTNode(t)
+	_, dev, _ := e.setUpDevices(t)
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"credentials.iot.amazonaws.com"},` +
+		`"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringEquals":{"credentials-iot:ThingAttributes/room":"kitchen"}}}]}`
+	perms := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:DescribeThing",` +
+		`"Resource":"arn:aws:iot:us-east-1:` + testAccount + `:thing/${aws:PrincipalTag/credentials-iot:ThingName}"}]}`
+	for _, body := range []string{
+		"Action=CreateRole&Version=2010-05-08&RoleName=tagged&AssumeRolePolicyDocument=" + url.QueryEscape(trust),
+		"Action=PutRolePolicy&Version=2010-05-08&RoleName=tagged&PolicyName=things&PolicyDocument=" + url.QueryEscape(perms),
+	} {
+		if code, out := signedPostTo(t, http.DefaultClient, e.n.URL(), "iam", e.creds, body); code != 200 {
+			t.Fatalf("%d %s", code, out)
+		}
+	}
+	e.mustREST(t, "POST", "/role-aliases/tagged", "", nil, `{"roleArn":"arn:aws:iam::`+testAccount+`:role/tagged"}`)
+	client := e.deviceClient(dev, nil)
+	if resp, body := e.credentials(t, client, "tagged", ""); resp.StatusCode != 400 {
+		t.Errorf("without a thing, the trust condition on its attribute fails: %d %s, want 400", resp.StatusCode, body)
+	}
+	resp, body := e.credentials(t, client, "tagged", "lamp")
+	if resp.StatusCode != 200 {
+		t.Fatalf("with thing lamp: %d %s", resp.StatusCode, body)
+	}
+	var out struct {
+		Credentials struct{ AccessKeyID, SecretAccessKey, SessionToken string } `json:"credentials"`
+	}
+	_ = json.Unmarshal([]byte(body), &out)
+	sess := &iotEnv{n: e.n, creds: sigv4.Credentials{AccessKeyID: out.Credentials.AccessKeyID,
+		SecretAccessKey: out.Credentials.SecretAccessKey, SessionToken: out.Credentials.SessionToken}}
+	if code, body := sess.rest(t, "GET", "/things/lamp", "", nil, ""); code != 200 {
+		t.Errorf("the session describes its own thing: %d %s", code, body)
+	}
+	if code, body := sess.rest(t, "GET", "/things/other", "", nil, ""); code != 403 {
+		t.Errorf("the session describes another thing: %d %s, want 403", code, body)
+	}
+}
