@@ -22,14 +22,14 @@ const account = "123456789012"
 // harness is a Service on a real embedded store, with the change feed
 // applied as the node's follower does.
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	st  store.Store
 	svc *rolesanywhere.Service
 	seq int64
 	now time.Time
 }
 
-func newHarness(t *testing.T, issuer rolesanywhere.SessionIssuer) *harness {
+func newHarness(t testing.TB, issuer rolesanywhere.SessionIssuer) *harness {
 	t.Helper()
 	now := time.Now().Truncate(time.Second)
 	st, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: time.Now})

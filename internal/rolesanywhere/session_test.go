@@ -51,7 +51,7 @@ type sessionEnv struct {
 	role                  string
 }
 
-func newSessionEnv(t *testing.T) *sessionEnv {
+func newSessionEnv(t testing.TB) *sessionEnv {
 	t.Helper()
 	iss := &issuer{}
 	h := newHarness(t, iss)
