@@ -18,14 +18,14 @@ const account = "123456789012"
 // harness is two Services on one real embedded store, as two nodes:
 // writes through one reach the other's cache through the change feed.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	st       store.Store
 	svc, two *iot.Service
 	seq      int64
 	now      time.Time
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	now := time.Now().Truncate(time.Second)
 	st, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: time.Now})

@@ -437,3 +437,43 @@ func TestIoTThingKeys(t *testing.T) {
 		t.Errorf("the session describes another thing: %d %s, want 403", code, body)
 	}
 }
+
+// TestIoTEndpointHostileRequests checks requests the credentials
+// provider must refuse with its JSON errors, never a 5xx.
+func TestIoTEndpointHostileRequests(t *testing.T) {
+	e := startIoTNode(t)
+	_, dev, _ := e.setUpDevices(t)
+	client := e.deviceClient(dev, nil)
+	base := e.n.IoTCredentialsURL()
+	tests := []struct {
+		name, method, path string
+		header             http.Header
+		want               int
+	}{
+		{"POST", "POST", "/role-aliases/lamp-role/credentials", nil, 404},
+		{"unknown path", "GET", "/", nil, 404},
+		{"an API action's path", "GET", "/role-aliases/lamp-role", nil, 404},
+		{"two thing names", "GET", "/role-aliases/lamp-role/credentials", http.Header{"X-Amzn-Iot-Thingname": {"lamp", "other"}}, 403},
+		{"empty thing name", "GET", "/role-aliases/lamp-role/credentials", http.Header{"X-Amzn-Iot-Thingname": {""}}, 403},
+		{"thing name not a name", "GET", "/role-aliases/lamp-role/credentials", http.Header{"X-Amzn-Iot-Thingname": {"../lamp"}}, 403},
+		{"alias not a name", "GET", "/role-aliases/%2e%2e/credentials", nil, 404},
+		{"long alias", "GET", "/role-aliases/" + strings.Repeat("a", 300) + "/credentials", nil, 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, base+tt.path, nil)
+			for k, v := range tt.header {
+				req.Header[k] = v
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.want || !strings.HasPrefix(string(b), `{"message":`) {
+				t.Errorf("%d %s, want %d with a message", resp.StatusCode, b, tt.want)
+			}
+		})
+	}
+}
