@@ -99,8 +99,9 @@ type Credentials struct {
 // as AWS's credentials provider does: a thing named in the request must
 // be attached to d's certificate; the role's trust policy must let
 // credentials.iot.amazonaws.com assume it, with credentials-iot:* keys
-// available to its conditions; the session is named after the
-// certificate id and lasts the alias's duration.
+// available to its conditions, and aws:SourceArn (the role alias's ARN)
+// and aws:SourceAccount for confused-deputy conditions; the session is
+// named after the certificate id and lasts the alias's duration.
 //
 // The keys also travel in the session, as session tags under the same
 // names (aws:PrincipalTag/credentials-iot:ThingName in the role's
@@ -128,6 +129,8 @@ func (s *Service) DeviceCredentials(ctx context.Context, d *Device, in *Credenti
 	if err := json.Unmarshal(o.Body, &alias); err != nil {
 		return nil, err
 	}
+	aliasARN := s.RoleAliasARN(d.Account, in.RoleAlias)
+	keys["aws:SourceArn"], keys["aws:SourceAccount"] = []string{aliasARN}, []string{d.Account}
 	ssi := &sts.ServiceSessionInput{
 		Service: sts.IoTCredentialsPrincipal, RoleARN: alias.RoleARN, SessionName: d.CertificateID,
 		Duration: time.Duration(alias.Duration) * time.Second, Context: keys, Facts: in.Facts,
@@ -147,7 +150,7 @@ func (s *Service) DeviceCredentials(ctx context.Context, d *Device, in *Credenti
 		}
 		return nil, err
 	}
-	return &Credentials{ServiceSession: sess, RoleAliasARN: s.RoleAliasARN(d.Account, in.RoleAlias)}, nil
+	return &Credentials{ServiceSession: sess, RoleAliasARN: aliasARN}, nil
 }
 
 // thingKeys checks that the thing exists and is attached to d's

@@ -283,6 +283,10 @@ func TestThingsAndAliases(t *testing.T) {
 			_, err := h.svc.CreateRoleAlias(ctx, account, &iot.CreateRoleAliasInput{RoleAlias: "a", RoleArn: "arn:aws:iam::123456789012:user/u"}, h.now)
 			return err
 		}, iot.InvalidRequest},
+		{"alias to another account's role", func() error {
+			_, err := h.svc.CreateRoleAlias(ctx, account, &iot.CreateRoleAliasInput{RoleAlias: "a", RoleArn: "arn:aws:iam::210987654321:role/r"}, h.now)
+			return err
+		}, iot.InvalidRequest},
 		{"alias", func() error {
 			_, err := h.svc.CreateRoleAlias(ctx, account, &iot.CreateRoleAliasInput{RoleAlias: "a", RoleArn: "arn:aws:iam::123456789012:role/r"}, h.now)
 			return err

@@ -53,7 +53,7 @@ var (
 	attrNameRE   = regexp.MustCompile(`^[a-zA-Z0-9_.,@/:#-]{1,128}$`)
 	attrValueRE  = regexp.MustCompile(`^[a-zA-Z0-9_.,@/:#=\[\]-]{0,800}$`)
 	certIDRE     = regexp.MustCompile(`^[a-f0-9]{64}$`)
-	roleARNRE    = regexp.MustCompile(`^arn:aws:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
+	roleARNRE    = regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):role/[\w+=,.@/-]{1,512}$`)
 	certARNRE    = regexp.MustCompile(`^arn:aws:iot:[a-z0-9-]+:([0-9]{12}):cert/([a-f0-9]{64})$`)
 	typeDescRE   = regexp.MustCompile(`^[\x20-\x7e]*$`)
 	errBadMarker = errorf(InvalidRequest, "The marker is not valid.")

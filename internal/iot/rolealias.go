@@ -36,9 +36,15 @@ func checkDuration(d *int) error {
 	return nil
 }
 
-func checkRoleARN(arn string) error {
-	if !roleARNRE.MatchString(arn) {
+// checkRoleARN accepts a role of the alias's own account: a role cannot
+// be passed to a service across accounts.
+func checkRoleARN(account, arn string) error {
+	m := roleARNRE.FindStringSubmatch(arn)
+	if m == nil {
 		return errorf(InvalidRequest, "The role ARN %q is not the ARN of an IAM role.", arn)
+	}
+	if m[1] != account {
+		return errorf(InvalidRequest, "The role %q is not in this account; a role alias names a role of its own account.", arn)
 	}
 	return nil
 }
@@ -49,7 +55,7 @@ func (s *Service) CreateRoleAlias(ctx context.Context, account string, in *Creat
 	if err := checkAlias(in.RoleAlias); err != nil {
 		return nil, err
 	}
-	if err := checkRoleARN(in.RoleArn); err != nil {
+	if err := checkRoleARN(account, in.RoleArn); err != nil {
 		return nil, err
 	}
 	if err := checkDuration(in.CredentialDurationSeconds); err != nil {
@@ -138,7 +144,7 @@ func (s *Service) UpdateRoleAlias(ctx context.Context, account string, in *Updat
 		return nil, err
 	}
 	if in.RoleArn != "" {
-		if err := checkRoleARN(in.RoleArn); err != nil {
+		if err := checkRoleARN(account, in.RoleArn); err != nil {
 			return nil, err
 		}
 	}

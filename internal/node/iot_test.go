@@ -404,7 +404,8 @@ func TestIoTThingKeys(t *testing.T) {
 	e := startIoTNode(t)
 	_, dev, _ := e.setUpDevices(t)
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"credentials.iot.amazonaws.com"},` +
-		`"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringEquals":{"credentials-iot:ThingAttributes/room":"kitchen"}}}]}`
+		`"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringEquals":{"credentials-iot:ThingAttributes/room":"kitchen",` +
+		`"aws:SourceAccount":"` + testAccount + `","aws:SourceArn":"arn:aws:iot:us-east-1:` + testAccount + `:rolealias/tagged"}}}]}`
 	perms := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:DescribeThing",` +
 		`"Resource":"arn:aws:iot:us-east-1:` + testAccount + `:thing/${aws:PrincipalTag/credentials-iot:ThingName}"}]}`
 	for _, body := range []string{
