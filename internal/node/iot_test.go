@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -476,5 +477,46 @@ func TestIoTEndpointHostileRequests(t *testing.T) {
 				t.Errorf("%d %s, want %d with a message", resp.StatusCode, b, tt.want)
 			}
 		})
+	}
+}
+
+// TestIoTWithTheAPICertificate serves the credentials provider with the
+// API's certificate (no iot.credentials.tls_cert_file), and the API's
+// client-certificate settings do not apply to it.
+func TestIoTWithTheAPICertificate(t *testing.T) {
+	dir := t.TempDir()
+	srvCA := x509test.NewCA(t, x509test.Options{CN: "server CA"})
+	files := srvCA.Leaf(t, x509test.Options{CN: "127.0.0.1", IPs: []net.IP{net.IPv4(127, 0, 0, 1)}}).WritePEM(t, dir)
+	clientCA := x509test.NewCA(t, x509test.Options{CN: "API client CA"})
+	caFile := filepath.Join(dir, "client-ca.pem")
+	if err := os.WriteFile(caFile, clientCA.CertPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dataDir := filepath.Join(dir, "data")
+	n, _ := startNode(t, dataDir, Options{}, "BREVET_TLS_CERT="+files.Cert, "BREVET_TLS_KEY="+files.Key,
+		"BREVET_TLS_CLIENT_CA_FILE="+caFile, "BREVET_TLS_CLIENT_AUTH=verify-if-given", "BREVET_IOT_CREDENTIALS_LISTEN=127.0.0.1:0")
+	e := &iotEnv{n: n, creds: adminCreds(t, dataDir), server: srvCA}
+	pool := x509.NewCertPool()
+	pool.AddCert(srvCA.Cert)
+	api := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"credentials.iot.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	if code, body := signedPostTo(t, api, n.URL(), "iam", e.creds,
+		"Action=CreateRole&Version=2010-05-08&RoleName=lamp&AssumeRolePolicyDocument="+url.QueryEscape(trust)); code != 200 {
+		t.Fatalf("CreateRole: %d %s", code, body)
+	}
+	// A device certificate from a CA the API's client CA file does not
+	// hold: the credentials provider's listener takes it all the same.
+	dev := x509test.NewCA(t, x509test.Options{CN: "factory"}).Leaf(t, x509test.Options{CN: "dev"})
+	ctx, now := t.Context(), time.Now()
+	if _, err := n.iot.svc.RegisterCertificateWithoutCA(ctx, testAccount, &iotpkg.RegisterCertificateInput{
+		CertificatePem: string(x509test.CertsPEM(dev.Cert)), Status: "ACTIVE"}, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.iot.svc.CreateRoleAlias(ctx, testAccount, &iotpkg.CreateRoleAliasInput{RoleAlias: "lamp-role",
+		RoleArn: "arn:aws:iam::" + testAccount + ":role/lamp"}, now); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := e.credentials(t, e.deviceClient(dev, nil), "lamp-role", ""); resp.StatusCode != 200 {
+		t.Errorf("credentials over the API's certificate: %d %s", resp.StatusCode, body)
 	}
 }
