@@ -1,6 +1,7 @@
 package iot_test
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -352,5 +353,53 @@ func TestListPages(t *testing.T) {
 	}
 	if _, err := h.svc.ListThings(ctx, account, &iot.ListThingsInput{NextToken: "!!"}); code(err) != iot.InvalidRequest {
 		t.Errorf("bad token: %v, want InvalidRequest", err)
+	}
+}
+
+// slowFind is the real store whose Find runs during, once, before
+// answering what it read: a write that commits while a device's lookup
+// is on its way.
+type slowFind struct {
+	store.Objects
+	during func()
+}
+
+func (s *slowFind) Find(ctx context.Context, kind, id string) ([]store.Object, error) {
+	objs, err := s.Objects.Find(ctx, kind, id)
+	if f := s.during; f != nil {
+		s.during = nil
+		f()
+	}
+	return objs, err
+}
+
+// TestRevocationOvertakesALookup revokes a certificate while a lookup of
+// it is between the store and the cache: the stale read may answer that
+// one request, never the next ones.
+func TestRevocationOvertakesALookup(t *testing.T) {
+	h := newHarness(t)
+	ctx := t.Context()
+	slow := &slowFind{Objects: h.st.Objects()}
+	svc, err := iot.New(iot.Config{Store: slow, Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := x509test.NewCA(t, x509test.Options{}).Leaf(t, x509test.Options{})
+	reg, err := svc.RegisterCertificateWithoutCA(ctx, account, &iot.RegisterCertificateInput{CertificatePem: pemOf(dev), Status: "ACTIVE"}, h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow.during = func() {
+		if err := svc.UpdateCertificate(ctx, account, &iot.UpdateCertificateInput{CertificateID: reg.CertificateID, NewStatus: "REVOKED"}, h.now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.AuthenticateDevice(ctx, dev.Cert.Raw, h.now); err != nil {
+		t.Fatalf("the request the revocation overtook: %v, want the status it read", err)
+	}
+	for i := range 2 {
+		if _, err := svc.AuthenticateDevice(ctx, dev.Cert.Raw, h.now); reason(err) != iot.CertificateNotActive {
+			t.Errorf("request %d after the revocation: %v, want CertificateNotActive", i, err)
+		}
 	}
 }

@@ -81,6 +81,11 @@ func (s *Service) Apply(changes []store.Change) {
 type objectCache struct {
 	mu sync.RWMutex
 	m  map[string]cached
+	// gen counts the drops: a read from the store that a drop overtook
+	// (a status change committed while it was on its way) is not cached,
+	// or a revoked certificate would be served from the cache until its
+	// next change.
+	gen uint64
 }
 
 type cached struct {
@@ -97,9 +102,21 @@ func (c *objectCache) get(kind, id string) ([]store.Object, bool) {
 	return e.objs, ok
 }
 
-func (c *objectCache) put(kind, id string, objs []store.Object) {
+// generation is the count of drops, taken before reading the store.
+func (c *objectCache) generation() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
+}
+
+// put caches objs, read from the store after generation returned gen,
+// unless something was dropped since.
+func (c *objectCache) put(kind, id string, objs []store.Object, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
 	if len(c.m) >= maxCached {
 		clear(c.m)
 	}
@@ -109,6 +126,7 @@ func (c *objectCache) put(kind, id string, objs []store.Object) {
 func (c *objectCache) drop(kind, id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	delete(c.m, store.ObjectKey(kind, id))
 }
 
@@ -118,11 +136,12 @@ func (s *Service) find(ctx context.Context, kind, id string) ([]store.Object, er
 	if objs, ok := s.cache.get(kind, id); ok {
 		return objs, nil
 	}
+	gen := s.cache.generation()
 	objs, err := s.cfg.Store.Find(ctx, kind, id)
 	if err != nil {
 		return nil, err
 	}
-	s.cache.put(kind, id, objs)
+	s.cache.put(kind, id, objs, gen)
 	return objs, nil
 }
 
