@@ -270,6 +270,8 @@ func TestIoTManagementErrors(t *testing.T) {
 		{name: "attach a stranger", method: "PUT", path: "/things/other/principals", header: http.Header{"X-Amzn-Principal": {"arn:aws:iot:us-east-1:999999999999:cert/" + strings.Repeat("b", 64)}}, wantStatus: 400, wantType: "InvalidRequestException"},
 		{name: "unknown endpoint type", method: "GET", path: "/endpoint", query: "endpointType=iot:Data-ATS", wantStatus: 400, wantType: "InvalidRequestException"},
 		{name: "PUT on the Query protocol's path", method: "PUT", path: "/", wantStatus: 405},
+		{name: "DELETE on a path no action has", method: "DELETE", path: "/nothing", query: "Action=GetCallerIdentity&Version=2011-06-15", wantStatus: 405},
+		{name: "PUT on the health check", method: "PUT", path: "/healthz", wantStatus: 405},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,14 +15,20 @@ func (n *Node) newRESTJSON(p *request.Pipeline) (*restjson.Dispatcher, error) {
 }
 
 // withRESTJSON sends the requests rest routes (its methods and paths) to
-// it, and every other request to next (the Query protocol's POST /).
+// it, the other GET and POST requests to next (the Query protocol), and
+// refuses the rest: the server lets PUT, PATCH and DELETE through for
+// the REST-JSON services only, the Query protocol takes none of them.
 func withRESTJSON(next http.Handler, rest *restjson.Dispatcher) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rest.Handles(r) {
+		switch {
+		case rest.Handles(r):
 			rest.ServeHTTP(w, r)
-			return
+		case r.Method == http.MethodGet || r.Method == http.MethodPost:
+			next.ServeHTTP(w, r)
+		default:
+			w.Header().Set("Allow", "GET, POST")
+			http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
 		}
-		next.ServeHTTP(w, r)
 	})
 }
 
