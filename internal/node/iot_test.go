@@ -448,6 +448,7 @@ func TestIoTEndpointHostileRequests(t *testing.T) {
 	e := startIoTNode(t)
 	_, dev, _ := e.setUpDevices(t)
 	client := e.deviceClient(dev, nil)
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	base := e.n.IoTCredentialsURL()
 	tests := []struct {
 		name, method, path string
@@ -462,6 +463,8 @@ func TestIoTEndpointHostileRequests(t *testing.T) {
 		{"thing name not a name", "GET", "/role-aliases/lamp-role/credentials", http.Header{"X-Amzn-Iot-Thingname": {"../lamp"}}, 403},
 		{"alias not a name", "GET", "/role-aliases/%2e%2e/credentials", nil, 404},
 		{"long alias", "GET", "/role-aliases/" + strings.Repeat("a", 300) + "/credentials", nil, 404},
+		{"dot segments", "GET", "/role-aliases/../role-aliases/lamp-role/credentials", nil, 404},
+		{"empty segment", "GET", "/role-aliases//credentials", nil, 404},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"path"
 	"strconv"
 	"time"
 
@@ -78,8 +79,16 @@ func New(cfg Config) (*Handler, error) {
 	return h, nil
 }
 
-// ServeHTTP serves a request.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+// ServeHTTP serves a request. A path with dot segments or empty ones is
+// not found, in the endpoint's shape: the router would redirect it to
+// its cleaned form with an HTML body, which no device expects.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := r.URL.Path; p == "" || path.Clean(p) != p {
+		writeError(w, &wireError{status: http.StatusNotFound, code: "ResourceNotFoundException", message: "Not Found"})
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
 
 // Authenticator establishes the device from the TLS connection's client
 // certificate (which the listener requests and does not verify: the
