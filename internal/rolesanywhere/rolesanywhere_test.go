@@ -260,6 +260,11 @@ func TestCRLs(t *testing.T) {
 		{"unknown anchor", rolesanywhere.ImportCrlInput{Name: ptr("c"), CrlData: crl.Raw,
 			TrustAnchorArn: ptr("arn:aws:rolesanywhere:us-east-1:" + account + ":trust-anchor/00000000-0000-4000-8000-000000000000")}, "ValidationException"},
 		{"not an anchor arn", rolesanywhere.ImportCrlInput{Name: ptr("c"), CrlData: crl.Raw, TrustAnchorArn: ptr("arn:aws:iam::1:role/x")}, "ValidationException"},
+		// The anchor's ARN in another partition: CreateSession looks CRLs
+		// up by the anchor's own ARN, so a CRL kept under this one would
+		// revoke nothing.
+		{"another partition's anchor arn", rolesanywhere.ImportCrlInput{Name: ptr("c"), CrlData: crl.Raw,
+			TrustAnchorArn: ptr(strings.Replace(ta.TrustAnchorArn, "arn:aws:", "arn:aws-cn:", 1))}, "ValidationException"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -319,5 +324,14 @@ func TestTags(t *testing.T) {
 	}
 	if _, err := h.svc.ListTagsForResource(ctx, account, &rolesanywhere.ListTagsForResourceInput{ResourceArn: "arn:aws:iam::1:role/x"}); errKind(err) != "ValidationException" {
 		t.Errorf("not a Roles Anywhere ARN: %v", err)
+	}
+	// Another partition's spelling of the ARN would be authorized as a
+	// resource no policy names (escaping a Deny on the real ARN), then
+	// served on the real one: it is refused.
+	for _, p := range []string{"aws-cn", "aws-us-gov", "", "AWS"} {
+		variant := strings.Replace(arn, "arn:aws:", "arn:"+p+":", 1)
+		if _, err := h.svc.TagResource(ctx, account, &rolesanywhere.TagResourceInput{ResourceArn: &variant, Tags: []rolesanywhere.Tag{{Key: "c", Value: "3"}}}, h.now); errKind(err) != "ValidationException" {
+			t.Errorf("tag the anchor as %s: %v, want ValidationException", variant, err)
+		}
 	}
 }

@@ -137,10 +137,13 @@ type resourceARN struct {
 	Region, Account, Kind, ID string
 }
 
-// parseARN parses a trust anchor, profile or CRL ARN.
+// parseARN parses a trust anchor, profile or CRL ARN. Only the ARN's
+// canonical spelling parses (this partition, the id in lower case), so
+// that an ARN that parses is the one ARN the object has: the one the
+// authorizer sees and the one CRLs name their anchor by.
 func parseARN(s string) (resourceARN, bool) {
 	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "rolesanywhere" || parts[4] == "" {
+	if len(parts) != 6 || parts[0] != "arn" || parts[1] != iam.Partition || parts[2] != "rolesanywhere" || parts[4] == "" {
 		return resourceARN{}, false
 	}
 	typ, id, ok := strings.Cut(parts[5], "/")
