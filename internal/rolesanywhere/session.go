@@ -193,8 +193,10 @@ const (
 )
 
 // CreateSession lets the certificate holder p assume the role in, as the
-// profile allows: enabled, listing the role, with instance properties
-// when it requires them, a role session name only when it accepts one.
+// profile allows: enabled, listing the role (a role of the trust anchor's
+// account: the anchor's account cannot hand out another's roles), with
+// instance properties when it requires them, a role session name only
+// when it accepts one.
 // The session's tags are the certificate's attributes by the profile's
 // mappings, its source identity the subject's CN, its name the serial in
 // hex; the role's trust policy sees aws:SourceArn (the anchor) and
@@ -224,6 +226,12 @@ func (s *Service) CreateSession(ctx context.Context, p *CertificatePrincipal, in
 	}
 	if prof == nil || !prof.Enabled || !prof.Roles[roleARN] {
 		return nil, nil, denied(msgProfile, "profile "+profileARN+" does not exist, is disabled or does not list "+roleARN, nil)
+	}
+	if iam.ARNAccount(roleARN) != p.Account {
+		// A role's trust policy that names only the service principal
+		// (as AWS's examples do) would otherwise let any account's trust
+		// anchor and profile hand out its sessions.
+		return nil, nil, denied(msgProfile, "role "+roleARN+" is not in the trust anchor's account", nil)
 	}
 	if prof.RequireInstanceProperties && len(in.InstanceProperties) == 0 {
 		return nil, nil, denied("The profile requires instance properties.", "profile requires instance properties", nil)

@@ -178,6 +178,14 @@ func TestCreateSessionRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A profile that lists a role of another account: the anchor's
+	// account may not hand out another account's roles, whatever their
+	// trust policies say.
+	foreignRole := "arn:aws:iam::210987654321:role/device"
+	cross, err := e.svc.CreateProfile(ctx, account, "admin", &rolesanywhere.CreateProfileInput{Name: ptr("cross"), RoleArns: []string{e.role, foreignRole}, Enabled: ptr(true)}, e.now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	props, err := e.svc.CreateProfile(ctx, account, "admin", &rolesanywhere.CreateProfileInput{Name: ptr("props"), RoleArns: []string{e.role}, Enabled: ptr(true), RequireInstanceProperties: ptr(true)}, e.now)
 	if err != nil {
 		t.Fatal(err)
@@ -214,6 +222,8 @@ func TestCreateSessionRejects(t *testing.T) {
 		{"disabled profile", call{leaf: good, body: map[string]any{"profileArn": dp.Profile.ProfileArn}}, "AccessDeniedException"},
 		{"role not in profile", call{leaf: good, body: map[string]any{"roleArn": "arn:aws:iam::" + account + ":role/other"}}, "AccessDeniedException"},
 		{"another account's profile", call{leaf: good, body: map[string]any{"profileArn": strings.Replace(e.profileARN, account, "210987654321", 1)}}, "AccessDeniedException"},
+		{"another account's role", call{leaf: good, body: map[string]any{"profileArn": cross.Profile.ProfileArn, "roleArn": foreignRole}}, "AccessDeniedException"},
+		{"own role, profile listing a foreign one too", call{leaf: good, body: map[string]any{"profileArn": cross.Profile.ProfileArn}}, ""},
 		{"no instance properties", call{leaf: good, body: map[string]any{"profileArn": props.Profile.ProfileArn}}, "AccessDeniedException"},
 		{"instance properties", call{leaf: good, body: map[string]any{"profileArn": props.Profile.ProfileArn, "instanceProperties": map[string]string{"host": "a"}}}, ""},
 		{"role session name not accepted", call{leaf: good, body: map[string]any{"roleSessionName": "mine"}}, "AccessDeniedException"},
