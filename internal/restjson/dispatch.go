@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -275,7 +276,7 @@ func (c *call[In, Out]) Decode(_ context.Context, x *request.Exchange) error {
 		if err := json.Unmarshal(x.Body, in); err != nil {
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) && te.Field != "" {
-				return c.invalid("Value at '" + te.Field + "' failed to satisfy constraint: Member must be of type " + te.Value + ".")
+				return c.invalid("Value at '" + te.Field + "' failed to satisfy constraint: Member must be of type " + modelType(te.Type) + ".")
 			}
 			return c.invalid("The request body is not valid JSON.")
 		}
@@ -285,6 +286,43 @@ func (c *call[In, Out]) Decode(_ context.Context, x *request.Exchange) error {
 	}
 	c.req.Input = in
 	return nil
+}
+
+// modelType names a Go type by the API model's type it decodes: what a
+// value of the wrong type should have been (json.UnmarshalTypeError's
+// Value is what was sent instead).
+func modelType(t reflect.Type) string {
+	if t == nil {
+		return "value"
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return modelType(t.Elem())
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "double"
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "blob"
+		}
+		return "list"
+	case reflect.Array:
+		return "list"
+	case reflect.Map:
+		return "map"
+	case reflect.Struct:
+		if t == reflect.TypeFor[time.Time]() {
+			return "timestamp"
+		}
+		return "structure"
+	}
+	return "value"
 }
 
 // Targets asks the handler what to authorize: its Target, then its

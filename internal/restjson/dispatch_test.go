@@ -111,7 +111,10 @@ func TestDispatch(t *testing.T) {
 		{name: "no body", method: "POST", path: "/things/lamp", wantStatus: 200, wantBody: `{"thingName":"lamp","attrs":0}`},
 		{name: "denied", method: "POST", path: "/things/secret", wantStatus: 403, wantType: "AccessDeniedException"},
 		{name: "bad json", method: "POST", path: "/things/lamp", body: `{"attributes":`, wantStatus: 400, wantType: "InvalidRequestException"},
-		{name: "wrong type", method: "POST", path: "/things/lamp", body: `{"attributes":[1]}`, wantStatus: 400, wantType: "InvalidRequestException"},
+		{name: "wrong type", method: "POST", path: "/things/lamp", body: `{"attributes":[1]}`, wantStatus: 400, wantType: "InvalidRequestException",
+			wantBody: `{"message":"Value at 'attributes' failed to satisfy constraint: Member must be of type map."}`},
+		{name: "wrong member type", method: "POST", path: "/things/lamp", body: `{"attributes":{"a":1}}`, wantStatus: 400, wantType: "InvalidRequestException",
+			wantBody: `{"message":"Value at 'attributes' failed to satisfy constraint: Member must be of type string."}`},
 		{name: "bad query number", method: "POST", path: "/things/lamp?pageSize=x", wantStatus: 400, wantType: "InvalidRequestException"},
 		{name: "repeated query", method: "POST", path: "/things/lamp?pageSize=1&pageSize=2", wantStatus: 400, wantType: "InvalidRequestException"},
 		{name: "too large", method: "POST", path: "/things/lamp", body: `{"attributes":{"a":"` + strings.Repeat("x", 2000) + `"}}`, wantStatus: 400, wantType: "InvalidRequestException"},
@@ -147,8 +150,8 @@ func TestDispatch(t *testing.T) {
 	}
 	aud.mu.Lock()
 	defer aud.mu.Unlock()
-	if len(aud.recs) != 8 {
-		t.Fatalf("audited %d requests, want 8 (every request the codec served)", len(aud.recs))
+	if len(aud.recs) != 9 {
+		t.Fatalf("audited %d requests, want 9 (every request the codec served)", len(aud.recs))
 	}
 	first := aud.recs[0]
 	if first.Service != "iot" || first.Action != "CreateThing" || first.Status != 200 {
