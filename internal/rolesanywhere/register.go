@@ -67,14 +67,23 @@ func (s *Service) resourceTarget(ctx context.Context, p request.Principal, kind,
 	if err := checkID(id); err != nil {
 		return request.Target{}, err
 	}
-	arn := s.ARN(ip.Account, kind, id)
-	return request.Target{Resource: arn, Context: s.withResourceTags(ctx, ip.Account, arn, extra)}, nil
+	return s.taggedTarget(ctx, ip.Account, s.ARN(ip.Account, kind, id), extra)
 }
 
-func (s *Service) withResourceTags(ctx context.Context, account, arn string, extra map[string][]string) map[string][]string {
-	tags := s.ResourceTags(ctx, account, arn)
-	if len(tags) == 0 {
-		return extra
+// taggedTarget is the target arn, with the resource's tags as
+// aws:ResourceTag/KEY beside extra's keys.
+func (s *Service) taggedTarget(ctx context.Context, account, arn string, extra map[string][]string) (request.Target, error) {
+	c, err := s.withResourceTags(ctx, account, arn, extra)
+	if err != nil {
+		return request.Target{}, err
+	}
+	return request.Target{Resource: arn, Context: c}, nil
+}
+
+func (s *Service) withResourceTags(ctx context.Context, account, arn string, extra map[string][]string) (map[string][]string, error) {
+	tags, err := s.ResourceTags(ctx, account, arn)
+	if err != nil || len(tags) == 0 {
+		return extra, err
 	}
 	out := make(map[string][]string, len(tags)+len(extra))
 	for k, v := range extra {
@@ -83,7 +92,7 @@ func (s *Service) withResourceTags(ctx context.Context, account, arn string, ext
 	for _, t := range tags {
 		out["aws:ResourceTag/"+t.Key] = []string{t.Value}
 	}
-	return out
+	return out, nil
 }
 
 // handler is the common shape of a control-plane action: authorize on
@@ -289,7 +298,7 @@ func (s *Service) arnTarget(ctx context.Context, p request.Principal, arn *strin
 	if _, ok := parseARN(*arn); !ok {
 		return request.Target{}, invalid("Invalid resource ARN: %s", truncate(*arn, 200))
 	}
-	return request.Target{Resource: *arn, Context: s.withResourceTags(ctx, ip.Account, *arn, extra)}, nil
+	return s.taggedTarget(ctx, ip.Account, *arn, extra)
 }
 
 func registerTags(svc *restjson.Service, s *Service) {

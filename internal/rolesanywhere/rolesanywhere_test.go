@@ -1,6 +1,7 @@
 package rolesanywhere_test
 
 import (
+	"context"
 	"errors"
 	"math/big"
 	"path/filepath"
@@ -333,5 +334,47 @@ func TestTags(t *testing.T) {
 		if _, err := h.svc.TagResource(ctx, account, &rolesanywhere.TagResourceInput{ResourceArn: &variant, Tags: []rolesanywhere.Tag{{Key: "c", Value: "3"}}}, h.now); errKind(err) != "ValidationException" {
 			t.Errorf("tag the anchor as %s: %v, want ValidationException", variant, err)
 		}
+	}
+}
+
+// downObjects is the real store's objects, whose reads fail while down is
+// set (a store outage).
+type downObjects struct {
+	store.Objects
+	down bool
+}
+
+func (o *downObjects) Get(ctx context.Context, account, kind, id string) (store.Object, error) {
+	if o.down {
+		return store.Object{}, store.ErrUnavailable
+	}
+	return o.Objects.Get(ctx, account, kind, id)
+}
+
+// TestResourceTagsFailClosed: while the store is down, a resource's tags
+// are an error, not "none", so that a Deny on aws:ResourceTag/KEY does
+// not lapse; a resource that does not exist has none.
+func TestResourceTagsFailClosed(t *testing.T) {
+	h := newHarness(t, nil)
+	ctx := t.Context()
+	objs := &downObjects{Objects: h.st.Objects()}
+	svc, err := rolesanywhere.New(rolesanywhere.Config{Objects: objs, Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := h.anchor(x509test.NewCA(t, x509test.Options{}).CertPEM(), true).TrustAnchorArn
+	if _, err := svc.TagResource(ctx, account, &rolesanywhere.TagResourceInput{ResourceArn: &arn, Tags: []rolesanywhere.Tag{{Key: "protected", Value: "yes"}}}, h.now); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := svc.ResourceTags(ctx, account, arn); err != nil || len(got) != 1 {
+		t.Fatalf("tags = %v, %v; want the one tag", got, err)
+	}
+	missing := strings.Replace(arn, arn[len(arn)-36:], "00000000-0000-4000-8000-000000000000", 1)
+	if got, err := svc.ResourceTags(ctx, account, missing); err != nil || got != nil {
+		t.Errorf("a missing resource's tags = %v, %v; want none", got, err)
+	}
+	objs.down = true
+	if got, err := svc.ResourceTags(ctx, account, arn); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("tags with the store down = %v, %v; want store.ErrUnavailable", got, err)
 	}
 }

@@ -2,6 +2,7 @@ package rolesanywhere
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strings"
 	"time"
@@ -175,16 +176,20 @@ func (s *Service) ListTagsForResource(ctx context.Context, account string, in *L
 }
 
 // ResourceTags returns the tags of the resource the ARN names, for the
-// authorizer's aws:ResourceTag keys; nil when it does not exist or is
-// not the account's.
-func (s *Service) ResourceTags(ctx context.Context, account, arn string) []Tag {
+// authorizer's aws:ResourceTag keys; none when it does not exist or is
+// not the account's. A store failure is an error, never "no tags": a Deny
+// conditioned on a resource tag must not lapse while the store is down.
+func (s *Service) ResourceTags(ctx context.Context, account, arn string) ([]Tag, error) {
 	a, err := s.ownARN(account, arn, "")
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	doc := newDoc(a.Kind)
 	if _, err := s.get(ctx, account, a.Kind, a.ID, doc); err != nil {
-		return nil
+		if _, ok := errors.AsType[*NotFoundError](err); ok {
+			return nil, nil
+		}
+		return nil, err
 	}
-	return *doc.tagList()
+	return *doc.tagList(), nil
 }
