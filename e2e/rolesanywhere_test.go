@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/big"
@@ -265,6 +266,11 @@ func TestRolesAnywhereSigningHelper(t *testing.T) {
 		for name, f := range map[string]x509test.Files{"ecdsa": ecdsaLeaf, "rsa": rsaLeaf} {
 			cfg += fmt.Sprintf("[profile %s]\nregion = us-east-1\ncredential_process = %s credential-process %s\n", name, helper, strings.Join(e.helperArgs(f), " "))
 		}
+		// Once directly, as the CLI runs it: its output (credential_process
+		// JSON) registers the session's secrets for the suite's scan.
+		if out, err := c.exec(helper, append([]string{"credential-process"}, e.helperArgs(ecdsaLeaf)...)...); err != nil || !strings.Contains(out, `"SecretAccessKey"`) {
+			t.Errorf("credential-process: %v %s", err, out)
+		}
 		cfgFile := writeFile(t, e.dir, "config", []byte(cfg))
 		dev := c.with("AWS_CONFIG_FILE="+cfgFile, "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(e.dir, "none"))
 		for _, p := range []string{"ecdsa", "rsa"} {
@@ -338,6 +344,7 @@ func TestRolesAnywhereSigningHelper(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		suiteSecrets.scanText(string(data))
 		if !strings.Contains(string(data), "[device]") || !strings.Contains(string(data), "aws_access_key_id = ASIA") || !strings.Contains(string(data), "aws_session_token") {
 			t.Fatalf("credentials file after update lacks the session:\n%d bytes", len(data))
 		}
@@ -421,8 +428,22 @@ func TestRolesAnywhereHostileRequests(t *testing.T) {
 	signWith := func(l *x509test.Leaf, at time.Time) func(*sigv4.Request) error {
 		return func(r *sigv4.Request) error { return sigv4.SignX509(r, l.Key, l.Cert, l.Chain, "us-east-1", at) }
 	}
-	if code, msg := send(t, signWith(leaf, time.Now()), nil); code != http.StatusCreated {
+	code, msg := send(t, signWith(leaf, time.Now()), nil)
+	if code != http.StatusCreated {
 		t.Fatalf("a good request: %d %s", code, msg)
+	}
+	// The session's secrets are registered for the suite's scan of every
+	// trail and log (secrets_test.go), like every other issuer's.
+	var out struct {
+		CredentialSet []struct {
+			Credentials struct{ SecretAccessKey, SessionToken string }
+		}
+	}
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(msg, " ")), &out); err != nil || len(out.CredentialSet) != 1 {
+		t.Fatalf("a good request's body: %v %s", err, msg)
+	}
+	if c := out.CredentialSet[0].Credentials; !suiteSecrets.has(c.SecretAccessKey) || !suiteSecrets.has(c.SessionToken) {
+		t.Errorf("CreateSession's credentials are not registered for the suite's secret scan")
 	}
 	huge := strings.Repeat(base64.StdEncoding.EncodeToString(leaf.Cert.Raw)+",", 100<<10/(len(leaf.Cert.Raw)*4/3))
 	for _, tt := range []struct {
@@ -466,6 +487,7 @@ func roundTrip(req *http.Request) (*http.Response, error) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	conn.Close()
+	suiteSecrets.scanText(string(body)) // bypasses recordingTransport
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
 }

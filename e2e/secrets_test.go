@@ -81,11 +81,14 @@ func (r *secretRegistry) has(s string) bool {
 var (
 	xmlSecret  = regexp.MustCompile(`<(SecretAccessKey|SessionToken|Password)>([^<]+)</`)
 	jsonSecret = regexp.MustCompile(`"(SecretAccessKey|SessionToken|Password|secretAccessKey|sessionToken)"\s*:\s*"([^"]+)"`)
+	// iniSecret is a shared credentials file's (aws_signing_helper's
+	// update mode writes one).
+	iniSecret = regexp.MustCompile(`(?m)^\s*(aws_secret_access_key|aws_session_token)\s*=\s*(\S+)`)
 )
 
 // scanText registers the secrets a response or a program's output shows.
 func (r *secretRegistry) scanText(s string) {
-	for _, re := range []*regexp.Regexp{xmlSecret, jsonSecret} {
+	for _, re := range []*regexp.Regexp{xmlSecret, jsonSecret, iniSecret} {
 		for _, m := range re.FindAllStringSubmatch(s, -1) {
 			r.add(m[2])
 		}
