@@ -16,8 +16,9 @@ const DefaultCacheSize = 10000
 // checks. It is safe for concurrent use.
 //
 // An entry is keyed by SHA-256 over the certificates (their DER, or the
-// headers as sent), the IDs of the anchors offered, and the anchors'
-// generation, a number the caller bumps (cluster-wide, through the change
+// headers as sent), the IDs and ARNs of the anchors offered (the ARN names
+// the account: an id alone need not be unique across accounts), and the
+// anchors' generation, a number the caller bumps (cluster-wide, through the change
 // feed) whenever an anchor or a CRL is created, changed, enabled,
 // disabled or deleted. A newer generation empties the cache at once; a
 // call with an older one (a node that has not caught up) bypasses it. A
@@ -107,12 +108,13 @@ func appendLP[T string | []byte](b []byte, part T) []byte {
 	return append(b, part...)
 }
 
-// finishKey appends the anchor IDs and the generation, hashes, and
-// returns the buffer to its pool.
+// finishKey appends the anchor IDs and ARNs and the generation, hashes,
+// and returns the buffer to its pool.
 func finishKey(bp *[]byte, b []byte, anchors []Anchor, generation uint64) [32]byte {
 	b = binary.BigEndian.AppendUint64(b, uint64(len(anchors)))
 	for i := range anchors {
 		b = appendLP(b, anchors[i].ID)
+		b = appendLP(b, anchors[i].ARN)
 	}
 	b = binary.BigEndian.AppendUint64(b, generation)
 	key := sha256.Sum256(b)

@@ -17,7 +17,7 @@ const MinRSABits = 2048
 // Anchor is a trust anchor: the CA certificates of one bundle (a
 // Roles Anywhere trust anchor, an IoT CA) and the CRLs imported for it.
 type Anchor struct {
-	// ID and ARN name the anchor in Verified; the Cache keys on ID.
+	// ID and ARN name the anchor in Verified; the Cache keys on both.
 	ID, ARN string
 	// Certs are the anchor's CA certificates, trusted as roots.
 	Certs []*stdx509.Certificate

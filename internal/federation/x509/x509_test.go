@@ -180,11 +180,17 @@ func TestCache(t *testing.T) {
 	if err != nil || v2 != v1 {
 		t.Fatalf("second call: got %p, %v, want the cached %p", v2, err, v1)
 	}
+	// The same id under another ARN (another account's anchor) is another
+	// anchor: the chain verified for the first does not carry over.
+	other := x509test.NewCA(t, x509test.Options{CN: "Other Root"})
+	sameID := x509.Anchor{ID: p.anchor.ID, ARN: p.anchor.ARN + "-elsewhere", Certs: []*stdx509.Certificate{other.Cert}}
+	if v, err := c.VerifyHeaders(hdr, chain, []x509.Anchor{sameID}, 1, now); reasonOf(err) != x509.UnknownAuthority {
+		t.Errorf("an anchor with the same id and another ARN: got %v (%+v), want UnknownAuthority", err, v)
+	}
 	if _, err := c.VerifyHeaders(hdr, chain, anchors, 1, now.Add(2*time.Hour)); reasonOf(err) != x509.Expired {
 		t.Errorf("hit after the window: got %v, want Expired", err)
 	}
 	// Another anchor set is another key: the chain does not lead to it.
-	other := x509test.NewCA(t, x509test.Options{CN: "Other Root"})
 	if _, err := c.VerifyHeaders(hdr, chain, []x509.Anchor{{ID: "other", Certs: []*stdx509.Certificate{other.Cert}}}, 1, now); reasonOf(err) != x509.UnknownAuthority {
 		t.Errorf("other anchor: got %v, want UnknownAuthority", err)
 	}
