@@ -7,9 +7,9 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"time"
 
 	"github.com/brevet-dev/brevet/internal/store"
-	"time"
 )
 
 // anchorDoc is a trust anchor as stored.
@@ -204,30 +204,21 @@ func (s *Service) CreateTrustAnchor(ctx context.Context, account string, in *Cre
 	return &TrustAnchorDetailResponse{TrustAnchor: s.anchorDetail(account, &o, d)}, nil
 }
 
+// anchorResponse renders a trust anchor of account as the actions answer.
+func (s *Service) anchorResponse(account string) func(*store.Object, *anchorDoc) *TrustAnchorDetailResponse {
+	return func(o *store.Object, d *anchorDoc) *TrustAnchorDetailResponse {
+		return &TrustAnchorDetailResponse{TrustAnchor: s.anchorDetail(account, o, d)}
+	}
+}
+
 // GetTrustAnchor returns a trust anchor.
 func (s *Service) GetTrustAnchor(ctx context.Context, account string, in *TrustAnchorIDInput) (*TrustAnchorDetailResponse, error) {
-	var d anchorDoc
-	o, err := s.get(ctx, account, KindTrustAnchor, in.TrustAnchorID, &d)
-	if err != nil {
-		return nil, err
-	}
-	return &TrustAnchorDetailResponse{TrustAnchor: s.anchorDetail(account, &o, &d)}, nil
+	return getDoc(ctx, s, account, KindTrustAnchor, in.TrustAnchorID, s.anchorResponse(account))
 }
 
 // updateAnchor applies fn to a trust anchor and stores it.
 func (s *Service) updateAnchor(ctx context.Context, account, id string, now time.Time, fn func(*anchorDoc) error) (*TrustAnchorDetailResponse, error) {
-	var d anchorDoc
-	o, err := s.get(ctx, account, KindTrustAnchor, id, &d)
-	if err != nil {
-		return nil, err
-	}
-	if err := fn(&d); err != nil {
-		return nil, err
-	}
-	if err := s.put(ctx, &o, &d, now); err != nil {
-		return nil, err
-	}
-	return &TrustAnchorDetailResponse{TrustAnchor: s.anchorDetail(account, &o, &d)}, nil
+	return updateDoc(ctx, s, account, KindTrustAnchor, id, now, fn, s.anchorResponse(account))
 }
 
 // UpdateTrustAnchor renames a trust anchor or replaces its bundle.
@@ -296,30 +287,16 @@ func (s *Service) ResetNotificationSettings(ctx context.Context, account string,
 
 // DeleteTrustAnchor deletes a trust anchor and returns it as it was.
 func (s *Service) DeleteTrustAnchor(ctx context.Context, account string, in *TrustAnchorIDInput) (*TrustAnchorDetailResponse, error) {
-	var d anchorDoc
-	o, err := s.get(ctx, account, KindTrustAnchor, in.TrustAnchorID, &d)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.remove(ctx, account, KindTrustAnchor, o.ID); err != nil {
-		return nil, err
-	}
-	return &TrustAnchorDetailResponse{TrustAnchor: s.anchorDetail(account, &o, &d)}, nil
+	return deleteDoc(ctx, s, account, KindTrustAnchor, in.TrustAnchorID, s.anchorResponse(account))
 }
 
 // ListTrustAnchors lists the account's trust anchors, a page at a time.
 func (s *Service) ListTrustAnchors(ctx context.Context, account string, in *ListInput) (*ListTrustAnchorsOutput, error) {
-	objs, next, err := s.page(ctx, account, KindTrustAnchor, in)
+	l, next, err := listDocs(ctx, s, account, KindTrustAnchor, in, func(o *store.Object, d *anchorDoc) TrustAnchorDetail {
+		return s.anchorDetail(account, o, d)
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := &ListTrustAnchorsOutput{NextToken: next, TrustAnchors: []TrustAnchorDetail{}}
-	for i := range objs {
-		var d anchorDoc
-		if err := decode(&objs[i], &d); err != nil {
-			return nil, err
-		}
-		out.TrustAnchors = append(out.TrustAnchors, s.anchorDetail(account, &objs[i], &d))
-	}
-	return out, nil
+	return &ListTrustAnchorsOutput{NextToken: next, TrustAnchors: l}, nil
 }

@@ -118,29 +118,21 @@ func (s *Service) ImportCrl(ctx context.Context, account string, in *ImportCrlIn
 	return &CrlDetailResponse{Crl: s.crlDetail(account, &o, d)}, nil
 }
 
-// GetCrl returns a CRL.
-func (s *Service) GetCrl(ctx context.Context, account string, in *CrlIDInput) (*CrlDetailResponse, error) {
-	var d crlDoc
-	o, err := s.get(ctx, account, KindCRL, in.CrlID, &d)
-	if err != nil {
-		return nil, err
+// crlResponse renders a CRL of account as the actions answer.
+func (s *Service) crlResponse(account string) func(*store.Object, *crlDoc) *CrlDetailResponse {
+	return func(o *store.Object, d *crlDoc) *CrlDetailResponse {
+		return &CrlDetailResponse{Crl: s.crlDetail(account, o, d)}
 	}
-	return &CrlDetailResponse{Crl: s.crlDetail(account, &o, &d)}, nil
 }
 
+// GetCrl returns a CRL.
+func (s *Service) GetCrl(ctx context.Context, account string, in *CrlIDInput) (*CrlDetailResponse, error) {
+	return getDoc(ctx, s, account, KindCRL, in.CrlID, s.crlResponse(account))
+}
+
+// updateCRL applies fn to a CRL and stores it.
 func (s *Service) updateCRL(ctx context.Context, account, id string, now time.Time, fn func(*crlDoc) error) (*CrlDetailResponse, error) {
-	var d crlDoc
-	o, err := s.get(ctx, account, KindCRL, id, &d)
-	if err != nil {
-		return nil, err
-	}
-	if err := fn(&d); err != nil {
-		return nil, err
-	}
-	if err := s.put(ctx, &o, &d, now); err != nil {
-		return nil, err
-	}
-	return &CrlDetailResponse{Crl: s.crlDetail(account, &o, &d)}, nil
+	return updateDoc(ctx, s, account, KindCRL, id, now, fn, s.crlResponse(account))
 }
 
 // UpdateCrl renames a CRL or replaces its list.
@@ -184,30 +176,16 @@ func (s *Service) SetCrlEnabled(ctx context.Context, account string, in *CrlIDIn
 
 // DeleteCrl deletes a CRL and returns it as it was.
 func (s *Service) DeleteCrl(ctx context.Context, account string, in *CrlIDInput) (*CrlDetailResponse, error) {
-	var d crlDoc
-	o, err := s.get(ctx, account, KindCRL, in.CrlID, &d)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.remove(ctx, account, KindCRL, o.ID); err != nil {
-		return nil, err
-	}
-	return &CrlDetailResponse{Crl: s.crlDetail(account, &o, &d)}, nil
+	return deleteDoc(ctx, s, account, KindCRL, in.CrlID, s.crlResponse(account))
 }
 
 // ListCrls lists the account's CRLs, a page at a time.
 func (s *Service) ListCrls(ctx context.Context, account string, in *ListInput) (*ListCrlsOutput, error) {
-	objs, next, err := s.page(ctx, account, KindCRL, in)
+	l, next, err := listDocs(ctx, s, account, KindCRL, in, func(o *store.Object, d *crlDoc) CrlDetail {
+		return s.crlDetail(account, o, d)
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := &ListCrlsOutput{NextToken: next, Crls: []CrlDetail{}}
-	for i := range objs {
-		var d crlDoc
-		if err := decode(&objs[i], &d); err != nil {
-			return nil, err
-		}
-		out.Crls = append(out.Crls, s.crlDetail(account, &objs[i], &d))
-	}
-	return out, nil
+	return &ListCrlsOutput{NextToken: next, Crls: l}, nil
 }

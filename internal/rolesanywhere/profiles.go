@@ -83,6 +83,21 @@ func checkSessionPolicy(p *string) error {
 	return nil
 }
 
+// checkProfileMembers validates the members CreateProfile and
+// UpdateProfile share (each may be absent).
+func checkProfileMembers(roleArns, policyArns []string, sessionPolicy *string, duration *int32) error {
+	if err := checkRoleArns(roleArns); err != nil {
+		return err
+	}
+	if err := checkPolicyArns(policyArns); err != nil {
+		return err
+	}
+	if err := checkSessionPolicy(sessionPolicy); err != nil {
+		return err
+	}
+	return checkDuration(duration)
+}
+
 func checkDuration(d *int32) error {
 	if d != nil && (*d < MinDuration || *d > MaxDuration) {
 		return invalid("Value at 'durationSeconds' failed to satisfy constraint: Member must be between %d and %d", MinDuration, MaxDuration)
@@ -137,16 +152,7 @@ func (s *Service) CreateProfile(ctx context.Context, account, createdBy string, 
 	if in.RoleArns == nil {
 		return nil, invalid("roleArns is required")
 	}
-	if err := checkRoleArns(in.RoleArns); err != nil {
-		return nil, err
-	}
-	if err := checkPolicyArns(in.ManagedPolicyArns); err != nil {
-		return nil, err
-	}
-	if err := checkSessionPolicy(in.SessionPolicy); err != nil {
-		return nil, err
-	}
-	if err := checkDuration(in.DurationSeconds); err != nil {
+	if err := checkProfileMembers(in.RoleArns, in.ManagedPolicyArns, in.SessionPolicy, in.DurationSeconds); err != nil {
 		return nil, err
 	}
 	if err := checkTags(in.Tags); err != nil {
@@ -171,29 +177,21 @@ func (s *Service) CreateProfile(ctx context.Context, account, createdBy string, 
 	return &ProfileDetailResponse{Profile: s.profileDetail(account, &o, d)}, nil
 }
 
-// GetProfile returns a profile.
-func (s *Service) GetProfile(ctx context.Context, account string, in *ProfileIDInput) (*ProfileDetailResponse, error) {
-	var d profileDoc
-	o, err := s.get(ctx, account, KindProfile, in.ProfileID, &d)
-	if err != nil {
-		return nil, err
+// profileResponse renders a profile of account as the actions answer.
+func (s *Service) profileResponse(account string) func(*store.Object, *profileDoc) *ProfileDetailResponse {
+	return func(o *store.Object, d *profileDoc) *ProfileDetailResponse {
+		return &ProfileDetailResponse{Profile: s.profileDetail(account, o, d)}
 	}
-	return &ProfileDetailResponse{Profile: s.profileDetail(account, &o, &d)}, nil
 }
 
+// GetProfile returns a profile.
+func (s *Service) GetProfile(ctx context.Context, account string, in *ProfileIDInput) (*ProfileDetailResponse, error) {
+	return getDoc(ctx, s, account, KindProfile, in.ProfileID, s.profileResponse(account))
+}
+
+// updateProfile applies fn to a profile and stores it.
 func (s *Service) updateProfile(ctx context.Context, account, id string, now time.Time, fn func(*profileDoc) error) (*ProfileDetailResponse, error) {
-	var d profileDoc
-	o, err := s.get(ctx, account, KindProfile, id, &d)
-	if err != nil {
-		return nil, err
-	}
-	if err := fn(&d); err != nil {
-		return nil, err
-	}
-	if err := s.put(ctx, &o, &d, now); err != nil {
-		return nil, err
-	}
-	return &ProfileDetailResponse{Profile: s.profileDetail(account, &o, &d)}, nil
+	return updateDoc(ctx, s, account, KindProfile, id, now, fn, s.profileResponse(account))
 }
 
 // UpdateProfile changes the members of a profile that the input names.
@@ -201,16 +199,7 @@ func (s *Service) UpdateProfile(ctx context.Context, account string, in *UpdateP
 	if err := checkName(in.Name, false); err != nil {
 		return nil, err
 	}
-	if err := checkRoleArns(in.RoleArns); err != nil {
-		return nil, err
-	}
-	if err := checkPolicyArns(in.ManagedPolicyArns); err != nil {
-		return nil, err
-	}
-	if err := checkSessionPolicy(in.SessionPolicy); err != nil {
-		return nil, err
-	}
-	if err := checkDuration(in.DurationSeconds); err != nil {
+	if err := checkProfileMembers(in.RoleArns, in.ManagedPolicyArns, in.SessionPolicy, in.DurationSeconds); err != nil {
 		return nil, err
 	}
 	return s.updateProfile(ctx, account, in.ProfileID, now, func(d *profileDoc) error {
@@ -296,30 +285,16 @@ func (s *Service) DeleteAttributeMapping(ctx context.Context, account string, in
 
 // DeleteProfile deletes a profile and returns it as it was.
 func (s *Service) DeleteProfile(ctx context.Context, account string, in *ProfileIDInput) (*ProfileDetailResponse, error) {
-	var d profileDoc
-	o, err := s.get(ctx, account, KindProfile, in.ProfileID, &d)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.remove(ctx, account, KindProfile, o.ID); err != nil {
-		return nil, err
-	}
-	return &ProfileDetailResponse{Profile: s.profileDetail(account, &o, &d)}, nil
+	return deleteDoc(ctx, s, account, KindProfile, in.ProfileID, s.profileResponse(account))
 }
 
 // ListProfiles lists the account's profiles, a page at a time.
 func (s *Service) ListProfiles(ctx context.Context, account string, in *ListInput) (*ListProfilesOutput, error) {
-	objs, next, err := s.page(ctx, account, KindProfile, in)
+	l, next, err := listDocs(ctx, s, account, KindProfile, in, func(o *store.Object, d *profileDoc) ProfileDetail {
+		return s.profileDetail(account, o, d)
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := &ListProfilesOutput{NextToken: next, Profiles: []ProfileDetail{}}
-	for i := range objs {
-		var d profileDoc
-		if err := decode(&objs[i], &d); err != nil {
-			return nil, err
-		}
-		out.Profiles = append(out.Profiles, s.profileDetail(account, &objs[i], &d))
-	}
-	return out, nil
+	return &ListProfilesOutput{NextToken: next, Profiles: l}, nil
 }
