@@ -11,6 +11,7 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/store"
 	"github.com/brevet-dev/brevet/internal/sts"
 )
 
@@ -67,7 +68,7 @@ func (s *Service) AuthenticateDevice(ctx context.Context, der []byte, now time.T
 	}
 	o, err := s.findIn(ctx, d.Account, KindCACertificate, d.cert.CAID)
 	if err != nil {
-		return nil, &DeviceError{Reason: CertificateNotActive, Detail: "the CA certificate " + d.cert.CAID + " is not registered", Err: err}
+		return nil, notRegistered(err, CertificateNotActive, "the CA certificate "+d.cert.CAID+" is not registered")
 	}
 	var ca caCertificate
 	if err := json.Unmarshal(o.Body, &ca); err != nil {
@@ -123,7 +124,7 @@ func (s *Service) DeviceCredentials(ctx context.Context, d *Device, in *Credenti
 	}
 	o, err := s.findIn(ctx, d.Account, KindRoleAlias, in.RoleAlias)
 	if err != nil {
-		return nil, &DeviceError{Reason: RoleAliasNotFound, Detail: "role alias " + in.RoleAlias, Err: err}
+		return nil, notRegistered(err, RoleAliasNotFound, "role alias "+in.RoleAlias)
 	}
 	var alias roleAlias
 	if err := json.Unmarshal(o.Body, &alias); err != nil {
@@ -161,7 +162,7 @@ func (s *Service) thingKeys(ctx context.Context, d *Device, name string, keys ma
 	}
 	o, err := s.findIn(ctx, d.Account, KindThing, name)
 	if err != nil {
-		return &DeviceError{Reason: InvalidThingName, Detail: "thing " + name, Err: err}
+		return notRegistered(err, InvalidThingName, "thing "+name)
 	}
 	var t thing
 	if err := json.Unmarshal(o.Body, &t); err != nil {
@@ -175,6 +176,16 @@ func (s *Service) thingKeys(ctx context.Context, d *Device, name string, keys ma
 		keys[KeyThingAttributes+k] = []string{v}
 	}
 	return nil
+}
+
+// notRegistered is the device's refusal for an object the store does
+// not have, and any other failure (the store unreachable) as it is: the
+// device must not be told its role alias is gone when the store is.
+func notRegistered(err error, r Reason, detail string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return &DeviceError{Reason: r, Detail: detail, Err: err}
+	}
+	return err
 }
 
 // refused reports a refusal the session may be issued without tags for.

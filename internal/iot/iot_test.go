@@ -403,3 +403,41 @@ func TestRevocationOvertakesALookup(t *testing.T) {
 		}
 	}
 }
+
+// failFind is the real store whose Find of one kind fails as an
+// unreachable store does.
+type failFind struct {
+	store.Objects
+	kind string
+}
+
+func (s *failFind) Find(ctx context.Context, kind, id string) ([]store.Object, error) {
+	if kind == s.kind {
+		return nil, store.ErrUnavailable
+	}
+	return s.Objects.Find(ctx, kind, id)
+}
+
+// TestDeviceStoreDown: a lookup the store cannot answer is its failure,
+// never a refusal that tells the device its CA, role alias or thing is
+// not registered.
+func TestDeviceStoreDown(t *testing.T) {
+	h := newHarness(t)
+	ctx := t.Context()
+	ca := x509test.NewCA(t, x509test.Options{})
+	if _, err := h.svc.RegisterCACertificate(ctx, account, &iot.RegisterCACertificateInput{CACertificate: string(ca.CertPEM()), SetAsActive: true}, h.now); err != nil {
+		t.Fatal(err)
+	}
+	dev := ca.Leaf(t, x509test.Options{})
+	if _, err := h.svc.RegisterCertificate(ctx, account, &iot.RegisterCertificateInput{CertificatePem: pemOf(dev), SetAsActive: ptr(true)}, h.now); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := iot.New(iot.Config{Store: &failFind{Objects: h.st.Objects(), kind: iot.KindCACertificate}, Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.AuthenticateDevice(ctx, dev.Cert.Raw, h.now)
+	if reason(err) != 0 || !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("AuthenticateDevice with the CA unreadable: %v, want store.ErrUnavailable and no device refusal", err)
+	}
+}
