@@ -40,7 +40,7 @@ func (d *Device) ARN() string { return d.arn }
 // AuthenticateDevice finds the certificate a device presented (its DER;
 // nil when it presented none) among those registered in every account,
 // and checks that it and its CA, if any, are ACTIVE and that now is
-// within its validity. Certificate status is read through the cache that
+// within their validity (a chain through an expired CA is no chain). Certificate status is read through the cache that
 // Apply keeps current, so a status change takes effect at once.
 func (s *Service) AuthenticateDevice(ctx context.Context, der []byte, now time.Time) (*Device, error) {
 	if len(der) == 0 {
@@ -74,8 +74,11 @@ func (s *Service) AuthenticateDevice(ctx context.Context, der []byte, now time.T
 	if err := json.Unmarshal(o.Body, &ca); err != nil {
 		return nil, err
 	}
-	if ca.Status != StatusActive {
+	switch {
+	case ca.Status != StatusActive:
 		return nil, &DeviceError{Reason: CertificateNotActive, Detail: "the CA certificate " + d.cert.CAID + " is " + ca.Status}
+	case now.Before(ca.NotBefore) || now.After(ca.NotAfter):
+		return nil, &DeviceError{Reason: CertificateNotActive, Detail: "the CA certificate " + d.cert.CAID + " is outside its validity"}
 	}
 	return d, nil
 }

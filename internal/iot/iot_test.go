@@ -162,6 +162,14 @@ func TestAuthenticateDevice(t *testing.T) {
 	if _, err := h.svc.RegisterCertificate(ctx, account, &iot.RegisterCertificateInput{CertificatePem: pemOf(expired), SetAsActive: ptr(true)}, h.now); err != nil {
 		t.Fatal(err)
 	}
+	shortCA := x509test.NewCA(t, x509test.Options{CN: "short-lived", NotBefore: h.now.Add(-time.Hour), NotAfter: h.now.Add(-time.Minute)})
+	if _, err := h.svc.RegisterCACertificate(ctx, account, &iot.RegisterCACertificateInput{CACertificate: string(shortCA.CertPEM()), SetAsActive: true}, h.now); err != nil {
+		t.Fatal(err)
+	}
+	ofExpiredCA := shortCA.Leaf(t, x509test.Options{CN: "orphan", NotBefore: h.now.Add(-time.Hour), NotAfter: h.now.Add(time.Hour)})
+	if _, err := h.svc.RegisterCertificate(ctx, account, &iot.RegisterCertificateInput{CertificatePem: pemOf(ofExpiredCA), SetAsActive: ptr(true)}, h.now); err != nil {
+		t.Fatal(err)
+	}
 	inactive := ca.Leaf(t, x509test.Options{CN: "off"})
 	if _, err := h.svc.RegisterCertificate(ctx, account, &iot.RegisterCertificateInput{CertificatePem: pemOf(inactive)}, h.now); err != nil {
 		t.Fatal(err)
@@ -176,6 +184,7 @@ func TestAuthenticateDevice(t *testing.T) {
 		{"unregistered", ca.Leaf(t, x509test.Options{}).Cert.Raw, iot.CertificateInvalid},
 		{"expired", expired.Cert.Raw, iot.CertificateNotActive},
 		{"registered inactive", inactive.Cert.Raw, iot.CertificateNotActive},
+		{"its CA expired", ofExpiredCA.Cert.Raw, iot.CertificateNotActive},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
