@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -102,8 +103,10 @@ type Identity struct {
 	// once, in rule order.
 	Tags []Tag
 	// Dropped are the keys of attributes not mapped because their value
-	// is longer than MaxTagValue characters (STS would refuse the
-	// session; AWS's limits leave no room for it).
+	// is not a valid session tag value: longer than MaxTagValue
+	// characters, or holding a character STS refuses in tag values (a
+	// comma in "O=Example, Inc."). STS would refuse the whole session;
+	// the certificate is good, so only the tag is left out.
 	Dropped []string
 	// SourceIdentity is the subject's CN, as Roles Anywhere sets it; ""
 	// when there is none or it is not a valid source identity (2 to 64
@@ -130,7 +133,7 @@ func Attributes(leaf *stdx509.Certificate, rules []MappingRule) Identity {
 			return
 		}
 		seen[key] = true
-		if utf8.RuneCountInString(value) > MaxTagValue {
+		if utf8.RuneCountInString(value) > MaxTagValue || !validTagValue(value) {
 			id.Dropped = append(id.Dropped, key)
 			return
 		}
@@ -253,6 +256,20 @@ func validSourceIdentity(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_+=,.@-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// validTagValue reports whether v fits STS's pattern for session tag
+// values: letters, numbers, white space and _.:/=+-@.
+func validTagValue(v string) bool {
+	for _, r := range v {
+		switch {
+		case unicode.IsLetter(r), unicode.IsNumber(r), unicode.Is(unicode.Z, r):
+		case strings.ContainsRune("_.:/=+-@", r):
+		default:
 			return false
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"math/big"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -288,6 +289,15 @@ func TestAttributes(t *testing.T) {
 	got := x509.Attributes(long.Cert, nil)
 	if diff := cmp.Diff([]string{"x509SAN/DNS"}, got.Dropped); diff != "" || got.SourceIdentity != "" {
 		t.Errorf("long values: dropped diff %s, source identity %q (want none: a space is not allowed)", diff, got.SourceIdentity)
+	}
+
+	// A comma is a fine character in a name but not in a session tag:
+	// the tag is left out, the rest of the identity stays.
+	comma := p.inter.Leaf(t, x509test.Options{CN: "d7", Subject: pkix.Name{Organization: []string{"Example, Inc."}, OrganizationalUnit: []string{"Plant 4"}}})
+	got = x509.Attributes(comma.Cert, []x509.MappingRule{{Field: x509.FieldSubject, Specifiers: []string{"*"}}})
+	wantTags := []x509.Tag{{"x509Subject/CN", "d7"}, {"x509Subject/OU", "Plant 4"}}
+	if diff := cmp.Diff(wantTags, got.Tags); diff != "" || !slices.Equal(got.Dropped, []string{"x509Subject/O"}) {
+		t.Errorf("comma in O: tags (-want +got):\n%s dropped %v, want [x509Subject/O]", diff, got.Dropped)
 	}
 }
 
