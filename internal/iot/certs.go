@@ -454,7 +454,7 @@ func (s *Service) ListCertificatesByCA(ctx context.Context, account string, in *
 func (s *Service) listCertificates(ctx context.Context, account string, in *ListInput, caID string) (*ListCertificatesOutput, error) {
 	out := &ListCertificatesOutput{Certificates: []CertificateSummary{}}
 	marker := in.Marker
-	for {
+	for pages := 1; ; pages++ {
 		objs, next, err := s.page(ctx, account, KindCertificate, marker, in.PageSize)
 		if err != nil {
 			return nil, err
@@ -471,7 +471,7 @@ func (s *Service) listCertificates(ctx context.Context, account string, in *List
 				CertificateID: o.ID, Status: doc.Status, CertificateMode: "DEFAULT", CreationDate: epoch(o.Created)})
 		}
 		out.NextMarker = next
-		if next == "" || len(out.Certificates) > 0 || caID == "" {
+		if next == "" || len(out.Certificates) > 0 || caID == "" || pages == maxScanPages {
 			return out, nil
 		}
 		marker = next // a page with none of the CA's: read on rather than answer an empty page

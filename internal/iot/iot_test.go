@@ -3,7 +3,9 @@ package iot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -448,5 +450,55 @@ func TestDeviceStoreDown(t *testing.T) {
 	_, err = svc.AuthenticateDevice(ctx, dev.Cert.Raw, h.now)
 	if reason(err) != 0 || !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("AuthenticateDevice with the CA unreadable: %v, want store.ErrUnavailable and no device refusal", err)
+	}
+}
+
+// TestFilteredListsReadBoundedPages: a filter that matches nothing in a
+// large account answers after a bounded number of store pages, with the
+// marker to read on from, rather than reading the whole account in one
+// request.
+func TestFilteredListsReadBoundedPages(t *testing.T) {
+	h := newHarness(t)
+	ctx := t.Context()
+	ca := x509test.NewCA(t, x509test.Options{})
+	caOut, err := h.svc.RegisterCACertificate(ctx, account, &iot.RegisterCACertificateInput{CACertificate: string(ca.CertPEM())}, h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := x509test.NewCA(t, x509test.Options{})
+	for i := range 30 {
+		if _, err := h.svc.CreateThing(ctx, account, &iot.CreateThingInput{ThingName: fmt.Sprintf("t%02d", i)}, h.now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.svc.RegisterCertificateWithoutCA(ctx, account, &iot.RegisterCertificateInput{CertificatePem: pemOf(other.Leaf(t, x509test.Options{}))}, h.now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	things, err := h.svc.ListThings(ctx, account, &iot.ListThingsInput{MaxResults: 1, AttributeName: "room"})
+	if err != nil || len(things.Things) != 0 || things.NextToken == "" {
+		t.Errorf("ListThings with a filter matching none, one per page = %+v, %v; want none and a token to read on", things, err)
+	}
+	certs, err := h.svc.ListCertificatesByCA(ctx, account, &iot.ListCertificatesByCAInput{CACertificateID: caOut.CertificateID, ListInput: iot.ListInput{PageSize: 1}})
+	if err != nil || len(certs.Certificates) != 0 || certs.NextMarker == "" {
+		t.Errorf("ListCertificatesByCA of a CA that issued none, one per page = %+v, %v; want none and a marker to read on", certs, err)
+	}
+}
+
+func TestThingTypeSearchableAttributes(t *testing.T) {
+	h := newHarness(t)
+	for _, tt := range []struct {
+		attrs []string
+		want  iot.Code
+	}{
+		{[]string{"room", "floor"}, 0},
+		{[]string{strings.Repeat("a", 129)}, iot.InvalidRequest},
+		{[]string{"a b"}, iot.InvalidRequest},
+		{[]string{""}, iot.InvalidRequest},
+	} {
+		_, err := h.svc.CreateThingType(t.Context(), account, &iot.CreateThingTypeInput{ThingTypeName: fmt.Sprintf("type%d", len(tt.attrs[0])),
+			ThingTypeProperties: &iot.ThingTypeProperties{SearchableAttributes: tt.attrs}}, h.now)
+		if got := code(err); got != tt.want {
+			t.Errorf("searchable attributes %.20q: code = %d, want %d", tt.attrs, got, tt.want)
+		}
 	}
 }

@@ -45,6 +45,10 @@ const (
 	maxPageSize   = 250
 	defaultPage   = 25
 	maxPEM        = 65536
+	// maxScanPages bounds the pages a filtered list reads for one
+	// request: past it, the request answers what it found (perhaps
+	// nothing) and the marker to read on from, as AWS may.
+	maxScanPages = 20
 )
 
 var (

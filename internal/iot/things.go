@@ -198,7 +198,7 @@ type ListThingsOutput struct {
 func (s *Service) ListThings(ctx context.Context, account string, in *ListThingsInput) (*ListThingsOutput, error) {
 	out := &ListThingsOutput{Things: []ThingAttribute{}}
 	token := in.NextToken
-	for {
+	for pages := 1; ; pages++ {
 		objs, next, err := s.page(ctx, account, KindThing, token, in.MaxResults)
 		if err != nil {
 			return nil, err
@@ -219,7 +219,7 @@ func (s *Service) ListThings(ctx context.Context, account string, in *ListThings
 				ThingArn: s.ThingARN(account, o.ID), Attributes: attrs, Version: doc.Version})
 		}
 		out.NextToken = next
-		if next == "" || len(out.Things) > 0 {
+		if next == "" || len(out.Things) > 0 || pages == maxScanPages {
 			return out, nil
 		}
 		token = next
@@ -494,6 +494,11 @@ func (s *Service) CreateThingType(ctx context.Context, account string, in *Creat
 		}
 		if len(p.SearchableAttributes) > 3 {
 			return nil, errorf(InvalidRequest, "A thing type has at most 3 searchable attributes.")
+		}
+		for _, a := range p.SearchableAttributes {
+			if !attrNameRE.MatchString(a) {
+				return nil, errorf(InvalidRequest, "The searchable attribute %q is not an attribute name.", a)
+			}
 		}
 		doc.Description, doc.Searchable = p.ThingTypeDescription, p.SearchableAttributes
 	}
