@@ -128,6 +128,19 @@ func noOutput[In any](f func(ctx context.Context, acct string, in *In, now time.
 	}
 }
 
+// timeless adapts an action that does not need the request's time.
+func timeless[In, Out any](f func(ctx context.Context, acct string, in *In) (*Out, error)) func(context.Context, string, *In, time.Time) (*Out, error) {
+	return func(ctx context.Context, acct string, in *In, _ time.Time) (*Out, error) { return f(ctx, acct, in) }
+}
+
+// timelessNone adapts an action that answers nothing and does not need
+// the request's time.
+func timelessNone[In any](f func(ctx context.Context, acct string, in *In) error) func(context.Context, string, *In, time.Time) (*none, error) {
+	return func(ctx context.Context, acct string, in *In, _ time.Time) (*none, error) {
+		return &none{}, f(ctx, acct, in)
+	}
+}
+
 // Register puts the IoT actions Brevet supports on svc (made with
 // ServiceConfig), each authorized as iot:ACTION on its resource's ARN;
 // CreateRoleAlias and UpdateRoleAlias also need iam:PassRole on the
@@ -145,14 +158,10 @@ func (s *Service) registerCertificates(svc *restjson.Service) {
 		effect: request.Writes, serve: s.RegisterCACertificate, audit: true})
 	add(svc, "GET", "/cacertificate/{caCertificateId}", "DescribeCACertificate", action[CACertificateIDInput, DescribeCACertificateOutput]{
 		effect: request.ReadOnly, resource: caARN,
-		serve: func(ctx context.Context, acct string, in *CACertificateIDInput, _ time.Time) (*DescribeCACertificateOutput, error) {
-			return s.DescribeCACertificate(ctx, acct, in)
-		}})
+		serve: timeless(s.DescribeCACertificate)})
 	add(svc, "GET", "/cacertificates", "ListCACertificates", action[ListInput, ListCertificatesOutput]{
 		effect: request.ReadOnly,
-		serve: func(ctx context.Context, acct string, in *ListInput, _ time.Time) (*ListCertificatesOutput, error) {
-			return s.ListCACertificates(ctx, acct, in)
-		}})
+		serve:  timeless(s.ListCACertificates)})
 	add(svc, "PUT", "/cacertificate/{caCertificateId}", "UpdateCACertificate", action[UpdateCACertificateInput, none]{
 		effect: request.Writes,
 		resource: func(acct string, in *UpdateCACertificateInput) string {
@@ -161,28 +170,20 @@ func (s *Service) registerCertificates(svc *restjson.Service) {
 		serve: noOutput(s.UpdateCACertificate)})
 	add(svc, "DELETE", "/cacertificate/{caCertificateId}", "DeleteCACertificate", action[CACertificateIDInput, none]{
 		effect: request.Writes, resource: caARN,
-		serve: noOutput(func(ctx context.Context, acct string, in *CACertificateIDInput, _ time.Time) error {
-			return s.DeleteCACertificate(ctx, acct, in)
-		})})
+		serve: timelessNone(s.DeleteCACertificate)})
 	add(svc, "POST", "/certificate/register", "RegisterCertificate", action[RegisterCertificateInput, RegisterCertificateOutput]{
 		effect: request.Writes, serve: s.RegisterCertificate, audit: true})
 	add(svc, "POST", "/certificate/register-no-ca", "RegisterCertificateWithoutCA", action[RegisterCertificateInput, RegisterCertificateOutput]{
 		effect: request.Writes, serve: s.RegisterCertificateWithoutCA, audit: true})
 	add(svc, "GET", "/certificates/{certificateId}", "DescribeCertificate", action[CertificateIDInput, DescribeCertificateOutput]{
 		effect: request.ReadOnly, resource: certARN,
-		serve: func(ctx context.Context, acct string, in *CertificateIDInput, _ time.Time) (*DescribeCertificateOutput, error) {
-			return s.DescribeCertificate(ctx, acct, in)
-		}})
+		serve: timeless(s.DescribeCertificate)})
 	add(svc, "GET", "/certificates", "ListCertificates", action[ListInput, ListCertificatesOutput]{
 		effect: request.ReadOnly,
-		serve: func(ctx context.Context, acct string, in *ListInput, _ time.Time) (*ListCertificatesOutput, error) {
-			return s.ListCertificates(ctx, acct, in)
-		}})
+		serve:  timeless(s.ListCertificates)})
 	add(svc, "GET", "/certificates-by-ca/{caCertificateId}", "ListCertificatesByCA", action[ListCertificatesByCAInput, ListCertificatesOutput]{
 		effect: request.ReadOnly,
-		serve: func(ctx context.Context, acct string, in *ListCertificatesByCAInput, _ time.Time) (*ListCertificatesOutput, error) {
-			return s.ListCertificatesByCA(ctx, acct, in)
-		}})
+		serve:  timeless(s.ListCertificatesByCA)})
 	add(svc, "PUT", "/certificates/{certificateId}", "UpdateCertificate", action[UpdateCertificateInput, none]{
 		effect:   request.Writes,
 		resource: func(acct string, in *UpdateCertificateInput) string { return s.CertificateARN(acct, in.CertificateID) },
@@ -190,9 +191,7 @@ func (s *Service) registerCertificates(svc *restjson.Service) {
 	add(svc, "DELETE", "/certificates/{certificateId}", "DeleteCertificate", action[DeleteCertificateInput, none]{
 		effect:   request.Writes,
 		resource: func(acct string, in *DeleteCertificateInput) string { return s.CertificateARN(acct, in.CertificateID) },
-		serve: noOutput(func(ctx context.Context, acct string, in *DeleteCertificateInput, _ time.Time) error {
-			return s.DeleteCertificate(ctx, acct, in)
-		})})
+		serve:    timelessNone(s.DeleteCertificate)})
 }
 
 func (s *Service) registerThings(svc *restjson.Service) {
@@ -203,14 +202,10 @@ func (s *Service) registerThings(svc *restjson.Service) {
 		serve:    s.CreateThing, audit: true})
 	add(svc, "GET", "/things/{thingName}", "DescribeThing", action[ThingNameInput, DescribeThingOutput]{
 		effect: request.ReadOnly, resource: thingARN,
-		serve: func(ctx context.Context, acct string, in *ThingNameInput, _ time.Time) (*DescribeThingOutput, error) {
-			return s.DescribeThing(ctx, acct, in)
-		}})
+		serve: timeless(s.DescribeThing)})
 	add(svc, "GET", "/things", "ListThings", action[ListThingsInput, ListThingsOutput]{
 		effect: request.ReadOnly,
-		serve: func(ctx context.Context, acct string, in *ListThingsInput, _ time.Time) (*ListThingsOutput, error) {
-			return s.ListThings(ctx, acct, in)
-		}})
+		serve:  timeless(s.ListThings)})
 	add(svc, "PATCH", "/things/{thingName}", "UpdateThing", action[UpdateThingInput, none]{
 		effect:   request.Writes,
 		resource: func(acct string, in *UpdateThingInput) string { return s.ThingARN(acct, in.ThingName) },
@@ -218,9 +213,7 @@ func (s *Service) registerThings(svc *restjson.Service) {
 	add(svc, "DELETE", "/things/{thingName}", "DeleteThing", action[DeleteThingInput, none]{
 		effect:   request.Writes,
 		resource: func(acct string, in *DeleteThingInput) string { return s.ThingARN(acct, in.ThingName) },
-		serve: noOutput(func(ctx context.Context, acct string, in *DeleteThingInput, _ time.Time) error {
-			return s.DeleteThing(ctx, acct, in)
-		})})
+		serve:    timelessNone(s.DeleteThing)})
 	principalThing := func(acct string, in *ThingPrincipalInput) string { return s.ThingARN(acct, in.ThingName) }
 	add(svc, "PUT", "/things/{thingName}/principals", "AttachThingPrincipal", action[ThingPrincipalInput, none]{
 		effect: request.Writes, resource: principalThing, serve: noOutput(s.AttachThingPrincipal)})
@@ -229,14 +222,10 @@ func (s *Service) registerThings(svc *restjson.Service) {
 	add(svc, "GET", "/things/{thingName}/principals", "ListThingPrincipals", action[ListThingPrincipalsInput, ListThingPrincipalsOutput]{
 		effect:   request.ReadOnly,
 		resource: func(acct string, in *ListThingPrincipalsInput) string { return s.ThingARN(acct, in.ThingName) },
-		serve: func(ctx context.Context, acct string, in *ListThingPrincipalsInput, _ time.Time) (*ListThingPrincipalsOutput, error) {
-			return s.ListThingPrincipals(ctx, acct, in)
-		}})
+		serve:    timeless(s.ListThingPrincipals)})
 	add(svc, "GET", "/principals/things", "ListPrincipalThings", action[ListPrincipalThingsInput, ListPrincipalThingsOutput]{
 		effect: request.ReadOnly,
-		serve: func(ctx context.Context, acct string, in *ListPrincipalThingsInput, _ time.Time) (*ListPrincipalThingsOutput, error) {
-			return s.ListPrincipalThings(ctx, acct, in)
-		}})
+		serve:  timeless(s.ListPrincipalThings)})
 	add(svc, "POST", "/thing-types/{thingTypeName}", "CreateThingType", action[CreateThingTypeInput, CreateThingTypeOutput]{
 		effect:   request.Writes,
 		resource: func(acct string, in *CreateThingTypeInput) string { return s.ThingTypeARN(acct, in.ThingTypeName) },
@@ -244,9 +233,7 @@ func (s *Service) registerThings(svc *restjson.Service) {
 	add(svc, "GET", "/thing-types/{thingTypeName}", "DescribeThingType", action[ThingTypeNameInput, DescribeThingTypeOutput]{
 		effect:   request.ReadOnly,
 		resource: func(acct string, in *ThingTypeNameInput) string { return s.ThingTypeARN(acct, in.ThingTypeName) },
-		serve: func(ctx context.Context, acct string, in *ThingTypeNameInput, _ time.Time) (*DescribeThingTypeOutput, error) {
-			return s.DescribeThingType(ctx, acct, in)
-		}})
+		serve:    timeless(s.DescribeThingType)})
 }
 
 func (s *Service) registerRoleAliases(svc *restjson.Service) {
@@ -258,14 +245,10 @@ func (s *Service) registerRoleAliases(svc *restjson.Service) {
 		passRole: func(in *CreateRoleAliasInput) string { return in.RoleArn }})
 	add(svc, "GET", "/role-aliases/{roleAlias}", "DescribeRoleAlias", action[RoleAliasInput, DescribeRoleAliasOutput]{
 		effect: request.ReadOnly, resource: aliasARN,
-		serve: func(ctx context.Context, acct string, in *RoleAliasInput, _ time.Time) (*DescribeRoleAliasOutput, error) {
-			return s.DescribeRoleAlias(ctx, acct, in)
-		}})
+		serve: timeless(s.DescribeRoleAlias)})
 	add(svc, "GET", "/role-aliases", "ListRoleAliases", action[ListInput, ListRoleAliasesOutput]{
 		effect: request.ReadOnly,
-		serve: func(ctx context.Context, acct string, in *ListInput, _ time.Time) (*ListRoleAliasesOutput, error) {
-			return s.ListRoleAliases(ctx, acct, in)
-		}})
+		serve:  timeless(s.ListRoleAliases)})
 	add(svc, "PUT", "/role-aliases/{roleAlias}", "UpdateRoleAlias", action[UpdateRoleAliasInput, RoleAliasOutput]{
 		effect:   request.Writes,
 		resource: func(acct string, in *UpdateRoleAliasInput) string { return s.RoleAliasARN(acct, in.RoleAlias) },
@@ -273,9 +256,7 @@ func (s *Service) registerRoleAliases(svc *restjson.Service) {
 		passRole: func(in *UpdateRoleAliasInput) string { return in.RoleArn }})
 	add(svc, "DELETE", "/role-aliases/{roleAlias}", "DeleteRoleAlias", action[RoleAliasInput, none]{
 		effect: request.Writes, resource: aliasARN,
-		serve: noOutput(func(ctx context.Context, acct string, in *RoleAliasInput, _ time.Time) error {
-			return s.DeleteRoleAlias(ctx, acct, in)
-		})})
+		serve: timelessNone(s.DeleteRoleAlias)})
 	add(svc, "GET", "/endpoint", "DescribeEndpoint", action[DescribeEndpointInput, DescribeEndpointOutput]{
 		effect: request.ReadOnly,
 		serve: func(ctx context.Context, _ string, in *DescribeEndpointInput, _ time.Time) (*DescribeEndpointOutput, error) {
