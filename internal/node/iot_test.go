@@ -243,6 +243,13 @@ func TestIoTSessionResumption(t *testing.T) {
 			t.Errorf("request %d: resumed = %v, want %v", i, resumed, i > 0)
 		}
 	}
+	// A resumed session carries the certificate, not its status: each
+	// request is checked against the status of the moment.
+	e.mustREST(t, "PUT", "/certificates/"+iotCertID(dev.Cert.Raw), "newStatus=INACTIVE", nil, "")
+	resp, body := e.credentials(t, client, "lamp-role", "lamp")
+	if resp.StatusCode != 403 || !resp.TLS.DidResume {
+		t.Errorf("resumed after the certificate was deactivated: %d (resumed %v) %s, want 403", resp.StatusCode, resp.TLS.DidResume, body)
+	}
 }
 
 func TestIoTManagementErrors(t *testing.T) {
