@@ -2,7 +2,6 @@ package iot
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"maps"
 	"slices"
@@ -47,17 +46,14 @@ func (s *Service) AuthenticateDevice(ctx context.Context, der []byte, now time.T
 		return nil, &DeviceError{Reason: CertificateInvalid, Detail: "no client certificate"}
 	}
 	id := CertificateID(der)
-	objs, err := s.find(ctx, KindCertificate, id)
+	objs, certs, err := findAs[certificate](ctx, s, KindCertificate, id)
 	if err != nil {
 		return nil, err
 	}
 	if len(objs) != 1 {
 		return nil, &DeviceError{Reason: CertificateInvalid, Detail: "certificate " + id + " is not registered"}
 	}
-	d := &Device{Account: objs[0].Account, CertificateID: id, arn: s.CertificateARN(objs[0].Account, id)}
-	if err := json.Unmarshal(objs[0].Body, &d.cert); err != nil {
-		return nil, err
-	}
+	d := &Device{Account: objs[0].Account, CertificateID: id, arn: s.CertificateARN(objs[0].Account, id), cert: *certs[0]}
 	switch {
 	case d.cert.Status != StatusActive:
 		return nil, &DeviceError{Reason: CertificateNotActive, Detail: "certificate " + id + " is " + d.cert.Status}
@@ -66,13 +62,9 @@ func (s *Service) AuthenticateDevice(ctx context.Context, der []byte, now time.T
 	case d.cert.CAID == "":
 		return d, nil
 	}
-	o, err := s.findIn(ctx, d.Account, KindCACertificate, d.cert.CAID)
+	ca, err := findInAs[caCertificate](ctx, s, d.Account, KindCACertificate, d.cert.CAID)
 	if err != nil {
 		return nil, notRegistered(err, CertificateNotActive, "the CA certificate "+d.cert.CAID+" is not registered")
-	}
-	var ca caCertificate
-	if err := json.Unmarshal(o.Body, &ca); err != nil {
-		return nil, err
 	}
 	switch {
 	case ca.Status != StatusActive:
@@ -125,13 +117,9 @@ func (s *Service) DeviceCredentials(ctx context.Context, d *Device, in *Credenti
 			return nil, err
 		}
 	}
-	o, err := s.findIn(ctx, d.Account, KindRoleAlias, in.RoleAlias)
+	alias, err := findInAs[roleAlias](ctx, s, d.Account, KindRoleAlias, in.RoleAlias)
 	if err != nil {
 		return nil, notRegistered(err, RoleAliasNotFound, "role alias "+in.RoleAlias)
-	}
-	var alias roleAlias
-	if err := json.Unmarshal(o.Body, &alias); err != nil {
-		return nil, err
 	}
 	aliasARN := s.RoleAliasARN(d.Account, in.RoleAlias)
 	keys["aws:SourceArn"], keys["aws:SourceAccount"] = []string{aliasARN}, []string{d.Account}
@@ -163,13 +151,9 @@ func (s *Service) thingKeys(ctx context.Context, d *Device, name string, keys ma
 	if !thingNameRE.MatchString(name) || !d.cert.hasThing(name) {
 		return &DeviceError{Reason: InvalidThingName, Detail: "thing " + name + " is not attached to certificate " + d.CertificateID}
 	}
-	o, err := s.findIn(ctx, d.Account, KindThing, name)
+	t, err := findInAs[thing](ctx, s, d.Account, KindThing, name)
 	if err != nil {
 		return notRegistered(err, InvalidThingName, "thing "+name)
-	}
-	var t thing
-	if err := json.Unmarshal(o.Body, &t); err != nil {
-		return err
 	}
 	keys[KeyThingName] = []string{name}
 	if t.Type != "" {

@@ -3,7 +3,9 @@ package iot
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -90,16 +92,36 @@ type objectCache struct {
 
 type cached struct {
 	objs []store.Object
+	// vals are objs' bodies decoded (a *certificate, *thing, ...), once
+	// when they are cached, so that a device's request decodes no JSON;
+	// they are shared and never modified.
+	vals []any
+}
+
+// decoders decode the bodies of the kinds the device path reads.
+var decoders = map[string]func([]byte) (any, error){
+	KindCertificate:   decodeAs[certificate],
+	KindCACertificate: decodeAs[caCertificate],
+	KindThing:         decodeAs[thing],
+	KindRoleAlias:     decodeAs[roleAlias],
+}
+
+func decodeAs[T any](body []byte) (any, error) {
+	v := new(T)
+	if err := json.Unmarshal(body, v); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // maxCached bounds the cache; past it, it starts again empty.
 const maxCached = 100_000
 
-func (c *objectCache) get(kind, id string) ([]store.Object, bool) {
+func (c *objectCache) get(kind, id string) (cached, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	e, ok := c.m[store.ObjectKey(kind, id)]
-	return e.objs, ok
+	return e, ok
 }
 
 // generation is the count of drops, taken before reading the store.
@@ -111,7 +133,7 @@ func (c *objectCache) generation() uint64 {
 
 // put caches objs, read from the store after generation returned gen,
 // unless something was dropped since.
-func (c *objectCache) put(kind, id string, objs []store.Object, gen uint64) {
+func (c *objectCache) put(kind, id string, e cached, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen {
@@ -120,7 +142,7 @@ func (c *objectCache) put(kind, id string, objs []store.Object, gen uint64) {
 	if len(c.m) >= maxCached {
 		clear(c.m)
 	}
-	c.m[store.ObjectKey(kind, id)] = cached{objs: objs}
+	c.m[store.ObjectKey(kind, id)] = e
 }
 
 func (c *objectCache) drop(kind, id string) {
@@ -130,32 +152,54 @@ func (c *objectCache) drop(kind, id string) {
 	delete(c.m, store.ObjectKey(kind, id))
 }
 
-// find returns the objects of kind with id in every account, from the
-// cache or the store.
-func (s *Service) find(ctx context.Context, kind, id string) ([]store.Object, error) {
-	if objs, ok := s.cache.get(kind, id); ok {
-		return objs, nil
+// find returns the objects of kind with id in every account, decoded,
+// from the cache or the store.
+func (s *Service) find(ctx context.Context, kind, id string) (cached, error) {
+	if e, ok := s.cache.get(kind, id); ok {
+		return e, nil
 	}
 	gen := s.cache.generation()
 	objs, err := s.cfg.Store.Find(ctx, kind, id)
 	if err != nil {
-		return nil, err
+		return cached{}, err
 	}
-	s.cache.put(kind, id, objs, gen)
-	return objs, nil
-}
-
-// findIn returns the account's object of kind with id, from the cache or
-// the store; store.ErrNotFound when there is none.
-func (s *Service) findIn(ctx context.Context, account, kind, id string) (store.Object, error) {
-	objs, err := s.find(ctx, kind, id)
-	if err != nil {
-		return store.Object{}, err
-	}
-	for _, o := range objs {
-		if o.Account == account {
-			return o, nil
+	e := cached{objs: objs, vals: make([]any, len(objs))}
+	for i, o := range objs {
+		if e.vals[i], err = decoders[kind](o.Body); err != nil {
+			return cached{}, fmt.Errorf("iot: %s %s in account %s: %w", kind, id, o.Account, err)
 		}
 	}
-	return store.Object{}, store.ErrNotFound
+	s.cache.put(kind, id, e, gen)
+	return e, nil
+}
+
+// findAs returns the objects of kind with id in every account, decoded
+// as T (the kind's type), from the cache or the store. The values are
+// shared: read them, never modify them.
+func findAs[T any](ctx context.Context, s *Service, kind, id string) ([]store.Object, []*T, error) {
+	e, err := s.find(ctx, kind, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	vals := make([]*T, len(e.vals))
+	for i, v := range e.vals {
+		vals[i] = v.(*T)
+	}
+	return e.objs, vals, nil
+}
+
+// findInAs returns the account's object of kind with id decoded as T,
+// from the cache or the store; store.ErrNotFound when there is none. The
+// value is shared: read it, never modify it.
+func findInAs[T any](ctx context.Context, s *Service, account, kind, id string) (*T, error) {
+	e, err := s.find(ctx, kind, id)
+	if err != nil {
+		return nil, err
+	}
+	for i, o := range e.objs {
+		if o.Account == account {
+			return e.vals[i].(*T), nil
+		}
+	}
+	return nil, store.ErrNotFound
 }
