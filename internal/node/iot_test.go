@@ -242,6 +242,11 @@ func TestIoTSessionResumption(t *testing.T) {
 		if resumed := resp.TLS.DidResume; resumed != (i > 0) {
 			t.Errorf("request %d: resumed = %v, want %v", i, resumed, i > 0)
 		}
+		// Go's client offers the hybrid post-quantum exchange first; the
+		// listener picks classic X25519 (server.classicCurves).
+		if got := resp.TLS.CurveID; got != tls.X25519 {
+			t.Errorf("request %d: key exchange %v, want X25519", i, got)
+		}
 	}
 	// A resumed session carries the certificate, not its status: each
 	// request is checked against the status of the moment.
