@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/loadgen"
+	"github.com/brevet-dev/brevet/internal/server"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 	"github.com/spf13/cobra"
 )
@@ -437,7 +438,8 @@ func newBenchTrivialServerCmd() *cobra.Command {
 				}
 				// Mutual TLS as the IoT credentials provider asks it, without
 				// checking the certificate: the trivial server does no work.
-				tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequireAnyClientCert, MinVersion: tls.VersionTLS12}
+				tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequireAnyClientCert, MinVersion: tls.VersionTLS12,
+					CurvePreferences: server.ClientCertCurves()} // the same key exchange as Brevet's IoT listener
 			}
 			return serveBenchHandler(ctx, listen, readyFile, tlsConf, handler)
 		},

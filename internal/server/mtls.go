@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"slices"
 )
 
 // certListener is a listener whose clients authenticate with a
@@ -69,6 +70,11 @@ func (s *Server) newCertListener() error {
 // offer it also offer X25519 (Go's and OpenSSL's do), so none needs a
 // second round trip.
 var classicCurves = []tls.CurveID{tls.X25519, tls.CurveP256, tls.CurveP384}
+
+// ClientCertCurves are the key exchanges the client-certificate listener
+// negotiates, for a reference server that must do the same TLS work
+// (brevet bench x509's trivial server).
+func ClientCertCurves() []tls.CurveID { return slices.Clone(classicCurves) }
 
 func (l *certListener) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
