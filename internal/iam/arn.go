@@ -83,6 +83,11 @@ func RoleARN(account, path, name string) string { return iamARN(account, "role",
 // AWSAccount for AWS managed policies.
 func PolicyARN(account, path, name string) string { return iamARN(account, "policy", path, name) }
 
+// InstanceProfileARN returns arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME.
+func InstanceProfileARN(account, path, name string) string {
+	return iamARN(account, "instance-profile", path, name)
+}
+
 // MFASerial returns the serial number of a virtual MFA device,
 // arn:aws:iam::ACCOUNT:mfa/PATH/NAME.
 func MFASerial(account, path, name string) string { return iamARN(account, "mfa", path, name) }

@@ -20,6 +20,7 @@ const (
 	KindAccessKey
 	KindMFADevice
 	KindAttachment // a managed policy that is not attached to the entity
+	KindInstanceProfile
 )
 
 func (k EntityKind) String() string {
@@ -48,6 +49,8 @@ func (k EntityKind) String() string {
 		return "MFA device"
 	case KindAttachment:
 		return "attached policy"
+	case KindInstanceProfile:
+		return "instance profile"
 	}
 	return fmt.Sprintf("EntityKind(%d)", int(k))
 }
@@ -79,6 +82,8 @@ func (e *NotFoundError) Error() string {
 		return fmt.Sprintf("VirtualMFADevice with serial number %s doesn't exist.", e.Name)
 	case KindAccount:
 		return fmt.Sprintf("The account with id %s cannot be found.", e.Name)
+	case KindInstanceProfile:
+		return fmt.Sprintf("Instance Profile %s cannot be found.", e.Name)
 	}
 	return fmt.Sprintf("The %s %s cannot be found.", e.Kind, e.Name)
 }
@@ -105,6 +110,8 @@ func (e *AlreadyExistsError) Error() string {
 		return "MFADevice entity at the same path and name already exists."
 	case KindAccount:
 		return fmt.Sprintf("The account alias %s already exists.", e.Name)
+	case KindInstanceProfile:
+		return fmt.Sprintf("Instance Profile %s already exists.", e.Name)
 	}
 	return fmt.Sprintf("The %s %s already exists.", e.Kind, e.Name)
 }
@@ -114,15 +121,16 @@ type ConflictReason int
 
 // Reasons a delete is refused (AWS: DeleteConflict).
 const (
-	ConflictInlinePolicies   ConflictReason = iota + 1 // entity still has inline policies
-	ConflictAttachedPolicies                           // entity still has managed policies attached
-	ConflictUserInGroups                               // user is still a member of groups
-	ConflictGroupHasUsers                              // group still has members
-	ConflictAccessKeys                                 // user still has access keys
-	ConflictMFADevices                                 // user still has MFA devices
-	ConflictPolicyAttached                             // managed policy still attached or used as a boundary
-	ConflictDefaultVersion                             // the default version of a policy cannot be deleted
-	ConflictMFAInUse                                   // virtual MFA device is still assigned to a user
+	ConflictInlinePolicies       ConflictReason = iota + 1 // entity still has inline policies
+	ConflictAttachedPolicies                               // entity still has managed policies attached
+	ConflictUserInGroups                                   // user is still a member of groups
+	ConflictGroupHasUsers                                  // group still has members
+	ConflictAccessKeys                                     // user still has access keys
+	ConflictMFADevices                                     // user still has MFA devices
+	ConflictPolicyAttached                                 // managed policy still attached or used as a boundary
+	ConflictDefaultVersion                                 // the default version of a policy cannot be deleted
+	ConflictMFAInUse                                       // virtual MFA device is still assigned to a user
+	ConflictInstanceProfileRoles                           // role in an instance profile, or profile holding a role
 )
 
 // DeleteConflictError: the entity cannot be deleted while it has dependents
@@ -152,6 +160,8 @@ func (e *DeleteConflictError) Error() string {
 		return "Cannot delete the default version of a policy."
 	case ConflictMFAInUse:
 		return "MFA device is already in use."
+	case ConflictInstanceProfileRoles:
+		return "Cannot delete entity, must remove roles from instance profile first."
 	}
 	return "Cannot delete entity, it has dependents."
 }
@@ -171,6 +181,9 @@ const (
 	QuotaMFADevicesPerUser       = "MFADevicesPerUser"
 	QuotaACLSizePerRole          = "ACLSizePerRole"
 	QuotaPolicySize              = "PolicySize"
+	// QuotaRolesPerInstanceProfile is the name AWS's message gives the
+	// one-role-per-instance-profile quota.
+	QuotaRolesPerInstanceProfile = "InstanceSessionsPerInstanceProfile"
 )
 
 // LimitExceededError: the change would exceed a quota (AWS: LimitExceeded).

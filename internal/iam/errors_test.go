@@ -67,6 +67,7 @@ func TestDependentsConflict(t *testing.T) {
 		{"group none", GroupDependents{}.Conflict(), 0},
 		{"role attached", RoleDependents{AttachedPolicies: 1}.Conflict(), ConflictAttachedPolicies},
 		{"role none", RoleDependents{}.Conflict(), 0},
+		{"role in an instance profile", RoleDependents{InstanceProfiles: 1}.Conflict(), ConflictInstanceProfileRoles},
 	}
 	for _, tt := range tests {
 		var dc *DeleteConflictError

@@ -80,6 +80,23 @@ type Role struct {
 // ARN returns arn:aws:iam::ACCOUNT:role/PATH/NAME.
 func (r Role) ARN() string { return RoleARN(r.Account, r.Path, r.Name) }
 
+// InstanceProfile is an IAM instance profile: a container for at most one
+// role that a host (an EC2 instance, or a host enrolled with brevet agent)
+// receives credentials for.
+type InstanceProfile struct {
+	Account, Name, Path, ID string   // ID: AIPA...
+	Roles                   []string // role names, at most one (MaxRolesPerInstanceProfile)
+	Tags                    []Tag
+	Created                 time.Time
+}
+
+// ARN returns arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME.
+func (p InstanceProfile) ARN() string { return InstanceProfileARN(p.Account, p.Path, p.Name) }
+
+// MaxRolesPerInstanceProfile is AWS's fixed quota of roles in one instance
+// profile (QuotaRolesPerInstanceProfile).
+const MaxRolesPerInstanceProfile = 1
+
 // PrincipalBinding ties a principal ARN written in a trust policy (a user,
 // a role, or a role session, bound through its role) to the unique id
 // (AIDA... or AROA...) of the user or role it named when the policy was
@@ -262,6 +279,7 @@ func (d GroupDependents) Conflict() error {
 type RoleDependents struct {
 	InlinePolicies   int
 	AttachedPolicies int
+	InstanceProfiles int // instance profiles the role is in
 }
 
 // Conflict returns the DeleteConflictError to report, or nil.
@@ -271,6 +289,8 @@ func (d RoleDependents) Conflict() error {
 		return &DeleteConflictError{Reason: ConflictInlinePolicies}
 	case d.AttachedPolicies > 0:
 		return &DeleteConflictError{Reason: ConflictAttachedPolicies}
+	case d.InstanceProfiles > 0:
+		return &DeleteConflictError{Reason: ConflictInstanceProfileRoles}
 	}
 	return nil
 }

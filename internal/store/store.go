@@ -54,10 +54,11 @@ type Repos interface {
 	Providers() Providers
 	Sessions() Sessions
 	Revocations() Revocations
-	MFAAttempts() MFAAttempts       // ephemeral.go
-	SAMLAssertions() SAMLAssertions // ephemeral.go
-	BucketPolicies() BucketPolicies // bucketpolicies.go
-	Objects() Objects               // objects.go
+	MFAAttempts() MFAAttempts           // ephemeral.go
+	SAMLAssertions() SAMLAssertions     // ephemeral.go
+	BucketPolicies() BucketPolicies     // bucketpolicies.go
+	Objects() Objects                   // objects.go
+	InstanceProfiles() InstanceProfiles // instanceprofiles.go
 }
 
 // ListOptions pages and filters a List call. Results are ordered by
@@ -150,7 +151,7 @@ type Roles interface {
 	// invalidates no cache.
 	RecordUse(ctx context.Context, account, name string, used iam.RoleLastUsed) error
 	// Delete removes the role. ErrConflict while it has inline or attached
-	// policies.
+	// policies or is in an instance profile.
 	Delete(ctx context.Context, account, name string) error
 	Dependents(ctx context.Context, account, name string) (iam.RoleDependents, error)
 }
@@ -306,18 +307,19 @@ type Change struct {
 // so that a cache keyed by principal needs only those three kinds plus
 // ChangePolicy.
 const (
-	ChangeAccount      = "account"       // Key: account id
-	ChangeUser         = "user"          // Key: user name (old and new on rename)
-	ChangeGroup        = "group"         // Key: group name
-	ChangeRole         = "role"          // Key: role name
-	ChangePolicy       = "policy"        // Key: policy ARN; versions and tags too
-	ChangeAccessKey    = "access-key"    // Key: access key id
-	ChangeMFADevice    = "mfa"           // Key: serial number
-	ChangeKeyMaterial  = "key-material"  // Key: "PURPOSE/ID"; Account is ""
-	ChangeProvider     = "provider"      // Key: provider ARN
-	ChangeRevocation   = "revocation"    // Key: the revocation's target
-	ChangeBucketPolicy = "bucket-policy" // Key: bucket name
-	ChangeObject       = "object"        // Key: ObjectKey(kind, id)
+	ChangeAccount         = "account"          // Key: account id
+	ChangeUser            = "user"             // Key: user name (old and new on rename)
+	ChangeGroup           = "group"            // Key: group name
+	ChangeRole            = "role"             // Key: role name
+	ChangePolicy          = "policy"           // Key: policy ARN; versions and tags too
+	ChangeAccessKey       = "access-key"       // Key: access key id
+	ChangeMFADevice       = "mfa"              // Key: serial number
+	ChangeKeyMaterial     = "key-material"     // Key: "PURPOSE/ID"; Account is ""
+	ChangeProvider        = "provider"         // Key: provider ARN
+	ChangeRevocation      = "revocation"       // Key: the revocation's target
+	ChangeBucketPolicy    = "bucket-policy"    // Key: bucket name
+	ChangeObject          = "object"           // Key: ObjectKey(kind, id)
+	ChangeInstanceProfile = "instance-profile" // Key: instance profile name
 )
 
 // Changes is the append-only change feed. Every write records its change in

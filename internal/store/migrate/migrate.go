@@ -3,7 +3,7 @@
 // only the store interfaces: every account with its users, groups and
 // memberships, roles, managed policies (every version, the default, tags),
 // inline policies, attachments, access keys (secret ciphertexts as stored),
-// MFA devices, identity providers (OIDC and SAML) and the bucket policies
+// MFA devices, instance profiles, identity providers (OIDC and SAML) and the bucket policies
 // of the S3 gateway (with their principal bindings); key material; the
 // issuance records and the revocation list. Ids, dates and ciphertexts are
 // kept: the master key that sealed them opens them in the destination too.
@@ -55,6 +55,9 @@ type Account struct {
 	// Objects are the documents of Roles Anywhere and IoT (trust anchors,
 	// profiles, CRLs, certificates, things, role aliases), by kind and id.
 	Objects []store.Object
+	// InstanceProfiles are the account's instance profiles with their
+	// role and tags, by name.
+	InstanceProfiles []iam.InstanceProfile
 }
 
 // Policy is a managed policy with its versions, oldest first.
@@ -91,16 +94,17 @@ type Counts struct {
 	Accounts, Users, Groups, Memberships, Roles, Policies, PolicyVersions int
 	InlinePolicies, Attachments, AccessKeys, MFADevices, Providers        int
 	KeyMaterial, Sessions, Revocations, BucketPolicies, Objects           int
+	InstanceProfiles                                                      int
 }
 
 // String lists the counts on one line, for `brevet migrate`.
 func (c Counts) String() string {
 	return fmt.Sprintf("accounts %d, users %d, groups %d, group memberships %d, roles %d, managed policies %d "+
 		"(%d versions), inline policies %d, attachments %d, access keys %d, MFA devices %d, identity providers %d, "+
-		"bucket policies %d, service objects %d, key material %d, issuance records %d, revocations %d",
+		"instance profiles %d, bucket policies %d, service objects %d, key material %d, issuance records %d, revocations %d",
 		c.Accounts, c.Users, c.Groups, c.Memberships, c.Roles, c.Policies, c.PolicyVersions,
 		c.InlinePolicies, c.Attachments, c.AccessKeys, c.MFADevices, c.Providers,
-		c.BucketPolicies, c.Objects, c.KeyMaterial, c.Sessions, c.Revocations)
+		c.InstanceProfiles, c.BucketPolicies, c.Objects, c.KeyMaterial, c.Sessions, c.Revocations)
 }
 
 // Counts counts the snapshot's entities.
@@ -115,6 +119,7 @@ func (s *Snapshot) Counts() Counts {
 		c.MFADevices += len(a.MFADevices)
 		c.BucketPolicies += len(a.BucketPolicies)
 		c.Objects += len(a.Objects)
+		c.InstanceProfiles += len(a.InstanceProfiles)
 		for _, p := range a.Policies {
 			c.PolicyVersions += len(p.Versions)
 		}
@@ -288,6 +293,9 @@ func readAccount(ctx context.Context, r store.Repos, a iam.Account) (Account, er
 		}
 		out.Roles = append(out.Roles, rd)
 	}
+	if out.InstanceProfiles, err = r.InstanceProfiles().List(ctx, a.ID, all); err != nil {
+		return out, err
+	}
 	if out.MFADevices, err = r.MFADevices().List(ctx, a.ID); err != nil {
 		return out, err
 	}
@@ -454,6 +462,11 @@ func writeAccount(ctx context.Context, r store.Repos, a Account) error {
 		o := iam.Owner{Kind: iam.PrincipalRole, Account: a.Account.ID, Name: role.Role.Name}
 		if err := writeOwnerPolicies(ctx, r, o, role.Inline, role.Attached); err != nil {
 			return err
+		}
+	}
+	for _, p := range a.InstanceProfiles {
+		if err := r.InstanceProfiles().Create(ctx, p); err != nil {
+			return fmt.Errorf("instance profile %s: %w", p.Name, err)
 		}
 	}
 	for _, d := range a.MFADevices {

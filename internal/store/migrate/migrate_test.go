@@ -160,6 +160,13 @@ func seed(t *testing.T, s store.Store) {
 	must(s.Objects().Create(ctx, store.Object{Account: acct, Kind: "iot.role-alias", ID: "sensors",
 		Body: []byte(`{"roleArn":"` + role.ARN() + `"}`), Created: at(21 * time.Minute), Updated: at(21 * time.Minute)}))
 
+	// Two instance profiles, one holding the role with tags, one empty
+	// under a path.
+	must(s.InstanceProfiles().Create(ctx, iam.InstanceProfile{Account: acct, Name: "Web", Path: "/", ID: "AIPAWEB00000000000001",
+		Roles: []string{role.Name}, Tags: []iam.Tag{{Key: "tier", Value: "front"}}, Created: at(22 * time.Minute)}))
+	must(s.InstanceProfiles().Create(ctx, iam.InstanceProfile{Account: acct, Name: "spare", Path: "/hosts/", ID: "AIPASPARE000000000001",
+		Created: at(23 * time.Minute)}))
+
 	must(s.KeyMaterial().Put(ctx, store.KeyRecord{Purpose: "session-token", ID: "ring", Ciphertext: []byte("sealed-ring"), Created: at(0)}))
 	must(s.KeyMaterial().Put(ctx, store.KeyRecord{Purpose: "authz-message", ID: "key", Ciphertext: []byte("sealed-key"), Created: at(time.Second)}))
 
@@ -211,7 +218,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	wantCounts := migrate.Counts{Accounts: 3, Users: 3, Groups: 2, Memberships: 2, Roles: 1, Policies: 3, PolicyVersions: 5,
 		InlinePolicies: 4, Attachments: 5, AccessKeys: 2, MFADevices: 2, Providers: 3, KeyMaterial: 2, Sessions: 1, Revocations: 1,
-		BucketPolicies: 2, Objects: 2}
+		BucketPolicies: 2, Objects: 2, InstanceProfiles: 2}
 	for _, c := range []migrate.Counts{c1, c2} {
 		if d := cmp.Diff(wantCounts, c); d != "" {
 			t.Errorf("counts (-want +got):\n%s", d)

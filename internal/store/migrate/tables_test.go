@@ -33,6 +33,7 @@ var copiedTables = map[string]string{
 	"identity_providers": "Account.Providers",
 	"bucket_policies":    "Account.BucketPolicies",
 	"objects":            "Account.Objects",
+	"instance_profiles":  "Account.InstanceProfiles",
 	"key_material":       "KeyMaterial",
 	"sessions":           "Sessions",
 	"revocations":        "Revocations",

@@ -146,8 +146,9 @@ func (r roles) Dependents(ctx context.Context, account, name string) (iam.RoleDe
 		}
 		return q.QueryRowContext(ctx, `SELECT
 			(SELECT COUNT(*) FROM role_policies WHERE role_id = ?1),
-			(SELECT COUNT(*) FROM role_attachments WHERE role_id = ?1)`, id).
-			Scan(&d.InlinePolicies, &d.AttachedPolicies)
+			(SELECT COUNT(*) FROM role_attachments WHERE role_id = ?1),
+			(SELECT COUNT(*) FROM instance_profiles WHERE role_id = ?1)`, id).
+			Scan(&d.InlinePolicies, &d.AttachedPolicies, &d.InstanceProfiles)
 	})
 	return d, err
 }

@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"Providers", testProviders},
 		{"BucketPolicies", testBucketPolicies},
 		{"Objects", testObjects},
+		{"InstanceProfiles", testInstanceProfiles},
 		{"DeleteConflicts", testDeleteConflicts},
 		{"Changes", testChanges},
 		{"TxCommit", testTxCommit},
