@@ -16,5 +16,7 @@ func subcommands() []*cobra.Command {
 		newSessionsCmd(),
 		newBackupCmd(),
 		newRestoreCmd(),
+		newAgentCmd(),
+		newCredentialProcessCmd(),
 	}
 }
