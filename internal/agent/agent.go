@@ -246,7 +246,7 @@ func workloadToken(path string) (string, error) {
 		var r [32]byte
 		rand.Read(r[:])
 		tok := base64.RawURLEncoding.EncodeToString(r[:])
-		if err := writeFile(path, []byte(tok+"\n")); err != nil {
+		if err := writeFile(path, []byte(tok)); err != nil {
 			return "", err
 		}
 		return tok, nil
