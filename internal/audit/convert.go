@@ -231,15 +231,25 @@ func eventSource(service string) string {
 	return strings.ToLower(service) + ".amazonaws.com"
 }
 
+// AccountPrincipal is a principal that is not an IAM identity but acts
+// in an account (Roles Anywhere's certificate holder, IoT's device): its
+// events carry that account as userIdentity.accountId and
+// recipientAccountId, so an account's search finds them.
+type AccountPrincipal interface {
+	request.Principal
+	AccountID() string
+}
+
 func userIdentity(p request.Principal) UserIdentity {
 	ip, ok := p.(*identity.Principal)
 	if !ok || ip == nil {
 		if p != nil && p.ARN() != "" {
 			// A principal that is not an IAM identity (a Roles Anywhere
-			// certificate holder) is "Unknown" with its own ARN and, when
-			// it says, the account it acts in.
+			// certificate holder, an IoT device) is "Unknown" with its
+			// own ARN and, when it says (AccountPrincipal), the account
+			// it acts in, which receives the event.
 			u := UserIdentity{Type: string(identity.Unknown), ARN: p.ARN()}
-			if a, ok := p.(interface{ AccountID() string }); ok {
+			if a, ok := p.(AccountPrincipal); ok {
 				u.AccountID = a.AccountID()
 			}
 			return u

@@ -184,3 +184,37 @@ func TestConvertFederatedUserAndSessionUser(t *testing.T) {
 		t.Errorf("GetSessionToken session identity = %+v, context %+v", ui, ui.SessionContext)
 	}
 }
+
+type arnPrincipal string
+
+func (p arnPrincipal) ARN() string { return string(p) }
+
+type accountPrincipal struct{ arn, account string }
+
+func (p accountPrincipal) ARN() string       { return p.arn }
+func (p accountPrincipal) AccountID() string { return p.account }
+
+// TestConvertNonIAMPrincipal: a principal that is not an IAM identity
+// (a Roles Anywhere certificate holder, an IoT device) is "Unknown" with
+// its ARN; one that names its account (AccountPrincipal) puts it in
+// userIdentity and recipientAccountId, where an account's search looks.
+func TestConvertNonIAMPrincipal(t *testing.T) {
+	const device = "arn:aws:iot:us-east-1:123456789012:cert/0123abcd"
+	for _, tc := range []struct {
+		name string
+		p    request.Principal
+		want audit.UserIdentity
+	}{
+		{"account", accountPrincipal{device, "123456789012"}, audit.UserIdentity{Type: "Unknown", ARN: device, AccountID: "123456789012"}},
+		{"no account", arnPrincipal(device), audit.UserIdentity{Type: "Unknown", ARN: device}},
+		{"no ARN", arnPrincipal(""), audit.UserIdentity{Type: "Unknown"}},
+	} {
+		got := audit.Converter{NewID: func() string { return "e" }}.Convert(record(1, tc.p, "CreateSession"), nil)
+		if d := cmp.Diff(tc.want, got.UserIdentity); d != "" {
+			t.Errorf("%s: userIdentity (-want +got):\n%s", tc.name, d)
+		}
+		if got.RecipientAccountID != tc.want.AccountID {
+			t.Errorf("%s: recipientAccountId = %q, want %q", tc.name, got.RecipientAccountID, tc.want.AccountID)
+		}
+	}
+}

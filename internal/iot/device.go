@@ -36,6 +36,10 @@ type Device struct {
 // ARN is the certificate's ARN.
 func (d *Device) ARN() string { return d.arn }
 
+// AccountID is the account the certificate is registered in, for the
+// audit record's userIdentity (audit.AccountPrincipal).
+func (d *Device) AccountID() string { return d.Account }
+
 // AuthenticateDevice finds the certificate a device presented (its DER;
 // nil when it presented none) among those registered in every account,
 // and checks that it and its CA, if any, are ACTIVE and that now is

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/federation/x509/x509test"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/iot"
@@ -502,3 +503,6 @@ func TestThingTypeSearchableAttributes(t *testing.T) {
 		}
 	}
 }
+
+// A device's audit events name the account its certificate is in.
+var _ audit.AccountPrincipal = (*iot.Device)(nil)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
 	"github.com/brevet-dev/brevet/internal/federation/x509/x509test"
@@ -261,3 +262,6 @@ func TestCreateSessionRejects(t *testing.T) {
 		}
 	})
 }
+
+// CreateSession's audit events name the trust anchor's account.
+var _ audit.AccountPrincipal = (*rolesanywhere.CertificatePrincipal)(nil)
