@@ -349,7 +349,7 @@ func (wk *worker) send(req *http.Request, start time.Time) (kind string, took ti
 	case err != nil:
 		return transportKind(err), took
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return strconv.Itoa(resp.StatusCode) + " " + errorCode(wk.resp.Bytes()), took
+		return strconv.Itoa(resp.StatusCode) + " " + errorCode(resp.Header, wk.resp.Bytes()), took
 	case wk.w.Status != 0 && resp.StatusCode != wk.w.Status:
 		return strconv.Itoa(resp.StatusCode) + " unexpected status", took
 	case wk.w.Expect != nil && !bytes.Contains(wk.resp.Bytes(), wk.w.Expect):
@@ -395,8 +395,13 @@ func transportKind(err error) string {
 	return "transport: " + msg
 }
 
-// errorCode returns the <Code> of an AWS Query <ErrorResponse>, or "-".
-func errorCode(body []byte) string {
+// errorCode returns an error response's code: the x-amzn-ErrorType
+// header of a REST-JSON service (Roles Anywhere, IoT) or the <Code> of an
+// AWS Query <ErrorResponse>, or "-".
+func errorCode(h http.Header, body []byte) string {
+	if code, _, _ := strings.Cut(h.Get("x-amzn-ErrorType"), ":"); code != "" && len(code) <= 64 {
+		return code
+	}
 	_, rest, ok := bytes.Cut(body, []byte("<Code>"))
 	if !ok {
 		return "-"

@@ -89,7 +89,11 @@ func TestRunSmoke(t *testing.T) {
 func TestRunCountsErrors(t *testing.T) {
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch n.Add(1) % 3 {
+		switch n.Add(1) % 4 {
+		case 3:
+			w.Header().Set("x-amzn-ErrorType", "AccessDeniedException")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"message":"no"}`)
 		case 0:
 			w.WriteHeader(http.StatusForbidden)
 			io.WriteString(w, "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code></Error></ErrorResponse>")
@@ -100,17 +104,17 @@ func TestRunCountsErrors(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	cfg := Config{URL: srv.URL + "/", Region: "us-east-1", Credentials: testCreds, Concurrency: 1, Duration: time.Minute, MaxRequests: 30}
+	cfg := Config{URL: srv.URL + "/", Region: "us-east-1", Credentials: testCreds, Concurrency: 1, Duration: time.Minute, MaxRequests: 40}
 	res, err := Run(context.Background(), cfg, GetCallerIdentity())
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	want := map[string]uint64{"403 AccessDenied": 10, "503 -": 10, "200 unexpected body": 10}
+	want := map[string]uint64{"403 AccessDenied": 10, "403 AccessDeniedException": 10, "503 -": 10, "200 unexpected body": 10}
 	if diff := cmp.Diff(want, res.ErrorsBy); diff != "" {
 		t.Errorf("ErrorsBy (-want +got):\n%s", diff)
 	}
-	if res.Ops != 0 || res.Errors != 30 {
-		t.Errorf("Ops, Errors = %d, %d; want 0, 30", res.Ops, res.Errors)
+	if res.Ops != 0 || res.Errors != 40 {
+		t.Errorf("Ops, Errors = %d, %d; want 0, 40", res.Ops, res.Errors)
 	}
 }
 

@@ -152,7 +152,7 @@ func send(c *http.Client, req *http.Request) (int64, error) {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return 0, fmt.Errorf("HTTP %d %s", resp.StatusCode, errorCode(b))
+		return 0, fmt.Errorf("HTTP %d %s", resp.StatusCode, errorCode(resp.Header, b))
 	}
 	buf := make([]byte, streamBuffer)
 	var n int64
