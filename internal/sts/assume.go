@@ -155,17 +155,8 @@ func (ap *assumeParams) setTags(p *identity.Principal, in *stsapi.AssumeRoleRequ
 	if err != nil {
 		return err
 	}
-	for _, k := range in.TransitiveTagKeys {
-		found := false
-		for _, t := range tags {
-			if strings.EqualFold(t.Key, k) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return &ValidationError{Message: msgTransitiveKey}
-		}
+	if err := checkTransitive(tags, in.TransitiveTagKeys); err != nil {
+		return err
 	}
 	if chaining(p) {
 		for _, k := range p.Session.TransitiveTagKeys {

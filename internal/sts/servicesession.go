@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -271,15 +272,14 @@ func checkTags(tags []credential.Tag, transitive []string) error {
 			return &ValidationError{Message: "Session tag keys cannot start with 'aws:'."}
 		}
 	}
+	return checkTransitive(tags, transitive)
+}
+
+// checkTransitive refuses a transitive tag key that names none of tags
+// (case-insensitively).
+func checkTransitive(tags []credential.Tag, transitive []string) error {
 	for _, k := range transitive {
-		found := false
-		for _, t := range tags {
-			if strings.EqualFold(t.Key, k) {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !slices.ContainsFunc(tags, func(t credential.Tag) bool { return strings.EqualFold(t.Key, k) }) {
 			return &ValidationError{Message: msgTransitiveKey}
 		}
 	}
