@@ -117,7 +117,7 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 func (s *Server) writeError(w http.ResponseWriter, ctx context.Context, e *awsquery.Error) {
 	SetErrorCode(ctx, e.Code.Name)
 	if info := infoFrom(ctx); info != nil && info.errw != nil {
-		info.errw(w, ctx, e) // a streaming listener's protocol; stream.go
+		info.errw(w, ctx, e) // another protocol's (stream.go, mtls.go, WithAPIErrorWriter)
 		return
 	}
 	awsquery.WriteError(w, nil, e, RequestID(ctx))

@@ -24,7 +24,8 @@ type requestInfo struct {
 	errorCode string
 	api       bool // served by the API handler: counted in the metrics
 	// errw, when set, writes the server's own errors in the protocol of
-	// a streaming listener (stream.go).
+	// a streaming listener (stream.go), the client-certificate listener
+	// (mtls.go) or an API request's service (WithAPIErrorWriter).
 	errw ErrorWriter
 }
 

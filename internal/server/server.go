@@ -132,6 +132,15 @@ func WithRawPrefix(prefix string) Option {
 	return func(s *Server) { s.rawPrefixes = append(s.rawPrefixes, prefix) }
 }
 
+// WithAPIErrorWriter has errw pick, for each request to the API handler,
+// the protocol in which the server writes its own errors (a body over
+// the limit, an overload refusal, a panic): a REST-JSON service's
+// request wants them as its SDK reads them, not in the Query protocol's
+// XML. errw returns nil for the requests awsquery's envelope suits.
+func WithAPIErrorWriter(errw func(*http.Request) ErrorWriter) Option {
+	return func(s *Server) { s.apiErrw = errw }
+}
+
 // WithLogger sets the logger for the access log and the server's own
 // messages. Its handler is wrapped with NewLogHandler. Default: discard.
 func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
@@ -203,6 +212,9 @@ type Server struct {
 	// rawPrefixes are the paths the API serves whatever the method,
 	// unrouted (WithRawPrefix).
 	rawPrefixes []string
+	// apiErrw picks the protocol of the server's own errors for an API
+	// request (WithAPIErrorWriter); nil: awsquery's for all.
+	apiErrw func(*http.Request) ErrorWriter
 }
 
 // New builds a server. It loads the TLS certificate, so a bad certificate
@@ -308,7 +320,7 @@ func (s *Server) routes() (api, metrics http.Handler) {
 	if !s.cfg.SeparateMetrics {
 		mux.Handle("GET /metrics", metricsMux)
 	}
-	limited := s.limitInFlight(s.limitBody(s.api))
+	limited := s.apiErrors(s.limitInFlight(s.limitBody(s.api)))
 	if c := newCORS(s.cfg.CORSAllowedOrigins); c != nil { // cors.go
 		limited = c.wrap(limited)
 		mux.HandleFunc("OPTIONS /", c.preflight)
@@ -342,6 +354,22 @@ func (s *Server) routes() (api, metrics http.Handler) {
 		mux.ServeHTTP(w, r)
 	})
 	return s.instrument(routed), s.instrument(metricsMux)
+}
+
+// apiErrors sets, for the requests apiErrw picks a writer for, the
+// protocol the server's own errors are written in.
+func (s *Server) apiErrors(next http.Handler) http.Handler {
+	if s.apiErrw == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info := infoFrom(r.Context()); info != nil {
+			if errw := s.apiErrw(r); errw != nil {
+				info.errw = errw
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Run serves the API on ln until ctx is cancelled, then shuts down

@@ -31,6 +31,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/brevet-dev/brevet/internal/awsquery"
 )
 
 // syncBuffer is a log sink the server writes to while the test reads it.
@@ -457,11 +459,58 @@ func TestReadyz(t *testing.T) {
 	}
 }
 
+// TestMethodNotAllowed: the Query protocol's / takes GET and POST only;
+// PUT, PATCH and DELETE reach the API handler on other paths (the
+// REST-JSON services').
 func TestMethodNotAllowed(t *testing.T) {
 	r := start(t, Config{}, echoID)
-	resp, _ := r.do(t, http.MethodPut, "/", nil, nil)
-	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get(HeaderRequestID) == "" {
-		t.Errorf("PUT / = %d with request id %q; want 405 with an id", resp.StatusCode, resp.Header.Get(HeaderRequestID))
+	for _, tt := range []struct {
+		method, path string
+		want         int
+	}{
+		{http.MethodPut, "/", http.StatusMethodNotAllowed},
+		{http.MethodPatch, "/", http.StatusMethodNotAllowed},
+		{http.MethodDelete, "/", http.StatusMethodNotAllowed},
+		{http.MethodPut, "/things/lamp", http.StatusOK},
+		{http.MethodPatch, "/profile/p", http.StatusOK},
+		{http.MethodDelete, "/things/lamp", http.StatusOK},
+	} {
+		resp, _ := r.do(t, tt.method, tt.path, nil, nil)
+		if resp.StatusCode != tt.want || resp.Header.Get(HeaderRequestID) == "" {
+			t.Errorf("%s %s = %d with request id %q; want %d with an id", tt.method, tt.path, resp.StatusCode, resp.Header.Get(HeaderRequestID), tt.want)
+		}
+	}
+}
+
+// TestAPIErrorWriter: the server's own errors for an API request are
+// written in the protocol WithAPIErrorWriter picks for it, awsquery's
+// when it picks none.
+func TestAPIErrorWriter(t *testing.T) {
+	rest := func(w http.ResponseWriter, _ context.Context, e *awsquery.Error) {
+		w.Header().Set("x-amzn-ErrorType", e.Code.Name)
+		w.WriteHeader(e.Code.Status)
+	}
+	pick := func(r *http.Request) ErrorWriter {
+		if strings.HasPrefix(r.URL.Path, "/things/") {
+			return rest
+		}
+		return nil
+	}
+	r := start(t, Config{MaxRequestBody: 4}, echoID, WithAPIErrorWriter(pick))
+	for _, tt := range []struct {
+		method, path, wantType string
+		wantXML                bool
+	}{
+		{http.MethodPut, "/things/lamp", "RequestEntityTooLarge", false},
+		{http.MethodPost, "/things/lamp", "RequestEntityTooLarge", false},
+		{http.MethodPost, "/", "", true},
+	} {
+		resp, body := r.do(t, tt.method, tt.path, strings.NewReader("too long"), nil)
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || resp.Header.Get("x-amzn-ErrorType") != tt.wantType ||
+			strings.Contains(body, "<ErrorResponse") != tt.wantXML {
+			t.Errorf("%s %s = %d, x-amzn-ErrorType %q, body %q; want 413, %q, XML %v", tt.method, tt.path,
+				resp.StatusCode, resp.Header.Get("x-amzn-ErrorType"), body, tt.wantType, tt.wantXML)
+		}
 	}
 }
 
