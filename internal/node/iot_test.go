@@ -50,6 +50,13 @@ func startIoTNodeWith(tb testing.TB, opts Options, env ...string) *iotEnv {
 // rest sends a signed IoT API request and returns the status and body.
 func (e *iotEnv) rest(tb testing.TB, method, path, query string, header http.Header, body string) (int, string) {
 	tb.Helper()
+	code, _, b := e.restTyped(tb, method, path, query, header, body)
+	return code, b
+}
+
+// restTyped is rest, with the response's x-amzn-ErrorType.
+func (e *iotEnv) restTyped(tb testing.TB, method, path, query string, header http.Header, body string) (code int, errorType, respBody string) {
+	tb.Helper()
 	u, _ := url.Parse(e.n.URL())
 	if header == nil {
 		header = http.Header{}
@@ -73,7 +80,7 @@ func (e *iotEnv) rest(tb testing.TB, method, path, query string, header http.Hea
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, resp.Header.Get("x-amzn-ErrorType"), string(b)
 }
 
 func (e *iotEnv) mustREST(tb testing.TB, method, path, query string, header http.Header, body string) map[string]any {
@@ -284,12 +291,18 @@ func TestIoTManagementErrors(t *testing.T) {
 		{name: "PUT on the Query protocol's path", method: "PUT", path: "/", wantStatus: 405},
 		{name: "DELETE on a path no action has", method: "DELETE", path: "/nothing", query: "Action=GetCallerIdentity&Version=2011-06-15", wantStatus: 405},
 		{name: "PUT on the health check", method: "PUT", path: "/healthz", wantStatus: 405},
+		// The server refuses it before the codec sees it, in the codec's words.
+		{name: "body over the server's limit", method: "POST", path: "/things/big", body: `{"attributePayload":{"attributes":{"a":"` + strings.Repeat("x", 1<<20) + `"}}}`,
+			wantStatus: 413, wantType: "ValidationException"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, body := e.rest(t, tt.method, tt.path, tt.query, tt.header, tt.body)
+			code, typ, body := e.restTyped(t, tt.method, tt.path, tt.query, tt.header, tt.body)
 			if code != tt.wantStatus {
 				t.Fatalf("status = %d, want %d (%s)", code, tt.wantStatus, body)
+			}
+			if typ != tt.wantType {
+				t.Errorf("x-amzn-ErrorType = %q, want %q", typ, tt.wantType)
 			}
 			if tt.wantType != "" && !strings.Contains(body, `"message"`) {
 				t.Errorf("body = %s, want a message", body)

@@ -1,11 +1,13 @@
 package node
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/restjson"
+	"github.com/brevet-dev/brevet/internal/server"
 )
 
 // newRESTJSON is the codec of the REST-JSON services (Roles Anywhere,
@@ -30,6 +32,33 @@ func withRESTJSON(next http.Handler, rest *restjson.Dispatcher) http.Handler {
 			http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
 		}
 	})
+}
+
+// restServerOption has the server write its own errors (a body over the
+// limit, an overload refusal, a panic) for the REST-JSON services'
+// requests as they answer errors, not in the Query protocol's XML.
+func (n *Node) restServerOption() []server.Option {
+	return []server.Option{server.WithAPIErrorWriter(func(r *http.Request) server.ErrorWriter {
+		if n.rest != nil && n.rest.Handles(r) {
+			return writeRESTServerError
+		}
+		return nil
+	})}
+}
+
+// writeRESTServerError words one of the server's own errors as the
+// REST-JSON services do (restCodes); a code they have no name for is
+// InternalFailure, or ValidationException for a client error.
+func writeRESTServerError(w http.ResponseWriter, _ context.Context, e *awsquery.Error) {
+	code, ok := restCodes[e.Code.Name]
+	switch {
+	case ok:
+	case e.Code.Status >= http.StatusInternalServerError:
+		code = "InternalFailure"
+	default:
+		code = "ValidationException"
+	}
+	restjson.WriteError(w, &restjson.Error{Code: code, Status: e.Code.Status, Message: e.Message, RetryAfter: e.RetryAfter})
 }
 
 // restCodes are the REST-JSON names of the Query protocol's

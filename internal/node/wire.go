@@ -144,6 +144,7 @@ func (n *Node) newServer(api http.Handler) error {
 	opts = append(opts, n.authzServerOptions()...)
 	opts = append(opts, n.gatewayServerOption()...) // gateway.go
 	opts = append(opts, n.iotServerOption()...)     // iot.go
+	opts = append(opts, n.restServerOption()...)    // restjson.go
 	n.srv, err = server.New(sc, append(opts, n.limitCollectors()...)...)
 	return err
 }

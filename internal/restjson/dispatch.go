@@ -196,7 +196,7 @@ func (rt *route[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		we = &Error{Code: rt.svc.errs.Unavailable, Status: http.StatusServiceUnavailable, Message: "Service is unavailable. Please try again later."}
 	}
 	if we != nil {
-		writeError(w, we)
+		WriteError(w, we)
 		return
 	}
 	var body []byte
@@ -212,7 +212,10 @@ func (rt *route[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
-func writeError(w http.ResponseWriter, e *Error) {
+// WriteError writes e as a REST-JSON error: the x-amzn-ErrorType header,
+// e's status (and Retry-After, when set) and a {"message": ...} body. Its
+// Cause is not written.
+func WriteError(w http.ResponseWriter, e *Error) {
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", request.RetryAfterSeconds(e.RetryAfter))
 	}
