@@ -11,6 +11,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/iot"
 	"github.com/brevet-dev/brevet/internal/iot/provider"
 	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/restjson"
 	"github.com/brevet-dev/brevet/internal/server"
 	"github.com/brevet-dev/brevet/internal/store"
 )
@@ -88,14 +89,8 @@ func writeIoTServerError(w http.ResponseWriter, ctx context.Context, e *awsquery
 	if e.Code.Status == http.StatusServiceUnavailable {
 		code, msg = "ServiceUnavailableException", "Service Unavailable"
 	}
-	if e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", request.RetryAfterSeconds(e.RetryAfter))
-	}
 	w.Header().Set("x-amzn-RequestId", request.IDFromContext(ctx))
-	w.Header().Set("x-amzn-ErrorType", code)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(e.Code.Status)
-	_, _ = w.Write([]byte(`{"message":"` + msg + `"}`))
+	restjson.WriteError(w, &restjson.Error{Code: code, Status: e.Code.Status, Message: msg, RetryAfter: e.RetryAfter})
 }
 
 // listenIoT binds the credentials provider's listener.

@@ -22,6 +22,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/iot"
 	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/restjson"
 )
 
 // EventName is the action's name in the audit trail and the issuance
@@ -74,7 +75,7 @@ func New(cfg Config) (*Handler, error) {
 	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /role-aliases/{roleAlias}/credentials", h.credentials)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, &wireError{status: http.StatusNotFound, code: "ResourceNotFoundException", message: "Not Found"})
+		restjson.WriteError(w, &restjson.Error{Status: http.StatusNotFound, Code: "ResourceNotFoundException", Message: "Not Found"})
 	})
 	return h, nil
 }
@@ -84,7 +85,7 @@ func New(cfg Config) (*Handler, error) {
 // its cleaned form with an HTML body, which no device expects.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p := r.URL.Path; p == "" || path.Clean(p) != p {
-		writeError(w, &wireError{status: http.StatusNotFound, code: "ResourceNotFoundException", message: "Not Found"})
+		restjson.WriteError(w, &restjson.Error{Status: http.StatusNotFound, Code: "ResourceNotFoundException", Message: "Not Found"})
 		return
 	}
 	h.mux.ServeHTTP(w, r)
@@ -131,7 +132,7 @@ func (h *Handler) credentials(w http.ResponseWriter, r *http.Request) {
 	c := &call{h: h}
 	c.x.Begin(r, rid, h.cfg.Now())
 	err := h.cfg.Pipeline.Run(ctx, &c.x, c)
-	var we *wireError
+	var we *restjson.Error
 	if err != nil {
 		var unknown bool
 		if we, unknown = h.toWire(err); unknown {
@@ -139,10 +140,10 @@ func (h *Handler) credentials(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if h.cfg.Pipeline.Finish(ctx, c.record(err, we)) != nil {
-		we = &wireError{status: http.StatusServiceUnavailable, code: "ServiceUnavailableException", message: "Service Unavailable"}
+		we = &restjson.Error{Status: http.StatusServiceUnavailable, Code: "ServiceUnavailableException", Message: "Service Unavailable"}
 	}
 	if we != nil {
-		writeError(w, we)
+		restjson.WriteError(w, we)
 		return
 	}
 	body, _ := json.Marshal(response{Credentials: credentials{
@@ -218,13 +219,13 @@ func (c *call) Act(ctx context.Context, x *request.Exchange) error {
 // record is the request's audit record: the alias and thing asked for,
 // and on success the role, the alias and the key id issued, never the
 // secret or the token.
-func (c *call) record(err error, we *wireError) *request.Record {
+func (c *call) record(err error, we *restjson.Error) *request.Record {
 	rec := &request.Record{}
 	now := c.h.cfg.Now()
 	if we == nil {
 		c.x.Record(rec, now, nil, http.StatusOK, "", "")
 	} else {
-		c.x.Record(rec, now, err, we.status, we.code, we.message)
+		c.x.Record(rec, now, err, we.Status, we.Code, we.Message)
 	}
 	if c.alias != "" || c.x.HTTP.PathValue("roleAlias") != "" {
 		rec.RequestParameters = map[string]any{"roleAlias": c.x.HTTP.PathValue("roleAlias")}
@@ -245,54 +246,33 @@ func (c *call) record(err error, we *wireError) *request.Record {
 	return rec
 }
 
-// wireError is an error as the endpoint writes it.
-type wireError struct {
-	status        int
-	code, message string
-	retryAfter    time.Duration
-}
-
 // deviceErrors are AWS's answers to the device failures, as the
 // credentials provider sends them.
-var deviceErrors = map[iot.Reason]wireError{
-	iot.CertificateInvalid:   {status: http.StatusForbidden, code: "AccessDeniedException", message: "Certificate is invalid on this endpoint"},
-	iot.CertificateNotActive: {status: http.StatusForbidden, code: "AccessDeniedException", message: "Access Denied"},
-	iot.InvalidThingName:     {status: http.StatusForbidden, code: "AccessDeniedException", message: "Invalid thing name passed"},
-	iot.RoleAliasNotFound:    {status: http.StatusNotFound, code: "ResourceNotFoundException", message: "Role alias does not exist"},
-	iot.AssumeRoleRefused:    {status: http.StatusBadRequest, code: "InvalidRequestException", message: "Unable to assume the role, or the role to assume does not exist"},
-	iot.DurationExceedsMax:   {status: http.StatusBadRequest, code: "InvalidRequestException", message: "The requested CredentialDurationSeconds exceeds the MaxSessionDuration set for the role"},
-	iot.BadRequest:           {status: http.StatusBadRequest, code: "InvalidRequestException", message: "Invalid request"},
+var deviceErrors = map[iot.Reason]restjson.Error{
+	iot.CertificateInvalid:   {Status: http.StatusForbidden, Code: "AccessDeniedException", Message: "Certificate is invalid on this endpoint"},
+	iot.CertificateNotActive: {Status: http.StatusForbidden, Code: "AccessDeniedException", Message: "Access Denied"},
+	iot.InvalidThingName:     {Status: http.StatusForbidden, Code: "AccessDeniedException", Message: "Invalid thing name passed"},
+	iot.RoleAliasNotFound:    {Status: http.StatusNotFound, Code: "ResourceNotFoundException", Message: "Role alias does not exist"},
+	iot.AssumeRoleRefused:    {Status: http.StatusBadRequest, Code: "InvalidRequestException", Message: "Unable to assume the role, or the role to assume does not exist"},
+	iot.DurationExceedsMax:   {Status: http.StatusBadRequest, Code: "InvalidRequestException", Message: "The requested CredentialDurationSeconds exceeds the MaxSessionDuration set for the role"},
+	iot.BadRequest:           {Status: http.StatusBadRequest, Code: "InvalidRequestException", Message: "Invalid request"},
 }
 
 // toWire maps err; the second result reports an error nobody knew (a
 // bug, logged).
-func (h *Handler) toWire(err error) (*wireError, bool) {
+func (h *Handler) toWire(err error) (*restjson.Error, bool) {
 	if de, ok := errors.AsType[*iot.DeviceError](err); ok {
 		if w, ok := deviceErrors[de.Reason]; ok {
 			return &w, false
 		}
 	}
 	if te, ok := errors.AsType[*request.ThrottledError](err); ok {
-		return &wireError{status: http.StatusTooManyRequests, code: "ThrottlingException", message: "Rate exceeded", retryAfter: te.RetryAfter}, false
+		return &restjson.Error{Status: http.StatusTooManyRequests, Code: "ThrottlingException", Message: "Rate exceeded", RetryAfter: te.RetryAfter}, false
 	}
 	if h.cfg.ErrorMapper != nil {
 		if status, code, msg, ok := h.cfg.ErrorMapper(err); ok {
-			return &wireError{status: status, code: code, message: msg}, false
+			return &restjson.Error{Status: status, Code: code, Message: msg}, false
 		}
 	}
-	return &wireError{status: http.StatusInternalServerError, code: "InternalFailureException", message: "Internal Failure"}, true
-}
-
-func writeError(w http.ResponseWriter, e *wireError) {
-	if e.retryAfter > 0 {
-		w.Header().Set("Retry-After", request.RetryAfterSeconds(e.retryAfter))
-	}
-	body, _ := json.Marshal(struct {
-		Message string `json:"message"`
-	}{e.message})
-	w.Header().Set("x-amzn-ErrorType", e.code)
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(e.status)
-	_, _ = w.Write(body)
+	return &restjson.Error{Status: http.StatusInternalServerError, Code: "InternalFailureException", Message: "Internal Failure"}, true
 }
