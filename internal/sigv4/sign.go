@@ -252,6 +252,13 @@ func (s *Signer) SignHTTP(r *http.Request, body []byte, opts SignOptions) error 
 // (RSA: AWS4-X509-RSA-SHA256; ECDSA: AWS4-X509-ECDSA-SHA256), for the
 // service "rolesanywhere" in region at time now.
 func SignX509(req *Request, key crypto.Signer, leaf *x509.Certificate, chain []*x509.Certificate, region string, now time.Time) error {
+	return SignX509Service(req, key, leaf, chain, region, ServiceRolesAnywhere, now)
+}
+
+// SignX509Service is SignX509 for the scope service service
+// (ServiceRolesAnywhere or ServiceBrevet): `brevet agent` signs Brevet's
+// host actions with it.
+func SignX509Service(req *Request, key crypto.Signer, leaf *x509.Certificate, chain []*x509.Certificate, region, service string, now time.Time) error {
 	var alg string
 	switch key.Public().(type) {
 	case *rsa.PublicKey:
@@ -261,8 +268,8 @@ func SignX509(req *Request, key crypto.Signer, leaf *x509.Certificate, chain []*
 	default:
 		return errors.New("sigv4: SigV4-X509 signs with an RSA or ECDSA key")
 	}
-	if leaf == nil || region == "" {
-		return errors.New("sigv4: SigV4-X509 signing needs a certificate and a region")
+	if leaf == nil || region == "" || service == "" {
+		return errors.New("sigv4: SigV4-X509 signing needs a certificate, a region and a service")
 	}
 	if req.Header == nil {
 		req.Header = http.Header{}
@@ -281,7 +288,7 @@ func SignX509(req *Request, key crypto.Signer, leaf *x509.Certificate, chain []*
 		h.Set("X-Amz-X509-Chain", strings.Join(parts, ","))
 	}
 	signed := signedHeaderList(req, false)
-	scope := amzDate[:8] + "/" + region + "/" + ServiceRolesAnywhere + "/" + terminator
+	scope := amzDate[:8] + "/" + region + "/" + service + "/" + terminator
 	sum := sha256.Sum256(req.Body)
 	in := canonicalInput{signedHeaders: signed, normalize: true, payloadHash: hex.AppendEncode(nil, sum[:])}
 	var q querySorter

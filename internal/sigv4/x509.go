@@ -11,21 +11,39 @@ import (
 	"time"
 )
 
-// ServiceRolesAnywhere is the signing name of IAM Roles Anywhere, the
-// one service whose requests (CreateSession) are signed with SigV4-X509.
+// ServiceRolesAnywhere is the signing name of IAM Roles Anywhere, whose
+// CreateSession is signed with SigV4-X509.
 const ServiceRolesAnywhere = "rolesanywhere"
+
+// ServiceBrevet is the signing name of Brevet's own host actions
+// (GetHostCredentials, WaitHostChange), signed with SigV4-X509 by an
+// enrolled host's key.
+const ServiceBrevet = "brevet"
 
 // maxX509Signature bounds a SigV4-X509 signature, in bytes: an RSA-8192
 // signature is 1024.
 const maxX509Signature = 1024
 
-// x509Services is the scope service SigV4-X509 must be signed for.
-var x509Services = []string{ServiceRolesAnywhere}
+// x509Services are the scope services SigV4-X509 may be signed for.
+var x509Services = []string{ServiceRolesAnywhere, ServiceBrevet}
+
+// x509Scope is the scope service a Verifier accepts for SigV4-X509: the
+// one of x509Services among its configured Services ("rolesanywhere" for
+// a Verifier configured with neither).
+func (v *Verifier) x509Scope() []string {
+	for _, s := range v.cfg.Services {
+		if contains(x509Services, s) {
+			return []string{s}
+		}
+	}
+	return x509Services[:1]
+}
 
 // VerifyX509 checks a SigV4-X509 request (AWS4-X509-RSA-SHA256 or
 // AWS4-X509-ECDSA-SHA256, as AWS's rolesanywhere-credential-helper
 // signs IAM Roles Anywhere's CreateSession): the scope (service
-// "rolesanywhere", a region the Verifier serves), the clock with Verify's
+// "rolesanywhere", or "brevet" for a Verifier configured with
+// ServiceBrevet, and a region the Verifier serves), the clock with Verify's
 // skew rules, that the certificate headers are signed, that leaf is the
 // certificate of X-Amz-X509 and carries the credential's serial number,
 // the payload hash, and the signature with leaf's public key, whose type
@@ -39,7 +57,7 @@ func (v *Verifier) VerifyX509(req *Request, a *Auth, leaf *x509.Certificate, now
 	if !isX509(a.Algorithm) {
 		return errorf(KindIncompleteSignature, "Unsupported AWS 'algorithm': '%s'", a.Algorithm)
 	}
-	if err := v.checkScope(a, x509Services); err != nil {
+	if err := v.checkScope(a, v.x509Scope()); err != nil {
 		return err
 	}
 	if err := v.checkTime(a, now); err != nil {

@@ -346,3 +346,45 @@ func TestInteropSigningHelper(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyX509Service checks that a Verifier accepts SigV4-X509 for its
+// own scope service only: Brevet's host actions ("brevet") and Roles
+// Anywhere's CreateSession ("rolesanywhere") cannot be replayed at each
+// other.
+func TestVerifyX509Service(t *testing.T) {
+	f := newX509Fixture(t)
+	brevet, err := NewVerifier(Config{Regions: []string{"us-east-1"}, Services: []string{ServiceBrevet}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign := func(service string) *Request {
+		req := &Request{Method: "POST", Path: "/", Host: "brevet.example", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
+			Body: []byte("Action=GetHostCredentials&Version=2026-11-01")}
+		if err := SignX509Service(req, f.ecdsa.Key, f.ecdsa.Cert, nil, "us-east-1", service, testTime); err != nil {
+			t.Fatal(err)
+		}
+		return req
+	}
+	for _, tt := range []struct {
+		name    string
+		v       *Verifier
+		service string
+		want    string // "" = accepted
+	}{
+		{"brevet verifier, brevet scope", brevet, ServiceBrevet, ""},
+		{"brevet verifier, rolesanywhere scope", brevet, ServiceRolesAnywhere, "Credential should be scoped to correct service: 'brevet'. "},
+		{"rolesanywhere verifier, brevet scope", x509Verifier(t), ServiceBrevet, "Credential should be scoped to correct service: 'rolesanywhere'. "},
+		{"rolesanywhere verifier, rolesanywhere scope", x509Verifier(t), ServiceRolesAnywhere, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := parseVerifyX509(tt.v, sign(tt.service), f.ecdsa, testTime)
+			got := ""
+			if err != nil {
+				got = err.(*Error).Message
+			}
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
