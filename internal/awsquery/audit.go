@@ -21,6 +21,10 @@ const AssertionHashPrefix = "sha256:"
 var hashedMembers = map[string]bool{
 	"WebIdentityToken": true,
 	"SAMLAssertion":    true,
+	// Brevet's host join tokens (brevetapi): the hash is the token's id,
+	// so CreateJoinToken's event and the EnrollHost that used the token
+	// match.
+	"JoinToken": true,
 }
 
 // HashAssertion is the audit value of a bearer assertion.

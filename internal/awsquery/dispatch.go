@@ -43,6 +43,11 @@ type Handler[In, Out any] struct {
 	// allowed; AssumeRoleWithWebIdentity is authorized by the role's trust
 	// policy inside the action). It is documentation that must be written.
 	SkipAuthorization string
+	// SkipAuthorizationIf, with Target, says which requests are not
+	// subject to the identity policy check: those that carry their own
+	// authority (EnrollHost with a join token), while the others are
+	// authorized on Target. It is optional.
+	SkipAuthorizationIf func(req *Request[In]) bool
 	// Effect is what the action does; it must be declared.
 	Effect request.Effect
 	// Serve performs the action.
@@ -127,6 +132,8 @@ func Register[In, Out any](d *Dispatcher, op *Operation[In, Out], h Handler[In, 
 		panic("awsquery: " + op.Name + ": Handler.Effect must declare what the action does")
 	case (h.Target == nil) == (h.SkipAuthorization == ""):
 		panic("awsquery: " + op.Name + ": set exactly one of Handler.Target and Handler.SkipAuthorization")
+	case h.SkipAuthorizationIf != nil && h.Target == nil:
+		panic("awsquery: " + op.Name + ": Handler.SkipAuthorizationIf needs Handler.Target")
 	}
 	if d.first == nil {
 		d.first = op.Service
@@ -152,7 +159,7 @@ func typedTarget[In, Out any](ctx context.Context, x *exchange, op *Operation[In
 	req := &Request[In]{Principal: x.Principal, Input: op.DecodeInput(&x.input), RequestID: x.ID, Now: x.Start,
 		SourceIP: x.SourceIP, UserAgent: r.UserAgent(), SecureTransport: r.TLS != nil, x: &x.Exchange}
 	x.typed = req
-	if h.Target == nil {
+	if h.Target == nil || (h.SkipAuthorizationIf != nil && h.SkipAuthorizationIf(req)) {
 		return request.Target{}, false, nil
 	}
 	t, err := h.Target(ctx, req)

@@ -1,6 +1,7 @@
 // Package brevetapi is the hand-written AWS Query API of Brevet's own
 // actions (service prefix "brevet"): listing the sessions recorded at
-// issuance and revoking temporary credentials. It has the shape of the
+// issuance and revoking temporary credentials (brevetapi.go); enrolling
+// hosts and issuing their credentials (hosts.go). It has the shape of the
 // generated stsapi and iamapi packages, so these actions go through the
 // same dispatcher pipeline (SigV4, IAM authorization as brevet:ACTION,
 // audit) as every AWS action. It holds wire shapes only, no logic.
@@ -152,7 +153,7 @@ var RevokeSessions = &awsquery.Operation[RevokeSessionsRequest, RevokeSessionsRe
 }
 
 // Operations lists the actions, for catalogues and docs.
-var Operations = []*awsquery.OperationInfo{ListSessions.Info(), RevokeSessions.Info()}
+var Operations = append([]*awsquery.OperationInfo{ListSessions.Info(), RevokeSessions.Info()}, HostOperations...)
 
 func str(s string) awsquery.Value {
 	if s == "" {
