@@ -105,6 +105,7 @@ func (n *Node) apply(ctx context.Context, changes []store.Change) error {
 	n.applyGateway(changes)       // gateway.go
 	n.applyRolesAnywhere(changes) // rolesanywhere.go
 	n.applyIoT(changes)           // iot.go
+	n.applyHosts(changes)         // hosts.go
 	revoked := false
 	for _, c := range changes {
 		switch {

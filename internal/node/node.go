@@ -40,6 +40,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/ratelimit"
 	"github.com/brevet-dev/brevet/internal/restjson"
 	"github.com/brevet-dev/brevet/internal/revocation"
+	"github.com/brevet-dev/brevet/internal/hosts"
 	"github.com/brevet-dev/brevet/internal/rolesanywhere"
 	"github.com/brevet-dev/brevet/internal/server"
 	"github.com/brevet-dev/brevet/internal/store"
@@ -103,6 +104,8 @@ type Node struct {
 	rest *restjson.Dispatcher
 	// ra is IAM Roles Anywhere (rolesanywhere.go).
 	ra *rolesanywhere.Service
+	// hosts is host enrollment and the hosts' credentials (hosts.go).
+	hosts *hosts.Service
 	// iot is the IoT service and its credentials provider (iot.go).
 	iot *iotNode
 

@@ -32,7 +32,8 @@ func (n *Node) applyRolesAnywhere(changes []store.Change) {
 	}
 }
 
-// certAuthenticator sends Roles Anywhere's CreateSession, signed with a
+// certAuthenticator sends Roles Anywhere's CreateSession and Brevet's
+// host actions (GetHostCredentials, WaitHostChange), signed with a
 // certificate's key (SigV4-X509) rather than an access key, to the
 // service's certificate authenticator, and every other request to next.
 type certAuthenticator struct {
@@ -44,6 +45,13 @@ func (c certAuthenticator) Authenticate(ctx context.Context, req *request.AuthnR
 	op := req.Operation
 	if op != nil && op.Service == "rolesanywhere" && op.Name == "CreateSession" && c.n.ra != nil {
 		p, err := c.n.ra.Authenticate(ctx, req.HTTP, req.Body, req.Now)
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+	if op != nil && op.Service == "brevet" && (op.Name == "GetHostCredentials" || op.Name == "WaitHostChange") && c.n.hosts != nil {
+		p, err := c.n.hosts.Authenticate(ctx, req.HTTP, req.Body, req.Now) // hosts.go
 		if err != nil {
 			return nil, err
 		}

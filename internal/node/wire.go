@@ -13,6 +13,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/config"
+	"github.com/brevet-dev/brevet/internal/hosts"
 	"github.com/brevet-dev/brevet/internal/iam/iamservice"
 	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/revocation"
@@ -86,7 +87,7 @@ func (n *Node) wire(ctx context.Context) error {
 
 // errorMappers map the domain errors of the services to Query wire errors.
 func errorMappers() []awsquery.ErrorMapper {
-	return []awsquery.ErrorMapper{sts.WireError, iamservice.WireError, iamservice.ProviderWireError, revocation.WireError, storeError}
+	return []awsquery.ErrorMapper{sts.WireError, iamservice.WireError, iamservice.ProviderWireError, revocation.WireError, hosts.WireError, storeError}
 }
 
 // registerServices puts the STS, IAM and session actions on the
@@ -110,6 +111,9 @@ func (n *Node) registerServices(ctx context.Context, d *awsquery.Dispatcher) err
 	}
 	iamservice.Register(d, iamSvc)
 	revocation.Register(d, n.revoker, &n.revoked, n.st.Revocations(), n.flushIndex)
+	if err := n.newHosts(d, stsSvc); err != nil { // hosts.go
+		return err
+	}
 	return n.newRolesAnywhere(stsSvc) // rolesanywhere.go
 }
 

@@ -1,0 +1,304 @@
+package hosts_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/authz"
+	"github.com/brevet-dev/brevet/internal/hosts"
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/store"
+	"github.com/brevet-dev/brevet/internal/store/sqlite"
+	"github.com/brevet-dev/brevet/internal/sts"
+	"github.com/google/go-cmp/cmp"
+)
+
+const account = "111122223333"
+
+// issuer records the sessions asked of it, as STS would receive them.
+type issuer struct {
+	mu  sync.Mutex
+	got []*sts.ServiceSessionInput
+}
+
+func (i *issuer) ServiceSession(_ context.Context, in *sts.ServiceSessionInput) (*sts.ServiceSession, error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.got = append(i.got, in)
+	return &sts.ServiceSession{RoleARN: in.RoleARN}, nil
+}
+
+type harness struct {
+	st  store.Store
+	svc *hosts.Service
+	iss *issuer
+	now time.Time
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	now := time.Now().Truncate(time.Second)
+	st, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx := t.Context()
+	if err := st.Accounts().Create(ctx, iam.Account{ID: account, Created: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Roles().Create(ctx, iam.Role{Account: account, Name: "web-role", Path: "/", ID: "AROAWEBROLE0000000001", MaxSessionDuration: 3600,
+		TrustPolicy: `{"Version":"2012-10-17","Statement":[]}`, TrustBindings: []iam.PrincipalBinding{}, Created: now}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []iam.InstanceProfile{
+		{Account: account, Name: "web", Path: "/", ID: "AIPAWEB00000000000001", Roles: []string{"web-role"}, Created: now},
+		{Account: account, Name: "empty", Path: "/", ID: "AIPAEMPTY000000000001", Created: now},
+	} {
+		if err := st.InstanceProfiles().Create(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	iss := &issuer{}
+	svc, err := hosts.New(hosts.Config{Store: st, Profiles: hosts.StoreProfiles(st), Sessions: iss, Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &harness{st: st, svc: svc, iss: iss, now: now}
+}
+
+// selfSigned is a host certificate made with key, valid from nb to na.
+func selfSigned(t testing.TB, key any, pub any, nb, na time.Time) string {
+	t.Helper()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "host"}, NotBefore: nb, NotAfter: na}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+func hostCert(t testing.TB, now time.Time) string {
+	t.Helper()
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	return selfSigned(t, k, &k.PublicKey, now.Add(-time.Hour), now.AddDate(1, 0, 0))
+}
+
+func (h *harness) token(t *testing.T, profile string, ttl time.Duration, at time.Time) string {
+	t.Helper()
+	tok, _, err := h.svc.CreateJoinToken(t.Context(), account, profile, ttl, "arn:aws:iam::111122223333:root", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func TestCreateJoinToken(t *testing.T) {
+	h := newHarness(t)
+	for _, tt := range []struct {
+		name, profile string
+		ttl           time.Duration
+		wantErr       any
+		wantExpires   time.Duration
+	}{
+		{"default ttl", "web", 0, nil, time.Hour},
+		{"a minute", "web", time.Minute, nil, time.Minute},
+		{"a day", "web", 24 * time.Hour, nil, 24 * time.Hour},
+		{"too short", "web", 59 * time.Second, &hosts.InvalidError{}, 0},
+		{"too long", "web", 24*time.Hour + time.Second, &hosts.InvalidError{}, 0},
+		{"no such profile", "nope", 0, &hosts.NotFoundError{}, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tok, jt, err := h.svc.CreateJoinToken(t.Context(), account, tt.profile, tt.ttl, "", h.now)
+			if tt.wantErr != nil {
+				checkErrType(t, err, tt.wantErr)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(tok, hosts.TokenPrefix) || len(tok) != 47 {
+				t.Errorf("token %q: want bjt_ and 43 characters", tok)
+			}
+			if got, want := jt.Expires, h.now.Add(tt.wantExpires); !got.Equal(want) {
+				t.Errorf("Expires: got %v, want %v", got, want)
+			}
+			if got, want := jt.ProfileARN, "arn:aws:iam::111122223333:instance-profile/web"; got != want {
+				t.Errorf("ProfileARN: got %q, want %q", got, want)
+			}
+			o, err := h.st.Objects().Get(t.Context(), account, hosts.KindJoinToken, hosts.TokenID(tok))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(o.Body), tok[4:]) {
+				t.Error("the stored token holds the secret")
+			}
+		})
+	}
+}
+
+func checkErrType(t *testing.T, err error, want any) {
+	t.Helper()
+	var ok bool
+	switch want.(type) {
+	case *hosts.InvalidError:
+		_, ok = errors.AsType[*hosts.InvalidError](err)
+	case *hosts.NotFoundError:
+		_, ok = errors.AsType[*hosts.NotFoundError](err)
+	case *hosts.DeniedError:
+		_, ok = errors.AsType[*hosts.DeniedError](err)
+	}
+	if !ok {
+		t.Errorf("got %v, want a %T", err, want)
+	}
+}
+
+func TestEnroll(t *testing.T) {
+	h := newHarness(t)
+	used := h.token(t, "web", 0, h.now)
+	if _, err := h.svc.Enroll(t.Context(), &hosts.EnrollInput{CertificatePEM: hostCert(t, h.now), JoinToken: used}, h.now); err != nil {
+		t.Fatal(err)
+	}
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	dup := hostCert(t, h.now)
+	if _, err := h.svc.Enroll(t.Context(), &hosts.EnrollInput{CertificatePEM: dup, JoinToken: h.token(t, "web", 0, h.now)}, h.now); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name    string
+		in      hosts.EnrollInput
+		wantErr any
+	}{
+		{"token", hosts.EnrollInput{JoinToken: h.token(t, "web", 0, h.now), Hostname: "web-1"}, nil},
+		{"token naming its profile", hosts.EnrollInput{JoinToken: h.token(t, "web", 0, h.now), Profile: "web"}, nil},
+		{"profile without a role", hosts.EnrollInput{JoinToken: h.token(t, "empty", 0, h.now)}, nil},
+		{"signed", hosts.EnrollInput{Account: account, Profile: "web", EnrolledBy: "arn:aws:sts::111122223333:assumed-role/r/s"}, nil},
+		{"token used", hosts.EnrollInput{JoinToken: used}, &hosts.DeniedError{}},
+		{"token expired", hosts.EnrollInput{JoinToken: h.token(t, "web", time.Minute, h.now.Add(-time.Minute))}, &hosts.DeniedError{}},
+		{"token for another profile", hosts.EnrollInput{JoinToken: h.token(t, "web", 0, h.now), Profile: "empty"}, &hosts.DeniedError{}},
+		{"not a token", hosts.EnrollInput{JoinToken: "bjt_short"}, &hosts.DeniedError{}},
+		{"unknown token", hosts.EnrollInput{JoinToken: "bjt_" + strings.Repeat("A", 43)}, &hosts.DeniedError{}},
+		{"neither token nor profile", hosts.EnrollInput{}, &hosts.InvalidError{}},
+		{"signed, no such profile", hosts.EnrollInput{Account: account, Profile: "nope"}, &hosts.NotFoundError{}},
+		{"hostname too long", hosts.EnrollInput{JoinToken: h.token(t, "web", 0, h.now), Hostname: strings.Repeat("h", 256)}, &hosts.InvalidError{}},
+		{"RSA key", hosts.EnrollInput{JoinToken: h.token(t, "web", 0, h.now),
+			CertificatePEM: selfSigned(t, rsaKey, &rsaKey.PublicKey, h.now.Add(-time.Hour), h.now.AddDate(1, 0, 0))}, &hosts.InvalidError{}},
+		{"P-384 key", hosts.EnrollInput{JoinToken: h.token(t, "web", 0, h.now),
+			CertificatePEM: selfSigned(t, p384, &p384.PublicKey, h.now.Add(-time.Hour), h.now.AddDate(1, 0, 0))}, &hosts.InvalidError{}},
+		{"not self-signed", hosts.EnrollInput{JoinToken: h.token(t, "web", 0, h.now),
+			CertificatePEM: selfSigned(t, other, &k.PublicKey, h.now.Add(-time.Hour), h.now.AddDate(1, 0, 0))}, &hosts.InvalidError{}},
+		{"expired certificate", hosts.EnrollInput{JoinToken: h.token(t, "web", 0, h.now),
+			CertificatePEM: selfSigned(t, k, &k.PublicKey, h.now.Add(-48*time.Hour), h.now.Add(-time.Hour))}, &hosts.InvalidError{}},
+		{"not PEM", hosts.EnrollInput{JoinToken: h.token(t, "web", 0, h.now), CertificatePEM: "hello"}, &hosts.InvalidError{}},
+		{"two certificates", hosts.EnrollInput{JoinToken: h.token(t, "web", 0, h.now), CertificatePEM: hostCert(t, h.now) + hostCert(t, h.now)}, &hosts.InvalidError{}},
+		{"certificate enrolled already", hosts.EnrollInput{JoinToken: h.token(t, "web", 0, h.now), CertificatePEM: dup}, &hosts.InvalidError{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := tt.in
+			if in.CertificatePEM == "" {
+				in.CertificatePEM = hostCert(t, h.now)
+			}
+			e, err := h.svc.Enroll(t.Context(), &in, h.now)
+			if tt.wantErr != nil {
+				checkErrType(t, err, tt.wantErr)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := h.svc.Host(t.Context(), account, e.Host.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(e.Host, got); diff != "" {
+				t.Errorf("stored host (-enrolled +stored):\n%s", diff)
+			}
+			if len(got.ID) != 19 || (in.JoinToken != "") != (got.JoinTokenID != "") || got.EnrolledBy != in.EnrolledBy {
+				t.Errorf("host %+v", got)
+			}
+		})
+	}
+}
+
+// TestEnrollRace enrolls two hosts with one token at once, many times:
+// exactly one wins each time.
+func TestEnrollRace(t *testing.T) {
+	h := newHarness(t)
+	for range 20 {
+		tok := h.token(t, "web", 0, h.now)
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i := range errs {
+			cert := hostCert(t, h.now)
+			wg.Go(func() { _, errs[i] = h.svc.Enroll(context.Background(), &hosts.EnrollInput{CertificatePEM: cert, JoinToken: tok}, h.now) })
+		}
+		wg.Wait()
+		if (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("got %v and %v, want one success and one denial", errs[0], errs[1])
+		}
+		for _, err := range errs {
+			if err != nil {
+				checkErrType(t, err, &hosts.DeniedError{})
+			}
+		}
+	}
+}
+
+func TestCredentialsAndDeregister(t *testing.T) {
+	h := newHarness(t)
+	ctx := t.Context()
+	e, err := h.svc.Enroll(ctx, &hosts.EnrollInput{CertificatePEM: hostCert(t, h.now), JoinToken: h.token(t, "web", 0, h.now)}, h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &hosts.HostPrincipal{Host: e.Host, InstanceARN: hosts.InstanceARN("us-east-1", account, e.Host.ID)}
+	if _, err := h.svc.Credentials(ctx, p, authzFacts(h.now)); err != nil {
+		t.Fatal(err)
+	}
+	want := &sts.ServiceSessionInput{Service: "ec2.amazonaws.com", RoleARN: "arn:aws:iam::111122223333:role/web-role",
+		SessionName: e.Host.ID, SourceIdentity: e.Host.ID, Duration: time.Hour, Facts: authzFacts(h.now),
+		Context: map[string][]string{"ec2:SourceInstanceARN": {"arn:aws:ec2:us-east-1:111122223333:instance/" + e.Host.ID}, "aws:SourceAccount": {account}}}
+	if diff := cmp.Diff(want, h.iss.got[0]); diff != "" {
+		t.Errorf("session asked (-want +got):\n%s", diff)
+	}
+	st, err := h.svc.State(ctx, account, e.Host.ID)
+	if err != nil || st.Status != hosts.StatusActive {
+		t.Fatalf("State: %+v, %v", st, err)
+	}
+	d, err := h.svc.Deregister(ctx, account, e.Host.ID, h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := hosts.SessionARNs(d), []string{"arn:aws:sts::111122223333:assumed-role/web-role/" + e.Host.ID}; !cmp.Equal(got, want) {
+		t.Errorf("SessionARNs: got %v, want %v", got, want)
+	}
+	p.Host = d
+	_, err = h.svc.Credentials(ctx, p, authzFacts(h.now))
+	checkErrType(t, err, &hosts.DeniedError{})
+	st2, err := h.svc.State(ctx, account, e.Host.ID)
+	if err != nil || st2.Status != hosts.StatusDeregistered || st2.Generation == st.Generation {
+		t.Errorf("State after deregistration: %+v, %v (before %+v)", st2, err, st)
+	}
+	_, err = h.svc.Deregister(ctx, account, "i-00000000000000000", h.now)
+	checkErrType(t, err, &hosts.NotFoundError{})
+	_, err = h.svc.Deregister(ctx, account, "i-0", h.now)
+	checkErrType(t, err, &hosts.InvalidError{})
+}
+
+func authzFacts(now time.Time) authz.Facts { return authz.Facts{Now: now} }
