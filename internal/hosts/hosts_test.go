@@ -246,7 +246,9 @@ func TestEnrollRace(t *testing.T) {
 		errs := make([]error, 2)
 		for i := range errs {
 			cert := hostCert(t, h.now)
-			wg.Go(func() { _, errs[i] = h.svc.Enroll(context.Background(), &hosts.EnrollInput{CertificatePEM: cert, JoinToken: tok}, h.now) })
+			wg.Go(func() {
+				_, errs[i] = h.svc.Enroll(context.Background(), &hosts.EnrollInput{CertificatePEM: cert, JoinToken: tok}, h.now)
+			})
 		}
 		wg.Wait()
 		if (errs[0] == nil) == (errs[1] == nil) {

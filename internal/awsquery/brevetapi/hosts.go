@@ -127,7 +127,7 @@ type GetHostCredentialsResponse struct {
 // Host is one enrolled host.
 type Host struct {
 	HostId, InstanceProfileName, Hostname, Fingerprint, JoinTokenId, EnrolledBy string
-	Created, NotAfter, Deregistered                                            time.Time
+	Created, NotAfter, Deregistered                                             time.Time
 }
 
 // ListHostsResponse lists the caller account's hosts.
