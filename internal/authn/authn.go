@@ -162,6 +162,14 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		}
 		a.verifiers[svc] = v
 	}
+	// "brevet" verifies Brevet's own actions (sessions, hosts): signed for
+	// the scope service "brevet", or "sts" as `brevet sessions` and
+	// clients that sign every Query request as STS do.
+	bv, err := sigv4.NewVerifier(sigv4.Config{Regions: regions, Services: []string{"brevet", "sts"}, MaxSkew: cfg.MaxSkew, MaxPresignAge: 15 * time.Minute})
+	if err != nil {
+		return nil, fmt.Errorf("authn: %w", err)
+	}
+	a.verifiers["brevet"] = bv
 	// "s3" verifies requests to the S3 gateway as S3 does: its path rules,
 	// unsigned and aws-chunked payloads, and presigned URLs valid for as
 	// long as X-Amz-Expires says (at most seven days).

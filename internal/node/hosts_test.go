@@ -346,9 +346,17 @@ func TestHostSignedEnrollment(t *testing.T) {
 		t.Fatalf("GetHostCredentials: %d %s", code, body)
 	}
 	code, body = e.brevet(t, "ListHosts", nil)
-	if code != 200 || xmlValue(body, "EnrolledBy") == "" {
+	if code != 200 || xmlValue(body, "EnrolledBy") != "arn:aws:iam::"+testAccount+":user/admin" {
 		t.Errorf("ListHosts: %d %s", code, body)
 	}
+	// Brevet's actions may be signed for the scope service "brevet" too.
+	code, body = signedPostTo(t, http.DefaultClient, e.n.URL(), "brevet", e.creds,
+		brevetBody("EnrollHost", url.Values{"InstanceProfileName": {"web"}, "HostCertificate": {newHostKey(t).pem}}))
+	if code != 200 {
+		t.Errorf("EnrollHost signed for brevet: %d %s", code, body)
+	}
+	code, body = signedPostTo(t, http.DefaultClient, e.n.URL(), "iam", e.creds, brevetBody("ListHosts", nil))
+	wantError(t, "ListHosts signed for iam", code, body, 403, "SignatureDoesNotMatch")
 }
 
 // TestHostEnrollmentRace enrolls two hosts with one token at once through
