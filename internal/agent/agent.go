@@ -181,7 +181,9 @@ func (a *Agent) enroll(ctx context.Context) (HostInfo, error) {
 
 func (a *Agent) fetchHost(ctx context.Context) (Credentials, error) {
 	hc, err := a.client.GetHostCredentials(ctx, a.state.Key, a.state.Cert, a.region(), a.clock.Now())
-	return hc.Credentials, err
+	c := hc.Credentials
+	c.RoleArn = hc.RoleArn
+	return c, err
 }
 
 func (a *Agent) workloadKeeper(role string) *Keeper {

@@ -63,10 +63,14 @@ func (c *Container) serve(w http.ResponseWriter, r *http.Request) int {
 		return containerError(w, http.StatusServiceUnavailable, "CredentialsUnavailable",
 			"the agent has no credentials for this workload's role")
 	}
+	role := wl.Keeper.Role
+	if cr.RoleArn != "" {
+		role = cr.RoleArn
+	}
 	return jsonBody(w, struct {
 		AccessKeyId, SecretAccessKey, Token, Expiration, RoleArn string //nolint:revive // wire names
 		AccountId                                                string `json:",omitempty"` //nolint:revive
-	}{cr.AccessKeyID, cr.SecretAccessKey, cr.SessionToken, imdsTime(cr.Expiration), wl.Keeper.Role, wl.AccountID})
+	}{cr.AccessKeyID, cr.SecretAccessKey, cr.SessionToken, imdsTime(cr.Expiration), role, wl.AccountID})
 }
 
 // lookup finds the workload whose token is auth, comparing every

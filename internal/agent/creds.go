@@ -12,6 +12,9 @@ type Credentials struct {
 	SecretAccessKey string
 	SessionToken    string
 	Expiration      time.Time
+	// RoleArn is the role they are for, when the issuer says (a host's
+	// instance profile may change roles).
+	RoleArn string
 }
 
 // valid reports whether c is complete and unexpired at now.

@@ -159,6 +159,9 @@ func (s *IMDS) metadata(w http.ResponseWriter, path string, now time.Time) int {
 	const creds = "/latest/meta-data/iam/security-credentials/"
 	c, fetched, serving := s.host.Current(now)
 	role := roleName(s.info.RoleArn)
+	if c.RoleArn != "" {
+		role = roleName(c.RoleArn)
+	}
 	switch {
 	case path == creds || path == strings.TrimSuffix(creds, "/"):
 		if !serving {

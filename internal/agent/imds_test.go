@@ -166,3 +166,18 @@ func TestIMDSStopsServing(t *testing.T) {
 		}
 	}
 }
+
+func TestIMDSFollowsTheProfilesRole(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(t0)
+	c := creds("ASIA2", t0.Add(time.Hour))
+	c.RoleArn = "arn:aws:iam::123456789012:role/other-role"
+	k := servingKeeper(t, clock, testHost.RoleArn, c)
+	s := NewIMDS(k, testHost, clock, NewMetrics())
+	h := map[string]string{HeaderToken: token(t, s, "60")}
+	if _, _, body := do(s, "GET", "/latest/meta-data/iam/security-credentials/", h); body != "other-role" {
+		t.Errorf("role list: got %q, want the role the credentials are for", body)
+	}
+	if code, _, _ := do(s, "GET", "/latest/meta-data/iam/security-credentials/web-role", h); code != 404 {
+		t.Errorf("the enrolled role after a change: got %d, want 404", code)
+	}
+}
