@@ -18,8 +18,10 @@ import (
 
 // EC2Principal is the service principal a host's sessions are issued
 // for, as an EC2 instance's: the role's trust policy must allow it
-// sts:AssumeRole (and sts:SetSourceIdentity: the session's source
-// identity is the host id).
+// sts:AssumeRole, and nothing more, so that an EC2 instance role's trust
+// policy serves as it is. (No source identity is set: it would need
+// sts:SetSourceIdentity too. The session name is the host id, so the
+// session ARN and aws:userid name the host.)
 const EC2Principal = "ec2.amazonaws.com"
 
 // DefaultSessionDuration is a host session's length.
@@ -114,7 +116,7 @@ type HostSession struct {
 
 // Credentials issues a session of the role of p's instance profile, as
 // EC2 does for an instance: service principal EC2Principal, session name
-// and source identity the host id, and for the trust evaluation the keys
+// the host id, and for the trust evaluation the keys
 // ec2:SourceInstanceARN (the host's ARN) and aws:SourceAccount. A
 // deregistered host, or one whose profile is gone or has no role, is a
 // *DeniedError; a role whose trust policy does not allow it is sts's
@@ -145,7 +147,7 @@ func (s *Service) Credentials(ctx context.Context, p *HostPrincipal, f authz.Fac
 		}
 	}
 	ss, err := s.sessions.ServiceSession(ctx, &sts.ServiceSessionInput{
-		Service: EC2Principal, RoleARN: prof.RoleARN, SessionName: h.ID, SourceIdentity: h.ID,
+		Service: EC2Principal, RoleARN: prof.RoleARN, SessionName: h.ID,
 		Duration: DefaultSessionDuration, Facts: f,
 		Context: map[string][]string{"ec2:SourceInstanceARN": {p.InstanceARN}, "aws:SourceAccount": {h.Account}},
 	})

@@ -274,7 +274,7 @@ func TestCredentialsAndDeregister(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &sts.ServiceSessionInput{Service: "ec2.amazonaws.com", RoleARN: "arn:aws:iam::111122223333:role/web-role",
-		SessionName: e.Host.ID, SourceIdentity: e.Host.ID, Duration: time.Hour, Facts: authzFacts(h.now),
+		SessionName: e.Host.ID, Duration: time.Hour, Facts: authzFacts(h.now),
 		Context: map[string][]string{"ec2:SourceInstanceARN": {"arn:aws:ec2:us-east-1:111122223333:instance/" + e.Host.ID}, "aws:SourceAccount": {account}}}
 	if diff := cmp.Diff(want, h.iss.got[0]); diff != "" {
 		t.Errorf("session asked (-want +got):\n%s", diff)

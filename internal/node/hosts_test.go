@@ -28,7 +28,8 @@ import (
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
-// hostsEnv is a node with a role that EC2 may assume, an instance profile
+// hostsEnv is a node with a role that EC2 may assume (an EC2 instance
+// role's trust policy, as it is), an instance profile
 // "web" holding it, and the admin's key.
 type hostsEnv struct {
 	n     *Node
@@ -36,7 +37,7 @@ type hostsEnv struct {
 }
 
 const ec2Trust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},` +
-	`"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}]}`
+	`"Action":"sts:AssumeRole"}]}`
 
 func startHostsNode(tb testing.TB, env ...string) *hostsEnv {
 	tb.Helper()
