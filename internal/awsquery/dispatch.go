@@ -48,6 +48,11 @@ type Handler[In, Out any] struct {
 	// authority (EnrollHost with a join token), while the others are
 	// authorized on Target. It is optional.
 	SkipAuthorizationIf func(req *Request[In]) bool
+	// Targets, with Target, names further authorizations the request
+	// needs besides Target's, every one allowed: iam:PassRole on the role
+	// an action hands on (IAM's AddRoleToInstanceProfile). A request that
+	// SkipAuthorizationIf excuses needs none of them.
+	Targets func(ctx context.Context, req *Request[In]) ([]request.Target, error)
 	// Effect is what the action does; it must be declared.
 	Effect request.Effect
 	// Serve performs the action.
@@ -95,7 +100,9 @@ type route struct {
 	req request.Operation
 	// target and act are the typed steps of the pipeline (typed.go).
 	target func(ctx context.Context, x *exchange) (request.Target, bool, error)
-	act    func(ctx context.Context, x *exchange) error
+	// more is the handler's Targets, after target (nil when it has none).
+	more func(ctx context.Context, x *exchange) ([]request.Target, error)
+	act  func(ctx context.Context, x *exchange) error
 }
 
 // New returns a Dispatcher with no actions.
@@ -134,6 +141,8 @@ func Register[In, Out any](d *Dispatcher, op *Operation[In, Out], h Handler[In, 
 		panic("awsquery: " + op.Name + ": set exactly one of Handler.Target and Handler.SkipAuthorization")
 	case h.SkipAuthorizationIf != nil && h.Target == nil:
 		panic("awsquery: " + op.Name + ": Handler.SkipAuthorizationIf needs Handler.Target")
+	case h.Targets != nil && h.Target == nil:
+		panic("awsquery: " + op.Name + ": Handler.Targets needs Handler.Target")
 	}
 	if d.first == nil {
 		d.first = op.Service
@@ -149,6 +158,11 @@ func Register[In, Out any](d *Dispatcher, op *Operation[In, Out], h Handler[In, 
 			return typedTarget(ctx, x, op, &h)
 		},
 		act: func(ctx context.Context, x *exchange) error { return typedAct(ctx, x, op, &h) },
+	}
+	if h.Targets != nil {
+		d.routes[k].more = func(ctx context.Context, x *exchange) ([]request.Target, error) {
+			return h.Targets(ctx, x.typed.(*Request[In]))
+		}
 	}
 }
 
@@ -200,6 +214,9 @@ type exchange struct {
 	// rec is the audit record, made in the same allocation as the
 	// exchange: every request has one.
 	rec request.Record
+	// target holds the one Target most actions authorize, so that
+	// Targets allocates nothing for them.
+	target [1]request.Target
 }
 
 // ServeHTTP handles one AWS Query request end to end.
@@ -284,6 +301,28 @@ func (x *exchange) Decode(context.Context, *request.Exchange) error {
 // Target asks the handler what to authorize (request.Call).
 func (x *exchange) Target(ctx context.Context, _ *request.Exchange) (request.Target, bool, error) {
 	return x.rt.target(ctx, x)
+}
+
+// Targets asks the handler what to authorize: its Target, then its
+// further Targets (request.MultiTarget, which the pipeline asks instead of
+// Target); nothing for a request that authorizes itself.
+func (x *exchange) Targets(ctx context.Context, _ *request.Exchange) ([]request.Target, error) {
+	t, ok, err := x.rt.target(ctx, x)
+	if err != nil {
+		return nil, err
+	}
+	ts := x.target[:0]
+	if ok {
+		ts = append(ts, t)
+	}
+	if ok && x.rt.more != nil {
+		more, err := x.rt.more(ctx, x)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, more...)
+	}
+	return ts, nil
 }
 
 // Act runs the handler (request.Call).
