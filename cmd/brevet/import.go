@@ -108,8 +108,9 @@ func runImport(ctx context.Context, out, errOut io.Writer, stdin io.Reader, file
 		fmt.Fprintf(errOut, "warning: the file has a user named %q, so brevet serve's first start will not create its access key "+
 			"and no one will hold a key; start brevet serve once before importing, or create a key with another tool\n", bootstrap.AdminUser)
 	}
-	fmt.Fprintf(out, "imported into account %s (%s): %d users, %d groups, %d roles, %d customer managed policies, %d AWS managed policies\n",
-		account, dbPath, sum.Users, sum.Groups, sum.Roles, sum.Policies, sum.AWSManagedPolicies)
+	fmt.Fprintf(out, "imported into account %s (%s): %d users, %d groups, %d roles, %d instance profiles, "+
+		"%d customer managed policies, %d AWS managed policies\n",
+		account, dbPath, sum.Users, sum.Groups, sum.Roles, sum.InstanceProfiles, sum.Policies, sum.AWSManagedPolicies)
 	return nil
 }
 

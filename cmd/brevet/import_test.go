@@ -25,7 +25,12 @@ const exportJSON = `{
   "RoleDetailList": [{"Path": "/", "RoleName": "app", "RoleId": "AROAEXAMPLE", "Arn": "arn:aws:iam::999999999999:role/app",
     "CreateDate": "2024-01-02T03:04:05+00:00",
     "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
-    "InstanceProfileList": [], "RolePolicyList": [], "AttachedManagedPolicies": [], "Tags": []}],
+    "InstanceProfileList": [{"Path": "/", "InstanceProfileName": "app", "InstanceProfileId": "AIPAEXAMPLE",
+      "Arn": "arn:aws:iam::999999999999:instance-profile/app", "CreateDate": "2024-01-02T03:04:05+00:00",
+      "Roles": [{"Path": "/", "RoleName": "app", "RoleId": "AROAEXAMPLE", "Arn": "arn:aws:iam::999999999999:role/app",
+        "CreateDate": "2024-01-02T03:04:05+00:00",
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}]}],
+    "RolePolicyList": [], "AttachedManagedPolicies": [], "Tags": []}],
   "Policies": [{"PolicyName": "team", "PolicyId": "ANPAEXAMPLE", "Arn": "arn:aws:iam::999999999999:policy/team", "Path": "/",
     "DefaultVersionId": "v3", "AttachmentCount": 1, "PermissionsBoundaryUsageCount": 0, "IsAttachable": true,
     "CreateDate": "2024-01-02T03:04:05+00:00", "UpdateDate": "2024-02-02T03:04:05+00:00",
@@ -59,7 +64,7 @@ func TestImportCmd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "1 users, 1 groups, 1 roles, 1 customer managed policies, 0 AWS managed policies"; !strings.Contains(out, want) {
+	if want := "1 users, 1 groups, 1 roles, 1 instance profiles, 1 customer managed policies, 0 AWS managed policies"; !strings.Contains(out, want) {
 		t.Errorf("output %q, want it to contain %q", out, want)
 	}
 	if stderr.Len() != 0 {
@@ -105,6 +110,9 @@ func TestImportCmd(t *testing.T) {
 	}
 	if _, err := st.Roles().Get(t.Context(), "123456789012", "app"); err != nil {
 		t.Error(err)
+	}
+	if ip, err := st.InstanceProfiles().Get(t.Context(), "123456789012", "app"); err != nil || len(ip.Roles) != 1 || ip.Roles[0] != "app" {
+		t.Errorf("instance profile app = %+v, %v, want it to hold role app", ip, err)
 	}
 	if u, err := st.Users().Get(t.Context(), "123456789012", "ana"); err != nil || len(u.Tags) != 1 || u.Created.Year() != 2024 {
 		t.Errorf("ana = %+v, %v", u, err)

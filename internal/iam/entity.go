@@ -24,6 +24,24 @@ func ValidateGroup(g Group) error {
 	return ValidatePath(g.Path)
 }
 
+// ValidateInstanceProfile checks an instance profile about to be created
+// or updated: name, path, tags and its quota of one role.
+func ValidateInstanceProfile(p InstanceProfile) error {
+	if err := ValidateInstanceProfileName(p.Name); err != nil {
+		return err
+	}
+	if err := ValidatePath(p.Path); err != nil {
+		return err
+	}
+	if err := ValidateTags("tags", p.Tags); err != nil {
+		return err
+	}
+	if len(p.Roles) > MaxRolesPerInstanceProfile {
+		return &LimitExceededError{Quota: QuotaRolesPerInstanceProfile, Limit: MaxRolesPerInstanceProfile}
+	}
+	return nil
+}
+
 // ValidateRole checks a role about to be created or updated: name, path,
 // description, session duration, tags and the trust policy's characters,
 // length and size quota (ACLSizePerRole). Whether the trust policy is a

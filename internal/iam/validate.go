@@ -10,19 +10,20 @@ import (
 // Limits and quotas, from the IAM API model and the IAM User Guide
 // ("IAM and AWS STS quotas"). Quotas are AWS's defaults.
 const (
-	MaxUserNameLen        = 64
-	MaxRoleNameLen        = 64
-	MaxGroupNameLen       = 128
-	MaxPolicyNameLen      = 128
-	MaxPathLen            = 512
-	MaxTags               = 50
-	MaxTagKeyLen          = 128
-	MaxTagValueLen        = 256
-	MaxDescriptionLen     = 1000
-	MaxPolicyDocumentLen  = 131072 // API model limit; size quotas are checked separately
-	MinMaxSessionDuration = 3600
-	MaxMaxSessionDuration = 43200
-	DefaultSessionSeconds = 3600
+	MaxUserNameLen            = 64
+	MaxRoleNameLen            = 64
+	MaxGroupNameLen           = 128
+	MaxPolicyNameLen          = 128
+	MaxInstanceProfileNameLen = 128
+	MaxPathLen                = 512
+	MaxTags                   = 50
+	MaxTagKeyLen              = 128
+	MaxTagValueLen            = 256
+	MaxDescriptionLen         = 1000
+	MaxPolicyDocumentLen      = 131072 // API model limit; size quotas are checked separately
+	MinMaxSessionDuration     = 3600
+	MaxMaxSessionDuration     = 43200
+	DefaultSessionSeconds     = 3600
 
 	MaxAccessKeysPerUser   = 2
 	MaxAttachedPolicies    = 10 // per user, group or role
@@ -83,6 +84,12 @@ func ValidateRoleName(name string) error { return validateName("roleName", name,
 
 // ValidateGroupName checks a group name: [\w+=,.@-]+, 1..128.
 func ValidateGroupName(name string) error { return validateName("groupName", name, MaxGroupNameLen) }
+
+// ValidateInstanceProfileName checks an instance profile name:
+// [\w+=,.@-]+, 1..128.
+func ValidateInstanceProfileName(name string) error {
+	return validateName("instanceProfileName", name, MaxInstanceProfileNameLen)
+}
 
 // ValidatePolicyName checks a managed or inline policy name: [\w+=,.@-]+, 1..128.
 func ValidatePolicyName(name string) error {

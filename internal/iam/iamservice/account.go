@@ -88,6 +88,10 @@ func (s *Service) GetAccountSummary(ctx context.Context, p *identity.Principal, 
 	if err != nil {
 		return nil, err
 	}
+	profiles, err := s.st.InstanceProfiles().List(ctx, p.Account, all)
+	if err != nil {
+		return nil, err
+	}
 	inUse, versions := 0, 0
 	for _, d := range devs {
 		if d.UserName != "" {
@@ -108,6 +112,8 @@ func (s *Service) GetAccountSummary(ctx context.Context, p *identity.Principal, 
 		iamapi.SummaryKeyTypeGroupsQuota:                   300,
 		iamapi.SummaryKeyTypeRoles:                         int32(len(roles)),
 		iamapi.SummaryKeyTypeRolesQuota:                    1000,
+		iamapi.SummaryKeyTypeInstanceProfiles:              int32(len(profiles)),
+		iamapi.SummaryKeyTypeInstanceProfilesQuota:         1000,
 		iamapi.SummaryKeyTypePolicies:                      int32(len(pols)),
 		iamapi.SummaryKeyTypePoliciesQuota:                 1500,
 		iamapi.SummaryKeyTypePolicyVersionsInUse:           int32(versions),
@@ -292,13 +298,26 @@ func (s *Service) roleDetails(ctx context.Context, account string, used map[stri
 	}
 	out := make([]iamapi.RoleDetail, 0, len(roles))
 	sh := trust.NewShower(s.st)
+	profiles, err := s.profilesByRole(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	psh := s.newProfileShower()
 	for _, r := range roles {
 		if err := showTrust(ctx, sh, &r); err != nil {
 			return nil, err
 		}
+		ipl := make([]iamapi.InstanceProfile, 0, len(profiles[iam.NameKey(r.Name)]))
+		for _, ip := range profiles[iam.NameKey(r.Name)] {
+			x, err := psh.show(ctx, ip, false)
+			if err != nil {
+				return nil, err
+			}
+			ipl = append(ipl, x)
+		}
 		o := iam.Owner{Kind: iam.PrincipalRole, Account: account, Name: r.Name}
 		d := iamapi.RoleDetail{Path: r.Path, RoleName: r.Name, RoleId: r.ID, Arn: r.ARN(), CreateDate: utc(r.Created),
-			AssumeRolePolicyDocument: encodeDocument(r.TrustPolicy), InstanceProfileList: []iamapi.InstanceProfile{},
+			AssumeRolePolicyDocument: encodeDocument(r.TrustPolicy), InstanceProfileList: ipl,
 			PermissionsBoundary: toBoundary(r.PermissionsBoundary), Tags: toTags(r.Tags),
 			RoleLastUsed: &iamapi.RoleLastUsed{LastUsedDate: utc(r.LastUsed.Date), Region: r.LastUsed.Region}}
 		if r.PermissionsBoundary != "" {
@@ -311,6 +330,22 @@ func (s *Service) roleDetails(ctx context.Context, account string, used map[stri
 			return nil, err
 		}
 		out = append(out, d)
+	}
+	return out, nil
+}
+
+// profilesByRole returns the account's instance profiles by the
+// lower-cased name of the role each holds, in name order.
+func (s *Service) profilesByRole(ctx context.Context, account string) (map[string][]iam.InstanceProfile, error) {
+	all, err := s.st.InstanceProfiles().List(ctx, account, store.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]iam.InstanceProfile{}
+	for _, p := range all {
+		for _, r := range p.Roles {
+			out[iam.NameKey(r)] = append(out[iam.NameKey(r)], p)
+		}
 	}
 	return out, nil
 }

@@ -74,7 +74,10 @@ func TestRealAuthorization(t *testing.T) {
 	   "Condition":{"ArnEquals":{"iam:PolicyARN":"arn:aws:iam::aws:policy/ReadOnlyAccess"}}},
 	  {"Effect":"Allow","Action":"iam:CreateUser","Resource":"*",
 	   "Condition":{"StringEquals":{"iam:PermissionsBoundary":"arn:aws:iam::aws:policy/AWSDenyAll"}}},
-	  {"Effect":"Allow","Action":"iam:GetUser","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"blue"}}}]}`
+	  {"Effect":"Allow","Action":"iam:GetUser","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"blue"}}},
+	  {"Effect":"Allow","Action":"iam:AddRoleToInstanceProfile","Resource":"arn:aws:iam::*:instance-profile/*"},
+	  {"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::*:role/passable",
+	   "Condition":{"StringEquals":{"iam:PassedToService":"ec2.amazonaws.com"}}}]}`
 	pol := must(admin.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("scoped"), PolicyDocument: aws.String(scoped)}))(t)
 	must(admin.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("limited")}))(t)
 	must(admin.AttachUserPolicy(ctx, &awsiam.AttachUserPolicyInput{UserName: aws.String("limited"), PolicyArn: pol.Policy.Arn}))(t)
@@ -118,6 +121,19 @@ func TestRealAuthorization(t *testing.T) {
 	allowed("attaching ReadOnlyAccess", err)
 	_, err = limited.AttachUserPolicy(ctx, &awsiam.AttachUserPolicyInput{UserName: aws.String("blue"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")})
 	denied("attaching AdministratorAccess", err, "arn:aws:iam::123456789012:user/blue")
+
+	// AddRoleToInstanceProfile needs iam:PassRole on the role as well.
+	for _, name := range []string{"passable", "secret"} {
+		must(admin.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(ec2Trust)}))(t)
+		must(admin.CreateInstanceProfile(ctx, &awsiam.CreateInstanceProfileInput{InstanceProfileName: aws.String(name)}))(t)
+	}
+	_, err = limited.AddRoleToInstanceProfile(ctx, &awsiam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("passable"), RoleName: aws.String("passable")})
+	allowed("adding a role the caller may pass", err)
+	_, err = limited.AddRoleToInstanceProfile(ctx, &awsiam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("secret"), RoleName: aws.String("secret")})
+	denied("adding a role the caller may not pass", err, "arn:aws:iam::123456789012:role/secret")
+	if got := must(admin.GetInstanceProfile(ctx, &awsiam.GetInstanceProfileInput{InstanceProfileName: aws.String("secret")}))(t); len(got.InstanceProfile.Roles) != 0 {
+		t.Errorf("a refused AddRoleToInstanceProfile added %d roles", len(got.InstanceProfile.Roles))
+	}
 
 	// The key is refused once the admin deletes it.
 	must(admin.UpdateAccessKey(ctx, &awsiam.UpdateAccessKeyInput{UserName: aws.String("limited"), AccessKeyId: k.AccessKey.AccessKeyId, Status: types.StatusTypeInactive}))(t)

@@ -2,6 +2,7 @@ package iamservice
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
@@ -97,7 +98,7 @@ var Actions = append([]string{
 	"GetAccountSummary",
 	"SimulatePrincipalPolicy",
 	"SimulateCustomPolicy",
-}, ProviderActions...)
+}, slices.Concat(ProviderActions, InstanceProfileActions)...)
 
 // add registers one action: both halves get the caller as an
 // *identity.Principal, and Serve gets the request time. effect is what the
@@ -140,7 +141,8 @@ func addIssuing[In, Out any](d *awsquery.Dispatcher, op *awsquery.Operation[In, 
 // Register puts every action in Actions on the dispatcher. Its
 // dispatcher needs WireError among its ErrorMappers.
 func Register(d *awsquery.Dispatcher, s *Service) {
-	RegisterProviders(d, s) // providers.go
+	RegisterProviders(d, s)        // providers.go
+	RegisterInstanceProfiles(d, s) // instanceprofiles.go
 	add(d, iamapi.CreateUser, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateUserRequest) (request.Target, error) {
 		return target(iam.UserARN(p.Account, pathOr(in.Path), in.UserName), keys{}.requestTags(in.Tags).boundary(in.PermissionsBoundary))
 	}, s.CreateUser)

@@ -1,8 +1,8 @@
 // Package importer loads IAM configuration exported from AWS (the JSON that
 // `aws iam get-account-authorization-details` prints, or Brevet's own
 // GetAccountAuthorizationDetails) into a store: users, groups, roles,
-// their inline policies, attachments, boundaries and tags, and managed
-// policies with their versions. AWS managed policies in the file replace
+// their inline policies, attachments, boundaries and tags, the instance
+// profiles each role is in, and managed policies with their versions. AWS managed policies in the file replace
 // Brevet's built-in documents of the same name, or are added.
 //
 // It owns the file format and the mapping to Brevet's model: entities are
@@ -71,7 +71,7 @@ func (d *Document) UnmarshalJSON(b []byte) error {
 }
 
 // The file's shapes, named as AWS names them; fields Brevet does not model
-// (instance profiles, ids of the source account) are ignored.
+// (ids of the source account) are ignored.
 type (
 	// File is the top-level object.
 	File struct {
@@ -124,6 +124,16 @@ type (
 		PermissionsBoundary      *Boundary
 		Tags                     []Tag
 		RoleLastUsed             *RoleLastUsed
+		// InstanceProfileList names the instance profiles holding the
+		// role (AWS exports a profile only under its role).
+		InstanceProfileList []InstanceProfileDetail
+	}
+	// InstanceProfileDetail is an entry of a role's InstanceProfileList;
+	// its Roles are not read (the profile holds the enclosing role).
+	InstanceProfileDetail struct {
+		Path, InstanceProfileName string
+		CreateDate                time.Time
+		Tags                      []Tag
 	}
 	PolicyVersion struct {
 		Document         Document
@@ -153,6 +163,8 @@ type Options struct {
 // Summary counts what an import wrote.
 type Summary struct {
 	Users, Groups, Roles, Policies, AWSManagedPolicies int
+	// InstanceProfiles counts the profiles created or given their role.
+	InstanceProfiles int
 }
 
 // Error says which entity of the file could not be imported.
@@ -232,6 +244,12 @@ func (im *run) all(f *File, sum *Summary) error {
 			return &Error{Entity: "role " + rd.RoleName, Err: err}
 		}
 		sum.Roles++
+		for _, ip := range rd.InstanceProfileList {
+			if err := im.instanceProfile(ip, rd.RoleName); err != nil {
+				return &Error{Entity: "instance profile " + ip.InstanceProfileName, Err: err}
+			}
+			sum.InstanceProfiles++
+		}
 	}
 	// Bind trust policies once every user and role of the file exists: a
 	// role may trust one listed after it.
@@ -630,4 +648,37 @@ func (im *run) role(rd RoleDetail) error {
 		return err
 	}
 	return im.owned(iam.Owner{Kind: iam.PrincipalRole, Account: role.Account, Name: role.Name}, rd.RolePolicyList, rd.AttachedManagedPolicies)
+}
+
+// instanceProfile creates the profile holding role, or puts role in the
+// existing profile of that name and adds the file's tags to it. A
+// profile that already holds another role fails the import: a profile
+// holds one role, and the import never removes anything.
+func (im *run) instanceProfile(d InstanceProfileDetail, role string) error {
+	p := iam.InstanceProfile{Account: im.opts.Account, Name: d.InstanceProfileName, Path: d.Path,
+		Roles: []string{role}, Tags: tags(d.Tags), Created: im.or(d.CreateDate)}
+	if err := iam.ValidateInstanceProfile(p); err != nil {
+		return err
+	}
+	existing, err := im.r.InstanceProfiles().Get(im.ctx, p.Account, p.Name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if p.ID, err = credential.NewUniqueID(credential.PrefixInstanceProfile, p.Account, im.opts.Rand); err != nil {
+			return err
+		}
+		return im.r.InstanceProfiles().Create(im.ctx, p)
+	case err != nil:
+		return err
+	}
+	for _, r := range existing.Roles {
+		if iam.NameKey(r) != iam.NameKey(role) {
+			return fmt.Errorf("it already holds role %s, and holds one at most", r)
+		}
+	}
+	existing.Roles = []string{role}
+	existing.Tags = iam.MergeTags(existing.Tags, p.Tags)
+	if err := iam.ValidateInstanceProfile(existing); err != nil {
+		return err
+	}
+	return im.r.InstanceProfiles().Update(im.ctx, existing)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,7 +160,7 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (importer.Summary{Users: 1, Groups: 1, Roles: 1, Policies: 1, AWSManagedPolicies: 2}); sum != want {
+	if want := (importer.Summary{Users: 1, Groups: 1, Roles: 1, Policies: 1, AWSManagedPolicies: 2, InstanceProfiles: 1}); sum != want {
 		t.Errorf("Summary = %+v, want %+v", sum, want)
 	}
 	again := details(t, newService(t, b), &identity.Principal{Type: identity.Root, Account: dst, CallerARN: iam.RootARN(dst)})
@@ -215,6 +216,8 @@ func build(t *testing.T, s *iamservice.Service, p *identity.Principal) {
 	check(s.CreateRole(ctx, p, &iamapi.CreateRoleRequest{RoleName: "app", AssumeRolePolicyDocument: trust, Tags: []iamapi.Tag{{Key: "env", Value: "prod"}}}, now))
 	check(s.PutRolePolicy(ctx, p, &iamapi.PutRolePolicyRequest{RoleName: "app", PolicyName: "rp", PolicyDocument: doc}, now))
 	check(s.AttachRolePolicy(ctx, p, &iamapi.AttachRolePolicyRequest{RoleName: "app", PolicyArn: pol.Policy.Arn}, now))
+	check(s.CreateInstanceProfile(ctx, p, &iamapi.CreateInstanceProfileRequest{InstanceProfileName: "app-host", Path: "/hosts/"}, now))
+	check(s.AddRoleToInstanceProfile(ctx, p, &iamapi.AddRoleToInstanceProfileRequest{InstanceProfileName: "app-host", RoleName: "app"}, now))
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -242,7 +245,17 @@ func normalize(d *iamapi.GetAccountAuthorizationDetailsResponse, account string)
 	}
 	c.RoleDetailList = append([]iamapi.RoleDetail(nil), d.RoleDetailList...)
 	for i := range c.RoleDetailList {
-		c.RoleDetailList[i].RoleId = ""
+		r := &c.RoleDetailList[i]
+		r.RoleId = ""
+		r.InstanceProfileList = append([]iamapi.InstanceProfile(nil), r.InstanceProfileList...)
+		for j := range r.InstanceProfileList {
+			ip := &r.InstanceProfileList[j]
+			ip.InstanceProfileId = ""
+			ip.Roles = append([]iamapi.Role(nil), ip.Roles...)
+			for k := range ip.Roles {
+				ip.Roles[k].RoleId = ""
+			}
+		}
 	}
 	c.Policies = append([]iamapi.ManagedPolicyDetail(nil), d.Policies...)
 	for i := range c.Policies {
@@ -250,4 +263,58 @@ func normalize(d *iamapi.GetAccountAuthorizationDetailsResponse, account string)
 	}
 	b, _ := json.MarshalIndent(c, "", " ")
 	return strings.ReplaceAll(string(b), account, "ACCOUNT")
+}
+
+// TestImportInstanceProfiles: a role's InstanceProfileList, as the AWS CLI
+// prints it, becomes profiles holding the role with their path, date and
+// tags; importing again changes nothing, and a profile of that name that
+// holds another role fails the import, which then writes nothing.
+func TestImportInstanceProfiles(t *testing.T) {
+	const account = "123456789012"
+	file := func(role string) *importer.File {
+		t.Helper()
+		raw := `{"RoleDetailList": [{"Path": "/", "RoleName": "` + role + `", "CreateDate": "2024-01-02T03:04:05Z",
+		  "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+		  "InstanceProfileList": [{"Path": "/hosts/", "InstanceProfileName": "web", "InstanceProfileId": "AIPAEXAMPLE",
+		    "Arn": "arn:aws:iam::999999999999:instance-profile/hosts/web", "CreateDate": "2024-01-03T00:00:00Z",
+		    "Roles": [{"Path": "/", "RoleName": "` + role + `", "RoleId": "AROAEXAMPLE", "Arn": "arn:aws:iam::999999999999:role/` + role + `",
+		      "CreateDate": "2024-01-02T03:04:05Z", "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}}],
+		    "Tags": [{"Key": "tier", "Value": "front"}]}]}]}`
+		f, err := importer.Read(strings.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	ctx := context.Background()
+	st := openStore(t)
+	for i := 0; i < 2; i++ {
+		sum, err := importer.Import(ctx, st, file("app"), importer.Options{Account: account, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.InstanceProfiles != 1 {
+			t.Errorf("import %d: Summary.InstanceProfiles = %d, want 1", i+1, sum.InstanceProfiles)
+		}
+	}
+	got, err := st.InstanceProfiles().Get(ctx, account, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := iam.InstanceProfile{Account: account, Name: "web", Path: "/hosts/", ID: got.ID, Roles: []string{"app"},
+		Tags: []iam.Tag{{Key: "tier", Value: "front"}}, Created: time.Date(2024, 1, 3, 0, 0, 0, 0, time.UTC)}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("imported profile (-want +got):\n%s", d)
+	}
+	if !strings.HasPrefix(got.ID, "AIPA") || got.ID == "AIPAEXAMPLE" {
+		t.Errorf("profile id %s, want a new AIPA id", got.ID)
+	}
+	_, err = importer.Import(ctx, st, file("other"), importer.Options{Account: account, Now: now})
+	var ie *importer.Error
+	if !errors.As(err, &ie) || ie.Entity != "instance profile web" {
+		t.Fatalf("importing a second role into the profile: %v, want an error naming the profile", err)
+	}
+	if _, err := st.Roles().Get(ctx, account, "other"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the failed import left role other behind: %v", err)
+	}
 }
