@@ -104,7 +104,8 @@ with the host role's credentials (the role must trust it), or of the host role.`
 	f.StringVar(&cfg.ContainerListen, "container-listen", "", "container credentials endpoint listen address (empty: off)")
 	f.StringArrayVar(&workloads, "workload", nil, "TOKEN_FILE[=ROLE_ARN]: a container-endpoint workload (repeatable)")
 	f.StringVar(&cfg.MetricsListen, "metrics", "", "listen address of /metrics and /healthz (empty: off)")
-	f.DurationVar(&cfg.Poll, "poll", 30*time.Second, "fetch credentials at least this often, to see revocations (0: only to refresh)")
+	f.BoolVar(&cfg.Watch, "watch", true, "follow the host's state (WaitHostChange) to stop serving at once when its role is removed or it is deregistered")
+	f.DurationVar(&cfg.Poll, "poll", 0, "also fetch credentials at least this often (0: only to refresh)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&logFormat, "log-format", "json", "json or text")
 	return cmd

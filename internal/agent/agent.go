@@ -63,7 +63,10 @@ type Config struct {
 	// HopLimit is the IP TTL of the IMDS responses; 0 leaves the OS's.
 	HopLimit  int
 	Workloads []WorkloadConfig
-	// Poll fetches credentials at least this often, to see revocations.
+	// Watch follows the host's state with WaitHostChange (falling back to
+	// polling every 30 s), to stop serving at once on a revocation.
+	Watch bool
+	// Poll, when positive, also fetches credentials at least this often.
 	Poll  time.Duration
 	HTTP  *http.Client
 	Clock clockwork.Clock
@@ -338,6 +341,9 @@ func (a *Agent) Run(ctx context.Context, l *Listeners) error {
 	var wg sync.WaitGroup
 	for _, k := range a.keepers {
 		wg.Go(func() { k.Run(ctx) })
+	}
+	if a.cfg.Watch {
+		wg.Go(func() { a.watchHost(ctx) })
 	}
 	errc := make(chan error, 3)
 	var servers []*http.Server

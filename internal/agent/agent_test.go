@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -32,6 +33,7 @@ type standIn struct {
 	revoked bool
 	down    bool
 	assumed []string
+	watch   bool
 	clock   clockwork.Clock
 }
 
@@ -82,6 +84,21 @@ func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `<GetHostCredentialsResponse><GetHostCredentialsResult><Credentials><AccessKeyId>ASIAHOST%d</AccessKeyId>
 <SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>%s</Expiration></Credentials>
 <RoleArn>arn:aws:iam::123456789012:role/web</RoleArn></GetHostCredentialsResult></GetHostCredentialsResponse>`, s.fetches, exp)
+	case "WaitHostChange":
+		if !s.watch {
+			xmlErr(400, "InvalidAction")
+			return
+		}
+		gen, status := "1", "active"
+		if s.revoked {
+			gen, status = "2", "no-role"
+		}
+		if r.Form.Get("Generation") == gen {
+			s.mu.Unlock()
+			time.Sleep(20 * time.Millisecond) // a short long poll
+			s.mu.Lock()
+		}
+		fmt.Fprintf(w, `<WaitHostChangeResponse><WaitHostChangeResult><Generation>%s</Generation><Status>%s</Status></WaitHostChangeResult></WaitHostChangeResponse>`, gen, status)
 	case "AssumeRole":
 		if !strings.Contains(r.Header.Get("Authorization"), "Credential=ASIAHOST") {
 			xmlErr(403, "InvalidClientTokenId")
@@ -223,5 +240,41 @@ func TestCredentialProcess(t *testing.T) {
 	var cached map[string]any
 	if json.Unmarshal(b, &cached); cached["Version"] != float64(1) {
 		t.Errorf("cache: %s", b)
+	}
+}
+
+func TestAgentWatchStopsServingAtOnce(t *testing.T) {
+	for _, watch := range []bool{true, false} {
+		clock := clockwork.NewRealClock()
+		si := &standIn{tokens: map[string]bool{"bjt_one": true}, clock: clock, watch: watch}
+		srv := httptest.NewServer(si)
+		a, err := New(t.Context(), Config{Endpoint: srv.URL, StateDir: t.TempDir(), Enroll: Enrollment{JoinToken: "bjt_one"}, Clock: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.HostKeeper().Step(t.Context())
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { a.watchHost(ctx); close(done) }()
+		time.Sleep(50 * time.Millisecond)
+		if _, _, ok := a.HostKeeper().Current(clock.Now()); !ok {
+			t.Errorf("watch %v: not serving while active", watch)
+		}
+		si.mu.Lock()
+		si.revoked = true
+		si.mu.Unlock()
+		if watch {
+			waitFor(t, func() bool { _, _, ok := a.HostKeeper().Current(clock.Now()); return !ok })
+		} else {
+			// Without WaitHostChange the watcher polls (every 30 s): it is
+			// still serving now, and the keeper's next fetch will stop it.
+			time.Sleep(50 * time.Millisecond)
+			if _, _, ok := a.HostKeeper().Current(clock.Now()); !ok {
+				t.Error("polling fallback: stopped before any fetch")
+			}
+		}
+		cancel()
+		<-done
+		srv.Close()
 	}
 }

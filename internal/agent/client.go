@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,7 +35,7 @@ func (c *Client) http() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	return &http.Client{Timeout: 30 * time.Second}
+	return &http.Client{Timeout: time.Minute} // longer than WaitHostChange's wait
 }
 
 // signFunc signs a request about to be sent.
@@ -256,4 +257,28 @@ func (c *Client) CreateSession(ctx context.Context, in RolesAnywhereInput, now t
 	}
 	cr := out.CredentialSet[0].Credentials
 	return Credentials{AccessKeyID: cr.AccessKeyID, SecretAccessKey: cr.SecretAccessKey, SessionToken: cr.SessionToken, Expiration: cr.Expiration}, nil
+}
+
+// HostState is WaitHostChange's result.
+type HostState struct {
+	Generation int64
+	// Status is "active", "deregistered" or "no-role".
+	Status string
+}
+
+// WaitHostChange long-polls (up to about 25 s on the server) for the
+// host's state to differ from generation gen.
+func (c *Client) WaitHostChange(ctx context.Context, key crypto.Signer, cert *x509.Certificate, region string, gen int64, now time.Time) (HostState, error) {
+	form := url.Values{"Action": {"WaitHostChange"}, "Version": {brevetapi.Version}, "Generation": {strconv.FormatInt(gen, 10)}}
+	var out struct {
+		Result HostState `xml:"WaitHostChangeResult"`
+	}
+	sign := func(r *sigv4.Request) error { return signHost(r, key, cert, region, now) }
+	if err := c.query(ctx, form, sign, &out); err != nil {
+		return HostState{}, err
+	}
+	if out.Result.Status == "" {
+		return HostState{}, &APIError{Status: http.StatusOK, Code: "InvalidResponse", Message: "WaitHostChange returned no Status"}
+	}
+	return out.Result, nil
 }

@@ -8,7 +8,8 @@ import (
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
-// signHost signs a Brevet API request with the host key (SigV4-X509).
+// signHost signs a Brevet host action with the host key (SigV4-X509,
+// scope service "brevet").
 func signHost(r *sigv4.Request, key crypto.Signer, cert *x509.Certificate, region string, now time.Time) error {
-	return sigv4.SignX509(r, key, cert, nil, region, now)
+	return sigv4.SignX509Service(r, key, cert, nil, region, sigv4.ServiceBrevet, now)
 }
