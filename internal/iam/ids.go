@@ -7,12 +7,11 @@ import (
 
 // Unique-id prefixes, as AWS documents them ("IAM identifiers", unique IDs).
 const (
-	PrefixUser            = "AIDA"
-	PrefixRole            = "AROA"
-	PrefixGroup           = "AGPA"
-	PrefixManagedPolicy   = "ANPA"
-	PrefixInstanceProfile = "AIPA"
-	PrefixMFADevice       = "AMFA" // not exposed by AWS's API; used as the row id only
+	PrefixUser          = "AIDA"
+	PrefixRole          = "AROA"
+	PrefixGroup         = "AGPA"
+	PrefixManagedPolicy = "ANPA"
+	PrefixMFADevice     = "AMFA" // not exposed by AWS's API; used as the row id only
 )
 
 const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
