@@ -304,7 +304,7 @@ func TestAgent(t *testing.T) {
 	state := filepath.Join(dir, "state")
 	hostTok, batchTok := filepath.Join(dir, "host.token"), filepath.Join(dir, "batch.token")
 	args := []string{"--endpoint", b.URL, "--state-dir", state, "--imds-listen", "127.0.0.1:0",
-		"--container-listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--poll", "1s",
+		"--container-listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0",
 		"--workload", hostTok, "--workload", batchTok + "=arn:aws:iam::" + acct + ":role/batch-role"}
 	a := startAgent(t, append(args, "--join-token", tok)...)
 	webPrefix := "arn:aws:sts::" + acct + ":assumed-role/web-role/"
