@@ -14,6 +14,7 @@ func subcommands() []*cobra.Command {
 		newMigrateCmd(),
 		newImportCmd(),
 		newSessionsCmd(),
+		newHostsCmd(),
 		newBackupCmd(),
 		newRestoreCmd(),
 		newAgentCmd(),
