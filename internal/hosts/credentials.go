@@ -194,6 +194,7 @@ func (s *Service) State(ctx context.Context, account, id string) (State, error) 
 func (s *Service) Wait(ctx context.Context, account, id string, gen int64, timeout time.Duration) (State, error) {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
+	defer s.parked()()
 	for {
 		woken := s.watch.next() // before reading: no change is missed
 		st, err := s.State(ctx, account, id)
@@ -205,6 +206,8 @@ func (s *Service) Wait(ctx context.Context, account, id string, gen int64, timeo
 		case <-t.C:
 			return st, nil
 		case <-ctx.Done():
+			return st, nil
+		case <-s.watch.stop:
 			return st, nil
 		}
 	}

@@ -304,3 +304,47 @@ func TestCredentialsAndDeregister(t *testing.T) {
 }
 
 func authzFacts(now time.Time) authz.Facts { return authz.Facts{Now: now} }
+
+// TestWait checks WaitHostChange's three ways out: a generation that is
+// not the current one, a change applied from the feed, and Stop.
+func TestWait(t *testing.T) {
+	h := newHarness(t)
+	ctx := t.Context()
+	e, err := h.svc.Enroll(ctx, &hosts.EnrollInput{CertificatePEM: hostCert(t, h.now), JoinToken: h.token(t, "web", 0, h.now)}, h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := e.Host.ID
+	cur, err := h.svc.Wait(ctx, account, id, 0, time.Minute)
+	if err != nil || cur.Status != hosts.StatusActive {
+		t.Fatalf("Wait(0): %+v, %v", cur, err)
+	}
+	start := time.Now()
+	if got, err := h.svc.Wait(ctx, account, id, cur.Generation, 50*time.Millisecond); err != nil || got != cur || time.Since(start) < 50*time.Millisecond {
+		t.Errorf("Wait(current) returned %+v, %v after %v; want the same state after the timeout", got, err, time.Since(start))
+	}
+	done := make(chan hosts.State, 1)
+	go func() { st, _ := h.svc.Wait(ctx, account, id, cur.Generation, time.Minute); done <- st }()
+	time.Sleep(20 * time.Millisecond)
+	if _, err := h.svc.Deregister(ctx, account, id, h.now); err != nil {
+		t.Fatal(err)
+	}
+	h.svc.Apply([]store.Change{{Kind: store.ChangeObject, Key: store.ObjectKey(hosts.KindHost, id)}}, store.ChangeInstanceProfile)
+	select {
+	case st := <-done:
+		if st.Status != hosts.StatusDeregistered {
+			t.Errorf("after the change: %+v", st)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Wait did not wake on the change")
+	}
+	dereg, _ := h.svc.State(ctx, account, id)
+	go func() { st, _ := h.svc.Wait(ctx, account, id, dereg.Generation, time.Minute); done <- st }()
+	time.Sleep(20 * time.Millisecond)
+	h.svc.Stop()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Wait did not return on Stop")
+	}
+}

@@ -62,6 +62,11 @@ type Config struct {
 	Rand io.Reader
 	// MaxSkew is SigV4-X509's clock skew; sigv4's default when zero.
 	MaxSkew time.Duration
+	// Parked, when set, is called when a WaitHostChange request starts
+	// waiting, and the function it returns when it stops: the node does
+	// not count a parked long poll among the requests the audit trail's
+	// group commit waits for.
+	Parked func() (unparked func())
 }
 
 // Service enrolls hosts and issues their sessions.
@@ -73,6 +78,7 @@ type Service struct {
 	rnd      io.Reader
 	signer   *sigv4.Verifier
 	watch    watchers
+	parked   func() func()
 }
 
 // New returns a Service.
@@ -90,7 +96,10 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hosts: %w", err)
 	}
-	s := &Service{st: cfg.Store, profiles: cfg.Profiles, sessions: cfg.Sessions, region: cfg.Region, rnd: cfg.Rand, signer: v}
+	s := &Service{st: cfg.Store, profiles: cfg.Profiles, sessions: cfg.Sessions, region: cfg.Region, rnd: cfg.Rand, signer: v, parked: cfg.Parked}
+	if s.parked == nil {
+		s.parked = func() func() { return func() {} }
+	}
 	s.watch.init()
 	return s, nil
 }

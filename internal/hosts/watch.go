@@ -9,11 +9,18 @@ import (
 // watchers wakes WaitHostChange's waiters: next returns a channel closed
 // at the next wake.
 type watchers struct {
-	mu sync.Mutex
-	ch chan struct{}
+	mu   sync.Mutex
+	ch   chan struct{}
+	stop chan struct{} // closed by Stop
+	once sync.Once
 }
 
-func (w *watchers) init() { w.ch = make(chan struct{}) }
+func (w *watchers) init() { w.ch, w.stop = make(chan struct{}), make(chan struct{}) }
+
+// Stop releases every WaitHostChange waiting now and to come, which
+// answer with the host's state at once: the server is shutting down and
+// must not wait for long polls.
+func (s *Service) Stop() { s.watch.once.Do(func() { close(s.watch.stop) }) }
 
 func (w *watchers) next() <-chan struct{} {
 	w.mu.Lock()

@@ -18,6 +18,8 @@ func (n *Node) newHosts(d *awsquery.Dispatcher, stsSvc *sts.Service) error {
 	h, err := hosts.New(hosts.Config{
 		Store: n.st, Profiles: hosts.StoreProfiles(n.st), Sessions: stsSvc,
 		Region: n.cfg.Regions[0], Regions: n.cfg.Regions, Rand: rand.Reader,
+		// A parked WaitHostChange is no caller on its way to the trail.
+		Parked: func() func() { n.inFlight.Add(-1); return func() { n.inFlight.Add(1) } },
 	})
 	if err != nil {
 		return err
@@ -32,6 +34,13 @@ func (n *Node) newHosts(d *awsquery.Dispatcher, stsSvc *sts.Service) error {
 func (n *Node) applyHosts(changes []store.Change) {
 	if n.hosts != nil {
 		n.hosts.Apply(changes, store.ChangeInstanceProfile)
+	}
+}
+
+// stopHosts releases the WaitHostChange long polls when the node stops.
+func (n *Node) stopHosts() {
+	if n.hosts != nil {
+		n.hosts.Stop()
 	}
 }
 

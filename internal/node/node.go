@@ -296,6 +296,7 @@ func (n *Node) Run(ctx context.Context) error {
 	n.loops.Go(func() { n.housekeep(ctx) })
 	n.loops.Go(func() { n.srv.WatchTLS(ctx) }) // reloads a renewed certificate
 	n.loops.Go(func() { n.serveAuthzGRPC(ctx) })
+	n.loops.Go(func() { <-ctx.Done(); n.stopHosts() }) // long polls answer at once on shutdown; hosts.go
 	iotOn := n.iot != nil && n.iot.ln != nil
 	if n.metricsLn == nil && n.gw == nil && !iotOn {
 		return n.srv.Run(ctx, n.ln)
