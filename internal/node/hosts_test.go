@@ -24,7 +24,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
@@ -57,14 +56,21 @@ func (e *hostsEnv) role(tb testing.TB, name, trust string) {
 	}
 }
 
-// profile creates an instance profile in the store (the IAM actions come
-// with issue 16's instance profiles).
+// profile creates an instance profile holding roles, through IAM.
 func (e *hostsEnv) profile(tb testing.TB, name string, roles ...string) {
 	tb.Helper()
-	id, _ := iam.NewID(iam.PrefixInstanceProfile, rand.Reader)
-	if err := e.n.st.InstanceProfiles().Create(context.Background(), iam.InstanceProfile{
-		Account: testAccount, Name: name, Path: "/", ID: id, Roles: roles, Created: time.Now()}); err != nil {
-		tb.Fatal(err)
+	e.iam(tb, "CreateInstanceProfile", url.Values{"InstanceProfileName": {name}})
+	for _, r := range roles {
+		e.iam(tb, "AddRoleToInstanceProfile", url.Values{"InstanceProfileName": {name}, "RoleName": {r}})
+	}
+}
+
+func (e *hostsEnv) iam(tb testing.TB, action string, params url.Values) {
+	tb.Helper()
+	params.Set("Action", action)
+	params.Set("Version", "2010-05-08")
+	if code, body := signedPostTo(tb, http.DefaultClient, e.n.URL(), "iam", e.creds, params.Encode()); code != 200 {
+		tb.Fatalf("%s: %d %s", action, code, body)
 	}
 }
 
@@ -382,7 +388,7 @@ func TestHostEnrollmentRace(t *testing.T) {
 }
 
 // TestWaitHostChange checks that a waiting host learns at once that its
-// profile lost its role.
+// profile lost its role (IAM RemoveRoleFromInstanceProfile).
 func TestWaitHostChange(t *testing.T) {
 	e := startHostsNode(t)
 	h := newHostKey(t)
@@ -399,14 +405,7 @@ func TestWaitHostChange(t *testing.T) {
 		done <- body
 	}()
 	time.Sleep(200 * time.Millisecond)
-	p, err := e.n.st.InstanceProfiles().Get(t.Context(), testAccount, "web")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Roles = nil
-	if err := e.n.st.InstanceProfiles().Update(t.Context(), p); err != nil {
-		t.Fatal(err)
-	}
+	e.iam(t, "RemoveRoleFromInstanceProfile", url.Values{"InstanceProfileName": {"web"}, "RoleName": {"web-role"}})
 	select {
 	case body := <-done:
 		if xmlValue(body, "Status") != "no-role" || xmlValue(body, "Generation") == gen {
