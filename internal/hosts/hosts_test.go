@@ -21,6 +21,8 @@ import (
 	"github.com/brevet-dev/brevet/internal/hosts"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/store"
+	"github.com/brevet-dev/brevet/internal/store/postgres"
+	"github.com/brevet-dev/brevet/internal/store/postgres/pgtest"
 	"github.com/brevet-dev/brevet/internal/store/sqlite"
 	"github.com/brevet-dev/brevet/internal/sts"
 	"github.com/google/go-cmp/cmp"
@@ -48,14 +50,30 @@ type harness struct {
 	now time.Time
 }
 
-func newHarness(t *testing.T) *harness {
+// backends runs test on each store backend: SQLite, and PostgreSQL when
+// pgtest has a server.
+func backends(t *testing.T, test func(t *testing.T, h *harness)) {
+	t.Run("sqlite", func(t *testing.T) {
+		st, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: time.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		test(t, newHarness(t, st))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		st, err := postgres.Open(t.Context(), pgtest.DSN(t), postgres.Options{Now: time.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		test(t, newHarness(t, st))
+	})
+}
+
+func newHarness(t *testing.T, st store.Store) *harness {
 	t.Helper()
 	now := time.Now().Truncate(time.Second)
-	st, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: time.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	ctx := t.Context()
 	if err := st.Accounts().Create(ctx, iam.Account{ID: account, Created: now}); err != nil {
 		t.Fatal(err)
@@ -106,8 +124,9 @@ func (h *harness) token(t *testing.T, profile string, ttl time.Duration, at time
 	return tok
 }
 
-func TestCreateJoinToken(t *testing.T) {
-	h := newHarness(t)
+func TestCreateJoinToken(t *testing.T) { backends(t, testCreateJoinToken) }
+
+func testCreateJoinToken(t *testing.T, h *harness) {
 	for _, tt := range []struct {
 		name, profile string
 		ttl           time.Duration
@@ -166,8 +185,9 @@ func checkErrType(t *testing.T, err error, want any) {
 	}
 }
 
-func TestEnroll(t *testing.T) {
-	h := newHarness(t)
+func TestEnroll(t *testing.T) { backends(t, testEnroll) }
+
+func testEnroll(t *testing.T, h *harness) {
 	used := h.token(t, "web", 0, h.now)
 	if _, err := h.svc.Enroll(t.Context(), &hosts.EnrollInput{CertificatePEM: hostCert(t, h.now), JoinToken: used}, h.now); err != nil {
 		t.Fatal(err)
@@ -238,8 +258,9 @@ func TestEnroll(t *testing.T) {
 
 // TestEnrollRace enrolls two hosts with one token at once, many times:
 // exactly one wins each time.
-func TestEnrollRace(t *testing.T) {
-	h := newHarness(t)
+func TestEnrollRace(t *testing.T) { backends(t, testEnrollRace) }
+
+func testEnrollRace(t *testing.T, h *harness) {
 	for range 20 {
 		tok := h.token(t, "web", 0, h.now)
 		var wg sync.WaitGroup
@@ -262,8 +283,9 @@ func TestEnrollRace(t *testing.T) {
 	}
 }
 
-func TestCredentialsAndDeregister(t *testing.T) {
-	h := newHarness(t)
+func TestCredentialsAndDeregister(t *testing.T) { backends(t, testCredentialsAndDeregister) }
+
+func testCredentialsAndDeregister(t *testing.T, h *harness) {
 	ctx := t.Context()
 	e, err := h.svc.Enroll(ctx, &hosts.EnrollInput{CertificatePEM: hostCert(t, h.now), JoinToken: h.token(t, "web", 0, h.now)}, h.now)
 	if err != nil {
@@ -307,8 +329,9 @@ func authzFacts(now time.Time) authz.Facts { return authz.Facts{Now: now} }
 
 // TestWait checks WaitHostChange's three ways out: a generation that is
 // not the current one, a change applied from the feed, and Stop.
-func TestWait(t *testing.T) {
-	h := newHarness(t)
+func TestWait(t *testing.T) { backends(t, testWait) }
+
+func testWait(t *testing.T, h *harness) {
 	ctx := t.Context()
 	e, err := h.svc.Enroll(ctx, &hosts.EnrollInput{CertificatePEM: hostCert(t, h.now), JoinToken: h.token(t, "web", 0, h.now)}, h.now)
 	if err != nil {
