@@ -22,6 +22,7 @@ func newAgentCmd() *cobra.Command {
 		cfg                 agent.Config
 		joinTokenFile       string
 		certFile, keyFile   string
+		chainFile           string
 		workloads           []string
 		logLevel, logFormat string
 	)
@@ -54,7 +55,7 @@ with the host role's credentials (the role must trust it), or of the host role.`
 				cfg.Enroll.JoinToken = strings.TrimSpace(string(b))
 			}
 			if certFile != "" || keyFile != "" {
-				key, leaf, chain, err := agent.LoadCertificate(certFile, keyFile)
+				key, leaf, chain, err := agent.LoadCertificate(certFile, chainFile, keyFile)
 				if err != nil {
 					return err
 				}
@@ -93,6 +94,7 @@ with the host role's credentials (the role must trust it), or of the host role.`
 	f.StringVar(&cfg.Enroll.JoinToken, "join-token", "", "single-use join token (brevet hosts join-token)")
 	f.StringVar(&joinTokenFile, "join-token-file", "", "file holding the join token")
 	f.StringVar(&certFile, "certificate", "", "Roles Anywhere: certificate PEM (with chain)")
+	f.StringVar(&chainFile, "intermediates", "", "Roles Anywhere: intermediate certificates PEM")
 	f.StringVar(&keyFile, "private-key", "", "Roles Anywhere: private key PEM")
 	f.StringVar(&cfg.Enroll.TrustAnchorArn, "trust-anchor-arn", "", "Roles Anywhere: trust anchor ARN")
 	f.StringVar(&cfg.Enroll.ProfileArn, "profile-arn", "", "Roles Anywhere: profile ARN")

@@ -172,12 +172,20 @@ func writeFile(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// LoadCertificate reads a certificate (with its chain) and its private
-// key from PEM files, for Roles Anywhere enrollment.
-func LoadCertificate(certPath, keyPath string) (crypto.Signer, *x509.Certificate, []*x509.Certificate, error) {
+// LoadCertificate reads a certificate (the leaf, then any intermediates),
+// more intermediates from chainPath when it is not empty, and the
+// private key, from PEM files, for Roles Anywhere enrollment.
+func LoadCertificate(certPath, chainPath, keyPath string) (crypto.Signer, *x509.Certificate, []*x509.Certificate, error) {
 	certPEM, err := os.ReadFile(certPath)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("agent: reading the certificate: %w", err)
+	}
+	if chainPath != "" {
+		chain, err := os.ReadFile(chainPath)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("agent: reading the intermediates: %w", err)
+		}
+		certPEM = append(append(certPEM, '\n'), chain...)
 	}
 	keyPEM, err := os.ReadFile(keyPath)
 	if err != nil {
