@@ -23,6 +23,7 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/agent"
 	"github.com/brevet-dev/brevet/internal/awsquery/brevetapi"
+	"github.com/brevet-dev/brevet/internal/federation/x509/x509test"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
@@ -380,9 +381,10 @@ func TestAgent(t *testing.T) {
 		}
 	})
 
+	outer := t
 	t.Run("restart", func(t *testing.T) {
 		a.stop(t)
-		r := startAgent(t, args...) // the state directory: no join token needed
+		r := startAgent(outer, args...) // the state directory: no join token needed; runs to the end of TestAgent
 		if code, _ := rawHTTP(t, "GET", r.imds+"/latest/meta-data/iam/security-credentials/", map[string]string{"X-aws-ec2-metadata-token": good}); code != 401 {
 			t.Errorf("a token from before the restart: got %d, want 401", code)
 		}
@@ -392,6 +394,28 @@ func TestAgent(t *testing.T) {
 			t.Errorf("instance-id after restart: %d %q", code, id)
 		}
 		a = r
+	})
+
+	t.Run("enroll with a Roles Anywhere certificate", func(t *testing.T) {
+		ca := x509test.NewCA(t, x509test.Options{CN: "Agent Root"})
+		inter := ca.Intermediate(t, x509test.Options{CN: "Agent Hosts"})
+		var ta struct {
+			TrustAnchor struct{ TrustAnchorArn string }
+		}
+		c.json(&ta, "rolesanywhere", "create-trust-anchor", "--name", "hosts", "--enabled",
+			"--source", "sourceType=CERTIFICATE_BUNDLE,sourceData={x509CertificateData="+string(ca.CertPEM())+"}")
+		var role struct{ Role struct{ Arn string } }
+		c.json(&role, "iam", "create-role", "--role-name", "enroller", "--assume-role-policy-document", raTrust(ta.TrustAnchor.TrustAnchorArn, "ra-host"))
+		c.aws("iam", "put-role-policy", "--role-name", "enroller", "--policy-name", "enroll", "--policy-document",
+			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"brevet:EnrollHost","Resource":"arn:aws:iam::`+acct+`:instance-profile/web"}]}`)
+		var prof struct{ Profile struct{ ProfileArn string } }
+		c.json(&prof, "rolesanywhere", "create-profile", "--name", "hosts", "--role-arns", role.Role.Arn, "--enabled")
+		f := inter.Leaf(t, x509test.Options{CN: "ra-host"}).WritePEM(t, t.TempDir())
+		ra := startAgent(t, "--endpoint", b.URL, "--state-dir", filepath.Join(t.TempDir(), "state"), "--imds-listen", "127.0.0.1:0",
+			"--metrics", "127.0.0.1:0", "--certificate", f.Cert, "--intermediates", f.Chain, "--private-key", f.Key,
+			"--trust-anchor-arn", ta.TrustAnchor.TrustAnchorArn, "--profile-arn", prof.Profile.ProfileArn, "--role-arn", role.Role.Arn,
+			"--instance-profile", "web")
+		callerFromEveryClient(t, sdkEnv(t, b, "AWS_EC2_METADATA_SERVICE_ENDPOINT="+ra.imds), webPrefix)
 	})
 
 	t.Run("revocation", func(t *testing.T) {
