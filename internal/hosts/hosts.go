@@ -113,6 +113,20 @@ func validToken(s string) bool {
 	return true
 }
 
+// validHostname reports whether s may label a host: it is printed by
+// `brevet hosts list`, so no control or formatting characters.
+func validHostname(s string) bool {
+	if len(s) > MaxHostname {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // validHostID reports whether s has a host id's form.
 func validHostID(s string) bool {
 	if len(s) != 19 || !strings.HasPrefix(s, "i-") {

@@ -189,12 +189,19 @@ type EnrollInput struct {
 // unknown, used, expired or for another profile than in.Profile is a
 // *DeniedError, all told apart only in the error's Reason.
 func (s *Service) Enroll(ctx context.Context, in *EnrollInput, now time.Time) (*Enrollment, error) {
-	if len(in.Hostname) > MaxHostname {
-		return nil, &InvalidError{Message: "Hostname must be at most 255 characters."}
+	if !validHostname(in.Hostname) {
+		return nil, &InvalidError{Message: "Hostname must be at most 255 letters, digits, '.', '-' and '_'."}
 	}
 	cert, err := parseHostCertificate(in.CertificatePEM, now)
 	if err != nil {
 		return nil, err
+	}
+	// The key index is per account: refuse a certificate another account
+	// pinned, or neither host could be told apart by its key.
+	if taken, err := s.st.Objects().Find(ctx, KindHostKey, fingerprint(cert)); err != nil {
+		return nil, fmt.Errorf("hosts: %w", err)
+	} else if len(taken) > 0 {
+		return nil, &InvalidError{Message: "A host with this certificate is already enrolled."}
 	}
 	var jt *JoinToken
 	if in.JoinToken != "" {
