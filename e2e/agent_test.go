@@ -23,6 +23,8 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/agent"
 	"github.com/brevet-dev/brevet/internal/awsquery/brevetapi"
+	"github.com/brevet-dev/brevet/internal/federation/fedtest"
+	"github.com/brevet-dev/brevet/internal/federation/oidc"
 	"github.com/brevet-dev/brevet/internal/federation/x509/x509test"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
@@ -448,4 +450,43 @@ func readTrim(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return strings.TrimSpace(string(b))
+}
+
+// TestAgentWebIdentity: a host (a pod, say) enrolls with a projected
+// service-account token through AssumeRoleWithWebIdentity and serves the
+// instance profile's role.
+func TestAgentWebIdentity(t *testing.T) {
+	need(t, "the AWS CLI", have("aws"))
+	idp := fedtest.NewOIDCProvider(t)
+	trustCA(t, idp.CAPEM)
+	b := startBrevet(t)
+	c := newClient(t, b)
+	needHostsAPI(t, b, c)
+	acct := b.Account
+	var prov struct{ OpenIDConnectProviderArn string }
+	c.json(&prov, "iam", "create-open-id-connect-provider", "--url", idp.Issuer(), "--client-id-list", "brevet")
+	key := oidc.KeyOf(idp.Issuer())
+	c.aws("iam", "create-role", "--role-name", "k8s-enroll", "--assume-role-policy-document", trustFederated(prov.OpenIDConnectProviderArn,
+		"sts:AssumeRoleWithWebIdentity", `{"StringEquals":{"`+key+`:aud":"brevet","`+key+`:sub":"system:serviceaccount:shop:web"}}`))
+	c.aws("iam", "put-role-policy", "--role-name", "k8s-enroll", "--policy-name", "enroll", "--policy-document",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"brevet:EnrollHost","Resource":"arn:aws:iam::`+acct+`:instance-profile/web"}]}`)
+	c.aws("iam", "create-role", "--role-name", "web-role", "--assume-role-policy-document",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+	c.aws("iam", "create-instance-profile", "--instance-profile-name", "web")
+	c.aws("iam", "add-role-to-instance-profile", "--instance-profile-name", "web", "--role-name", "web-role")
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	tok := idp.Token(t, idp.Claims("system:serviceaccount:shop:web", "brevet", time.Now()))
+	if err := os.WriteFile(tokenFile, []byte(tok), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := startAgent(t, "--endpoint", b.URL, "--state-dir", filepath.Join(t.TempDir(), "state"), "--imds-listen", "127.0.0.1:0",
+		"--metrics", "127.0.0.1:0", "--web-identity-token-file", tokenFile, "--role-arn", "arn:aws:iam::"+acct+":role/k8s-enroll",
+		"--instance-profile", "web")
+	env := sdkEnv(t, b, "AWS_EC2_METADATA_SERVICE_ENDPOINT="+a.imds)
+	cmd := exec.Command("aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text")
+	cmd.Env = env
+	out, err := cmd.Output()
+	if want := "arn:aws:sts::" + acct + ":assumed-role/web-role/i-"; err != nil || !strings.HasPrefix(string(out), want) {
+		t.Errorf("caller %q (%v), want %s…", out, err, want)
+	}
 }
