@@ -418,22 +418,19 @@ func TestAgent(t *testing.T) {
 			"--trust-anchor-arn", ta.TrustAnchor.TrustAnchorArn, "--profile-arn", prof.Profile.ProfileArn, "--role-arn", role.Role.Arn,
 			"--instance-profile", "web")
 		callerFromEveryClient(t, sdkEnv(t, b, "AWS_EC2_METADATA_SERVICE_ENDPOINT="+ra.imds), webPrefix)
+
+		// Deregistered: the agent stops serving at once (WaitHostChange).
+		tok := imdsToken(t, ra)
+		_, id := rawHTTP(t, "GET", ra.imds+"/latest/meta-data/instance-id", map[string]string{"X-aws-ec2-metadata-token": tok})
+		if code, body := brevetQuery(t, b, true, url.Values{"Action": {"DeregisterHost"}, "HostId": {id}}); code != 200 {
+			t.Fatalf("DeregisterHost %s: %d %s", id, code, body)
+		}
+		waitStatus(t, ra.imds+"/latest/meta-data/iam/security-credentials/web-role", tok, 404)
 	})
 
 	t.Run("revocation", func(t *testing.T) {
 		c.aws("iam", "remove-role-from-instance-profile", "--instance-profile-name", "web", "--role-name", "web-role")
-		tok := imdsToken(t, a)
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			code, _ := rawHTTP(t, "GET", a.imds+"/latest/meta-data/iam/security-credentials/web-role", map[string]string{"X-aws-ec2-metadata-token": tok})
-			if code == 404 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("still serving the role 15 s after it left the instance profile (last status %d)", code)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
+		waitStatus(t, a.imds+"/latest/meta-data/iam/security-credentials/web-role", imdsToken(t, a), 404)
 		if code, _ := rawHTTP(t, "GET", a.container+"/v1/credentials", map[string]string{"Authorization": readTrim(t, batchTok)}); code == 200 {
 			t.Error("a workload role chained from the revoked host role is still served")
 		}
@@ -441,6 +438,23 @@ func TestAgent(t *testing.T) {
 			t.Errorf("healthz after revocation: %d, want 503", code)
 		}
 	})
+}
+
+// waitStatus waits up to 5 s for an IMDS GET of u to answer want.
+func waitStatus(t *testing.T, u, tok string, want int) {
+	t.Helper()
+	start := time.Now()
+	for {
+		code, _ := rawHTTP(t, "GET", u, map[string]string{"X-aws-ec2-metadata-token": tok})
+		if code == want {
+			t.Logf("%s answered %d after %v", u, want, time.Since(start).Round(time.Millisecond))
+			return
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("%s: still %d after 5 s, want %d", u, code, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func readTrim(t *testing.T, path string) string {
