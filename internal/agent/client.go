@@ -117,7 +117,7 @@ func (c *Client) query(ctx context.Context, form url.Values, sign signFunc, out 
 
 // xmlCredentials are Credentials as STS and Brevet encode them.
 type xmlCredentials struct {
-	AccessKeyId     string //nolint:revive // wire name
+	AccessKeyId     string
 	SecretAccessKey string
 	SessionToken    string
 	Expiration      time.Time
@@ -158,7 +158,7 @@ func (c *Client) EnrollHost(ctx context.Context, in EnrollInput, sign signFunc, 
 	}
 	var out struct {
 		Result struct {
-			HostId, InstanceProfileArn, InstanceProfileId, RoleArn, AccountId, Region string //nolint:revive // wire names
+			HostId, InstanceProfileArn, InstanceProfileId, RoleArn, AccountId, Region string
 		} `xml:"EnrollHostResult"`
 	}
 	if err := c.query(ctx, form, sign, &out); err != nil {
@@ -185,7 +185,7 @@ func (c *Client) GetHostCredentials(ctx context.Context, key crypto.Signer, cert
 	var out struct {
 		Result struct {
 			Credentials                         xmlCredentials
-			RoleArn, HostId, InstanceProfileArn string //nolint:revive // wire names
+			RoleArn, HostId, InstanceProfileArn string
 		} `xml:"GetHostCredentialsResult"`
 	}
 	sign := func(r *sigv4.Request) error { return signHost(r, key, cert, region, now) }

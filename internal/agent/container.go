@@ -68,8 +68,8 @@ func (c *Container) serve(w http.ResponseWriter, r *http.Request) int {
 		role = cr.RoleArn
 	}
 	return jsonBody(w, struct {
-		AccessKeyId, SecretAccessKey, Token, Expiration, RoleArn string //nolint:revive // wire names
-		AccountId                                                string `json:",omitempty"` //nolint:revive
+		AccessKeyId, SecretAccessKey, Token, Expiration, RoleArn string
+		AccountId                                                string `json:",omitempty"`
 	}{cr.AccessKeyID, cr.SecretAccessKey, cr.SessionToken, imdsTime(cr.Expiration), role, wl.AccountID})
 }
 

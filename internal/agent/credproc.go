@@ -30,7 +30,7 @@ type ProcessConfig struct {
 // ProcessOutput is the credential_process JSON (Version 1).
 type ProcessOutput struct {
 	Version         int
-	AccessKeyId     string //nolint:revive // wire name
+	AccessKeyId     string
 	SecretAccessKey string
 	SessionToken    string
 	Expiration      time.Time
@@ -128,7 +128,7 @@ func fetchFromAgent(ctx context.Context, cfg ProcessConfig) (Credentials, error)
 	}
 	var c struct {
 		Code                                              string
-		AccessKeyId, SecretAccessKey, Token, SessionToken string //nolint:revive // wire names
+		AccessKeyId, SecretAccessKey, Token, SessionToken string
 		Expiration                                        time.Time
 	}
 	if err := json.Unmarshal(body, &c); err != nil || c.AccessKeyId == "" || (c.Code != "" && c.Code != "Success") {

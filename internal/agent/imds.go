@@ -113,7 +113,7 @@ type imdsCredentials struct {
 	Code            string
 	LastUpdated     string
 	Type            string
-	AccessKeyId     string //nolint:revive // the wire name
+	AccessKeyId     string
 	SecretAccessKey string
 	Token           string
 	Expiration      string
@@ -179,7 +179,7 @@ func (s *IMDS) metadata(w http.ResponseWriter, path string, now time.Time) int {
 			return fail(w, http.StatusNotFound)
 		}
 		return jsonBody(w, struct {
-			Code, LastUpdated, InstanceProfileArn, InstanceProfileId string //nolint:revive // wire names
+			Code, LastUpdated, InstanceProfileArn, InstanceProfileId string
 		}{"Success", imdsTime(fetched), s.info.InstanceProfileArn, s.info.InstanceProfileID})
 	case path == "/latest/meta-data/instance-id":
 		return text(w, s.info.HostID)
