@@ -262,11 +262,22 @@ func (p *Pipeline) Authorize(ctx context.Context, x *Exchange, t Target) error {
 	return e
 }
 
+// AuditTimeout bounds how long Finish waits for a request's event to be
+// durable once the request's own context has ended.
+const AuditTimeout = 10 * time.Second
+
 // Finish audits rec, then lets the observers see it. An error means the
 // event is not durable: the codec must answer ServiceUnavailable instead
 // of what it was going to send.
+//
+// The event is made durable even when the client has gone (ctx
+// cancelled: it hung up, or its deadline passed): the request may have
+// changed state already, and every such change is on the trail. Finish
+// keeps ctx's values and waits at most AuditTimeout.
 func (p *Pipeline) Finish(ctx context.Context, rec *Record) error {
-	err := p.Auditor.Audit(ctx, rec)
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), AuditTimeout)
+	defer cancel()
+	err := p.Auditor.Audit(actx, rec)
 	if err != nil {
 		p.logger().ErrorContext(ctx, "audit failed; refusing the request", "request_id", rec.RequestID, "action", rec.Action, "err", err)
 		rec.Status, rec.ErrorCode, rec.ErrorMessage = http.StatusServiceUnavailable, CodeServiceUnavailable, ""

@@ -173,6 +173,34 @@ func TestPipelineAuditFailsClosed(t *testing.T) {
 	}
 }
 
+// TestFinishOutlivesTheClient: a client that hung up after its request
+// changed state still gets its event on the trail; the auditor sees a
+// live context that keeps the request's values.
+func TestFinishOutlivesTheClient(t *testing.T) {
+	ctx, cancel := context.WithCancel(request.WithRequestID(t.Context(), "rid-1"))
+	cancel()
+	var aud ctxAuditor
+	p := &request.Pipeline{Authenticator: &steps{}, Authorizer: &steps{}, Auditor: &aud}
+	if err := p.Finish(ctx, &request.Record{RequestID: "rid-1"}); err != nil {
+		t.Fatalf("Finish after the client went: %v", err)
+	}
+	if aud.err != nil || aud.id != "rid-1" || !aud.deadline {
+		t.Errorf("auditor saw ctx err %v, request id %q, deadline %v; want a live context with the request's id and a deadline", aud.err, aud.id, aud.deadline)
+	}
+}
+
+type ctxAuditor struct {
+	err      error
+	id       string
+	deadline bool
+}
+
+func (a *ctxAuditor) Audit(ctx context.Context, _ *request.Record) error {
+	a.err, a.id = ctx.Err(), request.IDFromContext(ctx)
+	_, a.deadline = ctx.Deadline()
+	return ctx.Err()
+}
+
 // A panic in a step is the request's error, not the process's end.
 func TestPipelinePanicIsAnError(t *testing.T) {
 	s := steps{panics: true, allow: true, target: true}
