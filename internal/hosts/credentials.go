@@ -19,9 +19,9 @@ import (
 // EC2Principal is the service principal a host's sessions are issued
 // for, as an EC2 instance's: the role's trust policy must allow it
 // sts:AssumeRole, and nothing more, so that an EC2 instance role's trust
-// policy serves as it is. (No source identity is set: it would need
-// sts:SetSourceIdentity too. The session name is the host id, so the
-// session ARN and aws:userid name the host.)
+// policy serves as it is. (The session name is the host id, so the
+// session ARN and aws:userid name the host; a trust policy that also
+// allows sts:SetSourceIdentity makes it the source identity too.)
 const EC2Principal = "ec2.amazonaws.com"
 
 // DefaultSessionDuration is a host session's length.
@@ -116,7 +116,10 @@ type HostSession struct {
 
 // Credentials issues a session of the role of p's instance profile, as
 // EC2 does for an instance: service principal EC2Principal, session name
-// the host id, and for the trust evaluation the keys
+// the host id, its source identity the host id too when the role's trust
+// policy allows sts:SetSourceIdentity (it then follows the session into
+// every role chained from it, a workload's included), and for the trust
+// evaluation the keys
 // ec2:SourceInstanceARN (the host's ARN) and aws:SourceAccount. A
 // deregistered host, or one whose profile is gone or has no role, is a
 // *DeniedError; a role whose trust policy does not allow it is sts's
@@ -146,11 +149,21 @@ func (s *Service) Credentials(ctx context.Context, p *HostPrincipal, f authz.Fac
 			return nil, err
 		}
 	}
-	ss, err := s.sessions.ServiceSession(ctx, &sts.ServiceSessionInput{
-		Service: EC2Principal, RoleARN: prof.RoleARN, SessionName: h.ID,
+	in := &sts.ServiceSessionInput{
+		Service: EC2Principal, RoleARN: prof.RoleARN, SessionName: h.ID, SourceIdentity: h.ID,
 		Duration: DefaultSessionDuration, Facts: f,
 		Context: map[string][]string{"ec2:SourceInstanceARN": {p.InstanceARN}, "aws:SourceAccount": {h.Account}},
-	})
+	}
+	ss, err := s.sessions.ServiceSession(ctx, in)
+	if _, denied := errors.AsType[*sts.AccessDeniedError](err); denied {
+		// The trust policy does not allow sts:SetSourceIdentity (EC2's
+		// usual trust policy allows sts:AssumeRole alone): the session
+		// is issued without the host id as its source identity, as EC2
+		// issues it; a trust policy that refuses the session altogether
+		// refuses this second try too.
+		in.SourceIdentity = ""
+		ss, err = s.sessions.ServiceSession(ctx, in)
+	}
 	if err != nil {
 		return nil, err
 	}

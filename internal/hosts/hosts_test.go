@@ -30,16 +30,23 @@ import (
 
 const account = "111122223333"
 
-// issuer records the sessions asked of it, as STS would receive them.
+// issuer records the sessions asked of it, as STS would receive them;
+// with noSourceIdentity it refuses a source identity, as STS does for a
+// trust policy without sts:SetSourceIdentity.
 type issuer struct {
-	mu  sync.Mutex
-	got []*sts.ServiceSessionInput
+	mu               sync.Mutex
+	got              []*sts.ServiceSessionInput
+	noSourceIdentity bool
 }
 
 func (i *issuer) ServiceSession(_ context.Context, in *sts.ServiceSessionInput) (*sts.ServiceSession, error) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	i.got = append(i.got, in)
+	c := *in
+	i.got = append(i.got, &c)
+	if i.noSourceIdentity && in.SourceIdentity != "" {
+		return nil, &sts.AccessDeniedError{Message: "Not authorized to perform sts:SetSourceIdentity"}
+	}
 	return &sts.ServiceSession{RoleARN: in.RoleARN}, nil
 }
 
@@ -299,11 +306,21 @@ func testCredentialsAndDeregister(t *testing.T, h *harness) {
 		t.Fatal(err)
 	}
 	want := &sts.ServiceSessionInput{Service: "ec2.amazonaws.com", RoleARN: "arn:aws:iam::111122223333:role/web-role",
-		SessionName: e.Host.ID, Duration: time.Hour, Facts: authzFacts(h.now),
+		SessionName: e.Host.ID, SourceIdentity: e.Host.ID, Duration: time.Hour, Facts: authzFacts(h.now),
 		Context: map[string][]string{"ec2:SourceInstanceARN": {"arn:aws:ec2:us-east-1:111122223333:instance/" + e.Host.ID}, "aws:SourceAccount": {account}}}
 	if diff := cmp.Diff(want, h.iss.got[0]); diff != "" {
 		t.Errorf("session asked (-want +got):\n%s", diff)
 	}
+	// A trust policy without sts:SetSourceIdentity: the session is
+	// issued, without a source identity.
+	h.iss.noSourceIdentity = true
+	if _, err := h.svc.Credentials(ctx, p, authzFacts(h.now)); err != nil {
+		t.Fatalf("Credentials for a role that does not allow sts:SetSourceIdentity: %v", err)
+	}
+	if n := len(h.iss.got); n != 3 || h.iss.got[1].SourceIdentity != e.Host.ID || h.iss.got[2].SourceIdentity != "" {
+		t.Errorf("sessions asked: %d, want 3: with the host id as source identity, refused, then without", n)
+	}
+	h.iss.noSourceIdentity = false
 	st, err := h.svc.State(ctx, account, e.Host.ID)
 	if err != nil || st.Status != hosts.StatusActive {
 		t.Fatalf("State: %+v, %v", st, err)
