@@ -461,3 +461,37 @@ func BenchmarkHostEnrollment(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "enrollments/s")
 }
+
+// TestHostSourceIdentity: a role whose trust policy also allows
+// sts:SetSourceIdentity gets the host id as its sessions' source identity,
+// on the trail of every request the session makes; an EC2 trust policy as
+// it is (TestHostEnrollmentAndCredentials) gets none.
+func TestHostSourceIdentity(t *testing.T) {
+	e := startHostsNode(t)
+	e.role(t, "audited-role", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},`+
+		`"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}]}`)
+	e.profile(t, "audited", "audited-role")
+	for _, tc := range []struct{ profile, want string }{{"audited", "source identity"}, {"web", "none"}} {
+		h := newHostKey(t)
+		code, body := e.unsigned(t, "EnrollHost", url.Values{"JoinToken": {e.joinToken(t, tc.profile)}, "HostCertificate": {h.pem}})
+		if code != 200 {
+			t.Fatalf("EnrollHost: %d %s", code, body)
+		}
+		id := xmlValue(body, "HostId")
+		code, body = e.asHost(t, h, nil, "GetHostCredentials", nil)
+		if code != 200 {
+			t.Fatalf("GetHostCredentials (%s): %d %s", tc.profile, code, body)
+		}
+		sess := sigv4.Credentials{AccessKeyID: xmlValue(body, "AccessKeyId"), SecretAccessKey: xmlValue(body, "SecretAccessKey"), SessionToken: xmlValue(body, "SessionToken")}
+		if code, body = signedPost(t, e.n.URL(), sess, "Action=GetCallerIdentity&Version=2011-06-15"); code != 200 {
+			t.Fatalf("GetCallerIdentity: %d %s", code, body)
+		}
+		got := "none"
+		if strings.Contains(readTrail(t, e.n), `"sourceIdentity":"`+id+`"`) {
+			got = "source identity"
+		}
+		if got != tc.want {
+			t.Errorf("profile %s: the trail shows %s for host %s, want %s", tc.profile, got, id, tc.want)
+		}
+	}
+}
