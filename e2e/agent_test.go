@@ -409,7 +409,8 @@ func TestAgent(t *testing.T) {
 		var role struct{ Role struct{ Arn string } }
 		c.json(&role, "iam", "create-role", "--role-name", "enroller", "--assume-role-policy-document", raTrust(ta.TrustAnchor.TrustAnchorArn, "ra-host"))
 		c.aws("iam", "put-role-policy", "--role-name", "enroller", "--policy-name", "enroll", "--policy-document",
-			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"brevet:EnrollHost","Resource":"arn:aws:iam::`+acct+`:instance-profile/web"}]}`)
+			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"brevet:EnrollHost","Resource":"arn:aws:iam::`+acct+`:instance-profile/web"},`+
+				`{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::`+acct+`:role/web-role"}]}`)
 		var prof struct{ Profile struct{ ProfileArn string } }
 		c.json(&prof, "rolesanywhere", "create-profile", "--name", "hosts", "--role-arns", role.Role.Arn, "--enabled")
 		f := inter.Leaf(t, x509test.Options{CN: "ra-host"}).WritePEM(t, t.TempDir())
@@ -483,7 +484,8 @@ func TestAgentWebIdentity(t *testing.T) {
 	c.aws("iam", "create-role", "--role-name", "k8s-enroll", "--assume-role-policy-document", trustFederated(prov.OpenIDConnectProviderArn,
 		"sts:AssumeRoleWithWebIdentity", `{"StringEquals":{"`+key+`:aud":"brevet","`+key+`:sub":"system:serviceaccount:shop:web"}}`))
 	c.aws("iam", "put-role-policy", "--role-name", "k8s-enroll", "--policy-name", "enroll", "--policy-document",
-		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"brevet:EnrollHost","Resource":"arn:aws:iam::`+acct+`:instance-profile/web"}]}`)
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"brevet:EnrollHost","Resource":"arn:aws:iam::`+acct+`:instance-profile/web"},`+
+			`{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::`+acct+`:role/web-role"}]}`)
 	c.aws("iam", "create-role", "--role-name", "web-role", "--assume-role-policy-document",
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
 	c.aws("iam", "create-instance-profile", "--instance-profile-name", "web")

@@ -29,7 +29,9 @@ type Revoker interface {
 // ListHosts and DeregisterHost are signed and authorized as brevet:ACTION
 // (on the instance profile's ARN, "*", the host's instance ARN).
 // EnrollHost is authorized by its join token, or, signed without one, as
-// brevet:EnrollHost on the instance profile's ARN. GetHostCredentials and
+// brevet:EnrollHost on the instance profile's ARN; CreateJoinToken and a
+// signed EnrollHost also need iam:PassRole on the profile's role (passRole).
+// GetHostCredentials and
 // WaitHostChange are signed with SigV4-X509 by an enrolled host's key:
 // the node's authenticator sends them to Authenticate, whose principal is
 // a *HostPrincipal. Every action is audited; join tokens and credentials
@@ -99,6 +101,9 @@ func registerTokens(d *awsquery.Dispatcher, s *Service) {
 		Target: func(ctx context.Context, r *awsquery.Request[brevetapi.CreateJoinTokenRequest]) (request.Target, error) {
 			return s.profileTarget(ctx, r.Principal, r.Input.InstanceProfileName)
 		},
+		Targets: func(ctx context.Context, r *awsquery.Request[brevetapi.CreateJoinTokenRequest]) ([]request.Target, error) {
+			return s.passRole(ctx, r.Principal, r.Input.InstanceProfileName)
+		},
 		Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.CreateJoinTokenRequest]) (*brevetapi.CreateJoinTokenResponse, error) {
 			p, err := caller(r.Principal)
 			if err != nil {
@@ -121,6 +126,9 @@ func registerTokens(d *awsquery.Dispatcher, s *Service) {
 				return request.Target{}, &InvalidError{Message: "EnrollHost needs a JoinToken, or InstanceProfileName in a signed request."}
 			}
 			return s.profileTarget(ctx, r.Principal, r.Input.InstanceProfileName)
+		},
+		Targets: func(ctx context.Context, r *awsquery.Request[brevetapi.EnrollHostRequest]) ([]request.Target, error) {
+			return s.passRole(ctx, r.Principal, r.Input.InstanceProfileName)
 		},
 		Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.EnrollHostRequest]) (*brevetapi.EnrollHostResponse, error) {
 			in := &EnrollInput{CertificatePEM: r.Input.HostCertificate, Hostname: r.Input.Hostname,
@@ -187,6 +195,29 @@ func (s *Service) profileTarget(ctx context.Context, p request.Principal, name s
 		return request.Target{}, err
 	}
 	return request.Target{Resource: arn}, nil
+}
+
+// passRole is the iam:PassRole authorization that handing an instance
+// profile's role to a host needs, as EC2 asks it of RunInstances and
+// AssociateIamInstanceProfile: a join token, or a signed enrollment,
+// gives the host the role's sessions, so brevet:CreateJoinToken or
+// brevet:EnrollHost on the profile alone must not let a caller obtain a
+// role it could not pass. A profile without a role needs none (as in
+// EC2); a role added later needs iam:PassRole of whoever adds it
+// (AddRoleToInstanceProfile).
+func (s *Service) passRole(ctx context.Context, p request.Principal, name string) ([]request.Target, error) {
+	ip, err := caller(p)
+	if err != nil {
+		return nil, err
+	}
+	prof, err := s.profile(ctx, ip.Account, name)
+	if err != nil || prof.RoleARN == "" {
+		return nil, err
+	}
+	return []request.Target{{Action: "iam:PassRole", Resource: prof.RoleARN, Context: map[string][]string{
+		"iam:PassedToService":       {EC2Principal},
+		"iam:AssociatedResourceArn": {InstanceARN(s.region, ip.Account, "*")},
+	}}}, nil
 }
 
 func anonymous(p request.Principal) bool {

@@ -366,6 +366,44 @@ func TestHostSignedEnrollment(t *testing.T) {
 	wantError(t, "ListHosts signed for iam", code, body, 403, "SignatureDoesNotMatch")
 }
 
+// TestHostEnrollmentPassRole: handing a profile's role to a host, by a
+// join token or a signed enrollment, needs iam:PassRole on the role, as
+// EC2's RunInstances does; brevet:CreateJoinToken or brevet:EnrollHost
+// alone must not obtain a role the caller could not pass. A profile
+// without a role needs none.
+func TestHostEnrollmentPassRole(t *testing.T) {
+	e := startHostsNode(t)
+	e.profile(t, "empty")
+	acct := "arn:aws:iam::" + testAccount + ":"
+	e.iam(t, "CreateUser", url.Values{"UserName": {"ops"}})
+	e.iam(t, "PutUserPolicy", url.Values{"UserName": {"ops"}, "PolicyName": {"hosts"}, "PolicyDocument": {
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["brevet:CreateJoinToken","brevet:EnrollHost"],"Resource":"` + acct + `instance-profile/*"}]}`}})
+	params := url.Values{"UserName": {"ops"}, "Action": {"CreateAccessKey"}, "Version": {"2010-05-08"}}
+	code, out := signedPostTo(t, http.DefaultClient, e.n.URL(), "iam", e.creds, params.Encode())
+	if code != 200 {
+		t.Fatalf("CreateAccessKey: %d %s", code, out)
+	}
+	ops := sigv4.Credentials{AccessKeyID: xmlValue(out, "AccessKeyId"), SecretAccessKey: xmlValue(out, "SecretAccessKey")}
+
+	code, body := e.brevetAs(t, ops, "CreateJoinToken", url.Values{"InstanceProfileName": {"web"}})
+	wantError(t, "CreateJoinToken without iam:PassRole", code, body, 403, "AccessDenied")
+	code, body = e.brevetAs(t, ops, "EnrollHost", url.Values{"InstanceProfileName": {"web"}, "HostCertificate": {newHostKey(t).pem}})
+	wantError(t, "EnrollHost without iam:PassRole", code, body, 403, "AccessDenied")
+	if code, body := e.brevetAs(t, ops, "CreateJoinToken", url.Values{"InstanceProfileName": {"empty"}}); code != 200 {
+		t.Errorf("CreateJoinToken for a profile without a role: %d %s", code, body)
+	}
+
+	e.iam(t, "PutUserPolicy", url.Values{"UserName": {"ops"}, "PolicyName": {"pass"}, "PolicyDocument": {
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"` + acct + `role/web-role",` +
+			`"Condition":{"StringEquals":{"iam:PassedToService":"ec2.amazonaws.com"}}}]}`}})
+	if code, body := e.brevetAs(t, ops, "CreateJoinToken", url.Values{"InstanceProfileName": {"web"}}); code != 200 {
+		t.Errorf("CreateJoinToken with iam:PassRole: %d %s", code, body)
+	}
+	if code, body := e.brevetAs(t, ops, "EnrollHost", url.Values{"InstanceProfileName": {"web"}, "HostCertificate": {newHostKey(t).pem}}); code != 200 {
+		t.Errorf("EnrollHost with iam:PassRole: %d %s", code, body)
+	}
+}
+
 // TestHostEnrollmentRace enrolls two hosts with one token at once through
 // the server: exactly one is enrolled.
 func TestHostEnrollmentRace(t *testing.T) {
