@@ -203,8 +203,14 @@ func (s *Service) State(ctx context.Context, account, id string) (State, error) 
 
 // Wait returns the host's state once its Generation is not gen, or when
 // timeout passes, or ctx ends, whichever comes first. It wakes when Apply
-// sees a change of a host, an instance profile or a role.
+// sees a change of a host, an instance profile or a role. A host with
+// MaxWaitsPerHost waits already is refused with a *ThrottledError.
 func (s *Service) Wait(ctx context.Context, account, id string, gen int64, timeout time.Duration) (State, error) {
+	key := account + "/" + id
+	if !s.watch.enter(key) {
+		return State{}, &ThrottledError{Message: "The host has too many WaitHostChange requests waiting."}
+	}
+	defer s.watch.leave(key)
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	defer s.parked()()

@@ -14,5 +14,5 @@
 // the host id) and KindHostKey (ID: the certificate's fingerprint; the
 // index from a signing key to its host). The package knows nothing of
 // HTTP or wire codes: errors are typed (DeniedError, InvalidError,
-// NotFoundError) and the Query codec maps them (WireError).
+// NotFoundError, ThrottledError) and the Query codec maps them (WireError).
 package hosts

@@ -170,6 +170,11 @@ type NotFoundError struct{ Message string }
 
 func (e *NotFoundError) Error() string { return e.Message }
 
+// ThrottledError refuses a request a host makes too many of at once.
+type ThrottledError struct{ Message string }
+
+func (e *ThrottledError) Error() string { return e.Message }
+
 const (
 	msgTokenDenied = "The join token is not valid."
 	msgNotEnrolled = "The certificate is not an enrolled host's."

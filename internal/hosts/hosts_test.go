@@ -391,3 +391,63 @@ func testWait(t *testing.T, h *harness) {
 		t.Fatal("Wait did not return on Stop")
 	}
 }
+
+// TestWaitPerHostLimit: one host holds MaxWaitsPerHost waits at most;
+// past it WaitHostChange is throttled, other hosts still wait, and a
+// wait that ends frees its place.
+func TestWaitPerHostLimit(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h := newHarness(t, st)
+	parked := make(chan struct{}, hosts.MaxWaitsPerHost)
+	svc, err := hosts.New(hosts.Config{Store: st, Profiles: hosts.StoreProfiles(st), Sessions: h.iss, Region: "us-east-1",
+		Parked: func() func() { parked <- struct{}{}; return func() {} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enroll := func() string {
+		e, err := svc.Enroll(t.Context(), &hosts.EnrollInput{CertificatePEM: hostCert(t, h.now), JoinToken: h.token(t, "web", 0, h.now)}, h.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.Host.ID
+	}
+	id, other := enroll(), enroll()
+	cur, err := svc.State(t.Context(), account, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	for range hosts.MaxWaitsPerHost {
+		wg.Go(func() {
+			if _, err := svc.Wait(ctx, account, id, cur.Generation, time.Minute); err != nil {
+				t.Errorf("a wait within MaxWaitsPerHost: %v", err)
+			}
+		})
+		<-parked
+	}
+	_, got := svc.Wait(t.Context(), account, id, cur.Generation, time.Millisecond)
+	if _, ok := errors.AsType[*hosts.ThrottledError](got); !ok {
+		t.Errorf("a wait past MaxWaitsPerHost: got %v, want a *ThrottledError", got)
+	}
+	if w := hosts.WireError(got); w == nil || w.Code.Name != "Throttling" {
+		t.Errorf("WireError(%v) = %+v, want Throttling", got, w)
+	}
+	go func() {
+		for range parked {
+		}
+	}()
+	if _, err := svc.Wait(t.Context(), account, other, 0, time.Millisecond); err != nil {
+		t.Errorf("another host's wait: %v", err)
+	}
+	cancel()
+	wg.Wait()
+	if _, err := svc.Wait(t.Context(), account, id, cur.Generation, time.Millisecond); err != nil {
+		t.Errorf("a wait after the others ended: %v", err)
+	}
+	close(parked)
+}

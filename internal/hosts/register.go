@@ -252,5 +252,8 @@ func WireError(err error) *awsquery.Error {
 	if e, ok := errors.AsType[*NotFoundError](err); ok {
 		return &awsquery.Error{Code: awsquery.CodeNoSuchEntity, Message: e.Message, Cause: err}
 	}
+	if e, ok := errors.AsType[*ThrottledError](err); ok {
+		return &awsquery.Error{Code: awsquery.CodeThrottling, Message: e.Message, Cause: err}
+	}
 	return nil
 }

@@ -13,9 +13,40 @@ type watchers struct {
 	ch   chan struct{}
 	stop chan struct{} // closed by Stop
 	once sync.Once
+	// waiting counts each host's WaitHostChange requests waiting now.
+	waiting map[string]int
 }
 
-func (w *watchers) init() { w.ch, w.stop = make(chan struct{}), make(chan struct{}) }
+// MaxWaitsPerHost bounds the WaitHostChange requests one host may have
+// waiting at once on a node (the agent has one; a restart may overlap
+// it): past it, WaitHostChange is refused with a *ThrottledError, so
+// that a host's key cannot hold a node's connections and goroutines.
+const MaxWaitsPerHost = 4
+
+func (w *watchers) init() {
+	w.ch, w.stop, w.waiting = make(chan struct{}), make(chan struct{}), map[string]int{}
+}
+
+// enter counts a waiter of host, or reports false when the host has
+// MaxWaitsPerHost already.
+func (w *watchers) enter(host string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.waiting[host] >= MaxWaitsPerHost {
+		return false
+	}
+	w.waiting[host]++
+	return true
+}
+
+// leave uncounts a waiter of host.
+func (w *watchers) leave(host string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.waiting[host]--; w.waiting[host] <= 0 {
+		delete(w.waiting, host)
+	}
+}
 
 // Stop releases every WaitHostChange waiting now and to come, which
 // answer with the host's state at once: the server is shutting down and
