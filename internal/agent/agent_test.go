@@ -278,3 +278,52 @@ func TestAgentWatchStopsServingAtOnce(t *testing.T) {
 		srv.Close()
 	}
 }
+
+// TestPrivateDirectories: the state directory and the credential-process
+// cache are used only when they are this user's alone: one open to
+// others is made 0700, one another user owns is refused (state) or not
+// used (cache: its planted credentials are not returned).
+func TestPrivateDirectories(t *testing.T) {
+	open := filepath.Join(t.TempDir(), "state")
+	if err := os.Mkdir(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(open, 0o777) // past the umask
+	if _, err := LoadState(open, "h", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(open); fi.Mode().Perm() != 0o700 {
+		t.Errorf("state directory mode %v, want 0700", fi.Mode().Perm())
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("giving a directory to another user needs root")
+	}
+	theirs := filepath.Join(t.TempDir(), "theirs")
+	if err := os.Mkdir(theirs, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(theirs, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadState(theirs, "h", time.Now()); err == nil {
+		t.Error("LoadState used a directory another user owns")
+	}
+
+	clock := clockwork.NewFakeClockAt(time.Now().Truncate(time.Second))
+	k := servingKeeper(t, clock, "arn:aws:iam::123456789012:role/web", creds("ASIA1", clock.Now().Add(time.Hour)))
+	srv := httptest.NewServer(NewIMDS(k, HostInfo{RoleArn: "arn:aws:iam::123456789012:role/web"}, clock, NewMetrics()))
+	defer srv.Close()
+	cfg := ProcessConfig{AgentURL: srv.URL, CacheDir: theirs}
+	path, err := cachePath(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planted, _ := json.Marshal(ProcessOutput{Version: 1, AccessKeyId: "ASIAPLANTED", SecretAccessKey: "x", SessionToken: "x", Expiration: clock.Now().Add(time.Hour)})
+	if err := os.WriteFile(path, planted, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := CredentialProcess(t.Context(), cfg, clock.Now())
+	if err != nil || out.AccessKeyId != "ASIA1" {
+		t.Errorf("CredentialProcess with a cache directory another user owns: %+v, %v; want the agent's ASIA1", out, err)
+	}
+}

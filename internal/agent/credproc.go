@@ -38,13 +38,17 @@ type ProcessOutput struct {
 
 // CredentialProcess returns the credentials for credential_process: the
 // cached ones while they are valid for more than RefreshMargin, else
-// fresh ones from the agent, cached (0600) for the next run.
+// fresh ones from the agent, cached (0600, in a directory of this
+// user's alone) for the next run.
 func CredentialProcess(ctx context.Context, cfg ProcessConfig, now time.Time) (ProcessOutput, error) {
 	path, err := cachePath(cfg)
 	if err != nil {
 		return ProcessOutput{}, err
 	}
-	if b, err := os.ReadFile(path); err == nil {
+	// The cache is used only in a directory of this user's alone: one
+	// that others may write could hand this user their credentials.
+	cached := privateDir(filepath.Dir(path)) == nil
+	if b, err := os.ReadFile(path); cached && err == nil {
 		var out ProcessOutput
 		if json.Unmarshal(b, &out) == nil && out.Version == 1 && out.AccessKeyId != "" && out.Expiration.Sub(now) > RefreshMargin {
 			return out, nil
@@ -55,10 +59,8 @@ func CredentialProcess(ctx context.Context, cfg ProcessConfig, now time.Time) (P
 		return ProcessOutput{}, err
 	}
 	out := ProcessOutput{Version: 1, AccessKeyId: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expiration: c.Expiration.UTC()}
-	if b, err := json.Marshal(out); err == nil {
-		if os.MkdirAll(filepath.Dir(path), 0o700) == nil {
-			writeFile(path, b) // a cache: a failure only costs the next run a call
-		}
+	if b, err := json.Marshal(out); err == nil && cached {
+		writeFile(path, b) // a cache: a failure only costs the next run a call
 	}
 	return out, nil
 }

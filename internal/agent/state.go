@@ -39,9 +39,10 @@ const (
 )
 
 // LoadState reads the state in dir, creating the directory, key and
-// certificate (CN hostname) when they do not exist yet.
+// certificate (CN hostname) when they do not exist yet. The directory
+// must be this user's (privateDir).
 func LoadState(dir, hostname string, now time.Time) (*State, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := privateDir(dir); err != nil {
 		return nil, fmt.Errorf("agent: state directory: %w", err)
 	}
 	s := &State{Dir: dir}
