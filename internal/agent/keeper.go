@@ -131,6 +131,15 @@ const (
 	revokedRetry = 30 * time.Second
 )
 
+// backoff is the wait before retry n (1, 2, …) after failures: retryMin
+// doubling to retryMax, times a jitter of 0.75 to 1.25 drawn from r in
+// [0,1), so that agents that lost the server together do not come back
+// together.
+func backoff(n int, r float64) time.Duration {
+	wait := min(retryMin<<min(max(n, 1)-1, 10), retryMax)
+	return time.Duration(float64(wait) * (0.75 + 0.5*r))
+}
+
 // Step fetches once at the clock's now and returns when to fetch next.
 func (k *Keeper) Step(ctx context.Context) time.Time {
 	now := k.clock.Now()
@@ -172,11 +181,7 @@ func (k *Keeper) Step(ctx context.Context) time.Time {
 		k.failures++
 		n := k.failures
 		k.mu.Unlock()
-		wait := retryMin << min(n-1, 10)
-		if wait > retryMax {
-			wait = retryMax
-		}
-		wait = time.Duration(float64(wait) * (0.75 + 0.5*k.rand()))
+		wait := backoff(n, k.rand())
 		_, _, serving := k.Current(now)
 		k.log.Warn("agent: refreshing credentials failed; serving the cached ones until they expire",
 			"role", k.Role, "serving", serving, "err", err, "retry_in", wait)

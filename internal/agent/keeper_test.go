@@ -149,3 +149,26 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("condition not met in time")
 }
+
+// TestBackoff: retries double from retryMin to retryMax, each jittered
+// by ±25 %, so agents that lost the server together come back apart.
+func TestBackoff(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		r    float64
+		want time.Duration
+	}{
+		{1, 0.5, retryMin},
+		{2, 0.5, 2 * retryMin},
+		{1, 0, retryMin * 3 / 4},
+		{1, 0.999999, retryMin * 5 / 4},
+		{20, 0.5, retryMax},
+		{1000, 0, retryMax * 3 / 4},
+		{0, 0.5, retryMin},
+	} {
+		got := backoff(tc.n, tc.r)
+		if d := got - tc.want; d < -time.Millisecond || d > time.Millisecond {
+			t.Errorf("backoff(%d, %v) = %v, want %v", tc.n, tc.r, got, tc.want)
+		}
+	}
+}

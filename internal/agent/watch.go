@@ -53,7 +53,7 @@ func (a *Agent) watchHost(ctx context.Context) {
 			return
 		}
 		failures++
-		wait := min(retryMin<<min(failures-1, 10), retryMax)
+		wait := backoff(failures, a.host.rand())
 		select {
 		case <-ctx.Done():
 		case <-a.clock.After(wait):
