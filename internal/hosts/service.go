@@ -360,10 +360,11 @@ func (s *Service) List(ctx context.Context, account string) ([]Host, error) {
 	}
 	out := make([]Host, len(objs))
 	for i, o := range objs {
-		if err := decode(o.Body, &out[i]); err != nil {
+		h, err := hostOf(o)
+		if err != nil {
 			return nil, err
 		}
-		out[i].Account, out[i].ID, out[i].Created = o.Account, o.ID, o.Created
+		out[i] = *h
 	}
 	return out, nil
 }
@@ -380,6 +381,11 @@ func (s *Service) Host(ctx context.Context, account, id string) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hosts: %w", err)
 	}
+	return hostOf(o)
+}
+
+// hostOf decodes a KindHost object.
+func hostOf(o store.Object) (*Host, error) {
 	var h Host
 	if err := decode(o.Body, &h); err != nil {
 		return nil, err
@@ -428,16 +434,15 @@ func (s *Service) update(ctx context.Context, account, id string, now time.Time,
 		if err != nil {
 			return fmt.Errorf("hosts: %w", err)
 		}
-		var h Host
-		if err := decode(o.Body, &h); err != nil {
+		h, err := hostOf(o)
+		if err != nil {
 			return err
 		}
-		h.Account, h.ID, h.Created = o.Account, o.ID, o.Created
-		out = &h
-		if !change(&h) {
+		out = h
+		if !change(h) {
 			return nil
 		}
-		body, err := json.Marshal(&h)
+		body, err := json.Marshal(h)
 		if err != nil {
 			return err
 		}

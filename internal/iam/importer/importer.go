@@ -2,8 +2,9 @@
 // `aws iam get-account-authorization-details` prints, or Brevet's own
 // GetAccountAuthorizationDetails) into a store: users, groups, roles,
 // their inline policies, attachments, boundaries and tags, the instance
-// profiles each role is in, and managed policies with their versions. AWS managed policies in the file replace
-// Brevet's built-in documents of the same name, or are added.
+// profiles each role is in, and managed policies with their versions. AWS
+// managed policies in the file replace Brevet's built-in documents of the
+// same name, or are added.
 //
 // It owns the file format and the mapping to Brevet's model: entities are
 // created in the target account with new unique ids (ids encode their
