@@ -213,7 +213,7 @@ func (s *Service) Wait(ctx context.Context, account, id string, gen int64, timeo
 	defer s.watch.leave(key)
 	t := time.NewTimer(timeout)
 	defer t.Stop()
-	defer s.parked()()
+	defer s.parked(ctx)()
 	for {
 		woken := s.watch.next() // before reading: no change is missed
 		st, err := s.State(ctx, account, id)

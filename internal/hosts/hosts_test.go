@@ -404,7 +404,7 @@ func TestWaitPerHostLimit(t *testing.T) {
 	h := newHarness(t, st)
 	parked := make(chan struct{}, hosts.MaxWaitsPerHost)
 	svc, err := hosts.New(hosts.Config{Store: st, Profiles: hosts.StoreProfiles(st), Sessions: h.iss, Region: "us-east-1",
-		Parked: func() func() { parked <- struct{}{}; return func() {} }})
+		Parked: func(context.Context) func() { parked <- struct{}{}; return func() {} }})
 	if err != nil {
 		t.Fatal(err)
 	}

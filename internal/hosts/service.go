@@ -62,11 +62,12 @@ type Config struct {
 	Rand io.Reader
 	// MaxSkew is SigV4-X509's clock skew; sigv4's default when zero.
 	MaxSkew time.Duration
-	// Parked, when set, is called when a WaitHostChange request starts
-	// waiting, and the function it returns when it stops: the node does
-	// not count a parked long poll among the requests the audit trail's
-	// group commit waits for.
-	Parked func() (unparked func())
+	// Parked, when set, is called with the request's context when a
+	// WaitHostChange request starts waiting, and the function it returns
+	// when it stops: the node counts a parked long poll neither among the
+	// requests the audit trail's group commit waits for nor among the
+	// server's requests in flight (server.Park).
+	Parked func(ctx context.Context) (unparked func())
 }
 
 // Service enrolls hosts and issues their sessions.
@@ -78,7 +79,7 @@ type Service struct {
 	rnd      io.Reader
 	signer   *sigv4.Verifier
 	watch    watchers
-	parked   func() func()
+	parked   func(context.Context) func()
 }
 
 // New returns a Service.
@@ -98,7 +99,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{st: cfg.Store, profiles: cfg.Profiles, sessions: cfg.Sessions, region: cfg.Region, rnd: cfg.Rand, signer: v, parked: cfg.Parked}
 	if s.parked == nil {
-		s.parked = func() func() { return func() {} }
+		s.parked = func(context.Context) func() { return func() {} }
 	}
 	s.watch.init()
 	return s, nil

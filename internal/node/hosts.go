@@ -8,6 +8,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/hosts"
 	"github.com/brevet-dev/brevet/internal/revocation"
+	"github.com/brevet-dev/brevet/internal/server"
 	"github.com/brevet-dev/brevet/internal/store"
 	"github.com/brevet-dev/brevet/internal/sts"
 )
@@ -18,8 +19,13 @@ func (n *Node) newHosts(d *awsquery.Dispatcher, stsSvc *sts.Service) error {
 	h, err := hosts.New(hosts.Config{
 		Store: n.st, Profiles: hosts.StoreProfiles(n.st), Sessions: stsSvc,
 		Region: n.cfg.Regions[0], Regions: n.cfg.Regions, Rand: rand.Reader,
-		// A parked WaitHostChange is no caller on its way to the trail.
-		Parked: func() func() { n.inFlight.Add(-1); return func() { n.inFlight.Add(1) } },
+		// A parked WaitHostChange is no caller on its way to the trail,
+		// and takes no place among the server's requests in flight.
+		Parked: func(ctx context.Context) func() {
+			n.inFlight.Add(-1)
+			resume := server.Park(ctx)
+			return func() { resume(); n.inFlight.Add(1) }
+		},
 	})
 	if err != nil {
 		return err

@@ -459,6 +459,48 @@ func TestWaitHostChange(t *testing.T) {
 	wantError(t, "GetHostCredentials without a role", code, body, 403, "AccessDenied")
 }
 
+// TestWaitHostChangeParked: hosts waiting in WaitHostChange take no
+// place among the requests in flight, so that a fleet of them (or the
+// hosts behind one address) cannot have every other request refused.
+func TestWaitHostChangeParked(t *testing.T) {
+	e := startHostsNode(t, "BREVET_LIMIT_MAX_IN_FLIGHT=2", "BREVET_LIMIT_MAX_IN_FLIGHT_PER_SOURCE=2")
+	var gens []string
+	var keys []*hostKey
+	for range 3 {
+		h := newHostKey(t)
+		e.enroll(t, h, "web")
+		code, body := e.asHost(t, h, nil, "WaitHostChange", url.Values{"Generation": {"0"}})
+		if code != 200 {
+			t.Fatalf("WaitHostChange: %d %s", code, body)
+		}
+		keys, gens = append(keys, h), append(gens, xmlValue(body, "Generation"))
+	}
+	done := make(chan int, len(keys))
+	for i, h := range keys {
+		go func() {
+			code, _ := e.asHost(t, h, nil, "WaitHostChange", url.Values{"Generation": {gens[i]}})
+			done <- code
+		}()
+	}
+	time.Sleep(300 * time.Millisecond) // the three are waiting
+	for range 3 {
+		if code, body := e.brevet(t, "ListHosts", nil); code != 200 {
+			t.Errorf("ListHosts while three hosts wait: %d %s", code, body)
+		}
+	}
+	e.iam(t, "RemoveRoleFromInstanceProfile", url.Values{"InstanceProfileName": {"web"}, "RoleName": {"web-role"}})
+	for range keys {
+		select {
+		case code := <-done:
+			if code != 200 {
+				t.Errorf("a parked WaitHostChange: %d", code)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("a parked WaitHostChange did not return")
+		}
+	}
+}
+
 // BenchmarkHostEnrollment measures EnrollHost with a join token through
 // the server from 64 goroutines (parallelism 32 on this 2-core machine):
 // token lookup, certificate checks, the store transaction that consumes

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -182,6 +184,7 @@ func (s *Server) limitInFlight(next http.Handler) http.Handler {
 	}
 	l := &s.limits
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		held := inFlightHold{l: l}
 		if perSource > 0 {
 			if src, ok := requestSource(r.RemoteAddr); ok {
 				if !l.inFlightBySource.acquire(src, perSource) {
@@ -189,6 +192,7 @@ func (s *Server) limitInFlight(next http.Handler) http.Handler {
 					return
 				}
 				defer l.inFlightBySource.release(src)
+				held.src, held.bySource = src, true
 			}
 		}
 		if limit > 0 {
@@ -197,9 +201,52 @@ func (s *Server) limitInFlight(next http.Handler) http.Handler {
 				s.overloaded(w, r, limitInFlight)
 				return
 			}
+			held.total = true
+		}
+		if info := infoFrom(r.Context()); info != nil {
+			info.held = held
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// inFlightHold is what limitInFlight counted for one request, so that
+// Park can give it back while the request waits.
+type inFlightHold struct {
+	l               *limits
+	total, bySource bool
+	src             netip.Addr
+}
+
+// Park takes the request ctx belongs to out of the in-flight bounds
+// (Config.MaxInFlight, Config.MaxInFlightPerSource) while it waits
+// without working: a long poll such as Brevet's WaitHostChange, which
+// would otherwise let a fleet of waiting hosts, or the hosts behind one
+// address, take every place and have the other requests refused. The
+// request keeps its connection (Config.MaxConnections bounds those).
+// Call resume, on the request's goroutine, before the handler returns:
+// it counts the request again, whatever the bounds (it was admitted).
+// Outside a request, or without bounds, Park does nothing.
+func Park(ctx context.Context) (resume func()) {
+	info := infoFrom(ctx)
+	if info == nil || info.held.l == nil {
+		return func() {}
+	}
+	h := info.held
+	if h.total {
+		h.l.inFlight.Add(-1)
+	}
+	if h.bySource {
+		h.l.inFlightBySource.release(h.src)
+	}
+	return func() {
+		if h.total {
+			h.l.inFlight.Add(1)
+		}
+		if h.bySource {
+			h.l.inFlightBySource.acquire(h.src, math.MaxInt)
+		}
+	}
 }
 
 // sourceCounts counts what each source holds (connections, or requests

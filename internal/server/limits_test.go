@@ -446,3 +446,49 @@ func BenchmarkLimitInFlight(b *testing.B) {
 		})
 	}
 }
+
+// TestPark: a request parked in a long poll takes no place among the
+// requests in flight, overall or from its source, so that others are
+// served; once resumed it is counted again, and the counts go when it
+// finishes.
+func TestPark(t *testing.T) {
+	parked, release := make(chan struct{}), make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/park" {
+			resume := Park(r.Context())
+			parked <- struct{}{}
+			<-release
+			resume()
+		}
+		_, _ = io.WriteString(w, "ok")
+	})
+	r := start(t, Config{MaxInFlight: 1, MaxInFlightPerSource: 1}, h)
+	done := make(chan int, 1)
+	go func() {
+		resp, err := clientFrom(t, "127.0.0.2").Post(r.url+"/park", "text/plain", nil)
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	<-parked
+	for _, from := range []string{"127.0.0.2", "127.0.0.3"} {
+		if resp, body := postFrom(t, from, r.url+"/"); resp.StatusCode != http.StatusOK {
+			t.Errorf("from %s while a request is parked: %d %s; want 200", from, resp.StatusCode, body)
+		}
+	}
+	close(release)
+	if got := <-done; got != http.StatusOK {
+		t.Errorf("the parked request: %d; want 200", got)
+	}
+	// (The counts go just after the response is written.)
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if r.srv.limits.inFlight.Load() == 0 && r.srv.limits.inFlightBySource.sources() == 0 {
+			return
+		}
+	}
+	t.Errorf("after every request finished: %d in flight from %d sources; want none",
+		r.srv.limits.inFlight.Load(), r.srv.limits.inFlightBySource.sources())
+}

@@ -27,6 +27,8 @@ type requestInfo struct {
 	// a streaming listener (stream.go), the client-certificate listener
 	// (mtls.go) or an API request's service (WithAPIErrorWriter).
 	errw ErrorWriter
+	// held is what limitInFlight counted for the request (Park).
+	held inFlightHold
 }
 
 type infoKey struct{}
