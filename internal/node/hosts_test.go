@@ -463,7 +463,9 @@ func TestWaitHostChange(t *testing.T) {
 // place among the requests in flight, so that a fleet of them (or the
 // hosts behind one address) cannot have every other request refused.
 func TestWaitHostChangeParked(t *testing.T) {
-	e := startHostsNode(t, "BREVET_LIMIT_MAX_IN_FLIGHT=2", "BREVET_LIMIT_MAX_IN_FLIGHT_PER_SOURCE=2")
+	// Room for the three waiters as they arrive (before they park), and
+	// for nothing more unless they take none once parked.
+	e := startHostsNode(t, "BREVET_LIMIT_MAX_IN_FLIGHT=3", "BREVET_LIMIT_MAX_IN_FLIGHT_PER_SOURCE=3")
 	var gens []string
 	var keys []*hostKey
 	for range 3 {
