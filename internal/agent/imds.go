@@ -1,13 +1,15 @@
 package agent
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -36,59 +38,60 @@ func roleName(arn string) string {
 	return arn
 }
 
-// IMDSv2 header names and token bounds, as EC2's instance metadata
-// service has them.
+// IMDSv2 header names and the longest token life, as EC2's instance
+// metadata service has them.
 const (
 	HeaderToken    = "X-Aws-Ec2-Metadata-Token"
 	HeaderTokenTTL = "X-Aws-Ec2-Metadata-Token-Ttl-Seconds"
 	maxTokenTTL    = 21600
-	// maxTokens bounds the tokens kept in memory; past it, expired ones
-	// are dropped, then arbitrary ones (their holders get 401 and ask
-	// again, as the SDKs do).
-	maxTokens = 1 << 16
 )
 
-// tokens are the IMDSv2 session tokens issued by this process: random,
-// in memory only, so a restart invalidates them all.
-type tokens struct {
-	mu sync.RWMutex
-	m  map[string]time.Time
+// tokens issues and checks the IMDSv2 session tokens of this process.
+// A token carries its expiry and a random nonce, authenticated with
+// HMAC-SHA256 under a key made at start: nothing is kept per token, so a
+// local flood of PUT /latest/api/token costs no memory and evicts no
+// workload's token, a check is a constant-time MAC comparison, and a
+// restart invalidates every token.
+type tokens struct{ key [32]byte }
+
+// tokenBytes is a token's length before base64: expiry (8), nonce (16)
+// and MAC (32).
+const tokenBytes = 8 + 16 + sha256.Size
+
+func newTokens() *tokens {
+	t := &tokens{}
+	rand.Read(t.key[:])
+	return t
 }
 
 func (t *tokens) issue(now time.Time, ttl time.Duration) string {
-	var b [32]byte
-	rand.Read(b[:])
-	tok := base64.RawURLEncoding.EncodeToString(b[:])
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.m == nil {
-		t.m = map[string]time.Time{}
-	}
-	if len(t.m) >= maxTokens {
-		for k, exp := range t.m {
-			if !now.Before(exp) {
-				delete(t.m, k)
-			}
-		}
-		for k := range t.m {
-			if len(t.m) < maxTokens {
-				break
-			}
-			delete(t.m, k)
-		}
-	}
-	t.m[tok] = now.Add(ttl)
-	return tok
+	var b [tokenBytes]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(now.Add(ttl).Unix()))
+	rand.Read(b[8:24])
+	t.mac(b[24:24], b[:24])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// mac appends the MAC of msg to dst.
+func (t *tokens) mac(dst, msg []byte) []byte {
+	m := hmac.New(sha256.New, t.key[:])
+	m.Write(msg)
+	return m.Sum(dst)
 }
 
 func (t *tokens) valid(tok string, now time.Time) bool {
-	if tok == "" || len(tok) > 128 {
+	var b [tokenBytes]byte
+	if base64.RawURLEncoding.EncodedLen(tokenBytes) != len(tok) {
 		return false
 	}
-	t.mu.RLock()
-	exp, ok := t.m[tok]
-	t.mu.RUnlock()
-	return ok && now.Before(exp)
+	if n, err := base64.RawURLEncoding.Decode(b[:], []byte(tok)); err != nil || n != tokenBytes {
+		return false
+	}
+	var sum [sha256.Size]byte
+	if !hmac.Equal(t.mac(sum[:0], b[:24]), b[24:]) {
+		return false
+	}
+	return now.Unix() < int64(binary.BigEndian.Uint64(b[:8]))
 }
 
 // IMDS is an IMDSv2-only instance metadata server for one host role.
@@ -97,7 +100,7 @@ type IMDS struct {
 	info    HostInfo
 	clock   clockwork.Clock
 	metrics *Metrics
-	tokens  tokens
+	tokens  *tokens
 }
 
 // NewIMDS returns the IMDS handler serving host's credentials.
@@ -105,7 +108,7 @@ func NewIMDS(host *Keeper, info HostInfo, clock clockwork.Clock, m *Metrics) *IM
 	if clock == nil {
 		clock = clockwork.NewRealClock()
 	}
-	return &IMDS{host: host, info: info, clock: clock, metrics: m}
+	return &IMDS{host: host, info: info, clock: clock, metrics: m, tokens: newTokens()}
 }
 
 // imdsCredentials is the JSON of /latest/meta-data/iam/security-credentials/ROLE.

@@ -181,3 +181,31 @@ func TestIMDSFollowsTheProfilesRole(t *testing.T) {
 		t.Errorf("the enrolled role after a change: got %d, want 404", code)
 	}
 }
+
+// TestIMDSTokensStateless: a flood of PUT /latest/api/token keeps nothing
+// per token and invalidates no earlier token; a token expires at its TTL,
+// and one altered, or issued by another agent process, is refused.
+func TestIMDSTokensStateless(t *testing.T) {
+	now := time.Now()
+	a, b := newTokens(), newTokens()
+	first := a.issue(now, time.Minute)
+	for range 1<<16 + 1000 {
+		a.issue(now, time.Hour)
+	}
+	if !a.valid(first, now.Add(59*time.Second)) {
+		t.Error("a token was invalidated by a flood of others")
+	}
+	if a.valid(first, now.Add(time.Minute)) {
+		t.Error("a token is valid at its expiry")
+	}
+	if b.valid(first, now) {
+		t.Error("another process's token is valid")
+	}
+	altered := []byte(first)
+	altered[3] ^= 1
+	for _, tok := range []string{string(altered), first[:len(first)-1], first + "A", "", "not a token"} {
+		if a.valid(tok, now) {
+			t.Errorf("token %q is valid", tok)
+		}
+	}
+}
