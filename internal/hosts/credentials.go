@@ -203,8 +203,9 @@ func (s *Service) State(ctx context.Context, account, id string) (State, error) 
 
 // Wait returns the host's state once its Generation is not gen, or when
 // timeout passes, or ctx ends, whichever comes first. It wakes when Apply
-// sees a change of a host, an instance profile or a role. A host with
-// MaxWaitsPerHost waits already is refused with a *ThrottledError.
+// sees a change of a host, an instance profile or a role of account. A
+// host with MaxWaitsPerHost waits already is refused with a
+// *ThrottledError.
 func (s *Service) Wait(ctx context.Context, account, id string, gen int64, timeout time.Duration) (State, error) {
 	key := account + "/" + id
 	if !s.watch.enter(key) {
@@ -215,7 +216,7 @@ func (s *Service) Wait(ctx context.Context, account, id string, gen int64, timeo
 	defer t.Stop()
 	defer s.parked(ctx)()
 	for {
-		woken := s.watch.next() // before reading: no change is missed
+		woken := s.watch.next(account) // before reading: no change is missed
 		st, err := s.State(ctx, account, id)
 		if err != nil || st.Generation != gen {
 			return st, err
