@@ -129,9 +129,9 @@ func (s *Service) Credentials(ctx context.Context, p *HostPrincipal, f authz.Fac
 	if !h.Deregistered.IsZero() {
 		return nil, &DeniedError{Message: "The host is deregistered.", Reason: "deregistered"}
 	}
-	prof, err := s.profiles.InstanceProfile(ctx, h.Account, h.Profile)
+	prof, err := s.hostProfile(ctx, h)
 	if err != nil {
-		return nil, fmt.Errorf("hosts: %w", err)
+		return nil, err
 	}
 	if prof == nil || prof.RoleARN == "" {
 		return nil, &DeniedError{Message: "The host's instance profile has no role.", Reason: "no role"}
@@ -187,9 +187,9 @@ func (s *Service) State(ctx context.Context, account, id string) (State, error) 
 	}
 	st, role := StatusDeregistered, ""
 	if h.Deregistered.IsZero() {
-		p, err := s.profiles.InstanceProfile(ctx, h.Account, h.Profile)
+		p, err := s.hostProfile(ctx, h)
 		if err != nil {
-			return State{}, fmt.Errorf("hosts: %w", err)
+			return State{}, err
 		}
 		st = StatusNoRole
 		if p != nil && p.RoleARN != "" {

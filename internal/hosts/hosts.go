@@ -56,11 +56,14 @@ type JoinToken struct {
 	Account string `json:"-"`
 	// Profile is the instance profile's name, ProfileARN its ARN when the
 	// token was made.
-	Profile    string    `json:"profile"`
-	ProfileARN string    `json:"profileArn"`
-	Expires    time.Time `json:"expires"`
-	CreatedBy  string    `json:"createdBy"`
-	Created    time.Time `json:"-"`
+	Profile    string `json:"profile"`
+	ProfileARN string `json:"profileArn"`
+	// ProfileID is the profile's unique id: the token is for that
+	// profile, not for another made later under its name.
+	ProfileID string    `json:"profileId,omitempty"`
+	Expires   time.Time `json:"expires"`
+	CreatedBy string    `json:"createdBy"`
+	Created   time.Time `json:"-"`
 }
 
 // Host is an enrolled host.
@@ -68,8 +71,11 @@ type Host struct {
 	Version int    `json:"v"`
 	Account string `json:"-"`
 	ID      string `json:"-"` // "i-" and 17 lowercase hex digits
-	// Profile is the instance profile's name.
-	Profile string `json:"profile"`
+	// Profile is the instance profile's name, ProfileID its unique id:
+	// the host is bound to that profile, not to another made later under
+	// its name (as an EC2 association names the profile's id).
+	Profile   string `json:"profile"`
+	ProfileID string `json:"profileId,omitempty"`
 	// Fingerprint is the hex SHA-256 of the DER certificate the host
 	// enrolled: only requests signed with its key are the host's.
 	Fingerprint string `json:"fingerprint"`

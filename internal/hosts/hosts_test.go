@@ -452,3 +452,51 @@ func TestWaitPerHostLimit(t *testing.T) {
 	}
 	close(parked)
 }
+
+// TestProfileMadeAgain: a host, and a join token, are bound to the
+// instance profile they were made for, not to another profile made later
+// under its name (which may hold another role): the host has no role
+// then, and the token is refused.
+func TestProfileMadeAgain(t *testing.T) { backends(t, testProfileMadeAgain) }
+
+func testProfileMadeAgain(t *testing.T, h *harness) {
+	ctx := t.Context()
+	e, err := h.svc.Enroll(ctx, &hosts.EnrollInput{CertificatePEM: hostCert(t, h.now), JoinToken: h.token(t, "web", 0, h.now)}, h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := h.token(t, "web", 0, h.now)
+	old, err := h.st.InstanceProfiles().Get(ctx, account, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Roles = nil
+	if err := h.st.InstanceProfiles().Update(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.st.InstanceProfiles().Delete(ctx, account, "web"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.st.InstanceProfiles().Create(ctx, iam.InstanceProfile{Account: account, Name: "web", Path: "/", ID: "AIPAWEB00000000000002",
+		Roles: []string{"web-role"}, Created: h.now}); err != nil {
+		t.Fatal(err)
+	}
+	p := &hosts.HostPrincipal{Host: e.Host, InstanceARN: hosts.InstanceARN("us-east-1", account, e.Host.ID)}
+	if _, err := h.svc.Credentials(ctx, p, authzFacts(h.now)); !isDenied(err) {
+		t.Errorf("Credentials through a profile made again: %v, want a *DeniedError", err)
+	}
+	if st, err := h.svc.State(ctx, account, e.Host.ID); err != nil || st.Status != hosts.StatusNoRole {
+		t.Errorf("State through a profile made again: %+v, %v; want %s", st, err, hosts.StatusNoRole)
+	}
+	if _, err := h.svc.Enroll(ctx, &hosts.EnrollInput{CertificatePEM: hostCert(t, h.now), JoinToken: tok}, h.now); !isDenied(err) {
+		t.Errorf("Enroll with a token for a profile made again: %v, want a *DeniedError", err)
+	}
+	if _, err := h.svc.Enroll(ctx, &hosts.EnrollInput{CertificatePEM: hostCert(t, h.now), JoinToken: h.token(t, "web", 0, h.now)}, h.now); err != nil {
+		t.Errorf("Enroll with a token for the new profile: %v", err)
+	}
+}
+
+func isDenied(err error) bool {
+	_, ok := errors.AsType[*hosts.DeniedError](err)
+	return ok
+}

@@ -27,7 +27,7 @@ func (p storeProfiles) InstanceProfile(ctx context.Context, account, name string
 	if err != nil {
 		return nil, err
 	}
-	out := &Profile{Name: ip.Name, ARN: ip.ARN()}
+	out := &Profile{Name: ip.Name, ARN: ip.ARN(), ID: ip.ID}
 	if len(ip.Roles) == 0 {
 		return out, nil
 	}

@@ -30,7 +30,10 @@ type Store interface {
 
 // Profile is an instance profile as enrollment sees it.
 type Profile struct {
-	Name, ARN string
+	// ID is the profile's unique id (AIPA…): a profile deleted and made
+	// again under its name has another, and is not the one a host or a
+	// join token was bound to.
+	Name, ARN, ID string
 	// RoleARN is the ARN of the profile's role; "" when it has none.
 	RoleARN string
 }
@@ -105,6 +108,24 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
+// boundTo reports whether p is the profile of unique id id (a host or
+// token stored before ids were recorded has none, and takes the profile
+// of its name).
+func boundTo(p *Profile, id string) bool { return p != nil && (id == "" || p.ID == id) }
+
+// hostProfile returns h's instance profile, or nil when it is gone
+// (deleted, or deleted and made again under its name).
+func (s *Service) hostProfile(ctx context.Context, h *Host) (*Profile, error) {
+	p, err := s.profiles.InstanceProfile(ctx, h.Account, h.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("hosts: %w", err)
+	}
+	if !boundTo(p, h.ProfileID) {
+		return nil, nil
+	}
+	return p, nil
+}
+
 // Region is the region of the hosts' ARNs.
 func (s *Service) Region() string { return s.region }
 
@@ -151,7 +172,7 @@ func (s *Service) CreateJoinToken(ctx context.Context, account, profile string, 
 		return "", nil, fmt.Errorf("hosts: %w", err)
 	}
 	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
-	jt := &JoinToken{Version: 1, ID: TokenID(token), Account: account, Profile: p.Name, ProfileARN: p.ARN,
+	jt := &JoinToken{Version: 1, ID: TokenID(token), Account: account, Profile: p.Name, ProfileARN: p.ARN, ProfileID: p.ID,
 		Expires: now.Add(ttl).Truncate(time.Second), CreatedBy: by, Created: now}
 	body, err := json.Marshal(jt)
 	if err != nil {
@@ -214,13 +235,13 @@ func (s *Service) Enroll(ctx context.Context, in *EnrollInput, now time.Time) (*
 		return nil, &InvalidError{Message: "EnrollHost needs a JoinToken, or InstanceProfileName in a signed request."}
 	}
 	p, err := s.profile(ctx, in.Account, in.Profile)
+	if jt != nil && (err != nil || !boundTo(p, jt.ProfileID)) {
+		return nil, &DeniedError{Message: msgTokenDenied, Reason: "the token's instance profile is gone"}
+	}
 	if err != nil {
-		if jt != nil {
-			return nil, &DeniedError{Message: msgTokenDenied, Reason: "the token's instance profile is gone"}
-		}
 		return nil, err
 	}
-	h := &Host{Version: 1, Account: in.Account, Profile: p.Name, Fingerprint: fingerprint(cert), NotAfter: cert.NotAfter,
+	h := &Host{Version: 1, Account: in.Account, Profile: p.Name, ProfileID: p.ID, Fingerprint: fingerprint(cert), NotAfter: cert.NotAfter,
 		Hostname: in.Hostname, EnrolledBy: in.EnrolledBy, Created: now}
 	if h.ID, err = s.newHostID(); err != nil {
 		return nil, err
