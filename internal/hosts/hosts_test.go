@@ -500,3 +500,27 @@ func isDenied(err error) bool {
 	_, ok := errors.AsType[*hosts.DeniedError](err)
 	return ok
 }
+
+// TestEnrollTokenFirst: without a valid join token, EnrollHost says only
+// that the token is not valid, whatever the certificate: it tells no one
+// whether a certificate is enrolled.
+func TestEnrollTokenFirst(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h := newHarness(t, st)
+	cert := hostCert(t, h.now)
+	if _, err := h.svc.Enroll(t.Context(), &hosts.EnrollInput{CertificatePEM: cert, JoinToken: h.token(t, "web", 0, h.now)}, h.now); err != nil {
+		t.Fatal(err)
+	}
+	unused := h.token(t, "web", 0, h.now)
+	for _, tok := range []string{"bjt_" + strings.Repeat("A", 43), unused[:len(unused)-1] + "x"} {
+		for name, c := range map[string]string{"enrolled": cert, "garbage": "not a certificate"} {
+			if _, err := h.svc.Enroll(t.Context(), &hosts.EnrollInput{CertificatePEM: c, JoinToken: tok}, h.now); !isDenied(err) {
+				t.Errorf("a wrong token with a %s certificate: %v; want a *DeniedError", name, err)
+			}
+		}
+	}
+}

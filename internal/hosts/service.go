@@ -211,6 +211,18 @@ type EnrollInput struct {
 // unknown, used, expired or for another profile than in.Profile is a
 // *DeniedError, all told apart only in the error's Reason.
 func (s *Service) Enroll(ctx context.Context, in *EnrollInput, now time.Time) (*Enrollment, error) {
+	// The token first: a caller without a valid one learns nothing of
+	// the certificate (whether it is enrolled) and costs no parsing.
+	var jt *JoinToken
+	var err error
+	if in.JoinToken != "" {
+		if jt, err = s.joinToken(ctx, in.JoinToken, in.Profile, now); err != nil {
+			return nil, err
+		}
+		in.Account, in.Profile = jt.Account, jt.Profile
+	} else if in.Account == "" || in.Profile == "" {
+		return nil, &InvalidError{Message: "EnrollHost needs a JoinToken, or InstanceProfileName in a signed request."}
+	}
 	if !validHostname(in.Hostname) {
 		return nil, &InvalidError{Message: "Hostname must be at most 255 letters, digits, '.', '-' and '_'."}
 	}
@@ -224,15 +236,6 @@ func (s *Service) Enroll(ctx context.Context, in *EnrollInput, now time.Time) (*
 		return nil, fmt.Errorf("hosts: %w", err)
 	} else if len(taken) > 0 {
 		return nil, &InvalidError{Message: "A host with this certificate is already enrolled."}
-	}
-	var jt *JoinToken
-	if in.JoinToken != "" {
-		if jt, err = s.joinToken(ctx, in.JoinToken, in.Profile, now); err != nil {
-			return nil, err
-		}
-		in.Account, in.Profile = jt.Account, jt.Profile
-	} else if in.Account == "" || in.Profile == "" {
-		return nil, &InvalidError{Message: "EnrollHost needs a JoinToken, or InstanceProfileName in a signed request."}
 	}
 	p, err := s.profile(ctx, in.Account, in.Profile)
 	if jt != nil && (err != nil || !boundTo(p, jt.ProfileID)) {
