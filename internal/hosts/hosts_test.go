@@ -396,12 +396,8 @@ func testWait(t *testing.T, h *harness) {
 // past it WaitHostChange is throttled, other hosts still wait, and a
 // wait that ends frees its place.
 func TestWaitPerHostLimit(t *testing.T) {
-	st, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: time.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	h := newHarness(t, st)
+	h := sqliteHarness(t)
+	st := h.st
 	parked := make(chan struct{}, hosts.MaxWaitsPerHost)
 	svc, err := hosts.New(hosts.Config{Store: st, Profiles: hosts.StoreProfiles(st), Sessions: h.iss, Region: "us-east-1",
 		Parked: func(context.Context) func() { parked <- struct{}{}; return func() {} }})
@@ -505,12 +501,7 @@ func isDenied(err error) bool {
 // that the token is not valid, whatever the certificate: it tells no one
 // whether a certificate is enrolled.
 func TestEnrollTokenFirst(t *testing.T) {
-	st, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: time.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	h := newHarness(t, st)
+	h := sqliteHarness(t)
 	cert := hostCert(t, h.now)
 	if _, err := h.svc.Enroll(t.Context(), &hosts.EnrollInput{CertificatePEM: cert, JoinToken: h.token(t, "web", 0, h.now)}, h.now); err != nil {
 		t.Fatal(err)
@@ -523,4 +514,16 @@ func TestEnrollTokenFirst(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sqliteHarness is a harness on SQLite alone, for tests of the Service's
+// own logic rather than of a backend.
+func sqliteHarness(t *testing.T) *harness {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return newHarness(t, st)
 }
