@@ -527,3 +527,22 @@ func sqliteHarness(t *testing.T) *harness {
 	t.Cleanup(func() { st.Close() })
 	return newHarness(t, st)
 }
+
+// TestExpiredTokensPruned: making a join token deletes the account's
+// expired ones, so tokens never used do not pile up in the store.
+func TestExpiredTokensPruned(t *testing.T) {
+	h := sqliteHarness(t)
+	h.token(t, "web", time.Minute, h.now)
+	live := h.token(t, "web", time.Hour, h.now)
+	h.token(t, "web", 0, h.now.Add(2*time.Minute))
+	objs, err := h.st.Objects().List(t.Context(), account, hosts.KindJoinToken, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 2 {
+		t.Errorf("join tokens stored: %d, want 2 (the expired one deleted)", len(objs))
+	}
+	if _, err := h.svc.Enroll(t.Context(), &hosts.EnrollInput{CertificatePEM: hostCert(t, h.now), JoinToken: live}, h.now.Add(3*time.Minute)); err != nil {
+		t.Errorf("a live token after pruning: %v", err)
+	}
+}

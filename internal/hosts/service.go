@@ -155,7 +155,8 @@ func (s *Service) ProfileARN(ctx context.Context, account, name string) (string,
 // CreateJoinToken makes a single-use join token for the account's
 // instance profile called profile, valid for ttl (MinTokenTTL to
 // MaxTokenTTL; DefaultTokenTTL when zero). It returns the token, which is
-// not kept: only its SHA-256 is stored.
+// not kept: only its SHA-256 is stored. The account's expired tokens are
+// deleted on the way.
 func (s *Service) CreateJoinToken(ctx context.Context, account, profile string, ttl time.Duration, by string, now time.Time) (string, *JoinToken, error) {
 	if ttl == 0 {
 		ttl = DefaultTokenTTL
@@ -165,6 +166,9 @@ func (s *Service) CreateJoinToken(ctx context.Context, account, profile string, 
 	}
 	p, err := s.profile(ctx, account, profile)
 	if err != nil {
+		return "", nil, err
+	}
+	if err := s.pruneTokens(ctx, account, now); err != nil {
 		return "", nil, err
 	}
 	var b [32]byte
@@ -182,6 +186,26 @@ func (s *Service) CreateJoinToken(ctx context.Context, account, profile string, 
 		return "", nil, fmt.Errorf("hosts: %w", err)
 	}
 	return token, jt, nil
+}
+
+// pruneTokens deletes the account's expired join tokens, so that tokens
+// never used do not pile up in the store: the account keeps at most those
+// made within MaxTokenTTL.
+func (s *Service) pruneTokens(ctx context.Context, account string, now time.Time) error {
+	objs, err := s.st.Objects().List(ctx, account, KindJoinToken, "", 0)
+	if err != nil {
+		return fmt.Errorf("hosts: %w", err)
+	}
+	for _, o := range objs {
+		var jt JoinToken
+		if decode(o.Body, &jt) != nil || now.Before(jt.Expires) {
+			continue
+		}
+		if err := s.st.Objects().Delete(ctx, account, KindJoinToken, o.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("hosts: %w", err)
+		}
+	}
+	return nil
 }
 
 // Enrollment is an enrolled host and what it is bound to.
