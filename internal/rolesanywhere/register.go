@@ -95,13 +95,23 @@ func (s *Service) withResourceTags(ctx context.Context, account, arn string, ext
 	return out, nil
 }
 
-// handler is the common shape of a control-plane action: authorize on
+// reg is the common shape of a control-plane action: authorize on
 // target, serve with the caller's account.
 func reg[In, Out any](svc *restjson.Service, method, pattern, name string, effect request.Effect,
 	target func(context.Context, *restjson.Request[In]) (request.Target, error),
 	serve func(context.Context, *restjson.Request[In], string) (*Out, error), status int) {
+	regMore(svc, method, pattern, name, effect, target, nil, serve, status)
+}
+
+// regMore is reg with further authorizations (more), every one of which
+// must be allowed too: iam:PassRole on the roles a profile is given,
+// rolesanywhere:TagResource on what a create tags.
+func regMore[In, Out any](svc *restjson.Service, method, pattern, name string, effect request.Effect,
+	target func(context.Context, *restjson.Request[In]) (request.Target, error),
+	more func(context.Context, *restjson.Request[In]) ([]request.Target, error),
+	serve func(context.Context, *restjson.Request[In], string) (*Out, error), status int) {
 	restjson.Register(svc, method, pattern, name, restjson.Handler[In, Out]{
-		Effect: effect, Status: status, Target: target, AuditResponse: true,
+		Effect: effect, Status: status, Target: target, Targets: more, AuditResponse: true,
 		Serve: func(ctx context.Context, r *restjson.Request[In]) (*Out, error) {
 			ip, err := caller(r.Principal)
 			if err != nil {
@@ -125,10 +135,56 @@ func starTarget[In any](tags func(*In) []Tag) func(context.Context, *restjson.Re
 	}
 }
 
+// passRoles are the iam:PassRole authorizations that giving a profile
+// roles needs, one per distinct role, with iam:PassedToService
+// rolesanywhere.amazonaws.com as AWS sets it: a profile hands its roles
+// to every certificate its trust anchors accept, so
+// rolesanywhere:CreateProfile (or UpdateProfile) and CreateTrustAnchor
+// alone, with a CA the caller controls, must not obtain a role the
+// caller could not pass. The list is checked first, so its length is
+// bounded before anything is authorized.
+func passRoles(arns []string) ([]request.Target, error) {
+	if err := checkRoleArns(arns); err != nil {
+		return nil, err
+	}
+	ts := make([]request.Target, 0, len(arns))
+	seen := make(map[string]bool, len(arns))
+	for _, a := range arns {
+		if seen[a] {
+			continue
+		}
+		seen[a] = true
+		ts = append(ts, request.Target{Action: "iam:PassRole", Resource: a,
+			Context: map[string][]string{"iam:PassedToService": {servicePrincipal}}})
+	}
+	return ts, nil
+}
+
+// tagOnCreate is the rolesanywhere:TagResource authorization a create
+// that carries tags also needs, as AWS asks, with the tags as
+// aws:RequestTag/KEY and aws:TagKeys; none without tags. The new
+// object's id is drawn when it is stored, after authorization, so the
+// resource is the ARN of every object of kind in the caller's account
+// (".../profile/*"): a policy allows it with Resource "*" or a pattern
+// that covers it, never with one object's ARN.
+func (s *Service) tagOnCreate(p request.Principal, kind string, tags []Tag) ([]request.Target, error) {
+	if len(tags) == 0 {
+		return nil, nil
+	}
+	ip, err := caller(p)
+	if err != nil {
+		return nil, err
+	}
+	return []request.Target{{Action: "rolesanywhere:TagResource", Resource: s.ARN(ip.Account, kind, "*"),
+		Context: TagRequestContext(tags)}}, nil
+}
+
 // Register puts every IAM Roles Anywhere action on d: the control plane,
 // authorized as rolesanywhere:ACTION on the resource's ARN ("*" for
 // creates and lists) and audited with its response, and CreateSession
-// (session.go).
+// (session.go). CreateProfile and UpdateProfile also need iam:PassRole
+// on the roles they set, and a create with tags rolesanywhere:TagResource,
+// as AWS asks.
 func Register(d *restjson.Dispatcher, s *Service) {
 	svc := d.Service(ServiceConfig())
 	registerAnchors(svc, s)
@@ -142,8 +198,11 @@ func registerAnchors(svc *restjson.Service, s *Service) {
 	anchorTarget := func(ctx context.Context, r *restjson.Request[TrustAnchorIDInput]) (request.Target, error) {
 		return s.resourceTarget(ctx, r.Principal, KindTrustAnchor, r.Input.TrustAnchorID, nil)
 	}
-	reg(svc, "POST", "/trustanchors", "CreateTrustAnchor", request.Writes,
+	regMore(svc, "POST", "/trustanchors", "CreateTrustAnchor", request.Writes,
 		starTarget(func(in *CreateTrustAnchorInput) []Tag { return in.Tags }),
+		func(_ context.Context, r *restjson.Request[CreateTrustAnchorInput]) ([]request.Target, error) {
+			return s.tagOnCreate(r.Principal, KindTrustAnchor, r.Input.Tags)
+		},
 		func(ctx context.Context, r *restjson.Request[CreateTrustAnchorInput], acct string) (*TrustAnchorDetailResponse, error) {
 			return s.CreateTrustAnchor(ctx, acct, r.Input, r.Start)
 		}, http.StatusCreated)
@@ -195,8 +254,16 @@ func registerProfiles(svc *restjson.Service, s *Service) {
 	profileTarget := func(ctx context.Context, r *restjson.Request[ProfileIDInput]) (request.Target, error) {
 		return s.resourceTarget(ctx, r.Principal, KindProfile, r.Input.ProfileID, nil)
 	}
-	reg(svc, "POST", "/profiles", "CreateProfile", request.Writes,
+	regMore(svc, "POST", "/profiles", "CreateProfile", request.Writes,
 		starTarget(func(in *CreateProfileInput) []Tag { return in.Tags }),
+		func(_ context.Context, r *restjson.Request[CreateProfileInput]) ([]request.Target, error) {
+			ts, err := passRoles(r.Input.RoleArns)
+			if err != nil {
+				return nil, err
+			}
+			tag, err := s.tagOnCreate(r.Principal, KindProfile, r.Input.Tags)
+			return append(ts, tag...), err
+		},
 		func(ctx context.Context, r *restjson.Request[CreateProfileInput], acct string) (*ProfileDetailResponse, error) {
 			return s.CreateProfile(ctx, acct, r.Principal.ARN(), r.Input, r.Start)
 		}, http.StatusCreated)
@@ -208,9 +275,14 @@ func registerProfiles(svc *restjson.Service, s *Service) {
 		func(ctx context.Context, r *restjson.Request[ListInput], acct string) (*ListProfilesOutput, error) {
 			return s.ListProfiles(ctx, acct, r.Input)
 		}, 0)
-	reg(svc, "PATCH", "/profile/{profileId}", "UpdateProfile", request.Writes,
+	regMore(svc, "PATCH", "/profile/{profileId}", "UpdateProfile", request.Writes,
 		func(ctx context.Context, r *restjson.Request[UpdateProfileInput]) (request.Target, error) {
 			return s.resourceTarget(ctx, r.Principal, KindProfile, r.Input.ProfileID, nil)
+		},
+		// Only the roles the update sets (all of them, those the
+		// profile had too): none when roleArns is absent.
+		func(_ context.Context, r *restjson.Request[UpdateProfileInput]) ([]request.Target, error) {
+			return passRoles(r.Input.RoleArns)
 		},
 		func(ctx context.Context, r *restjson.Request[UpdateProfileInput], acct string) (*ProfileDetailResponse, error) {
 			return s.UpdateProfile(ctx, acct, r.Input, r.Start)
@@ -249,8 +321,11 @@ func registerCRLs(svc *restjson.Service, s *Service) {
 	crlTarget := func(ctx context.Context, r *restjson.Request[CrlIDInput]) (request.Target, error) {
 		return s.resourceTarget(ctx, r.Principal, KindCRL, r.Input.CrlID, nil)
 	}
-	reg(svc, "POST", "/crls", "ImportCrl", request.Writes,
+	regMore(svc, "POST", "/crls", "ImportCrl", request.Writes,
 		starTarget(func(in *ImportCrlInput) []Tag { return in.Tags }),
+		func(_ context.Context, r *restjson.Request[ImportCrlInput]) ([]request.Target, error) {
+			return s.tagOnCreate(r.Principal, KindCRL, r.Input.Tags)
+		},
 		func(ctx context.Context, r *restjson.Request[ImportCrlInput], acct string) (*CrlDetailResponse, error) {
 			return s.ImportCrl(ctx, acct, r.Input, r.Start)
 		}, http.StatusCreated)
