@@ -169,7 +169,7 @@ func TestRolesAnywhereCreateWithTagsNeedsTagResource(t *testing.T) {
 			pemJSON(ca.CertPEM()) + `}}` + extra + `}`
 	}
 	e.allow(t, base)
-	code, typ, body := e.call(t, e.op, "POST", "/trustanchors", anchor("plain", ""))
+	code, _, body := e.call(t, e.op, "POST", "/trustanchors", anchor("plain", ""))
 	if code != 201 {
 		t.Fatalf("CreateTrustAnchor without tags: %d %s", code, body)
 	}
@@ -183,7 +183,9 @@ func TestRolesAnywhereCreateWithTagsNeedsTagResource(t *testing.T) {
 		return `{"name":"` + name + `","trustAnchorArn":"` + made.TrustAnchor.TrustAnchorArn + `","crlData":"` +
 			base64.StdEncoding.EncodeToString(ca.CRL(t).Raw) + `"` + extra + `}`
 	}
-	profile := func(name, extra string) string { return `{"name":"` + name + `","roleArns":["` + e.role + `"]` + extra + `}` }
+	profile := func(name, extra string) string {
+		return `{"name":"` + name + `","roleArns":["` + e.role + `"]` + extra + `}`
+	}
 	creates := []struct {
 		name, path, list string
 		body             func(name, extra string) string
@@ -207,7 +209,7 @@ func TestRolesAnywhereCreateWithTagsNeedsTagResource(t *testing.T) {
 	if code, _, body := e.call(t, e.op, "POST", "/profiles", profile("tagged", ","+tags)); code != 201 {
 		t.Errorf("CreateProfile with tags and TagResource on profiles: %d %s", code, body)
 	}
-	code, typ, body = e.call(t, e.op, "POST", "/profiles", profile("other", `,"tags":[{"key":"team","value":"db"}]`))
+	code, typ, body := e.call(t, e.op, "POST", "/profiles", profile("other", `,"tags":[{"key":"team","value":"db"}]`))
 	wantDenied(t, "CreateProfile with a tag TagResource's condition refuses", code, typ, body, "rolesanywhere:TagResource")
 	code, typ, body = e.call(t, e.op, "POST", "/trustanchors", anchor("tagged", ","+tags))
 	wantDenied(t, "CreateTrustAnchor with TagResource on profiles only", code, typ, body, "rolesanywhere:TagResource")
