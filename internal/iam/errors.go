@@ -21,6 +21,8 @@ const (
 	KindMFADevice
 	KindAttachment // a managed policy that is not attached to the entity
 	KindInstanceProfile
+	KindLoginProfile   // a user's login profile, named by the user's name
+	KindPasswordPolicy // the account's password policy, named by the account id
 )
 
 func (k EntityKind) String() string {
@@ -51,6 +53,10 @@ func (k EntityKind) String() string {
 		return "attached policy"
 	case KindInstanceProfile:
 		return "instance profile"
+	case KindLoginProfile:
+		return "login profile"
+	case KindPasswordPolicy:
+		return "password policy"
 	}
 	return fmt.Sprintf("EntityKind(%d)", int(k))
 }
@@ -84,6 +90,10 @@ func (e *NotFoundError) Error() string {
 		return fmt.Sprintf("The account with id %s cannot be found.", e.Name)
 	case KindInstanceProfile:
 		return fmt.Sprintf("Instance Profile %s cannot be found.", e.Name)
+	case KindLoginProfile:
+		return fmt.Sprintf("Login Profile for User %s cannot be found.", e.Name)
+	case KindPasswordPolicy:
+		return fmt.Sprintf("The Password Policy with domain name %s cannot be found.", e.Name)
 	}
 	return fmt.Sprintf("The %s %s cannot be found.", e.Kind, e.Name)
 }
@@ -112,6 +122,8 @@ func (e *AlreadyExistsError) Error() string {
 		return fmt.Sprintf("The account alias %s already exists.", e.Name)
 	case KindInstanceProfile:
 		return fmt.Sprintf("Instance Profile %s already exists.", e.Name)
+	case KindLoginProfile:
+		return fmt.Sprintf("Login Profile for user %s already exists.", e.Name)
 	}
 	return fmt.Sprintf("The %s %s already exists.", e.Kind, e.Name)
 }
@@ -131,6 +143,7 @@ const (
 	ConflictDefaultVersion                                 // the default version of a policy cannot be deleted
 	ConflictMFAInUse                                       // virtual MFA device is still assigned to a user
 	ConflictInstanceProfileRoles                           // role in an instance profile, or profile holding a role
+	ConflictLoginProfile                                   // user still has a login profile (a password)
 )
 
 // DeleteConflictError: the entity cannot be deleted while it has dependents
@@ -162,6 +175,8 @@ func (e *DeleteConflictError) Error() string {
 		return "MFA device is already in use."
 	case ConflictInstanceProfileRoles:
 		return "Cannot delete entity, must remove roles from instance profile first."
+	case ConflictLoginProfile:
+		return "Cannot delete entity, must delete login profile first."
 	}
 	return "Cannot delete entity, it has dependents."
 }

@@ -234,6 +234,7 @@ type UserDependents struct {
 	Groups           int
 	AccessKeys       int
 	MFADevices       int
+	LoginProfile     int // 1 while the user has a password
 }
 
 // Conflict returns the DeleteConflictError to report, or nil. When several
@@ -241,6 +242,8 @@ type UserDependents struct {
 // first, then policies, then group membership.
 func (d UserDependents) Conflict() error {
 	switch {
+	case d.LoginProfile > 0:
+		return &DeleteConflictError{Reason: ConflictLoginProfile}
 	case d.AccessKeys > 0:
 		return &DeleteConflictError{Reason: ConflictAccessKeys}
 	case d.MFADevices > 0:

@@ -59,6 +59,8 @@ type Repos interface {
 	BucketPolicies() BucketPolicies     // bucketpolicies.go
 	Objects() Objects                   // objects.go
 	InstanceProfiles() InstanceProfiles // instanceprofiles.go
+	LoginProfiles() LoginProfiles       // loginprofiles.go
+	PasswordPolicies() PasswordPolicies // loginprofiles.go
 }
 
 // ListOptions pages and filters a List call. Results are ordered by
@@ -103,9 +105,9 @@ type Users interface {
 	// password-last-used, permissions boundary and tags. ErrConflict if a
 	// rename collides.
 	Update(ctx context.Context, u iam.User) error
-	// Delete removes the user. ErrConflict while it has access keys, MFA
-	// devices, inline or attached policies or group memberships (check
-	// Dependents first to report which).
+	// Delete removes the user. ErrConflict while it has a login profile,
+	// access keys, MFA devices, inline or attached policies or group
+	// memberships (check Dependents first to report which).
 	Delete(ctx context.Context, account, name string) error
 	// Dependents counts what blocks Delete.
 	Dependents(ctx context.Context, account, name string) (iam.UserDependents, error)
@@ -320,6 +322,8 @@ const (
 	ChangeBucketPolicy    = "bucket-policy"    // Key: bucket name
 	ChangeObject          = "object"           // Key: ObjectKey(kind, id)
 	ChangeInstanceProfile = "instance-profile" // Key: instance profile name
+	ChangeLoginProfile    = "login-profile"    // Key: user name
+	ChangePasswordPolicy  = "password-policy"  // Key: account id
 )
 
 // Changes is the append-only change feed. Every write records its change in

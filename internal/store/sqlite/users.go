@@ -147,8 +147,9 @@ func (u users) Dependents(ctx context.Context, account, name string) (iam.UserDe
 			(SELECT COUNT(*) FROM user_attachments WHERE user_id = ?1),
 			(SELECT COUNT(*) FROM group_members WHERE user_id = ?1),
 			(SELECT COUNT(*) FROM access_keys WHERE user_id = ?1),
-			(SELECT COUNT(*) FROM mfa_devices WHERE user_id = ?1)`, id).
-			Scan(&d.InlinePolicies, &d.AttachedPolicies, &d.Groups, &d.AccessKeys, &d.MFADevices)
+			(SELECT COUNT(*) FROM mfa_devices WHERE user_id = ?1),
+			(SELECT COUNT(*) FROM login_profiles WHERE user_id = ?1)`, id).
+			Scan(&d.InlinePolicies, &d.AttachedPolicies, &d.Groups, &d.AccessKeys, &d.MFADevices, &d.LoginProfile)
 	})
 	return d, err
 }

@@ -50,6 +50,8 @@ func Run(t *testing.T, open Opener) {
 		{"BucketPolicies", testBucketPolicies},
 		{"Objects", testObjects},
 		{"InstanceProfiles", testInstanceProfiles},
+		{"LoginProfiles", testLoginProfiles},
+		{"PasswordPolicies", testPasswordPolicies},
 		{"DeleteConflicts", testDeleteConflicts},
 		{"Changes", testChanges},
 		{"TxCommit", testTxCommit},

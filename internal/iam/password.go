@@ -1,0 +1,157 @@
+package iam
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// LoginProfile is an IAM user's password (AWS's "login profile"): the
+// user signs in with it on Brevet's sign-in page. The password itself is
+// never stored, only its PHC-encoded hash (package credential/password),
+// which must never be logged nor leave the server.
+type LoginProfile struct {
+	Account, UserName string
+	PasswordHash      string
+	// ResetRequired: the user must set a new password at next sign-in
+	// (AWS's PasswordResetRequired).
+	ResetRequired bool
+	Created       time.Time // when the profile was created
+	// PasswordChanged is when the current password was set (creation,
+	// UpdateLoginProfile with a password, ChangePassword): the start of
+	// its MaxPasswordAge.
+	PasswordChanged time.Time
+}
+
+// PasswordPolicy is an account's password policy (AWS's
+// UpdateAccountPasswordPolicy). Zero values mean "not required".
+type PasswordPolicy struct {
+	Account                    string
+	MinimumLength              int
+	RequireSymbols             bool
+	RequireNumbers             bool
+	RequireUppercaseCharacters bool
+	RequireLowercaseCharacters bool
+	AllowUsersToChangePassword bool
+	MaxPasswordAge             int // days; 0: passwords never expire
+	PasswordReusePrevention    int // stored and reported; see docs/iam.md
+	HardExpiry                 bool
+}
+
+// Password policy limits and defaults, as AWS documents them.
+const (
+	DefaultMinimumPasswordLength = 8 // when UpdateAccountPasswordPolicy omits it
+	MinMinimumPasswordLength     = 6
+	MaxMinimumPasswordLength     = 128
+	MaxMaxPasswordAge            = 1095
+	MaxPasswordReusePrevention   = 24
+)
+
+// PasswordSymbols are the characters AWS counts as symbols
+// (non-alphanumeric characters) in a password policy.
+const PasswordSymbols = "!@#$%^&*()_+-=[]{}|'"
+
+// DefaultPasswordPolicy is what applies while an account has set none, as
+// AWS's default: at least eight characters and three of the four classes
+// (uppercase, lowercase, numbers, symbols).
+var DefaultPasswordPolicy = PasswordPolicy{MinimumLength: DefaultMinimumPasswordLength}
+
+// PasswordPolicyViolationError: a password does not satisfy the account's
+// password policy (AWS: PasswordPolicyViolation). Reason is AWS's sentence.
+type PasswordPolicyViolationError struct {
+	Reason string
+}
+
+func (e *PasswordPolicyViolationError) Error() string { return e.Reason }
+
+// Expires returns when a password set at changed expires under p, and
+// whether it does at all.
+func (p PasswordPolicy) Expires(changed time.Time) (time.Time, bool) {
+	if p.MaxPasswordAge <= 0 || changed.IsZero() {
+		return time.Time{}, false
+	}
+	return changed.AddDate(0, 0, p.MaxPasswordAge), true
+}
+
+// passwordClasses counts which character classes pw has.
+type passwordClasses struct{ upper, lower, number, symbol bool }
+
+func classesOf(pw string) passwordClasses {
+	var c passwordClasses
+	for _, r := range pw {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			c.upper = true
+		case r >= 'a' && r <= 'z':
+			c.lower = true
+		case r >= '0' && r <= '9':
+			c.number = true
+		case strings.ContainsRune(PasswordSymbols, r):
+			c.symbol = true
+		}
+	}
+	return c
+}
+
+func (c passwordClasses) count() int {
+	n := 0
+	for _, b := range []bool{c.upper, c.lower, c.number, c.symbol} {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+// CheckPassword returns a *PasswordPolicyViolationError if pw does not
+// satisfy p. It never includes the password in the error. custom says
+// whether p is an account's policy (false: DefaultPasswordPolicy applies,
+// with its three-of-four-classes rule).
+func (p PasswordPolicy) CheckPassword(pw string, custom bool) error {
+	minLen := p.MinimumLength
+	if minLen <= 0 {
+		minLen = MinMinimumPasswordLength
+	}
+	if len(pw) < minLen {
+		return &PasswordPolicyViolationError{Reason: fmt.Sprintf("Password should have a minimum length of %d", minLen)}
+	}
+	c := classesOf(pw)
+	if !custom {
+		if c.count() < 3 {
+			return &PasswordPolicyViolationError{Reason: "Password should have at least three of the following: " +
+				"uppercase letters, lowercase letters, numbers and symbols"}
+		}
+		return nil
+	}
+	switch {
+	case p.RequireUppercaseCharacters && !c.upper:
+		return &PasswordPolicyViolationError{Reason: "Password should have at least one uppercase letter"}
+	case p.RequireLowercaseCharacters && !c.lower:
+		return &PasswordPolicyViolationError{Reason: "Password should have at least one lowercase letter"}
+	case p.RequireNumbers && !c.number:
+		return &PasswordPolicyViolationError{Reason: "Password should have at least one number"}
+	case p.RequireSymbols && !c.symbol:
+		return &PasswordPolicyViolationError{Reason: "Password should have at least one symbol"}
+	}
+	return nil
+}
+
+// ValidatePasswordPolicy checks the numeric limits of a policy to store,
+// with AWS's ValidationError wording.
+func ValidatePasswordPolicy(p PasswordPolicy) error {
+	switch {
+	case p.MinimumLength < MinMinimumPasswordLength:
+		return &ValidationError{Field: "minimumPasswordLength", Value: fmt.Sprint(p.MinimumLength),
+			Constraint: fmt.Sprintf("Member must have value greater than or equal to %d", MinMinimumPasswordLength)}
+	case p.MinimumLength > MaxMinimumPasswordLength:
+		return &ValidationError{Field: "minimumPasswordLength", Value: fmt.Sprint(p.MinimumLength),
+			Constraint: fmt.Sprintf("Member must have value less than or equal to %d", MaxMinimumPasswordLength)}
+	case p.MaxPasswordAge < 0 || p.MaxPasswordAge > MaxMaxPasswordAge:
+		return &ValidationError{Field: "maxPasswordAge", Value: fmt.Sprint(p.MaxPasswordAge),
+			Constraint: fmt.Sprintf("Member must have value less than or equal to %d", MaxMaxPasswordAge)}
+	case p.PasswordReusePrevention < 0 || p.PasswordReusePrevention > MaxPasswordReusePrevention:
+		return &ValidationError{Field: "passwordReusePrevention", Value: fmt.Sprint(p.PasswordReusePrevention),
+			Constraint: fmt.Sprintf("Member must have value less than or equal to %d", MaxPasswordReusePrevention)}
+	}
+	return nil
+}
