@@ -3,8 +3,10 @@
 // only the store interfaces: every account with its users, groups and
 // memberships, roles, managed policies (every version, the default, tags),
 // inline policies, attachments, access keys (secret ciphertexts as stored),
-// MFA devices, instance profiles, identity providers (OIDC and SAML) and the bucket policies
-// of the S3 gateway (with their principal bindings); key material; the
+// MFA devices, instance profiles, login profiles (password hashes as
+// stored), password policies, identity providers (OIDC and SAML) and the
+// bucket policies of the S3 gateway (with their principal bindings); key
+// material; the
 // issuance records and the revocation list. Ids, dates and ciphertexts are
 // kept: the master key that sealed them opens them in the destination too.
 //
@@ -58,6 +60,8 @@ type Account struct {
 	// InstanceProfiles are the account's instance profiles with their
 	// role and tags, by name.
 	InstanceProfiles []iam.InstanceProfile
+	// PasswordPolicy is the account's password policy, nil if it set none.
+	PasswordPolicy *iam.PasswordPolicy
 }
 
 // Policy is a managed policy with its versions, oldest first.
@@ -72,6 +76,9 @@ type User struct {
 	Inline     []iam.InlinePolicy
 	Attached   []iam.AttachedPolicy
 	AccessKeys []iam.AccessKey
+	// LoginProfile is the user's password hash and flags, nil if it has
+	// none.
+	LoginProfile *iam.LoginProfile
 }
 
 // Group is a group with its members (user names) and policies.
@@ -94,17 +101,17 @@ type Counts struct {
 	Accounts, Users, Groups, Memberships, Roles, Policies, PolicyVersions int
 	InlinePolicies, Attachments, AccessKeys, MFADevices, Providers        int
 	KeyMaterial, Sessions, Revocations, BucketPolicies, Objects           int
-	InstanceProfiles                                                      int
+	InstanceProfiles, LoginProfiles, PasswordPolicies                     int
 }
 
 // String lists the counts on one line, for `brevet migrate`.
 func (c Counts) String() string {
 	return fmt.Sprintf("accounts %d, users %d, groups %d, group memberships %d, roles %d, managed policies %d "+
 		"(%d versions), inline policies %d, attachments %d, access keys %d, MFA devices %d, identity providers %d, "+
-		"instance profiles %d, bucket policies %d, service objects %d, key material %d, issuance records %d, revocations %d",
+		"instance profiles %d, login profiles %d, password policies %d, bucket policies %d, service objects %d, key material %d, issuance records %d, revocations %d",
 		c.Accounts, c.Users, c.Groups, c.Memberships, c.Roles, c.Policies, c.PolicyVersions,
 		c.InlinePolicies, c.Attachments, c.AccessKeys, c.MFADevices, c.Providers,
-		c.InstanceProfiles, c.BucketPolicies, c.Objects, c.KeyMaterial, c.Sessions, c.Revocations)
+		c.InstanceProfiles, c.LoginProfiles, c.PasswordPolicies, c.BucketPolicies, c.Objects, c.KeyMaterial, c.Sessions, c.Revocations)
 }
 
 // Counts counts the snapshot's entities.
@@ -120,6 +127,9 @@ func (s *Snapshot) Counts() Counts {
 		c.BucketPolicies += len(a.BucketPolicies)
 		c.Objects += len(a.Objects)
 		c.InstanceProfiles += len(a.InstanceProfiles)
+		if a.PasswordPolicy != nil {
+			c.PasswordPolicies++
+		}
 		for _, p := range a.Policies {
 			c.PolicyVersions += len(p.Versions)
 		}
@@ -127,6 +137,9 @@ func (s *Snapshot) Counts() Counts {
 			c.InlinePolicies += len(u.Inline)
 			c.Attachments += len(u.Attached)
 			c.AccessKeys += len(u.AccessKeys)
+			if u.LoginProfile != nil {
+				c.LoginProfiles++
+			}
 		}
 		for _, g := range a.Groups {
 			c.Memberships += len(g.Members)
@@ -260,6 +273,12 @@ func readAccount(ctx context.Context, r store.Repos, a iam.Account) (Account, er
 		if ud.AccessKeys, err = r.AccessKeys().ListForUser(ctx, a.ID, u.Name); err != nil {
 			return out, err
 		}
+		switch lp, err := r.LoginProfiles().Get(ctx, a.ID, u.Name); {
+		case err == nil:
+			ud.LoginProfile = &lp
+		case !errors.Is(err, store.ErrNotFound):
+			return out, err
+		}
 		out.Users = append(out.Users, ud)
 	}
 	groups, err := r.Groups().List(ctx, a.ID, all)
@@ -294,6 +313,12 @@ func readAccount(ctx context.Context, r store.Repos, a iam.Account) (Account, er
 		out.Roles = append(out.Roles, rd)
 	}
 	if out.InstanceProfiles, err = r.InstanceProfiles().List(ctx, a.ID, all); err != nil {
+		return out, err
+	}
+	switch pp, err := r.PasswordPolicies().Get(ctx, a.ID); {
+	case err == nil:
+		out.PasswordPolicy = &pp
+	case !errors.Is(err, store.ErrNotFound):
 		return out, err
 	}
 	if out.MFADevices, err = r.MFADevices().List(ctx, a.ID); err != nil {
@@ -427,6 +452,11 @@ func versionNumber(id string) (int, error) {
 }
 
 func writeAccount(ctx context.Context, r store.Repos, a Account) error {
+	if a.PasswordPolicy != nil {
+		if err := r.PasswordPolicies().Put(ctx, *a.PasswordPolicy); err != nil {
+			return fmt.Errorf("password policy: %w", err)
+		}
+	}
 	for _, u := range a.Users {
 		if err := r.Users().Create(ctx, u.User); err != nil {
 			return fmt.Errorf("user %s: %w", u.User.Name, err)
@@ -438,6 +468,11 @@ func writeAccount(ctx context.Context, r store.Repos, a Account) error {
 		for _, k := range u.AccessKeys {
 			if err := r.AccessKeys().Create(ctx, k); err != nil {
 				return fmt.Errorf("access key %s: %w", k.ID, err)
+			}
+		}
+		if u.LoginProfile != nil {
+			if err := r.LoginProfiles().Create(ctx, *u.LoginProfile); err != nil {
+				return fmt.Errorf("login profile of %s: %w", u.User.Name, err)
 			}
 		}
 	}

@@ -167,6 +167,15 @@ func seed(t *testing.T, s store.Store) {
 	must(s.InstanceProfiles().Create(ctx, iam.InstanceProfile{Account: acct, Name: "spare", Path: "/hosts/", ID: "AIPASPARE000000000001",
 		Created: at(23 * time.Minute)}))
 
+	// A login profile (the hash as stored, reset pending) and a password
+	// policy with every field set.
+	must(s.LoginProfiles().Create(ctx, iam.LoginProfile{Account: acct, UserName: bob.Name,
+		PasswordHash: "$argon2id$v=19$m=65536,t=2,p=2$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+		ResetRequired: true, Created: at(24 * time.Minute), PasswordChanged: at(25 * time.Minute)}))
+	must(s.PasswordPolicies().Put(ctx, iam.PasswordPolicy{Account: acct, MinimumLength: 12, RequireSymbols: true,
+		RequireNumbers: true, RequireUppercaseCharacters: true, RequireLowercaseCharacters: true,
+		AllowUsersToChangePassword: true, MaxPasswordAge: 90, PasswordReusePrevention: 5, HardExpiry: true}))
+
 	must(s.KeyMaterial().Put(ctx, store.KeyRecord{Purpose: "session-token", ID: "ring", Ciphertext: []byte("sealed-ring"), Created: at(0)}))
 	must(s.KeyMaterial().Put(ctx, store.KeyRecord{Purpose: "authz-message", ID: "key", Ciphertext: []byte("sealed-key"), Created: at(time.Second)}))
 
@@ -218,7 +227,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	wantCounts := migrate.Counts{Accounts: 3, Users: 3, Groups: 2, Memberships: 2, Roles: 1, Policies: 3, PolicyVersions: 5,
 		InlinePolicies: 4, Attachments: 5, AccessKeys: 2, MFADevices: 2, Providers: 3, KeyMaterial: 2, Sessions: 1, Revocations: 1,
-		BucketPolicies: 2, Objects: 2, InstanceProfiles: 2}
+		BucketPolicies: 2, Objects: 2, InstanceProfiles: 2, LoginProfiles: 1, PasswordPolicies: 1}
 	for _, c := range []migrate.Counts{c1, c2} {
 		if d := cmp.Diff(wantCounts, c); d != "" {
 			t.Errorf("counts (-want +got):\n%s", d)

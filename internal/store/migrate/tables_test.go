@@ -34,6 +34,8 @@ var copiedTables = map[string]string{
 	"bucket_policies":    "Account.BucketPolicies",
 	"objects":            "Account.Objects",
 	"instance_profiles":  "Account.InstanceProfiles",
+	"login_profiles":     "User.LoginProfile",
+	"password_policies":  "Account.PasswordPolicy",
 	"key_material":       "KeyMaterial",
 	"sessions":           "Sessions",
 	"revocations":        "Revocations",
