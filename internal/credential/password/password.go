@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -56,7 +57,10 @@ type Hasher struct {
 	params Params
 	rand   io.Reader
 	sem    chan struct{}
-	dummy  string // a hash of a random password, for VerifyDummy
+
+	dummyOnce sync.Once
+	dummy     string // a hash of a random password, for VerifyDummy
+	dummyErr  error
 }
 
 // NewHasher returns a Hasher using params for new hashes, running at most
@@ -70,17 +74,7 @@ func NewHasher(params Params, concurrency int, rand io.Reader) (*Hasher, error) 
 		params.Threads == 0 || params.SaltLen < 8 || params.SaltLen > maxSaltLen || params.KeyLen < 16 || params.KeyLen > maxKeyLen {
 		return nil, fmt.Errorf("password: parameters out of range: %+v", params)
 	}
-	h := &Hasher{params: params, rand: rand, sem: make(chan struct{}, concurrency)}
-	junk := make([]byte, 24)
-	if _, err := io.ReadFull(rand, junk); err != nil {
-		return nil, err
-	}
-	dummy, err := h.Hash(context.Background(), string(junk))
-	if err != nil {
-		return nil, err
-	}
-	h.dummy = dummy
-	return h, nil
+	return &Hasher{params: params, rand: rand, sem: make(chan struct{}, concurrency)}, nil
 }
 
 // acquire waits for a hashing slot, or for ctx to end.
@@ -163,6 +157,22 @@ func (h *Hasher) Verify(ctx context.Context, encoded, pw string) (bool, error) {
 // always reports false: a caller with no hash to check (no such user, no
 // password) calls it so that its answer takes as long as a wrong password.
 func (h *Hasher) VerifyDummy(ctx context.Context, pw string) error {
+	h.dummyOnce.Do(func() {
+		// Its salt and hash are random: no password matches it.
+		salt, key := make([]byte, h.params.SaltLen), make([]byte, h.params.KeyLen)
+		if _, err := io.ReadFull(h.rand, salt); err != nil {
+			h.dummyErr = err
+			return
+		}
+		if _, err := io.ReadFull(h.rand, key); err != nil {
+			h.dummyErr = err
+			return
+		}
+		h.dummy = encode(h.params, salt, key)
+	})
+	if h.dummyErr != nil {
+		return h.dummyErr
+	}
 	_, err := h.Verify(ctx, h.dummy, pw)
 	return err
 }

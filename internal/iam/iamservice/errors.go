@@ -23,6 +23,8 @@ func WireError(err error) *awsquery.Error {
 		ue *iam.UnmodifiableEntityError
 		te *totp.VerifyError
 		an aliasNotFoundError
+		pv *iam.PasswordPolicyViolationError
+		ut invalidUserTypeError
 	)
 	switch {
 	case errors.As(err, &nf):
@@ -43,6 +45,10 @@ func WireError(err error) *awsquery.Error {
 		return &awsquery.Error{Code: awsquery.CodeDeleteConflict, Message: policyHasVersionsError{}.Error(), Cause: err}
 	case errors.As(err, new(mfaInUseError)):
 		return &awsquery.Error{Code: awsquery.CodeEntityAlreadyExists, Message: mfaInUseError{}.Error(), Cause: err}
+	case errors.As(err, &pv):
+		return &awsquery.Error{Code: awsquery.CodePasswordPolicyViolation, Message: pv.Error(), Cause: err}
+	case errors.As(err, &ut):
+		return &awsquery.Error{Code: awsquery.CodeInvalidUserType, Message: ut.Error(), Cause: err}
 	case errors.As(err, &an):
 		return &awsquery.Error{Code: awsquery.CodeNoSuchEntity, Message: an.Error(), Cause: err}
 	case errors.As(err, &te):

@@ -18,6 +18,7 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
+	"github.com/brevet-dev/brevet/internal/credential/password"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/iam/iamservice"
 	"github.com/brevet-dev/brevet/internal/iam/managed"
@@ -79,6 +80,8 @@ func (nopAudit) Audit(context.Context, *request.Record) error { return nil }
 type env struct {
 	st     *sqlite.Store
 	mk     *masterkey.Keyring
+	pw     *password.Hasher
+	svc    *iamservice.Service
 	authz  *allowAll
 	srv    *httptest.Server
 	client *awsiam.Client
@@ -121,7 +124,13 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := iamservice.New(iamservice.Config{Store: st, MasterKey: e.mk})
+	// Cheap argon2id parameters: the format and logic are the same.
+	pw, err := password.NewHasher(password.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 2, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.pw = pw
+	svc, err := iamservice.New(iamservice.Config{Store: st, MasterKey: e.mk, Passwords: pw})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,6 +140,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	iamservice.Register(d, svc)
+	e.svc = svc
 	e.srv = httptest.NewServer(d)
 	t.Cleanup(e.srv.Close)
 	e.client = awsiam.New(awsiam.Options{

@@ -98,7 +98,7 @@ var Actions = append([]string{
 	"GetAccountSummary",
 	"SimulatePrincipalPolicy",
 	"SimulateCustomPolicy",
-}, slices.Concat(ProviderActions, InstanceProfileActions)...)
+}, slices.Concat(ProviderActions, InstanceProfileActions, LoginProfileActions)...)
 
 // add registers one action: both halves get the caller as an
 // *identity.Principal, and Serve gets the request time. effect is what the
@@ -143,6 +143,7 @@ func addIssuing[In, Out any](d *awsquery.Dispatcher, op *awsquery.Operation[In, 
 func Register(d *awsquery.Dispatcher, s *Service) {
 	RegisterProviders(d, s)        // providers.go
 	RegisterInstanceProfiles(d, s) // instanceprofiles.go
+	RegisterLoginProfiles(d, s)    // loginprofiles.go
 	add(d, iamapi.CreateUser, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateUserRequest) (request.Target, error) {
 		return target(iam.UserARN(p.Account, pathOr(in.Path), in.UserName), keys{}.requestTags(in.Tags).boundary(in.PermissionsBoundary))
 	}, s.CreateUser)

@@ -1,9 +1,11 @@
 // Package iamservice is the IAM API of brevet serve: one method per IAM
 // action (users, groups, roles, inline and managed policies with versions,
 // attachments, tags, permissions boundaries, access keys, virtual MFA
-// devices, account aliases, authorization details and the policy
-// simulator), and Register, which puts each of them on the AWS Query
-// dispatcher with the resource ARN and condition keys AWS authorizes it on.
+// devices, login profiles and the account password policy, account
+// aliases, authorization details and the policy simulator), and Register,
+// which puts each of them on the AWS Query dispatcher with the resource ARN
+// and condition keys AWS authorizes it on. VerifyPassword checks a user's
+// password for the sign-in page.
 //
 // It owns IAM's rules as the API applies them: validation order, quotas,
 // AWS's error messages, pagination, which policies are read-only, and how
@@ -24,11 +26,13 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
+	"github.com/brevet-dev/brevet/internal/credential/password"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/request"
@@ -42,8 +46,11 @@ type Config struct {
 	// stored.
 	MasterKey *masterkey.Keyring
 	// Rand is the source of ids, secrets and seeds; crypto/rand when nil.
-	Rand   io.Reader
-	Logger *slog.Logger
+	Rand io.Reader
+	// Passwords hashes and verifies login-profile passwords; when nil,
+	// argon2id with password.DefaultParams, at most GOMAXPROCS at once.
+	Passwords *password.Hasher
+	Logger    *slog.Logger
 }
 
 // Service performs IAM actions in the caller's account.
@@ -51,6 +58,7 @@ type Service struct {
 	st   store.Store
 	mk   *masterkey.Keyring
 	rand io.Reader
+	pw   *password.Hasher
 	log  *slog.Logger
 }
 
@@ -65,7 +73,14 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{st: cfg.Store, mk: cfg.MasterKey, rand: cfg.Rand, log: cfg.Logger}, nil
+	if cfg.Passwords == nil {
+		h, err := password.NewHasher(password.DefaultParams, runtime.GOMAXPROCS(0), cfg.Rand)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Passwords = h
+	}
+	return &Service{st: cfg.Store, mk: cfg.MasterKey, rand: cfg.Rand, pw: cfg.Passwords, log: cfg.Logger}, nil
 }
 
 // AccessKeyPurpose is the additional data a secret access key is sealed

@@ -170,7 +170,7 @@ func seed(t *testing.T, s store.Store) {
 	// A login profile (the hash as stored, reset pending) and a password
 	// policy with every field set.
 	must(s.LoginProfiles().Create(ctx, iam.LoginProfile{Account: acct, UserName: bob.Name,
-		PasswordHash: "$argon2id$v=19$m=65536,t=2,p=2$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+		PasswordHash:  "$argon2id$v=19$m=65536,t=2,p=2$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
 		ResetRequired: true, Created: at(24 * time.Minute), PasswordChanged: at(25 * time.Minute)}))
 	must(s.PasswordPolicies().Put(ctx, iam.PasswordPolicy{Account: acct, MinimumLength: 12, RequireSymbols: true,
 		RequireNumbers: true, RequireUppercaseCharacters: true, RequireLowercaseCharacters: true,

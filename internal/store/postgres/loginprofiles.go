@@ -2,7 +2,7 @@ package postgres
 
 import (
 	"context"
-	
+
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/store"
 )
