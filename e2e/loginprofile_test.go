@@ -62,7 +62,7 @@ func TestLoginProfiles(t *testing.T) {
 		"--require-numbers", "--require-uppercase-characters", "--max-password-age", "90", "--allow-users-to-change-password")
 	var policy struct {
 		PasswordPolicy struct {
-			MinimumPasswordLength, MaxPasswordAge                      int
+			MinimumPasswordLength, MaxPasswordAge                       int
 			RequireSymbols, RequireLowercaseCharacters, ExpirePasswords bool
 		}
 	}
