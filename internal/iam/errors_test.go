@@ -30,6 +30,10 @@ func TestErrorMessages(t *testing.T) {
 		{&DeleteConflictError{Reason: ConflictAttachedPolicies}, "Cannot delete entity, must detach all policies first."},
 		{&DeleteConflictError{Reason: ConflictGroupHasUsers}, "Cannot delete entity, must remove users from group first."},
 		{&DeleteConflictError{Reason: ConflictAccessKeys}, "Cannot delete entity, must delete access keys first."},
+		{&DeleteConflictError{Reason: ConflictLoginProfile}, "Cannot delete entity, must delete login profile first."},
+		{&NotFoundError{Kind: KindLoginProfile, Name: "alice"}, "Login Profile for User alice cannot be found."},
+		{&NotFoundError{Kind: KindPasswordPolicy, Name: "123456789012"}, "The Password Policy with domain name 123456789012 cannot be found."},
+		{&AlreadyExistsError{Kind: KindLoginProfile, Name: "alice"}, "Login Profile for user alice already exists."},
 		{&DeleteConflictError{Reason: ConflictPolicyAttached}, "Cannot delete a policy attached to entities."},
 		{&DeleteConflictError{Reason: ConflictDefaultVersion}, "Cannot delete the default version of a policy."},
 		{&LimitExceededError{Quota: QuotaAccessKeysPerUser, Limit: MaxAccessKeysPerUser}, "Cannot exceed quota for AccessKeysPerUser: 2"},
@@ -61,6 +65,7 @@ func TestDependentsConflict(t *testing.T) {
 	}{
 		{"user none", UserDependents{}.Conflict(), 0},
 		{"user keys first", UserDependents{AccessKeys: 1, Groups: 1}.Conflict(), ConflictAccessKeys},
+		{"user password before keys", UserDependents{LoginProfile: 1, AccessKeys: 1}.Conflict(), ConflictLoginProfile},
 		{"user groups", UserDependents{Groups: 1}.Conflict(), ConflictUserInGroups},
 		{"user inline before attached", UserDependents{InlinePolicies: 1, AttachedPolicies: 1}.Conflict(), ConflictInlinePolicies},
 		{"group users", GroupDependents{Users: 2, InlinePolicies: 1}.Conflict(), ConflictGroupHasUsers},

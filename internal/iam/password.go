@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // LoginProfile is an IAM user's password (AWS's "login profile"): the
@@ -112,7 +113,7 @@ func (p PasswordPolicy) CheckPassword(pw string, custom bool) error {
 	if minLen <= 0 {
 		minLen = MinMinimumPasswordLength
 	}
-	if len(pw) < minLen {
+	if utf8.RuneCountInString(pw) < minLen {
 		return &PasswordPolicyViolationError{Reason: fmt.Sprintf("Password should have a minimum length of %d", minLen)}
 	}
 	c := classesOf(pw)

@@ -47,6 +47,8 @@ func WireError(err error) *awsquery.Error {
 		return &awsquery.Error{Code: awsquery.CodeEntityAlreadyExists, Message: mfaInUseError{}.Error(), Cause: err}
 	case errors.As(err, &pv):
 		return &awsquery.Error{Code: awsquery.CodePasswordPolicyViolation, Message: pv.Error(), Cause: err}
+	case errors.As(err, new(passwordChangingError)):
+		return &awsquery.Error{Code: awsquery.CodeEntityTemporarilyUnmodifiable, Message: errPasswordChanging.Error(), Cause: err}
 	case errors.As(err, &ut):
 		return &awsquery.Error{Code: awsquery.CodeInvalidUserType, Message: ut.Error(), Cause: err}
 	case errors.As(err, &an):

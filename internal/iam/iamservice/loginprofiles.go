@@ -73,6 +73,17 @@ var (
 	errOldPassword = invalidUserTypeError{"The old password is incorrect."}
 )
 
+// passwordChangingError: the password changed while ChangePassword was
+// checking the old one (AWS: EntityTemporarilyUnmodifiable; a retry
+// with the new current password succeeds).
+type passwordChangingError struct{}
+
+func (passwordChangingError) Error() string {
+	return "The password was changed by another request; try again with the current password."
+}
+
+var errPasswordChanging = passwordChangingError{}
+
 // requiredPassword: Password is optional in AWS's model (for root-user
 // management) but Brevet has no root user to fall back on.
 func requiredPassword(field, pw string) error {
@@ -168,20 +179,31 @@ func (s *Service) UpdateLoginProfile(ctx context.Context, p *identity.Principal,
 	if err != nil {
 		return nil, err
 	}
-	lp, err := getLoginProfile(ctx, s.st, p.Account, name)
-	if err != nil {
+	if _, err := getLoginProfile(ctx, s.st, p.Account, name); err != nil {
 		return nil, err
 	}
+	// Hash outside the transaction (it takes tens of milliseconds), then
+	// change only what the request sets, on the profile as it is then.
+	var hash string
 	if in.Password != "" {
-		if lp.PasswordHash, err = s.checkedHash(ctx, p.Account, in.Password); err != nil {
+		if hash, err = s.checkedHash(ctx, p.Account, in.Password); err != nil {
 			return nil, err
 		}
-		lp.PasswordChanged = now
 	}
-	if in.PasswordResetRequired != nil {
-		lp.ResetRequired = *in.PasswordResetRequired
-	}
-	return &awsquery.Empty{}, notFoundAs(s.st.LoginProfiles().Update(ctx, lp), iam.KindLoginProfile, lp.UserName)
+	err = s.st.Tx(ctx, func(r store.Repos) error {
+		lp, err := getLoginProfile(ctx, r, p.Account, name)
+		if err != nil {
+			return err
+		}
+		if hash != "" {
+			lp.PasswordHash, lp.PasswordChanged = hash, now
+		}
+		if in.PasswordResetRequired != nil {
+			lp.ResetRequired = *in.PasswordResetRequired
+		}
+		return r.LoginProfiles().Update(ctx, lp)
+	})
+	return &awsquery.Empty{}, err
 }
 
 // DeleteLoginProfile takes a user's password away.
@@ -223,11 +245,25 @@ func (s *Service) ChangePassword(ctx context.Context, p *identity.Principal, in 
 	if !ok {
 		return nil, errOldPassword
 	}
-	if lp.PasswordHash, err = s.checkedHash(ctx, p.Account, in.NewPassword); err != nil {
+	hash, err := s.checkedHash(ctx, p.Account, in.NewPassword)
+	if err != nil {
 		return nil, err
 	}
-	lp.PasswordChanged, lp.ResetRequired = now, false
-	return &awsquery.Empty{}, notFoundAs(s.st.LoginProfiles().Update(ctx, lp), iam.KindLoginProfile, lp.UserName)
+	// The password verified must still be the current one: two changes
+	// racing with the same old password do not both succeed.
+	verified := lp.PasswordHash
+	err = s.st.Tx(ctx, func(r store.Repos) error {
+		lp, err := getLoginProfile(ctx, r, p.Account, p.UserName)
+		if err != nil {
+			return err
+		}
+		if lp.PasswordHash != verified {
+			return errPasswordChanging
+		}
+		lp.PasswordHash, lp.PasswordChanged, lp.ResetRequired = hash, now, false
+		return r.LoginProfiles().Update(ctx, lp)
+	})
+	return &awsquery.Empty{}, err
 }
 
 // UpdateAccountPasswordPolicy sets the account's password policy; an
