@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/brevet-dev/brevet/internal/store"
 	"github.com/brevet-dev/brevet/internal/sts"
@@ -88,6 +89,30 @@ type objectCache struct {
 	// or a revoked certificate would be served from the cache until its
 	// next change.
 	gen uint64
+	// hits and misses count find's look-ups, for Stats.
+	hits, misses atomic.Uint64
+}
+
+// Stats are the device path's object cache's counters and size, for
+// metrics.
+type Stats struct {
+	// Hits are look-ups answered from the cache; Misses are the others
+	// (each reads the store).
+	Hits, Misses uint64
+	// Invalidations counts the drops: an object changed (by this service
+	// or, through the change feed, on any node).
+	Invalidations uint64
+	// Entries is the number of (kind, id) entries the cache holds.
+	Entries int
+}
+
+// Stats reports the object cache's counters and size.
+func (s *Service) Stats() Stats {
+	c := &s.cache
+	c.mu.RLock()
+	gen, n := c.gen, len(c.m)
+	c.mu.RUnlock()
+	return Stats{Hits: c.hits.Load(), Misses: c.misses.Load(), Invalidations: gen, Entries: n}
 }
 
 type cached struct {
@@ -156,8 +181,10 @@ func (c *objectCache) drop(kind, id string) {
 // from the cache or the store.
 func (s *Service) find(ctx context.Context, kind, id string) (cached, error) {
 	if e, ok := s.cache.get(kind, id); ok {
+		s.cache.hits.Add(1)
 		return e, nil
 	}
+	s.cache.misses.Add(1)
 	gen := s.cache.generation()
 	objs, err := s.cfg.Store.Find(ctx, kind, id)
 	if err != nil {

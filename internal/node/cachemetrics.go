@@ -3,6 +3,7 @@ package node
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/brevet-dev/brevet/internal/rolesanywhere"
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
@@ -14,7 +15,9 @@ type poolStatser interface {
 
 // cacheCollectors are the metrics of the caches every request reads (the
 // authenticator's access keys, the authorizer's users, roles and session
-// views) and of the store under them (its connection pools, and whether
+// views), of those the credential-issuing paths read (Roles Anywhere's
+// chains, trust anchors and profiles, the IoT credentials provider's
+// objects), and of the store under them (its connection pools, and whether
 // the change feed answers).
 func (n *Node) cacheCollectors() []prometheus.Collector {
 	return []prometheus.Collector{&opsCollector{n: n}}
@@ -22,13 +25,16 @@ func (n *Node) cacheCollectors() []prometheus.Collector {
 
 var (
 	descCacheHits = prometheus.NewDesc("brevet_cache_hits_total",
-		"Lookups answered from a cache: authn_keys (long-term access keys), authz_entities (users and roles with their compiled policies), authz_sessions (temporary credentials' views).",
+		"Lookups answered from a cache: authn_keys (long-term access keys), authz_entities (users and roles with their compiled policies), authz_sessions (temporary credentials' views), rolesanywhere_chains (verified certificate chains), rolesanywhere_anchors (trust anchors with their CRLs), rolesanywhere_profiles (compiled profiles), iot_objects (the IoT credentials provider's certificates, CA certificates, things and role aliases).",
 		[]string{"cache"}, nil)
 	descCacheMisses = prometheus.NewDesc("brevet_cache_misses_total",
-		"Lookups a cache could not answer: each loads from the store (authn_keys, authz_entities; concurrent misses on one entity share a load) or builds the view (authz_sessions).",
+		"Lookups a cache could not answer: each loads from the store (authn_keys, authz_entities, rolesanywhere_anchors, rolesanywhere_profiles, iot_objects; concurrent misses on one authz entity share a load), builds the view (authz_sessions) or verifies the chain (rolesanywhere_chains).",
 		[]string{"cache"}, nil)
 	descCacheEntries = prometheus.NewDesc("brevet_cache_entries",
 		"Entries a cache holds now.", []string{"cache"}, nil)
+	descCacheInvalidations = prometheus.NewDesc("brevet_cache_invalidations_total",
+		"Changes, made through any node, that dropped entries of a cache: rolesanywhere_anchors and rolesanywhere_profiles (one per change of a trust anchor or CRL, or of a profile), rolesanywhere_chains (a newer trust anchor generation seen, which empties the cache), iot_objects (one per change of an object it may hold).",
+		[]string{"cache"}, nil)
 	descPoolConns = prometheus.NewDesc("brevet_store_connections",
 		"Open connections of a store connection pool (SQLite: write and read; PostgreSQL: pool), by state: in_use or idle.",
 		[]string{"pool", "state"}, nil)
@@ -48,7 +54,7 @@ var (
 type opsCollector struct{ n *Node }
 
 func (c *opsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descCacheHits, descCacheMisses, descCacheEntries,
+	for _, d := range []*prometheus.Desc{descCacheHits, descCacheMisses, descCacheEntries, descCacheInvalidations,
 		descPoolConns, descPoolMax, descPoolWaits, descPoolWaitTime, descStoreUp, descFeedErrors} {
 		ch <- d
 	}
@@ -66,6 +72,24 @@ func (c *opsCollector) Collect(ch chan<- prometheus.Metric) {
 	z := n.authz.Stats()
 	cache("authz_entities", z.EntityHits, z.EntityMisses, z.Entities)
 	cache("authz_sessions", z.SessionHits, z.SessionMisses, z.Sessions)
+	invalidations := func(name string, count uint64) {
+		ch <- prometheus.MustNewConstMetric(descCacheInvalidations, prometheus.CounterValue, float64(count), name)
+	}
+	if n.ra != nil {
+		r := n.ra.Stats()
+		for _, rc := range []struct {
+			name string
+			s    rolesanywhere.CacheStats
+		}{{"rolesanywhere_chains", r.Chains}, {"rolesanywhere_anchors", r.Anchors}, {"rolesanywhere_profiles", r.Profiles}} {
+			cache(rc.name, rc.s.Hits, rc.s.Misses, rc.s.Entries)
+			invalidations(rc.name, rc.s.Invalidations)
+		}
+	}
+	if n.iot != nil {
+		o := n.iot.svc.Stats()
+		cache("iot_objects", o.Hits, o.Misses, o.Entries)
+		invalidations("iot_objects", o.Invalidations)
+	}
 
 	if ps, ok := n.st.(poolStatser); ok {
 		for _, p := range ps.PoolStats() {

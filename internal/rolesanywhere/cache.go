@@ -45,6 +45,41 @@ type cache struct {
 	profiles   map[string]*profile
 	anchorGen  atomic.Uint64
 	profileGen atomic.Uint64
+	// The look-ups answered from the maps and the others, for Stats.
+	anchorHits, anchorMisses, profileHits, profileMisses atomic.Uint64
+}
+
+// CacheStats are the counters and size of one of the service's caches,
+// for metrics.
+type CacheStats struct {
+	// Hits are look-ups answered from the cache; Misses are the others
+	// (each reads the store, or verifies a chain).
+	Hits, Misses uint64
+	// Invalidations counts the changes (on any node) that dropped
+	// entries: the cache's generation.
+	Invalidations uint64
+	// Entries is the number of entries the cache holds.
+	Entries int
+}
+
+// Stats are the service's caches: the verified chains, the trust anchors
+// (with their CRLs) and the compiled profiles CreateSession reads.
+type Stats struct {
+	Chains, Anchors, Profiles CacheStats
+}
+
+// Stats reports the service's caches' counters and sizes.
+func (s *Service) Stats() Stats {
+	ch := s.chains.Stats()
+	s.cache.mu.RLock()
+	anchors, profiles := len(s.cache.anchors), len(s.cache.profiles)
+	s.cache.mu.RUnlock()
+	c := &s.cache
+	return Stats{
+		Chains:   CacheStats{Hits: ch.Hits, Misses: ch.Misses, Invalidations: ch.Invalidations, Entries: ch.Entries},
+		Anchors:  CacheStats{Hits: c.anchorHits.Load(), Misses: c.anchorMisses.Load(), Invalidations: c.anchorGen.Load(), Entries: anchors},
+		Profiles: CacheStats{Hits: c.profileHits.Load(), Misses: c.profileMisses.Load(), Invalidations: c.profileGen.Load(), Entries: profiles},
+	}
 }
 
 func (c *cache) init() {
@@ -86,8 +121,10 @@ func (s *Service) anchor(ctx context.Context, account, id string) (*anchor, erro
 	a, ok := s.cache.anchors[key]
 	s.cache.mu.RUnlock()
 	if ok {
+		s.cache.anchorHits.Add(1)
 		return a, nil
 	}
+	s.cache.anchorMisses.Add(1)
 	gen := s.cache.anchorGen.Load()
 	a, err := s.loadAnchor(ctx, account, id)
 	if err != nil {
@@ -161,8 +198,10 @@ func (s *Service) profile(ctx context.Context, account, id string) (*profile, er
 	p, ok := s.cache.profiles[key]
 	s.cache.mu.RUnlock()
 	if ok {
+		s.cache.profileHits.Add(1)
 		return p, nil
 	}
+	s.cache.profileMisses.Add(1)
 	gen := s.cache.profileGen.Load()
 	var d profileDoc
 	if _, err := s.get(ctx, account, KindProfile, id, &d); err != nil {

@@ -5,6 +5,7 @@ import (
 	stdx509 "crypto/x509"
 	"encoding/binary"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,6 +35,26 @@ type Cache struct {
 	mu  sync.Mutex
 	gen uint64
 	m   map[[32]byte]*Verified
+
+	// hits, misses and invalidations are Stats' counters.
+	hits, misses, invalidations atomic.Uint64
+}
+
+// CacheStats are a Cache's counters and size, for metrics.
+type CacheStats struct {
+	// Hits are look-ups answered from the cache; Misses are the others
+	// (each verifies the chain).
+	Hits, Misses uint64
+	// Invalidations counts the newer generations the cache saw, each of
+	// which emptied it.
+	Invalidations uint64
+	// Entries is the number of chains the cache holds.
+	Entries int
+}
+
+// Stats reports the cache's counters and size.
+func (c *Cache) Stats() CacheStats {
+	return CacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(), Invalidations: c.invalidations.Load(), Entries: c.Len()}
 }
 
 // NewCache returns a Cache of at most size entries (DefaultCacheSize when
@@ -133,11 +154,17 @@ func (c *Cache) get(key [32]byte, gen uint64, now time.Time) (*Verified, bool) {
 	if gen > c.gen {
 		clear(c.m)
 		c.gen = gen
+		c.invalidations.Add(1)
 	}
 	v, ok := c.m[key]
 	if ok && (now.Before(v.NotBefore) || now.After(v.NotAfter)) {
 		delete(c.m, key)
 		v = nil
+	}
+	if v != nil {
+		c.hits.Add(1)
+	} else {
+		c.misses.Add(1)
 	}
 	return v, gen == c.gen
 }

@@ -218,6 +218,11 @@ func TestCache(t *testing.T) {
 	if n := c.Len(); n != 2 {
 		t.Errorf("entries: got %d, want 2", n)
 	}
+	// One hit (the second call); every other call missed; generations 1
+	// and 2 each emptied the cache.
+	if got, want := c.Stats(), (x509.CacheStats{Hits: 1, Misses: 11, Invalidations: 2, Entries: 2}); got != want {
+		t.Errorf("Stats() = %+v, want %+v", got, want)
+	}
 }
 
 func TestCacheConcurrent(t *testing.T) {
