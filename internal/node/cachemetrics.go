@@ -33,7 +33,7 @@ var (
 	descCacheEntries = prometheus.NewDesc("brevet_cache_entries",
 		"Entries a cache holds now.", []string{"cache"}, nil)
 	descCacheInvalidations = prometheus.NewDesc("brevet_cache_invalidations_total",
-		"Changes, made through any node, that dropped entries of a cache: rolesanywhere_anchors and rolesanywhere_profiles (one per change of a trust anchor or CRL, or of a profile), rolesanywhere_chains (a newer trust anchor generation seen, which empties the cache), iot_objects (one per change of an object it may hold).",
+		"Changes, made through any node, that dropped entries of a cache: rolesanywhere_anchors and rolesanywhere_profiles (one per change of a trust anchor or CRL, or of a profile), rolesanywhere_chains (a newer generation of the trust anchors, seen at the next CreateSession, that emptied the cache), iot_objects (one per change of an object it may hold; a write through this node counts twice: the service drops the entry, then the change feed).",
 		[]string{"cache"}, nil)
 	descPoolConns = prometheus.NewDesc("brevet_store_connections",
 		"Open connections of a store connection pool (SQLite: write and read; PostgreSQL: pool), by state: in_use or idle.",

@@ -55,8 +55,10 @@ type CacheStats struct {
 	// Hits are look-ups answered from the cache; Misses are the others
 	// (each reads the store, or verifies a chain).
 	Hits, Misses uint64
-	// Invalidations counts the changes (on any node) that dropped
-	// entries: the cache's generation.
+	// Invalidations counts the changes (made through any node) that
+	// dropped entries: for anchors and profiles, each change of one
+	// (their generation); for chains, each time a newer anchors
+	// generation emptied the cache.
 	Invalidations uint64
 	// Entries is the number of entries the cache holds.
 	Entries int

@@ -45,8 +45,8 @@ type CacheStats struct {
 	// Hits are look-ups answered from the cache; Misses are the others
 	// (each verifies the chain).
 	Hits, Misses uint64
-	// Invalidations counts the newer generations the cache saw, each of
-	// which emptied it.
+	// Invalidations counts the times a newer generation emptied the
+	// cache (when it held entries).
 	Invalidations uint64
 	// Entries is the number of chains the cache holds.
 	Entries int
@@ -152,9 +152,11 @@ func (c *Cache) get(key [32]byte, gen uint64, now time.Time) (*Verified, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen > c.gen {
+		if len(c.m) > 0 {
+			c.invalidations.Add(1)
+		}
 		clear(c.m)
 		c.gen = gen
-		c.invalidations.Add(1)
 	}
 	v, ok := c.m[key]
 	if ok && (now.Before(v.NotBefore) || now.After(v.NotAfter)) {
