@@ -25,7 +25,8 @@ type Config struct {
 	// FailuresPerSource is the budget of failed requests per source
 	// address: requests that failed authentication, and authenticated
 	// requests refused with HTTP 403 (AccessDenied, a wrong MFA code, a
-	// deleted principal). A source with an empty bucket is answered
+	// deleted principal) or for a wrong secret (ChangePassword's old
+	// password, request.ErrWrongSecret). A source with an empty bucket is answered
 	// Throttling before its signature is verified.
 	FailuresPerSource Rate
 	// FailuresPerKey is the budget of failed authentications per access
@@ -125,7 +126,7 @@ func (b *Budgets) Authenticated(_ context.Context, x *request.Exchange) error {
 // Observe counts a finished request against its source's failure budget
 // when it failed (request.Observer): it failed before its caller was
 // authenticated (any 4xx answer), or its authenticated caller was refused
-// with 403. Throttled requests and server-side failures (5xx) do not
+// with 403 or for a wrong secret (request.ErrWrongSecret). Throttled requests and server-side failures (5xx) do not
 // count: the first would keep a source locked out for as long as it keeps
 // trying, the second are not the client's doing.
 func (b *Budgets) Observe(_ context.Context, rec *request.Record) {
@@ -144,7 +145,7 @@ func Failure(rec *request.Record) bool {
 		return false
 	}
 	authenticated := rec.Principal != nil && rec.Principal.ARN() != ""
-	return !authenticated || rec.Status == http.StatusForbidden
+	return !authenticated || rec.Status == http.StatusForbidden || errors.Is(rec.Err, request.ErrWrongSecret)
 }
 
 // PresentedKeyID is the access key id r presents, unverified: the first

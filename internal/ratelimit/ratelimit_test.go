@@ -144,6 +144,8 @@ func TestFailure(t *testing.T) {
 		{name: "anonymous bad token", rec: request.Record{Status: 400, ErrorCode: "InvalidIdentityToken", Principal: principal("")}, want: true},
 		{name: "authenticated denied", rec: request.Record{Status: 403, ErrorCode: "AccessDenied", Principal: user}, want: true},
 		{name: "authenticated validation error", rec: request.Record{Status: 400, ErrorCode: "ValidationError", Principal: user}, want: false},
+		{name: "authenticated wrong secret", rec: request.Record{Status: 400, ErrorCode: "InvalidUserType", Principal: user,
+			Err: fmt.Errorf("change password: %w", request.ErrWrongSecret)}, want: true},
 		{name: "throttled", rec: request.Record{Status: 400, ErrorCode: "Throttling", Err: &request.ThrottledError{}}, want: false},
 		{name: "server side", rec: request.Record{Status: 503, ErrorCode: "ServiceUnavailable"}, want: false},
 	}

@@ -2,6 +2,7 @@ package request
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 )
@@ -39,6 +40,14 @@ type ThrottledError struct {
 func (e *ThrottledError) Error() string {
 	return "request: rate exceeded (budget " + e.Budget + ")"
 }
+
+// ErrWrongSecret marks an authenticated request refused because a secret
+// in its parameters was wrong, such as ChangePassword's old password: an
+// action's error wraps it (errors.Is) whatever its wire status. The
+// Limiter counts such a request against its source's failure budget as it
+// does an AccessDenied, so that the action is no cheaper an oracle for
+// guessing the secret than authentication is.
+var ErrWrongSecret = errors.New("request: wrong secret")
 
 // RetryAfterSeconds is d as the value of a Retry-After header: whole
 // seconds, rounded up, at least 1.

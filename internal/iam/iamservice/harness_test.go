@@ -76,6 +76,32 @@ type nopAudit struct{}
 
 func (nopAudit) Audit(context.Context, *request.Record) error { return nil }
 
+// recordAudit keeps every audit record, for tests of what it carries.
+type recordAudit struct {
+	mu   sync.Mutex
+	recs []request.Record
+}
+
+func (a *recordAudit) Audit(_ context.Context, rec *request.Record) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.recs = append(a.recs, *rec)
+	return nil
+}
+
+// last returns the latest record of action.
+func (a *recordAudit) last(action string) *request.Record {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := len(a.recs) - 1; i >= 0; i-- {
+		if a.recs[i].Action == action {
+			rec := a.recs[i]
+			return &rec
+		}
+	}
+	return nil
+}
+
 // env is a running IAM endpoint on a real SQLite store.
 type env struct {
 	st     *sqlite.Store
@@ -83,6 +109,7 @@ type env struct {
 	pw     *password.Hasher
 	svc    *iamservice.Service
 	authz  *allowAll
+	audit  *recordAudit
 	srv    *httptest.Server
 	client *awsiam.Client
 	now    time.Time
@@ -104,7 +131,7 @@ func (e *env) advance(d time.Duration) {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
-	e := &env{authz: &allowAll{}, now: testNow}
+	e := &env{authz: &allowAll{}, audit: &recordAudit{}, now: testNow}
 	st, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "brevet.db"), Now: e.clock})
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +161,7 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: keyAuthn{}, Authorizer: e.authz, Auditor: nopAudit{}},
+	d, err := awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: keyAuthn{}, Authorizer: e.authz, Auditor: e.audit},
 		Clock: e.clock, ErrorMappers: []awsquery.ErrorMapper{iamservice.WireError}})
 	if err != nil {
 		t.Fatal(err)

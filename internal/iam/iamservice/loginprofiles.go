@@ -63,14 +63,21 @@ func RegisterLoginProfiles(d *awsquery.Dispatcher, s *Service) {
 }
 
 // invalidUserTypeError: ChangePassword by a caller that is not an IAM
-// user, or with a wrong old password (AWS: InvalidUserType).
-type invalidUserTypeError struct{ message string }
+// user, or with a wrong old password (AWS: InvalidUserType). cause is
+// request.ErrWrongSecret for the wrong password: a guess, which spends the
+// source's failure budget.
+type invalidUserTypeError struct {
+	message string
+	cause   error
+}
 
 func (e invalidUserTypeError) Error() string { return e.message }
 
+func (e invalidUserTypeError) Unwrap() error { return e.cause }
+
 var (
-	errNotAUser    = invalidUserTypeError{"Only IAM users can change their own password."}
-	errOldPassword = invalidUserTypeError{"The old password is incorrect."}
+	errNotAUser    = invalidUserTypeError{message: "Only IAM users can change their own password."}
+	errOldPassword = invalidUserTypeError{message: "The old password is incorrect.", cause: request.ErrWrongSecret}
 )
 
 // passwordChangingError: the password changed while ChangePassword was

@@ -3,6 +3,8 @@ package iamservice_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/iam/iamservice"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/ratelimit"
 )
 
 // TestLoginProfiles drives the login-profile and password-policy actions
@@ -179,5 +182,46 @@ func TestLoginProfiles(t *testing.T) {
 	must(c.DeleteAccountPasswordPolicy(ctx, nil))(t)
 	if _, err := c.GetAccountPasswordPolicy(ctx, nil); errCode(err) != "NoSuchEntity: The Password Policy with domain name 123456789012 cannot be found." {
 		t.Errorf("GetAccountPasswordPolicy after delete: %v", err)
+	}
+}
+
+// TestChangePasswordWrongOldPasswordIsAFailure: a wrong old password is a
+// guess at the user's password; it must spend the source's failure budget
+// as AccessDenied does, or ChangePassword is an online guessing oracle
+// limited only by the per-caller request rate. Its audit record carries
+// neither password nor hash.
+func TestChangePasswordWrongOldPasswordIsAFailure(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const pw, guess, next = "Admin-Password-1", "Guess-Password-9", "Admin-Password-3"
+	must(e.client.CreateLoginProfile(ctx, &awsiam.CreateLoginProfileInput{UserName: aws.String(adminName), Password: aws.String(pw)}))(t)
+	_, err := e.client.ChangePassword(ctx, &awsiam.ChangePasswordInput{OldPassword: aws.String(guess), NewPassword: aws.String(next)})
+	if code, _ := apiError(t, err); code != "InvalidUserType" {
+		t.Fatalf("wrong old password: got %s, want InvalidUserType", code)
+	}
+	rec := e.audit.last("ChangePassword")
+	if rec == nil {
+		t.Fatal("no audit record for ChangePassword")
+	}
+	if !ratelimit.Failure(rec) {
+		t.Error("a wrong old password does not count against the source's failure budget")
+	}
+	lp, err := e.st.LoginProfiles().Get(ctx, testAccount, adminName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, action := range []string{"CreateLoginProfile", "ChangePassword"} {
+		rec := e.audit.last(action)
+		dump := fmt.Sprintf("%v %v %s %v", rec.RequestParameters, rec.ResponseElements, rec.ErrorMessage, rec.Err)
+		for _, secret := range []string{pw, guess, next, lp.PasswordHash, "$argon2id$"} {
+			if strings.Contains(dump, secret) {
+				t.Errorf("%s's audit record carries %q: %s", action, secret, dump)
+			}
+		}
+	}
+	// A right old password is no failure.
+	must(e.client.ChangePassword(ctx, &awsiam.ChangePasswordInput{OldPassword: aws.String(pw), NewPassword: aws.String(next)}))(t)
+	if rec := e.audit.last("ChangePassword"); ratelimit.Failure(rec) {
+		t.Error("a successful ChangePassword counts as a failure")
 	}
 }
