@@ -46,7 +46,28 @@ const (
 	MaxMinimumPasswordLength     = 128
 	MaxMaxPasswordAge            = 1095
 	MaxPasswordReusePrevention   = 24
+	// MaxPasswordLength is AWS's bound on a password (passwordType), in
+	// characters.
+	MaxPasswordLength = 128
 )
+
+// PossiblePassword reports whether pw satisfies AWS's passwordType, as
+// the API validates every password it sets: 1 to MaxPasswordLength
+// characters, each a tab, line feed, carriage return or in U+0020-U+00FF.
+// A password that does not cannot be any user's: the sign-in page refuses
+// it without hashing it (a hostile one may be megabytes long).
+func PossiblePassword(pw string) bool {
+	n := 0
+	for _, r := range pw {
+		if n++; n > MaxPasswordLength {
+			return false
+		}
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r > 0xFF {
+			return false
+		}
+	}
+	return n > 0
+}
 
 // PasswordSymbols are the characters AWS counts as symbols
 // (non-alphanumeric characters) in a password policy.

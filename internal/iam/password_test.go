@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -70,5 +71,29 @@ func TestPasswordExpires(t *testing.T) {
 	got, ok := PasswordPolicy{MaxPasswordAge: 90}.Expires(changed)
 	if want := changed.AddDate(0, 0, 90); !ok || !got.Equal(want) {
 		t.Errorf("Expires = %v, %v; want %v", got, ok, want)
+	}
+}
+
+func TestPossiblePassword(t *testing.T) {
+	tests := []struct {
+		pw   string
+		want bool
+	}{
+		{"", false},
+		{"a", true},
+		{"Correct Horse\tBattery\r\n", true},
+		{strings.Repeat("a", MaxPasswordLength), true},
+		{strings.Repeat("é", MaxPasswordLength), true}, // 128 characters, 256 bytes
+		{strings.Repeat("a", MaxPasswordLength+1), false},
+		{"Correct\x00Horse", false},
+		{"Correct\x1bHorse", false},
+		{"Correct-Horse-€", false}, // U+20AC: outside passwordType
+		{"ÿ", true},
+		{"\xff", false}, // not UTF-8: U+FFFD
+	}
+	for _, tt := range tests {
+		if got := PossiblePassword(tt.pw); got != tt.want {
+			t.Errorf("PossiblePassword(%q) = %v, want %v", tt.pw, got, tt.want)
+		}
 	}
 }

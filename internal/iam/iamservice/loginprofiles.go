@@ -344,8 +344,13 @@ var ErrPasswordExpired = errors.New("iamservice: password expired")
 
 // VerifyPassword checks a user's password for the sign-in page. It costs
 // one KDF verification whether or not the user exists or has a password,
-// and returns ErrBadPassword for all three failures alike.
+// and returns ErrBadPassword for all three failures alike. A password the
+// API could not have set (iam.PossiblePassword) is refused at once, before
+// the store is read: its cost says nothing about the user.
 func (s *Service) VerifyPassword(ctx context.Context, account, user, password string, now time.Time) (SignIn, error) {
+	if !iam.PossiblePassword(password) {
+		return SignIn{}, ErrBadPassword
+	}
 	lp, err := s.st.LoginProfiles().Get(ctx, account, user)
 	if errors.Is(err, store.ErrNotFound) {
 		if err := s.pw.VerifyDummy(ctx, password); err != nil {

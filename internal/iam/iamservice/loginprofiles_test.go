@@ -225,3 +225,20 @@ func TestChangePasswordWrongOldPasswordIsAFailure(t *testing.T) {
 		t.Error("a successful ChangePassword counts as a failure")
 	}
 }
+
+// TestVerifyPasswordRefusesImpossiblePasswords: a password no profile can
+// have (empty, over 128 characters, a character outside AWS's
+// passwordType) is refused before the store is read or a KDF runs, so a
+// megabyte "password" from the sign-in page costs nothing. The cancelled
+// context proves it: any store read or hashing would fail with it.
+func TestVerifyPasswordRefusesImpossiblePasswords(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, pw := range []string{"", strings.Repeat("a", 129), strings.Repeat("é", 129), "Correct\x00Horse-1", "Correct-Horse-€1",
+		strings.Repeat("Ab1!", 1<<18)} {
+		if _, err := e.svc.VerifyPassword(ctx, testAccount, adminName, pw, testNow); !errors.Is(err, iamservice.ErrBadPassword) {
+			t.Errorf("VerifyPassword of a %d-byte impossible password: got %v, want ErrBadPassword", len(pw), err)
+		}
+	}
+}
