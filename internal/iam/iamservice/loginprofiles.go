@@ -368,6 +368,9 @@ func (s *Service) VerifyPassword(ctx context.Context, account, user, password st
 	if !ok {
 		return SignIn{}, ErrBadPassword
 	}
+	if s.pw.NeedsRehash(lp.PasswordHash) {
+		s.rehash(ctx, lp, password)
+	}
 	pp, _, err := passwordPolicy(ctx, s.st, account)
 	if err != nil {
 		return SignIn{}, err
@@ -380,4 +383,27 @@ func (s *Service) VerifyPassword(ctx context.Context, account, user, password st
 		out.Expired, out.ResetRequired = true, true
 	}
 	return out, nil
+}
+
+// rehash stores password, just verified against lp, hashed again under the
+// current parameters, unless it changed meanwhile: the sign-in's cost, and
+// the dummy hash's for unknown users, then follow the parameters. A failure
+// is logged, not returned: the sign-in succeeded and the old hash still
+// verifies.
+func (s *Service) rehash(ctx context.Context, lp iam.LoginProfile, password string) {
+	hash, err := s.pw.Hash(ctx, password)
+	if err == nil {
+		err = s.st.Tx(ctx, func(r store.Repos) error {
+			cur, err := r.LoginProfiles().Get(ctx, lp.Account, lp.UserName)
+			if err != nil || cur.PasswordHash != lp.PasswordHash {
+				return err
+			}
+			cur.PasswordHash = hash
+			return r.LoginProfiles().Update(ctx, cur)
+		})
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.log.WarnContext(ctx, "re-hashing a password under the current parameters failed",
+			"account", lp.Account, "user", lp.UserName, "error", err)
+	}
 }

@@ -2,6 +2,7 @@ package iamservice_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/brevet-dev/brevet/internal/awsquery/iamapi"
+	"github.com/brevet-dev/brevet/internal/credential/password"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/iam/iamservice"
 	"github.com/brevet-dev/brevet/internal/identity"
@@ -240,5 +242,39 @@ func TestVerifyPasswordRefusesImpossiblePasswords(t *testing.T) {
 		if _, err := e.svc.VerifyPassword(ctx, testAccount, adminName, pw, testNow); !errors.Is(err, iamservice.ErrBadPassword) {
 			t.Errorf("VerifyPassword of a %d-byte impossible password: got %v, want ErrBadPassword", len(pw), err)
 		}
+	}
+}
+
+// TestVerifyPasswordRehashes: once the KDF parameters change, a password
+// hashed under the old ones is re-hashed under the new at its next
+// successful sign-in, so that VerifyPassword's cost (and the dummy hash's,
+// for unknown users) converges on one set of parameters.
+func TestVerifyPasswordRehashes(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const pw = "Correct-Horse-1"
+	must(e.client.CreateLoginProfile(ctx, &awsiam.CreateLoginProfileInput{UserName: aws.String(adminName), Password: aws.String(pw)}))(t)
+	before := must(e.st.LoginProfiles().Get(ctx, testAccount, adminName))(t)
+
+	stronger := must(password.NewHasher(password.Params{Memory: 2048, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}, 1, rand.Reader))(t)
+	svc := must(iamservice.New(iamservice.Config{Store: e.st, MasterKey: e.mk, Passwords: stronger}))(t)
+	if _, err := svc.VerifyPassword(ctx, testAccount, adminName, "Wrong-Horse-1", testNow); !errors.Is(err, iamservice.ErrBadPassword) {
+		t.Fatalf("wrong password: %v", err)
+	}
+	if got := must(e.st.LoginProfiles().Get(ctx, testAccount, adminName))(t); got != before {
+		t.Error("a wrong password changed the stored profile")
+	}
+	if _, err := svc.VerifyPassword(ctx, testAccount, adminName, pw, testNow.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	after := must(e.st.LoginProfiles().Get(ctx, testAccount, adminName))(t)
+	if stronger.NeedsRehash(after.PasswordHash) {
+		t.Errorf("stored hash not re-hashed under the new parameters: %.30s", after.PasswordHash)
+	}
+	if after.PasswordChanged != before.PasswordChanged || after.ResetRequired != before.ResetRequired {
+		t.Errorf("re-hashing changed the profile: %+v, was %+v", after, before)
+	}
+	if _, err := svc.VerifyPassword(ctx, testAccount, adminName, pw, testNow); err != nil {
+		t.Errorf("the re-hashed password does not verify: %v", err)
 	}
 }
