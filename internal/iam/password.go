@@ -2,6 +2,7 @@ package iam
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -22,6 +23,23 @@ type LoginProfile struct {
 	// UpdateLoginProfile with a password, ChangePassword): the start of
 	// its MaxPasswordAge.
 	PasswordChanged time.Time
+}
+
+// RedactedHash stands for a login profile's password hash wherever the
+// profile is printed or logged.
+const RedactedHash = "[REDACTED]"
+
+// Format prints the profile with its hash redacted, whatever the verb: a
+// profile in an error, a log line or a test failure never shows the hash.
+func (lp LoginProfile) Format(f fmt.State, _ rune) {
+	_, _ = fmt.Fprintf(f, "iam.LoginProfile{Account:%s UserName:%s PasswordHash:%s ResetRequired:%t Created:%s PasswordChanged:%s}",
+		lp.Account, lp.UserName, RedactedHash, lp.ResetRequired, lp.Created.Format(time.RFC3339), lp.PasswordChanged.Format(time.RFC3339))
+}
+
+// LogValue implements slog.LogValuer, without the hash.
+func (lp LoginProfile) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("account", lp.Account), slog.String("user", lp.UserName),
+		slog.Bool("reset_required", lp.ResetRequired), slog.Time("created", lp.Created), slog.Time("password_changed", lp.PasswordChanged))
 }
 
 // PasswordPolicy is an account's password policy (AWS's

@@ -1,6 +1,9 @@
 package iam
 
 import (
+	"bytes"
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +97,25 @@ func TestPossiblePassword(t *testing.T) {
 	for _, tt := range tests {
 		if got := PossiblePassword(tt.pw); got != tt.want {
 			t.Errorf("PossiblePassword(%q) = %v, want %v", tt.pw, got, tt.want)
+		}
+	}
+}
+
+// TestLoginProfileNeverPrintsItsHash: a profile in a log line, an error or
+// a test failure shows everything but its password hash.
+func TestLoginProfileNeverPrintsItsHash(t *testing.T) {
+	const hash = "$argon2id$v=19$m=65536,t=2,p=2$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"
+	lp := LoginProfile{Account: "123456789012", UserName: "alice", PasswordHash: hash, ResetRequired: true,
+		Created: time.Unix(0, 0).UTC(), PasswordChanged: time.Unix(0, 0).UTC()}
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("profile", "lp", lp, "ptr", &lp)
+	for _, got := range []string{fmt.Sprint(lp), fmt.Sprintf("%v %+v %#v %s %q", lp, lp, lp, lp, lp), fmt.Sprintf("%+v", &lp),
+		fmt.Sprintf("%v", []LoginProfile{lp}), logged.String()} {
+		if strings.Contains(got, "argon2id") || strings.Contains(got, "aGFzaGhhc2") {
+			t.Errorf("printed with its hash: %s", got)
+		}
+		if !strings.Contains(got, "alice") {
+			t.Errorf("printed without its user name: %s", got)
 		}
 	}
 }
