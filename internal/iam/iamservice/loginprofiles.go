@@ -31,25 +31,20 @@ var LoginProfileActions = []string{
 // ARN; ChangePassword on the caller's own user ARN; the policy actions on
 // "*", as AWS.
 func RegisterLoginProfiles(d *awsquery.Dispatcher, s *Service) {
-	onUser := func(name string) func(ctx context.Context, p *identity.Principal) (request.Target, error) {
-		return func(ctx context.Context, p *identity.Principal) (request.Target, error) {
-			return s.onUser(ctx, p, name, nil)
-		}
-	}
 	add(d, iamapi.CreateLoginProfile, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateLoginProfileRequest) (request.Target, error) {
-		return onUser(in.UserName)(ctx, p)
+		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.CreateLoginProfile)
 	add(d, iamapi.GetLoginProfile, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetLoginProfileRequest) (request.Target, error) {
-		return onUser(in.UserName)(ctx, p)
+		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.GetLoginProfile)
 	add(d, iamapi.UpdateLoginProfile, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateLoginProfileRequest) (request.Target, error) {
-		return onUser(in.UserName)(ctx, p)
+		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.UpdateLoginProfile)
 	add(d, iamapi.DeleteLoginProfile, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteLoginProfileRequest) (request.Target, error) {
-		return onUser(in.UserName)(ctx, p)
+		return s.onUser(ctx, p, in.UserName, nil)
 	}, s.DeleteLoginProfile)
 	add(d, iamapi.ChangePassword, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.ChangePasswordRequest) (request.Target, error) {
-		return onUser("")(ctx, p)
+		return s.onUser(ctx, p, "", nil)
 	}, s.ChangePassword)
 	add(d, iamapi.UpdateAccountPasswordPolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateAccountPasswordPolicyRequest) (request.Target, error) {
 		return target("*", nil)
