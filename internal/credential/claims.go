@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 )
 
@@ -111,6 +112,51 @@ type Claims struct {
 	// from long-term credentials or by federation, and for tokens of format
 	// version 1. At most MaxChainDepth entries.
 	Lineage []Ancestor
+	// RequestContext holds condition keys the issuing service sets in the
+	// context of every request made with the session (ec2:SourceInstanceARN
+	// for a host's instance role session, credentials-iot:ThingName and its
+	// kin for an IoT credentials provider session); no caller can set or
+	// override them, and a session made with this one's credentials does
+	// not inherit them. Keys are unique (case-insensitively): at most
+	// MaxRequestContextKeys, each key at most MaxContextKeyLen bytes and
+	// each value at most MaxContextValueLen (and the token, as always, at
+	// most MaxTokenLen). Empty for every other session
+	// and for tokens of format versions 1 to 3.
+	RequestContext []ContextKey
+}
+
+// ContextKey is one service-set condition key of a session and its value.
+type ContextKey struct {
+	Key   string
+	Value string
+}
+
+// Bounds of Claims.RequestContext.
+const (
+	MaxRequestContextKeys = 64
+	MaxContextKeyLen      = 128
+	MaxContextValueLen    = 256
+)
+
+// checkRequestContext applies the bounds of Claims.RequestContext.
+func checkRequestContext(keys []ContextKey) error {
+	if len(keys) > MaxRequestContextKeys {
+		return fmt.Errorf("credential: %d request context keys, at most %d", len(keys), MaxRequestContextKeys)
+	}
+	for i, k := range keys {
+		switch {
+		case k.Key == "" || len(k.Key) > MaxContextKeyLen:
+			return fmt.Errorf("credential: request context key of %d bytes, want 1 to %d", len(k.Key), MaxContextKeyLen)
+		case len(k.Value) > MaxContextValueLen:
+			return fmt.Errorf("credential: request context key %q: value of %d bytes, at most %d", k.Key, len(k.Value), MaxContextValueLen)
+		}
+		for _, u := range keys[:i] {
+			if strings.EqualFold(k.Key, u.Key) {
+				return fmt.Errorf("credential: request context key %q given twice", k.Key)
+			}
+		}
+	}
+	return nil
 }
 
 // MaxChainDepth is the most sessions a session may have above it in its

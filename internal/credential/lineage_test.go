@@ -126,9 +126,9 @@ func TestChildLineage(t *testing.T) {
 func TestDecodeLineageRejects(t *testing.T) {
 	c := chainedClaims(1)
 	c.AccessKeyID, c.SessionID, c.SecretAccessKey = "ASIAQAAAAAAAAAAAAAAA", "S", NewSecret("x")
-	good := appendBody(nil, &c, Packed{})
+	good := appendBody(nil, tokenVersionV3, &c, Packed{})
 	var ok Claims
-	if err := decodeBody(tokenVersion, string(good), &ok); err != nil {
+	if err := decodeBody(tokenVersionV3, string(good), &ok); err != nil {
 		t.Fatalf("the unaltered body: %v", err)
 	}
 	// The lineage follows the transitive keys' count (0) and ends before
@@ -154,7 +154,7 @@ func TestDecodeLineageRejects(t *testing.T) {
 		b := append([]byte(nil), good...)
 		tt.mutate(b)
 		var got Claims
-		if err := decodeBody(tokenVersion, string(b), &got); err == nil {
+		if err := decodeBody(tokenVersionV3, string(b), &got); err == nil {
 			t.Errorf("%s: decoded", tt.name)
 		}
 	}

@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// Session token wire form (version 3), before standard base64:
+// Session token wire form (version 4, or 3), before standard base64:
 //
-//	version   1 byte   (3; Open still accepts 1 and 2)
+//	version   1 byte   (4 or 3; Open still accepts 1 and 2)
 //	keyIDLen  1 byte   (1..maxKeyIDLen)
 //	keyID     keyIDLen bytes, the token key that sealed it, in clear
 //	nonce     12 bytes
@@ -28,8 +28,15 @@ import (
 // microseconds instead of seconds, so that a revocation by principal cuts
 // exactly at its cut-off (revocation.List): a session issued in the second
 // after the cut-off is not taken for one issued before it.
+// Version 4 adds the session's service-set request context
+// (Claims.RequestContext), a counted list of key and value strings after
+// the lineage. Seal writes version 4 only for a session that has such keys
+// and version 3, whose body is the same without that list, for every
+// other: those tokens open on nodes that do not know version 4 yet (a
+// rolling upgrade), and cost nothing more to make or open.
 const (
-	tokenVersion   = 3
+	tokenVersion   = 4
+	tokenVersionV3 = 3
 	tokenVersionV2 = 2
 	tokenVersionV1 = 1
 	nonceLen       = 12
@@ -132,7 +139,11 @@ func (r *TokenKeyRing) seal(c *Claims, rnd io.Reader, nonce []byte) (string, int
 	maxSealed := hdrLen + nonceLen + bodyBound(c, packed) + gcmTagLen
 	tail := max(hdrLen+len(c.AccessKeyID), base64.StdEncoding.EncodedLen(maxSealed))
 	buf := make([]byte, 0, maxSealed+tail)
-	buf = append(buf, tokenVersion, byte(len(k.id)))
+	version := byte(tokenVersionV3)
+	if len(c.RequestContext) > 0 {
+		version = tokenVersion
+	}
+	buf = append(buf, version, byte(len(k.id)))
 	buf = append(buf, k.id...)
 	if nonce != nil {
 		buf = append(buf, nonce...)
@@ -143,7 +154,7 @@ func (r *TokenKeyRing) seal(c *Claims, rnd io.Reader, nonce []byte) (string, int
 		}
 	}
 	start := len(buf)
-	buf = appendBody(buf, c, packed)
+	buf = appendBody(buf, version, c, packed)
 	// bodyBound is meant to leave room for the tag and the additional
 	// data; should it ever fall short (a field added to appendBody but
 	// not to it), grow rather than slice past the capacity.
@@ -176,6 +187,12 @@ func bodyBound(c *Claims, p Packed) int {
 	for _, k := range c.TransitiveTagKeys {
 		n += binary.MaxVarintLen64 + len(k)
 	}
+	if len(c.RequestContext) > 0 {
+		n += binary.MaxVarintLen64
+		for _, k := range c.RequestContext {
+			n += 2*binary.MaxVarintLen64 + len(k.Key) + len(k.Value)
+		}
+	}
 	return n
 }
 
@@ -195,6 +212,9 @@ func (c *Claims) validate() error {
 		return fmt.Errorf("credential: session longer than %s", MaxSessionDuration)
 	case len(c.Lineage) > MaxChainDepth:
 		return &ChainTooLongError{Depth: len(c.Lineage)}
+	}
+	if len(c.RequestContext) > 0 {
+		return checkRequestContext(c.RequestContext)
 	}
 	return nil
 }
@@ -221,14 +241,15 @@ func parentDerived(c *Claims) bool {
 	return c.ParentAccessKeyID == c.RootAccessKeyID
 }
 
-// appendBody encodes the claims (version 3): a flags byte, the principal
-// type, the chain depth (the number of lineage entries), three zig-zag
-// varint times (the issue time in Unix microseconds, the expiry and the MFA
-// time in Unix seconds, MFA time 0 when absent), then length-prefixed
-// strings in a fixed order (the parent key only when it is not derived),
-// the transitive tag keys as a counted list, the lineage (appendLineage),
-// and the packed policies and tags last.
-func appendBody(b []byte, c *Claims, p Packed) []byte {
+// appendBody encodes the claims (version 3 or 4): a flags byte, the
+// principal type, the chain depth (the number of lineage entries), three
+// zig-zag varint times (the issue time in Unix microseconds, the expiry and
+// the MFA time in Unix seconds, MFA time 0 when absent), then
+// length-prefixed strings in a fixed order (the parent key only when it is
+// not derived), the transitive tag keys as a counted list, the lineage
+// (appendLineage), in version 4 the request context as a counted list of
+// key and value pairs, and the packed policies and tags last.
+func appendBody(b []byte, version byte, c *Claims, p Packed) []byte {
 	var flags byte
 	if c.MFAAuthenticated {
 		flags |= flagMFA
@@ -264,13 +285,21 @@ func appendBody(b []byte, c *Claims, p Packed) []byte {
 		b = appendString(b, k)
 	}
 	b = appendLineage(b, c)
+	if version >= tokenVersion {
+		b = binary.AppendUvarint(b, uint64(len(c.RequestContext)))
+		for _, k := range c.RequestContext {
+			b = appendString(b, k.Key)
+			b = appendString(b, k.Value)
+		}
+	}
 	b = binary.AppendUvarint(b, uint64(len(p.data)))
 	return append(b, p.data...)
 }
 
 // decodeBody is appendBody's inverse, for a body of the given token
 // version: version 1 has no lineage and always writes the parent key;
-// versions 1 and 2 write issue times in seconds. All
+// versions 1 and 2 write issue times in seconds; versions before 4 have no
+// request context. All
 // strings are substrings of s, but for ancestors' ARNs written in short
 // form (decodeLineage).
 func decodeBody(version byte, s string, c *Claims) error {
@@ -285,7 +314,7 @@ func decodeBody(version byte, s string, c *Claims) error {
 	if depth > MaxChainDepth || flags&^allowed != 0 {
 		return errMalformed
 	}
-	if issued := d.varint(); version >= tokenVersion {
+	if issued := d.varint(); version >= tokenVersionV3 {
 		c.IssuedAt = time.UnixMicro(issued).UTC()
 	} else {
 		c.IssuedAt = time.Unix(issued, 0).UTC()
@@ -317,7 +346,12 @@ func decodeBody(version byte, s string, c *Claims) error {
 		}
 	}
 	if depth > 0 {
-		decodeLineage(&d, c, depth, version >= tokenVersion)
+		decodeLineage(&d, c, depth, version >= tokenVersionV3)
+	}
+	if version >= tokenVersion {
+		if err := decodeRequestContext(&d, c); err != nil {
+			return err
+		}
 	}
 	if flags&flagParentDerived != 0 {
 		c.ParentAccessKeyID = c.RootAccessKeyID
@@ -340,6 +374,27 @@ func decodeBody(version byte, s string, c *Claims) error {
 		packed = string(raw)
 	}
 	return unpack(packed, c)
+}
+
+// decodeRequestContext reads a version 4 body's request context, held to
+// the bounds Seal enforces: a token sealed with more (by a compromised
+// key, or a bug) is malformed, not trusted.
+func decodeRequestContext(d *decoder, c *Claims) error {
+	n := d.count(2)
+	if n == 0 {
+		return nil
+	}
+	if n > MaxRequestContextKeys {
+		return errMalformed
+	}
+	c.RequestContext = make([]ContextKey, n)
+	for i := range c.RequestContext {
+		c.RequestContext[i] = ContextKey{Key: d.str(), Value: d.str()}
+	}
+	if d.err == nil && checkRequestContext(c.RequestContext) != nil {
+		return errMalformed
+	}
+	return nil
 }
 
 var tokenBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}

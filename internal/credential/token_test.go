@@ -437,16 +437,20 @@ func TestZeroRing(t *testing.T) {
 // so a change to a wire form cannot go unnoticed: tokens in flight must
 // keep opening across an upgrade. valid-assumed-role is version 1 (no
 // lineage: it opens with an empty one), valid-chained version 2 (times in
-// seconds), valid-chained-v3 version 3 (times in microseconds).
+// seconds), valid-chained-v3 version 3 (times in microseconds),
+// valid-context-v4 version 4 (testRequestContext); the first three open
+// with no request context.
 func TestOpenStoredToken(t *testing.T) {
 	for _, tt := range []struct {
 		file    string
 		version byte
 		lineage bool
+		context bool
 	}{
-		{"valid-assumed-role", tokenVersionV1, false},
-		{"valid-chained", tokenVersionV2, true},
-		{"valid-chained-v3", tokenVersion, true},
+		{"valid-assumed-role", tokenVersionV1, false, false},
+		{"valid-chained", tokenVersionV2, true, false},
+		{"valid-chained-v3", tokenVersionV3, true, false},
+		{"valid-context-v4", tokenVersion, true, true},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			data, err := os.ReadFile("testdata/fuzz/FuzzOpenToken/" + tt.file)
@@ -474,6 +478,9 @@ func TestOpenStoredToken(t *testing.T) {
 			want.AccessKeyID, want.SessionID, want.SecretAccessKey = got.AccessKeyID, got.SessionID, got.SecretAccessKey
 			if !tt.lineage {
 				want.Lineage = nil
+			}
+			if tt.context {
+				want.RequestContext = testRequestContext()
 			}
 			if diff := cmp.Diff(want, got, secretEqual); diff != "" {
 				t.Errorf("stored token claims (-want +got):\n%s", diff)
