@@ -83,6 +83,7 @@ func (a *Authorizer) AuthorizeAssumeRole(ctx context.Context, caller *identity.P
 		st.req.Resource = role.ent.arn
 		st.req.ResourceAccount = role.Account
 		st.req.Context.Reset()
+		addSession(&st.req.Context, caller)
 		addTarget(&st.req.Context, keys)
 		a.addGlobal(&st.req.Context, v, f.Now, f.SourceIP, f.UserAgent, f.SecureTransport)
 		v.set.EvaluateInto(&st.dec, &st.req, role.ent.trust)
@@ -103,6 +104,7 @@ func (a *Authorizer) EncodeDenial(ctx context.Context, caller *identity.Principa
 		return "", err
 	}
 	req := &policy.Request{Caller: v.caller, Action: action, Resource: resource}
+	addSession(&req.Context, caller)
 	a.addGlobal(&req.Context, v, f.Now, f.SourceIP, f.UserAgent, f.SecureTransport)
 	m := buildMessage(req, &policy.Decision{Outcome: policy.ImplicitlyDenied, Reason: failure}, v.principalID)
 	m.ImplicitDeny = nil

@@ -145,6 +145,7 @@ func (a *Authorizer) Authorize(ctx context.Context, r *request.AuthzRequest) (re
 		st.req.ResourceAccount = accountOfARN(r.Resource)
 	}
 	st.req.Context.Reset()
+	addSession(&st.req.Context, p)
 	addTarget(&st.req.Context, r.Context)
 	a.addGlobal(&st.req.Context, v, r.Now, r.SourceIP, r.UserAgent, r.SecureTransport)
 	v.set.EvaluateInto(&st.dec, &st.req, r.ResourcePolicy)
@@ -257,8 +258,22 @@ func (e *entity) longTerm() *view {
 	return &e.lt
 }
 
-// addTarget adds the action's own keys first, so they win over global keys
-// of the same name.
+// addSession adds the condition keys the service that issued the caller's
+// session set in it (credential.Claims.RequestContext: ec2:SourceInstanceARN,
+// credentials-iot:ThingName, ...). They go first, so that they win over
+// any key of the same name the request brings (policy.Context answers a
+// lookup with the first key added): no request can override them.
+func addSession(c *policy.Context, p *identity.Principal) {
+	if p == nil || p.Session == nil {
+		return
+	}
+	for _, k := range p.Session.RequestContext {
+		c.Add(k.Key, k.Value)
+	}
+}
+
+// addTarget adds the action's own keys, before the global keys, so they
+// win over global keys of the same name.
 func addTarget(c *policy.Context, m map[string][]string) {
 	for k, vs := range m {
 		c.Add(k, vs...)

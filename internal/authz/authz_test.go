@@ -706,3 +706,70 @@ func TestResourcePolicy(t *testing.T) {
 		t.Errorf("bob without ResourceAccount: denied (%s), want the same-account rule to allow", d.Reason)
 	}
 }
+
+// TestSessionRequestContext: the condition keys a service set in a
+// session (credential.Claims.RequestContext) are in the context of every
+// request the session makes, for conditions and policy variables in
+// identity, session and resource policies, and the request cannot
+// override them.
+func TestSessionRequestContext(t *testing.T) {
+	f := newFixture(t)
+	const inst1, inst2 = "arn:aws:ec2:us-east-1:" + acct + ":instance/i-1", "arn:aws:ec2:us-east-1:" + acct + ":instance/i-2"
+	r, err := f.w.Role(acct, "inst", authztest.Trust(acct), 0)
+	must(t, err)
+	must(t, f.w.Inline(authztest.RoleOwner(acct, "inst"), "p", `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":"iam:GetRole","Resource":"*","Condition":{"ArnEquals":{"ec2:SourceInstanceARN":"`+inst1+`"}}},
+		{"Effect":"Allow","Action":"iam:GetUser","Resource":"arn:aws:iam::`+acct+`:user/${credentials-iot:ThingName}"},
+		{"Effect":"Allow","Action":"iam:List*","Resource":"*"}]}`))
+	host := func(instance string) credential.Claims {
+		return credential.Claims{RequestContext: []credential.ContextKey{{Key: "ec2:SourceInstanceARN", Value: instance}}}
+	}
+	thing := func(name string) credential.Claims {
+		return credential.Claims{RequestContext: []credential.ContextKey{{Key: "credentials-iot:ThingName", Value: name}}}
+	}
+	withPolicy := func(c credential.Claims, p string) credential.Claims { c.Policy = p; return c }
+	thingOnly := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:List*","Resource":"*","Condition":{"StringEquals":{"credentials-iot:ThingName":"sensor-7"}}}]}`
+	tests := []struct {
+		name             string
+		claims           credential.Claims
+		action, resource string
+		ctxKeys          map[string][]string
+		want             bool
+	}{
+		{"condition, its instance", host(inst1), "iam:GetRole", "*", nil, true},
+		{"condition, another instance", host(inst2), "iam:GetRole", "*", nil, false},
+		{"condition, no key", credential.Claims{}, "iam:GetRole", "*", nil, false},
+		{"request cannot override", host(inst2), "iam:GetRole", "*", map[string][]string{"ec2:SourceInstanceARN": {inst1}}, false},
+		{"request cannot override, other case", host(inst2), "iam:GetRole", "*", map[string][]string{"EC2:SourceInstanceArn": {inst1}}, false},
+		{"variable, its thing", thing("sensor-7"), "iam:GetUser", iam.UserARN(acct, "/", "sensor-7"), nil, true},
+		{"variable, another thing", thing("sensor-7"), "iam:GetUser", iam.UserARN(acct, "/", "sensor-8"), nil, false},
+		{"variable, no key", credential.Claims{}, "iam:GetUser", iam.UserARN(acct, "/", "sensor-7"), nil, false},
+		{"session policy, its thing", withPolicy(thing("sensor-7"), thingOnly), "iam:ListRoles", "*", nil, true},
+		{"session policy, another thing", withPolicy(thing("sensor-8"), thingOnly), "iam:ListRoles", "*", nil, false},
+	}
+	for _, tt := range tests {
+		p := roleSession(r, "s", tt.claims)
+		p.Session.SessionID += tt.name
+		if got := f.authorize(t, p, tt.action, tt.resource, tt.ctxKeys); got.Allowed != tt.want {
+			t.Errorf("%s: allowed = %v, want %v (%s)", tt.name, got.Allowed, tt.want, got.Reason)
+		}
+	}
+
+	// A resource policy: a bucket whose prefixes belong to things.
+	doc, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${credentials-iot:ThingName}/*"}]}`))
+	must(t, err)
+	bp, err := policy.Compile(doc, policy.TypeResource, "BucketPolicy")
+	must(t, err)
+	for _, tt := range []struct {
+		key  string
+		want bool
+	}{{"b/sensor-7/reading", true}, {"b/sensor-8/reading", false}} {
+		d, err := f.a.Authorize(context.Background(), &request.AuthzRequest{Principal: roleSession(r, "s3", thing("sensor-7")), Action: "s3:GetObject",
+			Resource: "arn:aws:s3:::" + tt.key, ResourceAccount: acct, ResourcePolicy: bp, Now: now, SourceIP: "192.0.2.10"})
+		must(t, err)
+		if d.Allowed != tt.want {
+			t.Errorf("bucket policy, %s: allowed = %v, want %v (%s)", tt.key, d.Allowed, tt.want, d.Reason)
+		}
+	}
+}

@@ -64,6 +64,17 @@ type ServiceSessionInput struct {
 	// (the sts: namespace, aws:PrincipalTag/*, aws:RequestTag/*,
 	// aws:TagKeys, the request facts) may not be passed.
 	Context map[string][]string
+	// SessionContext holds the condition keys the service sets in the
+	// context of every request made with the session, as AWS does for an
+	// EC2 instance role's (ec2:SourceInstanceARN) and an IoT credentials
+	// provider's (credentials-iot:ThingName, ...) sessions: they are
+	// sealed in the token (credential.Claims.RequestContext), no caller
+	// can set or override them, and a session chained from this one does
+	// not inherit them. Only keys under a service's own prefixes ("ec2:",
+	// "credentials-iot:") within credential's bounds may be passed; any
+	// other is a bug in the calling service, refused with an untyped
+	// error, as Context's reserved keys are.
+	SessionContext map[string]string
 	// Facts are the device's request facts (time, source address, ...).
 	Facts authz.Facts
 }
@@ -119,6 +130,10 @@ func (s *Service) ServiceSession(ctx context.Context, in *ServiceSessionInput) (
 	if err := checkServiceContext(in.Context); err != nil {
 		return nil, err
 	}
+	reqCtx, err := sessionContext(in.SessionContext)
+	if err != nil {
+		return nil, err
+	}
 	dur := in.Duration.Truncate(time.Second)
 	if in.Duration == 0 {
 		dur = defaultRoleSession * time.Second
@@ -154,7 +169,7 @@ func (s *Service) ServiceSession(ctx context.Context, in *ServiceSessionInput) (
 		PrincipalARN: role.ARN(), PrincipalID: role.ID, SessionARN: sessionARN, SessionName: in.SessionName,
 		IssuedAt: now, Expires: now.Add(dur),
 		Policy: in.Policy, PolicyARNs: policyARNs, Tags: in.Tags, TransitiveTagKeys: in.TransitiveTagKeys,
-		SourceIdentity: in.SourceIdentity,
+		SourceIdentity: in.SourceIdentity, RequestContext: reqCtx,
 	})
 	if err != nil {
 		return nil, asValidation(err)
@@ -297,6 +312,42 @@ func checkServiceContext(keys map[string][]string) error {
 		}
 	}
 	return nil
+}
+
+// sessionContextPrefixes are the namespaces of the condition keys a
+// service may set in its sessions' requests: EC2's (for a host's instance
+// role session) and the IoT credentials provider's.
+var sessionContextPrefixes = [...]string{"ec2:", "credentials-iot:"}
+
+// sessionContext checks a service's session condition keys and puts them
+// in the token's form, sorted by key so that a session's token does not
+// depend on map order. Like checkServiceContext's, its errors are bugs in
+// the calling service.
+func sessionContext(keys map[string]string) ([]credential.ContextKey, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	if len(keys) > credential.MaxRequestContextKeys {
+		return nil, fmt.Errorf("sts: ServiceSession: %d session condition keys, at most %d", len(keys), credential.MaxRequestContextKeys)
+	}
+	out := make([]credential.ContextKey, 0, len(keys))
+	for k, v := range keys {
+		l := strings.ToLower(k)
+		if !slices.ContainsFunc(sessionContextPrefixes[:], func(p string) bool { return len(l) > len(p) && strings.HasPrefix(l, p) }) {
+			return nil, fmt.Errorf("sts: ServiceSession: session condition key %q is not in a service's namespace", k)
+		}
+		if len(k) > credential.MaxContextKeyLen || len(v) > credential.MaxContextValueLen {
+			return nil, fmt.Errorf("sts: ServiceSession: session condition key %q: key or value too long", k)
+		}
+		for _, u := range out {
+			if strings.EqualFold(k, u.Key) {
+				return nil, fmt.Errorf("sts: ServiceSession: session condition key %q given twice", k)
+			}
+		}
+		out = append(out, credential.ContextKey{Key: k, Value: v})
+	}
+	slices.SortFunc(out, func(a, b credential.ContextKey) int { return strings.Compare(a.Key, b.Key) })
+	return out, nil
 }
 
 func reservedContextKey(k string) bool {

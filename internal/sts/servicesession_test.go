@@ -284,3 +284,90 @@ func TestServiceSessionCredentials(t *testing.T) {
 	_, err = e.iam(creds2).GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("ra")})
 	wantError(t, "GetRole with CN device-2", err, "AccessDenied", "User: "+iam.AssumedRoleARN(acct, "ra", "0a1b2c3d4e5f")+" is not authorized to perform: iam:GetRole")
 }
+
+// TestServiceSessionContext: the service's session condition keys are
+// sealed in the session's token, sorted, and present in the requests it
+// makes; keys outside a service's namespaces are the calling service's
+// bug; a session chained from it (AssumeRole with its credentials) does
+// not carry them, as AWS's do not.
+func TestServiceSessionContext(t *testing.T) {
+	e := newEnv(t)
+	const thingOnly = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"*","Condition":{"StringEquals":{"credentials-iot:ThingName":"pump-7"}}}]}`
+	nextARN := e.role(acct, "next", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+acct+`:role/device"},"Action":"sts:AssumeRole"}]}`, 0, thingOnly)
+	roleARN := e.role(acct, "device", serviceTrust(sts.IoTCredentialsPrincipal, []string{"sts:AssumeRole"}, ""), 0, thingOnly,
+		authztest.Allow(nextARN, "sts:AssumeRole"))
+	input := func(keys map[string]string) *sts.ServiceSessionInput {
+		return &sts.ServiceSessionInput{
+			Service: sts.IoTCredentialsPrincipal, RoleARN: roleARN, SessionName: "c0ffee",
+			Context:        map[string][]string{"credentials-iot:ThingName": {"pump-7"}},
+			SessionContext: keys,
+			Facts:          authz.Facts{Now: time.Now(), SourceIP: "192.0.2.7", SecureTransport: true},
+		}
+	}
+
+	out, err := e.svc.ServiceSession(ctx, input(map[string]string{"credentials-iot:ThingName": "pump-7", "credentials-iot:AwsCertificateId": "c0ffee"}))
+	must(t, err)
+	want := []credential.ContextKey{{Key: "credentials-iot:AwsCertificateId", Value: "c0ffee"}, {Key: "credentials-iot:ThingName", Value: "pump-7"}}
+	if diff := cmp.Diff(want, out.Claims.RequestContext); diff != "" {
+		t.Errorf("claims' request context (-want +got):\n%s", diff)
+	}
+	opened, err := e.ring.Open(out.Credentials.SessionToken, out.Credentials.AccessKeyId, time.Now())
+	must(t, err)
+	if diff := cmp.Diff(want, opened.RequestContext); diff != "" {
+		t.Errorf("token's request context (-want +got):\n%s", diff)
+	}
+	creds := aws.Credentials{AccessKeyID: out.Credentials.AccessKeyId, SecretAccessKey: out.Credentials.SecretAccessKey, SessionToken: out.Credentials.SessionToken}
+	if _, err := e.iam(creds).GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("device")}); err != nil {
+		t.Errorf("GetRole by pump-7's session: %v", err)
+	}
+
+	// Without the key in the session, the same role's policy denies.
+	bare, err := e.svc.ServiceSession(ctx, input(nil))
+	must(t, err)
+	if bare.Claims.RequestContext != nil {
+		t.Errorf("session without keys carries %v", bare.Claims.RequestContext)
+	}
+	bareCreds := aws.Credentials{AccessKeyID: bare.Credentials.AccessKeyId, SecretAccessKey: bare.Credentials.SecretAccessKey, SessionToken: bare.Credentials.SessionToken}
+	_, err = e.iam(bareCreds).GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("device")})
+	wantError(t, "GetRole by a session without the key", err, "AccessDenied", "User: ")
+
+	// Role chaining does not carry them.
+	chained, err := e.sts(creds).AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(nextARN), RoleSessionName: aws.String("chained")})
+	must(t, err)
+	cc := temp(t, chained.Credentials)
+	got, err := e.ring.Open(cc.SessionToken, cc.AccessKeyID, time.Now())
+	must(t, err)
+	if got.RequestContext != nil || got.ChainDepth() != 1 {
+		t.Errorf("chained session: request context %v, depth %d; want none, 1", got.RequestContext, got.ChainDepth())
+	}
+	_, err = e.iam(cc).GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("next")})
+	wantError(t, "GetRole by the chained session", err, "AccessDenied", "User: ")
+
+	for _, keys := range []map[string]string{
+		{"aws:SourceArn": "x"},
+		{"sts:SourceIdentity": "x"},
+		{"iam:PassedToService": "x"},
+		{"aws:PrincipalTag/x": "x"},
+		{"s3:prefix": "x"},
+		{"ec2:": "x"},
+		{"credentials-iot": "x"},
+		{"ec2:SourceInstanceARN": strings.Repeat("v", credential.MaxContextValueLen+1)},
+		{"credentials-iot:ThingAttributes/" + strings.Repeat("k", credential.MaxContextKeyLen): "x"},
+		{"credentials-iot:ThingName": "a", "Credentials-IoT:thingname": "b"},
+	} {
+		if _, err := e.svc.ServiceSession(ctx, input(keys)); errorKind(err) != "untyped" {
+			t.Errorf("session context %v: got %v, want an untyped error", keys, err)
+		}
+	}
+	many := map[string]string{}
+	for i := range credential.MaxRequestContextKeys + 1 {
+		many["ec2:k"+strconv.Itoa(i)] = "v"
+	}
+	if _, err := e.svc.ServiceSession(ctx, input(many)); errorKind(err) != "untyped" {
+		t.Errorf("%d session context keys: got %v, want an untyped error", len(many), err)
+	}
+	// Case does not matter to the namespace.
+	if _, err := e.svc.ServiceSession(ctx, input(map[string]string{"EC2:SourceInstanceARN": "arn:aws:ec2:us-east-1:" + acct + ":instance/i-1"})); err != nil {
+		t.Errorf("EC2: key: %v", err)
+	}
+}
