@@ -119,8 +119,12 @@ type HostSession struct {
 // the host id, its source identity the host id too when the role's trust
 // policy allows sts:SetSourceIdentity (it then follows the session into
 // every role chained from it, a workload's included), and for the trust
-// evaluation the keys
-// ec2:SourceInstanceARN (the host's ARN) and aws:SourceAccount. A
+// evaluation the keys ec2:SourceInstanceARN (the host's ARN) and
+// aws:SourceAccount. ec2:SourceInstanceARN is also in the context of every
+// request made with the session (sts.ServiceSessionInput.SessionContext),
+// as EC2 makes it for an instance role's credentials, so that the role's
+// policies and resource policies can tell the hosts apart; it does not
+// follow the session into roles chained from it. A
 // deregistered host, or one whose profile is gone or has no role, is a
 // *DeniedError; a role whose trust policy does not allow it is sts's
 // *AccessDeniedError.
@@ -152,7 +156,8 @@ func (s *Service) Credentials(ctx context.Context, p *HostPrincipal, f authz.Fac
 	in := &sts.ServiceSessionInput{
 		Service: EC2Principal, RoleARN: prof.RoleARN, SessionName: h.ID, SourceIdentity: h.ID,
 		Duration: DefaultSessionDuration, Facts: f,
-		Context: map[string][]string{"ec2:SourceInstanceARN": {p.InstanceARN}, "aws:SourceAccount": {h.Account}},
+		Context:        map[string][]string{"ec2:SourceInstanceARN": {p.InstanceARN}, "aws:SourceAccount": {h.Account}},
+		SessionContext: map[string]string{"ec2:SourceInstanceARN": p.InstanceARN},
 	}
 	ss, err := s.sessions.ServiceSession(ctx, in)
 	if _, denied := errors.AsType[*sts.AccessDeniedError](err); denied {

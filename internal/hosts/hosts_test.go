@@ -307,7 +307,8 @@ func testCredentialsAndDeregister(t *testing.T, h *harness) {
 	}
 	want := &sts.ServiceSessionInput{Service: "ec2.amazonaws.com", RoleARN: "arn:aws:iam::111122223333:role/web-role",
 		SessionName: e.Host.ID, SourceIdentity: e.Host.ID, Duration: time.Hour, Facts: authzFacts(h.now),
-		Context: map[string][]string{"ec2:SourceInstanceARN": {"arn:aws:ec2:us-east-1:111122223333:instance/" + e.Host.ID}, "aws:SourceAccount": {account}}}
+		Context:        map[string][]string{"ec2:SourceInstanceARN": {"arn:aws:ec2:us-east-1:111122223333:instance/" + e.Host.ID}, "aws:SourceAccount": {account}},
+		SessionContext: map[string]string{"ec2:SourceInstanceARN": "arn:aws:ec2:us-east-1:111122223333:instance/" + e.Host.ID}}
 	if diff := cmp.Diff(want, h.iss.got[0]); diff != "" {
 		t.Errorf("session asked (-want +got):\n%s", diff)
 	}

@@ -103,11 +103,14 @@ type Credentials struct {
 // and aws:SourceAccount for confused-deputy conditions; the session is
 // named after the certificate id and lasts the alias's duration.
 //
-// The keys also travel in the session, as session tags under the same
-// names (aws:PrincipalTag/credentials-iot:ThingName in the role's
-// identity policies), when the trust policy allows sts:TagSession; a
-// trust policy written as AWS documents it (sts:AssumeRole only) still
-// issues the session, without them.
+// The credentials-iot keys are also in the context of every request made
+// with the session (sts.ServiceSessionInput.SessionContext), as AWS makes
+// them: conditions and policy variables (${credentials-iot:ThingName}) in
+// the role's policies and in resource policies see them, within the
+// bounds sessionContext keeps. They also travel as session tags under the
+// same names (aws:PrincipalTag/credentials-iot:ThingName), when the trust
+// policy allows sts:TagSession; a trust policy written as AWS documents it
+// (sts:AssumeRole only) still issues the session, without the tags.
 func (s *Service) DeviceCredentials(ctx context.Context, d *Device, in *CredentialsInput) (*Credentials, error) {
 	if s.cfg.Sessions == nil {
 		return nil, errors.New("iot: the credentials provider has no Sessions")
@@ -130,7 +133,7 @@ func (s *Service) DeviceCredentials(ctx context.Context, d *Device, in *Credenti
 	ssi := &sts.ServiceSessionInput{
 		Service: sts.IoTCredentialsPrincipal, RoleARN: alias.RoleARN, SessionName: d.CertificateID,
 		Duration: time.Duration(alias.Duration) * time.Second, Context: keys, Facts: in.Facts,
-		Tags: sessionTags(keys),
+		Tags: sessionTags(keys), SessionContext: sessionContext(keys),
 	}
 	sess, err := s.cfg.Sessions.ServiceSession(ctx, ssi)
 	if err != nil && refused(err) {
@@ -216,6 +219,42 @@ func sessionTags(keys map[string][]string) []credential.Tag {
 		}
 	}
 	return tags
+}
+
+// maxSessionContext bounds the bytes (keys and values) of the condition
+// keys a session carries, so that its token stays within
+// credential.MaxTokenLen whatever else it holds (the role's ARN, session
+// tags up to credential.PackedBudget).
+const maxSessionContext = 2048
+
+// sessionContext are the credentials-iot keys the session carries into
+// its own requests: the certificate id, thing name and type (all within
+// the bounds), then the thing's attributes in name order while they fit
+// credential's bounds on a key and value and maxSessionContext in all. An
+// attribute left out (a name over 96 characters, a value over 256, or
+// past the budget) is absent from the session's requests, as an attribute
+// the thing does not have.
+func sessionContext(keys map[string][]string) map[string]string {
+	out := make(map[string]string, len(keys))
+	size := 0
+	add := func(k, v string) {
+		if len(k) <= credential.MaxContextKeyLen && len(v) <= credential.MaxContextValueLen && size+len(k)+len(v) <= maxSessionContext &&
+			len(out) < credential.MaxRequestContextKeys {
+			out[k] = v
+			size += len(k) + len(v)
+		}
+	}
+	for _, k := range []string{KeyCertificateID, KeyThingName, KeyThingTypeName} {
+		if v, ok := keys[k]; ok {
+			add(k, v[0])
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		if strings.HasPrefix(k, KeyThingAttributes) {
+			add(k, keys[k][0])
+		}
+	}
+	return out
 }
 
 // tagChars reports whether s is made of the characters STS allows in

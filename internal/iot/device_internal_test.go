@@ -1,6 +1,8 @@
 package iot
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,5 +37,47 @@ func TestSessionTags(t *testing.T) {
 	}
 	if got := len(sessionTags(many)); got != maxTags {
 		t.Errorf("%d tags, want at most %d", got, maxTags)
+	}
+}
+
+// TestSessionContext: the keys a session carries into its requests are
+// those within credential's bounds, the certificate id, thing name and
+// type first, then the attributes by name while they fit the budget.
+func TestSessionContext(t *testing.T) {
+	longName := KeyThingAttributes + strings.Repeat("n", credential.MaxContextKeyLen-len(KeyThingAttributes)+1)
+	keys := map[string][]string{
+		KeyCertificateID:             {"ab12"},
+		KeyThingName:                 {"lamp"},
+		KeyThingTypeName:             {"bulb"},
+		KeyThingAttributes + "room":  {"kitchen"},
+		KeyThingAttributes + "list":  {"a,b"}, // not a tag value, a context value all the same
+		KeyThingAttributes + "long":  {strings.Repeat("v", credential.MaxContextValueLen+1)},
+		longName:                     {"x"},
+		KeyThingAttributes + "floor": {""},
+	}
+	want := map[string]string{
+		KeyCertificateID: "ab12", KeyThingName: "lamp", KeyThingTypeName: "bulb",
+		KeyThingAttributes + "room": "kitchen", KeyThingAttributes + "list": "a,b", KeyThingAttributes + "floor": "",
+	}
+	if d := cmp.Diff(want, sessionContext(keys)); d != "" {
+		t.Errorf("sessionContext (-want +got):\n%s", d)
+	}
+
+	// Fifty attributes of 256-byte values: the budget keeps the first
+	// in name order, after the certificate id, which always fits.
+	many := map[string][]string{KeyCertificateID: {strings.Repeat("c", 64)}}
+	for i := range 50 {
+		many[KeyThingAttributes+"a"+strings.Repeat("x", i)] = []string{strings.Repeat("v", credential.MaxContextValueLen)}
+	}
+	got := sessionContext(many)
+	size := 0
+	for k, v := range got {
+		size += len(k) + len(v)
+	}
+	if _, ok := got[KeyCertificateID]; !ok || size > maxSessionContext || len(got) < 2 {
+		t.Errorf("%d keys of %d bytes (certificate id kept: %v), want the certificate id and attributes within %d bytes", len(got), size, ok, maxSessionContext)
+	}
+	if _, ok := got[KeyThingAttributes+"a"]; !ok {
+		t.Errorf("the first attribute by name is missing: %v", slices.Sorted(maps.Keys(got)))
 	}
 }
