@@ -577,3 +577,31 @@ func TestHostSourceIdentity(t *testing.T) {
 		}
 	}
 }
+
+// TestHostSessionSourceInstanceARN: a host's session carries
+// ec2:SourceInstanceARN into its own requests, as an EC2 instance role's
+// credentials do, so one role's policy can tell two hosts of one profile
+// apart.
+func TestHostSessionSourceInstanceARN(t *testing.T) {
+	e := startHostsNode(t)
+	h1, h2 := newHostKey(t), newHostKey(t)
+	id1 := e.enroll(t, h1, "web")
+	e.enroll(t, h2, "web")
+	e.iam(t, "PutRolePolicy", url.Values{"RoleName": {"web-role"}, "PolicyName": {"one-host"}, "PolicyDocument": {
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"*",` +
+			`"Condition":{"ArnEquals":{"ec2:SourceInstanceARN":"arn:aws:ec2:us-east-1:` + testAccount + `:instance/` + id1 + `"}}}]}`}})
+	session := func(h *hostKey) sigv4.Credentials {
+		t.Helper()
+		code, body := e.asHost(t, h, nil, "GetHostCredentials", nil)
+		if code != 200 {
+			t.Fatalf("GetHostCredentials: %d %s", code, body)
+		}
+		return sigv4.Credentials{AccessKeyID: xmlValue(body, "AccessKeyId"), SecretAccessKey: xmlValue(body, "SecretAccessKey"), SessionToken: xmlValue(body, "SessionToken")}
+	}
+	const getRole = "Action=GetRole&Version=2010-05-08&RoleName=web-role"
+	if code, body := signedPostTo(t, http.DefaultClient, e.n.URL(), "iam", session(h1), getRole); code != 200 {
+		t.Errorf("GetRole by the named host's session: %d %s", code, body)
+	}
+	code, body := signedPostTo(t, http.DefaultClient, e.n.URL(), "iam", session(h2), getRole)
+	wantError(t, "GetRole by another host's session", code, body, 403, "AccessDenied")
+}

@@ -550,3 +550,59 @@ func TestIoTWithTheAPICertificate(t *testing.T) {
 		t.Errorf("credentials over the API's certificate: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestIoTSessionContext: an IoT credentials provider session carries the
+// credentials-iot keys into its own requests, as AWS's do, whatever the
+// trust policy allows (here sts:AssumeRole only, so no session tags):
+// ${credentials-iot:ThingName} in a resource lets a thing describe itself
+// and nothing else, and a condition reads its attributes.
+func TestIoTSessionContext(t *testing.T) {
+	e := startIoTNode(t)
+	_, dev, _ := e.setUpDevices(t)
+	perms := `{"Version":"2012-10-17","Statement":[` +
+		`{"Effect":"Allow","Action":"iot:DescribeThing","Resource":"arn:aws:iot:us-east-1:` + testAccount + `:thing/${credentials-iot:ThingName}"},` +
+		`{"Effect":"Allow","Action":"iam:GetRole","Resource":"arn:aws:iam::` + testAccount + `:role/${credentials-iot:ThingName}",` +
+		`"Condition":{"StringEquals":{"credentials-iot:ThingAttributes/room":"kitchen","credentials-iot:AwsCertificateId":"` + certID(dev.Cert) + `"}}}]}`
+	if code, out := signedPostTo(t, http.DefaultClient, e.n.URL(), "iam", e.creds,
+		"Action=PutRolePolicy&Version=2010-05-08&RoleName=lamp&PolicyName=things&PolicyDocument="+url.QueryEscape(perms)); code != 200 {
+		t.Fatalf("PutRolePolicy: %d %s", code, out)
+	}
+	session := func(thing string) *iotEnv {
+		t.Helper()
+		resp, body := e.credentials(t, e.deviceClient(dev, nil), "lamp-role", thing)
+		if resp.StatusCode != 200 {
+			t.Fatalf("credentials for thing %q: %d %s", thing, resp.StatusCode, body)
+		}
+		var out struct {
+			Credentials struct{ AccessKeyID, SecretAccessKey, SessionToken string } `json:"credentials"`
+		}
+		_ = json.Unmarshal([]byte(body), &out)
+		return &iotEnv{n: e.n, creds: sigv4.Credentials{AccessKeyID: out.Credentials.AccessKeyID,
+			SecretAccessKey: out.Credentials.SecretAccessKey, SessionToken: out.Credentials.SessionToken}}
+	}
+	lamp, none := session("lamp"), session("")
+	for _, tt := range []struct {
+		name string
+		sess *iotEnv
+		path string
+		want int
+	}{
+		{"its own thing", lamp, "/things/lamp", 200},
+		{"another thing", lamp, "/things/other", 403},
+		{"no thing named", none, "/things/lamp", 403},
+	} {
+		if code, body := tt.sess.rest(t, "GET", tt.path, "", nil, ""); code != tt.want {
+			t.Errorf("DescribeThing, %s: %d %s, want %d", tt.name, code, body, tt.want)
+		}
+	}
+	getRole := func(s *iotEnv, name string) (int, string) {
+		return signedPostTo(t, http.DefaultClient, e.n.URL(), "iam", s.creds, "Action=GetRole&Version=2010-05-08&RoleName="+name)
+	}
+	if code, body := getRole(lamp, "lamp"); code != 200 {
+		t.Errorf("GetRole of the role named after its thing: %d %s", code, body)
+	}
+	code, body := getRole(lamp, "ec2only")
+	wantError(t, "GetRole of another role", code, body, 403, "AccessDenied")
+	code, body = getRole(none, "lamp")
+	wantError(t, "GetRole without a thing", code, body, 403, "AccessDenied")
+}
