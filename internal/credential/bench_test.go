@@ -67,9 +67,30 @@ func BenchmarkOpen(b *testing.B) {
 		c.Policy = typicalPolicy(8)
 		benchmarkOpen(b, c)
 	})
+	// An IoT credentials provider session: no session policy, four
+	// service-set condition keys (version 4).
+	b.Run("iot-request-context", func(b *testing.B) {
+		c := assumeRoleClaims()
+		c.Policy, c.Tags, c.RequestContext = "", nil, testRequestContext()
+		benchmarkOpen(b, c)
+	})
 	// Chained sessions carry their lineage (lineage_test.go).
 	for _, depth := range []int{1, 4, MaxChainDepth} {
 		b.Run(fmt.Sprintf("policy-and-2-tags-chain-%d", depth), func(b *testing.B) { benchmarkOpen(b, chainedClaims(depth)) })
+	}
+}
+
+// BenchmarkMintRequestContext mints an IoT credentials provider session
+// (no session policy, four service-set condition keys).
+func BenchmarkMintRequestContext(b *testing.B) {
+	r := newRing(b)
+	c := assumeRoleClaims()
+	c.Policy, c.Tags, c.RequestContext = "", nil, testRequestContext()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := r.Mint(c, rand.Reader); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
