@@ -266,11 +266,17 @@ func benchPhases(ctx context.Context, stdout, stderr io.Writer, o benchOptions, 
 	if err := loadgen.WriteTargets(stdout, table, o.repeat); err != nil {
 		return err
 	}
-	if rep.RSSStart > 0 {
-		fmt.Fprintf(stdout, "%s RSS: %.1f MiB before the first phase, %.1f MiB after the last\n",
-			target.Name, float64(rep.RSSStart)/(1<<20), float64(rep.RSSEnd)/(1<<20))
-	}
+	writeServerRSS(stdout, target.Name, rep.RSSStart, rep.RSSEnd)
 	return nil
+}
+
+// writeServerRSS writes the server's RSS before the first phase and
+// after the last, when it was read (start > 0).
+func writeServerRSS(w io.Writer, name string, start, end int64) {
+	if start > 0 {
+		fmt.Fprintf(w, "%s RSS: %.1f MiB before the first phase, %.1f MiB after the last\n",
+			name, float64(start)/(1<<20), float64(end)/(1<<20))
+	}
 }
 
 // fetchDurableStats reads the durable trivial server's trail counters

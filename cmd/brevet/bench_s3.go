@@ -89,18 +89,7 @@ RSS growth < 64 MiB. See docs/load-benchmark.md.`,
 }
 
 func (o *s3BenchOptions) check() error {
-	var errs []error
-	for _, c := range o.concurrency {
-		if c < 1 || c > 4096 {
-			errs = append(errs, fmt.Errorf("--concurrency: %d is not in [1, 4096]", c))
-		}
-	}
-	if len(o.concurrency) == 0 {
-		errs = append(errs, errors.New("--concurrency: give at least one level"))
-	}
-	if o.repeat < 1 {
-		errs = append(errs, errors.New("--repeat must be at least 1"))
-	}
+	errs := checkRounds(o.concurrency, o.repeat)
 	if o.duration <= 0 || o.warmup < 0 {
 		errs = append(errs, errors.New("--duration must be positive and --warmup not negative"))
 	}
@@ -108,6 +97,24 @@ func (o *s3BenchOptions) check() error {
 		errs = append(errs, fmt.Errorf("--output: %q is not table or json", o.output))
 	}
 	return errors.Join(errs...)
+}
+
+// checkRounds checks the --concurrency levels (at least one, each in
+// [1, 4096]) and --repeat (at least 1) of brevet bench s3 and x509.
+func checkRounds(concurrency []int, repeat int) []error {
+	var errs []error
+	for _, c := range concurrency {
+		if c < 1 || c > 4096 {
+			errs = append(errs, fmt.Errorf("--concurrency: %d is not in [1, 4096]", c))
+		}
+	}
+	if len(concurrency) == 0 {
+		errs = append(errs, errors.New("--concurrency: give at least one level"))
+	}
+	if repeat < 1 {
+		errs = append(errs, errors.New("--repeat must be at least 1"))
+	}
+	return errs
 }
 
 // s3BenchReport is the JSON output of brevet bench s3.
@@ -246,10 +253,7 @@ func writeS3BenchTables(stdout io.Writer, o s3BenchOptions, rep s3BenchReport, t
 	if err := loadgen.WriteS3Targets(stdout, table, o.repeat); err != nil {
 		return err
 	}
-	if rep.RSSStart > 0 {
-		fmt.Fprintf(stdout, "%s RSS: %.1f MiB before the first phase, %.1f MiB after the last\n",
-			gateway, float64(rep.RSSStart)/(1<<20), float64(rep.RSSEnd)/(1<<20))
-	}
+	writeServerRSS(stdout, gateway, rep.RSSStart, rep.RSSEnd)
 	return loadgen.WriteStreams(stdout, rep.Streams)
 }
 

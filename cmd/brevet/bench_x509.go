@@ -120,17 +120,7 @@ func (o *x509BenchOptions) check() error {
 	if len(o.actions) == 0 {
 		errs = append(errs, errors.New("--actions: give at least one workload"))
 	}
-	for _, c := range o.concurrency {
-		if c < 1 || c > 4096 {
-			errs = append(errs, fmt.Errorf("--concurrency: %d is not in [1, 4096]", c))
-		}
-	}
-	if len(o.concurrency) == 0 {
-		errs = append(errs, errors.New("--concurrency: give at least one level"))
-	}
-	if o.repeat < 1 {
-		errs = append(errs, errors.New("--repeat must be at least 1"))
-	}
+	errs = append(errs, checkRounds(o.concurrency, o.repeat)...)
 	if o.duration <= 0 || o.warmup < 0 || o.resign < 0 {
 		errs = append(errs, errors.New("--duration must be positive, --warmup and --resign not negative"))
 	}
@@ -492,10 +482,7 @@ func benchX509Phases(ctx context.Context, stdout, stderr io.Writer, o x509BenchO
 	if err := loadgen.WriteX509Targets(stdout, table, server.Name, o.repeat); err != nil {
 		return err
 	}
-	if rep.RSSStart > 0 {
-		fmt.Fprintf(stdout, "%s RSS: %.1f MiB before the first phase, %.1f MiB after the last\n",
-			server.Name, float64(rep.RSSStart)/(1<<20), float64(rep.RSSEnd)/(1<<20))
-	}
+	writeServerRSS(stdout, server.Name, rep.RSSStart, rep.RSSEnd)
 	return nil
 }
 
