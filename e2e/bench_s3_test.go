@@ -16,20 +16,8 @@ import (
 // succeeds, every row and transfer is there), not the figures, which
 // docs/benchmarks.md records from full runs. It takes a few seconds.
 func TestBenchS3(t *testing.T) {
-	if _, err := os.Stat("/proc/self/stat"); err != nil {
-		t.Skip("brevet bench reads /proc")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, brevetBin, "bench", "s3", "--concurrency", "2", "--duration", "300ms", "--warmup", "100ms",
+	out := runBench(t, 60*time.Second, "s3", "--concurrency", "2", "--duration", "300ms", "--warmup", "100ms",
 		"--stream-size", "8MiB", "-o", "json")
-	cmd.Env = append(cleanEnv(), "TMPDIR="+t.TempDir())
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("brevet bench s3: %v\n%s", err, stderr.String())
-	}
 	var rep struct {
 		Rows []struct {
 			Target      string            `json:"target"`
@@ -74,4 +62,25 @@ func TestBenchS3(t *testing.T) {
 	if got, want := strings.Join(streams, ","), "brevet PUT,brevet GET,null-s3 PUT,null-s3 GET"; got != want {
 		t.Errorf("transfers %s, want %s", got, want)
 	}
+}
+
+// runBench runs `brevet bench SUBCOMMAND ARGS...` within timeout, with a
+// clean environment and its temporary files under the test's, and
+// returns its standard output; it skips the test where there is no /proc.
+func runBench(t *testing.T, timeout time.Duration, args ...string) []byte {
+	t.Helper()
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("brevet bench reads /proc")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, brevetBin, append([]string{"bench"}, args...)...)
+	cmd.Env = append(cleanEnv(), "TMPDIR="+t.TempDir())
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("brevet bench %s: %v\n%s", args[0], err, stderr.String())
+	}
+	return out
 }

@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -18,19 +15,7 @@ import (
 // resume), not the figures, which docs/benchmarks.md records from full
 // runs. It takes a few seconds.
 func TestBenchX509(t *testing.T) {
-	if _, err := os.Stat("/proc/self/stat"); err != nil {
-		t.Skip("brevet bench reads /proc")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, brevetBin, "bench", "x509", "--concurrency", "2", "--duration", "300ms", "--warmup", "100ms", "-o", "json")
-	cmd.Env = append(cleanEnv(), "TMPDIR="+t.TempDir())
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("brevet bench x509: %v\n%s", err, stderr.String())
-	}
+	out := runBench(t, 90*time.Second, "x509", "--concurrency", "2", "--duration", "300ms", "--warmup", "100ms", "-o", "json")
 	var rep struct {
 		Rows []struct {
 			Target       string            `json:"target"`
