@@ -144,16 +144,22 @@ var RevokeSessions = &awsquery.Operation[RevokeSessionsRequest, RevokeSessionsRe
 		return &x
 	},
 	EncodeOutput: func(x *RevokeSessionsResponse) awsquery.Value {
-		l := make([]awsquery.Value, len(x.Revocations))
-		for i, r := range x.Revocations {
-			l[i] = awsquery.Struct([]awsquery.Value{str(r.Kind), str(r.Target), ts(r.NotBefore), ts(r.ExpiresAt)})
-		}
-		return awsquery.Struct([]awsquery.Value{awsquery.List(l), awsquery.Int(int64(x.RevokedCount))})
+		return awsquery.Struct([]awsquery.Value{revocations(x.Revocations), awsquery.Int(int64(x.RevokedCount))})
 	},
 }
 
 // Operations lists the actions, for catalogues and docs.
 var Operations = append([]*awsquery.OperationInfo{ListSessions.Info(), RevokeSessions.Info()}, HostOperations...)
+
+// revocations encodes a list of revocations (RevokeSessions',
+// DeregisterHost's).
+func revocations(rs []Revocation) awsquery.Value {
+	l := make([]awsquery.Value, len(rs))
+	for i, r := range rs {
+		l[i] = awsquery.Struct([]awsquery.Value{str(r.Kind), str(r.Target), ts(r.NotBefore), ts(r.ExpiresAt)})
+	}
+	return awsquery.List(l)
+}
 
 func str(s string) awsquery.Value {
 	if s == "" {

@@ -245,11 +245,7 @@ var DeregisterHost = &awsquery.Operation[DeregisterHostRequest, DeregisterHostRe
 		return &x
 	},
 	EncodeOutput: func(x *DeregisterHostResponse) awsquery.Value {
-		l := make([]awsquery.Value, len(x.RevokedSessions))
-		for i, r := range x.RevokedSessions {
-			l[i] = awsquery.Struct([]awsquery.Value{str(r.Kind), str(r.Target), ts(r.NotBefore), ts(r.ExpiresAt)})
-		}
-		return awsquery.Struct([]awsquery.Value{str(x.HostId), ts(x.Deregistered), awsquery.List(l)})
+		return awsquery.Struct([]awsquery.Value{str(x.HostId), ts(x.Deregistered), revocations(x.RevokedSessions)})
 	},
 }
 
