@@ -1,6 +1,7 @@
 package hosts
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -366,7 +367,7 @@ func parseHostCertificate(s string, now time.Time) (*x509.Certificate, error) {
 		return nil, &InvalidError{Message: "HostCertificate is too long."}
 	}
 	blk, rest := pem.Decode([]byte(s))
-	if blk == nil || blk.Type != "CERTIFICATE" || len(pemTrim(rest)) != 0 {
+	if blk == nil || blk.Type != "CERTIFICATE" || len(bytes.TrimLeft(rest, "\n\r \t")) != 0 {
 		return nil, &InvalidError{Message: "HostCertificate must be one PEM CERTIFICATE."}
 	}
 	cert, err := x509.ParseCertificate(blk.Bytes)
@@ -384,13 +385,6 @@ func parseHostCertificate(s string, now time.Time) (*x509.Certificate, error) {
 		return nil, &InvalidError{Message: "HostCertificate is not valid now."}
 	}
 	return cert, nil
-}
-
-func pemTrim(b []byte) []byte {
-	for len(b) > 0 && (b[0] == '\n' || b[0] == '\r' || b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	return b
 }
 
 func fingerprint(cert *x509.Certificate) string { return fingerprintDER(cert.Raw) }
