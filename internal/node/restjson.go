@@ -70,7 +70,6 @@ var restCodes = map[string]string{
 	"InvalidClientTokenId":       "UnrecognizedClientException",
 	"ExpiredToken":               "ExpiredTokenException",
 	"MissingAuthenticationToken": "MissingAuthenticationTokenException",
-	"RequestExpired":             "InvalidSignatureException",
 	"AccessDenied":               "AccessDeniedException",
 	"ServiceUnavailable":         "ServiceUnavailableException",
 	"Throttling":                 "ThrottlingException",
