@@ -208,6 +208,14 @@ func sessionTags(keys map[string][]string) []credential.Tag {
 			tags = append(tags, credential.Tag{Key: k, Value: v})
 		}
 	}
+	eachKey(keys, add)
+	return tags
+}
+
+// eachKey calls add with the credentials-iot keys in the order they are
+// kept while they fit: the certificate id, thing name and type, then the
+// thing's attributes in name order.
+func eachKey(keys map[string][]string, add func(k, v string)) {
 	for _, k := range []string{KeyCertificateID, KeyThingName, KeyThingTypeName} {
 		if v, ok := keys[k]; ok {
 			add(k, v[0])
@@ -218,7 +226,6 @@ func sessionTags(keys map[string][]string) []credential.Tag {
 			add(k, keys[k][0])
 		}
 	}
-	return tags
 }
 
 // maxSessionContext bounds the bytes (keys and values) of the condition
@@ -244,16 +251,7 @@ func sessionContext(keys map[string][]string) map[string]string {
 			size += len(k) + len(v)
 		}
 	}
-	for _, k := range []string{KeyCertificateID, KeyThingName, KeyThingTypeName} {
-		if v, ok := keys[k]; ok {
-			add(k, v[0])
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(keys)) {
-		if strings.HasPrefix(k, KeyThingAttributes) {
-			add(k, keys[k][0])
-		}
-	}
+	eachKey(keys, add)
 	return out
 }
 
