@@ -227,8 +227,8 @@ func (c *call) record(err error, we *restjson.Error) *request.Record {
 	} else {
 		c.x.Record(rec, now, err, we.Status, we.Code, we.Message)
 	}
-	if c.alias != "" || c.x.HTTP.PathValue("roleAlias") != "" {
-		rec.RequestParameters = map[string]any{"roleAlias": c.x.HTTP.PathValue("roleAlias")}
+	if alias := c.x.HTTP.PathValue("roleAlias"); alias != "" { // c.alias, once decoded
+		rec.RequestParameters = map[string]any{"roleAlias": alias}
 		if c.thing != "" {
 			rec.RequestParameters["thingName"] = c.thing
 		}
