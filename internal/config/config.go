@@ -60,6 +60,9 @@ type Config struct {
 	// Federation configures identity federation (docs/federation.md).
 	Federation Federation
 
+	// SSO configures single sign-on for the AWS CLI and SDKs (docs/sso.md).
+	SSO SSO
+
 	// DebugListen is the loopback host:port of the profiling listener
 	// (Go's net/http/pprof), "" for none. Load refuses any other address:
 	// profiles show the server's memory, which holds decrypted secrets.
