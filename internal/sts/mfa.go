@@ -133,8 +133,11 @@ func (s *Service) MFAStats() MFAStats {
 // mfaKeys are the keys an attempt of p with the device serial is counted
 // under: the device, and the user (who may own several devices).
 func mfaKeys(p *identity.Principal, serial string) []string {
-	return []string{"device:" + serial, "user:" + p.Account + ":" + iam.NameKey(p.UserName)}
+	return []string{"device:" + serial, userMFAKey(p.Account, p.UserName)}
 }
+
+// userMFAKey is the throttle's key of an IAM user, whichever device.
+func userMFAKey(account, user string) string { return "user:" + account + ":" + iam.NameKey(user) }
 
 // admitMFA counts an attempt under every key, or refuses it while any
 // key is locked out.

@@ -8,7 +8,6 @@ import (
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
 	"github.com/brevet-dev/brevet/internal/credential"
-	"github.com/brevet-dev/brevet/internal/credential/totp"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/request"
@@ -45,33 +44,7 @@ func (s *Service) verifyMFA(ctx context.Context, p *identity.Principal, serial, 
 	if dev.UserName == "" || user == "" || dev.Account != p.Account || iam.NameKey(dev.UserName) != iam.NameKey(user) {
 		return false, &AccessDeniedError{Message: msgMFANoDevice}
 	}
-	keys := mfaKeys(p, serial) // mfa.go
-	if err := s.admitMFA(ctx, keys, now); err != nil {
-		return false, err
-	}
-	plain, err := s.secrets.Open(dev.SeedCiphertext, MFASeedPurpose(serial))
-	if err != nil {
-		return false, err
-	}
-	seed, err := totp.SeedFromBytes(plain)
-	clear(plain)
-	if err != nil {
-		return false, err
-	}
-	step, err := totp.Verify(seed, code, now, dev.LastStep)
-	if err != nil {
-		return false, s.failMFA(ctx, keys, now)
-	}
-	if err := s.store.MFADevices().AdvanceStep(ctx, serial, step); err != nil {
-		if errors.Is(err, store.ErrConflict) { // used meanwhile, here or on another node
-			return false, s.failMFA(ctx, keys, now)
-		}
-		return false, err
-	}
-	if err := s.store.MFAAttempts().Reset(ctx, keys...); err != nil {
-		return false, err
-	}
-	return true, nil
+	return s.checkMFACode(ctx, []iam.VirtualMFADevice{dev}, mfaKeys(p, serial), code, now) // mfa.go
 }
 
 // GetSessionToken returns temporary credentials with the calling IAM

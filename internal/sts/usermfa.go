@@ -1,0 +1,74 @@
+package sts
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/credential/totp"
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+// VerifyUserMFA checks a TOTP code of one of an IAM user's virtual MFA
+// devices, for the SSO sign-in page (docs/sso.md), with the rules
+// GetSessionToken's codes follow: attempts are throttled per device and
+// per user (MFALimits), and a code works once on every node (the device's
+// step advances with a compare-and-set). It returns false and no error
+// when the user has no MFA device, true when the code verified, and an
+// *AccessDeniedError for a wrong, replayed or locked-out code. userName
+// is matched as IAM matches names (case-insensitively).
+func (s *Service) VerifyUserMFA(ctx context.Context, account, userName, code string, now time.Time) (used bool, err error) {
+	devs, err := s.store.MFADevices().ListForUser(ctx, account, userName)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	if len(devs) == 0 {
+		return false, nil
+	}
+	if code == "" {
+		return false, &AccessDeniedError{Message: msgMFAInvalidCode}
+	}
+	keys := make([]string, 0, len(devs)+1)
+	for _, d := range devs {
+		keys = append(keys, "device:"+d.SerialNumber)
+	}
+	keys = append(keys, userMFAKey(account, userName))
+	return s.checkMFACode(ctx, devs, keys, code, now)
+}
+
+// checkMFACode admits an attempt under keys, checks code against each of
+// devs in turn, and consumes the step of the first it matches. A code no
+// device takes, or one whose step was used meanwhile (here or on another
+// node), is a failure under every key.
+func (s *Service) checkMFACode(ctx context.Context, devs []iam.VirtualMFADevice, keys []string, code string, now time.Time) (bool, error) {
+	if err := s.admitMFA(ctx, keys, now); err != nil {
+		return false, err
+	}
+	for _, dev := range devs {
+		plain, err := s.secrets.Open(dev.SeedCiphertext, MFASeedPurpose(dev.SerialNumber))
+		if err != nil {
+			return false, err
+		}
+		seed, err := totp.SeedFromBytes(plain)
+		clear(plain)
+		if err != nil {
+			return false, err
+		}
+		step, err := totp.Verify(seed, code, now, dev.LastStep)
+		if err != nil {
+			continue
+		}
+		if err := s.store.MFADevices().AdvanceStep(ctx, dev.SerialNumber, step); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				break // used meanwhile: a replay
+			}
+			return false, err
+		}
+		if err := s.store.MFAAttempts().Reset(ctx, keys...); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	return false, s.failMFA(ctx, keys, now)
+}
