@@ -403,5 +403,12 @@ func (c Config) attrs() []slog.Attr {
 		slog.String(settings[sAuthzAPIGRPCListen].key, c.AuthzAPI.GRPCListen),
 		slog.String(settings[sIoTCredentialsListen].key, c.IoT.Credentials.Listen),
 		slog.String(settings[sIoTCredentialsCert].key, c.IoT.Credentials.CertFile),
+		slog.String(settings[sSSOURL].key, c.SSO.URL),
+		slog.String(settings[sSSOStartURLs].key, strings.Join(c.SSO.StartURLs, ",")),
+		slog.String(settings[sSSOSessionDuration].key, c.SSO.SessionDuration.String()),
+		slog.String(settings[sSSOAccessTokenDuration].key, c.SSO.AccessTokenDuration.String()),
+		slog.String(settings[sSSORoleSessionDuration].key, c.SSO.RoleSessionDuration.String()),
+		slog.Bool(settings[sSSOIAMUsers].key, c.SSO.IAMUsers),
+		slog.String("sso.identity_providers", c.SSO.providerNames()),
 	}
 }

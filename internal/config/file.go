@@ -38,6 +38,7 @@ type fileConfig struct {
 	Gateway        *fileGateway    `yaml:"gateway"`
 	AuthzAPI       *fileAuthzAPI   `yaml:"authz_api"`
 	IoT            *fileIoT        `yaml:"iot"`
+	SSO            *fileSSO        `yaml:"sso"`
 }
 
 type fileMFA struct {

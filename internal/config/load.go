@@ -50,6 +50,9 @@ type loader struct {
 	// authzServices is the file's authz_api.services, kept as YAML
 	// (authzapi.go).
 	authzServices *yaml.Node
+	// ssoIdPs is the file's sso.identity_providers, which no other layer
+	// gives (sso.go).
+	ssoIdPs []fileSSOIdP
 }
 
 // Load builds the runtime Config from defaults, the config file, the
@@ -82,6 +85,7 @@ func Load(args LoadArgs) (*Config, error) {
 	cfg.Gateway, errs = l.convertGateway(cfg, errs)
 	errs = l.authzServicesInline(cfg, errs)        // authzapi.go
 	cfg.IoT, errs = convertIoT(&l.vals, cfg, errs) // iot.go
+	cfg.SSO, errs = l.convertSSO(errs)             // sso.go
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -225,6 +229,7 @@ func (l *loader) file(path string) error {
 	}
 	l.fileGateway(fc.Gateway, set) // gateway.go
 	fileIoTSettings(fc.IoT, set)   // iot.go
+	l.fileSSO(fc.SSO, set)         // sso.go
 	if a := fc.AuthzAPI; a != nil {
 		set(sAuthzAPIRouteMap, a.RouteMap)
 		set(sAuthzAPIGRPCListen, a.GRPCListen)

@@ -58,6 +58,13 @@ const (
 	DefaultMaxInFlightPerSource    = "64"
 	DefaultBodyMemory              = "64MiB"
 
+	// Single sign-on's lifetimes (docs/sso.md): a sign-in lasts a
+	// working day, an access token an hour (the CLI refreshes it), a role
+	// session an hour.
+	DefaultSSOSessionDuration     = 8 * time.Hour
+	DefaultSSOAccessTokenDuration = time.Hour
+	DefaultSSORoleSessionDuration = time.Hour
+
 	DefaultLogLevel  = "info"
 	DefaultLogFormat = "json"
 
@@ -132,6 +139,12 @@ const (
 	sIoTCredentialsCert
 	sIoTCredentialsKey
 	sIoTCredentialsEndpoint
+	sSSOURL
+	sSSOStartURLs
+	sSSOSessionDuration
+	sSSOAccessTokenDuration
+	sSSORoleSessionDuration
+	sSSOIAMUsers
 	numSettings
 )
 
@@ -281,6 +294,20 @@ var settings = [numSettings]setting{
 		usage: "PEM private key of iot.credentials.tls_cert_file"},
 	sIoTCredentialsEndpoint: {key: "iot.credentials.endpoint", env: "BREVET_IOT_CREDENTIALS_ENDPOINT", flag: "iot-credentials-endpoint",
 		usage: "address (host or host:port) aws iot describe-endpoint --endpoint-type iot:CredentialProvider answers (default: the listener's bound address)"},
+	// Single sign-on (sso.go). The identity providers are file only
+	// (sso.identity_providers), as the S3 backends are.
+	sSSOURL: {key: "sso.url", env: "BREVET_SSO_URL", flag: "sso-url",
+		usage: "https base URL people's browsers reach the sign-in pages at (docs/sso.md) (default: the server's own URL)"},
+	sSSOStartURLs: {key: "sso.start_urls", env: "BREVET_SSO_START_URLS", flag: "sso-start-url", kind: kindList,
+		usage: "sso_start_url values clients may name, comma-separated (default: sso.url + /start)"},
+	sSSOSessionDuration: {key: "sso.session_duration", env: "BREVET_SSO_SESSION_DURATION", flag: "sso-session-duration", kind: kindDuration, def: DefaultSSOSessionDuration.String(),
+		usage: "how long a sign-in session (its refresh tokens) lasts, at most 168h"},
+	sSSOAccessTokenDuration: {key: "sso.access_token_duration", env: "BREVET_SSO_ACCESS_TOKEN_DURATION", flag: "sso-access-token-duration", kind: kindDuration, def: DefaultSSOAccessTokenDuration.String(),
+		usage: "life of an SSO access token, 5m to 1h"},
+	sSSORoleSessionDuration: {key: "sso.role_session_duration", env: "BREVET_SSO_ROLE_SESSION_DURATION", flag: "sso-role-session-duration", kind: kindDuration, def: DefaultSSORoleSessionDuration.String(),
+		usage: "length of the role sessions GetRoleCredentials issues, 15m to 12h, capped by the role's maximum"},
+	sSSOIAMUsers: {key: "sso.iam_users", env: "BREVET_SSO_IAM_USERS", flag: "sso-iam-users", kind: kindBool, def: "true",
+		usage: "let IAM users sign in with their password (and MFA) on the sign-in page"},
 }
 
 // name is how errors refer to a setting: by its file key, which is also

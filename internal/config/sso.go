@@ -1,6 +1,16 @@
 package config
 
-import "time"
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // SSO configures single sign-on for the AWS CLI and SDKs (docs/sso.md):
 // the SSO OIDC and portal APIs, the sign-in pages and the identity
@@ -55,4 +65,216 @@ type SSOIdentityProvider struct {
 	// CAFile holds extra CAs to trust for the provider's TLS, "" for the
 	// system's.
 	CAFile string
+}
+
+// Bounds of SSO's lifetimes (docs/sso.md).
+const (
+	MinSSOSessionDuration     = 15 * time.Minute
+	MaxSSOSessionDuration     = 7 * 24 * time.Hour
+	MinSSOAccessTokenDuration = 5 * time.Minute
+	MaxSSOAccessTokenDuration = time.Hour
+	MinSSORoleSessionDuration = 15 * time.Minute
+	MaxSSORoleSessionDuration = 12 * time.Hour
+	// DefaultSSOUsernameClaim names a provider's users unless
+	// username_claim says otherwise.
+	DefaultSSOUsernameClaim = "email"
+)
+
+// DefaultSSOScopes are the scopes asked of a provider unless scopes says
+// otherwise.
+var DefaultSSOScopes = []string{"openid", "email", "profile"}
+
+// providerNames lists the identity providers as NAME=ISSUER.
+func (s SSO) providerNames() string {
+	var b strings.Builder
+	for i, p := range s.IdentityProviders {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(p.Name + "=" + p.Issuer)
+	}
+	return b.String()
+}
+
+type fileSSO struct {
+	URL                 *string       `yaml:"url"`
+	StartURLs           *[]string     `yaml:"start_urls"`
+	SessionDuration     *string       `yaml:"session_duration"`
+	AccessTokenDuration *string       `yaml:"access_token_duration"`
+	RoleSessionDuration *string       `yaml:"role_session_duration"`
+	IAMUsers            *bool         `yaml:"iam_users"`
+	IdentityProviders   *[]fileSSOIdP `yaml:"identity_providers"`
+}
+
+type fileSSOIdP struct {
+	Name             *string   `yaml:"name"`
+	DisplayName      *string   `yaml:"display_name"`
+	Issuer           *string   `yaml:"issuer"`
+	ClientID         *string   `yaml:"client_id"`
+	ClientSecretFile *string   `yaml:"client_secret_file"`
+	Scopes           *[]string `yaml:"scopes"`
+	UsernameClaim    *string   `yaml:"username_claim"`
+	GroupsClaim      *string   `yaml:"groups_claim"`
+	CAFile           *string   `yaml:"ca_file"`
+}
+
+// fileSSO takes the file's sso settings.
+func (l *loader) fileSSO(f *fileSSO, set func(settingID, *string)) {
+	if f == nil {
+		return
+	}
+	set(sSSOURL, f.URL)
+	if f.StartURLs != nil {
+		l.put(sSSOStartURLs, value{list: *f.StartURLs, from: origin{layer: layerFile, name: l.filePath, line: l.lines[settings[sSSOStartURLs].key]}})
+	}
+	set(sSSOSessionDuration, f.SessionDuration)
+	set(sSSOAccessTokenDuration, f.AccessTokenDuration)
+	set(sSSORoleSessionDuration, f.RoleSessionDuration)
+	if f.IAMUsers != nil {
+		b := strconv.FormatBool(*f.IAMUsers)
+		set(sSSOIAMUsers, &b)
+	}
+	if f.IdentityProviders != nil {
+		l.ssoIdPs = *f.IdentityProviders
+	}
+}
+
+// convertSSO checks single sign-on's settings and builds its identity
+// providers.
+func (l *loader) convertSSO(errs []error) (SSO, []error) {
+	v := &l.vals
+	fail := func(s settingID, msg string) { errs = append(errs, newError(s, v[s].from, msg)) }
+	s := SSO{URL: strings.TrimSuffix(strings.TrimSpace(v[sSSOURL].str), "/")}
+	if s.URL != "" {
+		if msg := checkBrowserURL(s.URL, false); msg != "" {
+			fail(sSSOURL, msg+", such as https://sso.example.com")
+		}
+	}
+	for _, u := range v[sSSOStartURLs].list {
+		if msg := checkBrowserURL(u, true); msg != "" {
+			fail(sSSOStartURLs, msg+", such as https://sso.example.com/start")
+		}
+		s.StartURLs = append(s.StartURLs, u)
+	}
+	dur := func(id settingID, lo, hi time.Duration) time.Duration {
+		d, err := time.ParseDuration(strings.TrimSpace(v[id].str))
+		if err != nil || d < lo || d > hi {
+			fail(id, fmt.Sprintf("%q is not a duration from %s to %s; the default is %s", v[id].str, fmtDur(lo), fmtDur(hi), settings[id].def))
+		}
+		return d
+	}
+	s.SessionDuration = dur(sSSOSessionDuration, MinSSOSessionDuration, MaxSSOSessionDuration)
+	s.AccessTokenDuration = dur(sSSOAccessTokenDuration, MinSSOAccessTokenDuration, MaxSSOAccessTokenDuration)
+	s.RoleSessionDuration = dur(sSSORoleSessionDuration, MinSSORoleSessionDuration, MaxSSORoleSessionDuration)
+	var err error
+	if s.IAMUsers, err = strconv.ParseBool(strings.TrimSpace(v[sSSOIAMUsers].str)); err != nil {
+		fail(sSSOIAMUsers, fmt.Sprintf("%q is not a boolean; use true or false", v[sSSOIAMUsers].str))
+	}
+	seen := map[string]bool{}
+	for i, f := range l.ssoIdPs {
+		p, msgs := fileIdP(f)
+		key := fmt.Sprintf("sso.identity_providers[%d]", i)
+		at := l.at(key + ".name")
+		for _, k := range []string{"name", "issuer", "client_id"} {
+			if l.lines[key+"."+k] != 0 {
+				at = l.at(key + "." + k)
+				break
+			}
+		}
+		for _, m := range msgs {
+			errs = append(errs, &Error{Setting: key, Source: at, Msg: m})
+		}
+		if seen[p.Name] && p.Name != "" {
+			errs = append(errs, &Error{Setting: key + ".name", Source: at,
+				Msg: fmt.Sprintf("%q names two identity providers; give each its own name", p.Name)})
+		}
+		seen[p.Name] = true
+		s.IdentityProviders = append(s.IdentityProviders, p)
+	}
+	return s, errs
+}
+
+// fmtDur writes d as an operator would: 168h, 1h, 15m.
+func fmtDur(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	return strings.TrimSuffix(s, "0m")
+}
+
+var idpNameRE = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
+
+// fileIdP checks one of the file's identity providers and applies its
+// defaults. The secret and CA files must be readable now, so that a typo
+// is found at start and not at the first sign-in; the node reads them.
+func fileIdP(f fileSSOIdP) (SSOIdentityProvider, []string) {
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return strings.TrimSpace(*p)
+	}
+	p := SSOIdentityProvider{Name: str(f.Name), DisplayName: str(f.DisplayName), Issuer: strings.TrimSuffix(str(f.Issuer), "/"),
+		ClientID: str(f.ClientID), ClientSecretFile: str(f.ClientSecretFile), Scopes: slices.Clone(DefaultSSOScopes),
+		UsernameClaim: str(f.UsernameClaim), GroupsClaim: str(f.GroupsClaim), CAFile: str(f.CAFile)}
+	if f.Scopes != nil {
+		p.Scopes = *f.Scopes
+	}
+	if p.DisplayName == "" {
+		p.DisplayName = p.Name
+	}
+	if p.UsernameClaim == "" {
+		p.UsernameClaim = DefaultSSOUsernameClaim
+	}
+	var msgs []string
+	if !idpNameRE.MatchString(p.Name) {
+		msgs = append(msgs, fmt.Sprintf("name %q must be 1 to 32 lower-case letters, digits and dashes (for example keycloak)", p.Name))
+	}
+	if u, err := url.Parse(p.Issuer); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		msgs = append(msgs, fmt.Sprintf("issuer %q is not an issuer URL; give the provider's https URL without query or fragment, "+
+			"such as https://idp.example.com/realms/staff", p.Issuer))
+	}
+	if p.ClientID == "" {
+		msgs = append(msgs, "client_id is missing: give the client id Brevet is registered under at the provider")
+	}
+	if !slices.Contains(p.Scopes, "openid") {
+		msgs = append(msgs, fmt.Sprintf("scopes %q must include openid", p.Scopes))
+	}
+	for _, sc := range p.Scopes {
+		if sc == "" || strings.ContainsAny(sc, " \t\"") {
+			msgs = append(msgs, fmt.Sprintf("scopes: %q is not a scope", sc))
+		}
+	}
+	for _, file := range []struct{ key, path string }{{"client_secret_file", p.ClientSecretFile}, {"ca_file", p.CAFile}} {
+		if file.path == "" {
+			continue
+		}
+		if _, err := os.Stat(file.path); err != nil {
+			msgs = append(msgs, fmt.Sprintf("%s: cannot read it: %v", file.key, err))
+		}
+	}
+	return p, msgs
+}
+
+// checkBrowserURL checks a URL people's browsers open: https, or http on
+// a loopback host (browsers keep Secure cookies there); a path only when
+// withPath.
+func checkBrowserURL(s string, withPath bool) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Sprintf("%q is not a URL; give an https URL without query or fragment", s)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		h := u.Hostname()
+		if ip := net.ParseIP(h); !(h == "localhost" || ip != nil && ip.IsLoopback()) {
+			return fmt.Sprintf("%q is plain http off loopback; sign-in cookies need https", s)
+		}
+	default:
+		return fmt.Sprintf("%q is not an https URL", s)
+	}
+	if !withPath && u.Path != "" && u.Path != "/" {
+		return fmt.Sprintf("%q has a path; the sign-in pages are served at the root of the server (/start, /sso/...); give the base URL only", s)
+	}
+	return ""
 }
