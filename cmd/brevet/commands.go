@@ -15,6 +15,7 @@ func subcommands() []*cobra.Command {
 		newImportCmd(),
 		newSessionsCmd(),
 		newHostsCmd(),
+		newSSOCmd(),
 		newBackupCmd(),
 		newRestoreCmd(),
 		newAgentCmd(),

@@ -106,6 +106,7 @@ func (n *Node) apply(ctx context.Context, changes []store.Change) error {
 	n.applyRolesAnywhere(changes) // rolesanywhere.go
 	n.applyIoT(changes)           // iot.go
 	n.applyHosts(changes)         // hosts.go
+	n.applySSOPortal(changes)     // ssoportal.go
 	revoked := false
 	for _, c := range changes {
 		switch {

@@ -43,6 +43,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/revocation"
 	"github.com/brevet-dev/brevet/internal/rolesanywhere"
 	"github.com/brevet-dev/brevet/internal/server"
+	"github.com/brevet-dev/brevet/internal/sso/assign"
 	"github.com/brevet-dev/brevet/internal/store"
 	"github.com/brevet-dev/brevet/internal/store/postgres"
 	"github.com/brevet-dev/brevet/internal/store/sqlite"
@@ -108,6 +109,8 @@ type Node struct {
 	hosts *hosts.Service
 	// iot is the IoT service and its credentials provider (iot.go).
 	iot *iotNode
+	// assign is single sign-on's assignments (ssoportal.go).
+	assign *assign.Assignments
 
 	// inFlight counts the API requests being served: the trail's group
 	// commit waits for them.

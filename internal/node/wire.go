@@ -18,6 +18,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/revocation"
 	"github.com/brevet-dev/brevet/internal/server"
+	"github.com/brevet-dev/brevet/internal/sso/assign"
 	"github.com/brevet-dev/brevet/internal/sts"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -87,7 +88,7 @@ func (n *Node) wire(ctx context.Context) error {
 
 // errorMappers map the domain errors of the services to Query wire errors.
 func errorMappers() []awsquery.ErrorMapper {
-	return []awsquery.ErrorMapper{sts.WireError, iamservice.WireError, iamservice.ProviderWireError, revocation.WireError, hosts.WireError, storeError}
+	return []awsquery.ErrorMapper{sts.WireError, iamservice.WireError, iamservice.ProviderWireError, revocation.WireError, hosts.WireError, assign.WireError, storeError}
 }
 
 // registerServices puts the STS, IAM and session actions on the
@@ -112,6 +113,9 @@ func (n *Node) registerServices(ctx context.Context, d *awsquery.Dispatcher) err
 	iamservice.Register(d, iamSvc)
 	revocation.Register(d, n.revoker, &n.revoked, n.st.Revocations(), n.flushIndex)
 	if err := n.newHosts(d, stsSvc); err != nil { // hosts.go
+		return err
+	}
+	if err := n.newAssignments(d); err != nil { // ssoportal.go
 		return err
 	}
 	return n.newRolesAnywhere(stsSvc) // rolesanywhere.go
