@@ -171,6 +171,10 @@ type TLS struct {
 	ClientCAFile string
 	// ClientAuth is ClientAuthNone exactly when ClientCAFile is "".
 	ClientAuth ClientAuth
+	// ExtraCertificates are served beside CertFile to clients that ask
+	// for a name they cover (SNI), such as the AWS host names of single
+	// sign-on (docs/sso.md). Set only with CertFile.
+	ExtraCertificates []CertPair
 }
 
 // ClientAuth says whether the TLS listeners ask for client certificates.
@@ -386,6 +390,7 @@ func (c Config) attrs() []slog.Attr {
 		slog.String(settings[sMFAMaxLockout].key, c.MFA.MaxLockout.String()),
 		slog.String(settings[sTLSClientCA].key, c.TLS.ClientCAFile),
 		slog.String(settings[sTLSClientAuth].key, string(c.TLS.ClientAuth)),
+		slog.String("tls.extra_certificates", c.TLS.extraCertFiles()),
 		slog.String(settings[sCORSOrigins].key, strings.Join(c.CORS.AllowedOrigins, ",")),
 		slog.String(settings[sLimitFailuresPerSource].key, c.Limits.FailuresPerSource.String()),
 		slog.String(settings[sLimitFailuresPerKey].key, c.Limits.FailuresPerKey.String()),

@@ -391,7 +391,7 @@ func TestLoadStrictFile(t *testing.T) {
 		{"unknown key", "listen: 127.0.0.1:1\nlistn: 127.0.0.1:2\n",
 			[]string{"brevet.yaml:2: listn: unknown key \"listn\"", `did you mean "listen"?`}},
 		{"flag spelling", "data-dir: /x\n", []string{`brevet.yaml:1: data-dir: unknown key "data-dir"; did you mean "data_dir"?`}},
-		{"unknown nested key", "tls:\n  cert: a\n  crt: b\n", []string{"brevet.yaml:3: tls.crt: unknown key", "Known keys here: cert, client_auth, client_ca_file, key"}},
+		{"unknown nested key", "tls:\n  cert: a\n  crt: b\n", []string{"brevet.yaml:3: tls.crt: unknown key", "Known keys here: cert, client_auth, client_ca_file, extra_certificates, key"}},
 		{"every unknown key reported", "a: 1\nb: 2\n", []string{"brevet.yaml:1: a:", "brevet.yaml:2: b:"}},
 		{"list for a string", "listen: [a, b]\n", []string{"brevet.yaml:1: listen: must be a single value"}},
 		{"quoted bool", "insecure_http: \"true\"\n", []string{"brevet.yaml:1: insecure_http: must be true or false"}},

@@ -99,6 +99,8 @@ type fileTLS struct {
 	Key          *string `yaml:"key"`
 	ClientCAFile *string `yaml:"client_ca_file"`
 	ClientAuth   *string `yaml:"client_auth"`
+	// ExtraCertificates is tls.extra_certificates (tlsextra.go).
+	ExtraCertificates *[]fileCertPair `yaml:"extra_certificates"`
 }
 
 type fileLog struct {

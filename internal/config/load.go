@@ -45,6 +45,8 @@ type loader struct {
 	// s3Backends is the file's gateway.s3.backends, which no other layer
 	// gives (gateway.go).
 	s3Backends []fileS3Backend
+	// extraCerts is the file's tls.extra_certificates (tlsextra.go).
+	extraCerts []fileCertPair
 	filePath   string
 	lines      map[string]int
 	// authzServices is the file's authz_api.services, kept as YAML
@@ -86,6 +88,8 @@ func Load(args LoadArgs) (*Config, error) {
 	errs = l.authzServicesInline(cfg, errs)        // authzapi.go
 	cfg.IoT, errs = convertIoT(&l.vals, cfg, errs) // iot.go
 	cfg.SSO, errs = l.convertSSO(errs)             // sso.go
+	// tls.extra_certificates: tlsextra.go
+	cfg.TLS.ExtraCertificates, errs = l.convertExtraCertificates(cfg, errs)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -164,6 +168,9 @@ func (l *loader) file(path string) error {
 		set(sTLSKey, fc.TLS.Key)
 		set(sTLSClientCA, fc.TLS.ClientCAFile)
 		set(sTLSClientAuth, fc.TLS.ClientAuth)
+		if fc.TLS.ExtraCertificates != nil {
+			l.extraCerts = *fc.TLS.ExtraCertificates
+		}
 	}
 	if fc.CORS != nil && fc.CORS.AllowedOrigins != nil {
 		l.put(sCORSOrigins, value{list: *fc.CORS.AllowedOrigins, from: origin{layer: layerFile, name: path, line: lines["cors.allowed_origins"]}})

@@ -19,6 +19,9 @@ func (n *Node) ReloadTLS(ctx context.Context) error { return n.srv.ReloadTLS(ctx
 // serverTLS is the server's view of the TLS and CORS settings.
 func serverTLS(cfg *config.Config, sc *server.Config) {
 	sc.TLSCertFile, sc.TLSKeyFile, sc.TLSClientCAFile = cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.TLS.ClientCAFile
+	for _, p := range cfg.TLS.ExtraCertificates {
+		sc.TLSExtraCertificates = append(sc.TLSExtraCertificates, server.CertFiles{CertFile: p.CertFile, KeyFile: p.KeyFile})
+	}
 	switch cfg.TLS.ClientAuth {
 	case config.ClientAuthVerifyIfGiven:
 		sc.TLSClientAuth = server.ClientAuthVerifyIfGiven

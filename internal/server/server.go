@@ -71,6 +71,10 @@ type Config struct {
 	// TLSCertFile and TLSKeyFile are PEM files; both empty means plain
 	// HTTP. (internal/config refuses plain HTTP off loopback.)
 	TLSCertFile, TLSKeyFile string
+	// TLSExtraCertificates are served beside the main pair to clients
+	// whose server name (SNI) they cover and the main certificate does
+	// not (tls.go); they are reloaded with it.
+	TLSExtraCertificates []CertFiles
 	// TLSClientCAFile is a PEM file of the CAs that client certificates
 	// are verified against, and TLSClientAuth says whether they are asked
 	// for (tls.go). Both are reloaded with the certificate.

@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -57,9 +58,17 @@ const (
 	tlsPoll = time.Minute
 )
 
+// CertFiles names a certificate's PEM file (with its chain) and its
+// private key's.
+type CertFiles struct {
+	CertFile, KeyFile string
+}
+
 // tlsState is one loaded certificate, with what serving it needs.
 type tlsState struct {
 	cert *tls.Certificate
+	// extra are the extra certificates, in the configuration's order.
+	extra []*tls.Certificate
 	// client is the configuration served to every connection when client
 	// certificates are asked for (GetConfigForClient); nil when not.
 	client *tls.Config
@@ -74,6 +83,7 @@ type tlsState struct {
 // one stays in service.
 type certReloader struct {
 	certFile, keyFile, caFile string
+	extraFiles                []CertFiles
 	auth                      ClientAuth
 	now                       func() time.Time
 	log                       *slog.Logger
@@ -87,7 +97,7 @@ type certReloader struct {
 
 func newCertReloader(cfg Config, log *slog.Logger, now func() time.Time) (*certReloader, error) {
 	r := &certReloader{certFile: cfg.TLSCertFile, keyFile: cfg.TLSKeyFile, caFile: cfg.TLSClientCAFile,
-		auth: cfg.TLSClientAuth, now: now, log: log}
+		extraFiles: cfg.TLSExtraCertificates, auth: cfg.TLSClientAuth, now: now, log: log}
 	if r.auth != ClientAuthNone && r.caFile == "" {
 		return nil, errors.New("server: client certificate verification needs a client CA file (TLSClientCAFile)")
 	}
@@ -95,8 +105,10 @@ func newCertReloader(cfg Config, log *slog.Logger, now func() time.Time) (*certR
 	if err != nil {
 		return nil, err
 	}
-	if leaf := st.cert.Leaf; now().After(leaf.NotAfter) {
-		log.Warn("the TLS certificate has expired; clients will refuse it", "file", r.certFile, "not_after", leaf.NotAfter)
+	for i, c := range st.all() {
+		if leaf := c.Leaf; now().After(leaf.NotAfter) {
+			log.Warn("the TLS certificate has expired; clients will refuse it", "file", r.fileOf(i), "not_after", leaf.NotAfter)
+		}
 	}
 	r.cur.Store(st)
 	r.reloads = prometheus.NewCounter(prometheus.CounterOpts{
@@ -109,8 +121,8 @@ func newCertReloader(cfg Config, log *slog.Logger, now func() time.Time) (*certR
 	})
 	r.notAfter = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "brevet_tls_certificate_expiry_timestamp_seconds",
-		Help: "When the certificate being served expires (its NotAfter), in seconds since the Unix epoch.",
-	}, func() float64 { return float64(r.cur.Load().cert.Leaf.NotAfter.Unix()) })
+		Help: "When the certificate being served expires (its NotAfter), in seconds since the Unix epoch; with extra certificates, the one that expires first.",
+	}, func() float64 { return float64(r.cur.Load().firstExpiry().Unix()) })
 	return r, nil
 }
 
@@ -128,8 +140,49 @@ func (r *certReloader) config() *tls.Config {
 	return c
 }
 
-func (r *certReloader) getCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-	return r.cur.Load().cert, nil
+func (r *certReloader) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	return r.cur.Load().pick(hello), nil
+}
+
+// pick chooses the certificate for a handshake as crypto/tls does among
+// a Config's Certificates: the first, the main certificate then the
+// extra ones, that is valid for the server name the client asked for and
+// that the client can verify; the main one when none is (or when the
+// client sent no name, as it does to an IP address).
+func (st *tlsState) pick(hello *tls.ClientHelloInfo) *tls.Certificate {
+	if len(st.extra) == 0 || hello.ServerName == "" {
+		return st.cert
+	}
+	for _, c := range st.all() {
+		if hello.SupportsCertificate(c) == nil {
+			return c
+		}
+	}
+	return st.cert
+}
+
+// all is the main certificate, then the extra ones.
+func (st *tlsState) all() []*tls.Certificate {
+	return append([]*tls.Certificate{st.cert}, st.extra...)
+}
+
+// firstExpiry is the earliest NotAfter of the certificates served.
+func (st *tlsState) firstExpiry() time.Time {
+	t := st.cert.Leaf.NotAfter
+	for _, c := range st.extra {
+		if c.Leaf.NotAfter.Before(t) {
+			t = c.Leaf.NotAfter
+		}
+	}
+	return t
+}
+
+// fileOf names the certificate file of all()[i].
+func (r *certReloader) fileOf(i int) string {
+	if i == 0 {
+		return r.certFile
+	}
+	return r.extraFiles[i-1].CertFile
 }
 
 func (r *certReloader) configForClient(*tls.ClientHelloInfo) (*tls.Config, error) {
@@ -150,28 +203,22 @@ func tlsProtocols() *http.Protocols {
 	return p
 }
 
-// load reads the files and checks them: the key must match the
+// load reads the files and checks them: each key must match its
 // certificate, and the client CA file must hold at least one certificate.
 func (r *certReloader) load() (*tlsState, error) {
-	certPEM, err := os.ReadFile(r.certFile)
-	if err != nil {
-		return nil, fmt.Errorf("server: read TLS certificate: %w", err)
-	}
-	keyPEM, err := os.ReadFile(r.keyFile)
-	if err != nil {
-		return nil, fmt.Errorf("server: read TLS key: %w", err)
-	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		return nil, fmt.Errorf("server: load TLS certificate %s and key %s: %w", r.certFile, r.keyFile, err)
-	}
 	h := sha256.New()
-	for _, b := range [][]byte{certPEM, keyPEM} {
-		h.Write(b)
-		h.Write([]byte{0})
+	cert, err := loadPair(CertFiles{r.certFile, r.keyFile}, h)
+	if err != nil {
+		return nil, err
 	}
-	clear(keyPEM)
-	st := &tlsState{cert: &cert}
+	st := &tlsState{cert: cert}
+	for _, f := range r.extraFiles {
+		c, err := loadPair(f, h)
+		if err != nil {
+			return nil, err
+		}
+		st.extra = append(st.extra, c)
+	}
 	if r.auth != ClientAuthNone {
 		caPEM, err := os.ReadFile(r.caFile)
 		if err != nil {
@@ -182,13 +229,42 @@ func (r *certReloader) load() (*tlsState, error) {
 			return nil, fmt.Errorf("server: TLS client CA file %s: %w", r.caFile, err)
 		}
 		h.Write(caPEM)
+		// crypto/tls picks among Certificates by server name as pick
+		// does.
+		certs := make([]tls.Certificate, 0, 1+len(st.extra))
+		for _, c := range st.all() {
+			certs = append(certs, *c)
+		}
 		st.client = &tls.Config{
-			MinVersion: tls.VersionTLS12, CipherSuites: aeadSuites(), Certificates: []tls.Certificate{cert},
+			MinVersion: tls.VersionTLS12, CipherSuites: aeadSuites(), Certificates: certs,
 			ClientCAs: pool, ClientAuth: goClientAuth(r.auth), NextProtos: tlsNextProtos,
 		}
 	}
 	h.Sum(st.digest[:0])
 	return st, nil
+}
+
+// loadPair reads one certificate and its key, and adds the files'
+// contents to the digest h.
+func loadPair(f CertFiles, h io.Writer) (*tls.Certificate, error) {
+	certPEM, err := os.ReadFile(f.CertFile)
+	if err != nil {
+		return nil, fmt.Errorf("server: read TLS certificate: %w", err)
+	}
+	keyPEM, err := os.ReadFile(f.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("server: read TLS key: %w", err)
+	}
+	defer clear(keyPEM)
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("server: load TLS certificate %s and key %s: %w", f.CertFile, f.KeyFile, err)
+	}
+	for _, b := range [][]byte{certPEM, keyPEM} {
+		_, _ = h.Write(b)
+		_, _ = h.Write([]byte{0})
+	}
+	return &cert, nil
 }
 
 // parseCAs reads every certificate of a PEM file into a pool; a file
@@ -240,8 +316,13 @@ func (r *certReloader) reload(ctx context.Context, force bool) error {
 	if err == nil && !force && st.digest == r.cur.Load().digest {
 		return nil
 	}
-	if err == nil && r.now().After(st.cert.Leaf.NotAfter) {
-		err = fmt.Errorf("server: the TLS certificate in %s expired at %s", r.certFile, st.cert.Leaf.NotAfter.UTC().Format(time.RFC3339))
+	if err == nil {
+		for i, c := range st.all() {
+			if r.now().After(c.Leaf.NotAfter) {
+				err = fmt.Errorf("server: the TLS certificate in %s expired at %s", r.fileOf(i), c.Leaf.NotAfter.UTC().Format(time.RFC3339))
+				break
+			}
+		}
 	}
 	if err != nil {
 		r.failures.Inc()
@@ -252,7 +333,7 @@ func (r *certReloader) reload(ctx context.Context, force bool) error {
 	r.reloads.Inc()
 	leaf := st.cert.Leaf
 	r.log.InfoContext(ctx, "TLS certificate reloaded", "subject", leaf.Subject.String(),
-		"serial", leaf.SerialNumber.Text(16), "not_after", leaf.NotAfter.UTC(), "client_auth", r.auth != ClientAuthNone)
+		"serial", leaf.SerialNumber.Text(16), "not_after", leaf.NotAfter.UTC(), "client_auth", r.auth != ClientAuthNone, "extra_certificates", len(st.extra))
 	return nil
 }
 
@@ -294,7 +375,11 @@ func (r *certReloader) notifications(ctx context.Context) (<-chan fsnotify.Event
 	}
 	context.AfterFunc(ctx, func() { _ = w.Close() })
 	seen := map[string]bool{}
-	for _, f := range []string{r.certFile, r.keyFile, r.caFile} {
+	files := []string{r.certFile, r.keyFile, r.caFile}
+	for _, p := range r.extraFiles {
+		files = append(files, p.CertFile, p.KeyFile)
+	}
+	for _, f := range files {
 		if f == "" {
 			continue
 		}
