@@ -32,6 +32,11 @@ type Objects interface {
 	// Update replaces Body and Updated of the object o names (Created is
 	// kept). ErrNotFound if there is none.
 	Update(ctx context.Context, o Object) error
+	// UpdateIf is Update done only when the stored Body equals match byte
+	// for byte (compare-and-swap): ErrConflict when it differs,
+	// ErrNotFound when there is no object. It records a ChangeObject like
+	// Update.
+	UpdateIf(ctx context.Context, o Object, match []byte) error
 	// Get returns one object; ErrNotFound if there is none.
 	Get(ctx context.Context, account, kind, id string) (Object, error)
 	// Find returns the objects of kind with id in every account, ordered

@@ -51,6 +51,38 @@ func (r objects) Update(ctx context.Context, o store.Object) error {
 	})
 }
 
+// UpdateIf is Update guarded by the stored body: the WHERE clause does the
+// comparison, so the swap is atomic on both SQLite and PostgreSQL.
+func (r objects) UpdateIf(ctx context.Context, o store.Object, match []byte) error {
+	return r.c.write(ctx, func(q querier) error {
+		tag, err := exec(ctx, q, `UPDATE objects SET body = $1, updated_at = $2
+			WHERE account_id = $3 AND kind = $4 AND id = $5 AND body = $6`,
+			o.Body, toMicros(o.Updated), o.Account, o.Kind, o.ID, match)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return r.missingOrChanged(ctx, q, o)
+		}
+		return r.c.change(ctx, q, o.Account, store.ChangeObject, store.ObjectKey(o.Kind, o.ID))
+	})
+}
+
+// missingOrChanged tells why UpdateIf changed nothing: ErrNotFound when
+// the object is gone, ErrConflict when its body differs from the match.
+func (objects) missingOrChanged(ctx context.Context, q querier, o store.Object) error {
+	var one int
+	err := q.QueryRow(ctx, `SELECT 1 FROM objects WHERE account_id = $1 AND kind = $2 AND id = $3`,
+		o.Account, o.Kind, o.ID).Scan(&one)
+	if noRows(err) {
+		return notFound("%s %s", o.Kind, o.ID)
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	return conflict("%s %s changed", o.Kind, o.ID)
+}
+
 func (r objects) Get(ctx context.Context, account, kind, id string) (store.Object, error) {
 	o, err := scanObject(r.c.reader().QueryRow(ctx, `SELECT `+objectCols+` FROM objects
 		WHERE account_id = $1 AND kind = $2 AND id = $3`, account, kind, id))

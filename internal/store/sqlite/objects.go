@@ -52,6 +52,42 @@ func (r objects) Update(ctx context.Context, o store.Object) error {
 	})
 }
 
+// UpdateIf is Update guarded by the stored body: the WHERE clause does the
+// comparison, so the swap is atomic on both SQLite and PostgreSQL.
+func (r objects) UpdateIf(ctx context.Context, o store.Object, match []byte) error {
+	return r.c.write(ctx, func(q querier) error {
+		res, err := exec(ctx, q, `UPDATE objects SET body = ?, updated_at = ?
+			WHERE account_id = ? AND kind = ? AND id = ? AND body = ?`,
+			o.Body, toMicros(o.Updated), o.Account, o.Kind, o.ID, match)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return r.missingOrChanged(ctx, q, o)
+		}
+		return r.c.change(ctx, q, o.Account, store.ChangeObject, store.ObjectKey(o.Kind, o.ID))
+	})
+}
+
+// missingOrChanged tells why UpdateIf changed nothing: ErrNotFound when
+// the object is gone, ErrConflict when its body differs from the match.
+func (objects) missingOrChanged(ctx context.Context, q querier, o store.Object) error {
+	var one int
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM objects WHERE account_id = ? AND kind = ? AND id = ?`,
+		o.Account, o.Kind, o.ID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("%s %s", o.Kind, o.ID)
+	}
+	if err != nil {
+		return err
+	}
+	return conflict("%s %s changed", o.Kind, o.ID)
+}
+
 func (r objects) Get(ctx context.Context, account, kind, id string) (store.Object, error) {
 	o, err := scanObject(r.c.reader().QueryRowContext(ctx, `SELECT `+objectCols+` FROM objects
 		WHERE account_id = ? AND kind = ? AND id = ?`, account, kind, id))

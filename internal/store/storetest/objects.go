@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,7 +14,8 @@ import (
 // testObjects: service objects round-trip every field, are unique per
 // (account, kind, id) and case-sensitive, Update keeps Created, List
 // pages by id within one kind, Find looks across accounts, All orders by
-// kind then id, an account with objects cannot be deleted, a rolled-back
+// kind then id, UpdateIf swaps only from the body it names (one of
+// several racing swaps wins), an account with objects cannot be deleted, a rolled-back
 // transaction leaves nothing, and every write records a change keyed by
 // ObjectKey.
 func testObjects(t *testing.T, s store.Store) {
@@ -57,6 +61,8 @@ func testObjects(t *testing.T, s store.Store) {
 	diff(t, "Find none", must[[]store.Object](t)(o.Find(ctx(t), anchor, "nope")), []store.Object(nil))
 	diff(t, "All", must[[]store.Object](t)(o.All(ctx(t), Account)), []store.Object{ra, a1, want2, a3})
 
+	testUpdateIf(t, o, a3)
+
 	wantErr(t, "Delete account with objects", s.Accounts().Delete(ctx(t), other), store.ErrConflict)
 	err = s.Tx(ctx(t), func(r store.Repos) error {
 		if err := r.Objects().Delete(ctx(t), Account, anchor, "a1"); err != nil {
@@ -77,9 +83,58 @@ func testObjects(t *testing.T, s store.Store) {
 	}
 	diff(t, "object changes", got, []string{
 		"rolesanywhere.trust-anchor/a3", "rolesanywhere.trust-anchor/a1", "rolesanywhere.trust-anchor/a2",
-		"iot.role-alias/a1", "rolesanywhere.trust-anchor/a2", "rolesanywhere.trust-anchor/a1",
+		"iot.role-alias/a1", "rolesanywhere.trust-anchor/a2", "rolesanywhere.trust-anchor/a3",
+		"rolesanywhere.trust-anchor/a1",
 	})
 	if k, id := store.SplitObjectKey(got[0]); k != anchor || id != "a3" {
 		t.Errorf("SplitObjectKey(%q) = %q, %q", got[0], k, id)
 	}
+}
+
+// testUpdateIf: a swap from a stale body is refused with ErrConflict and
+// changes nothing, a missing object is ErrNotFound, and of several swaps
+// racing from the stored body exactly one wins, keeping Created. It
+// leaves cur swapped once, recording one change.
+func testUpdateIf(t *testing.T, o store.Objects, cur store.Object) {
+	t.Helper()
+	next := cur
+	next.Body, next.Updated, next.Created = []byte(`{"name":"three","gen":1}`), Now.Add(2*time.Minute), Now.Add(time.Hour)
+	wantErr(t, "UpdateIf stale", o.UpdateIf(ctx(t), next, []byte(`{"name":"old"}`)), store.ErrConflict)
+	wantErr(t, "UpdateIf prefix", o.UpdateIf(ctx(t), next, cur.Body[:len(cur.Body)-1]), store.ErrConflict)
+	diff(t, "Get after stale UpdateIf", must[store.Object](t)(o.Get(ctx(t), cur.Account, cur.Kind, cur.ID)), cur)
+	missing := next
+	missing.ID = "zz"
+	wantErr(t, "UpdateIf missing", o.UpdateIf(ctx(t), missing, cur.Body), store.ErrNotFound)
+
+	const racers = 4
+	errs := make([]error, racers)
+	var wg sync.WaitGroup
+	for i := range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mine := next
+			mine.Body = []byte(fmt.Sprintf(`{"name":"three","gen":%d}`, i))
+			errs[i] = o.UpdateIf(ctx(t), mine, cur.Body)
+		}()
+	}
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner < 0:
+			winner = i
+		case err == nil:
+			t.Errorf("UpdateIf race: racers %d and %d both won", winner, i)
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("UpdateIf race: racer %d: %v, want ErrConflict", i, err)
+		}
+	}
+	if winner < 0 {
+		t.Fatalf("UpdateIf race: nobody won: %v", errs)
+	}
+	want := next
+	want.Created = cur.Created
+	want.Body = []byte(fmt.Sprintf(`{"name":"three","gen":%d}`, winner))
+	diff(t, "Get after UpdateIf", must[store.Object](t)(o.Get(ctx(t), cur.Account, cur.Kind, cur.ID)), want)
 }
