@@ -125,6 +125,11 @@ type Handler[In, Out any] struct {
 	// AuditResponse puts the output in the audit event's
 	// responseElements; leave it off for outputs that carry secrets.
 	AuditResponse bool
+	// Sensitive names the input's members (by wire name) whose values
+	// the audit record's requestParameters show as request.HiddenValue:
+	// the members of sensitive shapes in the API model, and any other
+	// secret (SSO OIDC's device and authorization codes).
+	Sensitive []string
 }
 
 // Request is one call of an action, as its handler sees it: the exchange
@@ -213,15 +218,21 @@ func (rt *route[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // WriteError writes e as a REST-JSON error: the x-amzn-ErrorType header,
-// e's status (and Retry-After, when set) and a {"message": ...} body. Its
-// Cause is not written.
+// e's status (and Retry-After, when set) and a {"message": ...} body, or
+// e.Body when set. Its Cause is not written.
 func WriteError(w http.ResponseWriter, e *Error) {
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", request.RetryAfterSeconds(e.RetryAfter))
 	}
-	body, _ := json.Marshal(struct {
-		Message string `json:"message"`
-	}{e.Message})
+	var body []byte
+	if e.Body != nil {
+		body, _ = json.Marshal(e.Body)
+	}
+	if len(body) == 0 || string(body) == "null" {
+		body, _ = json.Marshal(struct {
+			Message string `json:"message"`
+		}{e.Message})
+	}
 	w.Header().Set("x-amzn-ErrorType", e.Code)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
@@ -242,6 +253,11 @@ func (c *call[In, Out]) record(err error, we *Error) *request.Record {
 	}
 	if c.req.Input != nil {
 		rec.RequestParameters = c.rt.bind.params(c.req.Input)
+		for _, k := range c.rt.h.Sensitive {
+			if _, ok := rec.RequestParameters[k]; ok {
+				rec.RequestParameters[k] = request.HiddenValue
+			}
+		}
 	}
 	if c.out != nil && c.rt.h.AuditResponse && we == nil {
 		rec.ResponseElements = asMap(c.out)

@@ -214,3 +214,44 @@ func TestTargets(t *testing.T) {
 		t.Errorf("Targets called %d times, want 2", len(passed))
 	}
 }
+
+type tokenInput struct {
+	ClientID string `json:"clientId"`
+	Secret   string `json:"clientSecret"`
+}
+
+// TestErrorBodyAndSensitive checks an error with its own body members
+// (SSO OIDC's OAuth errors) and that Sensitive members are hidden in the
+// audit record.
+func TestErrorBodyAndSensitive(t *testing.T) {
+	srv, d, aud := newServer(t)
+	svc := d.Service(restjson.ServiceConfig{Name: "sso-oauth", Version: "2019-06-10", Errors: restjson.Errors{
+		AccessDenied: "AccessDeniedException", Validation: "InvalidRequestException", Throttling: "SlowDownException",
+		Internal: "InternalServerException", Unavailable: "InternalServerException",
+	}})
+	restjson.Register(svc, "POST", "/token", "CreateToken", restjson.Handler[tokenInput, thingOutput]{
+		Effect: request.Writes, SkipAuthorization: "test", Sensitive: []string{"clientSecret"},
+		Serve: func(context.Context, *restjson.Request[tokenInput]) (*thingOutput, error) {
+			return nil, &restjson.Error{Code: "AuthorizationPendingException", Status: 400, Message: "pending",
+				Body: map[string]string{"error": "authorization_pending", "error_description": "pending"}}
+		},
+	})
+	resp, err := srv.Client().Post(srv.URL+"/token", "application/json", strings.NewReader(`{"clientId":"c","clientSecret":"s3cr3t"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if got, want := string(body), `{"error":"authorization_pending","error_description":"pending"}`; got != want {
+		t.Errorf("body = %s, want %s", got, want)
+	}
+	if got := resp.Header.Get("x-amzn-ErrorType"); got != "AuthorizationPendingException" {
+		t.Errorf("x-amzn-ErrorType = %q", got)
+	}
+	aud.mu.Lock()
+	defer aud.mu.Unlock()
+	want := map[string]any{"clientId": "c", "clientSecret": request.HiddenValue}
+	if d := cmp.Diff(want, aud.recs[len(aud.recs)-1].RequestParameters); d != "" {
+		t.Errorf("requestParameters (-want +got):\n%s", d)
+	}
+}

@@ -18,6 +18,11 @@ type Error struct {
 	Cause   error
 	// RetryAfter, when set, becomes a Retry-After header (throttling).
 	RetryAfter time.Duration
+	// Body, when set, is the error's JSON body instead of {"message":
+	// Message}: for services whose error shapes have other members (SSO
+	// OIDC's OAuth {"error", "error_description"}). It must hold no
+	// secret.
+	Body any
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
