@@ -107,6 +107,7 @@ func (n *Node) apply(ctx context.Context, changes []store.Change) error {
 	n.applyIoT(changes)           // iot.go
 	n.applyHosts(changes)         // hosts.go
 	n.applySSOPortal(changes)     // ssoportal.go
+	n.applySSO(changes)           // sso.go
 	revoked := false
 	for _, c := range changes {
 		switch {
@@ -210,8 +211,9 @@ func (n *Node) housekeep(ctx context.Context) {
 			_, err2 := n.st.Revocations().Prune(pctx, now)
 			_, err3 := n.st.MFAAttempts().Prune(pctx, now)
 			_, err4 := n.st.SAMLAssertions().Prune(pctx, now)
-			if err := errors.Join(err1, err2, err3, err4); err != nil && ctx.Err() == nil {
-				n.log.WarnContext(ctx, "pruning expired sessions, revocations, MFA attempts and SAML assertions", "err", err)
+			err5 := n.sweepSSO(pctx, now) // sso.go
+			if err := errors.Join(err1, err2, err3, err4, err5); err != nil && ctx.Err() == nil {
+				n.log.WarnContext(ctx, "pruning expired sessions, revocations, MFA attempts, SAML assertions and SSO objects", "err", err)
 			}
 			cancel()
 		}

@@ -43,6 +43,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/revocation"
 	"github.com/brevet-dev/brevet/internal/rolesanywhere"
 	"github.com/brevet-dev/brevet/internal/server"
+	"github.com/brevet-dev/brevet/internal/sso"
 	"github.com/brevet-dev/brevet/internal/sso/assign"
 	"github.com/brevet-dev/brevet/internal/store"
 	"github.com/brevet-dev/brevet/internal/store/postgres"
@@ -111,6 +112,9 @@ type Node struct {
 	iot *iotNode
 	// assign is single sign-on's assignments (ssoportal.go).
 	assign *assign.Assignments
+	// sso is SSO OIDC and the sign-in sessions (sso.go); the portal and
+	// the sign-in pages use it.
+	sso *sso.Service
 
 	// inFlight counts the API requests being served: the trail's group
 	// commit waits for them.
@@ -221,6 +225,7 @@ func (n *Node) listen(ctx context.Context) error {
 		return err
 	}
 	n.fed.setServerURL(ctx, n.url) // the default OIDC issuer URL; federation.go
+	n.setSSOURL()                  // sso.go
 	if n.boot.AdminKeyID != "" && n.opts.FirstStart != nil {
 		printFirstStart(n.opts.FirstStart, n.url, n.cfg.Regions[0], n.boot)
 	}

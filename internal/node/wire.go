@@ -118,6 +118,9 @@ func (n *Node) registerServices(ctx context.Context, d *awsquery.Dispatcher) err
 	if err := n.newAssignments(d); err != nil { // ssoportal.go
 		return err
 	}
+	if err := n.newSSO(ctx); err != nil { // sso.go
+		return err
+	}
 	return n.newRolesAnywhere(stsSvc) // rolesanywhere.go
 }
 

@@ -1,0 +1,102 @@
+package sso
+
+import (
+	"sync"
+	"time"
+)
+
+// limitSource takes a token from source's RegisterClient and
+// StartDeviceAuthorization budget; SlowDownException when it is empty.
+func (s *Service) limitSource(source string, now time.Time) error {
+	if ok, _ := s.perSource.Take("src:"+source, now); !ok {
+		return oauthErr(SlowDown, "Too many requests; slow down", "per-source budget")
+	}
+	return nil
+}
+
+// failureKeys are the budgets a CreateToken failure is counted against:
+// the client's (when its id opened) and the source address's.
+func failureKeys(clientKey, source string) []string {
+	keys := []string{"src:" + source}
+	if clientKey != "" {
+		keys = append(keys, "client:"+clientKey)
+	}
+	return keys
+}
+
+// overFailures refuses a CreateToken whose client or source has failed
+// too often, before any work.
+func (s *Service) overFailures(keys []string, now time.Time) error {
+	for _, k := range keys {
+		if over, _ := s.failures.Over(k, now); over {
+			return oauthErr(SlowDown, "Too many failed requests; slow down", "failure budget of "+k[:3])
+		}
+	}
+	return nil
+}
+
+// countFailure takes a token from each budget when err is a failure a
+// guesser learns from (a bad client, grant or code), not the device
+// grant's normal answers (pending, slow down).
+func (s *Service) countFailure(keys []string, err error, now time.Time) {
+	switch errorCodeOf(err) {
+	case InvalidClient, InvalidGrant, InvalidRequest, ExpiredToken, UnauthorizedClient, InvalidScope:
+		for _, k := range keys {
+			s.failures.Take(k, now)
+		}
+	}
+}
+
+// maxPolls bounds the polling memory; entries older than a device code
+// are dropped when it fills.
+const maxPolls = 1 << 16
+
+// polls remembers when each device authorization was last polled on this
+// node, to answer SlowDownException to a client polling faster than the
+// interval.
+type polls struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+func newPolls() *polls { return &polls{last: make(map[string]time.Time)} }
+
+// tooFast records a poll of device authorization n at now and reports
+// whether it came sooner than the interval after the previous one. A
+// little slack absorbs clock and scheduling jitter.
+func (p *polls) tooFast(n string, now time.Time) bool {
+	const slack = PollInterval / 10
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	prev, seen := p.last[n]
+	if len(p.last) >= maxPolls {
+		p.pruneLocked(now)
+	}
+	p.last[n] = now
+	return seen && now.Sub(prev) < PollInterval-slack
+}
+
+// forget drops n once its authorization is redeemed or refused.
+func (p *polls) forget(n string) {
+	p.mu.Lock()
+	delete(p.last, n)
+	p.mu.Unlock()
+}
+
+// prune drops the polls older than a device code's life.
+func (p *polls) prune(now time.Time) {
+	p.mu.Lock()
+	p.pruneLocked(now)
+	p.mu.Unlock()
+}
+
+func (p *polls) pruneLocked(now time.Time) {
+	for k, t := range p.last {
+		if now.Sub(t) > DeviceCodeLifetime {
+			delete(p.last, k)
+		}
+	}
+	if len(p.last) >= maxPolls { // a flood within ten minutes: start over
+		clear(p.last)
+	}
+}
