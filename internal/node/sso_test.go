@@ -1,0 +1,133 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
+	"github.com/brevet-dev/brevet/internal/sso"
+)
+
+// TestSSOOIDCWithTheSDK drives SSO OIDC through the real pipeline with
+// aws-sdk-go-v2's ssooidc client: RegisterClient, StartDeviceAuthorization,
+// polling (authorization_pending), the approval the sign-in page would
+// make, CreateToken and refresh; then a disabled IAM user's refresh is
+// refused, and no secret reaches the audit trail.
+func TestSSOOIDCWithTheSDK(t *testing.T) {
+	ctx := context.Background()
+	dataDir := filepath.Join(t.TempDir(), "data")
+	n, _ := startNode(t, dataDir, Options{})
+	admin := adminCreds(t, dataDir)
+	iamCall := func(body string) string {
+		t.Helper()
+		code, out := signedPostTo(t, http.DefaultClient, n.URL(), "iam", admin, body)
+		if code != 200 {
+			t.Fatalf("%s: %d %s", body, code, out)
+		}
+		return out
+	}
+	out := iamCall("Action=CreateUser&Version=2010-05-08&UserName=ann")
+	userID := xmlValue(out, "UserId")
+	iamCall("Action=CreateLoginProfile&Version=2010-05-08&UserName=ann&Password=" + url.QueryEscape("Corr3ct-Horse-Battery!"))
+	ann := sso.Identity{Source: sso.SourceIAM, Account: testAccount, UserID: userID, UserName: "ann"}
+
+	client := ssooidc.New(ssooidc.Options{Region: "us-east-1", BaseEndpoint: aws.String(n.URL())})
+	reg, err := client.RegisterClient(ctx, &ssooidc.RegisterClientInput{ClientName: aws.String("botocore-client-test"), ClientType: aws.String("public"),
+		Scopes: []string{"sso:account:access"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.StartDeviceAuthorization(ctx, &ssooidc.StartDeviceAuthorizationInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
+		StartUrl: aws.String("https://elsewhere.example/start")})
+	if _, ok := errors.AsType[*types.InvalidRequestException](err); !ok {
+		t.Errorf("unknown start URL: %v, want InvalidRequestException", err)
+	}
+	dev, err := client.StartDeviceAuthorization(ctx, &ssooidc.StartDeviceAuthorizationInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
+		StartUrl: aws.String(n.URL() + "/start")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(aws.ToString(dev.VerificationUriComplete), n.URL()+"/sso/device?user_code=") || dev.Interval != 5 || dev.ExpiresIn != 600 {
+		t.Errorf("device authorization = %+v", dev)
+	}
+	poll := &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
+		GrantType: aws.String(sso.GrantDeviceCode), DeviceCode: dev.DeviceCode}
+	_, err = client.CreateToken(ctx, poll)
+	var pending *types.AuthorizationPendingException
+	if !errors.As(err, &pending) || aws.ToString(pending.Error_) != "authorization_pending" {
+		t.Fatalf("poll before approval: %v, want AuthorizationPendingException with error authorization_pending", err)
+	}
+	_, err = client.CreateToken(ctx, poll)
+	if _, ok := errors.AsType[*types.SlowDownException](err); !ok {
+		t.Errorf("poll at once again: %v, want SlowDownException", err)
+	}
+	if err := n.sso.ApproveDevice(ctx, aws.ToString(dev.UserCode), ann, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := client.CreateToken(ctx, poll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(tok.TokenType) != "Bearer" || tok.ExpiresIn != 3600 || aws.ToString(tok.RefreshToken) == "" {
+		t.Errorf("token = %+v", tok)
+	}
+	_, err = client.CreateToken(ctx, poll)
+	if _, ok := errors.AsType[*types.InvalidGrantException](err); !ok {
+		t.Errorf("device code used twice: %v, want InvalidGrantException", err)
+	}
+	got, err := n.sso.Authenticate(ctx, aws.ToString(tok.AccessToken), time.Now())
+	if err != nil || got.Identity.UserID != userID {
+		t.Fatalf("Authenticate = %+v, %v", got, err)
+	}
+	refreshed, err := client.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
+		GrantType: aws.String("refresh_token"), RefreshToken: tok.RefreshToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
+		GrantType: aws.String("refresh_token"), RefreshToken: aws.String(aws.ToString(reg.ClientSecret))})
+	if _, ok := errors.AsType[*types.InvalidGrantException](err); !ok {
+		t.Errorf("a client secret as refresh token: %v, want InvalidGrantException", err)
+	}
+	_, err = client.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: aws.String("forged"),
+		GrantType: aws.String("refresh_token"), RefreshToken: refreshed.RefreshToken})
+	if _, ok := errors.AsType[*types.InvalidClientException](err); !ok {
+		t.Errorf("forged client secret: %v, want InvalidClientException", err)
+	}
+
+	// Disabling the user (no login profile) ends its sessions at once.
+	iamCall("Action=DeleteLoginProfile&Version=2010-05-08&UserName=ann")
+	if _, err := n.sso.Authenticate(ctx, aws.ToString(refreshed.AccessToken), time.Now()); !errors.Is(err, sso.ErrUnauthorized) {
+		t.Errorf("access token of a disabled user: %v, want ErrUnauthorized", err)
+	}
+	_, err = client.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
+		GrantType: aws.String("refresh_token"), RefreshToken: refreshed.RefreshToken})
+	if _, ok := errors.AsType[*types.InvalidGrantException](err); !ok {
+		t.Errorf("disabled user's refresh: %v, want InvalidGrantException", err)
+	}
+
+	if err := n.flushIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	trail := readTrail(t, n)
+	if !strings.Contains(trail, `"eventName":"CreateToken"`) {
+		t.Fatalf("no CreateToken event in the trail")
+	}
+	for name, secret := range map[string]string{
+		"client secret": aws.ToString(reg.ClientSecret), "device code": aws.ToString(dev.DeviceCode),
+		"access token": aws.ToString(tok.AccessToken), "refresh token": aws.ToString(tok.RefreshToken),
+		"second refresh token": aws.ToString(refreshed.RefreshToken),
+	} {
+		if strings.Contains(trail, secret) {
+			t.Errorf("the audit trail holds the %s", name)
+		}
+	}
+}
