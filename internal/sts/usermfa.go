@@ -16,8 +16,10 @@ import (
 // per user (MFALimits), and a code works once on every node (the device's
 // step advances with a compare-and-set). It returns false and no error
 // when the user has no MFA device, true when the code verified, and an
-// *AccessDeniedError for a wrong, replayed or locked-out code. userName
-// is matched as IAM matches names (case-insensitively).
+// *AccessDeniedError for a wrong, replayed or locked-out code. An empty
+// code is checked against nothing and counts no attempt: the sign-in page
+// asks with it whether the user has a device at all (an error: it has).
+// userName is matched as IAM matches names (case-insensitively).
 func (s *Service) VerifyUserMFA(ctx context.Context, account, userName, code string, now time.Time) (used bool, err error) {
 	devs, err := s.store.MFADevices().ListForUser(ctx, account, userName)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {

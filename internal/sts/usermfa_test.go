@@ -32,6 +32,7 @@ func TestVerifyUserMFA(t *testing.T) {
 	steps := []step{
 		{"no device", "bob", "123456", now, false, ""},
 		{"unknown user", "nobody", "123456", now, false, ""},
+		{"no device, empty code", "bob", "", now, false, ""},
 		{"empty code", "alice", "", now, false, msgInvalid},
 		{"right code", "alice", code, now, true, ""},
 		{"replayed in the same step", "alice", code, now, false, msgInvalid},

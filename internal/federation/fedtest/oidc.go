@@ -17,13 +17,16 @@ import (
 
 // OIDCProvider is an in-test OpenID provider: a discovery document and a
 // JWKS served over HTTPS by NewTLS, and RS256 tokens signed with its
-// current key. Rotate adds a key and signs with it from then on.
+// current key. Rotate adds a key and signs with it from then on. It also
+// runs the authorization code flow with PKCE for a relying party
+// (codeflow.go: SetClient, SignIn).
 type OIDCProvider struct {
 	*Server
 	mu      sync.Mutex
 	keys    []*rsa.PrivateKey // published, kid "k1", "k2", ...
 	first   int               // keys before first are no longer published
 	signing int
+	flow    codeFlow // the authorization code flow (codeflow.go)
 }
 
 // NewOIDCProvider starts a provider with one RSA 2048 key.
@@ -35,11 +38,17 @@ func NewOIDCProvider(t testing.TB) *OIDCProvider {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{
 			"issuer": p.URL, "jwks_uri": p.URL + "/jwks.json",
+			"authorization_endpoint":                p.URL + "/authorize",
+			"token_endpoint":                        p.URL + "/token",
+			"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post", "none"},
+			"code_challenge_methods_supported":      []string{"S256"},
 			"id_token_signing_alg_values_supported": []string{"RS256"},
-			"response_types_supported":              []string{"id_token"},
+			"response_types_supported":              []string{"id_token", "code"},
 			"subject_types_supported":               []string{"public"},
 		})
 	})
+	mux.HandleFunc("GET /authorize", p.authorize) // codeflow.go
+	mux.HandleFunc("POST /token", p.token)
 	mux.HandleFunc("GET /jwks.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(p.JWKS())

@@ -1,0 +1,211 @@
+package signin
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/sso"
+)
+
+// Cookie names and the purposes their contents are sealed under.
+const (
+	sessionCookie  = "brevet_sso"
+	flowCookie     = "brevet_sso_flow"
+	sessionPurpose = "sso-signin-session"
+	flowPurpose    = "sso-signin-flow"
+	requestPurpose = "sso-signin-authorize"
+	// maxCookie keeps a cookie under what every browser stores (4096
+	// bytes with its name and attributes).
+	maxCookie = 3800
+)
+
+// session is the browser's sign-in, sealed into brevet_sso. A visitor
+// who has not signed in holds one too, for its CSRF token.
+type session struct {
+	// CSRF is the token every form carries back (double submit, bound to
+	// this sealed cookie).
+	CSRF string `json:"csrf"`
+	// Identity is who signed in; nil until then.
+	Identity *sso.Identity `json:"id,omitempty"`
+	// ARN is the IAM user's, for the audit trail.
+	ARN string `json:"arn,omitempty"`
+	// Pending is an IAM user whose password verified and whose TOTP code
+	// is still to come.
+	Pending *pending `json:"pending,omitempty"`
+	// Expires ends the session (and the pending step).
+	Expires time.Time `json:"exp"`
+}
+
+// pending is a password sign-in waiting for its second factor.
+type pending struct {
+	Identity sso.Identity `json:"id"`
+	ARN      string       `json:"arn"`
+	Expires  time.Time    `json:"exp"`
+}
+
+// pendingMFA is how long the MFA page waits for a code.
+const pendingMFA = 5 * time.Minute
+
+// flow is the state of one round trip to an identity provider, sealed
+// into brevet_sso_flow (SameSite=Lax, so that it comes back with the
+// provider's redirect).
+type flow struct {
+	Provider string    `json:"idp"`
+	State    string    `json:"state"`
+	Nonce    string    `json:"nonce"`
+	Verifier string    `json:"verifier"`
+	Next     string    `json:"next"`
+	Expires  time.Time `json:"exp"`
+}
+
+// flowLife is how long a person has to sign in at the provider.
+const flowLife = 10 * time.Minute
+
+// randomToken is 32 random bytes, base64url.
+func randomToken(r io.Reader) (string, error) {
+	b := make([]byte, 32)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// seal seals v for purpose as cookie-safe text.
+func (h *Handler) seal(v any, purpose string) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	ct, err := h.cfg.Sealer.Seal(b, purpose)
+	clear(b)
+	if err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(ct), nil
+}
+
+// open opens what seal sealed for purpose into v.
+func (h *Handler) open(s, purpose string, v any) error {
+	if s == "" || len(s) > 2*maxCookie {
+		return errors.New("signin: no sealed value")
+	}
+	ct, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return err
+	}
+	b, err := h.cfg.Opener.Open(ct, purpose)
+	if err != nil {
+		return err
+	}
+	defer clear(b)
+	return json.Unmarshal(b, v)
+}
+
+// session returns the browser's valid session, or nil.
+func (h *Handler) session(r *http.Request, now time.Time) *session {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil
+	}
+	var s session
+	if h.open(c.Value, sessionPurpose, &s) != nil || !now.Before(s.Expires) || s.CSRF == "" {
+		return nil
+	}
+	if s.Pending != nil && !now.Before(s.Pending.Expires) {
+		s.Pending = nil
+	}
+	return &s
+}
+
+// ensureSession returns the browser's session, or starts an anonymous one
+// (a CSRF token only) and sets its cookie.
+func (h *Handler) ensureSession(w http.ResponseWriter, r *http.Request, now time.Time) (*session, error) {
+	if s := h.session(r, now); s != nil {
+		return s, nil
+	}
+	csrf, err := randomToken(h.cfg.Rand)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{CSRF: csrf, Expires: now.Add(h.cfg.Session)}
+	return s, h.setSession(w, s)
+}
+
+// errCookieTooLarge: the identity does not fit in a cookie (a provider's
+// groups claim too long).
+var errCookieTooLarge = errors.New("signin: the sign-in does not fit in a cookie")
+
+// setSession seals s into brevet_sso: HttpOnly, Secure, SameSite=Strict,
+// Path=/, for the browser's session only (no Max-Age; the sealed expiry
+// decides).
+func (h *Handler) setSession(w http.ResponseWriter, s *session) error {
+	v, err := h.seal(s, sessionPurpose)
+	if err != nil {
+		return err
+	}
+	if len(v) > maxCookie {
+		return errCookieTooLarge
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: v, Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	return nil
+}
+
+// newSignedIn starts a fresh session for id (a new CSRF token: nothing of
+// the anonymous session carries over).
+func (h *Handler) newSignedIn(w http.ResponseWriter, id sso.Identity, arn string, now time.Time) (*session, error) {
+	csrf, err := randomToken(h.cfg.Rand)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{CSRF: csrf, Identity: &id, ARN: arn, Expires: now.Add(h.cfg.Session)}
+	return s, h.setSession(w, s)
+}
+
+// clearCookie makes the browser drop a cookie.
+func clearCookie(w http.ResponseWriter, name, path string, sameSite http.SameSite) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: path, MaxAge: -1, HttpOnly: true, Secure: true, SameSite: sameSite})
+}
+
+// setFlow seals f into brevet_sso_flow: HttpOnly, Secure, SameSite=Lax,
+// Path=/sso/idp/.
+func (h *Handler) setFlow(w http.ResponseWriter, f *flow) error {
+	v, err := h.seal(f, flowPurpose)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: flowCookie, Value: v, Path: "/sso/idp/", MaxAge: int(flowLife / time.Second),
+		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
+	return nil
+}
+
+// takeFlow reads the flow cookie and clears it: a round trip is used once.
+func (h *Handler) takeFlow(w http.ResponseWriter, r *http.Request, now time.Time) (*flow, bool) {
+	c, err := r.Cookie(flowCookie)
+	if err != nil {
+		return nil, false
+	}
+	clearCookie(w, flowCookie, "/sso/idp/", http.SameSiteLaxMode)
+	var f flow
+	if h.open(c.Value, flowPurpose, &f) != nil || !now.Before(f.Expires) {
+		return nil, false
+	}
+	return &f, true
+}
+
+// checkPost refuses a POST whose CSRF token is not the session's, or
+// whose Origin (when the browser sends one) is not the pages' own.
+func (h *Handler) checkPost(r *http.Request, s *session) bool {
+	if o := r.Header.Get("Origin"); o != "" && o != h.origin {
+		return false
+	}
+	if s == nil {
+		return false
+	}
+	got := r.PostFormValue("csrf")
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.CSRF)) == 1
+}

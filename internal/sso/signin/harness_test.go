@@ -1,0 +1,360 @@
+package signin_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/authz"
+	"github.com/brevet-dev/brevet/internal/authz/authztest"
+	"github.com/brevet-dev/brevet/internal/awsquery/iamapi"
+	"github.com/brevet-dev/brevet/internal/config"
+	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/credential/masterkey"
+	"github.com/brevet-dev/brevet/internal/credential/password"
+	"github.com/brevet-dev/brevet/internal/credential/totp"
+	"github.com/brevet-dev/brevet/internal/federation/fedtest"
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/iam/iamservice"
+	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/ratelimit"
+	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/sso"
+	"github.com/brevet-dev/brevet/internal/sso/signin"
+	"github.com/brevet-dev/brevet/internal/store/sqlite"
+	"github.com/brevet-dev/brevet/internal/sts"
+)
+
+const (
+	acct     = "111122223333"
+	alias    = "example-corp"
+	pass     = "Correct-Horse-9-battery"
+	clientID = "brevet-rp"
+	secret   = "rp-secret-value"
+	userCode = "BCDF-GHJK"
+)
+
+var ctx = context.Background()
+
+// env is a sign-in page over TLS on the real store, IAM and STS services,
+// with an in-test OpenID provider and SSO flows (testFlows).
+type env struct {
+	t     *testing.T
+	st    *sqlite.Store
+	mk    *masterkey.Keyring
+	w     *authztest.World
+	iam   *iamservice.Service
+	sts   *sts.Service
+	flows *testFlows
+	idp   *fedtest.OIDCProvider
+	audit *recorder
+	srv   *httptest.Server
+	pool  *x509.CertPool
+}
+
+func newEnv(t *testing.T, opts ...func(*signin.Config)) *env {
+	t.Helper()
+	now := time.Now()
+	st, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: time.Now})
+	must(t, err)
+	t.Cleanup(func() { st.Close() })
+	e := &env{t: t, st: st, w: &authztest.World{Store: st, Now: now}, flows: newTestFlows(), audit: &recorder{}}
+	must(t, e.w.Account(acct))
+	must(t, st.Accounts().SetAlias(ctx, acct, alias))
+	e.mk, err = masterkey.Generate(rand.Reader, now)
+	must(t, err)
+	ring, err := credential.NewTokenKeyRing(rand.Reader, now.Add(-time.Hour))
+	must(t, err)
+	az, err := authz.New(ctx, authz.Config{Store: st, MessageKey: make([]byte, 32)})
+	must(t, err)
+	e.sts, err = sts.New(sts.Config{Store: st, TokenKeys: ring, Authz: az, Secrets: e.mk, MFA: sts.MFALimits{MaxFailures: 5}})
+	must(t, err)
+	pw, err := password.NewHasher(password.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 2, rand.Reader)
+	must(t, err)
+	e.iam, err = iamservice.New(iamservice.Config{Store: st, MasterKey: e.mk, Passwords: pw})
+	must(t, err)
+
+	e.idp = fedtest.NewOIDCProvider(t)
+	e.idp.SetClient(clientID, secret)
+	e.srv = httptest.NewUnstartedServer(nil)
+	e.srv.StartTLS()
+	t.Cleanup(e.srv.Close)
+	e.pool = x509.NewCertPool()
+	e.pool.AddCert(e.srv.Certificate())
+	e.pool.AppendCertsFromPEM(e.idp.CAPEM)
+	cfg := signin.Config{
+		Flows: e.flows, Passwords: e.iam, MFA: e.sts, Users: signin.StoreUsers{Repos: st}, IAMUsers: true,
+		Sealer: e.mk, Opener: e.mk, URL: e.srv.URL, Auditor: e.audit, HTTPClient: e.idp.Client,
+		IdPs: []config.SSOIdentityProvider{{Name: "corp", DisplayName: "Corp SSO", Issuer: e.idp.Issuer(), ClientID: clientID,
+			Scopes: config.DefaultSSOScopes, UsernameClaim: "email", GroupsClaim: "groups"}},
+		Secrets: map[string]string{"corp": secret},
+		// Generous limits; TestSignInRateLimits sets tight ones.
+		Limits: signin.Limits{SignInPerUser: ratelimit.Rate{PerSecond: 100, Burst: 100}, SignInPerSource: ratelimit.Rate{PerSecond: 100, Burst: 100},
+			UserCodesPerSource: ratelimit.Rate{PerSecond: 100, Burst: 100}},
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h, err := signin.New(cfg)
+	must(t, err)
+	e.srv.Config.Handler = h
+	return e
+}
+
+// user creates an IAM user with a password, in groups; mfa gives it a
+// virtual MFA device and returns its seed.
+func (e *env) user(name string, mfa bool, groups ...string) totp.Seed {
+	e.t.Helper()
+	_, err := e.w.User(acct, name)
+	must(e.t, err)
+	for _, g := range groups {
+		if _, err := e.st.Groups().Get(ctx, acct, g); err != nil {
+			must(e.t, e.w.Group(acct, g))
+		}
+		must(e.t, e.st.Groups().AddUser(ctx, acct, g, name))
+	}
+	_, err = e.iam.CreateLoginProfile(ctx, &identity.Principal{Account: acct}, &iamapi.CreateLoginProfileRequest{UserName: name, Password: pass}, time.Now())
+	must(e.t, err)
+	if !mfa {
+		return totp.Seed{}
+	}
+	seed, err := totp.NewSeed(rand.Reader)
+	must(e.t, err)
+	serial := iam.MFASerial(acct, "/", name+"-mfa")
+	sealed, err := e.mk.Seal(seed.Bytes(), sts.MFASeedPurpose(serial))
+	must(e.t, err)
+	must(e.t, e.st.MFADevices().Create(ctx, iam.VirtualMFADevice{Account: acct, SerialNumber: serial, Path: "/", Name: name + "-mfa",
+		SeedCiphertext: sealed, Created: time.Now()}))
+	must(e.t, e.st.MFADevices().Assign(ctx, serial, name, time.Now(), totp.Step(time.Now())-10))
+	return seed
+}
+
+// browser is a client with a cookie jar that trusts the page and the
+// provider, and follows no redirect by itself.
+type browser struct {
+	e      *env
+	c      *http.Client
+	origin string // sent as Origin on POSTs; "" sends none
+}
+
+func (e *env) browser() *browser {
+	jar, err := cookiejar.New(nil)
+	must(e.t, err)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second,
+		Transport:     &http.Transport{TLSClientConfig: &tls.Config{RootCAs: e.pool, MinVersion: tls.VersionTLS12}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	e.t.Cleanup(c.CloseIdleConnections)
+	return &browser{e: e, c: c, origin: e.srv.URL}
+}
+
+// resp is a response read whole.
+type resp struct {
+	*http.Response
+	body string
+}
+
+func (b *browser) get(u string) resp {
+	b.e.t.Helper()
+	if strings.HasPrefix(u, "/") {
+		u = b.e.srv.URL + u
+	}
+	r, err := b.c.Get(u)
+	must(b.e.t, err)
+	return read(b.e.t, r)
+}
+
+func (b *browser) post(path string, form url.Values) resp {
+	b.e.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, b.e.srv.URL+path, strings.NewReader(form.Encode()))
+	must(b.e.t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if b.origin != "" {
+		req.Header.Set("Origin", b.origin)
+	}
+	r, err := b.c.Do(req)
+	must(b.e.t, err)
+	return read(b.e.t, r)
+}
+
+// follow GETs Location until a response that is not a redirect.
+func (b *browser) follow(r resp) resp {
+	b.e.t.Helper()
+	for i := 0; i < 10 && r.StatusCode >= 300 && r.StatusCode < 400; i++ {
+		loc, err := r.Location()
+		must(b.e.t, err)
+		r = b.get(loc.String())
+	}
+	return r
+}
+
+func read(t *testing.T, r *http.Response) resp {
+	t.Helper()
+	defer r.Body.Close()
+	b, err := io.ReadAll(r.Body)
+	must(t, err)
+	return resp{Response: r, body: string(b)}
+}
+
+var hiddenRE = regexp.MustCompile(`name="(csrf|request|next)" value="([^"]*)"`)
+
+// field is a hidden field of the page's form.
+func (r resp) field(name string) string {
+	for _, m := range hiddenRE.FindAllStringSubmatch(r.body, -1) {
+		if m[1] == name {
+			return strings.ReplaceAll(m[2], "&amp;", "&")
+		}
+	}
+	return ""
+}
+
+// signIn signs in name with the password (and the TOTP code of seed when
+// it has one), from the device page, and returns the confirmation page.
+func (b *browser) signIn(account, name string, seed *totp.Seed) resp {
+	b.e.t.Helper()
+	r := b.follow(b.get("/sso/device?user_code=" + userCode))
+	r = b.post("/sso/signin", url.Values{"csrf": {r.field("csrf")}, "next": {r.field("next")}, "account": {account}, "username": {name}, "password": {pass}})
+	if seed != nil {
+		r = b.post("/sso/signin/mfa", url.Values{"csrf": {r.field("csrf")}, "next": {r.field("next")}, "code": {totp.Code(*seed, time.Now())}})
+	}
+	return b.follow(r)
+}
+
+// testFlows stands in for package sso's service until it is on main:
+// device authorizations by user code and the loopback authorization.
+type testFlows struct {
+	mu       sync.Mutex
+	devices  map[string]string // user code -> client name, while pending
+	approved map[string]sso.Identity
+	denied   map[string]bool
+	issued   int
+}
+
+func newTestFlows() *testFlows {
+	return &testFlows{devices: map[string]string{"BCDFGHJK": "botocore-client-aws-cli"}, approved: map[string]sso.Identity{}, denied: map[string]bool{}}
+}
+
+func norm(code string) string { return strings.ToUpper(strings.ReplaceAll(code, "-", "")) }
+
+func (f *testFlows) Device(_ context.Context, code string, _ time.Time) (signin.Device, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, ok := f.devices[norm(code)]
+	if !ok {
+		return signin.Device{}, signin.ErrNoDevice
+	}
+	c := norm(code)
+	return signin.Device{UserCode: c[:4] + "-" + c[4:], ClientName: n}, nil
+}
+
+func (f *testFlows) ApproveDevice(_ context.Context, code string, id sso.Identity, _ time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.devices[norm(code)]; !ok {
+		return signin.ErrNoDevice
+	}
+	delete(f.devices, norm(code))
+	f.approved[norm(code)] = id
+	return nil
+}
+
+func (f *testFlows) DenyDevice(_ context.Context, code string, _ time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.devices[norm(code)]; !ok {
+		return signin.ErrNoDevice
+	}
+	delete(f.devices, norm(code))
+	f.denied[norm(code)] = true
+	return nil
+}
+
+func (f *testFlows) CheckAuthorize(q url.Values, _ time.Time) (signin.Authorize, error) {
+	a := signin.Authorize{ClientID: q.Get("client_id"), RedirectURI: q.Get("redirect_uri"), State: q.Get("state"),
+		CodeChallenge: q.Get("code_challenge"), Scopes: strings.Fields(q.Get("scopes"))}
+	switch {
+	case a.ClientID != "cli-client" || !strings.HasPrefix(a.RedirectURI, "http://127.0.0.1:"):
+		return signin.Authorize{}, &signin.AuthorizeError{Code: "invalid_client", Description: "unknown client or redirect"}
+	case q.Get("code_challenge_method") != "S256" || q.Get("response_type") != "code":
+		return a, &signin.AuthorizeError{Redirect: true, Code: "invalid_request", Description: "PKCE S256 required"}
+	}
+	return a, nil
+}
+
+func (f *testFlows) IssueCode(_ context.Context, a signin.Authorize, id sso.Identity, _ time.Time) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.issued++
+	return a.RedirectURI + "?" + url.Values{"code": {fmt.Sprintf("code-for-%s", id.UserName)}, "state": {a.State}}.Encode(), nil
+}
+
+func (f *testFlows) DenyAuthorize(a signin.Authorize) string {
+	return a.RedirectURI + "?" + url.Values{"error": {"access_denied"}, "state": {a.State}}.Encode()
+}
+
+func (f *testFlows) approval(code string) (sso.Identity, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id, ok := f.approved[norm(code)]
+	return id, ok
+}
+
+// recorder keeps the audit records.
+type recorder struct {
+	mu   sync.Mutex
+	recs []request.Record
+}
+
+func (a *recorder) Audit(_ context.Context, rec *request.Record) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.recs = append(a.recs, *rec)
+	return nil
+}
+
+// events lists the records as ACTION:RESULT-or-ERROR.
+func (a *recorder) events() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []string
+	for _, r := range a.recs {
+		res := r.ErrorCode
+		if res == "" {
+			res, _ = r.ResponseElements["result"].(string)
+		}
+		out = append(out, r.Action+":"+res)
+	}
+	return out
+}
+
+// text is every record as JSON, to look for secrets in.
+func (a *recorder) text() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var b strings.Builder
+	for _, r := range a.recs {
+		j, _ := json.Marshal([]any{r.RequestParameters, r.ResponseElements, r.ErrorMessage})
+		b.Write(j)
+	}
+	return b.String()
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

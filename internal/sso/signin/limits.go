@@ -1,0 +1,94 @@
+package signin
+
+import (
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/ratelimit"
+	"github.com/brevet-dev/brevet/internal/request"
+)
+
+// Limits are the pages' rate limits, per node, as token buckets.
+type Limits struct {
+	// SignInPerUser bounds sign-in attempts (passwords and MFA codes)
+	// per account and user name, from anywhere.
+	SignInPerUser ratelimit.Rate
+	// SignInPerSource bounds sign-in attempts (passwords, MFA codes,
+	// provider callbacks) per source address.
+	SignInPerSource ratelimit.Rate
+	// UserCodesPerSource bounds user codes looked up or decided per
+	// source address: eight letters of twenty are too many to guess
+	// within a device code's ten minutes at this rate.
+	UserCodesPerSource ratelimit.Rate
+	// MaxKeys bounds the keys each limit tracks.
+	MaxKeys int
+}
+
+// DefaultLimits: 5 attempts per user then one every 12 s; 20 per source
+// then one every 6 s; 10 user codes per source then one every 6 s.
+var DefaultLimits = Limits{
+	SignInPerUser:      ratelimit.Rate{PerSecond: 1.0 / 12, Burst: 5},
+	SignInPerSource:    ratelimit.Rate{PerSecond: 1.0 / 6, Burst: 20},
+	UserCodesPerSource: ratelimit.Rate{PerSecond: 1.0 / 6, Burst: 10},
+	MaxKeys:            65536,
+}
+
+type limiters struct {
+	user, source, codes *ratelimit.Buckets
+}
+
+func newLimiters(l Limits) limiters {
+	d := DefaultLimits
+	if l.SignInPerUser.PerSecond == 0 && l.SignInPerUser.Burst == 0 {
+		l.SignInPerUser = d.SignInPerUser
+	}
+	if l.SignInPerSource.PerSecond == 0 && l.SignInPerSource.Burst == 0 {
+		l.SignInPerSource = d.SignInPerSource
+	}
+	if l.UserCodesPerSource.PerSecond == 0 && l.UserCodesPerSource.Burst == 0 {
+		l.UserCodesPerSource = d.UserCodesPerSource
+	}
+	if l.MaxKeys <= 0 {
+		l.MaxKeys = d.MaxKeys
+	}
+	return limiters{user: ratelimit.NewBuckets(l.SignInPerUser, l.MaxKeys),
+		source: ratelimit.NewBuckets(l.SignInPerSource, l.MaxKeys), codes: ratelimit.NewBuckets(l.UserCodesPerSource, l.MaxKeys)}
+}
+
+// signIn takes an attempt from the source's budget and, when a user is
+// named, from the user's: false when either is spent.
+func (l limiters) signIn(r *http.Request, account, user string, now time.Time) bool {
+	if ok, _ := l.source.Take(sourceKey(r), now); !ok {
+		return false
+	}
+	if user == "" {
+		return true
+	}
+	ok, _ := l.user.Take(strings.ToLower(strings.TrimSpace(account))+"\x00"+iam.NameKey(user), now)
+	return ok
+}
+
+// userCode takes a user-code entry from the source's budget.
+func (l limiters) userCode(r *http.Request, now time.Time) bool {
+	ok, _ := l.codes.Take(sourceKey(r), now)
+	return ok
+}
+
+// sourceKey is the request's source address; an IPv6 address counts by
+// its /64, which one host usually holds whole.
+func sourceKey(r *http.Request) string {
+	ip := request.SourceIP(r)
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}

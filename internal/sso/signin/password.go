@@ -1,0 +1,215 @@
+package signin
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/iam/iamservice"
+	"github.com/brevet-dev/brevet/internal/sso"
+	"github.com/brevet-dev/brevet/internal/sts"
+)
+
+// The generic answers: they never say which part was wrong.
+const (
+	msgBadCredentials = "The account, user name or password is wrong, or this user cannot sign in here."
+	msgBadCode        = "The code is wrong or was used already. Wait for the next code and try again."
+	msgThrottled      = "Too many attempts. Wait a minute and try again."
+	msgResetRequired  = "Your password must be changed before you can sign in. Change it with `aws iam change-password`, or ask an administrator to set a new one, then sign in again."
+	msgBadRequest     = "This form expired or did not come from this page. Go back, reload the page and try again."
+)
+
+// start is the start URL's page.
+func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, pageStart, &page{Title: "Brevet single sign-on"})
+}
+
+// signinPage shows the IAM form and one button per provider; a signed-in
+// browser goes on to next.
+func (h *Handler) signinPage(w http.ResponseWriter, r *http.Request) {
+	now := h.cfg.Now()
+	next := localNext(r.URL.Query().Get("next"))
+	s, err := h.ensureSession(w, r, now)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if s.Identity != nil {
+		see(w, r, next)
+		return
+	}
+	h.showSignin(w, r, http.StatusOK, s, next, "", "", "")
+}
+
+func (h *Handler) showSignin(w http.ResponseWriter, r *http.Request, status int, s *session, next, msg, account, user string) {
+	p := &page{Title: "Sign in", Error: msg, CSRF: s.CSRF, Next: next, IAM: h.cfg.IAMUsers, Account: account, UserName: user}
+	for _, idp := range h.cfg.IdPs {
+		p.Providers = append(p.Providers, providerLink{DisplayName: idp.DisplayName,
+			URL: "/sso/idp/" + idp.Name + "/start?next=" + url.QueryEscape(next)})
+	}
+	h.render(w, r, status, pageSignin, p)
+}
+
+// signinPassword checks an IAM user's password; a user with an MFA device
+// goes on to the MFA page.
+func (h *Handler) signinPassword(w http.ResponseWriter, r *http.Request) {
+	now := h.cfg.Now()
+	s := h.session(r, now)
+	next := localNext(r.PostFormValue("next"))
+	if !h.cfg.IAMUsers {
+		h.render(w, r, http.StatusNotFound, pageMessage, &page{Title: "Not found", Message: "IAM users do not sign in here."})
+		return
+	}
+	if !h.checkPost(r, s) {
+		h.badRequest(w, r)
+		return
+	}
+	account, user := strings.TrimSpace(r.PostFormValue("account")), strings.TrimSpace(r.PostFormValue("username"))
+	password := r.PostFormValue("password")
+	ev := event{action: actionPassword, start: now, params: map[string]any{"accountId": account, "userName": user}}
+	if len(account) > 64 || len(user) > 64 || len(password) > 512 {
+		account, user, password = "", "", ""
+	}
+	if !h.lim.signIn(r, account, user, now) {
+		h.refuse(w, r, ev, codeThrottled, http.StatusTooManyRequests, func() { h.showSignin(w, r, http.StatusTooManyRequests, s, next, msgThrottled, account, user) })
+		return
+	}
+	acct, err := h.cfg.Users.AccountID(r.Context(), account)
+	switch {
+	case errors.Is(err, ErrUnknownAccount):
+		acct = "" // VerifyPassword still spends a KDF verification: no timing tells
+	case err != nil:
+		h.fail(w, r, err)
+		return
+	}
+	res, err := h.cfg.Passwords.VerifyPassword(r.Context(), acct, user, password, now)
+	switch {
+	case errors.Is(err, iamservice.ErrBadPassword), errors.Is(err, iamservice.ErrPasswordExpired), err == nil && acct == "":
+		h.refuse(w, r, ev, codeFailed, http.StatusUnauthorized, func() { h.showSignin(w, r, http.StatusUnauthorized, s, next, msgBadCredentials, account, user) })
+		return
+	case err != nil:
+		h.fail(w, r, err)
+		return
+	}
+	id, arn, err := h.cfg.Users.Identity(r.Context(), acct, res.UserName)
+	if err != nil {
+		h.refuse(w, r, ev, codeFailed, http.StatusUnauthorized, func() { h.showSignin(w, r, http.StatusUnauthorized, s, next, msgBadCredentials, account, user) })
+		return
+	}
+	ev.principal = principalOf(&id, arn)
+	if res.ResetRequired {
+		h.refuse(w, r, ev, codeReset, http.StatusForbidden, func() {
+			h.render(w, r, http.StatusForbidden, pageMessage, &page{Title: "Password change required", Message: msgResetRequired,
+				Link: "/sso/signin?next=" + url.QueryEscape(next), LinkText: "Back to sign-in"})
+		})
+		return
+	}
+	// An empty code checks nothing: it tells whether the user has a device.
+	_, err = h.cfg.MFA.VerifyUserMFA(r.Context(), acct, res.UserName, "", now)
+	var denied *sts.AccessDeniedError
+	switch {
+	case errors.As(err, &denied):
+		s.Pending = &pending{Identity: id, ARN: arn, Expires: now.Add(pendingMFA)}
+		if err := h.audit(r, withResponse(ev, "MFARequired")); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if err := h.setSession(w, s); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.render(w, r, http.StatusOK, pageMFA, &page{Title: "Multi-factor authentication", CSRF: s.CSRF, Next: next, UserName: id.UserName})
+		return
+	case err != nil:
+		h.fail(w, r, err)
+		return
+	}
+	h.signedIn(w, r, ev, id, arn, next, now)
+}
+
+// signinMFA checks the TOTP code of a user whose password verified.
+func (h *Handler) signinMFA(w http.ResponseWriter, r *http.Request) {
+	now := h.cfg.Now()
+	s := h.session(r, now)
+	next := localNext(r.PostFormValue("next"))
+	if !h.cfg.IAMUsers || !h.checkPost(r, s) || s.Pending == nil {
+		h.badRequest(w, r)
+		return
+	}
+	p := s.Pending
+	ev := event{action: actionMFA, start: now, principal: principalOf(&p.Identity, p.ARN),
+		params: map[string]any{"accountId": p.Identity.Account, "userName": p.Identity.UserName}}
+	again := func(status int, msg string) func() {
+		return func() {
+			h.render(w, r, status, pageMFA, &page{Title: "Multi-factor authentication", Error: msg, CSRF: s.CSRF, Next: next, UserName: p.Identity.UserName})
+		}
+	}
+	if !h.lim.signIn(r, p.Identity.Account, p.Identity.UserName, now) {
+		h.refuse(w, r, ev, codeThrottled, http.StatusTooManyRequests, again(http.StatusTooManyRequests, msgThrottled))
+		return
+	}
+	code := strings.TrimSpace(r.PostFormValue("code"))
+	if len(code) > 16 {
+		code = ""
+	}
+	used, err := h.cfg.MFA.VerifyUserMFA(r.Context(), p.Identity.Account, p.Identity.UserName, code, now)
+	var denied *sts.AccessDeniedError
+	switch {
+	case errors.As(err, &denied) || err == nil && !used && code == "":
+		h.refuse(w, r, ev, codeFailed, http.StatusUnauthorized, again(http.StatusUnauthorized, msgBadCode))
+		return
+	case err != nil:
+		h.fail(w, r, err)
+		return
+	}
+	id := p.Identity
+	id.MFA = used
+	h.signedIn(w, r, ev, id, p.ARN, next, now)
+}
+
+// signedIn audits a sign-in, starts the browser's session and goes on to
+// next.
+func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, ev event, id sso.Identity, arn, next string, now time.Time) {
+	if err := h.audit(r, withResponse(ev, "Success")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.newSignedIn(w, id, arn, now); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	see(w, r, next)
+}
+
+// withResponse sets the event's outcome.
+func withResponse(e event, outcome string) event {
+	e.response = map[string]any{"result": outcome}
+	return e
+}
+
+// refuse audits a refused attempt and shows its page; a trail that
+// cannot take the event fails the request instead.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, e event, code string, status int, show func()) {
+	e.errorCode, e.status = code, status
+	if err := h.audit(r, e); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	show()
+}
+
+// badRequest answers a POST without a valid CSRF token or with a foreign
+// Origin, and one out of its sequence.
+func (h *Handler) badRequest(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusForbidden, pageMessage, &page{Title: "Request refused", Message: msgBadRequest,
+		Link: "/start", LinkText: "Start again"})
+}
+
+// signout ends the browser's sign-in.
+func (h *Handler) signout(w http.ResponseWriter, r *http.Request) {
+	clearCookie(w, sessionCookie, "/", http.SameSiteStrictMode)
+	h.render(w, r, http.StatusOK, pageMessage, &page{Title: "Signed out", Message: "You are signed out of Brevet in this browser.",
+		Anonymous: true, Link: "/sso/signin?next=%2Fstart", LinkText: "Sign in again"})
+}
