@@ -27,7 +27,7 @@ func (h *Handler) authorizePage(w http.ResponseWriter, r *http.Request) {
 	now := h.cfg.Now()
 	a, err := h.cfg.Flows.CheckAuthorize(r.URL.Query(), now)
 	if err != nil {
-		h.authorizeError(w, r, a, err)
+		h.authorizeError(w, r, err)
 		return
 	}
 	s := h.session(r, now)
@@ -49,26 +49,15 @@ func (h *Handler) authorizePage(w http.ResponseWriter, r *http.Request) {
 
 // authorizeError shows a refused request on the page, or sends it to the
 // client's redirect URI when the service says the URI is sound.
-func (h *Handler) authorizeError(w http.ResponseWriter, r *http.Request, a Authorize, err error) {
+func (h *Handler) authorizeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *AuthorizeError
 	if !errors.As(err, &ae) {
 		h.fail(w, r, err)
 		return
 	}
-	if ae.Redirect && a.RedirectURI != "" {
-		if u, perr := url.Parse(a.RedirectURI); perr == nil {
-			q := u.Query()
-			q.Set("error", ae.Code)
-			if ae.Description != "" {
-				q.Set("error_description", ae.Description)
-			}
-			if a.State != "" {
-				q.Set("state", a.State)
-			}
-			u.RawQuery = q.Encode()
-			http.Redirect(w, r, u.String(), http.StatusFound)
-			return
-		}
+	if ae.Redirect && redirectOrigin(ae.Location) != "" {
+		http.Redirect(w, r, ae.Location, http.StatusFound)
+		return
 	}
 	h.render(w, r, http.StatusBadRequest, pageMessage, &page{Title: "Request refused",
 		Message: "The application's sign-in request is not valid (" + ae.Code + "). Start again from the application."})
@@ -96,7 +85,7 @@ func (h *Handler) authorizeDecide(w http.ResponseWriter, r *http.Request) {
 		ev.action = actionAllowAuthorize
 		var err error
 		if redirect, err = h.cfg.Flows.IssueCode(r.Context(), req.Authorize, *s.Identity, now); err != nil {
-			h.authorizeError(w, r, req.Authorize, err)
+			h.authorizeError(w, r, err)
 			return
 		}
 	case "deny":

@@ -2,7 +2,6 @@ package signin
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"time"
 
@@ -21,32 +20,19 @@ type Flows interface {
 	DenyAuthorize(a Authorize) (redirect string)
 }
 
-// Device is a pending device authorization, as the verification page
-// shows it.
-//
-// TODO(signin): alias sso.Device, sso.Authorize, sso.AuthorizeError and
-// sso.ErrNoDevice once package sso has them (SSO.md's contract).
-type Device struct {
-	UserCode, ClientName string
-	Expires              time.Time
-}
-
-// Authorize is a checked OAuth authorization request of the loopback
-// flow.
-type Authorize struct {
-	ClientID, RedirectURI, State, CodeChallenge string
-	Scopes                                      []string
-}
-
-// AuthorizeError refuses an authorization request. Redirect=false: the
-// client or redirect URI is bad, so the error is shown on the page and
-// never sent to the redirect URI.
-type AuthorizeError struct {
-	Redirect          bool
-	Code, Description string
-}
-
-func (e *AuthorizeError) Error() string { return "sso: authorize: " + e.Code + ": " + e.Description }
+// The SSO OIDC service's types the pages handle.
+type (
+	// Device is a pending device authorization.
+	Device = sso.Device
+	// Authorize is a checked OAuth authorization request of the loopback
+	// flow.
+	Authorize = sso.Authorize
+	// AuthorizeError refuses an authorization request: sent back to the
+	// client at Location when Redirect is set, else shown on the page.
+	AuthorizeError = sso.AuthorizeError
+)
 
 // ErrNoDevice: the user code names no pending device authorization.
-var ErrNoDevice = errors.New("sso: no pending device authorization with this code")
+var ErrNoDevice = sso.ErrNoDevice
+
+var _ Flows = (*sso.Service)(nil)

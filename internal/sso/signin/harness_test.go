@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -45,7 +44,6 @@ const (
 	pass     = "Correct-Horse-9-battery"
 	clientID = "brevet-rp"
 	secret   = "rp-secret-value"
-	userCode = "BCDF-GHJK"
 )
 
 var ctx = context.Background()
@@ -59,7 +57,12 @@ type env struct {
 	w     *authztest.World
 	iam   *iamservice.Service
 	sts   *sts.Service
-	flows *testFlows
+	flows *sso.Service
+	// client is a registered public client (device and authorization
+	// code grants); userCode and deviceCode its pending device
+	// authorization.
+	client               *sso.RegisterClientOutput
+	userCode, deviceCode string
 	idp   *fedtest.OIDCProvider
 	audit *recorder
 	srv   *httptest.Server
@@ -72,7 +75,7 @@ func newEnv(t *testing.T, opts ...func(*signin.Config)) *env {
 	st, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: time.Now})
 	must(t, err)
 	t.Cleanup(func() { st.Close() })
-	e := &env{t: t, st: st, w: &authztest.World{Store: st, Now: now}, flows: newTestFlows(), audit: &recorder{}}
+	e := &env{t: t, st: st, w: &authztest.World{Store: st, Now: now}, audit: &recorder{}}
 	must(t, e.w.Account(acct))
 	must(t, st.Accounts().SetAlias(ctx, acct, alias))
 	e.mk, err = masterkey.Generate(rand.Reader, now)
@@ -93,6 +96,14 @@ func newEnv(t *testing.T, opts ...func(*signin.Config)) *env {
 	e.srv = httptest.NewUnstartedServer(nil)
 	e.srv.StartTLS()
 	t.Cleanup(e.srv.Close)
+	e.flows, err = sso.New(sso.Config{Objects: st.Objects(), InstanceAccount: acct, Sealer: e.mk, Opener: e.mk, Users: allUsers{},
+		URL: e.srv.URL, Region: "us-east-1"})
+	must(t, err)
+	e.client, err = e.flows.RegisterClient(ctx, &sso.RegisterClientInput{ClientName: "botocore-client-aws-cli", ClientType: "public",
+		Scopes: []string{sso.ScopeAccountAccess}, GrantTypes: []string{sso.GrantDeviceCode, sso.GrantRefreshToken, sso.GrantAuthorizationCode},
+		RedirectURIs: []string{redirectURI}}, "127.0.0.1", now)
+	must(t, err)
+	e.newDevice()
 	e.pool = x509.NewCertPool()
 	e.pool.AddCert(e.srv.Certificate())
 	e.pool.AppendCertsFromPEM(e.idp.CAPEM)
@@ -225,7 +236,7 @@ func (r resp) field(name string) string {
 // it has one), from the device page, and returns the confirmation page.
 func (b *browser) signIn(account, name string, seed *totp.Seed) resp {
 	b.e.t.Helper()
-	r := b.follow(b.get("/sso/device?user_code=" + userCode))
+	r := b.follow(b.get("/sso/device?user_code=" + b.e.userCode))
 	r = b.post("/sso/signin", url.Values{"csrf": {r.field("csrf")}, "next": {r.field("next")}, "account": {account}, "username": {name}, "password": {pass}})
 	if seed != nil {
 		r = b.post("/sso/signin/mfa", url.Values{"csrf": {r.field("csrf")}, "next": {r.field("next")}, "code": {totp.Code(*seed, time.Now())}})
@@ -233,84 +244,37 @@ func (b *browser) signIn(account, name string, seed *totp.Seed) resp {
 	return b.follow(r)
 }
 
-// testFlows stands in for package sso's service until it is on main:
-// device authorizations by user code and the loopback authorization.
-type testFlows struct {
-	mu       sync.Mutex
-	devices  map[string]string // user code -> client name, while pending
-	approved map[string]sso.Identity
-	denied   map[string]bool
-	issued   int
+// newDevice starts a device authorization of the client.
+func (e *env) newDevice() {
+	e.t.Helper()
+	out, err := e.flows.StartDeviceAuthorization(ctx, &sso.StartDeviceAuthorizationInput{ClientID: e.client.ClientID,
+		ClientSecret: e.client.ClientSecret, StartURL: e.srv.URL + "/start"}, "127.0.0.1", time.Now())
+	must(e.t, err)
+	e.userCode, e.deviceCode = out.UserCode, out.DeviceCode
 }
 
-func newTestFlows() *testFlows {
-	return &testFlows{devices: map[string]string{"BCDFGHJK": "botocore-client-aws-cli"}, approved: map[string]sso.Identity{}, denied: map[string]bool{}}
-}
-
-func norm(code string) string { return strings.ToUpper(strings.ReplaceAll(code, "-", "")) }
-
-func (f *testFlows) Device(_ context.Context, code string, _ time.Time) (signin.Device, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n, ok := f.devices[norm(code)]
-	if !ok {
-		return signin.Device{}, signin.ErrNoDevice
+// approval redeems the device code as the CLI would and returns the
+// identity its access token carries; false when the device grant is
+// refused (pending, denied).
+func (e *env) approval() (sso.Identity, bool) {
+	e.t.Helper()
+	out, err := e.flows.CreateToken(ctx, &sso.CreateTokenInput{ClientID: e.client.ClientID, ClientSecret: e.client.ClientSecret,
+		GrantType: sso.GrantDeviceCode, DeviceCode: e.deviceCode}, "127.0.0.1", time.Now())
+	if err != nil {
+		return sso.Identity{}, false
 	}
-	c := norm(code)
-	return signin.Device{UserCode: c[:4] + "-" + c[4:], ClientName: n}, nil
+	tok, err := e.flows.Authenticate(ctx, out.AccessToken, time.Now())
+	must(e.t, err)
+	return tok.Identity, true
 }
 
-func (f *testFlows) ApproveDevice(_ context.Context, code string, id sso.Identity, _ time.Time) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, ok := f.devices[norm(code)]; !ok {
-		return signin.ErrNoDevice
-	}
-	delete(f.devices, norm(code))
-	f.approved[norm(code)] = id
-	return nil
-}
+// allUsers keeps every identity as it is: the re-check at refresh is
+// package sso's and the node's business, not the pages'.
+type allUsers struct{}
 
-func (f *testFlows) DenyDevice(_ context.Context, code string, _ time.Time) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, ok := f.devices[norm(code)]; !ok {
-		return signin.ErrNoDevice
-	}
-	delete(f.devices, norm(code))
-	f.denied[norm(code)] = true
-	return nil
-}
+func (allUsers) Check(_ context.Context, id sso.Identity) (sso.Identity, bool, error) { return id, true, nil }
 
-func (f *testFlows) CheckAuthorize(q url.Values, _ time.Time) (signin.Authorize, error) {
-	a := signin.Authorize{ClientID: q.Get("client_id"), RedirectURI: q.Get("redirect_uri"), State: q.Get("state"),
-		CodeChallenge: q.Get("code_challenge"), Scopes: strings.Fields(q.Get("scopes"))}
-	switch {
-	case a.ClientID != "cli-client" || !strings.HasPrefix(a.RedirectURI, "http://127.0.0.1:"):
-		return signin.Authorize{}, &signin.AuthorizeError{Code: "invalid_client", Description: "unknown client or redirect"}
-	case q.Get("code_challenge_method") != "S256" || q.Get("response_type") != "code":
-		return a, &signin.AuthorizeError{Redirect: true, Code: "invalid_request", Description: "PKCE S256 required"}
-	}
-	return a, nil
-}
-
-func (f *testFlows) IssueCode(_ context.Context, a signin.Authorize, id sso.Identity, _ time.Time) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.issued++
-	return a.RedirectURI + "?" + url.Values{"code": {fmt.Sprintf("code-for-%s", id.UserName)}, "state": {a.State}}.Encode(), nil
-}
-
-func (f *testFlows) DenyAuthorize(a signin.Authorize) string {
-	return a.RedirectURI + "?" + url.Values{"error": {"access_denied"}, "state": {a.State}}.Encode()
-}
-
-func (f *testFlows) approval(code string) (sso.Identity, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	id, ok := f.approved[norm(code)]
-	return id, ok
-}
+const redirectURI = "http://127.0.0.1:43210/oauth/callback"
 
 // recorder keeps the audit records.
 type recorder struct {

@@ -25,12 +25,12 @@ func TestIAMUserSignIn(t *testing.T) {
 	seed := e.user("alice", true, "devs", "ops")
 	b := e.browser()
 
-	r := b.get("/sso/device?user_code=" + userCode)
-	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/sso/signin?next="+url.QueryEscape("/sso/device?user_code="+userCode) {
+	r := b.get("/sso/device?user_code=" + e.userCode)
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/sso/signin?next="+url.QueryEscape("/sso/device?user_code="+e.userCode) {
 		t.Fatalf("device page before sign-in: %d %q", r.StatusCode, r.Header.Get("Location"))
 	}
 	r = b.follow(r)
-	if r.StatusCode != http.StatusOK || r.field("csrf") == "" || r.field("next") != "/sso/device?user_code="+userCode {
+	if r.StatusCode != http.StatusOK || r.field("csrf") == "" || r.field("next") != "/sso/device?user_code="+e.userCode {
 		t.Fatalf("sign-in page: %d csrf=%q next=%q", r.StatusCode, r.field("csrf"), r.field("next"))
 	}
 	wantCookie(t, r.Response, "brevet_sso", "/", http.SameSiteStrictMode)
@@ -40,18 +40,18 @@ func TestIAMUserSignIn(t *testing.T) {
 	}
 	code := totp.Code(seed, time.Now())
 	r = b.post("/sso/signin/mfa", url.Values{"csrf": {r.field("csrf")}, "next": {r.field("next")}, "code": {code}})
-	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/sso/device?user_code="+userCode {
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/sso/device?user_code="+e.userCode {
 		t.Fatalf("MFA: %d %q", r.StatusCode, r.Header.Get("Location"))
 	}
 	r = b.follow(r)
-	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, "botocore-client-aws-cli") || !strings.Contains(r.body, userCode) {
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, "botocore-client-aws-cli") || !strings.Contains(r.body, e.userCode) {
 		t.Fatalf("confirmation: %d %s", r.StatusCode, r.body)
 	}
-	r = b.post("/sso/device", url.Values{"csrf": {r.field("csrf")}, "user_code": {userCode}, "action": {"allow"}})
+	r = b.post("/sso/device", url.Values{"csrf": {r.field("csrf")}, "user_code": {e.userCode}, "action": {"allow"}})
 	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, "You allowed") {
 		t.Fatalf("allow: %d", r.StatusCode)
 	}
-	got, ok := e.flows.approval(userCode)
+	got, ok := e.approval()
 	if !ok {
 		t.Fatal("the device was not approved")
 	}
@@ -82,11 +82,11 @@ func TestIAMUserWithoutMFA(t *testing.T) {
 	e.user("bob", false)
 	b := e.browser()
 	r := b.signIn(acct, "bob", nil)
-	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, userCode) {
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, e.userCode) {
 		t.Fatalf("confirmation: %d", r.StatusCode)
 	}
-	b.post("/sso/device", url.Values{"csrf": {r.field("csrf")}, "user_code": {userCode}, "action": {"allow"}})
-	if id, ok := e.flows.approval(userCode); !ok || id.MFA || id.UserName != "bob" || len(id.Groups) != 0 {
+	b.post("/sso/device", url.Values{"csrf": {r.field("csrf")}, "user_code": {e.userCode}, "action": {"allow"}})
+	if id, ok := e.approval(); !ok || id.MFA || id.UserName != "bob" || len(id.Groups) != 0 {
 		t.Errorf("approved %v %+v; want bob without MFA or groups", ok, id)
 	}
 }
@@ -141,7 +141,7 @@ func TestIAMUserMustReject(t *testing.T) {
 			if r.StatusCode != tt.wantStatus || !strings.Contains(r.body, tt.wantText) {
 				t.Fatalf("got %d, want %d with %q:\n%s", r.StatusCode, tt.wantStatus, tt.wantText, r.body)
 			}
-			if r := b.get("/sso/device?user_code=" + userCode); r.StatusCode != http.StatusSeeOther {
+			if r := b.get("/sso/device?user_code=" + e.userCode); r.StatusCode != http.StatusSeeOther {
 				t.Errorf("signed in after a refusal: %d", r.StatusCode)
 			}
 		})
@@ -169,7 +169,7 @@ func TestIAMUserMustReject(t *testing.T) {
 		if r := mfa(b2, code); r.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("the same code again in its step: %d, want 401", r.StatusCode)
 		}
-		if r := b2.get("/sso/device?user_code=" + userCode); r.StatusCode != http.StatusSeeOther {
+		if r := b2.get("/sso/device?user_code=" + e.userCode); r.StatusCode != http.StatusSeeOther {
 			t.Errorf("signed in with a replayed code: %d", r.StatusCode)
 		}
 		if r := b2.post("/sso/signin/mfa", form{"csrf": {"x"}, "code": {code}}); r.StatusCode != http.StatusForbidden {
@@ -220,7 +220,7 @@ func TestSignInRateLimits(t *testing.T) {
 	e2.user("bob", false)
 	b2 := e2.browser()
 	b2.signIn(acct, "bob", nil) // one entry
-	codes := []int{b2.get("/sso/device?user_code=ZZZZ-ZZZZ").StatusCode, b2.get("/sso/device?user_code=" + userCode).StatusCode}
+	codes := []int{b2.get("/sso/device?user_code=ZZZZ-ZZZZ").StatusCode, b2.get("/sso/device?user_code=" + e.userCode).StatusCode}
 	if d := cmp.Diff([]int{404, 429}, codes); d != "" {
 		t.Errorf("user codes per source (-want +got):\n%s", d)
 	}

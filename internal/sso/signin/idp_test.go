@@ -38,7 +38,7 @@ func TestIdPSignIn(t *testing.T) {
 	e := newEnv(t)
 	e.idp.SignIn("sub-123", map[string]any{"email": "dana@example.com", "email_verified": true, "groups": []string{"eng", "oncall", "eng"}, "amr": []string{"pwd", "mfa"}})
 	b := e.browser()
-	next := "/sso/device?user_code=" + userCode
+	next := "/sso/device?user_code=" + e.userCode
 	start, cb := b.idpStart(next)
 	wantCookie(t, start.Response, "brevet_sso_flow", "/sso/idp/", http.SameSiteLaxMode)
 	az, _ := url.Parse(start.Header.Get("Location"))
@@ -53,16 +53,16 @@ func TestIdPSignIn(t *testing.T) {
 		t.Errorf("authorize state/nonce/challenge too short: %v", q)
 	}
 	r := b.get(cb.String())
-	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, `<meta http-equiv="refresh" content="0;url=/sso/device?user_code=`+userCode+`">`) {
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, `<meta http-equiv="refresh" content="0;url=/sso/device?user_code=`+e.userCode+`">`) {
 		t.Fatalf("callback: %d\n%s", r.StatusCode, r.body)
 	}
 	wantCookie(t, r.Response, "brevet_sso", "/", http.SameSiteStrictMode)
 	r = b.get(next)
-	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, userCode) {
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, e.userCode) {
 		t.Fatalf("confirmation: %d", r.StatusCode)
 	}
-	b.post("/sso/device", url.Values{"csrf": {r.field("csrf")}, "user_code": {userCode}, "action": {"allow"}})
-	got, ok := e.flows.approval(userCode)
+	b.post("/sso/device", url.Values{"csrf": {r.field("csrf")}, "user_code": {e.userCode}, "action": {"allow"}})
+	got, ok := e.approval()
 	want := sso.Identity{Source: "idp:corp", UserID: "sub-123", UserName: "dana@example.com", Groups: []string{"eng", "oncall"}, MFA: true}
 	if d := cmp.Diff(want, got); !ok || d != "" {
 		t.Errorf("approved %v (-want +got):\n%s", ok, d)
@@ -80,7 +80,7 @@ func TestIdPMustReject(t *testing.T) {
 	e := newEnv(t)
 	dana := map[string]any{"email": "dana@example.com"}
 	e.idp.SignIn("sub-123", dana)
-	signedIn := func(b *browser) bool { return b.get("/sso/device?user_code="+userCode).StatusCode == http.StatusOK }
+	signedIn := func(b *browser) bool { return b.get("/sso/device?user_code="+e.userCode).StatusCode == http.StatusOK }
 	withQuery := func(u *url.URL, k, v string) string {
 		c := *u
 		q := c.Query()
@@ -176,9 +176,9 @@ func TestIdPPublicClient(t *testing.T) {
 	if r := b.get(cb.String()); r.StatusCode != http.StatusOK {
 		t.Fatalf("callback: %d %s", r.StatusCode, r.body)
 	}
-	r := b.get("/sso/device?user_code=" + userCode)
-	b.post("/sso/device", url.Values{"csrf": {r.field("csrf")}, "user_code": {userCode}, "action": {"allow"}})
-	if id, _ := e.flows.approval(userCode); id.UserName != "erin@example.com" || !slices.Equal(id.Groups, []string{"solo"}) || id.MFA {
+	r := b.get("/sso/device?user_code=" + e.userCode)
+	b.post("/sso/device", url.Values{"csrf": {r.field("csrf")}, "user_code": {e.userCode}, "action": {"allow"}})
+	if id, _ := e.approval(); id.UserName != "erin@example.com" || !slices.Equal(id.Groups, []string{"solo"}) || id.MFA {
 		t.Errorf("approved %+v", id)
 	}
 }

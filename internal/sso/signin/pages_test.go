@@ -30,15 +30,15 @@ func TestEveryPageHasCSP(t *testing.T) {
 		}
 	}
 	b := e.browser()
-	for _, p := range []string{"/start", "/sso/signin", "/sso/device", "/sso/device?user_code=" + userCode, "/sso/nope", "/sso/idp/nope/start",
+	for _, p := range []string{"/start", "/sso/signin", "/sso/device", "/sso/device?user_code=" + e.userCode, "/sso/nope", "/sso/idp/nope/start",
 		"/sso/idp/corp/callback?state=x&code=y", "/authorize?client_id=bad", "/sso/signout"} {
 		check(b, p)
 	}
 	b.signIn(acct, "bob", nil)
-	for _, p := range []string{"/start", "/sso/device", "/sso/device?user_code=" + userCode, "/sso/device?user_code=XXXX-XXXX"} {
+	for _, p := range []string{"/start", "/sso/device", "/sso/device?user_code=" + e.userCode, "/sso/device?user_code=XXXX-XXXX"} {
 		check(b, p)
 	}
-	r := b.get("/authorize?" + authorizeQuery().Encode())
+	r := b.get("/authorize?" + e.authorizeQuery().Encode())
 	if got, want := r.Header.Get("Content-Security-Policy"), strings.Replace(wantCSP, "form-action 'self'", "form-action 'self' http://127.0.0.1:43210", 1); got != want {
 		t.Errorf("authorize CSP %q, want %q", got, want)
 	}
@@ -48,8 +48,8 @@ func TestEveryPageHasCSP(t *testing.T) {
 	}
 }
 
-func authorizeQuery() url.Values {
-	return url.Values{"response_type": {"code"}, "client_id": {"cli-client"}, "redirect_uri": {"http://127.0.0.1:43210/oauth/callback"},
+func (e *env) authorizeQuery() url.Values {
+	return url.Values{"response_type": {"code"}, "client_id": {e.client.ClientID}, "redirect_uri": {redirectURI},
 		"state": {"st-1"}, "code_challenge": {strings.Repeat("a", 43)}, "code_challenge_method": {"S256"}, "scopes": {"sso:account:access"}}
 }
 
@@ -60,7 +60,7 @@ func TestAuthorize(t *testing.T) {
 	e := newEnv(t)
 	e.user("bob", false)
 	b := e.browser()
-	path := "/authorize?" + authorizeQuery().Encode()
+	path := "/authorize?" + e.authorizeQuery().Encode()
 	r := b.get(path)
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/sso/signin?next="+url.QueryEscape(path) {
 		t.Fatalf("before sign-in: %d %q", r.StatusCode, r.Header.Get("Location"))
@@ -86,20 +86,22 @@ func TestAuthorize(t *testing.T) {
 	}
 
 	r = b.post("/authorize", url.Values{"csrf": {consent.field("csrf")}, "request": {consent.field("request")}, "action": {"allow"}})
-	if loc := r.Header.Get("Location"); r.StatusCode != http.StatusFound || loc != "http://127.0.0.1:43210/oauth/callback?code=code-for-bob&state=st-1" {
-		t.Errorf("allow: %d %q", r.StatusCode, loc)
+	loc, _ := url.Parse(r.Header.Get("Location"))
+	if r.StatusCode != http.StatusFound || loc == nil || loc.Scheme+"://"+loc.Host+loc.Path != redirectURI ||
+		loc.Query().Get("state") != "st-1" || loc.Query().Get("code") == "" {
+		t.Errorf("allow: %d %q", r.StatusCode, r.Header.Get("Location"))
 	}
 	r = b.post("/authorize", url.Values{"csrf": {consent.field("csrf")}, "request": {consent.field("request")}, "action": {"deny"}})
 	if loc := r.Header.Get("Location"); r.StatusCode != http.StatusFound || loc != "http://127.0.0.1:43210/oauth/callback?error=access_denied&state=st-1" {
 		t.Errorf("deny: %d %q", r.StatusCode, loc)
 	}
 
-	bad := authorizeQuery()
+	bad := e.authorizeQuery()
 	bad.Set("redirect_uri", "https://evil.example/cb")
 	if r := b.get("/authorize?" + bad.Encode()); r.StatusCode != http.StatusBadRequest || r.Header.Get("Location") != "" {
 		t.Errorf("bad redirect URI: %d %q, want 400 on the page", r.StatusCode, r.Header.Get("Location"))
 	}
-	plain := authorizeQuery()
+	plain := e.authorizeQuery()
 	plain.Set("code_challenge_method", "plain")
 	if r := b.get("/authorize?" + plain.Encode()); r.StatusCode != http.StatusFound ||
 		!strings.HasPrefix(r.Header.Get("Location"), "http://127.0.0.1:43210/oauth/callback?error=invalid_request") {
@@ -116,13 +118,13 @@ func TestDeviceDeny(t *testing.T) {
 	if r := b.post("/sso/device", url.Values{"csrf": {r.field("csrf")}, "user_code": {"ZZZZ-ZZZZ"}, "action": {"allow"}}); r.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown code: %d", r.StatusCode)
 	}
-	if r := b.post("/sso/device", url.Values{"csrf": {r.field("csrf")}, "user_code": {userCode}, "action": {"deny"}}); r.StatusCode != http.StatusOK {
+	if r := b.post("/sso/device", url.Values{"csrf": {r.field("csrf")}, "user_code": {e.userCode}, "action": {"deny"}}); r.StatusCode != http.StatusOK {
 		t.Errorf("deny: %d", r.StatusCode)
 	}
-	if _, ok := e.flows.approval(userCode); ok || !e.flows.denied["BCDFGHJK"] {
+	if _, ok := e.approval(); ok {
 		t.Errorf("deny did not deny")
 	}
-	if r := b.post("/sso/device", url.Values{"csrf": {r.field("csrf")}, "user_code": {userCode}, "action": {"allow"}}); r.StatusCode != http.StatusNotFound {
+	if r := b.post("/sso/device", url.Values{"csrf": {r.field("csrf")}, "user_code": {e.userCode}, "action": {"allow"}}); r.StatusCode != http.StatusNotFound {
 		t.Errorf("allow after deny: %d", r.StatusCode)
 	}
 }

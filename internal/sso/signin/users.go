@@ -9,9 +9,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
-// StoreUsers resolves IAM users from the store, for the pages (Users)
-// and for package sso's re-check of a session's user at each refresh
-// (sso.UserChecker's Check).
+// StoreUsers resolves IAM users from the store (Users).
 type StoreUsers struct {
 	Repos store.Repos
 }
@@ -51,32 +49,4 @@ func (u StoreUsers) Identity(ctx context.Context, account, userName string) (sso
 	}
 	slices.Sort(id.Groups)
 	return id, usr.ARN(), nil
-}
-
-// Check re-reads an IAM identity (sso.UserChecker): ok=false when the
-// user is gone, was re-created under another id, or has no login profile
-// any more. The fresh identity has the user's groups of now and keeps
-// the sign-in's MFA. Identities of providers are not Brevet's to check:
-// they come back as they are.
-func (u StoreUsers) Check(ctx context.Context, id sso.Identity) (sso.Identity, bool, error) {
-	if id.Source != sso.SourceIAM {
-		return id, true, nil
-	}
-	fresh, _, err := u.Identity(ctx, id.Account, id.UserName)
-	if errors.Is(err, store.ErrNotFound) {
-		return sso.Identity{}, false, nil
-	}
-	if err != nil {
-		return sso.Identity{}, false, err
-	}
-	if fresh.UserID != id.UserID {
-		return sso.Identity{}, false, nil
-	}
-	if _, err := u.Repos.LoginProfiles().Get(ctx, id.Account, id.UserName); errors.Is(err, store.ErrNotFound) {
-		return sso.Identity{}, false, nil
-	} else if err != nil {
-		return sso.Identity{}, false, err
-	}
-	fresh.MFA = id.MFA
-	return fresh, true, nil
 }
