@@ -45,6 +45,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/server"
 	"github.com/brevet-dev/brevet/internal/sso"
 	"github.com/brevet-dev/brevet/internal/sso/assign"
+	"github.com/brevet-dev/brevet/internal/sso/portal"
 	"github.com/brevet-dev/brevet/internal/store"
 	"github.com/brevet-dev/brevet/internal/store/postgres"
 	"github.com/brevet-dev/brevet/internal/store/sqlite"
@@ -115,6 +116,8 @@ type Node struct {
 	// sso is SSO OIDC and the sign-in sessions (sso.go); the portal and
 	// the sign-in pages use it.
 	sso *sso.Service
+	// portal is the SSO portal (ssoportal.go).
+	portal *portal.Service
 
 	// inFlight counts the API requests being served: the trail's group
 	// commit waits for them.

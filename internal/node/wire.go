@@ -51,8 +51,8 @@ func (n *Node) wire(ctx context.Context) error {
 		return err
 	}
 	p := &request.Pipeline{
-		Authenticator: storeGate{next: certAuthenticator{next: n.authn, n: n}, down: &n.down}, // rolesanywhere.go
-		Principals:    n.authz,                                                                // a session whose user or role is gone is refused
+		Authenticator: storeGate{next: portalAuthenticator{next: certAuthenticator{next: n.authn, n: n}, n: n}, down: &n.down}, // ssoportal.go, rolesanywhere.go
+		Principals:    n.authz,                                                                                                 // a session whose user or role is gone is refused
 		Authorizer:    n.authz,
 		Committers:    []request.Committer{request.CommitFunc(n.syncAfterWrite)}, // commit.go
 		Auditor:       n.auditor,
@@ -119,6 +119,9 @@ func (n *Node) registerServices(ctx context.Context, d *awsquery.Dispatcher) err
 		return err
 	}
 	if err := n.newSSO(ctx); err != nil { // sso.go
+		return err
+	}
+	if err := n.newSSOPortal(stsSvc); err != nil { // ssoportal.go
 		return err
 	}
 	return n.newRolesAnywhere(stsSvc) // rolesanywhere.go

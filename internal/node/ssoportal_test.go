@@ -1,0 +1,222 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awssso "github.com/aws/aws-sdk-go-v2/service/sso"
+	ssotypes "github.com/aws/aws-sdk-go-v2/service/sso/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
+	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+
+	"github.com/brevet-dev/brevet/internal/sigv4"
+	"github.com/brevet-dev/brevet/internal/sso"
+)
+
+// portalEnv is a node with user ann, role Dev (trusting the portal)
+// assigned to her, role Ops (not assigned), and ann signed in.
+type portalEnv struct {
+	n      *Node
+	creds  sigv4.Credentials
+	cfg    aws.Config
+	portal *awssso.Client
+	token  string
+}
+
+const portalTrust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sso.amazonaws.com"},"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}]}`
+
+func startPortalNode(tb testing.TB, env ...string) *portalEnv {
+	tb.Helper()
+	dataDir := filepath.Join(tb.TempDir(), "data")
+	n, _ := startNode(tb, dataDir, Options{}, env...)
+	e := &portalEnv{n: n, creds: adminCreds(tb, dataDir)}
+	e.cfg = aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(n.URL()), Credentials: aws.AnonymousCredentials{}}
+	e.portal = awssso.NewFromConfig(e.cfg)
+	for _, call := range []string{
+		"Action=CreateUser&Version=2010-05-08&UserName=ann",
+		"Action=CreateLoginProfile&Version=2010-05-08&UserName=ann&Password=Correct-Horse-Battery-9",
+		"Action=CreateRole&Version=2010-05-08&RoleName=Dev&MaxSessionDuration=7200&AssumeRolePolicyDocument=" + url.QueryEscape(portalTrust),
+		"Action=CreateRole&Version=2010-05-08&RoleName=Ops&AssumeRolePolicyDocument=" + url.QueryEscape(portalTrust),
+	} {
+		if code, body := signedPostTo(tb, http.DefaultClient, n.URL(), "iam", e.creds, call); code != 200 {
+			tb.Fatalf("%s: %d %s", call, code, body)
+		}
+	}
+	e.assign(tb, "CreateAccountAssignment", "Dev", 200)
+	e.token = e.signIn(tb, "ann")
+	return e
+}
+
+// assign calls a brevet assignment action for ann and role.
+func (e *portalEnv) assign(tb testing.TB, action, role string, want int) {
+	tb.Helper()
+	code, body := signedPostTo(tb, http.DefaultClient, e.n.URL(), "brevet", e.creds,
+		"Action="+action+"&Version=2026-11-01&RoleName="+role+"&PrincipalType=USER&PrincipalName=ann")
+	if code != want {
+		tb.Fatalf("%s %s: %d %s", action, role, code, body)
+	}
+}
+
+var userIDPattern = regexp.MustCompile(`<UserId>([A-Z0-9]+)</UserId>`)
+
+// signIn runs the device authorization grant with the SDK's SSO OIDC
+// client, approving the device as the sign-in page would for IAM user
+// name, and returns the access token.
+func (e *portalEnv) signIn(tb testing.TB, name string) string {
+	tb.Helper()
+	ctx := context.Background()
+	code, body := signedPostTo(tb, http.DefaultClient, e.n.URL(), "iam", e.creds, "Action=GetUser&Version=2010-05-08&UserName="+name)
+	m := userIDPattern.FindStringSubmatch(body)
+	if code != 200 || m == nil {
+		tb.Fatalf("GetUser: %d %s", code, body)
+	}
+	oidc := ssooidc.NewFromConfig(e.cfg)
+	reg, err := oidc.RegisterClient(ctx, &ssooidc.RegisterClientInput{ClientName: aws.String("test"), ClientType: aws.String("public"),
+		Scopes: []string{"sso:account:access"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dev, err := oidc.StartDeviceAuthorization(ctx, &ssooidc.StartDeviceAuthorizationInput{ClientId: reg.ClientId,
+		ClientSecret: reg.ClientSecret, StartUrl: aws.String(e.n.URL() + "/start")})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	id := sso.Identity{Source: sso.SourceIAM, Account: testAccount, UserID: m[1], UserName: name}
+	if err := e.n.sso.ApproveDevice(ctx, *dev.UserCode, id, time.Now()); err != nil {
+		tb.Fatal(err)
+	}
+	tok, err := oidc.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
+		GrantType: aws.String("urn:ietf:params:oauth:grant-type:device_code"), DeviceCode: dev.DeviceCode})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return *tok.AccessToken
+}
+
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// TestSSOPortalWithSDK drives the portal with aws-sdk-go-v2's sso client
+// through the real pipeline: the person's accounts and roles, a role
+// session that acts as the role with the person's name, and the refusals.
+func TestSSOPortalWithSDK(t *testing.T) {
+	e := startPortalNode(t)
+	ctx := t.Context()
+	accts, err := e.portal.ListAccounts(ctx, &awssso.ListAccountsInput{AccessToken: &e.token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(accts.AccountList) != 1 || aws.ToString(accts.AccountList[0].AccountId) != testAccount || aws.ToString(accts.AccountList[0].AccountName) == "" {
+		t.Fatalf("ListAccounts = %+v", accts.AccountList)
+	}
+	roles, err := e.portal.ListAccountRoles(ctx, &awssso.ListAccountRolesInput{AccessToken: &e.token, AccountId: aws.String(testAccount)})
+	if err != nil || len(roles.RoleList) != 1 || aws.ToString(roles.RoleList[0].RoleName) != "Dev" {
+		t.Fatalf("ListAccountRoles = %+v, %v; want Dev only", roles, err)
+	}
+	start := time.Now()
+	rc, err := e.portal.GetRoleCredentials(ctx, &awssso.GetRoleCredentialsInput{AccessToken: &e.token, AccountId: aws.String(testAccount), RoleName: aws.String("Dev")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rc.RoleCredentials
+	if exp := time.UnixMilli(c.Expiration); exp.Before(start.Add(59*time.Minute)) || exp.After(start.Add(61*time.Minute)) {
+		t.Errorf("expiration %v, want an hour from now (the default role session)", exp)
+	}
+	stsc := awssts.NewFromConfig(e.cfg, func(o *awssts.Options) {
+		o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken}, nil
+		})
+	})
+	who, err := stsc.GetCallerIdentity(ctx, &awssts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(who.Arn) != "arn:aws:sts::"+testAccount+":assumed-role/Dev/ann" {
+		t.Fatalf("GetCallerIdentity = %v, %v", who, err)
+	}
+
+	trail := readTrail(t, e.n)
+	for _, secret := range []string{e.token, *c.SecretAccessKey, *c.SessionToken} {
+		if strings.Contains(trail, secret) {
+			t.Error("the audit trail holds a secret")
+		}
+	}
+	for _, want := range []string{`"eventName":"GetRoleCredentials"`, `"arn":"arn:aws:iam::` + testAccount + `:user/ann"`, `"eventSource":"sso.amazonaws.com"`} {
+		if !strings.Contains(trail, want) {
+			t.Errorf("the trail lacks %s", want)
+		}
+	}
+
+	for _, tt := range []struct {
+		name, token, account, role, want string
+	}{
+		{"role not assigned", e.token, testAccount, "Ops", "ForbiddenException"},
+		{"role of another account", e.token, "444455556666", "Dev", "ForbiddenException"},
+		{"forged token", "aoa" + e.token[3:], testAccount, "Dev", "UnauthorizedException"},
+		{"garbage token", "x", testAccount, "Dev", "UnauthorizedException"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.portal.GetRoleCredentials(ctx, &awssso.GetRoleCredentialsInput{AccessToken: &tt.token, AccountId: &tt.account, RoleName: &tt.role})
+			if errorCode(err) != tt.want {
+				t.Errorf("GetRoleCredentials = %v, want %s", err, tt.want)
+			}
+		})
+	}
+	if _, err := e.portal.ListAccountRoles(ctx, &awssso.ListAccountRolesInput{AccessToken: &e.token, AccountId: aws.String(testAccount),
+		NextToken: aws.String("bm90IGEgdG9rZW4")}); errorCode(err) != "InvalidRequestException" {
+		t.Errorf("ListAccountRoles with a bad next token = %v", err)
+	}
+	var unauthorized *ssotypes.UnauthorizedException
+	if _, err := e.portal.ListAccounts(ctx, &awssso.ListAccountsInput{AccessToken: aws.String("nope")}); !errors.As(err, &unauthorized) {
+		t.Errorf("ListAccounts with a bad token = %v, want the SDK's UnauthorizedException", err)
+	}
+
+	// Removing the assignment refuses the very next request.
+	e.assign(t, "DeleteAccountAssignment", "Dev", 200)
+	if _, err := e.portal.GetRoleCredentials(ctx, &awssso.GetRoleCredentialsInput{AccessToken: &e.token, AccountId: aws.String(testAccount),
+		RoleName: aws.String("Dev")}); errorCode(err) != "ForbiddenException" {
+		t.Errorf("GetRoleCredentials after DeleteAccountAssignment = %v, want ForbiddenException", err)
+	}
+	// Logout ends the session: its token is refused from then on.
+	if _, err := e.portal.Logout(ctx, &awssso.LogoutInput{AccessToken: &e.token}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.portal.ListAccounts(ctx, &awssso.ListAccountsInput{AccessToken: &e.token}); errorCode(err) != "UnauthorizedException" {
+		t.Errorf("ListAccounts after Logout = %v, want UnauthorizedException", err)
+	}
+}
+
+// TestSSOPortalThrottlesBadTokens: a source that keeps presenting bad
+// tokens is answered TooManyRequestsException before its tokens are
+// looked at.
+func TestSSOPortalThrottlesBadTokens(t *testing.T) {
+	e := startPortalNode(t, "BREVET_LIMIT_FAILURES_PER_SOURCE=1/s:3")
+	var codes []string
+	for range 6 {
+		req, _ := http.NewRequest("GET", e.n.URL()+"/assignment/accounts", nil)
+		req.Header.Set("x-amz-sso_bearer_token", "bad")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		codes = append(codes, resp.Header.Get("x-amzn-ErrorType"))
+	}
+	if codes[0] != "UnauthorizedException" || codes[5] != "TooManyRequestsException" {
+		t.Errorf("answers = %v, want UnauthorizedException first and TooManyRequestsException at last", codes)
+	}
+}
