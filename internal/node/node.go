@@ -46,6 +46,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/sso"
 	"github.com/brevet-dev/brevet/internal/sso/assign"
 	"github.com/brevet-dev/brevet/internal/sso/portal"
+	"github.com/brevet-dev/brevet/internal/sso/signin"
 	"github.com/brevet-dev/brevet/internal/store"
 	"github.com/brevet-dev/brevet/internal/store/postgres"
 	"github.com/brevet-dev/brevet/internal/store/sqlite"
@@ -118,6 +119,8 @@ type Node struct {
 	sso *sso.Service
 	// portal is the SSO portal (ssoportal.go).
 	portal *portal.Service
+	// signin is the SSO sign-in pages (signin.go).
+	signin *signin.Handler
 
 	// inFlight counts the API requests being served: the trail's group
 	// commit waits for them.
@@ -229,6 +232,7 @@ func (n *Node) listen(ctx context.Context) error {
 	}
 	n.fed.setServerURL(ctx, n.url) // the default OIDC issuer URL; federation.go
 	n.setSSOURL()                  // sso.go
+	n.setSigninURL()               // signin.go
 	if n.boot.AdminKeyID != "" && n.opts.FirstStart != nil {
 		printFirstStart(n.opts.FirstStart, n.url, n.cfg.Regions[0], n.boot)
 	}

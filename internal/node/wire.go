@@ -83,7 +83,7 @@ func (n *Node) wire(ctx context.Context) error {
 	if api, err = n.withAuthzAPI(api, p); err != nil { // authzapi.go
 		return err
 	}
-	return n.newServer(api)
+	return n.newServer(n.withSignin(api)) // signin.go
 }
 
 // errorMappers map the domain errors of the services to Query wire errors.
@@ -122,6 +122,9 @@ func (n *Node) registerServices(ctx context.Context, d *awsquery.Dispatcher) err
 		return err
 	}
 	if err := n.newSSOPortal(stsSvc); err != nil { // ssoportal.go
+		return err
+	}
+	if err := n.newSignin(iamSvc, stsSvc); err != nil { // signin.go
 		return err
 	}
 	return n.newRolesAnywhere(stsSvc) // rolesanywhere.go

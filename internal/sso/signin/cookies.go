@@ -200,7 +200,11 @@ func (h *Handler) takeFlow(w http.ResponseWriter, r *http.Request, now time.Time
 // checkPost refuses a POST whose CSRF token is not the session's, or
 // whose Origin (when the browser sends one) is not the pages' own.
 func (h *Handler) checkPost(r *http.Request, s *session) bool {
-	if o := r.Header.Get("Origin"); o != "" && o != h.origin {
+	base := h.base.Load()
+	if base.origin == "" {
+		return false // not serving yet
+	}
+	if o := r.Header.Get("Origin"); o != "" && o != base.origin {
 		return false
 	}
 	if s == nil {

@@ -63,10 +63,10 @@ type env struct {
 	// authorization.
 	client               *sso.RegisterClientOutput
 	userCode, deviceCode string
-	idp   *fedtest.OIDCProvider
-	audit *recorder
-	srv   *httptest.Server
-	pool  *x509.CertPool
+	idp                  *fedtest.OIDCProvider
+	audit                *recorder
+	srv                  *httptest.Server
+	pool                 *x509.CertPool
 }
 
 func newEnv(t *testing.T, opts ...func(*signin.Config)) *env {
@@ -272,7 +272,9 @@ func (e *env) approval() (sso.Identity, bool) {
 // package sso's and the node's business, not the pages'.
 type allUsers struct{}
 
-func (allUsers) Check(_ context.Context, id sso.Identity) (sso.Identity, bool, error) { return id, true, nil }
+func (allUsers) Check(_ context.Context, id sso.Identity) (sso.Identity, bool, error) {
+	return id, true, nil
+}
 
 const redirectURI = "http://127.0.0.1:43210/oauth/callback"
 

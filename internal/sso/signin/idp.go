@@ -143,7 +143,7 @@ func (p *idp) getJSON(ctx context.Context, u string, out any) error {
 
 // redirectURI is where the provider sends the browser back.
 func (h *Handler) redirectURI(name string) string {
-	return strings.TrimSuffix(h.cfg.URL, "/") + "/sso/idp/" + name + "/callback"
+	return h.base.Load().url + "/sso/idp/" + name + "/callback"
 }
 
 // idpStart sends the browser to the provider: authorization code with

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/config"
@@ -64,8 +65,8 @@ type Config struct {
 	// its CAFile (or the system's roots) with a 10 s timeout.
 	HTTPClient *http.Client
 	// URL is the https base URL browsers reach the pages at (config
-	// sso.url, or the server's own URL); its origin is the one POSTs must
-	// come from.
+	// sso.url); its origin is the one POSTs must come from. "" until
+	// SetURL gives the server's own: POSTs are refused meanwhile.
 	URL string
 	// Limits are the rate limits; zero fields take DefaultLimits'.
 	Limits Limits
@@ -85,12 +86,12 @@ const DefaultSession = time.Hour
 
 // Handler serves the pages. It is safe for concurrent use.
 type Handler struct {
-	cfg    Config
-	origin string // scheme://host of cfg.URL
-	idps   map[string]*idp
-	lim    limiters
-	mux    *http.ServeMux
-	log    *slog.Logger
+	cfg  Config
+	base atomic.Pointer[baseURL]
+	idps map[string]*idp
+	lim  limiters
+	mux  *http.ServeMux
+	log  *slog.Logger
 }
 
 // New checks cfg and builds the pages.
@@ -100,10 +101,6 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if cfg.IAMUsers && (cfg.Passwords == nil || cfg.MFA == nil || cfg.Users == nil) {
 		return nil, errors.New("signin: IAM users' sign-in needs Passwords, MFA and Users")
-	}
-	u, err := url.Parse(cfg.URL)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, errors.New("signin: URL must be an http(s) base URL")
 	}
 	if cfg.Session <= 0 {
 		cfg.Session = DefaultSession
@@ -117,12 +114,36 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{cfg: cfg, origin: u.Scheme + "://" + u.Host, lim: newLimiters(cfg.Limits), log: cfg.Logger}
+	h := &Handler{cfg: cfg, lim: newLimiters(cfg.Limits), log: cfg.Logger}
+	h.base.Store(&baseURL{})
+	if cfg.URL != "" {
+		if err := h.SetURL(cfg.URL); err != nil {
+			return nil, err
+		}
+	}
+	var err error
 	if h.idps, err = newIdPs(cfg); err != nil { // idp.go
 		return nil, err
 	}
 	h.routes()
 	return h, nil
+}
+
+// baseURL is where browsers reach the pages.
+type baseURL struct {
+	url    string // no trailing slash
+	origin string // scheme://host
+}
+
+// SetURL sets the base URL browsers reach the pages at, when the
+// configuration names none and the server's own is known.
+func (h *Handler) SetURL(base string) error {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return errors.New("signin: URL must be an http(s) base URL")
+	}
+	h.base.Store(&baseURL{url: strings.TrimSuffix(base, "/"), origin: u.Scheme + "://" + u.Host})
+	return nil
 }
 
 // Handles reports whether r is for the pages: /start, /authorize and
