@@ -73,12 +73,28 @@ var userIDPattern = regexp.MustCompile(`<UserId>([A-Z0-9]+)</UserId>`)
 // name, and returns the access token.
 func (e *portalEnv) signIn(tb testing.TB, name string) string {
 	tb.Helper()
-	ctx := context.Background()
+	_, tok := e.signInTokens(tb, name)
+	return *tok.AccessToken
+}
+
+// identity is IAM user name's identity, as the sign-in page establishes
+// it.
+func (e *portalEnv) identity(tb testing.TB, name string) sso.Identity {
+	tb.Helper()
 	code, body := signedPostTo(tb, http.DefaultClient, e.n.URL(), "iam", e.creds, "Action=GetUser&Version=2010-05-08&UserName="+name)
 	m := userIDPattern.FindStringSubmatch(body)
 	if code != 200 || m == nil {
 		tb.Fatalf("GetUser: %d %s", code, body)
 	}
+	return sso.Identity{Source: sso.SourceIAM, Account: testAccount, UserID: m[1], UserName: name}
+}
+
+// signInTokens is signIn returning the client registration and all the
+// tokens (the refresh token too).
+func (e *portalEnv) signInTokens(tb testing.TB, name string) (*ssooidc.RegisterClientOutput, *ssooidc.CreateTokenOutput) {
+	tb.Helper()
+	ctx := context.Background()
+	id := e.identity(tb, name)
 	oidc := ssooidc.NewFromConfig(e.cfg)
 	reg, err := oidc.RegisterClient(ctx, &ssooidc.RegisterClientInput{ClientName: aws.String("test"), ClientType: aws.String("public"),
 		Scopes: []string{"sso:account:access"}})
@@ -90,7 +106,6 @@ func (e *portalEnv) signIn(tb testing.TB, name string) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	id := sso.Identity{Source: sso.SourceIAM, Account: testAccount, UserID: m[1], UserName: name}
 	if err := e.n.sso.ApproveDevice(ctx, *dev.UserCode, id, time.Now()); err != nil {
 		tb.Fatal(err)
 	}
@@ -99,7 +114,7 @@ func (e *portalEnv) signIn(tb testing.TB, name string) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return *tok.AccessToken
+	return reg, tok
 }
 
 func errorCode(err error) string {
