@@ -66,8 +66,12 @@ func TestSSOOIDCWithTheSDK(t *testing.T) {
 		t.Fatalf("poll before approval: %v, want AuthorizationPendingException with error authorization_pending", err)
 	}
 	_, err = client.CreateToken(ctx, poll)
+	if _, ok := errors.AsType[*types.AuthorizationPendingException](err); !ok {
+		t.Errorf("second poll at once (as the CLI does): %v, want AuthorizationPendingException", err)
+	}
+	_, err = client.CreateToken(ctx, poll)
 	if _, ok := errors.AsType[*types.SlowDownException](err); !ok {
-		t.Errorf("poll at once again: %v, want SlowDownException", err)
+		t.Errorf("third poll at once: %v, want SlowDownException", err)
 	}
 	if err := n.sso.ApproveDevice(ctx, aws.ToString(dev.UserCode), ann, time.Now()); err != nil {
 		t.Fatal(err)

@@ -26,12 +26,19 @@ func TestDeviceFlow(t *testing.T) {
 	poll := func(in *CreateTokenInput) { in.DeviceCode = d.DeviceCode }
 	_, err := e.token(c, GrantDeviceCode, poll)
 	wantCode(t, "first poll", err, AuthorizationPending)
+	_, err = e.token(c, GrantDeviceCode, poll)
+	wantCode(t, "second poll at once (the CLI's)", err, AuthorizationPending)
 	e.now = e.now.Add(time.Second)
 	_, err = e.token(c, GrantDeviceCode, poll)
-	wantCode(t, "poll after 1s", err, SlowDown)
+	wantCode(t, "third poll after 1s", err, SlowDown)
 	e.now = e.now.Add(PollInterval)
 	_, err = e.token(c, GrantDeviceCode, poll)
 	wantCode(t, "poll after the interval", err, AuthorizationPending)
+	for range 3 {
+		e.now = e.now.Add(PollInterval)
+		_, err = e.token(c, GrantDeviceCode, poll)
+		wantCode(t, "polls at the interval", err, AuthorizationPending)
+	}
 
 	dev, err := e.s.Device(ctx, strings.ToLower(strings.ReplaceAll(d.UserCode, "-", "")), e.now)
 	if err != nil || dev.UserCode != d.UserCode || dev.ClientName != "botocore-client-test" {

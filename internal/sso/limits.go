@@ -51,29 +51,49 @@ func (s *Service) countFailure(keys []string, err error, now time.Time) {
 // are dropped when it fills.
 const maxPolls = 1 << 16
 
-// polls remembers when each device authorization was last polled on this
+// polls remembers how each device authorization has been polled on this
 // node, to answer SlowDownException to a client polling faster than the
-// interval.
+// interval. Each has a bucket of two polls that refills one per
+// interval: the AWS CLI polls twice at once before its first sleep (once
+// before it shows the code, once entering its loop), which is not
+// polling too fast.
 type polls struct {
 	mu   sync.Mutex
-	last map[string]time.Time
+	last map[string]poll
 }
 
-func newPolls() *polls { return &polls{last: make(map[string]time.Time)} }
+// poll is one device authorization's bucket: its fill at the last poll.
+type poll struct {
+	at     time.Time
+	tokens float64
+}
+
+// pollBurst is the bucket's size.
+const pollBurst = 2
+
+func newPolls() *polls { return &polls{last: make(map[string]poll)} }
 
 // tooFast records a poll of device authorization n at now and reports
-// whether it came sooner than the interval after the previous one. A
-// little slack absorbs clock and scheduling jitter.
+// whether it came sooner than the bucket allows. A little slack on the
+// interval absorbs clock and scheduling jitter.
 func (p *polls) tooFast(n string, now time.Time) bool {
-	const slack = PollInterval / 10
+	const refill = PollInterval - PollInterval/10
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	prev, seen := p.last[n]
-	if len(p.last) >= maxPolls {
-		p.pruneLocked(now)
+	if !seen {
+		if len(p.last) >= maxPolls {
+			p.pruneLocked(now)
+		}
+		prev = poll{at: now, tokens: pollBurst}
 	}
-	p.last[n] = now
-	return seen && now.Sub(prev) < PollInterval-slack
+	tokens := min(pollBurst, prev.tokens+float64(now.Sub(prev.at))/float64(refill))
+	fast := tokens < 1
+	if !fast {
+		tokens--
+	}
+	p.last[n] = poll{at: now, tokens: tokens}
+	return fast
 }
 
 // forget drops n once its authorization is redeemed or refused.
@@ -92,7 +112,7 @@ func (p *polls) prune(now time.Time) {
 
 func (p *polls) pruneLocked(now time.Time) {
 	for k, t := range p.last {
-		if now.Sub(t) > DeviceCodeLifetime {
+		if now.Sub(t.at) > DeviceCodeLifetime {
 			delete(p.last, k)
 		}
 	}
