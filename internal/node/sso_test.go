@@ -135,3 +135,18 @@ func TestSSOOIDCWithTheSDK(t *testing.T) {
 		}
 	}
 }
+
+// TestSSOCreateTokenWithIAMRefused: CreateTokenWithIAM (POST
+// /token?aws_iam=t) is answered as an unsupported grant.
+func TestSSOCreateTokenWithIAMRefused(t *testing.T) {
+	n, _ := startNode(t, filepath.Join(t.TempDir(), "data"), Options{})
+	resp, err := http.Post(n.URL()+"/token?aws_iam=t", "application/json",
+		strings.NewReader(`{"clientId":"arn:aws:sso::123456789012:application/x","grantType":"urn:ietf:params:oauth:grant-type:jwt-bearer","assertion":"x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("x-amzn-ErrorType"); resp.StatusCode != 400 || got != "UnsupportedGrantTypeException" {
+		t.Errorf("CreateTokenWithIAM: %d %s, want 400 UnsupportedGrantTypeException", resp.StatusCode, got)
+	}
+}

@@ -85,6 +85,11 @@ func Register(d *restjson.Dispatcher, s *Service) {
 	restjson.Register(svc, "POST", "/token", "CreateToken", restjson.Handler[CreateTokenInput, CreateTokenOutput]{
 		Effect: request.Writes, Unsigned: true, SkipAuthorization: why, Sensitive: sensitiveInputs,
 		Serve: func(ctx context.Context, r *restjson.Request[CreateTokenInput]) (*CreateTokenOutput, error) {
+			if r.HTTP.URL.Query().Has("aws_iam") {
+				// CreateTokenWithIAM shares the path; its grants (JWT bearer,
+				// token exchange) are ones Brevet does not offer.
+				return nil, oauthErr(UnsupportedGrantType, "Unsupported grant type", "CreateTokenWithIAM")
+			}
 			return s.CreateToken(ctx, r.Input, r.SourceIP, r.Start)
 		},
 	})
