@@ -178,6 +178,9 @@ func (h *Handler) setFlow(w http.ResponseWriter, f *flow) error {
 	if err != nil {
 		return err
 	}
+	if len(v) > maxCookie {
+		return errCookieTooLarge
+	}
 	http.SetCookie(w, &http.Cookie{Name: flowCookie, Value: v, Path: "/sso/idp/", MaxAge: int(flowLife / time.Second),
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
 	return nil

@@ -26,9 +26,13 @@ func (h *Handler) devicePage(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusTooManyRequests, pageDeviceForm, &page{Title: "Enter your code", Error: msgThrottled})
 		return
 	}
-	d, err := h.cfg.Flows.Device(r.Context(), code, now)
+	var d Device
+	err := ErrNoDevice
+	if len(code) <= 16 {
+		d, err = h.cfg.Flows.Device(r.Context(), code, now)
+	}
 	switch {
-	case errors.Is(err, ErrNoDevice) || len(code) > 16:
+	case errors.Is(err, ErrNoDevice):
 		h.render(w, r, http.StatusNotFound, pageDeviceForm, &page{Title: "Enter your code", Error: msgNoDevice})
 		return
 	case err != nil:

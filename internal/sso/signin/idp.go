@@ -155,6 +155,10 @@ func (h *Handler) idpStart(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusNotFound, pageMessage, &page{Title: "Not found", Message: "There is no such identity provider."})
 		return
 	}
+	if !h.lim.source(r, now) { // each start may fetch the provider's discovery document
+		h.render(w, r, http.StatusTooManyRequests, pageMessage, &page{Title: "Sign-in failed", Message: msgThrottled})
+		return
+	}
 	e, err := p.discover(r.Context(), now)
 	if err != nil {
 		h.fail(w, r, fmt.Errorf("identity provider %s: %w", p.cfg.Name, err))
@@ -213,7 +217,7 @@ func (h *Handler) idpCallback(w http.ResponseWriter, r *http.Request) {
 				Message: "The identity provider's sign-in could not be completed. Start again.", Link: "/sso/signin?next=%2Fstart", LinkText: "Sign in"})
 		})
 	}
-	if !h.lim.signIn(r, "", "", now) {
+	if !h.lim.source(r, now) {
 		ev.errorCode = codeThrottled
 		h.refuse(w, r, ev, codeThrottled, http.StatusTooManyRequests, func() {
 			h.render(w, r, http.StatusTooManyRequests, pageMessage, &page{Title: "Sign-in failed", Message: msgThrottled, Anonymous: true})

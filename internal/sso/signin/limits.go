@@ -17,7 +17,8 @@ type Limits struct {
 	// per account and user name, from anywhere.
 	SignInPerUser ratelimit.Rate
 	// SignInPerSource bounds sign-in attempts (passwords, MFA codes,
-	// provider callbacks) per source address.
+	// provider round trips: the start and the callback) per source
+	// address.
 	SignInPerSource ratelimit.Rate
 	// UserCodesPerSource bounds user codes looked up or decided per
 	// source address: eight letters of twenty are too many to guess
@@ -37,7 +38,7 @@ var DefaultLimits = Limits{
 }
 
 type limiters struct {
-	user, source, codes *ratelimit.Buckets
+	users, sources, codes *ratelimit.Buckets
 }
 
 func newLimiters(l Limits) limiters {
@@ -54,20 +55,22 @@ func newLimiters(l Limits) limiters {
 	if l.MaxKeys <= 0 {
 		l.MaxKeys = d.MaxKeys
 	}
-	return limiters{user: ratelimit.NewBuckets(l.SignInPerUser, l.MaxKeys),
-		source: ratelimit.NewBuckets(l.SignInPerSource, l.MaxKeys), codes: ratelimit.NewBuckets(l.UserCodesPerSource, l.MaxKeys)}
+	return limiters{users: ratelimit.NewBuckets(l.SignInPerUser, l.MaxKeys),
+		sources: ratelimit.NewBuckets(l.SignInPerSource, l.MaxKeys), codes: ratelimit.NewBuckets(l.UserCodesPerSource, l.MaxKeys)}
 }
 
-// signIn takes an attempt from the source's budget and, when a user is
-// named, from the user's: false when either is spent.
-func (l limiters) signIn(r *http.Request, account, user string, now time.Time) bool {
-	if ok, _ := l.source.Take(sourceKey(r), now); !ok {
-		return false
-	}
-	if user == "" {
-		return true
-	}
-	ok, _ := l.user.Take(strings.ToLower(strings.TrimSpace(account))+"\x00"+iam.NameKey(user), now)
+// source takes a sign-in attempt from the source's budget: false when
+// it is spent.
+func (l limiters) source(r *http.Request, now time.Time) bool {
+	ok, _ := l.sources.Take(sourceKey(r), now)
+	return ok
+}
+
+// user takes a sign-in attempt from the budget of the user name in the
+// account (its id once resolved, so that the id and the alias share one
+// budget): false when it is spent.
+func (l limiters) user(account, user string, now time.Time) bool {
+	ok, _ := l.users.Take(strings.ToLower(strings.TrimSpace(account))+"\x00"+iam.NameKey(user), now)
 	return ok
 }
 

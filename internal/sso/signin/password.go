@@ -17,7 +17,7 @@ const (
 	msgBadCredentials = "The account, user name or password is wrong, or this user cannot sign in here."
 	msgBadCode        = "The code is wrong or was used already. Wait for the next code and try again."
 	msgThrottled      = "Too many attempts. Wait a minute and try again."
-	msgResetRequired  = "Your password must be changed before you can sign in. Change it with `aws iam change-password`, or ask an administrator to set a new one, then sign in again."
+	msgResetRequired  = "Your password must be changed before you can sign in here. Ask an administrator to set a new one (aws iam update-login-profile), or change it yourself with aws iam change-password if you have access keys, then sign in again."
 	msgBadRequest     = "This form expired or did not come from this page. Go back, reload the page and try again."
 )
 
@@ -72,8 +72,11 @@ func (h *Handler) signinPassword(w http.ResponseWriter, r *http.Request) {
 	if len(account) > 64 || len(user) > 64 || len(password) > 512 {
 		account, user, password = "", "", ""
 	}
-	if !h.lim.signIn(r, account, user, now) {
+	throttled := func() {
 		h.refuse(w, r, ev, codeThrottled, http.StatusTooManyRequests, func() { h.showSignin(w, r, http.StatusTooManyRequests, s, next, msgThrottled, account, user) })
+	}
+	if !h.lim.source(r, now) {
+		throttled()
 		return
 	}
 	acct, err := h.cfg.Users.AccountID(r.Context(), account)
@@ -82,6 +85,14 @@ func (h *Handler) signinPassword(w http.ResponseWriter, r *http.Request) {
 		acct = "" // VerifyPassword still spends a KDF verification: no timing tells
 	case err != nil:
 		h.fail(w, r, err)
+		return
+	}
+	key := acct
+	if key == "" {
+		key = account
+	}
+	if !h.lim.user(key, user, now) {
+		throttled()
 		return
 	}
 	res, err := h.cfg.Passwords.VerifyPassword(r.Context(), acct, user, password, now)
@@ -146,7 +157,7 @@ func (h *Handler) signinMFA(w http.ResponseWriter, r *http.Request) {
 			h.render(w, r, status, pageMFA, &page{Title: "Multi-factor authentication", Error: msg, CSRF: s.CSRF, Next: next, UserName: p.Identity.UserName})
 		}
 	}
-	if !h.lim.signIn(r, p.Identity.Account, p.Identity.UserName, now) {
+	if !h.lim.source(r, now) || !h.lim.user(p.Identity.Account, p.Identity.UserName, now) {
 		h.refuse(w, r, ev, codeThrottled, http.StatusTooManyRequests, again(http.StatusTooManyRequests, msgThrottled))
 		return
 	}

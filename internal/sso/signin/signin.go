@@ -202,10 +202,14 @@ func csp(formTarget string) string {
 	return "default-src 'none'; style-src 'self'; img-src 'self'; form-action " + fa + "; frame-ancestors 'none'; base-uri 'none'"
 }
 
+// maxNext bounds next: an /authorize request with its sealed client id
+// fits.
+const maxNext = 8 << 10
+
 // localNext returns next when it is a path on this site, else /start.
 // "//host" and "/\host" are other sites to a browser.
 func localNext(next string) string {
-	if next == "" || next[0] != '/' || len(next) > 2048 || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\x00\r\n\t") {
+	if next == "" || next[0] != '/' || len(next) > maxNext || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\x00\r\n\t") {
 		return "/start"
 	}
 	u, err := url.Parse(next)
