@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
+	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/sso"
 )
 
@@ -149,4 +150,45 @@ func TestSSOCreateTokenWithIAMRefused(t *testing.T) {
 	if got := resp.Header.Get("x-amzn-ErrorType"); resp.StatusCode != 400 || got != "UnsupportedGrantTypeException" {
 		t.Errorf("CreateTokenWithIAM: %d %s, want 400 UnsupportedGrantTypeException", resp.StatusCode, got)
 	}
+}
+
+// TestSSOUserChecker: an IAM identity holds while the user of that name
+// has the same unique id and a login profile; its groups are read afresh;
+// a provider's identity is not the store's business.
+func TestSSOUserChecker(t *testing.T) {
+	ctx := context.Background()
+	n, _ := startNode(t, filepath.Join(t.TempDir(), "data"), Options{})
+	now := time.Now()
+	mustDo := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustDo(n.st.Users().Create(ctx, iam.User{Account: testAccount, ID: "AIDABOBBOBBOBBOBBOB1", Name: "Bob", Path: "/", Created: now}))
+	mustDo(n.st.Groups().Create(ctx, iam.Group{Account: testAccount, ID: "AGPADEVSDEVSDEVSDEV1", Name: "devs", Path: "/", Created: now}))
+	mustDo(n.st.Groups().AddUser(ctx, testAccount, "devs", "Bob"))
+	u := storeUsers{st: n.st}
+	bob := sso.Identity{Source: sso.SourceIAM, Account: testAccount, UserID: "AIDABOBBOBBOBBOBBOB1", UserName: "bob"}
+	check := func(what string, id sso.Identity, wantOK bool) sso.Identity {
+		t.Helper()
+		fresh, ok, err := u.Check(ctx, id)
+		if err != nil || ok != wantOK {
+			t.Errorf("%s: ok=%v err=%v, want ok=%v", what, ok, err, wantOK)
+		}
+		return fresh
+	}
+	check("no login profile", bob, false)
+	mustDo(n.st.LoginProfiles().Create(ctx, iam.LoginProfile{Account: testAccount, UserName: "Bob", PasswordHash: "x", Created: now, PasswordChanged: now}))
+	fresh := check("enabled", bob, true)
+	if fresh.UserName != "Bob" || len(fresh.Groups) != 1 || fresh.Groups[0] != "AGPADEVSDEVSDEVSDEV1" {
+		t.Errorf("fresh identity = %+v", fresh)
+	}
+	other := bob
+	other.UserID = "AIDAOTHEROTHEROTHER1"
+	check("re-created user (another id)", other, false)
+	elsewhere := bob
+	elsewhere.Account = "999999999999"
+	check("another account", elsewhere, false)
+	check("provider identity", sso.Identity{Source: "idp:corp", UserID: "sub", UserName: "bob@example.com"}, true)
 }
