@@ -201,13 +201,11 @@ func (h *Handler) takeFlow(w http.ResponseWriter, r *http.Request, now time.Time
 }
 
 // checkPost refuses a POST whose CSRF token is not the session's, or
-// whose Origin (when the browser sends one) is not the pages' own.
+// whose Origin (when the browser sends one) is neither the pages'
+// configured origin nor the origin the request was sent to (the pages may
+// be reached under more than one name).
 func (h *Handler) checkPost(r *http.Request, s *session) bool {
-	base := h.base.Load()
-	if base.origin == "" {
-		return false // not serving yet
-	}
-	if o := r.Header.Get("Origin"); o != "" && o != base.origin {
+	if o := r.Header.Get("Origin"); o != "" && o != h.base.Load().origin && o != requestOrigin(r) {
 		return false
 	}
 	if s == nil {
@@ -215,4 +213,12 @@ func (h *Handler) checkPost(r *http.Request, s *session) bool {
 	}
 	got := r.PostFormValue("csrf")
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.CSRF)) == 1
+}
+
+// requestOrigin is the origin r was sent to.
+func requestOrigin(r *http.Request) string {
+	if r.TLS != nil {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
 }

@@ -241,3 +241,20 @@ func wantCookie(t *testing.T, r *http.Response, name, path string, same http.Sam
 	}
 	t.Errorf("no %s cookie set", name)
 }
+
+// TestOriginCheck: a form may come from the configured URL's origin or
+// from the origin the browser sent it to, never from another site's.
+func TestOriginCheck(t *testing.T) {
+	e := newEnv(t, func(c *signin.Config) { c.URL = "https://brevet.example.com" })
+	e.user("bob", false)
+	for origin, want := range map[string]int{"": 303, "https://brevet.example.com": 303, e.srv.URL: 303,
+		"https://evil.example": 403, "null": 403, strings.Replace(e.srv.URL, "https://", "http://", 1): 403} {
+		b := e.browser()
+		b.origin = origin
+		r := b.get("/sso/signin?next=/start")
+		r = b.post("/sso/signin", url.Values{"csrf": {r.field("csrf")}, "next": {"/start"}, "account": {acct}, "username": {"bob"}, "password": {pass}})
+		if r.StatusCode != want {
+			t.Errorf("Origin %q: %d, want %d", origin, r.StatusCode, want)
+		}
+	}
+}
