@@ -179,3 +179,38 @@ func TestApplyOtherNode(t *testing.T) {
 		t.Errorf("after the change feed: %v, want ErrUnauthorized", err)
 	}
 }
+
+// TestRefreshRace: the same refresh token presented twice at once gives
+// tokens at most once, and the session ends revoked (one of the two
+// holders is not the person's client).
+func TestRefreshRace(t *testing.T) {
+	e := newEnv(t)
+	c := e.register(t)
+	tok := e.signIn(t, c)
+	const racers = 4
+	errs := make(chan error, racers)
+	for range racers {
+		go func() {
+			_, err := e.token(c, GrantRefreshToken, func(in *CreateTokenInput) { in.RefreshToken = tok.RefreshToken })
+			errs <- err
+		}()
+	}
+	wins := 0
+	for range racers {
+		if err := <-errs; err == nil {
+			wins++
+		} else {
+			wantCode(t, "a losing racer", err, InvalidGrant)
+		}
+	}
+	if wins > 1 {
+		t.Errorf("%d racers got tokens, want at most 1", wins)
+	}
+	objs, err := e.st.Objects().List(context.Background(), testAccount, KindSession, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 0 {
+		t.Errorf("the session survived a reused refresh token")
+	}
+}
