@@ -22,7 +22,7 @@ func TestEveryPageHasCSP(t *testing.T) {
 		if got := r.Header.Get("Content-Security-Policy"); got != wantCSP {
 			t.Errorf("%s (%d): CSP %q", path, r.StatusCode, got)
 		}
-		if r.Header.Get("X-Frame-Options") != "DENY" || r.Header.Get("Referrer-Policy") != "no-referrer" {
+		if r.Header.Get("X-Frame-Options") != "DENY" || r.Header.Get("Referrer-Policy") != "same-origin" {
 			t.Errorf("%s: frame or referrer headers missing", path)
 		}
 		if strings.Contains(r.body, "<script") || strings.Contains(r.body, "style=") || strings.Contains(r.body, "<style") {

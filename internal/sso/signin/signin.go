@@ -176,7 +176,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Security-Policy", csp(""))
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Referrer-Policy", "no-referrer") // the callback's URL holds a code and a state
+	// The callback's URL holds a code and a state: no Referer leaves the
+	// site. Not no-referrer: under it browsers send "Origin: null" with
+	// the forms' POSTs, which checkPost refuses.
+	hd.Set("Referrer-Policy", "same-origin")
 	if _, pattern := h.mux.Handler(r); pattern == "" {
 		h.render(w, r, http.StatusNotFound, pageMessage, &page{Title: "Not found", Message: "There is no such page."})
 		return
