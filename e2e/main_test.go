@@ -31,11 +31,15 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	brevetBin = filepath.Join(dir, "brevet")
-	build := exec.Command("go", "build", "-o", brevetBin, "./cmd/brevet")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building brevet: %v\n%s", err, out)
-		return 1
+	if bin := os.Getenv(envBrevetBin); bin != "" {
+		brevetBin = bin // a test re-run in a namespace (sso_cli_test.go) uses its parent's build
+	} else {
+		build := exec.Command("go", "build", "-o", brevetBin, "./cmd/brevet")
+		build.Dir = ".."
+		if out, err := build.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building brevet: %v\n%s", err, out)
+			return 1
+		}
 	}
 	installJS()
 	suiteSecrets.root = filepath.Join(dir, "servers")
@@ -56,15 +60,22 @@ func run(m *testing.M) int {
 const (
 	jsSDK = "js/node_modules/@aws-sdk/client-sts/package.json"
 	jsS3  = "js/node_modules/@aws-sdk/lib-storage/package.json"
+	// jsSSO and jsPlaywright are the SSO tests' (sso_*_test.go).
+	jsSSO        = "js/node_modules/@aws-sdk/credential-providers/package.json"
+	jsPlaywright = "js/node_modules/playwright-core/package.json"
 )
 
 // installJS runs npm ci in e2e/js when the SDK is not installed yet and npm
 // is available (.ci/run does it before the tests). A failure is reported
 // here and the JavaScript tests then skip, or fail under CI.
 func installJS() {
-	_, errSDK := os.Stat(jsSDK)
-	_, errS3 := os.Stat(jsS3)
-	if (errSDK == nil && errS3 == nil) || !have("npm") {
+	missing := false
+	for _, f := range []string{jsSDK, jsS3, jsSSO, jsPlaywright} {
+		if _, err := os.Stat(f); err != nil {
+			missing = true
+		}
+	}
+	if !missing || !have("npm") {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

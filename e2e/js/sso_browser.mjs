@@ -1,0 +1,65 @@
+// Completes Brevet's device sign-in in headless Chromium (Debian's), as a
+// person would: opens the verification URL, signs in with an IAM user's
+// password and TOTP code, and presses Allow. Any Content Security Policy
+// violation the pages cause is a failure. Run by e2e/sso_cli_test.go:
+//   node sso_browser.mjs URL ACCOUNT USERNAME PASSWORD CODE
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [url, account, username, password, code] = process.argv.slice(2);
+const profile = mkdtempSync(join(tmpdir(), 'brevet-e2e-chromium-'));
+const ctx = await chromium.launchPersistentContext(profile, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  ignoreHTTPSErrors: true, // the test CA is not in Chromium's store
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const problems = [];
+let status = 1;
+try {
+  const page = ctx.pages()[0] ?? await ctx.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  await page.goto(url);
+  const has = async (sel) => (await page.locator(sel).count()) > 0;
+  const submit = async (form) => {
+    await Promise.all([page.waitForNavigation(), page.locator(`${form} [type=submit]`).first().click()]);
+  };
+  let done = false;
+  for (let step = 0; step < 8 && !done; step++) {
+    await page.waitForLoadState('load');
+    if (await has('meta[http-equiv=refresh i]')) {
+      const before = page.url();
+      await page.waitForURL((u) => u.href !== before);
+    } else if (await has('input[name=password]')) {
+      if (await has('input[name=account]')) await page.fill('input[name=account]', account);
+      await page.fill('input[name=username]', username);
+      await page.fill('input[name=password]', password);
+      await submit('form:has(input[name=password])');
+    } else if (await has('input[name=code]')) {
+      await page.fill('input[name=code]', code);
+      await submit('form:has(input[name=code])');
+    } else if (await has('[name=action][value=allow]')) {
+      await Promise.all([page.waitForNavigation(), page.locator('[name=action][value=allow]').first().click()]);
+      await page.waitForLoadState('load');
+      console.log('approved: ' + (await page.locator('body').innerText()).slice(0, 300).replace(/\s+/g, ' '));
+      done = true;
+    } else {
+      throw new Error(`nothing to do on ${page.url()}:\n${(await page.content()).slice(0, 2000)}`);
+    }
+  }
+  if (!done) throw new Error('the sign-in took more than 8 pages');
+  const csp = problems.filter((p) => /Content Security Policy|Refused to/.test(p));
+  if (csp.length > 0) throw new Error('Content Security Policy violations:\n' + csp.join('\n'));
+  status = 0;
+} catch (e) {
+  console.error(e.stack || String(e));
+} finally {
+  await ctx.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+process.exit(status);
