@@ -12,7 +12,9 @@ import (
 )
 
 // newSignin builds the SSO sign-in pages (internal/sso/signin) on SSO
-// OIDC, IAM's password check and STS's MFA check, auditing on the trail.
+// OIDC, IAM's password check and change, STS's MFA check and the
+// authorizer (may a user change a password that must be reset), auditing
+// on the trail.
 // The identity providers' client secrets are read from their files here,
 // once.
 func (n *Node) newSignin(iamSvc *iamservice.Service, stsSvc *sts.Service) error {
@@ -36,7 +38,7 @@ func (n *Node) newSignin(iamSvc *iamservice.Service, stsSvc *sts.Service) error 
 	h, err := signin.New(signin.Config{
 		Flows: n.sso, Passwords: iamSvc, MFA: stsSvc, Users: signin.StoreUsers{Repos: n.st}, IAMUsers: c.IAMUsers,
 		Sealer: n.master, Opener: n.master, IdPs: c.IdentityProviders, Secrets: secrets, URL: c.URL,
-		Auditor: n.auditor, Logger: n.log,
+		Auditor: n.auditor, Authorizer: n.authz, Logger: n.log,
 	})
 	if err != nil {
 		return err

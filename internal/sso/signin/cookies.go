@@ -41,11 +41,17 @@ type session struct {
 	Expires time.Time `json:"exp"`
 }
 
-// pending is a password sign-in waiting for its second factor.
+// pending is a password sign-in waiting for its second factor, or for
+// the change of a password that must be reset.
 type pending struct {
 	Identity sso.Identity `json:"id"`
 	ARN      string       `json:"arn"`
 	Expires  time.Time    `json:"exp"`
+	// Reset: the password must be changed before the sign-in completes.
+	Reset bool `json:"reset,omitempty"`
+	// Verified: the second factor (if any) verified; only the change of
+	// password is left.
+	Verified bool `json:"ok,omitempty"`
 }
 
 // pendingMFA is how long the MFA page waits for a code.

@@ -57,6 +57,7 @@ type env struct {
 	w     *authztest.World
 	iam   *iamservice.Service
 	sts   *sts.Service
+	az    *authz.Authorizer
 	flows *sso.Service
 	// client is a registered public client (device and authorization
 	// code grants); userCode and deviceCode its pending device
@@ -84,6 +85,7 @@ func newEnv(t *testing.T, opts ...func(*signin.Config)) *env {
 	must(t, err)
 	az, err := authz.New(ctx, authz.Config{Store: st, MessageKey: make([]byte, 32)})
 	must(t, err)
+	e.az = az
 	e.sts, err = sts.New(sts.Config{Store: st, TokenKeys: ring, Authz: az, Secrets: e.mk, MFA: sts.MFALimits{MaxFailures: 5}})
 	must(t, err)
 	pw, err := password.NewHasher(password.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 2, rand.Reader)
@@ -109,7 +111,7 @@ func newEnv(t *testing.T, opts ...func(*signin.Config)) *env {
 	e.pool.AppendCertsFromPEM(e.idp.CAPEM)
 	cfg := signin.Config{
 		Flows: e.flows, Passwords: e.iam, MFA: e.sts, Users: signin.StoreUsers{Repos: st}, IAMUsers: true,
-		Sealer: e.mk, Opener: e.mk, URL: e.srv.URL, Auditor: e.audit, HTTPClient: e.idp.Client,
+		Sealer: e.mk, Opener: e.mk, URL: e.srv.URL, Auditor: e.audit, Authorizer: az, HTTPClient: e.idp.Client,
 		IdPs: []config.SSOIdentityProvider{{Name: "corp", DisplayName: "Corp SSO", Issuer: e.idp.Issuer(), ClientID: clientID,
 			Scopes: config.DefaultSSOScopes, UsernameClaim: "email", GroupsClaim: "groups"}},
 		Secrets: map[string]string{"corp": secret},

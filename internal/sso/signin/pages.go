@@ -25,12 +25,13 @@ const (
 	pageDeviceConfirm = "device_confirm"
 	pageAuthorize     = "authorize"
 	pageMessage       = "message"
+	pagePassword      = "password"
 )
 
 // pages holds each page parsed with the layout.
 var pages = func() map[string]*template.Template {
 	m := map[string]*template.Template{}
-	for _, name := range []string{pageStart, pageSignin, pageMFA, pageDeviceForm, pageDeviceConfirm, pageAuthorize, pageMessage} {
+	for _, name := range []string{pageStart, pageSignin, pageMFA, pageDeviceForm, pageDeviceConfirm, pageAuthorize, pageMessage, pagePassword} {
 		m[name] = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return m

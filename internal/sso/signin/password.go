@@ -111,33 +111,50 @@ func (h *Handler) signinPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	ev.principal = principalOf(&id, arn)
 	if res.ResetRequired {
-		h.refuse(w, r, ev, codeReset, http.StatusForbidden, func() {
-			h.render(w, r, http.StatusForbidden, pageMessage, &page{Title: "Password change required", Message: msgResetRequired,
-				Link: "/sso/signin?next=" + url.QueryEscape(next), LinkText: "Back to sign-in"})
-		})
-		return
+		may, err := h.mayChangePassword(r, id, arn) // reset.go
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if !may {
+			h.refuse(w, r, ev, codeReset, http.StatusForbidden, func() {
+				h.render(w, r, http.StatusForbidden, pageMessage, &page{Title: "Password change required", Message: msgResetRequired,
+					Link: "/sso/signin?next=" + url.QueryEscape(next), LinkText: "Back to sign-in"})
+			})
+			return
+		}
 	}
 	// An empty code checks nothing: it tells whether the user has a device.
 	_, err = h.cfg.MFA.VerifyUserMFA(r.Context(), acct, res.UserName, "", now)
 	var denied *sts.AccessDeniedError
-	switch {
-	case errors.As(err, &denied):
-		s.Pending = &pending{Identity: id, ARN: arn, Expires: now.Add(pendingMFA)}
-		if err := h.audit(r, withResponse(ev, "MFARequired")); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		if err := h.setSession(w, s); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		h.render(w, r, http.StatusOK, pageMFA, &page{Title: "Multi-factor authentication", CSRF: s.CSRF, Next: next, UserName: id.UserName})
-		return
-	case err != nil:
+	hasMFA := errors.As(err, &denied)
+	if err != nil && !hasMFA {
 		h.fail(w, r, err)
 		return
 	}
-	h.signedIn(w, r, ev, id, arn, next, now)
+	if !hasMFA && !res.ResetRequired {
+		h.signedIn(w, r, ev, id, arn, next, now)
+		return
+	}
+	// A second step: the MFA code, then (or else) the new password.
+	s.Pending = &pending{Identity: id, ARN: arn, Expires: now.Add(pendingMFA), Reset: res.ResetRequired, Verified: !hasMFA}
+	outcome := "MFARequired"
+	if !hasMFA {
+		outcome = codeReset
+	}
+	if err := h.audit(r, withResponse(ev, outcome)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.setSession(w, s); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if hasMFA {
+		h.render(w, r, http.StatusOK, pageMFA, &page{Title: "Multi-factor authentication", CSRF: s.CSRF, Next: next, UserName: id.UserName})
+		return
+	}
+	h.showReset(w, r, http.StatusOK, s, next, "")
 }
 
 // signinMFA checks the TOTP code of a user whose password verified.
@@ -145,7 +162,7 @@ func (h *Handler) signinMFA(w http.ResponseWriter, r *http.Request) {
 	now := h.cfg.Now()
 	s := h.session(r, now)
 	next := localNext(r.PostFormValue("next"))
-	if !h.cfg.IAMUsers || !h.checkPost(r, s) || s.Pending == nil {
+	if !h.cfg.IAMUsers || !h.checkPost(r, s) || s.Pending == nil || s.Pending.Verified {
 		h.badRequest(w, r)
 		return
 	}
@@ -177,6 +194,19 @@ func (h *Handler) signinMFA(w http.ResponseWriter, r *http.Request) {
 	}
 	id := p.Identity
 	id.MFA = used
+	if p.Reset { // the new password is still to come
+		p.Identity, p.Verified = id, true
+		if err := h.audit(r, withResponse(ev, codeReset)); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if err := h.setSession(w, s); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.showReset(w, r, http.StatusOK, s, next, "")
+		return
+	}
 	h.signedIn(w, r, ev, id, p.ARN, next, now)
 }
 

@@ -12,16 +12,21 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/awsquery/iamapi"
 	"github.com/brevet-dev/brevet/internal/config"
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/iam/iamservice"
+	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/sso"
 )
 
-// Passwords checks an IAM user's password (*iamservice.Service).
+// Passwords checks an IAM user's password and changes one that must be
+// reset (*iamservice.Service).
 type Passwords interface {
 	VerifyPassword(ctx context.Context, account, user, password string, now time.Time) (iamservice.SignIn, error)
+	ChangePassword(ctx context.Context, p *identity.Principal, in *iamapi.ChangePasswordRequest, now time.Time) (*awsquery.Empty, error)
 }
 
 // MFA checks a TOTP code of an IAM user's MFA device (*sts.Service):
@@ -39,6 +44,9 @@ type Users interface {
 	// Identity returns the signed-in identity of a user: its unique id
 	// and its groups' ids, and the user's ARN for the audit trail.
 	Identity(ctx context.Context, account, userName string) (id sso.Identity, arn string, err error)
+	// SelfServicePasswords reports whether the account's password policy
+	// lets users change their own passwords.
+	SelfServicePasswords(ctx context.Context, account string) (bool, error)
 }
 
 // ErrUnknownAccount: no account has that id or alias.
@@ -73,6 +81,10 @@ type Config struct {
 	// Auditor records sign-in attempts and decisions; nil records
 	// nothing (tests).
 	Auditor request.Auditor
+	// Authorizer, when set, decides whether a user whose password must
+	// be reset may change it (iam:ChangePassword on their own user) when
+	// the password policy does not let every user.
+	Authorizer request.Authorizer
 	// Session is how long a browser sign-in lasts; default 1h.
 	Session time.Duration
 	// Now and Rand default to time.Now and crypto/rand.
@@ -159,6 +171,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /sso/signin", h.signinPage)
 	m.HandleFunc("POST /sso/signin", h.signinPassword)
 	m.HandleFunc("POST /sso/signin/mfa", h.signinMFA)
+	m.HandleFunc("POST /sso/signin/password", h.signinChangePassword) // reset.go
 	m.HandleFunc("GET /sso/signout", h.signout)
 	m.HandleFunc("GET /sso/device", h.devicePage)
 	m.HandleFunc("POST /sso/device", h.deviceDecide)

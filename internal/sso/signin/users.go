@@ -50,3 +50,13 @@ func (u StoreUsers) Identity(ctx context.Context, account, userName string) (sso
 	slices.Sort(id.Groups)
 	return id, usr.ARN(), nil
 }
+
+// SelfServicePasswords reads the account's password policy (none set:
+// users may not).
+func (u StoreUsers) SelfServicePasswords(ctx context.Context, account string) (bool, error) {
+	pp, err := u.Repos.PasswordPolicies().Get(ctx, account)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return pp.AllowUsersToChangePassword, err
+}
