@@ -181,3 +181,77 @@ func TestSSOJSSDK(t *testing.T) {
 	}
 	checkRenewed(t, cache, tk)
 }
+
+// TestSSOSignInRefusals: through the sign-in pages, as a browser sends
+// them, a wrong password, a wrong TOTP code and a code already used (a
+// replay in the same step) never reach the device's approval, and the
+// client polling for its token still waits.
+func TestSSOSignInRefusals(t *testing.T) {
+	t.Parallel()
+	s := sharedSSO(t)
+	ctx := context.Background()
+	// Two people: each stays within the pages' sign-in budget per user.
+	p, q := s.newIAMPerson(t, "refused"), s.newIAMPerson(t, "replayer")
+	pending := func(what string, reg *ssooidc.RegisterClientOutput, da *ssooidc.StartDeviceAuthorizationOutput) {
+		t.Helper()
+		_, err := s.oidcClient().CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
+			GrantType: aws.String("urn:ietf:params:oauth:grant-type:device_code"), DeviceCode: da.DeviceCode})
+		if code := errCode(err); code != "AuthorizationPendingException" {
+			t.Errorf("%s: CreateToken %v; want AuthorizationPendingException", what, err)
+		}
+	}
+	notApproved := func(what string, pg *page, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if pg.formWith(nil, "action=allow") != nil {
+			t.Errorf("%s: the page offers to approve the device:\n%s", what, pg.text())
+		}
+	}
+	open := func() (*formBrowser, *ssooidc.RegisterClientOutput, *ssooidc.StartDeviceAuthorizationOutput) {
+		t.Helper()
+		reg, da := s.startDevice(t)
+		b := newFormBrowser(s.roots)
+		if _, err := b.open(aws.ToString(da.VerificationUriComplete)); err != nil {
+			t.Fatal(err)
+		}
+		return b, reg, da
+	}
+	signInForm := func(p *ssoPerson, password string) map[string]string {
+		return map[string]string{"account": testAccount, "username": p.name, "password": password}
+	}
+
+	b, reg, da := open()
+	pg, err := b.submit(signInForm(p, "Wrong-Password-9"), "")
+	notApproved("wrong password", pg, err)
+	if pg.hasField("code") {
+		t.Errorf("wrong password: the page asks for the MFA code")
+	}
+	pending("wrong password", reg, da)
+
+	b, reg, da = open()
+	if _, err := b.submit(signInForm(p, p.password), ""); err != nil {
+		t.Fatal(err)
+	}
+	pg, err = b.submit(map[string]string{"code": wrongMFACode(t, p.seed)}, "")
+	notApproved("wrong TOTP code", pg, err)
+	pending("wrong TOTP code", reg, da)
+
+	// A code signs in once; the same code again is a replay.
+	code := q.code()
+	b, _, _ = open()
+	if _, err := b.submit(signInForm(q, q.password), ""); err != nil {
+		t.Fatal(err)
+	}
+	if pg, err = b.submit(map[string]string{"code": code}, ""); err != nil || pg.formWith(nil, "action=allow") == nil {
+		t.Fatalf("the right code: %v; want the approval page:\n%s", err, pg.text())
+	}
+	b, reg, da = open()
+	if _, err := b.submit(signInForm(q, q.password), ""); err != nil {
+		t.Fatal(err)
+	}
+	pg, err = b.submit(map[string]string{"code": code}, "")
+	notApproved("replayed TOTP code", pg, err)
+	pending("replayed TOTP code", reg, da)
+}

@@ -240,15 +240,16 @@ func (s *ssoServer) newIdPPerson(prefix string, groups ...string) *ssoPerson {
 }
 
 // code returns a TOTP code for a step the server has not seen used: the
-// earliest of now-1 .. now+1 after the last one made, waiting for the
-// next step when all three are used.
+// current step, or the next when it is used, waiting for the step after
+// when both are. Not the previous step: a code for it would be refused a
+// moment later, when the server's window moves on.
 func (p *ssoPerson) code() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	period := int64(totp.Period / time.Second)
 	for {
 		cur := time.Now().Unix() / period
-		step := max(cur-1, p.lastStep+1)
+		step := max(cur, p.lastStep+1)
 		if step <= cur+1 {
 			p.lastStep = step
 			c := totp.Code(p.seed, time.Unix(step*period, 0))

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/html"
@@ -46,12 +48,21 @@ type form struct {
 // field is one named control with its value and type.
 type field struct{ name, value, typ string }
 
+// browsers counts the form browsers made, to give each its own source
+// address.
+var browsers atomic.Uint32
+
 // newFormBrowser trusts roots (the system's when nil) and remembers
-// cookies; it follows up to 10 redirects as a browser would.
+// cookies; it follows up to 10 redirects as a browser would. Each browser
+// connects from an address of its own in 127.0.0.2-254, as people sign in
+// from their own machines: the sign-in pages' per-source rate limits then
+// apply to each as to one person.
 func newFormBrowser(roots *x509.CertPool) *formBrowser {
 	jar, _ := cookiejar.New(nil)
+	src := &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(2+browsers.Add(1)%253))}
+	dialer := &net.Dialer{LocalAddr: src, Timeout: 10 * time.Second}
 	return &formBrowser{c: &http.Client{Jar: jar, Timeout: 20 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}}
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, DialContext: dialer.DialContext}}}
 }
 
 // open GETs u and shows the page it ends on.
