@@ -30,8 +30,7 @@ const (
 	codeNoDevice  = "InvalidUserCode"
 )
 
-// principal is who an event is about when it is not a request signed
-// with IAM credentials: an IAM user by ARN, or a provider's user by its
+// principal is a provider's user in the audit trail, named by its
 // assignment key (idp:NAME:user/USERNAME).
 type principal struct{ arn, account string }
 
@@ -41,13 +40,14 @@ func (p principal) ARN() string { return p.arn }
 // AccountID implements audit.AccountPrincipal.
 func (p principal) AccountID() string { return p.account }
 
-// principalOf names id for the audit trail.
+// principalOf names id for the audit trail: an IAM user as IAM's actions
+// see it (userIdentity type IAMUser, its ARN, unique id and name).
 func principalOf(id *sso.Identity, arn string) request.Principal {
 	switch {
 	case id == nil:
 		return nil
 	case arn != "":
-		return principal{arn: arn, account: id.Account}
+		return userPrincipal(*id, arn) // reset.go
 	}
 	keys := id.PrincipalKeys()
 	if len(keys) == 0 {

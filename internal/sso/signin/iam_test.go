@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/brevet-dev/brevet/internal/credential/totp"
+	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/ratelimit"
 	"github.com/brevet-dev/brevet/internal/sso"
 	"github.com/brevet-dev/brevet/internal/sso/signin"
@@ -73,6 +74,12 @@ func TestIAMUserSignIn(t *testing.T) {
 	}
 	if txt := e.audit.text(); strings.Contains(txt, pass) || strings.Contains(txt, code) {
 		t.Errorf("the audit trail holds a secret: %s", txt)
+	}
+	for _, rec := range e.audit.recs {
+		p, ok := rec.Principal.(*identity.Principal)
+		if !ok || p.Type != identity.IAMUser || p.UserID != u.ID || p.ARN() != u.ARN() || rec.Service != "signin" {
+			t.Errorf("%s: audited as %s %#v", rec.Action, rec.Service, rec.Principal)
+		}
 	}
 }
 
