@@ -355,6 +355,7 @@ func TestClassify(t *testing.T) {
 		"to\u212Aencode": keySecret, "pr\u0130vatekey": keySecret, "x\xffPASSWORD": keySecret, "": keyPlain,
 		"aVeryLongParameterNameThatHidesAPasswordInside": keySecret, "aVeryLongParameterNameWithoutAnythingToHide": keyPlain,
 		"webIdentityTokens": keyPlain, "samlAssertion\u212A": keyPlain,
+		"refreshToken": keySecret, "deviceCode": keySecret, "codeVerifier": keySecret, "accessToken": keySecret, "code": keyPlain,
 	} {
 		if got := classify(k); got != want {
 			t.Errorf("classify(%q) = %v, want %v", k, got, want)

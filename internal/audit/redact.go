@@ -26,6 +26,12 @@ var secretKeys = map[string]bool{
 	"oldpassword":         true,
 	"privatekey":          true,
 	"clientsecret":        true,
+	// SSO OIDC's bearer secrets (the codec hides them already).
+	"accesstoken":  true,
+	"refreshtoken": true,
+	"idtoken":      true,
+	"devicecode":   true,
+	"codeverifier": true,
 }
 
 // assertionKeys are bearer assertions: their value is replaced by its
