@@ -27,7 +27,10 @@ import (
 // benchActions are the workloads bench knows. GetCallerIdentityAsRole is
 // GetCallerIdentity signed with temporary credentials from one AssumeRole:
 // authentication by session token.
-var benchActions = []string{"GetCallerIdentity", "AssumeRole", "GetCallerIdentityAsRole"}
+// GetRoleCredentials and CreateTokenRefresh are single sign-on's (issue
+// 17): the SSO portal's, and SSO OIDC's refresh grant, with sessions the
+// benchmark signs in through the sign-in pages.
+var benchActions = []string{"GetCallerIdentity", "AssumeRole", "GetCallerIdentityAsRole", "GetRoleCredentials", "CreateTokenRefresh"}
 
 type benchOptions struct {
 	spawn       bool
@@ -82,7 +85,15 @@ credentials file; give --pid to get CPU and memory figures).
 AssumeRole runs against a role the benchmark creates through the IAM API,
 trusted by the caller's account, with a new session name on every request.
 --roles and --users create that many more entities first, to show that cost
-does not depend on them. See docs/load-benchmark.md.`,
+does not depend on them. See docs/load-benchmark.md.
+
+GetRoleCredentials and CreateTokenRefresh measure single sign-on (aws sso
+login): the benchmark creates IAM user and role brevet-bench-sso (the role
+trusting the SSO portal and assigned to the user, the user with a new random
+password), signs the user in through the sign-in pages as many times as the
+highest --concurrency, and then asks the portal for the role's credentials
+with one session's access token, or has every worker refresh its own session
+(each refresh with the refresh token the previous one returned).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -266,6 +277,9 @@ func benchPhases(ctx context.Context, stdout, stderr io.Writer, o benchOptions, 
 	if err := loadgen.WriteTargets(stdout, table, o.repeat); err != nil {
 		return err
 	}
+	if err := loadgen.WriteSSOTargets(stdout, table, o.repeat); err != nil {
+		return err
+	}
 	writeServerRSS(stdout, target.Name, rep.RSSStart, rep.RSSEnd)
 	return nil
 }
@@ -361,6 +375,10 @@ func readCredentials(path, profile string) (sigv4.Credentials, error) {
 	return loadgen.ParseSharedCredentials(f, profile)
 }
 
+// benchSSOName is the IAM user and the role the single sign-on
+// workloads use.
+const benchSSOName = "brevet-bench-sso"
+
 // benchWorkloads checks the credentials, creates what the actions need
 // (the role, and --roles/--users more entities) and returns the workloads
 // in --actions order.
@@ -385,7 +403,22 @@ func benchWorkloads(ctx context.Context, c *loadgen.Client, o benchOptions, prog
 	}
 	var out []loadgen.Workload
 	var roleARN string
+	var sessions []*loadgen.SSOSession
 	for _, a := range o.actions {
+		if a == "GetRoleCredentials" || a == "CreateTokenRefresh" {
+			if sessions == nil {
+				if sessions, err = c.SetUpSSO(ctx, id.Account, benchSSOName, slices.Max(o.concurrency)); err != nil {
+					return nil, fmt.Errorf("bench: single sign-on: %w", err)
+				}
+				progress("signed %s in %d times through the sign-in pages", benchSSOName, len(sessions))
+			}
+			if a == "GetRoleCredentials" {
+				out = append(out, loadgen.GetRoleCredentialsWorkload(sessions[0], id.Account, benchSSOName))
+			} else {
+				out = append(out, loadgen.RefreshWorkload(sessions))
+			}
+			continue
+		}
 		if a != "GetCallerIdentity" && roleARN == "" {
 			if roleARN, err = c.EnsureRole(ctx, o.roleName, trust); err != nil {
 				return nil, fmt.Errorf("bench: create role %s: %w", o.roleName, err)

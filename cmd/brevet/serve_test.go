@@ -15,16 +15,16 @@ import (
 
 // serveInProcess runs serve on a fresh data directory until the test ends
 // and returns its URL and output.
-func serveInProcess(t *testing.T, dataDir string) (url string, out *bytes.Buffer, stop func() error) {
+func serveInProcess(t *testing.T, dataDir string, env ...string) (url string, out *bytes.Buffer, stop func() error) {
 	t.Helper()
-	return serveInProcessLogging(t, dataDir, io.Discard)
+	return serveInProcessLogging(t, dataDir, io.Discard, env...)
 }
 
 // serveInProcessLogging is serveInProcess with the server's log written
-// to logOut.
-func serveInProcessLogging(t *testing.T, dataDir string, logOut io.Writer) (url string, out *bytes.Buffer, stop func() error) {
+// to logOut; env adds settings (BREVET_...=...).
+func serveInProcessLogging(t *testing.T, dataDir string, logOut io.Writer, env ...string) (url string, out *bytes.Buffer, stop func() error) {
 	t.Helper()
-	cfg, err := config.Load(config.LoadArgs{Env: []string{"BREVET_DATA_DIR=" + dataDir, "BREVET_LISTEN=127.0.0.1:0", "BREVET_ACCOUNT_ID=111122223333"}})
+	cfg, err := config.Load(config.LoadArgs{Env: append([]string{"BREVET_DATA_DIR=" + dataDir, "BREVET_LISTEN=127.0.0.1:0", "BREVET_ACCOUNT_ID=111122223333"}, env...)})
 	if err != nil {
 		t.Fatal(err)
 	}

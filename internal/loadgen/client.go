@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/awsquery/brevetapi"
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
@@ -36,12 +37,15 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("HTTP %d %s: %s", e.Status, e.Code, e.Message)
 }
 
-// Call sends action to service ("sts" or "iam") with params and returns
+// Call sends action to service ("sts", "iam" or "brevet") with params and returns
 // the response body of a 2xx answer, or an *APIError.
 func (c *Client) Call(ctx context.Context, service, action string, params url.Values) ([]byte, error) {
 	version := stsVersion
-	if service == "iam" {
+	switch service {
+	case "iam":
 		version = iamVersion
+	case "brevet":
+		version = brevetapi.Version
 	}
 	form := url.Values{"Action": {action}, "Version": {version}}
 	for k, v := range params {

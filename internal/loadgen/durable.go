@@ -60,18 +60,32 @@ func (d *DurableTrivial) InFlight() int { return int(d.n.Load()) }
 func (d *DurableTrivial) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d.n.Add(1)
 	defer d.n.Add(-1)
+	if resp, ok := d.t.sso(r); ok {
+		if d.append(w, r, d.records.Other) {
+			writeJSON(w, http.StatusOK, resp)
+		}
+		return
+	}
 	assumeRole := d.t.read(r)
 	rec := d.records.Other
 	if assumeRole {
 		rec = d.records.AssumeRole
 	}
+	if d.append(w, r, rec) {
+		d.t.respond(w, assumeRole)
+	}
+}
+
+// append makes rec durable, or answers ServiceUnavailable and returns
+// false.
+func (d *DurableTrivial) append(w http.ResponseWriter, r *http.Request, rec []byte) bool {
 	if _, err := d.Log.Append(r.Context(), rec); err != nil {
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = io.WriteString(w, durableUnavailable)
-		return
+		return false
 	}
-	d.t.respond(w, assumeRole)
+	return true
 }
 
 const durableUnavailable = `<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>` +

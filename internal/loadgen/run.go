@@ -58,6 +58,10 @@ type Workload struct {
 	// Method, Path and Body are unused, and the request is sent as Build
 	// returns it.
 	Build func(ctx context.Context, endpoint string, worker int, seq uint64, now time.Time) (*http.Request, error)
+	// Received, when set, sees the body of each of worker's successful
+	// responses, before its next request is built: a workload whose next
+	// request depends on the answer (a refresh token that rotates).
+	Received func(worker int, body []byte)
 }
 
 // Config is one run of a Workload against one endpoint.
@@ -354,6 +358,9 @@ func (wk *worker) send(req *http.Request, start time.Time) (kind string, took ti
 		return strconv.Itoa(resp.StatusCode) + " unexpected status", took
 	case wk.w.Expect != nil && !bytes.Contains(wk.resp.Bytes(), wk.w.Expect):
 		return strconv.Itoa(resp.StatusCode) + " unexpected body", took
+	}
+	if wk.w.Received != nil {
+		wk.w.Received(wk.id, wk.resp.Bytes())
 	}
 	return "", took
 }

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -20,11 +21,17 @@ import (
 // bytes from both targets. For brevet bench x509 it also answers Roles
 // Anywhere's CreateSession (POST /sessions, 201) and the IoT credentials
 // provider's GET /role-aliases/ALIAS/credentials with fixed JSON of the
-// same kind, without looking at the signature or the certificate.
+// same kind, without looking at the signature or the certificate; for
+// the SSO workloads, the portal's GET /federation/credentials, and SSO
+// OIDC's POST /token with the refresh token it was sent (trivialToken).
 func TrivialHandler() http.Handler {
 	t := newTrivial()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if t.respondCertificate(w, r) {
+			return
+		}
+		if resp, ok := t.sso(r); ok {
+			writeJSON(w, http.StatusOK, resp)
 			return
 		}
 		t.respond(w, t.read(r))
@@ -45,25 +52,48 @@ func (t *trivial) respondCertificate(w http.ResponseWriter, r *http.Request) boo
 		return false
 	}
 	_, _ = io.Copy(io.Discard, r.Body)
+	writeJSON(w, status, resp)
+	return true
+}
+
+// sso is the response to the SSO workloads' requests (the portal's
+// GetRoleCredentials, SSO OIDC's CreateToken), read whole; false for
+// other requests, whose body it leaves alone.
+func (t *trivial) sso(r *http.Request) ([]byte, bool) {
+	var resp []byte
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/federation/credentials":
+		resp = t.roleCreds
+	case r.Method == http.MethodPost && r.URL.Path == "/token":
+		resp = trivialToken(r)
+	default:
+		return nil, false
+	}
+	_, _ = io.Copy(io.Discard, r.Body)
+	return resp, true
+}
+
+func writeJSON(w http.ResponseWriter, status int, resp []byte) {
 	h := w.Header()
 	h["Content-Type"] = []string{"application/json"}
 	h["Content-Length"] = []string{strconv.Itoa(len(resp))}
 	w.WriteHeader(status)
 	_, _ = w.Write(resp)
-	return true
 }
 
 // trivial is the trivial handler's fixed responses.
 type trivial struct {
 	gci, ar          []byte
 	session, iot     []byte
+	roleCreds        []byte
 	gciLen, arLen    string
 	assumeRolePrefix []byte
 }
 
 func newTrivial() *trivial {
 	t := &trivial{gci: []byte(trivialGetCallerIdentity), ar: []byte(trivialAssumeRole), assumeRolePrefix: []byte("Action=AssumeRole&"),
-		session: []byte(trivialCreateSession), iot: []byte(trivialIoTCredentials)}
+		session: []byte(trivialCreateSession), iot: []byte(trivialIoTCredentials),
+		roleCreds: []byte(trivialRoleCredentials)}
 	t.gciLen, t.arLen = strconv.Itoa(len(t.gci)), strconv.Itoa(len(t.ar))
 	return t
 }
@@ -133,3 +163,20 @@ var trivialCreateSession = `{"credentialSet":[{"assumedRoleUser":{"arn":"arn:aws
 // a session token of trivialAssumeRole's size.
 var trivialIoTCredentials = `{"credentials":{"accessKeyId":"ASIAEXAMPLEEXAMPLE12","secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",` +
 	`"sessionToken":"` + string(bytes.Repeat([]byte("A"), 600)) + `","expiration":"2026-01-01T00:00:00Z"}}`
+
+// trivialRoleCredentials is the SSO portal's GetRoleCredentials response,
+// with a session token of trivialAssumeRole's size.
+var trivialRoleCredentials = `{"roleCredentials":{"accessKeyId":"ASIAEXAMPLEEXAMPLE12","secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",` +
+	`"sessionToken":"` + string(bytes.Repeat([]byte("A"), 600)) + `","expiration":1767225600000}}`
+
+// trivialToken answers SSO OIDC's CreateToken with tokens of the sizes
+// Brevet's have, the refresh token being the one the request sent: the
+// refresh workload's sessions then go on with their own tokens when
+// their next phase is against Brevet.
+func trivialToken(r *http.Request) []byte {
+	var in struct{ RefreshToken string }
+	_ = json.NewDecoder(io.LimitReader(r.Body, 16<<10)).Decode(&in)
+	out, _ := json.Marshal(map[string]any{"accessToken": strings.Repeat("A", 400), "tokenType": "Bearer", "expiresIn": 3600,
+		"refreshToken": in.RefreshToken})
+	return out
+}
