@@ -65,6 +65,12 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newEnvOn(t, st)
+}
+
+// newEnvOn is newEnv on the store st, which it closes at the end.
+func newEnvOn(t testing.TB, st store.Store) *env {
+	t.Helper()
 	t.Cleanup(func() { st.Close() })
 	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	if err := st.Accounts().Create(context.Background(), iam.Account{ID: testAccount, Created: now}); err != nil {
