@@ -290,3 +290,48 @@ func TestListPagesAndNames(t *testing.T) {
 		t.Errorf("account B's List = %+v, %v; want none", page, err)
 	}
 }
+
+// Readers and the change feed at once: every read answers from a whole
+// index (run with -race), and once the feed has delivered the last
+// change, the next read sees it.
+func TestConcurrentReadsAndApply(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	keys := f.annKeys()
+	stop := make(chan struct{})
+	done := make(chan error, 4)
+	for range 4 {
+		go func() {
+			for {
+				select {
+				case <-stop:
+					done <- nil
+					return
+				default:
+				}
+				if _, err := f.a.Grants(ctx, keys); err != nil {
+					done <- err
+					return
+				}
+			}
+		}()
+	}
+	for i := range 20 {
+		role := []string{"Dev", "Ops"}[i%2]
+		if i%4 < 2 {
+			_, err := f.a.Create(ctx, acctA, role, assign.Principal{Type: assign.TypeUser, Name: "ann"}, "admin", now)
+			must(t, err)
+		} else {
+			_, err := f.a.Delete(ctx, acctA, role, assign.Principal{Type: assign.TypeUser, Name: "ann"})
+			must(t, err)
+		}
+		f.feed()
+	}
+	close(stop)
+	for range 4 {
+		must(t, <-done)
+	}
+	if g, err := f.a.Grants(ctx, keys); err != nil || len(g) != 0 {
+		t.Errorf("Grants after every assignment was removed = %v, %v", g, err)
+	}
+}
