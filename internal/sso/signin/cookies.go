@@ -12,10 +12,14 @@ import (
 	"github.com/brevet-dev/brevet/internal/sso"
 )
 
-// Cookie names and the purposes their contents are sealed under.
+// Cookie names and the purposes their contents are sealed under. The
+// names are __Host- prefixed: a browser keeps such a cookie only when it
+// is Secure, has Path=/ and no Domain, so that no other host (a sibling
+// subdomain, a plain-http page of the same name) can set or shadow it to
+// plant its own sign-in or flow in a victim's browser (login CSRF).
 const (
-	sessionCookie  = "brevet_sso"
-	flowCookie     = "brevet_sso_flow"
+	sessionCookie  = "__Host-brevet_sso"
+	flowCookie     = "__Host-brevet_sso_flow"
 	sessionPurpose = "sso-signin-session"
 	flowPurpose    = "sso-signin-flow"
 	requestPurpose = "sso-signin-authorize"
@@ -24,7 +28,7 @@ const (
 	maxCookie = 3800
 )
 
-// session is the browser's sign-in, sealed into brevet_sso. A visitor
+// session is the browser's sign-in, sealed into the session cookie. A visitor
 // who has not signed in holds one too, for its CSRF token.
 type session struct {
 	// CSRF is the token every form carries back (double submit, bound to
@@ -58,7 +62,7 @@ type pending struct {
 const pendingMFA = 5 * time.Minute
 
 // flow is the state of one round trip to an identity provider, sealed
-// into brevet_sso_flow (SameSite=Lax, so that it comes back with the
+// into the flow cookie (SameSite=Lax, so that it comes back with the
 // provider's redirect).
 type flow struct {
 	Provider string    `json:"idp"`
@@ -146,7 +150,7 @@ func (h *Handler) ensureSession(w http.ResponseWriter, r *http.Request, now time
 // groups claim too long).
 var errCookieTooLarge = errors.New("signin: the sign-in does not fit in a cookie")
 
-// setSession seals s into brevet_sso: HttpOnly, Secure, SameSite=Strict,
+// setSession seals s into the session cookie: HttpOnly, Secure, SameSite=Strict,
 // Path=/, for the browser's session only (no Max-Age; the sealed expiry
 // decides).
 func (h *Handler) setSession(w http.ResponseWriter, s *session) error {
@@ -177,8 +181,8 @@ func clearCookie(w http.ResponseWriter, name, path string, sameSite http.SameSit
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: path, MaxAge: -1, HttpOnly: true, Secure: true, SameSite: sameSite})
 }
 
-// setFlow seals f into brevet_sso_flow: HttpOnly, Secure, SameSite=Lax,
-// Path=/sso/idp/.
+// setFlow seals f into the flow cookie: HttpOnly, Secure, SameSite=Lax,
+// Path=/ (as __Host- requires).
 func (h *Handler) setFlow(w http.ResponseWriter, f *flow) error {
 	v, err := h.seal(f, flowPurpose)
 	if err != nil {
@@ -187,7 +191,7 @@ func (h *Handler) setFlow(w http.ResponseWriter, f *flow) error {
 	if len(v) > maxCookie {
 		return errCookieTooLarge
 	}
-	http.SetCookie(w, &http.Cookie{Name: flowCookie, Value: v, Path: "/sso/idp/", MaxAge: int(flowLife / time.Second),
+	http.SetCookie(w, &http.Cookie{Name: flowCookie, Value: v, Path: "/", MaxAge: int(flowLife / time.Second),
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
 	return nil
 }
@@ -198,7 +202,7 @@ func (h *Handler) takeFlow(w http.ResponseWriter, r *http.Request, now time.Time
 	if err != nil {
 		return nil, false
 	}
-	clearCookie(w, flowCookie, "/sso/idp/", http.SameSiteLaxMode)
+	clearCookie(w, flowCookie, "/", http.SameSiteLaxMode)
 	var f flow
 	if h.open(c.Value, flowPurpose, &f) != nil || !now.Before(f.Expires) {
 		return nil, false

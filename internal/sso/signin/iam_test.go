@@ -34,7 +34,7 @@ func TestIAMUserSignIn(t *testing.T) {
 	if r.StatusCode != http.StatusOK || r.field("csrf") == "" || r.field("next") != "/sso/device?user_code="+e.userCode {
 		t.Fatalf("sign-in page: %d csrf=%q next=%q", r.StatusCode, r.field("csrf"), r.field("next"))
 	}
-	wantCookie(t, r.Response, "brevet_sso", "/", http.SameSiteStrictMode)
+	wantCookie(t, r.Response, "__Host-brevet_sso", http.SameSiteStrictMode)
 	r = b.post("/sso/signin", url.Values{"csrf": {r.field("csrf")}, "next": {r.field("next")}, "account": {alias}, "username": {"ALICE"}, "password": {pass}})
 	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, `name="code"`) {
 		t.Fatalf("password: %d, want the MFA page", r.StatusCode)
@@ -234,15 +234,21 @@ func TestSignInRateLimits(t *testing.T) {
 	}
 }
 
-func wantCookie(t *testing.T, r *http.Response, name, path string, same http.SameSite) {
+// wantCookie checks that r sets the cookie name as a __Host- cookie
+// (Secure, Path=/, no Domain: no other host, such as a sibling
+// subdomain, can set or overwrite it), HttpOnly, with SameSite same.
+func wantCookie(t *testing.T, r *http.Response, name string, same http.SameSite) {
 	t.Helper()
+	if !strings.HasPrefix(name, "__Host-") {
+		t.Errorf("cookie %s: want a __Host- name", name)
+	}
 	for _, c := range r.Cookies() {
 		if c.Name != name {
 			continue
 		}
-		if !c.HttpOnly || !c.Secure || c.SameSite != same || c.Path != path {
-			t.Errorf("cookie %s: HttpOnly=%v Secure=%v SameSite=%v Path=%q; want HttpOnly, Secure, %v, %q",
-				name, c.HttpOnly, c.Secure, c.SameSite, c.Path, same, path)
+		if !c.HttpOnly || !c.Secure || c.SameSite != same || c.Path != "/" || c.Domain != "" {
+			t.Errorf("cookie %s: HttpOnly=%v Secure=%v SameSite=%v Path=%q Domain=%q; want HttpOnly, Secure, %v, Path=/, no Domain",
+				name, c.HttpOnly, c.Secure, c.SameSite, c.Path, c.Domain, same)
 		}
 		return
 	}

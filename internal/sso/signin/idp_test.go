@@ -40,7 +40,7 @@ func TestIdPSignIn(t *testing.T) {
 	b := e.browser()
 	next := "/sso/device?user_code=" + e.userCode
 	start, cb := b.idpStart(next)
-	wantCookie(t, start.Response, "brevet_sso_flow", "/sso/idp/", http.SameSiteLaxMode)
+	wantCookie(t, start.Response, "__Host-brevet_sso_flow", http.SameSiteLaxMode)
 	az, _ := url.Parse(start.Header.Get("Location"))
 	q := az.Query()
 	for k, want := range map[string]string{"response_type": "code", "client_id": clientID, "code_challenge_method": "S256",
@@ -56,7 +56,7 @@ func TestIdPSignIn(t *testing.T) {
 	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, `<meta http-equiv="refresh" content="0;url=/sso/device?user_code=`+e.userCode+`">`) {
 		t.Fatalf("callback: %d\n%s", r.StatusCode, r.body)
 	}
-	wantCookie(t, r.Response, "brevet_sso", "/", http.SameSiteStrictMode)
+	wantCookie(t, r.Response, "__Host-brevet_sso", http.SameSiteStrictMode)
 	r = b.get(next)
 	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, e.userCode) {
 		t.Fatalf("confirmation: %d", r.StatusCode)
