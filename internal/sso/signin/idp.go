@@ -333,10 +333,8 @@ func (p *idp) identity(vid *oidc.Identity, nonce string) (sso.Identity, error) {
 	if user == "" || len(user) > maxClaimLength {
 		return sso.Identity{}, fmt.Errorf("ID token: no usable %s claim", p.cfg.UsernameClaim)
 	}
-	if p.cfg.UsernameClaim == "email" {
-		if v, ok := vid.Claims["email_verified"].(bool); ok && !v {
-			return sso.Identity{}, errors.New("ID token: email not verified")
-		}
+	if p.cfg.UsernameClaim == "email" && !emailVerified(vid.Claims["email_verified"]) {
+		return sso.Identity{}, errors.New("ID token: email not verified")
 	}
 	id := sso.Identity{Source: sso.SourceIdPPrefix + p.cfg.Name, UserID: vid.Subject, UserName: user}
 	if p.cfg.GroupsClaim != "" {
@@ -367,6 +365,20 @@ func (p *idp) identity(vid *oidc.Identity, nonce string) (sso.Identity, error) {
 		}
 	}
 	return id, nil
+}
+
+// emailVerified reports whether the email_verified claim says true: the
+// boolean, or the string "true" some providers send. A token without the
+// claim does not vouch for the address (OIDC Core 5.1), and an address
+// the person typed themselves must not name them in assignments.
+func emailVerified(claim any) bool {
+	switch v := claim.(type) {
+	case bool:
+		return v
+	case string:
+		return v == "true"
+	}
+	return false
 }
 
 // truncate bounds a provider's text before it reaches a log or a page.

@@ -78,7 +78,7 @@ func TestIdPSignIn(t *testing.T) {
 // provider's refusal all fail without a session.
 func TestIdPMustReject(t *testing.T) {
 	e := newEnv(t)
-	dana := map[string]any{"email": "dana@example.com"}
+	dana := map[string]any{"email": "dana@example.com", "email_verified": true}
 	e.idp.SignIn("sub-123", dana)
 	signedIn := func(b *browser) bool { return b.get("/sso/device?user_code="+e.userCode).StatusCode == http.StatusOK }
 	withQuery := func(u *url.URL, k, v string) string {
@@ -134,6 +134,9 @@ func TestIdPMustReject(t *testing.T) {
 		{"wrong audience", func(c map[string]any) { c["aud"] = "someone-else" }},
 		{"expired", func(c map[string]any) { c["exp"] = int64(1) }},
 		{"email not verified", func(c map[string]any) { c["email_verified"] = false }},
+		{"email_verified missing", func(c map[string]any) { delete(c, "email_verified") }},
+		{"email_verified \"false\"", func(c map[string]any) { c["email_verified"] = "false" }},
+		{"email_verified not a boolean", func(c map[string]any) { c["email_verified"] = 1 }},
 		{"no username claim", func(c map[string]any) { delete(c, "email") }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,11 +169,12 @@ func TestIdPMustReject(t *testing.T) {
 }
 
 // TestIdPPublicClient: a client without a secret redeems with PKCE and
-// its client id only.
+// its client id only; email_verified may be the string "true" (as
+// Cognito sends it).
 func TestIdPPublicClient(t *testing.T) {
 	e := newEnv(t, func(c *signin.Config) { c.Secrets = nil })
 	e.idp.SetClient(clientID, "")
-	e.idp.SignIn("sub-9", map[string]any{"email": "erin@example.com", "groups": "solo"})
+	e.idp.SignIn("sub-9", map[string]any{"email": "erin@example.com", "email_verified": "true", "groups": "solo"})
 	b := e.browser()
 	_, cb := b.idpStart("/start")
 	if r := b.get(cb.String()); r.StatusCode != http.StatusOK {
