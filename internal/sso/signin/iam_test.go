@@ -271,3 +271,29 @@ func TestOriginCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditHidesUnknownUserNames: a failed sign-in records the user name
+// tried only when it names a user of the account, as AWS's ConsoleLogin
+// events do; anything else (often a password typed into the wrong field)
+// is recorded as hidden.
+func TestAuditHidesUnknownUserNames(t *testing.T) {
+	e := newEnv(t)
+	e.user("bob", false)
+	for _, tt := range []struct{ account, user, want string }{
+		{acct, "bob", "bob"},
+		{alias, "BOB", "BOB"},
+		{acct, "Typed-My-Passw0rd!", signin.HiddenUserName},
+		{"999999999999", "bob", signin.HiddenUserName},
+	} {
+		e.audit.recs = nil
+		b := e.browser()
+		r := b.get("/sso/signin?next=/start")
+		r = b.post("/sso/signin", url.Values{"csrf": {r.field("csrf")}, "next": {"/start"}, "account": {tt.account}, "username": {tt.user}, "password": {"Wrong-password-1"}})
+		if r.StatusCode != http.StatusUnauthorized || len(e.audit.recs) != 1 {
+			t.Fatalf("%s/%s: %d, %d records", tt.account, tt.user, r.StatusCode, len(e.audit.recs))
+		}
+		if got := e.audit.recs[0].RequestParameters["userName"]; got != tt.want {
+			t.Errorf("%s/%s: audited userName %q, want %q", tt.account, tt.user, got, tt.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -68,18 +69,25 @@ func (h *Handler) signinPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	account, user := strings.TrimSpace(r.PostFormValue("account")), strings.TrimSpace(r.PostFormValue("username"))
 	password := r.PostFormValue("password")
-	ev := event{action: actionPassword, start: now, params: map[string]any{"accountId": account, "userName": user}}
 	if len(account) > 64 || len(user) > 64 || len(password) > 512 {
 		account, user, password = "", "", ""
 	}
-	throttled := func() {
-		h.refuse(w, r, ev, codeThrottled, http.StatusTooManyRequests, func() { h.showSignin(w, r, http.StatusTooManyRequests, s, next, msgThrottled, account, user) })
+	ev := event{action: actionPassword, start: now, params: map[string]any{"accountId": account, "userName": user}}
+	// A refusal records the user name only when it names a user: people
+	// type passwords into the wrong field. Before the account is known
+	// (a source over its budget) nothing is looked up.
+	acct := ""
+	refused := func(code string, status int, msg string) {
+		ev.params["userName"] = h.triedUserName(r.Context(), acct, user)
+		h.refuse(w, r, ev, code, status, func() { h.showSignin(w, r, status, s, next, msg, account, user) })
 	}
+	throttled := func() { refused(codeThrottled, http.StatusTooManyRequests, msgThrottled) }
 	if !h.lim.source(r, now) {
 		throttled()
 		return
 	}
-	acct, err := h.cfg.Users.AccountID(r.Context(), account)
+	var err error
+	acct, err = h.cfg.Users.AccountID(r.Context(), account)
 	switch {
 	case errors.Is(err, ErrUnknownAccount):
 		acct = "" // VerifyPassword still spends a KDF verification: no timing tells
@@ -98,7 +106,7 @@ func (h *Handler) signinPassword(w http.ResponseWriter, r *http.Request) {
 	res, err := h.cfg.Passwords.VerifyPassword(r.Context(), acct, user, password, now)
 	switch {
 	case errors.Is(err, iamservice.ErrBadPassword), errors.Is(err, iamservice.ErrPasswordExpired), err == nil && acct == "":
-		h.refuse(w, r, ev, codeFailed, http.StatusUnauthorized, func() { h.showSignin(w, r, http.StatusUnauthorized, s, next, msgBadCredentials, account, user) })
+		refused(codeFailed, http.StatusUnauthorized, msgBadCredentials)
 		return
 	case err != nil:
 		h.fail(w, r, err)
@@ -106,7 +114,7 @@ func (h *Handler) signinPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	id, arn, err := h.cfg.Users.Identity(r.Context(), acct, res.UserName)
 	if err != nil {
-		h.refuse(w, r, ev, codeFailed, http.StatusUnauthorized, func() { h.showSignin(w, r, http.StatusUnauthorized, s, next, msgBadCredentials, account, user) })
+		refused(codeFailed, http.StatusUnauthorized, msgBadCredentials)
 		return
 	}
 	ev.principal = principalOf(&id, arn)
@@ -155,6 +163,23 @@ func (h *Handler) signinPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.showReset(w, r, http.StatusOK, s, next, "")
+}
+
+// HiddenUserName stands in the audit trail for a user name tried at
+// sign-in that names no user of the account (AWS's ConsoleLogin events
+// say the same).
+const HiddenUserName = "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+// triedUserName is the user name a refused sign-in records: user when it
+// names a user of acct, else HiddenUserName.
+func (h *Handler) triedUserName(ctx context.Context, acct, user string) string {
+	if acct == "" || user == "" {
+		return HiddenUserName
+	}
+	if ok, err := h.cfg.Users.Exists(ctx, acct, user); err != nil || !ok {
+		return HiddenUserName
+	}
+	return user
 }
 
 // signinMFA checks the TOTP code of a user whose password verified.

@@ -44,6 +44,9 @@ type Users interface {
 	// Identity returns the signed-in identity of a user: its unique id
 	// and its groups' ids, and the user's ARN for the audit trail.
 	Identity(ctx context.Context, account, userName string) (id sso.Identity, arn string, err error)
+	// Exists reports whether the account has the user, at the cost of one
+	// lookup either way (whether a refused sign-in records the name).
+	Exists(ctx context.Context, account, userName string) (bool, error)
 	// SelfServicePasswords reports whether the account's password policy
 	// lets users change their own passwords.
 	SelfServicePasswords(ctx context.Context, account string) (bool, error)

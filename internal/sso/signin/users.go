@@ -51,6 +51,15 @@ func (u StoreUsers) Identity(ctx context.Context, account, userName string) (sso
 	return id, usr.ARN(), nil
 }
 
+// Exists looks the user up.
+func (u StoreUsers) Exists(ctx context.Context, account, userName string) (bool, error) {
+	_, err := u.Repos.Users().Get(ctx, account, userName)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // SelfServicePasswords reads the account's password policy (none set:
 // users may not).
 func (u StoreUsers) SelfServicePasswords(ctx context.Context, account string) (bool, error) {
