@@ -49,8 +49,8 @@ type assignmentXML struct {
 type principalFlags struct{ user, group, idp, userID, groupID string }
 
 func (p *principalFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&p.user, "user", "", "the user: an IAM user's name, or with --idp the provider's username claim")
-	cmd.Flags().StringVar(&p.group, "group", "", "the group: an IAM group's name, or with --idp a value of the provider's groups claim")
+	cmd.Flags().StringVar(&p.user, "user", "", "the user: an IAM user's name (its ARN for another account's), or with --idp the provider's username claim")
+	cmd.Flags().StringVar(&p.group, "group", "", "the group: an IAM group's name (its ARN for another account's), or with --idp a value of the provider's groups claim")
 	cmd.Flags().StringVar(&p.idp, "idp", "", "the identity provider (its name in the sso settings); IAM when not given")
 }
 

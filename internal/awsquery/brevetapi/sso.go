@@ -14,7 +14,7 @@ var (
 	shapeRoleName        = &awsquery.Shape{Name: "RoleNameType", Kind: awsquery.KindString, HasMin: true, Min: 1, HasMax: true, Max: 64, Pattern: `[\w+=,.@-]+`}
 	shapePrincipalType   = &awsquery.Shape{Name: "PrincipalTypeType", Kind: awsquery.KindString, Enum: []string{"USER", "GROUP"}}
 	shapePrincipalSource = &awsquery.Shape{Name: "PrincipalSourceType", Kind: awsquery.KindString, HasMin: true, Min: 3, HasMax: true, Max: 36}
-	shapePrincipalName   = &awsquery.Shape{Name: "PrincipalNameType", Kind: awsquery.KindString, HasMin: true, Min: 1, HasMax: true, Max: 128}
+	shapePrincipalName   = &awsquery.Shape{Name: "PrincipalNameType", Kind: awsquery.KindString, HasMin: true, Min: 1, HasMax: true, Max: 2048}
 	shapePrincipalID     = &awsquery.Shape{Name: "PrincipalIdType", Kind: awsquery.KindString, HasMin: true, Min: 16, HasMax: true, Max: 128, Pattern: `[\w]+`}
 	shapeMarker          = &awsquery.Shape{Name: "MarkerType", Kind: awsquery.KindString, HasMin: true, Min: 1, HasMax: true, Max: 320}
 
@@ -67,8 +67,9 @@ var (
 // AccountAssignment is one assignment: the principal (of PrincipalSource,
 // "iam" or "idp:NAME") may obtain the role's credentials through the SSO
 // portal. PrincipalId is an IAM user's or group's unique id (the name of
-// a provider's user or group); PrincipalName its current name, "" when
-// the IAM user or group no longer exists.
+// a provider's user or group); PrincipalName its current name (its ARN
+// when it is of another account), "" when the IAM user or group no
+// longer exists.
 type AccountAssignment struct {
 	AccountId, RoleName, RoleArn                                          string
 	PrincipalType, PrincipalSource, PrincipalId, PrincipalName, CreatedBy string

@@ -1,6 +1,7 @@
 package assign
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -58,6 +59,9 @@ type Assignment struct {
 	// PrincipalID is an IAM user's or group's unique id, or a provider's
 	// user or group name (its username or groups claim value).
 	PrincipalID string `json:"id"`
+	// PrincipalAccount is an IAM user's or group's account when it is not
+	// the role's ("" when it is).
+	PrincipalAccount string `json:"acct,omitempty"`
 	// PrincipalName is the name the principal had when it was assigned.
 	PrincipalName string    `json:"name"`
 	CreatedBy     string    `json:"by,omitempty"`
@@ -120,6 +124,8 @@ type Principal struct {
 // resolved is a principal checked and resolved to what assignments store.
 type resolved struct {
 	typ, source, id, name string
+	// account is an IAM principal's account when it is not the role's.
+	account string
 }
 
 // resolve checks p and finds an IAM principal's unique id in account.
@@ -153,22 +159,49 @@ func (a *Assignments) resolve(ctx context.Context, account string, p Principal) 
 	if r.name == "" {
 		return r, invalid("PrincipalName is required.")
 	}
-	var err error
+	acct, name, arn, err := principalName(account, r.typ, r.name)
+	if err != nil {
+		return r, err
+	}
+	var gotARN string
 	if r.typ == TypeUser {
 		var u iam.User
-		if u, err = a.st.Users().Get(ctx, account, r.name); err == nil {
-			r.id, r.name = u.ID, u.Name
+		if u, err = a.st.Users().Get(ctx, acct, name); err == nil {
+			r.id, r.name, gotARN = u.ID, u.Name, u.ARN()
 		}
 	} else {
 		var g iam.Group
-		if g, err = a.st.Groups().Get(ctx, account, r.name); err == nil {
-			r.id, r.name = g.ID, g.Name
+		if g, err = a.st.Groups().Get(ctx, acct, name); err == nil {
+			r.id, r.name, gotARN = g.ID, g.Name, g.ARN()
 		}
 	}
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && arn != "" && gotARN != arn) {
 		return r, &NotFoundError{Message: fmt.Sprintf("The %s with name %s cannot be found.", strings.ToLower(r.typ), r.name)}
 	}
+	if acct != account {
+		r.account, r.name = acct, gotARN
+	}
 	return r, err
+}
+
+// principalName reads an IAM principal's PrincipalName: a name in
+// account, or the ARN of a user or group (of any account: the role's
+// account decides whom it lets in, as its trust policy may name another
+// account's principals). It returns the principal's account and name,
+// and the ARN when one was given.
+func principalName(account, typ, name string) (acct, n, arn string, err error) {
+	if !strings.HasPrefix(name, "arn:") {
+		return account, name, "", nil
+	}
+	want := iam.ResourceUser
+	if typ == TypeGroup {
+		want = iam.ResourceGroup
+	}
+	ref, perr := iam.ParseEntityARN(name)
+	if perr != nil || ref.Type != want {
+		return "", "", "", invalid("PrincipalName must be a name, or the ARN of an IAM " + want + ".")
+	}
+	return ref.Account, ref.Name, name, nil
 }
 
 // validName accepts a provider's user or group name: printable, at most
@@ -202,7 +235,7 @@ func (a *Assignments) Create(ctx context.Context, account, roleName string, p Pr
 		return Assignment{}, err
 	}
 	as := Assignment{Account: account, RoleName: role.Name, Type: r.typ, Source: r.source, PrincipalID: r.id,
-		PrincipalName: r.name, CreatedBy: by, Created: now.UTC()}
+		PrincipalAccount: r.account, PrincipalName: r.name, CreatedBy: by, Created: now.UTC()}
 	body, err := json.Marshal(&as)
 	if err != nil {
 		return Assignment{}, err
@@ -294,37 +327,46 @@ func (a *Assignments) List(ctx context.Context, account string, f Filter) (Page,
 	return page, a.names(ctx, account, page.Assignments)
 }
 
-// names sets the current names of the IAM principals of as.
+// names sets the current names of the IAM principals of as: a name in
+// the assignments' account, an ARN in another, "" for one deleted since.
 func (a *Assignments) names(ctx context.Context, account string, as []Assignment) error {
-	var groups map[string]string
+	groups := map[string]map[string]iam.Group{} // by account, by id
 	for i := range as {
 		x := &as[i]
 		if x.Source != sso.SourceIAM {
 			continue
 		}
+		owner := cmp.Or(x.PrincipalAccount, account)
+		x.PrincipalName = ""
 		if x.Type == TypeUser {
 			u, err := a.st.Users().GetByID(ctx, x.PrincipalID)
 			switch {
-			case errors.Is(err, store.ErrNotFound) || (err == nil && u.Account != account):
-				x.PrincipalName = ""
+			case errors.Is(err, store.ErrNotFound) || (err == nil && u.Account != owner):
 			case err != nil:
 				return err
-			default:
+			case owner == account:
 				x.PrincipalName = u.Name
+			default:
+				x.PrincipalName = u.ARN()
 			}
 			continue
 		}
-		if groups == nil {
-			gs, err := a.st.Groups().List(ctx, account, store.ListOptions{})
-			if err != nil {
+		if groups[owner] == nil {
+			gs, err := a.st.Groups().List(ctx, owner, store.ListOptions{})
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
-			groups = make(map[string]string, len(gs))
+			groups[owner] = make(map[string]iam.Group, len(gs))
 			for _, g := range gs {
-				groups[g.ID] = g.Name
+				groups[owner][g.ID] = g
 			}
 		}
-		x.PrincipalName = groups[x.PrincipalID]
+		if g, ok := groups[owner][x.PrincipalID]; ok {
+			x.PrincipalName = g.Name
+			if owner != account {
+				x.PrincipalName = g.ARN()
+			}
+		}
 	}
 	return nil
 }

@@ -221,6 +221,11 @@ func TestCreateRefusals(t *testing.T) {
 		{"control character", acctA, "Dev", assign.Principal{Type: assign.TypeUser, Source: "idp:okta", Name: "a\nb"}, "invalid"},
 		{"empty provider name", acctA, "Dev", assign.Principal{Type: assign.TypeUser, Source: "idp:okta"}, "invalid"},
 		{"id instead of name", acctA, "Dev", assign.Principal{Type: assign.TypeUser, ID: "AIDABOBBOBBOBBOBBOB1"}, "invalid"},
+		{"a role's ARN", acctB, "Audit", assign.Principal{Type: assign.TypeUser, Name: "arn:aws:iam::111122223333:role/Dev"}, "invalid"},
+		{"a user's ARN as a group", acctB, "Audit", assign.Principal{Type: assign.TypeGroup, Name: "arn:aws:iam::111122223333:user/ann"}, "invalid"},
+		{"a malformed ARN", acctB, "Audit", assign.Principal{Type: assign.TypeUser, Name: "arn:aws:iam::user/ann"}, "invalid"},
+		{"ARN of no user", acctB, "Audit", assign.Principal{Type: assign.TypeUser, Name: "arn:aws:iam::111122223333:user/zed"}, "notfound"},
+		{"ARN with another path", acctB, "Audit", assign.Principal{Type: assign.TypeUser, Name: "arn:aws:iam::111122223333:user/x/ann"}, "notfound"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -333,5 +338,38 @@ func TestConcurrentReadsAndApply(t *testing.T) {
 	}
 	if g, err := f.a.Grants(ctx, keys); err != nil || len(g) != 0 {
 		t.Errorf("Grants after every assignment was removed = %v, %v", g, err)
+	}
+}
+
+// A role may be assigned to another account's IAM user or group, named
+// by ARN: the role's account decides whom it lets in.
+func TestAssignAnotherAccountsPrincipal(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	for _, p := range []assign.Principal{
+		{Type: assign.TypeUser, Name: "arn:aws:iam::111122223333:user/ann"},
+		{Type: assign.TypeGroup, Name: "arn:aws:iam::111122223333:group/devs"},
+	} {
+		if _, err := f.a.Create(ctx, acctB, "Audit", p, "admin", now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.feed()
+	if g, err := f.a.Grants(ctx, f.annKeys()); err != nil || !cmp.Equal(g, []assign.Grant{{acctB, "Audit"}}) {
+		t.Errorf("ann's grants = %v, %v; want Audit in B", g, err)
+	}
+	page, err := f.a.List(ctx, acctB, assign.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, a := range page.Assignments {
+		names = append(names, a.PrincipalName)
+	}
+	if d := cmp.Diff([]string{"arn:aws:iam::111122223333:group/devs", "arn:aws:iam::111122223333:user/ann"}, names); d != "" {
+		t.Errorf("B's listing names (-want +got):\n%s", d)
+	}
+	if _, err := f.a.Delete(ctx, acctB, "Audit", assign.Principal{Type: assign.TypeUser, Name: "arn:aws:iam::111122223333:user/ann"}); err != nil {
+		t.Errorf("Delete by ARN: %v", err)
 	}
 }
