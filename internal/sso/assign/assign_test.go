@@ -10,6 +10,8 @@ import (
 	"github.com/brevet-dev/brevet/internal/sso"
 	"github.com/brevet-dev/brevet/internal/sso/assign"
 	"github.com/brevet-dev/brevet/internal/store"
+	"github.com/brevet-dev/brevet/internal/store/postgres"
+	"github.com/brevet-dev/brevet/internal/store/postgres/pgtest"
 	"github.com/brevet-dev/brevet/internal/store/sqlite"
 	"github.com/google/go-cmp/cmp"
 )
@@ -40,6 +42,26 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return newFixtureOn(t, st)
+}
+
+// backends runs test on a fixture on each store backend: SQLite, and
+// PostgreSQL when pgtest has a server.
+func backends(t *testing.T, test func(t *testing.T, f *fixture)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, newFixture(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		st, err := postgres.Open(t.Context(), pgtest.DSN(t), postgres.Options{Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		test(t, newFixtureOn(t, st))
+	})
+}
+
+func newFixtureOn(t *testing.T, st store.Store) *fixture {
+	t.Helper()
+	var err error
 	f := &fixture{t: t, st: st}
 	ctx := t.Context()
 	for _, id := range []string{acctA, acctB} {
@@ -85,8 +107,9 @@ func (f *fixture) annKeys() []string {
 	return sso.Identity{Source: sso.SourceIAM, Account: acctA, UserID: f.ann.ID, UserName: "ann", Groups: []string{f.dev.ID}}.PrincipalKeys()
 }
 
-func TestGrantsAndAllowed(t *testing.T) {
-	f := newFixture(t)
+func TestGrantsAndAllowed(t *testing.T) { backends(t, testGrantsAndAllowed) }
+
+func testGrantsAndAllowed(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	create := func(acct, role string, p assign.Principal) {
 		t.Helper()
@@ -154,8 +177,9 @@ func TestGrantsAndAllowed(t *testing.T) {
 
 // A deleted assignment is refused at the next read after Apply; a user
 // deleted and re-created under the same name does not inherit.
-func TestDeleteTakesEffectAndIDsBind(t *testing.T) {
-	f := newFixture(t)
+func TestDeleteTakesEffectAndIDsBind(t *testing.T) { backends(t, testDeleteTakesEffectAndIDsBind) }
+
+func testDeleteTakesEffectAndIDsBind(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	if _, err := f.a.Create(ctx, acctA, "Dev", assign.Principal{Type: assign.TypeUser, Name: "bob"}, "admin", now); err != nil {
 		t.Fatal(err)
@@ -252,8 +276,9 @@ func TestCreateRefusals(t *testing.T) {
 	}
 }
 
-func TestListPagesAndNames(t *testing.T) {
-	f := newFixture(t)
+func TestListPagesAndNames(t *testing.T) { backends(t, testListPagesAndNames) }
+
+func testListPagesAndNames(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	for _, c := range []struct {
 		role string
@@ -344,7 +369,10 @@ func TestConcurrentReadsAndApply(t *testing.T) {
 // A role may be assigned to another account's IAM user or group, named
 // by ARN: the role's account decides whom it lets in.
 func TestAssignAnotherAccountsPrincipal(t *testing.T) {
-	f := newFixture(t)
+	backends(t, testAssignAnotherAccountsPrincipal)
+}
+
+func testAssignAnotherAccountsPrincipal(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	for _, p := range []assign.Principal{
 		{Type: assign.TypeUser, Name: "arn:aws:iam::111122223333:user/ann"},
