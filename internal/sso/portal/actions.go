@@ -265,7 +265,7 @@ func page(max *int32, token *string, prefix string, item *regexp.Regexp) (int, s
 	if token == nil {
 		return limit, "", nil
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(*token)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(*token)
 	rest, ok := strings.CutPrefix(string(raw), prefix+":")
 	if err != nil || !ok || !item.MatchString(rest) {
 		return 0, "", &InvalidError{Message: "Invalid next token"}
