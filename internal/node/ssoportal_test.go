@@ -2,9 +2,11 @@ package node
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/sigv4"
 	"github.com/brevet-dev/brevet/internal/sso"
+	"github.com/brevet-dev/brevet/internal/store/postgres/pgtest"
 )
 
 // portalEnv is a node with user ann, role Dev (trusting the portal)
@@ -38,7 +41,14 @@ func startPortalNode(tb testing.TB, env ...string) *portalEnv {
 	tb.Helper()
 	dataDir := filepath.Join(tb.TempDir(), "data")
 	n, _ := startNode(tb, dataDir, Options{}, env...)
-	e := &portalEnv{n: n, creds: adminCreds(tb, dataDir)}
+	return newPortalEnv(tb, n, adminCreds(tb, dataDir))
+}
+
+// newPortalEnv sets the users, roles and assignment up on node n, signing
+// with creds, and signs ann in.
+func newPortalEnv(tb testing.TB, n *Node, creds sigv4.Credentials) *portalEnv {
+	tb.Helper()
+	e := &portalEnv{n: n, creds: creds}
 	e.cfg = aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(n.URL()), Credentials: aws.AnonymousCredentials{}}
 	e.portal = awssso.NewFromConfig(e.cfg)
 	for _, call := range []string{
@@ -234,4 +244,53 @@ func TestSSOPortalThrottlesBadTokens(t *testing.T) {
 	if codes[0] != "UnauthorizedException" || codes[5] != "TooManyRequestsException" {
 		t.Errorf("answers = %v, want UnauthorizedException first and TooManyRequestsException at last", codes)
 	}
+}
+
+// TestSSOPortalAcrossNodes: two nodes on one PostgreSQL store. A person
+// signed in through one obtains credentials through the other; deleting
+// the assignment or logging out through the first is refused by the
+// second as soon as the change feed reaches it.
+func TestSSOPortalAcrossNodes(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	key := make([]byte, 32)
+	rand.Read(key)
+	keyFile := filepath.Join(t.TempDir(), "master.key")
+	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"BREVET_STORE=" + dsn, "BREVET_MASTER_KEY_FILE=" + keyFile}
+	dir1, dir2 := filepath.Join(t.TempDir(), "n1"), filepath.Join(t.TempDir(), "n2")
+	n1, _ := startNode(t, dir1, Options{}, env...)
+	n2, _ := startNode(t, dir2, Options{}, env...)
+	e := newPortalEnv(t, n1, adminCreds(t, dir1))
+	other := awssso.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(n2.URL()), Credentials: aws.AnonymousCredentials{}})
+	ctx := t.Context()
+	get := func() error {
+		_, err := other.GetRoleCredentials(ctx, &awssso.GetRoleCredentialsInput{AccessToken: &e.token, AccountId: aws.String(testAccount), RoleName: aws.String("Dev")})
+		return err
+	}
+	// The other node may not have read the assignment's change yet.
+	until := func(what, want string) time.Duration {
+		t.Helper()
+		start := time.Now()
+		for {
+			err := get()
+			if errorCode(err) == want {
+				return time.Since(start)
+			}
+			if time.Since(start) > 5*time.Second {
+				t.Fatalf("%s: GetRoleCredentials on the other node = %v after 5 s, want %q", what, err, want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	until("assigned", "")
+	e.assign(t, "DeleteAccountAssignment", "Dev", 200)
+	t.Logf("assignment deleted: refused on the other node after %v", until("unassigned", "ForbiddenException"))
+	e.assign(t, "CreateAccountAssignment", "Dev", 200)
+	until("assigned again", "")
+	if _, err := e.portal.Logout(ctx, &awssso.LogoutInput{AccessToken: &e.token}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("logged out: refused on the other node after %v", until("logged out", "UnauthorizedException"))
 }
