@@ -323,8 +323,14 @@ func (p *idp) redeem(ctx context.Context, redirectURI, code string, f *flow, now
 	return p.identity(vid, f.Nonce)
 }
 
-// identity checks the nonce and reads the username and groups claims.
+// identity checks the audience as a relying party must (OIDC Core
+// 3.1.3.7: aud contains our client id, and azp, when present, is it; the
+// verifier alone also takes AWS's azp-only match) and the nonce, and reads
+// the username and groups claims.
 func (p *idp) identity(vid *oidc.Identity, nonce string) (sso.Identity, error) {
+	if !slices.Contains(vid.Audience, p.cfg.ClientID) || vid.AuthorizedParty != "" && vid.AuthorizedParty != p.cfg.ClientID {
+		return sso.Identity{}, errors.New("ID token: not issued to this client (aud, azp)")
+	}
 	got, _ := vid.Claims["nonce"].(string)
 	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(nonce)) != 1 {
 		return sso.Identity{}, errors.New("ID token: nonce does not match")

@@ -132,6 +132,8 @@ func TestIdPMustReject(t *testing.T) {
 		{"wrong nonce", func(c map[string]any) { c["nonce"] = "not-the-nonce" }},
 		{"no nonce", func(c map[string]any) { delete(c, "nonce") }},
 		{"wrong audience", func(c map[string]any) { c["aud"] = "someone-else" }},
+		{"another's audience, our azp", func(c map[string]any) { c["aud"], c["azp"] = "someone-else", clientID }},
+		{"our audience among others, another's azp", func(c map[string]any) { c["aud"], c["azp"] = []string{clientID, "someone-else"}, "someone-else" }},
 		{"expired", func(c map[string]any) { c["exp"] = int64(1) }},
 		{"email not verified", func(c map[string]any) { c["email_verified"] = false }},
 		{"email_verified missing", func(c map[string]any) { delete(c, "email_verified") }},
