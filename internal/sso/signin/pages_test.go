@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/sso"
 )
 
 const wantCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -126,5 +129,25 @@ func TestDeviceDeny(t *testing.T) {
 	}
 	if r := b.post("/sso/device", url.Values{"csrf": {r.field("csrf")}, "user_code": {e.userCode}, "action": {"allow"}}); r.StatusCode != http.StatusNotFound {
 		t.Errorf("allow after deny: %d", r.StatusCode)
+	}
+}
+
+// TestClientNameEscaped: the client name is the registering client's
+// choice; the device page shows it as text, never as markup.
+func TestClientNameEscaped(t *testing.T) {
+	e := newEnv(t)
+	e.user("bob", false)
+	evil := `"><script>alert(1)</script><a href="https://evil.example/">`
+	c, err := e.flows.RegisterClient(ctx, &sso.RegisterClientInput{ClientName: evil, ClientType: "public"}, "127.0.0.1", time.Now())
+	must(t, err)
+	out, err := e.flows.StartDeviceAuthorization(ctx, &sso.StartDeviceAuthorizationInput{ClientID: c.ClientID,
+		ClientSecret: c.ClientSecret, StartURL: e.srv.URL + "/start"}, "127.0.0.1", time.Now())
+	must(t, err)
+	b := e.browser()
+	b.signIn(acct, "bob", nil)
+	r := b.get("/sso/device?user_code=" + out.UserCode)
+	if r.StatusCode != http.StatusOK || strings.Contains(r.body, "<script") || strings.Contains(r.body, `href="https://evil.example/"`) ||
+		!strings.Contains(r.body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("device page: %d\n%s", r.StatusCode, r.body)
 	}
 }
