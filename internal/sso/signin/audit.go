@@ -81,8 +81,7 @@ func (h *Handler) audit(r *http.Request, e event) error {
 	if e.status == 0 {
 		e.status = http.StatusOK
 	}
-	effect := request.Writes
-	rec := &request.Record{RequestID: id, Service: auditService, Action: e.action, Version: "2026-01-01", Effect: effect,
+	rec := &request.Record{RequestID: id, Service: auditService, Action: e.action, Version: "2026-01-01", Effect: request.Writes,
 		Principal: e.principal, SourceIP: request.SourceIP(r), UserAgent: r.UserAgent(), Host: r.Host, TLS: r.TLS,
 		Start: e.start, Duration: h.cfg.Now().Sub(e.start), RequestParameters: e.params, ResponseElements: e.response,
 		Status: e.status, ErrorCode: e.errorCode, ErrorMessage: e.errorMsg}

@@ -63,28 +63,25 @@ func (h *Handler) deviceDecide(w http.ResponseWriter, r *http.Request) {
 	}
 	code, action := strings.TrimSpace(r.PostFormValue("user_code")), r.PostFormValue("action")
 	ev := event{start: now, principal: principalOf(s.Identity, s.ARN), action: actionApproveDevice}
-	var err error
 	switch action {
 	case "allow":
-		if !h.lim.userCode(r, now) {
-			h.refuse(w, r, ev, codeThrottled, http.StatusTooManyRequests, func() {
-				h.render(w, r, http.StatusTooManyRequests, pageDeviceForm, &page{Title: "Enter your code", Error: msgThrottled})
-			})
-			return
-		}
-		err = h.cfg.Flows.ApproveDevice(r.Context(), code, *s.Identity, now)
 	case "deny":
 		ev.action = actionDenyDevice
-		if !h.lim.userCode(r, now) {
-			h.refuse(w, r, ev, codeThrottled, http.StatusTooManyRequests, func() {
-				h.render(w, r, http.StatusTooManyRequests, pageDeviceForm, &page{Title: "Enter your code", Error: msgThrottled})
-			})
-			return
-		}
-		err = h.cfg.Flows.DenyDevice(r.Context(), code, now)
 	default:
 		h.badRequest(w, r)
 		return
+	}
+	if !h.lim.userCode(r, now) {
+		h.refuse(w, r, ev, codeThrottled, http.StatusTooManyRequests, func() {
+			h.render(w, r, http.StatusTooManyRequests, pageDeviceForm, &page{Title: "Enter your code", Error: msgThrottled})
+		})
+		return
+	}
+	var err error
+	if action == "allow" {
+		err = h.cfg.Flows.ApproveDevice(r.Context(), code, *s.Identity, now)
+	} else {
+		err = h.cfg.Flows.DenyDevice(r.Context(), code, now)
 	}
 	switch {
 	case errors.Is(err, ErrNoDevice):

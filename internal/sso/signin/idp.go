@@ -218,7 +218,6 @@ func (h *Handler) idpCallback(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	if !h.lim.source(r, now) {
-		ev.errorCode = codeThrottled
 		h.refuse(w, r, ev, codeThrottled, http.StatusTooManyRequests, func() {
 			h.render(w, r, http.StatusTooManyRequests, pageMessage, &page{Title: "Sign-in failed", Message: msgThrottled, Anonymous: true})
 		})
