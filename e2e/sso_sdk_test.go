@@ -3,8 +3,10 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,18 +18,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
-// ssoSDKHome is a HOME for an SDK: ~/.aws/config with an sso-session
-// profile as `aws configure sso` writes it, and the token cache of a
-// sign-in whose access token has expired, so the SDK must renew it with
-// the refresh token. It returns HOME, the cache file and the environment
-// that points the SDK's SSO clients (and STS) at the server.
-func (s *ssoServer) ssoSDKHome(t *testing.T, tk ssoTokens) (home, cache string, env []string) {
+// ssoSDKHome is a HOME for an SDK: ~/.aws/config with the sso-session
+// profile "dev" (and "ops-brevet" for a role not assigned), and the token
+// cache of a sign-in whose access token has expired, so the SDK must renew
+// it with the refresh token. It returns HOME, the cache file and the
+// environment. With docs set, the config file is docs/sso.md's, as
+// pasted, with its services section pointing the SDK at the server;
+// otherwise the environment does (AWS_ENDPOINT_URL_SSO_OIDC, _SSO, _STS).
+func (s *ssoServer) ssoSDKHome(t *testing.T, tk ssoTokens, docs bool) (home, cache string, env []string) {
 	t.Helper()
 	home = t.TempDir()
 	if err := os.MkdirAll(filepath.Join(home, ".aws"), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	cfg := strings.ReplaceAll(ssoCLIConfig(s.startURL(), "brevet"), "[profile dev-brevet]", "[profile dev]")
+	if docs {
+		cfg = s.docsClientConfig(t)
+	}
 	if err := os.WriteFile(filepath.Join(home, ".aws", "config"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -40,9 +47,35 @@ func (s *ssoServer) ssoSDKHome(t *testing.T, tk ssoTokens) (home, cache string, 
 	}
 	env = append(env, "HOME="+home, "AWS_CONFIG_FILE="+filepath.Join(home, ".aws", "config"),
 		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, ".aws", "credentials"),
-		"AWS_ENDPOINT_URL_SSO_OIDC="+s.URL, "AWS_ENDPOINT_URL_SSO="+s.URL, "AWS_ENDPOINT_URL_STS="+s.URL,
 		"AWS_CA_BUNDLE="+s.caFile, "NODE_EXTRA_CA_CERTS="+s.caFile, "AWS_EC2_METADATA_DISABLED=true")
+	if !docs {
+		env = append(env, "AWS_ENDPOINT_URL_SSO_OIDC="+s.URL, "AWS_ENDPOINT_URL_SSO="+s.URL, "AWS_ENDPOINT_URL_STS="+s.URL)
+	}
 	return home, cache, env
+}
+
+// docsClientConfig is the client configuration of docs/sso.md ("##
+// Clients"), for this server, account and role, with a profile for the
+// role nobody is assigned added.
+func (s *ssoServer) docsClientConfig(t *testing.T) string {
+	t.Helper()
+	doc, err := os.ReadFile("../docs/sso.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)## Clients.*?```ini\n(.*?)```").FindSubmatch(doc)
+	if m == nil {
+		t.Fatal("docs/sso.md has no ```ini block under ## Clients")
+	}
+	cfg := string(m[1])
+	for _, want := range []string{"https://brevet.example.com", "111122223333", "Developer", "[profile dev]", "[sso-session brevet]", "services = brevet"} {
+		if !strings.Contains(cfg, want) {
+			t.Fatalf("docs/sso.md's client configuration has no %q:\n%s", want, cfg)
+		}
+	}
+	cfg = strings.NewReplacer("https://brevet.example.com", s.URL, "111122223333", testAccount, "Developer", ssoRoleName).Replace(cfg)
+	return cfg + fmt.Sprintf("\n[profile ops-brevet]\nsso_session = brevet\nsso_account_id = %s\nsso_role_name = %s\nregion = us-east-1\nservices = brevet\n",
+		testAccount, ssoOtherRole)
 }
 
 // checkRenewed checks that the SDK renewed the cached token: a new access
@@ -57,8 +90,8 @@ func checkRenewed(t *testing.T, cache string, tk ssoTokens) {
 	}
 }
 
-// TestSSOBoto3: boto3 with an sso_session profile, its SSO endpoints set
-// with AWS_ENDPOINT_URL_SSO_OIDC and AWS_ENDPOINT_URL_SSO, renews the
+// TestSSOBoto3: boto3 with docs/sso.md's sso_session profile as pasted
+// (its endpoints in the config file's services section) renews the
 // expired access token from the shared cache and gets the assigned
 // role's credentials; a profile for a role not assigned is refused.
 func TestSSOBoto3(t *testing.T) {
@@ -69,7 +102,7 @@ func TestSSOBoto3(t *testing.T) {
 	s.assign(t, ssoRoleName, "USER", p.name, false)
 	s.role(t, ssoOtherRole)
 	tk := s.deviceLogin(t, p)
-	home, cache, env := s.ssoSDKHome(t, tk)
+	home, cache, env := s.ssoSDKHome(t, tk, true)
 	c := &client{t: t, home: home, env: env}
 	out, err := c.exec("python3", "-c", `
 import boto3, botocore.exceptions, json
@@ -110,7 +143,7 @@ func TestSSOGoSDK(t *testing.T) {
 	p := s.newIdPPerson("gopher", group)
 	s.assign(t, ssoRoleName, "GROUP", group, true)
 	tk := s.deviceLogin(t, p)
-	_, cache, _ := s.ssoSDKHome(t, tk)
+	_, cache, _ := s.ssoSDKHome(t, tk, false)
 
 	cfg := aws.Config{Region: "us-east-1", HTTPClient: s.hc}
 	oidc := ssooidc.NewFromConfig(cfg, func(o *ssooidc.Options) { o.BaseEndpoint = aws.String(s.URL) })
@@ -159,8 +192,9 @@ func TestSSOGoSDK(t *testing.T) {
 	}
 }
 
-// TestSSOJSSDK: the JavaScript SDK v3's fromSSO renews the expired access
-// token from the shared cache and gets the role's credentials.
+// TestSSOJSSDK: the JavaScript SDK v3's fromSSO, its endpoints set with
+// AWS_ENDPOINT_URL_SSO_OIDC and AWS_ENDPOINT_URL_SSO, renews the expired
+// access token from the shared cache and gets the role's credentials.
 func TestSSOJSSDK(t *testing.T) {
 	t.Parallel()
 	_, statErr := os.Stat(jsSSO)
@@ -169,7 +203,7 @@ func TestSSOJSSDK(t *testing.T) {
 	p := s.newIAMPerson(t, "js")
 	s.assign(t, ssoRoleName, "USER", p.name, false)
 	tk := s.deviceLogin(t, p)
-	home, cache, env := s.ssoSDKHome(t, tk)
+	home, cache, env := s.ssoSDKHome(t, tk, false)
 	wd, _ := os.Getwd()
 	c := &client{t: t, home: home, env: env}
 	out, err := c.exec("node", wd+"/js/sso_fromsso.mjs")
