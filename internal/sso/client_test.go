@@ -183,3 +183,40 @@ func TestRateLimits(t *testing.T) {
 	_, err = s.CreateToken(ctx, &CreateTokenInput{ClientID: "forged", ClientSecret: "x", GrantType: GrantRefreshToken, RefreshToken: "x"}, "198.51.100.3", e.now)
 	wantCode(t, "the source's fourth failure", err, SlowDown)
 }
+
+// TestRateLimitsIPv6: the per-source budgets count an IPv6 source by its
+// /64 (a host picks any address in it) and an IPv4-mapped address as the
+// IPv4 one, so neither multiplies a stranger's budget.
+func TestRateLimitsIPv6(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.s.cfg
+	cfg.Limits = Limits{PerSource: ratelimit.Rate{PerSecond: 0.001, Burst: 2}, FailuresPerClient: ratelimit.Rate{PerSecond: 0.001, Burst: 2}}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	in := &RegisterClientInput{ClientName: "cli", ClientType: "public"}
+	for _, tc := range []struct{ name, first, second, other string }{
+		{"IPv6 /64", "2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:3::1"},
+		{"IPv4-mapped", "192.0.2.77", "::ffff:192.0.2.77", "192.0.2.78"},
+	} {
+		for _, src := range []string{tc.first, tc.first} {
+			if _, err := s.RegisterClient(ctx, in, src, e.now); err != nil {
+				t.Fatalf("%s: registration from %s: %v", tc.name, src, err)
+			}
+		}
+		_, err := s.RegisterClient(ctx, in, tc.second, e.now)
+		wantCode(t, tc.name+": registration from the same source's other address", err, SlowDown)
+		if _, err := s.RegisterClient(ctx, in, tc.other, e.now); err != nil {
+			t.Errorf("%s: another source: %v", tc.name, err)
+		}
+		bad := &CreateTokenInput{ClientID: "forged", ClientSecret: "x", GrantType: GrantRefreshToken, RefreshToken: "x"}
+		for _, src := range []string{tc.first, tc.first} {
+			_, err := s.CreateToken(ctx, bad, src, e.now)
+			wantCode(t, tc.name+": failure", err, InvalidClient)
+		}
+		_, err = s.CreateToken(ctx, bad, tc.second, e.now)
+		wantCode(t, tc.name+": failure from the same source's other address", err, SlowDown)
+	}
+}

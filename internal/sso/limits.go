@@ -3,12 +3,16 @@ package sso
 import (
 	"sync"
 	"time"
+
+	"github.com/brevet-dev/brevet/internal/ratelimit"
 )
 
 // limitSource takes a token from source's RegisterClient and
 // StartDeviceAuthorization budget; SlowDownException when it is empty.
+// Sources are counted as ratelimit.SourceKey says (an IPv6 address by
+// its /64).
 func (s *Service) limitSource(source string, now time.Time) error {
-	if ok, _ := s.perSource.Take("src:"+source, now); !ok {
+	if ok, _ := s.perSource.Take("src:"+ratelimit.SourceKey(source), now); !ok {
 		return oauthErr(SlowDown, "Too many requests; slow down", "per-source budget")
 	}
 	return nil
@@ -17,7 +21,7 @@ func (s *Service) limitSource(source string, now time.Time) error {
 // failureKeys are the budgets a CreateToken failure is counted against:
 // the client's (when its id opened) and the source address's.
 func failureKeys(clientKey, source string) []string {
-	keys := []string{"src:" + source}
+	keys := []string{"src:" + ratelimit.SourceKey(source)}
 	if clientKey != "" {
 		keys = append(keys, "client:"+clientKey)
 	}
