@@ -60,6 +60,12 @@ func (s *Service) RegisterClient(_ context.Context, in *RegisterClientInput, sou
 	if err != nil {
 		return nil, err
 	}
+	if len(id) > maxSealedLen {
+		// Escaping in the sealed JSON can grow the members past what
+		// open accepts: refuse now rather than issue an id that never
+		// opens.
+		return nil, oauthErr(InvalidClientMetadata, "The registration is too large", "client id too long")
+	}
 	secret, err := s.seal(purposeClientSecret, clientSecret{Key: c.Key, Expires: c.Expires})
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package sso
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -218,5 +219,42 @@ func TestRateLimitsIPv6(t *testing.T) {
 		}
 		_, err = s.CreateToken(ctx, bad, tc.second, e.now)
 		wantCode(t, tc.name+": failure from the same source's other address", err, SlowDown)
+	}
+}
+
+// TestRegisterClientLarge: a registration is either refused or gives a
+// client id that opens again, however large its members get once
+// escaped into the sealed JSON (a name of '<', redirect URIs of '&').
+func TestRegisterClientLarge(t *testing.T) {
+	e := newEnv(t)
+	uri := func(i int, fill string) string {
+		u := fmt.Sprintf("http://127.0.0.1/cb%d?", i)
+		return u + strings.Repeat(fill, maxRedirectURI-len(u))
+	}
+	for _, tt := range []struct {
+		name  string
+		in    RegisterClientInput
+		large bool // must be refused
+	}{
+		{"largest plain", RegisterClientInput{ClientName: strings.Repeat("n", maxClientName),
+			RedirectURIs: []string{uri(0, "a"), uri(1, "a"), uri(2, "a"), uri(3, "a"), uri(4, "a")}}, false},
+		{"escaped", RegisterClientInput{ClientName: strings.Repeat("<", maxClientName),
+			RedirectURIs: []string{uri(0, "&"), uri(1, "&"), uri(2, "&"), uri(3, "&"), uri(4, "&")}}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := tt.in
+			in.ClientType, in.GrantTypes = "public", []string{GrantAuthorizationCode, GrantRefreshToken}
+			out, err := e.s.RegisterClient(context.Background(), &in, "192.0.2.1", e.now)
+			if tt.large {
+				wantCode(t, "registration", err, InvalidClientMetadata)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.s.authClient(out.ClientID, out.ClientSecret, e.now); err != nil {
+				t.Errorf("client id of %d bytes: %v", len(out.ClientID), err)
+			}
+		})
 	}
 }
