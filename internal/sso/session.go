@@ -63,21 +63,24 @@ func (s *Service) startSession(ctx context.Context, c *client, scopes []string, 
 	if err := s.cfg.Objects.Create(ctx, o); err != nil {
 		return nil, err
 	}
-	return s.tokens(sid, &doc, now)
+	return s.tokens(c, sid, &doc, now)
 }
 
-// tokens seals an access token and the refresh token of doc's generation.
-func (s *Service) tokens(sid string, doc *sessionDoc, now time.Time) (*CreateTokenOutput, error) {
+// tokens seals an access token and, for a client registered for the
+// refresh_token grant, the refresh token of doc's generation.
+func (s *Service) tokens(c *client, sid string, doc *sessionDoc, now time.Time) (*CreateTokenOutput, error) {
 	exp := min(now.Add(s.cfg.AccessTokenDuration).Unix(), doc.Expires)
 	access, err := s.seal(purposeAccessToken, accessClaims{Session: sid, Client: doc.Client, Expires: exp})
 	if err != nil {
 		return nil, err
 	}
-	refresh, err := s.seal(purposeRefreshToken, refreshClaims{Session: sid, Client: doc.Client, Gen: doc.Gen})
-	if err != nil {
-		return nil, err
+	out := &CreateTokenOutput{AccessToken: access, TokenType: "Bearer", ExpiresIn: int32(max(exp-now.Unix(), 0))}
+	if c.grants(GrantRefreshToken) {
+		if out.RefreshToken, err = s.seal(purposeRefreshToken, refreshClaims{Session: sid, Client: doc.Client, Gen: doc.Gen}); err != nil {
+			return nil, err
+		}
 	}
-	return &CreateTokenOutput{AccessToken: access, TokenType: "Bearer", ExpiresIn: int32(max(exp-now.Unix(), 0)), RefreshToken: refresh}, nil
+	return out, nil
 }
 
 // loadSession reads session sid; ErrNotFound when it is gone.
@@ -153,7 +156,7 @@ func (s *Service) refreshGrant(ctx context.Context, c *client, in *CreateTokenIn
 		return nil, err
 	}
 	s.cache.drop(rc.Session)
-	return s.tokens(rc.Session, &doc, now)
+	return s.tokens(c, rc.Session, &doc, now)
 }
 
 // revoke ends a session on every node: its object goes, the change feed

@@ -214,3 +214,18 @@ func TestRefreshRace(t *testing.T) {
 		t.Errorf("the session survived a reused refresh token")
 	}
 }
+
+// TestNoRefreshGrant: a client registered without the refresh_token
+// grant gets no refresh token (it could never use one), as the model
+// allows ("if present").
+func TestNoRefreshGrant(t *testing.T) {
+	e := newEnv(t)
+	c := e.register(t, GrantDeviceCode)
+	out := e.signIn(t, c)
+	if out.AccessToken == "" || out.RefreshToken != "" {
+		t.Errorf("tokens of a client without the refresh grant: access %t, refresh %t", out.AccessToken != "", out.RefreshToken != "")
+	}
+	if with := e.signIn(t, e.register(t)); with.RefreshToken == "" {
+		t.Error("no refresh token for a client with the refresh grant")
+	}
+}
