@@ -142,7 +142,7 @@ func newUserCode(r io.Reader) (string, error) {
 func showUserCode(code string) string { return code[:4] + "-" + code[4:] }
 
 // NormalizeUserCode turns what a person typed into a user code: upper
-// case, spaces and at most one dash dropped. ok=false for anything that
+// case, surrounding spaces and at most one dash dropped. ok=false for anything that
 // cannot be a user code.
 func NormalizeUserCode(typed string) (string, bool) {
 	if len(typed) > 2*userCodeLen {

@@ -12,8 +12,8 @@ const (
 )
 
 // Identity is the person a sign-in session belongs to, as the sign-in
-// page established it. It is sealed into the session's tokens; nothing in
-// it comes from a client.
+// page established it. It is kept in the session's store object (the
+// tokens only name the session); nothing in it comes from a client.
 type Identity struct {
 	// Source is SourceIAM or "idp:NAME".
 	Source string `json:"src"`
