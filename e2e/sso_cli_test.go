@@ -194,11 +194,21 @@ func (c *ssoCLI) login(session string, complete func(verification string) error)
 	return nil
 }
 
-// chromiumSignIn completes a device sign-in in headless Chromium.
-func chromiumSignIn(verification string, p *ssoPerson) error {
+// chromiumSignIn completes a device sign-in in headless Chromium, through
+// the identity provider for its users.
+func (s *ssoServer) chromiumSignIn(verification string, p *ssoPerson) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "sso_browser.mjs", verification, testAccount, p.name, p.password, p.code())
+	args := []string{"sso_browser.mjs", verification, testAccount, p.name}
+	if p.idp != nil {
+		s.idpMu.Lock()
+		defer s.idpMu.Unlock()
+		s.signInAtIdP(p)
+		args = append(args, "", "", ssoIdPName)
+	} else {
+		args = append(args, p.password, p.code())
+	}
+	cmd := exec.CommandContext(ctx, "node", args...)
 	cmd.Dir = "js"
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -210,10 +220,11 @@ func chromiumSignIn(verification string, p *ssoPerson) error {
 	return nil
 }
 
-// TestSSOCLIInNamespace is TestSSOCLI's body, in its namespace: three
+// TestSSOCLIInNamespace is TestSSOCLI's body, in its namespace: four
 // people sign in side by side through `aws sso login` (an IAM user with
-// the form browser, another in Chromium, a user of the identity provider
-// through a group assignment); each profile's get-caller-identity shows
+// the form browser, another in Chromium, two users of the identity
+// provider assigned by group, one with the form browser, one in
+// Chromium); each profile's get-caller-identity shows
 // the assumed role; an expired access token is renewed by the CLI with a
 // rotated refresh token and no new sign-in; a role not assigned is
 // refused; a user whose login profile is deleted cannot renew; `aws sso
@@ -233,17 +244,18 @@ func TestSSOCLIInNamespace(t *testing.T) {
 		t.Logf("%s --version: %s", cliV2, strings.TrimSpace(string(v)))
 	}
 	alice, bob := s.newIAMPerson(t, "alice"), s.newIAMPerson(t, "bob")
-	carol := s.newIdPPerson("carol", "engineers")
+	carol, dave := s.newIdPPerson("carol", "engineers"), s.newIdPPerson("dave", "engineers")
 	s.assign(t, ssoRoleName, "USER", alice.name, false)
 	s.assign(t, ssoRoleName, "USER", bob.name, false)
 	s.assign(t, ssoRoleName, "GROUP", "engineers", true)
 	s.role(t, ssoOtherRole)
 
 	startURL := "https://" + ssoOIDCHost + "/start"
-	cli := newSSOCLI(t, s.caFile, ssoCLIConfig(startURL, "alice", "bob", "carol"))
+	cli := newSSOCLI(t, s.caFile, ssoCLIConfig(startURL, "alice", "bob", "carol", "dave"))
 	logins := map[string]func(string) error{
 		"alice": func(u string) error { _, err := s.signInAs(u, alice, true); return err },
-		"bob":   func(u string) error { return chromiumSignIn(u, bob) },
+		"bob":   func(u string) error { return s.chromiumSignIn(u, bob) },
+		"dave":  func(u string) error { return s.chromiumSignIn(u, dave) },
 		"carol": func(u string) error { _, err := s.signInAs(u, carol, true); return err },
 	}
 	var wg sync.WaitGroup
@@ -262,8 +274,8 @@ func TestSSOCLIInNamespace(t *testing.T) {
 	if t.Failed() {
 		t.FailNow()
 	}
-	t.Logf("three sign-ins through aws sso login: %v after the start", time.Since(start).Round(time.Millisecond))
-	for session, who := range map[string]string{"alice": alice.name, "bob": bob.name, "carol": carol.name} {
+	t.Logf("four sign-ins through aws sso login: %v after the start", time.Since(start).Round(time.Millisecond))
+	for session, who := range map[string]string{"alice": alice.name, "bob": bob.name, "carol": carol.name, "dave": dave.name} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -392,9 +392,15 @@ func (s *ssoServer) signInAs(verification string, p *ssoPerson, allow bool) (*pa
 	if p.idp != nil {
 		s.idpMu.Lock()
 		defer s.idpMu.Unlock()
-		s.idp.SignIn("sub-"+p.idp.Email, map[string]any{"email": p.idp.Email, "email_verified": true, "groups": p.idp.Groups})
+		s.signInAtIdP(p)
 	}
 	return signIn(newFormBrowser(s.roots), verification, p, allow)
+}
+
+// signInAtIdP makes the provider sign p in from now on; the caller holds
+// idpMu until p's sign-in is through.
+func (s *ssoServer) signInAtIdP(p *ssoPerson) {
+	s.idp.SignIn("sub-"+p.idp.Email, map[string]any{"email": p.idp.Email, "email_verified": true, "groups": p.idp.Groups})
 }
 
 // deviceLogin runs the device authorization flow as `aws sso login` does,

@@ -1,14 +1,16 @@
 // Completes Brevet's device sign-in in headless Chromium (Debian's), as a
 // person would: opens the verification URL, signs in with an IAM user's
-// password and TOTP code, and presses Allow. Any Content Security Policy
-// violation the pages cause is a failure. Run by e2e/sso_cli_test.go:
-//   node sso_browser.mjs URL ACCOUNT USERNAME PASSWORD CODE
+// password and TOTP code, or through the identity provider IDP (its link
+// on the sign-in page, a cross-site round trip, the callback's meta
+// refresh), and presses Allow. Any Content Security Policy violation the
+// pages cause is a failure. Run by e2e/sso_cli_test.go:
+//   node sso_browser.mjs URL ACCOUNT USERNAME PASSWORD CODE [IDP]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [url, account, username, password, code] = process.argv.slice(2);
+const [url, account, username, password, code, idp] = process.argv.slice(2);
 const profile = mkdtempSync(join(tmpdir(), 'brevet-e2e-chromium-'));
 const ctx = await chromium.launchPersistentContext(profile, {
   executablePath: '/usr/bin/chromium',
@@ -35,6 +37,8 @@ try {
     if (await has('meta[http-equiv=refresh i]')) {
       const before = page.url();
       await page.waitForURL((u) => u.href !== before);
+    } else if (idp && await has(`a[href*="/sso/idp/${idp}/start"]`)) {
+      await Promise.all([page.waitForNavigation(), page.locator(`a[href*="/sso/idp/${idp}/start"]`).first().click()]);
     } else if (await has('input[name=password]')) {
       if (await has('input[name=account]')) await page.fill('input[name=account]', account);
       await page.fill('input[name=username]', username);
