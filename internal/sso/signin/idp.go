@@ -36,6 +36,10 @@ type idp struct {
 	mu        sync.Mutex
 	endpoints *endpoints
 	fetched   time.Time
+	// retryAt and failure: the last discovery failed; until retryAt the
+	// provider is not asked again (the known endpoints, if any, are kept).
+	retryAt time.Time
+	failure error
 }
 
 // endpoints are what the discovery document says of the code flow.
@@ -51,6 +55,7 @@ const (
 	maxProviderBody  = 1 << 20
 	providerTimeout  = 10 * time.Second
 	discoveryMaxAge  = time.Hour
+	discoveryRetry   = 10 * time.Second
 	maxGroups        = 100
 	maxClaimLength   = 256
 	idpSignInTimeout = 15 * time.Second
@@ -99,13 +104,35 @@ func providerClient(caFile string) (*http.Client, error) {
 }
 
 // discover returns the provider's endpoints, fetched at most once an
-// hour (and again after a failure).
+// hour. A failed fetch is not tried again for discoveryRetry: meanwhile
+// the endpoints known before are used, or the failure is answered at
+// once, so that a provider that is down or slow is not asked by every
+// sign-in in turn (each waiting for the lock behind the one before). The
+// fetch does not end with the request that started it: a browser that
+// goes away must not count as the provider's failure.
 func (p *idp) discover(ctx context.Context, now time.Time) (*endpoints, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.endpoints != nil && now.Sub(p.fetched) < discoveryMaxAge {
+	if p.endpoints != nil && (now.Sub(p.fetched) < discoveryMaxAge || now.Before(p.retryAt)) {
 		return p.endpoints, nil
 	}
+	if p.failure != nil && now.Before(p.retryAt) {
+		return nil, p.failure
+	}
+	e, err := p.fetchEndpoints(context.WithoutCancel(ctx))
+	if err != nil {
+		p.retryAt, p.failure = now.Add(discoveryRetry), err
+		if p.endpoints != nil {
+			return p.endpoints, nil
+		}
+		return nil, err
+	}
+	p.endpoints, p.fetched, p.failure = e, now, nil
+	return e, nil
+}
+
+// fetchEndpoints reads and checks the provider's discovery document.
+func (p *idp) fetchEndpoints(ctx context.Context) (*endpoints, error) {
 	var e endpoints
 	if err := p.getJSON(ctx, p.cfg.Issuer+"/.well-known/openid-configuration", &e); err != nil {
 		return nil, fmt.Errorf("discovery: %w", err)
@@ -118,7 +145,6 @@ func (p *idp) discover(ctx context.Context, now time.Time) (*endpoints, error) {
 			return nil, fmt.Errorf("discovery: endpoint %q is not an https URL", u)
 		}
 	}
-	p.endpoints, p.fetched = &e, now
 	return &e, nil
 }
 

@@ -1,10 +1,12 @@
 package signin_test
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -186,5 +188,40 @@ func TestIdPPublicClient(t *testing.T) {
 	b.post("/sso/device", url.Values{"csrf": {r.field("csrf")}, "user_code": {e.userCode}, "action": {"allow"}})
 	if id, _ := e.approval(); id.UserName != "erin@example.com" || !slices.Equal(id.Groups, []string{"solo"}) || id.MFA {
 		t.Errorf("approved %+v", id)
+	}
+}
+
+// failingDiscovery fails every discovery request (as a provider that is
+// down would) and counts them.
+type failingDiscovery struct {
+	base http.RoundTripper
+	n    atomic.Int32
+}
+
+func (f *failingDiscovery) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, "/.well-known/openid-configuration") {
+		f.n.Add(1)
+		return nil, errors.New("provider down")
+	}
+	return f.base.RoundTrip(r)
+}
+
+// TestIdPDownIsAskedOnce: while a provider's discovery fails, sign-in
+// starts fail at once instead of each asking the provider again (and,
+// holding the provider's lock, making the next ones wait behind it).
+func TestIdPDownIsAskedOnce(t *testing.T) {
+	var fd *failingDiscovery
+	e := newEnv(t, func(c *signin.Config) {
+		fd = &failingDiscovery{base: c.HTTPClient.Transport}
+		c.HTTPClient = &http.Client{Transport: fd, Timeout: c.HTTPClient.Timeout}
+	})
+	b := e.browser()
+	for i := range 5 {
+		if r := b.get("/sso/idp/corp/start?next=/start"); r.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("start %d: %d", i, r.StatusCode)
+		}
+	}
+	if got := fd.n.Load(); got != 1 {
+		t.Errorf("the provider was asked %d times, want once", got)
 	}
 }
