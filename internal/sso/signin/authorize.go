@@ -102,6 +102,8 @@ func (h *Handler) authorizeDecide(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, redirect, http.StatusFound)
 }
 
+// cspHostRE is a host[:port] that can stand in a CSP source list as is:
+// nothing that would end the source or the directive.
 var cspHostRE = regexp.MustCompile(`^[A-Za-z0-9.\-\[\]:]+$`)
 
 // redirectOrigin is the origin of a loopback redirect URI as a CSP source,

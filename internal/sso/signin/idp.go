@@ -61,6 +61,8 @@ const (
 	idpSignInTimeout = 15 * time.Second
 )
 
+// newIdPs builds each configured provider with its HTTP client and ID
+// token verifier; nothing is fetched until the first sign-in.
 func newIdPs(cfg Config) (map[string]*idp, error) {
 	m := map[string]*idp{}
 	for _, p := range cfg.IdPs {
@@ -148,6 +150,8 @@ func (p *idp) fetchEndpoints(ctx context.Context) (*endpoints, error) {
 	return &e, nil
 }
 
+// getJSON GETs u from the provider into out: 200 only, at most
+// maxProviderBody bytes, within providerTimeout.
 func (p *idp) getJSON(ctx context.Context, u string, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, providerTimeout)
 	defer cancel()

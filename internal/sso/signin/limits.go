@@ -37,10 +37,14 @@ var DefaultLimits = Limits{
 	MaxKeys:            65536,
 }
 
+// limiters are the pages' token buckets: per account and user, per
+// source, and user codes per source.
 type limiters struct {
 	users, sources, codes *ratelimit.Buckets
 }
 
+// newLimiters builds the buckets of l, DefaultLimits' for its zero
+// fields.
 func newLimiters(l Limits) limiters {
 	d := DefaultLimits
 	if l.SignInPerUser.PerSecond == 0 && l.SignInPerUser.Burst == 0 {

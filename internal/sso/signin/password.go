@@ -44,6 +44,9 @@ func (h *Handler) signinPage(w http.ResponseWriter, r *http.Request) {
 	h.showSignin(w, r, http.StatusOK, s, next, "", "", "")
 }
 
+// showSignin shows the sign-in page with status: the IAM form (again
+// filled with account and user after a refusal, with msg) and the
+// providers' buttons, all continuing to next.
 func (h *Handler) showSignin(w http.ResponseWriter, r *http.Request, status int, s *session, next, msg, account, user string) {
 	p := &page{Title: "Sign in", Error: msg, CSRF: s.CSRF, Next: next, IAM: h.cfg.IAMUsers, Account: account, UserName: user}
 	for _, idp := range h.cfg.IdPs {

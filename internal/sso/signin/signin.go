@@ -168,6 +168,7 @@ func Handles(r *http.Request) bool {
 	return p == "/start" || p == "/authorize" || strings.HasPrefix(p, "/sso/")
 }
 
+// routes builds the pages' mux.
 func (h *Handler) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /start", h.start)
