@@ -76,8 +76,9 @@ type Config struct {
 	// its CAFile (or the system's roots) with a 10 s timeout.
 	HTTPClient *http.Client
 	// URL is the https base URL browsers reach the pages at (config
-	// sso.url); its origin is the one POSTs must come from. "" until
-	// SetURL gives the server's own: POSTs are refused meanwhile.
+	// sso.url): a POST's Origin may name its origin (or the origin the
+	// request was sent to), and the providers' redirect URIs hang off it.
+	// "" until SetURL gives the server's own.
 	URL string
 	// Limits are the rate limits; zero fields take DefaultLimits'.
 	Limits Limits
