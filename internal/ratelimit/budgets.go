@@ -23,8 +23,9 @@ const (
 // Config sets the budgets. A Rate that is Off disables its budget.
 type Config struct {
 	// FailuresPerSource is the budget of failed requests per source
-	// address: requests that failed authentication, and authenticated
-	// requests refused with HTTP 403 (AccessDenied, a wrong MFA code, a
+	// address (as SourceKey counts it: an IPv6 address by its /64):
+	// requests that failed authentication, and authenticated requests
+	// refused with HTTP 403 (AccessDenied, a wrong MFA code, a
 	// deleted principal) or for a wrong secret (ChangePassword's old
 	// password, request.ErrWrongSecret). A source with an empty bucket is answered
 	// Throttling before its signature is verified.
@@ -37,8 +38,8 @@ type Config struct {
 	// is not enough to lock its owner out.
 	FailuresPerKey Rate
 	// RequestsPerCaller is the budget of authenticated requests per access
-	// key id (per source address for unsigned requests, such as
-	// AssumeRoleWithWebIdentity).
+	// key id (per source address, as SourceKey counts it, for unsigned
+	// requests such as AssumeRoleWithWebIdentity and SSO OIDC's).
 	RequestsPerCaller Rate
 	// MaxKeys bounds the keys each budget tracks; DefaultMaxKeys when
 	// zero.
@@ -92,7 +93,7 @@ func (b *Budgets) refuse(budget string, wait time.Duration) error {
 // presents (request.Limiter).
 func (b *Budgets) Admit(_ context.Context, x *request.Exchange) error {
 	x.KeyID = PresentedKeyID(x.HTTP)
-	if over, wait := b.failSource.Over(x.SourceIP, x.Start); over {
+	if over, wait := b.failSource.Over(SourceKey(x.SourceIP), x.Start); over {
 		return b.refuse(BudgetFailuresPerSource, wait)
 	}
 	return nil
@@ -115,7 +116,7 @@ func (b *Budgets) Failed(_ context.Context, x *request.Exchange, err error) erro
 func (b *Budgets) Authenticated(_ context.Context, x *request.Exchange) error {
 	key := x.KeyID
 	if key == "" {
-		key = "ip:" + x.SourceIP
+		key = "ip:" + SourceKey(x.SourceIP)
 	}
 	if ok, wait := b.callers.Take(key, x.Start); !ok {
 		return b.refuse(BudgetRequestsPerCaller, wait)
@@ -133,7 +134,7 @@ func (b *Budgets) Observe(_ context.Context, rec *request.Record) {
 	if !Failure(rec) {
 		return
 	}
-	b.failSource.Take(rec.SourceIP, rec.Start.Add(rec.Duration))
+	b.failSource.Take(SourceKey(rec.SourceIP), rec.Start.Add(rec.Duration))
 }
 
 // Failure reports whether rec counts against its source's failure budget.

@@ -274,3 +274,39 @@ func BenchmarkAdmit(b *testing.B) {
 		_ = bs.Authenticated(ctx, &x)
 	}
 }
+
+// TestBudgetsIPv6: the per-source budgets count an IPv6 source by its
+// /64, so the addresses of one host's prefix share the failure budget
+// and unsigned requests' budget; another /64 has its own.
+func TestBudgetsIPv6(t *testing.T) {
+	ctx := context.Background()
+	b := New(Config{FailuresPerSource: Rate{PerSecond: 1, Burst: 2}, RequestsPerCaller: Rate{PerSecond: 1, Burst: 2}})
+	exchange := func(ip string) *request.Exchange {
+		r := httptest.NewRequest(http.MethodPost, "/", nil)
+		r.RemoteAddr = "[" + ip + "]:1234"
+		x := &request.Exchange{}
+		x.Begin(r, "id", t0)
+		return x
+	}
+	for _, ip := range []string{"2001:db8:1:2::1", "2001:db8:1:2::2"} {
+		x := exchange(ip)
+		if err := b.Admit(ctx, x); err != nil {
+			t.Fatalf("Admit %s: %v", ip, err)
+		}
+		rec := request.Record{}
+		x.Record(&rec, t0, fmt.Errorf("InvalidGrant"), 400, "InvalidGrantException", "")
+		b.Observe(ctx, &rec)
+	}
+	if _, ok := b.Admit(ctx, exchange("2001:db8:1:2::3")).(*request.ThrottledError); !ok {
+		t.Error("a third address of the /64 after two failures: admitted, want throttled")
+	}
+	if err := b.Admit(ctx, exchange("2001:db8:1:3::1")); err != nil {
+		t.Errorf("another /64: %v", err)
+	}
+	for i, ip := range []string{"2001:db8:9:9::1", "2001:db8:9:9::2", "2001:db8:9:9::3"} {
+		err := b.Authenticated(ctx, exchange(ip))
+		if _, throttled := err.(*request.ThrottledError); throttled != (i == 2) {
+			t.Errorf("unsigned request %d from the /64: %v", i, err)
+		}
+	}
+}
