@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -293,4 +294,40 @@ func TestSSOPortalAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("logged out: refused on the other node after %v", until("logged out", "UnauthorizedException"))
+}
+
+// TestSSOPortalCallerBudgetIsThePersons: a portal request is
+// authenticated by its bearer token, so an Authorization header it also
+// carries names nobody. A person must not spend another caller's
+// requests_per_caller budget by naming their access key id there, nor
+// escape their own by naming a new made-up one each time.
+func TestSSOPortalCallerBudgetIsThePersons(t *testing.T) {
+	e := startPortalNode(t, "BREVET_LIMIT_REQUESTS_PER_CALLER=0.1/s:15")
+	list := func(keyID string) string {
+		t.Helper()
+		req, _ := http.NewRequest("GET", e.n.URL()+"/assignment/accounts", nil)
+		req.Header.Set("x-amz-sso_bearer_token", e.token)
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+keyID+"/20261206/us-east-1/sso/aws4_request, SignedHeaders=host, Signature=00")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.Header.Get("x-amzn-ErrorType")
+	}
+	for range 20 {
+		list(e.creds.AccessKeyID)
+	}
+	if code, body := signedPostTo(t, http.DefaultClient, e.n.URL(), "iam", e.creds, "Action=GetUser&Version=2010-05-08&UserName=ann"); code != 200 {
+		t.Errorf("the administrator's GetUser after a person's portal requests naming the administrator's key = %d %s, want 200", code, body)
+	}
+	throttled := 0
+	for i := range 20 {
+		if list(fmt.Sprintf("AKIAMADEUP%010d", i)) == "TooManyRequestsException" {
+			throttled++
+		}
+	}
+	if throttled == 0 {
+		t.Error("a person naming a new key id in each request was never throttled: the budget is the person's")
+	}
 }

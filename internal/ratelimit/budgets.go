@@ -112,10 +112,24 @@ func (b *Budgets) Failed(_ context.Context, x *request.Exchange, err error) erro
 	return err
 }
 
-// Authenticated takes a token from the caller's bucket (request.Limiter).
+// KeyedPrincipal is a principal that the access key id its request
+// presents did not authenticate (a person, by an SSO bearer token): its
+// caller budget is kept under BudgetKey, whatever Authorization header
+// the request also carries, so that naming another caller's key id spends
+// nothing of theirs, and naming a new one each time escapes nothing.
+type KeyedPrincipal interface {
+	request.Principal
+	BudgetKey() string
+}
+
+// Authenticated takes a token from the caller's bucket (request.Limiter):
+// a KeyedPrincipal's own, else the access key id's that verified, else
+// the source address's (unsigned calls).
 func (b *Budgets) Authenticated(_ context.Context, x *request.Exchange) error {
 	key := x.KeyID
-	if key == "" {
+	if k, ok := x.Principal.(KeyedPrincipal); ok {
+		key = k.BudgetKey()
+	} else if key == "" {
 		key = "ip:" + SourceKey(x.SourceIP)
 	}
 	if ok, wait := b.callers.Take(key, x.Start); !ok {

@@ -105,6 +105,11 @@ func (p *Person) ARN() string {
 	return "arn:" + iam.Partition + ":sso:::user/" + id.Source + "/" + id.UserName
 }
 
+// BudgetKey is the person's requests_per_caller budget: their sign-in
+// session's (ratelimit.KeyedPrincipal), not an access key id the request
+// may also present.
+func (p *Person) BudgetKey() string { return "sso:" + p.Token.SessionID }
+
 // AccountID is the account the request concerns, for the audit event.
 func (p *Person) AccountID() string { return p.account }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
 	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/ratelimit"
 	"github.com/brevet-dev/brevet/internal/sso"
 	"github.com/brevet-dev/brevet/internal/sso/assign"
 	"github.com/brevet-dev/brevet/internal/sso/portal"
@@ -21,6 +22,10 @@ import (
 	"github.com/brevet-dev/brevet/internal/sts"
 	"github.com/google/go-cmp/cmp"
 )
+
+// A person's caller budget is their session's, not a key id's the request
+// names (TestSSOPortalCallerBudgetIsThePersons in internal/node).
+var _ ratelimit.KeyedPrincipal = (*portal.Person)(nil)
 
 const (
 	acctA = "111122223333"
