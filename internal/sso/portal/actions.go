@@ -120,6 +120,9 @@ func (s *Service) ListAccounts(ctx context.Context, p *Person, in *ListAccountsI
 	return out, nil
 }
 
+// accountID is an account id's pattern.
+var accountID = regexp.MustCompile(`^[0-9]{12}$`)
+
 // roleName is IAM's role name pattern, for next tokens.
 var roleName = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 
@@ -139,6 +142,9 @@ func (s *Service) ListAccountRoles(ctx context.Context, p *Person, in *ListAccou
 	}
 	out := &ListAccountRolesOutput{RoleList: []RoleInfo{}}
 	for _, g := range grants { // sorted by account, then role
+		if g.Account == account {
+			p.account = account // the event goes to the account that assigned them
+		}
 		if g.Account != account || g.RoleName <= after {
 			continue
 		}
@@ -172,6 +178,7 @@ func (s *Service) GetRoleCredentials(ctx context.Context, p *Person, in *GetRole
 	if !ok || !roleName.MatchString(name) {
 		return nil, nil, &ForbiddenError{Reason: "role " + name + " of " + account + " is not assigned to " + p.ARN()}
 	}
+	p.account = account // the event goes to the account that assigned the role
 	role, err := s.cfg.Roles.LoadRole(ctx, account, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, &ForbiddenError{Reason: "the assigned role " + name + " of " + account + " does not exist"}

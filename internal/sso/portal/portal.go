@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/authz"
@@ -89,8 +88,12 @@ func New(cfg Config) (*Service, error) {
 // them.
 type Person struct {
 	Token sso.Token
-	// account is the account the request concerns (its account_id), or
-	// the IAM user's own: the audit event's recipient.
+	// account is the audit event's account: the IAM user's own ("" for a
+	// provider's user), or the account the request concerns once the
+	// person is shown to hold an assignment there (ListAccountRoles,
+	// GetRoleCredentials set it). Never an account the request merely
+	// names, so nobody writes events into an account that gave them
+	// nothing, nor keeps their own out of their account's.
 	account string
 }
 
@@ -110,10 +113,9 @@ func (p *Person) ARN() string {
 // may also present.
 func (p *Person) BudgetKey() string { return "sso:" + p.Token.SessionID }
 
-// AccountID is the account the request concerns, for the audit event.
+// AccountID is the audit event's account (audit.AccountPrincipal): see
+// Person.account.
 func (p *Person) AccountID() string { return p.account }
-
-var accountID = regexp.MustCompile(`^[0-9]{12}$`)
 
 // Authenticate establishes the person behind r's bearer token. Any
 // refusal is an *UnauthorizedError, whatever its reason (sso.ErrUnauthorized
@@ -130,9 +132,5 @@ func (s *Service) Authenticate(ctx context.Context, r *http.Request, now time.Ti
 	if err != nil {
 		return nil, err
 	}
-	p := &Person{Token: tok, account: tok.Identity.Account}
-	if a := r.URL.Query().Get("account_id"); accountID.MatchString(a) {
-		p.account = a
-	}
-	return p, nil
+	return &Person{Token: tok, account: tok.Identity.Account}, nil
 }

@@ -192,7 +192,7 @@ func TestAuthenticate(t *testing.T) {
 		account, arn        string
 	}{
 		{name: "IAM user", bearer: "ann", account: acctA, arn: "arn:aws:iam::111122223333:user/ann"},
-		{name: "account of the request", bearer: "ann", query: "account_id=" + acctB, account: acctB, arn: "arn:aws:iam::111122223333:user/ann"},
+		{name: "an account the request names is not the person's", bearer: "ann", query: "account_id=" + acctC, account: acctA, arn: "arn:aws:iam::111122223333:user/ann"},
 		{name: "provider user", bearer: "carol", arn: "arn:aws:sso:::user/idp:okta/carol smith@example.com"},
 		{name: "no token", bearer: "", want: "Unauthorized"},
 		{name: "unknown token", bearer: "forged", want: "Unauthorized"},
@@ -381,5 +381,61 @@ func TestWireErrors(t *testing.T) {
 	}
 	if portal.WireError(errors.New("other")) != nil {
 		t.Error("WireError maps an unknown error")
+	}
+}
+
+// TestAuditAccount: the account a portal request's event goes to (the
+// person's AccountID) is the account the request concerns only when the
+// person holds an assignment there; otherwise the IAM user's own (none
+// for a provider's user), so that nobody writes events into an account
+// that gave them nothing, nor keeps their own out of their account's.
+func TestAuditAccount(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	facts := authz.Facts{Now: now, SourceIP: "192.0.2.1"}
+	for _, tt := range []struct {
+		name, bearer string
+		do           func(p *portal.Person) error
+		want         string
+	}{
+		{"ListAccounts", "ann", func(p *portal.Person) error {
+			_, err := f.p.ListAccounts(ctx, p, &portal.ListAccountsInput{})
+			return err
+		}, acctA},
+		{"roles of an account assigned", "carol", func(p *portal.Person) error {
+			_, err := f.p.ListAccountRoles(ctx, p, &portal.ListAccountRolesInput{AccountID: ptr(acctB)})
+			return err
+		}, acctB},
+		{"roles of an account not assigned", "ann", func(p *portal.Person) error {
+			_, err := f.p.ListAccountRoles(ctx, p, &portal.ListAccountRolesInput{AccountID: ptr(acctC)})
+			return err
+		}, acctA},
+		{"provider's user, roles of an account not assigned", "carol", func(p *portal.Person) error {
+			_, err := f.p.ListAccountRoles(ctx, p, &portal.ListAccountRolesInput{AccountID: ptr(acctC)})
+			return err
+		}, ""},
+		{"credentials of a role assigned", "carol", func(p *portal.Person) error {
+			_, _, err := f.p.GetRoleCredentials(ctx, p, &portal.GetRoleCredentialsInput{RoleName: ptr("Audit"), AccountID: ptr(acctB)}, facts)
+			return err
+		}, acctB},
+		{"credentials of a role not assigned", "ann", func(p *portal.Person) error {
+			if _, _, err := f.p.GetRoleCredentials(ctx, p, &portal.GetRoleCredentialsInput{RoleName: ptr("Other"), AccountID: ptr(acctC)}, facts); code(err) != "Forbidden" {
+				return err
+			}
+			return nil
+		}, acctA},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := f.person(tt.bearer, "account_id="+acctC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.do(p); err != nil {
+				t.Fatal(err)
+			}
+			if got := p.AccountID(); got != tt.want {
+				t.Errorf("AccountID = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
