@@ -166,15 +166,23 @@ func TestSSOGoSDK(t *testing.T) {
 	}
 	checkRenewed(t, cache, tk)
 
-	// The refresh token the SDK replaced, used again: refused, and the
-	// session ends (the renewed token goes with it).
+	// One more rotation makes the refresh token the SDK replaced two
+	// generations old (the previous one is honoured for 30 s, for
+	// clients refreshing from two processes at once); used again it is
+	// refused, and the session ends (the renewed tokens go with it).
+	renewed := readSSOCache(t, cache)
+	newest, err := oidc.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: aws.String(tk.clientID), ClientSecret: aws.String(tk.clientSecret),
+		GrantType: aws.String("refresh_token"), RefreshToken: aws.String(renewed.RefreshToken)})
+	if err != nil {
+		t.Fatalf("CreateToken with the renewed refresh token: %v", err)
+	}
+	suiteSecrets.add(aws.ToString(newest.AccessToken), aws.ToString(newest.RefreshToken))
 	_, err = oidc.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: aws.String(tk.clientID), ClientSecret: aws.String(tk.clientSecret),
 		GrantType: aws.String("refresh_token"), RefreshToken: aws.String(tk.refreshToken)})
 	if code := errCode(err); code != "InvalidGrantException" {
 		t.Errorf("CreateToken with the replaced refresh token: %v; want InvalidGrantException", err)
 	}
-	renewed := readSSOCache(t, cache)
-	_, err = portal.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: aws.String(renewed.AccessToken)})
+	_, err = portal.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: newest.AccessToken})
 	if !isUnauthorized(err) {
 		t.Errorf("ListAccounts after the refresh token's reuse: %v; want UnauthorizedException", err)
 	}

@@ -19,7 +19,9 @@
 // memory (Apply drops it on every node when the change feed reports the
 // session, its user or its login profile changed). Refresh tokens carry
 // the session's generation; each refresh moves it on with
-// Objects.UpdateIf, and an older generation's token revokes the session.
+// Objects.UpdateIf, and an older generation's token revokes the session
+// (the one just replaced is honoured for refreshGrace, for clients that
+// refresh from two processes at once).
 // Every sealed thing has its own purpose, so none opens as another.
 //
 // The package knows nothing of HTTP beyond its registration on the

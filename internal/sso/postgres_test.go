@@ -24,8 +24,9 @@ func TestPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.now = e.now.Add(refreshGrace)
 	_, err = e.token(c, GrantRefreshToken, func(in *CreateTokenInput) { in.RefreshToken = first.RefreshToken })
-	wantCode(t, "old refresh token", err, InvalidGrant)
+	wantCode(t, "old refresh token after the grace", err, InvalidGrant)
 	_, err = e.token(c, GrantRefreshToken, func(in *CreateTokenInput) { in.RefreshToken = second.RefreshToken })
 	wantCode(t, "after reuse the session is gone", err, InvalidGrant)
 

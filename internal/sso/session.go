@@ -21,6 +21,9 @@ type sessionDoc struct {
 	Created  int64    `json:"t"`
 	Expires  int64    `json:"e"`
 	Gen      uint64   `json:"g"`
+	// Rotated is when Gen last moved on (Unix seconds), which starts the
+	// previous generation's grace.
+	Rotated int64 `json:"r,omitempty"`
 }
 
 // accessClaims are sealed into an access token: any node verifies it
@@ -96,10 +99,21 @@ func (s *Service) loadSession(ctx context.Context, sid string) (sessionDoc, stor
 	return doc, o, nil
 }
 
+// refreshGrace is how long after a rotation the previous generation's
+// refresh token is still honoured (answered with the current
+// generation's tokens, without rotating again) instead of being taken
+// for a stolen copy: botocore and the Go SDK refresh from every process
+// without a lock, so two CLI commands started together in the refresh
+// window present the same token. Later than that, or any older
+// generation, revokes the session.
+const refreshGrace = 30 * time.Second
+
 // refreshGrant rotates a refresh token: the session's generation moves on
-// by a compare-and-swap, so a token is good once; an older generation's
-// token revokes the session (someone holds a copy). The IAM user is
-// checked again and the session carries its fresh groups.
+// by a compare-and-swap, so a token is good once; the previous
+// generation's token is honoured for refreshGrace after the rotation,
+// and any other older generation's token revokes the session (someone
+// holds a copy). The IAM user is checked again and the session carries
+// its fresh groups.
 func (s *Service) refreshGrant(ctx context.Context, c *client, in *CreateTokenInput, now time.Time) (*CreateTokenOutput, error) {
 	if !c.grants(GrantRefreshToken) {
 		return nil, oauthErr(UnauthorizedClient, "The client is not registered for the refresh_token grant", "")
@@ -111,52 +125,62 @@ func (s *Service) refreshGrant(ctx context.Context, c *client, in *CreateTokenIn
 	if subtle.ConstantTimeCompare([]byte(rc.Client), []byte(c.Key)) != 1 {
 		return nil, oauthErr(InvalidGrant, "Invalid refresh token", "refresh token of another client")
 	}
-	doc, o, err := s.loadSession(ctx, rc.Session)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, oauthErr(InvalidGrant, "Invalid refresh token", "session revoked or ended")
-	}
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case now.Unix() >= doc.Expires:
-		return nil, oauthErr(InvalidGrant, "The sign-in session has ended", "session expired")
-	case doc.Gen != rc.Gen:
-		s.revoke(ctx, rc.Session)
-		return nil, oauthErr(InvalidGrant, "Invalid refresh token", "refresh token reused: session revoked")
-	case len(in.Scope) > 0 && !subsetScopes(in.Scope, doc.Scopes):
-		return nil, oauthErr(InvalidScope, "Invalid scope", "scope beyond the session's")
-	}
-	if doc.Identity.Source == SourceIAM {
-		fresh, ok, err := s.cfg.Users.Check(ctx, doc.Identity)
+	// A lost swap is read again once: the winner's rotation makes this
+	// token the previous generation's, within the grace.
+	for attempt := 0; ; attempt++ {
+		doc, o, err := s.loadSession(ctx, rc.Session)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, oauthErr(InvalidGrant, "Invalid refresh token", "session revoked or ended")
+		}
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
+		graced := doc.Gen == rc.Gen+1 && now.Unix() < doc.Rotated+int64(refreshGrace/time.Second)
+		switch {
+		case now.Unix() >= doc.Expires:
+			return nil, oauthErr(InvalidGrant, "The sign-in session has ended", "session expired")
+		case doc.Gen != rc.Gen && !graced:
 			s.revoke(ctx, rc.Session)
-			return nil, oauthErr(InvalidGrant, "Invalid refresh token", "user disabled or gone: session revoked")
+			return nil, oauthErr(InvalidGrant, "Invalid refresh token", "refresh token reused: session revoked")
+		case len(in.Scope) > 0 && !subsetScopes(in.Scope, doc.Scopes):
+			return nil, oauthErr(InvalidScope, "Invalid scope", "scope beyond the session's")
 		}
-		doc.Identity = fresh
+		if doc.Identity.Source == SourceIAM {
+			fresh, ok, err := s.cfg.Users.Check(ctx, doc.Identity)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				s.revoke(ctx, rc.Session)
+				return nil, oauthErr(InvalidGrant, "Invalid refresh token", "user disabled or gone: session revoked")
+			}
+			doc.Identity = fresh
+		}
+		if graced {
+			return s.tokens(c, rc.Session, &doc, now)
+		}
+		doc.Gen++
+		doc.Rotated = now.Unix()
+		body, err := json.Marshal(doc)
+		if err != nil {
+			return nil, err
+		}
+		old := o.Body
+		o.Body, o.Updated = body, now
+		switch err := s.cfg.Objects.UpdateIf(ctx, o, old); {
+		case errors.Is(err, store.ErrConflict) && attempt == 0:
+			continue
+		case errors.Is(err, store.ErrConflict):
+			s.revoke(ctx, rc.Session)
+			return nil, oauthErr(InvalidGrant, "Invalid refresh token", "session changed under two refreshes: session revoked")
+		case errors.Is(err, store.ErrNotFound):
+			return nil, oauthErr(InvalidGrant, "Invalid refresh token", "session revoked meanwhile")
+		case err != nil:
+			return nil, err
+		}
+		s.cache.drop(rc.Session)
+		return s.tokens(c, rc.Session, &doc, now)
 	}
-	doc.Gen++
-	body, err := json.Marshal(doc)
-	if err != nil {
-		return nil, err
-	}
-	old := o.Body
-	o.Body, o.Updated = body, now
-	switch err := s.cfg.Objects.UpdateIf(ctx, o, old); {
-	case errors.Is(err, store.ErrConflict):
-		// Another refresh with the same token won the swap: a copy.
-		s.revoke(ctx, rc.Session)
-		return nil, oauthErr(InvalidGrant, "Invalid refresh token", "refresh token used twice at once: session revoked")
-	case errors.Is(err, store.ErrNotFound):
-		return nil, oauthErr(InvalidGrant, "Invalid refresh token", "session revoked meanwhile")
-	case err != nil:
-		return nil, err
-	}
-	s.cache.drop(rc.Session)
-	return s.tokens(c, rc.Session, &doc, now)
 }
 
 // revoke ends a session on every node: its object goes, the change feed

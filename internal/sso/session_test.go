@@ -2,6 +2,7 @@ package sso
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -30,8 +31,9 @@ func TestRefresh(t *testing.T) {
 		if _, err := e.s.Authenticate(ctx, second.AccessToken, e.now); err != nil {
 			t.Fatalf("new access token: %v", err)
 		}
+		e.now = e.now.Add(refreshGrace)
 		_, err = e.token(c, GrantRefreshToken, func(in *CreateTokenInput) { in.RefreshToken = first.RefreshToken })
-		wantCode(t, "old refresh token", err, InvalidGrant)
+		wantCode(t, "old refresh token after the grace", err, InvalidGrant)
 		if _, err := e.s.Authenticate(ctx, second.AccessToken, e.now); !errors.Is(err, ErrUnauthorized) {
 			t.Errorf("access token after reuse: %v, want ErrUnauthorized (session revoked)", err)
 		}
@@ -180,38 +182,91 @@ func TestApplyOtherNode(t *testing.T) {
 	}
 }
 
-// TestRefreshRace: the same refresh token presented twice at once gives
-// tokens at most once, and the session ends revoked (one of the two
-// holders is not the person's client).
+// TestRefreshRace: the same refresh token presented several times at
+// once (CLI commands started together, each refreshing) rotates the
+// session once and gives every caller the new generation's tokens; the
+// session lives on. Within the grace the previous token is honoured
+// without rotating; after it, it revokes the session, and so does a
+// token two generations old at once.
 func TestRefreshRace(t *testing.T) {
+	ctx := context.Background()
 	e := newEnv(t)
 	c := e.register(t)
 	tok := e.signIn(t, c)
 	const racers = 4
-	errs := make(chan error, racers)
+	type result struct {
+		out *CreateTokenOutput
+		err error
+	}
+	results := make(chan result, racers)
 	for range racers {
 		go func() {
-			_, err := e.token(c, GrantRefreshToken, func(in *CreateTokenInput) { in.RefreshToken = tok.RefreshToken })
-			errs <- err
+			out, err := e.token(c, GrantRefreshToken, func(in *CreateTokenInput) { in.RefreshToken = tok.RefreshToken })
+			results <- result{out, err}
 		}()
 	}
-	wins := 0
+	var outs []*CreateTokenOutput
 	for range racers {
-		if err := <-errs; err == nil {
-			wins++
-		} else {
-			wantCode(t, "a losing racer", err, InvalidGrant)
+		r := <-results
+		if r.err != nil {
+			t.Errorf("a racer: %v", r.err)
+			continue
+		}
+		outs = append(outs, r.out)
+	}
+	objs, err := e.st.Objects().List(ctx, testAccount, KindSession, "", 0)
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("sessions after the race: %d, %v; want the one", len(objs), err)
+	}
+	var doc sessionDoc
+	if err := json.Unmarshal(objs[0].Body, &doc); err != nil || doc.Gen != 1 {
+		t.Fatalf("session after the race: generation %d (%v), want 1", doc.Gen, err)
+	}
+	for i, out := range outs {
+		if _, err := e.s.Authenticate(ctx, out.AccessToken, e.now); err != nil {
+			t.Errorf("racer %d's access token: %v", i, err)
 		}
 	}
-	if wins > 1 {
-		t.Errorf("%d racers got tokens, want at most 1", wins)
+
+	// The newest token rotates on; the one before it is still in its
+	// grace, the first one is two generations old.
+	e.now = e.now.Add(time.Second)
+	if _, err := e.token(c, GrantRefreshToken, func(in *CreateTokenInput) { in.RefreshToken = outs[0].RefreshToken }); err != nil {
+		t.Fatal(err)
 	}
-	objs, err := e.st.Objects().List(context.Background(), testAccount, KindSession, "", 0)
+	_, err = e.token(c, GrantRefreshToken, func(in *CreateTokenInput) { in.RefreshToken = tok.RefreshToken })
+	wantCode(t, "a token two generations old", err, InvalidGrant)
+	if _, err := e.s.Authenticate(ctx, outs[0].AccessToken, e.now); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("access token after the reuse: %v, want ErrUnauthorized", err)
+	}
+}
+
+// TestRefreshGrace: the previous generation's token within the grace
+// gets the current generation's tokens without rotating; at the grace's
+// end it revokes the session.
+func TestRefreshGrace(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	c := e.register(t)
+	first := e.signIn(t, c)
+	second, err := e.token(c, GrantRefreshToken, func(in *CreateTokenInput) { in.RefreshToken = first.RefreshToken })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(objs) != 0 {
-		t.Errorf("the session survived a reused refresh token")
+	e.now = e.now.Add(refreshGrace - time.Second)
+	again, err := e.token(c, GrantRefreshToken, func(in *CreateTokenInput) { in.RefreshToken = first.RefreshToken })
+	if err != nil {
+		t.Fatalf("previous token within the grace: %v", err)
+	}
+	var a, b refreshClaims
+	if e.s.open(purposeRefreshToken, second.RefreshToken, &a) != nil || e.s.open(purposeRefreshToken, again.RefreshToken, &b) != nil || a.Gen != b.Gen {
+		t.Errorf("within the grace: generation %d, want the current %d", b.Gen, a.Gen)
+	}
+	e.now = e.now.Add(time.Second)
+	_, err = e.token(c, GrantRefreshToken, func(in *CreateTokenInput) { in.RefreshToken = first.RefreshToken })
+	wantCode(t, "previous token at the grace's end", err, InvalidGrant)
+	if _, err := e.s.Authenticate(ctx, again.AccessToken, e.now); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("access token after the reuse: %v, want ErrUnauthorized", err)
 	}
 }
 
