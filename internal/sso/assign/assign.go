@@ -129,7 +129,10 @@ type resolved struct {
 }
 
 // resolve checks p and finds an IAM principal's unique id in account.
-func (a *Assignments) resolve(ctx context.Context, account string, p Principal) (resolved, error) {
+// A provider must be configured for a new assignment (creating); one
+// removed from the configuration since still names its assignments, to
+// list and remove them.
+func (a *Assignments) resolve(ctx context.Context, account string, p Principal, creating bool) (resolved, error) {
 	r := resolved{typ: p.Type, source: p.Source, name: p.Name, id: p.ID}
 	if r.source == "" {
 		r.source = sso.SourceIAM
@@ -141,7 +144,7 @@ func (a *Assignments) resolve(ctx context.Context, account string, p Principal) 
 		if !idpName.MatchString(name) {
 			return r, invalid("PrincipalSource must be iam or idp:NAME, NAME of [a-z0-9-]{1,32}.")
 		}
-		if !slices.Contains(a.idps, name) {
+		if creating && !slices.Contains(a.idps, name) {
 			return r, invalid("No identity provider named " + name + " is configured.")
 		}
 		if !validName(r.name) {
@@ -230,7 +233,7 @@ func (a *Assignments) Create(ctx context.Context, account, roleName string, p Pr
 		return Assignment{}, err
 	}
 	p.ID = "" // a new assignment names an existing principal
-	r, err := a.resolve(ctx, account, p)
+	r, err := a.resolve(ctx, account, p, true)
 	if err != nil {
 		return Assignment{}, err
 	}
@@ -251,7 +254,7 @@ func (a *Assignments) Create(ctx context.Context, account, roleName string, p Pr
 // Delete removes the assignment of the role of account to p and returns
 // it. The role need not exist any more.
 func (a *Assignments) Delete(ctx context.Context, account, roleName string, p Principal) (Assignment, error) {
-	r, err := a.resolve(ctx, account, p)
+	r, err := a.resolve(ctx, account, p, false)
 	if err != nil {
 		return Assignment{}, err
 	}
@@ -299,7 +302,7 @@ type Page struct {
 func (a *Assignments) List(ctx context.Context, account string, f Filter) (Page, error) {
 	var key string
 	if f.Principal != nil {
-		r, err := a.resolve(ctx, account, *f.Principal)
+		r, err := a.resolve(ctx, account, *f.Principal, false)
 		if err != nil {
 			return Page{}, err
 		}

@@ -401,3 +401,30 @@ func testAssignAnotherAccountsPrincipal(t *testing.T, f *fixture) {
 		t.Errorf("Delete by ARN: %v", err)
 	}
 }
+
+// TestProviderRemovedFromConfig: once a provider is no longer configured
+// (a node restarted without it), its assignments can still be listed and
+// removed, so that a provider configured later under the same name (maybe
+// another one) does not inherit them; new ones are refused.
+func TestProviderRemovedFromConfig(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	carol := assign.Principal{Type: assign.TypeUser, Source: "idp:okta", Name: "carol"}
+	if _, err := f.a.Create(ctx, acctA, "Dev", carol, "admin", now); err != nil {
+		t.Fatal(err)
+	}
+	without, err := assign.New(assign.Config{Store: f.st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := without.Create(ctx, acctA, "Ops", carol, "admin", now); err == nil {
+		t.Error("Create for a provider no longer configured succeeded")
+	}
+	page, err := without.List(ctx, acctA, assign.Filter{Principal: &carol})
+	if err != nil || len(page.Assignments) != 1 {
+		t.Errorf("List of the provider's user = %+v, %v; want its assignment", page.Assignments, err)
+	}
+	if _, err := without.Delete(ctx, acctA, "Dev", carol); err != nil {
+		t.Errorf("Delete of the provider's assignment = %v, want it removed", err)
+	}
+}
