@@ -87,12 +87,14 @@ type Assignments struct {
 	st   Store
 	idps []string
 
-	// mu guards dirty and stale, which Apply sets; refresh serializes
+	// mu guards dirty, stale and gen, which Apply sets; refresh serializes
 	// the rebuilds of idx.
-	mu      sync.Mutex
-	dirty   map[ref]struct{}
-	stale   bool
-	gen     uint64
+	mu    sync.Mutex
+	dirty map[ref]struct{}
+	stale bool
+	gen   uint64
+	// clean is set while idx holds every change Apply marked: readers
+	// then take idx without a lock.
 	clean   atomic.Bool
 	idx     atomic.Pointer[index]
 	refresh sync.Mutex
@@ -265,7 +267,7 @@ func (a *Assignments) Delete(ctx context.Context, account, roleName string, p Pr
 		err = a.st.Objects().Delete(ctx, account, sso.KindAssignment, id)
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return Assignment{}, &NotFoundError{Message: "The role " + roleName + " is not assigned to " + strings.ToLower(r.typ) + " " + cmpName(r) + "."}
+		return Assignment{}, &NotFoundError{Message: "The role " + roleName + " is not assigned to " + strings.ToLower(r.typ) + " " + displayName(r) + "."}
 	}
 	if err != nil {
 		return Assignment{}, err
@@ -273,7 +275,9 @@ func (a *Assignments) Delete(ctx context.Context, account, roleName string, p Pr
 	return decode(o)
 }
 
-func cmpName(r resolved) string {
+// displayName names a resolved principal in a message: its name, or its
+// unique id when it was given by id.
+func displayName(r resolved) string {
 	if r.name != "" {
 		return r.name
 	}

@@ -248,6 +248,7 @@ func (s *Service) Logout(ctx context.Context, bearer string, now time.Time) erro
 	return err
 }
 
+// requiredAccount reads a required account_id: 12 digits.
 func requiredAccount(a *string) (string, error) {
 	if a == nil || *a == "" {
 		return "", &InvalidError{Message: "accountId is required"}
@@ -280,6 +281,8 @@ func page(max *int32, token *string, prefix string, item *regexp.Regexp) (int, s
 	return limit, rest, nil
 }
 
+// nextToken is the next_token of a page whose last item is last (page
+// reads it back).
 func nextToken(prefix, last string) *string {
 	t := base64.RawURLEncoding.EncodeToString([]byte(prefix + ":" + last))
 	return &t

@@ -100,6 +100,7 @@ func Register(d *restjson.Dispatcher, s *Service) {
 	})
 }
 
+// person is the request's *Person, which Authenticate established.
 func person(p request.Principal) (*Person, error) {
 	pp, ok := p.(*Person)
 	if !ok || pp == nil {
