@@ -99,6 +99,9 @@ func (c Converter) fill(e *Event, rec *request.Record, tls *TLSDetails) {
 		AdditionalEventData: issuedCredential(rec.Issued),
 	}
 	e.RecipientAccountID = e.UserIdentity.AccountID
+	if rp, ok := rec.Principal.(RecipientPrincipal); ok && rp.RecipientAccountID() != "" {
+		e.RecipientAccountID = rp.RecipientAccountID()
+	}
 	if rec.Category == request.CategoryData {
 		c.fillData(e, rec, tls)
 		return
@@ -238,6 +241,16 @@ func eventSource(service string) string {
 type AccountPrincipal interface {
 	request.Principal
 	AccountID() string
+}
+
+// RecipientPrincipal is an AccountPrincipal whose event may concern
+// another account than its own (a person's GetRoleCredentials: the
+// role's account, which assigned it to them): that account, when not "",
+// receives the event (recipientAccountId) while userIdentity keeps the
+// principal's own, so that both accounts' searches find it.
+type RecipientPrincipal interface {
+	AccountPrincipal
+	RecipientAccountID() string
 }
 
 func userIdentity(p request.Principal) UserIdentity {

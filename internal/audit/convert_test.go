@@ -194,6 +194,35 @@ type accountPrincipal struct{ arn, account string }
 func (p accountPrincipal) ARN() string       { return p.arn }
 func (p accountPrincipal) AccountID() string { return p.account }
 
+type recipientPrincipal struct{ arn, account, recipient string }
+
+func (p recipientPrincipal) ARN() string                { return p.arn }
+func (p recipientPrincipal) AccountID() string          { return p.account }
+func (p recipientPrincipal) RecipientAccountID() string { return p.recipient }
+
+// TestConvertRecipientPrincipal: a principal whose event concerns another
+// account (a person's GetRoleCredentials, the role's account) keeps its
+// own account in userIdentity and sends the event to the other one, so
+// that both accounts' searches find it.
+func TestConvertRecipientPrincipal(t *testing.T) {
+	const ann = "arn:aws:iam::111122223333:user/ann"
+	for _, tc := range []struct {
+		name               string
+		p                  request.Principal
+		account, recipient string
+	}{
+		{"another account", recipientPrincipal{ann, "111122223333", "444455556666"}, "111122223333", "444455556666"},
+		{"its own", recipientPrincipal{ann, "111122223333", ""}, "111122223333", "111122223333"},
+		{"a provider's user", recipientPrincipal{"arn:aws:sso:::user/idp:okta/carol", "", "444455556666"}, "", "444455556666"},
+	} {
+		got := audit.Converter{NewID: func() string { return "e" }}.Convert(record(1, tc.p, "GetRoleCredentials"), nil)
+		if got.UserIdentity.AccountID != tc.account || got.RecipientAccountID != tc.recipient {
+			t.Errorf("%s: userIdentity.accountId %q, recipientAccountId %q; want %q, %q", tc.name,
+				got.UserIdentity.AccountID, got.RecipientAccountID, tc.account, tc.recipient)
+		}
+	}
+}
+
 // TestConvertNonIAMPrincipal: a principal that is not an IAM identity
 // (a Roles Anywhere certificate holder, an IoT device) is "Unknown" with
 // its ARN; one that names its account (AccountPrincipal) puts it in

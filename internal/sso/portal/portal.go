@@ -88,12 +88,12 @@ func New(cfg Config) (*Service, error) {
 // them.
 type Person struct {
 	Token sso.Token
-	// account is the audit event's account: the IAM user's own ("" for a
-	// provider's user), or the account the request concerns once the
-	// person is shown to hold an assignment there (ListAccountRoles,
-	// GetRoleCredentials set it). Never an account the request merely
-	// names, so nobody writes events into an account that gave them
-	// nothing, nor keeps their own out of their account's.
+	// account is the account the audit event goes to: the IAM user's
+	// own ("" for a provider's user), or the account the request concerns
+	// once the person is shown to hold an assignment there
+	// (ListAccountRoles, GetRoleCredentials set it). Never an account the
+	// request merely names, so nobody writes events into an account that
+	// gave them nothing.
 	account string
 }
 
@@ -113,9 +113,14 @@ func (p *Person) ARN() string {
 // may also present.
 func (p *Person) BudgetKey() string { return "sso:" + p.Token.SessionID }
 
-// AccountID is the audit event's account (audit.AccountPrincipal): see
-// Person.account.
-func (p *Person) AccountID() string { return p.account }
+// AccountID is the person's own account, for the audit event's
+// userIdentity (audit.AccountPrincipal): an IAM user's, "" for a
+// provider's user.
+func (p *Person) AccountID() string { return p.Token.Identity.Account }
+
+// RecipientAccountID is the account the audit event goes to
+// (audit.RecipientPrincipal): see Person.account.
+func (p *Person) RecipientAccountID() string { return p.account }
 
 // Authenticate establishes the person behind r's bearer token. Any
 // refusal is an *UnauthorizedError, whatever its reason (sso.ErrUnauthorized

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
 	"github.com/brevet-dev/brevet/internal/iam"
@@ -26,6 +27,8 @@ import (
 // A person's caller budget is their session's, not a key id's the request
 // names (TestSSOPortalCallerBudgetIsThePersons in internal/node).
 var _ ratelimit.KeyedPrincipal = (*portal.Person)(nil)
+
+var _ audit.RecipientPrincipal = (*portal.Person)(nil)
 
 const (
 	acctA = "111122223333"
@@ -385,7 +388,8 @@ func TestWireErrors(t *testing.T) {
 }
 
 // TestAuditAccount: the account a portal request's event goes to (the
-// person's AccountID) is the account the request concerns only when the
+// person's RecipientAccountID; their AccountID is always their own) is
+// the account the request concerns only when the
 // person holds an assignment there; otherwise the IAM user's own (none
 // for a provider's user), so that nobody writes events into an account
 // that gave them nothing, nor keeps their own out of their account's.
@@ -433,8 +437,11 @@ func TestAuditAccount(t *testing.T) {
 			if err := tt.do(p); err != nil {
 				t.Fatal(err)
 			}
-			if got := p.AccountID(); got != tt.want {
-				t.Errorf("AccountID = %q, want %q", got, tt.want)
+			if got := p.RecipientAccountID(); got != tt.want {
+				t.Errorf("RecipientAccountID = %q, want %q", got, tt.want)
+			}
+			if got := p.AccountID(); got != p.Token.Identity.Account {
+				t.Errorf("AccountID = %q, want the person's own %q", got, p.Token.Identity.Account)
 			}
 		})
 	}
