@@ -130,11 +130,11 @@ func newSSOAssignCmd(create bool) *cobra.Command {
 			if c.json {
 				return printJSON(cmd.OutOrStdout(), a)
 			}
-			verb := "assigned"
+			verb, to := "assigned", "to"
 			if !create {
-				verb = "unassigned"
+				verb, to = "unassigned", "from"
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %s to %s %s\n", verb, a.RoleArn, principalLabel(&a), a.PrincipalID)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s %s %s %s\n", verb, a.RoleArn, to, principalLabel(&a), a.PrincipalID)
 			return nil
 		},
 	}

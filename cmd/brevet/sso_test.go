@@ -45,7 +45,7 @@ func TestSSOCLI(t *testing.T) {
 	if err != nil || strings.Contains(out, "user admin") || !strings.Contains(out, "group devs") {
 		t.Fatalf("list --group devs: %v\n%s", err, out)
 	}
-	if out, err := run("unassign", "--role", "Dev", "--group", "devs"); err != nil || !strings.Contains(out, "unassigned") {
+	if out, err := run("unassign", "--role", "Dev", "--group", "devs"); err != nil || !strings.Contains(out, "unassigned arn:aws:iam::111122223333:role/people/Dev from group devs AGPA") {
 		t.Fatalf("unassign: %v\n%s", err, out)
 	}
 	if out, err := run("list", "--role", "Dev"); err != nil || strings.Contains(out, "group devs") {
