@@ -1,6 +1,10 @@
 package sso
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/brevet-dev/brevet/internal/iam"
+)
 
 // Sources of identities.
 const (
@@ -35,6 +39,13 @@ type Identity struct {
 // IdP reports the provider's name when the identity came from one.
 func (id Identity) IdP() (string, bool) {
 	return strings.CutPrefix(id.Source, SourceIdPPrefix)
+}
+
+// ProviderUserARN names a provider's user (Source "idp:NAME") in the
+// audit trail, in the sign-in pages' events and the portal's alike:
+// arn:aws:sso:::user/idp:NAME/USERNAME. An IAM user is named by its ARN.
+func (id Identity) ProviderUserARN() string {
+	return "arn:" + iam.Partition + ":sso:::user/" + id.Source + "/" + id.UserName
 }
 
 // PrincipalKeys are the assignment principals the identity matches: its

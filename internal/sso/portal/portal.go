@@ -105,7 +105,7 @@ func (p *Person) ARN() string {
 	if id.Source == sso.SourceIAM {
 		return iam.UserARN(id.Account, "/", id.UserName)
 	}
-	return "arn:" + iam.Partition + ":sso:::user/" + id.Source + "/" + id.UserName
+	return id.ProviderUserARN()
 }
 
 // BudgetKey is the person's requests_per_caller budget: their sign-in

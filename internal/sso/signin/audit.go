@@ -30,8 +30,8 @@ const (
 	codeNoDevice  = "InvalidUserCode"
 )
 
-// principal is a provider's user in the audit trail, named by its
-// assignment key (idp:NAME:user/USERNAME).
+// principal is a provider's user in the audit trail, named by
+// sso.Identity.ProviderUserARN as the portal names them.
 type principal struct{ arn, account string }
 
 // ARN implements request.Principal.
@@ -48,6 +48,9 @@ func principalOf(id *sso.Identity, arn string) request.Principal {
 		return nil
 	case arn != "":
 		return userPrincipal(*id, arn) // reset.go
+	}
+	if _, ok := id.IdP(); ok {
+		return principal{arn: id.ProviderUserARN(), account: id.Account} // as the portal names them
 	}
 	keys := id.PrincipalKeys()
 	if len(keys) == 0 {

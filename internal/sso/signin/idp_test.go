@@ -72,6 +72,12 @@ func TestIdPSignIn(t *testing.T) {
 	if d := cmp.Diff([]string{"IdentityProviderSignIn:Success", "ApproveDevice:Success"}, e.audit.events()); d != "" {
 		t.Errorf("audit (-want +got):\n%s", d)
 	}
+	// The trail names the person as the portal's events do (docs/sso.md).
+	for _, rec := range e.audit.recs {
+		if rec.Principal == nil || rec.Principal.ARN() != "arn:aws:sso:::user/idp:corp/dana@example.com" {
+			t.Errorf("%s: audited principal %#v, want arn:aws:sso:::user/idp:corp/dana@example.com", rec.Action, rec.Principal)
+		}
+	}
 }
 
 // TestIdPMustReject: a tampered state, a code from another round trip (its
