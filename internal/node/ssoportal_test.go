@@ -331,3 +331,28 @@ func TestSSOPortalCallerBudgetIsThePersons(t *testing.T) {
 		t.Error("a person naming a new key id in each request was never throttled: the budget is the person's")
 	}
 }
+
+// TestAssignmentActionsAuthorizeFirst: a caller without
+// brevet:CreateAccountAssignment is refused alike whether the role exists
+// or not, so the action tells nobody which roles exist.
+func TestAssignmentActionsAuthorizeFirst(t *testing.T) {
+	e := startPortalNode(t)
+	for _, call := range []string{"Action=CreateUser&Version=2010-05-08&UserName=nobody", "Action=CreateAccessKey&Version=2010-05-08&UserName=nobody"} {
+		code, body := signedPostTo(t, http.DefaultClient, e.n.URL(), "iam", e.creds, call)
+		if code != 200 {
+			t.Fatalf("%s: %d %s", call, code, body)
+		}
+		if strings.Contains(call, "CreateAccessKey") {
+			e.creds = sigv4.Credentials{AccessKeyID: xmlValue(body, "AccessKeyId"), SecretAccessKey: xmlValue(body, "SecretAccessKey")}
+		}
+	}
+	for _, role := range []string{"Dev", "NoSuchRole"} {
+		for _, action := range []string{"CreateAccountAssignment", "DeleteAccountAssignment"} {
+			code, body := signedPostTo(t, http.DefaultClient, e.n.URL(), "brevet", e.creds,
+				"Action="+action+"&Version=2026-11-01&RoleName="+role+"&PrincipalType=USER&PrincipalName=ann")
+			if code != 403 || !strings.Contains(body, "<Code>AccessDenied</Code>") {
+				t.Errorf("%s of %s without permission: %d %s, want 403 AccessDenied", action, role, code, body)
+			}
+		}
+	}
+}

@@ -23,7 +23,7 @@ func Register(d *awsquery.Dispatcher, a *Assignments) {
 	awsquery.Register(d, brevetapi.CreateAccountAssignment, awsquery.Handler[brevetapi.CreateAccountAssignmentRequest, brevetapi.AccountAssignmentResponse]{
 		Effect: request.Writes,
 		Target: func(ctx context.Context, r *awsquery.Request[brevetapi.CreateAccountAssignmentRequest]) (request.Target, error) {
-			return a.roleTarget(ctx, r.Principal, r.Input.RoleName, true)
+			return a.roleTarget(ctx, r.Principal, r.Input.RoleName)
 		},
 		Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.CreateAccountAssignmentRequest]) (*brevetapi.AccountAssignmentResponse, error) {
 			p, err := caller(r.Principal)
@@ -41,7 +41,7 @@ func Register(d *awsquery.Dispatcher, a *Assignments) {
 	awsquery.Register(d, brevetapi.DeleteAccountAssignment, awsquery.Handler[brevetapi.DeleteAccountAssignmentRequest, brevetapi.AccountAssignmentResponse]{
 		Effect: request.Writes,
 		Target: func(ctx context.Context, r *awsquery.Request[brevetapi.DeleteAccountAssignmentRequest]) (request.Target, error) {
-			return a.roleTarget(ctx, r.Principal, r.Input.RoleName, false)
+			return a.roleTarget(ctx, r.Principal, r.Input.RoleName)
 		},
 		Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.DeleteAccountAssignmentRequest]) (*brevetapi.AccountAssignmentResponse, error) {
 			p, err := caller(r.Principal)
@@ -65,7 +65,7 @@ func Register(d *awsquery.Dispatcher, a *Assignments) {
 			if r.Input.RoleName == "" {
 				return request.Target{Resource: "*"}, nil
 			}
-			return a.roleTarget(ctx, r.Principal, r.Input.RoleName, false)
+			return a.roleTarget(ctx, r.Principal, r.Input.RoleName)
 		},
 		Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.ListAccountAssignmentsRequest]) (*brevetapi.ListAccountAssignmentsResponse, error) {
 			p, err := caller(r.Principal)
@@ -126,10 +126,11 @@ func wire(as *Assignment, roleARN string) brevetapi.AccountAssignment {
 		CreatedBy: as.CreatedBy, Created: as.Created}
 }
 
-// roleTarget is the role's ARN in the caller's account. A role that does
-// not exist is NoSuchEntity when must is set; otherwise (removing or
-// listing what a deleted role left) its ARN without a path.
-func (a *Assignments) roleTarget(ctx context.Context, p request.Principal, name string, must bool) (request.Target, error) {
+// roleTarget is the role's ARN in the caller's account, or for a role
+// that does not exist its ARN without a path: the caller is authorized
+// before anything says whether the role exists (Create refuses a missing
+// one after), and can remove or list what a deleted role left.
+func (a *Assignments) roleTarget(ctx context.Context, p request.Principal, name string) (request.Target, error) {
 	ip, err := caller(p)
 	if err != nil {
 		return request.Target{}, err
@@ -138,7 +139,7 @@ func (a *Assignments) roleTarget(ctx context.Context, p request.Principal, name 
 	if err == nil {
 		return request.Target{Resource: role.ARN()}, nil
 	}
-	if _, ok := errors.AsType[*NotFoundError](err); ok && !must {
+	if _, ok := errors.AsType[*NotFoundError](err); ok {
 		return request.Target{Resource: iam.RoleARN(ip.Account, "/", name)}, nil
 	}
 	return request.Target{}, err
