@@ -250,7 +250,10 @@ func TestSSOPortalThrottlesBadTokens(t *testing.T) {
 // TestSSOPortalAcrossNodes: two nodes on one PostgreSQL store. A person
 // signed in through one obtains credentials through the other; deleting
 // the assignment or logging out through the first is refused by the
-// second as soon as the change feed reaches it.
+// second as soon as the change feed reaches it. Deleting the person's
+// login profile through the first makes the second refuse their refresh
+// token at once (it reads the store) and their access token, which it
+// had cached, as soon as the change feed reaches it.
 func TestSSOPortalAcrossNodes(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	key := make([]byte, 32)
@@ -294,6 +297,37 @@ func TestSSOPortalAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("logged out: refused on the other node after %v", until("logged out", "UnauthorizedException"))
+
+	// Two sessions of ann, both in use on the other node (cached there):
+	// one to refresh, one to use its access token.
+	reg, refreshed := e.signInTokens(t, "ann")
+	_, used := e.signInTokens(t, "ann")
+	list := func(token *string) error {
+		_, err := other.ListAccounts(ctx, &awssso.ListAccountsInput{AccessToken: token})
+		return err
+	}
+	for _, token := range []*string{refreshed.AccessToken, used.AccessToken} {
+		if err := list(token); err != nil {
+			t.Fatalf("ListAccounts on the other node before the login profile's deletion: %v", err)
+		}
+	}
+	if code, body := signedPostTo(t, http.DefaultClient, n1.URL(), "iam", e.creds, "Action=DeleteLoginProfile&Version=2010-05-08&UserName=ann"); code != 200 {
+		t.Fatalf("DeleteLoginProfile: %d %s", code, body)
+	}
+	otherOIDC := ssooidc.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(n2.URL()), Credentials: aws.AnonymousCredentials{}})
+	_, err := otherOIDC.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
+		GrantType: aws.String("refresh_token"), RefreshToken: refreshed.RefreshToken})
+	if errorCode(err) != "InvalidGrantException" {
+		t.Errorf("CreateToken (refresh) on the other node right after DeleteLoginProfile = %v, want InvalidGrantException", err)
+	}
+	start := time.Now()
+	for err := list(used.AccessToken); errorCode(err) != "UnauthorizedException"; err = list(used.AccessToken) {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("ListAccounts on the other node 5 s after DeleteLoginProfile = %v, want UnauthorizedException", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("login profile deleted: access token refused on the other node after %v", time.Since(start))
 }
 
 // TestSSOPortalCallerBudgetIsThePersons: a portal request is
