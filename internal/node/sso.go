@@ -111,7 +111,7 @@ func (u storeUsers) Check(ctx context.Context, id sso.Identity) (sso.Identity, b
 		return id, false, fmt.Errorf("sso: reading groups: %w", err)
 	}
 	fresh := id
-	fresh.UserName = user.Name
+	fresh.UserName, fresh.Path = user.Name, user.Path
 	fresh.Groups = make([]string, 0, len(groups))
 	for _, g := range groups {
 		fresh.Groups = append(fresh.Groups, g.ID)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/sigv4"
 	"github.com/brevet-dev/brevet/internal/sso"
+	"github.com/brevet-dev/brevet/internal/sso/signin"
 	"github.com/brevet-dev/brevet/internal/store/postgres/pgtest"
 )
 
@@ -388,5 +389,58 @@ func TestAssignmentActionsAuthorizeFirst(t *testing.T) {
 				t.Errorf("%s of %s without permission: %d %s, want 403 AccessDenied", action, role, code, body)
 			}
 		}
+	}
+}
+
+// TestSSOPortalNamesUserWithPath: the trail names an IAM person by the
+// user's own ARN, its path included, so that a search for the user's ARN
+// finds their portal requests too.
+func TestSSOPortalNamesUserWithPath(t *testing.T) {
+	e := startPortalNode(t)
+	for _, call := range []string{
+		"Action=CreateUser&Version=2010-05-08&UserName=bea&Path=/eng/",
+		"Action=CreateLoginProfile&Version=2010-05-08&UserName=bea&Password=Correct-Horse-Battery-9",
+	} {
+		if code, body := signedPostTo(t, http.DefaultClient, e.n.URL(), "iam", e.creds, call); code != 200 {
+			t.Fatalf("%s: %d %s", call, code, body)
+		}
+	}
+	ctx := t.Context()
+	id, _, err := signin.StoreUsers{Repos: e.n.st}.Identity(ctx, testAccount, "bea") // as the sign-in page establishes it
+	if err != nil {
+		t.Fatal(err)
+	}
+	oidc := ssooidc.NewFromConfig(e.cfg)
+	reg, err := oidc.RegisterClient(ctx, &ssooidc.RegisterClientInput{ClientName: aws.String("test"), ClientType: aws.String("public")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, err := oidc.StartDeviceAuthorization(ctx, &ssooidc.StartDeviceAuthorizationInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
+		StartUrl: aws.String(e.n.URL() + "/start")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.n.sso.ApproveDevice(ctx, *dev.UserCode, id, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := oidc.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
+		GrantType: aws.String("urn:ietf:params:oauth:grant-type:device_code"), DeviceCode: dev.DeviceCode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.portal.ListAccounts(ctx, &awssso.ListAccountsInput{AccessToken: tok.AccessToken}); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, line := range strings.Split(readTrail(t, e.n), "\n") {
+		if strings.Contains(line, `"eventName":"ListAccounts"`) {
+			found = true
+			if !strings.Contains(line, `"arn":"arn:aws:iam::`+testAccount+`:user/eng/bea"`) {
+				t.Errorf("ListAccounts' event does not name bea by her ARN arn:aws:iam::%s:user/eng/bea:\n%s", testAccount, line)
+			}
+		}
+	}
+	if !found {
+		t.Error("no ListAccounts event in the trail")
 	}
 }

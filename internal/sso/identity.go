@@ -28,6 +28,9 @@ type Identity struct {
 	UserID string `json:"uid"`
 	// UserName is the IAM user's name, or the provider's username claim.
 	UserName string `json:"name"`
+	// Path is the IAM user's path ("" is "/"), for its ARN in the audit
+	// trail; "" for a provider's users.
+	Path string `json:"path,omitempty"`
 	// Groups are the IAM user's group ids, or the provider's groups
 	// claim, at sign-in (and at each refresh for IAM users).
 	Groups []string `json:"groups,omitempty"`

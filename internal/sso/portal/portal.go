@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -97,13 +98,12 @@ type Person struct {
 	account string
 }
 
-// ARN names the person: an IAM user's ARN (without its path, which the
-// identity does not carry), or arn:aws:sso:::user/idp:NAME/USERNAME for a
+// ARN names the person: an IAM user's ARN, or arn:aws:sso:::user/idp:NAME/USERNAME for a
 // provider's user.
 func (p *Person) ARN() string {
 	id := &p.Token.Identity
 	if id.Source == sso.SourceIAM {
-		return iam.UserARN(id.Account, "/", id.UserName)
+		return iam.UserARN(id.Account, cmp.Or(id.Path, "/"), id.UserName)
 	}
 	return id.ProviderUserARN()
 }

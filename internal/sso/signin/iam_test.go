@@ -65,7 +65,7 @@ func TestIAMUserSignIn(t *testing.T) {
 		groups = append(groups, gr.ID)
 	}
 	slices.Sort(groups)
-	want := sso.Identity{Source: sso.SourceIAM, Account: acct, UserID: u.ID, UserName: "alice", Groups: groups, MFA: true}
+	want := sso.Identity{Source: sso.SourceIAM, Account: acct, UserID: u.ID, UserName: "alice", Path: "/", Groups: groups, MFA: true}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("approved identity (-want +got):\n%s", d)
 	}

@@ -43,7 +43,7 @@ func (u StoreUsers) Identity(ctx context.Context, account, userName string) (sso
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return sso.Identity{}, "", err
 	}
-	id := sso.Identity{Source: sso.SourceIAM, Account: account, UserID: usr.ID, UserName: usr.Name}
+	id := sso.Identity{Source: sso.SourceIAM, Account: account, UserID: usr.ID, UserName: usr.Name, Path: usr.Path}
 	for _, g := range groups {
 		id.Groups = append(id.Groups, g.ID)
 	}
