@@ -25,8 +25,7 @@ func (n *Node) newSSO(ctx context.Context) error {
 	svc, err := sso.New(sso.Config{
 		Objects: n.st.Objects(), InstanceAccount: acct, Sealer: n.master, Opener: n.master,
 		Users: storeUsers{st: n.st}, URL: c.URL, StartURLs: c.StartURLs,
-		SessionDuration: c.SessionDuration, AccessTokenDuration: c.AccessTokenDuration,
-		Region: n.cfg.Regions[0], Rand: rand.Reader,
+		SessionDuration: c.SessionDuration, AccessTokenDuration: c.AccessTokenDuration, Rand: rand.Reader,
 	})
 	if err != nil {
 		return err

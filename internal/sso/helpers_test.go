@@ -82,7 +82,7 @@ func newEnvOn(t testing.TB, st store.Store) *env {
 	}
 	u := &users{enabled: map[string][]string{ann.UserID: {"AGPAGROUP1"}}}
 	s, err := New(Config{Objects: st.Objects(), InstanceAccount: testAccount, Sealer: kr, Opener: kr, Users: u,
-		URL: testURL, Region: "us-east-1"})
+		URL: testURL})
 	if err != nil {
 		t.Fatal(err)
 	}

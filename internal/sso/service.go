@@ -58,8 +58,6 @@ type Config struct {
 	// 7 days); AccessTokenDuration an access token's (default and at most
 	// 1h).
 	SessionDuration, AccessTokenDuration time.Duration
-	// Region is the region the service answers for.
-	Region string
 	// Rand is the randomness for ids and codes; crypto/rand when nil.
 	Rand io.Reader
 	// Limits are the rate budgets; zero fields take the defaults.

@@ -99,7 +99,7 @@ func newEnv(t *testing.T, opts ...func(*signin.Config)) *env {
 	e.srv.StartTLS()
 	t.Cleanup(e.srv.Close)
 	e.flows, err = sso.New(sso.Config{Objects: st.Objects(), InstanceAccount: acct, Sealer: e.mk, Opener: e.mk, Users: allUsers{},
-		URL: e.srv.URL, Region: "us-east-1"})
+		URL: e.srv.URL})
 	must(t, err)
 	e.client, err = e.flows.RegisterClient(ctx, &sso.RegisterClientInput{ClientName: "botocore-client-aws-cli", ClientType: "public",
 		Scopes: []string{sso.ScopeAccountAccess}, GrantTypes: []string{sso.GrantDeviceCode, sso.GrantRefreshToken, sso.GrantAuthorizationCode},
