@@ -253,7 +253,6 @@ func (s *Service) deviceGrant(ctx context.Context, c *client, in *CreateTokenInp
 		return nil, oauthErr(InvalidGrant, "Invalid device code", "device code of another client")
 	}
 	if now.Unix() >= dc.Expires {
-		s.polls.forget(dc.Nonce)
 		return nil, oauthErr(ExpiredToken, "The device code has expired", "")
 	}
 	_, doc, o, err := s.loadDevice(ctx, dc.UserCode)
@@ -265,12 +264,11 @@ func (s *Service) deviceGrant(ctx context.Context, c *client, in *CreateTokenInp
 	}
 	switch doc.Status {
 	case devicePending:
-		if s.polls.tooFast(dc.Nonce, now) {
+		if s.tooFast(dc.Nonce, now) {
 			return nil, oauthErr(SlowDown, "Polling too fast; slow down", "")
 		}
 		return nil, oauthErr(AuthorizationPending, "Authorization is pending", "")
 	case deviceDenied:
-		s.polls.forget(dc.Nonce)
 		_ = s.cfg.Objects.Delete(ctx, o.Account, o.Kind, o.ID)
 		return nil, oauthErr(AccessDenied, "The authorization was denied", "")
 	case deviceApproved:
@@ -287,6 +285,5 @@ func (s *Service) deviceGrant(ctx context.Context, c *client, in *CreateTokenInp
 	} else if err != nil {
 		return nil, err
 	}
-	s.polls.forget(dc.Nonce)
 	return s.startSession(ctx, c, doc.Scopes, *doc.Identity, now)
 }

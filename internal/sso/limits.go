@@ -1,7 +1,6 @@
 package sso
 
 import (
-	"sync"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/ratelimit"
@@ -51,76 +50,22 @@ func (s *Service) countFailure(keys []string, err error, now time.Time) {
 	}
 }
 
-// maxPolls bounds the polling memory; entries older than a device code
-// are dropped when it fills.
+// maxPolls bounds the device authorizations whose polling a node
+// remembers; past it the least recently polled is forgotten (its next
+// poll finds a full bucket).
 const maxPolls = 1 << 16
 
-// polls remembers how each device authorization has been polled on this
-// node, to answer SlowDownException to a client polling faster than the
-// interval. Each has a bucket of two polls that refills one per
-// interval: the AWS CLI polls twice at once before its first sleep (once
-// before it shows the code, once entering its loop), which is not
-// polling too fast.
-type polls struct {
-	mu   sync.Mutex
-	last map[string]poll
-}
+// pollRate is each device authorization's polling budget, kept per node
+// to answer SlowDownException to a client polling faster than the
+// interval: a bucket of two polls that refills one per interval, less a
+// tenth of slack for clock and scheduling jitter. The AWS CLI polls twice
+// at once before its first sleep (once before it shows the code, once
+// entering its loop), which is not polling too fast.
+var pollRate = ratelimit.Rate{PerSecond: 1 / (PollInterval - PollInterval/10).Seconds(), Burst: 2}
 
-// poll is one device authorization's bucket: its fill at the last poll.
-type poll struct {
-	at     time.Time
-	tokens float64
-}
-
-// pollBurst is the bucket's size.
-const pollBurst = 2
-
-func newPolls() *polls { return &polls{last: make(map[string]poll)} }
-
-// tooFast records a poll of device authorization n at now and reports
-// whether it came sooner than the bucket allows. A little slack on the
-// interval absorbs clock and scheduling jitter.
-func (p *polls) tooFast(n string, now time.Time) bool {
-	const refill = PollInterval - PollInterval/10
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	prev, seen := p.last[n]
-	if !seen {
-		if len(p.last) >= maxPolls {
-			p.pruneLocked(now)
-		}
-		prev = poll{at: now, tokens: pollBurst}
-	}
-	tokens := min(pollBurst, prev.tokens+float64(now.Sub(prev.at))/float64(refill))
-	fast := tokens < 1
-	if !fast {
-		tokens--
-	}
-	p.last[n] = poll{at: now, tokens: tokens}
-	return fast
-}
-
-// forget drops n once its authorization is redeemed or refused.
-func (p *polls) forget(n string) {
-	p.mu.Lock()
-	delete(p.last, n)
-	p.mu.Unlock()
-}
-
-// prune drops the polls older than a device code's life.
-func (p *polls) prune(now time.Time) {
-	p.mu.Lock()
-	p.pruneLocked(now)
-	p.mu.Unlock()
-}
-
-func (p *polls) pruneLocked(now time.Time) {
-	for k, t := range p.last {
-		if now.Sub(t.at) > DeviceCodeLifetime {
-			delete(p.last, k)
-		}
-	}
-	if len(p.last) >= maxPolls { // a flood within ten minutes: start over
-		clear(p.last)
-	}
+// tooFast records a poll of the device authorization of nonce n at now
+// and reports whether it came sooner than its bucket allows.
+func (s *Service) tooFast(n string, now time.Time) bool {
+	ok, _ := s.polls.Take(n, now)
+	return !ok
 }

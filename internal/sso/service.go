@@ -89,9 +89,8 @@ type Service struct {
 	cfg   Config
 	urls  atomic.Pointer[urls]
 	cache *sessionCache
-	polls *polls
 
-	perSource, failures *ratelimit.Buckets
+	perSource, failures, polls *ratelimit.Buckets
 }
 
 // urls are the URLs the service hands out and accepts.
@@ -132,7 +131,7 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{
 		cfg:       cfg,
 		cache:     newSessionCache(maxCachedSessions),
-		polls:     newPolls(),
+		polls:     ratelimit.NewBuckets(pollRate, maxPolls),
 		perSource: ratelimit.NewBuckets(cfg.Limits.PerSource, 1<<16),
 		failures:  ratelimit.NewBuckets(cfg.Limits.FailuresPerClient, 1<<16),
 	}

@@ -21,7 +21,6 @@ type expiring struct {
 // sessions that have ended (node housekeeping). It stops at ctx's end;
 // what it left is swept next time.
 func (s *Service) Sweep(ctx context.Context, now time.Time) error {
-	s.polls.prune(now)
 	var errs []error
 	for _, kind := range []string{KindDevice, KindCode, KindSession} {
 		errs = append(errs, s.sweepKind(ctx, kind, now))
