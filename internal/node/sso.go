@@ -7,23 +7,19 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/sso"
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
 // newSSO builds SSO OIDC (internal/sso) on the store's objects in the
-// instance account, sealing under the master keyring, and registers its
-// actions on the REST-JSON codec. Its URLs default to the server's own,
-// known once the listener is bound (setSSOURL).
-func (n *Node) newSSO(ctx context.Context) error {
-	acct, err := instanceAccount(ctx, n.st)
-	if err != nil {
-		return err
-	}
+// installation's account (the one bootstrap made or found), sealing under
+// the master keyring, and registers its actions on the REST-JSON codec.
+// Its URLs default to the server's own, known once the listener is bound
+// (setSSOURL).
+func (n *Node) newSSO() error {
 	c := n.cfg.SSO
 	svc, err := sso.New(sso.Config{
-		Objects: n.st.Objects(), InstanceAccount: acct, Sealer: n.master, Opener: n.master,
+		Objects: n.st.Objects(), InstanceAccount: n.boot.AccountID, Sealer: n.master, Opener: n.master,
 		Users: storeUsers{st: n.st}, URL: c.URL, StartURLs: c.StartURLs,
 		SessionDuration: c.SessionDuration, AccessTokenDuration: c.AccessTokenDuration, Rand: rand.Reader,
 	})
@@ -56,29 +52,6 @@ func (n *Node) sweepSSO(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	return n.sso.Sweep(ctx, now)
-}
-
-// instanceAccount is the store's oldest account (the one the first start
-// created): it holds SSO's devices, codes and sessions.
-func instanceAccount(ctx context.Context, st store.Store) (string, error) {
-	accts, err := st.Accounts().List(ctx)
-	if err != nil {
-		return "", err
-	}
-	var oldest *iam.Account
-	for i := range accts {
-		a := &accts[i]
-		if a.ID == iam.AWSAccount {
-			continue
-		}
-		if oldest == nil || a.Created.Before(oldest.Created) {
-			oldest = a
-		}
-	}
-	if oldest == nil {
-		return "", errors.New("sso: the store has no account")
-	}
-	return oldest.ID, nil
 }
 
 // storeUsers is sso.UserChecker on the store: an IAM identity holds while

@@ -118,7 +118,7 @@ func (n *Node) registerServices(ctx context.Context, d *awsquery.Dispatcher) err
 	if err := n.newAssignments(d); err != nil { // ssoportal.go
 		return err
 	}
-	if err := n.newSSO(ctx); err != nil { // sso.go
+	if err := n.newSSO(); err != nil { // sso.go
 		return err
 	}
 	if err := n.newSSOPortal(stsSvc); err != nil { // ssoportal.go
