@@ -2,7 +2,6 @@ package signin
 
 import (
 	"net/http"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -84,18 +83,6 @@ func (l limiters) userCode(r *http.Request, now time.Time) bool {
 	return ok
 }
 
-// sourceKey is the request's source address; an IPv6 address counts by
-// its /64, which one host usually holds whole.
-func sourceKey(r *http.Request) string {
-	ip := request.SourceIP(r)
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return ip
-	}
-	a = a.Unmap()
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.String()
-	}
-	return a.String()
-}
+// sourceKey is the budget key of the request's source address
+// (ratelimit.SourceKey: an IPv6 address counts by its /64).
+func sourceKey(r *http.Request) string { return ratelimit.SourceKey(request.SourceIP(r)) }
