@@ -58,7 +58,7 @@ func (n *Node) setSigninURL() {
 }
 
 // withSignin sends the sign-in pages' requests (/start, /authorize,
-// /sso/...) to them, ahead of the REST-JSON and Query dispatch, and the
+// /sso/..., /favicon.ico: signin.Handles) to them, ahead of the REST-JSON and Query dispatch, and the
 // rest to next.
 func (n *Node) withSignin(next http.Handler) http.Handler {
 	if n.signin == nil {

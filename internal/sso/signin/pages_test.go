@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/sso"
+	"github.com/brevet-dev/brevet/internal/sso/signin"
 )
 
 const wantCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -149,5 +150,18 @@ func TestClientNameEscaped(t *testing.T) {
 	if r.StatusCode != http.StatusOK || strings.Contains(r.body, "<script") || strings.Contains(r.body, `href="https://evil.example/"`) ||
 		!strings.Contains(r.body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 		t.Errorf("device page: %d\n%s", r.StatusCode, r.body)
+	}
+}
+
+// TestFavicon: the browser's /favicon.ico is the pages' and gets a 204,
+// not the API's 400 (a failed load in the browser's console).
+func TestFavicon(t *testing.T) {
+	e := newEnv(t)
+	req, _ := http.NewRequest(http.MethodGet, "https://sso.example.com/favicon.ico", nil)
+	if !signin.Handles(req) {
+		t.Fatal("Handles(GET /favicon.ico) = false, want true")
+	}
+	if r := e.browser().get("/favicon.ico"); r.StatusCode != http.StatusNoContent || r.body != "" {
+		t.Errorf("GET /favicon.ico: %d %q, want 204 and no body", r.StatusCode, r.body)
 	}
 }

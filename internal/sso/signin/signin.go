@@ -162,11 +162,12 @@ func (h *Handler) SetURL(base string) error {
 	return nil
 }
 
-// Handles reports whether r is for the pages: /start, /authorize and
-// everything under /sso/ that is not the SSO APIs'.
+// Handles reports whether r is for the pages: /start, /authorize,
+// everything under /sso/ that is not the SSO APIs', and /favicon.ico,
+// which browsers fetch beside every page.
 func Handles(r *http.Request) bool {
 	p := r.URL.Path
-	return p == "/start" || p == "/authorize" || strings.HasPrefix(p, "/sso/")
+	return p == "/start" || p == "/authorize" || p == "/favicon.ico" || strings.HasPrefix(p, "/sso/")
 }
 
 // routes builds the pages' mux.
@@ -185,6 +186,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /authorize", h.authorizePage)
 	m.HandleFunc("POST /authorize", h.authorizeDecide)
 	m.Handle("GET /sso/static/", staticHandler())
+	m.HandleFunc("GET /favicon.ico", noIcon)
 	h.mux = m
 }
 
@@ -206,6 +208,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	}
 	h.mux.ServeHTTP(w, r)
+}
+
+// noIcon answers a browser's /favicon.ico: the pages have no icon. A 204
+// (not a 404, nor the API's 400 for a request without an action) keeps the
+// browser's console free of a failed load; the browser may cache it a day.
+func noIcon(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // maxForm bounds a POSTed form: a password, a code and a sealed request
