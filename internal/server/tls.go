@@ -64,11 +64,11 @@ type CertFiles struct {
 	CertFile, KeyFile string
 }
 
-// tlsState is one loaded certificate, with what serving it needs.
+// tlsState is one loaded set of certificates, with what serving it needs.
 type tlsState struct {
-	cert *tls.Certificate
-	// extra are the extra certificates, in the configuration's order.
-	extra []*tls.Certificate
+	// certs are the main certificate, then the extra ones in the
+	// configuration's order (certReloader.pairs').
+	certs []*tls.Certificate
 	// client is the configuration served to every connection when client
 	// certificates are asked for (GetConfigForClient); nil when not.
 	client *tls.Config
@@ -77,16 +77,17 @@ type tlsState struct {
 	digest [sha256.Size]byte
 }
 
-// certReloader holds the server's certificate (and client CAs) behind an
+// certReloader holds the server's certificates (and client CAs) behind an
 // atomic pointer that every handshake reads, and replaces it when the
 // files change. A pair that does not load is refused, and the previous
 // one stays in service.
 type certReloader struct {
-	certFile, keyFile, caFile string
-	extraFiles                []CertFiles
-	auth                      ClientAuth
-	now                       func() time.Time
-	log                       *slog.Logger
+	// pairs are the main certificate's files, then the extra ones'.
+	pairs  []CertFiles
+	caFile string
+	auth   ClientAuth
+	now    func() time.Time
+	log    *slog.Logger
 
 	mu  sync.Mutex // one reload at a time
 	cur atomic.Pointer[tlsState]
@@ -96,8 +97,8 @@ type certReloader struct {
 }
 
 func newCertReloader(cfg Config, log *slog.Logger, now func() time.Time) (*certReloader, error) {
-	r := &certReloader{certFile: cfg.TLSCertFile, keyFile: cfg.TLSKeyFile, caFile: cfg.TLSClientCAFile,
-		extraFiles: cfg.TLSExtraCertificates, auth: cfg.TLSClientAuth, now: now, log: log}
+	r := &certReloader{pairs: append([]CertFiles{{cfg.TLSCertFile, cfg.TLSKeyFile}}, cfg.TLSExtraCertificates...),
+		caFile: cfg.TLSClientCAFile, auth: cfg.TLSClientAuth, now: now, log: log}
 	if r.auth != ClientAuthNone && r.caFile == "" {
 		return nil, errors.New("server: client certificate verification needs a client CA file (TLSClientCAFile)")
 	}
@@ -105,9 +106,9 @@ func newCertReloader(cfg Config, log *slog.Logger, now func() time.Time) (*certR
 	if err != nil {
 		return nil, err
 	}
-	for i, c := range st.all() {
+	for i, c := range st.certs {
 		if leaf := c.Leaf; now().After(leaf.NotAfter) {
-			log.Warn("the TLS certificate has expired; clients will refuse it", "file", r.fileOf(i), "not_after", leaf.NotAfter)
+			log.Warn("the TLS certificate has expired; clients will refuse it", "file", r.pairs[i].CertFile, "not_after", leaf.NotAfter)
 		}
 	}
 	r.cur.Store(st)
@@ -150,39 +151,26 @@ func (r *certReloader) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certific
 // that the client can verify; the main one when none is (or when the
 // client sent no name, as it does to an IP address).
 func (st *tlsState) pick(hello *tls.ClientHelloInfo) *tls.Certificate {
-	if len(st.extra) == 0 || hello.ServerName == "" {
-		return st.cert
+	if len(st.certs) == 1 || hello.ServerName == "" {
+		return st.certs[0]
 	}
-	for _, c := range st.all() {
+	for _, c := range st.certs {
 		if hello.SupportsCertificate(c) == nil {
 			return c
 		}
 	}
-	return st.cert
-}
-
-// all is the main certificate, then the extra ones.
-func (st *tlsState) all() []*tls.Certificate {
-	return append([]*tls.Certificate{st.cert}, st.extra...)
+	return st.certs[0]
 }
 
 // firstExpiry is the earliest NotAfter of the certificates served.
 func (st *tlsState) firstExpiry() time.Time {
-	t := st.cert.Leaf.NotAfter
-	for _, c := range st.extra {
+	t := st.certs[0].Leaf.NotAfter
+	for _, c := range st.certs[1:] {
 		if c.Leaf.NotAfter.Before(t) {
 			t = c.Leaf.NotAfter
 		}
 	}
 	return t
-}
-
-// fileOf names the certificate file of all()[i].
-func (r *certReloader) fileOf(i int) string {
-	if i == 0 {
-		return r.certFile
-	}
-	return r.extraFiles[i-1].CertFile
 }
 
 func (r *certReloader) configForClient(*tls.ClientHelloInfo) (*tls.Config, error) {
@@ -207,17 +195,13 @@ func tlsProtocols() *http.Protocols {
 // certificate, and the client CA file must hold at least one certificate.
 func (r *certReloader) load() (*tlsState, error) {
 	h := sha256.New()
-	cert, err := loadPair(CertFiles{r.certFile, r.keyFile}, h)
-	if err != nil {
-		return nil, err
-	}
-	st := &tlsState{cert: cert}
-	for _, f := range r.extraFiles {
+	st := &tlsState{certs: make([]*tls.Certificate, 0, len(r.pairs))}
+	for _, f := range r.pairs {
 		c, err := loadPair(f, h)
 		if err != nil {
 			return nil, err
 		}
-		st.extra = append(st.extra, c)
+		st.certs = append(st.certs, c)
 	}
 	if r.auth != ClientAuthNone {
 		caPEM, err := os.ReadFile(r.caFile)
@@ -231,8 +215,8 @@ func (r *certReloader) load() (*tlsState, error) {
 		h.Write(caPEM)
 		// crypto/tls picks among Certificates by server name as pick
 		// does.
-		certs := make([]tls.Certificate, 0, 1+len(st.extra))
-		for _, c := range st.all() {
+		certs := make([]tls.Certificate, 0, len(st.certs))
+		for _, c := range st.certs {
 			certs = append(certs, *c)
 		}
 		st.client = &tls.Config{
@@ -317,9 +301,9 @@ func (r *certReloader) reload(ctx context.Context, force bool) error {
 		return nil
 	}
 	if err == nil {
-		for i, c := range st.all() {
+		for i, c := range st.certs {
 			if r.now().After(c.Leaf.NotAfter) {
-				err = fmt.Errorf("server: the TLS certificate in %s expired at %s", r.fileOf(i), c.Leaf.NotAfter.UTC().Format(time.RFC3339))
+				err = fmt.Errorf("server: the TLS certificate in %s expired at %s", r.pairs[i].CertFile, c.Leaf.NotAfter.UTC().Format(time.RFC3339))
 				break
 			}
 		}
@@ -331,9 +315,9 @@ func (r *certReloader) reload(ctx context.Context, force bool) error {
 	}
 	r.cur.Store(st)
 	r.reloads.Inc()
-	leaf := st.cert.Leaf
+	leaf := st.certs[0].Leaf
 	r.log.InfoContext(ctx, "TLS certificate reloaded", "subject", leaf.Subject.String(),
-		"serial", leaf.SerialNumber.Text(16), "not_after", leaf.NotAfter.UTC(), "client_auth", r.auth != ClientAuthNone, "extra_certificates", len(st.extra))
+		"serial", leaf.SerialNumber.Text(16), "not_after", leaf.NotAfter.UTC(), "client_auth", r.auth != ClientAuthNone, "extra_certificates", len(st.certs)-1)
 	return nil
 }
 
@@ -375,10 +359,11 @@ func (r *certReloader) notifications(ctx context.Context) (<-chan fsnotify.Event
 	}
 	context.AfterFunc(ctx, func() { _ = w.Close() })
 	seen := map[string]bool{}
-	files := []string{r.certFile, r.keyFile, r.caFile}
-	for _, p := range r.extraFiles {
+	var files []string
+	for _, p := range r.pairs {
 		files = append(files, p.CertFile, p.KeyFile)
 	}
+	files = append(files, r.caFile)
 	for _, f := range files {
 		if f == "" {
 			continue
