@@ -108,6 +108,14 @@ type fileLog struct {
 	Format *string `yaml:"format"`
 }
 
+// fileStr is a file's text setting, trimmed; "" when absent.
+func fileStr(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return strings.TrimSpace(*p)
+}
+
 // parseFile reads the config file strictly. It returns the settings it
 // found with the line of each. Problems with the file's shape (unknown
 // keys, wrong types) are returned as *Error, all of them at once.

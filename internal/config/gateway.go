@@ -204,14 +204,8 @@ func (l *loader) convertGateway(c *Config, errs []error) (Gateway, []error) {
 
 // fileBackend checks one of the file's backends.
 func (l *loader) fileBackend(i int, fb fileS3Backend, c *Config) (S3Backend, []string) {
-	str := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return strings.TrimSpace(*p)
-	}
-	b := S3Backend{Name: str(fb.Name), Endpoint: str(fb.Endpoint), Region: str(fb.Region), AccessKeyID: str(fb.AccessKeyID),
-		SecretAccessKeyFile: str(fb.SecretAccessKeyFile), Buckets: []string{"*"}}
+	b := S3Backend{Name: fileStr(fb.Name), Endpoint: fileStr(fb.Endpoint), Region: fileStr(fb.Region), AccessKeyID: fileStr(fb.AccessKeyID),
+		SecretAccessKeyFile: fileStr(fb.SecretAccessKeyFile), Buckets: []string{"*"}}
 	if fb.Buckets != nil {
 		b.Buckets = *fb.Buckets
 	}

@@ -207,15 +207,9 @@ var idpNameRE = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
 // defaults. The secret and CA files must be readable now, so that a typo
 // is found at start and not at the first sign-in; the node reads them.
 func fileIdP(f fileSSOIdP) (SSOIdentityProvider, []string) {
-	str := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return strings.TrimSpace(*p)
-	}
-	p := SSOIdentityProvider{Name: str(f.Name), DisplayName: str(f.DisplayName), Issuer: strings.TrimSuffix(str(f.Issuer), "/"),
-		ClientID: str(f.ClientID), ClientSecretFile: str(f.ClientSecretFile), Scopes: slices.Clone(DefaultSSOScopes),
-		UsernameClaim: str(f.UsernameClaim), GroupsClaim: str(f.GroupsClaim), CAFile: str(f.CAFile)}
+	p := SSOIdentityProvider{Name: fileStr(f.Name), DisplayName: fileStr(f.DisplayName), Issuer: strings.TrimSuffix(fileStr(f.Issuer), "/"),
+		ClientID: fileStr(f.ClientID), ClientSecretFile: fileStr(f.ClientSecretFile), Scopes: slices.Clone(DefaultSSOScopes),
+		UsernameClaim: fileStr(f.UsernameClaim), GroupsClaim: fileStr(f.GroupsClaim), CAFile: fileStr(f.CAFile)}
 	if f.Scopes != nil {
 		p.Scopes = *f.Scopes
 	}

@@ -25,13 +25,7 @@ func (l *loader) convertExtraCertificates(c *Config, errs []error) ([]CertPair, 
 	var pairs []CertPair
 	seen := map[CertPair]bool{}
 	for i, fp := range l.extraCerts {
-		str := func(p *string) string {
-			if p == nil {
-				return ""
-			}
-			return strings.TrimSpace(*p)
-		}
-		p := CertPair{CertFile: str(fp.CertFile), KeyFile: str(fp.KeyFile)}
+		p := CertPair{CertFile: fileStr(fp.CertFile), KeyFile: fileStr(fp.KeyFile)}
 		key := fmt.Sprintf("tls.extra_certificates[%d]", i)
 		at := l.at("tls.extra_certificates")
 		for _, f := range []string{".cert_file", ".key_file"} {
