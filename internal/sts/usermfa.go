@@ -5,8 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/brevet-dev/brevet/internal/credential/totp"
-	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
@@ -37,40 +35,4 @@ func (s *Service) VerifyUserMFA(ctx context.Context, account, userName, code str
 	}
 	keys = append(keys, userMFAKey(account, userName))
 	return s.checkMFACode(ctx, devs, keys, code, now)
-}
-
-// checkMFACode admits an attempt under keys, checks code against each of
-// devs in turn, and consumes the step of the first it matches. A code no
-// device takes, or one whose step was used meanwhile (here or on another
-// node), is a failure under every key.
-func (s *Service) checkMFACode(ctx context.Context, devs []iam.VirtualMFADevice, keys []string, code string, now time.Time) (bool, error) {
-	if err := s.admitMFA(ctx, keys, now); err != nil {
-		return false, err
-	}
-	for _, dev := range devs {
-		plain, err := s.secrets.Open(dev.SeedCiphertext, MFASeedPurpose(dev.SerialNumber))
-		if err != nil {
-			return false, err
-		}
-		seed, err := totp.SeedFromBytes(plain)
-		clear(plain)
-		if err != nil {
-			return false, err
-		}
-		step, err := totp.Verify(seed, code, now, dev.LastStep)
-		if err != nil {
-			continue
-		}
-		if err := s.store.MFADevices().AdvanceStep(ctx, dev.SerialNumber, step); err != nil {
-			if errors.Is(err, store.ErrConflict) {
-				break // used meanwhile: a replay
-			}
-			return false, err
-		}
-		if err := s.store.MFAAttempts().Reset(ctx, keys...); err != nil {
-			return false, err
-		}
-		return true, nil
-	}
-	return false, s.failMFA(ctx, keys, now)
 }
