@@ -87,14 +87,13 @@ type Assignments struct {
 	st   Store
 	idps []string
 
-	// mu guards dirty, stale and gen, which Apply sets; refresh serializes
+	// mu guards dirty and stale, which Apply sets; refresh serializes
 	// the rebuilds of idx.
 	mu    sync.Mutex
 	dirty map[ref]struct{}
 	stale bool
-	gen   uint64
-	// clean is set while idx holds every change Apply marked: readers
-	// then take idx without a lock.
+	// clean is set while idx holds every change Apply marked (nothing is
+	// dirty or stale): readers then take idx without a lock.
 	clean   atomic.Bool
 	idx     atomic.Pointer[index]
 	refresh sync.Mutex

@@ -69,21 +69,17 @@ func compareGrants(x, y Grant) int {
 func (a *Assignments) Apply(changes []store.Change) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	n := a.gen
 	for _, c := range changes {
 		switch c.Kind {
 		case store.ChangeAccount:
 			a.stale = true
-			a.gen++
+			a.clean.Store(false)
 		case store.ChangeObject:
 			if kind, id := store.SplitObjectKey(c.Key); kind == sso.KindAssignment {
 				a.dirty[ref{c.Account, id}] = struct{}{}
-				a.gen++
+				a.clean.Store(false)
 			}
 		}
-	}
-	if a.gen != n {
-		a.clean.Store(false)
 	}
 }
 
@@ -99,7 +95,7 @@ func (a *Assignments) current(ctx context.Context) (*index, error) {
 		return a.idx.Load(), nil
 	}
 	a.mu.Lock()
-	dirty, full, gen := a.dirty, a.stale || a.idx.Load() == nil, a.gen
+	dirty, full := a.dirty, a.stale || a.idx.Load() == nil
 	a.dirty, a.stale = map[ref]struct{}{}, false
 	a.mu.Unlock()
 	idx, err := a.rebuild(ctx, dirty, full)
@@ -112,7 +108,7 @@ func (a *Assignments) current(ctx context.Context) (*index, error) {
 	}
 	a.mu.Lock()
 	a.idx.Store(idx)
-	if a.gen == gen {
+	if len(a.dirty) == 0 && !a.stale { // no Apply marked anything meanwhile
 		a.clean.Store(true)
 	}
 	a.mu.Unlock()
