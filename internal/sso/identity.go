@@ -52,25 +52,26 @@ func (id Identity) ProviderUserARN() string {
 }
 
 // PrincipalKeys are the assignment principals the identity matches: its
-// user, then each of its groups.
+// user, then each of its groups (none for a source it does not know).
 //
 //	iam:user/AIDA…          an IAM user, by unique id
 //	iam:group/AGPA…         an IAM group, by unique id
 //	idp:NAME:user/USERNAME  a provider's user, by its username claim
 //	idp:NAME:group/GROUP    a provider's group claim value
 func (id Identity) PrincipalKeys() []string {
-	keys := make([]string, 0, 1+len(id.Groups))
+	var user string
 	switch {
 	case id.Source == SourceIAM:
-		keys = append(keys, UserKey(SourceIAM, id.UserID))
-		for _, g := range id.Groups {
-			keys = append(keys, GroupKey(SourceIAM, g))
-		}
+		user = id.UserID
 	case strings.HasPrefix(id.Source, SourceIdPPrefix):
-		keys = append(keys, UserKey(id.Source, id.UserName))
-		for _, g := range id.Groups {
-			keys = append(keys, GroupKey(id.Source, g))
-		}
+		user = id.UserName
+	default:
+		return nil
+	}
+	keys := make([]string, 0, 1+len(id.Groups))
+	keys = append(keys, UserKey(id.Source, user))
+	for _, g := range id.Groups {
+		keys = append(keys, GroupKey(id.Source, g))
 	}
 	return keys
 }
