@@ -111,10 +111,8 @@ func (a *Assignments) list(ctx context.Context, account string, in *brevetapi.Li
 
 // response is one assignment's answer, with its role's ARN.
 func (a *Assignments) response(ctx context.Context, as *Assignment) (*brevetapi.AccountAssignmentResponse, error) {
-	arn := iam.RoleARN(as.Account, "/", as.RoleName)
-	if role, err := a.st.Roles().Get(ctx, as.Account, as.RoleName); err == nil {
-		arn = role.ARN()
-	} else if !errors.Is(err, store.ErrNotFound) {
+	arn, err := a.roleARN(ctx, as.Account, as.RoleName)
+	if err != nil {
 		return nil, err
 	}
 	return &brevetapi.AccountAssignmentResponse{AccountAssignment: wire(as, arn)}, nil
@@ -126,23 +124,33 @@ func wire(as *Assignment, roleARN string) brevetapi.AccountAssignment {
 		CreatedBy: as.CreatedBy, Created: as.Created}
 }
 
-// roleTarget is the role's ARN in the caller's account, or for a role
-// that does not exist its ARN without a path: the caller is authorized
-// before anything says whether the role exists (Create refuses a missing
-// one after), and can remove or list what a deleted role left.
+// roleTarget is the role's ARN in the caller's account (roleARN): the
+// caller is authorized before anything says whether the role exists
+// (Create refuses a missing one after), and can remove or list what a
+// deleted role left.
 func (a *Assignments) roleTarget(ctx context.Context, p request.Principal, name string) (request.Target, error) {
 	ip, err := caller(p)
 	if err != nil {
 		return request.Target{}, err
 	}
-	role, err := a.Role(ctx, ip.Account, name)
-	if err == nil {
-		return request.Target{Resource: role.ARN()}, nil
+	arn, err := a.roleARN(ctx, ip.Account, name)
+	if err != nil {
+		return request.Target{}, err
 	}
-	if _, ok := errors.AsType[*NotFoundError](err); ok {
-		return request.Target{Resource: iam.RoleARN(ip.Account, "/", name)}, nil
+	return request.Target{Resource: arn}, nil
+}
+
+// roleARN is the ARN of the role of account, or for a role that does not
+// exist (or no longer does) its ARN without a path.
+func (a *Assignments) roleARN(ctx context.Context, account, name string) (string, error) {
+	role, err := a.st.Roles().Get(ctx, account, name)
+	switch {
+	case err == nil:
+		return role.ARN(), nil
+	case errors.Is(err, store.ErrNotFound):
+		return iam.RoleARN(account, "/", name), nil
 	}
-	return request.Target{}, err
+	return "", err
 }
 
 func caller(p request.Principal) (*identity.Principal, error) {
