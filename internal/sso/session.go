@@ -145,17 +145,15 @@ func (s *Service) refreshGrant(ctx context.Context, c *client, in *CreateTokenIn
 		case len(in.Scope) > 0 && !subsetScopes(in.Scope, doc.Scopes):
 			return nil, oauthErr(InvalidScope, "Invalid scope", "scope beyond the session's")
 		}
-		if doc.Identity.Source == SourceIAM {
-			fresh, ok, err := s.cfg.Users.Check(ctx, doc.Identity)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				s.revoke(ctx, rc.Session)
-				return nil, oauthErr(InvalidGrant, "Invalid refresh token", "user disabled or gone: session revoked")
-			}
-			doc.Identity = fresh
+		fresh, ok, err := s.recheck(ctx, doc.Identity)
+		if err != nil {
+			return nil, err
 		}
+		if !ok {
+			s.revoke(ctx, rc.Session)
+			return nil, oauthErr(InvalidGrant, "Invalid refresh token", "user disabled or gone: session revoked")
+		}
+		doc.Identity = fresh
 		if graced {
 			return s.tokens(c, rc.Session, &doc, now)
 		}
@@ -181,6 +179,16 @@ func (s *Service) refreshGrant(ctx context.Context, c *client, in *CreateTokenIn
 		s.cache.drop(rc.Session)
 		return s.tokens(c, rc.Session, &doc, now)
 	}
+}
+
+// recheck is a session's identity as it stands now: an IAM user's read
+// again (Users.Check; ok=false when disabled or gone), a provider's user
+// as it signed in.
+func (s *Service) recheck(ctx context.Context, id Identity) (Identity, bool, error) {
+	if id.Source != SourceIAM {
+		return id, true, nil
+	}
+	return s.cfg.Users.Check(ctx, id)
 }
 
 // revoke ends a session on every node: its object goes, the change feed
@@ -238,17 +246,14 @@ func (s *Service) loadCached(ctx context.Context, sid string, now time.Time) (ca
 	if now.Unix() >= doc.Expires {
 		return cached{}, ErrUnauthorized
 	}
-	if doc.Identity.Source == SourceIAM {
-		fresh, ok, err := s.cfg.Users.Check(ctx, doc.Identity)
-		if err != nil {
-			return cached{}, err
-		}
-		if !ok {
-			return cached{}, ErrUnauthorized
-		}
-		doc.Identity = fresh
+	fresh, ok, err := s.recheck(ctx, doc.Identity)
+	if err != nil {
+		return cached{}, err
 	}
-	e := cached{client: doc.Client, identity: doc.Identity, expires: doc.Expires}
+	if !ok {
+		return cached{}, ErrUnauthorized
+	}
+	e := cached{client: doc.Client, identity: fresh, expires: doc.Expires}
 	s.cache.put(sid, e, epoch)
 	return e, nil
 }
