@@ -56,13 +56,20 @@ func newE2ECA(t *testing.T, name string) *e2eCA {
 // the old one.
 func (ca *e2eCA) issue(t *testing.T, serial int64, client bool, certFile, keyFile string) tls.Certificate {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "e2e " + strconv.FormatInt(serial, 10)},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
 	if client {
 		tmpl.ExtKeyUsage, tmpl.IPAddresses = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, nil
 	}
+	return ca.sign(t, tmpl, certFile, keyFile)
+}
+
+// sign issues tmpl for a new key and writes the certificate and the key
+// to certFile and keyFile, renaming each over the old one.
+func (ca *e2eCA) sign(t *testing.T, tmpl *x509.Certificate, certFile, keyFile string) tls.Certificate {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {
 		t.Fatal(err)
@@ -70,22 +77,24 @@ func (ca *e2eCA) issue(t *testing.T, serial int64, client bool, certFile, keyFil
 	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
-	for _, f := range []struct {
-		path string
-		data []byte
-	}{{keyFile, keyPEM}, {certFile, certPEM}} {
-		if err := os.WriteFile(f.path+".new", f.data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(f.path+".new", f.path); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeRenamed(t, keyFile, keyPEM)
+	writeRenamed(t, certFile, certPEM)
 	pair, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return pair
+}
+
+// writeRenamed replaces path by renaming a new file over it.
+func writeRenamed(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path+".new", data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".new", path); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestTLSOperations drives a server with client certificates required
