@@ -33,6 +33,13 @@ import (
 // key when signed is true, and returns the HTTP status and body.
 func brevetQuery(t *testing.T, b *brevet, signed bool, params url.Values) (int, []byte) {
 	t.Helper()
+	return brevetQueryVia(t, http.DefaultClient, b, signed, params)
+}
+
+// brevetQueryVia is brevetQuery through hc (one that trusts the server's
+// CA).
+func brevetQueryVia(t *testing.T, hc *http.Client, b *brevet, signed bool, params url.Values) (int, []byte) {
+	t.Helper()
 	params.Set("Version", brevetapi.Version)
 	body := []byte(params.Encode())
 	req, _ := http.NewRequest(http.MethodPost, b.URL+"/", bytes.NewReader(body))
@@ -44,7 +51,7 @@ func brevetQuery(t *testing.T, b *brevet, signed bool, params url.Values) (int, 
 			t.Fatal(err)
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

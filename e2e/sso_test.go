@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha1"
 	"crypto/tls"
@@ -10,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -24,10 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 
-	"github.com/brevet-dev/brevet/internal/awsquery/brevetapi"
 	"github.com/brevet-dev/brevet/internal/credential/totp"
 	"github.com/brevet-dev/brevet/internal/federation/fedtest"
-	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
 // The single sign-on tests (issue 17) drive `aws sso login` and the SDKs'
@@ -297,22 +293,7 @@ func (s *ssoServer) assign(t *testing.T, role, principalType, name string, idp b
 // query calls an action of Brevet's own API signed with the admin key.
 func (s *ssoServer) query(t *testing.T, params url.Values) (int, []byte) {
 	t.Helper()
-	params.Set("Version", brevetapi.Version)
-	body := []byte(params.Encode())
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	id, secret := s.adminKey(t)
-	sg := sigv4.Signer{Credentials: sigv4.Credentials{AccessKeyID: id, SecretAccessKey: secret}}
-	if err := sg.SignHTTP(req, body, sigv4.SignOptions{Region: "us-east-1", Service: "brevet", Time: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := s.hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, out
+	return brevetQueryVia(t, s.hc, s.brevet, true, params)
 }
 
 // startURL is the sso_start_url clients are configured with.
