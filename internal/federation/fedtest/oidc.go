@@ -112,37 +112,61 @@ func (p *OIDCProvider) Claims(sub, aud string, now time.Time) map[string]any {
 // Token signs claims with the current key.
 func (p *OIDCProvider) Token(t testing.TB, claims map[string]any) string {
 	t.Helper()
+	tok, err := p.sign(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// sign signs claims with the current key (RS256).
+func (p *OIDCProvider) sign(claims map[string]any) (string, error) {
 	p.mu.Lock()
 	k, id := p.keys[p.signing], kid(p.signing)
 	p.mu.Unlock()
-	return SignRS256(t, k, id, claims)
+	return signRaw(k, rs256Header(id), claims)
+}
+
+// rs256Header is the JWS header of an RS256 token under kid.
+func rs256Header(kid string) map[string]any {
+	return map[string]any{"alg": "RS256", "typ": "JWT", "kid": kid}
 }
 
 // SignRS256 makes a compact JWS of claims signed with key under kid.
 func SignRS256(t testing.TB, key *rsa.PrivateKey, kid string, claims map[string]any) string {
 	t.Helper()
-	return SignRaw(t, key, map[string]any{"alg": "RS256", "typ": "JWT", "kid": kid}, claims)
+	return SignRaw(t, key, rs256Header(kid), claims)
 }
 
 // SignRaw signs with RS256 whatever header it is given, so tests can
 // forge headers (alg "none", "HS256", jwk) over a valid signature.
 func SignRaw(t testing.TB, key *rsa.PrivateKey, header, claims map[string]any) string {
 	t.Helper()
-	h, err := json.Marshal(header)
+	tok, err := signRaw(key, header, claims)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tok
+}
+
+// signRaw is SignRaw's work, for callers without a test (the token
+// endpoint).
+func signRaw(key *rsa.PrivateKey, header, claims map[string]any) (string, error) {
+	h, err := json.Marshal(header)
+	if err != nil {
+		return "", err
+	}
 	c, err := json.Marshal(claims)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	input := b64(h) + "." + b64(c)
 	sum := sha256.Sum256([]byte(input))
 	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	return input + "." + b64(sig)
+	return input + "." + b64(sig), nil
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
