@@ -7,28 +7,10 @@
 // CSP form-action against that redirect; any Content Security Policy
 // violation is a failure. Run by e2e/sso_authcode_test.go:
 //   node sso_authorize.mjs ACCOUNT USERNAME PASSWORD CODE URL ACTION [URL ACTION ...]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { runInChromium } from './chromium.mjs';
 
 const [account, username, password, code, ...requests] = process.argv.slice(2);
-const profile = mkdtempSync(join(tmpdir(), 'brevet-e2e-chromium-'));
-const ctx = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  ignoreHTTPSErrors: true, // the test CA is not in Chromium's store
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const problems = [];
-let status = 1;
-try {
-  const page = ctx.pages()[0] ?? await ctx.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  const has = async (sel) => (await page.locator(sel).count()) > 0;
+await runInChromium(async (page, has) => {
   const press = async (sel) => {
     await Promise.all([page.waitForNavigation(), page.locator(sel).first().click()]);
   };
@@ -58,14 +40,4 @@ try {
     }
     if (!done) throw new Error(`request ${i / 2 + 1}: the sign-in took more than 6 pages`);
   }
-  const csp = problems.filter((p) => /Content Security Policy|Refused to/.test(p));
-  if (csp.length > 0) throw new Error('Content Security Policy violations:\n' + csp.join('\n'));
-  status = 0;
-} catch (e) {
-  console.error(e.stack || String(e));
-  if (problems.length > 0) console.error('console errors:\n' + problems.join('\n'));
-} finally {
-  await ctx.close();
-  rmSync(profile, { recursive: true, force: true });
-}
-process.exit(status);
+});

@@ -5,29 +5,11 @@
 // refresh), and presses Allow. Any Content Security Policy violation the
 // pages cause is a failure. Run by e2e/sso_cli_test.go:
 //   node sso_browser.mjs URL ACCOUNT USERNAME PASSWORD CODE [IDP]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { runInChromium } from './chromium.mjs';
 
 const [url, account, username, password, code, idp] = process.argv.slice(2);
-const profile = mkdtempSync(join(tmpdir(), 'brevet-e2e-chromium-'));
-const ctx = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  ignoreHTTPSErrors: true, // the test CA is not in Chromium's store
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const problems = [];
-let status = 1;
-try {
-  const page = ctx.pages()[0] ?? await ctx.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
+await runInChromium(async (page, has) => {
   await page.goto(url);
-  const has = async (sel) => (await page.locator(sel).count()) > 0;
   const submit = async (form) => {
     await Promise.all([page.waitForNavigation(), page.locator(`${form} [type=submit]`).first().click()]);
   };
@@ -57,13 +39,4 @@ try {
     }
   }
   if (!done) throw new Error('the sign-in took more than 8 pages');
-  const csp = problems.filter((p) => /Content Security Policy|Refused to/.test(p));
-  if (csp.length > 0) throw new Error('Content Security Policy violations:\n' + csp.join('\n'));
-  status = 0;
-} catch (e) {
-  console.error(e.stack || String(e));
-} finally {
-  await ctx.close();
-  rmSync(profile, { recursive: true, force: true });
-}
-process.exit(status);
+});
