@@ -187,10 +187,10 @@ func (s *Service) GetRoleCredentials(ctx context.Context, p *Person, in *GetRole
 		return nil, nil, err
 	}
 	dur := min(s.cfg.RoleSessionDuration, time.Duration(role.MaxSessionDuration)*time.Second)
-	id := &p.Token.Identity
+	who := SessionName(p.Token.Identity.UserName)
 	ss, err := s.cfg.Issuer.ServiceSession(ctx, &sts.ServiceSessionInput{
-		Service: Principal, RoleARN: role.ARN(), SessionName: SessionName(id.UserName),
-		SourceIdentity: SessionName(id.UserName), Duration: dur.Truncate(time.Second), Facts: facts,
+		Service: Principal, RoleARN: role.ARN(), SessionName: who,
+		SourceIdentity: who, Duration: dur.Truncate(time.Second), Facts: facts,
 	})
 	if err != nil {
 		return nil, nil, issueError(err)
