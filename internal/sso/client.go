@@ -148,13 +148,14 @@ func subsetScopes(asked, granted []string) bool {
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // loopback parses a public client's redirect URI: http on 127.0.0.1,
-// [::1] or localhost, no user info or fragment (RFC 8252, section 7.3).
+// [::1] or localhost, no user info or fragment, not even an empty one
+// (RFC 8252, section 7.3).
 func loopback(raw string) (*url.URL, bool) {
 	if len(raw) > maxRedirectURI {
 		return nil, false
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "http" || u.User != nil || u.Fragment != "" || u.Opaque != "" || u.RawFragment != "" || strings.Contains(raw, "#") {
+	if err != nil || u.Scheme != "http" || u.User != nil || u.Opaque != "" || strings.Contains(raw, "#") {
 		return nil, false
 	}
 	switch u.Hostname() {
