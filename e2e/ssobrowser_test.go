@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -115,7 +117,7 @@ func (b *formBrowser) submit(values map[string]string, button string) (*page, er
 	}
 	f := b.page.formWith(values, button)
 	if f == nil {
-		return nil, fmt.Errorf("no form on %s has the fields %v and the button %q:\n%s", b.page.url, keys(values), button, b.page.text())
+		return nil, fmt.Errorf("no form on %s has the fields %v and the button %q:\n%s", b.page.url, slices.Sorted(maps.Keys(values)), button, b.page.text())
 	}
 	data := url.Values{}
 	for _, fl := range f.fields {
@@ -205,14 +207,6 @@ func (p *page) text() string {
 		s = s[:2000] + "..."
 	}
 	return fmt.Sprintf("[%d %s]\n%s", p.status, p.url, s)
-}
-
-func keys(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // parsePage reads the forms, links and any meta refresh of an HTML page.
