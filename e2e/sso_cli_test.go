@@ -42,8 +42,7 @@ func haveCLIv2() bool {
 // haveChromium reports whether Debian's Chromium and playwright-core are
 // there to drive it.
 func haveChromium() bool {
-	_, err := os.Stat(jsPlaywright)
-	return err == nil && have("node") && fileExists("/usr/bin/chromium")
+	return fileExists(jsPlaywright) && have("node") && fileExists("/usr/bin/chromium")
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
