@@ -244,6 +244,18 @@ func (l *loader) at(key string) string {
 	return fmt.Sprintf("%s:%d", l.filePath, l.lines[key])
 }
 
+// atItem is where the file gave the list item item (such as
+// "sso.identity_providers[0]"): at the first of its fields it has, else at
+// fallback.
+func (l *loader) atItem(item, fallback string, fields ...string) string {
+	for _, f := range fields {
+		if l.lines[item+"."+f] != 0 {
+			return l.at(item + "." + f)
+		}
+	}
+	return l.at(fallback)
+}
+
 // checkEndpoint checks a backend's URL. Its messages show the URL without
 // any password it carries.
 func checkEndpoint(s string) string {

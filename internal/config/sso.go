@@ -174,13 +174,7 @@ func (l *loader) convertSSO(errs []error) (SSO, []error) {
 	for i, f := range l.ssoIdPs {
 		p, msgs := fileIdP(f)
 		key := fmt.Sprintf("sso.identity_providers[%d]", i)
-		at := l.at(key + ".name")
-		for _, k := range []string{"name", "issuer", "client_id"} {
-			if l.lines[key+"."+k] != 0 {
-				at = l.at(key + "." + k)
-				break
-			}
-		}
+		at := l.atItem(key, key+".name", "name", "issuer", "client_id")
 		for _, m := range msgs {
 			errs = append(errs, &Error{Setting: key, Source: at, Msg: m})
 		}

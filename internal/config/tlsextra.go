@@ -27,13 +27,7 @@ func (l *loader) convertExtraCertificates(c *Config, errs []error) ([]CertPair, 
 	for i, fp := range l.extraCerts {
 		p := CertPair{CertFile: fileStr(fp.CertFile), KeyFile: fileStr(fp.KeyFile)}
 		key := fmt.Sprintf("tls.extra_certificates[%d]", i)
-		at := l.at("tls.extra_certificates")
-		for _, f := range []string{".cert_file", ".key_file"} {
-			if l.lines[key+f] != 0 {
-				at = l.at(key + f)
-				break
-			}
-		}
+		at := l.atItem(key, "tls.extra_certificates", "cert_file", "key_file")
 		fail := func(msg string) { errs = append(errs, &Error{Setting: key, Source: at, Msg: msg}) }
 		switch {
 		case p.CertFile == "":
