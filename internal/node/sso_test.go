@@ -192,3 +192,47 @@ func TestSSOUserChecker(t *testing.T) {
 	check("another account", elsewhere, false)
 	check("provider identity", sso.Identity{Source: "idp:corp", UserID: "sub", UserName: "bob@example.com"}, true)
 }
+
+// TestSSOPollingIsNoFailure: devices polling for a sign-in not yet made
+// (AuthorizationPendingException) spend nothing of their source's failure
+// budget, so people running aws sso login behind one address do not lock
+// it out; a real failure from that source still counts.
+func TestSSOPollingIsNoFailure(t *testing.T) {
+	ctx := context.Background()
+	n, _ := startNode(t, t.TempDir(), Options{}, "BREVET_LIMIT_FAILURES_PER_SOURCE=1/m:3", "BREVET_LIMIT_FAILURES_PER_KEY=off")
+	client := ssooidc.New(ssooidc.Options{Region: "us-east-1", BaseEndpoint: aws.String(n.URL()), RetryMaxAttempts: 1})
+	reg, err := client.RegisterClient(ctx, &ssooidc.RegisterClientInput{ClientName: aws.String("poller"), ClientType: aws.String("public")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 { // 8 pending answers from one source, against a budget of 3
+		dev, err := client.StartDeviceAuthorization(ctx, &ssooidc.StartDeviceAuthorizationInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
+			StartUrl: aws.String(n.URL() + "/start")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		poll := &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
+			GrantType: aws.String(sso.GrantDeviceCode), DeviceCode: dev.DeviceCode}
+		for j := range 2 {
+			if _, err := client.CreateToken(ctx, poll); !isType[*types.AuthorizationPendingException](err) {
+				t.Fatalf("device %d, poll %d: %v; want AuthorizationPendingException", i, j, err)
+			}
+		}
+	}
+	bad := &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
+		GrantType: aws.String(sso.GrantDeviceCode), DeviceCode: aws.String("not-a-device-code")}
+	for i := range 3 {
+		if _, err := client.CreateToken(ctx, bad); !isType[*types.InvalidGrantException](err) {
+			t.Fatalf("forged device code %d: %v; want InvalidGrantException (the budget untouched by polling)", i, err)
+		}
+	}
+	if _, err := client.CreateToken(ctx, bad); !isType[*types.SlowDownException](err) {
+		t.Errorf("fourth forged device code: %v; want the source throttled (SlowDownException)", err)
+	}
+}
+
+// isType reports whether err is, or wraps, an E.
+func isType[E error](err error) bool {
+	_, ok := errors.AsType[E](err)
+	return ok
+}

@@ -141,8 +141,9 @@ func (b *Budgets) Authenticated(_ context.Context, x *request.Exchange) error {
 // Observe counts a finished request against its source's failure budget
 // when it failed (request.Observer): it failed before its caller was
 // authenticated (any 4xx answer), or its authenticated caller was refused
-// with 403 or for a wrong secret (request.ErrWrongSecret). Throttled requests and server-side failures (5xx) do not
-// count: the first would keep a source locked out for as long as it keeps
+// with 403 or for a wrong secret (request.ErrWrongSecret). Throttled
+// requests, a protocol's pending answers (request.PendingError) and
+// server-side failures (5xx) do not count: the first would keep a source locked out for as long as it keeps
 // trying, the second are not the client's doing.
 func (b *Budgets) Observe(_ context.Context, rec *request.Record) {
 	if !Failure(rec) {
@@ -157,6 +158,9 @@ func Failure(rec *request.Record) bool {
 		return false
 	}
 	if _, ok := errors.AsType[*request.ThrottledError](rec.Err); ok {
+		return false
+	}
+	if p, ok := errors.AsType[request.PendingError](rec.Err); ok && p.Pending() {
 		return false
 	}
 	authenticated := rec.Principal != nil && rec.Principal.ARN() != ""

@@ -146,6 +146,8 @@ func TestFailure(t *testing.T) {
 		{name: "authenticated validation error", rec: request.Record{Status: 400, ErrorCode: "ValidationError", Principal: user}, want: false},
 		{name: "authenticated wrong secret", rec: request.Record{Status: 400, ErrorCode: "InvalidUserType", Principal: user,
 			Err: fmt.Errorf("change password: %w", request.ErrWrongSecret)}, want: true},
+		{name: "pending", rec: request.Record{Status: 400, ErrorCode: "AuthorizationPendingException", Err: pending(true)}, want: false},
+		{name: "pending-shaped error that is not pending", rec: request.Record{Status: 400, ErrorCode: "SlowDownException", Err: pending(false)}, want: true},
 		{name: "throttled", rec: request.Record{Status: 400, ErrorCode: "Throttling", Err: &request.ThrottledError{}}, want: false},
 		{name: "server side", rec: request.Record{Status: 503, ErrorCode: "ServiceUnavailable"}, want: false},
 	}
@@ -157,6 +159,12 @@ func TestFailure(t *testing.T) {
 		})
 	}
 }
+
+// pending is a request.PendingError of the given verdict.
+type pending bool
+
+func (p pending) Error() string { return "pending" }
+func (p pending) Pending() bool { return bool(p) }
 
 // TestBudgets walks requests through the budgets as the pipeline does.
 func TestBudgets(t *testing.T) {

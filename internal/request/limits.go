@@ -49,6 +49,17 @@ func (e *ThrottledError) Error() string {
 // guessing the secret than authentication is.
 var ErrWrongSecret = errors.New("request: wrong secret")
 
+// PendingError is implemented by errors that are a step of a protocol's
+// normal exchange rather than a client's failure: OAuth's
+// authorization_pending, which a device polling for a sign-in not yet
+// made is answered until the person approves. They are answered as
+// errors but count against no failure budget, so that people polling
+// from behind one address do not lock it out.
+type PendingError interface {
+	error
+	Pending() bool
+}
+
 // RetryAfterSeconds is d as the value of a Retry-After header: whole
 // seconds, rounded up, at least 1.
 func RetryAfterSeconds(d time.Duration) string {

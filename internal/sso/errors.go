@@ -70,6 +70,11 @@ func (e *Error) Error() string {
 	return "sso: " + e.Code.OAuth() + ": " + e.Description
 }
 
+// Pending reports whether e is authorization_pending: a device polling
+// for a sign-in not yet made, which is no failure of the client's
+// (request.PendingError), unlike polling too fast (slow_down).
+func (e *Error) Pending() bool { return e.Code == AuthorizationPending }
+
 func oauthErr(code ErrorCode, desc, reason string) *Error {
 	return &Error{Code: code, Description: desc, Reason: reason}
 }
