@@ -98,6 +98,9 @@ func TestSigninPagesOnTheAPIListener(t *testing.T) {
 	if code, _ := page(browser.Get(n.URL() + "/sso/static/style.css")); code != http.StatusOK {
 		t.Errorf("stylesheet: %d", code)
 	}
+	if code, _ := page(browser.Get(n.URL() + "/favicon.ico")); code != http.StatusNoContent {
+		t.Errorf("favicon: %d, want 204 from the pages, not the API's 400", code)
+	}
 
 	if err := n.flushIndex(t.Context()); err != nil {
 		t.Fatal(err)
