@@ -47,6 +47,17 @@ func mfaUser(t *testing.T, b *brevet, admin aws.Config, name string) (id, secret
 	if err != nil {
 		t.Fatal(err)
 	}
+	serial, seed = enableVirtualMFA(t, ic, name, time.Now())
+	return aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), serial, seed
+}
+
+// enableVirtualMFA creates a virtual MFA device for user name through ic
+// and enables it with the codes of the steps three and two before now, so
+// that the current code is still unused; it returns the device's serial
+// and seed.
+func enableVirtualMFA(t *testing.T, ic *iam.Client, name string, now time.Time) (serial string, seed totp.Seed) {
+	t.Helper()
+	ctx := context.Background()
 	dev, err := ic.CreateVirtualMFADevice(ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String(name)})
 	if err != nil {
 		t.Fatal(err)
@@ -56,13 +67,12 @@ func mfaUser(t *testing.T, b *brevet, admin aws.Config, name string) (id, secret
 		t.Fatal(err)
 	}
 	serial = aws.ToString(dev.VirtualMFADevice.SerialNumber)
-	now := time.Now()
 	if _, err := ic.EnableMFADevice(ctx, &iam.EnableMFADeviceInput{UserName: aws.String(name), SerialNumber: aws.String(serial),
 		AuthenticationCode1: aws.String(totp.Code(seed, now.Add(-3*totp.Period))),
 		AuthenticationCode2: aws.String(totp.Code(seed, now.Add(-2*totp.Period)))}); err != nil {
 		t.Fatal(err)
 	}
-	return aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), serial, seed
+	return serial, seed
 }
 
 // wrongMFACode returns a code that matches no step near now.

@@ -210,22 +210,9 @@ func (s *ssoServer) newIAMPerson(t *testing.T, prefix string) *ssoPerson {
 	if _, err := ic.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String(name), Password: aws.String(p.password)}); err != nil {
 		t.Fatal(err)
 	}
-	dev, err := ic.CreateVirtualMFADevice(ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String(name)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	suiteSecrets.add(string(dev.VirtualMFADevice.Base32StringSeed))
-	if p.seed, err = totp.ParseBase32(string(dev.VirtualMFADevice.Base32StringSeed)); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
-	p.lastStep = now.Unix() / int64(totp.Period/time.Second)
-	if _, err := ic.EnableMFADevice(ctx, &iam.EnableMFADeviceInput{UserName: aws.String(name), SerialNumber: dev.VirtualMFADevice.SerialNumber,
-		AuthenticationCode1: aws.String(totp.Code(p.seed, now.Add(-3*totp.Period))),
-		AuthenticationCode2: aws.String(totp.Code(p.seed, now.Add(-2*totp.Period)))}); err != nil {
-		t.Fatal(err)
-	}
-	p.lastStep -= 2
+	_, p.seed = enableVirtualMFA(t, ic, name, now) // mfa_test.go
+	p.lastStep = now.Unix()/int64(totp.Period/time.Second) - 2
 	return p
 }
 
