@@ -215,13 +215,8 @@ func sdkEnv(t *testing.T, b *brevet, extra ...string) []string {
 	home := t.TempDir()
 	empty := filepath.Join(home, "empty")
 	os.WriteFile(empty, nil, 0o600)
-	env := []string{"HOME=" + home, "AWS_CONFIG_FILE=" + empty, "AWS_SHARED_CREDENTIALS_FILE=" + empty,
-		"AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_ENDPOINT_URL=" + b.URL, "AWS_PAGER="}
-	for _, kv := range cleanEnv() {
-		if !strings.HasPrefix(kv, "HOME=") {
-			env = append(env, kv)
-		}
-	}
+	env := append(envWithHome(home), "AWS_CONFIG_FILE="+empty, "AWS_SHARED_CREDENTIALS_FILE="+empty,
+		"AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_ENDPOINT_URL="+b.URL, "AWS_PAGER=")
 	return append(env, extra...)
 }
 

@@ -321,6 +321,17 @@ func cleanEnv() []string {
 	return append(env, "HOME="+os.TempDir())
 }
 
+// envWithHome is cleanEnv with home as HOME.
+func envWithHome(home string) []string {
+	var env []string
+	for _, kv := range cleanEnv() {
+		if !strings.HasPrefix(kv, "HOME=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "HOME="+home)
+}
+
 // client is a scratch AWS client environment pointed at a server: its own
 // HOME, config file and credentials file (a copy of the admin key).
 type client struct {
@@ -344,13 +355,7 @@ func newClient(t *testing.T, b *brevet) *client {
 		t.Fatal(err)
 	}
 	c := &client{t: t, b: b, home: home}
-	for _, kv := range cleanEnv() {
-		if !strings.HasPrefix(kv, "HOME=") {
-			c.env = append(c.env, kv)
-		}
-	}
-	c.env = append(c.env,
-		"HOME="+home,
+	c.env = append(envWithHome(home),
 		"AWS_CONFIG_FILE="+filepath.Join(home, "config"),
 		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "credentials"),
 		"AWS_ENDPOINT_URL="+b.URL,

@@ -112,13 +112,7 @@ func newSSOCLI(t *testing.T, caFile, config string) *ssoCLI {
 	if err := os.WriteFile(filepath.Join(home, ".aws", "config"), []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var env []string
-	for _, kv := range cleanEnv() { // first: a later duplicate wins
-		if !strings.HasPrefix(kv, "HOME=") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "HOME="+home, "AWS_CA_BUNDLE="+caFile, "AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=", "PYTHONUNBUFFERED=1")
+	env := append(envWithHome(home), "AWS_CA_BUNDLE="+caFile, "AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=", "PYTHONUNBUFFERED=1")
 	return &ssoCLI{home: home, env: env}
 }
 

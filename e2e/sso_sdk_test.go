@@ -40,12 +40,7 @@ func (s *ssoServer) ssoSDKHome(t *testing.T, tk ssoTokens, docs bool) (home, cac
 	}
 	cache = ssoCacheFile(home, "brevet")
 	writeSSOCache(t, cache, s.startURL(), tk, time.Now().Add(-time.Minute))
-	for _, kv := range cleanEnv() { // first: a later duplicate wins
-		if !strings.HasPrefix(kv, "HOME=") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "HOME="+home, "AWS_CONFIG_FILE="+filepath.Join(home, ".aws", "config"),
+	env = append(envWithHome(home), "AWS_CONFIG_FILE="+filepath.Join(home, ".aws", "config"),
 		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, ".aws", "credentials"),
 		"AWS_CA_BUNDLE="+s.caFile, "NODE_EXTRA_CA_CERTS="+s.caFile, "AWS_EC2_METADATA_DISABLED=true")
 	if !docs {
