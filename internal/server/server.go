@@ -263,7 +263,9 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	}
 	s.handler, s.metricsHandler = s.routes()
 	if s.stream != nil {
-		s.stream.handler = s.instrument(s.stream.wrap(s.limitInFlight(s.stream.h)))
+		// Outermost: a refused upload's draining (drain.go) happens after
+		// its answer is sent, logged and measured.
+		s.stream.handler = s.stream.drainer.wrap(s.instrument(s.stream.wrap(s.limitInFlight(s.stream.h))))
 	}
 	if err := s.newCertListener(); err != nil { // mtls.go
 		return nil, err

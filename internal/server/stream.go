@@ -26,6 +26,7 @@ type streamListener struct {
 	h       http.Handler
 	errw    ErrorWriter
 	handler http.Handler
+	drainer drainer // what is read of a body its handler left (drain.go)
 }
 
 // WithStreaming adds the streaming listener's handler, served by
@@ -34,7 +35,9 @@ type streamListener struct {
 // metrics paths are mounted on it (every path belongs to h).
 // name names the listener in the log.
 func WithStreaming(name string, h http.Handler, errw ErrorWriter) Option {
-	return func(s *Server) { s.stream = &streamListener{name: name, h: h, errw: errw} }
+	return func(s *Server) {
+		s.stream = &streamListener{name: name, h: h, errw: errw, drainer: drainer{timeout: drainTimeout, max: drainMaxBytes}}
+	}
 }
 
 func (l *streamListener) wrap(next http.Handler) http.Handler {
