@@ -265,7 +265,7 @@ func TestGatewayMustReject(t *testing.T) {
 	})
 
 	t.Run("revoked session", func(t *testing.T) {
-		roleARN := gatewayRole(t, b, "reject_role", bucket)
+		roleARN := gatewayRole(t, b, "reject_"+bucket, bucket) // one per run: -count reuses the node
 		ar, err := sts.NewFromConfig(b.goAdmin(t)).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN),
 			RoleSessionName: aws.String("to-revoke"), DurationSeconds: aws.Int32(900)})
 		if err != nil {

@@ -63,7 +63,9 @@ func (b *countedBody) Read(p []byte) (int, error) {
 // wrap serves next with r's body counted, then drains what next left.
 func (d drainer) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		// HTTP/2 resets a stream, not the connection, and has no
+		// Connection header.
+		if r.ProtoMajor != 1 || r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 			next.ServeHTTP(w, r)
 			return
 		}
