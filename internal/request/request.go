@@ -206,6 +206,36 @@ type Issuance struct {
 	ParentAccessKeyID, RootAccessKeyID string
 	// SourceIP is the issuing request's source address.
 	SourceIP string
+	// Upstream is set when the credentials are an upstream cloud's, which
+	// the broker obtained (issue 18): they are audited, with the upstream
+	// facts, but they are not Brevet's, so the issuance index does not
+	// hold them (Brevet can neither verify nor revoke them).
+	Upstream *UpstreamSession
+}
+
+// UpstreamSession is what the broker obtained from an upstream account's
+// STS, for the audit trail (additionalEventData.upstream). Never a
+// secret: the access key id is public, as in responseElements.
+type UpstreamSession struct {
+	// Account is the upstream account id; Action the upstream STS action
+	// called (AssumeRole, AssumeRoleWithWebIdentity, GetSessionToken,
+	// GetFederationToken); RequestID the upstream's request id (the one
+	// its CloudTrail event carries).
+	Account, Action, RequestID string
+	// RoleARN is the upstream role (empty for GetSessionToken and
+	// GetFederationToken); SessionARN the upstream assumed-role or
+	// federated-user ARN.
+	RoleARN, SessionARN string
+	// SourceIdentity is the source identity set upstream, which AWS's own
+	// CloudTrail records on every use of the session.
+	SourceIdentity string
+	// AccessKeyID is the upstream credentials' key id; Expires when they
+	// expire.
+	AccessKeyID string
+	Expires     time.Time
+	// Cached is true when the credentials came from the broker's cache
+	// (RequestID is then the original call's).
+	Cached bool
 }
 
 // Temporary reports whether the issuance is a session (it expires).
