@@ -41,6 +41,13 @@ const (
 	publishGrace = 5 * time.Minute
 	// ClaimNamespace is the claim under which AWS nests its own claims.
 	ClaimNamespace = "https://sts.amazonaws.com/"
+	// ClaimTags and ClaimSourceIdentity are the claims AWS STS reads
+	// session tags and a source identity from in AssumeRoleWithWebIdentity
+	// (an identity provider's claims, not AWS's own namespace): Brevet
+	// writes them when it calls an upstream's AssumeRoleWithWebIdentity
+	// as a broker (package broker).
+	ClaimTags           = "https://aws.amazon.com/tags"
+	ClaimSourceIdentity = "https://aws.amazon.com/source_identity"
 )
 
 // Config describes the issuer.
@@ -174,6 +181,16 @@ type MintInput struct {
 	// SessionExpiry, when set, is when the caller's session ends: a token
 	// may not outlive it.
 	SessionExpiry time.Time
+	// SessionTags and TransitiveTagKeys, when set, become the
+	// ClaimTags claim, the session tags an AWS STS that trusts Brevet
+	// gives the session it makes from the token: {"principal_tags":
+	// {k: [v]}, "transitive_tag_keys": [...]}.
+	SessionTags       map[string]string
+	TransitiveTagKeys []string
+	// AWSSourceIdentity, when set, becomes the ClaimSourceIdentity claim,
+	// the source identity such an STS sets on the session (it needs
+	// sts:SetSourceIdentity in the upstream role's trust policy).
+	AWSSourceIdentity string
 }
 
 // Token is a minted token.
@@ -191,6 +208,30 @@ type awsClaims struct {
 	PrincipalTags  map[string]string `json:"principal_tags,omitempty"`
 	RequestTags    map[string]string `json:"request_tags,omitempty"`
 	SourceIdentity string            `json:"source_identity,omitempty"`
+}
+
+// tagsClaim is the ClaimTags claim as AWS reads it: each value a
+// one-element list.
+type tagsClaim struct {
+	PrincipalTags     map[string][]string `json:"principal_tags"`
+	TransitiveTagKeys []string            `json:"transitive_tag_keys,omitempty"`
+}
+
+// idpClaims returns the identity-provider claims AWS STS reads from a web
+// identity token (session tags and source identity) for in.
+func idpClaims(in MintInput) map[string]any {
+	out := map[string]any{}
+	if len(in.SessionTags) > 0 || len(in.TransitiveTagKeys) > 0 {
+		t := tagsClaim{PrincipalTags: make(map[string][]string, len(in.SessionTags)), TransitiveTagKeys: in.TransitiveTagKeys}
+		for k, v := range in.SessionTags {
+			t.PrincipalTags[k] = []string{v}
+		}
+		out[ClaimTags] = t
+	}
+	if in.AWSSourceIdentity != "" {
+		out[ClaimSourceIdentity] = in.AWSSourceIdentity
+	}
+	return out
 }
 
 // Mint signs a token for in at now.
@@ -219,10 +260,11 @@ func (i *Issuer) Mint(in MintInput, now time.Time) (*Token, error) {
 		Expiry:   jwt.NewNumericDate(exp),
 		ID:       hex.EncodeToString(jti[:]),
 	}
-	ns := map[string]awsClaims{ClaimNamespace: {
+	ns := idpClaims(in)
+	ns[ClaimNamespace] = awsClaims{
 		Account: in.Account, SourceRegion: in.SourceRegion, PrincipalTags: in.PrincipalTags,
 		RequestTags: in.RequestTags, SourceIdentity: in.SourceIdentity,
-	}}
+	}
 	payload, err := marshalClaims(std, ns)
 	if err != nil {
 		return nil, err
@@ -243,7 +285,7 @@ func (i *Issuer) Mint(in MintInput, now time.Time) (*Token, error) {
 
 // marshalClaims merges the registered claims and the namespaced ones into
 // one JSON object.
-func marshalClaims(std jwt.Claims, ns map[string]awsClaims) ([]byte, error) {
+func marshalClaims(std jwt.Claims, ns map[string]any) ([]byte, error) {
 	a, err := json.Marshal(std)
 	if err != nil {
 		return nil, err
@@ -270,6 +312,11 @@ func checkInput(in MintInput, now time.Time) (time.Duration, error) {
 	for _, a := range in.Audience {
 		if a == "" || len(a) > MaxAudienceLength {
 			return 0, bad(fmt.Sprintf("Each Audience value must be 1 to %d characters", MaxAudienceLength))
+		}
+	}
+	for _, k := range in.TransitiveTagKeys {
+		if _, ok := in.SessionTags[k]; !ok {
+			return 0, bad("Transitive tag key " + k + " is not a session tag")
 		}
 	}
 	d := in.Duration

@@ -88,6 +88,72 @@ func TestMintVerifiesWithOIDC(t *testing.T) {
 	}
 }
 
+// TestMintIdPClaims checks the claims AWS STS reads from an identity
+// provider's token (the broker's OIDC mode): they verify through package
+// oidc, which reads them as AssumeRoleWithWebIdentity does, and have
+// AWS's documented JSON shape.
+func TestMintIdPClaims(t *testing.T) {
+	clock := clockAt(t0)
+	iss, v := served(t, clock, RS256)
+	tests := []struct {
+		name      string
+		in        MintInput
+		wantTags  map[string]string
+		wantTrans []string
+		wantRaw   map[string]any // the two claims as JSON, nil when absent
+	}{
+		{name: "none", wantRaw: map[string]any{}},
+		{
+			name: "tags, transitive keys and source identity",
+			in: MintInput{SessionTags: map[string]string{"team": "data", "project": "x"}, TransitiveTagKeys: []string{"team"},
+				AWSSourceIdentity: "alice@123456789012"},
+			wantTags: map[string]string{"team": "data", "project": "x"}, wantTrans: []string{"team"},
+			wantRaw: map[string]any{
+				ClaimTags: map[string]any{
+					"principal_tags":      map[string]any{"team": []any{"data"}, "project": []any{"x"}},
+					"transitive_tag_keys": []any{"team"},
+				},
+				ClaimSourceIdentity: "alice@123456789012",
+			},
+		},
+		{
+			name: "source identity only", in: MintInput{AWSSourceIdentity: "Builder.ci"},
+			wantRaw: map[string]any{ClaimSourceIdentity: "Builder.ci"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := tt.in
+			in.Account, in.Subject, in.Audience, in.Algorithm = "123456789012", roleARN, []string{"https://api.example.com"}, RS256
+			tok, err := iss.Mint(in, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := v.Verify(context.Background(), tok.Raw, t0.Add(time.Minute))
+			if err != nil {
+				t.Fatalf("oidc Verify: %v", err)
+			}
+			if len(tt.wantTags) > 0 || len(id.PrincipalTags) > 0 {
+				if diff := cmp.Diff(tt.wantTags, id.PrincipalTags); diff != "" {
+					t.Errorf("PrincipalTags (-want +got):\n%s", diff)
+				}
+			}
+			if diff := cmp.Diff(tt.wantTrans, id.TransitiveTagKeys); diff != "" {
+				t.Errorf("TransitiveTagKeys (-want +got):\n%s", diff)
+			}
+			got := map[string]any{}
+			for _, k := range []string{ClaimTags, ClaimSourceIdentity} {
+				if c, ok := id.Claims[k]; ok {
+					got[k] = c
+				}
+			}
+			if diff := cmp.Diff(tt.wantRaw, got); diff != "" {
+				t.Errorf("claims (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestRotation(t *testing.T) {
 	clock := clockAt(t0)
 	iss, v := served(t, clock, ES384)
@@ -192,6 +258,9 @@ func TestMintRejects(t *testing.T) {
 		{"too short", mod(func(in *MintInput) { in.Duration = 59 * time.Second }), InvalidInput},
 		{"too long", mod(func(in *MintInput) { in.Duration = 3601 * time.Second }), InvalidInput},
 		{"outlives session", mod(func(in *MintInput) { in.SessionExpiry = t0.Add(time.Minute) }), SessionDurationEscalation},
+		{"transitive key not a tag", mod(func(in *MintInput) {
+			in.SessionTags, in.TransitiveTagKeys = map[string]string{"team": "data"}, []string{"project"}
+		}), InvalidInput},
 		{"payload too large", mod(func(in *MintInput) {
 			in.RequestTags = map[string]string{"k": strings.Repeat("v", MaxPayloadBytes)}
 		}), PayloadTooLarge},
