@@ -149,7 +149,7 @@ var RevokeSessions = &awsquery.Operation[RevokeSessionsRequest, RevokeSessionsRe
 }
 
 // Operations lists the actions, for catalogues and docs.
-var Operations = append(append([]*awsquery.OperationInfo{ListSessions.Info(), RevokeSessions.Info()}, HostOperations...), SSOOperations...)
+var Operations = append(append(append([]*awsquery.OperationInfo{ListSessions.Info(), RevokeSessions.Info()}, HostOperations...), SSOOperations...), UpstreamOperations...)
 
 // revocations encodes a list of revocations (RevokeSessions',
 // DeregisterHost's).
