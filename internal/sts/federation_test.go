@@ -195,6 +195,76 @@ func TestAssumeRoleWithWebIdentityRejects(t *testing.T) {
 	wantError(t, "duration over the role's maximum", err, "ValidationError", "The requested DurationSeconds exceeds")
 }
 
+// TestWebIdentitySourceIdentity: AWS's claim
+// https://aws.amazon.com/source_identity becomes the session's source
+// identity when the trust policy allows sts:SetSourceIdentity (as AWS
+// requires), and it sticks through role chaining. It is how a Brevet
+// upstream honours the broker's OIDC mode.
+func TestWebIdentitySourceIdentity(t *testing.T) {
+	f := newFedEnv(t)
+	prov := f.oidcProvider(acct)
+	key := oidc.KeyOf(f.idp.Issuer())
+	setSource := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + prov +
+		`"},"Action":["sts:AssumeRoleWithWebIdentity","sts:SetSourceIdentity"],"Condition":{"StringEquals":{"` + key + `:sub":"repo:brevet"}}}]}`
+	withSource := f.role(acct, "with-source", setSource, 3600,
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)
+	withoutSource := f.role(acct, "without-source", federatedTrust(prov, "sts:AssumeRoleWithWebIdentity", ""), 3600)
+	next := f.role(acct, "next", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+withSource+
+		`"},"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}]}`, 3600)
+	now := time.Now()
+	token := func(source any) string {
+		c := f.idp.Claims("repo:brevet", "app", now)
+		if source != nil {
+			c["https://aws.amazon.com/source_identity"] = source
+		}
+		return f.idp.Token(t, c)
+	}
+	c := anonymous(f.url)
+	ctx := context.Background()
+	tests := []struct {
+		name, role   string
+		source       any
+		code, wantSI string
+	}{
+		{"allowed", withSource, "alice@111122223333", "", "alice@111122223333"},
+		{"no claim", withSource, nil, "", ""},
+		{"trust policy without sts:SetSourceIdentity", withoutSource, "alice@111122223333", "AccessDenied", ""},
+		{"invalid characters", withSource, "alice smith", "IDPRejectedClaim", ""},
+		{"too long", withSource, strings.Repeat("a", 65), "IDPRejectedClaim", ""},
+		{"not a string", withSource, 42, "IDPRejectedClaim", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := c.AssumeRoleWithWebIdentity(ctx, &awssts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(tt.role),
+				RoleSessionName: aws.String("ci"), WebIdentityToken: aws.String(token(tt.source))})
+			if got, _ := apiError(err); got != tt.code {
+				t.Fatalf("got %v, want %q", err, tt.code)
+			}
+			if err != nil {
+				return
+			}
+			if got := aws.ToString(out.SourceIdentity); got != tt.wantSI {
+				t.Errorf("SourceIdentity = %q, want %q", got, tt.wantSI)
+			}
+		})
+	}
+	out, err := c.AssumeRoleWithWebIdentity(ctx, &awssts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(withSource),
+		RoleSessionName: aws.String("ci"), WebIdentityToken: aws.String(token("alice@111122223333"))})
+	must(t, err)
+	f.sync()
+	chained := f.sts(temp(t, out.Credentials))
+	_, err = chained.AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(next), RoleSessionName: aws.String("nx"),
+		SourceIdentity: aws.String("mallory")})
+	wantError(t, "chained session changes the source identity", err, "AccessDenied", "Cannot change the source identity")
+	got, err := chained.AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(next), RoleSessionName: aws.String("nx")})
+	if err != nil {
+		t.Fatalf("chained AssumeRole: %v", err)
+	}
+	if s := aws.ToString(got.SourceIdentity); s != "alice@111122223333" {
+		t.Errorf("chained SourceIdentity = %q, want the token's", s)
+	}
+}
+
 // TestWebIdentityKeyRotation: a token signed with a key the verifier has
 // not seen makes it refetch the JWKS; once the provider stops publishing
 // the old key, tokens signed with it fail.

@@ -13,10 +13,6 @@ import (
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
-// claimSourceIdentity is the claim AWS reads a web identity session's
-// source identity from.
-const claimSourceIdentity = "https://aws.amazon.com/source_identity"
-
 // AssumeRoleWithWebIdentity trades a web identity token for credentials of
 // a role that trusts the token's issuer. The request is unsigned: the
 // token is the only proof, so it is verified before anything else about
@@ -99,7 +95,10 @@ func (s *Service) webIdentity(ctx context.Context, roleARN, token, sessionName s
 	if err != nil {
 		return nil, &oidc.Error{Kind: oidc.RejectedClaim, Message: err.Error(), Err: err}
 	}
-	source, _ := id.Claims[claimSourceIdentity].(string)
+	// AWS's claim https://aws.amazon.com/source_identity, validated by
+	// package oidc as AssumeRole validates SourceIdentity; setting it
+	// needs sts:SetSourceIdentity in the trust policy (authorizeFederated).
+	source := id.SourceIdentity
 	if err := s.fed.authorizeFederated(&federatedRequest{
 		kind: policy.WebIdentity, provider: providerARN, role: role, keys: id.AddConditionKeys,
 		tags: tags, trans: id.TransitiveTagKeys, source: source, session: sessionName, facts: f,

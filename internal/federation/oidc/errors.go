@@ -75,6 +75,8 @@ const (
 	msgNotYetValid  = "The token is not yet valid"
 	msgIssuedFuture = "The token was issued in the future"
 	msgTags         = "Session tags in the token are not in the form AWS defines"
+	// msgSourceIdentity is ours: AWS's text for this case is not known.
+	msgSourceIdentity = "The source identity in the token must be a string of 2 to 64 characters: letters, digits and _+=,.@-"
 )
 
 func missingClaim(name string) *Error {

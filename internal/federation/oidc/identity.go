@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -39,6 +40,12 @@ type Identity struct {
 	// are the STS layer's to enforce, as for any session tags.
 	PrincipalTags     map[string]string
 	TransitiveTagKeys []string
+	// SourceIdentity comes from the "https://aws.amazon.com/source_identity"
+	// claim, with AssumeRole's SourceIdentity constraints (2 to 64
+	// characters of [\w+=,.@-]); "" when absent. Whether the role lets
+	// the token set it (sts:SetSourceIdentity) is the STS layer's to
+	// decide.
+	SourceIdentity string
 }
 
 // ConditionKey is one request-context key with its values.
@@ -125,4 +132,43 @@ func parseTags(raw json.RawMessage) (map[string]string, []string, error) {
 		}
 	}
 	return tags, t.TransitiveTagKeys, nil
+}
+
+// Source identity limits: AssumeRole's SourceIdentity member (the STS
+// model's sourceIdentityType).
+const (
+	minSourceIdentity = 2
+	maxSourceIdentity = 64
+)
+
+// parseSourceIdentity reads AWS's source identity claim: a JSON string
+// that AssumeRole would accept as SourceIdentity. The pattern has no
+// colon, so the reserved "aws:" prefix cannot pass.
+func parseSourceIdentity(raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", &Error{Kind: RejectedClaim, Message: msgSourceIdentity, Err: err}
+	}
+	if len(s) < minSourceIdentity || len(s) > maxSourceIdentity {
+		return "", &Error{Kind: RejectedClaim, Message: msgSourceIdentity, Err: fmt.Errorf("%d characters", len(s))}
+	}
+	for _, r := range s {
+		if !sourceIdentityRune(r) {
+			return "", &Error{Kind: RejectedClaim, Message: msgSourceIdentity, Err: fmt.Errorf("character %q", r)}
+		}
+	}
+	return s, nil
+}
+
+// sourceIdentityRune reports whether r is in [\w+=,.@-] (ASCII \w, as the
+// STS model's pattern means it).
+func sourceIdentityRune(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return true
+	}
+	return strings.ContainsRune("_+=,.@-", r)
 }

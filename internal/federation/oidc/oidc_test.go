@@ -203,6 +203,13 @@ func TestVerifySuccess(t *testing.T) {
 			{host + ":amr", []string{"pwd", "mfa"}},
 		},
 	}, {
+		name:  "source identity, 64 characters",
+		token: sign(t, rsaA, "rsa-a", with(baseClaims(iss), "https://aws.amazon.com/source_identity", "alice@123456789012"+strings.Repeat("_+=,.@-", 6)+"abcd")),
+		want: &Identity{Issuer: iss, ProviderKey: host, Subject: "repo:brevet/brevet:ref:refs/heads/main",
+			Audience: []string{"sts.amazonaws.com"}, ClientID: "sts.amazonaws.com", ID: "j1",
+			IssuedAt: t0.Add(-10 * time.Second), NotBefore: t0.Add(-10 * time.Second), Expiry: t0.Add(300 * time.Second),
+			SourceIdentity: "alice@123456789012" + strings.Repeat("_+=,.@-", 6) + "abcd"},
+	}, {
 		name:  "PS256, audience matched through azp",
 		token: sign(t, ps, "rsa-a", with(baseClaims(iss), "aud", []string{"api", "userinfo"}, "azp", "web-app")),
 		want: &Identity{Issuer: iss, ProviderKey: host, Subject: "repo:brevet/brevet:ref:refs/heads/main",
@@ -305,6 +312,13 @@ func TestVerifyRejects(t *testing.T) {
 		{"tags not an object", sign(t, rsaA, "rsa-a", with(baseClaims(iss), "https://aws.amazon.com/tags", "x")), RejectedClaim, msgTags},
 		{"transitive key without tag", sign(t, rsaA, "rsa-a", with(baseClaims(iss), "https://aws.amazon.com/tags",
 			map[string]any{"transitive_tag_keys": []string{"a"}})), RejectedClaim, msgTags},
+		{"source identity not a string", sign(t, rsaA, "rsa-a", with(baseClaims(iss), "https://aws.amazon.com/source_identity",
+			[]string{"alice"})), RejectedClaim, msgSourceIdentity},
+		{"source identity too short", sign(t, rsaA, "rsa-a", with(baseClaims(iss), "https://aws.amazon.com/source_identity", "a")), RejectedClaim, msgSourceIdentity},
+		{"source identity too long", sign(t, rsaA, "rsa-a", with(baseClaims(iss), "https://aws.amazon.com/source_identity",
+			strings.Repeat("a", 65))), RejectedClaim, msgSourceIdentity},
+		{"source identity with a space", sign(t, rsaA, "rsa-a", with(baseClaims(iss), "https://aws.amazon.com/source_identity", "alice smith")), RejectedClaim, msgSourceIdentity},
+		{"source identity with the reserved prefix", sign(t, rsaA, "rsa-a", with(baseClaims(iss), "https://aws.amazon.com/source_identity", "aws:alice")), RejectedClaim, msgSourceIdentity},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -146,6 +146,9 @@ type claims struct {
 	AZP  string          `json:"azp"`
 	AMR  stringOrList    `json:"amr"`
 	Tags json.RawMessage `json:"https://aws.amazon.com/tags"`
+	// SourceIdentity stays raw so that a claim of the wrong type is a
+	// rejected claim, like session tags in the wrong shape.
+	SourceIdentity json.RawMessage `json:"https://aws.amazon.com/source_identity"`
 }
 
 // Verify checks raw, a compact JWS, against the provider and returns the
@@ -156,7 +159,7 @@ type claims struct {
 // is touched); a key that fits kid, alg and key type verifies the
 // signature; iss equals the provider URL; aud contains a client id, or azp
 // is one; sub is present; exp (required), nbf and iat hold within the
-// leeway; session tags have AWS's shape.
+// leeway; session tags and the source identity have AWS's shape.
 func (v *Verifier) Verify(ctx context.Context, raw string, now time.Time) (*Identity, error) {
 	if len(raw) > MaxTokenBytes {
 		return nil, invalid(msgMalformed, errors.New("token too large"))
@@ -268,6 +271,10 @@ func (v *Verifier) check(c *claims, all map[string]any, now time.Time) (*Identit
 	if err != nil {
 		return nil, err
 	}
+	source, err := parseSourceIdentity(c.SourceIdentity)
+	if err != nil {
+		return nil, err
+	}
 	return &Identity{
 		Issuer:            c.Issuer,
 		ProviderKey:       v.key,
@@ -283,6 +290,7 @@ func (v *Verifier) check(c *claims, all map[string]any, now time.Time) (*Identit
 		Claims:            all,
 		PrincipalTags:     tags,
 		TransitiveTagKeys: transitive,
+		SourceIdentity:    source,
 	}, nil
 }
 
