@@ -8,6 +8,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/policy"
 	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/store"
 )
 
 // Facts are the request facts behind the global condition keys
@@ -110,4 +111,16 @@ func (a *Authorizer) EncodeDenial(ctx context.Context, caller *identity.Principa
 	m.ImplicitDeny = nil
 	m.Failures.Items = append(m.Failures.Items, failure)
 	return a.seal.sealJSON(m, v.caller.Account)
+}
+
+// CompileRole compiles a role that is not in the store (the broker's
+// brokered roles, issue 18): its trust policy with its bindings, as the
+// cache compiles a stored role's, for AuthorizeAssumeRole. r.Account is
+// the account the role is in (an upstream account for a brokered role).
+func CompileRole(r iam.Role) (*Role, error) {
+	e, err := compileEntity(&store.PrincipalSnapshot{Role: &r})
+	if err != nil {
+		return nil, err
+	}
+	return e.assumable, nil
 }

@@ -23,6 +23,23 @@ type Broker interface {
 	// path and case included). A role not registered is an error
 	// wrapping store.ErrNotFound.
 	Role(ctx context.Context, arn string) (*BrokeredRole, error)
+	// SessionPolicy returns the session policy to pass upstream for a
+	// caller who passed policy (already size-checked and parsed by STS;
+	// "" for none) and policyARNs (passed on as given, never looked up in
+	// Brevet), once Brevet has authorized the caller. Without a ceiling
+	// (role.SessionPolicy == "") it returns policy. With one: no policy and
+	// no policyARNs → the ceiling; policy → the caller's statements plus
+	// the ceiling's Deny statements if broker.Narrower proves policy no
+	// wider; policyARNs → refused (they cannot be proven narrower). A
+	// refusal is an *AccessDeniedError (this package) with the contract's
+	// text ("The session policy grants more than the brokered role
+	// allows: ..."), returned to the caller as it is.
+	SessionPolicy(role *BrokeredRole, policy string, policyARNs []string) (string, error)
+	// SourceIdentity is the source identity passed upstream for a caller
+	// who neither requested one nor inherited one (broker.SourceIdentity:
+	// NAME@ACCOUNT, ROLE.SESSION, federated.NAME, within AWS's pattern
+	// and 64 characters).
+	SourceIdentity(p *identity.Principal) string
 	// AssumeRole assumes the role upstream once Brevet has authorized
 	// the caller. Its errors are the broker's own (mapped by its
 	// WireError): the upstream refused, timed out, was throttled.
