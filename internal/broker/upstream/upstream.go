@@ -9,11 +9,7 @@
 // and never logs or returns a secret in an error.
 package upstream
 
-import (
-	"context"
-	"errors"
-	"time"
-)
+import "time"
 
 // Endpoint is one upstream account and how to reach it.
 type Endpoint struct {
@@ -35,6 +31,10 @@ type Endpoint struct {
 	// Burst; zero means DefaultRate and DefaultBurst.
 	Rate  float64
 	Burst int
+	// MaxBackoff caps the retryer's jittered backoff between attempts;
+	// zero means the SDK's (20 s; the call's Timeout bounds it anyway).
+	// Tests shorten it to stay fast.
+	MaxBackoff time.Duration
 }
 
 // Defaults of Endpoint.
@@ -43,6 +43,9 @@ const (
 	DefaultMaxAttempts = 4
 	DefaultRate        = 20
 	DefaultBurst       = 40
+	// MaxLimiterWait is how long a call waits for the rate limit before
+	// it fails as Limited without being made.
+	MaxLimiterWait = time.Second
 )
 
 // Key is a long-term access key. Its String never shows the secret.
@@ -123,7 +126,15 @@ type Error struct {
 	Kind    Kind
 	// Code, Message and RequestID are the upstream's, when it answered.
 	Code, Message, RequestID string
-	Err                      error
+	// Status is the HTTP status of the upstream's answer, 0 without one.
+	Status int
+	// Reason says shortly why an Unavailable (or Throttled) call failed:
+	// "timeout", "connection reset", "connection refused", "HTTP 503",
+	// "unreadable answer", ... It never holds a URL or a secret.
+	Reason string
+	// Err is the SDK's error, for errors.Is (context.DeadlineExceeded, ...).
+	// Error never shows it: its text may hold URLs and the SDK's detail.
+	Err error
 }
 
 func (e *Error) Error() string {
@@ -134,58 +145,30 @@ func (e *Error) Error() string {
 	if e.Message != "" {
 		s += ": " + e.Message
 	}
-	if e.Err != nil && e.Code == "" {
-		s += ": " + e.Err.Error()
+	if e.Reason != "" {
+		s += " (" + e.Reason + ")"
 	}
 	return s
 }
 
 func (e *Error) Unwrap() error { return e.Err }
 
-var errTODO = errors.New("upstream: not implemented")
-
-// Client calls one upstream account. It is safe for concurrent use.
-type Client struct {
-	ep Endpoint
-}
-
-// New builds the SDK clients for e.
-func New(e Endpoint) (*Client, error) { return &Client{ep: e}, nil }
-
-// AssumeRole calls AssumeRole signed with k.
-func (c *Client) AssumeRole(ctx context.Context, k Key, in AssumeRoleInput) (*Session, error) {
-	return nil, errTODO
-}
-
-// AssumeRoleWithWebIdentity calls AssumeRoleWithWebIdentity (unsigned)
-// with token.
-func (c *Client) AssumeRoleWithWebIdentity(ctx context.Context, token string, in AssumeRoleInput) (*Session, error) {
-	return nil, errTODO
-}
-
-// GetSessionToken calls GetSessionToken signed with k.
-func (c *Client) GetSessionToken(ctx context.Context, k Key, d time.Duration) (*Session, error) {
-	return nil, errTODO
-}
-
-// GetFederationToken calls GetFederationToken signed with k.
-func (c *Client) GetFederationToken(ctx context.Context, k Key, in FederationInput) (*Session, error) {
-	return nil, errTODO
-}
-
-// CallerIdentity calls GetCallerIdentity signed with k and returns the
-// caller's ARN.
-func (c *Client) CallerIdentity(ctx context.Context, k Key) (string, error) {
-	return "", errTODO
-}
-
-// CreateAccessKey creates a key for user ("" = the key's own user),
-// signed with k.
-func (c *Client) CreateAccessKey(ctx context.Context, k Key, user string) (Key, error) {
-	return Key{}, errTODO
-}
-
-// DeleteAccessKey deletes user's key keyID, signed with k.
-func (c *Client) DeleteAccessKey(ctx context.Context, k Key, user, keyID string) error {
-	return errTODO
+// String is the kind's name in lower case ("limited", "refused", ...), as
+// metrics label an outcome.
+func (k Kind) String() string {
+	switch k {
+	case Limited:
+		return "limited"
+	case Refused:
+		return "refused"
+	case Invalid:
+		return "invalid"
+	case Credentials:
+		return "credentials"
+	case Throttled:
+		return "throttled"
+	case Unavailable:
+		return "unavailable"
+	}
+	return "unknown"
 }
