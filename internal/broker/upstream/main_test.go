@@ -17,64 +17,76 @@ import (
 	"time"
 )
 
-// moto is one moto_server (STS and IAM) for the whole test binary,
-// started by the first test that needs it and stopped by TestMain.
-var moto struct {
+// motoServer is one moto_server for the whole test binary, started by the
+// first test that needs it and stopped by TestMain.
+type motoServer struct {
+	env  []string // added to the environment
 	once sync.Once
 	addr string // host:port
 	cmd  *exec.Cmd
 	err  error
 }
 
+// moto accepts any key; shared by the tests.
+var moto = &motoServer{}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if moto.cmd != nil {
-		_ = moto.cmd.Process.Kill()
-		_ = moto.cmd.Wait()
-	}
+	moto.stop()
 	os.Exit(code)
 }
 
-func startMoto() {
+func (s *motoServer) stop() {
+	if s.cmd != nil {
+		_ = s.cmd.Process.Kill()
+		_ = s.cmd.Wait()
+	}
+}
+
+func (s *motoServer) start() {
 	path, err := exec.LookPath("moto_server")
 	if err != nil {
-		moto.err = err
+		s.err = err
 		return
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		moto.err = err
+		s.err = err
 		return
 	}
 	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 	l.Close()
-	moto.cmd = exec.Command(path, "-H", "127.0.0.1", "-p", port)
-	if err := moto.cmd.Start(); err != nil {
-		moto.err, moto.cmd = err, nil
+	s.cmd = exec.Command(path, "-H", "127.0.0.1", "-p", port)
+	s.cmd.Env = append(os.Environ(), s.env...)
+	if err := s.cmd.Start(); err != nil {
+		s.err, s.cmd = err, nil
 		return
 	}
-	moto.addr = "127.0.0.1:" + port
+	s.addr = "127.0.0.1:" + port
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if resp, err := http.Get("http://" + moto.addr + "/moto-api/"); err == nil {
+		if resp, err := http.Get("http://" + s.addr + "/moto-api/"); err == nil {
 			resp.Body.Close()
 			return
 		}
 	}
-	moto.err = errors.New("moto_server did not answer within 60s")
+	s.err = errors.New("moto_server did not answer within 60s")
 }
 
-// motoAddr returns the shared moto_server's host:port.
-func motoAddr(t testing.TB) string {
+// Addr returns the server's host:port, starting it on first use.
+func (s *motoServer) Addr(t testing.TB) string {
 	t.Helper()
-	moto.once.Do(startMoto)
-	if moto.err != nil {
+	s.once.Do(s.start)
+	if s.err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("moto_server: %v", moto.err)
+			t.Fatalf("moto_server: %v", s.err)
 		}
-		t.Skipf("moto_server not available: %v", moto.err)
+		t.Skipf("moto_server not available: %v", s.err)
 	}
-	return moto.addr
+	return s.addr
 }
+
+// motoAddr returns the shared, key-accepting moto_server's host:port.
+func motoAddr(t testing.TB) string { return moto.Addr(t) }
 
 // action is what the fault proxy does with one request.
 type action struct {
@@ -203,12 +215,30 @@ func (p *proxy) forward(c net.Conn, req *http.Request, body []byte) error {
 		return err
 	}
 	out.Header = req.Header.Clone()
+	out.Host = req.Host // as signed
 	resp, err := http.DefaultTransport.RoundTrip(out)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		b = awsErrorShape(b)
+		resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+		resp.Header.Del("Content-Length")
+	}
 	return resp.Write(c)
+}
+
+// awsErrorShape rewrites moto's Query errors (<ErrorResponse><Errors><Error>,
+// EC2's shape) into STS's and IAM's (<ErrorResponse><Error>), which the
+// SDK reads.
+func awsErrorShape(b []byte) []byte {
+	b = bytes.Replace(b, []byte("<Errors><Error>"), []byte("<Error>"), 1)
+	return bytes.Replace(b, []byte("</Error></Errors>"), []byte("</Error>"), 1)
 }
 
 // always is a plan doing a to every request; first does a to the first n

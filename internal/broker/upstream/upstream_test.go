@@ -2,8 +2,14 @@ package upstream
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
+	"fmt"
+	"io"
+	"log"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -336,5 +342,109 @@ func TestKindString(t *testing.T) {
 		if got := k.String(); got != w {
 			t.Errorf("Kind(%d).String() = %q, want %q", int(k), got, w)
 		}
+	}
+}
+
+// TestMotoChecksKeys runs against a moto_server of its own that checks
+// keys and IAM policies (after its first three requests): an unknown key,
+// an action the key's user may not do, and the key revoked mid-use. (This
+// moto does not check the Go SDK's signatures: a wrong secret passes.)
+// Through the proxy, which gives moto's errors AWS's shape.
+func TestMotoChecksKeys(t *testing.T) {
+	t.Parallel()
+	s := &motoServer{env: []string{"INITIAL_NO_AUTH_ACTION_COUNT=3"}}
+	target := s.Addr(t)
+	t.Cleanup(s.stop)
+	base := newProxy(t, target, always(action{kind: forward})).URL
+	ctx := context.Background()
+	direct := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(base),
+		Credentials: credentials.NewStaticCredentialsProvider(testKey.AccessKeyID, testKey.SecretAccessKey, "")})
+	user := "brevet-broker"
+	if _, err := direct.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user)}); err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	if _, err := direct.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(user), PolicyName: aws.String("rotate"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:DeleteAccessKey","sts:GetCallerIdentity"],"Resource":"*"}]}`)}); err != nil {
+		t.Fatalf("PutUserPolicy: %v", err)
+	}
+	c := mustNew(t, endpoint(base))
+	k, err := c.CreateAccessKey(ctx, testKey, user) // the third unchecked request
+	if err != nil {
+		t.Fatalf("CreateAccessKey: %v", err)
+	}
+	if arn, err := c.CallerIdentity(ctx, k); err != nil || arn != "arn:aws:iam::"+testAccount+":user/"+user {
+		t.Fatalf("CallerIdentity = %q, %v", arn, err)
+	}
+	unknown := Key{AccessKeyID: "AKIAUNKNOWNUNKNOWN00", SecretAccessKey: k.SecretAccessKey}
+	tests := []struct {
+		name     string
+		call     func() error
+		wantKind Kind
+		wantCode string
+	}{
+		{"unknown key", func() error { _, err := c.GetSessionToken(ctx, unknown, time.Hour); return err }, Credentials, "InvalidClientTokenId"},
+		{"not allowed", func() error { _, err := c.CreateAccessKey(ctx, k, user); return err }, Refused, "AccessDenied"},
+		{"revoked mid-use", func() error {
+			if err := c.DeleteAccessKey(ctx, k, user, k.AccessKeyID); err != nil {
+				t.Fatalf("DeleteAccessKey signed by the key itself: %v", err)
+			}
+			_, err := c.CallerIdentity(ctx, k)
+			return err
+		}, Credentials, "InvalidClientTokenId"},
+	}
+	for _, tt := range tests { // in order: the last revokes the key
+		err := tt.call()
+		var ue *Error
+		if !errors.As(err, &ue) || ue.Kind != tt.wantKind || ue.Code != tt.wantCode || ue.RequestID == "" {
+			t.Errorf("%s: %v, want %s %s with a request id", tt.name, err, tt.wantKind, tt.wantCode)
+			continue
+		}
+		if strings.Contains(err.Error(), k.SecretAccessKey) {
+			t.Errorf("%s: Error() = %q shows the secret", tt.name, err)
+		}
+	}
+}
+
+// TestCABundle: an https upstream is trusted through the CA bundle, and
+// without it the call fails as Unavailable, saying why.
+func TestCABundle(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, `<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/tls</Arn>`+
+			`</GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+	srv.StartTLS()
+	defer srv.Close()
+	bundle := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	e := endpoint(srv.URL)
+	e.CABundle = bundle
+	if arn, err := mustNew(t, e).CallerIdentity(context.Background(), testKey); err != nil || arn != "arn:aws:iam::123456789012:user/tls" {
+		t.Errorf("with the CA bundle: %q, %v", arn, err)
+	}
+	_, err := mustNew(t, endpoint(srv.URL)).CallerIdentity(context.Background(), testKey)
+	var ue *Error
+	if !errors.As(err, &ue) || ue.Kind != Unavailable || ue.Reason != "TLS certificate not trusted" {
+		t.Errorf("without the CA bundle: %v, want Unavailable (TLS certificate not trusted)", err)
+	}
+}
+
+// TestCanceled: a caller that gives up gets Unavailable (canceled) at
+// once, through a hanging upstream.
+func TestCanceled(t *testing.T) {
+	t.Parallel()
+	p := newProxy(t, motoAddr(t), always(action{kind: hang}))
+	c := mustNew(t, endpoint(p.URL))
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := c.AssumeRole(ctx, testKey, AssumeRoleInput{RoleARN: "arn:aws:iam::" + testAccount + ":role/r", SessionName: "s"})
+	var ue *Error
+	if !errors.As(err, &ue) || ue.Kind != Unavailable || ue.Reason != "canceled" || !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled call = %v, want Unavailable (canceled)", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("the canceled call took %v", took)
 	}
 }
