@@ -48,13 +48,7 @@ type assumeParams struct {
 // policy and the caller's own policies allow (authz.AuthorizeAssumeRole).
 func (s *Service) AssumeRole(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, f authz.Facts) (*stsapi.AssumeRoleResponse, error) {
 	now := f.Now
-	if p.Type == identity.Root {
-		return nil, &AccessDeniedError{Message: msgRootAssume}
-	}
-	if err := sessionMayCall(p, "AssumeRole"); err != nil {
-		return nil, err
-	}
-	lineage, err := childLineage(p)
+	lineage, err := assumeCaller(p)
 	if err != nil {
 		return nil, err
 	}
@@ -93,39 +87,71 @@ func (s *Service) AssumeRole(ctx context.Context, p *identity.Principal, in *sts
 // source identity, then the MFA code (which consumes a TOTP step, so it
 // comes last). It fills in ap.
 func (s *Service) validateAssume(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, f authz.Facts, ap *assumeParams) error {
-	if len(in.ProvidedContexts) > 0 {
-		// Trusted identity propagation needs context providers Brevet does
-		// not have; refusing is better than ignoring an assertion.
-		return &ValidationError{Message: "ProvidedContexts is not supported."}
-	}
-	ref, err := iam.ParseEntityARN(in.RoleArn)
-	if err != nil || ref.Type != iam.ResourceRole {
-		return &ValidationError{Message: "1 validation error detected: Value '" + in.RoleArn + "' at 'roleArn' failed to satisfy constraint: Member must be a role ARN"}
+	ref, err := assumeTarget(in)
+	if err != nil {
+		return err
 	}
 	role, err := s.authz.LoadRole(ctx, ref.Account, ref.Name)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && role.ARN() != in.RoleArn) {
 		// AWS does not say whether a role exists to someone who may not
 		// assume it; role names in RoleArn are matched exactly, path and
 		// case included.
-		enc, err := s.authz.EncodeDenial(ctx, p, "sts:AssumeRole", in.RoleArn, "the role does not exist", f)
-		if err != nil {
-			return err
-		}
-		return &request.AccessDeniedError{Principal: p.CallerARN, Action: "sts:AssumeRole", Resource: in.RoleArn, Decision: request.Decision{EncodedMessage: enc}}
+		return s.noSuchRole(ctx, p, in.RoleArn, "the role does not exist", f)
 	}
 	if err != nil {
 		return err
 	}
-	ap.role, ap.dur = role, duration(in.DurationSeconds, defaultRoleSession)
-	if chaining(p) && ap.dur > maxChainedRoleSession*time.Second {
-		return &ValidationError{Message: msgExceedsChaining}
-	}
-	if ap.dur > time.Duration(role.MaxSessionDuration)*time.Second {
-		return &ValidationError{Message: msgExceedsMax}
+	ap.role = role
+	if err := ap.checkDuration(p, in); err != nil {
+		return err
 	}
 	if ap.policyARNs, err = s.sessionPolicies(ctx, role.Account, in.Policy, in.PolicyArns); err != nil {
 		return err
 	}
+	return s.validateSession(ctx, p, in, f, ap)
+}
+
+// assumeTarget checks what AssumeRole checks before it looks the role up:
+// unsupported members and the role ARN's form.
+func assumeTarget(in *stsapi.AssumeRoleRequest) (iam.EntityRef, error) {
+	if len(in.ProvidedContexts) > 0 {
+		// Trusted identity propagation needs context providers Brevet does
+		// not have; refusing is better than ignoring an assertion.
+		return iam.EntityRef{}, &ValidationError{Message: "ProvidedContexts is not supported."}
+	}
+	ref, err := iam.ParseEntityARN(in.RoleArn)
+	if err != nil || ref.Type != iam.ResourceRole {
+		return iam.EntityRef{}, &ValidationError{Message: "1 validation error detected: Value '" + in.RoleArn + "' at 'roleArn' failed to satisfy constraint: Member must be a role ARN"}
+	}
+	return ref, nil
+}
+
+// noSuchRole is the AccessDenied of an AssumeRole of a role that cannot be
+// assumed because it does not exist, with reason in the encoded message.
+func (s *Service) noSuchRole(ctx context.Context, p *identity.Principal, roleARN, reason string, f authz.Facts) error {
+	enc, err := s.authz.EncodeDenial(ctx, p, "sts:AssumeRole", roleARN, reason, f)
+	if err != nil {
+		return err
+	}
+	return &request.AccessDeniedError{Principal: p.CallerARN, Action: "sts:AssumeRole", Resource: roleARN, Decision: request.Decision{EncodedMessage: enc}}
+}
+
+// checkDuration sets ap.dur and checks it against the role chaining limit
+// and ap.role's MaxSessionDuration.
+func (ap *assumeParams) checkDuration(p *identity.Principal, in *stsapi.AssumeRoleRequest) error {
+	ap.dur = duration(in.DurationSeconds, defaultRoleSession)
+	if chaining(p) && ap.dur > maxChainedRoleSession*time.Second {
+		return &ValidationError{Message: msgExceedsChaining}
+	}
+	if ap.dur > time.Duration(ap.role.MaxSessionDuration)*time.Second {
+		return &ValidationError{Message: msgExceedsMax}
+	}
+	return nil
+}
+
+// validateSession checks what follows the session policies, for a Brevet
+// role and a brokered one alike: tags, source identity, the MFA code.
+func (s *Service) validateSession(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, f authz.Facts, ap *assumeParams) error {
 	if err := ap.setTags(p, in); err != nil {
 		return err
 	}
@@ -236,6 +262,19 @@ func (s *Service) authorizeAssume(ctx context.Context, p *identity.Principal, in
 		}
 	}
 	return nil
+}
+
+// assumeCaller checks who may call AssumeRole at all (not root, not every
+// kind of session, not at the end of the longest chain) and returns the
+// lineage of the session p would make.
+func assumeCaller(p *identity.Principal) ([]credential.Ancestor, error) {
+	if p.Type == identity.Root {
+		return nil, &AccessDeniedError{Message: msgRootAssume}
+	}
+	if err := sessionMayCall(p, "AssumeRole"); err != nil {
+		return nil, err
+	}
+	return childLineage(p)
 }
 
 // childLineage is the lineage of a session made by p: none when p signed

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,11 +52,38 @@ type env struct {
 	svc  *sts.Service
 	d    *awsquery.Dispatcher
 	url  string
+	// audit holds the records of the requests the env served.
+	audit *recordAuditor
 }
 
 type nopAuditor struct{}
 
 func (nopAuditor) Audit(context.Context, *request.Record) error { return nil }
+
+// recordAuditor keeps every record it is given.
+type recordAuditor struct {
+	mu      sync.Mutex
+	records []*request.Record
+}
+
+func (a *recordAuditor) Audit(_ context.Context, r *request.Record) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.records = append(a.records, r)
+	return nil
+}
+
+// last returns the last record of a request for action.
+func (a *recordAuditor) last(action string) *request.Record {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := len(a.records) - 1; i >= 0; i-- {
+		if a.records[i].Action == action {
+			return a.records[i]
+		}
+	}
+	return nil
+}
 
 // newEnv starts the env; opts adjust the STS service's config.
 func newEnv(t testing.TB, opts ...func(*sts.Config)) *env {
@@ -67,7 +95,7 @@ func newEnv(t testing.TB, opts ...func(*sts.Config)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &env{t: t, st: st, w: &authztest.World{Store: st, Now: now}}
+	e := &env{t: t, st: st, w: &authztest.World{Store: st, Now: now}, audit: &recordAuditor{}}
 	must(t, e.w.Account(acct))
 	must(t, e.w.Account(other))
 	if e.mk, err = masterkey.Generate(rand.Reader, now); err != nil {
@@ -94,7 +122,7 @@ func newEnv(t testing.TB, opts ...func(*sts.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: e.an, Principals: e.az, Authorizer: e.az, Auditor: nopAuditor{}},
+	d, err := awsquery.New(awsquery.Config{Pipeline: &request.Pipeline{Authenticator: e.an, Principals: e.az, Authorizer: e.az, Auditor: e.audit},
 		ErrorMappers: []awsquery.ErrorMapper{sts.WireError, iamservice.WireError}})
 	if err != nil {
 		t.Fatal(err)

@@ -90,6 +90,16 @@ func Register(d *awsquery.Dispatcher, s *Service) {
 			if err != nil {
 				return nil, err
 			}
+			if s.Brokered(r.Input.RoleArn) {
+				out, sess, err := s.BrokeredAssumeRole(ctx, p, r.Input, facts(r))
+				if err == nil {
+					i := issuance("BrokeredAssumeRole", p, r, out.Credentials, r.Input.RoleArn, out.AssumedRoleUser.Arn, r.Input.RoleSessionName)
+					up := sess.Upstream
+					i.Upstream = &up
+					r.Issue(i)
+				}
+				return out, err
+			}
 			out, err := s.AssumeRole(ctx, p, r.Input, facts(r))
 			if err == nil {
 				r.Issue(issuance("AssumeRole", p, r, out.Credentials, r.Input.RoleArn, out.AssumedRoleUser.Arn, r.Input.RoleSessionName))

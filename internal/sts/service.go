@@ -48,6 +48,9 @@ type Config struct {
 	Federation FederationConfig
 	// MFA throttles MFA codes (mfa.go); zero fields take the defaults.
 	MFA MFALimits
+	// Broker is the credential broker (broker.go): AssumeRole of a role
+	// in a registered upstream account goes through it. nil: no broker.
+	Broker Broker
 }
 
 // MFASeedPurpose is the additional data a virtual MFA device's seed is
@@ -63,6 +66,7 @@ type Service struct {
 	rnd     io.Reader
 	region  string
 	fed     *federation
+	broker  Broker
 	// mfaLimits and mfaStats throttle and count MFA attempts (mfa.go).
 	mfaLimits MFALimits
 	mfaStats  mfaCounters
@@ -110,7 +114,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.Region = "us-east-1"
 	}
 	return &Service{store: cfg.Store, tokens: cfg.TokenKeys, authz: cfg.Authz, secrets: cfg.Secrets, rnd: cfg.Rand, region: cfg.Region,
-		fed: newFederation(cfg.Federation), mfaLimits: cfg.MFA.withDefaults()}, nil
+		fed: newFederation(cfg.Federation), mfaLimits: cfg.MFA.withDefaults(), broker: cfg.Broker}, nil
 }
 
 // Session duration limits, in seconds (STS API reference).
@@ -171,6 +175,25 @@ func (s *Service) DecodeAuthorizationMessage(_ context.Context, p request.Princi
 // up to ten managed policy ARNs that must exist in account (the account
 // the session acts in) or be AWS managed.
 func (s *Service) sessionPolicies(ctx context.Context, account, doc string, arns []stsapi.PolicyDescriptorType) ([]string, error) {
+	out, err := checkSessionPolicies(account, doc, arns)
+	if err != nil {
+		return nil, err
+	}
+	for _, arn := range out {
+		if _, err := s.store.Policies().Get(ctx, arn); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, notAttachable(arn)
+			}
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// checkSessionPolicies is sessionPolicies without looking the managed
+// policies up: each ARN must name a policy of account or an AWS managed
+// one. A brokered AssumeRole passes them upstream as given.
+func checkSessionPolicies(account, doc string, arns []stsapi.PolicyDescriptorType) ([]string, error) {
 	if doc != "" {
 		if err := policy.CheckSessionPolicySize([]byte(doc)); err != nil {
 			return nil, err
@@ -187,20 +210,18 @@ func (s *Service) sessionPolicies(ctx context.Context, account, doc string, arns
 		if d.Arn == "" {
 			return nil, &ValidationError{Message: "1 validation error detected: Value null at 'policyArns.member.arn' failed to satisfy constraint: Member must not be null"}
 		}
-		notAttachable := &ValidationError{Message: fmt.Sprintf("Policy %s does not exist or is not attachable.", d.Arn)}
 		ref, err := iam.ParseEntityARN(d.Arn)
 		if err != nil || ref.Type != iam.ResourcePolicy || (ref.Account != account && ref.Account != iam.AWSAccount) {
-			return nil, notAttachable
-		}
-		if _, err := s.store.Policies().Get(ctx, d.Arn); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return nil, notAttachable
-			}
-			return nil, err
+			return nil, notAttachable(d.Arn)
 		}
 		out = append(out, d.Arn)
 	}
 	return out, nil
+}
+
+// notAttachable is AWS's answer for a session policy ARN it cannot use.
+func notAttachable(arn string) error {
+	return &ValidationError{Message: fmt.Sprintf("Policy %s does not exist or is not attachable.", arn)}
 }
 
 // sessionTags validates Tags (unique keys, case-insensitively) and returns
