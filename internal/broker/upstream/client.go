@@ -34,6 +34,12 @@ const (
 // defaultRegion signs requests when Endpoint.Region is empty.
 const defaultRegion = "us-east-1"
 
+// appID is in the User-Agent of every call ("app/brevet-broker"), so that
+// the upstream's CloudTrail shows who called.
+const appID = "brevet-broker"
+
+func (k Key) valid() bool { return k.AccessKeyID != "" && k.SecretAccessKey != "" }
+
 // Client calls one upstream account. It is safe for concurrent use.
 type Client struct {
 	ep      Endpoint
@@ -79,6 +85,7 @@ func New(e Endpoint) (*Client, error) {
 	})
 	c := &Client{ep: e, limiter: rate.NewLimiter(rate.Limit(e.Rate), e.Burst)}
 	c.sts = sts.New(sts.Options{
+		AppID:        appID,
 		Region:       e.Region,
 		BaseEndpoint: optional(e.STSEndpoint),
 		HTTPClient:   hc,
@@ -86,6 +93,7 @@ func New(e Endpoint) (*Client, error) {
 		Credentials:  aws.AnonymousCredentials{},
 	})
 	c.iam = iam.New(iam.Options{
+		AppID:        appID,
 		Region:       e.Region,
 		BaseEndpoint: optional(e.IAMEndpoint),
 		HTTPClient:   hc,
@@ -166,8 +174,13 @@ func httpClient(bundle []byte) (*http.Client, error) {
 }
 
 // begin bounds a call by the Timeout and waits for the rate limit (at
-// most MaxLimiterWait): beyond, the call fails as Limited, unmade.
-func (c *Client) begin(ctx context.Context, op string) (context.Context, context.CancelFunc, error) {
+// most MaxLimiterWait): beyond, the call fails as Limited, unmade. A call
+// without its credentials (hasCreds false: an empty key or token) fails as
+// Credentials, unmade.
+func (c *Client) begin(ctx context.Context, op string, hasCreds bool) (context.Context, context.CancelFunc, error) {
+	if !hasCreds {
+		return nil, nil, &Error{Account: c.ep.AccountID, Op: op, Kind: Credentials, Reason: "no credentials"}
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.ep.Timeout)
 	wctx, wcancel := context.WithTimeout(ctx, MaxLimiterWait)
 	err := c.limiter.Wait(wctx)
@@ -239,7 +252,7 @@ func (c *Client) session(op string, cr *ststypes.Credentials, md middleware.Meta
 // AssumeRole calls AssumeRole signed with k.
 func (c *Client) AssumeRole(ctx context.Context, k Key, in AssumeRoleInput) (*Session, error) {
 	const op = "AssumeRole"
-	ctx, cancel, err := c.begin(ctx, op)
+	ctx, cancel, err := c.begin(ctx, op, k.valid())
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +288,7 @@ func (c *Client) AssumeRole(ctx context.Context, k Key, in AssumeRoleInput) (*Se
 // are ignored: they travel in the token.
 func (c *Client) AssumeRoleWithWebIdentity(ctx context.Context, token string, in AssumeRoleInput) (*Session, error) {
 	const op = "AssumeRoleWithWebIdentity"
-	ctx, cancel, err := c.begin(ctx, op)
+	ctx, cancel, err := c.begin(ctx, op, token != "")
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +319,7 @@ func (c *Client) AssumeRoleWithWebIdentity(ctx context.Context, token string, in
 // GetSessionToken calls GetSessionToken signed with k.
 func (c *Client) GetSessionToken(ctx context.Context, k Key, d time.Duration) (*Session, error) {
 	const op = "GetSessionToken"
-	ctx, cancel, err := c.begin(ctx, op)
+	ctx, cancel, err := c.begin(ctx, op, k.valid())
 	if err != nil {
 		return nil, err
 	}
@@ -321,7 +334,7 @@ func (c *Client) GetSessionToken(ctx context.Context, k Key, d time.Duration) (*
 // GetFederationToken calls GetFederationToken signed with k.
 func (c *Client) GetFederationToken(ctx context.Context, k Key, in FederationInput) (*Session, error) {
 	const op = "GetFederationToken"
-	ctx, cancel, err := c.begin(ctx, op)
+	ctx, cancel, err := c.begin(ctx, op, k.valid())
 	if err != nil {
 		return nil, err
 	}
@@ -352,7 +365,7 @@ func (c *Client) GetFederationToken(ctx context.Context, k Key, in FederationInp
 // caller's ARN.
 func (c *Client) CallerIdentity(ctx context.Context, k Key) (string, error) {
 	const op = "GetCallerIdentity"
-	ctx, cancel, err := c.begin(ctx, op)
+	ctx, cancel, err := c.begin(ctx, op, k.valid())
 	if err != nil {
 		return "", err
 	}
@@ -371,7 +384,7 @@ func (c *Client) CallerIdentity(ctx context.Context, k Key) (string, error) {
 // signed with k.
 func (c *Client) CreateAccessKey(ctx context.Context, k Key, user string) (Key, error) {
 	const op = "CreateAccessKey"
-	ctx, cancel, err := c.begin(ctx, op)
+	ctx, cancel, err := c.begin(ctx, op, k.valid())
 	if err != nil {
 		return Key{}, err
 	}
@@ -390,7 +403,7 @@ func (c *Client) CreateAccessKey(ctx context.Context, k Key, user string) (Key, 
 // is already gone fails as Invalid with Code "NoSuchEntity".
 func (c *Client) DeleteAccessKey(ctx context.Context, k Key, user, keyID string) error {
 	const op = "DeleteAccessKey"
-	ctx, cancel, err := c.begin(ctx, op)
+	ctx, cancel, err := c.begin(ctx, op, k.valid())
 	if err != nil {
 		return err
 	}

@@ -448,3 +448,29 @@ func TestCanceled(t *testing.T) {
 		t.Errorf("the canceled call took %v", took)
 	}
 }
+
+// TestNoCredentials: a call without its key or token fails as
+// Credentials without being made.
+func TestNoCredentials(t *testing.T) {
+	t.Parallel()
+	p := newProxy(t, motoAddr(t), always(action{kind: forward}))
+	c := mustNew(t, endpoint(p.URL))
+	ctx := context.Background()
+	in := AssumeRoleInput{RoleARN: "arn:aws:iam::" + testAccount + ":role/r", SessionName: "s"}
+	errs := []error{}
+	_, err := c.AssumeRole(ctx, Key{AccessKeyID: "AKIA"}, in)
+	errs = append(errs, err)
+	_, err = c.AssumeRoleWithWebIdentity(ctx, "", in)
+	errs = append(errs, err)
+	_, err = c.CreateAccessKey(ctx, Key{}, "u")
+	errs = append(errs, err)
+	for _, err := range errs {
+		var ue *Error
+		if !errors.As(err, &ue) || ue.Kind != Credentials || ue.Reason != "no credentials" {
+			t.Errorf("error = %v, want Credentials (no credentials)", err)
+		}
+	}
+	if n := p.attempts(); n != 0 {
+		t.Errorf("the upstream saw %d requests, want none", n)
+	}
+}
