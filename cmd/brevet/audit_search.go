@@ -36,6 +36,13 @@ management events and the data events (every S3 object and authorized
 request those credentials touched). --category Data or Management keeps one
 kind.
 
+--upstream ACCOUNT keeps the events of credentials the broker obtained from
+that upstream account (any upstream account with --upstream any), whose
+additionalEventData.upstream holds the upstream request id, session ARN and
+source identity to join with the upstream's CloudTrail (docs/broker.md).
+--source-identity X matches that upstream source identity, or the source
+identity of the caller's own session.
+
 With --store postgres://... it searches the trail a cluster keeps in
 PostgreSQL: every node's events, node after node (or only --node's); SEQ is
 then the event's place in its node's chain.`,
@@ -55,6 +62,8 @@ then the event's place in its node's chain.`,
 	f.StringVar(&o.filter.Category, "category", "", "event category: Management (Brevet's own APIs) or Data (requests Brevet authorized for the S3 gateway and the authorization API)")
 	f.StringVar(&o.filter.ErrorCode, "error-code", "", "error code, e.g. AccessDenied")
 	f.StringVar(&o.filter.SourceIP, "source-ip", "", "source IP address")
+	f.StringVar(&o.filter.Upstream, "upstream", "", "brokered events of this upstream account id, or of any with 'any'")
+	f.StringVar(&o.filter.SourceIdentity, "source-identity", "", "upstream session's source identity, or the caller session's")
 	f.StringVarP(&o.output, "output", "o", "table", "output format: table or json")
 	f.StringVar(&o.store, "store", "", "search the trail in this PostgreSQL database (postgres://...) instead of DATA_DIR/audit's files")
 	f.StringVar(&o.node, "node", "", "with --store: only this node's events")
@@ -68,6 +77,9 @@ func runAuditSearch(cmd *cobra.Command, o *auditSearchOptions) error {
 	case c == "", strings.EqualFold(c, audit.CategoryManagement), strings.EqualFold(c, audit.CategoryData):
 	default:
 		return fmt.Errorf("--category %q: want Management or Data", c)
+	}
+	if u := o.filter.Upstream; u != "" && u != audit.UpstreamAny && !isAccountID(u) {
+		return fmt.Errorf("--upstream %q: want a 12-digit account id or %q", u, audit.UpstreamAny)
 	}
 	if o.filter.From, err = parseTime(o.from, now); err != nil {
 		return err
@@ -117,4 +129,17 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// isAccountID reports whether s is a 12-digit account id.
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

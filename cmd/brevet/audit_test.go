@@ -154,3 +154,68 @@ func TestAuditDataDir(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditSearchUpstream: --upstream ACCOUNT|any keeps brokered events,
+// --source-identity matches the upstream session's source identity or the
+// caller session's.
+func TestAuditSearchUpstream(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "audit")
+	a, err := audit.Open(audit.Options{Dir: dir, DigestInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
+	alice := &identity.Principal{Type: identity.IAMUser, Account: "123456789012", CallerARN: "arn:aws:iam::123456789012:user/alice",
+		PrincipalID: "AIDAALICE", AccessKeyID: "AKIAALICE00000000001", UserName: "alice"}
+	brokered := func(i int, upstream, source string) *request.Record {
+		start := t0.Add(time.Duration(i) * time.Second)
+		return &request.Record{Service: "STS", Action: "AssumeRole", Principal: alice, Start: start, Status: 200,
+			Issued: &request.Issuance{Kind: "BrokeredAssumeRole", AccessKeyID: "ASIAUPSTREAM0000000" + string(rune('0'+i)),
+				Account: upstream, Issued: start, Expires: start.Add(time.Hour),
+				Upstream: &request.UpstreamSession{Account: upstream, Action: "AssumeRole", RequestID: "up-" + string(rune('0'+i)),
+					SourceIdentity: source, Expires: start.Add(time.Hour)}}}
+	}
+	for _, r := range []*request.Record{
+		brokered(1, "999988887777", "alice@123456789012"),
+		brokered(2, "111100002222", "alice@123456789012"),
+		{Service: "STS", Action: "GetCallerIdentity", Principal: alice, Start: t0.Add(3 * time.Second), Status: 200},
+	} {
+		if err := a.Audit(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want []string // upstream request ids, in order
+	}{
+		{[]string{"--upstream", "any"}, []string{"up-1", "up-2"}},
+		{[]string{"--upstream", "111100002222"}, []string{"up-2"}},
+		{[]string{"--upstream", "999988887777", "--source-identity", "alice@123456789012"}, []string{"up-1"}},
+		{[]string{"--source-identity", "bob"}, nil},
+	} {
+		out, code := runBrevet(t, "", append([]string{"audit", "search", "--dir", dir, "-o", "json"}, tc.args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s", tc.args, code, out)
+		}
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			if line == "" {
+				continue
+			}
+			var e audit.Event
+			if err := json.Unmarshal([]byte(line), &e); err != nil || e.AdditionalEventData == nil || e.AdditionalEventData.Upstream == nil {
+				t.Fatalf("%v: line %q (%v)", tc.args, line, err)
+			}
+			got = append(got, e.AdditionalEventData.Upstream.RequestID)
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%v: got %v, want %v", tc.args, got, tc.want)
+		}
+	}
+	if _, err := runCLI(t, "audit", "search", "--dir", dir, "--upstream", "some"); err == nil || !strings.Contains(err.Error(), "--upstream") {
+		t.Errorf("--upstream some: err %v, want a usage error", err)
+	}
+}

@@ -319,7 +319,9 @@ func (a *Auditor) Audit(ctx context.Context, rec *request.Record) error {
 		a.omitted.Add(uint64(omitted))
 	}
 	var issued *request.Issuance
-	if rec.Issued != nil && rec.Issued.Temporary() {
+	if rec.Issued != nil && rec.Issued.Temporary() && rec.Issued.Upstream == nil {
+		// Upstream credentials are audited, not indexed: Brevet can
+		// neither verify nor revoke them.
 		issued = rec.Issued
 	}
 	_, err = a.append(ctx, buf, b, issued)

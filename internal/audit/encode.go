@@ -174,6 +174,20 @@ func (enc *encoder) event(e *Event) bool {
 			b = appendField(b, `,"expiration":`, c.Expiration)
 			b = append(b, '}')
 		}
+		if u := a.Upstream; u != nil {
+			b = appendField(appendComma(b, open, ""), `"upstream":{"accountId":`, u.AccountID)
+			b = appendField(b, `,"action":`, u.Action)
+			b = appendOmitEmpty(b, `,"requestId":`, u.RequestID)
+			b = appendOmitEmpty(b, `,"roleArn":`, u.RoleARN)
+			b = appendOmitEmpty(b, `,"sessionArn":`, u.SessionARN)
+			b = appendOmitEmpty(b, `,"sourceIdentity":`, u.SourceIdentity)
+			b = appendOmitEmpty(b, `,"accessKeyId":`, u.AccessKeyID)
+			b = appendOmitEmpty(b, `,"expiration":`, u.Expiration)
+			if u.Cached {
+				b = append(b, `,"cached":true`...)
+			}
+			b = append(b, '}')
+		}
 		b = append(b, '}')
 	}
 	enc.b = append(b, '}')

@@ -59,16 +59,21 @@ func encodeCases() map[string]*Event {
 		}
 	}
 	cases := map[string]*Event{
-		"zero":                 {},
-		"full":                 full(),
-		"unknown caller":       {EventVersion: EventVersion, UserIdentity: UserIdentity{Type: "Unknown"}, RequestParameters: map[string]any{}},
-		"root":                 {UserIdentity: UserIdentity{Type: "Root", ARN: "arn:aws:iam::123456789012:root", AccountID: "123456789012"}},
-		"empty maps":           {RequestParameters: map[string]any{}, ResponseElements: map[string]any{}},
-		"empty resources":      {Resources: []Resource{}},
-		"tls without host":     {TLSDetails: &TLSDetails{TLSVersion: "TLSv1.2", CipherSuite: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}},
-		"empty tls":            {TLSDetails: &TLSDetails{}},
-		"issued":               {AdditionalEventData: &AdditionalEventData{IssuedCredential: &IssuedCredential{Kind: "AssumeRole", AccessKeyID: "ASIAEXAMPLE", AccountID: "123456789012", PrincipalARN: "arn:aws:iam::123456789012:role/r", SessionARN: "arn:aws:sts::123456789012:assumed-role/r/s", SessionName: "s", ParentAccessKeyID: "AKIAPARENT", RootAccessKeyID: "AKIAPARENT", IssuedAt: "2026-11-22T08:00:00.123456Z", Expiration: "2026-11-22T09:00:00.000000Z"}}},
-		"issued, sparse":       {AdditionalEventData: &AdditionalEventData{IssuedCredential: &IssuedCredential{}}},
+		"zero":             {},
+		"full":             full(),
+		"unknown caller":   {EventVersion: EventVersion, UserIdentity: UserIdentity{Type: "Unknown"}, RequestParameters: map[string]any{}},
+		"root":             {UserIdentity: UserIdentity{Type: "Root", ARN: "arn:aws:iam::123456789012:root", AccountID: "123456789012"}},
+		"empty maps":       {RequestParameters: map[string]any{}, ResponseElements: map[string]any{}},
+		"empty resources":  {Resources: []Resource{}},
+		"tls without host": {TLSDetails: &TLSDetails{TLSVersion: "TLSv1.2", CipherSuite: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}},
+		"empty tls":        {TLSDetails: &TLSDetails{}},
+		"issued":           {AdditionalEventData: &AdditionalEventData{IssuedCredential: &IssuedCredential{Kind: "AssumeRole", AccessKeyID: "ASIAEXAMPLE", AccountID: "123456789012", PrincipalARN: "arn:aws:iam::123456789012:role/r", SessionARN: "arn:aws:sts::123456789012:assumed-role/r/s", SessionName: "s", ParentAccessKeyID: "AKIAPARENT", RootAccessKeyID: "AKIAPARENT", IssuedAt: "2026-11-22T08:00:00.123456Z", Expiration: "2026-11-22T09:00:00.000000Z"}}},
+		"issued, sparse":   {AdditionalEventData: &AdditionalEventData{IssuedCredential: &IssuedCredential{}}},
+		"upstream": {AdditionalEventData: &AdditionalEventData{Upstream: &Upstream{AccountID: "999988887777", Action: "AssumeRole",
+			RequestID: "c6104cbe-af31-11e0-8154-cbc7ccf896c7", RoleARN: "arn:aws:iam::999988887777:role/Deploy",
+			SessionARN: "arn:aws:sts::999988887777:assumed-role/Deploy/ci", SourceIdentity: "alice@123456789012",
+			AccessKeyID: "ASIAUPSTREAM", Expiration: "2026-11-22T09:00:00.000000Z", Cached: true}}},
+		"upstream, sparse":     {AdditionalEventData: &AdditionalEventData{Upstream: &Upstream{}}},
 		"empty additional":     {AdditionalEventData: &AdditionalEventData{}},
 		"session, no issuer":   {UserIdentity: UserIdentity{Type: "IAMUser", SessionContext: &SessionContext{Attributes: SessionAttributes{CreationDate: "x", MFAAuthenticated: "false"}}}},
 		"empty session":        {UserIdentity: UserIdentity{SessionContext: &SessionContext{}}},
@@ -138,6 +143,10 @@ func encodeCases() map[string]*Event {
 	nd.AdditionalEventData = &AdditionalEventData{SignatureVersion: n, CipherSuite: n, BytesTransferredIn: &in,
 		AuthenticationMethod: n, XAmzID2: n, BytesTransferredOut: &out, CheckProtocol: n, IssuedCredential: &IssuedCredential{Kind: n}}
 	cases["nasty data event"] = nd
+	nu := full()
+	nu.AdditionalEventData = &AdditionalEventData{AuthenticationMethod: n, Upstream: &Upstream{AccountID: n, Action: n, RequestID: n,
+		RoleARN: n, SessionARN: n, SourceIdentity: n, AccessKeyID: n, Expiration: n}}
+	cases["nasty upstream"] = nu
 	return cases
 }
 

@@ -78,6 +78,10 @@ type AdditionalEventData struct {
 	RefusedParts int `json:"refusedParts,omitempty"`
 
 	IssuedCredential *IssuedCredential `json:"issuedCredential,omitempty"`
+	// Upstream is set instead of IssuedCredential when the credentials
+	// are an upstream account's, which the broker obtained (issue 18):
+	// not Brevet's to verify or revoke, so not in the issuance index.
+	Upstream *Upstream `json:"upstream,omitempty"`
 	// AggregatedFailures is set in an aggregate of folded unauthenticated
 	// failures (AggregateConfig).
 	AggregatedFailures *AggregatedFailures `json:"aggregatedFailures,omitempty"`
@@ -103,12 +107,41 @@ type IssuedCredential struct {
 	Expiration        string `json:"expiration"`
 }
 
+// Upstream is the upstream STS call behind a brokered event
+// (request.UpstreamSession): what joins Brevet's trail with the upstream
+// account's CloudTrail (requestId, sourceIdentity, accessKeyId). Never a
+// secret.
+type Upstream struct {
+	AccountID      string `json:"accountId"`
+	Action         string `json:"action"`
+	RequestID      string `json:"requestId,omitempty"`
+	RoleARN        string `json:"roleArn,omitempty"`
+	SessionARN     string `json:"sessionArn,omitempty"`
+	SourceIdentity string `json:"sourceIdentity,omitempty"`
+	AccessKeyID    string `json:"accessKeyId,omitempty"`
+	Expiration     string `json:"expiration,omitempty"`
+	Cached         bool   `json:"cached,omitempty"`
+}
+
 // issuedTimeFormat is IssuedCredential's time format: UTC, microseconds.
 const issuedTimeFormat = "2006-01-02T15:04:05.000000Z"
 
-// issuedCredential is the event form of a temporary issuance, nil for none.
+// issuedCredential is the event form of a temporary issuance, nil for none:
+// the upstream element for an upstream account's credentials, else
+// issuedCredential.
 func issuedCredential(i *request.Issuance) *AdditionalEventData {
-	if i == nil || !i.Temporary() {
+	if i == nil {
+		return nil
+	}
+	if u := i.Upstream; u != nil {
+		up := &Upstream{AccountID: u.Account, Action: u.Action, RequestID: u.RequestID, RoleARN: u.RoleARN,
+			SessionARN: u.SessionARN, SourceIdentity: u.SourceIdentity, AccessKeyID: u.AccessKeyID, Cached: u.Cached}
+		if !u.Expires.IsZero() {
+			up.Expiration = u.Expires.UTC().Truncate(time.Microsecond).Format(issuedTimeFormat)
+		}
+		return &AdditionalEventData{Upstream: up}
+	}
+	if !i.Temporary() {
 		return nil
 	}
 	return &AdditionalEventData{IssuedCredential: &IssuedCredential{

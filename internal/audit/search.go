@@ -34,9 +34,18 @@ type Filter struct {
 	// sets it to the caller's account, as CloudTrail shows an account only
 	// its own events.
 	Account string
+	// Upstream keeps only brokered events (additionalEventData.upstream)
+	// of that upstream account id, or of any upstream with UpstreamAny.
+	Upstream string
+	// SourceIdentity matches the upstream session's source identity or
+	// the caller's own session source identity.
+	SourceIdentity string
 	// Match, when set, is one more predicate (LookupEvents' attributes).
 	Match func(*Event) bool
 }
+
+// UpstreamAny is Filter.Upstream for events of any upstream account.
+const UpstreamAny = "any"
 
 // ErrEventNotFound is returned when Filter.IssuedBy names no event, or one
 // that issued no credentials.
@@ -99,6 +108,9 @@ func (f *Filter) Matches(e *Event) bool {
 	if f.AccessKeyID != "" && u.AccessKeyID != f.AccessKeyID && e.IssuedAccessKeyID() != f.AccessKeyID {
 		return false
 	}
+	if (f.Upstream != "" || f.SourceIdentity != "") && !f.matchesUpstream(e) {
+		return false
+	}
 	switch {
 	case f.EventName != "" && e.EventName != f.EventName,
 		f.ErrorCode != "" && e.ErrorCode != f.ErrorCode,
@@ -108,4 +120,23 @@ func (f *Filter) Matches(e *Event) bool {
 		return false
 	}
 	return true
+}
+
+// matchesUpstream applies Upstream and SourceIdentity.
+func (f *Filter) matchesUpstream(e *Event) bool {
+	var up *Upstream
+	if e.AdditionalEventData != nil {
+		up = e.AdditionalEventData.Upstream
+	}
+	if f.Upstream != "" && (up == nil || (f.Upstream != UpstreamAny && up.AccountID != f.Upstream)) {
+		return false
+	}
+	if f.SourceIdentity == "" {
+		return true
+	}
+	if up != nil && up.SourceIdentity == f.SourceIdentity {
+		return true
+	}
+	sc := e.UserIdentity.SessionContext
+	return sc != nil && sc.SourceIdentity == f.SourceIdentity
 }

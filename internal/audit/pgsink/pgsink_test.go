@@ -263,3 +263,52 @@ func TestNodeID(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchUpstream: the PostgreSQL trail finds brokered events by
+// upstream account and source identity, as the files do.
+func TestSearchUpstream(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	ctx := context.Background()
+	a, _ := open(t, dsn, "node-up", signer(7))
+	brokered := record(0)
+	brokered.Action = "AssumeRole"
+	brokered.Issued = &request.Issuance{Kind: "BrokeredAssumeRole", AccessKeyID: "ASIAUPSTREAM00000001", Account: "999988887777",
+		PrincipalARN: "arn:aws:iam::999988887777:role/Deploy", Issued: brokered.Start, Expires: brokered.Start.Add(time.Hour),
+		Upstream: &request.UpstreamSession{Account: "999988887777", Action: "AssumeRole", RequestID: "up-1",
+			RoleARN: "arn:aws:iam::999988887777:role/Deploy", SessionARN: "arn:aws:sts::999988887777:assumed-role/Deploy/ci",
+			SourceIdentity: "alice@123456789012", AccessKeyID: "ASIAUPSTREAM00000001", Expires: brokered.Start.Add(time.Hour)}}
+	for _, rec := range []*request.Record{brokered, record(1), record(2)} {
+		if err := a.Audit(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := reader(t, dsn)
+	for _, tc := range []struct {
+		name string
+		f    audit.Filter
+		want int
+	}{
+		{"any", audit.Filter{Upstream: audit.UpstreamAny}, 1},
+		{"account", audit.Filter{Upstream: "999988887777"}, 1},
+		{"other account", audit.Filter{Upstream: "111100002222"}, 0},
+		{"source identity", audit.Filter{SourceIdentity: "alice@123456789012"}, 1},
+	} {
+		var got []string
+		if err := r.Search(ctx, "node-up", tc.f, func(_ uint64, e *audit.Event) error {
+			if e.AdditionalEventData == nil || e.AdditionalEventData.Upstream == nil || e.AdditionalEventData.IssuedCredential != nil {
+				t.Errorf("%s: event %s has no upstream element, or an issuedCredential", tc.name, e.EventID)
+			} else {
+				got = append(got, e.AdditionalEventData.Upstream.RequestID)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != tc.want {
+			t.Errorf("%s: %v, want %d events", tc.name, got, tc.want)
+		}
+	}
+}
