@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/brevet-dev/brevet/internal/bootstrap"
+	"github.com/brevet-dev/brevet/internal/broker"
 	"github.com/brevet-dev/brevet/internal/config"
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 	"github.com/brevet-dev/brevet/internal/node"
@@ -95,6 +96,10 @@ given in BREVET_MASTER_KEY is rotated by moving it into a key file first.`,
 				if err != nil {
 					return fmt.Errorf("%w; the key file keeps the old keys, so nothing is lost: run the command again", err)
 				}
+				upstreamKeys, err := rewrapUpstreamKeys(ctx, st, rotated)
+				if err != nil {
+					return fmt.Errorf("%w; the key file keeps the old keys, so nothing is lost: run the command again", err)
+				}
 				final := rotated
 				if !keepOld {
 					for _, id := range master.IDs() {
@@ -106,8 +111,8 @@ given in BREVET_MASTER_KEY is rotated by moving it into a key file first.`,
 						return err
 					}
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "new master key %s in %s; re-encrypted %d access keys, %d MFA seeds, %d key records; keys in the file: %v\n",
-					rotated.ActiveID(), path, rep.AccessKeys, rep.MFADevices, rep.KeyRecords, final.IDs())
+				fmt.Fprintf(cmd.OutOrStdout(), "new master key %s in %s; re-encrypted %d access keys, %d MFA seeds, %d key records, %d upstream keys; keys in the file: %v\n",
+					rotated.ActiveID(), path, rep.AccessKeys, rep.MFADevices, rep.KeyRecords, upstreamKeys, final.IDs())
 				return nil
 			})
 		},
@@ -115,6 +120,25 @@ given in BREVET_MASTER_KEY is rotated by moving it into a key file first.`,
 	bindStateFlags(cmd.Flags())
 	cmd.Flags().BoolVar(&keepOld, "keep-old", false, "keep the old keys in the key file as decrypt-only")
 	return cmd
+}
+
+// rewrapUpstreamKeys seals the broker's upstream keys (issue 18) under
+// the new master key, in one transaction.
+func rewrapUpstreamKeys(ctx context.Context, st store.Store, master *masterkey.Keyring) (int, error) {
+	var n int
+	err := st.Tx(ctx, func(r store.Repos) error {
+		accounts, err := r.Accounts().List(ctx)
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(accounts))
+		for i, a := range accounts {
+			ids[i] = a.ID
+		}
+		n, err = broker.Rewrap(ctx, r.Objects(), ids, master, master)
+		return err
+	})
+	return n, err
 }
 
 // masterKeyFile is the key file to rotate.

@@ -1,0 +1,435 @@
+package broker
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/awsquery/brevetapi"
+	"github.com/brevet-dev/brevet/internal/broker/upstream"
+	"github.com/brevet-dev/brevet/internal/credential/masterkey"
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/store"
+	"github.com/brevet-dev/brevet/internal/store/sqlite"
+)
+
+const (
+	acctA = "111122223333"
+	acctB = "444455556666"
+	upA   = "210987654321" // an upstream account
+	upB   = "345678901234"
+	// secret is the upstream key's secret the tests register: it must
+	// never come back.
+	secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEYX"
+)
+
+var now = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+
+type fixture struct {
+	t    *testing.T
+	st   store.Store
+	keys *masterkey.Keyring
+	s    *Service
+	seq  int64
+	ann  iam.User
+	// admin is the caller of the admin actions, in acctA.
+	admin *identity.Principal
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx := t.Context()
+	for _, id := range []string{acctA, acctB} {
+		must(t, st.Accounts().Create(ctx, iam.Account{ID: id, Created: now}))
+	}
+	f := &fixture{t: t, st: st}
+	f.ann = iam.User{Account: acctA, ID: "AIDAANNANNANNANNANN1", Name: "ann", Path: "/", Created: now}
+	must(t, st.Users().Create(ctx, f.ann))
+	if f.keys, err = masterkey.Generate(rand.Reader, now); err != nil {
+		t.Fatal(err)
+	}
+	f.s = f.service(nil)
+	f.admin = &identity.Principal{Type: identity.IAMUser, Account: acctA, CallerARN: "arn:aws:iam::" + acctA + ":user/admin",
+		AccessKeyID: "AKIAADMINADMINADMIN1", UserName: "admin"}
+	return f
+}
+
+// service is another broker on the fixture's store (another node).
+func (f *fixture) service(issuer TokenMinter) *Service {
+	f.t.Helper()
+	s, err := New(Config{Store: f.st, Keys: f.keys, Issuer: issuer, Dial: upstream.New})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return s
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// feed hands s the changes since the last call, as the node's follower
+// does.
+func (f *fixture) feed(s *Service) {
+	f.t.Helper()
+	cs, err := f.st.Changes().Since(f.t.Context(), f.seq, 0)
+	must(f.t, err)
+	if len(cs) > 0 {
+		f.seq = cs[len(cs)-1].Seq
+		s.Apply(cs)
+	}
+}
+
+func keyReq(id string) *brevetapi.UpstreamAccountRequest {
+	return &brevetapi.UpstreamAccountRequest{UpstreamAccountId: id, Mode: ptr(ModeKey), AccessKeyId: ptr("AKIAUPSTREAMKEY00001"),
+		SecretAccessKey: ptr(secret), StsEndpoint: ptr("http://127.0.0.1:1"), IamEndpoint: ptr("http://127.0.0.1:1")}
+}
+
+func oidcReq(id string) *brevetapi.UpstreamAccountRequest {
+	return &brevetapi.UpstreamAccountRequest{UpstreamAccountId: id, Mode: ptr(ModeOIDC)}
+}
+
+func trustOf(principal string) string {
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + principal + `"},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]}]}`
+}
+
+func TestCreateUpstreamValidation(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	if _, err := f.s.CreateUpstream(ctx, f.admin, oidcReq(upA), now); err != nil {
+		t.Fatal(err)
+	}
+	with := func(r *brevetapi.UpstreamAccountRequest, change func(*brevetapi.UpstreamAccountRequest)) *brevetapi.UpstreamAccountRequest {
+		change(r)
+		return r
+	}
+	tests := []struct {
+		name string
+		req  *brevetapi.UpstreamAccountRequest
+		code string // the wire code
+		msg  string // a part of the message
+	}{
+		{"not 12 digits", oidcReq("12345"), "ValidationError", "12 digits"},
+		{"a Brevet account", oidcReq(acctB), "EntityAlreadyExists", "is a Brevet account"},
+		{"registered already", oidcReq(upA), "EntityAlreadyExists", "registered already"},
+		{"OIDC with a key", with(oidcReq(upB), func(r *brevetapi.UpstreamAccountRequest) { r.AccessKeyId, r.SecretAccessKey = ptr("AKIAX"), ptr("s") }), "ValidationError", "holds no key"},
+		{"KEY without a key", with(keyReq(upB), func(r *brevetapi.UpstreamAccountRequest) { r.AccessKeyId, r.SecretAccessKey = nil, nil }), "ValidationError", "needs AccessKeyId and SecretAccessKey"},
+		{"half a key", with(keyReq(upB), func(r *brevetapi.UpstreamAccountRequest) { r.SecretAccessKey = nil }), "ValidationError", "go together"},
+		{"http not on loopback", with(oidcReq(upB), func(r *brevetapi.UpstreamAccountRequest) { r.StsEndpoint = ptr("http://sts.example.com") }), "ValidationError", "loopback"},
+		{"user information", with(oidcReq(upB), func(r *brevetapi.UpstreamAccountRequest) { r.StsEndpoint = ptr("https://u:p@sts.example.com") }), "ValidationError", "user information"},
+		{"ftp", with(oidcReq(upB), func(r *brevetapi.UpstreamAccountRequest) { r.IamEndpoint = ptr("ftp://iam.example.com") }), "ValidationError", "must be https"},
+		{"CA bundle without a certificate", with(oidcReq(upB), func(r *brevetapi.UpstreamAccountRequest) { r.CaBundle = ptr("not PEM") }), "ValidationError", "CaBundle"},
+		{"rotation in OIDC mode", with(oidcReq(upB), func(r *brevetapi.UpstreamAccountRequest) { r.RotateEveryDays = ptr(int32(30)) }), "ValidationError", "KEY mode"},
+		{"no mode", &brevetapi.UpstreamAccountRequest{UpstreamAccountId: upB}, "ValidationError", "Mode"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.s.CreateUpstream(ctx, f.admin, tt.req, now)
+			w := WireError(err)
+			if w == nil || w.Code.Name != tt.code || !strings.Contains(w.Message, tt.msg) {
+				t.Fatalf("CreateUpstream = %v, want %s mentioning %q", err, tt.code, tt.msg)
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Fatalf("the error shows the secret: %v", err)
+			}
+		})
+	}
+	// Another Brevet account cannot register it either.
+	other := &identity.Principal{Type: identity.IAMUser, Account: acctB, CallerARN: "arn:aws:iam::" + acctB + ":user/x"}
+	if _, err := f.s.CreateUpstream(ctx, other, oidcReq(upA), now); WireError(err) == nil || WireError(err).Code != awsquery.CodeEntityAlreadyExists {
+		t.Fatalf("CreateUpstream of an id another account holds = %v, want EntityAlreadyExists", err)
+	}
+	u, err := f.s.CreateUpstream(ctx, f.admin, with(oidcReq(upB), func(r *brevetapi.UpstreamAccountRequest) {
+		r.StsEndpoint, r.Region = ptr("http://[::1]:4566"), ptr("eu-west-3")
+	}), now)
+	if err != nil {
+		t.Fatalf("http on ::1: %v", err)
+	}
+	if u.Audience != DefaultAudience || u.IAMEndpoint != DefaultIAMEndpoint || u.STSEndpoint != "http://[::1]:4566" {
+		t.Fatalf("defaults: %+v", u)
+	}
+}
+
+func TestSecretNeverShown(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	u, err := f.s.CreateUpstream(ctx, f.admin, keyReq(upA), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := f.st.Objects().Get(ctx, acctA, KindUpstream, upA)
+	must(t, err)
+	if strings.Contains(string(o.Body), secret) || strings.Contains(string(o.Body), "wJalrXUtnFEMI") {
+		t.Fatalf("the stored document holds the secret in clear: %s", o.Body)
+	}
+	k, err := f.s.openKey(&u)
+	if err != nil || k.SecretAccessKey != secret || k.AccessKeyID != "AKIAUPSTREAMKEY00001" {
+		t.Fatalf("openKey = %v, %v", k, err)
+	}
+	if strings.Contains(k.String(), secret) {
+		t.Fatal("Key.String shows the secret")
+	}
+	// Sealed for this account and upstream only.
+	if _, err := f.keys.Open(u.Key.Secret, KeyPurpose(acctB, upA)); err == nil {
+		t.Fatal("the key opens under another account's purpose")
+	}
+	updated, err := f.s.UpdateUpstream(ctx, f.admin, &brevetapi.UpstreamAccountRequest{UpstreamAccountId: upA, Description: ptr("prod")}, now)
+	must(t, err)
+	list, _, err := f.s.ListUpstreams(ctx, acctA, "", 0)
+	must(t, err)
+	for _, x := range append(list, u, updated) {
+		w := wireUpstream(&x)
+		if w.AccessKeyId != "AKIAUPSTREAMKEY00001" {
+			t.Fatalf("AccessKeyId = %q", w.AccessKeyId)
+		}
+		b, _ := json.Marshal(w)
+		enc := brevetapi.GetUpstreamAccount.EncodeOutput(&brevetapi.UpstreamAccountResponse{UpstreamAccount: w})
+		eb, _ := json.Marshal(enc)
+		if strings.Contains(string(b), secret) || strings.Contains(string(eb), secret) {
+			t.Fatalf("the wire response holds the secret: %s", b)
+		}
+	}
+	// The request's SecretAccessKey is a sensitive member.
+	for _, m := range brevetapi.CreateUpstreamAccount.Info().Input.Members {
+		if m.Name == "SecretAccessKey" && !m.Shape.Sensitive {
+			t.Fatal("SecretAccessKey is not a sensitive shape")
+		}
+	}
+	if updated.Key == nil || updated.Key.AccessKeyID != "AKIAUPSTREAMKEY00001" || updated.Description != "prod" {
+		t.Fatalf("UpdateUpstream without a key changed the key: %+v", updated)
+	}
+	// A new pair replaces the key.
+	re, err := f.s.UpdateUpstream(ctx, f.admin, &brevetapi.UpstreamAccountRequest{UpstreamAccountId: upA,
+		AccessKeyId: ptr("AKIAUPSTREAMKEY00002"), SecretAccessKey: ptr("another")}, now)
+	must(t, err)
+	if k, err := f.s.openKey(&re); err != nil || k.SecretAccessKey != "another" {
+		t.Fatalf("the replaced key = %v, %v", k, err)
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	other := f.service(nil) // another node: it learns through Apply
+	arn := "arn:aws:iam::" + upA + ":role/team/Deploy"
+	if f.s.Handles(upA) {
+		t.Fatal("Handles before anything is registered")
+	}
+	if _, err := other.Role(ctx, arn); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Role before registration = %v, want ErrNotFound", err)
+	}
+	if _, err := f.s.CreateRole(ctx, f.admin, &brevetapi.BrokeredRoleRequest{RoleArn: arn, AssumeRolePolicyDocument: ptr(trustOf(f.ann.ARN()))}, now); WireError(err) == nil ||
+		!strings.Contains(WireError(err).Message, "not an upstream account registered") {
+		t.Fatalf("CreateRole of an unregistered upstream = %v", err)
+	}
+	_, err := f.s.CreateUpstream(ctx, f.admin, oidcReq(upA), now)
+	must(t, err)
+	role, err := f.s.CreateRole(ctx, f.admin, &brevetapi.BrokeredRoleRequest{RoleArn: arn, AssumeRolePolicyDocument: ptr(trustOf(f.ann.ARN())),
+		MaxSessionDuration: ptr(int32(900)), ExternalId: ptr("ext-1")}, now)
+	must(t, err)
+	if len(role.TrustBindings) != 1 || role.TrustBindings[0].ID != f.ann.ID {
+		t.Fatalf("TrustBindings = %+v, want ann bound to %s", role.TrustBindings, f.ann.ID)
+	}
+	if !f.s.Handles(upA) || f.s.Handles(upB) || f.s.Handles(acctA) {
+		t.Fatal("Handles on the writing node: want only the upstream")
+	}
+	br, err := f.s.Role(ctx, arn)
+	if err != nil || br.Role.ARN() != arn || br.Role.Account != upA || br.Role.MaxSessionDuration != 900 {
+		t.Fatalf("Role = %+v, %v", br, err)
+	}
+	if _, err := f.s.Role(ctx, "arn:aws:iam::"+upA+":role/team/deploy"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Role of another case = %v, want ErrNotFound (matched exactly)", err)
+	}
+	f.feed(other)
+	if _, err := other.Role(ctx, arn); err != nil {
+		t.Fatalf("Role on the other node after Apply: %v", err)
+	}
+	if !other.Handles(upA) {
+		t.Fatal("Handles on the other node after Apply and a read")
+	}
+	// A principal that names no one is refused, as IAM refuses it.
+	if _, err := f.s.CreateRole(ctx, f.admin, &brevetapi.BrokeredRoleRequest{RoleArn: "arn:aws:iam::" + upA + ":role/Other",
+		AssumeRolePolicyDocument: ptr(trustOf("arn:aws:iam::" + acctA + ":user/nobody"))}, now); WireError(err) != nil ||
+		awsqueryCode(err) != "MalformedPolicyDocument" {
+		t.Fatalf("CreateRole naming no one = %v, want MalformedPolicyDocument", err)
+	}
+	if _, err := f.s.CreateRole(ctx, f.admin, &brevetapi.BrokeredRoleRequest{RoleArn: arn, AssumeRolePolicyDocument: ptr(trustOf(f.ann.ARN()))}, now); WireError(err) == nil ||
+		WireError(err).Code != awsquery.CodeEntityAlreadyExists {
+		t.Fatalf("CreateRole again = %v, want EntityAlreadyExists", err)
+	}
+	if err := f.s.DeleteUpstream(ctx, acctA, upA); WireError(err) == nil || WireError(err).Code != awsquery.CodeDeleteConflict {
+		t.Fatalf("DeleteUpstream with a role = %v, want DeleteConflict", err)
+	}
+	up, err := f.s.UpdateRole(ctx, f.admin, &brevetapi.BrokeredRoleRequest{RoleArn: arn, Description: ptr("deploys")}, now)
+	if err != nil || up.Description != "deploys" || up.ExternalID != "ext-1" || up.MaxSessionDuration != 900 {
+		t.Fatalf("UpdateRole = %+v, %v", up, err)
+	}
+	rs, _, err := f.s.ListRoles(ctx, acctA, upA, "", 0)
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("ListRoles = %v, %v", rs, err)
+	}
+	must(t, f.s.DeleteRole(ctx, acctA, arn))
+	must(t, f.s.DeleteUpstream(ctx, acctA, upA))
+	if f.s.Handles(upA) {
+		t.Fatal("Handles after DeleteUpstream")
+	}
+	f.feed(other)
+	if _, err := other.Role(ctx, arn); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Role on the other node after the delete = %v", err)
+	}
+	if other.Handles(upA) {
+		t.Fatal("Handles on the other node after the delete")
+	}
+}
+
+// awsqueryCode is the wire code awsquery itself gives err (policy's
+// errors).
+func awsqueryCode(err error) string {
+	w, _ := awsquery.ToWire(err)
+	return w.Code.Name
+}
+
+func TestSourceIdentity(t *testing.T) {
+	tests := []struct {
+		p    identity.Principal
+		want string
+	}{
+		{identity.Principal{Type: identity.IAMUser, Account: acctA, CallerARN: "arn:aws:iam::" + acctA + ":user/ops/ann", UserName: "ann"}, "ann@" + acctA},
+		{identity.Principal{Type: identity.AssumedRole, Account: acctA, CallerARN: "arn:aws:sts::" + acctA + ":assumed-role/Deploy/ci-run-7"}, "Deploy.ci-run-7"},
+		{identity.Principal{Type: identity.FederatedUser, Account: acctA, CallerARN: "arn:aws:sts::" + acctA + ":federated-user/bob"}, "federated.bob"},
+		{identity.Principal{Type: identity.Root, Account: acctA, CallerARN: "arn:aws:iam::" + acctA + ":root"}, "root@" + acctA},
+		{identity.Principal{Type: identity.AssumedRole, Account: acctA, CallerARN: "arn:aws:sts::" + acctA + ":assumed-role/R/" + strings.Repeat("s", 64)}, "R." + strings.Repeat("s", 62)},
+		{identity.Principal{Type: identity.IAMUser, Account: acctA, CallerARN: "arn:aws:iam::" + acctA + ":user/x", UserName: "a b/c"}, "a-b-c@" + acctA},
+	}
+	for _, tt := range tests {
+		if got := SourceIdentity(&tt.p); got != tt.want {
+			t.Errorf("SourceIdentity(%s) = %q, want %q", tt.p.CallerARN, got, tt.want)
+		}
+	}
+	if got, want := UpstreamARN(acctA, upA), "arn:aws:brevet::"+acctA+":upstream/"+upA; got != want {
+		t.Errorf("UpstreamARN = %q, want %q", got, want)
+	}
+}
+
+func TestWireError(t *testing.T) {
+	tests := []struct {
+		err        error
+		code, want string
+	}{
+		{&upstream.Error{Account: upA, Kind: upstream.Limited}, "Throttling", "Rate exceeded for upstream account " + upA + "."},
+		{&upstream.Error{Account: upA, Kind: upstream.Refused, Code: "AccessDenied", Message: "not authorized"}, "AccessDenied", "Upstream account " + upA + " refused: not authorized"},
+		{&upstream.Error{Account: upA, Kind: upstream.Invalid, Code: "MalformedPolicyDocument", Message: "bad"}, "MalformedPolicyDocument", "Upstream account " + upA + ": bad"},
+		{&upstream.Error{Account: upA, Kind: upstream.Invalid, Code: "RegionDisabledException", Message: "off"}, "ValidationError", "Upstream account " + upA + ": off"},
+		{&upstream.Error{Account: upA, Kind: upstream.Credentials, Code: "InvalidClientTokenId"}, "ServiceUnavailable",
+			"Upstream account " + upA + " refused Brevet's own credentials (InvalidClientTokenId); an administrator must check its registration (docs/broker.md)."},
+		{&upstream.Error{Account: upA, Kind: upstream.Throttled}, "ServiceUnavailable", "Upstream account " + upA + " kept throttling Brevet's requests; try again later."},
+		{&KeylessError{Account: upA}, "ValidationError", "Upstream account " + upA + " trusts Brevet's OIDC issuer and holds no key: only its roles can be brokered."},
+		{&IssuerDisabledError{Account: upA}, "ServiceUnavailable", "Brevet's OIDC issuer is not enabled (set federation.issuer_url or serve HTTPS); upstream account " + upA + " trusts it."},
+	}
+	for _, tt := range tests {
+		w := WireError(tt.err)
+		if w == nil || w.Code.Name != tt.code || w.Message != tt.want {
+			t.Errorf("WireError(%v) = %v, want %s %q", tt.err, w, tt.code, tt.want)
+		}
+	}
+	if WireError(errors.New("other")) != nil {
+		t.Error("WireError of a foreign error: want nil")
+	}
+}
+
+func TestCache(t *testing.T) {
+	c := newCredCache(2)
+	caller := &identity.Principal{CallerARN: "arn:aws:iam::" + acctA + ":user/ann", AccessKeyID: "AKIAANN"}
+	k1 := cacheKey(caller, ActionAssumeRole, "arn:aws:iam::"+upA+":role/R", "s", time.Hour, "", nil, nil, nil, "ann@"+acctA)
+	k2 := cacheKey(caller, ActionAssumeRole, "arn:aws:iam::"+upA+":role/R", "s", 2*time.Hour, "", nil, nil, nil, "ann@"+acctA)
+	k3 := cacheKey(caller, ActionAssumeRole, "arn:aws:iam::"+upA+":role/R", "s", time.Hour, "", nil, []upstream.Tag{{Key: "a", Value: "b"}}, nil, "ann@"+acctA)
+	if k1 == k2 || k1 == k3 {
+		t.Fatal("different calls share a cache key")
+	}
+	sess := &upstream.Session{AccessKeyID: "ASIA1", SecretAccessKey: "x", Expiration: now.Add(time.Hour)}
+	c.put(k1, upA, "AKIAK", now, sess, requestSession(upA))
+	tests := []struct {
+		name  string
+		at    time.Time
+		keyID string
+		want  bool
+	}{
+		{"fresh", now.Add(time.Minute), "AKIAK", true},
+		{"half its lifetime left", now.Add(30 * time.Minute), "AKIAK", true},
+		{"less than half left", now.Add(31 * time.Minute), "AKIAK", false},
+	}
+	for _, tt := range tests {
+		c.put(k1, upA, "AKIAK", now, sess, requestSession(upA))
+		_, rec, ok := c.get(k1, tt.keyID, tt.at)
+		if ok != tt.want || (ok && !rec.Cached) {
+			t.Errorf("%s: get = %v (cached %v), want %v", tt.name, ok, rec.Cached, tt.want)
+		}
+	}
+	c.put(k1, upA, "AKIAK", now, sess, requestSession(upA))
+	if _, _, ok := c.get(k1, "AKIAOTHER", now); ok {
+		t.Error("an entry obtained with another key is reused")
+	}
+	short := &upstream.Session{Expiration: now.Add(8 * time.Minute)}
+	c.put(k1, upA, "AKIAK", now, short, requestSession(upA))
+	if _, _, ok := c.get(k1, "AKIAK", now.Add(4*time.Minute)); ok {
+		t.Error("an entry with less than 5 minutes left is reused")
+	}
+	c.put(k1, upA, "K", now, sess, requestSession(upA))
+	c.put(k2, upA, "K", now, sess, requestSession(upA))
+	c.put(k3, upB, "K", now, sess, requestSession(upB))
+	if c.len() != 2 {
+		t.Fatalf("len = %d, want 2 (the bound)", c.len())
+	}
+	if _, _, ok := c.get(k1, "K", now); ok {
+		t.Error("the oldest entry was not evicted")
+	}
+	c.dropUpstream(upA)
+	if c.len() != 1 {
+		t.Fatalf("len after dropUpstream = %d, want 1", c.len())
+	}
+}
+
+func TestRewrap(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	_, err := f.s.CreateUpstream(ctx, f.admin, keyReq(upA), now)
+	must(t, err)
+	_, err = f.s.CreateUpstream(ctx, f.admin, oidcReq(upB), now)
+	must(t, err)
+	rotated, err := f.keys.Rotate(rand.Reader, now)
+	must(t, err)
+	n, err := Rewrap(ctx, f.st.Objects(), []string{acctA, acctB}, rotated, rotated)
+	if err != nil || n != 1 {
+		t.Fatalf("Rewrap = %d, %v; want 1 key", n, err)
+	}
+	only, err := rotated.Without(f.keys.ActiveID())
+	must(t, err)
+	s, err := New(Config{Store: f.st, Keys: only, Dial: upstream.New})
+	must(t, err)
+	u, err := s.GetUpstream(ctx, acctA, upA)
+	must(t, err)
+	if k, err := s.openKey(&u); err != nil || k.SecretAccessKey != secret {
+		t.Fatalf("the key under the new master key only: %v", err)
+	}
+}
+
+func requestSession(id string) request.UpstreamSession {
+	return request.UpstreamSession{Account: id, Action: ActionAssumeRole, RequestID: "req-1"}
+}
