@@ -3,8 +3,6 @@ package broker
 import (
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,31 +57,16 @@ func endpointKey(u *Upstream) string {
 		strconv.FormatFloat(u.Rate, 'g', -1, 64), strconv.Itoa(u.Burst)}, "\x00")
 }
 
-// checkEndpoint accepts an upstream base URL: https, or http on a
-// loopback address (127.0.0.0/8, ::1, localhost); never with user
-// information, a query or a fragment.
+// checkEndpoint accepts an upstream base URL as the upstream client does
+// (upstream.CheckEndpoint: https, or http on a loopback address).
 func checkEndpoint(field, raw string) error {
-	u, err := url.Parse(raw)
-	bad := func(why string) error { return invalid("%s %s.", field, why) }
-	switch {
-	case err != nil || u.Host == "" || u.Opaque != "":
-		return bad("must be an absolute URL")
-	case u.User != nil:
-		return bad("must not hold user information")
-	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return bad("must not hold a query or a fragment")
+	if raw == "" {
+		return invalid("%s must not be empty.", field)
 	}
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-		return nil
-	case "http":
-		h := u.Hostname()
-		if ip := net.ParseIP(h); strings.EqualFold(h, "localhost") || (ip != nil && ip.IsLoopback()) {
-			return nil
-		}
-		return bad("must be https (http is allowed on a loopback address only)")
+	if err := upstream.CheckEndpoint(raw); err != nil {
+		return invalid("%s %s.", field, err.Error())
 	}
-	return bad("must be https")
+	return nil
 }
 
 func sortStrings(s []string) { slices.Sort(s) }

@@ -148,14 +148,11 @@ func upstreamWire(e *upstream.Error, err error) *awsquery.Error {
 	return &awsquery.Error{Code: awsquery.CodeServiceUnavailable, Message: "Upstream account " + id + " did not answer (" + reason(e) + "); try again later.", Cause: err}
 }
 
-// reason words an Unavailable failure: "timeout", "connection reset",
-// "connection refused", "HTTP 503", never a URL.
+// reason words an Unavailable failure: the client's Reason ("timeout",
+// "connection reset", "connection refused", "HTTP 503"), never a URL.
 func reason(e *upstream.Error) string {
-	switch {
-	case e.Code != "":
-		return e.Code
-	case e.Message != "":
-		return e.Message
+	if e.Reason != "" {
+		return e.Reason
 	}
 	return "no answer"
 }

@@ -1,11 +1,14 @@
 package broker
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/policy"
+	"github.com/brevet-dev/brevet/internal/sts"
 )
 
 // Narrower returns nil when the session policy policy provably grants
@@ -265,3 +268,31 @@ func usesVariables(st *policy.Statement) bool {
 	}
 	return false
 }
+
+// SessionPolicy is the session policy passed upstream for a caller of
+// role who passed pol ("" for none) and policyARNs (sts.Broker): without
+// a ceiling, pol; with one, the ceiling when the caller passed nothing,
+// else Narrow's policy. Policy ARNs under a ceiling cannot be proven
+// narrower: refused. A refusal is an *sts.AccessDeniedError with the
+// NarrowError's text.
+func (s *Service) SessionPolicy(role *sts.BrokeredRole, pol string, policyARNs []string) (string, error) {
+	ceiling := role.SessionPolicy
+	switch {
+	case ceiling == "":
+		return pol, nil
+	case len(policyARNs) > 0:
+		return "", &sts.AccessDeniedError{Message: (&NarrowError{Reason: "policy ARNs cannot be proven narrower than the brokered role's session policy."}).Error()}
+	case pol == "":
+		return ceiling, nil
+	}
+	out, err := Narrow(pol, ceiling)
+	if ne, ok := errors.AsType[*NarrowError](err); ok {
+		return "", &sts.AccessDeniedError{Message: ne.Error()}
+	}
+	return out, err
+}
+
+// SourceIdentity is the package's SourceIdentity (sts.Broker).
+func (s *Service) SourceIdentity(p *identity.Principal) string { return SourceIdentity(p) }
+
+var _ sts.Broker = (*Service)(nil)

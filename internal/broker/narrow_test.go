@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/brevet-dev/brevet/internal/policy"
+	"github.com/brevet-dev/brevet/internal/sts"
 )
 
 // doc builds a policy document of the given statements (JSON objects).
@@ -194,4 +195,40 @@ func FuzzNarrower(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSessionPolicy(t *testing.T) {
+	s := &Service{}
+	ceiling := doc(allow(`"s3:Get*"`, `"*"`), `{"Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::secret/*"}`)
+	narrow := doc(allow(`"s3:GetObject"`, `"arn:aws:s3:::data/*"`))
+	tests := []struct {
+		name, ceiling, policy string
+		arns                  []string
+		want, denied          string
+	}{
+		{"no ceiling: the caller's", "", narrow, []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}, narrow, ""},
+		{"no policy: the ceiling", ceiling, "", nil, ceiling, ""},
+		{"policy ARNs under a ceiling", ceiling, "", []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}, "", "policy ARNs cannot be proven narrower"},
+		{"wider", ceiling, doc(allow(`"s3:*"`, `"*"`)), nil, "", "action s3:*"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.SessionPolicy(&sts.BrokeredRole{SessionPolicy: tt.ceiling}, tt.policy, tt.arns)
+			if tt.denied != "" {
+				var ad *sts.AccessDeniedError
+				if !errors.As(err, &ad) || !strings.HasPrefix(ad.Message, "The session policy grants more than the brokered role allows: ") ||
+					!strings.Contains(ad.Message, tt.denied) {
+					t.Fatalf("SessionPolicy = %v, want AccessDenied mentioning %q", err, tt.denied)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("SessionPolicy = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+	got, err := s.SessionPolicy(&sts.BrokeredRole{SessionPolicy: ceiling}, narrow, nil)
+	if err != nil || !strings.Contains(got, `"Deny"`) || !strings.Contains(got, "arn:aws:s3:::data/*") {
+		t.Fatalf("SessionPolicy of a narrower policy = %s, %v; want its statements and the ceiling's Deny", got, err)
+	}
 }
