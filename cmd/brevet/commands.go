@@ -16,6 +16,7 @@ func subcommands() []*cobra.Command {
 		newSessionsCmd(),
 		newHostsCmd(),
 		newSSOCmd(),
+		newUpstreamCmd(),
 		newBackupCmd(),
 		newRestoreCmd(),
 		newAgentCmd(),
