@@ -98,10 +98,8 @@ type dialed struct {
 	client *upstream.Client
 }
 
-// New returns the broker of cfg.Store. It loads nothing: the index is
-// loaded on first use (Role, the admin actions, RotateDue) and Handles
-// answers false until then, so the node reads it once at start
-// (Role of an ARN that is not there does).
+// New returns the broker of cfg.Store, its registry loaded (so that
+// Handles, which does no I/O, knows every upstream from the start).
 func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Keys == nil || cfg.Dial == nil {
 		return nil, errors.New("broker: Store, Keys and Dial are required")
@@ -114,9 +112,18 @@ func New(cfg Config) (*Service, error) {
 	if size <= 0 {
 		size = DefaultCacheSize
 	}
-	return &Service{st: cfg.Store, keys: cfg.Keys, issuer: cfg.Issuer, log: log, dial: cfg.Dial,
-		dirty: map[ref]struct{}{}, stale: true, clients: map[string]*dialed{}, cache: newCredCache(size)}, nil
+	s := &Service{st: cfg.Store, keys: cfg.Keys, issuer: cfg.Issuer, log: log, dial: cfg.Dial,
+		dirty: map[ref]struct{}{}, stale: true, clients: map[string]*dialed{}, cache: newCredCache(size)}
+	ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+	defer cancel()
+	if _, err := s.current(ctx); err != nil {
+		return nil, fmt.Errorf("broker: loading the registry: %w", err)
+	}
+	return s, nil
 }
+
+// loadTimeout bounds New's first read of the registry.
+const loadTimeout = 30 * time.Second
 
 // ref names one stored object of the broker.
 type ref struct{ account, kind, id string }
