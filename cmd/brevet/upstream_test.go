@@ -88,7 +88,8 @@ func TestUpstreamParams(t *testing.T) {
 }
 
 // TestBrokeredRoleParams: role add needs a trust policy; file:// reads a
-// file; update sends what changed ('' removes the ceiling).
+// file; update sends what changed (an empty --session-policy removes
+// the ceiling).
 func TestBrokeredRoleParams(t *testing.T) {
 	trustFile := filepath.Join(t.TempDir(), "trust.json")
 	const trust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}]}`

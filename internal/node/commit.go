@@ -65,6 +65,7 @@ func (n *Node) syncAfterWrite(ctx context.Context, x *request.Exchange) error {
 // count feeds the credential and denial metrics from the record, which
 // every request has. Label values come from fixed sets.
 func (n *Node) count(_ context.Context, rec *request.Record) {
+	n.countUpstream(rec) // broker.go
 	m := n.srv.Metrics()
 	switch {
 	case rec.ErrorCode == "" && rec.Issued != nil:

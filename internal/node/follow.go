@@ -108,6 +108,7 @@ func (n *Node) apply(ctx context.Context, changes []store.Change) error {
 	n.applyHosts(changes)         // hosts.go
 	n.applySSOPortal(changes)     // ssoportal.go
 	n.applySSO(changes)           // sso.go
+	n.applyBroker(changes)        // broker.go
 	revoked := false
 	for _, c := range changes {
 		switch {

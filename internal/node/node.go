@@ -27,12 +27,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/authn"
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/bootstrap"
+	"github.com/brevet-dev/brevet/internal/broker"
 	"github.com/brevet-dev/brevet/internal/config"
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 	"github.com/brevet-dev/brevet/internal/datadir"
@@ -121,6 +123,10 @@ type Node struct {
 	portal *portal.Service
 	// signin is the SSO sign-in pages (signin.go).
 	signin *signin.Handler
+	// broker is the credential broker, brokerCalls its calls counter
+	// (broker.go).
+	broker      *broker.Service
+	brokerCalls *prometheus.CounterVec
 
 	// inFlight counts the API requests being served: the trail's group
 	// commit waits for them.
@@ -309,7 +315,8 @@ func (n *Node) Run(ctx context.Context) error {
 	defer cancel()                       // also when the server fails: the loops must not outlive it
 	n.loops.Go(func() { n.follow(ctx) }) // follow.go
 	n.loops.Go(func() { n.housekeep(ctx) })
-	n.loops.Go(func() { n.srv.WatchTLS(ctx) }) // reloads a renewed certificate
+	n.loops.Go(func() { n.rotateUpstreamKeys(ctx) }) // broker.go
+	n.loops.Go(func() { n.srv.WatchTLS(ctx) })       // reloads a renewed certificate
 	n.loops.Go(func() { n.serveAuthzGRPC(ctx) })
 	n.loops.Go(func() { <-ctx.Done(); n.stopHosts() }) // long polls answer at once on shutdown; hosts.go
 	iotOn := n.iot != nil && n.iot.ln != nil

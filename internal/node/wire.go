@@ -12,6 +12,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/authn"
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/broker"
 	"github.com/brevet-dev/brevet/internal/config"
 	"github.com/brevet-dev/brevet/internal/hosts"
 	"github.com/brevet-dev/brevet/internal/iam/iamservice"
@@ -88,7 +89,7 @@ func (n *Node) wire(ctx context.Context) error {
 
 // errorMappers map the domain errors of the services to Query wire errors.
 func errorMappers() []awsquery.ErrorMapper {
-	return []awsquery.ErrorMapper{sts.WireError, iamservice.WireError, iamservice.ProviderWireError, revocation.WireError, hosts.WireError, assign.WireError, storeError}
+	return []awsquery.ErrorMapper{broker.WireError, sts.WireError, iamservice.WireError, iamservice.ProviderWireError, revocation.WireError, hosts.WireError, assign.WireError, storeError}
 }
 
 // registerServices puts the STS, IAM and session actions on the
@@ -98,8 +99,11 @@ func (n *Node) registerServices(ctx context.Context, d *awsquery.Dispatcher) err
 	if err != nil {
 		return err
 	}
+	if err := n.newBroker(d, fed); err != nil { // broker.go
+		return err
+	}
 	stsSvc, err := sts.New(sts.Config{Store: n.st, TokenKeys: n.boot.Tokens, Authz: n.authz, Secrets: n.master, Rand: rand.Reader,
-		Region: n.cfg.Regions[0], Federation: fedCfg,
+		Region: n.cfg.Regions[0], Federation: fedCfg, Broker: n.broker,
 		MFA: sts.MFALimits{MaxFailures: n.cfg.MFA.MaxFailures, Lockout: n.cfg.MFA.Lockout, MaxLockout: n.cfg.MFA.MaxLockout}})
 	if err != nil {
 		return err
@@ -141,7 +145,8 @@ func (n *Node) newServer(api http.Handler) error {
 		server.WithReadyWarning("audit-disk", func(context.Context) error { return n.auditor.CheckDisk() }),
 		server.WithCollectors(n.collectors()...), // audit.go
 		server.WithCollectors(mfaCollectors(n.fed.sts)...),
-		server.WithCollectors(n.cacheCollectors()...), // cachemetrics.go
+		server.WithCollectors(n.cacheCollectors()...),  // cachemetrics.go
+		server.WithCollectors(n.brokerCollectors()...), // broker.go
 		server.WithBuildInfo(b.Version, b.Revision, b.GoVersion),
 	}
 	if n.opts.AccessLog != nil && cfg.Log.Format == config.LogJSON {
