@@ -372,4 +372,3 @@ func jwtClaims(t *testing.T, raw string) map[string]any {
 	must(t, json.Unmarshal(b, &m))
 	return m
 }
-
