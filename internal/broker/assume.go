@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -112,6 +113,9 @@ func (s *Service) mint(u *Upstream, in *sts.BrokerAssumeInput, now time.Time) (s
 		}
 	}
 	tok, err := s.issuer.Mint(mi, now)
+	if _, off := errors.AsType[sts.OutboundDisabledError](err); off {
+		return "", &IssuerDisabledError{Account: u.ID} // the node's issuer is not configured
+	}
 	if err != nil {
 		return "", fmt.Errorf("broker: minting the token for upstream %s: %w", u.ID, err)
 	}

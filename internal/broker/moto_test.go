@@ -334,10 +334,12 @@ func TestOIDCModeMoto(t *testing.T) {
 		t.Fatalf("SessionToken in OIDC mode = %v", err)
 	}
 	// Without an issuer: ServiceUnavailable with the contract's text.
-	f.s = f.service(nil)
-	if _, err := f.s.AssumeRole(ctx, in, time.Now()); WireError(err) == nil || WireError(err).Code.Name != "ServiceUnavailable" ||
-		!strings.HasPrefix(WireError(err).Message, "Brevet's OIDC issuer is not enabled") {
-		t.Fatalf("AssumeRole without an issuer = %v", err)
+	for _, m := range []TokenMinter{nil, disabledMinter{}} {
+		f.s = f.service(m)
+		if _, err := f.s.AssumeRole(ctx, in, time.Now()); WireError(err) == nil || WireError(err).Code.Name != "ServiceUnavailable" ||
+			!strings.HasPrefix(WireError(err).Message, "Brevet's OIDC issuer is not enabled") {
+			t.Fatalf("AssumeRole without an issuer (%T) = %v", m, err)
+		}
 	}
 }
 
@@ -371,4 +373,11 @@ func jwtClaims(t *testing.T, raw string) map[string]any {
 	var m map[string]any
 	must(t, json.Unmarshal(b, &m))
 	return m
+}
+
+// disabledMinter is the node's federation when no issuer is configured.
+type disabledMinter struct{}
+
+func (disabledMinter) Mint(issuer.MintInput, time.Time) (*issuer.Token, error) {
+	return nil, sts.OutboundDisabledError{}
 }
