@@ -202,4 +202,3 @@ func checkNoSecret(t *testing.T, f *apiFixture, w *httptest.ResponseRecorder, se
 		}
 	}
 }
-
