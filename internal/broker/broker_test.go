@@ -17,6 +17,8 @@ import (
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store"
+	"github.com/brevet-dev/brevet/internal/store/postgres"
+	"github.com/brevet-dev/brevet/internal/store/postgres/pgtest"
 	"github.com/brevet-dev/brevet/internal/store/sqlite"
 )
 
@@ -50,6 +52,26 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return newFixtureOn(t, st)
+}
+
+// backends runs test on a fixture on each store backend: SQLite, and
+// PostgreSQL when pgtest has a server.
+func backends(t *testing.T, test func(t *testing.T, f *fixture)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, newFixture(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		st, err := postgres.Open(t.Context(), pgtest.DSN(t), postgres.Options{Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		test(t, newFixtureOn(t, st))
+	})
+}
+
+func newFixtureOn(t *testing.T, st store.Store) *fixture {
+	t.Helper()
+	var err error
 	ctx := t.Context()
 	for _, id := range []string{acctA, acctB} {
 		must(t, st.Accounts().Create(ctx, iam.Account{ID: id, Created: now}))
@@ -167,8 +189,9 @@ func TestCreateUpstreamValidation(t *testing.T) {
 	}
 }
 
-func TestSecretNeverShown(t *testing.T) {
-	f := newFixture(t)
+func TestSecretNeverShown(t *testing.T) { backends(t, testSecretNeverShown) }
+
+func testSecretNeverShown(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	u, err := f.s.CreateUpstream(ctx, f.admin, keyReq(upA), now)
 	if err != nil {
@@ -224,8 +247,9 @@ func TestSecretNeverShown(t *testing.T) {
 	}
 }
 
-func TestRegistry(t *testing.T) {
-	f := newFixture(t)
+func TestRegistry(t *testing.T) { backends(t, testRegistry) }
+
+func testRegistry(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	other := f.service(nil) // another node: it learns through Apply
 	arn := "arn:aws:iam::" + upA + ":role/team/Deploy"

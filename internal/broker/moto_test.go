@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -380,4 +381,42 @@ type disabledMinter struct{}
 
 func (disabledMinter) Mint(issuer.MintInput, time.Time) (*issuer.Token, error) {
 	return nil, sts.OutboundDisabledError{}
+}
+
+// TestRotateOnceInACluster: two nodes rotate the same upstream at once;
+// the lease lets one of them do it, the other is busy, and one new key
+// lives upstream.
+func TestRotateOnceInACluster(t *testing.T) {
+	base := motoURL(t)
+	backends(t, func(t *testing.T, f *fixture) {
+		user := uniqueName("brevet-cluster-")
+		k := motoUser(t, base, user)
+		f.keyUpstream(t, base, k, user, false)
+		nodes := []*Service{f.s, f.service(nil)}
+		errs := make(chan error, len(nodes))
+		at := time.Now()
+		for _, s := range nodes {
+			go func() {
+				_, err := s.Rotate(t.Context(), acctA, motoAccount, at)
+				errs <- err
+			}()
+		}
+		var ok, busy int
+		for range nodes {
+			switch err := <-errs; {
+			case err == nil:
+				ok++
+			case strings.Contains(fmt.Sprint(WireError(err)), "being rotated"):
+				busy++
+			default:
+				t.Errorf("Rotate: %v", err)
+			}
+		}
+		if ok != 1 || busy != 1 {
+			t.Fatalf("%d rotations and %d busy, want one of each", ok, busy)
+		}
+		if got := motoKeys(t, base, user); len(got) != 1 || got[0] == k.AccessKeyID {
+			t.Fatalf("keys upstream = %v, want one new key", got)
+		}
+	})
 }
