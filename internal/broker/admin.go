@@ -356,6 +356,9 @@ func (s *Service) UpdateRole(ctx context.Context, caller *identity.Principal, in
 		if err != nil {
 			return Role{}, err
 		}
+		if r.ARN != in.RoleArn {
+			return Role{}, notFoundRole(in.RoleArn) // as GetRole
+		}
 		if err := s.changeRole(ctx, &r, ref, in); err != nil {
 			return Role{}, err
 		}
@@ -446,7 +449,13 @@ func (s *Service) GetRole(ctx context.Context, account, arn string) (Role, error
 	if err != nil {
 		return Role{}, err
 	}
-	return decodeRole(o)
+	r, err := decodeRole(o)
+	if err == nil && r.ARN != arn {
+		// The ARN authorized is the one the role has, path and case
+		// included: a policy on one path does not reach another's role.
+		return Role{}, notFoundRole(arn)
+	}
+	return r, err
 }
 
 // ListRoles lists account's brokered roles (of one upstream account when
@@ -487,6 +496,9 @@ func roleName(arn string) string { return arn[strings.LastIndexByte(arn, '/')+1:
 func (s *Service) DeleteRole(ctx context.Context, account, arn string) error {
 	ref, err := parseRoleARN(arn)
 	if err != nil {
+		return err
+	}
+	if _, err := s.GetRole(ctx, account, arn); err != nil {
 		return err
 	}
 	id := RoleID(ref.Account, ref.Name)

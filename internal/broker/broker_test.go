@@ -309,6 +309,11 @@ func testRegistry(t *testing.T, f *fixture) {
 	if err != nil || len(rs) != 1 {
 		t.Fatalf("ListRoles = %v, %v", rs, err)
 	}
+	for _, wrong := range []string{"arn:aws:iam::" + upA + ":role/Deploy", "arn:aws:iam::" + upA + ":role/team/DEPLOY"} {
+		if err := f.s.DeleteRole(ctx, acctA, wrong); WireError(err) == nil || WireError(err).Code != awsquery.CodeNoSuchEntity {
+			t.Fatalf("DeleteRole(%s) of %s = %v, want NoSuchEntity (the ARN must be the role's)", wrong, arn, err)
+		}
+	}
 	must(t, f.s.DeleteRole(ctx, acctA, arn))
 	must(t, f.s.DeleteUpstream(ctx, acctA, upA))
 	if f.s.Handles(upA) {
