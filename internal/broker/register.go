@@ -322,12 +322,16 @@ func tokenTarget(p request.Principal, id string, d *int32) (request.Target, erro
 	return t, nil
 }
 
-// roleTarget is a brokered role action's target: the upstream role's ARN.
+// roleTarget is a brokered role action's target: the upstream role's
+// ARN, a resource of the caller's account (where the registration is),
+// not of the upstream account its ARN names: the caller's identity
+// policies decide, as for any resource of its own account.
 func roleTarget(p request.Principal, arn string) (request.Target, error) {
-	if _, err := caller(p); err != nil {
+	ip, err := caller(p)
+	if err != nil {
 		return request.Target{}, err
 	}
-	return request.Target{Resource: arn}, nil
+	return request.Target{Resource: arn, ResourceAccount: ip.Account}, nil
 }
 
 // wireUpstream is an upstream account as the API shows it: never its

@@ -153,7 +153,7 @@ func TestRegisterUpstreamActions(t *testing.T) {
 	if w.Code != 200 || !strings.Contains(w.Body.String(), "<AssumeRolePolicyDocument>"+strings.ReplaceAll(url.QueryEscape(trust), "+", "%20")) {
 		t.Fatalf("CreateBrokeredRole = %d %s", w.Code, w.Body)
 	}
-	if a := f.lastAuthz(t); a.Action != "brevet:CreateBrokeredRole" || a.Resource != arn {
+	if a := f.lastAuthz(t); a.Action != "brevet:CreateBrokeredRole" || a.Resource != arn || a.ResourceAccount != acctA {
 		t.Fatalf("authorized %s on %s", a.Action, a.Resource)
 	}
 	if w = f.call("DeleteUpstreamAccount", url.Values{"UpstreamAccountId": {motoAccount}}); w.Code != 409 || !strings.Contains(w.Body.String(), "DeleteConflict") {
