@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/brevet-dev/brevet/internal/audit"
@@ -64,7 +65,18 @@ func TestUpstreamCLI(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	url, _, _ := serveInProcess(t, data)
 	isolateAWS(t)
-	const upstreamID, secret = "999988887777", "upstreamSECRETdoNotShow0123456789abcdefgh"
+	const upstreamID = "999988887777"
+	// The upstream's IAM user and its key, which Brevet holds sealed.
+	motoIAM := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(moto),
+		Credentials: awscreds.NewStaticCredentialsProvider("AKIAMOTOADMIN0000000", "moto-admin", "")})
+	if _, err := motoIAM.CreateUser(t.Context(), &iam.CreateUserInput{UserName: aws.String("brevet")}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := motoIAM.CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{UserName: aws.String("brevet")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyID, secret := aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey)
 	secretFile := filepath.Join(t.TempDir(), "secret")
 	if err := os.WriteFile(secretFile, []byte(secret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -79,8 +91,8 @@ func TestUpstreamCLI(t *testing.T) {
 		return out, err
 	}
 	out, err := run("add", upstreamID, "--mode", "key", "--sts-endpoint", moto, "--iam-endpoint", moto, "--region", "us-east-1",
-		"--access-key-id", "AKIAUPSTREAMEXAMPLE1", "--secret-access-key-file", secretFile, "--user-name", "brevet", "--description", "moto")
-	if err != nil || !strings.Contains(out, "AKIAUPSTREAMEXAMPLE1") || !strings.Contains(out, "KEY") {
+		"--access-key-id", keyID, "--secret-access-key-file", secretFile, "--user-name", "brevet", "--description", "moto")
+	if err != nil || !strings.Contains(out, keyID) || !strings.Contains(out, "KEY") {
 		t.Fatalf("add: %v\n%s", err, out)
 	}
 	if out, err := run("list"); err != nil || !strings.HasPrefix(out, "UPSTREAM ACCOUNT") || !strings.Contains(out, upstreamID) {
@@ -88,7 +100,7 @@ func TestUpstreamCLI(t *testing.T) {
 	}
 	out, err = run("show", upstreamID, "-o", "json")
 	var shown upstreamXML
-	if err != nil || json.Unmarshal([]byte(out), &shown) != nil || shown.AccessKeyID != "AKIAUPSTREAMEXAMPLE1" || shown.Mode != "KEY" {
+	if err != nil || json.Unmarshal([]byte(out), &shown) != nil || shown.AccessKeyID != keyID || shown.Mode != "KEY" {
 		t.Fatalf("show -o json: %v\n%s", err, out)
 	}
 	if out, err := run("update", upstreamID, "--description", "moto, updated"); err != nil || !strings.Contains(out, "moto, updated") {
@@ -169,19 +181,59 @@ func TestUpstreamCLI(t *testing.T) {
 		}
 	}
 
-	resp, err := http.Get(url + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	metrics := func() string {
+		t.Helper()
+		resp, err := http.Get(url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return string(body)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	body := metrics()
 	for _, want := range []string{
 		`brevet_broker_upstream_calls_total{action="AssumeRole",outcome="ok",upstream_account="999988887777"} 1`,
 		`brevet_credentials_issued_total{kind="BrokeredAssumeRole"} 1`,
 	} {
-		if !strings.Contains(string(body), want) {
+		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+
+	// Rotation: a failure keeps the key and raises the alert gauge; a
+	// success switches to a new key, deletes the old one upstream and
+	// clears the gauge.
+	const failing = `brevet_broker_key_rotation_failing{upstream_account="999988887777"} 1`
+	if _, err := run("update", upstreamID, "--user-name", "nobody"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run("rotate", upstreamID); err == nil {
+		t.Error("rotate for an upstream user that does not exist succeeded")
+	}
+	out, err = run("show", upstreamID, "-o", "json")
+	if err != nil || json.Unmarshal([]byte(out), &shown) != nil || shown.AccessKeyID != keyID || shown.LastRotationFailed == "" {
+		t.Errorf("after a failed rotation: %v\n%s", err, out)
+	}
+	if !strings.Contains(metrics(), failing) {
+		t.Errorf("/metrics lacks %s after a failed rotation", failing)
+	}
+	if _, err := run("update", upstreamID, "--user-name", "brevet"); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run("rotate", upstreamID, "-o", "json")
+	if err != nil || json.Unmarshal([]byte(out), &shown) != nil || shown.AccessKeyID == keyID || shown.AccessKeyID == "" || shown.LastRotated == "" {
+		t.Fatalf("rotate: %v\n%s", err, out)
+	}
+	keys, err := motoIAM.ListAccessKeys(t.Context(), &iam.ListAccessKeysInput{UserName: aws.String("brevet")})
+	if err != nil || len(keys.AccessKeyMetadata) != 1 || aws.ToString(keys.AccessKeyMetadata[0].AccessKeyId) != shown.AccessKeyID {
+		t.Errorf("upstream keys after rotation: %+v %v, want only %s", keys, err, shown.AccessKeyID)
+	}
+	if strings.Contains(metrics(), failing) {
+		t.Errorf("/metrics still has %s after a rotation succeeded", failing)
+	}
+	if _, err := runCLI(t, append([]string{"upstream", "session-token", upstreamID}, auth...)...); err != nil {
+		t.Errorf("session-token with the rotated key: %v", err)
 	}
 
 	if _, err := run("remove", upstreamID); err == nil || !strings.Contains(err.Error(), "DeleteConflict") {
