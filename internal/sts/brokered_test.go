@@ -2,6 +2,7 @@ package sts_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -34,6 +35,8 @@ const upstream = "999988887777"
 // contains the string "wider". It records what it was asked to assume.
 type mapBroker struct {
 	roles map[string]*sts.BrokeredRole
+	// fail, when set, is AssumeRole's error (an upstream failure).
+	fail error
 
 	mu    sync.Mutex
 	calls []sts.BrokerAssumeInput
@@ -68,6 +71,9 @@ func (b *mapBroker) SourceIdentity(p *identity.Principal) string {
 }
 
 func (b *mapBroker) AssumeRole(_ context.Context, in *sts.BrokerAssumeInput, now time.Time) (*sts.BrokerSession, error) {
+	if b.fail != nil {
+		return nil, b.fail
+	}
 	b.mu.Lock()
 	b.calls = append(b.calls, *in)
 	n := len(b.calls)
@@ -316,5 +322,42 @@ func TestBrokeredIssuance(t *testing.T) {
 	}
 	if rec := e.audit.last("AssumeRole"); rec.Issued == nil || rec.Issued.Kind != "AssumeRole" || rec.Issued.Upstream != nil || b.count() != 1 {
 		t.Errorf("Brevet role's issuance = %+v (broker calls %d), want Kind AssumeRole without Upstream", rec.Issued, b.count())
+	}
+}
+
+// TestBrokeredAtTheService: root is refused before anything else, the
+// broker's own errors come back as they are (its WireError maps them),
+// and a service without a broker brokers nothing.
+func TestBrokeredAtTheService(t *testing.T) {
+	b := &mapBroker{roles: map[string]*sts.BrokeredRole{}}
+	e := newEnv(t, func(c *sts.Config) { c.Broker = b })
+	deploy := b.add(t, "Deploy", authztest.Trust(acct), 3600, "")
+	root := &identity.Principal{Type: identity.Root, Account: acct, CallerARN: iam.RootARN(acct), PrincipalID: acct, AccessKeyID: "AKIAROOTEXAMPLE00000"}
+	f := authz.Facts{Now: time.Now()}
+	if !e.svc.Brokered(deploy) || e.svc.Brokered("arn:aws:iam::"+acct+":role/x") || e.svc.Brokered("not an ARN") {
+		t.Error("Brokered: want true for the upstream account's roles only")
+	}
+	_, _, err := e.svc.BrokeredAssumeRole(ctx, root, &stsapi.AssumeRoleRequest{RoleArn: deploy, RoleSessionName: "r"}, f)
+	if _, msg := apiError(wire(err)); msg != "Roles may not be assumed by root accounts." {
+		t.Errorf("brokered AssumeRole by root: %v", err)
+	}
+
+	aliceARN := iam.UserARN(acct, "/", "alice")
+	e.user(acct, "alice", authztest.Allow("arn:aws:iam::"+upstream+":role/*", "sts:AssumeRole"))
+	deploy = b.add(t, "Deploy", authztest.Trust(aliceARN), 3600, "") // replaces the role
+	u, err := e.st.Users().Get(ctx, acct, "alice")
+	must(t, err)
+	alice := &identity.Principal{Type: identity.IAMUser, Account: acct, CallerARN: u.ARN(), PrincipalID: u.ID,
+		AccessKeyID: "AKIAEXAMPLE", UserName: u.Name, UserID: u.ID}
+	upstreamDown := errors.New("upstream 999988887777 AssumeRole: did not answer")
+	b.fail = upstreamDown
+	_, _, err = e.svc.BrokeredAssumeRole(ctx, alice, &stsapi.AssumeRoleRequest{RoleArn: deploy, RoleSessionName: "r"}, f)
+	if !errors.Is(err, upstreamDown) {
+		t.Errorf("upstream failure: %v, want the broker's error as it is", err)
+	}
+
+	plain := newEnv(t)
+	if plain.svc.Brokered(deploy) {
+		t.Error("a service without a broker brokers")
 	}
 }
