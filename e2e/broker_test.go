@@ -27,6 +27,10 @@ var (
 	deployARN  = "arn:aws:iam::" + upOIDCAccount + ":role/deploy"             // alice and carol in Brevet's trust
 	ceilingARN = "arn:aws:iam::" + upOIDCAccount + ":role/ceiling"            // registered with a session policy ceiling
 	noSIARN    = "arn:aws:iam::" + upOIDCAccount + ":role/no-source-identity" // its upstream trust lacks sts:SetSourceIdentity
+	longARN    = "arn:aws:iam::" + upOIDCAccount + ":role/long"               // MaxSessionDuration 7200 on both sides
+	// chainARN is a role of the broker's account that alice may assume and
+	// whose sessions may obtain deployARN and longARN.
+	chainARN = "arn:aws:iam::" + brokerAccount + ":role/chain"
 )
 
 // ceilingPolicy is the ceiling registered with ceilingARN.
@@ -59,6 +63,30 @@ func TestBroker(t *testing.T) {
 	t.Run("must reject", func(t *testing.T) { t.Parallel(); brokerMustReject(t, r, people) })
 	t.Run("key", func(t *testing.T) { t.Parallel(); brokerKey(t, r, people) })
 	t.Run("faults", func(t *testing.T) { t.Parallel(); brokerFaults(t, r, people) })
+	t.Run("no issuer", func(t *testing.T) { t.Parallel(); brokerNoIssuer(t) })
+}
+
+// brokerNoIssuer: a Brevet served over plain HTTP without
+// federation.issuer_url has no OIDC issuer; its OIDC upstream's roles
+// are answered ServiceUnavailable with what to set, without a call.
+func brokerNoIssuer(t *testing.T) {
+	const id = "100000000007"
+	b := startBrevet(t, "--account-id", "222233334444")
+	b.Account = "222233334444"
+	roleARN := "arn:aws:iam::" + id + ":role/app"
+	for _, params := range []url.Values{
+		{"Action": {"CreateUpstreamAccount"}, "UpstreamAccountId": {id}, "Mode": {"OIDC"}, "StsEndpoint": {"http://127.0.0.1:9"}},
+		{"Action": {"CreateBrokeredRole"}, "RoleArn": {roleARN}, "AssumeRolePolicyDocument": {
+			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + b.Account + `:user/admin"},"Action":"sts:AssumeRole"}]}`}},
+	} {
+		if code, body := brevetQuery(t, b, true, params); code != 200 {
+			t.Fatalf("%s: %d %s", params.Get("Action"), code, body)
+		}
+	}
+	_, err := sts.NewFromConfig(noRetries(b.goAdmin(t))).AssumeRole(context.Background(), &sts.AssumeRoleInput{
+		RoleArn: aws.String(roleARN), RoleSessionName: aws.String("no-issuer")})
+	wantCode(t, "an OIDC upstream's role on a Brevet without an issuer", err, "ServiceUnavailable",
+		"Brevet's OIDC issuer is not enabled (set federation.issuer_url or serve HTTPS); upstream account "+id+" trusts it.")
 }
 
 func brokerPeopleSetup(t *testing.T, r *brokerRig) *brokerPeople {
@@ -68,11 +96,24 @@ func brokerPeopleSetup(t *testing.T, r *brokerRig) *brokerPeople {
 	tokens := `{"Effect":"Allow","Action":["brevet:GetUpstreamSessionToken","brevet:GetUpstreamFederationToken"],` +
 		`"Resource":"arn:aws:brevet::` + brokerAccount + `:upstream/` + upKeyAccount + `",` +
 		`"Condition":{"NumericLessThanEquals":{"sts:DurationSeconds":"7200"}}}`
-	return &brokerPeople{
-		alice: r.user(t, "alice", `{"Version":"2012-10-17","Statement":[`+assume+`,`+tokens+`]}`),
+	chain := `{"Effect":"Allow","Action":["sts:AssumeRole","sts:SetSourceIdentity"],"Resource":"` + chainARN + `"}`
+	people := &brokerPeople{
+		alice: r.user(t, "alice", `{"Version":"2012-10-17","Statement":[`+assume+`,`+tokens+`,`+chain+`]}`),
 		bob:   r.user(t, "bob", `{"Version":"2012-10-17","Statement":[`+assume+`]}`),
 		carol: r.user(t, "carol", ""),
 	}
+	ic := iam.NewFromConfig(r.admin(t))
+	ctx := context.Background()
+	if _, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("chain"), AssumeRolePolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + people.alice.arn + `"},` +
+			`"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ic.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("chain"), PolicyName: aws.String("upstream"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[` + assume + `]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	return people
 }
 
 // setupOIDCUpstream: the upstream Brevet trusts the broker's issuer
@@ -97,16 +138,21 @@ func setupOIDCUpstream(t *testing.T, r *brokerRig) {
 			aws.ToString(prov.OpenIDConnectProviderArn) + `"},"Action":[` + actions + `],"Condition":{` +
 			`"StringEquals":{"` + key + `:aud":"sts.amazonaws.com"},"StringLike":{"` + key + `:sub":"arn:aws:iam::` + brokerAccount + `:*"}}}]}`
 	}
-	for name, si := range map[string]bool{"deploy": true, "ceiling": true, "no-source-identity": false} {
+	for name, si := range map[string]bool{"deploy": true, "ceiling": true, "no-source-identity": false, "long": true} {
+		max := int32(3600)
+		if name == "long" {
+			max = 7200
+		}
 		if _, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust(si)),
-			MaxSessionDuration: aws.Int32(3600)}); err != nil {
+			MaxSessionDuration: aws.Int32(max)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	r.upstreamCLI(t, "add", upOIDCAccount, "--mode", "oidc", "--sts-endpoint", r.upOIDC.URL, "--iam-endpoint", r.upOIDC.URL,
 		"--description", "e2e upstream Brevet, OIDC trust")
 	aliceARN, carolARN := "arn:aws:iam::"+brokerAccount+":user/alice", "arn:aws:iam::"+brokerAccount+":user/carol"
-	r.addRole(t, deployARN, []string{aliceARN, carolARN}, "--max-session-duration", "3600")
+	r.addRole(t, deployARN, []string{aliceARN, carolARN, chainARN}, "--max-session-duration", "3600")
+	r.addRole(t, longARN, []string{aliceARN, chainARN}, "--max-session-duration", "7200")
 	r.addRole(t, ceilingARN, []string{aliceARN}, "--session-policy", ceilingPolicy)
 	r.addRole(t, noSIARN, []string{aliceARN})
 }
@@ -239,12 +285,76 @@ func brokerOIDC(t *testing.T, r *brokerRig, p *brokerPeople) {
 		}
 	})
 
+	t.Run("from a role session", func(t *testing.T) {
+		brokerFromRoleSession(t, r, p)
+	})
+
 	t.Run("upstream trust without sts:SetSourceIdentity", func(t *testing.T) {
 		_, err := sts.NewFromConfig(noRetries(p.alice.cfg)).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(noSIARN),
 			RoleSessionName: aws.String("alice-nosi")})
 		wantCode(t, "a role whose upstream trust policy refuses the source identity", err, "AccessDenied",
 			"Upstream account "+upOIDCAccount+" refused: ")
 	})
+}
+
+// brokerFromRoleSession: a role session of the broker's account obtains
+// the upstream role: its derived source identity is ROLE.SESSION, one it
+// carries is passed on (sticky), the upstream's token subject is the role
+// ARN, and the one-hour role chaining limit holds as for a Brevet role.
+func brokerFromRoleSession(t *testing.T, r *brokerRig, p *brokerPeople) {
+	ctx := context.Background()
+	session := func(in *sts.AssumeRoleInput) *sts.Client {
+		t.Helper()
+		in.RoleArn = aws.String(chainARN)
+		out, err := sts.NewFromConfig(p.alice.cfg).AssumeRole(ctx, in)
+		if err != nil {
+			t.Fatalf("alice's AssumeRole of %s: %v", chainARN, err)
+		}
+		c := out.Credentials
+		return sts.NewFromConfig(noRetries(r.cfg(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))))
+	}
+	for _, tt := range []struct {
+		name, carried, want string
+	}{
+		{"derived", "", "chain.alice-chain"},
+		{"carried", "alice.corp", "alice.corp"},
+	} {
+		in := &sts.AssumeRoleInput{RoleSessionName: aws.String("alice-chain")}
+		if tt.carried != "" {
+			in.SourceIdentity = aws.String(tt.carried)
+		}
+		out, err := session(in).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(deployARN), RoleSessionName: aws.String("from-" + tt.name)})
+		if err != nil {
+			t.Fatalf("%s: brokered AssumeRole from a role session: %v", tt.name, err)
+		}
+		suiteSecrets.add(aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))
+		if got := aws.ToString(out.SourceIdentity); got != tt.want {
+			t.Errorf("%s: SourceIdentity %q, want %q", tt.name, got, tt.want)
+		}
+		if got, want := callerOn(t, r.upOIDC.URL, out.Credentials), "arn:aws:sts::"+upOIDCAccount+":assumed-role/deploy/from-"+tt.name; got != want {
+			t.Errorf("%s: the upstream sees %s, want %s", tt.name, got, want)
+		}
+	}
+	var sub bool
+	for _, e := range auditEvents(t, r.upOIDC, "--event-name", "AssumeRoleWithWebIdentity") {
+		raw, _ := json.Marshal(e)
+		sub = sub || strings.Contains(string(raw), "assumed-role/deploy/from-derived") && strings.Contains(string(raw), `"`+chainARN+`"`)
+	}
+	if !sub {
+		t.Errorf("the upstream's AssumeRoleWithWebIdentity event of a role session does not name the role %s as the token's subject", chainARN)
+	}
+
+	chained := session(&sts.AssumeRoleInput{RoleSessionName: aws.String("alice-long")})
+	_, err := chained.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(longARN), RoleSessionName: aws.String("long"),
+		DurationSeconds: aws.Int32(7200)})
+	wantCode(t, "two hours from a role session", err, "ValidationError",
+		"The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+	out, err := sts.NewFromConfig(noRetries(p.alice.cfg)).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(longARN),
+		RoleSessionName: aws.String("long"), DurationSeconds: aws.Int32(7200)})
+	if err != nil {
+		t.Fatalf("two hours of a role whose maximum is two hours, for a user: %v", err)
+	}
+	suiteSecrets.add(aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))
 }
 
 // brokerClients: the AWS CLI v1 and boto3, with a profile whose role_arn
