@@ -147,6 +147,11 @@ type index struct {
 	// installation); byARN the roles by their exact ARN.
 	byID  map[string]*Upstream
 	byARN map[string]*roleEntry
+	// brevet is this installation's account ids: an upstream whose id
+	// became one (an account created or imported after the upstream was
+	// registered) is not brokered, so that Brevet's own roles of that
+	// account stay Brevet's.
+	brevet map[string]bool
 }
 
 // Handles reports whether account is a registered upstream account, from
@@ -283,13 +288,14 @@ func (s *Service) sync(ctx context.Context, account, kind, id string) error {
 // rebuild makes the next index: from the store when full, else from the
 // current one with the dirty objects read again.
 func (s *Service) rebuild(ctx context.Context, dirty map[ref]struct{}, full bool) (*index, error) {
-	idx := &index{ups: map[ref]*Upstream{}, roles: map[ref]*roleEntry{}}
+	idx := &index{ups: map[ref]*Upstream{}, roles: map[ref]*roleEntry{}, brevet: map[string]bool{}}
 	if full {
 		accts, err := s.st.Accounts().List(ctx)
 		if err != nil {
 			return nil, err
 		}
 		for _, a := range accts {
+			idx.brevet[a.ID] = true
 			for _, kind := range []string{KindUpstream, KindRole} {
 				objs, err := s.st.Objects().List(ctx, a.ID, kind, "", 0)
 				if err != nil {
@@ -304,7 +310,7 @@ func (s *Service) rebuild(ctx context.Context, dirty map[ref]struct{}, full bool
 		}
 	} else {
 		cur := s.idx.Load()
-		idx.ups, idx.roles = maps.Clone(cur.ups), maps.Clone(cur.roles)
+		idx.ups, idx.roles, idx.brevet = maps.Clone(cur.ups), maps.Clone(cur.roles), cur.brevet
 		for r := range dirty {
 			o, err := s.st.Objects().Get(ctx, r.account, r.kind, r.id)
 			switch {
@@ -322,11 +328,25 @@ func (s *Service) rebuild(ctx context.Context, dirty map[ref]struct{}, full bool
 	}
 	idx.byID = make(map[string]*Upstream, len(idx.ups))
 	for _, u := range idx.ups {
-		idx.byID[u.ID] = u
+		if idx.brevet[u.ID] {
+			continue
+		}
+		// Registered once per installation; should two accounts hold
+		// the id (registered before the claims of CreateUpstream), the
+		// first registered keeps it, every node alike.
+		if o := idx.byID[u.ID]; o == nil || u.Created.Before(o.Created) ||
+			u.Created.Equal(o.Created) && u.Account < o.Account {
+			idx.byID[u.ID] = u
+		}
 	}
 	idx.byARN = make(map[string]*roleEntry, len(idx.roles))
 	for _, e := range idx.roles {
-		idx.byARN[e.role.ARN] = e
+		// A role is brokered only with its own account's upstream: a
+		// role left behind by a removed upstream never reaches an
+		// upstream another account registered since.
+		if u := idx.byID[e.role.Upstream]; u != nil && u.Account == e.role.Account {
+			idx.byARN[e.role.ARN] = e
+		}
 	}
 	return idx, nil
 }

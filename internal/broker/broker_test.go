@@ -462,3 +462,57 @@ func TestRewrap(t *testing.T) {
 func requestSession(id string) request.UpstreamSession {
 	return request.UpstreamSession{Account: id, Action: ActionAssumeRole, RequestID: "req-1"}
 }
+
+// TestUpstreamBecomesBrevetAccount: an upstream id that becomes a Brevet
+// account of the installation later (brevet import --account) is no
+// longer brokered: AssumeRole of that account's roles stays Brevet's.
+func TestUpstreamBecomesBrevetAccount(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	other := f.service(nil)
+	_, err := f.s.CreateUpstream(ctx, f.admin, oidcReq(upA), now)
+	must(t, err)
+	arn := "arn:aws:iam::" + upA + ":role/Deploy"
+	_, err = f.s.CreateRole(ctx, f.admin, &brevetapi.BrokeredRoleRequest{RoleArn: arn, AssumeRolePolicyDocument: ptr(trustOf(f.ann.ARN()))}, now)
+	must(t, err)
+	f.feed(other)
+	if _, err := other.Role(ctx, arn); err != nil || !other.Handles(upA) {
+		t.Fatalf("before the account exists: Role = %v, Handles = %v", err, other.Handles(upA))
+	}
+	must(t, f.st.Accounts().Create(ctx, iam.Account{ID: upA, Created: now}))
+	f.feed(other)
+	if _, err := other.Role(ctx, arn); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Role once %s is a Brevet account = %v, want ErrNotFound", upA, err)
+	}
+	if other.Handles(upA) {
+		t.Fatalf("Handles(%s) once it is a Brevet account: want false (its roles are Brevet's)", upA)
+	}
+	if _, _, err := other.SessionToken(ctx, f.admin, upA, 0, now); WireError(err) == nil || WireError(err).Code != awsquery.CodeNoSuchEntity {
+		t.Fatalf("SessionToken = %v, want NoSuchEntity", err)
+	}
+}
+
+// TestRoleLeftBehind: a brokered role whose upstream was removed (a
+// delete racing a CreateBrokeredRole) is not brokered with the upstream
+// another account registers under the same id afterwards.
+func TestRoleLeftBehind(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	arn := "arn:aws:iam::" + upA + ":role/Deploy"
+	_, err := f.s.CreateUpstream(ctx, f.admin, oidcReq(upA), now)
+	must(t, err)
+	_, err = f.s.CreateRole(ctx, f.admin, &brevetapi.BrokeredRoleRequest{RoleArn: arn, AssumeRolePolicyDocument: ptr(trustOf(f.ann.ARN()))}, now)
+	must(t, err)
+	// The race's outcome: the upstream object gone, the role left.
+	must(t, f.st.Objects().Delete(ctx, acctA, KindUpstream, upA))
+	adminB := &identity.Principal{Type: identity.IAMUser, Account: acctB, CallerARN: "arn:aws:iam::" + acctB + ":user/admin", UserName: "admin"}
+	_, err = f.s.CreateUpstream(ctx, adminB, oidcReq(upA), now)
+	must(t, err)
+	s := f.service(nil)
+	if !s.Handles(upA) {
+		t.Fatal("Handles: want B's upstream")
+	}
+	if _, err := s.Role(ctx, arn); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Role of A's role left behind, with B's upstream = %v, want ErrNotFound", err)
+	}
+}
