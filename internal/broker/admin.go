@@ -53,10 +53,9 @@ func notFoundRole(arn string) error {
 
 // CreateUpstream registers an upstream account in the caller's account.
 // The upstream id must not be a Brevet account of this installation nor
-// registered in any account already. (Two accounts registering the same
-// id at the same instant on two nodes could both succeed: the store has
-// no installation-wide unique index on objects; the registry then keeps
-// one, by account order.)
+// registered in any account already: the id is claimed first (claim),
+// so that of two accounts registering it at once on two nodes one only
+// succeeds.
 func (s *Service) CreateUpstream(ctx context.Context, caller *identity.Principal, in *brevetapi.UpstreamAccountRequest, now time.Time) (Upstream, error) {
 	id := in.UpstreamAccountId
 	if !upstreamIDPattern.MatchString(id) {
@@ -69,6 +68,9 @@ func (s *Service) CreateUpstream(ctx context.Context, caller *identity.Principal
 	if _, err := s.st.Accounts().Get(ctx, id); err == nil {
 		return Upstream{}, &ExistsError{Message: "Upstream account " + id + " is a Brevet account of this installation."}
 	} else if !errors.Is(err, store.ErrNotFound) {
+		return Upstream{}, err
+	}
+	if err := s.claim(ctx, caller.Account, id, now); err != nil {
 		return Upstream{}, err
 	}
 	if held, err := s.st.Objects().Find(ctx, KindUpstream, id); err != nil {
@@ -88,6 +90,93 @@ func (s *Service) CreateUpstream(ctx context.Context, caller *identity.Principal
 		return Upstream{}, err
 	}
 	return u, s.sync(ctx, u.Account, KindUpstream, id)
+}
+
+// kindClaim is the object (in the pseudo-account iam.AWSAccount, one per
+// upstream id) that says which Brevet account registers or holds an
+// upstream id: its Create is the installation-wide unique check the
+// objects of the accounts cannot give.
+const kindClaim = "broker.claim"
+
+// claimTakeover is how old a claim whose account holds no such upstream
+// must be before another account takes it over (a registration that
+// failed or crashed after claiming, an upstream removed before its claim
+// was).
+const claimTakeover = time.Minute
+
+// upstreamClaim is a claim object's body.
+type upstreamClaim struct {
+	Account string `json:"account"`
+}
+
+// claim claims upstream id id for account: Create of the claim object,
+// whose conflict decides between two registrations at once. A claim of
+// account already is kept; another account's is taken over (UpdateIf)
+// only when that account holds no such upstream and the claim is older
+// than claimTakeover. Without the pseudo-account (a store never seeded)
+// there is nothing to claim in, and nothing is claimed.
+func (s *Service) claim(ctx context.Context, account, id string, now time.Time) error {
+	body, err := json.Marshal(upstreamClaim{Account: account})
+	if err != nil {
+		return err
+	}
+	o := store.Object{Account: iam.AWSAccount, Kind: kindClaim, ID: id, Body: body, Created: now, Updated: now}
+	taken := &ExistsError{Message: "Upstream account " + id + " is registered already."}
+	for range casAttempts {
+		err := s.st.Objects().Create(ctx, o)
+		if err == nil || errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+		cur, err := s.st.Objects().Get(ctx, iam.AWSAccount, kindClaim, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // released meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		var c upstreamClaim
+		if err := json.Unmarshal(cur.Body, &c); err != nil {
+			return fmt.Errorf("broker: claim of upstream %s: %w", id, err)
+		}
+		if c.Account == account {
+			return nil
+		}
+		switch _, err := s.st.Objects().Get(ctx, c.Account, KindUpstream, id); {
+		case err == nil:
+			return taken
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		if now.Sub(cur.Updated) < claimTakeover {
+			return taken // being registered by another account now
+		}
+		switch err := s.st.Objects().UpdateIf(ctx, o, cur.Body); {
+		case err == nil:
+			return nil
+		case !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+	}
+	return taken
+}
+
+// release drops account's claim of upstream id (DeleteUpstream), best
+// effort: a claim left behind is taken over by the next registration.
+func (s *Service) release(ctx context.Context, account, id string) {
+	cur, err := s.st.Objects().Get(ctx, iam.AWSAccount, kindClaim, id)
+	if err != nil {
+		return
+	}
+	var c upstreamClaim
+	if json.Unmarshal(cur.Body, &c) != nil || c.Account != account {
+		return
+	}
+	if err := s.st.Objects().Delete(ctx, iam.AWSAccount, kindClaim, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.log.Warn("broker: releasing the claim of an upstream id", "upstream_account", id, "err", err)
+	}
 }
 
 // UpdateUpstream changes the members in gives of an upstream account of
@@ -291,6 +380,7 @@ func (s *Service) DeleteUpstream(ctx context.Context, account, id string) error 
 	if err != nil {
 		return err
 	}
+	s.release(ctx, account, id)
 	return s.sync(ctx, account, KindUpstream, id)
 }
 

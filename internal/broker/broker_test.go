@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -514,5 +515,65 @@ func TestRoleLeftBehind(t *testing.T) {
 	}
 	if _, err := s.Role(ctx, arn); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Role of A's role left behind, with B's upstream = %v, want ErrNotFound", err)
+	}
+}
+
+// TestRegistrationClaim: an upstream id is claimed installation-wide
+// before it is registered, so that two accounts registering it at once
+// do not both succeed; a claim whose registration never came is taken
+// over after claimTakeover, and a removed upstream's id is free again.
+func TestRegistrationClaim(t *testing.T) { backends(t, testRegistrationClaim) }
+
+func testRegistrationClaim(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	must(t, f.st.Accounts().Create(ctx, iam.Account{ID: iam.AWSAccount, Created: now}))
+	adminB := &identity.Principal{Type: identity.IAMUser, Account: acctB, CallerARN: "arn:aws:iam::" + acctB + ":user/admin", UserName: "admin"}
+	// B's registration has claimed the id and not yet stored its
+	// upstream (the other node, mid-request).
+	must(t, f.s.claim(ctx, acctB, upA, now))
+	if _, err := f.s.CreateUpstream(ctx, f.admin, oidcReq(upA), now); WireError(err) == nil || WireError(err).Code != awsquery.CodeEntityAlreadyExists {
+		t.Fatalf("CreateUpstream while another account registers the id = %v, want EntityAlreadyExists", err)
+	}
+	// B never finished: once the claim is old, A takes it over.
+	later := now.Add(claimTakeover + time.Second)
+	if _, err := f.s.CreateUpstream(ctx, f.admin, oidcReq(upA), later); err != nil {
+		t.Fatalf("CreateUpstream over a stale claim: %v", err)
+	}
+	if _, err := f.s.CreateUpstream(ctx, adminB, oidcReq(upA), later.Add(time.Hour)); WireError(err) == nil || WireError(err).Code != awsquery.CodeEntityAlreadyExists {
+		t.Fatalf("CreateUpstream of an id A holds = %v, want EntityAlreadyExists", err)
+	}
+	must(t, f.s.DeleteUpstream(ctx, acctA, upA))
+	if _, err := f.s.CreateUpstream(ctx, adminB, oidcReq(upA), later); err != nil {
+		t.Fatalf("CreateUpstream of a removed upstream's id: %v", err)
+	}
+	if _, err := f.s.CreateUpstream(ctx, f.admin, oidcReq(upA), later.Add(time.Hour)); WireError(err) == nil || WireError(err).Code != awsquery.CodeEntityAlreadyExists {
+		t.Fatalf("CreateUpstream of an id B holds = %v, want EntityAlreadyExists", err)
+	}
+}
+
+// TestRegistrationRace: two nodes registering one upstream id for two
+// accounts at once: one succeeds.
+func TestRegistrationRace(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	must(t, f.st.Accounts().Create(ctx, iam.Account{ID: iam.AWSAccount, Created: now}))
+	adminB := &identity.Principal{Type: identity.IAMUser, Account: acctB, CallerARN: "arn:aws:iam::" + acctB + ":user/admin", UserName: "admin"}
+	other := f.service(nil)
+	for i := range 20 {
+		id := fmt.Sprintf("5000000000%02d", i)
+		errs := make(chan error, 2)
+		go func() { _, err := f.s.CreateUpstream(ctx, f.admin, oidcReq(id), now); errs <- err }()
+		go func() { _, err := other.CreateUpstream(ctx, adminB, oidcReq(id), now); errs <- err }()
+		ok := 0
+		for range 2 {
+			if err := <-errs; err == nil {
+				ok++
+			} else if WireError(err) == nil || WireError(err).Code != awsquery.CodeEntityAlreadyExists {
+				t.Fatalf("CreateUpstream(%s) = %v", id, err)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("CreateUpstream(%s) from two accounts at once: %d succeeded, want 1", id, ok)
+		}
 	}
 }
