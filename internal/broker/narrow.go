@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -20,8 +21,9 @@ import (
 // must be covered by one Allow statement of ceiling, which means that
 // each of its Action patterns lies within one of that statement's (glob
 // containment with * and ?, without case), each of its Resource patterns
-// likewise (with case), and each Condition entry of the ceiling
-// statement is in the policy statement too, identical (more conditions
+// likewise (with case, and component by component against an ARN
+// pattern, as AWS matches ARNs: a wildcard never spans their first five
+// colons), and each Condition entry of the ceiling statement is in the policy statement too, identical (more conditions
 // only narrow). NotAction, NotResource or a principal in an Allow of
 // policy cannot be proven; a ceiling statement with NotAction or
 // NotResource covers nothing. Deny statements of policy only narrow. The
@@ -152,7 +154,49 @@ func within(p, q string, fold, pVars, qVars bool) bool {
 	if pVars {
 		ps = symbols(p)
 	}
-	return globWithin(ps, []byte(q))
+	if fold {
+		return globWithin(ps, []byte(q)) // actions: matched as a whole
+	}
+	// Resources: AWS matches an ARN pattern of six components component by
+	// component (a wildcard never spans a colon of the first five), and
+	// any other pattern as a whole. Against a whole pattern q, flat
+	// containment is sound (what a component-wise p matches, its flat text
+	// matches too); against an ARN pattern q, p must be one too and each
+	// component within q's.
+	qc, qARN := arnComponents([]byte(q))
+	if !qARN {
+		return globWithin(ps, []byte(q))
+	}
+	pc, pARN := arnComponents(ps)
+	if !pARN {
+		return false
+	}
+	for i := range pc {
+		if !globWithin(pc[i], qc[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// arnComponents splits a resource pattern's symbols as the policy engine
+// does: a pattern starting with "arn:" into six components at its first
+// five colons (the last keeps the rest). It reports false for a pattern
+// with fewer components or another start, which the engine matches whole.
+func arnComponents(p []byte) ([6][]byte, bool) {
+	var out [6][]byte
+	if !bytes.HasPrefix(p, []byte("arn:")) {
+		return out, false
+	}
+	for i := range 5 {
+		j := bytes.IndexByte(p, ':')
+		if j < 0 {
+			return out, false
+		}
+		out[i], p = p[:j], p[j+1:]
+	}
+	out[5] = p
+	return out, true
 }
 
 // wildVar stands, in a policy pattern's symbols, for a policy variable:

@@ -162,6 +162,7 @@ func FuzzNarrower(f *testing.F) {
 	f.Add("s3:?et*", "arn:aws:s3:::b/a?c", "s3:G*", "arn:aws:s3:::b/*", "s3:PutObject", "arn:aws:s3:::b/abc", "z", false, true)
 	f.Add("*", "*", "*", "*", "iam:GetUser", "*", "", true, true)
 	f.Add("s3:GetObject", "arn:aws:s3:::b/${aws:username}/*", "s3:GetObject", "arn:aws:s3:::b/*", "s3:GetObject", "arn:aws:s3:::b/bob/x", "q", true, false)
+	f.Add("s3:GetObject", "arn:aws:s3:::*:111111111111:*", "s3:GetObject", "arn:aws:*:*:111111111111:*", "s3:GetObject", "arn:aws:s3:::b/a:111111111111:b", "a:111111111111:b", false, false)
 	f.Fuzz(func(t *testing.T, pa, pr, ca, cr, action, resource, fill string, cond, deny bool) {
 		js := func(s string) string { b, _ := json.Marshal(s); return string(b) }
 		pStmt := allow(js(pa), js(pr))
@@ -230,5 +231,50 @@ func TestSessionPolicy(t *testing.T) {
 	got, err := s.SessionPolicy(&sts.BrokeredRole{SessionPolicy: ceiling}, narrow, nil)
 	if err != nil || !strings.Contains(got, `"Deny"`) || !strings.Contains(got, "arn:aws:s3:::data/*") {
 		t.Fatalf("SessionPolicy of a narrower policy = %s, %v; want its statements and the ceiling's Deny", got, err)
+	}
+}
+
+// TestNarrowerARNComponents: AWS (and Brevet's engine) match a resource
+// ARN component by component, so a wildcard in a component of the ceiling
+// never spans a colon; containment of the flat text is not enough.
+func TestNarrowerARNComponents(t *testing.T) {
+	ceiling := doc(allow(`"s3:GetObject"`, `"arn:aws:*:*:111111111111:*"`))
+	tests := []struct {
+		name, resource string
+		want           bool // provably narrower
+	}{
+		{"same components", "arn:aws:sqs:eu-west-1:111111111111:q", true},
+		{"wildcards within components", "arn:aws:s*:*:111111111111:q*", true},
+		{"account digits in the resource component", "arn:aws:s3:::*:111111111111:*", false},
+		{"star spanning components", "arn:aws:*:111111111111:*", false},
+		{"not an ARN", "x:111111111111:y", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pol := doc(allow(`"s3:GetObject"`, `"`+tt.resource+`"`))
+			err := Narrower(pol, ceiling)
+			if got := err == nil; got != tt.want {
+				t.Fatalf("Narrower(%s) = %v, want narrower %v", tt.resource, err, tt.want)
+			}
+			if err != nil {
+				return
+			}
+			// Whatever is accepted, the engine agrees on a sample.
+			pd, _ := policy.Parse([]byte(pol))
+			cd, _ := policy.Parse([]byte(ceiling))
+			for _, r := range instances(tt.resource, "a:111111111111:b") {
+				if allowedBy(t, pd, "s3:GetObject", r) && !allowedBy(t, cd, "s3:GetObject", r) {
+					t.Fatalf("accepted, but the policy allows %s and the ceiling does not", r)
+				}
+			}
+		})
+	}
+	// The engine's view of the hole: the policy allows an object whose key
+	// holds the account's digits; the ceiling does not.
+	pd, _ := policy.Parse([]byte(doc(allow(`"s3:GetObject"`, `"arn:aws:s3:::*:111111111111:*"`))))
+	cd, _ := policy.Parse([]byte(ceiling))
+	r := "arn:aws:s3:::bucket/a:111111111111:b"
+	if !allowedBy(t, pd, "s3:GetObject", r) || allowedBy(t, cd, "s3:GetObject", r) {
+		t.Fatalf("the engine: policy allows %v, ceiling allows %v; want true, false", allowedBy(t, pd, "s3:GetObject", r), allowedBy(t, cd, "s3:GetObject", r))
 	}
 }
