@@ -577,3 +577,30 @@ func TestRegistrationRace(t *testing.T) {
 		}
 	}
 }
+
+// TestRotateDueStaleIndex: a node whose index is behind (the change feed
+// has not brought another node's rotation yet) does not rotate again: the
+// stored upstream decides whether it is due.
+func TestRotateDueStaleIndex(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	created := now.Add(-48 * time.Hour)
+	req := keyReq(upA)
+	req.RotateEveryDays = ptr(int32(1))
+	_, err := f.s.CreateUpstream(ctx, f.admin, req, created)
+	must(t, err)
+	other := f.service(nil) // its index: the upstream due
+	// Another node rotated it a moment ago (its key stays the fixture's:
+	// only the state matters here).
+	_, err = f.s.modifyUpstream(ctx, acctA, upA, now, func(u *Upstream) error {
+		u.Rotation = Rotation{Last: now.Add(-time.Minute)}
+		return nil
+	})
+	must(t, err)
+	other.RotateDue(ctx, now)
+	u, err := f.s.GetUpstream(ctx, acctA, upA)
+	must(t, err)
+	if !u.Rotation.Failed.IsZero() || u.Rotation.Error != "" || !u.Rotation.Lease.IsZero() {
+		t.Fatalf("Rotation after RotateDue on a stale index = %+v, want untouched (not due)", u.Rotation)
+	}
+}

@@ -35,7 +35,18 @@ var verifyInterval = 500 * time.Millisecond
 // is deleted upstream, best effort); every failure is recorded in
 // Rotation and returned.
 func (s *Service) Rotate(ctx context.Context, account, id string, now time.Time) (Upstream, error) {
-	u, leased, err := s.lease(ctx, account, id, now)
+	return s.rotateLeased(ctx, account, id, now, false)
+}
+
+// errNotDue: a scheduled rotation found the stored upstream not due
+// (another node rotated it, or it failed there lately): nothing to do.
+var errNotDue = errors.New("broker: the upstream key is not due for rotation")
+
+// rotateLeased claims the rotation and rotates; scheduled rotations
+// check that the stored upstream is due, the index they were chosen
+// from may be behind another node's rotation.
+func (s *Service) rotateLeased(ctx context.Context, account, id string, now time.Time, scheduled bool) (Upstream, error) {
+	u, leased, err := s.lease(ctx, account, id, now, scheduled)
 	if err != nil {
 		return Upstream{}, err
 	}
@@ -60,8 +71,8 @@ func (s *Service) RotateDue(ctx context.Context, now time.Time) {
 		if !due(u, now) {
 			continue
 		}
-		if _, err := s.Rotate(ctx, u.Account, u.ID, now); err != nil {
-			if _, busy := errors.AsType[*BusyError](err); !busy {
+		if _, err := s.rotateLeased(ctx, u.Account, u.ID, now, true); err != nil {
+			if _, busy := errors.AsType[*BusyError](err); !busy && !errors.Is(err, errNotDue) {
 				s.log.Warn("broker: scheduled key rotation failed", "upstream_account", u.ID, "err", err)
 			}
 			continue
@@ -88,7 +99,9 @@ func due(u *Upstream, now time.Time) bool {
 // lease claims the rotation of an upstream: Rotation.Lease set to
 // now+LeaseDuration with a compare-and-swap. It returns the upstream and
 // the stored body the claim wrote (the next compare-and-swap's match).
-func (s *Service) lease(ctx context.Context, account, id string, now time.Time) (Upstream, []byte, error) {
+// A scheduled claim is refused with errNotDue unless the stored upstream
+// is due.
+func (s *Service) lease(ctx context.Context, account, id string, now time.Time, scheduled bool) (Upstream, []byte, error) {
 	o, err := s.st.Objects().Get(ctx, account, KindUpstream, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return Upstream{}, nil, notFoundUpstream(id)
@@ -105,6 +118,9 @@ func (s *Service) lease(ctx context.Context, account, id string, now time.Time) 
 	}
 	if now.Before(u.Rotation.Lease) {
 		return Upstream{}, nil, &BusyError{Account: id}
+	}
+	if scheduled && !due(&u, now) {
+		return Upstream{}, nil, errNotDue
 	}
 	u.Rotation.Lease = now.Add(LeaseDuration).UTC()
 	match := o.Body
