@@ -215,19 +215,21 @@ func (s *Service) obtain(u *Upstream, key [32]byte, action, roleARN, sourceIdent
 }
 
 // client is the upstream's client, built on first use and again when its
-// endpoint changed (forget).
+// endpoint changed (forget drops it; a client built for u's endpoint
+// only is returned, should a request that read the registry before the
+// change have built one since).
 func (s *Service) client(u *Upstream) (*upstream.Client, error) {
-	ep := endpoint(u)
+	key := endpointKey(u)
 	s.clientsMu.Lock()
 	defer s.clientsMu.Unlock()
-	if d := s.clients[u.ID]; d != nil {
+	if d := s.clients[u.ID]; d != nil && d.key == key {
 		return d.client, nil
 	}
-	c, err := s.dial(ep)
+	c, err := s.dial(endpoint(u))
 	if err != nil {
 		return nil, fmt.Errorf("broker: upstream %s: %w", u.ID, err)
 	}
-	s.clients[u.ID] = &dialed{ep: ep, client: c}
+	s.clients[u.ID] = &dialed{key: key, client: c}
 	return c, nil
 }
 

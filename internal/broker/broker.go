@@ -94,9 +94,10 @@ type Service struct {
 	cache *credCache
 }
 
-// dialed is an upstream's client and the endpoint it was built for.
+// dialed is an upstream's client and the endpoint it was built for
+// (endpointKey).
 type dialed struct {
-	ep     upstream.Endpoint
+	key    string
 	client *upstream.Client
 }
 

@@ -604,3 +604,28 @@ func TestRotateDueStaleIndex(t *testing.T) {
 		t.Fatalf("Rotation after RotateDue on a stale index = %+v, want untouched (not due)", u.Rotation)
 	}
 }
+
+// TestClientFollowsEndpoint: a request that read the registry before an
+// endpoint changed, and builds the upstream's client after the change
+// dropped the old one, does not leave a client of the old endpoint for
+// every later call.
+func TestClientFollowsEndpoint(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	before, err := f.s.CreateUpstream(ctx, f.admin, keyReq(upA), now)
+	must(t, err)
+	after, err := f.s.UpdateUpstream(ctx, f.admin, &brevetapi.UpstreamAccountRequest{UpstreamAccountId: upA, StsEndpoint: ptr("http://127.0.0.1:2")}, now)
+	must(t, err)
+	stale, err := f.s.client(&before) // the in-flight request
+	must(t, err)
+	cur, err := f.s.client(&after)
+	must(t, err)
+	if cur == stale {
+		t.Fatal("the client of the new endpoint is the one built for the old endpoint")
+	}
+	again, err := f.s.client(&after)
+	must(t, err)
+	if again != cur {
+		t.Fatal("the client of an unchanged endpoint was built again")
+	}
+}
