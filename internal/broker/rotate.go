@@ -24,6 +24,11 @@ const (
 	RetryFailedAfter = 15 * time.Minute
 )
 
+// cleanupTimeout bounds what a rotation does once its caller may have
+// given up: deleting a key upstream (one call, its own deadline), the
+// switch, and recording the outcome.
+const cleanupTimeout = 30 * time.Second
+
 // verifyInterval is the pause between two verifications of a new key.
 var verifyInterval = 500 * time.Millisecond
 
@@ -142,8 +147,13 @@ func (s *Service) lease(ctx context.Context, account, id string, now time.Time, 
 // rotate does the rotation once the lease is held (leased is the stored
 // body).
 func (s *Service) rotate(ctx context.Context, u Upstream, leased []byte, now time.Time) (Upstream, error) {
+	// What follows a failure (deleting a new key upstream, recording the
+	// failure and releasing the lease) outlives the caller: a caller that
+	// gave up must not leave a key no one holds, nor the lease, behind.
+	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
 	fail := func(err error) (Upstream, error) {
-		return s.recordFailure(ctx, u, now, err)
+		return s.recordFailure(after, u, now, err)
 	}
 	old, err := s.openKey(&u)
 	if err != nil {
@@ -158,7 +168,7 @@ func (s *Service) rotate(ctx context.Context, u Upstream, leased []byte, now tim
 		return fail(err)
 	}
 	discard := func(cause error) (Upstream, error) {
-		if derr := c.DeleteAccessKey(ctx, old, u.UserName, fresh.AccessKeyID); derr != nil {
+		if derr := c.DeleteAccessKey(after, old, u.UserName, fresh.AccessKeyID); derr != nil {
 			s.log.Warn("broker: deleting the unused new key upstream", "upstream_account", u.ID, "access_key_id", fresh.AccessKeyID, "err", derr)
 		}
 		return fail(cause)
@@ -178,14 +188,14 @@ func (s *Service) rotate(ctx context.Context, u Upstream, leased []byte, now tim
 		return discard(err)
 	}
 	o := store.Object{Account: u.Account, Kind: KindUpstream, ID: u.ID, Body: body, Updated: now}
-	if err := s.st.Objects().UpdateIf(ctx, o, leased); err != nil {
+	if err := s.st.Objects().UpdateIf(after, o, leased); err != nil {
 		// Changed meanwhile (an administrator replaced the key, or
 		// removed the upstream): the new key is not used.
 		return discard(fmt.Errorf("broker: the upstream changed while its key was rotated: %w", err))
 	}
-	if err := c.DeleteAccessKey(ctx, upstream.Key{AccessKeyID: fresh.AccessKeyID, SecretAccessKey: fresh.SecretAccessKey},
+	if err := c.DeleteAccessKey(after, upstream.Key{AccessKeyID: fresh.AccessKeyID, SecretAccessKey: fresh.SecretAccessKey},
 		u.UserName, old.AccessKeyID); err != nil {
-		return s.recordFailure(ctx, next, now, fmt.Errorf("the new key is in use, but the old key %s could not be deleted upstream: %w", old.AccessKeyID, err))
+		return s.recordFailure(after, next, now, fmt.Errorf("the new key is in use, but the old key %s could not be deleted upstream: %w", old.AccessKeyID, err))
 	}
 	return next, nil
 }
