@@ -253,8 +253,14 @@ const MaxSourceIdentity = 64
 // caller that has none: NAME@ACCOUNT for a user, ROLE.SESSION for a role
 // session, federated.NAME for a federated user (root@ACCOUNT for root),
 // characters outside [\w+=,.@-] replaced by '-', at most 64 characters.
+//
+// Only the user (and root) form keeps '@': a role session's or a
+// federated user's name is the caller's choice, and with an '@' it could
+// take the shape of a user's (role admin, session bob@ACCOUNT would be
+// user admin.bob's admin.bob@ACCOUNT), so there '@' becomes '-' too.
 func SourceIdentity(p *identity.Principal) string {
 	var s string
+	at := false // whether '@' is kept
 	ref, err := iam.ParseEntityARN(p.CallerARN)
 	switch {
 	case err != nil:
@@ -264,16 +270,16 @@ func SourceIdentity(p *identity.Principal) string {
 	case ref.Type == iam.ResourceFederatedUser:
 		s = "federated." + ref.Name
 	case ref.Type == iam.ResourceRoot:
-		s = "root@" + p.Account
+		s, at = "root@"+p.Account, true
 	default:
 		name := p.UserName
 		if name == "" {
 			name = ref.Name
 		}
-		s = name + "@" + p.Account
+		s, at = name+"@"+p.Account, true
 	}
 	s = strings.Map(func(r rune) rune {
-		if r == '_' || r == '+' || r == '=' || r == ',' || r == '.' || r == '@' || r == '-' ||
+		if r == '_' || r == '+' || r == '=' || r == ',' || r == '.' || (r == '@' && at) || r == '-' ||
 			('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9') {
 			return r
 		}

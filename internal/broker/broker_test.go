@@ -347,6 +347,13 @@ func TestSourceIdentity(t *testing.T) {
 		{identity.Principal{Type: identity.Root, Account: acctA, CallerARN: "arn:aws:iam::" + acctA + ":root"}, "root@" + acctA},
 		{identity.Principal{Type: identity.AssumedRole, Account: acctA, CallerARN: "arn:aws:sts::" + acctA + ":assumed-role/R/" + strings.Repeat("s", 64)}, "R." + strings.Repeat("s", 62)},
 		{identity.Principal{Type: identity.IAMUser, Account: acctA, CallerARN: "arn:aws:iam::" + acctA + ":user/x", UserName: "a b/c"}, "a-b-c@" + acctA},
+		// A session name is the caller's choice: with an @ it would take
+		// the shape of a user's (admin.bob@ACCOUNT is user admin.bob's),
+		// so only the user form keeps @.
+		{identity.Principal{Type: identity.AssumedRole, Account: acctA, CallerARN: "arn:aws:sts::" + acctA + ":assumed-role/admin/bob@" + acctA}, "admin.bob-" + acctA},
+		{identity.Principal{Type: identity.AssumedRole, Account: acctA, CallerARN: "arn:aws:sts::" + acctA + ":assumed-role/a@b/c"}, "a-b.c"},
+		{identity.Principal{Type: identity.FederatedUser, Account: acctA, CallerARN: "arn:aws:sts::" + acctA + ":federated-user/x@" + acctA}, "federated.x-" + acctA},
+		{identity.Principal{Type: identity.IAMUser, Account: acctA, CallerARN: "arn:aws:iam::" + acctA + ":user/x", UserName: "bob@corp.example"}, "bob@corp.example@" + acctA},
 	}
 	for _, tt := range tests {
 		if got := SourceIdentity(&tt.p); got != tt.want {
