@@ -102,6 +102,13 @@ func (c Converter) fill(e *Event, rec *request.Record, tls *TLSDetails) {
 	if rp, ok := rec.Principal.(RecipientPrincipal); ok && rp.RecipientAccountID() != "" {
 		e.RecipientAccountID = rp.RecipientAccountID()
 	}
+	if e.RecipientAccountID == "" && rec.Issued != nil {
+		// An unsigned request that issued credentials (AssumeRoleWithWebIdentity,
+		// AssumeRoleWithSAML) is received by the role's account, as in
+		// CloudTrail: its LookupEvents finds it (the join of a broker's
+		// trail with its upstream's, docs/broker.md).
+		e.RecipientAccountID = rec.Issued.Account
+	}
 	if rec.Category == request.CategoryData {
 		c.fillData(e, rec, tls)
 		return

@@ -58,6 +58,14 @@ func TestConvertUnauthenticated(t *testing.T) {
 	if got.UserIdentity.Type != "Unknown" || got.ErrorCode != "InvalidIdentityToken" || got.RecipientAccountID != "" || got.AWSRegion != "us-east-1" {
 		t.Errorf("got identity %+v, error %q, account %q, region %q", got.UserIdentity, got.ErrorCode, got.RecipientAccountID, got.AWSRegion)
 	}
+	// One that issued credentials is received by the role's account, as
+	// in CloudTrail, so that account's LookupEvents finds it.
+	ok := record(4, nil, "AssumeRoleWithWebIdentity")
+	ok.Issued = &request.Issuance{Kind: "AssumeRoleWithWebIdentity", AccessKeyID: "ASIAEXAMPLEWEBID0001", Account: "444455556666"}
+	if got := (audit.Converter{}).Convert(ok, nil); got.RecipientAccountID != "444455556666" || got.UserIdentity.AccountID != "" {
+		t.Errorf("an unsigned issuance: recipientAccountId %q, userIdentity.accountId %q; want 444455556666 and none",
+			got.RecipientAccountID, got.UserIdentity.AccountID)
+	}
 	web := &identity.Principal{Type: identity.WebIdentityUser, PrincipalID: "accounts.example:sub", UserName: "sub"}
 	if got := (audit.Converter{}).Convert(record(3, web, "AssumeRoleWithWebIdentity"), nil); got.UserIdentity.UserName != "sub" {
 		t.Errorf("web identity userName = %q, want sub", got.UserIdentity.UserName)
