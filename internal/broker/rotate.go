@@ -194,10 +194,17 @@ func (s *Service) rotate(ctx context.Context, u Upstream, leased []byte, now tim
 		return discard(fmt.Errorf("broker: the upstream changed while its key was rotated: %w", err))
 	}
 	if err := c.DeleteAccessKey(after, upstream.Key{AccessKeyID: fresh.AccessKeyID, SecretAccessKey: fresh.SecretAccessKey},
-		u.UserName, old.AccessKeyID); err != nil {
+		u.UserName, old.AccessKeyID); err != nil && !gone(err) {
 		return s.recordFailure(after, next, now, fmt.Errorf("the new key is in use, but the old key %s could not be deleted upstream: %w", old.AccessKeyID, err))
 	}
 	return next, nil
+}
+
+// gone reports whether a DeleteAccessKey failed because the key does
+// not exist (deleted meanwhile): what the deletion was for.
+func gone(err error) bool {
+	e, ok := errors.AsType[*upstream.Error](err)
+	return ok && e.Kind == upstream.Invalid && e.Code == "NoSuchEntity"
 }
 
 // verify waits for the new key to work upstream, at most VerifyTimeout.
