@@ -148,6 +148,14 @@ func setupOIDCUpstream(t *testing.T, r *brokerRig) {
 			t.Fatal(err)
 		}
 	}
+	// The caller's session tags reach the upstream session (the token's
+	// https://aws.amazon.com/tags claim): deploy may read roles only with
+	// team=payments.
+	if _, err := ic.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("deploy"), PolicyName: aws.String("by-tag"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"*",` +
+			`"Condition":{"StringEquals":{"aws:PrincipalTag/team":"payments"}}}]}`)}); err != nil {
+		t.Fatal(err)
+	}
 	r.upstreamCLI(t, "add", upOIDCAccount, "--mode", "oidc", "--sts-endpoint", r.upOIDC.URL, "--iam-endpoint", r.upOIDC.URL,
 		"--description", "e2e upstream Brevet, OIDC trust")
 	aliceARN, carolARN := "arn:aws:iam::"+brokerAccount+":user/alice", "arn:aws:iam::"+brokerAccount+":user/carol"
@@ -224,6 +232,27 @@ func brokerOIDC(t *testing.T, r *brokerRig, p *brokerPeople) {
 	}
 	keyID := aws.ToString(out.Credentials.AccessKeyId)
 
+	t.Run("session tags upstream", func(t *testing.T) {
+		getRole := func(c *ststypes.Credentials) error {
+			_, err := iam.NewFromConfig(upstreamCreds(r.upOIDC.URL, aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey),
+				aws.ToString(c.SessionToken))).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("deploy")})
+			return err
+		}
+		if err := getRole(out.Credentials); err != nil {
+			t.Errorf("the tagged session (team=payments) on the upstream: %v", err)
+		}
+		untagged, err := sts.NewFromConfig(noRetries(p.alice.cfg)).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(deployARN),
+			RoleSessionName: aws.String("alice-untagged")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		suiteSecrets.add(aws.ToString(untagged.Credentials.SecretAccessKey), aws.ToString(untagged.Credentials.SessionToken))
+		var ae smithy.APIError
+		if err := getRole(untagged.Credentials); !asAPIError(err, &ae) || ae.ErrorCode() != "AccessDenied" {
+			t.Errorf("an untagged session on the upstream: %v, want AccessDenied (the policy wants aws:PrincipalTag/team)", err)
+		}
+	})
+
 	t.Run("the broker's trail", func(t *testing.T) {
 		var ev map[string]any
 		for _, e := range auditEvents(t, r.down, "--upstream", upOIDCAccount, "--event-name", "AssumeRole") {
@@ -282,6 +311,26 @@ func brokerOIDC(t *testing.T, r *brokerRig, p *brokerPeople) {
 		calls := auditEvents(t, r.upOIDC, "--access-key", keyID, "--event-name", "GetCallerIdentity")
 		if len(calls) == 0 || str(calls[0], "userIdentity.sessionContext.sourceIdentity") != si {
 			t.Errorf("the upstream's events of the session's calls: %v; want sessionContext.sourceIdentity %s", calls, si)
+		}
+	})
+
+	t.Run("not in the issuance index", func(t *testing.T) {
+		// A Brevet session of alice's, issued after the brokered one, shows
+		// that the index has caught up; the upstream's credentials are not
+		// Brevet's to list or revoke.
+		st, err := sts.NewFromConfig(p.alice.cfg).GetSessionToken(ctx, &sts.GetSessionTokenInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		suiteSecrets.add(aws.ToString(st.Credentials.SecretAccessKey), aws.ToString(st.Credentials.SessionToken))
+		var listed string
+		until(t, "alice's Brevet session in brevet sessions list", 10*time.Second, func() (bool, error) {
+			_, body := r.query(t, url.Values{"Action": {"ListSessions"}, "MaxItems": {"1000"}})
+			listed = string(body)
+			return strings.Contains(listed, aws.ToString(st.Credentials.AccessKeyId)), nil
+		})
+		if strings.Contains(listed, keyID) {
+			t.Errorf("ListSessions lists the upstream's credentials %s", keyID)
 		}
 	})
 
