@@ -116,6 +116,9 @@ func (s *Service) mint(u *Upstream, in *sts.BrokerAssumeInput, now time.Time) (s
 	if _, off := errors.AsType[sts.OutboundDisabledError](err); off {
 		return "", &IssuerDisabledError{Account: u.ID} // the node's issuer is not configured
 	}
+	if ie, ok := errors.AsType[*issuer.Error](err); ok && ie.Kind == issuer.PayloadTooLarge {
+		return "", &TagsTooLargeError{Account: u.ID} // the caller's tags: nothing else in the token grows
+	}
 	if err != nil {
 		return "", fmt.Errorf("broker: minting the token for upstream %s: %w", u.ID, err)
 	}

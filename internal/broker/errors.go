@@ -51,6 +51,15 @@ func (e *IssuerDisabledError) Error() string {
 	return "Brevet's OIDC issuer is not enabled (set federation.issuer_url or serve HTTPS); upstream account " + e.Account + " trusts it."
 }
 
+// TagsTooLargeError: in OIDC mode, the session tags passed upstream do
+// not fit in Brevet's token (issuer.MaxPayloadBytes). AWS answers session
+// tags that do not fit with PackedPolicyTooLarge; so does Brevet.
+type TagsTooLargeError struct{ Account string }
+
+func (e *TagsTooLargeError) Error() string {
+	return "The session tags are too large to pass to upstream account " + e.Account + " in Brevet's web identity token; pass fewer or shorter tags."
+}
+
 // BusyError: another node (or request) is rotating the upstream's key.
 type BusyError struct{ Account string }
 
@@ -102,6 +111,9 @@ func WireError(err error) *awsquery.Error {
 	}
 	if e, ok := errors.AsType[*IssuerDisabledError](err); ok {
 		return &awsquery.Error{Code: awsquery.CodeServiceUnavailable, Message: e.Error(), Cause: err}
+	}
+	if e, ok := errors.AsType[*TagsTooLargeError](err); ok {
+		return &awsquery.Error{Code: awsquery.CodePackedPolicyTooLarge, Message: e.Error(), Cause: err}
 	}
 	if e, ok := errors.AsType[*BusyError](err); ok {
 		return &awsquery.Error{Code: awsquery.CodeServiceUnavailable, Message: e.Error(), Cause: err}

@@ -420,3 +420,31 @@ func TestRotateOnceInACluster(t *testing.T) {
 		}
 	})
 }
+
+// TestOIDCModeTagsTooLarge: session tags too large for Brevet's token (50
+// tags of the longest keys and values) are the caller's mistake, answered
+// as AssumeRole answers tags that do not fit: PackedPolicyTooLarge, not
+// a code of GetWebIdentityToken's. Nothing is called upstream.
+func TestOIDCModeTagsTooLarge(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	key, err := issuer.GenerateKey(TokenAlgorithm, time.Now())
+	must(t, err)
+	iss, err := issuer.New(issuer.Config{URL: "https://brevet.example.com"}, []*issuer.Key{key})
+	must(t, err)
+	f.s = f.service(iss)
+	_, err = f.s.CreateUpstream(ctx, f.admin, &brevetapi.UpstreamAccountRequest{UpstreamAccountId: upA, Mode: ptr(ModeOIDC),
+		StsEndpoint: ptr("http://127.0.0.1:1"), IamEndpoint: ptr("http://127.0.0.1:1")}, time.Now())
+	must(t, err)
+	br := f.brokered(t, "arn:aws:iam::"+upA+":role/Web")
+	var tags []credential.Tag
+	for i := range 50 {
+		tags = append(tags, credential.Tag{Key: fmt.Sprintf("%03d", i) + strings.Repeat("k", 125), Value: strings.Repeat("v", 256)})
+	}
+	in := &sts.BrokerAssumeInput{Role: br, Caller: f.annPrincipal(), SessionName: "ann", Duration: time.Hour, Tags: tags, SourceIdentity: "ann@" + acctA}
+	_, err = f.s.AssumeRole(ctx, in, time.Now())
+	w := WireError(err)
+	if w == nil || w.Code.Name != "PackedPolicyTooLarge" || !strings.Contains(w.Message, "session tags") {
+		t.Fatalf("AssumeRole with 50 large tags = %v (wire %v), want PackedPolicyTooLarge", err, w)
+	}
+}
