@@ -960,7 +960,7 @@ func brokerFaults(t *testing.T, r *brokerRig, p *brokerPeople) {
 		t.Parallel()
 		proxies[motoRate].set(forward, 0)
 		var wg sync.WaitGroup
-		errs := make([]error, 5)
+		errs := make([]error, 10)
 		for i := range errs {
 			wg.Add(1)
 			go func() { defer wg.Done(); _, errs[i] = assume(motoRate, fmt.Sprintf("rate-%d", i)) }()
@@ -975,11 +975,11 @@ func brokerFaults(t *testing.T, r *brokerRig, p *brokerPeople) {
 			case asAPIError(err, &ae) && ae.ErrorCode() == "Throttling" && ae.ErrorMessage() == "Rate exceeded for upstream account "+motoRate+".":
 				limited++
 			default:
-				t.Errorf("5 calls at once to an upstream limited to 1/s: %v", err)
+				t.Errorf("10 calls at once to an upstream limited to 1/s: %v", err)
 			}
 		}
 		if ok == 0 || limited == 0 {
-			t.Errorf("5 calls at once to an upstream limited to 1/s, burst 1: %d served, %d Throttling; want both", ok, limited)
+			t.Errorf("10 calls at once to an upstream limited to 1/s, burst 1: %d served, %d Throttling; want both", ok, limited)
 		}
 		counted(t, motoRate, "limited")
 	})
