@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -28,52 +29,10 @@ import (
 // upstream is called (its endpoint does not answer): the entry is put in
 // the cache first, as an earlier call would have.
 func BenchmarkBrokeredAssumeRoleCached(b *testing.B) {
-	ctx := context.Background()
-	t0 := time.Now()
-	st, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(b.TempDir(), "b.db"), Now: time.Now})
-	benchMust(b, err)
-	b.Cleanup(func() { st.Close() })
-	w := &authztest.World{Store: st, Now: t0}
-	benchMust(b, w.Account(acctA))
-	ann, err := w.User(acctA, "ann")
-	benchMust(b, err)
-	arn := "arn:aws:iam::" + upA + ":role/Deploy"
-	benchMust(b, w.Inline(authztest.UserOwner(acctA, "ann"), "up", authztest.Allow(arn, "sts:AssumeRole", "sts:SetSourceIdentity")))
-	keys, err := masterkey.Generate(rand.Reader, t0)
-	benchMust(b, err)
-	ring, err := credential.NewTokenKeyRing(rand.Reader, t0.Add(-time.Hour))
-	benchMust(b, err)
-	az, err := authz.New(ctx, authz.Config{Store: st, MessageKey: make([]byte, 32)})
-	benchMust(b, err)
-	bs, err := New(Config{Store: st, Keys: keys, Dial: upstream.New})
-	benchMust(b, err)
-	svc, err := sts.New(sts.Config{Store: st, TokenKeys: ring, Authz: az, Secrets: keys, Broker: bs})
-	benchMust(b, err)
-	admin := &identity.Principal{Type: identity.IAMUser, Account: acctA, CallerARN: iam.UserARN(acctA, "/", "admin"), AccessKeyID: "AKIAADMINADMINADMIN1", UserName: "admin"}
-	req := keyReq(upA)
-	req.CacheCredentials = ptr(true)
-	_, err = bs.CreateUpstream(ctx, admin, req, t0)
-	benchMust(b, err)
-	_, err = bs.CreateRole(ctx, admin, &brevetapi.BrokeredRoleRequest{RoleArn: arn, AssumeRolePolicyDocument: ptr(trustOf(ann.ARN()))}, t0)
-	benchMust(b, err)
-	benchMust(b, az.Sync(ctx))
-
-	p := &identity.Principal{Type: identity.IAMUser, Account: acctA, CallerARN: ann.ARN(), PrincipalID: ann.ID,
-		AccessKeyID: "AKIAANNANNANNANNANN1", UserName: ann.Name, UserID: ann.ID}
-	in := &stsapi.AssumeRoleRequest{RoleArn: arn, RoleSessionName: "bench"}
-	idx, err := bs.current(ctx)
-	benchMust(b, err)
-	u := idx.byID[upA]
-	exp := t0.Add(time.Hour).UTC().Truncate(time.Second)
-	sessionARN := "arn:aws:sts::" + upA + ":assumed-role/Deploy/bench"
-	bs.cache.put(cacheKey(p, ActionAssumeRole, arn, "bench", time.Hour, "", nil, nil, nil, SourceIdentity(p)), upA, keyID(u), t0,
-		&upstream.Session{AccessKeyID: "ASIAUPSTREAM00000001", SecretAccessKey: "s", SessionToken: "t", Expiration: exp, ARN: sessionARN,
-			AssumedRoleID: "AROAUPSTREAM:bench", RequestID: "r"},
-		request.UpstreamSession{Account: upA, Action: ActionAssumeRole, RoleARN: arn, SessionARN: sessionARN, AccessKeyID: "ASIAUPSTREAM00000001", Expires: exp})
-	f := authz.Facts{Now: t0}
+	c := newCachedSetup(b)
 	serve := func() {
-		out, sess, err := svc.BrokeredAssumeRole(ctx, p, in, f)
-		if err != nil || !sess.Upstream.Cached || out.Credentials.AccessKeyId != "ASIAUPSTREAM00000001" {
+		out, sess, err := c.svc.BrokeredAssumeRole(context.Background(), c.p, c.in, c.f)
+		if err != nil || !sess.Upstream.Cached || out.Credentials.AccessKeyId != cachedKeyID {
 			b.Fatalf("BrokeredAssumeRole = %+v, %v; want the cached credentials", sess, err)
 		}
 	}
@@ -83,6 +42,98 @@ func BenchmarkBrokeredAssumeRoleCached(b *testing.B) {
 	for b.Loop() {
 		serve()
 	}
+}
+
+// TestAuthorizedBeforeCache: cached credentials go only to a caller whom
+// Brevet authorizes now, for a role still registered. Once ann's identity
+// policy no longer allows the upstream role, or the role is removed, her
+// next call is AccessDenied, although the cache holds credentials for
+// exactly that call.
+func TestAuthorizedBeforeCache(t *testing.T) {
+	c := newCachedSetup(t)
+	ctx := context.Background()
+	if _, sess, err := c.svc.BrokeredAssumeRole(ctx, c.p, c.in, c.f); err != nil || !sess.Upstream.Cached {
+		t.Fatalf("BrokeredAssumeRole = %+v, %v; want the cached credentials", sess, err)
+	}
+	must(t, c.st.InlinePolicies().Delete(ctx, authztest.UserOwner(acctA, "ann"), "up"))
+	must(t, c.az.Sync(ctx))
+	_, _, err := c.svc.BrokeredAssumeRole(ctx, c.p, c.in, c.f)
+	if _, denied := errors.AsType[*request.AccessDeniedError](err); !denied {
+		t.Fatalf("BrokeredAssumeRole without the identity policy = %v, want AccessDenied", err)
+	}
+
+	// A role removed is not served from the cache either.
+	c = newCachedSetup(t)
+	must(t, c.bs.DeleteRole(ctx, acctA, c.in.RoleArn))
+	_, _, err = c.svc.BrokeredAssumeRole(ctx, c.p, c.in, c.f)
+	if _, denied := errors.AsType[*request.AccessDeniedError](err); !denied {
+		t.Fatalf("BrokeredAssumeRole of a removed role = %v, want AccessDenied", err)
+	}
+}
+
+// cachedKeyID is the access key id of the credentials newCachedSetup
+// puts in the cache.
+const cachedKeyID = "ASIAUPSTREAM00000001"
+
+// cachedSetup is a Brevet (SQLite store, authorizer, STS with the broker)
+// with a KEY-mode upstream that caches, a brokered role trusting ann (whose
+// identity policy allows it), and the cache holding the credentials of
+// ann's call c.in, as an earlier call would have left them. The upstream's
+// endpoint does not answer: a call that is not answered from the cache
+// fails.
+type cachedSetup struct {
+	st  *sqlite.Store
+	az  *authz.Authorizer
+	bs  *Service
+	svc *sts.Service
+	p   *identity.Principal
+	in  *stsapi.AssumeRoleRequest
+	f   authz.Facts
+}
+
+func newCachedSetup(tb testing.TB) *cachedSetup {
+	tb.Helper()
+	ctx := context.Background()
+	t0 := time.Now()
+	st, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(tb.TempDir(), "b.db"), Now: time.Now})
+	must(tb, err)
+	tb.Cleanup(func() { st.Close() })
+	w := &authztest.World{Store: st, Now: t0}
+	must(tb, w.Account(acctA))
+	ann, err := w.User(acctA, "ann")
+	must(tb, err)
+	arn := "arn:aws:iam::" + upA + ":role/Deploy"
+	must(tb, w.Inline(authztest.UserOwner(acctA, "ann"), "up", authztest.Allow(arn, "sts:AssumeRole", "sts:SetSourceIdentity")))
+	keys, err := masterkey.Generate(rand.Reader, t0)
+	must(tb, err)
+	ring, err := credential.NewTokenKeyRing(rand.Reader, t0.Add(-time.Hour))
+	must(tb, err)
+	az, err := authz.New(ctx, authz.Config{Store: st, MessageKey: make([]byte, 32)})
+	must(tb, err)
+	bs, err := New(Config{Store: st, Keys: keys, Dial: upstream.New})
+	must(tb, err)
+	svc, err := sts.New(sts.Config{Store: st, TokenKeys: ring, Authz: az, Secrets: keys, Broker: bs})
+	must(tb, err)
+	admin := &identity.Principal{Type: identity.IAMUser, Account: acctA, CallerARN: iam.UserARN(acctA, "/", "admin"), AccessKeyID: "AKIAADMINADMINADMIN1", UserName: "admin"}
+	req := keyReq(upA)
+	req.CacheCredentials = ptr(true)
+	_, err = bs.CreateUpstream(ctx, admin, req, t0)
+	must(tb, err)
+	_, err = bs.CreateRole(ctx, admin, &brevetapi.BrokeredRoleRequest{RoleArn: arn, AssumeRolePolicyDocument: ptr(trustOf(ann.ARN()))}, t0)
+	must(tb, err)
+	must(tb, az.Sync(ctx))
+
+	p := &identity.Principal{Type: identity.IAMUser, Account: acctA, CallerARN: ann.ARN(), PrincipalID: ann.ID,
+		AccessKeyID: "AKIAANNANNANNANNANN1", UserName: ann.Name, UserID: ann.ID}
+	idx, err := bs.current(ctx)
+	must(tb, err)
+	exp := t0.Add(time.Hour).UTC().Truncate(time.Second)
+	sessionARN := "arn:aws:sts::" + upA + ":assumed-role/Deploy/bench"
+	bs.cache.put(cacheKey(p, ActionAssumeRole, arn, "bench", time.Hour, "", nil, nil, nil, SourceIdentity(p)), upA, keyID(idx.byID[upA]), t0,
+		&upstream.Session{AccessKeyID: cachedKeyID, SecretAccessKey: "s", SessionToken: "t", Expiration: exp, ARN: sessionARN,
+			AssumedRoleID: "AROAUPSTREAM:bench", RequestID: "r"},
+		request.UpstreamSession{Account: upA, Action: ActionAssumeRole, RoleARN: arn, SessionARN: sessionARN, AccessKeyID: cachedKeyID, Expires: exp})
+	return &cachedSetup{st: st, az: az, bs: bs, svc: svc, p: p, in: &stsapi.AssumeRoleRequest{RoleArn: arn, RoleSessionName: "bench"}, f: authz.Facts{Now: t0}}
 }
 
 // BenchmarkNarrow is the broker's check of a caller's session policy
@@ -112,12 +163,5 @@ func BenchmarkNarrow(b *testing.B) {
 		if _, err := Narrow(pol, ceiling); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-func benchMust(b *testing.B, err error) {
-	b.Helper()
-	if err != nil {
-		b.Fatal(err)
 	}
 }

@@ -99,7 +99,7 @@ func (f *fixture) service(issuer TokenMinter) *Service {
 	return s
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
