@@ -88,6 +88,14 @@ type Rotation struct {
 	// Lease is held by the node rotating now, until it expires: in a
 	// cluster one node rotates (claimed with store.Objects.UpdateIf).
 	Lease time.Time `json:"lease,omitempty"`
+	// Pending is the id of a new key created upstream and not switched
+	// to yet (a rotation under way, or one interrupted by a crash), and
+	// Retired the id of the key switched from until its deletion
+	// upstream succeeded: the next rotation deletes both upstream first,
+	// so that no key no one holds lives on (nor fills the user's quota of
+	// two keys).
+	Pending string `json:"pending,omitempty"`
+	Retired string `json:"retired,omitempty"`
 }
 
 // Role is a brokered role (the stored document).

@@ -38,7 +38,10 @@ var verifyInterval = 500 * time.Millisecond
 // (compare-and-swap), then DeleteAccessKey of the old one signed by the
 // new one. Any failure before the switch keeps the old key (the new one
 // is deleted upstream, best effort); every failure is recorded in
-// Rotation and returned.
+// Rotation and returned. The new key's id is recorded (Rotation.Pending)
+// before it is used and the old one's (Rotation.Retired) until it is
+// deleted, so that a rotation a crash or a failed deletion interrupted
+// leaves no key behind: the next rotation deletes them first.
 func (s *Service) Rotate(ctx context.Context, account, id string, now time.Time) (Upstream, error) {
 	return s.rotateLeased(ctx, account, id, now, false)
 }
@@ -90,6 +93,11 @@ func (s *Service) RotateDue(ctx context.Context, now time.Time) {
 func due(u *Upstream, now time.Time) bool {
 	if u.Mode != ModeKey || u.RotateEvery <= 0 || u.Key == nil || now.Before(u.Rotation.Lease) {
 		return false
+	}
+	if u.Rotation.Retired != "" && !u.Rotation.Failed.IsZero() {
+		// The old key outlived a rotation: retried (its deletion first)
+		// after RetryFailedAfter, not a period later.
+		return !now.Before(u.Rotation.Failed.Add(RetryFailedAfter))
 	}
 	last := u.Key.Created
 	if u.Rotation.Last.After(last) {
@@ -163,6 +171,15 @@ func (s *Service) rotate(ctx context.Context, u Upstream, leased []byte, now tim
 	if err != nil {
 		return fail(err)
 	}
+	// What an interrupted rotation left upstream goes first.
+	for _, id := range []string{u.Rotation.Pending, u.Rotation.Retired} {
+		if id == "" || id == old.AccessKeyID {
+			continue
+		}
+		if err := c.DeleteAccessKey(ctx, old, u.UserName, id); err != nil && !gone(err) {
+			return fail(fmt.Errorf("the key %s an interrupted rotation left could not be deleted upstream: %w", id, err))
+		}
+	}
 	fresh, err := c.CreateAccessKey(ctx, old, u.UserName)
 	if err != nil {
 		return fail(err)
@@ -173,6 +190,19 @@ func (s *Service) rotate(ctx context.Context, u Upstream, leased []byte, now tim
 		}
 		return fail(cause)
 	}
+	// The new key is recorded before it is used: a crash from here on
+	// leaves its id for the next rotation to delete.
+	pending := u
+	pending.Rotation.Pending, pending.Rotation.Retired = fresh.AccessKeyID, ""
+	body, err := json.Marshal(&pending)
+	if err != nil {
+		return discard(err)
+	}
+	o := store.Object{Account: u.Account, Kind: KindUpstream, ID: u.ID, Body: body, Updated: now}
+	if err := s.st.Objects().UpdateIf(after, o, leased); err != nil {
+		return discard(fmt.Errorf("broker: the upstream changed while its key was rotated: %w", err))
+	}
+	leased = body
 	if err := verify(ctx, c, fresh); err != nil {
 		return discard(err)
 	}
@@ -182,12 +212,11 @@ func (s *Service) rotate(ctx context.Context, u Upstream, leased []byte, now tim
 	}
 	next := u
 	next.Key = &SealedKey{AccessKeyID: fresh.AccessKeyID, Secret: ct, Created: now.UTC()}
-	next.Rotation = Rotation{Last: now.UTC()}
-	body, err := json.Marshal(&next)
-	if err != nil {
+	next.Rotation = Rotation{Last: now.UTC(), Retired: old.AccessKeyID}
+	if body, err = json.Marshal(&next); err != nil {
 		return discard(err)
 	}
-	o := store.Object{Account: u.Account, Kind: KindUpstream, ID: u.ID, Body: body, Updated: now}
+	o.Body = body
 	if err := s.st.Objects().UpdateIf(after, o, leased); err != nil {
 		// Changed meanwhile (an administrator replaced the key, or
 		// removed the upstream): the new key is not used.
@@ -197,7 +226,15 @@ func (s *Service) rotate(ctx context.Context, u Upstream, leased []byte, now tim
 		u.UserName, old.AccessKeyID); err != nil && !gone(err) {
 		return s.recordFailure(after, next, now, fmt.Errorf("the new key is in use, but the old key %s could not be deleted upstream: %w", old.AccessKeyID, err))
 	}
-	return next, nil
+	done := next
+	done.Rotation.Retired = ""
+	if b, err := json.Marshal(&done); err == nil {
+		o.Body = b
+		if err := s.st.Objects().UpdateIf(after, o, body); err == nil {
+			return done, nil
+		}
+	}
+	return next, nil // Retired stays: the next rotation finds it gone
 }
 
 // gone reports whether a DeleteAccessKey failed because the key does

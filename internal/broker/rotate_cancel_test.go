@@ -110,3 +110,84 @@ func motoDeleteKey(t *testing.T, base, user, keyID string) {
 		t.Error(err)
 	}
 }
+
+// TestRotateAfterCrash: the new key is recorded (Rotation.Pending) before
+// it is verified and switched to; a node that crashed there leaves its id,
+// and the next rotation deletes that key upstream first. Likewise an old
+// key whose deletion failed (Rotation.Retired) is deleted by the next
+// rotation, retried by the schedule after RetryFailedAfter.
+func TestRotateAfterCrash(t *testing.T) {
+	base := motoURL(t)
+	f := newFixture(t)
+	ctx := t.Context()
+	user := uniqueName("brevet-crash-")
+	k := motoUser(t, base, user)
+	target, err := url.Parse(base)
+	must(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var pendingSeen atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if strings.Contains(string(body), "Action=GetCallerIdentity") && pendingSeen.Load() == nil {
+			u, err := f.s.GetUpstream(ctx, acctA, motoAccount)
+			if err == nil {
+				pendingSeen.Store(u.Rotation.Pending)
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	f.keyUpstream(t, srv.URL, k, user, false)
+	at := time.Now()
+	u1, err := f.s.Rotate(ctx, acctA, motoAccount, at)
+	must(t, err)
+	if got, _ := pendingSeen.Load().(string); got == "" || got != u1.Key.AccessKeyID {
+		t.Fatalf("Rotation.Pending while the new key was verified = %q, want %s", got, u1.Key.AccessKeyID)
+	}
+	if u1.Rotation.Pending != "" || u1.Rotation.Retired != "" {
+		t.Fatalf("rotation after success = %+v, want no Pending nor Retired", u1.Rotation)
+	}
+	// A crash after CreateAccessKey: a key no one holds, its id recorded.
+	orphan := motoCreateKey(t, base, user)
+	_, err = f.s.modifyUpstream(ctx, acctA, motoAccount, at, func(u *Upstream) error { u.Rotation.Pending = orphan; return nil })
+	must(t, err)
+	u2, err := f.s.Rotate(ctx, acctA, motoAccount, at.Add(time.Hour))
+	if err != nil {
+		t.Fatalf("Rotate after a crash: %v", err)
+	}
+	if got := motoKeys(t, base, user); len(got) != 1 || got[0] != u2.Key.AccessKeyID {
+		t.Fatalf("keys upstream after the rotation = %v, want only %s", got, u2.Key.AccessKeyID)
+	}
+	// An old key that outlived its rotation (its deletion failed).
+	left := motoCreateKey(t, base, user)
+	failed := at.Add(2 * time.Hour)
+	_, err = f.s.modifyUpstream(ctx, acctA, motoAccount, failed, func(u *Upstream) error {
+		u.Rotation = Rotation{Last: failed, Failed: failed, Error: "the old key could not be deleted", Retired: left}
+		return nil
+	})
+	must(t, err)
+	must(t, f.s.sync(ctx, acctA, KindUpstream, motoAccount))
+	f.s.RotateDue(ctx, failed.Add(time.Minute))
+	if got := motoKeys(t, base, user); len(got) != 2 {
+		t.Fatalf("keys upstream right after the failure = %v, want both (not retried yet)", got)
+	}
+	f.s.RotateDue(ctx, failed.Add(RetryFailedAfter))
+	u3, err := f.s.GetUpstream(ctx, acctA, motoAccount)
+	must(t, err)
+	if got := motoKeys(t, base, user); len(got) != 1 || got[0] != u3.Key.AccessKeyID || !u3.Rotation.Failed.IsZero() {
+		t.Fatalf("keys upstream after the retry = %v, rotation %+v; want only %s and no failure", got, u3.Rotation, u3.Key.AccessKeyID)
+	}
+}
+
+// motoCreateKey creates a key of a moto user as an administrator.
+func motoCreateKey(t *testing.T, base, user string) string {
+	t.Helper()
+	c := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(base),
+		Credentials: awscreds.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "admin-secret", "")})
+	out, err := c.CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{UserName: aws.String(user)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *out.AccessKey.AccessKeyId
+}
