@@ -624,11 +624,19 @@ func brokerKey(t *testing.T, r *brokerRig, p *brokerPeople) {
 			`"Action":["sts:AssumeRole","sts:SetSourceIdentity","sts:TagSession"],"Condition":{"StringEquals":{"sts:ExternalId":"e2e-external-id"}}}]}`)}); err != nil {
 		t.Fatal(err)
 	}
+	// short's maximum upstream is an hour; Brevet is told two.
+	if _, err := uic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("short"), MaxSessionDuration: aws.Int32(3600),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + brokerUserARN + `"},` +
+			`"Action":["sts:AssumeRole","sts:SetSourceIdentity","sts:TagSession"]}]}`)}); err != nil {
+		t.Fatal(err)
+	}
 	k1, s1 := newKey()
 	secrets := []string{s1}
 	r.addKeyUpstream(t, upKeyAccount, r.upKey.URL, k1, s1, "--user-name", broker, "--description", "e2e upstream Brevet, KEY trust")
 	appARN := "arn:aws:iam::" + upKeyAccount + ":role/app"
 	r.addRole(t, appARN, []string{p.alice.arn}, "--external-id", "e2e-external-id")
+	shortARN := "arn:aws:iam::" + upKeyAccount + ":role/short"
+	r.addRole(t, shortARN, []string{p.alice.arn}, "--max-session-duration", "7200")
 	alice := sts.NewFromConfig(noRetries(p.alice.cfg))
 	assumeApp := func(name string) (*sts.AssumeRoleOutput, error) {
 		out, err := alice.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(appARN), RoleSessionName: aws.String(name)})
@@ -655,6 +663,20 @@ func brokerKey(t *testing.T, r *brokerRig, p *brokerPeople) {
 		if !signed {
 			t.Errorf("the upstream's trail has no AssumeRole signed with %s whose source identity is alice's", k1)
 		}
+	})
+
+	t.Run("the upstream's own refusals", func(t *testing.T) {
+		_, err := alice.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(shortARN), RoleSessionName: aws.String("too-long"),
+			DurationSeconds: aws.Int32(7200)})
+		wantCode(t, "a duration Brevet allows and the upstream role does not", err, "ValidationError",
+			"Upstream account "+upKeyAccount+": The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+		// A session policy is passed on.
+		out, err := alice.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(appARN), RoleSessionName: aws.String("with-policy"),
+			Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)})
+		if err != nil {
+			t.Fatalf("a session policy passed upstream: %v", err)
+		}
+		suiteSecrets.add(aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))
 	})
 
 	t.Run("session and federation tokens", func(t *testing.T) {
