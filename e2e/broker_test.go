@@ -844,6 +844,7 @@ const (
 	motoCache    = "100000000004"
 	motoRate     = "100000000005"
 	motoRefused  = "100000000006"
+	motoRemoved  = "100000000008"
 )
 
 // brokerFaults: moto_server as the upstream, behind proxies that hang,
@@ -854,7 +855,7 @@ func brokerFaults(t *testing.T, r *brokerRig, p *brokerPeople) {
 	motoURL := sharedMoto(t)
 	const motoSecret = "e2eMotoUpstreamSecret/0123456789abcdefABCD"
 	proxies := map[string]*faultProxy{}
-	for i, id := range []string{motoHang, motoReset, motoThrottle, motoCache, motoRate, motoRefused} {
+	for i, id := range []string{motoHang, motoReset, motoThrottle, motoCache, motoRate, motoRefused, motoRemoved} {
 		endpoint := ""
 		switch id {
 		case motoRefused:
@@ -977,6 +978,31 @@ func brokerFaults(t *testing.T, r *brokerRig, p *brokerPeople) {
 			t.Error("no event of the broker says upstream.cached for the second request")
 		}
 		counted(t, motoCache, "cached")
+	})
+	t.Run("removed", func(t *testing.T) {
+		t.Parallel()
+		roleARN := "arn:aws:iam::" + motoRemoved + ":role/app"
+		if _, err := assume(motoRemoved, "before"); err != nil {
+			t.Fatalf("a registered upstream role: %v", err)
+		}
+		r.upstreamCLI(t, "role", "remove", roleARN)
+		_, err := assume(motoRemoved, "role-removed")
+		wantCode(t, "a brokered role removed", err, "AccessDenied", "Encoded authorization failure message")
+		r.upstreamCLI(t, "remove", motoRemoved)
+		_, err = assume(motoRemoved, "upstream-removed")
+		wantCode(t, "an upstream account removed", err, "AccessDenied", "")
+		if out := r.upstreamCLI(t, "list"); strings.Contains(out, motoRemoved) {
+			t.Errorf("brevet upstream list after remove:\n%s", out)
+		}
+		before := proxies[motoRemoved].attempts.Load()
+		r.addKeyUpstream(t, motoRemoved, proxies[motoRemoved].URL, "AKIAE2EMOTOKEYAGAIN1", motoSecret)
+		r.addRole(t, roleARN, []string{p.alice.arn})
+		if _, err := assume(motoRemoved, "again"); err != nil {
+			t.Errorf("registered again: %v", err)
+		}
+		if n := proxies[motoRemoved].attempts.Load() - before; n != 1 {
+			t.Errorf("the upstream saw %d calls while it was removed and registered again, want 1", n)
+		}
 	})
 	t.Run("rate limit", func(t *testing.T) {
 		t.Parallel()
