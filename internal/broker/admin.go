@@ -228,7 +228,7 @@ func (s *Service) modifyUpstream(ctx context.Context, account, id string, now ti
 // change applies the members in gives to u (a nil one is absent) and
 // validates the result; a new key pair is sealed.
 func (s *Service) change(u *Upstream, in *brevetapi.UpstreamAccountRequest, now time.Time) error {
-	oldRegion := u.Region
+	oldRegion, oldMode := u.Region, u.Mode
 	set := func(dst *string, v *string) {
 		if v != nil {
 			*dst = *v
@@ -273,6 +273,17 @@ func (s *Service) change(u *Upstream, in *brevetapi.UpstreamAccountRequest, now 
 			return invalid("An upstream account in OIDC mode holds no key: give no AccessKeyId or SecretAccessKey.")
 		}
 		u.Key = nil
+		if oldMode == ModeKey {
+			// The key's settings go with it (UserName cannot be set to
+			// "" through the API); given again, they are refused below.
+			if in.UserName == nil {
+				u.UserName = ""
+			}
+			if in.RotateEveryDays == nil {
+				u.RotateEvery = 0
+			}
+			u.Rotation = Rotation{}
+		}
 		if u.Audience == "" {
 			u.Audience = DefaultAudience
 		}

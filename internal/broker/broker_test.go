@@ -636,3 +636,31 @@ func TestClientFollowsEndpoint(t *testing.T) {
 		t.Fatal("the client of an unchanged endpoint was built again")
 	}
 }
+
+// TestUpdateUpstreamModeSwitch: a KEY upstream with a user name and a
+// schedule can move to OIDC (its KEY-only settings go with its key; the
+// API cannot set UserName to ""), and back with a key.
+func TestUpdateUpstreamModeSwitch(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	req := keyReq(upA)
+	req.UserName, req.RotateEveryDays = ptr("brevet"), ptr(int32(30))
+	_, err := f.s.CreateUpstream(ctx, f.admin, req, now)
+	must(t, err)
+	u, err := f.s.UpdateUpstream(ctx, f.admin, &brevetapi.UpstreamAccountRequest{UpstreamAccountId: upA, Mode: ptr(ModeOIDC)}, now)
+	if err != nil {
+		t.Fatalf("UpdateUpstream to OIDC: %v", err)
+	}
+	if u.Mode != ModeOIDC || u.Key != nil || u.UserName != "" || u.RotateEvery != 0 || u.Audience != DefaultAudience {
+		t.Fatalf("after the switch to OIDC: %+v", u)
+	}
+	if _, err := f.s.UpdateUpstream(ctx, f.admin, &brevetapi.UpstreamAccountRequest{UpstreamAccountId: upA, Mode: ptr(ModeOIDC), UserName: ptr("x")}, now); WireError(err) == nil || WireError(err).Code != awsquery.CodeValidationError {
+		t.Fatalf("OIDC with a UserName = %v, want ValidationError", err)
+	}
+	back := keyReq(upA)
+	back.StsEndpoint, back.IamEndpoint = nil, nil
+	u, err = f.s.UpdateUpstream(ctx, f.admin, back, now)
+	if err != nil || u.Mode != ModeKey || u.Key == nil || u.Audience != "" {
+		t.Fatalf("UpdateUpstream back to KEY = %+v, %v", u, err)
+	}
+}
