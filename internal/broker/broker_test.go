@@ -664,3 +664,50 @@ func TestUpdateUpstreamModeSwitch(t *testing.T) {
 		t.Fatalf("UpdateUpstream back to KEY = %+v, %v", u, err)
 	}
 }
+
+// TestAccountScoping: another Brevet account can neither see, change,
+// rotate, delete nor use an account's upstream and brokered roles.
+func TestAccountScoping(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	_, err := f.s.CreateUpstream(ctx, f.admin, keyReq(upA), now)
+	must(t, err)
+	arn := "arn:aws:iam::" + upA + ":role/Deploy"
+	_, err = f.s.CreateRole(ctx, f.admin, &brevetapi.BrokeredRoleRequest{RoleArn: arn, AssumeRolePolicyDocument: ptr(trustOf(f.ann.ARN()))}, now)
+	must(t, err)
+	adminB := &identity.Principal{Type: identity.IAMUser, Account: acctB, CallerARN: "arn:aws:iam::" + acctB + ":user/admin", UserName: "admin"}
+	notFound := func(what string, err error) {
+		t.Helper()
+		if w := WireError(err); w == nil || w.Code != awsquery.CodeNoSuchEntity {
+			t.Errorf("%s from account B = %v, want NoSuchEntity", what, err)
+		}
+	}
+	_, err = f.s.GetUpstream(ctx, acctB, upA)
+	notFound("GetUpstream", err)
+	_, err = f.s.UpdateUpstream(ctx, adminB, &brevetapi.UpstreamAccountRequest{UpstreamAccountId: upA, StsEndpoint: ptr("https://evil.example")}, now)
+	notFound("UpdateUpstream", err)
+	_, err = f.s.Rotate(ctx, acctB, upA, now)
+	notFound("Rotate", err)
+	notFound("DeleteUpstream", f.s.DeleteUpstream(ctx, acctB, upA))
+	_, _, err = f.s.SessionToken(ctx, adminB, upA, 0, now)
+	notFound("SessionToken", err)
+	_, _, err = f.s.FederationToken(ctx, adminB, upA, upstream.FederationInput{Name: "bob"}, now)
+	notFound("FederationToken", err)
+	_, err = f.s.GetRole(ctx, acctB, arn)
+	notFound("GetRole", err)
+	_, err = f.s.UpdateRole(ctx, adminB, &brevetapi.BrokeredRoleRequest{RoleArn: arn, Description: ptr("x")}, now)
+	notFound("UpdateRole", err)
+	notFound("DeleteRole", f.s.DeleteRole(ctx, acctB, arn))
+	if _, err := f.s.CreateRole(ctx, adminB, &brevetapi.BrokeredRoleRequest{RoleArn: arn, AssumeRolePolicyDocument: ptr(trustOf(f.ann.ARN()))}, now); WireError(err) == nil || WireError(err).Code != awsquery.CodeValidationError {
+		t.Errorf("CreateRole of A's upstream from B = %v, want ValidationError", err)
+	}
+	if us, _, err := f.s.ListUpstreams(ctx, acctB, "", 0); err != nil || len(us) != 0 {
+		t.Errorf("ListUpstreams of B = %v, %v", us, err)
+	}
+	if rs, _, err := f.s.ListRoles(ctx, acctB, "", "", 0); err != nil || len(rs) != 0 {
+		t.Errorf("ListRoles of B = %v, %v", rs, err)
+	}
+	if u, err := f.s.GetUpstream(ctx, acctA, upA); err != nil || u.STSEndpoint == "https://evil.example" {
+		t.Errorf("A's upstream after B's attempts = %+v, %v", u, err)
+	}
+}
