@@ -184,6 +184,11 @@ func (s *Service) rotate(ctx context.Context, u Upstream, leased []byte, now tim
 	if err != nil {
 		return fail(err)
 	}
+	if fresh.AccessKeyID == old.AccessKeyID {
+		// A broken answer: discarding (deleting) or retiring this "new"
+		// key would delete the key in use.
+		return fail(fmt.Errorf("the upstream answered CreateAccessKey with the id of the key in use, %s", old.AccessKeyID))
+	}
 	discard := func(cause error) (Upstream, error) {
 		if derr := c.DeleteAccessKey(after, old, u.UserName, fresh.AccessKeyID); derr != nil {
 			s.log.Warn("broker: deleting the unused new key upstream", "upstream_account", u.ID, "access_key_id", fresh.AccessKeyID, "err", derr)

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -190,4 +191,42 @@ func motoCreateKey(t *testing.T, base, user string) string {
 		t.Fatal(err)
 	}
 	return *out.AccessKey.AccessKeyId
+}
+
+// TestRotateGarbageNewKey: an upstream answering CreateAccessKey with
+// the id of the key in use (a broken or hostile endpoint) does not make
+// the rotation delete the key in use when it discards the "new" one.
+func TestRotateGarbageNewKey(t *testing.T) {
+	base := motoURL(t)
+	f := newFixture(t)
+	user := uniqueName("brevet-garbage-")
+	k := motoUser(t, base, user)
+	target, err := url.Parse(base)
+	must(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if !strings.Contains(string(body), "Action=CreateAccessKey") {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		proxy.ServeHTTP(rec, r)
+		out := rec.Body.String()
+		if i, j := strings.Index(out, "<AccessKeyId>"), strings.Index(out, "</AccessKeyId>"); i >= 0 && j > i {
+			out = out[:i] + "<AccessKeyId>" + k.AccessKeyID + out[j:]
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(rec.Code)
+		io.WriteString(w, out)
+	}))
+	defer srv.Close()
+	f.keyUpstream(t, srv.URL, k, user, false)
+	if _, err := f.s.Rotate(t.Context(), acctA, motoAccount, time.Now()); err == nil {
+		t.Fatal("Rotate with a new key named as the old one succeeded")
+	}
+	if got := motoKeys(t, base, user); !slices.Contains(got, k.AccessKeyID) {
+		t.Fatalf("keys upstream = %v: the key in use %s was deleted", got, k.AccessKeyID)
+	}
 }
