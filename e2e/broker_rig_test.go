@@ -323,9 +323,10 @@ const (
 	throttleAll                  // answer Throttling always
 )
 
-// faultProxy is an upstream STS endpoint in front of moto_server that
-// injects the failures a real one shows: no answer, a reset connection,
-// Throttling answers. It counts the requests it receives (attempts).
+// faultProxy is an upstream STS endpoint in front of moto_server (or a
+// Brevet) that injects the failures a real one shows: no answer, a reset
+// connection, Throttling answers. It counts the requests it receives
+// (attempts) and keeps the secrets the upstream answers (answered).
 type faultProxy struct {
 	URL      string
 	srv      *http.Server
@@ -336,6 +337,7 @@ type faultProxy struct {
 	mu        sync.Mutex
 	mode      faultMode
 	throttles int
+	secrets   []string      // the secret keys and session tokens the upstream answered
 	done      chan struct{} // closed when the proxy stops: releases hung requests
 }
 
@@ -353,6 +355,7 @@ func newFaultProxy(t *testing.T, motoURL string) *faultProxy {
 	}
 	p := &faultProxy{URL: "http://" + ln.Addr().String(), ln: ln, done: make(chan struct{}),
 		fwd: httputil.NewSingleHostReverseProxy(target)}
+	p.fwd.ModifyResponse = p.keepSecrets
 	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = p.srv.Serve(ln) }()
 	t.Cleanup(func() {
@@ -362,6 +365,27 @@ func newFaultProxy(t *testing.T, motoURL string) *faultProxy {
 		_ = p.srv.Shutdown(ctx)
 	})
 	return p
+}
+
+// keepSecrets remembers the secrets of an upstream's answer (a new access
+// key's, a session's), which only the broker sees otherwise.
+func (p *faultProxy) keepSecrets(resp *http.Response) error {
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, m := range xmlSecret.FindAllStringSubmatch(string(body), -1) {
+		p.secrets = append(p.secrets, m[2])
+	}
+	return err
+}
+
+// answered returns the secrets the upstream answered through the proxy.
+func (p *faultProxy) answered() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.secrets...)
 }
 
 // set changes the mode (with n Throttling answers for throttle) and

@@ -632,7 +632,10 @@ func brokerKey(t *testing.T, r *brokerRig, p *brokerPeople) {
 	}
 	k1, s1 := newKey()
 	secrets := []string{s1}
-	r.addKeyUpstream(t, upKeyAccount, r.upKey.URL, k1, s1, "--user-name", broker, "--description", "e2e upstream Brevet, KEY trust")
+	// Through a proxy that sees what the upstream answers the broker: the
+	// keys rotations create, the sessions' secrets.
+	seen := newFaultProxy(t, r.upKey.URL)
+	r.addKeyUpstream(t, upKeyAccount, seen.URL, k1, s1, "--user-name", broker, "--description", "e2e upstream Brevet, KEY trust")
 	appARN := "arn:aws:iam::" + upKeyAccount + ":role/app"
 	r.addRole(t, appARN, []string{p.alice.arn}, "--external-id", "e2e-external-id")
 	shortARN := "arn:aws:iam::" + upKeyAccount + ":role/short"
@@ -826,8 +829,12 @@ func brokerKey(t *testing.T, r *brokerRig, p *brokerPeople) {
 			outputs["the broker's trail"] += string(raw) + "\n"
 		}
 		outputs["the broker's log"] = r.down.logs.String()
+		answered := seen.answered()
+		if len(answered) < 10 { // two rotations' keys, four sessions' secrets and tokens
+			t.Errorf("the proxy saw %d secrets in the upstream's answers, want the rotations' keys and the sessions'", len(answered))
+		}
 		for what, out := range outputs {
-			for _, s := range secrets {
+			for _, s := range append(append([]string(nil), secrets...), answered...) {
 				if strings.Contains(out, s) {
 					t.Errorf("%s shows an upstream secret key (%.4s…)", what, s)
 				}
