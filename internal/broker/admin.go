@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/brevet-dev/brevet/internal/awsquery/brevetapi"
 	"github.com/brevet-dev/brevet/internal/iam"
@@ -333,7 +334,7 @@ func validateUpstream(u *Upstream) error {
 	if u.Rate < 0 || u.Rate > MaxRate || u.Burst < 0 || u.Burst > MaxRate {
 		return invalid("Rate and Burst must be between 1 and %d.", MaxRate)
 	}
-	if len(u.Description) > maxDescription {
+	if utf8.RuneCountInString(u.Description) > maxDescription {
 		return invalid("Description must be at most %d characters.", maxDescription)
 	}
 	return nil

@@ -711,3 +711,19 @@ func TestAccountScoping(t *testing.T) {
 		t.Errorf("A's upstream after B's attempts = %+v, %v", u, err)
 	}
 }
+
+// TestDescriptionCharacters: a description is bounded in characters, as
+// the API's shape bounds it, not in bytes.
+func TestDescriptionCharacters(t *testing.T) {
+	f := newFixture(t)
+	req := oidcReq(upA)
+	req.Description = ptr(strings.Repeat("é", maxDescription))
+	if _, err := f.s.CreateUpstream(t.Context(), f.admin, req, now); err != nil {
+		t.Fatalf("CreateUpstream with %d two-byte characters: %v", maxDescription, err)
+	}
+	req = oidcReq(upB)
+	req.Description = ptr(strings.Repeat("é", maxDescription+1))
+	if _, err := f.s.CreateUpstream(t.Context(), f.admin, req, now); WireError(err) == nil || WireError(err).Code != awsquery.CodeValidationError {
+		t.Fatalf("CreateUpstream with %d characters = %v, want ValidationError", maxDescription+1, err)
+	}
+}

@@ -39,7 +39,7 @@ func TestHostileInput(t *testing.T) {
 		{"CreateUpstreamAccount", key("RotateEveryDays", "-1")},
 		{"CreateUpstreamAccount", key("RotateEveryDays", "99999999999")},
 		{"CreateUpstreamAccount", key("Rate", "0")},
-		{"CreateUpstreamAccount", key("Description", strings.Repeat("é", 1000))},
+		{"CreateUpstreamAccount", key("Description", strings.Repeat("é", 1001))},
 		{"CreateUpstreamAccount", url.Values{"UpstreamAccountId": {upB}, "Mode": {"KEY"}, "SecretAccessKey": {secret}}},
 		{"CreateUpstreamAccount", url.Values{"UpstreamAccountId": {upB}, "Mode": {"OIDC"}, "AccessKeyId": {"AKIAUPSTREAMKEY00001"}, "SecretAccessKey": {secret}}},
 		{"UpdateUpstreamAccount", key()},
