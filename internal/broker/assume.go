@@ -55,6 +55,9 @@ func (s *Service) AssumeRole(ctx context.Context, in *sts.BrokerAssumeInput, now
 	if u == nil {
 		return nil, notFoundUpstream(e.role.Upstream)
 	}
+	if u.Mode == ModeOIDC && in.Caller.Account != u.Account {
+		return nil, &sts.AccessDeniedError{Message: msgOIDCForeignCaller(u.ID)}
+	}
 	tags := make([]upstream.Tag, len(in.Tags))
 	for i, t := range in.Tags {
 		tags[i] = upstream.Tag{Key: t.Key, Value: t.Value}
@@ -90,6 +93,19 @@ func (s *Service) AssumeRole(ctx context.Context, in *sts.BrokerAssumeInput, now
 		AssumedRoleID: sess.AssumedRoleID, AssumedRoleARN: sess.ARN, SourceIdentity: rec.SourceIdentity,
 		PackedPolicySize: sess.PackedPolicySize, Upstream: rec,
 	}, nil
+}
+
+// msgOIDCForeignCaller refuses a caller of another Brevet account an
+// OIDC-mode upstream's role. The token Brevet would mint names that
+// caller (sub) and goes to the endpoint, with the audience, that the
+// registering account's administrators chose: they could replay it to
+// anyone else who trusts Brevet's issuer for that caller. Within one
+// account this grants nothing new (its administrators already act as its
+// principals); across accounts it would, so it is refused whatever the
+// trust policies say.
+func msgOIDCForeignCaller(upstreamID string) string {
+	return "Upstream account " + upstreamID + " trusts Brevet's OIDC issuer, whose tokens Brevet mints only for principals of the Brevet account that registered it: " +
+		"a token names its caller, and that account's administrators choose where it is sent. Callers of other accounts need a KEY-mode upstream."
 }
 
 // mint makes the OIDC mode's token: sub the caller's principal ARN as

@@ -330,6 +330,20 @@ func TestOIDCModeMoto(t *testing.T) {
 	if claims["sub"] != mi.Subject || claims[issuer.ClaimSourceIdentity] != "Dev.ann" {
 		t.Fatalf("token claims = %v", claims)
 	}
+	// A caller of another Brevet account, even one the Brevet-side trust
+	// policy names: refused before any token is minted, so that the
+	// registering account's endpoint never receives a token naming it.
+	minted := minter.raw
+	foreign := &identity.Principal{Type: identity.IAMUser, Account: acctB, CallerARN: "arn:aws:iam::" + acctB + ":user/bob", AccessKeyID: "AKIABOB"}
+	fin := *in
+	fin.Caller = foreign
+	var denied *sts.AccessDeniedError
+	if _, err := f.s.AssumeRole(ctx, &fin, time.Now()); !errors.As(err, &denied) || !strings.Contains(denied.Message, "only for principals of the Brevet account that registered it") {
+		t.Fatalf("AssumeRole by another account's caller in OIDC mode = %v, want AccessDenied", err)
+	}
+	if minter.raw != minted {
+		t.Fatal("a token was minted for another account's caller")
+	}
 	if _, _, err := f.s.SessionToken(ctx, caller, motoAccount, 0, time.Now()); WireError(err) == nil ||
 		WireError(err).Message != "Upstream account "+motoAccount+" trusts Brevet's OIDC issuer and holds no key: only its roles can be brokered." {
 		t.Fatalf("SessionToken in OIDC mode = %v", err)
