@@ -38,28 +38,18 @@ func Register(d *awsquery.Dispatcher, s *Service) {
 func registerUpstreams(d *awsquery.Dispatcher, s *Service) {
 	for _, op := range []*awsquery.Operation[brevetapi.UpstreamAccountRequest, brevetapi.UpstreamAccountResponse]{
 		brevetapi.CreateUpstreamAccount, brevetapi.UpdateUpstreamAccount} {
-		create := op == brevetapi.CreateUpstreamAccount
+		write := s.UpdateUpstream
+		if op == brevetapi.CreateUpstreamAccount {
+			write = s.CreateUpstream
+		}
 		awsquery.Register(d, op, awsquery.Handler[brevetapi.UpstreamAccountRequest, brevetapi.UpstreamAccountResponse]{
 			Effect: request.Writes,
 			Target: func(_ context.Context, r *awsquery.Request[brevetapi.UpstreamAccountRequest]) (request.Target, error) {
 				return upstreamTarget(r.Principal, r.Input.UpstreamAccountId)
 			},
-			Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.UpstreamAccountRequest]) (*brevetapi.UpstreamAccountResponse, error) {
-				p, err := caller(r.Principal)
-				if err != nil {
-					return nil, err
-				}
-				var u Upstream
-				if create {
-					u, err = s.CreateUpstream(ctx, p, r.Input, r.Now)
-				} else {
-					u, err = s.UpdateUpstream(ctx, p, r.Input, r.Now)
-				}
-				if err != nil {
-					return nil, err
-				}
-				return &brevetapi.UpstreamAccountResponse{UpstreamAccount: wireUpstream(&u)}, nil
-			},
+			Serve: signed(func(ctx context.Context, p *identity.Principal, r *awsquery.Request[brevetapi.UpstreamAccountRequest]) (*brevetapi.UpstreamAccountResponse, error) {
+				return upstreamResponse(write(ctx, p, r.Input, r.Now))
+			}),
 		})
 	}
 	awsquery.Register(d, brevetapi.GetUpstreamAccount, awsquery.Handler[brevetapi.UpstreamAccountIdRequest, brevetapi.UpstreamAccountResponse]{
@@ -67,58 +57,34 @@ func registerUpstreams(d *awsquery.Dispatcher, s *Service) {
 		Target: func(_ context.Context, r *awsquery.Request[brevetapi.UpstreamAccountIdRequest]) (request.Target, error) {
 			return upstreamTarget(r.Principal, r.Input.UpstreamAccountId)
 		},
-		Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.UpstreamAccountIdRequest]) (*brevetapi.UpstreamAccountResponse, error) {
-			p, err := caller(r.Principal)
-			if err != nil {
-				return nil, err
-			}
-			u, err := s.GetUpstream(ctx, p.Account, r.Input.UpstreamAccountId)
-			if err != nil {
-				return nil, err
-			}
-			return &brevetapi.UpstreamAccountResponse{UpstreamAccount: wireUpstream(&u)}, nil
-		},
+		Serve: signed(func(ctx context.Context, p *identity.Principal, r *awsquery.Request[brevetapi.UpstreamAccountIdRequest]) (*brevetapi.UpstreamAccountResponse, error) {
+			return upstreamResponse(s.GetUpstream(ctx, p.Account, r.Input.UpstreamAccountId))
+		}),
 	})
 	awsquery.Register(d, brevetapi.RotateUpstreamKey, awsquery.Handler[brevetapi.UpstreamAccountIdRequest, brevetapi.UpstreamAccountResponse]{
 		Effect: request.Writes,
 		Target: func(_ context.Context, r *awsquery.Request[brevetapi.UpstreamAccountIdRequest]) (request.Target, error) {
 			return upstreamTarget(r.Principal, r.Input.UpstreamAccountId)
 		},
-		Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.UpstreamAccountIdRequest]) (*brevetapi.UpstreamAccountResponse, error) {
-			p, err := caller(r.Principal)
-			if err != nil {
-				return nil, err
-			}
-			u, err := s.Rotate(ctx, p.Account, r.Input.UpstreamAccountId, r.Now)
-			if err != nil {
-				return nil, err
-			}
-			return &brevetapi.UpstreamAccountResponse{UpstreamAccount: wireUpstream(&u)}, nil
-		},
+		Serve: signed(func(ctx context.Context, p *identity.Principal, r *awsquery.Request[brevetapi.UpstreamAccountIdRequest]) (*brevetapi.UpstreamAccountResponse, error) {
+			return upstreamResponse(s.Rotate(ctx, p.Account, r.Input.UpstreamAccountId, r.Now))
+		}),
 	})
 	awsquery.Register(d, brevetapi.DeleteUpstreamAccount, awsquery.Handler[brevetapi.UpstreamAccountIdRequest, awsquery.Empty]{
 		Effect: request.Writes,
 		Target: func(_ context.Context, r *awsquery.Request[brevetapi.UpstreamAccountIdRequest]) (request.Target, error) {
 			return upstreamTarget(r.Principal, r.Input.UpstreamAccountId)
 		},
-		Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.UpstreamAccountIdRequest]) (*awsquery.Empty, error) {
-			p, err := caller(r.Principal)
-			if err != nil {
-				return nil, err
-			}
+		Serve: signed(func(ctx context.Context, p *identity.Principal, r *awsquery.Request[brevetapi.UpstreamAccountIdRequest]) (*awsquery.Empty, error) {
 			return &awsquery.Empty{}, s.DeleteUpstream(ctx, p.Account, r.Input.UpstreamAccountId)
-		},
+		}),
 	})
 	awsquery.Register(d, brevetapi.ListUpstreamAccounts, awsquery.Handler[brevetapi.ListUpstreamAccountsRequest, brevetapi.ListUpstreamAccountsResponse]{
 		Effect: request.ReadOnly,
 		Target: func(_ context.Context, r *awsquery.Request[brevetapi.ListUpstreamAccountsRequest]) (request.Target, error) {
 			return request.Target{Resource: "*"}, nil
 		},
-		Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.ListUpstreamAccountsRequest]) (*brevetapi.ListUpstreamAccountsResponse, error) {
-			p, err := caller(r.Principal)
-			if err != nil {
-				return nil, err
-			}
+		Serve: signed(func(ctx context.Context, p *identity.Principal, r *awsquery.Request[brevetapi.ListUpstreamAccountsRequest]) (*brevetapi.ListUpstreamAccountsResponse, error) {
 			us, next, err := s.ListUpstreams(ctx, p.Account, r.Input.Marker, int(r.Input.MaxItems))
 			if err != nil {
 				return nil, err
@@ -128,39 +94,29 @@ func registerUpstreams(d *awsquery.Dispatcher, s *Service) {
 				out.UpstreamAccounts[i] = wireUpstream(&us[i])
 			}
 			return out, nil
-		},
+		}),
 	})
 }
 
 func registerRoles(d *awsquery.Dispatcher, s *Service) {
 	for _, op := range []*awsquery.Operation[brevetapi.BrokeredRoleRequest, brevetapi.BrokeredRoleResponse]{
 		brevetapi.CreateBrokeredRole, brevetapi.UpdateBrokeredRole} {
-		create := op == brevetapi.CreateBrokeredRole
+		write := s.UpdateRole
+		if op == brevetapi.CreateBrokeredRole {
+			write = s.CreateRole
+		}
 		awsquery.Register(d, op, awsquery.Handler[brevetapi.BrokeredRoleRequest, brevetapi.BrokeredRoleResponse]{
 			Effect: request.Writes,
 			Target: func(_ context.Context, r *awsquery.Request[brevetapi.BrokeredRoleRequest]) (request.Target, error) {
 				return roleTarget(r.Principal, r.Input.RoleArn)
 			},
-			Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.BrokeredRoleRequest]) (*brevetapi.BrokeredRoleResponse, error) {
-				p, err := caller(r.Principal)
+			Serve: signed(func(ctx context.Context, p *identity.Principal, r *awsquery.Request[brevetapi.BrokeredRoleRequest]) (*brevetapi.BrokeredRoleResponse, error) {
+				role, err := write(ctx, p, r.Input, r.Now)
 				if err != nil {
 					return nil, err
 				}
-				var role Role
-				if create {
-					role, err = s.CreateRole(ctx, p, r.Input, r.Now)
-				} else {
-					role, err = s.UpdateRole(ctx, p, r.Input, r.Now)
-				}
-				if err != nil {
-					return nil, err
-				}
-				w, err := s.wireRole(ctx, trust.NewShower(s.st), &role)
-				if err != nil {
-					return nil, err
-				}
-				return &brevetapi.BrokeredRoleResponse{BrokeredRole: w}, nil
-			},
+				return s.roleResponse(ctx, &role)
+			}),
 		})
 	}
 	awsquery.Register(d, brevetapi.GetBrokeredRole, awsquery.Handler[brevetapi.RoleArnRequest, brevetapi.BrokeredRoleResponse]{
@@ -168,45 +124,29 @@ func registerRoles(d *awsquery.Dispatcher, s *Service) {
 		Target: func(_ context.Context, r *awsquery.Request[brevetapi.RoleArnRequest]) (request.Target, error) {
 			return roleTarget(r.Principal, r.Input.RoleArn)
 		},
-		Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.RoleArnRequest]) (*brevetapi.BrokeredRoleResponse, error) {
-			p, err := caller(r.Principal)
-			if err != nil {
-				return nil, err
-			}
+		Serve: signed(func(ctx context.Context, p *identity.Principal, r *awsquery.Request[brevetapi.RoleArnRequest]) (*brevetapi.BrokeredRoleResponse, error) {
 			role, err := s.GetRole(ctx, p.Account, r.Input.RoleArn)
 			if err != nil {
 				return nil, err
 			}
-			w, err := s.wireRole(ctx, trust.NewShower(s.st), &role)
-			if err != nil {
-				return nil, err
-			}
-			return &brevetapi.BrokeredRoleResponse{BrokeredRole: w}, nil
-		},
+			return s.roleResponse(ctx, &role)
+		}),
 	})
 	awsquery.Register(d, brevetapi.DeleteBrokeredRole, awsquery.Handler[brevetapi.RoleArnRequest, awsquery.Empty]{
 		Effect: request.Writes,
 		Target: func(_ context.Context, r *awsquery.Request[brevetapi.RoleArnRequest]) (request.Target, error) {
 			return roleTarget(r.Principal, r.Input.RoleArn)
 		},
-		Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.RoleArnRequest]) (*awsquery.Empty, error) {
-			p, err := caller(r.Principal)
-			if err != nil {
-				return nil, err
-			}
+		Serve: signed(func(ctx context.Context, p *identity.Principal, r *awsquery.Request[brevetapi.RoleArnRequest]) (*awsquery.Empty, error) {
 			return &awsquery.Empty{}, s.DeleteRole(ctx, p.Account, r.Input.RoleArn)
-		},
+		}),
 	})
 	awsquery.Register(d, brevetapi.ListBrokeredRoles, awsquery.Handler[brevetapi.ListBrokeredRolesRequest, brevetapi.ListBrokeredRolesResponse]{
 		Effect: request.ReadOnly,
 		Target: func(_ context.Context, r *awsquery.Request[brevetapi.ListBrokeredRolesRequest]) (request.Target, error) {
 			return request.Target{Resource: "*"}, nil
 		},
-		Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.ListBrokeredRolesRequest]) (*brevetapi.ListBrokeredRolesResponse, error) {
-			p, err := caller(r.Principal)
-			if err != nil {
-				return nil, err
-			}
+		Serve: signed(func(ctx context.Context, p *identity.Principal, r *awsquery.Request[brevetapi.ListBrokeredRolesRequest]) (*brevetapi.ListBrokeredRolesResponse, error) {
 			rs, next, err := s.ListRoles(ctx, p.Account, r.Input.UpstreamAccountId, r.Input.Marker, int(r.Input.MaxItems))
 			if err != nil {
 				return nil, err
@@ -219,7 +159,7 @@ func registerRoles(d *awsquery.Dispatcher, s *Service) {
 				}
 			}
 			return out, nil
-		},
+		}),
 	})
 }
 
@@ -229,11 +169,7 @@ func registerTokens(d *awsquery.Dispatcher, s *Service) {
 		Target: func(_ context.Context, r *awsquery.Request[brevetapi.GetUpstreamSessionTokenRequest]) (request.Target, error) {
 			return tokenTarget(r.Principal, r.Input.UpstreamAccountId, r.Input.DurationSeconds)
 		},
-		Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.GetUpstreamSessionTokenRequest]) (*brevetapi.GetUpstreamSessionTokenResponse, error) {
-			p, err := caller(r.Principal)
-			if err != nil {
-				return nil, err
-			}
+		Serve: signed(func(ctx context.Context, p *identity.Principal, r *awsquery.Request[brevetapi.GetUpstreamSessionTokenRequest]) (*brevetapi.GetUpstreamSessionTokenResponse, error) {
 			id := r.Input.UpstreamAccountId
 			sess, rec, err := s.SessionToken(ctx, p, id, seconds(r.Input.DurationSeconds), r.Now)
 			if err != nil {
@@ -241,18 +177,14 @@ func registerTokens(d *awsquery.Dispatcher, s *Service) {
 			}
 			r.Issue(issuance(KindSessionToken, p, r.Now, r.SourceIP, sess, &rec, ""))
 			return &brevetapi.GetUpstreamSessionTokenResponse{Credentials: credentials(sess), UpstreamAccountId: id}, nil
-		},
+		}),
 	})
 	awsquery.Register(d, brevetapi.GetUpstreamFederationToken, awsquery.Handler[brevetapi.GetUpstreamFederationTokenRequest, brevetapi.GetUpstreamFederationTokenResponse]{
 		Effect: request.IssuesCredentials,
 		Target: func(_ context.Context, r *awsquery.Request[brevetapi.GetUpstreamFederationTokenRequest]) (request.Target, error) {
 			return tokenTarget(r.Principal, r.Input.UpstreamAccountId, r.Input.DurationSeconds)
 		},
-		Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.GetUpstreamFederationTokenRequest]) (*brevetapi.GetUpstreamFederationTokenResponse, error) {
-			p, err := caller(r.Principal)
-			if err != nil {
-				return nil, err
-			}
+		Serve: signed(func(ctx context.Context, p *identity.Principal, r *awsquery.Request[brevetapi.GetUpstreamFederationTokenRequest]) (*brevetapi.GetUpstreamFederationTokenResponse, error) {
 			in := r.Input
 			fi := upstream.FederationInput{Name: in.Name, Duration: seconds(in.DurationSeconds), Policy: in.Policy}
 			for _, a := range in.PolicyArns {
@@ -269,7 +201,7 @@ func registerTokens(d *awsquery.Dispatcher, s *Service) {
 			return &brevetapi.GetUpstreamFederationTokenResponse{Credentials: credentials(sess),
 				FederatedUser:    stsapi.FederatedUser{Arn: sess.ARN, FederatedUserId: sess.AssumedRoleID},
 				PackedPolicySize: sess.PackedPolicySize, UpstreamAccountId: in.UpstreamAccountId}, nil
-		},
+		}),
 	})
 }
 
@@ -355,6 +287,23 @@ func wireUpstream(u *Upstream) brevetapi.UpstreamAccount {
 	return w
 }
 
+// upstreamResponse answers an action on one upstream account: u, or err.
+func upstreamResponse(u Upstream, err error) (*brevetapi.UpstreamAccountResponse, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &brevetapi.UpstreamAccountResponse{UpstreamAccount: wireUpstream(&u)}, nil
+}
+
+// roleResponse answers an action on one brokered role.
+func (s *Service) roleResponse(ctx context.Context, r *Role) (*brevetapi.BrokeredRoleResponse, error) {
+	w, err := s.wireRole(ctx, trust.NewShower(s.st), r)
+	if err != nil {
+		return nil, err
+	}
+	return &brevetapi.BrokeredRoleResponse{BrokeredRole: w}, nil
+}
+
 // wireRole is a brokered role as the API shows it: the trust policy as
 // IAM's GetRole shows one (a bound principal deleted since as its unique
 // id; URL-encoded).
@@ -375,4 +324,16 @@ func caller(p request.Principal) (*identity.Principal, error) {
 		return nil, errors.New("broker: unexpected principal")
 	}
 	return ip, nil
+}
+
+// signed adapts f, a broker action's Serve, to the dispatcher: every
+// broker action is signed by a Brevet principal, which f is given.
+func signed[I, O any](f func(context.Context, *identity.Principal, *awsquery.Request[I]) (*O, error)) func(context.Context, *awsquery.Request[I]) (*O, error) {
+	return func(ctx context.Context, r *awsquery.Request[I]) (*O, error) {
+		p, err := caller(r.Principal)
+		if err != nil {
+			return nil, err
+		}
+		return f(ctx, p, r)
+	}
 }
