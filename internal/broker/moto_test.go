@@ -5,13 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +19,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/federation/issuer"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/mototest"
 	"github.com/brevet-dev/brevet/internal/sts"
 )
 
@@ -31,60 +28,12 @@ const motoAccount = "123456789012"
 
 // moto is one moto_server (STS and IAM) for the test binary, the
 // upstream of the tests that call one. It accepts any key.
-var moto struct {
-	once sync.Once
-	url  string
-	cmd  *exec.Cmd
-	err  error
-}
+var moto mototest.Server
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if moto.cmd != nil {
-		_ = moto.cmd.Process.Kill()
-		_ = moto.cmd.Wait()
-	}
+	moto.Stop()
 	os.Exit(code)
-}
-
-// motoURL starts moto_server on first use; without it the test is
-// skipped (outside CI).
-func motoURL(t *testing.T) string {
-	t.Helper()
-	moto.once.Do(func() {
-		path, err := exec.LookPath("moto_server")
-		if err != nil {
-			moto.err = err
-			return
-		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			moto.err = err
-			return
-		}
-		port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-		l.Close()
-		moto.cmd = exec.Command(path, "-H", "127.0.0.1", "-p", port)
-		if moto.err = moto.cmd.Start(); moto.err != nil {
-			moto.cmd = nil
-			return
-		}
-		moto.url = "http://127.0.0.1:" + port
-		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			if resp, err := http.Get(moto.url + "/moto-api/"); err == nil {
-				resp.Body.Close()
-				return
-			}
-		}
-		moto.err = errors.New("moto_server did not answer within 60s")
-	})
-	if moto.err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("moto_server: %v", moto.err)
-		}
-		t.Skipf("moto_server: %v", moto.err)
-	}
-	return moto.url
 }
 
 // motoUser makes an IAM user in moto with a key, as an administrator
@@ -152,7 +101,7 @@ func (f *fixture) brokered(t *testing.T, arn string) *sts.BrokeredRole {
 }
 
 func TestKeyModeMoto(t *testing.T) {
-	base := motoURL(t)
+	base := moto.URL(t)
 	f := newFixture(t)
 	ctx := t.Context()
 	user := uniqueName("brevet-broker-")
@@ -214,7 +163,7 @@ func TestKeyModeMoto(t *testing.T) {
 }
 
 func TestRotateMoto(t *testing.T) {
-	base := motoURL(t)
+	base := moto.URL(t)
 	f := newFixture(t)
 	ctx := t.Context()
 	user := uniqueName("brevet-rotate-")
@@ -296,7 +245,7 @@ func TestRotateMoto(t *testing.T) {
 }
 
 func TestOIDCModeMoto(t *testing.T) {
-	base := motoURL(t)
+	base := moto.URL(t)
 	f := newFixture(t)
 	ctx := t.Context()
 	key, err := issuer.GenerateKey(TokenAlgorithm, time.Now())
@@ -401,7 +350,7 @@ func (disabledMinter) Mint(issuer.MintInput, time.Time) (*issuer.Token, error) {
 // the lease lets one of them do it, the other is busy, and one new key
 // lives upstream.
 func TestRotateOnceInACluster(t *testing.T) {
-	base := motoURL(t)
+	base := moto.URL(t)
 	backends(t, func(t *testing.T, f *fixture) {
 		user := uniqueName("brevet-cluster-")
 		k := motoUser(t, base, user)

@@ -87,7 +87,7 @@ func (f *apiFixture) lastRecord(t *testing.T) *request.Record {
 }
 
 func TestRegisterUpstreamActions(t *testing.T) {
-	base := motoURL(t)
+	base := moto.URL(t)
 	f := newAPIFixture(t)
 	user := uniqueName("brevet-api-")
 	k := motoUser(t, base, user)

@@ -25,7 +25,7 @@ import (
 // upstream, the failure recorded and the lease released, not left for
 // the user's two-key quota to fill with keys no one holds.
 func TestRotateCanceledAfterCreate(t *testing.T) {
-	base := motoURL(t)
+	base := moto.URL(t)
 	f := newFixture(t)
 	user := uniqueName("brevet-cancel-")
 	k := motoUser(t, base, user)
@@ -73,7 +73,7 @@ func TestRotateCanceledAfterCreate(t *testing.T) {
 // someone else while the rotation ran: its deletion answers NoSuchEntity,
 // which is the outcome wanted, not a failure to raise an alert for.
 func TestRotateOldKeyGoneAlready(t *testing.T) {
-	base := motoURL(t)
+	base := moto.URL(t)
 	f := newFixture(t)
 	user := uniqueName("brevet-gone-")
 	k := motoUser(t, base, user)
@@ -118,7 +118,7 @@ func motoDeleteKey(t *testing.T, base, user, keyID string) {
 // key whose deletion failed (Rotation.Retired) is deleted by the next
 // rotation, retried by the schedule after RetryFailedAfter.
 func TestRotateAfterCrash(t *testing.T) {
-	base := motoURL(t)
+	base := moto.URL(t)
 	f := newFixture(t)
 	ctx := t.Context()
 	user := uniqueName("brevet-crash-")
@@ -197,7 +197,7 @@ func motoCreateKey(t *testing.T, base, user string) string {
 // the id of the key in use (a broken or hostile endpoint) does not make
 // the rotation delete the key in use when it discards the "new" one.
 func TestRotateGarbageNewKey(t *testing.T) {
-	base := motoURL(t)
+	base := moto.URL(t)
 	f := newFixture(t)
 	user := uniqueName("brevet-garbage-")
 	k := motoUser(t, base, user)

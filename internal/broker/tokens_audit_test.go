@@ -13,7 +13,7 @@ import (
 // is not in their audit records (the session token is, as CloudTrail and
 // Brevet's own STS record it: useless without the secret).
 func TestTokensNotAudited(t *testing.T) {
-	base := motoURL(t)
+	base := moto.URL(t)
 	f := newAPIFixture(t)
 	user := uniqueName("brevet-audit-")
 	k := motoUser(t, base, user)

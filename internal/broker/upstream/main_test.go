@@ -3,90 +3,27 @@ package upstream
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/brevet-dev/brevet/internal/mototest"
 )
 
-// motoServer is one moto_server for the whole test binary, started by the
-// first test that needs it and stopped by TestMain.
-type motoServer struct {
-	env  []string // added to the environment
-	once sync.Once
-	addr string // host:port
-	cmd  *exec.Cmd
-	err  error
-}
-
-// moto accepts any key; shared by the tests.
-var moto = &motoServer{}
+// moto is the test binary's moto_server, shared by the tests; it
+// accepts any key.
+var moto mototest.Server
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	moto.stop()
+	moto.Stop()
 	os.Exit(code)
 }
-
-func (s *motoServer) stop() {
-	if s.cmd != nil {
-		_ = s.cmd.Process.Kill()
-		_ = s.cmd.Wait()
-	}
-}
-
-func (s *motoServer) start() {
-	path, err := exec.LookPath("moto_server")
-	if err != nil {
-		s.err = err
-		return
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		s.err = err
-		return
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-	s.cmd = exec.Command(path, "-H", "127.0.0.1", "-p", port)
-	s.cmd.Env = append(os.Environ(), s.env...)
-	if err := s.cmd.Start(); err != nil {
-		s.err, s.cmd = err, nil
-		return
-	}
-	s.addr = "127.0.0.1:" + port
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if resp, err := http.Get("http://" + s.addr + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			return
-		}
-	}
-	s.err = errors.New("moto_server did not answer within 60s")
-}
-
-// Addr returns the server's host:port, starting it on first use.
-func (s *motoServer) Addr(t testing.TB) string {
-	t.Helper()
-	s.once.Do(s.start)
-	if s.err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("moto_server: %v", s.err)
-		}
-		t.Skipf("moto_server not available: %v", s.err)
-	}
-	return s.addr
-}
-
-// motoAddr returns the shared, key-accepting moto_server's host:port.
-func motoAddr(t testing.TB) string { return moto.Addr(t) }
 
 // action is what the fault proxy does with one request.
 type action struct {

@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/brevet-dev/brevet/internal/mototest"
 )
 
 // The key Brevet signs with: moto accepts any.
@@ -45,7 +47,7 @@ func mustNew(t testing.TB, e Endpoint) *Client {
 
 func TestMotoCalls(t *testing.T) {
 	t.Parallel()
-	p := newProxy(t, motoAddr(t), always(action{kind: forward}))
+	p := newProxy(t, moto.Addr(t), always(action{kind: forward}))
 	c := mustNew(t, endpoint(p.URL))
 	ctx := context.Background()
 	roleARN := "arn:aws:iam::" + testAccount + ":role/brokered"
@@ -90,7 +92,7 @@ func TestMotoCalls(t *testing.T) {
 	})
 	t.Run("rotation", func(t *testing.T) {
 		user := "brevet-rotation-" + strconv.FormatInt(time.Now().UnixNano(), 36) // unique on the shared moto, -count=N
-		direct := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + motoAddr(t)),
+		direct := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + moto.Addr(t)),
 			Credentials: credentials.NewStaticCredentialsProvider(testKey.AccessKeyID, testKey.SecretAccessKey, "")})
 		if _, err := direct.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user)}); err != nil {
 			t.Fatalf("CreateUser: %v", err)
@@ -137,7 +139,7 @@ func checkSession(t *testing.T, s *Session, wantARN string) {
 // gets, and how many attempts reached the proxy.
 func TestFaults(t *testing.T) {
 	t.Parallel()
-	target := motoAddr(t)
+	target := moto.Addr(t)
 	tests := []struct {
 		name       string
 		plan       func(int) action
@@ -228,7 +230,7 @@ func TestConnectionRefused(t *testing.T) {
 // MaxLimiterWait fails as Limited without reaching the upstream.
 func TestLimiter(t *testing.T) {
 	t.Parallel()
-	p := newProxy(t, motoAddr(t), always(action{kind: forward}))
+	p := newProxy(t, moto.Addr(t), always(action{kind: forward}))
 	e := endpoint(p.URL)
 	e.Rate, e.Burst = 0.001, 2
 	c := mustNew(t, e)
@@ -306,7 +308,7 @@ func TestSecretsScrubbed(t *testing.T) {
 	t.Parallel()
 	echo := action{kind: answer, status: 403, code: "AccessDenied",
 		message: "no for " + testKey.SecretAccessKey + " and " + testToken}
-	p := newProxy(t, motoAddr(t), always(echo))
+	p := newProxy(t, moto.Addr(t), always(echo))
 	c := mustNew(t, endpoint(p.URL))
 	ctx := context.Background()
 	in := AssumeRoleInput{RoleARN: "arn:aws:iam::" + testAccount + ":role/r", SessionName: "s"}
@@ -352,9 +354,9 @@ func TestKindString(t *testing.T) {
 // Through the proxy, which gives moto's errors AWS's shape.
 func TestMotoChecksKeys(t *testing.T) {
 	t.Parallel()
-	s := &motoServer{env: []string{"INITIAL_NO_AUTH_ACTION_COUNT=3"}}
+	s := &mototest.Server{Env: []string{"INITIAL_NO_AUTH_ACTION_COUNT=3"}}
 	target := s.Addr(t)
-	t.Cleanup(s.stop)
+	t.Cleanup(s.Stop)
 	base := newProxy(t, target, always(action{kind: forward})).URL
 	ctx := context.Background()
 	direct := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(base),
@@ -434,7 +436,7 @@ func TestCABundle(t *testing.T) {
 // once, through a hanging upstream.
 func TestCanceled(t *testing.T) {
 	t.Parallel()
-	p := newProxy(t, motoAddr(t), always(action{kind: hang}))
+	p := newProxy(t, moto.Addr(t), always(action{kind: hang}))
 	c := mustNew(t, endpoint(p.URL))
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
@@ -453,7 +455,7 @@ func TestCanceled(t *testing.T) {
 // Credentials without being made.
 func TestNoCredentials(t *testing.T) {
 	t.Parallel()
-	p := newProxy(t, motoAddr(t), always(action{kind: forward}))
+	p := newProxy(t, moto.Addr(t), always(action{kind: forward}))
 	c := mustNew(t, endpoint(p.URL))
 	ctx := context.Background()
 	in := AssumeRoleInput{RoleARN: "arn:aws:iam::" + testAccount + ":role/r", SessionName: "s"}

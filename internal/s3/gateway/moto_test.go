@@ -9,13 +9,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,71 +22,31 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/brevet-dev/brevet/internal/mototest"
 	"github.com/brevet-dev/brevet/internal/s3/gateway"
 )
 
 // moto is one moto_server for the whole test binary, started by the first
 // test that needs it and stopped by TestMain.
-var moto struct {
-	once sync.Once
-	url  *url.URL
-	cmd  *exec.Cmd
-	err  error
-}
+var moto mototest.Server
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if moto.cmd != nil {
-		_ = moto.cmd.Process.Kill()
-		_ = moto.cmd.Wait()
-	}
+	moto.Stop()
 	os.Exit(code)
-}
-
-func startMoto() {
-	path, err := exec.LookPath("moto_server")
-	if err != nil {
-		moto.err = err
-		return
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		moto.err = err
-		return
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-	moto.cmd = exec.Command(path, "-H", "127.0.0.1", "-p", port)
-	if err := moto.cmd.Start(); err != nil {
-		moto.err, moto.cmd = err, nil
-		return
-	}
-	moto.url, _ = url.Parse("http://127.0.0.1:" + port)
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(moto.url.String() + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	moto.err = errors.New("moto_server did not answer within 60s")
 }
 
 // motoEnv is an env whose one backend is moto_server, and a client that
 // calls moto directly (to check what the gateway did, behind its back).
 func motoEnv(t *testing.T) (*env, *s3.Client) {
 	t.Helper()
-	moto.once.Do(startMoto)
-	if moto.err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("moto_server: %v", moto.err)
-		}
-		t.Skipf("moto_server not available: %v", moto.err)
+	base := moto.URL(t)
+	endpoint, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
 	}
-	e := newEnv(t, gateway.Backend{Name: "moto", Endpoint: moto.url, Region: region, Buckets: []string{"*"}})
-	direct := s3.New(s3.Options{Region: region, BaseEndpoint: aws.String(moto.url.String()), UsePathStyle: true,
+	e := newEnv(t, gateway.Backend{Name: "moto", Endpoint: endpoint, Region: region, Buckets: []string{"*"}})
+	direct := s3.New(s3.Options{Region: region, BaseEndpoint: aws.String(base), UsePathStyle: true,
 		Credentials: credentials.NewStaticCredentialsProvider(backendKey, backendSecret, ""), RetryMaxAttempts: 1})
 	return e, direct
 }
