@@ -172,13 +172,8 @@ func (s *Service) rotate(ctx context.Context, u Upstream, leased []byte, now tim
 		return fail(err)
 	}
 	// What an interrupted rotation left upstream goes first.
-	for _, id := range []string{u.Rotation.Pending, u.Rotation.Retired} {
-		if id == "" || id == old.AccessKeyID {
-			continue
-		}
-		if err := c.DeleteAccessKey(ctx, old, u.UserName, id); err != nil && !gone(err) {
-			return fail(fmt.Errorf("the key %s an interrupted rotation left could not be deleted upstream: %w", id, err))
-		}
+	if err := deleteLeftovers(ctx, c, old, &u); err != nil {
+		return fail(err)
 	}
 	fresh, err := c.CreateAccessKey(ctx, old, u.UserName)
 	if err != nil {
@@ -227,19 +222,46 @@ func (s *Service) rotate(ctx context.Context, u Upstream, leased []byte, now tim
 		// removed the upstream): the new key is not used.
 		return discard(fmt.Errorf("broker: the upstream changed while its key was rotated: %w", err))
 	}
-	if err := c.DeleteAccessKey(after, upstream.Key{AccessKeyID: fresh.AccessKeyID, SecretAccessKey: fresh.SecretAccessKey},
-		u.UserName, old.AccessKeyID); err != nil && !gone(err) {
-		return s.recordFailure(after, next, now, fmt.Errorf("the new key is in use, but the old key %s could not be deleted upstream: %w", old.AccessKeyID, err))
+	return s.retire(after, c, fresh, next, o, now)
+}
+
+// deleteLeftovers deletes upstream, signed by the key in use (old), the
+// keys an interrupted rotation left (Rotation.Pending, Rotation.Retired);
+// one already gone is no failure.
+func deleteLeftovers(ctx context.Context, c *upstream.Client, old upstream.Key, u *Upstream) error {
+	for _, id := range []string{u.Rotation.Pending, u.Rotation.Retired} {
+		if id == "" || id == old.AccessKeyID {
+			continue
+		}
+		if err := c.DeleteAccessKey(ctx, old, u.UserName, id); err != nil && !gone(err) {
+			return fmt.Errorf("the key %s an interrupted rotation left could not be deleted upstream: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// retire ends a rotation once the new key is stored (next, whose stored
+// object is o): the old key (next.Rotation.Retired) is deleted upstream,
+// signed by the new key, then forgotten. A failed deletion is recorded
+// as the rotation's failure; a failed last update leaves Retired, which
+// the next rotation finds gone.
+func (s *Service) retire(ctx context.Context, c *upstream.Client, fresh upstream.Key, next Upstream, o store.Object, now time.Time) (Upstream, error) {
+	old := next.Rotation.Retired
+	if err := c.DeleteAccessKey(ctx, fresh, next.UserName, old); err != nil && !gone(err) {
+		return s.recordFailure(ctx, next, now, fmt.Errorf("the new key is in use, but the old key %s could not be deleted upstream: %w", old, err))
 	}
 	done := next
 	done.Rotation.Retired = ""
-	if b, err := json.Marshal(&done); err == nil {
-		o.Body = b
-		if err := s.st.Objects().UpdateIf(after, o, body); err == nil {
-			return done, nil
-		}
+	body, err := json.Marshal(&done)
+	if err != nil {
+		return next, nil
 	}
-	return next, nil // Retired stays: the next rotation finds it gone
+	match := o.Body
+	o.Body = body
+	if err := s.st.Objects().UpdateIf(ctx, o, match); err != nil {
+		return next, nil
+	}
+	return done, nil
 }
 
 // gone reports whether a DeleteAccessKey failed because the key does
