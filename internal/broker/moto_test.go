@@ -36,12 +36,17 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// motoAdmin is an IAM client of moto at base, as its administrator.
+func motoAdmin(base string) *iam.Client {
+	return iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(base),
+		Credentials: awscreds.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "admin-secret", "")})
+}
+
 // motoUser makes an IAM user in moto with a key, as an administrator
 // would for the KEY mode; it returns the key.
 func motoUser(t *testing.T, base, name string) upstream.Key {
 	t.Helper()
-	c := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(base),
-		Credentials: awscreds.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "admin-secret", "")})
+	c := motoAdmin(base)
 	if _, err := c.CreateUser(t.Context(), &iam.CreateUserInput{UserName: aws.String(name)}); err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +60,7 @@ func motoUser(t *testing.T, base, name string) upstream.Key {
 // motoKeys lists a moto user's key ids.
 func motoKeys(t *testing.T, base, name string) []string {
 	t.Helper()
-	c := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(base),
-		Credentials: awscreds.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "admin-secret", "")})
+	c := motoAdmin(base)
 	out, err := c.ListAccessKeys(t.Context(), &iam.ListAccessKeysInput{UserName: aws.String(name)})
 	if err != nil {
 		t.Fatal(err)

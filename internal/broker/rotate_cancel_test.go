@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 )
 
@@ -29,16 +28,11 @@ func TestRotateCanceledAfterCreate(t *testing.T) {
 	f := newFixture(t)
 	user := uniqueName("brevet-cancel-")
 	k := motoUser(t, base, user)
-	target, err := url.Parse(base)
-	must(t, err)
-	proxy := httputil.NewSingleHostReverseProxy(target)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var created atomic.Bool
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		if created.Load() && strings.Contains(string(body), "Action=GetCallerIdentity") {
+	front := motoProxy(t, base, func(w http.ResponseWriter, r *http.Request, body string, proxy http.Handler) {
+		if created.Load() && strings.Contains(body, "Action=GetCallerIdentity") {
 			cancel() // the caller gives up while the new key is verified
 			select {
 			case <-r.Context().Done():
@@ -47,12 +41,11 @@ func TestRotateCanceledAfterCreate(t *testing.T) {
 			return
 		}
 		proxy.ServeHTTP(w, r)
-		if strings.Contains(string(body), "Action=CreateAccessKey") {
+		if strings.Contains(body, "Action=CreateAccessKey") {
 			created.Store(true)
 		}
-	}))
-	defer srv.Close()
-	f.keyUpstream(t, srv.URL, k, user, false)
+	})
+	f.keyUpstream(t, front, k, user, false)
 	if _, err := f.s.Rotate(ctx, acctA, motoAccount, time.Now()); err == nil {
 		t.Fatal("Rotate with the caller gone succeeded")
 	}
@@ -77,19 +70,13 @@ func TestRotateOldKeyGoneAlready(t *testing.T) {
 	f := newFixture(t)
 	user := uniqueName("brevet-gone-")
 	k := motoUser(t, base, user)
-	target, err := url.Parse(base)
-	must(t, err)
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
+	front := motoProxy(t, base, func(w http.ResponseWriter, r *http.Request, body string, proxy http.Handler) {
 		proxy.ServeHTTP(w, r)
-		if strings.Contains(string(body), "Action=CreateAccessKey") {
+		if strings.Contains(body, "Action=CreateAccessKey") {
 			motoDeleteKey(t, base, user, k.AccessKeyID) // an administrator, meanwhile
 		}
-	}))
-	defer srv.Close()
-	f.keyUpstream(t, srv.URL, k, user, false)
+	})
+	f.keyUpstream(t, front, k, user, false)
 	u, err := f.s.Rotate(t.Context(), acctA, motoAccount, time.Now())
 	if err != nil {
 		t.Fatalf("Rotate: %v", err)
@@ -105,8 +92,7 @@ func TestRotateOldKeyGoneAlready(t *testing.T) {
 // motoDeleteKey deletes a moto user's key as an administrator.
 func motoDeleteKey(t *testing.T, base, user, keyID string) {
 	t.Helper()
-	c := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(base),
-		Credentials: awscreds.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "admin-secret", "")})
+	c := motoAdmin(base)
 	if _, err := c.DeleteAccessKey(t.Context(), &iam.DeleteAccessKeyInput{UserName: aws.String(user), AccessKeyId: aws.String(keyID)}); err != nil {
 		t.Error(err)
 	}
@@ -123,23 +109,17 @@ func TestRotateAfterCrash(t *testing.T) {
 	ctx := t.Context()
 	user := uniqueName("brevet-crash-")
 	k := motoUser(t, base, user)
-	target, err := url.Parse(base)
-	must(t, err)
-	proxy := httputil.NewSingleHostReverseProxy(target)
 	var pendingSeen atomic.Value
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		if strings.Contains(string(body), "Action=GetCallerIdentity") && pendingSeen.Load() == nil {
+	front := motoProxy(t, base, func(w http.ResponseWriter, r *http.Request, body string, proxy http.Handler) {
+		if strings.Contains(body, "Action=GetCallerIdentity") && pendingSeen.Load() == nil {
 			u, err := f.s.GetUpstream(ctx, acctA, motoAccount)
 			if err == nil {
 				pendingSeen.Store(u.Rotation.Pending)
 			}
 		}
 		proxy.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
-	f.keyUpstream(t, srv.URL, k, user, false)
+	})
+	f.keyUpstream(t, front, k, user, false)
 	at := time.Now()
 	u1, err := f.s.Rotate(ctx, acctA, motoAccount, at)
 	must(t, err)
@@ -184,8 +164,7 @@ func TestRotateAfterCrash(t *testing.T) {
 // motoCreateKey creates a key of a moto user as an administrator.
 func motoCreateKey(t *testing.T, base, user string) string {
 	t.Helper()
-	c := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(base),
-		Credentials: awscreds.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "admin-secret", "")})
+	c := motoAdmin(base)
 	out, err := c.CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{UserName: aws.String(user)})
 	if err != nil {
 		t.Fatal(err)
@@ -201,13 +180,8 @@ func TestRotateGarbageNewKey(t *testing.T) {
 	f := newFixture(t)
 	user := uniqueName("brevet-garbage-")
 	k := motoUser(t, base, user)
-	target, err := url.Parse(base)
-	must(t, err)
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		if !strings.Contains(string(body), "Action=CreateAccessKey") {
+	front := motoProxy(t, base, func(w http.ResponseWriter, r *http.Request, body string, proxy http.Handler) {
+		if !strings.Contains(body, "Action=CreateAccessKey") {
 			proxy.ServeHTTP(w, r)
 			return
 		}
@@ -220,13 +194,29 @@ func TestRotateGarbageNewKey(t *testing.T) {
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(rec.Code)
 		io.WriteString(w, out)
-	}))
-	defer srv.Close()
-	f.keyUpstream(t, srv.URL, k, user, false)
+	})
+	f.keyUpstream(t, front, k, user, false)
 	if _, err := f.s.Rotate(t.Context(), acctA, motoAccount, time.Now()); err == nil {
 		t.Fatal("Rotate with a new key named as the old one succeeded")
 	}
 	if got := motoKeys(t, base, user); !slices.Contains(got, k.AccessKeyID) {
 		t.Fatalf("keys upstream = %v: the key in use %s was deleted", got, k.AccessKeyID)
 	}
+}
+
+// motoProxy puts a proxy in front of moto at base for the test and
+// returns its URL: serve gets each request, its body read (and r's body
+// still readable), and moto to forward it to.
+func motoProxy(t *testing.T, base string, serve func(w http.ResponseWriter, r *http.Request, body string, moto http.Handler)) string {
+	t.Helper()
+	target, err := url.Parse(base)
+	must(t, err)
+	moto := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		serve(w, r, string(body), moto)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
