@@ -48,6 +48,10 @@ func notFoundUpstream(id string) error {
 	return &NotFoundError{Message: "The upstream account with id " + id + " cannot be found."}
 }
 
+func registeredAlready(id string) error {
+	return &ExistsError{Message: "Upstream account " + id + " is registered already."}
+}
+
 func notFoundRole(arn string) error {
 	return &NotFoundError{Message: "The brokered role with ARN " + arn + " cannot be found."}
 }
@@ -77,7 +81,7 @@ func (s *Service) CreateUpstream(ctx context.Context, caller *identity.Principal
 	if held, err := s.st.Objects().Find(ctx, KindUpstream, id); err != nil {
 		return Upstream{}, err
 	} else if len(held) > 0 {
-		return Upstream{}, &ExistsError{Message: "Upstream account " + id + " is registered already."}
+		return Upstream{}, registeredAlready(id)
 	}
 	body, err := json.Marshal(&u)
 	if err != nil {
@@ -85,7 +89,7 @@ func (s *Service) CreateUpstream(ctx context.Context, caller *identity.Principal
 	}
 	err = s.st.Objects().Create(ctx, store.Object{Account: u.Account, Kind: KindUpstream, ID: id, Body: body, Created: now, Updated: now})
 	if errors.Is(err, store.ErrConflict) {
-		return Upstream{}, &ExistsError{Message: "Upstream account " + id + " is registered already."}
+		return Upstream{}, registeredAlready(id)
 	}
 	if err != nil {
 		return Upstream{}, err
@@ -122,7 +126,7 @@ func (s *Service) claim(ctx context.Context, account, id string, now time.Time) 
 		return err
 	}
 	o := store.Object{Account: iam.AWSAccount, Kind: kindClaim, ID: id, Body: body, Created: now, Updated: now}
-	taken := &ExistsError{Message: "Upstream account " + id + " is registered already."}
+	taken := registeredAlready(id)
 	for range casAttempts {
 		err := s.st.Objects().Create(ctx, o)
 		if err == nil || errors.Is(err, store.ErrNotFound) {
@@ -268,6 +272,17 @@ func (s *Service) change(u *Upstream, in *brevetapi.UpstreamAccountRequest, now 
 	if (in.AccessKeyId == nil) != (in.SecretAccessKey == nil) {
 		return invalid("AccessKeyId and SecretAccessKey go together.")
 	}
+	if err := s.changeMode(u, in, oldMode, now); err != nil {
+		return err
+	}
+	return validateUpstream(u)
+}
+
+// changeMode makes u what its Mode needs once in is applied (oldMode was
+// u's before): in OIDC mode no key and the default audience, the key's
+// settings dropped when it leaves KEY mode; in KEY mode a new key given
+// sealed, and no audience.
+func (s *Service) changeMode(u *Upstream, in *brevetapi.UpstreamAccountRequest, oldMode string, now time.Time) error {
 	switch u.Mode {
 	case ModeOIDC:
 		if in.AccessKeyId != nil {
@@ -299,7 +314,7 @@ func (s *Service) change(u *Upstream, in *brevetapi.UpstreamAccountRequest, now 
 		}
 		u.Audience = ""
 	}
-	return validateUpstream(u)
+	return nil
 }
 
 // validateUpstream checks an upstream account about to be saved.
