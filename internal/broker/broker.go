@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -125,7 +126,8 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// loadTimeout bounds New's first read of the registry.
+// loadTimeout bounds a read of the registry: New's first, and each
+// refresh in the background.
 const loadTimeout = 30 * time.Second
 
 // ref names one stored object of the broker.
@@ -195,7 +197,7 @@ func (s *Service) Failing() []string {
 			out = append(out, id)
 		}
 	}
-	sortStrings(out)
+	slices.Sort(out)
 	return out
 }
 
@@ -233,7 +235,7 @@ func (s *Service) kick() {
 	}
 	go func() {
 		defer s.kicked.Store(false)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 		defer cancel()
 		if _, err := s.current(ctx); err != nil {
 			s.log.Warn("broker: refreshing the registry", "err", err)

@@ -3,7 +3,6 @@ package broker
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -68,5 +67,3 @@ func checkEndpoint(field, raw string) error {
 	}
 	return nil
 }
-
-func sortStrings(s []string) { slices.Sort(s) }
