@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
 	"github.com/brevet-dev/brevet/internal/broker/upstream"
 	"github.com/brevet-dev/brevet/internal/federation/issuer"
 	"github.com/brevet-dev/brevet/internal/iam"
@@ -89,7 +88,7 @@ func (s *Service) AssumeRole(ctx context.Context, in *sts.BrokerAssumeInput, now
 		return nil, err
 	}
 	return &sts.BrokerSession{
-		Credentials:   stsapi.Credentials{AccessKeyId: sess.AccessKeyID, SecretAccessKey: sess.SecretAccessKey, SessionToken: sess.SessionToken, Expiration: sess.Expiration},
+		Credentials:   credentials(sess),
 		AssumedRoleID: sess.AssumedRoleID, AssumedRoleARN: sess.ARN, SourceIdentity: rec.SourceIdentity,
 		PackedPolicySize: sess.PackedPolicySize, Upstream: rec,
 	}, nil
@@ -146,11 +145,9 @@ func (s *Service) mint(u *Upstream, in *sts.BrokerAssumeInput, now time.Time) (s
 // DefaultTokenDuration). The dispatcher has authorized the caller on
 // UpstreamARN.
 func (s *Service) SessionToken(ctx context.Context, caller *identity.Principal, upstreamID string, d time.Duration, now time.Time) (*upstream.Session, request.UpstreamSession, error) {
-	if d == 0 {
-		d = DefaultTokenDuration
-	}
-	if d < MinTokenDuration || d > MaxTokenDuration {
-		return nil, request.UpstreamSession{}, invalid("DurationSeconds must be between 900 and 129600.")
+	d, err := tokenDuration(d)
+	if err != nil {
+		return nil, request.UpstreamSession{}, err
 	}
 	u, err := s.keyed(ctx, caller.Account, upstreamID)
 	if err != nil {
@@ -169,11 +166,9 @@ func (s *Service) SessionToken(ctx context.Context, caller *identity.Principal, 
 // FederationToken is the brokered GetFederationToken (KEY mode only);
 // in.Duration zero is DefaultTokenDuration.
 func (s *Service) FederationToken(ctx context.Context, caller *identity.Principal, upstreamID string, in upstream.FederationInput, now time.Time) (*upstream.Session, request.UpstreamSession, error) {
-	if in.Duration == 0 {
-		in.Duration = DefaultTokenDuration
-	}
-	if in.Duration < MinTokenDuration || in.Duration > MaxTokenDuration {
-		return nil, request.UpstreamSession{}, invalid("DurationSeconds must be between 900 and 129600.")
+	var err error
+	if in.Duration, err = tokenDuration(in.Duration); err != nil {
+		return nil, request.UpstreamSession{}, err
 	}
 	u, err := s.keyed(ctx, caller.Account, upstreamID)
 	if err != nil {
@@ -187,6 +182,18 @@ func (s *Service) FederationToken(ctx context.Context, caller *identity.Principa
 		}
 		return c.GetFederationToken(ctx, k, in)
 	})
+}
+
+// tokenDuration is a brokered token's duration d, DefaultTokenDuration
+// for zero, checked against AWS's bounds.
+func tokenDuration(d time.Duration) (time.Duration, error) {
+	if d == 0 {
+		return DefaultTokenDuration, nil
+	}
+	if d < MinTokenDuration || d > MaxTokenDuration {
+		return 0, invalid("DurationSeconds must be between %d and %d.", int64(MinTokenDuration/time.Second), int64(MaxTokenDuration/time.Second))
+	}
+	return d, nil
 }
 
 // keyed is an upstream of account in KEY mode, from the index.
