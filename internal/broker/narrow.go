@@ -12,25 +12,25 @@ import (
 	"github.com/brevet-dev/brevet/internal/sts"
 )
 
-// Narrower returns nil when the session policy policy provably grants
+// Narrower returns nil when the session policy pol provably grants
 // nothing that ceiling does not, a *NarrowError saying which statement
 // and which action or resource it could not prove otherwise, or the
 // parse error of either document.
 //
-// The proof is sound and conservative: every Allow statement of policy
-// must be covered by one Allow statement of ceiling, which means that
-// each of its Action patterns lies within one of that statement's (glob
+// The proof is sound and conservative: every Allow statement of pol must
+// be covered by one Allow statement of ceiling, which means that each of
+// its Action patterns lies within one of that statement's (glob
 // containment with * and ?, without case), each of its Resource patterns
 // likewise (with case, and component by component against an ARN
 // pattern, as AWS matches ARNs: a wildcard never spans their first five
-// colons), and each Condition entry of the ceiling statement is in the policy statement too, identical (more conditions
-// only narrow). NotAction, NotResource or a principal in an Allow of
-// policy cannot be proven; a ceiling statement with NotAction or
-// NotResource covers nothing. Deny statements of policy only narrow. The
-// ceiling's own Deny statements are not compared: what the broker passes
-// upstream carries them (Narrow).
+// colons), and each Condition entry of the ceiling statement is in the
+// pol statement too, identical (more conditions only narrow). NotAction,
+// NotResource or a principal in an Allow of pol cannot be proven; a
+// ceiling statement with NotAction or NotResource covers nothing. Deny
+// statements of pol only narrow. The ceiling's own Deny statements are
+// not compared: what the broker passes upstream carries them (Narrow).
 //
-// A policy variable (${...}) in a pattern of policy stands for any text;
+// A policy variable (${...}) in a pattern of pol stands for any text;
 // one in a pattern of ceiling is matched only by the identical pattern.
 func Narrower(pol, ceiling string) error {
 	p, err := policy.Parse([]byte(pol))
