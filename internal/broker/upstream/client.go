@@ -234,11 +234,16 @@ func tags(ts []Tag) []ststypes.Tag {
 	return out
 }
 
+// unreadable is the failure of an answer that lacks what op answers.
+func (c *Client) unreadable(op string, md middleware.Metadata) *Error {
+	return &Error{Account: c.ep.AccountID, Op: op, Kind: Unavailable, Reason: "unreadable answer", RequestID: requestID(md)}
+}
+
 // session is the Session of an answer's credentials; an answer without
 // them is unreadable.
 func (c *Client) session(op string, cr *ststypes.Credentials, md middleware.Metadata) (*Session, error) {
 	if cr == nil || cr.AccessKeyId == nil || cr.SecretAccessKey == nil {
-		return nil, &Error{Account: c.ep.AccountID, Op: op, Kind: Unavailable, Reason: "unreadable answer", RequestID: requestID(md)}
+		return nil, c.unreadable(op, md)
 	}
 	return &Session{
 		AccessKeyID:     aws.ToString(cr.AccessKeyId),
@@ -375,7 +380,7 @@ func (c *Client) CallerIdentity(ctx context.Context, k Key) (string, error) {
 		return "", c.classify(op, err, k.SecretAccessKey)
 	}
 	if out.Arn == nil {
-		return "", &Error{Account: c.ep.AccountID, Op: op, Kind: Unavailable, Reason: "unreadable answer", RequestID: requestID(out.ResultMetadata)}
+		return "", c.unreadable(op, out.ResultMetadata)
 	}
 	return aws.ToString(out.Arn), nil
 }
@@ -394,7 +399,7 @@ func (c *Client) CreateAccessKey(ctx context.Context, k Key, user string) (Key, 
 		return Key{}, c.classify(op, err, k.SecretAccessKey)
 	}
 	if out.AccessKey == nil || aws.ToString(out.AccessKey.AccessKeyId) == "" || aws.ToString(out.AccessKey.SecretAccessKey) == "" {
-		return Key{}, &Error{Account: c.ep.AccountID, Op: op, Kind: Unavailable, Reason: "unreadable answer", RequestID: requestID(out.ResultMetadata)}
+		return Key{}, c.unreadable(op, out.ResultMetadata)
 	}
 	return Key{AccessKeyID: aws.ToString(out.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(out.AccessKey.SecretAccessKey)}, nil
 }
