@@ -197,29 +197,8 @@ func TestGatewayDataEvents(t *testing.T) {
 	as.aws("s3", "cp", src, "s3://"+bucket+"/events/obj.bin")
 	as.aws("s3", "cp", "s3://"+bucket+"/events/obj.bin", filepath.Join(t.TempDir(), "obj.bin"))
 
-	search := func(args ...string) []map[string]any {
-		t.Helper()
-		cmd := exec.Command(brevetBin, append([]string{"audit", "search", "--data-dir", b.DataDir, "-o", "json"}, args...)...)
-		cmd.Env = cleanEnv()
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("brevet audit search %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		var events []map[string]any
-		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-			if line == "" {
-				continue
-			}
-			var e map[string]any
-			if err := json.Unmarshal([]byte(line), &e); err != nil {
-				t.Fatalf("audit search line %q: %v", line, err)
-			}
-			events = append(events, e)
-		}
-		return events
-	}
 	var issuer string
-	for _, e := range search("--access-key", cr.AccessKeyId, "--event-name", "AssumeRole") {
+	for _, e := range auditEvents(t, b, "--access-key", cr.AccessKeyId, "--event-name", "AssumeRole") {
 		issuer, _ = e["eventID"].(string)
 	}
 	if issuer == "" {
@@ -231,7 +210,7 @@ func TestGatewayDataEvents(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		names = names[:0]
-		for _, e := range search("--issued-by", issuer) {
+		for _, e := range auditEvents(t, b, "--issued-by", issuer) {
 			name, _ := e["eventName"].(string)
 			names = append(names, name)
 			if e["eventSource"] != "s3.amazonaws.com" {
