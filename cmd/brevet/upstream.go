@@ -115,6 +115,14 @@ type brokeredRoleXML struct {
 	CreatedBy          string `xml:"CreatedBy" json:"CreatedBy,omitempty"`
 }
 
+// decodeTrustPolicy undoes the URL encoding the API gives a trust
+// policy (as IAM's GetRole does); one that does not decode stays as is.
+func (r *brokeredRoleXML) decodeTrustPolicy() {
+	if doc, err := url.QueryUnescape(r.TrustPolicy); err == nil {
+		r.TrustPolicy = doc
+	}
+}
+
 // upstreamFlags are add's and update's flags.
 type upstreamFlags struct {
 	mode, stsEndpoint, iamEndpoint, region, audience, caBundle string
@@ -484,14 +492,11 @@ func (c *upstreamClient) roleCall(cmd *cobra.Command, action string, params url.
 	if err := c.call(cmd.Context(), action, params, &out); err != nil {
 		return err
 	}
-	res := &out.Result
-	if doc, err := url.QueryUnescape(res.R.TrustPolicy); err == nil {
-		res.R.TrustPolicy = doc
-	}
+	r := &out.Result.R
+	r.decodeTrustPolicy()
 	if js {
-		return printJSON(cmd.OutOrStdout(), res.R)
+		return printJSON(cmd.OutOrStdout(), r)
 	}
-	r := &res.R
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	for _, f := range []struct{ k, v string }{
 		{"Role", r.RoleArn}, {"Upstream account", r.UpstreamAccountID}, {"Max session duration", zeroDash(r.MaxSessionDuration)},
@@ -536,9 +541,7 @@ func newBrokeredRoleListCmd() *cobra.Command {
 				params.Set("Marker", out.Marker)
 			}
 			for i := range all {
-				if doc, err := url.QueryUnescape(all[i].TrustPolicy); err == nil {
-					all[i].TrustPolicy = doc
-				}
+				all[i].decodeTrustPolicy()
 			}
 			if js {
 				return printJSON(cmd.OutOrStdout(), all)
