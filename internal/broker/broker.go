@@ -292,43 +292,67 @@ func (s *Service) sync(ctx context.Context, account, kind, id string) error {
 // current one with the dirty objects read again.
 func (s *Service) rebuild(ctx context.Context, dirty map[ref]struct{}, full bool) (*index, error) {
 	idx := &index{ups: map[ref]*Upstream{}, roles: map[ref]*roleEntry{}, brevet: map[string]bool{}}
+	var err error
 	if full {
-		accts, err := s.st.Accounts().List(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range accts {
-			idx.brevet[a.ID] = true
-			for _, kind := range []string{KindUpstream, KindRole} {
-				objs, err := s.st.Objects().List(ctx, a.ID, kind, "", 0)
-				if err != nil {
-					return nil, err
-				}
-				for _, o := range objs {
-					if err := idx.put(o); err != nil {
-						return nil, err
-					}
-				}
-			}
-		}
+		err = s.loadAll(ctx, idx)
 	} else {
-		cur := s.idx.Load()
-		idx.ups, idx.roles, idx.brevet = maps.Clone(cur.ups), maps.Clone(cur.roles), cur.brevet
-		for r := range dirty {
-			o, err := s.st.Objects().Get(ctx, r.account, r.kind, r.id)
-			switch {
-			case errors.Is(err, store.ErrNotFound):
-				delete(idx.ups, r)
-				delete(idx.roles, r)
-				continue
-			case err != nil:
-				return nil, err
+		err = s.reload(ctx, idx, dirty)
+	}
+	if err != nil {
+		return nil, err
+	}
+	idx.link()
+	return idx, nil
+}
+
+// loadAll reads every account's upstreams and brokered roles into idx.
+func (s *Service) loadAll(ctx context.Context, idx *index) error {
+	accts, err := s.st.Accounts().List(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range accts {
+		idx.brevet[a.ID] = true
+		for _, kind := range []string{KindUpstream, KindRole} {
+			objs, err := s.st.Objects().List(ctx, a.ID, kind, "", 0)
+			if err != nil {
+				return err
 			}
-			if err := idx.put(o); err != nil {
-				return nil, err
+			for _, o := range objs {
+				if err := idx.put(o); err != nil {
+					return err
+				}
 			}
 		}
 	}
+	return nil
+}
+
+// reload fills idx with the current index, the dirty objects read again
+// (dropped when gone).
+func (s *Service) reload(ctx context.Context, idx *index, dirty map[ref]struct{}) error {
+	cur := s.idx.Load()
+	idx.ups, idx.roles, idx.brevet = maps.Clone(cur.ups), maps.Clone(cur.roles), cur.brevet
+	for r := range dirty {
+		o, err := s.st.Objects().Get(ctx, r.account, r.kind, r.id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			delete(idx.ups, r)
+			delete(idx.roles, r)
+			continue
+		case err != nil:
+			return err
+		}
+		if err := idx.put(o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// link indexes idx's upstreams by id and roles by ARN: only those that
+// are brokered.
+func (idx *index) link() {
 	idx.byID = make(map[string]*Upstream, len(idx.ups))
 	for _, u := range idx.ups {
 		if idx.brevet[u.ID] {
@@ -351,7 +375,6 @@ func (s *Service) rebuild(ctx context.Context, dirty map[ref]struct{}, full bool
 			idx.byARN[e.role.ARN] = e
 		}
 	}
-	return idx, nil
 }
 
 // put decodes one object into idx.
