@@ -30,7 +30,7 @@ const (
 const cleanupTimeout = 30 * time.Second
 
 // verifyInterval is the pause between two verifications of a new key.
-var verifyInterval = 500 * time.Millisecond
+const verifyInterval = 500 * time.Millisecond
 
 // Rotate rotates the key of an upstream account of account now (KEY
 // mode only): upstream CreateAccessKey, verify the new key
@@ -67,8 +67,9 @@ func (s *Service) rotateLeased(ctx context.Context, account, id string, now time
 
 // RotateDue rotates every KEY-mode upstream whose RotateEvery has passed
 // since its key was made or last rotated (a failed attempt is retried
-// after RetryFailedAfter): node housekeeping calls it every minute. In a
-// cluster the node that wins the lease rotates; the others skip.
+// after RetryFailedAfter): the node calls it every minute, in a loop of
+// its own (a pass waits on upstream calls). In a cluster the node that
+// wins the lease rotates; the others skip.
 func (s *Service) RotateDue(ctx context.Context, now time.Time) {
 	idx, err := s.current(ctx)
 	if err != nil {
