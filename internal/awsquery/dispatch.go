@@ -3,6 +3,7 @@ package awsquery
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -236,7 +237,13 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var unmapped bool
 		wire, unmapped = ToWire(err, d.cfg.ErrorMappers...)
-		if unmapped {
+		switch {
+		case unmapped && clientGone(ctx, err):
+			// Not a fault of ours: the client hung up (or its deadline
+			// passed) while the action waited on it, so nobody reads
+			// the answer; it is audited as what it was, not as a 500.
+			wire = CodeServiceUnavailable.New(msgClientGone)
+		case unmapped:
 			d.cfg.Logger.ErrorContext(ctx, "unmapped error", "request_id", id, "action", actionName(x), "err", err)
 		}
 	}
@@ -251,6 +258,16 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	*bp = AppendResponse(*bp, x.op, &x.output, id)
 	writeXML(w, http.StatusOK, *bp, id)
 	putXMLBuf(bp)
+}
+
+// msgClientGone answers a request whose client went away before it was
+// served.
+const msgClientGone = "The request ended before it was served: the client closed the connection or its deadline passed."
+
+// clientGone reports whether err is the request's own context ending (the
+// client closed the connection) rather than a failure of the server.
+func clientGone(ctx context.Context, err error) bool {
+	return ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }
 
 func actionName(x *exchange) string {

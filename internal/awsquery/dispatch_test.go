@@ -3,6 +3,7 @@ package awsquery_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -258,6 +259,45 @@ func TestDispatchErrors(t *testing.T) {
 			}
 			if rec := f.auditor.recs[0]; rec.ErrorCode != tt.code || rec.Status != tt.status {
 				t.Errorf("audited %s/%d, want %s/%d", rec.ErrorCode, rec.Status, tt.code, tt.status)
+			}
+		})
+	}
+}
+
+// TestDispatchClientGone: an action that fails because its client hung
+// up (the request's context ended) is not an internal failure: it answers
+// ServiceUnavailable, audited as such, while the same error from a
+// context of the action's own (the client still there) stays a 500.
+func TestDispatchClientGone(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		gone     bool
+		status   int
+		code     string
+		errField error
+	}{
+		{name: "client hung up", gone: true, status: 503, code: "ServiceUnavailable", errField: fmt.Errorf("hosts: %w", context.Canceled)},
+		{name: "client deadline", gone: true, status: 503, code: "ServiceUnavailable", errField: fmt.Errorf("hosts: %w", context.DeadlineExceeded)},
+		{name: "action's own deadline", gone: false, status: 500, code: "InternalFailure", errField: fmt.Errorf("hosts: %w", context.DeadlineExceeded)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			f.assumeRoleErr = tt.errField
+			ctx, cancel := context.WithCancel(context.Background())
+			if tt.gone {
+				cancel()
+			}
+			defer cancel()
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(assumeRoleBody())).WithContext(ctx)
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+			r.Header.Set("X-Test-Principal", "arn:aws:iam::123456789012:user/Alice")
+			w := httptest.NewRecorder()
+			f.d.ServeHTTP(w, r)
+			if w.Code != tt.status || !strings.Contains(w.Body.String(), "<Code>"+tt.code+"</Code>") {
+				t.Fatalf("answer = %d %s, want %d %s", w.Code, w.Body, tt.status, tt.code)
+			}
+			if len(f.auditor.recs) != 1 || f.auditor.recs[0].ErrorCode != tt.code {
+				t.Fatalf("audited %+v, want one record with %s", f.auditor.recs, tt.code)
 			}
 		})
 	}
