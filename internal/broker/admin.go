@@ -347,7 +347,7 @@ func validateUpstream(u *Upstream) error {
 		return invalid("CaBundle holds no PEM certificate.")
 	}
 	if u.Rate < 0 || u.Rate > MaxRate || u.Burst < 0 || u.Burst > MaxRate {
-		return invalid("Rate and Burst must be between 1 and %d.", MaxRate)
+		return invalid("Rate and Burst must be between 0 (the default) and %d.", MaxRate)
 	}
 	if utf8.RuneCountInString(u.Description) > maxDescription {
 		return invalid("Description must be at most %d characters.", maxDescription)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"slices"
@@ -50,11 +49,7 @@ type Config struct {
 	// Issuer mints OIDC tokens; nil when Brevet's issuer is not enabled
 	// (an OIDC-mode upstream then cannot be called).
 	Issuer TokenMinter
-	// Rand is accepted as the other services take it; the broker draws
-	// no randomness of its own (its leases are compare-and-swaps of the
-	// stored document; the issuer and the upstream client draw theirs).
-	Rand io.Reader
-	Log  *slog.Logger
+	Log    *slog.Logger
 	// CacheSize bounds the per-caller credential cache (entries per
 	// node); zero is DefaultCacheSize.
 	CacheSize int

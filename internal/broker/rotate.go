@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/broker/upstream"
@@ -295,7 +296,7 @@ func verify(ctx context.Context, c *upstream.Client, k upstream.Key) error {
 func (s *Service) recordFailure(ctx context.Context, u Upstream, now time.Time, err error) (Upstream, error) {
 	msg := err.Error()
 	if len(msg) > 1000 {
-		msg = msg[:1000]
+		msg = strings.ToValidUTF8(msg[:1000], "") // a cut rune is dropped, not stored broken
 	}
 	err = &RotationError{Account: u.ID, Err: err}
 	saved, serr := s.modifyUpstream(ctx, u.Account, u.ID, now, func(cur *Upstream) error {

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"time"
 
@@ -30,7 +29,7 @@ const rotateTimeout = 5 * time.Minute
 // actions on the Query dispatcher. STS reaches it through sts.Config.Broker
 // (registerServices).
 func (n *Node) newBroker(d *awsquery.Dispatcher, fed *federation) error {
-	b, err := broker.New(broker.Config{Store: n.st, Keys: n.master, Issuer: fed, Rand: rand.Reader, Log: n.log, Dial: upstream.New})
+	b, err := broker.New(broker.Config{Store: n.st, Keys: n.master, Issuer: fed, Log: n.log, Dial: upstream.New})
 	if err != nil {
 		return err
 	}
