@@ -29,9 +29,12 @@ func BenchmarkServeAssumeRole(b *testing.B) {
 				opts.AuditOpenFile = audittest.OpenNull
 			}
 			dataDir := filepath.Join(b.TempDir(), "data")
-			// One key far past the default per-caller budget: raised, not
-			// off, so that the limiter's cost is in the figures.
-			n, stop := startNode(b, dataDir, opts, "BREVET_LOG_LEVEL=error", "BREVET_LIMIT_REQUESTS_PER_CALLER=1000000/s:1000000")
+			// One key far past the default per-caller budget, and every
+			// client from one address past the per-source bounds (64 in
+			// flight by default, which shed c256 with 503s): raised, not
+			// off, so that the limiters' cost is in the figures.
+			n, stop := startNode(b, dataDir, opts, "BREVET_LOG_LEVEL=error", "BREVET_LIMIT_REQUESTS_PER_CALLER=1000000/s:1000000",
+				"BREVET_LIMIT_MAX_IN_FLIGHT_PER_SOURCE=1024", "BREVET_LIMIT_MAX_CONNECTIONS_PER_SOURCE=1024")
 			base := n.URL()
 			creds := adminCreds(b, dataDir)
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
