@@ -267,7 +267,9 @@ func (s *Service) openKey(u *Upstream) (upstream.Key, error) {
 	}
 	secret, err := s.keys.Open(u.Key.Secret, KeyPurpose(u.Account, u.ID))
 	if err != nil {
-		return upstream.Key{}, fmt.Errorf("broker: opening the key of upstream %s: %w", u.ID, err)
+		s.log.Error("broker: the master key cannot open an upstream's sealed key (sealed under a master key this node does not hold, or damaged); "+
+			"restore the key file that sealed it, or give the upstream a new key with brevet upstream update", "upstream_account", u.ID, "err", err)
+		return upstream.Key{}, &SealedKeyError{Account: u.ID, Err: err}
 	}
 	return upstream.Key{AccessKeyID: u.Key.AccessKeyID, SecretAccessKey: string(secret)}, nil
 }

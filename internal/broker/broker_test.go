@@ -727,3 +727,35 @@ func TestDescriptionCharacters(t *testing.T) {
 		t.Fatalf("CreateUpstream with %d characters = %v, want ValidationError", maxDescription+1, err)
 	}
 }
+
+// TestSealedKeyUnopenable: an upstream key this node's master key cannot
+// open (sealed under a key it does not hold, or damaged) is the
+// operator's problem, not the caller's: ServiceUnavailable with a message
+// that points at the log, never a 500.
+func TestSealedKeyUnopenable(t *testing.T) {
+	f := newFixture(t)
+	sealed, err := f.keys.Seal([]byte("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), KeyPurpose(acctA, "123456789012"))
+	must(t, err)
+	for name, secret := range map[string][]byte{
+		"damaged":            []byte("not sealed at all"),
+		"another upstream's": sealed,
+		"another account's":  mustSeal(t, f, KeyPurpose(acctB, "123456789012")),
+	} {
+		t.Run(name, func(t *testing.T) {
+			u := &Upstream{Account: acctA, ID: "123456789013", Mode: ModeKey, Key: &SealedKey{AccessKeyID: "AKIAEXAMPLEEXAMPLE", Secret: secret}}
+			_, err := f.s.openKey(u)
+			w := WireError(err)
+			if w == nil || w.Code != awsquery.CodeServiceUnavailable ||
+				w.Message != "Brevet cannot open its sealed key for upstream account 123456789013; an administrator must check the server's log (docs/broker.md)." {
+				t.Fatalf("openKey = %v, wire %v; want ServiceUnavailable", err, w)
+			}
+		})
+	}
+}
+
+func mustSeal(t *testing.T, f *fixture, purpose string) []byte {
+	t.Helper()
+	b, err := f.keys.Seal([]byte("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), purpose)
+	must(t, err)
+	return b
+}

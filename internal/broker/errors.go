@@ -51,6 +51,21 @@ func (e *IssuerDisabledError) Error() string {
 	return "Brevet's OIDC issuer is not enabled (set federation.issuer_url or serve HTTPS); upstream account " + e.Account + " trusts it."
 }
 
+// SealedKeyError: this node's master key cannot open an upstream's sealed
+// key (it was sealed under a master key the node does not hold, or the
+// record is damaged). The caller cannot fix it: it is answered
+// ServiceUnavailable, and the broker logs Err for the operator.
+type SealedKeyError struct {
+	Account string
+	Err     error
+}
+
+func (e *SealedKeyError) Error() string {
+	return "Brevet cannot open its sealed key for upstream account " + e.Account + "; an administrator must check the server's log (docs/broker.md)."
+}
+
+func (e *SealedKeyError) Unwrap() error { return e.Err }
+
 // TagsTooLargeError: in OIDC mode, the session tags passed upstream do
 // not fit in Brevet's token (issuer.MaxPayloadBytes). AWS answers session
 // tags that do not fit with PackedPolicyTooLarge; so does Brevet.
@@ -108,6 +123,9 @@ func WireError(err error) *awsquery.Error {
 	}
 	if e, ok := errors.AsType[*KeylessError](err); ok {
 		return &awsquery.Error{Code: awsquery.CodeValidationError, Message: e.Error(), Cause: err}
+	}
+	if e, ok := errors.AsType[*SealedKeyError](err); ok {
+		return &awsquery.Error{Code: awsquery.CodeServiceUnavailable, Message: e.Error(), Cause: err}
 	}
 	if e, ok := errors.AsType[*IssuerDisabledError](err); ok {
 		return &awsquery.Error{Code: awsquery.CodeServiceUnavailable, Message: e.Error(), Cause: err}
