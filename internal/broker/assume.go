@@ -135,7 +135,11 @@ func (s *Service) mint(u *Upstream, in *sts.BrokerAssumeInput, now time.Time) (s
 		return "", &TagsTooLargeError{Account: u.ID} // the caller's tags: nothing else in the token grows
 	}
 	if err != nil {
-		return "", fmt.Errorf("broker: minting the token for upstream %s: %w", u.ID, err)
+		// No active signing key, or a signing failure: the operator's
+		// problem, not the caller's.
+		s.log.Error("broker: Brevet's OIDC issuer could not sign a token for an upstream; check its keys (brevet keys rotate-oidc-key makes new ones)",
+			"upstream_account", u.ID, "err", err)
+		return "", &IssuerFailedError{Account: u.ID, Err: err}
 	}
 	return tok.Raw, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/awsquery/brevetapi"
 	"github.com/brevet-dev/brevet/internal/broker/upstream"
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
+	"github.com/brevet-dev/brevet/internal/federation/issuer"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/request"
@@ -21,6 +22,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/store/postgres"
 	"github.com/brevet-dev/brevet/internal/store/postgres/pgtest"
 	"github.com/brevet-dev/brevet/internal/store/sqlite"
+	"github.com/brevet-dev/brevet/internal/sts"
 )
 
 const (
@@ -758,4 +760,27 @@ func mustSeal(t *testing.T, f *fixture, purpose string) []byte {
 	b, err := f.keys.Seal([]byte("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), purpose)
 	must(t, err)
 	return b
+}
+
+// TestIssuerFailure: an enabled issuer that cannot sign (no active key)
+// answers ServiceUnavailable pointing at the log, not a 500.
+func TestIssuerFailure(t *testing.T) {
+	f := newFixture(t)
+	s := f.service(failingMinter{})
+	u := &Upstream{Account: acctA, ID: "123456789013", Mode: ModeOIDC, Audience: DefaultAudience}
+	in := &sts.BrokerAssumeInput{Caller: &identity.Principal{Type: identity.IAMUser, Account: acctA, CallerARN: "arn:aws:iam::" + acctA + ":user/ann"},
+		SessionName: "ann", Duration: time.Hour, SourceIdentity: "ann@" + acctA}
+	_, err := s.mint(u, in, now)
+	w := WireError(err)
+	if w == nil || w.Code != awsquery.CodeServiceUnavailable ||
+		w.Message != "Brevet's OIDC issuer could not sign a token for upstream account 123456789013; an administrator must check the server's log (docs/broker.md)." {
+		t.Fatalf("mint = %v, wire %v; want ServiceUnavailable", err, w)
+	}
+}
+
+// failingMinter is an enabled issuer without an active signing key.
+type failingMinter struct{}
+
+func (failingMinter) Mint(in issuer.MintInput, _ time.Time) (*issuer.Token, error) {
+	return nil, &issuer.Error{Kind: issuer.NoKey, Message: "no active signing key for " + in.Algorithm}
 }

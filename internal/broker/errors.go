@@ -66,6 +66,20 @@ func (e *SealedKeyError) Error() string {
 
 func (e *SealedKeyError) Unwrap() error { return e.Err }
 
+// IssuerFailedError: Brevet's OIDC issuer is enabled but could not sign
+// an OIDC-mode upstream's token (no active signing key, a signing
+// failure). Answered ServiceUnavailable; the broker logs Err.
+type IssuerFailedError struct {
+	Account string
+	Err     error
+}
+
+func (e *IssuerFailedError) Error() string {
+	return "Brevet's OIDC issuer could not sign a token for upstream account " + e.Account + "; an administrator must check the server's log (docs/broker.md)."
+}
+
+func (e *IssuerFailedError) Unwrap() error { return e.Err }
+
 // TagsTooLargeError: in OIDC mode, the session tags passed upstream do
 // not fit in Brevet's token (issuer.MaxPayloadBytes). AWS answers session
 // tags that do not fit with PackedPolicyTooLarge; so does Brevet.
@@ -123,6 +137,9 @@ func WireError(err error) *awsquery.Error {
 	}
 	if e, ok := errors.AsType[*KeylessError](err); ok {
 		return &awsquery.Error{Code: awsquery.CodeValidationError, Message: e.Error(), Cause: err}
+	}
+	if e, ok := errors.AsType[*IssuerFailedError](err); ok {
+		return &awsquery.Error{Code: awsquery.CodeServiceUnavailable, Message: e.Error(), Cause: err}
 	}
 	if e, ok := errors.AsType[*SealedKeyError](err); ok {
 		return &awsquery.Error{Code: awsquery.CodeServiceUnavailable, Message: e.Error(), Cause: err}
