@@ -2,7 +2,6 @@ package assign_test
 
 import (
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,9 +9,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/sso"
 	"github.com/brevet-dev/brevet/internal/sso/assign"
 	"github.com/brevet-dev/brevet/internal/store"
-	"github.com/brevet-dev/brevet/internal/store/postgres"
-	"github.com/brevet-dev/brevet/internal/store/postgres/pgtest"
-	"github.com/brevet-dev/brevet/internal/store/sqlite"
+	"github.com/brevet-dev/brevet/internal/store/teststores"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -37,26 +34,15 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return newFixtureOn(t, st)
+	return newFixtureOn(t, teststores.SQLite(t, clock))
 }
+
+func clock() time.Time { return now }
 
 // backends runs test on a fixture on each store backend: SQLite, and
 // PostgreSQL when pgtest has a server.
 func backends(t *testing.T, test func(t *testing.T, f *fixture)) {
-	t.Run("sqlite", func(t *testing.T) { test(t, newFixture(t)) })
-	t.Run("postgres", func(t *testing.T) {
-		st, err := postgres.Open(t.Context(), pgtest.DSN(t), postgres.Options{Now: func() time.Time { return now }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		test(t, newFixtureOn(t, st))
-	})
+	teststores.Each(t, clock, func(t *testing.T, st store.Store) { test(t, newFixtureOn(t, st)) })
 }
 
 func newFixtureOn(t *testing.T, st store.Store) *fixture {
