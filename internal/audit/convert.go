@@ -99,6 +99,9 @@ func (c Converter) fill(e *Event, rec *request.Record, tls *TLSDetails) {
 		AdditionalEventData: issuedCredential(rec.Issued),
 	}
 	e.RecipientAccountID = e.UserIdentity.AccountID
+	if ip, ok := rec.Principal.(*identity.Principal); ok && ip.ViaConsole() {
+		e.SessionCredentialFromConsole = "true"
+	}
 	if rp, ok := rec.Principal.(RecipientPrincipal); ok && rp.RecipientAccountID() != "" {
 		e.RecipientAccountID = rp.RecipientAccountID()
 	}
@@ -114,6 +117,12 @@ func (c Converter) fill(e *Event, rec *request.Record, tls *TLSDetails) {
 		return
 	}
 	e.Resources = resources(e)
+	if mfa := detail(rec.Details, "MFAUsed"); mfa != "" { // a ConsoleLogin's, as CloudTrail's
+		if e.AdditionalEventData == nil {
+			e.AdditionalEventData = &AdditionalEventData{}
+		}
+		e.AdditionalEventData.MFAUsed = mfa
+	}
 }
 
 // fillData makes e the data event CloudTrail writes for a request to

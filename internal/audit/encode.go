@@ -141,6 +141,7 @@ func (enc *encoder) event(e *Event) bool {
 		b = appendOmitEmpty(b, `,"clientProvidedHostHeader":`, t.ClientProvidedHostHeader)
 		b = append(b, '}')
 	}
+	b = appendOmitEmpty(b, `,"sessionCredentialFromConsole":`, e.SessionCredentialFromConsole)
 	if a := e.AdditionalEventData; a != nil {
 		if a.AggregatedFailures != nil || a.TrailPruned != nil {
 			return false // Brevet's own rare events: json.Marshal's
@@ -158,6 +159,7 @@ func (enc *encoder) event(e *Event) bool {
 			b = strconv.AppendInt(appendComma(b, open, `"bytesTransferredOut":`), *a.BytesTransferredOut, 10)
 		}
 		b = appendMember(b, open, `"CheckProtocol":`, a.CheckProtocol)
+		b = appendMember(b, open, `"MFAUsed":`, a.MFAUsed)
 		if a.RefusedParts > 0 {
 			b = strconv.AppendInt(appendComma(b, open, `"refusedParts":`), int64(a.RefusedParts), 10)
 		}

@@ -46,6 +46,10 @@ type Event struct {
 	RecipientAccountID string         `json:"recipientAccountId,omitempty"`
 	EventCategory      string         `json:"eventCategory"`
 	TLSDetails         *TLSDetails    `json:"tlsDetails,omitempty"`
+	// SessionCredentialFromConsole is "true" for a request made with a
+	// console session's credentials (the console, internal/console), as
+	// CloudTrail marks the management console's calls.
+	SessionCredentialFromConsole string `json:"sessionCredentialFromConsole,omitempty"`
 	// AdditionalEventData is CloudTrail's free-form element; Brevet puts
 	// there what a request issued, so that the issuance index can be
 	// rebuilt from the trail alone.
@@ -72,6 +76,9 @@ type AdditionalEventData struct {
 	// CheckProtocol is how the authorization API was asked (its record's
 	// Details): Envoy's ext_authz or nginx's auth_request.
 	CheckProtocol string `json:"CheckProtocol,omitempty"`
+	// MFAUsed is a ConsoleLogin's "Yes" or "No" (its record's Details), as
+	// CloudTrail's.
+	MFAUsed string `json:"MFAUsed,omitempty"`
 	// RefusedParts counts what a request that succeeded as a whole was
 	// refused part by part (the keys of a DeleteObjects Brevet did not
 	// allow, listed as AccessDenied in its answer).

@@ -270,7 +270,7 @@ func (a *Authenticator) authenticate(ctx context.Context, req *request.AuthnRequ
 
 // mayCallIAM applies AWS's rule for temporary credentials and the IAM API:
 // GetFederationToken sessions cannot call it at all, and GetSessionToken
-// sessions only when they were made with MFA ("Comparing the AWS STS API
+// sessions only when they were made with MFA (console sessions always) ("Comparing the AWS STS API
 // operations" in the IAM User Guide). AWS refuses such a token as invalid
 // for IAM, before any policy is evaluated.
 func mayCallIAM(p *identity.Principal) bool {
@@ -281,7 +281,9 @@ func mayCallIAM(p *identity.Principal) bool {
 	case credential.FederatedUser:
 		return false
 	case credential.SessionUser:
-		return p.Session.MFAAuthenticated
+		// A console session (sts.ConsoleSession) is the user at work in
+		// the console, which AWS lets use IAM with or without MFA.
+		return p.Session.MFAAuthenticated || p.ViaConsole()
 	}
 	return true
 }

@@ -191,6 +191,7 @@ func typedAct[In, Out any](ctx context.Context, x *exchange, op *Operation[In, O
 		return fmt.Errorf("awsquery: %s returned neither output nor error", op.Name)
 	}
 	x.output = op.EncodeOutput(out)
+	x.result = out
 	return nil
 }
 
@@ -210,6 +211,8 @@ type exchange struct {
 	// authentication (Decode).
 	decodeErr error
 	output    Value
+	// result is the handler's *Out, for Invoke.
+	result any
 	// typed is the handler's *Request[In], made once its input is decoded.
 	typed any
 	// rec is the audit record, made in the same allocation as the
@@ -222,6 +225,21 @@ type exchange struct {
 
 // ServeHTTP handles one AWS Query request end to end.
 func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	x, wire := d.serve(r)
+	if wire != nil {
+		WriteError(w, d.service(x), wire, x.ID)
+		return
+	}
+	bp := getXMLBuf()
+	*bp = AppendResponse(*bp, x.op, &x.output, x.ID)
+	writeXML(w, http.StatusOK, *bp, x.ID)
+	putXMLBuf(bp)
+}
+
+// serve takes r through the pipeline and audits it: what ServeHTTP and
+// Invoke share. It returns the request's state and its wire error, nil
+// on success.
+func (d *Dispatcher) serve(r *http.Request) (*exchange, *Error) {
 	ctx := r.Context()
 	id := request.IDFromContext(ctx)
 	if id == "" {
@@ -250,14 +268,7 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.Finish(ctx, d.record(x, err, wire)) != nil {
 		wire = CodeServiceUnavailable.New("Service is unavailable. Please try again later.")
 	}
-	if wire != nil {
-		WriteError(w, d.service(x), wire, id)
-		return
-	}
-	bp := getXMLBuf()
-	*bp = AppendResponse(*bp, x.op, &x.output, id)
-	writeXML(w, http.StatusOK, *bp, id)
-	putXMLBuf(bp)
+	return x, wire
 }
 
 // msgClientGone answers a request whose client went away before it was

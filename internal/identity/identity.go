@@ -83,3 +83,25 @@ func (p *Principal) Temporary() bool { return p != nil && p.Session != nil }
 func (p *Principal) MFAAuthenticated() bool {
 	return p.Temporary() && p.Session.MFAAuthenticated
 }
+
+// ConsoleContextKey is the condition key every console session carries
+// in its request context (credential.Claims.RequestContext) with the
+// value "true" (internal/console, sts.ConsoleSession). No caller can set
+// it: the issuing service seals it into the token.
+const ConsoleContextKey = "brevet:ViaConsole"
+
+// ViaConsole reports whether the request was made with a console
+// session's credentials: the audit trail marks it
+// (sessionCredentialFromConsole), as CloudTrail marks the management
+// console's calls.
+func (p *Principal) ViaConsole() bool {
+	if !p.Temporary() {
+		return false
+	}
+	for _, k := range p.Session.RequestContext {
+		if k.Key == ConsoleContextKey {
+			return k.Value == "true"
+		}
+	}
+	return false
+}

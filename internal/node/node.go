@@ -36,6 +36,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/bootstrap"
 	"github.com/brevet-dev/brevet/internal/broker"
 	"github.com/brevet-dev/brevet/internal/config"
+	"github.com/brevet-dev/brevet/internal/console"
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 	"github.com/brevet-dev/brevet/internal/datadir"
 	"github.com/brevet-dev/brevet/internal/hosts"
@@ -123,6 +124,8 @@ type Node struct {
 	portal *portal.Service
 	// signin is the SSO sign-in pages (signin.go).
 	signin *signin.Handler
+	// console is the web console (console.go).
+	console *console.Handler
 	// broker is the credential broker, brokerCalls its calls counter
 	// (broker.go).
 	broker      *broker.Service

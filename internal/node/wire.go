@@ -74,6 +74,9 @@ func (n *Node) wire(ctx context.Context) error {
 	if err := n.registerServices(ctx, d); err != nil {
 		return err
 	}
+	if err := n.newConsole(d, p); err != nil { // console.go
+		return err
+	}
 	if err := n.wireIoT(p); err != nil { // iot.go
 		return err
 	}
@@ -84,7 +87,7 @@ func (n *Node) wire(ctx context.Context) error {
 	if api, err = n.withAuthzAPI(api, p); err != nil { // authzapi.go
 		return err
 	}
-	return n.newServer(n.withSignin(api)) // signin.go
+	return n.newServer(n.withConsole(n.withSignin(api))) // console.go, signin.go
 }
 
 // errorMappers map the domain errors of the services to Query wire errors.

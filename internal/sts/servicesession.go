@@ -317,7 +317,7 @@ func checkServiceContext(keys map[string][]string) error {
 // sessionContextPrefixes are the namespaces of the condition keys a
 // service may set in its sessions' requests: EC2's (for a host's instance
 // role session) and the IoT credentials provider's.
-var sessionContextPrefixes = [...]string{"ec2:", "credentials-iot:"}
+var sessionContextPrefixes = [...]string{"ec2:", "credentials-iot:", "brevet:"}
 
 // sessionContext checks a service's session condition keys and puts them
 // in the token's form, sorted by key so that a session's token does not

@@ -232,3 +232,16 @@ func requestOrigin(r *http.Request) string {
 	}
 	return "http://" + r.Host
 }
+
+// SignedIn returns who is signed in with the browser that sent r: the
+// identity and, for an IAM user, its ARN. ok is false when nobody is (no
+// session, an expired one, or one whose second factor or password change
+// is still pending). Other handlers of the same site (the console,
+// internal/console) start their own sessions from it.
+func (h *Handler) SignedIn(r *http.Request) (id sso.Identity, arn string, ok bool) {
+	s := h.session(r, h.cfg.Now())
+	if s == nil || s.Identity == nil {
+		return sso.Identity{}, "", false
+	}
+	return *s.Identity, s.ARN, true
+}

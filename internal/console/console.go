@@ -1,0 +1,149 @@
+package console
+
+import (
+	"crypto/rand"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
+	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/policy/servicereference"
+	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/sso"
+)
+
+// SignIn tells who signed in on the sign-in pages (*signin.Handler).
+type SignIn interface {
+	SignedIn(r *http.Request) (id sso.Identity, arn string, ok bool)
+}
+
+// Sessions mints console sessions (*sts.Service).
+type Sessions interface {
+	ConsoleSession(p *identity.Principal, mfa bool, d time.Duration, now time.Time) (*stsapi.Credentials, credential.Claims, error)
+}
+
+// Config assembles the console.
+type Config struct {
+	// Dispatcher serves the Query actions (IAM, STS, Brevet's) the pages
+	// call in process.
+	Dispatcher *awsquery.Dispatcher
+	// Pipeline is the node's pipeline; ConsoleLogin runs through a copy
+	// whose Authenticator is the sign-in pages' session.
+	Pipeline *request.Pipeline
+	SignIn   SignIn
+	Sessions Sessions
+	// Sealer and Opener seal the console's cookies (the master keyring).
+	Sealer credential.Sealer
+	Opener credential.Opener
+	// Region is the region the in-process requests are signed for.
+	Region string
+	// Reference is the Service Authorization Reference the policy
+	// generator offers actions from; nil offers none (actions are typed).
+	Reference *servicereference.Reference
+	// Session is how long a console session lasts; default 1h, at most
+	// sts.MaxConsoleSession.
+	Session time.Duration
+	// Now and Rand default to time.Now and crypto/rand.
+	Now    func() time.Time
+	Rand   io.Reader
+	Logger *slog.Logger
+}
+
+// DefaultSession is how long a console session lasts.
+const DefaultSession = time.Hour
+
+// Handler serves the console. It is safe for concurrent use.
+type Handler struct {
+	cfg   Config
+	login *request.Pipeline
+	api   http.Handler
+	mux   *http.ServeMux
+	log   *slog.Logger
+}
+
+// New checks cfg and builds the console.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Dispatcher == nil || cfg.Pipeline == nil || cfg.SignIn == nil || cfg.Sessions == nil || cfg.Sealer == nil || cfg.Opener == nil {
+		return nil, errors.New("console: Dispatcher, Pipeline, SignIn, Sessions, Sealer and Opener are required")
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("console: Region is required")
+	}
+	if cfg.Session <= 0 {
+		cfg.Session = DefaultSession
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{cfg: cfg, log: cfg.Logger}
+	login := *cfg.Pipeline
+	login.Authenticator = loginAuthenticator{h: h}
+	h.login = &login
+	h.routes()
+	return h, nil
+}
+
+// SetAPI gives the console the server's whole API handler, for the
+// actions of protocols other than Query (CloudTrail's LookupEvents),
+// which it calls in process, signed, as it calls the Query actions.
+func (h *Handler) SetAPI(api http.Handler) { h.api = api }
+
+// Handles reports whether r is for the console: /console and everything
+// under /console/.
+func Handles(r *http.Request) bool {
+	p := r.URL.Path
+	return p == "/console" || strings.HasPrefix(p, "/console/")
+}
+
+// csp is the pages' Content-Security-Policy: no inline script or style,
+// nothing from elsewhere; images may be data: URLs (a virtual MFA
+// device's QR code).
+const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// ServeHTTP sets the headers every page carries and routes the request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", csp)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Referrer-Policy", "same-origin")
+	if r.URL.Path == "/console" {
+		http.Redirect(w, r, "/console/", http.StatusSeeOther)
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// routes builds the console's mux: the session's own routes here, each
+// area's in its file.
+func (h *Handler) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /console/login", h.loginPage)
+	m.HandleFunc("POST /console/login", h.loginPost)
+	m.HandleFunc("GET /console/signout", h.signout)
+	m.Handle("GET /console/static/", staticHandler())
+	h.page(m, "GET /console/{$}", h.dashboard)
+	h.usersRoutes(m)    // users.go
+	h.groupsRoutes(m)   // groups.go
+	h.rolesRoutes(m)    // roles.go
+	h.policiesRoutes(m) // policies.go
+	h.idpsRoutes(m)     // idps.go
+	h.sessionsRoutes(m) // sessions.go
+	h.auditRoutes(m)    // audit.go
+	h.simRoutes(m)      // simulator.go
+	m.HandleFunc("/console/", h.notFound)
+	h.mux = m
+}

@@ -1,0 +1,186 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/sso"
+)
+
+// loginOp is ConsoleLogin, as the audit trail names the start of a
+// console session (eventSource signin.amazonaws.com, as CloudTrail's).
+// It issues credentials: the session is audited and indexed like any
+// other, and can be listed and revoked.
+var loginOp = request.Operation{
+	Service: "signin", Version: "2026-12-06", Name: "ConsoleLogin",
+	Action: "signin:ConsoleLogin", Effect: request.IssuesCredentials,
+}
+
+// errNotSignedIn: the browser has no sign-in the console can start from.
+var errNotSignedIn = errors.New("console: not signed in on the sign-in pages")
+
+// loginAuthenticator authenticates ConsoleLogin by the sign-in pages'
+// session: the IAM user who signed in with a password (and MFA).
+type loginAuthenticator struct{ h *Handler }
+
+func (a loginAuthenticator) Authenticate(_ context.Context, req *request.AuthnRequest) (request.Principal, error) {
+	id, arn, ok := a.h.cfg.SignIn.SignedIn(req.HTTP)
+	if !ok || id.Source != sso.SourceIAM || arn == "" {
+		return nil, errNotSignedIn
+	}
+	return userPrincipal(id, arn), nil
+}
+
+// userPrincipal is the IAM user id names, as its long-term key would
+// authenticate it.
+func userPrincipal(id sso.Identity, arn string) *identity.Principal {
+	return &identity.Principal{
+		Type: identity.IAMUser, Account: id.Account, CallerARN: arn, PrincipalID: id.UserID,
+		UserName: id.UserName, UserID: id.UserID,
+	}
+}
+
+// loginCall is ConsoleLogin's part of the pipeline (request.Call).
+type loginCall struct {
+	h   *Handler
+	mfa bool
+	s   *session // the new session, once issued
+}
+
+func (c *loginCall) Route(_ context.Context, x *request.Exchange) error {
+	x.Op = &loginOp
+	return nil
+}
+
+func (c *loginCall) Decode(context.Context, *request.Exchange) error { return nil }
+
+// Target: a console sign-in is authorized by the password (and MFA) that
+// the sign-in pages verified, as AWS's is; no identity policy is asked.
+func (c *loginCall) Target(context.Context, *request.Exchange) (request.Target, bool, error) {
+	return request.Target{}, false, nil
+}
+
+func (c *loginCall) Act(_ context.Context, x *request.Exchange) error {
+	p := x.Principal.(*identity.Principal)
+	creds, claims, err := c.h.cfg.Sessions.ConsoleSession(p, c.mfa, c.h.cfg.Session, x.Start)
+	if err != nil {
+		return err
+	}
+	csrf, err := randomToken(c.h.cfg.Rand)
+	if err != nil {
+		return err
+	}
+	c.s = &session{
+		AccessKeyID: creds.AccessKeyId, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken,
+		Expires: creds.Expiration, CSRF: csrf, Account: p.Account, ARN: p.CallerARN, Name: p.UserName, MFA: c.mfa,
+	}
+	x.Issue(request.Issuance{
+		Kind: loginOp.Name, AccessKeyID: claims.AccessKeyID, Expires: claims.Expires, Issued: claims.IssuedAt,
+		Account: p.Account, PrincipalARN: p.CallerARN, SessionARN: p.CallerARN, SourceIP: x.SourceIP,
+	})
+	return nil
+}
+
+// consoleLogin starts a console session for the IAM user signed in on the
+// sign-in pages, through the pipeline: one durable event (with the
+// issuance) before the cookie is set.
+func (h *Handler) consoleLogin(w http.ResponseWriter, r *http.Request) error {
+	id, _, _ := h.cfg.SignIn.SignedIn(r)
+	c := &loginCall{h: h, mfa: id.MFA}
+	ctx := request.WithRequestID(r.Context(), request.NewID())
+	x := &request.Exchange{}
+	x.Begin(r, request.IDFromContext(ctx), h.cfg.Now())
+	err := h.login.Run(ctx, x, c)
+	var rec request.Record
+	status, code, msg := http.StatusOK, "", ""
+	if err != nil {
+		status, code, msg = http.StatusForbidden, "AccessDenied", "The console could not start a session."
+	}
+	x.Record(&rec, h.cfg.Now(), err, status, code, msg)
+	mfaUsed := "No"
+	if c.mfa {
+		mfaUsed = "Yes"
+	}
+	rec.Details = map[string]string{"MFAUsed": mfaUsed}
+	if err == nil {
+		rec.ResponseElements = map[string]any{"ConsoleLogin": "Success"}
+	}
+	if ferr := h.login.Finish(ctx, &rec); ferr != nil {
+		return awsquery.CodeServiceUnavailable.New("Service is unavailable. Please try again later.")
+	}
+	if err != nil {
+		h.log.WarnContext(ctx, "console sign-in refused", "request_id", x.ID, "err", err)
+		return awsquery.CodeAccessDenied.New("The console could not start a session for this sign-in. Sign in again.")
+	}
+	return h.setSession(w, c.s)
+}
+
+// loginPage starts a console session from the sign-in pages' session, or
+// sends the browser to sign in first. It changes nothing another site
+// could exploit: without the SameSite=Strict sign-in cookie, which a
+// cross-site navigation does not carry, it only redirects.
+func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
+	next := localNext(r.URL.Query().Get("next"))
+	id, arn, ok := h.cfg.SignIn.SignedIn(r)
+	if !ok {
+		back := "/console/login?next=" + url.QueryEscape(next)
+		http.Redirect(w, r, "/sso/signin?next="+url.QueryEscape(back), http.StatusSeeOther)
+		return
+	}
+	if id.Source != sso.SourceIAM || arn == "" {
+		h.idpLogin(w, r, id, next) // idps.go: choose an assigned role
+		return
+	}
+	if err := h.consoleLogin(w, r); err != nil {
+		h.renderError(w, r, nil, err)
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// signout ends the console session and the sign-in pages' one.
+func (h *Handler) signout(w http.ResponseWriter, r *http.Request) {
+	clearCookie(w, sessionCookie)
+	http.Redirect(w, r, "/sso/signout", http.StatusSeeOther)
+}
+
+// page registers a console page: it needs a console session (without
+// one the browser is sent to sign in), a POST must carry the session's
+// CSRF token, and an error the page returns is shown as the error page.
+func (h *Handler) page(m *http.ServeMux, pattern string, fn func(w http.ResponseWriter, r *http.Request, s *session) error) {
+	m.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		s := h.session(r)
+		if s == nil {
+			if r.Method != http.MethodGet {
+				h.renderError(w, r, nil, errBadRequest)
+				return
+			}
+			http.Redirect(w, r, "/console/login?next="+url.QueryEscape(localNext(r.URL.RequestURI())), http.StatusSeeOther)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+			if !checkPost(r, s) {
+				h.renderError(w, r, s, errBadRequest)
+				return
+			}
+		}
+		if err := fn(w, r, s); err != nil {
+			h.renderError(w, r, s, err)
+		}
+	})
+}
+
+// maxForm bounds a form's body: room for a policy document of IAM's
+// largest size, percent-encoded.
+const maxForm = 1 << 20
+
+// errBadRequest: a POST without the session's CSRF token, or from another
+// origin.
+var errBadRequest = &pageError{Status: http.StatusForbidden, Code: "InvalidCSRFToken",
+	Message: "The form was refused: it did not come from this console page, or the page is too old. Go back, reload the page and try again."}

@@ -1,0 +1,6 @@
+package console
+
+import "net/http"
+
+// rolesRoutes registers the roles pages.
+func (h *Handler) rolesRoutes(m *http.ServeMux) {}

@@ -1,0 +1,189 @@
+package console
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Cookie names and the purposes their contents are sealed under. Like the
+// sign-in pages' they are __Host- prefixed: a browser keeps them only
+// when Secure, with Path=/ and no Domain, so no other host can plant one.
+const (
+	sessionCookie  = "__Host-brevet_console"
+	flashCookie    = "__Host-brevet_console_flash"
+	sessionPurpose = "console-session"
+	flashPurpose   = "console-flash"
+	// maxCookie keeps a cookie under what every browser stores.
+	maxCookie = 3800
+)
+
+// session is a console session, sealed into the session cookie: the
+// temporary credentials the pages call Brevet's APIs with, and who they
+// belong to.
+type session struct {
+	AccessKeyID     string    `json:"ak"`
+	SecretAccessKey string    `json:"sk"`
+	SessionToken    string    `json:"st"`
+	Expires         time.Time `json:"exp"`
+	// CSRF is the token every form carries back.
+	CSRF string `json:"csrf"`
+	// Account, ARN and Name say who is signed in, for the pages' header
+	// (the APIs decide what they may do).
+	Account string `json:"acct"`
+	ARN     string `json:"arn"`
+	Name    string `json:"name"`
+	MFA     bool   `json:"mfa,omitempty"`
+	// IdP names the identity provider a person signed in with; "" for an
+	// IAM user.
+	IdP string `json:"idp,omitempty"`
+}
+
+// seal seals v for purpose as cookie-safe text.
+func (h *Handler) seal(v any, purpose string) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	ct, err := h.cfg.Sealer.Seal(b, purpose)
+	clear(b)
+	if err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(ct), nil
+}
+
+// open opens what seal sealed for purpose into v.
+func (h *Handler) open(s, purpose string, v any) error {
+	if s == "" || len(s) > 2*maxCookie {
+		return errors.New("console: no sealed value")
+	}
+	ct, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return err
+	}
+	b, err := h.cfg.Opener.Open(ct, purpose)
+	if err != nil {
+		return err
+	}
+	defer clear(b)
+	return json.Unmarshal(b, v)
+}
+
+// session returns the browser's valid console session, or nil.
+func (h *Handler) session(r *http.Request) *session {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil
+	}
+	var s session
+	if h.open(c.Value, sessionPurpose, &s) != nil || !h.cfg.Now().Before(s.Expires) || s.CSRF == "" || s.AccessKeyID == "" {
+		return nil
+	}
+	return &s
+}
+
+// errCookieTooLarge: the session does not fit in a cookie.
+var errCookieTooLarge = errors.New("console: the session does not fit in a cookie")
+
+// setSession seals s into the session cookie: HttpOnly, Secure,
+// SameSite=Strict, Path=/, for the browser's session only.
+func (h *Handler) setSession(w http.ResponseWriter, s *session) error {
+	v, err := h.seal(s, sessionPurpose)
+	if err != nil {
+		return err
+	}
+	if len(v) > maxCookie {
+		return errCookieTooLarge
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: v, Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	return nil
+}
+
+// clearCookie makes the browser drop a cookie.
+func clearCookie(w http.ResponseWriter, name string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+}
+
+// randomToken is 32 random bytes, base64url.
+func randomToken(r io.Reader) (string, error) {
+	b := make([]byte, 32)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// checkPost refuses a POST whose CSRF token is not the session's, or
+// whose Origin (when the browser sends one) is not the one the request
+// was sent to.
+func checkPost(r *http.Request, s *session) bool {
+	if o := r.Header.Get("Origin"); o != "" && o != requestOrigin(r) {
+		return false
+	}
+	got := r.PostFormValue("csrf")
+	if got == "" {
+		got = r.Header.Get("X-CSRF-Token") // the pages' own fetch() calls
+	}
+	return s != nil && got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.CSRF)) == 1
+}
+
+// requestOrigin is the origin r was sent to.
+func requestOrigin(r *http.Request) string {
+	if r.TLS != nil {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
+}
+
+// setFlash leaves a one-line message for the next page the browser
+// shows (after a POST's redirect): "User alice created."
+func (h *Handler) setFlash(w http.ResponseWriter, msg string) {
+	v, err := h.seal(msg, flashPurpose)
+	if err != nil || len(v) > maxCookie {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: v, Path: "/", MaxAge: 60, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+}
+
+// takeFlash reads and clears the flash message.
+func (h *Handler) takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	clearCookie(w, flashCookie)
+	var msg string
+	if h.open(c.Value, flashPurpose, &msg) != nil {
+		return ""
+	}
+	return msg
+}
+
+// localNext returns next when it is a console path, else /console/.
+func localNext(next string) string {
+	if !strings.HasPrefix(next, "/console/") || len(next) > 2048 || strings.ContainsAny(next, "\\\x00\r\n\t") {
+		return "/console/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.Contains(u.Path, "..") {
+		return "/console/"
+	}
+	return next
+}
+
+// seeOther redirects to a console path after a POST, with a flash
+// message when msg is not empty.
+func (h *Handler) seeOther(w http.ResponseWriter, r *http.Request, path, msg string) error {
+	if msg != "" {
+		h.setFlash(w, msg)
+	}
+	http.Redirect(w, r, localNext(path), http.StatusSeeOther)
+	return nil
+}

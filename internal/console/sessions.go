@@ -1,0 +1,6 @@
+package console
+
+import "net/http"
+
+// sessionsRoutes registers the sessions pages.
+func (h *Handler) sessionsRoutes(m *http.ServeMux) {}

@@ -1,0 +1,44 @@
+package node
+
+import (
+	"net/http"
+
+	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/console"
+	"github.com/brevet-dev/brevet/internal/request"
+)
+
+// newConsole builds the web console (internal/console) on the Query
+// dispatcher and the pipeline, the sign-in pages and STS's console
+// sessions. It needs registerServices first.
+func (n *Node) newConsole(d *awsquery.Dispatcher, p *request.Pipeline) error {
+	if n.signin == nil {
+		return nil
+	}
+	c, err := console.New(console.Config{
+		Dispatcher: d, Pipeline: p, SignIn: n.signin, Sessions: n.fed.sts,
+		Sealer: n.master, Opener: n.master, Region: n.cfg.Regions[0], Logger: n.log,
+	})
+	if err != nil {
+		return err
+	}
+	n.console = c
+	return nil
+}
+
+// withConsole sends the console's requests (/console/...) to it, ahead
+// of the sign-in pages and the APIs, and gives it the API handler for
+// the actions it calls that are not Query actions.
+func (n *Node) withConsole(next http.Handler) http.Handler {
+	if n.console == nil {
+		return next
+	}
+	n.console.SetAPI(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if console.Handles(r) {
+			n.console.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
