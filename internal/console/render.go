@@ -20,7 +20,8 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // pages holds each page's template, parsed with the layout and the
-// shared partials: templates/NAME.html defines "content" for page NAME.
+// shared partials (templates/_*.html, each defining named templates):
+// templates/NAME.html defines "content" for page NAME.
 var pages = func() map[string]*template.Template {
 	m := map[string]*template.Template{}
 	names, err := fs.Glob(templateFS, "templates/*.html")
@@ -29,10 +30,10 @@ var pages = func() map[string]*template.Template {
 	}
 	for _, f := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
-		if name == "layout" || name == "partials" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		m[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", f))
+		m[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html", f))
 	}
 	return m
 }()
@@ -52,6 +53,22 @@ var funcs = template.FuncMap{
 			return "Never"
 		}
 		return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	},
+	// dict makes a map of its key, value arguments, to pass several
+	// values to a partial: {{template "x" (dict "Name" "PolicyDocument" "Value" .Doc)}}.
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, errors.New("dict: odd number of arguments")
+		}
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, errors.New("dict: keys are strings")
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
 	},
 	// deref reads an optional string.
 	"deref": func(s *string) string {
