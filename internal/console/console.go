@@ -133,9 +133,9 @@ func (h *Handler) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /console/login", h.loginPage)
 	m.HandleFunc("POST /console/login", h.loginPost)
-	m.HandleFunc("GET /console/signout", h.signout)
 	m.Handle("GET /console/static/", staticHandler())
 	h.page(m, "GET /console/{$}", h.dashboard)
+	h.page(m, "POST /console/signout", h.signout)
 	h.usersRoutes(m)    // users.go
 	h.groupsRoutes(m)   // groups.go
 	h.rolesRoutes(m)    // roles.go

@@ -143,10 +143,13 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// signout ends the console session and the sign-in pages' one.
-func (h *Handler) signout(w http.ResponseWriter, r *http.Request) {
+// signout ends the console session, then the sign-in pages' one. It is
+// a POST with the CSRF token, so that another site cannot sign a person
+// out.
+func (h *Handler) signout(w http.ResponseWriter, r *http.Request, _ *session) error {
 	clearCookie(w, sessionCookie)
 	http.Redirect(w, r, "/sso/signout", http.StatusSeeOther)
+	return nil
 }
 
 // page registers a console page: it needs a console session (without
