@@ -174,10 +174,35 @@ func (h *Handler) page(m *http.ServeMux, pattern string, fn func(w http.Response
 			}
 		}
 		if err := fn(w, r, s); err != nil {
+			if sessionEnded(err) {
+				// Revoked (or its user is gone): the browser must sign
+				// in again, which starts a new, audited session.
+				clearCookie(w, sessionCookie)
+				h.renderError(w, r, nil, errSessionEnded)
+				return
+			}
 			h.renderError(w, r, s, err)
 		}
 	})
 }
+
+// sessionEnded reports whether err says the console session's
+// credentials no longer authenticate.
+func sessionEnded(err error) bool {
+	var we *awsquery.Error
+	if !errors.As(err, &we) {
+		return false
+	}
+	switch we.Code.Name {
+	case "InvalidClientTokenId", "ExpiredToken":
+		return true
+	}
+	return false
+}
+
+// errSessionEnded: the console session was revoked or has expired.
+var errSessionEnded = &pageError{Status: http.StatusUnauthorized, Code: "SessionEnded",
+	Message: "Your console session has ended: it was revoked, or it expired. Sign in again to start a new one."}
 
 // maxForm bounds a form's body: room for a policy document of IAM's
 // largest size, percent-encoded.

@@ -190,3 +190,31 @@ func TestConsoleSignIn(t *testing.T) {
 		t.Error("the trail holds the password")
 	}
 }
+
+// TestConsoleSessionRevoked: revoking a console session (by its access
+// key id, as any session) ends it at the next page: the browser is told
+// to sign in again and its cookie is dropped.
+func TestConsoleSessionRevoked(t *testing.T) {
+	b := startConsoleNode(t)
+	b.signIn("admin")
+	if err := b.n.flushIndex(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`"issuedCredential":\{"kind":"ConsoleLogin","accessKeyId":"(ASIA[A-Z0-9]+)"`).FindStringSubmatch(readTrail(t, b.n))
+	if m == nil {
+		t.Fatal("no ConsoleLogin issuance in the trail")
+	}
+	if code, out := signedPostTo(t, b.api, b.n.URL(), "sts", b.admin, "Action=RevokeSessions&Version=2026-11-01&AccessKeyId="+m[1]); code != http.StatusOK {
+		t.Fatalf("RevokeSessions: %d %s", code, out)
+	}
+	code, body := b.get("/console/")
+	if code != http.StatusUnauthorized || !strings.Contains(body, "SessionEnded") {
+		t.Fatalf("after revocation: %d %s", code, body)
+	}
+	u, _ := url.Parse(b.n.URL())
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == "__Host-brevet_console" {
+			t.Error("the console cookie is still there")
+		}
+	}
+}
