@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -133,6 +134,16 @@ func readJSON(fsys fs.FS, name string, v any) error {
 // reference.
 func (r *Reference) KnownService(prefix string) bool {
 	return r.services[strings.ToLower(prefix)]
+}
+
+// Services lists the reference's service prefixes, sorted.
+func (r *Reference) Services() []string {
+	out := make([]string, 0, len(r.services))
+	for p := range r.services {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Service returns the named service, loading its files if needed.

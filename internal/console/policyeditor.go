@@ -1,0 +1,296 @@
+package console
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/brevet-dev/brevet/internal/policy"
+	"github.com/brevet-dev/brevet/internal/policy/servicereference"
+)
+
+// This file serves the policy editor's JSON endpoints
+// (templates/_policyeditor.html, static/policy.js): live validation with
+// Brevet's own validator, and the Service Authorization Reference the
+// generator offers actions, ARNs and condition keys from. They read no
+// store and call no API: validation is pure, and the reference is the
+// node's configuration.
+
+// maxPolicyDocument bounds a document the editor validates, as IAM
+// bounds the PolicyDocument parameter.
+const maxPolicyDocument = 131072
+
+// editorTypes are the policy types the editor validates as.
+var editorTypes = map[string]policy.Type{
+	"identity": policy.TypeIdentity,
+	"trust":    policy.TypeTrust,
+	"resource": policy.TypeResource,
+}
+
+// editorRoutes registers the editor's endpoints.
+func (h *Handler) editorRoutes(m *http.ServeMux) {
+	h.page(m, "POST /console/api/policy/validate", h.apiValidate)
+	h.page(m, "GET /console/api/services", h.apiServices)
+	h.page(m, "GET /console/api/services/{prefix}", h.apiService)
+}
+
+// problem is one error or warning the editor shows; Line and Column (from
+// 1) say where, when known.
+type problem struct {
+	Message string `json:"message"`
+	Code    string `json:"code,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+}
+
+// validation is the validate endpoint's answer.
+type validation struct {
+	Errors   []problem `json:"errors"`
+	Warnings []problem `json:"warnings"`
+}
+
+func (h *Handler) apiValidate(w http.ResponseWriter, r *http.Request, s *session) error {
+	var in struct {
+		Document string `json:"document"`
+		Type     string `json:"type"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		return writeJSON(w, http.StatusBadRequest, map[string]string{"message": "The request is not a JSON object with document and type."})
+	}
+	typ, ok := editorTypes[in.Type]
+	if !ok {
+		return writeJSON(w, http.StatusBadRequest, map[string]string{"message": "type must be identity, trust or resource."})
+	}
+	var cat policy.Catalog
+	if h.cfg.Reference != nil {
+		cat = h.cfg.Reference
+	}
+	return writeJSON(w, http.StatusOK, validatePolicy([]byte(in.Document), typ, cat))
+}
+
+// validatePolicy checks a document as IAM would for a policy of type t,
+// with the validator's exact messages, and lints it when it is valid.
+// Each problem carries where it is: a JSON syntax error where the text
+// stops being JSON, a statement's error or warning the start of that
+// statement.
+func validatePolicy(data []byte, t policy.Type, cat policy.Catalog) validation {
+	v := validation{Errors: []problem{}, Warnings: []problem{}}
+	if len(data) > maxPolicyDocument {
+		v.Errors = append(v.Errors, problem{Code: "ValidationError",
+			Message: "The policy document is longer than 131072 characters, the most IAM accepts."})
+		return v
+	}
+	doc, err := policy.ParseAndValidate(data, t)
+	if err == nil {
+		err = checkEditorSize(data, t)
+	}
+	if err != nil {
+		p := problem{Message: err.Error(), Code: "Error"}
+		var malformed *policy.MalformedError
+		var limit *policy.LimitError
+		switch {
+		case errors.As(err, &malformed):
+			p.Message, p.Code = malformed.Message, "MalformedPolicyDocument"
+			p.Line, p.Column = errorPosition(data, t)
+		case errors.As(err, &limit):
+			p.Message, p.Code = limit.Message, "LimitExceeded"
+		}
+		v.Errors = append(v.Errors, p)
+		return v
+	}
+	spans, _ := policy.StatementSpans(data)
+	for _, wn := range policy.Lint(doc, cat) {
+		p := problem{Message: wn.Message, Code: wn.Code}
+		if wn.Statement >= 0 && wn.Statement < len(spans) {
+			p.Line, p.Column = spans[wn.Statement].Start.Line, spans[wn.Statement].Start.Column
+		}
+		v.Warnings = append(v.Warnings, p)
+	}
+	return v
+}
+
+// checkEditorSize applies the size quota of where a document of type t is
+// stored: a managed policy version for identity policies, a role for
+// trust policies. Resource policies' limits are each service's.
+func checkEditorSize(data []byte, t policy.Type) error {
+	switch t {
+	case policy.TypeIdentity:
+		return policy.CheckManagedPolicySize(data)
+	case policy.TypeTrust:
+		return policy.CheckTrustPolicySize(data, 0)
+	}
+	return nil
+}
+
+// errorPosition says where a document's validation error is: where the
+// text stops being JSON; else the start of the first statement that fails
+// alone (or, for Sids that are not unique, the second statement with a
+// Sid used before); else 0, 0 (the document as a whole: its Version, or a
+// shape that is not a policy's).
+func errorPosition(data []byte, t policy.Type) (line, column int) {
+	if off, ok := policy.SyntaxErrorOffset(data); ok {
+		p := policy.PositionAt(data, off)
+		return p.Line, p.Column
+	}
+	spans, ok := policy.StatementSpans(data)
+	if !ok {
+		return 0, 0
+	}
+	doc, _ := policy.Parse(data) // nil when the shape is not a policy's
+	i := failingStatement(data, spans, doc, t)
+	if i < 0 || i >= len(spans) {
+		return 0, 0
+	}
+	return spans[i].Start.Line, spans[i].Start.Column
+}
+
+// failingStatement finds the statement an error belongs to, -1 when it
+// belongs to none.
+func failingStatement(data []byte, spans []policy.Span, doc *policy.Document, t policy.Type) int {
+	if doc == nil {
+		// Parse refused the shape: the first statement it refuses alone.
+		for i, sp := range spans {
+			alone := `{"Version":"2012-10-17","Statement":[` + string(data[sp.StartOffset:sp.EndOffset]) + `]}`
+			if _, err := policy.Parse([]byte(alone)); err != nil {
+				return i
+			}
+		}
+		return -1
+	}
+	if len(doc.Statements) != len(spans) {
+		return -1
+	}
+	// An error the document has with any valid statement is the
+	// document's own (its Version).
+	probe := *doc
+	probe.Statements = []policy.Statement{validStatement(t)}
+	if policy.Validate(&probe, t) != nil {
+		return -1
+	}
+	for i := range doc.Statements {
+		probe.Statements = doc.Statements[i : i+1]
+		if policy.Validate(&probe, t) != nil {
+			return i
+		}
+	}
+	seen := map[string]bool{}
+	for i, st := range doc.Statements {
+		if !st.HasSid || st.Sid == "" {
+			continue
+		}
+		if seen[st.Sid] {
+			return i
+		}
+		seen[st.Sid] = true
+	}
+	return -1
+}
+
+// validStatement is a statement valid in a policy of type t.
+func validStatement(t policy.Type) policy.Statement {
+	st := policy.Statement{Effect: policy.Allow, Action: policy.Values{"sts:AssumeRole"}}
+	if t == policy.TypeIdentity || t == policy.TypeSession || t == policy.TypeBoundary {
+		st.Resource = policy.Values{"*"}
+		return st
+	}
+	st.Principal = &policy.Principal{Types: []policy.PrincipalEntry{{Type: "AWS", Values: policy.Values{"arn:aws:iam::123456789012:root"}}}}
+	if t == policy.TypeResource {
+		st.Resource = policy.Values{"*"}
+	}
+	return st
+}
+
+// apiServices lists the service prefixes of the reference (none without
+// one: the generator then takes typed actions).
+func (h *Handler) apiServices(w http.ResponseWriter, r *http.Request, s *session) error {
+	out := struct {
+		Services []string `json:"services"`
+	}{Services: []string{}}
+	if h.cfg.Reference != nil {
+		out.Services = h.cfg.Reference.Services()
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// serviceJSON is one service as the generator reads it.
+type serviceJSON struct {
+	Prefix        string          `json:"prefix"`
+	Actions       []actionJSON    `json:"actions"`
+	ResourceTypes []resourceJSON  `json:"resourceTypes"`
+	ConditionKeys []conditionJSON `json:"conditionKeys"`
+}
+
+type actionJSON struct {
+	Name          string         `json:"name"`
+	ResourceTypes []resourceJSON `json:"resourceTypes"`
+	ConditionKeys []string       `json:"conditionKeys"`
+}
+
+type resourceJSON struct {
+	Name     string `json:"name"`
+	ARN      string `json:"arn"`
+	Required bool   `json:"required,omitempty"`
+}
+
+type conditionJSON struct {
+	Key  string `json:"key"`
+	Type string `json:"type"`
+}
+
+// apiService is one service's actions (with the ARN templates of the
+// resource types they act on), resource types and condition keys.
+func (h *Handler) apiService(w http.ResponseWriter, r *http.Request, s *session) error {
+	prefix := r.PathValue("prefix")
+	if h.cfg.Reference == nil || !h.cfg.Reference.KnownService(prefix) {
+		return writeJSON(w, http.StatusNotFound, map[string]string{"message": "No such service in the service reference."})
+	}
+	svc, err := h.cfg.Reference.Service(prefix)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, serviceOut(svc))
+}
+
+// serviceOut is svc as the generator reads it, every list sorted.
+func serviceOut(svc *servicereference.Service) serviceJSON {
+	out := serviceJSON{Prefix: svc.Prefix, Actions: []actionJSON{}, ResourceTypes: []resourceJSON{}, ConditionKeys: []conditionJSON{}}
+	for _, a := range svc.Actions {
+		aj := actionJSON{Name: a.Name, ResourceTypes: []resourceJSON{}, ConditionKeys: a.ConditionKeys}
+		if aj.ConditionKeys == nil {
+			aj.ConditionKeys = []string{}
+		}
+		for _, rt := range a.ResourceTypes {
+			aj.ResourceTypes = append(aj.ResourceTypes, resourceJSON{Name: rt.Name, ARN: svc.ResourceTypes[rt.Name].ARN, Required: rt.Required})
+		}
+		out.Actions = append(out.Actions, aj)
+	}
+	slices.SortFunc(out.Actions, func(a, b actionJSON) int { return strings.Compare(a.Name, b.Name) })
+	for _, rt := range svc.ResourceTypes {
+		out.ResourceTypes = append(out.ResourceTypes, resourceJSON{Name: rt.Name, ARN: rt.ARN})
+	}
+	slices.SortFunc(out.ResourceTypes, func(a, b resourceJSON) int { return strings.Compare(a.Name, b.Name) })
+	for _, k := range svc.ConditionKeys {
+		out.ConditionKeys = append(out.ConditionKeys, conditionJSON{Key: k.Key, Type: k.Type})
+	}
+	for _, k := range svc.Templates {
+		out.ConditionKeys = append(out.ConditionKeys, conditionJSON{Key: k.Key, Type: k.Type})
+	}
+	slices.SortFunc(out.ConditionKeys, func(a, b conditionJSON) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}
+
+// writeJSON writes v as the JSON answer of a console endpoint.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json")
+	hd.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err = w.Write(b)
+	return err
+}

@@ -1,0 +1,143 @@
+package console
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/brevet-dev/brevet/internal/policy"
+	"github.com/brevet-dev/brevet/internal/policy/servicereference"
+	"github.com/brevet-dev/brevet/internal/vectortest"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestValidatePolicy(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		typ  policy.Type
+		want validation
+	}{
+		{
+			name: "valid",
+			doc:  `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`,
+			typ:  policy.TypeIdentity,
+			want: validation{Errors: []problem{}, Warnings: []problem{}},
+		},
+		{
+			name: "JSON syntax error at its line and column",
+			doc:  "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\"Effect\": \"Allow\" \"Action\": \"*\"}\n  ]\n}",
+			typ:  policy.TypeIdentity,
+			want: validation{Errors: []problem{{Message: "Syntax errors in policy.", Code: "MalformedPolicyDocument", Line: 4, Column: 24}}, Warnings: []problem{}},
+		},
+		{
+			name: "statement error at the statement that has it",
+			doc: "{\"Version\":\"2012-10-17\",\"Statement\":[\n" +
+				"  {\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"},\n" +
+				"  {\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\"}\n]}",
+			typ:  policy.TypeIdentity,
+			want: validation{Errors: []problem{{Message: "Policy statement must contain resources.", Code: "MalformedPolicyDocument", Line: 3, Column: 3}}, Warnings: []problem{}},
+		},
+		{
+			name: "principal in an identity policy",
+			doc:  "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"},\n {\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"*\",\"Resource\":\"*\"}]}",
+			typ:  policy.TypeIdentity,
+			want: validation{Errors: []problem{{Message: "Policy document should not specify a principal.", Code: "MalformedPolicyDocument", Line: 2, Column: 2}}, Warnings: []problem{}},
+		},
+		{
+			name: "trust policy without a principal",
+			doc:  `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}`,
+			typ:  policy.TypeTrust,
+			want: validation{Errors: []problem{{Message: "Missing required field Principal", Code: "MalformedPolicyDocument", Line: 1, Column: 38}}, Warnings: []problem{}},
+		},
+		{
+			name: "Sids not unique: the second",
+			doc:  "{\"Version\":\"2012-10-17\",\"Statement\":[\n{\"Sid\":\"A\",\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"},\n{\"Sid\":\"A\",\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\"}]}",
+			typ:  policy.TypeIdentity,
+			want: validation{Errors: []problem{{Message: "Statement IDs (SID) in a single policy must be unique.", Code: "MalformedPolicyDocument", Line: 3, Column: 1}}, Warnings: []problem{}},
+		},
+		{
+			name: "the document's own error has no position",
+			doc:  `{"Version":"2012-10-18","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`,
+			typ:  policy.TypeIdentity,
+			want: validation{Errors: []problem{{Message: "Syntax errors in policy.", Code: "MalformedPolicyDocument"}}, Warnings: []problem{}},
+		},
+		{
+			name: "a shape Parse refuses, in the second statement",
+			doc:  "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"},\n  {\"Effect\":\"Allow\",\"Action\":{\"x\":1},\"Resource\":\"*\"}]}",
+			typ:  policy.TypeIdentity,
+			want: validation{Errors: []problem{{Message: "Syntax errors in policy.", Code: "MalformedPolicyDocument", Line: 2, Column: 3}}, Warnings: []problem{}},
+		},
+		{
+			name: "lint warning at its statement",
+			doc:  "{\"Version\":\"2012-10-17\",\"Statement\":[\n {\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:dynamodb:us-east-1:123456789012:table/t\"}]}",
+			typ:  policy.TypeIdentity,
+			want: validation{Errors: []problem{}, Warnings: []problem{{Code: policy.WarnResourceService, Line: 2, Column: 2}}},
+		},
+		{
+			name: "too large",
+			doc:  strings.Repeat(" ", maxPolicyDocument+1),
+			typ:  policy.TypeIdentity,
+			want: validation{Errors: []problem{{Code: "ValidationError", Message: "The policy document is longer than 131072 characters, the most IAM accepts."}}, Warnings: []problem{}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := validatePolicy([]byte(tt.doc), tt.typ, nil)
+			// Warnings' messages are Lint's; the test pins code and place.
+			for i := range got.Warnings {
+				got.Warnings[i].Message = ""
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("validatePolicy (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestValidatePolicyWithReference(t *testing.T) {
+	dir := vectortest.Dir(t, "iam-service-reference-iam-data/data")
+	ref, err := servicereference.Load(os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := validatePolicy([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObjekt","Resource":"*"}]}`), policy.TypeIdentity, ref)
+	if len(got.Errors) != 0 || len(got.Warnings) != 1 || got.Warnings[0].Code != policy.WarnUnknownAction || got.Warnings[0].Line != 1 {
+		t.Errorf("validatePolicy = %+v, want one unknown-action warning on line 1", got)
+	}
+	svc, err := ref.Service("s3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := serviceOut(svc)
+	var found bool
+	for _, a := range out.Actions {
+		if a.Name != "GetObject" {
+			continue
+		}
+		for _, rt := range a.ResourceTypes {
+			found = found || strings.Contains(rt.ARN, "${BucketName}")
+		}
+	}
+	if !found {
+		t.Errorf("s3 GetObject has no resource type with an ARN template: %+v", out.Actions[:min(3, len(out.Actions))])
+	}
+}
+
+func TestPolicyEditorRenders(t *testing.T) {
+	for _, typ := range []string{"identity", "trust", "resource"} {
+		var b strings.Builder
+		err := pages["error"].ExecuteTemplate(&b, "policyeditor", map[string]any{
+			"Name": "PolicyDocument", "Value": `{"Sid":"</textarea><b>x</b>"}`, "Type": typ, "CSRF": "tok"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		for _, want := range []string{`name="PolicyDocument"`, `data-policy-type="` + typ + `"`, `data-csrf="tok"`, `aria-live="polite"`,
+			`&lt;/textarea&gt;&lt;b&gt;x&lt;/b&gt;`, `src="/console/static/policy.js"`} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s editor lacks %s", typ, want)
+			}
+		}
+	}
+}

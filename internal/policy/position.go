@@ -1,0 +1,142 @@
+package policy
+
+import "unicode/utf8"
+
+// Position is a place in a policy document's text, as IAM's policy
+// simulator reports a matched statement's StartPosition and EndPosition:
+// Line counts lines from 1, Column counts characters (not bytes) in the
+// line, from 1.
+type Position struct {
+	Line, Column int
+}
+
+// Span is where one statement is written in a document: from its opening
+// brace (Start, at byte offset StartOffset) to its closing brace (End, at
+// byte offset EndOffset-1), so data[StartOffset:EndOffset] is the
+// statement's text.
+type Span struct {
+	Start, End             Position
+	StartOffset, EndOffset int
+}
+
+// StatementSpans finds where each statement of a policy document is
+// written: the spans of the elements of its Statement array, in order, or
+// the one span of a Statement written as a single object. It reports false
+// when data is not JSON or has no top-level Statement; it does not
+// validate the statements (an element that is not an object has a span
+// too, so that indices stay those of Document.Statements).
+func StatementSpans(data []byte) ([]Span, bool) {
+	s := jsonScanner{data: data, allowDuplicates: true}
+	if _, err := s.document(); err != nil {
+		return nil, false
+	}
+	s.pos = 0
+	if s.next() != '{' {
+		return nil, false
+	}
+	s.pos++
+	if s.next() == '}' {
+		return nil, false
+	}
+	for {
+		if s.next() != '"' {
+			return nil, false
+		}
+		key, err := s.string()
+		if err != nil || s.next() != ':' {
+			return nil, false
+		}
+		s.pos++
+		if key == "Statement" {
+			return s.statementSpans()
+		}
+		if _, err := s.value(1); err != nil {
+			return nil, false
+		}
+		if s.next() != ',' {
+			return nil, false
+		}
+		s.pos++
+	}
+}
+
+// statementSpans reads the value of Statement, at s.pos.
+func (s *jsonScanner) statementSpans() ([]Span, bool) {
+	one := func() (Span, bool) {
+		start := s.pos
+		if _, err := s.value(2); err != nil {
+			return Span{}, false
+		}
+		return s.span(start, s.pos), true
+	}
+	if s.next() != '[' {
+		sp, ok := one()
+		return []Span{sp}, ok
+	}
+	s.pos++
+	spans := []Span{}
+	if s.next() == ']' {
+		return spans, true
+	}
+	for {
+		s.skipSpace()
+		sp, ok := one()
+		if !ok {
+			return nil, false
+		}
+		spans = append(spans, sp)
+		switch s.next() {
+		case ',':
+			s.pos++
+		case ']':
+			return spans, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+// span is the Span of data[start:end].
+func (s *jsonScanner) span(start, end int) Span {
+	return Span{Start: PositionAt(s.data, start), End: PositionAt(s.data, end-1), StartOffset: start, EndOffset: end}
+}
+
+// PositionAt is the Position of byte offset off in data (clamped to
+// data). A "\r\n" counts as one line break, as does a lone "\r" or "\n".
+func PositionAt(data []byte, off int) Position {
+	off = max(0, min(off, len(data)))
+	p := Position{Line: 1, Column: 1}
+	for i := 0; i < off; {
+		c := data[i]
+		switch {
+		case c == '\n':
+			p.Line, p.Column = p.Line+1, 1
+			i++
+		case c == '\r':
+			if i+1 < off && data[i+1] == '\n' {
+				i++
+			}
+			p.Line, p.Column = p.Line+1, 1
+			i++
+		case c < utf8.RuneSelf:
+			p.Column++
+			i++
+		default:
+			_, n := utf8.DecodeRune(data[i:])
+			p.Column++
+			i += n
+		}
+	}
+	return p
+}
+
+// SyntaxErrorOffset reports where data stops being JSON: the byte offset
+// at which Parse's reader gave up, and true; false when data is JSON
+// (whatever its shape as a policy).
+func SyntaxErrorOffset(data []byte) (int, bool) {
+	s := jsonScanner{data: data, allowDuplicates: true}
+	if _, err := s.document(); err != nil {
+		return min(s.pos, len(data)), true
+	}
+	return 0, false
+}

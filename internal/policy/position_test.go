@@ -1,0 +1,82 @@
+package policy
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestStatementSpans(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		want []Span
+		ok   bool
+	}{
+		{
+			name: "array over lines",
+			doc:  "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\"Effect\": \"Allow\"},\n    {\n      \"Effect\": \"Deny\"\n    }\n  ]\n}",
+			want: []Span{
+				{Start: Position{4, 5}, End: Position{4, 23}, StartOffset: 50, EndOffset: 69},
+				{Start: Position{5, 5}, End: Position{7, 5}, StartOffset: 75, EndOffset: 105},
+			},
+			ok: true,
+		},
+		{
+			name: "single object after other keys",
+			doc:  `{"Id":"x","Statement":{"Effect":"Allow"},"Version":"2012-10-17"}`,
+			want: []Span{{Start: Position{1, 23}, End: Position{1, 40}, StartOffset: 22, EndOffset: 40}},
+			ok:   true,
+		},
+		{
+			name: "characters, not bytes",
+			doc:  `{"Id":"é","Statement":[{}]}`,
+			want: []Span{{Start: Position{1, 24}, End: Position{1, 25}, StartOffset: 24, EndOffset: 26}},
+			ok:   true,
+		},
+		{name: "crlf", doc: "{\r\n\"Statement\":\r\n[{}]}", want: []Span{{Start: Position{3, 2}, End: Position{3, 3}, StartOffset: 18, EndOffset: 20}}, ok: true},
+		{name: "empty array", doc: `{"Statement":[]}`, want: []Span{}, ok: true},
+		{name: "no statement", doc: `{"Version":"2012-10-17"}`},
+		{name: "not JSON", doc: `{"Statement":[{}]`},
+		{name: "not an object", doc: `[{"Statement":[]}]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := StatementSpans([]byte(tt.doc))
+			if ok != tt.ok {
+				t.Fatalf("ok = %v, want %v", ok, tt.ok)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("spans (-want +got):\n%s", diff)
+			}
+			for _, sp := range got {
+				if b := tt.doc[sp.StartOffset]; b != '{' {
+					t.Errorf("span starts at %q", b)
+				}
+				if b := tt.doc[sp.EndOffset-1]; b != '}' {
+					t.Errorf("span ends at %q", b)
+				}
+			}
+		})
+	}
+}
+
+func TestSyntaxErrorOffset(t *testing.T) {
+	tests := []struct {
+		doc  string
+		off  int
+		isOK bool
+	}{
+		{`{"Version":"2012-10-17"}`, 0, false},
+		{`{"a":1,"a":2}`, 0, false}, // JSON, though Parse refuses the duplicate
+		{`{"Version" "2012-10-17"}`, 11, true},
+		{`{"Statement":[{}]`, 17, true},
+		{`{} x`, 3, true},
+	}
+	for _, tt := range tests {
+		off, ok := SyntaxErrorOffset([]byte(tt.doc))
+		if ok != tt.isOK || off != tt.off {
+			t.Errorf("SyntaxErrorOffset(%s) = %d, %v; want %d, %v", tt.doc, off, ok, tt.off, tt.isOK)
+		}
+	}
+}
