@@ -1,7 +1,8 @@
 // Package brevetapi is the hand-written AWS Query API of Brevet's own
 // actions (service prefix "brevet"): listing the sessions recorded at
 // issuance and revoking temporary credentials (brevetapi.go); enrolling
-// hosts and issuing their credentials (hosts.go). It has the shape of the
+// hosts and issuing their credentials (hosts.go); the security findings
+// report (findings.go). It has the shape of the
 // generated stsapi and iamapi packages, so these actions go through the
 // same dispatcher pipeline (SigV4, IAM authorization as brevet:ACTION,
 // audit) as every AWS action. It holds wire shapes only, no logic.
@@ -149,7 +150,7 @@ var RevokeSessions = &awsquery.Operation[RevokeSessionsRequest, RevokeSessionsRe
 }
 
 // Operations lists the actions, for catalogues and docs.
-var Operations = append(append(append([]*awsquery.OperationInfo{ListSessions.Info(), RevokeSessions.Info()}, HostOperations...), SSOOperations...), UpstreamOperations...)
+var Operations = append(append(append(append([]*awsquery.OperationInfo{ListSessions.Info(), RevokeSessions.Info()}, HostOperations...), SSOOperations...), UpstreamOperations...), FindingsOperations...)
 
 // revocations encodes a list of revocations (RevokeSessions',
 // DeregisterHost's).

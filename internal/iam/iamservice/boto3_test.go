@@ -91,3 +91,68 @@ func skipOrFail(t *testing.T, why string) {
 	}
 	t.Skip(why)
 }
+
+// boto3ReportScript generates the credential report until COMPLETE, as
+// AWS's examples do, and prints the report's lines and what botocore made
+// of the calls before it.
+const boto3ReportScript = `
+import json, os, time
+import boto3, botocore
+c = boto3.client("iam", endpoint_url=os.environ["ENDPOINT"], region_name="us-east-1",
+                 aws_access_key_id=os.environ["KEY_ID"], aws_secret_access_key=os.environ["SECRET"])
+out = {}
+try:
+    c.get_credential_report()
+except c.exceptions.CredentialReportNotPresentException as e:
+    out["before"] = [e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]]
+states = []
+while True:
+    s = c.generate_credential_report()["State"]
+    states.append(s)
+    if s == "COMPLETE":
+        break
+out["states"] = states
+r = c.get_credential_report()
+out["format"] = r["ReportFormat"]
+out["lines"] = [l.split(",")[:4] for l in r["Content"].decode().splitlines()]
+print(json.dumps(out))
+`
+
+func TestBoto3CredentialReport(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		skipOrFail(t, "python3 is not installed")
+	}
+	if err := exec.Command("python3", "-c", "import boto3").Run(); err != nil {
+		skipOrFail(t, "boto3 is not installed")
+	}
+	e := newEnv(t)
+	cmd := exec.CommandContext(context.Background(), "python3", "-c", boto3ReportScript)
+	cmd.Env = append(os.Environ(), "ENDPOINT="+e.srv.URL, "KEY_ID="+adminKeyID, "SECRET="+adminSecret,
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	raw, err := cmd.Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("boto3: %v\n%s", err, stderr)
+	}
+	var got, want map[string]any
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatalf("boto3 output %q: %v", raw, err)
+	}
+	wantJSON := `{
+	  "before": ["ReportNotPresent", 410],
+	  "states": ["STARTED", "COMPLETE"],
+	  "format": "text/csv",
+	  "lines": [["user", "arn", "user_creation_time", "password_enabled"],
+	            ["<root_account>", "arn:aws:iam::123456789012:root", "2026-03-01T12:00:00+00:00", "not_supported"],
+	            ["admin", "arn:aws:iam::123456789012:user/admin", "2026-03-01T12:00:00+00:00", "false"]]
+	}`
+	if err := json.Unmarshal([]byte(wantJSON), &want); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("boto3 results (-want +got):\n%s", diff)
+	}
+}

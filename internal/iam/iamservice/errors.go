@@ -53,6 +53,10 @@ func WireError(err error) *awsquery.Error {
 		return &awsquery.Error{Code: awsquery.CodeInvalidUserType, Message: ut.Error(), Cause: err}
 	case errors.As(err, &an):
 		return &awsquery.Error{Code: awsquery.CodeNoSuchEntity, Message: an.Error(), Cause: err}
+	case errors.As(err, new(reportNotPresentError)):
+		return &awsquery.Error{Code: awsquery.CodeReportNotPresent, Message: err.Error(), Cause: err}
+	case errors.As(err, new(reportExpiredError)):
+		return &awsquery.Error{Code: awsquery.CodeReportExpired, Message: err.Error(), Cause: err}
 	case errors.As(err, &te):
 		// AWS names neither code nor reason.
 		return &awsquery.Error{Code: awsquery.CodeInvalidAuthenticationCode,

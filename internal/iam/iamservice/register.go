@@ -98,7 +98,7 @@ var Actions = append([]string{
 	"GetAccountSummary",
 	"SimulatePrincipalPolicy",
 	"SimulateCustomPolicy",
-}, slices.Concat(ProviderActions, InstanceProfileActions, LoginProfileActions)...)
+}, slices.Concat(ProviderActions, InstanceProfileActions, LoginProfileActions, CredentialReportActions)...)
 
 // add registers one action: both halves get the caller as an
 // *identity.Principal, and Serve gets the request time. effect is what the
@@ -144,6 +144,9 @@ func Register(d *awsquery.Dispatcher, s *Service) {
 	RegisterProviders(d, s)        // providers.go
 	RegisterInstanceProfiles(d, s) // instanceprofiles.go
 	RegisterLoginProfiles(d, s)    // loginprofiles.go
+	RegisterFindings(d, s)         // findings.go: Brevet's GenerateFindingsReport, GetFindingsReport
+	add(d, iamapi.GenerateCredentialReport, request.Writes, anyResource, s.GenerateCredentialReport)
+	add(d, iamapi.GetCredentialReport, request.ReadOnly, anyResource, s.GetCredentialReport)
 	add(d, iamapi.CreateUser, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateUserRequest) (request.Target, error) {
 		return target(iam.UserARN(p.Account, pathOr(in.Path), in.UserName), keys{}.requestTags(in.Tags).boundary(in.PermissionsBoundary))
 	}, s.CreateUser)
