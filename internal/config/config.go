@@ -63,6 +63,9 @@ type Config struct {
 	// SSO configures single sign-on for the AWS CLI and SDKs (docs/sso.md).
 	SSO SSO
 
+	// Console configures the web console at /console/ (docs/console.md).
+	Console Console
+
 	// DebugListen is the loopback host:port of the profiling listener
 	// (Go's net/http/pprof), "" for none. Load refuses any other address:
 	// profiles show the server's memory, which holds decrypted secrets.
@@ -415,5 +418,6 @@ func (c Config) attrs() []slog.Attr {
 		slog.String(settings[sSSORoleSessionDuration].key, c.SSO.RoleSessionDuration.String()),
 		slog.Bool(settings[sSSOIAMUsers].key, c.SSO.IAMUsers),
 		slog.String("sso.identity_providers", c.SSO.providerNames()),
+		slog.String(settings[sConsoleServiceReference].key, c.Console.ServiceReference),
 	}
 }

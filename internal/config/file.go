@@ -39,6 +39,7 @@ type fileConfig struct {
 	AuthzAPI       *fileAuthzAPI   `yaml:"authz_api"`
 	IoT            *fileIoT        `yaml:"iot"`
 	SSO            *fileSSO        `yaml:"sso"`
+	Console        *fileConsole    `yaml:"console"`
 }
 
 type fileMFA struct {

@@ -88,6 +88,7 @@ func Load(args LoadArgs) (*Config, error) {
 	errs = l.authzServicesInline(cfg, errs)        // authzapi.go
 	cfg.IoT, errs = convertIoT(&l.vals, cfg, errs) // iot.go
 	cfg.SSO, errs = l.convertSSO(errs)             // sso.go
+	cfg.Console = convertConsole(&l.vals)          // console.go
 	// tls.extra_certificates: tlsextra.go
 	cfg.TLS.ExtraCertificates, errs = l.convertExtraCertificates(cfg, errs)
 	if len(errs) > 0 {
@@ -234,9 +235,10 @@ func (l *loader) file(path string) error {
 		set(sLimitMaxInFlightPerSource, lim.MaxInFlightPerSource)
 		set(sLimitBodyMemory, lim.BodyMemory)
 	}
-	l.fileGateway(fc.Gateway, set) // gateway.go
-	fileIoTSettings(fc.IoT, set)   // iot.go
-	l.fileSSO(fc.SSO, set)         // sso.go
+	l.fileGateway(fc.Gateway, set)       // gateway.go
+	fileIoTSettings(fc.IoT, set)         // iot.go
+	l.fileSSO(fc.SSO, set)               // sso.go
+	fileConsoleSettings(fc.Console, set) // console.go
 	if a := fc.AuthzAPI; a != nil {
 		set(sAuthzAPIRouteMap, a.RouteMap)
 		set(sAuthzAPIGRPCListen, a.GRPCListen)

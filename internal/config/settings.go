@@ -145,6 +145,7 @@ const (
 	sSSOAccessTokenDuration
 	sSSORoleSessionDuration
 	sSSOIAMUsers
+	sConsoleServiceReference
 	numSettings
 )
 
@@ -308,6 +309,9 @@ var settings = [numSettings]setting{
 		usage: "length of the role sessions GetRoleCredentials issues, 15m to 12h, capped by the role's maximum"},
 	sSSOIAMUsers: {key: "sso.iam_users", env: "BREVET_SSO_IAM_USERS", flag: "sso-iam-users", kind: kindBool, def: "true",
 		usage: "let IAM users sign in with their password (and MFA) on the sign-in page"},
+	// The web console (console.go).
+	sConsoleServiceReference: {key: "console.service_reference", env: "BREVET_CONSOLE_SERVICE_REFERENCE", flag: "console-service-reference",
+		usage: "folder of the AWS Service Authorization Reference (iam-data JSON layout) the console's policy generator offers actions from"},
 }
 
 // name is how errors refer to a setting: by its file key, which is also

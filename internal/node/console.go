@@ -1,10 +1,13 @@
 package node
 
 import (
+	"fmt"
 	"net/http"
+	"os"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/console"
+	"github.com/brevet-dev/brevet/internal/policy/servicereference"
 	"github.com/brevet-dev/brevet/internal/request"
 )
 
@@ -15,9 +18,17 @@ func (n *Node) newConsole(d *awsquery.Dispatcher, p *request.Pipeline) error {
 	if n.signin == nil {
 		return nil
 	}
+	var ref *servicereference.Reference
+	if dir := n.cfg.Console.ServiceReference; dir != "" {
+		var err error
+		if ref, err = servicereference.Load(os.DirFS(dir)); err != nil {
+			return fmt.Errorf("console.service_reference: %w", err)
+		}
+	}
 	c, err := console.New(console.Config{
 		Dispatcher: d, Pipeline: p, SignIn: n.signin, Sessions: n.fed.sts,
 		Sealer: n.master, Opener: n.master, Region: n.cfg.Regions[0], Logger: n.log,
+		Reference: ref,
 	})
 	if err != nil {
 		return err
