@@ -21,6 +21,9 @@ type simPolicy struct {
 	typ        policy.Type
 	doc        *policy.Document
 	compiled   *policy.Compiled
+	// spans are where each statement is written in the document's text,
+	// for the MatchedStatements' StartPosition and EndPosition.
+	spans []policy.Span
 }
 
 func newSimPolicy(id, source string, typ policy.Type, text string) (simPolicy, error) {
@@ -32,7 +35,26 @@ func newSimPolicy(id, source string, typ policy.Type, text string) (simPolicy, e
 	if err != nil {
 		return simPolicy{}, &policy.MalformedError{Message: err.Error()}
 	}
-	return simPolicy{id: id, source: source, typ: typ, doc: doc, compiled: c}, nil
+	spans, _ := policy.StatementSpans([]byte(text))
+	return simPolicy{id: id, source: source, typ: typ, doc: doc, compiled: c, spans: spans}, nil
+}
+
+// matched is the MatchedStatements entry of the policy's statement i:
+// with where the statement is written, from its opening brace to its
+// closing brace (lines and columns from 1), as IAM reports it.
+func (sp *simPolicy) matched(i int) iamapi.Statement {
+	st := iamapi.Statement{SourcePolicyId: sp.id, SourcePolicyType: sp.source}
+	if i >= 0 && i < len(sp.spans) {
+		span := sp.spans[i]
+		st.StartPosition = position(span.Start)
+		st.EndPosition = position(span.End)
+	}
+	return st
+}
+
+func position(p policy.Position) *iamapi.Position {
+	line, col := int32(p.Line), int32(p.Column)
+	return &iamapi.Position{Line: &line, Column: &col}
 }
 
 // simulation is what both simulator actions evaluate.
@@ -275,7 +297,7 @@ func (sim *simulation) run(marker string, maxItems *int32) (*iamapi.SimulatePoli
 				if sp == nil {
 					continue
 				}
-				r.MatchedStatements = append(r.MatchedStatements, iamapi.Statement{SourcePolicyId: sp.id, SourcePolicyType: sp.source})
+				r.MatchedStatements = append(r.MatchedStatements, sp.matched(m.Index))
 				if m.PolicyType == policy.TypeBoundary && m.Effect == policy.Allow {
 					boundaryAllows = true
 				}
