@@ -65,6 +65,7 @@ type Handler struct {
 	api   http.Handler
 	mux   *http.ServeMux
 	log   *slog.Logger
+	gen   generating // dashboard.go: the findings reports being generated
 }
 
 // New checks cfg and builds the console.
