@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/brevet-dev/brevet/internal/awsquery/iamapi"
 	"github.com/brevet-dev/brevet/internal/policy"
 	"github.com/brevet-dev/brevet/internal/policy/servicereference"
 	"github.com/brevet-dev/brevet/internal/vectortest"
@@ -139,5 +140,38 @@ func TestPolicyEditorRenders(t *testing.T) {
 				t.Errorf("%s editor lacks %s", typ, want)
 			}
 		}
+	}
+}
+
+func TestPolicyPagesParse(t *testing.T) {
+	for _, name := range []string{"policies", "policies_new", "policies_view", "simulator"} {
+		if pages[name] == nil {
+			t.Errorf("page %q is not parsed", name)
+		}
+	}
+}
+
+func TestMarkStatement(t *testing.T) {
+	text := "{\r\n \"Statement\": [\r\n  {\"Effect\": \"Allow\"},\r\n  {\"Sid\": \"é\"}\r\n ]\r\n}"
+	spans, ok := policy.StatementSpans([]byte(text))
+	if !ok {
+		t.Fatal("no spans")
+	}
+	p := func(q policy.Position) *iamapi.Position {
+		l, c := int32(q.Line), int32(q.Column)
+		return &iamapi.Position{Line: &l, Column: &c}
+	}
+	for i, want := range []string{`{"Effect": "Allow"}`, `{"Sid": "é"}`} {
+		m := markStatement(iamapi.Statement{SourcePolicyId: "PolicyInputList.1", StartPosition: p(spans[i].Start), EndPosition: p(spans[i].End)}, text)
+		if !m.HasText || m.Mark != want || m.Before+m.Mark+m.After != text {
+			t.Errorf("statement %d: marked %q, want %q", i, m.Mark, want)
+		}
+	}
+	if m := markStatement(iamapi.Statement{SourcePolicyId: "x"}, text); m.HasText {
+		t.Error("a match without positions is marked")
+	}
+	bad := int32(99)
+	if m := markStatement(iamapi.Statement{StartPosition: &iamapi.Position{Line: &bad, Column: &bad}, EndPosition: &iamapi.Position{Line: &bad, Column: &bad}}, text); m.HasText {
+		t.Error("a match past the text is marked")
 	}
 }

@@ -1,6 +1,326 @@
 package console
 
-import "net/http"
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/brevet-dev/brevet/internal/awsquery/iamapi"
+	"github.com/brevet-dev/brevet/internal/policy"
+)
 
 // simRoutes registers the simulator pages.
-func (h *Handler) simRoutes(m *http.ServeMux) {}
+func (h *Handler) simRoutes(m *http.ServeMux) {
+	h.page(m, "GET /console/simulator", h.simForm)
+	h.page(m, "POST /console/simulator", h.simRun)
+}
+
+// simPolicyInputs and simContextRows are how many custom policies and
+// context entries the form offers.
+const (
+	simPolicyInputs = 2
+	simContextRows  = 3
+)
+
+// simContextTypes are ContextKeyType's values.
+var simContextTypes = []string{"string", "stringList", "numeric", "numericList", "boolean", "booleanList",
+	"ip", "ipList", "binary", "binaryList", "date", "dateList"}
+
+// simView is the simulator's form, and its results once run.
+type simView struct {
+	PolicySourceArn string
+	Policies        []simInput
+	ActionNames     string
+	ResourceArns    string
+	Context         []simContext
+	Types           []string
+	Ran             bool
+	Results         []simResult
+	Error           *pageError
+}
+
+type simInput struct {
+	N    int
+	Text string
+}
+
+type simContext struct {
+	N                 int
+	Name, Values, Typ string
+}
+
+// simResult is one (action, resource) pair's decision and the
+// statements that decided it.
+type simResult struct {
+	Action, Resource, Decision string
+	Allowed                    bool
+	Matched                    []simMatch
+	Missing                    []string
+}
+
+// simMatch is one matched statement: which policy, and the policy's
+// text split around the statement so the page can mark it.
+type simMatch struct {
+	PolicyID, PolicyType string
+	Where                string
+	HasText              bool
+	Before, Mark, After  string
+}
+
+func (h *Handler) simForm(w http.ResponseWriter, r *http.Request, s *session) error {
+	v := simFormFrom(r)
+	return h.render(w, r, s, http.StatusOK, "simulator", "Policy simulator", "simulator", v)
+}
+
+// simFormFrom reads the form (empty on a GET; ?principal= fills the
+// principal, as links from the users' and roles' pages do).
+func simFormFrom(r *http.Request) *simView {
+	v := &simView{PolicySourceArn: strings.TrimSpace(r.PostFormValue("PolicySourceArn")), Types: simContextTypes,
+		ActionNames: r.PostFormValue("ActionNames"), ResourceArns: r.PostFormValue("ResourceArns")}
+	if v.PolicySourceArn == "" && r.Method == http.MethodGet {
+		v.PolicySourceArn = r.URL.Query().Get("principal")
+	}
+	for i := 1; i <= simPolicyInputs; i++ {
+		v.Policies = append(v.Policies, simInput{N: i, Text: r.PostFormValue("PolicyInputList.member." + strconv.Itoa(i))})
+	}
+	for i := 1; i <= simContextRows; i++ {
+		p := "ContextEntries.member." + strconv.Itoa(i) + "."
+		c := simContext{N: i, Name: r.PostFormValue(p + "ContextKeyName"), Values: r.PostFormValue(p + "ContextKeyValues"), Typ: r.PostFormValue(p + "ContextKeyType")}
+		if c.Typ == "" {
+			c.Typ = "string"
+		}
+		v.Context = append(v.Context, c)
+	}
+	return v
+}
+
+// splitList splits a field of comma- or newline-separated values.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// params are the simulation's Query parameters.
+func (v *simView) params() url.Values {
+	p := url.Values{}
+	if v.PolicySourceArn != "" {
+		p.Set("PolicySourceArn", v.PolicySourceArn)
+	}
+	n := 0
+	for _, in := range v.Policies {
+		if strings.TrimSpace(in.Text) == "" {
+			continue
+		}
+		n++
+		p.Set("PolicyInputList.member."+strconv.Itoa(n), in.Text)
+	}
+	for i, a := range splitList(v.ActionNames) {
+		p.Set("ActionNames.member."+strconv.Itoa(i+1), a)
+	}
+	for i, a := range splitList(v.ResourceArns) {
+		p.Set("ResourceArns.member."+strconv.Itoa(i+1), a)
+	}
+	n = 0
+	for _, c := range v.Context {
+		if strings.TrimSpace(c.Name) == "" {
+			continue
+		}
+		n++
+		pre := "ContextEntries.member." + strconv.Itoa(n) + "."
+		p.Set(pre+"ContextKeyName", strings.TrimSpace(c.Name))
+		p.Set(pre+"ContextKeyType", c.Typ)
+		for j, val := range splitList(c.Values) {
+			p.Set(pre+"ContextKeyValues.member."+strconv.Itoa(j+1), val)
+		}
+	}
+	return p
+}
+
+// simRun runs the simulation: SimulatePrincipalPolicy when a principal
+// is named (the custom policies are added to its own), else
+// SimulateCustomPolicy.
+func (h *Handler) simRun(w http.ResponseWriter, r *http.Request, s *session) error {
+	v := simFormFrom(r)
+	params := v.params()
+	params.Set("MaxItems", "100")
+	var out *iamapi.SimulatePolicyResponse
+	var err error
+	if v.PolicySourceArn != "" {
+		out, err = call(h, r, s, iamapi.SimulatePrincipalPolicy, params)
+	} else {
+		out, err = call(h, r, s, iamapi.SimulateCustomPolicy, params)
+	}
+	if err != nil {
+		pe, ok := formError(err)
+		if !ok {
+			return err
+		}
+		v.Error = pe
+		return h.render(w, r, s, pe.Status, "simulator", "Policy simulator", "simulator", v)
+	}
+	v.Ran = true
+	texts := &simTexts{h: h, r: r, s: s, v: v, cache: map[string]string{}}
+	for _, er := range out.EvaluationResults {
+		res := simResult{Action: er.EvalActionName, Resource: er.EvalResourceName, Decision: er.EvalDecision,
+			Allowed: er.EvalDecision == iamapi.PolicyEvaluationDecisionTypeAllowed, Missing: er.MissingContextValues}
+		for _, m := range er.MatchedStatements {
+			res.Matched = append(res.Matched, markStatement(m, texts.text(m)))
+		}
+		v.Results = append(v.Results, res)
+	}
+	return h.render(w, r, s, http.StatusOK, "simulator", "Policy simulator", "simulator", v)
+}
+
+// markStatement splits text around the statement m points at. Without
+// the text or the positions, the match is shown by name only.
+func markStatement(m iamapi.Statement, text string) simMatch {
+	sm := simMatch{PolicyID: m.SourcePolicyId, PolicyType: m.SourcePolicyType}
+	if m.StartPosition == nil || m.EndPosition == nil || text == "" {
+		return sm
+	}
+	start, end := pos(m.StartPosition), pos(m.EndPosition)
+	sm.Where = "lines " + strconv.Itoa(start.Line) + " to " + strconv.Itoa(end.Line)
+	data := []byte(text)
+	a, b := policy.Offset(data, start), policy.Offset(data, end)
+	if a < 0 || b < a || b >= len(data) {
+		return sm
+	}
+	_, n := utf8.DecodeRune(data[b:])
+	b += n
+	sm.HasText, sm.Before, sm.Mark, sm.After = true, text[:a], text[a:b], text[b:]
+	return sm
+}
+
+func pos(p *iamapi.Position) policy.Position {
+	var q policy.Position
+	if p.Line != nil {
+		q.Line = int(*p.Line)
+	}
+	if p.Column != nil {
+		q.Column = int(*p.Column)
+	}
+	return q
+}
+
+// simTexts finds the text of the policies a simulation matched, each
+// once: the form's own for PolicyInputList.N, else through the APIs (the
+// principal's inline policies by name; its attached managed policies by
+// the ARN ListAttached*Policies gives for the name). A group's policies
+// (through a user's groups) are shown by name only.
+type simTexts struct {
+	h        *Handler
+	r        *http.Request
+	s        *session
+	v        *simView
+	cache    map[string]string
+	attached map[string]string // managed policy name -> ARN
+}
+
+func (t *simTexts) text(m iamapi.Statement) string {
+	key := m.SourcePolicyType + "\x00" + m.SourcePolicyId
+	if txt, ok := t.cache[key]; ok {
+		return txt
+	}
+	txt := t.fetch(m)
+	t.cache[key] = txt
+	return txt
+}
+
+func (t *simTexts) fetch(m iamapi.Statement) string {
+	if n, ok := strings.CutPrefix(m.SourcePolicyId, "PolicyInputList."); ok && m.SourcePolicyType == iamapi.PolicySourceTypeNone {
+		i, err := strconv.Atoi(n)
+		if err != nil {
+			return ""
+		}
+		k := 0
+		for _, in := range t.v.Policies {
+			if strings.TrimSpace(in.Text) == "" {
+				continue
+			}
+			if k++; k == i {
+				return in.Text
+			}
+		}
+		return ""
+	}
+	kind, name := entityOf(t.v.PolicySourceArn)
+	switch {
+	case m.SourcePolicyType == iamapi.PolicySourceTypeUser && kind == "user":
+		out, err := call(t.h, t.r, t.s, iamapi.GetUserPolicy, url.Values{"UserName": {name}, "PolicyName": {m.SourcePolicyId}})
+		if err == nil {
+			return decodeDocument(out.PolicyDocument)
+		}
+	case m.SourcePolicyType == iamapi.PolicySourceTypeRole && kind == "role":
+		out, err := call(t.h, t.r, t.s, iamapi.GetRolePolicy, url.Values{"RoleName": {name}, "PolicyName": {m.SourcePolicyId}})
+		if err == nil {
+			return decodeDocument(out.PolicyDocument)
+		}
+	case m.SourcePolicyType == iamapi.PolicySourceTypeUserManaged || m.SourcePolicyType == iamapi.PolicySourceTypeAwsManaged:
+		arn := t.managedARN(kind, name, m.SourcePolicyId)
+		if arn == "" {
+			return ""
+		}
+		pol, err := call(t.h, t.r, t.s, iamapi.GetPolicy, url.Values{"PolicyArn": {arn}})
+		if err != nil {
+			return ""
+		}
+		ver, err := call(t.h, t.r, t.s, iamapi.GetPolicyVersion, url.Values{"PolicyArn": {arn}, "VersionId": {pol.Policy.DefaultVersionId}})
+		if err == nil {
+			return decodeDocument(ver.PolicyVersion.Document)
+		}
+	}
+	return ""
+}
+
+// managedARN is the ARN of the managed policy named name attached to the
+// principal (one ListAttached*Policies call, kept for the page).
+func (t *simTexts) managedARN(kind, entity, name string) string {
+	if t.attached == nil {
+		t.attached = map[string]string{}
+		var pols []iamapi.AttachedPolicy
+		switch kind {
+		case "user":
+			if out, err := call(t.h, t.r, t.s, iamapi.ListAttachedUserPolicies, url.Values{"UserName": {entity}, "MaxItems": {"100"}}); err == nil {
+				pols = out.AttachedPolicies
+			}
+		case "role":
+			if out, err := call(t.h, t.r, t.s, iamapi.ListAttachedRolePolicies, url.Values{"RoleName": {entity}, "MaxItems": {"100"}}); err == nil {
+				pols = out.AttachedPolicies
+			}
+		}
+		for _, p := range pols {
+			t.attached[p.PolicyName] = p.PolicyArn
+		}
+	}
+	return t.attached[name]
+}
+
+// entityOf is the kind ("user", "role", "group") and name of an IAM
+// entity's ARN.
+func entityOf(arn string) (kind, name string) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 {
+		return "", ""
+	}
+	res := parts[5]
+	kind, rest, ok := strings.Cut(res, "/")
+	if !ok {
+		return "", ""
+	}
+	return kind, rest[strings.LastIndex(rest, "/")+1:]
+}
+
+// decodeDocument decodes a document as IAM returns it (percent-encoded).
+func decodeDocument(doc string) string {
+	if d, err := url.PathUnescape(doc); err == nil {
+		return d
+	}
+	return doc
+}

@@ -140,3 +140,33 @@ func SyntaxErrorOffset(data []byte) (int, bool) {
 	}
 	return 0, false
 }
+
+// Offset is the byte offset in data of Position p, the inverse of
+// PositionAt: len(data) when p is past the end, -1 when p is not a
+// position (Line or Column below 1, or Column past its line's end).
+func Offset(data []byte, p Position) int {
+	if p.Line < 1 || p.Column < 1 {
+		return -1
+	}
+	i := 0
+	for line := 1; line < p.Line; line++ {
+		for i < len(data) && data[i] != '\n' && data[i] != '\r' {
+			i++
+		}
+		if i == len(data) {
+			return len(data)
+		}
+		if data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n' {
+			i++
+		}
+		i++
+	}
+	for col := 1; col < p.Column; col++ {
+		if i >= len(data) || data[i] == '\n' || data[i] == '\r' {
+			return -1
+		}
+		_, n := utf8.DecodeRune(data[i:])
+		i += n
+	}
+	return i
+}

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -77,6 +78,30 @@ func TestSyntaxErrorOffset(t *testing.T) {
 		off, ok := SyntaxErrorOffset([]byte(tt.doc))
 		if ok != tt.isOK || off != tt.off {
 			t.Errorf("SyntaxErrorOffset(%s) = %d, %v; want %d, %v", tt.doc, off, ok, tt.off, tt.isOK)
+		}
+	}
+}
+
+func TestOffsetInvertsPositionAt(t *testing.T) {
+	for _, doc := range []string{
+		"{\n  \"Statement\": [\n    {}\n  ]\n}",
+		"{\r\n\"Id\":\"é€\",\r\n\"Statement\":{}}",
+		"a\rb\n\nc",
+	} {
+		data := []byte(doc)
+		for off := 0; off < len(data); off++ {
+			if !utf8.RuneStart(data[off]) || (data[off] == '\n' && off > 0 && data[off-1] == '\r') {
+				continue
+			}
+			p := PositionAt(data, off)
+			if got := Offset(data, p); got != off {
+				t.Errorf("%q: Offset(PositionAt(%d) = %v) = %d", doc, off, p, got)
+			}
+		}
+	}
+	for _, p := range []Position{{0, 1}, {1, 0}, {1, 99}} {
+		if got := Offset([]byte("{}\n"), p); got != -1 {
+			t.Errorf("Offset(%v) = %d, want -1", p, got)
 		}
 	}
 }
