@@ -63,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"LoadRole", testLoadRole},
 		{"LoadAccessKey", testLoadAccessKey},
 		{"Sessions", testSessions}, {"Revocations", testRevocations},
+		{"EventIndex", testEventIndex},                                                                             // events.go
 		{"MFAAttempts", testMFAAttempts}, {"MFAStepRace", testMFAStepRace}, {"SAMLAssertions", testSAMLAssertions}, // ephemeral.go
 	}
 	for _, tt := range tests {

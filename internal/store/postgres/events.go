@@ -1,0 +1,87 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+var _ store.EventIndex = (*Store)(nil)
+
+const eventCols = `key, account_id, time, event_id, source, name, principal_arn, issuer_arn, username,
+	access_key_id, issued_key_id, error_code, read_only, management, event`
+
+// IndexEvents adds rs (rows already there are kept). position is not
+// stored: on PostgreSQL the audit sink writes the index in the
+// transaction that inserts the events (RecordEventsTx), so it never lags.
+func (s *Store) IndexEvents(ctx context.Context, rs []store.EventRecord, _ uint64) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return RecordEventsTx(ctx, tx, rs) })
+}
+
+// EventIndexPosition is 0: the index is written with the trail.
+func (s *Store) EventIndexPosition(context.Context) (uint64, error) { return 0, nil }
+
+// RecordEventsTx adds rs in tx, the audit sink's transaction that inserts
+// their events (pgsink.Config.IndexEvents), in one statement.
+func RecordEventsTx(ctx context.Context, tx pgx.Tx, rs []store.EventRecord) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	n := len(rs)
+	keys, times := make([]int64, n), make([]int64, n)
+	var acct, id, src, name, parn, iarn, user, akid, ikid, code, ev = make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n)
+	ro, mg := make([]bool, n), make([]bool, n)
+	for i, e := range rs {
+		keys[i], times[i], acct[i], id[i], src[i], name[i] = int64(e.Key), e.Time.Unix(), e.Account, e.EventID, e.Source, e.Name
+		parn[i], iarn[i], user[i], akid[i], ikid[i], code[i] = e.PrincipalARN, e.IssuerARN, e.Username, e.AccessKeyID, e.IssuedKeyID, e.ErrorCode
+		ro[i], mg[i], ev[i] = e.ReadOnly, e.Management, string(e.Event)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO audit_events (`+eventCols+`)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+			$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[], $14::boolean[], $15::text[])
+		ON CONFLICT DO NOTHING`, keys, acct, times, id, src, name, parn, iarn, user, akid, ikid, code, ro, mg, ev)
+	if err != nil {
+		return fmt.Errorf("postgres: indexing %d events: %w", n, mapErr(err))
+	}
+	return nil
+}
+
+// FindEvents returns the matching events, newest first.
+func (s *Store) FindEvents(ctx context.Context, f store.EventFilter) ([]store.EventRecord, error) {
+	where, args := store.EventWhere(f, func(n int) string { return fmt.Sprintf("$%d", n) })
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+eventCols+` FROM audit_events WHERE `+where+
+		` ORDER BY key DESC LIMIT `+fmt.Sprint(limit), args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: finding events: %w", mapErr(err))
+	}
+	defer rows.Close()
+	var out []store.EventRecord
+	for rows.Next() {
+		var e store.EventRecord
+		var key, t int64
+		var ev string
+		if err := rows.Scan(&key, &e.Account, &t, &e.EventID, &e.Source, &e.Name, &e.PrincipalARN, &e.IssuerARN,
+			&e.Username, &e.AccessKeyID, &e.IssuedKeyID, &e.ErrorCode, &e.ReadOnly, &e.Management, &ev); err != nil {
+			return nil, fmt.Errorf("postgres: finding events: %w", mapErr(err))
+		}
+		e.Key, e.Time, e.Event = uint64(key), time.Unix(t, 0).UTC(), []byte(ev)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: finding events: %w", mapErr(err))
+	}
+	return out, nil
+}
