@@ -211,3 +211,20 @@ func IssuanceOf(event []byte) (request.Issuance, bool, error) {
 	iss, ok := e.Issuance()
 	return iss, ok, nil
 }
+
+// WalkRecordsAfter calls fn for the records of the trail in dir after seq
+// after and up to seq upTo (0: to the end), in chain order; files that end
+// at or before after are not read. Indexes written behind the trail catch
+// up with it.
+func WalkRecordsAfter(dir string, after, upTo uint64, fn func(rec Record, pos Position) error) error {
+	err := walkRecordsAfter(dir, after, func(r Record, pos Position) error {
+		if upTo > 0 && r.Seq > upTo {
+			return errWalkDone
+		}
+		return fn(r, pos)
+	})
+	if errors.Is(err, errWalkDone) {
+		err = nil
+	}
+	return err
+}

@@ -37,10 +37,12 @@ func (n *Node) openTrail(ctx context.Context) error {
 			return audit.WalkIssuances(dir, after, upTo, fn)
 		}, func() uint64 { seq, _ := n.auditor.Trail().Head(); return seq }, n.log)
 	}
+	n.newEventIndexer()
 	var err error
 	if n.auditor, err = n.openAuditor(ctx); err != nil {
 		return err
 	}
+	n.startEventIndexer(ctx)
 	if n.indexer == nil {
 		return nil
 	}
@@ -111,6 +113,7 @@ func (n *Node) openAuditor(ctx context.Context) (*audit.Auditor, error) {
 			return pos, err
 		}
 	}
+	n.followEvents(&opts)
 	if cfg.Store.Driver != config.StorePostgres {
 		return audit.Open(opts)
 	}
@@ -129,6 +132,7 @@ func (n *Node) openAuditor(ctx context.Context) (*audit.Auditor, error) {
 	if !n.opts.SkipIssuanceRecords {
 		pc.IndexIssued = postgres.RecordSessionsTx
 	}
+	pc.IndexEvents = indexEventsTx
 	sink, err := pgsink.Open(ctx, pc)
 	if err != nil {
 		return nil, err
@@ -190,6 +194,7 @@ func tlsDetails(_ context.Context, rec *request.Record) *audit.TLSDetails {
 func (n *Node) withLookup(next http.Handler, p *request.Pipeline) (http.Handler, error) {
 	h, err := lookup.NewHandler(lookup.Config{
 		Dir: n.auditDir(), Events: lookupSource(n.auditor), Pipeline: p, WireError: lookupError, Logger: n.log,
+		Index: n.eventIndex(),
 	})
 	if err != nil {
 		return nil, err

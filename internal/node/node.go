@@ -31,6 +31,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/brevet-dev/brevet/internal/audit"
+	"github.com/brevet-dev/brevet/internal/audit/eventindex"
 	"github.com/brevet-dev/brevet/internal/authn"
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/bootstrap"
@@ -97,6 +98,9 @@ type Node struct {
 	revoked revocation.List
 	revoker *revocation.Service
 	indexer *revocation.Indexer // nil on PostgreSQL, where the audit sink indexes
+	// events is the audit event index's writer (eventindex.go); nil on
+	// PostgreSQL, where the audit sink indexes.
+	events  *eventindex.Indexer
 	fed     *federation
 	budgets *ratelimit.Budgets // nil when every rate budget is off; limits.go
 	srv     *server.Server
@@ -360,6 +364,10 @@ func (n *Node) Close() error {
 	if n.indexer != nil {
 		n.indexer.Close() // after the trail: its last batches are indexed
 		n.indexer = nil
+	}
+	if n.events != nil {
+		n.events.Close()
+		n.events = nil
 	}
 	for i := len(n.closers) - 1; i >= 0; i-- {
 		errs = append(errs, n.closers[i]())

@@ -29,6 +29,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/store"
 )
 
 // Target is the X-Amz-Target of LookupEvents.
@@ -69,6 +70,9 @@ type Config struct {
 	// failures) to CloudTrail's errors; an error it does not know (nil) is
 	// an internal failure.
 	WireError func(error) *Error
+	// Index, when set, answers the lookups it can (every attribute but
+	// ResourceType and ResourceName) instead of a scan of the trail.
+	Index *Index
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Logger receives internal failures.
@@ -115,6 +119,10 @@ type lookupRequest struct {
 	EventCategory    string
 	MaxResults       *int
 	NextToken        string
+	// IncludeDataEvents is Brevet's extension: data events (S3 gateway,
+	// authorization API) too, which CloudTrail's LookupEvents never
+	// returns. The console follows a credential with it.
+	IncludeDataEvents bool `json:",omitempty"`
 }
 
 type resource struct {
@@ -298,7 +306,7 @@ func (x *exchange) Target(context.Context, *request.Exchange) (request.Target, b
 
 // Act looks the events up. Like CloudTrail, a caller sees only its own
 // account's events: one Brevet may hold several accounts.
-func (x *exchange) Act(context.Context, *request.Exchange) error {
+func (x *exchange) Act(ctx context.Context, _ *request.Exchange) error {
 	ip, ok := x.Principal.(*identity.Principal)
 	if !ok || ip == nil || ip.Account == "" {
 		return &Error{Code: "AccessDeniedException", Message: "The caller's account could not be determined.", Status: http.StatusBadRequest}
@@ -308,10 +316,18 @@ func (x *exchange) Act(context.Context, *request.Exchange) error {
 		return nil
 	}
 	x.q.filter.Account = ip.Account
-	// LookupEvents returns management events only, as CloudTrail's does:
-	// data events are read from the trail (brevet audit search).
-	x.q.filter.Category = audit.CategoryManagement
-	resp, err := x.h.lookup(x.q)
+	// LookupEvents returns management events only, as CloudTrail's does,
+	// unless asked for data events too (Brevet's extension).
+	if !x.q.data {
+		x.q.filter.Category = audit.CategoryManagement
+	}
+	var resp *response
+	var err error
+	if x.h.cfg.Index != nil && x.q.indexed {
+		resp, err = x.h.lookupIndex(ctx, x.q)
+	} else {
+		resp, err = x.h.lookup(x.q)
+	}
 	x.resp = resp
 	return err
 }
@@ -322,10 +338,15 @@ type query struct {
 	max    int
 	before uint64 // only events with seq < before; 0: no bound
 	hash   [8]byte
+	data   bool // data events too
+	// index is the query on the event index; indexed says whether the
+	// index can answer it (every attribute has a column).
+	index   store.EventFilter
+	indexed bool
 }
 
 func parseQuery(req *lookupRequest, body []byte) (*query, error) {
-	q := &query{max: 50}
+	q := &query{max: 50, data: req.IncludeDataEvents, indexed: true}
 	if req.MaxResults != nil {
 		if *req.MaxResults < 1 || *req.MaxResults > 50 {
 			return nil, clientError("InvalidMaxResultsException", "MaxResults must be between 1 and 50")
@@ -349,12 +370,37 @@ func parseQuery(req *lookupRequest, body []byte) (*query, error) {
 			return nil, clientError("InvalidTimeRangeException", "StartTime is after EndTime")
 		}
 	}
-	if len(req.LookupAttributes) > 1 {
-		return nil, clientError("InvalidLookupAttributesException", "only one lookup attribute is allowed")
-	}
-	if len(req.LookupAttributes) == 1 {
-		if q.filter.Match, err = matcher(req.LookupAttributes[0]); err != nil {
+	q.index.From, q.index.To = q.filter.From, q.filter.To
+	// CloudTrail takes one attribute; Brevet takes several with different
+	// keys, all of which must match (the console's filters).
+	var ms []func(*audit.Event) bool
+	seen := map[string]bool{}
+	for _, a := range req.LookupAttributes {
+		if seen[a.AttributeKey] {
+			return nil, clientError("InvalidLookupAttributesException", "AttributeKey %q is given twice", a.AttributeKey)
+		}
+		seen[a.AttributeKey] = true
+		m, err := matcher(a)
+		if err != nil {
 			return nil, err
+		}
+		ms = append(ms, m)
+		if !indexAttribute(&q.index, a) {
+			q.indexed = false
+		}
+	}
+	switch len(ms) {
+	case 0:
+	case 1:
+		q.filter.Match = ms[0]
+	default:
+		q.filter.Match = func(e *audit.Event) bool {
+			for _, m := range ms {
+				if !m(e) {
+					return false
+				}
+			}
+			return true
 		}
 	}
 	q.hash = paramsHash(req)
@@ -402,12 +448,64 @@ func matcher(a attribute) (func(*audit.Event) bool, error) {
 		return func(e *audit.Event) bool { return e.EventSource == v }, nil
 	case "AccessKeyId":
 		return func(e *audit.Event) bool { return e.UserIdentity.AccessKeyID == v }, nil
+	case "ErrorCode":
+		// Brevet's extension: the events that failed with this code, or,
+		// for "*", with any.
+		if v == "*" {
+			return func(e *audit.Event) bool { return e.ErrorCode != "" }, nil
+		}
+		return func(e *audit.Event) bool { return e.ErrorCode == v }, nil
+	case "IssuedAccessKeyId":
+		// Brevet's extension: the event that issued this temporary
+		// credential.
+		return func(e *audit.Event) bool { return issuedKey(e) == v }, nil
 	case "ResourceType":
 		return func(e *audit.Event) bool { return anyResource(e, func(r audit.Resource) bool { return r.Type == v }) }, nil
 	case "ResourceName":
 		return func(e *audit.Event) bool { return anyResource(e, func(r audit.Resource) bool { return r.ARN == v }) }, nil
 	}
 	return nil, clientError("InvalidLookupAttributesException", "unknown AttributeKey %q", a.AttributeKey)
+}
+
+// issuedKey is the temporary credential an event issued, as the index
+// records it.
+func issuedKey(e *audit.Event) string {
+	if ad := e.AdditionalEventData; ad != nil && ad.IssuedCredential != nil {
+		return ad.IssuedCredential.AccessKeyID
+	}
+	return e.IssuedAccessKeyID()
+}
+
+// indexAttribute sets the index filter's field for a; false when the
+// index has no column for it.
+func indexAttribute(f *store.EventFilter, a attribute) bool {
+	v := a.AttributeValue
+	switch a.AttributeKey {
+	case "EventId":
+		f.EventID = v
+	case "EventName":
+		f.Name = v
+	case "ReadOnly":
+		ro := v == "true"
+		f.ReadOnly = &ro
+	case "Username":
+		f.Username = v
+	case "EventSource":
+		f.Source = v
+	case "AccessKeyId":
+		f.AccessKeyID = v
+	case "IssuedAccessKeyId":
+		f.IssuedKeyID = v
+	case "ErrorCode":
+		if v == "*" {
+			f.AnyError = true
+		} else {
+			f.ErrorCode = v
+		}
+	default:
+		return false
+	}
+	return true
 }
 
 func anyResource(e *audit.Event, f func(audit.Resource) bool) bool {
@@ -484,6 +582,49 @@ func (h *handler) lookup(q *query) (*response, error) {
 	}
 	if len(hits) > q.max {
 		resp.NextToken = encodeToken(hits[len(hits)-q.max].seq, q.hash)
+	}
+	return resp, nil
+}
+
+// Index is the audit event index LookupEvents reads.
+type Index struct {
+	Store store.EventIndex
+	// Flush, when set, waits for the index to hold every event
+	// acknowledged before the call (the file trail's indexer).
+	Flush func(context.Context) error
+}
+
+// flushTimeout bounds the wait for the index to catch up.
+const flushTimeout = 5 * time.Second
+
+// lookupIndex is lookup answered from the event index: the same events,
+// in the same order, with the same tokens.
+func (h *handler) lookupIndex(ctx context.Context, q *query) (*response, error) {
+	ix := h.cfg.Index
+	if ix.Flush != nil {
+		fctx, cancel := context.WithTimeout(ctx, flushTimeout)
+		err := ix.Flush(fctx)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("lookup: the audit event index: %w", err)
+		}
+	}
+	f := q.index
+	f.Account, f.Management, f.Before, f.Limit = q.filter.Account, !q.data, q.before, q.max+1
+	recs, err := ix.Store.FindEvents(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	resp := &response{Events: []event{}}
+	for i := 0; i < len(recs) && i < q.max; i++ {
+		e, err := audit.DecodeEvent(recs[i].Event)
+		if err != nil {
+			return nil, fmt.Errorf("lookup: indexed event %d: %w", recs[i].Key, err)
+		}
+		resp.Events = append(resp.Events, toEvent(hit{seq: recs[i].Key, raw: recs[i].Event, e: e}))
+	}
+	if len(recs) > q.max {
+		resp.NextToken = encodeToken(recs[q.max-1].Key, q.hash)
 	}
 	return resp, nil
 }

@@ -140,8 +140,15 @@ type Config struct {
 	// (postgres.RecordSessionsTx): the index behind `sessions list` is then
 	// exactly as durable as the trail, with no write of its own.
 	IndexIssued IndexFunc
+	// IndexEvents, when set, adds the audit event index's rows of a
+	// batch's events in the transaction that inserts them; ids[i] is
+	// batch[i]'s id (its key in the trail).
+	IndexEvents EventIndexFunc
 	Logger      *slog.Logger
 }
+
+// EventIndexFunc writes the event index rows of batch in tx.
+type EventIndexFunc func(ctx context.Context, tx pgx.Tx, batch []audit.Record, ids []int64) error
 
 // IndexFunc writes issuance records in tx.
 type IndexFunc func(ctx context.Context, tx pgx.Tx, recs []store.SessionRecord) error
@@ -155,6 +162,7 @@ type Sink struct {
 	log        *slog.Logger
 	spoolAfter time.Duration
 	index      IndexFunc
+	indexEv    EventIndexFunc
 
 	mu       sync.Mutex // guards spool and spooling
 	spool    *spool     // nil without Config.SpoolDir
@@ -195,7 +203,7 @@ func Open(ctx context.Context, cfg Config) (*Sink, error) {
 	if cfg.SpoolAfter <= 0 {
 		cfg.SpoolAfter = 2 * time.Second
 	}
-	s := &Sink{pool: pool, node: cfg.Node, log: cfg.Logger, spoolAfter: writeTimeout, index: cfg.IndexIssued}
+	s := &Sink{pool: pool, node: cfg.Node, log: cfg.Logger, spoolAfter: writeTimeout, index: cfg.IndexIssued, indexEv: cfg.IndexEvents}
 	s.shipChunk.Store(shipChunk)
 	if err := s.init(ctx, cfg.PublicKey); err != nil {
 		pool.Close()
@@ -393,15 +401,52 @@ func (s *Sink) insert(ctx context.Context, batch []audit.Record) error {
 			}
 		}
 	}
-	if len(recs) == 0 {
+	if len(recs) == 0 && s.indexEv == nil {
 		return insertEvents(ctx, s.pool, s.node, batch)
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := insertEvents(ctx, tx, s.node, batch); err != nil {
 			return err
 		}
+		if err := s.indexEvents(ctx, tx, batch); err != nil {
+			return err
+		}
+		if len(recs) == 0 {
+			return nil
+		}
 		return s.index(ctx, tx, recs)
 	})
+}
+
+// indexEvents hands the batch just inserted in tx, with its ids, to the
+// event index (Config.IndexEvents).
+func (s *Sink) indexEvents(ctx context.Context, tx pgx.Tx, batch []audit.Record) error {
+	if s.indexEv == nil || len(batch) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT seq, id FROM brevet_audit_events WHERE node_id = $1 AND seq BETWEEN $2 AND $3`,
+		s.node, int64(batch[0].Seq), int64(batch[len(batch)-1].Seq))
+	if err != nil {
+		return fmt.Errorf("pgsink: reading the ids of %d events: %w", len(batch), err)
+	}
+	byseq := make(map[int64]int64, len(batch))
+	for rows.Next() {
+		var seq, id int64
+		if err := rows.Scan(&seq, &id); err != nil {
+			rows.Close()
+			return err
+		}
+		byseq[seq] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	ids := make([]int64, len(batch))
+	for i := range batch {
+		ids[i] = byseq[int64(batch[i].Seq)]
+	}
+	return s.indexEv(ctx, tx, batch, ids)
 }
 
 // insertEvents inserts recs in one statement.

@@ -288,6 +288,9 @@ func (s *Sink) insertChunk(ctx context.Context, entries []spoolEntry) error {
 				return nil
 			}
 			err := insertEvents(ctx, tx, s.node, recs)
+			if err == nil {
+				err = s.indexEvents(ctx, tx, recs)
+			}
 			recs = recs[:0]
 			if err == nil && len(issued) > 0 {
 				err = s.index(ctx, tx, issued)

@@ -1,0 +1,53 @@
+// Package eventindex keeps the audit event index (store.EventIndex) behind
+// the audit trail: the rows the console's audit explorer and LookupEvents
+// read instead of scanning the trail.
+//
+// It owns turning an event into its index rows (Rows) and, for the file
+// trail, the Indexer that writes them behind the trail and catches up
+// from it. It must not decide what is recorded (package audit does) nor
+// answer requests (package lookup does). On PostgreSQL the audit sink
+// writes the rows in the transaction that inserts the events.
+package eventindex
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/brevet-dev/brevet/internal/audit"
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+// Rows are the index rows of one event at key: one per account it
+// concerns (the recipient's, and the caller's when it differs), so that
+// each account's pages are one range of the index.
+func Rows(key uint64, raw []byte) ([]store.EventRecord, error) {
+	e, err := audit.DecodeEvent(raw)
+	if err != nil {
+		return nil, err
+	}
+	u := &e.UserIdentity
+	r := store.EventRecord{
+		Key: key, Time: e.Time(), EventID: e.EventID, Source: e.EventSource, Name: e.EventName,
+		PrincipalARN: u.ARN, Username: e.Username(), AccessKeyID: u.AccessKeyID,
+		ErrorCode: e.ErrorCode, ReadOnly: e.ReadOnly,
+		Management: !strings.EqualFold(e.EventCategory, audit.CategoryData),
+		Event:      bytes.Clone(raw),
+	}
+	if sc := u.SessionContext; sc != nil && sc.SessionIssuer != nil {
+		r.IssuerARN = sc.SessionIssuer.ARN
+	}
+	if ad := e.AdditionalEventData; ad != nil && ad.IssuedCredential != nil {
+		r.IssuedKeyID = ad.IssuedCredential.AccessKeyID
+	} else {
+		r.IssuedKeyID = e.IssuedAccessKeyID()
+	}
+	var rows []store.EventRecord
+	for _, a := range []string{e.RecipientAccountID, u.AccountID} {
+		if a == "" || (len(rows) == 1 && rows[0].Account == a) {
+			continue
+		}
+		r.Account = a
+		rows = append(rows, r)
+	}
+	return rows, nil
+}

@@ -1,0 +1,261 @@
+package eventindex
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/audit"
+	"github.com/brevet-dev/brevet/internal/store"
+)
+
+// Walker reads the trail's records after seq after, up to upTo (0: to its
+// end), in chain order (audit.WalkRecordsAfter on the trail's directory).
+type Walker func(after, upTo uint64, fn func(rec audit.Record) error) error
+
+// Indexer writes the event index behind the file trail, as
+// revocation.Indexer writes the issuance index: the trail hands it each
+// durable batch (Add, from its Committed hook), one goroutine decodes the
+// events and writes their rows, many batches to a store transaction,
+// with the trail position they reach. Nothing is lost when it lags or
+// fails: CatchUp reads what it has not written back from the trail, at
+// start and after a failed write or a dropped batch.
+type Indexer struct {
+	st   store.EventIndex
+	walk Walker
+	log  *slog.Logger
+
+	queue   chan item
+	quit    chan struct{}
+	done    chan struct{}
+	once    sync.Once
+	started atomic.Bool
+
+	latest  atomic.Uint64 // the last position Add saw
+	dropped atomic.Bool
+	rows    atomic.Uint64
+
+	// Owned by the writer goroutine (and CatchUp before Start).
+	written  uint64
+	degraded bool
+}
+
+type item struct {
+	events   []event
+	position uint64
+	flushed  chan error
+}
+
+type event struct {
+	key uint64
+	raw []byte
+}
+
+// queueLen bounds the batches waiting; past it Add drops them and the
+// writer reads them back from the trail.
+const queueLen = 4096
+
+// New returns an Indexer writing to st and catching up with walk. Call
+// CatchUp, then Start.
+func New(st store.EventIndex, walk Walker, log *slog.Logger) *Indexer {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Indexer{st: st, walk: walk, log: log, queue: make(chan item, queueLen),
+		quit: make(chan struct{}), done: make(chan struct{})}
+}
+
+// CatchUp indexes the events the trail holds after the stored position
+// and returns how many it read.
+func (ix *Indexer) CatchUp(ctx context.Context) (int, error) { return ix.catchUp(ctx, 0) }
+
+func (ix *Indexer) catchUp(ctx context.Context, upTo uint64) (int, error) {
+	pos, err := ix.st.EventIndexPosition(ctx)
+	if err != nil {
+		return 0, err
+	}
+	const chunk = 1000
+	var rows []store.EventRecord
+	n, last := 0, pos
+	err = ix.walk(pos, upTo, func(r audit.Record) error {
+		rs, err := Rows(r.Seq, r.Event)
+		if err != nil {
+			return fmt.Errorf("event %d: %w", r.Seq, err)
+		}
+		rows, last = append(rows, rs...), r.Seq
+		n++
+		if len(rows) < chunk {
+			return nil
+		}
+		err = ix.st.IndexEvents(ctx, rows, last)
+		rows = rows[:0]
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("eventindex: reading the audit trail: %w", err)
+	}
+	if err := ix.st.IndexEvents(ctx, rows, last); err != nil {
+		return n, err
+	}
+	ix.written = max(ix.written, last)
+	ix.rows.Add(uint64(n))
+	return n, nil
+}
+
+// Degrade makes the writer catch up from the trail at its next write.
+func (ix *Indexer) Degrade() { ix.dropped.Store(true) }
+
+// Start runs the writer until Close.
+func (ix *Indexer) Start() {
+	if !ix.started.Swap(true) {
+		go ix.run()
+	}
+}
+
+// Add queues a durable batch (the trail's Committed hook). It copies the
+// events and never blocks: when the queue is full the batch is dropped
+// and read back from the trail.
+func (ix *Indexer) Add(batch []audit.Record) {
+	if len(batch) == 0 {
+		return
+	}
+	evs := make([]event, len(batch))
+	for i := range batch {
+		evs[i] = event{key: batch[i].Seq, raw: bytes.Clone(batch[i].Event)}
+	}
+	pos := batch[len(batch)-1].Seq
+	select {
+	case ix.queue <- item{events: evs, position: pos}:
+	default:
+		ix.dropped.Store(true)
+	}
+	for {
+		cur := ix.latest.Load()
+		if pos <= cur || ix.latest.CompareAndSwap(cur, pos) {
+			return
+		}
+	}
+}
+
+// Flush returns once every batch added before it is written (or read back
+// from the trail): LookupEvents then sees every event acknowledged before
+// it.
+func (ix *Indexer) Flush(ctx context.Context) error {
+	ch := make(chan error, 1)
+	select {
+	case ix.queue <- item{flushed: ch}:
+	case <-ix.quit:
+		return errors.New("eventindex: closed")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-ch:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close writes what is queued and stops the writer.
+func (ix *Indexer) Close() {
+	ix.once.Do(func() { close(ix.quit) })
+	if ix.started.Load() {
+		<-ix.done
+	}
+}
+
+// Indexed is how many events the Indexer has indexed since New.
+func (ix *Indexer) Indexed() uint64 { return ix.rows.Load() }
+
+const writeTimeout = 10 * time.Second
+
+func (ix *Indexer) run() {
+	defer close(ix.done)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var batch []item
+	for {
+		select {
+		case it := <-ix.queue:
+			ix.write(ix.drain(append(batch[:0], it)))
+		case <-tick.C:
+			if ix.degraded || ix.dropped.Load() {
+				ix.write(ix.drain(batch[:0]))
+			}
+		case <-ix.quit:
+			ix.write(ix.drain(batch[:0]))
+			return
+		}
+	}
+}
+
+// drain adds the items already queued, up to a bound.
+func (ix *Indexer) drain(batch []item) []item {
+	for len(batch) < 256 {
+		select {
+		case it := <-ix.queue:
+			batch = append(batch, it)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// write stores the batch's rows and its highest position in one
+// transaction and answers its flushes; after a failure or a dropped
+// batch it catches up from the trail instead.
+func (ix *Indexer) write(batch []item) {
+	if ix.dropped.Swap(false) {
+		ix.degraded = true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	var err error
+	if ix.degraded {
+		if _, err = ix.catchUp(ctx, ix.latest.Load()); err == nil {
+			ix.degraded = false
+			ix.log.Info("audit event index caught up from the audit trail")
+		}
+	} else {
+		var rows []store.EventRecord
+		var pos uint64
+		n := 0
+		for _, it := range batch {
+			pos = max(pos, it.position)
+			for _, e := range it.events {
+				if e.key <= ix.written {
+					continue
+				}
+				rs, derr := Rows(e.key, e.raw)
+				if derr != nil {
+					ix.log.Warn("audit event index: an event does not decode; not indexed", "seq", e.key, "err", derr)
+					continue
+				}
+				rows = append(rows, rs...)
+				n++
+			}
+		}
+		if pos > ix.written {
+			if err = ix.st.IndexEvents(ctx, rows, pos); err == nil {
+				ix.written = pos
+				ix.rows.Add(uint64(n))
+			}
+		}
+	}
+	if err != nil && !ix.degraded {
+		ix.degraded = true
+		ix.log.Warn("writing the audit event index; it will be read back from the audit trail", "err", err)
+	}
+	for _, it := range batch {
+		if it.flushed != nil {
+			it.flushed <- err
+		}
+	}
+}

@@ -1,0 +1,105 @@
+package node
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/brevet-dev/brevet/internal/audit"
+	"github.com/brevet-dev/brevet/internal/audit/eventindex"
+	"github.com/brevet-dev/brevet/internal/audit/lookup"
+	"github.com/brevet-dev/brevet/internal/config"
+	"github.com/brevet-dev/brevet/internal/store"
+	"github.com/brevet-dev/brevet/internal/store/postgres"
+)
+
+// The audit event index (store.EventIndex) answers LookupEvents and the
+// console's audit explorer without scanning the trail. On the file trail
+// an eventindex.Indexer writes it behind the trail, from the trail's
+// Committed hook, caught up from the trail before the node serves; on
+// PostgreSQL the audit sink writes it in the transaction that inserts the
+// events (indexEventsTx).
+
+// newEventIndexer makes the file trail's event indexer (before the trail
+// opens: its Committed hook feeds it).
+func (n *Node) newEventIndexer() {
+	st, ok := n.st.(store.EventIndex)
+	if !ok || n.cfg.Store.Driver == config.StorePostgres {
+		return
+	}
+	dir := n.auditDir()
+	n.events = eventindex.New(st, func(after, upTo uint64, fn func(audit.Record) error) error {
+		return audit.WalkRecordsAfter(dir, after, upTo, func(r audit.Record, _ audit.Position) error { return fn(r) })
+	}, n.log)
+}
+
+// startEventIndexer catches the index up with the trail and starts its
+// writer. A failure does not keep the node from serving: LookupEvents
+// flushes the index first, and the writer tries again.
+func (n *Node) startEventIndexer(ctx context.Context) {
+	if n.events == nil {
+		return
+	}
+	if k, err := n.events.CatchUp(ctx); err != nil {
+		n.log.WarnContext(ctx, "indexing events from the audit trail; the index will try again", "err", err)
+		n.events.Degrade()
+	} else if k > 0 {
+		n.log.InfoContext(ctx, "audit event index caught up from the audit trail", "events", k)
+	}
+	n.events.Start()
+}
+
+// followEvents hands each durable batch to the event indexer (after the
+// issuance index, if any) and keeps retention from pruning what it has
+// not read.
+func (n *Node) followEvents(opts *audit.Options) {
+	if n.events == nil {
+		return
+	}
+	issued, followed := opts.Committed, opts.Followed
+	ix := n.events
+	opts.Committed = func(batch []audit.Record) {
+		if issued != nil {
+			issued(batch)
+		}
+		ix.Add(batch)
+	}
+	st := n.st.(store.EventIndex)
+	opts.Followed = func(ctx context.Context) (uint64, error) {
+		pos, err := st.EventIndexPosition(ctx)
+		if err != nil || followed == nil {
+			return pos, err
+		}
+		other, err := followed(ctx)
+		return min(pos, other), err
+	}
+}
+
+// eventIndex is LookupEvents' index: the store's, with the file trail's
+// indexer flushed first so that a lookup sees every event acknowledged
+// before it. nil when the store has none.
+func (n *Node) eventIndex() *lookup.Index {
+	st, ok := n.st.(store.EventIndex)
+	if !ok {
+		return nil
+	}
+	ix := &lookup.Index{Store: st}
+	if ev := n.events; ev != nil {
+		ix.Flush = ev.Flush
+	}
+	return ix
+}
+
+// indexEventsTx writes a batch's event index rows in the PostgreSQL audit
+// sink's transaction, keyed by the events' ids there.
+func indexEventsTx(ctx context.Context, tx pgx.Tx, batch []audit.Record, ids []int64) error {
+	var rows []store.EventRecord
+	for i := range batch {
+		rs, err := eventindex.Rows(uint64(ids[i]), batch[i].Event)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, rs...)
+	}
+	return postgres.RecordEventsTx(ctx, tx, rows)
+}
