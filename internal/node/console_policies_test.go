@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/brevet-dev/brevet/internal/vectortest"
 )
 
 // TestConsolePolicies: a managed policy created with the policy pages,
@@ -138,5 +141,45 @@ func TestConsolePolicyValidate(t *testing.T) {
 	}
 	if code, body := b.get("/console/api/services"); code != http.StatusOK || body != `{"services":[]}` {
 		t.Errorf("services without a reference: %d %s", code, body)
+	}
+}
+
+// TestConsoleServiceReference: with console.service_reference set, the
+// generator's endpoints list the reference's services, and a service's
+// actions with the ARN templates of the resources they act on.
+func TestConsoleServiceReference(t *testing.T) {
+	dir := vectortest.Dir(t, "iam-service-reference-iam-data/data")
+	b := startConsoleNode(t, "BREVET_CONSOLE_SERVICE_REFERENCE="+dir)
+	b.signIn("admin")
+	code, body := b.get("/console/api/services")
+	var list struct{ Services []string }
+	if err := json.Unmarshal([]byte(body), &list); code != http.StatusOK || err != nil || !slices.Contains(list.Services, "s3") {
+		t.Fatalf("services: %d %.200s", code, body)
+	}
+	code, body = b.get("/console/api/services/s3")
+	var svc struct {
+		Prefix  string
+		Actions []struct {
+			Name          string
+			ResourceTypes []struct{ Name, ARN string }
+		}
+		ConditionKeys []struct{ Key, Type string }
+	}
+	if err := json.Unmarshal([]byte(body), &svc); code != http.StatusOK || err != nil || svc.Prefix != "s3" {
+		t.Fatalf("s3: %d %.200s", code, body)
+	}
+	var arn string
+	for _, a := range svc.Actions {
+		for _, rt := range a.ResourceTypes {
+			if a.Name == "GetObject" && rt.Name == "object" {
+				arn = rt.ARN
+			}
+		}
+	}
+	if arn != "arn:${Partition}:s3:::${BucketName}/${ObjectName}" {
+		t.Errorf("s3:GetObject's object ARN = %q", arn)
+	}
+	if code, _ := b.get("/console/api/services/nosuchservice"); code != http.StatusNotFound {
+		t.Errorf("an unknown service: %d, want 404", code)
 	}
 }
