@@ -90,9 +90,10 @@ func (h *Handler) groupDetail(w http.ResponseWriter, r *http.Request, s *session
 // renderGroup shows group name's page, with pe when an action on it
 // failed.
 func (h *Handler) renderGroup(w http.ResponseWriter, r *http.Request, s *session, name string, status int, pe *pageError) error {
+	at := pageAt(r, "/console/groups/"+url.PathEscape(name), "")
 	page := func(param string) url.Values {
 		p := url.Values{"GroupName": {name}, "MaxItems": {strconv.Itoa(PageSize)}}
-		if m := r.URL.Query().Get(param); m != "" {
+		if m := at.Query().Get(param); m != "" {
 			p.Set("Marker", m)
 		}
 		return p
@@ -101,17 +102,17 @@ func (h *Handler) renderGroup(w http.ResponseWriter, r *http.Request, s *session
 	if err != nil {
 		return err
 	}
-	d := &groupPage{Group: g.Group, Users: g.Users, UsersPager: pagerFor(r, "marker", nextMarker(g.IsTruncated, g.Marker)), Error: pe}
+	d := &groupPage{Group: g.Group, Users: g.Users, UsersPager: pagerAt(at, "marker", nextMarker(g.IsTruncated, g.Marker)), Error: pe}
 	a, err := call(h, r, s, iamapi.ListAttachedGroupPolicies, page("amarker"))
 	if err != nil {
 		return err
 	}
-	d.Attached, d.AttachedPager = a.AttachedPolicies, pagerFor(r, "amarker", nextMarker(a.IsTruncated, a.Marker))
+	d.Attached, d.AttachedPager = a.AttachedPolicies, pagerAt(at, "amarker", nextMarker(a.IsTruncated, a.Marker))
 	in, err := call(h, r, s, iamapi.ListGroupPolicies, page("imarker"))
 	if err != nil {
 		return err
 	}
-	d.Inline, d.InlinePager = in.PolicyNames, pagerFor(r, "imarker", nextMarker(in.IsTruncated, in.Marker))
+	d.Inline, d.InlinePager = in.PolicyNames, pagerAt(at, "imarker", nextMarker(in.IsTruncated, in.Marker))
 	return h.render(w, r, s, status, "groups_detail", "User group "+g.Group.GroupName, "groups", d)
 }
 

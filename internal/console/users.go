@@ -45,20 +45,34 @@ func nextMarker(truncated *bool, marker string) string {
 	return ""
 }
 
-// pagerFor is newPager for a page with several lists, each paged by a
-// query parameter of its own (param in place of "marker").
-func pagerFor(r *http.Request, param, next string) pager {
+// pagerAt is newPager for the page at u, which may have several lists,
+// each paged by a query parameter of its own (param in place of
+// "marker").
+func pagerAt(u *url.URL, param, next string) pager {
 	var p pager
-	q := r.URL.Query()
+	q := u.Query()
 	if q.Get(param) != "" {
 		q.Del(param)
-		p.First = pageURL(r.URL.Path, q)
+		p.First = pageURL(u.Path, q)
 	}
 	if next != "" {
 		q.Set(param, next)
-		p.Next = pageURL(r.URL.Path, q)
+		p.Next = pageURL(u.Path, q)
 	}
 	return p
+}
+
+// pageAt is the address of the page a detail page's lists page from: the
+// request's own on a GET; base?tab= after a POST shows the page again.
+func pageAt(r *http.Request, base, tab string) *url.URL {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return r.URL
+	}
+	u := &url.URL{Path: base}
+	if tab != "" {
+		u.RawQuery = url.Values{"tab": {tab}}.Encode()
+	}
+	return u
 }
 
 // userForm is the create-user form, as shown and as posted back (never
@@ -267,18 +281,18 @@ func (h *Handler) renderUser(w http.ResponseWriter, r *http.Request, s *session,
 		return err
 	}
 	d := &userPage{User: u.User, Tab: tab, Error: pe}
-	if err := h.loadUserTab(r, s, d); err != nil {
+	if err := h.loadUserTab(r, s, d, pageAt(r, "/console/users/"+url.PathEscape(name), tab)); err != nil {
 		return err
 	}
 	return h.render(w, r, s, status, "users_detail", "User "+u.User.UserName, "users", d)
 }
 
 // loadUserTab calls what d's tab shows.
-func (h *Handler) loadUserTab(r *http.Request, s *session, d *userPage) error {
+func (h *Handler) loadUserTab(r *http.Request, s *session, d *userPage, at *url.URL) error {
 	user := url.Values{"UserName": {d.User.UserName}}
 	page := func(param string) url.Values {
 		p := url.Values{"UserName": {d.User.UserName}, "MaxItems": {strconv.Itoa(PageSize)}}
-		if m := r.URL.Query().Get(param); m != "" {
+		if m := at.Query().Get(param); m != "" {
 			p.Set("Marker", m)
 		}
 		return p
@@ -289,18 +303,18 @@ func (h *Handler) loadUserTab(r *http.Request, s *session, d *userPage) error {
 		if err != nil {
 			return err
 		}
-		d.Attached, d.AttachedPager = a.AttachedPolicies, pagerFor(r, "marker", nextMarker(a.IsTruncated, a.Marker))
+		d.Attached, d.AttachedPager = a.AttachedPolicies, pagerAt(at, "marker", nextMarker(a.IsTruncated, a.Marker))
 		in, err := call(h, r, s, iamapi.ListUserPolicies, page("imarker"))
 		if err != nil {
 			return err
 		}
-		d.Inline, d.InlinePager = in.PolicyNames, pagerFor(r, "imarker", nextMarker(in.IsTruncated, in.Marker))
+		d.Inline, d.InlinePager = in.PolicyNames, pagerAt(at, "imarker", nextMarker(in.IsTruncated, in.Marker))
 	case "groups":
 		g, err := call(h, r, s, iamapi.ListGroupsForUser, page("marker"))
 		if err != nil {
 			return err
 		}
-		d.Groups, d.GroupsPager = g.Groups, pagerFor(r, "marker", nextMarker(g.IsTruncated, g.Marker))
+		d.Groups, d.GroupsPager = g.Groups, pagerAt(at, "marker", nextMarker(g.IsTruncated, g.Marker))
 	case "tags":
 		t, err := call(h, r, s, iamapi.ListUserTags, user)
 		if err != nil {

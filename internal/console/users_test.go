@@ -29,7 +29,7 @@ func TestQRDataURL(t *testing.T) {
 	}
 }
 
-func TestPagerFor(t *testing.T) {
+func TestPagerAt(t *testing.T) {
 	for _, c := range []struct {
 		url, param, next string
 		want             pager
@@ -39,8 +39,14 @@ func TestPagerFor(t *testing.T) {
 		{"/console/groups/g?marker=m1", "marker", "m2", pager{First: "/console/groups/g", Next: "/console/groups/g?marker=m2"}},
 	} {
 		r := httptest.NewRequest("GET", c.url, nil)
-		if got := pagerFor(r, c.param, c.next); got != c.want {
-			t.Errorf("pagerFor(%s, %s, %s) = %+v, want %+v", c.url, c.param, c.next, got, c.want)
+		if got := pagerAt(pageAt(r, "/console/users/ignored", "tags"), c.param, c.next); got != c.want {
+			t.Errorf("pagerAt(%s, %s, %s) = %+v, want %+v", c.url, c.param, c.next, got, c.want)
 		}
+	}
+	// After a POST, the lists page from the page the POST shows again.
+	r := httptest.NewRequest("POST", "/console/users/a/attach-policy", nil)
+	want := pager{Next: "/console/users/a?marker=m2&tab=permissions"}
+	if got := pagerAt(pageAt(r, "/console/users/a", "permissions"), "marker", "m2"); got != want {
+		t.Errorf("after a POST: %+v, want %+v", got, want)
 	}
 }

@@ -249,4 +249,18 @@ func TestConsoleUsersAndGroups(t *testing.T) {
 		code, body = e.form("/console/groups/devs/delete")
 		must(t, "delete group", code, body, http.StatusOK, "Group devs deleted.")
 	})
+
+	t.Run("denied", func(t *testing.T) {
+		e.iam("Action=CreateUser&Version=2010-05-08&UserName=reader")
+		e.iam("Action=AttachUserPolicy&Version=2010-05-08&UserName=reader&PolicyArn=" + url.QueryEscape("arn:aws:iam::aws:policy/IAMReadOnlyAccess"))
+		e.signIn("reader")
+		code, body := e.get("/console/users/new")
+		must(t, "the form, for a reader", code, body, http.StatusOK, "Create user")
+		code, body = e.form("/console/users/new", "UserName", "bob")
+		must(t, "create, for a reader", code, body, http.StatusForbidden, "AccessDenied", "iam:CreateUser", `role="alert"`)
+		code, body = e.get("/console/users/reader?tab=credentials")
+		must(t, "credentials, for a reader", code, body, http.StatusOK, "Create access key", "Assign MFA device")
+		code, body = e.form("/console/users/reader/create-key")
+		must(t, "create a key, for a reader", code, body, http.StatusForbidden, "AccessDenied", "iam:CreateAccessKey")
+	})
 }
