@@ -91,7 +91,10 @@
       clearTimeout(timer);
       timer = setTimeout(run, 300);
     });
-    if (ta.value.trim() !== '') run();
+    // A document being started (no statement yet) is not checked until
+    // it is typed in; anything else is, so a form shown again with an
+    // error shows where.
+    if (ta.value.trim() !== '' && !/"Statement"\s*:\s*\[\s*\]/.test(ta.value)) run();
   }
 
   // The generator's state: the chosen service's reference data.
