@@ -194,7 +194,7 @@ func tlsDetails(_ context.Context, rec *request.Record) *audit.TLSDetails {
 func (n *Node) withLookup(next http.Handler, p *request.Pipeline) (http.Handler, error) {
 	h, err := lookup.NewHandler(lookup.Config{
 		Dir: n.auditDir(), Events: lookupSource(n.auditor), Pipeline: p, WireError: lookupError, Logger: n.log,
-		Index: n.eventIndex(),
+		Index: n.eventIndex(), Status: n.newTrailVerifier().Status,
 	})
 	if err != nil {
 		return nil, err

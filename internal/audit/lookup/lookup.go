@@ -35,6 +35,10 @@ import (
 // Target is the X-Amz-Target of LookupEvents.
 const Target = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"
 
+// StatusTarget is the X-Amz-Target of GetTrailStatus, which Brevet
+// answers with the trail's verification status (TrailStatus).
+const StatusTarget = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.GetTrailStatus"
+
 const contentType = "application/x-amz-json-1.1"
 
 // maxBody bounds a request body; LookupEvents requests are small.
@@ -56,6 +60,42 @@ var Operation = request.Operation{
 	Action: "cloudtrail:LookupEvents", Effect: request.ReadOnly,
 }
 
+// StatusOperation is GetTrailStatus, authorized like LookupEvents
+// (cloudtrail:GetTrailStatus on "*") and read-only.
+var StatusOperation = request.Operation{
+	Service: "cloudtrail", Version: "2013-11-01", Name: "GetTrailStatus",
+	Action: "cloudtrail:GetTrailStatus", Effect: request.ReadOnly,
+}
+
+// TrailStatus is GetTrailStatus' answer: CloudTrail's members IsLogging
+// and LatestDigestDeliveryTime, and Brevet's verification of the trail
+// (what `brevet audit verify` reports), as last computed.
+type TrailStatus struct {
+	IsLogging bool
+	// LatestDigestDeliveryTime is when the last signed digest was
+	// written (seconds since the epoch, CloudTrail's timestamps).
+	LatestDigestDeliveryTime float64 `json:",omitempty"`
+	Verification             Verification
+}
+
+// Verification is the result of the last verification of the trail: the
+// hash chain, the digests' signatures and their heads.
+type Verification struct {
+	// Pending is true until the first verification has finished.
+	Pending bool `json:",omitempty"`
+	// Intact is true when the chain and the digests verified.
+	Intact bool
+	// VerifiedAt is when the verification ran (seconds since the epoch).
+	VerifiedAt    float64 `json:",omitempty"`
+	Events        int
+	LastSeq       uint64
+	DigestLastSeq uint64
+	// Uncovered counts the events after the last digest, not yet signed.
+	Uncovered uint64
+	// Problem is the inconsistency found, when not Intact.
+	Problem string `json:",omitempty"`
+}
+
 // Config configures the handler.
 type Config struct {
 	// Dir is the audit trail directory.
@@ -73,6 +113,9 @@ type Config struct {
 	// Index, when set, answers the lookups it can (every attribute but
 	// ResourceType and ResourceName) instead of a scan of the trail.
 	Index *Index
+	// Status answers GetTrailStatus; without it GetTrailStatus is an
+	// unknown operation.
+	Status func(context.Context) (*TrailStatus, error)
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Logger receives internal failures.
@@ -169,6 +212,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, e.Status, map[string]string{"__type": e.Code, "message": e.Message})
 		return
 	}
+	if x.status != nil {
+		writeJSON(w, http.StatusOK, x.status)
+		return
+	}
 	writeJSON(w, http.StatusOK, x.resp)
 }
 
@@ -205,6 +252,7 @@ type exchange struct {
 	q      *query
 	params map[string]any
 	resp   *response
+	status *TrailStatus // GetTrailStatus' answer
 }
 
 // record is the call's audit record: CloudTrail's requestParameters are
@@ -217,7 +265,11 @@ func (h *handler) record(x *exchange, err error, e *Error) *request.Record {
 	} else {
 		x.Record(rec, h.cfg.Now(), err, e.Status, e.Code, e.Message)
 	}
-	rec.Service, rec.Action, rec.Version, rec.Effect = Operation.Service, Operation.Name, Operation.Version, Operation.Effect
+	op := &Operation
+	if x.Op == &StatusOperation {
+		op = &StatusOperation
+	}
+	rec.Service, rec.Action, rec.Version, rec.Effect = op.Service, op.Name, op.Version, op.Effect
 	rec.RequestParameters = x.params
 	return rec
 }
@@ -261,7 +313,11 @@ func (x *exchange) Route(_ context.Context, rx *request.Exchange) error {
 	if r.Method != http.MethodPost {
 		return &Error{Code: "UnsupportedOperationException", Message: "use POST", Status: http.StatusMethodNotAllowed}
 	}
-	if t := r.Header.Get("X-Amz-Target"); t != Target {
+	op := &Operation
+	switch t := r.Header.Get("X-Amz-Target"); {
+	case t == StatusTarget && x.h.cfg.Status != nil:
+		op = &StatusOperation
+	case t != Target:
 		return clientError("UnknownOperationException", "operation %q is not supported", t)
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
@@ -271,12 +327,23 @@ func (x *exchange) Route(_ context.Context, rx *request.Exchange) error {
 	if len(body) > maxBody {
 		return clientError("SerializationException", "request body larger than %d bytes", maxBody)
 	}
-	rx.Body, rx.Op = body, &Operation
+	rx.Body, rx.Op = body, op
 	return nil
 }
 
 // Decode parses and validates the request.
 func (x *exchange) Decode(context.Context, *request.Exchange) error {
+	if x.Op == &StatusOperation {
+		// GetTrailStatus names a trail; Brevet has one.
+		var req struct{ Name string }
+		if len(x.Body) > 0 {
+			if err := json.Unmarshal(x.Body, &req); err != nil {
+				return clientError("SerializationException", "%v", err)
+			}
+			x.params = map[string]any{"name": req.Name}
+		}
+		return nil
+	}
 	var req lookupRequest
 	if len(x.Body) > 0 {
 		if err := json.Unmarshal(x.Body, &req); err != nil {
@@ -310,6 +377,11 @@ func (x *exchange) Act(ctx context.Context, _ *request.Exchange) error {
 	ip, ok := x.Principal.(*identity.Principal)
 	if !ok || ip == nil || ip.Account == "" {
 		return &Error{Code: "AccessDeniedException", Message: "The caller's account could not be determined.", Status: http.StatusBadRequest}
+	}
+	if x.Op == &StatusOperation {
+		st, err := x.h.cfg.Status(ctx)
+		x.status = st
+		return err
 	}
 	if x.q == nil {
 		x.resp = &response{Events: []event{}}
