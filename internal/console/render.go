@@ -70,6 +70,14 @@ var funcs = template.FuncMap{
 		}
 		return m, nil
 	},
+	// epoch formats a CloudTrail timestamp (seconds since the epoch).
+	"epoch": func(f float64) string {
+		t := epochTime(f)
+		if t.IsZero() {
+			return "—"
+		}
+		return t.Format("2006-01-02 15:04:05 UTC")
+	},
 	// deref reads an optional string.
 	"deref": func(s *string) string {
 		if s == nil {
