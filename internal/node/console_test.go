@@ -34,7 +34,7 @@ var consoleCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // startConsoleNode starts a node over TLS and returns a browser not yet
 // signed in, with the admin's key for API calls.
-func startConsoleNode(t *testing.T, env ...string) *consoleBrowser {
+func startConsoleNode(t testing.TB, env ...string) *consoleBrowser {
 	t.Helper()
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")

@@ -26,7 +26,7 @@ import (
 // writeServerCert writes a self-signed certificate for 127.0.0.1 with the
 // serial, and its key, over certFile and keyFile, and returns a pool that
 // trusts it.
-func writeServerCert(t *testing.T, certFile, keyFile string, serial int64) *x509.CertPool {
+func writeServerCert(t testing.TB, certFile, keyFile string, serial int64) *x509.CertPool {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
