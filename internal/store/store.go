@@ -90,6 +90,20 @@ type Accounts interface {
 	SetAlias(ctx context.Context, id, alias string) error
 	// Delete removes an account. ErrConflict while it still owns entities.
 	Delete(ctx context.Context, id string) error
+	// Counts counts the account's entities in one read, without listing
+	// them (GetAccountSummary, the console's dashboard). An account that
+	// does not exist has none.
+	Counts(ctx context.Context, id string) (AccountCounts, error)
+}
+
+// AccountCounts are an account's numbers of entities.
+type AccountCounts struct {
+	Users, Groups, Roles, Policies, PolicyVersions, InstanceProfiles int
+	// MFADevices are the virtual MFA devices, MFADevicesInUse those
+	// assigned to a user.
+	MFADevices, MFADevicesInUse int
+	// Providers are the OIDC and SAML identity providers.
+	Providers int
 }
 
 // Users stores IAM users.

@@ -65,58 +65,26 @@ func (s *Service) ListAccountAliases(ctx context.Context, p *identity.Principal,
 	return out, nil
 }
 
-// GetAccountSummary counts the account's entities against its quotas.
+// GetAccountSummary counts the account's entities against its quotas:
+// one read that counts (store.Accounts.Counts), whatever the size of the
+// account.
 func (s *Service) GetAccountSummary(ctx context.Context, p *identity.Principal, _ *awsquery.Empty, _ time.Time) (*iamapi.GetAccountSummaryResponse, error) {
-	all := store.ListOptions{}
-	users, err := s.st.Users().List(ctx, p.Account, all)
+	n, err := s.st.Accounts().Counts(ctx, p.Account)
 	if err != nil {
 		return nil, err
-	}
-	groups, err := s.st.Groups().List(ctx, p.Account, all)
-	if err != nil {
-		return nil, err
-	}
-	roles, err := s.st.Roles().List(ctx, p.Account, all)
-	if err != nil {
-		return nil, err
-	}
-	pols, err := s.st.Policies().List(ctx, p.Account, all)
-	if err != nil {
-		return nil, err
-	}
-	devs, err := s.st.MFADevices().List(ctx, p.Account)
-	if err != nil {
-		return nil, err
-	}
-	profiles, err := s.st.InstanceProfiles().List(ctx, p.Account, all)
-	if err != nil {
-		return nil, err
-	}
-	inUse, versions := 0, 0
-	for _, d := range devs {
-		if d.UserName != "" {
-			inUse++
-		}
-	}
-	for _, pol := range pols {
-		vs, err := s.st.Policies().ListVersions(ctx, pol.ARN())
-		if err != nil {
-			return nil, err
-		}
-		versions += len(vs)
 	}
 	m := map[string]int32{
-		iamapi.SummaryKeyTypeUsers:                         int32(len(users)),
+		iamapi.SummaryKeyTypeUsers:                         int32(n.Users),
 		iamapi.SummaryKeyTypeUsersQuota:                    5000,
-		iamapi.SummaryKeyTypeGroups:                        int32(len(groups)),
+		iamapi.SummaryKeyTypeGroups:                        int32(n.Groups),
 		iamapi.SummaryKeyTypeGroupsQuota:                   300,
-		iamapi.SummaryKeyTypeRoles:                         int32(len(roles)),
+		iamapi.SummaryKeyTypeRoles:                         int32(n.Roles),
 		iamapi.SummaryKeyTypeRolesQuota:                    1000,
-		iamapi.SummaryKeyTypeInstanceProfiles:              int32(len(profiles)),
+		iamapi.SummaryKeyTypeInstanceProfiles:              int32(n.InstanceProfiles),
 		iamapi.SummaryKeyTypeInstanceProfilesQuota:         1000,
-		iamapi.SummaryKeyTypePolicies:                      int32(len(pols)),
+		iamapi.SummaryKeyTypePolicies:                      int32(n.Policies),
 		iamapi.SummaryKeyTypePoliciesQuota:                 1500,
-		iamapi.SummaryKeyTypePolicyVersionsInUse:           int32(versions),
+		iamapi.SummaryKeyTypePolicyVersionsInUse:           int32(n.PolicyVersions),
 		iamapi.SummaryKeyTypePolicyVersionsInUseQuota:      10000,
 		iamapi.SummaryKeyTypeVersionsPerPolicyQuota:        iam.MaxPolicyVersions,
 		iamapi.SummaryKeyTypePolicySizeQuota:               iam.MaxManagedPolicyLen,
@@ -129,8 +97,9 @@ func (s *Service) GetAccountSummary(ctx context.Context, p *identity.Principal, 
 		iamapi.SummaryKeyTypeAttachedPoliciesPerUserQuota:  iam.MaxAttachedPolicies,
 		iamapi.SummaryKeyTypeAttachedPoliciesPerGroupQuota: iam.MaxAttachedPolicies,
 		iamapi.SummaryKeyTypeAttachedPoliciesPerRoleQuota:  iam.MaxAttachedPolicies,
-		iamapi.SummaryKeyTypeMFADevices:                    int32(len(devs)),
-		iamapi.SummaryKeyTypeMFADevicesInUse:               int32(inUse),
+		iamapi.SummaryKeyTypeMFADevices:                    int32(n.MFADevices),
+		iamapi.SummaryKeyTypeMFADevicesInUse:               int32(n.MFADevicesInUse),
+		iamapi.SummaryKeyTypeProviders:                     int32(n.Providers),
 		iamapi.SummaryKeyTypeAccountMFAEnabled:             0,
 		iamapi.SummaryKeyTypeAccountAccessKeysPresent:      0,
 	}

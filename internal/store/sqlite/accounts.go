@@ -97,3 +97,23 @@ func (a accounts) Delete(ctx context.Context, id string) error {
 		return a.c.change(ctx, q, id, store.ChangeAccount, id)
 	})
 }
+
+// countsQuery counts an account's entities, each through its table's
+// account index.
+const countsQuery = `SELECT
+	(SELECT COUNT(*) FROM users WHERE account_id = ?1),
+	(SELECT COUNT(*) FROM iam_groups WHERE account_id = ?1),
+	(SELECT COUNT(*) FROM roles WHERE account_id = ?1),
+	(SELECT COUNT(*) FROM policies WHERE account_id = ?1),
+	(SELECT COUNT(*) FROM policy_versions v JOIN policies p ON p.id = v.policy_id WHERE p.account_id = ?1),
+	(SELECT COUNT(*) FROM instance_profiles WHERE account_id = ?1),
+	(SELECT COUNT(*) FROM mfa_devices WHERE account_id = ?1),
+	(SELECT COUNT(*) FROM mfa_devices WHERE account_id = ?1 AND user_id IS NOT NULL),
+	(SELECT COUNT(*) FROM identity_providers WHERE account_id = ?1)`
+
+func (a accounts) Counts(ctx context.Context, id string) (store.AccountCounts, error) {
+	var n store.AccountCounts
+	err := a.c.reader().QueryRowContext(ctx, countsQuery, id).Scan(&n.Users, &n.Groups, &n.Roles, &n.Policies, &n.PolicyVersions,
+		&n.InstanceProfiles, &n.MFADevices, &n.MFADevicesInUse, &n.Providers)
+	return n, err
+}

@@ -42,6 +42,36 @@ func testAccounts(t *testing.T, s store.Store) {
 	wantErr(t, "Delete missing", a.Delete(ctx(t), "210987654321"), store.ErrNotFound)
 }
 
+// testAccountCounts: Counts counts each kind of entity of the account,
+// not another account's, and MFA devices in use apart.
+func testAccountCounts(t *testing.T, s store.Store) {
+	a := s.Accounts()
+	diff(t, "Counts of an empty account", must[store.AccountCounts](t)(a.Counts(ctx(t), Account)), store.AccountCounts{})
+	mustDo(t, a.Create(ctx(t), iam.Account{ID: "210987654321", Created: Now}))
+	other := newUser("other")
+	other.Account, other.ID = "210987654321", "AIDAOTHERACCOUNT0001"
+	mustDo(t, s.Users().Create(ctx(t), other))
+	for _, n := range []string{"alice", "bob"} {
+		mustDo(t, s.Users().Create(ctx(t), newUser(n)))
+	}
+	mustDo(t, s.Groups().Create(ctx(t), newGroup("devs")))
+	for _, n := range []string{"r1", "r2", "r3"} {
+		mustDo(t, s.Roles().Create(ctx(t), newRole(n)))
+	}
+	mustDo(t, s.Policies().Create(ctx(t), newPolicy("p"), `{"Version":"2012-10-17","Statement":[]}`))
+	_ = must[iam.PolicyVersion](t)(s.Policies().CreateVersion(ctx(t), newPolicy("p").ARN(), `{"Version":"2012-10-17","Statement":[]}`, Now, false))
+	mustDo(t, s.InstanceProfiles().Create(ctx(t), newProfile("web")))
+	for _, n := range []string{"d1", "d2"} {
+		mustDo(t, s.MFADevices().Create(ctx(t), iam.VirtualMFADevice{Account: Account, SerialNumber: "arn:aws:iam::" + Account + ":mfa/" + n,
+			Path: "/", Name: n, SeedCiphertext: []byte{1}, Created: Now}))
+	}
+	mustDo(t, s.MFADevices().Assign(ctx(t), "arn:aws:iam::"+Account+":mfa/d1", "alice", Now, 1))
+	mustDo(t, s.Providers().Create(ctx(t), iam.Provider{Kind: iam.ProviderOIDC, Account: Account, Name: "a.example.com", URL: "https://a.example.com", Created: Now, Updated: Now}))
+	diff(t, "Counts", must[store.AccountCounts](t)(a.Counts(ctx(t), Account)), store.AccountCounts{
+		Users: 2, Groups: 1, Roles: 3, Policies: 1, PolicyVersions: 2, InstanceProfiles: 1, MFADevices: 2, MFADevicesInUse: 1, Providers: 1})
+	diff(t, "Counts of the other account", must[store.AccountCounts](t)(a.Counts(ctx(t), "210987654321")), store.AccountCounts{Users: 1})
+}
+
 func testUsers(t *testing.T, s store.Store) {
 	u := s.Users()
 	alice := newUser("Alice")

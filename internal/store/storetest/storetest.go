@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		fn   func(t *testing.T, s store.Store)
 	}{
 		{"Accounts", testAccounts},
+		{"AccountCounts", testAccountCounts}, // entities.go
 		{"Users", testUsers},
 		{"UsersList", testUsersList},
 		{"Groups", testGroups},
