@@ -175,3 +175,23 @@ func TestMarkStatement(t *testing.T) {
 		t.Error("a match past the text is marked")
 	}
 }
+
+// FuzzValidatePolicy checks that the editor's validation never panics and
+// that every position it gives is inside the document.
+func FuzzValidatePolicy(f *testing.F) {
+	f.Add([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject"}]}`), uint8(0))
+	f.Add([]byte("{\"Statement\":[{\"Sid\":\"a\"},\n{\"Sid\":\"a\"}]}"), uint8(1))
+	f.Add([]byte(`{"Statement":{"Effect":"Allow","Action":{}}}`), uint8(2))
+	types := []policy.Type{policy.TypeIdentity, policy.TypeTrust, policy.TypeResource}
+	f.Fuzz(func(t *testing.T, data []byte, ti uint8) {
+		v := validatePolicy(data, types[int(ti)%len(types)], nil)
+		for _, p := range append(v.Errors, v.Warnings...) {
+			if p.Line == 0 {
+				continue
+			}
+			if off := policy.Offset(data, policy.Position{Line: p.Line, Column: p.Column}); off < 0 || off > len(data) {
+				t.Fatalf("%+v is not in the document", p)
+			}
+		}
+	})
+}

@@ -105,3 +105,42 @@ func TestOffsetInvertsPositionAt(t *testing.T) {
 		}
 	}
 }
+
+// FuzzStatementSpans checks that StatementSpans never panics, finds one
+// span per statement of every document Parse accepts, each the text of
+// a JSON value, and that Offset inverts PositionAt at each span's ends.
+func FuzzStatementSpans(f *testing.F) {
+	for _, s := range []string{
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`,
+		"{\r\n\"Statement\":\r\n{\"Effect\":\"Deny\"}}",
+		`{"Id":"é","Statement":[{},{"Sid":"a\"}"}]}`,
+		`{"Statement":[`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		spans, ok := StatementSpans(data)
+		_, _ = SyntaxErrorOffset(data)
+		doc, err := Parse(data)
+		if err != nil {
+			return
+		}
+		if len(doc.Statements) == 0 {
+			return // no Statement at all, or an empty one
+		}
+		if !ok || len(spans) != len(doc.Statements) {
+			t.Fatalf("%d spans (ok %v) for %d statements", len(spans), ok, len(doc.Statements))
+		}
+		for _, sp := range spans {
+			if sp.StartOffset >= sp.EndOffset || data[sp.StartOffset] != '{' || data[sp.EndOffset-1] != '}' {
+				t.Fatalf("span %+v is not an object's text", sp)
+			}
+			if got := Offset(data, sp.Start); got != sp.StartOffset {
+				t.Fatalf("Offset(%v) = %d, want %d", sp.Start, got, sp.StartOffset)
+			}
+			if got := Offset(data, sp.End); got != sp.EndOffset-1 {
+				t.Fatalf("Offset(%v) = %d, want %d", sp.End, got, sp.EndOffset-1)
+			}
+		}
+	})
+}
