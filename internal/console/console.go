@@ -46,6 +46,14 @@ type Config struct {
 	// Reference is the Service Authorization Reference the policy
 	// generator offers actions from; nil offers none (actions are typed).
 	Reference *servicereference.Reference
+	// Assignments, Roles and Issuer let a person who signed in with an
+	// identity provider start a console session in a role assigned to
+	// them (the SSO portal's assignments; the role session is minted for
+	// the portal's service principal). Without them only IAM users can
+	// sign in.
+	Assignments Assignments
+	Roles       Roles
+	Issuer      Issuer
 	// Session is how long a console session lasts; default 1h, at most
 	// sts.MaxConsoleSession.
 	Session time.Duration
