@@ -30,6 +30,9 @@ type loginAuthenticator struct{ h *Handler }
 
 func (a loginAuthenticator) Authenticate(_ context.Context, req *request.AuthnRequest) (request.Principal, error) {
 	id, arn, ok := a.h.cfg.SignIn.SignedIn(req.HTTP)
+	if _, idp := id.IdP(); ok && idp {
+		return &idpPerson{id: id}, nil // idplogin.go
+	}
 	if !ok || id.Source != sso.SourceIAM || arn == "" {
 		return nil, errNotSignedIn
 	}
@@ -66,7 +69,10 @@ func (c *loginCall) Target(context.Context, *request.Exchange) (request.Target, 
 }
 
 func (c *loginCall) Act(_ context.Context, x *request.Exchange) error {
-	p := x.Principal.(*identity.Principal)
+	p, ok := x.Principal.(*identity.Principal)
+	if !ok {
+		return errNotSignedIn
+	}
 	creds, claims, err := c.h.cfg.Sessions.ConsoleSession(p, c.mfa, c.h.cfg.Session, x.Start)
 	if err != nil {
 		return err

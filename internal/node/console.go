@@ -29,6 +29,9 @@ func (n *Node) newConsole(d *awsquery.Dispatcher, p *request.Pipeline) error {
 		Dispatcher: d, Pipeline: p, SignIn: n.signin, Sessions: n.fed.sts,
 		Sealer: n.master, Opener: n.master, Region: n.cfg.Regions[0], Logger: n.log,
 		Reference: ref,
+		// People who signed in with an identity provider work in a role
+		// assigned to them, as the SSO portal issues it.
+		Assignments: n.assign, Roles: n.authz, Issuer: n.fed.sts,
 	})
 	if err != nil {
 		return err
