@@ -24,7 +24,8 @@ type sessionsView struct {
 	Sessions  []brevetapi.Session
 	Limit     int
 	// Now is the page's time, the revoke-before field's example.
-	Now time.Time
+	Now   time.Time
+	Error *pageError
 }
 
 // Full reports whether the list may have been cut at Limit.
@@ -46,7 +47,12 @@ func (h *Handler) sessionsList(w http.ResponseWriter, r *http.Request, s *sessio
 	}
 	out, err := call(h, r, s, brevetapi.ListSessions, params)
 	if err != nil {
-		return err
+		pe, ok := formError(err) // a principal that is not an ARN
+		if !ok {
+			return err
+		}
+		v.Error = pe
+		return h.render(w, r, s, pe.Status, "sessions", "Sessions", "sessions", v)
 	}
 	v.Sessions = out.Sessions
 	return h.render(w, r, s, http.StatusOK, "sessions", "Sessions", "sessions", v)

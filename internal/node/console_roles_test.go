@@ -403,6 +403,10 @@ func TestConsoleRolesIdPsSessions(t *testing.T) {
 		c.signed("sts", rs, "Action=GetCallerIdentity&Version=2011-06-15", http.StatusForbidden)
 		// The console session itself is untouched.
 		c.get("/console/roles")
+		// A principal that is not an ARN is refused on the page.
+		if code, body := c.do(c.browser, http.MethodGet, "/console/sessions?principal=cadmin", nil); code != http.StatusBadRequest || !strings.Contains(body, `role="alert"`) {
+			t.Errorf("principal cadmin: %d", code)
+		}
 	})
 
 	t.Run("csrf", func(t *testing.T) {
