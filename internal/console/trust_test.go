@@ -1,0 +1,65 @@
+package console
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestTrustDocument: the wizard's trust policy for each trusted-entity
+// type, built with encoding/json (a quote in an external ID stays inside
+// its string), and the form's refusals.
+func TestTrustDocument(t *testing.T) {
+	const oidc = "arn:aws:iam::111122223333:oidc-provider/token.example.com/ci"
+	for _, tc := range []struct {
+		name    string
+		form    trustForm
+		want    string // JSON, compared as values
+		wantErr string
+	}{
+		{"service", trustForm{Type: trustService, Service: "ec2.amazonaws.com"},
+			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`, ""},
+		{"account with external id and MFA", trustForm{Type: trustAccount, AccountId: "444455556666", RequireExternalId: true, ExternalId: `a"},"x":{"`, RequireMFA: true},
+			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole",
+			"Condition":{"StringEquals":{"sts:ExternalId":"a\"},\"x\":{\""},"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`, ""},
+		{"web identity", trustForm{Type: trustWeb, OIDCProvider: oidc, Audience: "sts.amazonaws.com"},
+			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + oidc + `"},"Action":"sts:AssumeRoleWithWebIdentity",
+			"Condition":{"StringEquals":{"token.example.com/ci:aud":"sts.amazonaws.com"}}}]}`, ""},
+		{"saml", trustForm{Type: trustSAML, SAMLProvider: "arn:aws:iam::111122223333:saml-provider/Corp", SAMLAudience: samlAudience},
+			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:saml-provider/Corp"},
+			"Action":"sts:AssumeRoleWithSAML","Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}}]}`, ""},
+		{"service with a quote", trustForm{Type: trustService, Service: `ec2"x`}, "", "service principal"},
+		{"short account", trustForm{Type: trustAccount, AccountId: "1234"}, "", "12 digits"},
+		{"external id required but empty", trustForm{Type: trustAccount, AccountId: "444455556666", RequireExternalId: true}, "", "external ID"},
+		{"no provider", trustForm{Type: trustWeb, Audience: "x"}, "", "OpenID Connect"},
+		{"no audience", trustForm{Type: trustWeb, OIDCProvider: oidc}, "", "audience"},
+		{"SAML provider not a SAML ARN", trustForm{Type: trustSAML, SAMLProvider: oidc}, "", "SAML"},
+		{"empty custom", trustForm{Type: trustCustom}, "", "trust policy"},
+		{"no type", trustForm{}, "", "trusted entity type"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.form.document()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("document() = %q, %v; want an error with %q", got, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var g, w any
+			if err := json.Unmarshal([]byte(got), &g); err != nil {
+				t.Fatalf("not JSON: %v\n%s", err, got)
+			}
+			if err := json.Unmarshal([]byte(tc.want), &w); err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(w, g); d != "" {
+				t.Errorf("trust policy (-want +got):\n%s", d)
+			}
+		})
+	}
+}
