@@ -211,9 +211,10 @@ func pos(p *iamapi.Position) policy.Position {
 
 // simTexts finds the text of the policies a simulation matched, each
 // once: the form's own for PolicyInputList.N, else through the APIs (the
-// principal's inline policies by name; its attached managed policies by
-// the ARN ListAttached*Policies gives for the name). A group's policies
-// (through a user's groups) are shown by name only.
+// principal's inline policies by name, and its groups'; its and its
+// groups' attached managed policies by the ARN ListAttached*Policies
+// gives for the name). Each list is asked for once per page, and a user
+// is in at most maxSimGroups groups' worth of calls.
 type simTexts struct {
 	h        *Handler
 	r        *http.Request
@@ -221,7 +222,13 @@ type simTexts struct {
 	v        *simView
 	cache    map[string]string
 	attached map[string]string // managed policy name -> ARN
+	groups   []string          // the principal's groups, once listed
+	listed   bool
 }
+
+// maxSimGroups bounds the groups whose policies the page looks through
+// (IAM lets a user be in 10).
+const maxSimGroups = 10
 
 func (t *simTexts) text(m iamapi.Statement) string {
 	key := m.SourcePolicyType + "\x00" + m.SourcePolicyId
@@ -262,6 +269,13 @@ func (t *simTexts) fetch(m iamapi.Statement) string {
 		if err == nil {
 			return decodeDocument(out.PolicyDocument)
 		}
+	case m.SourcePolicyType == iamapi.PolicySourceTypeGroup:
+		for _, g := range t.principalGroups(kind, name) {
+			out, err := call(t.h, t.r, t.s, iamapi.GetGroupPolicy, url.Values{"GroupName": {g}, "PolicyName": {m.SourcePolicyId}})
+			if err == nil {
+				return decodeDocument(out.PolicyDocument)
+			}
+		}
 	case m.SourcePolicyType == iamapi.PolicySourceTypeUserManaged || m.SourcePolicyType == iamapi.PolicySourceTypeAwsManaged:
 		arn := t.managedARN(kind, name, m.SourcePolicyId)
 		if arn == "" {
@@ -295,11 +309,42 @@ func (t *simTexts) managedARN(kind, entity, name string) string {
 				pols = out.AttachedPolicies
 			}
 		}
+		if kind == "user" || kind == "group" {
+			for _, g := range t.principalGroups(kind, entity) {
+				if out, err := call(t.h, t.r, t.s, iamapi.ListAttachedGroupPolicies, url.Values{"GroupName": {g}, "MaxItems": {"100"}}); err == nil {
+					pols = append(pols, out.AttachedPolicies...)
+				}
+			}
+		}
 		for _, p := range pols {
-			t.attached[p.PolicyName] = p.PolicyArn
+			if _, ok := t.attached[p.PolicyName]; !ok {
+				t.attached[p.PolicyName] = p.PolicyArn
+			}
 		}
 	}
 	return t.attached[name]
+}
+
+// principalGroups are the groups whose policies apply to the principal:
+// a user's groups (one ListGroupsForUser call), or the group itself.
+func (t *simTexts) principalGroups(kind, entity string) []string {
+	if t.listed {
+		return t.groups
+	}
+	t.listed = true
+	switch kind {
+	case "group":
+		t.groups = []string{entity}
+	case "user":
+		out, err := call(t.h, t.r, t.s, iamapi.ListGroupsForUser, url.Values{"UserName": {entity}, "MaxItems": {strconv.Itoa(maxSimGroups)}})
+		if err != nil {
+			return nil
+		}
+		for _, g := range out.Groups {
+			t.groups = append(t.groups, g.GroupName)
+		}
+	}
+	return t.groups
 }
 
 // entityOf is the kind ("user", "role", "group") and name of an IAM

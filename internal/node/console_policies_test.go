@@ -101,6 +101,16 @@ func TestConsolePolicies(t *testing.T) {
 		!strings.Contains(body, "<mark>{&#34;Sid&#34;:&#34;Read&#34;,") {
 		t.Errorf("principal simulation: %d %s", code, body)
 	}
+	// A policy of one of the user's groups: found through its groups.
+	b.iam("Action=CreateGroup&Version=2010-05-08&GroupName=readers")
+	b.iam("Action=AddUserToGroup&Version=2010-05-08&GroupName=readers&UserName=bob")
+	b.iam("Action=PutGroupPolicy&Version=2010-05-08&GroupName=readers&PolicyName=ListAll&PolicyDocument=" +
+		url.QueryEscape(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}`))
+	code, body = b.post("/console/simulator", url.Values{"PolicySourceArn": {"arn:aws:iam::" + testAccount + ":user/bob"}, "ActionNames": {"s3:ListAllMyBuckets"}})
+	if code != http.StatusOK || !strings.Contains(body, "<strong>ListAll</strong> <span class=\"help\">(group,") ||
+		!strings.Contains(body, "<mark>{&#34;Effect&#34;:&#34;Allow&#34;,&#34;Action&#34;:&#34;s3:ListAllMyBuckets&#34;") {
+		t.Errorf("a group's policy: %d %s", code, body)
+	}
 	if code, body := b.get(view); code != http.StatusOK || !strings.Contains(body, `<a href="/console/users/bob">bob</a>`) {
 		t.Errorf("where attached: %d %s", code, body)
 	}
