@@ -24,6 +24,9 @@ const (
 	simContextRows  = 3
 )
 
+// maxSimResults bounds the (action, resource) pairs one run shows.
+const maxSimResults = 100
+
 // simContextTypes are ContextKeyType's values.
 var simContextTypes = []string{"string", "stringList", "numeric", "numericList", "boolean", "booleanList",
 	"ip", "ipList", "binary", "binaryList", "date", "dateList"}
@@ -38,6 +41,8 @@ type simView struct {
 	Types           []string
 	Ran             bool
 	Results         []simResult
+	// Truncated: there were more results than the page shows.
+	Truncated bool
 	Error           *pageError
 }
 
@@ -149,7 +154,7 @@ func (v *simView) params() url.Values {
 func (h *Handler) simRun(w http.ResponseWriter, r *http.Request, s *session) error {
 	v := simFormFrom(r)
 	params := v.params()
-	params.Set("MaxItems", "100")
+	params.Set("MaxItems", strconv.Itoa(maxSimResults))
 	var out *iamapi.SimulatePolicyResponse
 	var err error
 	if v.PolicySourceArn != "" {
@@ -166,6 +171,7 @@ func (h *Handler) simRun(w http.ResponseWriter, r *http.Request, s *session) err
 		return h.render(w, r, s, pe.Status, "simulator", "Policy simulator", "simulator", v)
 	}
 	v.Ran = true
+	v.Truncated = out.IsTruncated != nil && *out.IsTruncated
 	texts := &simTexts{h: h, r: r, s: s, v: v, cache: map[string]string{}}
 	for _, er := range out.EvaluationResults {
 		res := simResult{Action: er.EvalActionName, Resource: er.EvalResourceName, Decision: er.EvalDecision,
