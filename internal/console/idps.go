@@ -146,7 +146,7 @@ func (h *Handler) idpsView(w http.ResponseWriter, r *http.Request, s *session) e
 
 // idpsDelete deletes the provider the form's arn names.
 func (h *Handler) idpsDelete(w http.ResponseWriter, r *http.Request, s *session) error {
-	arn := r.PostFormValue("arn")
+	arn := r.FormValue("arn") // the form's, or ?arn= as the view page's address has it
 	var err error
 	if isOIDC(arn) {
 		_, err = call(h, r, s, iamapi.DeleteOpenIDConnectProvider, url.Values{"OpenIDConnectProviderArn": {arn}})
