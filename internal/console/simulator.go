@@ -37,6 +37,9 @@ type simView struct {
 	Policies        []simInput
 	ActionNames     string
 	ResourceArns    string
+	// ResourcePolicy is an optional resource-based policy of the
+	// resources.
+	ResourcePolicy string
 	Context         []simContext
 	Types           []string
 	Ran             bool
@@ -83,7 +86,7 @@ func (h *Handler) simForm(w http.ResponseWriter, r *http.Request, s *session) er
 // principal, as links from the users' and roles' pages do).
 func simFormFrom(r *http.Request) *simView {
 	v := &simView{PolicySourceArn: strings.TrimSpace(r.PostFormValue("PolicySourceArn")), Types: simContextTypes,
-		ActionNames: r.PostFormValue("ActionNames"), ResourceArns: r.PostFormValue("ResourceArns")}
+		ActionNames: r.PostFormValue("ActionNames"), ResourceArns: r.PostFormValue("ResourceArns"), ResourcePolicy: r.PostFormValue("ResourcePolicy")}
 	if v.PolicySourceArn == "" && r.Method == http.MethodGet {
 		v.PolicySourceArn = r.URL.Query().Get("principal")
 	}
@@ -131,6 +134,9 @@ func (v *simView) params() url.Values {
 	}
 	for i, a := range splitList(v.ResourceArns) {
 		p.Set("ResourceArns.member."+strconv.Itoa(i+1), a)
+	}
+	if strings.TrimSpace(v.ResourcePolicy) != "" {
+		p.Set("ResourcePolicy", v.ResourcePolicy)
 	}
 	n = 0
 	for _, c := range v.Context {
@@ -262,6 +268,9 @@ func (t *simTexts) fetch(m iamapi.Statement) string {
 			}
 		}
 		return ""
+	}
+	if m.SourcePolicyType == iamapi.PolicySourceTypeResource {
+		return t.v.ResourcePolicy
 	}
 	kind, name := entityOf(t.v.PolicySourceArn)
 	switch {

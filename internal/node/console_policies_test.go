@@ -91,6 +91,16 @@ func TestConsolePolicies(t *testing.T) {
 		}
 	}
 
+	// A resource-based policy's deciding statement is marked in it.
+	code, body = b.post("/console/simulator", url.Values{
+		"PolicyInputList.member.1": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`},
+		"ResourcePolicy":           {`{"Version":"2012-10-17","Statement":[{"Sid":"NoReports","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::reports/*"}]}`},
+		"ActionNames":              {"s3:GetObject"}, "ResourceArns": {"arn:aws:s3:::reports/q1.csv"}})
+	if code != http.StatusOK || !strings.Contains(body, `class="decision-denied">explicitDeny<`) ||
+		!strings.Contains(body, "<strong>ResourcePolicy</strong>") || !strings.Contains(body, "<mark>{&#34;Sid&#34;:&#34;NoReports&#34;") {
+		t.Errorf("a resource-based policy: %d %s", code, body)
+	}
+
 	// A user's attached policy, simulated by principal: its default
 	// version's statement is marked.
 	b.iam("Action=CreateUser&Version=2010-05-08&UserName=bob")
