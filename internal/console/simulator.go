@@ -40,13 +40,13 @@ type simView struct {
 	// ResourcePolicy is an optional resource-based policy of the
 	// resources.
 	ResourcePolicy string
-	Context         []simContext
-	Types           []string
-	Ran             bool
-	Results         []simResult
+	Context        []simContext
+	Types          []string
+	Ran            bool
+	Results        []simResult
 	// Truncated: there were more results than the page shows.
 	Truncated bool
-	Error           *pageError
+	Error     *pageError
 }
 
 type simInput struct {
