@@ -220,7 +220,9 @@
       ta.dispatchEvent(new Event('input'));
       status.textContent = 'Statement ' + doc.Statement.length + ' added.';
       for (const a of (svc ? svc.actions : [])) a.checked = false;
-      g('typed').value = '';
+      for (const k of ['typed', 'arns', 'key', 'value']) if (g(k)) g(k).value = '';
+      g('op').value = '';
+      if (g('any')) g('any').checked = false;
       renderActions();
       renderResources();
     });
