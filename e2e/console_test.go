@@ -1,0 +1,360 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+)
+
+// The console's tests (issue 19) drive the web console at /console/ in
+// headless Chromium (js/console.mjs), on the shared SSO server (HTTPS
+// with a test CA: the console's cookies are Secure). Each test is one
+// scenario of the script, one browser launch.
+
+// envConsoleScreenshots names the directory the console's scenarios save
+// their screenshots in (docs/console to update the documentation's);
+// relative to the repository's root. Unset, no screenshot is taken.
+const envConsoleScreenshots = "BREVET_CONSOLE_SCREENSHOTS"
+
+// consoleAdminPassword is the password the tests give the admin user, as
+// docs/console.md has the reader do with `aws iam create-login-profile`.
+const consoleAdminPassword = "Console-Admin-Password-1"
+
+// consoleAdmin makes the admin user of the shared SSO server able to
+// sign in, once.
+var consoleAdmin struct {
+	once sync.Once
+	err  error
+}
+
+// sharedConsole is the shared SSO server, its admin user with a password.
+// It needs Chromium, and skips (or fails in CI) without it.
+func sharedConsole(t *testing.T) *ssoServer {
+	t.Helper()
+	need(t, "Chromium (/usr/bin/chromium) and playwright-core (npm ci --prefix e2e/js)", haveChromium())
+	s := sharedSSO(t)
+	consoleAdmin.once.Do(func() {
+		suiteSecrets.add(consoleAdminPassword)
+		_, consoleAdmin.err = iam.NewFromConfig(s.admin).CreateLoginProfile(context.Background(), &iam.CreateLoginProfileInput{
+			UserName: aws.String("admin"), Password: aws.String(consoleAdminPassword)})
+	})
+	if consoleAdmin.err != nil {
+		t.Fatalf("giving admin a password: %v", consoleAdmin.err)
+	}
+	return s
+}
+
+// consoleArgs is what a scenario of console.mjs is told: where the
+// console is, who signs in, and the scenario's own values.
+type consoleArgs struct {
+	Base     string            `json:"base"`
+	Account  string            `json:"account"`
+	UserName string            `json:"username"`
+	Password string            `json:"password"`
+	Code     string            `json:"code,omitempty"` // a TOTP code when the user has MFA
+	Shots    string            `json:"shots,omitempty"`
+	Extra    map[string]string `json:"extra,omitempty"`
+}
+
+// asAdmin are the arguments that sign the admin user in.
+func (s *ssoServer) asAdmin(extra map[string]string) consoleArgs {
+	return consoleArgs{Base: s.URL, Account: testAccount, UserName: "admin", Password: consoleAdminPassword, Extra: extra}
+}
+
+// screenshotDir is where screenshots go, "" for none.
+func screenshotDir(t *testing.T) string {
+	dir := os.Getenv(envConsoleScreenshots)
+	if dir == "" {
+		return ""
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join("..", dir) // the tests run in e2e/
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// runConsole runs one scenario of console.mjs and returns the values it
+// reported (its "RESULT {json}" line).
+func runConsole(t *testing.T, scenario string, args consoleArgs) map[string]string {
+	t.Helper()
+	args.Shots = screenshotDir(t)
+	arg, err := json.Marshal(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "console.mjs", scenario, string(arg))
+	cmd.Dir = "js"
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	t.Logf("node console.mjs %s (%s):\n%s", scenario, time.Since(start).Round(time.Millisecond), redactResult(out))
+	if err != nil {
+		t.Fatalf("node console.mjs %s: %v", scenario, err)
+	}
+	result := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if line, ok := strings.CutPrefix(sc.Text(), "RESULT "); ok {
+			if err := json.Unmarshal([]byte(line), &result); err != nil {
+				t.Fatalf("console.mjs %s reported %q: %v", scenario, line, err)
+			}
+		}
+	}
+	return result
+}
+
+// redactResult keeps the RESULT line (which may carry a secret key) out
+// of the test's log.
+func redactResult(out []byte) string {
+	var b strings.Builder
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "RESULT ") {
+			line = "RESULT (not shown)"
+		}
+		b.WriteString(line + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// TestConsoleWalkthrough is the issue's walkthrough, in the browser as the
+// admin user: sign in, create the user console-dev with an access key
+// (read from the page, shown once), create the role console-role for
+// another AWS account (this one), edit its trust relationship to name the
+// user, and give the user an inline policy made with the visual policy
+// generator (Allow sts:AssumeRole on the role). Then the CLI, with the
+// key the console showed and a profile with role_arn and source_profile,
+// is the assumed role.
+func TestConsoleWalkthrough(t *testing.T) {
+	t.Parallel()
+	need(t, "the AWS CLI (aws)", have("aws"))
+	s := sharedConsole(t)
+	const user, role = "console-dev", "console-role"
+	userARN := "arn:aws:iam::" + testAccount + ":user/" + user
+	roleARN := "arn:aws:iam::" + testAccount + ":role/" + role
+	got := runConsole(t, "walkthrough", s.asAdmin(map[string]string{"user": user, "userArn": userARN, "role": role, "roleArn": roleARN}))
+	keyID, secret := got["accessKeyId"], got["secretAccessKey"]
+	suiteSecrets.add(secret)
+	if !strings.HasPrefix(keyID, "AKIA") || len(secret) < 40 {
+		t.Fatalf("the console showed the key %q and a secret of %d characters", keyID, len(secret))
+	}
+
+	// What the pages did, as the API sees it.
+	ctx := context.Background()
+	ic := iam.NewFromConfig(s.admin)
+	r, err := ic.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust, _ := url.QueryUnescape(aws.ToString(r.Role.AssumeRolePolicyDocument))
+	if !strings.Contains(trust, userARN) {
+		t.Errorf("the role's trust policy does not name %s:\n%s", userARN, trust)
+	}
+	names, err := ic.ListUserPolicies(ctx, &iam.ListUserPoliciesInput{UserName: aws.String(user)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names.PolicyNames) != 1 {
+		t.Fatalf("console-dev's inline policies = %v, want the one the generator made", names.PolicyNames)
+	}
+	pol, err := ic.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String(user), PolicyName: aws.String(names.PolicyNames[0])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := url.QueryUnescape(aws.ToString(pol.PolicyDocument))
+	for _, want := range []string{`"Allow"`, "sts:AssumeRole", roleARN} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("the generator's policy lacks %s:\n%s", want, doc)
+		}
+	}
+
+	// The CLI part: the key the console gave, and a profile that assumes
+	// the role with it.
+	home := t.TempDir()
+	creds := fmt.Sprintf("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n", user, keyID, secret)
+	config := fmt.Sprintf("[profile %s]\nregion = us-east-1\n\n[profile %s]\nrole_arn = %s\nsource_profile = %s\nregion = us-east-1\n", user, role, roleARN, user)
+	for name, text := range map[string]string{"credentials": creds, "config": config} {
+		if err := os.WriteFile(filepath.Join(home, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cli := &client{t: t, b: s.brevet, home: home, env: append(envWithHome(home),
+		"AWS_CONFIG_FILE="+filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "credentials"),
+		"AWS_ENDPOINT_URL="+s.URL, "AWS_CA_BUNDLE="+s.caFile, "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true")}
+	var id struct{ Arn string }
+	cli.json(&id, "sts", "get-caller-identity", "--profile", role, "--endpoint-url", s.URL)
+	if want := "arn:aws:sts::" + testAccount + ":assumed-role/" + role + "/"; !strings.HasPrefix(id.Arn, want) {
+		t.Errorf("aws sts get-caller-identity --profile %s: Arn %s, want %s...", role, id.Arn, want)
+	}
+}
+
+// consoleReader makes an IAM user with a password and MFA whose policy
+// allows only reading: iam:Get* and iam:List* (the dashboard's summary and
+// findings among them) and the audit trail's lookups.
+func (s *ssoServer) consoleReader(t *testing.T) *ssoPerson {
+	t.Helper()
+	p := s.newIAMPerson(t, "console-reader")
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:Get*","iam:List*","iam:GenerateCredentialReport",` +
+		`"cloudtrail:LookupEvents","brevet:List*","brevet:Get*"],"Resource":"*"}]}`
+	if _, err := iam.NewFromConfig(s.admin).PutUserPolicy(context.Background(), &iam.PutUserPolicyInput{
+		UserName: aws.String(p.name), PolicyName: aws.String("read-only"), PolicyDocument: aws.String(doc)}); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestConsoleReadOnly: a user whose policies allow only reading signs in
+// (password and MFA) and sees the pages; the "Create user" button is
+// there, and pressing it ends on an AccessDenied page (403) that names
+// iam:CreateUser and why. No user was created.
+func TestConsoleReadOnly(t *testing.T) {
+	t.Parallel()
+	s := sharedConsole(t)
+	p := s.consoleReader(t)
+	denied := "console-denied-" + p.name
+	got := runConsole(t, "readonly", consoleArgs{Base: s.URL, Account: testAccount, UserName: p.name, Password: p.password,
+		Code: p.code(), Extra: map[string]string{"user": denied}})
+	if got["status"] != "403" {
+		t.Errorf("creating a user as the reader: status %s, want 403", got["status"])
+	}
+	text := got["text"]
+	for _, want := range []string{"AccessDenied", "iam:CreateUser", "no identity-based policy allows"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the AccessDenied page does not say %q:\n%s", want, text)
+		}
+	}
+	s.noUser(t, denied)
+}
+
+// noUser fails the test if the user exists.
+func (s *ssoServer) noUser(t *testing.T, name string) {
+	t.Helper()
+	_, err := iam.NewFromConfig(s.admin).GetUser(context.Background(), &iam.GetUserInput{UserName: aws.String(name)})
+	var nf *iamtypes.NoSuchEntityException
+	if !errors.As(err, &nf) {
+		t.Errorf("GetUser %s after the refused form: %v, want NoSuchEntity", name, err)
+	}
+}
+
+// TestConsoleEscapes: names, tags, descriptions and policy text holding
+// HTML render as text: the pages show the literal string, no script runs
+// (a dialog fails the scenario) and no Content Security Policy violation
+// is reported (runInChromium fails on one).
+func TestConsoleEscapes(t *testing.T) {
+	t.Parallel()
+	s := sharedConsole(t)
+	ctx := context.Background()
+	ic := iam.NewFromConfig(s.admin)
+	const tagValue = `</script><img src=x onerror=alert(1)>`
+	const roleDesc = `<img src=x onerror=alert(1)>`
+	const policyDesc = `<b>bold</b><script>alert(1)</script>`
+	const sid = "Sid<img/src=x/onerror=alert(2)>"
+	user, role, policy := s.unique("console-xss-user"), s.unique("console-xss-role"), s.unique("console-xss-policy")
+	if _, err := ic.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user),
+		Tags: []iamtypes.Tag{{Key: aws.String("note"), Value: aws.String(tagValue)}}}); err != nil {
+		t.Fatal(err)
+	}
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + testAccount + `:root"},"Action":"sts:AssumeRole"}]}`
+	if _, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trust),
+		Description: aws.String(roleDesc)}); err != nil {
+		t.Fatal(err)
+	}
+	doc := `{"Version":"2012-10-17","Statement":[{"Sid":"` + strings.ReplaceAll(sid, "/", `\/`) + `","Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`
+	out, err := ic.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(policy), PolicyDocument: aws.String(doc),
+		Description: aws.String(policyDesc)})
+	if err != nil {
+		t.Fatalf("CreatePolicy with HTML in its Sid and Description: %v", err)
+	}
+	runConsole(t, "escapes", s.asAdmin(map[string]string{
+		"user": user, "tagValue": tagValue, "role": role, "roleDesc": roleDesc,
+		"policyArn": aws.ToString(out.Policy.Arn), "policyDesc": policyDesc, "sid": sid,
+	}))
+}
+
+// TestConsoleCSRF: a form posted without its CSRF token, from the page
+// (fetch) and from outside with the browser's own cookies, is refused
+// with 403 and creates nothing; the session cookie is HttpOnly, Secure
+// and SameSite=Strict.
+func TestConsoleCSRF(t *testing.T) {
+	t.Parallel()
+	s := sharedConsole(t)
+	victim := s.unique("console-csrf-")
+	got := runConsole(t, "csrf", s.asAdmin(map[string]string{"user": victim}))
+	if got["fetchStatus"] != "403" || got["wrongTokenStatus"] != "403" {
+		t.Errorf("POST /console/users/new from the page without the token: %s, with a wrong one: %s; want 403 and 403",
+			got["fetchStatus"], got["wrongTokenStatus"])
+	}
+	if got["cookie"] != "HttpOnly Secure Strict" {
+		t.Errorf("the session cookie is %q, want HttpOnly Secure Strict", got["cookie"])
+	}
+
+	// From outside the page, with the browser's cookies and a same-origin
+	// Origin header, but no token: refused too.
+	form := url.Values{"UserName": {victim}}
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/console/users/new", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", s.URL)
+	req.AddCookie(&http.Cookie{Name: "__Host-brevet_console", Value: got["sessionCookie"]})
+	noRedirect := *s.hc
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("POST /console/users/new with the cookie and no token: %d, want 403", resp.StatusCode)
+	}
+	s.noUser(t, victim)
+}
+
+// TestConsoleTour opens every area's pages as the admin user (and saves
+// their screenshots when asked): the dashboard, users and a user's
+// credentials with a virtual MFA device's QR code, roles, policies with
+// the editor showing a validation error, identity providers, sessions,
+// the audit explorer following a credential, and the simulator's result.
+// Each page must render without a CSP violation or a script error.
+func TestConsoleTour(t *testing.T) {
+	t.Parallel()
+	s := sharedConsole(t)
+	ctx := context.Background()
+	ic := iam.NewFromConfig(s.admin)
+	user := s.unique("console-tour-")
+	if _, err := ic.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user),
+		Tags: []iamtypes.Tag{{Key: aws.String("team"), Value: aws.String("platform")}}}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := ic.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(user)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	suiteSecrets.add(aws.ToString(key.AccessKey.SecretAccessKey))
+	got := runConsole(t, "tour", s.asAdmin(map[string]string{"user": user, "accessKeyId": aws.ToString(key.AccessKey.AccessKeyId)}))
+	if got["pages"] == "" {
+		t.Error("the tour reported no page")
+	}
+}
