@@ -72,6 +72,82 @@ class Console {
     await this.page.screenshot({ path: join(args.shots, name + '.png'), fullPage: false });
   }
 
+  // redact replaces secrets in the page's text (before a screenshot for
+  // the documentation).
+  async redact(map) {
+    await this.page.evaluate((map) => {
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        for (const [from, to] of Object.entries(map)) if (from && n.nodeValue.includes(from)) n.nodeValue = n.nodeValue.split(from).join(to);
+      }
+    }, map);
+  }
+
+  // shotRedacted saves a screenshot with secrets replaced.
+  async shotRedacted(name, map) {
+    if (!args.shots) return;
+    await this.redact(map);
+    await this.shot(name);
+  }
+
+  // validated waits for the policy editor in form to check the document
+  // (/console/api/policy/validate) and fails if it found errors.
+  async validated(form) {
+    const box = this.page.locator(`${form} .policy-result`).first();
+    await box.locator('.policy-ok, .policy-warn, .policy-errors').first().waitFor({ timeout: 10000 });
+    if (await box.locator('.policy-errors').count()) throw new Error('the policy editor shows errors:\n' + await box.innerText());
+  }
+
+  // generate adds a statement with the policy editor's visual generator:
+  // the effect, a service and one of its actions, and the resource ARN
+  // built from the ARN format of the resource type arnOf names (its
+  // placeholders filled from ph).
+  async generate({ effect, service, action, arnOf, ph }) {
+    const p = this.page;
+    const gen = p.locator('details.policy-generator').first();
+    await gen.locator('summary').click();
+    await gen.locator('[data-gen=effect]').selectOption(effect);
+    await gen.locator(`[data-gen=service] option[value="${service}"]`).waitFor({ state: 'attached', timeout: 10000 });
+    await gen.locator('[data-gen=service]').selectOption(service);
+    const box = gen.locator(`input[type=checkbox][value="${action}"]`);
+    await box.waitFor({ timeout: 10000 });
+    await box.check();
+    const rows = gen.locator('.gen-arn');
+    const n = await rows.count();
+    let used = false;
+    for (let i = 0; i < n; i++) {
+      const row = rows.nth(i);
+      const arn = await row.getAttribute('data-arn');
+      const use = arn.includes(arnOf) && !used;
+      await row.locator('[data-use]').setChecked(use);
+      if (!use) continue;
+      used = true;
+      for (const input of await row.locator('[data-ph]').all()) {
+        const key = (await input.getAttribute('data-ph')).slice(2, -1);
+        if (!(key in ph)) throw new Error(`the ARN format ${arn} has a placeholder ${key} the test does not fill`);
+        await input.fill(ph[key]);
+      }
+    }
+    if (!used) throw new Error(`the generator offers no resource type whose ARN has ${arnOf} for ${action}`);
+    await gen.locator('[data-gen=add]').click();
+    await p.waitForFunction(() => /added/.test(document.querySelector('[data-gen=status]')?.textContent ?? ''), null, { timeout: 5000 });
+  }
+
+  // simulate runs the policy simulator for user: may it call
+  // iam:ListUsers and s3:GetObject?
+  async simulate(user) {
+    const p = this.page;
+    const fillIf = async (sel, v) => {
+      const l = p.locator(sel);
+      if (await l.count()) await l.first().fill(v);
+    };
+    await fillIf('[name=PolicySourceArn]', `arn:aws:iam::${args.account}:user/${user}`);
+    await fillIf('textarea[name=ActionNames], input[name=ActionNames]', 'iam:ListUsers\ns3:GetObject');
+    await fillIf('textarea[name=ResourceArns], input[name=ResourceArns]', '*');
+    await this.press(p.locator('main form [type=submit], main form button:not([type])'));
+    await this.expectOK('running the simulator');
+  }
+
   // signIn opens the console, which sends the browser to the sign-in pages
   // and back: password, then the MFA code when the user has a device.
   async signIn() {
@@ -99,6 +175,155 @@ class Console {
 }
 
 const scenarios = {
+  // walkthrough: the issue's walkthrough, as the admin user.
+  async walkthrough(c) {
+    const p = c.page;
+    const { user, userArn, role, roleArn } = extra;
+
+    // A user with programmatic access: the key is shown once.
+    await c.go('/console/users/new');
+    await c.expectOK('the create-user form');
+    await p.fill('[name=UserName]', user);
+    await p.check('[name=CreateAccessKey]');
+    await c.shot('users-new');
+    await c.submit('[name=UserName]');
+    await c.expectOK('creating the user');
+    const accessKeyId = (await p.locator('#access-key-id').innerText()).trim();
+    const secretAccessKey = (await p.locator('#secret-access-key').innerText()).trim();
+    const file = await p.locator('#credentials-file').innerText();
+    if (!file.includes(accessKeyId) || !file.includes(secretAccessKey)) throw new Error('the credentials file shown is not the key:\n' + file);
+    await c.shotRedacted('users-created', { [secretAccessKey]: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' });
+
+    // A role for another AWS account (this one), with the wizard.
+    await c.go('/console/roles/new');
+    await c.expectOK('the role wizard');
+    await p.check('[name=TrustType][value=account]');
+    await p.fill('[name=AccountId]', args.account);
+    await p.fill('[name=RoleName]', role);
+    await p.fill('[name=Description]', 'Assumed by console-dev from the CLI');
+    await c.shot('roles-new');
+    await c.submit('[name=RoleName]');
+    await c.expectOK('reviewing the role');
+    await c.shot('roles-review');
+    await c.press(p.locator('button[name=step][value=create]'));
+    await c.expectOK('creating the role');
+
+    // Its trust relationship names the user.
+    await c.go(`/console/roles/${role}?tab=trust`);
+    await c.expectOK('the trust relationships tab');
+    const trustBox = p.locator(`form[action$="/${role}/trust"] textarea[name=PolicyDocument]`);
+    const trust = JSON.parse(await trustBox.inputValue());
+    for (const st of [].concat(trust.Statement)) st.Principal = { AWS: userArn };
+    await trustBox.fill(JSON.stringify(trust, null, 2));
+    await c.validated(`form[action$="/${role}/trust"]`);
+    await c.shot('roles-trust');
+    await c.postTo(`/${role}/trust`);
+    await c.expectOK('updating the trust policy');
+
+    // An inline policy for the user, made with the visual generator.
+    await c.go(`/console/users/${user}/inline-policy/new`);
+    await c.expectOK('the inline policy editor');
+    await p.fill('[name=PolicyName]', 'assume-console-role');
+    await c.generate({ effect: 'Allow', service: 'sts', action: 'sts:AssumeRole', arnOf: ':role/', ph: { Partition: 'aws', Account: args.account, RoleNameWithPath: role } });
+    const doc = await p.locator('textarea[name=PolicyDocument]').inputValue();
+    if (!doc.includes(roleArn) || !doc.includes('sts:AssumeRole')) throw new Error('the generator wrote:\n' + doc);
+    await c.validated('form:has([name=PolicyName])');
+    await c.shot('policy-generator');
+    await c.submit('[name=PolicyName]');
+    await c.expectOK('saving the inline policy');
+    return { accessKeyId, secretAccessKey };
+  },
+
+  // readonly: a user allowed only to read sees the create button and,
+  // pressing it, the AccessDenied page.
+  async readonly(c) {
+    const p = c.page;
+    await c.expectOK('the dashboard as a reader');
+    await c.go('/console/users');
+    await c.expectOK('the users list as a reader');
+    const create = p.locator('a[href="/console/users/new"]');
+    if ((await create.count()) === 0) throw new Error('the users list has no link to /console/users/new for a reader:\n' + await c.text());
+    await c.press(create);
+    await c.expectOK('the create-user form as a reader');
+    await p.fill('[name=UserName]', extra.user);
+    const status = await c.submit('[name=UserName]');
+    await c.shot('access-denied');
+    return { status: String(status), text: await c.text() };
+  },
+
+  // escapes: HTML in a tag value, a role's description, a policy's
+  // description and Sid render as text.
+  async escapes(c) {
+    const checks = [
+      [`/console/users/${encodeURIComponent(extra.user)}?tab=tags`, extra.tagValue],
+      [`/console/roles/${encodeURIComponent(extra.role)}`, extra.roleDesc],
+      ['/console/roles', extra.roleDesc],
+      [`/console/policies/view?arn=${encodeURIComponent(extra.policyArn)}`, extra.policyDesc],
+      [`/console/policies/view?arn=${encodeURIComponent(extra.policyArn)}`, extra.sid],
+    ];
+    const bad = [];
+    for (const [path, want] of checks) {
+      await c.go(path);
+      if (c.status !== 200) {
+        bad.push(`${path}: ${c.status}`);
+        continue;
+      }
+      const text = await c.text() + '\n' + (await c.page.locator('textarea').evaluateAll((ts) => ts.map((t) => t.value).join('\n')));
+      if (!text.includes(want)) bad.push(`${path} does not show ${JSON.stringify(want)} as text:\n${text.slice(0, 1500)}`);
+      if ((await c.page.locator('img[src=x], img[src="x"]').count()) > 0) bad.push(`${path} holds an <img src=x>: markup was not escaped`);
+    }
+    if (bad.length) throw new Error(bad.join('\n\n'));
+    return { checked: String(checks.length) };
+  },
+
+  // tour: every area's pages, with screenshots.
+  async tour(c) {
+    const p = c.page;
+    const { user, accessKeyId } = extra;
+    const bad = [];
+    const visit = async (name, path, then) => {
+      try {
+        await c.go(path);
+        await c.expectOK(name);
+        if (then) await then();
+        await c.shot(name);
+      } catch (e) {
+        bad.push(`${name} (${path}): ${e.message}`);
+      }
+    };
+    await visit('dashboard', '/console/');
+    await visit('users', '/console/users');
+    await visit('users-detail', `/console/users/${user}`);
+    await visit('users-credentials', `/console/users/${user}?tab=credentials`);
+    await visit('users-mfa', `/console/users/${user}?tab=credentials`, async () => {
+      const form = p.locator('form[action$="/create-mfa"]');
+      if (await form.locator('[name=VirtualMFADeviceName]').count()) await form.locator('[name=VirtualMFADeviceName]').fill(user + '-phone');
+      await c.postTo('/create-mfa');
+      await c.expectOK('creating a virtual MFA device');
+      if ((await p.locator('img[src^="data:image/png"]').count()) === 0) throw new Error('no QR code image on the page');
+      await c.redact({ [await p.locator('#seed').innerText().catch(() => 'no seed')]: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' });
+    });
+    await visit('groups', '/console/groups');
+    await visit('roles', '/console/roles');
+    await visit('policies', '/console/policies');
+    await visit('policy-editor', '/console/policies/new', async () => {
+      const ta = p.locator('textarea[name=PolicyDocument]');
+      await ta.fill('{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n      "Effect": "Allow",\n      "Action": "s3:GetObject",\n      "Resource": "arn:aws:s3:::example-bucket/*",\n      "Condition": {"StringEquals": {"aws:PrincipalTag/team": "platform"}},\n      "Principal": "*"\n    }\n  ]\n}\n');
+      await p.locator('.policy-result .policy-errors li').first().waitFor({ timeout: 10000 });
+    });
+    await visit('idps', '/console/idps');
+    await visit('sessions', '/console/sessions');
+    await visit('audit', '/console/audit');
+    await visit('audit-credential', `/console/audit/credential?key=${accessKeyId}`, async () => {
+      if (!(await c.text()).includes(accessKeyId)) throw new Error('the page does not name the key');
+    });
+    await visit('simulator', '/console/simulator', async () => {
+      await c.simulate(user);
+    });
+    if (bad.length) throw new Error(bad.join('\n\n'));
+    return { pages: 'all' };
+  },
+
   // csrf: forms posted without the token (or with a wrong one) are
   // refused; the session cookie's flags.
   async csrf(c) {
