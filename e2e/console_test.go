@@ -6,12 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -192,23 +192,83 @@ func TestConsoleWalkthrough(t *testing.T) {
 		}
 	}
 
-	// The CLI part: the key the console gave, and a profile that assumes
-	// the role with it.
+	// The CLI part, as docs/console.md has it: the key the console gave,
+	// and a profile that assumes the role with it.
 	home := t.TempDir()
-	creds := fmt.Sprintf("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n", user, keyID, secret)
-	config := fmt.Sprintf("[profile %s]\nregion = us-east-1\n\n[profile %s]\nrole_arn = %s\nsource_profile = %s\nregion = us-east-1\n", user, role, roleARN, user)
-	for name, text := range map[string]string{"credentials": creds, "config": config} {
-		if err := os.WriteFile(filepath.Join(home, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cli := &client{t: t, b: s.brevet, home: home, env: append(envWithHome(home),
+	block := strings.ReplaceAll(consoleDocBlock(t, consoleCLIMarker), "http://127.0.0.1:8787", s.URL)
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", block)
+	cmd.Dir = home
+	cmd.Env = append(envWithHome(home), "KEY="+keyID, "SECRET="+secret, "ACCOUNT="+testAccount,
 		"AWS_CONFIG_FILE="+filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "credentials"),
-		"AWS_ENDPOINT_URL="+s.URL, "AWS_CA_BUNDLE="+s.caFile, "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true")}
+		"AWS_ENDPOINT_URL="+s.URL, "AWS_CA_BUNDLE="+s.caFile, "AWS_DEFAULT_REGION=us-east-1", "AWS_REGION=us-east-1",
+		"AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("docs/console.md's CLI block: %v\n%s", err, out)
+	}
 	var id struct{ Arn string }
-	cli.json(&id, "sts", "get-caller-identity", "--profile", role, "--endpoint-url", s.URL)
+	if err := json.Unmarshal(out[bytes.IndexByte(out, '{'):], &id); err != nil {
+		t.Fatalf("aws sts get-caller-identity printed %s: %v", out, err)
+	}
 	if want := "arn:aws:sts::" + testAccount + ":assumed-role/" + role + "/"; !strings.HasPrefix(id.Arn, want) {
 		t.Errorf("aws sts get-caller-identity --profile %s: Arn %s, want %s...", role, id.Arn, want)
+	}
+}
+
+// The markers of docs/console.md's blocks the tests run.
+const (
+	consolePasswordMarker = "<!-- console-password: e2e/console_test.go runs this block with bash -->"
+	consoleCLIMarker      = "<!-- console-cli: e2e/console_test.go runs this block with bash -->"
+)
+
+// consoleDocBlock returns the ```sh block of docs/console.md after marker.
+func consoleDocBlock(t *testing.T, marker string) string {
+	t.Helper()
+	doc, err := os.ReadFile("../docs/console.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), marker+"\n```sh\n")
+	if !ok {
+		t.Fatalf("docs/console.md has no ```sh block right after %q", marker)
+	}
+	block, _, ok := strings.Cut(rest, "\n```\n")
+	if !ok {
+		t.Fatalf("docs/console.md: the block after %q is not closed", marker)
+	}
+	return block + "\n"
+}
+
+// TestConsoleDocs: docs/console.md's "A password for admin", pasted into
+// bash beside a plain-HTTP server on loopback (as `go run ./cmd/brevet
+// serve` runs), gives admin the password the console then signs in with,
+// at http://127.0.0.1:PORT/console/: Chromium keeps the Secure cookies of
+// a loopback origin.
+func TestConsoleDocs(t *testing.T) {
+	t.Parallel()
+	need(t, "the AWS CLI (aws)", have("aws"))
+	need(t, "Chromium (/usr/bin/chromium) and playwright-core (npm ci --prefix e2e/js)", haveChromium())
+	block := consoleDocBlock(t, consolePasswordMarker)
+	m := regexp.MustCompile(`create-login-profile --user-name admin --password '([^']+)'`).FindStringSubmatch(block)
+	if m == nil {
+		t.Fatal("docs/console.md's password block no longer gives admin a password with create-login-profile")
+	}
+	password := m[1]
+	suiteSecrets.add(password)
+	b := startBrevet(t)
+	if !strings.HasPrefix(b.URL, "http://127.0.0.1:") {
+		t.Fatalf("the server's URL is %s, want http://127.0.0.1:PORT", b.URL)
+	}
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", strings.ReplaceAll(block, "http://127.0.0.1:8787", b.URL))
+	cmd.Dir = b.Dir
+	cmd.Env = append(cleanEnv(), "HOME="+b.Dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("docs/console.md's password block: %v\n%s", err, out)
+	}
+	got := runConsole(t, "signin", consoleArgs{Base: b.URL, Account: b.Account, UserName: "admin", Password: password})
+	if !strings.Contains(got["text"], b.Account) {
+		t.Errorf("the dashboard after signing in does not show the account %s:\n%s", b.Account, got["text"])
 	}
 }
 

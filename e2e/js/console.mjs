@@ -2,7 +2,7 @@
 // as a person would, for e2e/console_test.go. One scenario per run:
 //   node console.mjs SCENARIO '{"base":..., "account":..., "username":...,
 //     "password":..., "code":..., "shots":DIR, "extra":{...}}'
-// Scenarios: walkthrough, readonly, escapes, csrf, tour. Each signs in
+// Scenarios: signin, walkthrough, readonly, escapes, csrf, tour. Each signs in
 // through the sign-in pages (/console/ -> /sso/signin -> back), does its
 // part, and prints one line "RESULT {json}" with what the Go test checks.
 // A JavaScript dialog (alert) or a Content Security Policy violation on
@@ -175,6 +175,11 @@ class Console {
 }
 
 const scenarios = {
+  // signin: signing in is enough; the dashboard's text.
+  async signin(c) {
+    return { text: await c.text() };
+  },
+
   // walkthrough: the issue's walkthrough, as the admin user.
   async walkthrough(c) {
     const p = c.page;
