@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,6 +21,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/brevet-dev/brevet/internal/vectortest"
 )
 
 // The console's tests (issue 19) drive the web console at /console/ in
@@ -36,29 +40,59 @@ const envConsoleScreenshots = "BREVET_CONSOLE_SCREENSHOTS"
 // docs/console.md has the reader do with `aws iam create-login-profile`.
 const consoleAdminPassword = "Console-Admin-Password-1"
 
-// consoleAdmin makes the admin user of the shared SSO server able to
-// sign in, once.
-var consoleAdmin struct {
+// sharedConsoleServer is the server the console's tests share: an SSO
+// server (HTTPS with a test CA: the console's cookies are Secure) whose
+// policy generator has the Service Authorization Reference, and whose
+// admin user has a password. Its own, not the SSO tests': its lists hold
+// only what the console's tests made, as the screenshots show.
+var sharedConsoleServer struct {
 	once sync.Once
-	err  error
+	s    *ssoServer
+	ref  bool // the generator has the service reference
 }
 
-// sharedConsole is the shared SSO server, its admin user with a password.
-// It needs Chromium, and skips (or fails in CI) without it.
+// sharedConsole returns the console's shared server, started on first use
+// and stopped by TestMain's suite cleanups. It needs Chromium, and skips
+// (or fails in CI) without it.
 func sharedConsole(t *testing.T) *ssoServer {
 	t.Helper()
 	need(t, "Chromium (/usr/bin/chromium) and playwright-core (npm ci --prefix e2e/js)", haveChromium())
-	s := sharedSSO(t)
-	consoleAdmin.once.Do(func() {
+	sharedConsoleServer.once.Do(func() {
+		dir, err := os.MkdirTemp("", "brevet-e2e-console-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var extra string
+		if root := vectortest.Root(); root != "" {
+			if ref := filepath.Join(root, consoleReference); fileExists(ref) {
+				extra, sharedConsoleServer.ref = "console:\n  service_reference: "+ref+"\n", true
+			}
+		}
+		s, stop := launchSSO(t, suiteTB{t}, dir, "127.0.0.1:0", "", extra)
+		addSuiteCleanup(func() error {
+			problems := stop()
+			_ = os.RemoveAll(dir)
+			if len(problems) > 0 {
+				return fmt.Errorf("the console's shared server:\n%s", strings.Join(problems, "\n"))
+			}
+			return nil
+		})
 		suiteSecrets.add(consoleAdminPassword)
-		_, consoleAdmin.err = iam.NewFromConfig(s.admin).CreateLoginProfile(context.Background(), &iam.CreateLoginProfileInput{
-			UserName: aws.String("admin"), Password: aws.String(consoleAdminPassword)})
+		if _, err := iam.NewFromConfig(s.admin).CreateLoginProfile(context.Background(), &iam.CreateLoginProfileInput{
+			UserName: aws.String("admin"), Password: aws.String(consoleAdminPassword)}); err != nil {
+			t.Fatalf("giving admin a password: %v", err)
+		}
+		sharedConsoleServer.s = s
 	})
-	if consoleAdmin.err != nil {
-		t.Fatalf("giving admin a password: %v", consoleAdmin.err)
+	if sharedConsoleServer.s == nil {
+		t.Fatal("the console's shared server did not start (see the first test that used it)")
 	}
-	return s
+	return sharedConsoleServer.s
 }
+
+// consoleReference is the Service Authorization Reference in the shared
+// vectors, which the policy generator offers services and actions from.
+const consoleReference = "iam-service-reference-iam-data/data"
 
 // consoleArgs is what a scenario of console.mjs is told: where the
 // console is, who signs in, and the scenario's own values.
@@ -152,7 +186,11 @@ func redactResult(out []byte) string {
 func TestConsoleWalkthrough(t *testing.T) {
 	t.Parallel()
 	need(t, "the AWS CLI (aws)", have("aws"))
+	vectortest.Dir(t, consoleReference) // the generator offers sts:AssumeRole from it
 	s := sharedConsole(t)
+	if !sharedConsoleServer.ref {
+		t.Fatal("the console's server has no service reference")
+	}
 	const user, role = "console-dev", "console-role"
 	userARN := "arn:aws:iam::" + testAccount + ":user/" + user
 	roleARN := "arn:aws:iam::" + testAccount + ":role/" + role
@@ -279,7 +317,7 @@ func (s *ssoServer) consoleReader(t *testing.T) *ssoPerson {
 	t.Helper()
 	p := s.newIAMPerson(t, "console-reader")
 	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:Get*","iam:List*","iam:GenerateCredentialReport",` +
-		`"cloudtrail:LookupEvents","brevet:List*","brevet:Get*"],"Resource":"*"}]}`
+		`"cloudtrail:LookupEvents","brevet:List*","brevet:Get*","brevet:GenerateFindingsReport"],"Resource":"*"}]}`
 	if _, err := iam.NewFromConfig(s.admin).PutUserPolicy(context.Background(), &iam.PutUserPolicyInput{
 		UserName: aws.String(p.name), PolicyName: aws.String("read-only"), PolicyDocument: aws.String(doc)}); err != nil {
 		t.Fatal(err)
@@ -413,6 +451,12 @@ func TestConsoleTour(t *testing.T) {
 		t.Fatal(err)
 	}
 	suiteSecrets.add(aws.ToString(key.AccessKey.SecretAccessKey))
+	// One use of the key, for the audit explorer to follow.
+	cfg := s.goConfig(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")
+	cfg.HTTPClient = s.hc
+	if _, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatal(err)
+	}
 	got := runConsole(t, "tour", s.asAdmin(map[string]string{"user": user, "accessKeyId": aws.ToString(key.AccessKey.AccessKeyId)}))
 	if got["pages"] == "" {
 		t.Error("the tour reported no page")

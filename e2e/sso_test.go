@@ -74,10 +74,11 @@ const (
 )
 
 // launchSSO starts a server with SSO in dir on listen; ssoURL is sso.url
-// ("" for the server's own URL). stop shuts it down and returns what went
-// wrong (its log problems included), keeping its trail for the secret
-// scan. The identity provider lives as long as life.
-func launchSSO(t *testing.T, life testing.TB, dir, listen, ssoURL string) (s *ssoServer, stop func() []string) {
+// ("" for the server's own URL); extraConfig is appended to its
+// configuration file (top-level YAML sections). stop shuts it down and
+// returns what went wrong (its log problems included), keeping its trail
+// for the secret scan. The identity provider lives as long as life.
+func launchSSO(t *testing.T, life testing.TB, dir, listen, ssoURL string, extraConfig ...string) (s *ssoServer, stop func() []string) {
 	t.Helper()
 	ca := newE2ECA(t, "e2e SSO CA")
 	caFile := filepath.Join(dir, "ca.pem")
@@ -112,6 +113,7 @@ sso:
 	if ssoURL != "" {
 		cfg += "  url: " + ssoURL + "\n"
 	}
+	cfg += strings.Join(extraConfig, "")
 	cfgFile := filepath.Join(dir, "brevet.yaml")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
