@@ -66,10 +66,14 @@ class Console {
     }
   }
 
-  // shot saves a screenshot of the page as NAME.png when asked to.
-  async shot(name) {
+  // shot saves a screenshot of the page as NAME.png when asked to: from
+  // the top, or with the element at (a locator) at the top.
+  async shot(name, at) {
     if (!args.shots) return;
-    await this.page.screenshot({ path: join(args.shots, name + '.png'), fullPage: false });
+    await this.page.evaluate(() => document.activeElement?.blur());
+    if (at) await at.first().evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    else await this.page.evaluate(() => window.scrollTo(0, 0));
+    await this.page.screenshot({ path: join(args.shots, name + '.png') });
   }
 
   // redact replaces secrets in the page's text (before a screenshot for
@@ -129,6 +133,7 @@ class Console {
       }
     }
     if (!used) throw new Error(`the generator offers no resource type whose ARN has ${arnOf} for ${action}`);
+    await this.shot('policy-generator', gen.locator('[data-gen=filter]'));
     await gen.locator('[data-gen=add]').click();
     await p.waitForFunction(() => /added/.test(document.querySelector('[data-gen=status]')?.textContent ?? ''), null, { timeout: 5000 });
   }
@@ -221,7 +226,7 @@ const scenarios = {
     for (const st of [].concat(trust.Statement)) st.Principal = { AWS: userArn };
     await trustBox.fill(JSON.stringify(trust, null, 2));
     await c.validated(`form[action$="/${role}/trust"]`);
-    await c.shot('roles-trust');
+    await c.shot('roles-trust', p.locator('main h1'));
     await c.postTo(`/${role}/trust`);
     await c.expectOK('updating the trust policy');
 
@@ -229,11 +234,12 @@ const scenarios = {
     await c.go(`/console/users/${user}/inline-policy/new`);
     await c.expectOK('the inline policy editor');
     await p.fill('[name=PolicyName]', 'assume-console-role');
+    await p.fill('textarea[name=PolicyDocument]', ''); // the generator writes the document
     await c.generate({ effect: 'Allow', service: 'sts', action: 'sts:AssumeRole', arnOf: ':role/', ph: { Partition: 'aws', Account: args.account, RoleNameWithPath: role } });
     const doc = await p.locator('textarea[name=PolicyDocument]').inputValue();
     if (!doc.includes(roleArn) || !doc.includes('sts:AssumeRole')) throw new Error('the generator wrote:\n' + doc);
     await c.validated('form:has([name=PolicyName])');
-    await c.shot('policy-generator');
+    await c.shot('policy-generated', p.locator('textarea[name=PolicyDocument]'));
     await c.submit('[name=PolicyName]');
     await c.expectOK('saving the inline policy');
     return { accessKeyId, secretAccessKey };
@@ -256,29 +262,39 @@ const scenarios = {
     return { status: String(status), text: await c.text() };
   },
 
-  // escapes: HTML in a tag value, a role's description, a policy's
-  // description and Sid render as text.
+  // escapes: HTML in a tag value (which IAM refuses: its error message,
+  // which quotes the value, is shown), a role's description, a policy's
+  // description and document render as text.
   async escapes(c) {
-    const checks = [
-      [`/console/users/${encodeURIComponent(extra.user)}?tab=tags`, extra.tagValue],
+    const bad = [];
+    const shows = async (where, want) => {
+      const text = await c.text() + '\n' + (await c.page.locator('textarea').evaluateAll((ts) => ts.map((t) => t.value).join('\n')));
+      if (!text.includes(want)) bad.push(`${where} does not show ${JSON.stringify(want)} as text:\n${text.slice(0, 1500)}`);
+      if ((await c.page.locator('img[src=x], img[src="x"], main b, main script').count()) > 0) bad.push(`${where}: markup from the data became elements`);
+    };
+    await c.go(`/console/users/${encodeURIComponent(extra.user)}?tab=tags`);
+    await c.expectOK('the tags tab');
+    const form = c.page.locator('form[action$="/tag"]');
+    await form.locator('[name=Key]').fill('note');
+    await form.locator('[name=Value]').fill(extra.tagValue);
+    const status = await c.postTo('/tag');
+    if (status !== 400) bad.push(`tagging with ${extra.tagValue}: status ${status}, want IAM's 400 ValidationError`);
+    await shows('the refused tag', extra.tagValue);
+    const pages = [
       [`/console/roles/${encodeURIComponent(extra.role)}`, extra.roleDesc],
       ['/console/roles', extra.roleDesc],
       [`/console/policies/view?arn=${encodeURIComponent(extra.policyArn)}`, extra.policyDesc],
-      [`/console/policies/view?arn=${encodeURIComponent(extra.policyArn)}`, extra.sid],
+      [`/console/policies/view?arn=${encodeURIComponent(extra.policyArn)}`, extra.policyText],
     ];
-    const bad = [];
-    for (const [path, want] of checks) {
-      await c.go(path);
-      if (c.status !== 200) {
+    for (const [path, want] of pages) {
+      if (await c.go(path) !== 200) {
         bad.push(`${path}: ${c.status}`);
         continue;
       }
-      const text = await c.text() + '\n' + (await c.page.locator('textarea').evaluateAll((ts) => ts.map((t) => t.value).join('\n')));
-      if (!text.includes(want)) bad.push(`${path} does not show ${JSON.stringify(want)} as text:\n${text.slice(0, 1500)}`);
-      if ((await c.page.locator('img[src=x], img[src="x"]').count()) > 0) bad.push(`${path} holds an <img src=x>: markup was not escaped`);
+      await shows(path, want);
     }
     if (bad.length) throw new Error(bad.join('\n\n'));
-    return { checked: String(checks.length) };
+    return { checked: String(pages.length + 1) };
   },
 
   // tour: every area's pages, with screenshots.
