@@ -448,6 +448,10 @@ func TestConsoleTour(t *testing.T) {
 		Tags: []iamtypes.Tag{{Key: aws.String("team"), Value: aws.String("platform")}}}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := ic.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(user), PolicyName: aws.String("list-users"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"ListUsers","Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
 	key, err := ic.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(user)})
 	if err != nil {
 		t.Fatal(err)

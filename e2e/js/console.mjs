@@ -147,9 +147,9 @@ class Console {
       if (await l.count()) await l.first().fill(v);
     };
     await fillIf('[name=PolicySourceArn]', `arn:aws:iam::${args.account}:user/${user}`);
-    await fillIf('textarea[name=ActionNames], input[name=ActionNames]', 'iam:ListUsers\ns3:GetObject');
-    await fillIf('textarea[name=ResourceArns], input[name=ResourceArns]', '*');
-    await this.press(p.locator('main form [type=submit], main form button:not([type])'));
+    await p.fill('[name=ActionNames]', 'iam:ListUsers\ns3:GetObject');
+    await fillIf('[name=ResourceArns]', '*');
+    await this.submit('[name=ActionNames]');
     await this.expectOK('running the simulator');
   }
 
@@ -302,12 +302,12 @@ const scenarios = {
     const p = c.page;
     const { user, accessKeyId } = extra;
     const bad = [];
-    const visit = async (name, path, then) => {
+    const visit = async (name, path, then, at) => {
       try {
         await c.go(path);
         await c.expectOK(name);
         if (then) await then();
-        await c.shot(name);
+        await c.shot(name, at);
       } catch (e) {
         bad.push(`${name} (${path}): ${e.message}`);
       }
@@ -340,7 +340,13 @@ const scenarios = {
     });
     await visit('simulator', '/console/simulator', async () => {
       await c.simulate(user);
-    });
+      const results = p.locator('#sim-results-h');
+      if ((await results.count()) === 0) throw new Error('the simulator shows no results:\n' + await c.text());
+      const text = await c.text();
+      for (const want of ['iam:ListUsers', 'allowed', 's3:GetObject', 'implicitDeny']) {
+        if (!text.includes(want)) throw new Error(`the simulator's results do not say ${want}:\n${text}`);
+      }
+    }, p.locator('#sim-results-h'));
     if (bad.length) throw new Error(bad.join('\n\n'));
     return { pages: 'all' };
   },
