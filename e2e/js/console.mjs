@@ -270,7 +270,9 @@ const scenarios = {
     const shows = async (where, want) => {
       const text = await c.text() + '\n' + (await c.page.locator('textarea').evaluateAll((ts) => ts.map((t) => t.value).join('\n')));
       if (!text.includes(want)) bad.push(`${where} does not show ${JSON.stringify(want)} as text:\n${text.slice(0, 1500)}`);
-      if ((await c.page.locator('img[src=x], img[src="x"], main b, main script').count()) > 0) bad.push(`${where}: markup from the data became elements`);
+      const made = await c.page.evaluate(() => [...document.querySelectorAll('img[src="x"], script:not([src]), b')]
+        .filter((e) => e.tagName !== 'B' || e.textContent === 'bold').map((e) => e.outerHTML));
+      if (made.length > 0) bad.push(`${where}: markup from the data became elements: ${made.join(' ')}`);
     };
     await c.go(`/console/users/${encodeURIComponent(extra.user)}?tab=tags`);
     await c.expectOK('the tags tab');
@@ -328,10 +330,11 @@ const scenarios = {
     await visit('roles', '/console/roles');
     await visit('policies', '/console/policies');
     await visit('policy-editor', '/console/policies/new', async () => {
+      await p.fill('[name=PolicyName]', 'reports-read');
       const ta = p.locator('textarea[name=PolicyDocument]');
       await ta.fill('{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n      "Effect": "Allow",\n      "Action": "s3:GetObject",\n      "Resource": "arn:aws:s3:::example-bucket/*",\n      "Condition": {"StringEquals": {"aws:PrincipalTag/team": "platform"}},\n      "Principal": "*"\n    }\n  ]\n}\n');
       await p.locator('.policy-result .policy-errors li').first().waitFor({ timeout: 10000 });
-    });
+    }, p.locator('[name=Description]'));
     await visit('idps', '/console/idps');
     await visit('sessions', '/console/sessions');
     await visit('audit', '/console/audit');
