@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -227,6 +228,30 @@ func TestConsoleWalkthrough(t *testing.T) {
 	for _, want := range []string{`"Allow"`, "sts:AssumeRole", roleARN} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("the generator's policy lacks %s:\n%s", want, doc)
+		}
+	}
+
+	// The trail, as docs/console.md says: the sign-in is a ConsoleLogin,
+	// the pages' calls are the actions themselves, marked as the
+	// console's, with its user agent.
+	admin := newClient(t, s.brevet).with("AWS_CA_BUNDLE=" + s.caFile)
+	var logins, creates cliLookup
+	admin.json(&logins, "cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventName,AttributeValue=ConsoleLogin")
+	if !slices.ContainsFunc(logins.Events, func(e struct{ EventId, EventName, EventSource, AccessKeyId, ReadOnly, CloudTrailEvent string }) bool {
+		return e.EventSource == "signin.amazonaws.com" && strings.Contains(e.CloudTrailEvent, `"userName":"admin"`)
+	}) {
+		t.Errorf("no ConsoleLogin of admin from signin.amazonaws.com in the trail: %+v", logins.Events)
+	}
+	admin.json(&creates, "cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventName,AttributeValue=CreateUser")
+	var created string
+	for _, e := range creates.Events {
+		if strings.Contains(e.CloudTrailEvent, `"userName":"`+user+`"`) {
+			created = e.CloudTrailEvent
+		}
+	}
+	for _, want := range []string{`"sessionCredentialFromConsole":"true"`, `"userAgent":"brevet-console `} {
+		if !strings.Contains(created, want) {
+			t.Errorf("the CreateUser event of %s lacks %s:\n%s", user, want, created)
 		}
 	}
 
