@@ -226,7 +226,7 @@ const scenarios = {
     for (const st of [].concat(trust.Statement)) st.Principal = { AWS: userArn };
     await trustBox.fill(JSON.stringify(trust, null, 2));
     await c.validated(`form[action$="/${role}/trust"]`);
-    await c.shot('roles-trust', p.locator('main h1'));
+    await c.shot('roles-trust', p.locator(`form[action$="/${role}/trust"]`));
     await c.postTo(`/${role}/trust`);
     await c.expectOK('updating the trust policy');
 
@@ -339,7 +339,10 @@ const scenarios = {
     await visit('sessions', '/console/sessions');
     await visit('audit', '/console/audit');
     await visit('audit-credential', `/console/audit/credential?key=${accessKeyId}`, async () => {
-      if (!(await c.text()).includes(accessKeyId)) throw new Error('the page does not name the key');
+      const text = await c.text();
+      for (const want of [accessKeyId, 'AssumeRole', 'GetCallerIdentity']) {
+        if (!text.includes(want)) throw new Error(`following ${accessKeyId}, the page does not show ${want}:\n${text}`);
+      }
     });
     await visit('simulator', '/console/simulator', async () => {
       await c.simulate(user);
