@@ -317,7 +317,7 @@ const scenarios = {
     await visit('dashboard', '/console/');
     await visit('users', '/console/users');
     await visit('users-detail', `/console/users/${user}`);
-    await visit('users-credentials', `/console/users/${user}?tab=credentials`);
+    await visit('users-credentials', `/console/users/${user}?tab=credentials`, null, p.locator('main h2', { hasText: 'Access keys' }));
     await visit('users-mfa', `/console/users/${user}?tab=credentials`, async () => {
       const form = p.locator('form[action$="/create-mfa"]');
       if (await form.locator('[name=VirtualMFADeviceName]').count()) await form.locator('[name=VirtualMFADeviceName]').fill(user + '-phone');
