@@ -191,7 +191,8 @@ const scenarios = {
     const { user, userArn, role, roleArn } = extra;
 
     // A user with programmatic access: the key is shown once.
-    await c.go('/console/users/new');
+    await c.go('/console/users');
+    await c.press(p.locator('main a[href="/console/users/new"]'));
     await c.expectOK('the create-user form');
     await p.fill('[name=UserName]', user);
     await p.check('[name=CreateAccessKey]');
@@ -205,7 +206,8 @@ const scenarios = {
     await c.shotRedacted('users-created', { [secretAccessKey]: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' });
 
     // A role for another AWS account (this one), with the wizard.
-    await c.go('/console/roles/new');
+    await c.go('/console/roles');
+    await c.press(p.locator('main a[href="/console/roles/new"]'));
     await c.expectOK('the role wizard');
     await p.check('[name=TrustType][value=account]');
     await p.fill('[name=AccountId]', args.account);
@@ -219,7 +221,8 @@ const scenarios = {
     await c.expectOK('creating the role');
 
     // Its trust relationship names the user.
-    await c.go(`/console/roles/${role}?tab=trust`);
+    await c.go(`/console/roles/${role}`);
+    await c.press(p.locator(`main a[href$="/roles/${role}?tab=trust"]`));
     await c.expectOK('the trust relationships tab');
     const trustBox = p.locator(`form[action$="/${role}/trust"] textarea[name=PolicyDocument]`);
     const trust = JSON.parse(await trustBox.inputValue());
@@ -231,7 +234,8 @@ const scenarios = {
     await c.expectOK('updating the trust policy');
 
     // An inline policy for the user, made with the visual generator.
-    await c.go(`/console/users/${user}/inline-policy/new`);
+    await c.go(`/console/users/${user}?tab=permissions`);
+    await c.press(p.locator(`main a[href$="/users/${user}/inline-policy/new"]`));
     await c.expectOK('the inline policy editor');
     await p.fill('[name=PolicyName]', 'assume-console-role');
     await p.fill('textarea[name=PolicyDocument]', ''); // the generator writes the document
