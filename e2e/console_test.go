@@ -311,6 +311,17 @@ func TestConsoleDocs(t *testing.T) {
 	t.Parallel()
 	need(t, "the AWS CLI (aws)", have("aws"))
 	need(t, "Chromium (/usr/bin/chromium) and playwright-core (npm ci --prefix e2e/js)", haveChromium())
+	// Every screenshot the page shows is there.
+	doc, err := os.ReadFile("../docs/console.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`\]\((console/[a-z0-9-]+\.png)\)`).FindAllStringSubmatch(string(doc), -1) {
+		if !fileExists(filepath.Join("../docs", m[1])) {
+			t.Errorf("docs/console.md shows %s, which is not there (%s=docs/console makes it)", m[1], envConsoleScreenshots)
+		}
+	}
+
 	block := consoleDocBlock(t, consolePasswordMarker)
 	m := regexp.MustCompile(`create-login-profile --user-name admin --password '([^']+)'`).FindStringSubmatch(block)
 	if m == nil {
