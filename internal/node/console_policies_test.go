@@ -59,8 +59,12 @@ func TestConsolePolicies(t *testing.T) {
 		t.Errorf("invalid version: %d %s", code, body)
 	}
 	code, body = b.get("/console/policies?scope=Local")
-	if code != http.StatusOK || !strings.Contains(body, `href="/console/policies/view?arn=`+url.QueryEscape(arn)) && !strings.Contains(body, "ReadReports") {
+	if code != http.StatusOK || !strings.Contains(body, ">ReadReports</a>") || !strings.Contains(body, "<td>Customer managed</td>") {
 		t.Errorf("list: %d %s", code, body)
+	}
+	if code, body := b.get("/console/policies?scope=AWS"); code != http.StatusOK || !strings.Contains(body, ">IAMReadOnlyAccess</a>") ||
+		strings.Contains(body, ">ReadReports</a>") || !strings.Contains(body, "<td>AWS managed</td>") {
+		t.Errorf("AWS managed policies: %d %s", code, body)
 	}
 	if code, body := b.get(view + "&version=v2"); code != http.StatusOK || !strings.Contains(body, "version v2</h2>") {
 		t.Errorf("version v2: %d %s", code, body)
