@@ -142,7 +142,8 @@ type policyEntity struct {
 // is attached to and, unless filtered out, the users and roles that use it
 // as their permissions boundary.
 func (s *Service) ListEntitiesForPolicy(ctx context.Context, p *identity.Principal, in *iamapi.ListEntitiesForPolicyRequest, _ time.Time) (*iamapi.ListEntitiesForPolicyResponse, error) {
-	if _, err := getPolicy(ctx, s.st, p.Account, in.PolicyArn); err != nil {
+	pol, err := getPolicy(ctx, s.st, p.Account, in.PolicyArn)
+	if err != nil {
 		return nil, err
 	}
 	var ents []policyEntity
@@ -178,7 +179,9 @@ func (s *Service) ListEntitiesForPolicy(ctx context.Context, p *identity.Princip
 			}
 		}
 	}
-	if in.PolicyUsageFilter != iamapi.PolicyUsageTypePermissionsPolicy {
+	// Scanning for boundaries reads every user and role: only when the
+	// store counted some (a console page shows where a policy is used).
+	if in.PolicyUsageFilter != iamapi.PolicyUsageTypePermissionsPolicy && pol.BoundaryUsageCount > 0 {
 		b, err := s.boundaryUsers(ctx, p.Account, in.PolicyArn, want)
 		if err != nil {
 			return nil, err
