@@ -434,7 +434,8 @@ func TestConsoleEscapes(t *testing.T) {
 // TestConsoleCSRF: a form posted without its CSRF token, from the page
 // (fetch) and from outside with the browser's own cookies, is refused
 // with 403 and creates nothing; the session cookie is HttpOnly, Secure
-// and SameSite=Strict.
+// and SameSite=Strict; Sign out drops the cookie, and the browser must
+// sign in again.
 func TestConsoleCSRF(t *testing.T) {
 	t.Parallel()
 	s := sharedConsole(t)
@@ -443,6 +444,9 @@ func TestConsoleCSRF(t *testing.T) {
 	if got["fetchStatus"] != "403" || got["wrongTokenStatus"] != "403" {
 		t.Errorf("POST /console/users/new from the page without the token: %s, with a wrong one: %s; want 403 and 403",
 			got["fetchStatus"], got["wrongTokenStatus"])
+	}
+	if got["signedOut"] != "true" {
+		t.Error("after Sign out, the session cookie was still there or /console/users did not send the browser to /sso/signin")
 	}
 	if got["cookie"] != "HttpOnly Secure Strict" {
 		t.Errorf("the session cookie is %q, want HttpOnly Secure Strict", got["cookie"])

@@ -76,6 +76,33 @@ class Console {
     await this.page.screenshot({ path: join(args.shots, name + '.png') });
   }
 
+  // accessible fails when unlabelled finds anything.
+  async accessible(what) {
+    const bad = await this.unlabelled();
+    if (bad.length) throw new Error(`${what}: controls or tables without labels or headers: ${bad.join(', ')}`);
+  }
+
+  // unlabelled lists the page's form controls that have no label (for
+  // screen readers) and tables whose column headers have no scope.
+  async unlabelled() {
+    return this.page.evaluate(() => {
+      const bad = [];
+      for (const e of document.querySelectorAll('input, select, textarea')) {
+        if (e.type === 'hidden' || e.type === 'submit' || e.type === 'button' || e.hidden) continue;
+        const labelled = (e.id && document.querySelector(`label[for="${CSS.escape(e.id)}"]`)) || e.closest('label') ||
+          e.getAttribute('aria-label') || e.getAttribute('aria-labelledby');
+        if (!labelled) bad.push(`<${e.tagName.toLowerCase()} name=${e.name || '?'} id=${e.id || '?'}>`);
+      }
+      for (const th of document.querySelectorAll('thead th')) {
+        if (!th.getAttribute('scope')) bad.push(`<th>${th.textContent.trim()}</th> without scope`);
+      }
+      for (const b of document.querySelectorAll('button')) {
+        if (!b.textContent.trim() && !b.getAttribute('aria-label')) bad.push('a <button> without text');
+      }
+      return bad;
+    });
+  }
+
   // redact replaces secrets in the page's text (before a screenshot for
   // the documentation).
   async redact(map) {
@@ -133,6 +160,7 @@ class Console {
       }
     }
     if (!used) throw new Error(`the generator offers no resource type whose ARN has ${arnOf} for ${action}`);
+    await this.accessible('the policy generator');
     await this.shot('policy-generator', gen.locator('[data-gen=filter]'));
     await gen.locator('[data-gen=add]').click();
     await p.waitForFunction(() => /added/.test(document.querySelector('[data-gen=status]')?.textContent ?? ''), null, { timeout: 5000 });
@@ -196,6 +224,7 @@ const scenarios = {
     await c.expectOK('the create-user form');
     await p.fill('[name=UserName]', user);
     await p.check('[name=CreateAccessKey]');
+    await c.accessible('the create-user form');
     await c.shot('users-new');
     await c.submit('[name=UserName]');
     await c.expectOK('creating the user');
@@ -213,6 +242,7 @@ const scenarios = {
     await p.fill('[name=AccountId]', args.account);
     await p.fill('[name=RoleName]', role);
     await p.fill('[name=Description]', 'Assumed by console-dev from the CLI');
+    await c.accessible('the role wizard');
     await c.shot('roles-new');
     await c.submit('[name=RoleName]');
     await c.expectOK('reviewing the role');
@@ -229,6 +259,7 @@ const scenarios = {
     for (const st of [].concat(trust.Statement)) st.Principal = { AWS: userArn };
     await trustBox.fill(JSON.stringify(trust, null, 2));
     await c.validated(`form[action$="/${role}/trust"]`);
+    await c.accessible('the trust editor');
     await c.shot('roles-trust', p.locator(`form[action$="/${role}/trust"]`));
     await c.postTo(`/${role}/trust`);
     await c.expectOK('updating the trust policy');
@@ -313,6 +344,8 @@ const scenarios = {
         await c.go(path);
         await c.expectOK(name);
         if (then) await then();
+        const unlabelled = await c.unlabelled();
+        if (unlabelled.length) throw new Error('controls or tables without labels or headers: ' + unlabelled.join(', '));
         await c.shot(name, at);
       } catch (e) {
         bad.push(`${name} (${path}): ${e.message}`);
@@ -378,7 +411,14 @@ const scenarios = {
     const s = cookies.find((k) => k.name === '__Host-brevet_console');
     if (!s) throw new Error('no __Host-brevet_console cookie: ' + cookies.map((k) => k.name).join(', '));
     const flags = [s.httpOnly && 'HttpOnly', s.secure && 'Secure', s.sameSite].filter(Boolean).join(' ');
-    return { fetchStatus: String(fetchStatus), wrongTokenStatus: String(wrongTokenStatus), cookie: flags, sessionCookie: s.value };
+    // Signing out ends the session: the cookie is gone, and a page sends
+    // the browser to sign in again.
+    await c.postTo('/console/signout');
+    const after = (await c.page.context().cookies()).some((k) => k.name === '__Host-brevet_console');
+    await c.go('/console/users');
+    const signedOut = !after && new URL(c.page.url()).pathname === '/sso/signin';
+    return {
+      signedOut: String(signedOut), fetchStatus: String(fetchStatus), wrongTokenStatus: String(wrongTokenStatus), cookie: flags, sessionCookie: s.value };
   },
 };
 
