@@ -397,9 +397,10 @@ func (s *ssoServer) noUser(t *testing.T, name string) {
 // TestConsoleEscapes: HTML in what people type renders as text: the
 // pages show the literal string, no script runs (a dialog fails the
 // scenario) and no Content Security Policy violation is reported
-// (runInChromium fails on one). IAM refuses a tag value with < and > (as
-// AWS does), and the ValidationError the page shows quotes it; a role's
-// description, a policy's description and a policy's text hold it.
+// (runInChromium fails on one). IAM refuses a user named with < and >
+// and a tag value holding them (as AWS does), and the ValidationError the
+// page then shows quotes the value; a role's description, a policy's
+// description and a policy's Sid hold it.
 func TestConsoleEscapes(t *testing.T) {
 	t.Parallel()
 	s := sharedConsole(t)
@@ -408,7 +409,8 @@ func TestConsoleEscapes(t *testing.T) {
 	const tagValue = `</script><img src=x onerror=alert(1)>`
 	const roleDesc = `<img src=x onerror=alert(1)>`
 	const policyDesc = `<b>bold</b><script>alert(1)</script>`
-	const policyText = `<img src=x onerror=alert(2)>`
+	const policyText = `<img src=x onerror=alert(2)>` // a Sid: IAM takes any text
+	const userName = `<img src=x onerror=alert(3)>`
 	user, role, policy := s.unique("console-xss-user"), s.unique("console-xss-role"), s.unique("console-xss-policy")
 	if _, err := ic.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user)}); err != nil {
 		t.Fatal(err)
@@ -418,15 +420,14 @@ func TestConsoleEscapes(t *testing.T) {
 		Description: aws.String(roleDesc)}); err != nil {
 		t.Fatal(err)
 	}
-	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*",` +
-		`"Condition":{"StringEquals":{"aws:PrincipalTag/note":"` + policyText + `"}}}]}`
+	doc := `{"Version":"2012-10-17","Statement":[{"Sid":"` + policyText + `","Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`
 	out, err := ic.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(policy), PolicyDocument: aws.String(doc),
 		Description: aws.String(policyDesc)})
 	if err != nil {
-		t.Fatalf("CreatePolicy with HTML in its text and description: %v", err)
+		t.Fatalf("CreatePolicy with HTML in a Sid and the description: %v", err)
 	}
 	runConsole(t, "escapes", s.asAdmin(map[string]string{
-		"user": user, "tagValue": tagValue, "role": role, "roleDesc": roleDesc,
+		"user": user, "userName": userName, "tagValue": tagValue, "role": role, "roleDesc": roleDesc,
 		"policyArn": aws.ToString(out.Policy.Arn), "policyDesc": policyDesc, "policyText": policyText,
 	}))
 }

@@ -297,9 +297,9 @@ const scenarios = {
     return { status: String(status), text: await c.text() };
   },
 
-  // escapes: HTML in a tag value (which IAM refuses: its error message,
-  // which quotes the value, is shown), a role's description, a policy's
-  // description and document render as text.
+  // escapes: HTML in a user's name and a tag value (which IAM refuses:
+  // its error message, which quotes the value, is shown), a role's
+  // description, a policy's description and Sid render as text.
   async escapes(c) {
     const bad = [];
     const shows = async (where, want) => {
@@ -309,6 +309,11 @@ const scenarios = {
         .filter((e) => e.tagName !== 'B' || e.textContent === 'bold').map((e) => e.outerHTML));
       if (made.length > 0) bad.push(`${where}: markup from the data became elements: ${made.join(' ')}`);
     };
+    await c.go('/console/users/new');
+    await c.page.fill('[name=UserName]', extra.userName);
+    const named = await c.submit('[name=UserName]');
+    if (named !== 400) bad.push(`creating the user ${extra.userName}: status ${named}, want IAM's 400 ValidationError`);
+    await shows('the refused user name', extra.userName);
     await c.go(`/console/users/${encodeURIComponent(extra.user)}?tab=tags`);
     await c.expectOK('the tags tab');
     const form = c.page.locator('form[action$="/tag"]');
@@ -331,7 +336,7 @@ const scenarios = {
       await shows(path, want);
     }
     if (bad.length) throw new Error(bad.join('\n\n'));
-    return { checked: String(pages.length + 1) };
+    return { checked: String(pages.length + 2) };
   },
 
   // tour: every area's pages, with screenshots.
