@@ -47,6 +47,9 @@ func (h *Handler) groupNewForm(w http.ResponseWriter, r *http.Request, s *sessio
 func (h *Handler) groupCreate(w http.ResponseWriter, r *http.Request, s *session) error {
 	f := &groupForm{GroupName: strings.TrimSpace(r.PostFormValue("GroupName")), Path: strings.TrimSpace(r.PostFormValue("Path")),
 		PolicyArn: r.PostFormValue("PolicyArn")}
+	if f.Error = tooMany("policies", len(fields(f.PolicyArn))); f.Error != nil {
+		return h.render(w, r, s, f.Error.Status, "groups_new", "Create user group", "groups", f)
+	}
 	p := url.Values{"GroupName": {f.GroupName}}
 	if f.Path != "" {
 		p.Set("Path", f.Path)

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
@@ -130,6 +131,22 @@ func setTags(p url.Values, tags []tagRow) {
 // fields splits a list typed one per line (or space separated).
 func fields(s string) []string { return strings.Fields(s) }
 
+// maxFormItems bounds the groups or policies one create form may name,
+// each of which costs an API call: twice what IAM lets a user or a group
+// have (10 groups, 10 attached managed policies), so that IAM still says
+// why 11 are too many, but a form cannot fan out into thousands of calls.
+const maxFormItems = 20
+
+// tooMany is the form error of a create form naming more than
+// maxFormItems of what (groups, policies); nil when it names fewer.
+func tooMany(what string, n int) *pageError {
+	if n <= maxFormItems {
+		return nil
+	}
+	return &pageError{Status: http.StatusBadRequest, Code: "LimitExceeded",
+		Message: "The form names " + strconv.Itoa(n) + " " + what + "; at most " + strconv.Itoa(maxFormItems) + " can be given at once."}
+}
+
 // createdPage is what a create form's POST shows when it has something to
 // show once (a new secret) or a later step failed: every step that was
 // done, then the error, then the key.
@@ -160,6 +177,10 @@ func (h *Handler) userCreate(w http.ResponseWriter, r *http.Request, s *session)
 			groups[g] = true
 			groupNames = append(groupNames, g)
 		}
+	}
+	if pe := cmp.Or(tooMany("groups", len(groupNames)), tooMany("policies", len(fields(f.PolicyArn)))); pe != nil {
+		f.Error = pe
+		return h.renderUserForm(w, r, s, pe.Status, f, groups)
 	}
 	p := url.Values{"UserName": {f.UserName}}
 	if f.Path != "" {
