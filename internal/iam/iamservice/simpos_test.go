@@ -43,3 +43,39 @@ func TestSimulatePositions(t *testing.T) {
 		t.Errorf("positions (-want +got):\n%s", diff)
 	}
 }
+
+// TestSimulateSameNamePositions: an inline policy and an attached managed
+// policy may share a name; each matched statement is still reported
+// under its own policy's source type, at its own position in its own
+// text.
+func TestSimulateSameNamePositions(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client
+	must(c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("hana")}))(t)
+	inline := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}`
+	must(c.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("hana"), PolicyName: aws.String("shared"), PolicyDocument: aws.String(inline)}))(t)
+	managed := "{\"Version\":\"2012-10-17\",\"Statement\":[\n{\"Effect\":\"Deny\",\"Action\":\"ec2:*\",\"Resource\":\"*\"},\n" +
+		"  {\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}"
+	pol := must(c.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("shared"), PolicyDocument: aws.String(managed)}))(t)
+	must(c.AttachUserPolicy(ctx, &awsiam.AttachUserPolicyInput{UserName: aws.String("hana"), PolicyArn: pol.Policy.Arn}))(t)
+	out := must(c.SimulatePrincipalPolicy(ctx, &awsiam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String("arn:aws:iam::123456789012:user/hana"),
+		ActionNames: []string{"s3:ListBucket", "s3:GetObject"}}))(t)
+	type match struct {
+		Source                               string
+		StartLine, StartCol, EndLine, EndCol int32
+	}
+	var got []match
+	for _, r := range out.EvaluationResults {
+		for _, m := range r.MatchedStatements {
+			if m.StartPosition == nil || m.EndPosition == nil {
+				t.Fatalf("%s: no position", aws.ToString(r.EvalActionName))
+			}
+			got = append(got, match{string(m.SourcePolicyType), m.StartPosition.Line, m.StartPosition.Column, m.EndPosition.Line, m.EndPosition.Column})
+		}
+	}
+	want := []match{{"user", 1, 38, 1, 95}, {"user-managed", 3, 3, 3, 59}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("matched statements (-want +got):\n%s", diff)
+	}
+}

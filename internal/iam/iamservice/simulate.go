@@ -2,8 +2,10 @@ package iamservice
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,25 +20,36 @@ import (
 // simulator reports it under.
 type simPolicy struct {
 	id, source string // SourcePolicyId, SourcePolicyType
-	typ        policy.Type
-	doc        *policy.Document
-	compiled   *policy.Compiled
+	// key is the policy's name in the compiled set, unique in the
+	// simulation: ids are not (an inline and a managed policy, two
+	// groups' inline policies, or an inline policy named
+	// "ResourcePolicy" may share one).
+	key      string
+	typ      policy.Type
+	doc      *policy.Document
+	compiled *policy.Compiled
 	// spans are where each statement is written in the document's text,
 	// for the MatchedStatements' StartPosition and EndPosition.
 	spans []policy.Span
 }
 
-func newSimPolicy(id, source string, typ policy.Type, text string) (simPolicy, error) {
+// newSimPolicy parses, validates and compiles one policy of the
+// simulation, compiled under key.
+func newSimPolicy(key, id, source string, typ policy.Type, text string) (simPolicy, error) {
 	doc, err := policy.ParseAndValidate([]byte(text), typ)
 	if err != nil {
 		return simPolicy{}, err
 	}
-	c, err := policy.Compile(doc, typ, id)
+	c, err := policy.Compile(doc, typ, key)
 	if err != nil {
+		var ce *policy.CompileError
+		if errors.As(err, &ce) {
+			ce.Policy = id
+		}
 		return simPolicy{}, &policy.MalformedError{Message: err.Error()}
 	}
 	spans, _ := policy.StatementSpans([]byte(text))
-	return simPolicy{id: id, source: source, typ: typ, doc: doc, compiled: c, spans: spans}, nil
+	return simPolicy{key: key, id: id, source: source, typ: typ, doc: doc, compiled: c, spans: spans}, nil
 }
 
 // matched is the MatchedStatements entry of the policy's statement i:
@@ -68,22 +81,28 @@ type simulation struct {
 	ctx      []iamapi.ContextEntry
 }
 
+// add adds an identity or boundary policy to the simulation.
+func (sim *simulation) add(id, source string, typ policy.Type, text string) error {
+	sp, err := newSimPolicy(strconv.Itoa(len(sim.policies)), id, source, typ, text)
+	if err != nil {
+		return err
+	}
+	sim.policies = append(sim.policies, sp)
+	return nil
+}
+
 // inputPolicies adds the PolicyInputList and
 // PermissionsBoundaryPolicyInputList documents.
 func (sim *simulation) inputPolicies(identityDocs, boundaryDocs []string) error {
 	for i, d := range identityDocs {
-		sp, err := newSimPolicy(fmt.Sprintf("PolicyInputList.%d", i+1), iamapi.PolicySourceTypeNone, policy.TypeIdentity, d)
-		if err != nil {
+		if err := sim.add(fmt.Sprintf("PolicyInputList.%d", i+1), iamapi.PolicySourceTypeNone, policy.TypeIdentity, d); err != nil {
 			return err
 		}
-		sim.policies = append(sim.policies, sp)
 	}
 	for i, d := range boundaryDocs {
-		sp, err := newSimPolicy(fmt.Sprintf("PermissionsBoundaryPolicyInputList.%d", i+1), iamapi.PolicySourceTypeNone, policy.TypeBoundary, d)
-		if err != nil {
+		if err := sim.add(fmt.Sprintf("PermissionsBoundaryPolicyInputList.%d", i+1), iamapi.PolicySourceTypeNone, policy.TypeBoundary, d); err != nil {
 			return err
 		}
-		sim.policies = append(sim.policies, sp)
 	}
 	return nil
 }
@@ -92,7 +111,7 @@ func (sim *simulation) resourcePolicy(doc string) error {
 	if doc == "" {
 		return nil
 	}
-	sp, err := newSimPolicy("ResourcePolicy", iamapi.PolicySourceTypeResource, policy.TypeResource, doc)
+	sp, err := newSimPolicy("resource", "ResourcePolicy", iamapi.PolicySourceTypeResource, policy.TypeResource, doc)
 	if err != nil {
 		return err
 	}
@@ -189,18 +208,14 @@ func (s *Service) principalPolicies(ctx context.Context, sim *simulation, ref ia
 		case store.SourceGroupInline:
 			src = iamapi.PolicySourceTypeGroup
 		}
-		sp, err := newSimPolicy(d.Name, src, policy.TypeIdentity, d.Document)
-		if err != nil {
+		if err := sim.add(d.Name, src, policy.TypeIdentity, d.Document); err != nil {
 			return err
 		}
-		sim.policies = append(sim.policies, sp)
 	}
 	if withBoundary && snap.Boundary != nil {
-		sp, err := newSimPolicy(snap.Boundary.Name, managedSource(snap.BoundaryARN), policy.TypeBoundary, snap.Boundary.Document)
-		if err != nil {
+		if err := sim.add(snap.Boundary.Name, managedSource(snap.BoundaryARN), policy.TypeBoundary, snap.Boundary.Document); err != nil {
 			return err
 		}
-		sim.policies = append(sim.policies, sp)
 	}
 	return nil
 }
@@ -216,11 +231,9 @@ func (s *Service) groupPolicies(ctx context.Context, sim *simulation, ref iam.En
 		return err
 	}
 	for _, ip := range inl {
-		sp, err := newSimPolicy(ip.Name, iamapi.PolicySourceTypeGroup, policy.TypeIdentity, ip.Document)
-		if err != nil {
+		if err := sim.add(ip.Name, iamapi.PolicySourceTypeGroup, policy.TypeIdentity, ip.Document); err != nil {
 			return err
 		}
-		sim.policies = append(sim.policies, sp)
 	}
 	att, err := s.st.Attachments().List(ctx, o)
 	if err != nil {
@@ -235,11 +248,9 @@ func (s *Service) groupPolicies(ctx context.Context, sim *simulation, ref iam.En
 		if err != nil {
 			return err
 		}
-		sp, err := newSimPolicy(a.Name, managedSource(a.ARN), policy.TypeIdentity, v.Document)
-		if err != nil {
+		if err := sim.add(a.Name, managedSource(a.ARN), policy.TypeIdentity, v.Document); err != nil {
 			return err
 		}
-		sim.policies = append(sim.policies, sp)
 	}
 	sim.caller = policy.Caller{Kind: policy.IAMUser, Account: ref.Account, ARN: iam.UserARN(ref.Account, "/", "SimulatedUser"), UserName: "SimulatedUser"}
 	return nil
@@ -254,18 +265,18 @@ var decisionNames = map[policy.Outcome]string{
 // run evaluates every action on every resource.
 func (sim *simulation) run(marker string, maxItems *int32) (*iamapi.SimulatePolicyResponse, error) {
 	compiled := make([]*policy.Compiled, 0, len(sim.policies))
-	byID := map[string]*simPolicy{}
+	byKey := map[string]*simPolicy{}
 	hasBoundary := false
 	for i := range sim.policies {
 		sp := &sim.policies[i]
 		compiled = append(compiled, sp.compiled)
-		byID[sp.id] = sp
+		byKey[sp.key] = sp
 		hasBoundary = hasBoundary || sp.typ == policy.TypeBoundary
 	}
 	var res *policy.Compiled
 	if sim.resource != nil {
 		res = sim.resource.compiled
-		byID[sim.resource.id] = sim.resource
+		byKey[sim.resource.key] = sim.resource
 	}
 	set, err := policy.NewSet(compiled...)
 	if err != nil {
@@ -293,7 +304,7 @@ func (sim *simulation) run(marker string, maxItems *int32) (*iamapi.SimulatePoli
 				MatchedStatements: []iamapi.Statement{}, MissingContextValues: sim.missingKeys(&req)}
 			boundaryAllows := false
 			for _, m := range d.Matched {
-				sp := byID[m.Policy]
+				sp := byKey[m.Policy]
 				if sp == nil {
 					continue
 				}
