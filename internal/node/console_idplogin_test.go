@@ -2,8 +2,6 @@ package node
 
 import (
 	"crypto/tls"
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -14,11 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/brevet-dev/brevet/internal/sso"
+	"github.com/brevet-dev/brevet/internal/federation/fedtest"
 )
 
 // TestConsoleIdPSignIn: a person who signed in on /sso/signin with a
-// configured identity provider (no IAM user) sees the roles assigned to
+// configured identity provider (no IAM user; a real OpenID Connect
+// provider in the test, the whole round trip) sees the roles assigned to
 // them, and starts a console session in one through a ConsoleLogin the
 // trail names them in; the role's calls carry the console marker. The
 // chooser's form is refused without its own anti-forgery token, and a
@@ -27,10 +26,21 @@ func TestConsoleIdPSignIn(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
 	pool := writeServerCert(t, certFile, keyFile, 1)
+	// A real OpenID Connect provider: dana signs in there, and the
+	// sign-in pages verify her ID token, as in production.
+	idp := fedtest.NewOIDCProvider(t)
+	idp.SetClient("brevet", "") // a public client: PKCE only
+	idpCA := filepath.Join(dir, "idp-ca.pem")
+	if err := os.WriteFile(idpCA, idp.CAPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pool.AppendCertsFromPEM(idp.CAPEM)
 	conf := filepath.Join(dir, "brevet.yaml")
-	// The provider is never reached: the test stands in for its sign-in
-	// by sealing the sign-in pages' session as they would.
-	if err := os.WriteFile(conf, []byte("sso:\n  identity_providers:\n    - name: corp\n      issuer: https://idp.example.invalid\n      client_id: brevet\n"), 0o600); err != nil {
+	// role_session_duration is the SSO role sessions' length: the
+	// console's sessions in an assigned role last as long.
+	cfg := "sso:\n  role_session_duration: 15m\n  identity_providers:\n    - name: corp\n      issuer: " + idp.Issuer() +
+		"\n      client_id: brevet\n      groups_claim: groups\n      ca_file: " + idpCA + "\n"
+	if err := os.WriteFile(conf, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	dataDir := filepath.Join(dir, "data")
@@ -44,21 +54,29 @@ func TestConsoleIdPSignIn(t *testing.T) {
 
 	const read = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:List*","Resource":"*"}]}`
 	for _, role := range []string{"Dev", "Ops"} {
-		c.iam("Action=CreateRole&RoleName=" + role + "&AssumeRolePolicyDocument=" + url.QueryEscape(portalTrust))
+		c.iam("Action=CreateRole&RoleName=" + role + "&MaxSessionDuration=43200&AssumeRolePolicyDocument=" + url.QueryEscape(portalTrust))
 		c.iam("Action=PutRolePolicy&RoleName=" + role + "&PolicyName=read&PolicyDocument=" + url.QueryEscape(read))
 	}
 	c.signed("brevet", c.admin, "Action=CreateAccountAssignment&Version=2026-11-01&RoleName=Dev&PrincipalType=USER"+
 		"&PrincipalSource=idp:corp&PrincipalName=dana@example.com", http.StatusOK)
 
-	// The sign-in pages' session of dana, signed in with provider corp.
-	id := sso.Identity{Source: "idp:corp", UserID: "sub-123", UserName: "dana@example.com", Groups: []string{"eng"}}
-	b, _ := json.Marshal(map[string]any{"csrf": "x", "id": id, "exp": time.Now().Add(time.Hour)})
-	sealed, err := n.master.Seal(b, "sso-signin-session")
+	// The console sends the browser to the sign-in pages, which send it
+	// to the provider, which signs dana in and sends her back.
+	idp.SignIn("sub-123", map[string]any{"email": "dana@example.com", "email_verified": true, "groups": []string{"eng"}})
+	resp, err := c.noRedir.Get(n.URL() + "/console/login?next=%2Fconsole%2Froles")
 	if err != nil {
 		t.Fatal(err)
 	}
-	base, _ := url.Parse(n.URL())
-	jar.SetCookies(base, []*http.Cookie{{Name: "__Host-brevet_sso", Value: base64.RawURLEncoding.EncodeToString(sealed), Path: "/", Secure: true, HttpOnly: true}})
+	resp.Body.Close()
+	signin, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || err != nil || signin.Path != "/sso/signin" {
+		t.Fatalf("console login before sign-in: %d %v", resp.StatusCode, resp.Header)
+	}
+	back := signin.Query().Get("next")
+	code, page := c.do(c.browser, http.MethodGet, "/sso/idp/corp/start?next="+url.QueryEscape(back), nil)
+	if code != http.StatusOK || !strings.Contains(page, `url=/console/login?next=`) {
+		t.Fatalf("provider round trip: %d %s", code, page)
+	}
 
 	tokenRE := regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 	chooser := func() string {
@@ -92,7 +110,7 @@ func TestConsoleIdPSignIn(t *testing.T) {
 	if code, _ := choose(chooser(), "Dev"); code != http.StatusSeeOther {
 		t.Fatalf("Dev: %d", code)
 	}
-	page := c.get("/console/roles")
+	page = c.get("/console/roles")
 	if !strings.Contains(page, "Dev/dana@example.com") || !strings.Contains(page, ">Ops<") {
 		t.Errorf("roles page as Dev: %s", page)
 	}
