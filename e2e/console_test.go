@@ -477,8 +477,12 @@ func TestConsoleCSRF(t *testing.T) {
 // their screenshots when asked): the dashboard, users and a user's
 // credentials with a virtual MFA device's QR code, roles, policies with
 // the editor showing a validation error, identity providers, sessions,
-// the audit explorer following a credential, and the simulator's result.
-// Each page must render without a CSP violation or a script error.
+// the audit explorer following a role session, and the simulator's
+// result; then, without screenshots, the rest of the URL map (a user's
+// and a role's other tabs, a new group, AWS managed policies, a provider's
+// forms and page, one audit event). Each page must render with 200,
+// without a CSP violation or a script error, with every control labelled,
+// every column header scoped and every button named.
 func TestConsoleTour(t *testing.T) {
 	t.Parallel()
 	s := sharedConsole(t)
@@ -498,6 +502,14 @@ func TestConsoleTour(t *testing.T) {
 		t.Fatal(err)
 	}
 	suiteSecrets.add(aws.ToString(key.AccessKey.SecretAccessKey))
+	// An identity provider for the providers' page.
+	if _, err := ic.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{
+		Url: aws.String("https://token.actions.githubusercontent.com"), ClientIDList: []string{"sts.amazonaws.com"}}); err != nil {
+		var exists *iamtypes.EntityAlreadyExistsException
+		if !errors.As(err, &exists) {
+			t.Fatal(err)
+		}
+	}
 	// A role session made with the user's key and used twice, for the
 	// audit explorer to follow from its issuance.
 	cfg := s.goConfig(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")
@@ -532,7 +544,7 @@ func TestConsoleTour(t *testing.T) {
 		}
 	}
 	key.AccessKey.AccessKeyId = ar.Credentials.AccessKeyId
-	got := runConsole(t, "tour", s.asAdmin(map[string]string{"user": user, "accessKeyId": aws.ToString(key.AccessKey.AccessKeyId)}))
+	got := runConsole(t, "tour", s.asAdmin(map[string]string{"user": user, "role": role, "accessKeyId": aws.ToString(key.AccessKey.AccessKeyId)}))
 	if got["pages"] == "" {
 		t.Error("the tour reported no page")
 	}
