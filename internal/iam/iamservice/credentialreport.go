@@ -59,18 +59,26 @@ func (e reportExpiredError) Error() string {
 // which is STARTED (the generation AWS starts has then ended, and the
 // next call answers COMPLETE).
 func (s *Service) GenerateCredentialReport(ctx context.Context, p *identity.Principal, _ *awsquery.Empty, now time.Time) (*iamapi.GenerateCredentialReportResponse, error) {
-	cur, err := s.loadReport(ctx, p.Account, KindCredentialReport)
+	cur, loadErr := s.loadReport(ctx, p.Account, KindCredentialReport)
 	switch {
-	case err == nil && now.Sub(cur.Generated) < ReportTTL:
+	case loadErr == nil && now.Sub(cur.Generated) < ReportTTL:
 		return &iamapi.GenerateCredentialReportResponse{State: iamapi.ReportStateTypeComplete}, nil
-	case err != nil && !errors.Is(err, store.ErrNotFound):
-		return nil, err
+	case loadErr != nil && !errors.Is(loadErr, store.ErrNotFound):
+		return nil, loadErr
 	}
 	if _, err := s.generateCredentialReport(ctx, p.Account, now); err != nil {
 		return nil, err
 	}
-	return &iamapi.GenerateCredentialReportResponse{State: iamapi.ReportStateTypeStarted,
-		Description: "No report exists. Starting a new report generation task"}, nil
+	return &iamapi.GenerateCredentialReportResponse{State: iamapi.ReportStateTypeStarted, Description: startedDescription(loadErr)}, nil
+}
+
+// startedDescription is a STARTED answer's Description: whether there was
+// no report (loading it returned ErrNotFound) or an expired one.
+func startedDescription(loadErr error) string {
+	if loadErr != nil {
+		return "No report exists. Starting a new report generation task"
+	}
+	return "The report is older than 4 hours. Starting a new report generation task"
 }
 
 // GetCredentialReport returns the account's credential report (CSV).

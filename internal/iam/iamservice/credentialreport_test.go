@@ -47,8 +47,8 @@ func TestCredentialReport(t *testing.T) {
 
 	e.advance(time.Hour)
 	gen := must(c.GenerateCredentialReport(ctx, &awsiam.GenerateCredentialReportInput{}))(t)
-	if gen.State != types.ReportStateTypeStarted {
-		t.Errorf("first GenerateCredentialReport: %s, want STARTED", gen.State)
+	if gen.State != types.ReportStateTypeStarted || aws.ToString(gen.Description) != "No report exists. Starting a new report generation task" {
+		t.Errorf("first GenerateCredentialReport: %s %q, want STARTED", gen.State, aws.ToString(gen.Description))
 	}
 	if gen = must(c.GenerateCredentialReport(ctx, &awsiam.GenerateCredentialReportInput{}))(t); gen.State != types.ReportStateTypeComplete {
 		t.Errorf("second GenerateCredentialReport: %s, want COMPLETE", gen.State)
@@ -85,8 +85,9 @@ func TestCredentialReport(t *testing.T) {
 	if code, _ := apiError(t, err); code != "ReportExpired" {
 		t.Errorf("GetCredentialReport after 4 hours: %s, want ReportExpired", code)
 	}
-	if gen = must(c.GenerateCredentialReport(ctx, &awsiam.GenerateCredentialReportInput{}))(t); gen.State != types.ReportStateTypeStarted {
-		t.Errorf("GenerateCredentialReport after 4 hours: %s, want STARTED", gen.State)
+	gen = must(c.GenerateCredentialReport(ctx, &awsiam.GenerateCredentialReportInput{}))(t)
+	if gen.State != types.ReportStateTypeStarted || !strings.Contains(aws.ToString(gen.Description), "older than 4 hours") {
+		t.Errorf("GenerateCredentialReport after 4 hours: %s %q, want STARTED, older than 4 hours", gen.State, aws.ToString(gen.Description))
 	}
 	if got := e.authz.last(); got.Action != "iam:GenerateCredentialReport" || got.Resource != "*" {
 		t.Errorf("authorized as %s on %s, want iam:GenerateCredentialReport on *", got.Action, got.Resource)

@@ -42,12 +42,12 @@ func anyResource(context.Context, *identity.Principal, *awsquery.Empty) (request
 // findings report less than ReportTTL old exists (COMPLETE). Like
 // GenerateCredentialReport it answers STARTED after generating.
 func (s *Service) GenerateFindingsReport(ctx context.Context, p *identity.Principal, _ *awsquery.Empty, now time.Time) (*brevetapi.GenerateFindingsReportResponse, error) {
-	cur, err := s.loadReport(ctx, p.Account, KindFindingsReport)
+	cur, loadErr := s.loadReport(ctx, p.Account, KindFindingsReport)
 	switch {
-	case err == nil && now.Sub(cur.Generated) < ReportTTL:
+	case loadErr == nil && now.Sub(cur.Generated) < ReportTTL:
 		return &brevetapi.GenerateFindingsReportResponse{State: "COMPLETE"}, nil
-	case err != nil && !errors.Is(err, store.ErrNotFound):
-		return nil, err
+	case loadErr != nil && !errors.Is(loadErr, store.ErrNotFound):
+		return nil, loadErr
 	}
 	rows, err := s.generateCredentialReport(ctx, p.Account, now)
 	if err != nil {
@@ -68,7 +68,7 @@ func (s *Service) GenerateFindingsReport(ctx context.Context, p *identity.Princi
 	if err := s.saveReport(ctx, p.Account, KindFindingsReport, storedReport{Generated: utc(now), Content: content}); err != nil {
 		return nil, err
 	}
-	return &brevetapi.GenerateFindingsReportResponse{State: "STARTED", Description: "No report exists. Starting a new report generation task"}, nil
+	return &brevetapi.GenerateFindingsReportResponse{State: "STARTED", Description: startedDescription(loadErr)}, nil
 }
 
 // GetFindingsReport returns the account's findings report, however old:
