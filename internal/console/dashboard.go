@@ -102,23 +102,40 @@ func userHref(tab string) func(name, arn string) string {
 // dashboard is the console's home: the account, its counts and its
 // security findings.
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, s *session) error {
+	// The two calls at once: each waits for its audit event to be
+	// durable, and the trail's group commit makes one write of both.
+	type report struct {
+		out *brevetapi.GetFindingsReportResponse
+		err error
+	}
+	reports := make(chan report, 1)
+	// The other goroutine's call gets none of the browser request's
+	// values: the server's record of the request is written by the
+	// request's own goroutine only (server.SetAction).
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	defer context.AfterFunc(r.Context(), cancel)()
+	go func() {
+		out, err := call(h, r.WithContext(ctx), s, brevetapi.GetFindingsReport, nil)
+		reports <- report{out, err}
+	}()
 	sum, err := call(h, r, s, iamapi.GetAccountSummary, nil)
+	rep := <-reports
 	if err != nil {
 		return err
 	}
 	v := &dashboardView{Counts: sum.SummaryMap}
-	rep, err := call(h, r, s, brevetapi.GetFindingsReport, nil)
 	var we *awsquery.Error
 	switch {
-	case err == nil:
-		v.Generated, v.Findings = rep.GeneratedTime, findingViews(rep.Findings)
-		if h.cfg.Now().Sub(rep.GeneratedTime) >= findingsTTL {
+	case rep.err == nil:
+		v.Generated, v.Findings = rep.out.GeneratedTime, findingViews(rep.out.Findings)
+		if h.cfg.Now().Sub(rep.out.GeneratedTime) >= findingsTTL {
 			v.Refreshing = h.generateFindings(r, s)
 		}
-	case errors.As(err, &we) && we.Code == awsquery.CodeReportNotPresent:
+	case errors.As(rep.err, &we) && we.Code == awsquery.CodeReportNotPresent:
 		v.Refreshing = h.generateFindings(r, s)
 	default:
-		v.FindingsError = h.asPageError(r, err)
+		v.FindingsError = h.asPageError(r, rep.err)
 	}
 	return h.render(w, r, s, http.StatusOK, "dashboard", "Dashboard", "dashboard", v)
 }
@@ -154,8 +171,10 @@ func (h *Handler) generateFindings(r *http.Request, s *session) bool {
 		g.busy = map[string]bool{}
 	}
 	g.busy[s.Account] = true
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), generateTimeout)
-	br := r.Clone(ctx) // the browser's address, host and TLS state, not its end
+	// None of the browser request's values, nor its end: the call
+	// outlives the request, whose record the server no longer keeps.
+	ctx, cancel := context.WithTimeout(context.Background(), generateTimeout)
+	br := r.Clone(ctx) // the browser's address, host, user agent and TLS state
 	go func() {
 		defer cancel()
 		if _, err := call(h, br, s, brevetapi.GenerateFindingsReport, nil); err != nil {
