@@ -362,9 +362,10 @@ func (s *ssoServer) consoleReader(t *testing.T) *ssoPerson {
 }
 
 // TestConsoleReadOnly: a user whose policies allow only reading signs in
-// (password and MFA) and sees the pages; the "Create user" button is
-// there, and pressing it ends on an AccessDenied page (403) that names
-// iam:CreateUser and why. No user was created.
+// (password and MFA) and sees the pages; the create links of users,
+// groups, roles and policies are there, and creating a user ends on an
+// AccessDenied page (403) that names iam:CreateUser and why. No user was
+// created.
 func TestConsoleReadOnly(t *testing.T) {
 	t.Parallel()
 	s := sharedConsole(t)

@@ -285,6 +285,11 @@ const scenarios = {
   async readonly(c) {
     const p = c.page;
     await c.expectOK('the dashboard as a reader');
+    for (const [list, create] of [['/console/roles', '/console/roles/new'], ['/console/policies', '/console/policies/new'], ['/console/groups', '/console/groups/new']]) {
+      await c.go(list);
+      await c.expectOK(`${list} as a reader`);
+      if ((await p.locator(`main a[href="${create}"]`).count()) === 0) throw new Error(`${list} hides its link to ${create} from a reader`);
+    }
     await c.go('/console/users');
     await c.expectOK('the users list as a reader');
     const create = p.locator('a[href="/console/users/new"]');
