@@ -57,6 +57,12 @@ type Config struct {
 	// Session is how long a console session lasts; default 1h, at most
 	// sts.MaxConsoleSession.
 	Session time.Duration
+	// RoleSession is how long the console session of a person who signed
+	// in with an identity provider lasts, capped by the role's maximum:
+	// the SSO portal's role session duration (sso.role_session_duration),
+	// so that the console does not outlast what the portal issues.
+	// Session when 0.
+	RoleSession time.Duration
 	// Now and Rand default to time.Now and crypto/rand.
 	Now    func() time.Time
 	Rand   io.Reader
@@ -86,6 +92,9 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if cfg.Session <= 0 {
 		cfg.Session = DefaultSession
+	}
+	if cfg.RoleSession <= 0 {
+		cfg.RoleSession = cfg.Session
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -204,7 +204,7 @@ func (c *idpLoginCall) Act(ctx context.Context, x *request.Exchange) error {
 	if err != nil {
 		return err
 	}
-	dur := min(cfg.Session, time.Duration(role.MaxSessionDuration)*time.Second)
+	dur := min(cfg.RoleSession, time.Duration(role.MaxSessionDuration)*time.Second)
 	who := portal.SessionName(p.id.UserName)
 	ss, err := cfg.Issuer.ServiceSession(ctx, &sts.ServiceSessionInput{
 		Service: portal.Principal, RoleARN: role.ARN(), SessionName: who, SourceIdentity: who,

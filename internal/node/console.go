@@ -30,8 +30,8 @@ func (n *Node) newConsole(d *awsquery.Dispatcher, p *request.Pipeline) error {
 		Sealer: n.master, Opener: n.master, Region: n.cfg.Regions[0], Logger: n.log,
 		Reference: ref,
 		// People who signed in with an identity provider work in a role
-		// assigned to them, as the SSO portal issues it.
-		Assignments: n.assign, Roles: n.authz, Issuer: n.fed.sts,
+		// assigned to them, as the SSO portal issues it (for as long).
+		Assignments: n.assign, Roles: n.authz, Issuer: n.fed.sts, RoleSession: n.cfg.SSO.RoleSessionDuration,
 	})
 	if err != nil {
 		return err

@@ -15,13 +15,19 @@ import (
 	"github.com/brevet-dev/brevet/internal/federation/fedtest"
 )
 
+var (
+	rcIssued  = regexp.MustCompile(`<Issued>([^<]+)</Issued>`)
+	rcExpires = regexp.MustCompile(`<Expiration>([^<]+)</Expiration>`)
+)
+
 // TestConsoleIdPSignIn: a person who signed in on /sso/signin with a
 // configured identity provider (no IAM user; a real OpenID Connect
 // provider in the test, the whole round trip) sees the roles assigned to
 // them, and starts a console session in one through a ConsoleLogin the
 // trail names them in; the role's calls carry the console marker. The
 // chooser's form is refused without its own anti-forgery token, and a
-// role not assigned to them is refused.
+// role not assigned to them is refused. The session lasts the SSO role
+// session duration.
 func TestConsoleIdPSignIn(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
@@ -109,6 +115,18 @@ func TestConsoleIdPSignIn(t *testing.T) {
 	}
 	if code, _ := choose(chooser(), "Dev"); code != http.StatusSeeOther {
 		t.Fatalf("Dev: %d", code)
+	}
+	// The session lasts role_session_duration, as the portal's do.
+	out := c.signed("brevet", c.admin, "Action=ListSessions&Version=2026-11-01&PrincipalArn="+
+		url.QueryEscape("arn:aws:iam::"+testAccount+":role/Dev"), http.StatusOK)
+	issued, expires := rcIssued.FindStringSubmatch(out), rcExpires.FindStringSubmatch(out)
+	if issued == nil || expires == nil {
+		t.Fatalf("ListSessions: %s", out)
+	}
+	i, _ := time.Parse(time.RFC3339, issued[1])
+	e, _ := time.Parse(time.RFC3339, expires[1])
+	if d := e.Sub(i); d != 15*time.Minute {
+		t.Errorf("console session of Dev lasts %v, want role_session_duration 15m", d)
 	}
 	page = c.get("/console/roles")
 	if !strings.Contains(page, "Dev/dana@example.com") || !strings.Contains(page, ">Ops<") {
