@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/store"
@@ -42,6 +43,19 @@ func (s *Store) IndexEvents(ctx context.Context, rs []store.EventRecord, positio
 	})
 }
 
+// smallRange reports whether f's time range holds at most smallRange of
+// the account's events, counting at most that many.
+func (s *Store) smallRange(ctx context.Context, f store.EventFilter) (bool, error) {
+	where, args := store.EventWhere(store.EventFilter{Account: f.Account, From: f.From, To: f.To}, func(int) string { return "?" })
+	var n int
+	err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM audit_events INDEXED BY audit_events_time WHERE `+
+		where+` LIMIT `+fmt.Sprint(smallRange+1)+`)`, args...).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: finding events: %w", mapErr(err))
+	}
+	return n <= smallRange, nil
+}
+
 // EventIndexPosition is the trail position IndexEvents last recorded.
 func (s *Store) EventIndexPosition(ctx context.Context) (uint64, error) {
 	var seq int64
@@ -51,15 +65,38 @@ func (s *Store) EventIndexPosition(ctx context.Context) (uint64, error) {
 	return uint64(seq), nil
 }
 
-// FindEvents returns the matching events, newest first.
+// smallRange is how many events of a time range FindEvents reads through
+// the time index (and sorts by key); past it, it walks the key order.
+const smallRange = 5000
+
+// FindEvents returns the matching events, newest first. Pages walk an
+// index in key order and stop after Limit rows; a time range of few
+// events is read through the time index instead, its keys sorted (a walk
+// would read every newer event before reaching it), and only then the
+// rows.
 func (s *Store) FindEvents(ctx context.Context, f store.EventFilter) ([]store.EventRecord, error) {
 	where, args := store.EventWhere(f, func(int) string { return "?" })
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 50
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+eventCols+` FROM audit_events WHERE `+where+
-		` ORDER BY key DESC LIMIT `+fmt.Sprint(limit), args...)
+	// The keys first, from an index alone; then their rows.
+	index, inner := "audit_events", where
+	if !f.From.IsZero() || !f.To.IsZero() {
+		small, err := s.smallRange(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		if small {
+			index = "audit_events INDEXED BY audit_events_time"
+		} else {
+			// Keep the planner off the time index: "+time" is not indexed.
+			inner = strings.ReplaceAll(inner, " time ", " +time ")
+		}
+	}
+	query := `SELECT ` + eventCols + ` FROM audit_events WHERE rowid IN (SELECT rowid FROM ` + index + ` WHERE ` + inner +
+		` ORDER BY key DESC LIMIT ` + fmt.Sprint(limit) + `) ORDER BY key DESC`
+	rows, err := s.rdb.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: finding events: %w", mapErr(err))
 	}
