@@ -149,11 +149,15 @@ func (h *Handler) auditList(w http.ResponseWriter, r *http.Request, s *session) 
 			req.LookupAttributes = append(req.LookupAttributes, a)
 		}
 	}
-	var st lookup.TrailStatus
-	if err := h.cloudTrail(r, s, lookup.StatusTarget, struct{}{}, &st); err != nil {
-		v.StatusError = h.asPageError(r, err)
-	} else {
-		v.Status = &st
+	// The verification status heads the first page only: one API call
+	// fewer on the others.
+	if req.NextToken == "" {
+		var st lookup.TrailStatus
+		if err := h.cloudTrail(r, s, lookup.StatusTarget, struct{}{}, &st); err != nil {
+			v.StatusError = h.asPageError(r, err)
+		} else {
+			v.Status = &st
+		}
 	}
 	if !ok1 || !ok2 {
 		v.FormError = &pageError{Status: http.StatusBadRequest, Code: "InvalidTimeRangeException", Message: "Start and end are dates and times, for example 2026-11-22T08:00."}

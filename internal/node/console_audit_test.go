@@ -22,7 +22,7 @@ func TestConsoleAudit(t *testing.T) {
 		t.Fatalf("GetUser of nobody: %d", code)
 	}
 	b.signIn("admin")
-	if err := b.n.flushIndex(t.Context()); err != nil {
+	if err := b.n.events.Flush(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	trail := readTrail(t, b.n)
@@ -91,6 +91,9 @@ func TestConsoleAudit(t *testing.T) {
 	// Several pages: a credential with more uses than a page holds.
 	for range 55 {
 		b.get("/console/audit/event?id=" + createID)
+	}
+	if err := b.n.events.Flush(t.Context()); err != nil {
+		t.Fatal(err)
 	}
 	body = page("/console/audit/credential?key="+consoleKey, 200, []string{`rel="next"`}, nil)
 	next := regexp.MustCompile(`href="([^"]+)" rel="next"`).FindStringSubmatch(body)

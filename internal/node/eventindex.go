@@ -34,8 +34,8 @@ func (n *Node) newEventIndexer() {
 }
 
 // startEventIndexer catches the index up with the trail and starts its
-// writer. A failure does not keep the node from serving: LookupEvents
-// flushes the index first, and the writer tries again.
+// writer. A failure does not keep the node from serving: the writer
+// tries again.
 func (n *Node) startEventIndexer(ctx context.Context) {
 	if n.events == nil {
 		return
@@ -75,19 +75,14 @@ func (n *Node) followEvents(opts *audit.Options) {
 	}
 }
 
-// eventIndex is LookupEvents' index: the store's, with the file trail's
-// indexer flushed first so that a lookup sees every event acknowledged
-// before it. nil when the store has none.
+// eventIndex is LookupEvents' index: the store's; nil when the store has
+// none.
 func (n *Node) eventIndex() *lookup.Index {
 	st, ok := n.st.(store.EventIndex)
 	if !ok {
 		return nil
 	}
-	ix := &lookup.Index{Store: st}
-	if ev := n.events; ev != nil {
-		ix.Flush = ev.Flush
-	}
-	return ix
+	return &lookup.Index{Store: st}
 }
 
 // indexEventsTx writes a batch's event index rows in the PostgreSQL audit

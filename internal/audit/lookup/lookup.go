@@ -658,29 +658,18 @@ func (h *handler) lookup(q *query) (*response, error) {
 	return resp, nil
 }
 
-// Index is the audit event index LookupEvents reads.
+// Index is the audit event index LookupEvents reads. On the file trail it
+// is written behind the trail, so an event shows once indexed (within
+// milliseconds), as CloudTrail's LookupEvents shows events minutes
+// late; no request waits for it.
 type Index struct {
 	Store store.EventIndex
-	// Flush, when set, waits for the index to hold every event
-	// acknowledged before the call (the file trail's indexer).
-	Flush func(context.Context) error
 }
-
-// flushTimeout bounds the wait for the index to catch up.
-const flushTimeout = 5 * time.Second
 
 // lookupIndex is lookup answered from the event index: the same events,
 // in the same order, with the same tokens.
 func (h *handler) lookupIndex(ctx context.Context, q *query) (*response, error) {
 	ix := h.cfg.Index
-	if ix.Flush != nil {
-		fctx, cancel := context.WithTimeout(ctx, flushTimeout)
-		err := ix.Flush(fctx)
-		cancel()
-		if err != nil {
-			return nil, fmt.Errorf("lookup: the audit event index: %w", err)
-		}
-	}
 	f := q.index
 	f.Account, f.Management, f.Before, f.Limit = q.filter.Account, !q.data, q.before, q.max+1
 	recs, err := ix.Store.FindEvents(ctx, f)
