@@ -18,14 +18,17 @@ import (
 	"github.com/brevet-dev/brevet/internal/sso"
 )
 
-// SignIn tells who signed in on the sign-in pages (*signin.Handler).
+// SignIn tells who signed in on the sign-in pages (*signin.Handler), and
+// when.
 type SignIn interface {
 	SignedIn(r *http.Request) (id sso.Identity, arn string, ok bool)
+	SignedInAt(r *http.Request) time.Time
 }
 
-// Sessions mints console sessions (*sts.Service).
+// Sessions mints console sessions (*sts.Service); mfaAt is when the
+// sign-in verified the user's second factor, the zero time for none.
 type Sessions interface {
-	ConsoleSession(p *identity.Principal, mfa bool, d time.Duration, now time.Time) (*stsapi.Credentials, credential.Claims, error)
+	ConsoleSession(p *identity.Principal, mfaAt time.Time, d time.Duration, now time.Time) (*stsapi.Credentials, credential.Claims, error)
 }
 
 // Config assembles the console.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/identity"
@@ -50,10 +51,15 @@ func userPrincipal(id sso.Identity, arn string) *identity.Principal {
 
 // loginCall is ConsoleLogin's part of the pipeline (request.Call).
 type loginCall struct {
-	h   *Handler
-	mfa bool
-	s   *session // the new session, once issued
+	h *Handler
+	// mfaAt is when the sign-in verified the user's second factor; zero
+	// without one.
+	mfaAt time.Time
+	s     *session // the new session, once issued
 }
+
+// mfa reports whether the user signed in with a second factor.
+func (c *loginCall) mfa() bool { return !c.mfaAt.IsZero() }
 
 func (c *loginCall) Route(_ context.Context, x *request.Exchange) error {
 	x.Op = &loginOp
@@ -73,7 +79,7 @@ func (c *loginCall) Act(_ context.Context, x *request.Exchange) error {
 	if !ok {
 		return errNotSignedIn
 	}
-	creds, claims, err := c.h.cfg.Sessions.ConsoleSession(p, c.mfa, c.h.cfg.Session, x.Start)
+	creds, claims, err := c.h.cfg.Sessions.ConsoleSession(p, c.mfaAt, c.h.cfg.Session, x.Start)
 	if err != nil {
 		return err
 	}
@@ -83,7 +89,7 @@ func (c *loginCall) Act(_ context.Context, x *request.Exchange) error {
 	}
 	c.s = &session{
 		AccessKeyID: creds.AccessKeyId, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken,
-		Expires: creds.Expiration, CSRF: csrf, Account: p.Account, ARN: p.CallerARN, Name: p.UserName, MFA: c.mfa,
+		Expires: creds.Expiration, CSRF: csrf, Account: p.Account, ARN: p.CallerARN, Name: p.UserName, MFA: c.mfa(),
 	}
 	x.Issue(request.Issuance{
 		Kind: loginOp.Name, AccessKeyID: claims.AccessKeyID, Expires: claims.Expires, Issued: claims.IssuedAt,
@@ -96,8 +102,10 @@ func (c *loginCall) Act(_ context.Context, x *request.Exchange) error {
 // sign-in pages, through the pipeline: one durable event (with the
 // issuance) before the cookie is set.
 func (h *Handler) consoleLogin(w http.ResponseWriter, r *http.Request) error {
-	id, _, _ := h.cfg.SignIn.SignedIn(r)
-	c := &loginCall{h: h, mfa: id.MFA}
+	c := &loginCall{h: h}
+	if id, _, _ := h.cfg.SignIn.SignedIn(r); id.MFA {
+		c.mfaAt = h.cfg.SignIn.SignedInAt(r)
+	}
 	ctx := request.WithRequestID(r.Context(), request.NewID())
 	x := &request.Exchange{}
 	x.Begin(r, request.IDFromContext(ctx), h.cfg.Now())
@@ -109,7 +117,7 @@ func (h *Handler) consoleLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	x.Record(&rec, h.cfg.Now(), err, status, code, msg)
 	mfaUsed := "No"
-	if c.mfa {
+	if c.mfa() {
 		mfaUsed = "Yes"
 	}
 	rec.Details = map[string]string{"MFAUsed": mfaUsed}

@@ -43,6 +43,9 @@ type session struct {
 	Pending *pending `json:"pending,omitempty"`
 	// Expires ends the session (and the pending step).
 	Expires time.Time `json:"exp"`
+	// Since is when Identity signed in: its password (and second
+	// factor) verified, or its provider's answer arrived.
+	Since time.Time `json:"since,omitzero"`
 }
 
 // pending is a password sign-in waiting for its second factor, or for
@@ -172,7 +175,7 @@ func (h *Handler) newSignedIn(w http.ResponseWriter, id sso.Identity, arn string
 	if err != nil {
 		return nil, err
 	}
-	s := &session{CSRF: csrf, Identity: &id, ARN: arn, Expires: now.Add(h.cfg.Session)}
+	s := &session{CSRF: csrf, Identity: &id, ARN: arn, Expires: now.Add(h.cfg.Session), Since: now}
 	return s, h.setSession(w, s)
 }
 
@@ -244,4 +247,19 @@ func (h *Handler) SignedIn(r *http.Request) (id sso.Identity, arn string, ok boo
 		return sso.Identity{}, "", false
 	}
 	return *s.Identity, s.ARN, true
+}
+
+// SignedInAt returns when the person signed in with the browser that
+// sent r (the zero time when nobody is): the console dates the MFA of
+// the sessions it starts from the sign-in (aws:MultiFactorAuthAge), not
+// from when each was made.
+func (h *Handler) SignedInAt(r *http.Request) time.Time {
+	s := h.session(r, h.cfg.Now())
+	switch {
+	case s == nil || s.Identity == nil:
+		return time.Time{}
+	case s.Since.IsZero(): // sealed before sessions said: no later than a session's length before it ends
+		return s.Expires.Add(-h.cfg.Session)
+	}
+	return s.Since
 }
