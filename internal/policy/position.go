@@ -62,12 +62,15 @@ func StatementSpans(data []byte) ([]Span, bool) {
 
 // statementSpans reads the value of Statement, at s.pos.
 func (s *jsonScanner) statementSpans() ([]Span, bool) {
+	// The spans come in order: one cursor finds all their positions in
+	// one pass over the text.
+	c := newCursor(s.data)
 	one := func() (Span, bool) {
 		start := s.pos
 		if _, err := s.value(2); err != nil {
 			return Span{}, false
 		}
-		return s.span(start, s.pos), true
+		return Span{Start: c.at(start), End: c.at(s.pos - 1), StartOffset: start, EndOffset: s.pos}, true
 	}
 	if s.next() != '[' {
 		sp, ok := one()
@@ -96,38 +99,58 @@ func (s *jsonScanner) statementSpans() ([]Span, bool) {
 	}
 }
 
-// span is the Span of data[start:end].
-func (s *jsonScanner) span(start, end int) Span {
-	return Span{Start: PositionAt(s.data, start), End: PositionAt(s.data, end-1), StartOffset: start, EndOffset: end}
-}
-
 // PositionAt is the Position of byte offset off in data (clamped to
 // data). A "\r\n" counts as one line break, as does a lone "\r" or "\n".
 func PositionAt(data []byte, off int) Position {
-	off = max(0, min(off, len(data)))
-	p := Position{Line: 1, Column: 1}
-	for i := 0; i < off; {
-		c := data[i]
+	c := newCursor(data)
+	return c.at(off)
+}
+
+// cursor finds the Positions of increasing offsets in one pass over the
+// text: each at continues from where the previous one stopped.
+type cursor struct {
+	data []byte
+	i    int      // the next byte to count
+	p    Position // the Position of data[i]
+	cr   bool     // data[i-1] is a '\r', already counted as a line break
+}
+
+func newCursor(data []byte) *cursor {
+	return &cursor{data: data, p: Position{Line: 1, Column: 1}}
+}
+
+// at is the Position of byte offset off (clamped to the data). An offset
+// before the previous one starts again from the beginning.
+func (c *cursor) at(off int) Position {
+	off = max(0, min(off, len(c.data)))
+	if off < c.i {
+		*c = *newCursor(c.data)
+	}
+	for c.i < off {
+		b := c.data[c.i]
 		switch {
-		case c == '\n':
-			p.Line, p.Column = p.Line+1, 1
-			i++
-		case c == '\r':
-			if i+1 < off && data[i+1] == '\n' {
-				i++
+		case b == '\n':
+			if !c.cr {
+				c.p.Line, c.p.Column = c.p.Line+1, 1
 			}
-			p.Line, p.Column = p.Line+1, 1
-			i++
-		case c < utf8.RuneSelf:
-			p.Column++
-			i++
+			c.cr = false
+			c.i++
+		case b == '\r':
+			c.p.Line, c.p.Column = c.p.Line+1, 1
+			c.cr = true
+			c.i++
+		case b < utf8.RuneSelf:
+			c.p.Column++
+			c.cr = false
+			c.i++
 		default:
-			_, n := utf8.DecodeRune(data[i:])
-			p.Column++
-			i += n
+			_, n := utf8.DecodeRune(c.data[c.i:])
+			c.p.Column++
+			c.cr = false
+			c.i += n
 		}
 	}
-	return p
+	return c.p
 }
 
 // SyntaxErrorOffset reports where data stops being JSON: the byte offset

@@ -1,7 +1,9 @@
 package policy
 
 import (
+	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -143,4 +145,26 @@ func FuzzStatementSpans(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestStatementSpansLinear: finding the statements of a document IAM's
+// largest size allows takes time linear in its length (the simulator and
+// the console's editor find them for every document they are given).
+func TestStatementSpansLinear(t *testing.T) {
+	st := `{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}`
+	var b strings.Builder
+	b.WriteString(`{"Version":"2012-10-17","Statement":[` + st)
+	for b.Len() < 131000-len(st) {
+		b.WriteString(",\n" + st)
+	}
+	b.WriteString("]}")
+	data := []byte(b.String())
+	start := time.Now()
+	spans, ok := StatementSpans(data)
+	if d := time.Since(start); d > 250*time.Millisecond {
+		t.Errorf("StatementSpans of %d statements took %v, want under 250ms", len(spans), d)
+	}
+	if last := spans[len(spans)-1]; !ok || last.Start.Line != len(spans) || last.Start.Column != 1 {
+		t.Errorf("last span = %+v (ok %v), want at line %d, column 1", last, ok, len(spans))
+	}
 }
