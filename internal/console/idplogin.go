@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/awsquery"
@@ -251,7 +252,11 @@ func (h *Handler) idpConsoleLogin(w http.ResponseWriter, r *http.Request, id sso
 	if id.MFA {
 		mfaUsed = "Yes"
 	}
-	rec.Details = map[string]string{"MFAUsed": mfaUsed, "Role": role, "Account": account}
+	rec.Details = map[string]string{"MFAUsed": mfaUsed}
+	// The role asked for, as the portal's GetRoleCredentials records it
+	// (Details other than MFAUsed are not recorded): a refused sign-in
+	// says what was tried.
+	rec.RequestParameters = map[string]any{"accountId": clip(c.account, 12), "roleName": clip(c.role, 64)}
 	if err == nil {
 		rec.ResponseElements = map[string]any{"ConsoleLogin": "Success"}
 	}
@@ -266,4 +271,16 @@ func (h *Handler) idpConsoleLogin(w http.ResponseWriter, r *http.Request, id sso
 		return awsquery.CodeAccessDenied.New("The console could not start a session for this sign-in. Sign in again.")
 	}
 	return h.setSession(w, c.s)
+}
+
+// clip cuts s to at most n bytes, on a rune boundary: a form's value
+// recorded in the trail, bounded as the API bounds it.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

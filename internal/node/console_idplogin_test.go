@@ -26,7 +26,7 @@ var (
 // them, and starts a console session in one through a ConsoleLogin the
 // trail names them in; the role's calls carry the console marker. The
 // chooser's form is refused without its own anti-forgery token, and a
-// role not assigned to them is refused. The session lasts the SSO role
+// role not assigned to them is refused, the trail naming the role. The session lasts the SSO role
 // session duration.
 func TestConsoleIdPSignIn(t *testing.T) {
 	dir := t.TempDir()
@@ -143,18 +143,22 @@ func TestConsoleIdPSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	trail := readTrail(t, n)
-	var login, marked bool
+	var login, refused, marked bool
 	for _, line := range strings.Split(trail, "\n") {
 		if strings.Contains(line, `"eventName":"ConsoleLogin"`) && strings.Contains(line, "arn:aws:sso:::user/idp:corp/dana@example.com") &&
 			strings.Contains(line, `"ConsoleLogin":"Success"`) {
 			login = true
+		}
+		if strings.Contains(line, `"eventName":"ConsoleLogin"`) && strings.Contains(line, "arn:aws:sso:::user/idp:corp/dana@example.com") &&
+			strings.Contains(line, `"errorCode":"AccessDenied"`) && strings.Contains(line, `"roleName":"Ops"`) {
+			refused = true
 		}
 		if strings.Contains(line, `"eventName":"ListRoles"`) && strings.Contains(line, "assumed-role/Dev/dana@example.com") &&
 			strings.Contains(line, `"sessionCredentialFromConsole":"true"`) {
 			marked = true
 		}
 	}
-	if !login || !marked {
-		t.Errorf("trail: ConsoleLogin naming dana %v, ListRoles with the console marker %v", login, marked)
+	if !login || !refused || !marked {
+		t.Errorf("trail: ConsoleLogin naming dana %v, refused for Ops %v, ListRoles with the console marker %v", login, refused, marked)
 	}
 }
