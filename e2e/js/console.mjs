@@ -185,6 +185,7 @@ class Console {
   // and back: password, then the MFA code when the user has a device.
   async signIn() {
     await this.go('/console/');
+    if (new URL(this.page.url()).pathname !== '/sso/signin') throw new Error(`/console/ led to ${this.page.url()}, not the sign-in page`);
     for (let step = 0; step < 6; step++) {
       const u = new URL(this.page.url());
       if (u.pathname.startsWith('/console/') && !(await this.has('input[name=password]'))) {
@@ -233,6 +234,10 @@ const scenarios = {
     const file = await p.locator('#credentials-file').innerText();
     if (!file.includes(accessKeyId) || !file.includes(secretAccessKey)) throw new Error('the credentials file shown is not the key:\n' + file);
     await c.shotRedacted('users-created', { [secretAccessKey]: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' });
+    await c.go(`/console/users/${user}?tab=credentials`);
+    await c.expectOK("the new user's credentials");
+    const later = await c.text();
+    if (!later.includes(accessKeyId) || later.includes(secretAccessKey)) throw new Error('the credentials tab does not list the key, or shows its secret again');
 
     // A role for another AWS account (this one), with the wizard.
     await c.go('/console/roles');
