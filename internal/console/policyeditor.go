@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/brevet-dev/brevet/internal/policy"
@@ -101,6 +102,11 @@ func validatePolicy(data []byte, t policy.Type, cat policy.Catalog) validation {
 		return v
 	}
 	spans, _ := policy.StatementSpans(data)
+	var budget *lintBudget
+	if cat != nil {
+		budget = &lintBudget{Catalog: cat, seen: map[string]actionLookup{}}
+		cat = budget
+	}
 	for _, wn := range policy.Lint(doc, cat) {
 		p := problem{Message: wn.Message, Code: wn.Code}
 		if wn.Statement >= 0 && wn.Statement < len(spans) {
@@ -108,7 +114,45 @@ func validatePolicy(data []byte, t policy.Type, cat policy.Catalog) validation {
 		}
 		v.Warnings = append(v.Warnings, p)
 	}
+	if budget != nil && budget.truncated {
+		v.Warnings = append(v.Warnings, problem{Code: "lint-truncated", Message: "The document has more than " +
+			strconv.Itoa(maxLintLookups) + " action patterns: only the first were checked against the service reference."})
+	}
 	return v
+}
+
+// maxLintLookups bounds the action patterns of one document the editor
+// looks up in the service reference. A wildcard is matched against every
+// action of its service (ec2 has some 700), and a resource policy of
+// 128 KiB holds thousands: unbounded, one keystroke's check took seconds.
+const maxLintLookups = 256
+
+// lintBudget is the reference as Lint sees it for one document: each
+// action pattern looked up once, at most maxLintLookups of them; past
+// that a pattern counts as matching (no warning) and truncated is set.
+type lintBudget struct {
+	policy.Catalog
+	seen      map[string]actionLookup
+	truncated bool
+}
+
+type actionLookup struct {
+	services []string
+	matched  bool
+}
+
+func (b *lintBudget) ActionResourceServices(service, pattern string) ([]string, bool) {
+	key := strings.ToLower(service + ":" + pattern)
+	if l, ok := b.seen[key]; ok {
+		return l.services, l.matched
+	}
+	if len(b.seen) >= maxLintLookups {
+		b.truncated = true
+		return nil, true
+	}
+	services, matched := b.Catalog.ActionResourceServices(service, pattern)
+	b.seen[key] = actionLookup{services: services, matched: matched}
+	return services, matched
 }
 
 // checkEditorSize applies the size quota of where a document of type t is

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -194,4 +195,51 @@ func FuzzValidatePolicy(f *testing.F) {
 			}
 		}
 	})
+}
+
+// countingCatalog counts the action lookups Lint makes in the reference.
+type countingCatalog struct {
+	policy.Catalog
+	lookups int
+}
+
+func (c *countingCatalog) ActionResourceServices(service, pattern string) ([]string, bool) {
+	c.lookups++
+	return c.Catalog.ActionResourceServices(service, pattern)
+}
+
+// TestValidatePolicyLintBound: a document of thousands of action patterns
+// (a resource policy may be 128 KiB) is checked against the reference
+// for a bounded number of them, each pattern once: a wildcard is matched
+// against every action of its service, and the editor validates as the
+// person types.
+func TestValidatePolicyLintBound(t *testing.T) {
+	dir := vectortest.Dir(t, "iam-service-reference-iam-data/data")
+	ref, err := servicereference.Load(os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acts []string
+	for i := 0; i < 4000; i++ {
+		acts = append(acts, fmt.Sprintf(`"ec2:*a*%d*z"`, i))
+	}
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":[` + strings.Join(acts, ",") + `],"Resource":"*"},` +
+		`{"Effect":"Allow","Principal":"*","Action":["s3:GetObjekt","s3:GetObjekt"],"Resource":"*"}]}`
+	cat := &countingCatalog{Catalog: ref}
+	got := validatePolicy([]byte(doc), policy.TypeResource, cat)
+	if cat.lookups > maxLintLookups {
+		t.Errorf("%d lookups in the reference, want at most %d", cat.lookups, maxLintLookups)
+	}
+	if n := len(got.Errors); n != 0 {
+		t.Errorf("errors: %+v", got.Errors)
+	}
+	if last := got.Warnings[len(got.Warnings)-1]; last.Code != "lint-truncated" {
+		t.Errorf("last warning = %+v, want lint-truncated", last)
+	}
+	// Below the bound, each distinct pattern is looked up once.
+	cat = &countingCatalog{Catalog: ref}
+	got = validatePolicy([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObjekt","s3:getobjekt","s3:Get*"],"Resource":"*"}]}`), policy.TypeIdentity, cat)
+	if cat.lookups != 2 || len(got.Warnings) != 2 {
+		t.Errorf("%d lookups, warnings %+v; want 2 lookups and 2 unknown-action warnings", cat.lookups, got.Warnings)
+	}
 }
