@@ -290,6 +290,7 @@ const scenarios = {
   async readonly(c) {
     const p = c.page;
     await c.expectOK('the dashboard as a reader');
+    if ((await p.locator('header', { hasText: 'MFA' }).count()) === 0) throw new Error('signed in with MFA, the header shows no MFA badge');
     for (const [list, create] of [['/console/roles', '/console/roles/new'], ['/console/policies', '/console/policies/new'], ['/console/groups', '/console/groups/new']]) {
       await c.go(list);
       await c.expectOK(`${list} as a reader`);
