@@ -18,6 +18,7 @@ import (
 var (
 	rcIssued  = regexp.MustCompile(`<Issued>([^<]+)</Issued>`)
 	rcExpires = regexp.MustCompile(`<Expiration>([^<]+)</Expiration>`)
+	rcSignout = regexp.MustCompile(`<a href="([^"]+)">Sign out</a>`)
 )
 
 // TestConsoleIdPSignIn: a person who signed in on /sso/signin with a
@@ -161,4 +162,28 @@ func TestConsoleIdPSignIn(t *testing.T) {
 	if !login || !refused || !marked {
 		t.Errorf("trail: ConsoleLogin naming dana %v, refused for Ops %v, ListRoles with the console marker %v", login, refused, marked)
 	}
+
+	// The chooser's sign-out link (there is no console session yet to
+	// sign out of) signs the person out of the sign-in pages.
+	m := rcSignout.FindStringSubmatch(chooserPage(c))
+	if m == nil {
+		t.Fatal("chooser without a sign-out link")
+	}
+	if code, body := c.do(c.noRedir, http.MethodGet, m[1], nil); code != http.StatusOK || !strings.Contains(body, "signed out") {
+		t.Errorf("chooser's sign-out link %s: %d", m[1], code)
+	}
+	resp, err = c.noRedir.Get(n.URL() + "/console/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/sso/signin?") {
+		t.Errorf("after signing out, /console/login: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// chooserPage is the role chooser a person signed in with a provider sees.
+func chooserPage(c *rolesConsole) string {
+	c.t.Helper()
+	return c.get("/console/login?next=%2Fconsole%2Froles")
 }
