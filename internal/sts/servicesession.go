@@ -130,7 +130,7 @@ func (s *Service) ServiceSession(ctx context.Context, in *ServiceSessionInput) (
 	if err := checkServiceContext(in.Context); err != nil {
 		return nil, err
 	}
-	reqCtx, err := sessionContext(in.SessionContext)
+	reqCtx, err := sessionContext(in.Service, in.SessionContext)
 	if err != nil {
 		return nil, err
 	}
@@ -317,13 +317,29 @@ func checkServiceContext(keys map[string][]string) error {
 // sessionContextPrefixes are the namespaces of the condition keys a
 // service may set in its sessions' requests: EC2's (for a host's instance
 // role session) and the IoT credentials provider's.
-var sessionContextPrefixes = [...]string{"ec2:", "credentials-iot:", "brevet:"}
+var sessionContextPrefixes = [...]string{"ec2:", "credentials-iot:"}
+
+// ConsolePrincipal is the service principal the console's role sessions
+// are minted for (internal/console, for a person who signed in with an
+// identity provider): the only one whose sessions may carry
+// ConsoleContextKey, and no other brevet: key is a session's.
+const ConsolePrincipal = "sso.amazonaws.com"
+
+// sessionContextKey reports whether service may set condition key k to v
+// in its sessions' requests.
+func sessionContextKey(service, k, v string) bool {
+	l := strings.ToLower(k)
+	if strings.HasPrefix(l, "brevet:") {
+		return k == ConsoleContextKey && v == "true" && service == ConsolePrincipal
+	}
+	return slices.ContainsFunc(sessionContextPrefixes[:], func(p string) bool { return len(l) > len(p) && strings.HasPrefix(l, p) })
+}
 
 // sessionContext checks a service's session condition keys and puts them
 // in the token's form, sorted by key so that a session's token does not
 // depend on map order. Like checkServiceContext's, its errors are bugs in
 // the calling service.
-func sessionContext(keys map[string]string) ([]credential.ContextKey, error) {
+func sessionContext(service string, keys map[string]string) ([]credential.ContextKey, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -332,9 +348,8 @@ func sessionContext(keys map[string]string) ([]credential.ContextKey, error) {
 	}
 	out := make([]credential.ContextKey, 0, len(keys))
 	for k, v := range keys {
-		l := strings.ToLower(k)
-		if !slices.ContainsFunc(sessionContextPrefixes[:], func(p string) bool { return len(l) > len(p) && strings.HasPrefix(l, p) }) {
-			return nil, fmt.Errorf("sts: ServiceSession: session condition key %q is not in a service's namespace", k)
+		if !sessionContextKey(service, k, v) {
+			return nil, fmt.Errorf("sts: ServiceSession: session condition key %q is not %s's to set", k, service)
 		}
 		if len(k) > credential.MaxContextKeyLen || len(v) > credential.MaxContextValueLen {
 			return nil, fmt.Errorf("sts: ServiceSession: session condition key %q: key or value too long", k)

@@ -354,6 +354,10 @@ func TestServiceSessionContext(t *testing.T) {
 		{"ec2:SourceInstanceARN": strings.Repeat("v", credential.MaxContextValueLen+1)},
 		{"credentials-iot:ThingAttributes/" + strings.Repeat("k", credential.MaxContextKeyLen): "x"},
 		{"credentials-iot:ThingName": "a", "Credentials-IoT:thingname": "b"},
+		// Only the console's sessions carry its marker.
+		{"brevet:ViaConsole": "true"},
+		{"BREVET:viaconsole": "true"},
+		{"brevet:Other": "x"},
 	} {
 		if _, err := e.svc.ServiceSession(ctx, input(keys)); errorKind(err) != "untyped" {
 			t.Errorf("session context %v: got %v, want an untyped error", keys, err)
