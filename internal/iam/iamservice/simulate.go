@@ -295,35 +295,60 @@ func (sim *simulation) run(marker string, maxItems *int32) (*iamapi.SimulatePoli
 			req.ResourceAccount = ref.Account
 		}
 	}
-	var results []iamapi.EvaluationResult
-	for _, action := range sim.actions {
-		for _, arn := range arns {
-			req.Action, req.Resource = action, arn
-			d := set.Evaluate(&req, res)
-			r := iamapi.EvaluationResult{EvalActionName: action, EvalResourceName: arn, EvalDecision: decisionNames[d.Outcome],
-				MatchedStatements: []iamapi.Statement{}, MissingContextValues: sim.missingKeys(&req)}
-			boundaryAllows := false
-			for _, m := range d.Matched {
-				sp := byKey[m.Policy]
-				if sp == nil {
-					continue
-				}
-				r.MatchedStatements = append(r.MatchedStatements, sp.matched(m.Index))
-				if m.PolicyType == policy.TypeBoundary && m.Effect == policy.Allow {
-					boundaryAllows = true
-				}
-			}
-			if hasBoundary {
-				r.PermissionsBoundaryDecisionDetail = &iamapi.PermissionsBoundaryDecisionDetail{AllowedByPermissionsBoundary: ptr(boundaryAllows && d.DeniedBy != policy.TypeBoundary)}
-			}
-			results = append(results, r)
-		}
-	}
-	pg, err := pageSlice(results, marker, maxItems)
+	// Only the page's pairs are evaluated: pair k is action k/len(arns)
+	// on arns[k%len(arns)].
+	total := len(sim.actions) * len(arns)
+	start, err := simPageStart(marker, total)
 	if err != nil {
 		return nil, err
 	}
-	return &iamapi.SimulatePolicyResponse{EvaluationResults: nonNil(pg.items), IsTruncated: pg.isTruncated(), Marker: pg.marker}, nil
+	end := min(total, start+pageSize(maxItems))
+	results := make([]iamapi.EvaluationResult, 0, end-start)
+	for k := start; k < end; k++ {
+		req.Action, req.Resource = sim.actions[k/len(arns)], arns[k%len(arns)]
+		results = append(results, sim.evaluate(set, res, &req, byKey, hasBoundary))
+	}
+	out := &iamapi.SimulatePolicyResponse{EvaluationResults: results, IsTruncated: ptr(end < total)}
+	if end < total {
+		out.Marker = indexMarker(end)
+	}
+	return out, nil
+}
+
+// simPageStart is the index of the first pair of the page marker asks
+// for, of total pairs.
+func simPageStart(marker string, total int) (int, error) {
+	s, err := decodeMarker(marker, 'i')
+	if err != nil || s == "" {
+		return 0, err
+	}
+	start, err := strconv.Atoi(s)
+	if err != nil || start < 0 || start > total {
+		return 0, errBadMarker
+	}
+	return start, nil
+}
+
+// evaluate is the EvaluationResult of one action on one resource.
+func (sim *simulation) evaluate(set *policy.Set, res *policy.Compiled, req *policy.Request, byKey map[string]*simPolicy, hasBoundary bool) iamapi.EvaluationResult {
+	d := set.Evaluate(req, res)
+	r := iamapi.EvaluationResult{EvalActionName: req.Action, EvalResourceName: req.Resource, EvalDecision: decisionNames[d.Outcome],
+		MatchedStatements: []iamapi.Statement{}, MissingContextValues: sim.missingKeys(req)}
+	boundaryAllows := false
+	for _, m := range d.Matched {
+		sp := byKey[m.Policy]
+		if sp == nil {
+			continue
+		}
+		r.MatchedStatements = append(r.MatchedStatements, sp.matched(m.Index))
+		if m.PolicyType == policy.TypeBoundary && m.Effect == policy.Allow {
+			boundaryAllows = true
+		}
+	}
+	if hasBoundary {
+		r.PermissionsBoundaryDecisionDetail = &iamapi.PermissionsBoundaryDecisionDetail{AllowedByPermissionsBoundary: ptr(boundaryAllows && d.DeniedBy != policy.TypeBoundary)}
+	}
+	return r
 }
 
 // missingKeys lists the condition keys, absent from the request context,
