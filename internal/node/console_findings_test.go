@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/iam/iamservice"
+	"github.com/brevet-dev/brevet/internal/store"
 )
 
 // TestConsoleDashboardFindings: the dashboard asks for a findings report
@@ -74,5 +76,40 @@ func TestConsoleDashboardFindings(t *testing.T) {
 		if !strings.Contains(trail, want) {
 			t.Errorf("the trail has no %s", want)
 		}
+	}
+}
+
+// TestConsoleDashboardStaleFindings: a findings report older than 4 hours
+// is shown while a new one is generated in the background, which then
+// replaces it.
+func TestConsoleDashboardStaleFindings(t *testing.T) {
+	b := startConsoleNode(t)
+	old := time.Now().Add(-5 * time.Hour).UTC().Truncate(time.Second)
+	body := `{"generated":"` + old.Format(time.RFC3339) + `","content":[{"Type":"RolesUnused","Count":1,` +
+		`"Items":[{"Name":"ghost","Arn":"arn:aws:iam::111122223333:role/ghost","Detail":"never used"}]}]}`
+	if err := b.n.st.Objects().Create(t.Context(), store.Object{Account: testAccount, Kind: iamservice.KindFindingsReport, ID: "current",
+		Body: []byte(body), Created: old, Updated: old}); err != nil {
+		t.Fatal(err)
+	}
+	// Signed in as signIn does, keeping the first dashboard: the stale
+	// report, and the note that a newer one is on its way.
+	b.iam("Action=CreateLoginProfile&Version=2010-05-08&UserName=admin&Password=" + url.QueryEscape(consolePassword))
+	b.get("/console/")
+	code, page := b.post("/sso/signin", url.Values{"next": {"/console/login?next=%2Fconsole%2F"}, "account": {testAccount},
+		"username": {"admin"}, "password": {consolePassword}})
+	if code != http.StatusOK || !strings.Contains(page, `<a href="/console/roles/ghost">ghost</a>`) ||
+		!strings.Contains(page, "From the findings report generated "+old.Format("2006-01-02 15:04:05")+" UTC; a newer one is being generated") {
+		t.Fatalf("the first dashboard: %d, want the stale report and the note:\n%s", code, page)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for strings.Contains(page, "ghost") {
+		if time.Now().After(deadline) {
+			t.Fatal("the stale report is still shown after 20 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+		_, page = b.get("/console/")
+	}
+	if strings.Contains(page, "being generated") || !strings.Contains(page, `<h3 id="f-RolesUnused">`) {
+		t.Errorf("the new report:\n%s", page)
 	}
 }
