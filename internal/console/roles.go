@@ -369,6 +369,12 @@ type inlineView struct {
 	Error      *pageError
 }
 
+// Back is the role's permissions tab; Action the form's put-policy. The
+// name is path-escaped: it may come from the address, unchecked, and
+// "../users/x" must stay one segment.
+func (v *inlineView) Back() string   { return rolePath(v.RoleName, "permissions") }
+func (v *inlineView) Action() string { return "/console/roles/" + url.PathEscape(v.RoleName) + "/put-policy" }
+
 // rolesInlinePolicy shows the editor of a role's inline policy: the one
 // ?PolicyName= names, or a new one.
 func (h *Handler) rolesInlinePolicy(w http.ResponseWriter, r *http.Request, s *session) error {

@@ -409,6 +409,18 @@ func TestConsoleRolesIdPsSessions(t *testing.T) {
 		}
 	})
 
+	// A role name from the address is one path segment in the page's
+	// links and form: "../users/cadmin" must not make the inline policy
+	// form post to the user's put-policy.
+	t.Run("path", func(t *testing.T) {
+		c.t = t
+		page := c.get("/console/roles/..%2Fusers%2Fcadmin/inline-policy")
+		if strings.Contains(page, "/console/roles/../") || !strings.Contains(page, `action="/console/roles/..%2fusers%2fcadmin/put-policy"`) &&
+			!strings.Contains(page, `action="/console/roles/..%2Fusers%2Fcadmin/put-policy"`) {
+			t.Errorf("inline policy form of role ../users/cadmin: %s", page)
+		}
+	})
+
 	t.Run("csrf", func(t *testing.T) {
 		c.t = t
 		f := url.Values{"RoleName": {"no-csrf"}, "step": {"create"}, "TrustType": {"service"}, "ServicePrincipal": {"ec2.amazonaws.com"}}
