@@ -372,8 +372,10 @@ type inlineView struct {
 // Back is the role's permissions tab; Action the form's put-policy. The
 // name is path-escaped: it may come from the address, unchecked, and
 // "../users/x" must stay one segment.
-func (v *inlineView) Back() string   { return rolePath(v.RoleName, "permissions") }
-func (v *inlineView) Action() string { return "/console/roles/" + url.PathEscape(v.RoleName) + "/put-policy" }
+func (v *inlineView) Back() string { return rolePath(v.RoleName, "permissions") }
+func (v *inlineView) Action() string {
+	return "/console/roles/" + url.PathEscape(v.RoleName) + "/put-policy"
+}
 
 // rolesInlinePolicy shows the editor of a role's inline policy: the one
 // ?PolicyName= names, or a new one.
