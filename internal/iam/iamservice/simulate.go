@@ -79,6 +79,9 @@ type simulation struct {
 	arns     []string
 	owner    string
 	ctx      []iamapi.ContextEntry
+	// probes find the statements with conditions that apply to a
+	// request (missingKeys), built on first use.
+	probes []conditionProbe
 }
 
 // add adds an identity or boundary policy to the simulation.
@@ -356,19 +359,16 @@ func (sim *simulation) evaluate(set *policy.Set, res *policy.Compiled, req *poli
 // values the caller would have to supply for the result to be certain.
 // Keys the evaluator derives from the caller itself are not missing.
 func (sim *simulation) missingKeys(req *policy.Request) []string {
+	if sim.probes == nil {
+		sim.probes = sim.conditionProbes()
+	}
+	probe := *req
+	probe.ResourceAccount = ""
 	seen := map[string]bool{}
 	var out []string
-	all := sim.policies
-	if sim.resource != nil {
-		all = append(all[:len(all):len(all)], *sim.resource)
-	}
-	for _, sp := range all {
-		for i := range sp.doc.Statements {
-			st := sp.doc.Statements[i]
-			if len(st.Condition) == 0 || !statementApplies(st, req) {
-				continue
-			}
-			for _, c := range st.Condition {
+	for _, pr := range sim.probes {
+		for _, m := range pr.set.Evaluate(&probe, nil).Matched {
+			for _, c := range pr.stmts[m.Index].Condition {
 				k := strings.ToLower(c.Key)
 				if seen[k] || derivedKey(k) {
 					continue
@@ -385,26 +385,62 @@ func (sim *simulation) missingKeys(req *policy.Request) []string {
 	return nonNil(out)
 }
 
-// statementApplies reports whether a statement's action and resource
-// elements match the request, conditions and principals aside, by
-// evaluating an Allow copy of it alone.
-func statementApplies(st policy.Statement, req *policy.Request) bool {
+// conditionProbe tells which of a policy's statements with conditions
+// apply to a request by their action and resource alone: set holds an
+// Allow copy of each, without its conditions and principals, compiled
+// once for the simulation and evaluated once per request (compiling
+// each statement for each request took seconds for a page).
+type conditionProbe struct {
+	set   *policy.Set
+	stmts []policy.Statement // the originals, by index in set's policy
+}
+
+// conditionProbes builds the probe of every policy that has statements
+// with conditions. A statement whose copy does not compile applies to
+// nothing.
+func (sim *simulation) conditionProbes() []conditionProbe {
+	all := sim.policies
+	if sim.resource != nil {
+		all = append(all[:len(all):len(all)], *sim.resource)
+	}
+	probes := []conditionProbe{}
+	for _, sp := range all {
+		var copies, originals []policy.Statement
+		for _, st := range sp.doc.Statements {
+			if len(st.Condition) == 0 {
+				continue
+			}
+			cp := probeStatement(st)
+			if _, err := policy.Compile(&policy.Document{Version: policy.Version2012, Statements: []policy.Statement{cp}}, policy.TypeIdentity, "probe"); err != nil {
+				continue
+			}
+			copies, originals = append(copies, cp), append(originals, st)
+		}
+		if len(copies) == 0 {
+			continue
+		}
+		c, err := policy.Compile(&policy.Document{Version: policy.Version2012, Statements: copies}, policy.TypeIdentity, "probe")
+		if err != nil {
+			continue
+		}
+		set, err := policy.NewSet(c)
+		if err != nil {
+			continue
+		}
+		probes = append(probes, conditionProbe{set: set, stmts: originals})
+	}
+	return probes
+}
+
+// probeStatement is an Allow copy of st without its conditions and
+// principals, matching any resource when st names none.
+func probeStatement(st policy.Statement) policy.Statement {
 	st.Effect, st.Condition, st.HasCondition = policy.Allow, nil, false
 	st.Principal, st.NotPrincipal = nil, nil
 	if st.Resource == nil && st.NotResource == nil {
 		st.Resource = policy.Values{"*"}
 	}
-	c, err := policy.Compile(&policy.Document{Version: policy.Version2012, Statements: []policy.Statement{st}}, policy.TypeIdentity, "probe")
-	if err != nil {
-		return false
-	}
-	set, err := policy.NewSet(c)
-	if err != nil {
-		return false
-	}
-	probe := *req
-	probe.ResourceAccount = ""
-	return set.Evaluate(&probe, nil).Outcome == policy.Allowed
+	return st
 }
 
 // derivedKey reports keys the evaluator fills in from the caller.
