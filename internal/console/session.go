@@ -106,6 +106,11 @@ func (h *Handler) setSession(w http.ResponseWriter, s *session) error {
 	return nil
 }
 
+// EndSession makes the browser drop its console session: the sign-in
+// pages' sign-out ("signed out of Brevet in this browser") ends it too,
+// so that the next person at the browser is asked to sign in.
+func EndSession(w http.ResponseWriter) { clearCookie(w, sessionCookie) }
+
 // clearCookie makes the browser drop a cookie.
 func clearCookie(w http.ResponseWriter, name string) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})

@@ -40,9 +40,13 @@ func (n *Node) newConsole(d *awsquery.Dispatcher, p *request.Pipeline) error {
 	return nil
 }
 
+// signOutPath is the sign-in pages' sign-out (internal/sso/signin).
+const signOutPath = "/sso/signout"
+
 // withConsole sends the console's requests (/console/...) to it, ahead
-// of the sign-in pages and the APIs, and gives it the API handler for
-// the actions it calls that are not Query actions.
+// of the sign-in pages and the APIs, ends the console session with the
+// sign-in pages' sign-out, and gives the console the API handler for the
+// actions it calls that are not Query actions.
 func (n *Node) withConsole(next http.Handler) http.Handler {
 	if n.console == nil {
 		return next
@@ -52,6 +56,9 @@ func (n *Node) withConsole(next http.Handler) http.Handler {
 		if console.Handles(r) {
 			n.console.ServeHTTP(w, r)
 			return
+		}
+		if r.URL.Path == signOutPath {
+			console.EndSession(w)
 		}
 		next.ServeHTTP(w, r)
 	})

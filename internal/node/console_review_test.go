@@ -37,3 +37,17 @@ func TestConsoleCreateFormsBounded(t *testing.T) {
 		t.Errorf("GetGroup fanout: %d, want 404 (not created)", c)
 	}
 }
+
+// TestConsoleEndsWithSignOut: signing out on the sign-in pages (which say
+// "You are signed out of Brevet in this browser") ends the console
+// session too: the next person at the browser is asked to sign in.
+func TestConsoleEndsWithSignOut(t *testing.T) {
+	b := startConsoleNode(t)
+	b.signIn("admin")
+	if code, body := b.get("/sso/signout"); code != http.StatusOK || !strings.Contains(body, "signed out") {
+		t.Fatalf("sign-out: %d\n%s", code, body)
+	}
+	if code, body := b.get("/console/"); code != http.StatusOK || !strings.Contains(body, `name="password"`) {
+		t.Errorf("the console after signing out: %d, want the sign-in page\n%s", code, body)
+	}
+}
