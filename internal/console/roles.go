@@ -66,6 +66,41 @@ var durationChoices = []durationChoice{
 	{3600, "1 hour"}, {7200, "2 hours"}, {14400, "4 hours"}, {28800, "8 hours"}, {43200, "12 hours"},
 }
 
+// durationLabel names secs as 1h30m, 10h or 13h53m20s.
+func durationLabel(secs int) string {
+	var b strings.Builder
+	for _, u := range []struct {
+		n    int
+		unit string
+	}{{secs / 3600, "h"}, {secs % 3600 / 60, "m"}, {secs % 60, "s"}} {
+		if u.n != 0 {
+			b.WriteString(strconv.Itoa(u.n) + u.unit)
+		}
+	}
+	return b.String()
+}
+
+// durationsWith are durationChoices with secs among them, in order: a
+// role's maximum the list does not offer (the API takes any from 1 to 12
+// hours) must be shown chosen, else saving the form would change it.
+func durationsWith(secs int) []durationChoice {
+	out := make([]durationChoice, 0, len(durationChoices)+1)
+	for _, d := range durationChoices {
+		if d.Seconds == secs {
+			return durationChoices
+		}
+		if secs != 0 && d.Seconds > secs {
+			out = append(out, durationChoice{secs, durationLabel(secs)})
+			secs = 0
+		}
+		out = append(out, d)
+	}
+	if secs != 0 {
+		out = append(out, durationChoice{secs, durationLabel(secs)})
+	}
+	return out
+}
+
 // Checked reports whether arn is among the policies to attach.
 func (f *roleForm) Checked(arn string) bool {
 	for _, a := range f.PolicyArns {
@@ -314,7 +349,8 @@ func (h *Handler) renderRole(w http.ResponseWriter, r *http.Request, s *session,
 	if err != nil {
 		return err
 	}
-	v := &roleView{Role: out.Role, Tab: tab, Trust: trust, Durations: durationChoices, Error: pe}
+	v := &roleView{Role: out.Role, Tab: tab, Trust: trust, Error: pe}
+	v.Durations = durationsWith(v.MaxSession())
 	switch tab {
 	case "trust", "tags":
 	default:

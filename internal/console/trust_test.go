@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -61,5 +62,29 @@ func TestTrustDocument(t *testing.T) {
 				t.Errorf("trust policy (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestDurationsWith: a role's maximum session duration is always among
+// the choices, in order.
+func TestDurationsWith(t *testing.T) {
+	labels := func(ds []durationChoice) (out []string) {
+		for _, d := range ds {
+			out = append(out, strconv.Itoa(d.Seconds)+"="+d.Label)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		secs int
+		want string
+	}{
+		{3600, "3600=1 hour,7200=2 hours,14400=4 hours,28800=8 hours,43200=12 hours"},
+		{5400, "3600=1 hour,5400=1h30m,7200=2 hours,14400=4 hours,28800=8 hours,43200=12 hours"},
+		{36000, "3600=1 hour,7200=2 hours,14400=4 hours,28800=8 hours,36000=10h,43200=12 hours"},
+		{50000, "3600=1 hour,7200=2 hours,14400=4 hours,28800=8 hours,43200=12 hours,50000=13h53m20s"},
+	} {
+		if got := strings.Join(labels(durationsWith(c.secs)), ","); got != c.want {
+			t.Errorf("durationsWith(%d) = %s, want %s", c.secs, got, c.want)
+		}
 	}
 }
