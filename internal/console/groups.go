@@ -3,7 +3,6 @@ package console
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/brevet-dev/brevet/internal/awsquery/iamapi"
@@ -94,13 +93,7 @@ func (h *Handler) groupDetail(w http.ResponseWriter, r *http.Request, s *session
 // failed.
 func (h *Handler) renderGroup(w http.ResponseWriter, r *http.Request, s *session, name string, status int, pe *pageError) error {
 	at := pageAt(r, "/console/groups/"+url.PathEscape(name), "")
-	page := func(param string) url.Values {
-		p := url.Values{"GroupName": {name}, "MaxItems": {strconv.Itoa(PageSize)}}
-		if m := at.Query().Get(param); m != "" {
-			p.Set("Marker", m)
-		}
-		return p
-	}
+	page := func(param string) url.Values { return pageParams(at, param, url.Values{"GroupName": {name}}) }
 	g, err := call(h, r, s, iamapi.GetGroup, page("marker"))
 	if err != nil {
 		return err

@@ -37,45 +37,6 @@ func (h *Handler) usersList(w http.ResponseWriter, r *http.Request, s *session) 
 		usersPage{Users: out.Users, Pager: newPager(r, nextMarker(out.IsTruncated, out.Marker))})
 }
 
-// nextMarker is a list's Marker for the page after this one, "" on the
-// last page.
-func nextMarker(truncated *bool, marker string) string {
-	if truncated != nil && *truncated {
-		return marker
-	}
-	return ""
-}
-
-// pagerAt is newPager for the page at u, which may have several lists,
-// each paged by a query parameter of its own (param in place of
-// "marker").
-func pagerAt(u *url.URL, param, next string) pager {
-	var p pager
-	q := u.Query()
-	if q.Get(param) != "" {
-		q.Del(param)
-		p.First = pageURL(u.Path, q)
-	}
-	if next != "" {
-		q.Set(param, next)
-		p.Next = pageURL(u.Path, q)
-	}
-	return p
-}
-
-// pageAt is the address of the page a detail page's lists page from: the
-// request's own on a GET; base?tab= after a POST shows the page again.
-func pageAt(r *http.Request, base, tab string) *url.URL {
-	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		return r.URL
-	}
-	u := &url.URL{Path: base}
-	if tab != "" {
-		u.RawQuery = url.Values{"tab": {tab}}.Encode()
-	}
-	return u
-}
-
 // userForm is the create-user form, as shown and as posted back (never
 // the password).
 type userForm struct {
@@ -311,13 +272,7 @@ func (h *Handler) renderUser(w http.ResponseWriter, r *http.Request, s *session,
 // loadUserTab calls what d's tab shows.
 func (h *Handler) loadUserTab(r *http.Request, s *session, d *userPage, at *url.URL) error {
 	user := url.Values{"UserName": {d.User.UserName}}
-	page := func(param string) url.Values {
-		p := url.Values{"UserName": {d.User.UserName}, "MaxItems": {strconv.Itoa(PageSize)}}
-		if m := at.Query().Get(param); m != "" {
-			p.Set("Marker", m)
-		}
-		return p
-	}
+	page := func(param string) url.Values { return pageParams(at, param, url.Values{"UserName": {d.User.UserName}}) }
 	switch d.Tab {
 	case "permissions":
 		a, err := call(h, r, s, iamapi.ListAttachedUserPolicies, page("marker"))
