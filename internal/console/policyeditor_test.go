@@ -1,10 +1,15 @@
 package console
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/brevet-dev/brevet/internal/awsquery/iamapi"
 	"github.com/brevet-dev/brevet/internal/policy"
@@ -242,4 +247,47 @@ func TestValidatePolicyLintBound(t *testing.T) {
 	if cat.lookups != 2 || len(got.Warnings) != 2 {
 		t.Errorf("%d lookups, warnings %+v; want 2 lookups and 2 unknown-action warnings", cat.lookups, got.Warnings)
 	}
+}
+
+// FuzzAPIValidate: the validate endpoint answers any body with JSON, 200
+// or 400, and never panics.
+func FuzzAPIValidate(f *testing.F) {
+	f.Add([]byte(`{"document":"{\"Statement\":[]}","type":"identity"}`))
+	f.Add([]byte(`{"document":1,"type":"trust"}`))
+	f.Add([]byte(`{"document":"\ud800","type":"resource"}[`))
+	f.Add([]byte(`[`))
+	h := &Handler{}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodPost, "/console/api/policy/validate", bytes.NewReader(body))
+		if err := h.apiValidate(w, r, nil); err != nil {
+			t.Fatalf("apiValidate: %v", err)
+		}
+		if w.Code != http.StatusOK && w.Code != http.StatusBadRequest {
+			t.Fatalf("status %d", w.Code)
+		}
+		if !json.Valid(w.Body.Bytes()) {
+			t.Fatalf("not JSON: %q", w.Body.String())
+		}
+	})
+}
+
+// FuzzMarkStatement: whatever the text and the positions, the marked
+// statement splits the text without losing or adding a byte, and the
+// mark is a whole number of characters.
+func FuzzMarkStatement(f *testing.F) {
+	f.Add("{\r\n\"Statement\":[{\"Sid\":\"é\"}]}", int32(2), int32(14), int32(2), int32(25))
+	f.Add("é\n\n", int32(1), int32(1), int32(3), int32(1))
+	f.Fuzz(func(t *testing.T, text string, l1, c1, l2, c2 int32) {
+		m := markStatement(iamapi.Statement{StartPosition: &iamapi.Position{Line: &l1, Column: &c1}, EndPosition: &iamapi.Position{Line: &l2, Column: &c2}}, text)
+		if !m.HasText {
+			return
+		}
+		if m.Before+m.Mark+m.After != text || m.Mark == "" {
+			t.Fatalf("split %q | %q | %q of %q", m.Before, m.Mark, m.After, text)
+		}
+		if utf8.ValidString(text) && (!utf8.ValidString(m.Before) || !utf8.ValidString(m.Mark)) {
+			t.Fatalf("split inside a character: %q | %q | %q", m.Before, m.Mark, m.After)
+		}
+	})
 }
