@@ -190,6 +190,9 @@ func readRoleForm(r *http.Request) *roleForm {
 		MaxSessionDuration:  r.PostFormValue("MaxSessionDuration"),
 		PermissionsBoundary: strings.TrimSpace(r.PostFormValue("PermissionsBoundary")),
 	}
+	if f.Path == "" {
+		f.Path = "/"
+	}
 	keys, values := r.PostForm["TagKey"], r.PostForm["TagValue"]
 	for i, k := range keys {
 		if k = strings.TrimSpace(k); k == "" {
@@ -249,25 +252,7 @@ func (h *Handler) rolesNewPost(w http.ResponseWriter, r *http.Request, s *sessio
 	if step != "create" {
 		return h.render(w, r, s, http.StatusOK, "roles_review", "Review and create", "roles", f)
 	}
-	if f.Path == "" {
-		f.Path = "/"
-	}
-	params := url.Values{"RoleName": {f.RoleName}, "Path": {f.Path}, "AssumeRolePolicyDocument": {doc}}
-	if f.Description != "" {
-		params.Set("Description", f.Description)
-	}
-	if f.MaxSessionDuration != "" {
-		params.Set("MaxSessionDuration", f.MaxSessionDuration)
-	}
-	if f.PermissionsBoundary != "" {
-		params.Set("PermissionsBoundary", f.PermissionsBoundary)
-	}
-	for i, t := range f.Tags {
-		n := strconv.Itoa(i + 1)
-		params.Set("Tags.member."+n+".Key", t.Key)
-		params.Set("Tags.member."+n+".Value", t.Value)
-	}
-	if _, err := call(h, r, s, iamapi.CreateRole, params); err != nil {
+	if _, err := call(h, r, s, iamapi.CreateRole, f.createParams()); err != nil {
 		if pe, ok := formError(err); ok {
 			f.Error = pe
 			return h.render(w, r, s, pe.Status, "roles_review", "Review and create", "roles", f)
@@ -282,6 +267,24 @@ func (h *Handler) rolesNewPost(w http.ResponseWriter, r *http.Request, s *sessio
 		}
 	}
 	return h.seeOther(w, r, rolePath(f.RoleName, ""), "Role "+f.RoleName+" created.")
+}
+
+// createParams are CreateRole's parameters for the reviewed form (its
+// Document built).
+func (f *roleForm) createParams() url.Values {
+	params := url.Values{"RoleName": {f.RoleName}, "Path": {f.Path}, "AssumeRolePolicyDocument": {f.Document}}
+	for k, v := range map[string]string{"Description": f.Description, "MaxSessionDuration": f.MaxSessionDuration,
+		"PermissionsBoundary": f.PermissionsBoundary} {
+		if v != "" {
+			params.Set(k, v)
+		}
+	}
+	for i, t := range f.Tags {
+		n := strconv.Itoa(i + 1)
+		params.Set("Tags.member."+n+".Key", t.Key)
+		params.Set("Tags.member."+n+".Value", t.Value)
+	}
+	return params
 }
 
 // rolePath is the role's detail page, on tab when not "".
