@@ -62,14 +62,17 @@ type recorder struct {
 	body   bytes.Buffer
 }
 
+// Header is the response's header.
 func (w *recorder) Header() http.Header { return w.header }
 
+// WriteHeader keeps the first status written.
 func (w *recorder) WriteHeader(code int) {
 	if w.code == 0 {
 		w.code = code
 	}
 }
 
+// Write keeps the body (status 200 unless one was written).
 func (w *recorder) Write(b []byte) (int, error) {
 	w.WriteHeader(http.StatusOK)
 	return w.body.Write(b)

@@ -24,6 +24,7 @@ type groupsPage struct {
 	Pager  pager
 }
 
+// groupsList shows a page of the account's groups (ListGroups).
 func (h *Handler) groupsList(w http.ResponseWriter, r *http.Request, s *session) error {
 	out, err := call(h, r, s, iamapi.ListGroups, listParams(r))
 	if err != nil {
@@ -39,10 +40,14 @@ type groupForm struct {
 	Error                      *pageError
 }
 
+// groupNewForm shows the empty create-group form.
 func (h *Handler) groupNewForm(w http.ResponseWriter, r *http.Request, s *session) error {
 	return h.render(w, r, s, http.StatusOK, "groups_new", "Create user group", "groups", &groupForm{})
 }
 
+// groupCreate creates the group the form describes (CreateGroup) and
+// attaches the policies it names; a failed attachment is shown with what
+// was done, else the browser goes to the new group's page.
 func (h *Handler) groupCreate(w http.ResponseWriter, r *http.Request, s *session) error {
 	f := &groupForm{GroupName: strings.TrimSpace(r.PostFormValue("GroupName")), Path: strings.TrimSpace(r.PostFormValue("Path")),
 		PolicyArn: r.PostFormValue("PolicyArn")}
@@ -85,6 +90,8 @@ type groupPage struct {
 	Error         *pageError
 }
 
+// groupDetail shows a group's page: members, attached and inline
+// policies.
 func (h *Handler) groupDetail(w http.ResponseWriter, r *http.Request, s *session) error {
 	return h.renderGroup(w, r, s, r.PathValue("name"), http.StatusOK, nil)
 }
@@ -112,6 +119,8 @@ func (h *Handler) renderGroup(w http.ResponseWriter, r *http.Request, s *session
 	return h.render(w, r, s, status, "groups_detail", "User group "+g.Group.GroupName, "groups", d)
 }
 
+// groupPolicyForm shows the inline policy editor of a group: empty, or
+// with the policy ?name= names (GetGroupPolicy).
 func (h *Handler) groupPolicyForm(w http.ResponseWriter, r *http.Request, s *session) error {
 	name := r.PathValue("name")
 	base := "/console/groups/" + url.PathEscape(name)

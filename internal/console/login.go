@@ -29,6 +29,8 @@ var errNotSignedIn = errors.New("console: not signed in on the sign-in pages")
 // session: the IAM user who signed in with a password (and MFA).
 type loginAuthenticator struct{ h *Handler }
 
+// Authenticate is the principal the sign-in pages' session names: an
+// IAM user, or a person of an identity provider (idplogin.go).
 func (a loginAuthenticator) Authenticate(_ context.Context, req *request.AuthnRequest) (request.Principal, error) {
 	id, arn, ok := a.h.cfg.SignIn.SignedIn(req.HTTP)
 	if _, idp := id.IdP(); ok && idp {
@@ -61,11 +63,13 @@ type loginCall struct {
 // mfa reports whether the user signed in with a second factor.
 func (c *loginCall) mfa() bool { return !c.mfaAt.IsZero() }
 
+// Route: the request is ConsoleLogin, whatever its address.
 func (c *loginCall) Route(_ context.Context, x *request.Exchange) error {
 	x.Op = &loginOp
 	return nil
 }
 
+// Decode: ConsoleLogin has no parameters; the sign-in is its input.
 func (c *loginCall) Decode(context.Context, *request.Exchange) error { return nil }
 
 // Target: a console sign-in is authorized by the password (and MFA) that
@@ -74,6 +78,8 @@ func (c *loginCall) Target(context.Context, *request.Exchange) (request.Target, 
 	return request.Target{}, false, nil
 }
 
+// Act mints the console session for the signed-in user and notes its
+// issuance, which the pipeline commits and audits.
 func (c *loginCall) Act(_ context.Context, x *request.Exchange) error {
 	p, ok := x.Principal.(*identity.Principal)
 	if !ok {

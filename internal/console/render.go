@@ -146,6 +146,7 @@ type pageError struct {
 	Message string
 }
 
+// Error is the code and the message.
 func (e *pageError) Error() string { return e.Code + ": " + e.Message }
 
 // Denied reports whether the error is a refusal by policy.

@@ -28,6 +28,7 @@ type usersPage struct {
 	Pager pager
 }
 
+// usersList shows a page of the account's users (ListUsers).
 func (h *Handler) usersList(w http.ResponseWriter, r *http.Request, s *session) error {
 	out, err := call(h, r, s, iamapi.ListUsers, listParams(r))
 	if err != nil {
@@ -57,6 +58,7 @@ type groupChoice struct {
 	Checked bool
 }
 
+// userNewForm shows the empty create-user form.
 func (h *Handler) userNewForm(w http.ResponseWriter, r *http.Request, s *session) error {
 	f := &userForm{Tags: formTags(r)}
 	return h.renderUserForm(w, r, s, http.StatusOK, f, nil)
@@ -120,6 +122,10 @@ type createdPage struct {
 	Key            *iamapi.AccessKey
 }
 
+// userCreate creates the user the form describes (CreateUser), then does
+// the further steps it asked for (userCreateSteps); a secret to show once
+// or a failed step is shown on a page, anything else redirects to the
+// new user's page.
 func (h *Handler) userCreate(w http.ResponseWriter, r *http.Request, s *session) error {
 	if err := r.ParseForm(); err != nil {
 		return errBadRequest
@@ -248,6 +254,7 @@ type keyView struct {
 // userTabs are the tabs of a user's page.
 var userTabs = map[string]bool{"permissions": true, "groups": true, "tags": true, "credentials": true}
 
+// userDetail shows a user's page on the tab ?tab= names.
 func (h *Handler) userDetail(w http.ResponseWriter, r *http.Request, s *session) error {
 	return h.renderUser(w, r, s, r.PathValue("name"), r.URL.Query().Get("tab"), http.StatusOK, nil)
 }
@@ -369,6 +376,8 @@ const emptyPolicy = `{
   ]
 }`
 
+// userPolicyForm shows the inline policy editor of a user: empty, or
+// with the policy ?name= names (GetUserPolicy).
 func (h *Handler) userPolicyForm(w http.ResponseWriter, r *http.Request, s *session) error {
 	name := r.PathValue("name")
 	base := "/console/users/" + url.PathEscape(name)
