@@ -79,10 +79,17 @@ func (h *Handler) sessionsRevoke(w http.ResponseWriter, r *http.Request, s *sess
 			before = t
 		}
 		params.Set("IssuedBefore", before.Format(time.RFC3339))
-		what = "Sessions of " + principal + " issued before " + before.Format("2006-01-02 15:04:05 UTC") + " revoked."
 	}
-	if _, err := call(h, r, s, brevetapi.RevokeSessions, params); err != nil {
+	out, err := call(h, r, s, brevetapi.RevokeSessions, params)
+	if err != nil {
 		return err
+	}
+	if what == "" && len(out.Revocations) > 0 {
+		// The API's cut-off: a time to come is cut at now (a revocation
+		// does not refuse sessions not yet issued).
+		what = "Sessions of " + principal + " issued before " + out.Revocations[0].NotBefore.UTC().Format("2006-01-02 15:04:05 UTC") + " revoked."
+	} else if what == "" {
+		what = "Sessions of " + principal + " revoked."
 	}
 	back := "/console/sessions"
 	if principal != "" {

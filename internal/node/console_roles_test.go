@@ -401,6 +401,11 @@ func TestConsoleRolesIdPsSessions(t *testing.T) {
 		time.Sleep(1100 * time.Millisecond) // the cut-off is to the second
 		c.mustPost("/console/sessions/revoke", url.Values{"PrincipalArn": {roleARN}})
 		c.signed("sts", rs, "Action=GetCallerIdentity&Version=2011-06-15", http.StatusForbidden)
+		// A time to come is not a revocation of future sessions: the API
+		// cuts at now, and the page says so.
+		if page := c.get(c.mustPost("/console/sessions/revoke", url.Values{"PrincipalArn": {roleARN}, "IssuedBefore": {"2099-01-01T00:00"}})); strings.Contains(page, "2099") {
+			t.Errorf("revoke before 2099: the page says %s", page)
+		}
 		// The console session itself is untouched.
 		c.get("/console/roles")
 		// A principal that is not an ARN is refused on the page.
