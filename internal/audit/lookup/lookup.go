@@ -2,9 +2,12 @@
 // trail, so that `aws cloudtrail lookup-events --endpoint-url ...` and the
 // SDKs read it as they read CloudTrail.
 //
-// It owns the JSON 1.1 protocol of that one operation: the X-Amz-Target
+// It owns the JSON 1.1 protocol of that operation (and of GetTrailStatus,
+// which answers the trail's verification status): the X-Amz-Target
 // check, the request and response shapes, CloudTrail's errors and the
-// pagination token. Every call goes through the same request.Pipeline as
+// pagination token. Lookups are answered from the audit event index
+// (Config.Index) when it has a column for every filter, by a scan of the
+// trail otherwise, with the same pages and tokens. Every call goes through the same request.Pipeline as
 // the Query protocol's: authenticated (SigV4, service cloudtrail),
 // authorized (cloudtrail:LookupEvents on "*"), and audited before the
 // response is written (one event, eventSource cloudtrail.amazonaws.com,
