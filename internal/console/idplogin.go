@@ -93,6 +93,8 @@ func (h *Handler) idpLogin(w http.ResponseWriter, r *http.Request, id sso.Identi
 	_ = h.render(w, r, nil, http.StatusOK, "login_idp", "Choose a role", "", v)
 }
 
+// setLoginToken sets the chooser's cookie: t sealed for loginPurpose,
+// for loginLife.
 func (h *Handler) setLoginToken(w http.ResponseWriter, t *loginToken) error {
 	v, err := h.seal(t, loginPurpose)
 	if err != nil {
@@ -148,6 +150,9 @@ type idpPerson struct {
 	account string
 }
 
+// ARN, AccountID and RecipientAccountID make idpPerson a
+// request.Principal: named as the portal names people, of no account,
+// its events going to the account of the role chosen.
 func (p *idpPerson) ARN() string                { return p.id.ProviderUserARN() }
 func (p *idpPerson) AccountID() string          { return "" }
 func (p *idpPerson) RecipientAccountID() string { return p.account }
@@ -156,6 +161,7 @@ func (p *idpPerson) RecipientAccountID() string { return p.account }
 // does not exist, which the page does not tell apart).
 type errNotAssigned struct{ msg string }
 
+// Error is the refusal as the page shows it.
 func (e *errNotAssigned) Error() string { return e.msg }
 
 // idpLoginCall is ConsoleLogin's part of the pipeline for a person: the
@@ -167,11 +173,13 @@ type idpLoginCall struct {
 	s             *session
 }
 
+// Route: the call is ConsoleLogin.
 func (c *idpLoginCall) Route(_ context.Context, x *request.Exchange) error {
 	x.Op = &loginOp
 	return nil
 }
 
+// Decode: the form was read before the call (account and role).
 func (c *idpLoginCall) Decode(context.Context, *request.Exchange) error { return nil }
 
 // Target: the assignment and the role's trust policy decide, as for the
@@ -180,6 +188,9 @@ func (c *idpLoginCall) Target(context.Context, *request.Exchange) (request.Targe
 	return request.Target{}, false, nil
 }
 
+// Act checks that the role is assigned to the person and exists, then
+// mints its session for the portal's service principal (the role's trust
+// policy decides), marked as the console's, and issues it.
 func (c *idpLoginCall) Act(ctx context.Context, x *request.Exchange) error {
 	p, ok := x.Principal.(*idpPerson)
 	if !ok {

@@ -145,6 +145,7 @@ func (f *trustForm) document() (string, error) {
 	return string(b), nil
 }
 
+// condition adds the condition op: {key: value} to the statement.
 func (st *trustStatement) condition(op, key, value string) {
 	if st.Condition == nil {
 		st.Condition = map[string]map[string]string{}
