@@ -224,9 +224,10 @@ func pos(p *iamapi.Position) policy.Position {
 // simTexts finds the text of the policies a simulation matched, each
 // once: the form's own for PolicyInputList.N, else through the APIs (the
 // principal's inline policies by name, and its groups'; its and its
-// groups' attached managed policies by the ARN ListAttached*Policies
-// gives for the name). Each list is asked for once per page, and a user
-// is in at most maxSimGroups groups' worth of calls.
+// groups' attached managed policies, or its permissions boundary, by the
+// ARN ListAttached*Policies or GetUser/GetRole gives for the name). Each
+// list is asked for once per page, and a user is in at most maxSimGroups
+// groups' worth of calls.
 type simTexts struct {
 	h        *Handler
 	r        *http.Request
@@ -236,6 +237,10 @@ type simTexts struct {
 	attached map[string]string // managed policy name -> ARN
 	groups   []string          // the principal's groups, once listed
 	listed   bool
+	// boundary is the principal's permissions boundary's ARN, once
+	// boundaryAsked.
+	boundary      string
+	boundaryAsked bool
 }
 
 // maxSimGroups bounds the groups whose policies the page looks through
@@ -337,7 +342,38 @@ func (t *simTexts) managedARN(kind, entity, name string) string {
 			}
 		}
 	}
-	return t.attached[name]
+	if arn, ok := t.attached[name]; ok {
+		return arn
+	}
+	if arn := t.boundaryARN(kind, entity); arn != "" && arn[strings.LastIndex(arn, "/")+1:] == name {
+		return arn
+	}
+	return ""
+}
+
+// boundaryARN is the ARN of the user's or role's permissions boundary,
+// "" when it has none (one GetUser or GetRole call, kept for the page):
+// a boundary's statements decide too, and it need not be attached.
+func (t *simTexts) boundaryARN(kind, entity string) string {
+	if t.boundaryAsked {
+		return t.boundary
+	}
+	t.boundaryAsked = true
+	var pb *iamapi.AttachedPermissionsBoundary
+	switch kind {
+	case "user":
+		if out, err := call(t.h, t.r, t.s, iamapi.GetUser, url.Values{"UserName": {entity}}); err == nil {
+			pb = out.User.PermissionsBoundary
+		}
+	case "role":
+		if out, err := call(t.h, t.r, t.s, iamapi.GetRole, url.Values{"RoleName": {entity}}); err == nil {
+			pb = out.Role.PermissionsBoundary
+		}
+	}
+	if pb != nil {
+		t.boundary = pb.PermissionsBoundaryArn
+	}
+	return t.boundary
 }
 
 // principalGroups are the groups whose policies apply to the principal:

@@ -207,3 +207,24 @@ func TestConsoleServiceReference(t *testing.T) {
 		t.Errorf("an unknown service: %d, want 404", code)
 	}
 }
+
+// TestConsoleSimulatorBoundary: a permissions boundary's deciding
+// statement is marked in the boundary's text, though the boundary is not
+// attached to the user.
+func TestConsoleSimulatorBoundary(t *testing.T) {
+	b := startConsoleNode(t)
+	b.signIn("admin")
+	b.iam("Action=CreatePolicy&Version=2010-05-08&PolicyName=S3Only&PolicyDocument=" +
+		url.QueryEscape(`{"Version":"2012-10-17","Statement":[{"Sid":"OnlyS3","Effect":"Allow","Action":"s3:*","Resource":"*"}]}`))
+	b.iam("Action=CreateUser&Version=2010-05-08&UserName=carol")
+	b.iam("Action=PutUserPermissionsBoundary&Version=2010-05-08&UserName=carol&PermissionsBoundary=" +
+		url.QueryEscape("arn:aws:iam::"+testAccount+":policy/S3Only"))
+	b.iam("Action=PutUserPolicy&Version=2010-05-08&UserName=carol&PolicyName=Everything&PolicyDocument=" +
+		url.QueryEscape(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`))
+	b.get("/console/simulator")
+	code, body := b.post("/console/simulator", url.Values{"PolicySourceArn": {"arn:aws:iam::" + testAccount + ":user/carol"}, "ActionNames": {"s3:GetObject"}})
+	if code != http.StatusOK || !strings.Contains(body, "<strong>S3Only</strong>") ||
+		!strings.Contains(body, "<mark>{&#34;Sid&#34;:&#34;OnlyS3&#34;,") {
+		t.Errorf("the boundary's statement is not marked: %d %s", code, body)
+	}
+}
