@@ -61,11 +61,14 @@
   }
 
   // gotoLine puts the caret at line:column (1-based) of the textarea.
+  // The validator counts columns in characters (code points), the
+  // textarea's offsets in UTF-16 units: an emoji is one and two.
   function gotoLine(ta, line, column) {
     const lines = ta.value.split('\n');
     let off = 0;
     for (let i = 0; i < line - 1 && i < lines.length; i++) off += lines[i].length + 1;
-    off += Math.max(0, (column || 1) - 1);
+    const text = lines[Math.min(line, lines.length) - 1] || '';
+    off += Array.from(text).slice(0, Math.max(0, (column || 1) - 1)).join('').length;
     ta.focus();
     ta.setSelectionRange(off, off);
   }
