@@ -64,12 +64,23 @@ func TestConsoleIdPSignIn(t *testing.T) {
 		c.iam("Action=CreateRole&RoleName=" + role + "&MaxSessionDuration=43200&AssumeRolePolicyDocument=" + url.QueryEscape(portalTrust))
 		c.iam("Action=PutRolePolicy&RoleName=" + role + "&PolicyName=read&PolicyDocument=" + url.QueryEscape(read))
 	}
-	c.signed("brevet", c.admin, "Action=CreateAccountAssignment&Version=2026-11-01&RoleName=Dev&PrincipalType=USER"+
-		"&PrincipalSource=idp:corp&PrincipalName=dana@example.com", http.StatusOK)
+	for _, who := range []string{"dana@example.com", "erin@example.com"} {
+		c.signed("brevet", c.admin, "Action=CreateAccountAssignment&Version=2026-11-01&RoleName=Dev&PrincipalType=USER"+
+			"&PrincipalSource=idp:corp&PrincipalName="+who, http.StatusOK)
+	}
+	// providerSignIn signs who in at the provider and goes through its
+	// round trip, as the sign-in page's button does.
+	providerSignIn := func(sub, who, back string) {
+		t.Helper()
+		idp.SignIn(sub, map[string]any{"email": who, "email_verified": true, "groups": []string{"eng"}})
+		code, page := c.do(c.browser, http.MethodGet, "/sso/idp/corp/start?next="+url.QueryEscape(back), nil)
+		if code != http.StatusOK || !strings.Contains(page, `url=/console/login?next=`) {
+			t.Fatalf("provider round trip: %d %s", code, page)
+		}
+	}
 
 	// The console sends the browser to the sign-in pages, which send it
 	// to the provider, which signs dana in and sends her back.
-	idp.SignIn("sub-123", map[string]any{"email": "dana@example.com", "email_verified": true, "groups": []string{"eng"}})
 	resp, err := c.noRedir.Get(n.URL() + "/console/login?next=%2Fconsole%2Froles")
 	if err != nil {
 		t.Fatal(err)
@@ -80,10 +91,7 @@ func TestConsoleIdPSignIn(t *testing.T) {
 		t.Fatalf("console login before sign-in: %d %v", resp.StatusCode, resp.Header)
 	}
 	back := signin.Query().Get("next")
-	code, page := c.do(c.browser, http.MethodGet, "/sso/idp/corp/start?next="+url.QueryEscape(back), nil)
-	if code != http.StatusOK || !strings.Contains(page, `url=/console/login?next=`) {
-		t.Fatalf("provider round trip: %d %s", code, page)
-	}
+	providerSignIn("sub-123", "dana@example.com", back)
 
 	tokenRE := regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 	chooser := func() string {
@@ -111,6 +119,14 @@ func TestConsoleIdPSignIn(t *testing.T) {
 	if code, _ := choose(tok+"x", "Dev"); code != http.StatusForbidden {
 		t.Errorf("with a wrong token: %d", code)
 	}
+	// The chooser's token (and its cookie) is dana's: once erin has
+	// signed in in the same browser, it does not start erin's session.
+	tok = chooser()
+	providerSignIn("sub-456", "erin@example.com", back)
+	if code, body := choose(tok, "Dev"); code != http.StatusForbidden || !strings.Contains(body, "InvalidCSRFToken") {
+		t.Errorf("dana's token used by erin: %d", code)
+	}
+	providerSignIn("sub-123", "dana@example.com", back)
 	if code, body := choose(chooser(), "Ops"); code != http.StatusForbidden || !strings.Contains(body, "is not assigned to") {
 		t.Errorf("unassigned role: %d %s", code, body)
 	}
@@ -129,7 +145,7 @@ func TestConsoleIdPSignIn(t *testing.T) {
 	if d := e.Sub(i); d != 15*time.Minute {
 		t.Errorf("console session of Dev lasts %v, want role_session_duration 15m", d)
 	}
-	page = c.get("/console/roles")
+	page := c.get("/console/roles")
 	if !strings.Contains(page, "Dev/dana@example.com") || !strings.Contains(page, ">Ops<") {
 		t.Errorf("roles page as Dev: %s", page)
 	}
