@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,7 +44,7 @@ type policyRow struct {
 // scope: customer managed (Local), AWS managed, or both.
 func (h *Handler) policiesList(w http.ResponseWriter, r *http.Request, s *session) error {
 	scope := r.URL.Query().Get("scope")
-	if !contains(policyScopes, scope) {
+	if !slices.Contains(policyScopes, scope) {
 		scope = iamapi.PolicyScopeTypeAll
 	}
 	params := listParams(r)
@@ -64,15 +65,6 @@ func (h *Handler) policiesList(w http.ResponseWriter, r *http.Request, s *sessio
 
 // awsManaged reports whether arn is an AWS managed policy's.
 func awsManaged(arn string) bool { return strings.HasPrefix(arn, "arn:aws:iam::aws:") }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // policyForm is the create form's fields, kept to show again with an
 // error.
