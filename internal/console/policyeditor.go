@@ -52,6 +52,9 @@ type validation struct {
 	Warnings []problem `json:"warnings"`
 }
 
+// apiValidate checks the document of the JSON body ({"document",
+// "type"}) and answers with its errors and warnings (a validation); a
+// body that is not such an object gets 400.
 func (h *Handler) apiValidate(w http.ResponseWriter, r *http.Request, s *session) error {
 	var in struct {
 		Document string `json:"document"`
@@ -88,19 +91,34 @@ func validatePolicy(data []byte, t policy.Type, cat policy.Catalog) validation {
 		err = checkEditorSize(data, t)
 	}
 	if err != nil {
-		p := problem{Message: err.Error(), Code: "Error"}
-		var malformed *policy.MalformedError
-		var limit *policy.LimitError
-		switch {
-		case errors.As(err, &malformed):
-			p.Message, p.Code = malformed.Message, "MalformedPolicyDocument"
-			p.Line, p.Column = errorPosition(data, t)
-		case errors.As(err, &limit):
-			p.Message, p.Code = limit.Message, "LimitExceeded"
-		}
-		v.Errors = append(v.Errors, p)
+		v.Errors = append(v.Errors, errorProblem(data, t, err))
 		return v
 	}
+	v.Warnings = lintProblems(data, doc, cat)
+	return v
+}
+
+// errorProblem is the problem a document that IAM refuses has: the
+// validator's message, with where it is for a malformed document.
+func errorProblem(data []byte, t policy.Type, err error) problem {
+	p := problem{Message: err.Error(), Code: "Error"}
+	var malformed *policy.MalformedError
+	var limit *policy.LimitError
+	switch {
+	case errors.As(err, &malformed):
+		p.Message, p.Code = malformed.Message, "MalformedPolicyDocument"
+		p.Line, p.Column = errorPosition(data, t)
+	case errors.As(err, &limit):
+		p.Message, p.Code = limit.Message, "LimitExceeded"
+	}
+	return p
+}
+
+// lintProblems are the warnings of a valid document, each at the start
+// of its statement, looked up in cat (when not nil) within the budget of
+// maxLintLookups.
+func lintProblems(data []byte, doc *policy.Document, cat policy.Catalog) []problem {
+	out := []problem{}
 	spans, _ := policy.StatementSpans(data)
 	var budget *lintBudget
 	if cat != nil {
@@ -112,13 +130,13 @@ func validatePolicy(data []byte, t policy.Type, cat policy.Catalog) validation {
 		if wn.Statement >= 0 && wn.Statement < len(spans) {
 			p.Line, p.Column = spans[wn.Statement].Start.Line, spans[wn.Statement].Start.Column
 		}
-		v.Warnings = append(v.Warnings, p)
+		out = append(out, p)
 	}
 	if budget != nil && budget.truncated {
-		v.Warnings = append(v.Warnings, problem{Code: "lint-truncated", Message: "The document has more than " +
+		out = append(out, problem{Code: "lint-truncated", Message: "The document has more than " +
 			strconv.Itoa(maxLintLookups) + " action patterns: only the first were checked against the service reference."})
 	}
-	return v
+	return out
 }
 
 // maxLintLookups bounds the action patterns of one document the editor
@@ -136,11 +154,14 @@ type lintBudget struct {
 	truncated bool
 }
 
+// actionLookup is one answer of the reference's ActionResourceServices.
 type actionLookup struct {
 	services []string
 	matched  bool
 }
 
+// ActionResourceServices answers from the document's earlier lookups,
+// else from the reference while the budget lasts (policy.Catalog).
 func (b *lintBudget) ActionResourceServices(service, pattern string) ([]string, bool) {
 	key := strings.ToLower(service + ":" + pattern)
 	if l, ok := b.seen[key]; ok {
@@ -266,18 +287,23 @@ type serviceJSON struct {
 	ConditionKeys []conditionJSON `json:"conditionKeys"`
 }
 
+// actionJSON is one action of a service: the resource types it acts on
+// (with their ARN templates) and its condition keys.
 type actionJSON struct {
 	Name          string         `json:"name"`
 	ResourceTypes []resourceJSON `json:"resourceTypes"`
 	ConditionKeys []string       `json:"conditionKeys"`
 }
 
+// resourceJSON is a resource type and its ARN template; Required when an
+// action must name it.
 type resourceJSON struct {
 	Name     string `json:"name"`
 	ARN      string `json:"arn"`
 	Required bool   `json:"required,omitempty"`
 }
 
+// conditionJSON is a condition key and the reference's type for it.
 type conditionJSON struct {
 	Key  string `json:"key"`
 	Type string `json:"type"`
