@@ -31,6 +31,11 @@ type Sessions interface {
 	ConsoleSession(p *identity.Principal, mfaAt time.Time, d time.Duration, now time.Time) (*stsapi.Credentials, credential.Claims, error)
 }
 
+// Revocations tells whether a session is revoked (*revocation.List).
+type Revocations interface {
+	Revoked(c *credential.Claims, now time.Time) bool
+}
+
 // Config assembles the console.
 type Config struct {
 	// Dispatcher serves the Query actions (IAM, STS, Brevet's) the pages
@@ -41,6 +46,10 @@ type Config struct {
 	Pipeline *request.Pipeline
 	SignIn   SignIn
 	Sessions Sessions
+	// Revocations refuses a console session to a sign-in older than a
+	// revocation of its user's sessions: a new session would undo the
+	// revocation. Nil checks none.
+	Revocations Revocations
 	// Sealer and Opener seal the console's cookies (the master keyring).
 	Sealer credential.Sealer
 	Opener credential.Opener

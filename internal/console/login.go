@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
+	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/sso"
@@ -25,6 +26,9 @@ var loginOp = request.Operation{
 // errNotSignedIn: the browser has no sign-in the console can start from.
 var errNotSignedIn = errors.New("console: not signed in on the sign-in pages")
 
+// errSignInRevoked: the user's sessions were revoked after they signed in.
+var errSignInRevoked = errors.New("console: the sign-in is older than a revocation of the user's sessions")
+
 // loginAuthenticator authenticates ConsoleLogin by the sign-in pages'
 // session: the IAM user who signed in with a password (and MFA).
 type loginAuthenticator struct{ h *Handler }
@@ -39,7 +43,21 @@ func (a loginAuthenticator) Authenticate(_ context.Context, req *request.AuthnRe
 	if !ok || id.Source != sso.SourceIAM || arn == "" {
 		return nil, errNotSignedIn
 	}
+	if a.h.signInRevoked(req.HTTP, arn, req.Now) {
+		return nil, errSignInRevoked
+	}
 	return userPrincipal(id, arn), nil
+}
+
+// signInRevoked reports whether the sign-in r carries, of the IAM user
+// arn, is older than a revocation of the user's sessions, as a session
+// issued when the user signed in would be.
+func (h *Handler) signInRevoked(r *http.Request, arn string, now time.Time) bool {
+	if h.cfg.Revocations == nil {
+		return false
+	}
+	c := credential.Claims{PrincipalARN: arn, SessionARN: arn, IssuedAt: h.cfg.SignIn.SignedInAt(r)}
+	return h.cfg.Revocations.Revoked(&c, now)
 }
 
 // userPrincipal is the IAM user id names, as its long-term key would
@@ -127,8 +145,9 @@ func (h *Handler) consoleLogin(w http.ResponseWriter, r *http.Request) error {
 		mfaUsed = "Yes"
 	}
 	rec.Details = map[string]string{"MFAUsed": mfaUsed}
-	if err == nil {
-		rec.ResponseElements = map[string]any{"ConsoleLogin": "Success"}
+	rec.ResponseElements = map[string]any{"ConsoleLogin": "Success"}
+	if err != nil {
+		rec.ResponseElements["ConsoleLogin"] = "Failure" // as CloudTrail's
 	}
 	if ferr := h.login.Finish(ctx, &rec); ferr != nil {
 		return awsquery.CodeServiceUnavailable.New("Service is unavailable. Please try again later.")

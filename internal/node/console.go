@@ -26,7 +26,7 @@ func (n *Node) newConsole(d *awsquery.Dispatcher, p *request.Pipeline) error {
 		}
 	}
 	c, err := console.New(console.Config{
-		Dispatcher: d, Pipeline: p, SignIn: n.signin, Sessions: n.fed.sts,
+		Dispatcher: d, Pipeline: p, SignIn: n.signin, Sessions: n.fed.sts, Revocations: &n.revoked,
 		Sealer: n.master, Opener: n.master, Region: n.cfg.Regions[0], Logger: n.log,
 		Reference: ref,
 		// People who signed in with an identity provider work in a role

@@ -51,3 +51,37 @@ func TestConsoleEndsWithSignOut(t *testing.T) {
 		t.Errorf("the console after signing out: %d, want the sign-in page\n%s", code, body)
 	}
 }
+
+// TestConsoleSignInRevoked: revoking a user's sessions issued before now
+// covers the sign-in they came from: the browser's sign-in, older than
+// the revocation, cannot start another console session (which would
+// undo the revocation at the next page), and the refusal is audited.
+func TestConsoleSignInRevoked(t *testing.T) {
+	b := startConsoleNode(t)
+	b.iam("Action=CreateUser&Version=2010-05-08&UserName=alice")
+	b.iam("Action=AttachUserPolicy&Version=2010-05-08&UserName=alice&PolicyArn=" + url.QueryEscape("arn:aws:iam::aws:policy/IAMReadOnlyAccess"))
+	b.signIn("alice")
+	arn := "arn:aws:iam::" + testAccount + ":user/alice"
+	if code, out := signedPostTo(t, b.api, b.n.URL(), "sts", b.admin, "Action=RevokeSessions&Version=2026-11-01&PrincipalArn="+url.QueryEscape(arn)); code != http.StatusOK {
+		t.Fatalf("RevokeSessions: %d %s", code, out)
+	}
+	if code, body := b.get("/console/"); code != http.StatusUnauthorized || !strings.Contains(body, "SessionEnded") {
+		t.Fatalf("after revocation: %d", code)
+	}
+	code, body := b.get("/console/login?next=%2Fconsole%2Fusers")
+	if code != http.StatusForbidden || strings.Contains(body, "<h1>Users</h1>") {
+		t.Errorf("a console session from the revoked sign-in: %d\n%s", code, body)
+	}
+	u, _ := url.Parse(b.n.URL())
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == "__Host-brevet_console" {
+			t.Error("the browser has a console session again")
+		}
+	}
+	if err := b.n.flushIndex(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if trail := readTrail(t, b.n); !strings.Contains(trail, `"responseElements":{"ConsoleLogin":"Failure"}`) {
+		t.Error("the refused sign-in is not in the trail as a ConsoleLogin failure")
+	}
+}
