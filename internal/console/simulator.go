@@ -49,11 +49,14 @@ type simView struct {
 	Error     *pageError
 }
 
+// simInput is one custom policy field of the form.
 type simInput struct {
 	N    int
 	Text string
 }
 
+// simContext is one context key row of the form: its name, its values
+// (comma separated) and ContextKeyType.
 type simContext struct {
 	N                 int
 	Name, Values, Typ string
@@ -77,6 +80,7 @@ type simMatch struct {
 	Before, Mark, After  string
 }
 
+// simForm shows the simulator's empty form.
 func (h *Handler) simForm(w http.ResponseWriter, r *http.Request, s *session) error {
 	v := simFormFrom(r)
 	return h.render(w, r, s, http.StatusOK, "simulator", "Policy simulator", "simulator", v)
@@ -210,6 +214,7 @@ func markStatement(m iamapi.Statement, text string) simMatch {
 	return sm
 }
 
+// pos is p as a policy.Position (0 for a missing line or column).
 func pos(p *iamapi.Position) policy.Position {
 	var q policy.Position
 	if p.Line != nil {
@@ -247,6 +252,8 @@ type simTexts struct {
 // (IAM lets a user be in 10).
 const maxSimGroups = 10
 
+// text is the text of the policy m is a statement of, "" when it cannot
+// be found (the match is then shown by name only).
 func (t *simTexts) text(m iamapi.Statement) string {
 	key := m.SourcePolicyType + "\x00" + m.SourcePolicyId
 	if txt, ok := t.cache[key]; ok {
@@ -257,22 +264,11 @@ func (t *simTexts) text(m iamapi.Statement) string {
 	return txt
 }
 
+// fetch finds the text of m's policy: the form's, or the principal's
+// through the APIs.
 func (t *simTexts) fetch(m iamapi.Statement) string {
 	if n, ok := strings.CutPrefix(m.SourcePolicyId, "PolicyInputList."); ok && m.SourcePolicyType == iamapi.PolicySourceTypeNone {
-		i, err := strconv.Atoi(n)
-		if err != nil {
-			return ""
-		}
-		k := 0
-		for _, in := range t.v.Policies {
-			if strings.TrimSpace(in.Text) == "" {
-				continue
-			}
-			if k++; k == i {
-				return in.Text
-			}
-		}
-		return ""
+		return t.inputText(n)
 	}
 	if m.SourcePolicyType == iamapi.PolicySourceTypeResource {
 		return t.v.ResourcePolicy
@@ -297,20 +293,45 @@ func (t *simTexts) fetch(m iamapi.Statement) string {
 			}
 		}
 	case m.SourcePolicyType == iamapi.PolicySourceTypeUserManaged || m.SourcePolicyType == iamapi.PolicySourceTypeAwsManaged:
-		arn := t.managedARN(kind, name, m.SourcePolicyId)
-		if arn == "" {
-			return ""
+		return t.managedText(t.managedARN(kind, name, m.SourcePolicyId))
+	}
+	return ""
+}
+
+// inputText is the text of the form's custom policy PolicyInputList.n:
+// the nth of the non-empty ones, as params numbers them.
+func (t *simTexts) inputText(n string) string {
+	i, err := strconv.Atoi(n)
+	if err != nil {
+		return ""
+	}
+	k := 0
+	for _, in := range t.v.Policies {
+		if strings.TrimSpace(in.Text) == "" {
+			continue
 		}
-		pol, err := call(t.h, t.r, t.s, iamapi.GetPolicy, url.Values{"PolicyArn": {arn}})
-		if err != nil {
-			return ""
-		}
-		ver, err := call(t.h, t.r, t.s, iamapi.GetPolicyVersion, url.Values{"PolicyArn": {arn}, "VersionId": {pol.Policy.DefaultVersionId}})
-		if err == nil {
-			return decodeDocument(ver.PolicyVersion.Document)
+		if k++; k == i {
+			return in.Text
 		}
 	}
 	return ""
+}
+
+// managedText is the default version's document of the managed policy
+// arn ("" for none).
+func (t *simTexts) managedText(arn string) string {
+	if arn == "" {
+		return ""
+	}
+	pol, err := call(t.h, t.r, t.s, iamapi.GetPolicy, url.Values{"PolicyArn": {arn}})
+	if err != nil {
+		return ""
+	}
+	ver, err := call(t.h, t.r, t.s, iamapi.GetPolicyVersion, url.Values{"PolicyArn": {arn}, "VersionId": {pol.Policy.DefaultVersionId}})
+	if err != nil {
+		return ""
+	}
+	return decodeDocument(ver.PolicyVersion.Document)
 }
 
 // managedARN is the ARN of the managed policy named name attached to the
