@@ -81,6 +81,10 @@ type trustStatement struct {
 var (
 	accountIDPattern   = regexp.MustCompile(`^[0-9]{12}$`)
 	servicePrincipalRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{0,126}[a-z0-9]$`)
+	// externalIDPattern is STS's for AssumeRole's ExternalId (of 2 to
+	// 1224 characters): a trust policy asking for another could never be
+	// satisfied.
+	externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 )
 
 // badInput is a form's validation error.
@@ -106,6 +110,9 @@ func (f *trustForm) document() (string, error) {
 		if f.RequireExternalId {
 			if f.ExternalId == "" {
 				return "", badInput("Type the external ID the other account must pass, or clear Require external ID.")
+			}
+			if len(f.ExternalId) < 2 || len(f.ExternalId) > 1224 || !externalIDPattern.MatchString(f.ExternalId) {
+				return "", badInput("An external ID is 2 to 1224 letters, digits and characters among _+=,.@:/- (as AssumeRole takes it).")
 			}
 			st.condition("StringEquals", "sts:ExternalId", f.ExternalId)
 		}

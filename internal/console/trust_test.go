@@ -10,8 +10,8 @@ import (
 )
 
 // TestTrustDocument: the wizard's trust policy for each trusted-entity
-// type, built with encoding/json (a quote in an external ID stays inside
-// its string), and the form's refusals.
+// type, built with encoding/json (a quote in an audience stays inside its
+// string), and the form's refusals.
 func TestTrustDocument(t *testing.T) {
 	const oidc = "arn:aws:iam::111122223333:oidc-provider/token.example.com/ci"
 	for _, tc := range []struct {
@@ -22,9 +22,16 @@ func TestTrustDocument(t *testing.T) {
 	}{
 		{"service", trustForm{Type: trustService, Service: "ec2.amazonaws.com"},
 			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`, ""},
-		{"account with external id and MFA", trustForm{Type: trustAccount, AccountId: "444455556666", RequireExternalId: true, ExternalId: `a"},"x":{"`, RequireMFA: true},
+		{"account with external id and MFA", trustForm{Type: trustAccount, AccountId: "444455556666", RequireExternalId: true, ExternalId: "Ext-1:a/b@c", RequireMFA: true},
 			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole",
-			"Condition":{"StringEquals":{"sts:ExternalId":"a\"},\"x\":{\""},"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`, ""},
+			"Condition":{"StringEquals":{"sts:ExternalId":"Ext-1:a/b@c"},"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`, ""},
+		{"web identity with a quote in the audience", trustForm{Type: trustWeb, OIDCProvider: oidc, Audience: `a"},"x":{"`},
+			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + oidc + `"},"Action":"sts:AssumeRoleWithWebIdentity",
+			"Condition":{"StringEquals":{"token.example.com/ci:aud":"a\"},\"x\":{\""}}}]}`, ""},
+		// STS takes an external ID of 2 to 1224 of [\w+=,.@:/-]: another
+		// could never be passed to AssumeRole.
+		{"external id with a quote", trustForm{Type: trustAccount, AccountId: "444455556666", RequireExternalId: true, ExternalId: `a"},"x":{"`}, "", "external ID"},
+		{"external id of one character", trustForm{Type: trustAccount, AccountId: "444455556666", RequireExternalId: true, ExternalId: "a"}, "", "external ID"},
 		{"web identity", trustForm{Type: trustWeb, OIDCProvider: oidc, Audience: "sts.amazonaws.com"},
 			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + oidc + `"},"Action":"sts:AssumeRoleWithWebIdentity",
 			"Condition":{"StringEquals":{"token.example.com/ci:aud":"sts.amazonaws.com"}}}]}`, ""},

@@ -255,12 +255,12 @@ func TestConsoleRolesIdPsSessions(t *testing.T) {
 		{"acct-plain", url.Values{"TrustType": {"account"}, "AccountId": {testAccount}},
 			statement(`{"AWS":"`+acct+`:root"}`, "sts:AssumeRole", "")},
 		{"acct-ext-mfa", url.Values{"TrustType": {"account"}, "AccountId": {testAccount}, "RequireExternalId": {"true"},
-			"ExternalId": {`ext"<id>`}, "RequireMFA": {"true"}},
+			"ExternalId": {"ext-id:42"}, "RequireMFA": {"true"}},
 			statement(`{"AWS":"`+acct+`:root"}`, "sts:AssumeRole",
-				`{"Bool":{"aws:MultiFactorAuthPresent":"true"},"StringEquals":{"sts:ExternalId":"ext\"<id>"}}`)},
-		{"web-role", url.Values{"TrustType": {"webidentity"}, "OIDCProvider": {acct + ":oidc-provider/token.example.com/ci"}, "Audience": {"ci"}},
+				`{"Bool":{"aws:MultiFactorAuthPresent":"true"},"StringEquals":{"sts:ExternalId":"ext-id:42"}}`)},
+		{"web-role", url.Values{"TrustType": {"webidentity"}, "OIDCProvider": {acct + ":oidc-provider/token.example.com/ci"}, "Audience": {`ci"<x>`}},
 			statement(`{"Federated":"`+acct+`:oidc-provider/token.example.com/ci"}`, "sts:AssumeRoleWithWebIdentity",
-				`{"StringEquals":{"token.example.com/ci:aud":"ci"}}`)},
+				`{"StringEquals":{"token.example.com/ci:aud":"ci\"<x>"}}`)},
 		{"saml-role", url.Values{"TrustType": {"saml"}, "SAMLProvider": {acct + ":saml-provider/Corp"}},
 			statement(`{"Federated":"`+acct+`:saml-provider/Corp"}`, "sts:AssumeRoleWithSAML",
 				`{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}`)},
@@ -297,6 +297,13 @@ func TestConsoleRolesIdPsSessions(t *testing.T) {
 		code, body := c.post("/console/roles/new", url.Values{"step": {"review"}, "RoleName": {"x"}, "TrustType": {"account"}, "AccountId": {"12"}})
 		if code != http.StatusBadRequest || !strings.Contains(body, "12 digits") || !strings.Contains(body, `role="alert"`) {
 			t.Errorf("bad account id: %d %s", code, body)
+		}
+		// An external ID AssumeRole would refuse (STS's pattern) is
+		// refused here: the role could never be assumed with it.
+		code, body = c.post("/console/roles/new", url.Values{"step": {"review"}, "RoleName": {"x"}, "TrustType": {"account"}, "AccountId": {testAccount},
+			"RequireExternalId": {"true"}, "ExternalId": {`ext"<id>`}})
+		if code != http.StatusBadRequest || !strings.Contains(body, "external ID") {
+			t.Errorf("external id ext\"<id>: %d %s", code, body)
 		}
 		code, body = c.post("/console/roles/new", url.Values{"step": {"create"}, "RoleName": {"svc-role"}, "TrustType": {"service"}, "ServicePrincipal": {"ec2.amazonaws.com"}})
 		if code != http.StatusConflict || !strings.Contains(body, "EntityAlreadyExists") {
