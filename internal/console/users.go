@@ -130,24 +130,13 @@ func (h *Handler) userCreate(w http.ResponseWriter, r *http.Request, s *session)
 	if err := r.ParseForm(); err != nil {
 		return errBadRequest
 	}
-	f := &userForm{
-		UserName: strings.TrimSpace(r.PostFormValue("UserName")), Path: strings.TrimSpace(r.PostFormValue("Path")),
-		PermissionsBoundary: strings.TrimSpace(r.PostFormValue("PermissionsBoundary")), PolicyArn: r.PostFormValue("PolicyArn"),
-		PasswordResetRequired: r.PostFormValue("PasswordResetRequired") == "true", CreateAccessKey: r.PostFormValue("CreateAccessKey") == "true",
-		OtherGroup: strings.TrimSpace(r.PostFormValue("OtherGroup")), Tags: formTags(r),
-	}
-	password := r.PostFormValue("Password")
-	groups := map[string]bool{}
-	var groupNames []string
-	for _, g := range append(r.PostForm["GroupName"], f.OtherGroup) {
-		if g = strings.TrimSpace(g); g != "" && !groups[g] {
-			groups[g] = true
-			groupNames = append(groupNames, g)
-		}
-	}
-	if pe := cmp.Or(tooMany("groups", len(groupNames)), tooMany("policies", len(fields(f.PolicyArn)))); pe != nil {
+	f, groups, checked := postedUserForm(r)
+	showForm := func(pe *pageError) error {
 		f.Error = pe
-		return h.renderUserForm(w, r, s, pe.Status, f, groups)
+		return h.renderUserForm(w, r, s, pe.Status, f, checked)
+	}
+	if pe := cmp.Or(tooMany("groups", len(groups)), tooMany("policies", len(fields(f.PolicyArn)))); pe != nil {
+		return showForm(pe)
 	}
 	p := url.Values{"UserName": {f.UserName}}
 	if f.Path != "" {
@@ -159,17 +148,12 @@ func (h *Handler) userCreate(w http.ResponseWriter, r *http.Request, s *session)
 	setTags(p, f.Tags)
 	out, err := call(h, r, s, iamapi.CreateUser, p)
 	if err != nil {
-		pe, ok := formError(err)
-		if !ok {
-			return err
-		}
-		f.Error = pe
-		return h.renderUserForm(w, r, s, pe.Status, f, groups)
+		return h.opFailed(w, r, s, err, showForm)
 	}
 	name := out.User.UserName
 	res := &createdPage{Link: "/console/users/" + url.PathEscape(name), LinkText: "Go to user " + name}
 	res.Done = append(res.Done, "User "+name+" created ("+out.User.Arn+").")
-	err = h.userCreateSteps(r, s, res, name, password, f, groupNames)
+	err = h.userCreateSteps(r, s, res, name, r.PostFormValue("Password"), f, groups)
 	if err == nil && res.Key == nil {
 		return h.seeOther(w, r, res.Link, "User "+name+" created.")
 	}
@@ -179,6 +163,26 @@ func (h *Handler) userCreate(w http.ResponseWriter, r *http.Request, s *session)
 		status = res.Error.Status
 	}
 	return h.render(w, r, s, status, "users_created", "User "+name+" created", "users", res)
+}
+
+// postedUserForm reads the create-user form r posted (never its
+// password), with the groups it names: once each, in order, and as the
+// set the form shows checked when it comes back.
+func postedUserForm(r *http.Request) (f *userForm, groups []string, checked map[string]bool) {
+	f = &userForm{
+		UserName: strings.TrimSpace(r.PostFormValue("UserName")), Path: strings.TrimSpace(r.PostFormValue("Path")),
+		PermissionsBoundary: strings.TrimSpace(r.PostFormValue("PermissionsBoundary")), PolicyArn: r.PostFormValue("PolicyArn"),
+		PasswordResetRequired: r.PostFormValue("PasswordResetRequired") == "true", CreateAccessKey: r.PostFormValue("CreateAccessKey") == "true",
+		OtherGroup: strings.TrimSpace(r.PostFormValue("OtherGroup")), Tags: formTags(r),
+	}
+	checked = map[string]bool{}
+	for _, g := range append(r.PostForm["GroupName"], f.OtherGroup) {
+		if g = strings.TrimSpace(g); g != "" && !checked[g] {
+			checked[g] = true
+			groups = append(groups, g)
+		}
+	}
+	return f, groups, checked
 }
 
 // userCreateSteps does what the create-user form asked for after
