@@ -3,10 +3,12 @@ package console
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/brevet-dev/brevet/internal/policy"
 	"github.com/brevet-dev/brevet/internal/policy/servicereference"
@@ -19,8 +21,8 @@ import (
 // store and call no API: validation is pure, and the reference is the
 // node's configuration.
 
-// maxPolicyDocument bounds a document the editor validates, as IAM
-// bounds the PolicyDocument parameter.
+// maxPolicyDocument bounds a document the editor validates, in
+// characters, as IAM bounds the PolicyDocument parameter.
 const maxPolicyDocument = 131072
 
 // editorTypes are the policy types the editor validates as.
@@ -81,9 +83,8 @@ func (h *Handler) apiValidate(w http.ResponseWriter, r *http.Request, s *session
 // statement.
 func validatePolicy(data []byte, t policy.Type, cat policy.Catalog) validation {
 	v := validation{Errors: []problem{}, Warnings: []problem{}}
-	if len(data) > maxPolicyDocument {
-		v.Errors = append(v.Errors, problem{Code: "ValidationError",
-			Message: "The policy document is longer than 131072 characters, the most IAM accepts."})
+	if p, ok := parameterProblem(data); ok {
+		v.Errors = append(v.Errors, p)
 		return v
 	}
 	doc, err := policy.ParseAndValidate(data, t)
@@ -174,6 +175,31 @@ func (b *lintBudget) ActionResourceServices(service, pattern string) ([]string, 
 	services, matched := b.Catalog.ActionResourceServices(service, pattern)
 	b.seen[key] = actionLookup{services: services, matched: matched}
 	return services, matched
+}
+
+// parameterProblem is what the PolicyDocument parameter's own
+// constraints refuse before IAM reads the document: a character outside
+// its pattern ([\u0009\u000A\u000D\u0020-\u00FF]+, with where the first
+// is), or more than maxPolicyDocument characters.
+func parameterProblem(data []byte) (problem, bool) {
+	tooLong := problem{Code: "ValidationError", Message: "The policy document is longer than 131072 characters, the most IAM accepts."}
+	if len(data) > 2*maxPolicyDocument {
+		return tooLong, true // every character IAM accepts takes at most two bytes
+	}
+	n := 0
+	for i := 0; i < len(data); n++ {
+		r, size := utf8.DecodeRune(data[i:])
+		if r > 0xFF || (r < 0x20 && r != '\t' && r != '\n' && r != '\r') {
+			pos := policy.PositionAt(data, i)
+			return problem{Code: "ValidationError", Line: pos.Line, Column: pos.Column,
+				Message: fmt.Sprintf("The policy document holds a character IAM does not accept (%U): only tab, line breaks and U+0020 to U+00FF.", r)}, true
+		}
+		i += size
+	}
+	if n > maxPolicyDocument {
+		return tooLong, true
+	}
+	return problem{}, false
 }
 
 // checkEditorSize applies the size quota of where a document of type t is

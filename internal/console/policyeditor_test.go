@@ -82,6 +82,20 @@ func TestValidatePolicy(t *testing.T) {
 			want: validation{Errors: []problem{}, Warnings: []problem{{Code: policy.WarnResourceService, Line: 2, Column: 2}}},
 		},
 		{
+			name: "a character the PolicyDocument parameter refuses, where it is",
+			doc:  "{\"Version\":\"2012-10-17\",\"Statement\":[\n {\"Sid\":\"é😀\",\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}",
+			typ:  policy.TypeIdentity,
+			want: validation{Errors: []problem{{Code: "ValidationError", Line: 2, Column: 11,
+				Message: "The policy document holds a character IAM does not accept (U+1F600): only tab, line breaks and U+0020 to U+00FF."}}, Warnings: []problem{}},
+		},
+		{
+			name: "131072 characters of two bytes are not too long",
+			doc: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*",` +
+				`"Condition":{"StringEquals":{"aws:UserAgent":"` + strings.Repeat("é", 100000) + `"}}}]}`,
+			typ:  policy.TypeResource,
+			want: validation{Errors: []problem{}, Warnings: []problem{}},
+		},
+		{
 			name: "too large",
 			doc:  strings.Repeat(" ", maxPolicyDocument+1),
 			typ:  policy.TypeIdentity,
