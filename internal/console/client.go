@@ -2,7 +2,6 @@ package console
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -83,9 +82,9 @@ func (w *recorder) Write(b []byte) (int, error) {
 // policies test), a request id of its own, and a SigV4 signature with
 // the console session's credentials.
 func (h *Handler) signed(r *http.Request, s *session, service, contentType, target string, body []byte) (*http.Request, error) {
-	ctx := request.WithRequestID(context.WithoutCancel(r.Context()), request.NewID())
-	ctx, cancel := context.WithCancel(ctx)
-	context.AfterFunc(r.Context(), cancel) // ends with the browser's request, yet keeps no value of its own
+	// The call ends with the browser's request, under a request id of its
+	// own.
+	ctx := request.WithRequestID(r.Context(), request.NewID())
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+r.Host+"/", bytes.NewReader(body))
 	if err != nil {
 		return nil, err
