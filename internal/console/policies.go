@@ -195,16 +195,18 @@ func (h *Handler) showPolicy(w http.ResponseWriter, r *http.Request, s *session,
 		v.Versions = append(v.Versions, versionRow{VersionId: pv.VersionId, CreateDate: pv.CreateDate, Default: pv.VersionId == pol.Policy.DefaultVersionId})
 	}
 	v.Default = v.Version.VersionId == pol.Policy.DefaultVersionId
-	params := listParams(r)
-	params.Set("PolicyArn", arn)
-	ents, err := call(h, r, s, iamapi.ListEntitiesForPolicy, params)
+	// The attached entities page from the policy's page, also when it is
+	// shown again after a POST.
+	at := r.URL
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		at = &url.URL{Path: "/console/policies/view", RawQuery: url.Values{"arn": {arn}}.Encode()}
+	}
+	ents, err := call(h, r, s, iamapi.ListEntitiesForPolicy, pageParams(at, "marker", url.Values{"PolicyArn": {arn}}))
 	if err != nil {
 		return err
 	}
 	v.Entities = ents
-	if ents.IsTruncated != nil && *ents.IsTruncated {
-		v.Pager = newPager(r, ents.Marker)
-	}
+	v.Pager = pagerAt(at, "marker", nextMarker(ents.IsTruncated, ents.Marker))
 	return h.render(w, r, s, status, "policies_view", pol.Policy.PolicyName, "policies", v)
 }
 

@@ -2,6 +2,7 @@ package node
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -226,5 +227,29 @@ func TestConsoleSimulatorBoundary(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, "<strong>S3Only</strong>") ||
 		!strings.Contains(body, "<mark>{&#34;Sid&#34;:&#34;OnlyS3&#34;,") {
 		t.Errorf("the boundary's statement is not marked: %d %s", code, body)
+	}
+}
+
+// TestConsolePolicyPagerAfterPost: the policy page shown again after a
+// refused operation pages its attached entities from the policy's page,
+// not from the operation's POST-only address.
+func TestConsolePolicyPagerAfterPost(t *testing.T) {
+	b := startConsoleNode(t)
+	b.signIn("admin")
+	b.iam("Action=CreatePolicy&Version=2010-05-08&PolicyName=Wide&PolicyDocument=" +
+		url.QueryEscape(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}`))
+	arn := "arn:aws:iam::" + testAccount + ":policy/Wide"
+	for i := range 51 {
+		name := fmt.Sprintf("u%02d", i)
+		b.iam("Action=CreateUser&Version=2010-05-08&UserName=" + name)
+		b.iam("Action=AttachUserPolicy&Version=2010-05-08&UserName=" + name + "&PolicyArn=" + url.QueryEscape(arn))
+	}
+	b.get("/console/policies/view?arn=" + url.QueryEscape(arn))
+	code, body := b.post("/console/policies/create-version?arn="+url.QueryEscape(arn), url.Values{"PolicyDocument": {`{"Statement":[`}})
+	if code != http.StatusBadRequest || !strings.Contains(body, `rel="next"`) {
+		t.Fatalf("refused version: %d, no next page link: %s", code, body)
+	}
+	if !strings.Contains(body, `<a href="/console/policies/view?arn=`+url.QueryEscape(arn)) {
+		t.Errorf("the next page link is not the policy page's: %s", body[strings.Index(body, `class="pager"`):])
 	}
 }
