@@ -75,14 +75,19 @@ func (n *Node) followEvents(opts *audit.Options) {
 	}
 }
 
-// eventIndex is LookupEvents' index: the store's; nil when the store has
-// none.
+// eventIndex is LookupEvents' index: the store's, with the file trail's
+// indexer flushed first (for lookup.FlushWait at most) so that a lookup
+// sees the events acknowledged before it; nil when the store has none.
 func (n *Node) eventIndex() *lookup.Index {
 	st, ok := n.st.(store.EventIndex)
 	if !ok {
 		return nil
 	}
-	return &lookup.Index{Store: st}
+	ix := &lookup.Index{Store: st}
+	if ev := n.events; ev != nil {
+		ix.Flush = ev.Flush
+	}
+	return ix
 }
 
 // indexEventsTx writes a batch's event index rows in the PostgreSQL audit

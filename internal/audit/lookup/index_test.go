@@ -174,3 +174,43 @@ func pages(t *testing.T, h http.Handler, body string) []lookupResponse {
 	t.Fatalf("%s: more than 100 pages", body)
 	return nil
 }
+
+// TestLookupWaitsForTheIndexBriefly: an event acknowledged before a
+// LookupEvents call is in its answer although the index is written behind
+// the trail (the file trail's Index.Flush), and a flush that does not end
+// delays the answer by FlushWait at most: the index's events then.
+func TestLookupWaitsForTheIndexBriefly(t *testing.T) {
+	dir := mixedTrail(t, 8)
+	p := &identity.Principal{Type: identity.IAMUser, Account: "123456789012", CallerARN: "arn:aws:iam::123456789012:user/auditor"}
+	auth := func(*http.Request, []byte) (request.Principal, error) { return p, nil }
+	teststores.Each(t, time.Now, func(t *testing.T, st store.Store) {
+		ix := st.(store.EventIndex)
+		flushed := 0
+		h, err := lookup.NewHandler(lookup.Config{Dir: dir, Pipeline: pipeline(auth, &recorder{}),
+			Index: &lookup.Index{Store: ix, Flush: func(context.Context) error {
+				flushed++
+				indexTrail(t, ix, dir) // the batches the trail acknowledged
+				return nil
+			}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pages(t, h, `{}`); flushed == 0 || len(got) == 0 || len(got[0].Events) == 0 {
+			t.Fatalf("after %d flushes: %+v; want the trail's events", flushed, got)
+		}
+
+		stuck, err := lookup.NewHandler(lookup.Config{Dir: dir, Pipeline: pipeline(auth, &recorder{}),
+			Index: &lookup.Index{Store: ix, Flush: func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		code, body := call(t, stuck, `{"MaxResults":1}`)
+		if code != 200 || !bytes.Contains(body, []byte(`"EventId"`)) {
+			t.Errorf("with a stuck flush: %d %s; want the index's events", code, body)
+		}
+		if d := time.Since(start); d > lookup.FlushWait+time.Second {
+			t.Errorf("with a stuck flush the answer took %v; want at most FlushWait (%v)", d, lookup.FlushWait)
+		}
+	})
+}

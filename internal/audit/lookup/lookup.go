@@ -662,17 +662,32 @@ func (h *handler) lookup(q *query) (*response, error) {
 }
 
 // Index is the audit event index LookupEvents reads. On the file trail it
-// is written behind the trail, so an event shows once indexed (within
-// milliseconds), as CloudTrail's LookupEvents shows events minutes
-// late; no request waits for it.
+// is written behind the trail (within milliseconds): a lookup first waits
+// for it, FlushWait at most, so that it sees the events acknowledged
+// before it (a CLI script reading what it just did, the console's pages);
+// past that bound it answers from the index as it is, as CloudTrail's
+// LookupEvents shows events late, rather than fail or wait longer.
 type Index struct {
 	Store store.EventIndex
+	// Flush, when set, returns once the index holds every event the trail
+	// acknowledged before the call (eventindex.Indexer.Flush).
+	Flush func(context.Context) error
 }
+
+// FlushWait bounds a lookup's wait for the index (Index.Flush).
+const FlushWait = time.Second
 
 // lookupIndex is lookup answered from the event index: the same events,
 // in the same order, with the same tokens.
 func (h *handler) lookupIndex(ctx context.Context, q *query) (*response, error) {
 	ix := h.cfg.Index
+	if ix.Flush != nil {
+		fctx, cancel := context.WithTimeout(ctx, FlushWait)
+		if err := ix.Flush(fctx); err != nil {
+			h.cfg.Logger.DebugContext(ctx, "lookup-events: the audit event index lags; answering from it as it is", "err", err)
+		}
+		cancel()
+	}
 	f := q.index
 	f.Account, f.Management, f.Before, f.Limit = q.filter.Account, !q.data, q.before, q.max+1
 	recs, err := ix.Store.FindEvents(ctx, f)
