@@ -74,18 +74,9 @@ func (h *Handler) idpsNewPost(w http.ResponseWriter, r *http.Request, s *session
 	f := &idpForm{Type: r.PostFormValue("type"), Url: strings.TrimSpace(r.PostFormValue("Url")),
 		ClientIDs: r.PostFormValue("ClientIDList"), Thumbprints: r.PostFormValue("ThumbprintList"),
 		Name: strings.TrimSpace(r.PostFormValue("Name")), Metadata: r.PostFormValue("SAMLMetadataDocument")}
-	keys, values := r.PostForm["TagKey"], r.PostForm["TagValue"]
-	for i, k := range keys {
-		if k = strings.TrimSpace(k); k != "" && i < len(values) {
-			f.Tags = append(f.Tags, iamapi.Tag{Key: k, Value: values[i]})
-		}
-	}
+	f.Tags = postedTags(r)
 	v := url.Values{}
-	for i, t := range f.Tags {
-		n := strconv.Itoa(i + 1)
-		v.Set("Tags.member."+n+".Key", t.Key)
-		v.Set("Tags.member."+n+".Value", t.Value)
-	}
+	setTagParams(v, f.Tags)
 	var arn string
 	var err error
 	if f.Type == "saml" {

@@ -193,17 +193,7 @@ func readRoleForm(r *http.Request) *roleForm {
 	if f.Path == "" {
 		f.Path = "/"
 	}
-	keys, values := r.PostForm["TagKey"], r.PostForm["TagValue"]
-	for i, k := range keys {
-		if k = strings.TrimSpace(k); k == "" {
-			continue
-		}
-		v := ""
-		if i < len(values) {
-			v = values[i]
-		}
-		f.Tags = append(f.Tags, iamapi.Tag{Key: k, Value: v})
-	}
+	f.Tags = postedTags(r)
 	seen := map[string]bool{}
 	add := func(a string) {
 		if a = strings.TrimSpace(a); a != "" && !seen[a] {
@@ -279,12 +269,36 @@ func (f *roleForm) createParams() url.Values {
 			params.Set(k, v)
 		}
 	}
-	for i, t := range f.Tags {
+	setTagParams(params, f.Tags)
+	return params
+}
+
+// postedTags are the tags of a form's TagKey and TagValue rows (the role
+// wizard's, the identity provider form's); rows without a key are
+// empty rows.
+func postedTags(r *http.Request) []iamapi.Tag {
+	var tags []iamapi.Tag
+	keys, values := r.PostForm["TagKey"], r.PostForm["TagValue"]
+	for i, k := range keys {
+		if k = strings.TrimSpace(k); k == "" {
+			continue
+		}
+		v := ""
+		if i < len(values) {
+			v = values[i]
+		}
+		tags = append(tags, iamapi.Tag{Key: k, Value: v})
+	}
+	return tags
+}
+
+// setTagParams sets tags as a Create action's Tags parameter.
+func setTagParams(params url.Values, tags []iamapi.Tag) {
+	for i, t := range tags {
 		n := strconv.Itoa(i + 1)
 		params.Set("Tags.member."+n+".Key", t.Key)
 		params.Set("Tags.member."+n+".Value", t.Value)
 	}
-	return params
 }
 
 // rolePath is the role's detail page, on tab when not "".
