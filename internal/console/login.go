@@ -29,6 +29,11 @@ var errNotSignedIn = errors.New("console: not signed in on the sign-in pages")
 // errSignInRevoked: the user's sessions were revoked after they signed in.
 var errSignInRevoked = errors.New("console: the sign-in is older than a revocation of the user's sessions")
 
+// errSignInEnded is errSignInRevoked as the browser is told: the error
+// page links to the sign-in pages' sign-out.
+var errSignInEnded = &pageError{Status: http.StatusUnauthorized, Code: "SignInEnded",
+	Message: "Your sessions were revoked after you signed in. Sign out, then sign in again to start a new console session."}
+
 // loginAuthenticator authenticates ConsoleLogin by the sign-in pages'
 // session: the IAM user who signed in with a password (and MFA).
 type loginAuthenticator struct{ h *Handler }
@@ -44,7 +49,7 @@ func (a loginAuthenticator) Authenticate(_ context.Context, req *request.AuthnRe
 		return nil, errNotSignedIn
 	}
 	if a.h.signInRevoked(req.HTTP, arn, req.Now) {
-		return nil, errSignInRevoked
+		return userPrincipal(id, arn), errSignInRevoked // the trail names who was refused
 	}
 	return userPrincipal(id, arn), nil
 }
@@ -154,6 +159,9 @@ func (h *Handler) consoleLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		h.log.WarnContext(ctx, "console sign-in refused", "request_id", x.ID, "err", err)
+		if errors.Is(err, errSignInRevoked) {
+			return errSignInEnded
+		}
 		return awsquery.CodeAccessDenied.New("The console could not start a session for this sign-in. Sign in again.")
 	}
 	return h.setSession(w, c.s)

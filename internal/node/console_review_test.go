@@ -69,7 +69,7 @@ func TestConsoleSignInRevoked(t *testing.T) {
 		t.Fatalf("after revocation: %d", code)
 	}
 	code, body := b.get("/console/login?next=%2Fconsole%2Fusers")
-	if code != http.StatusForbidden || strings.Contains(body, "<h1>Users</h1>") {
+	if code != http.StatusUnauthorized || strings.Contains(body, "<h1>Users</h1>") || !strings.Contains(body, `href="/sso/signout"`) {
 		t.Errorf("a console session from the revoked sign-in: %d\n%s", code, body)
 	}
 	u, _ := url.Parse(b.n.URL())
@@ -81,7 +81,10 @@ func TestConsoleSignInRevoked(t *testing.T) {
 	if err := b.n.flushIndex(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if trail := readTrail(t, b.n); !strings.Contains(trail, `"responseElements":{"ConsoleLogin":"Failure"}`) {
-		t.Error("the refused sign-in is not in the trail as a ConsoleLogin failure")
+	trail := readTrail(t, b.n)
+	if !strings.Contains(trail, `"responseElements":{"ConsoleLogin":"Failure"}`) || !strings.Contains(trail, `"arn":"`+arn+`"`) {
+		t.Error("the refused sign-in is not in the trail as alice's ConsoleLogin failure")
 	}
+	// Signing out and in again starts a new console session.
+	b.signIn("alice")
 }
