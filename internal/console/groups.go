@@ -136,32 +136,12 @@ func (h *Handler) groupPolicyForm(w http.ResponseWriter, r *http.Request, s *ses
 }
 
 // groupOps are the actions a group's page posts.
-var groupOps = map[string]func(h *Handler, r *http.Request, s *session, name string) (string, error){
-	"attach-policy": func(h *Handler, r *http.Request, s *session, name string) (string, error) {
-		arn := strings.TrimSpace(r.PostFormValue("PolicyArn"))
-		_, err := call(h, r, s, iamapi.AttachGroupPolicy, url.Values{"GroupName": {name}, "PolicyArn": {arn}})
-		return "Policy " + arn + " attached.", err
-	},
-	"detach-policy": func(h *Handler, r *http.Request, s *session, name string) (string, error) {
-		arn := r.PostFormValue("PolicyArn")
-		_, err := call(h, r, s, iamapi.DetachGroupPolicy, url.Values{"GroupName": {name}, "PolicyArn": {arn}})
-		return "Policy " + arn + " detached.", err
-	},
-	"delete-policy": func(h *Handler, r *http.Request, s *session, name string) (string, error) {
-		pn := r.PostFormValue("PolicyName")
-		_, err := call(h, r, s, iamapi.DeleteGroupPolicy, url.Values{"GroupName": {name}, "PolicyName": {pn}})
-		return "Inline policy " + pn + " deleted.", err
-	},
-	"add-user": func(h *Handler, r *http.Request, s *session, name string) (string, error) {
-		u := strings.TrimSpace(r.PostFormValue("UserName"))
-		_, err := call(h, r, s, iamapi.AddUserToGroup, url.Values{"GroupName": {name}, "UserName": {u}})
-		return "User " + u + " added.", err
-	},
-	"remove-user": func(h *Handler, r *http.Request, s *session, name string) (string, error) {
-		u := r.PostFormValue("UserName")
-		_, err := call(h, r, s, iamapi.RemoveUserFromGroup, url.Values{"GroupName": {name}, "UserName": {u}})
-		return "User " + u + " removed.", err
-	},
+var groupOps = map[string]pageOp{
+	"attach-policy": nameOp(iamapi.AttachGroupPolicy, "GroupName", "PolicyArn", "Policy ", " attached."),
+	"detach-policy": nameOp(iamapi.DetachGroupPolicy, "GroupName", "PolicyArn", "Policy ", " detached."),
+	"delete-policy": nameOp(iamapi.DeleteGroupPolicy, "GroupName", "PolicyName", "Inline policy ", " deleted."),
+	"add-user":      nameOp(iamapi.AddUserToGroup, "GroupName", "UserName", "User ", " added."),
+	"remove-user":   nameOp(iamapi.RemoveUserFromGroup, "GroupName", "UserName", "User ", " removed."),
 }
 
 // groupOp runs an action a group's page posted.

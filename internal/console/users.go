@@ -405,46 +405,37 @@ func (h *Handler) renderPolicyForm(w http.ResponseWriter, r *http.Request, s *se
 	return h.render(w, r, s, status, "users_policy", title, nav, d)
 }
 
+// pageOp is an action a detail page posts, on the entity name: it makes
+// its API calls and says what it did, for the flash message.
+type pageOp func(h *Handler, r *http.Request, s *session, name string) (string, error)
+
+// nameOp is the pageOp that calls op with the entity's name (as
+// parameter param) and the form's field (a name or an ARN, which holds no
+// space: trimmed) under the same name, and says before+value+after.
+func nameOp[In, Out any](op *awsquery.Operation[In, Out], param, field, before, after string) pageOp {
+	return func(h *Handler, r *http.Request, s *session, name string) (string, error) {
+		v := strings.TrimSpace(r.PostFormValue(field))
+		_, err := call(h, r, s, op, url.Values{param: {name}, field: {v}})
+		return before + v + after, err
+	}
+}
+
 // userOps are the actions a user's page posts: each makes one or two API
 // calls and says which tab shows the result.
 var userOps = map[string]struct {
 	tab string
-	do  func(h *Handler, r *http.Request, s *session, name string) (string, error)
+	do  pageOp
 }{
-	"attach-policy": {"permissions", func(h *Handler, r *http.Request, s *session, name string) (string, error) {
-		arn := strings.TrimSpace(r.PostFormValue("PolicyArn"))
-		_, err := call(h, r, s, iamapi.AttachUserPolicy, url.Values{"UserName": {name}, "PolicyArn": {arn}})
-		return "Policy " + arn + " attached.", err
-	}},
-	"detach-policy": {"permissions", func(h *Handler, r *http.Request, s *session, name string) (string, error) {
-		arn := r.PostFormValue("PolicyArn")
-		_, err := call(h, r, s, iamapi.DetachUserPolicy, url.Values{"UserName": {name}, "PolicyArn": {arn}})
-		return "Policy " + arn + " detached.", err
-	}},
-	"delete-policy": {"permissions", func(h *Handler, r *http.Request, s *session, name string) (string, error) {
-		pn := r.PostFormValue("PolicyName")
-		_, err := call(h, r, s, iamapi.DeleteUserPolicy, url.Values{"UserName": {name}, "PolicyName": {pn}})
-		return "Inline policy " + pn + " deleted.", err
-	}},
-	"boundary": {"permissions", func(h *Handler, r *http.Request, s *session, name string) (string, error) {
-		arn := strings.TrimSpace(r.PostFormValue("PermissionsBoundary"))
-		_, err := call(h, r, s, iamapi.PutUserPermissionsBoundary, url.Values{"UserName": {name}, "PermissionsBoundary": {arn}})
-		return "Permissions boundary set to " + arn + ".", err
-	}},
+	"attach-policy": {"permissions", nameOp(iamapi.AttachUserPolicy, "UserName", "PolicyArn", "Policy ", " attached.")},
+	"detach-policy": {"permissions", nameOp(iamapi.DetachUserPolicy, "UserName", "PolicyArn", "Policy ", " detached.")},
+	"delete-policy": {"permissions", nameOp(iamapi.DeleteUserPolicy, "UserName", "PolicyName", "Inline policy ", " deleted.")},
+	"boundary":      {"permissions", nameOp(iamapi.PutUserPermissionsBoundary, "UserName", "PermissionsBoundary", "Permissions boundary set to ", ".")},
 	"delete-boundary": {"permissions", func(h *Handler, r *http.Request, s *session, name string) (string, error) {
 		_, err := call(h, r, s, iamapi.DeleteUserPermissionsBoundary, url.Values{"UserName": {name}})
 		return "Permissions boundary removed.", err
 	}},
-	"add-group": {"groups", func(h *Handler, r *http.Request, s *session, name string) (string, error) {
-		g := strings.TrimSpace(r.PostFormValue("GroupName"))
-		_, err := call(h, r, s, iamapi.AddUserToGroup, url.Values{"UserName": {name}, "GroupName": {g}})
-		return "Added to group " + g + ".", err
-	}},
-	"remove-group": {"groups", func(h *Handler, r *http.Request, s *session, name string) (string, error) {
-		g := r.PostFormValue("GroupName")
-		_, err := call(h, r, s, iamapi.RemoveUserFromGroup, url.Values{"UserName": {name}, "GroupName": {g}})
-		return "Removed from group " + g + ".", err
-	}},
+	"add-group":    {"groups", nameOp(iamapi.AddUserToGroup, "UserName", "GroupName", "Added to group ", ".")},
+	"remove-group": {"groups", nameOp(iamapi.RemoveUserFromGroup, "UserName", "GroupName", "Removed from group ", ".")},
 	"tag": {"tags", func(h *Handler, r *http.Request, s *session, name string) (string, error) {
 		k := strings.TrimSpace(r.PostFormValue("Key"))
 		_, err := call(h, r, s, iamapi.TagUser, url.Values{"UserName": {name}, "Tags.member.1.Key": {k}, "Tags.member.1.Value": {r.PostFormValue("Value")}})
@@ -460,11 +451,7 @@ var userOps = map[string]struct {
 		_, err := call(h, r, s, iamapi.UpdateAccessKey, url.Values{"UserName": {name}, "AccessKeyId": {id}, "Status": {st}})
 		return "Access key " + id + " is now " + strings.ToLower(st) + ".", err
 	}},
-	"delete-key": {"credentials", func(h *Handler, r *http.Request, s *session, name string) (string, error) {
-		id := r.PostFormValue("AccessKeyId")
-		_, err := call(h, r, s, iamapi.DeleteAccessKey, url.Values{"UserName": {name}, "AccessKeyId": {id}})
-		return "Access key " + id + " deleted.", err
-	}},
+	"delete-key": {"credentials", nameOp(iamapi.DeleteAccessKey, "UserName", "AccessKeyId", "Access key ", " deleted.")},
 	"enable-mfa": {"credentials", func(h *Handler, r *http.Request, s *session, name string) (string, error) {
 		_, err := call(h, r, s, iamapi.EnableMFADevice, url.Values{"UserName": {name}, "SerialNumber": {r.PostFormValue("SerialNumber")},
 			"AuthenticationCode1": {strings.TrimSpace(r.PostFormValue("AuthenticationCode1"))},
