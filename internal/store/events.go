@@ -74,6 +74,10 @@ type EventIndex interface {
 	EventIndexPosition(ctx context.Context) (uint64, error)
 	// FindEvents returns the matching events, newest first.
 	FindEvents(ctx context.Context, f EventFilter) ([]EventRecord, error)
+	// PruneEvents deletes every account's rows with Key <= upTo: the
+	// trail's retention pruned those events, and the index answers what
+	// the trail holds. Deleting again is harmless.
+	PruneEvents(ctx context.Context, upTo uint64) error
 }
 
 // EventWhere is the WHERE clause of f over audit_events, with ph naming

@@ -21,10 +21,27 @@ import (
 // concerns (the recipient's, and the caller's when it differs), so that
 // each account's pages are one range of the index.
 func Rows(key uint64, raw []byte) ([]store.EventRecord, error) {
+	rows, _, err := entry(key, raw)
+	return rows, err
+}
+
+// entry is Rows, and for the event that records retention pruning
+// (TrailFilesPruned) the last event it pruned: the index forgets every
+// event up to it.
+func entry(key uint64, raw []byte) (rows []store.EventRecord, prunedTo uint64, err error) {
 	e, err := audit.DecodeEvent(raw)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	if ad := e.AdditionalEventData; ad != nil && ad.TrailPruned != nil &&
+		e.EventName == audit.TrailFilesPrunedEvent && e.EventSource == audit.BrevetEventSource {
+		prunedTo = ad.TrailPruned.LastSeq
+	}
+	return rowsOf(key, raw, e), prunedTo, nil
+}
+
+// rowsOf is Rows of the decoded event e.
+func rowsOf(key uint64, raw []byte, e *audit.Event) []store.EventRecord {
 	u := &e.UserIdentity
 	r := store.EventRecord{
 		Key: key, Time: e.Time(), EventID: e.EventID, Source: e.EventSource, Name: e.EventName,
@@ -49,5 +66,5 @@ func Rows(key uint64, raw []byte) ([]store.EventRecord, error) {
 		r.Account = a
 		rows = append(rows, r)
 	}
-	return rows, nil
+	return rows
 }

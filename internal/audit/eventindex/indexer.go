@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,7 +25,10 @@ type Walker func(after, upTo uint64, fn func(rec audit.Record) error) error
 // events and writes their rows, many batches to a store transaction,
 // with the trail position they reach. Nothing is lost when it lags or
 // fails: CatchUp reads what it has not written back from the trail, at
-// start and after a failed write or a dropped batch.
+// start and after a failed write or a dropped batch. When retention
+// prunes trail files, the pruning event it reads makes it delete their
+// events from the index (store.EventIndex.PruneEvents), so that the index
+// answers what the trail holds and keeps no copy of what was pruned.
 type Indexer struct {
 	st   store.EventIndex
 	walk Walker
@@ -83,9 +87,17 @@ func (ix *Indexer) catchUp(ctx context.Context, upTo uint64) (int, error) {
 	var rows []store.EventRecord
 	n, last := 0, pos
 	err = ix.walk(pos, upTo, func(r audit.Record) error {
-		rs, err := Rows(r.Seq, r.Event)
+		rs, prunedTo, err := entry(r.Seq, r.Event)
 		if err != nil {
 			return fmt.Errorf("event %d: %w", r.Seq, err)
+		}
+		if prunedTo > 0 {
+			// Before the position passes the pruning event: a crash
+			// in between reads it again, and prunes again.
+			if err := ix.st.PruneEvents(ctx, prunedTo); err != nil {
+				return err
+			}
+			rows = after(rows, prunedTo)
 		}
 		rows, last = append(rows, rs...), r.Seq
 		n++
@@ -225,7 +237,7 @@ func (ix *Indexer) write(batch []item) {
 		}
 	} else {
 		var rows []store.EventRecord
-		var pos uint64
+		var pos, prunedTo uint64
 		n := 0
 		for _, it := range batch {
 			pos = max(pos, it.position)
@@ -233,16 +245,23 @@ func (ix *Indexer) write(batch []item) {
 				if e.key <= ix.written {
 					continue
 				}
-				rs, derr := Rows(e.key, e.raw)
+				rs, to, derr := entry(e.key, e.raw)
 				if derr != nil {
 					ix.log.Warn("audit event index: an event does not decode; not indexed", "seq", e.key, "err", derr)
 					continue
+				}
+				if to > 0 {
+					prunedTo, rows = max(prunedTo, to), after(rows, to)
 				}
 				rows = append(rows, rs...)
 				n++
 			}
 		}
-		if pos > ix.written {
+		if prunedTo > 0 {
+			// Before the position passes the pruning event (see catchUp).
+			err = ix.st.PruneEvents(ctx, prunedTo)
+		}
+		if pos > ix.written && err == nil {
 			if err = ix.st.IndexEvents(ctx, rows, pos); err == nil {
 				ix.written = pos
 				ix.rows.Add(uint64(n))
@@ -258,4 +277,10 @@ func (ix *Indexer) write(batch []item) {
 			it.flushed <- err
 		}
 	}
+}
+
+// after keeps the rows of events after seq upTo: those up to it were
+// pruned from the trail.
+func after(rows []store.EventRecord, upTo uint64) []store.EventRecord {
+	return slices.DeleteFunc(rows, func(r store.EventRecord) bool { return r.Key <= upTo })
 }

@@ -117,3 +117,88 @@ func TestIndexerFollowsAndCatchesUp(t *testing.T) {
 		t.Errorf("position %d, want 35", pos)
 	}
 }
+
+// TestIndexerForgetsPrunedEvents: once retention has pruned trail files,
+// their events leave the index too, whether the indexer follows the
+// pruning event (live) or reads it back from the trail (catching up):
+// the index answers the same events as a scan of the trail, and holds no
+// copy of what retention deleted or archived.
+func TestIndexerForgetsPrunedEvents(t *testing.T) {
+	for _, live := range []bool{true, false} {
+		t.Run(fmt.Sprint("live=", live), func(t *testing.T) {
+			dir := t.TempDir()
+			st := openStore(t, filepath.Join(t.TempDir(), "b.db"))
+			defer st.Close()
+			ix := newIndexer(st, dir)
+			ix.Start()
+			defer ix.Close()
+			opts := audit.Options{Dir: dir, DigestInterval: -1, Account: "123456789012", MaxFileBytes: 2000,
+				Signer:    audit.NewSigner(ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32))),
+				Retention: audit.RetentionConfig{MaxBytes: 1, Delete: true, Interval: time.Hour},
+				Followed:  st.EventIndexPosition, Committed: ix.Add}
+			a, err := audit.Open(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			write(t, a, 0, 20)
+			if err := a.Trail().WriteDigest(); err != nil {
+				t.Fatal(err)
+			}
+			if err := ix.Flush(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			waitCompressed(t, dir)
+			if !live {
+				ix.Close() // down while the trail is pruned
+			}
+			res, err := a.Prune(t.Context())
+			if err != nil || len(res.Files) == 0 {
+				t.Fatalf("Prune = %+v, %v; want files pruned", res, err)
+			}
+			if live {
+				write(t, a, 20, 1)
+				if err := ix.Flush(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				ix = newIndexer(st, dir)
+				if _, err := ix.CatchUp(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rs, err := st.FindEvents(t.Context(), store.EventFilter{Account: "123456789012", Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rs) == 0 {
+				t.Fatal("no events left in the index")
+			}
+			for _, r := range rs {
+				if r.Key <= res.LastSeq {
+					t.Errorf("event %d is still indexed; retention pruned every event up to %d", r.Key, res.LastSeq)
+				}
+			}
+		})
+	}
+}
+
+// waitCompressed waits until every rotated file of the trail in dir is
+// compressed (retention prunes only those).
+func waitCompressed(t *testing.T, dir string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		m, err := filepath.Glob(filepath.Join(dir, "trail-*.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m) == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rotated files not compressed: %v", m)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -28,6 +28,15 @@ func (s *Store) IndexEvents(ctx context.Context, rs []store.EventRecord, _ uint6
 // EventIndexPosition is 0: the index is written with the trail.
 func (s *Store) EventIndexPosition(context.Context) (uint64, error) { return 0, nil }
 
+// PruneEvents deletes every account's rows with key <= upTo. The
+// PostgreSQL trail has no retention; this is for the interface's sake.
+func (s *Store) PruneEvents(ctx context.Context, upTo uint64) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM audit_events WHERE key <= $1`, int64(min(upTo, 1<<63-1))); err != nil {
+		return fmt.Errorf("postgres: pruning the event index: %w", mapErr(err))
+	}
+	return nil
+}
+
 // RecordEventsTx adds rs in tx, the audit sink's transaction that inserts
 // their events (pgsink.Config.IndexEvents), in one statement.
 func RecordEventsTx(ctx context.Context, tx pgx.Tx, rs []store.EventRecord) error {

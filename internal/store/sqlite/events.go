@@ -56,6 +56,17 @@ func (s *Store) smallRange(ctx context.Context, f store.EventFilter) (bool, erro
 	return n <= smallRange, nil
 }
 
+// PruneEvents deletes every account's rows with key <= upTo (retention
+// pruned their events from the trail).
+func (s *Store) PruneEvents(ctx context.Context, upTo uint64) error {
+	return s.Tx(ctx, func(r store.Repos) error {
+		if _, err := r.(repos).c.tx.ExecContext(ctx, `DELETE FROM audit_events WHERE key <= ?`, int64(min(upTo, 1<<63-1))); err != nil {
+			return fmt.Errorf("sqlite: pruning the event index: %w", mapErr(err))
+		}
+		return nil
+	})
+}
+
 // EventIndexPosition is the trail position IndexEvents last recorded.
 func (s *Store) EventIndexPosition(ctx context.Context) (uint64, error) {
 	var seq int64

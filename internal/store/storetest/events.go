@@ -105,4 +105,15 @@ func testEventIndex(t *testing.T, s store.Store) {
 	if diff := cmp.Diff([]store.EventRecord{want}, got); diff != "" {
 		t.Errorf("row (-want +got):\n%s", diff)
 	}
+
+	// Retention pruned the trail up to 26: every account forgets those
+	// events, and pruning again changes nothing.
+	for range 2 {
+		mustDo(t, ix.PruneEvents(ctx(t), 26))
+	}
+	for acct, want := range map[string][]uint64{Account: {30, 29, 28, 27}, "210987654321": {28}} {
+		if diff := cmp.Diff(want, keys(store.EventFilter{Account: acct})); diff != "" {
+			t.Errorf("%s after pruning to 26 (-want +got):\n%s", acct, diff)
+		}
+	}
 }
