@@ -268,8 +268,9 @@ func (h *Handler) idpConsoleLogin(w http.ResponseWriter, r *http.Request, id sso
 	// (Details other than MFAUsed are not recorded): a refused sign-in
 	// says what was tried.
 	rec.RequestParameters = map[string]any{"accountId": clip(c.account, 12), "roleName": clip(c.role, 64)}
-	if err == nil {
-		rec.ResponseElements = map[string]any{"ConsoleLogin": "Success"}
+	rec.ResponseElements = map[string]any{"ConsoleLogin": "Success"}
+	if err != nil {
+		rec.ResponseElements["ConsoleLogin"] = "Failure" // as CloudTrail's, and as an IAM user's
 	}
 	if ferr := h.login.Finish(ctx, &rec); ferr != nil {
 		return awsquery.CodeServiceUnavailable.New("Service is unavailable. Please try again later.")

@@ -167,7 +167,8 @@ func TestConsoleIdPSignIn(t *testing.T) {
 			login = true
 		}
 		if strings.Contains(line, `"eventName":"ConsoleLogin"`) && strings.Contains(line, "arn:aws:sso:::user/idp:corp/dana@example.com") &&
-			strings.Contains(line, `"errorCode":"AccessDenied"`) && strings.Contains(line, `"roleName":"Ops"`) {
+			strings.Contains(line, `"errorCode":"AccessDenied"`) && strings.Contains(line, `"roleName":"Ops"`) &&
+			strings.Contains(line, `"ConsoleLogin":"Failure"`) {
 			refused = true
 		}
 		if strings.Contains(line, `"eventName":"ListRoles"`) && strings.Contains(line, "assumed-role/Dev/dana@example.com") &&
