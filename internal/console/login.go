@@ -139,22 +139,7 @@ func (h *Handler) consoleLogin(w http.ResponseWriter, r *http.Request) error {
 	x := &request.Exchange{}
 	x.Begin(r, request.IDFromContext(ctx), h.cfg.Now())
 	err := h.login.Run(ctx, x, c)
-	var rec request.Record
-	status, code, msg := http.StatusOK, "", ""
-	if err != nil {
-		status, code, msg = http.StatusForbidden, "AccessDenied", "The console could not start a session."
-	}
-	x.Record(&rec, h.cfg.Now(), err, status, code, msg)
-	mfaUsed := "No"
-	if c.mfa() {
-		mfaUsed = "Yes"
-	}
-	rec.Details = map[string]string{"MFAUsed": mfaUsed}
-	rec.ResponseElements = map[string]any{"ConsoleLogin": "Success"}
-	if err != nil {
-		rec.ResponseElements["ConsoleLogin"] = "Failure" // as CloudTrail's
-	}
-	if ferr := h.login.Finish(ctx, &rec); ferr != nil {
+	if ferr := h.login.Finish(ctx, h.loginRecord(x, c.mfa(), err)); ferr != nil {
 		return awsquery.CodeServiceUnavailable.New("Service is unavailable. Please try again later.")
 	}
 	if err != nil {
@@ -165,6 +150,27 @@ func (h *Handler) consoleLogin(w http.ResponseWriter, r *http.Request) error {
 		return awsquery.CodeAccessDenied.New("The console could not start a session for this sign-in. Sign in again.")
 	}
 	return h.setSession(w, c.s)
+}
+
+// loginRecord is ConsoleLogin's audit record, as CloudTrail's: whether
+// the sign-in used MFA, and ConsoleLogin Success or Failure.
+func (h *Handler) loginRecord(x *request.Exchange, mfa bool, err error) *request.Record {
+	var rec request.Record
+	status, code, msg := http.StatusOK, "", ""
+	if err != nil {
+		status, code, msg = http.StatusForbidden, "AccessDenied", "The console could not start a session."
+	}
+	x.Record(&rec, h.cfg.Now(), err, status, code, msg)
+	mfaUsed, result := "No", "Success"
+	if mfa {
+		mfaUsed = "Yes"
+	}
+	if err != nil {
+		result = "Failure"
+	}
+	rec.Details = map[string]string{"MFAUsed": mfaUsed}
+	rec.ResponseElements = map[string]any{"ConsoleLogin": result}
+	return &rec
 }
 
 // loginPage starts a console session from the sign-in pages' session, or
