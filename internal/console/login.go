@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/awsquery"
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/identity"
@@ -29,10 +30,10 @@ var errNotSignedIn = errors.New("console: not signed in on the sign-in pages")
 // errSignInRevoked: the user's sessions were revoked after they signed in.
 var errSignInRevoked = errors.New("console: the sign-in is older than a revocation of the user's sessions")
 
-// errSignInEnded is errSignInRevoked as the browser is told: the error
-// page links to the sign-in pages' sign-out.
+// errSignInEnded is errSignInRevoked (or the user gone) as the browser
+// is told: the error page links to the sign-in pages' sign-out.
 var errSignInEnded = &pageError{Status: http.StatusUnauthorized, Code: "SignInEnded",
-	Message: "Your sessions were revoked after you signed in. Sign out, then sign in again to start a new console session."}
+	Message: "Your sign-in has ended: your sessions were revoked, or your user was deleted, after you signed in. Sign out, then sign in again to start a new console session."}
 
 // loginAuthenticator authenticates ConsoleLogin by the sign-in pages'
 // session: the IAM user who signed in with a password (and MFA).
@@ -103,7 +104,7 @@ func (c *loginCall) Target(context.Context, *request.Exchange) (request.Target, 
 
 // Act mints the console session for the signed-in user and notes its
 // issuance, which the pipeline commits and audits.
-func (c *loginCall) Act(_ context.Context, x *request.Exchange) error {
+func (c *loginCall) Act(ctx context.Context, x *request.Exchange) error {
 	p, ok := x.Principal.(*identity.Principal)
 	if !ok {
 		return errNotSignedIn
@@ -111,6 +112,16 @@ func (c *loginCall) Act(_ context.Context, x *request.Exchange) error {
 	creds, claims, err := c.h.cfg.Sessions.ConsoleSession(p, c.mfaAt, c.h.cfg.Session, x.Start)
 	if err != nil {
 		return err
+	}
+	// The user must still be the one who signed in (not deleted, nor
+	// replaced by a namesake), as every request of the session will
+	// check: the sign-in was made from the password alone, not looked up.
+	if pc := c.h.login.Principals; pc != nil {
+		sp := *p
+		sp.Session = &claims
+		if err := pc.CheckPrincipal(ctx, &sp, x.Start); err != nil {
+			return err
+		}
 	}
 	csrf, err := randomToken(c.h.cfg.Rand)
 	if err != nil {
@@ -144,7 +155,7 @@ func (h *Handler) consoleLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		h.log.WarnContext(ctx, "console sign-in refused", "request_id", x.ID, "err", err)
-		if errors.Is(err, errSignInRevoked) {
+		if _, gone := errors.AsType[*authz.PrincipalGoneError](err); gone || errors.Is(err, errSignInRevoked) {
 			return errSignInEnded
 		}
 		return awsquery.CodeAccessDenied.New("The console could not start a session for this sign-in. Sign in again.")

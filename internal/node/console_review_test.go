@@ -88,3 +88,32 @@ func TestConsoleSignInRevoked(t *testing.T) {
 	// Signing out and in again starts a new console session.
 	b.signIn("alice")
 }
+
+// TestConsoleSignInUserDeleted: a sign-in whose user was deleted starts
+// no console session: ConsoleLogin is a failure in the trail (not a
+// Success with an issuance for a user that is gone), and the browser is
+// told to sign out rather than sent round to sign in again.
+func TestConsoleSignInUserDeleted(t *testing.T) {
+	b := startConsoleNode(t)
+	b.iam("Action=CreateUser&Version=2010-05-08&UserName=alice")
+	b.iam("Action=AttachUserPolicy&Version=2010-05-08&UserName=alice&PolicyArn=" + url.QueryEscape("arn:aws:iam::aws:policy/IAMReadOnlyAccess"))
+	b.signIn("alice")
+	b.iam("Action=DetachUserPolicy&Version=2010-05-08&UserName=alice&PolicyArn=" + url.QueryEscape("arn:aws:iam::aws:policy/IAMReadOnlyAccess"))
+	b.iam("Action=DeleteLoginProfile&Version=2010-05-08&UserName=alice")
+	b.iam("Action=DeleteUser&Version=2010-05-08&UserName=alice")
+	if err := b.n.flushIndex(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	before := strings.Count(readTrail(t, b.n), `"ConsoleLogin":"Success"`)
+	code, body := b.get("/console/login")
+	if code != http.StatusUnauthorized || !strings.Contains(body, `href="/sso/signout"`) {
+		t.Errorf("a console session for a deleted user: %d\n%s", code, body)
+	}
+	if err := b.n.flushIndex(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	trail := readTrail(t, b.n)
+	if after := strings.Count(trail, `"ConsoleLogin":"Success"`); after != before || !strings.Contains(trail, `"ConsoleLogin":"Failure"`) {
+		t.Errorf("ConsoleLogin successes %d then %d, failure in the trail %v", before, after, strings.Contains(trail, `"ConsoleLogin":"Failure"`))
+	}
+}
