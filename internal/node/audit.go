@@ -43,6 +43,7 @@ func (n *Node) openTrail(ctx context.Context) error {
 		return err
 	}
 	n.startEventIndexer(ctx)
+	n.backfillEventIndex(ctx)
 	if n.indexer == nil {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/audit/eventindex"
 	"github.com/brevet-dev/brevet/internal/audit/lookup"
+	"github.com/brevet-dev/brevet/internal/audit/pgsink"
 	"github.com/brevet-dev/brevet/internal/config"
 	"github.com/brevet-dev/brevet/internal/store"
 	"github.com/brevet-dev/brevet/internal/store/postgres"
@@ -18,7 +19,8 @@ import (
 // an eventindex.Indexer writes it behind the trail, from the trail's
 // Committed hook, caught up from the trail before the node serves; on
 // PostgreSQL the audit sink writes it in the transaction that inserts the
-// events (indexEventsTx).
+// events (indexEventsTx), and the events that predate the index are
+// indexed once at start (backfillEventIndex).
 
 // newEventIndexer makes the file trail's event indexer (before the trail
 // opens: its Committed hook feeds it).
@@ -47,6 +49,45 @@ func (n *Node) startEventIndexer(ctx context.Context) {
 		n.log.InfoContext(ctx, "audit event index caught up from the audit trail", "events", k)
 	}
 	n.events.Start()
+}
+
+// backfillStore is the PostgreSQL store's event index, which knows the
+// last event of the trail that predates the index.
+type backfillStore interface {
+	store.EventIndex
+	EventIndexBackfill(ctx context.Context) (uint64, error)
+}
+
+// backfillEventIndex indexes the events of a PostgreSQL trail that predate
+// the event index (the store's version 13 recorded the last of them): the
+// audit sink indexes every later event in its own transaction, and
+// LookupEvents answers from the index. It runs at start until done,
+// resuming where it stopped; several nodes at once index the same rows
+// harmlessly. A failure does not keep the node from serving: the next
+// start tries again.
+func (n *Node) backfillEventIndex(ctx context.Context) {
+	st, ok := n.st.(backfillStore)
+	sink, isPG := n.auditor.Durable().(*pgsink.Sink)
+	if !ok || !isPG {
+		return
+	}
+	upTo, err := st.EventIndexBackfill(ctx)
+	if err != nil || upTo == 0 {
+		return
+	}
+	if pos, err := st.EventIndexPosition(ctx); err != nil || pos >= upTo {
+		return
+	}
+	rd := sink.Reader()
+	ix := eventindex.New(st, func(after, upTo uint64, fn func(audit.Record) error) error {
+		return rd.WalkRange(ctx, after, upTo, func(key uint64, ev []byte) error { return fn(audit.Record{Seq: key, Event: ev}) })
+	}, n.log)
+	k, err := ix.CatchUpTo(ctx, upTo)
+	if err != nil {
+		n.log.WarnContext(ctx, "indexing the audit events that predate the event index; the next start tries again", "err", err)
+		return
+	}
+	n.log.InfoContext(ctx, "audit event index: indexed the events that predate it", "events", k)
 }
 
 // followEvents hands each durable batch to the event indexer (after the

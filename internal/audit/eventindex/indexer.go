@@ -78,6 +78,16 @@ func New(st store.EventIndex, walk Walker, log *slog.Logger) *Indexer {
 // and returns how many it read.
 func (ix *Indexer) CatchUp(ctx context.Context) (int, error) { return ix.catchUp(ctx, 0) }
 
+// CatchUpTo is CatchUp up to the trail position upTo (not 0): the events
+// of a PostgreSQL trail that predate the index, whose later events the
+// audit sink indexes itself.
+func (ix *Indexer) CatchUpTo(ctx context.Context, upTo uint64) (int, error) {
+	if upTo == 0 {
+		return 0, nil
+	}
+	return ix.catchUp(ctx, upTo)
+}
+
 func (ix *Indexer) catchUp(ctx context.Context, upTo uint64) (int, error) {
 	pos, err := ix.st.EventIndexPosition(ctx)
 	if err != nil {

@@ -153,37 +153,42 @@ func (r *Reader) Search(ctx context.Context, node string, f audit.Filter, fn fun
 // with its position in that order (increasing, not dense), for
 // LookupEvents over the whole cluster.
 func (r *Reader) WalkAll(ctx context.Context) func(fn func(key uint64, event []byte) error) error {
-	return func(fn func(key uint64, event []byte) error) error {
-		var after int64
-		for {
-			rows, err := r.pool.Query(ctx, `SELECT id, event FROM brevet_audit_events WHERE id > $1 ORDER BY id LIMIT $2`, after, pageSize)
-			if err != nil {
+	return func(fn func(key uint64, event []byte) error) error { return r.WalkRange(ctx, 0, 1<<63-1, fn) }
+}
+
+// WalkRange is WalkAll for the events after position after, up to upTo
+// (the event index's backfill reads those that predate it).
+func (r *Reader) WalkRange(ctx context.Context, after, upTo uint64, fn func(key uint64, event []byte) error) error {
+	from, to := int64(min(after, 1<<63-1)), int64(min(upTo, 1<<63-1))
+	for {
+		rows, err := r.pool.Query(ctx, `SELECT id, event FROM brevet_audit_events WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3`,
+			from, to, pageSize)
+		if err != nil {
+			return err
+		}
+		type row struct {
+			id    int64
+			event string
+		}
+		var page []row
+		for rows.Next() {
+			var x row
+			if err := rows.Scan(&x.id, &x.event); err != nil {
 				return err
 			}
-			type row struct {
-				id    int64
-				event string
-			}
-			var page []row
-			for rows.Next() {
-				var x row
-				if err := rows.Scan(&x.id, &x.event); err != nil {
-					return err
-				}
-				page = append(page, x)
-				after = x.id
-			}
-			if err := rows.Err(); err != nil {
+			page = append(page, x)
+			from = x.id
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, x := range page {
+			if err := fn(uint64(x.id), []byte(x.event)); err != nil {
 				return err
 			}
-			for _, x := range page {
-				if err := fn(uint64(x.id), []byte(x.event)); err != nil {
-					return err
-				}
-			}
-			if len(page) < pageSize {
-				return nil
-			}
+		}
+		if len(page) < pageSize {
+			return nil
 		}
 	}
 }

@@ -15,18 +15,43 @@ var _ store.EventIndex = (*Store)(nil)
 const eventCols = `key, account_id, time, event_id, source, name, principal_arn, issuer_arn, username,
 	access_key_id, issued_key_id, error_code, read_only, management, event`
 
-// IndexEvents adds rs (rows already there are kept). position is not
-// stored: on PostgreSQL the audit sink writes the index in the
-// transaction that inserts the events (RecordEventsTx), so it never lags.
-func (s *Store) IndexEvents(ctx context.Context, rs []store.EventRecord, _ uint64) error {
-	if len(rs) == 0 {
+// IndexEvents adds rs (rows already there are kept) and records that the
+// trail is indexed up to position. On PostgreSQL the audit sink writes the
+// index in the transaction that inserts the events (RecordEventsTx), so
+// it never lags; IndexEvents and the position serve only the events that
+// predate the index (EventIndexBackfill).
+func (s *Store) IndexEvents(ctx context.Context, rs []store.EventRecord, position uint64) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := RecordEventsTx(ctx, tx, rs); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE audit_event_index_position SET seq = GREATEST(seq, $1) WHERE id = 1`,
+			int64(min(position, 1<<63-1))); err != nil {
+			return fmt.Errorf("postgres: event index position: %w", mapErr(err))
+		}
 		return nil
-	}
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return RecordEventsTx(ctx, tx, rs) })
+	})
 }
 
-// EventIndexPosition is 0: the index is written with the trail.
-func (s *Store) EventIndexPosition(context.Context) (uint64, error) { return 0, nil }
+// EventIndexPosition is the trail position IndexEvents last recorded.
+func (s *Store) EventIndexPosition(ctx context.Context) (uint64, error) {
+	var seq int64
+	if err := s.pool.QueryRow(ctx, `SELECT seq FROM audit_event_index_position WHERE id = 1`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("postgres: event index position: %w", mapErr(err))
+	}
+	return uint64(seq), nil
+}
+
+// EventIndexBackfill is the id of the last event of brevet_audit_events
+// that predates the event index (0: none): the events up to it are
+// indexed by IndexEvents, those after it by the audit sink.
+func (s *Store) EventIndexBackfill(ctx context.Context) (uint64, error) {
+	var upto int64
+	if err := s.pool.QueryRow(ctx, `SELECT upto FROM audit_event_index_position WHERE id = 1`).Scan(&upto); err != nil {
+		return 0, fmt.Errorf("postgres: event index backfill: %w", mapErr(err))
+	}
+	return uint64(upto), nil
+}
 
 // PruneEvents deletes every account's rows with key <= upTo. The
 // PostgreSQL trail has no retention; this is for the interface's sake.
