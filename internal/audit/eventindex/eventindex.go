@@ -53,11 +53,7 @@ func rowsOf(key uint64, raw []byte, e *audit.Event) []store.EventRecord {
 	if sc := u.SessionContext; sc != nil && sc.SessionIssuer != nil {
 		r.IssuerARN = sc.SessionIssuer.ARN
 	}
-	if ad := e.AdditionalEventData; ad != nil && ad.IssuedCredential != nil {
-		r.IssuedKeyID = ad.IssuedCredential.AccessKeyID
-	} else {
-		r.IssuedKeyID = e.IssuedAccessKeyID()
-	}
+	r.IssuedKeyID = IssuedKey(e)
 	var rows []store.EventRecord
 	for _, a := range []string{e.RecipientAccountID, u.AccountID} {
 		if a == "" || (len(rows) == 1 && rows[0].Account == a) {
@@ -67,4 +63,14 @@ func rowsOf(key uint64, raw []byte, e *audit.Event) []store.EventRecord {
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// IssuedKey is the temporary credential e issued, as the index records it
+// (EventRecord.IssuedKeyID): additionalEventData.issuedCredential, else
+// responseElements.credentials; "" for none.
+func IssuedKey(e *audit.Event) string {
+	if ad := e.AdditionalEventData; ad != nil && ad.IssuedCredential != nil {
+		return ad.IssuedCredential.AccessKeyID
+	}
+	return e.IssuedAccessKeyID()
 }

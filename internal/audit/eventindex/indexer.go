@@ -88,6 +88,9 @@ func (ix *Indexer) CatchUpTo(ctx context.Context, upTo uint64) (int, error) {
 	return ix.catchUp(ctx, upTo)
 }
 
+// catchUp indexes the trail's events after the stored position, up to
+// upTo (0: its end), committing every chunk of rows with the position it
+// reaches, so that an interrupted catch-up resumes there.
 func (ix *Indexer) catchUp(ctx context.Context, upTo uint64) (int, error) {
 	pos, err := ix.st.EventIndexPosition(ctx)
 	if err != nil {
@@ -197,6 +200,8 @@ func (ix *Indexer) Indexed() uint64 { return ix.rows.Load() }
 
 const writeTimeout = 10 * time.Second
 
+// run is the writer: it writes each queued batch (with those queued behind
+// it), and once a second catches up from the trail while degraded.
 func (ix *Indexer) run() {
 	defer close(ix.done)
 	tick := time.NewTicker(time.Second)
@@ -246,37 +251,7 @@ func (ix *Indexer) write(batch []item) {
 			ix.log.Info("audit event index caught up from the audit trail")
 		}
 	} else {
-		var rows []store.EventRecord
-		var pos, prunedTo uint64
-		n := 0
-		for _, it := range batch {
-			pos = max(pos, it.position)
-			for _, e := range it.events {
-				if e.key <= ix.written {
-					continue
-				}
-				rs, to, derr := entry(e.key, e.raw)
-				if derr != nil {
-					ix.log.Warn("audit event index: an event does not decode; not indexed", "seq", e.key, "err", derr)
-					continue
-				}
-				if to > 0 {
-					prunedTo, rows = max(prunedTo, to), after(rows, to)
-				}
-				rows = append(rows, rs...)
-				n++
-			}
-		}
-		if prunedTo > 0 {
-			// Before the position passes the pruning event (see catchUp).
-			err = ix.st.PruneEvents(ctx, prunedTo)
-		}
-		if pos > ix.written && err == nil {
-			if err = ix.st.IndexEvents(ctx, rows, pos); err == nil {
-				ix.written = pos
-				ix.rows.Add(uint64(n))
-			}
-		}
+		err = ix.writeBatch(ctx, batch)
 	}
 	if err != nil && !ix.degraded {
 		ix.degraded = true
@@ -287,6 +262,48 @@ func (ix *Indexer) write(batch []item) {
 			it.flushed <- err
 		}
 	}
+}
+
+// writeBatch stores the rows of the batch's events not yet written, and
+// its highest position, in one transaction (after deleting what a
+// pruning event in it pruned).
+func (ix *Indexer) writeBatch(ctx context.Context, batch []item) error {
+	var rows []store.EventRecord
+	var pos, prunedTo uint64
+	n := 0
+	for _, it := range batch {
+		pos = max(pos, it.position)
+		for _, e := range it.events {
+			if e.key <= ix.written {
+				continue
+			}
+			rs, to, err := entry(e.key, e.raw)
+			if err != nil {
+				ix.log.Warn("audit event index: an event does not decode; not indexed", "seq", e.key, "err", err)
+				continue
+			}
+			if to > 0 {
+				prunedTo, rows = max(prunedTo, to), after(rows, to)
+			}
+			rows = append(rows, rs...)
+			n++
+		}
+	}
+	if prunedTo > 0 {
+		// Before the position passes the pruning event (see catchUp).
+		if err := ix.st.PruneEvents(ctx, prunedTo); err != nil {
+			return err
+		}
+	}
+	if pos <= ix.written {
+		return nil
+	}
+	if err := ix.st.IndexEvents(ctx, rows, pos); err != nil {
+		return err
+	}
+	ix.written = pos
+	ix.rows.Add(uint64(n))
+	return nil
 }
 
 // after keeps the rows of events after seq upTo: those up to it were

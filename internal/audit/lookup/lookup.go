@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/audit"
+	"github.com/brevet-dev/brevet/internal/audit/eventindex"
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store"
@@ -54,6 +55,7 @@ type Error struct {
 	Status  int
 }
 
+// Error is the code and the message.
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 // Operation is LookupEvents, for the pipeline: the Authenticator chooses
@@ -193,6 +195,9 @@ type response struct {
 	NextToken string  `json:"NextToken,omitempty"`
 }
 
+// ServeHTTP runs one call through the pipeline and writes its answer:
+// the events, the trail status, or CloudTrail's error (ServiceUnavailable
+// when the call's own audit event could not be made durable).
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	rid := request.IDFromContext(ctx)
@@ -299,6 +304,7 @@ func auditParams(v any) any {
 	return v
 }
 
+// writeJSON writes v as the JSON 1.1 body of a response with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, _ := json.Marshal(v)
 	w.Header().Set("Content-Type", contentType)
@@ -306,6 +312,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
+// clientError is a 400 CloudTrail error with code and a formatted message.
 func clientError(code, format string, a ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, a...), Status: http.StatusBadRequest}
 }
@@ -357,7 +364,7 @@ func (x *exchange) Decode(context.Context, *request.Exchange) error {
 			x.params, _ = auditParams(generic).(map[string]any)
 		}
 	}
-	q, err := parseQuery(&req, x.Body)
+	q, err := parseQuery(&req)
 	if err != nil {
 		return err
 	}
@@ -420,7 +427,9 @@ type query struct {
 	indexed bool
 }
 
-func parseQuery(req *lookupRequest, body []byte) (*query, error) {
+// parseQuery validates a request into a query, as CloudTrail validates
+// it (its exceptions), with the NextToken checked against the parameters.
+func parseQuery(req *lookupRequest) (*query, error) {
 	q := &query{max: 50, data: req.IncludeDataEvents, indexed: true}
 	if req.MaxResults != nil {
 		if *req.MaxResults < 1 || *req.MaxResults > 50 {
@@ -446,18 +455,32 @@ func parseQuery(req *lookupRequest, body []byte) (*query, error) {
 		}
 	}
 	q.index.From, q.index.To = q.filter.From, q.filter.To
-	// CloudTrail takes one attribute; Brevet takes several with different
-	// keys, all of which must match (the console's filters).
+	if err := q.attributes(req.LookupAttributes); err != nil {
+		return nil, err
+	}
+	q.hash = paramsHash(req)
+	if req.NextToken != "" {
+		if q.before, err = decodeToken(req.NextToken, q.hash); err != nil {
+			return nil, err
+		}
+	}
+	return q, nil
+}
+
+// attributes sets the query's filter, and its index filter, from the
+// lookup attributes. CloudTrail takes one attribute; Brevet takes several
+// with different keys, all of which must match (the console's filters).
+func (q *query) attributes(attrs []attribute) error {
 	var ms []func(*audit.Event) bool
 	seen := map[string]bool{}
-	for _, a := range req.LookupAttributes {
+	for _, a := range attrs {
 		if seen[a.AttributeKey] {
-			return nil, clientError("InvalidLookupAttributesException", "AttributeKey %q is given twice", a.AttributeKey)
+			return clientError("InvalidLookupAttributesException", "AttributeKey %q is given twice", a.AttributeKey)
 		}
 		seen[a.AttributeKey] = true
 		m, err := matcher(a)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		ms = append(ms, m)
 		if !indexAttribute(&q.index, a) {
@@ -478,15 +501,11 @@ func parseQuery(req *lookupRequest, body []byte) (*query, error) {
 			return true
 		}
 	}
-	q.hash = paramsHash(req)
-	if req.NextToken != "" {
-		if q.before, err = decodeToken(req.NextToken, q.hash); err != nil {
-			return nil, err
-		}
-	}
-	return q, nil
+	return nil
 }
 
+// epoch reads a CloudTrail timestamp (seconds since the epoch, possibly
+// fractional); nil is the zero time.
 func epoch(n *json.Number) (time.Time, error) {
 	if n == nil {
 		return time.Time{}, nil
@@ -533,22 +552,13 @@ func matcher(a attribute) (func(*audit.Event) bool, error) {
 	case "IssuedAccessKeyId":
 		// Brevet's extension: the event that issued this temporary
 		// credential.
-		return func(e *audit.Event) bool { return issuedKey(e) == v }, nil
+		return func(e *audit.Event) bool { return eventindex.IssuedKey(e) == v }, nil
 	case "ResourceType":
 		return func(e *audit.Event) bool { return anyResource(e, func(r audit.Resource) bool { return r.Type == v }) }, nil
 	case "ResourceName":
 		return func(e *audit.Event) bool { return anyResource(e, func(r audit.Resource) bool { return r.ARN == v }) }, nil
 	}
 	return nil, clientError("InvalidLookupAttributesException", "unknown AttributeKey %q", a.AttributeKey)
-}
-
-// issuedKey is the temporary credential an event issued, as the index
-// records it.
-func issuedKey(e *audit.Event) string {
-	if ad := e.AdditionalEventData; ad != nil && ad.IssuedCredential != nil {
-		return ad.IssuedCredential.AccessKeyID
-	}
-	return e.IssuedAccessKeyID()
 }
 
 // indexAttribute sets the index filter's field for a; false when the
@@ -583,6 +593,7 @@ func indexAttribute(f *store.EventFilter, a attribute) bool {
 	return true
 }
 
+// anyResource reports whether one of e's resources satisfies f.
 func anyResource(e *audit.Event, f func(audit.Resource) bool) bool {
 	for _, r := range e.Resources {
 		if f(r) {
@@ -613,6 +624,8 @@ func encodeToken(before uint64, h [8]byte) string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
+// decodeToken reads a NextToken (encodeToken), refusing one issued for
+// other parameters (h).
 func decodeToken(s string, h [8]byte) (uint64, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) != 16 || [8]byte(b[8:]) != h {
@@ -708,6 +721,8 @@ func (h *handler) lookupIndex(ctx context.Context, q *query) (*response, error) 
 	return resp, nil
 }
 
+// toEvent is a hit as LookupEvents returns it: the summary members and
+// the event's JSON as the trail holds it.
 func toEvent(h hit) event {
 	e := h.e
 	ev := event{
