@@ -102,6 +102,7 @@ func (h *Handler) lookupEvents(r *http.Request, s *session, req lookupEventsReq)
 	return rows, resp.NextToken, nil
 }
 
+// rowOf is an event's row of a table, from its JSON (CloudTrailEvent).
 func rowOf(raw string) auditRow {
 	e, err := audit.DecodeEvent([]byte(raw))
 	if err != nil {

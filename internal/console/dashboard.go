@@ -89,6 +89,7 @@ var findingTexts = map[string]struct {
 		}},
 }
 
+// userHref links a finding's user to its page, on tab (none: the first).
 func userHref(tab string) func(name, arn string) string {
 	return func(name, _ string) string {
 		h := "/console/users/" + url.PathEscape(name)
@@ -140,6 +141,8 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, s *session) 
 	return h.render(w, r, s, http.StatusOK, "dashboard", "Dashboard", "dashboard", v)
 }
 
+// findingViews are the report's findings this console knows, with their
+// texts and links.
 func findingViews(fs []brevetapi.Finding) []findingView {
 	out := make([]findingView, 0, len(fs))
 	for _, f := range fs {

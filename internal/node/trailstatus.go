@@ -127,4 +127,6 @@ func (v *trailVerifier) Status(context.Context) (*lookup.TrailStatus, error) {
 	return st, nil
 }
 
+// epoch is t as CloudTrail's timestamps: seconds since the epoch, to the
+// millisecond.
 func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }

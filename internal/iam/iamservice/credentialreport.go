@@ -41,6 +41,7 @@ type storedReport struct {
 // GenerateCredentialReport (AWS: ReportNotPresent, 410).
 type reportNotPresentError struct{ action string }
 
+// Error says how to generate a report.
 func (e reportNotPresentError) Error() string {
 	return "No report exists. Generate one with " + e.action + "."
 }
@@ -49,6 +50,7 @@ func (e reportNotPresentError) Error() string {
 // ReportExpired, 410).
 type reportExpiredError struct{ action string }
 
+// Error says the report expired and how to generate a new one.
 func (e reportExpiredError) Error() string {
 	return "The report has expired: it is older than 4 hours. Generate a new one with " + e.action + "."
 }
@@ -106,6 +108,8 @@ func (s *Service) currentReport(ctx context.Context, account, kind, generate str
 	return r, nil
 }
 
+// loadReport reads the account's stored report of kind (store.ErrNotFound
+// when there is none).
 func (s *Service) loadReport(ctx context.Context, account, kind string) (storedReport, error) {
 	var r storedReport
 	o, err := s.st.Objects().Get(ctx, account, kind, reportID)
@@ -193,6 +197,7 @@ func rootLine(a iam.Account) []string {
 
 var noKey = [5]string{"false", notApplicable, notApplicable, notApplicable, notApplicable}
 
+// line is the user's line of the report, in credentialHeader's order.
 func (r *credentialRow) line() []string {
 	u := r.user
 	l := []string{u.Name, u.ARN(), reportTime(u.Created), boolText(r.password)}
@@ -219,6 +224,7 @@ func (r *credentialRow) line() []string {
 	return append(l, "false", notApplicable, "false", notApplicable)
 }
 
+// boolText is b as the report writes it: true or false.
 func boolText(b bool) string {
 	if b {
 		return "true"

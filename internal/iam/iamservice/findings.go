@@ -33,6 +33,7 @@ func RegisterFindings(d *awsquery.Dispatcher, s *Service) {
 	add(d, brevetapi.GetFindingsReport, request.ReadOnly, anyResource, s.GetFindingsReport)
 }
 
+// anyResource is the target of the findings report's actions: "*".
 func anyResource(context.Context, *identity.Principal, *awsquery.Empty) (request.Target, error) {
 	return target("*", nil)
 }
@@ -96,12 +97,16 @@ type findings struct {
 	noMFA, keysOld, keysUnused, rolesUnused, polAll brevetapi.Finding
 }
 
+// list is the report's findings, each with its type, in the order the
+// dashboard shows them.
 func (f *findings) list() []brevetapi.Finding {
 	f.noMFA.Type, f.keysOld.Type, f.keysUnused.Type = brevetapi.FindingUsersWithoutMFA, brevetapi.FindingAccessKeysOld, brevetapi.FindingAccessKeysUnused
 	f.rolesUnused.Type, f.polAll.Type = brevetapi.FindingRolesUnused, brevetapi.FindingPoliciesAllowsAll
 	return []brevetapi.Finding{f.noMFA, f.keysOld, f.keysUnused, f.rolesUnused, f.polAll}
 }
 
+// note counts one item of finding f, listing it while under
+// brevetapi.MaxFindingItems.
 func note(f *brevetapi.Finding, name, arn, detail string) {
 	f.Count++
 	if len(f.Items) < brevetapi.MaxFindingItems {
