@@ -214,3 +214,32 @@ func TestLookupWaitsForTheIndexBriefly(t *testing.T) {
 		}
 	})
 }
+
+// TestNextTokenIsBoundToTheAccount: a NextToken is valid only for the
+// parameters and the account it was issued to; another account's caller
+// presenting it (the same parameters) is refused, as CloudTrail refuses a
+// token it did not issue for the call.
+func TestNextTokenIsBoundToTheAccount(t *testing.T) {
+	dir := mixedTrail(t, 30)
+	handler := func(acct string) http.Handler {
+		p := &identity.Principal{Type: identity.IAMUser, Account: acct, CallerARN: "arn:aws:iam::" + acct + ":user/auditor"}
+		h, err := lookup.NewHandler(lookup.Config{Dir: dir, Pipeline: pipeline(func(*http.Request, []byte) (request.Principal, error) { return p, nil }, &recorder{})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	a, b := handler("123456789012"), handler("210987654321")
+	code, body := call(t, a, `{"MaxResults":2}`)
+	var resp lookupResponse
+	if err := json.Unmarshal(body, &resp); code != 200 || err != nil || resp.NextToken == "" {
+		t.Fatalf("first page: %d %s", code, body)
+	}
+	next := fmt.Sprintf(`{"MaxResults":2,"NextToken":%q}`, resp.NextToken)
+	if code, body := call(t, a, next); code != 200 {
+		t.Errorf("the token with its own account: %d %s", code, body)
+	}
+	if code, body := call(t, b, next); code != 400 || !bytes.Contains(body, []byte("InvalidNextTokenException")) {
+		t.Errorf("another account's token: %d %s; want 400 InvalidNextTokenException", code, body)
+	}
+}

@@ -398,6 +398,9 @@ func (x *exchange) Act(ctx context.Context, _ *request.Exchange) error {
 		return nil
 	}
 	x.q.filter.Account = ip.Account
+	if err := x.q.bind(ip.Account); err != nil {
+		return err
+	}
 	// LookupEvents returns management events only, as CloudTrail's does,
 	// unless asked for data events too (Brevet's extension).
 	if !x.q.data {
@@ -419,6 +422,11 @@ type query struct {
 	filter audit.Filter
 	max    int
 	before uint64 // only events with seq < before; 0: no bound
+	// params is the parameters' hash (paramsHash), token the NextToken
+	// given; hash binds the tokens to the parameters and the account
+	// (bind).
+	params [32]byte
+	token  string
 	hash   [8]byte
 	data   bool // data events too
 	// index is the query on the event index; indexed says whether the
@@ -458,13 +466,22 @@ func parseQuery(req *lookupRequest) (*query, error) {
 	if err := q.attributes(req.LookupAttributes); err != nil {
 		return nil, err
 	}
-	q.hash = paramsHash(req)
-	if req.NextToken != "" {
-		if q.before, err = decodeToken(req.NextToken, q.hash); err != nil {
-			return nil, err
-		}
-	}
+	q.params, q.token = paramsHash(req), req.NextToken
 	return q, nil
+}
+
+// bind binds the query's tokens to the parameters and to the caller's
+// account, and reads the NextToken it was given, which must have been
+// issued for both.
+func (q *query) bind(account string) error {
+	sum := sha256.Sum256(append(q.params[:], account...))
+	copy(q.hash[:], sum[:])
+	if q.token == "" {
+		return nil
+	}
+	var err error
+	q.before, err = decodeToken(q.token, q.hash)
+	return err
 }
 
 // attributes sets the query's filter, and its index filter, from the
@@ -603,19 +620,17 @@ func anyResource(e *audit.Event, f func(audit.Resource) bool) bool {
 	return false
 }
 
-// paramsHash binds a NextToken to the parameters it was issued for.
-func paramsHash(req *lookupRequest) [8]byte {
+// paramsHash is the hash of the parameters a NextToken is bound to: all
+// but the token and MaxResults.
+func paramsHash(req *lookupRequest) [32]byte {
 	c := *req
 	c.NextToken, c.MaxResults = "", nil
 	b, _ := json.Marshal(c)
-	sum := sha256.Sum256(b)
-	var h [8]byte
-	copy(h[:], sum[:])
-	return h
+	return sha256.Sum256(b)
 }
 
 // The token is base64url(seq of the last event returned, 8 bytes ‖ the
-// parameters' hash, 8 bytes). It is not secret: it only says where the
+// hash of the parameters and the account, 8 bytes). It is not secret: it only says where the
 // next page starts.
 func encodeToken(before uint64, h [8]byte) string {
 	var b [16]byte
@@ -625,7 +640,7 @@ func encodeToken(before uint64, h [8]byte) string {
 }
 
 // decodeToken reads a NextToken (encodeToken), refusing one issued for
-// other parameters (h).
+// other parameters or another account (h).
 func decodeToken(s string, h [8]byte) (uint64, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) != 16 || [8]byte(b[8:]) != h {
