@@ -368,16 +368,12 @@ type policyPage struct {
 	Error    *pageError
 }
 
-// emptyPolicy is the document a new inline policy starts from.
+// emptyPolicy is the document a new inline policy starts from: no
+// statement yet (a placeholder one, with no action or resource, would be
+// invalid until cleared), the generator adds them.
 const emptyPolicy = `{
   "Version": "2012-10-17",
-  "Statement": [
-    {
-      "Effect": "Allow",
-      "Action": [],
-      "Resource": []
-    }
-  ]
+  "Statement": []
 }`
 
 // userPolicyForm shows the inline policy editor of a user: empty, or

@@ -158,6 +158,14 @@ func TestConsoleUsersAndGroups(t *testing.T) {
 	t.Run("policies", func(t *testing.T) {
 		code, body := e.get("/console/users/alice/inline-policy/new")
 		must(t, "editor", code, body, http.StatusOK, `name="PolicyName"`, `name="PolicyDocument"`)
+		for _, page := range []string{"/console/users/alice/inline-policy/new", "/console/groups/devs/inline-policy/new"} {
+			// A new document has no statement: an empty placeholder one is invalid until cleared.
+			code, body := e.get(page)
+			must(t, page, code, body, http.StatusOK, `&#34;Statement&#34;: []`)
+			if strings.Contains(body, `&#34;Action&#34;`) {
+				t.Errorf("%s starts with a placeholder statement", page)
+			}
+		}
 		const doc = `{"Version":"2012-10-17","Statement":[{"Sid":"ReadBuckets","Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}`
 		code, body = e.form("/console/users/alice/put-policy", "PolicyName", "read", "PolicyDocument", doc)
 		must(t, "put policy", code, body, http.StatusOK, "Inline policy read saved.", "<td>read</td>")

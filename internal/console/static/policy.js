@@ -1,7 +1,7 @@
 // Brevet console: the policy editor (templates/_policyeditor.html).
 // Validates the document as it is typed, with Brevet's own validator
 // (POST /console/api/policy/validate), and offers a generator that
-// appends statements to it. The textarea works without this script.
+// appends statements to it (replacing a lone empty placeholder statement). The textarea works without this script.
 'use strict';
 (() => {
   const VERSION = '2012-10-17';
@@ -218,6 +218,8 @@
         if (doc.Statement === undefined) doc.Statement = [];
         else if (!Array.isArray(doc.Statement)) doc.Statement = [doc.Statement];
       }
+      // A lone placeholder statement (no action, no resource) is replaced.
+      if (doc.Statement.length === 1 && isPlaceholder(doc.Statement[0])) doc.Statement = [];
       doc.Statement.push(stmt);
       ta.value = JSON.stringify(doc, null, 2);
       ta.dispatchEvent(new Event('input'));
@@ -276,6 +278,18 @@
       }
       return stmt;
     }
+  }
+
+  // isPlaceholder tells an empty statement skeleton, such as
+  // {"Effect": "Allow", "Action": [], "Resource": []}, that says nothing yet.
+  function isPlaceholder(st) {
+    if (st === null || typeof st !== 'object' || Array.isArray(st)) return false;
+    const empty = (v) => v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
+    for (const [k, v] of Object.entries(st)) {
+      if (k === 'Effect' || k === 'Sid') continue;
+      if (!empty(v)) return false;
+    }
+    return true;
   }
 
   function init() {
