@@ -13,7 +13,8 @@ import (
 // Register puts Brevet's session actions (brevetapi ListSessions and
 // RevokeSessions) on the dispatcher: they are authenticated, authorized as
 // brevet:ACTION on the principal they concern, and audited like every AWS
-// action. Both first flush the issuance index (Indexer.Flush), which is
+// action; a session revoking its own access key id needs no permission
+// (selfRevocation). Both first flush the issuance index (Indexer.Flush), which is
 // written behind the audit trail, so that they see every issuance
 // acknowledged before them. A revocation is enforced on this node at once,
 // by reloading list from src; other nodes follow the change feed. Add
@@ -52,6 +53,7 @@ func Register(d *awsquery.Dispatcher, s *Service, list *List, src Source, flush 
 		Target: func(_ context.Context, r *awsquery.Request[brevetapi.RevokeSessionsRequest]) (request.Target, error) {
 			return sessionsTarget(r.Input.PrincipalArn), nil
 		},
+		SkipAuthorizationIf: selfRevocation,
 		Serve: func(ctx context.Context, r *awsquery.Request[brevetapi.RevokeSessionsRequest]) (*brevetapi.RevokeSessionsResponse, error) {
 			p, err := caller(r.Principal)
 			if err != nil {
@@ -77,6 +79,16 @@ func Register(d *awsquery.Dispatcher, s *Service, list *List, src Source, flush 
 			return out, nil
 		},
 	})
+}
+
+// selfRevocation reports whether r is a temporary session revoking its
+// own access key id, and nothing else: a session may always end itself
+// (the console's sign-out does), so that needs no identity-policy
+// permission. The request is still authenticated and audited.
+func selfRevocation(r *awsquery.Request[brevetapi.RevokeSessionsRequest]) bool {
+	p, ok := r.Principal.(*identity.Principal)
+	return ok && p.Temporary() && r.Input.AccessKeyId != "" && r.Input.AccessKeyId == p.AccessKeyID &&
+		r.Input.PrincipalArn == "" && r.Input.IssuedBefore.IsZero()
 }
 
 func caller(p request.Principal) (*identity.Principal, error) {
