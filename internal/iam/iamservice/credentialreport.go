@@ -68,10 +68,22 @@ func (s *Service) GenerateCredentialReport(ctx context.Context, p *identity.Prin
 	case loadErr != nil && !errors.Is(loadErr, store.ErrNotFound):
 		return nil, loadErr
 	}
-	if _, err := s.generateCredentialReport(ctx, p.Account, now); err != nil {
+	if err := s.generateOnce(ctx, p.Account, KindCredentialReport, func() error {
+		_, err := s.generateCredentialReport(ctx, p.Account, now)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	return &iamapi.GenerateCredentialReportResponse{State: iamapi.ReportStateTypeStarted, Description: startedDescription(loadErr)}, nil
+}
+
+// generateOnce runs gen, which generates the account's report of kind,
+// unless a call is already generating it: then it waits for that one's
+// result. A report walks the whole account; the calls made meanwhile
+// (a principal repeating Generate*Report) share one walk.
+func (s *Service) generateOnce(ctx context.Context, account, kind string, gen func() error) error {
+	_, err, _ := s.reports.Do(kind+"\x00"+account, func() (any, error) { return nil, gen() })
+	return err
 }
 
 // startedDescription is a STARTED answer's Description: whether there was

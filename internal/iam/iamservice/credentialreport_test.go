@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/csv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,7 +18,9 @@ import (
 	"github.com/brevet-dev/brevet/internal/awsquery/brevetapi"
 	"github.com/brevet-dev/brevet/internal/credential/totp"
 	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/iam/iamservice"
 	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/store"
 )
 
 // TestCredentialReport: ReportNotPresent before the first report; STARTED,
@@ -173,5 +177,57 @@ func TestFindingsReport(t *testing.T) {
 	// The findings generated a credential report along.
 	if _, err := c.GetCredentialReport(ctx, &awsiam.GetCredentialReportInput{}); err != nil {
 		t.Errorf("GetCredentialReport after GenerateFindingsReport: %v", err)
+	}
+}
+
+// slowUsers counts the walks over the account's users (one a report) and
+// makes each last a while, so that concurrent requests overlap.
+type slowUsers struct {
+	store.Users
+	walks *atomic.Int32
+}
+
+func (u slowUsers) List(ctx context.Context, account string, opts store.ListOptions) ([]iam.User, error) {
+	u.walks.Add(1)
+	time.Sleep(200 * time.Millisecond)
+	return u.Users.List(ctx, account, opts)
+}
+
+type slowStore struct {
+	store.Store
+	walks *atomic.Int32
+}
+
+func (s slowStore) Users() store.Users { return slowUsers{s.Store.Users(), s.walks} }
+
+// TestReportsGeneratedOncePerAccountAtATime: many GenerateCredentialReport
+// and GenerateFindingsReport calls at once, before there is a report,
+// make one report of each, not one walk over the account per call (a
+// principal repeating the call would multiply the cost).
+func TestReportsGeneratedOncePerAccountAtATime(t *testing.T) {
+	e := newEnv(t)
+	var walks atomic.Int32
+	svc, err := iamservice.New(iamservice.Config{Store: slowStore{e.st, &walks}, MasterKey: e.mk, Passwords: e.pw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &identity.Principal{Type: identity.IAMUser, Account: testAccount, CallerARN: iam.UserARN(testAccount, "/", adminName)}
+	for _, gen := range []func() error{
+		func() error { _, err := svc.GenerateCredentialReport(t.Context(), p, nil, e.clock()); return err },
+		func() error { _, err := svc.GenerateFindingsReport(t.Context(), p, nil, e.clock()); return err },
+	} {
+		walks.Store(0)
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				if err := gen(); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if got := walks.Load(); got != 1 {
+			t.Errorf("8 calls at once walked the account's users %d times, want once", got)
+		}
 	}
 }

@@ -50,26 +50,32 @@ func (s *Service) GenerateFindingsReport(ctx context.Context, p *identity.Princi
 	case loadErr != nil && !errors.Is(loadErr, store.ErrNotFound):
 		return nil, loadErr
 	}
-	rows, err := s.generateCredentialReport(ctx, p.Account, now)
-	if err != nil {
-		return nil, err
-	}
-	f := findings{now: now}
-	f.users(rows)
-	if err := s.roleFindings(ctx, p.Account, &f); err != nil {
-		return nil, err
-	}
-	if err := s.policyFindings(ctx, p.Account, &f); err != nil {
-		return nil, err
-	}
-	content, err := json.Marshal(f.list())
-	if err != nil {
-		return nil, err
-	}
-	if err := s.saveReport(ctx, p.Account, KindFindingsReport, storedReport{Generated: utc(now), Content: content}); err != nil {
+	if err := s.generateOnce(ctx, p.Account, KindFindingsReport, func() error { return s.generateFindings(ctx, p.Account, now) }); err != nil {
 		return nil, err
 	}
 	return &brevetapi.GenerateFindingsReportResponse{State: "STARTED", Description: startedDescription(loadErr)}, nil
+}
+
+// generateFindings builds the account's findings report, with a new
+// credential report, and stores both.
+func (s *Service) generateFindings(ctx context.Context, account string, now time.Time) error {
+	rows, err := s.generateCredentialReport(ctx, account, now)
+	if err != nil {
+		return err
+	}
+	f := findings{now: now}
+	f.users(rows)
+	if err := s.roleFindings(ctx, account, &f); err != nil {
+		return err
+	}
+	if err := s.policyFindings(ctx, account, &f); err != nil {
+		return err
+	}
+	content, err := json.Marshal(f.list())
+	if err != nil {
+		return err
+	}
+	return s.saveReport(ctx, account, KindFindingsReport, storedReport{Generated: utc(now), Content: content})
 }
 
 // GetFindingsReport returns the account's findings report, however old:

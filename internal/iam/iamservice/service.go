@@ -31,6 +31,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 	"github.com/brevet-dev/brevet/internal/credential/password"
 	"github.com/brevet-dev/brevet/internal/iam"
@@ -60,6 +62,10 @@ type Service struct {
 	rand io.Reader
 	pw   *password.Hasher
 	log  *slog.Logger
+
+	// reports are the credential and findings reports being generated,
+	// by account (generateOnce).
+	reports singleflight.Group
 }
 
 // New returns a Service.
