@@ -207,10 +207,11 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// signout ends the console session, then the sign-in pages' one. It is
-// a POST with the CSRF token, so that another site cannot sign a person
-// out.
-func (h *Handler) signout(w http.ResponseWriter, r *http.Request, _ *session) error {
+// signout ends the console session (its credentials are revoked, then
+// the cookie dropped), then the sign-in pages' one. It is a POST with the
+// CSRF token, so that another site cannot sign a person out.
+func (h *Handler) signout(w http.ResponseWriter, r *http.Request, s *session) error {
+	h.revokeSession(r, s)
 	clearCookie(w, sessionCookie)
 	http.Redirect(w, r, "/sso/signout", http.StatusSeeOther)
 	return nil

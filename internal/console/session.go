@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/brevet-dev/brevet/internal/awsquery/brevetapi"
 )
 
 // Cookie names and the purposes their contents are sealed under. Like the
@@ -106,10 +108,27 @@ func (h *Handler) setSession(w http.ResponseWriter, s *session) error {
 	return nil
 }
 
-// EndSession makes the browser drop its console session: the sign-in
+// EndSession ends the browser's console session, if r carries one: its
+// credentials are revoked and the browser drops the cookie. The sign-in
 // pages' sign-out ("signed out of Brevet in this browser") ends it too,
 // so that the next person at the browser is asked to sign in.
-func EndSession(w http.ResponseWriter) { clearCookie(w, sessionCookie) }
+func (h *Handler) EndSession(w http.ResponseWriter, r *http.Request) {
+	if s := h.session(r); s != nil {
+		h.revokeSession(r, s)
+	}
+	clearCookie(w, sessionCookie)
+}
+
+// revokeSession revokes the console session's own access key id
+// (RevokeSessions, which a session may always call on itself), so that a
+// copy of its cookie no longer works. A failure is logged: the cookie is
+// dropped all the same.
+func (h *Handler) revokeSession(r *http.Request, s *session) {
+	_, err := call(h, r, s, brevetapi.RevokeSessions, url.Values{"AccessKeyId": {s.AccessKeyID}})
+	if err != nil && !sessionEnded(err) {
+		h.log.WarnContext(r.Context(), "console: sign-out could not revoke the session", "accessKeyId", s.AccessKeyID, "error", err)
+	}
+}
 
 // clearCookie makes the browser drop a cookie.
 func clearCookie(w http.ResponseWriter, name string) {

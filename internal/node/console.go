@@ -58,7 +58,7 @@ func (n *Node) withConsole(next http.Handler) http.Handler {
 			return
 		}
 		if r.URL.Path == signOutPath {
-			console.EndSession(w)
+			n.console.EndSession(w, r)
 		}
 		next.ServeHTTP(w, r)
 	})

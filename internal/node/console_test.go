@@ -218,3 +218,51 @@ func TestConsoleSessionRevoked(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleSignOutEndsTheSession: signing out revokes the console
+// session's credentials, not only the browser's cookie, and the user
+// needs no permission for it: a copy of the cookie taken before sign-out
+// (from the console's sign-out, or the sign-in pages') is refused.
+func TestConsoleSignOutEndsTheSession(t *testing.T) {
+	b := startConsoleNode(t)
+	b.iam("Action=CreateUser&Version=2010-05-08&UserName=reader")
+	b.iam("Action=AttachUserPolicy&Version=2010-05-08&UserName=reader&PolicyArn=" + url.QueryEscape("arn:aws:iam::aws:policy/IAMReadOnlyAccess"))
+	u, _ := url.Parse(b.n.URL())
+	copied := func() *http.Cookie {
+		t.Helper()
+		for _, c := range b.c.Jar.Cookies(u) {
+			if c.Name == "__Host-brevet_console" {
+				return c
+			}
+		}
+		t.Fatal("no console cookie")
+		return nil
+	}
+	for _, out := range []struct {
+		name string
+		do   func()
+	}{
+		{"console sign-out", func() {
+			b.get("/console/") // a fresh token
+			if code, body := b.post("/console/signout", url.Values{}); code != http.StatusOK || strings.Contains(body, "Dashboard") {
+				t.Errorf("sign-out: %d %s", code, body)
+			}
+		}},
+		{"sign-in pages' sign-out", func() { b.get("/sso/signout") }},
+	} {
+		b.signIn("reader")
+		c := copied()
+		out.do()
+		thief := b.newClient()
+		thief.Jar.SetCookies(u, []*http.Cookie{c})
+		resp, err := thief.Get(b.n.URL() + "/console/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "SessionEnded") {
+			t.Errorf("%s: the copied cookie after sign-out: %d, want SessionEnded", out.name, resp.StatusCode)
+		}
+	}
+}
