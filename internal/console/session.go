@@ -3,7 +3,6 @@ package console
 import (
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/awsquery/brevetapi"
+	"github.com/brevet-dev/brevet/internal/credential"
 )
 
 // Cookie names and the purposes their contents are sealed under. Like the
@@ -49,33 +49,12 @@ type session struct {
 
 // seal seals v for purpose as cookie-safe text.
 func (h *Handler) seal(v any, purpose string) (string, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	ct, err := h.cfg.Sealer.Seal(b, purpose)
-	clear(b)
-	if err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(ct), nil
+	return credential.SealJSON(h.cfg.Sealer, purpose, v)
 }
 
 // open opens what seal sealed for purpose into v.
 func (h *Handler) open(s, purpose string, v any) error {
-	if s == "" || len(s) > 2*maxCookie {
-		return errors.New("console: no sealed value")
-	}
-	ct, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return err
-	}
-	b, err := h.cfg.Opener.Open(ct, purpose)
-	if err != nil {
-		return err
-	}
-	defer clear(b)
-	return json.Unmarshal(b, v)
+	return credential.OpenJSON(h.cfg.Opener, purpose, s, 2*maxCookie, v)
 }
 
 // session returns the browser's valid console session, or nil.

@@ -3,12 +3,12 @@ package signin
 import (
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/sso"
 )
 
@@ -90,33 +90,12 @@ func randomToken(r io.Reader) (string, error) {
 
 // seal seals v for purpose as cookie-safe text.
 func (h *Handler) seal(v any, purpose string) (string, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	ct, err := h.cfg.Sealer.Seal(b, purpose)
-	clear(b)
-	if err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(ct), nil
+	return credential.SealJSON(h.cfg.Sealer, purpose, v)
 }
 
 // open opens what seal sealed for purpose into v.
 func (h *Handler) open(s, purpose string, v any) error {
-	if s == "" || len(s) > 2*maxCookie {
-		return errors.New("signin: no sealed value")
-	}
-	ct, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return err
-	}
-	b, err := h.cfg.Opener.Open(ct, purpose)
-	if err != nil {
-		return err
-	}
-	defer clear(b)
-	return json.Unmarshal(b, v)
+	return credential.OpenJSON(h.cfg.Opener, purpose, s, 2*maxCookie, v)
 }
 
 // session returns the browser's valid session, or nil.
