@@ -1,12 +1,12 @@
 package sso
 
 import (
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/brevet-dev/brevet/internal/credential"
 )
 
 // The master keyring purposes of the sealed things: a ciphertext sealed
@@ -32,32 +32,17 @@ var errMalformed = errors.New("sso: sealed value does not open")
 // seal encodes v as JSON, seals it for purpose and returns it as
 // unpadded base64url, the form clients see.
 func (s *Service) seal(purpose string, v any) (string, error) {
-	pt, err := json.Marshal(v)
+	sealed, err := credential.SealJSON(s.cfg.Sealer, purpose, v)
 	if err != nil {
 		return "", fmt.Errorf("sso: sealing %s: %w", purpose, err)
 	}
-	ct, err := s.cfg.Sealer.Seal(pt, purpose)
-	if err != nil {
-		return "", fmt.Errorf("sso: sealing %s: %w", purpose, err)
-	}
-	return base64.RawURLEncoding.EncodeToString(ct), nil
+	return sealed, nil
 }
 
 // open reverses seal into v. Every failure is errMalformed: which step
 // failed is of no use to a client and is not a secret worth logging.
 func (s *Service) open(purpose, sealed string, v any) error {
-	if sealed == "" || len(sealed) > maxSealedLen {
-		return errMalformed
-	}
-	ct, err := base64.RawURLEncoding.DecodeString(sealed)
-	if err != nil {
-		return errMalformed
-	}
-	pt, err := s.cfg.Opener.Open(ct, purpose)
-	if err != nil {
-		return errMalformed
-	}
-	if json.Unmarshal(pt, v) != nil {
+	if credential.OpenJSON(s.cfg.Opener, purpose, sealed, maxSealedLen, v) != nil {
 		return errMalformed
 	}
 	return nil
