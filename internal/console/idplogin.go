@@ -249,37 +249,19 @@ func (c *idpLoginCall) Act(ctx context.Context, x *request.Exchange) error {
 // before the cookie is set.
 func (h *Handler) idpConsoleLogin(w http.ResponseWriter, r *http.Request, id sso.Identity, account, role string) error {
 	c := &idpLoginCall{h: h, account: strings.TrimSpace(account), role: strings.TrimSpace(role)}
-	ctx := request.WithRequestID(r.Context(), request.NewID())
-	x := &request.Exchange{}
-	x.Begin(r, request.IDFromContext(ctx), h.cfg.Now())
-	err := h.login.Run(ctx, x, c)
-	var rec request.Record
-	status, code, msg := http.StatusOK, "", ""
-	if err != nil {
-		status, code, msg = http.StatusForbidden, "AccessDenied", "The console could not start a session."
-	}
-	x.Record(&rec, h.cfg.Now(), err, status, code, msg)
-	mfaUsed := "No"
-	if id.MFA {
-		mfaUsed = "Yes"
-	}
-	rec.Details = map[string]string{"MFAUsed": mfaUsed}
 	// The role asked for, as the portal's GetRoleCredentials records it
 	// (Details other than MFAUsed are not recorded): a refused sign-in
 	// says what was tried.
-	rec.RequestParameters = map[string]any{"accountId": clip(c.account, 12), "roleName": clip(c.role, 64)}
-	rec.ResponseElements = map[string]any{"ConsoleLogin": "Success"}
-	if err != nil {
-		rec.ResponseElements["ConsoleLogin"] = "Failure" // as CloudTrail's, and as an IAM user's
-	}
-	if ferr := h.login.Finish(ctx, &rec); ferr != nil {
-		return awsquery.CodeServiceUnavailable.New("Service is unavailable. Please try again later.")
+	params := map[string]any{"accountId": clip(c.account, 12), "roleName": clip(c.role, 64)}
+	ctx, err, recErr := h.runLogin(r, c, id.MFA, params)
+	if recErr != nil {
+		return recErr
 	}
 	if na, ok := errors.AsType[*errNotAssigned](err); ok {
 		return &pageError{Status: http.StatusForbidden, Code: "AccessDenied", Message: na.msg}
 	}
 	if err != nil {
-		h.log.WarnContext(ctx, "console sign-in refused", "request_id", x.ID, "err", err)
+		h.log.WarnContext(ctx, "console sign-in refused", "request_id", request.IDFromContext(ctx), "err", err)
 		return awsquery.CodeAccessDenied.New("The console could not start a session for this sign-in. Sign in again.")
 	}
 	return h.setSession(w, c.s)

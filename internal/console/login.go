@@ -146,21 +146,38 @@ func (h *Handler) consoleLogin(w http.ResponseWriter, r *http.Request) error {
 	if id, _, _ := h.cfg.SignIn.SignedIn(r); id.MFA {
 		c.mfaAt = h.cfg.SignIn.SignedInAt(r)
 	}
-	ctx := request.WithRequestID(r.Context(), request.NewID())
-	x := &request.Exchange{}
-	x.Begin(r, request.IDFromContext(ctx), h.cfg.Now())
-	err := h.login.Run(ctx, x, c)
-	if ferr := h.login.Finish(ctx, h.loginRecord(x, c.mfa(), err)); ferr != nil {
-		return awsquery.CodeServiceUnavailable.New("Service is unavailable. Please try again later.")
+	ctx, err, recErr := h.runLogin(r, c, c.mfa(), nil)
+	if recErr != nil {
+		return recErr
 	}
 	if err != nil {
-		h.log.WarnContext(ctx, "console sign-in refused", "request_id", x.ID, "err", err)
+		h.log.WarnContext(ctx, "console sign-in refused", "request_id", request.IDFromContext(ctx), "err", err)
 		if _, gone := errors.AsType[*authz.PrincipalGoneError](err); gone || errors.Is(err, errSignInRevoked) {
 			return errSignInEnded
 		}
 		return awsquery.CodeAccessDenied.New("The console could not start a session for this sign-in. Sign in again.")
 	}
 	return h.setSession(w, c.s)
+}
+
+// runLogin takes the ConsoleLogin call c (an IAM user's or an identity
+// provider's person's) through the pipeline, then makes its audit record
+// durable (loginRecord, with params as its request parameters) before
+// anything is answered. It returns the context the call ran under (with
+// its request id, to log under) and the call's error. recErr is the
+// page's answer when the record could not be made durable: the sign-in is
+// then refused, whatever the call did.
+func (h *Handler) runLogin(r *http.Request, c request.Call, mfa bool, params map[string]any) (ctx context.Context, err, recErr error) {
+	ctx = request.WithRequestID(r.Context(), request.NewID())
+	x := &request.Exchange{}
+	x.Begin(r, request.IDFromContext(ctx), h.cfg.Now())
+	err = h.login.Run(ctx, x, c)
+	rec := h.loginRecord(x, mfa, err)
+	rec.RequestParameters = params
+	if h.login.Finish(ctx, rec) != nil {
+		return ctx, err, awsquery.CodeServiceUnavailable.New("Service is unavailable. Please try again later.")
+	}
+	return ctx, err, nil
 }
 
 // loginRecord is ConsoleLogin's audit record, as CloudTrail's: whether
