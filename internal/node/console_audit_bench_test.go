@@ -1,11 +1,9 @@
 package node
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,51 +18,32 @@ import (
 // event (S3 gateway). It returns user-7's key.
 func seedAudit(tb testing.TB, n *Node, events int) string {
 	tb.Helper()
-	const users, workers = 200, 32
+	const users = 200
 	start := time.Now().Add(-time.Duration(events) * time.Second)
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < events; i += workers {
-				u := i % users
-				p := &identity.Principal{Type: identity.IAMUser, Account: testAccount,
-					CallerARN: fmt.Sprintf("arn:aws:iam::%s:user/user-%d", testAccount, u), PrincipalID: fmt.Sprintf("AIDAUSER%012d", u),
-					AccessKeyID: fmt.Sprintf("AKIAUSER%012d", u), UserName: fmt.Sprintf("user-%d", u)}
-				rec := &request.Record{RequestID: fmt.Sprint("seed-", i), Service: "STS", Action: "GetCallerIdentity", Effect: request.ReadOnly,
-					Principal: p, SourceIP: "192.0.2.1", UserAgent: "seed", Start: start.Add(time.Duration(i) * time.Second), Status: 200}
-				switch {
-				case i%4 == 0:
-					key := fmt.Sprintf("ASIASEED%012d", i)
-					rec.Action, rec.Effect = "AssumeRole", request.IssuesCredentials
-					rec.RequestParameters = map[string]any{"roleArn": "arn:aws:iam::" + testAccount + ":role/deploy", "roleSessionName": "s"}
-					rec.ResponseElements = map[string]any{"credentials": map[string]any{"accessKeyId": key, "expiration": rec.Start.Add(time.Hour).Format(time.RFC3339)}}
-					rec.Issued = &request.Issuance{Kind: "AssumeRole", AccessKeyID: key, Account: testAccount, Issued: rec.Start, Expires: rec.Start.Add(time.Hour),
-						PrincipalARN: "arn:aws:iam::" + testAccount + ":role/deploy", SessionName: "s", ParentAccessKeyID: p.AccessKeyID, RootAccessKeyID: p.AccessKeyID}
-				case i%10 == 1:
-					rec.Service, rec.Action, rec.Effect = "IAM", "GetUser", request.ReadOnly
-					rec.Status, rec.ErrorCode, rec.ErrorMessage = 404, "NoSuchEntity", "The user cannot be found."
-				case i%5 == 2:
-					rec.Service, rec.Action, rec.Category, rec.Version = "s3", "GetObject", request.CategoryData, "2006-03-01"
-					rec.Resources = []request.Resource{{Type: "AWS::S3::Object", ARN: "arn:aws:s3:::bucket/key"}}
-				}
-				if err := n.auditor.Audit(context.Background(), rec); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		tb.Fatal(err)
-	}
-	if err := n.events.Flush(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
+	auditAll(tb, n, 32, events, func(i int) *request.Record {
+		u := i % users
+		p := &identity.Principal{Type: identity.IAMUser, Account: testAccount,
+			CallerARN: fmt.Sprintf("arn:aws:iam::%s:user/user-%d", testAccount, u), PrincipalID: fmt.Sprintf("AIDAUSER%012d", u),
+			AccessKeyID: fmt.Sprintf("AKIAUSER%012d", u), UserName: fmt.Sprintf("user-%d", u)}
+		rec := &request.Record{RequestID: fmt.Sprint("seed-", i), Service: "STS", Action: "GetCallerIdentity", Effect: request.ReadOnly,
+			Principal: p, SourceIP: "192.0.2.1", UserAgent: "seed", Start: start.Add(time.Duration(i) * time.Second), Status: 200}
+		switch {
+		case i%4 == 0:
+			key := fmt.Sprintf("ASIASEED%012d", i)
+			rec.Action, rec.Effect = "AssumeRole", request.IssuesCredentials
+			rec.RequestParameters = map[string]any{"roleArn": "arn:aws:iam::" + testAccount + ":role/deploy", "roleSessionName": "s"}
+			rec.ResponseElements = map[string]any{"credentials": map[string]any{"accessKeyId": key, "expiration": rec.Start.Add(time.Hour).Format(time.RFC3339)}}
+			rec.Issued = &request.Issuance{Kind: "AssumeRole", AccessKeyID: key, Account: testAccount, Issued: rec.Start, Expires: rec.Start.Add(time.Hour),
+				PrincipalARN: "arn:aws:iam::" + testAccount + ":role/deploy", SessionName: "s", ParentAccessKeyID: p.AccessKeyID, RootAccessKeyID: p.AccessKeyID}
+		case i%10 == 1:
+			rec.Service, rec.Action, rec.Effect = "IAM", "GetUser", request.ReadOnly
+			rec.Status, rec.ErrorCode, rec.ErrorMessage = 404, "NoSuchEntity", "The user cannot be found."
+		case i%5 == 2:
+			rec.Service, rec.Action, rec.Category, rec.Version = "s3", "GetObject", request.CategoryData, "2006-03-01"
+			rec.Resources = []request.Resource{{Type: "AWS::S3::Object", ARN: "arn:aws:s3:::bucket/key"}}
+		}
+		return rec
+	})
 	return "AKIAUSER000000000007"
 }
 

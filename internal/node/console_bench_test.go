@@ -159,7 +159,6 @@ func seedConsoleAccount(tb testing.TB, n *Node) {
 // a hundred users' keys, and the issuance and uses of benchFollowKey.
 func seedAuditEvents(tb testing.TB, n *Node, now time.Time) {
 	tb.Helper()
-	ctx := context.Background()
 	issued := now.Add(-time.Hour)
 	follow := &identity.Principal{Type: identity.AssumedRole, Account: testAccount,
 		CallerARN:   "arn:aws:sts::" + testAccount + ":assumed-role/role00001/bench",
@@ -185,14 +184,23 @@ func seedAuditEvents(tb testing.TB, n *Node, now time.Time) {
 		}
 		return rec
 	}
-	const writers = 64
+	auditAll(tb, n, 64, benchEvents, event)
+}
+
+// auditAll writes count events, event(i) for each i, into n's trail
+// from writers goroutines as the node writes them (Auditor.Audit, group
+// commit), then flushes the indexes written behind the trail (the
+// sessions' and the audit explorer's).
+func auditAll(tb testing.TB, n *Node, writers, count int, event func(i int) *request.Record) {
+	tb.Helper()
+	ctx := context.Background()
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	for w := range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := w; i < benchEvents; i += writers {
+			for i := w; i < count; i += writers {
 				if err := n.auditor.Audit(ctx, event(i)); err != nil {
 					errs <- err
 					return
@@ -208,7 +216,7 @@ func seedAuditEvents(tb testing.TB, n *Node, now time.Time) {
 	if err := n.flushIndex(ctx); err != nil {
 		tb.Fatal(err)
 	}
-	if n.events != nil { // the audit explorer's index, written behind the trail
+	if n.events != nil {
 		if err := n.events.Flush(ctx); err != nil {
 			tb.Fatal(err)
 		}
