@@ -266,3 +266,32 @@ func TestConsoleSignOutEndsTheSession(t *testing.T) {
 		}
 	}
 }
+
+// TestConsolePasswordLastUsed: a password sign-in on the sign-in pages is
+// the user's PasswordLastUsed in GetUser (recorded off the request path,
+// within seconds).
+func TestConsolePasswordLastUsed(t *testing.T) {
+	b := startConsoleNode(t)
+	b.iam("Action=CreateUser&Version=2010-05-08&UserName=reader")
+	b.iam("Action=AttachUserPolicy&Version=2010-05-08&UserName=reader&PolicyArn=" + url.QueryEscape("arn:aws:iam::aws:policy/IAMReadOnlyAccess"))
+	if out := b.iam("Action=GetUser&Version=2010-05-08&UserName=reader"); strings.Contains(out, "PasswordLastUsed") {
+		t.Fatalf("a user never signed in has a PasswordLastUsed: %s", out)
+	}
+	before := time.Now().UTC().Truncate(time.Second)
+	b.signIn("reader")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out := b.iam("Action=GetUser&Version=2010-05-08&UserName=reader")
+		if m := regexp.MustCompile(`<PasswordLastUsed>([^<]+)</PasswordLastUsed>`).FindStringSubmatch(out); m != nil {
+			at, err := time.Parse(time.RFC3339, m[1])
+			if err != nil || at.Before(before) || at.After(time.Now()) {
+				t.Errorf("PasswordLastUsed %s, want the sign-in's time (after %s)", m[1], before)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no PasswordLastUsed after a sign-in: %s", out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -204,6 +204,9 @@ func (n *Node) housekeep(ctx context.Context) {
 			if err := n.authn.FlushUses(fctx); err != nil && ctx.Err() == nil {
 				n.log.WarnContext(ctx, "recording access key use", "err", err)
 			}
+			if err := n.iamSvc.FlushPasswordUses(fctx); err != nil && ctx.Err() == nil {
+				n.log.WarnContext(ctx, "recording password use", "err", err)
+			}
 			cancel()
 		case <-prune.C:
 			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)

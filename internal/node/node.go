@@ -41,6 +41,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 	"github.com/brevet-dev/brevet/internal/datadir"
 	"github.com/brevet-dev/brevet/internal/hosts"
+	"github.com/brevet-dev/brevet/internal/iam/iamservice"
 	"github.com/brevet-dev/brevet/internal/iam/managed"
 	"github.com/brevet-dev/brevet/internal/ratelimit"
 	"github.com/brevet-dev/brevet/internal/restjson"
@@ -89,10 +90,12 @@ type Node struct {
 	opts Options
 	log  *slog.Logger
 
-	st      store.Store
-	master  *masterkey.Keyring
-	boot    *bootstrap.Result
-	authn   *authn.Authenticator
+	st     store.Store
+	master *masterkey.Keyring
+	boot   *bootstrap.Result
+	authn  *authn.Authenticator
+	// iamSvc records password uses (FlushPasswordUses) with key uses.
+	iamSvc  *iamservice.Service
 	authz   *authz.Authorizer
 	auditor *audit.Auditor
 	revoked revocation.List
@@ -345,7 +348,7 @@ func (n *Node) Run(ctx context.Context) error {
 	return g.Wait()
 }
 
-// Close flushes key last-use times, closes the audit trail (flushed and
+// Close flushes key and password last-use times, closes the audit trail (flushed and
 // signed) and the store, in that order. It is safe to call after a failed
 // New and more than once.
 func (n *Node) Close() error {
@@ -353,6 +356,11 @@ func (n *Node) Close() error {
 	if n.authn != nil {
 		if err := n.authn.FlushUses(context.Background()); err != nil {
 			n.log.Warn("recording access key use", "err", err)
+		}
+	}
+	if n.iamSvc != nil {
+		if err := n.iamSvc.FlushPasswordUses(context.Background()); err != nil {
+			n.log.Warn("recording password use", "err", err)
 		}
 	}
 	if n.auditor != nil {

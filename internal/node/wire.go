@@ -118,6 +118,7 @@ func (n *Node) registerServices(ctx context.Context, d *awsquery.Dispatcher) err
 		return err
 	}
 	iamservice.Register(d, iamSvc)
+	n.iamSvc = iamSvc
 	revocation.Register(d, n.revoker, &n.revoked, n.st.Revocations(), n.flushIndex)
 	if err := n.newHosts(d, stsSvc); err != nil { // hosts.go
 		return err

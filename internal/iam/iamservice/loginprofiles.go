@@ -3,6 +3,7 @@ package iamservice
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
@@ -377,7 +378,67 @@ func (s *Service) VerifyPassword(ctx context.Context, account, user, password st
 		}
 		out.Expired, out.ResetRequired = true, true
 	}
+	s.notePasswordUse(passwordUser{account, lp.UserName}, now)
 	return out, nil
+}
+
+// passwordUser names a user whose password was used.
+type passwordUser struct{ account, name string }
+
+// notePasswordUse queues a user's password use for FlushPasswordUses, at
+// most once a minute per user: the sign-in does not wait for a write.
+func (s *Service) notePasswordUse(u passwordUser, now time.Time) {
+	minute := now.Unix() / 60
+	s.pwMu.Lock()
+	defer s.pwMu.Unlock()
+	if s.pwNoted[u] == minute {
+		return
+	}
+	if s.pwPending == nil {
+		s.pwPending, s.pwNoted = map[passwordUser]time.Time{}, map[passwordUser]int64{}
+	}
+	s.pwNoted[u] = minute
+	s.pwMinute = max(s.pwMinute, minute)
+	s.pwPending[u] = now.UTC().Truncate(time.Second)
+}
+
+// FlushPasswordUses records the queued password uses as the users'
+// PasswordLastUsed (GetUser, ListUsers, the credential report), never
+// moving one back. A user deleted meanwhile is skipped; other errors are
+// returned after every use was tried, and those uses are queued again.
+func (s *Service) FlushPasswordUses(ctx context.Context) error {
+	s.pwMu.Lock()
+	pending := s.pwPending
+	s.pwPending = nil
+	for u, m := range s.pwNoted { // kept to the latest minute's users
+		if m < s.pwMinute {
+			delete(s.pwNoted, u)
+		}
+	}
+	s.pwMu.Unlock()
+	var errs []error
+	for u, at := range pending {
+		err := s.st.Tx(ctx, func(r store.Repos) error {
+			usr, err := r.Users().Get(ctx, u.account, u.name)
+			if err != nil || !usr.PasswordLastUsed.Before(at) {
+				return err
+			}
+			usr.PasswordLastUsed = at
+			return r.Users().Update(ctx, usr)
+		})
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			errs = append(errs, fmt.Errorf("iamservice: recording the password use of %s: %w", u.name, err))
+			s.pwMu.Lock()
+			if s.pwPending == nil {
+				s.pwPending = map[passwordUser]time.Time{}
+			}
+			if at.After(s.pwPending[u]) {
+				s.pwPending[u] = at
+			}
+			s.pwMu.Unlock()
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // rehash stores password, just verified against lp, hashed again under the

@@ -278,3 +278,42 @@ func TestVerifyPasswordRehashes(t *testing.T) {
 		t.Errorf("the re-hashed password does not verify: %v", err)
 	}
 }
+
+// TestVerifyPasswordRecordsLastUsed: a successful password check is the
+// user's PasswordLastUsed (GetUser shows it once FlushPasswordUses has
+// run), queued at most once a minute per user; a wrong password is not.
+func TestVerifyPasswordRecordsLastUsed(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const pw = "Correct-Horse-1"
+	must(e.client.CreateLoginProfile(ctx, &awsiam.CreateLoginProfileInput{UserName: aws.String(adminName), Password: aws.String(pw)}))(t)
+	lastUsed := func() *time.Time {
+		t.Helper()
+		if err := e.svc.FlushPasswordUses(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return must(e.client.GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String(adminName)}))(t).User.PasswordLastUsed
+	}
+	if _, err := e.svc.VerifyPassword(ctx, testAccount, adminName, "Wrong-Horse-1", testNow); !errors.Is(err, iamservice.ErrBadPassword) {
+		t.Fatalf("wrong password: %v", err)
+	}
+	if got := lastUsed(); got != nil {
+		t.Fatalf("a wrong password set PasswordLastUsed to %v", got)
+	}
+	at := testNow.Add(90 * time.Second)
+	for _, when := range []time.Time{at, at.Add(10 * time.Second)} { // the second, in the same minute, is not queued
+		if _, err := e.svc.VerifyPassword(ctx, testAccount, adminName, pw, when); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := lastUsed(); got == nil || !got.Equal(at.Truncate(time.Second)) {
+		t.Fatalf("PasswordLastUsed = %v, want %v", got, at)
+	}
+	later := at.Add(2 * time.Minute)
+	if _, err := e.svc.VerifyPassword(ctx, testAccount, adminName, pw, later); err != nil {
+		t.Fatal(err)
+	}
+	if got := lastUsed(); got == nil || !got.Equal(later.Truncate(time.Second)) {
+		t.Errorf("PasswordLastUsed = %v, want %v", got, later)
+	}
+}

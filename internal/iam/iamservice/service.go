@@ -29,6 +29,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -66,6 +67,14 @@ type Service struct {
 	// reports are the credential and findings reports being generated,
 	// by account (generateOnce).
 	reports singleflight.Group
+
+	// pwMu guards the password uses VerifyPassword queued for
+	// FlushPasswordUses, the minute each user's was last queued and the
+	// latest such minute.
+	pwMu      sync.Mutex
+	pwPending map[passwordUser]time.Time
+	pwNoted   map[passwordUser]int64
+	pwMinute  int64
 }
 
 // New returns a Service.
