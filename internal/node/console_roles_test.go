@@ -392,6 +392,13 @@ func TestConsoleRolesIdPsSessions(t *testing.T) {
 		if !strings.Contains(page, sess.AccessKeyID) || !strings.Contains(page, "ConsoleLogin") {
 			t.Fatalf("sessions page lacks the session %s or the console's: %s", sess.AccessKeyID, page)
 		}
+		// Readable columns: key ids and dates do not wrap, ARNs do.
+		for _, want := range []string{`<table class="sessions">`, `<td class="mono nowrap"><a href="/console/audit/credential?key=` + sess.AccessKeyID,
+			`<td class="mono arn"><a href="/console/sessions?principal=`, `<td class="date">`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("sessions page lacks %s", want)
+			}
+		}
 		c.signed("sts", sess, "Action=GetCallerIdentity&Version=2011-06-15", http.StatusOK)
 		c.mustPost("/console/sessions/revoke", url.Values{"PrincipalArn": {userARN}, "AccessKeyId": {sess.AccessKeyID}})
 		c.signed("sts", sess, "Action=GetCallerIdentity&Version=2011-06-15", http.StatusForbidden)
