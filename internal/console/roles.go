@@ -413,39 +413,27 @@ func shownDocument(doc string) string {
 	return indentJSON(doc)
 }
 
-// inlineView is the inline policy editor's data.
-type inlineView struct {
-	RoleName   string
-	PolicyName string
-	Document   string
-	New        bool
-	Error      *pageError
-}
-
-// Back is the role's permissions tab; Action the form's put-policy. The
-// name is path-escaped: it may come from the address, unchecked, and
-// "../users/x" must stay one segment.
-func (v *inlineView) Back() string { return rolePath(v.RoleName, "permissions") }
-func (v *inlineView) Action() string {
-	return "/console/roles/" + url.PathEscape(v.RoleName) + "/put-policy"
+// rolePolicyPage is the inline policy editor of role name, without its
+// policy. The name is path-escaped in the links: it may come from the
+// address, unchecked, and "../users/x" must stay one segment.
+func rolePolicyPage(name string) *policyPage {
+	return &policyPage{Kind: "role", Name: name, Action: "/console/roles/" + url.PathEscape(name) + "/put-policy", Back: rolePath(name, "permissions")}
 }
 
 // rolesInlinePolicy shows the editor of a role's inline policy: the one
 // ?PolicyName= names, or a new one.
 func (h *Handler) rolesInlinePolicy(w http.ResponseWriter, r *http.Request, s *session) error {
 	name := r.PathValue("name")
-	v := &inlineView{RoleName: name, PolicyName: r.URL.Query().Get("PolicyName")}
-	if v.PolicyName == "" {
-		v.New = true
-		v.Document = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": []\n}"
-	} else {
-		out, err := call(h, r, s, iamapi.GetRolePolicy, url.Values{"RoleName": {name}, "PolicyName": {v.PolicyName}})
+	d := rolePolicyPage(name)
+	d.Doc = emptyPolicy
+	if pn := r.URL.Query().Get("PolicyName"); pn != "" {
+		out, err := call(h, r, s, iamapi.GetRolePolicy, url.Values{"RoleName": {name}, "PolicyName": {pn}})
 		if err != nil {
 			return err
 		}
-		v.Document = shownDocument(out.PolicyDocument)
+		d.PolicyName, d.Existing, d.Doc = out.PolicyName, true, shownDocument(out.PolicyDocument)
 	}
-	return h.render(w, r, s, http.StatusOK, "roles_inline", "Inline policy of "+name, "roles", v)
+	return h.renderPolicyForm(w, r, s, http.StatusOK, d)
 }
 
 // roleOps are the POST /console/roles/{name}/{op} actions.
@@ -536,18 +524,7 @@ func (h *Handler) roleDelete(w http.ResponseWriter, r *http.Request, s *session,
 // rolePutPolicy saves an inline policy (PutRolePolicy); a refused one is
 // shown again in the editor.
 func (h *Handler) rolePutPolicy(w http.ResponseWriter, r *http.Request, s *session, name string) error {
-	v := &inlineView{RoleName: name, PolicyName: strings.TrimSpace(r.PostFormValue("PolicyName")),
-		Document: r.PostFormValue("PolicyDocument"), New: r.PostFormValue("new") == "true"}
-	_, err := call(h, r, s, iamapi.PutRolePolicy, url.Values{"RoleName": {name}, "PolicyName": {v.PolicyName}, "PolicyDocument": {v.Document}})
-	if err != nil {
-		pe, ok := formError(err)
-		if !ok {
-			return err
-		}
-		v.Error = pe
-		return h.render(w, r, s, pe.Status, "roles_inline", "Inline policy of "+name, "roles", v)
-	}
-	return h.seeOther(w, r, rolePath(name, "permissions"), "Inline policy "+v.PolicyName+" saved.")
+	return putPolicy(h, w, r, s, rolePolicyPage(name), iamapi.PutRolePolicy, "RoleName")
 }
 
 // roleTag adds or replaces one tag (TagRole).

@@ -355,9 +355,9 @@ func noSuchEntity(err error) bool {
 	return errors.As(err, &we) && we.Code.Name == "NoSuchEntity"
 }
 
-// policyPage is the inline policy editor of a user or a group.
+// policyPage is the inline policy editor of a user, a group or a role.
 type policyPage struct {
-	// Kind is "user" or "group"; Name the user's or group's name.
+	// Kind is "user", "group" or "role"; Name the entity's name.
 	Kind, Name string
 	// Action is where the form posts; Back the entity's page.
 	Action, Back string
@@ -398,7 +398,7 @@ func (h *Handler) renderPolicyForm(w http.ResponseWriter, r *http.Request, s *se
 	if d.Existing {
 		title = "Edit inline policy " + d.PolicyName
 	}
-	return h.render(w, r, s, status, "users_policy", title, nav, d)
+	return h.render(w, r, s, status, "inline_policy", title, nav, d)
 }
 
 // pageOp is an action a detail page posts, on the entity name: it makes
@@ -559,7 +559,7 @@ func (h *Handler) opFailed(w http.ResponseWriter, r *http.Request, s *session, e
 	return show(pe)
 }
 
-// putPolicy runs Put{User,Group}Policy with the editor's form; a document
+// putPolicy runs Put{User,Group,Role}Policy with the editor's form; a document
 // the API refuses is shown again in the editor with the error.
 func putPolicy[In any](h *Handler, w http.ResponseWriter, r *http.Request, s *session, d *policyPage, op *awsquery.Operation[In, awsquery.Empty], entity string) error {
 	d.PolicyName, d.Doc = strings.TrimSpace(r.PostFormValue("PolicyName")), r.PostFormValue("PolicyDocument")

@@ -6,7 +6,7 @@ import (
 )
 
 func TestUsersAndGroupsPagesParse(t *testing.T) {
-	for _, name := range []string{"users", "users_new", "users_created", "users_detail", "users_mfa", "users_policy",
+	for _, name := range []string{"users", "users_new", "users_created", "users_detail", "users_mfa", "inline_policy",
 		"groups", "groups_new", "groups_detail"} {
 		if pages[name] == nil {
 			t.Errorf("page %q is not parsed", name)
