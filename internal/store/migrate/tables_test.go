@@ -51,6 +51,11 @@ var notCopiedTables = map[string]string{
 		"those still valid while it runs (docs/postgres.md)",
 	"session_index_position": "how far this data directory's audit trail is indexed: the issuance records themselves are copied, " +
 		"and the index skips records it has, so a fresh position only makes it read the local trail once more",
+	"audit_events": "the audit event index (the console's explorer, LookupEvents): built from the audit trail by the node " +
+		"that reads it (caught up at start from a file trail, backfilled from a PostgreSQL trail), so a copy would hold " +
+		"events the destination's trail does not",
+	"audit_event_index_position": "how far the audit event index has read this data directory's trail: a fresh position " +
+		"makes the destination index the trail once more",
 }
 
 // sqliteRows counts the rows of each copied table of the SQLite database
