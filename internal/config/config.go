@@ -419,5 +419,6 @@ func (c Config) attrs() []slog.Attr {
 		slog.Bool(settings[sSSOIAMUsers].key, c.SSO.IAMUsers),
 		slog.String("sso.identity_providers", c.SSO.providerNames()),
 		slog.String(settings[sConsoleServiceReference].key, c.Console.ServiceReference),
+		slog.String(settings[sConsoleSessionDuration].key, c.Console.SessionDuration.String()),
 	}
 }

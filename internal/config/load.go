@@ -85,10 +85,10 @@ func Load(args LoadArgs) (*Config, error) {
 	}
 	cfg, errs := convert(&l.vals)
 	cfg.Gateway, errs = l.convertGateway(cfg, errs)
-	errs = l.authzServicesInline(cfg, errs)        // authzapi.go
-	cfg.IoT, errs = convertIoT(&l.vals, cfg, errs) // iot.go
-	cfg.SSO, errs = l.convertSSO(errs)             // sso.go
-	cfg.Console = convertConsole(&l.vals)          // console.go
+	errs = l.authzServicesInline(cfg, errs)           // authzapi.go
+	cfg.IoT, errs = convertIoT(&l.vals, cfg, errs)    // iot.go
+	cfg.SSO, errs = l.convertSSO(errs)                // sso.go
+	cfg.Console, errs = convertConsole(&l.vals, errs) // console.go
 	// tls.extra_certificates: tlsextra.go
 	cfg.TLS.ExtraCertificates, errs = l.convertExtraCertificates(cfg, errs)
 	if len(errs) > 0 {

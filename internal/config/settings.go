@@ -146,6 +146,7 @@ const (
 	sSSORoleSessionDuration
 	sSSOIAMUsers
 	sConsoleServiceReference
+	sConsoleSessionDuration
 	numSettings
 )
 
@@ -312,6 +313,8 @@ var settings = [numSettings]setting{
 	// The web console (console.go).
 	sConsoleServiceReference: {key: "console.service_reference", env: "BREVET_CONSOLE_SERVICE_REFERENCE", flag: "console-service-reference",
 		usage: "folder of the AWS Service Authorization Reference (iam-data JSON layout) the console's policy generator offers actions from"},
+	sConsoleSessionDuration: {key: "console.session_duration", env: "BREVET_CONSOLE_SESSION_DURATION", flag: "console-session-duration", kind: kindDuration, def: DefaultConsoleSessionDuration.String(),
+		usage: "how long a console session lasts, 15m to 12h"},
 }
 
 // name is how errors refer to a setting: by its file key, which is also

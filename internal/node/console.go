@@ -28,7 +28,7 @@ func (n *Node) newConsole(d *awsquery.Dispatcher, p *request.Pipeline) error {
 	c, err := console.New(console.Config{
 		Dispatcher: d, Pipeline: p, SignIn: n.signin, Sessions: n.fed.sts, Revocations: &n.revoked,
 		Sealer: n.master, Opener: n.master, Region: n.cfg.Regions[0], Logger: n.log,
-		Reference: ref,
+		Reference: ref, Session: n.cfg.Console.SessionDuration,
 		// People who signed in with an identity provider work in a role
 		// assigned to them, as the SSO portal issues it (for as long).
 		Assignments: n.assign, Roles: n.authz, Issuer: n.fed.sts, RoleSession: n.cfg.SSO.RoleSessionDuration,
