@@ -196,6 +196,7 @@ func (n *Node) withLookup(next http.Handler, p *request.Pipeline) (http.Handler,
 	h, err := lookup.NewHandler(lookup.Config{
 		Dir: n.auditDir(), Events: lookupSource(n.auditor), Pipeline: p, WireError: lookupError, Logger: n.log,
 		Index: n.eventIndex(), Status: n.newTrailVerifier().Status,
+		Operator: n.boot.AccountID,
 	})
 	if err != nil {
 		return nil, err

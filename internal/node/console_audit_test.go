@@ -65,7 +65,7 @@ func TestConsoleAudit(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	adminKey := b.admin.AccessKeyID
-	page("/console/audit", 200, []string{"Trail verification", "Intact", "CreateUser", "GetUser", "ConsoleLogin",
+	page("/console/audit", 200, []string{"Trail verification", "Intact", "Events verified", "CreateUser", "GetUser", "ConsoleLogin",
 		`href="/console/audit/credential?key=` + adminKey + `"`, `href="/console/audit/event?id=` + createID + `"`,
 		`<th scope="col">Source IP</th>`, `<label for="principal">`}, nil)
 	page("/console/audit?action=CreateUser", 200, []string{"CreateUser"}, []string{">GetUser<", ">ConsoleLogin<"})

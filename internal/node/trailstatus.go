@@ -113,11 +113,12 @@ func (v *trailVerifier) Status(context.Context) (*lookup.TrailStatus, error) {
 	v.mu.Unlock()
 	st := &lookup.TrailStatus{IsLogging: true}
 	if last == nil {
-		st.Verification.Pending = true
+		st.Verification = &lookup.Verification{Pending: true}
 		v.refresh()
 		return st, nil
 	}
-	st.Verification = *last
+	full := *last
+	st.Verification = &full
 	if !digest.IsZero() {
 		st.LatestDigestDeliveryTime = epoch(digest)
 	}

@@ -74,13 +74,46 @@ var StatusOperation = request.Operation{
 
 // TrailStatus is GetTrailStatus' answer: CloudTrail's members IsLogging
 // and LatestDigestDeliveryTime, and Brevet's verification of the trail
-// (what `brevet audit verify` reports), as last computed.
+// (what `brevet audit verify` reports), as last computed. The trail is
+// the whole node's, every account's events: its counts and the problem
+// found are the installation's business, so Verification goes to callers
+// of the installation's account (Config.Operator) only; every caller
+// gets the Verdict.
 type TrailStatus struct {
 	IsLogging bool
 	// LatestDigestDeliveryTime is when the last signed digest was
 	// written (seconds since the epoch, CloudTrail's timestamps).
 	LatestDigestDeliveryTime float64 `json:",omitempty"`
-	Verification             Verification
+	// Verdict is the verification's outcome, without counts or problem.
+	Verdict Verdict
+	// Verification is the whole report; nil for callers of other accounts.
+	Verification *Verification `json:",omitempty"`
+}
+
+// Verdict is what every account may know of the last verification.
+type Verdict struct {
+	// Pending is true until the first verification has finished.
+	Pending bool `json:",omitempty"`
+	// Intact is true when the chain and the digests verified.
+	Intact bool
+	// VerifiedAt is when the verification ran (seconds since the epoch).
+	VerifiedAt float64 `json:",omitempty"`
+}
+
+// For is st as a caller of account sees it: with the Verdict taken from
+// the Verification, which only the operator's account keeps.
+func (st *TrailStatus) For(account, operator string) *TrailStatus {
+	out := *st
+	if v := st.Verification; v != nil {
+		out.Verdict = Verdict{Pending: v.Pending, Intact: v.Intact, VerifiedAt: v.VerifiedAt}
+	}
+	if operator == "" || account != operator {
+		out.Verification = nil
+	} else if v := st.Verification; v != nil {
+		c := *v
+		out.Verification = &c
+	}
+	return &out
 }
 
 // Verification is the result of the last verification of the trail: the
@@ -121,6 +154,10 @@ type Config struct {
 	// Status answers GetTrailStatus; without it GetTrailStatus is an
 	// unknown operation.
 	Status func(context.Context) (*TrailStatus, error)
+	// Operator is the installation's account (the one `brevet serve`'s
+	// bootstrap created): only its callers get GetTrailStatus'
+	// Verification; other accounts get the Verdict. Empty: nobody does.
+	Operator string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Logger receives internal failures.
@@ -390,8 +427,11 @@ func (x *exchange) Act(ctx context.Context, _ *request.Exchange) error {
 	}
 	if x.Op == &StatusOperation {
 		st, err := x.h.cfg.Status(ctx)
-		x.status = st
-		return err
+		if err != nil || st == nil {
+			return err
+		}
+		x.status = st.For(ip.Account, x.h.cfg.Operator)
+		return nil
 	}
 	if x.q == nil {
 		x.resp = &response{Events: []event{}}
