@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
@@ -66,6 +67,12 @@ type Config struct {
 	Assignments Assignments
 	Roles       Roles
 	Issuer      Issuer
+	// URL is the base URL browsers reach the console at (sso.url): a
+	// POST whose Origin is its origin is accepted, as well as one from the
+	// origin the request was sent to (behind a TLS-terminating proxy the
+	// request arrives over plain HTTP). "" for none yet; SetURL sets it
+	// once the server's own URL is known.
+	URL string
 	// Session is how long a console session lasts; default 1h, at most
 	// sts.MaxConsoleSession.
 	Session time.Duration
@@ -92,6 +99,8 @@ type Handler struct {
 	mux   *http.ServeMux
 	log   *slog.Logger
 	gen   generating // dashboard.go: the findings reports being generated
+	// origin is the configured URL's origin (SetURL), nil for none.
+	origin atomic.Pointer[string]
 }
 
 // New checks cfg and builds the console.
@@ -118,6 +127,11 @@ func New(cfg Config) (*Handler, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{cfg: cfg, log: cfg.Logger}
+	if cfg.URL != "" {
+		if err := h.SetURL(cfg.URL); err != nil {
+			return nil, err
+		}
+	}
 	login := *cfg.Pipeline
 	login.Authenticator = loginAuthenticator{h: h}
 	h.login = &login

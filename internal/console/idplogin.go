@@ -106,9 +106,10 @@ func (h *Handler) setLoginToken(w http.ResponseWriter, t *loginToken) error {
 }
 
 // checkLoginToken reports whether r's form carries the chooser token
-// shown to id, still valid, and comes from this origin.
+// shown to id, still valid, and comes from this origin (or the
+// configured URL's: fromOwnOrigin).
 func (h *Handler) checkLoginToken(r *http.Request, id sso.Identity) bool {
-	if o := r.Header.Get("Origin"); o != "" && o != requestOrigin(r) {
+	if !h.fromOwnOrigin(r) {
 		return false
 	}
 	c, err := r.Cookie(loginCookie)

@@ -250,7 +250,7 @@ func (h *Handler) page(m *http.ServeMux, pattern string, fn func(w http.Response
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-			if !checkPost(r, s) {
+			if !h.checkPost(r, s) {
 				h.renderError(w, r, s, errBadRequest)
 				return
 			}

@@ -124,10 +124,12 @@ func randomToken(r io.Reader) (string, error) {
 }
 
 // checkPost refuses a POST whose CSRF token is not the session's, or
-// whose Origin (when the browser sends one) is not the one the request
-// was sent to.
-func checkPost(r *http.Request, s *session) bool {
-	if o := r.Header.Get("Origin"); o != "" && o != requestOrigin(r) {
+// whose Origin (when the browser sends one) is neither the configured
+// URL's origin (Config.URL, SetURL: the public https URL of a
+// TLS-terminating proxy, which the request reached over plain HTTP) nor
+// the origin the request was sent to.
+func (h *Handler) checkPost(r *http.Request, s *session) bool {
+	if !h.fromOwnOrigin(r) {
 		return false
 	}
 	got := r.PostFormValue("csrf")
@@ -135,6 +137,30 @@ func checkPost(r *http.Request, s *session) bool {
 		got = r.Header.Get("X-CSRF-Token") // the pages' own fetch() calls
 	}
 	return s != nil && got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.CSRF)) == 1
+}
+
+// fromOwnOrigin reports whether r's Origin, when the browser sends one,
+// is the origin r was sent to or the configured URL's.
+func (h *Handler) fromOwnOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" || o == requestOrigin(r) {
+		return true
+	}
+	base := h.origin.Load()
+	return base != nil && o == *base
+}
+
+// SetURL sets the base URL browsers reach the console at (sso.url, or
+// the server's own when none is configured); a POST from its origin is
+// accepted besides one from the origin the request was sent to.
+func (h *Handler) SetURL(base string) error {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return errors.New("console: URL must be an http(s) base URL")
+	}
+	origin := u.Scheme + "://" + u.Host
+	h.origin.Store(&origin)
+	return nil
 }
 
 // requestOrigin is the origin r was sent to.

@@ -29,6 +29,9 @@ func (n *Node) newConsole(d *awsquery.Dispatcher, p *request.Pipeline) error {
 		Dispatcher: d, Pipeline: p, SignIn: n.signin, Sessions: n.fed.sts, Revocations: &n.revoked,
 		Sealer: n.master, Opener: n.master, Region: n.cfg.Regions[0], Logger: n.log,
 		Reference: ref, Session: n.cfg.Console.SessionDuration,
+		// Behind a TLS-terminating proxy the request arrives over plain
+		// HTTP: the POSTs' Origin is sso.url's (setConsoleURL otherwise).
+		URL: n.cfg.SSO.URL,
 		// People who signed in with an identity provider work in a role
 		// assigned to them, as the SSO portal issues it (for as long).
 		Assignments: n.assign, Roles: n.authz, Issuer: n.fed.sts, RoleSession: n.cfg.SSO.RoleSessionDuration,
@@ -38,6 +41,16 @@ func (n *Node) newConsole(d *awsquery.Dispatcher, p *request.Pipeline) error {
 	}
 	n.console = c
 	return nil
+}
+
+// setConsoleURL gives the console the server's own URL when the
+// configuration names none (as setSigninURL does the sign-in pages).
+func (n *Node) setConsoleURL() {
+	if n.console != nil && n.cfg.SSO.URL == "" {
+		if err := n.console.SetURL(n.url); err != nil {
+			n.log.Error("console: no base URL", "err", err)
+		}
+	}
 }
 
 // signOutPath is the sign-in pages' sign-out (internal/sso/signin).

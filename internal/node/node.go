@@ -249,6 +249,7 @@ func (n *Node) listen(ctx context.Context) error {
 	n.fed.setServerURL(ctx, n.url) // the default OIDC issuer URL; federation.go
 	n.setSSOURL()                  // sso.go
 	n.setSigninURL()               // signin.go
+	n.setConsoleURL()              // console.go
 	if n.boot.AdminKeyID != "" && n.opts.FirstStart != nil {
 		printFirstStart(n.opts.FirstStart, n.url, n.cfg.Regions[0], n.boot)
 	}
