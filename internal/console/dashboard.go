@@ -73,8 +73,8 @@ var findingTexts = map[string]struct {
 	title, advice string
 	href          func(name, arn string) string
 }{
-	brevetapi.FindingUsersWithoutMFA: {"Users without MFA",
-		"Assign a virtual MFA device to each user, on the user's Credentials tab.", userHref("")},
+	brevetapi.FindingUsersWithoutMFA: {"Users with a console password but no MFA",
+		"Assign a virtual MFA device to each user who signs in with a password, on the user's Credentials tab.", userHref("")},
 	brevetapi.FindingAccessKeysOld: {"Access keys older than 90 days",
 		"Rotate each key: create a second key, move its users to it, then deactivate and delete the old one.", userHref("credentials")},
 	brevetapi.FindingAccessKeysUnused: {"Access keys unused for 90 days",

@@ -14,13 +14,15 @@ import (
 
 // TestConsoleDashboardFindings: the dashboard asks for a findings report
 // in the background when there is none, then shows each finding with its
-// count and links: a user without MFA, a key created 91 days ago (seeded
+// count and links: users with a console password and no MFA (a user
+// without a password is not one), a key created 91 days ago (seeded
 // through the store: the node's clock is the wall clock), a role never
 // used and a customer managed policy granting "*:*" on "*". A policy
 // narrower than that is not a finding.
 func TestConsoleDashboardFindings(t *testing.T) {
 	b := startConsoleNode(t)
 	b.iam("Action=CreateUser&Version=2010-05-08&UserName=nomfa")
+	b.iam("Action=CreateLoginProfile&Version=2010-05-08&UserName=nomfa&Password=" + url.QueryEscape(consolePassword))
 	b.iam("Action=CreateUser&Version=2010-05-08&UserName=oldkey")
 	old := time.Now().Add(-91 * 24 * time.Hour)
 	if err := b.n.st.AccessKeys().Create(t.Context(), iam.AccessKey{Account: testAccount, UserName: "oldkey", ID: "AKIAOLDKEY0000000091",
@@ -49,8 +51,9 @@ func TestConsoleDashboardFindings(t *testing.T) {
 		_, body = b.get("/console/")
 	}
 	for _, want := range []string{
-		`<h3 id="f-UsersWithoutMFA">Users without MFA <span class="count bad">3</span></h3>`, // admin, nomfa, oldkey
-		`<a href="/console/users/nomfa">nomfa</a>`,
+		// admin and nomfa; not oldkey, which has no password.
+		`<h3 id="f-UsersWithoutMFA">Users with a console password but no MFA <span class="count bad">2</span></h3>`,
+		`<a href="/console/users/nomfa">nomfa</a></td><td>console password, no MFA device</td>`,
 		`<h3 id="f-AccessKeysNotRotated">Access keys older than 90 days <span class="count bad">1</span></h3>`,
 		`<a href="/console/users/oldkey?tab=credentials">oldkey</a></td><td>AKIAOLDKEY0000000091 created ` + old.UTC().Format(time.DateOnly) + ` (91 days ago)`,
 		`<td>AKIAOLDKEY0000000091 never used, created `,

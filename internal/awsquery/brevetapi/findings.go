@@ -7,7 +7,7 @@ import (
 )
 
 // The findings report: the account's security findings as IAM's console
-// shows them (users without MFA, old or unused access keys, unused roles,
+// shows them (users with a console password and no MFA, old or unused access keys, unused roles,
 // customer managed policies that allow everything), generated once and
 // kept for 4 hours like IAM's credential report, so that a page can show
 // them with one small call however many users and roles there are.
@@ -49,7 +49,7 @@ var (
 // FindingItem is one user, access key, role or policy a finding names.
 type FindingItem struct {
 	Name, Arn string
-	// Detail says why: "no MFA device", "created 2026-01-02 (120 days)".
+	// Detail says why: "console password, no MFA device", "created 2026-01-02 (120 days)".
 	Detail string
 }
 

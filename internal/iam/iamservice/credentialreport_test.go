@@ -115,7 +115,9 @@ func enableMFA(t *testing.T, e *env, user string) {
 }
 
 // TestFindingsReport: each finding counts all it finds and names the
-// first 20 by name; a key or role 90 days old and unused is found, one
+// first 20 by name; a user without MFA is a finding only when it has a
+// console password (AWS Security Hub's IAM.5), not one with keys only or
+// nothing, nor one with a password and an MFA device; a key or role 90 days old and unused is found, one
 // younger is not; a policy allowing "*:*" on "*" is found, a narrower
 // one is not.
 func TestFindingsReport(t *testing.T) {
@@ -138,6 +140,13 @@ func TestFindingsReport(t *testing.T) {
 		must(c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String(strings.Repeat("z", 1) + string(rune('a'+i)))}))(t)
 	}
 	must(c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("za")}))(t) // young: no finding
+	// za..zv have a console password (22 users), zv an MFA device too;
+	// admin, old-key and zw..zy have no password.
+	for i := range 22 {
+		must(c.CreateLoginProfile(ctx, &awsiam.CreateLoginProfileInput{UserName: aws.String("z" + string(rune('a'+i))),
+			Password: aws.String("Corr3ct-Horse-Battery!")}))(t)
+	}
+	enableMFA(t, e, "zv")
 	must(c.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("used"), AssumeRolePolicyDocument: aws.String(trustEC2)}))(t)
 	if err := e.st.Roles().RecordUse(ctx, testAccount, "used", iam.RoleLastUsed{Date: e.clock(), Region: "us-east-1"}); err != nil {
 		t.Fatal(err)
@@ -154,8 +163,9 @@ func TestFindingsReport(t *testing.T) {
 	for _, f := range rep.Findings {
 		got[f.Type] = f
 	}
-	if f := got[brevetapi.FindingUsersWithoutMFA]; f.Count != 27 || len(f.Items) != 20 || f.Items[0].Name != "admin" {
-		t.Errorf("users without MFA: count %d, %d items, first %+v; want 27, 20, admin", f.Count, len(f.Items), f.Items)
+	if f := got[brevetapi.FindingUsersWithoutMFA]; f.Count != 21 || len(f.Items) != 20 || f.Items[0].Name != "za" ||
+		f.Items[19].Name != "zt" || f.Items[0].Detail != "console password, no MFA device" {
+		t.Errorf("users with a console password and no MFA: count %d, %d items %+v; want 21, 20, za..zt", f.Count, len(f.Items), f.Items)
 	}
 	ann := "arn:aws:iam::123456789012:user/old-key"
 	for _, typ := range []string{brevetapi.FindingAccessKeysOld, brevetapi.FindingAccessKeysUnused} {

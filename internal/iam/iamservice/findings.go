@@ -125,18 +125,18 @@ func (f *findings) since(t time.Time) string {
 	return fmt.Sprintf("%s (%d days ago)", t.UTC().Format(time.DateOnly), int(f.now.Sub(t)/(24*time.Hour)))
 }
 
-// users notes the users without an MFA device, and their active access
+// users notes the users with a console password and no MFA device, and
+// every user's active access
 // keys created, or last used (never: created), more than StaleAfter ago.
 func (f *findings) users(rows []credentialRow) {
 	for i := range rows {
 		r := &rows[i]
 		u := r.user
-		if !r.mfa {
-			detail := "no MFA device; no password"
-			if r.password {
-				detail = "no MFA device; signs in with a password"
-			}
-			note(&f.noMFA, u.Name, u.ARN(), detail)
+		// As AWS Security Hub's IAM.5 ("MFA should be enabled for all IAM
+		// users that have a console password"): a user without a password
+		// cannot sign in, so MFA would protect nothing.
+		if r.password && !r.mfa {
+			note(&f.noMFA, u.Name, u.ARN(), "console password, no MFA device")
 		}
 		for _, k := range r.keys {
 			if k.Status != iam.AccessKeyActive {
