@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/audit/behind"
 	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store"
 )
@@ -50,18 +50,12 @@ type Indexer struct {
 	head func() uint64
 	log  *slog.Logger
 
-	queue   chan indexItem
-	quit    chan struct{}
-	done    chan struct{}
-	once    sync.Once
-	started atomic.Bool
+	q *behind.Queue[[]store.SessionRecord]
 
 	// advanceEvery is how often a position without records is stored
 	// (the constant advanceEvery; tests shorten it).
 	advanceEvery time.Duration
 
-	latest  atomic.Uint64 // the trail's last position seen (Advance)
-	dropped atomic.Bool   // Add found the queue full and dropped a batch
 	records atomic.Uint64
 	commits atomic.Uint64
 
@@ -70,13 +64,8 @@ type Indexer struct {
 	degraded bool   // a write failed: items were dropped, CatchUp must run
 }
 
-// indexItem is a batch of records up to a trail position, or, with
-// flushed set, a request to report once everything before it is written.
-type indexItem struct {
-	recs     []store.SessionRecord
-	position uint64
-	flushed  chan error
-}
+// indexItem is a batch of records up to a trail position, or a Flush.
+type indexItem = behind.Item[[]store.SessionRecord]
 
 // indexQueue bounds the batches waiting for the writer; past it Add
 // drops them and the writer catches up from the trail instead, so memory
@@ -90,8 +79,8 @@ func NewIndexer(st IndexStore, walk TrailWalker, head func() uint64, log *slog.L
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Indexer{st: st, walk: walk, head: head, log: log, queue: make(chan indexItem, indexQueue),
-		quit: make(chan struct{}), done: make(chan struct{}), advanceEvery: advanceEvery}
+	return &Indexer{st: st, walk: walk, head: head, log: log, advanceEvery: advanceEvery,
+		q: behind.New[[]store.SessionRecord](indexQueue, errors.New("revocation: the issuance index is closed"))}
 }
 
 // CatchUp indexes every issuance the trail holds after the stored
@@ -145,14 +134,10 @@ func (ix *Indexer) catchUp(ctx context.Context, upTo uint64) (int, error) {
 
 // Degrade tells the writer that it has records to read back from the
 // trail (CatchUp failed): it tries again at its next tick.
-func (ix *Indexer) Degrade() { ix.dropped.Store(true) }
+func (ix *Indexer) Degrade() { ix.q.Drop() }
 
 // Start runs the writer until Close.
-func (ix *Indexer) Start() {
-	if !ix.started.Swap(true) {
-		go ix.run()
-	}
-}
+func (ix *Indexer) Start() { ix.q.Start(ix.run) }
 
 // Add queues records issued by trail events up to position. It never
 // blocks: when the queue is full the batch is dropped, and the writer
@@ -162,52 +147,18 @@ func (ix *Indexer) Start() {
 // Add queues the batch before it moves the position: whoever reads a
 // position from Advance finds every batch up to it queued (or dropped, and
 // so flagged).
-func (ix *Indexer) Add(recs []store.SessionRecord, position uint64) {
-	select {
-	case ix.queue <- indexItem{recs: recs, position: position}:
-	default:
-		ix.dropped.Store(true) // the writer reads it back from the trail
-	}
-	ix.Advance(position)
-}
+func (ix *Indexer) Add(recs []store.SessionRecord, position uint64) { ix.q.Add(recs, position) }
 
 // Advance notes that the trail reached position with nothing to index;
 // the writer stores it now and then, so that CatchUp has less to read.
-func (ix *Indexer) Advance(position uint64) {
-	for {
-		cur := ix.latest.Load()
-		if position <= cur || ix.latest.CompareAndSwap(cur, position) {
-			return
-		}
-	}
-}
+func (ix *Indexer) Advance(position uint64) { ix.q.Advance(position) }
 
 // Flush returns once every batch added before it is written (or read back
 // from the trail), or with the error that kept it from being written.
-func (ix *Indexer) Flush(ctx context.Context) error {
-	ch := make(chan error, 1)
-	select {
-	case ix.queue <- indexItem{flushed: ch}:
-	case <-ix.quit:
-		return errors.New("revocation: the issuance index is closed")
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case err := <-ch:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (ix *Indexer) Flush(ctx context.Context) error { return ix.q.Flush(ctx) }
 
 // Close writes what is queued and stops the writer (if it was started).
-func (ix *Indexer) Close() {
-	ix.once.Do(func() { close(ix.quit) })
-	if ix.started.Load() {
-		<-ix.done
-	}
-}
+func (ix *Indexer) Close() { ix.q.Close() }
 
 // IndexStats counts the records written and the store transactions that
 // carried them (not those that only moved the trail position).
@@ -228,7 +179,6 @@ const (
 )
 
 func (ix *Indexer) run() {
-	defer close(ix.done)
 	tick := time.NewTicker(ix.advanceEvery)
 	defer tick.Stop()
 	linger := time.NewTimer(time.Hour)
@@ -236,18 +186,18 @@ func (ix *Indexer) run() {
 	var batch []indexItem
 	for {
 		select {
-		case it := <-ix.queue:
+		case it := <-ix.q.Items():
 			batch = ix.gather(append(batch[:0], it), linger)
 			ix.write(batch)
 		case <-tick.C:
 			// The position first, then the queue: every batch up to the
 			// position is queued by then (Add), and is written with it.
-			if latest := ix.latest.Load(); latest > ix.written || ix.degraded || ix.dropped.Load() {
-				batch = append(ix.drain(batch[:0]), indexItem{position: latest})
+			if latest := ix.q.Latest(); latest > ix.written || ix.degraded || ix.q.Dropped() {
+				batch = append(ix.q.Drain(batch[:0], 0), indexItem{Position: latest})
 				ix.write(batch)
 			}
-		case <-ix.quit:
-			batch = ix.drain(batch[:0])
+		case <-ix.q.Quit():
+			batch = ix.q.Drain(batch[:0], 0)
 			ix.write(batch)
 			return
 		}
@@ -270,54 +220,42 @@ func (ix *Indexer) gather(batch []indexItem, linger *time.Timer) []indexItem {
 	defer linger.Stop()
 	n := 0
 	for _, it := range batch {
-		if it.flushed != nil {
-			return ix.drain(batch)
+		if it.Flushed != nil {
+			return ix.q.Drain(batch, 0)
 		}
-		n += len(it.recs)
+		n += len(it.Batch)
 	}
 	for n < indexBatch {
 		select {
-		case it := <-ix.queue:
+		case it := <-ix.q.Items():
 			batch = append(batch, it)
-			if it.flushed != nil {
-				return ix.drain(batch)
+			if it.Flushed != nil {
+				return ix.q.Drain(batch, 0)
 			}
-			n += len(it.recs)
+			n += len(it.Batch)
 		case <-linger.C:
 			return batch
-		case <-ix.quit:
-			return ix.drain(batch)
+		case <-ix.q.Quit():
+			return ix.q.Drain(batch, 0)
 		}
 	}
 	return batch
-}
-
-// drain adds the items already queued.
-func (ix *Indexer) drain(batch []indexItem) []indexItem {
-	for {
-		select {
-		case it := <-ix.queue:
-			batch = append(batch, it)
-		default:
-			return batch
-		}
-	}
 }
 
 // write stores the batch's records and its highest position in one
 // transaction and answers its flushes. After a failure (or a dropped
 // batch) it catches up from the trail instead, which has everything.
 func (ix *Indexer) write(batch []indexItem) {
-	if ix.dropped.Swap(false) {
+	if ix.q.TakeDropped() {
 		ix.degraded = true
 	}
 	var recs []store.SessionRecord
 	var pos uint64
 	for _, it := range batch {
-		if it.position > ix.written {
-			recs = append(recs, it.recs...)
+		if it.Position > ix.written {
+			recs = append(recs, it.Batch...)
 		}
-		pos = max(pos, it.position)
+		pos = max(pos, it.Position)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), indexTimeout)
 	defer cancel()
@@ -326,7 +264,7 @@ func (ix *Indexer) write(batch []indexItem) {
 	case ix.degraded:
 		// Up to what the trail has reported committed; the batches after
 		// it are in this batch or still to come.
-		if _, err = ix.catchUp(ctx, ix.latest.Load()); err == nil {
+		if _, err = ix.catchUp(ctx, ix.q.Latest()); err == nil {
 			ix.degraded = false
 			ix.log.Info("issuance index caught up from the audit trail")
 		}
@@ -343,9 +281,5 @@ func (ix *Indexer) write(batch []indexItem) {
 		ix.degraded = true
 		ix.log.Warn("writing the issuance index; it will be read back from the audit trail", "err", err)
 	}
-	for _, it := range batch {
-		if it.flushed != nil {
-			it.flushed <- err
-		}
-	}
+	behind.Answer(batch, err)
 }

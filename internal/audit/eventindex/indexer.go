@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/audit"
+	"github.com/brevet-dev/brevet/internal/audit/behind"
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
@@ -34,26 +34,16 @@ type Indexer struct {
 	walk Walker
 	log  *slog.Logger
 
-	queue   chan item
-	quit    chan struct{}
-	done    chan struct{}
-	once    sync.Once
-	started atomic.Bool
-
-	latest  atomic.Uint64 // the last position Add saw
-	dropped atomic.Bool
-	rows    atomic.Uint64
+	q    *behind.Queue[[]event]
+	rows atomic.Uint64
 
 	// Owned by the writer goroutine (and CatchUp before Start).
 	written  uint64
 	degraded bool
 }
 
-type item struct {
-	events   []event
-	position uint64
-	flushed  chan error
-}
+// item is a batch of events up to a trail position, or a Flush.
+type item = behind.Item[[]event]
 
 type event struct {
 	key uint64
@@ -70,8 +60,8 @@ func New(st store.EventIndex, walk Walker, log *slog.Logger) *Indexer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Indexer{st: st, walk: walk, log: log, queue: make(chan item, queueLen),
-		quit: make(chan struct{}), done: make(chan struct{})}
+	return &Indexer{st: st, walk: walk, log: log,
+		q: behind.New[[]event](queueLen, errors.New("eventindex: closed"))}
 }
 
 // CatchUp indexes the events the trail holds after the stored position
@@ -133,14 +123,10 @@ func (ix *Indexer) catchUp(ctx context.Context, upTo uint64) (int, error) {
 }
 
 // Degrade makes the writer catch up from the trail at its next write.
-func (ix *Indexer) Degrade() { ix.dropped.Store(true) }
+func (ix *Indexer) Degrade() { ix.q.Drop() }
 
 // Start runs the writer until Close.
-func (ix *Indexer) Start() {
-	if !ix.started.Swap(true) {
-		go ix.run()
-	}
-}
+func (ix *Indexer) Start() { ix.q.Start(ix.run) }
 
 // Add queues a durable batch (the trail's Committed hook). It copies the
 // events and never blocks: when the queue is full the batch is dropped
@@ -153,47 +139,16 @@ func (ix *Indexer) Add(batch []audit.Record) {
 	for i := range batch {
 		evs[i] = event{key: batch[i].Seq, raw: bytes.Clone(batch[i].Event)}
 	}
-	pos := batch[len(batch)-1].Seq
-	select {
-	case ix.queue <- item{events: evs, position: pos}:
-	default:
-		ix.dropped.Store(true)
-	}
-	for {
-		cur := ix.latest.Load()
-		if pos <= cur || ix.latest.CompareAndSwap(cur, pos) {
-			return
-		}
-	}
+	ix.q.Add(evs, batch[len(batch)-1].Seq)
 }
 
 // Flush returns once every batch added before it is written (or read back
 // from the trail): LookupEvents then sees every event acknowledged before
 // it.
-func (ix *Indexer) Flush(ctx context.Context) error {
-	ch := make(chan error, 1)
-	select {
-	case ix.queue <- item{flushed: ch}:
-	case <-ix.quit:
-		return errors.New("eventindex: closed")
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case err := <-ch:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (ix *Indexer) Flush(ctx context.Context) error { return ix.q.Flush(ctx) }
 
 // Close writes what is queued and stops the writer.
-func (ix *Indexer) Close() {
-	ix.once.Do(func() { close(ix.quit) })
-	if ix.started.Load() {
-		<-ix.done
-	}
-}
+func (ix *Indexer) Close() { ix.q.Close() }
 
 // Indexed is how many events the Indexer has indexed since New.
 func (ix *Indexer) Indexed() uint64 { return ix.rows.Load() }
@@ -203,50 +158,39 @@ const writeTimeout = 10 * time.Second
 // run is the writer: it writes each queued batch (with those queued behind
 // it), and once a second catches up from the trail while degraded.
 func (ix *Indexer) run() {
-	defer close(ix.done)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var batch []item
 	for {
 		select {
-		case it := <-ix.queue:
-			ix.write(ix.drain(append(batch[:0], it)))
+		case it := <-ix.q.Items():
+			ix.write(ix.q.Drain(append(batch[:0], it), drainMax))
 		case <-tick.C:
-			if ix.degraded || ix.dropped.Load() {
-				ix.write(ix.drain(batch[:0]))
+			if ix.degraded || ix.q.Dropped() {
+				ix.write(ix.q.Drain(batch[:0], drainMax))
 			}
-		case <-ix.quit:
-			ix.write(ix.drain(batch[:0]))
+		case <-ix.q.Quit():
+			ix.write(ix.q.Drain(batch[:0], drainMax))
 			return
 		}
 	}
 }
 
-// drain adds the items already queued, up to a bound.
-func (ix *Indexer) drain(batch []item) []item {
-	for len(batch) < 256 {
-		select {
-		case it := <-ix.queue:
-			batch = append(batch, it)
-		default:
-			return batch
-		}
-	}
-	return batch
-}
+// drainMax bounds the items the writer takes into one write.
+const drainMax = 256
 
 // write stores the batch's rows and its highest position in one
 // transaction and answers its flushes; after a failure or a dropped
 // batch it catches up from the trail instead.
 func (ix *Indexer) write(batch []item) {
-	if ix.dropped.Swap(false) {
+	if ix.q.TakeDropped() {
 		ix.degraded = true
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
 	var err error
 	if ix.degraded {
-		if _, err = ix.catchUp(ctx, ix.latest.Load()); err == nil {
+		if _, err = ix.catchUp(ctx, ix.q.Latest()); err == nil {
 			ix.degraded = false
 			ix.log.Info("audit event index caught up from the audit trail")
 		}
@@ -257,11 +201,7 @@ func (ix *Indexer) write(batch []item) {
 		ix.degraded = true
 		ix.log.Warn("writing the audit event index; it will be read back from the audit trail", "err", err)
 	}
-	for _, it := range batch {
-		if it.flushed != nil {
-			it.flushed <- err
-		}
-	}
+	behind.Answer(batch, err)
 }
 
 // writeBatch stores the rows of the batch's events not yet written, and
@@ -272,8 +212,8 @@ func (ix *Indexer) writeBatch(ctx context.Context, batch []item) error {
 	var pos, prunedTo uint64
 	n := 0
 	for _, it := range batch {
-		pos = max(pos, it.position)
-		for _, e := range it.events {
+		pos = max(pos, it.Position)
+		for _, e := range it.Batch {
 			if e.key <= ix.written {
 				continue
 			}
