@@ -147,10 +147,11 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	}
 	// "cloudtrail" verifies LookupEvents (the audit trail's query API),
 	// "rolesanywhere" IAM Roles Anywhere's control plane and "iot" AWS
-	// IoT's (REST-JSON); each verifier accepts only its own service in
+	// IoT's (REST-JSON), "cognito-identity" the identity pools' (JSON
+	// 1.1); each verifier accepts only its own service in
 	// the credential scope, and the dispatcher's STS and IAM actions
 	// never select them.
-	for _, svc := range []string{"sts", "iam", "cloudtrail", "rolesanywhere", "iot"} {
+	for _, svc := range []string{"sts", "iam", "cloudtrail", "rolesanywhere", "iot", "cognito-identity"} {
 		v, err := sigv4.NewVerifier(sigv4.Config{
 			Regions: regions, Services: []string{svc}, MaxSkew: cfg.MaxSkew,
 			// STS and IAM refuse presigned requests older than 15 minutes

@@ -65,6 +65,8 @@ type Config struct {
 
 	// Console configures the web console at /console/ (docs/console.md).
 	Console Console
+	// IdentityPools configures the identity pools (docs/identity-pools.md).
+	IdentityPools IdentityPools
 
 	// DebugListen is the loopback host:port of the profiling listener
 	// (Go's net/http/pprof), "" for none. Load refuses any other address:

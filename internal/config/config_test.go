@@ -74,8 +74,9 @@ func defaultConfig() Config {
 			RequestsPerCaller: Rate{PerSecond: 100, Burst: 200}, TrackedKeys: 65536,
 			MaxConnections: 4096, MaxInFlight: 1024, MaxConnectionsPerSource: 256, MaxInFlightPerSource: 64, BodyMemory: 64 << 20,
 		},
-		SSO:     SSO{SessionDuration: 8 * time.Hour, AccessTokenDuration: time.Hour, RoleSessionDuration: time.Hour, IAMUsers: true},
-		Console: Console{SessionDuration: time.Hour},
+		SSO:           SSO{SessionDuration: 8 * time.Hour, AccessTokenDuration: time.Hour, RoleSessionDuration: time.Hour, IAMUsers: true},
+		Console:       Console{SessionDuration: time.Hour},
+		IdentityPools: IdentityPools{GuestRate: Rate{PerSecond: 1, Burst: 20}, TokenIssuer: DefaultPoolTokenIssuer},
 	}
 }
 

@@ -16,30 +16,31 @@ import (
 // "empty"; values stay text until Load converts them, so that errors can
 // point at the line they came from.
 type fileConfig struct {
-	DataDir        *string         `yaml:"data_dir"`
-	Listen         *string         `yaml:"listen"`
-	TLS            *fileTLS        `yaml:"tls"`
-	InsecureHTTP   *bool           `yaml:"insecure_http"`
-	AccountID      *string         `yaml:"account_id"`
-	Regions        *[]string       `yaml:"regions"`
-	MasterKeyFile  *string         `yaml:"master_key_file"`
-	Store          *string         `yaml:"store"`
-	Log            *fileLog        `yaml:"log"`
-	MaxRequestBody *string         `yaml:"max_request_body"`
-	ShutdownGrace  *string         `yaml:"shutdown_grace"`
-	Federation     *fileFederation `yaml:"federation"`
-	DebugListen    *string         `yaml:"debug_listen"`
-	MetricsListen  *string         `yaml:"metrics_listen"`
-	MetricsToken   *string         `yaml:"metrics_bearer_token_file"`
-	MFA            *fileMFA        `yaml:"mfa"`
-	CORS           *fileCORS       `yaml:"cors"`
-	Audit          *fileAudit      `yaml:"audit"`
-	Limits         *fileLimits     `yaml:"limits"`
-	Gateway        *fileGateway    `yaml:"gateway"`
-	AuthzAPI       *fileAuthzAPI   `yaml:"authz_api"`
-	IoT            *fileIoT        `yaml:"iot"`
-	SSO            *fileSSO        `yaml:"sso"`
-	Console        *fileConsole    `yaml:"console"`
+	DataDir        *string            `yaml:"data_dir"`
+	Listen         *string            `yaml:"listen"`
+	TLS            *fileTLS           `yaml:"tls"`
+	InsecureHTTP   *bool              `yaml:"insecure_http"`
+	AccountID      *string            `yaml:"account_id"`
+	Regions        *[]string          `yaml:"regions"`
+	MasterKeyFile  *string            `yaml:"master_key_file"`
+	Store          *string            `yaml:"store"`
+	Log            *fileLog           `yaml:"log"`
+	MaxRequestBody *string            `yaml:"max_request_body"`
+	ShutdownGrace  *string            `yaml:"shutdown_grace"`
+	Federation     *fileFederation    `yaml:"federation"`
+	DebugListen    *string            `yaml:"debug_listen"`
+	MetricsListen  *string            `yaml:"metrics_listen"`
+	MetricsToken   *string            `yaml:"metrics_bearer_token_file"`
+	MFA            *fileMFA           `yaml:"mfa"`
+	CORS           *fileCORS          `yaml:"cors"`
+	Audit          *fileAudit         `yaml:"audit"`
+	Limits         *fileLimits        `yaml:"limits"`
+	Gateway        *fileGateway       `yaml:"gateway"`
+	AuthzAPI       *fileAuthzAPI      `yaml:"authz_api"`
+	IoT            *fileIoT           `yaml:"iot"`
+	SSO            *fileSSO           `yaml:"sso"`
+	Console        *fileConsole       `yaml:"console"`
+	IdentityPools  *fileIdentityPools `yaml:"identity_pools"`
 }
 
 type fileMFA struct {

@@ -85,10 +85,11 @@ func Load(args LoadArgs) (*Config, error) {
 	}
 	cfg, errs := convert(&l.vals)
 	cfg.Gateway, errs = l.convertGateway(cfg, errs)
-	errs = l.authzServicesInline(cfg, errs)           // authzapi.go
-	cfg.IoT, errs = convertIoT(&l.vals, cfg, errs)    // iot.go
-	cfg.SSO, errs = l.convertSSO(errs)                // sso.go
-	cfg.Console, errs = convertConsole(&l.vals, errs) // console.go
+	errs = l.authzServicesInline(cfg, errs)                       // authzapi.go
+	cfg.IoT, errs = convertIoT(&l.vals, cfg, errs)                // iot.go
+	cfg.SSO, errs = l.convertSSO(errs)                            // sso.go
+	cfg.Console, errs = convertConsole(&l.vals, errs)             // console.go
+	cfg.IdentityPools, errs = convertIdentityPools(&l.vals, errs) // identitypools.go
 	// tls.extra_certificates: tlsextra.go
 	cfg.TLS.ExtraCertificates, errs = l.convertExtraCertificates(cfg, errs)
 	if len(errs) > 0 {
@@ -235,10 +236,11 @@ func (l *loader) file(path string) error {
 		set(sLimitMaxInFlightPerSource, lim.MaxInFlightPerSource)
 		set(sLimitBodyMemory, lim.BodyMemory)
 	}
-	l.fileGateway(fc.Gateway, set)       // gateway.go
-	fileIoTSettings(fc.IoT, set)         // iot.go
-	l.fileSSO(fc.SSO, set)               // sso.go
-	fileConsoleSettings(fc.Console, set) // console.go
+	l.fileGateway(fc.Gateway, set)                  // gateway.go
+	fileIoTSettings(fc.IoT, set)                    // iot.go
+	l.fileSSO(fc.SSO, set)                          // sso.go
+	fileConsoleSettings(fc.Console, set)            // console.go
+	fileIdentityPoolSettings(fc.IdentityPools, set) // identitypools.go
 	if a := fc.AuthzAPI; a != nil {
 		set(sAuthzAPIRouteMap, a.RouteMap)
 		set(sAuthzAPIGRPCListen, a.GRPCListen)

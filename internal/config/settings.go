@@ -147,6 +147,8 @@ const (
 	sSSOIAMUsers
 	sConsoleServiceReference
 	sConsoleSessionDuration
+	sIdentityPoolsGuestRate
+	sIdentityPoolsTokenIssuer
 	numSettings
 )
 
@@ -315,6 +317,11 @@ var settings = [numSettings]setting{
 		usage: "folder of the AWS Service Authorization Reference (iam-data JSON layout) the console's policy generator offers actions from"},
 	sConsoleSessionDuration: {key: "console.session_duration", env: "BREVET_CONSOLE_SESSION_DURATION", flag: "console-session-duration", kind: kindDuration, def: DefaultConsoleSessionDuration.String(),
 		usage: "how long a console session lasts, 15m to 12h"},
+	// Identity pools (identitypools.go).
+	sIdentityPoolsGuestRate: {key: "identity_pools.guest_rate", env: "BREVET_IDENTITY_POOLS_GUEST_RATE", flag: "identity-pools-guest-rate", def: DefaultGuestRate,
+		usage: "how fast guest identities may be created per identity pool and source address, RATE/UNIT:BURST or off"},
+	sIdentityPoolsTokenIssuer: {key: "identity_pools.token_issuer", env: "BREVET_IDENTITY_POOLS_TOKEN_ISSUER", flag: "identity-pools-token-issuer", def: DefaultPoolTokenIssuer,
+		usage: "iss of the OpenID tokens identity pools sign (GetOpenIdToken)"},
 }
 
 // name is how errors refer to a setting: by its file key, which is also

@@ -15,6 +15,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/config"
 	"github.com/brevet-dev/brevet/internal/credential/masterkey"
 	"github.com/brevet-dev/brevet/internal/federation/issuer"
+	"github.com/brevet-dev/brevet/internal/identitypool"
 	"github.com/brevet-dev/brevet/internal/store"
 	"github.com/brevet-dev/brevet/internal/sts"
 )
@@ -29,6 +30,11 @@ type federation struct {
 	url    string // configured issuer URL, "" until the server's own is known
 	sts    *sts.Service
 	iss    atomic.Pointer[issuer.Issuer]
+	// pool signs the identity pools' OpenID tokens with the same keys,
+	// under identity_pools.token_issuer; loaded whatever the server's URL.
+	poolURL    string
+	pool       atomic.Pointer[issuer.Issuer]
+	poolTokens *identitypool.Tokens
 }
 
 // newFederation reads the federation settings: inline JWKS files,
@@ -36,7 +42,8 @@ type federation struct {
 // so that no node accepts one twice, restarts included), and (when the issuer URL is configured) the
 // issuer with its stored keys.
 func newFederation(ctx context.Context, st store.Store, master *masterkey.Keyring, cfg *config.Config, log *slog.Logger) (*federation, sts.FederationConfig, error) {
-	f := &federation{st: st, master: master, log: log, url: cfg.Federation.IssuerURL}
+	f := &federation{st: st, master: master, log: log, url: cfg.Federation.IssuerURL, poolURL: cfg.IdentityPools.TokenIssuer}
+	f.poolTokens = identitypool.NewTokens(f.pool.Load)
 	fc := sts.FederationConfig{Providers: st.Providers(), SAMLAudiences: cfg.Federation.SAMLSignInURLs,
 		SAMLReplay: st.SAMLAssertions(), Issuer: f}
 	for issuerURL, file := range cfg.Federation.OIDCJWKS {
@@ -51,6 +58,11 @@ func newFederation(ctx context.Context, st store.Store, master *masterkey.Keyrin
 	}
 	if f.url != "" {
 		if err := f.load(ctx, f.url, time.Now()); err != nil {
+			return nil, fc, err
+		}
+	}
+	if f.poolURL != "" {
+		if err := f.loadPool(ctx, time.Now()); err != nil {
 			return nil, fc, err
 		}
 	}
@@ -86,6 +98,21 @@ func (f *federation) load(ctx context.Context, issuerURL string, now time.Time) 
 		return fmt.Errorf("federation.issuer_url: %w", err)
 	}
 	f.iss.Store(iss)
+	return nil
+}
+
+// loadPool (re)builds the identity pools' token issuer from the stored
+// keys.
+func (f *federation) loadPool(ctx context.Context, now time.Time) error {
+	keys, err := bootstrap.LoadIssuerKeys(ctx, f.st, f.master, now)
+	if err != nil {
+		return err
+	}
+	iss, err := issuer.New(issuer.Config{URL: f.poolURL}, keys)
+	if err != nil {
+		return fmt.Errorf("identity_pools.token_issuer: %w", err)
+	}
+	f.pool.Store(iss)
 	return nil
 }
 
@@ -131,7 +158,15 @@ func (f *federation) applied(ctx context.Context, changes []store.Change) {
 		switch {
 		case c.Kind == store.ChangeProvider && f.sts != nil:
 			f.sts.ProviderChanged(c.Key)
-		case c.Kind == store.ChangeKeyMaterial && c.Key == bootstrap.OIDCKeysPurpose+"/"+bootstrap.OIDCKeysID && f.iss.Load() != nil:
+		case c.Kind == store.ChangeKeyMaterial && c.Key == bootstrap.OIDCKeysPurpose+"/"+bootstrap.OIDCKeysID:
+			if f.pool.Load() != nil {
+				if err := f.loadPool(ctx, time.Now()); err != nil {
+					f.log.ErrorContext(ctx, "reloading the identity pools' token keys", "err", err)
+				}
+			}
+			if f.iss.Load() == nil {
+				continue
+			}
 			if err := f.load(ctx, f.url, time.Now()); err != nil {
 				f.log.ErrorContext(ctx, "reloading the OIDC issuer keys", "err", err)
 			} else {

@@ -104,6 +104,7 @@ func (n *Node) apply(ctx context.Context, changes []store.Change) error {
 	n.fed.applied(ctx, changes)   // federation.go
 	n.applyGateway(changes)       // gateway.go
 	n.applyRolesAnywhere(changes) // rolesanywhere.go
+	n.applyIdentityPools(changes) // identitypool.go
 	n.applyIoT(changes)           // iot.go
 	n.applyHosts(changes)         // hosts.go
 	n.applySSOPortal(changes)     // ssoportal.go

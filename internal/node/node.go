@@ -43,6 +43,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/hosts"
 	"github.com/brevet-dev/brevet/internal/iam/iamservice"
 	"github.com/brevet-dev/brevet/internal/iam/managed"
+	"github.com/brevet-dev/brevet/internal/identitypool"
 	"github.com/brevet-dev/brevet/internal/ratelimit"
 	"github.com/brevet-dev/brevet/internal/restjson"
 	"github.com/brevet-dev/brevet/internal/revocation"
@@ -118,6 +119,8 @@ type Node struct {
 	rest *restjson.Dispatcher
 	// ra is IAM Roles Anywhere (rolesanywhere.go).
 	ra *rolesanywhere.Service
+	// pools are the identity pools (identitypool.go).
+	pools *identitypool.Service
 	// hosts is host enrollment and the hosts' credentials (hosts.go).
 	hosts *hosts.Service
 	// iot is the IoT service and its credentials provider (iot.go).

@@ -11,7 +11,8 @@ import (
 )
 
 // newRESTJSON is the codec of the REST-JSON services (Roles Anywhere,
-// IoT), on the same pipeline as the Query protocol's.
+// IoT, SSO) and of the JSON 1.1 ones (Cognito Identity), on the same
+// pipeline as the Query protocol's.
 func (n *Node) newRESTJSON(p *request.Pipeline) (*restjson.Dispatcher, error) {
 	return restjson.New(restjson.Config{Pipeline: p, MaxBodyBytes: n.cfg.MaxRequestBody, ErrorMappers: []restjson.ErrorMapper{restWireError}, Logger: n.log})
 }
@@ -40,7 +41,7 @@ func withRESTJSON(next http.Handler, rest *restjson.Dispatcher) http.Handler {
 func (n *Node) restServerOption() []server.Option {
 	return []server.Option{server.WithAPIErrorWriter(func(r *http.Request) server.ErrorWriter {
 		if n.rest != nil && n.rest.Handles(r) {
-			return writeRESTServerError
+			return func(w http.ResponseWriter, ctx context.Context, e *awsquery.Error) { writeRESTServerError(w, r, e) }
 		}
 		return nil
 	})}
@@ -49,7 +50,7 @@ func (n *Node) restServerOption() []server.Option {
 // writeRESTServerError words one of the server's own errors as the
 // REST-JSON services do (restCodes); a code they have no name for is
 // InternalFailure, or ValidationException for a client error.
-func writeRESTServerError(w http.ResponseWriter, _ context.Context, e *awsquery.Error) {
+func writeRESTServerError(w http.ResponseWriter, r *http.Request, e *awsquery.Error) {
 	code, ok := restCodes[e.Code.Name]
 	switch {
 	case ok:
@@ -58,7 +59,7 @@ func writeRESTServerError(w http.ResponseWriter, _ context.Context, e *awsquery.
 	default:
 		code = "ValidationException"
 	}
-	restjson.WriteError(w, &restjson.Error{Code: code, Status: e.Code.Status, Message: e.Message, RetryAfter: e.RetryAfter})
+	restjson.WriteErrorFor(w, r, &restjson.Error{Code: code, Status: e.Code.Status, Message: e.Message, RetryAfter: e.RetryAfter})
 }
 
 // restCodes are the REST-JSON names of the Query protocol's

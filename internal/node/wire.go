@@ -135,6 +135,9 @@ func (n *Node) registerServices(ctx context.Context, d *awsquery.Dispatcher) err
 	if err := n.newSignin(iamSvc, stsSvc); err != nil { // signin.go
 		return err
 	}
+	if err := n.newIdentityPools(stsSvc, fed.poolTokens); err != nil { // identitypool.go
+		return err
+	}
 	return n.newRolesAnywhere(stsSvc) // rolesanywhere.go
 }
 

@@ -11,6 +11,7 @@ import (
 	"path"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/request"
@@ -32,10 +33,15 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Dispatcher serves the REST-JSON actions registered on it.
+// Dispatcher serves the REST-JSON actions registered on it, and the JSON
+// 1.1 actions (named by X-Amz-Target, RegisterTarget).
 type Dispatcher struct {
-	cfg Config
-	mux *http.ServeMux
+	cfg     Config
+	mux     *http.ServeMux
+	targets map[string]http.Handler
+	// prefixes are the JSON 1.1 services' target prefixes with their
+	// Service, for unknown actions.
+	prefixes map[string]*Service
 }
 
 // New returns an empty Dispatcher.
@@ -52,13 +58,18 @@ func New(cfg Config) (*Dispatcher, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{cfg: cfg, mux: http.NewServeMux()}, nil
+	return &Dispatcher{cfg: cfg, mux: http.NewServeMux(), targets: map[string]http.Handler{}, prefixes: map[string]*Service{}}, nil
 }
 
 // Handles reports whether r names a registered action: its method and
-// clean path match a route. The server sends other requests to the next
-// codec (the Query protocol's POST /).
+// clean path match a route, or (JSON 1.1) it is a POST to / whose
+// X-Amz-Target starts with a registered service's prefix. The server
+// sends other requests to the next codec (the Query protocol's POST /).
 func (d *Dispatcher) Handles(r *http.Request) bool {
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		prefix, _, _ := strings.Cut(t, ".")
+		return d.prefixes[prefix] != nil
+	}
 	p := r.URL.Path
 	if p == "" || p == "/" || path.Clean(p) != p {
 		return false
@@ -68,7 +79,25 @@ func (d *Dispatcher) Handles(r *http.Request) bool {
 }
 
 // ServeHTTP serves a request Handles accepted.
-func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) { d.mux.ServeHTTP(w, r) }
+func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t := r.Header.Get("X-Amz-Target")
+	if t == "" {
+		d.mux.ServeHTTP(w, r)
+		return
+	}
+	if h := d.targets[t]; h != nil && r.Method == http.MethodPost && (r.URL.Path == "/" || r.URL.Path == "") {
+		h.ServeHTTP(w, r)
+		return
+	}
+	prefix, _, _ := strings.Cut(t, ".")
+	code := "UnknownOperationException"
+	if r.Method != http.MethodPost {
+		code = "InvalidAction"
+	}
+	if s := d.prefixes[prefix]; s != nil {
+		s.writeError(w, &Error{Code: code, Status: http.StatusBadRequest, Message: "The action or operation requested is invalid. Verify that the action is typed correctly."})
+	}
+}
 
 // ServiceConfig describes one service on a Dispatcher.
 type ServiceConfig struct {
@@ -81,6 +110,11 @@ type ServiceConfig struct {
 	Errors Errors
 	// Mappers map its domain errors, tried first.
 	Mappers []ErrorMapper
+	// TargetPrefix, for a JSON 1.1 service (Cognito Identity's
+	// "AWSCognitoIdentityService"), is what its X-Amz-Target values start
+	// with: its actions are registered with RegisterTarget, its responses
+	// are application/x-amz-json-1.1 and its errors carry __type.
+	TargetPrefix string
 }
 
 // Service is a service's part of a Dispatcher, to Register actions on.
@@ -93,11 +127,26 @@ type service struct {
 	name, version string
 	errs          Errors
 	mappers       []ErrorMapper
+	target        string // JSON 1.1: the X-Amz-Target prefix
 }
 
 // Service returns the handle on which cfg's actions are registered.
 func (d *Dispatcher) Service(cfg ServiceConfig) *Service {
-	return &Service{d: d, service: service{name: cfg.Name, version: cfg.Version, errs: cfg.Errors, mappers: cfg.Mappers}}
+	s := &Service{d: d, service: service{name: cfg.Name, version: cfg.Version, errs: cfg.Errors, mappers: cfg.Mappers, target: cfg.TargetPrefix}}
+	if cfg.TargetPrefix != "" {
+		d.prefixes[cfg.TargetPrefix] = s
+	}
+	return s
+}
+
+// writeError writes e as the service's protocol does: JSON 1.1 services
+// name the code in the body's __type as well.
+func (s *service) writeError(w http.ResponseWriter, e *Error) {
+	if s.target != "" {
+		writeError(w, e, json11)
+		return
+	}
+	WriteError(w, e)
 }
 
 // Handler is one action's part: its declared effect, what to authorize,
@@ -113,8 +162,8 @@ type Handler[In, Out any] struct {
 	Unsigned bool
 	// Status is the success status; 200 when 0.
 	Status int
-	// Target names what to authorize; required unless SkipAuthorization
-	// says why the action authorizes itself.
+	// Target names what to authorize; required unless Targets does, or
+	// SkipAuthorization says why the action authorizes itself.
 	Target            func(ctx context.Context, r *Request[In]) (request.Target, error)
 	SkipAuthorization string
 	// Targets, when set, names further authorizations the request needs
@@ -144,7 +193,24 @@ type Request[In any] struct {
 // handler that is incomplete or an input type it cannot bind: both are
 // programming errors found at start.
 func Register[In, Out any](s *Service, method, pattern, name string, h Handler[In, Out]) {
-	if !h.Effect.Valid() || h.Serve == nil || (h.Target == nil && h.SkipAuthorization == "") {
+	if s.target != "" {
+		panic("restjson: " + s.name + " is a JSON 1.1 service: register " + name + " with RegisterTarget")
+	}
+	s.d.mux.Handle(method+" "+pattern, newRoute(s, name, h))
+}
+
+// RegisterTarget puts the action name on the JSON 1.1 service s, served
+// as POST / with X-Amz-Target PREFIX.name; its input is the JSON body
+// (no path, query or header members).
+func RegisterTarget[In, Out any](s *Service, name string, h Handler[In, Out]) {
+	if s.target == "" {
+		panic("restjson: " + s.name + " has no TargetPrefix: register " + name + " with Register")
+	}
+	s.d.targets[s.target+"."+name] = newRoute(s, name, h)
+}
+
+func newRoute[In, Out any](s *Service, name string, h Handler[In, Out]) *route[In, Out] {
+	if !h.Effect.Valid() || h.Serve == nil || (h.Target == nil && h.Targets == nil && h.SkipAuthorization == "") {
 		panic("restjson: " + s.name + ":" + name + " needs an Effect, a Serve and a Target or a SkipAuthorization reason")
 	}
 	b, err := newBinder[In]()
@@ -154,11 +220,10 @@ func Register[In, Out any](s *Service, method, pattern, name string, h Handler[I
 	if h.Status == 0 {
 		h.Status = http.StatusOK
 	}
-	rt := &route[In, Out]{svc: s, h: h, bind: b, op: request.Operation{
+	return &route[In, Out]{svc: s, h: h, bind: b, op: request.Operation{
 		Service: s.name, Version: s.version, Name: name, Action: s.name + ":" + name,
 		Unsigned: h.Unsigned, Effect: h.Effect,
 	}}
-	s.d.mux.Handle(method+" "+pattern, rt)
 }
 
 type route[In, Out any] struct {
@@ -201,7 +266,7 @@ func (rt *route[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		we = &Error{Code: rt.svc.errs.Unavailable, Status: http.StatusServiceUnavailable, Message: "Service is unavailable. Please try again later."}
 	}
 	if we != nil {
-		WriteError(w, we)
+		rt.svc.writeError(w, we)
 		return
 	}
 	var body []byte
@@ -211,7 +276,11 @@ func (rt *route[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil || len(body) == 0 || string(body) == "null" {
 		body = []byte("{}")
 	}
-	w.Header().Set("Content-Type", "application/json")
+	ct := "application/json"
+	if rt.svc.target != "" {
+		ct = json11
+	}
+	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(rt.h.Status)
 	_, _ = w.Write(body)
@@ -220,7 +289,23 @@ func (rt *route[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // WriteError writes e as a REST-JSON error: the x-amzn-ErrorType header,
 // e's status (and Retry-After, when set) and a {"message": ...} body, or
 // e.Body when set. Its Cause is not written.
-func WriteError(w http.ResponseWriter, e *Error) {
+func WriteError(w http.ResponseWriter, e *Error) { writeError(w, e, "") }
+
+// json11 is the JSON 1.1 protocol's content type.
+const json11 = "application/x-amz-json-1.1"
+
+// WriteErrorFor writes e as r's protocol answers errors: with __type and
+// the JSON 1.1 content type when r names its action by X-Amz-Target.
+func WriteErrorFor(w http.ResponseWriter, r *http.Request, e *Error) {
+	if r.Header.Get("X-Amz-Target") != "" {
+		writeError(w, e, json11)
+		return
+	}
+	WriteError(w, e)
+}
+
+// writeError writes e; contentType json11 adds the code as __type.
+func writeError(w http.ResponseWriter, e *Error, contentType string) {
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", request.RetryAfterSeconds(e.RetryAfter))
 	}
@@ -229,12 +314,22 @@ func WriteError(w http.ResponseWriter, e *Error) {
 		body, _ = json.Marshal(e.Body)
 	}
 	if len(body) == 0 || string(body) == "null" {
-		body, _ = json.Marshal(struct {
-			Message string `json:"message"`
-		}{e.Message})
+		if contentType == json11 {
+			body, _ = json.Marshal(struct {
+				Type    string `json:"__type"`
+				Message string `json:"message"`
+			}{e.Code, e.Message})
+		} else {
+			body, _ = json.Marshal(struct {
+				Message string `json:"message"`
+			}{e.Message})
+		}
+	}
+	if contentType == "" {
+		contentType = "application/json"
 	}
 	w.Header().Set("x-amzn-ErrorType", e.Code)
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(e.Status)
 	_, _ = w.Write(body)
