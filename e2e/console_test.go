@@ -287,19 +287,7 @@ const (
 // consoleDocBlock returns the ```sh block of docs/console.md after marker.
 func consoleDocBlock(t *testing.T, marker string) string {
 	t.Helper()
-	doc, err := os.ReadFile("../docs/console.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(doc), marker+"\n```sh\n")
-	if !ok {
-		t.Fatalf("docs/console.md has no ```sh block right after %q", marker)
-	}
-	block, _, ok := strings.Cut(rest, "\n```\n")
-	if !ok {
-		t.Fatalf("docs/console.md: the block after %q is not closed", marker)
-	}
-	return block + "\n"
+	return docBlock(t, "../docs/console.md", marker)
 }
 
 // TestConsoleDocs: docs/console.md's "A password for admin", pasted into

@@ -69,20 +69,28 @@ func TestREADMEQuickStart(t *testing.T) {
 
 const quickStartS3Marker = "<!-- quick-start-s3: e2e/readme_test.go runs this block with bash, after the first -->"
 
-// readmeBlock returns the ```sh block after marker.
+// readmeBlock returns the README's ```sh block after marker.
 func readmeBlock(t *testing.T, marker string) string {
 	t.Helper()
-	readme, err := os.ReadFile("../README.md")
+	return docBlock(t, "../README.md", marker)
+}
+
+// docBlock returns the ```sh block right after marker in the Markdown
+// file at path, which tests paste into bash as a reader would.
+func docBlock(t *testing.T, path, marker string) string {
+	t.Helper()
+	doc, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, ok := strings.Cut(string(readme), marker+"\n```sh\n")
+	name := strings.TrimPrefix(path, "../")
+	_, rest, ok := strings.Cut(string(doc), marker+"\n```sh\n")
 	if !ok {
-		t.Fatalf("README.md has no ```sh block after %q", marker)
+		t.Fatalf("%s has no ```sh block right after %q", name, marker)
 	}
 	block, _, ok := strings.Cut(rest, "\n```\n")
 	if !ok {
-		t.Fatalf("README.md: the block after %q is not closed", marker)
+		t.Fatalf("%s: the block after %q is not closed", name, marker)
 	}
 	return block + "\n"
 }
