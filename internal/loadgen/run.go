@@ -62,6 +62,14 @@ type Workload struct {
 	// responses, before its next request is built: a workload whose next
 	// request depends on the answer (a refresh token that rotates).
 	Received func(worker int, body []byte)
+	// Then, when set with Build, makes each op two requests: Build's,
+	// then the one Then builds from the first's successful response body
+	// (an identity id, say), sent by the same worker on the same
+	// connections. The first response must contain ExpectFirst (when not
+	// nil), the second Expect; the op succeeds when both do, and its
+	// latency spans both.
+	Then        func(ctx context.Context, endpoint string, worker int, seq uint64, first []byte, now time.Time) (*http.Request, error)
+	ExpectFirst []byte
 }
 
 // Config is one run of a Workload against one endpoint.
@@ -317,6 +325,9 @@ func (wk *worker) do(ctx context.Context, seq uint64) (kind string, took time.Du
 		if err != nil {
 			return "request: " + err.Error(), 0
 		}
+		if wk.w.Then != nil {
+			return wk.sendPair(ctx, req, seq)
+		}
 		return wk.send(req, wk.cfg.Now())
 	}
 	if wk.w.Method != "" {
@@ -339,8 +350,35 @@ func (wk *worker) do(ctx context.Context, seq uint64) (kind string, took time.Du
 	return wk.send(req, start)
 }
 
+// sendPair sends first, then the request the workload's Then builds from
+// its response: one op whose latency spans both.
+func (wk *worker) sendPair(ctx context.Context, first *http.Request, seq uint64) (kind string, took time.Duration) {
+	start := wk.cfg.Now()
+	if kind, took = wk.receive(first, start, wk.w.ExpectFirst); kind != "" {
+		return kind, took
+	}
+	req, err := wk.w.Then(ctx, wk.url, wk.id, seq, wk.resp.Bytes(), wk.cfg.Now())
+	if err != nil {
+		return "request: " + err.Error(), wk.cfg.Now().Sub(start)
+	}
+	if kind, took = wk.receive(req, start, wk.w.Expect); kind == "" && wk.w.Received != nil {
+		wk.w.Received(wk.id, wk.resp.Bytes())
+	}
+	return kind, took
+}
+
 // send sends a signed request and reads its whole response.
 func (wk *worker) send(req *http.Request, start time.Time) (kind string, took time.Duration) {
+	if kind, took = wk.receive(req, start, wk.w.Expect); kind == "" && wk.w.Received != nil {
+		wk.w.Received(wk.id, wk.resp.Bytes())
+	}
+	return kind, took
+}
+
+// receive sends req and reads its whole response into wk.resp: "" when it
+// is a success whose body contains expect (when not nil), else the error
+// kind; the latency is from start.
+func (wk *worker) receive(req *http.Request, start time.Time, expect []byte) (kind string, took time.Duration) {
 	resp, err := wk.cfg.Client.Do(req)
 	if err != nil {
 		return transportKind(err), wk.cfg.Now().Sub(start)
@@ -356,11 +394,8 @@ func (wk *worker) send(req *http.Request, start time.Time) (kind string, took ti
 		return strconv.Itoa(resp.StatusCode) + " " + errorCode(resp.Header, wk.resp.Bytes()), took
 	case wk.w.Status != 0 && resp.StatusCode != wk.w.Status:
 		return strconv.Itoa(resp.StatusCode) + " unexpected status", took
-	case wk.w.Expect != nil && !bytes.Contains(wk.resp.Bytes(), wk.w.Expect):
+	case expect != nil && !bytes.Contains(wk.resp.Bytes(), expect):
 		return strconv.Itoa(resp.StatusCode) + " unexpected body", took
-	}
-	if wk.w.Received != nil {
-		wk.w.Received(wk.id, wk.resp.Bytes())
 	}
 	return "", took
 }
