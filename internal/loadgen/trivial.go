@@ -23,11 +23,13 @@ import (
 // provider's GET /role-aliases/ALIAS/credentials with fixed JSON of the
 // same kind, without looking at the signature or the certificate; for
 // the SSO workloads, the portal's GET /federation/credentials, and SSO
-// OIDC's POST /token with the refresh token it was sent (trivialToken).
+// OIDC's POST /token with the refresh token it was sent (trivialToken);
+// for the identity pool workloads, GetId and GetCredentialsForIdentity
+// (poolTrivial).
 func TrivialHandler() http.Handler {
 	t := newTrivial()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if t.respondCertificate(w, r) {
+		if t.respondCertificate(w, r) || poolTrivial(w, r) {
 			return
 		}
 		if resp, ok := t.sso(r); ok {
