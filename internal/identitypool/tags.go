@@ -1,0 +1,119 @@
+package identitypool
+
+// The pools' tags: TagResource, UntagResource, ListTagsForResource, and
+// the tag constraints CreateIdentityPool and UpdateIdentityPool share.
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// checkPoolTags records the constraints of tags to set: at most MaxTags,
+// keys of 1–128 characters and values of at most 256, both of AWS's tag
+// character set.
+func checkPoolTags(v *violations, member string, tags map[string]string) {
+	v.count(member, len(tags), 0, MaxTags)
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		v.str(member, k, 1, 128, reTag, patTag)
+		v.str(member+"."+k, tags[k], 0, 256, reTag, patTag)
+	}
+}
+
+// checkReservedTags refuses keys with AWS's reserved prefix "aws:".
+func checkReservedTags(tags map[string]string) error {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		if err := checkReservedTagKey(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkReservedTagKey(k string) error {
+	if strings.HasPrefix(strings.ToLower(k), "aws:") {
+		return invalid("Tag keys starting with 'aws:' are reserved for AWS use: %s", echoValue(k))
+	}
+	return nil
+}
+
+// TagResource adds tags to the pool the ARN names (a key given again
+// takes the new value); a pool holds at most MaxTags.
+func (s *Service) TagResource(ctx context.Context, account string, in *TagResourceInput) error {
+	var v violations
+	if in.Tags == nil {
+		v.null("tags")
+	}
+	checkPoolTags(&v, "tags", in.Tags)
+	if err := v.err(); err != nil {
+		return err
+	}
+	if err := checkReservedTags(in.Tags); err != nil {
+		return err
+	}
+	id, err := s.arnPool(account, in.ResourceArn)
+	if err != nil {
+		return err
+	}
+	_, err = s.modifyPool(ctx, account, id, func(p *Pool) error {
+		tags := maps.Clone(p.IdentityPoolTags)
+		if tags == nil {
+			tags = make(map[string]string, len(in.Tags))
+		}
+		maps.Copy(tags, in.Tags)
+		if len(tags) > MaxTags {
+			return invalid("An identity pool can have at most %d tags.", MaxTags)
+		}
+		p.IdentityPoolTags = nonEmpty(tags)
+		return nil
+	})
+	return err
+}
+
+// UntagResource removes tag keys from the pool the ARN names; keys it
+// does not have are ignored.
+func (s *Service) UntagResource(ctx context.Context, account string, in *UntagResourceInput) error {
+	var v violations
+	if in.TagKeys == nil {
+		v.null("tagKeys")
+	}
+	v.count("tagKeys", len(in.TagKeys), 0, MaxTags)
+	for i, k := range in.TagKeys {
+		v.str("tagKeys."+strconv.Itoa(i+1)+".member", k, 1, 128, nil, "")
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	id, err := s.arnPool(account, in.ResourceArn)
+	if err != nil {
+		return err
+	}
+	_, err = s.modifyPool(ctx, account, id, func(p *Pool) error {
+		tags := maps.Clone(p.IdentityPoolTags)
+		for _, k := range in.TagKeys {
+			delete(tags, k)
+		}
+		p.IdentityPoolTags = nonEmpty(tags)
+		return nil
+	})
+	return err
+}
+
+// ListTagsForResource returns the tags of the pool the ARN names.
+func (s *Service) ListTagsForResource(ctx context.Context, account string, in *ResourceArnInput) (*TagsOutput, error) {
+	id, err := s.arnPool(account, in.ResourceArn)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.pool(ctx, account, id)
+	if err != nil {
+		return nil, err
+	}
+	tags := maps.Clone(p.IdentityPoolTags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	return &TagsOutput{Tags: tags}, nil
+}
