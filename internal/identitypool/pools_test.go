@@ -188,7 +188,7 @@ func TestPoolRoundTrip(t *testing.T) {
 	role := "arn:aws:iam::" + testAcct + ":role/app/auth"
 	if err := h.svc.SetIdentityPoolRoles(ctx, testAcct, &SetIdentityPoolRolesInput{IdentityPoolId: p.IdentityPoolId,
 		Roles: map[string]string{RoleAuthenticated: role},
-		RoleMappings: map[string]RoleMapping{"login.example.com/oidc": {Type: MappingRules, AmbiguousRoleResolution: AmbiguousDeny,
+		RoleMappings: map[string]RoleMapping{"login.example.com/oidc": {Type: MappingRules, AmbiguousRoleResolution: ResolveDeny,
 			RulesConfiguration: &RulesConfiguration{Rules: []MappingRule{{Claim: "groups", MatchType: MatchContains, Value: "admin", RoleARN: role}}}}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -300,20 +300,20 @@ func TestSetIdentityPoolRolesValidation(t *testing.T) {
 		{"not a role", SetIdentityPoolRolesInput{Roles: map[string]string{RoleAuthenticated: "arn:aws:iam::" + testAcct + ":user/u"}}, "Invalid role ARN"},
 		{"role of another account", SetIdentityPoolRolesInput{Roles: map[string]string{RoleAuthenticated: "arn:aws:iam::" + otherAcct + ":role/r"}},
 			"is not of this identity pool's account"},
-		{"mapping type", SetIdentityPoolRolesInput{Roles: map[string]string{}, RoleMappings: map[string]RoleMapping{"login.example.com/oidc": {Type: "Claims", AmbiguousRoleResolution: AmbiguousDeny}}},
+		{"mapping type", SetIdentityPoolRolesInput{Roles: map[string]string{}, RoleMappings: map[string]RoleMapping{"login.example.com/oidc": {Type: "Claims", AmbiguousRoleResolution: ResolveDeny}}},
 			"Member must satisfy enum value set: [Token, Rules]"},
 		{"no ambiguity rule", SetIdentityPoolRolesInput{Roles: map[string]string{}, RoleMappings: map[string]RoleMapping{"login.example.com/oidc": {Type: MappingToken}}},
 			"Value null at 'roleMappings.login.example.com/oidc.member.ambiguousRoleResolution'"},
-		{"rules without configuration", SetIdentityPoolRolesInput{Roles: map[string]string{}, RoleMappings: map[string]RoleMapping{"login.example.com/oidc": {Type: MappingRules, AmbiguousRoleResolution: AmbiguousDeny}}},
+		{"rules without configuration", SetIdentityPoolRolesInput{Roles: map[string]string{}, RoleMappings: map[string]RoleMapping{"login.example.com/oidc": {Type: MappingRules, AmbiguousRoleResolution: ResolveDeny}}},
 			"RulesConfiguration is required"},
-		{"token with rules", SetIdentityPoolRolesInput{Roles: map[string]string{}, RoleMappings: map[string]RoleMapping{"login.example.com/oidc": {Type: MappingToken, AmbiguousRoleResolution: AmbiguousDeny, RulesConfiguration: rules}}},
+		{"token with rules", SetIdentityPoolRolesInput{Roles: map[string]string{}, RoleMappings: map[string]RoleMapping{"login.example.com/oidc": {Type: MappingToken, AmbiguousRoleResolution: ResolveDeny, RulesConfiguration: rules}}},
 			"must not be set for the Token role mapping"},
-		{"no rules", SetIdentityPoolRolesInput{Roles: map[string]string{}, RoleMappings: map[string]RoleMapping{"login.example.com/oidc": {Type: MappingRules, AmbiguousRoleResolution: AmbiguousDeny, RulesConfiguration: &RulesConfiguration{}}}},
+		{"no rules", SetIdentityPoolRolesInput{Roles: map[string]string{}, RoleMappings: map[string]RoleMapping{"login.example.com/oidc": {Type: MappingRules, AmbiguousRoleResolution: ResolveDeny, RulesConfiguration: &RulesConfiguration{}}}},
 			"Member must have length greater than or equal to 1"},
-		{"match type", SetIdentityPoolRolesInput{Roles: map[string]string{}, RoleMappings: map[string]RoleMapping{"login.example.com/oidc": {Type: MappingRules, AmbiguousRoleResolution: AmbiguousDeny,
+		{"match type", SetIdentityPoolRolesInput{Roles: map[string]string{}, RoleMappings: map[string]RoleMapping{"login.example.com/oidc": {Type: MappingRules, AmbiguousRoleResolution: ResolveDeny,
 			RulesConfiguration: &RulesConfiguration{Rules: []MappingRule{{Claim: "g", MatchType: "Like", Value: "a", RoleARN: role}}}}}},
 			"rulesConfiguration.rules.1.member.matchType' failed to satisfy constraint: Member must satisfy enum value set: [Equals, Contains, StartsWith, NotEqual]"},
-		{"provider not of the pool", SetIdentityPoolRolesInput{Roles: map[string]string{}, RoleMappings: map[string]RoleMapping{"accounts.google.com": {Type: MappingToken, AmbiguousRoleResolution: AmbiguousDeny}}},
+		{"provider not of the pool", SetIdentityPoolRolesInput{Roles: map[string]string{}, RoleMappings: map[string]RoleMapping{"accounts.google.com": {Type: MappingToken, AmbiguousRoleResolution: ResolveDeny}}},
 			"accounts.google.com is not a valid RoleMapping ProviderName or is not a configured provider."},
 	} {
 		c.in.IdentityPoolId = p.IdentityPoolId
@@ -327,7 +327,7 @@ func TestPassRolesOncePerRole(t *testing.T) {
 	a, b := "arn:aws:iam::"+testAcct+":role/a", "arn:aws:iam::"+testAcct+":role/b"
 	in := &SetIdentityPoolRolesInput{IdentityPoolId: "us-east-1:0d9a3ab1-4d1c-4bd7-8c39-3fbbb3f6d8f5",
 		Roles: map[string]string{RoleAuthenticated: a, RoleUnauthenticated: b},
-		RoleMappings: map[string]RoleMapping{"x": {Type: MappingRules, AmbiguousRoleResolution: AmbiguousAuthenticated,
+		RoleMappings: map[string]RoleMapping{"x": {Type: MappingRules, AmbiguousRoleResolution: ResolveAuthenticatedRole,
 			RulesConfiguration: &RulesConfiguration{Rules: []MappingRule{{Claim: "c", MatchType: MatchEquals, Value: "v", RoleARN: a}}}}}}
 	r := &restjson.Request[SetIdentityPoolRolesInput]{Exchange: &request.Exchange{Principal: &identity.Principal{Account: testAcct}}, Input: in}
 	ts, err := h.svc.passRoles(context.Background(), r)
@@ -552,13 +552,13 @@ func BenchmarkFindPoolHit(b *testing.B) {
 func TestValidPoolID(t *testing.T) {
 	for id, want := range map[string]bool{
 		"us-east-1:0d9a3ab1-4d1c-4bd7-8c39-3fbbb3f6d8f5": true,
-		"us_east-1:abc": true,
-		"us-east-1:ABC": false,
-		":abc":          false,
-		"us-east-1:":    false,
-		"a:b:c":         false,
-		"us-east-1":     false,
-		"eu west:abc":   false,
+		"us_east-1:abc":                true,
+		"us-east-1:ABC":                false,
+		":abc":                         false,
+		"us-east-1:":                   false,
+		"a:b:c":                        false,
+		"us-east-1":                    false,
+		"eu west:abc":                  false,
 		"x:" + strings.Repeat("a", 54): false,
 	} {
 		if got := validPoolID(id); got != want {

@@ -17,22 +17,9 @@ import (
 	"github.com/brevet-dev/brevet/internal/restjson"
 )
 
-// The Roles keys.
+// Bounds of SetIdentityPoolRoles and SetPrincipalTagAttributeMap (the
+// model's). The role and mapping names are rolemap.go's.
 const (
-	RoleAuthenticated   = "authenticated"
-	RoleUnauthenticated = "unauthenticated"
-)
-
-// The RoleMapping enums.
-const (
-	MappingToken             = "Token"
-	MappingRules             = "Rules"
-	AmbiguousAuthenticated   = "AuthenticatedRole"
-	AmbiguousDeny            = "Deny"
-	MatchEquals              = "Equals"
-	MatchContains            = "Contains"
-	MatchStartsWith          = "StartsWith"
-	MatchNotEqual            = "NotEqual"
 	maxRoleMappings          = 10
 	maxMappingRules          = 400
 	maxPrincipalTagAttribute = 50
@@ -103,7 +90,7 @@ func checkRoles(account string, in *SetIdentityPoolRolesInput) error {
 		m := in.RoleMappings[k]
 		path := "roleMappings." + k + ".member."
 		v.enum(path+"type", m.Type, MappingToken, MappingRules)
-		v.enum(path+"ambiguousRoleResolution", m.AmbiguousRoleResolution, AmbiguousAuthenticated, AmbiguousDeny)
+		v.enum(path+"ambiguousRoleResolution", m.AmbiguousRoleResolution, ResolveAuthenticatedRole, ResolveDeny)
 		if rc := m.RulesConfiguration; rc != nil {
 			v.count(path+"rulesConfiguration.rules", len(rc.Rules), 1, maxMappingRules)
 			for i, r := range rc.Rules {
