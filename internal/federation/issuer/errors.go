@@ -2,7 +2,7 @@ package issuer
 
 import "fmt"
 
-// Kind classifies a minting failure by the AWS error it becomes on the
+// Kind classifies a minting (or Verify) failure by the AWS error it becomes on the
 // wire; the mapping lives in awsquery.
 type Kind int
 
@@ -20,6 +20,11 @@ const (
 	// NoKey: the issuer has no active key for the algorithm (a
 	// configuration fault on Brevet's side, a 500).
 	NoKey
+	// InvalidToken: Verify refused a token (syntax, signature, issuer,
+	// a missing claim, not yet valid).
+	InvalidToken
+	// Expired: Verify refused a token past its exp.
+	Expired
 )
 
 func (k Kind) String() string {
@@ -32,6 +37,10 @@ func (k Kind) String() string {
 		return "PayloadTooLarge"
 	case NoKey:
 		return "NoKey"
+	case InvalidToken:
+		return "InvalidToken"
+	case Expired:
+		return "Expired"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }

@@ -240,9 +240,49 @@ func (i *Issuer) Mint(in MintInput, now time.Time) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := i.active(in.Algorithm)
+	ns := idpClaims(in)
+	ns[ClaimNamespace] = awsClaims{
+		Account: in.Account, SourceRegion: in.SourceRegion, PrincipalTags: in.PrincipalTags,
+		RequestTags: in.RequestTags, SourceIdentity: in.SourceIdentity,
+	}
+	return i.sign(in.Algorithm, in.Subject, in.Audience, now, d, ns)
+}
+
+// registeredClaims are the claims sign writes itself; MintClaims refuses
+// them among its custom claims.
+var registeredClaims = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
+
+// MintClaims signs a token with alg for sub and aud, valid for d from
+// now, carrying claims beside the registered ones (iss, sub, aud, iat,
+// exp, jti), which claims may not name. Unlike Mint it applies no
+// GetWebIdentityToken limits to d: the caller has its own.
+func (i *Issuer) MintClaims(sub string, aud []string, d time.Duration, claims map[string]any, alg string, now time.Time) (*Token, error) {
+	if sub == "" || d <= 0 {
+		return nil, errors.New("issuer: MintClaims needs a subject and a positive duration")
+	}
+	if !slices.Contains(Algorithms, alg) {
+		return nil, &Error{Kind: InvalidInput, Message: "SigningAlgorithm must be RS256 or ES384"}
+	}
+	if len(aud) < 1 || len(aud) > MaxAudiences || slices.ContainsFunc(aud, func(a string) bool { return a == "" || len(a) > MaxAudienceLength }) {
+		return nil, &Error{Kind: InvalidInput, Message: fmt.Sprintf("Audience must have between 1 and %d values of 1 to %d characters", MaxAudiences, MaxAudienceLength)}
+	}
+	for _, k := range registeredClaims {
+		if _, ok := claims[k]; ok {
+			return nil, fmt.Errorf("issuer: MintClaims: claim %q is the issuer's to set", k)
+		}
+	}
+	if claims == nil {
+		claims = map[string]any{}
+	}
+	return i.sign(alg, sub, aud, now, d, claims)
+}
+
+// sign signs the registered claims (iss, sub, aud, iat, exp = now + d,
+// a random jti) with ns merged in, with the active key for alg.
+func (i *Issuer) sign(alg, sub string, aud []string, now time.Time, d time.Duration, ns map[string]any) (*Token, error) {
+	key := i.active(alg)
 	if key == nil {
-		return nil, &Error{Kind: NoKey, Message: "no active signing key for " + in.Algorithm}
+		return nil, &Error{Kind: NoKey, Message: "no active signing key for " + alg}
 	}
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(key.Algorithm), Key: key.signer},
 		(&jose.SignerOptions{}).WithType("JWT").WithHeader(jose.HeaderKey("kid"), key.ID))
@@ -254,16 +294,11 @@ func (i *Issuer) Mint(in MintInput, now time.Time) (*Token, error) {
 	exp := now.Add(d).Truncate(time.Second)
 	std := jwt.Claims{
 		Issuer:   i.url,
-		Subject:  in.Subject,
-		Audience: jwt.Audience(in.Audience),
+		Subject:  sub,
+		Audience: jwt.Audience(aud),
 		IssuedAt: jwt.NewNumericDate(now),
 		Expiry:   jwt.NewNumericDate(exp),
 		ID:       hex.EncodeToString(jti[:]),
-	}
-	ns := idpClaims(in)
-	ns[ClaimNamespace] = awsClaims{
-		Account: in.Account, SourceRegion: in.SourceRegion, PrincipalTags: in.PrincipalTags,
-		RequestTags: in.RequestTags, SourceIdentity: in.SourceIdentity,
 	}
 	payload, err := marshalClaims(std, ns)
 	if err != nil {
@@ -289,6 +324,9 @@ func marshalClaims(std jwt.Claims, ns map[string]any) ([]byte, error) {
 	a, err := json.Marshal(std)
 	if err != nil {
 		return nil, err
+	}
+	if len(ns) == 0 {
+		return a, nil
 	}
 	b, err := json.Marshal(ns)
 	if err != nil {
