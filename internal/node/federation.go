@@ -45,7 +45,7 @@ func newFederation(ctx context.Context, st store.Store, master *masterkey.Keyrin
 	f := &federation{st: st, master: master, log: log, url: cfg.Federation.IssuerURL, poolURL: cfg.IdentityPools.TokenIssuer}
 	f.poolTokens = identitypool.NewTokens(f.pool.Load)
 	fc := sts.FederationConfig{Providers: st.Providers(), SAMLAudiences: cfg.Federation.SAMLSignInURLs,
-		SAMLReplay: st.SAMLAssertions(), Issuer: f}
+		SAMLReplay: st.SAMLAssertions(), Issuer: f, PoolTokens: f.poolTokens}
 	for issuerURL, file := range cfg.Federation.OIDCJWKS {
 		b, err := os.ReadFile(file)
 		if err != nil {

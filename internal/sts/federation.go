@@ -58,6 +58,11 @@ type FederationConfig struct {
 	SAMLReplay saml.ReplayCache
 	// Issuer mints GetWebIdentityToken's tokens.
 	Issuer TokenIssuer
+	// PoolTokens verifies the identity pools' tokens:
+	// AssumeRoleWithWebIdentity takes a token whose iss is
+	// PoolTokens.Issuer() as the federated principal PoolPrincipal (the
+	// pools' basic flow). nil: no pool token is accepted.
+	PoolTokens PoolTokens
 }
 
 // providerCacheTTL is how long a cached provider is trusted without

@@ -3,6 +3,7 @@ package sts
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
@@ -31,14 +32,7 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, in *stsapi.AssumeRoleW
 	if account != role.Account {
 		return nil, &AccessDeniedError{Message: "Not authorized to perform sts:AssumeRoleWithSAML"}
 	}
-	cp, err := s.fed.provider(ctx, in.PrincipalArn, now)
-	if errors.Is(err, errNoProvider) || (err == nil && cp.samlMeta == nil) {
-		return nil, &saml.Error{Kind: saml.InvalidToken, Message: "SAML provider " + in.PrincipalArn + " does not exist."}
-	}
-	if err != nil {
-		return nil, err
-	}
-	a, err := s.fed.saml.Verify(ctx, cp.samlMeta, in.SAMLAssertion, now)
+	a, err := s.verifySAML(ctx, in.PrincipalArn, in.SAMLAssertion, now)
 	if err != nil {
 		return nil, err
 	}
@@ -93,4 +87,18 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, in *stsapi.AssumeRoleW
 		NameQualifier:    a.NameQualifier(account, name),
 		SourceIdentity:   a.SourceIdentity,
 	}, nil
+}
+
+// verifySAML verifies a base64 SAML response with the SAML provider
+// providerARN as AssumeRoleWithSAML does (signature, conditions,
+// audience, replay).
+func (s *Service) verifySAML(ctx context.Context, providerARN, response string, now time.Time) (*saml.Assertion, error) {
+	cp, err := s.fed.provider(ctx, providerARN, now)
+	if errors.Is(err, errNoProvider) || (err == nil && cp.samlMeta == nil) {
+		return nil, &saml.Error{Kind: saml.InvalidToken, Message: "SAML provider " + providerARN + " does not exist."}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.fed.saml.Verify(ctx, cp.samlMeta, response, now)
 }

@@ -43,7 +43,7 @@ type fedEnv struct {
 	iss  *issuer.Issuer
 }
 
-func newFedEnv(t testing.TB) *fedEnv {
+func newFedEnv(t testing.TB, opts ...func(*sts.FederationConfig)) *fedEnv {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now()
@@ -66,11 +66,15 @@ func newFedEnv(t testing.TB) *fedEnv {
 	must(t, err)
 	f.iss, err = issuer.New(issuer.Config{URL: "https://brevet.example"}, []*issuer.Key{key})
 	must(t, err)
-	e.svc, err = sts.New(sts.Config{Store: st, TokenKeys: e.ring, Authz: e.az, Secrets: e.mk, Federation: sts.FederationConfig{
+	fc := sts.FederationConfig{
 		Providers: st.Providers(), HTTPClient: f.idp.Client, Issuer: f.iss,
 		// Refetch at once on an unknown key id, so rotation is testable.
 		OIDC: oidc.Config{RefreshInterval: time.Nanosecond},
-	}})
+	}
+	for _, o := range opts {
+		o(&fc)
+	}
+	e.svc, err = sts.New(sts.Config{Store: st, TokenKeys: e.ring, Authz: e.az, Secrets: e.mk, Federation: fc})
 	must(t, err)
 	iamSvc, err := iamservice.New(iamservice.Config{Store: st, MasterKey: e.mk})
 	must(t, err)

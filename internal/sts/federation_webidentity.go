@@ -3,6 +3,7 @@ package sts
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/awsquery/stsapi"
@@ -79,15 +80,11 @@ func (s *Service) webIdentity(ctx context.Context, roleARN, token, sessionName s
 	if err != nil {
 		return nil, err
 	}
+	if pt := s.fed.cfg.PoolTokens; pt != nil && pt.Issuer() != "" && iss == pt.Issuer() {
+		return s.poolWebIdentity(role, iss, token, sessionName, f)
+	}
 	providerARN := iam.OIDCProviderARN(role.Account, oidc.KeyOf(iss))
-	cp, err := s.fed.provider(ctx, providerARN, f.Now)
-	if errors.Is(err, errNoProvider) || (err == nil && cp.oidc == nil) {
-		return nil, &oidc.Error{Kind: oidc.InvalidToken, Message: "No OpenIDConnect provider found in your account for " + iss}
-	}
-	if err != nil {
-		return nil, err
-	}
-	id, err := cp.oidc.Verify(ctx, token, f.Now)
+	id, err := s.verifyOIDC(ctx, providerARN, iss, token, f.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +108,20 @@ func (s *Service) webIdentity(ctx context.Context, roleARN, token, sessionName s
 		SessionName: sessionName, Tags: tags, TransitiveTagKeys: id.TransitiveTagKeys,
 		SourceIdentity: source, Provider: providerARN, Subject: id.Subject,
 	}}, nil
+}
+
+// verifyOIDC verifies token with the OIDC provider providerARN (iss
+// names it in the refusal when there is none), as
+// AssumeRoleWithWebIdentity verifies tokens.
+func (s *Service) verifyOIDC(ctx context.Context, providerARN, iss, token string, now time.Time) (*oidc.Identity, error) {
+	cp, err := s.fed.provider(ctx, providerARN, now)
+	if errors.Is(err, errNoProvider) || (err == nil && cp.oidc == nil) {
+		return nil, &oidc.Error{Kind: oidc.InvalidToken, Message: "No OpenIDConnect provider found in your account for " + iss}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return cp.oidc.Verify(ctx, token, now)
 }
 
 // WebIdentitySession verifies a registered OIDC provider's token for

@@ -3,10 +3,15 @@ package sts
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/credential"
+	"github.com/brevet-dev/brevet/internal/federation/oidc"
+	"github.com/brevet-dev/brevet/internal/federation/saml"
+	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/policy"
 )
 
 // PoolPrincipal is the federated principal of identity pools, as the
@@ -58,7 +63,99 @@ var ErrPoolTrustUnscoped = errors.New("sts: the role's trust policy does not res
 // *AccessDeniedError (the trust policy), ErrPoolTrustUnscoped, or a
 // *ValidationError.
 func (s *Service) PoolSession(ctx context.Context, in *PoolSessionInput) (*ServiceSession, error) {
-	return nil, errors.New("sts: PoolSession: not implemented yet")
+	if in.PoolID == "" || in.IdentityID == "" || len(in.AMR) == 0 {
+		return nil, errors.New("sts: PoolSession needs a pool, an identity and amr")
+	}
+	dur := in.Duration.Truncate(time.Second)
+	if in.Duration == 0 {
+		dur = defaultRoleSession * time.Second
+	}
+	if dur < minPoolSession || dur > maxPoolSession {
+		return nil, &ValidationError{Message: "The requested DurationSeconds must be between 900 and 43200 seconds"}
+	}
+	role, err := s.federatedRole(ctx, in.RoleARN, "sts:AssumeRoleWithWebIdentity")
+	if err != nil {
+		return nil, err
+	}
+	// The role's maximum caps the session, as the pools' hour meets a
+	// role whose maximum is the least allowed: no refusal.
+	dur = min(dur, time.Duration(role.MaxSessionDuration)*time.Second)
+	if err := checkTags(in.Tags, nil); err != nil {
+		return nil, err
+	}
+	tok := &PoolToken{PoolID: in.PoolID, IdentityID: in.IdentityID, AMR: in.AMR, Tags: in.Tags}
+	reqCtx, err := sessionContext(PoolPrincipal, poolSessionContext(tok))
+	if err != nil {
+		return nil, err
+	}
+	r := &federatedRequest{
+		kind: policy.WebIdentity, provider: PoolPrincipal, role: role, keys: tok.addConditionKeys,
+		tags: in.Tags, session: PoolSessionName, facts: in.Facts,
+	}
+	if err := s.fed.authorizeFederated(r, "sts:AssumeRoleWithWebIdentity"); err != nil {
+		return nil, err
+	}
+	if in.Enhanced {
+		// Whether the trust policy scopes the session to the pool is
+		// decided by its outcome, not its text: asked again for a pool no
+		// pool id can be, a scoped policy refuses.
+		elsewhere := *tok
+		elsewhere.PoolID = unscopedProbe
+		r.keys = elsewhere.addConditionKeys
+		if s.fed.authorizeFederated(r, "sts:AssumeRoleWithWebIdentity") == nil {
+			return nil, ErrPoolTrustUnscoped
+		}
+	}
+	now := in.Facts.Now
+	sessionARN := iam.AssumedRoleARN(role.Account, role.Name, PoolSessionName)
+	creds, tc, claims, err := s.mint(credential.Claims{
+		AccountID: role.Account, PrincipalType: credential.WebIdentity,
+		PrincipalARN: role.ARN(), PrincipalID: role.ID, SessionARN: sessionARN, SessionName: PoolSessionName,
+		IssuedAt: now, Expires: now.Add(dur), Tags: in.Tags,
+		Provider: PoolPrincipal, Subject: in.IdentityID, RequestContext: reqCtx,
+	})
+	if err != nil {
+		return nil, asValidation(err)
+	}
+	s.recordUse(ctx, role.Account, role.Name, role.ARN(), now)
+	return &ServiceSession{
+		Credentials: creds, Claims: claims,
+		RoleARN: role.ARN(), AssumedRoleID: role.ID + ":" + PoolSessionName, SessionARN: sessionARN,
+		PackedPolicySize: packedSize(tc, len(in.Tags) > 0),
+	}, nil
+}
+
+// Pool sessions' bounds: AssumeRoleWithWebIdentity's DurationSeconds.
+const (
+	minPoolSession = 900 * time.Second
+	maxPoolSession = 43_200 * time.Second
+)
+
+// unscopedProbe is the :aud value of the enhanced flow's second trust
+// evaluation: not of a pool id's form (REGION:uuid), so no condition
+// naming pools matches it.
+const unscopedProbe = "brevet-unscoped-probe"
+
+// The condition keys of pool sessions and tokens.
+const (
+	poolAud = PoolPrincipal + ":aud"
+	poolSub = PoolPrincipal + ":sub"
+	poolAMR = PoolPrincipal + ":amr"
+)
+
+// addConditionKeys adds the trust policy's keys of a pool identity:
+// :aud (the pool), :sub (the identity) and :amr (every value).
+func (t *PoolToken) addConditionKeys(add func(key string, values ...string)) {
+	add(poolAud, t.PoolID)
+	add(poolSub, t.IdentityID)
+	add(poolAMR, t.AMR...)
+}
+
+// poolSessionContext is what a pool session seals in its token for the
+// role's policies: :sub, :aud and the first :amr value (a session
+// condition key holds one value).
+func poolSessionContext(t *PoolToken) map[string]string {
+	return map[string]string{poolSub: t.IdentityID, poolAud: t.PoolID, poolAMR: t.AMR[0]}
 }
 
 // VerifiedLogin is a login token an identity pool accepted: verified as
@@ -85,14 +182,43 @@ type VerifiedLogin struct {
 // values for token problems (their Kind says which), and a missing
 // provider is an *oidc.Error of Kind InvalidToken.
 func (s *Service) VerifyOIDCLogin(ctx context.Context, account, provider, token string, now time.Time) (*VerifiedLogin, error) {
-	return nil, errors.New("sts: VerifyOIDCLogin: not implemented yet")
+	providerARN := iam.OIDCProviderARN(account, provider)
+	id, err := s.verifyOIDC(ctx, providerARN, "https://"+provider, token, now)
+	if err != nil {
+		return nil, err
+	}
+	return &VerifiedLogin{ProviderARN: providerARN, Subject: id.Subject, Audience: id.Audience, Claims: id.Claims, Expires: id.Expiry}, nil
 }
 
 // VerifySAMLLogin verifies a base64 SAML response with the IAM SAML
 // provider providerARN, as AssumeRoleWithSAML does (signature,
 // conditions, audience, replay).
+//
+// The assertion's Role attribute is not consulted: the pool, not the
+// assertion, chooses the role. Expires is the assertion's
+// SubjectConfirmationData NotOnOrAfter, or its Conditions' when earlier.
 func (s *Service) VerifySAMLLogin(ctx context.Context, providerARN, response string, now time.Time) (*VerifiedLogin, error) {
-	return nil, errors.New("sts: VerifySAMLLogin: not implemented yet")
+	kind, _, _, err := iam.ParseProviderARN(providerARN)
+	if err != nil || kind != iam.ProviderSAML {
+		return nil, &saml.Error{Kind: saml.InvalidToken, Message: "SAML provider " + providerARN + " does not exist."}
+	}
+	a, err := s.verifySAML(ctx, providerARN, response, now)
+	if err != nil {
+		return nil, err
+	}
+	claims := make(map[string]any, len(a.Attributes))
+	for k, vs := range a.Attributes {
+		l := make([]any, len(vs))
+		for i, v := range vs {
+			l[i] = v
+		}
+		claims[k] = l
+	}
+	exp := a.NotOnOrAfter
+	if c := a.ConditionsNotOnOrAfter; !c.IsZero() && (exp.IsZero() || c.Before(exp)) {
+		exp = c
+	}
+	return &VerifiedLogin{ProviderARN: providerARN, Subject: a.Subject, Audience: slices.Clone(a.Audiences), Claims: claims, Expires: exp}, nil
 }
 
 // PoolToken is a verified identity pool token (GetOpenIdToken's,
@@ -113,4 +239,54 @@ type PoolTokens interface {
 	// Issuer is the iss of the tokens.
 	Issuer() string
 	VerifyPoolToken(raw string, now time.Time) (*PoolToken, error)
+}
+
+// poolWebIdentity is webIdentity for an identity pool's token (the basic
+// flow): verified by the pools' token issuer, and authorized as the
+// federated principal PoolPrincipal with the :aud, :sub and :amr keys.
+// The session is what PoolSession makes (Provider PoolPrincipal, Subject
+// the identity, the keys sealed for the role's policies), under the
+// caller's session name. AWS requires no :aud condition here (only the
+// enhanced flow does), and neither does Brevet.
+func (s *Service) poolWebIdentity(role *authz.Role, iss, token, sessionName string, f authz.Facts) (*webIdentitySession, error) {
+	pt, err := s.fed.cfg.PoolTokens.VerifyPoolToken(token, f.Now)
+	if err != nil {
+		return nil, err
+	}
+	if len(pt.AMR) == 0 || pt.PoolID == "" || pt.IdentityID == "" {
+		return nil, &oidc.Error{Kind: oidc.InvalidToken, Message: "Not a valid identity pool token"}
+	}
+	tags, err := federatedTags(tagMap(pt.Tags), nil)
+	if err != nil {
+		return nil, &oidc.Error{Kind: oidc.RejectedClaim, Message: err.Error(), Err: err}
+	}
+	reqCtx, err := sessionContext(PoolPrincipal, poolSessionContext(pt))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.fed.authorizeFederated(&federatedRequest{
+		kind: policy.WebIdentity, provider: PoolPrincipal, role: role, keys: pt.addConditionKeys,
+		tags: tags, session: sessionName, facts: f,
+	}, "sts:AssumeRoleWithWebIdentity"); err != nil {
+		return nil, err
+	}
+	id := &oidc.Identity{Issuer: iss, ProviderKey: PoolPrincipal, Subject: pt.IdentityID, Audience: []string{pt.PoolID},
+		ClientID: pt.PoolID, AMR: pt.AMR, Expiry: pt.Expires}
+	return &webIdentitySession{role: role, id: id, claims: credential.Claims{
+		AccountID: role.Account, PrincipalType: credential.WebIdentity,
+		PrincipalARN: role.ARN(), PrincipalID: role.ID, SessionARN: iam.AssumedRoleARN(role.Account, role.Name, sessionName),
+		SessionName: sessionName, Tags: tags, Provider: PoolPrincipal, Subject: pt.IdentityID, RequestContext: reqCtx,
+	}}, nil
+}
+
+// tagMap is tags as a map, for federatedTags.
+func tagMap(tags []credential.Tag) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[t.Key] = t.Value
+	}
+	return m
 }

@@ -326,11 +326,17 @@ var sessionContextPrefixes = [...]string{"ec2:", "credentials-iot:"}
 const ConsolePrincipal = "sso.amazonaws.com"
 
 // sessionContextKey reports whether service may set condition key k to v
-// in its sessions' requests.
+// in its sessions' requests. Only PoolPrincipal's sessions (PoolSession,
+// a pool token's AssumeRoleWithWebIdentity) carry its :sub, :aud and
+// :amr keys.
 func sessionContextKey(service, k, v string) bool {
 	l := strings.ToLower(k)
 	if strings.HasPrefix(l, "brevet:") {
 		return k == ConsoleContextKey && v == "true" && service == ConsolePrincipal
+	}
+	if service == PoolPrincipal || strings.HasPrefix(l, PoolPrincipal+":") {
+		// The identity pools' keys are theirs alone, and they set no other.
+		return service == PoolPrincipal && (k == poolSub || k == poolAud || k == poolAMR)
 	}
 	return slices.ContainsFunc(sessionContextPrefixes[:], func(p string) bool { return len(l) > len(p) && strings.HasPrefix(l, p) })
 }
