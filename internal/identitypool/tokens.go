@@ -119,10 +119,10 @@ func (t *Tokens) VerifyPoolToken(raw string, now time.Time) (*sts.PoolToken, err
 	if p.PoolID == "" {
 		return nil, bad("aud must name one pool")
 	}
-	if p.AMR, err = stringList(claims[claimAMR]); err != nil || len(p.AMR) == 0 {
+	if p.AMR, err = poolTokenStrings(claims[claimAMR]); err != nil || len(p.AMR) == 0 {
 		return nil, bad("amr must be a list of strings")
 	}
-	if p.Tags, err = principalTags(claims[claimTags]); err != nil {
+	if p.Tags, err = tokenTags(claims[claimTags]); err != nil {
 		return nil, bad("principal tags are not in the form AWS defines")
 	}
 	exp, _ := claims["exp"].(float64)
@@ -130,7 +130,7 @@ func (t *Tokens) VerifyPoolToken(raw string, now time.Time) (*sts.PoolToken, err
 	return p, nil
 }
 
-func stringList(v any) ([]string, error) {
+func poolTokenStrings(v any) ([]string, error) {
 	l, ok := v.([]any)
 	if !ok {
 		return nil, errors.New("not a list")
@@ -146,8 +146,8 @@ func stringList(v any) ([]string, error) {
 	return out, nil
 }
 
-// principalTags reads {"principal_tags": {k: [v]}}, sorted by key.
-func principalTags(v any) ([]credential.Tag, error) {
+// tokenTags reads {"principal_tags": {k: [v]}}, sorted by key.
+func tokenTags(v any) ([]credential.Tag, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -161,7 +161,7 @@ func principalTags(v any) ([]credential.Tag, error) {
 	}
 	out := make([]credential.Tag, 0, len(pt))
 	for k, vs := range pt {
-		l, err := stringList(vs)
+		l, err := poolTokenStrings(vs)
 		if err != nil || len(l) != 1 || k == "" {
 			return nil, errors.New("a tag is not one string")
 		}
