@@ -41,20 +41,6 @@ func checkUserID(field, id string) error {
 	return nil
 }
 
-// loginsAMR is a pool token's amr for an identity's logins:
-// ["authenticated", PROVIDER, PROVIDER:SUBJECT, ...], or
-// ["unauthenticated"] for none.
-func loginsAMR(logins []Login) []string {
-	if len(logins) == 0 {
-		return []string{"unauthenticated"}
-	}
-	amr := []string{"authenticated"}
-	for _, l := range logins {
-		amr = append(amr, l.Provider, l.Provider+":"+l.Subject)
-	}
-	return amr
-}
-
 // GetOpenIdTokenForDeveloperIdentity links the developer's user (and the
 // other logins given, verified) to an identity and mints its pool token.
 // IAM decides who may call it (cognito-identity:GetOpenIdTokenForDeveloperIdentity).
@@ -119,7 +105,7 @@ func (s *Service) GetOpenIdTokenForDeveloperIdentity(ctx context.Context, accoun
 		return nil, err
 	}
 	token, err := s.tokens.MintPoolToken(&sts.PoolToken{
-		PoolID: p.IdentityPoolId, IdentityID: si.IdentityId, AMR: loginsAMR(si.Logins), Tags: tags,
+		PoolID: p.IdentityPoolId, IdentityID: si.IdentityId, AMR: amr(si.Logins), Tags: tags,
 	}, d, now)
 	if err != nil {
 		return nil, err

@@ -37,7 +37,7 @@ func eachStore(t *testing.T, test func(t *testing.T, s *Service)) {
 	teststores.Each(t, time.Now, func(t *testing.T, st store.Store) { test(t, identityService(t, st)) })
 }
 
-func login(provider, subject string) Login { return Login{Provider: provider, Subject: subject} }
+func lg(provider, subject string) Login { return Login{Provider: provider, Subject: subject} }
 
 func codeOf(err error) string {
 	if e, ok := errors.AsType[*Error](err); ok {
@@ -49,7 +49,7 @@ func codeOf(err error) string {
 func TestIdentityIDsStable(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Service) {
 		ctx, now := t.Context(), time.Now()
-		g := login("accounts.google.com", "alice")
+		g := lg("accounts.google.com", "alice")
 		a, err := s.resolve(ctx, testAccount, testPool, []Login{g}, nil, now)
 		if err != nil {
 			t.Fatal(err)
@@ -74,28 +74,28 @@ func TestIdentityIDsStable(t *testing.T) {
 	})
 }
 
-// countingObjects counts writes, to show that a returning identity is
+// writeCounter counts writes, to show that a returning identity is
 // found with reads only.
-type countingObjects struct {
+type writeCounter struct {
 	store.Objects
 	mu     sync.Mutex
 	writes int
 }
 
-func (c *countingObjects) note() { c.mu.Lock(); c.writes++; c.mu.Unlock() }
-func (c *countingObjects) Create(ctx context.Context, o store.Object) error {
+func (c *writeCounter) note() { c.mu.Lock(); c.writes++; c.mu.Unlock() }
+func (c *writeCounter) Create(ctx context.Context, o store.Object) error {
 	c.note()
 	return c.Objects.Create(ctx, o)
 }
-func (c *countingObjects) Update(ctx context.Context, o store.Object) error {
+func (c *writeCounter) Update(ctx context.Context, o store.Object) error {
 	c.note()
 	return c.Objects.Update(ctx, o)
 }
-func (c *countingObjects) UpdateIf(ctx context.Context, o store.Object, m []byte) error {
+func (c *writeCounter) UpdateIf(ctx context.Context, o store.Object, m []byte) error {
 	c.note()
 	return c.Objects.UpdateIf(ctx, o, m)
 }
-func (c *countingObjects) Delete(ctx context.Context, a, k, id string) error {
+func (c *writeCounter) Delete(ctx context.Context, a, k, id string) error {
 	c.note()
 	return c.Objects.Delete(ctx, a, k, id)
 }
@@ -103,9 +103,9 @@ func (c *countingObjects) Delete(ctx context.Context, a, k, id string) error {
 func TestReturningIdentityReadsOnly(t *testing.T) {
 	st := teststores.SQLite(t, time.Now)
 	s := identityService(t, st)
-	co := &countingObjects{Objects: st.Objects()}
+	co := &writeCounter{Objects: st.Objects()}
 	s.objects = co
-	ls := []Login{login("accounts.google.com", "alice"), login("login.example.com", "a1")}
+	ls := []Login{lg("accounts.google.com", "alice"), lg("login.example.com", "a1")}
 	a, err := s.resolve(t.Context(), testAccount, testPool, ls, nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +128,7 @@ func TestConcurrentFirstLoginOneIdentity(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Go(func() {
-				si, err := s.resolve(t.Context(), testAccount, testPool, []Login{login("accounts.google.com", "bob")}, nil, time.Now())
+				si, err := s.resolve(t.Context(), testAccount, testPool, []Login{lg("accounts.google.com", "bob")}, nil, time.Now())
 				if err == nil {
 					ids[i] = si.IdentityId
 				}
@@ -157,7 +157,7 @@ func TestConcurrentFirstLoginOneIdentity(t *testing.T) {
 func TestLinkAndMerge(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Service) {
 		ctx, now := t.Context(), time.Now()
-		g, f := login("accounts.google.com", "carol"), login("login.example.com", "c1")
+		g, f := lg("accounts.google.com", "carol"), lg("login.example.com", "c1")
 		a, err := s.resolve(ctx, testAccount, testPool, []Login{g}, nil, now)
 		if err != nil {
 			t.Fatal(err)
@@ -172,7 +172,7 @@ func TestLinkAndMerge(t *testing.T) {
 		}
 		// Merge: a second identity (newer) whose login is then presented
 		// with one of the first's.
-		x := login("saml", "carol@example.com")
+		x := lg("saml", "carol@example.com")
 		b, err := s.resolve(ctx, testAccount, testPool, []Login{x}, nil, now.Add(2*time.Second))
 		if err != nil {
 			t.Fatal(err)
@@ -197,23 +197,23 @@ func TestLinkAndMerge(t *testing.T) {
 func TestMergeConflict(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Service) {
 		ctx, now := t.Context(), time.Now()
-		a, err := s.resolve(ctx, testAccount, testPool, []Login{login("accounts.google.com", "dave"), login("idp", "d")}, nil, now)
+		a, err := s.resolve(ctx, testAccount, testPool, []Login{lg("accounts.google.com", "dave"), lg("idp", "d")}, nil, now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := s.resolve(ctx, testAccount, testPool, []Login{login("accounts.google.com", "erin"), login("saml", "e")}, nil, now.Add(time.Second))
+		b, err := s.resolve(ctx, testAccount, testPool, []Login{lg("accounts.google.com", "erin"), lg("saml", "e")}, nil, now.Add(time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
 		// b's saml login with a's idp login: one identity would have two
 		// Google subjects.
-		_, err = s.resolve(ctx, testAccount, testPool, []Login{login("idp", "d"), login("saml", "e")}, nil, now.Add(2*time.Second))
+		_, err = s.resolve(ctx, testAccount, testPool, []Login{lg("idp", "d"), lg("saml", "e")}, nil, now.Add(2*time.Second))
 		if got, want := codeOf(err), CodeConflict; got != want {
 			t.Fatalf("merge of two Google subjects: got %s, want %s", got, want)
 		}
 		// A new login of a provider the identity already holds another
 		// subject of.
-		_, err = s.resolve(ctx, testAccount, testPool, []Login{login("idp", "d"), login("accounts.google.com", "frank")}, nil, now)
+		_, err = s.resolve(ctx, testAccount, testPool, []Login{lg("idp", "d"), lg("accounts.google.com", "frank")}, nil, now)
 		if got, want := codeOf(err), CodeConflict; got != want {
 			t.Errorf("link of a second Google subject: got %s, want %s", got, want)
 		}
@@ -230,7 +230,7 @@ func TestLoginLimit(t *testing.T) {
 	s := identityService(t, st)
 	var ls []Login
 	for i := range MaxLogins + 1 {
-		ls = append(ls, login(fmt.Sprintf("p%d", i), "s"))
+		ls = append(ls, lg(fmt.Sprintf("p%d", i), "s"))
 	}
 	a, err := s.resolve(t.Context(), testAccount, testPool, ls[:MaxLogins], nil, time.Now())
 	if err != nil {
@@ -248,7 +248,7 @@ func TestLoginLimit(t *testing.T) {
 func TestUnlinkAndDelete(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Service) {
 		ctx, now := t.Context(), time.Now()
-		g, f := login("accounts.google.com", "gina"), login("login.example.com", "g1")
+		g, f := lg("accounts.google.com", "gina"), lg("login.example.com", "g1")
 		a, err := s.resolve(ctx, testAccount, testPool, []Login{g, f}, nil, now)
 		if err != nil {
 			t.Fatal(err)
@@ -290,7 +290,7 @@ func TestUnlinkAndDelete(t *testing.T) {
 func TestStaleLoginTakenOver(t *testing.T) {
 	st := teststores.SQLite(t, time.Now)
 	s := identityService(t, st)
-	ctx, g := t.Context(), login("accounts.google.com", "hank")
+	ctx, g := t.Context(), lg("accounts.google.com", "hank")
 	a, err := s.resolve(ctx, testAccount, testPool, []Login{g}, nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
