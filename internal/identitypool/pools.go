@@ -258,8 +258,10 @@ func ignoreNotFound(err error) error {
 	return err
 }
 
-// maxModifyTries bounds modifyPool's compare-and-swap retries.
-const maxModifyTries = 5
+// maxModifyTries bounds modifyPool's compare-and-swap retries: each
+// round one writer wins, so it takes that many writers to one pool at
+// once before one hears ConcurrentModificationException.
+const maxModifyTries = 32
 
 // modifyPool applies change to the stored pool id of account (a fresh
 // copy, never the cache's) and stores it if no one else changed it

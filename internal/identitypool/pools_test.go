@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,7 +17,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/restjson"
 	"github.com/brevet-dev/brevet/internal/store"
-	"github.com/brevet-dev/brevet/internal/store/sqlite"
+	"github.com/brevet-dev/brevet/internal/store/teststores"
 	"github.com/brevet-dev/brevet/internal/sts"
 )
 
@@ -68,11 +67,12 @@ type harness struct {
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(t.TempDir(), "b.db"), Now: time.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	return newHarnessOn(t, teststores.SQLite(t, time.Now))
+}
+
+// newHarnessOn is a harness on st, with the test's two accounts.
+func newHarnessOn(t testing.TB, st store.Store) *harness {
+	t.Helper()
 	for _, a := range []string{testAcct, otherAcct} {
 		if err := st.Accounts().Create(context.Background(), iam.Account{ID: a, Created: time.Now()}); err != nil {
 			t.Fatal(err)
@@ -168,7 +168,10 @@ func TestCreateIdentityPoolValidation(t *testing.T) {
 }
 
 func TestPoolRoundTrip(t *testing.T) {
-	h := newHarness(t)
+	teststores.Each(t, time.Now, func(t *testing.T, st store.Store) { testPoolRoundTrip(t, newHarnessOn(t, st)) })
+}
+
+func testPoolRoundTrip(t *testing.T, h *harness) {
 	ctx := context.Background()
 	p := h.create(testAcct, &CreateIdentityPoolInput{IdentityPoolName: "app pool", AllowUnauthenticatedIdentities: ptr(true),
 		SupportedLoginProviders: map[string]string{"accounts.google.com": "client.apps"}, OpenIdConnectProviderARNs: []string{oidcARN},
@@ -245,7 +248,10 @@ func TestPoolRoundTrip(t *testing.T) {
 }
 
 func TestListIdentityPoolsPages(t *testing.T) {
-	h := newHarness(t)
+	teststores.Each(t, time.Now, func(t *testing.T, st store.Store) { testListIdentityPoolsPages(t, newHarnessOn(t, st)) })
+}
+
+func testListIdentityPoolsPages(t *testing.T, h *harness) {
 	ctx := context.Background()
 	want := map[string]string{}
 	for i := range 7 {
@@ -393,7 +399,10 @@ func TestPoolTags(t *testing.T) {
 }
 
 func TestDeleteIdentityPoolDeletesItsIdentities(t *testing.T) {
-	h := newHarness(t)
+	teststores.Each(t, time.Now, func(t *testing.T, st store.Store) { testDeleteIdentityPoolDeletesItsIdentities(t, newHarnessOn(t, st)) })
+}
+
+func testDeleteIdentityPoolDeletesItsIdentities(t *testing.T, h *harness) {
 	ctx := context.Background()
 	gone := h.create(testAcct, &CreateIdentityPoolInput{IdentityPoolName: "gone"})
 	kept := h.create(testAcct, &CreateIdentityPoolInput{IdentityPoolName: "kept pool"})
@@ -564,5 +573,32 @@ func TestValidPoolID(t *testing.T) {
 		if got := validPoolID(id); got != want {
 			t.Errorf("validPoolID(%q) = %v, want %v", id, got, want)
 		}
+	}
+}
+
+// TestConcurrentTagsAllKept: writes to one pool from many callers at
+// once are compare-and-swapped, so none is lost.
+func TestConcurrentTagsAllKept(t *testing.T) {
+	teststores.Each(t, time.Now, func(t *testing.T, st store.Store) { testConcurrentTagsAllKept(t, newHarnessOn(t, st)) })
+}
+
+func testConcurrentTagsAllKept(t *testing.T, h *harness) {
+	p := h.create(testAcct, &CreateIdentityPoolInput{IdentityPoolName: "p"})
+	arn := h.svc.PoolARN(testAcct, p.IdentityPoolId)
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			errs <- h.svc.TagResource(context.Background(), testAcct, &TagResourceInput{ResourceArn: arn, Tags: map[string]string{fmt.Sprint("k", i): "v"}})
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	out, err := h.svc.ListTagsForResource(context.Background(), testAcct, &ResourceArnInput{ResourceArn: arn})
+	if err != nil || len(out.Tags) != n {
+		t.Errorf("tags after %d concurrent TagResource: %v %v", n, out, err)
 	}
 }
