@@ -125,10 +125,23 @@ func (f *federation) Mint(in issuer.MintInput, now time.Time) (*issuer.Token, er
 	return iss.Mint(in, now)
 }
 
+// PoolJWKSPath is where the API serves the identity pools' token
+// issuer's keys (the JWKS that verifies GetOpenIdToken's tokens): the
+// pool issuer's URL is usually not Brevet's own, so its keys are
+// published beside the API (our choice).
+const PoolJWKSPath = "/.well-known/cognito-identity/jwks.json"
+
 // handler serves the issuer's discovery document and JWKS under the
-// issuer URL's path and everything else with api.
+// issuer URL's path, the pools' JWKS at PoolJWKSPath, and everything
+// else with api.
 func (f *federation) handler(api http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == PoolJWKSPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			if pool := f.pool.Load(); pool != nil {
+				pool.JWKSHandler().ServeHTTP(w, r)
+				return
+			}
+		}
 		iss := f.iss.Load()
 		if iss == nil || r.Method != http.MethodGet {
 			api.ServeHTTP(w, r)
