@@ -326,3 +326,17 @@ func TestVerifySAMLLogin(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolContextKeysArePools: no other service may seal the pools'
+// condition keys in its sessions.
+func TestPoolContextKeysArePools(t *testing.T) {
+	e := newEnv(t)
+	roleARN := e.role(acct, "device", serviceTrust(sts.IoTCredentialsPrincipal, []string{"sts:AssumeRole"}, ""), 0)
+	for _, k := range []string{"cognito-identity.amazonaws.com:sub", "Cognito-Identity.amazonaws.com:aud", "cognito-identity.amazonaws.com:other"} {
+		_, err := e.svc.ServiceSession(ctx, &sts.ServiceSessionInput{Service: sts.IoTCredentialsPrincipal, RoleARN: roleARN, SessionName: "c0ffee",
+			SessionContext: map[string]string{k: identityID}, Facts: authz.Facts{Now: time.Now()}})
+		if errorKind(err) != "untyped" {
+			t.Errorf("%s set by IoT: %v, want an untyped error", k, err)
+		}
+	}
+}

@@ -36,6 +36,13 @@ const (
 	MaxAudienceLength = 1000
 	// MaxPayloadBytes bounds a token's claims (tags make them grow).
 	MaxPayloadBytes = 16 << 10
+	// MaxClaimsDuration bounds MintClaims' tokens (the identity pools'
+	// developer tokens last up to a day).
+	MaxClaimsDuration = 24 * time.Hour
+	// maxTokenLife is the longest life of any token the keys sign: a
+	// retired key stays published that long (plus publishGrace), so
+	// MintClaims' day-long tokens keep verifying after a rotation.
+	maxTokenLife = max(MaxDuration, MaxClaimsDuration)
 	// publishGrace keeps a retired key published a little past the last
 	// expiry of its tokens, for verifiers' clock skew.
 	publishGrace = 5 * time.Minute
@@ -128,7 +135,7 @@ func (i *Issuer) Prune(now time.Time) bool {
 // published reports whether k belongs in the JWKS at now: active, or
 // retired recently enough that a token it signed may be unexpired.
 func published(k *Key, now time.Time) bool {
-	return k.Retired.IsZero() || now.Before(k.Retired.Add(MaxDuration+publishGrace))
+	return k.Retired.IsZero() || now.Before(k.Retired.Add(maxTokenLife+publishGrace))
 }
 
 // active returns the newest unretired key for alg.
@@ -255,10 +262,11 @@ var registeredClaims = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
 // MintClaims signs a token with alg for sub and aud, valid for d from
 // now, carrying claims beside the registered ones (iss, sub, aud, iat,
 // exp, jti), which claims may not name. Unlike Mint it applies no
-// GetWebIdentityToken limits to d: the caller has its own.
+// GetWebIdentityToken limits to d, only MaxClaimsDuration: the caller has
+// its own.
 func (i *Issuer) MintClaims(sub string, aud []string, d time.Duration, claims map[string]any, alg string, now time.Time) (*Token, error) {
-	if sub == "" || d <= 0 {
-		return nil, errors.New("issuer: MintClaims needs a subject and a positive duration")
+	if sub == "" || d <= 0 || d > MaxClaimsDuration {
+		return nil, errors.New("issuer: MintClaims needs a subject and a duration of at most a day")
 	}
 	if !slices.Contains(Algorithms, alg) {
 		return nil, &Error{Kind: InvalidInput, Message: "SigningAlgorithm must be RS256 or ES384"}

@@ -191,13 +191,13 @@ func TestRotation(t *testing.T) {
 		t.Errorf("published keys = %d, want 2", got)
 	}
 	// The old key stays published until its last token has expired.
-	if iss.Prune(at.Add(MaxDuration)) {
+	if iss.Prune(at.Add(maxTokenLife)) {
 		t.Error("Prune dropped the old key while its tokens may be unexpired")
 	}
-	if !iss.Prune(at.Add(MaxDuration + publishGrace)) {
+	if !iss.Prune(at.Add(maxTokenLife + publishGrace)) {
 		t.Error("Prune kept the old key after its tokens expired")
 	}
-	if got := iss.JWKS(at.Add(2 * MaxDuration)).Keys; len(got) != 1 || got[0].KeyID != k2.ID {
+	if got := iss.JWKS(at.Add(2 * maxTokenLife)).Keys; len(got) != 1 || got[0].KeyID != k2.ID {
 		t.Errorf("published after prune = %v", got)
 	}
 }

@@ -102,3 +102,24 @@ func TestMintClaimsRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestMintClaimsSurvivesRotation: a day-long token still verifies late in
+// its life after the key that signed it was retired, and MintClaims signs
+// nothing longer.
+func TestMintClaimsSurvivesRotation(t *testing.T) {
+	iss := newIssuer(t, "https://pools.example", RS256)
+	tok, err := iss.MintClaims("i", []string{"p"}, MaxClaimsDuration, nil, RS256, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iss.Rotate(RS256, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	iss.Prune(t0.Add(23 * time.Hour))
+	if _, err := iss.Verify(tok.Raw, t0.Add(23*time.Hour)); err != nil {
+		t.Errorf("23 hours on, after a rotation: %v", err)
+	}
+	if _, err := iss.MintClaims("i", []string{"p"}, MaxClaimsDuration+time.Second, nil, RS256, t0); err == nil {
+		t.Error("minted past MaxClaimsDuration")
+	}
+}
