@@ -20,7 +20,9 @@ import (
 // the caller is believed. As on AWS, the provider is found by the token's
 // issuer among the role account's OIDC providers, and the role's trust
 // policy alone decides (a Federated principal naming that provider, with
-// the provider's condition keys).
+// the provider's condition keys). A token whose issuer is the identity
+// pools' (FederationConfig.PoolTokens) is verified by the pools' issuer
+// instead, as the federated principal PoolPrincipal (pool.go).
 func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in *stsapi.AssumeRoleWithWebIdentityRequest, f authz.Facts) (*stsapi.AssumeRoleWithWebIdentityResponse, error) {
 	if in.ProviderId != "" {
 		// ProviderId names OAuth 2.0 access-token providers (Amazon,

@@ -45,7 +45,10 @@ type PoolSessionInput struct {
 	// whatever the pool (no condition on :aud that this pool's id meets
 	// and another's does not): AWS's enhanced flow refuses such roles.
 	Enhanced bool
-	// Duration is the session's length; SessionDuration (an hour) when 0.
+	// Duration is the session's length, an hour when 0: 900 s to 12 h
+	// (else a *ValidationError), then capped by the role's
+	// MaxSessionDuration (AWS's GetCredentialsForIdentity gives an hour,
+	// which any role allows).
 	Duration time.Duration
 	Facts    authz.Facts
 }
