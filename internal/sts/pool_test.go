@@ -11,6 +11,7 @@ import (
 	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/brevet-dev/brevet/internal/authn"
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/federation/issuer"
@@ -18,6 +19,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/federation/saml"
 	"github.com/brevet-dev/brevet/internal/iam"
 	"github.com/brevet-dev/brevet/internal/identitypool"
+	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/sts"
 )
 
@@ -337,6 +339,34 @@ func TestPoolContextKeysArePools(t *testing.T) {
 			SessionContext: map[string]string{k: identityID}, Facts: authz.Facts{Now: time.Now()}})
 		if errorKind(err) != "untyped" {
 			t.Errorf("%s set by IoT: %v, want an untyped error", k, err)
+		}
+	}
+}
+
+// TestPoolSessionS3Prefix: the documented per-user S3 prefix, the
+// variable in a Resource: each identity's session may read only under its
+// own id.
+func TestPoolSessionS3Prefix(t *testing.T) {
+	e := newEnv(t)
+	const perms = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject",
+		"Resource":"arn:aws:s3:::photos/${cognito-identity.amazonaws.com:sub}/*"}]}`
+	roleARN := e.role(acct, "auth", poolTrust(scopedCond), 3600, perms)
+	out, err := e.svc.PoolSession(ctx, poolInput(roleARN))
+	must(t, err)
+	p := authn.SessionPrincipal(&out.Claims)
+	for _, c := range []struct {
+		key  string
+		want bool
+	}{
+		{identityID + "/cat.jpg", true},
+		{"us-east-1:bbbbbbbb-bbbb-4ccc-8ddd-eeeeeeeeeeee/cat.jpg", false},
+		{"cat.jpg", false},
+	} {
+		dec, err := e.az.Authorize(ctx, &request.AuthzRequest{Principal: p, Action: "s3:GetObject",
+			Resource: "arn:aws:s3:::photos/" + c.key, Now: time.Now()})
+		must(t, err)
+		if dec.Allowed != c.want {
+			t.Errorf("s3:GetObject photos/%s: allowed %v, want %v", c.key, dec.Allowed, c.want)
 		}
 	}
 }
