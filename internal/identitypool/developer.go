@@ -100,7 +100,7 @@ func (s *Service) GetOpenIdTokenForDeveloperIdentity(ctx context.Context, accoun
 		}
 		have = append(have, in.IdentityId)
 	}
-	si, err := s.resolve(ctx, account, p.IdentityPoolId, logins, have, now)
+	si, err := s.resolve(ctx, account, p.IdentityPoolId, p.DeveloperProviderName, logins, have, now)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +222,7 @@ func (s *Service) MergeDeveloperIdentities(ctx context.Context, account string, 
 	if src.IdentityId == dst.IdentityId {
 		return &IdentityIDOutput{IdentityId: dst.IdentityId}, nil
 	}
-	next, err := s.mergeInto(ctx, dst, src, time.Now())
+	next, err := s.mergeInto(ctx, dst, src, p.DeveloperProviderName, time.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -84,7 +84,7 @@ func (s *Service) GetId(ctx context.Context, in *GetIdInput, x *request.Exchange
 	if id := developerIdentity(proofs); id != "" {
 		have = append(have, id)
 	}
-	si, err := s.resolve(ctx, account, p.IdentityPoolId, loginsOf(proofs), have, now)
+	si, err := s.resolve(ctx, account, p.IdentityPoolId, p.DeveloperProviderName, loginsOf(proofs), have, now)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func (s *Service) authenticate(ctx context.Context, id string, logins map[string
 	}
 	// New logins: link them (a guest becomes authenticated), merging the
 	// identities they already belong to.
-	next, err := s.resolve(ctx, si.Account, si.IdentityPoolId, ls, []string{id}, now)
+	next, err := s.resolve(ctx, si.Account, si.IdentityPoolId, p.DeveloperProviderName, ls, []string{id}, now)
 	if err != nil {
 		return nil, err
 	}

@@ -299,15 +299,17 @@ var errUnchanged = errors.New("identitypool: unchanged")
 func (ident *Identity) hasLogin(l Login) bool { return slices.Contains(ident.Logins, l) }
 
 // addLogins adds logins to ident: LimitExceededException past MaxLogins,
-// ResourceConflictException when a provider would have two subjects.
-func addLogins(ident *Identity, logins []Login) error {
+// ResourceConflictException when a provider would have two subjects. The
+// pool's developer provider dev may have several (AWS's
+// DeveloperUserIdentifierList): the back end vouches for each.
+func addLogins(ident *Identity, logins []Login, dev string) error {
 	added := false
 	for _, l := range logins {
 		if ident.hasLogin(l) {
 			continue
 		}
 		for _, h := range ident.Logins {
-			if h.Provider == l.Provider {
+			if h.Provider == l.Provider && l.Provider != dev {
 				return &Error{Code: CodeConflict, Message: "The identity already has a different login of provider '" + l.Provider + "'.",
 					Reason: "linking would give the provider two subjects in identity " + ident.IdentityId}
 			}
@@ -328,10 +330,10 @@ func addLogins(ident *Identity, logins []Login) error {
 // checks the limits, claims each login (stale: the login objects' bodies
 // that name an identity gone, by login), then lists them in the
 // identity's body.
-func (s *Service) link(ctx context.Context, si *storedIdentity, logins []Login, stale map[Login][]byte, now time.Time) (*storedIdentity, error) {
+func (s *Service) link(ctx context.Context, si *storedIdentity, dev string, logins []Login, stale map[Login][]byte, now time.Time) (*storedIdentity, error) {
 	check := si.Identity
 	check.Logins = slices.Clone(si.Logins)
-	if err := addLogins(&check, logins); errors.Is(err, errUnchanged) {
+	if err := addLogins(&check, logins, dev); errors.Is(err, errUnchanged) {
 		return si, nil
 	} else if err != nil {
 		return nil, err
@@ -351,7 +353,7 @@ func (s *Service) link(ctx context.Context, si *storedIdentity, logins []Login, 
 		claimed = append(claimed, l)
 	}
 	if len(claimed) > 0 {
-		next, err := s.mutate(ctx, si, now, func(ident *Identity) error { return addLogins(ident, claimed) })
+		next, err := s.mutate(ctx, si, now, func(ident *Identity) error { return addLogins(ident, claimed, dev) })
 		if err != nil {
 			return nil, err
 		}
@@ -366,8 +368,8 @@ func (s *Service) link(ctx context.Context, si *storedIdentity, logins []Login, 
 // mergeInto moves from's logins to into and deletes from: refused when
 // into would then hold two subjects of a provider
 // (ResourceConflictException) or more than MaxLogins logins.
-func (s *Service) mergeInto(ctx context.Context, into, from *storedIdentity, now time.Time) (*storedIdentity, error) {
-	next, err := s.mutate(ctx, into, now, func(ident *Identity) error { return addLogins(ident, from.Logins) })
+func (s *Service) mergeInto(ctx context.Context, into, from *storedIdentity, dev string, now time.Time) (*storedIdentity, error) {
+	next, err := s.mutate(ctx, into, now, func(ident *Identity) error { return addLogins(ident, from.Logins, dev) })
 	if err != nil {
 		return nil, err
 	}
@@ -434,10 +436,11 @@ func (s *Service) unlinkLogins(ctx context.Context, si *storedIdentity, provider
 // and those of have (identity ids the request proved otherwise: the one
 // GetCredentialsForIdentity names, a developer token's), become one, the
 // oldest; the logins no one holds are linked to it; none at all makes a
-// new identity. A returning identity costs reads only.
-func (s *Service) resolve(ctx context.Context, account, pool string, logins []Login, have []string, now time.Time) (*storedIdentity, error) {
+// new identity. dev is the pool's developer provider (addLogins). A
+// returning identity costs reads only.
+func (s *Service) resolve(ctx context.Context, account, pool, dev string, logins []Login, have []string, now time.Time) (*storedIdentity, error) {
 	for range maxRetries {
-		si, err := s.resolveOnce(ctx, account, pool, logins, have, now)
+		si, err := s.resolveOnce(ctx, account, pool, dev, logins, have, now)
 		if !errors.Is(err, errRace) {
 			return si, err
 		}
@@ -445,7 +448,7 @@ func (s *Service) resolve(ctx context.Context, account, pool string, logins []Lo
 	return nil, &Error{Code: CodeConcurrentChange, Message: "The identity was changed concurrently; try again."}
 }
 
-func (s *Service) resolveOnce(ctx context.Context, account, pool string, logins []Login, have []string, now time.Time) (*storedIdentity, error) {
+func (s *Service) resolveOnce(ctx context.Context, account, pool, dev string, logins []Login, have []string, now time.Time) (*storedIdentity, error) {
 	owners := map[string]*storedIdentity{}
 	var order []*storedIdentity
 	load := func(id string) (*storedIdentity, error) {
@@ -502,7 +505,7 @@ func (s *Service) resolveOnce(ctx context.Context, account, pool string, logins 
 			if err != nil {
 				return nil, err
 			}
-			return s.link(ctx, si, free, stale, now)
+			return s.link(ctx, si, dev, free, stale, now)
 		}
 		return s.createIdentity(ctx, account, pool, free, now)
 	}
@@ -516,7 +519,7 @@ func (s *Service) resolveOnce(ctx context.Context, account, pool string, logins 
 		if si.IdentityId == winner.IdentityId {
 			continue
 		}
-		next, err := s.mergeInto(ctx, winner, si, now)
+		next, err := s.mergeInto(ctx, winner, si, dev, now)
 		if err != nil {
 			return nil, err
 		}
@@ -537,7 +540,7 @@ func (s *Service) resolveOnce(ctx context.Context, account, pool string, logins 
 		missing = append(missing, l)
 	}
 	if len(missing) > 0 {
-		next, err := s.mutate(ctx, winner, now, func(ident *Identity) error { return addLogins(ident, missing) })
+		next, err := s.mutate(ctx, winner, now, func(ident *Identity) error { return addLogins(ident, missing, dev) })
 		if err != nil {
 			return nil, err
 		}
@@ -546,5 +549,5 @@ func (s *Service) resolveOnce(ctx context.Context, account, pool string, logins 
 	if len(free) == 0 {
 		return winner, nil
 	}
-	return s.link(ctx, winner, free, stale, now)
+	return s.link(ctx, winner, dev, free, stale, now)
 }

@@ -50,21 +50,21 @@ func TestIdentityIDsStable(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Service) {
 		ctx, now := t.Context(), time.Now()
 		g := lg("accounts.google.com", "alice")
-		a, err := s.resolve(ctx, testAccount, testPool, []Login{g}, nil, now)
+		a, err := s.resolve(ctx, testAccount, testPool, "", []Login{g}, nil, now)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !validIdentityID(a.IdentityId) {
 			t.Fatalf("id %q is not REGION:uuid", a.IdentityId)
 		}
-		b, err := s.resolve(ctx, testAccount, testPool, []Login{g}, nil, now)
+		b, err := s.resolve(ctx, testAccount, testPool, "", []Login{g}, nil, now)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got, want := b.IdentityId, a.IdentityId; got != want {
 			t.Errorf("second login: got %s, want %s", got, want)
 		}
-		other, err := s.resolve(ctx, testAccount, "us-east-1:99999999-2222-4333-8444-555555555555", []Login{g}, nil, now)
+		other, err := s.resolve(ctx, testAccount, "us-east-1:99999999-2222-4333-8444-555555555555", "", []Login{g}, nil, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,12 +106,12 @@ func TestReturningIdentityReadsOnly(t *testing.T) {
 	co := &writeCounter{Objects: st.Objects()}
 	s.objects = co
 	ls := []Login{lg("accounts.google.com", "alice"), lg("login.example.com", "a1")}
-	a, err := s.resolve(t.Context(), testAccount, testPool, ls, nil, time.Now())
+	a, err := s.resolve(t.Context(), testAccount, testPool, "", ls, nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	co.writes = 0
-	b, err := s.resolve(t.Context(), testAccount, testPool, ls, []string{a.IdentityId}, time.Now())
+	b, err := s.resolve(t.Context(), testAccount, testPool, "", ls, []string{a.IdentityId}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestConcurrentFirstLoginOneIdentity(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Go(func() {
-				si, err := s.resolve(t.Context(), testAccount, testPool, []Login{lg("accounts.google.com", "bob")}, nil, time.Now())
+				si, err := s.resolve(t.Context(), testAccount, testPool, "", []Login{lg("accounts.google.com", "bob")}, nil, time.Now())
 				if err == nil {
 					ids[i] = si.IdentityId
 				}
@@ -158,12 +158,12 @@ func TestLinkAndMerge(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Service) {
 		ctx, now := t.Context(), time.Now()
 		g, f := lg("accounts.google.com", "carol"), lg("login.example.com", "c1")
-		a, err := s.resolve(ctx, testAccount, testPool, []Login{g}, nil, now)
+		a, err := s.resolve(ctx, testAccount, testPool, "", []Login{g}, nil, now)
 		if err != nil {
 			t.Fatal(err)
 		}
 		// Link: a known login with a new one.
-		l, err := s.resolve(ctx, testAccount, testPool, []Login{g, f}, nil, now.Add(time.Second))
+		l, err := s.resolve(ctx, testAccount, testPool, "", []Login{g, f}, nil, now.Add(time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,11 +173,11 @@ func TestLinkAndMerge(t *testing.T) {
 		// Merge: a second identity (newer) whose login is then presented
 		// with one of the first's.
 		x := lg("saml", "carol@example.com")
-		b, err := s.resolve(ctx, testAccount, testPool, []Login{x}, nil, now.Add(2*time.Second))
+		b, err := s.resolve(ctx, testAccount, testPool, "", []Login{x}, nil, now.Add(2*time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := s.resolve(ctx, testAccount, testPool, []Login{x, g}, nil, now.Add(3*time.Second))
+		m, err := s.resolve(ctx, testAccount, testPool, "", []Login{x, g}, nil, now.Add(3*time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,7 +187,7 @@ func TestLinkAndMerge(t *testing.T) {
 		if gone, err := s.getIdentity(ctx, testAccount, b.IdentityId); err != nil || gone != nil {
 			t.Errorf("merged identity still there (%v)", err)
 		}
-		again, err := s.resolve(ctx, testAccount, testPool, []Login{x}, nil, now.Add(4*time.Second))
+		again, err := s.resolve(ctx, testAccount, testPool, "", []Login{x}, nil, now.Add(4*time.Second))
 		if err != nil || again.IdentityId != a.IdentityId || len(again.Logins) != 3 {
 			t.Errorf("after merge the login finds %v (%v), want %s with three logins", again, err, a.IdentityId)
 		}
@@ -197,23 +197,23 @@ func TestLinkAndMerge(t *testing.T) {
 func TestMergeConflict(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Service) {
 		ctx, now := t.Context(), time.Now()
-		a, err := s.resolve(ctx, testAccount, testPool, []Login{lg("accounts.google.com", "dave"), lg("idp", "d")}, nil, now)
+		a, err := s.resolve(ctx, testAccount, testPool, "", []Login{lg("accounts.google.com", "dave"), lg("idp", "d")}, nil, now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := s.resolve(ctx, testAccount, testPool, []Login{lg("accounts.google.com", "erin"), lg("saml", "e")}, nil, now.Add(time.Second))
+		b, err := s.resolve(ctx, testAccount, testPool, "", []Login{lg("accounts.google.com", "erin"), lg("saml", "e")}, nil, now.Add(time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
 		// b's saml login with a's idp login: one identity would have two
 		// Google subjects.
-		_, err = s.resolve(ctx, testAccount, testPool, []Login{lg("idp", "d"), lg("saml", "e")}, nil, now.Add(2*time.Second))
+		_, err = s.resolve(ctx, testAccount, testPool, "", []Login{lg("idp", "d"), lg("saml", "e")}, nil, now.Add(2*time.Second))
 		if got, want := codeOf(err), CodeConflict; got != want {
 			t.Fatalf("merge of two Google subjects: got %s, want %s", got, want)
 		}
 		// A new login of a provider the identity already holds another
 		// subject of.
-		_, err = s.resolve(ctx, testAccount, testPool, []Login{lg("idp", "d"), lg("accounts.google.com", "frank")}, nil, now)
+		_, err = s.resolve(ctx, testAccount, testPool, "", []Login{lg("idp", "d"), lg("accounts.google.com", "frank")}, nil, now)
 		if got, want := codeOf(err), CodeConflict; got != want {
 			t.Errorf("link of a second Google subject: got %s, want %s", got, want)
 		}
@@ -232,11 +232,11 @@ func TestLoginLimit(t *testing.T) {
 	for i := range MaxLogins + 1 {
 		ls = append(ls, lg(fmt.Sprintf("p%d", i), "s"))
 	}
-	a, err := s.resolve(t.Context(), testAccount, testPool, ls[:MaxLogins], nil, time.Now())
+	a, err := s.resolve(t.Context(), testAccount, testPool, "", ls[:MaxLogins], nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.resolve(t.Context(), testAccount, testPool, []Login{ls[0], ls[MaxLogins]}, nil, time.Now())
+	_, err = s.resolve(t.Context(), testAccount, testPool, "", []Login{ls[0], ls[MaxLogins]}, nil, time.Now())
 	if got, want := codeOf(err), CodeLimitExceeded; got != want {
 		t.Errorf("eleventh login: got %s, want %s", got, want)
 	}
@@ -249,7 +249,7 @@ func TestUnlinkAndDelete(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Service) {
 		ctx, now := t.Context(), time.Now()
 		g, f := lg("accounts.google.com", "gina"), lg("login.example.com", "g1")
-		a, err := s.resolve(ctx, testAccount, testPool, []Login{g, f}, nil, now)
+		a, err := s.resolve(ctx, testAccount, testPool, "", []Login{g, f}, nil, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,7 +260,7 @@ func TestUnlinkAndDelete(t *testing.T) {
 		if len(a.Logins) != 1 || a.Logins[0] != g {
 			t.Errorf("after unlink: %v, want only %v", a.Logins, g)
 		}
-		n, err := s.resolve(ctx, testAccount, testPool, []Login{f}, nil, now)
+		n, err := s.resolve(ctx, testAccount, testPool, "", []Login{f}, nil, now)
 		if err != nil || n.IdentityId == a.IdentityId {
 			t.Errorf("an unlinked login is a new identity: got %v (%v)", n, err)
 		}
@@ -278,7 +278,7 @@ func TestUnlinkAndDelete(t *testing.T) {
 				}
 			}
 		}
-		d, err := s.resolve(ctx, testAccount, testPool, []Login{g}, nil, now)
+		d, err := s.resolve(ctx, testAccount, testPool, "", []Login{g}, nil, now)
 		if err != nil || d.IdentityId == a.IdentityId {
 			t.Errorf("a deleted identity's login is a new identity: got %v (%v)", d, err)
 		}
@@ -291,14 +291,14 @@ func TestStaleLoginTakenOver(t *testing.T) {
 	st := teststores.SQLite(t, time.Now)
 	s := identityService(t, st)
 	ctx, g := t.Context(), lg("accounts.google.com", "hank")
-	a, err := s.resolve(ctx, testAccount, testPool, []Login{g}, nil, time.Now())
+	a, err := s.resolve(ctx, testAccount, testPool, "", []Login{g}, nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := s.removeIdentity(ctx, testAccount, testPool, a.IdentityId); err != nil {
 		t.Fatal(err)
 	}
-	b, err := s.resolve(ctx, testAccount, testPool, []Login{g}, nil, time.Now())
+	b, err := s.resolve(ctx, testAccount, testPool, "", []Login{g}, nil, time.Now())
 	if err != nil || b.IdentityId == a.IdentityId || !b.hasLogin(g) {
 		t.Fatalf("stale login: got %v (%v)", b, err)
 	}

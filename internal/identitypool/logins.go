@@ -185,10 +185,10 @@ func loginError(provider string, err error) error {
 		if e.Kind == oidc.Communication {
 			return &Error{Code: CodeExternalService, Message: "The identity provider " + provider + " could not be reached.", Reason: reason, Cause: err}
 		}
-		return notAuthorized(msgInvalidToken+e.Message, reason, err)
+		return notAuthorized(sentence(msgInvalidToken+e.Message), reason, err)
 	}
 	if e, ok := errors.AsType[*saml.Error](err); ok {
-		return notAuthorized(msgInvalidToken+e.Message, reason, err)
+		return notAuthorized(sentence(msgInvalidToken+e.Message), reason, err)
 	}
 	if _, ok := errors.AsType[*Error](err); ok {
 		return err
@@ -197,4 +197,12 @@ func loginError(provider string, err error) error {
 		return notAuthorized(msgNotOIDC, reason, err)
 	}
 	return err
+}
+
+// sentence ends msg with a full stop, as AWS's messages end.
+func sentence(msg string) string {
+	if strings.HasSuffix(msg, ".") || strings.HasSuffix(msg, ")") {
+		return msg
+	}
+	return msg + "."
 }
