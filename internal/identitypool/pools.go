@@ -20,8 +20,6 @@ import (
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
-var errTODO = errors.New("identitypool: not implemented yet")
-
 // MaxPools is how many pools an account may have (AWS's quota).
 const MaxPools = 1000
 
