@@ -29,8 +29,10 @@ import (
 // authentication by session token.
 // GetRoleCredentials and CreateTokenRefresh are single sign-on's (issue
 // 17): the SSO portal's, and SSO OIDC's refresh grant, with sessions the
-// benchmark signs in through the sign-in pages.
-var benchActions = []string{"GetCallerIdentity", "AssumeRole", "GetCallerIdentityAsRole", "GetRoleCredentials", "CreateTokenRefresh"}
+// benchmark signs in through the sign-in pages. PoolGuest and
+// PoolSignedIn are identity pools' (issue 20, bench_pool.go).
+var benchActions = []string{"GetCallerIdentity", "AssumeRole", "GetCallerIdentityAsRole", "GetRoleCredentials", "CreateTokenRefresh",
+	loadgen.ActionPoolGuest, loadgen.ActionPoolSignedIn}
 
 type benchOptions struct {
 	spawn       bool
@@ -51,6 +53,9 @@ type benchOptions struct {
 	output      string
 	durable     bool
 	durableDir  string
+	// poolIdentities is how many signed-in identities PoolSignedIn
+	// walks through (bench_pool.go).
+	poolIdentities int
 }
 
 func newBenchCmd() *cobra.Command {
@@ -93,7 +98,17 @@ trusting the SSO portal and assigned to the user, the user with a new random
 password), signs the user in through the sign-in pages as many times as the
 highest --concurrency, and then asks the portal for the role's credentials
 with one session's access token, or has every worker refresh its own session
-(each refresh with the refresh token the previous one returned).`,
+(each refresh with the refresh token the previous one returned).
+
+PoolGuest and PoolSignedIn measure identity pools (Cognito Identity's
+app-facing actions, unsigned): the benchmark serves an OpenID provider of its
+own on a loopback HTTPS port, registers it (CreateOpenIDConnectProvider with
+its certificate's thumbprint), creates the pool brevet-bench-pool allowing
+guests and that provider, and the roles brevet-bench-pool-authenticated and
+-guest trusting the pool; it then makes up to 64 guests and --pool-identities
+signed-in identities with one GetId each. PoolGuest is GetCredentialsForIdentity
+of a returning guest; PoolSignedIn is one pair of GetId and
+GetCredentialsForIdentity with a returning person's token.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -120,6 +135,7 @@ with one session's access token, or has every worker refresh its own session
 	f.StringVarP(&o.output, "output", "o", "table", "output format: table or json")
 	f.BoolVar(&o.durable, "durable", true, "also measure the durable trivial server (the trivial server plus an fsynced, group-committed record per request)")
 	f.StringVar(&o.durableDir, "durable-dir", "", "directory for the durable trivial server's file, on the disk of the server's data directory (default: the benchmark's temporary directory, which holds the spawned server's data directory)")
+	f.IntVar(&o.poolIdentities, "pool-identities", 1000, "signed-in identities PoolSignedIn signs in once and then brings back in turn (PoolGuest uses up to 64 guests, as many as the pool's guest rate allows)")
 	cmd.AddCommand(newBenchTrivialServerCmd(), newBenchSoakCmd(), newBenchS3Cmd(), newBenchNullS3Cmd(), newBenchX509Cmd())
 	return cmd
 }
@@ -150,6 +166,10 @@ func (o *benchOptions) check() error {
 	}
 	if o.roles < 0 || o.users < 0 {
 		errs = append(errs, errors.New("--roles and --users must not be negative"))
+	}
+	if (slices.Contains(o.actions, loadgen.ActionPoolGuest) || slices.Contains(o.actions, loadgen.ActionPoolSignedIn)) &&
+		(o.poolIdentities < 1 || o.poolIdentities > 1000000) {
+		errs = append(errs, fmt.Errorf("--pool-identities: %d is not in [1, 1000000]", o.poolIdentities))
 	}
 	if o.output != "table" && o.output != "json" {
 		errs = append(errs, fmt.Errorf("--output: %q is not table or json", o.output))
@@ -280,6 +300,9 @@ func benchPhases(ctx context.Context, stdout, stderr io.Writer, o benchOptions, 
 	if err := loadgen.WriteSSOTargets(stdout, table, o.repeat); err != nil {
 		return err
 	}
+	if err := loadgen.WritePoolTargets(stdout, table, o.repeat); err != nil {
+		return err
+	}
 	writeServerRSS(stdout, target.Name, rep.RSSStart, rep.RSSEnd)
 	return nil
 }
@@ -404,7 +427,17 @@ func benchWorkloads(ctx context.Context, c *loadgen.Client, o benchOptions, prog
 	var out []loadgen.Workload
 	var roleARN string
 	var sessions []*loadgen.SSOSession
+	var pool *loadgen.PoolSetup
 	for _, a := range o.actions {
+		if a == loadgen.ActionPoolGuest || a == loadgen.ActionPoolSignedIn {
+			if pool == nil {
+				if pool, err = benchPoolSetUp(ctx, c, o, progress); err != nil {
+					return nil, err
+				}
+			}
+			out = append(out, benchPoolWorkload(a, pool))
+			continue
+		}
 		if a == "GetRoleCredentials" || a == "CreateTokenRefresh" {
 			if sessions == nil {
 				if sessions, err = c.SetUpSSO(ctx, id.Account, benchSSOName, slices.Max(o.concurrency)); err != nil {
