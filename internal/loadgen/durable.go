@@ -20,7 +20,9 @@ type Appender interface {
 }
 
 // DurableRecords are the records DurableTrivial appends, one per request:
-// AssumeRole for an AssumeRole request, Other for any other. Each should
+// AssumeRole for an AssumeRole request (and identity pools'
+// GetCredentialsForIdentity, which issues credentials too), Other for any
+// other. Each should
 // be as large as the audit event Brevet writes for that request, so that
 // the baseline writes and fsyncs the bytes Brevet does.
 type DurableRecords struct {
@@ -63,6 +65,16 @@ func (d *DurableTrivial) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if resp, ok := d.t.sso(r); ok {
 		if d.append(w, r, d.records.Other) {
 			writeJSON(w, http.StatusOK, resp)
+		}
+		return
+	}
+	if resp, issues, ok := poolResponse(r); ok {
+		rec := d.records.Other
+		if issues {
+			rec = d.records.AssumeRole
+		}
+		if d.append(w, r, rec) {
+			writePoolJSON(w, resp)
 		}
 		return
 	}

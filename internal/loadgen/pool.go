@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -123,25 +124,38 @@ func credentialsBody(id string, logins []byte) []byte {
 }
 
 // poolTrivial answers the identity pool workloads' requests for the
-// trivial servers with fixed JSON of the sizes Brevet's answers have,
-// reading the body whole; false for other requests, whose body it
-// leaves alone.
+// trivial server with fixed JSON of the sizes Brevet's answers have
+// (poolResponse); false for other requests, whose body it leaves alone.
 func poolTrivial(w http.ResponseWriter, r *http.Request) bool {
-	var resp []byte
+	resp, _, ok := poolResponse(r)
+	if ok {
+		writePoolJSON(w, resp)
+	}
+	return ok
+}
+
+// poolResponse is the trivial answer to an identity pool workload's
+// request, read whole, and whether the request issues credentials
+// (GetCredentialsForIdentity, whose audit event is of AssumeRole's kind);
+// false for other requests, whose body it leaves alone.
+func poolResponse(r *http.Request) (resp []byte, issues, ok bool) {
 	switch r.Header.Get("X-Amz-Target") {
 	case poolTargetPrefix + "GetId":
 		resp = trivialPoolID
 	case poolTargetPrefix + "GetCredentialsForIdentity":
-		resp = trivialPoolCredentials
+		resp, issues = trivialPoolCredentials, true
 	default:
-		return false
+		return nil, false, false
 	}
 	_, _ = io.Copy(io.Discard, r.Body)
+	return resp, issues, true
+}
+
+func writePoolJSON(w http.ResponseWriter, resp []byte) {
 	h := w.Header()
 	h["Content-Type"] = []string{poolContentType}
-	h["Content-Length"] = []string{fmt.Sprint(len(resp))}
+	h["Content-Length"] = []string{strconv.Itoa(len(resp))}
 	_, _ = w.Write(resp)
-	return true
 }
 
 var (

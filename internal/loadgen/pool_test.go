@@ -345,3 +345,27 @@ func TestWritePoolTargets(t *testing.T) {
 		t.Errorf("no pool rows: wrote %q, %v; want nothing", b.String(), err)
 	}
 }
+
+// TestPoolDurableTrivial: the durable trivial server answers both pool
+// requests as the trivial one does, appending AssumeRole's record for
+// GetCredentialsForIdentity (it issues credentials) and the other record
+// for GetId.
+func TestPoolDurableTrivial(t *testing.T) {
+	d := NewDurableTrivial(DurableRecords{AssumeRole: []byte("ar"), Other: []byte("other")})
+	log := &recordingLog{d: d}
+	d.Log = log
+	for _, tc := range []struct{ action, want string }{{"GetId", `"IdentityId"`}, {"GetCredentialsForIdentity", `"SessionToken"`}} {
+		req, err := poolRequest(context.Background(), "http://x/", tc.action, []byte(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		d.ServeHTTP(rec, req)
+		if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/x-amz-json-1.1" || !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("%s: %d %q %q", tc.action, rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+		}
+	}
+	if diff := cmp.Diff([]string{"other", "ar"}, log.got); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+}

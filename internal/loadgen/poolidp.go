@@ -15,6 +15,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -66,7 +68,9 @@ func StartPoolIdP() (*PoolIdP, error) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(p.JWKS())
 	})
-	p.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+	// The server first tries its trusted CAs and fails the handshake
+	// before it falls back to the thumbprint: not worth a log line.
+	p.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0),
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
 	go func() { _ = p.srv.ServeTLS(ln, "", "") }()
 	return p, nil
