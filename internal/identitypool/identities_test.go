@@ -21,7 +21,7 @@ const (
 
 // identityService is a Service on a real store with its account made;
 // the store layer needs nothing else.
-func identityService(t *testing.T, st store.Store) *Service {
+func identityService(t testing.TB, st store.Store) *Service {
 	t.Helper()
 	if err := st.Accounts().Create(t.Context(), iam.Account{ID: testAccount, Created: time.Now()}); err != nil {
 		t.Fatal(err)
