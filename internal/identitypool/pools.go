@@ -208,6 +208,9 @@ func (s *Service) DeleteIdentityPool(ctx context.Context, account, id string) er
 	if err != nil {
 		return err
 	}
+	// The pool is gone: the clean-up runs to its end even if the caller
+	// hangs up, rather than leave half of the identities behind.
+	ctx = context.WithoutCancel(ctx)
 	if err := s.deletePoolObjects(ctx, account, KindMember, id, func(member string) error {
 		return ignoreNotFound(s.objects.Delete(ctx, account, KindIdentity, member))
 	}); err != nil {

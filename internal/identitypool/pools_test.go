@@ -602,3 +602,29 @@ func testConcurrentTagsAllKept(t *testing.T, h *harness) {
 		t.Errorf("tags after %d concurrent TagResource: %v %v", n, out, err)
 	}
 }
+
+// FuzzArnPool: any string either is refused with an *Error or names a
+// well-formed pool id whose ARN is the one given.
+func FuzzArnPool(f *testing.F) {
+	for _, s := range []string{
+		"arn:aws:cognito-identity:us-east-1:123456789012:identitypool/us-east-1:0d9a3ab1-4d1c-4bd7-8c39-3fbbb3f6d8f5",
+		"arn:aws:cognito-identity:us-east-1:123456789012:identitypool/",
+		"arn:aws:cognito-identity:us-east-1:210987654321:identitypool/a:b",
+		"arn:aws:iam::123456789012:role/x", "", "arn:::::", "arn:aws:cognito-identity:us-east-1:123456789012:identitypool/x:y/z",
+	} {
+		f.Add(s)
+	}
+	svc := &Service{region: "us-east-1"}
+	f.Fuzz(func(t *testing.T, arn string) {
+		id, err := svc.arnPool(testAcct, arn)
+		if err != nil {
+			if _, ok := errors.AsType[*Error](err); !ok {
+				t.Fatalf("arnPool(%q): %v, not an *Error", arn, err)
+			}
+			return
+		}
+		if !validPoolID(id) || svc.PoolARN(testAcct, id) != arn {
+			t.Fatalf("arnPool(%q) = %q, whose ARN is %q", arn, id, svc.PoolARN(testAcct, id))
+		}
+	})
+}
