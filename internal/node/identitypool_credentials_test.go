@@ -20,10 +20,10 @@ import (
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
-// poolEnv is a node with an in-test OpenID provider registered in IAM
+// credsEnv is a node with an in-test OpenID provider registered in IAM
 // (client id "webapp"), and Cognito Identity clients: admin signs with
 // the admin key, app is an app's (unsigned).
-type poolEnv struct {
+type credsEnv struct {
 	n          *Node
 	idp        *fedtest.OIDCProvider
 	admin      sigv4.Credentials
@@ -33,7 +33,7 @@ type poolEnv struct {
 	providerID string // its IAM ARN
 }
 
-func startPoolEnv(t *testing.T) *poolEnv {
+func startCredsEnv(t *testing.T) *credsEnv {
 	t.Helper()
 	idp := fedtest.NewOIDCProvider(t)
 	dir := t.TempDir()
@@ -43,7 +43,7 @@ func startPoolEnv(t *testing.T) *poolEnv {
 	}
 	data := filepath.Join(dir, "data")
 	n, _ := startNode(t, data, Options{}, "BREVET_OIDC_JWKS="+idp.Issuer()+"="+jwks, "BREVET_LIMIT_FAILURES_PER_SOURCE=off")
-	e := &poolEnv{n: n, idp: idp, admin: adminCreds(t, data), provider: oidcKey(idp.Issuer())}
+	e := &credsEnv{n: n, idp: idp, admin: adminCreds(t, data), provider: oidcKey(idp.Issuer())}
 	e.providerID = "arn:aws:iam::" + testAccount + ":oidc-provider/" + e.provider
 	e.adminCI = ci.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(n.URL()), RetryMaxAttempts: 1,
 		Credentials: awscreds.NewStaticCredentialsProvider(e.admin.AccessKeyID, e.admin.SecretAccessKey, "")})
@@ -54,7 +54,7 @@ func startPoolEnv(t *testing.T) *poolEnv {
 }
 
 // call sends a signed Query request as the admin; it must succeed.
-func (e *poolEnv) call(t *testing.T, service, body string) string {
+func (e *credsEnv) call(t *testing.T, service, body string) string {
 	t.Helper()
 	status, out := signedPostTo(t, http.DefaultClient, e.n.URL(), service, e.admin, body)
 	if status != http.StatusOK {
@@ -65,7 +65,7 @@ func (e *poolEnv) call(t *testing.T, service, body string) string {
 
 // role creates a role whose trust policy lets the pools' principal in
 // with the given conditions (JSON object, "" for none).
-func (e *poolEnv) role(t *testing.T, name, conditions string) string {
+func (e *credsEnv) role(t *testing.T, name, conditions string) string {
 	t.Helper()
 	stmt := map[string]any{"Effect": "Allow", "Principal": map[string]any{"Federated": "cognito-identity.amazonaws.com"},
 		"Action": "sts:AssumeRoleWithWebIdentity"}
@@ -82,7 +82,7 @@ func (e *poolEnv) role(t *testing.T, name, conditions string) string {
 }
 
 // pool creates a pool that accepts guests and the provider.
-func (e *poolEnv) pool(t *testing.T, name string, classic bool) string {
+func (e *credsEnv) pool(t *testing.T, name string, classic bool) string {
 	t.Helper()
 	out, err := e.adminCI.CreateIdentityPool(t.Context(), &ci.CreateIdentityPoolInput{
 		IdentityPoolName: aws.String(name), AllowUnauthenticatedIdentities: true, AllowClassicFlow: aws.Bool(classic),
@@ -94,7 +94,7 @@ func (e *poolEnv) pool(t *testing.T, name string, classic bool) string {
 	return *out.IdentityPoolId
 }
 
-func (e *poolEnv) setRoles(t *testing.T, pool string, roles map[string]string, mappings map[string]citypes.RoleMapping) {
+func (e *credsEnv) setRoles(t *testing.T, pool string, roles map[string]string, mappings map[string]citypes.RoleMapping) {
 	t.Helper()
 	if _, err := e.adminCI.SetIdentityPoolRoles(t.Context(), &ci.SetIdentityPoolRolesInput{IdentityPoolId: aws.String(pool),
 		Roles: roles, RoleMappings: mappings}); err != nil {
@@ -103,7 +103,7 @@ func (e *poolEnv) setRoles(t *testing.T, pool string, roles map[string]string, m
 }
 
 // token is an ID token of the provider for the app's client id.
-func (e *poolEnv) token(t *testing.T, sub string, extra map[string]any) string {
+func (e *credsEnv) token(t *testing.T, sub string, extra map[string]any) string {
 	t.Helper()
 	claims := e.idp.Claims(sub, "webapp", time.Now())
 	for k, v := range extra {
@@ -113,7 +113,7 @@ func (e *poolEnv) token(t *testing.T, sub string, extra map[string]any) string {
 }
 
 // identity is GetId's identity for the logins (nil: a guest).
-func (e *poolEnv) identity(t *testing.T, pool string, logins map[string]string) string {
+func (e *credsEnv) identity(t *testing.T, pool string, logins map[string]string) string {
 	t.Helper()
 	out, err := e.app.GetId(t.Context(), &ci.GetIdInput{IdentityPoolId: aws.String(pool), Logins: logins})
 	if err != nil {
@@ -123,7 +123,7 @@ func (e *poolEnv) identity(t *testing.T, pool string, logins map[string]string) 
 }
 
 // callerARN is GetCallerIdentity's ARN with the credentials.
-func (e *poolEnv) callerARN(t *testing.T, c *citypes.Credentials) string {
+func (e *credsEnv) callerARN(t *testing.T, c *citypes.Credentials) string {
 	t.Helper()
 	client := awssts.New(awssts.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.n.URL()), RetryMaxAttempts: 1,
 		Credentials: awscreds.NewStaticCredentialsProvider(*c.AccessKeyId, *c.SecretKey, *c.SessionToken)})
@@ -134,7 +134,7 @@ func (e *poolEnv) callerARN(t *testing.T, c *citypes.Credentials) string {
 	return *out.Arn
 }
 
-func assumedARN(role string) string {
+func poolSessionARN(role string) string {
 	return "arn:aws:sts::" + testAccount + ":assumed-role/" + role + "/CognitoIdentityCredentials"
 }
 
@@ -145,7 +145,7 @@ func assumedARN(role string) string {
 // the authenticated role; the issuance is in ListSessions and in the
 // trail, which names the identity and holds no token or secret.
 func TestIdentityPoolCredentials(t *testing.T) {
-	e := startPoolEnv(t)
+	e := startCredsEnv(t)
 	ctx := t.Context()
 	pool := e.pool(t, "web", false)
 	scoped := `{"StringEquals":{"cognito-identity.amazonaws.com:aud":"` + pool + `"},` +
@@ -170,7 +170,7 @@ func TestIdentityPoolCredentials(t *testing.T) {
 		if *out.IdentityId != id {
 			t.Errorf("IdentityId: got %q, want %q", *out.IdentityId, id)
 		}
-		if got, want := e.callerARN(t, out.Credentials), assumedARN("WebGuest"); got != want {
+		if got, want := e.callerARN(t, out.Credentials), poolSessionARN("WebGuest"); got != want {
 			t.Errorf("guest caller: got %s, want %s", got, want)
 		}
 		if d := out.Credentials.Expiration.Sub(start); d < 59*time.Minute || d > 61*time.Minute {
@@ -185,7 +185,7 @@ func TestIdentityPoolCredentials(t *testing.T) {
 		if err != nil {
 			t.Fatalf("GetCredentialsForIdentity: %v", err)
 		}
-		if got, want := e.callerARN(t, out.Credentials), assumedARN("WebEditor"); got != want {
+		if got, want := e.callerARN(t, out.Credentials), poolSessionARN("WebEditor"); got != want {
 			t.Errorf("editor caller: got %s, want %s", got, want)
 		}
 	})
@@ -197,7 +197,7 @@ func TestIdentityPoolCredentials(t *testing.T) {
 		if err != nil {
 			t.Fatalf("GetCredentialsForIdentity: %v", err)
 		}
-		if got, want := e.callerARN(t, out.Credentials), assumedARN("WebUser"); got != want {
+		if got, want := e.callerARN(t, out.Credentials), poolSessionARN("WebUser"); got != want {
 			t.Errorf("user caller: got %s, want %s", got, want)
 		}
 	})
@@ -236,7 +236,7 @@ func TestIdentityPoolCredentials(t *testing.T) {
 			t.Fatalf("GetCredentialsForIdentity signed in: %v", err)
 		}
 		var found bool
-		for ev := range trailEvents(t, e.n, "GetCredentialsForIdentity") {
+		for ev := range credsTrailEvents(t, e.n, "GetCredentialsForIdentity") {
 			params, _ := ev["requestParameters"].(map[string]any)
 			if params["IdentityId"] == id || params["IdentityId"] == sid {
 				found = true
@@ -255,8 +255,9 @@ func TestIdentityPoolCredentials(t *testing.T) {
 	})
 }
 
-// trailEvents yields the trail's events named name.
-func trailEvents(t *testing.T, n *Node, name string) func(func(map[string]any) bool) {
+// credsTrailEvents yields the trail's events named name (each line of the
+// trail wraps one in its hash chain's record).
+func credsTrailEvents(t *testing.T, n *Node, name string) func(func(map[string]any) bool) {
 	t.Helper()
 	trail := readTrail(t, n)
 	return func(yield func(map[string]any) bool) {
@@ -264,11 +265,11 @@ func trailEvents(t *testing.T, n *Node, name string) func(func(map[string]any) b
 			if !strings.Contains(line, `"`+name+`"`) {
 				continue
 			}
-			var ev map[string]any
-			if json.Unmarshal([]byte(line), &ev) != nil || ev["eventName"] != name {
+			var rec struct{ Event map[string]any }
+			if json.Unmarshal([]byte(line), &rec) != nil || rec.Event["eventName"] != name {
 				continue
 			}
-			if !yield(ev) {
+			if !yield(rec.Event) {
 				return
 			}
 		}
@@ -279,7 +280,7 @@ func trailEvents(t *testing.T, n *Node, name string) func(func(map[string]any) b
 // mapping that resolves ambiguity by Deny refuses a person no rule
 // matches, whatever the pool's authenticated role.
 func TestIdentityPoolCredentialsDenyResolution(t *testing.T) {
-	e := startPoolEnv(t)
+	e := startCredsEnv(t)
 	pool := e.pool(t, "strict", false)
 	cond := `{"StringEquals":{"cognito-identity.amazonaws.com:aud":"` + pool + `"}}`
 	auth, editor := e.role(t, "StrictUser", cond), e.role(t, "StrictEditor", cond)
@@ -309,7 +310,7 @@ func TestIdentityPoolCredentialsDenyResolution(t *testing.T) {
 			if got := errorCode(err); got != tt.want {
 				t.Fatalf("GetCredentialsForIdentity: got %q, want %q", got, tt.want)
 			}
-			if err == nil && e.callerARN(t, out.Credentials) != assumedARN("StrictEditor") {
+			if err == nil && e.callerARN(t, out.Credentials) != poolSessionARN("StrictEditor") {
 				t.Errorf("matching rule: not the editor role")
 			}
 		})
@@ -321,7 +322,7 @@ func TestIdentityPoolCredentialsDenyResolution(t *testing.T) {
 // without restricting :aud to the pool, as AWS does; and a role that
 // does not trust the pool at all. Both are the pool's configuration.
 func TestIdentityPoolCredentialsUnscopedTrust(t *testing.T) {
-	e := startPoolEnv(t)
+	e := startCredsEnv(t)
 	open := e.pool(t, "open", false)
 	e.setRoles(t, open, map[string]string{"unauthenticated": e.role(t, "AnyPool", `{"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"unauthenticated"}}`)}, nil)
 	other := e.pool(t, "other", false)
@@ -341,7 +342,7 @@ func TestIdentityPoolCredentialsUnscopedTrust(t *testing.T) {
 // AssumeRoleWithWebIdentity, is a session of a role that trusts the
 // pool; a pool without the classic flow gives no token (must-reject).
 func TestIdentityPoolBasicFlow(t *testing.T) {
-	e := startPoolEnv(t)
+	e := startCredsEnv(t)
 	ctx := t.Context()
 	classic, enhanced := e.pool(t, "classic", true), e.pool(t, "enhanced-only", false)
 	role := e.role(t, "Classic", `{"StringEquals":{"cognito-identity.amazonaws.com:aud":"`+classic+`"},`+
