@@ -336,3 +336,41 @@ func TestGuestLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentMergeConverges: many requests presenting two logins of
+// two identities at once leave one identity holding both.
+func TestConcurrentMergeConverges(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Service) {
+		ctx, now := t.Context(), time.Now()
+		x, y := lg("idp-a", "ivy"), lg("idp-b", "ivy")
+		a, err := s.resolve(ctx, testAccount, testPool, "", []Login{x}, nil, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.resolve(ctx, testAccount, testPool, "", []Login{y}, nil, now.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		const n = 8
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				_, errs[i] = s.resolve(ctx, testAccount, testPool, "", []Login{x, y, lg("idp-c", "ivy")}, nil, now.Add(2*time.Second))
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("request %d: %v", i, err)
+			}
+		}
+		got, err := s.resolve(ctx, testAccount, testPool, "", []Login{y}, nil, now.Add(3*time.Second))
+		if err != nil || got.IdentityId != a.IdentityId || len(got.Logins) != 3 {
+			t.Errorf("after the concurrent merges: %+v (%v), want %s with three logins", got, err, a.IdentityId)
+		}
+		members, err := s.objects.List(ctx, testAccount, KindMember, "", 0)
+		if err != nil || len(members) != 1 {
+			t.Errorf("members: %d (%v), want 1", len(members), err)
+		}
+	})
+}
