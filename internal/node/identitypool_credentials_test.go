@@ -381,3 +381,79 @@ func TestIdentityPoolBasicFlow(t *testing.T) {
 		}
 	})
 }
+
+// TestIdentityPoolCredentialsTokenMapping: a Token mapping gives the
+// token's cognito:preferred_role, or the CustomRoleArn the app asks for
+// among its cognito:roles; a CustomRoleArn the token does not list is
+// refused under Deny (must-reject). The pool's default attribute map
+// makes the token's aud and sub the session's principal tags
+// (client, username), which the role's policy conditions on.
+func TestIdentityPoolCredentialsTokenMapping(t *testing.T) {
+	e := startCredsEnv(t)
+	ctx := t.Context()
+	pool := e.pool(t, "groups", false)
+	trust := func(name string) string {
+		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"cognito-identity.amazonaws.com"},` +
+			`"Action":["sts:AssumeRoleWithWebIdentity","sts:TagSession"],"Condition":{"StringEquals":{"cognito-identity.amazonaws.com:aud":"` + pool + `"}}}]}`
+		e.call(t, "iam", "Action=CreateRole&Version=2010-05-08&RoleName="+name+"&AssumeRolePolicyDocument="+url.QueryEscape(doc))
+		return "arn:aws:iam::" + testAccount + ":role/" + name
+	}
+	auth, admins, readers, other := trust("GroupsUser"), trust("GroupsAdmin"), trust("GroupsReader"), trust("GroupsOther")
+	// Readers may list roles only as the person and app the tags name.
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*",` +
+		`"Condition":{"StringEquals":{"aws:PrincipalTag/username":"tagged-1","aws:PrincipalTag/client":"webapp"}}}]}`
+	e.call(t, "iam", "Action=PutRolePolicy&Version=2010-05-08&RoleName=GroupsReader&PolicyName=tags&PolicyDocument="+url.QueryEscape(policy))
+	e.setRoles(t, pool, map[string]string{"authenticated": auth}, map[string]citypes.RoleMapping{
+		e.provider: {Type: citypes.RoleMappingTypeToken, AmbiguousRoleResolution: citypes.AmbiguousRoleResolutionTypeDeny},
+	})
+	if _, err := e.adminCI.SetPrincipalTagAttributeMap(ctx, &ci.SetPrincipalTagAttributeMapInput{IdentityPoolId: aws.String(pool),
+		IdentityProviderName: aws.String(e.provider), UseDefaults: aws.Bool(true)}); err != nil {
+		t.Fatalf("SetPrincipalTagAttributeMap: %v", err)
+	}
+	groups := map[string]any{"cognito:roles": []string{admins, readers}, "cognito:preferred_role": readers}
+	for _, tt := range []struct {
+		name, sub, custom string
+		claims            map[string]any
+		wantRole, wantErr string
+	}{
+		{name: "preferred role", sub: "tagged-1", claims: groups, wantRole: "GroupsReader"},
+		{name: "custom role among the token's", sub: "tagged-2", claims: groups, custom: admins, wantRole: "GroupsAdmin"},
+		{name: "custom role the token lacks", sub: "tagged-3", claims: groups, custom: other, wantErr: "NotAuthorizedException"},
+		{name: "several roles, none preferred", sub: "tagged-4", claims: map[string]any{"cognito:roles": []string{admins, readers}},
+			wantErr: "NotAuthorizedException"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			logins := map[string]string{e.provider: e.token(t, tt.sub, tt.claims)}
+			id := e.identity(t, pool, logins)
+			in := &ci.GetCredentialsForIdentityInput{IdentityId: aws.String(id), Logins: logins}
+			if tt.custom != "" {
+				in.CustomRoleArn = aws.String(tt.custom)
+			}
+			out, err := e.app.GetCredentialsForIdentity(ctx, in)
+			if got := errorCode(err); got != tt.wantErr {
+				t.Fatalf("GetCredentialsForIdentity: got %q (%v), want %q", got, err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if got, want := e.callerARN(t, out.Credentials), poolSessionARN(tt.wantRole); got != want {
+				t.Errorf("caller: got %s, want %s", got, want)
+			}
+		})
+	}
+
+	t.Run("principal tags", func(t *testing.T) {
+		for sub, want := range map[string]int{"tagged-1": http.StatusOK, "someone-else": http.StatusForbidden} {
+			logins := map[string]string{e.provider: e.token(t, sub, groups)}
+			id := e.identity(t, pool, logins)
+			out, err := e.app.GetCredentialsForIdentity(ctx, &ci.GetCredentialsForIdentityInput{IdentityId: aws.String(id), Logins: logins})
+			if err != nil {
+				t.Fatalf("GetCredentialsForIdentity: %v", err)
+			}
+			c := sigv4.Credentials{AccessKeyID: *out.Credentials.AccessKeyId, SecretAccessKey: *out.Credentials.SecretKey, SessionToken: *out.Credentials.SessionToken}
+			if status, body := signedPostTo(t, http.DefaultClient, e.n.URL(), "iam", c, "Action=ListRoles&Version=2010-05-08"); status != want {
+				t.Errorf("ListRoles as %s (tags from the token): %d %s, want %d", sub, status, body, want)
+			}
+		}
+	})
+}
