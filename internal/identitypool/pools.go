@@ -399,6 +399,18 @@ func (s *Service) poolResource(ctx context.Context, account, id string, extra ma
 	return t, nil
 }
 
+// updateTarget authorizes UpdateIdentityPool on the pool, with the tags
+// it sets (IdentityPoolTags replaces them) as aws:RequestTag/KEY and
+// aws:TagKeys, so that a policy conditioning tags binds the update as it
+// binds TagResource.
+func (s *Service) updateTarget(ctx context.Context, r *restjson.Request[Pool]) (request.Target, error) {
+	ip, err := caller(r.Principal)
+	if err != nil {
+		return request.Target{}, err
+	}
+	return s.poolResource(ctx, ip.Account, r.Input.IdentityPoolId, requestTagContext(r.Input.IdentityPoolTags))
+}
+
 // arnTarget authorizes the tag actions on the pool ARN their input names
 // (it must be a pool of the caller's account), with the tags they set as
 // aws:RequestTag/KEY and aws:TagKeys, and the pool's as

@@ -628,3 +628,32 @@ func FuzzArnPool(f *testing.F) {
 		}
 	})
 }
+
+// TestTagConditionKeys: UpdateIdentityPool's tags are its request's
+// aws:RequestTag/KEY and aws:TagKeys, as TagResource's are, and
+// UntagResource's keys its aws:TagKeys, beside the pool's own tags.
+func TestTagConditionKeys(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	p := h.create(testAcct, &CreateIdentityPoolInput{IdentityPoolName: "p", IdentityPoolTags: map[string]string{"team": "blue"}})
+	arn := h.svc.PoolARN(testAcct, p.IdentityPoolId)
+	x := &request.Exchange{Principal: &identity.Principal{Account: testAcct}}
+	up, err := h.svc.updateTarget(ctx, &restjson.Request[Pool]{Exchange: x, Input: &Pool{IdentityPoolId: p.IdentityPoolId, IdentityPoolTags: map[string]string{"team": "red"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := request.Target{Resource: arn, Context: map[string][]string{"aws:ResourceTag/team": {"blue"}, "aws:RequestTag/team": {"red"}, "aws:TagKeys": {"team"}}}
+	if diff := cmp.Diff(want, up); diff != "" {
+		t.Errorf("UpdateIdentityPool's target (-want +got):\n%s", diff)
+	}
+	un, err := h.svc.untagTarget(ctx, &restjson.Request[UntagResourceInput]{Exchange: x, Input: &UntagResourceInput{ResourceArn: arn, TagKeys: []string{"team"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = request.Target{Resource: arn, Context: map[string][]string{"aws:ResourceTag/team": {"blue"}, "aws:TagKeys": {"team"}}}
+	if diff := cmp.Diff(want, un); diff != "" {
+		t.Errorf("UntagResource's target (-want +got):\n%s", diff)
+	}
+	_, err = h.svc.untagTarget(ctx, &restjson.Request[UntagResourceInput]{Exchange: x, Input: &UntagResourceInput{ResourceArn: "arn:aws:s3:::bucket/key", TagKeys: []string{"team"}}})
+	wantErr(t, "UntagResource of an S3 ARN", err, CodeInvalidParameter, "Invalid resource ARN")
+}

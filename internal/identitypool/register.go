@@ -21,7 +21,7 @@ func Register(d *restjson.Dispatcher, s *Service) {
 			return s.DescribeIdentityPool(ctx, account, in.IdentityPoolId)
 		})
 	admin(svc, "ListIdentityPools", request.ReadOnly, starTarget[ListIdentityPoolsInput], s.ListIdentityPools)
-	admin(svc, "UpdateIdentityPool", request.Writes, poolTarget(s, func(in *Pool) string { return in.IdentityPoolId }), s.UpdateIdentityPool)
+	admin(svc, "UpdateIdentityPool", request.Writes, s.updateTarget, s.UpdateIdentityPool)
 	admin(svc, "DeleteIdentityPool", request.Writes, poolTarget(s, func(in *PoolIDInput) string { return in.IdentityPoolId }),
 		func(ctx context.Context, account string, in *PoolIDInput) (*Empty, error) {
 			return &Empty{}, s.DeleteIdentityPool(ctx, account, in.IdentityPoolId)
@@ -42,7 +42,7 @@ func Register(d *restjson.Dispatcher, s *Service) {
 		func(ctx context.Context, account string, in *TagResourceInput) (*Empty, error) {
 			return &Empty{}, s.TagResource(ctx, account, in)
 		})
-	admin(svc, "UntagResource", request.Writes, arnTarget(s, func(in *UntagResourceInput) (string, map[string]string) { return in.ResourceArn, nil }),
+	admin(svc, "UntagResource", request.Writes, s.untagTarget,
 		func(ctx context.Context, account string, in *UntagResourceInput) (*Empty, error) {
 			return &Empty{}, s.UntagResource(ctx, account, in)
 		})

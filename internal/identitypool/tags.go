@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/restjson"
 )
 
 // checkPoolTags records the constraints of tags to set: at most MaxTags,
@@ -99,6 +102,24 @@ func (s *Service) UntagResource(ctx context.Context, account string, in *UntagRe
 		return nil
 	})
 	return err
+}
+
+// untagTarget authorizes UntagResource on the pool its ARN names, with
+// the keys it removes as aws:TagKeys (AWS's key for untagging).
+func (s *Service) untagTarget(ctx context.Context, r *restjson.Request[UntagResourceInput]) (request.Target, error) {
+	ip, err := caller(r.Principal)
+	if err != nil {
+		return request.Target{}, err
+	}
+	id, err := s.arnPool(ip.Account, r.Input.ResourceArn)
+	if err != nil {
+		return request.Target{}, err
+	}
+	var keys map[string][]string
+	if len(r.Input.TagKeys) > 0 {
+		keys = map[string][]string{"aws:TagKeys": slices.Clone(r.Input.TagKeys)}
+	}
+	return s.poolResource(ctx, ip.Account, id, keys)
 }
 
 // ListTagsForResource returns the tags of the pool the ARN names.

@@ -254,6 +254,16 @@ func TestIdentityPoolDeniedCaller(t *testing.T) {
 	if _, err := e.op.DescribeIdentityPool(ctx, &cognitoidentity.DescribeIdentityPoolInput{IdentityPoolId: id}); err != nil {
 		t.Errorf("DescribeIdentityPool of a blue pool, allowed on blue: %v", err)
 	}
+
+	// Tags set through UpdateIdentityPool are its aws:TagKeys: a policy
+	// allowing updates that set no tags refuses one that does.
+	e.allow(t, `{"Effect":"Allow","Action":"cognito-identity:UpdateIdentityPool","Resource":"*","Condition":{"Null":{"aws:TagKeys":"true"}}}`)
+	_, err = e.op.UpdateIdentityPool(ctx, &cognitoidentity.UpdateIdentityPoolInput{IdentityPoolId: id, IdentityPoolName: aws.String("p"),
+		IdentityPoolTags: map[string]string{"team": "red"}})
+	wantPoolsError(t, "UpdateIdentityPool setting tags, allowed without", err, "AccessDeniedException", "cognito-identity:UpdateIdentityPool")
+	if _, err := e.op.UpdateIdentityPool(ctx, &cognitoidentity.UpdateIdentityPoolInput{IdentityPoolId: id, IdentityPoolName: aws.String("p2")}); err != nil {
+		t.Errorf("UpdateIdentityPool setting no tags: %v", err)
+	}
 }
 
 // TestIdentityPoolSetRolesNeedsPassRole: giving a pool roles hands them
