@@ -371,6 +371,9 @@ func TestIdentityPoolBasicFlow(t *testing.T) {
 	if got := aws.ToString(out.SubjectFromWebIdentityToken); got != id {
 		t.Errorf("SubjectFromWebIdentityToken: got %q, want the identity %q", got, id)
 	}
+	if strings.Contains(readTrail(t, e.n), *tok.Token) {
+		t.Errorf("the trail holds GetOpenIdToken's token")
+	}
 
 	t.Run("classic flow off", func(t *testing.T) {
 		logins := map[string]string{e.provider: e.token(t, "basic-2", nil)}
@@ -456,4 +459,56 @@ func TestIdentityPoolCredentialsTokenMapping(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestIdentityPoolCredentialsDeveloperLogin: a developer token
+// (GetOpenIdTokenForDeveloperIdentity) given as the login
+// cognito-identity.amazonaws.com gets the enhanced flow's credentials; the
+// session's :amr holds the developer provider, which the trust policy
+// requires, and the principal tags the back end set.
+func TestIdentityPoolCredentialsDeveloperLogin(t *testing.T) {
+	e := startCredsEnv(t)
+	ctx := t.Context()
+	out, err := e.adminCI.CreateIdentityPool(ctx, &ci.CreateIdentityPoolInput{IdentityPoolName: aws.String("dev"),
+		AllowUnauthenticatedIdentities: false, DeveloperProviderName: aws.String("login.devapp")})
+	if err != nil {
+		t.Fatalf("CreateIdentityPool: %v", err)
+	}
+	pool := *out.IdentityPoolId
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"cognito-identity.amazonaws.com"},` +
+		`"Action":["sts:AssumeRoleWithWebIdentity","sts:TagSession"],"Condition":{"StringEquals":{"cognito-identity.amazonaws.com:aud":"` + pool + `"},` +
+		`"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"login.devapp"}}}]}`
+	e.call(t, "iam", "Action=CreateRole&Version=2010-05-08&RoleName=DevUser&AssumeRolePolicyDocument="+url.QueryEscape(doc))
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*",` +
+		`"Condition":{"StringEquals":{"aws:PrincipalTag/plan":"pro"}}}]}`
+	e.call(t, "iam", "Action=PutRolePolicy&Version=2010-05-08&RoleName=DevUser&PolicyName=plan&PolicyDocument="+url.QueryEscape(policy))
+	e.setRoles(t, pool, map[string]string{"authenticated": "arn:aws:iam::" + testAccount + ":role/DevUser"}, nil)
+	dev, err := e.adminCI.GetOpenIdTokenForDeveloperIdentity(ctx, &ci.GetOpenIdTokenForDeveloperIdentityInput{IdentityPoolId: aws.String(pool),
+		Logins: map[string]string{"login.devapp": "user-42"}, PrincipalTags: map[string]string{"plan": "pro"}})
+	if err != nil {
+		t.Fatalf("GetOpenIdTokenForDeveloperIdentity: %v", err)
+	}
+	creds, err := e.app.GetCredentialsForIdentity(ctx, &ci.GetCredentialsForIdentityInput{IdentityId: dev.IdentityId,
+		Logins: map[string]string{"cognito-identity.amazonaws.com": *dev.Token}})
+	if err != nil {
+		t.Fatalf("GetCredentialsForIdentity with the developer token: %v", err)
+	}
+	if got, want := e.callerARN(t, creds.Credentials), poolSessionARN("DevUser"); got != want {
+		t.Errorf("caller: got %s, want %s", got, want)
+	}
+	c := sigv4.Credentials{AccessKeyID: *creds.Credentials.AccessKeyId, SecretAccessKey: *creds.Credentials.SecretKey, SessionToken: *creds.Credentials.SessionToken}
+	if status, body := signedPostTo(t, http.DefaultClient, e.n.URL(), "iam", c, "Action=ListRoles&Version=2010-05-08"); status != http.StatusOK {
+		t.Errorf("ListRoles with the developer's principal tag: %d %s", status, body)
+	}
+	// The token is for its identity only.
+	other, err := e.adminCI.GetOpenIdTokenForDeveloperIdentity(ctx, &ci.GetOpenIdTokenForDeveloperIdentityInput{IdentityPoolId: aws.String(pool),
+		Logins: map[string]string{"login.devapp": "user-43"}})
+	if err != nil {
+		t.Fatalf("GetOpenIdTokenForDeveloperIdentity: %v", err)
+	}
+	_, err = e.app.GetCredentialsForIdentity(ctx, &ci.GetCredentialsForIdentityInput{IdentityId: other.IdentityId,
+		Logins: map[string]string{"cognito-identity.amazonaws.com": *dev.Token}})
+	if got := errorCode(err); got != "NotAuthorizedException" {
+		t.Errorf("another identity's developer token: got %s, want NotAuthorizedException", got)
+	}
 }
