@@ -223,21 +223,22 @@ func (s *Service) ListIdentities(ctx context.Context, account string, in *ListId
 			break
 		}
 		if i == in.MaxResults {
-			last := out.Identities[len(out.Identities)-1].IdentityId
-			out.NextToken = base64.RawURLEncoding.EncodeToString([]byte(last))
+			out.NextToken = base64.RawURLEncoding.EncodeToString([]byte(last(members[i-1].ID, prefix)))
 			break
 		}
 		si, err := s.getIdentity(ctx, account, id)
 		if err != nil {
 			return nil, err
 		}
-		if si == nil {
-			si = &storedIdentity{Identity: Identity{IdentityId: id, Created: m.Created, LastModified: m.Updated}}
+		if si != nil { // else deleted since the member was listed
+			out.Identities = append(out.Identities, describe(&si.Identity))
 		}
-		out.Identities = append(out.Identities, describe(&si.Identity))
 	}
 	return out, nil
 }
+
+// last is the identity id of a member id.
+func last(member, prefix string) string { return strings.TrimPrefix(member, prefix) }
 
 // DescribeIdentity describes an identity of the caller's account.
 func (s *Service) DescribeIdentity(ctx context.Context, account string, in *IdentityIDInput) (*IdentityDescription, error) {
