@@ -1,0 +1,67 @@
+// What a web or mobile app does with an identity pool, through the AWS SDK
+// for JavaScript v3: fromCognitoIdentityPool (@aws-sdk/credential-providers)
+// as a guest and signed in with an OpenID provider's ID token, then STS
+// and the S3 gateway with the credentials it gets. Shared by Node
+// (identitypool.mjs) and the page in Chromium (identitypool_page.mjs,
+// bundled by identitypool_bundle.mjs). Returns what it saw; the Go test
+// (e2e/identitypool_test.go) judges it.
+import { fromCognitoIdentityPool } from "@aws-sdk/credential-providers";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+
+// appFlow takes {region, api, s3, pool, bucket, provider, token, expired}:
+// the API's and the gateway's URLs, the pool, the bucket, the OIDC
+// provider's name (its issuer without https://) and two ID tokens.
+export async function appFlow(cfg) {
+  const region = cfg.region;
+  const out = {};
+  const credentialsFor = (logins) => fromCognitoIdentityPool({
+    identityPoolId: cfg.pool, logins, clientConfig: { region, endpoint: cfg.api },
+  });
+  const errorOf = async (p) => {
+    try {
+      await p;
+      return "succeeded";
+    } catch (e) {
+      return e.name;
+    }
+  };
+  const session = async (credentials) => {
+    const c = await credentials();
+    const sts = new STSClient({ region, endpoint: cfg.api, credentials });
+    const s3 = new S3Client({ region, endpoint: cfg.s3, forcePathStyle: true, credentials });
+    const arn = (await sts.send(new GetCallerIdentityCommand({}))).Arn;
+    return { c, arn, s3 };
+  };
+  const read = async (s3, key) =>
+    (await s3.send(new GetObjectCommand({ Bucket: cfg.bucket, Key: key }))).Body.transformToString();
+  const write = (s3, key, body) => s3.send(new PutObjectCommand({ Bucket: cfg.bucket, Key: key, Body: body }));
+
+  // A guest: the pool's unauthenticated role, which may read public/.
+  const guest = await session(credentialsFor(undefined));
+  out.guestIdentity = guest.c.identityId;
+  out.guestArn = guest.arn;
+  out.guestKey = guest.c.accessKeyId.slice(0, 4);
+  out.guestExpires = guest.c.expiration instanceof Date && guest.c.expiration > new Date();
+  out.guestRead = await read(guest.s3, "public/hello.txt");
+  out.guestWrite = await errorOf(write(guest.s3, "public/guest.txt", "no"));
+  out.guestPrivate = await errorOf(write(guest.s3, `private/${guest.c.identityId}/note.txt`, "no"));
+
+  // Signed in: the authenticated role, which may also write under
+  // private/ its own identity id (${cognito-identity.amazonaws.com:sub}).
+  const user = await session(credentialsFor({ [cfg.provider]: cfg.token }));
+  const id = user.c.identityId;
+  out.userIdentity = id;
+  out.userArn = user.arn;
+  out.userRead = await read(user.s3, "public/hello.txt");
+  out.ownWrite = await errorOf(write(user.s3, `private/${id}/note.txt`, "mine"));
+  out.ownRead = await read(user.s3, `private/${id}/note.txt`).catch((e) => e.name);
+  out.otherWrite = await errorOf(write(user.s3, `private/${cfg.region}:00000000-0000-4000-8000-000000000000/note.txt`, "theirs"));
+  out.otherRead = await errorOf(read(user.s3, `private/${guest.c.identityId}/x`));
+
+  // The same login again, from a fresh provider: the same identity.
+  out.again = (await credentialsFor({ [cfg.provider]: cfg.token })()).identityId;
+  // An expired token is refused by the pool.
+  out.expired = await errorOf(credentialsFor({ [cfg.provider]: cfg.expired })());
+  return out;
+}
