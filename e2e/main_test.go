@@ -70,7 +70,7 @@ const (
 // here and the JavaScript tests then skip, or fail under CI.
 func installJS() {
 	missing := false
-	for _, f := range []string{jsSDK, jsS3, jsSSO, jsPlaywright} {
+	for _, f := range []string{jsSDK, jsS3, jsSSO, jsPlaywright, jsCognito, jsEsbuild} {
 		if _, err := os.Stat(f); err != nil {
 			missing = true
 		}

@@ -8,7 +8,7 @@ const cfg = JSON.parse(process.env.E2E_CONFIG);
 await runInChromium(async (page) => {
   page.on("pageerror", (e) => console.error("page error: " + e.message));
   await page.goto(process.env.E2E_PAGE);
-  await page.waitForSelector("body[data-ready=yes]", { timeout: 30000 });
+  await page.waitForSelector("body[data-ready=yes]", { state: "attached", timeout: 30000 });
   const result = await page.evaluate((c) => window.appFlow(c), cfg);
   console.log("RESULT " + JSON.stringify(result));
 });
