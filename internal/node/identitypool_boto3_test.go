@@ -314,7 +314,7 @@ ci.unlink_identity(IdentityId=a1, Logins={PROVIDER: E["ALICE"]}, LoginsToRemove=
 out["unlinked"] = ci.describe_identity(IdentityId=a1).get("Logins", [])
 out["delete"] = clean(ci.delete_identities(IdentityIdsToDelete=[g2]))
 rejects("deleted identity", ci.exceptions.ResourceNotFoundException, ci.describe_identity, IdentityId=g2)
-out["left"] = sorted(i["IdentityId"] for i in ci.list_identities(IdentityPoolId=web, MaxResults=60)["Identities"])
+out["left"] = {i["IdentityId"]: i.get("Logins", []) for i in ci.list_identities(IdentityPoolId=web, MaxResults=60)["Identities"]}
 rejects("unknown pool", ci.exceptions.ResourceNotFoundException, ci.get_id,
     IdentityPoolId="us-east-1:00000000-0000-4000-8000-000000000000")
 `)
@@ -327,7 +327,7 @@ rejects("unknown pool", ci.exceptions.ResourceNotFoundException, ci.get_id,
 	  "pages": [2, 1],
 	  "unlinked": [],
 	  "delete": {},
-	  "left": ["ALICE", "GUEST1"],
+	  "left": {"ALICE": [], "GUEST1": []},
 	  "reject": {
 	    "other account": ["ResourceNotFoundException", 400],
 	    "deleted identity": ["ResourceNotFoundException", 400],
