@@ -308,3 +308,32 @@ func TestIdentityPoolGuestRateLimit(t *testing.T) {
 		t.Errorf("signed in after the guest limit: %v", err)
 	}
 }
+
+// TestIdentityPoolSAMLLogin: a SAML provider's response is a login (the
+// NameID its subject); an unsigned one is refused.
+func TestIdentityPoolSAMLLogin(t *testing.T) {
+	e := startIdentitiesNode(t)
+	saml := fedtest.NewSAMLIdP(t, "https://idp.example.com/saml")
+	out := e.iam(t, "Action=CreateSAMLProvider&Version=2010-05-08&Name=corp&SAMLMetadataDocument="+url.QueryEscape(saml.Metadata()))
+	_, rest, _ := strings.Cut(out, "<SAMLProviderArn>")
+	arn, _, _ := strings.Cut(rest, "<")
+	p, err := e.ci.CreateIdentityPool(context.Background(), &cognitoidentity.CreateIdentityPoolInput{IdentityPoolName: aws.String("saml"),
+		SamlProviderARNs: []string{arn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := aws.ToString(p.IdentityPoolId)
+	response := func() string {
+		return saml.Response(t, saml.NewAssertion("jane@example.com", "arn:aws:iam::"+testAccount+":role/any", arn, "jane", time.Now()))
+	}
+	first, err := e.getID(pool, map[string]string{arn: response()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := e.getID(pool, map[string]string{arn: response()}); err != nil || again != first {
+		t.Errorf("jane again: %s (%v), want %s", again, err, first)
+	}
+	unsigned := saml.Unsigned(t, saml.NewAssertion("jane@example.com", "arn:aws:iam::"+testAccount+":role/any", arn, "jane", time.Now()))
+	_, err = e.getID(pool, map[string]string{arn: unsigned})
+	wantPoolsError(t, "an unsigned SAML response", err, "NotAuthorizedException", "Invalid login token.")
+}
