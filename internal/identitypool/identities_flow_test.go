@@ -3,6 +3,7 @@ package identitypool
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -138,4 +139,36 @@ func BenchmarkReturningIdentity(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestSupportedLoginProviders: a social provider's token must name the
+// configured app id in aud; OAuth-only providers are refused.
+func TestSupportedLoginProviders(t *testing.T) {
+	st := teststores.SQLite(t, time.Now)
+	identityService(t, st) // makes the account
+	s, err := New(Config{Objects: st.Objects(), Sessions: tokenSessions{}, Tokens: NewTokens(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	no := false
+	p, err := s.CreateIdentityPool(t.Context(), testAccount, &CreateIdentityPoolInput{IdentityPoolName: "social", AllowUnauthenticatedIdentities: &no,
+		SupportedLoginProviders: map[string]string{"accounts.google.com": "other-app;app", "appleid.apple.com": "not-app", "graph.facebook.com": "123"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	getID := func(logins map[string]string) error {
+		_, err := s.GetId(t.Context(), &GetIdInput{IdentityPoolId: p.IdentityPoolId, Logins: logins}, exchange(time.Now()))
+		return err
+	}
+	if err := getID(map[string]string{"accounts.google.com": "sub:kim"}); err != nil {
+		t.Errorf("Google with one of the app ids: %v", err)
+	}
+	wantCode(t, "Apple for another app", getID(map[string]string{"appleid.apple.com": "sub:kim"}), CodeNotAuthorized, msgAudience)
+	wantCode(t, "Facebook", getID(map[string]string{"graph.facebook.com": "sub:kim"}), CodeNotAuthorized, "Logins from graph.facebook.com are not supported")
+	many := map[string]string{}
+	for i := range MaxLogins + 1 {
+		many[fmt.Sprintf("p%d", i)] = "sub:kim"
+	}
+	wantCode(t, "eleven logins", getID(many), CodeInvalidParameter, "")
+	wantCode(t, "an empty token", getID(map[string]string{"accounts.google.com": ""}), CodeInvalidParameter, "")
 }

@@ -59,7 +59,8 @@ var oauthOnly = []string{"graph.facebook.com", "www.amazon.com", "api.twitter.co
 //   - A SupportedLoginProviders key (accounts.google.com,
 //     appleid.apple.com, ...) is verified the same way through the IAM
 //     OIDC provider of that issuer, and the token's aud must hold the
-//     configured app id (or one of them, comma-separated). OAuth-only
+//     configured app id (or one of them, separated by ';' as the
+//     model's pattern allows, or ','). OAuth-only
 //     providers (Facebook, Amazon, Twitter) are refused.
 //   - A CognitoIdentityProviders name (a user pool's issuer) is verified
 //     through the IAM OIDC provider of that issuer, aud the client id (a
@@ -133,8 +134,8 @@ func oidcProviderName(arn string) string {
 }
 
 // verifyOIDC verifies an ID token with the account's IAM OIDC provider
-// of that name; appIDs, when set, are the audiences (comma-separated)
-// one of which the token's aud must hold.
+// of that name; appIDs, when set, are the audiences (separated by ';'
+// or ',') one of which the token's aud must hold.
 func (s *Service) verifyOIDC(ctx context.Context, account, provider, token, appIDs string, now time.Time) (*LoginProof, error) {
 	v, err := s.sessions.VerifyOIDCLogin(ctx, account, provider, token, now)
 	if err != nil {
@@ -142,7 +143,7 @@ func (s *Service) verifyOIDC(ctx context.Context, account, provider, token, appI
 	}
 	if appIDs != "" {
 		ok := false
-		for id := range strings.SplitSeq(appIDs, ",") {
+		for id := range strings.FieldsFuncSeq(appIDs, func(r rune) bool { return r == ',' || r == ';' }) {
 			if id = strings.TrimSpace(id); id != "" && slices.Contains(v.Audience, id) {
 				ok = true
 			}
