@@ -134,7 +134,7 @@ func (a *poolApp) checkAppFlow(t *testing.T, got map[string]string) {
 	role := "arn:aws:sts::" + testAccount + ":assumed-role/"
 	want := map[string]string{
 		"guestIdentity": guest, "guestArn": role + "js_guest/CognitoIdentityCredentials", "guestKey": "ASIA",
-		"guestExpires": "true", "guestRead": poolHello, "guestWrite": "AccessDenied", "guestPrivate": "AccessDenied",
+		"guestExpires": "true", "guestRead": poolHello, "guestWrite": "AccessDenied", "guestPrivate": "AccessDenied", "guestAgain": guest,
 		"userIdentity": user, "userArn": role + "js_user/CognitoIdentityCredentials", "userRead": poolHello,
 		"ownWrite": "succeeded", "ownRead": "mine", "otherWrite": "AccessDenied", "otherRead": "AccessDenied",
 		"again": user, "expired": "NotAuthorizedException",

@@ -46,6 +46,10 @@ export async function appFlow(cfg) {
   out.guestRead = await read(guest.s3, "public/hello.txt");
   out.guestWrite = await errorOf(write(guest.s3, "public/guest.txt", "no"));
   out.guestPrivate = await errorOf(write(guest.s3, `private/${guest.c.identityId}/note.txt`, "no"));
+  // A second guest provider: the first one cached its identity id (in
+  // IndexedDB in a browser, in memory in Node), so it returns as that
+  // guest: GetCredentialsForIdentity without GetId.
+  out.guestAgain = (await credentialsFor(undefined)()).identityId;
 
   // Signed in: the authenticated role, which may also write under
   // private/ its own identity id (${cognito-identity.amazonaws.com:sub}).
