@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,9 +102,19 @@ func (p *poolBoto3) run(t *testing.T, script string) map[string]any {
 }
 
 // compare diffs the script's results with want (JSON, testAccount written
-// ACCOUNT).
-func compareBoto3(t *testing.T, got map[string]any, wantJSON string) {
+// ACCOUNT), apart from the refusals' messages, which it returns after
+// checking that none repeats a login token.
+func (p *poolBoto3) compare(t *testing.T, got map[string]any, wantJSON string) map[string]any {
 	t.Helper()
+	reasons, _ := got["reason"].(map[string]any)
+	delete(got, "reason")
+	for name, msg := range reasons {
+		for _, kv := range p.env {
+			if k, tok, _ := strings.Cut(kv, "="); strings.Count(tok, ".") == 2 && strings.Contains(fmt.Sprint(msg), tok) {
+				t.Errorf("%s: the message repeats the token %s", name, k)
+			}
+		}
+	}
 	var want map[string]any
 	if err := json.Unmarshal([]byte(strings.ReplaceAll(wantJSON, "ACCOUNT", testAccount)), &want); err != nil {
 		t.Fatal(err)
@@ -111,6 +122,7 @@ func compareBoto3(t *testing.T, got map[string]any, wantJSON string) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("boto3 results (-want +got):\n%s", diff)
 	}
+	return reasons
 }
 
 // poolBoto3Prelude is the scripts' common part: clients, IAM helpers, and
@@ -148,12 +160,14 @@ def failure(e):
     return [e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]]
 
 def rejects(key, exc, call, **kw):
-    """Records the modeled exception call raises, or what else happened."""
+    """Records the modeled exception call raises, or what else happened,
+    and the message under "reason"."""
     try:
         call(**kw)
         out.setdefault("reject", {})[key] = "succeeded"
     except exc as e:
         out.setdefault("reject", {})[key] = failure(e)
+        out.setdefault("reason", {})[key] = e.response["Error"].get("Message", "")
     except botocore.exceptions.ClientError as e:
         out.setdefault("reject", {})[key] = ["not " + exc.__name__] + failure(e) + [e.response["Error"].get("Message", "")]
 
@@ -248,7 +262,7 @@ ci.delete_identity_pool(IdentityPoolId=web)
 rejects("deleted pool", ci.exceptions.ResourceNotFoundException, ci.describe_identity_pool, IdentityPoolId=web)
 out["after delete"] = sorted(i["IdentityPoolName"] for i in ci.list_identity_pools(MaxResults=60)["IdentityPools"])
 `)
-	compareBoto3(t, got, `{
+	p.compare(t, got, `{
 	  "create": {"IdentityPoolId": "WEB", "IdentityPoolName": "web app", "AllowUnauthenticatedIdentities": true,
 	    "AllowClassicFlow": false, "OpenIdConnectProviderARNs": ["PROVIDER_ARN"], "DeveloperProviderName": "login.brevet.test",
 	    "IdentityPoolTags": {"team": "web"}},
@@ -318,7 +332,7 @@ out["left"] = {i["IdentityId"]: i.get("Logins", []) for i in ci.list_identities(
 rejects("unknown pool", ci.exceptions.ResourceNotFoundException, ci.get_id,
     IdentityPoolId="us-east-1:00000000-0000-4000-8000-000000000000")
 `)
-	compareBoto3(t, got, `{
+	p.compare(t, got, `{
 	  "again": "ALICE",
 	  "id": [true, 36],
 	  "describe": ["ALICE", ["PROVIDER"], true, true],
@@ -363,7 +377,7 @@ b = alias(ci.get_id(IdentityPoolId=web, Logins={PROVIDER: E["BOB"]})["IdentityId
 out["bob"] = credentials(b, Logins={PROVIDER: E["BOB"]})
 rejects("guest call on a signed-in identity", ci.exceptions.NotAuthorizedException, ci.get_credentials_for_identity, IdentityId=b)
 `)
-	compareBoto3(t, got, `{
+	p.compare(t, got, `{
 	  "guest": ["GUEST", "arn:aws:sts::ACCOUNT:assumed-role/web-guest/CognitoIdentityCredentials"],
 	  "alice": ["ALICE", "arn:aws:sts::ACCOUNT:assumed-role/web-admins/CognitoIdentityCredentials"],
 	  "bob": ["BOB", "arn:aws:sts::ACCOUNT:assumed-role/web-auth/CognitoIdentityCredentials"],
@@ -394,7 +408,7 @@ try:
 except botocore.exceptions.ClientError as e:
     out["guest as authenticated"] = failure(e)
 `)
-	compareBoto3(t, got, `{
+	p.compare(t, got, `{
 	  "token": ["ALICE", 2],
 	  "sts": ["arn:aws:sts::ACCOUNT:assumed-role/web-auth/basic", "ALICE", "WEB", "cognito-identity.amazonaws.com"],
 	  "caller": "arn:aws:sts::ACCOUNT:assumed-role/web-auth/basic",
@@ -434,7 +448,7 @@ out["unlinked"] = ci.lookup_developer_identity(IdentityPoolId=web, IdentityId=d1
 rejects("unlinked user", ci.exceptions.ResourceNotFoundException, ci.lookup_developer_identity,
     IdentityPoolId=web, DeveloperUserIdentifier="user-2", MaxResults=10)
 `)
-	compareBoto3(t, got, `{
+	p.compare(t, got, `{
 	  "again": "DEV1",
 	  "credentials": ["DEV1", "arn:aws:sts::ACCOUNT:assumed-role/web-auth/CognitoIdentityCredentials"],
 	  "lookup user": {"IdentityId": "DEV1", "DeveloperUserIdentifierList": ["user-1"]},
@@ -501,37 +515,43 @@ try:
     out.setdefault("reject", {})["developer identity without permission"] = "succeeded"
 except botocore.exceptions.ClientError as e:
     out.setdefault("reject", {})["developer identity without permission"] = failure(e)
+    out.setdefault("reason", {})["developer identity without permission"] = e.response["Error"].get("Message", "")
 
 rejects("basic flow off", E_.InvalidParameterException, ci.get_open_id_token,
     IdentityId=ci.get_id(IdentityPoolId=loose)["IdentityId"])
 `)
-	var want map[string]any
-	if err := json.Unmarshal([]byte(`{
-	  "unauthenticated GetId on a pool without guests": ["NotAuthorizedException", 400],
-	  "login from a provider the pool does not list": ["NotAuthorizedException", 400],
-	  "token for another audience": ["NotAuthorizedException", 400],
-	  "expired token": ["NotAuthorizedException", 400],
-	  "expired token for credentials": ["NotAuthorizedException", 400],
-	  "rule matching nothing with Deny": ["NotAuthorizedException", 400],
-	  "enhanced flow on a role without aud": ["InvalidIdentityPoolConfigurationException", 400],
-	  "developer identity without permission": ["AccessDeniedException", 403],
-	  "basic flow off": ["InvalidParameterException", 400]
-	}`), &want); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name, code string
+		status     float64
+		message    string // the message's beginning
+	}{
+		{"unauthenticated GetId on a pool without guests", "NotAuthorizedException", 400, "Unauthenticated access is not supported for this identity pool."},
+		{"login from a provider the pool does not list", "NotAuthorizedException", 400, "Token is not from a supported provider of this identity pool."},
+		{"token for another audience", "NotAuthorizedException", 400, "Invalid login token. Incorrect token audience."},
+		{"expired token", "NotAuthorizedException", 400, "Invalid login token. Token expired: "},
+		{"expired token for credentials", "NotAuthorizedException", 400, "Invalid login token. Token expired: "},
+		{"rule matching nothing with Deny", "NotAuthorizedException", 400, ""},
+		{"enhanced flow on a role without aud", "InvalidIdentityPoolConfigurationException", 400,
+			"Invalid identity pool configuration. Check assigned IAM roles for this pool."},
+		{"developer identity without permission", "AccessDeniedException", 403,
+			"User: arn:aws:iam::" + testAccount + ":user/no-dev is not authorized to perform: cognito-identity:GetOpenIdTokenForDeveloperIdentity"},
+		{"basic flow off", "InvalidParameterException", 400, "Basic (classic) flow is not enabled, please use enhanced flow."},
 	}
-	if got["no-dev can describe"] != "web" {
-		t.Errorf("the user denied developer identities could not describe the pool: %v", got["no-dev can describe"])
-	}
+	reasons := p.compare(t, map[string]any{"no-dev can describe": got["no-dev can describe"], "reason": got["reason"]},
+		`{"no-dev can describe": "web"}`)
 	rejected, _ := got["reject"].(map[string]any)
-	for name, w := range want {
-		t.Run(strings.ReplaceAll(name, " ", "_"), func(t *testing.T) {
-			if diff := cmp.Diff(w, rejected[name]); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", name, diff)
+	for _, tt := range tests {
+		t.Run(strings.ReplaceAll(tt.name, " ", "_"), func(t *testing.T) {
+			if diff := cmp.Diff([]any{tt.code, tt.status}, rejected[tt.name]); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+			}
+			if msg := fmt.Sprint(reasons[tt.name]); !strings.HasPrefix(msg, tt.message) {
+				t.Errorf("%s: message %q, want it to begin %q", tt.name, msg, tt.message)
 			}
 		})
 	}
-	if len(rejected) != len(want) {
-		t.Errorf("the script reported %d rejections, want %d: %v", len(rejected), len(want), rejected)
+	if len(rejected) != len(tests) {
+		t.Errorf("the script reported %d rejections, want %d: %v", len(rejected), len(tests), rejected)
 	}
 }
 
