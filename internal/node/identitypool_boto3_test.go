@@ -365,7 +365,9 @@ ci.set_identity_pool_roles(IdentityPoolId=web, Roles={"authenticated": auth, "un
 
 // TestIdentityPoolBoto3Credentials: GetCredentialsForIdentity (the
 // enhanced flow) as a guest and signed in, the role chosen by the pool's
-// rules, and the credentials calling STS as the role's session.
+// rules, and the credentials calling STS as the role's session. A
+// CustomRoleArn the rules would not give (a Rules mapping has no
+// cognito:roles to pick from) changes nothing.
 func TestIdentityPoolBoto3Credentials(t *testing.T) {
 	p := startPoolBoto3(t)
 	got := p.run(t, poolBoto3Roles+`
@@ -375,12 +377,16 @@ a = alias(ci.get_id(IdentityPoolId=web, Logins={PROVIDER: E["ALICE"]})["Identity
 out["alice"] = credentials(a, Logins={PROVIDER: E["ALICE"]})
 b = alias(ci.get_id(IdentityPoolId=web, Logins={PROVIDER: E["BOB"]})["IdentityId"], "BOB")
 out["bob"] = credentials(b, Logins={PROVIDER: E["BOB"]})
+out["bob asks for admins"] = credentials(b, Logins={PROVIDER: E["BOB"]}, CustomRoleArn=admins)
+out["guest asks for admins"] = credentials(g, CustomRoleArn=admins)
 rejects("guest call on a signed-in identity", ci.exceptions.NotAuthorizedException, ci.get_credentials_for_identity, IdentityId=b)
 `)
 	p.compare(t, got, `{
 	  "guest": ["GUEST", "arn:aws:sts::ACCOUNT:assumed-role/web-guest/CognitoIdentityCredentials"],
 	  "alice": ["ALICE", "arn:aws:sts::ACCOUNT:assumed-role/web-admins/CognitoIdentityCredentials"],
 	  "bob": ["BOB", "arn:aws:sts::ACCOUNT:assumed-role/web-auth/CognitoIdentityCredentials"],
+	  "bob asks for admins": ["BOB", "arn:aws:sts::ACCOUNT:assumed-role/web-auth/CognitoIdentityCredentials"],
+	  "guest asks for admins": ["GUEST", "arn:aws:sts::ACCOUNT:assumed-role/web-guest/CognitoIdentityCredentials"],
 	  "reject": {"guest call on a signed-in identity": ["NotAuthorizedException", 400]}
 	}`)
 }
