@@ -137,7 +137,7 @@ func oidcProviderName(arn string) string {
 // of that name; appIDs, when set, are the audiences (separated by ';'
 // or ',') one of which the token's aud must hold.
 func (s *Service) verifyOIDC(ctx context.Context, account, provider, token, appIDs string, now time.Time) (*LoginProof, error) {
-	v, err := s.sessions.VerifyOIDCLogin(ctx, account, provider, token, now)
+	v, err := s.verifyOIDCLogin(ctx, account, provider, token, now) // logincache.go
 	if err != nil {
 		return nil, loginError(provider, err)
 	}

@@ -56,6 +56,7 @@ type Service struct {
 	sessions Sessions
 	tokens   TokenSigner
 	cache    poolCache  // pools.go
+	logins   loginCache // logincache.go: verified OIDC logins
 	guests   guestLimit // identities.go
 }
 

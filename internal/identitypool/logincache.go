@@ -1,0 +1,100 @@
+package identitypool
+
+import (
+	"context"
+	"crypto/sha256"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/brevet-dev/brevet/internal/sts"
+)
+
+// An app sends the same ID token with every GetId and
+// GetCredentialsForIdentity until the token expires (an hour, commonly),
+// and verifying its RS256 signature is most of what those calls cost.
+// The service therefore remembers OIDC logins it verified, by a hash of
+// (account, provider, token), for at most loginCacheTTL and never past
+// the token's exp. Only successes are kept: a refused token is verified
+// again each time it is sent.
+//
+// The price of the cache is the minute: an IAM OIDC provider deleted, or
+// a client id removed from it, stops tokens seen in the minute before
+// only when their entry ends (IAM changes are eventually consistent on
+// AWS too). Key rotation is unaffected: the verifier caches the
+// provider's keys for longer than that.
+const (
+	loginCacheTTL   = time.Minute
+	maxCachedLogins = 65536
+)
+
+// loginCache holds verified OIDC logins. A full map is emptied rather
+// than grown. The VerifiedLogins it returns are shared: read-only.
+type loginCache struct {
+	mu      sync.RWMutex
+	entries map[[sha256.Size]byte]cachedLogin
+	// Look-ups answered from memory and the others, for tests and
+	// metrics.
+	hits, misses atomic.Uint64
+}
+
+type cachedLogin struct {
+	login *sts.VerifiedLogin
+	until time.Time
+}
+
+// loginCacheKey is the hash of what a verification depends on; the
+// token itself is never kept.
+func loginCacheKey(account, provider, token string) [sha256.Size]byte {
+	h := sha256.New()
+	h.Write([]byte(account))
+	h.Write([]byte{0})
+	h.Write([]byte(provider))
+	h.Write([]byte{0})
+	h.Write([]byte(token))
+	var k [sha256.Size]byte
+	h.Sum(k[:0])
+	return k
+}
+
+func (c *loginCache) get(k [sha256.Size]byte, now time.Time) (*sts.VerifiedLogin, bool) {
+	c.mu.RLock()
+	e, ok := c.entries[k]
+	c.mu.RUnlock()
+	if !ok || !now.Before(e.until) {
+		c.misses.Add(1)
+		return nil, false
+	}
+	c.hits.Add(1)
+	return e.login, true
+}
+
+func (c *loginCache) put(k [sha256.Size]byte, v *sts.VerifiedLogin, now time.Time) {
+	until := now.Add(loginCacheTTL)
+	if !v.Expires.IsZero() && v.Expires.Before(until) {
+		until = v.Expires
+	}
+	if !now.Before(until) {
+		return
+	}
+	c.mu.Lock()
+	if c.entries == nil || len(c.entries) >= maxCachedLogins {
+		c.entries = make(map[[sha256.Size]byte]cachedLogin)
+	}
+	c.entries[k] = cachedLogin{login: v, until: until}
+	c.mu.Unlock()
+}
+
+// verifyOIDCLogin is Sessions.VerifyOIDCLogin through the cache.
+func (s *Service) verifyOIDCLogin(ctx context.Context, account, provider, token string, now time.Time) (*sts.VerifiedLogin, error) {
+	k := loginCacheKey(account, provider, token)
+	if v, ok := s.logins.get(k, now); ok {
+		return v, nil
+	}
+	v, err := s.sessions.VerifyOIDCLogin(ctx, account, provider, token, now)
+	if err != nil {
+		return nil, err
+	}
+	s.logins.put(k, v, now)
+	return v, nil
+}
