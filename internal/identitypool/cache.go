@@ -89,8 +89,11 @@ func (c *poolCache) drop(id string) {
 	c.mu.Unlock()
 }
 
-// Apply drops what the service cached of the objects that changed.
+// Apply drops what the service cached of the objects that changed, and
+// the logins it verified when an IAM provider changed.
 func (s *Service) Apply(changes []store.Change) {
+	s.objs.apply(changes)     // objcache.go
+	s.logins.applied(changes) // logincache.go
 	for _, c := range changes {
 		if c.Kind != store.ChangeObject {
 			continue

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/store"
 	"github.com/brevet-dev/brevet/internal/sts"
 )
 
@@ -18,10 +19,10 @@ import (
 // the token's exp. Only successes are kept: a refused token is verified
 // again each time it is sent.
 //
-// The price of the cache is the minute: an IAM OIDC provider deleted, or
-// a client id removed from it, stops tokens seen in the minute before
-// only when their entry ends (IAM changes are eventually consistent on
-// AWS too). Key rotation is unaffected: the verifier caches the
+// Any change of an IAM provider (the change feed's ChangeProvider: one
+// deleted, a client id removed) empties the cache, on every node, as it
+// makes STS reload the provider; the minute bounds what a missed change
+// could cost. Key rotation is unaffected: the verifier caches the
 // provider's keys for longer than that.
 const (
 	loginCacheTTL   = time.Minute
@@ -33,6 +34,9 @@ const (
 type loginCache struct {
 	mu      sync.RWMutex
 	entries map[[sha256.Size]byte]cachedLogin
+	// gen counts the emptyings: a verification that began before one is
+	// not kept.
+	gen atomic.Uint64
 	// Look-ups answered from memory and the others, for tests and
 	// metrics.
 	hits, misses atomic.Uint64
@@ -69,7 +73,9 @@ func (c *loginCache) get(k [sha256.Size]byte, now time.Time) (*sts.VerifiedLogin
 	return e.login, true
 }
 
-func (c *loginCache) put(k [sha256.Size]byte, v *sts.VerifiedLogin, now time.Time) {
+// put keeps v, verified by a call that began at generation gen, unless
+// the cache was emptied since.
+func (c *loginCache) put(gen uint64, k [sha256.Size]byte, v *sts.VerifiedLogin, now time.Time) {
 	until := now.Add(loginCacheTTL)
 	if !v.Expires.IsZero() && v.Expires.Before(until) {
 		until = v.Expires
@@ -78,11 +84,27 @@ func (c *loginCache) put(k [sha256.Size]byte, v *sts.VerifiedLogin, now time.Tim
 		return
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen.Load() != gen {
+		return
+	}
 	if c.entries == nil || len(c.entries) >= maxCachedLogins {
 		c.entries = make(map[[sha256.Size]byte]cachedLogin)
 	}
 	c.entries[k] = cachedLogin{login: v, until: until}
-	c.mu.Unlock()
+}
+
+// applied empties the cache when an IAM provider changed.
+func (c *loginCache) applied(changes []store.Change) {
+	for _, ch := range changes {
+		if ch.Kind == store.ChangeProvider {
+			c.mu.Lock()
+			c.gen.Add(1)
+			c.entries = nil
+			c.mu.Unlock()
+			return
+		}
+	}
 }
 
 // verifyOIDCLogin is Sessions.VerifyOIDCLogin through the cache.
@@ -91,10 +113,11 @@ func (s *Service) verifyOIDCLogin(ctx context.Context, account, provider, token 
 	if v, ok := s.logins.get(k, now); ok {
 		return v, nil
 	}
+	gen := s.logins.gen.Load()
 	v, err := s.sessions.VerifyOIDCLogin(ctx, account, provider, token, now)
 	if err != nil {
 		return nil, err
 	}
-	s.logins.put(k, v, now)
+	s.logins.put(gen, k, v, now)
 	return v, nil
 }

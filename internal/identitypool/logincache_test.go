@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/store"
 	"github.com/brevet-dev/brevet/internal/store/teststores"
 	"github.com/brevet-dev/brevet/internal/sts"
 )
@@ -105,5 +106,39 @@ func TestLoginCacheThroughGetId(t *testing.T) {
 	}
 	if n := fake.calls[testAccount+"|"+idpA+"|ben"]; n != 1 {
 		t.Errorf("the token was verified %d times in 3 GetId + authenticate, want 1", n)
+	}
+}
+
+// TestLoginCacheProviderChange: a change of an IAM provider on the feed
+// empties the cache, and a verification that began before it is not
+// kept.
+func TestLoginCacheProviderChange(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0)
+	fake := &countingSessions{exp: t0.Add(time.Hour), calls: map[string]int{}}
+	s, err := New(Config{Objects: teststores.SQLite(t, time.Now).Objects(), Sessions: fake, Tokens: NewTokens(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	verify := func() {
+		t.Helper()
+		if _, err := s.verifyOIDCLogin(ctx, "1", "idp", "t", t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	verify()
+	verify()
+	s.Apply([]store.Change{{Kind: store.ChangeRole, Key: "r"}}) // not a provider: kept
+	verify()
+	s.Apply([]store.Change{{Kind: store.ChangeProvider, Key: "arn:aws:iam::1:oidc-provider/idp"}})
+	verify()
+	if n := fake.calls["1|idp|t"]; n != 2 {
+		t.Errorf("verified %d times, want 2 (once, then after the provider changed)", n)
+	}
+	gen := s.logins.gen.Load()
+	s.Apply([]store.Change{{Kind: store.ChangeProvider, Key: "arn:aws:iam::1:oidc-provider/idp"}})
+	s.logins.put(gen, loginCacheKey("1", "idp", "late"), &sts.VerifiedLogin{Subject: "late"}, t0)
+	if _, ok := s.logins.get(loginCacheKey("1", "idp", "late"), t0); ok {
+		t.Error("a verification begun before the provider changed was kept")
 	}
 }

@@ -55,9 +55,10 @@ type Service struct {
 	rnd      io.Reader
 	sessions Sessions
 	tokens   TokenSigner
-	cache    poolCache  // pools.go
-	logins   loginCache // logincache.go: verified OIDC logins
-	guests   guestLimit // identities.go
+	cache    poolCache    // pools.go
+	logins   loginCache   // logincache.go: verified OIDC logins
+	objs     *objectCache // objcache.go: identities and logins; objects is it
+	guests   guestLimit   // identities.go
 }
 
 // New returns a Service.
@@ -71,7 +72,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
-	s := &Service{objects: cfg.Objects, region: cfg.Region, rnd: cfg.Rand, sessions: cfg.Sessions, tokens: cfg.Tokens}
+	s := &Service{region: cfg.Region, rnd: cfg.Rand, sessions: cfg.Sessions, tokens: cfg.Tokens}
+	s.objs = &objectCache{Objects: cfg.Objects}
+	s.objects = s.objs
 	s.cache.init()
 	s.guests.init(cfg.GuestRate, cfg.GuestBurst)
 	return s, nil
