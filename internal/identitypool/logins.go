@@ -172,6 +172,11 @@ func (s *Service) verifyDeveloperToken(p *Pool, token string, now time.Time) (*L
 	if t.PoolID != p.IdentityPoolId {
 		return nil, notAuthorized(msgAudience, "the pool token was minted for another pool", nil)
 	}
+	// A guest's own token (GetOpenIdToken without logins) proves no
+	// login: accepted, it would give the guest the authenticated role.
+	if len(t.AMR) == 0 || t.AMR[0] != amrAuthenticated {
+		return nil, notAuthorized(msgInvalidToken+"The token of an unauthenticated identity is not a login.", "an unauthenticated pool token as a login", nil)
+	}
 	return &LoginProof{Provider: DeveloperLogin, Subject: t.IdentityID, Developer: t,
 		Claims: map[string]any{"sub": t.IdentityID, "aud": t.PoolID}}, nil
 }
