@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
 // Config configures a Dispatcher.
@@ -360,9 +361,14 @@ func (c *call[In, Out]) record(err error, we *Error) *request.Record {
 	return rec
 }
 
-// Route reads the body, bounded.
+// Route reads the body, bounded. A JSON 1.1 request that is signed must
+// have signed its X-Amz-Target (targetSigned).
 func (c *call[In, Out]) Route(_ context.Context, x *request.Exchange) error {
 	x.Op = &c.rt.op
+	if c.rt.svc.target != "" && !targetSigned(x.HTTP) {
+		return &Error{Code: "IncompleteSignatureException", Status: http.StatusBadRequest,
+			Message: "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization."}
+	}
 	max := c.rt.svc.d.cfg.MaxBodyBytes
 	if x.HTTP.ContentLength > max {
 		return c.invalid("The request body is too large.")
@@ -492,4 +498,24 @@ func asMap(v any) map[string]any {
 		return nil
 	}
 	return m
+}
+
+// targetSigned reports whether r's signature, if it has one, covers its
+// X-Amz-Target header. That header is the JSON 1.1 action, so a
+// signature without it allows whatever action its holder names with
+// the signed body (a DescribeIdentityPool's body is a DeleteIdentityPool's
+// too); every AWS SDK signs it. An unsigned request has nothing to bind:
+// the Authenticator decides whether its action may be called so.
+func targetSigned(r *http.Request) bool {
+	sr := sigv4.Request{Method: r.Method, RawQuery: r.URL.RawQuery, Header: r.Header}
+	a, err := sigv4.Parse(&sr)
+	if err != nil {
+		return true // unsigned, or malformed: the Authenticator's to answer
+	}
+	for h := range strings.SplitSeq(a.SignedHeaders, ";") {
+		if strings.EqualFold(h, "x-amz-target") {
+			return true
+		}
+	}
+	return false
 }
