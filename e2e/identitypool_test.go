@@ -68,11 +68,11 @@ func startPoolApp(t *testing.T, extra ...string) *poolApp {
 	}
 	now := time.Now()
 	expired := idp.Claims("alice", "web-app", now.Add(-2*time.Hour))
-	token, old := idp.Token(t, idp.Claims("alice", "web-app", now)), idp.Token(t, expired)
-	suiteSecrets.add(token, old) // no login token may reach a log or the trail
+	token, token2, old := idp.Token(t, idp.Claims("alice", "web-app", now)), idp.Token(t, idp.Claims("bob", "web-app", now)), idp.Token(t, expired)
+	suiteSecrets.add(token, token2, old) // no login token may reach a log or the trail
 	a := &poolApp{b: b, bucket: bucket, cfg: map[string]string{
 		"region": "us-east-1", "api": b.URL, "s3": b.S3URL, "bucket": bucket, "issuer": idp.Issuer(),
-		"provider": strings.TrimPrefix(idp.Issuer(), "https://"), "token": token, "expired": old,
+		"provider": strings.TrimPrefix(idp.Issuer(), "https://"), "token": token, "token2": token2, "expired": old,
 	}}
 	a.cfg["pool"] = a.node(t, newClient(t, b), "identitypool.mjs", "setup")["pool"]
 	if !strings.HasPrefix(a.cfg["pool"], "us-east-1:") {
@@ -138,6 +138,7 @@ func (a *poolApp) checkAppFlow(t *testing.T, got map[string]string) {
 		"userIdentity": user, "userArn": role + "js_user/CognitoIdentityCredentials", "userRead": poolHello,
 		"ownWrite": "succeeded", "ownRead": "mine", "otherWrite": "AccessDenied", "otherRead": "AccessDenied",
 		"again": user, "expired": "NotAuthorizedException",
+		"signInKeeps": "true", "signInArn": role + "js_user/CognitoIdentityCredentials", "signInFinds": "true",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("the app flow (-want +got):\n%s", diff)

@@ -5,13 +5,14 @@
 // (identitypool.mjs) and the page in Chromium (identitypool_page.mjs,
 // bundled by identitypool_bundle.mjs). Returns what it saw; the Go test
 // (e2e/identitypool_test.go) judges it.
-import { fromCognitoIdentityPool } from "@aws-sdk/credential-providers";
+import { fromCognitoIdentity, fromCognitoIdentityPool } from "@aws-sdk/credential-providers";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 
-// appFlow takes {region, api, s3, pool, bucket, provider, token, expired}:
-// the API's and the gateway's URLs, the pool, the bucket, the OIDC
-// provider's name (its issuer without https://) and two ID tokens.
+// appFlow takes {region, api, s3, pool, bucket, provider, token, token2,
+// expired}: the API's and the gateway's URLs, the pool, the bucket, the
+// OIDC provider's name (its issuer without https://) and ID tokens of
+// two people and an expired one.
 export async function appFlow(cfg) {
   const region = cfg.region;
   const out = {};
@@ -67,5 +68,17 @@ export async function appFlow(cfg) {
   out.again = (await credentialsFor({ [cfg.provider]: cfg.token })()).identityId;
   // An expired token is refused by the pool.
   out.expired = await errorOf(credentialsFor({ [cfg.provider]: cfg.expired })());
+  // A guest who signs in (docs/identity-pools.md): the guest's identity
+  // id with the login (fromCognitoIdentity) makes that identity theirs,
+  // and their login finds it from then on. The guest is one of its own
+  // (another cache key), not the one above.
+  const fresh = await fromCognitoIdentityPool({ identityPoolId: cfg.pool, userIdentifier: "second-guest",
+    clientConfig: { region, endpoint: cfg.api } })();
+  const signedIn = fromCognitoIdentity({ identityId: fresh.identityId, logins: { [cfg.provider]: cfg.token2 },
+    clientConfig: { region, endpoint: cfg.api } });
+  const bob = await session(signedIn);
+  out.signInKeeps = bob.c.identityId === fresh.identityId && fresh.identityId !== guest.c.identityId;
+  out.signInArn = bob.arn;
+  out.signInFinds = (await credentialsFor({ [cfg.provider]: cfg.token2 })()).identityId === fresh.identityId;
   return out;
 }
