@@ -161,7 +161,7 @@ func (s *Service) GetCredentialsForIdentity(ctx context.Context, in *GetCredenti
 		return nil, err
 	}
 	ss, err := s.sessions.PoolSession(ctx, &sts.PoolSessionInput{
-		RoleARN: role, PoolID: a.Pool.IdentityPoolId, IdentityID: a.Identity.IdentityId,
+		RoleARN: role, Account: a.Account, PoolID: a.Pool.IdentityPoolId, IdentityID: a.Identity.IdentityId,
 		AMR: loginsAMR(a.Logins), Tags: principalTags(a.Pool, a.Logins),
 		Enhanced: true, Duration: SessionDuration, Facts: exchangeFacts(x),
 	})

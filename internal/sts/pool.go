@@ -31,6 +31,10 @@ const PoolSessionName = "CognitoIdentityCredentials"
 // keys, as AWS's STS decides a pool token's AssumeRoleWithWebIdentity.
 type PoolSessionInput struct {
 	RoleARN string
+	// Account is the pool's account: the role must be one of its roles,
+	// whatever chose it (the pool's roles, a token's
+	// cognito:preferred_role, CustomRoleArn).
+	Account string
 	// PoolID is the pool (the :aud key); IdentityID the identity (:sub).
 	PoolID, IdentityID string
 	// AMR is the :amr key's values: "authenticated" then each login's
@@ -66,8 +70,8 @@ var ErrPoolTrustUnscoped = errors.New("sts: the role's trust policy does not res
 // *AccessDeniedError (the trust policy), ErrPoolTrustUnscoped, or a
 // *ValidationError.
 func (s *Service) PoolSession(ctx context.Context, in *PoolSessionInput) (*ServiceSession, error) {
-	if in.PoolID == "" || in.IdentityID == "" || len(in.AMR) == 0 {
-		return nil, errors.New("sts: PoolSession needs a pool, an identity and amr")
+	if in.Account == "" || in.PoolID == "" || in.IdentityID == "" || len(in.AMR) == 0 {
+		return nil, errors.New("sts: PoolSession needs an account, a pool, an identity and amr")
 	}
 	dur := in.Duration.Truncate(time.Second)
 	if in.Duration == 0 {
@@ -79,6 +83,11 @@ func (s *Service) PoolSession(ctx context.Context, in *PoolSessionInput) (*Servi
 	role, err := s.federatedRole(ctx, in.RoleARN, "sts:AssumeRoleWithWebIdentity")
 	if err != nil {
 		return nil, err
+	}
+	if role.Account != in.Account {
+		// Whatever named it (a token's claim may name any ARN), another
+		// account's role is refused as one that does not trust the pool.
+		return nil, &AccessDeniedError{Message: "Not authorized to perform sts:AssumeRoleWithWebIdentity"}
 	}
 	// The role's maximum caps the session, as the pools' hour meets a
 	// role whose maximum is the least allowed: no refusal.

@@ -39,7 +39,7 @@ func poolTrust(cond string) string {
 const scopedCond = `{"StringEquals":{"cognito-identity.amazonaws.com:aud":"` + poolID + `"},"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"authenticated"}}`
 
 func poolInput(roleARN string) *sts.PoolSessionInput {
-	return &sts.PoolSessionInput{RoleARN: roleARN, PoolID: poolID, IdentityID: identityID,
+	return &sts.PoolSessionInput{RoleARN: roleARN, Account: acct, PoolID: poolID, IdentityID: identityID,
 		AMR: []string{"authenticated", "login.example", "login.example:" + poolID + ":alice"}, Enhanced: true,
 		Facts: authz.Facts{Now: time.Now(), SourceIP: "192.0.2.7", SecureTransport: true}}
 }
