@@ -62,14 +62,16 @@ func New(cfg Config) (*Dispatcher, error) {
 	return &Dispatcher{cfg: cfg, mux: http.NewServeMux(), targets: map[string]http.Handler{}, prefixes: map[string]*Service{}}, nil
 }
 
-// Handles reports whether r names a registered action: its method and
-// clean path match a route, or (JSON 1.1) it is a POST to / whose
-// X-Amz-Target starts with a registered service's prefix. The server
-// sends other requests to the next codec (the Query protocol's POST /).
+// Handles reports whether r is this dispatcher's: its X-Amz-Target
+// starts with a registered JSON 1.1 service's prefix (whatever its method
+// and path: ServeHTTP refuses what is not a POST to / in that service's
+// words), or its method and clean path match a REST-JSON route (an
+// X-Amz-Target of no service here changes nothing: REST-JSON ignores
+// it). The server sends other requests to the next codec (the Query
+// protocol's POST /, CloudTrail's JSON 1.1).
 func (d *Dispatcher) Handles(r *http.Request) bool {
-	if t := r.Header.Get("X-Amz-Target"); t != "" {
-		prefix, _, _ := strings.Cut(t, ".")
-		return d.prefixes[prefix] != nil
+	if d.json11(r) != nil {
+		return true
 	}
 	p := r.URL.Path
 	if p == "" || p == "/" || path.Clean(p) != p {
@@ -81,23 +83,31 @@ func (d *Dispatcher) Handles(r *http.Request) bool {
 
 // ServeHTTP serves a request Handles accepted.
 func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	t := r.Header.Get("X-Amz-Target")
-	if t == "" {
+	s := d.json11(r)
+	if s == nil {
 		d.mux.ServeHTTP(w, r)
 		return
 	}
-	if h := d.targets[t]; h != nil && r.Method == http.MethodPost && (r.URL.Path == "/" || r.URL.Path == "") {
+	if h := d.targets[r.Header.Get("X-Amz-Target")]; h != nil && r.Method == http.MethodPost && (r.URL.Path == "/" || r.URL.Path == "") {
 		h.ServeHTTP(w, r)
 		return
 	}
-	prefix, _, _ := strings.Cut(t, ".")
 	code := "UnknownOperationException"
 	if r.Method != http.MethodPost {
 		code = "InvalidAction"
 	}
-	if s := d.prefixes[prefix]; s != nil {
-		s.writeError(w, &Error{Code: code, Status: http.StatusBadRequest, Message: "The action or operation requested is invalid. Verify that the action is typed correctly."})
+	s.writeError(w, &Error{Code: code, Status: http.StatusBadRequest, Message: "The action or operation requested is invalid. Verify that the action is typed correctly."})
+}
+
+// json11 is the JSON 1.1 service whose X-Amz-Target prefix r's starts
+// with; nil when there is none.
+func (d *Dispatcher) json11(r *http.Request) *Service {
+	t := r.Header.Get("X-Amz-Target")
+	if t == "" {
+		return nil
 	}
+	prefix, _, _ := strings.Cut(t, ".")
+	return d.prefixes[prefix]
 }
 
 // ServiceConfig describes one service on a Dispatcher.

@@ -118,7 +118,7 @@ func TestJSON11TargetMustBeSigned(t *testing.T) {
 		{name: "target not signed", target: "AWSCognitoIdentityService.DeleteIdentityPool", body: body,
 			header: map[string]string{"Authorization": cred + "SignedHeaders=content-type;host;x-amz-date" + sig}, wantStatus: 400, wantType: "IncompleteSignatureException"},
 		{name: "presigned without the target", target: "AWSCognitoIdentityService.DeleteIdentityPool", body: body,
-			path: "/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20260101%2Fus-east-1%2Fcognito-identity%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Signature=0000000000000000000000000000000000000000000000000000000000000000",
+			path:       "/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20260101%2Fus-east-1%2Fcognito-identity%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Signature=0000000000000000000000000000000000000000000000000000000000000000",
 			wantStatus: 400, wantType: "IncompleteSignatureException"},
 		{name: "unsigned", target: "AWSCognitoIdentityService.DeleteIdentityPool", body: body, wantStatus: 200},
 	} {
@@ -130,5 +130,39 @@ func TestJSON11TargetMustBeSigned(t *testing.T) {
 		if r.ErrorCode == "IncompleteSignatureException" && r.Action != "DeleteIdentityPool" {
 			t.Errorf("refusal audited as %q, want DeleteIdentityPool", r.Action)
 		}
+	}
+}
+
+// TestJSON11Routing: what reaches a JSON 1.1 action, what goes on to the
+// next codec, and that every refusal of a JSON 1.1 request is a JSON 1.1
+// error (__type, its content type), never a 500.
+func TestJSON11Routing(t *testing.T) {
+	srv, _ := newJSON11Server(t)
+	const describe = "AWSCognitoIdentityService.DescribeIdentityPool"
+	for _, tt := range []json11Case{
+		{name: "ok", target: describe, body: `{"IdentityPoolId":"us-east-1:1"}`, wantStatus: 200},
+		{name: "empty body", target: describe, wantStatus: 200},
+		{name: "null body", target: describe, body: `null`, wantStatus: 200},
+		{name: "null member", target: describe, body: `{"IdentityPoolId":null}`, wantStatus: 200},
+		{name: "unknown member", target: describe, body: `{"IdentityPoolId":"x","Nope":{"a":[1,2]}}`, wantStatus: 200},
+		{name: "number for a string", target: describe, body: `{"IdentityPoolId":5}`, wantStatus: 400, wantType: "InvalidParameterException"},
+		{name: "string for a number", target: describe, body: `{"MaxResults":"5"}`, wantStatus: 400, wantType: "InvalidParameterException"},
+		{name: "huge number", target: describe, body: `{"MaxResults":1e999}`, wantStatus: 400, wantType: "InvalidParameterException"},
+		{name: "a list body", target: describe, body: `[]`, wantStatus: 400, wantType: "InvalidParameterException"},
+		{name: "deeply nested", target: describe, body: `{"Nope":` + strings.Repeat("[", 500) + strings.Repeat("]", 500) + `}`, wantStatus: 200},
+		{name: "unbalanced nesting", target: describe, body: strings.Repeat("[", 1000), wantStatus: 400, wantType: "InvalidParameterException"},
+		{name: "a Query body", target: describe, body: `Action=AssumeRole&Version=2011-06-15`, wantStatus: 400, wantType: "InvalidParameterException"},
+		{name: "too large", target: describe, body: `{"IdentityPoolId":"` + strings.Repeat("x", 2000) + `"}`, wantStatus: 400, wantType: "InvalidParameterException"},
+		{name: "unknown action", target: "AWSCognitoIdentityService.Nope", wantStatus: 400, wantType: "UnknownOperationException"},
+		{name: "the prefix alone", target: "AWSCognitoIdentityService", wantStatus: 400, wantType: "UnknownOperationException"},
+		{name: "another path", path: "/things/lamp", target: describe, wantStatus: 400, wantType: "UnknownOperationException"},
+		{name: "GET", method: "GET", target: describe, wantStatus: 400, wantType: "InvalidAction"},
+		{name: "unknown prefix goes on", target: "DynamoDB_20120810.ListTables", body: `{}`, wantStatus: http.StatusTeapot},
+		{name: "CloudTrail's prefix goes on", target: "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents", body: `{}`, wantStatus: http.StatusTeapot},
+		// A REST-JSON action is named by its method and path: a stray
+		// X-Amz-Target of no JSON 1.1 service here changes nothing.
+		{name: "REST-JSON path, unknown target", path: "/things/lamp", target: "DynamoDB_20120810.ListTables", body: `{}`, wantStatus: 200},
+	} {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, srv) })
 	}
 }
