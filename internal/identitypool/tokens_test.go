@@ -15,7 +15,7 @@ import (
 
 var tokT0 = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 
-func testTokens(t *testing.T) (*Tokens, *issuer.Issuer) {
+func testTokens(t testing.TB) (*Tokens, *issuer.Issuer) {
 	t.Helper()
 	iss, err := issuer.New(issuer.Config{URL: "https://cognito-identity.amazonaws.com"}, nil)
 	if err != nil {
