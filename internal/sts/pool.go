@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/authz"
@@ -109,13 +110,16 @@ func (s *Service) PoolSession(ctx context.Context, in *PoolSessionInput) (*Servi
 	}
 	if in.Enhanced {
 		// Whether the trust policy scopes the session to the pool is
-		// decided by its outcome, not its text: asked again for a pool no
-		// pool id can be, a scoped policy refuses.
-		elsewhere := *tok
-		elsewhere.PoolID = unscopedProbe
-		r.keys = elsewhere.addConditionKeys
-		if s.fed.authorizeFederated(r, "sts:AssumeRoleWithWebIdentity") == nil {
-			return nil, ErrPoolTrustUnscoped
+		// decided by its outcome, not its text: asked again for a value no
+		// pool id can be, and for the pool's sibling (siblingPool), a
+		// scoped policy refuses both.
+		for _, probe := range []string{unscopedProbe, siblingPool(in.PoolID)} {
+			elsewhere := *tok
+			elsewhere.PoolID = probe
+			r.keys = elsewhere.addConditionKeys
+			if s.fed.authorizeFederated(r, "sts:AssumeRoleWithWebIdentity") == nil {
+				return nil, ErrPoolTrustUnscoped
+			}
 		}
 	}
 	now := in.Facts.Now
@@ -147,6 +151,30 @@ const (
 // evaluation: not of a pool id's form (REGION:uuid), so no condition
 // naming pools matches it.
 const unscopedProbe = "brevet-unscoped-probe"
+
+// siblingPool is another pool id of pool's region that differs from
+// pool in every hex digit of its uuid but the version's (and keeps the
+// variant's in 8, 9, a, b), so a StringLike pattern that matches both
+// has a wildcard wherever a pool id varies: it admits every pool of the
+// region ("us-east-1:*", "*:*", "*-*-*-*-*"). A pattern pinning a few
+// digits is not caught (it admits one pool in 16 per digit pinned).
+func siblingPool(pool string) string {
+	region, id, ok := strings.Cut(pool, ":")
+	if !ok {
+		return unscopedProbe
+	}
+	b := []byte(id)
+	for i, c := range b {
+		switch {
+		case i == 14 && len(b) == 36: // the uuid's version digit
+		case i == 19 && len(b) == 36 && strings.IndexByte("89ab", c) >= 0:
+			b[i] = "ab89"[strings.IndexByte("89ab", c)]
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
+			b[i] = "89abcdef01234567"[strings.IndexByte("0123456789abcdef", c)]
+		}
+	}
+	return region + ":" + string(b)
+}
 
 // The condition keys of pool sessions and tokens.
 const (

@@ -155,7 +155,7 @@ func TestPoolSessionEnhancedScope(t *testing.T) {
 		{"aud condition", doc(allow(aud)), nil},
 		{"aud and amr", doc(allow(scopedCond)), nil},
 		{"aud StringLike *", doc(allow(`{"StringLike":{"cognito-identity.amazonaws.com:aud":"*"}}`)), sts.ErrPoolTrustUnscoped},
-		{"aud StringLike region prefix", doc(allow(`{"StringLike":{"cognito-identity.amazonaws.com:aud":"us-east-1:*"}}`)), nil},
+		{"aud StringLike region prefix", doc(allow(`{"StringLike":{"cognito-identity.amazonaws.com:aud":"us-east-1:*"}}`)), sts.ErrPoolTrustUnscoped},
 		{"amr only", doc(allow(`{"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"authenticated"}}`)), sts.ErrPoolTrustUnscoped},
 		{"aud only in a Deny", doc(allow(""), `{"Effect":"Deny","Principal":{"Federated":"cognito-identity.amazonaws.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"cognito-identity.amazonaws.com:aud":"`+otherPool+`"}}}`), sts.ErrPoolTrustUnscoped},
 		{"deny every other pool", doc(allow(""), `{"Effect":"Deny","Principal":{"Federated":"cognito-identity.amazonaws.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringNotEquals":{"cognito-identity.amazonaws.com:aud":"`+poolID+`"}}}`), nil},
