@@ -41,7 +41,9 @@ func withRESTJSON(next http.Handler, rest *restjson.Dispatcher) http.Handler {
 func (n *Node) restServerOption() []server.Option {
 	return []server.Option{server.WithAPIErrorWriter(func(r *http.Request) server.ErrorWriter {
 		if n.rest != nil && n.rest.Handles(r) {
-			return func(w http.ResponseWriter, ctx context.Context, e *awsquery.Error) { writeRESTServerError(w, r, e) }
+			return func(w http.ResponseWriter, ctx context.Context, e *awsquery.Error) {
+				writeRESTServerError(n.rest, w, r, e)
+			}
 		}
 		return nil
 	})}
@@ -49,17 +51,34 @@ func (n *Node) restServerOption() []server.Option {
 
 // writeRESTServerError words one of the server's own errors as the
 // REST-JSON services do (restCodes); a code they have no name for is
-// InternalFailure, or ValidationException for a client error.
-func writeRESTServerError(w http.ResponseWriter, r *http.Request, e *awsquery.Error) {
+// InternalFailure, or ValidationException for a client error. A JSON 1.1
+// service's request hears its service's own codes for the failures
+// every service shares (Cognito Identity's InvalidParameterException,
+// InternalErrorException, TooManyRequestsException), the ones its SDKs
+// raise as modeled exceptions.
+func writeRESTServerError(rest *restjson.Dispatcher, w http.ResponseWriter, r *http.Request, e *awsquery.Error) {
 	code, ok := restCodes[e.Code.Name]
+	errs, json11 := rest.ServiceErrors(r)
 	switch {
+	case json11 && e.Code.Name == "ServiceUnavailable":
+		code = errs.Unavailable
+	case json11 && e.Code.Name == "Throttling":
+		code = errs.Throttling
+	case json11 && e.Code.Name == "RequestEntityTooLarge":
+		code = errs.Validation
 	case ok:
 	case e.Code.Status >= http.StatusInternalServerError:
 		code = "InternalFailure"
+		if json11 {
+			code = errs.Internal
+		}
 	default:
 		code = "ValidationException"
+		if json11 {
+			code = errs.Validation
+		}
 	}
-	restjson.WriteErrorFor(w, r, &restjson.Error{Code: code, Status: e.Code.Status, Message: e.Message, RetryAfter: e.RetryAfter})
+	rest.WriteErrorFor(w, r, &restjson.Error{Code: code, Status: e.Code.Status, Message: e.Message, RetryAfter: e.RetryAfter})
 }
 
 // restCodes are the REST-JSON names of the Query protocol's

@@ -305,11 +305,23 @@ func WriteError(w http.ResponseWriter, e *Error) { writeError(w, e, "") }
 // json11 is the JSON 1.1 protocol's content type.
 const json11 = "application/x-amz-json-1.1"
 
+// ServiceErrors returns the codes of the JSON 1.1 service whose action r
+// names by X-Amz-Target, for the errors the server writes itself (a body
+// over the limit, an overload, a panic): its SDKs know only its own;
+// false for any other request.
+func (d *Dispatcher) ServiceErrors(r *http.Request) (Errors, bool) {
+	if s := d.json11(r); s != nil {
+		return s.errs, true
+	}
+	return Errors{}, false
+}
+
 // WriteErrorFor writes e as r's protocol answers errors: with __type and
-// the JSON 1.1 content type when r names its action by X-Amz-Target.
-func WriteErrorFor(w http.ResponseWriter, r *http.Request, e *Error) {
-	if r.Header.Get("X-Amz-Target") != "" {
-		writeError(w, e, json11)
+// the JSON 1.1 content type when r names a JSON 1.1 service's action
+// here by X-Amz-Target, as REST-JSON otherwise.
+func (d *Dispatcher) WriteErrorFor(w http.ResponseWriter, r *http.Request, e *Error) {
+	if s := d.json11(r); s != nil {
+		s.writeError(w, e)
 		return
 	}
 	WriteError(w, e)
