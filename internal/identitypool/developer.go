@@ -166,7 +166,7 @@ func (s *Service) LookupDeveloperIdentity(ctx context.Context, account string, i
 			return nil, err
 		}
 		if si == nil {
-			return nil, notFound("Developer user identifier '%s' not found in the identity pool.", in.DeveloperUserIdentifier)
+			return nil, notFound("Developer user identifier not found in the identity pool.")
 		}
 		if in.IdentityId != "" && in.IdentityId != si.IdentityId {
 			return nil, &Error{Code: CodeConflict, Message: "The developer user identifier is linked to another identity."}
@@ -247,7 +247,7 @@ func (s *Service) UnlinkDeveloperIdentity(ctx context.Context, account string, i
 	}
 	l := Login{Provider: p.DeveloperProviderName, Subject: in.DeveloperUserIdentifier}
 	if si == nil || si.IdentityPoolId != p.IdentityPoolId || !si.hasLogin(l) {
-		return notFound("Developer user identifier '%s' is not linked to identity '%s'.", in.DeveloperUserIdentifier, in.IdentityId)
+		return notFound("The developer user identifier is not linked to identity '%s'.", in.IdentityId)
 	}
 	_, err = s.mutate(ctx, si, time.Now(), func(ident *Identity) error {
 		i := slices.Index(ident.Logins, l)

@@ -4,9 +4,17 @@ package identitypool
 // side): each test is one way in that must stay shut.
 
 import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/identity"
+	"github.com/brevet-dev/brevet/internal/request"
+	"github.com/brevet-dev/brevet/internal/restjson"
 	"github.com/brevet-dev/brevet/internal/store/teststores"
 	"github.com/brevet-dev/brevet/internal/sts"
 )
@@ -44,5 +52,66 @@ func TestGuestPoolTokenIsNotALogin(t *testing.T) {
 	}
 	if a, err := s.authenticate(ctx, g.IdentityId, map[string]string{DeveloperLogin: raw}, exchange(now)); err != nil || a.Guest() {
 		t.Fatalf("authenticated pool token: %+v (%v)", a, err)
+	}
+}
+
+type signedIn struct{}
+
+func (signedIn) Authenticate(context.Context, *request.AuthnRequest) (request.Principal, error) {
+	return &identity.Principal{Type: identity.IAMUser, Account: testAccount, CallerARN: "arn:aws:iam::" + testAccount + ":user/backend"}, nil
+}
+
+// TestDeveloperUserIDsNotAudited: a developer user identifier (the
+// back end's name for its user) never reaches an error message, the
+// audit record's requestParameters or its responseElements.
+func TestDeveloperUserIDsNotAudited(t *testing.T) {
+	st := teststores.SQLite(t, time.Now)
+	s := identityService(t, st)
+	tk, _ := testTokens(t)
+	s.tokens = tk
+	ctx := t.Context()
+	p, err := s.CreateIdentityPool(ctx, testAccount, &CreateIdentityPoolInput{IdentityPoolName: "dev", AllowUnauthenticatedIdentities: new(bool), DeveloperProviderName: "login.example.app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aud := &auditLog{}
+	d, err := restjson.New(restjson.Config{Pipeline: &request.Pipeline{Authenticator: signedIn{}, Authorizer: allowAll{}, Auditor: aud}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	Register(d, s)
+	call := func(action, body string) string {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		r.Header.Set("X-Amz-Target", "AWSCognitoIdentityService."+action)
+		w := httptest.NewRecorder()
+		d.ServeHTTP(w, r)
+		return w.Body.String()
+	}
+	pool := p.IdentityPoolId
+	out := call("GetOpenIdTokenForDeveloperIdentity", `{"IdentityPoolId":"`+pool+`","Logins":{"login.example.app":"SECRET-ann"}}`)
+	var tok OpenIdTokenOutput
+	if err := json.Unmarshal([]byte(out), &tok); err != nil || tok.IdentityId == "" {
+		t.Fatalf("GetOpenIdTokenForDeveloperIdentity: %s", out)
+	}
+	call("GetOpenIdTokenForDeveloperIdentity", `{"IdentityPoolId":"`+pool+`","Logins":{"login.example.app":"SECRET-bob"}}`)
+	for _, c := range []struct{ action, body string }{
+		{"LookupDeveloperIdentity", `{"IdentityPoolId":"` + pool + `","DeveloperUserIdentifier":"SECRET-ann","MaxResults":10}`},
+		{"LookupDeveloperIdentity", `{"IdentityPoolId":"` + pool + `","IdentityId":"` + tok.IdentityId + `","MaxResults":10}`},
+		{"LookupDeveloperIdentity", `{"IdentityPoolId":"` + pool + `","DeveloperUserIdentifier":"SECRET-nobody"}`},
+		{"UnlinkDeveloperIdentity", `{"IdentityPoolId":"` + pool + `","IdentityId":"` + tok.IdentityId + `","DeveloperProviderName":"login.example.app","DeveloperUserIdentifier":"SECRET-nobody"}`},
+		{"MergeDeveloperIdentities", `{"IdentityPoolId":"` + pool + `","DeveloperProviderName":"login.example.app","SourceUserIdentifier":"SECRET-bob","DestinationUserIdentifier":"SECRET-ann"}`},
+		{"MergeDeveloperIdentities", `{"IdentityPoolId":"` + pool + `","DeveloperProviderName":"login.example.app","SourceUserIdentifier":"SECRET-x","DestinationUserIdentifier":"SECRET-y"}`},
+		{"UnlinkDeveloperIdentity", `{"IdentityPoolId":"` + pool + `","IdentityId":"` + tok.IdentityId + `","DeveloperProviderName":"login.example.app","DeveloperUserIdentifier":"SECRET-ann"}`},
+	} {
+		if out := call(c.action, c.body); strings.Contains(out, "SECRET") && !strings.Contains(out, "DeveloperUserIdentifierList") {
+			t.Errorf("%s %s: a developer user id in the answer: %s", c.action, c.body, out)
+		}
+	}
+	for _, rec := range aud.take() {
+		b, _ := json.Marshal(rec)
+		if strings.Contains(string(b), "SECRET") {
+			t.Errorf("a developer user id in the audit record: %s", b)
+		}
 	}
 }

@@ -60,14 +60,17 @@ func Register(d *restjson.Dispatcher, s *Service) {
 			return s.GetOpenIdTokenForDeveloperIdentity(ctx, account, r.Input, r.Start)
 		}),
 	})
-	admin(svc, "LookupDeveloperIdentity", request.ReadOnly, poolTarget(s, func(in *LookupDeveloperIdentityInput) string { return in.IdentityPoolId }),
-		s.LookupDeveloperIdentity)
-	admin(svc, "MergeDeveloperIdentities", request.Writes, poolTarget(s, func(in *MergeDeveloperIdentitiesInput) string { return in.IdentityPoolId }),
-		s.MergeDeveloperIdentities)
-	admin(svc, "UnlinkDeveloperIdentity", request.Writes, poolTarget(s, func(in *UnlinkDeveloperIdentityInput) string { return in.IdentityPoolId }),
+	// A developer user identifier is the back end's name for its user:
+	// kept out of the audit record like the Logins that carry it above
+	// (LookupDeveloperIdentity's output lists them: not audited).
+	developerAdmin(svc, "LookupDeveloperIdentity", request.ReadOnly, poolTarget(s, func(in *LookupDeveloperIdentityInput) string { return in.IdentityPoolId }),
+		s.LookupDeveloperIdentity, false, "DeveloperUserIdentifier")
+	developerAdmin(svc, "MergeDeveloperIdentities", request.Writes, poolTarget(s, func(in *MergeDeveloperIdentitiesInput) string { return in.IdentityPoolId }),
+		s.MergeDeveloperIdentities, true, "SourceUserIdentifier", "DestinationUserIdentifier")
+	developerAdmin(svc, "UnlinkDeveloperIdentity", request.Writes, poolTarget(s, func(in *UnlinkDeveloperIdentityInput) string { return in.IdentityPoolId }),
 		func(ctx context.Context, account string, in *UnlinkDeveloperIdentityInput) (*Empty, error) {
 			return &Empty{}, s.UnlinkDeveloperIdentity(ctx, account, in)
-		})
+		}, true, "DeveloperUserIdentifier")
 
 	// The app-facing actions, unsigned as on AWS: the logins are the
 	// proof, verified by the action itself.
@@ -134,6 +137,20 @@ func adminMore[In, Out any](svc *restjson.Service, name string, effect request.E
 	serve func(context.Context, string, *In) (*Out, error)) {
 	restjson.RegisterTarget(svc, name, restjson.Handler[In, Out]{
 		Effect: effect, Target: target, Targets: more, AuditResponse: true,
+		Serve: withCaller(func(ctx context.Context, r *restjson.Request[In], account string) (*Out, error) {
+			return serve(ctx, account, r.Input)
+		}),
+	})
+}
+
+// developerAdmin is admin for the developer identities' actions: the
+// sensitive members (developer user identifiers) are hidden in the audit
+// record, and the output is audited only when auditResponse.
+func developerAdmin[In, Out any](svc *restjson.Service, name string, effect request.Effect,
+	target func(context.Context, *restjson.Request[In]) (request.Target, error),
+	serve func(context.Context, string, *In) (*Out, error), auditResponse bool, sensitive ...string) {
+	restjson.RegisterTarget(svc, name, restjson.Handler[In, Out]{
+		Effect: effect, Target: target, AuditResponse: auditResponse, Sensitive: sensitive,
 		Serve: withCaller(func(ctx context.Context, r *restjson.Request[In], account string) (*Out, error) {
 			return serve(ctx, account, r.Input)
 		}),
