@@ -312,6 +312,11 @@ func federatedTags(tags map[string]string, transitive []string) ([]credential.Ta
 			return nil, &ValidationError{Message: msgTransitiveKey}
 		}
 	}
+	// The bounds every session's tags meet (servicesession.go): a claim
+	// may carry any length, and keys differing only by case.
+	if err := checkTags(out, nil); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

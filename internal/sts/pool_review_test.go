@@ -2,8 +2,14 @@ package sts_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/brevet-dev/brevet/internal/credential"
 	"github.com/brevet-dev/brevet/internal/sts"
 )
 
@@ -46,5 +52,42 @@ func TestPoolSessionProbeWildcards(t *testing.T) {
 	roleARN := e.role(acct, "one", poolTrust(`{"StringLike":{"cognito-identity.amazonaws.com:aud":"us-east-1:11111111-*-555555555555"}}`), 3600)
 	if _, err := e.svc.PoolSession(ctx, poolInput(roleARN)); err != nil {
 		t.Errorf("a pattern naming the pool: %v", err)
+	}
+}
+
+// TestPoolSessionTagBounds: a principal tag a claim made too long (value
+// over 256, key over 128 characters) is the caller's ValidationError, not
+// an internal error.
+func TestPoolSessionTagBounds(t *testing.T) {
+	e := newEnv(t)
+	roleARN := e.role(acct, "auth", poolTrust(scopedCond), 3600)
+	for name, tag := range map[string]credential.Tag{
+		"long value": {Key: "k", Value: strings.Repeat("v", 257)},
+		"long key":   {Key: strings.Repeat("k", 129), Value: "v"},
+		"empty key":  {Key: "", Value: "v"},
+	} {
+		in := poolInput(roleARN)
+		in.Tags = []credential.Tag{tag}
+		if _, err := e.svc.PoolSession(ctx, in); errorKind(err) != "Validation" {
+			t.Errorf("%s: %v, want a ValidationError", name, err)
+		}
+	}
+}
+
+// TestAssumeRoleWithPoolTokenTagBounds: the basic flow's principal tags
+// (a pool token's, from a login's claims) meet the session tags' bounds.
+func TestAssumeRoleWithPoolTokenTagBounds(t *testing.T) {
+	tokens, _ := poolTokens(t)
+	f := newFedEnv(t, func(fc *sts.FederationConfig) { fc.PoolTokens = tokens })
+	trust := federatedTrust(sts.PoolPrincipal, "sts:AssumeRoleWithWebIdentity", scopedCond)
+	trust = strings.Replace(trust, `"Action":"sts:AssumeRoleWithWebIdentity"`, `"Action":["sts:AssumeRoleWithWebIdentity","sts:TagSession"]`, 1)
+	roleARN := f.role(acct, "basic", trust, 3600)
+	raw, err := tokens.MintPoolToken(&sts.PoolToken{PoolID: poolID, IdentityID: identityID, AMR: []string{"authenticated", "login.example"},
+		Tags: []credential.Tag{{Key: "email", Value: strings.Repeat("v", 257)}}}, time.Minute, time.Now())
+	must(t, err)
+	_, err = anonymous(f.url).AssumeRoleWithWebIdentity(ctx, &awssts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(roleARN),
+		RoleSessionName: aws.String("app"), WebIdentityToken: aws.String(raw)})
+	if code, _ := apiError(err); code != "ValidationError" {
+		t.Errorf("a 257-character tag value: %v, want ValidationError (as an aws: key)", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/brevet-dev/brevet/internal/authz"
 	"github.com/brevet-dev/brevet/internal/awsquery"
@@ -286,9 +287,24 @@ func checkTags(tags []credential.Tag, transitive []string) error {
 		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
 			return &ValidationError{Message: "Session tag keys cannot start with 'aws:'."}
 		}
+		// AWS's bounds (the Tag shape's): a key of 1 to 128 characters,
+		// a value of at most 256. Tags a service or a token's claims made
+		// meet them as the wire's do.
+		if n := utf8.RuneCountInString(t.Key); n < 1 || n > maxTagKeyLen {
+			return &ValidationError{Message: fmt.Sprintf("1 validation error detected: Value at 'tags.%d.member.key' failed to satisfy constraint: Member must have length between 1 and %d", i+1, maxTagKeyLen)}
+		}
+		if utf8.RuneCountInString(t.Value) > maxTagValueLen {
+			return &ValidationError{Message: fmt.Sprintf("1 validation error detected: Value at 'tags.%d.member.value' failed to satisfy constraint: Member must have length less than or equal to %d", i+1, maxTagValueLen)}
+		}
 	}
 	return checkTransitive(tags, transitive)
 }
+
+// The bounds of a session tag's key and value (characters).
+const (
+	maxTagKeyLen   = 128
+	maxTagValueLen = 256
+)
 
 // checkTransitive refuses a transitive tag key that names none of tags
 // (case-insensitively).
