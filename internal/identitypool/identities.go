@@ -62,6 +62,7 @@ func (s *Service) GetId(ctx context.Context, in *GetIdInput, x *request.Exchange
 	if in.AccountId != "" && in.AccountId != account {
 		return nil, notFound("IdentityPool '%s' not found.", in.IdentityPoolId)
 	}
+	received(x, account)
 	now := x.Start
 	if len(in.Logins) == 0 {
 		if !p.AllowUnauthenticatedIdentities {
@@ -109,6 +110,7 @@ func (s *Service) authenticate(ctx context.Context, id string, logins map[string
 	if si == nil {
 		return nil, identityNotFound(id)
 	}
+	received(x, si.Account)
 	p, err := s.pool(ctx, si.Account, si.IdentityPoolId)
 	if err != nil {
 		if e, ok := errors.AsType[*Error](err); ok && e.Code == CodeNotFound {

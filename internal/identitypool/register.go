@@ -101,6 +101,29 @@ func Register(d *restjson.Dispatcher, s *Service) {
 	})
 }
 
+// appCaller is the unsigned caller of an app-facing action once the pool
+// its request names is known: Unknown still (no ARN, no account of its
+// own), but its event is received by the pool's account
+// (audit.RecipientPrincipal), as CloudTrail delivers these events to the
+// pool's owner, so that LookupEvents of that account finds them.
+type appCaller struct{ account string }
+
+func (appCaller) ARN() string                  { return "" }
+func (appCaller) AccountID() string            { return "" }
+func (c appCaller) RecipientAccountID() string { return c.account }
+
+// received makes the unsigned caller of x an appCaller of the pool's
+// account. A signed caller stays as it is: its own account receives the
+// event, as for any signed call.
+func received(x *request.Exchange, account string) {
+	if x == nil {
+		return
+	}
+	if ip, ok := x.Principal.(*identity.Principal); ok && ip != nil && ip.Account == "" {
+		x.Principal = appCaller{account: account}
+	}
+}
+
 // caller is the signed caller of an administrative action.
 func caller(p request.Principal) (*identity.Principal, error) {
 	ip, ok := p.(*identity.Principal)
