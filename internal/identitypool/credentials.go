@@ -212,7 +212,7 @@ func (s *Service) GetOpenIdToken(ctx context.Context, in *GetOpenIdTokenInput, x
 			Reason: "the pool does not allow the classic flow"}
 	}
 	tok := &sts.PoolToken{
-		PoolID: a.Pool.IdentityPoolId, IdentityID: a.Identity.IdentityId,
+		Account: a.Account, PoolID: a.Pool.IdentityPoolId, IdentityID: a.Identity.IdentityId,
 		AMR: loginsAMR(a.Logins), Tags: principalTags(a.Pool, a.Logins),
 	}
 	raw, err := s.tokens.MintPoolToken(tok, DefaultTokenDuration, exchangeFacts(x).Now)

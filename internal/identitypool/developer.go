@@ -105,7 +105,7 @@ func (s *Service) GetOpenIdTokenForDeveloperIdentity(ctx context.Context, accoun
 		return nil, err
 	}
 	token, err := s.tokens.MintPoolToken(&sts.PoolToken{
-		PoolID: p.IdentityPoolId, IdentityID: si.IdentityId, AMR: amr(si.Logins), Tags: tags,
+		Account: account, PoolID: p.IdentityPoolId, IdentityID: si.IdentityId, AMR: amr(si.Logins), Tags: tags,
 	}, d, now)
 	if err != nil {
 		return nil, err

@@ -34,7 +34,7 @@ func TestGuestPoolTokenIsNotALogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := tk.MintPoolToken(&sts.PoolToken{PoolID: pool, IdentityID: g.IdentityId, AMR: amr(nil)}, DefaultTokenDuration, now)
+	raw, err := tk.MintPoolToken(&sts.PoolToken{Account: testAccount, PoolID: pool, IdentityID: g.IdentityId, AMR: amr(nil)}, DefaultTokenDuration, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestGuestPoolTokenIsNotALogin(t *testing.T) {
 		wantCode(t, "guest pool token", err, CodeNotAuthorized, msgInvalidToken)
 	}
 	// An authenticated identity's token still proves it.
-	raw, err = tk.MintPoolToken(&sts.PoolToken{PoolID: pool, IdentityID: g.IdentityId, AMR: []string{amrAuthenticated, "dev.example"}}, DefaultTokenDuration, now)
+	raw, err = tk.MintPoolToken(&sts.PoolToken{Account: testAccount, PoolID: pool, IdentityID: g.IdentityId, AMR: []string{amrAuthenticated, "dev.example"}}, DefaultTokenDuration, now)
 	if err != nil {
 		t.Fatal(err)
 	}

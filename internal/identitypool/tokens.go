@@ -27,6 +27,10 @@ const MinTokenDuration = time.Second
 const (
 	claimAMR  = "amr"
 	claimTags = issuer.ClaimTags // {"principal_tags": {k: [v]}}
+	// claimAccount is the pool's account (Brevet's own claim, AWS's
+	// tokens have none): STS holds a role of another account to AWS's
+	// cross-account rules for the basic flow.
+	claimAccount = "brevet:account"
 )
 
 // Tokens signs and verifies the pools' OpenID tokens with the issuer
@@ -52,7 +56,8 @@ var errNoIssuer = errors.New("identitypool: no pool token issuer is configured")
 
 // MintPoolToken signs a token for p valid for d from now: iss the
 // issuer's URL, sub the identity, aud the pool, amr, the principal tags
-// under https://aws.amazon.com/tags when any, iat and exp. d is 1s to
+// under https://aws.amazon.com/tags when any, the pool's account
+// (claimAccount), iat and exp. d is 1s to
 // 24h.
 func (t *Tokens) MintPoolToken(p *sts.PoolToken, d time.Duration, now time.Time) (string, error) {
 	i := t.current()
@@ -62,10 +67,10 @@ func (t *Tokens) MintPoolToken(p *sts.PoolToken, d time.Duration, now time.Time)
 	if d < MinTokenDuration || d > MaxTokenDuration {
 		return "", fmt.Errorf("identitypool: pool token duration %s out of 1s..24h", d)
 	}
-	if p.PoolID == "" || p.IdentityID == "" || len(p.AMR) == 0 {
-		return "", errors.New("identitypool: a pool token needs a pool, an identity and amr")
+	if p.Account == "" || p.PoolID == "" || p.IdentityID == "" || len(p.AMR) == 0 {
+		return "", errors.New("identitypool: a pool token needs an account, a pool, an identity and amr")
 	}
-	claims := map[string]any{claimAMR: p.AMR}
+	claims := map[string]any{claimAMR: p.AMR, claimAccount: p.Account}
 	if len(p.Tags) > 0 {
 		tags := make(map[string][]string, len(p.Tags))
 		for _, tg := range p.Tags {
@@ -118,6 +123,9 @@ func (t *Tokens) VerifyPoolToken(raw string, now time.Time) (*sts.PoolToken, err
 	}
 	if p.PoolID == "" {
 		return nil, bad("aud must name one pool")
+	}
+	if p.Account, _ = claims[claimAccount].(string); p.Account == "" {
+		return nil, bad("no account")
 	}
 	if p.AMR, err = poolTokenStrings(claims[claimAMR]); err != nil || len(p.AMR) == 0 {
 		return nil, bad("amr must be a list of strings")

@@ -32,7 +32,7 @@ func testTokens(t testing.TB) (*Tokens, *issuer.Issuer) {
 // shapes.
 func TestPoolTokenRoundTrip(t *testing.T) {
 	tk, iss := testTokens(t)
-	in := &sts.PoolToken{PoolID: "us-east-1:11111111-2222-4333-8444-555555555555", IdentityID: "us-east-1:aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
+	in := &sts.PoolToken{Account: "111122223333", PoolID: "us-east-1:11111111-2222-4333-8444-555555555555", IdentityID: "us-east-1:aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
 		AMR:  []string{"authenticated", "login.example", "login.example:us-east-1:pool:user"},
 		Tags: []credential.Tag{{Key: "dept", Value: "eng"}, {Key: "team", Value: "id"}}}
 	raw, err := tk.MintPoolToken(in, DefaultTokenDuration, tokT0)
@@ -66,7 +66,7 @@ func TestPoolTokenRoundTrip(t *testing.T) {
 
 func TestPoolTokenRefusals(t *testing.T) {
 	tk, _ := testTokens(t)
-	guest := &sts.PoolToken{PoolID: "p", IdentityID: "i", AMR: []string{"unauthenticated"}}
+	guest := &sts.PoolToken{Account: "111122223333", PoolID: "p", IdentityID: "i", AMR: []string{"unauthenticated"}}
 	for _, d := range []time.Duration{0, time.Millisecond, MaxTokenDuration + time.Second} {
 		if _, err := tk.MintPoolToken(guest, d, tokT0); err == nil {
 			t.Errorf("duration %s: minted", d)
@@ -77,7 +77,7 @@ func TestPoolTokenRefusals(t *testing.T) {
 			t.Errorf("duration %s: %v", d, err)
 		}
 	}
-	if _, err := tk.MintPoolToken(&sts.PoolToken{PoolID: "p", IdentityID: "i"}, time.Minute, tokT0); err == nil {
+	if _, err := tk.MintPoolToken(&sts.PoolToken{Account: "111122223333", PoolID: "p", IdentityID: "i"}, time.Minute, tokT0); err == nil {
 		t.Error("no amr: minted")
 	}
 	raw, err := tk.MintPoolToken(guest, time.Minute, tokT0)

@@ -52,7 +52,7 @@ func TestIdentityPoolBasicFlowSTS(t *testing.T) {
 	}
 	now := time.Now()
 	mint := func(poolID string, d time.Duration, at time.Time) string {
-		raw, err := n.fed.poolTokens.MintPoolToken(&sts.PoolToken{PoolID: poolID, IdentityID: identity,
+		raw, err := n.fed.poolTokens.MintPoolToken(&sts.PoolToken{Account: testAccount, PoolID: poolID, IdentityID: identity,
 			AMR: []string{"authenticated", "login.example", "login.example:" + poolID + ":alice"}}, d, at)
 		if err != nil {
 			t.Fatal(err)
@@ -104,7 +104,7 @@ func TestIdentityPoolBasicFlowSTS(t *testing.T) {
 // kid is among them.
 func TestIdentityPoolJWKS(t *testing.T) {
 	n, _ := startNode(t, t.TempDir(), Options{})
-	raw, err := n.fed.poolTokens.MintPoolToken(&sts.PoolToken{PoolID: "us-east-1:p", IdentityID: "us-east-1:i", AMR: []string{"unauthenticated"}}, time.Minute, time.Now())
+	raw, err := n.fed.poolTokens.MintPoolToken(&sts.PoolToken{Account: testAccount, PoolID: "us-east-1:p", IdentityID: "us-east-1:i", AMR: []string{"unauthenticated"}}, time.Minute, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,19 +108,8 @@ func (s *Service) PoolSession(ctx context.Context, in *PoolSessionInput) (*Servi
 	if err := s.fed.authorizeFederated(r, "sts:AssumeRoleWithWebIdentity"); err != nil {
 		return nil, err
 	}
-	if in.Enhanced {
-		// Whether the trust policy scopes the session to the pool is
-		// decided by its outcome, not its text: asked again for a value no
-		// pool id can be, and for the pool's sibling (siblingPool), a
-		// scoped policy refuses both.
-		for _, probe := range []string{unscopedProbe, siblingPool(in.PoolID)} {
-			elsewhere := *tok
-			elsewhere.PoolID = probe
-			r.keys = elsewhere.addConditionKeys
-			if s.fed.authorizeFederated(r, "sts:AssumeRoleWithWebIdentity") == nil {
-				return nil, ErrPoolTrustUnscoped
-			}
-		}
+	if in.Enhanced && !s.poolAudScoped(r, tok) {
+		return nil, ErrPoolTrustUnscoped
 	}
 	now := in.Facts.Now
 	sessionARN := iam.AssumedRoleARN(role.Account, role.Name, PoolSessionName)
@@ -139,6 +128,35 @@ func (s *Service) PoolSession(ctx context.Context, in *PoolSessionInput) (*Servi
 		RoleARN: role.ARN(), AssumedRoleID: role.ID + ":" + PoolSessionName, SessionARN: sessionARN,
 		PackedPolicySize: packedSize(tc, len(in.Tags) > 0),
 	}, nil
+}
+
+// poolAudScoped reports whether the trust policy r was allowed by scopes
+// it to t's pool. It is decided by the policy's outcome, not its text:
+// asked again for a value no pool id can be, and for the pool's sibling
+// (siblingPool), a scoped policy refuses both. r.keys is changed.
+func (s *Service) poolAudScoped(r *federatedRequest, t *PoolToken) bool {
+	for _, probe := range []string{unscopedProbe, siblingPool(t.PoolID)} {
+		elsewhere := *t
+		elsewhere.PoolID = probe
+		r.keys = elsewhere.addConditionKeys
+		if s.fed.authorizeFederated(r, "sts:AssumeRoleWithWebIdentity") == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// poolTrustScoped reports whether the trust policy r was allowed by
+// conditions both :aud (poolAudScoped) and :amr: asked again with an amr
+// no identity has, it refuses. r.keys is changed.
+func (s *Service) poolTrustScoped(r *federatedRequest, t *PoolToken) bool {
+	if !s.poolAudScoped(r, t) {
+		return false
+	}
+	other := *t
+	other.AMR = []string{unscopedProbe}
+	r.keys = other.addConditionKeys
+	return s.fed.authorizeFederated(r, "sts:AssumeRoleWithWebIdentity") != nil
 }
 
 // Pool sessions' bounds: AssumeRoleWithWebIdentity's DurationSeconds.
@@ -264,6 +282,8 @@ func (s *Service) VerifySAMLLogin(ctx context.Context, providerARN, response str
 // PoolToken is a verified identity pool token (GetOpenIdToken's,
 // GetOpenIdTokenForDeveloperIdentity's).
 type PoolToken struct {
+	// Account is the pool's account.
+	Account string
 	// PoolID is its aud; IdentityID its sub; AMR its amr.
 	PoolID, IdentityID string
 	AMR                []string
@@ -293,7 +313,7 @@ func (s *Service) poolWebIdentity(role *authz.Role, iss, token, sessionName stri
 	if err != nil {
 		return nil, err
 	}
-	if len(pt.AMR) == 0 || pt.PoolID == "" || pt.IdentityID == "" {
+	if len(pt.AMR) == 0 || pt.Account == "" || pt.PoolID == "" || pt.IdentityID == "" {
 		return nil, &oidc.Error{Kind: oidc.InvalidToken, Message: "Not a valid identity pool token"}
 	}
 	tags, err := federatedTags(tagMap(pt.Tags), nil)
@@ -304,11 +324,17 @@ func (s *Service) poolWebIdentity(role *authz.Role, iss, token, sessionName stri
 	if err != nil {
 		return nil, err
 	}
-	if err := s.fed.authorizeFederated(&federatedRequest{
+	r := &federatedRequest{
 		kind: policy.WebIdentity, provider: PoolPrincipal, role: role, keys: pt.addConditionKeys,
 		tags: tags, session: sessionName, facts: f,
-	}, "sts:AssumeRoleWithWebIdentity"); err != nil {
+	}
+	if err := s.fed.authorizeFederated(r, "sts:AssumeRoleWithWebIdentity"); err != nil {
 		return nil, err
+	}
+	if role.Account != pt.Account && !s.poolTrustScoped(r, pt) {
+		// AWS's STS takes a pool's token for another account's role only
+		// when its trust policy conditions both :aud and :amr.
+		return nil, &AccessDeniedError{Message: "Not authorized to perform sts:AssumeRoleWithWebIdentity"}
 	}
 	id := &oidc.Identity{Issuer: iss, ProviderKey: PoolPrincipal, Subject: pt.IdentityID, Audience: []string{pt.PoolID},
 		ClientID: pt.PoolID, AMR: pt.AMR, Expiry: pt.Expires}

@@ -82,12 +82,43 @@ func TestAssumeRoleWithPoolTokenTagBounds(t *testing.T) {
 	trust := federatedTrust(sts.PoolPrincipal, "sts:AssumeRoleWithWebIdentity", scopedCond)
 	trust = strings.Replace(trust, `"Action":"sts:AssumeRoleWithWebIdentity"`, `"Action":["sts:AssumeRoleWithWebIdentity","sts:TagSession"]`, 1)
 	roleARN := f.role(acct, "basic", trust, 3600)
-	raw, err := tokens.MintPoolToken(&sts.PoolToken{PoolID: poolID, IdentityID: identityID, AMR: []string{"authenticated", "login.example"},
+	raw, err := tokens.MintPoolToken(&sts.PoolToken{Account: acct, PoolID: poolID, IdentityID: identityID, AMR: []string{"authenticated", "login.example"},
 		Tags: []credential.Tag{{Key: "email", Value: strings.Repeat("v", 257)}}}, time.Minute, time.Now())
 	must(t, err)
 	_, err = anonymous(f.url).AssumeRoleWithWebIdentity(ctx, &awssts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(roleARN),
 		RoleSessionName: aws.String("app"), WebIdentityToken: aws.String(raw)})
 	if code, _ := apiError(err); code != "ValidationError" {
 		t.Errorf("a 257-character tag value: %v, want ValidationError (as an aws: key)", err)
+	}
+}
+
+// TestAssumeRoleWithPoolTokenCrossAccount: the basic flow reaches a role
+// of another account than the pool's only when its trust policy
+// conditions both :aud (to pools) and :amr, as AWS's STS requires of
+// cross-account basic flow requests; an amr-only trust policy, enough
+// in the pool's own account, lets no other account's pool in.
+func TestAssumeRoleWithPoolTokenCrossAccount(t *testing.T) {
+	tokens, _ := poolTokens(t)
+	f := newFedEnv(t, func(fc *sts.FederationConfig) { fc.PoolTokens = tokens })
+	amrOnly := poolTrust(`{"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"unauthenticated"}}`)
+	audOnly := poolTrust(`{"StringEquals":{"cognito-identity.amazonaws.com:aud":"` + poolID + `"}}`)
+	both := poolTrust(`{"StringEquals":{"cognito-identity.amazonaws.com:aud":"` + poolID + `"},"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"unauthenticated"}}`)
+	raw, err := tokens.MintPoolToken(&sts.PoolToken{Account: acct, PoolID: poolID, IdentityID: identityID, AMR: []string{"unauthenticated"}}, time.Minute, time.Now())
+	must(t, err)
+	for i, c := range []struct {
+		name, account, trust, code string
+	}{
+		{"own account, amr only", acct, amrOnly, ""},
+		{"own account, aud only", acct, audOnly, ""},
+		{"other account, amr only", other, amrOnly, "AccessDenied"},
+		{"other account, aud only", other, audOnly, "AccessDenied"},
+		{"other account, aud and amr", other, both, ""},
+	} {
+		roleARN := f.role(c.account, "x"+string(rune('a'+i)), c.trust, 3600)
+		_, err := anonymous(f.url).AssumeRoleWithWebIdentity(ctx, &awssts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(roleARN),
+			RoleSessionName: aws.String("app"), WebIdentityToken: aws.String(raw)})
+		if code, _ := apiError(err); code != c.code {
+			t.Errorf("%s: %v, want %q", c.name, err, c.code)
+		}
 	}
 }

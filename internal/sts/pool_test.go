@@ -220,7 +220,7 @@ func TestAssumeRoleWithPoolToken(t *testing.T) {
 	roleARN := f.role(acct, "basic", poolTrust(scopedCond), 3600, perms)
 	now := time.Now()
 	mint := func(pool string, amr []string, d time.Duration, at time.Time) string {
-		raw, err := tokens.MintPoolToken(&sts.PoolToken{PoolID: pool, IdentityID: identityID, AMR: amr}, d, at)
+		raw, err := tokens.MintPoolToken(&sts.PoolToken{Account: acct, PoolID: pool, IdentityID: identityID, AMR: amr}, d, at)
 		must(t, err)
 		return raw
 	}
@@ -256,7 +256,7 @@ func TestAssumeRoleWithPoolToken(t *testing.T) {
 	forged, _ := poolTokens(t)
 	_, err = c.AssumeRoleWithWebIdentity(ctx, &awssts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(roleARN),
 		RoleSessionName: aws.String("app"), WebIdentityToken: aws.String(func() string {
-			raw, err := forged.MintPoolToken(&sts.PoolToken{PoolID: poolID, IdentityID: identityID, AMR: auth}, time.Minute, now)
+			raw, err := forged.MintPoolToken(&sts.PoolToken{Account: acct, PoolID: poolID, IdentityID: identityID, AMR: auth}, time.Minute, now)
 			must(t, err)
 			return raw
 		}())})
