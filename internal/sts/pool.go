@@ -307,7 +307,9 @@ type PoolTokens interface {
 // The session is what PoolSession makes (Provider PoolPrincipal, Subject
 // the identity, the keys sealed for the role's policies), under the
 // caller's session name. AWS requires no :aud condition here (only the
-// enhanced flow does), and neither does Brevet.
+// enhanced flow does) for a role of the pool's own account, and neither
+// does Brevet; another account's role needs :aud and :amr conditions
+// (poolTrustScoped), as AWS's STS requires of cross-account requests.
 func (s *Service) poolWebIdentity(role *authz.Role, iss, token, sessionName string, f authz.Facts) (*webIdentitySession, error) {
 	pt, err := s.fed.cfg.PoolTokens.VerifyPoolToken(token, f.Now)
 	if err != nil {
