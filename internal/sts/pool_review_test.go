@@ -122,3 +122,22 @@ func TestAssumeRoleWithPoolTokenCrossAccount(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolSessionChainKeepsNoPoolKeys: a role chained from a pool session
+// (AssumeRole with its credentials) carries none of the pool's sealed
+// keys: as on AWS, the original session's keys are not inherited.
+func TestPoolSessionChainKeepsNoPoolKeys(t *testing.T) {
+	e := newEnv(t)
+	perms := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`
+	first := e.role(acct, "auth", poolTrust(scopedCond), 3600, perms)
+	next := e.role(acct, "next", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+first+`"},"Action":"sts:AssumeRole"}]}`, 3600)
+	out, err := e.svc.PoolSession(ctx, poolInput(first))
+	must(t, err)
+	chained, err := e.sts(sessionCreds(out)).AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(next), RoleSessionName: aws.String("chained")})
+	must(t, err)
+	c, err := e.ring.Open(aws.ToString(chained.Credentials.SessionToken), aws.ToString(chained.Credentials.AccessKeyId), time.Now())
+	must(t, err)
+	if len(c.RequestContext) != 0 || c.Provider != "" {
+		t.Errorf("chained session: request context %v, provider %q", c.RequestContext, c.Provider)
+	}
+}
