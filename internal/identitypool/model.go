@@ -47,6 +47,11 @@ const (
 	DefaultTokenDuration = 10 * time.Minute
 	MaxTokenDuration     = 24 * time.Hour
 	MaxTags              = 50
+	// MaxPoolProviders bounds each of a pool's provider lists (OpenID
+	// Connect and SAML provider ARNs, Cognito user pool providers), which
+	// the model leaves unbounded: AWS's quota of identity providers per
+	// pool (our choice of where to apply it).
+	MaxPoolProviders = 50
 )
 
 // Pool is an identity pool as the API describes it (IdentityPool), and

@@ -327,6 +327,9 @@ func checkPoolFields(v *violations, p *Pool) {
 		v.str("supportedLoginProviders."+k, id, 1, 128, reProviderID, patProviderID)
 	}
 	v.optional("developerProviderName", p.DeveloperProviderName, 1, 128, reDeveloperName, patDeveloperName)
+	v.count("openIdConnectProviderARNs", len(p.OpenIdConnectProviderARNs), 0, MaxPoolProviders)
+	v.count("samlProviderARNs", len(p.SamlProviderARNs), 0, MaxPoolProviders)
+	v.count("cognitoIdentityProviders", len(p.CognitoIdentityProviders), 0, MaxPoolProviders)
 	for i, a := range p.OpenIdConnectProviderARNs {
 		v.str(fmt.Sprintf("openIdConnectProviderARNs.%d.member", i+1), a, 20, 2048, nil, "")
 	}

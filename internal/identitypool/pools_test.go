@@ -657,3 +657,34 @@ func TestTagConditionKeys(t *testing.T) {
 	_, err = h.svc.untagTarget(ctx, &restjson.Request[UntagResourceInput]{Exchange: x, Input: &UntagResourceInput{ResourceArn: "arn:aws:s3:::bucket/key", TagKeys: []string{"team"}}})
 	wantErr(t, "UntagResource of an S3 ARN", err, CodeInvalidParameter, "Invalid resource ARN")
 }
+
+// TestPoolProviderListsBounded: the model bounds no provider list, so a
+// pool could hold as many ARNs as a request body carries (tens of
+// thousands), each parsed, stored, cached on every node and scanned by
+// every login. Each list holds at most MaxPoolProviders (our choice,
+// AWS's quota of identity providers per pool).
+func TestPoolProviderListsBounded(t *testing.T) {
+	h := newHarness(t)
+	var oidc, saml []string
+	var cognito []CognitoProvider
+	for i := range MaxPoolProviders + 1 {
+		oidc = append(oidc, fmt.Sprintf("arn:aws:iam::%s:oidc-provider/p%d.example.com", testAcct, i))
+		saml = append(saml, fmt.Sprintf("arn:aws:iam::%s:saml-provider/p%d", testAcct, i))
+		cognito = append(cognito, CognitoProvider{ProviderName: fmt.Sprintf("cognito-idp.us-east-1.amazonaws.com/us-east-1_p%d", i), ClientId: "c"})
+	}
+	for _, c := range []struct {
+		name string
+		in   CreateIdentityPoolInput
+	}{
+		{"openIdConnectProviderARNs", CreateIdentityPoolInput{OpenIdConnectProviderARNs: oidc}},
+		{"samlProviderARNs", CreateIdentityPoolInput{SamlProviderARNs: saml}},
+		{"cognitoIdentityProviders", CreateIdentityPoolInput{CognitoIdentityProviders: cognito}},
+	} {
+		c.in.IdentityPoolName, c.in.AllowUnauthenticatedIdentities = "p", ptr(true)
+		_, err := h.svc.CreateIdentityPool(context.Background(), testAcct, &c.in)
+		wantErr(t, c.name, err, CodeInvalidParameter, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", c.name, MaxPoolProviders))
+	}
+	p := h.create(testAcct, &CreateIdentityPoolInput{IdentityPoolName: "p", OpenIdConnectProviderARNs: oidc[:MaxPoolProviders]})
+	_, err := h.svc.UpdateIdentityPool(context.Background(), testAcct, &Pool{IdentityPoolId: p.IdentityPoolId, IdentityPoolName: "p", SamlProviderARNs: saml})
+	wantErr(t, "UpdateIdentityPool", err, CodeInvalidParameter, "Value at 'samlProviderARNs' failed to satisfy constraint")
+}
