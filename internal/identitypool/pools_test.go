@@ -688,3 +688,19 @@ func TestPoolProviderListsBounded(t *testing.T) {
 	_, err := h.svc.UpdateIdentityPool(context.Background(), testAcct, &Pool{IdentityPoolId: p.IdentityPoolId, IdentityPoolName: "p", SamlProviderARNs: saml})
 	wantErr(t, "UpdateIdentityPool", err, CodeInvalidParameter, "Value at 'samlProviderARNs' failed to satisfy constraint")
 }
+
+// TestViolationsMessageBounded: a request breaking thousands of
+// constraints (a body of bad ARNs) hears how many, and the first few,
+// not a message as large as its body.
+func TestViolationsMessageBounded(t *testing.T) {
+	h := newHarness(t)
+	var bad []string
+	for range 5000 {
+		bad = append(bad, "x")
+	}
+	_, err := h.svc.CreateIdentityPool(context.Background(), testAcct, &CreateIdentityPoolInput{IdentityPoolName: "p", AllowUnauthenticatedIdentities: ptr(true), SamlProviderARNs: bad})
+	wantErr(t, "5000 bad ARNs", err, CodeInvalidParameter, "5001 validation errors detected: Value at 'samlProviderARNs'")
+	if e, ok := errors.AsType[*Error](err); ok && len(e.Message) > 4096 {
+		t.Errorf("message of %d bytes, want at most 4096", len(e.Message))
+	}
+}

@@ -13,6 +13,10 @@ import (
 // failed to satisfy constraint: ...; Value null at ...".
 type violations []string
 
+// maxListedViolations bounds how many violations a message spells out: a
+// body of thousands of bad members hears how many, and the first few.
+const maxListedViolations = 10
+
 // err is the InvalidParameterException of the violations; nil for none.
 func (v violations) err() error {
 	if len(v) == 0 {
@@ -22,7 +26,11 @@ func (v violations) err() error {
 	if len(v) == 1 {
 		n = "1 validation error detected: "
 	}
-	return &Error{Code: CodeInvalidParameter, Message: n + strings.Join(v, "; ")}
+	listed := strings.Join(v[:min(len(v), maxListedViolations)], "; ")
+	if len(v) > maxListedViolations {
+		listed += "; ..."
+	}
+	return &Error{Code: CodeInvalidParameter, Message: n + listed}
 }
 
 // add records that value at member breaks constraint.
