@@ -39,8 +39,8 @@ const (
 	MaxPageSize = 60
 	// MaxLogins is how many logins an identity may link.
 	MaxLogins = 10
-	// GuestDuration is the life of a guest's credentials and of an
-	// enhanced flow's (AWS's hour).
+	// SessionDuration is the life of the credentials of the enhanced
+	// flow, a guest's or a signed-in identity's (AWS's hour).
 	SessionDuration = time.Hour
 	// DefaultTokenDuration is GetOpenIdToken's token life (AWS's ten
 	// minutes); MaxTokenDuration the developer tokens' bound (a day).
