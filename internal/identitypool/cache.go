@@ -47,8 +47,8 @@ func (c *poolCache) init() {
 	c.misses = make(map[string]struct{})
 }
 
-// lookup answers id from memory: known reports whether it could; p is
-// nil for an id known to name no pool.
+// lookup answers id from memory: known reports whether it could; e.pool
+// is nil for an id known to name no pool.
 func (c *poolCache) lookup(id string) (e cachedPool, known bool) {
 	c.mu.RLock()
 	e, known = c.pools[id]
