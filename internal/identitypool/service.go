@@ -55,10 +55,10 @@ type Service struct {
 	rnd      io.Reader
 	sessions Sessions
 	tokens   TokenSigner
-	cache    poolCache    // pools.go
+	cache    poolCache    // cache.go
 	logins   loginCache   // logincache.go: verified OIDC logins
 	objs     *objectCache // objcache.go: identities and logins; objects is it
-	guests   guestLimit   // identities.go
+	guests   guestLimit   // guests.go
 }
 
 // New returns a Service.
