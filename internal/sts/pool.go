@@ -96,11 +96,7 @@ func (s *Service) PoolSession(ctx context.Context, in *PoolSessionInput) (*Servi
 	if err := checkTags(in.Tags, nil); err != nil {
 		return nil, err
 	}
-	tok := &PoolToken{PoolID: in.PoolID, IdentityID: in.IdentityID, AMR: in.AMR, Tags: in.Tags}
-	reqCtx, err := sessionContext(PoolPrincipal, poolSessionContext(tok))
-	if err != nil {
-		return nil, err
-	}
+	tok := &PoolToken{Account: in.Account, PoolID: in.PoolID, IdentityID: in.IdentityID, AMR: in.AMR, Tags: in.Tags}
 	r := &federatedRequest{
 		kind: policy.WebIdentity, provider: PoolPrincipal, role: role, keys: tok.addConditionKeys,
 		tags: in.Tags, session: PoolSessionName, facts: in.Facts,
@@ -111,21 +107,20 @@ func (s *Service) PoolSession(ctx context.Context, in *PoolSessionInput) (*Servi
 	if in.Enhanced && !s.poolAudScoped(r, tok) {
 		return nil, ErrPoolTrustUnscoped
 	}
+	c, err := tok.sessionClaims(role, PoolSessionName, in.Tags)
+	if err != nil {
+		return nil, err
+	}
 	now := in.Facts.Now
-	sessionARN := iam.AssumedRoleARN(role.Account, role.Name, PoolSessionName)
-	creds, tc, claims, err := s.mint(credential.Claims{
-		AccountID: role.Account, PrincipalType: credential.WebIdentity,
-		PrincipalARN: role.ARN(), PrincipalID: role.ID, SessionARN: sessionARN, SessionName: PoolSessionName,
-		IssuedAt: now, Expires: now.Add(dur), Tags: in.Tags,
-		Provider: PoolPrincipal, Subject: in.IdentityID, RequestContext: reqCtx,
-	})
+	c.IssuedAt, c.Expires = now, now.Add(dur)
+	creds, tc, claims, err := s.mint(c)
 	if err != nil {
 		return nil, asValidation(err)
 	}
 	s.recordUse(ctx, role.Account, role.Name, role.ARN(), now)
 	return &ServiceSession{
 		Credentials: creds, Claims: claims,
-		RoleARN: role.ARN(), AssumedRoleID: role.ID + ":" + PoolSessionName, SessionARN: sessionARN,
+		RoleARN: role.ARN(), AssumedRoleID: role.ID + ":" + PoolSessionName, SessionARN: c.SessionARN,
 		PackedPolicySize: packedSize(tc, len(in.Tags) > 0),
 	}, nil
 }
@@ -322,10 +317,6 @@ func (s *Service) poolWebIdentity(role *authz.Role, iss, token, sessionName stri
 	if err != nil {
 		return nil, &oidc.Error{Kind: oidc.RejectedClaim, Message: err.Error(), Err: err}
 	}
-	reqCtx, err := sessionContext(PoolPrincipal, poolSessionContext(pt))
-	if err != nil {
-		return nil, err
-	}
 	r := &federatedRequest{
 		kind: policy.WebIdentity, provider: PoolPrincipal, role: role, keys: pt.addConditionKeys,
 		tags: tags, session: sessionName, facts: f,
@@ -338,13 +329,29 @@ func (s *Service) poolWebIdentity(role *authz.Role, iss, token, sessionName stri
 		// when its trust policy conditions both :aud and :amr.
 		return nil, &AccessDeniedError{Message: "Not authorized to perform sts:AssumeRoleWithWebIdentity"}
 	}
+	c, err := pt.sessionClaims(role, sessionName, tags)
+	if err != nil {
+		return nil, err
+	}
 	id := &oidc.Identity{Issuer: iss, ProviderKey: PoolPrincipal, Subject: pt.IdentityID, Audience: []string{pt.PoolID},
 		ClientID: pt.PoolID, AMR: pt.AMR, Expiry: pt.Expires}
-	return &webIdentitySession{role: role, id: id, claims: credential.Claims{
+	return &webIdentitySession{role: role, id: id, claims: c}, nil
+}
+
+// sessionClaims are the claims, without times, of t's session of role
+// named sessionName (both flows'): a web identity session of
+// PoolPrincipal whose subject is the identity, with tags and the pool's
+// keys sealed (poolSessionContext).
+func (t *PoolToken) sessionClaims(role *authz.Role, sessionName string, tags []credential.Tag) (credential.Claims, error) {
+	reqCtx, err := sessionContext(PoolPrincipal, poolSessionContext(t))
+	if err != nil {
+		return credential.Claims{}, err
+	}
+	return credential.Claims{
 		AccountID: role.Account, PrincipalType: credential.WebIdentity,
 		PrincipalARN: role.ARN(), PrincipalID: role.ID, SessionARN: iam.AssumedRoleARN(role.Account, role.Name, sessionName),
-		SessionName: sessionName, Tags: tags, Provider: PoolPrincipal, Subject: pt.IdentityID, RequestContext: reqCtx,
-	}}, nil
+		SessionName: sessionName, Tags: tags, Provider: PoolPrincipal, Subject: t.IdentityID, RequestContext: reqCtx,
+	}, nil
 }
 
 // tagMap is tags as a map, for federatedTags.
