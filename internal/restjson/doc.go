@@ -4,6 +4,11 @@
 // template, its input comes from path segments, the query string and a
 // JSON body, its output is a JSON body with the action's success status,
 // and an error is the x-amzn-ErrorType header with a {"message": ...} body.
+// It also speaks AWS's JSON 1.1 protocol (Cognito Identity's): a POST to /
+// whose X-Amz-Target names the action (PREFIX.Action, RegisterTarget),
+// the JSON body its input, the responses application/x-amz-json-1.1 and
+// the errors' bodies {"__type", "message"}; a signature must cover the
+// target.
 //
 // It owns that wire format and nothing else. Every request goes through
 // the one request.Pipeline (authenticate, authorize, act, commit, audit);
