@@ -43,7 +43,11 @@ func amr(logins []Login) []string {
 	out := make([]string, 0, 1+2*len(sorted))
 	out = append(out, amrAuthenticated)
 	for _, l := range sorted {
-		out = appendUnique(out, l.Provider)
+		// A provider named "unauthenticated" (a developer provider name, an
+		// OIDC host) is left out: the value says guest to trust policies.
+		if l.Provider != amrUnauthenticated {
+			out = appendUnique(out, l.Provider)
+		}
 		out = appendUnique(out, l.Provider+":"+l.Subject)
 	}
 	return out

@@ -24,6 +24,10 @@ func TestAMR(t *testing.T) {
 		{"sorted by provider", []Login{{"z.example", "1"}, {"a.example", "2"}},
 			[]string{"authenticated", "a.example", "a.example:2", "z.example", "z.example:1"}},
 		{"developer", []Login{{"login.myapp", "user-1"}}, []string{"authenticated", "login.myapp", "login.myapp:user-1"}},
+		// A provider named like a guest (a developer provider or an OIDC
+		// host may be "unauthenticated") must not read as one to a trust
+		// policy's ForAnyValue condition on :amr.
+		{"provider named unauthenticated", []Login{{"unauthenticated", "u"}}, []string{"authenticated", "unauthenticated:u"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
