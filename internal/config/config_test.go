@@ -466,6 +466,8 @@ func TestLoadValidation(t *testing.T) {
 		{name: "bad log level", env: []string{"BREVET_LOG_LEVEL=verbose"}, want: `BREVET_LOG_LEVEL: log.level: "verbose" is not a log level`},
 		{name: "bad log format", file: "log:\n  format: xml\n", want: `brevet.yaml:2: log.format: "xml" is not a log format`},
 		{name: "body size in bytes", args: []string{"--max-request-body=65536"}},
+		{name: "pool tokens under the OIDC issuer", args: []string{"--issuer-url=https://sts.example.com", "--identity-pools-token-issuer=https://sts.example.com"},
+			want: "identity_pools.token_issuer: \"https://sts.example.com\" is federation.issuer_url"},
 		{name: "body too small", args: []string{"--max-request-body=10"}, want: "max_request_body: \"10\" is not a size from 1KiB to 1GiB"},
 		{name: "body too big", args: []string{"--max-request-body=2GiB"}, want: "is not a size"},
 		{name: "body not a number", env: []string{"BREVET_MAX_REQUEST_BODY=1MB"}, want: "is not a size"},

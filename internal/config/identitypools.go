@@ -47,6 +47,10 @@ func convertIdentityPools(v *[numSettings]value, errs []error) (IdentityPools, [
 	c.TokenIssuer = strings.TrimSpace(v[id].str)
 	if u, err := url.Parse(c.TokenIssuer); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(c.TokenIssuer, "/") {
 		errs = append(errs, newError(id, v[id].from, "\""+v[id].str+"\" is not an https URL without a trailing slash; the default is "+DefaultPoolTokenIssuer))
+	} else if c.TokenIssuer == strings.TrimSpace(v[sIssuerURL].str) {
+		// The pools' tokens and GetWebIdentityToken's share keys: only the
+		// iss tells them apart (STS routes a token by it).
+		errs = append(errs, newError(id, v[id].from, "\""+c.TokenIssuer+"\" is federation.issuer_url too; the pools' tokens need an issuer of their own (the default is "+DefaultPoolTokenIssuer+")"))
 	}
 	return c, errs
 }
