@@ -16,12 +16,18 @@ import (
 const (
 	maxCachedPools  = 10000
 	maxCachedMisses = 4096
+	// maxCachedPoolBytes bounds the stored size of the pools held: a pool
+	// is as large as its request bodies made it (up to a MiB of role
+	// mappings and tag maps), so the count alone would let ten thousand
+	// of them hold gigabytes on every node.
+	maxCachedPoolBytes = 256 << 20
 )
 
 // cachedPool is a pool with its account.
 type cachedPool struct {
 	account string
 	pool    *Pool
+	size    int // the stored body's length
 }
 
 // poolCache holds the pools GetId and the credential actions read, by
@@ -37,7 +43,9 @@ type poolCache struct {
 	mu     sync.RWMutex
 	pools  map[string]cachedPool
 	misses map[string]struct{}
-	gen    atomic.Uint64
+	// bytes is the stored size of the pools held, at most maxBytes.
+	bytes, maxBytes int
+	gen             atomic.Uint64
 	// Look-ups answered from memory and the others, for Stats.
 	hits, loads atomic.Uint64
 }
@@ -45,6 +53,7 @@ type poolCache struct {
 func (c *poolCache) init() {
 	c.pools = make(map[string]cachedPool)
 	c.misses = make(map[string]struct{})
+	c.maxBytes = maxCachedPoolBytes
 }
 
 // lookup answers id from memory: known reports whether it could; e.pool
@@ -60,8 +69,8 @@ func (c *poolCache) lookup(id string) (e cachedPool, known bool) {
 }
 
 // put keeps what a load that began at generation gen found (p nil: no
-// pool), unless a drop happened since.
-func (c *poolCache) put(gen uint64, id, account string, p *Pool) {
+// pool; size its stored body's length), unless a drop happened since.
+func (c *poolCache) put(gen uint64, id, account string, p *Pool, size int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen.Load() != gen {
@@ -74,17 +83,28 @@ func (c *poolCache) put(gen uint64, id, account string, p *Pool) {
 		c.misses[id] = struct{}{}
 		return
 	}
-	if len(c.pools) >= maxCachedPools {
-		clear(c.pools)
+	if size > c.maxBytes {
+		return // served, never held
 	}
-	c.pools[id] = cachedPool{account: account, pool: p}
+	if old, ok := c.pools[id]; ok {
+		c.bytes -= old.size
+	}
+	if len(c.pools) >= maxCachedPools || c.bytes+size > c.maxBytes {
+		clear(c.pools)
+		c.bytes = 0
+	}
+	c.pools[id] = cachedPool{account: account, pool: p, size: size}
+	c.bytes += size
 }
 
 // drop forgets the pool id (and that it was missing).
 func (c *poolCache) drop(id string) {
 	c.mu.Lock()
 	c.gen.Add(1)
-	delete(c.pools, id)
+	if old, ok := c.pools[id]; ok {
+		c.bytes -= old.size
+		delete(c.pools, id)
+	}
 	delete(c.misses, id)
 	c.mu.Unlock()
 }
@@ -111,17 +131,17 @@ type CacheStats struct {
 	Hits, Loads uint64
 	// Invalidations counts the drops (changes of pools).
 	Invalidations uint64
-	// Pools and Misses are the entries held.
-	Pools, Misses int
+	// Pools and Misses are the entries held; Bytes the pools' stored size.
+	Pools, Misses, Bytes int
 }
 
 // Stats reports the pool cache's counters and sizes.
 func (s *Service) Stats() CacheStats {
 	c := &s.cache
 	c.mu.RLock()
-	pools, misses := len(c.pools), len(c.misses)
+	pools, misses, bytes := len(c.pools), len(c.misses), c.bytes
 	c.mu.RUnlock()
-	return CacheStats{Hits: c.hits.Load(), Loads: c.loads.Load(), Invalidations: c.gen.Load(), Pools: pools, Misses: misses}
+	return CacheStats{Hits: c.hits.Load(), Loads: c.loads.Load(), Invalidations: c.gen.Load(), Pools: pools, Misses: misses, Bytes: bytes}
 }
 
 // findPool returns the pool id and its account, whatever the account (an
@@ -143,11 +163,11 @@ func (s *Service) findPool(ctx context.Context, id string) (account string, p *P
 	}
 	s.cache.loads.Add(1)
 	gen := s.cache.gen.Load()
-	account, p, err = s.loadPool(ctx, id)
+	account, p, size, err := s.loadPool(ctx, id)
 	if err != nil {
 		return "", nil, err
 	}
-	s.cache.put(gen, id, account, p)
+	s.cache.put(gen, id, account, p, size)
 	if p == nil {
 		return "", nil, poolNotFound(id)
 	}
@@ -169,23 +189,23 @@ func (s *Service) pool(ctx context.Context, account, id string) (*Pool, error) {
 	return p, nil
 }
 
-// loadPool reads the pool id from the store, whatever its account; nil
-// when there is none. Pool ids are drawn at random by this service, so
+// loadPool reads the pool id from the store, whatever its account, with
+// its stored size; nil when there is none. Pool ids are drawn at random by this service, so
 // one id names at most one pool; should two accounts hold it all the
 // same, the first (by account) is the one.
-func (s *Service) loadPool(ctx context.Context, id string) (string, *Pool, error) {
+func (s *Service) loadPool(ctx context.Context, id string) (string, *Pool, int, error) {
 	objs, err := s.objects.Find(ctx, KindPool, id)
 	if err != nil {
-		return "", nil, err
+		return "", nil, 0, err
 	}
 	if len(objs) == 0 {
-		return "", nil, nil
+		return "", nil, 0, nil
 	}
 	p, err := UnmarshalStored(objs[0].Body)
 	if err != nil {
-		return "", nil, fmt.Errorf("identitypool: pool %s: %w", id, err)
+		return "", nil, 0, fmt.Errorf("identitypool: pool %s: %w", id, err)
 	}
-	return objs[0].Account, p, nil
+	return objs[0].Account, p, len(objs[0].Body), nil
 }
 
 // poolNotFound is AWS's answer for a pool that does not exist.

@@ -512,7 +512,7 @@ func TestPoolCache(t *testing.T) {
 
 	// A miss is forgotten when the pool is created.
 	created := h.create(testAcct, &CreateIdentityPoolInput{IdentityPoolName: "new"})
-	h.svc.cache.put(h.svc.cache.gen.Load(), created.IdentityPoolId, "", nil)
+	h.svc.cache.put(h.svc.cache.gen.Load(), created.IdentityPoolId, "", nil, 0)
 	h.svc.Apply([]store.Change{{Kind: store.ChangeObject, Account: testAcct, Key: store.ObjectKey(KindPool, created.IdentityPoolId)}})
 	if _, _, err := h.svc.findPool(ctx, created.IdentityPoolId); err != nil {
 		t.Errorf("a pool cached as missing, after its creation's change: %v", err)
@@ -525,7 +525,7 @@ func TestPoolCache(t *testing.T) {
 func TestPoolCacheBounded(t *testing.T) {
 	h := newHarness(t)
 	for i := range maxCachedMisses + 10 {
-		h.svc.cache.put(h.svc.cache.gen.Load(), fmt.Sprintf("us-east-1:%d", i), "", nil)
+		h.svc.cache.put(h.svc.cache.gen.Load(), fmt.Sprintf("us-east-1:%d", i), "", nil, 0)
 	}
 	if st := h.svc.Stats(); st.Misses > maxCachedMisses || st.Pools != 0 {
 		t.Errorf("after %d misses: %+v, want at most %d misses and no pool pushed out", maxCachedMisses+10, st, maxCachedMisses)
@@ -702,5 +702,30 @@ func TestViolationsMessageBounded(t *testing.T) {
 	wantErr(t, "5000 bad ARNs", err, CodeInvalidParameter, "5001 validation errors detected: Value at 'samlProviderARNs'")
 	if e, ok := errors.AsType[*Error](err); ok && len(e.Message) > 4096 {
 		t.Errorf("message of %d bytes, want at most 4096", len(e.Message))
+	}
+}
+
+// TestPoolCacheBoundedByBytes: pools are as large as a request body
+// makes them (role mappings of 400 rules, tag maps: up to a MiB each),
+// so ten thousand cached pools could hold gigabytes on every node; the
+// cache also bounds the bytes it holds.
+func TestPoolCacheBoundedByBytes(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.svc.cache.maxBytes = 4 << 20
+	big := strings.Repeat("n", 1<<20)
+	for i := range 8 {
+		p := &Pool{IdentityPoolId: fmt.Sprintf("us-east-1:%08x-0000-4000-8000-000000000000", i), IdentityPoolName: big}
+		body, _ := p.MarshalStored()
+		now := time.Now()
+		if err := h.st.Objects().Create(ctx, store.Object{Account: testAcct, Kind: KindPool, ID: p.IdentityPoolId, Body: body, Created: now, Updated: now}); err != nil {
+			t.Fatal(err)
+		}
+		if _, got, err := h.svc.findPool(ctx, p.IdentityPoolId); err != nil || got.IdentityPoolName != big {
+			t.Fatalf("findPool %d: %v", i, err)
+		}
+		if st := h.svc.Stats(); st.Bytes > 4<<20 || st.Pools == 0 {
+			t.Fatalf("after %d large pools: %+v, want at most 4 MiB held, and the last pool", i+1, st)
+		}
 	}
 }
