@@ -119,6 +119,9 @@ func developerTags(m map[string]string) ([]credential.Tag, error) {
 	if len(m) > MaxTags {
 		return nil, invalid("1 validation error detected: Value at 'principalTags' failed to satisfy constraint: Member must have length less than or equal to %d", MaxTags)
 	}
+	if err := checkSessionTagKeys(m); err != nil {
+		return nil, err
+	}
 	tags := make([]credential.Tag, 0, len(m))
 	for k, v := range m {
 		if len(k) < 1 || len(k) > 128 || len(v) > 256 {

@@ -217,7 +217,10 @@ func checkPrincipalTags(id, provider string, tags map[string]string) error {
 		v.str("principalTags", k, 1, 128, nil, "")
 		v.str("principalTags."+k, tags[k], 1, 256, nil, "")
 	}
-	return v.err()
+	if err := v.err(); err != nil {
+		return err
+	}
+	return checkSessionTagKeys(tags)
 }
 
 // SetPrincipalTagAttributeMap sets which claims of the provider's tokens

@@ -35,6 +35,24 @@ func checkReservedTags(tags map[string]string) error {
 	return nil
 }
 
+// checkSessionTagKeys refuses principal tag keys a session could not
+// carry (STS's rules): the reserved prefix "aws:", and two keys that
+// differ only by case.
+func checkSessionTagKeys(tags map[string]string) error {
+	if err := checkReservedTags(tags); err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(tags))
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		l := strings.ToLower(k)
+		if seen[l] {
+			return invalid("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+		}
+		seen[l] = true
+	}
+	return nil
+}
+
 func checkReservedTagKey(k string) error {
 	if strings.HasPrefix(strings.ToLower(k), "aws:") {
 		return invalid("Tag keys starting with 'aws:' are reserved for AWS use: %s", echoValue(k))
