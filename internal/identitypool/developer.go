@@ -225,7 +225,7 @@ func (s *Service) MergeDeveloperIdentities(ctx context.Context, account string, 
 	if src.IdentityId == dst.IdentityId {
 		return &IdentityIDOutput{IdentityId: dst.IdentityId}, nil
 	}
-	next, err := s.mergeInto(ctx, dst, src, p.DeveloperProviderName, time.Now())
+	next, err := s.mergeInto(ctx, dst, src, p.DeveloperProviderName, time.Now(), nil)
 	if err != nil {
 		return nil, err
 	}

@@ -150,8 +150,16 @@ func (s *Service) authenticate(ctx context.Context, id string, logins map[string
 		return &Authenticated{Account: si.Account, Pool: p, Identity: &si.Identity, Logins: proofs}, nil
 	}
 	// New logins: link them (a guest becomes authenticated), merging the
-	// identities they already belong to.
-	next, err := s.resolve(ctx, si.Account, si.IdentityPoolId, p.DeveloperProviderName, ls, []string{id}, now)
+	// identities they already belong to. What was checked above is
+	// checked again as the identity is written: two people who both
+	// hold a guest's id cannot both make it theirs.
+	stillProved := func(ident *Identity) error {
+		if matched || ident.IdentityId != id || len(ident.Logins) == 0 || slices.ContainsFunc(ls, ident.hasLogin) {
+			return nil
+		}
+		return notAuthorized(msgLoginsDontMatch, "the identity was linked to another's logins meanwhile", nil)
+	}
+	next, err := s.resolveGuarded(ctx, si.Account, si.IdentityPoolId, p.DeveloperProviderName, ls, []string{id}, now, stillProved)
 	if err != nil {
 		return nil, err
 	}

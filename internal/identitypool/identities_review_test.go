@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/restjson"
+	"github.com/brevet-dev/brevet/internal/store"
 	"github.com/brevet-dev/brevet/internal/store/teststores"
 	"github.com/brevet-dev/brevet/internal/sts"
 )
@@ -113,5 +115,61 @@ func TestDeveloperUserIDsNotAudited(t *testing.T) {
 		if strings.Contains(string(b), "SECRET") {
 			t.Errorf("a developer user id in the audit record: %s", b)
 		}
+	}
+}
+
+// hookObjects runs onCreate once, before the first Create of a login
+// object: another request interleaved at that point.
+type hookObjects struct {
+	store.Objects
+	fired    atomic.Bool
+	onCreate func()
+}
+
+func (h *hookObjects) Create(ctx context.Context, o store.Object) error {
+	if o.Kind == KindLogin && h.onCreate != nil && h.fired.CompareAndSwap(false, true) {
+		h.onCreate()
+	}
+	return h.Objects.Create(ctx, o)
+}
+
+// TestGuestLinkRaceOnePerson: two people who both hold a guest's id sign
+// in with it at once (each with a login of a different provider). Both
+// find a guest; only one may make it theirs. The other is refused, and
+// its login is left free (not pointing to the guest), so its owner's
+// GetId makes them their own identity.
+func TestGuestLinkRaceOnePerson(t *testing.T) {
+	st := teststores.SQLite(t, time.Now)
+	identityService(t, st)
+	s, pool := flowService(t, st)
+	ctx, now := t.Context(), time.Now()
+	g, err := s.GetId(ctx, &GetIdInput{IdentityPoolId: pool}, exchange(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var annErr error
+	s.objects = &hookObjects{Objects: s.objects, onCreate: func() {
+		_, annErr = s.authenticate(ctx, g.IdentityId, map[string]string{idpA: "sub:ann"}, exchange(now))
+	}}
+	_, bobErr := s.authenticate(ctx, g.IdentityId, map[string]string{idpB: "sub:bob"}, exchange(now))
+	if annErr != nil {
+		t.Fatalf("ann, first: %v", annErr)
+	}
+	if bobErr == nil {
+		t.Errorf("bob signed in to ann's identity")
+	}
+	si, err := s.getIdentity(ctx, testAccount, g.IdentityId)
+	if err != nil || si == nil {
+		t.Fatal(si, err)
+	}
+	if !si.hasLogin(lg(idpA, "ann")) || si.hasLogin(lg(idpB, "bob")) {
+		t.Errorf("the guest's logins: %v, want ann's only", si.Logins)
+	}
+	if owner, _, err := s.loginOwner(ctx, testAccount, pool, lg(idpB, "bob")); err != nil || owner == g.IdentityId {
+		t.Errorf("bob's login points to ann's identity (%v)", err)
+	}
+	b, err := s.GetId(ctx, &GetIdInput{IdentityPoolId: pool, Logins: map[string]string{idpB: "sub:bob"}}, exchange(now))
+	if err != nil || b.IdentityId == g.IdentityId {
+		t.Errorf("bob's GetId: %v (%v), want an identity of his own", b, err)
 	}
 }

@@ -330,9 +330,16 @@ func addLogins(ident *Identity, logins []Login, dev string) error {
 // checks the limits, claims each login (stale: the login objects' bodies
 // that name an identity gone, by login), then lists them in the
 // identity's body.
-func (s *Service) link(ctx context.Context, si *storedIdentity, dev string, logins []Login, stale map[Login][]byte, now time.Time) (*storedIdentity, error) {
+//
+// guard, when set, must accept the identity as written: it is checked
+// against the identity read before any claim, and again in the write. A
+// write refused leaves the logins it claimed free again.
+func (s *Service) link(ctx context.Context, si *storedIdentity, dev string, logins []Login, stale map[Login][]byte, now time.Time, guard guard) (*storedIdentity, error) {
 	check := si.Identity
 	check.Logins = slices.Clone(si.Logins)
+	if err := guard.check(&check); err != nil {
+		return nil, err
+	}
 	if err := addLogins(&check, logins, dev); errors.Is(err, errUnchanged) {
 		return si, nil
 	} else if err != nil {
@@ -353,8 +360,18 @@ func (s *Service) link(ctx context.Context, si *storedIdentity, dev string, logi
 		claimed = append(claimed, l)
 	}
 	if len(claimed) > 0 {
-		next, err := s.mutate(ctx, si, now, func(ident *Identity) error { return addLogins(ident, claimed, dev) })
+		next, err := s.mutate(ctx, si, now, func(ident *Identity) error {
+			if err := guard.check(ident); err != nil {
+				return err
+			}
+			return addLogins(ident, claimed, dev)
+		})
 		if err != nil {
+			for _, l := range claimed {
+				if rerr := s.release(ctx, si.Account, si.IdentityPoolId, l, si.IdentityId); rerr != nil {
+					return nil, errors.Join(err, rerr)
+				}
+			}
 			return nil, err
 		}
 		si = next
@@ -368,8 +385,13 @@ func (s *Service) link(ctx context.Context, si *storedIdentity, dev string, logi
 // mergeInto moves from's logins to into and deletes from: refused when
 // into would then hold two subjects of a provider
 // (ResourceConflictException) or more than MaxLogins logins.
-func (s *Service) mergeInto(ctx context.Context, into, from *storedIdentity, dev string, now time.Time) (*storedIdentity, error) {
-	next, err := s.mutate(ctx, into, now, func(ident *Identity) error { return addLogins(ident, from.Logins, dev) })
+func (s *Service) mergeInto(ctx context.Context, into, from *storedIdentity, dev string, now time.Time, guard guard) (*storedIdentity, error) {
+	next, err := s.mutate(ctx, into, now, func(ident *Identity) error {
+		if err := guard.check(ident); err != nil {
+			return err
+		}
+		return addLogins(ident, from.Logins, dev)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -439,8 +461,27 @@ func (s *Service) unlinkLogins(ctx context.Context, si *storedIdentity, provider
 // new identity. dev is the pool's developer provider (addLogins). A
 // returning identity costs reads only.
 func (s *Service) resolve(ctx context.Context, account, pool, dev string, logins []Login, have []string, now time.Time) (*storedIdentity, error) {
+	return s.resolveGuarded(ctx, account, pool, dev, logins, have, now, nil)
+}
+
+// guard vets an identity about to be written: authenticate's check that
+// the identity a request names is still a guest or still holds one of
+// its logins (another request may have made the guest someone else's
+// since it was read). nil accepts all.
+type guard func(*Identity) error
+
+func (g guard) check(ident *Identity) error {
+	if g == nil {
+		return nil
+	}
+	return g(ident)
+}
+
+// resolveGuarded is resolve with every write of an identity vetted by
+// guard.
+func (s *Service) resolveGuarded(ctx context.Context, account, pool, dev string, logins []Login, have []string, now time.Time, guard guard) (*storedIdentity, error) {
 	for range maxRetries {
-		si, err := s.resolveOnce(ctx, account, pool, dev, logins, have, now)
+		si, err := s.resolveOnce(ctx, account, pool, dev, logins, have, now, guard)
 		if !errors.Is(err, errRace) {
 			return si, err
 		}
@@ -448,7 +489,7 @@ func (s *Service) resolve(ctx context.Context, account, pool, dev string, logins
 	return nil, &Error{Code: CodeConcurrentChange, Message: "The identity was changed concurrently; try again."}
 }
 
-func (s *Service) resolveOnce(ctx context.Context, account, pool, dev string, logins []Login, have []string, now time.Time) (*storedIdentity, error) {
+func (s *Service) resolveOnce(ctx context.Context, account, pool, dev string, logins []Login, have []string, now time.Time, guard guard) (*storedIdentity, error) {
 	owners := map[string]*storedIdentity{}
 	var order []*storedIdentity
 	load := func(id string) (*storedIdentity, error) {
@@ -505,7 +546,7 @@ func (s *Service) resolveOnce(ctx context.Context, account, pool, dev string, lo
 			if err != nil {
 				return nil, err
 			}
-			return s.link(ctx, si, dev, free, stale, now)
+			return s.link(ctx, si, dev, free, stale, now, nil)
 		}
 		return s.createIdentity(ctx, account, pool, free, now)
 	}
@@ -519,7 +560,7 @@ func (s *Service) resolveOnce(ctx context.Context, account, pool, dev string, lo
 		if si.IdentityId == winner.IdentityId {
 			continue
 		}
-		next, err := s.mergeInto(ctx, winner, si, dev, now)
+		next, err := s.mergeInto(ctx, winner, si, dev, now, guard)
 		if err != nil {
 			return nil, err
 		}
@@ -540,7 +581,12 @@ func (s *Service) resolveOnce(ctx context.Context, account, pool, dev string, lo
 		missing = append(missing, l)
 	}
 	if len(missing) > 0 {
-		next, err := s.mutate(ctx, winner, now, func(ident *Identity) error { return addLogins(ident, missing, dev) })
+		next, err := s.mutate(ctx, winner, now, func(ident *Identity) error {
+			if err := guard.check(ident); err != nil {
+				return err
+			}
+			return addLogins(ident, missing, dev)
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -549,5 +595,5 @@ func (s *Service) resolveOnce(ctx context.Context, account, pool, dev string, lo
 	if len(free) == 0 {
 		return winner, nil
 	}
-	return s.link(ctx, winner, dev, free, stale, now)
+	return s.link(ctx, winner, dev, free, stale, now, guard)
 }
