@@ -160,9 +160,10 @@ const (
 	maxPoolSession = 43_200 * time.Second
 )
 
-// unscopedProbe is the :aud value of the enhanced flow's second trust
-// evaluation: not of a pool id's form (REGION:uuid), so no condition
-// naming pools matches it.
+// unscopedProbe is the :aud (poolAudScoped) or :amr (poolTrustScoped)
+// value of a probing trust evaluation: neither of a pool id's form
+// (REGION:uuid) nor an amr entry's, so no condition naming pools or
+// providers matches it.
 const unscopedProbe = "brevet-unscoped-probe"
 
 // siblingPool is another pool id of pool's region that differs from
