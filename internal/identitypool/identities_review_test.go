@@ -173,3 +173,24 @@ func TestGuestLinkRaceOnePerson(t *testing.T) {
 		t.Errorf("bob's GetId: %v (%v), want an identity of his own", b, err)
 	}
 }
+
+// TestDeveloperNameIsNotALoginProvider: a pool whose developer provider
+// name is also one of its OIDC providers' (a configuration the pool's
+// validation lets through) must not let an unsigned caller's OIDC token
+// for subject S pass as the back end's developer user S: the developer
+// provider's logins come only from the signed
+// GetOpenIdTokenForDeveloperIdentity.
+func TestDeveloperNameIsNotALoginProvider(t *testing.T) {
+	st := teststores.SQLite(t, time.Now)
+	identityService(t, st)
+	s, pool := flowService(t, st)
+	ctx, now := t.Context(), time.Now()
+	p, err := s.pool(ctx, testAccount, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := *p // the cache's: not to be changed
+	q.DeveloperProviderName = idpA
+	_, err = s.verifyLogins(ctx, testAccount, &q, map[string]string{idpA: "sub:ann"}, now)
+	wantCode(t, "an OIDC token under the developer provider's name", err, CodeNotAuthorized, msgUnsupportedProvider)
+}

@@ -69,6 +69,8 @@ var oauthOnly = []string{"graph.facebook.com", "www.amazon.com", "api.twitter.co
 //     the IAM SAML provider; the subject is the NameID.
 //   - DeveloperLogin: the pool's own token, aud this pool; its subject is
 //     the identity it was minted for.
+//   - The pool's DeveloperProviderName is refused here, whatever else
+//     has that name: only the signed back end links developer users.
 func (s *Service) verifyLogins(ctx context.Context, account string, p *Pool, logins map[string]string, now time.Time) ([]LoginProof, error) {
 	if len(logins) == 0 {
 		return nil, nil
@@ -102,6 +104,11 @@ func (s *Service) verifyLogin(ctx context.Context, account string, p *Pool, prov
 	switch {
 	case provider == DeveloperLogin:
 		return s.verifyDeveloperToken(p, token, now)
+	case provider == p.DeveloperProviderName:
+		// The developer provider's logins are the signed back end's
+		// word (GetOpenIdTokenForDeveloperIdentity), never a token's,
+		// even when an OIDC provider of the pool has the same name.
+		return nil, notAuthorized(msgUnsupportedProvider, "the developer provider's name as a login of an unsigned request", nil)
 	case slices.ContainsFunc(p.OpenIdConnectProviderARNs, func(arn string) bool { return oidcProviderName(arn) == provider }):
 		return s.verifyOIDC(ctx, account, provider, token, "", now)
 	case p.SupportedLoginProviders[provider] != "":
