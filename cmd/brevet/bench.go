@@ -135,7 +135,7 @@ GetCredentialsForIdentity with a returning person's token.`,
 	f.StringVarP(&o.output, "output", "o", "table", "output format: table or json")
 	f.BoolVar(&o.durable, "durable", true, "also measure the durable trivial server (the trivial server plus an fsynced, group-committed record per request)")
 	f.StringVar(&o.durableDir, "durable-dir", "", "directory for the durable trivial server's file, on the disk of the server's data directory (default: the benchmark's temporary directory, which holds the spawned server's data directory)")
-	f.IntVar(&o.poolIdentities, "pool-identities", 1000, "signed-in identities PoolSignedIn signs in once and then brings back in turn (PoolGuest uses up to 64 guests, as many as the pool's guest rate allows)")
+	f.IntVar(&o.poolIdentities, "pool-identities", benchPoolIdentities, "signed-in identities PoolSignedIn signs in once and then brings back in turn (PoolGuest uses up to 64 guests, as many as the pool's guest rate allows)")
 	cmd.AddCommand(newBenchTrivialServerCmd(), newBenchSoakCmd(), newBenchS3Cmd(), newBenchNullS3Cmd(), newBenchX509Cmd())
 	return cmd
 }

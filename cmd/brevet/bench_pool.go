@@ -15,6 +15,10 @@ import (
 // benchPoolName names the pool and, with a suffix, its roles.
 const benchPoolName = "brevet-bench-pool"
 
+// benchPoolIdentities is --pool-identities' default, and the number a
+// caller without the flag (brevet bench soak) gets.
+const benchPoolIdentities = 1000
+
 // benchPoolGuests bounds the guest identities PoolGuest uses; the pool's
 // guest rate (identity_pools.guest_rate, 20 at once by default) may
 // leave fewer.
@@ -31,7 +35,11 @@ func benchPoolSetUp(ctx context.Context, c *loadgen.Client, o benchOptions, prog
 	start := time.Now()
 	// Tokens outlive any run but a day-long soak: an app renews its
 	// person's token about hourly, and the server verifies each one.
-	pool, err := c.SetUpPool(ctx, idp, benchPoolName, benchPoolGuests, o.poolIdentities, 8, 24*time.Hour)
+	n := o.poolIdentities
+	if n == 0 {
+		n = benchPoolIdentities
+	}
+	pool, err := c.SetUpPool(ctx, idp, benchPoolName, benchPoolGuests, n, 8, 24*time.Hour)
 	if err != nil {
 		_ = idp.Close()
 		return nil, fmt.Errorf("bench: identity pool: %w", err)
