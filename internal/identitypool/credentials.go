@@ -164,6 +164,12 @@ func (s *Service) GetCredentialsForIdentity(ctx context.Context, in *GetCredenti
 	if err != nil {
 		return nil, err
 	}
+	if checkRoleARN(a.Account, role) != nil {
+		// A token's cognito:preferred_role may name anything; the pool's
+		// own roles are of its account (checkRoles). STS would refuse it
+		// too (PoolSessionInput.Account), with the claim in its message.
+		return nil, noRole("the role chosen is not a role of the pool's account", nil)
+	}
 	ss, err := s.sessions.PoolSession(ctx, &sts.PoolSessionInput{
 		RoleARN: role, Account: a.Account, PoolID: a.Pool.IdentityPoolId, IdentityID: a.Identity.IdentityId,
 		AMR: loginsAMR(a.Logins), Tags: principalTags(a.Pool, a.Logins),
