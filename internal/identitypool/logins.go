@@ -121,13 +121,33 @@ func (s *Service) verifyLogin(ctx context.Context, account string, p *Pool, prov
 		i := slices.IndexFunc(p.CognitoIdentityProviders, func(c CognitoProvider) bool { return c.ProviderName == provider })
 		return s.verifyOIDC(ctx, account, provider, token, p.CognitoIdentityProviders[i].ClientId, now)
 	case slices.Contains(p.SamlProviderARNs, provider):
-		v, err := s.sessions.VerifySAMLLogin(ctx, provider, token, now)
+		v, err := s.verifySAMLLogin(ctx, account, provider, token, now)
 		if err != nil {
 			return nil, loginError(provider, err)
 		}
 		return verified(provider, v)
 	}
 	return nil, notAuthorized(msgUnsupportedProvider, "provider "+provider+" is not one of the pool's", nil)
+}
+
+// verifySAMLLogin is Sessions.VerifySAMLLogin through the login cache.
+// STS redeems an assertion once (its replay check), but the SDKs send the
+// same Logins to GetId and then GetCredentialsForIdentity: the response
+// verified by the first call is a login again, from this node's memory,
+// for the cache's minute (never past the assertion's end). An assertion
+// redeemed elsewhere (AssumeRoleWithSAML) is still refused here.
+func (s *Service) verifySAMLLogin(ctx context.Context, account, provider, response string, now time.Time) (*sts.VerifiedLogin, error) {
+	k := loginCacheKey(account, provider, response)
+	if v, ok := s.logins.get(k, now); ok {
+		return v, nil
+	}
+	gen := s.logins.gen.Load()
+	v, err := s.sessions.VerifySAMLLogin(ctx, provider, response, now)
+	if err != nil {
+		return nil, err
+	}
+	s.logins.put(gen, k, v, now)
+	return v, nil
 }
 
 // oidcProviderName is the name of an IAM OIDC provider ARN: what follows
