@@ -194,3 +194,54 @@ func TestDeveloperNameIsNotALoginProvider(t *testing.T) {
 	_, err = s.verifyLogins(ctx, testAccount, &q, map[string]string{idpA: "sub:ann"}, now)
 	wantCode(t, "an OIDC token under the developer provider's name", err, CodeNotAuthorized, msgUnsupportedProvider)
 }
+
+// deleteHook runs onDelete once, before the first Delete of a login
+// object.
+type deleteHook struct {
+	store.Objects
+	fired    atomic.Bool
+	onDelete func()
+}
+
+func (h *deleteHook) Delete(ctx context.Context, account, kind, id string) error {
+	if kind == KindLogin && h.fired.CompareAndSwap(false, true) {
+		h.onDelete()
+	}
+	return h.Objects.Delete(ctx, account, kind, id)
+}
+
+// TestUnlinkRaceWithGetId: a GetId with the login being unlinked, in
+// the middle of UnlinkIdentity, must not leave the login listed on the
+// identity (still proving it) with no login object (so the next GetId
+// makes another identity for it).
+func TestUnlinkRaceWithGetId(t *testing.T) {
+	st := teststores.SQLite(t, time.Now)
+	identityService(t, st)
+	s, pool := flowService(t, st)
+	ctx, now := t.Context(), time.Now()
+	both := map[string]string{idpA: "sub:ann", idpB: "sub:ann"}
+	id, err := s.GetId(ctx, &GetIdInput{IdentityPoolId: pool, Logins: both}, exchange(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.objects = &deleteHook{Objects: s.objects, onDelete: func() {
+		if _, err := s.GetId(ctx, &GetIdInput{IdentityPoolId: pool, Logins: map[string]string{idpB: "sub:ann"}}, exchange(now)); err != nil {
+			t.Errorf("GetId meanwhile: %v", err)
+		}
+	}}
+	err = s.UnlinkIdentity(ctx, &UnlinkIdentityInput{IdentityId: id.IdentityId, Logins: map[string]string{idpA: "sub:ann"}, LoginsToRemove: []string{idpB}}, exchange(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	si, err := s.getIdentity(ctx, testAccount, id.IdentityId)
+	if err != nil || si == nil {
+		t.Fatal(si, err)
+	}
+	owner, _, err := s.loginOwner(ctx, testAccount, pool, lg(idpB, "ann"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if listed := si.hasLogin(lg(idpB, "ann")); listed != (owner == id.IdentityId) {
+		t.Errorf("after the unlink: listed on the identity %v, its login object names %q", listed, owner)
+	}
+}

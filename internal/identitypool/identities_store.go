@@ -423,34 +423,33 @@ func older(a, b *storedIdentity) bool {
 }
 
 // unlinkLogins removes the logins of providers from si and deletes their
-// login objects.
+// login objects. The objects go first, then the identity's list: a GetId
+// with such a login in between finds it free (a new identity) or still
+// linked (this one, about to lose it), never listed here without its
+// object, which the repair of a link cut short would otherwise keep.
 func (s *Service) unlinkLogins(ctx context.Context, si *storedIdentity, providers []string, now time.Time) (*storedIdentity, error) {
 	var removed []Login
-	next, err := s.mutate(ctx, si, now, func(ident *Identity) error {
-		removed = removed[:0]
-		kept := ident.Logins[:0]
-		for _, l := range ident.Logins {
-			if slices.Contains(providers, l.Provider) {
-				removed = append(removed, l)
-			} else {
-				kept = append(kept, l)
-			}
+	for _, l := range si.Logins {
+		if slices.Contains(providers, l.Provider) {
+			removed = append(removed, l)
 		}
-		if len(removed) == 0 {
-			return errUnchanged
-		}
-		ident.Logins = kept
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	}
+	if len(removed) == 0 {
+		return si, nil
 	}
 	for _, l := range removed {
 		if err := s.release(ctx, si.Account, si.IdentityPoolId, l, si.IdentityId); err != nil {
 			return nil, err
 		}
 	}
-	return next, nil
+	return s.mutate(ctx, si, now, func(ident *Identity) error {
+		n := len(ident.Logins)
+		ident.Logins = slices.DeleteFunc(ident.Logins, func(l Login) bool { return slices.Contains(removed, l) })
+		if len(ident.Logins) == n {
+			return errUnchanged
+		}
+		return nil
+	})
 }
 
 // resolve finds the identity of a request's logins in pool, making,
