@@ -252,16 +252,6 @@ func (s *Service) UnlinkDeveloperIdentity(ctx context.Context, account string, i
 	if si == nil || si.IdentityPoolId != p.IdentityPoolId || !si.hasLogin(l) {
 		return notFound("The developer user identifier is not linked to identity '%s'.", in.IdentityId)
 	}
-	_, err = s.mutate(ctx, si, time.Now(), func(ident *Identity) error {
-		i := slices.Index(ident.Logins, l)
-		if i < 0 {
-			return errUnchanged
-		}
-		ident.Logins = slices.Delete(ident.Logins, i, i+1)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return s.release(ctx, account, p.IdentityPoolId, l, si.IdentityId)
+	_, err = s.unlink(ctx, si, []Login{l}, time.Now())
+	return err
 }

@@ -245,3 +245,43 @@ func TestUnlinkRaceWithGetId(t *testing.T) {
 		t.Errorf("after the unlink: listed on the identity %v, its login object names %q", listed, owner)
 	}
 }
+
+// TestUnlinkDeveloperRace: UnlinkDeveloperIdentity with the back end
+// vouching for the same user in between leaves the user listed on the
+// identity only if its login object names it.
+func TestUnlinkDeveloperRace(t *testing.T) {
+	st := teststores.SQLite(t, time.Now)
+	s := identityService(t, st)
+	tk, _ := testTokens(t)
+	s.tokens = tk
+	ctx, now := t.Context(), time.Now()
+	p, err := s.CreateIdentityPool(ctx, testAccount, &CreateIdentityPoolInput{IdentityPoolName: "dev", AllowUnauthenticatedIdentities: new(bool), DeveloperProviderName: "login.example.app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vouch := func(user string) string {
+		out, err := s.GetOpenIdTokenForDeveloperIdentity(ctx, testAccount, &GetOpenIdTokenForDeveloperIdentityInput{IdentityPoolId: p.IdentityPoolId,
+			Logins: map[string]string{"login.example.app": user}}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.IdentityId
+	}
+	id := vouch("ann")
+	s.objects = &deleteHook{Objects: s.objects, onDelete: func() { vouch("ann") }}
+	if err := s.UnlinkDeveloperIdentity(ctx, testAccount, &UnlinkDeveloperIdentityInput{IdentityPoolId: p.IdentityPoolId, IdentityId: id,
+		DeveloperProviderName: "login.example.app", DeveloperUserIdentifier: "ann"}); err != nil {
+		t.Fatal(err)
+	}
+	si, err := s.getIdentity(ctx, testAccount, id)
+	if err != nil || si == nil {
+		t.Fatal(si, err)
+	}
+	owner, _, err := s.loginOwner(ctx, testAccount, p.IdentityPoolId, lg("login.example.app", "ann"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if listed := si.hasLogin(lg("login.example.app", "ann")); listed != (owner == id) {
+		t.Errorf("after the unlink: listed on the identity %v, its login object names %q", listed, owner)
+	}
+}

@@ -434,6 +434,12 @@ func (s *Service) unlinkLogins(ctx context.Context, si *storedIdentity, provider
 			removed = append(removed, l)
 		}
 	}
+	return s.unlink(ctx, si, removed, now)
+}
+
+// unlink takes the logins removed off si: their objects first, then the
+// identity's list (unlinkLogins says why).
+func (s *Service) unlink(ctx context.Context, si *storedIdentity, removed []Login, now time.Time) (*storedIdentity, error) {
 	if len(removed) == 0 {
 		return si, nil
 	}
