@@ -14,6 +14,14 @@ const guestKeys = 65536
 // guestLimit bounds how fast guest identities are created per pool and
 // source address (an IPv6 source by its /64): each guest GetId makes a
 // new identity, so without it one client could fill the store.
+//
+// The source is the connection's peer (request.SourceIP): a client's
+// X-Forwarded-For is not believed, so it cannot pick its bucket (behind
+// a proxy every client shares the proxy's). The pool is the stored
+// pool's id, not the request's spelling of it. A /64 is one bucket
+// because one host commonly holds a whole /64; a client with a larger
+// prefix (a /48 is 65,536 /64s) gets a burst per /64, and the LRU bound
+// (guestKeys) caps the memory, not that.
 type guestLimit struct {
 	buckets *ratelimit.Buckets // nil: no bound
 }
