@@ -3,10 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -24,21 +21,8 @@ func TestBenchPool(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("no /proc on this system")
 	}
-	data := filepath.Join(t.TempDir(), "data")
-	url, _, _ := serveInProcess(t, data, "BREVET_LIMIT_REQUESTS_PER_CALLER=off", "BREVET_LOG_LEVEL=warn")
-	creds, err := readCredentials(filepath.Join(data, "admin-credentials"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := httptest.NewServer(loadgen.TrivialHandler())
-	defer ref.Close()
-	h, trail, closeTrail, err := newBenchDurable(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeTrail()
-	durable := httptest.NewServer(withBenchDurableStats(trail, h))
-	defer durable.Close()
+	url, creds := serveBench(t, "BREVET_LOG_LEVEL=warn")
+	refs := benchReferences(t)
 	o := benchOptions{
 		endpoint: url, credentials: "unused", region: "us-east-1", actions: []string{"AssumeRole", loadgen.ActionPoolGuest, loadgen.ActionPoolSignedIn},
 		concurrency: []int{1, 3}, duration: 150 * time.Millisecond, repeat: 1, roleName: "bench", output: "json", poolIdentities: 5,
@@ -49,19 +33,11 @@ func TestBenchPool(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel() // stops the benchmark's identity provider
 	var stdout, stderr bytes.Buffer
-	err = benchPhases(ctx, &stdout, &stderr, o,
-		[]loadgen.Target{
-			{Name: loadgen.TrivialName, URL: ref.URL + "/", PID: os.Getpid()},
-			{Name: loadgen.DurableTrivialName, URL: durable.URL + "/", PID: os.Getpid()},
-		},
-		loadgen.Target{Name: "brevet", URL: url + "/", PID: os.Getpid()}, creds)
+	err := benchPhases(ctx, &stdout, &stderr, o, refs, inProcessTarget(url), creds)
 	if err != nil {
 		t.Fatalf("benchPhases: %v\n%s", err, stderr.String())
 	}
-	var rep benchReport
-	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
-		t.Fatalf("output is not JSON: %v\n%s", err, stdout.String())
-	}
+	rep := decodeBenchReport(t, &stdout)
 	if got, want := len(rep.Rows), 3*2*3; got != want {
 		t.Fatalf("%d rows, want %d", got, want)
 	}

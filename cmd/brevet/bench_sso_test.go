@@ -3,10 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,21 +20,8 @@ func TestBenchSSO(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("no /proc on this system")
 	}
-	data := filepath.Join(t.TempDir(), "data")
-	url, _, _ := serveInProcess(t, data, "BREVET_LIMIT_REQUESTS_PER_CALLER=off") // as brevet bench --spawn serves
-	creds, err := readCredentials(filepath.Join(data, "admin-credentials"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := httptest.NewServer(loadgen.TrivialHandler())
-	defer ref.Close()
-	h, trail, closeTrail, err := newBenchDurable(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeTrail()
-	durable := httptest.NewServer(withBenchDurableStats(trail, h))
-	defer durable.Close()
+	url, creds := serveBench(t)
+	refs := benchReferences(t)
 	o := benchOptions{
 		endpoint: url, credentials: "unused", region: "us-east-1", actions: []string{"AssumeRole", "GetRoleCredentials", "CreateTokenRefresh"},
 		concurrency: []int{1, 3}, duration: 150 * time.Millisecond, repeat: 2, roleName: "bench", output: "json",
@@ -46,19 +30,11 @@ func TestBenchSSO(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	err = benchPhases(context.Background(), &stdout, &stderr, o,
-		[]loadgen.Target{
-			{Name: loadgen.TrivialName, URL: ref.URL + "/", PID: os.Getpid()},
-			{Name: loadgen.DurableTrivialName, URL: durable.URL + "/", PID: os.Getpid()},
-		},
-		loadgen.Target{Name: "brevet", URL: url + "/", PID: os.Getpid()}, creds)
+	err := benchPhases(context.Background(), &stdout, &stderr, o, refs, inProcessTarget(url), creds)
 	if err != nil {
 		t.Fatalf("benchPhases: %v\n%s", err, stderr.String())
 	}
-	var rep benchReport
-	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
-		t.Fatalf("output is not JSON: %v\n%s", err, stdout.String())
-	}
+	rep := decodeBenchReport(t, &stdout)
 	if got, want := len(rep.Rows), 3*2*2*3; got != want {
 		t.Fatalf("%d rows, want %d", got, want)
 	}

@@ -131,6 +131,55 @@ func fakeBrevet() http.Handler {
 	})
 }
 
+// benchReferences starts the two references benchPhases measures brevet
+// against, the trivial handler and the durable trivial one, in this
+// process until the test ends.
+func benchReferences(t *testing.T) []loadgen.Target {
+	t.Helper()
+	ref := httptest.NewServer(loadgen.TrivialHandler())
+	t.Cleanup(ref.Close)
+	h, trail, closeTrail, err := newBenchDurable(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeTrail() })
+	durable := httptest.NewServer(withBenchDurableStats(trail, h))
+	t.Cleanup(durable.Close)
+	return []loadgen.Target{
+		{Name: loadgen.TrivialName, URL: ref.URL + "/", PID: os.Getpid()},
+		{Name: loadgen.DurableTrivialName, URL: durable.URL + "/", PID: os.Getpid()},
+	}
+}
+
+// inProcessTarget is the brevet at url, served by this process.
+func inProcessTarget(url string) loadgen.Target {
+	return loadgen.Target{Name: "brevet", URL: url + "/", PID: os.Getpid()}
+}
+
+// serveBench serves a real brevet in this process, as brevet bench
+// --spawn does (no per-caller request limit), with env added, and
+// returns its URL and the administrator's credentials.
+func serveBench(t *testing.T, env ...string) (string, sigv4.Credentials) {
+	t.Helper()
+	data := filepath.Join(t.TempDir(), "data")
+	url, _, _ := serveInProcess(t, data, append([]string{"BREVET_LIMIT_REQUESTS_PER_CALLER=off"}, env...)...)
+	creds, err := readCredentials(filepath.Join(data, "admin-credentials"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return url, creds
+}
+
+// decodeBenchReport reads benchPhases' JSON output.
+func decodeBenchReport(t *testing.T, stdout *bytes.Buffer) benchReport {
+	t.Helper()
+	var rep benchReport
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, stdout.String())
+	}
+	return rep
+}
+
 // benchQueryActions are the actions fakeBrevet serves (not single
 // sign-on's, which TestBenchSSO runs against a real server).
 var benchQueryActions = benchActions[:3]
@@ -139,15 +188,7 @@ func TestBenchPhases(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("no /proc on this system")
 	}
-	ref := httptest.NewServer(loadgen.TrivialHandler())
-	defer ref.Close()
-	h, trail, closeTrail, err := newBenchDurable(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeTrail()
-	durable := httptest.NewServer(withBenchDurableStats(trail, h))
-	defer durable.Close()
+	refs := benchReferences(t)
 	target := httptest.NewServer(fakeBrevet())
 	defer target.Close()
 	o := benchOptions{
@@ -161,19 +202,11 @@ func TestBenchPhases(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	// Both servers are this process: the test checks the plumbing, not
 	// the figures.
-	err = benchPhases(context.Background(), &stdout, &stderr, o,
-		[]loadgen.Target{
-			{Name: loadgen.TrivialName, URL: ref.URL + "/", PID: os.Getpid()},
-			{Name: loadgen.DurableTrivialName, URL: durable.URL + "/", PID: os.Getpid()},
-		},
-		loadgen.Target{Name: "brevet", URL: target.URL + "/", PID: os.Getpid()}, creds)
+	err := benchPhases(context.Background(), &stdout, &stderr, o, refs, inProcessTarget(target.URL), creds)
 	if err != nil {
 		t.Fatalf("benchPhases: %v\n%s", err, stderr.String())
 	}
-	var rep benchReport
-	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
-		t.Fatalf("output is not JSON: %v\n%s", err, stdout.String())
-	}
+	rep := decodeBenchReport(t, &stdout)
 	if got, want := len(rep.Rows), len(benchQueryActions)*2*2*3; got != want {
 		t.Fatalf("%d rows, want %d", got, want)
 	}
