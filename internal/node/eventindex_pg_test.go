@@ -1,15 +1,12 @@
 package node
 
 import (
-	"crypto/rand"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/brevet-dev/brevet/internal/store"
-	"github.com/brevet-dev/brevet/internal/store/postgres/pgtest"
 )
 
 // TestEventIndexBackfillsAnUpgradedPostgreSQLTrail: a PostgreSQL store
@@ -18,14 +15,7 @@ import (
 // LookupEvents, which answers from the index, still finds them, as the
 // scan of the trail it replaced did.
 func TestEventIndexBackfillsAnUpgradedPostgreSQLTrail(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	key := make([]byte, 32)
-	rand.Read(key)
-	keyFile := filepath.Join(t.TempDir(), "master.key")
-	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"BREVET_STORE=" + dsn, "BREVET_MASTER_KEY_FILE=" + keyFile}
+	env, dsn := postgresStoreEnv(t)
 	dir := filepath.Join(t.TempDir(), "data")
 	n, stop := startNode(t, dir, Options{}, env...)
 	creds := adminCreds(t, dir)

@@ -1,9 +1,6 @@
 package node
 
 import (
-	"crypto/rand"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,7 +9,6 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/identitypool"
 	"github.com/brevet-dev/brevet/internal/store"
-	"github.com/brevet-dev/brevet/internal/store/postgres/pgtest"
 )
 
 // TestIdentityPoolCacheAcrossNodes: two nodes on one PostgreSQL store,
@@ -22,17 +18,7 @@ import (
 // disables them; a deleted pool's identity is not found: each as soon as
 // the change feed reaches it (seconds at most, never the cache's whim).
 func TestIdentityPoolCacheAcrossNodes(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	key := make([]byte, 32)
-	rand.Read(key)
-	keyFile := filepath.Join(t.TempDir(), "master.key")
-	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"BREVET_STORE=" + dsn, "BREVET_MASTER_KEY_FILE=" + keyFile}
-	dir1, dir2 := filepath.Join(t.TempDir(), "n1"), filepath.Join(t.TempDir(), "n2")
-	n1, _ := startNode(t, dir1, Options{}, env...)
-	n2, _ := startNode(t, dir2, Options{}, env...)
+	n1, n2, dir1 := startTwoNodes(t)
 	admin := poolsClient(n1, adminCreds(t, dir1))
 	app := cognitoidentity.New(cognitoidentity.Options{Region: "us-east-1", BaseEndpoint: aws.String(n2.URL()), Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 1})
 	ctx := t.Context()

@@ -2,12 +2,10 @@ package node
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -24,7 +22,6 @@ import (
 	"github.com/brevet-dev/brevet/internal/sigv4"
 	"github.com/brevet-dev/brevet/internal/sso"
 	"github.com/brevet-dev/brevet/internal/sso/signin"
-	"github.com/brevet-dev/brevet/internal/store/postgres/pgtest"
 )
 
 // portalEnv is a node with user ann, role Dev (trusting the portal)
@@ -256,17 +253,7 @@ func TestSSOPortalThrottlesBadTokens(t *testing.T) {
 // token at once (it reads the store) and their access token, which it
 // had cached, as soon as the change feed reaches it.
 func TestSSOPortalAcrossNodes(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	key := make([]byte, 32)
-	rand.Read(key)
-	keyFile := filepath.Join(t.TempDir(), "master.key")
-	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"BREVET_STORE=" + dsn, "BREVET_MASTER_KEY_FILE=" + keyFile}
-	dir1, dir2 := filepath.Join(t.TempDir(), "n1"), filepath.Join(t.TempDir(), "n2")
-	n1, _ := startNode(t, dir1, Options{}, env...)
-	n2, _ := startNode(t, dir2, Options{}, env...)
+	n1, n2, dir1 := startTwoNodes(t)
 	e := newPortalEnv(t, n1, adminCreds(t, dir1))
 	other := awssso.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(n2.URL()), Credentials: aws.AnonymousCredentials{}})
 	ctx := t.Context()
