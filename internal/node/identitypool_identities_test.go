@@ -67,6 +67,23 @@ func startIdentitiesNode(t *testing.T, env ...string) *identitiesEnv {
 	return e
 }
 
+// samlPool registers a SAML provider in IAM (corp, metadata from a new
+// fedtest IdP) and makes a pool, saml, that lists it; it returns the IdP,
+// the provider's ARN and the pool's id.
+func (e *identitiesEnv) samlPool(t *testing.T) (saml *fedtest.SAMLIdP, arn, pool string) {
+	t.Helper()
+	saml = fedtest.NewSAMLIdP(t, "https://idp.example.com/saml")
+	out := e.iam(t, "Action=CreateSAMLProvider&Version=2010-05-08&Name=corp&SAMLMetadataDocument="+url.QueryEscape(saml.Metadata()))
+	_, rest, _ := strings.Cut(out, "<SAMLProviderArn>")
+	arn, _, _ = strings.Cut(rest, "<")
+	p, err := e.ci.CreateIdentityPool(context.Background(), &cognitoidentity.CreateIdentityPoolInput{IdentityPoolName: aws.String("saml"),
+		SamlProviderARNs: []string{arn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return saml, arn, aws.ToString(p.IdentityPoolId)
+}
+
 // thumbprint is the hex SHA-1 of the last certificate p's server
 // presents, as IAM's ThumbprintList takes it.
 func thumbprint(t *testing.T, p *fedtest.OIDCProvider) string {
@@ -313,16 +330,7 @@ func TestIdentityPoolGuestRateLimit(t *testing.T) {
 // NameID its subject); an unsigned one is refused.
 func TestIdentityPoolSAMLLogin(t *testing.T) {
 	e := startIdentitiesNode(t)
-	saml := fedtest.NewSAMLIdP(t, "https://idp.example.com/saml")
-	out := e.iam(t, "Action=CreateSAMLProvider&Version=2010-05-08&Name=corp&SAMLMetadataDocument="+url.QueryEscape(saml.Metadata()))
-	_, rest, _ := strings.Cut(out, "<SAMLProviderArn>")
-	arn, _, _ := strings.Cut(rest, "<")
-	p, err := e.ci.CreateIdentityPool(context.Background(), &cognitoidentity.CreateIdentityPoolInput{IdentityPoolName: aws.String("saml"),
-		SamlProviderARNs: []string{arn}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := aws.ToString(p.IdentityPoolId)
+	saml, arn, pool := e.samlPool(t)
 	response := func() string {
 		return saml.Response(t, saml.NewAssertion("jane@example.com", "arn:aws:iam::"+testAccount+":role/any", arn, "jane", time.Now()))
 	}
