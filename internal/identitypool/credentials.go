@@ -217,6 +217,11 @@ func (s *Service) GetOpenIdToken(ctx context.Context, in *GetOpenIdTokenInput, x
 	if err != nil {
 		return nil, err
 	}
+	if !a.changed {
+		// Its Effect is Writes for the logins it links; this time it
+		// only read.
+		x.Unchanged()
+	}
 	if a.Pool.AllowClassicFlow == nil || !*a.Pool.AllowClassicFlow {
 		return nil, &Error{Code: CodeInvalidParameter, Message: "Basic (classic) flow is not enabled, please use enhanced flow.",
 			Reason: "the pool does not allow the classic flow"}

@@ -24,6 +24,9 @@ type Authenticated struct {
 	// Logins are the request's verified logins, sorted by provider; none
 	// for a guest.
 	Logins []LoginProof
+	// changed is set when authenticating linked new logins to the
+	// identity (or merged identities): it wrote to the store.
+	changed bool
 }
 
 // Guest reports whether the request came with no login.
@@ -85,9 +88,13 @@ func (s *Service) GetId(ctx context.Context, in *GetIdInput, x *request.Exchange
 	if id := developerIdentity(proofs); id != "" {
 		have = append(have, id)
 	}
-	si, err := s.resolve(ctx, account, p.IdentityPoolId, p.DeveloperProviderName, loginsOf(proofs), have, now)
+	si, read, err := s.resolveRead(ctx, account, p.IdentityPoolId, p.DeveloperProviderName, loginsOf(proofs), have, now, nil)
 	if err != nil {
 		return nil, err
+	}
+	if read {
+		// A returning identity: no cache needs syncing after it.
+		x.Unchanged()
 	}
 	return &IdentityIDOutput{IdentityId: si.IdentityId}, nil
 }
@@ -159,11 +166,11 @@ func (s *Service) authenticate(ctx context.Context, id string, logins map[string
 		}
 		return notAuthorized(msgLoginsDontMatch, "the identity was linked to another's logins meanwhile", nil)
 	}
-	next, err := s.resolveGuarded(ctx, si.Account, si.IdentityPoolId, p.DeveloperProviderName, ls, []string{id}, now, stillProved)
+	next, read, err := s.resolveRead(ctx, si.Account, si.IdentityPoolId, p.DeveloperProviderName, ls, []string{id}, now, stillProved)
 	if err != nil {
 		return nil, err
 	}
-	return &Authenticated{Account: si.Account, Pool: p, Identity: &next.Identity, Logins: proofs}, nil
+	return &Authenticated{Account: si.Account, Pool: p, Identity: &next.Identity, Logins: proofs, changed: !read}, nil
 }
 
 // UnlinkIdentity removes logins from the identity its Logins prove.

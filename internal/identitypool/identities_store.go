@@ -485,16 +485,29 @@ func (g guard) check(ident *Identity) error {
 // resolveGuarded is resolve with every write of an identity vetted by
 // guard.
 func (s *Service) resolveGuarded(ctx context.Context, account, pool, dev string, logins []Login, have []string, now time.Time, guard guard) (*storedIdentity, error) {
-	for range maxRetries {
-		si, err := s.resolveOnce(ctx, account, pool, dev, logins, have, now, guard)
-		if !errors.Is(err, errRace) {
-			return si, err
-		}
-	}
-	return nil, &Error{Code: CodeConcurrentChange, Message: "The identity was changed concurrently; try again."}
+	si, _, err := s.resolveRead(ctx, account, pool, dev, logins, have, now, guard)
+	return si, err
 }
 
-func (s *Service) resolveOnce(ctx context.Context, account, pool, dev string, logins []Login, have []string, now time.Time, guard guard) (*storedIdentity, error) {
+// resolveRead is resolveGuarded that also reports whether it only read:
+// the logins' identity was there with every one of them, nothing was
+// created, linked or merged, and no earlier attempt lost a race (which
+// may have written before it did).
+func (s *Service) resolveRead(ctx context.Context, account, pool, dev string, logins []Login, have []string, now time.Time, guard guard) (*storedIdentity, bool, error) {
+	for i := range maxRetries {
+		si, read, err := s.resolveOnce(ctx, account, pool, dev, logins, have, now, guard)
+		if !errors.Is(err, errRace) {
+			return si, read && i == 0, err
+		}
+	}
+	return nil, false, &Error{Code: CodeConcurrentChange, Message: "The identity was changed concurrently; try again."}
+}
+
+// wrote is a resolveOnce result that wrote.
+func wrote(si *storedIdentity, err error) (*storedIdentity, bool, error) { return si, false, err }
+
+// resolveOnce is one attempt of resolveRead.
+func (s *Service) resolveOnce(ctx context.Context, account, pool, dev string, logins []Login, have []string, now time.Time, guard guard) (*storedIdentity, bool, error) {
 	owners := map[string]*storedIdentity{}
 	var order []*storedIdentity
 	load := func(id string) (*storedIdentity, error) {
@@ -512,10 +525,10 @@ func (s *Service) resolveOnce(ctx context.Context, account, pool, dev string, lo
 	for _, id := range have {
 		si, err := load(id)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if si == nil {
-			return nil, identityNotFound(id)
+			return nil, false, identityNotFound(id)
 		}
 	}
 	var free []Login
@@ -528,12 +541,12 @@ func (s *Service) resolveOnce(ctx context.Context, account, pool, dev string, lo
 	for _, l := range logins {
 		owner, body, err := s.loginOwner(ctx, account, pool, l)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if owner != "" {
 			si, err := load(owner)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			if si != nil {
 				heldBy[l] = held{owner, body}
@@ -549,11 +562,11 @@ func (s *Service) resolveOnce(ctx context.Context, account, pool, dev string, lo
 			// without them, then link.
 			si, err := s.createIdentity(ctx, account, pool, nil, now)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
-			return s.link(ctx, si, dev, free, stale, now, nil)
+			return wrote(s.link(ctx, si, dev, free, stale, now, nil))
 		}
-		return s.createIdentity(ctx, account, pool, free, now)
+		return wrote(s.createIdentity(ctx, account, pool, free, now))
 	}
 	winner := order[0]
 	for _, si := range order[1:] {
@@ -567,7 +580,7 @@ func (s *Service) resolveOnce(ctx context.Context, account, pool, dev string, lo
 		}
 		next, err := s.mergeInto(ctx, winner, si, dev, now, guard)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		winner = next
 	}
@@ -580,7 +593,7 @@ func (s *Service) resolveOnce(ctx context.Context, account, pool, dev string, lo
 		}
 		if h.owner != winner.IdentityId {
 			if err := s.claim(ctx, account, pool, l, winner.IdentityId, h.body, now); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 		missing = append(missing, l)
@@ -593,12 +606,12 @@ func (s *Service) resolveOnce(ctx context.Context, account, pool, dev string, lo
 			return addLogins(ident, missing, dev)
 		})
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		winner = next
 	}
 	if len(free) == 0 {
-		return winner, nil
+		return winner, len(order) == 1 && len(missing) == 0, nil
 	}
-	return s.link(ctx, winner, dev, free, stale, now, guard)
+	return wrote(s.link(ctx, winner, dev, free, stale, now, guard))
 }

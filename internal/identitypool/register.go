@@ -88,7 +88,10 @@ func Register(d *restjson.Dispatcher, s *Service) {
 		},
 	})
 	restjson.RegisterTarget(svc, "GetOpenIdToken", restjson.Handler[GetOpenIdTokenInput, OpenIdTokenOutput]{
-		Effect: request.ReadOnly, Unsigned: true, SkipAuthorization: byLogins, Sensitive: []string{"Logins"},
+		// Writes: new logins are linked (identities merged) as for
+		// GetCredentialsForIdentity; it calls Exchange.Unchanged when
+		// it only read.
+		Effect: request.Writes, Unsigned: true, SkipAuthorization: byLogins, Sensitive: []string{"Logins"},
 		Serve: func(ctx context.Context, r *restjson.Request[GetOpenIdTokenInput]) (*OpenIdTokenOutput, error) {
 			return s.GetOpenIdToken(ctx, r.Input, r.Exchange)
 		},

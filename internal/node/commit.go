@@ -50,16 +50,24 @@ func storeError(err error) *awsquery.Error {
 // after an action that wrote, before its response is sent: a key deleted
 // or a policy detached through this node takes effect for the very next
 // request. Issuing credentials changes nothing a cache holds (new keys
-// are loaded on first use), so only Writes syncs. A failed sync does not
-// fail the request (the write is done); the follower catches up.
+// are loaded on first use), so only Writes syncs, and not when the action
+// said it wrote nothing this time (request.Exchange.Unchanged: GetId of a
+// returning identity). A failed sync does not fail the request (the
+// write is done); the follower catches up.
 func (n *Node) syncAfterWrite(ctx context.Context, x *request.Exchange) error {
-	if x.Op.Effect != request.Writes {
+	if !syncsAfter(x) {
 		return nil
 	}
 	if err := n.sync(ctx); err != nil {
 		n.log.WarnContext(ctx, "syncing caches after a write", "err", err)
 	}
 	return nil
+}
+
+// syncsAfter reports whether syncAfterWrite syncs after x: a Writes
+// action that did not say it wrote nothing.
+func syncsAfter(x *request.Exchange) bool {
+	return x.Op != nil && x.Op.Effect == request.Writes && x.Wrote()
 }
 
 // count feeds the credential and denial metrics from the record, which

@@ -61,3 +61,24 @@ func TestNewIDFormat(t *testing.T) {
 		t.Error("two request ids are equal")
 	}
 }
+
+// TestExchangeUnchanged: Wrote is the declared effect until the action
+// says it wrote nothing.
+func TestExchangeUnchanged(t *testing.T) {
+	x := &request.Exchange{Op: &request.Operation{Effect: request.Writes}}
+	if !x.Wrote() {
+		t.Fatal("a Writes action did not write")
+	}
+	x.Unchanged()
+	if x.Wrote() {
+		t.Fatal("an action that called Unchanged wrote")
+	}
+	for _, e := range []request.Effect{request.ReadOnly, request.IssuesCredentials} {
+		if got := (&request.Exchange{Op: &request.Operation{Effect: e}}).Wrote(); got != e.Writes() {
+			t.Errorf("%v: Wrote %v", e, got)
+		}
+	}
+	if (&request.Exchange{}).Wrote() {
+		t.Error("no action wrote")
+	}
+}

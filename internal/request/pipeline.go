@@ -38,8 +38,9 @@ type Exchange struct {
 	// verified; set by the Pipeline's Limiter, "" when none.
 	KeyID string
 
-	issued *Issuance
-	authn  AuthnRequest
+	issued    *Issuance
+	authn     AuthnRequest
+	unchanged bool
 }
 
 // Begin sets up x for an HTTP request: its id, start time and source
@@ -55,6 +56,20 @@ func (x *Exchange) Issue(i Issuance) { x.issued = &i }
 
 // Issued returns what the action minted, or nil.
 func (x *Exchange) Issued() *Issuance { return x.issued }
+
+// Unchanged says that the action, though its Effect is Writes, wrote
+// nothing this time: Cognito's GetId for an identity that comes back
+// only reads it. Commit steps that follow a write (the node's cache
+// sync) skip the request then. Call it only where the action knows it
+// wrote nothing; when unsure, don't: a needless sync costs time, a
+// missed one leaves a write unseen by caches until the next.
+func (x *Exchange) Unchanged() { x.unchanged = true }
+
+// Wrote reports whether the action may have changed the store: its
+// Effect writes (Effect.Writes) and it did not call Unchanged.
+func (x *Exchange) Wrote() bool {
+	return x.Op != nil && x.Op.Effect.Writes() && !x.unchanged
+}
 
 // Record returns the audit record of x, with what every protocol knows
 // about it; the codec adds its parameters and response elements. err is
