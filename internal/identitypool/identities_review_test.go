@@ -285,3 +285,26 @@ func TestUnlinkDeveloperRace(t *testing.T) {
 		t.Errorf("after the unlink: listed on the identity %v, its login object names %q", listed, owner)
 	}
 }
+
+// TestSupportedAppIDsBindOIDCProvider: a provider listed both as an OIDC
+// provider ARN and in SupportedLoginProviders keeps the app id the
+// latter names: a token of the IAM provider's other client ids (another
+// app of the account) is not a login of this pool.
+func TestSupportedAppIDsBindOIDCProvider(t *testing.T) {
+	st := teststores.SQLite(t, time.Now)
+	identityService(t, st)
+	s, pool := flowService(t, st)
+	ctx, now := t.Context(), time.Now()
+	p, err := s.pool(ctx, testAccount, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := *p // the cache's: not to be changed
+	q.SupportedLoginProviders = map[string]string{idpA: "other-app"}
+	_, err = s.verifyLogins(ctx, testAccount, &q, map[string]string{idpA: "sub:ann"}, now)
+	wantCode(t, "a token of another client id", err, CodeNotAuthorized, msgAudience)
+	q.SupportedLoginProviders = map[string]string{idpA: "app"}
+	if _, err := s.verifyLogins(ctx, testAccount, &q, map[string]string{idpA: "sub:ann"}, now); err != nil {
+		t.Errorf("a token of the app id: %v", err)
+	}
+}

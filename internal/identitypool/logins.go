@@ -110,7 +110,10 @@ func (s *Service) verifyLogin(ctx context.Context, account string, p *Pool, prov
 		// even when an OIDC provider of the pool has the same name.
 		return nil, notAuthorized(msgUnsupportedProvider, "the developer provider's name as a login of an unsigned request", nil)
 	case slices.ContainsFunc(p.OpenIdConnectProviderARNs, func(arn string) bool { return oidcProviderName(arn) == provider }):
-		return s.verifyOIDC(ctx, account, provider, token, "", now)
+		// Listed in SupportedLoginProviders too: its app ids still bind
+		// the audience (the IAM provider's other client ids may be other
+		// apps of the account).
+		return s.verifyOIDC(ctx, account, provider, token, p.SupportedLoginProviders[provider], now)
 	case p.SupportedLoginProviders[provider] != "":
 		if slices.Contains(oauthOnly, provider) {
 			return nil, notAuthorized("Logins from "+provider+" are not supported by this service: its tokens are not OpenID Connect ID tokens.",
