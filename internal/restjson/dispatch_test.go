@@ -14,6 +14,25 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// exchange sends req to srv and checks the answer's status and
+// x-amzn-ErrorType ("" for none); it returns the answer's header and body.
+func exchange(t *testing.T, srv *httptest.Server, req *http.Request, wantStatus int, wantType string) (http.Header, []byte) {
+	t.Helper()
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != wantStatus {
+		t.Fatalf("status = %d, want %d (%s)", resp.StatusCode, wantStatus, body)
+	}
+	if got := resp.Header.Get("x-amzn-ErrorType"); got != wantType {
+		t.Errorf("x-amzn-ErrorType = %q, want %q (%s)", got, wantType, body)
+	}
+	return resp.Header, body
+}
+
 type caller string
 
 func (c caller) ARN() string { return string(c) }
@@ -128,18 +147,7 @@ func TestDispatch(t *testing.T) {
 			for k, v := range tt.header {
 				req.Header.Set(k, v)
 			}
-			resp, err := srv.Client().Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tt.wantStatus {
-				t.Fatalf("status = %d, want %d (%s)", resp.StatusCode, tt.wantStatus, body)
-			}
-			if got := resp.Header.Get("x-amzn-ErrorType"); got != tt.wantType {
-				t.Errorf("x-amzn-ErrorType = %q, want %q", got, tt.wantType)
-			}
+			_, body := exchange(t, srv, req, tt.wantStatus, tt.wantType)
 			if tt.wantBody != "" && string(body) != tt.wantBody {
 				t.Errorf("body = %s, want %s", body, tt.wantBody)
 			}

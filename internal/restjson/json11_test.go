@@ -3,7 +3,6 @@ package restjson_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -72,22 +71,11 @@ func (tt json11Case) run(t *testing.T, srv *httptest.Server) {
 	for k, v := range tt.header {
 		req.Header.Set(k, v)
 	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != tt.wantStatus {
-		t.Fatalf("status = %d, want %d (%s)", resp.StatusCode, tt.wantStatus, body)
-	}
-	if got := resp.Header.Get("x-amzn-ErrorType"); got != tt.wantType {
-		t.Errorf("x-amzn-ErrorType = %q, want %q (%s)", got, tt.wantType, body)
-	}
-	if tt.wantType == "" || resp.StatusCode == http.StatusTeapot {
+	header, body := exchange(t, srv, req, tt.wantStatus, tt.wantType)
+	if tt.wantType == "" || tt.wantStatus == http.StatusTeapot {
 		return
 	}
-	if ct := resp.Header.Get("Content-Type"); ct != "application/x-amz-json-1.1" {
+	if ct := header.Get("Content-Type"); ct != "application/x-amz-json-1.1" {
 		t.Errorf("Content-Type = %q, want application/x-amz-json-1.1", ct)
 	}
 	var e struct {
