@@ -17,16 +17,8 @@ const minPoolPairsPerSecond = 3000
 // either).
 func WritePoolTargets(w io.Writer, rows []Row, rounds int) error {
 	var lines [][2]string
-	assume := map[string]float64{}
-	for _, r := range rows {
-		if r.Action == "AssumeRole" && !IsReference(r.Target) && r.Concurrency == TargetConcurrency {
-			assume[r.Target] = r.OpsPerSecond
-		}
-	}
-	for _, r := range rows {
-		if IsReference(r.Target) || r.Concurrency != TargetConcurrency {
-			continue
-		}
+	served, assume := servedAtTarget(rows)
+	for _, r := range served {
 		var figure string
 		switch r.Action {
 		case ActionPoolSignedIn:

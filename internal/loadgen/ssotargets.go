@@ -25,16 +25,8 @@ const (
 // (nothing when none does).
 func WriteSSOTargets(w io.Writer, rows []Row, rounds int) error {
 	var lines [][2]string
-	assume := map[string]float64{}
-	for _, r := range rows {
-		if r.Action == "AssumeRole" && !IsReference(r.Target) && r.Concurrency == TargetConcurrency {
-			assume[r.Target] = r.OpsPerSecond
-		}
-	}
-	for _, r := range rows {
-		if IsReference(r.Target) || r.Concurrency != TargetConcurrency {
-			continue
-		}
+	served, assume := servedAtTarget(rows)
+	for _, r := range served {
 		switch r.Action {
 		case ActionGetRoleCredentials:
 			a := assume[r.Target]

@@ -55,6 +55,23 @@ func WriteTargets(w io.Writer, rows []Row, rounds int) error {
 	return writeTargets(w, fmt.Sprintf("targets at c%d against the durable trivial handler (%s):", TargetConcurrency, roundsText(rounds)), lines)
 }
 
+// servedAtTarget returns the rows at TargetConcurrency of the servers
+// measured (not the references), and each one's AssumeRole throughput
+// there, which some targets are stated against.
+func servedAtTarget(rows []Row) (served []Row, assumeRole map[string]float64) {
+	assumeRole = map[string]float64{}
+	for _, r := range rows {
+		if IsReference(r.Target) || r.Concurrency != TargetConcurrency {
+			continue
+		}
+		served = append(served, r)
+		if r.Action == "AssumeRole" {
+			assumeRole[r.Target] = r.OpsPerSecond
+		}
+	}
+	return served, assumeRole
+}
+
 // writeTargets writes head, then each line's name and figures aligned;
 // nothing when there are no lines.
 func writeTargets(w io.Writer, head string, lines [][2]string) error {
