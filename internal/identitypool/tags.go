@@ -74,23 +74,13 @@ func (s *Service) TagResource(ctx context.Context, account string, in *TagResour
 	if err := checkReservedTags(in.Tags); err != nil {
 		return err
 	}
-	id, err := s.arnPool(account, in.ResourceArn)
-	if err != nil {
-		return err
-	}
-	_, err = s.modifyPool(ctx, account, id, func(p *Pool) error {
-		tags := maps.Clone(p.IdentityPoolTags)
-		if tags == nil {
-			tags = make(map[string]string, len(in.Tags))
-		}
+	return s.modifyTags(ctx, account, in.ResourceArn, func(tags map[string]string) error {
 		maps.Copy(tags, in.Tags)
 		if len(tags) > MaxTags {
 			return invalid("An identity pool can have at most %d tags.", MaxTags)
 		}
-		p.IdentityPoolTags = nonEmpty(tags)
 		return nil
 	})
-	return err
 }
 
 // UntagResource removes tag keys from the pool the ARN names; keys it
@@ -107,14 +97,28 @@ func (s *Service) UntagResource(ctx context.Context, account string, in *UntagRe
 	if err := v.err(); err != nil {
 		return err
 	}
-	id, err := s.arnPool(account, in.ResourceArn)
+	return s.modifyTags(ctx, account, in.ResourceArn, func(tags map[string]string) error {
+		for _, k := range in.TagKeys {
+			delete(tags, k)
+		}
+		return nil
+	})
+}
+
+// modifyTags changes the tags of the pool arn names: edit gets a copy of
+// them (never nil) to change in place, or refuses with an error.
+func (s *Service) modifyTags(ctx context.Context, account, arn string, edit func(tags map[string]string) error) error {
+	id, err := s.arnPool(account, arn)
 	if err != nil {
 		return err
 	}
 	_, err = s.modifyPool(ctx, account, id, func(p *Pool) error {
 		tags := maps.Clone(p.IdentityPoolTags)
-		for _, k := range in.TagKeys {
-			delete(tags, k)
+		if tags == nil {
+			tags = map[string]string{}
+		}
+		if err := edit(tags); err != nil {
+			return err
 		}
 		p.IdentityPoolTags = nonEmpty(tags)
 		return nil
