@@ -27,6 +27,14 @@ import (
 const (
 	loginCacheTTL   = time.Minute
 	maxCachedLogins = 65536
+	// maxCachedLoginBytes bounds the memory the cache holds, counted by
+	// the size of what was verified (a login's claims come from its
+	// token, so they are no larger): a cache of long tokens empties
+	// sooner than one of short ones.
+	maxCachedLoginBytes = 64 << 20
+	// loginEntryOverhead is what an entry costs beyond its token's bytes
+	// (the key, the map slot, the decoded claims' maps).
+	loginEntryOverhead = 512
 )
 
 // loginCache holds verified OIDC logins. A full map is emptied rather
@@ -34,6 +42,8 @@ const (
 type loginCache struct {
 	mu      sync.RWMutex
 	entries map[[sha256.Size]byte]cachedLogin
+	// bytes is what the entries cost, as put counts it.
+	bytes int
 	// gen counts the emptyings: a verification that began before one is
 	// not kept.
 	gen atomic.Uint64
@@ -73,9 +83,9 @@ func (c *loginCache) get(k [sha256.Size]byte, now time.Time) (*sts.VerifiedLogin
 	return e.login, true
 }
 
-// put keeps v, verified by a call that began at generation gen, unless
-// the cache was emptied since.
-func (c *loginCache) put(gen uint64, k [sha256.Size]byte, v *sts.VerifiedLogin, now time.Time) {
+// put keeps v, verified by a call that began at generation gen from a
+// token (or assertion) of size bytes, unless the cache was emptied since.
+func (c *loginCache) put(gen uint64, k [sha256.Size]byte, v *sts.VerifiedLogin, size int, now time.Time) {
 	until := now.Add(loginCacheTTL)
 	if !v.Expires.IsZero() && v.Expires.Before(until) {
 		until = v.Expires
@@ -88,8 +98,15 @@ func (c *loginCache) put(gen uint64, k [sha256.Size]byte, v *sts.VerifiedLogin, 
 	if c.gen.Load() != gen {
 		return
 	}
-	if c.entries == nil || len(c.entries) >= maxCachedLogins {
-		c.entries = make(map[[sha256.Size]byte]cachedLogin)
+	cost := size + loginEntryOverhead
+	if cost > maxCachedLoginBytes/16 {
+		return // one login may not take a sixteenth of the cache
+	}
+	if c.entries == nil || len(c.entries) >= maxCachedLogins || c.bytes+cost > maxCachedLoginBytes {
+		c.entries, c.bytes = make(map[[sha256.Size]byte]cachedLogin), 0
+	}
+	if _, ok := c.entries[k]; !ok {
+		c.bytes += cost
 	}
 	c.entries[k] = cachedLogin{login: v, until: until}
 }
@@ -100,7 +117,7 @@ func (c *loginCache) applied(changes []store.Change) {
 		if ch.Kind == store.ChangeProvider {
 			c.mu.Lock()
 			c.gen.Add(1)
-			c.entries = nil
+			c.entries, c.bytes = nil, 0
 			c.mu.Unlock()
 			return
 		}
@@ -118,6 +135,6 @@ func (s *Service) verifyOIDCLogin(ctx context.Context, account, provider, token 
 	if err != nil {
 		return nil, err
 	}
-	s.logins.put(gen, k, v, now)
+	s.logins.put(gen, k, v, len(token), now)
 	return v, nil
 }

@@ -3,6 +3,7 @@ package identitypool
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -137,8 +138,32 @@ func TestLoginCacheProviderChange(t *testing.T) {
 	}
 	gen := s.logins.gen.Load()
 	s.Apply([]store.Change{{Kind: store.ChangeProvider, Key: "arn:aws:iam::1:oidc-provider/idp"}})
-	s.logins.put(gen, loginCacheKey("1", "idp", "late"), &sts.VerifiedLogin{Subject: "late"}, t0)
+	s.logins.put(gen, loginCacheKey("1", "idp", "late"), &sts.VerifiedLogin{Subject: "late"}, 4, t0)
 	if _, ok := s.logins.get(loginCacheKey("1", "idp", "late"), t0); ok {
 		t.Error("a verification begun before the provider changed was kept")
+	}
+}
+
+// TestLoginCacheBoundedByBytes: the cache's memory is bounded by the size
+// of the tokens it remembers, not only by their count: long tokens empty
+// it sooner, and one too large is not kept at all.
+func TestLoginCacheBoundedByBytes(t *testing.T) {
+	var c loginCache
+	now := time.Unix(1_700_000_000, 0)
+	v := &sts.VerifiedLogin{Subject: "s"}
+	const size = 1 << 20 // a megabyte-long token
+	for i := range 200 {
+		c.put(c.gen.Load(), loginCacheKey("1", "idp", fmt.Sprint(i)), v, size, now)
+		if c.bytes > maxCachedLoginBytes {
+			t.Fatalf("after %d logins the cache holds %d bytes, over %d", i+1, c.bytes, maxCachedLoginBytes)
+		}
+	}
+	if n := len(c.entries); n == 0 || n >= 200 {
+		t.Errorf("%d entries of a megabyte each kept; want some, fewer than 200", n)
+	}
+	k := loginCacheKey("1", "idp", "huge")
+	c.put(c.gen.Load(), k, v, maxCachedLoginBytes, now)
+	if _, ok := c.get(k, now); ok {
+		t.Error("a login as large as the whole cache was kept")
 	}
 }

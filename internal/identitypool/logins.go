@@ -149,7 +149,7 @@ func (s *Service) verifySAMLLogin(ctx context.Context, account, provider, respon
 	if err != nil {
 		return nil, err
 	}
-	s.logins.put(gen, k, v, now)
+	s.logins.put(gen, k, v, len(response), now)
 	return v, nil
 }
 
