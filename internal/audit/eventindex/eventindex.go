@@ -11,7 +11,9 @@ package eventindex
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/store"
@@ -29,31 +31,88 @@ func Rows(key uint64, raw []byte) ([]store.EventRecord, error) {
 // (TrailFilesPruned) the last event it pruned: the index forgets every
 // event up to it.
 func entry(key uint64, raw []byte) (rows []store.EventRecord, prunedTo uint64, err error) {
-	e, err := audit.DecodeEvent(raw)
-	if err != nil {
+	return entryOwned(key, bytes.Clone(raw))
+}
+
+// entryOwned is entry of raw that the rows may keep (the caller does not
+// reuse it).
+func entryOwned(key uint64, raw []byte) (rows []store.EventRecord, prunedTo uint64, err error) {
+	var e indexed
+	if err := json.Unmarshal(raw, &e); err != nil {
 		return nil, 0, err
 	}
 	if ad := e.AdditionalEventData; ad != nil && ad.TrailPruned != nil &&
 		e.EventName == audit.TrailFilesPrunedEvent && e.EventSource == audit.BrevetEventSource {
 		prunedTo = ad.TrailPruned.LastSeq
 	}
-	return rowsOf(key, raw, e), prunedTo, nil
+	return e.rows(key, raw), prunedTo, nil
 }
 
-// rowsOf is Rows of the decoded event e.
-func rowsOf(key uint64, raw []byte, e *audit.Event) []store.EventRecord {
+// indexed is what the index reads of an event (audit.Event's members of
+// the same names): decoding only these skips the request parameters and
+// response elements, most of an event, which audit.DecodeEvent builds
+// maps of.
+type indexed struct {
+	UserIdentity struct {
+		Type           string `json:"type"`
+		ARN            string `json:"arn"`
+		AccountID      string `json:"accountId"`
+		AccessKeyID    string `json:"accessKeyId"`
+		UserName       string `json:"userName"`
+		SessionContext *struct {
+			SessionIssuer *struct {
+				ARN string `json:"arn"`
+			} `json:"sessionIssuer"`
+		} `json:"sessionContext"`
+	} `json:"userIdentity"`
+	EventTime          string `json:"eventTime"`
+	EventSource        string `json:"eventSource"`
+	EventName          string `json:"eventName"`
+	ErrorCode          string `json:"errorCode"`
+	EventID            string `json:"eventID"`
+	ReadOnly           bool   `json:"readOnly"`
+	RecipientAccountID string `json:"recipientAccountId"`
+	EventCategory      string `json:"eventCategory"`
+	// ResponseElements' credentials (responseElements.credentials) are
+	// read as audit.Event.IssuedAccessKeyID reads them: anything but an
+	// object with a string accessKeyId names no key.
+	ResponseElements struct {
+		Credentials json.RawMessage `json:"credentials"`
+	} `json:"responseElements"`
+	AdditionalEventData *struct {
+		IssuedCredential *struct {
+			AccessKeyID string `json:"accessKeyId"`
+		} `json:"issuedCredential"`
+		TrailPruned *struct {
+			LastSeq uint64 `json:"lastSeq"`
+		} `json:"trailPruned"`
+	} `json:"additionalEventData"`
+}
+
+// rows are the index rows of e at key (Rows), whose JSON is raw.
+func (e *indexed) rows(key uint64, raw []byte) []store.EventRecord {
 	u := &e.UserIdentity
+	t, _ := time.Parse(audit.TimeFormat, e.EventTime)
 	r := store.EventRecord{
-		Key: key, Time: e.Time(), EventID: e.EventID, Source: e.EventSource, Name: e.EventName,
-		PrincipalARN: u.ARN, Username: e.Username(), AccessKeyID: u.AccessKeyID,
+		Key: key, Time: t, EventID: e.EventID, Source: e.EventSource, Name: e.EventName,
+		PrincipalARN: u.ARN, Username: username(u.UserName, u.ARN, u.Type), AccessKeyID: u.AccessKeyID,
 		ErrorCode: e.ErrorCode, ReadOnly: e.ReadOnly,
 		Management: !strings.EqualFold(e.EventCategory, audit.CategoryData),
-		Event:      bytes.Clone(raw),
+		Event:      raw,
 	}
 	if sc := u.SessionContext; sc != nil && sc.SessionIssuer != nil {
 		r.IssuerARN = sc.SessionIssuer.ARN
 	}
-	r.IssuedKeyID = IssuedKey(e)
+	if ad := e.AdditionalEventData; ad != nil && ad.IssuedCredential != nil {
+		r.IssuedKeyID = ad.IssuedCredential.AccessKeyID
+	} else if c := e.ResponseElements.Credentials; len(c) > 0 && c[0] == '{' {
+		var cr struct {
+			AccessKeyID any `json:"accessKeyId"`
+		}
+		if json.Unmarshal(c, &cr) == nil {
+			r.IssuedKeyID, _ = cr.AccessKeyID.(string)
+		}
+	}
 	var rows []store.EventRecord
 	for _, a := range []string{e.RecipientAccountID, u.AccountID} {
 		if a == "" || (len(rows) == 1 && rows[0].Account == a) {
@@ -63,6 +122,12 @@ func rowsOf(key uint64, raw []byte, e *audit.Event) []store.EventRecord {
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// username is audit.Event.Username of an event's user identity.
+func username(userName, arn, typ string) string {
+	e := audit.Event{UserIdentity: audit.UserIdentity{UserName: userName, ARN: arn, Type: typ}}
+	return e.Username()
 }
 
 // IssuedKey is the temporary credential e issued, as the index records it

@@ -217,7 +217,8 @@ func (ix *Indexer) writeBatch(ctx context.Context, batch []item) error {
 			if e.key <= ix.written {
 				continue
 			}
-			rs, to, err := entry(e.key, e.raw)
+			// Add copied the event: the rows keep it.
+			rs, to, err := entryOwned(e.key, e.raw)
 			if err != nil {
 				ix.log.Warn("audit event index: an event does not decode; not indexed", "seq", e.key, "err", err)
 				continue
