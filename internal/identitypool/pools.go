@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"time"
 
@@ -388,17 +389,7 @@ func (s *Service) poolResource(ctx context.Context, account, id string, extra ma
 		}
 		return request.Target{}, err
 	}
-	if len(p.IdentityPoolTags) == 0 {
-		return t, nil
-	}
-	c := make(map[string][]string, len(p.IdentityPoolTags)+len(extra))
-	for k, v := range extra {
-		c[k] = v
-	}
-	for k, v := range p.IdentityPoolTags {
-		c["aws:ResourceTag/"+k] = []string{v}
-	}
-	t.Context = c
+	t.Context = request.WithResourceTags(extra, maps.All(p.IdentityPoolTags))
 	return t, nil
 }
 
@@ -411,7 +402,7 @@ func (s *Service) updateTarget(ctx context.Context, r *restjson.Request[Pool]) (
 	if err != nil {
 		return request.Target{}, err
 	}
-	return s.poolResource(ctx, ip.Account, r.Input.IdentityPoolId, requestTagContext(r.Input.IdentityPoolTags))
+	return s.poolResource(ctx, ip.Account, r.Input.IdentityPoolId, request.RequestTagContext(maps.All(r.Input.IdentityPoolTags)))
 }
 
 // arnTarget authorizes the tag actions on the pool ARN their input names
@@ -429,7 +420,7 @@ func arnTarget[In any](s *Service, f func(*In) (arn string, tags map[string]stri
 		if err != nil {
 			return request.Target{}, err
 		}
-		return s.poolResource(ctx, ip.Account, id, requestTagContext(tags))
+		return s.poolResource(ctx, ip.Account, id, request.RequestTagContext(maps.All(tags)))
 	}
 }
 

@@ -2,6 +2,7 @@ package identitypool
 
 import (
 	"context"
+	"maps"
 
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/request"
@@ -194,22 +195,7 @@ func starTarget[In any](_ context.Context, r *restjson.Request[In]) (request.Tar
 // createTarget authorizes CreateIdentityPool: "*", with the tags it puts
 // on the pool as aws:RequestTag/KEY and aws:TagKeys.
 func createTarget(tags map[string]string) request.Target {
-	return request.Target{Resource: "*", Context: requestTagContext(tags)}
-}
-
-// requestTagContext is tags as aws:RequestTag/KEY and aws:TagKeys.
-func requestTagContext(tags map[string]string) map[string][]string {
-	if len(tags) == 0 {
-		return nil
-	}
-	c := make(map[string][]string, len(tags)+1)
-	keys := make([]string, 0, len(tags))
-	for k, v := range tags {
-		c["aws:RequestTag/"+k] = []string{v}
-		keys = append(keys, k)
-	}
-	c["aws:TagKeys"] = keys
-	return c
+	return request.Target{Resource: "*", Context: request.RequestTagContext(maps.All(tags))}
 }
 
 // poolTarget authorizes an action on the pool its input names, in the

@@ -82,17 +82,10 @@ func (s *Service) taggedTarget(ctx context.Context, account, arn string, extra m
 
 func (s *Service) withResourceTags(ctx context.Context, account, arn string, extra map[string][]string) (map[string][]string, error) {
 	tags, err := s.ResourceTags(ctx, account, arn)
-	if err != nil || len(tags) == 0 {
+	if err != nil {
 		return extra, err
 	}
-	out := make(map[string][]string, len(tags)+len(extra))
-	for k, v := range extra {
-		out[k] = v
-	}
-	for _, t := range tags {
-		out["aws:ResourceTag/"+t.Key] = []string{t.Value}
-	}
-	return out, nil
+	return request.WithResourceTags(extra, tagPairs(tags)), nil
 }
 
 // reg is the common shape of a control-plane action: authorize on

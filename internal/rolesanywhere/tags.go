@@ -3,9 +3,12 @@ package rolesanywhere
 import (
 	"context"
 	"errors"
+	"iter"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/brevet-dev/brevet/internal/request"
 )
 
 var tagPattern = regexp.MustCompile(`^[ a-zA-Z0-9_.:/=+@\-]*$`)
@@ -67,17 +70,18 @@ func mergeTags(tags, add []Tag) ([]Tag, error) {
 // TagRequestContext is the condition keys of a request that tags: the
 // aws:RequestTag/KEY of each tag and aws:TagKeys; nil for none.
 func TagRequestContext(tags []Tag) map[string][]string {
-	if len(tags) == 0 {
-		return nil
+	return request.RequestTagContext(tagPairs(tags))
+}
+
+// tagPairs yields each tag's key and value, in order.
+func tagPairs(tags []Tag) iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for _, t := range tags {
+			if !yield(t.Key, t.Value) {
+				return
+			}
+		}
 	}
-	ctx := map[string][]string{}
-	keys := make([]string, 0, len(tags))
-	for _, t := range tags {
-		ctx["aws:RequestTag/"+t.Key] = []string{t.Value}
-		keys = append(keys, t.Key)
-	}
-	ctx["aws:TagKeys"] = keys
-	return ctx
 }
 
 // taggedDoc is a stored resource document that carries tags.
