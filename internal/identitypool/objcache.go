@@ -31,8 +31,6 @@ type objectCache struct {
 	mu      sync.RWMutex
 	entries map[string]store.Object // by store.ObjectKey(kind, id)
 	gen     atomic.Uint64
-	// Look-ups answered from memory and the others, for tests.
-	hits, loads atomic.Uint64
 }
 
 // maxCachedObjects bounds the cache: a full map is emptied rather than
@@ -75,10 +73,8 @@ func (c *objectCache) Get(ctx context.Context, account, kind, id string) (store.
 		return c.Objects.Get(ctx, account, kind, id)
 	}
 	if o, ok := c.lookup(kind, id); ok && o.Account == account {
-		c.hits.Add(1)
 		return o, nil
 	}
-	c.loads.Add(1)
 	gen := c.gen.Load()
 	o, err := c.Objects.Get(ctx, account, kind, id)
 	if err == nil {
@@ -92,16 +88,14 @@ func (c *objectCache) Find(ctx context.Context, kind, id string) ([]store.Object
 		return c.Objects.Find(ctx, kind, id)
 	}
 	if o, ok := c.lookup(kind, id); ok {
-		c.hits.Add(1)
 		return []store.Object{o}, nil
 	}
-	c.loads.Add(1)
 	gen := c.gen.Load()
-	os, err := c.Objects.Find(ctx, kind, id)
-	if err == nil && len(os) == 1 {
-		c.put(gen, os[0])
+	found, err := c.Objects.Find(ctx, kind, id)
+	if err == nil && len(found) == 1 {
+		c.put(gen, found[0])
 	}
-	return os, err
+	return found, err
 }
 
 // write runs a write of kind and id, dropping the object before and
