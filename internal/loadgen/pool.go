@@ -43,7 +43,7 @@ type PoolIdentity struct {
 }
 
 // poolRequest builds an unsigned Cognito Identity request of action with
-// the JSON body in.
+// the JSON body.
 func poolRequest(ctx context.Context, endpoint, action string, body []byte) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(endpoint, "/")+"/", bytes.NewReader(body))
 	if err != nil {
@@ -54,7 +54,7 @@ func poolRequest(ctx context.Context, endpoint, action string, body []byte) (*ht
 	return req, nil
 }
 
-// pick is the identity worker's seq-th op uses: the workers walk the
+// pick is the index of the identity the worker's seq-th op uses (of n): the workers walk the
 // identities from different starting points, so that at any moment they
 // ask for different ones, and every identity comes back.
 func pick(n, worker int, seq uint64) int {
@@ -62,7 +62,7 @@ func pick(n, worker int, seq uint64) int {
 }
 
 // PoolGuestWorkload is GetCredentialsForIdentity of the returning guests
-// ids (at least one), without Logins.
+// ids, without Logins (an op without any is an error).
 func PoolGuestWorkload(ids []PoolIdentity) Workload {
 	bodies := make([][]byte, len(ids))
 	for i, id := range ids {

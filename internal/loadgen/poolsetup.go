@@ -16,7 +16,7 @@ import (
 	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
-// CallPool sends Cognito Identity's action with the JSON body in, signed
+// CallPool sends Cognito Identity's action with in as its JSON body, signed
 // with the client's credentials (unsigned when unsigned is set, as the
 // app-facing actions are sent), and decodes a 2xx answer into out (when
 // not nil); an error answer is an *APIError with its __type.
