@@ -17,7 +17,8 @@ import (
 // The service therefore remembers OIDC logins it verified, by a hash of
 // (account, provider, token), for at most loginCacheTTL and never past
 // the token's exp. Only successes are kept: a refused token is verified
-// again each time it is sent.
+// again each time it is sent. SAML responses are kept the same way, for
+// another reason (verifySAMLLogin): STS redeems an assertion only once.
 //
 // Any change of an IAM provider (the change feed's ChangeProvider: one
 // deleted, a client id removed) empties the cache, on every node, as it
@@ -37,7 +38,7 @@ const (
 	loginEntryOverhead = 512
 )
 
-// loginCache holds verified OIDC logins. A full map is emptied rather
+// loginCache holds verified OIDC and SAML logins. A full map is emptied rather
 // than grown. The VerifiedLogins it returns are shared: read-only.
 type loginCache struct {
 	mu      sync.RWMutex
@@ -124,12 +125,20 @@ func (c *loginCache) applied(changes []store.Change) {
 
 // verifyOIDCLogin is Sessions.VerifyOIDCLogin through the cache.
 func (s *Service) verifyOIDCLogin(ctx context.Context, account, provider, token string, now time.Time) (*sts.VerifiedLogin, error) {
+	return s.cachedLogin(account, provider, token, now, func() (*sts.VerifiedLogin, error) {
+		return s.sessions.VerifyOIDCLogin(ctx, account, provider, token, now)
+	})
+}
+
+// cachedLogin is the login token of account's provider, from the cache
+// or else verified by verify and kept.
+func (s *Service) cachedLogin(account, provider, token string, now time.Time, verify func() (*sts.VerifiedLogin, error)) (*sts.VerifiedLogin, error) {
 	k := loginCacheKey(account, provider, token)
 	if v, ok := s.logins.get(k, now); ok {
 		return v, nil
 	}
 	gen := s.logins.gen.Load()
-	v, err := s.sessions.VerifyOIDCLogin(ctx, account, provider, token, now)
+	v, err := verify()
 	if err != nil {
 		return nil, err
 	}

@@ -140,17 +140,9 @@ func (s *Service) verifyLogin(ctx context.Context, account string, p *Pool, prov
 // for the cache's minute (never past the assertion's end). An assertion
 // redeemed elsewhere (AssumeRoleWithSAML) is still refused here.
 func (s *Service) verifySAMLLogin(ctx context.Context, account, provider, response string, now time.Time) (*sts.VerifiedLogin, error) {
-	k := loginCacheKey(account, provider, response)
-	if v, ok := s.logins.get(k, now); ok {
-		return v, nil
-	}
-	gen := s.logins.gen.Load()
-	v, err := s.sessions.VerifySAMLLogin(ctx, provider, response, now)
-	if err != nil {
-		return nil, err
-	}
-	s.logins.put(gen, k, v, len(response), now)
-	return v, nil
+	return s.cachedLogin(account, provider, response, now, func() (*sts.VerifiedLogin, error) {
+		return s.sessions.VerifySAMLLogin(ctx, provider, response, now)
+	})
 }
 
 // oidcProviderName is the name of an IAM OIDC provider ARN: what follows

@@ -56,7 +56,7 @@ type Service struct {
 	sessions Sessions
 	tokens   TokenSigner
 	cache    poolCache    // cache.go
-	logins   loginCache   // logincache.go: verified OIDC logins
+	logins   loginCache   // logincache.go: verified OIDC and SAML logins
 	objs     *objectCache // objcache.go: identities and logins; objects is it
 	guests   guestLimit   // guests.go
 }
