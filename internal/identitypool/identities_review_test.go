@@ -181,17 +181,10 @@ func TestGuestLinkRaceOnePerson(t *testing.T) {
 // provider's logins come only from the signed
 // GetOpenIdTokenForDeveloperIdentity.
 func TestDeveloperNameIsNotALoginProvider(t *testing.T) {
-	st := teststores.SQLite(t, time.Now)
-	identityService(t, st)
-	s, pool := flowService(t, st)
-	ctx, now := t.Context(), time.Now()
-	p, err := s.pool(ctx, testAccount, pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := *p // the cache's: not to be changed
+	s, q := flowPoolCopy(t)
 	q.DeveloperProviderName = idpA
-	_, err = s.verifyLogins(ctx, testAccount, &q, map[string]string{idpA: "sub:ann"}, now)
+	ctx, now := t.Context(), time.Now()
+	_, err := s.verifyLogins(ctx, testAccount, &q, map[string]string{idpA: "sub:ann"}, now)
 	wantCode(t, "an OIDC token under the developer provider's name", err, CodeNotAuthorized, msgUnsupportedProvider)
 }
 
@@ -291,20 +284,28 @@ func TestUnlinkDeveloperRace(t *testing.T) {
 // latter names: a token of the IAM provider's other client ids (another
 // app of the account) is not a login of this pool.
 func TestSupportedAppIDsBindOIDCProvider(t *testing.T) {
-	st := teststores.SQLite(t, time.Now)
-	identityService(t, st)
-	s, pool := flowService(t, st)
-	ctx, now := t.Context(), time.Now()
-	p, err := s.pool(ctx, testAccount, pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := *p // the cache's: not to be changed
+	s, q := flowPoolCopy(t)
 	q.SupportedLoginProviders = map[string]string{idpA: "other-app"}
-	_, err = s.verifyLogins(ctx, testAccount, &q, map[string]string{idpA: "sub:ann"}, now)
+	ctx, now := t.Context(), time.Now()
+	_, err := s.verifyLogins(ctx, testAccount, &q, map[string]string{idpA: "sub:ann"}, now)
 	wantCode(t, "a token of another client id", err, CodeNotAuthorized, msgAudience)
 	q.SupportedLoginProviders = map[string]string{idpA: "app"}
 	if _, err := s.verifyLogins(ctx, testAccount, &q, map[string]string{idpA: "sub:ann"}, now); err != nil {
 		t.Errorf("a token of the app id: %v", err)
 	}
+}
+
+// flowPoolCopy is the flow service (flowService, on a new SQLite store)
+// and a copy of its pool for a test to change and pass to the service's
+// functions: the pool itself is the cache's, not to be changed.
+func flowPoolCopy(t *testing.T) (*Service, Pool) {
+	t.Helper()
+	st := teststores.SQLite(t, time.Now)
+	identityService(t, st)
+	s, pool := flowService(t, st)
+	p, err := s.pool(t.Context(), testAccount, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, *p
 }
