@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 
 	"github.com/brevet-dev/brevet/internal/federation/fedtest"
-	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
 // identitiesEnv is a node with two OIDC providers registered in IAM (the
@@ -38,17 +37,14 @@ func startIdentitiesNode(t *testing.T, env ...string) *identitiesEnv {
 	n, _ := startNode(t, dataDir, Options{}, env...)
 	e := &identitiesEnv{poolsEnv: &poolsEnv{n: n, admin: adminCreds(t, dataDir)}}
 	e.ci = poolsClient(n, e.admin)
-	e.iam(t, "Action=CreateUser&Version=2010-05-08&UserName=poolop")
-	out := e.iam(t, "Action=CreateAccessKey&Version=2010-05-08&UserName=poolop")
-	between := func(s, a, b string) string { _, r, _ := strings.Cut(s, a); v, _, _ := strings.Cut(r, b); return v }
-	e.op = poolsClient(n, sigv4.Credentials{AccessKeyID: between(out, "<AccessKeyId>", "<"), SecretAccessKey: between(out, "<SecretAccessKey>", "<")})
+	e.op = poolsClient(n, newUserKey(t, e.iam, "poolop"))
 
 	e.idp, e.other = fedtest.NewOIDCProvider(t), fedtest.NewOIDCProvider(t)
 	var arns []string
 	for _, p := range []*fedtest.OIDCProvider{e.idp, e.other} {
 		out := e.iam(t, "Action=CreateOpenIDConnectProvider&Version=2010-05-08&Url="+url.QueryEscape(p.Issuer())+
 			"&ClientIDList.member.1="+identitiesApp+"&ThumbprintList.member.1="+thumbprint(t, p))
-		arns = append(arns, between(out, "<OpenIDConnectProviderArn>", "<"))
+		arns = append(arns, textBetween(out, "<OpenIDConnectProviderArn>", "<"))
 	}
 	e.idpName, e.otherName = strings.TrimPrefix(e.idp.Issuer(), "https://"), strings.TrimPrefix(e.other.Issuer(), "https://")
 	ctx := context.Background()

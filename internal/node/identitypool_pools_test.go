@@ -43,11 +43,8 @@ func startPoolsNode(t *testing.T) *poolsEnv {
 		e.iam(t, "Action=CreateRole&Version=2010-05-08&RoleName="+r+"&AssumeRolePolicyDocument="+url.QueryEscape(trust))
 	}
 	e.auth, e.guest = "arn:aws:iam::"+testAccount+":role/poolauth", "arn:aws:iam::"+testAccount+":role/poolguest"
-	e.iam(t, "Action=CreateUser&Version=2010-05-08&UserName=poolop")
-	out := e.iam(t, "Action=CreateAccessKey&Version=2010-05-08&UserName=poolop")
-	between := func(s, a, b string) string { _, r, _ := strings.Cut(s, a); v, _, _ := strings.Cut(r, b); return v }
 	e.ci = poolsClient(n, e.admin)
-	e.op = poolsClient(n, sigv4.Credentials{AccessKeyID: between(out, "<AccessKeyId>", "<"), SecretAccessKey: between(out, "<SecretAccessKey>", "<")})
+	e.op = poolsClient(n, newUserKey(t, e.iam, "poolop"))
 	return e
 }
 

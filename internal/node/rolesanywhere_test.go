@@ -32,10 +32,7 @@ func startRolesAnywhereNode(t *testing.T) *raEnv {
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"rolesanywhere.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 	e.iam(t, "Action=CreateRole&Version=2010-05-08&RoleName=power&AssumeRolePolicyDocument="+url.QueryEscape(trust))
 	e.role = "arn:aws:iam::" + testAccount + ":role/power"
-	e.iam(t, "Action=CreateUser&Version=2010-05-08&UserName=raop")
-	out := e.iam(t, "Action=CreateAccessKey&Version=2010-05-08&UserName=raop")
-	between := func(s, a, b string) string { _, r, _ := strings.Cut(s, a); v, _, _ := strings.Cut(r, b); return v }
-	e.op = sigv4.Credentials{AccessKeyID: between(out, "<AccessKeyId>", "<"), SecretAccessKey: between(out, "<SecretAccessKey>", "<")}
+	e.op = newUserKey(t, e.iam, "raop")
 	return e
 }
 
