@@ -33,12 +33,12 @@ func benchPoolSetUp(ctx context.Context, c *loadgen.Client, o benchOptions, prog
 	}
 	context.AfterFunc(ctx, func() { _ = idp.Close() })
 	start := time.Now()
-	// Tokens outlive any run but a day-long soak: an app renews its
-	// person's token about hourly, and the server verifies each one.
 	n := o.poolIdentities
 	if n == 0 {
 		n = benchPoolIdentities
 	}
+	// Tokens outlive any run but a day-long soak: an app renews its
+	// person's token about hourly, and the server verifies each one.
 	pool, err := c.SetUpPool(ctx, idp, benchPoolName, benchPoolGuests, n, 8, 24*time.Hour)
 	if err != nil {
 		_ = idp.Close()
