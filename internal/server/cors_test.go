@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -123,5 +125,63 @@ func BenchmarkCORS(b *testing.B) {
 	for b.Loop() {
 		clear(w.h)
 		h.ServeHTTP(w, req)
+	}
+}
+
+// TestStreamingCORS: the streaming listener (the S3 gateway) answers a
+// browser app's preflights for S3's methods with the headers the page
+// asks for, before the S3 handler (which knows no OPTIONS action), and
+// exposes the S3 headers the SDK reads; an origin not allowed, a method
+// S3 does not take and a malformed header list get no CORS headers.
+func TestStreamingCORS(t *testing.T) {
+	const app = "https://app.example.com"
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"abc"`)
+		w.WriteHeader(http.StatusTeapot) // the S3 handler: reached by everything but preflights
+	})
+	r := start(t, Config{CORSAllowedOrigins: []string{app}}, echoID, WithStreaming("s3", h, nil))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = r.srv.RunStreaming(context.Background(), ln) }()
+	url := "http://" + ln.Addr().String()
+	do := func(method string, hdr map[string]string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, url+"/photos/private/a.txt", nil)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := r.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	asks := "Content-Type, X-Amz-Meta-Owner,x-amz-checksum-crc32 , x-amz-security-token"
+	resp := do("OPTIONS", map[string]string{"Origin": app, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": asks})
+	want := map[string]string{"Access-Control-Allow-Origin": app, "Access-Control-Allow-Methods": s3AllowMethods,
+		"Access-Control-Allow-Headers": "content-type, x-amz-meta-owner, x-amz-checksum-crc32, x-amz-security-token", "Access-Control-Max-Age": "600"}
+	if d := cmp.Diff(want, pick(resp.Header)); resp.StatusCode != http.StatusNoContent || d != "" {
+		t.Errorf("preflight for PUT: %d, headers (-want +got):\n%s", resp.StatusCode, d)
+	}
+	for name, hdr := range map[string]map[string]string{
+		"other origin":     {"Origin": "https://evil.example", "Access-Control-Request-Method": "PUT"},
+		"method":           {"Origin": app, "Access-Control-Request-Method": "PATCH"},
+		"header list":      {"Origin": app, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-amz-meta-a b"},
+		"too many headers": {"Origin": app, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": strings.Repeat("x-a,", maxPreflightHeaders+1)},
+	} {
+		if resp := do("OPTIONS", hdr); resp.StatusCode != http.StatusNoContent || len(pick(resp.Header)) != 0 {
+			t.Errorf("preflight, %s: %d %v, want 204 without CORS headers", name, resp.StatusCode, pick(resp.Header))
+		}
+	}
+	resp = do("GET", map[string]string{"Origin": app})
+	if got := pick(resp.Header); resp.StatusCode != http.StatusTeapot || got["Access-Control-Allow-Origin"] != app ||
+		!strings.Contains(got["Access-Control-Expose-Headers"], "etag") {
+		t.Errorf("GET from the app: %d %v, want the handler's answer with the origin allowed and ETag exposed", resp.StatusCode, got)
+	}
+	if resp := do("OPTIONS", nil); resp.StatusCode != http.StatusTeapot {
+		t.Errorf("OPTIONS without Origin: %d, want the S3 handler's answer", resp.StatusCode)
 	}
 }

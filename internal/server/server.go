@@ -80,8 +80,9 @@ type Config struct {
 	// for (tls.go). Both are reloaded with the certificate.
 	TLSClientCAFile string
 	TLSClientAuth   ClientAuth
-	// CORSAllowedOrigins are the browser origins allowed to call the API
-	// and the OIDC discovery endpoints (cors.go); none means no CORS.
+	// CORSAllowedOrigins are the browser origins allowed to call the API,
+	// the OIDC discovery endpoints and the streaming listener (the S3
+	// gateway) (cors.go); none means no CORS.
 	CORSAllowedOrigins []string
 
 	// MetricsToken, when not empty, is the bearer token /metrics
@@ -265,7 +266,12 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	if s.stream != nil {
 		// Outermost: a refused upload's draining (drain.go) happens after
 		// its answer is sent, logged and measured.
-		s.stream.handler = s.stream.drainer.wrap(s.instrument(s.stream.wrap(s.limitInFlight(s.stream.h))))
+		h := s.stream.wrap(s.limitInFlight(s.stream.h))
+		if c := newCORS(s.cfg.CORSAllowedOrigins); c != nil { // cors.go: browser apps reading and writing objects
+			c.s3 = true
+			h = c.streaming(h)
+		}
+		s.stream.handler = s.stream.drainer.wrap(s.instrument(h))
 	}
 	if err := s.newCertListener(); err != nil { // mtls.go
 		return nil, err
