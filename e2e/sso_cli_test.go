@@ -106,8 +106,14 @@ func ssoCLIConfig(startURL string, sessions ...string) string {
 func newSSOCLI(t *testing.T, caFile, config string) *ssoCLI {
 	t.Helper()
 	home := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(home, ".aws"), 0o700); err != nil {
-		t.Fatal(err)
+	// The CLI's credential cache directories are made here: AWS CLI v2
+	// makes ~/.aws/cli/cache unguarded, and two of its processes started
+	// at once (the tests run several) race, the loser failing with
+	// "[Errno 17] File exists".
+	for _, dir := range []string{filepath.Join(home, ".aws", "cli", "cache"), filepath.Join(home, ".aws", "sso", "cache")} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := os.WriteFile(filepath.Join(home, ".aws", "config"), []byte(config), 0o600); err != nil {
 		t.Fatal(err)
