@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -57,18 +56,13 @@ func poolsClient(n *Node, c sigv4.Credentials) *cognitoidentity.Client {
 // iam sends an IAM Query request as the admin.
 func (e *poolsEnv) iam(t *testing.T, body string) string {
 	t.Helper()
-	code, out := signedPostTo(t, http.DefaultClient, e.n.URL(), "iam", e.admin, body)
-	if code != 200 {
-		t.Fatalf("%s: %d %s", body, code, out)
-	}
-	return out
+	return adminIAM(t, e.n, e.admin, body)
 }
 
-// allow replaces the operator's policy with one holding statements.
+// allow replaces the operator's policy with one holding statements (JSON objects).
 func (e *poolsEnv) allow(t *testing.T, statements ...string) {
 	t.Helper()
-	policy := `{"Version":"2012-10-17","Statement":[` + strings.Join(statements, ",") + `]}`
-	e.iam(t, "Action=PutUserPolicy&Version=2010-05-08&UserName=poolop&PolicyName=pools&PolicyDocument="+url.QueryEscape(policy))
+	allowUser(t, e.iam, "poolop", "pools", statements...)
 }
 
 // wantPoolsError checks err is the API error code with a message holding msg.

@@ -39,18 +39,13 @@ func startRolesAnywhereNode(t *testing.T) *raEnv {
 // iam sends an IAM Query request as the admin.
 func (e *raEnv) iam(t *testing.T, body string) string {
 	t.Helper()
-	code, out := signedPostTo(t, http.DefaultClient, e.n.URL(), "iam", e.admin, body)
-	if code != 200 {
-		t.Fatalf("%s: %d %s", body, code, out)
-	}
-	return out
+	return adminIAM(t, e.n, e.admin, body)
 }
 
 // allow replaces the operator's policy with one holding statements (JSON objects).
 func (e *raEnv) allow(t *testing.T, statements ...string) {
 	t.Helper()
-	policy := `{"Version":"2012-10-17","Statement":[` + strings.Join(statements, ",") + `]}`
-	e.iam(t, "Action=PutUserPolicy&Version=2010-05-08&UserName=raop&PolicyName=ra&PolicyDocument="+url.QueryEscape(policy))
+	allowUser(t, e.iam, "raop", "ra", statements...)
 }
 
 // call sends a signed Roles Anywhere request and returns the status, the
