@@ -2,20 +2,12 @@ package config
 
 import (
 	"path/filepath"
-	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 func TestLoadAuthzAPI(t *testing.T) {
 	routes := writeFile(t, "routes.yaml", "services: []\n")
-	tests := []struct {
-		name, file string
-		env        []string
-		want       AuthzAPI
-		wantErr    string
-	}{
+	tests := []sectionCase[AuthzAPI]{
 		{name: "off"},
 		{name: "file", file: "authz_api:\n  route_map: " + routes + "\n  grpc_listen: 127.0.0.1:9191\n",
 			want: AuthzAPI{RouteMap: routes, GRPCListen: "127.0.0.1:9191"}},
@@ -30,21 +22,5 @@ func TestLoadAuthzAPI(t *testing.T) {
 		{name: "gRPC off loopback without TLS", env: []string{"BREVET_AUTHZ_API_ROUTE_MAP=" + routes, "BREVET_AUTHZ_API_GRPC_LISTEN=0.0.0.0:9191"}, wantErr: "not a loopback address"},
 		{name: "gRPC on the API's address", env: []string{"BREVET_AUTHZ_API_ROUTE_MAP=" + routes, "BREVET_AUTHZ_API_GRPC_LISTEN=" + DefaultListen}, wantErr: "the API's address"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := load(t, tt.file, append([]string{keyEnv}, tt.env...))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(tt.want, cfg.AuthzAPI); d != "" {
-				t.Errorf("AuthzAPI (-want +got):\n%s", d)
-			}
-		})
-	}
+	runSectionCases(t, "AuthzAPI", tests, func(cfg *Config) AuthzAPI { return cfg.AuthzAPI })
 }

@@ -679,3 +679,37 @@ func TestLoadLimits(t *testing.T) {
 		})
 	}
 }
+
+// sectionCase is one case of a table test of a config section: a config
+// file, environment and flags, and the section they make (want) or the
+// error they are refused with (wantErr, a part of its text).
+type sectionCase[T any] struct {
+	name, file string
+	env, args  []string
+	want       T
+	wantErr    string
+}
+
+// runSectionCases loads each case (with the master key's variable set)
+// and compares the section get picks, named what in failures, or the
+// error.
+func runSectionCases[T any](t *testing.T, what string, tests []sectionCase[T], get func(*Config) T) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := load(t, tt.file, append([]string{keyEnv}, tt.env...), tt.args...)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, get(cfg)); d != "" {
+				t.Errorf("%s (-want +got):\n%s", what, d)
+			}
+		})
+	}
+}

@@ -1,21 +1,12 @@
 package config
 
 import (
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 func TestLoadConsole(t *testing.T) {
-	tests := []struct {
-		name, file string
-		env        []string
-		args       []string
-		want       Console
-		wantErr    string
-	}{
+	tests := []sectionCase[Console]{
 		{name: "defaults", want: Console{SessionDuration: time.Hour}},
 		{name: "file", file: "console:\n  session_duration: 12h\n  service_reference: /srv/iam-data\n",
 			want: Console{SessionDuration: 12 * time.Hour, ServiceReference: "/srv/iam-data"}},
@@ -30,21 +21,5 @@ func TestLoadConsole(t *testing.T) {
 		{name: "not a duration", file: "console:\n  session_duration: a day\n", wantErr: "brevet.yaml:2: console.session_duration"},
 		{name: "a number without unit", file: "console:\n  session_duration: 3600\n", wantErr: "console.session_duration"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := load(t, tt.file, append([]string{keyEnv}, tt.env...), tt.args...)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(tt.want, cfg.Console); d != "" {
-				t.Errorf("Console (-want +got):\n%s", d)
-			}
-		})
-	}
+	runSectionCases(t, "Console", tests, func(cfg *Config) Console { return cfg.Console })
 }

@@ -1,19 +1,11 @@
 package config
 
 import (
-	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 func TestLoadIoT(t *testing.T) {
-	tests := []struct {
-		name, file string
-		env        []string
-		want       IoT
-		wantErr    string
-	}{
+	tests := []sectionCase[IoT]{
 		{name: "off"},
 		{name: "file", file: "iot:\n  credentials:\n    listen: 0.0.0.0:8443\n    tls_cert_file: /c.pem\n    tls_key_file: /k.pem\n    endpoint: creds.example.com:8443\n",
 			want: IoT{Credentials: IoTCredentials{Listen: "0.0.0.0:8443", CertFile: "/c.pem", KeyFile: "/k.pem", Endpoint: "creds.example.com:8443"}}},
@@ -26,21 +18,5 @@ func TestLoadIoT(t *testing.T) {
 		{name: "the API's address", env: []string{"BREVET_IOT_CREDENTIALS_LISTEN=" + DefaultListen, "BREVET_IOT_CREDENTIALS_TLS_CERT=/c.pem", "BREVET_IOT_CREDENTIALS_TLS_KEY=/k.pem"}, wantErr: "the API's address"},
 		{name: "settings without a listener", env: []string{"BREVET_IOT_CREDENTIALS_TLS_CERT=/c.pem", "BREVET_IOT_CREDENTIALS_TLS_KEY=/k.pem"}, wantErr: "is not set but other"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := load(t, tt.file, append([]string{keyEnv}, tt.env...))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(tt.want, cfg.IoT); d != "" {
-				t.Errorf("IoT (-want +got):\n%s", d)
-			}
-		})
-	}
+	runSectionCases(t, "IoT", tests, func(cfg *Config) IoT { return cfg.IoT })
 }

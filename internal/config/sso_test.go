@@ -3,11 +3,8 @@ package config
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 func TestLoadSSO(t *testing.T) {
@@ -18,13 +15,7 @@ func TestLoadSSO(t *testing.T) {
 	}
 	defaults := SSO{SessionDuration: 8 * time.Hour, AccessTokenDuration: time.Hour, RoleSessionDuration: time.Hour, IAMUsers: true}
 	with := func(f func(*SSO)) SSO { s := defaults; f(&s); return s }
-	tests := []struct {
-		name, file string
-		env        []string
-		args       []string
-		want       SSO
-		wantErr    string
-	}{
+	tests := []sectionCase[SSO]{
 		{name: "defaults", want: defaults},
 		{name: "file", file: `
 sso:
@@ -85,21 +76,5 @@ sso:
 		{name: "no inline secret", file: "sso:\n  identity_providers:\n    - {name: a, issuer: https://idp.example.com, client_id: c, client_secret: x}\n",
 			wantErr: "unknown key \"client_secret\""},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := load(t, tt.file, append([]string{keyEnv}, tt.env...), tt.args...)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(tt.want, cfg.SSO); d != "" {
-				t.Errorf("SSO (-want +got):\n%s", d)
-			}
-		})
-	}
+	runSectionCases(t, "SSO", tests, func(cfg *Config) SSO { return cfg.SSO })
 }

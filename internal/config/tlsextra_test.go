@@ -1,20 +1,12 @@
 package config
 
 import (
-	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 func TestLoadExtraCertificates(t *testing.T) {
 	const tlsMain = "tls:\n  cert: /c.pem\n  key: /k.pem\n"
-	tests := []struct {
-		name, file string
-		args       []string
-		want       []CertPair
-		wantErr    string
-	}{
+	tests := []sectionCase[[]CertPair]{
 		{name: "none", file: tlsMain},
 		{name: "two", file: tlsMain + "  extra_certificates:\n    - {cert_file: /oidc.pem, key_file: /oidc.key}\n    - cert_file: /portal.pem\n      key_file: /portal.key\n",
 			want: []CertPair{{"/oidc.pem", "/oidc.key"}, {"/portal.pem", "/portal.key"}}},
@@ -31,21 +23,5 @@ func TestLoadExtraCertificates(t *testing.T) {
 		{name: "not a list", file: tlsMain + "  extra_certificates: /o.pem\n", wantErr: "must be a list"},
 		{name: "items not mappings", file: tlsMain + "  extra_certificates: [/o.pem]\n", wantErr: "every list item must be a mapping of keys (cert_file, key_file)"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := load(t, tt.file, []string{keyEnv}, tt.args...)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(tt.want, cfg.TLS.ExtraCertificates); d != "" {
-				t.Errorf("tls.extra_certificates (-want +got):\n%s", d)
-			}
-		})
-	}
+	runSectionCases(t, "tls.extra_certificates", tests, func(cfg *Config) []CertPair { return cfg.TLS.ExtraCertificates })
 }
