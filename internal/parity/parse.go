@@ -69,7 +69,25 @@ var (
 	saveLine = regexp.MustCompile(`^(save|save-creds) (\S+) as ([a-zA-Z][\w-]*)$`)
 )
 
-// Parse reads one case file.
+// Parse reads one case file. Lines starting with '#' are comments.
+//
+//	let NAME = VALUE                  before the first case: a value for {NAME}
+//	=== TITLE                         a case; "=== setup: TITLE" is not counted
+//	source: WHERE                     the public source of the expectation (required)
+//	differs: WHY                      a deliberate difference (documented in docs/)
+//	iam|sts ACTION [as NAME]          the request, signed as the admin or as NAME
+//	  Param.member.1: value           its parameters, one a line, indented
+//	=> STATUS [Sender|Receiver CODE]  what AWS answers
+//	  Path: text                      exact text; paths are relative to <ActionResult>,
+//	  Path: ~regexp                   or to <Error> for an error ("message:" is Message);
+//	  Path: <absent>                  X.member.N is the N-th member
+//	  Path: <present> | <empty>
+//	  Path: [A B C]                   the element's children are exactly these names
+//	  save Path as NAME               its text becomes {NAME} for later cases
+//	  save-creds Path as NAME         AccessKeyId, SecretAccessKey, SessionToken under Path
+//
+// {NAME} in values and expectations is replaced by a let, a saved value or
+// {account}; any other {...} is left as written.
 func Parse(name string, r io.Reader) (*File, error) {
 	f := &File{Name: name, Lets: map[string]string{}}
 	sc := bufio.NewScanner(r)
