@@ -19,11 +19,13 @@ import (
 
 // AWS's texts for AssumeRole's own validation.
 const (
-	msgExceedsMax      = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
-	msgExceedsChaining = "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
-	msgRootAssume      = "Roles may not be assumed by root accounts."
-	msgTransitiveKey   = "The specified transitive tag key must be included in the requested tags."
-	msgSourceIdentity  = "Cannot change the source identity of a role session: the calling session's source identity persists through role chaining."
+	msgExceedsMax       = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+	msgExceedsChaining  = "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
+	msgRootAssume       = "Roles may not be assumed by root accounts."
+	msgTransitiveKey    = "The specified transitive tag key must be included in the requested tags."
+	msgDuplicateTagKeys = "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+	msgInheritedTagKey  = "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session."
+	msgSourceIdentity   = "Cannot change the source identity of a role session: the calling session's source identity persists through role chaining."
 )
 
 // msgChainTooLong refuses a session at the end of the longest chain Brevet
@@ -88,6 +90,9 @@ func (s *Service) AssumeRole(ctx context.Context, p *identity.Principal, in *sts
 // comes last). It fills in ap.
 func (s *Service) validateAssume(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, f authz.Facts, ap *assumeParams) error {
 	ref, err := assumeTarget(in)
+	if errors.Is(err, errNotARole) {
+		return s.noSuchRole(ctx, p, in.RoleArn, "the ARN names no role", f)
+	}
 	if err != nil {
 		return err
 	}
@@ -119,11 +124,31 @@ func assumeTarget(in *stsapi.AssumeRoleRequest) (iam.EntityRef, error) {
 		// not have; refusing is better than ignoring an assertion.
 		return iam.EntityRef{}, &ValidationError{Message: "ProvidedContexts is not supported."}
 	}
+	if err := checkARNForm(in.RoleArn); err != nil {
+		return iam.EntityRef{}, err
+	}
 	ref, err := iam.ParseEntityARN(in.RoleArn)
 	if err != nil || ref.Type != iam.ResourceRole {
-		return iam.EntityRef{}, &ValidationError{Message: "1 validation error detected: Value '" + in.RoleArn + "' at 'roleArn' failed to satisfy constraint: Member must be a role ARN"}
+		return iam.EntityRef{}, errNotARole
 	}
 	return ref, nil
+}
+
+// errNotARole marks a RoleArn of an ARN's form that names no role: the
+// caller gets the AccessDenied of a role that does not exist.
+var errNotARole = errors.New("sts: RoleArn names no role")
+
+// checkARNForm refuses a RoleArn that is not of an ARN's form at all
+// (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, with a partition, a
+// service and a resource), as AWS does: "VALUE is invalid", a
+// ValidationError. An ARN of that form that names no role is refused
+// later, like a role that does not exist.
+func checkARNForm(arn string) error {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[2] == "" || parts[5] == "" {
+		return &ValidationError{Message: arn + " is invalid"}
+	}
+	return nil
 }
 
 // noSuchRole is the AccessDenied of an AssumeRole of a role that cannot be
@@ -188,7 +213,7 @@ func (ap *assumeParams) setTags(p *identity.Principal, in *stsapi.AssumeRoleRequ
 		for _, k := range p.Session.TransitiveTagKeys {
 			for _, t := range tags {
 				if strings.EqualFold(t.Key, k) {
-					return &ValidationError{Message: "The session tag " + t.Key + " cannot be set: it is an inherited transitive session tag, which a chained role session cannot override."}
+					return &ValidationError{Message: msgInheritedTagKey, InvalidValue: true}
 				}
 			}
 			for _, t := range p.Session.Tags {

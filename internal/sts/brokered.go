@@ -88,6 +88,9 @@ func (s *Service) BrokeredAssumeRole(ctx context.Context, p *identity.Principal,
 // checked in form only.
 func (s *Service) validateBrokered(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, f authz.Facts, ap *assumeParams) (*BrokeredRole, error) {
 	ref, err := assumeTarget(in)
+	if errors.Is(err, errNotARole) {
+		return nil, s.noSuchRole(ctx, p, in.RoleArn, msgNotRegistered, f)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,12 @@ func (e *AccessDeniedError) Error() string { return e.Message }
 // model's constraints (which awsquery checks). Message is AWS's text.
 type ValidationError struct {
 	Message string
+	// InvalidValue marks a value STS refuses for what it means rather
+	// than for its form, which AWS answers with InvalidParameterValue,
+	// not ValidationError: the session tag rules (keys duplicated
+	// ignoring case, a transitive key naming no tag, a tag overriding a
+	// transitive one the calling session passes on).
+	InvalidValue bool
 }
 
 func (e *ValidationError) Error() string { return e.Message }
@@ -34,7 +40,11 @@ func WireError(err error) *awsquery.Error {
 	}
 	var ve *ValidationError
 	if errors.As(err, &ve) {
-		return &awsquery.Error{Code: awsquery.CodeValidationError, Message: ve.Message, Cause: err}
+		code := awsquery.CodeValidationError
+		if ve.InvalidValue {
+			code = awsquery.CodeInvalidParameterValue
+		}
+		return &awsquery.Error{Code: code, Message: ve.Message, Cause: err}
 	}
 	var im *authz.InvalidMessageError
 	if errors.As(err, &im) {

@@ -18,6 +18,7 @@ func TestWireError(t *testing.T) {
 	}{
 		{&sts.AccessDeniedError{Message: "no"}, "AccessDenied", "no"},
 		{fmt.Errorf("wrapped: %w", &sts.ValidationError{Message: "bad"}), "ValidationError", "bad"},
+		{&sts.ValidationError{Message: "dup", InvalidValue: true}, "InvalidParameterValue", "dup"},
 		{&authz.InvalidMessageError{Reason: "x"}, "InvalidAuthorizationMessageException", "The error message could not be decoded."},
 		{&credential.PackedPolicyTooLargeError{Part: credential.PackedPolicies, Percent: 130}, "PackedPolicyTooLarge",
 			"Packed policy consumes 130% of allotted space, please use smaller policy."},

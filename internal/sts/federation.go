@@ -309,7 +309,7 @@ func federatedTags(tags map[string]string, transitive []string) ([]credential.Ta
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	for _, k := range transitive {
 		if _, ok := tags[k]; !ok {
-			return nil, &ValidationError{Message: msgTransitiveKey}
+			return nil, &ValidationError{Message: msgTransitiveKey, InvalidValue: true}
 		}
 	}
 	// The bounds every session's tags meet (servicesession.go): a claim

@@ -150,6 +150,9 @@ func (s *Service) WebIdentitySession(ctx context.Context, roleARN, token, sessio
 // an unauthenticated caller learns nothing about which roles exist.
 func (s *Service) federatedRole(ctx context.Context, roleARN, action string) (*authz.Role, error) {
 	denied := &AccessDeniedError{Message: "Not authorized to perform " + action}
+	if err := checkARNForm(roleARN); err != nil {
+		return nil, err
+	}
 	ref, err := iam.ParseEntityARN(roleARN)
 	if err != nil || ref.Type != iam.ResourceRole {
 		return nil, &ValidationError{Message: "1 validation error detected: Value '" + roleARN + "' at 'roleArn' failed to satisfy constraint: Member must be a role ARN"}

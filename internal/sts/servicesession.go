@@ -281,7 +281,7 @@ func checkTags(tags []credential.Tag, transitive []string) error {
 	for i, t := range tags {
 		for _, u := range tags[:i] {
 			if strings.EqualFold(t.Key, u.Key) {
-				return &ValidationError{Message: "Duplicate tag keys found. Please note that Tag keys are case insensitive."}
+				return &ValidationError{Message: msgDuplicateTagKeys, InvalidValue: true}
 			}
 		}
 		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
@@ -311,7 +311,7 @@ const (
 func checkTransitive(tags []credential.Tag, transitive []string) error {
 	for _, k := range transitive {
 		if !slices.ContainsFunc(tags, func(t credential.Tag) bool { return strings.EqualFold(t.Key, k) }) {
-			return &ValidationError{Message: msgTransitiveKey}
+			return &ValidationError{Message: msgTransitiveKey, InvalidValue: true}
 		}
 	}
 	return nil

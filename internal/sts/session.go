@@ -126,9 +126,11 @@ func (s *Service) GetFederationToken(ctx context.Context, p *identity.Principal,
 		return nil, err
 	}
 	return &stsapi.GetFederationTokenResponse{
-		Credentials:      creds,
-		FederatedUser:    &stsapi.FederatedUser{FederatedUserId: p.Account + ":" + in.Name, Arn: fedARN},
-		PackedPolicySize: packedSize(tc, in.Policy != "" || len(arns) > 0 || len(tags) > 0),
+		Credentials:   creds,
+		FederatedUser: &stsapi.FederatedUser{FederatedUserId: p.Account + ":" + in.Name, Arn: fedARN},
+		// AWS answers GetFederationToken with PackedPolicySize always,
+		// 0 when nothing was packed (AssumeRole leaves it out then).
+		PackedPolicySize: packedSize(tc, true),
 	}, nil
 }
 

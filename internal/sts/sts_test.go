@@ -221,7 +221,9 @@ func TestAssumeRole(t *testing.T) {
 			"User: arn:aws:iam::111122223333:user/nobody is not authorized to perform: sts:AssumeRole on resource: " + roleARN + " because the role's trust policy does not allow the sts:AssumeRole action. Encoded authorization failure message: "},
 		{"role does not exist", c, awssts.AssumeRoleInput{RoleArn: aws.String(iam.RoleARN(acct, "/", "ghost"))}, "AccessDenied", denied + iam.RoleARN(acct, "/", "ghost") + ". Encoded authorization failure message: "},
 		{"wrong case", c, awssts.AssumeRoleInput{RoleArn: aws.String(iam.RoleARN(acct, "/", "APP"))}, "AccessDenied", denied},
-		{"not a role ARN", c, awssts.AssumeRoleInput{RoleArn: aws.String(iam.UserARN(acct, "/", "alice"))}, "ValidationError", "1 validation error detected"},
+		{"not a role ARN", c, awssts.AssumeRoleInput{RoleArn: aws.String(iam.UserARN(acct, "/", "alice"))}, "AccessDenied", denied + iam.UserARN(acct, "/", "alice")},
+		{"not an ARN", c, awssts.AssumeRoleInput{RoleArn: aws.String("nothing-valid-in-here")}, "ValidationError", "nothing-valid-in-here is invalid"},
+		{"an ARN without a resource", c, awssts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111122223333:")}, "ValidationError", "arn:aws:iam::111122223333: is invalid"},
 		{"over MaxSessionDuration", c, awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), DurationSeconds: aws.Int32(7201)}, "ValidationError",
 			"The requested DurationSeconds exceeds the MaxSessionDuration set for this role."},
 		{"under 900", c, awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), DurationSeconds: aws.Int32(899)}, "ValidationError", "1 validation error detected: Value '899' at 'durationSeconds'"},
@@ -236,8 +238,8 @@ func TestAssumeRole(t *testing.T) {
 		{"eleven policy ARNs", c, awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), PolicyArns: manyARNs}, "ValidationError", "1 validation error detected: Value at 'policyArns'"},
 		{"tags without sts:TagSession in trust", c, awssts.AssumeRoleInput{RoleArn: aws.String(noTags), Tags: tags("a", "b")}, "AccessDenied",
 			"User: arn:aws:iam::111122223333:user/alice is not authorized to perform: sts:TagSession on resource: " + noTags},
-		{"duplicate tag keys", c, awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), Tags: tags("a", "b", "A", "c")}, "ValidationError", "Duplicate tag keys found. Please note that Tag keys are case insensitive."},
-		{"transitive key not in tags", c, awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), Tags: tags("a", "b"), TransitiveTagKeys: []string{"c"}}, "ValidationError", "The specified transitive tag key must be included in the requested tags."},
+		{"duplicate tag keys", c, awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), Tags: tags("a", "b", "A", "c")}, "InvalidParameterValue", "Duplicate tag keys found. Please note that Tag keys are case insensitive."},
+		{"transitive key not in tags", c, awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), Tags: tags("a", "b"), TransitiveTagKeys: []string{"c"}}, "InvalidParameterValue", "The specified transitive tag key must be included in the requested tags."},
 		{"51 tags", c, awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), Tags: manyTags(51, 1, 1)}, "ValidationError", "1 validation error detected: Value"},
 		{"packed policy too large", c, awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), Tags: manyTags(50, 128, 256)}, "PackedPolicyTooLarge", "Packed size of session tags consumes"},
 		{"wrong external id", c, awssts.AssumeRoleInput{RoleArn: aws.String(external), ExternalId: aws.String("x-999")}, "AccessDenied", denied + external},
@@ -296,7 +298,8 @@ func TestRoleChaining(t *testing.T) {
 		code, text string
 	}{
 		{"over one hour", awssts.AssumeRoleInput{DurationSeconds: aws.Int32(3601)}, "ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."},
-		{"override transitive tag", awssts.AssumeRoleInput{Tags: []ststypes.Tag{{Key: aws.String("Project"), Value: aws.String("gemini")}}}, "ValidationError", "The session tag Project cannot be set: it is an inherited transitive session tag"},
+		{"override transitive tag", awssts.AssumeRoleInput{Tags: []ststypes.Tag{{Key: aws.String("Project"), Value: aws.String("gemini")}}}, "InvalidParameterValue", "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session."},
+		{"override transitive tag in another case", awssts.AssumeRoleInput{Tags: []ststypes.Tag{{Key: aws.String("project"), Value: aws.String("gemini")}}}, "InvalidParameterValue", "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session."},
 		{"change source identity", awssts.AssumeRoleInput{SourceIdentity: aws.String("mallory")}, "AccessDenied", "Cannot change the source identity of a role session"},
 	}
 	for _, tt := range tests {
