@@ -315,7 +315,7 @@ func (x *exchange) Route(_ context.Context, rx *request.Exchange) error {
 	}
 	if x.input, x.decodeErr = Decode(x.op.Input, params); x.decodeErr == nil {
 		x.parsed = true
-		x.decodeErr = Validate(x.op.Input, &x.input)
+		x.decodeErr = ValidateFor(x.svc, x.op.Input, &x.input)
 	}
 	return nil
 }

@@ -11,13 +11,26 @@ const redacted = "*** Sensitive Data Redacted ***"
 
 // Validate checks a decoded structure against its shape's constraints
 // (required, length, range, pattern, enum) and reports every violation in
-// one ValidationError worded as AWS words it:
+// one ValidationError worded as STS words it, the offending value quoted:
 //
 //	1 validation error detected: Value 'x' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]*
 //
 // Member paths are lowerCamelCase; list elements are addressed as
-// 'tags.1.member.key'. Sensitive values are redacted.
-func Validate(s *Shape, v *Value) error {
+// 'tags.1.member.key'. Sensitive values are redacted. ValidateFor words
+// the message as the given service does.
+func Validate(s *Shape, v *Value) error { return validate(s, v, false) }
+
+// ValidateFor is Validate worded as svc words it. IAM quotes no values
+// ("Value at 'tags' failed to satisfy constraint: ..."), reports a bad
+// element of a list of strings once, at the list, with every constraint
+// its members carry ("Member must satisfy constraint: [...]"), and answers
+// a name or path that breaks its pattern with a sentence of its own ("The
+// specified value for userName is invalid. ..."). STS quotes the value.
+func ValidateFor(svc *Service, s *Shape, v *Value) error {
+	return validate(s, v, svc != nil && svc.Name == "iam")
+}
+
+func validate(s *Shape, v *Value, iamStyle bool) error {
 	if s == nil {
 		return nil
 	}
@@ -25,8 +38,11 @@ func Validate(s *Shape, v *Value) error {
 	// that pathBuf stays on the stack: a store through *validator would
 	// move it to the heap on every request.
 	var pathBuf [16]string
-	var vd validator
+	vd := validator{iamStyle: iamStyle}
 	vd.structure(pathBuf[:0], s, v)
+	if vd.special != "" {
+		return CodeValidationError.New(vd.special)
+	}
 	if len(vd.errs) == 0 {
 		return nil
 	}
@@ -42,18 +58,56 @@ func Validate(s *Shape, v *Value) error {
 }
 
 type validator struct {
-	errs []string
+	errs     []string
+	iamStyle bool
+	// special is IAM's own sentence for a name or path that breaks its
+	// pattern; it replaces the whole message.
+	special string
+}
+
+// IAM's patterns that have a sentence of their own when broken.
+const (
+	iamNamePattern       = `[\w+=,.@-]+`
+	iamPathPattern       = `(\u002F)|(\u002F[\u0021-\u007E]+\u002F)`
+	iamPathPrefixPattern = `\u002F[\u0021-\u007F]*`
+	iamPolicyPathPattern = `((/[A-Za-z0-9\.,\+@=_-]+)*)/`
+)
+
+// iamPatternSentence is IAM's message for a value at field that breaks
+// pattern, or "" when IAM words that failure the generic way. The texts
+// are AWS's (an AttachUserPolicy with a bad userName, a CreateRole with a
+// path not ending in "/", a ListPolicies with PathPrefix "/foo").
+func iamPatternSentence(field, pattern string) string {
+	switch {
+	case pattern == iamNamePattern:
+		return "The specified value for " + field + " is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-"
+	case field == "pathPrefix" && (pattern == iamPathPrefixPattern || pattern == iamPolicyPathPattern):
+		return "The specified value for pathPrefix is invalid. It must begin with the / character and contain only alphanumeric characters and/or / characters."
+	case pattern == iamPathPattern || pattern == iamPolicyPathPattern:
+		return "The specified value for " + field + " is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters."
+	}
+	return ""
 }
 
 // fail records a violation at path. Path segments are model member names
 // (lowerCamelCased here, only on failure), list indexes and the words
 // "member", "entry", "key", "value".
 func (vd *validator) fail(path []string, val, constraint string) {
+	vd.failWith(path, val, "Member must "+constraint)
+}
+
+// failWith records a violation whose constraint text is given whole. IAM
+// quotes no value; STS quotes it ("null" for a missing member).
+func (vd *validator) failWith(path []string, val, constraint string) {
 	segs := make([]string, len(path))
 	for i, s := range path {
 		segs[i] = lowerFirst(s)
 	}
-	vd.errs = append(vd.errs, "Value "+val+" at '"+strings.Join(segs, ".")+"' failed to satisfy constraint: Member must "+constraint)
+	at := "Value " + val + " at '"
+	if vd.iamStyle {
+		at = "Value at '"
+	}
+	vd.errs = append(vd.errs, at+strings.Join(segs, ".")+"' failed to satisfy constraint: "+constraint)
 }
 
 func (vd *validator) structure(path []string, s *Shape, v *Value) {
@@ -78,6 +132,12 @@ func (vd *validator) value(path []string, s *Shape, v *Value) {
 	case KindString:
 		vd.length(path, s, v, utf16Len(v.Str))
 		if s.Pattern != "" && !s.matches(v.Str) {
+			if vd.iamStyle && vd.special == "" && len(path) > 0 {
+				if msg := iamPatternSentence(lowerFirst(path[len(path)-1]), s.Pattern); msg != "" {
+					vd.special = msg
+					return
+				}
+			}
 			vd.fail(path, quoteValue(s, v), "satisfy regular expression pattern: "+s.Pattern)
 		}
 		if len(s.Enum) > 0 && !contains(s.Enum, v.Str) {
@@ -103,6 +163,10 @@ func (vd *validator) value(path []string, s *Shape, v *Value) {
 		vd.structure(path, s, v)
 	case KindList:
 		vd.length(path, s, v, len(v.Elems))
+		if vd.iamStyle && isScalar(s.Member.Shape.Kind) {
+			vd.scalarList(path, s.Member.Shape, v)
+			return
+		}
 		for i := range v.Elems {
 			vd.value(append(path, strconv.Itoa(i+1), "member"), s.Member.Shape, &v.Elems[i])
 		}
@@ -118,6 +182,50 @@ func (vd *validator) value(path []string, s *Shape, v *Value) {
 			}
 		}
 	}
+}
+
+func isScalar(k Kind) bool { return k != KindStructure && k != KindList && k != KindMap }
+
+// scalarList checks the elements of a list of scalars the way IAM does: a
+// bad element is reported once, at the list, with every constraint a
+// member carries, as in
+//
+//	Value at 'tagKeys' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ..., Member must not be null]
+func (vd *validator) scalarList(path []string, m *Shape, v *Value) {
+	var probe validator
+	for i := range v.Elems {
+		probe.value(nil, m, &v.Elems[i])
+		if len(probe.errs) > 0 {
+			break
+		}
+	}
+	if len(probe.errs) == 0 {
+		return
+	}
+	var cs []string
+	if m.HasMax {
+		cs = append(cs, "Member must have "+boundWord(m)+" less than or equal to "+strconv.FormatInt(m.Max, 10))
+	}
+	if m.HasMin {
+		cs = append(cs, "Member must have "+boundWord(m)+" greater than or equal to "+strconv.FormatInt(m.Min, 10))
+	}
+	if m.Pattern != "" {
+		cs = append(cs, "Member must satisfy regular expression pattern: "+m.Pattern)
+	}
+	if len(m.Enum) > 0 {
+		cs = append(cs, "Member must satisfy enum value set: ["+strings.Join(m.Enum, ", ")+"]")
+	}
+	cs = append(cs, "Member must not be null")
+	vd.failWith(path, "", "Member must satisfy constraint: ["+strings.Join(cs, ", ")+"]")
+}
+
+// boundWord is what a member's bounds limit: a string's length, a number's value.
+func boundWord(s *Shape) string {
+	switch s.Kind {
+	case KindInteger, KindLong, KindFloat, KindDouble:
+		return "value"
+	}
+	return "length"
 }
 
 func (vd *validator) length(path []string, s *Shape, v *Value, n int) {
