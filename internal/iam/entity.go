@@ -83,7 +83,7 @@ func ValidateManagedPolicy(p ManagedPolicy, doc string) error {
 	if err := ValidateManagedPolicyDocument(doc); err != nil {
 		return err
 	}
-	return ValidateTags("tags", p.Tags)
+	return ValidatePolicyTags("tags", p.Tags)
 }
 
 // ValidateManagedPolicyDocument checks a managed policy document's

@@ -23,6 +23,7 @@ const (
 	KindInstanceProfile
 	KindLoginProfile   // a user's login profile, named by the user's name
 	KindPasswordPolicy // the account's password policy, named by the account id
+	KindBoundary       // a managed policy given as a permissions boundary, named by ARN
 )
 
 func (k EntityKind) String() string {
@@ -57,6 +58,8 @@ func (k EntityKind) String() string {
 		return "login profile"
 	case KindPasswordPolicy:
 		return "password policy"
+	case KindBoundary:
+		return "permissions boundary"
 	}
 	return fmt.Sprintf("EntityKind(%d)", int(k))
 }
@@ -94,6 +97,8 @@ func (e *NotFoundError) Error() string {
 		return fmt.Sprintf("Login Profile for User %s cannot be found.", e.Name)
 	case KindPasswordPolicy:
 		return fmt.Sprintf("The Password Policy with domain name %s cannot be found.", e.Name)
+	case KindBoundary:
+		return fmt.Sprintf("Scope ARN: %s does not exist or is not attachable.", e.Name)
 	}
 	return fmt.Sprintf("The %s %s cannot be found.", e.Kind, e.Name)
 }
@@ -231,13 +236,21 @@ func (e *InvalidInputError) Error() string { return e.Message }
 // spells it in the message (e.g. "userName", "tags.1.member.key").
 type ValidationError struct {
 	Field      string
-	Value      string
+	Value      string // kept for logs and tests; IAM's message does not quote it
 	Constraint string // e.g. "Member must have length less than or equal to 64"
+	// Message, when set, is the whole text: IAM answers a name or path
+	// that breaks its pattern with a sentence of its own.
+	Message string
 }
 
-// Error returns AWS's wording for a single validation failure.
+// Error returns AWS's wording for a single validation failure. IAM quotes
+// no value: "1 validation error detected: Value at 'tags' failed to
+// satisfy constraint: Member must have length less than or equal to 50".
 func (e *ValidationError) Error() string {
-	return fmt.Sprintf("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", e.Value, e.Field, e.Constraint)
+	if e.Message != "" {
+		return e.Message
+	}
+	return fmt.Sprintf("1 validation error detected: Value at '%s' failed to satisfy constraint: %s", e.Field, e.Constraint)
 }
 
 // UnmodifiableEntityError: the entity is managed by AWS (an AWS managed

@@ -55,7 +55,8 @@ func validateName(field, v string, maxLen int) error {
 	}
 	for i := 0; i < len(v); i++ {
 		if !isNameByte(v[i]) {
-			return patternError(field, v, namePattern)
+			return &ValidationError{Field: field, Value: v, Constraint: "Member must satisfy regular expression pattern: " + namePattern,
+				Message: "The specified value for " + field + " is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-"}
 		}
 	}
 	return nil
@@ -70,6 +71,12 @@ func validateLen(field, v string, minLen, maxLen int) error {
 		return &ValidationError{Field: field, Value: v, Constraint: fmt.Sprintf("Member must have length less than or equal to %d", maxLen)}
 	}
 	return nil
+}
+
+// pathPatternError is IAM's sentence for a path that breaks its pattern.
+func pathPatternError(field, v, pattern string) error {
+	return &ValidationError{Field: field, Value: v, Constraint: "Member must satisfy regular expression pattern: " + pattern,
+		Message: "The specified value for " + field + " is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters."}
 }
 
 func patternError(field, v, pattern string) error {
@@ -114,11 +121,11 @@ func ValidatePath(path string) error {
 		return nil
 	}
 	if len(path) < 3 || path[0] != '/' || path[len(path)-1] != '/' {
-		return patternError("path", path, pattern)
+		return pathPatternError("path", path, pattern)
 	}
 	for i := 1; i < len(path)-1; i++ {
 		if path[i] < 0x21 || path[i] > 0x7e {
-			return patternError("path", path, pattern)
+			return pathPatternError("path", path, pattern)
 		}
 	}
 	return nil
@@ -132,7 +139,7 @@ func ValidatePolicyPath(path string) error {
 	}
 	const pattern = `((/[A-Za-z0-9\.,\+@=_-]+)*)/`
 	if path[0] != '/' || path[len(path)-1] != '/' {
-		return patternError("path", path, pattern)
+		return pathPatternError("path", path, pattern)
 	}
 	if path == "/" {
 		return nil
@@ -141,11 +148,11 @@ func ValidatePolicyPath(path string) error {
 	// which is exactly [A-Za-z0-9.,+@=_-].
 	for _, seg := range strings.Split(path[1:len(path)-1], "/") {
 		if seg == "" {
-			return patternError("path", path, pattern)
+			return pathPatternError("path", path, pattern)
 		}
 		for i := 0; i < len(seg); i++ {
 			if !isNameByte(seg[i]) {
-				return patternError("path", path, pattern)
+				return pathPatternError("path", path, pattern)
 			}
 		}
 	}
@@ -259,7 +266,15 @@ func ValidateAccountAlias(alias string) error {
 // TagUser etc.: at most 50 tags, keys 1..128 and values 0..256 from
 // [\p{L}\p{Z}\p{N}_.:/=+\-@], keys unique case-insensitively and not starting
 // with "aws:". field is the parameter name used in messages ("tags").
-func ValidateTags(field string, tags []Tag) error {
+func ValidateTags(field string, tags []Tag) error { return validateTags(field, tags, true) }
+
+// ValidatePolicyTags is ValidateTags for a managed policy, whose tag keys
+// are case-sensitive: "a" and "A" are two keys, and only keys equal to the
+// byte are duplicates (AWS: "Duplicate tag keys found.", without the note
+// on case that users and roles get).
+func ValidatePolicyTags(field string, tags []Tag) error { return validateTags(field, tags, false) }
+
+func validateTags(field string, tags []Tag, foldCase bool) error {
 	if len(tags) > MaxTags {
 		return &ValidationError{Field: field, Value: fmt.Sprint(tags), Constraint: fmt.Sprintf("Member must have length less than or equal to %d", MaxTags)}
 	}
@@ -283,8 +298,14 @@ func ValidateTags(field string, tags []Tag) error {
 		if len(t.Key) >= 4 && strings.EqualFold(t.Key[:4], "aws:") {
 			return &InvalidInputError{Message: "User is not authorized to perform tag operations on tag keys starting with 'aws:'."}
 		}
-		k := strings.ToLower(t.Key)
+		k := t.Key
+		if foldCase {
+			k = strings.ToLower(k)
+		}
 		if seen[k] {
+			if !foldCase {
+				return &InvalidInputError{Message: "Duplicate tag keys found."}
+			}
 			return &InvalidInputError{Message: "Duplicate tag keys found. Please note that Tag keys are case insensitive."}
 		}
 		seen[k] = true
@@ -308,12 +329,19 @@ func tagChars(s string) bool {
 // MergeTags returns tags with add applied: a key already present
 // (case-insensitively) takes the new value and keeps its position, new keys
 // are appended. It does not validate; call ValidateTags on the result.
-func MergeTags(tags, add []Tag) []Tag {
+func MergeTags(tags, add []Tag) []Tag { return mergeTags(tags, add, strings.EqualFold) }
+
+// MergePolicyTags is MergeTags for a managed policy's case-sensitive keys.
+func MergePolicyTags(tags, add []Tag) []Tag {
+	return mergeTags(tags, add, func(a, b string) bool { return a == b })
+}
+
+func mergeTags(tags, add []Tag, same func(a, b string) bool) []Tag {
 	out := append([]Tag(nil), tags...)
 	for _, a := range add {
 		replaced := false
 		for i := range out {
-			if strings.EqualFold(out[i].Key, a.Key) {
+			if same(out[i].Key, a.Key) {
 				out[i] = a
 				replaced = true
 				break
@@ -327,12 +355,19 @@ func MergeTags(tags, add []Tag) []Tag {
 }
 
 // RemoveTags returns tags without the given keys (compared case-insensitively).
-func RemoveTags(tags []Tag, keys []string) []Tag {
+func RemoveTags(tags []Tag, keys []string) []Tag { return removeTags(tags, keys, strings.EqualFold) }
+
+// RemovePolicyTags is RemoveTags for a managed policy's case-sensitive keys.
+func RemovePolicyTags(tags []Tag, keys []string) []Tag {
+	return removeTags(tags, keys, func(a, b string) bool { return a == b })
+}
+
+func removeTags(tags []Tag, keys []string, same func(a, b string) bool) []Tag {
 	var out []Tag
 	for _, t := range tags {
 		drop := false
 		for _, k := range keys {
-			if strings.EqualFold(t.Key, k) {
+			if same(t.Key, k) {
 				drop = true
 				break
 			}

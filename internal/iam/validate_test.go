@@ -101,7 +101,7 @@ func TestValidateMaxSessionDuration(t *testing.T) {
 		}
 	}
 	got := ValidateMaxSessionDuration(100).Error()
-	want := "1 validation error detected: Value '100' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200"
+	want := "1 validation error detected: Value at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200"
 	if got != want {
 		t.Errorf("message:\ngot  %s\nwant %s", got, want)
 	}
@@ -122,10 +122,10 @@ func TestValidateTags(t *testing.T) {
 		{"ok", []Tag{{"team", "core"}, {"Empty", ""}, {"ünïcode key", "välue: /=+-@_."}}, "", ""},
 		{"50", many[:50], "", ""},
 		{"51", many, "validation", ""},
-		{"empty key", []Tag{{"", "v"}}, "validation", "1 validation error detected: Value '' at 'tags.1.member.key' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"empty key", []Tag{{"", "v"}}, "validation", "1 validation error detected: Value at 'tags.1.member.key' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 		{"long key", []Tag{{strings.Repeat("k", 129), ""}}, "validation", ""},
 		{"long value", []Tag{{"k", strings.Repeat("v", 257)}}, "validation", ""},
-		{"bad char", []Tag{{"ok", "v"}, {"k*", "v"}}, "validation", "1 validation error detected: Value 'k*' at 'tags.2.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"},
+		{"bad char", []Tag{{"ok", "v"}, {"k*", "v"}}, "validation", "1 validation error detected: Value at 'tags.2.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"},
 		{"dup case-insensitive", []Tag{{"Team", "a"}, {"team", "b"}}, "invalid", "Duplicate tag keys found. Please note that Tag keys are case insensitive."},
 		{"aws prefix", []Tag{{"AWS:x", "a"}}, "invalid", ""},
 	}

@@ -16,6 +16,9 @@ import (
 // the ten-policies quota; attaching twice is a no-op.
 func (s *Service) attach(ctx context.Context, o iam.Owner, arn string) (*awsquery.Empty, error) {
 	err := s.st.Tx(ctx, func(r store.Repos) error {
+		if _, err := checkPolicyARNFor(arn, arnAttach); err != nil {
+			return err
+		}
 		if err := checkOwner(ctx, r, o); err != nil {
 			return err
 		}
@@ -41,7 +44,7 @@ func (s *Service) attach(ctx context.Context, o iam.Owner, arn string) (*awsquer
 
 func (s *Service) detach(ctx context.Context, o iam.Owner, arn string) (*awsquery.Empty, error) {
 	err := s.st.Tx(ctx, func(r store.Repos) error {
-		if _, err := checkPolicyARN(arn); err != nil {
+		if _, err := checkPolicyARNFor(arn, arnBoundary); err != nil {
 			return err
 		}
 		if err := checkOwner(ctx, r, o); err != nil {

@@ -147,11 +147,13 @@ func (s *Service) DeleteAccessKey(ctx context.Context, p *identity.Principal, in
 // used; "N/A" for service and region when never, as AWS.
 func (s *Service) GetAccessKeyLastUsed(ctx context.Context, p *identity.Principal, in *iamapi.GetAccessKeyLastUsedRequest, _ time.Time) (*iamapi.GetAccessKeyLastUsedResponse, error) {
 	k, err := s.st.AccessKeys().Get(ctx, in.AccessKeyId)
-	if err != nil {
-		return nil, notFoundAs(err, iam.KindAccessKey, in.AccessKeyId)
+	if errors.Is(err, store.ErrNotFound) || err == nil && k.Account != p.Account {
+		// AWS does not say whether a key exists: an unknown key, or one of
+		// another account, is refused as if the caller lacked permission.
+		return nil, &keyLastUsedDeniedError{caller: p.CallerARN, keyID: in.AccessKeyId}
 	}
-	if k.Account != p.Account {
-		return nil, &iam.NotFoundError{Kind: iam.KindAccessKey, Name: in.AccessKeyId}
+	if err != nil {
+		return nil, err
 	}
 	used := &iamapi.AccessKeyLastUsed{LastUsedDate: utc(k.LastUsed.Date), ServiceName: k.LastUsed.Service, Region: k.LastUsed.Region}
 	if used.ServiceName == "" {
@@ -161,6 +163,17 @@ func (s *Service) GetAccessKeyLastUsed(ctx context.Context, p *identity.Principa
 		used.Region = "N/A"
 	}
 	return &iamapi.GetAccessKeyLastUsedResponse{UserName: k.UserName, AccessKeyLastUsed: used}, nil
+}
+
+// keyLastUsedDeniedError: GetAccessKeyLastUsed for a key the account does
+// not hold (AWS: AccessDenied, in a sentence of its own: no colon after
+// "perform", the key named as "access key ID", no reason).
+type keyLastUsedDeniedError struct {
+	caller, keyID string
+}
+
+func (e *keyLastUsedDeniedError) Error() string {
+	return "User: " + e.caller + " is not authorized to perform iam:GetAccessKeyLastUsed on resource: access key " + e.keyID
 }
 
 // mfaInUseError: EnableMFADevice on a device that is already assigned

@@ -25,6 +25,8 @@ func WireError(err error) *awsquery.Error {
 		an aliasNotFoundError
 		pv *iam.PasswordPolicyViolationError
 		ut invalidUserTypeError
+		kd *keyLastUsedDeniedError
+		pa *policyARNError
 	)
 	switch {
 	case errors.As(err, &nf):
@@ -51,6 +53,10 @@ func WireError(err error) *awsquery.Error {
 		return &awsquery.Error{Code: awsquery.CodeEntityTemporarilyUnmodifiable, Message: errPasswordChanging.Error(), Cause: err}
 	case errors.As(err, &ut):
 		return &awsquery.Error{Code: awsquery.CodeInvalidUserType, Message: ut.Error(), Cause: err}
+	case errors.As(err, &pa):
+		return &awsquery.Error{Code: pa.wireCode(), Message: pa.Error(), Cause: err}
+	case errors.As(err, &kd):
+		return &awsquery.Error{Code: awsquery.CodeAccessDenied, Message: kd.Error(), Cause: err}
 	case errors.As(err, &an):
 		return &awsquery.Error{Code: awsquery.CodeNoSuchEntity, Message: an.Error(), Cause: err}
 	case errors.As(err, new(reportNotPresentError)):

@@ -2,6 +2,7 @@ package iamservice
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
@@ -141,14 +142,18 @@ func (s *Service) AddUserToGroup(ctx context.Context, p *identity.Principal, in 
 // RemoveUserFromGroup ends a membership.
 func (s *Service) RemoveUserFromGroup(ctx context.Context, p *identity.Principal, in *iamapi.RemoveUserFromGroupRequest, _ time.Time) (*awsquery.Empty, error) {
 	err := s.st.Tx(ctx, func(r store.Repos) error {
-		if _, err := getGroup(ctx, r, p.Account, in.GroupName); err != nil {
-			return err
-		}
+		// AWS looks for the user before the group, and removing a user
+		// that is not a member succeeds.
 		if _, err := getUser(ctx, r, p.Account, in.UserName); err != nil {
 			return err
 		}
-		// AWS reports a non-member as a missing user.
-		return notFoundAs(r.Groups().RemoveUser(ctx, p.Account, in.GroupName, in.UserName), iam.KindUser, in.UserName)
+		if _, err := getGroup(ctx, r, p.Account, in.GroupName); err != nil {
+			return err
+		}
+		if err := r.Groups().RemoveUser(ctx, p.Account, in.GroupName, in.UserName); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return nil
 	})
 	return &awsquery.Empty{}, err
 }

@@ -104,7 +104,7 @@ func TestLoginProfiles(t *testing.T) {
 		{"policy out of range", func() error {
 			_, err := c.UpdateAccountPasswordPolicy(ctx, &awsiam.UpdateAccountPasswordPolicyInput{MinimumPasswordLength: aws.Int32(5)})
 			return err
-		}, "ValidationError: 1 validation error detected: Value '5' at 'minimumPasswordLength' failed to satisfy constraint: Member must have value greater than or equal to 6"},
+		}, "ValidationError: 1 validation error detected: Value at 'minimumPasswordLength' failed to satisfy constraint: Member must have value greater than or equal to 6"},
 		{"update", func() error {
 			_, err := c.UpdateLoginProfile(ctx, &awsiam.UpdateLoginProfileInput{UserName: aws.String("alice"), Password: aws.String("Correct-Horse-1")})
 			return err

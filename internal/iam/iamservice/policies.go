@@ -26,11 +26,53 @@ func (policyHasVersionsError) Error() string {
 // versionLimitMessage is AWS's LimitExceeded text for a sixth version.
 const versionLimitMessage = "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version."
 
+// arnUse says what a policy ARN was given for; AWS words a bad one
+// differently for each.
+type arnUse int
+
+const (
+	arnLookup   arnUse = iota // GetPolicy, DeletePolicy, the version actions ...
+	arnAttach                 // Attach{User,Group,Role}Policy
+	arnBoundary               // a permissions boundary, a detach
+)
+
+// policyARNError: a policy ARN that is not one. AWS answers an attach with
+// ValidationError "ARN X is not valid.", a boundary with InvalidInput and
+// the same sentence, and a lookup of a string that is no ARN at all with
+// ValidationError "Invalid ARN:  Could not be parsed!" (two spaces).
+type policyARNError struct {
+	arn string
+	use arnUse
+}
+
+// unparsed reports whether the string is not an ARN at all.
+func (e *policyARNError) unparsed() bool {
+	_, err := iam.ParseARN(e.arn)
+	return err != nil
+}
+
+func (e *policyARNError) Error() string {
+	if e.use == arnLookup && e.unparsed() {
+		return "Invalid ARN:  Could not be parsed!"
+	}
+	return "ARN " + e.arn + " is not valid."
+}
+
+// wireCode is the AWS code for the error.
+func (e *policyARNError) wireCode() *awsquery.Code {
+	if e.use == arnAttach || e.use == arnLookup && e.unparsed() {
+		return awsquery.CodeValidationError
+	}
+	return awsquery.CodeInvalidInput
+}
+
 // checkPolicyARN checks an ARN's shape: arn:aws:iam::ACCOUNT:policy/PATH/NAME.
-func checkPolicyARN(arn string) (iam.EntityRef, error) {
+func checkPolicyARN(arn string) (iam.EntityRef, error) { return checkPolicyARNFor(arn, arnLookup) }
+
+func checkPolicyARNFor(arn string, use arnUse) (iam.EntityRef, error) {
 	ref, err := iam.ParseEntityARN(arn)
 	if err != nil || ref.Type != iam.ResourcePolicy {
-		return iam.EntityRef{}, &iam.InvalidInputError{Message: "ARN " + arn + " is not valid."}
+		return iam.EntityRef{}, &policyARNError{arn: arn, use: use}
 	}
 	return ref, nil
 }
@@ -61,7 +103,15 @@ func ownPolicy(ctx context.Context, r store.Repos, account, arn string) (iam.Man
 // boundaryPolicy checks that arn names a managed policy the account may use
 // as a permissions boundary.
 func (s *Service) boundaryPolicy(ctx context.Context, r store.Repos, account, arn string) (iam.ManagedPolicy, error) {
-	return getPolicy(ctx, r, account, arn)
+	if _, err := checkPolicyARNFor(arn, arnBoundary); err != nil {
+		return iam.ManagedPolicy{}, err
+	}
+	pol, err := getPolicy(ctx, r, account, arn)
+	var nf *iam.NotFoundError
+	if errors.As(err, &nf) && nf.Kind == iam.KindPolicy {
+		return pol, &iam.NotFoundError{Kind: iam.KindBoundary, Name: arn}
+	}
+	return pol, err
 }
 
 func toPolicy(p iam.ManagedPolicy, full bool) iamapi.Policy {
@@ -300,15 +350,29 @@ func (s *Service) DeletePolicyVersion(ctx context.Context, p *identity.Principal
 	return &awsquery.Empty{}, err
 }
 
+// tagTargetMissing words a missing policy as TagPolicy and UntagPolicy do:
+// "Policy ARN was not found.", not GetPolicy's "does not exist or is not
+// attachable".
+func tagTargetMissing(err error) error {
+	var nf *iam.NotFoundError
+	if errors.As(err, &nf) && nf.Kind == iam.KindPolicy {
+		return &iam.NotFoundError{Kind: iam.KindAttachment, Name: nf.Name}
+	}
+	return err
+}
+
 // TagPolicy adds or replaces tags on a customer managed policy.
 func (s *Service) TagPolicy(ctx context.Context, p *identity.Principal, in *iamapi.TagPolicyRequest, _ time.Time) (*awsquery.Empty, error) {
 	err := s.st.Tx(ctx, func(r store.Repos) error {
 		pol, err := ownPolicy(ctx, r, p.Account, in.PolicyArn)
 		if err != nil {
+			return tagTargetMissing(err)
+		}
+		if err := iam.ValidatePolicyTags("tags", fromTags(in.Tags)); err != nil {
 			return err
 		}
-		tags := iam.MergeTags(pol.Tags, fromTags(in.Tags))
-		if err := iam.ValidateTags("tags", tags); err != nil {
+		tags := iam.MergePolicyTags(pol.Tags, fromTags(in.Tags))
+		if err := iam.ValidatePolicyTags("tags", tags); err != nil {
 			return err
 		}
 		return r.Policies().SetTags(ctx, in.PolicyArn, tags)
@@ -321,9 +385,9 @@ func (s *Service) UntagPolicy(ctx context.Context, p *identity.Principal, in *ia
 	err := s.st.Tx(ctx, func(r store.Repos) error {
 		pol, err := ownPolicy(ctx, r, p.Account, in.PolicyArn)
 		if err != nil {
-			return err
+			return tagTargetMissing(err)
 		}
-		return r.Policies().SetTags(ctx, in.PolicyArn, iam.RemoveTags(pol.Tags, in.TagKeys))
+		return r.Policies().SetTags(ctx, in.PolicyArn, iam.RemovePolicyTags(pol.Tags, in.TagKeys))
 	})
 	return &awsquery.Empty{}, err
 }

@@ -2,6 +2,7 @@ package iamservice
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
@@ -35,10 +36,20 @@ func getRole(ctx context.Context, r store.Repos, account, name string) (iam.Role
 
 // validateTrust checks a trust policy's grammar and rules; its characters
 // and size quota are checked by iam.ValidateRole. Whether the principals
-// it names exist is bindTrust's to check.
+// it names exist is bindTrust's to check. A trust policy that is not JSON
+// at all gets AWS's own sentence for it (CreateRole,
+// UpdateAssumeRolePolicy), not the "Syntax errors in policy." a JSON
+// document of the wrong shape gets.
 func validateTrust(doc string) (*policy.Document, error) {
+	if !json.Valid([]byte(doc)) {
+		return nil, &policy.MalformedError{Message: msgInvalidJSON}
+	}
 	return policy.ParseAndValidate([]byte(doc), policy.TypeTrust)
 }
+
+// msgInvalidJSON is AWS's MalformedPolicyDocument text for a trust policy
+// that does not parse as JSON.
+const msgInvalidJSON = "This policy contains invalid Json"
 
 // bindTrust binds the users and roles the trust policy names to their
 // unique ids as they are now, in the saving transaction (package trust):

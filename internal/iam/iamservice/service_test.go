@@ -184,11 +184,11 @@ func TestErrors(t *testing.T) {
 		{"bad user name", func() error {
 			_, err := c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("no spaces")})
 			return err
-		}, "ValidationError", `1 validation error detected: Value 'no spaces' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]+`},
+		}, "ValidationError", "The specified value for userName is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-"},
 		{"session duration out of range", func() error {
 			_, err := c.UpdateRole(ctx, &awsiam.UpdateRoleInput{RoleName: aws.String("app"), MaxSessionDuration: aws.Int32(100)})
 			return err
-		}, "ValidationError", "1 validation error detected: Value '100' at 'maxSessionDuration' failed to satisfy constraint: Member must have value greater than or equal to 3600"},
+		}, "ValidationError", "1 validation error detected: Value at 'maxSessionDuration' failed to satisfy constraint: Member must have value greater than or equal to 3600"},
 		{"reserved tag prefix", func() error {
 			_, err := c.TagUser(ctx, &awsiam.TagUserInput{UserName: aws.String("bob"), Tags: []types.Tag{{Key: aws.String("aws:x"), Value: aws.String("y")}}})
 			return err
@@ -197,6 +197,46 @@ func TestErrors(t *testing.T) {
 			_, err := c.CreatePolicyVersion(ctx, &awsiam.CreatePolicyVersionInput{PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess"), PolicyDocument: aws.String(allowList)})
 			return err
 		}, "UnmodifiableEntity", "Cannot modify AWS managed entity arn:aws:iam::aws:policy/AdministratorAccess."},
+		{"last use of an unknown key", func() error {
+			_, err := c.GetAccessKeyLastUsed(ctx, &awsiam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String("AKIAIOSFODNN7EXAMPLE")})
+			return err
+		}, "AccessDenied", "User: arn:aws:iam::123456789012:user/admin is not authorized to perform iam:GetAccessKeyLastUsed on resource: access key AKIAIOSFODNN7EXAMPLE"},
+		{"attach a name, not an ARN", func() error {
+			_, err := c.AttachRolePolicy(ctx, &awsiam.AttachRolePolicyInput{RoleName: aws.String("app"), PolicyArn: aws.String("longpolicynamebutnoarn")})
+			return err
+		}, "ValidationError", "ARN longpolicynamebutnoarn is not valid."},
+		{"get a policy by something that is no ARN", func() error {
+			_, err := c.GetPolicy(ctx, &awsiam.GetPolicyInput{PolicyArn: aws.String("service-role/SomeServiceRolePolicy")})
+			return err
+		}, "ValidationError", "Invalid ARN:  Could not be parsed!"},
+		{"boundary that is not a policy", func() error {
+			_, err := c.PutRolePermissionsBoundary(ctx, &awsiam.PutRolePermissionsBoundaryInput{RoleName: aws.String("app"), PermissionsBoundary: aws.String("arn:aws:iam::123456789012:not_a_policy/invalid")})
+			return err
+		}, "InvalidInput", "ARN arn:aws:iam::123456789012:not_a_policy/invalid is not valid."},
+		{"missing boundary", func() error {
+			_, err := c.PutRolePermissionsBoundary(ctx, &awsiam.PutRolePermissionsBoundaryInput{RoleName: aws.String("app"), PermissionsBoundary: aws.String("arn:aws:iam::123456789012:policy/none")})
+			return err
+		}, "NoSuchEntity", "Scope ARN: arn:aws:iam::123456789012:policy/none does not exist or is not attachable."},
+		{"trust policy that is not JSON", func() error {
+			_, err := c.UpdateAssumeRolePolicy(ctx, &awsiam.UpdateAssumeRolePolicyInput{RoleName: aws.String("app"), PolicyDocument: aws.String("{not json")})
+			return err
+		}, "MalformedPolicyDocument", "This policy contains invalid Json"},
+		{"duplicate policy tag keys", func() error {
+			_, err := c.TagPolicy(ctx, &awsiam.TagPolicyInput{PolicyArn: pol.Policy.Arn, Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("1")}, {Key: aws.String("a"), Value: aws.String("2")}}})
+			return err
+		}, "InvalidInput", "Duplicate tag keys found."},
+		{"duplicate user tag keys ignoring case", func() error {
+			_, err := c.TagUser(ctx, &awsiam.TagUserInput{UserName: aws.String("bob"), Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("1")}, {Key: aws.String("A"), Value: aws.String("2")}}})
+			return err
+		}, "InvalidInput", "Duplicate tag keys found. Please note that Tag keys are case insensitive."},
+		{"tag a missing policy", func() error {
+			_, err := c.TagPolicy(ctx, &awsiam.TagPolicyInput{PolicyArn: aws.String("arn:aws:iam::123456789012:policy/none"), Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("1")}}})
+			return err
+		}, "NoSuchEntity", "Policy arn:aws:iam::123456789012:policy/none was not found."},
+		{"remove from a group a user that does not exist", func() error {
+			_, err := c.RemoveUserFromGroup(ctx, &awsiam.RemoveUserFromGroupInput{UserName: aws.String("ghost"), GroupName: aws.String("nogroup")})
+			return err
+		}, "NoSuchEntity", "The user with name ghost cannot be found."},
 		{"bad marker", func() error {
 			_, err := c.ListUsers(ctx, &awsiam.ListUsersInput{Marker: aws.String("not a marker!")})
 			return err
@@ -213,6 +253,26 @@ func TestErrors(t *testing.T) {
 				t.Errorf("got %s %q, want %s %q", code, msg, tt.wantCode, tt.wantMsg)
 			}
 		})
+	}
+}
+
+// Removing a user from a group it is not in succeeds, as on AWS; a
+// managed policy's tag keys are case-sensitive ("a" and "A" are two).
+func TestGroupRemoveAndPolicyTagCase(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.client
+	must(c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("bob")}))(t)
+	must(c.CreateGroup(ctx, &awsiam.CreateGroupInput{GroupName: aws.String("devs")}))(t)
+	if _, err := c.RemoveUserFromGroup(ctx, &awsiam.RemoveUserFromGroupInput{UserName: aws.String("bob"), GroupName: aws.String("devs")}); err != nil {
+		t.Fatalf("RemoveUserFromGroup of a non-member: %v, want success", err)
+	}
+	pol := must(c.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("p"), PolicyDocument: aws.String(allowList),
+		Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("lower")}, {Key: aws.String("A"), Value: aws.String("upper")}}}))(t)
+	must(c.UntagPolicy(ctx, &awsiam.UntagPolicyInput{PolicyArn: pol.Policy.Arn, TagKeys: []string{"a"}}))(t)
+	got := must(c.ListPolicyTags(ctx, &awsiam.ListPolicyTagsInput{PolicyArn: pol.Policy.Arn}))(t)
+	if len(got.Tags) != 1 || aws.ToString(got.Tags[0].Key) != "A" {
+		t.Errorf("tags after untagging a = %v, want only A", got.Tags)
 	}
 }
 
