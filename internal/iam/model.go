@@ -1,6 +1,11 @@
 package iam
 
-import "time"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Account is a tenant: every IAM entity belongs to exactly one. The AWS
 // managed policies live in the pseudo-account AWSAccount.
@@ -296,4 +301,13 @@ func (d RoleDependents) Conflict() error {
 		return &DeleteConflictError{Reason: ConflictInstanceProfileRoles}
 	}
 	return nil
+}
+
+// PolicyVersionNumber reads a policy version id "vN" (N ≥ 1) as N.
+func PolicyVersionNumber(id string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimPrefix(id, "v"))
+	if err != nil || !strings.HasPrefix(id, "v") || n < 1 || strconv.Itoa(n) != id[1:] {
+		return 0, fmt.Errorf("policy version id %q is not vN", id)
+	}
+	return n, nil
 }

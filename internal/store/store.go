@@ -203,6 +203,13 @@ type Policies interface {
 	SetDefaultVersion(ctx context.Context, arn, versionID string, at time.Time) error
 	// DeleteVersion removes a version. ErrConflict if it is the default.
 	DeleteVersion(ctx context.Context, arn, versionID string) error
+	// PutVersion writes version v.VersionID ("vN") with v.Document and
+	// v.Created, creating it or replacing what it held, and raises the
+	// policy's version sequence to N at least so that CreateVersion never
+	// reissues it. It does not change the default (v.IsDefault is
+	// ignored). Importing AWS managed policies uses it to keep AWS's
+	// version ids; the API never does.
+	PutVersion(ctx context.Context, arn string, v iam.PolicyVersion) error
 }
 
 // InlinePolicies stores policies embedded in a user, group or role.

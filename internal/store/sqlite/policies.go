@@ -262,3 +262,26 @@ func (p policies) DeleteVersion(ctx context.Context, arn, versionID string) erro
 		return p.c.change(ctx, q, account, store.ChangePolicy, arn)
 	})
 }
+
+func (p policies) PutVersion(ctx context.Context, arn string, v iam.PolicyVersion) error {
+	n, err := iam.PolicyVersionNumber(v.VersionID)
+	if err != nil {
+		return err
+	}
+	return p.c.write(ctx, func(q querier) error {
+		id, account, err := policyID(ctx, q, arn)
+		if err != nil {
+			return err
+		}
+		if _, err := exec(ctx, q, `INSERT INTO policy_versions (policy_id, version_id, version_no, document, created_at)
+			VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (policy_id, version_id) DO UPDATE SET document = excluded.document, created_at = excluded.created_at`,
+			id, v.VersionID, n, v.Document, toMicros(v.Created)); err != nil {
+			return err
+		}
+		if _, err := exec(ctx, q, `UPDATE policies SET version_seq = MAX(version_seq, ?) WHERE id = ?`, n, id); err != nil {
+			return err
+		}
+		return p.c.change(ctx, q, account, store.ChangePolicy, arn)
+	})
+}

@@ -138,3 +138,44 @@ func testPolicyVersions(t *testing.T, s store.Store) {
 	_, err = p.ListVersions(ctx(t), "arn:aws:iam::123456789012:policy/Nope")
 	wantErr(t, "ListVersions missing policy", err, store.ErrNotFound)
 }
+
+// testPolicyPutVersion: PutVersion writes a version under its own id,
+// replaces one that exists, leaves the default alone, and moves the
+// sequence so that CreateVersion continues after the highest id.
+func testPolicyPutVersion(t *testing.T, s store.Store) {
+	p := s.Policies()
+	pol := newPolicy("Put")
+	arn := pol.ARN()
+	mustDo(t, p.Create(ctx(t), pol, doc("a:1")))
+	t1 := Now.Add(time.Hour)
+	mustDo(t, p.PutVersion(ctx(t), arn, iam.PolicyVersion{VersionID: "v4", Document: doc("a:4"), Created: t1, IsDefault: true}))
+	diff(t, "GetVersion v4", must[iam.PolicyVersion](t)(p.GetVersion(ctx(t), arn, "v4")),
+		iam.PolicyVersion{VersionID: "v4", Document: doc("a:4"), Created: t1})
+	if got := must[iam.ManagedPolicy](t)(p.Get(ctx(t), arn)); got.DefaultVersion != "v1" {
+		t.Errorf("DefaultVersion after PutVersion v4: got %s, want v1", got.DefaultVersion)
+	}
+	mustDo(t, p.PutVersion(ctx(t), arn, iam.PolicyVersion{VersionID: "v1", Document: doc("b:1"), Created: t1}))
+	diff(t, "GetVersion v1 replaced", must[iam.PolicyVersion](t)(p.GetVersion(ctx(t), arn, "v1")),
+		iam.PolicyVersion{VersionID: "v1", Document: doc("b:1"), IsDefault: true, Created: t1})
+	v5 := must[iam.PolicyVersion](t)(p.CreateVersion(ctx(t), arn, doc("a:5"), t1, false))
+	if v5.VersionID != "v5" {
+		t.Errorf("CreateVersion after PutVersion v4: got %s, want v5", v5.VersionID)
+	}
+	// A lower id does not move the sequence back.
+	mustDo(t, p.PutVersion(ctx(t), arn, iam.PolicyVersion{VersionID: "v2", Document: doc("a:2"), Created: t1}))
+	v6 := must[iam.PolicyVersion](t)(p.CreateVersion(ctx(t), arn, doc("a:6"), t1, false))
+	if v6.VersionID != "v6" {
+		t.Errorf("CreateVersion after PutVersion v2: got %s, want v6", v6.VersionID)
+	}
+	var ids []string
+	for _, v := range must[[]iam.PolicyVersion](t)(p.ListVersions(ctx(t), arn)) {
+		ids = append(ids, v.VersionID)
+	}
+	diff(t, "ListVersions", ids, []string{"v6", "v5", "v4", "v2", "v1"})
+	if err := p.PutVersion(ctx(t), arn, iam.PolicyVersion{VersionID: "x1", Document: doc("a:1"), Created: t1}); err == nil {
+		t.Errorf("PutVersion x1: got no error")
+	}
+	wantErr(t, "PutVersion missing policy",
+		p.PutVersion(ctx(t), "arn:aws:iam::123456789012:policy/Nope", iam.PolicyVersion{VersionID: "v1", Document: doc("*"), Created: t1}),
+		store.ErrNotFound)
+}

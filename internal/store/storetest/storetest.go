@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"Roles", testRoles},
 		{"Policies", testPolicies},
 		{"PolicyVersions", testPolicyVersions},
+		{"PolicyPutVersion", testPolicyPutVersion},
 		{"InlinePolicies", testInlinePolicies},
 		{"Attachments", testAttachments},
 		{"AccessKeys", testAccessKeys},
