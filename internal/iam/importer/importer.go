@@ -4,9 +4,11 @@
 // their inline policies, attachments, boundaries and tags, the instance
 // profiles each role is in, and managed policies with their versions. AWS
 // managed policies in the file replace Brevet's built-in documents of the
-// same name, or are added.
+// same name, or are added. ImportAWSManaged loads AWS managed policies
+// alone (`brevet import --aws-managed-policies`), upserting them with
+// AWS's ids and version ids (awsmanaged.go).
 //
-// It owns the file format and the mapping to Brevet's model: entities are
+// It owns the file formats and the mapping to Brevet's model: entities are
 // created in the target account with new unique ids (ids encode their
 // account), policy ARNs of the source account are rewritten to the target
 // account, version ids are preserved, and every customer document is
