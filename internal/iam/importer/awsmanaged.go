@@ -93,10 +93,10 @@ func checkAWSManaged(p AWSManagedPolicy, now time.Time) (awsManaged, error) {
 		return awsManaged{}, fmt.Errorf("%q is not an AWS managed policy ARN (arn:aws:iam::aws:policy/PATH/NAME)", p.Arn)
 	}
 	if p.PolicyName != "" && p.PolicyName != ref.Name {
-		return awsManaged{}, fmt.Errorf("PolicyName %q does not match the ARN", p.PolicyName)
+		return awsManaged{}, fmt.Errorf("the PolicyName %q does not match the ARN", p.PolicyName)
 	}
 	if p.Path != "" && p.Path != ref.Path {
-		return awsManaged{}, fmt.Errorf("Path %q does not match the ARN", p.Path)
+		return awsManaged{}, fmt.Errorf("the Path %q does not match the ARN", p.Path)
 	}
 	or := func(t time.Time) time.Time {
 		if t.IsZero() {
