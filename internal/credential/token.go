@@ -208,7 +208,10 @@ func (c *Claims) validate() error {
 		return fmt.Errorf("credential: claims have invalid principal type %d", c.PrincipalType)
 	case !c.Expires.After(c.IssuedAt):
 		return fmt.Errorf("credential: session expires before it is issued")
-	case c.Expires.Sub(c.IssuedAt) > MaxSessionDuration:
+	case c.Expires.Unix()-c.IssuedAt.Unix() > int64(MaxSessionDuration/time.Second):
+		// In whole seconds, as the token carries the expiry: a session of
+		// exactly MaxSessionDuration asked for at now + 36 h is not too
+		// long because the issue time is cut to microseconds.
 		return fmt.Errorf("credential: session longer than %s", MaxSessionDuration)
 	case len(c.Lineage) > MaxChainDepth:
 		return &ChainTooLongError{Depth: len(c.Lineage)}
