@@ -288,7 +288,7 @@ func (s *Service) CreatePolicyVersion(ctx context.Context, p *identity.Principal
 // GetPolicyVersion returns one version with its (URL-encoded) document.
 func (s *Service) GetPolicyVersion(ctx context.Context, p *identity.Principal, in *iamapi.GetPolicyVersionRequest, _ time.Time) (*iamapi.GetPolicyVersionResponse, error) {
 	if _, err := getPolicy(ctx, s.st, p.Account, in.PolicyArn); err != nil {
-		return nil, err
+		return nil, policyAsVersion(err, in.VersionId)
 	}
 	v, err := s.st.Policies().GetVersion(ctx, in.PolicyArn, in.VersionId)
 	if err != nil {
@@ -296,6 +296,17 @@ func (s *Service) GetPolicyVersion(ctx context.Context, p *identity.Principal, i
 	}
 	out := toVersion(v, true)
 	return &iamapi.GetPolicyVersionResponse{PolicyVersion: &out}, nil
+}
+
+// policyAsVersion words a missing policy as GetPolicyVersion and
+// SetDefaultPolicyVersion do: "Policy ARN version V does not exist or is
+// not attachable.", naming the version asked for.
+func policyAsVersion(err error, version string) error {
+	var nf *iam.NotFoundError
+	if errors.As(err, &nf) && nf.Kind == iam.KindPolicy {
+		return &iam.NotFoundError{Kind: iam.KindPolicyVersion, Name: nf.Name, Version: version}
+	}
+	return err
 }
 
 func versionNotFound(err error, arn, version string) error {
@@ -330,7 +341,7 @@ func (s *Service) ListPolicyVersions(ctx context.Context, p *identity.Principal,
 func (s *Service) SetDefaultPolicyVersion(ctx context.Context, p *identity.Principal, in *iamapi.SetDefaultPolicyVersionRequest, now time.Time) (*awsquery.Empty, error) {
 	err := s.st.Tx(ctx, func(r store.Repos) error {
 		if _, err := ownPolicy(ctx, r, p.Account, in.PolicyArn); err != nil {
-			return err
+			return policyAsVersion(err, in.VersionId)
 		}
 		return versionNotFound(r.Policies().SetDefaultVersion(ctx, in.PolicyArn, in.VersionId, now), in.PolicyArn, in.VersionId)
 	})
