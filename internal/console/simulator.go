@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/brevet-dev/brevet/internal/awsquery/iamapi"
 	"github.com/brevet-dev/brevet/internal/policy"
@@ -40,10 +39,14 @@ type simView struct {
 	// ResourcePolicy is an optional resource-based policy of the
 	// resources.
 	ResourcePolicy string
-	Context        []simContext
-	Types          []string
-	Ran            bool
-	Results        []simResult
+	// CallerArn is the IAM user the resource-based policy's Principal is
+	// matched against: IAM requires one with a resource-based policy
+	// unless the principal simulated is a user.
+	CallerArn string
+	Context   []simContext
+	Types     []string
+	Ran       bool
+	Results   []simResult
 	// Truncated: there were more results than the page shows.
 	Truncated bool
 	Error     *pageError
@@ -90,7 +93,8 @@ func (h *Handler) simForm(w http.ResponseWriter, r *http.Request, s *session) er
 // principal, as links from the users' and roles' pages do).
 func simFormFrom(r *http.Request) *simView {
 	v := &simView{PolicySourceArn: strings.TrimSpace(r.PostFormValue("PolicySourceArn")), Types: simContextTypes,
-		ActionNames: r.PostFormValue("ActionNames"), ResourceArns: r.PostFormValue("ResourceArns"), ResourcePolicy: r.PostFormValue("ResourcePolicy")}
+		ActionNames: r.PostFormValue("ActionNames"), ResourceArns: r.PostFormValue("ResourceArns"), ResourcePolicy: r.PostFormValue("ResourcePolicy"),
+		CallerArn: strings.TrimSpace(r.PostFormValue("CallerArn"))}
 	if v.PolicySourceArn == "" && r.Method == http.MethodGet {
 		v.PolicySourceArn = r.URL.Query().Get("principal")
 	}
@@ -141,6 +145,9 @@ func (v *simView) params() url.Values {
 	}
 	if strings.TrimSpace(v.ResourcePolicy) != "" {
 		p.Set("ResourcePolicy", v.ResourcePolicy)
+	}
+	if v.CallerArn != "" {
+		p.Set("CallerArn", v.CallerArn)
 	}
 	n = 0
 	for _, c := range v.Context {
@@ -201,15 +208,12 @@ func markStatement(m iamapi.Statement, text string) simMatch {
 	if m.StartPosition == nil || m.EndPosition == nil || text == "" {
 		return sm
 	}
-	start, end := pos(m.StartPosition), pos(m.EndPosition)
-	sm.Where = "lines " + strconv.Itoa(start.Line) + " to " + strconv.Itoa(end.Line)
-	data := []byte(text)
-	a, b := policy.Offset(data, start), policy.Offset(data, end)
-	if a < 0 || b < a || b >= len(data) {
+	sp, ok := policy.SimulatedStatement([]byte(text), pos(m.StartPosition), pos(m.EndPosition))
+	if !ok {
 		return sm
 	}
-	_, n := utf8.DecodeRune(data[b:])
-	b += n
+	sm.Where = "lines " + strconv.Itoa(sp.Start.Line) + " to " + strconv.Itoa(sp.End.Line)
+	a, b := sp.StartOffset, sp.EndOffset
 	sm.HasText, sm.Before, sm.Mark, sm.After = true, text[:a], text[a:b], text[b:]
 	return sm
 }
@@ -265,37 +269,46 @@ func (t *simTexts) text(m iamapi.Statement) string {
 }
 
 // fetch finds the text of m's policy: the form's, or the principal's
-// through the APIs.
+// through the APIs. IAM names an input policy PolicyInputList.N, the
+// resource policy ResourcePolicy (of type "Resource Policy"), an inline
+// policy KIND_ENTITY_POLICY (user_, role_ or group_), and a managed
+// policy by its name.
 func (t *simTexts) fetch(m iamapi.Statement) string {
-	if n, ok := strings.CutPrefix(m.SourcePolicyId, "PolicyInputList."); ok && m.SourcePolicyType == iamapi.PolicySourceTypeNone {
+	id := m.SourcePolicyId
+	if n, ok := strings.CutPrefix(id, "PolicyInputList."); ok {
 		return t.inputText(n)
 	}
-	if m.SourcePolicyType == iamapi.PolicySourceTypeResource {
+	if m.SourcePolicyType == "Resource Policy" {
 		return t.v.ResourcePolicy
 	}
 	kind, name := entityOf(t.v.PolicySourceArn)
-	switch {
-	case m.SourcePolicyType == iamapi.PolicySourceTypeUser && kind == "user":
-		out, err := call(t.h, t.r, t.s, iamapi.GetUserPolicy, url.Values{"UserName": {name}, "PolicyName": {m.SourcePolicyId}})
-		if err == nil {
-			return decodeDocument(out.PolicyDocument)
+	if pol, ok := strings.CutPrefix(id, kind+"_"+name+"_"); ok && kind != "group" {
+		var doc string
+		var err error
+		if kind == "user" {
+			var out *iamapi.GetUserPolicyResponse
+			if out, err = call(t.h, t.r, t.s, iamapi.GetUserPolicy, url.Values{"UserName": {name}, "PolicyName": {pol}}); err == nil {
+				doc = out.PolicyDocument
+			}
+		} else {
+			var out *iamapi.GetRolePolicyResponse
+			if out, err = call(t.h, t.r, t.s, iamapi.GetRolePolicy, url.Values{"RoleName": {name}, "PolicyName": {pol}}); err == nil {
+				doc = out.PolicyDocument
+			}
 		}
-	case m.SourcePolicyType == iamapi.PolicySourceTypeRole && kind == "role":
-		out, err := call(t.h, t.r, t.s, iamapi.GetRolePolicy, url.Values{"RoleName": {name}, "PolicyName": {m.SourcePolicyId}})
 		if err == nil {
-			return decodeDocument(out.PolicyDocument)
+			return decodeDocument(doc)
 		}
-	case m.SourcePolicyType == iamapi.PolicySourceTypeGroup:
-		for _, g := range t.principalGroups(kind, name) {
-			out, err := call(t.h, t.r, t.s, iamapi.GetGroupPolicy, url.Values{"GroupName": {g}, "PolicyName": {m.SourcePolicyId}})
+	}
+	for _, g := range t.principalGroups(kind, name) {
+		if pol, ok := strings.CutPrefix(id, "group_"+g+"_"); ok {
+			out, err := call(t.h, t.r, t.s, iamapi.GetGroupPolicy, url.Values{"GroupName": {g}, "PolicyName": {pol}})
 			if err == nil {
 				return decodeDocument(out.PolicyDocument)
 			}
 		}
-	case m.SourcePolicyType == iamapi.PolicySourceTypeUserManaged || m.SourcePolicyType == iamapi.PolicySourceTypeAwsManaged:
-		return t.managedText(t.managedARN(kind, name, m.SourcePolicyId))
 	}
-	return ""
+	return t.managedText(t.managedARN(kind, name, id))
 }
 
 // inputText is the text of the form's custom policy PolicyInputList.n:

@@ -100,6 +100,7 @@ func TestConsolePolicies(t *testing.T) {
 	code, body = b.post("/console/simulator", url.Values{
 		"PolicyInputList.member.1": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`},
 		"ResourcePolicy":           {`{"Version":"2012-10-17","Statement":[{"Sid":"NoReports","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::reports/*"}]}`},
+		"CallerArn":                {"arn:aws:iam::" + testAccount + ":user/carol"},
 		"ActionNames":              {"s3:GetObject"}, "ResourceArns": {"arn:aws:s3:::reports/q1.csv"}})
 	if code != http.StatusOK || !strings.Contains(body, `class="decision-denied">explicitDeny<`) ||
 		!strings.Contains(body, "<strong>ResourcePolicy</strong>") || !strings.Contains(body, "<mark>{&#34;Sid&#34;:&#34;NoReports&#34;") {
@@ -122,7 +123,7 @@ func TestConsolePolicies(t *testing.T) {
 	b.iam("Action=PutGroupPolicy&Version=2010-05-08&GroupName=readers&PolicyName=ListAll&PolicyDocument=" +
 		url.QueryEscape(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}`))
 	code, body = b.post("/console/simulator", url.Values{"PolicySourceArn": {"arn:aws:iam::" + testAccount + ":user/bob"}, "ActionNames": {"s3:ListAllMyBuckets"}})
-	if code != http.StatusOK || !strings.Contains(body, "<strong>ListAll</strong> <span class=\"help\">(group,") ||
+	if code != http.StatusOK || !strings.Contains(body, "<strong>group_readers_ListAll</strong> <span class=\"help\">(IAM Policy,") ||
 		!strings.Contains(body, "<mark>{&#34;Effect&#34;:&#34;Allow&#34;,&#34;Action&#34;:&#34;s3:ListAllMyBuckets&#34;") {
 		t.Errorf("a group's policy: %d %s", code, body)
 	}

@@ -90,6 +90,9 @@ func TestVirtualMFA(t *testing.T) {
 	}
 }
 
+// simResult is an EvaluationResult in short; for a named resource, its
+// missing context keys are those of its ResourceSpecificResults entry,
+// where IAM lists them.
 type simResult struct {
 	Action, Resource, Decision string
 	Matched                    []string
@@ -102,6 +105,9 @@ func simResults(rs []types.EvaluationResult) []simResult {
 		s := simResult{Action: aws.ToString(r.EvalActionName), Resource: aws.ToString(r.EvalResourceName), Decision: string(r.EvalDecision), Missing: r.MissingContextValues}
 		for _, m := range r.MatchedStatements {
 			s.Matched = append(s.Matched, aws.ToString(m.SourcePolicyId)+"/"+string(m.SourcePolicyType))
+		}
+		for _, rs := range r.ResourceSpecificResults {
+			s.Missing = append(s.Missing, rs.MissingContextValues...)
 		}
 		out = append(out, s)
 	}
@@ -123,9 +129,9 @@ func TestSimulatePrincipalPolicy(t *testing.T) {
 	out := must(c.SimulatePrincipalPolicy(ctx, &awsiam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(arn),
 		ActionNames: []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "ec2:RunInstances"}, ResourceArns: []string{"arn:aws:s3:::bucket/key"}}))(t)
 	want := []simResult{
-		{Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/key", Decision: "allowed", Matched: []string{"AmazonS3ReadOnlyAccess/aws-managed"}},
+		{Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/key", Decision: "allowed", Matched: []string{"AmazonS3ReadOnlyAccess/IAM Policy"}},
 		{Action: "s3:PutObject", Resource: "arn:aws:s3:::bucket/key", Decision: "implicitDeny", Missing: []string{"aws:SourceIp"}},
-		{Action: "s3:DeleteObject", Resource: "arn:aws:s3:::bucket/key", Decision: "explicitDeny", Matched: []string{"put-from-office/user"}},
+		{Action: "s3:DeleteObject", Resource: "arn:aws:s3:::bucket/key", Decision: "explicitDeny", Matched: []string{"user_gina_put-from-office/IAM Policy"}},
 		{Action: "ec2:RunInstances", Resource: "arn:aws:s3:::bucket/key", Decision: "implicitDeny"},
 	}
 	if diff := cmp.Diff(want, simResults(out.EvaluationResults), cmpopts.EquateEmpty()); diff != "" {
@@ -137,7 +143,7 @@ func TestSimulatePrincipalPolicy(t *testing.T) {
 		ContextEntries:                     []types.ContextEntry{{ContextKeyName: aws.String("aws:SourceIp"), ContextKeyType: types.ContextKeyTypeEnumIp, ContextKeyValues: []string{"10.1.2.3"}}},
 		PermissionsBoundaryPolicyInputList: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`}}))(t)
 	want = []simResult{{Action: "s3:PutObject", Resource: "arn:aws:s3:::bucket/key", Decision: "allowed",
-		Matched: []string{"put-from-office/user", "PermissionsBoundaryPolicyInputList.1/none"}}}
+		Matched: []string{"user_gina_put-from-office/IAM Policy", "PermissionsBoundaryPolicyInputList.1/IAM Policy"}}}
 	if diff := cmp.Diff(want, simResults(out.EvaluationResults), cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("SimulatePrincipalPolicy with context (-want +got):\n%s", diff)
 	}
@@ -156,7 +162,7 @@ func TestSimulateCustomPolicy(t *testing.T) {
 		MaxItems:        aws.Int32(3),
 	}))(t)
 	want := []simResult{
-		{Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/a", Decision: "allowed", Matched: []string{"PolicyInputList.1/none"}},
+		{Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/a", Decision: "allowed", Matched: []string{"PolicyInputList.1/IAM Policy"}},
 		{Action: "s3:GetObject", Resource: "arn:aws:s3:::other/a", Decision: "implicitDeny"},
 		{Action: "s3:PutObject", Resource: "arn:aws:s3:::bucket/a", Decision: "implicitDeny"},
 	}

@@ -13,8 +13,9 @@ import (
 )
 
 // TestSimulatePositions: the matched statements say where they are
-// written, from the opening brace to the closing brace, lines and columns
-// from 1.
+// written as IAM counts (policy.SimulatorSpans): the first from just past
+// the Statement array's bracket, a later one from just past the previous
+// statement's closing brace, each to just past its own closing brace.
 func TestSimulatePositions(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -41,7 +42,7 @@ func TestSimulatePositions(t *testing.T) {
 			got = append(got, pos{m.StartPosition.Line, m.StartPosition.Column, m.EndPosition.Line, m.EndPosition.Column})
 		}
 	}
-	want := []pos{{4, 5, 4, 67}, {5, 5, 9, 5}}
+	want := []pos{{3, 17, 4, 68}, {4, 68, 9, 6}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("positions (-want +got):\n%s", diff)
 	}
@@ -49,8 +50,8 @@ func TestSimulatePositions(t *testing.T) {
 
 // TestSimulateSameNamePositions: an inline policy and an attached managed
 // policy may share a name; each matched statement is still reported
-// under its own policy's source type, at its own position in its own
-// text.
+// under its own policy's id (user_USER_POLICY for the inline one, the
+// name for the managed one), at its own position in its own text.
 func TestSimulateSameNamePositions(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -65,7 +66,7 @@ func TestSimulateSameNamePositions(t *testing.T) {
 	out := must(c.SimulatePrincipalPolicy(ctx, &awsiam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String("arn:aws:iam::123456789012:user/hana"),
 		ActionNames: []string{"s3:ListBucket", "s3:GetObject"}}))(t)
 	type match struct {
-		Source                               string
+		ID, Source                           string
 		StartLine, StartCol, EndLine, EndCol int32
 	}
 	var got []match
@@ -74,10 +75,10 @@ func TestSimulateSameNamePositions(t *testing.T) {
 			if m.StartPosition == nil || m.EndPosition == nil {
 				t.Fatalf("%s: no position", aws.ToString(r.EvalActionName))
 			}
-			got = append(got, match{string(m.SourcePolicyType), m.StartPosition.Line, m.StartPosition.Column, m.EndPosition.Line, m.EndPosition.Column})
+			got = append(got, match{aws.ToString(m.SourcePolicyId), string(m.SourcePolicyType), m.StartPosition.Line, m.StartPosition.Column, m.EndPosition.Line, m.EndPosition.Column})
 		}
 	}
-	want := []match{{"user", 1, 38, 1, 95}, {"user-managed", 3, 3, 3, 59}}
+	want := []match{{"user_hana_shared", "IAM Policy", 1, 38, 1, 96}, {"shared", "IAM Policy", 2, 50, 3, 60}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("matched statements (-want +got):\n%s", diff)
 	}

@@ -1,6 +1,7 @@
 package iamservice
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,21 @@ import (
 	"github.com/brevet-dev/brevet/internal/policy"
 	"github.com/brevet-dev/brevet/internal/store"
 )
+
+// The SourcePolicyType values IAM's simulator answers with: AWS's answers
+// (the AWS CLI's and SDKs' users quote them) carry these, not the
+// PolicySourceType enum of the API model ("user", "aws-managed", ...).
+const (
+	sourceIAMPolicy      = "IAM Policy"
+	sourceResourcePolicy = "Resource Policy"
+)
+
+// inlineSourceID is the SourcePolicyId IAM gives an inline policy of a
+// user, group or role: kind ("user", "group" or "role"), the entity's
+// name and the policy's name, joined by underscores.
+func inlineSourceID(kind, entity, policyName string) string {
+	return kind + "_" + entity + "_" + policyName
+}
 
 // simPolicy is one policy taking part in a simulation, with the names the
 // simulator reports it under.
@@ -48,13 +64,13 @@ func newSimPolicy(key, id, source string, typ policy.Type, text string) (simPoli
 		}
 		return simPolicy{}, &policy.MalformedError{Message: err.Error()}
 	}
-	spans, _ := policy.StatementSpans([]byte(text))
+	spans, _ := policy.SimulatorSpans([]byte(text))
 	return simPolicy{key: key, id: id, source: source, typ: typ, doc: doc, compiled: c, spans: spans}, nil
 }
 
-// matched is the MatchedStatements entry of the policy's statement i:
-// with where the statement is written, from its opening brace to its
-// closing brace (lines and columns from 1), as IAM reports it.
+// matched is the MatchedStatements entry of the policy's statement i,
+// with where the statement is written as IAM reports it (see
+// policy.SimulatorSpans).
 func (sp *simPolicy) matched(i int) iamapi.Statement {
 	st := iamapi.Statement{SourcePolicyId: sp.id, SourcePolicyType: sp.source}
 	if i >= 0 && i < len(sp.spans) {
@@ -98,12 +114,12 @@ func (sim *simulation) add(id, source string, typ policy.Type, text string) erro
 // PermissionsBoundaryPolicyInputList documents.
 func (sim *simulation) inputPolicies(identityDocs, boundaryDocs []string) error {
 	for i, d := range identityDocs {
-		if err := sim.add(fmt.Sprintf("PolicyInputList.%d", i+1), iamapi.PolicySourceTypeNone, policy.TypeIdentity, d); err != nil {
+		if err := sim.add(fmt.Sprintf("PolicyInputList.%d", i+1), sourceIAMPolicy, policy.TypeIdentity, d); err != nil {
 			return err
 		}
 	}
 	for i, d := range boundaryDocs {
-		if err := sim.add(fmt.Sprintf("PermissionsBoundaryPolicyInputList.%d", i+1), iamapi.PolicySourceTypeNone, policy.TypeBoundary, d); err != nil {
+		if err := sim.add(fmt.Sprintf("PermissionsBoundaryPolicyInputList.%d", i+1), sourceIAMPolicy, policy.TypeBoundary, d); err != nil {
 			return err
 		}
 	}
@@ -114,7 +130,7 @@ func (sim *simulation) resourcePolicy(doc string) error {
 	if doc == "" {
 		return nil
 	}
-	sp, err := newSimPolicy("resource", "ResourcePolicy", iamapi.PolicySourceTypeResource, policy.TypeResource, doc)
+	sp, err := newSimPolicy("resource", "ResourcePolicy", sourceResourcePolicy, policy.TypeResource, doc)
 	if err != nil {
 		return err
 	}
@@ -132,6 +148,9 @@ func (s *Service) SimulateCustomPolicy(ctx context.Context, p *identity.Principa
 	}
 	if err := sim.resourcePolicy(in.ResourcePolicy); err != nil {
 		return nil, err
+	}
+	if in.ResourcePolicy != "" && !isUserARN(in.CallerArn) {
+		return nil, errCallerNotUser
 	}
 	if in.CallerArn != "" {
 		sim.caller = policy.CallerFromARN(in.CallerArn)
@@ -167,18 +186,24 @@ func (s *Service) SimulatePrincipalPolicy(ctx context.Context, p *identity.Princ
 	if err := sim.resourcePolicy(in.ResourcePolicy); err != nil {
 		return nil, err
 	}
+	if in.ResourcePolicy != "" && !isUserARN(cmp.Or(in.CallerArn, in.PolicySourceArn)) {
+		return nil, errCallerNotUser
+	}
 	if in.CallerArn != "" {
 		sim.caller = policy.CallerFromARN(in.CallerArn)
 	}
 	return sim.run(in.Marker, in.MaxItems)
 }
 
-// managedSource is the SourcePolicyType of a managed policy.
-func managedSource(arn string) string {
-	if strings.HasPrefix(arn, "arn:aws:iam::aws:") {
-		return iamapi.PolicySourceTypeAwsManaged
-	}
-	return iamapi.PolicySourceTypeUserManaged
+// errCallerNotUser refuses a simulation with a resource-based policy
+// whose caller (CallerArn, else for SimulatePrincipalPolicy the simulated
+// entity) is not an IAM user: the policy's Principal element needs one.
+var errCallerNotUser = &iam.InvalidInputError{Message: "Invalid caller - Caller must be an IAM user in this context."}
+
+// isUserARN reports whether arn is an IAM user's ARN.
+func isUserARN(arn string) bool {
+	ref, err := iam.ParseEntityARN(arn)
+	return err == nil && ref.Type == iam.ResourceUser
 }
 
 // principalPolicies loads a user's or role's policies from the
@@ -186,7 +211,7 @@ func managedSource(arn string) string {
 func (s *Service) principalPolicies(ctx context.Context, sim *simulation, ref iam.EntityRef, withBoundary bool) error {
 	var snap store.PrincipalSnapshot
 	var err error
-	inline := iamapi.PolicySourceTypeUser
+	kind := "user"
 	if ref.Type == iam.ResourceUser {
 		snap, err = s.st.Principals().LoadUser(ctx, ref.Account, ref.Name)
 		if err != nil {
@@ -200,23 +225,23 @@ func (s *Service) principalPolicies(ctx context.Context, sim *simulation, ref ia
 			return notFoundAs(err, iam.KindRole, ref.Name)
 		}
 		r := snap.Role
-		inline = iamapi.PolicySourceTypeRole
+		kind = "role"
 		sim.caller = policy.Caller{Kind: policy.Role, ARN: r.ARN(), Account: r.Account, UserID: r.ID}
 	}
 	for _, d := range snap.Policies {
-		src := inline
+		id := d.Name // a managed policy is reported by its name
 		switch d.Source {
-		case store.SourceManaged, store.SourceGroupManaged:
-			src = managedSource(d.ARN)
+		case store.SourceInline:
+			id = inlineSourceID(kind, ref.Name, d.Name)
 		case store.SourceGroupInline:
-			src = iamapi.PolicySourceTypeGroup
+			id = inlineSourceID("group", d.Group, d.Name)
 		}
-		if err := sim.add(d.Name, src, policy.TypeIdentity, d.Document); err != nil {
+		if err := sim.add(id, sourceIAMPolicy, policy.TypeIdentity, d.Document); err != nil {
 			return err
 		}
 	}
 	if withBoundary && snap.Boundary != nil {
-		if err := sim.add(snap.Boundary.Name, managedSource(snap.BoundaryARN), policy.TypeBoundary, snap.Boundary.Document); err != nil {
+		if err := sim.add(snap.Boundary.Name, sourceIAMPolicy, policy.TypeBoundary, snap.Boundary.Document); err != nil {
 			return err
 		}
 	}
@@ -234,7 +259,7 @@ func (s *Service) groupPolicies(ctx context.Context, sim *simulation, ref iam.En
 		return err
 	}
 	for _, ip := range inl {
-		if err := sim.add(ip.Name, iamapi.PolicySourceTypeGroup, policy.TypeIdentity, ip.Document); err != nil {
+		if err := sim.add(inlineSourceID("group", ref.Name, ip.Name), sourceIAMPolicy, policy.TypeIdentity, ip.Document); err != nil {
 			return err
 		}
 	}
@@ -251,7 +276,7 @@ func (s *Service) groupPolicies(ctx context.Context, sim *simulation, ref iam.En
 		if err != nil {
 			return err
 		}
-		if err := sim.add(a.Name, managedSource(a.ARN), policy.TypeIdentity, v.Document); err != nil {
+		if err := sim.add(a.Name, sourceIAMPolicy, policy.TypeIdentity, v.Document); err != nil {
 			return err
 		}
 	}
@@ -351,7 +376,28 @@ func (sim *simulation) evaluate(set *policy.Set, res *policy.Compiled, req *poli
 	if hasBoundary {
 		r.PermissionsBoundaryDecisionDetail = &iamapi.PermissionsBoundaryDecisionDetail{AllowedByPermissionsBoundary: ptr(boundaryAllows && d.DeniedBy != policy.TypeBoundary)}
 	}
+	if req.Resource != "*" {
+		resourceSpecific(&r)
+	}
 	return r
+}
+
+// resourceSpecific gives the result of a simulation on a named resource
+// (not "*") the shape IAM gives it: the decision, the matched statements
+// and the missing context keys repeated in one ResourceSpecificResults
+// entry for the resource, the keys there instead of at the top, and an
+// EvalDecisionDetails present but empty, as for a resource of the
+// caller's own account.
+func resourceSpecific(r *iamapi.EvaluationResult) {
+	r.ResourceSpecificResults = []iamapi.ResourceSpecificResult{{
+		EvalResourceName:                  r.EvalResourceName,
+		EvalResourceDecision:              r.EvalDecision,
+		MatchedStatements:                 r.MatchedStatements,
+		MissingContextValues:              r.MissingContextValues,
+		PermissionsBoundaryDecisionDetail: r.PermissionsBoundaryDecisionDetail,
+	}}
+	r.MissingContextValues = []string{}
+	r.EvalDecisionDetails = map[string]string{}
 }
 
 // missingKeys lists the condition keys, absent from the request context,
