@@ -1,0 +1,147 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/brevet-dev/brevet/internal/vectortest"
+)
+
+// motoManagedPolicies shapes the public moto corpus of AWS managed
+// policies (name → default version) as `aws iam
+// get-account-authorization-details --filter AWSManagedPolicy` prints it,
+// and returns the file and the policies' default version ids by name.
+func motoManagedPolicies(t *testing.T) ([]byte, map[string]string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(vectortest.Dir(t, "aws-managed-policies-moto"), "aws_managed_policies.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var moto map[string]struct {
+		CreateDate, UpdateDate, DefaultVersionId, Path string
+		Document                                       json.RawMessage
+	}
+	if err := json.Unmarshal(data, &moto); err != nil {
+		t.Fatal(err)
+	}
+	defaults := map[string]string{}
+	var policies []map[string]any
+	for n, p := range moto {
+		defaults[n] = p.DefaultVersionId
+		policies = append(policies, map[string]any{
+			"PolicyName": n, "Arn": "arn:aws:iam::aws:policy" + p.Path + n, "Path": p.Path,
+			"DefaultVersionId": p.DefaultVersionId, "AttachmentCount": 0, "IsAttachable": true,
+			"CreateDate": p.CreateDate, "UpdateDate": p.UpdateDate,
+			"PolicyVersionList": []map[string]any{{"Document": p.Document, "VersionId": p.DefaultVersionId, "IsDefaultVersion": true, "CreateDate": p.UpdateDate}},
+		})
+	}
+	file, err := json.Marshal(map[string]any{"UserDetailList": []any{}, "GroupDetailList": []any{}, "RoleDetailList": []any{}, "Policies": policies})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return file, defaults
+}
+
+// TestImportAWSManagedPolicies loads AWS's managed policies with `brevet
+// import --aws-managed-policies` between two runs of a server, then uses
+// them through the AWS CLI: list-policies --scope AWS, get-policy,
+// attach-role-policy by ARN, and decisions on a session of that role and
+// in a simulation.
+func TestImportAWSManagedPolicies(t *testing.T) {
+	need(t, "the AWS CLI (aws)", have("aws"))
+	file, defaults := motoManagedPolicies(t)
+	dir := t.TempDir()
+	first := startBrevetIn(t, dir)
+	for _, p := range first.shutdown() {
+		t.Fatal(p)
+	}
+	path := filepath.Join(dir, "aws-managed-policies.json")
+	if err := os.WriteFile(path, file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	imp := exec.Command(brevetBin, "import", "--aws-managed-policies", path, "--data-dir", first.DataDir)
+	imp.Env = cleanEnv()
+	if out, err := imp.CombinedOutput(); err != nil || !strings.Contains(string(out), "AWS managed policies into") {
+		t.Fatalf("brevet import --aws-managed-policies: %v\n%s", err, out)
+	}
+	b := startBrevetIn(t, dir)
+	c := newClient(t, b)
+
+	var list struct{ Policies []struct{ PolicyName, Arn, DefaultVersionId string } }
+	c.json(&list, "iam", "list-policies", "--scope", "AWS", "--page-size", "300")
+	if len(list.Policies) != len(defaults) {
+		t.Errorf("list-policies --scope AWS: %d policies, want %d", len(list.Policies), len(defaults))
+	}
+	names := make([]string, 0, len(list.Policies))
+	for _, p := range list.Policies {
+		names = append(names, p.PolicyName)
+		if want, ok := defaults[p.PolicyName]; !ok || p.DefaultVersionId != want {
+			t.Errorf("%s: DefaultVersionId %s, want %s", p.Arn, p.DefaultVersionId, want)
+		}
+	}
+	if !sort.SliceIsSorted(names, func(i, j int) bool { return strings.ToLower(names[i]) < strings.ToLower(names[j]) }) {
+		t.Error("list-policies --scope AWS is not in name order")
+	}
+	var local struct{ Policies []struct{ Arn string } }
+	c.json(&local, "iam", "list-policies", "--scope", "Local")
+	if len(local.Policies) != 0 {
+		t.Errorf("list-policies --scope Local: %d policies, want none", len(local.Policies))
+	}
+
+	const ec2ReadOnly = "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"
+	const iamReadOnly = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+	var got struct {
+		Policy struct {
+			DefaultVersionId string
+			AttachmentCount  int
+		}
+	}
+	c.json(&got, "iam", "get-policy", "--policy-arn", ec2ReadOnly)
+	if got.Policy.DefaultVersionId != defaults["AmazonEC2ReadOnlyAccess"] || got.Policy.AttachmentCount != 0 {
+		t.Errorf("get-policy %s: %+v", ec2ReadOnly, got.Policy)
+	}
+
+	roleARN := "arn:aws:iam::" + b.Account + ":role/imported-readers"
+	c.aws("iam", "create-role", "--role-name", "imported-readers", "--assume-role-policy-document", trustPolicy(`{"AWS":"arn:aws:iam::`+b.Account+`:root"}`, ""))
+	for _, arn := range []string{ec2ReadOnly, iamReadOnly} {
+		c.aws("iam", "attach-role-policy", "--role-name", "imported-readers", "--policy-arn", arn)
+	}
+	c.json(&got, "iam", "get-policy", "--policy-arn", ec2ReadOnly)
+	if got.Policy.AttachmentCount != 1 {
+		t.Errorf("AttachmentCount after attach-role-policy: %d, want 1", got.Policy.AttachmentCount)
+	}
+	var attached struct{ Policies []struct{ Arn string } }
+	c.json(&attached, "iam", "list-policies", "--scope", "AWS", "--only-attached")
+	var attachedARNs []string
+	for _, p := range attached.Policies {
+		attachedARNs = append(attachedARNs, p.Arn)
+	}
+	// The first start attached AdministratorAccess to the admin user.
+	if want := []string{"arn:aws:iam::aws:policy/AdministratorAccess", ec2ReadOnly, iamReadOnly}; strings.Join(attachedARNs, " ") != strings.Join(want, " ") {
+		t.Errorf("list-policies --scope AWS --only-attached: %v, want %v", attachedARNs, want)
+	}
+
+	// A decision on a real request: the session holds AWS's
+	// IAMReadOnlyAccess, so it may list roles and may not create a user.
+	s := c.as(c.assumeRole("--role-arn", roleARN, "--role-session-name", "reader"))
+	s.aws("iam", "list-roles")
+	if msg := s.awsErr("iam", "create-user", "--user-name", "nope"); !strings.Contains(msg, "(AccessDenied)") ||
+		!strings.Contains(msg, "is not authorized to perform: iam:CreateUser") {
+		t.Errorf("create-user as the role: %s", msg)
+	}
+	// And a simulation of AWS's AmazonEC2ReadOnlyAccess.
+	var sim struct{ EvaluationResults []struct{ EvalActionName, EvalDecision string } }
+	c.json(&sim, "iam", "simulate-principal-policy", "--policy-source-arn", roleARN, "--action-names", "ec2:DescribeInstances", "ec2:RunInstances")
+	decisions := map[string]string{}
+	for _, r := range sim.EvaluationResults {
+		decisions[r.EvalActionName] = r.EvalDecision
+	}
+	if decisions["ec2:DescribeInstances"] != "allowed" || decisions["ec2:RunInstances"] != "implicitDeny" {
+		t.Errorf("simulate-principal-policy: %v, want DescribeInstances allowed and RunInstances implicitDeny", decisions)
+	}
+}
