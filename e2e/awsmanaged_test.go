@@ -72,7 +72,9 @@ func TestImportAWSManagedPolicies(t *testing.T) {
 	b := startBrevetIn(t, dir)
 	c := newClient(t, b)
 
-	var list struct{ Policies []struct{ PolicyName, Arn, DefaultVersionId string } }
+	var list struct {
+		Policies []struct{ PolicyName, Arn, DefaultVersionId string }
+	}
 	c.json(&list, "iam", "list-policies", "--scope", "AWS", "--page-size", "300")
 	if len(list.Policies) != len(defaults) {
 		t.Errorf("list-policies --scope AWS: %d policies, want %d", len(list.Policies), len(defaults))
@@ -135,7 +137,9 @@ func TestImportAWSManagedPolicies(t *testing.T) {
 		t.Errorf("create-user as the role: %s", msg)
 	}
 	// And a simulation of AWS's AmazonEC2ReadOnlyAccess.
-	var sim struct{ EvaluationResults []struct{ EvalActionName, EvalDecision string } }
+	var sim struct {
+		EvaluationResults []struct{ EvalActionName, EvalDecision string }
+	}
 	c.json(&sim, "iam", "simulate-principal-policy", "--policy-source-arn", roleARN, "--action-names", "ec2:DescribeInstances", "ec2:RunInstances")
 	decisions := map[string]string{}
 	for _, r := range sim.EvaluationResults {
