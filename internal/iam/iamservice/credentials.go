@@ -26,8 +26,16 @@ func userNameOr(p *identity.Principal, name string) (string, error) {
 	if p.Type == identity.IAMUser && p.UserName != "" {
 		return p.UserName, nil
 	}
-	return "", &iam.ValidationError{Field: "userName", Value: "null",
-		Constraint: "Must specify userName when calling with non-User credentials"}
+	return "", userNameRequiredError{}
+}
+
+// userNameRequiredError: an action whose UserName defaults to the caller
+// was called without one by credentials that are not a user's (AWS:
+// ValidationError, a sentence of its own).
+type userNameRequiredError struct{}
+
+func (userNameRequiredError) Error() string {
+	return "Must specify userName when calling with non-User credentials"
 }
 
 // CreateAccessKey makes a long-term access key for a user (at most two).
@@ -144,7 +152,8 @@ func (s *Service) DeleteAccessKey(ctx context.Context, p *identity.Principal, in
 }
 
 // GetAccessKeyLastUsed says when a key of the caller's account was last
-// used; "N/A" for service and region when never, as AWS.
+// used; "N/A" for service and region when never, as AWS. A key the account
+// does not hold is AccessDenied, as on AWS.
 func (s *Service) GetAccessKeyLastUsed(ctx context.Context, p *identity.Principal, in *iamapi.GetAccessKeyLastUsedRequest, _ time.Time) (*iamapi.GetAccessKeyLastUsedResponse, error) {
 	k, err := s.st.AccessKeys().Get(ctx, in.AccessKeyId)
 	if errors.Is(err, store.ErrNotFound) || err == nil && k.Account != p.Account {

@@ -63,6 +63,10 @@ func WireError(err error) *awsquery.Error {
 		return &awsquery.Error{Code: awsquery.CodeReportNotPresent, Message: err.Error(), Cause: err}
 	case errors.As(err, new(reportExpiredError)):
 		return &awsquery.Error{Code: awsquery.CodeReportExpired, Message: err.Error(), Cause: err}
+	case errors.As(err, new(userNameRequiredError)):
+		return &awsquery.Error{Code: awsquery.CodeValidationError, Message: err.Error(), Cause: err}
+	case errors.As(err, new(badMarkerError)):
+		return &awsquery.Error{Code: awsquery.CodeValidationError, Message: err.Error(), Cause: err}
 	case errors.As(err, &te):
 		// AWS names neither code nor reason.
 		return &awsquery.Error{Code: awsquery.CodeInvalidAuthenticationCode,

@@ -128,8 +128,13 @@ func pageSize(p *int32) int {
 	return int(*p)
 }
 
-// errBadMarker is what a Marker this service did not issue gets.
-var errBadMarker = &iam.InvalidInputError{Message: "Invalid Marker."}
+// badMarkerError: a Marker this service did not issue (AWS:
+// ValidationError "Invalid Marker.").
+type badMarkerError struct{}
+
+func (badMarkerError) Error() string { return "Invalid Marker." }
+
+var errBadMarker = badMarkerError{}
 
 // Markers are opaque to clients: "n" and a lower-cased name for listings
 // the store orders by name, "i" and an offset for short in-memory lists.

@@ -240,7 +240,7 @@ func TestErrors(t *testing.T) {
 		{"bad marker", func() error {
 			_, err := c.ListUsers(ctx, &awsiam.ListUsersInput{Marker: aws.String("not a marker!")})
 			return err
-		}, "InvalidInput", "Invalid Marker."},
+		}, "ValidationError", "Invalid Marker."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

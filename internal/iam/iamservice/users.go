@@ -100,8 +100,7 @@ func (s *Service) GetUser(ctx context.Context, p *identity.Principal, in *iamapi
 		case identity.Root:
 			return &iamapi.GetUserResponse{User: iamapi.User{UserId: p.Account, Arn: iam.RootARN(p.Account)}}, nil
 		default:
-			return nil, &iam.ValidationError{Field: "userName", Value: "null",
-				Constraint: "Must specify userName when calling with non-User credentials"}
+			return nil, userNameRequiredError{}
 		}
 	}
 	u, err := getUser(ctx, s.st, p.Account, name)
