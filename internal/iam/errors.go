@@ -165,7 +165,8 @@ func (e *DeleteConflictError) Error() string {
 	case ConflictAttachedPolicies:
 		return "Cannot delete entity, must detach all policies first."
 	case ConflictUserInGroups:
-		return "Cannot delete entity, must remove user from all groups first."
+		// DeleteUser of a group member: AWS words it as DeleteGroup does.
+		return "Cannot delete entity, must remove users from group first."
 	case ConflictGroupHasUsers:
 		return "Cannot delete entity, must remove users from group first."
 	case ConflictAccessKeys:

@@ -489,7 +489,7 @@ func TestGroupsAndBoundaries(t *testing.T) {
 		t.Errorf("boundary = %+v", u.User.PermissionsBoundary)
 	}
 	_, err := c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: aws.String("carol")})
-	if code, msg := apiError(t, err); code != "DeleteConflict" || msg != "Cannot delete entity, must remove user from all groups first." {
+	if code, msg := apiError(t, err); code != "DeleteConflict" || msg != "Cannot delete entity, must remove users from group first." {
 		t.Errorf("DeleteUser in a group: %s %q", code, msg)
 	}
 	must(c.RemoveUserFromGroup(ctx, &awsiam.RemoveUserFromGroupInput{GroupName: aws.String("sre"), UserName: aws.String("carol")}))(t)
