@@ -2,6 +2,7 @@ package iamservice
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -73,6 +74,14 @@ func (s *Service) GetAccountSummary(ctx context.Context, p *identity.Principal, 
 	if err != nil {
 		return nil, err
 	}
+	prefs, err := s.stsPreferences(ctx, p.Account)
+	if err != nil {
+		return nil, err
+	}
+	tokenVersion := int32(1)
+	if prefs.GlobalEndpointTokenVersion == iamapi.GlobalEndpointTokenVersionV2Token {
+		tokenVersion = 2
+	}
 	m := map[string]int32{
 		iamapi.SummaryKeyTypeUsers:                         int32(n.Users),
 		iamapi.SummaryKeyTypeUsersQuota:                    5000,
@@ -102,6 +111,15 @@ func (s *Service) GetAccountSummary(ctx context.Context, p *identity.Principal, 
 		iamapi.SummaryKeyTypeProviders:                     int32(n.Providers),
 		iamapi.SummaryKeyTypeAccountMFAEnabled:             0,
 		iamapi.SummaryKeyTypeAccountAccessKeysPresent:      0,
+		// Brevet has no root user: no root password nor signing
+		// certificates, and no server or signing certificates at all
+		// (their actions are not served), under AWS's default quotas.
+		iamapi.SummaryKeyTypeAccountPasswordPresent:            0,
+		iamapi.SummaryKeyTypeAccountSigningCertificatesPresent: 0,
+		iamapi.SummaryKeyTypeServerCertificates:                0,
+		iamapi.SummaryKeyTypeServerCertificatesQuota:           20,
+		iamapi.SummaryKeyTypeSigningCertificatesPerUserQuota:   2,
+		iamapi.SummaryKeyTypeGlobalEndpointTokenVersion:        tokenVersion,
 	}
 	return &iamapi.GetAccountSummaryResponse{SummaryMap: m}, nil
 }
@@ -355,4 +373,52 @@ func (s *Service) policyDetails(ctx context.Context, account string, used map[st
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// KindSTSPreferences is the store object (store.Objects) holding an
+// account's security token service preferences, one per account.
+const (
+	KindSTSPreferences = "iam.sts-preferences"
+	stsPreferencesID   = "current"
+)
+
+// stsPreferences is the body of the KindSTSPreferences object.
+type stsPreferences struct {
+	// GlobalEndpointTokenVersion is v1Token or v2Token.
+	GlobalEndpointTokenVersion string `json:"globalEndpointTokenVersion"`
+}
+
+// stsPreferences reads the account's preferences: v1Token, AWS's
+// default, when none were set.
+func (s *Service) stsPreferences(ctx context.Context, account string) (stsPreferences, error) {
+	out := stsPreferences{GlobalEndpointTokenVersion: iamapi.GlobalEndpointTokenVersionV1Token}
+	o, err := s.st.Objects().Get(ctx, account, KindSTSPreferences, stsPreferencesID)
+	if errors.Is(err, store.ErrNotFound) {
+		return out, nil
+	}
+	if err != nil {
+		return out, err
+	}
+	return out, json.Unmarshal(o.Body, &out)
+}
+
+// SetSecurityTokenServicePreferences records which tokens the account's
+// global STS endpoint issues. Brevet's tokens are the same in every
+// region, so the preference changes only what GetAccountSummary reports
+// as GlobalEndpointTokenVersion (1 or 2); the model's enum refuses any
+// other value before this runs.
+func (s *Service) SetSecurityTokenServicePreferences(ctx context.Context, p *identity.Principal, in *iamapi.SetSecurityTokenServicePreferencesRequest, now time.Time) (*awsquery.Empty, error) {
+	body, err := json.Marshal(stsPreferences{GlobalEndpointTokenVersion: in.GlobalEndpointTokenVersion})
+	if err != nil {
+		return nil, err
+	}
+	o := store.Object{Account: p.Account, Kind: KindSTSPreferences, ID: stsPreferencesID, Body: body, Created: now, Updated: now}
+	err = s.st.Objects().Create(ctx, o)
+	if errors.Is(err, store.ErrConflict) {
+		err = s.st.Objects().Update(ctx, o)
+	}
+	if err != nil {
+		return nil, notFoundAs(err, iam.KindAccount, p.Account)
+	}
+	return &awsquery.Empty{}, nil
 }

@@ -33,6 +33,12 @@ var ProviderActions = []string{
 	"ListSAMLProviders",
 	"UpdateSAMLProvider",
 	"DeleteSAMLProvider",
+	"TagOpenIDConnectProvider",
+	"UntagOpenIDConnectProvider",
+	"ListOpenIDConnectProviderTags",
+	"TagSAMLProvider",
+	"UntagSAMLProvider",
+	"ListSAMLProviderTags",
 }
 
 // ProviderWireError maps the provider errors of package iam to AWS's wire
@@ -91,17 +97,48 @@ func RegisterProviders(d *awsquery.Dispatcher, s *Service) {
 	add(d, iamapi.DeleteSAMLProvider, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteSAMLProviderRequest) (request.Target, error) {
 		return s.onProvider(ctx, in.SAMLProviderArn)
 	}, s.DeleteSAMLProvider)
+	registerProviderTags(d, s)
+}
+
+// registerProviderTags puts the six provider tag actions on the
+// dispatcher, authorized on the provider's ARN as TagRole is on the
+// role's: aws:RequestTag and aws:TagKeys for the tags asked for, the
+// provider's tags as aws:ResourceTag.
+func registerProviderTags(d *awsquery.Dispatcher, s *Service) {
+	add(d, iamapi.TagOpenIDConnectProvider, request.Writes, func(ctx context.Context, _ *identity.Principal, in *iamapi.TagOpenIDConnectProviderRequest) (request.Target, error) {
+		return s.onProviderKeys(ctx, in.OpenIDConnectProviderArn, keys{}.requestTags(in.Tags))
+	}, s.TagOpenIDConnectProvider)
+	add(d, iamapi.UntagOpenIDConnectProvider, request.Writes, func(ctx context.Context, _ *identity.Principal, in *iamapi.UntagOpenIDConnectProviderRequest) (request.Target, error) {
+		return s.onProviderKeys(ctx, in.OpenIDConnectProviderArn, keys{}.tagKeys(in.TagKeys))
+	}, s.UntagOpenIDConnectProvider)
+	add(d, iamapi.ListOpenIDConnectProviderTags, request.ReadOnly, func(ctx context.Context, _ *identity.Principal, in *iamapi.ListOpenIDConnectProviderTagsRequest) (request.Target, error) {
+		return s.onProvider(ctx, in.OpenIDConnectProviderArn)
+	}, s.ListOpenIDConnectProviderTags)
+	add(d, iamapi.TagSAMLProvider, request.Writes, func(ctx context.Context, _ *identity.Principal, in *iamapi.TagSAMLProviderRequest) (request.Target, error) {
+		return s.onProviderKeys(ctx, in.SAMLProviderArn, keys{}.requestTags(in.Tags))
+	}, s.TagSAMLProvider)
+	add(d, iamapi.UntagSAMLProvider, request.Writes, func(ctx context.Context, _ *identity.Principal, in *iamapi.UntagSAMLProviderRequest) (request.Target, error) {
+		return s.onProviderKeys(ctx, in.SAMLProviderArn, keys{}.tagKeys(in.TagKeys))
+	}, s.UntagSAMLProvider)
+	add(d, iamapi.ListSAMLProviderTags, request.ReadOnly, func(ctx context.Context, _ *identity.Principal, in *iamapi.ListSAMLProviderTagsRequest) (request.Target, error) {
+		return s.onProvider(ctx, in.SAMLProviderArn)
+	}, s.ListSAMLProviderTags)
 }
 
 // onProvider is the target of an action on an existing provider: its
 // ARN, with its tags as aws:ResourceTag. A provider that does not exist
 // (or an ARN that is not one) is authorized on the ARN as given.
 func (s *Service) onProvider(ctx context.Context, arn string) (request.Target, error) {
+	return s.onProviderKeys(ctx, arn, keys{})
+}
+
+// onProviderKeys is onProvider with the request's own condition keys.
+func (s *Service) onProviderKeys(ctx context.Context, arn string, k keys) (request.Target, error) {
 	pr, err := s.st.Providers().Get(ctx, arn)
 	if err != nil {
-		return target(arn, nil)
+		return target(arn, k)
 	}
-	return target(arn, keys{}.resourceTags(pr.Tags, false))
+	return target(arn, k.resourceTags(pr.Tags, false))
 }
 
 // getProvider reads a provider of kind in the caller's account: another
@@ -354,6 +391,87 @@ func (s *Service) UpdateSAMLProvider(ctx context.Context, p *identity.Principal,
 // DeleteSAMLProvider deletes a SAML provider.
 func (s *Service) DeleteSAMLProvider(ctx context.Context, p *identity.Principal, in *iamapi.DeleteSAMLProviderRequest, _ time.Time) (*awsquery.Empty, error) {
 	return s.deleteProvider(ctx, p, iam.ProviderSAML, in.SAMLProviderArn)
+}
+
+// tagProvider adds or replaces tags on a provider of kind: at most
+// iam.MaxProviderTags in all, each checked as on TagRole.
+func (s *Service) tagProvider(ctx context.Context, p *identity.Principal, kind iam.ProviderKind, arn string, tags []iamapi.Tag, now time.Time) (*awsquery.Empty, error) {
+	if err := iam.ValidateTags("tags", fromTags(tags)); err != nil {
+		return nil, err
+	}
+	err := s.updateProvider(ctx, p, kind, arn, now, func(pr *iam.Provider) error {
+		pr.Tags = iam.MergeTags(pr.Tags, fromTags(tags))
+		if len(pr.Tags) > iam.MaxProviderTags {
+			return &iam.LimitExceededError{Message: "The number of tags has reached the maximum limit."}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &awsquery.Empty{}, nil
+}
+
+// untagProvider removes tags from a provider; keys it does not have are
+// ignored, as on the other Untag actions.
+func (s *Service) untagProvider(ctx context.Context, p *identity.Principal, kind iam.ProviderKind, arn string, tagKeys []string, now time.Time) (*awsquery.Empty, error) {
+	err := s.updateProvider(ctx, p, kind, arn, now, func(pr *iam.Provider) error {
+		pr.Tags = iam.RemoveTags(pr.Tags, tagKeys)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &awsquery.Empty{}, nil
+}
+
+// providerTags pages a provider's tags.
+func (s *Service) providerTags(ctx context.Context, p *identity.Principal, kind iam.ProviderKind, arn, marker string, maxItems *int32) (page[iamapi.Tag], error) {
+	pr, err := s.getProvider(ctx, p, kind, arn)
+	if err != nil {
+		return page[iamapi.Tag]{}, err
+	}
+	pg, err := pageSlice(toTags(pr.Tags), marker, maxItems)
+	pg.items = nonNil(pg.items)
+	return pg, err
+}
+
+// TagOpenIDConnectProvider adds or replaces tags on an OIDC provider.
+func (s *Service) TagOpenIDConnectProvider(ctx context.Context, p *identity.Principal, in *iamapi.TagOpenIDConnectProviderRequest, now time.Time) (*awsquery.Empty, error) {
+	return s.tagProvider(ctx, p, iam.ProviderOIDC, in.OpenIDConnectProviderArn, in.Tags, now)
+}
+
+// UntagOpenIDConnectProvider removes tags from an OIDC provider.
+func (s *Service) UntagOpenIDConnectProvider(ctx context.Context, p *identity.Principal, in *iamapi.UntagOpenIDConnectProviderRequest, now time.Time) (*awsquery.Empty, error) {
+	return s.untagProvider(ctx, p, iam.ProviderOIDC, in.OpenIDConnectProviderArn, in.TagKeys, now)
+}
+
+// ListOpenIDConnectProviderTags lists an OIDC provider's tags.
+func (s *Service) ListOpenIDConnectProviderTags(ctx context.Context, p *identity.Principal, in *iamapi.ListOpenIDConnectProviderTagsRequest, _ time.Time) (*iamapi.ListOpenIDConnectProviderTagsResponse, error) {
+	pg, err := s.providerTags(ctx, p, iam.ProviderOIDC, in.OpenIDConnectProviderArn, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	return &iamapi.ListOpenIDConnectProviderTagsResponse{Tags: pg.items, IsTruncated: pg.isTruncated(), Marker: pg.marker}, nil
+}
+
+// TagSAMLProvider adds or replaces tags on a SAML provider.
+func (s *Service) TagSAMLProvider(ctx context.Context, p *identity.Principal, in *iamapi.TagSAMLProviderRequest, now time.Time) (*awsquery.Empty, error) {
+	return s.tagProvider(ctx, p, iam.ProviderSAML, in.SAMLProviderArn, in.Tags, now)
+}
+
+// UntagSAMLProvider removes tags from a SAML provider.
+func (s *Service) UntagSAMLProvider(ctx context.Context, p *identity.Principal, in *iamapi.UntagSAMLProviderRequest, now time.Time) (*awsquery.Empty, error) {
+	return s.untagProvider(ctx, p, iam.ProviderSAML, in.SAMLProviderArn, in.TagKeys, now)
+}
+
+// ListSAMLProviderTags lists a SAML provider's tags.
+func (s *Service) ListSAMLProviderTags(ctx context.Context, p *identity.Principal, in *iamapi.ListSAMLProviderTagsRequest, _ time.Time) (*iamapi.ListSAMLProviderTagsResponse, error) {
+	pg, err := s.providerTags(ctx, p, iam.ProviderSAML, in.SAMLProviderArn, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	return &iamapi.ListSAMLProviderTagsResponse{Tags: pg.items, IsTruncated: pg.isTruncated(), Marker: pg.marker}, nil
 }
 
 func dedupe(l []string) []string {

@@ -96,6 +96,7 @@ var Actions = append([]string{
 	"DeleteAccountAlias",
 	"ListAccountAliases",
 	"GetAccountSummary",
+	"SetSecurityTokenServicePreferences",
 	"SimulatePrincipalPolicy",
 	"SimulateCustomPolicy",
 }, slices.Concat(ProviderActions, InstanceProfileActions, LoginProfileActions, CredentialReportActions)...)
@@ -390,6 +391,9 @@ func Register(d *awsquery.Dispatcher, s *Service) {
 	add(d, iamapi.GetAccountSummary, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *awsquery.Empty) (request.Target, error) {
 		return target("*", nil)
 	}, s.GetAccountSummary)
+	add(d, iamapi.SetSecurityTokenServicePreferences, request.Writes, func(context.Context, *identity.Principal, *iamapi.SetSecurityTokenServicePreferencesRequest) (request.Target, error) {
+		return target("*", nil)
+	}, s.SetSecurityTokenServicePreferences)
 	add(d, iamapi.SimulatePrincipalPolicy, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.SimulatePrincipalPolicyRequest) (request.Target, error) {
 		return onSource(in.PolicySourceArn)
 	}, s.SimulatePrincipalPolicy)
