@@ -90,6 +90,9 @@ func (s *Service) AttachGroupPolicy(ctx context.Context, p *identity.Principal, 
 
 // AttachRolePolicy attaches a managed policy to a role.
 func (s *Service) AttachRolePolicy(ctx context.Context, p *identity.Principal, in *iamapi.AttachRolePolicyRequest, _ time.Time) (*awsquery.Empty, error) {
+	if err := s.checkModifiable(ctx, p.Account, in.RoleName); err != nil {
+		return nil, err
+	}
 	return s.attach(ctx, roleOwner(p, in.RoleName), in.PolicyArn)
 }
 
@@ -105,6 +108,9 @@ func (s *Service) DetachGroupPolicy(ctx context.Context, p *identity.Principal, 
 
 // DetachRolePolicy detaches a managed policy from a role.
 func (s *Service) DetachRolePolicy(ctx context.Context, p *identity.Principal, in *iamapi.DetachRolePolicyRequest, _ time.Time) (*awsquery.Empty, error) {
+	if err := s.checkModifiable(ctx, p.Account, in.RoleName); err != nil {
+		return nil, err
+	}
 	return s.detach(ctx, roleOwner(p, in.RoleName), in.PolicyArn)
 }
 

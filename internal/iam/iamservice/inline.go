@@ -118,6 +118,9 @@ func (s *Service) PutGroupPolicy(ctx context.Context, p *identity.Principal, in 
 
 // PutRolePolicy embeds an inline policy in a role.
 func (s *Service) PutRolePolicy(ctx context.Context, p *identity.Principal, in *iamapi.PutRolePolicyRequest, _ time.Time) (*awsquery.Empty, error) {
+	if err := s.checkModifiable(ctx, p.Account, in.RoleName); err != nil {
+		return nil, err
+	}
 	return &awsquery.Empty{}, s.putInline(ctx, roleOwner(p, in.RoleName), in.PolicyName, in.PolicyDocument)
 }
 
@@ -187,6 +190,9 @@ func (s *Service) DeleteGroupPolicy(ctx context.Context, p *identity.Principal, 
 
 // DeleteRolePolicy deletes a role's inline policy.
 func (s *Service) DeleteRolePolicy(ctx context.Context, p *identity.Principal, in *iamapi.DeleteRolePolicyRequest, _ time.Time) (*awsquery.Empty, error) {
+	if err := s.checkModifiable(ctx, p.Account, in.RoleName); err != nil {
+		return nil, err
+	}
 	return s.deleteInline(ctx, roleOwner(p, in.RoleName), in.PolicyName)
 }
 

@@ -99,7 +99,7 @@ var Actions = append([]string{
 	"SetSecurityTokenServicePreferences",
 	"SimulatePrincipalPolicy",
 	"SimulateCustomPolicy",
-}, slices.Concat(ProviderActions, InstanceProfileActions, LoginProfileActions, CredentialReportActions)...)
+}, slices.Concat(ProviderActions, InstanceProfileActions, LoginProfileActions, CredentialReportActions, ServiceLinkedRoleActions)...)
 
 // add registers one action: both halves get the caller as an
 // *identity.Principal, and Serve gets the request time. effect is what the
@@ -142,10 +142,11 @@ func addIssuing[In, Out any](d *awsquery.Dispatcher, op *awsquery.Operation[In, 
 // Register puts every action in Actions on the dispatcher. Its
 // dispatcher needs WireError among its ErrorMappers.
 func Register(d *awsquery.Dispatcher, s *Service) {
-	RegisterProviders(d, s)        // providers.go
-	RegisterInstanceProfiles(d, s) // instanceprofiles.go
-	RegisterLoginProfiles(d, s)    // loginprofiles.go
-	RegisterFindings(d, s)         // findings.go: Brevet's GenerateFindingsReport, GetFindingsReport
+	RegisterProviders(d, s)          // providers.go
+	RegisterInstanceProfiles(d, s)   // instanceprofiles.go
+	RegisterLoginProfiles(d, s)      // loginprofiles.go
+	RegisterFindings(d, s)           // findings.go: Brevet's GenerateFindingsReport, GetFindingsReport
+	registerServiceLinkedRoles(d, s) // servicelinked.go
 	add(d, iamapi.GenerateCredentialReport, request.Writes, anyResource, s.GenerateCredentialReport)
 	add(d, iamapi.GetCredentialReport, request.ReadOnly, anyResource, s.GetCredentialReport)
 	add(d, iamapi.CreateUser, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateUserRequest) (request.Target, error) {

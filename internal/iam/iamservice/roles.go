@@ -185,6 +185,9 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, p *identity.Princi
 		return nil, err
 	}
 	_, err = s.updateRoleTx(ctx, p.Account, in.RoleName, func(r store.Repos, role *iam.Role) error {
+		if isServiceLinked(*role) {
+			return protectedRoleError{role.Name}
+		}
 		role.TrustPolicy = in.PolicyDocument
 		return bindTrust(ctx, r, role, doc)
 	})
@@ -225,8 +228,12 @@ func (s *Service) UpdateRoleDescription(ctx context.Context, p *identity.Princip
 	return &iamapi.UpdateRoleDescriptionResponse{Role: &out}, nil
 }
 
-// DeleteRole deletes a role without inline or attached policies.
+// DeleteRole deletes a role without inline or attached policies. A
+// service-linked role is deleted with DeleteServiceLinkedRole.
 func (s *Service) DeleteRole(ctx context.Context, p *identity.Principal, in *iamapi.DeleteRoleRequest, _ time.Time) (*awsquery.Empty, error) {
+	if err := s.checkModifiable(ctx, p.Account, in.RoleName); err != nil {
+		return nil, err
+	}
 	err := s.st.Tx(ctx, func(r store.Repos) error {
 		deps, err := r.Roles().Dependents(ctx, p.Account, in.RoleName)
 		if err != nil {
