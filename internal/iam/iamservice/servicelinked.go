@@ -126,9 +126,9 @@ var linkedServices = map[string]linkedService{
 // serviceLinkedTrust is the trust policy of a service-linked role: the
 // service alone may assume it.
 func serviceLinkedTrust(service string) string {
-	b, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
-		"Effect": "Allow", "Principal": map[string]any{"Service": []string{service}}, "Action": []string{"sts:AssumeRole"}}}})
-	return string(b)
+	quoted, _ := json.Marshal(service)
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":[` + string(quoted) +
+		`]},"Action":["sts:AssumeRole"]}]}`
 }
 
 // isServiceLinked says whether a role is service-linked: its path is

@@ -1,0 +1,295 @@
+package iamservice_test
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/brevet-dev/brevet/internal/federation/fedtest"
+)
+
+func tags(kv ...string) []types.Tag {
+	var out []types.Tag
+	for i := 0; i+1 < len(kv); i += 2 {
+		out = append(out, types.Tag{Key: aws.String(kv[i]), Value: aws.String(kv[i+1])})
+	}
+	return out
+}
+
+func tagPairs(ts []types.Tag) []string {
+	out := []string{}
+	for _, t := range ts {
+		out = append(out, aws.ToString(t.Key)+"="+aws.ToString(t.Value))
+	}
+	return out
+}
+
+// providerTagOps are the tag actions of one provider kind, so that one
+// table runs against both.
+type providerTagOps struct {
+	tag   func(arn string, t []types.Tag) error
+	untag func(arn string, keys ...string) error
+	list  func(arn string) ([]types.Tag, error)
+}
+
+func oidcTagOps(c *awsiam.Client) providerTagOps {
+	ctx := context.Background()
+	return providerTagOps{
+		tag: func(arn string, t []types.Tag) error {
+			_, err := c.TagOpenIDConnectProvider(ctx, &awsiam.TagOpenIDConnectProviderInput{OpenIDConnectProviderArn: &arn, Tags: t})
+			return err
+		},
+		untag: func(arn string, keys ...string) error {
+			_, err := c.UntagOpenIDConnectProvider(ctx, &awsiam.UntagOpenIDConnectProviderInput{OpenIDConnectProviderArn: &arn, TagKeys: keys})
+			return err
+		},
+		list: func(arn string) ([]types.Tag, error) {
+			out, err := c.ListOpenIDConnectProviderTags(ctx, &awsiam.ListOpenIDConnectProviderTagsInput{OpenIDConnectProviderArn: &arn})
+			if err != nil {
+				return nil, err
+			}
+			return out.Tags, nil
+		},
+	}
+}
+
+func samlTagOps(c *awsiam.Client) providerTagOps {
+	ctx := context.Background()
+	return providerTagOps{
+		tag: func(arn string, t []types.Tag) error {
+			_, err := c.TagSAMLProvider(ctx, &awsiam.TagSAMLProviderInput{SAMLProviderArn: &arn, Tags: t})
+			return err
+		},
+		untag: func(arn string, keys ...string) error {
+			_, err := c.UntagSAMLProvider(ctx, &awsiam.UntagSAMLProviderInput{SAMLProviderArn: &arn, TagKeys: keys})
+			return err
+		},
+		list: func(arn string) ([]types.Tag, error) {
+			out, err := c.ListSAMLProviderTags(ctx, &awsiam.ListSAMLProviderTagsInput{SAMLProviderArn: &arn})
+			if err != nil {
+				return nil, err
+			}
+			return out.Tags, nil
+		},
+	}
+}
+
+func TestProviderTags(t *testing.T) {
+	e := newEnv(t)
+	c := providerClient(t, e)
+	ctx := context.Background()
+	oidc := must(c.CreateOpenIDConnectProvider(ctx, &awsiam.CreateOpenIDConnectProviderInput{
+		Url: aws.String("https://idp.example.com"), ClientIDList: []string{"app"}, Tags: tags("team", "ci")}))(t)
+	idp := fedtest.NewSAMLIdP(t, "https://idp.example.com/saml")
+	saml := must(c.CreateSAMLProvider(ctx, &awsiam.CreateSAMLProviderInput{Name: aws.String("Corp"),
+		SAMLMetadataDocument: aws.String(idp.Metadata()), Tags: tags("team", "ci")}))(t)
+	kinds := []struct {
+		name, arn, missing, missingMsg string
+		ops                            providerTagOps
+	}{
+		{"oidc", aws.ToString(oidc.OpenIDConnectProviderArn), "arn:aws:iam::" + testAccount + ":oidc-provider/nobody.example.com",
+			"OpenIDConnect Provider not found for arn arn:aws:iam::" + testAccount + ":oidc-provider/nobody.example.com", oidcTagOps(c)},
+		{"saml", aws.ToString(saml.SAMLProviderArn), "arn:aws:iam::" + testAccount + ":saml-provider/Nobody",
+			"Manifest not found for arn arn:aws:iam::" + testAccount + ":saml-provider/Nobody", samlTagOps(c)},
+	}
+	for _, k := range kinds {
+		t.Run(k.name, func(t *testing.T) {
+			if err := k.ops.tag(k.arn, tags("env", "prod", "team", "sec")); err != nil {
+				t.Fatal(err)
+			}
+			if got := e.authz.last(); got.Resource != k.arn || fmt.Sprint(got.Context["aws:TagKeys"]) != "[env team]" ||
+				fmt.Sprint(got.Context["aws:RequestTag/env"]) != "[prod]" || fmt.Sprint(got.Context["aws:ResourceTag/team"]) != "[ci]" {
+				t.Errorf("Tag authorized on %s with %v", got.Resource, got.Context)
+			}
+			got := must(k.ops.list(k.arn))(t)
+			if d := cmp.Diff([]string{"team=sec", "env=prod"}, tagPairs(got)); d != "" {
+				t.Errorf("tags after Tag (-want +got):\n%s", d)
+			}
+			if err := k.ops.untag(k.arn, "team", "absent"); err != nil {
+				t.Fatal(err)
+			}
+			if got := e.authz.last(); fmt.Sprint(got.Context["aws:TagKeys"]) != "[team absent]" {
+				t.Errorf("Untag authorized with %v", got.Context)
+			}
+			got = must(k.ops.list(k.arn))(t)
+			if d := cmp.Diff([]string{"env=prod"}, tagPairs(got)); d != "" {
+				t.Errorf("tags after Untag (-want +got):\n%s", d)
+			}
+			must(0, k.ops.untag(k.arn, "env"))(t)
+			if got := must(k.ops.list(k.arn))(t); got == nil || len(got) != 0 {
+				t.Errorf("no tags listed as %#v, want an empty list", got)
+			}
+
+			rejects := []struct {
+				name, code, msg string
+				err             error
+			}{
+				{"unknown provider: Tag", "NoSuchEntity", k.missingMsg, k.ops.tag(k.missing, tags("a", "b"))},
+				{"unknown provider: Untag", "NoSuchEntity", k.missingMsg, k.ops.untag(k.missing, "a")},
+				{"unknown provider: List", "NoSuchEntity", k.missingMsg, func() error { _, err := k.ops.list(k.missing); return err }()},
+				{"duplicate keys", "InvalidInput", "", k.ops.tag(k.arn, tags("dup", "1", "dup", "2"))},
+				{"reserved prefix", "InvalidInput", "", k.ops.tag(k.arn, tags("aws:x", "1"))},
+				{"key too long", "ValidationError", "", k.ops.tag(k.arn, tags(string(make([]byte, 129)), "1"))},
+			}
+			for _, r := range rejects {
+				if r.err == nil {
+					t.Errorf("%s: accepted", r.name)
+					continue
+				}
+				code, msg := apiError(t, r.err)
+				if code != r.code || (r.msg != "" && msg != r.msg) {
+					t.Errorf("%s: %s %q, want %s %q", r.name, code, msg, r.code, r.msg)
+				}
+			}
+
+			var fifty []string
+			for i := range 50 {
+				fifty = append(fifty, fmt.Sprintf("k%02d", i), "v")
+			}
+			must(0, k.ops.tag(k.arn, tags(fifty...)))(t)
+			code, msg := apiError(t, k.ops.tag(k.arn, tags("one-more", "v")))
+			if code != "LimitExceeded" || msg != "The number of tags has reached the maximum limit." {
+				t.Errorf("51st tag: %s %q", code, msg)
+			}
+			must(0, k.ops.tag(k.arn, tags("k00", "replaced")))(t)
+		})
+	}
+}
+
+func TestServiceLinkedRoles(t *testing.T) {
+	e := newEnv(t)
+	c := e.client
+	ctx := context.Background()
+	out := must(c.CreateServiceLinkedRole(ctx, &awsiam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("elasticloadbalancing.amazonaws.com"),
+		Description: aws.String("load balancers")}))(t)
+	r := out.Role
+	want := []string{"AWSServiceRoleForElasticLoadBalancing", "/aws-service-role/elasticloadbalancing.amazonaws.com/",
+		"arn:aws:iam::" + testAccount + ":role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing", "load balancers"}
+	if d := cmp.Diff(want, []string{aws.ToString(r.RoleName), aws.ToString(r.Path), aws.ToString(r.Arn), aws.ToString(r.Description)}); d != "" {
+		t.Errorf("CreateServiceLinkedRole (-want +got):\n%s", d)
+	}
+	if got := e.authz.last(); got.Resource != aws.ToString(r.Arn) || fmt.Sprint(got.Context["iam:AWSServiceName"]) != "[elasticloadbalancing.amazonaws.com]" {
+		t.Errorf("authorized on %s with %v", got.Resource, got.Context)
+	}
+	role := must(c.GetRole(ctx, &awsiam.GetRoleInput{RoleName: r.RoleName}))(t).Role
+	if want := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["elasticloadbalancing.amazonaws.com"]},"Action":["sts:AssumeRole"]}]}`; decodeDoc(t, role.AssumeRolePolicyDocument) != want {
+		t.Errorf("trust policy = %s", aws.ToString(role.AssumeRolePolicyDocument))
+	}
+	suffixed := must(c.CreateServiceLinkedRole(ctx, &awsiam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("autoscaling.amazonaws.com"),
+		CustomSuffix: aws.String("blue")}))(t).Role
+	if got := aws.ToString(suffixed.RoleName); got != "AWSServiceRoleForAutoScaling_blue" {
+		t.Errorf("suffixed name = %s", got)
+	}
+
+	const protected = "Cannot perform the operation on the protected role 'AWSServiceRoleForElasticLoadBalancing' - this role is only modifiable by AWS"
+	name := r.RoleName
+	trust := aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+	doc := aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)
+	rejects := []struct {
+		name, code, msg string
+		err             error
+	}{
+		{"again", "InvalidInput", "Service role name AWSServiceRoleForElasticLoadBalancing has been taken in this account, please try a different suffix.",
+			err(c.CreateServiceLinkedRole(ctx, &awsiam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("elasticloadbalancing.amazonaws.com")}))},
+		{"suffix not taken", "InvalidInput", "Custom suffix is not allowed for ecs.amazonaws.com",
+			err(c.CreateServiceLinkedRole(ctx, &awsiam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("ecs.amazonaws.com"), CustomSuffix: aws.String("x")}))},
+		{"unknown service", "InvalidInput", "",
+			err(c.CreateServiceLinkedRole(ctx, &awsiam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("nothing.example.com")}))},
+		{"bad service name", "ValidationError", "",
+			err(c.CreateServiceLinkedRole(ctx, &awsiam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("a/b")}))},
+		{"DeleteRole", "UnmodifiableEntity", protected, err(c.DeleteRole(ctx, &awsiam.DeleteRoleInput{RoleName: name}))},
+		{"UpdateAssumeRolePolicy", "UnmodifiableEntity", protected,
+			err(c.UpdateAssumeRolePolicy(ctx, &awsiam.UpdateAssumeRolePolicyInput{RoleName: name, PolicyDocument: trust}))},
+		{"PutRolePolicy", "UnmodifiableEntity", protected,
+			err(c.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: name, PolicyName: aws.String("p"), PolicyDocument: doc}))},
+		{"DeleteRolePolicy", "UnmodifiableEntity", protected,
+			err(c.DeleteRolePolicy(ctx, &awsiam.DeleteRolePolicyInput{RoleName: name, PolicyName: aws.String("p")}))},
+		{"AttachRolePolicy", "UnmodifiableEntity", protected,
+			err(c.AttachRolePolicy(ctx, &awsiam.AttachRolePolicyInput{RoleName: name, PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}))},
+		{"DetachRolePolicy", "UnmodifiableEntity", protected,
+			err(c.DetachRolePolicy(ctx, &awsiam.DetachRolePolicyInput{RoleName: name, PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}))},
+		{"DeleteServiceLinkedRole of nobody", "NoSuchEntity", "The role with name nobody cannot be found.",
+			err(c.DeleteServiceLinkedRole(ctx, &awsiam.DeleteServiceLinkedRoleInput{RoleName: aws.String("nobody")}))},
+		{"unknown task", "NoSuchEntity", "",
+			err(c.GetServiceLinkedRoleDeletionStatus(ctx, &awsiam.GetServiceLinkedRoleDeletionStatusInput{
+				DeletionTaskId: aws.String("task/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS/0b6fd2a4-1a3e-4e4a-9a51-fc0e1f2d9a20")}))},
+		{"malformed task", "InvalidInput", "",
+			err(c.GetServiceLinkedRoleDeletionStatus(ctx, &awsiam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: aws.String("task-1")}))},
+	}
+	for _, r := range rejects {
+		if r.err == nil {
+			t.Errorf("%s: accepted", r.name)
+			continue
+		}
+		code, msg := apiError(t, r.err)
+		if code != r.code || (r.msg != "" && msg != r.msg) {
+			t.Errorf("%s: %s %q, want %s %q", r.name, code, msg, r.code, r.msg)
+		}
+	}
+
+	// An ordinary role is deleted with DeleteRole, not DeleteServiceLinkedRole.
+	must(c.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("plain"), AssumeRolePolicyDocument: trust}))(t)
+	if code, _ := apiError(t, err(c.DeleteServiceLinkedRole(ctx, &awsiam.DeleteServiceLinkedRoleInput{RoleName: aws.String("plain")}))); code != "InvalidInput" {
+		t.Errorf("DeleteServiceLinkedRole of an ordinary role: %s", code)
+	}
+
+	del := must(c.DeleteServiceLinkedRole(ctx, &awsiam.DeleteServiceLinkedRoleInput{RoleName: name}))(t)
+	task := aws.ToString(del.DeletionTaskId)
+	if !regexp.MustCompile(`^task/aws-service-role/elasticloadbalancing\.amazonaws\.com/AWSServiceRoleForElasticLoadBalancing/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(task) {
+		t.Errorf("DeletionTaskId = %s", task)
+	}
+	st := must(c.GetServiceLinkedRoleDeletionStatus(ctx, &awsiam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: &task}))(t)
+	if st.Status != types.DeletionTaskStatusTypeSucceeded || st.Reason != nil {
+		t.Errorf("status = %s %+v", st.Status, st.Reason)
+	}
+	if code, _ := apiError(t, err(c.GetRole(ctx, &awsiam.GetRoleInput{RoleName: name}))); code != "NoSuchEntity" {
+		t.Errorf("GetRole after delete: %s", code)
+	}
+	// The name is free again.
+	must(c.CreateServiceLinkedRole(ctx, &awsiam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("elasticloadbalancing.amazonaws.com")}))(t)
+}
+
+func TestSTSPreferencesInAccountSummary(t *testing.T) {
+	e := newEnv(t)
+	c := e.client
+	ctx := context.Background()
+	version := func() int32 {
+		t.Helper()
+		return must(c.GetAccountSummary(ctx, &awsiam.GetAccountSummaryInput{}))(t).SummaryMap["GlobalEndpointTokenVersion"]
+	}
+	if got := version(); got != 1 {
+		t.Errorf("default GlobalEndpointTokenVersion = %d, want 1", got)
+	}
+	for _, tc := range []struct {
+		set  types.GlobalEndpointTokenVersion
+		want int32
+	}{{types.GlobalEndpointTokenVersionV2Token, 2}, {types.GlobalEndpointTokenVersionV2Token, 2}, {types.GlobalEndpointTokenVersionV1Token, 1}} {
+		must(c.SetSecurityTokenServicePreferences(ctx, &awsiam.SetSecurityTokenServicePreferencesInput{GlobalEndpointTokenVersion: tc.set}))(t)
+		if got := version(); got != tc.want {
+			t.Errorf("after %s: GlobalEndpointTokenVersion = %d, want %d", tc.set, got, tc.want)
+		}
+	}
+	_, err := c.SetSecurityTokenServicePreferences(ctx, &awsiam.SetSecurityTokenServicePreferencesInput{GlobalEndpointTokenVersion: "v3Token"})
+	if code, _ := apiError(t, err); code != "ValidationError" {
+		t.Errorf("v3Token: %s, want ValidationError", code)
+	}
+	summary := must(c.GetAccountSummary(ctx, &awsiam.GetAccountSummaryInput{}))(t).SummaryMap
+	var keys []string
+	for _, k := range types.SummaryKeyType("").Values() {
+		if _, ok := summary[string(k)]; !ok {
+			keys = append(keys, string(k))
+		}
+	}
+	if len(keys) > 0 {
+		t.Errorf("GetAccountSummary lacks %v", keys)
+	}
+}
+
+// err keeps the error of a call that returns (value, error).
+func err[T any](_ T, e error) error { return e }
