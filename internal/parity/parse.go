@@ -80,7 +80,7 @@ var (
 //	=> STATUS [Sender|Receiver CODE]  what AWS answers
 //	  Path: text                      exact text; paths are relative to <ActionResult>,
 //	  Path: ~regexp                   or to <Error> for an error ("message:" is Message);
-//	  Path: <absent>                  X.member.N is the N-th member
+//	  Path: <absent>                  X.member.N is the N-th member; M.entry[K] the map entry of key K
 //	  Path: <present> | <empty>
 //	  Path: [A B C]                   the element's children are exactly these names
 //	  save Path as NAME               its text becomes {NAME} for later cases

@@ -67,8 +67,8 @@ func (n *node) child(name string) *node {
 }
 
 // find walks a dotted path down from n. "member.N" (or "entry.N") picks
-// the N-th such child, 1-based; any other step picks the first child of
-// that name.
+// the N-th such child, 1-based; "entry[K]" picks the entry of a map whose
+// key is K; any other step picks the first child of that name.
 func (n *node) find(path string) *node {
 	steps := strings.Split(path, ".")
 	cur := n
@@ -81,9 +81,24 @@ func (n *node) find(path string) *node {
 				continue
 			}
 		}
+		if name, key, ok := strings.Cut(strings.TrimSuffix(s, "]"), "["); ok && strings.HasSuffix(s, "]") {
+			cur = cur.keyed(name, key)
+			continue
+		}
 		cur = cur.child(s)
 	}
 	return cur
+}
+
+// keyed is the child named name whose "key" child's text is key: a map
+// entry.
+func (n *node) keyed(name, key string) *node {
+	for _, c := range n.children {
+		if c.name == name && text(c.child("key")) == key {
+			return c
+		}
+	}
+	return nil
 }
 
 func (n *node) nth(name string, k int) *node {
