@@ -163,7 +163,8 @@ func (s *Service) checkModifiable(ctx context.Context, account, name string) err
 // the service (with _SUFFIX when the service takes a CustomSuffix), at
 // /aws-service-role/SERVICE/, trusting the service alone. AWS attaches the
 // service's AWS managed policy too; Brevet ships none of those, so the
-// role has no permissions until an operator gives it some (docs/iam.md).
+// role has no permissions (docs/iam.md): it exists for the deployment
+// tools that create, read and delete it.
 func (s *Service) CreateServiceLinkedRole(ctx context.Context, p *identity.Principal, in *iamapi.CreateServiceLinkedRoleRequest, now time.Time) (*iamapi.CreateServiceLinkedRoleResponse, error) {
 	ls, ok := linkedServices[in.AWSServiceName]
 	if !ok {
