@@ -145,3 +145,55 @@ func TestBoto3CredentialReport(t *testing.T) {
 		t.Errorf("boto3 results (-want +got):\n%s", diff)
 	}
 }
+
+// boto3CoreScript tags an OIDC provider and creates, protects and deletes
+// a service-linked role with boto3, as Terraform-like tools do.
+const boto3CoreScript = `
+import json, os
+import boto3, botocore
+c = boto3.client("iam", endpoint_url=os.environ["ENDPOINT"], region_name="us-east-1",
+                 aws_access_key_id=os.environ["KEY_ID"], aws_secret_access_key=os.environ["SECRET"])
+out = {}
+arn = c.create_open_id_connect_provider(Url="https://idp.example.com", ClientIDList=["app"])["OpenIDConnectProviderArn"]
+c.tag_open_id_connect_provider(OpenIDConnectProviderArn=arn, Tags=[{"Key": "env", "Value": "prod"}, {"Key": "team", "Value": "ci"}])
+c.untag_open_id_connect_provider(OpenIDConnectProviderArn=arn, TagKeys=["team"])
+out["oidc_tags"] = c.list_open_id_connect_provider_tags(OpenIDConnectProviderArn=arn)["Tags"]
+r = c.create_service_linked_role(AWSServiceName="ecs.amazonaws.com")["Role"]
+out["slr"] = [r["RoleName"], r["Path"], r["Arn"]]
+out["slr_trust"] = c.get_role(RoleName=r["RoleName"])["Role"]["AssumeRolePolicyDocument"]
+try:
+    c.delete_role(RoleName=r["RoleName"])
+except c.exceptions.UnmodifiableEntityException as e:
+    out["delete_role"] = [e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]]
+try:
+    c.create_service_linked_role(AWSServiceName="ecs.amazonaws.com")
+except c.exceptions.InvalidInputException as e:
+    out["again"] = e.response["Error"]["Message"]
+task = c.delete_service_linked_role(RoleName=r["RoleName"])["DeletionTaskId"]
+out["task"] = task.rsplit("/", 1)[0]
+out["status"] = c.get_service_linked_role_deletion_status(DeletionTaskId=task)["Status"]
+c.set_security_token_service_preferences(GlobalEndpointTokenVersion="v2Token")
+out["token_version"] = c.get_account_summary()["SummaryMap"]["GlobalEndpointTokenVersion"]
+print(json.dumps(out))
+`
+
+func TestBoto3ProviderTagsAndServiceLinkedRoles(t *testing.T) {
+	got := runBoto3(t, boto3CoreScript)
+	var want map[string]any
+	wantJSON := `{
+	  "oidc_tags": [{"Key": "env", "Value": "prod"}],
+	  "slr": ["AWSServiceRoleForECS", "/aws-service-role/ecs.amazonaws.com/", "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"],
+	  "slr_trust": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": ["ecs.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}]},
+	  "delete_role": ["UnmodifiableEntity", 400],
+	  "again": "Service role name AWSServiceRoleForECS has been taken in this account, please try a different suffix.",
+	  "task": "task/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+	  "status": "SUCCEEDED",
+	  "token_version": 2
+	}`
+	if err := json.Unmarshal([]byte(wantJSON), &want); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("boto3 results (-want +got):\n%s", diff)
+	}
+}
