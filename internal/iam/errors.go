@@ -24,6 +24,8 @@ const (
 	KindLoginProfile   // a user's login profile, named by the user's name
 	KindPasswordPolicy // the account's password policy, named by the account id
 	KindBoundary       // a managed policy given as a permissions boundary, named by ARN
+	KindProfileRole    // a role not in an instance profile; Parent names the profile
+	KindAccountPolicy  // an account-level policy such as PasswordPolicy, named by its kind
 )
 
 func (k EntityKind) String() string {
@@ -60,6 +62,10 @@ func (k EntityKind) String() string {
 		return "password policy"
 	case KindBoundary:
 		return "permissions boundary"
+	case KindProfileRole:
+		return "instance profile role"
+	case KindAccountPolicy:
+		return "account policy"
 	}
 	return fmt.Sprintf("EntityKind(%d)", int(k))
 }
@@ -72,6 +78,7 @@ type NotFoundError struct {
 	Kind    EntityKind
 	Name    string
 	Version string
+	Parent  string // KindProfileRole: the instance profile
 }
 
 // Error returns AWS's message for the kind.
@@ -99,6 +106,10 @@ func (e *NotFoundError) Error() string {
 		return fmt.Sprintf("The Password Policy with domain name %s cannot be found.", e.Name)
 	case KindBoundary:
 		return fmt.Sprintf("Scope ARN: %s does not exist or is not attachable.", e.Name)
+	case KindProfileRole:
+		return fmt.Sprintf("Role %s in Instance Profile %s cannot be found.", e.Name, e.Parent)
+	case KindAccountPolicy:
+		return fmt.Sprintf("The account policy with name %s cannot be found.", e.Name)
 	}
 	return fmt.Sprintf("The %s %s cannot be found.", e.Kind, e.Name)
 }

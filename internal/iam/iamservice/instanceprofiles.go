@@ -213,7 +213,7 @@ func (s *Service) RemoveRoleFromInstanceProfile(ctx context.Context, p *identity
 			}
 		}
 		if len(kept) == len(prof.Roles) {
-			return &iam.NotFoundError{Kind: iam.KindRole, Name: in.RoleName}
+			return &iam.NotFoundError{Kind: iam.KindProfileRole, Name: in.RoleName, Parent: prof.Name}
 		}
 		prof.Roles = kept
 		return nil

@@ -122,7 +122,7 @@ func TestInstanceProfiles(t *testing.T) {
 		{"add to missing profile", err2(c.AddRoleToInstanceProfile(ctx, &awsiam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("ghost"), RoleName: aws.String("web")})),
 			"NoSuchEntity", "Instance Profile ghost cannot be found."},
 		{"remove role not in it", err2(c.RemoveRoleFromInstanceProfile(ctx, &awsiam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: aws.String("spare"), RoleName: aws.String("web")})),
-			"NoSuchEntity", "The role with name web cannot be found."},
+			"NoSuchEntity", "Role web in Instance Profile spare cannot be found."},
 		{"delete profile with a role", err2(c.DeleteInstanceProfile(ctx, &awsiam.DeleteInstanceProfileInput{InstanceProfileName: aws.String("Web")})),
 			"DeleteConflict", "Cannot delete entity, must remove roles from instance profile first."},
 		{"delete role in a profile", err2(c.DeleteRole(ctx, &awsiam.DeleteRoleInput{RoleName: aws.String("web")})),

@@ -314,7 +314,8 @@ func (s *Service) GetAccountPasswordPolicy(ctx context.Context, p *identity.Prin
 // DeleteAccountPasswordPolicy removes the account's password policy (the
 // default applies again).
 func (s *Service) DeleteAccountPasswordPolicy(ctx context.Context, p *identity.Principal, _ *awsquery.Empty, _ time.Time) (*awsquery.Empty, error) {
-	return &awsquery.Empty{}, notFoundAs(s.st.PasswordPolicies().Delete(ctx, p.Account), iam.KindPasswordPolicy, p.Account)
+	// AWS words this one as an account policy, unlike GetAccountPasswordPolicy.
+	return &awsquery.Empty{}, notFoundAs(s.st.PasswordPolicies().Delete(ctx, p.Account), iam.KindAccountPolicy, "PasswordPolicy")
 }
 
 // ErrBadPassword is VerifyPassword's one answer for a user that does not

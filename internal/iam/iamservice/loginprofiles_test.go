@@ -47,7 +47,7 @@ func TestLoginProfiles(t *testing.T) {
 		{"get policy, none set", func() error { _, err := c.GetAccountPasswordPolicy(ctx, nil); return err },
 			"NoSuchEntity: The Password Policy with domain name 123456789012 cannot be found."},
 		{"delete policy, none set", func() error { _, err := c.DeleteAccountPasswordPolicy(ctx, nil); return err },
-			"NoSuchEntity: The Password Policy with domain name 123456789012 cannot be found."},
+			"NoSuchEntity: The account policy with name PasswordPolicy cannot be found."},
 		{"default policy: too short", func() error {
 			_, err := c.CreateLoginProfile(ctx, &awsiam.CreateLoginProfileInput{UserName: aws.String("alice"), Password: aws.String("Ab1!")})
 			return err
