@@ -165,7 +165,10 @@ func (a *Authorizer) denial(req *policy.Request, d *policy.Decision, principalID
 }
 
 // reason completes AWS's "... because <reason>" for an implicit deny, and
-// "... with <reason>" for an explicit one.
+// "... with <reason>" for an explicit one. A role's trust policy that does
+// not allow the caller gets no reason: AWS's AccessDenied for it is the
+// bare "User: ARN is not authorized to perform: sts:AssumeRole on
+// resource: ARN".
 func reason(d *policy.Decision, action string) string {
 	if d.Outcome == policy.ExplicitlyDenied {
 		return "an explicit deny in " + article(d.DeniedBy)
@@ -178,7 +181,7 @@ func reason(d *policy.Decision, action string) string {
 	case policy.TypeResource:
 		return "no resource-based policy allows the " + action + " action"
 	case policy.TypeTrust:
-		return "the role's trust policy does not allow the " + action + " action"
+		return ""
 	}
 	return "no identity-based policy allows the " + action + " action"
 }

@@ -218,7 +218,7 @@ func TestAssumeRole(t *testing.T) {
 		code, text string
 	}{
 		{"caller not in trust", e.sts(nobody), awssts.AssumeRoleInput{RoleArn: aws.String(roleARN)}, "AccessDenied",
-			"User: arn:aws:iam::111122223333:user/nobody is not authorized to perform: sts:AssumeRole on resource: " + roleARN + " because the role's trust policy does not allow the sts:AssumeRole action. Encoded authorization failure message: "},
+			"User: arn:aws:iam::111122223333:user/nobody is not authorized to perform: sts:AssumeRole on resource: " + roleARN + ". Encoded authorization failure message: "},
 		{"role does not exist", c, awssts.AssumeRoleInput{RoleArn: aws.String(iam.RoleARN(acct, "/", "ghost"))}, "AccessDenied", denied + iam.RoleARN(acct, "/", "ghost") + ". Encoded authorization failure message: "},
 		{"wrong case", c, awssts.AssumeRoleInput{RoleArn: aws.String(iam.RoleARN(acct, "/", "APP"))}, "AccessDenied", denied},
 		{"not a role ARN", c, awssts.AssumeRoleInput{RoleArn: aws.String(iam.UserARN(acct, "/", "alice"))}, "AccessDenied", denied + iam.UserARN(acct, "/", "alice")},
