@@ -368,10 +368,15 @@ func (sim *simulation) evaluate(set *policy.Set, res *policy.Compiled, req *poli
 		if sp == nil {
 			continue
 		}
-		r.MatchedStatements = append(r.MatchedStatements, sp.matched(m.Index))
 		if m.PolicyType == policy.TypeBoundary && m.Effect == policy.Allow {
 			boundaryAllows = true
 		}
+		// An explicit deny is reported by its Deny statements alone
+		// (EvaluationResult.MatchedStatements in the API reference).
+		if d.Outcome == policy.ExplicitlyDenied && m.Effect != policy.Deny {
+			continue
+		}
+		r.MatchedStatements = append(r.MatchedStatements, sp.matched(m.Index))
 	}
 	if hasBoundary {
 		r.PermissionsBoundaryDecisionDetail = &iamapi.PermissionsBoundaryDecisionDetail{AllowedByPermissionsBoundary: ptr(boundaryAllows && d.DeniedBy != policy.TypeBoundary)}
