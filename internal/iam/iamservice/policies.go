@@ -175,6 +175,9 @@ func (s *Service) GetPolicy(ctx context.Context, p *identity.Principal, in *iama
 		return nil, err
 	}
 	out := toPolicy(pol, true)
+	if out.Tags == nil {
+		out.Tags = []iamapi.Tag{} // AWS's GetPolicy sends an empty Tags list
+	}
 	return &iamapi.GetPolicyResponse{Policy: &out}, nil
 }
 
