@@ -26,7 +26,9 @@ func TestCLIProviderTagsAndServiceLinkedRoles(t *testing.T) {
 		t.Errorf("provider tags = %+v, want env=prod", tags.Tags)
 	}
 
-	var r struct{ Role struct{ RoleName, Path, Arn string } }
+	var r struct {
+		Role struct{ RoleName, Path, Arn string }
+	}
 	c.json(&r, "iam", "create-service-linked-role", "--aws-service-name", "autoscaling.amazonaws.com", "--custom-suffix", "blue")
 	if r.Role.RoleName != "AWSServiceRoleForAutoScaling_blue" || r.Role.Path != "/aws-service-role/autoscaling.amazonaws.com/" {
 		t.Errorf("create-service-linked-role: %+v", r.Role)
