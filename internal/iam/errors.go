@@ -95,7 +95,7 @@ func (e *NotFoundError) Error() string {
 	case KindAccessKey:
 		return fmt.Sprintf("The Access Key with id %s cannot be found.", e.Name)
 	case KindMFADevice:
-		return fmt.Sprintf("VirtualMFADevice with serial number %s doesn't exist.", e.Name)
+		return fmt.Sprintf("MFA Device with serial number %s does not exist.", e.Name)
 	case KindAccount:
 		return fmt.Sprintf("The account with id %s cannot be found.", e.Name)
 	case KindInstanceProfile:
@@ -133,7 +133,7 @@ func (e *AlreadyExistsError) Error() string {
 	case KindPolicy:
 		return fmt.Sprintf("A policy called %s already exists. Duplicate names are not allowed.", e.Name)
 	case KindMFADevice:
-		return "MFADevice entity at the same path and name already exists."
+		return "MFA device already exists."
 	case KindAccount:
 		return fmt.Sprintf("The account alias %s already exists.", e.Name)
 	case KindInstanceProfile:

@@ -117,6 +117,7 @@ func (s *Service) GetInstanceProfile(ctx context.Context, p *identity.Principal,
 	if err != nil {
 		return nil, err
 	}
+	out.Tags = nonNil(out.Tags) // GetInstanceProfile always answers Tags, as AWS
 	return &iamapi.GetInstanceProfileResponse{InstanceProfile: out}, nil
 }
 

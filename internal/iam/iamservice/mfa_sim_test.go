@@ -85,7 +85,7 @@ func TestVirtualMFA(t *testing.T) {
 	must(c.DeactivateMFADevice(ctx, &awsiam.DeactivateMFADeviceInput{UserName: aws.String("frank"), SerialNumber: aws.String(serial)}))(t)
 	must(c.DeleteVirtualMFADevice(ctx, &awsiam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String(serial)}))(t)
 	_, err = c.DeleteVirtualMFADevice(ctx, &awsiam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String(serial)})
-	if code, msg := apiError(t, err); code != "NoSuchEntity" || msg != "VirtualMFADevice with serial number "+serial+" doesn't exist." {
+	if code, msg := apiError(t, err); code != "NoSuchEntity" || msg != "MFA Device with serial number "+serial+" does not exist." {
 		t.Errorf("deleting twice: %s %q", code, msg)
 	}
 }
