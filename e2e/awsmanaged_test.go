@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -147,5 +148,43 @@ func TestImportAWSManagedPolicies(t *testing.T) {
 	}
 	if decisions["ec2:DescribeInstances"] != "allowed" || decisions["ec2:RunInstances"] != "implicitDeny" {
 		t.Errorf("simulate-principal-policy: %v, want DescribeInstances allowed and RunInstances implicitDeny", decisions)
+	}
+
+	// AWS publishes a newer IAMReadOnlyAccess: importing it adds the
+	// version, makes it the default, and the role it stays attached to is
+	// governed by it.
+	for _, p := range b.shutdown() {
+		t.Fatal(p)
+	}
+	old := defaults["IAMReadOnlyAccess"]
+	n, err := strconv.Atoi(strings.TrimPrefix(old, "v"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer := "v" + strconv.Itoa(n+1)
+	update := `{"Policies":[{"PolicyName":"IAMReadOnlyAccess","Arn":"` + iamReadOnly + `","Path":"/","DefaultVersionId":"` + newer + `",` +
+		`"PolicyVersionList":[{"VersionId":"` + newer + `","IsDefaultVersion":true,"Document":` +
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"*"}]}}]}]}`
+	imp = exec.Command(brevetBin, "import", "--aws-managed-policies", "-", "--data-dir", first.DataDir)
+	imp.Env, imp.Stdin = cleanEnv(), strings.NewReader(update)
+	if out, err := imp.CombinedOutput(); err != nil || !strings.Contains(string(out), "0 added, 1 updated, 0 unchanged") {
+		t.Fatalf("importing a newer version: %v\n%s", err, out)
+	}
+	b = startBrevetIn(t, dir)
+	c = newClient(t, b)
+	var versions struct {
+		Versions []struct {
+			VersionId        string
+			IsDefaultVersion bool
+		}
+	}
+	c.json(&versions, "iam", "list-policy-versions", "--policy-arn", iamReadOnly)
+	if len(versions.Versions) != 2 || versions.Versions[0].VersionId != newer || !versions.Versions[0].IsDefaultVersion || versions.Versions[1].VersionId != old {
+		t.Errorf("list-policy-versions after the update: %+v, want %s (default) then %s", versions.Versions, newer, old)
+	}
+	s = c.as(c.assumeRole("--role-arn", roleARN, "--role-session-name", "reader2"))
+	s.aws("iam", "get-role", "--role-name", "imported-readers")
+	if msg := s.awsErr("iam", "list-roles"); !strings.Contains(msg, "is not authorized to perform: iam:ListRoles") {
+		t.Errorf("list-roles under the newer default: %s", msg)
 	}
 }

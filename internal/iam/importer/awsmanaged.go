@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/iam/managed"
 	"github.com/brevet-dev/brevet/internal/policy"
 	"github.com/brevet-dev/brevet/internal/store"
 )
@@ -180,10 +181,11 @@ func checkAWSDocument(name, doc string) error {
 // under their own ids. A stored one gains the file's versions (a version
 // id it holds takes the file's document) and the file's default, so the
 // entities it is attached to are governed by the new default; it keeps its
-// attachments and its other versions. A stored policy that is attached to
-// nothing and has another PolicyId (Brevet's built-in document, or an
-// earlier import under another id) is replaced outright. Policies the file
-// does not name are left as they are.
+// attachments and its other versions, except Brevet's built-in document
+// (its v1, when the file has no v1), which goes. A stored policy that is
+// attached to nothing and is Brevet's built-in one, or has another
+// PolicyId (an earlier import under another id), is replaced outright.
+// Policies the file does not name are left as they are.
 func ImportAWSManaged(ctx context.Context, st store.Store, f *AWSManagedFile, now time.Time, rnd io.Reader) (AWSManagedSummary, error) {
 	checked := make([]awsManaged, 0, len(f.Policies))
 	byARN := map[string]bool{}
@@ -234,7 +236,12 @@ func (im *run) upsertAWSManaged(m awsManaged, sum *AWSManagedSummary) error {
 		return im.createAWSManaged(m)
 	case err != nil:
 		return err
-	case existing.AttachmentCount == 0 && existing.BoundaryUsageCount == 0 && m.pol.ID != "" && existing.ID != m.pol.ID:
+	}
+	builtin, err := im.builtinVersion(m)
+	if err != nil {
+		return err
+	}
+	if existing.AttachmentCount == 0 && existing.BoundaryUsageCount == 0 && (builtin || m.pol.ID != "" && existing.ID != m.pol.ID) {
 		if err := im.r.Policies().Delete(im.ctx, arn); err != nil {
 			return err
 		}
@@ -245,7 +252,7 @@ func (im *run) upsertAWSManaged(m awsManaged, sum *AWSManagedSummary) error {
 	if err != nil {
 		return err
 	}
-	if same {
+	if same && !builtin {
 		sum.Unchanged++
 		return nil
 	}
@@ -255,7 +262,33 @@ func (im *run) upsertAWSManaged(m awsManaged, sum *AWSManagedSummary) error {
 		}
 	}
 	sum.Updated++
-	return im.r.Policies().SetDefaultVersion(im.ctx, arn, m.def, m.pol.Updated)
+	if err := im.r.Policies().SetDefaultVersion(im.ctx, arn, m.def, m.pol.Updated); err != nil {
+		return err
+	}
+	if builtin {
+		return im.r.Policies().DeleteVersion(im.ctx, arn, "v1")
+	}
+	return nil
+}
+
+// builtinVersion reports whether the stored policy still holds Brevet's
+// built-in document as its v1 and the file has no v1 of its own: that
+// version is Brevet's stand-in, not one of AWS's, and goes.
+func (im *run) builtinVersion(m awsManaged) (bool, error) {
+	if m.versions[0].VersionID == "v1" {
+		return false, nil
+	}
+	for _, b := range managed.Policies() {
+		if b.ARN() != m.pol.ARN() {
+			continue
+		}
+		v, err := im.r.Policies().GetVersion(im.ctx, b.ARN(), "v1")
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		return err == nil && v.Document == b.Document, err
+	}
+	return false, nil
 }
 
 // createAWSManaged creates the policy with its default document as a

@@ -142,7 +142,8 @@ func TestImportAWSManagedUpsert(t *testing.T) {
 
 // TestImportAWSManagedReplacesBuiltin: an unattached built-in policy is
 // replaced by the file's (AWS's id and versions only); an attached one
-// keeps its id and attachments and takes the file's versions.
+// keeps its id and attachments, takes the file's versions and loses
+// Brevet's document.
 func TestImportAWSManagedReplacesBuiltin(t *testing.T) {
 	st := openStore(t)
 	ctx := context.Background()
@@ -179,6 +180,28 @@ func TestImportAWSManagedReplacesBuiltin(t *testing.T) {
 	got, err = st.Policies().Get(ctx, readOnly)
 	if err != nil || got.ID != before.ID || got.AttachmentCount != 1 || got.DefaultVersion != "v7" {
 		t.Errorf("ReadOnlyAccess: got %+v (%v); want id %s kept, attached once, default v7", got, err, before.ID)
+	}
+	// Brevet's own document, its v1, is gone.
+	if diff := cmp.Diff([]string{"v7*"}, versionIDs(t, st, readOnly)); diff != "" {
+		t.Errorf("ReadOnlyAccess versions (-want +got):\n%s", diff)
+	}
+
+	// Without a PolicyId in the file, an unattached built-in policy is
+	// replaced all the same.
+	const denyAll = "arn:aws:iam::aws:policy/AWSDenyAll"
+	file = `{"Policies":[{"Arn":"` + denyAll + `","DefaultVersionId":"v2","Description":"d",` +
+		`"PolicyVersionList":[{"Document":` + docAllowS3 + `,"VersionId":"v2","IsDefaultVersion":true}]}]}`
+	if sum, err := importAWS(t, st, file); err != nil || sum != (importer.AWSManagedSummary{Updated: 1}) {
+		t.Fatalf("AWSDenyAll import: got %+v, %v; want 1 updated", sum, err)
+	}
+	if diff := cmp.Diff([]string{"v2*"}, versionIDs(t, st, denyAll)); diff != "" {
+		t.Errorf("AWSDenyAll versions (-want +got):\n%s", diff)
+	}
+	if got, err := st.Policies().Get(ctx, denyAll); err != nil || got.Description != "d" {
+		t.Errorf("AWSDenyAll: got %+v, %v; want the file's description", got, err)
+	}
+	if sum, err := importAWS(t, st, file); err != nil || sum != (importer.AWSManagedSummary{Unchanged: 1}) {
+		t.Errorf("AWSDenyAll again: got %+v, %v; want 1 unchanged", sum, err)
 	}
 }
 
