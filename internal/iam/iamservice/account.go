@@ -236,12 +236,15 @@ func (s *Service) userDetails(ctx context.Context, account string, used map[stri
 	for _, u := range users {
 		o := iam.Owner{Kind: iam.PrincipalUser, Account: account, Name: u.Name}
 		d := iamapi.UserDetail{Path: u.Path, UserName: u.Name, UserId: u.ID, Arn: u.ARN(), CreateDate: utc(u.Created),
-			PermissionsBoundary: toBoundary(u.PermissionsBoundary), Tags: toTags(u.Tags), GroupList: []string{}}
+			PermissionsBoundary: toBoundary(u.PermissionsBoundary), Tags: toTagsAlways(u.Tags), GroupList: []string{}}
 		if u.PermissionsBoundary != "" {
 			used[u.PermissionsBoundary] = true
 		}
 		if d.UserPolicyList, err = s.inlineDetails(ctx, o); err != nil {
 			return nil, err
+		}
+		if len(d.UserPolicyList) == 0 {
+			d.UserPolicyList = nil // IAM leaves a user's empty UserPolicyList out (a group's stays)
 		}
 		if d.AttachedManagedPolicies, err = s.attachedDetails(ctx, o, used); err != nil {
 			return nil, err

@@ -161,8 +161,10 @@ func (s *Service) ListEntitiesForPolicy(ctx context.Context, p *identity.Princip
 			return false
 		}
 		switch in.EntityFilter {
-		case "", iamapi.EntityTypeLocalManagedPolicy, iamapi.EntityTypeAWSManagedPolicy:
+		case "":
 			return true
+		case iamapi.EntityTypeLocalManagedPolicy, iamapi.EntityTypeAWSManagedPolicy:
+			return false // no user, group or role is a policy: IAM answers empty lists
 		case iamapi.EntityTypeUser:
 			return k == iam.PrincipalUser
 		case iamapi.EntityTypeGroup:

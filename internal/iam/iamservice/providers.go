@@ -223,7 +223,7 @@ func (s *Service) GetOpenIDConnectProvider(ctx context.Context, p *identity.Prin
 		return nil, err
 	}
 	return &iamapi.GetOpenIDConnectProviderResponse{Url: pr.Name, ClientIDList: nonNil(pr.ClientIDs),
-		ThumbprintList: nonNil(pr.Thumbprints), CreateDate: utc(pr.Created), Tags: toTags(pr.Tags)}, nil
+		ThumbprintList: nonNil(pr.Thumbprints), CreateDate: utc(pr.Created), Tags: toTagsAlways(pr.Tags)}, nil
 }
 
 // ListOpenIDConnectProviders lists the account's OIDC providers' ARNs.
@@ -347,8 +347,8 @@ func (s *Service) GetSAMLProvider(ctx context.Context, p *identity.Principal, in
 		return nil, err
 	}
 	return &iamapi.GetSAMLProviderResponse{SAMLProviderUUID: pr.UUID, SAMLMetadataDocument: pr.Metadata,
-		CreateDate: utc(pr.Created), ValidUntil: utc(pr.ValidUntil), Tags: toTags(pr.Tags),
-		AssertionEncryptionMode: "Allowed"}, nil
+		CreateDate: utc(pr.Created), ValidUntil: utc(pr.ValidUntil), Tags: toTagsAlways(pr.Tags),
+		AssertionEncryptionMode: "Allowed", PrivateKeyList: []iamapi.SAMLPrivateKey{}}, nil
 }
 
 // ListSAMLProviders lists the account's SAML providers.

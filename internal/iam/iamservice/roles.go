@@ -109,8 +109,11 @@ func (s *Service) CreateRole(ctx context.Context, p *identity.Principal, in *iam
 	if err != nil {
 		return nil, err
 	}
+	// CreateRole's answer leaves out MaxSessionDuration and RoleLastUsed,
+	// which GetRole returns (the AWS CLI's create-role examples).
 	out := toRole(role, true)
 	out.RoleLastUsed = nil
+	out.MaxSessionDuration = nil
 	return &iamapi.CreateRoleResponse{Role: out}, nil
 }
 

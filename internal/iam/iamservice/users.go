@@ -2,6 +2,8 @@ package iamservice
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
@@ -12,6 +14,9 @@ import (
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
+// toTags converts tags for an answer, sorted by key as IAM returns them
+// (the botocore model: "The returned list of tags is sorted by tag key");
+// none is nil, so the member is left out.
 func toTags(tags []iam.Tag) []iamapi.Tag {
 	if len(tags) == 0 {
 		return nil
@@ -20,7 +25,17 @@ func toTags(tags []iam.Tag) []iamapi.Tag {
 	for i, t := range tags {
 		out[i] = iamapi.Tag{Key: t.Key, Value: t.Value}
 	}
+	slices.SortStableFunc(out, func(a, b iamapi.Tag) int { return strings.Compare(a.Key, b.Key) })
 	return out
+}
+
+// toTagsAlways is toTags for the answers where IAM sends an empty <Tags/>
+// when there are none (GetPolicy, the providers' Get, a user's details).
+func toTagsAlways(tags []iam.Tag) []iamapi.Tag {
+	if out := toTags(tags); out != nil {
+		return out
+	}
+	return []iamapi.Tag{}
 }
 
 func fromTags(tags []iamapi.Tag) []iam.Tag {
@@ -34,12 +49,17 @@ func fromTags(tags []iamapi.Tag) []iam.Tag {
 	return out
 }
 
+// boundaryTypePolicy is the PermissionsBoundaryType IAM sends: "Policy",
+// not the botocore model's enum value "PermissionsBoundaryPolicy"
+// (awsdocs/iam-user-guide#82; the AWS CLI's create-user example output).
+const boundaryTypePolicy = "Policy"
+
 func toBoundary(arn string) *iamapi.AttachedPermissionsBoundary {
 	if arn == "" {
 		return nil
 	}
 	return &iamapi.AttachedPermissionsBoundary{
-		PermissionsBoundaryType: iamapi.PermissionsBoundaryAttachmentTypePermissionsBoundaryPolicy,
+		PermissionsBoundaryType: boundaryTypePolicy,
 		PermissionsBoundaryArn:  arn,
 	}
 }
