@@ -3,7 +3,6 @@ package iamservice
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -328,7 +327,7 @@ func (s *Service) CreateSAMLProvider(ctx context.Context, p *identity.Principal,
 	if err := checkProviderTags(in.Tags); err != nil {
 		return nil, err
 	}
-	id, err := newUUID(s.rand)
+	id, err := newSAMLProviderUUID(s.rand)
 	if err != nil {
 		return nil, err
 	}
@@ -492,13 +491,19 @@ func lowerAll(l []string) []string {
 	return out
 }
 
-// newUUID returns a random (version 4) UUID.
-func newUUID(r io.Reader) (string, error) {
+// newSAMLProviderUUID returns a SAML provider's SAMLProviderUUID as IAM
+// forms one: "SAMLSP" and 16 more upper-case letters and digits (the
+// model's privateKeyIdType is [A-Z0-9]+ of 22 to 64 characters; IAM's
+// values begin with SAMLSP, hashicorp/terraform-provider-aws#45699).
+func newSAMLProviderUUID(r io.Reader) (string, error) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	var b [16]byte
 	if _, err := io.ReadFull(r, b[:]); err != nil {
 		return "", err
 	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:]), nil
+	out := []byte("SAMLSP")
+	for _, c := range b {
+		out = append(out, alphabet[int(c)%len(alphabet)])
+	}
+	return string(out), nil
 }
