@@ -212,7 +212,7 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, p *identity.P
 	if err := s.st.Providers().Create(ctx, pr); err != nil {
 		return nil, conflictAs(err, &iam.ProviderExistsError{Kind: iam.ProviderOIDC, URL: in.Url})
 	}
-	return &iamapi.CreateOpenIDConnectProviderResponse{OpenIDConnectProviderArn: pr.ARN(), Tags: in.Tags}, nil
+	return &iamapi.CreateOpenIDConnectProviderResponse{OpenIDConnectProviderArn: pr.ARN(), Tags: toTags(pr.Tags)}, nil
 }
 
 // GetOpenIDConnectProvider describes an OIDC provider.
@@ -336,7 +336,7 @@ func (s *Service) CreateSAMLProvider(ctx context.Context, p *identity.Principal,
 	if err := s.st.Providers().Create(ctx, pr); err != nil {
 		return nil, conflictAs(err, &iam.ProviderExistsError{Kind: iam.ProviderSAML, Name: in.Name})
 	}
-	return &iamapi.CreateSAMLProviderResponse{SAMLProviderArn: pr.ARN(), Tags: in.Tags}, nil
+	return &iamapi.CreateSAMLProviderResponse{SAMLProviderArn: pr.ARN(), Tags: toTags(pr.Tags)}, nil
 }
 
 // GetSAMLProvider returns a SAML provider's metadata.
