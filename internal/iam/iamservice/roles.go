@@ -227,10 +227,7 @@ func (s *Service) UpdateRoleDescription(ctx context.Context, p *identity.Princip
 	if err := showTrust(ctx, trust.NewShower(s.st), &role); err != nil {
 		return nil, err
 	}
-	// Like CreateRole's, this answer leaves out MaxSessionDuration and
-	// RoleLastUsed (the AWS CLI's update-role-description example).
 	out := toRole(role, true)
-	out.MaxSessionDuration, out.RoleLastUsed = nil, nil
 	return &iamapi.UpdateRoleDescriptionResponse{Role: &out}, nil
 }
 
