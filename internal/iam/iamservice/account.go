@@ -236,7 +236,7 @@ func (s *Service) userDetails(ctx context.Context, account string, used map[stri
 	for _, u := range users {
 		o := iam.Owner{Kind: iam.PrincipalUser, Account: account, Name: u.Name}
 		d := iamapi.UserDetail{Path: u.Path, UserName: u.Name, UserId: u.ID, Arn: u.ARN(), CreateDate: utc(u.Created),
-			PermissionsBoundary: toBoundary(u.PermissionsBoundary), Tags: toTagsAlways(u.Tags), GroupList: []string{}}
+			PermissionsBoundary: toBoundary(u.PermissionsBoundary), Tags: orEmpty(toTags(u.Tags)), GroupList: []string{}}
 		if u.PermissionsBoundary != "" {
 			used[u.PermissionsBoundary] = true
 		}

@@ -358,7 +358,7 @@ func (s *Service) ListUserTags(ctx context.Context, p *identity.Principal, in *i
 	if err != nil {
 		return nil, err
 	}
-	pg, err := pageSlice(toTags(u.Tags), in.Marker, in.MaxItems)
+	pg, err := pageSlice(sortedTags(u.Tags), in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
@@ -395,7 +395,7 @@ func (s *Service) ListRoleTags(ctx context.Context, p *identity.Principal, in *i
 	if err != nil {
 		return nil, err
 	}
-	pg, err := pageSlice(toTags(role.Tags), in.Marker, in.MaxItems)
+	pg, err := pageSlice(sortedTags(role.Tags), in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}

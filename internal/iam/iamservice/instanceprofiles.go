@@ -264,7 +264,7 @@ func (s *Service) ListInstanceProfileTags(ctx context.Context, p *identity.Princ
 	if err != nil {
 		return nil, err
 	}
-	pg, err := pageSlice(toTags(prof.Tags), in.Marker, in.MaxItems)
+	pg, err := pageSlice(sortedTags(prof.Tags), in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}

@@ -412,7 +412,7 @@ func (s *Service) ListPolicyTags(ctx context.Context, p *identity.Principal, in 
 	if err != nil {
 		return nil, err
 	}
-	pg, err := pageSlice(toTags(pol.Tags), in.Marker, in.MaxItems)
+	pg, err := pageSlice(sortedTags(pol.Tags), in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}

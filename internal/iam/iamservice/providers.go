@@ -212,7 +212,7 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, p *identity.P
 	if err := s.st.Providers().Create(ctx, pr); err != nil {
 		return nil, conflictAs(err, &iam.ProviderExistsError{Kind: iam.ProviderOIDC, URL: in.Url})
 	}
-	return &iamapi.CreateOpenIDConnectProviderResponse{OpenIDConnectProviderArn: pr.ARN(), Tags: toTags(pr.Tags)}, nil
+	return &iamapi.CreateOpenIDConnectProviderResponse{OpenIDConnectProviderArn: pr.ARN(), Tags: sortedTags(pr.Tags)}, nil
 }
 
 // GetOpenIDConnectProvider describes an OIDC provider.
@@ -222,7 +222,7 @@ func (s *Service) GetOpenIDConnectProvider(ctx context.Context, p *identity.Prin
 		return nil, err
 	}
 	return &iamapi.GetOpenIDConnectProviderResponse{Url: pr.Name, ClientIDList: nonNil(pr.ClientIDs),
-		ThumbprintList: nonNil(pr.Thumbprints), CreateDate: utc(pr.Created), Tags: toTagsAlways(pr.Tags)}, nil
+		ThumbprintList: nonNil(pr.Thumbprints), CreateDate: utc(pr.Created), Tags: orEmpty(sortedTags(pr.Tags))}, nil
 }
 
 // ListOpenIDConnectProviders lists the account's OIDC providers' ARNs.
@@ -336,7 +336,7 @@ func (s *Service) CreateSAMLProvider(ctx context.Context, p *identity.Principal,
 	if err := s.st.Providers().Create(ctx, pr); err != nil {
 		return nil, conflictAs(err, &iam.ProviderExistsError{Kind: iam.ProviderSAML, Name: in.Name})
 	}
-	return &iamapi.CreateSAMLProviderResponse{SAMLProviderArn: pr.ARN(), Tags: toTags(pr.Tags)}, nil
+	return &iamapi.CreateSAMLProviderResponse{SAMLProviderArn: pr.ARN(), Tags: sortedTags(pr.Tags)}, nil
 }
 
 // GetSAMLProvider returns a SAML provider's metadata.
@@ -346,7 +346,7 @@ func (s *Service) GetSAMLProvider(ctx context.Context, p *identity.Principal, in
 		return nil, err
 	}
 	return &iamapi.GetSAMLProviderResponse{SAMLProviderUUID: pr.UUID, SAMLMetadataDocument: pr.Metadata,
-		CreateDate: utc(pr.Created), ValidUntil: utc(pr.ValidUntil), Tags: toTagsAlways(pr.Tags),
+		CreateDate: utc(pr.Created), ValidUntil: utc(pr.ValidUntil), Tags: orEmpty(sortedTags(pr.Tags)),
 		AssertionEncryptionMode: "Allowed", PrivateKeyList: []iamapi.SAMLPrivateKey{}}, nil
 }
 

@@ -227,7 +227,11 @@ func (s *Service) UpdateRoleDescription(ctx context.Context, p *identity.Princip
 	if err := showTrust(ctx, trust.NewShower(s.st), &role); err != nil {
 		return nil, err
 	}
+	// Like CreateRole's, this answer leaves out MaxSessionDuration and
+	// RoleLastUsed (LocalStack's recording of AWS, test_update_role's
+	// update-role-description-response).
 	out := toRole(role, true)
+	out.MaxSessionDuration, out.RoleLastUsed = nil, nil
 	return &iamapi.UpdateRoleDescriptionResponse{Role: &out}, nil
 }
 

@@ -422,8 +422,11 @@ func TestRolesInlineAttachments(t *testing.T) {
 	}
 	must(c.UpdateRole(ctx, &awsiam.UpdateRoleInput{RoleName: aws.String("app"), MaxSessionDuration: aws.Int32(43200)}))(t)
 	d := must(c.UpdateRoleDescription(ctx, &awsiam.UpdateRoleDescriptionInput{RoleName: aws.String("app"), Description: aws.String("new")}))(t)
-	if aws.ToString(d.Role.Description) != "new" || aws.ToInt32(d.Role.MaxSessionDuration) != 43200 {
-		t.Errorf("UpdateRoleDescription role = %q %d", aws.ToString(d.Role.Description), aws.ToInt32(d.Role.MaxSessionDuration))
+	if aws.ToString(d.Role.Description) != "new" || d.Role.MaxSessionDuration != nil || d.Role.RoleLastUsed != nil {
+		t.Errorf("UpdateRoleDescription role = %q %v %v, want the description without MaxSessionDuration and RoleLastUsed", aws.ToString(d.Role.Description), d.Role.MaxSessionDuration, d.Role.RoleLastUsed)
+	}
+	if g := must(c.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("app")}))(t); aws.ToInt32(g.Role.MaxSessionDuration) != 43200 {
+		t.Errorf("GetRole MaxSessionDuration after UpdateRole = %d, want 43200", aws.ToInt32(g.Role.MaxSessionDuration))
 	}
 	must(c.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("app"), PolicyName: aws.String("s3"), PolicyDocument: aws.String(allowS3)}))(t)
 	rp := must(c.GetRolePolicy(ctx, &awsiam.GetRolePolicyInput{RoleName: aws.String("app"), PolicyName: aws.String("s3")}))(t)

@@ -14,9 +14,11 @@ import (
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
-// toTags converts tags for an answer, sorted by key as IAM returns them
-// (the botocore model: "The returned list of tags is sorted by tag key");
-// none is nil, so the member is left out.
+// toTags converts tags for an answer in the order the entity keeps them:
+// the request's order, a re-tagged key in its place and new keys last (a
+// CreatePolicy answer echoes its tags in the request's order; LocalStack's
+// recording of AWS, create-with-case-sensitive-tags). None is nil, so the
+// member is left out.
 func toTags(tags []iam.Tag) []iamapi.Tag {
 	if len(tags) == 0 {
 		return nil
@@ -25,17 +27,26 @@ func toTags(tags []iam.Tag) []iamapi.Tag {
 	for i, t := range tags {
 		out[i] = iamapi.Tag{Key: t.Key, Value: t.Value}
 	}
+	return out
+}
+
+// sortedTags is toTags sorted by key, byte by byte ("A" before "a"), for
+// the answers the model documents as "sorted by tag key": the List*Tags
+// actions (AWS lists a policy's tags a and A as A, a; LocalStack's
+// recording, list-case-sensitive-tags) and the providers' Get and Create.
+func sortedTags(tags []iam.Tag) []iamapi.Tag {
+	out := toTags(tags)
 	slices.SortStableFunc(out, func(a, b iamapi.Tag) int { return strings.Compare(a.Key, b.Key) })
 	return out
 }
 
-// toTagsAlways is toTags for the answers where IAM sends an empty <Tags/>
-// when there are none (GetPolicy, the providers' Get, a user's details).
-func toTagsAlways(tags []iam.Tag) []iamapi.Tag {
-	if out := toTags(tags); out != nil {
-		return out
+// orEmpty makes a list IAM sends as an empty <Tags/> when there are none
+// (GetPolicy, the providers' Get, a user's authorization details).
+func orEmpty(tags []iamapi.Tag) []iamapi.Tag {
+	if tags == nil {
+		return []iamapi.Tag{}
 	}
-	return []iamapi.Tag{}
+	return tags
 }
 
 func fromTags(tags []iamapi.Tag) []iam.Tag {
