@@ -108,7 +108,8 @@ func TestProviderTags(t *testing.T) {
 				t.Errorf("Tag authorized on %s with %v", got.Resource, got.Context)
 			}
 			got := must(k.ops.list(k.arn))(t)
-			if d := cmp.Diff([]string{"team=sec", "env=prod"}, tagPairs(got)); d != "" {
+			// Listed sorted by key, as the model documents for List*ProviderTags.
+			if d := cmp.Diff([]string{"env=prod", "team=sec"}, tagPairs(got)); d != "" {
 				t.Errorf("tags after Tag (-want +got):\n%s", d)
 			}
 			if err := k.ops.untag(k.arn, "team", "absent"); err != nil {

@@ -430,7 +430,7 @@ func (s *Service) providerTags(ctx context.Context, p *identity.Principal, kind 
 	if err != nil {
 		return page[iamapi.Tag]{}, err
 	}
-	pg, err := pageSlice(toTags(pr.Tags), marker, maxItems)
+	pg, err := pageSlice(sortedTags(pr.Tags), marker, maxItems)
 	pg.items = nonNil(pg.items)
 	return pg, err
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -313,4 +315,15 @@ func registerServiceLinkedRoles(d *awsquery.Dispatcher, s *Service) {
 	add(d, iamapi.GetServiceLinkedRoleDeletionStatus, request.ReadOnly, func(context.Context, *identity.Principal, *iamapi.GetServiceLinkedRoleDeletionStatusRequest) (request.Target, error) {
 		return target("*", nil)
 	}, s.GetServiceLinkedRoleDeletionStatus)
+}
+
+// newUUID returns a random (version 4) UUID, as in a deletion task's id.
+func newUUID(r io.Reader) (string, error) {
+	var b [16]byte
+	if _, err := io.ReadFull(r, b[:]); err != nil {
+		return "", err
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:]), nil
 }
