@@ -215,7 +215,12 @@ func (vd *validator) scalarList(path []string, m *Shape, v *Value) {
 	if len(m.Enum) > 0 {
 		cs = append(cs, "Member must satisfy enum value set: ["+strings.Join(m.Enum, ", ")+"]")
 	}
-	cs = append(cs, "Member must not be null")
+	// AWS lists "not null" for TagKeys' members but not for ClientIDList's
+	// or ThumbprintList's (recorded answers); of the model's shapes only the
+	// pattern tells them apart.
+	if m.Pattern != "" {
+		cs = append(cs, "Member must not be null")
+	}
 	vd.failWith(path, "", "Member must satisfy constraint: ["+strings.Join(cs, ", ")+"]")
 }
 

@@ -155,7 +155,8 @@ func ValidateClientID(id string) error {
 // ValidateThumbprints checks an OIDC provider's thumbprint list.
 func ValidateThumbprints(tps []string) error {
 	if len(tps) > MaxThumbprints {
-		return &LimitExceededError{Quota: "ThumbprintsPerOpenIdConnectProvider", Limit: MaxThumbprints}
+		// AWS's words, though five are allowed.
+		return &InvalidInputError{Message: fmt.Sprintf("Thumbprint list must contain fewer than %d entries.", MaxThumbprints)}
 	}
 	for _, tp := range tps {
 		if !thumbprintRE.MatchString(tp) {
@@ -186,12 +187,18 @@ func ValidateSAMLMetadataLength(doc string) error {
 type ProviderNotFoundError struct {
 	Kind ProviderKind
 	ARN  string
+	// Deleting: AWS words a missing OIDC provider differently in
+	// DeleteOpenIDConnectProvider.
+	Deleting bool
 }
 
 // Error returns AWS's message.
 func (e *ProviderNotFoundError) Error() string {
-	if e.Kind == ProviderSAML {
+	switch {
+	case e.Kind == ProviderSAML:
 		return "Manifest not found for arn " + e.ARN
+	case e.Deleting:
+		return "OpenId connect Provider " + e.ARN + " cannot be found."
 	}
 	return "OpenIDConnect Provider not found for arn " + e.ARN
 }

@@ -287,11 +287,15 @@ func (s *Service) DeleteOpenIDConnectProvider(ctx context.Context, p *identity.P
 
 func (s *Service) deleteProvider(ctx context.Context, p *identity.Principal, kind iam.ProviderKind, arn string) (*awsquery.Empty, error) {
 	if _, err := s.getProvider(ctx, p, kind, arn); err != nil {
+		var nf *iam.ProviderNotFoundError
+		if errors.As(err, &nf) {
+			nf.Deleting = true
+		}
 		return nil, err
 	}
 	if err := s.st.Providers().Delete(ctx, arn); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, &iam.ProviderNotFoundError{Kind: kind, ARN: arn}
+			return nil, &iam.ProviderNotFoundError{Kind: kind, ARN: arn, Deleting: true}
 		}
 		return nil, err
 	}
