@@ -193,6 +193,10 @@ func (h *Handler) simRun(w http.ResponseWriter, r *http.Request, s *session) err
 	for _, er := range out.EvaluationResults {
 		res := simResult{Action: er.EvalActionName, Resource: er.EvalResourceName, Decision: er.EvalDecision,
 			Allowed: er.EvalDecision == iamapi.PolicyEvaluationDecisionTypeAllowed, Missing: er.MissingContextValues}
+		for _, rs := range er.ResourceSpecificResults {
+			// a named resource's missing keys are listed in its entry
+			res.Missing = append(res.Missing, rs.MissingContextValues...)
+		}
 		for _, m := range er.MatchedStatements {
 			res.Matched = append(res.Matched, markStatement(m, texts.text(m)))
 		}

@@ -96,6 +96,15 @@ func TestConsolePolicies(t *testing.T) {
 		}
 	}
 
+	// A named resource's missing context keys (listed by IAM in its
+	// ResourceSpecificResults entry) are shown.
+	code, body = b.post("/console/simulator", url.Values{
+		"PolicyInputList.member.1": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}`},
+		"ActionNames":              {"s3:GetObject"}, "ResourceArns": {"arn:aws:s3:::reports/q1.csv"}})
+	if code != http.StatusOK || !strings.Contains(body, "Missing context values: aws:SecureTransport") {
+		t.Errorf("missing keys of a named resource: %d %s", code, body)
+	}
+
 	// A resource-based policy's deciding statement is marked in it.
 	code, body = b.post("/console/simulator", url.Values{
 		"PolicyInputList.member.1": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`},

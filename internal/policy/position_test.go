@@ -110,7 +110,9 @@ func TestOffsetInvertsPositionAt(t *testing.T) {
 
 // FuzzStatementSpans checks that StatementSpans never panics, finds one
 // span per statement of every document Parse accepts, each the text of
-// a JSON value, and that Offset inverts PositionAt at each span's ends.
+// a JSON value, and that Offset inverts PositionAt at each span's ends;
+// and that SimulatorSpans reports one span per statement, each starting
+// where the previous ends, which SimulatedStatement maps back to it.
 func FuzzStatementSpans(f *testing.F) {
 	for _, s := range []string{
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`,
@@ -132,6 +134,18 @@ func FuzzStatementSpans(f *testing.F) {
 		}
 		if !ok || len(spans) != len(doc.Statements) {
 			t.Fatalf("%d spans (ok %v) for %d statements", len(spans), ok, len(doc.Statements))
+		}
+		reported, rok := SimulatorSpans(data)
+		if !rok || len(reported) != len(spans) {
+			t.Fatalf("%d simulator spans (ok %v) for %d statements", len(reported), rok, len(spans))
+		}
+		for i, r := range reported {
+			if r.EndOffset != spans[i].EndOffset || r.StartOffset > spans[i].StartOffset+1 || (i > 0 && r.Start != reported[i-1].End) {
+				t.Fatalf("simulator span %d %+v for statement %+v", i, r, spans[i])
+			}
+			if got, ok := SimulatedStatement(data, r.Start, r.End); !ok || got != spans[i] {
+				t.Fatalf("SimulatedStatement(%v, %v) = %+v, %v; want %+v", r.Start, r.End, got, ok, spans[i])
+			}
 		}
 		for _, sp := range spans {
 			if sp.StartOffset >= sp.EndOffset || data[sp.StartOffset] != '{' || data[sp.EndOffset-1] != '}' {
