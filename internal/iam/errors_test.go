@@ -34,6 +34,8 @@ func TestErrorMessages(t *testing.T) {
 		{&NotFoundError{Kind: KindLoginProfile, Name: "alice"}, "Login Profile for User alice cannot be found."},
 		{&NotFoundError{Kind: KindPasswordPolicy, Name: "123456789012"}, "The Password Policy with domain name 123456789012 cannot be found."},
 		{&AlreadyExistsError{Kind: KindLoginProfile, Name: "alice"}, "Login Profile for user alice already exists."},
+		{&NotFoundError{Kind: KindMFADevice, Name: "arn:aws:iam::123456789012:mfa/d"}, "MFA Device with serial number arn:aws:iam::123456789012:mfa/d does not exist."},
+		{&AlreadyExistsError{Kind: KindMFADevice, Name: "d"}, "MFA device already exists."},
 		{&NotFoundError{Kind: KindBoundary, Name: arn}, "Scope ARN: " + arn + " does not exist or is not attachable."},
 		{&NotFoundError{Kind: KindProfileRole, Name: "web", Parent: "prof"}, "Role web in Instance Profile prof cannot be found."},
 		{&NotFoundError{Kind: KindAccountPolicy, Name: "PasswordPolicy"}, "The account policy with name PasswordPolicy cannot be found."},
