@@ -241,7 +241,7 @@ func (s *Service) DeletePolicy(ctx context.Context, p *identity.Principal, in *i
 	err := s.st.Tx(ctx, func(r store.Repos) error {
 		pol, err := ownPolicy(ctx, r, p.Account, in.PolicyArn)
 		if err != nil {
-			return err
+			return tagTargetMissing(err)
 		}
 		if pol.AttachmentCount > 0 || pol.BoundaryUsageCount > 0 {
 			return &iam.DeleteConflictError{Reason: iam.ConflictPolicyAttached}
@@ -364,9 +364,9 @@ func (s *Service) DeletePolicyVersion(ctx context.Context, p *identity.Principal
 	return &awsquery.Empty{}, err
 }
 
-// tagTargetMissing words a missing policy as TagPolicy and UntagPolicy do:
-// "Policy ARN was not found.", not GetPolicy's "does not exist or is not
-// attachable".
+// tagTargetMissing words a missing policy as DeletePolicy, TagPolicy and
+// UntagPolicy do: "Policy ARN was not found.", not GetPolicy's "does not
+// exist or is not attachable".
 func tagTargetMissing(err error) error {
 	var nf *iam.NotFoundError
 	if errors.As(err, &nf) && nf.Kind == iam.KindPolicy {
