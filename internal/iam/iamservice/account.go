@@ -308,7 +308,7 @@ func (s *Service) roleDetails(ctx context.Context, account string, used map[stri
 		o := iam.Owner{Kind: iam.PrincipalRole, Account: account, Name: r.Name}
 		d := iamapi.RoleDetail{Path: r.Path, RoleName: r.Name, RoleId: r.ID, Arn: r.ARN(), CreateDate: utc(r.Created),
 			AssumeRolePolicyDocument: encodeDocument(r.TrustPolicy), InstanceProfileList: ipl,
-			PermissionsBoundary: toBoundary(r.PermissionsBoundary), Tags: toTags(r.Tags),
+			PermissionsBoundary: toBoundary(r.PermissionsBoundary), Tags: orEmpty(toTags(r.Tags)),
 			RoleLastUsed: &iamapi.RoleLastUsed{LastUsedDate: utc(r.LastUsed.Date), Region: r.LastUsed.Region}}
 		if r.PermissionsBoundary != "" {
 			used[r.PermissionsBoundary] = true
@@ -369,7 +369,9 @@ func (s *Service) policyDetails(ctx context.Context, account string, used map[st
 		d := iamapi.ManagedPolicyDetail{PolicyName: pol.Name, PolicyId: pol.ID, Arn: pol.ARN(), Path: pol.Path,
 			DefaultVersionId: pol.DefaultVersion, AttachmentCount: ptr(int32(pol.AttachmentCount)),
 			PermissionsBoundaryUsageCount: ptr(int32(pol.BoundaryUsageCount)), IsAttachable: ptr(true),
-			Description: pol.Description, CreateDate: utc(pol.Created), UpdateDate: utc(pol.Updated)}
+			CreateDate: utc(pol.Created), UpdateDate: utc(pol.Updated)}
+		// No Description: AWS's details leave it out even for a policy
+		// that has one (LocalStack's recording of AWS, filter_aws_managed_policy).
 		for _, v := range vs {
 			d.PolicyVersionList = append(d.PolicyVersionList, toVersion(v, true))
 		}
