@@ -106,6 +106,45 @@ func (s *Store) EventIndexPosition(ctx context.Context) (uint64, error) {
 	return uint64(seq), nil
 }
 
+// findQuery is FindEvents' query: the keys first, from an index alone
+// (the time index for a small time range), then their rows.
+func findQuery(f store.EventFilter, smallRange bool) (string, []any) {
+	where, args := store.EventWhere(f, func(int) string { return "?" })
+	where, args = bucketed(where, args, f)
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	index := "audit_events"
+	switch {
+	case smallRange:
+		index = "audit_events INDEXED BY audit_events_time"
+	case !f.From.IsZero() || !f.To.IsZero():
+		// Keep the planner off the time index: "+time" is not indexed.
+		where = strings.ReplaceAll(where, " time ", " +time ")
+	}
+	return `SELECT ` + eventCols + ` FROM audit_events WHERE rowid IN (SELECT rowid FROM ` + index + ` WHERE ` + where +
+		` ORDER BY key DESC LIMIT ` + fmt.Sprint(limit) + `) ORDER BY key DESC`, args
+}
+
+// bucketed adds to f's WHERE clause the bucket of the event id and of the
+// issued key it asks for, so that SQLite reads the bucketed index of
+// either (migration 14) rather than every row of the account: an index
+// on an expression is used only for that expression. The bucket is
+// computed by SQLite from the same value, so that it is the index's for
+// any string.
+func bucketed(where string, args []any, f store.EventFilter) (string, []any) {
+	if f.EventID != "" {
+		where += " AND unicode(substr(event_id, -1)) % 8 = unicode(substr(?, -1)) % 8"
+		args = append(args, f.EventID)
+	}
+	if f.IssuedKeyID != "" {
+		where += " AND issued_key_id != '' AND unicode(substr(issued_key_id, -1)) % 8 = unicode(substr(?, -1)) % 8"
+		args = append(args, f.IssuedKeyID)
+	}
+	return where, args
+}
+
 // smallRange is how many events of a time range FindEvents reads through
 // the time index (and sorts by key); past it, it walks the key order.
 const smallRange = 5000
@@ -116,27 +155,14 @@ const smallRange = 5000
 // would read every newer event before reaching it), and only then the
 // rows.
 func (s *Store) FindEvents(ctx context.Context, f store.EventFilter) ([]store.EventRecord, error) {
-	where, args := store.EventWhere(f, func(int) string { return "?" })
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	// The keys first, from an index alone; then their rows.
-	index, inner := "audit_events", where
+	small := false
 	if !f.From.IsZero() || !f.To.IsZero() {
-		small, err := s.smallRange(ctx, f)
-		if err != nil {
+		var err error
+		if small, err = s.smallRange(ctx, f); err != nil {
 			return nil, err
 		}
-		if small {
-			index = "audit_events INDEXED BY audit_events_time"
-		} else {
-			// Keep the planner off the time index: "+time" is not indexed.
-			inner = strings.ReplaceAll(inner, " time ", " +time ")
-		}
 	}
-	query := `SELECT ` + eventCols + ` FROM audit_events WHERE rowid IN (SELECT rowid FROM ` + index + ` WHERE ` + inner +
-		` ORDER BY key DESC LIMIT ` + fmt.Sprint(limit) + `) ORDER BY key DESC`
+	query, args := findQuery(f, small)
 	rows, err := s.rdb.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: finding events: %w", mapErr(err))

@@ -45,6 +45,7 @@ func BenchmarkFindEvents(b *testing.B) {
 		{"principal", store.EventFilter{Username: "user-7"}},
 		{"key", store.EventFilter{AccessKeyID: "AKIA7"}},
 		{"issued", store.EventFilter{IssuedKeyID: "ASIA50000", Management: true}},
+		{"event-id", store.EventFilter{EventID: "id50001", Management: true}},
 		{"error", store.EventFilter{AnyError: true}},
 		{"recent-hour", store.EventFilter{From: time.Unix(n-3600, 0)}},
 		{"old-hour", store.EventFilter{From: time.Unix(1000, 0), To: time.Unix(4600, 0)}},

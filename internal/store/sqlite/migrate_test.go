@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"database/sql"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -259,6 +261,130 @@ func query[T any](t *testing.T, s *Store, text string) []T {
 			t.Fatal(err)
 		}
 		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestMigrateEventIndexBuckets: version 14 rebuilds the event index's
+// indexes on the event id and the issued key as bucketed ones over the
+// rows a version 13 database holds; every lookup by either finds the
+// same rows as before (an event's two accounts, ids and keys of any last
+// character, a key issued twice), through its index.
+func TestMigrateEventIndexBuckets(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "b.db")
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", dsn(Config{Path: path, BusyTimeout: 5 * time.Second}, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := apply(t.Context(), db, ms[:13], testNow); err != nil {
+		t.Fatal(err)
+	}
+	const a, b = "111122223333", "444455556666"
+	row := func(key uint64, acct, id, issued string) store.EventRecord {
+		return store.EventRecord{Key: key, Account: acct, Time: testNow.Add(time.Duration(key) * time.Second), EventID: id,
+			Source: "sts.amazonaws.com", Name: "AssumeRole", IssuedKeyID: issued, Management: key != 4,
+			Event: []byte(fmt.Sprintf(`{"k":%d}`, key))}
+	}
+	rows := []store.EventRecord{
+		row(1, a, "0f8e3b9a-1c2d-4e5f-8a9b-0c1d2e3f4a5b", "ASIAAAAAAAAAAAAAAAA1"),
+		row(1, b, "0f8e3b9a-1c2d-4e5f-8a9b-0c1d2e3f4a5b", "ASIAAAAAAAAAAAAAAAA1"), // the caller's account too
+		row(2, a, "0f8e3b9a-1c2d-4e5f-8a9b-0c1d2e3f4a5c", ""),
+		row(3, a, "0f8e3b9a-1c2d-4e5f-8a9b-0c1d2e3f4a53", "ASIAAAAAAAAAAAAAAAA9"), // in the buckets of row 2's 'c' and of '1'
+		row(4, a, "événement-é", "ASIAAAAAAAAAAAAAAAAé"),
+		row(5, a, "x", "ASIAAAAAAAAAAAAAAAA1"), // the same key issued again
+	}
+	var args []any
+	for _, e := range rows {
+		args = append(args, int64(e.Key), e.Account, e.Time.Unix(), e.EventID, e.Source, e.Name, e.PrincipalARN, e.IssuerARN,
+			e.Username, e.AccessKeyID, e.IssuedKeyID, e.ErrorCode, e.ReadOnly, e.Management, string(e.Event))
+	}
+	if _, err := db.ExecContext(t.Context(), insertEvents(len(rows)), args...); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := openAt(t, path)
+	if err != nil {
+		t.Fatalf("open a version 13 database: %v", err)
+	}
+	defer s.Close()
+	if got := schemaVersions(t, s); len(got) != len(ms) {
+		t.Errorf("versions after the upgrade: got %v, want %d", got, len(ms))
+	}
+	mgmt := true
+	for _, c := range []struct {
+		f    store.EventFilter
+		want []uint64
+	}{
+		{store.EventFilter{Account: a, EventID: "0f8e3b9a-1c2d-4e5f-8a9b-0c1d2e3f4a5b"}, []uint64{1}},
+		{store.EventFilter{Account: b, EventID: "0f8e3b9a-1c2d-4e5f-8a9b-0c1d2e3f4a5b"}, []uint64{1}},
+		{store.EventFilter{Account: a, EventID: "0f8e3b9a-1c2d-4e5f-8a9b-0c1d2e3f4a5c"}, []uint64{2}},
+		{store.EventFilter{Account: a, EventID: "0f8e3b9a-1c2d-4e5f-8a9b-0c1d2e3f4a53"}, []uint64{3}},
+		{store.EventFilter{Account: a, EventID: "événement-é"}, []uint64{4}},
+		{store.EventFilter{Account: a, EventID: "événement-é", Management: mgmt}, nil},
+		{store.EventFilter{Account: a, EventID: "0f8e3b9a-1c2d-4e5f-8a9b-0c1d2e3f4a5d"}, nil},
+		{store.EventFilter{Account: a, IssuedKeyID: "ASIAAAAAAAAAAAAAAAA1"}, []uint64{5, 1}},
+		{store.EventFilter{Account: a, IssuedKeyID: "ASIAAAAAAAAAAAAAAAA1", Before: 5}, []uint64{1}},
+		{store.EventFilter{Account: b, IssuedKeyID: "ASIAAAAAAAAAAAAAAAA1", Management: mgmt}, []uint64{1}},
+		{store.EventFilter{Account: a, IssuedKeyID: "ASIAAAAAAAAAAAAAAAA9"}, []uint64{3}},
+		{store.EventFilter{Account: a, IssuedKeyID: "ASIAAAAAAAAAAAAAAAAé"}, []uint64{4}},
+		{store.EventFilter{Account: a, IssuedKeyID: "ASIAAAAAAAAAAAAAAAA2"}, nil},
+		{store.EventFilter{Account: a, EventID: "x", IssuedKeyID: "ASIAAAAAAAAAAAAAAAA1"}, []uint64{5}},
+	} {
+		got, err := s.FindEvents(t.Context(), c.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []uint64
+		for _, e := range got {
+			keys = append(keys, e.Key)
+		}
+		if d := cmp.Diff(c.want, keys); d != "" {
+			t.Errorf("FindEvents(%+v) keys (-want +got):\n%s", c.f, d)
+		}
+	}
+	// Each lookup reads its bucket of its index, not every row of the
+	// account.
+	for _, c := range []struct {
+		f     store.EventFilter
+		index string
+	}{
+		{store.EventFilter{Account: a, EventID: "0f8e3b9a-1c2d-4e5f-8a9b-0c1d2e3f4a5b"}, "audit_events_event_id"},
+		{store.EventFilter{Account: a, IssuedKeyID: "ASIAAAAAAAAAAAAAAAA1", Management: true}, "audit_events_issued_key"},
+	} {
+		q, args := findQuery(c.f, false)
+		detail := strings.Join(queryPlan(t, s, q, args), "\n")
+		if !strings.Contains(detail, "INDEX "+c.index+" (account_id=? AND <expr>=?)") {
+			t.Errorf("plan of %+v: %q; want it to read a bucket of %s", c.f, detail, c.index)
+		}
+	}
+}
+
+// queryPlan is the detail column of EXPLAIN QUERY PLAN of q.
+func queryPlan(t *testing.T, s *Store, q string, args []any) []string {
+	t.Helper()
+	rows, err := s.rdb.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, detail)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
