@@ -125,6 +125,10 @@ func dsn(cfg Config, readOnly bool) string {
 		q.Set("_query_only", "1")
 	} else {
 		q.Set("_txlock", "immediate")
+		// A statement that inserts many rows (the event index's) keeps
+		// a statement journal, which SQLite writes to a temporary file
+		// by default: in memory it costs no system calls.
+		q.Add("_pragma", "temp_store(MEMORY)")
 	}
 	return "file:" + (&url.URL{Path: cfg.Path}).EscapedPath() + "?" + q.Encode()
 }
