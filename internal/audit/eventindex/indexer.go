@@ -164,7 +164,7 @@ func (ix *Indexer) run() {
 	for {
 		select {
 		case it := <-ix.q.Items():
-			ix.write(ix.q.Drain(append(batch[:0], it), drainMax))
+			ix.write(ix.gather(append(batch[:0], it)))
 		case <-tick.C:
 			if ix.degraded || ix.q.Dropped() {
 				ix.write(ix.q.Drain(batch[:0], drainMax))
@@ -178,6 +178,55 @@ func (ix *Indexer) run() {
 
 // drainMax bounds the items the writer takes into one write.
 const drainMax = 256
+
+// A write waits for more batches, up to lingerFor after the first, until
+// it holds lingerEvents events: a transaction's cost is mostly the pages
+// it dirties, and the last page of each of the index's B-trees is written
+// again by every transaction, so fewer, larger ones cost less an event
+// (in the index's benchmark, 125 µs an event in transactions of 8, 36 in
+// transactions of 128). A Flush (LookupEvents) or Close does not wait.
+const (
+	lingerFor    = 50 * time.Millisecond
+	lingerEvents = 512
+)
+
+// gather is batch with the items queued behind it, waiting for more as
+// lingerFor and lingerEvents allow.
+func (ix *Indexer) gather(batch []item) []item {
+	batch = ix.q.Drain(batch, drainMax)
+	var timer *time.Timer
+	for !lingerDone(batch) {
+		if timer == nil {
+			timer = time.NewTimer(lingerFor)
+			defer timer.Stop()
+		}
+		select {
+		case it := <-ix.q.Items():
+			batch = ix.q.Drain(append(batch, it), drainMax)
+		case <-timer.C:
+			return batch
+		case <-ix.q.Quit():
+			return batch
+		}
+	}
+	return batch
+}
+
+// lingerDone reports whether a write of batch should not wait for more:
+// it answers a Flush, or it is large enough.
+func lingerDone(batch []item) bool {
+	if len(batch) >= drainMax {
+		return true
+	}
+	n := 0
+	for _, it := range batch {
+		if it.Flushed != nil {
+			return true
+		}
+		n += len(it.Batch)
+	}
+	return n >= lingerEvents
+}
 
 // write stores the batch's rows and its highest position in one
 // transaction and answers its flushes; after a failure or a dropped

@@ -202,3 +202,35 @@ func waitCompressed(t *testing.T, dir string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestIndexerWritesWithoutAFlush: the writer waits for more batches before
+// a write, but not forever: events no one flushes are indexed within a
+// moment, and a Flush that arrives while the writer waits is answered
+// with every event added before it.
+func TestIndexerWritesWithoutAFlush(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, filepath.Join(t.TempDir(), "b.db"))
+	defer st.Close()
+	ix := newIndexer(st, dir)
+	ix.Start()
+	defer ix.Close()
+	a := openTrail(t, dir, ix)
+	defer a.Close()
+
+	write(t, a, 0, 3)
+	deadline := time.Now().Add(10 * time.Second)
+	for count(t, st) != 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("indexed %d events without a flush after 10 s, want 3", count(t, st))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	write(t, a, 3, 1) // the writer now waits for more
+	if err := ix.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(t, st); got != 4 {
+		t.Errorf("indexed %d events after a flush, want 4", got)
+	}
+}
