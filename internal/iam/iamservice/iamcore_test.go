@@ -249,11 +249,25 @@ func TestServiceLinkedRoles(t *testing.T) {
 	if st.Status != types.DeletionTaskStatusTypeSucceeded || st.Reason != nil {
 		t.Errorf("status = %s %+v", st.Status, st.Reason)
 	}
+	if got, want := e.authz.last().Resource, aws.ToString(r.Arn); got != want {
+		t.Errorf("deletion status authorized on %s, want %s", got, want)
+	}
 	if code, _ := apiError(t, err(c.GetRole(ctx, &awsiam.GetRoleInput{RoleName: name}))); code != "NoSuchEntity" {
 		t.Errorf("GetRole after delete: %s", code)
 	}
 	// The name is free again.
 	must(c.CreateServiceLinkedRole(ctx, &awsiam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("elasticloadbalancing.amazonaws.com")}))(t)
+
+	// A role an instance profile holds stays: the task FAILED, with why.
+	must(c.CreateInstanceProfile(ctx, &awsiam.CreateInstanceProfileInput{InstanceProfileName: aws.String("holder")}))(t)
+	must(c.AddRoleToInstanceProfile(ctx, &awsiam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("holder"), RoleName: name}))(t)
+	task = aws.ToString(must(c.DeleteServiceLinkedRole(ctx, &awsiam.DeleteServiceLinkedRoleInput{RoleName: name}))(t).DeletionTaskId)
+	st = must(c.GetServiceLinkedRoleDeletionStatus(ctx, &awsiam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: &task}))(t)
+	if st.Status != types.DeletionTaskStatusTypeFailed || st.Reason == nil ||
+		aws.ToString(st.Reason.Reason) != "Cannot delete entity, must remove roles from instance profile first." {
+		t.Errorf("status of a held role's deletion = %s %+v", st.Status, st.Reason)
+	}
+	must(c.GetRole(ctx, &awsiam.GetRoleInput{RoleName: name}))(t)
 }
 
 func TestSTSPreferencesInAccountSummary(t *testing.T) {

@@ -296,8 +296,9 @@ func (e deletionTaskNotFoundError) Error() string {
 }
 
 // registerServiceLinkedRoles puts the service-linked role actions on the
-// dispatcher, authorized on the role's ARN (its path-less ARN for Create,
-// whose name the service decides).
+// dispatcher, authorized on the role's ARN, as the Service Authorization
+// Reference lists: for Create the ARN the role will have (with
+// iam:AWSServiceName), for the status the role the task id names.
 func registerServiceLinkedRoles(d *awsquery.Dispatcher, s *Service) {
 	add(d, iamapi.CreateServiceLinkedRole, request.Writes, func(_ context.Context, p *identity.Principal, in *iamapi.CreateServiceLinkedRoleRequest) (request.Target, error) {
 		name := in.AWSServiceName
@@ -312,7 +313,10 @@ func registerServiceLinkedRoles(d *awsquery.Dispatcher, s *Service) {
 	add(d, iamapi.DeleteServiceLinkedRole, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteServiceLinkedRoleRequest) (request.Target, error) {
 		return s.onRole(ctx, p, in.RoleName, nil)
 	}, s.DeleteServiceLinkedRole)
-	add(d, iamapi.GetServiceLinkedRoleDeletionStatus, request.ReadOnly, func(context.Context, *identity.Principal, *iamapi.GetServiceLinkedRoleDeletionStatusRequest) (request.Target, error) {
+	add(d, iamapi.GetServiceLinkedRoleDeletionStatus, request.ReadOnly, func(_ context.Context, p *identity.Principal, in *iamapi.GetServiceLinkedRoleDeletionStatusRequest) (request.Target, error) {
+		if m := deletionTaskID.FindStringSubmatch(in.DeletionTaskId); m != nil {
+			return target(iam.RoleARN(p.Account, ServiceLinkedRolePath+m[1]+"/", m[2]), nil)
+		}
 		return target("*", nil)
 	}, s.GetServiceLinkedRoleDeletionStatus)
 }
