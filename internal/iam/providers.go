@@ -112,6 +112,10 @@ func ValidateOIDCURL(u string) error {
 	}
 	rest, ok := strings.CutPrefix(u, "https://")
 	host, _, _ := strings.Cut(rest, "/")
+	if !ok && !strings.Contains(u, "://") {
+		// A bare host ("example.org"): AWS's own words and code.
+		return &ValidationError{Field: "url", Value: u, Message: "Invalid Open ID Connect Provider URL"}
+	}
 	if !ok || host == "" || strings.ContainsAny(rest, "?#@ ") || strings.Contains(host, ":") && !validPort(host) {
 		return &InvalidInputError{Message: "Invalid URL: " + u + ". The URL must begin with https:// and must not contain a query or fragment."}
 	}
