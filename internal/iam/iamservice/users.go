@@ -1,6 +1,7 @@
 package iamservice
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -30,13 +31,20 @@ func toTags(tags []iam.Tag) []iamapi.Tag {
 	return out
 }
 
-// sortedTags is toTags sorted by key, byte by byte ("A" before "a"), for
-// the answers the model documents as "sorted by tag key": the List*Tags
-// actions (AWS lists a policy's tags a and A as A, a; LocalStack's
-// recording, list-case-sensitive-tags) and the providers' Get and Create.
+// sortedTags is toTags in the order IAM lists tags, for the answers the
+// model documents as "sorted by tag key" (the List*Tags actions, the
+// providers' Get and Create): shorter keys first, then byte by byte. AWS
+// lists a policy's keys abc, b, z, a as a, b, z, abc, and A before a
+// (LocalStack's recordings of AWS, test_policy_tag_order and
+// list-case-sensitive-tags).
 func sortedTags(tags []iam.Tag) []iamapi.Tag {
 	out := toTags(tags)
-	slices.SortStableFunc(out, func(a, b iamapi.Tag) int { return strings.Compare(a.Key, b.Key) })
+	slices.SortStableFunc(out, func(a, b iamapi.Tag) int {
+		if c := cmp.Compare(len(a.Key), len(b.Key)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
 	return out
 }
 
