@@ -187,21 +187,12 @@ func checkAWSDocument(name, doc string) error {
 // PolicyId (an earlier import under another id), is replaced outright.
 // Policies the file does not name are left as they are.
 func ImportAWSManaged(ctx context.Context, st store.Store, f *AWSManagedFile, now time.Time, rnd io.Reader) (AWSManagedSummary, error) {
-	checked := make([]awsManaged, 0, len(f.Policies))
-	byARN := map[string]bool{}
-	for _, p := range f.Policies {
-		m, err := checkAWSManaged(p, now)
-		if err != nil {
-			return AWSManagedSummary{}, &Error{Entity: "policy " + policyLabel(p), Err: err}
-		}
-		if arn := m.pol.ARN(); byARN[arn] {
-			return AWSManagedSummary{}, &Error{Entity: "policy " + policyLabel(p), Err: errors.New("given twice")}
-		}
-		byARN[m.pol.ARN()] = true
-		checked = append(checked, m)
+	checked, err := checkAWSManagedFile(f, now)
+	if err != nil {
+		return AWSManagedSummary{}, err
 	}
 	var sum AWSManagedSummary
-	err := st.Tx(ctx, func(r store.Repos) error {
+	err = st.Tx(ctx, func(r store.Repos) error {
 		sum = AWSManagedSummary{}
 		im := &run{ctx: ctx, r: r, opts: Options{Now: now, Rand: rnd}}
 		if err := im.ensureAccount(iam.AWSAccount); err != nil {
@@ -215,6 +206,30 @@ func ImportAWSManaged(ctx context.Context, st store.Store, f *AWSManagedFile, no
 		return nil
 	})
 	return sum, err
+}
+
+// CheckAWSManaged validates f as ImportAWSManaged does, writing nothing:
+// the first bad policy is returned as an *Error naming it.
+func CheckAWSManaged(f *AWSManagedFile) error {
+	_, err := checkAWSManagedFile(f, time.Time{})
+	return err
+}
+
+func checkAWSManagedFile(f *AWSManagedFile, now time.Time) ([]awsManaged, error) {
+	checked := make([]awsManaged, 0, len(f.Policies))
+	byARN := map[string]bool{}
+	for _, p := range f.Policies {
+		m, err := checkAWSManaged(p, now)
+		if err != nil {
+			return nil, &Error{Entity: "policy " + policyLabel(p), Err: err}
+		}
+		if arn := m.pol.ARN(); byARN[arn] {
+			return nil, &Error{Entity: "policy " + policyLabel(p), Err: errors.New("given twice")}
+		}
+		byARN[m.pol.ARN()] = true
+		checked = append(checked, m)
+	}
+	return checked, nil
 }
 
 func policyLabel(p AWSManagedPolicy) string {

@@ -43,3 +43,28 @@ func FuzzDocument(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCheckAWSManaged: any input is read and checked as an AWS managed
+// policies file, or refused, without panicking; a file that passes names
+// AWS managed policy ARNs only. (The import itself is not fuzzed: the
+// store's instrumented SQLite makes each run take seconds.)
+func FuzzCheckAWSManaged(f *testing.F) {
+	f.Add([]byte(authDetails(exampleARN, "v2", docAllowIAM, "v3", docAllowS3)))
+	f.Add([]byte(`{"Policies":[{"Arn":"arn:aws:iam::aws:policy/P","PolicyVersion":{"Document":"%7B%22Version%22%3A%222012-10-17%22%7D","VersionId":"v1"}}]}`))
+	f.Add([]byte(`{"Policies":[{"Arn":"arn:aws:iam::123456789012:policy/P"}]}`))
+	f.Add([]byte(`{"Policies":null,"UserDetailList":[{}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := importer.ReadAWSManaged(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		if err := importer.CheckAWSManaged(file); err != nil {
+			return
+		}
+		for _, p := range file.Policies {
+			if !strings.HasPrefix(p.Arn, "arn:aws:iam::aws:policy/") {
+				t.Fatalf("accepted %q, not an AWS managed policy ARN", p.Arn)
+			}
+		}
+	})
+}
