@@ -308,3 +308,33 @@ func TestSTSPreferencesInAccountSummary(t *testing.T) {
 
 // err keeps the error of a call that returns (value, error).
 func err[T any](_ T, e error) error { return e }
+
+// TestCreateRoleRefusesServiceLinkedPath: /aws-service-role/ is AWS's for
+// service-linked roles alone. An ordinary role under it would pass for
+// one: protected from DeleteRole and the policy actions (so from the
+// administrators who would remove it), with whatever trust its creator
+// chose. AWS refuses it (InvalidInput "Path prefix '/aws-service-role/'
+// can only be used for AWS Service linked Roles", quoted in
+// tilfin/aws-iam-policy-tool#9).
+func TestCreateRoleRefusesServiceLinkedPath(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	trust := aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + testAccount + `:root"},"Action":"sts:AssumeRole"}]}`)
+	for _, path := range []string{"/aws-service-role/", "/aws-service-role/ecs.amazonaws.com/", "/aws-service-role/x/y/"} {
+		_, err := e.client.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("AWSServiceRoleForECS"), Path: aws.String(path), AssumeRolePolicyDocument: trust})
+		if err == nil {
+			t.Errorf("CreateRole at %s accepted", path)
+			continue
+		}
+		code, msg := apiError(t, err)
+		if want := "Path prefix '/aws-service-role/' can only be used for AWS Service linked Roles"; code != "InvalidInput" || msg != want {
+			t.Errorf("CreateRole at %s: %s %q, want InvalidInput %q", path, code, msg, want)
+		}
+	}
+	// Paths that only resemble it are ordinary.
+	for _, path := range []string{"/aws-service-roles/", "/team/aws-service-role/"} {
+		must(e.client.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("r" + fmt.Sprint(len(path))), Path: aws.String(path), AssumeRolePolicyDocument: trust}))(t)
+	}
+	// The service-linked role can still be created after a refused attempt.
+	must(e.client.CreateServiceLinkedRole(ctx, &awsiam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("ecs.amazonaws.com")}))(t)
+}

@@ -86,6 +86,12 @@ func (s *Service) CreateRole(ctx context.Context, p *identity.Principal, in *iam
 	if err := iam.ValidateRole(role); err != nil {
 		return nil, err
 	}
+	if isServiceLinked(role) {
+		// The path is the mark of a service-linked role (protected from
+		// the ordinary role actions): only CreateServiceLinkedRole puts a
+		// role there, as in AWS.
+		return nil, &iam.InvalidInputError{Message: "Path prefix '" + ServiceLinkedRolePath + "' can only be used for AWS Service linked Roles"}
+	}
 	doc, err := validateTrust(role.TrustPolicy)
 	if err != nil {
 		return nil, err
