@@ -278,12 +278,16 @@ func (s *Service) PutUserPermissionsBoundary(ctx context.Context, p *identity.Pr
 	return &awsquery.Empty{}, err
 }
 
-// PutRolePermissionsBoundary sets a role's permissions boundary.
+// PutRolePermissionsBoundary sets a role's permissions boundary; a
+// service-linked role takes none (UnmodifiableEntity).
 func (s *Service) PutRolePermissionsBoundary(ctx context.Context, p *identity.Principal, in *iamapi.PutRolePermissionsBoundaryRequest, _ time.Time) (*awsquery.Empty, error) {
 	err := s.st.Tx(ctx, func(r store.Repos) error {
 		role, err := getRole(ctx, r, p.Account, in.RoleName)
 		if err != nil {
 			return err
+		}
+		if isServiceLinked(role) {
+			return protectedRoleError{role.Name}
 		}
 		if _, err := s.boundaryPolicy(ctx, r, p.Account, in.PermissionsBoundary); err != nil {
 			return err
@@ -313,6 +317,9 @@ func (s *Service) DeleteRolePermissionsBoundary(ctx context.Context, p *identity
 		role, err := getRole(ctx, r, p.Account, in.RoleName)
 		if err != nil {
 			return err
+		}
+		if isServiceLinked(role) {
+			return protectedRoleError{role.Name}
 		}
 		role.PermissionsBoundary = ""
 		return r.Roles().Update(ctx, role)

@@ -338,3 +338,40 @@ func TestCreateRoleRefusesServiceLinkedPath(t *testing.T) {
 	// The service-linked role can still be created after a refused attempt.
 	must(e.client.CreateServiceLinkedRole(ctx, &awsiam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("ecs.amazonaws.com")}))(t)
 }
+
+// TestServiceLinkedRoleBoundary: the model says of PutRolePermissionsBoundary
+// and DeleteRolePermissionsBoundary "You cannot set the boundary for a
+// service-linked role" (botocore iam service-2.json); they are refused as
+// the other ordinary role changes are, and the role is left as it was.
+func TestServiceLinkedRoleBoundary(t *testing.T) {
+	e := newEnv(t)
+	c := e.client
+	ctx := context.Background()
+	name := must(c.CreateServiceLinkedRole(ctx, &awsiam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("ecs.amazonaws.com")}))(t).Role.RoleName
+	const protected = "Cannot perform the operation on the protected role 'AWSServiceRoleForECS' - this role is only modifiable by AWS"
+	for _, r := range []struct {
+		name string
+		err  error
+	}{
+		{"PutRolePermissionsBoundary", err(c.PutRolePermissionsBoundary(ctx, &awsiam.PutRolePermissionsBoundaryInput{RoleName: name,
+			PermissionsBoundary: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}))},
+		{"DeleteRolePermissionsBoundary", err(c.DeleteRolePermissionsBoundary(ctx, &awsiam.DeleteRolePermissionsBoundaryInput{RoleName: name}))},
+	} {
+		if r.err == nil {
+			t.Errorf("%s of a service-linked role accepted", r.name)
+			continue
+		}
+		if code, msg := apiError(t, r.err); code != "UnmodifiableEntity" || msg != protected {
+			t.Errorf("%s: %s %q, want UnmodifiableEntity %q", r.name, code, msg, protected)
+		}
+	}
+	if b := must(c.GetRole(ctx, &awsiam.GetRoleInput{RoleName: name}))(t).Role.PermissionsBoundary; b != nil {
+		t.Errorf("service-linked role has boundary %s", aws.ToString(b.PermissionsBoundaryArn))
+	}
+	// An ordinary role still takes and loses one.
+	trust := aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+	must(c.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("plain"), AssumeRolePolicyDocument: trust}))(t)
+	must(c.PutRolePermissionsBoundary(ctx, &awsiam.PutRolePermissionsBoundaryInput{RoleName: aws.String("plain"),
+		PermissionsBoundary: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}))(t)
+	must(c.DeleteRolePermissionsBoundary(ctx, &awsiam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String("plain")}))(t)
+}
