@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/brevet-dev/brevet/internal/federation/fedtest"
+	"github.com/brevet-dev/brevet/internal/iam"
 )
 
 func tags(kv ...string) []types.Tag {
@@ -374,4 +376,62 @@ func TestServiceLinkedRoleBoundary(t *testing.T) {
 	must(c.PutRolePermissionsBoundary(ctx, &awsiam.PutRolePermissionsBoundaryInput{RoleName: aws.String("plain"),
 		PermissionsBoundary: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}))(t)
 	must(c.DeleteRolePermissionsBoundary(ctx, &awsiam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String("plain")}))(t)
+}
+
+// TestOtherAccountsTagsStayOut: an action naming another account's
+// provider or managed policy is authorized without that entity's tags. The
+// caller writes its own account's policies, so a condition on
+// aws:ResourceTag/K would otherwise tell AccessDenied (no match) from
+// NoSuchEntity (a match) and read another account's tags key by key.
+func TestOtherAccountsTagsStayOut(t *testing.T) {
+	e := newEnv(t)
+	c := providerClient(t, e)
+	ctx := context.Background()
+	const other = "210987654321"
+	must(0, e.st.Accounts().Create(ctx, iam.Account{ID: other, Created: testNow}))(t)
+	secret := []iam.Tag{{Key: "team", Value: "secret-project"}}
+	oidc := iam.Provider{Kind: iam.ProviderOIDC, Account: other, Name: "idp.other.example", URL: "https://idp.other.example",
+		ClientIDs: []string{"app"}, Thumbprints: []string{strings.Repeat("a", 40)}, Tags: secret, Created: testNow, Updated: testNow}
+	must(0, e.st.Providers().Create(ctx, oidc))(t)
+	pol := iam.ManagedPolicy{Account: other, ID: "ANPAOTHERACCOUNT00001", Name: "theirs", Path: "/", Tags: secret, Created: testNow, Updated: testNow}
+	must(0, e.st.Policies().Create(ctx, pol, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`))(t)
+	dev := iam.VirtualMFADevice{Account: other, SerialNumber: "arn:aws:iam::" + other + ":mfa/theirs", Path: "/", Name: "theirs",
+		SeedCiphertext: []byte("sealed"), Tags: secret, Created: testNow}
+	must(0, e.st.MFADevices().Create(ctx, dev))(t)
+
+	calls := []struct {
+		name, resource string
+		call           func() error
+	}{
+		{"ListOpenIDConnectProviderTags", oidc.ARN(), func() error {
+			return err(c.ListOpenIDConnectProviderTags(ctx, &awsiam.ListOpenIDConnectProviderTagsInput{OpenIDConnectProviderArn: aws.String(oidc.ARN())}))
+		}},
+		{"TagOpenIDConnectProvider", oidc.ARN(), func() error {
+			return err(c.TagOpenIDConnectProvider(ctx, &awsiam.TagOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(oidc.ARN()), Tags: tags("a", "b")}))
+		}},
+		{"GetOpenIDConnectProvider", oidc.ARN(), func() error {
+			return err(c.GetOpenIDConnectProvider(ctx, &awsiam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(oidc.ARN())}))
+		}},
+		{"DeleteVirtualMFADevice", dev.SerialNumber, func() error {
+			return err(c.DeleteVirtualMFADevice(ctx, &awsiam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String(dev.SerialNumber)}))
+		}},
+		{"GetPolicy", pol.ARN(), func() error { return err(c.GetPolicy(ctx, &awsiam.GetPolicyInput{PolicyArn: aws.String(pol.ARN())})) }},
+		{"ListPolicyTags", pol.ARN(), func() error {
+			return err(c.ListPolicyTags(ctx, &awsiam.ListPolicyTagsInput{PolicyArn: aws.String(pol.ARN())}))
+		}},
+	}
+	for _, k := range calls {
+		if code, _ := apiError(t, k.call()); code != "NoSuchEntity" {
+			t.Errorf("%s of another account's entity: %s, want NoSuchEntity", k.name, code)
+		}
+		got := e.authz.last()
+		if got.Resource != k.resource {
+			t.Errorf("%s authorized on %s, want %s", k.name, got.Resource, k.resource)
+		}
+		for key := range got.Context {
+			if strings.Contains(key, "ResourceTag/") {
+				t.Errorf("%s authorized with another account's tag %s=%v", k.name, key, got.Context[key])
+			}
+		}
+	}
 }

@@ -64,37 +64,37 @@ func RegisterProviders(d *awsquery.Dispatcher, s *Service) {
 		return target(iam.OIDCProviderARN(p.Account, iam.OIDCProviderName(in.Url)), keys{}.requestTags(in.Tags))
 	}, s.CreateOpenIDConnectProvider)
 	add(d, iamapi.GetOpenIDConnectProvider, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetOpenIDConnectProviderRequest) (request.Target, error) {
-		return s.onProvider(ctx, in.OpenIDConnectProviderArn)
+		return s.onProvider(ctx, p, in.OpenIDConnectProviderArn)
 	}, s.GetOpenIDConnectProvider)
 	add(d, iamapi.ListOpenIDConnectProviders, request.ReadOnly, func(context.Context, *identity.Principal, *iamapi.ListOpenIDConnectProvidersRequest) (request.Target, error) {
 		return target("*", nil)
 	}, s.ListOpenIDConnectProviders)
 	add(d, iamapi.UpdateOpenIDConnectProviderThumbprint, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateOpenIDConnectProviderThumbprintRequest) (request.Target, error) {
-		return s.onProvider(ctx, in.OpenIDConnectProviderArn)
+		return s.onProvider(ctx, p, in.OpenIDConnectProviderArn)
 	}, s.UpdateOpenIDConnectProviderThumbprint)
 	add(d, iamapi.AddClientIDToOpenIDConnectProvider, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.AddClientIDToOpenIDConnectProviderRequest) (request.Target, error) {
-		return s.onProvider(ctx, in.OpenIDConnectProviderArn)
+		return s.onProvider(ctx, p, in.OpenIDConnectProviderArn)
 	}, s.AddClientIDToOpenIDConnectProvider)
 	add(d, iamapi.RemoveClientIDFromOpenIDConnectProvider, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.RemoveClientIDFromOpenIDConnectProviderRequest) (request.Target, error) {
-		return s.onProvider(ctx, in.OpenIDConnectProviderArn)
+		return s.onProvider(ctx, p, in.OpenIDConnectProviderArn)
 	}, s.RemoveClientIDFromOpenIDConnectProvider)
 	add(d, iamapi.DeleteOpenIDConnectProvider, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteOpenIDConnectProviderRequest) (request.Target, error) {
-		return s.onProvider(ctx, in.OpenIDConnectProviderArn)
+		return s.onProvider(ctx, p, in.OpenIDConnectProviderArn)
 	}, s.DeleteOpenIDConnectProvider)
 	add(d, iamapi.CreateSAMLProvider, request.Writes, func(_ context.Context, p *identity.Principal, in *iamapi.CreateSAMLProviderRequest) (request.Target, error) {
 		return target(iam.SAMLProviderARN(p.Account, in.Name), keys{}.requestTags(in.Tags))
 	}, s.CreateSAMLProvider)
 	add(d, iamapi.GetSAMLProvider, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetSAMLProviderRequest) (request.Target, error) {
-		return s.onProvider(ctx, in.SAMLProviderArn)
+		return s.onProvider(ctx, p, in.SAMLProviderArn)
 	}, s.GetSAMLProvider)
 	add(d, iamapi.ListSAMLProviders, request.ReadOnly, func(context.Context, *identity.Principal, *iamapi.ListSAMLProvidersRequest) (request.Target, error) {
 		return target("*", nil)
 	}, s.ListSAMLProviders)
 	add(d, iamapi.UpdateSAMLProvider, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UpdateSAMLProviderRequest) (request.Target, error) {
-		return s.onProvider(ctx, in.SAMLProviderArn)
+		return s.onProvider(ctx, p, in.SAMLProviderArn)
 	}, s.UpdateSAMLProvider)
 	add(d, iamapi.DeleteSAMLProvider, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteSAMLProviderRequest) (request.Target, error) {
-		return s.onProvider(ctx, in.SAMLProviderArn)
+		return s.onProvider(ctx, p, in.SAMLProviderArn)
 	}, s.DeleteSAMLProvider)
 	registerProviderTags(d, s)
 }
@@ -104,37 +104,39 @@ func RegisterProviders(d *awsquery.Dispatcher, s *Service) {
 // role's: aws:RequestTag and aws:TagKeys for the tags asked for, the
 // provider's tags as aws:ResourceTag.
 func registerProviderTags(d *awsquery.Dispatcher, s *Service) {
-	add(d, iamapi.TagOpenIDConnectProvider, request.Writes, func(ctx context.Context, _ *identity.Principal, in *iamapi.TagOpenIDConnectProviderRequest) (request.Target, error) {
-		return s.onProviderKeys(ctx, in.OpenIDConnectProviderArn, keys{}.requestTags(in.Tags))
+	add(d, iamapi.TagOpenIDConnectProvider, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.TagOpenIDConnectProviderRequest) (request.Target, error) {
+		return s.onProviderKeys(ctx, p, in.OpenIDConnectProviderArn, keys{}.requestTags(in.Tags))
 	}, s.TagOpenIDConnectProvider)
-	add(d, iamapi.UntagOpenIDConnectProvider, request.Writes, func(ctx context.Context, _ *identity.Principal, in *iamapi.UntagOpenIDConnectProviderRequest) (request.Target, error) {
-		return s.onProviderKeys(ctx, in.OpenIDConnectProviderArn, keys{}.tagKeys(in.TagKeys))
+	add(d, iamapi.UntagOpenIDConnectProvider, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UntagOpenIDConnectProviderRequest) (request.Target, error) {
+		return s.onProviderKeys(ctx, p, in.OpenIDConnectProviderArn, keys{}.tagKeys(in.TagKeys))
 	}, s.UntagOpenIDConnectProvider)
-	add(d, iamapi.ListOpenIDConnectProviderTags, request.ReadOnly, func(ctx context.Context, _ *identity.Principal, in *iamapi.ListOpenIDConnectProviderTagsRequest) (request.Target, error) {
-		return s.onProvider(ctx, in.OpenIDConnectProviderArn)
+	add(d, iamapi.ListOpenIDConnectProviderTags, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListOpenIDConnectProviderTagsRequest) (request.Target, error) {
+		return s.onProvider(ctx, p, in.OpenIDConnectProviderArn)
 	}, s.ListOpenIDConnectProviderTags)
-	add(d, iamapi.TagSAMLProvider, request.Writes, func(ctx context.Context, _ *identity.Principal, in *iamapi.TagSAMLProviderRequest) (request.Target, error) {
-		return s.onProviderKeys(ctx, in.SAMLProviderArn, keys{}.requestTags(in.Tags))
+	add(d, iamapi.TagSAMLProvider, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.TagSAMLProviderRequest) (request.Target, error) {
+		return s.onProviderKeys(ctx, p, in.SAMLProviderArn, keys{}.requestTags(in.Tags))
 	}, s.TagSAMLProvider)
-	add(d, iamapi.UntagSAMLProvider, request.Writes, func(ctx context.Context, _ *identity.Principal, in *iamapi.UntagSAMLProviderRequest) (request.Target, error) {
-		return s.onProviderKeys(ctx, in.SAMLProviderArn, keys{}.tagKeys(in.TagKeys))
+	add(d, iamapi.UntagSAMLProvider, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UntagSAMLProviderRequest) (request.Target, error) {
+		return s.onProviderKeys(ctx, p, in.SAMLProviderArn, keys{}.tagKeys(in.TagKeys))
 	}, s.UntagSAMLProvider)
-	add(d, iamapi.ListSAMLProviderTags, request.ReadOnly, func(ctx context.Context, _ *identity.Principal, in *iamapi.ListSAMLProviderTagsRequest) (request.Target, error) {
-		return s.onProvider(ctx, in.SAMLProviderArn)
+	add(d, iamapi.ListSAMLProviderTags, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListSAMLProviderTagsRequest) (request.Target, error) {
+		return s.onProvider(ctx, p, in.SAMLProviderArn)
 	}, s.ListSAMLProviderTags)
 }
 
 // onProvider is the target of an action on an existing provider: its
 // ARN, with its tags as aws:ResourceTag. A provider that does not exist
-// (or an ARN that is not one) is authorized on the ARN as given.
-func (s *Service) onProvider(ctx context.Context, arn string) (request.Target, error) {
-	return s.onProviderKeys(ctx, arn, keys{})
+// (or an ARN that is not one) is authorized on the ARN as given, and so is
+// another account's: its tags stay out of the caller's evaluation, where a
+// condition on them would reveal them (the action answers NoSuchEntity).
+func (s *Service) onProvider(ctx context.Context, p *identity.Principal, arn string) (request.Target, error) {
+	return s.onProviderKeys(ctx, p, arn, keys{})
 }
 
 // onProviderKeys is onProvider with the request's own condition keys.
-func (s *Service) onProviderKeys(ctx context.Context, arn string, k keys) (request.Target, error) {
+func (s *Service) onProviderKeys(ctx context.Context, p *identity.Principal, arn string, k keys) (request.Target, error) {
 	pr, err := s.st.Providers().Get(ctx, arn)
-	if err != nil {
+	if err != nil || pr.Account != p.Account {
 		return target(arn, k)
 	}
 	return target(arn, k.resourceTags(pr.Tags, false))

@@ -240,37 +240,37 @@ func Register(d *awsquery.Dispatcher, s *Service) {
 		return target(iam.PolicyARN(p.Account, pathOr(in.Path), in.PolicyName), keys{}.requestTags(in.Tags))
 	}, s.CreatePolicy)
 	add(d, iamapi.GetPolicy, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetPolicyRequest) (request.Target, error) {
-		return s.onPolicy(ctx, in.PolicyArn, nil)
+		return s.onPolicy(ctx, p, in.PolicyArn, nil)
 	}, s.GetPolicy)
 	add(d, iamapi.ListPolicies, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListPoliciesRequest) (request.Target, error) {
 		return target(listARN(p, "policy"), nil)
 	}, s.ListPolicies)
 	add(d, iamapi.CreatePolicyVersion, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.CreatePolicyVersionRequest) (request.Target, error) {
-		return s.onPolicy(ctx, in.PolicyArn, nil)
+		return s.onPolicy(ctx, p, in.PolicyArn, nil)
 	}, s.CreatePolicyVersion)
 	add(d, iamapi.GetPolicyVersion, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetPolicyVersionRequest) (request.Target, error) {
-		return s.onPolicy(ctx, in.PolicyArn, nil)
+		return s.onPolicy(ctx, p, in.PolicyArn, nil)
 	}, s.GetPolicyVersion)
 	add(d, iamapi.ListPolicyVersions, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListPolicyVersionsRequest) (request.Target, error) {
-		return s.onPolicy(ctx, in.PolicyArn, nil)
+		return s.onPolicy(ctx, p, in.PolicyArn, nil)
 	}, s.ListPolicyVersions)
 	add(d, iamapi.SetDefaultPolicyVersion, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.SetDefaultPolicyVersionRequest) (request.Target, error) {
-		return s.onPolicy(ctx, in.PolicyArn, nil)
+		return s.onPolicy(ctx, p, in.PolicyArn, nil)
 	}, s.SetDefaultPolicyVersion)
 	add(d, iamapi.DeletePolicyVersion, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeletePolicyVersionRequest) (request.Target, error) {
-		return s.onPolicy(ctx, in.PolicyArn, nil)
+		return s.onPolicy(ctx, p, in.PolicyArn, nil)
 	}, s.DeletePolicyVersion)
 	add(d, iamapi.DeletePolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeletePolicyRequest) (request.Target, error) {
-		return s.onPolicy(ctx, in.PolicyArn, nil)
+		return s.onPolicy(ctx, p, in.PolicyArn, nil)
 	}, s.DeletePolicy)
 	add(d, iamapi.TagPolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.TagPolicyRequest) (request.Target, error) {
-		return s.onPolicy(ctx, in.PolicyArn, keys{}.requestTags(in.Tags))
+		return s.onPolicy(ctx, p, in.PolicyArn, keys{}.requestTags(in.Tags))
 	}, s.TagPolicy)
 	add(d, iamapi.UntagPolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.UntagPolicyRequest) (request.Target, error) {
-		return s.onPolicy(ctx, in.PolicyArn, keys{}.tagKeys(in.TagKeys))
+		return s.onPolicy(ctx, p, in.PolicyArn, keys{}.tagKeys(in.TagKeys))
 	}, s.UntagPolicy)
 	add(d, iamapi.ListPolicyTags, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListPolicyTagsRequest) (request.Target, error) {
-		return s.onPolicy(ctx, in.PolicyArn, nil)
+		return s.onPolicy(ctx, p, in.PolicyArn, nil)
 	}, s.ListPolicyTags)
 	add(d, iamapi.AttachUserPolicy, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.AttachUserPolicyRequest) (request.Target, error) {
 		return s.onUser(ctx, p, in.UserName, keys{}.policyARN(in.PolicyArn))
@@ -300,7 +300,7 @@ func Register(d *awsquery.Dispatcher, s *Service) {
 		return s.onRole(ctx, p, in.RoleName, nil)
 	}, s.ListAttachedRolePolicies)
 	add(d, iamapi.ListEntitiesForPolicy, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.ListEntitiesForPolicyRequest) (request.Target, error) {
-		return s.onPolicy(ctx, in.PolicyArn, nil)
+		return s.onPolicy(ctx, p, in.PolicyArn, nil)
 	}, s.ListEntitiesForPolicy)
 	add(d, iamapi.CreateGroup, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.CreateGroupRequest) (request.Target, error) {
 		return target(iam.GroupARN(p.Account, pathOr(in.Path), in.GroupName), nil)
@@ -375,7 +375,7 @@ func Register(d *awsquery.Dispatcher, s *Service) {
 		return target(listARN(p, "mfa"), nil)
 	}, s.ListVirtualMFADevices)
 	add(d, iamapi.DeleteVirtualMFADevice, request.Writes, func(ctx context.Context, p *identity.Principal, in *iamapi.DeleteVirtualMFADeviceRequest) (request.Target, error) {
-		return s.onDevice(ctx, in.SerialNumber)
+		return s.onDevice(ctx, p, in.SerialNumber)
 	}, s.DeleteVirtualMFADevice)
 	add(d, iamapi.GetAccountAuthorizationDetails, request.ReadOnly, func(ctx context.Context, p *identity.Principal, in *iamapi.GetAccountAuthorizationDetailsRequest) (request.Target, error) {
 		return target("*", nil)

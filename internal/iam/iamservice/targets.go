@@ -131,7 +131,11 @@ func (s *Service) onGroup(ctx context.Context, p *identity.Principal, name strin
 	return target(g.ARN(), k)
 }
 
-func (s *Service) onPolicy(ctx context.Context, arn string, k keys) (request.Target, error) {
+// onPolicy authorizes on a managed policy, with its tags when it is the
+// caller's account's or AWS's: another account's policy is as absent to
+// the caller (NoSuchEntity), and its tags stay out of the evaluation,
+// where a condition on them would reveal them.
+func (s *Service) onPolicy(ctx context.Context, p *identity.Principal, arn string, k keys) (request.Target, error) {
 	if k == nil {
 		k = keys{}
 	}
@@ -139,13 +143,21 @@ func (s *Service) onPolicy(ctx context.Context, arn string, k keys) (request.Tar
 	if err != nil {
 		return fallback(arn, k, err)
 	}
+	if pol.Account != p.Account && !pol.AWSManaged() {
+		return target(arn, k)
+	}
 	return target(arn, k.resourceTags(pol.Tags, false))
 }
 
-func (s *Service) onDevice(ctx context.Context, serial string) (request.Target, error) {
+// onDevice authorizes on a virtual MFA device, with its tags when it is
+// the caller's account's (another account's stay out, as onPolicy's).
+func (s *Service) onDevice(ctx context.Context, p *identity.Principal, serial string) (request.Target, error) {
 	d, err := s.st.MFADevices().Get(ctx, serial)
 	if err != nil {
 		return fallback(serial, nil, err)
+	}
+	if d.Account != p.Account {
+		return target(serial, nil)
 	}
 	return target(serial, keys{}.resourceTags(d.Tags, false))
 }
