@@ -172,7 +172,7 @@ func (s *Service) CreatePolicy(ctx context.Context, p *identity.Principal, in *i
 func (s *Service) GetPolicy(ctx context.Context, p *identity.Principal, in *iamapi.GetPolicyRequest, _ time.Time) (*iamapi.GetPolicyResponse, error) {
 	pol, err := getPolicy(ctx, s.st, p.Account, in.PolicyArn)
 	if err != nil {
-		return nil, err
+		return nil, tagTargetMissing(err)
 	}
 	out := toPolicy(pol, true)
 	if out.Tags == nil {
@@ -364,9 +364,9 @@ func (s *Service) DeletePolicyVersion(ctx context.Context, p *identity.Principal
 	return &awsquery.Empty{}, err
 }
 
-// tagTargetMissing words a missing policy as DeletePolicy, TagPolicy and
-// UntagPolicy do: "Policy ARN was not found.", not GetPolicy's "does not
-// exist or is not attachable".
+// tagTargetMissing words a missing policy as GetPolicy, DeletePolicy,
+// TagPolicy and UntagPolicy do: "Policy ARN was not found.", not the attach
+// actions' "does not exist or is not attachable".
 func tagTargetMissing(err error) error {
 	var nf *iam.NotFoundError
 	if errors.As(err, &nf) && nf.Kind == iam.KindPolicy {

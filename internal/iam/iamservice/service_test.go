@@ -110,7 +110,7 @@ func TestErrors(t *testing.T) {
 		{"no such policy", func() error {
 			_, err := c.GetPolicy(ctx, &awsiam.GetPolicyInput{PolicyArn: aws.String("arn:aws:iam::123456789012:policy/none")})
 			return err
-		}, "NoSuchEntity", "Policy arn:aws:iam::123456789012:policy/none does not exist or is not attachable."},
+		}, "NoSuchEntity", "Policy arn:aws:iam::123456789012:policy/none was not found."},
 		{"other account's policy", func() error {
 			_, err := c.AttachUserPolicy(ctx, &awsiam.AttachUserPolicyInput{UserName: aws.String("bob"), PolicyArn: aws.String("arn:aws:iam::210987654321:policy/x")})
 			return err
