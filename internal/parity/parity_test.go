@@ -164,16 +164,17 @@ iam GetRole
 		body   string
 		want   string
 	}{
-		"status":   {500, `<GetRoleResponse/>`, "status 500, want 200"},
-		"error":    {400, `<ErrorResponse><Error><Type>Sender</Type><Code>X</Code><Message>m</Message></Error></ErrorResponse>`, `error Sender X "m", want success`},
-		"not xml":  {200, `{}`, "not XML"},
-		"value":    {200, `<R><GetRoleResult><Role><RoleName>q</RoleName></Role></GetRoleResult></R>`, `Role.RoleName = "q", want "r"`},
-		"present":  {200, `<R><GetRoleResult><Role><MaxSessionDuration>1</MaxSessionDuration></Role></GetRoleResult></R>`, "Role.MaxSessionDuration is present"},
-		"absent":   {200, `<R><GetRoleResult><Role/></GetRoleResult></R>`, "Role.Tags is absent"},
-		"nth":      {200, `<R><GetRoleResult><Role><Tags><member><Key>b</Key></member></Tags></Role></GetRoleResult></R>`, "Role.Tags.member.2.Key is absent"},
-		"regexp":   {200, `<R><GetRoleResult><Role><Arn>arn:aws:iam::9:role/r</Arn></Role></GetRoleResult></R>`, "want ~^arn:aws:iam::111122223333:"},
-		"children": {200, `<R><GetRoleResult><Role><RoleName>r</RoleName><Path>/</Path></Role></GetRoleResult></R>`, "Role has [Path RoleName], want [Arn RoleName Tags]"},
-		"empty":    {200, `<R><GetRoleResult><Role><Empty>x</Empty></Role></GetRoleResult></R>`, "Role.Empty is not empty"},
+		"status":    {500, `<GetRoleResponse/>`, "status 500, want 200"},
+		"error":     {400, `<ErrorResponse><Error><Type>Sender</Type><Code>X</Code><Message>m</Message></Error></ErrorResponse>`, `error Sender X "m", want success`},
+		"not xml":   {200, `{}`, "not XML"},
+		"value":     {200, `<R><GetRoleResult><Role><RoleName>q</RoleName></Role></GetRoleResult></R>`, `Role.RoleName = "q", want "r"`},
+		"present":   {200, `<R><GetRoleResult><Role><MaxSessionDuration>1</MaxSessionDuration></Role></GetRoleResult></R>`, "Role.MaxSessionDuration is present"},
+		"absent":    {200, `<R><GetRoleResult><Role/></GetRoleResult></R>`, "Role.Tags is absent"},
+		"nth":       {200, `<R><GetRoleResult><Role><Tags><member><Key>b</Key></member></Tags></Role></GetRoleResult></R>`, "Role.Tags.member.2.Key is absent"},
+		"regexp":    {200, `<R><GetRoleResult><Role><Arn>arn:aws:iam::9:role/r</Arn></Role></GetRoleResult></R>`, "want ~^arn:aws:iam::111122223333:"},
+		"children":  {200, `<R><GetRoleResult><Role><RoleName>r</RoleName><Path>/</Path></Role></GetRoleResult></R>`, "Role has [Path RoleName], want [Arn RoleName Tags]"},
+		"empty":     {200, `<R><GetRoleResult><Role><Empty>x</Empty></Role></GetRoleResult></R>`, "Role.Empty is not empty"},
+		"no result": {200, `<GetRoleResponse><ResponseMetadata/></GetRoleResponse>`, "no <GetRoleResult> in the answer"},
 	} {
 		c := &canned{answers: map[string]struct {
 			status int
@@ -182,6 +183,63 @@ iam GetRole
 		o := Run(context.Background(), f, c.send, map[string]string{"account": "111122223333"})[0]
 		if got := strings.Join(o.Problems, "; "); !strings.Contains(got, tc.want) {
 			t.Errorf("%s: problems %q, want one containing %q", name, got, tc.want)
+		}
+	}
+}
+
+func TestRunFindsErrorDifferences(t *testing.T) {
+	src := `=== setup: nothing saved yet
+iam GetUser
+=> 200
+  User.Missing: <absent>
+
+=== one
+source: s
+iam GetRole
+  RoleName: r
+=> 404 Sender NoSuchEntity
+  message: The role with name r cannot be found.
+
+=== save
+source: s
+iam ListRoles
+=> 200
+  save Marker as m
+  save-creds Credentials as c
+
+=== signed
+source: s
+iam GetUser as nobody
+=> 200
+`
+	f, err := Parse("err.txt", strings.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	notFound := `<ErrorResponse><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>The role with name r cannot be found.</Message></Error></ErrorResponse>`
+	for name, tc := range map[string]struct {
+		action, body string
+		status       int
+		want         string
+	}{
+		"code":       {"GetRole", strings.Replace(notFound, "NoSuchEntity", "ValidationError", 1), 404, "error Sender ValidationError, want Sender NoSuchEntity"},
+		"type":       {"GetRole", strings.Replace(notFound, "Sender", "Receiver", 1), 404, "error Receiver NoSuchEntity, want Sender NoSuchEntity"},
+		"message":    {"GetRole", strings.Replace(notFound, "role with", "user with", 1), 404, `Message = "The user with name r cannot be found."`},
+		"success":    {"GetRole", `<GetRoleResponse><GetRoleResult><Role/></GetRoleResult></GetRoleResponse>`, 200, "success, want error Sender NoSuchEntity"},
+		"save":       {"ListRoles", `<ListRolesResponse><ListRolesResult/></ListRolesResponse>`, 200, "Marker is absent, cannot save it"},
+		"save-creds": {"ListRoles", `<ListRolesResponse><ListRolesResult><Marker>m</Marker></ListRolesResult></ListRolesResponse>`, 200, "Credentials is absent, cannot save credentials"},
+		"creds":      {"GetUser", `<GetUserResponse><GetUserResult/></GetUserResponse>`, 200, "no credentials saved as nobody"},
+	} {
+		c := &canned{answers: map[string]struct {
+			status int
+			body   string
+		}{tc.action: {tc.status, tc.body}, "GetUser": {200, `<GetUserResponse><GetUserResult><User/></GetUserResult></GetUserResponse>`}}}
+		var got []string
+		for _, o := range Run(context.Background(), f, c.send, map[string]string{"account": "111122223333"}) {
+			got = append(got, o.Problems...)
+		}
+		if all := strings.Join(got, "; "); !strings.Contains(all, tc.want) {
+			t.Errorf("%s: problems %q, want one containing %q", name, all, tc.want)
 		}
 	}
 }

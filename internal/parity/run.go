@@ -139,6 +139,10 @@ func runCase(ctx context.Context, c *Case, send Sender, vals map[string]string, 
 		}
 		base = root.child(c.Action + "Result")
 		if base == nil {
+			if len(c.Expects) > 0 {
+				// Without it every <absent> would hold whatever came back.
+				return append(problems, fmt.Sprintf("no <%sResult> in the answer (root <%s>)", c.Action, root.name))
+			}
 			base = &node{}
 		}
 	}
