@@ -66,5 +66,17 @@ func TestIAMCoreOnEachStore(t *testing.T) {
 		if got := sum.SummaryMap["GlobalEndpointTokenVersion"]; got != 2 {
 			t.Errorf("GlobalEndpointTokenVersion = %d, want 2", got)
 		}
+
+		// Deletion tasks are pruned to MaxDeletionTasks in the deleting
+		// transaction (a held role: every task FAILED).
+		held := must(svc.CreateServiceLinkedRole(ctx, p, &iamapi.CreateServiceLinkedRoleRequest{AWSServiceName: "ecs.amazonaws.com"}, testNow))(t).Role
+		must(svc.CreateInstanceProfile(ctx, p, &iamapi.CreateInstanceProfileRequest{InstanceProfileName: "holder"}, testNow))(t)
+		must(svc.AddRoleToInstanceProfile(ctx, p, &iamapi.AddRoleToInstanceProfileRequest{InstanceProfileName: "holder", RoleName: held.RoleName}, testNow))(t)
+		for i := 0; i < iamservice.MaxDeletionTasks+2; i++ {
+			must(svc.DeleteServiceLinkedRole(ctx, p, &iamapi.DeleteServiceLinkedRoleRequest{RoleName: held.RoleName}, testNow.Add(time.Duration(i)*time.Second)))(t)
+		}
+		if n := len(must(st.Objects().List(ctx, testAccount, iamservice.KindDeletionTask, "", 0))(t)); n != iamservice.MaxDeletionTasks {
+			t.Errorf("%d deletion tasks kept, want %d", n, iamservice.MaxDeletionTasks)
+		}
 	})
 }

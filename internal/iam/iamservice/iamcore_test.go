@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/brevet-dev/brevet/internal/federation/fedtest"
 	"github.com/brevet-dev/brevet/internal/iam"
+	"github.com/brevet-dev/brevet/internal/iam/iamservice"
 )
 
 func tags(kv ...string) []types.Tag {
@@ -433,5 +435,32 @@ func TestOtherAccountsTagsStayOut(t *testing.T) {
 				t.Errorf("%s authorized with another account's tag %s=%v", k.name, key, got.Context[key])
 			}
 		}
+	}
+}
+
+// TestDeletionTasksBounded: every DeleteServiceLinkedRole leaves a task,
+// and a role an instance profile holds can be asked for again and again
+// (each task FAILED): the account keeps its latest MaxDeletionTasks tasks,
+// not one more row per call for as long as a caller cares to call.
+func TestDeletionTasksBounded(t *testing.T) {
+	e := newEnv(t)
+	c := e.client
+	ctx := context.Background()
+	name := must(c.CreateServiceLinkedRole(ctx, &awsiam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("ecs.amazonaws.com")}))(t).Role.RoleName
+	must(c.CreateInstanceProfile(ctx, &awsiam.CreateInstanceProfileInput{InstanceProfileName: aws.String("holder")}))(t)
+	must(c.AddRoleToInstanceProfile(ctx, &awsiam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("holder"), RoleName: name}))(t)
+	var last string
+	for i := 0; i < iamservice.MaxDeletionTasks+20; i++ {
+		e.advance(time.Second)
+		last = aws.ToString(must(c.DeleteServiceLinkedRole(ctx, &awsiam.DeleteServiceLinkedRoleInput{RoleName: name}))(t).DeletionTaskId)
+	}
+	objs := must(e.st.Objects().List(ctx, testAccount, iamservice.KindDeletionTask, "", 0))(t)
+	if len(objs) != iamservice.MaxDeletionTasks {
+		t.Errorf("%d deletion tasks kept, want %d", len(objs), iamservice.MaxDeletionTasks)
+	}
+	// The latest task still answers.
+	st := must(c.GetServiceLinkedRoleDeletionStatus(ctx, &awsiam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: &last}))(t)
+	if st.Status != types.DeletionTaskStatusTypeFailed {
+		t.Errorf("latest task: %s", st.Status)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -210,6 +211,13 @@ func (s *Service) CreateServiceLinkedRole(ctx context.Context, p *identity.Princ
 // service-linked role's deletion task, by the task's UUID.
 const KindDeletionTask = "iam.slr-deletion-task"
 
+// MaxDeletionTasks is how many deletion tasks an account keeps: a task
+// is read just after its DeleteServiceLinkedRole, and the calls (each
+// FAILED while an instance profile holds the role, or one per
+// create-delete cycle) would otherwise add a row each without end. The
+// oldest go first.
+const MaxDeletionTasks = 100
+
 // deletionTask is a KindDeletionTask object's body.
 type deletionTask struct {
 	ID     string `json:"id"`
@@ -254,12 +262,39 @@ func (s *Service) DeleteServiceLinkedRole(ctx context.Context, p *identity.Princ
 		if err != nil {
 			return err
 		}
-		return r.Objects().Create(ctx, store.Object{Account: p.Account, Kind: KindDeletionTask, ID: uuid, Body: body, Created: now, Updated: now})
+		if err := r.Objects().Create(ctx, store.Object{Account: p.Account, Kind: KindDeletionTask, ID: uuid, Body: body, Created: now, Updated: now}); err != nil {
+			return err
+		}
+		return pruneDeletionTasks(ctx, r, p.Account, uuid)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &iamapi.DeleteServiceLinkedRoleResponse{DeletionTaskId: task.ID}, nil
+}
+
+// pruneDeletionTasks deletes the account's oldest deletion tasks beyond
+// MaxDeletionTasks, never the one just made (keep).
+func pruneDeletionTasks(ctx context.Context, r store.Repos, account, keep string) error {
+	tasks, err := r.Objects().List(ctx, account, KindDeletionTask, "", 0)
+	if err != nil || len(tasks) <= MaxDeletionTasks {
+		return err
+	}
+	sort.SliceStable(tasks, func(i, j int) bool { return tasks[i].Created.Before(tasks[j].Created) })
+	excess := len(tasks) - MaxDeletionTasks
+	for _, o := range tasks {
+		if excess == 0 {
+			break
+		}
+		if o.ID == keep {
+			continue
+		}
+		if err := r.Objects().Delete(ctx, account, KindDeletionTask, o.ID); err != nil {
+			return err
+		}
+		excess--
+	}
+	return nil
 }
 
 // GetServiceLinkedRoleDeletionStatus reports a deletion task of the
