@@ -116,10 +116,12 @@ func (s *Service) CreateRole(ctx context.Context, p *identity.Principal, in *iam
 		return nil, err
 	}
 	// CreateRole's answer leaves out MaxSessionDuration and RoleLastUsed,
-	// which GetRole returns (the AWS CLI's create-role examples).
+	// which GetRole returns (the AWS CLI's create-role examples), and the
+	// Description the request set (AWS's recorded CreateRole answers).
 	out := toRole(role, true)
 	out.RoleLastUsed = nil
 	out.MaxSessionDuration = nil
+	out.Description = ""
 	return &iamapi.CreateRoleResponse{Role: out}, nil
 }
 

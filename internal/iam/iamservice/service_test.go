@@ -410,7 +410,13 @@ func TestRolesInlineAttachments(t *testing.T) {
 	if r.Role.MaxSessionDuration != nil {
 		t.Errorf("CreateRole MaxSessionDuration = %d, want it left out as IAM does", *r.Role.MaxSessionDuration)
 	}
+	if r.Role.Description != nil {
+		t.Errorf("CreateRole Description = %q, want it left out as IAM does", *r.Role.Description)
+	}
 	g := must(c.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("app")}))(t)
+	if got := aws.ToString(g.Role.Description); got != "the app" {
+		t.Errorf("GetRole Description = %q, want the one CreateRole was given", got)
+	}
 	if got := aws.ToInt32(g.Role.MaxSessionDuration); got != 7200 {
 		t.Errorf("GetRole MaxSessionDuration = %d, want 7200", got)
 	}
