@@ -22,8 +22,12 @@ func (s *Service) attach(ctx context.Context, o iam.Owner, arn string) (*awsquer
 		if err := checkOwner(ctx, r, o); err != nil {
 			return err
 		}
-		if _, err := getPolicy(ctx, r, o.Account, arn); err != nil {
+		pol, err := getPolicy(ctx, r, o.Account, arn)
+		if err != nil {
 			return err
+		}
+		if isServiceRolePolicy(pol) {
+			return &serviceRolePolicyError{owner: o.Kind}
 		}
 		att, err := r.Attachments().List(ctx, o)
 		if err != nil {

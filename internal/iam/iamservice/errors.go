@@ -57,6 +57,8 @@ func WireError(err error) *awsquery.Error {
 		return &awsquery.Error{Code: pa.wireCode(), Message: pa.Error(), Cause: err}
 	case errors.As(err, &kd):
 		return &awsquery.Error{Code: awsquery.CodeAccessDenied, Message: kd.Error(), Cause: err}
+	case errors.As(err, new(*serviceRolePolicyError)):
+		return &awsquery.Error{Code: awsquery.CodePolicyNotAttachable, Message: err.Error(), Cause: err}
 	case errors.As(err, new(protectedRoleError)):
 		return &awsquery.Error{Code: awsquery.CodeUnmodifiableEntity, Message: err.Error(), Cause: err}
 	case errors.As(err, new(deletionTaskNotFoundError)):

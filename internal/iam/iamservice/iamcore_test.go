@@ -464,3 +464,71 @@ func TestDeletionTasksBounded(t *testing.T) {
 		t.Errorf("latest task: %s", st.Status)
 	}
 }
+
+// TestServiceRolePoliciesNotAttachable: an AWS managed policy under
+// /aws-service-role/ (339 of them in the corpus brevet import
+// --aws-managed-policies loads, some granting iam:CreateRole and
+// iam:AttachRolePolicy) is for its service-linked role alone. AWS refuses
+// it to any user, group or role (IAM User Guide, "Attaching or detaching a
+// policy in an IAM account"; the model's PolicyNotAttachable on the attach
+// and boundary actions), for a role with "Cannot attach a Service Role
+// Policy to a Customer Role." (aws/aws-cdk#6131). Otherwise a caller
+// allowed to attach AWS managed policies gains a service's rights.
+func TestServiceRolePoliciesNotAttachable(t *testing.T) {
+	e := newEnv(t)
+	c := e.client
+	ctx := context.Background()
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:CreateRole","iam:AttachRolePolicy"],"Resource":"*"}]}`
+	for _, p := range []iam.ManagedPolicy{
+		{Account: iam.AWSAccount, ID: "ANPASERVICEROLEPOL001", Name: "SomeServiceRolePolicy", Path: "/aws-service-role/", Created: testNow, Updated: testNow},
+		{Account: iam.AWSAccount, ID: "ANPASERVICEROLEPOL002", Name: "SomeServiceRole", Path: "/service-role/", Created: testNow, Updated: testNow},
+	} {
+		must(0, e.st.Policies().Create(ctx, p, doc))(t)
+	}
+	linked := aws.String("arn:aws:iam::aws:policy/aws-service-role/SomeServiceRolePolicy")
+	plain := aws.String("arn:aws:iam::aws:policy/service-role/SomeServiceRole")
+	trust := aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+	must(c.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: trust}))(t)
+	must(c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("u")}))(t)
+	must(c.CreateGroup(ctx, &awsiam.CreateGroupInput{GroupName: aws.String("g")}))(t)
+	for _, r := range []struct {
+		name, msg string
+		err       error
+	}{
+		{"AttachRolePolicy", "Cannot attach a Service Role Policy to a Customer Role.",
+			err(c.AttachRolePolicy(ctx, &awsiam.AttachRolePolicyInput{RoleName: aws.String("r"), PolicyArn: linked}))},
+		{"AttachUserPolicy", "", err(c.AttachUserPolicy(ctx, &awsiam.AttachUserPolicyInput{UserName: aws.String("u"), PolicyArn: linked}))},
+		{"AttachGroupPolicy", "", err(c.AttachGroupPolicy(ctx, &awsiam.AttachGroupPolicyInput{GroupName: aws.String("g"), PolicyArn: linked}))},
+		{"PutRolePermissionsBoundary", "",
+			err(c.PutRolePermissionsBoundary(ctx, &awsiam.PutRolePermissionsBoundaryInput{RoleName: aws.String("r"), PermissionsBoundary: linked}))},
+		{"PutUserPermissionsBoundary", "",
+			err(c.PutUserPermissionsBoundary(ctx, &awsiam.PutUserPermissionsBoundaryInput{UserName: aws.String("u"), PermissionsBoundary: linked}))},
+		{"CreateRole with the boundary", "",
+			err(c.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("r2"), AssumeRolePolicyDocument: trust, PermissionsBoundary: linked}))},
+	} {
+		if r.err == nil {
+			t.Errorf("%s with a service role policy accepted", r.name)
+			continue
+		}
+		if code, msg := apiError(t, r.err); code != "PolicyNotAttachable" || (r.msg != "" && msg != r.msg) {
+			t.Errorf("%s: %s %q, want PolicyNotAttachable %q", r.name, code, msg, r.msg)
+		}
+	}
+	for _, owner := range []string{"role", "user", "group"} {
+		var n int
+		switch owner {
+		case "role":
+			n = len(must(c.ListAttachedRolePolicies(ctx, &awsiam.ListAttachedRolePoliciesInput{RoleName: aws.String("r")}))(t).AttachedPolicies)
+		case "user":
+			n = len(must(c.ListAttachedUserPolicies(ctx, &awsiam.ListAttachedUserPoliciesInput{UserName: aws.String("u")}))(t).AttachedPolicies)
+		case "group":
+			n = len(must(c.ListAttachedGroupPolicies(ctx, &awsiam.ListAttachedGroupPoliciesInput{GroupName: aws.String("g")}))(t).AttachedPolicies)
+		}
+		if n != 0 {
+			t.Errorf("the %s holds %d attached policies after the refusals", owner, n)
+		}
+	}
+	// A service role policy (/service-role/) is an ordinary AWS managed
+	// policy: it attaches.
+	must(c.AttachRolePolicy(ctx, &awsiam.AttachRolePolicyInput{RoleName: aws.String("r"), PolicyArn: plain}))(t)
+}

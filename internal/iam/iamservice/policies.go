@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/awsquery"
@@ -111,7 +112,44 @@ func (s *Service) boundaryPolicy(ctx context.Context, r store.Repos, account, ar
 	if errors.As(err, &nf) && nf.Kind == iam.KindPolicy {
 		return pol, &iam.NotFoundError{Kind: iam.KindBoundary, Name: arn}
 	}
+	if err == nil && isServiceRolePolicy(pol) {
+		return pol, &serviceRolePolicyError{boundary: true}
+	}
 	return pol, err
+}
+
+// serviceRolePolicyPath is the path of the AWS managed policies that
+// belong to a service's service-linked role.
+const serviceRolePolicyPath = "/aws-service-role/"
+
+// isServiceRolePolicy reports whether pol is an AWS managed policy of a
+// service-linked role (arn:aws:iam::aws:policy/aws-service-role/...),
+// which AWS attaches to that role alone: "You cannot attach this policy
+// to a user, group, or role within IAM" (IAM User Guide, troubleshooting
+// policies). Such policies exist in Brevet once imported with brevet
+// import --aws-managed-policies; some grant IAM rights.
+func isServiceRolePolicy(pol iam.ManagedPolicy) bool {
+	return pol.AWSManaged() && strings.HasPrefix(pol.Path, serviceRolePolicyPath)
+}
+
+// serviceRolePolicyError: an attach or boundary of a service-linked
+// role's AWS managed policy (AWS: PolicyNotAttachable). AWS's sentence for
+// a role is public; those for a user, a group and a boundary are ours.
+type serviceRolePolicyError struct {
+	owner    iam.PrincipalKind
+	boundary bool
+}
+
+func (e *serviceRolePolicyError) Error() string {
+	switch {
+	case e.boundary:
+		return "Cannot use a Service Role Policy as a permissions boundary."
+	case e.owner == iam.PrincipalUser:
+		return "Cannot attach a Service Role Policy to a User."
+	case e.owner == iam.PrincipalGroup:
+		return "Cannot attach a Service Role Policy to a Group."
+	}
+	return "Cannot attach a Service Role Policy to a Customer Role."
 }
 
 func toPolicy(p iam.ManagedPolicy, full bool) iamapi.Policy {
