@@ -175,9 +175,12 @@ func TestServiceLinkedRoles(t *testing.T) {
 		Description: aws.String("load balancers")}))(t)
 	r := out.Role
 	want := []string{"AWSServiceRoleForElasticLoadBalancing", "/aws-service-role/elasticloadbalancing.amazonaws.com/",
-		"arn:aws:iam::" + testAccount + ":role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing", "load balancers"}
-	if d := cmp.Diff(want, []string{aws.ToString(r.RoleName), aws.ToString(r.Path), aws.ToString(r.Arn), aws.ToString(r.Description)}); d != "" {
+		"arn:aws:iam::" + testAccount + ":role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing"}
+	if d := cmp.Diff(want, []string{aws.ToString(r.RoleName), aws.ToString(r.Path), aws.ToString(r.Arn)}); d != "" {
 		t.Errorf("CreateServiceLinkedRole (-want +got):\n%s", d)
+	}
+	if r.Description != nil || r.MaxSessionDuration != nil {
+		t.Errorf("CreateServiceLinkedRole answered Description %v, MaxSessionDuration %v; AWS leaves both out", r.Description, r.MaxSessionDuration)
 	}
 	if got := e.authz.last(); got.Resource != aws.ToString(r.Arn) || fmt.Sprint(got.Context["iam:AWSServiceName"]) != "[elasticloadbalancing.amazonaws.com]" {
 		t.Errorf("authorized on %s with %v", got.Resource, got.Context)
@@ -185,6 +188,9 @@ func TestServiceLinkedRoles(t *testing.T) {
 	role := must(c.GetRole(ctx, &awsiam.GetRoleInput{RoleName: r.RoleName}))(t).Role
 	if want := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["elasticloadbalancing.amazonaws.com"]},"Action":["sts:AssumeRole"]}]}`; decodeDoc(t, role.AssumeRolePolicyDocument) != want {
 		t.Errorf("trust policy = %s", aws.ToString(role.AssumeRolePolicyDocument))
+	}
+	if got := aws.ToString(role.Description); got != "load balancers" {
+		t.Errorf("GetRole Description = %q, want the one CreateServiceLinkedRole was given", got)
 	}
 	suffixed := must(c.CreateServiceLinkedRole(ctx, &awsiam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("autoscaling.amazonaws.com"),
 		CustomSuffix: aws.String("blue")}))(t).Role
