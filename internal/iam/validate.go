@@ -331,6 +331,31 @@ func tagChars(s string) bool {
 // are appended. It does not validate; call ValidateTags on the result.
 func MergeTags(tags, add []Tag) []Tag { return mergeTags(tags, add, strings.EqualFold) }
 
+// AddTags is MergeTags for the Tag actions of users, roles, instance
+// profiles and providers: a result of more than max tags is refused with
+// AWS's LimitExceeded sentence. Validate add (ValidateTags) first.
+func AddTags(tags, add []Tag, max int) ([]Tag, error) {
+	out := MergeTags(tags, add)
+	if len(out) > max {
+		return nil, errTooManyTags()
+	}
+	return out, nil
+}
+
+// errTooManyTags is AWS's answer to a tag set over its quota.
+func errTooManyTags() error {
+	return &LimitExceededError{Message: "The number of tags has reached the maximum limit."}
+}
+
+// CheckTagCount refuses more than max tags as AddTags does: the providers'
+// Create actions, which take their tags whole.
+func CheckTagCount(tags []Tag, max int) error {
+	if len(tags) > max {
+		return errTooManyTags()
+	}
+	return nil
+}
+
 // MergePolicyTags is MergeTags for a managed policy's case-sensitive keys.
 func MergePolicyTags(tags, add []Tag) []Tag {
 	return mergeTags(tags, add, func(a, b string) bool { return a == b })

@@ -341,9 +341,8 @@ func (s *Service) TagUser(ctx context.Context, p *identity.Principal, in *iamapi
 		if err := iam.ValidateTags("tags", fromTags(in.Tags)); err != nil {
 			return err
 		}
-		u.Tags = iam.MergeTags(u.Tags, fromTags(in.Tags))
-		if len(u.Tags) > iam.MaxTags {
-			return &iam.LimitExceededError{Message: "The number of tags has reached the maximum limit."}
+		if u.Tags, err = iam.AddTags(u.Tags, fromTags(in.Tags), iam.MaxTags); err != nil {
+			return err
 		}
 		return r.Users().Update(ctx, u)
 	})
@@ -369,11 +368,11 @@ func (s *Service) ListUserTags(ctx context.Context, p *identity.Principal, in *i
 	if err != nil {
 		return nil, err
 	}
-	pg, err := pageSlice(sortedTags(u.Tags), in.Marker, in.MaxItems)
+	pg, err := tagPage(u.Tags, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	return &iamapi.ListUserTagsResponse{Tags: nonNil(pg.items), IsTruncated: pg.isTruncated(), Marker: pg.marker}, nil
+	return &iamapi.ListUserTagsResponse{Tags: pg.items, IsTruncated: pg.isTruncated(), Marker: pg.marker}, nil
 }
 
 // TagRole adds or replaces tags on a role (at most 50).
@@ -381,12 +380,9 @@ func (s *Service) TagRole(ctx context.Context, p *identity.Principal, in *iamapi
 	if err := iam.ValidateTags("tags", fromTags(in.Tags)); err != nil {
 		return nil, err
 	}
-	_, err := s.updateRole(ctx, p.Account, in.RoleName, func(r *iam.Role) error {
-		r.Tags = iam.MergeTags(r.Tags, fromTags(in.Tags))
-		if len(r.Tags) > iam.MaxTags {
-			return &iam.LimitExceededError{Message: "The number of tags has reached the maximum limit."}
-		}
-		return nil
+	_, err := s.updateRole(ctx, p.Account, in.RoleName, func(r *iam.Role) (err error) {
+		r.Tags, err = iam.AddTags(r.Tags, fromTags(in.Tags), iam.MaxTags)
+		return err
 	})
 	return &awsquery.Empty{}, err
 }
@@ -406,9 +402,9 @@ func (s *Service) ListRoleTags(ctx context.Context, p *identity.Principal, in *i
 	if err != nil {
 		return nil, err
 	}
-	pg, err := pageSlice(sortedTags(role.Tags), in.Marker, in.MaxItems)
+	pg, err := tagPage(role.Tags, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	return &iamapi.ListRoleTagsResponse{Tags: nonNil(pg.items), IsTruncated: pg.isTruncated(), Marker: pg.marker}, nil
+	return &iamapi.ListRoleTagsResponse{Tags: pg.items, IsTruncated: pg.isTruncated(), Marker: pg.marker}, nil
 }

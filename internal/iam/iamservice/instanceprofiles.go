@@ -239,12 +239,9 @@ func (s *Service) TagInstanceProfile(ctx context.Context, p *identity.Principal,
 	if err := iam.ValidateTags("tags", fromTags(in.Tags)); err != nil {
 		return nil, err
 	}
-	err := s.updateProfile(ctx, p.Account, in.InstanceProfileName, func(_ store.Repos, prof *iam.InstanceProfile) error {
-		prof.Tags = iam.MergeTags(prof.Tags, fromTags(in.Tags))
-		if len(prof.Tags) > iam.MaxTags {
-			return &iam.LimitExceededError{Message: "The number of tags has reached the maximum limit."}
-		}
-		return nil
+	err := s.updateProfile(ctx, p.Account, in.InstanceProfileName, func(_ store.Repos, prof *iam.InstanceProfile) (err error) {
+		prof.Tags, err = iam.AddTags(prof.Tags, fromTags(in.Tags), iam.MaxTags)
+		return err
 	})
 	return &awsquery.Empty{}, err
 }
@@ -264,11 +261,11 @@ func (s *Service) ListInstanceProfileTags(ctx context.Context, p *identity.Princ
 	if err != nil {
 		return nil, err
 	}
-	pg, err := pageSlice(sortedTags(prof.Tags), in.Marker, in.MaxItems)
+	pg, err := tagPage(prof.Tags, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	return &iamapi.ListInstanceProfileTagsResponse{Tags: nonNil(pg.items), IsTruncated: pg.isTruncated(), Marker: pg.marker}, nil
+	return &iamapi.ListInstanceProfileTagsResponse{Tags: pg.items, IsTruncated: pg.isTruncated(), Marker: pg.marker}, nil
 }
 
 // RegisterInstanceProfiles puts InstanceProfileActions on the dispatcher,

@@ -450,7 +450,7 @@ func (s *Service) ListPolicyTags(ctx context.Context, p *identity.Principal, in 
 	if err != nil {
 		return nil, err
 	}
-	pg, err := pageSlice(sortedTags(pol.Tags), in.Marker, in.MaxItems)
+	pg, err := tagPage(pol.Tags, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}

@@ -186,10 +186,7 @@ func checkProviderTags(tags []iamapi.Tag) error {
 	if err := iam.ValidateTags("tags", fromTags(tags)); err != nil {
 		return err
 	}
-	if len(tags) > iam.MaxProviderTags {
-		return &iam.LimitExceededError{Message: "The number of tags has reached the maximum limit."}
-	}
-	return nil
+	return iam.CheckTagCount(fromTags(tags), iam.MaxProviderTags)
 }
 
 // CreateOpenIDConnectProvider registers an OIDC provider. As AWS today,
@@ -404,12 +401,9 @@ func (s *Service) tagProvider(ctx context.Context, p *identity.Principal, kind i
 	if err := iam.ValidateTags("tags", fromTags(tags)); err != nil {
 		return nil, err
 	}
-	err := s.updateProvider(ctx, p, kind, arn, now, func(pr *iam.Provider) error {
-		pr.Tags = iam.MergeTags(pr.Tags, fromTags(tags))
-		if len(pr.Tags) > iam.MaxProviderTags {
-			return &iam.LimitExceededError{Message: "The number of tags has reached the maximum limit."}
-		}
-		return nil
+	err := s.updateProvider(ctx, p, kind, arn, now, func(pr *iam.Provider) (err error) {
+		pr.Tags, err = iam.AddTags(pr.Tags, fromTags(tags), iam.MaxProviderTags)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -436,9 +430,7 @@ func (s *Service) providerTags(ctx context.Context, p *identity.Principal, kind 
 	if err != nil {
 		return page[iamapi.Tag]{}, err
 	}
-	pg, err := pageSlice(sortedTags(pr.Tags), marker, maxItems)
-	pg.items = nonNil(pg.items)
-	return pg, err
+	return tagPage(pr.Tags, marker, maxItems)
 }
 
 // TagOpenIDConnectProvider adds or replaces tags on an OIDC provider.

@@ -48,6 +48,14 @@ func sortedTags(tags []iam.Tag) []iamapi.Tag {
 	return out
 }
 
+// tagPage is one page of a List*Tags answer: the tags in IAM's order
+// (sortedTags), an empty list when there are none.
+func tagPage(tags []iam.Tag, marker string, maxItems *int32) (page[iamapi.Tag], error) {
+	pg, err := pageSlice(sortedTags(tags), marker, maxItems)
+	pg.items = nonNil(pg.items)
+	return pg, err
+}
+
 // orEmpty makes a list IAM sends as an empty <Tags/> when there are none
 // (GetPolicy, the providers' Get, a user's authorization details).
 func orEmpty(tags []iamapi.Tag) []iamapi.Tag {
