@@ -19,7 +19,7 @@ func (s *Service) attach(ctx context.Context, o iam.Owner, arn string) (*awsquer
 		if _, err := checkPolicyARNFor(arn, arnAttach); err != nil {
 			return err
 		}
-		if err := checkOwner(ctx, r, o); err != nil {
+		if err := checkWritableOwner(ctx, r, o); err != nil {
 			return err
 		}
 		pol, err := getPolicy(ctx, r, o.Account, arn)
@@ -51,7 +51,7 @@ func (s *Service) detach(ctx context.Context, o iam.Owner, arn string) (*awsquer
 		if _, err := checkPolicyARNFor(arn, arnBoundary); err != nil {
 			return err
 		}
-		if err := checkOwner(ctx, r, o); err != nil {
+		if err := checkWritableOwner(ctx, r, o); err != nil {
 			return err
 		}
 		return notFoundAs(r.Attachments().Detach(ctx, o, arn), iam.KindAttachment, arn)
@@ -94,9 +94,6 @@ func (s *Service) AttachGroupPolicy(ctx context.Context, p *identity.Principal, 
 
 // AttachRolePolicy attaches a managed policy to a role.
 func (s *Service) AttachRolePolicy(ctx context.Context, p *identity.Principal, in *iamapi.AttachRolePolicyRequest, _ time.Time) (*awsquery.Empty, error) {
-	if err := s.checkModifiable(ctx, p.Account, in.RoleName); err != nil {
-		return nil, err
-	}
 	return s.attach(ctx, roleOwner(p, in.RoleName), in.PolicyArn)
 }
 
@@ -112,9 +109,6 @@ func (s *Service) DetachGroupPolicy(ctx context.Context, p *identity.Principal, 
 
 // DetachRolePolicy detaches a managed policy from a role.
 func (s *Service) DetachRolePolicy(ctx context.Context, p *identity.Principal, in *iamapi.DetachRolePolicyRequest, _ time.Time) (*awsquery.Empty, error) {
-	if err := s.checkModifiable(ctx, p.Account, in.RoleName); err != nil {
-		return nil, err
-	}
 	return s.detach(ctx, roleOwner(p, in.RoleName), in.PolicyArn)
 }
 
@@ -290,8 +284,8 @@ func (s *Service) PutRolePermissionsBoundary(ctx context.Context, p *identity.Pr
 		if err != nil {
 			return err
 		}
-		if isServiceLinked(role) {
-			return protectedRoleError{role.Name}
+		if err := checkModifiable(role); err != nil {
+			return err
 		}
 		if _, err := s.boundaryPolicy(ctx, r, p.Account, in.PermissionsBoundary); err != nil {
 			return err
@@ -322,8 +316,8 @@ func (s *Service) DeleteRolePermissionsBoundary(ctx context.Context, p *identity
 		if err != nil {
 			return err
 		}
-		if isServiceLinked(role) {
-			return protectedRoleError{role.Name}
+		if err := checkModifiable(role); err != nil {
+			return err
 		}
 		role.PermissionsBoundary = ""
 		return r.Roles().Update(ctx, role)

@@ -26,6 +26,19 @@ func checkOwner(ctx context.Context, r store.Repos, o iam.Owner) error {
 	return err
 }
 
+// checkWritableOwner is checkOwner for a change: a service-linked role is
+// changed only by the service-linked role actions (checkModifiable).
+func checkWritableOwner(ctx context.Context, r store.Repos, o iam.Owner) error {
+	if o.Kind != iam.PrincipalRole {
+		return checkOwner(ctx, r, o)
+	}
+	role, err := getRole(ctx, r, o.Account, o.Name)
+	if err != nil {
+		return err
+	}
+	return checkModifiable(role)
+}
+
 // inlineKind is the NotFoundError kind of an owner's inline policy.
 func inlineKind(k iam.PrincipalKind) iam.EntityKind {
 	switch k {
@@ -47,7 +60,7 @@ func (s *Service) putInline(ctx context.Context, o iam.Owner, name, doc string) 
 		return err
 	}
 	return s.st.Tx(ctx, func(r store.Repos) error {
-		if err := checkOwner(ctx, r, o); err != nil {
+		if err := checkWritableOwner(ctx, r, o); err != nil {
 			return err
 		}
 		existing, err := r.InlinePolicies().List(ctx, o)
@@ -86,7 +99,7 @@ func (s *Service) listInline(ctx context.Context, o iam.Owner, marker string, ma
 
 func (s *Service) deleteInline(ctx context.Context, o iam.Owner, name string) (*awsquery.Empty, error) {
 	err := s.st.Tx(ctx, func(r store.Repos) error {
-		if err := checkOwner(ctx, r, o); err != nil {
+		if err := checkWritableOwner(ctx, r, o); err != nil {
 			return err
 		}
 		return notFoundAs(r.InlinePolicies().Delete(ctx, o, name), inlineKind(o.Kind), name)
@@ -118,9 +131,6 @@ func (s *Service) PutGroupPolicy(ctx context.Context, p *identity.Principal, in 
 
 // PutRolePolicy embeds an inline policy in a role.
 func (s *Service) PutRolePolicy(ctx context.Context, p *identity.Principal, in *iamapi.PutRolePolicyRequest, _ time.Time) (*awsquery.Empty, error) {
-	if err := s.checkModifiable(ctx, p.Account, in.RoleName); err != nil {
-		return nil, err
-	}
 	return &awsquery.Empty{}, s.putInline(ctx, roleOwner(p, in.RoleName), in.PolicyName, in.PolicyDocument)
 }
 
@@ -190,9 +200,6 @@ func (s *Service) DeleteGroupPolicy(ctx context.Context, p *identity.Principal, 
 
 // DeleteRolePolicy deletes a role's inline policy.
 func (s *Service) DeleteRolePolicy(ctx context.Context, p *identity.Principal, in *iamapi.DeleteRolePolicyRequest, _ time.Time) (*awsquery.Empty, error) {
-	if err := s.checkModifiable(ctx, p.Account, in.RoleName); err != nil {
-		return nil, err
-	}
 	return s.deleteInline(ctx, roleOwner(p, in.RoleName), in.PolicyName)
 }
 

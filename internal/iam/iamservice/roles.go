@@ -196,8 +196,8 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, p *identity.Princi
 		return nil, err
 	}
 	_, err = s.updateRoleTx(ctx, p.Account, in.RoleName, func(r store.Repos, role *iam.Role) error {
-		if isServiceLinked(*role) {
-			return protectedRoleError{role.Name}
+		if err := checkModifiable(*role); err != nil {
+			return err
 		}
 		role.TrustPolicy = in.PolicyDocument
 		return bindTrust(ctx, r, role, doc)
@@ -246,10 +246,10 @@ func (s *Service) UpdateRoleDescription(ctx context.Context, p *identity.Princip
 // DeleteRole deletes a role without inline or attached policies. A
 // service-linked role is deleted with DeleteServiceLinkedRole.
 func (s *Service) DeleteRole(ctx context.Context, p *identity.Principal, in *iamapi.DeleteRoleRequest, _ time.Time) (*awsquery.Empty, error) {
-	if err := s.checkModifiable(ctx, p.Account, in.RoleName); err != nil {
-		return nil, err
-	}
 	err := s.st.Tx(ctx, func(r store.Repos) error {
+		if err := checkWritableOwner(ctx, r, roleOwner(p, in.RoleName)); err != nil {
+			return err
+		}
 		deps, err := r.Roles().Dependents(ctx, p.Account, in.RoleName)
 		if err != nil {
 			return notFoundAs(err, iam.KindRole, in.RoleName)

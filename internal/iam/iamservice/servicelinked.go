@@ -146,16 +146,9 @@ func (e protectedRoleError) Error() string {
 	return "Cannot perform the operation on the protected role '" + e.name + "' - this role is only modifiable by AWS"
 }
 
-// checkModifiable refuses an ordinary change to a service-linked role. A
-// role that does not exist passes: the action reports NoSuchEntity.
-func (s *Service) checkModifiable(ctx context.Context, account, name string) error {
-	r, err := s.st.Roles().Get(ctx, account, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
+// checkModifiable refuses a change to a service-linked role through the
+// ordinary role actions. Call it in the transaction that writes the role.
+func checkModifiable(r iam.Role) error {
 	if isServiceLinked(r) {
 		return protectedRoleError{r.Name}
 	}
