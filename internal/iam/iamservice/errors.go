@@ -27,6 +27,13 @@ func WireError(err error) *awsquery.Error {
 		ut invalidUserTypeError
 		kd *keyLastUsedDeniedError
 		pa *policyARNError
+		sp *serviceRolePolicyError
+		pr protectedRoleError
+		dt deletionTaskNotFoundError
+		rn reportNotPresentError
+		rx reportExpiredError
+		un userNameRequiredError
+		bm badMarkerError
 	)
 	switch {
 	case errors.As(err, &nf):
@@ -57,22 +64,22 @@ func WireError(err error) *awsquery.Error {
 		return &awsquery.Error{Code: pa.wireCode(), Message: pa.Error(), Cause: err}
 	case errors.As(err, &kd):
 		return &awsquery.Error{Code: awsquery.CodeAccessDenied, Message: kd.Error(), Cause: err}
-	case errors.As(err, new(*serviceRolePolicyError)):
-		return &awsquery.Error{Code: awsquery.CodePolicyNotAttachable, Message: err.Error(), Cause: err}
-	case errors.As(err, new(protectedRoleError)):
-		return &awsquery.Error{Code: awsquery.CodeUnmodifiableEntity, Message: err.Error(), Cause: err}
-	case errors.As(err, new(deletionTaskNotFoundError)):
-		return &awsquery.Error{Code: awsquery.CodeNoSuchEntity, Message: err.Error(), Cause: err}
+	case errors.As(err, &sp):
+		return &awsquery.Error{Code: awsquery.CodePolicyNotAttachable, Message: sp.Error(), Cause: err}
+	case errors.As(err, &pr):
+		return &awsquery.Error{Code: awsquery.CodeUnmodifiableEntity, Message: pr.Error(), Cause: err}
+	case errors.As(err, &dt):
+		return &awsquery.Error{Code: awsquery.CodeNoSuchEntity, Message: dt.Error(), Cause: err}
 	case errors.As(err, &an):
 		return &awsquery.Error{Code: awsquery.CodeNoSuchEntity, Message: an.Error(), Cause: err}
-	case errors.As(err, new(reportNotPresentError)):
-		return &awsquery.Error{Code: awsquery.CodeReportNotPresent, Message: err.Error(), Cause: err}
-	case errors.As(err, new(reportExpiredError)):
-		return &awsquery.Error{Code: awsquery.CodeReportExpired, Message: err.Error(), Cause: err}
-	case errors.As(err, new(userNameRequiredError)):
-		return &awsquery.Error{Code: awsquery.CodeValidationError, Message: err.Error(), Cause: err}
-	case errors.As(err, new(badMarkerError)):
-		return &awsquery.Error{Code: awsquery.CodeValidationError, Message: err.Error(), Cause: err}
+	case errors.As(err, &rn):
+		return &awsquery.Error{Code: awsquery.CodeReportNotPresent, Message: rn.Error(), Cause: err}
+	case errors.As(err, &rx):
+		return &awsquery.Error{Code: awsquery.CodeReportExpired, Message: rx.Error(), Cause: err}
+	case errors.As(err, &un):
+		return &awsquery.Error{Code: awsquery.CodeValidationError, Message: un.Error(), Cause: err}
+	case errors.As(err, &bm):
+		return &awsquery.Error{Code: awsquery.CodeValidationError, Message: bm.Error(), Cause: err}
 	case errors.As(err, &te):
 		// AWS names neither code nor reason.
 		return &awsquery.Error{Code: awsquery.CodeInvalidAuthenticationCode,
