@@ -59,7 +59,11 @@ type PasswordPolicy struct {
 
 // Password policy limits and defaults, as AWS documents them.
 const (
-	DefaultMinimumPasswordLength = 8 // when UpdateAccountPasswordPolicy omits it
+	DefaultMinimumPasswordLength = 8 // of DefaultPasswordPolicy, while an account has set none
+	// OmittedMinimumPasswordLength is what UpdateAccountPasswordPolicy sets
+	// when the request omits MinimumPasswordLength: 6, as the model
+	// documents and AWS's recorded answer shows (not the default policy's 8).
+	OmittedMinimumPasswordLength = 6
 	MinMinimumPasswordLength     = 6
 	MaxMinimumPasswordLength     = 128
 	MaxMaxPasswordAge            = 1095

@@ -279,7 +279,7 @@ func (s *Service) UpdateAccountPasswordPolicy(ctx context.Context, p *identity.P
 		}
 		return int(*v)
 	}
-	pp := iam.PasswordPolicy{Account: p.Account, MinimumLength: n(in.MinimumPasswordLength, iam.DefaultMinimumPasswordLength),
+	pp := iam.PasswordPolicy{Account: p.Account, MinimumLength: n(in.MinimumPasswordLength, iam.OmittedMinimumPasswordLength),
 		RequireSymbols: b(in.RequireSymbols), RequireNumbers: b(in.RequireNumbers),
 		RequireUppercaseCharacters: b(in.RequireUppercaseCharacters), RequireLowercaseCharacters: b(in.RequireLowercaseCharacters),
 		AllowUsersToChangePassword: b(in.AllowUsersToChangePassword), MaxPasswordAge: n(in.MaxPasswordAge, 0),

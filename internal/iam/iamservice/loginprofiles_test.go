@@ -168,6 +168,9 @@ func TestLoginProfiles(t *testing.T) {
 		}
 	}
 	must(c.UpdateAccountPasswordPolicy(ctx, &awsiam.UpdateAccountPasswordPolicyInput{MaxPasswordAge: aws.Int32(90), HardExpiry: aws.Bool(true)}))(t)
+	if got := must(c.GetAccountPasswordPolicy(ctx, nil))(t).PasswordPolicy.MinimumPasswordLength; aws.ToInt32(got) != 6 {
+		t.Errorf("MinimumPasswordLength omitted by UpdateAccountPasswordPolicy = %d, want AWS's 6", aws.ToInt32(got))
+	}
 	if _, err := e.svc.VerifyPassword(ctx, testAccount, "alice", "Correct-Horse-1", testNow.Add(91*day)); !errors.Is(err, iamservice.ErrPasswordExpired) {
 		t.Errorf("VerifyPassword past a hard expiry: got %v, want ErrPasswordExpired", err)
 	}
