@@ -98,35 +98,28 @@ func identityNotFound(id string) *Error {
 	return notFound("Identity '%s' not found.", id)
 }
 
-func decodeIdentity(o store.Object) (*storedIdentity, error) {
-	si := &storedIdentity{Account: o.Account, raw: o.Body}
-	if err := json.Unmarshal(o.Body, &si.Identity); err != nil {
-		return nil, fmt.Errorf("identitypool: identity %s: %w", o.ID, err)
-	}
-	return si, nil
-}
-
 // getIdentity reads the identity id of account; nil, nil when there is
 // none.
 func (s *Service) getIdentity(ctx context.Context, account, id string) (*storedIdentity, error) {
-	o, err := s.objects.Get(ctx, account, KindIdentity, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return decodeIdentity(o)
+	return s.cachedIdentity(ctx, account, id)
 }
 
 // findIdentity reads the identity id whatever its account; nil, nil when
 // there is none.
 func (s *Service) findIdentity(ctx context.Context, id string) (*storedIdentity, error) {
-	os, err := s.objects.Find(ctx, KindIdentity, id)
-	if err != nil || len(os) == 0 {
+	return s.cachedIdentity(ctx, "", id)
+}
+
+// cachedIdentity is the identity id of account ("": any) from the object
+// cache, decoded there once: a copy the caller may change.
+func (s *Service) cachedIdentity(ctx context.Context, account, id string) (*storedIdentity, error) {
+	o, ident, ok, err := s.objs.identity(ctx, account, id)
+	if !ok || err != nil {
 		return nil, err
 	}
-	return decodeIdentity(os[0])
+	si := &storedIdentity{Account: o.Account, Identity: *ident, raw: o.Body}
+	si.Logins = slices.Clone(ident.Logins)
+	return si, nil
 }
 
 // identity returns the identity id, whatever its account, with the

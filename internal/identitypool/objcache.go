@@ -2,6 +2,9 @@ package identitypool
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -25,12 +28,21 @@ import (
 // Objects are cached by kind and id only: identity ids and pool ids (in
 // login keys) are drawn at random, so one names at most one object
 // across accounts (as findPool assumes). Only objects found are kept.
-// The bodies it returns are shared: read-only for everyone.
+// The bodies it returns are shared: read-only for everyone. An identity
+// is also kept decoded (identity), since decoding its JSON was the
+// largest part of a returning identity's reads from memory.
 type objectCache struct {
 	store.Objects
 	mu      sync.RWMutex
-	entries map[string]store.Object // by store.ObjectKey(kind, id)
+	entries map[string]cachedObject // by store.ObjectKey(kind, id)
 	gen     atomic.Uint64
+}
+
+// cachedObject is a cached object and, for an identity, its body decoded
+// (nil if it does not decode): shared, read-only.
+type cachedObject struct {
+	store.Object
+	ident *Identity
 }
 
 // maxCachedObjects bounds the cache: a full map is emptied rather than
@@ -39,7 +51,7 @@ const maxCachedObjects = 65536
 
 func cachedKind(kind string) bool { return kind == KindIdentity || kind == KindLogin }
 
-func (c *objectCache) lookup(kind, id string) (store.Object, bool) {
+func (c *objectCache) lookup(kind, id string) (cachedObject, bool) {
 	c.mu.RLock()
 	o, ok := c.entries[store.ObjectKey(kind, id)]
 	c.mu.RUnlock()
@@ -47,17 +59,26 @@ func (c *objectCache) lookup(kind, id string) (store.Object, bool) {
 }
 
 // put keeps o, read by a load that began at generation gen, unless a
-// drop happened since.
-func (c *objectCache) put(gen uint64, o store.Object) {
+// drop happened since; an identity is decoded first. It returns what it
+// kept (or would have).
+func (c *objectCache) put(gen uint64, o store.Object) cachedObject {
+	co := cachedObject{Object: o}
+	if o.Kind == KindIdentity {
+		var ident Identity
+		if json.Unmarshal(o.Body, &ident) == nil {
+			co.ident = &ident
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen.Load() != gen {
-		return
+		return co
 	}
 	if c.entries == nil || len(c.entries) >= maxCachedObjects {
-		c.entries = make(map[string]store.Object)
+		c.entries = make(map[string]cachedObject)
 	}
-	c.entries[store.ObjectKey(o.Kind, o.ID)] = o
+	c.entries[store.ObjectKey(o.Kind, o.ID)] = co
+	return co
 }
 
 // drop forgets the object of kind and id.
@@ -73,7 +94,7 @@ func (c *objectCache) Get(ctx context.Context, account, kind, id string) (store.
 		return c.Objects.Get(ctx, account, kind, id)
 	}
 	if o, ok := c.lookup(kind, id); ok && o.Account == account {
-		return o, nil
+		return o.Object, nil
 	}
 	gen := c.gen.Load()
 	o, err := c.Objects.Get(ctx, account, kind, id)
@@ -88,7 +109,7 @@ func (c *objectCache) Find(ctx context.Context, kind, id string) ([]store.Object
 		return c.Objects.Find(ctx, kind, id)
 	}
 	if o, ok := c.lookup(kind, id); ok {
-		return []store.Object{o}, nil
+		return []store.Object{o.Object}, nil
 	}
 	gen := c.gen.Load()
 	found, err := c.Objects.Find(ctx, kind, id)
@@ -96,6 +117,37 @@ func (c *objectCache) Find(ctx context.Context, kind, id string) ([]store.Object
 		c.put(gen, found[0])
 	}
 	return found, err
+}
+
+// identity is the identity id (of account, or of any account when
+// account is ""), with its body decoded: from memory after the first
+// read. The decoded identity is shared: the caller copies it. ok is false
+// when there is none.
+func (c *objectCache) identity(ctx context.Context, account, id string) (o store.Object, ident *Identity, ok bool, err error) {
+	if co, hit := c.lookup(KindIdentity, id); hit && (account == "" || co.Account == account) && co.ident != nil {
+		return co.Object, co.ident, true, nil
+	}
+	gen := c.gen.Load()
+	if account == "" {
+		found, err := c.Objects.Find(ctx, KindIdentity, id)
+		if err != nil || len(found) == 0 {
+			return store.Object{}, nil, false, err
+		}
+		o = found[0]
+	} else if o, err = c.Objects.Get(ctx, account, KindIdentity, id); errors.Is(err, store.ErrNotFound) {
+		return store.Object{}, nil, false, nil
+	} else if err != nil {
+		return store.Object{}, nil, false, err
+	}
+	co := c.put(gen, o)
+	if co.ident == nil {
+		var ident Identity
+		if err := json.Unmarshal(o.Body, &ident); err != nil {
+			return store.Object{}, nil, false, fmt.Errorf("identitypool: identity %s: %w", o.ID, err)
+		}
+		co.ident = &ident
+	}
+	return o, co.ident, true, nil
 }
 
 // write runs a write of kind and id, dropping the object before and

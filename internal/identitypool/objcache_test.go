@@ -2,7 +2,9 @@ package identitypool
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -135,5 +137,65 @@ func TestObjectCacheRace(t *testing.T) {
 	got, err := c.Get(ctx, testAccount, KindIdentity, "us-east-1:a")
 	if err != nil || string(got.Body) != "2" {
 		t.Errorf("after the raced read: %q, %v; want the written body", got.Body, err)
+	}
+}
+
+// TestCachedIdentityIsACopy: an identity read from memory is decoded once
+// and handed out as a copy: a caller changing its logins (as linking
+// does before it writes) changes neither the cache nor the next reader's,
+// by account or by id alone; after a write the next read decodes the new
+// body.
+func TestCachedIdentityIsACopy(t *testing.T) {
+	st := teststores.SQLite(t, time.Now)
+	s := identityService(t, st)
+	ctx, now := context.Background(), time.Now()
+	const id = "us-east-1:0f8e3b9a-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
+	body := func(subjects ...string) []byte {
+		ident := Identity{IdentityId: id, IdentityPoolId: "us-east-1:p", Created: now.UTC(), LastModified: now.UTC()}
+		for _, sub := range subjects {
+			ident.Logins = append(ident.Logins, Login{Provider: "accounts.example.com", Subject: sub})
+		}
+		b, err := json.Marshal(ident)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	o := store.Object{Account: testAccount, Kind: KindIdentity, ID: id, Body: body("alice"), Created: now, Updated: now}
+	if err := s.objects.Create(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	subjects := func(si *storedIdentity) []string {
+		var out []string
+		for _, l := range si.Logins {
+			out = append(out, l.Subject)
+		}
+		return out
+	}
+	for i := range 3 {
+		si, err := s.getIdentity(ctx, testAccount, id)
+		if err != nil || si == nil {
+			t.Fatalf("read %d: %v, %v", i, si, err)
+		}
+		if got := subjects(si); !slices.Equal(got, []string{"alice"}) || string(si.raw) != string(o.Body) {
+			t.Fatalf("read %d: logins %v, raw %s; want [alice] and the stored body", i, got, si.raw)
+		}
+		si.Logins[0].Subject = "mallory"
+		si.Logins = append(si.Logins, Login{Provider: "p", Subject: "eve"})
+		fi, err := s.findIdentity(ctx, id)
+		if err != nil || fi == nil || !slices.Equal(subjects(fi), []string{"alice"}) || fi.Account != testAccount {
+			t.Fatalf("find after read %d: %+v, %v; want alice's identity of %s", i, fi, err, testAccount)
+		}
+		fi.Logins[0].Subject = "mallory"
+	}
+	if si, err := s.getIdentity(ctx, "444455556666", id); err != nil || si != nil {
+		t.Errorf("the identity read for another account: %+v, %v; want none", si, err)
+	}
+	o.Body = body("alice", "bob")
+	if err := s.objects.Update(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if si, err := s.getIdentity(ctx, testAccount, id); err != nil || !slices.Equal(subjects(si), []string{"alice", "bob"}) {
+		t.Errorf("after an update: %+v, %v; want alice and bob", si, err)
 	}
 }
