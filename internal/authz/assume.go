@@ -28,6 +28,11 @@ type Facts struct {
 type Role struct {
 	iam.Role
 	ent *entity
+	// callersTrust marks a compiled role whose trust policy is the
+	// caller's account's although the role is in another account (a
+	// brokered role, registered by the caller's Brevet account): its
+	// denials explain themselves as a role of the caller's account does.
+	callersTrust bool
 }
 
 // ARN returns the role's ARN, made once when the role was cached
@@ -88,6 +93,9 @@ func (a *Authorizer) AuthorizeAssumeRole(ctx context.Context, caller *identity.P
 		addTarget(&st.req.Context, keys)
 		a.addGlobal(&st.req.Context, v, f.Now, f.SourceIP, f.UserAgent, f.SecureTransport)
 		v.set.EvaluateInto(&st.dec, &st.req, role.ent.trust)
+		if st.dec.Outcome != policy.Allowed && role.Account != v.caller.Account && !role.callersTrust {
+			return a.foreignDenial(ctx, caller, &st.req, &st.dec, v.principalID, f)
+		}
 		if st.dec.Outcome != policy.Allowed {
 			return a.denial(&st.req, &st.dec, v.principalID)
 		}
@@ -95,10 +103,45 @@ func (a *Authorizer) AuthorizeAssumeRole(ctx context.Context, caller *identity.P
 	return request.Decision{Allowed: true}, nil
 }
 
+// trustRefusal is the implicit deny's reason in the message of a denied
+// AssumeRole of another account's role (the policy engine's own words for
+// a trust policy that does not allow the caller).
+const trustRefusal = "the role's trust policy does not allow this principal"
+
+// foreignDenial is the denial of an AssumeRole of another account's role.
+// The message is decoded in the caller's account, so it shows none of the
+// role's trust statements, and a denial the trust policy decided (no
+// allow, or its explicit deny) is the bare AccessDenied with a message
+// that says only that the trust policy did not allow the caller: it reads
+// as a role that does not exist does (EncodeDenial with no failure).
+// Another account's trust policy, and which of its roles exist, are not
+// the caller's to learn. A denial of the caller's own policies keeps its
+// reason: the trust policy allowed, which the caller would learn by being
+// allowed.
+func (a *Authorizer) foreignDenial(ctx context.Context, caller *identity.Principal, req *policy.Request, d *policy.Decision, principalID string, f Facts) (request.Decision, error) {
+	if d.Outcome == policy.ImplicitlyDenied && d.MissingAllow == policy.TypeTrust ||
+		d.Outcome == policy.ExplicitlyDenied && d.DeniedBy == policy.TypeTrust {
+		enc, err := a.EncodeDenial(ctx, caller, req.Action, req.Resource, "", f)
+		if err != nil {
+			return request.Decision{}, err
+		}
+		return request.Decision{EncodedMessage: enc}, nil
+	}
+	own := *d
+	own.Matched = make([]policy.MatchedStatement, 0, len(d.Matched))
+	for _, m := range d.Matched {
+		if m.PolicyType != policy.TypeTrust {
+			own.Matched = append(own.Matched, m)
+		}
+	}
+	return a.denial(req, &own, principalID)
+}
+
 // EncodeDenial seals the explanation of a denial decided outside the
 // policy engine (AssumeRole of a role that does not exist), so that every
 // AccessDenied carries an encoded message. failure is recorded in the
-// message's failures.
+// message's failures; with none, the message is a trust policy's refusal
+// (trustRefusal), as for another account's role.
 func (a *Authorizer) EncodeDenial(ctx context.Context, caller *identity.Principal, action, resource, failure string, f Facts) (string, error) {
 	v, err := a.view(ctx, caller)
 	if err != nil {
@@ -107,6 +150,12 @@ func (a *Authorizer) EncodeDenial(ctx context.Context, caller *identity.Principa
 	req := &policy.Request{Caller: v.caller, Action: action, Resource: resource}
 	addSession(&req.Context, caller)
 	a.addGlobal(&req.Context, v, f.Now, f.SourceIP, f.UserAgent, f.SecureTransport)
+	if failure == "" {
+		// A trust policy's refusal, as an AssumeRole of another account's
+		// role reports every denial (crossAccountDenial).
+		m := buildMessage(req, &policy.Decision{Outcome: policy.ImplicitlyDenied, MissingAllow: policy.TypeTrust, Reason: trustRefusal}, v.principalID)
+		return a.seal.sealJSON(m, v.caller.Account)
+	}
 	m := buildMessage(req, &policy.Decision{Outcome: policy.ImplicitlyDenied, Reason: failure}, v.principalID)
 	m.ImplicitDeny = nil
 	m.Failures.Items = append(m.Failures.Items, failure)
@@ -116,8 +165,29 @@ func (a *Authorizer) EncodeDenial(ctx context.Context, caller *identity.Principa
 // CompileRole compiles a role that is not in the store (the broker's
 // brokered roles, issue 18): its trust policy with its bindings, as the
 // cache compiles a stored role's, for AuthorizeAssumeRole. r.Account is
-// the account the role is in (an upstream account for a brokered role).
+// the account the role is in (an upstream account for a brokered role);
+// the trust policy is the caller's account's (the broker's registration),
+// so a denial shows it.
 func CompileRole(r iam.Role) (*Role, error) {
+	e, err := compileEntity(&store.PrincipalSnapshot{Role: &r})
+	if err != nil {
+		return nil, err
+	}
+	e.assumable.callersTrust = true
+	return e.assumable, nil
+}
+
+// AbsentRole is a role of another account that does not exist, for
+// AuthorizeAssumeRole to deny as it denies that account's roles that do
+// exist but do not trust the caller: its trust policy admits only its own
+// account, so the caller's explicit deny is reported as for an existing
+// role, and otherwise the trust policy's refusal (foreignDenial). AWS does
+// not tell callers which roles exist. Its ARN is that of account, path
+// and name.
+func AbsentRole(account, path, name string) (*Role, error) {
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:` + iam.Partition + `:iam::` +
+		account + `:root"},"Action":"sts:AssumeRole"}]}`
+	r := iam.Role{Account: account, Name: name, Path: path, TrustPolicy: trust}
 	e, err := compileEntity(&store.PrincipalSnapshot{Role: &r})
 	if err != nil {
 		return nil, err

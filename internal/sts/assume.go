@@ -91,7 +91,7 @@ func (s *Service) AssumeRole(ctx context.Context, p *identity.Principal, in *sts
 func (s *Service) validateAssume(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, f authz.Facts, ap *assumeParams) error {
 	ref, err := assumeTarget(in)
 	if errors.Is(err, errNotARole) {
-		return s.noSuchRole(ctx, p, in.RoleArn, "the ARN names no role", f)
+		return s.noSuchRole(ctx, p, in.RoleArn, ownAccountReason(p, in.RoleArn, "the ARN names no role"), f)
 	}
 	if err != nil {
 		return err
@@ -101,6 +101,9 @@ func (s *Service) validateAssume(ctx context.Context, p *identity.Principal, in 
 		// AWS does not say whether a role exists to someone who may not
 		// assume it; role names in RoleArn are matched exactly, path and
 		// case included.
+		if ref.Account != p.Account {
+			return s.noSuchForeignRole(ctx, p, in, ref, f)
+		}
 		return s.noSuchRole(ctx, p, in.RoleArn, "the role does not exist", f)
 	}
 	if err != nil {
@@ -149,6 +152,41 @@ func checkARNForm(arn string) error {
 		return &ValidationError{Message: arn + " is invalid"}
 	}
 	return nil
+}
+
+// ownAccountReason is reason when roleARN is of the caller's account, and
+// "" (the message of a trust policy's refusal) when it is another's: the
+// caller's account decodes the message, and a role of another account
+// that exists but refuses the caller is reported alike (authz's
+// crossAccountDenial), so the message does not say which roles exist.
+func ownAccountReason(p *identity.Principal, roleARN, reason string) string {
+	if parts := strings.SplitN(roleARN, ":", 6); len(parts) == 6 && parts[4] != p.Account {
+		return ""
+	}
+	return reason
+}
+
+// noSuchForeignRole is the AccessDenied of an AssumeRole of another
+// account's role that does not exist, decided as for one that exists but
+// does not trust the caller (authz.AbsentRole): the caller learns nothing
+// of which roles the other account has.
+func (s *Service) noSuchForeignRole(ctx context.Context, p *identity.Principal, in *stsapi.AssumeRoleRequest, ref iam.EntityRef, f authz.Facts) error {
+	phantom, err := authz.AbsentRole(ref.Account, ref.Path, ref.Name)
+	if err != nil || phantom.ARN() != in.RoleArn {
+		return s.noSuchRole(ctx, p, in.RoleArn, "", f)
+	}
+	keys := map[string][]string{"sts:RoleSessionName": {in.RoleSessionName}}
+	if in.ExternalId != "" {
+		keys["sts:ExternalId"] = []string{in.ExternalId}
+	}
+	dec, err := s.authz.AuthorizeAssumeRole(ctx, p, phantom, []string{"sts:AssumeRole"}, keys, f)
+	if err != nil {
+		return err
+	}
+	if dec.Allowed { // cannot be: the trust admits the role's account only
+		return s.noSuchRole(ctx, p, in.RoleArn, "", f)
+	}
+	return &request.AccessDeniedError{Principal: p.CallerARN, Action: "sts:AssumeRole", Resource: in.RoleArn, Decision: dec}
 }
 
 // noSuchRole is the AccessDenied of an AssumeRole of a role that cannot be

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/brevet-dev/brevet/internal/authz/authztest"
 	"github.com/brevet-dev/brevet/internal/credential/totp"
@@ -447,4 +449,67 @@ func packedAssume(out *awssts.AssumeRoleOutput) *int32 {
 
 func packedFederation(out *awssts.GetFederationTokenOutput) *int32 {
 	return out.PackedPolicySize //lint:ignore SA1019 the model Brevet implements returns it
+}
+
+// TestCrossAccountAssumeDenialsAlike: the caller's own account decodes an
+// AssumeRole denial's message, so for a role of another account the
+// message must not tell a role that does not exist (or an ARN naming no
+// role) from one whose trust policy refuses the caller, nor show that
+// trust policy's statements: AWS does not tell callers which roles exist,
+// and another account's trust policy is not the caller's to read.
+func TestCrossAccountAssumeDenialsAlike(t *testing.T) {
+	e := newEnv(t)
+	mallory := e.user(acct, "mallory", authztest.Allow("*", "sts:AssumeRole", "sts:DecodeAuthorizationMessage"))
+	denyTrust := `{"Version":"2012-10-17","Statement":[` +
+		`{"Sid":"OnlyOurs","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + other + `:root"},"Action":"sts:AssumeRole"},` +
+		`{"Sid":"NeverMallory","Effect":"Deny","Principal":{"AWS":"arn:aws:iam::` + acct + `:user/mallory"},"Action":"sts:AssumeRole"}]}`
+	e.role(other, "exists", authztest.Trust(other), 0)
+	e.role(other, "guarded", denyTrust, 0)
+	decoded := func(arn string) map[string]any {
+		t.Helper()
+		_, err := e.sts(mallory).AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(arn), RoleSessionName: aws.String("probe")})
+		code, msg := apiError(err)
+		if code != "AccessDenied" {
+			t.Fatalf("AssumeRole %s: %s %s", arn, code, msg)
+		}
+		if want := "User: arn:aws:iam::" + acct + ":user/mallory is not authorized to perform: sts:AssumeRole on resource: " + arn + ". Encoded authorization failure message: "; !strings.HasPrefix(msg, want) {
+			t.Errorf("AssumeRole %s: %q, want the prefix %q", arn, msg, want)
+		}
+		dec, err := e.sts(mallory).DecodeAuthorizationMessage(ctx, &awssts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(msg[strings.LastIndex(msg, " ")+1:])})
+		must(t, err)
+		var m map[string]any
+		must(t, json.Unmarshal([]byte(aws.ToString(dec.DecodedMessage)), &m))
+		// The resource differs by design, the time keys' values by the
+		// clock: the keys themselves are compared.
+		c := m["context"].(map[string]any)
+		delete(c, "resource")
+		var keys []any
+		for _, kv := range c["conditions"].(map[string]any)["items"].([]any) {
+			keys = append(keys, kv.(map[string]any)["key"])
+		}
+		c["conditions"] = keys
+		return m
+	}
+	want := decoded(iam.RoleARN(other, "/", "exists"))
+	for _, arn := range []string{iam.RoleARN(other, "/", "ghost"), iam.RoleARN(other, "/", "guarded"), iam.UserARN(other, "/", "someone")} {
+		if d := cmp.Diff(want, decoded(arn)); d != "" {
+			t.Errorf("decoded denial of %s differs from a refusing role's (-refused +this):\n%s", arn, d)
+		}
+	}
+	if s := fmt.Sprint(want); strings.Contains(s, "OnlyOurs") || strings.Contains(s, "NeverMallory") {
+		t.Errorf("decoded denial shows the other account's trust statements: %s", s)
+	}
+
+	// A caller denying itself the other account's roles gets that deny's
+	// AccessDenied whether the role exists or not: its own policy, not
+	// the role, decides.
+	deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:*","Resource":"*"},` +
+		`{"Effect":"Deny","Action":"sts:AssumeRole","Resource":"arn:aws:iam::` + other + `:role/*"}]}`
+	self := e.user(acct, "selfdenied", deny)
+	for _, name := range []string{"exists", "guarded", "ghost"} {
+		arn := iam.RoleARN(other, "/", name)
+		_, err := e.sts(self).AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(arn), RoleSessionName: aws.String("probe")})
+		wantError(t, "self-denied "+name, err, "AccessDenied", "User: arn:aws:iam::"+acct+":user/selfdenied is not authorized to perform: sts:AssumeRole on resource: "+arn+
+			" with an explicit deny in an identity-based policy. Encoded authorization failure message: ")
+	}
 }
