@@ -33,7 +33,7 @@ func (c conn) reader() querier {
 	if c.tx != nil {
 		return c.tx
 	}
-	return cachedReader{c: &c.s.stmts}
+	return cachedReader{c: c.s.stmts}
 }
 
 // write runs fn in the current transaction, or in a new one.
@@ -66,7 +66,7 @@ func (c conn) readTx(ctx context.Context, fn func(q querier) error) error {
 		return fmt.Errorf("sqlite: begin read: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(cachedReader{c: &c.s.stmts, tx: tx})
+	return fn(cachedReader{c: c.s.stmts, tx: tx})
 }
 
 // change appends to the change feed inside the write transaction.

@@ -30,9 +30,9 @@ type Config struct {
 // Store is an open SQLite database. It implements store.Store.
 type Store struct {
 	repos
-	wdb   *sql.DB   // one connection, BEGIN IMMEDIATE
-	rdb   *sql.DB   // read-only pool
-	stmts stmtCache // prepared statements on rdb
+	wdb   *sql.DB    // one connection, BEGIN IMMEDIATE
+	rdb   *sql.DB    // read-only pool
+	stmts *stmtCache // prepared statements on rdb
 	// insertSession, prepared on wdb at Open, adds an issuance record: it
 	// runs on every AssumeRole, and parsing it anew would be a good part
 	// of its cost. Not prepared lazily: preparing on wdb waits for its one
@@ -94,7 +94,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	rdb.SetMaxOpenConns(cfg.ReadConns)
 	rdb.SetMaxIdleConns(cfg.ReadConns)
-	s := &Store{wdb: wdb, rdb: rdb, now: cfg.Now, stmts: stmtCache{db: rdb}, insertSession: ins, insertSessions: insMany}
+	s := &Store{wdb: wdb, rdb: rdb, now: cfg.Now, stmts: newStmtCache(rdb), insertSession: ins, insertSessions: insMany}
 	s.repos = repos{conn{s: s}}
 	return s, nil
 }

@@ -18,12 +18,26 @@ import (
 // as the pool has connections, would each wait for a connection the
 // others hold until their contexts ended. The first readers of a text run
 // it unprepared instead.
+//
+// close waits for the statements being prepared: one still preparing
+// would hold a read connection past the store's Close, and SQLite would
+// then create and delete the -wal and -shm files beside the database
+// after the store said it was closed (a test's t.TempDir cleanup saw
+// them appear).
 type stmtCache struct {
 	db      *sql.DB
+	ctx     context.Context // ended by close, so a fill waiting for a connection gives up
+	cancel  context.CancelFunc
+	fills   sync.WaitGroup
 	mu      sync.Mutex
 	m       map[string]*sql.Stmt
 	filling map[string]bool
 	closed  bool
+}
+
+func newStmtCache(db *sql.DB) *stmtCache {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &stmtCache{db: db, ctx: ctx, cancel: cancel}
 }
 
 // lookup returns the prepared statement for text, or nil when there is
@@ -39,6 +53,7 @@ func (c *stmtCache) lookup(text string) *sql.Stmt {
 			c.filling = make(map[string]bool)
 		}
 		c.filling[text] = true
+		c.fills.Add(1)
 		go c.fill(text)
 	}
 	return nil
@@ -47,7 +62,8 @@ func (c *stmtCache) lookup(text string) *sql.Stmt {
 // fill prepares text on the pool, waiting for a free connection while
 // holding nothing, and caches it.
 func (c *stmtCache) fill(text string) {
-	st, err := c.db.PrepareContext(context.Background(), text)
+	defer c.fills.Done()
+	st, err := c.db.PrepareContext(c.ctx, text)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.filling, text)
@@ -64,13 +80,18 @@ func (c *stmtCache) fill(text string) {
 	}
 }
 
+// close closes the cached statements and waits for those being prepared,
+// which it closes too: no statement or connection of the cache outlives
+// it.
 func (c *stmtCache) close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	for _, st := range c.m {
 		st.Close()
 	}
 	c.m, c.closed = nil, true
+	c.mu.Unlock()
+	c.cancel()
+	c.fills.Wait()
 }
 
 // cachedReader runs queries through the statement cache, on the read pool
