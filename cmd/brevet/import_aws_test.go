@@ -145,19 +145,13 @@ func TestImportAWSManagedPoliciesCmdRejects(t *testing.T) {
 			"policy arn:aws:iam::aws:policy/Broken: version v1: the document does not parse"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			// Not t.TempDir: its cleanup fails the test when SQLite's
-			// -wal and -shm files go a moment after the store closes.
-			dir, err := os.MkdirTemp("", "brevet-import-aws-")
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { os.RemoveAll(dir) })
+			dir := t.TempDir()
 			path := filepath.Join(dir, "in.json")
 			if err := os.WriteFile(path, []byte(tc.file), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			data := filepath.Join(dir, "data")
-			_, err = runImportCmd(t, "--aws-managed-policies", path, "--data-dir", data)
+			_, err := runImportCmd(t, "--aws-managed-policies", path, "--data-dir", data)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)
 			}
