@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,41 +12,6 @@ import (
 	"github.com/brevet-dev/brevet/internal/vectortest"
 )
 
-// motoManagedPolicies shapes the public moto corpus of AWS managed
-// policies (name → default version) as `aws iam
-// get-account-authorization-details --filter AWSManagedPolicy` prints it,
-// and returns the file and the policies' default version ids by name.
-func motoManagedPolicies(t *testing.T) ([]byte, map[string]string) {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(vectortest.Dir(t, "aws-managed-policies-moto"), "aws_managed_policies.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var moto map[string]struct {
-		CreateDate, UpdateDate, DefaultVersionId, Path string
-		Document                                       json.RawMessage
-	}
-	if err := json.Unmarshal(data, &moto); err != nil {
-		t.Fatal(err)
-	}
-	defaults := map[string]string{}
-	var policies []map[string]any
-	for n, p := range moto {
-		defaults[n] = p.DefaultVersionId
-		policies = append(policies, map[string]any{
-			"PolicyName": n, "Arn": "arn:aws:iam::aws:policy" + p.Path + n, "Path": p.Path,
-			"DefaultVersionId": p.DefaultVersionId, "AttachmentCount": 0, "IsAttachable": true,
-			"CreateDate": p.CreateDate, "UpdateDate": p.UpdateDate,
-			"PolicyVersionList": []map[string]any{{"Document": p.Document, "VersionId": p.DefaultVersionId, "IsDefaultVersion": true, "CreateDate": p.UpdateDate}},
-		})
-	}
-	file, err := json.Marshal(map[string]any{"UserDetailList": []any{}, "GroupDetailList": []any{}, "RoleDetailList": []any{}, "Policies": policies})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return file, defaults
-}
-
 // TestImportAWSManagedPolicies loads AWS's managed policies with `brevet
 // import --aws-managed-policies` between two runs of a server, then uses
 // them through the AWS CLI: list-policies --scope AWS, get-policy,
@@ -55,7 +19,7 @@ func motoManagedPolicies(t *testing.T) ([]byte, map[string]string) {
 // in a simulation.
 func TestImportAWSManagedPolicies(t *testing.T) {
 	need(t, "the AWS CLI (aws)", have("aws"))
-	file, defaults := motoManagedPolicies(t)
+	file, defaults := vectortest.MotoAWSManagedPolicies(t)
 	dir := t.TempDir()
 	first := startBrevetIn(t, dir)
 	for _, p := range first.shutdown() {

@@ -3,12 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -20,45 +18,6 @@ import (
 	"github.com/brevet-dev/brevet/internal/store/sqlite"
 	"github.com/brevet-dev/brevet/internal/vectortest"
 )
-
-// motoAsAuthDetails reads the public moto corpus of AWS managed policies
-// (name → default version) and shapes it as `aws iam
-// get-account-authorization-details --filter AWSManagedPolicy` prints it.
-func motoAsAuthDetails(t *testing.T) (file []byte, count int) {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(vectortest.Dir(t, "aws-managed-policies-moto"), "aws_managed_policies.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var moto map[string]struct {
-		CreateDate, UpdateDate, DefaultVersionId, Path string
-		Document                                       json.RawMessage
-	}
-	if err := json.Unmarshal(data, &moto); err != nil {
-		t.Fatal(err)
-	}
-	names := make([]string, 0, len(moto))
-	for n := range moto {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var policies []map[string]any
-	for _, n := range names {
-		p := moto[n]
-		policies = append(policies, map[string]any{
-			"PolicyName": n, "Arn": "arn:aws:iam::aws:policy" + p.Path + n, "Path": p.Path,
-			"DefaultVersionId": p.DefaultVersionId, "AttachmentCount": 0, "PermissionsBoundaryUsageCount": 0, "IsAttachable": true,
-			"CreateDate": p.CreateDate, "UpdateDate": p.UpdateDate,
-			"PolicyVersionList": []map[string]any{{"Document": p.Document, "VersionId": p.DefaultVersionId, "IsDefaultVersion": true, "CreateDate": p.UpdateDate}},
-		})
-	}
-	file, err = json.MarshalIndent(map[string]any{"UserDetailList": []any{}, "GroupDetailList": []any{}, "RoleDetailList": []any{},
-		"Policies": policies, "IsTruncated": false}, "", "    ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return file, len(names)
-}
 
 func runImportCmd(t *testing.T, args ...string) (string, error) {
 	t.Helper()
@@ -75,7 +34,8 @@ func runImportCmd(t *testing.T, args ...string) (string, error) {
 // `brevet import --aws-managed-policies`, into SQLite (--data-dir) and
 // PostgreSQL (--store).
 func TestImportAWSManagedPoliciesCmd(t *testing.T) {
-	file, n := motoAsAuthDetails(t)
+	file, defaults := vectortest.MotoAWSManagedPolicies(t)
+	n := len(defaults)
 	path := filepath.Join(t.TempDir(), "aws-managed-policies.json")
 	if err := os.WriteFile(path, file, 0o600); err != nil {
 		t.Fatal(err)
