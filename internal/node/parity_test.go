@@ -1,18 +1,13 @@
 package node
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/parity"
-	"github.com/brevet-dev/brevet/internal/sigv4"
 )
 
 // TestParity runs the AWS parity suite (internal/parity/cases): each case
@@ -65,33 +60,6 @@ func runParityFile(t *testing.T, f *parity.File) []parity.Outcome {
 	dir := t.TempDir()
 	n, _ := startNode(t, dir, Options{})
 	admin := adminCreds(t, dir)
-	send := func(ctx context.Context, service string, c *parity.Creds, form url.Values) (int, []byte, error) {
-		creds := admin
-		if c != nil {
-			creds = sigv4.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
-		}
-		return parityPost(ctx, n.URL(), service, creds, form.Encode())
-	}
+	send := parity.HTTPSender(n.URL(), admin, time.Now)
 	return parity.Run(context.Background(), f, send, map[string]string{"account": testAccount})
-}
-
-func parityPost(ctx context.Context, base, service string, creds sigv4.Credentials, body string) (int, []byte, error) {
-	u, _ := url.Parse(base)
-	req := sigv4.Request{Method: "POST", Path: "/", Host: u.Host, Body: []byte(body),
-		Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=utf-8"}}}
-	if err := (&sigv4.Signer{Credentials: creds}).Sign(&req, sigv4.SignOptions{Region: "us-east-1", Service: service, Time: time.Now()}); err != nil {
-		return 0, nil, err
-	}
-	hr, err := http.NewRequestWithContext(ctx, "POST", base+"/", bytes.NewReader(req.Body))
-	if err != nil {
-		return 0, nil, err
-	}
-	hr.Header = req.Header
-	resp, err := http.DefaultClient.Do(hr)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
 }

@@ -1,11 +1,8 @@
 package parity_test
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"testing"
 	"time"
@@ -32,27 +29,7 @@ func TestMotoScore(t *testing.T) {
 	t.Cleanup(moto.Stop)
 	base := moto.URL(t)
 	admin := sigv4.Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
-	send := func(ctx context.Context, service string, c *parity.Creds, form url.Values) (int, []byte, error) {
-		creds := admin
-		if c != nil {
-			creds = sigv4.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
-		}
-		u, _ := url.Parse(base)
-		req := sigv4.Request{Method: "POST", Path: "/", Host: u.Host, Body: []byte(form.Encode()),
-			Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=utf-8"}}}
-		if err := (&sigv4.Signer{Credentials: creds}).Sign(&req, sigv4.SignOptions{Region: "us-east-1", Service: service, Time: time.Now()}); err != nil {
-			return 0, nil, err
-		}
-		hr, _ := http.NewRequestWithContext(ctx, "POST", base+"/", bytes.NewReader(req.Body))
-		hr.Header = req.Header
-		resp, err := http.DefaultClient.Do(hr)
-		if err != nil {
-			return 0, nil, err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		return resp.StatusCode, b, err
-	}
+	send := parity.HTTPSender(base, admin, time.Now)
 	var all []parity.Outcome
 	for _, f := range files {
 		resp, err := http.Post(base+"/moto-api/reset", "", nil)
