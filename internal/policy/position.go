@@ -113,6 +113,10 @@ type cursor struct {
 	i    int      // the next byte to count
 	p    Position // the Position of data[i]
 	cr   bool     // data[i-1] is a '\r', already counted as a line break
+	// utf16 counts columns in UTF-16 code units, as IAM's policy
+	// simulator does (a character beyond U+FFFF is two), rather than in
+	// characters.
+	utf16 bool
 }
 
 func newCursor(data []byte) *cursor {
@@ -124,7 +128,7 @@ func newCursor(data []byte) *cursor {
 func (c *cursor) at(off int) Position {
 	off = max(0, min(off, len(c.data)))
 	if off < c.i {
-		*c = *newCursor(c.data)
+		*c = cursor{data: c.data, p: Position{Line: 1, Column: 1}, utf16: c.utf16}
 	}
 	for c.i < off {
 		b := c.data[c.i]
@@ -144,8 +148,11 @@ func (c *cursor) at(off int) Position {
 			c.cr = false
 			c.i++
 		default:
-			_, n := utf8.DecodeRune(c.data[c.i:])
+			r, n := utf8.DecodeRune(c.data[c.i:])
 			c.p.Column++
+			if c.utf16 && r > 0xFFFF {
+				c.p.Column++
+			}
 			c.cr = false
 			c.i += n
 		}

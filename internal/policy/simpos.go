@@ -1,7 +1,5 @@
 package policy
 
-import "unicode/utf8"
-
 // SimulatorSpans finds the StartPosition and EndPosition IAM's policy
 // simulator reports for each statement of a policy document, in order:
 // the places of a reader's cursor before and after it reads the
@@ -28,7 +26,7 @@ func SimulatorSpans(data []byte) ([]Span, bool) {
 		return spans, ok
 	}
 	out := make([]Span, len(spans))
-	c := &utf16Cursor{data: data, p: Position{Line: 1, Column: 1}}
+	c := &cursor{data: data, p: Position{Line: 1, Column: 1}, utf16: true}
 	for i, sp := range spans {
 		start := sp.StartOffset + 1 // a single object: just past its brace
 		switch {
@@ -61,47 +59,6 @@ func lastNonSpace(data []byte, off int) int {
 		}
 	}
 	return -1
-}
-
-// utf16Cursor is a cursor (see cursor) counting columns in UTF-16 code
-// units, for increasing offsets.
-type utf16Cursor struct {
-	data []byte
-	i    int
-	p    Position
-	cr   bool
-}
-
-func (c *utf16Cursor) at(off int) Position {
-	off = max(0, min(off, len(c.data)))
-	for c.i < off {
-		b := c.data[c.i]
-		switch {
-		case b == '\n':
-			if !c.cr {
-				c.p.Line, c.p.Column = c.p.Line+1, 1
-			}
-			c.cr = false
-			c.i++
-		case b == '\r':
-			c.p.Line, c.p.Column = c.p.Line+1, 1
-			c.cr = true
-			c.i++
-		case b < utf8.RuneSelf:
-			c.p.Column++
-			c.cr = false
-			c.i++
-		default:
-			r, n := utf8.DecodeRune(c.data[c.i:])
-			c.p.Column++
-			if r > 0xFFFF {
-				c.p.Column++
-			}
-			c.cr = false
-			c.i += n
-		}
-	}
-	return c.p
 }
 
 // SimulatedStatement finds the statement of a document that IAM's policy
