@@ -115,14 +115,20 @@ func (s *Service) CreateRole(ctx context.Context, p *identity.Principal, in *iam
 	if err != nil {
 		return nil, err
 	}
-	// CreateRole's answer leaves out MaxSessionDuration and RoleLastUsed,
-	// which GetRole returns (the AWS CLI's create-role examples), and the
-	// Description the request set (AWS's recorded CreateRole answers).
+	return &iamapi.CreateRoleResponse{Role: createdRole(role)}, nil
+}
+
+// createdRole is the Role of CreateRole's and CreateServiceLinkedRole's
+// answers: without MaxSessionDuration and RoleLastUsed, which GetRole
+// returns (the AWS CLI's create-role examples), and without the
+// Description the request set (AWS's recorded CreateRole answers; the
+// CLI's create-service-linked-role example).
+func createdRole(role iam.Role) iamapi.Role {
 	out := toRole(role, true)
 	out.RoleLastUsed = nil
 	out.MaxSessionDuration = nil
 	out.Description = ""
-	return &iamapi.CreateRoleResponse{Role: out}, nil
+	return out
 }
 
 // GetRole returns a role.

@@ -195,12 +195,7 @@ func (s *Service) CreateServiceLinkedRole(ctx context.Context, p *identity.Princ
 	if err != nil {
 		return nil, err
 	}
-	// As CreateRole's, the answer leaves out RoleLastUsed, MaxSessionDuration
-	// and the Description given (the CLI's create-service-linked-role example).
-	out := toRole(role, true)
-	out.RoleLastUsed = nil
-	out.MaxSessionDuration = nil
-	out.Description = ""
+	out := createdRole(role)
 	return &iamapi.CreateServiceLinkedRoleResponse{Role: &out}, nil
 }
 
