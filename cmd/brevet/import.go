@@ -143,6 +143,19 @@ func openAWSManagedStore(ctx context.Context, o importOptions) (store.Store, str
 		st, err := postgres.Open(ctx, o.storeURL, postgres.Options{Now: time.Now})
 		return st, describeStore(o.storeURL), err
 	}
+	st, dbPath, err := openImportSQLite(ctx, o)
+	if err != nil {
+		return nil, "", err // not a nil *sqlite.Store in a non-nil store.Store
+	}
+	return st, dbPath, nil
+}
+
+// openImportSQLite opens the SQLite store in --data-dir, creating the
+// directory. The import writes no secrets, but a data directory it
+// prepares must open under the master key brevet serve will use: it is
+// resolved (or created) the same way first, so a misconfigured key fails
+// here, before anything is written.
+func openImportSQLite(ctx context.Context, o importOptions) (*sqlite.Store, string, error) {
 	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
 		return nil, "", err
 	}
@@ -164,18 +177,7 @@ func runImport(ctx context.Context, out, errOut io.Writer, stdin io.Reader, file
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
-		return err
-	}
-	// The import writes no secrets, but a data directory it prepares must
-	// open under the master key brevet serve will use: resolve (or create)
-	// it the same way, so a misconfigured key fails here, before anything
-	// is written.
-	if _, _, err := masterkey.Load(os.Getenv(masterkey.EnvVar), o.keyFile, o.dataDir); err != nil {
-		return err
-	}
-	dbPath := filepath.Join(o.dataDir, "brevet.db")
-	st, err := sqlite.Open(ctx, sqlite.Config{Path: dbPath, Now: time.Now})
+	st, dbPath, err := openImportSQLite(ctx, o)
 	if err != nil {
 		return err
 	}
