@@ -10,10 +10,10 @@ import (
 	"runtime"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/cputime"
 	"github.com/brevet-dev/brevet/internal/loadgen"
 )
 
@@ -62,7 +62,7 @@ func BenchmarkIdentityPoolCredentials(b *testing.B) {
 			b.SetParallelism(max(1, clients/runtime.GOMAXPROCS(0)))
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu0 := processCPU()
+			cpu := cputime.Start()
 			b.RunParallel(func(pb *testing.PB) {
 				worker := int(workers.Add(1) - 1)
 				for seq := uint64(0); pb.Next(); seq++ {
@@ -76,7 +76,7 @@ func BenchmarkIdentityPoolCredentials(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), metric)
 			// CPU time per op (server and clients: this process) moves
 			// less than throughput when other work shares the cores.
-			b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+			cpu.Report(b, b.N, "cpu-µs/op")
 		}
 		c := "/c" + strconv.Itoa(clients)
 		b.Run("AssumeRole"+c, func(b *testing.B) {
@@ -136,15 +136,6 @@ func poolBenchSend(client *http.Client, req *http.Request, expect []byte) ([]byt
 		return nil, &poolBenchError{resp.StatusCode, string(body)}
 	}
 	return body, nil
-}
-
-// processCPU is this process's user and system CPU time so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 type poolBenchError struct {

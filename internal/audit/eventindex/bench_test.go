@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/brevet-dev/brevet/internal/audit"
 	"github.com/brevet-dev/brevet/internal/audit/eventindex"
+	"github.com/brevet-dev/brevet/internal/cputime"
 	"github.com/brevet-dev/brevet/internal/identity"
 	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/store"
@@ -74,7 +74,7 @@ func BenchmarkIndexEvents(b *testing.B) {
 	defer st.Close()
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu := cputime.Start()
 	seq := uint64(0)
 	for b.Loop() {
 		var rows []store.EventRecord
@@ -93,14 +93,5 @@ func BenchmarkIndexEvents(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(seq), "µs/event")
 	// The process's CPU time an event: the wall time also counts the
 	// checkpoints' fsyncs, which wait on the disk and on other work.
-	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(seq), "cpu-µs/event")
-}
-
-// processCPU is the process's user and system CPU time so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	cpu.Report(b, int(seq), "cpu-µs/event")
 }

@@ -7,10 +7,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/cputime"
 	"github.com/brevet-dev/brevet/internal/request"
 	"github.com/brevet-dev/brevet/internal/s3/gateway"
 	"github.com/brevet-dev/brevet/internal/sigv4"
@@ -131,14 +131,8 @@ func BenchmarkGetObject1KiB(b *testing.B) {
 // operation, client, gateway and backend together: the gateway's cost is
 // the difference with the direct run.
 func reportCPU(b *testing.B) func() {
-	start := cpuTime()
-	return func() { b.ReportMetric(float64((cpuTime()-start).Microseconds())/float64(b.N), "cpu-µs/op") }
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	cpu := cputime.Start()
+	return func() { cpu.Report(b, b.N, "cpu-µs/op") }
 }
 
 // repeatReader yields n bytes without allocating.

@@ -4,10 +4,10 @@ import (
 	"crypto/rand"
 	"fmt"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/brevet-dev/brevet/internal/cputime"
 	"github.com/brevet-dev/brevet/internal/store"
 )
 
@@ -98,7 +98,7 @@ func BenchmarkIndexEventsPool(b *testing.B) {
 			}
 			n := 0
 			b.ResetTimer()
-			cpu0 := processCPU()
+			cpu := cputime.Start()
 			for b.Loop() {
 				if err := st.IndexEvents(b.Context(), events(batch), key); err != nil {
 					b.Fatal(err)
@@ -106,16 +106,7 @@ func BenchmarkIndexEventsPool(b *testing.B) {
 				n += batch
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(n), "µs/event")
-			b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(n), "cpu-µs/event")
+			cpu.Report(b, n, "cpu-µs/event")
 		})
 	}
-}
-
-// processCPU is the process's user and system CPU time so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
